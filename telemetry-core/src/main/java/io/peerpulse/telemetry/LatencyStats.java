@@ -1,0 +1,70 @@
+package io.peerpulse.telemetry;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Aggregates over the samples currently in a telemetry's window (the last {@code maxSamples};
+ * older ones are evicted).
+ *
+ * <p>Quantiles use linear interpolation between closest ranks, as {@code numpy.percentile} and
+ * {@code pandas.Series.quantile} do by default: for sorted values {@code x[0..n-1]} and
+ * {@code h = q·(n-1)}, {@code x[⌊h⌋] + (h-⌊h⌋)·(x[⌊h⌋+1]-x[⌊h⌋])}.
+ *
+ * @param sampleCount      samples in the window ({@code == samples().size()})
+ * @param minMs            smallest RTT in the window
+ * @param maxMs            largest RTT in the window
+ * @param meanMs           arithmetic mean
+ * @param medianMs         middle value; the mean of the two middle values when the count is even
+ * @param p95Ms            95th percentile, linear interpolation
+ * @param p99Ms            99th percentile, linear interpolation
+ * @param stdDevMs         population standard deviation (ddof = 0)
+ * @param jitterMs         mean {@code |rtt[i] - rtt[i-1]|} over consecutive window samples; 0 with one sample
+ * @param totalSampleCount every sample recorded since start, evicted ones included
+ * @param samples          the window, oldest first, unmodifiable
+ * @since 0.1.0
+ */
+public record LatencyStats(
+        int sampleCount,
+        double minMs,
+        double maxMs,
+        double meanMs,
+        double medianMs,
+        double p95Ms,
+        double p99Ms,
+        double stdDevMs,
+        double jitterMs,
+        long totalSampleCount,
+        List<RttSample> samples) {
+
+    /**
+     * Checks consistency and makes {@code samples} unmodifiable.
+     *
+     * @throws IllegalArgumentException when {@code sampleCount} is not the size of {@code samples},
+     *                                  the window is empty, or {@code totalSampleCount < sampleCount}
+     */
+    public LatencyStats {
+        samples = List.copyOf(Objects.requireNonNull(samples, "samples"));
+        if (sampleCount != samples.size()) {
+            throw new IllegalArgumentException("sampleCount (" + sampleCount + ") must equal samples.size() ("
+                    + samples.size() + ")");
+        }
+        if (sampleCount < 1) {
+            throw new IllegalArgumentException("sampleCount must be >= 1, was " + sampleCount);
+        }
+        if (totalSampleCount < sampleCount) {
+            throw new IllegalArgumentException("totalSampleCount (" + totalSampleCount
+                    + ") must be >= sampleCount (" + sampleCount + ")");
+        }
+    }
+
+    /**
+     * The same aggregates without the samples.
+     *
+     * @return the summary
+     */
+    public LatencySummary summary() {
+        return new LatencySummary(sampleCount, minMs, maxMs, meanMs, medianMs, p95Ms, p99Ms, stdDevMs, jitterMs,
+                totalSampleCount);
+    }
+}

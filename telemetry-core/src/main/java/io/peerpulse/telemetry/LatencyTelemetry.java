@@ -1,0 +1,463 @@
+package io.peerpulse.telemetry;
+
+import io.peerpulse.telemetry.internal.RttWindow;
+import io.peerpulse.telemetry.internal.SessionHistogram;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.telemetry.spi.RttSource;
+
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.StampedLock;
+import java.util.function.BiConsumer;
+
+/**
+ * Polls one {@link RttSource} on a scheduler and keeps the RTT samples it measures, with exact
+ * statistics over a window of the last {@code maxSamples} and aggregates over the whole session.
+ *
+ * <p><b>Never blocking.</b> A poll calls {@link RttSource#read()}, which returns at once, and is
+ * done; the answer is recorded by whichever thread completes the stage. At most one read is in
+ * flight: a poll that falls due meanwhile counts {@code skipped}. A read not answered within
+ * {@code readTimeout} counts {@code failed} and its late answer is ignored. Nothing a source does
+ * (throwing, failing, answering {@code null} or nonsense) stops the periodic poll.
+ *
+ * <p><b>Every poll counted once.</b> See {@link TelemetryCounters}. A read still in flight when
+ * {@link #stop()} is called is abandoned: its answer is neither recorded nor counted.
+ *
+ * <p><b>Thread safety.</b> Every method may be called from any thread. {@link #getStats()},
+ * {@link #getSamples()}, {@link #getCounters()} and {@link #getSessionStats()} return consistent
+ * snapshots; {@link #getSummary()} and {@link #getLastSample()} do not lock at all (optimistic
+ * reads), so a game loop may call them every frame. Recording a sample allocates nothing.
+ *
+ * @since 0.1.0
+ */
+public final class LatencyTelemetry implements AutoCloseable {
+
+    /** Largest plausible RTT; larger values are counted {@code rejected}. */
+    public static final double MAX_PLAUSIBLE_RTT_MS = 60_000;
+
+    private static final System.Logger LOG = System.getLogger(LatencyTelemetry.class.getName());
+
+    private enum Outcome { MEASURED, STALE, UNAVAILABLE, FAILED, REJECTED, SKIPPED }
+
+    private final TelemetryOptions options;
+    private final ScheduledExecutorService scheduler;
+    private final long pollIntervalNanos;
+    private final long readTimeoutNanos;
+
+    private volatile RttSource source;
+
+    private final Object lifecycle = new Object();
+    /** Guarded by {@link #lifecycle}. */
+    private Future<?> pollTask;
+    /** The current run; {@code null} when stopped. Written under the write lock, so no answer lands after stop(). */
+    private volatile Run currentRun;
+    private final AtomicReference<Read> inFlight = new AtomicReference<>();
+
+    /** Guards everything below. */
+    private final StampedLock lock = new StampedLock();
+    private final RttWindow window;
+    private final SessionHistogram session = new SessionHistogram();
+    private long lastTimestamp;
+    private double lastRttMs;
+    private long measured;
+    private long stale;
+    private long unavailable;
+    private long failed;
+    private long rejected;
+    private long skipped;
+
+    /**
+     * A telemetry with {@link TelemetryOptions#defaults()}.
+     *
+     * @param source the source to poll
+     */
+    public LatencyTelemetry(RttSource source) {
+        this(source, TelemetryOptions.defaults());
+    }
+
+    /**
+     * A telemetry; it polls only after {@link #start()}.
+     *
+     * @param source  the source to poll
+     * @param options the options
+     */
+    public LatencyTelemetry(RttSource source, TelemetryOptions options) {
+        this.source = Objects.requireNonNull(source, "source");
+        this.options = Objects.requireNonNull(options, "options");
+        this.scheduler = options.scheduler();
+        this.pollIntervalNanos = options.pollInterval().toNanos();
+        this.readTimeoutNanos = options.readTimeout().toNanos();
+        this.window = new RttWindow(options.maxSamples());
+    }
+
+    /**
+     * Starts polling every {@code pollInterval}, the first poll at once. Does nothing when running.
+     *
+     * @throws IllegalStateException when the scheduler rejects the task (e.g. it was shut down)
+     */
+    public void start() {
+        synchronized (lifecycle) {
+            if (pollTask != null) {
+                return;
+            }
+            Run run = new Run();
+            long stamp = lock.writeLock();
+            currentRun = run;
+            lock.unlockWrite(stamp);
+            try {
+                pollTask = scheduler.scheduleAtFixedRate(() -> poll(run), 0, pollIntervalNanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                stamp = lock.writeLock();
+                currentRun = null;
+                lock.unlockWrite(stamp);
+                throw new IllegalStateException("the scheduler rejected the poll task: " + scheduler, e);
+            }
+        }
+    }
+
+    /** Stops polling; samples, statistics and counters are kept. Does nothing when stopped. */
+    public void stop() {
+        synchronized (lifecycle) {
+            if (pollTask == null) {
+                return;
+            }
+            pollTask.cancel(false);
+            pollTask = null;
+            long stamp = lock.writeLock();
+            currentRun = null;
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /** Same as {@link #stop()}. */
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** @return whether the telemetry is polling */
+    public boolean isRunning() {
+        return currentRun != null;
+    }
+
+    /**
+     * Polls {@code next} from the next poll on, keeping every sample. A read of the previous source
+     * still in flight is recorded when it is answered in time.
+     *
+     * @param next the new source
+     */
+    public void switchSource(RttSource next) {
+        this.source = Objects.requireNonNull(next, "next");
+    }
+
+    /** @return the source polled now */
+    public RttSource source() {
+        return source;
+    }
+
+    /** @return the options */
+    public TelemetryOptions options() {
+        return options;
+    }
+
+    /**
+     * The statistics of the window with its samples: a consistent snapshot.
+     *
+     * @return the statistics, empty when no sample was recorded
+     */
+    public Optional<LatencyStats> getStats() {
+        long[] timestamps;
+        double[] values;
+        LatencySummary summary;
+        long stamp = lock.readLock();
+        try {
+            int count = window.count();
+            if (count == 0) {
+                return Optional.empty();
+            }
+            timestamps = new long[count];
+            values = new double[count];
+            window.copyTo(timestamps, values);
+            summary = summarize();
+        } finally {
+            lock.unlockRead(stamp);
+        }
+        return Optional.of(new LatencyStats(summary.sampleCount(), summary.minMs(), summary.maxMs(),
+                summary.meanMs(), summary.medianMs(), summary.p95Ms(), summary.p99Ms(), summary.stdDevMs(),
+                summary.jitterMs(), summary.totalSampleCount(), toSamples(timestamps, values)));
+    }
+
+    /**
+     * The statistics of the window without its samples. Does not lock: a game loop may call it
+     * every frame.
+     *
+     * @return the summary, empty when no sample was recorded
+     */
+    public Optional<LatencySummary> getSummary() {
+        long stamp = lock.tryOptimisticRead();
+        if (stamp != 0) {
+            try {
+                LatencySummary summary = window.count() == 0 ? null : summarize();
+                if (lock.validate(stamp)) {
+                    return Optional.ofNullable(summary);
+                }
+            } catch (RuntimeException torn) {
+                // a torn optimistic read; fall through to the read lock
+            }
+        }
+        stamp = lock.readLock();
+        try {
+            return window.count() == 0 ? Optional.empty() : Optional.of(summarize());
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * The newest sample. Does not lock.
+     *
+     * @return the newest sample, empty when no sample was recorded
+     */
+    public Optional<RttSample> getLastSample() {
+        long stamp = lock.tryOptimisticRead();
+        long total = window.total();
+        long timestamp = lastTimestamp;
+        double rtt = lastRttMs;
+        if (!lock.validate(stamp)) {
+            stamp = lock.readLock();
+            try {
+                total = window.total();
+                timestamp = lastTimestamp;
+                rtt = lastRttMs;
+            } finally {
+                lock.unlockRead(stamp);
+            }
+        }
+        return total == 0 ? Optional.empty() : Optional.of(new RttSample(timestamp, rtt));
+    }
+
+    /**
+     * The samples of the window.
+     *
+     * @return an independent copy, oldest first
+     */
+    public List<RttSample> getSamples() {
+        long[] timestamps;
+        double[] values;
+        long stamp = lock.readLock();
+        try {
+            int count = window.count();
+            timestamps = new long[count];
+            values = new double[count];
+            window.copyTo(timestamps, values);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+        return toSamples(timestamps, values);
+    }
+
+    /**
+     * Aggregates over every sample since the telemetry was created, evicted ones included.
+     *
+     * @return the aggregates, empty when no sample was recorded
+     */
+    public Optional<SessionLatencyStats> getSessionStats() {
+        long stamp = lock.readLock();
+        try {
+            if (session.count() == 0) {
+                return Optional.empty();
+            }
+            return Optional.of(new SessionLatencyStats(session.count(), session.min(), session.max(),
+                    session.mean(), session.quantile(0.5), session.quantile(0.95), session.quantile(0.99)));
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** @return how every poll so far ended, a consistent snapshot */
+    public TelemetryCounters getCounters() {
+        long stamp = lock.readLock();
+        try {
+            return new TelemetryCounters(measured + stale + unavailable + failed + rejected + skipped,
+                    measured, stale, unavailable, failed, rejected, skipped);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    private LatencySummary summarize() {
+        return new LatencySummary(window.count(), window.min(), window.max(), window.mean(), window.median(),
+                window.quantile(0.95), window.quantile(0.99), window.stdDev(), window.jitter(), window.total());
+    }
+
+    private static List<RttSample> toSamples(long[] timestamps, double[] values) {
+        RttSample[] samples = new RttSample[values.length];
+        for (int i = 0; i < samples.length; i++) {
+            samples[i] = new RttSample(timestamps[i], values[i]);
+        }
+        return List.of(samples);
+    }
+
+    // ---- polling -------------------------------------------------------------------------------
+
+    private void poll(Run run) {
+        Read read = null;
+        try {
+            if (currentRun != run) {
+                return; // a run that stop() ended; the scheduler may still run a last time
+            }
+            read = new Read(run);
+            if (!inFlight.compareAndSet(null, read)) {
+                read = null;
+                end(run, Outcome.SKIPPED, 0, 0);
+                return;
+            }
+            CompletionStage<RttReading> stage = source.read();
+            if (stage == null) {
+                read.finish(null, new NullPointerException("read() returned null"));
+                return;
+            }
+            if (stage instanceof CompletableFuture<RttReading> future && future.isDone()) {
+                read.finishFrom(future); // answered at once: no timeout task needed
+                return;
+            }
+            read.timeout = scheduler.schedule(read::timeout, readTimeoutNanos, TimeUnit.NANOSECONDS);
+            stage.whenComplete(read);
+        } catch (VirtualMachineError fatal) {
+            throw fatal;
+        } catch (Throwable t) {
+            // The source threw, or the scheduler refused the timeout: the poll failed, polling goes on.
+            if (read != null) {
+                read.finish(null, t);
+            } else {
+                LOG.log(Level.WARNING, "telemetry poll failed outside of a read", t);
+            }
+        }
+    }
+
+    private void accept(Read read, RttReading reading, Throwable error) {
+        inFlight.compareAndSet(read, null);
+        if (error != null) {
+            LOG.log(Level.DEBUG, () -> "RTT read failed: " + describe(error));
+            end(read.run, Outcome.FAILED, 0, 0);
+            return;
+        }
+        if (reading == null) {
+            LOG.log(Level.DEBUG, "RTT read answered null");
+            end(read.run, Outcome.FAILED, 0, 0);
+            return;
+        }
+        if (reading instanceof RttReading.Measured m) {
+            double rtt = m.rttMs();
+            if (!(rtt >= 0 && rtt <= MAX_PLAUSIBLE_RTT_MS)) {
+                LOG.log(Level.DEBUG, () -> "implausible RTT rejected: " + rtt + " ms");
+                end(read.run, Outcome.REJECTED, 0, 0);
+                return;
+            }
+            long timestamp = m.timestampEpochMs().isPresent()
+                    ? m.timestampEpochMs().getAsLong() : options.clock().millis();
+            end(read.run, Outcome.MEASURED, timestamp, rtt);
+        } else if (reading instanceof RttReading.Stale) {
+            end(read.run, Outcome.STALE, 0, 0);
+        } else {
+            end(read.run, Outcome.UNAVAILABLE, 0, 0);
+        }
+    }
+
+    /** Records how a poll of {@code run} ended, unless the run was stopped meanwhile. */
+    private void end(Run run, Outcome outcome, long timestamp, double rttMs) {
+        long stamp = lock.writeLock();
+        try {
+            if (currentRun != run) {
+                return;
+            }
+            switch (outcome) {
+                case MEASURED -> {
+                    measured++;
+                    window.add(timestamp, rttMs);
+                    session.record(rttMs);
+                    lastTimestamp = timestamp;
+                    lastRttMs = rttMs;
+                }
+                case STALE -> stale++;
+                case UNAVAILABLE -> unavailable++;
+                case FAILED -> failed++;
+                case REJECTED -> rejected++;
+                case SKIPPED -> skipped++;
+            }
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    private static String describe(Throwable error) {
+        Throwable cause = error instanceof CompletionException || error instanceof ExecutionException
+                ? Objects.requireNonNullElse(error.getCause(), error) : error;
+        return cause.toString();
+    }
+
+    /** One start()…stop() period: answers of an earlier run are ignored. */
+    private static final class Run {
+    }
+
+    /** One read: answered, failed or timed out, whichever comes first, exactly once. */
+    private final class Read implements BiConsumer<RttReading, Throwable> {
+        final Run run;
+        final AtomicBoolean done = new AtomicBoolean();
+        volatile Future<?> timeout;
+
+        Read(Run run) {
+            this.run = run;
+        }
+
+        @Override
+        public void accept(RttReading reading, Throwable error) {
+            finish(reading, error);
+        }
+
+        void finishFrom(CompletableFuture<RttReading> future) {
+            RttReading reading;
+            try {
+                reading = future.getNow(null);
+            } catch (RuntimeException e) {
+                finish(null, e);
+                return;
+            }
+            finish(reading, null);
+        }
+
+        void timeout() {
+            finish(null, new java.util.concurrent.TimeoutException(
+                    "no answer within readTimeout " + options.readTimeout()));
+        }
+
+        void finish(RttReading reading, Throwable error) {
+            if (!done.compareAndSet(false, true)) {
+                return; // already answered or timed out: a late answer is ignored
+            }
+            Future<?> pending = timeout;
+            if (pending != null) {
+                pending.cancel(false);
+            }
+            try {
+                LatencyTelemetry.this.accept(this, reading, error);
+            } catch (VirtualMachineError fatal) {
+                throw fatal;
+            } catch (Throwable t) {
+                LOG.log(Level.WARNING, "recording an RTT reading failed", t);
+            }
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package io.peerpulse.telemetry.internal;
+
+/**
+ * The last {@code capacity} RTT samples, kept both in arrival order (a ring) and in value order
+ * (an index array), so that recording allocates nothing and every order statistic is an index read.
+ *
+ * <p>The value order breaks ties by age, oldest first. The sample evicted is always the oldest, so
+ * it is the first of its equal values and a lower-bound binary search finds it; a new sample is the
+ * newest, so it goes after its equal values. Eviction plus insertion is then one array move.
+ *
+ * <p>Mean, variance and jitter are kept as running sums over values shifted by a reference close to
+ * the mean (no catastrophic cancellation), and recomputed exactly every {@code capacity} evictions,
+ * so rounding error cannot accumulate over a long session. Not thread-safe: the owner locks.
+ */
+public final class RttWindow {
+
+    private final int capacity;
+    private final double[] values;
+    private final long[] timestamps;
+    /** Ring slots sorted by (value, age). */
+    private final int[] order;
+    private int head;
+    private int count;
+    private long total;
+
+    private double shift;
+    private double shiftedSum;
+    private double shiftedSquares;
+    private double jitterSum;
+    private int updatesSinceRefresh;
+
+    /**
+     * Creates an empty window.
+     *
+     * @param capacity the number of samples kept, at least 1
+     */
+    public RttWindow(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity must be >= 1, was " + capacity);
+        }
+        this.capacity = capacity;
+        this.values = new double[capacity];
+        this.timestamps = new long[capacity];
+        this.order = new int[capacity];
+    }
+
+    /**
+     * Records a sample, evicting the oldest one when the window is full.
+     *
+     * @param timestamp epoch ms
+     * @param rttMs     a finite, non-negative value (the caller has checked plausibility)
+     */
+    public void add(long timestamp, double rttMs) {
+        double value = rttMs + 0.0; // -0.0 becomes 0.0, so that ordering and sums agree
+        if (count < capacity) {
+            int slot = head + count < capacity ? head + count : head + count - capacity;
+            if (count == 0) {
+                shift = value;
+            } else {
+                jitterSum += Math.abs(value - values[previous(slot)]);
+            }
+            int position = upperBound(value);
+            System.arraycopy(order, position, order, position + 1, count - position);
+            order[position] = slot;
+            values[slot] = value;
+            timestamps[slot] = timestamp;
+            count++;
+        } else {
+            int slot = head;
+            double evicted = values[slot];
+            if (capacity > 1) {
+                jitterSum += Math.abs(value - values[previous(slot)]) - Math.abs(values[next(slot)] - evicted);
+            }
+            double evictedShifted = evicted - shift;
+            shiftedSum -= evictedShifted;
+            shiftedSquares -= evictedShifted * evictedShifted;
+            int removeAt = lowerBound(evicted);
+            int insertAt = upperBound(value);
+            if (insertAt > removeAt) {
+                System.arraycopy(order, removeAt + 1, order, removeAt, insertAt - 1 - removeAt);
+                order[insertAt - 1] = slot;
+            } else {
+                System.arraycopy(order, insertAt, order, insertAt + 1, removeAt - insertAt);
+                order[insertAt] = slot;
+            }
+            values[slot] = value;
+            timestamps[slot] = timestamp;
+            head = next(slot);
+            updatesSinceRefresh++;
+        }
+        double shifted = value - shift;
+        shiftedSum += shifted;
+        shiftedSquares += shifted * shifted;
+        total++;
+        if (updatesSinceRefresh >= capacity) {
+            refresh();
+        }
+    }
+
+    /** Recomputes the running sums exactly, around the current mean. */
+    private void refresh() {
+        updatesSinceRefresh = 0;
+        double sum = 0;
+        for (int i = 0; i < count; i++) {
+            sum += values[i];
+        }
+        shift = sum / count;
+        double s1 = 0;
+        double s2 = 0;
+        double jitter = 0;
+        int slot = head;
+        for (int i = 0; i < count; i++) {
+            double shifted = values[slot] - shift;
+            s1 += shifted;
+            s2 += shifted * shifted;
+            if (i > 0) {
+                jitter += Math.abs(values[slot] - values[previous(slot)]);
+            }
+            slot = next(slot);
+        }
+        shiftedSum = s1;
+        shiftedSquares = s2;
+        jitterSum = jitter;
+    }
+
+    private int next(int slot) {
+        return slot + 1 == capacity ? 0 : slot + 1;
+    }
+
+    private int previous(int slot) {
+        return slot == 0 ? capacity - 1 : slot - 1;
+    }
+
+    /** First position whose value is >= {@code value}. */
+    private int lowerBound(double value) {
+        int low = 0;
+        int high = count;
+        while (low < high) {
+            int mid = (low + high) >>> 1;
+            if (values[order[mid]] < value) {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        return low;
+    }
+
+    /** First position whose value is > {@code value}. */
+    private int upperBound(double value) {
+        int low = 0;
+        int high = count;
+        while (low < high) {
+            int mid = (low + high) >>> 1;
+            if (values[order[mid]] <= value) {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        return low;
+    }
+
+    /** @return the number of samples in the window */
+    public int count() {
+        return count;
+    }
+
+    /** @return the number of samples ever added */
+    public long total() {
+        return total;
+    }
+
+    /** @return the window's capacity */
+    public int capacity() {
+        return capacity;
+    }
+
+    /**
+     * The value at a rank of the value order; the window must not be empty.
+     *
+     * @param rank 0 for the smallest, {@code count() - 1} for the largest
+     * @return the value
+     */
+    public double valueAtRank(int rank) {
+        return values[order[rank]];
+    }
+
+    /** @return the smallest value; the window must not be empty */
+    public double min() {
+        return values[order[0]];
+    }
+
+    /** @return the largest value; the window must not be empty */
+    public double max() {
+        return values[order[count - 1]];
+    }
+
+    /** @return the median, the mean of the middle pair for an even count; the window must not be empty */
+    public double median() {
+        int half = count >>> 1;
+        if ((count & 1) == 1) {
+            return values[order[half]];
+        }
+        return (values[order[half - 1]] + values[order[half]]) / 2;
+    }
+
+    /**
+     * The q-quantile by linear interpolation between closest ranks (numpy's default).
+     *
+     * @param q in [0, 1]
+     * @return the quantile; the window must not be empty
+     */
+    public double quantile(double q) {
+        double h = q * (count - 1);
+        int low = (int) h;
+        double fraction = h - low;
+        double a = values[order[low]];
+        if (fraction == 0 || low + 1 >= count) {
+            return a;
+        }
+        return Quantiles.lerp(a, values[order[low + 1]], fraction);
+    }
+
+    /** @return the arithmetic mean, within [min, max]; the window must not be empty */
+    public double mean() {
+        double mean = shift + shiftedSum / count;
+        return Math.min(max(), Math.max(min(), mean));
+    }
+
+    /** @return the population standard deviation; the window must not be empty */
+    public double stdDev() {
+        if (count < 2) {
+            return 0;
+        }
+        double variance = (shiftedSquares - shiftedSum * shiftedSum / count) / count;
+        return variance > 0 ? Math.sqrt(variance) : 0;
+    }
+
+    /** @return the mean absolute difference of consecutive samples, 0 with fewer than two */
+    public double jitter() {
+        return count < 2 || jitterSum <= 0 ? 0 : jitterSum / (count - 1);
+    }
+
+    /**
+     * Copies the window, oldest first.
+     *
+     * @param timestampsOut receives {@code count()} timestamps
+     * @param valuesOut     receives {@code count()} values
+     */
+    public void copyTo(long[] timestampsOut, double[] valuesOut) {
+        int first = Math.min(count, capacity - head);
+        System.arraycopy(timestamps, head, timestampsOut, 0, first);
+        System.arraycopy(values, head, valuesOut, 0, first);
+        System.arraycopy(timestamps, 0, timestampsOut, first, count - first);
+        System.arraycopy(values, 0, valuesOut, first, count - first);
+    }
+}

@@ -1,0 +1,91 @@
+package io.peerpulse.telemetry.spi;
+
+import java.util.Objects;
+import java.util.OptionalLong;
+
+/**
+ * What one {@link RttSource#read()} found: a new measurement, nothing new, or no connection.
+ *
+ * <p>Factories do not judge plausibility: the telemetry counts a measurement that is NaN,
+ * infinite, negative or above 60,000 ms as {@code rejected} and never stores it.
+ *
+ * @since 0.1.0
+ */
+public sealed interface RttReading permits RttReading.Measured, RttReading.Stale, RttReading.Unavailable {
+
+    /**
+     * A new measurement, timestamped by the telemetry's clock when the read completes.
+     *
+     * @param rttMs the round-trip time in milliseconds
+     * @return the reading
+     */
+    static RttReading measured(double rttMs) {
+        return new Measured(rttMs, OptionalLong.empty());
+    }
+
+    /**
+     * A new measurement that carries its own time.
+     *
+     * @param rttMs            the round-trip time in milliseconds
+     * @param timestampEpochMs wall-clock time of the measurement, epoch milliseconds
+     * @return the reading
+     */
+    static RttReading measured(double rttMs, long timestampEpochMs) {
+        return new Measured(rttMs, OptionalLong.of(timestampEpochMs));
+    }
+
+    /**
+     * The connection is up but has no new measurement since the previous read.
+     *
+     * @return the reading
+     */
+    static RttReading stale() {
+        return Stale.INSTANCE;
+    }
+
+    /**
+     * There is nothing to measure: not connected, closed, or no selected path.
+     *
+     * @param reason a short reason for people and logs; must not contain an address
+     * @return the reading
+     */
+    static RttReading unavailable(String reason) {
+        return new Unavailable(reason);
+    }
+
+    /**
+     * A new measurement.
+     *
+     * @param rttMs            the round-trip time in milliseconds, not yet checked for plausibility
+     * @param timestampEpochMs the measurement's own wall-clock time, when the source knows it
+     * @since 0.1.0
+     */
+    record Measured(double rttMs, OptionalLong timestampEpochMs) implements RttReading {
+        /** Checks that the timestamp holder is present. */
+        public Measured {
+            Objects.requireNonNull(timestampEpochMs, "timestampEpochMs");
+        }
+    }
+
+    /**
+     * Connected, with no new measurement since the previous read.
+     *
+     * @since 0.1.0
+     */
+    record Stale() implements RttReading {
+        private static final Stale INSTANCE = new Stale();
+    }
+
+    /**
+     * Nothing to measure.
+     *
+     * @param reason why, for people and logs
+     * @since 0.1.0
+     */
+    record Unavailable(String reason) implements RttReading {
+        /** Checks that a reason is given. */
+        public Unavailable {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+}
