@@ -1,0 +1,90 @@
+package io.peerpulse.telemetry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.telemetry.spi.RttSource;
+import io.peerpulse.telemetry.spi.RttSourceProvider;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+
+class RttSourcesTest {
+
+    private static final RttSource SOURCE = () -> CompletableFuture.completedFuture(RttReading.stale());
+
+    record Provider(String name, Predicate<Object> supports, RttSource source) implements RttSourceProvider {
+        @Override
+        public boolean supports(Object connection) {
+            return supports.test(connection);
+        }
+
+        @Override
+        public RttSource create(Object connection) {
+            return source;
+        }
+    }
+
+    @Test
+    void picksTheFirstProviderThatSupportsTheConnection() {
+        RttSource other = () -> CompletableFuture.completedFuture(RttReading.unavailable("x"));
+        List<Provider> providers = List.of(new Provider("numbers", c -> c instanceof Integer, other),
+                new Provider("strings", c -> c instanceof String, SOURCE),
+                new Provider("anything", c -> true, other));
+        assertThat(RttSources.forConnection("a connection", providers)).isSameAs(SOURCE);
+    }
+
+    @Test
+    void noSupportingProviderNamesTheConnectionTypeAndTheProviders() {
+        List<Provider> providers = List.of(new Provider("numbers", c -> c instanceof Integer, SOURCE),
+                new Provider("webrtc", c -> false, SOURCE));
+        assertThatThrownBy(() -> RttSources.forConnection(new StringBuilder(), providers))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("java.lang.StringBuilder")
+                .hasMessageContaining("numbers, webrtc");
+    }
+
+    @Test
+    void withNoProviderOnThePathTheMessageSaysNone() {
+        assertThat(RttSources.providers()).isEmpty();
+        assertThatThrownBy(() -> RttSources.forConnection(new Object()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("java.lang.Object")
+                .hasMessageEndingWith("providers found: none");
+    }
+
+    @Test
+    void duplicateAndInvalidNamesFailFast() {
+        assertThatThrownBy(() -> RttSources.forConnection("c", List.of(new Provider("dup", c -> true, SOURCE),
+                new Provider("dup", c -> true, SOURCE))))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("'dup'");
+        assertThatThrownBy(() -> RttSources.forConnection("c", List.of(new Provider("WebRTC", c -> true, SOURCE))))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("'WebRTC'");
+        assertThatThrownBy(() -> RttSources.forConnection("c", List.of(new Provider(null, c -> true, SOURCE))))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("invalid name");
+    }
+
+    @Test
+    void aProviderThatThrowsInSupportsIsPassedOver() {
+        List<Provider> providers = List.of(new Provider("broken", c -> {
+            throw new IllegalStateException("boom");
+        }, SOURCE), new Provider("good", c -> true, SOURCE));
+        assertThat(RttSources.forConnection("c", providers)).isSameAs(SOURCE);
+    }
+
+    @Test
+    void aProviderThatMakesNoSourceIsNamed() {
+        assertThatThrownBy(() -> RttSources.forConnection("c", List.of(new Provider("lazy", c -> true, null))))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("'lazy'");
+    }
+
+    @Test
+    void nullArgumentsAreNamed() {
+        assertThatThrownBy(() -> RttSources.forConnection(null, List.of()))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("connection");
+        assertThatThrownBy(() -> RttSources.forConnection("c", null))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("providers");
+    }
+}

@@ -1,0 +1,93 @@
+package io.peerpulse.telemetry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+class TelemetryOptionsTest {
+
+    @Test
+    void defaultsAreThoseOfTheContract() {
+        TelemetryOptions options = TelemetryOptions.defaults();
+        assertThat(options.pollInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(options.maxSamples()).isEqualTo(600);
+        assertThat(options.readTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(options.scheduler()).isSameAs(TelemetryOptions.builder().build().scheduler());
+        assertThat(options.clock().millis()).isCloseTo(System.currentTimeMillis(), org.assertj.core.data.Offset.offset(60_000L));
+    }
+
+    @Test
+    void readTimeoutFollowsThePollIntervalUnlessSet() {
+        assertThat(TelemetryOptions.builder().pollInterval(Duration.ofMillis(250)).build().readTimeout())
+                .isEqualTo(Duration.ofMillis(250));
+        assertThat(TelemetryOptions.builder().pollInterval(Duration.ofMillis(250)).readTimeout(Duration.ofSeconds(3))
+                .build().readTimeout()).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void keepsWhatIsSet() {
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        try {
+            Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+            TelemetryOptions options = TelemetryOptions.builder().pollInterval(Duration.ofMillis(1)).maxSamples(1)
+                    .readTimeout(Duration.ofNanos(1)).scheduler(scheduler).clock(clock).build();
+            assertThat(options.pollInterval()).isEqualTo(Duration.ofMillis(1));
+            assertThat(options.maxSamples()).isEqualTo(1);
+            assertThat(options.readTimeout()).isEqualTo(Duration.ofNanos(1));
+            assertThat(options.scheduler()).isSameAs(scheduler);
+            assertThat(options.clock()).isSameAs(clock);
+            assertThat(options.toBuilder().build().scheduler()).isSameAs(scheduler);
+        } finally {
+            scheduler.shutdownNow();
+        }
+    }
+
+    @Test
+    void everyBadValueFailsAtBuildNamingTheField() {
+        assertBad(b -> b.pollInterval(null), "pollInterval");
+        assertBad(b -> b.pollInterval(Duration.ZERO), "pollInterval");
+        assertBad(b -> b.pollInterval(Duration.ofMillis(-5)), "pollInterval");
+        assertBad(b -> b.pollInterval(Duration.ofNanos(999_999)), "pollInterval");
+        assertBad(b -> b.pollInterval(Duration.ofDays(365_000)), "pollInterval");
+        assertBad(b -> b.maxSamples(0), "maxSamples");
+        assertBad(b -> b.maxSamples(-1), "maxSamples");
+        assertBad(b -> b.maxSamples(Integer.MAX_VALUE), "maxSamples");
+        assertBad(b -> b.readTimeout(Duration.ZERO), "readTimeout");
+        assertBad(b -> b.readTimeout(Duration.ofSeconds(-1)), "readTimeout");
+        assertBad(b -> b.readTimeout(Duration.ofSeconds(Long.MAX_VALUE)), "readTimeout");
+        assertBad(b -> b.scheduler(null), "scheduler");
+        assertBad(b -> b.clock(null), "clock");
+    }
+
+    @Test
+    void theSharedSchedulerCannotBeShutDownByACaller() {
+        ScheduledExecutorService shared = TelemetryOptions.defaults().scheduler();
+        assertThatThrownBy(shared::shutdown).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(shared::shutdownNow).isInstanceOf(UnsupportedOperationException.class);
+        assertThat(shared.isShutdown()).isFalse();
+    }
+
+    @Test
+    void theSharedSchedulerRunsOnOneDaemonThread() throws Exception {
+        ScheduledExecutorService shared = TelemetryOptions.defaults().scheduler();
+        Thread first = shared.submit(Thread::currentThread).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        Thread second = shared.submit(Thread::currentThread).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(first).isSameAs(second);
+        assertThat(first.isDaemon()).isTrue();
+        assertThat(first.getName()).startsWith("peerpulse-telemetry");
+    }
+
+    private static void assertBad(UnaryOperator<TelemetryOptions.Builder> change, String field) {
+        TelemetryOptions.Builder builder = change.apply(TelemetryOptions.builder());
+        assertThatThrownBy(builder::build).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(field + " ");
+    }
+}

@@ -1,0 +1,72 @@
+package io.peerpulse.telemetry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.peerpulse.telemetry.spi.RttReading;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+class ValuesTest {
+
+    @Test
+    void testsRunOnTheModulePath() {
+        assertThat(ValuesTest.class.getModule().getName()).isEqualTo("io.peerpulse.telemetry");
+        assertThat(LatencyTelemetry.class.getModule().getDescriptor().requires())
+                .allSatisfy(r -> assertThat(r.name()).isEqualTo("java.base"));
+        assertThat(LatencyTelemetry.class.getModule().getDescriptor().exports())
+                .extracting(e -> e.source())
+                .containsExactlyInAnyOrder("io.peerpulse.telemetry", "io.peerpulse.telemetry.spi");
+    }
+
+    @Test
+    void aSampleIsAFiniteNonNegativeRtt() {
+        assertThat(new RttSample(5, 0.0).rttMs()).isZero();
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.001}) {
+            assertThatThrownBy(() -> new RttSample(1, bad)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("rttMs");
+        }
+    }
+
+    @Test
+    void readingsCarryWhatTheyWereGiven() {
+        assertThat(RttReading.measured(12.5)).isEqualTo(new RttReading.Measured(12.5, OptionalLong.empty()));
+        assertThat(RttReading.measured(12.5, 99L)).isEqualTo(new RttReading.Measured(12.5, OptionalLong.of(99)));
+        assertThat(RttReading.measured(Double.NaN)).isInstanceOf(RttReading.Measured.class);
+        assertThat(RttReading.stale()).isSameAs(RttReading.stale()).isEqualTo(new RttReading.Stale());
+        assertThat(RttReading.unavailable("closed")).isEqualTo(new RttReading.Unavailable("closed"));
+        assertThatThrownBy(() -> RttReading.unavailable(null)).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("reason");
+        assertThatThrownBy(() -> new RttReading.Measured(1, null)).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
+    void countersMustAddUp() {
+        TelemetryCounters counters = new TelemetryCounters(6, 1, 1, 1, 1, 1, 1);
+        assertThat(counters.measuredRatio()).isEqualTo(1.0 / 6);
+        assertThat(TelemetryCounters.ZERO.measuredRatio()).isZero();
+        assertThatThrownBy(() -> new TelemetryCounters(5, 1, 1, 1, 1, 1, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("polls=5");
+        assertThatThrownBy(() -> new TelemetryCounters(0, 1, -1, 0, 0, 0, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stale=-1");
+    }
+
+    @Test
+    void statsAreConsistentAndUnmodifiable() {
+        List<RttSample> samples = new ArrayList<>(List.of(new RttSample(1, 10), new RttSample(2, 20)));
+        LatencyStats stats = new LatencyStats(2, 10, 20, 15, 15, 19.5, 19.9, 5, 10, 7, samples);
+        samples.clear();
+        assertThat(stats.samples()).hasSize(2);
+        assertThatThrownBy(() -> stats.samples().add(new RttSample(3, 3)))
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThat(stats.summary()).isEqualTo(new LatencySummary(2, 10, 20, 15, 15, 19.5, 19.9, 5, 10, 7));
+        assertThatThrownBy(() -> new LatencyStats(3, 10, 20, 15, 15, 19.5, 19.9, 5, 10, 7, stats.samples()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sampleCount (3)");
+        assertThatThrownBy(() -> new LatencyStats(2, 10, 20, 15, 15, 19.5, 19.9, 5, 10, 1, stats.samples()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("totalSampleCount");
+        assertThatThrownBy(() -> new LatencyStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(">= 1");
+    }
+}
