@@ -9,7 +9,6 @@ import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -329,16 +328,18 @@ public final class LatencyTelemetry implements AutoCloseable {
                 read.finish(null, new NullPointerException("read() returned null"));
                 return;
             }
-            if (stage instanceof CompletableFuture<RttReading> future && future.isDone()) {
-                read.finishFrom(future); // answered at once: no timeout task needed
-                return;
+            stage.whenComplete(read); // runs at once when the stage is already complete
+            if (!read.done.get()) {
+                // Only a read still pending needs a timeout; if it completed meanwhile, cancel it again.
+                read.timeout = scheduler.schedule(read::timeout, readTimeoutNanos, TimeUnit.NANOSECONDS);
+                if (read.done.get()) {
+                    read.timeout.cancel(false);
+                }
             }
-            read.timeout = scheduler.schedule(read::timeout, readTimeoutNanos, TimeUnit.NANOSECONDS);
-            stage.whenComplete(read);
-        } catch (VirtualMachineError fatal) {
-            throw fatal;
         } catch (Throwable t) {
-            // The source threw, or the scheduler refused the timeout: the poll failed, polling goes on.
+            // The source threw (even an Error: a plugin missing a class), or the scheduler refused the
+            // timeout: the poll failed and polling goes on. Rethrowing would only cancel the periodic
+            // task silently, since nobody reads its future; so even a VirtualMachineError is counted.
             if (read != null) {
                 read.finish(null, t);
             } else {
@@ -427,17 +428,6 @@ public final class LatencyTelemetry implements AutoCloseable {
             finish(reading, error);
         }
 
-        void finishFrom(CompletableFuture<RttReading> future) {
-            RttReading reading;
-            try {
-                reading = future.getNow(null);
-            } catch (RuntimeException e) {
-                finish(null, e);
-                return;
-            }
-            finish(reading, null);
-        }
-
         void timeout() {
             finish(null, new java.util.concurrent.TimeoutException(
                     "no answer within readTimeout " + options.readTimeout()));
@@ -453,8 +443,6 @@ public final class LatencyTelemetry implements AutoCloseable {
             }
             try {
                 LatencyTelemetry.this.accept(this, reading, error);
-            } catch (VirtualMachineError fatal) {
-                throw fatal;
             } catch (Throwable t) {
                 LOG.log(Level.WARNING, "recording an RTT reading failed", t);
             }
