@@ -349,7 +349,6 @@ public final class LatencyTelemetry implements AutoCloseable {
     }
 
     private void accept(Read read, RttReading reading, Throwable error) {
-        inFlight.compareAndSet(read, null);
         if (error != null) {
             LOG.log(Level.DEBUG, () -> "RTT read failed: " + describe(error));
             end(read.run, Outcome.FAILED, 0, 0);
@@ -445,6 +444,9 @@ public final class LatencyTelemetry implements AutoCloseable {
                 LatencyTelemetry.this.accept(this, reading, error);
             } catch (Throwable t) {
                 LOG.log(Level.WARNING, "recording an RTT reading failed", t);
+            } finally {
+                // Only now may the next read start: samples are recorded in the order they were read.
+                inFlight.compareAndSet(this, null);
             }
         }
     }
