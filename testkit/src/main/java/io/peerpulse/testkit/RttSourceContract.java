@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -173,15 +174,11 @@ public abstract class RttSourceContract {
     @Test
     @DisplayName("a measured RTT is finite, >= 0 and <= 60,000 ms")
     public void measuredRttIsPlausible() throws Exception {
-        withSource(source -> {
-            for (RttReading reading : readSequentially(source, SEQUENTIAL_READS)) {
-                if (reading instanceof RttReading.Measured measured) {
-                    double rttMs = measured.rttMs();
-                    if (!Double.isFinite(rttMs) || rttMs < 0 || rttMs > MAX_PLAUSIBLE_RTT_MS) {
-                        fail("read() measured %s ms, which is not a plausible RTT: it must be finite, >= 0 and"
-                                + " <= %s ms", rttMs, MAX_PLAUSIBLE_RTT_MS);
-                    }
-                }
+        forEachReading(RttReading.Measured.class, measured -> {
+            double rttMs = measured.rttMs();
+            if (!Double.isFinite(rttMs) || rttMs < 0 || rttMs > MAX_PLAUSIBLE_RTT_MS) {
+                fail("read() measured %s ms, which is not a plausible RTT: it must be finite, >= 0 and <= %s ms",
+                        rttMs, MAX_PLAUSIBLE_RTT_MS);
             }
         });
     }
@@ -195,18 +192,14 @@ public abstract class RttSourceContract {
     @Test
     @DisplayName("an unavailable reason is not blank and reveals no IP address")
     public void unavailableReasonIsSafe() throws Exception {
-        withSource(source -> {
-            for (RttReading reading : readSequentially(source, SEQUENTIAL_READS)) {
-                if (reading instanceof RttReading.Unavailable unavailable) {
-                    String reason = unavailable.reason();
-                    if (reason.isBlank()) {
-                        fail("read() was unavailable with a blank reason: say why, e.g. \"not connected\"");
-                    }
-                    IpAddresses.findIn(reason).ifPresent(address -> fail(
-                            "read() was unavailable with a reason that reveals the IP address %s: reasons reach"
-                                    + " logs and exports, which must never hold a participant's address", address));
-                }
+        forEachReading(RttReading.Unavailable.class, unavailable -> {
+            String reason = unavailable.reason();
+            if (reason.isBlank()) {
+                fail("read() was unavailable with a blank reason: say why, e.g. \"not connected\"");
             }
+            IpAddresses.findIn(reason).ifPresent(address -> fail(
+                    "read() was unavailable with a reason that reveals the IP address %s: reasons reach logs and"
+                            + " exports, which must never hold a participant's address", address));
         });
     }
 
@@ -224,6 +217,14 @@ public abstract class RttSourceContract {
         } finally {
             closeSource(source);
         }
+    }
+
+    /** Reads a fresh source {@value #SEQUENTIAL_READS} times and checks each answer of the given kind. */
+    private <T extends RttReading> void forEachReading(Class<T> kind, Consumer<T> check) throws Exception {
+        withSource(source -> readSequentially(source, SEQUENTIAL_READS).stream()
+                .filter(kind::isInstance)
+                .map(kind::cast)
+                .forEach(check));
     }
 
     /** Reads one after another; returns the readings of the reads that completed normally. */

@@ -222,12 +222,7 @@ public final class VirtualScheduler extends AbstractExecutorService implements S
      */
     @Override
     public ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay, long period, TimeUnit unit) {
-        Objects.requireNonNull(command, "command");
-        Objects.requireNonNull(unit, "unit");
-        if (period <= 0) {
-            throw new IllegalArgumentException("period must be positive: " + period);
-        }
-        return enqueue(new Task<Void>(command, null, unit.toNanos(period)), delayNanos(initialDelay, unit));
+        return schedulePeriodic(command, initialDelay, period, unit, "period", 1);
     }
 
     /**
@@ -237,12 +232,7 @@ public final class VirtualScheduler extends AbstractExecutorService implements S
      */
     @Override
     public ScheduledFuture<?> scheduleWithFixedDelay(Runnable command, long initialDelay, long delay, TimeUnit unit) {
-        Objects.requireNonNull(command, "command");
-        Objects.requireNonNull(unit, "unit");
-        if (delay <= 0) {
-            throw new IllegalArgumentException("delay must be positive: " + delay);
-        }
-        return enqueue(new Task<Void>(command, null, -unit.toNanos(delay)), delayNanos(initialDelay, unit));
+        return schedulePeriodic(command, initialDelay, delay, unit, "delay", -1);
     }
 
     /**
@@ -351,6 +341,17 @@ public final class VirtualScheduler extends AbstractExecutorService implements S
                 + (shutdown ? ", shut down" : "") + "]";
     }
 
+    /** {@code sign} 1 stores a fixed rate, -1 a fixed delay, as the JDK encodes them. */
+    private ScheduledFuture<?> schedulePeriodic(Runnable command, long initialDelay, long period, TimeUnit unit,
+                                                String name, int sign) {
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(unit, "unit");
+        if (period <= 0) {
+            throw new IllegalArgumentException(name + " must be positive: " + period);
+        }
+        return enqueue(new Task<Void>(command, null, sign * unit.toNanos(period)), delayNanos(initialDelay, unit));
+    }
+
     private void runUntil(long windowNanos) {
         runLock.lock();
         try {
@@ -397,7 +398,7 @@ public final class VirtualScheduler extends AbstractExecutorService implements S
         }
     }
 
-    private <T extends Task<?>> T enqueue(T task, long delayNanos) {
+    private <V> Task<V> enqueue(Task<V> task, long delayNanos) {
         lock.lock();
         try {
             if (shutdown) {
