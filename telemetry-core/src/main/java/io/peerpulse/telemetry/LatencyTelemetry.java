@@ -2,6 +2,7 @@ package io.peerpulse.telemetry;
 
 import io.peerpulse.telemetry.internal.RttWindow;
 import io.peerpulse.telemetry.internal.SessionHistogram;
+import io.peerpulse.telemetry.spi.NetworkPath;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 
@@ -70,6 +71,8 @@ public final class LatencyTelemetry implements AutoCloseable {
     private final SessionHistogram session = new SessionHistogram();
     private long lastTimestamp;
     private double lastRttMs;
+    private NetworkPath path;
+    private long pathChanges;
     private long measured;
     private long stale;
     private long unavailable;
@@ -285,6 +288,31 @@ public final class LatencyTelemetry implements AutoCloseable {
         }
     }
 
+    /**
+     * The network path of the latest reading that named one (a measured or stale reading); kept
+     * while the connection is unavailable.
+     *
+     * @return the path, empty when no reading named one
+     */
+    public Optional<NetworkPath> getPath() {
+        long stamp = lock.readLock();
+        try {
+            return Optional.ofNullable(path);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** @return how many times the path named by readings changed, the first path not counted */
+    public long getPathChanges() {
+        long stamp = lock.readLock();
+        try {
+            return pathChanges;
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
     /** @return how every poll so far ended, a consistent snapshot */
     public TelemetryCounters getCounters() {
         long stamp = lock.readLock();
@@ -368,20 +396,30 @@ public final class LatencyTelemetry implements AutoCloseable {
             }
             long timestamp = m.timestampEpochMs().isPresent()
                     ? m.timestampEpochMs().getAsLong() : options.clock().millis();
-            end(read.run, Outcome.MEASURED, timestamp, rtt);
-        } else if (reading instanceof RttReading.Stale) {
-            end(read.run, Outcome.STALE, 0, 0);
+            end(read.run, Outcome.MEASURED, timestamp, rtt, m.path().orElse(null));
+        } else if (reading instanceof RttReading.Stale s) {
+            end(read.run, Outcome.STALE, 0, 0, s.path().orElse(null));
         } else {
             end(read.run, Outcome.UNAVAILABLE, 0, 0);
         }
     }
 
-    /** Records how a poll of {@code run} ended, unless the run was stopped meanwhile. */
     private void end(Run run, Outcome outcome, long timestamp, double rttMs) {
+        end(run, outcome, timestamp, rttMs, null);
+    }
+
+    /** Records how a poll of {@code run} ended, unless the run was stopped meanwhile. */
+    private void end(Run run, Outcome outcome, long timestamp, double rttMs, NetworkPath readPath) {
         long stamp = lock.writeLock();
         try {
             if (currentRun != run) {
                 return;
+            }
+            if (readPath != null && !readPath.equals(path)) {
+                if (path != null) {
+                    pathChanges++;
+                }
+                path = readPath;
             }
             switch (outcome) {
                 case MEASURED -> {

@@ -3,9 +3,11 @@ package io.peerpulse.telemetry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.peerpulse.telemetry.spi.NetworkPath;
 import io.peerpulse.telemetry.spi.RttReading;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
@@ -32,14 +34,38 @@ class ValuesTest {
 
     @Test
     void readingsCarryWhatTheyWereGiven() {
-        assertThat(RttReading.measured(12.5)).isEqualTo(new RttReading.Measured(12.5, OptionalLong.empty()));
-        assertThat(RttReading.measured(12.5, 99L)).isEqualTo(new RttReading.Measured(12.5, OptionalLong.of(99)));
+        NetworkPath path = new NetworkPath("host", "srflx", "udp");
+        assertThat(RttReading.measured(12.5))
+                .isEqualTo(new RttReading.Measured(12.5, OptionalLong.empty(), Optional.empty()));
+        assertThat(RttReading.measured(12.5, 99L))
+                .isEqualTo(new RttReading.Measured(12.5, OptionalLong.of(99), Optional.empty()));
+        assertThat(RttReading.measured(12.5, path))
+                .isEqualTo(new RttReading.Measured(12.5, OptionalLong.empty(), Optional.of(path)));
         assertThat(RttReading.measured(Double.NaN)).isInstanceOf(RttReading.Measured.class);
-        assertThat(RttReading.stale()).isSameAs(RttReading.stale()).isEqualTo(new RttReading.Stale());
+        assertThat(RttReading.stale()).isSameAs(RttReading.stale()).isEqualTo(new RttReading.Stale(Optional.empty()));
+        assertThat(RttReading.stale(path)).isEqualTo(new RttReading.Stale(Optional.of(path)));
         assertThat(RttReading.unavailable("closed")).isEqualTo(new RttReading.Unavailable("closed"));
         assertThatThrownBy(() -> RttReading.unavailable(null)).isInstanceOf(NullPointerException.class)
                 .hasMessageContaining("reason");
-        assertThatThrownBy(() -> new RttReading.Measured(1, null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> new RttReading.Measured(1, null, Optional.empty()))
+                .isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> new RttReading.Measured(1, OptionalLong.empty(), null))
+                .isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
+    void aNetworkPathCannotCarryAnAddress() {
+        assertThat(new NetworkPath("host", "relay", "udp")).hasToString("host/relay/udp");
+        for (String bad : new String[] {"192.168.1.20", "::1", "fe80::1%eth0", "Host", "", "candidate:1 1 udp",
+                "a-very-long-token-indeed", "host;udp"}) {
+            assertThatThrownBy(() -> new NetworkPath(bad, "host", "udp"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("localType ")
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain(bad.isEmpty() ? "\u0000" : bad));
+        }
+        assertThatThrownBy(() -> new NetworkPath("host", "10.0.0.1", "udp")).hasMessageStartingWith("remoteType ");
+        assertThatThrownBy(() -> new NetworkPath("host", "host", "UDP")).hasMessageStartingWith("protocol ");
+        assertThatThrownBy(() -> new NetworkPath(null, "host", "udp")).isInstanceOf(NullPointerException.class);
     }
 
     @Test

@@ -366,6 +366,25 @@ class LatencyTelemetryTest {
     }
 
     @Test
+    void thePathOfTheLatestReadingIsKeptAndItsChangesCounted() {
+        io.peerpulse.telemetry.spi.NetworkPath direct = new io.peerpulse.telemetry.spi.NetworkPath("host", "host", "udp");
+        io.peerpulse.telemetry.spi.NetworkPath relayed = new io.peerpulse.telemetry.spi.NetworkPath("host", "relay", "udp");
+        ScriptedRttSource source = new ScriptedRttSource().thenMeasured(5).then(RttReading.measured(5, direct))
+                .then(RttReading.stale(direct)).thenUnavailable("ice restart").then(RttReading.stale(relayed))
+                .then(RttReading.measured(40, relayed)).thenStale();
+        LatencyTelemetry telemetry = telemetry(source);
+        telemetry.start();
+        scheduler.runDueTasks();
+        assertThat(telemetry.getPath()).isEmpty();
+        scheduler.advance(SECOND.multipliedBy(3));
+        assertThat(telemetry.getPath()).contains(direct);
+        assertThat(telemetry.getPathChanges()).isZero();
+        scheduler.advance(SECOND.multipliedBy(3));
+        assertThat(telemetry.getPath()).contains(relayed);
+        assertThat(telemetry.getPathChanges()).isEqualTo(1);
+    }
+
+    @Test
     void aThousandTelemetriesShareOneScheduler() {
         List<ScriptedRttSource> sources = new ArrayList<>();
         for (int i = 0; i < 1_000; i++) {

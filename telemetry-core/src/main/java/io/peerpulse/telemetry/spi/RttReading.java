@@ -1,6 +1,7 @@
 package io.peerpulse.telemetry.spi;
 
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -20,7 +21,7 @@ public sealed interface RttReading permits RttReading.Measured, RttReading.Stale
      * @return the reading
      */
     static RttReading measured(double rttMs) {
-        return new Measured(rttMs, OptionalLong.empty());
+        return new Measured(rttMs, OptionalLong.empty(), Optional.empty());
     }
 
     /**
@@ -31,7 +32,18 @@ public sealed interface RttReading permits RttReading.Measured, RttReading.Stale
      * @return the reading
      */
     static RttReading measured(double rttMs, long timestampEpochMs) {
-        return new Measured(rttMs, OptionalLong.of(timestampEpochMs));
+        return new Measured(rttMs, OptionalLong.of(timestampEpochMs), Optional.empty());
+    }
+
+    /**
+     * A new measurement over a known path, timestamped by the telemetry's clock.
+     *
+     * @param rttMs the round-trip time in milliseconds
+     * @param path  the path it was measured on
+     * @return the reading
+     */
+    static RttReading measured(double rttMs, NetworkPath path) {
+        return new Measured(rttMs, OptionalLong.empty(), Optional.of(path));
     }
 
     /**
@@ -41,6 +53,16 @@ public sealed interface RttReading permits RttReading.Measured, RttReading.Stale
      */
     static RttReading stale() {
         return Stale.INSTANCE;
+    }
+
+    /**
+     * The connection is up over a known path but has no new measurement since the previous read.
+     *
+     * @param path the path in use
+     * @return the reading
+     */
+    static RttReading stale(NetworkPath path) {
+        return new Stale(Optional.of(path));
     }
 
     /**
@@ -58,22 +80,30 @@ public sealed interface RttReading permits RttReading.Measured, RttReading.Stale
      *
      * @param rttMs            the round-trip time in milliseconds, not yet checked for plausibility
      * @param timestampEpochMs the measurement's own wall-clock time, when the source knows it
+     * @param path             the path it was measured on, when the source knows it
      * @since 0.1.0
      */
-    record Measured(double rttMs, OptionalLong timestampEpochMs) implements RttReading {
-        /** Checks that the timestamp holder is present. */
+    record Measured(double rttMs, OptionalLong timestampEpochMs, Optional<NetworkPath> path) implements RttReading {
+        /** Checks that the optional holders are present. */
         public Measured {
             Objects.requireNonNull(timestampEpochMs, "timestampEpochMs");
+            Objects.requireNonNull(path, "path");
         }
     }
 
     /**
      * Connected, with no new measurement since the previous read.
      *
+     * @param path the path in use, when the source knows it
      * @since 0.1.0
      */
-    record Stale() implements RttReading {
-        private static final Stale INSTANCE = new Stale();
+    record Stale(Optional<NetworkPath> path) implements RttReading {
+        private static final Stale INSTANCE = new Stale(Optional.empty());
+
+        /** Checks that the optional holder is present. */
+        public Stale {
+            Objects.requireNonNull(path, "path");
+        }
     }
 
     /**
