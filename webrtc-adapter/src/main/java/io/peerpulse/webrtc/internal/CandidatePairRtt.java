@@ -1,0 +1,148 @@
+package io.peerpulse.webrtc.internal;
+
+import dev.onvoid.webrtc.RTCStats;
+import dev.onvoid.webrtc.RTCStatsType;
+import io.peerpulse.telemetry.spi.NetworkPath;
+import io.peerpulse.telemetry.spi.RttReading;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Turns one stats report of a peer connection into a reading, remembering what the previous report
+ * of the same candidate pair said.
+ *
+ * <p>libwebrtc refreshes a stable pair's {@code currentRoundTripTime} only every few seconds and
+ * freezes it during an outage. So, unless {@link #everyPoll()}, a reading is measured only when
+ * {@code responsesReceived} grew, and its value is Δ{@code totalRoundTripTime} / Δ{@code responsesReceived}:
+ * the exact mean of the STUN round trips since the previous report. A changed pair starts a new
+ * baseline, whose first reading is its {@code currentRoundTripTime}. Thread-safe.
+ */
+public final class CandidatePairRtt {
+
+    private static final Pattern TOKEN = Pattern.compile("[a-z][a-z0-9-]{0,15}");
+
+    private final boolean everyPoll;
+    private String pairId;
+    private long responses;
+    private double totalSeconds;
+
+    /**
+     * @param everyPoll {@code true} to report {@code currentRoundTripTime} on every report, as the
+     *                  original browser feature did (duplicates and frozen values included)
+     */
+    public CandidatePairRtt(boolean everyPoll) {
+        this.everyPoll = everyPoll;
+    }
+
+    /** @return whether every report yields {@code currentRoundTripTime} */
+    public boolean everyPoll() {
+        return everyPoll;
+    }
+
+    /**
+     * Interprets one report.
+     *
+     * @param stats the report's stats by id
+     * @return measured, stale, or unavailable when no pair is selected
+     */
+    public synchronized RttReading interpret(Map<String, RTCStats> stats) {
+        RTCStats pair = selectedPair(stats);
+        if (pair == null) {
+            pairId = null;
+            return RttReading.unavailable("no selected candidate pair");
+        }
+        Map<String, Object> attributes = pair.getAttributes();
+        Optional<NetworkPath> path = path(stats, attributes);
+        Double current = seconds(attributes.get("currentRoundTripTime"));
+        long responsesNow = count(attributes.get("responsesReceived"));
+        Double totalNow = seconds(attributes.get("totalRoundTripTime"));
+
+        if (everyPoll) {
+            return current == null ? stale(path) : measured(current * 1000, path);
+        }
+        boolean newPair = !pair.getId().equals(pairId);
+        long previousResponses = responses;
+        double previousTotal = totalSeconds;
+        pairId = pair.getId();
+        responses = responsesNow;
+        totalSeconds = totalNow == null ? 0 : totalNow;
+        if (newPair) {
+            return responsesNow > 0 && current != null ? measured(current * 1000, path) : stale(path);
+        }
+        long newResponses = responsesNow - previousResponses;
+        if (newResponses <= 0) {
+            return stale(path); // nothing new (or counters went back: the new values are the baseline)
+        }
+        if (totalNow == null) {
+            return current == null ? stale(path) : measured(current * 1000, path);
+        }
+        return measured((totalNow - previousTotal) / newResponses * 1000, path);
+    }
+
+    private static RttReading measured(double rttMs, Optional<NetworkPath> path) {
+        return path.map(p -> RttReading.measured(rttMs, p)).orElseGet(() -> RttReading.measured(rttMs));
+    }
+
+    private static RttReading stale(Optional<NetworkPath> path) {
+        return path.map(RttReading::stale).orElseGet(RttReading::stale);
+    }
+
+    /** The pair the transport selected; with several transports, the first that names one. */
+    private static RTCStats selectedPair(Map<String, RTCStats> stats) {
+        for (RTCStats stat : stats.values()) {
+            if (stat.getType() == RTCStatsType.TRANSPORT
+                    && stat.getAttributes().get("selectedCandidatePairId") instanceof String id) {
+                RTCStats pair = stats.get(id);
+                if (pair != null && pair.getType() == RTCStatsType.CANDIDATE_PAIR) {
+                    return pair;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Candidate types and protocol only: the candidate stats also hold addresses, which never leave here. */
+    private static Optional<NetworkPath> path(Map<String, RTCStats> stats, Map<String, Object> pair) {
+        String local = candidateType(stats, pair.get("localCandidateId"));
+        String remote = candidateType(stats, pair.get("remoteCandidateId"));
+        String protocol = local == null ? null
+                : token(stats.get((String) pair.get("localCandidateId")).getAttributes().get("protocol"));
+        if (local == null || remote == null || protocol == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new NetworkPath(local, remote, protocol));
+    }
+
+    private static String candidateType(Map<String, RTCStats> stats, Object id) {
+        if (!(id instanceof String key)) {
+            return null;
+        }
+        RTCStats candidate = stats.get(key);
+        return candidate == null ? null : token(candidate.getAttributes().get("candidateType"));
+    }
+
+    private static String token(Object value) {
+        if (value == null) {
+            return null;
+        }
+        String token = value.toString().toLowerCase(Locale.ROOT);
+        return TOKEN.matcher(token).matches() ? token : null;
+    }
+
+    /** webrtc-java hands seconds as Double today; read any Number, and refuse what is not finite. */
+    private static Double seconds(Object value) {
+        if (value instanceof Number number) {
+            double seconds = number.doubleValue();
+            return Double.isFinite(seconds) ? seconds : null;
+        }
+        return null;
+    }
+
+    /** responsesReceived arrives as BigInteger; absent before the first STUN response. */
+    private static long count(Object value) {
+        return value instanceof Number number ? number.longValue() : 0;
+    }
+}
