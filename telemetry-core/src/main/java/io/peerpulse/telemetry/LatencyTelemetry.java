@@ -9,6 +9,7 @@ import io.peerpulse.telemetry.spi.RttSource;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -49,8 +50,6 @@ public final class LatencyTelemetry implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(LatencyTelemetry.class.getName());
 
-    private enum Outcome { MEASURED, STALE, UNAVAILABLE, FAILED, REJECTED, SKIPPED }
-
     private final TelemetryOptions options;
     private final ScheduledExecutorService scheduler;
     private final long pollIntervalNanos;
@@ -64,6 +63,7 @@ public final class LatencyTelemetry implements AutoCloseable {
     /** The current run; {@code null} when stopped. Written under the write lock, so no answer lands after stop(). */
     private volatile Run currentRun;
     private final AtomicReference<Read> inFlight = new AtomicReference<>();
+    private final List<TelemetryListener> listeners = new CopyOnWriteArrayList<>();
 
     /** Guards everything below. */
     private final StampedLock lock = new StampedLock();
@@ -162,6 +162,25 @@ public final class LatencyTelemetry implements AutoCloseable {
      */
     public void switchSource(RttSource next) {
         this.source = Objects.requireNonNull(next, "next");
+    }
+
+    /**
+     * Adds a listener told of every poll from now on; see {@link TelemetryListener} for its threads.
+     *
+     * @param listener the listener
+     */
+    public void addListener(TelemetryListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Removes a listener.
+     *
+     * @param listener the listener
+     * @return whether it was registered
+     */
+    public boolean removeListener(TelemetryListener listener) {
+        return listeners.remove(listener);
     }
 
     /** @return the source polled now */
@@ -348,7 +367,7 @@ public final class LatencyTelemetry implements AutoCloseable {
             read = new Read(run);
             if (!inFlight.compareAndSet(null, read)) {
                 read = null;
-                end(run, Outcome.SKIPPED, 0, 0);
+                end(run, PollOutcome.SKIPPED, 0, 0);
                 return;
             }
             CompletionStage<RttReading> stage = source.read();
@@ -379,43 +398,47 @@ public final class LatencyTelemetry implements AutoCloseable {
     private void accept(Read read, RttReading reading, Throwable error) {
         if (error != null) {
             LOG.log(Level.DEBUG, () -> "RTT read failed: " + describe(error));
-            end(read.run, Outcome.FAILED, 0, 0);
+            end(read.run, PollOutcome.FAILED, 0, 0);
             return;
         }
         if (reading == null) {
             LOG.log(Level.DEBUG, "RTT read answered null");
-            end(read.run, Outcome.FAILED, 0, 0);
+            end(read.run, PollOutcome.FAILED, 0, 0);
             return;
         }
         if (reading instanceof RttReading.Measured m) {
             double rtt = m.rttMs();
             if (!(rtt >= 0 && rtt <= MAX_PLAUSIBLE_RTT_MS)) {
                 LOG.log(Level.DEBUG, () -> "implausible RTT rejected: " + rtt + " ms");
-                end(read.run, Outcome.REJECTED, 0, 0);
+                end(read.run, PollOutcome.REJECTED, 0, 0);
                 return;
             }
             long timestamp = m.timestampEpochMs().isPresent()
                     ? m.timestampEpochMs().getAsLong() : options.clock().millis();
-            end(read.run, Outcome.MEASURED, timestamp, rtt, m.path().orElse(null));
+            end(read.run, PollOutcome.MEASURED, timestamp, rtt, m.path().orElse(null));
         } else if (reading instanceof RttReading.Stale s) {
-            end(read.run, Outcome.STALE, 0, 0, s.path().orElse(null));
+            end(read.run, PollOutcome.STALE, 0, 0, s.path().orElse(null));
         } else {
-            end(read.run, Outcome.UNAVAILABLE, 0, 0);
+            end(read.run, PollOutcome.UNAVAILABLE, 0, 0);
         }
     }
 
-    private void end(Run run, Outcome outcome, long timestamp, double rttMs) {
+    private void end(Run run, PollOutcome outcome, long timestamp, double rttMs) {
         end(run, outcome, timestamp, rttMs, null);
     }
 
-    /** Records how a poll of {@code run} ended, unless the run was stopped meanwhile. */
-    private void end(Run run, Outcome outcome, long timestamp, double rttMs, NetworkPath readPath) {
+    /** Records how a poll of {@code run} ended, unless the run was stopped meanwhile; then tells the listeners. */
+    private void end(Run run, PollOutcome outcome, long timestamp, double rttMs, NetworkPath readPath) {
+        NetworkPath previousPath = null;
+        boolean pathChanged = false;
         long stamp = lock.writeLock();
         try {
             if (currentRun != run) {
                 return;
             }
             if (readPath != null && !readPath.equals(path)) {
+                previousPath = path;
+                pathChanged = true;
                 if (path != null) {
                     pathChanges++;
                 }
@@ -437,6 +460,28 @@ public final class LatencyTelemetry implements AutoCloseable {
             }
         } finally {
             lock.unlockWrite(stamp);
+        }
+        if (!listeners.isEmpty()) {
+            notifyListeners(outcome, timestamp, rttMs, pathChanged, previousPath, readPath);
+        }
+    }
+
+    private void notifyListeners(PollOutcome outcome, long timestamp, double rttMs, boolean pathChanged,
+                                 NetworkPath previousPath, NetworkPath currentPath) {
+        RttSample sample = outcome == PollOutcome.MEASURED ? new RttSample(timestamp, rttMs) : null;
+        long now = options.clock().millis();
+        for (TelemetryListener listener : listeners) {
+            try {
+                if (pathChanged) {
+                    listener.pathChanged(previousPath, currentPath);
+                }
+                if (sample != null) {
+                    listener.sampleRecorded(sample);
+                }
+                listener.pollEnded(outcome, now);
+            } catch (Throwable t) {
+                LOG.log(Level.WARNING, "a TelemetryListener failed: " + listener, t);
+            }
         }
     }
 

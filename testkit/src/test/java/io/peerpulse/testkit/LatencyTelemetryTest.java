@@ -385,6 +385,46 @@ class LatencyTelemetryTest {
     }
 
     @Test
+    void listenersHearEveryPollInOrderAndAThrowingOneChangesNothing() {
+        io.peerpulse.telemetry.spi.NetworkPath direct = new io.peerpulse.telemetry.spi.NetworkPath("host", "host", "udp");
+        ScriptedRttSource source = new ScriptedRttSource().then(RttReading.measured(5, direct)).thenStale()
+                .thenMeasured(Double.NaN).thenUnavailable("closed");
+        LatencyTelemetry telemetry = telemetry(source);
+        List<String> heard = new ArrayList<>();
+        io.peerpulse.telemetry.TelemetryListener recorder = new io.peerpulse.telemetry.TelemetryListener() {
+            @Override
+            public void pollEnded(io.peerpulse.telemetry.PollOutcome outcome, long timestampEpochMs) {
+                heard.add(outcome + "@" + (timestampEpochMs - VirtualScheduler.DEFAULT_START.toEpochMilli()));
+            }
+
+            @Override
+            public void sampleRecorded(RttSample sample) {
+                heard.add("sample " + sample.rttMs());
+            }
+
+            @Override
+            public void pathChanged(io.peerpulse.telemetry.spi.NetworkPath previous,
+                                    io.peerpulse.telemetry.spi.NetworkPath current) {
+                heard.add("path " + previous + " -> " + current);
+            }
+        };
+        telemetry.addListener(new io.peerpulse.telemetry.TelemetryListener() {
+            @Override
+            public void sampleRecorded(RttSample sample) {
+                throw new IllegalStateException("a broken listener");
+            }
+        });
+        telemetry.addListener(recorder);
+        telemetry.start();
+        scheduler.advance(SECOND.multipliedBy(2));
+        assertThat(telemetry.removeListener(recorder)).isTrue();
+        scheduler.advance(SECOND);
+        assertThat(heard).containsExactly("path null -> host/host/udp", "sample 5.0", "MEASURED@0", "STALE@1000",
+                "REJECTED@2000");
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(4, 1, 1, 1, 0, 1, 0));
+    }
+
+    @Test
     void aThousandTelemetriesShareOneScheduler() {
         List<ScriptedRttSource> sources = new ArrayList<>();
         for (int i = 0; i < 1_000; i++) {
