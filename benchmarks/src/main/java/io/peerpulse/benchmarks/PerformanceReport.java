@@ -1,0 +1,132 @@
+package io.peerpulse.benchmarks;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.Collection;
+import java.util.Map;
+import java.util.TreeMap;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+/**
+ * Runs every benchmark in one go and writes the result tables into {@code docs/PERFORMANCE.md},
+ * between the markers {@code <!-- results:start -->} and {@code <!-- results:end -->}.
+ *
+ * <p>Arguments: the path of PERFORMANCE.md (default {@code docs/PERFORMANCE.md}); {@code --quick}
+ * for a smoke run of a few seconds that proves everything starts (nothing is written).
+ */
+public final class PerformanceReport {
+
+    private PerformanceReport() {
+    }
+
+    /**
+     * @param args see the class description
+     * @throws Exception when a benchmark fails
+     */
+    public static void main(String[] args) throws Exception {
+        boolean quick = false;
+        Path target = Path.of("docs/PERFORMANCE.md");
+        for (String arg : args) {
+            if (arg.equals("--quick")) {
+                quick = true;
+            } else {
+                target = Path.of(arg);
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        out.append("Run on ").append(LocalDate.now()).append(", ").append(Runtime.getRuntime().availableProcessors())
+                .append(" CPUs, ").append(System.getProperty("java.vm.name")).append(' ')
+                .append(System.getProperty("java.version")).append(", ").append(System.getProperty("os.name"))
+                .append(' ').append(System.getProperty("os.arch")).append(".\n\n");
+
+        out.append("### Recording one sample into a full window (ns/op, B/op)\n\n");
+        out.append(jmhTable(run(RecordBenchmark.class, quick)));
+        out.append("\n### Full statistics of a full window (ns/op, B/op)\n\n");
+        out.append(jmhTable(run(StatsBenchmark.class, quick)));
+        out.append("\n### Memory per telemetry with a full window (JOL)\n\n");
+        out.append(capture(() -> MemoryFootprint.main(new String[0])));
+        out.append("\n### Scale: telemetries at 1 Hz on the one shared scheduler, synthetic source\n\n");
+        String[] scaleArgs = quick ? new String[] {"100", "--seconds", "1"}
+                : new String[] {"1000", "10000", "--seconds", "30"};
+        out.append(capture(() -> ScaleRun.main(scaleArgs)));
+
+        System.out.println(out);
+        if (!quick) {
+            write(target, out.toString());
+            System.out.println("written to " + target);
+        }
+    }
+
+    private static Collection<RunResult> run(Class<?> benchmark, boolean quick) throws Exception {
+        ChainedOptionsBuilder options = new OptionsBuilder()
+                .include(benchmark.getName() + ".")
+                .addProfiler(GCProfiler.class)
+                .shouldFailOnError(true);
+        if (quick) {
+            options.forks(0).warmupIterations(0).measurementIterations(1)
+                    .measurementTime(org.openjdk.jmh.runner.options.TimeValue.milliseconds(100))
+                    .param("window", "60");
+        }
+        return new Runner(options.build()).run();
+    }
+
+    private static String jmhTable(Collection<RunResult> results) {
+        // rows: contender; columns: window sizes
+        Map<String, Map<Integer, String>> rows = new TreeMap<>();
+        for (RunResult result : results) {
+            String name = result.getParams().getBenchmark();
+            name = name.substring(name.lastIndexOf('.') + 1);
+            int window = Integer.parseInt(result.getParams().getParam("window"));
+            Result<?> primary = result.getPrimaryResult();
+            Result<?> alloc = result.getSecondaryResults().get("·gc.alloc.rate.norm");
+            String cell = String.format("%,.1f ± %,.1f ns, %s B", primary.getScore(),
+                    Double.isNaN(primary.getScoreError()) ? 0 : primary.getScoreError(),
+                    alloc == null ? "?" : String.format("%,.0f", alloc.getScore()));
+            rows.computeIfAbsent(name, k -> new TreeMap<>()).put(window, cell);
+        }
+        StringBuilder table = new StringBuilder("| contender | 60 | 600 | 36,000 |\n|---|---|---|---|\n");
+        rows.forEach((name, cells) -> table.append("| ").append(name).append(" | ")
+                .append(cells.getOrDefault(60, "–")).append(" | ").append(cells.getOrDefault(600, "–"))
+                .append(" | ").append(cells.getOrDefault(36_000, "–")).append(" |\n"));
+        return table.toString();
+    }
+
+    private interface Task {
+        void run() throws Exception;
+    }
+
+    private static String capture(Task task) throws Exception {
+        PrintStream original = System.out;
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        try (PrintStream capture = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
+            System.setOut(capture);
+            task.run();
+        } finally {
+            System.setOut(original);
+        }
+        return buffer.toString(StandardCharsets.UTF_8);
+    }
+
+    private static void write(Path target, String results) throws IOException {
+        String start = "<!-- results:start -->";
+        String end = "<!-- results:end -->";
+        String document = Files.exists(target) ? Files.readString(target) : "# Performance\n\n" + start + "\n" + end + "\n";
+        int from = document.indexOf(start);
+        int to = document.indexOf(end);
+        if (from < 0 || to < from) {
+            throw new IOException(target + " has no " + start + " … " + end + " section");
+        }
+        Files.writeString(target, document.substring(0, from + start.length()) + "\n" + results
+                + document.substring(to));
+    }
+}
