@@ -1,0 +1,14 @@
+/**
+ * PeerPulse's integration tests as a module: the modules under test are required as their users
+ * require them, and the tests (patched in by surefire) run on the module path. Open, so that JUnit
+ * may reach the tests.
+ *
+ * @since 0.1.0
+ */
+open module io.peerpulse.integration {
+    requires io.peerpulse.webrtc;
+    requires io.peerpulse.testkit;
+    requires webrtc.java;
+    requires org.assertj.core;
+    requires java.logging;
+}

@@ -1,0 +1,53 @@
+package io.peerpulse.integration;
+
+import io.peerpulse.telemetry.LatencyTelemetry;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.testkit.ImpairmentRelay;
+import io.peerpulse.testkit.WebRtcPeers;
+import io.peerpulse.webrtc.WebRtcRttSource;
+import java.time.Duration;
+
+/** Two real peers, optionally through the relay, with a telemetry on peer A; closed in the safe order. */
+final class Fixtures implements AutoCloseable {
+
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
+
+    final ImpairmentRelay relay;
+    final WebRtcPeers peers;
+    final LatencyTelemetry telemetry;
+    final Recorder recorder = new Recorder();
+
+    private Fixtures(ImpairmentRelay relay, WebRtcPeers peers, WebRtcRttSource.Mode mode, Duration pollInterval) {
+        this.relay = relay;
+        this.peers = peers;
+        this.telemetry = new LatencyTelemetry(WebRtcRttSource.of(peers.peerA(), mode),
+                TelemetryOptions.builder().pollInterval(pollInterval).readTimeout(Duration.ofSeconds(2)).build());
+        telemetry.addListener(recorder);
+    }
+
+    static Fixtures direct(Duration pollInterval) throws InterruptedException {
+        return new Fixtures(null, WebRtcPeers.connectDirect(CONNECT_TIMEOUT), WebRtcRttSource.Mode.RESPONSES,
+                pollInterval);
+    }
+
+    static Fixtures throughRelay(Duration roundTrip, Duration jitter, WebRtcRttSource.Mode mode, Duration pollInterval)
+            throws InterruptedException {
+        ImpairmentRelay relay = new ImpairmentRelay(42).setRoundTrip(roundTrip).setJitter(jitter);
+        try {
+            return new Fixtures(relay, WebRtcPeers.connectThrough(relay, CONNECT_TIMEOUT), mode, pollInterval);
+        } catch (RuntimeException | InterruptedException | Error e) {
+            relay.close();
+            throw e;
+        }
+    }
+
+    /** Stop telemetry, then the peers (connections, factory, audio module), then the relay. */
+    @Override
+    public void close() {
+        telemetry.close();
+        peers.close();
+        if (relay != null) {
+            relay.close();
+        }
+    }
+}
