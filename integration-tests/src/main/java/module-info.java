@@ -3,12 +3,18 @@
  * require them, and the tests (patched in by surefire) run on the module path. Open, so that JUnit
  * may reach the tests.
  *
+ * @provides io.peerpulse.session.spi.SessionExporterProvider a recording exporter named {@code recording}
+ *
  * @since 0.1.0
  */
 open module io.peerpulse.integration {
     requires io.peerpulse.webrtc;
+    requires io.peerpulse.session;
     requires io.peerpulse.testkit;
     requires webrtc.java;
     requires org.assertj.core;
     requires java.logging;
+
+    provides io.peerpulse.session.spi.SessionExporterProvider
+            with io.peerpulse.integration.RecordingExporterProvider;
 }

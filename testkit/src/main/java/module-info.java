@@ -8,6 +8,8 @@
  *       that answers from a script;</li>
  *   <li>{@link io.peerpulse.testkit.RttSourceContract}: the JUnit 5 contract test that an
  *       {@code RttSource} plugin's own test extends;</li>
+ *   <li>{@link io.peerpulse.testkit.SessionExporterContract}: the JUnit 5 contract test that a
+ *       {@code SessionExporter} plugin's own test extends;</li>
  *   <li>{@link io.peerpulse.testkit.ImpairmentRelay}: a UDP relay on 127.0.0.1 that adds known delay,
  *       jitter, loss and outages between two endpoints;</li>
  *   <li>{@link io.peerpulse.testkit.WebRtcPeers}: two real webrtc-java peers connected in one JVM,
@@ -20,6 +22,8 @@
  */
 module io.peerpulse.testkit {
     requires transitive io.peerpulse.telemetry;
+    // Transitive: SessionExporterContract's signatures use the session's SPI and report types.
+    requires transitive io.peerpulse.session;
     requires transitive org.junit.jupiter.api;
     requires org.assertj.core;
     // Optional (static): only WebRtcPeers needs it, so the rest of the testkit runs without webrtc-java.

@@ -1,5 +1,7 @@
 package io.peerpulse.telemetry;
 
+import io.peerpulse.telemetry.internal.RttWindow;
+
 /**
  * The aggregates of {@link LatencyStats} without the samples: what a game loop reads every frame
  * through {@link LatencyTelemetry#getSummary()}, without locking and without copying the window.
@@ -27,4 +29,35 @@ public record LatencySummary(
         double stdDevMs,
         double jitterMs,
         long totalSampleCount) {
+
+    /**
+     * The exact statistics of some RTTs, e.g. those of one round, computed as a telemetry computes
+     * those of its window.
+     *
+     * @param rttMs values in arrival order (jitter depends on the order); only the first {@code count}
+     *              are read, none is changed
+     * @param count how many values, at least 1
+     * @return the summary, with {@code totalSampleCount == sampleCount}
+     * @throws IllegalArgumentException when {@code count} is out of range or a value is NaN, infinite or negative
+     */
+    public static LatencySummary of(double[] rttMs, int count) {
+        if (count < 1 || count > rttMs.length) {
+            throw new IllegalArgumentException("count must be between 1 and " + rttMs.length + ", was " + count);
+        }
+        RttWindow window = new RttWindow(count);
+        for (int i = 0; i < count; i++) {
+            double value = rttMs[i];
+            if (!(value >= 0) || Double.isInfinite(value)) {
+                throw new IllegalArgumentException("rttMs[" + i + "] must be finite and >= 0, was " + value);
+            }
+            window.add(0, value);
+        }
+        return of(window);
+    }
+
+    /** The statistics of a window that is not empty; the caller holds whatever lock guards it. */
+    static LatencySummary of(RttWindow window) {
+        return new LatencySummary(window.count(), window.min(), window.max(), window.mean(), window.median(),
+                window.quantile(0.95), window.quantile(0.99), window.stdDev(), window.jitter(), window.total());
+    }
 }

@@ -344,8 +344,7 @@ public final class LatencyTelemetry implements AutoCloseable {
     }
 
     private LatencySummary summarize() {
-        return new LatencySummary(window.count(), window.min(), window.max(), window.mean(), window.median(),
-                window.quantile(0.95), window.quantile(0.99), window.stdDev(), window.jitter(), window.total());
+        return LatencySummary.of(window);
     }
 
     private static List<RttSample> toSamples(long[] timestamps, double[] values) {

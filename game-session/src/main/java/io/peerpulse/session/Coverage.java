@@ -1,0 +1,44 @@
+package io.peerpulse.session;
+
+import java.util.List;
+
+/**
+ * How much of the session had fresh measurements. Measuring runs from the first data channel open
+ * until the session ends (or the snapshot); a gap is a stretch in it longer than
+ * {@code gapThresholdMs} with no new measurement, whatever the reason (no connection, stale, failing).
+ *
+ * @param measuringStartEpochMs   when measuring started; {@code null} when no channel ever opened
+ * @param measuringMs             how long measuring ran
+ * @param coveredRatio            the share of {@code measuringMs} outside gaps, 0 to 1; 0 when nothing was measured
+ * @param measuredPollRatio       the share of polls that recorded a new measurement, 0 to 1
+ * @param gapThresholdMs          the longest stretch without a measurement that is not a gap
+ *                                ({@code gapAfterPolls} poll intervals)
+ * @param gapMs                   the sum of the gaps' durations
+ * @param gaps                    every gap, oldest first
+ * @param firstMeasurementEpochMs when the first measurement arrived; {@code null} before it
+ * @param lastMeasurementEpochMs  when the latest measurement arrived; {@code null} before the first
+ * @since 0.1.0
+ */
+public record Coverage(Long measuringStartEpochMs, long measuringMs, double coveredRatio, double measuredPollRatio,
+                       double gapThresholdMs, long gapMs, List<CoverageGap> gaps, Long firstMeasurementEpochMs,
+                       Long lastMeasurementEpochMs) {
+
+    /**
+     * Makes the list an unmodifiable copy.
+     *
+     * @param measuringStartEpochMs see the record description
+     * @param measuringMs see the record description
+     * @param coveredRatio see the record description
+     * @param measuredPollRatio see the record description
+     * @param gapThresholdMs see the record description
+     * @param gapMs see the record description
+     * @param gaps see the record description
+     * @param firstMeasurementEpochMs see the record description
+     * @param lastMeasurementEpochMs see the record description
+     * @throws NullPointerException when a required component is null
+     * @since 0.1.0
+     */
+    public Coverage {
+        gaps = List.copyOf(gaps);
+    }
+}

@@ -1,0 +1,13 @@
+package io.peerpulse.session;
+
+/**
+ * A stretch without a data channel after a close.
+ *
+ * @param startEpochMs when the channel closed
+ * @param endEpochMs   when a channel opened again; {@code null} when none did before the end (or snapshot)
+ * @param durationMs   until the reopening, else until the end (or snapshot)
+ * @param reason       the close's reason, redacted; {@code null} when none was given
+ * @since 0.1.0
+ */
+public record Disconnection(long startEpochMs, Long endEpochMs, long durationMs, String reason) {
+}

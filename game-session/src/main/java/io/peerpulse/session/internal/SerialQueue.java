@@ -1,0 +1,112 @@
+package io.peerpulse.session.internal;
+
+import java.lang.System.Logger.Level;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs tasks one at a time, in submission order, on a shared executor: never two at once, never on
+ * the submitting thread unless the executor runs tasks there. Adding a task never blocks.
+ *
+ * <p>Two steps so that callers can enqueue under their own lock (fixing the order) and start the
+ * drain after releasing it: {@link #enqueue} returns {@code true} for exactly the caller that must
+ * then call {@link #startDrain()}. A drain runs a batch of tasks and resubmits itself, so one busy
+ * queue cannot keep an executor thread from others for long.
+ */
+public final class SerialQueue {
+
+    private static final System.Logger LOG = System.getLogger(SerialQueue.class.getName());
+    private static final int BATCH = 256;
+
+    private final Executor executor;
+    private final String name;
+    private final int maxDroppable;
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /** Tasks queued and not yet run; the drain is scheduled or running whenever it is above 0. */
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicLong dropped = new AtomicLong();
+
+    /**
+     * @param executor     runs the drains
+     * @param name         for log lines
+     * @param maxDroppable droppable tasks are dropped while this many tasks are pending
+     */
+    public SerialQueue(Executor executor, String name, int maxDroppable) {
+        this.executor = executor;
+        this.name = name;
+        this.maxDroppable = maxDroppable;
+    }
+
+    /**
+     * Queues a task.
+     *
+     * @param task      the task; what it throws is logged
+     * @param droppable whether it may be dropped when the queue is full
+     * @return {@code true} when the caller must call {@link #startDrain()} (now or after its lock)
+     */
+    public boolean enqueue(Runnable task, boolean droppable) {
+        if (droppable && pending.get() >= maxDroppable) {
+            if (dropped.getAndIncrement() == 0) {
+                LOG.log(Level.WARNING, () -> name + ": " + maxDroppable + " calls are waiting; further sample calls"
+                        + " are dropped until it catches up");
+            }
+            return false;
+        }
+        tasks.add(task);
+        return pending.getAndIncrement() == 0;
+    }
+
+    /** Queues a task and starts the drain when needed. */
+    public void submit(Runnable task) {
+        if (enqueue(task, false)) {
+            startDrain();
+        }
+    }
+
+    /** Starts draining; only after {@link #enqueue} said so. */
+    public void startDrain() {
+        try {
+            executor.execute(this::drain);
+        } catch (RejectedExecutionException e) {
+            // Nothing can run these tasks: drop them, so that later submissions try the executor again.
+            int lost = 0;
+            while (tasks.poll() != null) {
+                lost++;
+            }
+            pending.addAndGet(-lost);
+            dropped.addAndGet(lost);
+            int count = lost;
+            LOG.log(Level.WARNING, () -> name + ": the executor rejected its tasks; " + count + " calls are lost", e);
+        }
+    }
+
+    /** @return how many tasks were dropped */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    private void drain() {
+        int ran = 0;
+        do {
+            if (ran++ == BATCH) {
+                startDrain(); // pending stays above 0: this queue keeps its single drain
+                return;
+            }
+            Runnable task = tasks.poll();
+            try {
+                task.run();
+            } catch (VirtualMachineError fatal) {
+                if (pending.decrementAndGet() != 0) {
+                    startDrain();
+                }
+                throw fatal;
+            } catch (Throwable t) {
+                LOG.log(Level.WARNING, name + ": a task failed", t);
+            }
+        } while (pending.decrementAndGet() != 0);
+    }
+}

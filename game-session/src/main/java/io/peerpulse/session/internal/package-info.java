@@ -1,0 +1,6 @@
+/**
+ * Implementation details of the game session; not exported, not API.
+ *
+ * @since 0.1.0
+ */
+package io.peerpulse.session.internal;

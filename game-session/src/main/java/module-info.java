@@ -1,0 +1,21 @@
+/**
+ * PeerPulse game session: {@link io.peerpulse.session.GameSession} owns one session's RTT telemetry
+ * and records what a multiplayer experiment needs beside it (connection history, rounds, connection
+ * quality, coverage), then hands a {@link io.peerpulse.session.SessionReport} to every exporter.
+ *
+ * <p>Exporters are plugins found with {@link java.util.ServiceLoader}: a module
+ * {@code provides io.peerpulse.session.spi.SessionExporterProvider with …} and also ships
+ * {@code META-INF/services/io.peerpulse.session.spi.SessionExporterProvider} for class-path users.
+ * Knows nothing of WebRTC, JSON-B or Micrometer.
+ *
+ * @uses io.peerpulse.session.spi.SessionExporterProvider
+ * @since 0.1.0
+ */
+module io.peerpulse.session {
+    requires transitive io.peerpulse.telemetry;
+
+    exports io.peerpulse.session;
+    exports io.peerpulse.session.spi;
+
+    uses io.peerpulse.session.spi.SessionExporterProvider;
+}

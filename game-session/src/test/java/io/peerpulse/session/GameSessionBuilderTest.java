@@ -1,0 +1,200 @@
+package io.peerpulse.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporter;
+import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.telemetry.TelemetryCounters;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Building a session: validation, exporter selection and creation. Sessions built here never measure. */
+class GameSessionBuilderTest {
+
+    /** A provider that records what it was asked to create. */
+    record Provider(String name, Function<ExportSettings, SessionExporter> factory) implements SessionExporterProvider {
+        static Provider named(String name) {
+            return new Provider(name, settings -> report -> { });
+        }
+
+        @Override
+        public SessionExporter create(ExportSettings settings) {
+            return factory.apply(settings);
+        }
+    }
+
+    private static GameSession.Builder builder() {
+        return GameSession.builder("session-1").executor(Runnable::run).exporterProviders(List.of());
+    }
+
+    static Stream<Arguments> badInput() {
+        return Stream.of(
+                bad(b -> { }, null, "sessionId must not be null"),
+                bad(b -> { }, " \t", "sessionId must not be blank"),
+                bad(b -> { }, "x".repeat(257), "sessionId must be at most 256 characters, was 257"),
+                bad(b -> { }, "line\nbreak", "sessionId must not contain control characters"),
+                bad(b -> { }, "peer-10.0.0.7", "sessionId must not contain an IP address"),
+                bad(b -> b.playerId(""), "s", "playerId must not be blank"),
+                bad(b -> b.playerId("fe80::1"), "s", "playerId must not contain an IP address"),
+                bad(b -> b.telemetryOptions(null), "s", "telemetryOptions must not be null"),
+                bad(b -> b.exportSetting(null, "v"), "s", "exportSetting key must not be blank"),
+                bad(b -> b.exportSetting("k", null), "s", "exportSetting 'k' must not have a null value"),
+                bad(b -> b.exportAttribute(null, "v"), "s", "exportAttribute type must not be null"),
+                bad(b -> b.exportAttribute(String.class, null), "s", "exportAttribute java.lang.String must be an"),
+                bad(b -> b.exporters((String[]) null), "s", "exporters must not be null"),
+                bad(b -> b.exporters("json", null), "s", "exporters must not contain a blank name, was null"),
+                bad(b -> b.exporterProviders(null), "s", "exporterProviders must not be null"),
+                bad(b -> b.executor(null), "s", "executor must not be null"),
+                bad(b -> b.exporterTimeout(Duration.ZERO), "s", "exporterTimeout must be above 0"),
+                bad(b -> b.exporterTimeout(null), "s", "exporterTimeout must be above 0"),
+                bad(b -> b.qualityThresholds(Duration.ZERO, Duration.ofMillis(300)), "s", "fairFrom must be above 0"),
+                bad(b -> b.qualityThresholds(Duration.ofMillis(150), Duration.ofMillis(150)), "s",
+                        "poorFrom must be above fairFrom"),
+                bad(b -> b.qualityRecentSamples(0), "s", "qualityRecentSamples must be between 1 and 10000, was 0"),
+                bad(b -> b.toleratedBadPolls(-1), "s", "toleratedBadPolls must be >= 0, was -1"),
+                bad(b -> b.gapAfterPolls(0), "s", "gapAfterPolls must be between 1 and 1000000, was 0"));
+    }
+
+    private static Arguments bad(Consumer<GameSession.Builder> setter, String sessionId, String message) {
+        return Arguments.of(setter, sessionId, message);
+    }
+
+    @ParameterizedTest
+    @MethodSource("badInput")
+    void badInputFailsAtBuildNamingTheField(Consumer<GameSession.Builder> setter, String sessionId, String message) {
+        GameSession.Builder builder = GameSession.builder(sessionId).exporterProviders(List.of());
+        setter.accept(builder); // setters accept anything
+        assertThatThrownBy(builder::build).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(message);
+    }
+
+    @Test
+    void anIdThatLooksLikeAnAddressIsNotEchoed() {
+        assertThatThrownBy(() -> GameSession.builder("192.168.1.20").build())
+                .hasMessageNotContaining("192.168");
+    }
+
+    @Test
+    void anUnknownExporterNameFailsListingTheKnownOnes() {
+        GameSession.Builder builder = builder()
+                .exporterProviders(List.of(Provider.named("json"), Provider.named("micrometer")))
+                .exporters("json", "csv");
+        assertThatThrownBy(builder::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown exporter 'csv'")
+                .hasMessageContaining("known exporters: json, micrometer");
+    }
+
+    @Test
+    void anExporterNamedTwiceFailsQuotingIt() {
+        GameSession.Builder builder = builder().exporterProviders(List.of(Provider.named("json"))).exporters("json", "json");
+        assertThatThrownBy(builder::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'json' twice")
+                .hasMessageContaining("known exporters: json");
+    }
+
+    @Test
+    void anyNameFailsWhenNoProviderExists() {
+        assertThatThrownBy(() -> builder().exporters("json").build())
+                .hasMessageContaining("known exporters: none");
+    }
+
+    @Test
+    void twoProvidersWithOneNameOrAnInvalidNameFailFast() {
+        assertThatThrownBy(() -> builder().exporterProviders(List.of(Provider.named("json"), Provider.named("json"))).build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("two SessionExporterProviders are named 'json'");
+        assertThatThrownBy(() -> builder().exporterProviders(List.of(Provider.named("JSON"))).build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("invalid name 'JSON'");
+    }
+
+    @Test
+    void selectsTheNamedExportersInTheGivenOrderElseEveryProvider() {
+        List<SessionExporterProvider> providers = List.of(Provider.named("a"), Provider.named("b"), Provider.named("c"));
+        try (GameSession all = builder().exporterProviders(providers).build();
+             GameSession some = builder().exporterProviders(providers).exporters("c", "a").build();
+             GameSession none = builder().exporterProviders(providers).exporters().build()) {
+            assertThat(all.exporterNames()).containsExactly("a", "b", "c");
+            assertThat(some.exporterNames()).containsExactly("c", "a");
+            assertThat(none.exporterNames()).isEmpty();
+        }
+    }
+
+    @Test
+    void discoveryOnThisModulePathFindsNoProvider() {
+        try (GameSession session = GameSession.builder("s").executor(Runnable::run).build()) {
+            assertThat(session.exporterNames()).isEmpty();
+        }
+    }
+
+    @Test
+    void providersGetTheSettingsAndAFailingOrNullCreateIsLeftOut() {
+        List<String> seen = new ArrayList<>();
+        Provider reading = new Provider("reading", settings -> {
+            seen.add(settings.get("dir").orElseThrow() + "|" + settings.attribute(Integer.class).orElseThrow());
+            return report -> { };
+        });
+        Provider throwing = new Provider("throwing", settings -> {
+            throw new IllegalStateException("cannot create");
+        });
+        Provider answeringNull = new Provider("null", settings -> null);
+        try (GameSession session = builder()
+                .exporterProviders(List.of(throwing, reading, answeringNull))
+                .exportSetting("dir", "out")
+                .exportAttribute(Integer.class, 7)
+                .build()) {
+            assertThat(session.exporterNames()).containsExactly("reading");
+            assertThat(seen).containsExactly("out|7");
+        }
+    }
+
+    @Test
+    void aNewSessionHasEmptyExportsAndItsDefaults() {
+        try (GameSession session = builder().playerId("p1").build()) {
+            SessionReport report = session.exportReport();
+            assertThat(report.sessionMetrics().sessionId()).isEqualTo("session-1");
+            assertThat(report.sessionMetrics().playerId()).isEqualTo("p1");
+            assertThat(report.sessionMetrics().latency()).isNull();
+            assertThat(report.sessionMetrics().endEpochMs()).isNull();
+            assertThat(report.validationData().counters()).isEqualTo(TelemetryCounters.ZERO);
+            assertThat(report.validationData().coverage().gaps()).isEmpty();
+            assertThat(report.multiplayerMetrics().quality()).isEqualTo(ConnectionQuality.UNKNOWN);
+            assertThat(report.multiplayerMetrics().qualityThresholds())
+                    .isEqualTo(new QualityThresholds(150, 300, 5, 3));
+            assertThat(session.latest()).isEqualTo(new LiveRtt(ConnectionQuality.UNKNOWN, Double.NaN, 0, Double.NaN));
+            assertThat(session.getLatencyStats()).isEmpty();
+            assertThat(session.report()).isEmpty();
+        }
+    }
+
+    @Test
+    void closeWithoutAChannelStillEndsTheSessionOnceAndAnOpenAfterItFails() {
+        List<SessionReport> ended = new ArrayList<>();
+        GameSession session = builder()
+                .exporterProviders(List.of(new Provider("x", settings -> ended::add)))
+                .build();
+        session.close();
+        session.close();
+        assertThat(ended).hasSize(1);
+        assertThat(ended.get(0).sessionMetrics().latency()).isNull();
+        assertThat(session.report()).contains(ended.get(0));
+        assertThat(session.exportSessionMetrics()).isSameAs(ended.get(0).sessionMetrics());
+        assertThat(session.isClosed()).isTrue();
+        assertThatThrownBy(() -> session.onDataChannelOpen(() -> null))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("session-1");
+        assertThatThrownBy(() -> session.beginRound(1)).isInstanceOf(IllegalStateException.class);
+        session.onDataChannelClose("late callback"); // ignored
+        assertThat(session.endRound()).isEmpty();
+    }
+}

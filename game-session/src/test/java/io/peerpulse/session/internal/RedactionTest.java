@@ -1,0 +1,57 @@
+package io.peerpulse.session.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class RedactionTest {
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "peer left|peer left",
+            "lost 192.168.1.20 after 3 s|lost <redacted> after 3 s",
+            "relay 10.0.0.1:3478 timed out|relay <redacted> timed out",
+            "v6 [2001:db8::1]:5000 down|v6 <redacted> down",
+            "from fe80::1%eth0, then 2001:0db8:85a3:0000:0000:8a2e:0370:7334|from <redacted>, then <redacted>",
+            "mapped ::ffff:192.0.2.1 gone|mapped <redacted> gone",
+            "host=203.0.113.9;retry|host=<redacted>;retry",
+            "at 12:30:45 the peer left|at 12:30:45 the peer left",
+            "round 3 of 10, 2026-01-01T12:30:45Z|round 3 of 10, 2026-01-01T12:30:45Z",
+            "game:room:42 closed|game:room:42 closed"
+    })
+    void redactsAddressLikeWordsOnly(String reason, String expected) {
+        assertThat(Redaction.redact(reason)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "candidate:842163049 1 udp 1677729535 198.51.100.7 54400 typ srflx",
+            "a=Candidate:1 1 UDP 2122260223 10.0.0.2 5000 typ host"})
+    void replacesAWholeTextHoldingACandidate(String reason) {
+        assertThat(Redaction.redact(reason)).isEqualTo(Redaction.REDACTED_CANDIDATE);
+        assertThat(Redaction.looksLikeAddress(reason)).isTrue();
+    }
+
+    @Test
+    void cutsLongTextReplacesControlCharactersAndKeepsNull() {
+        assertThat(Redaction.redact("x".repeat(500))).hasSize(Redaction.MAX_LENGTH);
+        assertThat(Redaction.redact("a\nb\tc")).isEqualTo("a b c");
+        assertThat(Redaction.redact(null)).isNull();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"exp-42-pair-7", "123e4567-e89b-12d3-a456-426614174000", "2026-01-01T12:30:45Z",
+            "game:room:42", "p1"})
+    void ordinaryIdsDoNotLookLikeAddresses(String id) {
+        assertThat(Redaction.looksLikeAddress(id)).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"10.1.2.3", "session-192.168.0.1", "::1", "fe80::abcd", "1:2:3:4:5:6:7:8"})
+    void addressesLookLikeAddresses(String id) {
+        assertThat(Redaction.looksLikeAddress(id)).isTrue();
+    }
+}

@@ -1,0 +1,57 @@
+package io.peerpulse.integration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.peerpulse.session.GameSession;
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.telemetry.RttSources;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.testkit.IpAddresses;
+import io.peerpulse.testkit.WebRtcPeers;
+import io.peerpulse.webrtc.WebRtcRttSource;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A game session on two real peers, with its exporter and RTT source found by ServiceLoader: on the
+ * module path through {@code provides}, on the class path through {@code META-INF/services}.
+ */
+@Tag("classpath")
+class SessionOnRealPeersTest {
+
+    @Test
+    void providersAreFoundAndTheSessionExportsItsLatency() throws Exception {
+        assertThat(RttSources.providers()).extracting(p -> p.name()).containsExactly("webrtc");
+        String id = "real-peers-" + System.getProperty("peerpulse.test.path", "module");
+        try (WebRtcPeers peers = WebRtcPeers.connectDirect(Fixtures.CONNECT_TIMEOUT)) {
+            GameSession session = GameSession.builder(id).playerId("p1")
+                    .telemetryOptions(TelemetryOptions.builder().pollInterval(Duration.ofMillis(200)).build())
+                    .build();
+            assertThat(session.exporterNames()).containsExactly("recording");
+            var source = RttSources.forConnection(peers.peerA());
+            assertThat(source).isInstanceOf(WebRtcRttSource.class);
+            session.onDataChannelOpen(source);
+            session.beginRound(1);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!RecordingExporterProvider.CALLS.getOrDefault(id, List.of()).contains("sample")
+                    && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // bounded wait for the first real sample to reach the exporter
+            }
+            session.endRound();
+            session.onDataChannelClose("game over");
+            session.close(); // stops telemetry before the peers close
+            session.close();
+        }
+        List<String> calls = RecordingExporterProvider.CALLS.get(id);
+        assertThat(calls.get(0)).isEqualTo("started");
+        assertThat(calls).contains("sample").endsWith("ended");
+        assertThat(calls.stream().filter("ended"::equals)).hasSize(1);
+        SessionReport report = RecordingExporterProvider.REPORTS.get(id);
+        assertThat(report.sessionMetrics().latency()).isNotNull();
+        assertThat(report.validationData().latency()).isEqualTo(report.sessionMetrics().latency());
+        assertThat(report.multiplayerMetrics().rounds()).hasSize(1);
+        assertThat(IpAddresses.containsAny(report.toString())).as("no address in %s", report).isFalse();
+    }
+}

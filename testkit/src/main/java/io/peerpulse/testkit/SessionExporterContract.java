@@ -1,0 +1,355 @@
+package io.peerpulse.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.peerpulse.session.GameSession;
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporter;
+import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.spi.NetworkPath;
+import io.peerpulse.telemetry.spi.RttReading;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every {@link SessionExporterProvider} and its {@link SessionExporter}s must keep; an
+ * exporter plugin's own test extends this class.
+ *
+ * <pre>{@code
+ * class JsonExporterContractTest extends SessionExporterContract {
+ *     @TempDir Path dir;
+ *
+ *     @Override
+ *     protected SessionExporterProvider createProvider() {
+ *         return new JsonExporterProvider();
+ *     }
+ *
+ *     @Override
+ *     protected ExportSettings exportSettings() {
+ *         return ExportSettings.of(Map.of("peerpulse.export.json.directory", dir.toString()), Map.of());
+ *     }
+ *
+ *     @Override
+ *     protected void verifyExport(SessionReport report) {
+ *         assertThat(dir.resolve(report.sessionMetrics().sessionId() + ".json")).exists();
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>The reports handed to the exporter are real: made by a {@link GameSession} driven in virtual
+ * time ({@link #reportWithoutSamples(String)}, {@link #fullReport(String)}). Every call to the exporter
+ * runs on a helper thread and must return within {@link #callTimeout()}, so a hanging exporter fails
+ * the contract instead of hanging the build; what a call throws fails it too, with the exception as
+ * cause. To skip a check that cannot apply, override its method and annotate it with
+ * {@code @Disabled("why")}.
+ *
+ * @since 0.1.0
+ */
+public abstract class SessionExporterContract {
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+    private static final int SAMPLES = 40;
+
+    /**
+     * For subclasses.
+     *
+     * @since 0.1.0
+     */
+    protected SessionExporterContract() {
+    }
+
+    /**
+     * Creates the provider under test, fresh for each test.
+     *
+     * @return the provider
+     * @throws Exception when it cannot be set up
+     * @since 0.1.0
+     */
+    protected abstract SessionExporterProvider createProvider() throws Exception;
+
+    /**
+     * The settings handed to {@link SessionExporterProvider#create(ExportSettings)}; default none
+     * (system properties still answer).
+     *
+     * @return the settings
+     * @since 0.1.0
+     */
+    protected ExportSettings exportSettings() {
+        return ExportSettings.of(Map.of(), Map.of());
+    }
+
+    /**
+     * How long one call to the exporter may take; default 10 s.
+     *
+     * @return a positive duration
+     * @since 0.1.0
+     */
+    protected Duration callTimeout() {
+        return Duration.ofSeconds(10);
+    }
+
+    /**
+     * Checks what the exporter made of a report, after its {@code sessionEnded} returned; does
+     * nothing by default.
+     *
+     * @param report the report it was given
+     * @throws Exception when the check cannot run
+     * @since 0.1.0
+     */
+    protected void verifyExport(SessionReport report) throws Exception {
+    }
+
+    /**
+     * The provider's name is a lower-case token: letters, digits, {@code -} and {@code _}.
+     *
+     * @throws Exception when the provider cannot be created
+     * @since 0.1.0
+     */
+    @Test
+    @DisplayName("the provider's name is a lower-case token")
+    public void providerNameIsALowerCaseToken() throws Exception {
+        SessionExporterProvider provider = provider();
+        String name = get("name()", provider::name);
+        if (name == null || !NAME.matcher(name).matches()) {
+            fail("the provider's name() is %s: it must be a lower-case token (letters, digits, '-', '_'),"
+                    + " e.g. \"json\", since sessions select exporters by it", name == null ? "null" : "'" + name + "'");
+        }
+    }
+
+    /**
+     * {@code create(settings)} answers an exporter, a new one for every session.
+     *
+     * @throws Exception when the provider cannot be created
+     * @since 0.1.0
+     */
+    @Test
+    @DisplayName("create() answers a new exporter for every session")
+    public void createAnswersANewExporterForEverySession() throws Exception {
+        SessionExporterProvider provider = provider();
+        SessionExporter first = create(provider);
+        SessionExporter second = create(provider);
+        assertThat(second).as("create() called twice answered the same exporter: each session needs its own")
+                .isNotSameAs(first);
+    }
+
+    /**
+     * A session that never measured: {@code sessionStarted} then {@code sessionEnded} with every
+     * {@code latency} {@code null}.
+     *
+     * @throws Exception when the provider cannot be created
+     * @since 0.1.0
+     */
+    @Test
+    @DisplayName("sessionEnded accepts a report without samples (latency null)")
+    public void sessionEndedAcceptsAReportWithoutSamples() throws Exception {
+        SessionReport report = reportWithoutSamples("contract-empty");
+        SessionExporter exporter = create(provider());
+        call("sessionStarted", () -> exporter.sessionStarted("contract-empty"));
+        call("sessionEnded with a report whose latency is null", () -> exporter.sessionEnded(report));
+        verifyExport(report);
+    }
+
+    /**
+     * A full session in the documented order: {@code sessionStarted}, every {@code sampleRecorded},
+     * then {@code sessionEnded} with rounds, a reconnection, path and quality changes and gaps.
+     *
+     * @throws Exception when the provider cannot be created
+     * @since 0.1.0
+     */
+    @Test
+    @DisplayName("a full session in the documented order works")
+    public void aFullSessionInTheDocumentedOrderWorks() throws Exception {
+        runFullSession(create(provider()), "contract-full");
+    }
+
+    /**
+     * Two sessions' exporters from the same provider work at the same time on two threads.
+     *
+     * @throws Exception when the provider cannot be created
+     * @since 0.1.0
+     */
+    @Test
+    @DisplayName("two sessions' exporters work at the same time")
+    public void twoSessionsAtTheSameTimeWork() throws Exception {
+        SessionExporterProvider provider = provider();
+        SessionExporter first = create(provider);
+        SessionExporter second = create(provider);
+        ExecutorService sessions = Executors.newFixedThreadPool(2, daemon("session-exporter-contract-session"));
+        try {
+            Future<?> a = sessions.submit(() -> {
+                runFullSession(first, "contract-parallel-a");
+                return null;
+            });
+            Future<?> b = sessions.submit(() -> {
+                runFullSession(second, "contract-parallel-b");
+                return null;
+            });
+            for (Future<?> session : List.of(a, b)) {
+                try {
+                    session.get(callTimeout().toNanos() * (SAMPLES + 4), TimeUnit.NANOSECONDS);
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof AssertionError assertion) {
+                        throw assertion;
+                    }
+                    throw e;
+                }
+            }
+        } finally {
+            sessions.shutdownNow();
+        }
+    }
+
+    /**
+     * A report of a session that was built and closed without a data channel ever opening: every
+     * {@code latency} is {@code null}, counters are zero, lists are empty.
+     *
+     * @param sessionId the session's id
+     * @return the report
+     * @since 0.1.0
+     */
+    public static SessionReport reportWithoutSamples(String sessionId) {
+        VirtualScheduler scheduler = new VirtualScheduler();
+        GameSession session = session(sessionId, scheduler);
+        try {
+            scheduler.advance(Duration.ofSeconds(5));
+        } finally {
+            session.close();
+            scheduler.shutdownNow();
+        }
+        return session.report().orElseThrow();
+    }
+
+    /**
+     * A report of a full session, made in virtual time: {@value #SAMPLES} samples over two
+     * connections (a close, an outage that shows as a gap and LOST, a reconnection on a new relayed
+     * path), two rounds, one rejected implausible value, and changes of quality and path.
+     *
+     * @param sessionId the session's id
+     * @return the report
+     * @since 0.1.0
+     */
+    public static SessionReport fullReport(String sessionId) {
+        VirtualScheduler scheduler = new VirtualScheduler();
+        GameSession session = session(sessionId, scheduler);
+        try {
+            NetworkPath direct = new NetworkPath("host", "srflx", "udp");
+            NetworkPath relayed = new NetworkPath("relay", "srflx", "udp");
+            ScriptedRttSource first = new ScriptedRttSource();
+            for (int i = 0; i < SAMPLES / 2; i++) {
+                first.then(RttReading.measured(40 + i * 7.25, direct));
+            }
+            first.thenMeasured(Double.NaN).thenStale().orElse(RttReading.unavailable("closed"));
+            session.onDataChannelOpen(first);
+            session.beginRound(1);
+            scheduler.advance(Duration.ofSeconds(SAMPLES / 2 + 1));
+            session.endRound();
+            session.onDataChannelClose("peer left");
+            scheduler.advance(Duration.ofSeconds(6));
+            ScriptedRttSource second = new ScriptedRttSource();
+            for (int i = 0; i < SAMPLES / 2; i++) {
+                second.then(RttReading.measured(95.5 + (i % 3), relayed));
+            }
+            second.thenFail(new IOException("stats failed")).orElse(RttReading.stale(relayed));
+            session.onDataChannelOpen(second);
+            session.beginRound(2);
+            scheduler.advance(Duration.ofSeconds(SAMPLES / 2 + 2));
+        } finally {
+            session.close();
+            scheduler.shutdownNow();
+        }
+        return session.report().orElseThrow();
+    }
+
+    private static GameSession session(String sessionId, VirtualScheduler scheduler) {
+        return GameSession.builder(sessionId)
+                .playerId("contract-player")
+                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .exporterProviders(List.of())
+                .executor(Runnable::run)
+                .build();
+    }
+
+    private void runFullSession(SessionExporter exporter, String sessionId) throws Exception {
+        SessionReport report = fullReport(sessionId);
+        call("sessionStarted", () -> exporter.sessionStarted(sessionId));
+        List<RttSample> samples = report.validationData().latency().samples();
+        for (int i = 0; i < samples.size(); i++) {
+            RttSample sample = samples.get(i);
+            call("sampleRecorded #" + (i + 1), () -> exporter.sampleRecorded(sessionId, sample));
+        }
+        call("sessionEnded with a full report", () -> exporter.sessionEnded(report));
+        verifyExport(report);
+    }
+
+    private SessionExporterProvider provider() throws Exception {
+        SessionExporterProvider provider = createProvider();
+        assertThat(provider).as("createProvider()").isNotNull();
+        return provider;
+    }
+
+    private SessionExporter create(SessionExporterProvider provider) {
+        ExportSettings settings = exportSettings();
+        SessionExporter exporter = get("create(settings)", () -> provider.create(settings));
+        if (exporter == null) {
+            fail("create(settings) answered null: it must answer an exporter, or throw when it cannot make one");
+        }
+        return exporter;
+    }
+
+    /** A call to the exporter. */
+    @FunctionalInterface
+    private interface ExporterCall {
+        void run() throws Exception;
+    }
+
+    private void call(String what, ExporterCall call) {
+        get(what, () -> {
+            call.run();
+            return null;
+        });
+    }
+
+    /** Runs {@code call} on a helper thread and waits for it at most {@link #callTimeout()}. */
+    private <T> T get(String what, Callable<T> call) {
+        Duration timeout = callTimeout();
+        ExecutorService caller = Executors.newSingleThreadExecutor(daemon("session-exporter-contract-call"));
+        try {
+            return caller.submit(call).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException hung) {
+            return fail("%s did not return within %s: an exporter must never block without bound (sessions"
+                    + " stop waiting for sessionEnded after their exporter timeout)", what, timeout);
+        } catch (ExecutionException thrown) {
+            return fail(what + " threw " + thrown.getCause(), thrown.getCause());
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            return fail("interrupted while waiting for " + what, interrupted);
+        } finally {
+            caller.shutdownNow();
+        }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

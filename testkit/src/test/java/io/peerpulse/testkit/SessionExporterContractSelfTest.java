@@ -1,0 +1,214 @@
+package io.peerpulse.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.peerpulse.session.ConnectionEvent;
+import io.peerpulse.session.ConnectionQuality;
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporter;
+import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.telemetry.TelemetryCounters;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Proves that the exporter contract fails exporters that break it, with a message that says why. */
+class SessionExporterContractSelfTest {
+
+    /** Releases hanging exporters at the end of each test. */
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    @AfterEach
+    void releaseHangingExporters() {
+        release.countDown();
+    }
+
+    @Test
+    void failsAnExporterThatCannotTakeAReportWithoutLatency() {
+        Kit kit = new Kit("npe", () -> report -> report.sessionMetrics().latency().sampleCount());
+
+        assertThatThrownBy(kit::sessionEndedAcceptsAReportWithoutSamples)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("sessionEnded with a report whose latency is null threw")
+                .hasRootCauseInstanceOf(NullPointerException.class);
+        assertThatCode(kit::aFullSessionInTheDocumentedOrderWorks).doesNotThrowAnyException();
+    }
+
+    @Test
+    void failsAnExporterWhoseSessionEndedHangs() {
+        Kit kit = new Kit("hang", () -> report -> release.await());
+
+        assertThatThrownBy(kit::sessionEndedAcceptsAReportWithoutSamples)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("did not return within PT0.2S");
+    }
+
+    @Test
+    void failsAnExporterThatThrowsOnASample() {
+        Kit kit = new Kit("flaky", () -> new SessionExporter() {
+            private int samples;
+
+            @Override
+            public void sampleRecorded(String sessionId, RttSample sample) {
+                if (++samples == 3) {
+                    throw new IllegalStateException("third sample");
+                }
+            }
+
+            @Override
+            public void sessionEnded(SessionReport report) {
+            }
+        });
+
+        assertThatThrownBy(kit::aFullSessionInTheDocumentedOrderWorks)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("sampleRecorded #3 threw")
+                .hasRootCauseMessage("third sample");
+        assertThatThrownBy(kit::twoSessionsAtTheSameTimeWork).isInstanceOf(AssertionError.class);
+    }
+
+    @Test
+    void failsAProviderWithAnInvalidName() {
+        for (String name : new String[] {"JSON", "my exporter", "", "-json"}) {
+            Kit kit = new Kit(name, () -> report -> { });
+            assertThatThrownBy(kit::providerNameIsALowerCaseToken)
+                    .as(name)
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("must be a lower-case token");
+        }
+        assertThatThrownBy(new Kit(null, () -> report -> { })::providerNameIsALowerCaseToken)
+                .hasMessageContaining("name() is null");
+    }
+
+    @Test
+    void failsAProviderThatCreatesNothingOrTheSameExporterTwice() {
+        assertThatThrownBy(new Kit("none", () -> null)::createAnswersANewExporterForEverySession)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("create(settings) answered null");
+        SessionExporter shared = report -> { };
+        assertThatThrownBy(new Kit("shared", () -> shared)::createAnswersANewExporterForEverySession)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("answered the same exporter");
+    }
+
+    @Test
+    void failsWhenCreateProviderAnswersNull() {
+        Kit kit = new Kit("x", () -> report -> { }) {
+            @Override
+            protected SessionExporterProvider createProvider() {
+                return null;
+            }
+        };
+        assertThatThrownBy(kit::providerNameIsALowerCaseToken)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("createProvider()");
+    }
+
+    @Test
+    void passesAWellBehavedExporterAndShowsItEveryReport() {
+        List<String> calls = Collections.synchronizedList(new ArrayList<>());
+        List<SessionReport> verified = Collections.synchronizedList(new ArrayList<>());
+        Kit kit = new Kit("recording", () -> new SessionExporter() {
+            @Override
+            public void sessionStarted(String sessionId) {
+                calls.add("started " + sessionId);
+            }
+
+            @Override
+            public void sampleRecorded(String sessionId, RttSample sample) {
+                calls.add("sample " + sessionId);
+            }
+
+            @Override
+            public void sessionEnded(SessionReport report) {
+                calls.add("ended " + report.sessionMetrics().sessionId());
+            }
+        }) {
+            @Override
+            protected void verifyExport(SessionReport report) {
+                verified.add(report);
+            }
+        };
+
+        assertThatCode(() -> {
+            kit.providerNameIsALowerCaseToken();
+            kit.createAnswersANewExporterForEverySession();
+            kit.sessionEndedAcceptsAReportWithoutSamples();
+            kit.aFullSessionInTheDocumentedOrderWorks();
+            kit.twoSessionsAtTheSameTimeWork();
+        }).doesNotThrowAnyException();
+        assertThat(calls).startsWith("started contract-empty", "ended contract-empty", "started contract-full",
+                "sample contract-full");
+        assertThat(calls).filteredOn(c -> c.equals("sample contract-full")).hasSize(40);
+        assertThat(verified).extracting(r -> r.sessionMetrics().sessionId())
+                .containsExactlyInAnyOrder("contract-empty", "contract-full", "contract-parallel-a", "contract-parallel-b");
+    }
+
+    @Test
+    void theEmptyReportHasNoLatencyAnywhere() {
+        SessionReport report = SessionExporterContract.reportWithoutSamples("empty");
+        assertThat(report.sessionMetrics().latency()).isNull();
+        assertThat(report.validationData().latency()).isNull();
+        assertThat(report.multiplayerMetrics().latency()).isNull();
+        assertThat(report.validationData().counters()).isEqualTo(TelemetryCounters.ZERO);
+        assertThat(report.sessionMetrics().durationMs()).isEqualTo(5_000);
+    }
+
+    @Test
+    void theFullReportHasEverythingAnExporterMayMeet() {
+        SessionReport report = SessionExporterContract.fullReport("full");
+        assertThat(report.sessionMetrics().latency().sampleCount()).isEqualTo(40);
+        assertThat(report.sessionMetrics().connection().events()).extracting(ConnectionEvent::type)
+                .containsExactly(ConnectionEvent.Type.OPENED, ConnectionEvent.Type.CLOSED,
+                        ConnectionEvent.Type.RECONNECTED);
+        assertThat(report.sessionMetrics().path()).hasToString("relay/srflx/udp");
+        assertThat(report.validationData().plausibilityRejections()).isEqualTo(1);
+        assertThat(report.validationData().coverage().gaps()).hasSize(1);
+        assertThat(report.multiplayerMetrics().rounds()).hasSize(2)
+                .allSatisfy(round -> assertThat(round.latency().sampleCount()).isEqualTo(20));
+        assertThat(report.multiplayerMetrics().pathChanges()).hasSize(2);
+        assertThat(report.multiplayerMetrics().qualityChanges()).extracting(c -> c.current())
+                .contains(ConnectionQuality.FAIR, ConnectionQuality.LOST, ConnectionQuality.GOOD);
+        assertThat(IpAddresses.findIn(report.toString())).isEmpty();
+    }
+
+    /** The contract applied to a given provider, with a short call timeout so that failing checks fail fast. */
+    private static class Kit extends SessionExporterContract {
+        private final String name;
+        private final Supplier<SessionExporter> exporters;
+
+        Kit(String name, Supplier<SessionExporter> exporters) {
+            this.name = name;
+            this.exporters = exporters;
+        }
+
+        @Override
+        protected SessionExporterProvider createProvider() {
+            return new SessionExporterProvider() {
+                @Override
+                public String name() {
+                    return name;
+                }
+
+                @Override
+                public SessionExporter create(ExportSettings settings) {
+                    return exporters.get();
+                }
+            };
+        }
+
+        @Override
+        protected Duration callTimeout() {
+            return Duration.ofMillis(200);
+        }
+    }
+}
