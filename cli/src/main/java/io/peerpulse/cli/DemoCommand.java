@@ -1,0 +1,207 @@
+package io.peerpulse.cli;
+
+import dev.onvoid.webrtc.RTCDataChannelBuffer;
+import io.peerpulse.session.GameSession;
+import io.peerpulse.session.LiveRtt;
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.telemetry.LatencyStats;
+import io.peerpulse.testkit.ImpairmentRelay;
+import io.peerpulse.testkit.WebRtcPeers;
+import io.peerpulse.webrtc.WebRtcRttSource;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code peerpulse demo}: two real webrtc-java peers through the ground-truth relay with a known
+ * injected RTT, a 60 Hz game loop sending inputs over the data channel, a {@link GameSession}
+ * measuring at 1 Hz with a round every 10 s, a progress line per second, then the measured
+ * statistics beside the injected RTT and the files the exporters wrote.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Run a game session between two real WebRTC peers through a relay with a known RTT, "
+                + "print the measured statistics and write the exports.")
+final class DemoCommand implements Callable<Integer> {
+
+    private static final long FRAME_NANOS = 1_000_000_000L / 60;
+    private static final Duration ROUND = Duration.ofSeconds(10);
+
+    @Option(names = "--rtt", defaultValue = "80ms", converter = Values.DurationConverter.class,
+            description = "Round-trip time the relay injects (default: ${DEFAULT-VALUE}).")
+    Duration rtt;
+
+    @Option(names = "--jitter", defaultValue = "0ms", converter = Values.DurationConverter.class,
+            description = "Jitter on the round trip: each direction varies uniformly by up to half of it "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration jitter;
+
+    @Option(names = "--loss", defaultValue = "0%", converter = Values.PercentConverter.class,
+            description = "Packets lost in each direction (default: ${DEFAULT-VALUE}).")
+    double loss;
+
+    @Option(names = "--duration", defaultValue = "30s", converter = Values.DurationConverter.class,
+            description = "How long the session runs (default: ${DEFAULT-VALUE}).")
+    Duration duration;
+
+    @Option(names = "--out", defaultValue = "peerpulse-out",
+            description = "Directory of the exported files (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (duration.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new Main.UsageException("--duration must be at least 1s, was " + duration.toMillis() + "ms");
+        }
+        if (jitter.compareTo(rtt) > 0) {
+            throw new Main.UsageException("--jitter (" + jitter.toMillis() + "ms) must not exceed --rtt ("
+                    + rtt.toMillis() + "ms)");
+        }
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new Main.UsageException("cannot create --out directory " + out.toAbsolutePath() + ": " + e);
+        }
+        PrintWriter console = spec.commandLine().getOut();
+        String sessionId = "demo-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC)
+                .format(Instant.now());
+        console.printf(Locale.ROOT, "PeerPulse demo %s: two real WebRTC peers through a relay injecting RTT %d ms, "
+                        + "jitter %d ms, loss %s%%, for %d s%n", sessionId, rtt.toMillis(), jitter.toMillis(),
+                Values.ms(loss * 100), duration.toSeconds());
+
+        List<Path> before = listFiles(out);
+        SessionReport report;
+        try (ImpairmentRelay relay = new ImpairmentRelay(1).setRoundTrip(rtt).setJitter(jitter.dividedBy(2))
+                .setLoss(loss)) {
+            WebRtcPeers peers = WebRtcPeers.connectThrough(relay, Duration.ofSeconds(30));
+            try {
+                console.println("connected; data channel open");
+                report = play(peers, sessionId, console);
+            } finally {
+                peers.close(); // after the session stopped its telemetry
+            }
+        }
+        printResult(console, report);
+        List<Path> written = new ArrayList<>(listFiles(out));
+        written.removeAll(before);
+        if (written.isEmpty()) {
+            console.println("no exporter wrote a file (no file exporter on the module path)");
+        }
+        for (Path file : written) {
+            console.println("wrote " + file.toAbsolutePath());
+        }
+        return 0;
+    }
+
+    private SessionReport play(WebRtcPeers peers, String sessionId, PrintWriter console) throws InterruptedException {
+        GameSession session = GameSession.builder(sessionId).playerId("demo-player")
+                .exportSetting("peerpulse.export.json.directory", out.toString())
+                .exportSetting("peerpulse.export.csv.directory", out.toString())
+                .exportSetting("peerpulse.export.html.directory", out.toString())
+                .build();
+        ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "demo-game-loop");
+            thread.setDaemon(true);
+            return thread;
+        });
+        AtomicLong frames = new AtomicLong();
+        AtomicLong sendFailures = new AtomicLong();
+        try {
+            session.onDataChannelOpen(WebRtcRttSource.of(peers.peerA()));
+            session.beginRound(1);
+            long start = System.nanoTime();
+            loop.scheduleAtFixedRate(() -> {
+                long frame = frames.incrementAndGet();
+                byte[] input = ("input " + frame).getBytes(StandardCharsets.UTF_8);
+                try {
+                    peers.channelA().send(new RTCDataChannelBuffer(ByteBuffer.wrap(input), false));
+                } catch (Exception e) {
+                    sendFailures.incrementAndGet();
+                }
+            }, 0, FRAME_NANOS, TimeUnit.NANOSECONDS);
+
+            long seconds = duration.toSeconds();
+            int round = 1;
+            for (long second = 1; second <= seconds; second++) {
+                long due = start + TimeUnit.SECONDS.toNanos(second);
+                TimeUnit.NANOSECONDS.sleep(Math.max(0, due - System.nanoTime()));
+                if (second % ROUND.toSeconds() == 0 && second < seconds) {
+                    session.beginRound(++round); // ends the previous round
+                }
+                LiveRtt live = session.latest();
+                console.printf(Locale.ROOT, "[%3ds] last RTT %6s ms | samples %3d | state %-7s | round %d | frames %d%n",
+                        second, Values.ms(live.lastRttMs()),
+                        session.getLatencySummary().map(s -> s.sampleCount()).orElse(0), live.quality(), round,
+                        frames.get());
+            }
+        } finally {
+            loop.shutdownNow();
+            loop.awaitTermination(5, TimeUnit.SECONDS);
+            session.endRound();
+            session.close(); // stops telemetry first, then the exporters write
+        }
+        if (sendFailures.get() > 0) {
+            console.println("inputs that could not be sent: " + sendFailures.get());
+        }
+        return session.report().orElseThrow();
+    }
+
+    private void printResult(PrintWriter console, SessionReport report) {
+        LatencyStats latency = report.sessionMetrics().latency();
+        console.println();
+        if (latency == null) {
+            console.println("no RTT sample was measured");
+            return;
+        }
+        double injected = rtt.toNanos() / 1e6;
+        console.printf(Locale.ROOT, "%-10s %10s %10s%n", "statistic", "measured", "injected");
+        row(console, "samples", String.valueOf(latency.sampleCount()), "");
+        row(console, "min", Values.ms(latency.minMs()), "");
+        row(console, "median", Values.ms(latency.medianMs()), Values.ms(injected));
+        row(console, "mean", Values.ms(latency.meanMs()), Values.ms(injected));
+        row(console, "p95", Values.ms(latency.p95Ms()), "");
+        row(console, "p99", Values.ms(latency.p99Ms()), "");
+        row(console, "max", Values.ms(latency.maxMs()), "");
+        row(console, "std dev", Values.ms(latency.stdDevMs()), "");
+        row(console, "jitter", Values.ms(latency.jitterMs()), Values.ms(jitter.toNanos() / 1e6));
+        double tolerance = Math.max(1, 0.02 * injected);
+        console.printf(Locale.ROOT, "median %s ms is %s the injected %s ms ± %s ms%n", Values.ms(latency.medianMs()),
+                Math.abs(latency.medianMs() - injected) <= tolerance ? "within" : "OUTSIDE", Values.ms(injected),
+                Values.ms(tolerance));
+        var counters = report.validationData().counters();
+        console.printf(Locale.ROOT, "polls %d: measured %d, stale %d, unavailable %d, failed %d, rejected %d, skipped %d%n",
+                counters.polls(), counters.measured(), counters.stale(), counters.unavailable(), counters.failed(),
+                counters.rejected(), counters.skipped());
+    }
+
+    private static void row(PrintWriter console, String name, String measured, String injected) {
+        console.printf(Locale.ROOT, "%-10s %10s %10s%n", name, measured, injected);
+    }
+
+    private static List<Path> listFiles(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(Files::isRegularFile).sorted().toList();
+        }
+    }
+}

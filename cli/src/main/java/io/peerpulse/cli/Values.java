@@ -1,0 +1,61 @@
+package io.peerpulse.cli;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** Converters for the values people type: {@code 80ms}, {@code 1.5s}, {@code 2m}, {@code 2.5%}. */
+final class Values {
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
+    private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*%?");
+
+    private Values() {
+    }
+
+    /** A duration with a unit: ms, s, m or h. */
+    static final class DurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            Matcher m = DURATION.matcher(value.trim().toLowerCase(Locale.ROOT));
+            if (!m.matches()) {
+                throw new TypeConversionException("'" + value + "' is not a duration like 80ms, 1.5s or 2m");
+            }
+            double amount = Double.parseDouble(m.group(1));
+            double nanos = amount * switch (m.group(2)) {
+                case "ms" -> 1e6;
+                case "s" -> 1e9;
+                case "m" -> 60e9;
+                default -> 3600e9;
+            };
+            if (nanos > Duration.ofDays(1).toNanos()) {
+                throw new TypeConversionException("'" + value + "' is longer than a day");
+            }
+            return Duration.ofNanos(Math.round(nanos));
+        }
+    }
+
+    /** A percentage from 0 to 100, with or without the % sign; converted to a fraction. */
+    static final class PercentConverter implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            Matcher m = PERCENT.matcher(value.trim());
+            if (!m.matches()) {
+                throw new TypeConversionException("'" + value + "' is not a percentage like 0%, 2.5% or 10");
+            }
+            double percent = Double.parseDouble(m.group(1));
+            if (percent > 100) {
+                throw new TypeConversionException("'" + value + "' is more than 100%");
+            }
+            return percent / 100;
+        }
+    }
+
+    /** Milliseconds for people: {@code 80.0} or {@code 0.25}. */
+    static String ms(double value) {
+        return Double.isNaN(value) ? "–" : String.format(Locale.ROOT, "%.1f", value);
+    }
+}

@@ -1,0 +1,16 @@
+/**
+ * The {@code peerpulse} command line: {@code demo} (two real peers through the ground-truth relay,
+ * a game loop and a session, with exports), {@code summarize} and {@code report}.
+ *
+ * <p>Started by the {@code ./peerpulse} launcher at the repository root, on the module path.
+ *
+ * @since 0.1.0
+ */
+module io.peerpulse.cli {
+    requires io.peerpulse.session;
+    requires io.peerpulse.webrtc;
+    requires io.peerpulse.testkit;
+    requires info.picocli;
+
+    opens io.peerpulse.cli to info.picocli;
+}

@@ -1,0 +1,56 @@
+package io.peerpulse.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        return Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    }
+
+    private void assertOneLineError(int code, String... mentions) {
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString().strip()).doesNotContain("\n").contains(mentions);
+    }
+
+    @Test
+    void badValuesAreOneLineNamingWhatWasWrongWithExitCode2() {
+        assertOneLineError(run("demo", "--rtt", "80x"), "--rtt", "80x");
+        err.getBuffer().setLength(0);
+        assertOneLineError(run("demo", "--loss", "150%"), "--loss", "150%");
+        err.getBuffer().setLength(0);
+        assertOneLineError(run("demo", "--duration", "0s"), "--duration");
+        err.getBuffer().setLength(0);
+        assertOneLineError(run("demo", "--rtt", "20ms", "--jitter", "50ms"), "--jitter");
+        err.getBuffer().setLength(0);
+        assertOneLineError(run("demo", "--frobnicate"), "--frobnicate");
+        err.getBuffer().setLength(0);
+        assertOneLineError(run("bogus"), "bogus");
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString()).contains("demo");
+        out.getBuffer().setLength(0);
+        assertThat(run("demo", "--help")).isZero();
+        assertThat(out.toString()).contains("--rtt", "--jitter", "--loss", "--duration", "--out");
+    }
+
+    @Test
+    void theDemoRunsTwoRealPeersAndPrintsTheStatistics(@TempDir Path dir) {
+        int code = run("demo", "--rtt", "40ms", "--duration", "4s", "--out", dir.toString());
+        assertThat(code).as("stderr: %s", err).isZero();
+        assertThat(out.toString()).contains("[  1s] last RTT", "[  4s] last RTT", "statistic", "median", "injected",
+                "polls");
+    }
+}
