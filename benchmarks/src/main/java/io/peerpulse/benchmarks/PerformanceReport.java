@@ -60,6 +60,10 @@ public final class PerformanceReport {
                 : new String[] {"1000", "10000", "--seconds", "30"};
         out.append(capture(() -> ScaleRun.main(scaleArgs)));
 
+        out.append("\n### Game loop: 60 Hz on two real peers (80 ms relay), telemetry off and on\n\n");
+        String[] loopArgs = quick ? new String[] {"--seconds", "1"} : new String[] {"--seconds", "30"};
+        out.append(capture(() -> GameLoopRun.main(loopArgs)));
+
         System.out.println(out);
         if (!quick) {
             write(target, out.toString());
