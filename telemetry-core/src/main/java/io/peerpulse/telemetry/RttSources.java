@@ -1,19 +1,14 @@
 package io.peerpulse.telemetry;
 
+import io.peerpulse.telemetry.spi.Plugins;
 import io.peerpulse.telemetry.spi.RttSource;
 import io.peerpulse.telemetry.spi.RttSourceProvider;
 
 import java.lang.System.Logger.Level;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * Finds the {@link RttSource} for a connection among the {@link RttSourceProvider}s on the module
@@ -24,7 +19,7 @@ import java.util.stream.Collectors;
 public final class RttSources {
 
     private static final System.Logger LOG = System.getLogger(RttSources.class.getName());
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+    private static final String KIND = "RttSourceProvider";
 
     private RttSources() {
     }
@@ -37,19 +32,8 @@ public final class RttSources {
      * @throws IllegalStateException when two providers have the same name, or a name is not valid
      */
     public static List<RttSourceProvider> providers() {
-        List<RttSourceProvider> found = new ArrayList<>();
-        Iterator<RttSourceProvider> iterator = ServiceLoader.load(RttSourceProvider.class).iterator();
-        while (true) {
-            try {
-                if (!iterator.hasNext()) {
-                    break;
-                }
-                found.add(iterator.next());
-            } catch (ServiceConfigurationError e) {
-                LOG.log(Level.WARNING, "an RttSourceProvider could not be loaded and is left out", e);
-            }
-        }
-        checkNames(found);
+        List<RttSourceProvider> found = Plugins.loadAll(ServiceLoader.load(RttSourceProvider.class));
+        Plugins.byName(found, RttSourceProvider::name, KIND);
         return List.copyOf(found);
     }
 
@@ -78,7 +62,7 @@ public final class RttSources {
     public static RttSource forConnection(Object connection, List<? extends RttSourceProvider> providers) {
         Objects.requireNonNull(connection, "connection");
         Objects.requireNonNull(providers, "providers");
-        checkNames(providers);
+        Map<String, ? extends RttSourceProvider> byName = Plugins.byName(providers, RttSourceProvider::name, KIND);
         for (RttSourceProvider provider : providers) {
             boolean supported;
             try {
@@ -96,26 +80,8 @@ public final class RttSources {
                 return source;
             }
         }
-        String names = providers.isEmpty() ? "none"
-                : providers.stream().map(RttSourceProvider::name).collect(Collectors.joining(", "));
         throw new IllegalArgumentException("no RttSourceProvider supports a connection of type "
-                + connection.getClass().getName() + "; providers found: " + names);
-    }
-
-    private static void checkNames(List<? extends RttSourceProvider> providers) {
-        Map<String, RttSourceProvider> byName = new HashMap<>();
-        for (RttSourceProvider provider : providers) {
-            Objects.requireNonNull(provider, "providers must not contain null");
-            String name = provider.name();
-            if (name == null || !NAME.matcher(name).matches()) {
-                throw new IllegalStateException("RttSourceProvider " + provider.getClass().getName()
-                        + " has an invalid name '" + name + "': lower-case letters, digits, '-' and '_' only");
-            }
-            RttSourceProvider previous = byName.putIfAbsent(name, provider);
-            if (previous != null) {
-                throw new IllegalStateException("two RttSourceProviders are named '" + name + "': "
-                        + previous.getClass().getName() + " and " + provider.getClass().getName());
-            }
-        }
+                + connection.getClass().getName() + "; providers found: " + (byName.isEmpty() ? "none"
+                : String.join(", ", byName.keySet())));
     }
 }

@@ -24,7 +24,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -64,7 +63,6 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class SessionExporterContract {
 
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     private static final int SAMPLES = 40;
 
     /**
@@ -127,7 +125,7 @@ public abstract class SessionExporterContract {
     public void providerNameIsALowerCaseToken() throws Exception {
         SessionExporterProvider provider = provider();
         String name = get("name()", provider::name);
-        if (name == null || !NAME.matcher(name).matches()) {
+        if (name == null || !io.peerpulse.telemetry.spi.Plugins.NAME.matcher(name).matches()) {
             fail("the provider's name() is %s: it must be a lower-case token (letters, digits, '-', '_'),"
                     + " e.g. \"json\", since sessions select exporters by it", name == null ? "null" : "'" + name + "'");
         }

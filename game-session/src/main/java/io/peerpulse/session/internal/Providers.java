@@ -1,25 +1,19 @@
 package io.peerpulse.session.internal;
 
 import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.telemetry.spi.Plugins;
 
-import java.lang.System.Logger.Level;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /** Finds exporter providers and selects them by name. */
 public final class Providers {
 
-    private static final System.Logger LOG = System.getLogger(Providers.class.getName());
-    /** Lower-case letters, digits, {@code -} and {@code _}, as for RTT source providers. */
-    public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+    private static final String KIND = "SessionExporterProvider";
 
     private Providers() {
     }
@@ -31,19 +25,7 @@ public final class Providers {
      * @return the providers in discovery order
      */
     public static List<SessionExporterProvider> discover() {
-        List<SessionExporterProvider> found = new ArrayList<>();
-        Iterator<SessionExporterProvider> iterator = ServiceLoader.load(SessionExporterProvider.class).iterator();
-        while (true) {
-            try {
-                if (!iterator.hasNext()) {
-                    break;
-                }
-                found.add(iterator.next());
-            } catch (ServiceConfigurationError e) {
-                LOG.log(Level.WARNING, "a SessionExporterProvider could not be loaded and is left out", e);
-            }
-        }
-        return found;
+        return Plugins.loadAll(ServiceLoader.load(SessionExporterProvider.class));
     }
 
     /**
@@ -57,22 +39,7 @@ public final class Providers {
      */
     public static Map<String, SessionExporterProvider> select(List<? extends SessionExporterProvider> providers,
                                                               List<String> names) {
-        Map<String, SessionExporterProvider> byName = new LinkedHashMap<>();
-        for (SessionExporterProvider provider : providers) {
-            if (provider == null) {
-                throw new IllegalArgumentException("exporterProviders must not contain null");
-            }
-            String name = provider.name();
-            if (name == null || !NAME.matcher(name).matches()) {
-                throw new IllegalStateException("SessionExporterProvider " + provider.getClass().getName()
-                        + " has an invalid name '" + name + "': lower-case letters, digits, '-' and '_' only");
-            }
-            SessionExporterProvider previous = byName.putIfAbsent(name, provider);
-            if (previous != null) {
-                throw new IllegalStateException("two SessionExporterProviders are named '" + name + "': "
-                        + previous.getClass().getName() + " and " + provider.getClass().getName());
-            }
-        }
+        Map<String, SessionExporterProvider> byName = Plugins.byName(providers, SessionExporterProvider::name, KIND);
         if (names == null) {
             return byName;
         }
@@ -100,6 +67,6 @@ public final class Providers {
     }
 
     private static String known(Map<String, ?> byName) {
-        return byName.isEmpty() ? "none (no SessionExporterProvider was found)" : String.join(", ", byName.keySet());
+        return Plugins.known(byName, KIND);
     }
 }
