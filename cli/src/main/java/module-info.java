@@ -10,6 +10,8 @@ module io.peerpulse.cli {
     requires io.peerpulse.session;
     requires io.peerpulse.webrtc;
     requires io.peerpulse.testkit;
+    requires io.peerpulse.export.json;
+    requires io.peerpulse.export.html;
     requires info.picocli;
 
     opens io.peerpulse.cli to info.picocli;

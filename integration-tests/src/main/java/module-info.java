@@ -7,10 +7,17 @@
  *
  * @since 0.1.0
  */
+@SuppressWarnings("requires-automatic") // micrometer.core is an automatic module
 open module io.peerpulse.integration {
     requires io.peerpulse.webrtc;
     requires io.peerpulse.session;
     requires io.peerpulse.testkit;
+    // the file exporters, found by ServiceLoader; their small APIs read the files back in the tests
+    requires io.peerpulse.export.json;
+    requires io.peerpulse.export.csv;
+    // found by ServiceLoader (it exports nothing); micrometer.core for the tests' own registries
+    requires io.peerpulse.export.micrometer;
+    requires micrometer.core;
     requires webrtc.java;
     requires org.assertj.core;
     requires java.logging;

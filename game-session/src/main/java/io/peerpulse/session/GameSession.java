@@ -166,6 +166,8 @@ public final class GameSession implements AutoCloseable {
     private final List<PathChange> pathChanges = new ArrayList<>();
     private final List<RoundMetrics> rounds = new ArrayList<>();
     private Round round;
+    /** Samples this session recorded so far: the session-wide number of the next sample. */
+    private long samplesRecorded;
     private long measuringStartMs = -1;
     private long coverageAnchorMs;
     private Long firstMeasurementMs;
@@ -720,8 +722,9 @@ public final class GameSession implements AutoCloseable {
                     return; // sessionEnded is already queued: nothing may follow it
                 }
                 if (round != null) {
-                    round.add(sample.rttMs());
+                    round.add(sample.rttMs(), samplesRecorded);
                 }
+                samplesRecorded++;
                 recent[recentNext] = sample.rttMs();
                 recentNext = (recentNext + 1) % recent.length;
                 recentCount = Math.min(recentCount + 1, recent.length);
@@ -823,13 +826,17 @@ public final class GameSession implements AutoCloseable {
         final long startMs;
         double[] values = new double[16];
         int count;
+        long firstIndex;
 
         Round(int number, long startMs) {
             this.number = number;
             this.startMs = startMs;
         }
 
-        void add(double rttMs) {
+        void add(double rttMs, long index) {
+            if (count == 0) {
+                firstIndex = index;
+            }
             if (count == values.length) {
                 values = Arrays.copyOf(values, count * 2);
             }
@@ -838,7 +845,7 @@ public final class GameSession implements AutoCloseable {
 
         RoundMetrics metrics(long at, boolean ending) {
             return new RoundMetrics(number, startMs, ending ? at : null, at - startMs,
-                    count == 0 ? null : LatencySummary.of(values, count));
+                    count == 0 ? null : LatencySummary.of(values, count), count == 0 ? null : firstIndex);
         }
     }
 

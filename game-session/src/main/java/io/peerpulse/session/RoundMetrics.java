@@ -10,13 +10,34 @@ import io.peerpulse.telemetry.LatencySummary;
  * every sample of the round whatever the telemetry's window size; {@code totalSampleCount} equals
  * {@code sampleCount}.
  *
- * @param roundNumber  the number the game gave it
- * @param startEpochMs when it began
- * @param endEpochMs   when it ended; {@code null} while open
- * @param durationMs   until its end, or the snapshot while open
- * @param latency      the round's statistics; {@code null} when no sample was recorded during it
+ * <p>Which samples were the round's: samples are numbered in recording order over the whole session,
+ * from 0, evicted ones included. The round's are the {@code latency.sampleCount()} consecutive numbers
+ * from {@code firstSampleIndex}; the samples of a {@link io.peerpulse.telemetry.LatencyStats} window are
+ * numbered {@code totalSampleCount - sampleCount} up to {@code totalSampleCount - 1}, oldest first. So a
+ * window sample belongs to a round exactly, without comparing timestamps (a sample belongs to the round
+ * open when it was recorded, whatever timestamp its reading carried).
+ *
+ * @param roundNumber      the number the game gave it
+ * @param startEpochMs     when it began
+ * @param endEpochMs       when it ended; {@code null} while open
+ * @param durationMs       until its end, or the snapshot while open
+ * @param latency          the round's statistics; {@code null} when no sample was recorded during it
+ * @param firstSampleIndex the session-wide number of the round's first sample (see above); {@code null}
+ *                         when no sample was recorded during it
  * @since 0.1.0
  */
 public record RoundMetrics(int roundNumber, long startEpochMs, Long endEpochMs, long durationMs,
-                           LatencySummary latency) {
+                           LatencySummary latency, Long firstSampleIndex) {
+
+    /**
+     * Whether a sample was recorded during this round.
+     *
+     * @param sampleIndex the sample's session-wide number (see the class description)
+     * @return whether it is one of the round's samples
+     * @since 0.1.0
+     */
+    public boolean containsSample(long sampleIndex) {
+        return firstSampleIndex != null && latency != null && sampleIndex >= firstSampleIndex
+                && sampleIndex - firstSampleIndex < latency.sampleCount();
+    }
 }

@@ -2,6 +2,8 @@ package io.peerpulse.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.peerpulse.export.csv.SessionReportCsv;
+import io.peerpulse.export.json.SessionReportJson;
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.RttSources;
@@ -9,10 +11,13 @@ import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.testkit.IpAddresses;
 import io.peerpulse.testkit.WebRtcPeers;
 import io.peerpulse.webrtc.WebRtcRttSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A game session on two real peers, with its exporter and RTT source found by ServiceLoader: on the
@@ -21,6 +26,9 @@ import org.junit.jupiter.api.Test;
 @Tag("classpath")
 class SessionOnRealPeersTest {
 
+    @TempDir
+    Path exports;
+
     @Test
     void providersAreFoundAndTheSessionExportsItsLatency() throws Exception {
         assertThat(RttSources.providers()).extracting(p -> p.name()).containsExactly("webrtc");
@@ -28,8 +36,10 @@ class SessionOnRealPeersTest {
         try (WebRtcPeers peers = WebRtcPeers.connectDirect(Fixtures.CONNECT_TIMEOUT)) {
             GameSession session = GameSession.builder(id).playerId("p1")
                     .telemetryOptions(TelemetryOptions.builder().pollInterval(Duration.ofMillis(200)).build())
+                    .exportSetting(SessionReportJson.DIRECTORY_SETTING, exports.toString())
+                    .exportSetting(SessionReportCsv.DIRECTORY_SETTING, exports.toString())
                     .build();
-            assertThat(session.exporterNames()).containsExactly("recording");
+            assertThat(session.exporterNames()).contains("recording", "micrometer", "json", "csv");
             var source = RttSources.forConnection(peers.peerA());
             assertThat(source).isInstanceOf(WebRtcRttSource.class);
             session.onDataChannelOpen(source);
@@ -53,5 +63,9 @@ class SessionOnRealPeersTest {
         assertThat(report.validationData().latency()).isEqualTo(report.sessionMetrics().latency());
         assertThat(report.multiplayerMetrics().rounds()).hasSize(1);
         assertThat(IpAddresses.containsAny(report.toString())).as("no address in %s", report).isFalse();
+        // the file exporters wrote the same report, and a row per sample
+        assertThat(SessionReportJson.read(exports.resolve(id + ".json"))).isEqualTo(report);
+        assertThat(Files.readAllLines(exports.resolve(id + ".csv")))
+                .hasSize(1 + report.multiplayerMetrics().latency().sampleCount());
     }
 }

@@ -231,7 +231,7 @@ class GameSessionTest {
 
         assertThat(first).isEqualTo(new RoundMetrics(1, T0, T0 + 3000, 3000,
                 new LatencySummary(3, 100, 150, 123.33333333333333, 120, 147, 149.4, 20.548046676563256,
-                        25, 3)));
+                        25, 3), 1L)); // sample 0 (999) came before the round
         List<RoundMetrics> rounds = session.report().orElseThrow().multiplayerMetrics().rounds();
         assertThat(rounds).hasSize(3);
         assertThat(rounds.get(0)).isEqualTo(first);
@@ -250,9 +250,15 @@ class GameSessionTest {
         assertThat(s.p99Ms()).isCloseTo(82.97, within(1e-12));
         assertThat(s.stdDevMs()).isCloseTo(1.118033988749895, within(1e-12));
         assertThat(s.jitterMs()).isCloseTo(2, within(1e-12)); // |83-80| + |81-83| + |82-81| = 6, over 3
-        assertThat(rounds.get(2)).isEqualTo(new RoundMetrics(3, T0 + 7000, T0 + 8000, 1000, null));
-        assertThat(running.rounds().get(2)).isEqualTo(new RoundMetrics(3, T0 + 7000, null, 1000, null));
+        assertThat(rounds.get(2)).isEqualTo(new RoundMetrics(3, T0 + 7000, T0 + 8000, 1000, null, null));
+        assertThat(running.rounds().get(2)).isEqualTo(new RoundMetrics(3, T0 + 7000, null, 1000, null, null));
         assertThat(session.report().orElseThrow().sessionMetrics().latency().sampleCount()).isEqualTo(8);
+        // each window sample belongs to exactly the round it was recorded in, by its session-wide number
+        assertThat(second.firstSampleIndex()).isEqualTo(4);
+        assertThat(java.util.stream.LongStream.range(0, 8).mapToObj(i -> rounds.stream()
+                .filter(r -> r.containsSample(i)).map(RoundMetrics::roundNumber).toList()))
+                .containsExactly(List.of(), List.of(1), List.of(1), List.of(1), List.of(2), List.of(2), List.of(2),
+                        List.of(2));
     }
 
     @Test

@@ -1,0 +1,50 @@
+package io.peerpulse.cli;
+
+import io.peerpulse.export.json.SessionReportJson;
+import io.peerpulse.session.SessionReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Reading exported sessions, with errors that name the file and what was wrong. */
+final class Sessions {
+
+    private Sessions() {
+    }
+
+    /**
+     * @param file a JSON export
+     * @return the report
+     * @throws Main.UsageException naming the file when it is missing, empty, unreadable or not a session export
+     */
+    static SessionReport read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new Main.UsageException("cannot read " + file + ": no such file");
+        }
+        try {
+            if (Files.size(file) == 0) {
+                throw new Main.UsageException("cannot read " + file + ": the file is empty");
+            }
+            SessionReport report = SessionReportJson.read(file);
+            if (report == null || report.sessionMetrics() == null) {
+                throw new Main.UsageException("cannot read " + file + ": not a PeerPulse session export");
+            }
+            return report;
+        } catch (IOException e) {
+            throw new Main.UsageException("cannot read " + file + ": " + e.getMessage());
+        } catch (Main.UsageException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new Main.UsageException("cannot read " + file + ": not a PeerPulse session export ("
+                    + message.lines().findFirst().orElse("") + ")");
+        }
+    }
+
+    /** The file beside {@code file} with its extension replaced. */
+    static Path sibling(Path file, String extension) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return file.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + extension);
+    }
+}

@@ -1,0 +1,126 @@
+package io.peerpulse.cli;
+
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.telemetry.LatencyStats;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code peerpulse summarize DIR [--out FILE.csv]}: one CSV row per exported session, for pandas or R.
+ * Files that cannot be read are named on standard error and left out.
+ */
+@Command(name = "summarize", mixinStandardHelpOptions = true,
+        description = "One CSV row per session exported in DIR (ids, duration, coverage, sample count, "
+                + "min/median/mean/p95/p99/max, reconnections). Unreadable files are named and skipped.")
+final class SummarizeCommand implements Callable<Integer> {
+
+    static final String HEADER = "session_id,player_id,start_epoch_ms,duration_ms,coverage,sample_count,"
+            + "min_ms,median_ms,mean_ms,p95_ms,p99_ms,max_ms,reconnections,file";
+
+    @Parameters(index = "0", paramLabel = "DIR", description = "A directory of JSON session exports.")
+    Path directory;
+
+    @Option(names = "--out", paramLabel = "FILE.csv", description = "Write the table here instead of to standard output.")
+    Path out;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        if (!Files.isDirectory(directory)) {
+            throw new Main.UsageException("cannot read " + directory + ": not a directory");
+        }
+        List<Path> files;
+        try (Stream<Path> listing = Files.list(directory)) {
+            files = listing.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
+        } catch (IOException e) {
+            throw new Main.UsageException("cannot read " + directory + ": " + e.getMessage());
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        StringWriter table = new StringWriter();
+        PrintWriter rows = new PrintWriter(table);
+        rows.print(HEADER + "\n");
+        List<Path> bad = new ArrayList<>();
+        int good = 0;
+        for (Path file : files) {
+            SessionReport report;
+            try {
+                report = Sessions.read(file);
+            } catch (Main.UsageException e) {
+                err.println("summarize: skipped " + e.getMessage().replaceFirst("^cannot read ", ""));
+                bad.add(file);
+                continue;
+            }
+            rows.print(row(report, file.getFileName().toString()) + "\n");
+            good++;
+        }
+        rows.flush();
+        if (out != null) {
+            try {
+                Files.writeString(out, table.toString(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new Main.UsageException("cannot write " + out.toAbsolutePath() + ": " + e.getMessage());
+            }
+            spec.commandLine().getOut().println("wrote " + good + " session(s) to " + out.toAbsolutePath());
+        } else {
+            spec.commandLine().getOut().print(table);
+            spec.commandLine().getOut().flush();
+        }
+        if (!bad.isEmpty()) {
+            err.println("summarize: " + bad.size() + " of " + files.size() + " file(s) skipped");
+        }
+        if (good == 0) {
+            err.println("summarize: no readable session export in " + directory);
+            return 1;
+        }
+        return 0;
+    }
+
+    private static String row(SessionReport report, String file) {
+        var metrics = report.sessionMetrics();
+        LatencyStats latency = metrics.latency();
+        List<String> cells = new ArrayList<>();
+        cells.add(csv(metrics.sessionId()));
+        cells.add(metrics.playerId() == null ? "" : csv(metrics.playerId()));
+        cells.add(String.valueOf(metrics.startEpochMs()));
+        cells.add(String.valueOf(metrics.durationMs()));
+        cells.add(number(report.validationData().coverage().coveredRatio()));
+        cells.add(latency == null ? "0" : String.valueOf(latency.sampleCount()));
+        for (double value : latency == null ? new double[0] : new double[] {latency.minMs(), latency.medianMs(),
+                latency.meanMs(), latency.p95Ms(), latency.p99Ms(), latency.maxMs()}) {
+            cells.add(number(value));
+        }
+        while (cells.size() < 12) {
+            cells.add(""); // no sample: empty, not 0, so pandas reads NaN
+        }
+        cells.add(String.valueOf(report.multiplayerMetrics().reconnections().size()));
+        cells.add(csv(file));
+        return String.join(",", cells);
+    }
+
+    private static String number(double value) {
+        return Double.isFinite(value) ? String.format(Locale.ROOT, "%s", value) : "";
+    }
+
+    /** RFC 4180: quote when needed, double the quotes. */
+    static String csv(String value) {
+        if (value.matches("[^\",\\r\\n]*") && !value.startsWith(" ") && !value.endsWith(" ")) {
+            return value;
+        }
+        return '"' + value.replace("\"", "\"\"") + '"';
+    }
+}

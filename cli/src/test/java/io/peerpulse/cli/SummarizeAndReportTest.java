@@ -1,0 +1,85 @@
+package io.peerpulse.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.peerpulse.export.json.SessionReportJson;
+import io.peerpulse.testkit.SessionExporterContract;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SummarizeAndReportTest {
+
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        return Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    }
+
+    private Path export(String name, String sessionId, boolean withSamples) throws Exception {
+        Path file = dir.resolve(name);
+        try (OutputStream stream = Files.newOutputStream(file)) {
+            SessionReportJson.write(withSamples ? SessionExporterContract.fullReport(sessionId)
+                    : SessionExporterContract.reportWithoutSamples(sessionId), stream);
+        }
+        return file;
+    }
+
+    @Test
+    void summarizeTabulatesTheGoodFilesAndNamesTheBadOnes() throws Exception {
+        export("a.json", "session-a", true);
+        export("b.json", "session,b", false);
+        Files.writeString(dir.resolve("empty.json"), "");
+        Files.writeString(dir.resolve("corrupt.json"), "{\"sessionMetrics\": [1, 2");
+        Files.writeString(dir.resolve("notes.txt"), "not a session");
+        Path csv = dir.resolve("summary.csv");
+
+        assertThat(run("summarize", dir.toString(), "--out", csv.toString())).as("stderr %s", err).isZero();
+        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).isEqualTo(SummarizeCommand.HEADER);
+        assertThat(lines.get(1)).startsWith("session-a,").endsWith(",a.json");
+        assertThat(lines.get(2)).startsWith("\"session,b\",").contains(",0,,,,,,,").endsWith(",b.json");
+        assertThat(err.toString()).contains("empty.json", "corrupt.json", "2 of 4 file(s) skipped")
+                .doesNotContain("a.json:");
+    }
+
+    @Test
+    void summarizeOfNothingReadableFailsAndOfNoDirectoryIsAUsageError() throws Exception {
+        Files.writeString(dir.resolve("corrupt.json"), "nope");
+        assertThat(run("summarize", dir.toString())).isEqualTo(1);
+        err.getBuffer().setLength(0);
+        assertThat(run("summarize", dir.resolve("missing").toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).doesNotContain("\n").contains("missing", "not a directory");
+    }
+
+    @Test
+    void reportWritesTheHtmlPage() throws Exception {
+        Path json = export("s.json", "session-r", true);
+        assertThat(run("report", json.toString())).as("stderr %s", err).isZero();
+        Path html = dir.resolve("s.html");
+        assertThat(Files.readString(html)).contains("<svg", "<circle", "session-r");
+        assertThat(out.toString()).contains(html.toAbsolutePath().toString());
+    }
+
+    @Test
+    void reportOfAnUnreadableFileIsOneLineWithExitCode2() throws Exception {
+        Path corrupt = dir.resolve("corrupt.json");
+        Files.writeString(corrupt, "{]");
+        assertThat(run("report", corrupt.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).doesNotContain("\n").contains("corrupt.json");
+        err.getBuffer().setLength(0);
+        assertThat(run("report", dir.resolve("missing.json").toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).doesNotContain("\n").contains("missing.json", "no such file");
+    }
+}

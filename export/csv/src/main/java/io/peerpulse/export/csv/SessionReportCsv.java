@@ -1,0 +1,147 @@
+package io.peerpulse.export.csv;
+
+import io.peerpulse.session.RoundMetrics;
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.spi.ExportFiles;
+import io.peerpulse.telemetry.LatencyStats;
+import io.peerpulse.telemetry.RttSample;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Writes a session's RTT samples as tidy CSV, one row per sample, as the {@code csv} exporter does.
+ *
+ * <pre>
+ * session_id,player_id,round,timestamp,rtt_ms
+ * exp-42-pair-7,p1,,1767225600000,40.0
+ * exp-42-pair-7,p1,1,1767225601000,47.25
+ * </pre>
+ *
+ * <p><b>Columns</b> ({@link #COLUMNS}): {@code session_id}, {@code player_id} (empty when none),
+ * {@code round} (the number of the round open when the sample was recorded; empty when none was),
+ * {@code timestamp} (epoch milliseconds, an integer) and {@code rtt_ms} (a plain decimal, never an
+ * exponent, that reads back as exactly the recorded {@code double}). Snake-case names, so that
+ * {@code pandas.read_csv} and R's {@code read.csv} give usable column names; e.g.
+ * {@code pd.to_datetime(df.timestamp, unit="ms")}. An empty {@code round} reads as NaN / NA.
+ *
+ * <p><b>Rows</b>: the samples of the report's latency window ({@code multiplayerMetrics.latency.samples},
+ * the telemetry's last {@code maxSamples} samples, default 600), oldest first; a report without samples
+ * gives the header alone. Rounds come from {@link RoundMetrics#containsSample(long)}: a sample belongs to
+ * the round that was open when it was recorded, exactly, whatever timestamp it carries.
+ *
+ * <p><b>Format</b>: RFC 4180 — UTF-8 without byte order mark, a header row, CRLF line ends, fields with a
+ * comma, double quote, CR or LF quoted with {@code "} and inner quotes doubled (only ids can need that).
+ *
+ * @since 0.1.0
+ */
+public final class SessionReportCsv {
+
+    /**
+     * The {@code csv} exporter's directory setting: {@value}. Default
+     * {@link ExportFiles#DEFAULT_DIRECTORY}.
+     *
+     * @since 0.1.0
+     */
+    public static final String DIRECTORY_SETTING = "peerpulse.export.csv.directory";
+
+    /**
+     * The extension of the files written: {@value}.
+     *
+     * @since 0.1.0
+     */
+    public static final String EXTENSION = "csv";
+
+    /**
+     * The header row's column names, in order.
+     *
+     * @since 0.1.0
+     */
+    public static final List<String> COLUMNS = List.of("session_id", "player_id", "round", "timestamp", "rtt_ms");
+
+    private static final String CRLF = "\r\n";
+
+    private SessionReportCsv() {
+    }
+
+    /**
+     * Writes the header and one row per sample of {@code report} to {@code out}, in UTF-8.
+     *
+     * @param report the report
+     * @param out    where to write; flushed, not closed
+     * @throws IOException when writing fails
+     * @since 0.1.0
+     */
+    public static void write(SessionReport report, OutputStream out) throws IOException {
+        Objects.requireNonNull(report, "report");
+        Writer writer = new BufferedWriter(new OutputStreamWriter(Objects.requireNonNull(out, "out"),
+                StandardCharsets.UTF_8));
+        writer.write(String.join(",", COLUMNS));
+        writer.write(CRLF);
+        LatencyStats latency = report.multiplayerMetrics().latency();
+        if (latency != null) {
+            String ids = field(report.sessionMetrics().sessionId()) + ","
+                    + field(report.sessionMetrics().playerId()) + ",";
+            List<RoundMetrics> rounds = report.multiplayerMetrics().rounds().stream()
+                    .filter(round -> round.firstSampleIndex() != null)
+                    .sorted(Comparator.comparingLong(RoundMetrics::firstSampleIndex))
+                    .toList();
+            int next = 0; // rounds' sample ranges do not overlap and samples come in order: one pass
+            long index = latency.totalSampleCount() - latency.sampleCount();
+            for (RttSample sample : latency.samples()) {
+                while (next < rounds.size() && rounds.get(next).firstSampleIndex()
+                        + rounds.get(next).latency().sampleCount() <= index) {
+                    next++; // that round's samples all came before this one
+                }
+                writer.write(ids);
+                if (next < rounds.size() && rounds.get(next).containsSample(index)) {
+                    writer.write(Integer.toString(rounds.get(next).roundNumber()));
+                }
+                writer.write(',');
+                writer.write(Long.toString(sample.timestamp()));
+                writer.write(',');
+                writer.write(BigDecimal.valueOf(sample.rttMs()).toPlainString());
+                writer.write(CRLF);
+                index++;
+            }
+        }
+        writer.flush();
+    }
+
+    /**
+     * Writes the rows of {@code report} to a new file {@code <directory>/<sessionId>.csv} by the rules of
+     * {@link ExportFiles#write}, as the {@code csv} exporter does.
+     *
+     * @param report    the report
+     * @param directory where to write; created when missing
+     * @return the file written, e.g. {@code <directory>/<sessionId>-1.csv} when the plain name was taken
+     * @throws IOException naming the directory when it cannot be created or written to
+     * @since 0.1.0
+     */
+    public static Path export(SessionReport report, Path directory) throws IOException {
+        Objects.requireNonNull(report, "report");
+        return ExportFiles.write(directory, report.sessionMetrics().sessionId(), EXTENSION, out -> write(report, out));
+    }
+
+    /** One field by RFC 4180: quoted when it holds a comma, quote, CR or LF; empty for {@code null}. */
+    static String field(String value) {
+        if (value == null) {
+            return "";
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == ',' || c == '"' || c == '\r' || c == '\n') {
+                return '"' + value.replace("\"", "\"\"") + '"';
+            }
+        }
+        return value;
+    }
+}

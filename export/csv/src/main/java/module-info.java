@@ -1,0 +1,19 @@
+/**
+ * PeerPulse's CSV exporter: at the end of each session, the exporter named {@code csv} writes one tidy
+ * row per RTT sample ({@code session_id,player_id,round,timestamp,rtt_ms}) to
+ * {@code <directory>/<sessionId>.csv} (setting {@code peerpulse.export.csv.directory}, default
+ * {@code peerpulse-sessions}), by the file rules of {@link io.peerpulse.session.spi.ExportFiles}: a safe
+ * name, never overwriting, whole or not at all. {@link io.peerpulse.export.csv.SessionReportCsv} writes
+ * the same rows anywhere. Needs nothing beyond the game session.
+ *
+ * @provides io.peerpulse.session.spi.SessionExporterProvider the exporter named {@code csv}
+ * @since 0.1.0
+ */
+module io.peerpulse.export.csv {
+    requires transitive io.peerpulse.session;
+
+    exports io.peerpulse.export.csv;
+
+    provides io.peerpulse.session.spi.SessionExporterProvider
+            with io.peerpulse.export.csv.internal.CsvExporterProvider;
+}

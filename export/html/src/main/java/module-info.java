@@ -1,0 +1,16 @@
+/**
+ * PeerPulse's HTML report: {@link io.peerpulse.export.html.HtmlReport} renders a session report as
+ * one self-contained page (SVG chart of RTT over time with gaps and rounds, histogram, summary), and
+ * the {@code html} exporter writes that page at the end of every session.
+ *
+ * @provides io.peerpulse.session.spi.SessionExporterProvider the exporter named {@code html}
+ * @since 0.1.0
+ */
+module io.peerpulse.export.html {
+    requires transitive io.peerpulse.session;
+
+    exports io.peerpulse.export.html;
+
+    provides io.peerpulse.session.spi.SessionExporterProvider
+            with io.peerpulse.export.html.internal.HtmlExporterProvider;
+}

@@ -1,0 +1,224 @@
+package io.peerpulse.export.json;
+
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.spi.ExportFiles;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbConfig;
+import jakarta.json.bind.JsonbException;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import org.eclipse.yasson.JsonBindingProvider;
+
+/**
+ * Writes a {@link SessionReport} as the {@code json} exporter does, and reads such files back.
+ *
+ * <pre>{@code
+ * Path file = SessionReportJson.export(report, Path.of("out"));     // out/<sessionId>.json, never overwriting
+ * SessionReport again = SessionReportJson.read(file);                // equals report
+ * }</pre>
+ *
+ * <p><b>Format.</b> UTF-8, indented JSON; one object with the keys {@code sessionMetrics},
+ * {@code validationData} and {@code multiplayerMetrics}, each the record of that name with one key per
+ * record component, in lexicographic order. Absent values are written as {@code null}, never left out
+ * (e.g. {@code "latency": null} before the first sample). Times are numbers: {@code …EpochMs} and a
+ * sample's {@code timestamp} are epoch milliseconds, {@code …Ms} durations in milliseconds; every
+ * {@code double} is written with the digits of {@link Double#toString(double)}, so that it reads back
+ * as exactly the same value. Enums are their names. Nothing holds an IP address: the report has none.
+ * {@code docs/session-report.schema.json} describes it all (JSON Schema draft 2020-12).
+ *
+ * <p><b>Reading</b> ignores keys it does not know (files of later versions) and gives {@code null} (or
+ * 0 / {@code false}) to those a file lacks (earlier versions), as long as the report's required parts
+ * are there. A report read back {@link Object#equals equals} the one written.
+ *
+ * <p>Thread-safe; the JSON-B instance is made once, on first use.
+ *
+ * @since 0.1.0
+ */
+public final class SessionReportJson {
+
+    /**
+     * The {@code json} exporter's directory setting: {@value}. Default
+     * {@link ExportFiles#DEFAULT_DIRECTORY}.
+     *
+     * @since 0.1.0
+     */
+    public static final String DIRECTORY_SETTING = "peerpulse.export.json.directory";
+
+    /**
+     * The extension of the files written: {@value}.
+     *
+     * @since 0.1.0
+     */
+    public static final String EXTENSION = "json";
+
+    private SessionReportJson() {
+    }
+
+    /** Made on first use: building a Yasson instance takes a while. */
+    private static final class Holder {
+        static final Jsonb JSONB = new JsonBindingProvider().create()
+                .withConfig(new JsonbConfig()
+                        .withNullValues(true)   // "latency": null, not a missing key
+                        .withFormatting(true)
+                        .withEncoding("UTF-8"))
+                .build();
+    }
+
+    /**
+     * Writes {@code report} as JSON to {@code out}, in UTF-8.
+     *
+     * @param report the report
+     * @param out    where to write; flushed, not closed
+     * @throws IOException when writing fails, or the report holds a value JSON cannot hold (NaN, infinity)
+     * @since 0.1.0
+     */
+    public static void write(SessionReport report, OutputStream out) throws IOException {
+        Objects.requireNonNull(report, "report");
+        Objects.requireNonNull(out, "out");
+        try {
+            Holder.JSONB.toJson(report, new FilterOutputStream(out) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    out.flush(); // Yasson closes its generator and so the stream; the caller owns it
+                }
+            });
+        } catch (JsonbException e) {
+            throw asIoException("cannot write session report of '" + report.sessionMetrics().sessionId() + "'", e);
+        }
+        out.flush();
+    }
+
+    /**
+     * The report as a JSON string, as {@link #write(SessionReport, OutputStream)} writes it.
+     *
+     * @param report the report
+     * @return the JSON
+     * @throws IllegalArgumentException when the report holds a value JSON cannot hold (NaN, infinity)
+     * @since 0.1.0
+     */
+    public static String toJson(SessionReport report) {
+        Objects.requireNonNull(report, "report");
+        try {
+            return Holder.JSONB.toJson(report);
+        } catch (JsonbException e) {
+            throw new IllegalArgumentException("cannot write session report of '"
+                    + report.sessionMetrics().sessionId() + "': " + message(e), e);
+        }
+    }
+
+    /**
+     * Writes {@code report} to a new file {@code <directory>/<sessionId>.json} by the rules of
+     * {@link ExportFiles#write}, as the {@code json} exporter does.
+     *
+     * @param report    the report
+     * @param directory where to write; created when missing
+     * @return the file written, e.g. {@code <directory>/<sessionId>-1.json} when the plain name was taken
+     * @throws IOException naming the directory when it cannot be created or written to
+     * @since 0.1.0
+     */
+    public static Path export(SessionReport report, Path directory) throws IOException {
+        Objects.requireNonNull(report, "report");
+        return ExportFiles.write(directory, report.sessionMetrics().sessionId(), EXTENSION, out -> write(report, out));
+    }
+
+    /**
+     * Reads a report from a file written by the {@code json} exporter (or {@link #write}).
+     *
+     * @param file the file
+     * @return the report
+     * @throws IOException naming the file when it cannot be read or holds no valid report
+     * @since 0.1.0
+     */
+    public static SessionReport read(Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(in, file.toString());
+        }
+    }
+
+    /**
+     * Reads a report from a stream holding one JSON document in UTF-8.
+     *
+     * @param in the stream; read to the end of the document, not closed
+     * @return the report
+     * @throws IOException when it cannot be read or holds no valid report
+     * @since 0.1.0
+     */
+    public static SessionReport read(InputStream in) throws IOException {
+        Objects.requireNonNull(in, "in");
+        return read(in, "stream");
+    }
+
+    /**
+     * Reads a report from a JSON string.
+     *
+     * @param json the JSON
+     * @return the report
+     * @throws IllegalArgumentException when it holds no valid report
+     * @since 0.1.0
+     */
+    public static SessionReport fromJson(String json) {
+        Objects.requireNonNull(json, "json");
+        try {
+            return check(Holder.JSONB.fromJson(json, SessionReport.class));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not a session report: " + message(e), e);
+        }
+    }
+
+    private static SessionReport read(InputStream in, String source) throws IOException {
+        try {
+            return check(Holder.JSONB.fromJson(new FilterInputStream(in) {
+                @Override
+                public void close() {
+                    // the caller owns the stream
+                }
+            }, SessionReport.class));
+        } catch (RuntimeException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw new IOException("cannot read session report from " + source + ": " + io.getMessage(), io);
+            }
+            throw new IOException("not a session report: " + source + ": " + message(e), e);
+        }
+    }
+
+    private static SessionReport check(SessionReport report) {
+        if (report == null) {
+            throw new IllegalArgumentException("the document is null");
+        }
+        return report;
+    }
+
+    private static IOException asIoException(String what, JsonbException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof UncheckedIOException unchecked) {
+            cause = unchecked.getCause();
+        }
+        return new IOException(what + ": " + message(cause instanceof IOException ? cause : e), e);
+    }
+
+    /** The innermost message: Yasson wraps the cause that says what was wrong. */
+    private static String message(Throwable e) {
+        Throwable deepest = e;
+        StringBuilder text = new StringBuilder(String.valueOf(e.getMessage()));
+        while (deepest.getCause() != null && deepest.getCause() != deepest) {
+            deepest = deepest.getCause();
+            if (deepest.getMessage() != null && !text.toString().contains(deepest.getMessage())) {
+                text.append(": ").append(deepest.getMessage());
+            }
+        }
+        return text.toString();
+    }
+}

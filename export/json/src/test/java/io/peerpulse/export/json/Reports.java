@@ -1,0 +1,28 @@
+package io.peerpulse.export.json;
+
+import io.peerpulse.session.MultiplayerMetrics;
+import io.peerpulse.session.SessionMetrics;
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.ValidationData;
+
+/** Test helpers for reports. */
+public final class Reports {
+
+    private Reports() {
+    }
+
+    /** The same report under another session id, e.g. one that a GameSession would refuse. */
+    public static SessionReport withSessionId(SessionReport report, String id) {
+        SessionMetrics s = report.sessionMetrics();
+        ValidationData v = report.validationData();
+        MultiplayerMetrics m = report.multiplayerMetrics();
+        return new SessionReport(
+                new SessionMetrics(id, s.playerId(), s.startEpochMs(), s.endEpochMs(), s.durationMs(), s.connection(),
+                        s.path(), s.latency()),
+                new ValidationData(id, v.latency(), v.sessionLatency(), v.counters(), v.coverage(),
+                        v.plausibilityRejections(), v.maxPlausibleRttMs(), v.pathChanges(), v.droppedExporterCalls(),
+                        v.clock()),
+                new MultiplayerMetrics(id, m.playerId(), m.latency(), m.rounds(), m.reconnections(), m.pathChanges(),
+                        m.quality(), m.qualityChanges(), m.qualityThresholds()));
+    }
+}

@@ -1,0 +1,146 @@
+package io.peerpulse.export.json;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.ValidationData;
+import io.peerpulse.telemetry.SessionLatencyStats;
+import io.peerpulse.testkit.IpAddresses;
+import io.peerpulse.testkit.SessionExporterContract;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SessionReportJsonTest {
+
+    private static final SessionReport FULL = SessionExporterContract.fullReport("json-full");
+    private static final SessionReport EMPTY = SessionExporterContract.reportWithoutSamples("json-empty");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aFullReportReadBackEqualsTheReportWritten() throws IOException {
+        Path file = SessionReportJson.export(FULL, dir);
+
+        assertThat(file).isEqualTo(dir.resolve("json-full.json"));
+        assertThat(SessionReportJson.read(file)).isEqualTo(FULL);
+        assertThat(SessionReportJson.fromJson(SessionReportJson.toJson(FULL))).isEqualTo(FULL);
+    }
+
+    @Test
+    void aReportWithoutSamplesReadBackEqualsTheReportWritten() throws IOException {
+        assertThat(SessionReportJson.read(SessionReportJson.export(EMPTY, dir))).isEqualTo(EMPTY);
+    }
+
+    @Test
+    void nullsAreWrittenNotLeftOut() {
+        String json = SessionReportJson.toJson(EMPTY);
+        JsonObject root = parse(json);
+        for (String part : List.of("sessionMetrics", "validationData", "multiplayerMetrics")) {
+            assertThat(root.getJsonObject(part).get("latency")).as(part).isEqualTo(JsonValue.NULL);
+        }
+        assertThat(json).contains("\"latency\": null");
+        assertThat(root.getJsonObject("sessionMetrics").get("path")).isEqualTo(JsonValue.NULL);
+        assertThat(root.getJsonObject("sessionMetrics").get("endEpochMs")).isNotEqualTo(JsonValue.NULL);
+    }
+
+    @Test
+    void theTopLevelHoldsTheThreeExportsAndTimesAreEpochMillisecondNumbers() {
+        JsonObject root = parse(SessionReportJson.toJson(FULL));
+        assertThat(root.keySet()).containsExactlyInAnyOrder("sessionMetrics", "validationData", "multiplayerMetrics");
+        JsonObject metrics = root.getJsonObject("sessionMetrics");
+        assertThat(metrics.getJsonNumber("startEpochMs").longValueExact())
+                .isEqualTo(FULL.sessionMetrics().startEpochMs());
+        JsonObject sample = metrics.getJsonObject("latency").getJsonArray("samples").getJsonObject(0);
+        assertThat(sample.keySet()).containsExactlyInAnyOrder("timestamp", "rttMs");
+        assertThat(sample.getJsonNumber("timestamp").longValueExact())
+                .isEqualTo(FULL.sessionMetrics().latency().samples().get(0).timestamp());
+    }
+
+    @Test
+    void noIpAddressAnywhere() {
+        assertThat(IpAddresses.findIn(SessionReportJson.toJson(FULL))).isEmpty();
+    }
+
+    @Test
+    void writeFlushesButDoesNotCloseTheCallersStream() throws IOException {
+        AtomicBoolean closed = new AtomicBoolean();
+        ByteArrayOutputStream out = new ByteArrayOutputStream() {
+            @Override
+            public void close() {
+                closed.set(true);
+            }
+        };
+        SessionReportJson.write(FULL, out);
+        assertThat(closed).isFalse();
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo(SessionReportJson.toJson(FULL));
+    }
+
+    @Test
+    void readDoesNotCloseTheCallersStream() throws IOException {
+        AtomicBoolean closed = new AtomicBoolean();
+        InputStream in = new ByteArrayInputStream(SessionReportJson.toJson(FULL).getBytes(StandardCharsets.UTF_8)) {
+            @Override
+            public void close() {
+                closed.set(true);
+            }
+        };
+        assertThat(SessionReportJson.read(in)).isEqualTo(FULL);
+        assertThat(closed).isFalse();
+    }
+
+    @Test
+    void keysOfLaterVersionsAreIgnored() {
+        String json = SessionReportJson.toJson(FULL).replaceFirst("\\{", "{\"formatVersion\": 2, ");
+        assertThat(SessionReportJson.fromJson(json)).isEqualTo(FULL);
+    }
+
+    @Test
+    void whatIsNoReportFailsClearly() throws IOException {
+        Path broken = Files.writeString(dir.resolve("broken.json"), "{\"sessionMetrics\": ");
+        assertThatThrownBy(() -> SessionReportJson.read(broken))
+                .isInstanceOf(IOException.class).hasMessageStartingWith("not a session report: " + broken);
+        Path empty = Files.writeString(dir.resolve("empty.json"), "{}");
+        assertThatThrownBy(() -> SessionReportJson.read(empty))
+                .isInstanceOf(IOException.class).hasMessageStartingWith("not a session report: " + empty);
+        assertThatThrownBy(() -> SessionReportJson.fromJson("[1, 2]"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("not a session report");
+        assertThatThrownBy(() -> SessionReportJson.read(dir.resolve("missing.json")))
+                .isInstanceOf(IOException.class).hasMessageContaining("missing.json");
+    }
+
+    @Test
+    void aValueThatJsonCannotHoldFailsClearly() {
+        ValidationData v = FULL.validationData();
+        SessionReport nan = new SessionReport(FULL.sessionMetrics(), new ValidationData(v.sessionId(), v.latency(),
+                new SessionLatencyStats(1, 1, 1, Double.NaN, 1, 1, 1), v.counters(), v.coverage(),
+                v.plausibilityRejections(), v.maxPlausibleRttMs(), v.pathChanges(), v.droppedExporterCalls(), v.clock()),
+                FULL.multiplayerMetrics());
+
+        assertThatThrownBy(() -> SessionReportJson.toJson(nan)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("cannot write session report of 'json-full'");
+        assertThatThrownBy(() -> SessionReportJson.write(nan, new ByteArrayOutputStream()))
+                .isInstanceOf(IOException.class).hasMessageStartingWith("cannot write session report of 'json-full'");
+    }
+
+    static JsonObject parse(String json) {
+        try (JsonReader reader = Json.createReader(new StringReader(json))) {
+            return reader.readObject();
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.peerpulse.export.json.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.peerpulse.export.json.SessionReportJson;
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.testkit.SessionExporterContract;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The testkit's exporter contract, applied to the {@code json} exporter writing real files. */
+class JsonExporterContractTest extends SessionExporterContract {
+
+    @TempDir
+    Path dir;
+
+    @Override
+    protected SessionExporterProvider createProvider() {
+        return new JsonExporterProvider();
+    }
+
+    @Override
+    protected ExportSettings exportSettings() {
+        return ExportSettings.of(Map.of(SessionReportJson.DIRECTORY_SETTING, dir.toString()), Map.of());
+    }
+
+    @Override
+    protected void verifyExport(SessionReport report) throws Exception {
+        Path file = dir.resolve(report.sessionMetrics().sessionId() + ".json");
+        assertThat(file).isRegularFile();
+        assertThat(SessionReportJson.read(file)).isEqualTo(report);
+    }
+}

@@ -1,0 +1,260 @@
+package io.peerpulse.export.micrometer.internal;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.peerpulse.telemetry.PollOutcome;
+import io.peerpulse.telemetry.TelemetryCounters;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The meters sessions share, reference-counted per registry and meter id.
+ *
+ * <p>A session id is never a tag, so every session with the same application tags uses the same
+ * meters. A session {@linkplain #acquire leases} them when it starts — registering a meter when it
+ * is the first user — and {@linkplain Lease#release releases} them when it ends: a meter whose last
+ * user released it is removed from the registry (unless that session keeps meters). Leasing and
+ * releasing run under one lock, so a meter is never removed between another session's registration
+ * and its use; recording into a leased meter needs no lock, since nothing removes it while leased.
+ * Counting by the registered meter's id (not by our names) keeps the count right when an
+ * application {@code MeterFilter} maps two of our ids onto one.
+ */
+final class SharedMeters {
+
+    /** Timer of every RTT sample; Prometheus {@code peerpulse_session_rtt_seconds}. */
+    static final String RTT = "peerpulse.session.rtt";
+    /** Counter of polls by outcome; Prometheus {@code peerpulse_session_polls_total}. */
+    static final String POLLS = "peerpulse.session.polls";
+    /** Gauge of sessions started and not yet ended; Prometheus {@code peerpulse_sessions_active}. */
+    static final String ACTIVE = "peerpulse.sessions.active";
+    /** Tag of {@link #POLLS}: the lower-case {@link PollOutcome}. */
+    static final String OUTCOME = "outcome";
+
+    /** Smallest RTT the histogram resolves: below 1 ms is loopback. */
+    static final Duration MIN_EXPECTED = Duration.ofMillis(1);
+    /** Largest RTT the histogram resolves: above 60 s a reading is rejected as implausible. */
+    static final Duration MAX_EXPECTED = Duration.ofSeconds(60);
+
+    private static final PollOutcome[] OUTCOMES = PollOutcome.values();
+
+    /** Serialises every lease and release. Never held while recording. */
+    private static final Object LOCK = new Object();
+    /**
+     * The meters in use by registry (identity: registries do not override equals). Written under
+     * {@link #LOCK}; read without it by the active-sessions gauge while the registry is scraped.
+     */
+    private static final Map<MeterRegistry, RegistryUse> IN_USE = new ConcurrentHashMap<>();
+
+    private SharedMeters() {
+    }
+
+    /** The meters of one registry in use. */
+    private static final class RegistryUse {
+        /** Leases per registered meter id: what decides removal. */
+        final Map<Meter.Id, Use> byId = new ConcurrentHashMap<>();
+        /**
+         * The meter registered for one of our definitions (name, tags, outcome), so that a meter in use
+         * is not registered again: a second registration of a gauge would log a warning. Under {@link #LOCK}.
+         */
+        final Map<List<Object>, Meter> byDefinition = new HashMap<>();
+    }
+
+    /** One meter in use and how many leases hold it. */
+    private static final class Use {
+        final Meter meter;
+        /** Written under {@link #LOCK}. */
+        volatile int users;
+
+        Use(Meter meter) {
+            this.meter = meter;
+        }
+    }
+
+    /**
+     * Leases a session's meters, registering those no other session uses.
+     *
+     * @param registry the registry
+     * @param settings the session's settings
+     * @return the lease; {@link Lease#release()} it when the session ends
+     * @throws RuntimeException what the registry throws when it refuses a meter (nothing stays leased)
+     */
+    static Lease acquire(MeterRegistry registry, MicrometerSettings settings) {
+        Tags tags = settings.tags();
+        synchronized (LOCK) {
+            RegistryUse use = IN_USE.computeIfAbsent(registry, r -> new RegistryUse());
+            List<Meter> held = new ArrayList<>(OUTCOMES.length + 2);
+            try {
+                Timer rtt = hold(use, held, List.of(RTT, tags), () -> Timer.builder(RTT)
+                        .description("Round-trip time of every RTT sample measured by PeerPulse game sessions")
+                        .tags(tags)
+                        .publishPercentileHistogram(settings.histogram())
+                        .minimumExpectedValue(MIN_EXPECTED)
+                        .maximumExpectedValue(MAX_EXPECTED)
+                        .serviceLevelObjectives(settings.slos().toArray(Duration[]::new))
+                        .register(registry));
+                Counter[] polls = new Counter[OUTCOMES.length];
+                for (PollOutcome outcome : OUTCOMES) {
+                    String value = outcome.name().toLowerCase(Locale.ROOT);
+                    polls[outcome.ordinal()] = hold(use, held, List.of(POLLS, tags, value), () -> Counter.builder(POLLS)
+                            .description("Polls of PeerPulse game sessions by how they ended, counted when a session ends")
+                            .tags(tags)
+                            .tag(OUTCOME, value)
+                            .register(registry));
+                }
+                hold(use, held, List.of(ACTIVE, tags), () -> {
+                    // kept from earlier sessions (keep-meters): registering it again would only log a warning
+                    for (Gauge kept : registry.find(ACTIVE).tags(tags).gauges()) {
+                        if (Tags.of(kept.getId().getTags()).equals(tags)) {
+                            return kept;
+                        }
+                    }
+                    ActiveSessions active = new ActiveSessions(registry);
+                    Gauge gauge = Gauge.builder(ACTIVE, active)
+                            .description("PeerPulse game sessions started and not yet ended")
+                            .tags(tags)
+                            .strongReference(true)
+                            .register(registry);
+                    active.id = gauge.getId();
+                    return gauge;
+                });
+                return new Lease(registry, rtt, polls, held, settings.keepMeters());
+            } catch (RuntimeException | Error e) {
+                release(registry, held, settings.keepMeters());
+                throw e;
+            }
+        }
+    }
+
+    /** Under {@link #LOCK}. */
+    @SuppressWarnings("unchecked")
+    private static <M extends Meter> M hold(RegistryUse use, List<Meter> held, List<Object> definition,
+                                            Supplier<M> register) {
+        M meter = (M) use.byDefinition.get(definition);
+        if (meter == null) {
+            meter = register.get();
+            use.byDefinition.put(definition, meter);
+        }
+        Meter registered = meter;
+        use.byId.computeIfAbsent(meter.getId(), id -> new Use(registered)).users++;
+        held.add(meter);
+        return meter;
+    }
+
+    private static void release(MeterRegistry registry, List<Meter> held, boolean keep) {
+        synchronized (LOCK) {
+            RegistryUse use = IN_USE.get(registry);
+            if (use == null) {
+                return;
+            }
+            for (Meter meter : held) {
+                Use counted = use.byId.get(meter.getId());
+                if (counted == null) {
+                    continue;
+                }
+                counted.users--;
+                if (counted.users <= 0) {
+                    use.byId.remove(meter.getId());
+                    use.byDefinition.values().removeIf(m -> m.getId().equals(meter.getId()));
+                    if (!keep) {
+                        registry.remove(counted.meter);
+                    }
+                }
+            }
+            if (use.byId.isEmpty()) {
+                IN_USE.remove(registry);
+            }
+        }
+    }
+
+    /**
+     * How many meters of a registry are leased: for tests.
+     *
+     * @param registry the registry
+     * @return the number of meters leased
+     */
+    static int metersInUse(MeterRegistry registry) {
+        RegistryUse use = IN_USE.get(registry);
+        return use == null ? 0 : use.byId.size();
+    }
+
+    /** The value of the active-sessions gauge: the leases holding it. Lock-free, for scrapes. */
+    private static final class ActiveSessions implements Supplier<Integer> {
+        private final MeterRegistry registry;
+        volatile Meter.Id id;
+
+        ActiveSessions(MeterRegistry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        public Integer get() {
+            Meter.Id gaugeId = id;
+            RegistryUse use = gaugeId == null ? null : IN_USE.get(registry);
+            Use counted = use == null ? null : use.byId.get(gaugeId);
+            return counted == null ? 0 : counted.users;
+        }
+    }
+
+    /** One session's meters, from {@link #acquire} to {@link #release()}. */
+    static final class Lease {
+        private final MeterRegistry registry;
+        private final Timer rtt;
+        private final Counter[] polls;
+        private final List<Meter> held;
+        private final boolean keep;
+
+        private Lease(MeterRegistry registry, Timer rtt, Counter[] polls, List<Meter> held, boolean keep) {
+            this.registry = registry;
+            this.rtt = rtt;
+            this.polls = polls;
+            this.held = List.copyOf(held);
+            this.keep = keep;
+        }
+
+        /**
+         * Records one RTT sample; no lock.
+         *
+         * @param rttMs the sample's RTT in milliseconds
+         */
+        void record(double rttMs) {
+            rtt.record(Math.round(rttMs * 1e6), TimeUnit.NANOSECONDS);
+        }
+
+        /**
+         * Adds a session's final poll counts.
+         *
+         * @param counters how every poll of the session ended
+         */
+        void count(TelemetryCounters counters) {
+            add(PollOutcome.MEASURED, counters.measured());
+            add(PollOutcome.STALE, counters.stale());
+            add(PollOutcome.UNAVAILABLE, counters.unavailable());
+            add(PollOutcome.FAILED, counters.failed());
+            add(PollOutcome.REJECTED, counters.rejected());
+            add(PollOutcome.SKIPPED, counters.skipped());
+        }
+
+        private void add(PollOutcome outcome, long count) {
+            if (count > 0) {
+                polls[outcome.ordinal()].increment(count);
+            }
+        }
+
+        /** Releases every meter; once only (the exporter makes sure). */
+        void release() {
+            SharedMeters.release(registry, held, keep);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package io.peerpulse.export.micrometer.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.testkit.SessionExporterContract;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+
+/** The testkit's exporter contract, on a registry of this test's own; every meter is gone afterwards. */
+class MicrometerExporterContractTest extends SessionExporterContract {
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    @Override
+    protected SessionExporterProvider createProvider() {
+        return new MicrometerExporterProvider();
+    }
+
+    @Override
+    protected ExportSettings exportSettings() {
+        return ExportSettings.of(Map.of(), Map.of(MeterRegistry.class, registry));
+    }
+
+    @AfterEach
+    void everyMeterIsRemovedOnceEverySessionEnded() {
+        assertThat(registry.getMeters()).isEmpty();
+        assertThat(SharedMeters.metersInUse(registry)).isZero();
+    }
+}

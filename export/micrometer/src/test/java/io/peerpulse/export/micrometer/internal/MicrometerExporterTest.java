@@ -1,0 +1,386 @@
+package io.peerpulse.export.micrometer.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.peerpulse.session.GameSession;
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporter;
+import io.peerpulse.telemetry.PollOutcome;
+import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.telemetry.TelemetryCounters;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.testkit.ScriptedRttSource;
+import io.peerpulse.testkit.VirtualScheduler;
+import io.peerpulse.session.spi.SessionExporterProvider;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The meters, their units and tags as the README documents them, and counts equal to what a real
+ * session (driven in virtual time) recorded.
+ */
+class MicrometerExporterTest {
+
+    private static final double[] RTTS_MS = {20, 35.5, 80, 120, 240.25};
+
+    private final VirtualScheduler scheduler = new VirtualScheduler();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    @AfterEach
+    void shutDown() {
+        scheduler.shutdownNow();
+    }
+
+    private GameSession session(String id, MeterRegistry target, Map<String, String> settings) {
+        GameSession.Builder builder = GameSession.builder(id)
+                .telemetryOptions(TelemetryOptions.builder()
+                        .scheduler(scheduler).clock(scheduler.clock())
+                        .pollInterval(Duration.ofSeconds(1)).readTimeout(Duration.ofMillis(2500))
+                        .build())
+                .exporterProviders(List.of(new MicrometerExporterProvider()))
+                .executor(Runnable::run); // exporter calls run synchronously, during advance()
+        if (target != null) {
+            builder.exportAttribute(MeterRegistry.class, target);
+        }
+        settings.forEach(builder::exportSetting);
+        return builder.build();
+    }
+
+    /** Every outcome at least once: measured, stale, unavailable, failed, rejected, skipped (while hung). */
+    private static ScriptedRttSource everyOutcome() {
+        ScriptedRttSource source = new ScriptedRttSource();
+        source.thenMeasured(RTTS_MS[0]).thenStale().thenMeasured(RTTS_MS[1]).thenUnavailable("closed")
+                .thenFail(new IOException("stats failed")).thenMeasured(RTTS_MS[2]).thenMeasured(Double.NaN)
+                .thenMeasured(RTTS_MS[3]).thenHang().thenMeasured(RTTS_MS[4]);
+        return source;
+    }
+
+    private SessionExporter exporter(MeterRegistry target, Map<String, String> settings) {
+        return new MicrometerExporterProvider().create(ExportSettings.of(settings, Map.of(MeterRegistry.class, target)));
+    }
+
+    @Test
+    void theModuleAndTheClassPathDeclareTheProvider() throws Exception {
+        Module module = MicrometerExporterProvider.class.getModule();
+        assertThat(module.isNamed()).as("tests run on the module path").isTrue();
+        assertThat(module.getDescriptor().provides()).anySatisfy(p -> {
+            assertThat(p.service()).isEqualTo(SessionExporterProvider.class.getName());
+            assertThat(p.providers()).containsExactly(MicrometerExporterProvider.class.getName());
+        });
+        assertThat(module.getDescriptor().exports()).as("no package exported").isEmpty();
+        try (InputStream services = module.getResourceAsStream(
+                "META-INF/services/" + SessionExporterProvider.class.getName())) {
+            assertThat(services).as("META-INF/services for class-path users").isNotNull();
+            assertThat(new String(services.readAllBytes(), StandardCharsets.UTF_8).strip())
+                    .isEqualTo(MicrometerExporterProvider.class.getName());
+        }
+        assertThat(new MicrometerExporterProvider().name()).isEqualTo("micrometer");
+    }
+
+    @Test
+    void metersUnitsAndTagsAreAsDocumented() throws Exception {
+        SessionExporter exporter = exporter(registry, Map.of(MicrometerSettings.TAGS, "region=eu,game=chess"));
+        exporter.sessionStarted("s-1");
+        exporter.sampleRecorded("s-1", new RttSample(1, 42.5));
+
+        List<Tag> appTags = List.of(Tag.of("game", "chess"), Tag.of("region", "eu"));
+        Timer rtt = registry.get("peerpulse.session.rtt").timer();
+        assertThat(rtt.getId().getTags()).containsExactlyElementsOf(appTags);
+        assertThat(rtt.getId().getBaseUnit()).isEqualTo("seconds");
+        assertThat(rtt.getId().getType()).isEqualTo(Meter.Type.TIMER);
+        assertThat(rtt.getId().getDescription()).isNotBlank();
+        assertThat(rtt.count()).isEqualTo(1);
+        assertThat(rtt.totalTime(TimeUnit.MILLISECONDS)).isCloseTo(42.5, within(1e-6));
+
+        // SimpleMeterRegistry shows only the SLO boundaries; the percentile buckets: prometheusShowsTheDocumentedNames
+        assertThat(Arrays.stream(rtt.takeSnapshot().histogramCounts()).mapToDouble(b -> b.bucket(TimeUnit.SECONDS)))
+                .containsExactly(0.150, 0.300);
+
+        List<String> outcomes = Arrays.stream(PollOutcome.values()).map(o -> o.name().toLowerCase(Locale.ROOT)).toList();
+        assertThat(outcomes).containsExactly("measured", "stale", "unavailable", "failed", "rejected", "skipped");
+        for (String outcome : outcomes) {
+            Counter polls = registry.get("peerpulse.session.polls").tags(appTags).tag("outcome", outcome).counter();
+            assertThat(polls.getId().getTags()).hasSize(3);
+            assertThat(polls.count()).isZero();
+        }
+        Gauge active = registry.get("peerpulse.sessions.active").gauge();
+        assertThat(active.getId().getTags()).containsExactlyElementsOf(appTags);
+        assertThat(active.value()).isEqualTo(1);
+        // one timer, six counters, one gauge: nothing else, no session id anywhere
+        assertThat(ours(registry)).hasSize(8)
+                .allSatisfy(m -> assertThat(m.getId().getTags()).extracting(Tag::getValue).doesNotContain("s-1"));
+
+        exporter.sessionEnded(SessionExporterContractReports.WITHOUT_SAMPLES);
+        assertThat(registry.getMeters()).isEmpty();
+    }
+
+    @Test
+    void prometheusShowsTheDocumentedNames() throws Exception {
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        SessionExporter exporter = exporter(prometheus, Map.of(MicrometerSettings.TAGS, "region=eu"));
+        exporter.sessionStarted("s-1");
+        exporter.sampleRecorded("s-1", new RttSample(1, 120));
+        String text = prometheus.scrape();
+        assertThat(text)
+                .contains("# TYPE peerpulse_session_rtt_seconds histogram\n")
+                .contains("peerpulse_session_rtt_seconds_bucket{region=\"eu\",le=\"0.111848106\"} 0\n")
+                .contains("peerpulse_session_rtt_seconds_bucket{region=\"eu\",le=\"0.15\"} 1\n")
+                .contains("peerpulse_session_rtt_seconds_bucket{region=\"eu\",le=\"0.3\"} 1\n")
+                .contains("peerpulse_session_rtt_seconds_bucket{region=\"eu\",le=\"+Inf\"} 1\n")
+                .contains("peerpulse_session_rtt_seconds_count{region=\"eu\"} 1\n")
+                .contains("peerpulse_session_rtt_seconds_sum{region=\"eu\"} 0.12\n")
+                .contains("# TYPE peerpulse_session_rtt_seconds_max gauge\n")
+                .contains("peerpulse_session_rtt_seconds_max{region=\"eu\"} 0.12\n")
+                .contains("# TYPE peerpulse_session_polls_total counter\n")
+                .contains("peerpulse_session_polls_total{outcome=\"measured\",region=\"eu\"} 0.0\n")
+                .contains("# TYPE peerpulse_sessions_active gauge\n")
+                .contains("peerpulse_sessions_active{region=\"eu\"} 1.0\n")
+                .doesNotContain("s-1");
+        // a percentile histogram from 1 ms to 60 s (Micrometer's buckets), with both quality thresholds exact
+        double[] bounds = Pattern.compile("peerpulse_session_rtt_seconds_bucket\\{region=\"eu\",le=\"([0-9.]+)\"}")
+                .matcher(text).results().mapToDouble(m -> Double.parseDouble(m.group(1))).toArray();
+        assertThat(bounds.length).isBetween(60, 90);
+        assertThat(bounds).contains(0.15, 0.3);
+        assertThat(bounds[0]).isEqualTo(0.001);
+        assertThat(bounds[bounds.length - 1]).isEqualTo(60.0);
+        assertThat(text.lines().filter(l -> l.startsWith("peerpulse_session_polls_total{"))).hasSize(6);
+        exporter.sessionEnded(SessionExporterContractReports.WITHOUT_SAMPLES);
+        assertThat(prometheus.scrape()).doesNotContain("peerpulse");
+    }
+
+    @Test
+    void countsEqualWhatTheSessionRecorded() throws Exception {
+        // another session with the same tags keeps the shared meters while the first one ends
+        SessionExporter other = exporter(registry, Map.of());
+        other.sessionStarted("other");
+
+        GameSession session = session("counted", registry, Map.of());
+        session.onDataChannelOpen(everyOutcome());
+        scheduler.advance(Duration.ofSeconds(20));
+        assertThat(registry.get("peerpulse.sessions.active").gauge().value()).isEqualTo(2);
+        session.close();
+        SessionReport report = session.report().orElseThrow();
+        TelemetryCounters counters = report.validationData().counters();
+        assertThat(counters.measured()).isEqualTo(RTTS_MS.length);
+        assertThat(List.of(counters.stale(), counters.unavailable(), counters.failed(), counters.rejected(),
+                counters.skipped())).allSatisfy(n -> assertThat(n).isPositive());
+
+        Timer rtt = registry.get("peerpulse.session.rtt").timer();
+        assertThat(rtt.count()).isEqualTo(counters.measured());
+        assertThat(rtt.totalTime(TimeUnit.MILLISECONDS)).isCloseTo(Arrays.stream(RTTS_MS).sum(), within(1e-6));
+        assertThat(rtt.max(TimeUnit.MILLISECONDS)).isCloseTo(240.25, within(1e-6));
+        assertThat(polls(registry, "measured")).isEqualTo(counters.measured());
+        assertThat(polls(registry, "stale")).isEqualTo(counters.stale());
+        assertThat(polls(registry, "unavailable")).isEqualTo(counters.unavailable());
+        assertThat(polls(registry, "failed")).isEqualTo(counters.failed());
+        assertThat(polls(registry, "rejected")).isEqualTo(counters.rejected());
+        assertThat(polls(registry, "skipped")).isEqualTo(counters.skipped());
+        assertThat(registry.get("peerpulse.sessions.active").gauge().value()).isEqualTo(1);
+        // histogram buckets hold exactly the recorded values: 20, 35.5, 80, 120 <= 150 ms < 240.25 <= 300 ms
+        assertThat(bucket(rtt, 0.150)).isEqualTo(4);
+        assertThat(bucket(rtt, 0.300)).isEqualTo(5);
+
+        other.sessionEnded(session.report().orElseThrow());
+        assertThat(registry.getMeters()).isEmpty();
+    }
+
+    @Test
+    void keepMetersKeepsTheCountsOfTheLastSession() throws Exception {
+        GameSession session = session("kept", registry, Map.of(MicrometerSettings.KEEP_METERS, "true"));
+        session.onDataChannelOpen(everyOutcome());
+        scheduler.advance(Duration.ofSeconds(20));
+        session.close();
+        TelemetryCounters counters = session.report().orElseThrow().validationData().counters();
+        assertThat(registry.get("peerpulse.session.rtt").timer().count()).isEqualTo(RTTS_MS.length);
+        assertThat(polls(registry, "failed")).isEqualTo(counters.failed());
+        assertThat(registry.get("peerpulse.sessions.active").gauge().value()).isZero();
+        assertThat(ours(registry)).hasSize(8);
+        assertThat(SharedMeters.metersInUse(registry)).isZero();
+
+        // a later session adds to the kept meters, and its gauge reads the live count
+        GameSession next = session("kept-2", registry, Map.of(MicrometerSettings.KEEP_METERS, "true"));
+        assertThat(registry.get("peerpulse.sessions.active").gauge().value()).isEqualTo(1);
+        next.onDataChannelOpen(new ScriptedRttSource().thenMeasured(10));
+        scheduler.advance(Duration.ofSeconds(1));
+        next.close();
+        assertThat(registry.get("peerpulse.session.rtt").timer().count()).isEqualTo(RTTS_MS.length + 1);
+        assertThat(registry.get("peerpulse.sessions.active").gauge().value()).isZero();
+        assertThat(ours(registry)).hasSize(8);
+    }
+
+    @Test
+    void sessionsWithOtherTagsHaveTheirOwnMetersAndRemoveOnlyThose() throws Exception {
+        SessionExporter eu = exporter(registry, Map.of(MicrometerSettings.TAGS, "region=eu"));
+        SessionExporter us = exporter(registry, Map.of(MicrometerSettings.TAGS, "region=us"));
+        eu.sessionStarted("eu");
+        us.sessionStarted("us");
+        eu.sampleRecorded("eu", new RttSample(1, 50));
+        assertThat(ours(registry)).hasSize(16);
+        eu.sessionEnded(SessionExporterContractReports.WITHOUT_SAMPLES);
+        assertThat(ours(registry)).hasSize(8)
+                .allSatisfy(m -> assertThat(m.getId().getTag("region")).isEqualTo("us"));
+        us.sessionEnded(SessionExporterContractReports.WITHOUT_SAMPLES);
+        assertThat(registry.getMeters()).isEmpty();
+    }
+
+    @Test
+    void theHistogramCanBeTurnedOffAndTheBoundariesChanged() throws Exception {
+        SessionExporter plain = exporter(registry, Map.of(MicrometerSettings.HISTOGRAM, "false",
+                MicrometerSettings.SLO, "none"));
+        plain.sessionStarted("plain");
+        plain.sampleRecorded("plain", new RttSample(1, 50));
+        Timer rtt = registry.get("peerpulse.session.rtt").timer();
+        assertThat(rtt.takeSnapshot().histogramCounts()).isEmpty();
+        assertThat(rtt.count()).isEqualTo(1);
+        plain.sessionEnded(SessionExporterContractReports.WITHOUT_SAMPLES);
+
+        SessionExporter slos = exporter(registry, Map.of(MicrometerSettings.HISTOGRAM, "false",
+                MicrometerSettings.SLO, "50, 100,250.5"));
+        slos.sessionStarted("slos");
+        assertThat(Arrays.stream(registry.get("peerpulse.session.rtt").timer().takeSnapshot().histogramCounts())
+                .mapToDouble(b -> b.bucket(TimeUnit.MILLISECONDS))).containsExactly(50.0, 100.0, 250.5);
+        slos.sessionEnded(SessionExporterContractReports.WITHOUT_SAMPLES);
+        assertThat(registry.getMeters()).isEmpty();
+    }
+
+    @Test
+    void anApplicationMeterFilterStillDecides() throws Exception {
+        SimpleMeterRegistry filtered = new SimpleMeterRegistry();
+        filtered.config().meterFilter(MeterFilter.denyNameStartsWith("peerpulse.session.polls"));
+        SessionExporter exporter = exporter(filtered, Map.of());
+        exporter.sessionStarted("filtered");
+        assertThat(filtered.find("peerpulse.session.polls").meters()).isEmpty();
+        assertThat(filtered.find("peerpulse.session.rtt").timer()).isNotNull();
+        exporter.sessionEnded(SessionExporterContractReports.WITHOUT_SAMPLES);
+        assertThat(filtered.getMeters()).isEmpty();
+    }
+
+    @Test
+    void anApplicationMeterFilterCanTurnTheHistogramOff() throws Exception {
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        prometheus.config().meterFilter(new MeterFilter() { // the README's example
+            @Override
+            public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+                return id.getName().equals("peerpulse.session.rtt")
+                        ? DistributionStatisticConfig.builder().percentilesHistogram(false).build().merge(config)
+                        : config;
+            }
+        });
+        SessionExporter exporter = exporter(prometheus, Map.of());
+        exporter.sessionStarted("filtered");
+        exporter.sampleRecorded("filtered", new RttSample(1, 120));
+        assertThat(prometheus.scrape().lines().filter(l -> l.startsWith("peerpulse_session_rtt_seconds_bucket")))
+                .containsExactly("peerpulse_session_rtt_seconds_bucket{le=\"0.15\"} 1",
+                        "peerpulse_session_rtt_seconds_bucket{le=\"0.3\"} 1",
+                        "peerpulse_session_rtt_seconds_bucket{le=\"+Inf\"} 1");
+        exporter.sessionEnded(SessionExporterContractReports.WITHOUT_SAMPLES);
+        assertThat(prometheus.getMeters()).isEmpty();
+    }
+
+    @Test
+    void withoutARegistryTheGlobalRegistryIsUsed() throws Exception {
+        SimpleMeterRegistry child = new SimpleMeterRegistry();
+        Metrics.addRegistry(child);
+        try {
+            SessionExporter exporter = new MicrometerExporterProvider().create(ExportSettings.of(Map.of(), Map.of()));
+            exporter.sessionStarted("global");
+            exporter.sampleRecorded("global", new RttSample(1, 33));
+            assertThat(child.get("peerpulse.session.rtt").timer().count()).isEqualTo(1);
+            exporter.sessionEnded(SessionExporterContractReports.WITHOUT_SAMPLES);
+            assertThat(Metrics.globalRegistry.find("peerpulse.session.rtt").meters()).isEmpty();
+            assertThat(child.find("peerpulse.session.rtt").meters()).isEmpty();
+        } finally {
+            Metrics.removeRegistry(child);
+        }
+    }
+
+    @Test
+    void badSettingsFailNamingTheKey() throws Exception {
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put(MicrometerSettings.HISTOGRAM, "yes");
+        bad.put(MicrometerSettings.KEEP_METERS, "1");
+        bad.put(MicrometerSettings.SLO, "300,150");
+        bad.put(MicrometerSettings.TAGS, "outcome=x");
+        bad.forEach((key, value) -> assertThatThrownBy(() -> exporter(registry, Map.of(key, value)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(key));
+        assertThatThrownBy(() -> exporter(registry, Map.of(MicrometerSettings.SLO, "0")))
+                .hasMessageContaining(MicrometerSettings.SLO);
+        assertThatThrownBy(() -> exporter(registry, Map.of(MicrometerSettings.SLO, "60001")))
+                .hasMessageContaining(MicrometerSettings.SLO);
+        assertThatThrownBy(() -> exporter(registry, Map.of(MicrometerSettings.TAGS, "a=1,a=2")))
+                .hasMessageContaining("twice");
+        assertThatThrownBy(() -> exporter(registry, Map.of(MicrometerSettings.TAGS, "Bad=1")))
+                .hasMessageContaining("bad key 'Bad'");
+        // a tag value that looks like an address is refused and not echoed
+        assertThatThrownBy(() -> exporter(registry, Map.of(MicrometerSettings.TAGS, "peer=192.168.1.20")))
+                .hasMessageContaining("not an IP address").hasMessageNotContaining("192.168");
+        assertThatThrownBy(() -> exporter(registry, Map.of(MicrometerSettings.TAGS,
+                "a=1,b=1,c=1,d=1,e=1,f=1,g=1,h=1,i=1"))).hasMessageContaining("at most 8");
+        assertThat(registry.getMeters()).isEmpty();
+    }
+
+    @Test
+    void aSessionWithABadSettingRunsWithoutThisExporter() throws Exception {
+        GameSession session = session("bad-setting", registry, Map.of(MicrometerSettings.HISTOGRAM, "maybe"));
+        assertThat(session.exporterNames()).isEmpty();
+        session.close();
+        assertThat(registry.getMeters()).isEmpty();
+    }
+
+    @Test
+    void sessionEndedTwiceOrWithoutStartLeavesNothingBehind() throws Exception {
+        SessionExporter exporter = exporter(registry, Map.of());
+        exporter.sessionEnded(SessionExporterContractReports.FULL);
+        exporter.sessionEnded(SessionExporterContractReports.FULL);
+        exporter.sampleRecorded("late", new RttSample(1, 10));
+        assertThat(registry.getMeters()).isEmpty();
+        assertThat(SharedMeters.metersInUse(registry)).isZero();
+    }
+
+    /** Our meters, without the synthetic ones a registry derives from them (e.g. histogram gauges). */
+    static List<Meter> ours(MeterRegistry registry) {
+        return registry.getMeters().stream()
+                .filter(m -> m.getId().getName().startsWith("peerpulse.") && m.getId().syntheticAssociation() == null)
+                .toList();
+    }
+
+    static long polls(MeterRegistry registry, String outcome) {
+        return (long) registry.get("peerpulse.session.polls").tag("outcome", outcome).counter().count();
+    }
+
+    static double bucket(Timer timer, double upperBoundSeconds) {
+        for (CountAtBucket bucket : timer.takeSnapshot().histogramCounts()) {
+            if (Math.abs(bucket.bucket(TimeUnit.SECONDS) - upperBoundSeconds) < 1e-9) {
+                return bucket.count();
+            }
+        }
+        throw new AssertionError("no bucket with upper bound " + upperBoundSeconds + " s");
+    }
+}

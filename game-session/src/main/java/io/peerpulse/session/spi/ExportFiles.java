@@ -1,0 +1,394 @@
+package io.peerpulse.session.spi;
+
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The file rules every exporter that writes one file per session follows, in one place: a safe file
+ * name made from the session id, never overwriting a file, and a file that appears whole or not at
+ * all. Used by the {@code json} and {@code csv} exporters; a plugin that writes files may use it too.
+ *
+ * <pre>{@code
+ * Path dir = ExportFiles.directory(settings, "peerpulse.export.json.directory");
+ * Path written = ExportFiles.write(dir, report.sessionMetrics().sessionId(), "json",
+ *         out -> out.write(bytes));   // e.g. <dir>/exp-42-pair-7.json, or …-1.json if that exists
+ * }</pre>
+ *
+ * <p><b>File names</b> ({@link #fileStem(String)}). Each character (code point) of the session id
+ * outside {@code [A-Za-z0-9._-]} becomes {@code _}; leading dots become {@code _} (no hidden file, never
+ * {@code .} or {@code ..}); an empty id becomes {@code _}; a stem whose part before the first dot is a
+ * Windows device name ({@code CON}, {@code NUL}, {@code COM1}, …) gets a leading {@code _}. When any of
+ * that changed the id, or the id is longer than {@value #MAX_STEM_LENGTH} characters, the stem is cut to
+ * {@value #MAX_STEM_LENGTH} − 9 characters and {@code -} plus the first 8 hex digits of the SHA-256 of
+ * the id (UTF-8) are appended, so that different ids almost never share a stem. A stem therefore holds
+ * only {@code [A-Za-z0-9._-]}, never starts with a dot, and has at most {@value #MAX_STEM_LENGTH}
+ * characters; with a suffix and an extension a name stays far below the 255 bytes file systems allow.
+ * A name can contain no separator, so a file never lands outside its directory.
+ *
+ * <p><b>Never overwrite.</b> The file is {@code <stem>.<extension>}; when that name is taken,
+ * {@code <stem>-1.<extension>}, {@code <stem>-2.<extension>}, … up to {@value #MAX_SUFFIX}. Taking a name
+ * is atomic (a hard link, which the file system refuses when the name exists), so exporters writing the
+ * same id at once, in one JVM or several, each get their own name and none overwrites another's file,
+ * nor any file that was there before — a symbolic link included, which is never followed.
+ *
+ * <p><b>Whole or not at all, and durable.</b> The content goes to a hidden temporary file in the same
+ * directory ({@code .<stem>.<random>.tmp}, created with {@code CREATE_NEW}), is flushed and
+ * {@code fsync}ed ({@link FileChannel#force(boolean)}), and is then published under its final name
+ * atomically: hard-linked to it (then the temporary name is removed), or, on a file system without hard
+ * links, by claiming the name with an empty file ({@code CREATE_NEW}) and replacing it with
+ * {@link StandardCopyOption#ATOMIC_MOVE} — there, for that instant, a reader may see an empty file under
+ * the name. Last, the directory is {@code fsync}ed where the platform allows it (POSIX). So once
+ * {@link #write} has returned, the file and its name survive a crash or power loss on a file system that
+ * honours {@code fsync}; until then, no file of that name exists. When writing or publishing fails, the
+ * temporary file is deleted before the exception is thrown; only a crash or a killed JVM can leave one,
+ * and such {@code .*.tmp} files may be deleted at any time.
+ *
+ * <p><b>Directory.</b> A missing directory is created, with its missing parents (with the default
+ * permissions of the platform). One that cannot be created, is not a directory, or cannot be written to
+ * fails with an {@link IOException} whose message names its absolute path and why.
+ *
+ * @since 0.1.0
+ */
+public final class ExportFiles {
+
+    /**
+     * Directory used when an exporter's directory setting is absent: {@value}, relative to the working
+     * directory of the JVM.
+     *
+     * @since 0.1.0
+     */
+    public static final String DEFAULT_DIRECTORY = "peerpulse-sessions";
+
+    /**
+     * Longest file stem made from a session id, in characters (all ASCII, so also in bytes).
+     *
+     * @since 0.1.0
+     */
+    public static final int MAX_STEM_LENGTH = 100;
+
+    /**
+     * Largest {@code -N} suffix tried before giving up with an {@link IOException}.
+     *
+     * @since 0.1.0
+     */
+    public static final int MAX_SUFFIX = 9_999;
+
+    private static final System.Logger LOG = System.getLogger(ExportFiles.class.getName());
+    private static final int HASH_LENGTH = 8;
+    private static final Pattern EXTENSION = Pattern.compile("[a-z0-9]{1,16}");
+    private static final Set<String> DEVICE_NAMES = Set.of("CON", "PRN", "AUX", "NUL",
+            "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
+            "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** How a finished temporary file is published under a name; replaced by tests to inject failures. */
+    @FunctionalInterface
+    interface Publisher {
+        /**
+         * Publishes {@code temp} as {@code target}.
+         *
+         * @return {@code false} when {@code target} exists (nothing changed), {@code true} when published;
+         *         {@code temp} may still exist afterwards (the caller deletes it)
+         */
+        boolean publish(Path temp, Path target) throws IOException;
+    }
+
+    private ExportFiles() {
+    }
+
+    /**
+     * Writes one file's content; called once by {@link ExportFiles#write}.
+     *
+     * @since 0.1.0
+     */
+    @FunctionalInterface
+    public interface Content {
+
+        /**
+         * Writes the content to {@code out}. Closing {@code out} only flushes it; writing after that fails.
+         *
+         * @param out the temporary file's buffered stream
+         * @throws IOException when the content cannot be written; the export then fails, nothing is left
+         * @since 0.1.0
+         */
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * The export directory of an exporter's setting: the value of {@code key} (a session setting, else the
+     * system property), else {@link #DEFAULT_DIRECTORY}. Nothing is checked or created on disk here; a
+     * relative path is resolved against the working directory when a file is written.
+     *
+     * @param settings the exporter's settings
+     * @param key      the setting, e.g. {@code peerpulse.export.json.directory}
+     * @return the directory
+     * @throws IllegalArgumentException naming {@code key} when the value is blank or not a valid path
+     * @since 0.1.0
+     */
+    public static Path directory(ExportSettings settings, String key) {
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(key, "key");
+        String value = settings.get(key).orElse(DEFAULT_DIRECTORY);
+        if (value.isBlank()) {
+            throw new IllegalArgumentException(key + " must not be blank");
+        }
+        try {
+            return Path.of(value);
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException(key + " is not a valid path: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The file stem of a session id, by the rule in the class description: only {@code [A-Za-z0-9._-]},
+     * no leading dot, at most {@value #MAX_STEM_LENGTH} characters, the id itself when it already is so.
+     *
+     * @param sessionId any string, even empty or hostile
+     * @return the stem, never empty
+     * @since 0.1.0
+     */
+    public static String fileStem(String sessionId) {
+        Objects.requireNonNull(sessionId, "sessionId");
+        StringBuilder stem = new StringBuilder(Math.min(sessionId.length(), MAX_STEM_LENGTH + 1));
+        boolean changed = false;
+        boolean leading = true;
+        for (int i = 0; i < sessionId.length() && stem.length() <= MAX_STEM_LENGTH; ) {
+            int c = sessionId.codePointAt(i);
+            i += Character.charCount(c);
+            boolean safe = c < 128 && (Character.isLetterOrDigit(c) || c == '-' || c == '_' || (c == '.' && !leading));
+            stem.append(safe ? (char) c : '_');
+            changed |= !safe;
+            leading &= c == '.';
+        }
+        if (stem.length() == 0) {
+            stem.append('_');
+            changed = true;
+        }
+        int dot = stem.indexOf(".");
+        if (DEVICE_NAMES.contains((dot < 0 ? stem.toString() : stem.substring(0, dot)).toUpperCase(Locale.ROOT))) {
+            stem.insert(0, '_');
+            changed = true;
+        }
+        if (changed || stem.length() > MAX_STEM_LENGTH) {
+            stem.setLength(Math.min(stem.length(), MAX_STEM_LENGTH - HASH_LENGTH - 1));
+            stem.append('-').append(hash(sessionId));
+        }
+        return stem.toString();
+    }
+
+    /**
+     * Writes a new file {@code <directory>/<stem>.<extension>} (or {@code <stem>-N.<extension>} when taken)
+     * by the rules in the class description: created whole or not at all, {@code fsync}ed, never
+     * overwriting anything, the directory created when missing.
+     *
+     * @param directory where to write; created with its parents when missing
+     * @param sessionId the session id the name is made from ({@link #fileStem(String)})
+     * @param extension lower-case letters and digits, e.g. {@code json}
+     * @param content   writes the file's bytes
+     * @return the absolute path of the written file
+     * @throws IOException              naming the directory's absolute path when it cannot be created or
+     *                                  written to, when every name up to {@value #MAX_SUFFIX} is taken, or
+     *                                  what {@code content} threw; nothing is left behind then
+     * @throws IllegalArgumentException when {@code extension} is not lower-case letters and digits
+     * @since 0.1.0
+     */
+    public static Path write(Path directory, String sessionId, String extension, Content content) throws IOException {
+        return write(directory, sessionId, extension, content, ExportFiles::linkOrMove);
+    }
+
+    static Path write(Path directory, String sessionId, String extension, Content content, Publisher publisher)
+            throws IOException {
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(content, "content");
+        if (extension == null || !EXTENSION.matcher(extension).matches()) {
+            throw new IllegalArgumentException("extension must be 1 to 16 lower-case letters or digits, was "
+                    + (extension == null ? null : "'" + extension + "'"));
+        }
+        String stem = fileStem(sessionId);
+        Path dir = directory.toAbsolutePath();
+        ensureDirectory(dir);
+        Path temp = createTemp(dir, stem);
+        try {
+            writeContent(temp, content);
+            for (int n = 0; n <= MAX_SUFFIX; n++) {
+                Path target = dir.resolve(stem + (n == 0 ? "" : "-" + n) + "." + extension);
+                if (!dir.equals(target.getParent())) {
+                    throw new IllegalStateException("file name escapes " + dir + ": " + target); // never: see fileStem
+                }
+                if (publisher.publish(temp, target)) {
+                    syncDirectory(dir);
+                    return target;
+                }
+            }
+            throw new IOException("cannot write " + stem + "." + extension + " in export directory " + dir
+                    + ": it and every name up to " + stem + "-" + MAX_SUFFIX + "." + extension + " exist");
+        } finally {
+            deleteTemp(temp);
+        }
+    }
+
+    /** Hard-links {@code target} to {@code temp}; where links are unsupported, claims the name and moves. */
+    static boolean linkOrMove(Path temp, Path target) throws IOException {
+        try {
+            Files.createLink(target, temp);
+            return true;
+        } catch (FileAlreadyExistsException taken) {
+            return false;
+        } catch (IOException | UnsupportedOperationException noLinks) {
+            try {
+                return claimAndMove(temp, target);
+            } catch (IOException | RuntimeException e) {
+                e.addSuppressed(noLinks);
+                throw e;
+            }
+        }
+    }
+
+    /** Claims {@code target} with an empty file ({@code CREATE_NEW}), then replaces it by {@code temp} atomically. */
+    static boolean claimAndMove(Path temp, Path target) throws IOException {
+        try {
+            Files.createFile(target);
+        } catch (FileAlreadyExistsException taken) {
+            return false;
+        }
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(target); // our empty claim: nobody else can have written it
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    private static void ensureDirectory(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("export directory " + dir + " is not a directory");
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new IOException("export directory " + dir + " does not exist and cannot be created: "
+                    + describe(e), e);
+        }
+    }
+
+    private static Path createTemp(Path dir, String stem) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            byte[] random = new byte[8];
+            RANDOM.nextBytes(random);
+            Path temp = dir.resolve("." + stem + "." + HexFormat.of().formatHex(random) + ".tmp");
+            try {
+                Files.newByteChannel(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+                return temp;
+            } catch (FileAlreadyExistsException taken) {
+                if (attempt == 10) {
+                    throw new IOException("cannot create a temporary file in export directory " + dir, taken);
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                throw new IOException("export directory " + dir + " is not writable: " + describe(e), e);
+            }
+        }
+    }
+
+    private static void writeContent(Path temp, Content content) throws IOException {
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+            BufferedOutputStream buffered = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
+            content.writeTo(new FilterOutputStream(buffered) {
+                private boolean closed;
+
+                @Override
+                public void write(int b) throws IOException {
+                    check();
+                    buffered.write(b);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    check();
+                    buffered.write(b, off, len);
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    check();
+                    buffered.flush();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    if (!closed) {
+                        buffered.flush();
+                        closed = true;
+                    }
+                }
+
+                private void check() throws IOException {
+                    if (closed) {
+                        throw new IOException("stream closed");
+                    }
+                }
+            });
+            buffered.flush();
+            channel.force(true);
+        }
+    }
+
+    /** Makes the new name durable; not possible everywhere (e.g. Windows cannot open a directory), so best effort. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.log(Level.DEBUG, () -> "cannot fsync directory " + dir + ": " + describe(e));
+        }
+    }
+
+    private static void deleteTemp(Path temp) {
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, () -> "cannot delete temporary export file " + temp + ": " + describe(e));
+        }
+    }
+
+    private static String hash(String sessionId) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(sessionId.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, HASH_LENGTH / 2);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        return e.getClass().getSimpleName() + (message == null ? "" : " " + message);
+    }
+}

@@ -1,0 +1,304 @@
+package io.peerpulse.session.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExportFilesTest {
+
+    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]*");
+    private static final List<String> HOSTILE_IDS = List.of("../x", "/abs", "", "a".repeat(10_000), "a\0b", "\0",
+            "séance-😀-日本", "..", ".", "...", ".hidden", "a/b", "a\\b", "C:\\x", "../../../../etc/passwd",
+            "x/../../y", "nul", "CON.json", "com1.a", "a\nb", " ", "~", "%2e%2e%2f", "\uD800");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aSafeIdIsItsOwnStem() {
+        assertThat(ExportFiles.fileStem("exp-42-pair-7")).isEqualTo("exp-42-pair-7");
+        assertThat(ExportFiles.fileStem("Run_3.v2")).isEqualTo("Run_3.v2");
+        assertThat(ExportFiles.fileStem("a".repeat(100))).isEqualTo("a".repeat(100));
+    }
+
+    @Test
+    void unsafeCharactersBecomeUnderscoresAndAHashOfTheIdIsAdded() {
+        assertThat(ExportFiles.fileStem("a/b")).matches("a_b-[0-9a-f]{8}");
+        assertThat(ExportFiles.fileStem("../x")).matches("___x-[0-9a-f]{8}");
+        assertThat(ExportFiles.fileStem("..")).matches("__-[0-9a-f]{8}");
+        assertThat(ExportFiles.fileStem(".")).matches("_-[0-9a-f]{8}");
+        assertThat(ExportFiles.fileStem("")).matches("_-[0-9a-f]{8}");
+        assertThat(ExportFiles.fileStem("séance-😀")).as("one _ per code point").matches("s_ance-_-[0-9a-f]{8}");
+        assertThat(ExportFiles.fileStem("nul")).matches("_nul-[0-9a-f]{8}");
+        assertThat(ExportFiles.fileStem("a.b.")).isEqualTo("a.b.");
+        // different ids that sanitise alike still get different stems
+        assertThat(Set.of(ExportFiles.fileStem("a/b"), ExportFiles.fileStem("a\\b"), ExportFiles.fileStem("a_b"),
+                ExportFiles.fileStem("a:b"))).hasSize(4);
+    }
+
+    @Test
+    void aLongIdIsCutAndHashed() {
+        String stem = ExportFiles.fileStem("a".repeat(10_000));
+        assertThat(stem).hasSize(ExportFiles.MAX_STEM_LENGTH).matches("a{91}-[0-9a-f]{8}");
+        assertThat(ExportFiles.fileStem("a".repeat(101))).isNotEqualTo(stem).hasSize(100);
+    }
+
+    @Test
+    void hostileIdsStayInsideTheDirectory() throws IOException {
+        Path inner = Files.createDirectories(dir.resolve("inner"));
+        List<Path> written = new ArrayList<>();
+        for (String id : HOSTILE_IDS) {
+            String body = "export of id #" + written.size();
+            Path file = ExportFiles.write(inner, id, "json", out -> out.write(body.getBytes(StandardCharsets.UTF_8)));
+            assertThat(file.getParent()).as(id).isEqualTo(inner);
+            assertThat(file.getFileName().toString()).as(id).matches(SAFE_NAME).hasSizeLessThanOrEqualTo(110);
+            assertThat(file).as(id).hasContent(body);
+            written.add(file);
+        }
+        assertThat(written).doesNotHaveDuplicates();
+        try (Stream<Path> everything = Files.walk(dir)) {
+            assertThat(everything.filter(Files::isRegularFile)).containsExactlyInAnyOrderElementsOf(written);
+        }
+    }
+
+    @Test
+    void aSecondExportOfTheSameIdGetsTheNextSuffixAndNothingIsOverwritten() throws IOException {
+        Path first = ExportFiles.write(dir, "s1", "csv", out -> out.write('1'));
+        Path second = ExportFiles.write(dir, "s1", "csv", out -> out.write('2'));
+        Files.writeString(dir.resolve("s1-2.csv"), "someone else's");
+        Path third = ExportFiles.write(dir, "s1", "csv", out -> out.write('3'));
+
+        assertThat(first).isEqualTo(dir.resolve("s1.csv")).hasContent("1");
+        assertThat(second).isEqualTo(dir.resolve("s1-1.csv")).hasContent("2");
+        assertThat(dir.resolve("s1-2.csv")).hasContent("someone else's");
+        assertThat(third).isEqualTo(dir.resolve("s1-3.csv")).hasContent("3");
+        assertThat(names()).containsExactlyInAnyOrder("s1.csv", "s1-1.csv", "s1-2.csv", "s1-3.csv");
+    }
+
+    @Test
+    void aSymbolicLinkUnderTheNameIsNeitherFollowedNorReplaced() throws IOException {
+        Path victim = Files.writeString(dir.resolve("victim.txt"), "keep");
+        Files.createSymbolicLink(dir.resolve("s.json"), victim);
+
+        Path file = ExportFiles.write(dir, "s", "json", out -> out.write('x'));
+
+        assertThat(file).isEqualTo(dir.resolve("s-1.json")).hasContent("x");
+        assertThat(victim).hasContent("keep");
+        assertThat(Files.isSymbolicLink(dir.resolve("s.json"))).isTrue();
+    }
+
+    @Test
+    void concurrentExportsOfOneIdEachGetTheirOwnWholeFile() throws Exception {
+        int writers = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        CountDownLatch go = new CountDownLatch(1);
+        try {
+            List<Future<Path>> futures = new ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                String body = ("writer " + i + "\n").repeat(10_000);
+                Callable<Path> write = () -> {
+                    go.await();
+                    return ExportFiles.write(dir, "same", "json", out -> out.write(body.getBytes(StandardCharsets.UTF_8)));
+                };
+                futures.add(pool.submit(write));
+            }
+            go.countDown();
+            Set<Path> files = new HashSet<>();
+            for (Future<Path> future : futures) {
+                Path file = future.get(30, TimeUnit.SECONDS);
+                files.add(file);
+                String content = Files.readString(file);
+                String firstLine = content.substring(0, content.indexOf('\n') + 1);
+                assertThat(content).isEqualTo(firstLine.repeat(10_000));
+            }
+            assertThat(files).hasSize(writers);
+            assertThat(names()).hasSize(writers).allMatch(n -> n.matches("same(-[1-7])?\\.json"));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aMissingDirectoryIsCreatedWithItsParents() throws IOException {
+        Path nested = dir.resolve("a/b/c");
+        Path file = ExportFiles.write(nested, "s", "json", out -> out.write('x'));
+        assertThat(file).isEqualTo(nested.resolve("s.json")).hasContent("x");
+    }
+
+    @Test
+    void aDirectoryThatCannotBeCreatedFailsNamingItsPath() throws IOException {
+        Files.writeString(dir.resolve("file"), "not a directory");
+        Path impossible = dir.resolve("file/sub");
+
+        assertThatThrownBy(() -> ExportFiles.write(impossible, "s", "json", out -> out.write('x')))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("export directory " + impossible.toAbsolutePath()
+                        + " does not exist and cannot be created");
+        assertThatThrownBy(() -> ExportFiles.write(dir.resolve("file"), "s", "json", out -> out.write('x')))
+                .isInstanceOf(IOException.class)
+                .hasMessage("export directory " + dir.resolve("file").toAbsolutePath() + " is not a directory");
+        assertThat(names()).containsExactly("file");
+    }
+
+    @Test
+    void aDirectoryOnAReadOnlyFileSystemFailsNamingItsPath() {
+        // jrt:/ is read-only for every user, root included
+        Path readOnly = FileSystems.getFileSystem(URI.create("jrt:/")).getPath("/modules/java.base");
+        assertThat(readOnly).isDirectory();
+
+        assertThatThrownBy(() -> ExportFiles.write(readOnly, "s", "json", out -> out.write('x')))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("export directory /modules/java.base is not writable");
+    }
+
+    @Test
+    void aDirectoryWithoutWritePermissionFailsNamingItsPath() throws IOException {
+        assumeThat(FileSystems.getDefault().supportedFileAttributeViews()).contains("posix");
+        Path locked = Files.createDirectory(dir.resolve("locked"));
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            boolean rootIgnoresPermissions;
+            try {
+                Files.delete(Files.createFile(locked.resolve("probe")));
+                rootIgnoresPermissions = true;
+            } catch (AccessDeniedException expected) {
+                rootIgnoresPermissions = false;
+            }
+            assumeThat(rootIgnoresPermissions).as("running as root: permissions do not apply").isFalse();
+
+            assertThatThrownBy(() -> ExportFiles.write(locked, "s", "json", out -> out.write('x')))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageStartingWith("export directory " + locked.toAbsolutePath() + " is not writable");
+        } finally {
+            Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    @Test
+    void whenTheContentFailsNoFileOrTemporaryFileSurvives() throws IOException {
+        assertThatThrownBy(() -> ExportFiles.write(dir, "s", "json", out -> {
+            out.write(new byte[100_000]); // past the buffer: bytes are in the temporary file
+            throw new IOException("disk full");
+        })).isInstanceOf(IOException.class).hasMessage("disk full");
+        assertThatThrownBy(() -> ExportFiles.write(dir, "s", "json", out -> {
+            throw new UncheckedIOException(new IOException("serialiser failed"));
+        })).isInstanceOf(UncheckedIOException.class);
+
+        assertThat(names()).isEmpty();
+    }
+
+    @Test
+    void whenPublishingFailsNoFileOrTemporaryFileSurvives() throws IOException {
+        ExportFiles.Publisher failing = (temp, target) -> {
+            assertThat(temp).exists().hasContent("x");
+            throw new IOException("rename failed");
+        };
+        assertThatThrownBy(() -> ExportFiles.write(dir, "s", "json", out -> out.write('x'), failing))
+                .isInstanceOf(IOException.class).hasMessage("rename failed");
+        assertThat(names()).isEmpty();
+    }
+
+    @Test
+    void whenTheMoveOfTheFallbackFailsItsClaimAndTheTemporaryFileAreRemoved() throws IOException {
+        ExportFiles.Publisher claimThenFail = (temp, target) -> {
+            Files.delete(temp); // the move will find no source
+            return ExportFiles.claimAndMove(temp, target);
+        };
+        assertThatThrownBy(() -> ExportFiles.write(dir, "s", "json", out -> out.write('x'), claimThenFail))
+                .isInstanceOf(IOException.class);
+        assertThat(names()).isEmpty();
+    }
+
+    @Test
+    void theFallbackWithoutHardLinksClaimsTheNameAndMovesAtomicallyWithoutOverwriting() throws IOException {
+        Path first = ExportFiles.write(dir, "s", "json", out -> out.write('1'), ExportFiles::claimAndMove);
+        Path second = ExportFiles.write(dir, "s", "json", out -> out.write('2'), ExportFiles::claimAndMove);
+
+        assertThat(first).isEqualTo(dir.resolve("s.json")).hasContent("1");
+        assertThat(second).isEqualTo(dir.resolve("s-1.json")).hasContent("2");
+        assertThat(names()).containsExactlyInAnyOrder("s.json", "s-1.json");
+    }
+
+    @Test
+    void whenEveryNameIsTakenTheErrorSaysSo() throws IOException {
+        ExportFiles.Publisher alwaysTaken = (temp, target) -> false;
+        assertThatThrownBy(() -> ExportFiles.write(dir, "s", "json", out -> out.write('x'), alwaysTaken))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("s-" + ExportFiles.MAX_SUFFIX + ".json exist");
+        assertThat(names()).isEmpty();
+    }
+
+    @Test
+    void closingTheStreamOnlyFlushesIt() throws IOException {
+        Path file = ExportFiles.write(dir, "s", "txt", out -> {
+            out.write("abc".getBytes(StandardCharsets.UTF_8));
+            out.close();
+            out.close();
+            assertThatThrownBy(() -> out.write('d')).isInstanceOf(IOException.class);
+        });
+        assertThat(file).hasContent("abc");
+    }
+
+    @Test
+    void theExtensionIsChecked() {
+        for (String bad : new String[] {"", "JSON", "../x", "a.b", "x".repeat(17)}) {
+            assertThatThrownBy(() -> ExportFiles.write(dir, "s", bad, out -> { }))
+                    .as(bad).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("extension");
+        }
+    }
+
+    @Test
+    void theDirectorySettingDefaultsToPeerpulseSessions() {
+        String key = "peerpulse.export.test-" + System.nanoTime() + ".directory";
+        assertThat(ExportFiles.directory(ExportSettings.of(Map.of(), Map.of()), key))
+                .isEqualTo(Path.of("peerpulse-sessions"));
+        assertThat(ExportFiles.directory(ExportSettings.of(Map.of(key, "/data/out"), Map.of()), key))
+                .isEqualTo(Path.of("/data/out"));
+        ExportSettings blank = new ExportSettings() {
+            @Override
+            public java.util.Optional<String> get(String k) {
+                return java.util.Optional.of(k.equals(key) ? " " : "a\0b");
+            }
+
+            @Override
+            public <T> java.util.Optional<T> attribute(Class<T> type) {
+                return java.util.Optional.empty();
+            }
+        };
+        assertThatThrownBy(() -> ExportFiles.directory(blank, key))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage(key + " must not be blank");
+        assertThatThrownBy(() -> ExportFiles.directory(blank, "other"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("other is not a valid path");
+    }
+
+    private List<String> names() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+}
