@@ -56,7 +56,7 @@ public final class PerformanceReport {
         out.append("\n### Memory per telemetry with a full window (JOL)\n\n");
         out.append(capture(() -> MemoryFootprint.main(new String[0])));
         out.append("\n### Scale: telemetries at 1 Hz on the one shared scheduler, synthetic source\n\n");
-        String[] scaleArgs = quick ? new String[] {"100", "--seconds", "1"}
+        String[] scaleArgs = quick ? new String[] {"100", "--seconds", "1", "--warmup", "0"}
                 : new String[] {"1000", "10000", "--seconds", "30"};
         out.append(capture(() -> ScaleRun.main(scaleArgs)));
 
@@ -92,7 +92,7 @@ public final class PerformanceReport {
             name = name.substring(name.lastIndexOf('.') + 1);
             int window = Integer.parseInt(result.getParams().getParam("window"));
             Result<?> primary = result.getPrimaryResult();
-            Result<?> alloc = result.getSecondaryResults().get("·gc.alloc.rate.norm");
+            Result<?> alloc = result.getSecondaryResults().get("gc.alloc.rate.norm");
             String cell = String.format("%,.1f ± %,.1f ns, %s B", primary.getScore(),
                     Double.isNaN(primary.getScoreError()) ? 0 : primary.getScoreError(),
                     alloc == null ? "?" : String.format("%,.0f", alloc.getScore()));

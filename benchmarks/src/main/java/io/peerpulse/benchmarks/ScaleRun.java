@@ -60,15 +60,19 @@ public final class ScaleRun {
     /**
      * Runs the scale test.
      *
-     * @param args telemetry counts (default 1000 10000), then {@code --seconds N} (default 30)
+     * @param args telemetry counts (default 1000 10000), {@code --seconds N} measured (default 30),
+     *             {@code --warmup N} seconds before measuring (default 5)
      * @throws Exception on interruption
      */
     public static void main(String[] args) throws Exception {
         List<Integer> counts = new ArrayList<>();
         int seconds = 30;
+        int warmUp = 5;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--seconds")) {
                 seconds = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--warmup")) {
+                warmUp = Integer.parseInt(args[++i]);
             } else {
                 counts.add(Integer.parseInt(args[i]));
             }
@@ -80,14 +84,14 @@ public final class ScaleRun {
                 + "| lateness median ms | p99 ms | max ms | heap per telemetry after GC (bytes) |");
         System.out.println("|---:|---:|---:|---:|---:|---:|---:|");
         for (int count : counts) {
-            run(count, seconds);
+            run(count, seconds, warmUp);
         }
     }
 
-    private static void run(int count, int seconds) throws Exception {
+    private static void run(int count, int seconds, int warmUpSeconds) throws Exception {
         long period = TimeUnit.SECONDS.toNanos(1);
         long heapBefore = usedHeapAfterGc();
-        long warmUpNanos = TimeUnit.SECONDS.toNanos(5);
+        long warmUpNanos = TimeUnit.SECONDS.toNanos(warmUpSeconds);
         long measureFrom = System.nanoTime() + warmUpNanos;
         long[] lateness = new long[count * (seconds + 2)];
         AtomicInteger recorded = new AtomicInteger();

@@ -67,5 +67,13 @@ class SessionOnRealPeersTest {
         assertThat(SessionReportJson.read(exports.resolve(id + ".json"))).isEqualTo(report);
         assertThat(Files.readAllLines(exports.resolve(id + ".csv")))
                 .hasSize(1 + report.multiplayerMetrics().latency().sampleCount());
+        // no address, port or candidate of the real connection in any exported file
+        try (var files = Files.list(exports)) {
+            for (Path file : files.toList()) {
+                String text = Files.readString(file);
+                assertThat(IpAddresses.containsAny(text)).as("an address in %s", file).isFalse();
+                assertThat(text).doesNotContainIgnoringCase("candidate:");
+            }
+        }
     }
 }

@@ -2,11 +2,15 @@ package io.peerpulse.telemetry.internal;
 
 /**
  * The last {@code capacity} RTT samples, kept both in arrival order (a ring) and in value order
- * (an index array), so that recording allocates nothing and every order statistic is an index read.
+ * (a sorted copy of the values), so that recording allocates nothing and every order statistic is
+ * an index read.
  *
- * <p>The value order breaks ties by age, oldest first. The sample evicted is always the oldest, so
- * it is the first of its equal values and a lower-bound binary search finds it; a new sample is the
- * newest, so it goes after its equal values. Eviction plus insertion is then one array move.
+ * <p>The evicted value is found in the sorted copy by a binary search (any equal value will do: the
+ * copy holds values, not samples), the new value's place by another, and eviction plus insertion is
+ * one array move. Both searches are branch-free, since their comparisons are unpredictable.
+ *
+ * <p>Timestamps are kept as {@code int} milliseconds after the first sample's, which halves their
+ * memory; a window whose timestamps lie more than 24 days apart switches, once, to {@code long}s.
  *
  * <p>Mean, variance and jitter are kept as running sums over values shifted by a reference close to
  * the mean (no catastrophic cancellation), and recomputed exactly every {@code capacity} evictions,
@@ -16,9 +20,13 @@ public final class RttWindow {
 
     private final int capacity;
     private final double[] values;
-    private final long[] timestamps;
-    /** Ring slots sorted by (value, age). */
-    private final int[] order;
+    /** Timestamps of the ring, in ms after {@link #timestampBase}; unused once {@link #wideTimestamps} exists. */
+    private final int[] timestamps;
+    private long timestampBase;
+    /** Absolute timestamps, only for a window spanning more than an int of milliseconds. */
+    private long[] wideTimestamps;
+    /** The values of the window, sorted. */
+    private final double[] sorted;
     private int head;
     private int count;
     private long total;
@@ -40,8 +48,8 @@ public final class RttWindow {
         }
         this.capacity = capacity;
         this.values = new double[capacity];
-        this.timestamps = new long[capacity];
-        this.order = new int[capacity];
+        this.timestamps = new int[capacity];
+        this.sorted = new double[capacity];
     }
 
     /**
@@ -56,14 +64,15 @@ public final class RttWindow {
             int slot = head + count < capacity ? head + count : head + count - capacity;
             if (count == 0) {
                 shift = value;
+                timestampBase = timestamp;
             } else {
                 jitterSum += Math.abs(value - values[previous(slot)]);
             }
             int position = upperBound(value);
-            System.arraycopy(order, position, order, position + 1, count - position);
-            order[position] = slot;
+            System.arraycopy(sorted, position, sorted, position + 1, count - position);
+            sorted[position] = value;
             values[slot] = value;
-            timestamps[slot] = timestamp;
+            storeTimestamp(slot, timestamp);
             count++;
         } else {
             int slot = head;
@@ -77,14 +86,14 @@ public final class RttWindow {
             int removeAt = lowerBound(evicted);
             int insertAt = upperBound(value);
             if (insertAt > removeAt) {
-                System.arraycopy(order, removeAt + 1, order, removeAt, insertAt - 1 - removeAt);
-                order[insertAt - 1] = slot;
+                System.arraycopy(sorted, removeAt + 1, sorted, removeAt, insertAt - 1 - removeAt);
+                sorted[insertAt - 1] = value;
             } else {
-                System.arraycopy(order, insertAt, order, insertAt + 1, removeAt - insertAt);
-                order[insertAt] = slot;
+                System.arraycopy(sorted, insertAt, sorted, insertAt + 1, removeAt - insertAt);
+                sorted[insertAt] = value;
             }
             values[slot] = value;
-            timestamps[slot] = timestamp;
+            storeTimestamp(slot, timestamp);
             head = next(slot);
             updatesSinceRefresh++;
         }
@@ -123,6 +132,24 @@ public final class RttWindow {
         jitterSum = jitter;
     }
 
+    private void storeTimestamp(int slot, long timestamp) {
+        if (wideTimestamps != null) {
+            wideTimestamps[slot] = timestamp;
+            return;
+        }
+        long offset = timestamp - timestampBase;
+        if (offset == (int) offset) {
+            timestamps[slot] = (int) offset;
+            return;
+        }
+        // More than 24 days between samples of one window: keep absolute timestamps from now on.
+        wideTimestamps = new long[capacity];
+        for (int i = 0; i < capacity; i++) {
+            wideTimestamps[i] = timestampBase + timestamps[i];
+        }
+        wideTimestamps[slot] = timestamp;
+    }
+
     private int next(int slot) {
         return slot + 1 == capacity ? 0 : slot + 1;
     }
@@ -131,34 +158,34 @@ public final class RttWindow {
         return slot == 0 ? capacity - 1 : slot - 1;
     }
 
-    /** First position whose value is >= {@code value}. */
+    /** First position whose value is >= {@code value}. Branch-free: the comparisons are unpredictable. */
     private int lowerBound(double value) {
-        int low = 0;
-        int high = count;
-        while (low < high) {
-            int mid = (low + high) >>> 1;
-            if (values[order[mid]] < value) {
-                low = mid + 1;
-            } else {
-                high = mid;
-            }
+        int n = count;
+        if (n == 0) {
+            return 0;
         }
-        return low;
+        int base = 0;
+        while (n > 1) {
+            int half = n >>> 1;
+            base = sorted[base + half - 1] < value ? base + half : base;
+            n -= half;
+        }
+        return sorted[base] < value ? base + 1 : base;
     }
 
-    /** First position whose value is > {@code value}. */
+    /** First position whose value is > {@code value}. Branch-free, like {@link #lowerBound}. */
     private int upperBound(double value) {
-        int low = 0;
-        int high = count;
-        while (low < high) {
-            int mid = (low + high) >>> 1;
-            if (values[order[mid]] <= value) {
-                low = mid + 1;
-            } else {
-                high = mid;
-            }
+        int n = count;
+        if (n == 0) {
+            return 0;
         }
-        return low;
+        int base = 0;
+        while (n > 1) {
+            int half = n >>> 1;
+            base = sorted[base + half - 1] <= value ? base + half : base;
+            n -= half;
+        }
+        return sorted[base] <= value ? base + 1 : base;
     }
 
     /** @return the number of samples in the window */
@@ -183,26 +210,26 @@ public final class RttWindow {
      * @return the value
      */
     public double valueAtRank(int rank) {
-        return values[order[rank]];
+        return sorted[rank];
     }
 
     /** @return the smallest value; the window must not be empty */
     public double min() {
-        return values[order[0]];
+        return sorted[0];
     }
 
     /** @return the largest value; the window must not be empty */
     public double max() {
-        return values[order[count - 1]];
+        return sorted[count - 1];
     }
 
     /** @return the median, the mean of the middle pair for an even count; the window must not be empty */
     public double median() {
         int half = count >>> 1;
         if ((count & 1) == 1) {
-            return values[order[half]];
+            return sorted[half];
         }
-        return (values[order[half - 1]] + values[order[half]]) / 2;
+        return (sorted[half - 1] + sorted[half]) / 2;
     }
 
     /**
@@ -215,11 +242,11 @@ public final class RttWindow {
         double h = q * (count - 1);
         int low = (int) h;
         double fraction = h - low;
-        double a = values[order[low]];
+        double a = sorted[low];
         if (fraction == 0 || low + 1 >= count) {
             return a;
         }
-        return Quantiles.lerp(a, values[order[low + 1]], fraction);
+        return Quantiles.lerp(a, sorted[low + 1], fraction);
     }
 
     /** @return the arithmetic mean, within [min, max]; the window must not be empty */
@@ -250,9 +277,12 @@ public final class RttWindow {
      */
     public void copyTo(long[] timestampsOut, double[] valuesOut) {
         int first = Math.min(count, capacity - head);
-        System.arraycopy(timestamps, head, timestampsOut, 0, first);
         System.arraycopy(values, head, valuesOut, 0, first);
-        System.arraycopy(timestamps, 0, timestampsOut, first, count - first);
         System.arraycopy(values, 0, valuesOut, first, count - first);
+        int slot = head;
+        for (int i = 0; i < count; i++) {
+            timestampsOut[i] = wideTimestamps != null ? wideTimestamps[slot] : timestampBase + timestamps[slot];
+            slot = next(slot);
+        }
     }
 }

@@ -135,6 +135,23 @@ class RttWindowTest {
     }
 
     @Test
+    void timestampsMoreThan24DaysApartAreKeptExactly() {
+        RttWindow window = new RttWindow(3);
+        long start = 1_764_000_000_000L;
+        long[] stamps = {start, start - 5, start + 1_000, start + 40L * 24 * 3600 * 1000, start + 41L * 24 * 3600 * 1000,
+            Long.MAX_VALUE / 2};
+        long[] ts = new long[3];
+        double[] values = new double[3];
+        for (int i = 0; i < stamps.length; i++) {
+            window.add(stamps[i], i);
+            window.copyTo(ts, values);
+            int n = Math.min(i + 1, 3);
+            assertThat(java.util.Arrays.copyOf(ts, n))
+                    .containsExactly(java.util.Arrays.copyOfRange(stamps, Math.max(0, i + 1 - 3), i + 1));
+        }
+    }
+
+    @Test
     void negativeZeroIsStoredAsZero() {
         RttWindow window = filled(4, 0.0, -0.0, 0.0);
         assertThat(window.min()).isEqualTo(0.0);

@@ -40,6 +40,17 @@ class SessionHistogramTest {
         }
     }
 
+    @Test
+    void theTableLogIsWithinTwoTenMillionthsOfMathLog() {
+        SplittableRandom random = new SplittableRandom(5);
+        for (int i = 0; i < 1_000_000; i++) {
+            double value = Math.pow(2, random.nextDouble() * 30);
+            assertThat(SessionHistogram.log2(value)).isCloseTo(Math.log(value) / Math.log(2), within(2e-7));
+        }
+        assertThat(SessionHistogram.log2(1)).isZero();
+        assertThat(SessionHistogram.log2(1024)).isEqualTo(10);
+    }
+
     @ParameterizedTest(name = "distribution {0}")
     @ValueSource(strings = {"uniform", "lognormal", "bimodal", "constant", "heavy-tail", "tiny"})
     void quantilesAreWithinOnePercentOfNumpyAndTheRestIsExact(String distribution) {
