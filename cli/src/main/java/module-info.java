@@ -1,6 +1,6 @@
 /**
  * The {@code peerpulse} command line: {@code demo} (two real peers through the ground-truth relay,
- * a game loop and a session, with exports), {@code summarize} and {@code report}.
+ * a game loop and a session, with exports), {@code summarize}, {@code report} and {@code recover}.
  *
  * <p>Started by the {@code ./peerpulse} launcher at the repository root, on the module path.
  *

@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "peerpulse", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Peer-to-peer RTT telemetry for multiplayer game sessions over WebRTC.",
-        subcommands = {DemoCommand.class, SummarizeCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, SummarizeCommand.class, ReportCommand.class, RecoverCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

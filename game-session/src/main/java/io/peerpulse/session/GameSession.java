@@ -1,6 +1,7 @@
 package io.peerpulse.session;
 
 import io.peerpulse.session.internal.ExporterChannel;
+import io.peerpulse.session.internal.JournalWriter;
 import io.peerpulse.session.internal.Providers;
 import io.peerpulse.session.internal.Redaction;
 import io.peerpulse.session.internal.SerialQueue;
@@ -20,7 +21,11 @@ import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.spi.NetworkPath;
 import io.peerpulse.telemetry.spi.RttSource;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -38,6 +43,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 
 /**
  * One multiplayer game session: owns one {@link LatencyTelemetry}, records the data channel's history,
@@ -140,6 +146,10 @@ public final class GameSession implements AutoCloseable {
     private final long startNanoTime;
     private final long systemClockOffsetMs;
     private final Recorder recorder = new Recorder();
+    /** The crash-safe journal, {@code null} when off; written under {@link #lock}, in event order. */
+    private final JournalWriter journal;
+    /** Set when this session replays a journal: the monotonic times come from it. */
+    private final SessionJournal.ReplayTimes replayTimes;
 
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -182,8 +192,11 @@ public final class GameSession implements AutoCloseable {
     private int badPolls;
     private ConnectionQuality quality = ConnectionQuality.UNKNOWN;
     private final List<QualityChange> qualityChanges = new ArrayList<>();
+    /** The sample of the poll being reported, journaled with its outcome. */
+    private RttSample journalSample;
 
-    private GameSession(Builder builder, Executor executor, Map<String, SessionExporter> created) {
+    private GameSession(Builder builder, Executor executor, Map<String, SessionExporter> created,
+                        JournalWriter journal) {
         this.sessionId = builder.sessionId;
         this.playerId = builder.playerId;
         this.telemetryOptions = builder.telemetryOptions;
@@ -199,10 +212,18 @@ public final class GameSession implements AutoCloseable {
         created.forEach((name, exporter) -> channels.add(
                 new ExporterChannel(name, sessionId, exporter, executor, MAX_QUEUED_EXPORTER_CALLS)));
         this.exporters = List.copyOf(channels);
+        this.replayTimes = builder.replayTimes;
         this.startEpochMs = clock.millis();
-        this.startNanoTime = System.nanoTime();
-        this.systemClockOffsetMs = startEpochMs - System.currentTimeMillis();
+        this.startNanoTime = replayTimes != null ? replayTimes.startNanoTime() : System.nanoTime();
+        this.systemClockOffsetMs = replayTimes != null ? replayTimes.systemClockOffsetMs()
+                : startEpochMs - System.currentTimeMillis();
         this.channelDownSinceMs = startEpochMs;
+        this.journal = journal;
+        if (journal != null) {
+            journal.append(SessionJournal.headerLine(sessionId, playerId, startEpochMs, startNanoTime,
+                    systemClockOffsetMs, telemetryOptions, builder.fairFrom, builder.poorFrom, builder.recentSamples,
+                    builder.toleratedBadPolls, builder.gapAfterPolls));
+        }
     }
 
     /**
@@ -250,6 +271,7 @@ public final class GameSession implements AutoCloseable {
                 }
                 telemetry = created;
                 this.source = source;
+                journal(SessionJournal.openLine(now, SessionJournal.OPEN_FIRST));
                 firstOpenEpochMs = now;
                 events.add(new ConnectionEvent(now, ConnectionEvent.Type.OPENED, null));
                 channelOpened(now);
@@ -263,6 +285,7 @@ public final class GameSession implements AutoCloseable {
                 telemetry.switchSource(source);
                 this.source = source;
             }
+            journal(SessionJournal.openLine(now, newConnection ? SessionJournal.OPEN_NEW : SessionJournal.OPEN_SAME));
             boolean wasDown = !channelOpen;
             reconnections.add(new Reconnection(now, newConnection, wasDown ? now - channelDownSinceMs : 0,
                     wasDown ? disconnectReason : null));
@@ -298,6 +321,7 @@ public final class GameSession implements AutoCloseable {
             }
             long now = clock.millis();
             String safe = Redaction.redact(reason);
+            journal(SessionJournal.closeLine(now, safe));
             events.add(new ConnectionEvent(now, ConnectionEvent.Type.CLOSED, safe));
             channelOpen = false;
             channelDownSinceMs = now;
@@ -331,6 +355,7 @@ public final class GameSession implements AutoCloseable {
                 throw new IllegalStateException("session '" + sessionId + "' is closed");
             }
             long now = clock.millis();
+            journal(SessionJournal.roundBeginLine(now, roundNumber));
             if (round != null) {
                 rounds.add(round.metrics(now, true));
             }
@@ -349,7 +374,9 @@ public final class GameSession implements AutoCloseable {
             if (round == null) {
                 return Optional.empty();
             }
-            RoundMetrics metrics = round.metrics(clock.millis(), true);
+            long now = clock.millis();
+            journal(SessionJournal.roundEndLine(now));
+            RoundMetrics metrics = round.metrics(now, true);
             rounds.add(metrics);
             round = null;
             return Optional.of(metrics);
@@ -584,7 +611,11 @@ public final class GameSession implements AutoCloseable {
             }
             ended = true;
             endEpochMs = now;
-            endNanoTime = System.nanoTime();
+            endNanoTime = replayTimes != null ? replayTimes.endNanoTime() : System.nanoTime();
+            if (journal != null) {
+                journal.append(SessionJournal.endLine(now, endNanoTime));
+                journal.close();
+            }
             built = snapshot(now);
             report = built;
             for (ExporterChannel exporter : exporters) {
@@ -626,6 +657,31 @@ public final class GameSession implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
             // the closing call logs what it waited for
+        }
+    }
+
+    /** Appends a line when the journal is on; under {@link #lock}. */
+    private void journal(String line) {
+        if (journal != null) {
+            journal.append(line);
+        }
+    }
+
+    /**
+     * @return the journal file this session appends to, empty when the journal is off
+     * @since 0.1.0
+     */
+    public Optional<Path> journalPath() {
+        return journal == null ? Optional.empty() : Optional.of(journal.path());
+    }
+
+    /**
+     * @return journal lines that could not be written (each failure is counted; the first is logged)
+     * @since 0.1.0
+     */
+    public long journalFailures() {
+        synchronized (lock) {
+            return journal == null ? 0 : journal.failures();
         }
     }
 
@@ -709,7 +765,9 @@ public final class GameSession implements AutoCloseable {
         public void pathChanged(NetworkPath previous, NetworkPath current) {
             synchronized (lock) {
                 if (!ended) {
-                    pathChanges.add(new PathChange(clock.millis(), previous, current));
+                    long now = clock.millis();
+                    journal(SessionJournal.pathLine(now, previous, current));
+                    pathChanges.add(new PathChange(now, previous, current));
                 }
             }
         }
@@ -721,6 +779,7 @@ public final class GameSession implements AutoCloseable {
                 if (ended) {
                     return; // sessionEnded is already queued: nothing may follow it
                 }
+                journalSample = sample;
                 if (round != null) {
                     round.add(sample.rttMs(), samplesRecorded);
                 }
@@ -750,6 +809,13 @@ public final class GameSession implements AutoCloseable {
             synchronized (lock) {
                 if (ended) {
                     return;
+                }
+                if (journal != null) {
+                    RttSample sample = outcome == PollOutcome.MEASURED ? journalSample : null;
+                    journal.append(SessionJournal.pollLine(timestampEpochMs, outcome, sample));
+                    if (sample != null) {
+                        journalSample = null;
+                    }
                 }
                 if (outcome == PollOutcome.MEASURED) {
                     if (isGap(coverageAnchorMs, timestampEpochMs)) {
@@ -876,6 +942,12 @@ public final class GameSession implements AutoCloseable {
         private int recentSamples = DEFAULT_RECENT_SAMPLES;
         private int toleratedBadPolls = DEFAULT_TOLERATED_BAD_POLLS;
         private int gapAfterPolls = DEFAULT_GAP_AFTER_POLLS;
+        private Path journalDirectory;
+        private boolean journalEnabled = true;
+        private Boolean journalFsync;
+        /** Package-private hooks: a journal replay's times, and tests' journal sink wrapper. */
+        SessionJournal.ReplayTimes replayTimes;
+        UnaryOperator<JournalWriter.Sink> journalSinkWrapper = UnaryOperator.identity();
 
         private Builder(String sessionId) {
             this.sessionId = sessionId;
@@ -1046,6 +1118,50 @@ public final class GameSession implements AutoCloseable {
         }
 
         /**
+         * Turns the crash-safe journal on: every poll outcome and connection event is appended, as it
+         * happens, to a new file {@code <directory>/<stem>.journal.jsonl} ({@code <stem>} as
+         * {@link io.peerpulse.session.spi.ExportFiles#fileStem(String)}, with {@code -1}, {@code -2}, … when
+         * taken), which {@link SessionJournal#recover(Path)} turns back into the report. Default: the
+         * setting {@value SessionJournal#DIRECTORY_SETTING} (session setting, else system property);
+         * no journal when neither is set.
+         *
+         * @param directory created when missing; {@code null} for the setting
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder journalDirectory(Path directory) {
+            this.journalDirectory = directory;
+            return this;
+        }
+
+        /**
+         * Whether the journal is written when a directory is configured. Default {@code true}.
+         *
+         * @param enabled {@code false} for no journal whatever the settings say
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder journal(boolean enabled) {
+            this.journalEnabled = enabled;
+            return this;
+        }
+
+        /**
+         * Whether every journal line is also forced to the device ({@code fsync}), surviving a power loss,
+         * at the cost of a device flush per line (see the module README). Default: the setting
+         * {@value SessionJournal#FSYNC_SETTING}, else {@code false}: each line reaches the OS page cache
+         * before the recording thread moves on, which survives the death of the process.
+         *
+         * @param fsync whether to force every line
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder journalFsync(boolean fsync) {
+            this.journalFsync = fsync;
+            return this;
+        }
+
+        /**
          * Checks every value, selects and creates the exporters and tells them the session started.
          * A provider whose {@code create} throws or answers {@code null} is logged and left out.
          *
@@ -1053,6 +1169,8 @@ public final class GameSession implements AutoCloseable {
          * @throws IllegalArgumentException naming the field when a value is bad, or when {@code exporters}
          *                                  names an unknown exporter or one twice (listing the known ones)
          * @throws IllegalStateException    when two providers share a name or a name is invalid
+         * @throws java.io.UncheckedIOException when the journal is on and its directory or file cannot be
+         *                                  created (naming the path)
          * @since 0.1.0
          */
         public GameSession build() {
@@ -1102,6 +1220,7 @@ public final class GameSession implements AutoCloseable {
             Settings exportSettings = Settings.of(settings, typed);
             Map<String, SessionExporterProvider> selected =
                     Providers.select(providersSet ? providers : Providers.discover(), exporterNames);
+            JournalWriter journal = openJournal(exportSettings);
 
             Map<String, SessionExporter> created = new LinkedHashMap<>();
             selected.forEach((name, provider) -> {
@@ -1120,7 +1239,8 @@ public final class GameSession implements AutoCloseable {
                             + "' and is left out", t);
                 }
             });
-            GameSession session = new GameSession(this, executorSet ? executor : SharedExecutor.get(), created);
+            GameSession session = new GameSession(this, executorSet ? executor : SharedExecutor.get(), created,
+                    journal);
             List<ExporterChannel> toStart = new ArrayList<>();
             for (ExporterChannel exporter : session.exporters) {
                 if (exporter.enqueueStarted()) {
@@ -1129,6 +1249,37 @@ public final class GameSession implements AutoCloseable {
             }
             toStart.forEach(ExporterChannel::startDrain);
             return session;
+        }
+
+        private JournalWriter openJournal(Settings exportSettings) {
+            if (!journalEnabled || replayTimes != null) {
+                return null;
+            }
+            Path directory = journalDirectory;
+            if (directory == null) {
+                Optional<String> value = exportSettings.get(SessionJournal.DIRECTORY_SETTING);
+                if (value.isEmpty()) {
+                    return null;
+                }
+                if (value.get().isBlank()) {
+                    throw new IllegalArgumentException(SessionJournal.DIRECTORY_SETTING + " must not be blank");
+                }
+                try {
+                    directory = Path.of(value.get());
+                } catch (InvalidPathException e) {
+                    throw new IllegalArgumentException(SessionJournal.DIRECTORY_SETTING + " is not a valid path: "
+                            + e.getMessage(), e);
+                }
+            }
+            boolean fsync = journalFsync != null ? journalFsync
+                    : exportSettings.get(SessionJournal.FSYNC_SETTING).map(v -> v.strip().equalsIgnoreCase("true"))
+                            .orElse(false);
+            try {
+                return JournalWriter.create(directory, io.peerpulse.session.spi.ExportFiles.fileStem(sessionId),
+                        sessionId, fsync, journalSinkWrapper);
+            } catch (IOException e) {
+                throw new UncheckedIOException("session '" + sessionId + "': " + e.getMessage(), e);
+            }
         }
 
         private static void checkId(String field, String value, boolean optional) {

@@ -1,0 +1,77 @@
+package io.peerpulse.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.peerpulse.session.GameSession;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.testkit.ScriptedRttSource;
+import io.peerpulse.testkit.VirtualScheduler;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RecoverCommandTest {
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @TempDir
+    Path dir;
+
+    private int run(String... args) {
+        return Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    }
+
+    /** A journal of 5 samples, its session killed (never closed). */
+    private Path journalOfAKilledSession() {
+        VirtualScheduler scheduler = new VirtualScheduler();
+        GameSession session = GameSession.builder("cli-recover")
+                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .exporterProviders(List.of()).executor(Runnable::run)
+                .journalDirectory(dir.resolve("journals")).build();
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(70.5)));
+        scheduler.runDueTasks();
+        scheduler.advance(Duration.ofSeconds(4));
+        scheduler.shutdownNow();
+        return session.journalPath().orElseThrow(); // not closed: as if killed
+    }
+
+    @Test
+    void recoversAKilledSessionAndRunsTheFileExporters() throws Exception {
+        Path journal = journalOfAKilledSession();
+        byte[] bytes = Files.readAllBytes(journal);
+        Files.write(journal, Arrays.copyOf(bytes, bytes.length + 1)); // plus a torn byte
+        Files.write(journal, Arrays.copyOf(bytes, bytes.length - 10)); // the last line torn
+        Path outDir = dir.resolve("out");
+
+        int code = run("recover", journal.toString(), "--out", outDir.toString());
+
+        assertThat(code).as("stderr: %s", err).isZero();
+        assertThat(out.toString()).contains("session cli-recover: 4 samples", "incomplete", "problem: line",
+                "torn last line", "cli-recover.json", "cli-recover.csv", "cli-recover.html");
+        assertThat(outDir.resolve("cli-recover.json")).exists();
+        assertThat(outDir.resolve("cli-recover.csv")).exists();
+        assertThat(outDir.resolve("cli-recover.html")).exists();
+    }
+
+    @Test
+    void unreadableInputIsOneLineWithExitCode2() throws Exception {
+        assertThat(run("recover", dir.resolve("missing.journal.jsonl").toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).doesNotContain("\n").contains("missing.journal.jsonl");
+        err.getBuffer().setLength(0);
+        Path garbage = Files.writeString(dir.resolve("garbage.journal.jsonl"), "hello\n");
+        assertThat(run("recover", garbage.toString(), "--out", dir.resolve("o").toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).doesNotContain("\n").contains("garbage.journal.jsonl", "header");
+        err.getBuffer().setLength(0);
+        Path journal = journalOfAKilledSession();
+        assertThat(run("recover", journal.toString(), "--exporters", "bogus")).isEqualTo(2);
+        assertThat(err.toString().strip()).doesNotContain("\n").contains("bogus");
+    }
+}

@@ -1,0 +1,190 @@
+package io.peerpulse.session.internal;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+/**
+ * Appends the lines of one session's journal, each with one {@code write} on an unbuffered
+ * {@link FileChannel}: once {@link #append} returns, the line is in the OS page cache and survives the
+ * death of the JVM (not a power loss, unless {@code fsync} is on: then every line is also forced to the
+ * device). Never throws after it is open: a failed write is logged once, counted, and the next line is
+ * written on a fresh line. Callers serialise calls (the session writes under its lock).
+ */
+public final class JournalWriter implements AutoCloseable {
+
+    /** Where the bytes go; replaced by tests to inject I/O failures. */
+    public interface Sink extends AutoCloseable {
+        /** Writes all of {@code bytes}. */
+        void write(ByteBuffer bytes) throws IOException;
+
+        /** Forces what was written to the device. */
+        void force() throws IOException;
+
+        @Override
+        void close() throws IOException;
+    }
+
+    private static final System.Logger LOG = System.getLogger(JournalWriter.class.getName());
+    private static final int MAX_SUFFIX = 9_999;
+
+    private final Path path;
+    private final String sessionId;
+    private final Sink sink;
+    private final boolean fsync;
+    private long failures;
+    private long lines;
+    private boolean torn;
+    private boolean closed;
+
+    private JournalWriter(Path path, String sessionId, Sink sink, boolean fsync) {
+        this.path = path;
+        this.sessionId = sessionId;
+        this.sink = sink;
+        this.fsync = fsync;
+    }
+
+    /**
+     * Creates a new journal file {@code <directory>/<stem>.journal.jsonl}, or {@code <stem>-N.journal.jsonl}
+     * when taken: never an existing file.
+     *
+     * @param directory created when missing
+     * @param stem      the safe file stem of the session id
+     * @param sessionId for log lines
+     * @param fsync     whether every line is forced to the device
+     * @param wrapper   wraps the sink (tests); identity otherwise
+     * @return the writer
+     * @throws IOException naming the path when the directory or file cannot be created
+     */
+    public static JournalWriter create(Path directory, String stem, String sessionId, boolean fsync,
+                                       UnaryOperator<Sink> wrapper) throws IOException {
+        Path dir = directory.toAbsolutePath();
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IOException("cannot create journal directory " + dir + ": " + e, e);
+        }
+        for (int n = 0; n <= MAX_SUFFIX; n++) {
+            Path target = dir.resolve(stem + (n == 0 ? "" : "-" + n) + ".journal.jsonl");
+            FileChannel channel;
+            try {
+                channel = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            } catch (FileAlreadyExistsException taken) {
+                continue;
+            } catch (IOException e) {
+                throw new IOException("cannot create journal " + target + ": " + e, e);
+            }
+            syncDirectory(dir, fsync);
+            return new JournalWriter(target, sessionId, Objects.requireNonNull(wrapper.apply(new ChannelSink(channel))),
+                    fsync);
+        }
+        throw new IOException("cannot create a journal in " + dir + ": " + stem + ".journal.jsonl and every name up to "
+                + stem + "-" + MAX_SUFFIX + ".journal.jsonl exist");
+    }
+
+    private static void syncDirectory(Path dir, boolean fsync) {
+        if (!fsync) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true); // the new name itself survives a power loss
+        } catch (IOException | RuntimeException e) {
+            // not supported on every platform
+        }
+    }
+
+    /** @return the journal file */
+    public Path path() {
+        return path;
+    }
+
+    /** @return whether every line is forced to the device */
+    public boolean fsync() {
+        return fsync;
+    }
+
+    /** @return lines that could not be written */
+    public long failures() {
+        return failures;
+    }
+
+    /** @return lines written */
+    public long lines() {
+        return lines;
+    }
+
+    /**
+     * Appends one line (the newline is added). Never throws: a failure is logged once and counted.
+     *
+     * @param line one JSON object without a line break
+     */
+    public void append(String line) {
+        if (closed) {
+            return;
+        }
+        byte[] bytes = ((torn ? "\n" : "") + line + "\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            sink.write(ByteBuffer.wrap(bytes));
+            if (fsync) {
+                sink.force();
+            }
+            torn = false;
+            lines++;
+        } catch (IOException | RuntimeException e) {
+            torn = true; // a part of the line may be on disk: start the next one on a fresh line
+            if (failures++ == 0) {
+                LOG.log(Level.WARNING, "journal of session '" + sessionId + "' could not be written at " + path
+                        + "; the session goes on, failed lines are counted", e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            sink.close();
+        } catch (IOException | RuntimeException e) {
+            if (failures++ == 0) {
+                LOG.log(Level.WARNING, "journal of session '" + sessionId + "' could not be closed at " + path, e);
+            }
+        }
+    }
+
+    /** The real sink: one positional-free write call per line on an unbuffered channel. */
+    private static final class ChannelSink implements Sink {
+        private final FileChannel channel;
+
+        ChannelSink(FileChannel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public void write(ByteBuffer bytes) throws IOException {
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+        }
+
+        @Override
+        public void force() throws IOException {
+            channel.force(false);
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.peerpulse.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.peerpulse.session.internal.JournalWriter;
+import io.peerpulse.session.internal.ReplayScheduler;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.spi.RttReading;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A journal that cannot be written (a full disk, simulated by a sink that fails after writing part of
+ * a line) never stops the session or its polling: failures are counted, the journal resumes on a fresh
+ * line, and what was written is still recoverable. Polls are run by hand on the replay scheduler.
+ */
+class SessionJournalFailureTest {
+
+    @TempDir
+    Path dir;
+
+    /** Fails writes number {@code from} to {@code to} (1-based), each after writing half of the line. */
+    private static JournalWriter.Sink failing(JournalWriter.Sink real, int from, int to) {
+        int[] writes = {0};
+        return new JournalWriter.Sink() {
+            @Override
+            public void write(ByteBuffer bytes) throws IOException {
+                int n = ++writes[0];
+                if (n >= from && n <= to) {
+                    ByteBuffer half = bytes.duplicate();
+                    half.limit(half.position() + half.remaining() / 2);
+                    real.write(half);
+                    throw new IOException("No space left on device");
+                }
+                real.write(bytes);
+            }
+
+            @Override
+            public void force() throws IOException {
+                real.force();
+            }
+
+            @Override
+            public void close() throws IOException {
+                real.close();
+            }
+        };
+    }
+
+    @Test
+    void aFailingJournalNeverStopsTheSessionAndResumesOnAFreshLine() throws IOException {
+        ReplayScheduler scheduler = new ReplayScheduler();
+        scheduler.setTime(1_000);
+        GameSession.Builder builder = GameSession.builder("journal-failing")
+                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir);
+        builder.journalSinkWrapper = real -> failing(real, 4, 6);
+        GameSession session = builder.build();
+        session.onDataChannelOpen(() -> CompletableFuture.completedStage(RttReading.measured(50)));
+        for (int i = 1; i <= 10; i++) {
+            scheduler.setTime(1_000 + i * 1_000L);
+            scheduler.poll();
+        }
+        scheduler.setTime(12_000);
+        session.close();
+
+        assertThat(session.report().orElseThrow().validationData().counters().measured())
+                .as("every poll recorded despite the journal").isEqualTo(10);
+        assertThat(session.journalFailures()).isEqualTo(3);
+        List<String> lines = Files.readAllLines(session.journalPath().orElseThrow(), StandardCharsets.UTF_8);
+        assertThat(lines.get(lines.size() - 1)).startsWith("{\"type\":\"end\"");
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(session.journalPath().orElseThrow());
+        assertThat(recovery.complete()).isTrue();
+        assertThat(recovery.problems()).as("the three half lines").hasSize(3).allMatch(p -> p.contains("unparsable"));
+        assertThat(recovery.samples()).as("10 polls, the 2nd to 4th not journaled").isEqualTo(7);
+    }
+
+    @Test
+    void aJournalThatCannotBeClosedIsCountedToo() {
+        ReplayScheduler scheduler = new ReplayScheduler();
+        GameSession.Builder builder = GameSession.builder("journal-unclosable")
+                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir);
+        builder.journalSinkWrapper = real -> new JournalWriter.Sink() {
+            @Override
+            public void write(ByteBuffer bytes) throws IOException {
+                real.write(bytes);
+            }
+
+            @Override
+            public void force() {
+            }
+
+            @Override
+            public void close() throws IOException {
+                real.close();
+                throw new IOException("closing failed");
+            }
+        };
+        GameSession session = builder.build();
+        session.close();
+        assertThat(session.isClosed()).isTrue();
+        assertThat(session.journalFailures()).isEqualTo(1);
+    }
+}
