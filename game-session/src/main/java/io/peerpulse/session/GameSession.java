@@ -1163,11 +1163,15 @@ public final class GameSession implements AutoCloseable {
 
         /**
          * Checks every value, selects and creates the exporters and tells them the session started.
-         * A provider whose {@code create} throws or answers {@code null} is logged and left out.
+         * A provider whose {@code create} rejects its settings ({@link IllegalArgumentException}) fails
+         * the build; one whose {@code create} fails otherwise, or answers {@code null}, is a broken
+         * plugin: logged and left out, the session runs without it.
          *
          * @return the session; measuring starts at its first {@link GameSession#onDataChannelOpen}
-         * @throws IllegalArgumentException naming the field when a value is bad, or when {@code exporters}
-         *                                  names an unknown exporter or one twice (listing the known ones)
+         * @throws IllegalArgumentException naming the field when a value is bad, when {@code exporters}
+         *                                  names an unknown exporter or one twice (listing the known ones),
+         *                                  or naming the exporter and its setting when an exporter rejects
+         *                                  its settings
          * @throws IllegalStateException    when two providers share a name or a name is invalid
          * @throws java.io.UncheckedIOException when the journal is on and its directory or file cannot be
          *                                  created (naming the path)
@@ -1220,25 +1224,32 @@ public final class GameSession implements AutoCloseable {
             Settings exportSettings = Settings.of(settings, typed);
             Map<String, SessionExporterProvider> selected =
                     Providers.select(providersSet ? providers : Providers.discover(), exporterNames);
-            JournalWriter journal = openJournal(exportSettings);
-
+            // Exporters first: a bad setting fails build() before anything (the journal) is opened.
             Map<String, SessionExporter> created = new LinkedHashMap<>();
             selected.forEach((name, provider) -> {
+                SessionExporter exporter;
                 try {
-                    SessionExporter exporter = provider.create(exportSettings);
-                    if (exporter == null) {
-                        LOG.log(Level.WARNING, () -> "exporter '" + name + "' answered null to create() for session '"
-                                + sessionId + "' and is left out");
-                    } else {
-                        created.put(name, exporter);
-                    }
+                    exporter = provider.create(exportSettings);
+                } catch (IllegalArgumentException badSetting) {
+                    // a configuration error: fail fast, naming the exporter and (in its message) the setting
+                    throw new IllegalArgumentException("exporter '" + name + "': " + badSetting.getMessage(),
+                            badSetting);
                 } catch (VirtualMachineError fatal) {
                     throw fatal;
                 } catch (Throwable t) {
+                    // a broken plugin: contained, the session runs without it
                     LOG.log(Level.WARNING, "exporter '" + name + "' could not be created for session '" + sessionId
                             + "' and is left out", t);
+                    return;
+                }
+                if (exporter == null) {
+                    LOG.log(Level.WARNING, () -> "exporter '" + name + "' answered null to create() for session '"
+                            + sessionId + "' and is left out");
+                } else {
+                    created.put(name, exporter);
                 }
             });
+            JournalWriter journal = openJournal(exportSettings);
             GameSession session = new GameSession(this, executorSet ? executor : SharedExecutor.get(), created,
                     journal);
             List<ExporterChannel> toStart = new ArrayList<>();

@@ -160,6 +160,19 @@ class GameSessionBuilderTest {
     }
 
     @Test
+    void anExporterRejectingItsSettingsFailsTheBuildNamingExporterAndSetting(@org.junit.jupiter.api.io.TempDir
+                                                                             java.nio.file.Path journals) {
+        Provider picky = new Provider("picky", settings -> {
+            throw new IllegalArgumentException("peerpulse.export.picky.size must be a number, was 'big'");
+        });
+        assertThatThrownBy(() -> builder().exporterProviders(List.of(Provider.named("fine"), picky))
+                .journalDirectory(journals).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("exporter 'picky': peerpulse.export.picky.size must be a number, was 'big'");
+        assertThat(journals.toFile().list()).as("nothing opened for a session that was never built").isEmpty();
+    }
+
+    @Test
     void aNewSessionHasEmptyExportsAndItsDefaults() {
         try (GameSession session = builder().playerId("p1").build()) {
             SessionReport report = session.exportReport();

@@ -347,10 +347,11 @@ class MicrometerExporterTest {
     }
 
     @Test
-    void aSessionWithABadSettingRunsWithoutThisExporter() throws Exception {
-        GameSession session = session("bad-setting", registry, Map.of(MicrometerSettings.HISTOGRAM, "maybe"));
-        assertThat(session.exporterNames()).isEmpty();
-        session.close();
+    void aSessionWithABadSettingFailsToBuildNamingTheExporterAndTheKey() {
+        assertThatThrownBy(() -> session("bad-setting", registry, Map.of(MicrometerSettings.HISTOGRAM, "maybe")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("exporter 'micrometer': ")
+                .hasMessageContaining(MicrometerSettings.HISTOGRAM);
         assertThat(registry.getMeters()).isEmpty();
     }
 
