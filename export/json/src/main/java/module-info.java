@@ -18,6 +18,7 @@
 module io.peerpulse.export.json {
     requires transitive io.peerpulse.session;
     requires jakarta.json.bind;
+    requires jakarta.json;
     requires org.eclipse.yasson;
     requires org.eclipse.parsson;
 
