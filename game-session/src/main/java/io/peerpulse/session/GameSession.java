@@ -1283,14 +1283,22 @@ public final class GameSession implements AutoCloseable {
                 }
             }
             boolean fsync = journalFsync != null ? journalFsync
-                    : exportSettings.get(SessionJournal.FSYNC_SETTING).map(v -> v.strip().equalsIgnoreCase("true"))
-                            .orElse(false);
+                    : exportSettings.get(SessionJournal.FSYNC_SETTING).map(Builder::parseFsync).orElse(false);
             try {
                 return JournalWriter.create(directory, io.peerpulse.session.spi.ExportFiles.fileStem(sessionId),
                         sessionId, fsync, journalSinkWrapper);
             } catch (IOException e) {
                 throw new UncheckedIOException("session '" + sessionId + "': " + e.getMessage(), e);
             }
+        }
+
+        private static boolean parseFsync(String value) {
+            String text = value.strip();
+            if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
+                return Boolean.parseBoolean(text);
+            }
+            throw new IllegalArgumentException(SessionJournal.FSYNC_SETTING + " must be true or false, was '"
+                    + value + "'");
         }
 
         private static void checkId(String field, String value, boolean optional) {

@@ -173,6 +173,22 @@ class GameSessionBuilderTest {
     }
 
     @Test
+    void hostileJournalSettingsFailTheBuildNamingTheSetting(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        assertThatThrownBy(() -> builder().exportSetting(SessionJournal.DIRECTORY_SETTING, dir.toString())
+                .exportSetting(SessionJournal.FSYNC_SETTING, "maybe").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(SessionJournal.FSYNC_SETTING)
+                .hasMessageContaining("'maybe'");
+        assertThatThrownBy(() -> builder().exportSetting(SessionJournal.DIRECTORY_SETTING, "  ").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(SessionJournal.DIRECTORY_SETTING);
+        assertThatThrownBy(() -> builder().exportSetting(SessionJournal.DIRECTORY_SETTING, "a\u0000b").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(SessionJournal.DIRECTORY_SETTING);
+        try (GameSession session = builder().exportSetting(SessionJournal.DIRECTORY_SETTING, dir.toString())
+                .exportSetting(SessionJournal.FSYNC_SETTING, " TRUE ").build()) {
+            assertThat(session.journalPath()).isPresent();
+        }
+    }
+
+    @Test
     void aNewSessionHasEmptyExportsAndItsDefaults() {
         try (GameSession session = builder().playerId("p1").build()) {
             SessionReport report = session.exportReport();
