@@ -22,6 +22,9 @@ open module io.peerpulse.integration {
     requires org.assertj.core;
     requires java.logging;
 
+    // ConcurrentSessionsTest looks the micrometer provider up itself to pass it to exporterProviders(List)
+    uses io.peerpulse.session.spi.SessionExporterProvider;
+
     provides io.peerpulse.session.spi.SessionExporterProvider
             with io.peerpulse.integration.RecordingExporterProvider;
 }
