@@ -5,17 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.peerpulse.session.SessionJournal;
 import io.peerpulse.telemetry.RttSample;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
@@ -46,14 +42,15 @@ class JournalKillTest {
 
     @Test
     void aKilledSessionLosesNoJournaledSample() throws Exception {
-        List<String> command = childCommand();
+        List<String> jvmOptions = List.of("-XX:TieredStopAtLevel=1", "-Xshare:auto");
         long lost = 0;
         long recoveredTotal = 0;
         int torn = 0;
         for (int run = 0; run < RUNS; run++) {
             Path runDir = Files.createDirectory(dir.resolve("run-" + run));
             int target = 20 + run * 15;
-            Process child = new ProcessBuilder(append(command, runDir.toString())).redirectErrorStream(true).start();
+            Process child = new ProcessBuilder(ChildJvm.command(JournalKillChild.class, jvmOptions, runDir.toString()))
+                    .redirectErrorStream(true).start();
             Path journal;
             try {
                 journal = journalOf(child);
@@ -94,26 +91,6 @@ class JournalKillTest {
         System.out.printf("journal kill test: %d runs, %d samples recovered, %d lost, %d runs ended in a torn line%n",
                 RUNS, recoveredTotal, lost, torn);
         assertThat(lost).isZero();
-    }
-
-    private static List<String> childCommand() {
-        Set<String> entries = new LinkedHashSet<>();
-        Path module = Path.of(System.getProperty("user.dir"), "target");
-        entries.add(module.resolve("test-classes").toString());
-        entries.add(module.resolve("classes").toString());
-        for (String property : List.of("jdk.module.path", "java.class.path")) {
-            String value = System.getProperty(property, "");
-            entries.addAll(Arrays.stream(value.split(File.pathSeparator)).filter(s -> !s.isBlank()).toList());
-        }
-        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                "-cp", String.join(File.pathSeparator, entries), JournalKillChild.class.getName());
-    }
-
-    private static List<String> append(List<String> command, String arg) {
-        List<String> all = new ArrayList<>(command);
-        all.add(arg);
-        return all;
     }
 
     /** Reads the child's first line naming its journal (bounded: the child prints it at once). */

@@ -7,11 +7,8 @@ import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.RTCDataChannelState;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import io.peerpulse.testkit.ImpairmentRelay.Direction;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -155,33 +152,11 @@ class WebRtcPeersTest {
      * also proves the class path works (the native jar is found there too).
      */
     @Test
-    void aJvmThatClosedItsPeersExitsByItself() throws Exception {
-        Set<String> entries = new LinkedHashSet<>();
-        Path module = Path.of(System.getProperty("user.dir"), "target");
-        entries.add(module.resolve("test-classes").toString());
-        entries.add(module.resolve("classes").toString());
-        for (String property : List.of("jdk.module.path", "java.class.path")) {
-            String value = System.getProperty(property, "");
-            entries.addAll(Arrays.stream(value.split(File.pathSeparator)).filter(s -> !s.isBlank()).toList());
-        }
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", String.join(File.pathSeparator, entries), WebRtcExitCheck.class.getName()));
-        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
-        CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (java.io.IOException e) {
-                return e.toString();
-            }
-        });
-        boolean exited = child.waitFor(60, TimeUnit.SECONDS);
-        if (!exited) {
-            child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        String log = output.get(10, TimeUnit.SECONDS);
-        assertThat(exited).as("the child JVM exits by itself after main returned; output:%n%s", log).isTrue();
-        assertThat(child.exitValue()).as(log).isZero();
+    void aJvmThatClosedItsPeersExitsByItself(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        ChildJvm.Result child = ChildJvm.run(WebRtcExitCheck.class, dir, Duration.ofSeconds(60));
+        String log = child.output();
+        assertThat(child.exited()).as("the child JVM exits by itself after main returned; output:%n%s", log).isTrue();
+        assertThat(child.exitCode()).as(log).isZero();
         assertThat(log).contains(WebRtcExitCheck.DONE);
         System.out.println("child JVM output: " + log.lines().collect(Collectors.joining(" | ")));
     }
