@@ -9,7 +9,7 @@
 module io.peerpulse.cli {
     requires io.peerpulse.session;
     requires io.peerpulse.webrtc;
-    requires io.peerpulse.testkit;
+    requires io.peerpulse.lab;
     requires io.peerpulse.export.json;
     requires io.peerpulse.export.html;
     requires info.picocli;

@@ -12,6 +12,7 @@ open module io.peerpulse.integration {
     requires io.peerpulse.webrtc;
     requires io.peerpulse.session;
     requires io.peerpulse.testkit;
+    requires io.peerpulse.lab;
     // the file exporters, found by ServiceLoader; their small APIs read the files back in the tests
     requires io.peerpulse.export.json;
     requires io.peerpulse.export.csv;

@@ -10,6 +10,9 @@
 module io.peerpulse.telemetry {
     exports io.peerpulse.telemetry;
     exports io.peerpulse.telemetry.spi;
+    // The shared plugin rules (discovery that survives a broken provider, provider names): for the
+    // sibling modules with plugin points of their own, not for applications.
+    exports io.peerpulse.telemetry.internal to io.peerpulse.session, io.peerpulse.testkit;
 
     uses io.peerpulse.telemetry.spi.RttSourceProvider;
 }

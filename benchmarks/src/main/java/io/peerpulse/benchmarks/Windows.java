@@ -3,9 +3,10 @@ package io.peerpulse.benchmarks;
 import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.spi.RttReading;
-import io.peerpulse.testkit.ScriptedRttSource;
-import io.peerpulse.testkit.VirtualScheduler;
+import io.peerpulse.telemetry.spi.RttSource;
+import io.peerpulse.virtualtime.VirtualScheduler;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.SplittableRandom;
 
 /** The same pseudo-random RTTs for every contender, and a telemetry filled through its public API. */
@@ -29,11 +30,9 @@ final class Windows {
     /** A stopped telemetry whose window of {@code size} is full, filled by real polls in virtual time. */
     static LatencyTelemetry fullTelemetry(int size, double[] values) {
         VirtualScheduler scheduler = new VirtualScheduler();
-        ScriptedRttSource source = new ScriptedRttSource();
-        for (int i = 0; i < size; i++) {
-            source.thenMeasured(values[i % values.length]);
-        }
-        source.orElse(RttReading.stale());
+        int[] polls = {0};
+        RttSource source = () -> CompletableFuture.completedStage(polls[0] < size
+                ? RttReading.measured(values[polls[0]++ % values.length]) : RttReading.stale());
         LatencyTelemetry telemetry = new LatencyTelemetry(source, TelemetryOptions.builder()
                 .scheduler(scheduler).clock(scheduler.clock()).maxSamples(size)
                 .pollInterval(Duration.ofMillis(1)).build());

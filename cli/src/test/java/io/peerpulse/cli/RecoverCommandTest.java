@@ -6,7 +6,7 @@ import io.peerpulse.session.GameSession;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.testkit.ScriptedRttSource;
-import io.peerpulse.testkit.VirtualScheduler;
+import io.peerpulse.virtualtime.VirtualScheduler;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -18,7 +18,7 @@ import io.peerpulse.telemetry.SessionLatencyStats;
 import io.peerpulse.telemetry.TelemetryCounters;
 import io.peerpulse.telemetry.TelemetryListener;
 import io.peerpulse.telemetry.TelemetryOptions;
-import io.peerpulse.telemetry.spi.NetworkPath;
+import io.peerpulse.telemetry.NetworkPath;
 import io.peerpulse.telemetry.spi.RttSource;
 
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.peerpulse.session;
 
-import io.peerpulse.telemetry.spi.NetworkPath;
+import io.peerpulse.telemetry.NetworkPath;
 
 import java.util.Objects;
 

@@ -5,7 +5,7 @@ import io.peerpulse.session.internal.ReplayScheduler;
 import io.peerpulse.telemetry.PollOutcome;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
-import io.peerpulse.telemetry.spi.NetworkPath;
+import io.peerpulse.telemetry.NetworkPath;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 

@@ -1,7 +1,7 @@
 package io.peerpulse.session;
 
 import io.peerpulse.telemetry.LatencyStats;
-import io.peerpulse.telemetry.spi.NetworkPath;
+import io.peerpulse.telemetry.NetworkPath;
 
 import java.util.Objects;
 

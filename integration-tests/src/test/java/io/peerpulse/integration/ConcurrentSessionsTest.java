@@ -15,7 +15,7 @@ import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryCounters;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.testkit.ScriptedRttSource;
-import io.peerpulse.testkit.VirtualScheduler;
+import io.peerpulse.virtualtime.VirtualScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

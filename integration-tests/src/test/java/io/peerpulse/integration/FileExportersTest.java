@@ -8,7 +8,7 @@ import io.peerpulse.session.GameSession;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.testkit.ScriptedRttSource;
-import io.peerpulse.testkit.VirtualScheduler;
+import io.peerpulse.virtualtime.VirtualScheduler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

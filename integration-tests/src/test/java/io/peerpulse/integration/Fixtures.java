@@ -2,8 +2,8 @@ package io.peerpulse.integration;
 
 import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.TelemetryOptions;
-import io.peerpulse.testkit.ImpairmentRelay;
-import io.peerpulse.testkit.WebRtcPeers;
+import io.peerpulse.lab.ImpairmentRelay;
+import io.peerpulse.lab.WebRtcPeers;
 import io.peerpulse.webrtc.WebRtcRttSource;
 import java.time.Duration;
 

@@ -9,7 +9,7 @@ import io.peerpulse.session.GameSession;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.RttSources;
 import io.peerpulse.telemetry.TelemetryOptions;
-import io.peerpulse.testkit.WebRtcPeers;
+import io.peerpulse.lab.WebRtcPeers;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;

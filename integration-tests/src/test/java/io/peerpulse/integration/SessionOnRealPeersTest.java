@@ -9,7 +9,7 @@ import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.RttSources;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.testkit.IpAddresses;
-import io.peerpulse.testkit.WebRtcPeers;
+import io.peerpulse.lab.WebRtcPeers;
 import io.peerpulse.webrtc.WebRtcRttSource;
 import java.nio.file.Files;
 import java.nio.file.Path;

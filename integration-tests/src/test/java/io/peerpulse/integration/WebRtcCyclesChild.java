@@ -4,7 +4,7 @@ import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.PollOutcome;
 import io.peerpulse.telemetry.TelemetryCounters;
 import io.peerpulse.telemetry.TelemetryOptions;
-import io.peerpulse.testkit.WebRtcPeers;
+import io.peerpulse.lab.WebRtcPeers;
 import io.peerpulse.webrtc.WebRtcRttSource;
 import java.time.Duration;
 import java.util.LinkedHashSet;

@@ -2,7 +2,6 @@ package io.peerpulse.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.peerpulse.testkit.ChildJvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.stream.Collectors;

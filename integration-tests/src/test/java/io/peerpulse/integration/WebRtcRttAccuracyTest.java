@@ -1,10 +1,11 @@
 package io.peerpulse.integration;
 
+import io.peerpulse.lab.ImpairmentRelay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.peerpulse.telemetry.LatencyStats;
-import io.peerpulse.telemetry.spi.NetworkPath;
+import io.peerpulse.telemetry.NetworkPath;
 import io.peerpulse.webrtc.WebRtcRttSource;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,11 +64,11 @@ class WebRtcRttAccuracyTest {
                 LatencyStats s = stats(f);
                 System.out.printf("%s: n=%d median=%.3f mean=%.3f min=%.3f max=%.3f sd=%.3f path=%s%n",
                         f.relay == null ? "loopback" : f.relay.impairment(
-                                io.peerpulse.testkit.ImpairmentRelay.Direction.A_TO_B),
+                                io.peerpulse.lab.ImpairmentRelay.Direction.A_TO_B),
                         s.sampleCount(), s.medianMs(), s.meanMs(), s.minMs(), s.maxMs(), s.stdDevMs(),
                         f.telemetry.getPath().orElse(null));
             }
-            assertThat(rtt80.relay.counters(io.peerpulse.testkit.ImpairmentRelay.Direction.A_TO_B).forwarded())
+            assertThat(rtt80.relay.counters(io.peerpulse.lab.ImpairmentRelay.Direction.A_TO_B).forwarded())
                     .as("the path really went through the relay").isPositive();
         } finally {
             all.forEach(Fixtures::close);

@@ -6,7 +6,7 @@ import io.peerpulse.telemetry.TelemetryCounters;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
-import io.peerpulse.testkit.WebRtcPeers;
+import io.peerpulse.lab.WebRtcPeers;
 import io.peerpulse.webrtc.WebRtcRttSource;
 import java.time.Duration;
 import java.util.List;

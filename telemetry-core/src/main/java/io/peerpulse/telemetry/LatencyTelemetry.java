@@ -2,7 +2,6 @@ package io.peerpulse.telemetry;
 
 import io.peerpulse.telemetry.internal.RttWindow;
 import io.peerpulse.telemetry.internal.SessionHistogram;
-import io.peerpulse.telemetry.spi.NetworkPath;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 

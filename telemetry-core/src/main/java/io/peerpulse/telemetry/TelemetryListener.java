@@ -1,6 +1,5 @@
 package io.peerpulse.telemetry;
 
-import io.peerpulse.telemetry.spi.NetworkPath;
 
 /**
  * Told what a {@link LatencyTelemetry} records, right after it is recorded and outside its lock.

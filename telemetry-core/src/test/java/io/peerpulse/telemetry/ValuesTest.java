@@ -3,7 +3,6 @@ package io.peerpulse.telemetry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.peerpulse.telemetry.spi.NetworkPath;
 import io.peerpulse.telemetry.spi.RttReading;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,8 +18,15 @@ class ValuesTest {
         assertThat(LatencyTelemetry.class.getModule().getDescriptor().requires())
                 .allSatisfy(r -> assertThat(r.name()).isEqualTo("java.base"));
         assertThat(LatencyTelemetry.class.getModule().getDescriptor().exports())
-                .extracting(e -> e.source())
+                .filteredOn(e -> !e.isQualified()).extracting(e -> e.source())
                 .containsExactlyInAnyOrder("io.peerpulse.telemetry", "io.peerpulse.telemetry.spi");
+        // the internal package only to the sibling modules with plugin points of their own
+        assertThat(LatencyTelemetry.class.getModule().getDescriptor().exports())
+                .filteredOn(e -> e.isQualified())
+                .singleElement().satisfies(e -> {
+                    assertThat(e.source()).isEqualTo("io.peerpulse.telemetry.internal");
+                    assertThat(e.targets()).containsExactlyInAnyOrder("io.peerpulse.session", "io.peerpulse.testkit");
+                });
     }
 
     @Test

@@ -2,14 +2,10 @@ package io.peerpulse.testkit;
 
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
+import io.peerpulse.virtualtime.ScriptedReplies;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An {@link RttSource} that answers each {@link #read()} with the next step of a script, for tests.
@@ -31,31 +27,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * after a read timeout or after the telemetry stopped. Stages handed to callers are minimal
  * copies: a caller cannot complete or cancel the source's own read.
  *
- * <p>Thread-safe: steps may be added while other threads read.
+ * <p>Thread-safe: steps may be added while other threads read. The script itself is a
+ * {@link ScriptedReplies} of {@link RttReading}s.
  *
  * @since 0.1.0
  */
 public final class ScriptedRttSource implements RttSource {
 
-    /** One scripted answer. */
-    private sealed interface Step permits Reply, Fail, Throw, Hang, ReturnNull { }
-
-    private record Reply(RttReading reading) implements Step { }
-
-    private record Fail(Throwable failure) implements Step { }
-
-    private record Throw(RuntimeException exception) implements Step { }
-
-    private record Hang() implements Step { }
-
-    private record ReturnNull() implements Step { }
-
-    private final Deque<Step> script = new ArrayDeque<>();
-    private final List<CompletableFuture<RttReading>> pending = new ArrayList<>();
-    private final AtomicInteger readCount = new AtomicInteger();
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicInteger maxConcurrentReads = new AtomicInteger();
-    private Step whenExhausted = new Reply(RttReading.stale());
+    private final ScriptedReplies<RttReading> script = new ScriptedReplies<>(RttReading.stale());
 
     /**
      * Creates a source with an empty script that answers {@link RttReading#stale()}.
@@ -66,10 +45,10 @@ public final class ScriptedRttSource implements RttSource {
     }
 
     /**
-     * Creates a source that answers every read with {@code reading}.
+     * A source that answers {@code reading} to every read.
      *
-     * @param reading the answer to every read
-     * @return the source, to which steps may still be added
+     * @param reading the answer
+     * @return the source
      * @since 0.1.0
      */
     public static ScriptedRttSource repeating(RttReading reading) {
@@ -77,20 +56,17 @@ public final class ScriptedRttSource implements RttSource {
     }
 
     /**
-     * Adds a step answering {@code reading}.
-     *
-     * @param reading the answer
+     * @param reading the next answer
      * @return this source
      * @since 0.1.0
      */
     public ScriptedRttSource then(RttReading reading) {
-        return add(new Reply(Objects.requireNonNull(reading, "reading")));
+        script.then(reading);
+        return this;
     }
 
     /**
-     * Adds a step answering {@link RttReading#measured(double)}.
-     *
-     * @param rttMs the round-trip time in milliseconds, not checked
+     * @param rttMs the next answer's RTT, as {@link RttReading#measured(double)}
      * @return this source
      * @since 0.1.0
      */
@@ -99,10 +75,8 @@ public final class ScriptedRttSource implements RttSource {
     }
 
     /**
-     * Adds a step answering {@link RttReading#measured(double, long)}.
-     *
-     * @param rttMs            the round-trip time in milliseconds, not checked
-     * @param timestampEpochMs the measurement's own wall-clock time, epoch milliseconds
+     * @param rttMs            the next answer's RTT
+     * @param timestampEpochMs its own timestamp, as {@link RttReading#measured(double, long)}
      * @return this source
      * @since 0.1.0
      */
@@ -111,9 +85,7 @@ public final class ScriptedRttSource implements RttSource {
     }
 
     /**
-     * Adds a step answering {@link RttReading#stale()}.
-     *
-     * @return this source
+     * @return this source, its next answer {@link RttReading#stale()}
      * @since 0.1.0
      */
     public ScriptedRttSource thenStale() {
@@ -121,9 +93,7 @@ public final class ScriptedRttSource implements RttSource {
     }
 
     /**
-     * Adds a step answering {@link RttReading#unavailable(String)}.
-     *
-     * @param reason the reason
+     * @param reason the next answer's reason, as {@link RttReading#unavailable(String)}
      * @return this source
      * @since 0.1.0
      */
@@ -132,171 +102,110 @@ public final class ScriptedRttSource implements RttSource {
     }
 
     /**
-     * Adds a step whose stage completes exceptionally with {@code failure}.
-     *
-     * @param failure the failure
+     * @param failure the exception the next read's stage completes with
      * @return this source
      * @since 0.1.0
      */
     public ScriptedRttSource thenFail(Throwable failure) {
-        return add(new Fail(Objects.requireNonNull(failure, "failure")));
+        script.thenFail(failure);
+        return this;
     }
 
     /**
-     * Adds a step in which {@link #read()} itself throws {@code exception}.
-     *
-     * @param exception the exception
+     * @param exception thrown by the next {@link #read()} itself
      * @return this source
      * @since 0.1.0
      */
     public ScriptedRttSource thenThrow(RuntimeException exception) {
-        return add(new Throw(Objects.requireNonNull(exception, "exception")));
+        script.thenThrow(exception);
+        return this;
     }
 
     /**
-     * Adds a step whose stage does not complete on its own; complete it through {@link #pendingReads()}.
+     * The next read completes only when the test completes it through {@link #pendingReads()}.
      *
      * @return this source
      * @since 0.1.0
      */
     public ScriptedRttSource thenHang() {
-        return add(new Hang());
+        script.thenHang();
+        return this;
     }
 
     /**
-     * Adds a step in which {@link #read()} returns {@code null}, breaking its contract.
+     * The next {@link #read()} returns {@code null}, a contract violation a telemetry must survive.
      *
      * @return this source
      * @since 0.1.0
      */
     public ScriptedRttSource thenReturnNull() {
-        return add(new ReturnNull());
+        script.thenReturnNull();
+        return this;
     }
 
     /**
-     * Answers {@code reading} to every read once the script is used up.
-     *
-     * @param reading the answer
+     * @param reading the answer once the script is used up
      * @return this source
      * @since 0.1.0
      */
     public ScriptedRttSource orElse(RttReading reading) {
-        return setWhenExhausted(new Reply(Objects.requireNonNull(reading, "reading")));
+        script.orElse(reading);
+        return this;
     }
 
     /**
-     * Hangs every read once the script is used up, like {@link #thenHang()}.
+     * Once the script is used up, every read hangs.
      *
      * @return this source
      * @since 0.1.0
      */
     public ScriptedRttSource orElseHang() {
-        return setWhenExhausted(new Hang());
+        script.orElseHang();
+        return this;
     }
 
-    /**
-     * Answers with the next step of the script, or the step for a used-up script.
-     *
-     * @return the stage of this read, or {@code null} for a {@link #thenReturnNull()} step
-     * @since 0.1.0
-     */
     @Override
     public CompletionStage<RttReading> read() {
-        readCount.incrementAndGet();
-        int now = inFlight.incrementAndGet();
-        maxConcurrentReads.accumulateAndGet(now, Math::max);
-        Step step;
-        synchronized (this) {
-            step = script.isEmpty() ? whenExhausted : script.poll();
-        }
-        if (step instanceof Hang) {
-            CompletableFuture<RttReading> read = new CompletableFuture<>();
-            synchronized (this) {
-                pending.add(read);
-            }
-            read.whenComplete((reading, failure) -> finish(read));
-            return read.minimalCompletionStage();
-        }
-        inFlight.decrementAndGet();
-        if (step instanceof Reply reply) {
-            return CompletableFuture.completedStage(reply.reading());
-        } else if (step instanceof Fail fail) {
-            return CompletableFuture.failedStage(fail.failure());
-        } else if (step instanceof Throw thrown) {
-            throw thrown.exception();
-        }
-        return null;
+        return script.next();
     }
 
     /**
-     * How many times {@link #read()} was called.
-     *
-     * @return the number of reads, whatever their outcome
+     * @return how many times {@link #read()} was called
      * @since 0.1.0
      */
     public int readCount() {
-        return readCount.get();
+        return script.callCount();
     }
 
     /**
-     * How many reads have started and not completed: hung reads not yet completed by the test.
-     *
-     * @return the number of reads in flight
+     * @return reads started and not yet completed
      * @since 0.1.0
      */
     public int inFlight() {
-        return inFlight.get();
+        return script.inFlight();
     }
 
     /**
-     * The most reads that were ever in flight at the same time, counting each read from the call
-     * of {@link #read()} until its stage completes.
-     *
-     * @return the maximum, 0 before the first read
+     * @return the most reads ever in flight at once
      * @since 0.1.0
      */
     public int maxConcurrentReads() {
-        return maxConcurrentReads.get();
+        return script.maxInFlight();
     }
 
     /**
-     * The source's own futures of the hung reads not completed yet, oldest first. Completing one
-     * (normally or exceptionally) answers that read and removes it from this list.
-     *
-     * @return a snapshot, unmodifiable
+     * @return the hung reads not yet completed, oldest first; completing one delivers it
      * @since 0.1.0
      */
-    public synchronized List<CompletableFuture<RttReading>> pendingReads() {
-        return List.copyOf(pending);
+    public List<CompletableFuture<RttReading>> pendingReads() {
+        return script.pendingReplies();
     }
 
     /**
-     * How many scripted steps are left before the source falls back to its used-up answer.
-     *
-     * @return the number of steps left
+     * @return steps of the script not yet used
      * @since 0.1.0
      */
-    public synchronized int remainingSteps() {
-        return script.size();
-    }
-
-    private synchronized ScriptedRttSource add(Step step) {
-        script.add(step);
-        return this;
-    }
-
-    private synchronized ScriptedRttSource setWhenExhausted(Step step) {
-        whenExhausted = step;
-        return this;
-    }
-
-    private void finish(CompletableFuture<RttReading> read) {
-        boolean removed;
-        synchronized (this) {
-            removed = pending.remove(read);
-        }
-        if (removed) {
-            inFlight.decrementAndGet();
-        }
+    public int remainingSteps() {
+        return script.remainingSteps();
     }
 }

@@ -1,5 +1,6 @@
 package io.peerpulse.testkit;
 
+import io.peerpulse.virtualtime.VirtualScheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -10,7 +11,7 @@ import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
-import io.peerpulse.telemetry.spi.NetworkPath;
+import io.peerpulse.telemetry.NetworkPath;
 import io.peerpulse.telemetry.spi.RttReading;
 import java.io.IOException;
 import java.time.Duration;
@@ -125,7 +126,7 @@ public abstract class SessionExporterContract {
     public void providerNameIsALowerCaseToken() throws Exception {
         SessionExporterProvider provider = provider();
         String name = get("name()", provider::name);
-        if (name == null || !io.peerpulse.telemetry.spi.Plugins.NAME.matcher(name).matches()) {
+        if (name == null || !io.peerpulse.telemetry.internal.Plugins.NAME.matcher(name).matches()) {
             fail("the provider's name() is %s: it must be a lower-case token (letters, digits, '-', '_'),"
                     + " e.g. \"json\", since sessions select exporters by it", name == null ? "null" : "'" + name + "'");
         }

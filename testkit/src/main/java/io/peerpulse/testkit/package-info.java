@@ -1,5 +1,5 @@
 /**
- * Test helpers: a virtual-time scheduler, a scripted RTT source, and contract tests for plugins.
+ * Test helpers for plugin authors: contract tests for RTT sources and exporters, a scripted RTT source.
  *
  * <p>Parameters and return values are never {@code null} unless a member says otherwise.
  *

@@ -1,5 +1,6 @@
 package io.peerpulse.telemetry.spi;
 
+import io.peerpulse.telemetry.NetworkPath;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;

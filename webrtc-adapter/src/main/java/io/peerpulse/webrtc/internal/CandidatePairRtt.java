@@ -2,7 +2,7 @@ package io.peerpulse.webrtc.internal;
 
 import dev.onvoid.webrtc.RTCStats;
 import dev.onvoid.webrtc.RTCStatsType;
-import io.peerpulse.telemetry.spi.NetworkPath;
+import io.peerpulse.telemetry.NetworkPath;
 import io.peerpulse.telemetry.spi.RttReading;
 
 import java.util.Locale;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.onvoid.webrtc.RTCStats;
 import dev.onvoid.webrtc.RTCStatsType;
-import io.peerpulse.telemetry.spi.NetworkPath;
+import io.peerpulse.telemetry.NetworkPath;
 import io.peerpulse.telemetry.spi.RttReading;
 import java.math.BigInteger;
 import java.util.HashMap;

@@ -4,7 +4,7 @@ import io.peerpulse.session.GameSession;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.testkit.ScriptedRttSource;
-import io.peerpulse.testkit.VirtualScheduler;
+import io.peerpulse.virtualtime.VirtualScheduler;
 import java.time.Duration;
 import java.util.List;
 

@@ -17,7 +17,7 @@ import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.testkit.SessionExporterContract;
-import io.peerpulse.testkit.VirtualScheduler;
+import io.peerpulse.virtualtime.VirtualScheduler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -26,7 +26,7 @@ import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryCounters;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.testkit.ScriptedRttSource;
-import io.peerpulse.testkit.VirtualScheduler;
+import io.peerpulse.virtualtime.VirtualScheduler;
 import io.peerpulse.session.spi.SessionExporterProvider;
 import java.io.IOException;
 import java.io.InputStream;

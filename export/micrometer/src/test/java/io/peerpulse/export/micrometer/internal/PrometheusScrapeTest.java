@@ -12,7 +12,7 @@ import io.peerpulse.session.GameSession;
 import io.peerpulse.telemetry.TelemetryCounters;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.testkit.ScriptedRttSource;
-import io.peerpulse.testkit.VirtualScheduler;
+import io.peerpulse.virtualtime.VirtualScheduler;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;

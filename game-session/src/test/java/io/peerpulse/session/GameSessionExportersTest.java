@@ -1,0 +1,276 @@
+package io.peerpulse.session;
+
+import io.peerpulse.virtualtime.VirtualScheduler;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporter;
+import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.spi.RttReading;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Exporter dispatch and listeners on real threads: order, isolation of a failing exporter, a slow one
+ * never delaying polling, exactly-once sessionEnded under concurrent close, a hanging one bounded.
+ * Polling still runs in virtual time; waits are bounded and only for real events.
+ */
+class GameSessionExportersTest {
+
+    private static final long WAIT_SECONDS = 10;
+
+    private final VirtualScheduler scheduler = new VirtualScheduler();
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    @AfterEach
+    void cleanUp() {
+        release.countDown();
+        pool.shutdownNow();
+        scheduler.shutdownNow();
+    }
+
+    /** Records every call, in order, with the thread it came on. */
+    static final class Recording implements SessionExporter {
+        final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+        final List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
+        final AtomicInteger running = new AtomicInteger();
+        final AtomicInteger maxRunning = new AtomicInteger();
+        final CountDownLatch ended = new CountDownLatch(1);
+
+        private void enter(String call) {
+            maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+            calls.add(call);
+            threads.add(Thread.currentThread());
+        }
+
+        @Override
+        public void sessionStarted(String sessionId) {
+            enter("started " + sessionId);
+            running.decrementAndGet();
+        }
+
+        @Override
+        public void sampleRecorded(String sessionId, RttSample sample) {
+            enter("sample " + sample.rttMs());
+            running.decrementAndGet();
+        }
+
+        @Override
+        public void sessionEnded(SessionReport report) {
+            enter("ended " + report.sessionMetrics().latency().totalSampleCount());
+            running.decrementAndGet();
+            ended.countDown();
+        }
+    }
+
+    record Provider(String name, Supplier<SessionExporter> exporter) implements SessionExporterProvider {
+        @Override
+        public SessionExporter create(ExportSettings settings) {
+            return exporter.get();
+        }
+    }
+
+    private GameSession.Builder builder(SessionExporterProvider... providers) {
+        return GameSession.builder("session-x")
+                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .exporterProviders(List.of(providers))
+                .executor(pool);
+    }
+
+    private static List<String> expectedCalls(int samples) {
+        List<String> calls = new ArrayList<>();
+        calls.add("started session-x");
+        for (int i = 0; i < samples; i++) {
+            calls.add("sample " + (double) (10 + i));
+        }
+        calls.add("ended " + samples);
+        return calls;
+    }
+
+    private static ScriptedRttSource counting(int samples) {
+        ScriptedRttSource source = new ScriptedRttSource();
+        for (int i = 0; i < samples; i++) {
+            source.thenMeasured(10 + i);
+        }
+        return source;
+    }
+
+    @Test
+    void callsComeInOrderNeverOverlapAndNeverOnThePollingThread() {
+        Recording exporter = new Recording();
+        GameSession session = builder(new Provider("rec", () -> exporter)).build();
+        session.onDataChannelOpen(counting(200));
+        scheduler.advance(Duration.ofSeconds(199));
+        session.close();
+
+        assertThat(exporter.calls).isEqualTo(expectedCalls(200));
+        assertThat(exporter.maxRunning).hasValue(1);
+        assertThat(exporter.threads).doesNotContain(Thread.currentThread());
+    }
+
+    @Test
+    void aSlowExporterNeverDelaysPolling() throws Exception {
+        CountDownLatch firstSampleReached = new CountDownLatch(1);
+        Recording recording = new Recording();
+        SessionExporter slow = new SessionExporter() {
+            @Override
+            public void sampleRecorded(String sessionId, RttSample sample) {
+                firstSampleReached.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                recording.sampleRecorded(sessionId, sample);
+            }
+
+            @Override
+            public void sessionEnded(SessionReport report) {
+                recording.sessionEnded(report);
+            }
+        };
+        GameSession session = builder(new Provider("slow", () -> slow)).build();
+        session.onDataChannelOpen(counting(11));
+        scheduler.runDueTasks();
+        assertThat(firstSampleReached.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+
+        scheduler.advance(Duration.ofSeconds(10)); // returns at once although the exporter is stuck
+        assertThat(session.getLatencyStats().orElseThrow().sampleCount()).isEqualTo(11);
+
+        release.countDown();
+        session.close(); // waits for sessionEnded, after every sample
+        assertThat(recording.ended.getCount()).isZero();
+        assertThat(recording.calls).hasSize(12).endsWith("ended 11");
+    }
+
+    @Test
+    void aThrowingExporterIsLoggedAndTheOthersStillRun() {
+        AtomicInteger throwingEnded = new AtomicInteger();
+        SessionExporter throwing = new SessionExporter() {
+            @Override
+            public void sessionStarted(String sessionId) {
+                throw new IllegalStateException("started");
+            }
+
+            @Override
+            public void sampleRecorded(String sessionId, RttSample sample) {
+                throw new IllegalStateException("sample");
+            }
+
+            @Override
+            public void sessionEnded(SessionReport report) throws Exception {
+                throwingEnded.incrementAndGet();
+                throw new java.io.IOException("disk full");
+            }
+        };
+        Recording before = new Recording();
+        Recording after = new Recording();
+        GameSession session = builder(new Provider("before", () -> before), new Provider("throwing", () -> throwing),
+                new Provider("after", () -> after)).build();
+        session.onDataChannelOpen(counting(5));
+        scheduler.advance(Duration.ofSeconds(4));
+        session.close();
+
+        assertThat(before.calls).isEqualTo(expectedCalls(5));
+        assertThat(after.calls).isEqualTo(expectedCalls(5));
+        assertThat(throwingEnded).hasValue(1);
+    }
+
+    @Test
+    void sessionEndedRunsExactlyOnceWhenEightThreadsCloseAtOnce() throws Exception {
+        Recording first = new Recording();
+        Recording second = new Recording();
+        GameSession session = builder(new Provider("a", () -> first), new Provider("b", () -> second)).build();
+        session.onDataChannelOpen(counting(3));
+        scheduler.advance(Duration.ofSeconds(2));
+
+        CyclicBarrier start = new CyclicBarrier(8);
+        ExecutorService closers = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<SessionReport>> closes = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                closes.add(closers.submit(() -> {
+                    start.await(WAIT_SECONDS, TimeUnit.SECONDS);
+                    session.close();
+                    return session.report().orElseThrow(); // every close() returns with the session closed
+                }));
+            }
+            SessionReport report = closes.get(0).get(WAIT_SECONDS, TimeUnit.SECONDS);
+            for (Future<SessionReport> close : closes) {
+                assertThat(close.get(WAIT_SECONDS, TimeUnit.SECONDS)).isSameAs(report);
+            }
+        } finally {
+            closers.shutdownNow();
+        }
+        assertThat(first.calls).isEqualTo(expectedCalls(3));
+        assertThat(second.calls).isEqualTo(expectedCalls(3));
+    }
+
+    @Test
+    void aHangingExporterDelaysCloseOnlyUntilTheExporterTimeout() throws Exception {
+        SessionExporter hanging = report -> release.await();
+        Recording fine = new Recording();
+        GameSession session = builder(new Provider("hanging", () -> hanging), new Provider("fine", () -> fine))
+                .exporterTimeout(Duration.ofMillis(300))
+                .build();
+        session.onDataChannelOpen(counting(2));
+        scheduler.advance(Duration.ofSeconds(1));
+
+        long started = System.nanoTime();
+        session.close();
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+        assertThat(tookMs).isBetween(250L, 5_000L);
+        assertThat(fine.ended.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        assertThat(fine.calls).isEqualTo(expectedCalls(2));
+        long again = System.nanoTime();
+        session.close(); // already closed: returns at once
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - again)).isLessThan(250);
+    }
+
+    @Test
+    void qualityListenersRunOffThePollingThreadInOrder() throws Exception {
+        GameSession session = builder().qualityRecentSamples(1).build();
+        BlockingQueue<QualityChange> heard = new LinkedBlockingQueue<>();
+        List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
+        session.addQualityListener(change -> {
+            threads.add(Thread.currentThread());
+            heard.add(change);
+        });
+        session.addQualityListener(change -> {
+            throw new IllegalStateException("a broken listener changes nothing");
+        });
+        session.onDataChannelOpen(new ScriptedRttSource().thenMeasured(100).thenMeasured(200).thenMeasured(400)
+                .orElse(RttReading.unavailable("gone")));
+        scheduler.advance(Duration.ofSeconds(6));
+        assertThat(session.currentQuality()).isEqualTo(ConnectionQuality.LOST);
+
+        List<ConnectionQuality> order = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            QualityChange change = heard.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertThat(change).as("change %d", i + 1).isNotNull();
+            order.add(change.current());
+        }
+        assertThat(order).containsExactly(ConnectionQuality.GOOD, ConnectionQuality.FAIR, ConnectionQuality.POOR,
+                ConnectionQuality.LOST);
+        assertThat(threads).doesNotContain(Thread.currentThread());
+        session.close();
+    }
+}

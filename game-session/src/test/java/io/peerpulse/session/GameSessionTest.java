@@ -1,0 +1,418 @@
+package io.peerpulse.session;
+
+import io.peerpulse.virtualtime.VirtualScheduler;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.peerpulse.telemetry.LatencySummary;
+import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.telemetry.TelemetryCounters;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.NetworkPath;
+import io.peerpulse.telemetry.spi.RttReading;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * GameSession driven in virtual time: lifecycle, connection history, rounds, quality and coverage.
+ * Exporters and listeners run on the calling thread here (executor {@code Runnable::run}), so every
+ * assertion sees their effect at once; GameSessionExportersTest covers real threads.
+ */
+class GameSessionTest {
+
+    /** An IPv4 address (the testkit's IpAddresses cannot be used here: it depends on this module). */
+    private static final String IPV4 = "\\b\\d{1,3}(\\.\\d{1,3}){3}\\b";
+
+    private static final Duration SECOND = Duration.ofSeconds(1);
+    private static final long T0 = VirtualScheduler.DEFAULT_START.toEpochMilli();
+
+    private final VirtualScheduler scheduler = new VirtualScheduler();
+    private final List<GameSession> sessions = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        sessions.forEach(GameSession::close);
+        scheduler.shutdownNow();
+    }
+
+    private GameSession.Builder builder() {
+        return GameSession.builder("session-1")
+                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .exporterProviders(List.of())
+                .executor(Runnable::run);
+    }
+
+    private GameSession session(GameSession.Builder builder) {
+        GameSession session = builder.build();
+        sessions.add(session);
+        return session;
+    }
+
+    private void advanceSeconds(long seconds) {
+        scheduler.advance(SECOND.multipliedBy(seconds));
+    }
+
+    @Test
+    void measuresFromTheFirstOpenUntilCloseAndKeepsTheStatistics() {
+        GameSession session = session(builder().playerId("p1"));
+        ScriptedRttSource source = ScriptedRttSource.repeating(RttReading.measured(80));
+        advanceSeconds(2);
+        assertThat(scheduler.pendingTaskCount()).as("nothing polls before a channel opens").isZero();
+
+        session.onDataChannelOpen(source);
+        scheduler.runDueTasks();
+        advanceSeconds(2);
+        assertThat(session.getLatencyStats()).hasValueSatisfying(stats -> assertThat(stats.samples())
+                .containsExactly(new RttSample(T0 + 2000, 80), new RttSample(T0 + 3000, 80),
+                        new RttSample(T0 + 4000, 80)));
+        assertThat(session.getLatencySummary()).hasValueSatisfying(s -> assertThat(s.medianMs()).isEqualTo(80));
+        SessionMetrics running = session.exportSessionMetrics();
+        assertThat(running.startEpochMs()).isEqualTo(T0);
+        assertThat(running.endEpochMs()).isNull();
+        assertThat(running.durationMs()).isEqualTo(4000);
+        assertThat(running.connection().timeWithoutChannelMs()).isEqualTo(2000);
+        assertThat(running.connection().firstOpenEpochMs()).isEqualTo(T0 + 2000);
+
+        advanceSeconds(1);
+        session.close();
+        int reads = source.readCount();
+        advanceSeconds(10);
+        assertThat(source.readCount()).as("no poll after close").isEqualTo(reads);
+        assertThat(scheduler.pendingTaskCount()).isZero();
+        assertThat(session.getLatencyStats()).hasValueSatisfying(s -> assertThat(s.sampleCount()).isEqualTo(4));
+
+        SessionReport report = session.report().orElseThrow();
+        assertThat(report.sessionMetrics().endEpochMs()).isEqualTo(T0 + 5000);
+        assertThat(report.sessionMetrics().durationMs()).isEqualTo(5000);
+        assertThat(report.sessionMetrics().playerId()).isEqualTo("p1");
+        assertThat(report.sessionMetrics().latency().sampleCount()).isEqualTo(4);
+        assertThat(report.validationData().counters()).isEqualTo(new TelemetryCounters(4, 4, 0, 0, 0, 0, 0));
+        assertThat(report.validationData().clock().startEpochMs()).isEqualTo(T0);
+        assertThat(report.validationData().clock().endEpochMs()).isEqualTo(T0 + 5000);
+        assertThat(report.validationData().clock().pollIntervalMs()).isEqualTo(1000);
+        assertThat(report.validationData().clock().endNanoTime())
+                .isGreaterThanOrEqualTo(report.validationData().clock().startNanoTime());
+        assertThat(session.exportMultiplayerMetrics()).isSameAs(report.multiplayerMetrics());
+    }
+
+    @Test
+    void theSameSourceAgainWhileOpenChangesNothing() {
+        GameSession session = session(builder());
+        ScriptedRttSource source = ScriptedRttSource.repeating(RttReading.measured(50));
+        session.onDataChannelOpen(source);
+        advanceSeconds(2);
+        session.onDataChannelOpen(source);
+        session.onDataChannelOpen(source);
+        advanceSeconds(2);
+
+        assertThat(source.readCount()).as("still one poll a second").isEqualTo(5);
+        ConnectionHistory history = session.exportSessionMetrics().connection();
+        assertThat(history.events()).containsExactly(new ConnectionEvent(T0, ConnectionEvent.Type.OPENED, null));
+        assertThat(history.reconnections()).isZero();
+        assertThat(session.exportMultiplayerMetrics().reconnections()).isEmpty();
+    }
+
+    @Test
+    void theSameSourceAfterACloseIsAReopeningWithItsDowntime() {
+        GameSession session = session(builder());
+        ScriptedRttSource source = ScriptedRttSource.repeating(RttReading.measured(50));
+        session.onDataChannelOpen(source);
+        advanceSeconds(2);
+        session.onDataChannelClose("peer left");
+        session.onDataChannelClose("twice: ignored");
+        advanceSeconds(3);
+        session.onDataChannelOpen(source);
+        advanceSeconds(1);
+        session.close();
+
+        SessionReport report = session.report().orElseThrow();
+        ConnectionHistory history = report.sessionMetrics().connection();
+        assertThat(history.events()).containsExactly(
+                new ConnectionEvent(T0, ConnectionEvent.Type.OPENED, null),
+                new ConnectionEvent(T0 + 2000, ConnectionEvent.Type.CLOSED, "peer left"),
+                new ConnectionEvent(T0 + 5000, ConnectionEvent.Type.REOPENED, null));
+        assertThat(history.disconnections()).containsExactly(new Disconnection(T0 + 2000, T0 + 5000, 3000, "peer left"));
+        assertThat(history.disconnectedMs()).isEqualTo(3000);
+        assertThat(history.timeWithoutChannelMs()).isEqualTo(3000);
+        assertThat(history.channelOpen()).isTrue();
+        assertThat(history.reconnections()).isEqualTo(1);
+        assertThat(report.multiplayerMetrics().reconnections())
+                .containsExactly(new Reconnection(T0 + 5000, false, 3000, "peer left"));
+        assertThat(report.sessionMetrics().latency().totalSampleCount()).isEqualTo(7);
+    }
+
+    @Test
+    void aNewSourceIsAReconnectionThatKeepsEverySample() {
+        GameSession session = session(builder());
+        ScriptedRttSource first = new ScriptedRttSource().thenMeasured(50).thenMeasured(50).thenMeasured(50)
+                .orElse(RttReading.unavailable("closed"));
+        ScriptedRttSource second = ScriptedRttSource.repeating(RttReading.measured(70));
+        session.onDataChannelOpen(first);
+        scheduler.advance(Duration.ofMillis(2500));
+        session.onDataChannelClose("ice failed at 10.0.0.7:5000");
+        scheduler.advance(Duration.ofMillis(1500));
+        session.onDataChannelOpen(second);
+        advanceSeconds(2);
+
+        assertThat(first.readCount()).isEqualTo(5);
+        assertThat(second.readCount()).isEqualTo(2);
+        assertThat(session.getLatencyStats().orElseThrow().samples()).extracting(RttSample::rttMs)
+                .containsExactly(50.0, 50.0, 50.0, 70.0, 70.0);
+        SessionMetrics metrics = session.exportSessionMetrics();
+        assertThat(metrics.connection().events()).extracting(ConnectionEvent::type).containsExactly(
+                ConnectionEvent.Type.OPENED, ConnectionEvent.Type.CLOSED, ConnectionEvent.Type.RECONNECTED);
+        assertThat(metrics.connection().events().get(1).reason()).isEqualTo("ice failed at <redacted>");
+        assertThat(session.exportMultiplayerMetrics().reconnections())
+                .containsExactly(new Reconnection(T0 + 4000, true, 1500, "ice failed at <redacted>"));
+
+        ScriptedRttSource third = ScriptedRttSource.repeating(RttReading.measured(90));
+        session.onDataChannelOpen(third); // a new connection while the channel is still open
+        advanceSeconds(1);
+        assertThat(session.exportMultiplayerMetrics().reconnections()).last()
+                .isEqualTo(new Reconnection(T0 + 6000, true, 0, null));
+        assertThat(session.lastRttMs()).isEqualTo(90);
+        assertThat(session.exportReport().toString()).doesNotContainPattern(IPV4);
+    }
+
+    @Test
+    void aSessionEndedWhileDisconnectedCountsTheDowntimeUntilTheEnd() {
+        GameSession session = session(builder());
+        advanceSeconds(1);
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(50)));
+        advanceSeconds(2);
+        session.onDataChannelClose(null);
+        advanceSeconds(4);
+        session.close();
+
+        ConnectionHistory history = session.report().orElseThrow().sessionMetrics().connection();
+        assertThat(history.disconnections()).containsExactly(new Disconnection(T0 + 3000, null, 4000, null));
+        assertThat(history.timeWithoutChannelMs()).isEqualTo(5000);
+        assertThat(history.channelOpen()).isFalse();
+    }
+
+    @Test
+    void eachRoundHasExactStatisticsOverItsOwnSamples() {
+        GameSession session = session(builder());
+        ScriptedRttSource source = new ScriptedRttSource()
+                .thenMeasured(999)
+                .thenMeasured(100).thenMeasured(120).thenMeasured(150)
+                .thenMeasured(80).thenMeasured(83).thenMeasured(81).thenMeasured(82);
+        session.onDataChannelOpen(source);
+        scheduler.runDueTasks(); // 999 at t0, before any round
+        session.beginRound(1);
+        assertThat(session.currentRound()).hasValue(1);
+        advanceSeconds(3);
+        RoundMetrics first = session.endRound().orElseThrow();
+        assertThat(session.currentRound()).isEmpty();
+        assertThat(session.endRound()).isEmpty();
+        session.beginRound(2);
+        advanceSeconds(4);
+        session.beginRound(3); // ends round 2
+        advanceSeconds(1);
+        MultiplayerMetrics running = session.exportMultiplayerMetrics();
+        session.close();
+
+        assertThat(first).isEqualTo(new RoundMetrics(1, T0, T0 + 3000, 3000,
+                new LatencySummary(3, 100, 150, 123.33333333333333, 120, 147, 149.4, 20.548046676563256,
+                        25, 3), 1L)); // sample 0 (999) came before the round
+        List<RoundMetrics> rounds = session.report().orElseThrow().multiplayerMetrics().rounds();
+        assertThat(rounds).hasSize(3);
+        assertThat(rounds.get(0)).isEqualTo(first);
+        RoundMetrics second = rounds.get(1);
+        assertThat(second.roundNumber()).isEqualTo(2);
+        assertThat(second.startEpochMs()).isEqualTo(T0 + 3000);
+        assertThat(second.endEpochMs()).isEqualTo(T0 + 7000);
+        LatencySummary s = second.latency();
+        // numpy: [80, 83, 81, 82] -> median 81.5, mean 81.5, percentile 95 = 82.85, 99 = 82.97, std 1.118…
+        assertThat(s.sampleCount()).isEqualTo(4);
+        assertThat(s.minMs()).isEqualTo(80);
+        assertThat(s.maxMs()).isEqualTo(83);
+        assertThat(s.medianMs()).isEqualTo(81.5);
+        assertThat(s.meanMs()).isEqualTo(81.5);
+        assertThat(s.p95Ms()).isCloseTo(82.85, within(1e-12));
+        assertThat(s.p99Ms()).isCloseTo(82.97, within(1e-12));
+        assertThat(s.stdDevMs()).isCloseTo(1.118033988749895, within(1e-12));
+        assertThat(s.jitterMs()).isCloseTo(2, within(1e-12)); // |83-80| + |81-83| + |82-81| = 6, over 3
+        assertThat(rounds.get(2)).isEqualTo(new RoundMetrics(3, T0 + 7000, T0 + 8000, 1000, null, null));
+        assertThat(running.rounds().get(2)).isEqualTo(new RoundMetrics(3, T0 + 7000, null, 1000, null, null));
+        assertThat(session.report().orElseThrow().sessionMetrics().latency().sampleCount()).isEqualTo(8);
+        // each window sample belongs to exactly the round it was recorded in, by its session-wide number
+        assertThat(second.firstSampleIndex()).isEqualTo(4);
+        assertThat(java.util.stream.LongStream.range(0, 8).mapToObj(i -> rounds.stream()
+                .filter(r -> r.containsSample(i)).map(RoundMetrics::roundNumber).toList()))
+                .containsExactly(List.of(), List.of(1), List.of(1), List.of(1), List.of(2), List.of(2), List.of(2),
+                        List.of(2));
+    }
+
+    @Test
+    void aNegativeRoundNumberIsRefused() {
+        GameSession session = session(builder());
+        assertThatThrownBy(() -> session.beginRound(-1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("roundNumber must be >= 0, was -1");
+    }
+
+    @Test
+    void qualityChangesExactlyAtTheThresholdsAndIsLostAfterTheToleratedBadPolls() {
+        GameSession session = session(builder().qualityRecentSamples(1));
+        List<QualityChange> heard = new ArrayList<>();
+        session.addQualityListener(heard::add);
+        ScriptedRttSource source = new ScriptedRttSource()
+                .thenMeasured(149.999)                        // t0      GOOD
+                .thenMeasured(150)                            // t0+1 s  FAIR: 150 is FAIR
+                .thenMeasured(299.999)                        // t0+2 s  FAIR
+                .thenMeasured(300)                            // t0+3 s  POOR: 300 is POOR
+                .thenMeasured(100)                            // t0+4 s  GOOD
+                .thenUnavailable("gone").thenFail(new IOException("stats")).thenUnavailable("gone")
+                .thenMeasured(Double.NaN)                     // rejected: neither counts nor resets
+                .thenUnavailable("gone")                      // t0+9 s  LOST: the 4th bad poll in a row
+                .thenStale()                                  // connected, but still nothing measured: LOST
+                .thenMeasured(120);                           // t0+11 s GOOD
+        session.onDataChannelOpen(source);
+        assertThat(session.currentQuality()).isEqualTo(ConnectionQuality.UNKNOWN);
+        assertThat(session.lastRttMs()).isNaN();
+        advanceSeconds(8);
+        assertThat(session.currentQuality()).isEqualTo(ConnectionQuality.GOOD);
+        advanceSeconds(1);
+        assertThat(session.currentQuality()).isEqualTo(ConnectionQuality.LOST);
+        assertThat(session.latest()).isEqualTo(new LiveRtt(ConnectionQuality.LOST, 100, T0 + 4000, 100));
+        advanceSeconds(2);
+
+        List<QualityChange> expected = List.of(
+                new QualityChange(T0, ConnectionQuality.UNKNOWN, ConnectionQuality.GOOD, 149.999),
+                new QualityChange(T0 + 1000, ConnectionQuality.GOOD, ConnectionQuality.FAIR, 150.0),
+                new QualityChange(T0 + 3000, ConnectionQuality.FAIR, ConnectionQuality.POOR, 300.0),
+                new QualityChange(T0 + 4000, ConnectionQuality.POOR, ConnectionQuality.GOOD, 100.0),
+                new QualityChange(T0 + 9000, ConnectionQuality.GOOD, ConnectionQuality.LOST, 100.0),
+                new QualityChange(T0 + 11000, ConnectionQuality.LOST, ConnectionQuality.GOOD, 120.0));
+        assertThat(session.exportMultiplayerMetrics().qualityChanges()).isEqualTo(expected);
+        assertThat(heard).isEqualTo(expected);
+        assertThat(session.latest()).isEqualTo(new LiveRtt(ConnectionQuality.GOOD, 120, T0 + 11000, 120));
+    }
+
+    @Test
+    void theRecentMedianIsOverTheLastFiveSamplesAndTheMiddlePairAtAnEvenCount() {
+        GameSession session = session(builder());
+        session.onDataChannelOpen(new ScriptedRttSource()
+                .thenMeasured(140)                       // [140]                   -> 140 GOOD
+                .thenMeasured(160)                       // [140, 160]              -> 150 FAIR
+                .thenMeasured(100)                       // [140, 160, 100]         -> 140 GOOD
+                .thenMeasured(100)                       // [140, 160, 100, 100]    -> 120 GOOD
+                .thenMeasured(400)                       // [140, 160, 100, 100, 400] -> 140 GOOD
+                .thenMeasured(400)                       // [160, 100, 100, 400, 400] -> 160 FAIR
+                .thenMeasured(400));                     // [100, 100, 400, 400, 400] -> 400 POOR
+        advanceSeconds(6);
+        assertThat(session.exportMultiplayerMetrics().qualityChanges())
+                .extracting(QualityChange::current, QualityChange::recentMedianMs)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(ConnectionQuality.GOOD, 140.0),
+                        org.assertj.core.groups.Tuple.tuple(ConnectionQuality.FAIR, 150.0),
+                        org.assertj.core.groups.Tuple.tuple(ConnectionQuality.GOOD, 140.0),
+                        org.assertj.core.groups.Tuple.tuple(ConnectionQuality.FAIR, 160.0),
+                        org.assertj.core.groups.Tuple.tuple(ConnectionQuality.POOR, 400.0));
+    }
+
+    @Test
+    void configuredThresholdsAndNoToleranceApply() {
+        GameSession session = session(builder()
+                .qualityThresholds(Duration.ofMillis(50), Duration.ofMillis(80))
+                .qualityRecentSamples(1)
+                .toleratedBadPolls(0));
+        session.onDataChannelOpen(new ScriptedRttSource().thenMeasured(49).thenMeasured(50).thenMeasured(80)
+                .thenUnavailable("gone"));
+        advanceSeconds(3);
+        assertThat(session.exportMultiplayerMetrics().qualityChanges()).extracting(QualityChange::current)
+                .containsExactly(ConnectionQuality.GOOD, ConnectionQuality.FAIR, ConnectionQuality.POOR,
+                        ConnectionQuality.LOST);
+        assertThat(session.exportMultiplayerMetrics().qualityThresholds().fairFromMs()).isEqualTo(50);
+    }
+
+    @Test
+    void gapsAndCoverageComeFromScriptedOutages() {
+        GameSession session = session(builder());
+        ScriptedRttSource source = new ScriptedRttSource()
+                .thenMeasured(50).thenMeasured(50).thenMeasured(50)      // 0, 1, 2 s
+                .thenUnavailable("gone").thenUnavailable("gone")         // 3, 4 s
+                .thenMeasured(50)                                        // 5 s: 3 s since the last: no gap
+                .thenMeasured(50)                                        // 6 s
+                .thenUnavailable("gone").thenStale().thenStale().thenFail(new IOException("stats")) // 7-10 s
+                .thenMeasured(50)                                        // 11 s: 5 s since the last: a gap
+                .orElse(RttReading.stale());                             // 12-20 s: stale
+        session.onDataChannelOpen(source);
+        advanceSeconds(15);
+        Coverage running = session.exportValidationData().coverage();
+        assertThat(running.gaps()).containsExactly(new CoverageGap(T0 + 6000, T0 + 11000, 5000),
+                new CoverageGap(T0 + 11000, T0 + 15000, 4000));
+        advanceSeconds(5);
+        session.close();
+
+        ValidationData data = session.report().orElseThrow().validationData();
+        Coverage coverage = data.coverage();
+        assertThat(coverage.gapThresholdMs()).isEqualTo(3000);
+        assertThat(coverage.gaps()).containsExactly(new CoverageGap(T0 + 6000, T0 + 11000, 5000),
+                new CoverageGap(T0 + 11000, T0 + 20000, 9000));
+        assertThat(coverage.gapMs()).isEqualTo(14000);
+        assertThat(coverage.measuringStartEpochMs()).isEqualTo(T0);
+        assertThat(coverage.measuringMs()).isEqualTo(20000);
+        assertThat(coverage.coveredRatio()).isEqualTo(0.3);
+        assertThat(coverage.firstMeasurementEpochMs()).isEqualTo(T0);
+        assertThat(coverage.lastMeasurementEpochMs()).isEqualTo(T0 + 11000);
+        assertThat(data.counters()).isEqualTo(new TelemetryCounters(21, 6, 11, 3, 1, 0, 0));
+        assertThat(coverage.measuredPollRatio()).isEqualTo(6.0 / 21);
+    }
+
+    @Test
+    void aSlowFirstMeasurementIsAGapFromTheOpenAndNoMeasurementMeansNoCoverage() {
+        GameSession slow = session(builder().gapAfterPolls(2));
+        slow.onDataChannelOpen(new ScriptedRttSource().thenUnavailable("not yet").thenUnavailable("not yet")
+                .thenUnavailable("not yet").orElse(RttReading.measured(40)));
+        advanceSeconds(4);
+        assertThat(slow.exportValidationData().coverage().gaps())
+                .containsExactly(new CoverageGap(T0, T0 + 3000, 3000));
+
+        GameSession never = session(builder());
+        never.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.stale()));
+        advanceSeconds(2);
+        Coverage coverage = never.exportValidationData().coverage();
+        assertThat(coverage.gaps()).isEmpty();
+        assertThat(coverage.coveredRatio()).isZero();
+        assertThat(coverage.firstMeasurementEpochMs()).isNull();
+    }
+
+    @Test
+    void pathChangesAreRecordedWithTheirTimes() {
+        GameSession session = session(builder());
+        NetworkPath direct = new NetworkPath("host", "host", "udp");
+        NetworkPath relayed = new NetworkPath("relay", "host", "udp");
+        session.onDataChannelOpen(new ScriptedRttSource()
+                .then(RttReading.measured(10, direct))
+                .then(RttReading.stale(direct))
+                .then(RttReading.measured(30, relayed)));
+        advanceSeconds(3);
+        SessionReport report = session.exportReport();
+        assertThat(report.multiplayerMetrics().pathChanges()).containsExactly(
+                new PathChange(T0, null, direct), new PathChange(T0 + 2000, direct, relayed));
+        assertThat(report.validationData().pathChanges()).isEqualTo(1);
+        assertThat(report.sessionMetrics().path()).isEqualTo(relayed);
+    }
+
+    @Test
+    void exportsNeverHoldAnAddressEvenWhenTheCallerPassesOne() {
+        GameSession session = session(builder());
+        ScriptedRttSource source = ScriptedRttSource.repeating(RttReading.measured(20));
+        session.onDataChannelOpen(source);
+        advanceSeconds(1);
+        session.onDataChannelClose("candidate:1 1 udp 2122260223 192.168.1.20 54321 typ host");
+        session.onDataChannelOpen(source);
+        session.onDataChannelClose("lost [2001:db8::7]:3478 and 203.0.113.9");
+        session.onDataChannelOpen(source);
+        session.close();
+        String everything = session.report().orElseThrow().toString();
+        assertThat(everything).doesNotContainPattern(IPV4)
+                .doesNotContain("2001:db8", "203.0.113", "3478", "candidate:", "2122260223");
+    }
+}

@@ -1,0 +1,264 @@
+package io.peerpulse.session;
+
+import io.peerpulse.virtualtime.VirtualScheduler;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.telemetry.TelemetryCounters;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.NetworkPath;
+import io.peerpulse.telemetry.spi.RttReading;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The crash-safe journal of a session driven in virtual time, and its recovery: the recovered report
+ * equals the live one field by field, samples bit-exact, every poll outcome counted as live.
+ */
+class SessionJournalTest {
+
+    private static final Duration SECOND = Duration.ofSeconds(1);
+    private static final NetworkPath DIRECT = new NetworkPath("host", "host", "udp");
+    private static final NetworkPath RELAYED = new NetworkPath("relay", "srflx", "tcp");
+
+    @TempDir
+    Path dir;
+
+    private final VirtualScheduler scheduler = new VirtualScheduler();
+    /** Advances by 1 ms on every read, so that every clock read of the session has its own value. */
+    private final AtomicLong ticks = new AtomicLong();
+    private final InstantSource tickingClock = new InstantSource() {
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis());
+        }
+
+        @Override
+        public long millis() {
+            return scheduler.clock().millis() + ticks.getAndIncrement();
+        }
+    };
+
+    @AfterEach
+    void stop() {
+        scheduler.shutdownNow();
+    }
+
+    private GameSession.Builder builder(String id) {
+        return GameSession.builder(id).playerId("p1")
+                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(tickingClock)
+                        .readTimeout(Duration.ofMillis(2500)).maxSamples(4).build())
+                .exporterProviders(List.of())
+                .executor(Runnable::run)
+                .journalDirectory(dir);
+    }
+
+    private void advance(int seconds) {
+        scheduler.advance(SECOND.multipliedBy(seconds));
+    }
+
+    /** A session that sees every outcome, path changes, rounds, a close, a reopen and a reconnection. */
+    private GameSession scriptedSession(String id) {
+        GameSession session = builder(id).qualityThresholds(Duration.ofMillis(50), Duration.ofMillis(90)).build();
+        ScriptedRttSource first = new ScriptedRttSource()
+                .thenMeasured(80.123456789)
+                .then(RttReading.measured(0.1 + 0.2, DIRECT))
+                .thenStale()
+                .thenMeasured(Double.NaN)                 // rejected
+                .thenUnavailable("no pair")
+                .thenFail(new IOException("boom"))
+                .thenHang()                               // two skipped polls, then failed at the timeout
+                .thenMeasured(1e-7, 1_234_567L)           // its own timestamp
+                .then(RttReading.measured(123.0000000001, RELAYED))
+                .then(RttReading.stale(DIRECT))
+                .thenReturnNull()                         // failed
+                .thenThrow(new IllegalStateException("x")) // failed
+                .thenUnavailable("a").thenUnavailable("b").thenUnavailable("c").thenUnavailable("d")
+                .thenUnavailable("e").thenUnavailable("f")
+                .orElse(RttReading.measured(Math.PI * 10));
+        ScriptedRttSource second = ScriptedRttSource.repeating(RttReading.measured(Math.E * 10, DIRECT));
+        session.onDataChannelOpen(first);
+        scheduler.runDueTasks();
+        advance(2);
+        session.beginRound(1);
+        advance(5);
+        session.endRound();
+        advance(4);
+        session.onDataChannelClose("peer at 10.1.2.3:5000 left");
+        advance(1);
+        session.onDataChannelOpen(first);                 // reopened, same source
+        session.beginRound(2);
+        advance(10);
+        session.beginRound(3);                            // ends round 2
+        session.onDataChannelOpen(second);                // reconnected on a new connection
+        advance(3);
+        return session;
+    }
+
+    private static List<String> lines(Path journal) throws IOException {
+        return Files.readAllLines(journal, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theJournalHoldsAHeaderEveryPollAndEveryEventInOrder() throws IOException {
+        GameSession session = scriptedSession("journal-content");
+        Path journal = session.journalPath().orElseThrow();
+        session.close();
+
+        assertThat(journal.getFileName().toString()).isEqualTo("journal-content.journal.jsonl");
+        List<String> lines = lines(journal);
+        assertThat(lines.get(0)).startsWith("{\"type\":\"header\",\"format\":1,\"sessionId\":\"journal-content\"")
+                .contains("\"playerId\":\"p1\"", "\"pollIntervalNanos\":1000000000", "\"maxSamples\":4",
+                        "\"readTimeoutNanos\":2500000000");
+        assertThat(lines.get(lines.size() - 1)).startsWith("{\"type\":\"end\"");
+        TelemetryCounters counters = session.exportReport().validationData().counters();
+        assertThat(lines.stream().filter(l -> l.startsWith("{\"type\":\"poll\""))).hasSize((int) counters.polls());
+        for (String outcome : List.of("MEASURED", "STALE", "UNAVAILABLE", "FAILED", "REJECTED", "SKIPPED")) {
+            assertThat(lines).anyMatch(l -> l.contains("\"outcome\":\"" + outcome + "\""));
+        }
+        assertThat(lines).anyMatch(l -> l.contains("\"timestamp\":1234567,\"rttMs\":1.0E-7,\"rttBits\":"
+                + Double.doubleToRawLongBits(1e-7)));
+        assertThat(lines).anyMatch(l -> l.startsWith("{\"type\":\"path\"") && l.contains("\"localType\":\"relay\""));
+        assertThat(lines).anyMatch(l -> l.startsWith("{\"type\":\"close\"") && l.contains("<redacted>"))
+                .noneMatch(l -> l.contains("10.1.2.3"));
+        assertThat(lines.stream().filter(l -> l.startsWith("{\"type\":\"open\"")).map(l -> l.replaceAll(".*source\":", "")))
+                .containsExactly("\"first\"}", "\"same\"}", "\"new\"}");
+        assertThat(lines).filteredOn(l -> l.startsWith("{\"type\":\"round")).hasSize(4); // close() ends round 3 itself
+        assertThat(session.journalFailures()).isZero();
+    }
+
+    @Test
+    void recoveringACompleteJournalGivesTheLiveReportFieldByField() throws IOException {
+        GameSession session = scriptedSession("journal-equal");
+        session.close();
+        SessionReport live = session.report().orElseThrow();
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(session.journalPath().orElseThrow());
+
+        assertThat(recovery.problems()).isEmpty();
+        assertThat(recovery.complete()).isTrue();
+        assertThat(recovery.linesRead()).isEqualTo(lines(session.journalPath().orElseThrow()).size());
+        SessionReport recovered = recovery.report();
+        assertThat(recovered.sessionMetrics()).isEqualTo(live.sessionMetrics());
+        assertThat(recovered.validationData()).isEqualTo(live.validationData());
+        assertThat(recovered.multiplayerMetrics()).isEqualTo(live.multiplayerMetrics());
+        assertThat(recovered).isEqualTo(live);
+        TelemetryCounters counters = live.validationData().counters();
+        assertThat(counters.skipped()).as("the script makes every outcome happen").isPositive();
+        assertThat(counters.failed()).isGreaterThanOrEqualTo(3);
+        assertThat(counters.rejected()).isEqualTo(1);
+        assertThat(counters.stale()).isGreaterThanOrEqualTo(2);
+        assertThat(counters.unavailable()).isGreaterThanOrEqualTo(6);
+        assertThat(recovery.samples()).isEqualTo(counters.measured());
+        assertThat(live.multiplayerMetrics().pathChanges()).hasSize(3);
+        assertBitExact(recovered.sessionMetrics().latency().samples(), live.sessionMetrics().latency().samples());
+    }
+
+    private static void assertBitExact(List<RttSample> actual, List<RttSample> expected) {
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.size(); i++) {
+            assertThat(actual.get(i).timestamp()).isEqualTo(expected.get(i).timestamp());
+            assertThat(Double.doubleToRawLongBits(actual.get(i).rttMs()))
+                    .isEqualTo(Double.doubleToRawLongBits(expected.get(i).rttMs()));
+        }
+    }
+
+    @Test
+    void aTornLastLineIsSkippedAndReportedAndTheRestRecovered() throws IOException {
+        GameSession session = builder("journal-torn").build();
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(42.5)));
+        scheduler.runDueTasks();
+        advance(5);
+        Path journal = session.journalPath().orElseThrow();
+        byte[] bytes = Files.readAllBytes(journal);
+        session.close();
+        // as if killed in the middle of the sixth poll's line
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        int lastLineStart = text.lastIndexOf('\n', text.length() - 2) + 1;
+        Files.write(journal, java.util.Arrays.copyOf(bytes, lastLineStart + 25));
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(journal);
+
+        assertThat(recovery.complete()).isFalse();
+        assertThat(recovery.problems()).singleElement().asString().contains("torn last line", "skipped");
+        assertThat(recovery.samples()).isEqualTo(5);
+        assertThat(recovery.report().validationData().counters().measured()).isEqualTo(5);
+        assertThat(recovery.report().sessionMetrics().endEpochMs()).as("ends at the last event")
+                .isEqualTo(recovery.report().validationData().coverage().lastMeasurementEpochMs());
+    }
+
+    @Test
+    void aGarbageLineInTheMiddleIsSkippedAndReported() throws IOException {
+        GameSession session = builder("journal-garbage").build();
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(42.5)));
+        scheduler.runDueTasks();
+        advance(3);
+        session.close();
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = new java.util.ArrayList<>(lines(journal));
+        lines.add(3, "{\"type\":\"poll\",\"t\":");
+        lines.add(4, "not json at all");
+        Files.write(journal, lines, StandardCharsets.UTF_8);
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(journal);
+
+        assertThat(recovery.complete()).isTrue();
+        assertThat(recovery.problems()).hasSize(2).allMatch(p -> p.contains("unparsable") && p.contains("skipped"));
+        assertThat(recovery.problems().get(0)).startsWith("line 4:");
+        assertThat(recovery.report()).isEqualTo(session.report().orElseThrow());
+    }
+
+    @Test
+    void anExistingJournalIsNeverOverwritten() throws IOException {
+        Path taken = dir.resolve("journal-taken.journal.jsonl");
+        Files.writeString(taken, "keep me");
+        GameSession session = builder("journal-taken").build();
+        session.close();
+        assertThat(Files.readString(taken)).isEqualTo("keep me");
+        assertThat(session.journalPath()).contains(dir.toAbsolutePath().resolve("journal-taken-1.journal.jsonl"));
+    }
+
+    @Test
+    void theSettingTurnsTheJournalOnAndAnUnusableDirectoryFailsAtBuild() throws IOException {
+        GameSession bySetting = GameSession.builder("journal-setting").exporterProviders(List.of())
+                .exportSetting(SessionJournal.DIRECTORY_SETTING, dir.toString()).build();
+        bySetting.close();
+        assertThat(bySetting.journalPath()).isPresent();
+        GameSession off = GameSession.builder("journal-off").exporterProviders(List.of())
+                .exportSetting(SessionJournal.DIRECTORY_SETTING, dir.toString()).journal(false).build();
+        off.close();
+        assertThat(off.journalPath()).isEmpty();
+        GameSession none = GameSession.builder("journal-none").exporterProviders(List.of()).build();
+        none.close();
+        assertThat(none.journalPath()).isEmpty();
+
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        assertThatThrownBy(() -> GameSession.builder("journal-bad").exporterProviders(List.of())
+                .journalDirectory(file).build())
+                .isInstanceOf(UncheckedIOException.class).hasMessageContaining("journal-bad")
+                .hasMessageContaining("a-file");
+    }
+
+    @Test
+    void anUnreadableJournalFailsWithTheReason() throws IOException {
+        Path empty = Files.createFile(dir.resolve("empty.journal.jsonl"));
+        assertThatThrownBy(() -> SessionJournal.recover(empty)).isInstanceOf(IOException.class)
+                .hasMessageContaining("empty");
+        Path noHeader = Files.writeString(dir.resolve("x.journal.jsonl"), "{\"type\":\"poll\",\"t\":1}\n");
+        assertThatThrownBy(() -> SessionJournal.recover(noHeader)).isInstanceOf(IOException.class)
+                .hasMessageContaining("header");
+        assertThatThrownBy(() -> SessionJournal.recover(dir.resolve("missing"))).isInstanceOf(IOException.class);
+    }
+}

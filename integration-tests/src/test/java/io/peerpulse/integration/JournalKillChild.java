@@ -1,0 +1,38 @@
+package io.peerpulse.integration;
+
+import io.peerpulse.session.GameSession;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.spi.RttReading;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Child-JVM main of {@link JournalKillTest}: a session polling a synthetic source every millisecond on
+ * the real shared scheduler, journaling into {@code args[0]}, until the test kills it with SIGKILL.
+ */
+final class JournalKillChild {
+
+    static final String STARTED = "journal: ";
+
+    private JournalKillChild() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        GameSession session = GameSession.builder("kill-" + ProcessHandle.current().pid())
+                .telemetryOptions(TelemetryOptions.builder().pollInterval(Duration.ofMillis(1)).maxSamples(1_000_000)
+                        .build())
+                .exporterProviders(java.util.List.of())
+                .journalDirectory(Path.of(args[0]))
+                .build();
+        System.out.println(STARTED + session.journalPath().orElseThrow());
+        System.out.flush();
+        session.beginRound(1);
+        // arbitrary bits, answered at once or a little later on another thread: both paths record
+        session.onDataChannelOpen(() -> ThreadLocalRandom.current().nextBoolean()
+                ? CompletableFuture.completedStage(RttReading.measured(ThreadLocalRandom.current().nextDouble(1, 300)))
+                : CompletableFuture.supplyAsync(() -> RttReading.measured(ThreadLocalRandom.current().nextDouble())));
+        Thread.currentThread().join(); // until killed
+    }
+}

@@ -1,0 +1,713 @@
+package io.peerpulse.lab;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A UDP relay on {@code 127.0.0.1} between two endpoints A and B that adds delay, jitter, loss
+ * and outages per direction: the ground truth for tests that must know the real RTT.
+ *
+ * <p>The relay opens two sockets on ephemeral ports. A sends to {@link #portFacingA()}; the relay
+ * forwards the packet to B from the B-facing socket. B sends to {@link #portFacingB()}; the relay
+ * forwards to A from the A-facing socket. So each side sees the relay as its only peer, which is
+ * what ICE needs: give each WebRTC peer the relay's port as the other's candidate.
+ *
+ * <p>The real addresses of A and B are either set with {@link #connect} or, by default, learned
+ * ("latched") from the source address of the first packet that arrives on each side; once known,
+ * an address is kept. A packet that arrives while its destination is not known yet is dropped and
+ * counted.
+ *
+ * <p>Impairments can change at any time, from any thread, and apply to packets that arrive from
+ * then on. Per direction a packet is delayed by {@code delay + u}, {@code u} drawn uniformly from
+ * {@code [-jitter, +jitter]}, with the total never below zero (so a jitter larger than the delay
+ * skews the mean upwards). As with Linux {@code netem}, jitter can reorder packets; without jitter
+ * the order within a direction is kept while the delay does not shrink. A packet is lost with the
+ * direction's loss probability; during an {@linkplain #outage(Duration) outage} or while
+ * {@linkplain #blackhole(boolean) blackholed} everything is dropped, both packets arriving then
+ * and packets in flight whose delivery time falls then. Random draws come from one RNG seeded by
+ * the constructor, so a run with the same packets makes the same choices.
+ *
+ * <p>Two daemon threads ({@code peerpulse-relay-receiver-N}, {@code peerpulse-relay-sender-N}) do
+ * the work: the receiver reads both sockets through one selector and queues each packet with a
+ * {@link System#nanoTime()} deadline; the sender parks until shortly before the deadline of the
+ * head packet and spins the last 0.3 ms, so a packet leaves within microseconds of its deadline
+ * (the deadline counts from when the receiver read the packet, so the wake-up latency of the
+ * receiver, typically below 0.1 ms, comes on top).
+ *
+ * @since 0.1.0
+ */
+public final class ImpairmentRelay implements AutoCloseable {
+
+    /**
+     * The direction a packet travels.
+     *
+     * @since 0.1.0
+     */
+    public enum Direction {
+        /**
+         * From A (arriving on {@link #portFacingA()}) to B.
+         *
+         * @since 0.1.0
+         */
+        A_TO_B,
+        /**
+         * From B (arriving on {@link #portFacingB()}) to A.
+         *
+         * @since 0.1.0
+         */
+        B_TO_A
+    }
+
+    /**
+     * The impairment of one direction.
+     *
+     * @param delay fixed one-way delay, {@code >= 0}
+     * @param jitter half-width of the uniform jitter, {@code >= 0}
+     * @param loss probability that a packet is dropped, in {@code [0, 1]}
+     * @since 0.1.0
+     */
+    public record Impairment(Duration delay, Duration jitter, double loss) {
+
+        /**
+         * Validates the components.
+         *
+         * @throws IllegalArgumentException naming the bad component
+         * @since 0.1.0
+         */
+        public Impairment {
+            requireNonNegative(delay, "delay");
+            requireNonNegative(jitter, "jitter");
+            requireProbability(loss, "loss");
+        }
+
+        /**
+         * No delay, no jitter, no loss.
+         *
+         * @since 0.1.0
+         */
+        public static final Impairment NONE = new Impairment(Duration.ZERO, Duration.ZERO, 0);
+    }
+
+    /**
+     * Packet counts of one direction since the relay started.
+     *
+     * @param received packets read from the socket facing the sender
+     * @param forwarded packets sent on to the receiver
+     * @param dropped packets dropped: lost, during an outage, with an unknown destination, or
+     *                queued when the relay closed
+     * @since 0.1.0
+     */
+    public record Counters(long received, long forwarded, long dropped) {
+    }
+
+    private static final AtomicLong INSTANCES = new AtomicLong();
+    private static final int MAX_DATAGRAM = 65_536;
+    private static final Duration MAX_DELAY = Duration.ofHours(1);
+    /** The last stretch before a deadline that the sender spins instead of parking. */
+    private static final long SPIN_NANOS = 300_000;
+
+    private final DatagramChannel facingA;
+    private final DatagramChannel facingB;
+    private final Selector selector;
+    private final SplittableRandom random;
+    private final Thread receiver;
+    private final Thread sender;
+    private final Map<Direction, Lane> lanes = new EnumMap<>(Direction.class);
+    private final PriorityQueue<Packet> queue = new PriorityQueue<>();
+    private final Object queueLock = new Object();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile InetSocketAddress endpointA;
+    private volatile InetSocketAddress endpointB;
+    private volatile boolean learning = true;
+    private volatile boolean blackholed;
+    /** End of the latest outage; the construction time when there was none. */
+    private volatile long outageUntilNanos = System.nanoTime();
+    private long sequence;
+
+    /**
+     * Opens the relay with a fixed seed (0) and no impairment.
+     *
+     * @throws UncheckedIOException when a socket cannot be opened
+     * @since 0.1.0
+     */
+    public ImpairmentRelay() {
+        this(0L);
+    }
+
+    /**
+     * Opens the relay with no impairment; its sockets are bound and its threads run on return.
+     *
+     * @param seed seed of the random draws for jitter and loss
+     * @throws UncheckedIOException when a socket cannot be opened
+     * @since 0.1.0
+     */
+    public ImpairmentRelay(long seed) {
+        this.random = new SplittableRandom(seed);
+        for (Direction direction : Direction.values()) {
+            lanes.put(direction, new Lane());
+        }
+        long id = INSTANCES.incrementAndGet();
+        DatagramChannel a = null;
+        DatagramChannel b = null;
+        Selector s = null;
+        try {
+            a = open();
+            b = open();
+            s = Selector.open();
+            a.register(s, SelectionKey.OP_READ, Direction.A_TO_B);
+            b.register(s, SelectionKey.OP_READ, Direction.B_TO_A);
+        } catch (IOException e) {
+            closeQuietly(a);
+            closeQuietly(b);
+            closeQuietly(s);
+            throw new UncheckedIOException("cannot open the relay's sockets on 127.0.0.1", e);
+        }
+        this.facingA = a;
+        this.facingB = b;
+        this.selector = s;
+        this.receiver = new Thread(this::receiveLoop, "peerpulse-relay-receiver-" + id);
+        this.sender = new Thread(this::sendLoop, "peerpulse-relay-sender-" + id);
+        receiver.setDaemon(true);
+        sender.setDaemon(true);
+        receiver.start();
+        sender.start();
+    }
+
+    /**
+     * The port on {@code 127.0.0.1} that A sends to.
+     *
+     * @return the A-facing port
+     * @since 0.1.0
+     */
+    public int portFacingA() {
+        return localPort(facingA);
+    }
+
+    /**
+     * The port on {@code 127.0.0.1} that B sends to.
+     *
+     * @return the B-facing port
+     * @since 0.1.0
+     */
+    public int portFacingB() {
+        return localPort(facingB);
+    }
+
+    /**
+     * Sets the real addresses of A and B and stops learning them from incoming packets.
+     *
+     * @param a where packets for A go
+     * @param b where packets for B go
+     * @return this relay
+     * @since 0.1.0
+     */
+    public ImpairmentRelay connect(InetSocketAddress a, InetSocketAddress b) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
+        learning = false;
+        endpointA = a;
+        endpointB = b;
+        return this;
+    }
+
+    /**
+     * A's address, once set or learned.
+     *
+     * @return where packets for A go, or empty while unknown
+     * @since 0.1.0
+     */
+    public Optional<InetSocketAddress> endpointA() {
+        return Optional.ofNullable(endpointA);
+    }
+
+    /**
+     * B's address, once set or learned.
+     *
+     * @return where packets for B go, or empty while unknown
+     * @since 0.1.0
+     */
+    public Optional<InetSocketAddress> endpointB() {
+        return Optional.ofNullable(endpointB);
+    }
+
+    /**
+     * Sets the whole impairment of one direction at once.
+     *
+     * @param direction the direction
+     * @param impairment its new impairment
+     * @return this relay
+     * @since 0.1.0
+     */
+    public ImpairmentRelay setImpairment(Direction direction, Impairment impairment) {
+        Objects.requireNonNull(impairment, "impairment");
+        lane(direction).impairment = impairment;
+        return this;
+    }
+
+    /**
+     * The current impairment of one direction.
+     *
+     * @param direction the direction
+     * @return its impairment
+     * @since 0.1.0
+     */
+    public Impairment impairment(Direction direction) {
+        return lane(direction).impairment;
+    }
+
+    /**
+     * Sets the fixed one-way delay of one direction.
+     *
+     * @param direction the direction
+     * @param delay the delay, {@code >= 0} and at most one hour
+     * @return this relay
+     * @throws IllegalArgumentException when {@code delay} is negative or too long
+     * @since 0.1.0
+     */
+    public ImpairmentRelay setDelay(Direction direction, Duration delay) {
+        requireNonNegative(delay, "delay");
+        Lane lane = lane(direction);
+        synchronized (lane) {
+            Impairment old = lane.impairment;
+            lane.impairment = new Impairment(delay, old.jitter(), old.loss());
+        }
+        return this;
+    }
+
+    /**
+     * Sets the delays so that a round trip takes {@code rtt}: half of it each way (A to B gets the
+     * odd nanosecond).
+     *
+     * @param rtt the round-trip delay, {@code >= 0}
+     * @return this relay
+     * @throws IllegalArgumentException when {@code rtt} is negative or too long
+     * @since 0.1.0
+     */
+    public ImpairmentRelay setRoundTrip(Duration rtt) {
+        requireNonNegative(rtt, "rtt");
+        Duration half = rtt.dividedBy(2);
+        setDelay(Direction.A_TO_B, rtt.minus(half));
+        setDelay(Direction.B_TO_A, half);
+        return this;
+    }
+
+    /**
+     * Sets the jitter of one direction: each packet's delay varies uniformly by up to
+     * {@code ±jitter}, never below zero in total.
+     *
+     * @param direction the direction
+     * @param jitter the half-width, {@code >= 0}
+     * @return this relay
+     * @throws IllegalArgumentException when {@code jitter} is negative or too long
+     * @since 0.1.0
+     */
+    public ImpairmentRelay setJitter(Direction direction, Duration jitter) {
+        requireNonNegative(jitter, "jitter");
+        Lane lane = lane(direction);
+        synchronized (lane) {
+            Impairment old = lane.impairment;
+            lane.impairment = new Impairment(old.delay(), jitter, old.loss());
+        }
+        return this;
+    }
+
+    /**
+     * Sets the same jitter in both directions.
+     *
+     * @param jitter the half-width, {@code >= 0}
+     * @return this relay
+     * @throws IllegalArgumentException when {@code jitter} is negative or too long
+     * @since 0.1.0
+     */
+    public ImpairmentRelay setJitter(Duration jitter) {
+        requireNonNegative(jitter, "jitter");
+        for (Direction direction : Direction.values()) {
+            setJitter(direction, jitter);
+        }
+        return this;
+    }
+
+    /**
+     * Sets the loss probability of one direction.
+     *
+     * @param direction the direction
+     * @param loss probability in {@code [0, 1]}
+     * @return this relay
+     * @throws IllegalArgumentException when {@code loss} is NaN or outside {@code [0, 1]}
+     * @since 0.1.0
+     */
+    public ImpairmentRelay setLoss(Direction direction, double loss) {
+        requireProbability(loss, "loss");
+        Lane lane = lane(direction);
+        synchronized (lane) {
+            Impairment old = lane.impairment;
+            lane.impairment = new Impairment(old.delay(), old.jitter(), loss);
+        }
+        return this;
+    }
+
+    /**
+     * Sets the same loss probability in both directions.
+     *
+     * @param loss probability in {@code [0, 1]}
+     * @return this relay
+     * @throws IllegalArgumentException when {@code loss} is NaN or outside {@code [0, 1]}
+     * @since 0.1.0
+     */
+    public ImpairmentRelay setLoss(double loss) {
+        requireProbability(loss, "loss");
+        for (Direction direction : Direction.values()) {
+            setLoss(direction, loss);
+        }
+        return this;
+    }
+
+    /**
+     * Drops everything in both directions for {@code duration}, starting now; a later call
+     * replaces the end of the current outage.
+     *
+     * @param duration how long, {@code >= 0}
+     * @return this relay
+     * @throws IllegalArgumentException when {@code duration} is negative or too long
+     * @since 0.1.0
+     */
+    public ImpairmentRelay outage(Duration duration) {
+        requireNonNegative(duration, "duration");
+        outageUntilNanos = System.nanoTime() + duration.toNanos();
+        return this;
+    }
+
+    /**
+     * Drops everything in both directions while {@code on}, until called with {@code false}.
+     *
+     * @param on whether to drop everything
+     * @return this relay
+     * @since 0.1.0
+     */
+    public ImpairmentRelay blackhole(boolean on) {
+        blackholed = on;
+        return this;
+    }
+
+    /**
+     * The packet counts of one direction.
+     *
+     * @param direction the direction
+     * @return a snapshot of its counters
+     * @since 0.1.0
+     */
+    public Counters counters(Direction direction) {
+        Lane lane = lane(direction);
+        return new Counters(lane.received.get(), lane.forwarded.get(), lane.dropped.get());
+    }
+
+    /**
+     * Waits until the relay has received at least {@code count} packets in {@code direction}
+     * since it started, and queued or dropped each, or the timeout elapses: a bounded wait for
+     * real traffic.
+     *
+     * @param direction the direction
+     * @param count how many packets, counting from the start of the relay
+     * @param timeout how long to wait at most
+     * @return whether that many packets arrived in time
+     * @throws InterruptedException when interrupted while waiting
+     * @since 0.1.0
+     */
+    public boolean awaitReceived(Direction direction, long count, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "timeout");
+        Lane lane = lane(direction);
+        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        synchronized (lane) {
+            lane.waiters++;
+            try {
+                while (lane.received.get() < count) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(lane, left);
+                }
+                return true;
+            } finally {
+                lane.waiters--;
+            }
+        }
+    }
+
+    /**
+     * Stops both threads and closes both sockets, dropping queued packets; idempotent. The ports
+     * are free again on return.
+     *
+     * @since 0.1.0
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        closeQuietly(selector);
+        closeQuietly(facingA);
+        closeQuietly(facingB);
+        LockSupport.unpark(sender);
+        boolean interrupted = false;
+        for (Thread thread : new Thread[] {receiver, sender}) {
+            if (thread == Thread.currentThread()) {
+                continue;
+            }
+            while (true) {
+                try {
+                    thread.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        synchronized (queueLock) {
+            for (Packet packet : queue) {
+                lane(packet.direction).dropped.incrementAndGet();
+            }
+            queue.clear();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Describes the ports, impairments and counters, for failure messages.
+     *
+     * @since 0.1.0
+     */
+    @Override
+    public String toString() {
+        return "ImpairmentRelay[facingA=" + portFacingA() + ", facingB=" + portFacingB()
+                + ", A_TO_B=" + impairment(Direction.A_TO_B) + " " + counters(Direction.A_TO_B)
+                + ", B_TO_A=" + impairment(Direction.B_TO_A) + " " + counters(Direction.B_TO_A)
+                + (blackholed ? ", blackholed" : "") + (closed.get() ? ", closed" : "") + "]";
+    }
+
+    private void receiveLoop() {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(MAX_DATAGRAM);
+        try {
+            while (!closed.get()) {
+                selector.select();
+                for (SelectionKey key : selector.selectedKeys()) {
+                    Direction direction = (Direction) key.attachment();
+                    DatagramChannel channel = (DatagramChannel) key.channel();
+                    SocketAddress source;
+                    while ((source = receive(channel, buffer)) != null) {
+                        buffer.flip();
+                        byte[] data = new byte[buffer.remaining()];
+                        buffer.get(data);
+                        accept(direction, (InetSocketAddress) source, data);
+                    }
+                }
+                selector.selectedKeys().clear();
+            }
+        } catch (ClosedSelectorException | IOException e) {
+            // closed: nothing more to relay
+        }
+    }
+
+    private static SocketAddress receive(DatagramChannel channel, ByteBuffer buffer) throws IOException {
+        buffer.clear();
+        return channel.receive(buffer);
+    }
+
+    private void accept(Direction direction, InetSocketAddress source, byte[] data) {
+        Lane lane = lane(direction);
+        lane.received.incrementAndGet();
+        try {
+            queueOrDrop(lane, direction, source, data);
+        } finally {
+            // waiters learn of the packet once it was queued or dropped, so counters are settled
+            if (lane.waiters > 0) {
+                synchronized (lane) {
+                    lane.notifyAll();
+                }
+            }
+        }
+    }
+
+    private void queueOrDrop(Lane lane, Direction direction, InetSocketAddress source, byte[] data) {
+        if (learning) {
+            if (direction == Direction.A_TO_B && endpointA == null) {
+                endpointA = source;
+            } else if (direction == Direction.B_TO_A && endpointB == null) {
+                endpointB = source;
+            }
+        }
+        long now = System.nanoTime();
+        Impairment impairment = lane.impairment;
+        boolean destinationUnknown = (direction == Direction.A_TO_B ? endpointB : endpointA) == null;
+        if (destinationUnknown || isDown(now)
+                || (impairment.loss() > 0 && random.nextDouble() < impairment.loss())) {
+            lane.dropped.incrementAndGet();
+            return;
+        }
+        long delay = impairment.delay().toNanos();
+        long jitter = impairment.jitter().toNanos();
+        if (jitter > 0) {
+            delay = Math.max(0, delay + random.nextLong(-jitter, jitter + 1));
+        }
+        synchronized (queueLock) {
+            queue.add(new Packet(direction, data, now + delay, sequence++));
+            if (queue.peek().sequence == sequence - 1) {
+                // the new packet is due first: wake the sender to re-aim its park
+                LockSupport.unpark(sender);
+            }
+        }
+    }
+
+    private void sendLoop() {
+        List<Packet> due = new ArrayList<>();
+        while (!closed.get()) {
+            Packet head;
+            synchronized (queueLock) {
+                head = queue.peek();
+            }
+            if (head == null) {
+                LockSupport.park(this); // the receiver unparks when a packet becomes the head
+                continue;
+            }
+            long wait = head.deadline - System.nanoTime();
+            if (wait > SPIN_NANOS) {
+                // parkNanos overshoots by ~0.1 ms here: wake early and spin the rest
+                LockSupport.parkNanos(this, wait - SPIN_NANOS);
+                continue;
+            }
+            while (head.deadline - System.nanoTime() > 0) {
+                Thread.onSpinWait();
+            }
+            synchronized (queueLock) {
+                long now = System.nanoTime();
+                while (!queue.isEmpty() && queue.peek().deadline - now <= 0) {
+                    due.add(queue.poll());
+                }
+            }
+            for (Packet packet : due) {
+                forward(packet);
+            }
+            due.clear();
+        }
+    }
+
+    private void forward(Packet packet) {
+        Lane lane = lane(packet.direction);
+        InetSocketAddress target = packet.direction == Direction.A_TO_B ? endpointB : endpointA;
+        DatagramChannel out = packet.direction == Direction.A_TO_B ? facingB : facingA;
+        if (target == null || isDown(System.nanoTime())) {
+            lane.dropped.incrementAndGet();
+            return;
+        }
+        // counted before sending, so that whoever received the packet already sees it counted
+        lane.forwarded.incrementAndGet();
+        boolean sent;
+        try {
+            sent = out.send(ByteBuffer.wrap(packet.data), target) > 0;
+        } catch (IOException e) {
+            // e.g. ICMP port unreachable from a peer that went away: a lost packet, as on a real path
+            sent = false;
+        }
+        if (!sent) {
+            lane.forwarded.decrementAndGet();
+            lane.dropped.incrementAndGet();
+        }
+    }
+
+    private boolean isDown(long now) {
+        return blackholed || now - outageUntilNanos < 0;
+    }
+
+    private Lane lane(Direction direction) {
+        return lanes.get(Objects.requireNonNull(direction, "direction"));
+    }
+
+    private static DatagramChannel open() throws IOException {
+        DatagramChannel channel = DatagramChannel.open();
+        try {
+            // room for bursts: the default buffer holds only a few hundred small datagrams
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 20);
+            channel.setOption(StandardSocketOptions.SO_SNDBUF, 1 << 20);
+            channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            channel.configureBlocking(false);
+            return channel;
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    private static int localPort(DatagramChannel channel) {
+        return channel.socket().getLocalPort();
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable != null) {
+            try {
+                closeable.close();
+            } catch (Exception ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    static void requireNonNegative(Duration value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(name + " must be >= 0: " + value);
+        }
+        if (value.compareTo(MAX_DELAY) > 0) {
+            throw new IllegalArgumentException(name + " must be at most 1 hour: " + value);
+        }
+    }
+
+    static void requireProbability(double value, String name) {
+        if (!(value >= 0 && value <= 1)) {
+            throw new IllegalArgumentException(name + " must be in [0, 1]: " + value);
+        }
+    }
+
+    /** One direction's impairment and counters. */
+    private static final class Lane {
+        volatile Impairment impairment = Impairment.NONE;
+        /** Threads in {@link #awaitReceived}; written under the lane's monitor. */
+        volatile int waiters;
+        final AtomicLong received = new AtomicLong();
+        final AtomicLong forwarded = new AtomicLong();
+        final AtomicLong dropped = new AtomicLong();
+    }
+
+    /** A queued packet; earlier deadline first, then arrival order. */
+    private record Packet(Direction direction, byte[] data, long deadline, long sequence)
+            implements Comparable<Packet> {
+        @Override
+        public int compareTo(Packet other) {
+            int byDeadline = Long.compare(deadline - other.deadline, 0);
+            return byDeadline != 0 ? byDeadline : Long.compare(sequence, other.sequence);
+        }
+    }
+}

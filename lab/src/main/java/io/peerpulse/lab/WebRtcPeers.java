@@ -1,0 +1,730 @@
+package io.peerpulse.lab;
+
+import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
+import dev.onvoid.webrtc.PeerConnectionFactory;
+import dev.onvoid.webrtc.PeerConnectionObserver;
+import dev.onvoid.webrtc.PortAllocatorConfig;
+import dev.onvoid.webrtc.RTCAnswerOptions;
+import dev.onvoid.webrtc.RTCConfiguration;
+import dev.onvoid.webrtc.RTCDataChannel;
+import dev.onvoid.webrtc.RTCDataChannelBuffer;
+import dev.onvoid.webrtc.RTCDataChannelInit;
+import dev.onvoid.webrtc.RTCDataChannelObserver;
+import dev.onvoid.webrtc.RTCDataChannelState;
+import dev.onvoid.webrtc.RTCIceCandidate;
+import dev.onvoid.webrtc.RTCIceConnectionState;
+import dev.onvoid.webrtc.RTCOfferOptions;
+import dev.onvoid.webrtc.RTCPeerConnection;
+import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.SetSessionDescriptionObserver;
+import dev.onvoid.webrtc.media.audio.HeadlessAudioDeviceModule;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Two real webrtc-java peers in one JVM, A and B, connected directly or through an
+ * {@link ImpairmentRelay}, with one ordered data channel that A opened and B received.
+ *
+ * <pre>{@code
+ * try (ImpairmentRelay relay = new ImpairmentRelay(42).setRoundTrip(Duration.ofMillis(40));
+ *      WebRtcPeers peers = WebRtcPeers.connectThrough(relay, Duration.ofSeconds(10))) {
+ *     Duration rtt = peers.echo(Duration.ofSeconds(5));
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>One {@link PeerConnectionFactory} with a {@link HeadlessAudioDeviceModule} (the default audio
+ * module aborts the JVM on a machine without a sound device) makes both peer connections; no
+ * STUN or TURN server is used and TCP candidates are off. Signalling happens in-process: offer,
+ * answer and trickled candidates. Through a relay, each peer learns only the relay's address:
+ * A gets B's candidate as {@code 127.0.0.1:}{@link ImpairmentRelay#portFacingA()}, B gets A's as
+ * {@code 127.0.0.1:}{@link ImpairmentRelay#portFacingB()}; of each peer's candidates only its first
+ * UDP IPv4 host candidate is passed on (others could not be routed), so there is no direct path.
+ * The relay learns each peer's real address from its first packet.
+ *
+ * <p>webrtc-java delivers every callback on one native thread; the callbacks here only hand
+ * results to futures and queues, and all calls into the peers made by this class run on one
+ * daemon thread of its own ({@code peerpulse-webrtc-N}). Do not call {@link #close()} from a
+ * webrtc callback.
+ *
+ * <p><b>Close order.</b> {@link #close()} closes the data channels, then both peer connections,
+ * then disposes the factory, then the audio module. Whatever reads the peers (a telemetry polling
+ * {@code getStats}) must be stopped <em>before</em> {@code close()}: {@code getStats} on a closed
+ * connection throws, and after the factory is disposed it crashes the JVM. Without {@code close()}
+ * the JVM never exits, because webrtc's native threads are not daemons.
+ *
+ * <p><b>Requirements.</b> webrtc-java is an optional dependency of the testkit: add
+ * {@code dev.onvoid.webrtc:webrtc-java} and its native jar for the platform (classifier such as
+ * {@code linux-x86_64}) to the test dependencies. On the module path the native jar is an
+ * automatic module that nothing requires: add {@code --add-modules webrtc.linux.x86_64} (or the
+ * name for your platform), or keep that jar on the class path. On Linux the native library needs
+ * {@code libpulse.so.0} (Debian package {@code libpulse0}; {@code scripts/setup.sh} installs it).
+ *
+ * @since 0.1.0
+ */
+public final class WebRtcPeers implements AutoCloseable {
+
+    private static final String LABEL = "peerpulse";
+    /** Messages with this prefix are echoed by B and kept apart from ordinary messages. */
+    private static final String ECHO_PREFIX = "peerpulse-echo:";
+    private static final AtomicLong INSTANCES = new AtomicLong();
+
+    private final ExecutorService thread;
+    private final Executor signaling;
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+    private final CompletableFuture<Void> remoteSetA = new CompletableFuture<>();
+    private final CompletableFuture<Void> remoteSetB = new CompletableFuture<>();
+    private final CompletableFuture<Void> connectedA = new CompletableFuture<>();
+    private final CompletableFuture<Void> connectedB = new CompletableFuture<>();
+    private final CompletableFuture<Void> openA = new CompletableFuture<>();
+    private final CompletableFuture<Void> openB = new CompletableFuture<>();
+    private final CompletableFuture<Void> tornDown = new CompletableFuture<>();
+    private final BlockingQueue<String> inboxA = new LinkedBlockingQueue<>();
+    private final BlockingQueue<String> inboxB = new LinkedBlockingQueue<>();
+    private final BlockingQueue<String> echoes = new LinkedBlockingQueue<>();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicLong echoSequence = new AtomicLong();
+    private final HeadlessAudioDeviceModule audio;
+    private final PeerConnectionFactory factory;
+    private final RTCPeerConnection peerA;
+    private final RTCPeerConnection peerB;
+    private final RTCDataChannel channelA;
+    private volatile RTCDataChannel channelB;
+    private volatile RelayCandidates candidatesForA;
+    private volatile RelayCandidates candidatesForB;
+    private volatile Thread signalingThread;
+    private volatile String stateA = "NEW";
+    private volatile String stateB = "NEW";
+
+    /**
+     * Creates the factory, both peer connections and A's data channel, without connecting them.
+     *
+     * @throws UnsatisfiedLinkError when webrtc's native library cannot load (e.g. no libpulse0)
+     * @since 0.1.0
+     */
+    public WebRtcPeers() {
+        long id = INSTANCES.incrementAndGet();
+        this.thread = Executors.newSingleThreadExecutor(task -> {
+            Thread t = new Thread(task, "peerpulse-webrtc-" + id);
+            t.setDaemon(true);
+            signalingThread = t;
+            return t;
+        });
+        this.signaling = task -> {
+            try {
+                thread.execute(task);
+            } catch (RejectedExecutionException closedAlready) {
+                // closed: what is left of the negotiation does not matter any more
+            }
+        };
+        HeadlessAudioDeviceModule audioModule = null;
+        PeerConnectionFactory peerFactory = null;
+        RTCPeerConnection a = null;
+        RTCPeerConnection b = null;
+        RTCDataChannel channel = null;
+        try {
+            audioModule = new HeadlessAudioDeviceModule();
+            peerFactory = new PeerConnectionFactory(audioModule);
+            a = peerFactory.createPeerConnection(configuration(), new PeerObserver(true));
+            b = peerFactory.createPeerConnection(configuration(), new PeerObserver(false));
+            RTCDataChannelInit init = new RTCDataChannelInit();
+            init.ordered = true;
+            channel = a.createDataChannel(LABEL, init);
+        } catch (RuntimeException | Error e) {
+            closeAll(channel, null, a, b, peerFactory, audioModule);
+            thread.shutdown();
+            throw e;
+        }
+        this.audio = audioModule;
+        this.factory = peerFactory;
+        this.peerA = a;
+        this.peerB = b;
+        this.channelA = channel;
+        channel.registerObserver(new ChannelObserver(channel, true));
+        if (channel.getState() == RTCDataChannelState.OPEN) {
+            openA.complete(null);
+        }
+    }
+
+    /**
+     * Creates two peers and connects them directly over the host's own addresses.
+     *
+     * @param timeout how long connecting may take
+     * @return the connected peers, to be closed by the caller
+     * @throws IllegalStateException when they do not connect in time or fail to (they are closed then)
+     * @throws InterruptedException when interrupted while waiting (they are closed then)
+     * @since 0.1.0
+     */
+    public static WebRtcPeers connectDirect(Duration timeout) throws InterruptedException {
+        requirePositive(timeout);
+        WebRtcPeers peers = new WebRtcPeers();
+        try {
+            return peers.connect(timeout);
+        } catch (InterruptedException | RuntimeException | Error e) {
+            peers.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Creates two peers and connects them through {@code relay}, which must be fresh (it learns the
+     * peers' addresses from their first packets); its impairment applies from the first packet on.
+     *
+     * @param relay the relay between A and B
+     * @param timeout how long connecting may take
+     * @return the connected peers, to be closed by the caller before the relay
+     * @throws IllegalStateException when they do not connect in time or fail to (they are closed then)
+     * @throws InterruptedException when interrupted while waiting (they are closed then)
+     * @since 0.1.0
+     */
+    public static WebRtcPeers connectThrough(ImpairmentRelay relay, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(relay, "relay");
+        requirePositive(timeout);
+        WebRtcPeers peers = new WebRtcPeers();
+        try {
+            return peers.connect(relay, timeout);
+        } catch (InterruptedException | RuntimeException | Error e) {
+            peers.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Connects A and B directly and waits until both connections are {@code CONNECTED} and both
+     * ends of the data channel are {@code OPEN}. On failure the peers stay as they are: close them.
+     *
+     * @param timeout how long connecting may take
+     * @return this
+     * @throws IllegalStateException when they do not connect in time, fail to, are closed, or
+     *                               connecting was started before
+     * @throws InterruptedException when interrupted while waiting
+     * @since 0.1.0
+     */
+    public WebRtcPeers connect(Duration timeout) throws InterruptedException {
+        requirePositive(timeout);
+        return await(connectAsync(), timeout);
+    }
+
+    /**
+     * Like {@link #connect(Duration)}, through {@code relay}.
+     *
+     * @param relay the relay between A and B
+     * @param timeout how long connecting may take
+     * @return this
+     * @throws IllegalStateException when they do not connect in time, fail to, are closed, or
+     *                               connecting was started before
+     * @throws InterruptedException when interrupted while waiting
+     * @since 0.1.0
+     */
+    public WebRtcPeers connect(ImpairmentRelay relay, Duration timeout) throws InterruptedException {
+        requirePositive(timeout);
+        return await(connectAsync(relay), timeout);
+    }
+
+    /**
+     * Starts connecting A and B directly, without waiting.
+     *
+     * @return completes when both connections are {@code CONNECTED} and both channel ends
+     *         {@code OPEN}; completes exceptionally when connecting fails or the peers are closed first
+     * @throws IllegalStateException when connecting was started before or the peers are closed
+     * @since 0.1.0
+     */
+    public CompletableFuture<Void> connectAsync() {
+        return start(null);
+    }
+
+    /**
+     * Starts connecting A and B through {@code relay}, without waiting.
+     *
+     * @param relay the relay between A and B
+     * @return as for {@link #connectAsync()}
+     * @throws IllegalStateException when connecting was started before or the peers are closed
+     * @since 0.1.0
+     */
+    public CompletableFuture<Void> connectAsync(ImpairmentRelay relay) {
+        return start(Objects.requireNonNull(relay, "relay"));
+    }
+
+    /**
+     * Peer A, the offerer, which opened the data channel.
+     *
+     * @return A's peer connection
+     * @since 0.1.0
+     */
+    public RTCPeerConnection peerA() {
+        return peerA;
+    }
+
+    /**
+     * Peer B, the answerer.
+     *
+     * @return B's peer connection
+     * @since 0.1.0
+     */
+    public RTCPeerConnection peerB() {
+        return peerB;
+    }
+
+    /**
+     * A's end of the data channel.
+     *
+     * @return the channel A created
+     * @since 0.1.0
+     */
+    public RTCDataChannel channelA() {
+        return channelA;
+    }
+
+    /**
+     * B's end of the data channel, once B received it.
+     *
+     * @return the channel, or {@code null} before B received it
+     * @since 0.1.0
+     */
+    public RTCDataChannel channelB() {
+        return channelB;
+    }
+
+    /**
+     * The factory that made both peers.
+     *
+     * @return the factory
+     * @since 0.1.0
+     */
+    public PeerConnectionFactory factory() {
+        return factory;
+    }
+
+    /**
+     * Sends a text message from A and waits until B received it; messages B received before are
+     * skipped.
+     *
+     * @param message the text
+     * @param timeout how long to wait for it
+     * @throws IllegalStateException when B did not receive it in time, or sending failed
+     * @throws InterruptedException when interrupted while waiting
+     * @since 0.1.0
+     */
+    public void sendAndAwait(String message, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(message, "message");
+        requirePositive(timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        send(channelA, message);
+        if (!awaitMessage(inboxB, message, deadline)) {
+            throw new IllegalStateException("B did not receive the message within " + timeout + "; " + describe());
+        }
+    }
+
+    /**
+     * Measures one application-level round trip: A sends a probe, B sends it back at once (from
+     * this class's thread, not the native one), A receives it.
+     *
+     * @param timeout how long to wait for the echo
+     * @return the time from sending to receiving the echo on A
+     * @throws IllegalStateException when no echo arrived in time, or sending failed
+     * @throws InterruptedException when interrupted while waiting
+     * @since 0.1.0
+     */
+    public Duration echo(Duration timeout) throws InterruptedException {
+        requirePositive(timeout);
+        String probe = ECHO_PREFIX + echoSequence.incrementAndGet();
+        long start = System.nanoTime();
+        send(channelA, probe);
+        if (!awaitMessage(echoes, probe, start + timeout.toNanos())) {
+            throw new IllegalStateException("no echo within " + timeout + "; " + describe());
+        }
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /**
+     * Closes the data channels, both peer connections, the factory and the audio module, in this
+     * order; idempotent, never throws, and returns when all is released. A connection still in
+     * progress fails. Stop whatever polls the peers (e.g. telemetry) before calling this.
+     *
+     * @since 0.1.0
+     */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            ready.completeExceptionally(new IllegalStateException("the WebRTC peers were closed before they connected"));
+            if (Thread.currentThread() == signalingThread) {
+                teardown();
+            } else {
+                try {
+                    thread.execute(this::teardown);
+                } catch (RejectedExecutionException impossible) {
+                    teardown();
+                }
+            }
+            thread.shutdown();
+        }
+        if (Thread.currentThread() == signalingThread) {
+            return;
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                tornDown.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException impossible) {
+                break;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Describes the connection and channel states, for failure messages; never an address.
+     *
+     * @since 0.1.0
+     */
+    @Override
+    public String toString() {
+        return "WebRtcPeers[" + describe() + (closed.get() ? ", closed" : "") + "]";
+    }
+
+    private CompletableFuture<Void> start(ImpairmentRelay relay) {
+        if (closed.get()) {
+            throw new IllegalStateException("the WebRTC peers are closed");
+        }
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("connecting was started before");
+        }
+        if (relay != null) {
+            candidatesForA = new RelayCandidates(relay.portFacingA());
+            candidatesForB = new RelayCandidates(relay.portFacingB());
+        }
+        CompletableFuture<Void> negotiated = CompletableFuture.<Void>completedFuture(null)
+                .thenComposeAsync(v -> step(() -> {
+                    CompletableFuture<RTCSessionDescription> offer = new CompletableFuture<>();
+                    peerA.createOffer(new RTCOfferOptions(), created(offer, "A could not create the offer"));
+                    return offer;
+                }), signaling)
+                .thenComposeAsync(offer -> step(() -> setLocal(peerA, offer, "A")).thenApply(v -> offer), signaling)
+                .thenComposeAsync(offer -> step(() -> setRemote(peerB, forB(offer), "B", remoteSetB)), signaling)
+                .thenComposeAsync(v -> step(() -> {
+                    CompletableFuture<RTCSessionDescription> answer = new CompletableFuture<>();
+                    peerB.createAnswer(new RTCAnswerOptions(), created(answer, "B could not create the answer"));
+                    return answer;
+                }), signaling)
+                .thenComposeAsync(answer -> step(() -> setLocal(peerB, answer, "B")).thenApply(v -> answer),
+                        signaling)
+                .thenComposeAsync(answer -> step(() -> setRemote(peerA, forA(answer), "A", remoteSetA)), signaling);
+        CompletableFuture<?>[] parts = {negotiated, connectedA, connectedB, openA, openB};
+        for (CompletableFuture<?> part : parts) {
+            part.whenComplete((v, failure) -> {
+                if (failure != null) {
+                    ready.completeExceptionally(unwrap(failure));
+                }
+            });
+        }
+        CompletableFuture.allOf(parts).thenRun(() -> ready.complete(null));
+        return ready;
+    }
+
+    private WebRtcPeers await(CompletableFuture<Void> connected, Duration timeout) throws InterruptedException {
+        try {
+            connected.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return this;
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the WebRTC peers did not connect within " + timeout + "; " + describe()
+                    + (candidatesForA != null ? " (through the relay: is it blackholed, lossy or closed?)" : ""));
+        } catch (ExecutionException e) {
+            Throwable cause = unwrap(e);
+            throw new IllegalStateException("the WebRTC peers did not connect: " + cause.getMessage() + "; "
+                    + describe(), cause);
+        }
+    }
+
+    /** Runs a step of the negotiation on the signalling thread, unless the peers were closed. */
+    private <T> CompletableFuture<T> step(Supplier<CompletableFuture<T>> call) {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("closed while connecting"));
+        }
+        return call.get();
+    }
+
+    private static CompletableFuture<Void> setLocal(RTCPeerConnection peer, RTCSessionDescription description,
+                                                    String name) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        peer.setLocalDescription(description, set(done, name + " could not set its local description"));
+        return done;
+    }
+
+    private static CompletableFuture<Void> setRemote(RTCPeerConnection peer, RTCSessionDescription description,
+                                                     String name, CompletableFuture<Void> remoteSet) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        peer.setRemoteDescription(description, set(done, name + " could not set its remote description"));
+        // Candidates wait for the remote description: adding one before it fails.
+        return done.whenComplete((v, failure) -> {
+            if (failure == null) {
+                remoteSet.complete(null);
+            }
+        });
+    }
+
+    private RTCSessionDescription forA(RTCSessionDescription answer) {
+        RelayCandidates rewriter = candidatesForA;
+        return rewriter == null ? answer : new RTCSessionDescription(answer.sdpType, rewriter.rewriteSdp(answer.sdp));
+    }
+
+    private RTCSessionDescription forB(RTCSessionDescription offer) {
+        RelayCandidates rewriter = candidatesForB;
+        return rewriter == null ? offer : new RTCSessionDescription(offer.sdpType, rewriter.rewriteSdp(offer.sdp));
+    }
+
+    /** Called on the native thread: rewrites and queues the candidate for the other peer. */
+    private void candidateGathered(boolean fromA, RTCIceCandidate candidate) {
+        RelayCandidates rewriter = fromA ? candidatesForB : candidatesForA;
+        String sdp = candidate.sdp;
+        if (rewriter != null) {
+            sdp = rewriter.rewrite(sdp).orElse(null);
+            if (sdp == null) {
+                return;
+            }
+        }
+        RTCIceCandidate forward = new RTCIceCandidate(candidate.sdpMid, candidate.sdpMLineIndex, sdp);
+        RTCPeerConnection target = fromA ? peerB : peerA;
+        (fromA ? remoteSetB : remoteSetA).thenRunAsync(() -> {
+            if (!closed.get()) {
+                target.addIceCandidate(forward);
+            }
+        }, signaling);
+    }
+
+    private void teardown() {
+        try {
+            closeAll(channelA, channelB, peerA, peerB, factory, audio);
+        } finally {
+            tornDown.complete(null);
+        }
+    }
+
+    private static void closeAll(RTCDataChannel channelA, RTCDataChannel channelB, RTCPeerConnection peerA,
+                                 RTCPeerConnection peerB, PeerConnectionFactory factory,
+                                 HeadlessAudioDeviceModule audio) {
+        closeChannel(channelA);
+        closeChannel(channelB);
+        quietly(peerA, RTCPeerConnection::close);
+        quietly(peerB, RTCPeerConnection::close);
+        quietly(factory, PeerConnectionFactory::dispose);
+        quietly(audio, HeadlessAudioDeviceModule::dispose);
+    }
+
+    private static void closeChannel(RTCDataChannel channel) {
+        quietly(channel, RTCDataChannel::unregisterObserver);
+        quietly(channel, RTCDataChannel::close);
+        quietly(channel, RTCDataChannel::dispose);
+    }
+
+    private static <T> void quietly(T target, java.util.function.Consumer<T> action) {
+        if (target == null) {
+            return;
+        }
+        try {
+            action.accept(target);
+        } catch (RuntimeException ignored) {
+            // teardown goes on: a half-closed native object must not keep the rest alive
+        }
+    }
+
+    private void send(RTCDataChannel channel, String text) {
+        try {
+            channel.send(new RTCDataChannelBuffer(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), false));
+        } catch (Exception e) {
+            throw new IllegalStateException("could not send on the data channel; " + describe(), e);
+        }
+    }
+
+    private static boolean awaitMessage(BlockingQueue<String> inbox, String expected, long deadline)
+            throws InterruptedException {
+        while (true) {
+            String received = inbox.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (received == null) {
+                return false;
+            }
+            if (received.equals(expected)) {
+                return true;
+            }
+        }
+    }
+
+    private String describe() {
+        RTCDataChannel b = channelB;
+        return "A " + stateA + ", B " + stateB + ", channel A " + (openA.isDone() ? "open" : "not open")
+                + ", channel B " + (b == null ? "not received" : openB.isDone() ? "open" : "not open");
+    }
+
+    private static RTCConfiguration configuration() {
+        RTCConfiguration configuration = new RTCConfiguration();
+        PortAllocatorConfig ports = new PortAllocatorConfig();
+        ports.setDisableTcp(true);
+        configuration.portAllocatorConfig = ports;
+        return configuration;
+    }
+
+    private static CreateSessionDescriptionObserver created(CompletableFuture<RTCSessionDescription> result,
+                                                            String failure) {
+        return new CreateSessionDescriptionObserver() {
+            @Override
+            public void onSuccess(RTCSessionDescription description) {
+                result.complete(description);
+            }
+
+            @Override
+            public void onFailure(String error) {
+                result.completeExceptionally(new IllegalStateException(failure + ": " + error));
+            }
+        };
+    }
+
+    private static SetSessionDescriptionObserver set(CompletableFuture<Void> result, String failure) {
+        return new SetSessionDescriptionObserver() {
+            @Override
+            public void onSuccess() {
+                result.complete(null);
+            }
+
+            @Override
+            public void onFailure(String error) {
+                result.completeExceptionally(new IllegalStateException(failure + ": " + error));
+            }
+        };
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof ExecutionException || cause instanceof java.util.concurrent.CompletionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    private static void requirePositive(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive: " + timeout);
+        }
+    }
+
+    private static String text(RTCDataChannelBuffer buffer) {
+        ByteBuffer data = buffer.data.duplicate();
+        byte[] bytes = new byte[data.remaining()];
+        data.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** Callbacks of one peer connection, on the native thread: hand over and return. */
+    private final class PeerObserver implements PeerConnectionObserver {
+        private final boolean isA;
+
+        PeerObserver(boolean isA) {
+            this.isA = isA;
+        }
+
+        @Override
+        public void onIceCandidate(RTCIceCandidate candidate) {
+            candidateGathered(isA, candidate);
+        }
+
+        @Override
+        public void onConnectionChange(RTCPeerConnectionState state) {
+            if (isA) {
+                stateA = state.name();
+            } else {
+                stateB = state.name();
+            }
+            CompletableFuture<Void> connected = isA ? connectedA : connectedB;
+            if (state == RTCPeerConnectionState.CONNECTED) {
+                connected.complete(null);
+            } else if (state == RTCPeerConnectionState.FAILED) {
+                connected.completeExceptionally(new IllegalStateException(
+                        "the connection of peer " + (isA ? "A" : "B") + " failed"));
+            }
+        }
+
+        @Override
+        public void onIceConnectionChange(RTCIceConnectionState state) {
+            // the connection state above says enough
+        }
+
+        @Override
+        public void onDataChannel(RTCDataChannel channel) {
+            if (isA || channelB != null) {
+                return;
+            }
+            channelB = channel;
+            channel.registerObserver(new ChannelObserver(channel, false));
+            if (channel.getState() == RTCDataChannelState.OPEN) {
+                openB.complete(null);
+            }
+        }
+    }
+
+    /** Callbacks of one end of the data channel, on the native thread. */
+    private final class ChannelObserver implements RTCDataChannelObserver {
+        private final RTCDataChannel channel;
+        private final boolean isA;
+
+        ChannelObserver(RTCDataChannel channel, boolean isA) {
+            this.channel = channel;
+            this.isA = isA;
+        }
+
+        @Override
+        public void onBufferedAmountChange(long previousAmount) {
+            // not needed
+        }
+
+        @Override
+        public void onStateChange() {
+            if (channel.getState() == RTCDataChannelState.OPEN) {
+                (isA ? openA : openB).complete(null);
+            }
+        }
+
+        @Override
+        public void onMessage(RTCDataChannelBuffer buffer) {
+            String message = text(buffer);
+            boolean probe = message.startsWith(ECHO_PREFIX);
+            if (isA) {
+                (probe ? echoes : inboxA).add(message);
+            } else if (probe) {
+                signaling.execute(() -> {
+                    if (!closed.get()) {
+                        try {
+                            channel.send(new RTCDataChannelBuffer(
+                                    ByteBuffer.wrap(message.getBytes(StandardCharsets.UTF_8)), false));
+                        } catch (Exception lost) {
+                            // the echo is lost; the caller's bounded wait reports it
+                        }
+                    }
+                });
+            } else {
+                inboxB.add(message);
+            }
+        }
+    }
+}

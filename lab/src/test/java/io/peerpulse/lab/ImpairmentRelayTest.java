@@ -1,0 +1,359 @@
+package io.peerpulse.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.peerpulse.lab.ImpairmentRelay.Direction;
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Real UDP sockets on 127.0.0.1; every wait is a bounded wait for a real packet. */
+class ImpairmentRelayTest {
+
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+    private static final int WAIT_MS = 5_000;
+    private static final long NANOS_PER_MS = 1_000_000;
+
+    private ImpairmentRelay relay;
+    private DatagramSocket a;
+    private DatagramSocket b;
+
+    @BeforeEach
+    void open() throws IOException {
+        relay = new ImpairmentRelay(42);
+        a = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0));
+        b = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0));
+        a.setReceiveBufferSize(1 << 20);
+        b.setReceiveBufferSize(1 << 20);
+    }
+
+    @AfterEach
+    void close() {
+        relay.close();
+        a.close();
+        b.close();
+    }
+
+    @Test
+    void passesPacketsBothWaysWithTheRelayAsEachSidesPeer() throws IOException {
+        connectSockets();
+
+        send(a, relay.portFacingA(), 1);
+        DatagramPacket atB = receive(b, WAIT_MS);
+        assertThat(sequence(atB)).isEqualTo(1);
+        assertThat(atB.getPort()).as("B sees the relay as its peer").isEqualTo(relay.portFacingB());
+
+        send(b, relay.portFacingB(), 2);
+        DatagramPacket atA = receive(a, WAIT_MS);
+        assertThat(sequence(atA)).isEqualTo(2);
+        assertThat(atA.getPort()).as("A sees the relay as its peer").isEqualTo(relay.portFacingA());
+
+        assertThat(relay.counters(Direction.A_TO_B)).isEqualTo(new ImpairmentRelay.Counters(1, 1, 0));
+        assertThat(relay.counters(Direction.B_TO_A)).isEqualTo(new ImpairmentRelay.Counters(1, 1, 0));
+    }
+
+    @Test
+    void learnsEachSidesAddressFromItsFirstPacket() throws IOException, InterruptedException {
+        assertThat(relay.endpointA()).isEmpty();
+
+        send(b, relay.portFacingB(), 1); // A unknown yet: dropped, but B is learned
+        assertThat(relay.awaitReceived(Direction.B_TO_A, 1, Duration.ofSeconds(5))).isTrue();
+        send(a, relay.portFacingA(), 2);
+        assertThat(sequence(receive(b, WAIT_MS))).isEqualTo(2);
+        send(b, relay.portFacingB(), 3);
+        assertThat(sequence(receive(a, WAIT_MS))).isEqualTo(3);
+
+        assertThat(relay.endpointA()).contains((InetSocketAddress) a.getLocalSocketAddress());
+        assertThat(relay.endpointB()).contains((InetSocketAddress) b.getLocalSocketAddress());
+        assertThat(relay.counters(Direction.B_TO_A)).isEqualTo(new ImpairmentRelay.Counters(2, 1, 1));
+    }
+
+    @Test
+    void medianOneWayDelayIsTheInjectedDelayWithinAMillisecond() throws IOException {
+        connectSockets();
+        Duration injected = Duration.ofMillis(20);
+        relay.setDelay(Direction.A_TO_B, injected);
+
+        warmUp();
+        long[] oneWay = new long[50];
+        for (int i = 0; i < oneWay.length; i++) {
+            oneWay[i] = oneWayNanos(a, relay.portFacingA(), b, i);
+        }
+
+        long median = median(oneWay);
+        report("one-way 20 ms", oneWay, injected);
+        // never early (exact); late by at most a few ms even on a loaded machine (the accuracy itself
+        // is what the integration tests' RTT bounds measure, and the report above prints it)
+        assertThat(median).isGreaterThanOrEqualTo(injected.toNanos()).isLessThan(injected.toNanos() + 5 * NANOS_PER_MS);
+        assertThat(Arrays.stream(oneWay).min().orElseThrow()).isGreaterThanOrEqualTo(injected.toNanos());
+    }
+
+    @Test
+    void medianRoundTripIsTheInjectedRoundTripWithinAMillisecond() throws IOException {
+        connectSockets();
+        Duration rtt = Duration.ofMillis(40);
+        relay.setRoundTrip(rtt);
+        assertThat(relay.impairment(Direction.A_TO_B).delay()).isEqualTo(Duration.ofMillis(20));
+        assertThat(relay.impairment(Direction.B_TO_A).delay()).isEqualTo(Duration.ofMillis(20));
+
+        warmUp();
+        long[] roundTrips = new long[50];
+        for (int i = 0; i < roundTrips.length; i++) {
+            long start = System.nanoTime();
+            send(a, relay.portFacingA(), i);
+            assertThat(sequence(receive(b, WAIT_MS))).isEqualTo(i);
+            send(b, relay.portFacingB(), i);
+            assertThat(sequence(receive(a, WAIT_MS))).isEqualTo(i);
+            roundTrips[i] = System.nanoTime() - start;
+        }
+
+        report("round trip 40 ms", roundTrips, rtt);
+        assertThat(median(roundTrips)).isGreaterThanOrEqualTo(rtt.toNanos()).isLessThan(rtt.toNanos() + 5 * NANOS_PER_MS);
+    }
+
+    @Test
+    void jitterSpreadsTheDelayWithinItsBounds() throws IOException {
+        connectSockets();
+        relay.setDelay(Direction.A_TO_B, Duration.ofMillis(10)).setJitter(Duration.ofMillis(5));
+
+        warmUp();
+        long[] oneWay = new long[40];
+        for (int i = 0; i < oneWay.length; i++) {
+            oneWay[i] = oneWayNanos(a, relay.portFacingA(), b, i);
+        }
+
+        report("10 ms +- 5 ms", oneWay, Duration.ofMillis(10));
+        long[] sorted = oneWay.clone();
+        Arrays.sort(sorted);
+        long min = sorted[0];
+        long p90 = sorted[sorted.length * 9 / 10];
+        // the relay never delivers early; late outliers are the machine's scheduling, not the relay
+        assertThat(min).isGreaterThanOrEqualTo(5 * NANOS_PER_MS);
+        assertThat(p90).isLessThan(25 * NANOS_PER_MS);
+        assertThat(p90 - min).as("spread").isGreaterThan(4 * NANOS_PER_MS);
+    }
+
+    @Test
+    void totalLossDropsEverythingAndNoLossDropsNothing() throws IOException, InterruptedException {
+        connectSockets();
+        relay.setLoss(1.0);
+        for (int i = 0; i < 20; i++) {
+            send(a, relay.portFacingA(), i);
+        }
+        assertThat(relay.awaitReceived(Direction.A_TO_B, 20, Duration.ofSeconds(5))).isTrue();
+        relay.setLoss(0.0);
+        send(a, relay.portFacingA(), 1000);
+        assertThat(sequence(receive(b, WAIT_MS))).as("the first packet through is the one sent without loss")
+                .isEqualTo(1000);
+        assertThat(relay.counters(Direction.A_TO_B)).isEqualTo(new ImpairmentRelay.Counters(21, 1, 20));
+
+        for (int i = 0; i < 100; i++) {
+            send(b, relay.portFacingB(), i);
+            assertThat(sequence(receive(a, WAIT_MS))).isEqualTo(i);
+        }
+        assertThat(relay.counters(Direction.B_TO_A)).isEqualTo(new ImpairmentRelay.Counters(100, 100, 0));
+    }
+
+    @Test
+    void partialLossDropsAboutThatShare() throws IOException, InterruptedException {
+        connectSockets();
+        relay.setLoss(Direction.A_TO_B, 0.5);
+        for (int i = 0; i < 400; i++) {
+            send(a, relay.portFacingA(), i);
+            if (i % 50 == 49) { // in batches, so that no socket buffer overflows
+                assertThat(relay.awaitReceived(Direction.A_TO_B, i + 1, Duration.ofSeconds(5))).isTrue();
+            }
+        }
+        relay.setLoss(0);
+        send(a, relay.portFacingA(), -1);
+        int passed = 0;
+        while (sequence(receive(b, WAIT_MS)) != -1) {
+            passed++;
+        }
+        assertThat(passed).isBetween(140, 260);
+        assertThat(relay.counters(Direction.A_TO_B).dropped()).isEqualTo(400 - passed);
+    }
+
+    @Test
+    void outageDropsDuringItAndPassesAfter() throws IOException {
+        connectSockets();
+        Duration outage = Duration.ofMillis(300);
+        long start = System.nanoTime();
+        relay.outage(outage);
+        long end = start + outage.toNanos();
+
+        DatagramPacket first = null;
+        int sent = 0;
+        long giveUp = start + 5_000 * NANOS_PER_MS;
+        while (first == null && System.nanoTime() < giveUp) {
+            send(a, relay.portFacingA(), sent++);
+            first = receiveOrNull(b, 10); // paces the sends: a bounded wait for a real packet
+        }
+
+        assertThat(first).as("a packet passes after the outage").isNotNull();
+        long firstSentAt = sentNanos(first);
+        assertThat(firstSentAt).as("nothing sent during the outage passed").isGreaterThan(end - NANOS_PER_MS);
+        assertThat(relay.counters(Direction.A_TO_B).dropped()).isGreaterThanOrEqualTo(5);
+        send(b, relay.portFacingB(), 7);
+        assertThat(sequence(receive(a, WAIT_MS))).as("the other direction works too").isEqualTo(7);
+    }
+
+    @Test
+    void blackholeDropsUntilSwitchedOff() throws IOException, InterruptedException {
+        connectSockets();
+        relay.blackhole(true);
+        send(a, relay.portFacingA(), 1);
+        send(b, relay.portFacingB(), 2);
+        assertThat(relay.awaitReceived(Direction.A_TO_B, 1, Duration.ofSeconds(5))).isTrue();
+        assertThat(relay.awaitReceived(Direction.B_TO_A, 1, Duration.ofSeconds(5))).isTrue();
+        relay.blackhole(false);
+        send(a, relay.portFacingA(), 3);
+        assertThat(sequence(receive(b, WAIT_MS))).as("the first packet through is the one sent after").isEqualTo(3);
+        assertThat(relay.counters(Direction.B_TO_A).dropped()).isEqualTo(1);
+    }
+
+    @Test
+    void changingTheDelayWhileRunningTakesEffect() throws IOException {
+        connectSockets();
+        warmUp();
+        // the delayed packet is never early (exact); an undelayed one arrives well before 30 ms unless
+        // the machine stalls for that long
+        assertThat(oneWayNanos(a, relay.portFacingA(), b, 1)).isLessThan(30 * NANOS_PER_MS);
+        relay.setDelay(Direction.A_TO_B, Duration.ofMillis(30));
+        assertThat(oneWayNanos(a, relay.portFacingA(), b, 2)).isGreaterThanOrEqualTo(30 * NANOS_PER_MS);
+        relay.setDelay(Direction.A_TO_B, Duration.ZERO);
+        assertThat(oneWayNanos(a, relay.portFacingA(), b, 3)).isLessThan(30 * NANOS_PER_MS);
+    }
+
+    @Test
+    void closeIsIdempotentStopsItsThreadsAndFreesThePorts() throws IOException {
+        int portA = relay.portFacingA();
+        int portB = relay.portFacingB();
+        assertThat(relayThreads()).isNotEmpty().allMatch(Thread::isDaemon);
+
+        relay.close();
+        relay.close();
+
+        assertThat(relayThreads()).isEmpty();
+        try (DatagramSocket reuseA = new DatagramSocket(new InetSocketAddress(LOOPBACK, portA));
+             DatagramSocket reuseB = new DatagramSocket(new InetSocketAddress(LOOPBACK, portB))) {
+            assertThat(reuseA.getLocalPort()).isEqualTo(portA);
+            assertThat(reuseB.getLocalPort()).isEqualTo(portB);
+        }
+    }
+
+    @Test
+    void rejectsBadArgumentsNamingThem() {
+        assertThatThrownBy(() -> relay.setDelay(Direction.A_TO_B, Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("delay");
+        assertThatThrownBy(() -> relay.setJitter(Duration.ofNanos(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("jitter");
+        assertThatThrownBy(() -> relay.setRoundTrip(Duration.ofMillis(-2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rtt");
+        assertThatThrownBy(() -> relay.outage(Duration.ofMillis(-2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("duration");
+        assertThatThrownBy(() -> relay.setDelay(Direction.B_TO_A, Duration.ofDays(365_000_000)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("delay");
+        for (double loss : new double[] {-0.1, 1.01, Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertThatThrownBy(() -> relay.setLoss(loss))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loss");
+            assertThatThrownBy(() -> relay.setLoss(Direction.A_TO_B, loss))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loss");
+        }
+        assertThatThrownBy(() -> new ImpairmentRelay.Impairment(Duration.ZERO, Duration.ZERO, Double.NaN))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loss");
+        assertThat(relay.impairment(Direction.A_TO_B)).isEqualTo(ImpairmentRelay.Impairment.NONE);
+    }
+
+    private void connectSockets() {
+        relay.connect((InetSocketAddress) a.getLocalSocketAddress(), (InetSocketAddress) b.getLocalSocketAddress());
+    }
+
+    /** Sends a few packets each way first, so that the measurement does not time class loading or JIT. */
+    private void warmUp() throws IOException {
+        for (int i = 0; i < 5; i++) {
+            send(a, relay.portFacingA(), -1);
+            receive(b, WAIT_MS);
+            send(b, relay.portFacingB(), -1);
+            receive(a, WAIT_MS);
+        }
+    }
+
+    private static long oneWayNanos(DatagramSocket from, int port, DatagramSocket to, int sequence)
+            throws IOException {
+        send(from, port, sequence);
+        DatagramPacket packet = receive(to, WAIT_MS);
+        long arrived = System.nanoTime();
+        assertThat(sequence(packet)).isEqualTo(sequence);
+        return arrived - sentNanos(packet);
+    }
+
+    /** Sends a packet carrying its sequence number and send time. */
+    private static void send(DatagramSocket socket, int port, int sequence) throws IOException {
+        byte[] data = ByteBuffer.allocate(12).putInt(sequence).putLong(System.nanoTime()).array();
+        socket.send(new DatagramPacket(data, data.length, LOOPBACK, port));
+    }
+
+    private static DatagramPacket receive(DatagramSocket socket, int timeoutMs) throws IOException {
+        DatagramPacket packet = receiveOrNull(socket, timeoutMs);
+        assertThat(packet).as("a packet within %d ms", timeoutMs).isNotNull();
+        return packet;
+    }
+
+    private static DatagramPacket receiveOrNull(DatagramSocket socket, int timeoutMs) throws IOException {
+        DatagramPacket packet = new DatagramPacket(new byte[64], 64);
+        socket.setSoTimeout(timeoutMs);
+        try {
+            socket.receive(packet);
+            return packet;
+        } catch (SocketTimeoutException none) {
+            return null;
+        }
+    }
+
+    private static int sequence(DatagramPacket packet) {
+        return ByteBuffer.wrap(packet.getData(), packet.getOffset(), packet.getLength()).getInt();
+    }
+
+    private static long sentNanos(DatagramPacket packet) {
+        return ByteBuffer.wrap(packet.getData(), packet.getOffset(), packet.getLength()).getLong(4);
+    }
+
+    private static long median(long[] values) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    private static void report(String what, long[] nanos, Duration injected) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        double mean = Arrays.stream(nanos).average().orElseThrow();
+        System.out.printf("relay %s: n=%d injected=%.3f ms median=%.3f mean=%.3f min=%.3f p90=%.3f max=%.3f ms%n",
+                what, nanos.length, injected.toNanos() / 1e6, median(nanos) / 1e6, mean / 1e6, sorted[0] / 1e6,
+                sorted[(int) (sorted.length * 0.9)] / 1e6, sorted[sorted.length - 1] / 1e6);
+    }
+
+    private static List<Thread> relayThreads() {
+        List<Thread> threads = new ArrayList<>();
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (thread.getName().startsWith("peerpulse-relay-") && thread.isAlive()) {
+                threads.add(thread);
+            }
+        }
+        return threads;
+    }
+}

@@ -1,0 +1,159 @@
+package io.peerpulse.lab;
+
+import io.peerpulse.testkit.IpAddresses;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.onvoid.webrtc.PeerConnectionFactory;
+import dev.onvoid.webrtc.RTCDataChannelState;
+import dev.onvoid.webrtc.RTCPeerConnectionState;
+import io.peerpulse.lab.ImpairmentRelay.Direction;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Real webrtc-java peers on this machine; every wait is bounded. */
+class WebRtcPeersTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    @Test
+    void connectsDirectlyAndCarriesMessages() throws Exception {
+        try (WebRtcPeers peers = WebRtcPeers.connectDirect(TIMEOUT)) {
+            assertThat(peers.peerA().getConnectionState()).isEqualTo(RTCPeerConnectionState.CONNECTED);
+            assertThat(peers.peerB().getConnectionState()).isEqualTo(RTCPeerConnectionState.CONNECTED);
+            assertThat(peers.channelA().getState()).isEqualTo(RTCDataChannelState.OPEN);
+            assertThat(peers.channelB().getState()).isEqualTo(RTCDataChannelState.OPEN);
+            assertThat(peers.channelA().isOrdered()).isTrue();
+            assertThat(peers.factory()).isNotNull();
+
+            peers.sendAndAwait("hello", TIMEOUT);
+            peers.sendAndAwait("hello again", TIMEOUT);
+            assertThat(peers.echo(TIMEOUT)).isPositive().isLessThan(Duration.ofMillis(100));
+        }
+    }
+
+    @Test
+    void webrtcIsOnTheModulePathAndItsNativeJarOnTheClassPath() {
+        // Surefire puts on the module path only what the module descriptor needs (webrtc.java), and the
+        // native jar, which nothing requires, on the class path, where
+        // webrtc-java's NativeLoader finds the .so through the application class loader.
+        assertThat(WebRtcPeers.class.getModule().getName()).isEqualTo("io.peerpulse.lab");
+        assertThat(PeerConnectionFactory.class.getModule().getName()).isEqualTo("webrtc.java");
+        assertThat(ModuleLayer.boot().findModule("webrtc.linux.x86_64")).isEmpty();
+        assertThat(ClassLoader.getSystemClassLoader().getResource(System.mapLibraryName("webrtc-java-linux-x86_64")))
+                .as("the native library on the class path").isNotNull();
+    }
+
+    @Test
+    void connectsThroughTheRelayWithItsRoundTrip() throws Exception {
+        Duration injected = Duration.ofMillis(40);
+        try (ImpairmentRelay relay = new ImpairmentRelay(7).setRoundTrip(injected);
+             WebRtcPeers peers = WebRtcPeers.connectThrough(relay, TIMEOUT)) {
+            peers.sendAndAwait("through the relay", TIMEOUT);
+            long[] echoes = new long[10];
+            for (int i = 0; i < echoes.length; i++) {
+                echoes[i] = peers.echo(TIMEOUT).toNanos();
+            }
+            Arrays.sort(echoes);
+            System.out.printf("echo through a 40 ms relay: min %.3f median %.3f max %.3f ms; %s%n",
+                    echoes[0] / 1e6, echoes[echoes.length / 2] / 1e6, echoes[echoes.length - 1] / 1e6, relay);
+
+            assertThat(echoes[0]).as("every echo takes the injected round trip").isGreaterThanOrEqualTo(injected.toNanos());
+            assertThat(echoes[echoes.length / 2]).isLessThan(injected.plusMillis(20).toNanos());
+            assertThat(relay.counters(Direction.A_TO_B).forwarded()).isPositive();
+            assertThat(relay.counters(Direction.B_TO_A).forwarded()).isPositive();
+            assertThat(relay.endpointA()).isPresent();
+            assertThat(relay.endpointB()).isPresent();
+        }
+    }
+
+    @Test
+    void survivesTwentyConnectCloseCyclesAndLeavesNoThreadBehind() throws Exception {
+        Set<Thread> before = liveNonDaemonThreads();
+        for (int i = 0; i < 20; i++) {
+            try (WebRtcPeers peers = WebRtcPeers.connectDirect(TIMEOUT)) {
+                peers.sendAndAwait("cycle " + i, TIMEOUT);
+            }
+        }
+        Set<Thread> after = liveNonDaemonThreads();
+        after.removeAll(before);
+        for (Thread thread : after) {
+            thread.join(5_000);
+        }
+        after.removeIf(thread -> !thread.isAlive());
+        assertThat(after).as("non-daemon threads left behind (they keep the JVM alive)").isEmpty();
+    }
+
+    @Test
+    void closeIsIdempotent() throws Exception {
+        WebRtcPeers peers = WebRtcPeers.connectDirect(TIMEOUT);
+        peers.close();
+        peers.close();
+        assertThat(peers.toString()).contains("closed");
+        assertThatThrownBy(() -> peers.connect(TIMEOUT)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void closeRightAfterStartingToConnectFailsTheConnection() throws Exception {
+        WebRtcPeers peers = new WebRtcPeers();
+        CompletableFuture<Void> connecting = peers.connectAsync();
+        peers.close();
+        assertThatThrownBy(() -> connecting.get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).hasMessageContaining("closed");
+    }
+
+    @Test
+    void closeWhileIceIsCheckingFailsTheConnection() throws Exception {
+        try (ImpairmentRelay relay = new ImpairmentRelay().blackhole(true)) {
+            WebRtcPeers peers = new WebRtcPeers();
+            CompletableFuture<Void> connecting = peers.connectAsync(relay);
+            assertThat(relay.awaitReceived(Direction.A_TO_B, 1, TIMEOUT)).as("ICE checks reach the relay").isTrue();
+            long start = System.nanoTime();
+            peers.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            assertThatThrownBy(() -> connecting.get(5, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).hasMessageContaining("closed");
+        }
+    }
+
+    @Test
+    void aTimeoutSaysWhatWasReached() throws Exception {
+        try (ImpairmentRelay relay = new ImpairmentRelay().blackhole(true)) {
+            assertThatThrownBy(() -> WebRtcPeers.connectThrough(relay, Duration.ofSeconds(1)))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("did not connect within PT1S")
+                    .hasMessageContaining("channel B not received")
+                    .satisfies(e -> assertThat(IpAddresses.containsAny(e.getMessage())).isFalse());
+        }
+    }
+
+    @Test
+    void rejectsBadArguments() throws Exception {
+        assertThatThrownBy(() -> WebRtcPeers.connectDirect(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout");
+        try (WebRtcPeers peers = new WebRtcPeers()) {
+            peers.connectAsync();
+            assertThatThrownBy(peers::connectAsync).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("started before");
+        }
+    }
+
+    private static Set<Thread> liveNonDaemonThreads() {
+        Set<Thread> threads = new LinkedHashSet<>();
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (!thread.isDaemon() && thread.isAlive()) {
+                threads.add(thread);
+            }
+        }
+        return threads;
+    }
+}

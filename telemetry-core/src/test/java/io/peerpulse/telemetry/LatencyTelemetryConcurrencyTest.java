@@ -1,0 +1,156 @@
+package io.peerpulse.telemetry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.peerpulse.telemetry.spi.RttReading;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real threads on the real shared scheduler. The only waits are bounded waits for real events
+ * (enough samples recorded); nothing here depends on the machine's speed beyond those bounds.
+ */
+class LatencyTelemetryConcurrencyTest {
+
+    private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** A wall clock that never steps back, so that timestamp order is arrival order in this test. */
+    private static final java.time.InstantSource MONOTONIC = new java.time.InstantSource() {
+        private final long originMillis = System.currentTimeMillis();
+        private final long originNanos = System.nanoTime();
+
+        @Override
+        public java.time.Instant instant() {
+            return java.time.Instant.ofEpochMilli(millis());
+        }
+
+        @Override
+        public long millis() {
+            return originMillis + (System.nanoTime() - originNanos) / 1_000_000;
+        }
+    };
+
+    @Test
+    void readersOnManyThreadsNeverSeeAnInconsistentSnapshot() throws Exception {
+        ExecutorService answerers = Executors.newFixedThreadPool(2);
+        AtomicLong next = new AtomicLong();
+        // answers come from other threads than the scheduler's, with many ties and wide values
+        LatencyTelemetry telemetry = new LatencyTelemetry(
+                () -> CompletableFuture.supplyAsync(() -> RttReading.measured(next.incrementAndGet() % 7 == 0
+                        ? 5_000 : 20 + (next.get() * 7919 % 100) / 4.0), answerers),
+                TelemetryOptions.builder().pollInterval(Duration.ofMillis(1)).maxSamples(100).clock(MONOTONIC)
+                        .readTimeout(Duration.ofSeconds(10)).build());
+        ExecutorService readers = Executors.newFixedThreadPool(4);
+        ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+        long target = 1_500;
+        try {
+            telemetry.start();
+            List<Future<Long>> checks = new ArrayList<>();
+            for (int r = 0; r < 4; r++) {
+                int kind = r;
+                checks.add(readers.submit(() -> {
+                    long snapshots = 0;
+                    long start = System.nanoTime();
+                    while (telemetry.getCounters().measured() < target && System.nanoTime() - start < DEADLINE_NANOS) {
+                        snapshots++;
+                        switch (kind) {
+                            case 0, 1 -> telemetry.getStats().ifPresent(s -> check(s, problems));
+                            case 2 -> telemetry.getSummary().ifPresent(s -> check(s, problems));
+                            default -> {
+                                TelemetryCounters c = telemetry.getCounters();
+                                if (c.polls() != c.measured() + c.stale() + c.unavailable() + c.failed()
+                                        + c.rejected() + c.skipped()) {
+                                    problems.add("counters do not add up: " + c);
+                                }
+                                List<RttSample> samples = telemetry.getSamples();
+                                for (int i = 1; i < samples.size(); i++) {
+                                    if (samples.get(i).timestamp() < samples.get(i - 1).timestamp()) {
+                                        problems.add("samples out of order");
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    return snapshots;
+                }));
+            }
+            long snapshots = 0;
+            for (Future<Long> check : checks) {
+                snapshots += check.get(120, TimeUnit.SECONDS);
+            }
+            assertThat(telemetry.getCounters().measured())
+                    .as("enough samples were recorded within the bound").isGreaterThanOrEqualTo(target);
+            assertThat(snapshots).isPositive();
+            assertThat(problems).isEmpty();
+        } finally {
+            telemetry.close();
+            readers.shutdownNow();
+            answerers.shutdownNow();
+        }
+        LatencyStats last = telemetry.getStats().orElseThrow();
+        assertThat(last.sampleCount()).isEqualTo(100);
+        assertThat(last.totalSampleCount()).isEqualTo(telemetry.getCounters().measured());
+    }
+
+    private static void check(LatencyStats s, ConcurrentLinkedQueue<String> problems) {
+        List<RttSample> samples = s.samples();
+        double min = samples.stream().mapToDouble(RttSample::rttMs).min().orElse(Double.NaN);
+        double max = samples.stream().mapToDouble(RttSample::rttMs).max().orElse(Double.NaN);
+        double mean = samples.stream().mapToDouble(RttSample::rttMs).average().orElse(Double.NaN);
+        if (s.sampleCount() != samples.size() || s.minMs() != min || s.maxMs() != max
+                || Math.abs(s.meanMs() - mean) > 1e-6 || s.totalSampleCount() < s.sampleCount()) {
+            problems.add("stats do not describe their own samples: " + s.summary());
+        }
+        check(s.summary(), problems);
+    }
+
+    private static void check(LatencySummary s, ConcurrentLinkedQueue<String> problems) {
+        if (!(s.minMs() <= s.medianMs() && s.medianMs() <= s.p95Ms() && s.p95Ms() <= s.p99Ms()
+                && s.p99Ms() <= s.maxMs() && s.minMs() <= s.meanMs() && s.meanMs() <= s.maxMs()
+                && s.sampleCount() >= 1 && s.sampleCount() <= 100 && s.stdDevMs() >= 0 && s.jitterMs() >= 0)) {
+            problems.add("inconsistent summary: " + s);
+        }
+    }
+
+    @Test
+    void aThousandTelemetriesCostOneSchedulerThread() throws Exception {
+        long threadsBefore = schedulerThreads();
+        List<LatencyTelemetry> telemetries = new ArrayList<>();
+        try {
+            for (int i = 0; i < 1_000; i++) {
+                double rtt = i;
+                LatencyTelemetry telemetry = new LatencyTelemetry(
+                        () -> CompletableFuture.completedFuture(RttReading.measured(rtt)),
+                        TelemetryOptions.builder().pollInterval(Duration.ofMillis(10)).build());
+                telemetries.add(telemetry);
+                telemetry.start();
+            }
+            long start = System.nanoTime();
+            while (telemetries.stream().anyMatch(t -> t.getCounters().measured() < 3)
+                    && System.nanoTime() - start < DEADLINE_NANOS) {
+                Thread.onSpinWait();
+            }
+            assertThat(telemetries).allSatisfy(t -> assertThat(t.getCounters().measured()).isGreaterThanOrEqualTo(3));
+            assertThat(schedulerThreads()).isLessThanOrEqualTo(Math.max(1, threadsBefore));
+            assertThat(schedulerThreads()).isEqualTo(1);
+        } finally {
+            telemetries.forEach(LatencyTelemetry::close);
+        }
+        for (int i = 0; i < 1_000; i++) {
+            assertThat(telemetries.get(i).getStats().orElseThrow().minMs()).isEqualTo(i);
+        }
+    }
+
+    private static long schedulerThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("peerpulse-telemetry")).count();
+    }
+}

@@ -1,0 +1,442 @@
+package io.peerpulse.telemetry;
+
+import io.peerpulse.virtualtime.VirtualScheduler;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.telemetry.spi.RttSource;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The polling behaviour of LatencyTelemetry, driven in virtual time: no test here sleeps. */
+class LatencyTelemetryTest {
+
+    private static final Duration SECOND = Duration.ofSeconds(1);
+
+    private final VirtualScheduler scheduler = new VirtualScheduler();
+    private final List<LatencyTelemetry> telemetries = new ArrayList<>();
+
+    @AfterEach
+    void stopAll() {
+        telemetries.forEach(LatencyTelemetry::close);
+        scheduler.shutdownNow();
+    }
+
+    private LatencyTelemetry telemetry(RttSource source) {
+        return telemetry(source, options().build());
+    }
+
+    private LatencyTelemetry telemetry(RttSource source, TelemetryOptions options) {
+        LatencyTelemetry telemetry = new LatencyTelemetry(source, options);
+        telemetries.add(telemetry);
+        return telemetry;
+    }
+
+    private TelemetryOptions.Builder options() {
+        return TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock());
+    }
+
+    @Test
+    void pollsAtStartThenEveryIntervalAndStampsSamplesWithTheClock() {
+        ScriptedRttSource source = new ScriptedRttSource().thenMeasured(80).thenMeasured(81).thenMeasured(82);
+        LatencyTelemetry telemetry = telemetry(source);
+        assertThat(telemetry.getStats()).isEmpty();
+        assertThat(telemetry.getSummary()).isEmpty();
+        assertThat(telemetry.getLastSample()).isEmpty();
+        assertThat(telemetry.getSessionStats()).isEmpty();
+        assertThat(source.readCount()).isZero();
+
+        telemetry.start();
+        scheduler.runDueTasks();
+        assertThat(source.readCount()).isEqualTo(1);
+        scheduler.advance(SECOND.multipliedBy(2));
+
+        long start = VirtualScheduler.DEFAULT_START.toEpochMilli();
+        assertThat(telemetry.getSamples()).containsExactly(new RttSample(start, 80), new RttSample(start + 1000, 81),
+                new RttSample(start + 2000, 82));
+        assertThat(telemetry.getLastSample()).contains(new RttSample(start + 2000, 82));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(3, 3, 0, 0, 0, 0, 0));
+    }
+
+    @Test
+    void everyOutcomeLandsInExactlyOneCounter() {
+        ScriptedRttSource source = new ScriptedRttSource()
+                .thenMeasured(80)
+                .thenStale()
+                .thenUnavailable("closed")
+                .thenFail(new IOException("stats failed"))
+                .thenThrow(new IllegalStateException("read threw"))
+                .thenReturnNull()
+                .thenMeasured(Double.NaN)
+                .thenMeasured(Double.POSITIVE_INFINITY)
+                .thenMeasured(Double.NEGATIVE_INFINITY)
+                .thenMeasured(-0.5)
+                .thenMeasured(60_000.001)
+                .thenMeasured(60_000)
+                .thenMeasured(0);
+        LatencyTelemetry telemetry = telemetry(source);
+        telemetry.start();
+        scheduler.advance(SECOND.multipliedBy(12));
+
+        assertThat(source.readCount()).isEqualTo(13);
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(13, 3, 1, 1, 3, 5, 0));
+        assertThat(telemetry.getSamples()).extracting(RttSample::rttMs).containsExactly(80.0, 60_000.0, 0.0);
+    }
+
+    @Test
+    void aStageCompletedWithNullCountsFailed() {
+        LatencyTelemetry telemetry = telemetry(() -> CompletableFuture.completedFuture(null));
+        telemetry.start();
+        scheduler.advance(SECOND);
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(2, 0, 0, 0, 2, 0, 0));
+    }
+
+    @Test
+    void aReadingsOwnTimestampIsKept() {
+        LatencyTelemetry telemetry = telemetry(new ScriptedRttSource().thenMeasured(42, 1_234_567L));
+        telemetry.start();
+        scheduler.runDueTasks();
+        assertThat(telemetry.getSamples()).containsExactly(new RttSample(1_234_567L, 42));
+    }
+
+    @Test
+    void aHungReadTimesOutAsFailedAndItsLateAnswerIsIgnored() {
+        ScriptedRttSource source = new ScriptedRttSource().thenHang().thenMeasured(50);
+        LatencyTelemetry telemetry = telemetry(source, options().readTimeout(Duration.ofMillis(400)).build());
+        telemetry.start();
+        scheduler.runDueTasks();
+        assertThat(source.inFlight()).isEqualTo(1);
+        assertThat(telemetry.getCounters().polls()).isZero();
+
+        scheduler.advance(Duration.ofMillis(399));
+        assertThat(telemetry.getCounters().failed()).isZero();
+        scheduler.advance(Duration.ofMillis(1));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(1, 0, 0, 0, 1, 0, 0));
+
+        source.pendingReads().get(0).complete(RttReading.measured(999));
+        assertThat(telemetry.getSamples()).isEmpty();
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(1, 0, 0, 0, 1, 0, 0));
+
+        scheduler.advance(Duration.ofMillis(600));
+        assertThat(telemetry.getSamples()).extracting(RttSample::rttMs).containsExactly(50.0);
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(2, 1, 0, 0, 1, 0, 0));
+        assertThat(scheduler.pendingTaskCount()).as("only the periodic poll is left: no timeout leaks").isEqualTo(1);
+    }
+
+    @Test
+    void aPollDueWhileAReadIsInFlightIsSkippedNotPiledUp() {
+        ScriptedRttSource source = new ScriptedRttSource().thenHang().orElse(RttReading.measured(30));
+        LatencyTelemetry telemetry = telemetry(source, options().readTimeout(Duration.ofMillis(2500)).build());
+        telemetry.start();
+        scheduler.advance(SECOND.multipliedBy(2));
+        assertThat(source.readCount()).isEqualTo(1);
+        assertThat(source.maxConcurrentReads()).isEqualTo(1);
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(2, 0, 0, 0, 0, 0, 2));
+
+        scheduler.advance(Duration.ofMillis(500)); // t = 2.5 s: the read times out
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(3, 0, 0, 0, 1, 0, 2));
+        scheduler.advance(Duration.ofMillis(500)); // t = 3 s: the next poll reads again
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(4, 1, 0, 0, 1, 0, 2));
+        // the timed-out read was abandoned, not answered: the source itself still holds it
+        assertThat(source.inFlight()).isEqualTo(1);
+    }
+
+    @Test
+    void anAnswerInTimeFromAnotherThreadIsRecorded() throws Exception {
+        ScriptedRttSource source = new ScriptedRttSource().thenHang();
+        LatencyTelemetry telemetry = telemetry(source);
+        telemetry.start();
+        scheduler.runDueTasks();
+        Thread completer = new Thread(() -> source.pendingReads().get(0).complete(RttReading.measured(12.5)));
+        completer.start();
+        completer.join(10_000);
+        assertThat(telemetry.getSamples()).extracting(RttSample::rttMs).containsExactly(12.5);
+        assertThat(scheduler.pendingTaskCount()).as("the timeout was cancelled").isEqualTo(1);
+    }
+
+    @Test
+    void anAnswerAfterStopIsIgnoredAndARestartPollsAgain() {
+        ScriptedRttSource source = new ScriptedRttSource().thenHang().orElse(RttReading.measured(70));
+        LatencyTelemetry telemetry = telemetry(source, options().readTimeout(Duration.ofSeconds(5)).build());
+        telemetry.start();
+        scheduler.runDueTasks();
+        telemetry.stop();
+        assertThat(telemetry.isRunning()).isFalse();
+        source.pendingReads().get(0).complete(RttReading.measured(999));
+        assertThat(telemetry.getSamples()).isEmpty();
+        assertThat(telemetry.getCounters()).isEqualTo(TelemetryCounters.ZERO);
+
+        scheduler.advance(SECOND.multipliedBy(10));
+        assertThat(source.readCount()).as("no poll while stopped").isEqualTo(1);
+        telemetry.start();
+        scheduler.runDueTasks();
+        assertThat(telemetry.getSamples()).extracting(RttSample::rttMs).containsExactly(70.0);
+    }
+
+    @Test
+    void noExceptionEverCancelsThePeriodicPoll() {
+        // The virtual scheduler, like the JDK's, cancels a periodic task whose run throws.
+        RttSource hostile = new RttSource() {
+            int calls;
+
+            @Override
+            public CompletionStage<RttReading> read() {
+                calls++;
+                switch (calls % 4) {
+                    case 0:
+                        throw new IllegalStateException("read() threw");
+                    case 1:
+                        throw new NoClassDefFoundError("a plugin missing a class");
+                    case 2:
+                        return new ThrowingStage();
+                    default:
+                        return CompletableFuture.failedFuture(new IOException("failed stage"));
+                }
+            }
+        };
+        LatencyTelemetry telemetry = telemetry(hostile);
+        telemetry.start();
+        scheduler.advance(SECOND.multipliedBy(99));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(100, 0, 0, 0, 100, 0, 0));
+        assertThat(telemetry.isRunning()).isTrue();
+
+        telemetry.switchSource(() -> CompletableFuture.completedFuture(RttReading.measured(5)));
+        scheduler.advance(SECOND);
+        assertThat(telemetry.getSamples()).hasSize(1);
+        assertThat(scheduler.pendingTaskCount()).isEqualTo(1);
+    }
+
+    /** A stage that accepts no callback: the failure happens inside the poll, after read() returned. */
+    private static final class ThrowingStage extends CompletableFuture<RttReading> {
+        @Override
+        public CompletableFuture<RttReading> whenComplete(BiConsumer<? super RttReading, ? super Throwable> action) {
+            throw new UnsupportedOperationException("no callbacks here");
+        }
+    }
+
+    @Test
+    void aSchedulerThatRefusesTheTimeoutFailsThePollNotThePolling() {
+        VirtualScheduler refusing = new VirtualScheduler();
+        // forwards everything but one-shot schedule(), which it refuses
+        java.util.concurrent.ScheduledExecutorService onlyPeriodic = (java.util.concurrent.ScheduledExecutorService)
+                java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {java.util.concurrent.ScheduledExecutorService.class}, (proxy, method, args) -> {
+                            if (method.getName().equals("schedule")) {
+                                throw new java.util.concurrent.RejectedExecutionException("full");
+                            }
+                            try {
+                                return method.invoke(refusing, args);
+                            } catch (java.lang.reflect.InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        });
+        ScriptedRttSource source = new ScriptedRttSource().thenHang().thenHang().orElse(RttReading.measured(9));
+        LatencyTelemetry telemetry = telemetry(source, TelemetryOptions.builder().scheduler(onlyPeriodic)
+                .clock(refusing.clock()).build());
+        telemetry.start();
+        refusing.advance(SECOND.multipliedBy(2));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(3, 1, 0, 0, 2, 0, 0));
+        refusing.shutdownNow();
+    }
+
+    @Test
+    void startAndStopAreIdempotent() {
+        ScriptedRttSource source = ScriptedRttSource.repeating(RttReading.measured(10));
+        LatencyTelemetry telemetry = telemetry(source);
+        telemetry.stop();
+        telemetry.start();
+        telemetry.start();
+        assertThat(scheduler.pendingTaskCount()).isEqualTo(1);
+        scheduler.advance(SECOND);
+        assertThat(source.readCount()).isEqualTo(2);
+        telemetry.stop();
+        telemetry.stop();
+        telemetry.close();
+        assertThat(scheduler.pendingTaskCount()).isZero();
+        assertThat(telemetry.getSamples()).hasSize(2);
+        assertThat(telemetry.getStats()).isPresent();
+    }
+
+    @Test
+    void concurrentStartAndStopLeaveExactlyOneTaskOrNone() throws Exception {
+        LatencyTelemetry telemetry = telemetry(ScriptedRttSource.repeating(RttReading.measured(10)));
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int seed = t;
+                done.add(pool.submit(() -> {
+                    go.await();
+                    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+                    for (int i = 0; i < 2_000; i++) {
+                        if (random.nextBoolean()) {
+                            telemetry.start();
+                        } else {
+                            telemetry.stop();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(scheduler.pendingTaskCount()).isEqualTo(telemetry.isRunning() ? 1 : 0);
+        telemetry.stop();
+        assertThat(scheduler.pendingTaskCount()).isZero();
+        telemetry.start();
+        assertThat(scheduler.pendingTaskCount()).isEqualTo(1);
+    }
+
+    @Test
+    void switchSourceKeepsEverySample() {
+        ScriptedRttSource first = ScriptedRttSource.repeating(RttReading.measured(10));
+        ScriptedRttSource second = ScriptedRttSource.repeating(RttReading.measured(20));
+        LatencyTelemetry telemetry = telemetry(first);
+        telemetry.start();
+        scheduler.advance(SECOND.multipliedBy(2));
+        telemetry.switchSource(second);
+        assertThat(telemetry.source()).isSameAs(second);
+        scheduler.advance(SECOND.multipliedBy(2));
+        assertThat(first.readCount()).isEqualTo(3);
+        assertThat(second.readCount()).isEqualTo(2);
+        assertThat(telemetry.getSamples()).extracting(RttSample::rttMs).containsExactly(10.0, 10.0, 10.0, 20.0, 20.0);
+        assertThatThrownBy(() -> telemetry.switchSource(null)).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
+    void windowStatisticsAndSessionAggregatesThroughThePublicApi() {
+        double[] values = {50, 10, 40, 30, 20, 60, 70, 15, 25, 35, 45, 55};
+        ScriptedRttSource source = new ScriptedRttSource();
+        for (double v : values) {
+            source.thenMeasured(v);
+        }
+        LatencyTelemetry telemetry = telemetry(source, options().maxSamples(5).build());
+        telemetry.start();
+        scheduler.advance(SECOND.multipliedBy(values.length - 1));
+
+        LatencyStats stats = telemetry.getStats().orElseThrow();
+        // the window holds the last five: 15, 25, 35, 45, 55
+        assertThat(stats.samples()).extracting(RttSample::rttMs).containsExactly(15.0, 25.0, 35.0, 45.0, 55.0);
+        assertThat(stats.sampleCount()).isEqualTo(5);
+        assertThat(stats.totalSampleCount()).isEqualTo(12);
+        assertThat(stats.minMs()).isEqualTo(15);
+        assertThat(stats.maxMs()).isEqualTo(55);
+        assertThat(stats.meanMs()).isCloseTo(35, within(1e-12));
+        assertThat(stats.medianMs()).isEqualTo(35);
+        assertThat(stats.p95Ms()).isCloseTo(53, within(1e-12)); // numpy.percentile([15,25,35,45,55], 95)
+        assertThat(stats.p99Ms()).isCloseTo(54.6, within(1e-12));
+        assertThat(stats.stdDevMs()).isCloseTo(Math.sqrt(200), within(1e-12));
+        assertThat(stats.jitterMs()).isCloseTo(10, within(1e-12));
+        assertThat(telemetry.getSummary()).contains(stats.summary());
+
+        SessionLatencyStats session = telemetry.getSessionStats().orElseThrow();
+        assertThat(session.count()).isEqualTo(12);
+        assertThat(session.minMs()).isEqualTo(10);
+        assertThat(session.maxMs()).isEqualTo(70);
+        assertThat(session.meanMs()).isCloseTo(37.916666666666664, within(1e-12));
+        // numpy.percentile(values, [50, 95, 99]) = 37.5, 64.5, 68.9
+        assertThat(session.p50Ms()).isCloseTo(37.5, within(37.5 * SessionLatencyStats.QUANTILE_RELATIVE_ERROR));
+        assertThat(session.p95Ms()).isCloseTo(64.5, within(64.5 * SessionLatencyStats.QUANTILE_RELATIVE_ERROR));
+        assertThat(session.p99Ms()).isCloseTo(68.9, within(68.9 * SessionLatencyStats.QUANTILE_RELATIVE_ERROR));
+    }
+
+    @Test
+    void thePathOfTheLatestReadingIsKeptAndItsChangesCounted() {
+        io.peerpulse.telemetry.NetworkPath direct = new io.peerpulse.telemetry.NetworkPath("host", "host", "udp");
+        io.peerpulse.telemetry.NetworkPath relayed = new io.peerpulse.telemetry.NetworkPath("host", "relay", "udp");
+        ScriptedRttSource source = new ScriptedRttSource().thenMeasured(5).then(RttReading.measured(5, direct))
+                .then(RttReading.stale(direct)).thenUnavailable("ice restart").then(RttReading.stale(relayed))
+                .then(RttReading.measured(40, relayed)).thenStale();
+        LatencyTelemetry telemetry = telemetry(source);
+        telemetry.start();
+        scheduler.runDueTasks();
+        assertThat(telemetry.getPath()).isEmpty();
+        scheduler.advance(SECOND.multipliedBy(3));
+        assertThat(telemetry.getPath()).contains(direct);
+        assertThat(telemetry.getPathChanges()).isZero();
+        scheduler.advance(SECOND.multipliedBy(3));
+        assertThat(telemetry.getPath()).contains(relayed);
+        assertThat(telemetry.getPathChanges()).isEqualTo(1);
+    }
+
+    @Test
+    void listenersHearEveryPollInOrderAndAThrowingOneChangesNothing() {
+        io.peerpulse.telemetry.NetworkPath direct = new io.peerpulse.telemetry.NetworkPath("host", "host", "udp");
+        ScriptedRttSource source = new ScriptedRttSource().then(RttReading.measured(5, direct)).thenStale()
+                .thenMeasured(Double.NaN).thenUnavailable("closed");
+        LatencyTelemetry telemetry = telemetry(source);
+        List<String> heard = new ArrayList<>();
+        io.peerpulse.telemetry.TelemetryListener recorder = new io.peerpulse.telemetry.TelemetryListener() {
+            @Override
+            public void pollEnded(io.peerpulse.telemetry.PollOutcome outcome, long timestampEpochMs) {
+                heard.add(outcome + "@" + (timestampEpochMs - VirtualScheduler.DEFAULT_START.toEpochMilli()));
+            }
+
+            @Override
+            public void sampleRecorded(RttSample sample) {
+                heard.add("sample " + sample.rttMs());
+            }
+
+            @Override
+            public void pathChanged(io.peerpulse.telemetry.NetworkPath previous,
+                                    io.peerpulse.telemetry.NetworkPath current) {
+                heard.add("path " + previous + " -> " + current);
+            }
+        };
+        telemetry.addListener(new io.peerpulse.telemetry.TelemetryListener() {
+            @Override
+            public void sampleRecorded(RttSample sample) {
+                throw new IllegalStateException("a broken listener");
+            }
+        });
+        telemetry.addListener(recorder);
+        telemetry.start();
+        scheduler.advance(SECOND.multipliedBy(2));
+        assertThat(telemetry.removeListener(recorder)).isTrue();
+        scheduler.advance(SECOND);
+        assertThat(heard).containsExactly("path null -> host/host/udp", "sample 5.0", "MEASURED@0", "STALE@1000",
+                "REJECTED@2000");
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(4, 1, 1, 1, 0, 1, 0));
+    }
+
+    @Test
+    void aThousandTelemetriesShareOneScheduler() {
+        List<ScriptedRttSource> sources = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            ScriptedRttSource source = new ScriptedRttSource();
+            for (int k = 0; k < 60; k++) {
+                source.thenMeasured(i % 200 + k % 7);
+            }
+            source.orElse(RttReading.unavailable("closed"));
+            sources.add(source);
+            telemetry(source, options().readTimeout(Duration.ofMillis(500)).build()).start();
+        }
+        scheduler.advance(Duration.ofSeconds(61));
+        for (int i = 0; i < 1_000; i++) {
+            LatencyTelemetry telemetry = telemetries.get(i);
+            assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(62, 60, 0, 2, 0, 0, 0));
+            assertThat(telemetry.getStats().orElseThrow().minMs()).isEqualTo(i % 200);
+        }
+        assertThat(scheduler.pendingTaskCount()).as("one periodic task each, no timeout left").isEqualTo(1_000);
+    }
+}
