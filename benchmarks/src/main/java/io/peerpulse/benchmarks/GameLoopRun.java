@@ -1,5 +1,7 @@
 package io.peerpulse.benchmarks;
 
+import io.peerpulse.lab.WebRtcPeers.Route;
+import io.peerpulse.lab.ImpairmentRelay.Link;
 import dev.onvoid.webrtc.RTCDataChannelBuffer;
 import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.TelemetryOptions;
@@ -33,8 +35,8 @@ public final class GameLoopRun {
         int seconds = args.length == 2 && args[0].equals("--seconds") ? Integer.parseInt(args[1]) : 30;
         System.out.println("| telemetry | frames | lateness median ms | p99 ms | max ms |");
         System.out.println("|---|---:|---:|---:|---:|");
-        try (ImpairmentRelay relay = new ImpairmentRelay(5).setRoundTrip(Duration.ofMillis(80));
-             WebRtcPeers peers = WebRtcPeers.connectThrough(relay, Duration.ofSeconds(30))) {
+        try (ImpairmentRelay relay = new ImpairmentRelay(5).impair(Link.roundTrip(Duration.ofMillis(80)));
+             WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(Duration.ofSeconds(30)))) {
             loop(peers, Math.min(3, seconds), null); // warm-up
             print("off", loop(peers, seconds, null));
             LatencyTelemetry telemetry = new LatencyTelemetry(WebRtcRttSource.of(peers.peerA()),

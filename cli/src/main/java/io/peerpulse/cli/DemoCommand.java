@@ -1,5 +1,7 @@
 package io.peerpulse.cli;
 
+import io.peerpulse.lab.WebRtcPeers.Route;
+import io.peerpulse.lab.ImpairmentRelay.Link;
 import dev.onvoid.webrtc.RTCDataChannelBuffer;
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.LiveRtt;
@@ -92,9 +94,9 @@ final class DemoCommand implements Callable<Integer> {
 
         List<Path> before = listFiles(out);
         SessionReport report;
-        try (ImpairmentRelay relay = new ImpairmentRelay(1).setRoundTrip(rtt).setJitter(jitter.dividedBy(2))
-                .setLoss(loss)) {
-            WebRtcPeers peers = WebRtcPeers.connectThrough(relay, Duration.ofSeconds(30));
+        try (ImpairmentRelay relay = new ImpairmentRelay(1)
+                .impair(Link.roundTrip(rtt).withJitter(jitter.dividedBy(2)).withLoss(loss))) {
+            WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(Duration.ofSeconds(30)));
             try {
                 console.println("connected; data channel open");
                 report = play(peers, sessionId, console);

@@ -1,5 +1,7 @@
 package io.peerpulse.integration;
 
+import io.peerpulse.lab.WebRtcPeers.Route;
+import io.peerpulse.lab.ImpairmentRelay.Link;
 import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.lab.ImpairmentRelay;
@@ -26,15 +28,15 @@ final class Fixtures implements AutoCloseable {
     }
 
     static Fixtures direct(Duration pollInterval) throws InterruptedException {
-        return new Fixtures(null, WebRtcPeers.connectDirect(CONNECT_TIMEOUT), WebRtcRttSource.Mode.RESPONSES,
+        return new Fixtures(null, WebRtcPeers.open(Route.direct().withTimeout(CONNECT_TIMEOUT)), WebRtcRttSource.Mode.RESPONSES,
                 pollInterval);
     }
 
     static Fixtures throughRelay(Duration roundTrip, Duration jitter, WebRtcRttSource.Mode mode, Duration pollInterval)
             throws InterruptedException {
-        ImpairmentRelay relay = new ImpairmentRelay(42).setRoundTrip(roundTrip).setJitter(jitter);
+        ImpairmentRelay relay = new ImpairmentRelay(42).impair(Link.roundTrip(roundTrip).withJitter(jitter));
         try {
-            return new Fixtures(relay, WebRtcPeers.connectThrough(relay, CONNECT_TIMEOUT), mode, pollInterval);
+            return new Fixtures(relay, WebRtcPeers.open(Route.through(relay).withTimeout(CONNECT_TIMEOUT)), mode, pollInterval);
         } catch (RuntimeException | InterruptedException | Error e) {
             relay.close();
             throw e;

@@ -1,5 +1,6 @@
 package io.peerpulse.integration;
 
+import io.peerpulse.lab.WebRtcPeers.Route;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,7 +31,7 @@ class MicrometerOnRealPeersTest {
         SessionReport report;
         long recorded;
         double recordedMs;
-        try (WebRtcPeers peers = WebRtcPeers.connectDirect(Fixtures.CONNECT_TIMEOUT)) {
+        try (WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(Fixtures.CONNECT_TIMEOUT))) {
             GameSession session = GameSession.builder(id)
                     .telemetryOptions(TelemetryOptions.builder().pollInterval(Duration.ofMillis(200)).build())
                     .exporters("micrometer")

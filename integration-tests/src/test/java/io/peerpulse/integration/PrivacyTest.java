@@ -1,5 +1,7 @@
 package io.peerpulse.integration;
 
+import io.peerpulse.lab.WebRtcPeers.Route;
+import io.peerpulse.lab.ImpairmentRelay.Link;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.telemetry.LatencyTelemetry;
@@ -45,8 +47,8 @@ class PrivacyTest {
         capture.setLevel(Level.ALL);
         peerpulse.setLevel(Level.ALL);
         peerpulse.addHandler(capture);
-        try (ImpairmentRelay relay = new ImpairmentRelay(7).setRoundTrip(Duration.ofMillis(10));
-             WebRtcPeers peers = WebRtcPeers.connectThrough(relay, Fixtures.CONNECT_TIMEOUT)) {
+        try (ImpairmentRelay relay = new ImpairmentRelay(7).impair(Link.roundTrip(Duration.ofMillis(10)));
+             WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(Fixtures.CONNECT_TIMEOUT))) {
             WebRtcRttSource webrtc = WebRtcRttSource.of(peers.peerA());
             RttSource recording = () -> {
                 CompletionStage<RttReading> stage = webrtc.read();

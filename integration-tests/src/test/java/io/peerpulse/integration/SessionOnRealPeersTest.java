@@ -1,5 +1,6 @@
 package io.peerpulse.integration;
 
+import io.peerpulse.lab.WebRtcPeers.Route;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.export.csv.SessionReportCsv;
@@ -33,7 +34,7 @@ class SessionOnRealPeersTest {
     void providersAreFoundAndTheSessionExportsItsLatency() throws Exception {
         assertThat(RttSources.providers()).extracting(p -> p.name()).containsExactly("webrtc");
         String id = "real-peers-" + System.getProperty("peerpulse.test.path", "module");
-        try (WebRtcPeers peers = WebRtcPeers.connectDirect(Fixtures.CONNECT_TIMEOUT)) {
+        try (WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(Fixtures.CONNECT_TIMEOUT))) {
             GameSession session = GameSession.builder(id).playerId("p1")
                     .telemetryOptions(TelemetryOptions.builder().pollInterval(Duration.ofMillis(200)).build())
                     .exportSetting(SessionReportJson.DIRECTORY_SETTING, exports.toString())

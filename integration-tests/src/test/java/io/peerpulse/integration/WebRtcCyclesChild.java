@@ -1,5 +1,6 @@
 package io.peerpulse.integration;
 
+import io.peerpulse.lab.WebRtcPeers.Route;
 import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.PollOutcome;
 import io.peerpulse.telemetry.TelemetryCounters;
@@ -32,7 +33,7 @@ final class WebRtcCyclesChild {
         long polls = 0;
         long measured = 0;
         for (int cycle = 0; cycle < CYCLES; cycle++) {
-            try (WebRtcPeers peers = WebRtcPeers.connectDirect(Duration.ofSeconds(20))) {
+            try (WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(Duration.ofSeconds(20)))) {
                 LatencyTelemetry telemetry = new LatencyTelemetry(WebRtcRttSource.of(peers.peerA()),
                         TelemetryOptions.builder().pollInterval(Duration.ofMillis(50))
                                 .readTimeout(Duration.ofSeconds(2)).build());

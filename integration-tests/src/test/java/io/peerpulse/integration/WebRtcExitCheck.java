@@ -1,5 +1,7 @@
 package io.peerpulse.integration;
 
+import io.peerpulse.lab.WebRtcPeers.Route;
+import io.peerpulse.lab.ImpairmentRelay.Link;
 import io.peerpulse.lab.ImpairmentRelay;
 import io.peerpulse.lab.WebRtcPeers;
 import java.time.Duration;
@@ -13,11 +15,11 @@ final class WebRtcExitCheck {
     }
 
     public static void main(String[] args) throws Exception {
-        try (ImpairmentRelay relay = new ImpairmentRelay().setRoundTrip(Duration.ofMillis(10));
-             WebRtcPeers peers = WebRtcPeers.connectThrough(relay, Duration.ofSeconds(10))) {
+        try (ImpairmentRelay relay = new ImpairmentRelay().impair(Link.roundTrip(Duration.ofMillis(10)));
+             WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(Duration.ofSeconds(10)))) {
             System.out.println("echo " + peers.echo(Duration.ofSeconds(10)));
         }
-        try (WebRtcPeers peers = WebRtcPeers.connectDirect(Duration.ofSeconds(10))) {
+        try (WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(Duration.ofSeconds(10)))) {
             peers.sendAndAwait("bye", Duration.ofSeconds(10));
         }
         System.out.println(DONE);

@@ -1,5 +1,6 @@
 package io.peerpulse.integration;
 
+import io.peerpulse.lab.WebRtcPeers.Route;
 import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.PollOutcome;
 import io.peerpulse.telemetry.TelemetryCounters;
@@ -36,7 +37,7 @@ final class WrongTeardownOrderChild {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : ROUNDS;
         int pendingRounds = 0;
         for (int round = 0; round < rounds; round++) {
-            WebRtcPeers peers = WebRtcPeers.connectDirect(Duration.ofSeconds(20));
+            WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(Duration.ofSeconds(20)));
             ArmedSource source = new ArmedSource(WebRtcRttSource.of(peers.peerA()));
             LatencyTelemetry telemetry = new LatencyTelemetry(source,
                     TelemetryOptions.builder().pollInterval(Duration.ofMillis(20))

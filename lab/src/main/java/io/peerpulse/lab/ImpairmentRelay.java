@@ -108,6 +108,99 @@ public final class ImpairmentRelay implements AutoCloseable {
          * @since 0.1.0
          */
         public static final Impairment NONE = new Impairment(Duration.ZERO, Duration.ZERO, 0);
+
+        /**
+         * @param delay the fixed one-way delay, {@code >= 0}
+         * @return this impairment with that delay
+         * @since 0.1.0
+         */
+        public Impairment withDelay(Duration delay) {
+            return new Impairment(delay, jitter, loss);
+        }
+
+        /**
+         * @param jitter the half-width of the uniform jitter, {@code >= 0}
+         * @return this impairment with that jitter
+         * @since 0.1.0
+         */
+        public Impairment withJitter(Duration jitter) {
+            return new Impairment(delay, jitter, loss);
+        }
+
+        /**
+         * @param loss the probability that a packet is dropped, in {@code [0, 1]}
+         * @return this impairment with that loss
+         * @since 0.1.0
+         */
+        public Impairment withLoss(double loss) {
+            return new Impairment(delay, jitter, loss);
+        }
+    }
+
+    /**
+     * The impairment of the link as a whole, both directions alike: a round trip split evenly over
+     * the two directions, and each direction's jitter and loss.
+     *
+     * <pre>{@code
+     * relay.impair(Link.roundTrip(Duration.ofMillis(80)).withJitter(Duration.ofMillis(5)).withLoss(0.1));
+     * }</pre>
+     *
+     * @param roundTrip the round trip the delays add up to, {@code >= 0} and at most 1 h (A to B gets the odd
+     *                  nanosecond)
+     * @param jitter    half-width of the uniform jitter of each direction, {@code >= 0}
+     * @param loss      probability that a packet is dropped in each direction, in {@code [0, 1]}
+     * @since 0.1.0
+     */
+    public record Link(Duration roundTrip, Duration jitter, double loss) {
+
+        /**
+         * Validates the components.
+         *
+         * @throws IllegalArgumentException naming the bad component
+         * @since 0.1.0
+         */
+        public Link {
+            requireNonNegative(roundTrip, "roundTrip");
+            requireNonNegative(jitter, "jitter");
+            requireProbability(loss, "loss");
+        }
+
+        /**
+         * @param roundTrip the round trip, {@code >= 0}
+         * @return a link with that round trip, no jitter and no loss
+         * @since 0.1.0
+         */
+        public static Link roundTrip(Duration roundTrip) {
+            return new Link(roundTrip, Duration.ZERO, 0);
+        }
+
+        /**
+         * @param jitter the half-width of each direction's uniform jitter, {@code >= 0}
+         * @return this link with that jitter
+         * @since 0.1.0
+         */
+        public Link withJitter(Duration jitter) {
+            return new Link(roundTrip, jitter, loss);
+        }
+
+        /**
+         * @param loss the probability that a packet is dropped in each direction, in {@code [0, 1]}
+         * @return this link with that loss
+         * @since 0.1.0
+         */
+        public Link withLoss(double loss) {
+            return new Link(roundTrip, jitter, loss);
+        }
+
+        /**
+         * @param direction a direction
+         * @return that direction's impairment: half the round trip, the jitter and the loss
+         * @since 0.1.0
+         */
+        public Impairment impairment(Direction direction) {
+            Duration half = roundTrip.dividedBy(2);
+            return new Impairment(direction == Direction.A_TO_B ? roundTrip.minus(half) : half, jitter, loss);
+        }
     }
 
     /**
@@ -253,16 +346,31 @@ public final class ImpairmentRelay implements AutoCloseable {
     }
 
     /**
-     * Sets the whole impairment of one direction at once.
+     * Sets the impairment of one direction; packets already queued keep their delivery time.
      *
      * @param direction the direction
      * @param impairment its new impairment
      * @return this relay
      * @since 0.1.0
      */
-    public ImpairmentRelay setImpairment(Direction direction, Impairment impairment) {
+    public ImpairmentRelay impair(Direction direction, Impairment impairment) {
         Objects.requireNonNull(impairment, "impairment");
         lane(direction).impairment = impairment;
+        return this;
+    }
+
+    /**
+     * Sets the impairment of both directions from one link description.
+     *
+     * @param link the link
+     * @return this relay
+     * @since 0.1.0
+     */
+    public ImpairmentRelay impair(Link link) {
+        Objects.requireNonNull(link, "link");
+        for (Direction direction : Direction.values()) {
+            impair(direction, link.impairment(direction));
+        }
         return this;
     }
 
@@ -275,113 +383,6 @@ public final class ImpairmentRelay implements AutoCloseable {
      */
     public Impairment impairment(Direction direction) {
         return lane(direction).impairment;
-    }
-
-    /**
-     * Sets the fixed one-way delay of one direction.
-     *
-     * @param direction the direction
-     * @param delay the delay, {@code >= 0} and at most one hour
-     * @return this relay
-     * @throws IllegalArgumentException when {@code delay} is negative or too long
-     * @since 0.1.0
-     */
-    public ImpairmentRelay setDelay(Direction direction, Duration delay) {
-        requireNonNegative(delay, "delay");
-        Lane lane = lane(direction);
-        synchronized (lane) {
-            Impairment old = lane.impairment;
-            lane.impairment = new Impairment(delay, old.jitter(), old.loss());
-        }
-        return this;
-    }
-
-    /**
-     * Sets the delays so that a round trip takes {@code rtt}: half of it each way (A to B gets the
-     * odd nanosecond).
-     *
-     * @param rtt the round-trip delay, {@code >= 0}
-     * @return this relay
-     * @throws IllegalArgumentException when {@code rtt} is negative or too long
-     * @since 0.1.0
-     */
-    public ImpairmentRelay setRoundTrip(Duration rtt) {
-        requireNonNegative(rtt, "rtt");
-        Duration half = rtt.dividedBy(2);
-        setDelay(Direction.A_TO_B, rtt.minus(half));
-        setDelay(Direction.B_TO_A, half);
-        return this;
-    }
-
-    /**
-     * Sets the jitter of one direction: each packet's delay varies uniformly by up to
-     * {@code ±jitter}, never below zero in total.
-     *
-     * @param direction the direction
-     * @param jitter the half-width, {@code >= 0}
-     * @return this relay
-     * @throws IllegalArgumentException when {@code jitter} is negative or too long
-     * @since 0.1.0
-     */
-    public ImpairmentRelay setJitter(Direction direction, Duration jitter) {
-        requireNonNegative(jitter, "jitter");
-        Lane lane = lane(direction);
-        synchronized (lane) {
-            Impairment old = lane.impairment;
-            lane.impairment = new Impairment(old.delay(), jitter, old.loss());
-        }
-        return this;
-    }
-
-    /**
-     * Sets the same jitter in both directions.
-     *
-     * @param jitter the half-width, {@code >= 0}
-     * @return this relay
-     * @throws IllegalArgumentException when {@code jitter} is negative or too long
-     * @since 0.1.0
-     */
-    public ImpairmentRelay setJitter(Duration jitter) {
-        requireNonNegative(jitter, "jitter");
-        for (Direction direction : Direction.values()) {
-            setJitter(direction, jitter);
-        }
-        return this;
-    }
-
-    /**
-     * Sets the loss probability of one direction.
-     *
-     * @param direction the direction
-     * @param loss probability in {@code [0, 1]}
-     * @return this relay
-     * @throws IllegalArgumentException when {@code loss} is NaN or outside {@code [0, 1]}
-     * @since 0.1.0
-     */
-    public ImpairmentRelay setLoss(Direction direction, double loss) {
-        requireProbability(loss, "loss");
-        Lane lane = lane(direction);
-        synchronized (lane) {
-            Impairment old = lane.impairment;
-            lane.impairment = new Impairment(old.delay(), old.jitter(), loss);
-        }
-        return this;
-    }
-
-    /**
-     * Sets the same loss probability in both directions.
-     *
-     * @param loss probability in {@code [0, 1]}
-     * @return this relay
-     * @throws IllegalArgumentException when {@code loss} is NaN or outside {@code [0, 1]}
-     * @since 0.1.0
-     */
-    public ImpairmentRelay setLoss(double loss) {
-        requireProbability(loss, "loss");
-        for (Direction direction : Direction.values()) {
-            setLoss(direction, loss);
-        }
-        return this;
     }
 
     /**

@@ -42,8 +42,8 @@ import java.util.function.Supplier;
  * {@link ImpairmentRelay}, with one ordered data channel that A opened and B received.
  *
  * <pre>{@code
- * try (ImpairmentRelay relay = new ImpairmentRelay(42).setRoundTrip(Duration.ofMillis(40));
- *      WebRtcPeers peers = WebRtcPeers.connectThrough(relay, Duration.ofSeconds(10))) {
+ * try (ImpairmentRelay relay = new ImpairmentRelay(42).impair(Link.roundTrip(Duration.ofMillis(40)));
+ *      WebRtcPeers peers = WebRtcPeers.open(Route.through(relay))) {
  *     Duration rtt = peers.echo(Duration.ofSeconds(5));
  *     ...
  * }
@@ -164,19 +164,80 @@ public final class WebRtcPeers implements AutoCloseable {
     }
 
     /**
-     * Creates two peers and connects them directly over the host's own addresses.
+     * How two peers connect: directly over the host's own addresses, or through an
+     * {@link ImpairmentRelay}; and how long connecting may take.
      *
-     * @param timeout how long connecting may take
-     * @return the connected peers, to be closed by the caller
+     * <pre>{@code
+     * WebRtcPeers.open(Route.direct());
+     * WebRtcPeers.open(Route.through(relay).withTimeout(Duration.ofSeconds(30)));
+     * }</pre>
+     *
+     * @param relay   the relay between A and B, {@code null} for a direct connection; it must be fresh
+     *                (it learns the peers' addresses from their first packets) and its impairment applies
+     *                from the first packet on
+     * @param timeout how long connecting may take, above 0
+     * @since 0.1.0
+     */
+    public record Route(ImpairmentRelay relay, Duration timeout) {
+
+        /**
+         * The timeout of {@link #direct()} and {@link #through(ImpairmentRelay)}: 10 s.
+         *
+         * @since 0.1.0
+         */
+        public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+        /**
+         * Validates the timeout.
+         *
+         * @throws IllegalArgumentException when the timeout is null, zero or negative
+         * @since 0.1.0
+         */
+        public Route {
+            requirePositive(timeout);
+        }
+
+        /**
+         * @return a direct connection with the default timeout
+         * @since 0.1.0
+         */
+        public static Route direct() {
+            return new Route(null, DEFAULT_TIMEOUT);
+        }
+
+        /**
+         * @param relay the relay between A and B
+         * @return a connection through {@code relay} with the default timeout
+         * @since 0.1.0
+         */
+        public static Route through(ImpairmentRelay relay) {
+            return new Route(Objects.requireNonNull(relay, "relay"), DEFAULT_TIMEOUT);
+        }
+
+        /**
+         * @param timeout how long connecting may take, above 0
+         * @return this route with that timeout
+         * @since 0.1.0
+         */
+        public Route withTimeout(Duration timeout) {
+            return new Route(relay, timeout);
+        }
+    }
+
+    /**
+     * Creates two peers and connects them along {@code route}.
+     *
+     * @param route directly or through a relay, and the timeout
+     * @return the connected peers, to be closed by the caller (before the relay)
      * @throws IllegalStateException when they do not connect in time or fail to (they are closed then)
      * @throws InterruptedException when interrupted while waiting (they are closed then)
      * @since 0.1.0
      */
-    public static WebRtcPeers connectDirect(Duration timeout) throws InterruptedException {
-        requirePositive(timeout);
+    public static WebRtcPeers open(Route route) throws InterruptedException {
+        Objects.requireNonNull(route, "route");
         WebRtcPeers peers = new WebRtcPeers();
         try {
-            return peers.connect(timeout);
+            return peers.connect(route);
         } catch (InterruptedException | RuntimeException | Error e) {
             peers.close();
             throw e;
@@ -184,82 +245,33 @@ public final class WebRtcPeers implements AutoCloseable {
     }
 
     /**
-     * Creates two peers and connects them through {@code relay}, which must be fresh (it learns the
-     * peers' addresses from their first packets); its impairment applies from the first packet on.
+     * Connects A and B along {@code route} and waits until both connections are {@code CONNECTED}
+     * and both ends of the data channel are {@code OPEN}. On failure the peers stay as they are:
+     * close them.
      *
-     * @param relay the relay between A and B
-     * @param timeout how long connecting may take
-     * @return the connected peers, to be closed by the caller before the relay
-     * @throws IllegalStateException when they do not connect in time or fail to (they are closed then)
-     * @throws InterruptedException when interrupted while waiting (they are closed then)
-     * @since 0.1.0
-     */
-    public static WebRtcPeers connectThrough(ImpairmentRelay relay, Duration timeout) throws InterruptedException {
-        Objects.requireNonNull(relay, "relay");
-        requirePositive(timeout);
-        WebRtcPeers peers = new WebRtcPeers();
-        try {
-            return peers.connect(relay, timeout);
-        } catch (InterruptedException | RuntimeException | Error e) {
-            peers.close();
-            throw e;
-        }
-    }
-
-    /**
-     * Connects A and B directly and waits until both connections are {@code CONNECTED} and both
-     * ends of the data channel are {@code OPEN}. On failure the peers stay as they are: close them.
-     *
-     * @param timeout how long connecting may take
+     * @param route directly or through a relay, and the timeout
      * @return this
      * @throws IllegalStateException when they do not connect in time, fail to, are closed, or
      *                               connecting was started before
      * @throws InterruptedException when interrupted while waiting
      * @since 0.1.0
      */
-    public WebRtcPeers connect(Duration timeout) throws InterruptedException {
-        requirePositive(timeout);
-        return await(connectAsync(), timeout);
+    public WebRtcPeers connect(Route route) throws InterruptedException {
+        Objects.requireNonNull(route, "route");
+        return await(connectAsync(route), route.timeout());
     }
 
     /**
-     * Like {@link #connect(Duration)}, through {@code relay}.
+     * Starts connecting A and B along {@code route}, without waiting (its timeout does not apply).
      *
-     * @param relay the relay between A and B
-     * @param timeout how long connecting may take
-     * @return this
-     * @throws IllegalStateException when they do not connect in time, fail to, are closed, or
-     *                               connecting was started before
-     * @throws InterruptedException when interrupted while waiting
-     * @since 0.1.0
-     */
-    public WebRtcPeers connect(ImpairmentRelay relay, Duration timeout) throws InterruptedException {
-        requirePositive(timeout);
-        return await(connectAsync(relay), timeout);
-    }
-
-    /**
-     * Starts connecting A and B directly, without waiting.
-     *
+     * @param route directly or through a relay
      * @return completes when both connections are {@code CONNECTED} and both channel ends
      *         {@code OPEN}; completes exceptionally when connecting fails or the peers are closed first
      * @throws IllegalStateException when connecting was started before or the peers are closed
      * @since 0.1.0
      */
-    public CompletableFuture<Void> connectAsync() {
-        return start(null);
-    }
-
-    /**
-     * Starts connecting A and B through {@code relay}, without waiting.
-     *
-     * @param relay the relay between A and B
-     * @return as for {@link #connectAsync()}
-     * @throws IllegalStateException when connecting was started before or the peers are closed
-     * @since 0.1.0
-     */
-    public CompletableFuture<Void> connectAsync(ImpairmentRelay relay) {
-        return start(Objects.requireNonNull(relay, "relay"));
+    public CompletableFuture<Void> connectAsync(Route route) {
+        return start(Objects.requireNonNull(route, "route").relay());
     }
 
     /**

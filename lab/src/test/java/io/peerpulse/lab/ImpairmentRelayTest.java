@@ -1,5 +1,7 @@
 package io.peerpulse.lab;
 
+import io.peerpulse.lab.ImpairmentRelay.Impairment;
+import io.peerpulse.lab.ImpairmentRelay.Link;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -84,7 +86,7 @@ class ImpairmentRelayTest {
     void medianOneWayDelayIsTheInjectedDelayWithinAMillisecond() throws IOException {
         connectSockets();
         Duration injected = Duration.ofMillis(20);
-        relay.setDelay(Direction.A_TO_B, injected);
+        relay.impair(Direction.A_TO_B, Impairment.NONE.withDelay(injected));
 
         warmUp();
         long[] oneWay = new long[50];
@@ -104,7 +106,7 @@ class ImpairmentRelayTest {
     void medianRoundTripIsTheInjectedRoundTripWithinAMillisecond() throws IOException {
         connectSockets();
         Duration rtt = Duration.ofMillis(40);
-        relay.setRoundTrip(rtt);
+        relay.impair(Link.roundTrip(rtt));
         assertThat(relay.impairment(Direction.A_TO_B).delay()).isEqualTo(Duration.ofMillis(20));
         assertThat(relay.impairment(Direction.B_TO_A).delay()).isEqualTo(Duration.ofMillis(20));
 
@@ -126,7 +128,7 @@ class ImpairmentRelayTest {
     @Test
     void jitterSpreadsTheDelayWithinItsBounds() throws IOException {
         connectSockets();
-        relay.setDelay(Direction.A_TO_B, Duration.ofMillis(10)).setJitter(Duration.ofMillis(5));
+        relay.impair(Direction.A_TO_B, Impairment.NONE.withDelay(Duration.ofMillis(10)).withJitter(Duration.ofMillis(5)));
 
         warmUp();
         long[] oneWay = new long[40];
@@ -148,12 +150,12 @@ class ImpairmentRelayTest {
     @Test
     void totalLossDropsEverythingAndNoLossDropsNothing() throws IOException, InterruptedException {
         connectSockets();
-        relay.setLoss(1.0);
+        relay.impair(Link.roundTrip(Duration.ZERO).withLoss(1.0));
         for (int i = 0; i < 20; i++) {
             send(a, relay.portFacingA(), i);
         }
         assertThat(relay.awaitReceived(Direction.A_TO_B, 20, Duration.ofSeconds(5))).isTrue();
-        relay.setLoss(0.0);
+        relay.impair(Link.roundTrip(Duration.ZERO).withLoss(0.0));
         send(a, relay.portFacingA(), 1000);
         assertThat(sequence(receive(b, WAIT_MS))).as("the first packet through is the one sent without loss")
                 .isEqualTo(1000);
@@ -169,14 +171,14 @@ class ImpairmentRelayTest {
     @Test
     void partialLossDropsAboutThatShare() throws IOException, InterruptedException {
         connectSockets();
-        relay.setLoss(Direction.A_TO_B, 0.5);
+        relay.impair(Direction.A_TO_B, Impairment.NONE.withLoss(0.5));
         for (int i = 0; i < 400; i++) {
             send(a, relay.portFacingA(), i);
             if (i % 50 == 49) { // in batches, so that no socket buffer overflows
                 assertThat(relay.awaitReceived(Direction.A_TO_B, i + 1, Duration.ofSeconds(5))).isTrue();
             }
         }
-        relay.setLoss(0);
+        relay.impair(Link.roundTrip(Duration.ZERO).withLoss(0));
         send(a, relay.portFacingA(), -1);
         int passed = 0;
         while (sequence(receive(b, WAIT_MS)) != -1) {
@@ -231,9 +233,9 @@ class ImpairmentRelayTest {
         // the delayed packet is never early (exact); an undelayed one arrives well before 30 ms unless
         // the machine stalls for that long
         assertThat(oneWayNanos(a, relay.portFacingA(), b, 1)).isLessThan(30 * NANOS_PER_MS);
-        relay.setDelay(Direction.A_TO_B, Duration.ofMillis(30));
+        relay.impair(Direction.A_TO_B, Impairment.NONE.withDelay(Duration.ofMillis(30)));
         assertThat(oneWayNanos(a, relay.portFacingA(), b, 2)).isGreaterThanOrEqualTo(30 * NANOS_PER_MS);
-        relay.setDelay(Direction.A_TO_B, Duration.ZERO);
+        relay.impair(Direction.A_TO_B, Impairment.NONE.withDelay(Duration.ZERO));
         assertThat(oneWayNanos(a, relay.portFacingA(), b, 3)).isLessThan(30 * NANOS_PER_MS);
     }
 
@@ -255,21 +257,36 @@ class ImpairmentRelayTest {
     }
 
     @Test
+    void aLinkSplitsItsRoundTripOverTheTwoDirections() {
+        Link link = Link.roundTrip(Duration.ofNanos(81)).withJitter(Duration.ofMillis(3)).withLoss(0.25);
+        relay.impair(link);
+        assertThat(relay.impairment(Direction.A_TO_B))
+                .isEqualTo(new Impairment(Duration.ofNanos(41), Duration.ofMillis(3), 0.25));
+        assertThat(relay.impairment(Direction.B_TO_A))
+                .isEqualTo(new Impairment(Duration.ofNanos(40), Duration.ofMillis(3), 0.25));
+        relay.impair(Direction.B_TO_A, Impairment.NONE);
+        assertThat(relay.impairment(Direction.A_TO_B).delay()).isEqualTo(Duration.ofNanos(41));
+        assertThat(relay.impairment(Direction.B_TO_A)).isEqualTo(Impairment.NONE);
+        assertThatThrownBy(() -> Link.roundTrip(Duration.ofHours(3)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("roundTrip");
+    }
+
+    @Test
     void rejectsBadArgumentsNamingThem() {
-        assertThatThrownBy(() -> relay.setDelay(Direction.A_TO_B, Duration.ofMillis(-1)))
+        assertThatThrownBy(() -> relay.impair(Direction.A_TO_B, Impairment.NONE.withDelay(Duration.ofMillis(-1))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("delay");
-        assertThatThrownBy(() -> relay.setJitter(Duration.ofNanos(-1)))
+        assertThatThrownBy(() -> relay.impair(Link.roundTrip(Duration.ZERO).withJitter(Duration.ofNanos(-1))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("jitter");
-        assertThatThrownBy(() -> relay.setRoundTrip(Duration.ofMillis(-2)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rtt");
+        assertThatThrownBy(() -> relay.impair(Link.roundTrip(Duration.ofMillis(-2))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("roundTrip");
         assertThatThrownBy(() -> relay.outage(Duration.ofMillis(-2)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("duration");
-        assertThatThrownBy(() -> relay.setDelay(Direction.B_TO_A, Duration.ofDays(365_000_000)))
+        assertThatThrownBy(() -> relay.impair(Direction.B_TO_A, Impairment.NONE.withDelay(Duration.ofDays(365_000_000))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("delay");
         for (double loss : new double[] {-0.1, 1.01, Double.NaN, Double.POSITIVE_INFINITY}) {
-            assertThatThrownBy(() -> relay.setLoss(loss))
+            assertThatThrownBy(() -> relay.impair(Link.roundTrip(Duration.ZERO).withLoss(loss)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loss");
-            assertThatThrownBy(() -> relay.setLoss(Direction.A_TO_B, loss))
+            assertThatThrownBy(() -> relay.impair(Direction.A_TO_B, Impairment.NONE.withLoss(loss)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loss");
         }
         assertThatThrownBy(() -> new ImpairmentRelay.Impairment(Duration.ZERO, Duration.ZERO, Double.NaN))

@@ -1,5 +1,7 @@
 package io.peerpulse.lab;
 
+import io.peerpulse.lab.WebRtcPeers.Route;
+import io.peerpulse.lab.ImpairmentRelay.Link;
 import io.peerpulse.testkit.IpAddresses;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -27,7 +29,7 @@ class WebRtcPeersTest {
 
     @Test
     void connectsDirectlyAndCarriesMessages() throws Exception {
-        try (WebRtcPeers peers = WebRtcPeers.connectDirect(TIMEOUT)) {
+        try (WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(TIMEOUT))) {
             assertThat(peers.peerA().getConnectionState()).isEqualTo(RTCPeerConnectionState.CONNECTED);
             assertThat(peers.peerB().getConnectionState()).isEqualTo(RTCPeerConnectionState.CONNECTED);
             assertThat(peers.channelA().getState()).isEqualTo(RTCDataChannelState.OPEN);
@@ -56,8 +58,8 @@ class WebRtcPeersTest {
     @Test
     void connectsThroughTheRelayWithItsRoundTrip() throws Exception {
         Duration injected = Duration.ofMillis(40);
-        try (ImpairmentRelay relay = new ImpairmentRelay(7).setRoundTrip(injected);
-             WebRtcPeers peers = WebRtcPeers.connectThrough(relay, TIMEOUT)) {
+        try (ImpairmentRelay relay = new ImpairmentRelay(7).impair(Link.roundTrip(injected));
+             WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(TIMEOUT))) {
             peers.sendAndAwait("through the relay", TIMEOUT);
             long[] echoes = new long[10];
             for (int i = 0; i < echoes.length; i++) {
@@ -80,7 +82,7 @@ class WebRtcPeersTest {
     void survivesTwentyConnectCloseCyclesAndLeavesNoThreadBehind() throws Exception {
         Set<Thread> before = liveNonDaemonThreads();
         for (int i = 0; i < 20; i++) {
-            try (WebRtcPeers peers = WebRtcPeers.connectDirect(TIMEOUT)) {
+            try (WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(TIMEOUT))) {
                 peers.sendAndAwait("cycle " + i, TIMEOUT);
             }
         }
@@ -95,17 +97,17 @@ class WebRtcPeersTest {
 
     @Test
     void closeIsIdempotent() throws Exception {
-        WebRtcPeers peers = WebRtcPeers.connectDirect(TIMEOUT);
+        WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(TIMEOUT));
         peers.close();
         peers.close();
         assertThat(peers.toString()).contains("closed");
-        assertThatThrownBy(() -> peers.connect(TIMEOUT)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> peers.connect(Route.direct().withTimeout(TIMEOUT))).isInstanceOf(IllegalStateException.class);
     }
 
     @Test
     void closeRightAfterStartingToConnectFailsTheConnection() throws Exception {
         WebRtcPeers peers = new WebRtcPeers();
-        CompletableFuture<Void> connecting = peers.connectAsync();
+        CompletableFuture<Void> connecting = peers.connectAsync(Route.direct());
         peers.close();
         assertThatThrownBy(() -> connecting.get(5, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class).hasMessageContaining("closed");
@@ -115,7 +117,7 @@ class WebRtcPeersTest {
     void closeWhileIceIsCheckingFailsTheConnection() throws Exception {
         try (ImpairmentRelay relay = new ImpairmentRelay().blackhole(true)) {
             WebRtcPeers peers = new WebRtcPeers();
-            CompletableFuture<Void> connecting = peers.connectAsync(relay);
+            CompletableFuture<Void> connecting = peers.connectAsync(Route.through(relay));
             assertThat(relay.awaitReceived(Direction.A_TO_B, 1, TIMEOUT)).as("ICE checks reach the relay").isTrue();
             long start = System.nanoTime();
             peers.close();
@@ -128,7 +130,7 @@ class WebRtcPeersTest {
     @Test
     void aTimeoutSaysWhatWasReached() throws Exception {
         try (ImpairmentRelay relay = new ImpairmentRelay().blackhole(true)) {
-            assertThatThrownBy(() -> WebRtcPeers.connectThrough(relay, Duration.ofSeconds(1)))
+            assertThatThrownBy(() -> WebRtcPeers.open(Route.through(relay).withTimeout(Duration.ofSeconds(1))))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("did not connect within PT1S")
                     .hasMessageContaining("channel B not received")
@@ -138,11 +140,11 @@ class WebRtcPeersTest {
 
     @Test
     void rejectsBadArguments() throws Exception {
-        assertThatThrownBy(() -> WebRtcPeers.connectDirect(Duration.ZERO))
+        assertThatThrownBy(() -> WebRtcPeers.open(Route.direct().withTimeout(Duration.ZERO)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout");
         try (WebRtcPeers peers = new WebRtcPeers()) {
-            peers.connectAsync();
-            assertThatThrownBy(peers::connectAsync).isInstanceOf(IllegalStateException.class)
+            peers.connectAsync(Route.direct());
+            assertThatThrownBy(() -> peers.connectAsync(Route.direct())).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("started before");
         }
     }

@@ -1,5 +1,7 @@
 package io.peerpulse.lab;
 
+import io.peerpulse.lab.WebRtcPeers.Route;
+import io.peerpulse.lab.ImpairmentRelay.Link;
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCStats;
 import dev.onvoid.webrtc.RTCStatsReport;
@@ -21,8 +23,8 @@ class WebRtcStatsProbe {
 
     @Test
     void dumpStats() throws Exception {
-        try (ImpairmentRelay relay = new ImpairmentRelay(1).setRoundTrip(Duration.ofMillis(40));
-             WebRtcPeers peers = WebRtcPeers.connectThrough(relay, Duration.ofSeconds(10))) {
+        try (ImpairmentRelay relay = new ImpairmentRelay(1).impair(Link.roundTrip(Duration.ofMillis(40)));
+             WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(Duration.ofSeconds(10)))) {
             for (RTCPeerConnection peer : new RTCPeerConnection[] {peers.peerA(), peers.peerB()}) {
                 System.out.println("######## peer " + (peer == peers.peerA() ? "A" : "B"));
                 RTCStatsReport report = stats(peer);
