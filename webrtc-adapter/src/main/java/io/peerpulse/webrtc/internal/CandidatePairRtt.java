@@ -82,8 +82,17 @@ public final class CandidatePairRtt {
         return measured((totalNow - previousTotal) / newResponses * 1000, path);
     }
 
-    private static RttReading measured(double rttMs, Optional<NetworkPath> path) {
+    private static RttReading measured(double unroundedMs, Optional<NetworkPath> path) {
+        double rttMs = toMicrosecond(unroundedMs);
         return path.map(p -> RttReading.measured(rttMs, p)).orElseGet(() -> RttReading.measured(rttMs));
+    }
+
+    /**
+     * Rounds to the source's resolution, 1 µs: libwebrtc's seconds times 1000 and the division of the
+     * two counters leave binary noise ({@code 79.99999999999984}) that no export should carry.
+     */
+    static double toMicrosecond(double ms) {
+        return Math.round(ms * 1000) / 1000.0;
     }
 
     private static RttReading stale(Optional<NetworkPath> path) {

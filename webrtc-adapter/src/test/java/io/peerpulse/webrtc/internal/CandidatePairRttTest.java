@@ -1,7 +1,6 @@
 package io.peerpulse.webrtc.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import dev.onvoid.webrtc.RTCStats;
 import dev.onvoid.webrtc.RTCStatsType;
@@ -58,11 +57,11 @@ class CandidatePairRttTest {
     void aMeasurementOnlyWhenResponsesGrewValuedAsTheirMeanRoundTrip() {
         CandidatePairRtt rtt = new CandidatePairRtt(false);
         // first reading of the pair: its currentRoundTripTime
-        assertThat(rtt(rtt.interpret(report("CP1", 0.081, 0.81, BigInteger.TEN)))).isCloseTo(81, within(1e-9));
+        assertThat(rtt(rtt.interpret(report("CP1", 0.081, 0.81, BigInteger.TEN)))).isEqualTo(81);
         // nothing new: the frozen current value is not recorded again
         assertThat(rtt.interpret(report("CP1", 0.081, 0.81, BigInteger.TEN))).isEqualTo(RttReading.stale(HOST_UDP));
         // two responses with 70 and 90 ms: their mean, although current says 90
-        assertThat(rtt(rtt.interpret(report("CP1", 0.090, 0.97, BigInteger.valueOf(12))))).isCloseTo(80, within(1e-9));
+        assertThat(rtt(rtt.interpret(report("CP1", 0.090, 0.97, BigInteger.valueOf(12))))).isEqualTo(80);
         assertThat(rtt.interpret(report("CP1", 0.090, 0.97, BigInteger.valueOf(12)))).isInstanceOf(RttReading.Stale.class);
     }
 
@@ -71,8 +70,8 @@ class CandidatePairRttTest {
         CandidatePairRtt rtt = new CandidatePairRtt(false);
         rtt.interpret(report("CP1", 0.02, 0.2, BigInteger.TEN));
         // another pair with larger totals: its first reading is its current value, not a delta across pairs
-        assertThat(rtt(rtt.interpret(report("CP2", 0.2, 5.0, BigInteger.valueOf(25))))).isCloseTo(200, within(1e-9));
-        assertThat(rtt(rtt.interpret(report("CP2", 0.2, 5.3, BigInteger.valueOf(26))))).isCloseTo(300, within(1e-9));
+        assertThat(rtt(rtt.interpret(report("CP2", 0.2, 5.0, BigInteger.valueOf(25))))).isEqualTo(200);
+        assertThat(rtt(rtt.interpret(report("CP2", 0.2, 5.3, BigInteger.valueOf(26))))).isEqualTo(300);
     }
 
     @Test
@@ -80,7 +79,7 @@ class CandidatePairRttTest {
         CandidatePairRtt rtt = new CandidatePairRtt(false);
         assertThat(rtt.interpret(report("CP1", null, null, null))).isInstanceOf(RttReading.Stale.class);
         assertThat(rtt.interpret(report("CP1", null, null, BigInteger.ZERO))).isInstanceOf(RttReading.Stale.class);
-        assertThat(rtt(rtt.interpret(report("CP1", 0.05, 0.05, BigInteger.ONE)))).isCloseTo(50, within(1e-9));
+        assertThat(rtt(rtt.interpret(report("CP1", 0.05, 0.05, BigInteger.ONE)))).isEqualTo(50);
     }
 
     @Test
@@ -88,14 +87,14 @@ class CandidatePairRttTest {
         CandidatePairRtt rtt = new CandidatePairRtt(false);
         rtt.interpret(report("CP1", 0.05, 5.0, BigInteger.valueOf(100)));
         assertThat(rtt.interpret(report("CP1", 0.05, 0.1, BigInteger.valueOf(2)))).isInstanceOf(RttReading.Stale.class);
-        assertThat(rtt(rtt.interpret(report("CP1", 0.05, 0.16, BigInteger.valueOf(3))))).isCloseTo(60, within(1e-9));
+        assertThat(rtt(rtt.interpret(report("CP1", 0.05, 0.16, BigInteger.valueOf(3))))).isEqualTo(60);
     }
 
     @Test
     void numbersAreReadThroughNumberWhateverTheirBoxedType() {
         CandidatePairRtt rtt = new CandidatePairRtt(false);
         rtt.interpret(report("CP1", 0.04f, 1, 10L));
-        assertThat(rtt(rtt.interpret(report("CP1", 0.04f, 1.5f, 15)))).isCloseTo(100, within(1e-6));
+        assertThat(rtt(rtt.interpret(report("CP1", 0.04f, 1.5f, 15)))).isEqualTo(100);
         // a value that is not a number is ignored, not thrown
         assertThat(rtt.interpret(report("CP1", "fast", "0.1", "x"))).isInstanceOf(RttReading.Stale.class);
     }
@@ -134,5 +133,17 @@ class CandidatePairRttTest {
         RttReading withoutPath = rtt.interpret(hostile);
         assertThat(((RttReading.Measured) withoutPath).path()).isEqualTo(Optional.empty());
         assertThat(withoutPath.toString()).doesNotContain("10.1.2.3");
+    }
+
+    @Test
+    void valuesAreRoundedToTheMicrosecondWithoutBinaryNoise() {
+        assertThat(CandidatePairRtt.toMicrosecond(79.99999999999984)).isEqualTo(80.0);
+        assertThat(CandidatePairRtt.toMicrosecond(81.00000000000018)).isEqualTo(81.0);
+        assertThat(CandidatePairRtt.toMicrosecond(12.3456789)).isEqualTo(12.346);
+        assertThat(CandidatePairRtt.toMicrosecond(0.0004)).isEqualTo(0.0);
+        // what the demo exported before: Δtotal / Δresponses of libwebrtc's seconds
+        CandidatePairRtt rtt = new CandidatePairRtt(false);
+        rtt.interpret(report("CP1", 0.08, 14.24, BigInteger.valueOf(178)));
+        assertThat(rtt(rtt.interpret(report("CP1", 0.08, 14.4, BigInteger.valueOf(180))))).isEqualTo(80.0);
     }
 }
