@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
 /**
  * The file rules every exporter that writes one file per session follows, in one place: a safe file
  * name made from the session id, never overwriting a file, and a file that appears whole or not at
- * all. Used by the {@code json} and {@code csv} exporters; a plugin that writes files may use it too.
+ * all. {@link FileExporterProvider} uses it for the {@code json}, {@code csv} and {@code html} exporters; a
+ * plugin that writes files may extend that provider or use this class directly.
  *
  * <pre>{@code
  * Path dir = ExportFiles.directory(settings, "peerpulse.export.json.directory");
@@ -221,10 +222,7 @@ public final class ExportFiles {
             throws IOException {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(content, "content");
-        if (extension == null || !EXTENSION.matcher(extension).matches()) {
-            throw new IllegalArgumentException("extension must be 1 to 16 lower-case letters or digits, was "
-                    + (extension == null ? null : "'" + extension + "'"));
-        }
+        checkExtension(extension);
         String stem = fileStem(sessionId);
         Path dir = directory.toAbsolutePath();
         ensureDirectory(dir);
@@ -245,6 +243,13 @@ public final class ExportFiles {
                     + ": it and every name up to " + stem + "-" + MAX_SUFFIX + "." + extension + " exist");
         } finally {
             deleteTemp(temp);
+        }
+    }
+
+    static void checkExtension(String extension) {
+        if (extension == null || !EXTENSION.matcher(extension).matches()) {
+            throw new IllegalArgumentException("extension must be 1 to 16 lower-case letters or digits, was "
+                    + (extension == null ? null : "'" + extension + "'"));
         }
     }
 

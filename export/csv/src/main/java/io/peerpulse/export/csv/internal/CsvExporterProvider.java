@@ -2,17 +2,16 @@ package io.peerpulse.export.csv.internal;
 
 import io.peerpulse.export.csv.SessionReportCsv;
 import io.peerpulse.session.spi.ExportFiles;
-import io.peerpulse.session.spi.ExportSettings;
-import io.peerpulse.session.spi.SessionExporter;
-import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.session.spi.FileExporterProvider;
 
 /**
- * The {@code csv} provider: a {@link CsvExporter} writing to the directory of setting
- * {@value SessionReportCsv#DIRECTORY_SETTING} (default {@value ExportFiles#DEFAULT_DIRECTORY}).
+ * The {@code csv} provider: at the end of a session writes {@link SessionReportCsv#write} to
+ * {@code <dir>/<sessionId>.csv}, {@code <dir>} from setting {@value SessionReportCsv#DIRECTORY_SETTING}
+ * (default {@value ExportFiles#DEFAULT_DIRECTORY}), with the file rules of {@link ExportFiles}.
  *
  * @since 0.1.0
  */
-public final class CsvExporterProvider implements SessionExporterProvider {
+public final class CsvExporterProvider extends FileExporterProvider {
 
     /**
      * Called by {@link java.util.ServiceLoader}.
@@ -20,20 +19,6 @@ public final class CsvExporterProvider implements SessionExporterProvider {
      * @since 0.1.0
      */
     public CsvExporterProvider() {
-    }
-
-    @Override
-    public String name() {
-        return "csv";
-    }
-
-    /**
-     * {@inheritDoc}
-     *
-     * @throws IllegalArgumentException when the directory setting is blank or not a path
-     */
-    @Override
-    public SessionExporter create(ExportSettings settings) {
-        return new CsvExporter(ExportFiles.directory(settings, SessionReportCsv.DIRECTORY_SETTING));
+        super("csv", SessionReportCsv.EXTENSION, SessionReportCsv::write);
     }
 }

@@ -2,17 +2,16 @@ package io.peerpulse.export.json.internal;
 
 import io.peerpulse.export.json.SessionReportJson;
 import io.peerpulse.session.spi.ExportFiles;
-import io.peerpulse.session.spi.ExportSettings;
-import io.peerpulse.session.spi.SessionExporter;
-import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.session.spi.FileExporterProvider;
 
 /**
- * The {@code json} provider: a {@link JsonExporter} writing to the directory of setting
- * {@value SessionReportJson#DIRECTORY_SETTING} (default {@value ExportFiles#DEFAULT_DIRECTORY}).
+ * The {@code json} provider: at the end of a session writes {@link SessionReportJson#write} to
+ * {@code <dir>/<sessionId>.json}, {@code <dir>} from setting {@value SessionReportJson#DIRECTORY_SETTING}
+ * (default {@value ExportFiles#DEFAULT_DIRECTORY}), with the file rules of {@link ExportFiles}.
  *
  * @since 0.1.0
  */
-public final class JsonExporterProvider implements SessionExporterProvider {
+public final class JsonExporterProvider extends FileExporterProvider {
 
     /**
      * Called by {@link java.util.ServiceLoader}.
@@ -20,20 +19,6 @@ public final class JsonExporterProvider implements SessionExporterProvider {
      * @since 0.1.0
      */
     public JsonExporterProvider() {
-    }
-
-    @Override
-    public String name() {
-        return "json";
-    }
-
-    /**
-     * {@inheritDoc}
-     *
-     * @throws IllegalArgumentException when the directory setting is blank or not a path
-     */
-    @Override
-    public SessionExporter create(ExportSettings settings) {
-        return new JsonExporter(ExportFiles.directory(settings, SessionReportJson.DIRECTORY_SETTING));
+        super("json", SessionReportJson.EXTENSION, SessionReportJson::write);
     }
 }
