@@ -1,0 +1,286 @@
+package io.peerpulse.webrtc;
+
+import dev.onvoid.webrtc.RTCDataChannel;
+import dev.onvoid.webrtc.RTCDataChannelBuffer;
+import dev.onvoid.webrtc.RTCDataChannelInit;
+import dev.onvoid.webrtc.RTCDataChannelObserver;
+import dev.onvoid.webrtc.RTCDataChannelState;
+import dev.onvoid.webrtc.RTCPeerConnection;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.telemetry.spi.RttSource;
+import io.peerpulse.webrtc.internal.ProbeEngine;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * RTT over a negotiated, unordered, zero-retransmit data channel that both peers open; each
+ * answers the other's pings. Wire format: {@code docs/PROBE-PROTOCOL.md}.
+ *
+ * <p>Open one on each peer's {@link RTCPeerConnection}, before or after it connects: the channel
+ * is pre-negotiated (label {@value #LABEL}, the same {@link ProbeOptions#channelId() id} on both
+ * sides), so no signalling is needed and no {@code onDataChannel} event fires. A probe answers the
+ * peer's pings from the moment it is open, whether or not anything reads it.
+ *
+ * <p>Each {@link #read()} sends one ping and returns at once. It completes
+ * <ul>
+ *   <li>{@code measured} when the pong arrives: the round trip from {@link System#nanoTime()} minus
+ *       the peer's hold time (its receive-to-send interval), rounded to 1 µs;</li>
+ *   <li>{@code stale} when no pong arrived within the {@link ProbeOptions#pingTimeout() ping timeout}:
+ *       the ping counts as lost;</li>
+ *   <li>{@code unavailable} when the peer has never answered yet (an old client, or its probe not
+ *       open yet: not loss), or the channel is not open, or the probe is closed.</li>
+ * </ul>
+ * It never completes exceptionally. Each pong also yields one clock-offset exchange
+ * ({@link #clockOffset()}).
+ *
+ * <p><b>Threads.</b> webrtc-java calls back on its single native thread; the probe's callback only
+ * reads {@code System.nanoTime()}, copies the message and hands it to the
+ * {@link ProbeOptions#scheduler() scheduler}, where pings are answered and pongs matched.
+ *
+ * <p><b>Teardown order:</b> stop whatever reads the probe (the telemetry), close the probe, close
+ * the peer connection, dispose the factory. Closing the peer connection first is safe too (reads
+ * become {@code unavailable}); but close the probe before the factory is disposed.
+ *
+ * @since 0.1.0
+ */
+public final class DataChannelProbe implements RttSource, AutoCloseable {
+
+    /**
+     * The label of the probe's data channel.
+     *
+     * @since 0.1.0
+     */
+    public static final String LABEL = "peerpulse-probe";
+
+    /** Longer messages are not copied off the native buffer: they cannot be probe messages. */
+    private static final int MAX_MESSAGE = 1024;
+
+    private final RTCDataChannel channel;
+    private final ProbeOptions options;
+    private final ProbeEngine engine;
+    private final Object closeLock = new Object();
+    private volatile boolean closed;
+
+    private DataChannelProbe(RTCDataChannel channel, ProbeOptions options) {
+        this.channel = channel;
+        this.options = options;
+        this.engine = new ProbeEngine(new ChannelLink(), options.scheduler(), options.clock(), System::nanoTime,
+                options.pingTimeout(), options.offsetWindow());
+    }
+
+    /**
+     * Opens a probe with the {@link ProbeOptions#defaults() default options}.
+     *
+     * @param peerConnection a connection that has, or will have, an SCTP transport
+     * @return the probe, answering the peer's pings from now on
+     * @throws IllegalStateException when the channel cannot be created (connection closed, id in use)
+     * @since 0.1.0
+     */
+    public static DataChannelProbe open(RTCPeerConnection peerConnection) {
+        return open(peerConnection, ProbeOptions.defaults());
+    }
+
+    /**
+     * Opens a probe.
+     *
+     * @param peerConnection a connection that has, or will have, an SCTP transport
+     * @param options        channel id, ping timeout, clock, scheduler, offset window
+     * @return the probe, answering the peer's pings from now on
+     * @throws IllegalStateException when the channel cannot be created (connection closed, id in use)
+     * @since 0.1.0
+     */
+    public static DataChannelProbe open(RTCPeerConnection peerConnection, ProbeOptions options) {
+        Objects.requireNonNull(peerConnection, "peerConnection");
+        Objects.requireNonNull(options, "options");
+        RTCDataChannelInit init = new RTCDataChannelInit();
+        init.negotiated = true;
+        init.id = options.channelId();
+        init.ordered = false;
+        init.maxRetransmits = 0;
+        // webrtc-java passes every field on; libwebrtc reads a negative value as unset, and refuses
+        // a channel with both a retransmit limit and a lifetime
+        init.maxPacketLifeTime = -1;
+        RTCDataChannel channel;
+        try {
+            channel = peerConnection.createDataChannel(LABEL, init);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("could not open the probe channel (id " + options.channelId()
+                    + "): " + e.getMessage(), e);
+        }
+        if (channel == null) {
+            throw new IllegalStateException("could not open the probe channel (id " + options.channelId() + ")");
+        }
+        DataChannelProbe probe = new DataChannelProbe(channel, options);
+        channel.registerObserver(probe.new Observer());
+        return probe;
+    }
+
+    /**
+     * Sends a ping and returns at once.
+     *
+     * @return completes measured (RTT minus the peer's hold time, ms, 1 µs resolution), stale (no pong
+     *         in time: lost) or unavailable (never answered yet, channel not open, closed)
+     * @since 0.1.0
+     */
+    @Override
+    public CompletionStage<RttReading> read() {
+        return engine.read();
+    }
+
+    /**
+     * @return what the probe has seen since it opened
+     * @since 0.1.0
+     */
+    public ProbeCounters counters() {
+        return engine.counters();
+    }
+
+    /**
+     * The peer's clock minus ours, from the lowest-delay exchange of the recent
+     * {@link ProbeOptions#offsetWindow() window}.
+     *
+     * @return the estimate, empty before the first pong
+     * @since 0.1.0
+     */
+    public Optional<ClockOffset> clockOffset() {
+        return engine.clockOffset();
+    }
+
+    /**
+     * @return the options the probe was opened with
+     * @since 0.1.0
+     */
+    public ProbeOptions options() {
+        return options;
+    }
+
+    /**
+     * Closes the probe's data channel; reads in flight and later complete {@code unavailable}.
+     * Idempotent, never throws. Call it before the peer connection's factory is disposed.
+     *
+     * @since 0.1.0
+     */
+    @Override
+    public void close() {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            // under the lock: no send or state query can touch the native channel once it is disposed
+            quietly(channel::unregisterObserver);
+            quietly(channel::close);
+            quietly(channel::dispose);
+        }
+        engine.close("probe closed");
+    }
+
+    @Override
+    public String toString() {
+        return "DataChannelProbe[channelId=" + options.channelId() + (closed ? ", closed" : "") + ", "
+                + counters() + "]";
+    }
+
+    /** webrtc-java throws NullPointerException on a disposed handle, and an Error when dispose finds other references. */
+    private static void quietly(Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException | AssertionError | LinkageError e) {
+            // closing anyway
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Error e) {
+            // "Native object was not deleted": our reference is released all the same
+        }
+    }
+
+    private RTCDataChannelState state() {
+        synchronized (closeLock) {
+            if (closed) {
+                return RTCDataChannelState.CLOSED;
+            }
+            try {
+                return channel.getState();
+            } catch (RuntimeException disposed) {
+                return RTCDataChannelState.CLOSED;
+            }
+        }
+    }
+
+    private void handOff(Runnable task) {
+        ScheduledExecutorService scheduler = options.scheduler();
+        try {
+            scheduler.execute(task);
+        } catch (RejectedExecutionException e) {
+            // the scheduler is gone: nothing can answer any more
+        }
+    }
+
+    private final class ChannelLink implements ProbeEngine.Link {
+        @Override
+        public String unavailableReason() {
+            if (closed) {
+                return "probe closed";
+            }
+            RTCDataChannelState state = state();
+            return state == RTCDataChannelState.OPEN ? null : "probe channel " + state;
+        }
+
+        @Override
+        public void send(byte[] message) throws Exception {
+            synchronized (closeLock) {
+                if (closed) {
+                    throw new IllegalStateException("probe closed");
+                }
+                // a heap buffer with its whole array: webrtc-java sends array() as it is
+                channel.send(new RTCDataChannelBuffer(ByteBuffer.wrap(message), true));
+            }
+        }
+    }
+
+    /** On webrtc-java's native thread: note the time, copy, hand off, return. */
+    private final class Observer implements RTCDataChannelObserver {
+        @Override
+        public void onMessage(RTCDataChannelBuffer buffer) {
+            long receivedNanos = System.nanoTime();
+            if (closed) {
+                return;
+            }
+            // the buffer wraps native memory that is freed when this callback returns
+            ByteBuffer data = buffer.data;
+            int length = data == null ? 0 : data.remaining();
+            if (length > MAX_MESSAGE) {
+                handOff(engine::onMalformed);
+                return;
+            }
+            byte[] copy = new byte[length];
+            if (length > 0) {
+                data.duplicate().get(copy);
+            }
+            boolean binary = buffer.binary;
+            handOff(() -> engine.onMessage(copy, length, binary, receivedNanos));
+        }
+
+        @Override
+        public void onStateChange() {
+            if (closed) {
+                return;
+            }
+            handOff(() -> {
+                RTCDataChannelState state = state();
+                if (!closed && (state == RTCDataChannelState.CLOSING || state == RTCDataChannelState.CLOSED)) {
+                    engine.abandonPending("probe channel " + state);
+                }
+            });
+        }
+
+        @Override
+        public void onBufferedAmountChange(long previousAmount) {
+            // nothing: a probe message is tiny and never waits
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package io.peerpulse.webrtc.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.virtualtime.VirtualScheduler;
+import io.peerpulse.webrtc.ClockOffset;
+import io.peerpulse.webrtc.ProbeCounters;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
+import org.junit.jupiter.api.Test;
+
+/** The probe's logic on virtual time, over an in-memory link with known one-way delays. */
+class ProbeEngineTest {
+
+    private static final Duration TIMEOUT = Duration.ofMillis(800);
+
+    private final VirtualScheduler scheduler = new VirtualScheduler();
+    private final LongSupplier nanos = () -> toNanos(scheduler.now());
+
+    /** One direction of the in-memory link: delivers each message after {@code delay}, unless told to drop it. */
+    private final class Wire implements ProbeEngine.Link {
+        ProbeEngine to;
+        Duration delay = Duration.ofMillis(10);
+        boolean drop;
+        String unavailable;
+        final List<byte[]> sent = new ArrayList<>();
+
+        @Override
+        public String unavailableReason() {
+            return unavailable;
+        }
+
+        @Override
+        public void send(byte[] message) {
+            sent.add(message);
+            if (drop || to == null) {
+                return;
+            }
+            ProbeEngine target = to;
+            scheduler.schedule(() -> target.onMessage(message, message.length, true, nanos.getAsLong()),
+                    delay.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private final Wire aToB = new Wire();
+    private final Wire bToA = new Wire();
+    private final ProbeEngine a = engine(aToB, scheduler.clock());
+    private ProbeEngine b = engine(bToA, scheduler.clock());
+
+    {
+        aToB.to = b;
+        bToA.to = a;
+    }
+
+    private ProbeEngine engine(ProbeEngine.Link link, InstantSource clock) {
+        return new ProbeEngine(link, scheduler, clock, nanos, TIMEOUT, 4);
+    }
+
+    @Test
+    void aPongMakesAMeasurementOfTheRoundTrip() {
+        aToB.delay = Duration.ofMillis(30);
+        bToA.delay = Duration.ofMillis(50);
+        CompletableFuture<RttReading> read = a.read().toCompletableFuture();
+        assertThat(read).isNotDone();
+        scheduler.advance(Duration.ofMillis(79));
+        assertThat(read).isNotDone();
+        scheduler.advance(Duration.ofMillis(1));
+        assertThat(read.join()).isEqualTo(RttReading.measured(80.0));
+        assertThat(a.counters()).isEqualTo(new ProbeCounters(1, 1, 0, 0, 0, 0, 0, 0, 0));
+        assertThat(b.counters().peerPingsAnswered()).isEqualTo(1);
+        scheduler.advance(TIMEOUT);
+        assertThat(a.counters().lost()).as("the answered ping's timeout was cancelled").isZero();
+    }
+
+    @Test
+    void theHoldTimeIsSubtractedAndTheResultRoundedToTheMicrosecond() {
+        aToB.to = null; // the test answers by hand
+        CompletableFuture<RttReading> first = a.read().toCompletableFuture();
+        CompletableFuture<RttReading> second = a.read().toCompletableFuture();
+        scheduler.runDueTasks();
+        ProbeCodec.Ping p1 = (ProbeCodec.Ping) decode(aToB.sent.get(0));
+        ProbeCodec.Ping p2 = (ProbeCodec.Ping) decode(aToB.sent.get(1));
+        scheduler.advance(Duration.ofNanos(85_000_000));
+        // 85 ms - 5.000001 ms = 79.999999 ms -> 80.000 ms; 85 ms - 5.000501 ms = 79.999499 ms -> 79.999 ms
+        a.onMessage(ProbeCodec.pong(p1.sequence(), p1.t1Micros(), 0, 5_000_001), 28, true, nanos.getAsLong());
+        a.onMessage(ProbeCodec.pong(p2.sequence(), p2.t1Micros(), 0, 5_000_501), 28, true, nanos.getAsLong());
+        assertThat(first.join()).isEqualTo(RttReading.measured(80.0));
+        assertThat(second.join()).isEqualTo(RttReading.measured(79.999));
+        assertThat(String.valueOf(((RttReading.Measured) second.join()).rttMs())).isEqualTo("79.999");
+    }
+
+    @Test
+    void beforeThePeerEverAnsweredATimeoutIsUnavailableNotLoss() {
+        aToB.drop = true;
+        CompletableFuture<RttReading> read = a.read().toCompletableFuture();
+        scheduler.advance(TIMEOUT.minusNanos(1));
+        assertThat(read).isNotDone();
+        scheduler.advance(Duration.ofNanos(1));
+        assertThat(read.join()).isInstanceOf(RttReading.Unavailable.class);
+        assertThat(a.counters()).isEqualTo(new ProbeCounters(1, 0, 0, 0, 1, 0, 0, 0, 0));
+        assertThat(a.counters().lossRatio()).isZero();
+    }
+
+    @Test
+    void onceThePeerAnsweredATimeoutIsStaleAndLostAndItsLatePongCompletesNothing() {
+        assertThat(read(a)).isInstanceOf(RttReading.Measured.class);
+        bToA.delay = Duration.ofSeconds(2); // the pong comes, but too late
+        CompletableFuture<RttReading> read = a.read().toCompletableFuture();
+        scheduler.advance(TIMEOUT);
+        assertThat(read.join()).isEqualTo(RttReading.stale());
+        scheduler.advance(Duration.ofSeconds(2));
+        assertThat(read.join()).isEqualTo(RttReading.stale());
+        ProbeCounters counters = a.counters();
+        assertThat(counters).isEqualTo(new ProbeCounters(2, 1, 1, 1, 0, 0, 0, 0, 0));
+        assertThat(counters.lossRatio()).isEqualTo(0.5);
+        assertThat(counters.inFlight()).isZero();
+    }
+
+    @Test
+    void malformedUnknownAndUnmatchedMessagesAreCountedNotThrown() {
+        a.onMessage(new byte[] {2, 1, 0, 0}, 4, true, 0);                        // a newer version
+        a.onMessage(new byte[] {1, 9, 0, 0}, 4, true, 0);                        // unknown type
+        a.onMessage(new byte[] {1}, 1, true, 0);                                 // too short
+        a.onMessage(ProbeCodec.ping(1, 2), 15, true, 0);                         // wrong length
+        byte[] text = "ping".getBytes(StandardCharsets.UTF_8);
+        a.onMessage(text, text.length, false, 0);                                // text
+        a.onMessage(ProbeCodec.pong(42, 1, 2, 3), 28, true, nanos.getAsLong());  // a pong to nothing
+        a.onMalformed();
+        assertThat(a.counters()).isEqualTo(new ProbeCounters(0, 0, 0, 0, 0, 5, 1, 1, 0));
+        assertThat(bToA.sent).isEmpty();
+    }
+
+    @Test
+    void aPongThatClaimsMoreHoldThanTheRoundTripIsRefusedAndThePingTimesOut() {
+        aToB.to = null;
+        CompletableFuture<RttReading> read = a.read().toCompletableFuture();
+        scheduler.runDueTasks();
+        ProbeCodec.Ping ping = (ProbeCodec.Ping) decode(aToB.sent.get(0));
+        scheduler.advance(Duration.ofMillis(10));
+        a.onMessage(ProbeCodec.pong(ping.sequence(), ping.t1Micros(), 0, 20_000_000), 28, true, nanos.getAsLong());
+        assertThat(read).isNotDone();
+        assertThat(a.counters().malformed()).isEqualTo(1);
+        scheduler.advance(TIMEOUT);
+        assertThat(read.join()).isInstanceOf(RttReading.Unavailable.class);
+    }
+
+    @Test
+    void aPongEchoingAnotherT1IsUnmatched() {
+        aToB.to = null;
+        CompletableFuture<RttReading> read = a.read().toCompletableFuture();
+        scheduler.runDueTasks();
+        ProbeCodec.Ping ping = (ProbeCodec.Ping) decode(aToB.sent.get(0));
+        a.onMessage(ProbeCodec.pong(ping.sequence(), ping.t1Micros() + 1, 0, 0), 28, true, nanos.getAsLong());
+        assertThat(read).isNotDone();
+        assertThat(a.counters().unmatched()).isEqualTo(1);
+    }
+
+    @Test
+    void anUnavailableLinkSendsNothing() {
+        aToB.unavailable = "probe channel CONNECTING";
+        assertThat(read(a)).isEqualTo(RttReading.unavailable("probe channel CONNECTING"));
+        assertThat(a.counters().sent()).isZero();
+        assertThat(aToB.sent).isEmpty();
+    }
+
+    @Test
+    void closingCutsOffPingsInFlightAndLaterReadsAreUnavailable() {
+        CompletableFuture<RttReading> inFlight = a.read().toCompletableFuture();
+        scheduler.runDueTasks();
+        a.close("probe closed");
+        a.close("again");
+        assertThat(inFlight.join()).isEqualTo(RttReading.unavailable("probe closed"));
+        assertThat(read(a)).isEqualTo(RttReading.unavailable("probe closed"));
+        scheduler.advance(Duration.ofSeconds(2)); // the pong arrives after the close
+        ProbeCounters counters = a.counters();
+        assertThat(counters.sent()).isEqualTo(1);
+        assertThat(counters.unanswered()).isEqualTo(1);
+        assertThat(counters.answered() + counters.lost()).isZero();
+        assertThat(counters.inFlight()).isZero();
+    }
+
+    @Test
+    void aShutDownSchedulerMakesReadsUnavailable() {
+        scheduler.shutdown();
+        assertThat(a.read().toCompletableFuture().join()).isInstanceOf(RttReading.Unavailable.class);
+    }
+
+    @Test
+    void theClockOffsetIsWithinItsBoundOfTheTrueShift() {
+        Duration shift = Duration.ofMillis(250);
+        b = engine(bToA, InstantSource.offset(scheduler.clock(), shift));
+        aToB.to = b;
+        assertThat(a.clockOffset()).isEmpty();
+        aToB.delay = Duration.ofMillis(10);
+        bToA.delay = Duration.ofMillis(30); // asymmetric: the estimate is off by (10 - 30) / 2
+        read(a);
+        ClockOffset offset = a.clockOffset().orElseThrow();
+        assertThat(offset.offsetMs()).isEqualTo(240.0);
+        assertThat(offset.delayMs()).isEqualTo(40.0);
+        assertThat(offset.errorBoundMs()).isEqualTo(20.001);
+        assertThat(offset.offsetMs()).isCloseTo(250.0, within(offset.errorBoundMs()));
+        assertThat(offset.exchanges()).isEqualTo(1);
+
+        // a faster, symmetric exchange is chosen; a slower one later is not
+        aToB.delay = Duration.ofMillis(5);
+        bToA.delay = Duration.ofMillis(5);
+        read(a);
+        aToB.delay = Duration.ofMillis(100);
+        read(a);
+        offset = a.clockOffset().orElseThrow();
+        assertThat(offset.offsetMs()).isEqualTo(250.0);
+        assertThat(offset.errorBoundMs()).isEqualTo(5.001);
+        assertThat(offset.exchanges()).isEqualTo(3);
+
+        // the window holds 4: the fast exchange leaves it after four slower ones
+        for (int i = 0; i < 4; i++) {
+            read(a);
+        }
+        assertThat(a.clockOffset().orElseThrow().delayMs()).isEqualTo(105.0);
+        // and B sees A's clock the other way round
+        CompletableFuture<RttReading> fromB = b.read().toCompletableFuture();
+        scheduler.advance(Duration.ofSeconds(1));
+        assertThat(fromB.join()).isInstanceOf(RttReading.Measured.class);
+        assertThat(b.clockOffset().orElseThrow().offsetMs()).isCloseTo(-250.0,
+                within(b.clockOffset().orElseThrow().errorBoundMs()));
+    }
+
+    @Test
+    void wallClockTimesFollowTheMonotonicClockFromOneAnchor() {
+        long start = a.wallNanos(nanos.getAsLong());
+        assertThat(start).isEqualTo(toNanos(scheduler.now()));
+        scheduler.advance(Duration.ofMillis(1500));
+        assertThat(a.wallNanos(nanos.getAsLong()) - start).isEqualTo(1_500_000_000L);
+    }
+
+    private RttReading read(ProbeEngine engine) {
+        CompletableFuture<RttReading> read = engine.read().toCompletableFuture();
+        scheduler.advance(Duration.ofSeconds(1));
+        assertThat(read).isDone();
+        return read.join();
+    }
+
+    private static ProbeCodec.Decoded decode(byte[] message) {
+        return ProbeCodec.decode(message, message.length, true);
+    }
+
+    private static long toNanos(Instant instant) {
+        return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
+    }
+}
