@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,6 +30,16 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * and units); the real measurement runs are not part of the tests.
  */
 class SmokeTest {
+
+    /**
+     * JMH refuses to start while another JMH run on the machine holds {@code /tmp/jmh.lock} (e.g. someone's
+     * {@code benchmarks/run}), which would fail the build; the smoke runs' numbers mean nothing, so they
+     * ignore the lock. Read by JMH when a run starts; this is the test JVM of this module only.
+     */
+    @BeforeAll
+    static void ignoreJmhLock() {
+        System.setProperty("jmh.ignoreLock", "true");
+    }
 
     @Test
     void theFilledTelemetryHoldsAFullWindow() {
