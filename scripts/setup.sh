@@ -1,25 +1,126 @@
 #!/usr/bin/env bash
 # Checks and, where it can, installs what building and testing PeerPulse needs on Debian:
-# a JDK 17+ and Maven 3.8.7+. Says exactly what is missing when it cannot install it.
+# a JDK 17+, Maven 3.8.7+ and libpulse0. Says exactly what is missing when it cannot install it.
+#
+#   scripts/setup.sh              what the build and the `peerpulse` command need (fast: no download
+#                                 once libpulse0 is there)
+#   scripts/setup.sh --for-tests  also the external tools some tests drive (./run-tests uses this):
+#                                 Debian's `chromium` (installed with apt-get when run as root) and the
+#                                 `prometheus` binary (Debian's package fetched with `apt-get download`
+#                                 and unpacked with `dpkg -x` into a cache; no service, nothing
+#                                 system-wide). Where it cannot get them it prints one line saying what
+#                                 to install and carries on: the tests that need them are then skipped,
+#                                 each saying what is missing.
+#
+# The tests only look for these tools, they never install anything: Chromium as
+# -Dpeerpulse.chromium=<binary>, else `chromium` on the PATH, else /usr/bin/chromium; Prometheus as
+# -Dpeerpulse.prometheus=<binary>, else `prometheus` on the PATH, else the cache below.
 set -euo pipefail
 
 fail() { echo "peerpulse setup: $*" >&2; exit 1; }
+note() { echo "peerpulse setup: $*" >&2; }
+
+for_tests=false
+for arg in "$@"; do
+  case "$arg" in
+    --for-tests) for_tests=true ;;
+    *) fail "unknown option '$arg' (usage: scripts/setup.sh [--for-tests])" ;;
+  esac
+done
 
 command -v java >/dev/null || fail "no 'java' on PATH: install a JDK 17 or newer (Debian: apt-get install openjdk-17-jdk-headless)"
 command -v mvn >/dev/null || fail "no 'mvn' on PATH: install Maven 3.8.7 or newer (Debian: apt-get install maven)"
+# sed reads all of java's output: no early exit in this pipeline
 java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
 [ "${java_major%%.*}" -ge 17 ] 2>/dev/null || fail "Java 17 or newer is needed, 'java' is $java_major"
 
+is_root() { [ "$(id -u)" = 0 ]; }
+can_apt() { is_root && command -v apt-get >/dev/null; }
+export DEBIAN_FRONTEND=noninteractive
+# waits for another apt/dpkg run (another checkout's set-up) instead of failing at once
+apt_install() {
+  timeout 900 apt-get install -y -q -o DPkg::Lock::Timeout=300 "$@"
+}
+apt_update() {
+  timeout 900 apt-get update -q
+}
+
 # webrtc-java's native library links against libpulse.so.0 (Debian package libpulse0), even
 # with the headless audio module; without it class loading fails with UnsatisfiedLinkError.
-if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] && ! ldconfig -p 2>/dev/null | grep -q 'libpulse\.so\.0 '; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "peerpulse setup: installing libpulse0 (needed by webrtc-java's native library)" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q libpulse0 >/dev/null 2>&1 \
-      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q libpulse0 >/dev/null 2>&1; } \
+# ldconfig's list is captured first: `ldconfig -p | grep -q` under pipefail says "missing" whenever
+# grep stops early and ldconfig dies of SIGPIPE. ldconfig lives in /sbin, which a normal user's PATH
+# on Debian lacks; the library file itself is checked too.
+has_libpulse() {
+  local ldconfig libs
+  ldconfig="$(command -v ldconfig || echo /sbin/ldconfig)"
+  libs="$("$ldconfig" -p 2>/dev/null || true)"
+  case "$libs" in *'libpulse.so.0 '*) return 0 ;; esac
+  local dir
+  for dir in /usr/lib/x86_64-linux-gnu /lib/x86_64-linux-gnu /usr/lib64 /usr/lib; do
+    [ -e "$dir/libpulse.so.0" ] && return 0
+  done
+  return 1
+}
+if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] && ! has_libpulse; then
+  if can_apt; then
+    note "installing libpulse0 (needed by webrtc-java's native library)"
+    apt_install libpulse0 >/dev/null 2>&1 \
+      || { apt_update >/dev/null 2>&1 && apt_install libpulse0 >/dev/null 2>&1; } \
       || fail "could not install libpulse0 with apt-get; install it by hand: apt-get install libpulse0"
   else
     fail "libpulse.so.0 is missing: webrtc-java needs it. Run as root: apt-get install libpulse0"
   fi
 fi
+
+$for_tests || exit 0
+
+# ---- tools that some tests drive; never fatal ------------------------------------------------
+
+# Chromium: ChromiumScreenshotTest (export/html) renders a report in it.
+if ! command -v chromium >/dev/null && [ ! -x /usr/bin/chromium ]; then
+  if can_apt; then
+    note "installing Debian's chromium (for ChromiumScreenshotTest; once, a few minutes)"
+    log="$(mktemp -t peerpulse-chromium.XXXXXX.log)"
+    if { apt_install chromium || { apt_update && apt_install chromium; }; } >"$log" 2>&1 \
+        && [ -x /usr/bin/chromium ]; then
+      rm -f "$log"
+    else
+      note "could not install chromium with apt-get (log: $log); ChromiumScreenshotTest will be skipped. To run it: apt-get install chromium"
+    fi
+  else
+    note "Chromium is not installed; ChromiumScreenshotTest will be skipped. To run it, as root: apt-get install chromium (or pass -Dpeerpulse.chromium=<binary>)"
+  fi
+fi
+
+# Prometheus: PrometheusScrapeTest (export/micrometer) runs a real server. Only the binary of
+# Debian's package is kept, in a per-user cache; `apt-get download` works without root once the
+# package lists exist, and root may fetch them (a fresh Debian image has none).
+prometheus_cache="${XDG_CACHE_HOME:-${HOME:-}/.cache}/peerpulse/prometheus"
+prometheus_help="to run it, run scripts/setup.sh --for-tests as root, or apt-get install prometheus, or pass -Dpeerpulse.prometheus=<binary>"
+if ! command -v prometheus >/dev/null && [ ! -x "$prometheus_cache/prometheus" ]; then
+  if ! command -v apt-get >/dev/null || ! command -v dpkg >/dev/null; then
+    note "Prometheus is not installed and there is no apt-get/dpkg to fetch it; PrometheusScrapeTest will be skipped. To run it: put 'prometheus' on the PATH or pass -Dpeerpulse.prometheus=<binary>"
+  elif ! mkdir -p "$prometheus_cache" 2>/dev/null; then
+    note "cannot create $prometheus_cache for the Prometheus binary; PrometheusScrapeTest will be skipped. Set XDG_CACHE_HOME to a writable directory; or, $prometheus_help"
+  else
+    note "fetching Debian's prometheus package into $prometheus_cache (for PrometheusScrapeTest; once)"
+    work="$(mktemp -d "$prometheus_cache/download.XXXXXX")"
+    log="$prometheus_cache/setup.log"
+    download() { (cd "$work" && timeout 600 apt-get download -q prometheus); }
+    if { download || { is_root && apt_update && download; }; } >"$log" 2>&1 \
+        && debs=("$work"/prometheus_*.deb) && [ -f "${debs[0]}" ] \
+        && dpkg -x "${debs[0]}" "$work/x" >>"$log" 2>&1 \
+        && [ -x "$work/x/usr/bin/prometheus" ]; then
+      # a rename in one directory is atomic: a parallel run never sees half a binary
+      cp "$work/x/usr/bin/prometheus" "$prometheus_cache/prometheus.partial.$$"
+      mv -f "$prometheus_cache/prometheus.partial.$$" "$prometheus_cache/prometheus"
+      rm -f "$log"
+    elif is_root; then
+      note "could not fetch Debian's prometheus package (no network? log: $log); PrometheusScrapeTest will be skipped. To run it: apt-get install prometheus, or pass -Dpeerpulse.prometheus=<binary>"
+    else
+      note "could not fetch Debian's prometheus package as a normal user (no package lists or no network; log: $log); PrometheusScrapeTest will be skipped; $prometheus_help"
+    fi
+    rm -rf "$work"
+  fi
+fi
+exit 0

@@ -7,6 +7,7 @@ import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.RttSample;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -20,6 +21,7 @@ public final class RecordingExporterProvider implements SessionExporterProvider 
     public static final Map<String, List<String>> CALLS = new ConcurrentHashMap<>();
     /** The reports handed to sessionEnded, by session id. */
     public static final Map<String, SessionReport> REPORTS = new ConcurrentHashMap<>();
+    private static final Map<String, CompletableFuture<RttSample>> FIRST_SAMPLES = new ConcurrentHashMap<>();
 
     /** Called by ServiceLoader. */
     public RecordingExporterProvider() {
@@ -41,6 +43,7 @@ public final class RecordingExporterProvider implements SessionExporterProvider 
             @Override
             public void sampleRecorded(String sessionId, RttSample sample) {
                 calls(sessionId).add("sample");
+                firstSample(sessionId).complete(sample);
             }
 
             @Override
@@ -50,6 +53,16 @@ public final class RecordingExporterProvider implements SessionExporterProvider 
                 REPORTS.put(id, report);
             }
         };
+    }
+
+    /**
+     * Completed with the first sample a session's exporter receives: a test waits on it, bounded.
+     *
+     * @param sessionId the session
+     * @return the future of its first sample
+     */
+    public static CompletableFuture<RttSample> firstSample(String sessionId) {
+        return FIRST_SAMPLES.computeIfAbsent(sessionId, id -> new CompletableFuture<>());
     }
 
     private static List<String> calls(String sessionId) {

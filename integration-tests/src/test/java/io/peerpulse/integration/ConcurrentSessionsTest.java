@@ -107,7 +107,6 @@ class ConcurrentSessionsTest {
         // each, plus their listener queues), never with the number of sessions.
         assertThat(peerpulse).as("shared pool threads, not one per session")
                 .hasSizeLessThanOrEqualTo(4 * THREADS * 3);
-        assertThat(took).as("time for %d sessions", SESSIONS).isLessThan(Duration.ofSeconds(20));
     }
 
     private static SessionReport runSession(int index, List<SessionExporterProvider> providers,

@@ -12,8 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -21,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The journal survives SIGKILL: a child JVM runs a session that journals a sample every millisecond;
- * the test kills it ({@link Process#destroyForcibly()}, SIGKILL on Linux) once the journal holds a
- * random number of lines, then recovers it. Every sample line in the file must come back with the same
+ * the test kills it ({@link Process#destroyForcibly()}, SIGKILL on Linux) once the child says its source
+ * was polled a number of times that differs per run, then recovers the journal. Every sample line in the file must come back with the same
  * timestamp and bit-identical RTT, and at most the last (torn) line may be lost. 20 runs.
  *
  * <p>The child's command line: {@code <java.home>/bin/java -cp <entries> JournalKillChild <dir>}, where
@@ -49,12 +51,13 @@ class JournalKillTest {
         for (int run = 0; run < RUNS; run++) {
             Path runDir = Files.createDirectory(dir.resolve("run-" + run));
             int target = 20 + run * 15;
-            Process child = new ProcessBuilder(ChildJvm.command(JournalKillChild.class, jvmOptions, runDir.toString()))
-                    .redirectErrorStream(true).start();
+            Process child = new ProcessBuilder(ChildJvm.command(JournalKillChild.class, jvmOptions, runDir.toString(),
+                    Integer.toString(target))).redirectErrorStream(true).start();
+            ChildOutput output = new ChildOutput(child);
             Path journal;
             try {
-                journal = journalOf(child);
-                awaitLines(journal, target, child);
+                journal = Path.of(await(output.journal, "the child to name its journal", output));
+                await(output.polled, "the child to be polled " + target + " times", output);
             } finally {
                 child.destroyForcibly();
                 assertThat(child.waitFor(10, TimeUnit.SECONDS)).as("the child died").isTrue();
@@ -93,38 +96,52 @@ class JournalKillTest {
         assertThat(lost).isZero();
     }
 
-    /** Reads the child's first line naming its journal (bounded: the child prints it at once). */
-    private static Path journalOf(Process child) throws IOException {
-        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        StringBuilder seen = new StringBuilder();
-        while (System.nanoTime() < deadline) {
-            String line = out.readLine(); // returns at the latest when the child dies
-            if (line == null) {
-                break;
-            }
-            if (line.startsWith(JournalKillChild.STARTED)) {
-                return Path.of(line.substring(JournalKillChild.STARTED.length()));
-            }
-            seen.append(line).append(" | ");
+    /**
+     * The child's output, read on a thread of its own: completes {@link #journal} and {@link #polled} on the
+     * lines that announce those events, and fails both, with what the child said, when its output ends first.
+     */
+    private static final class ChildOutput {
+
+        final CompletableFuture<String> journal = new CompletableFuture<>();
+        final CompletableFuture<String> polled = new CompletableFuture<>();
+        private final StringBuffer seen = new StringBuffer();
+
+        ChildOutput(Process child) {
+            Thread reader = new Thread(() -> read(child), "journal-kill-child-output");
+            reader.setDaemon(true);
+            reader.start();
         }
-        throw new AssertionError("the child did not name its journal; output: " + seen);
+
+        private void read(Process child) {
+            try (BufferedReader out = new BufferedReader(
+                    new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    if (line.startsWith(JournalKillChild.STARTED)) {
+                        journal.complete(line.substring(JournalKillChild.STARTED.length()));
+                    } else if (line.startsWith(JournalKillChild.POLLED)) {
+                        polled.complete(line);
+                    } else {
+                        seen.append(line).append(" | ");
+                    }
+                }
+            } catch (IOException e) {
+                seen.append(e);
+            } finally {
+                IllegalStateException ended = new IllegalStateException("the child's output ended; it said: " + seen);
+                journal.completeExceptionally(ended);
+                polled.completeExceptionally(ended);
+            }
+        }
     }
 
-    /** Waits, bounded, until the journal holds {@code lines} lines: a real event in another process. */
-    private static void awaitLines(Path journal, int lines, Process child) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline && child.isAlive()) {
-            byte[] bytes = Files.readAllBytes(journal);
-            long count = 0;
-            for (byte b : bytes) {
-                count += b == '\n' ? 1 : 0;
-            }
-            if (count >= lines) {
-                return;
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+    /** Waits (bounded: the events come within milliseconds; the bound only fails a hung child) for an event. */
+    private static String await(CompletableFuture<String> event, String what, ChildOutput output) throws Exception {
+        try {
+            return event.get(30, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("timed out after 30 s waiting for " + what + "; it said: " + output.seen, e);
+        } catch (ExecutionException e) {
+            throw new AssertionError("waiting for " + what + ": " + e.getCause().getMessage(), e.getCause());
         }
-        throw new AssertionError("the journal did not reach " + lines + " lines in 30 s");
     }
 }

@@ -3,8 +3,12 @@ package io.peerpulse.integration;
 import io.peerpulse.lab.WebRtcPeers.Route;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.cumulative.CumulativeTimer;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.core.instrument.distribution.pause.PauseDetector;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.SessionReport;
@@ -12,6 +16,7 @@ import io.peerpulse.telemetry.RttSources;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.lab.WebRtcPeers;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -26,7 +31,7 @@ class MicrometerOnRealPeersTest {
 
     @Test
     void theSessionsRttReachesTheRegistryAndItsMetersLeaveWithIt() throws Exception {
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        RttRecordingRegistry registry = new RttRecordingRegistry(3);
         String id = "micrometer-real-peers-" + System.getProperty("peerpulse.test.path", "module");
         SessionReport report;
         long recorded;
@@ -40,12 +45,11 @@ class MicrometerOnRealPeersTest {
                     .build();
             assertThat(session.exporterNames()).containsExactly("micrometer");
             session.onDataChannelOpen(RttSources.forConnection(peers.peerA()));
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            Timer rtt = null;
-            while ((rtt == null || rtt.count() < 3) && System.nanoTime() < deadline) {
-                rtt = registry.find("peerpulse.session.rtt").tag("experiment", "it").timer();
-                Thread.onSpinWait(); // bounded wait for real samples to reach the registry
-            }
+            assertThat(registry.rttsRecorded.await(30, TimeUnit.SECONDS))
+                    .as("3 real RTTs reached the registry (bounded wait; %d arrived)",
+                            3 - registry.rttsRecorded.getCount())
+                    .isTrue();
+            Timer rtt = registry.find(RTT).tag("experiment", "it").timer();
             assertThat(rtt).as("the RTT timer").isNotNull();
             assertThat(rtt.count()).isGreaterThanOrEqualTo(3);
             assertThat(registry.get("peerpulse.sessions.active").gauge().value()).isEqualTo(1);
@@ -60,5 +64,36 @@ class MicrometerOnRealPeersTest {
         assertThat(recordedMs / recorded).isBetween(0.0, 1000.0);
         // the only session ended: none of its meters is left
         assertThat(registry.getMeters()).isEmpty();
+    }
+
+    private static final String RTT = "peerpulse.session.rtt";
+
+    /**
+     * A {@link SimpleMeterRegistry} whose timers count down {@link #rttsRecorded} for each RTT recorded into
+     * {@value #RTT}: the real event the test waits for, instead of polling the timer.
+     */
+    private static final class RttRecordingRegistry extends SimpleMeterRegistry {
+
+        final CountDownLatch rttsRecorded;
+
+        RttRecordingRegistry(int rtts) {
+            this.rttsRecorded = new CountDownLatch(rtts);
+        }
+
+        @Override
+        protected Timer newTimer(Meter.Id id, DistributionStatisticConfig config, PauseDetector pauseDetector) {
+            // as SimpleMeterRegistry's cumulative timer (its default mode; its step is 1 minute)
+            DistributionStatisticConfig merged = config.merge(
+                    DistributionStatisticConfig.builder().expiry(Duration.ofMinutes(1)).build());
+            return new CumulativeTimer(id, clock, merged, pauseDetector, getBaseTimeUnit(), false) {
+                @Override
+                protected void recordNonNegative(long amount, TimeUnit unit) {
+                    super.recordNonNegative(amount, unit);
+                    if (RTT.equals(id.getName())) {
+                        rttsRecorded.countDown();
+                    }
+                }
+            };
+        }
     }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Real webrtc-java peers on this machine; every wait is bounded. */
@@ -39,6 +40,16 @@ class WebRtcPeersTest {
 
             peers.sendAndAwait("hello", TIMEOUT);
             peers.sendAndAwait("hello again", TIMEOUT);
+            assertThat(peers.echo(TIMEOUT)).isPositive();
+        }
+    }
+
+    /** A speed check, so tagged {@code timing} and out of the default run (see the parent pom). */
+    @Test
+    @Tag("timing")
+    void aDirectEchoOnLoopbackTakesLessThanOneHundredMilliseconds() throws Exception {
+        try (WebRtcPeers peers = WebRtcPeers.connectDirect(TIMEOUT)) {
+            peers.sendAndAwait("warm-up", TIMEOUT);
             assertThat(peers.echo(TIMEOUT)).isPositive().isLessThan(Duration.ofMillis(100));
         }
     }
@@ -115,15 +126,35 @@ class WebRtcPeersTest {
 
     @Test
     void closeWhileIceIsCheckingFailsTheConnection() throws Exception {
+        closeWhileIceIsChecking();
+    }
+
+    /**
+     * A speed check (close does not wait for ICE to give up), so tagged {@code timing} and out of the
+     * default run (see the parent pom).
+     */
+    @Test
+    @Tag("timing")
+    void closeWhileIceIsCheckingReturnsWithinFiveSeconds() throws Exception {
+        assertThat(closeWhileIceIsChecking()).isLessThan(Duration.ofSeconds(5));
+    }
+
+    /**
+     * Closes the peers while ICE checks go into a black hole; the connection fails saying "closed".
+     *
+     * @return how long {@code close()} took
+     */
+    private static Duration closeWhileIceIsChecking() throws Exception {
         try (ImpairmentRelay relay = new ImpairmentRelay().blackhole(true)) {
             WebRtcPeers peers = new WebRtcPeers();
             CompletableFuture<Void> connecting = peers.connectAsync(Route.through(relay));
             assertThat(relay.awaitReceived(Direction.A_TO_B, 1, TIMEOUT)).as("ICE checks reach the relay").isTrue();
             long start = System.nanoTime();
             peers.close();
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
             assertThatThrownBy(() -> connecting.get(5, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class).hasMessageContaining("closed");
+            return took;
         }
     }
 

@@ -8,20 +8,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
- * Real threads on the real shared scheduler. The only waits are bounded waits for real events
- * (enough samples recorded); nothing here depends on the machine's speed beyond those bounds.
+ * Real threads on the real shared scheduler. The only waits are bounded waits for real events (enough
+ * samples recorded: the source itself notices it when the telemetry next asks it for a reading and
+ * completes a future); nothing here depends on the machine's speed beyond those bounds, which only fail
+ * a hung test.
  */
 class LatencyTelemetryConcurrencyTest {
 
-    private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(60);
+    private static final long BOUND_SECONDS = 60;
     /** A wall clock that never steps back, so that timestamp order is arrival order in this test. */
     private static final java.time.InstantSource MONOTONIC = new java.time.InstantSource() {
         private final long originMillis = System.currentTimeMillis();
@@ -42,15 +47,23 @@ class LatencyTelemetryConcurrencyTest {
     void readersOnManyThreadsNeverSeeAnInconsistentSnapshot() throws Exception {
         ExecutorService answerers = Executors.newFixedThreadPool(2);
         AtomicLong next = new AtomicLong();
+        long target = 1_500;
+        CompletableFuture<Void> enough = new CompletableFuture<>();
+        AtomicReference<LatencyTelemetry> self = new AtomicReference<>();
         // answers come from other threads than the scheduler's, with many ties and wide values
         LatencyTelemetry telemetry = new LatencyTelemetry(
-                () -> CompletableFuture.supplyAsync(() -> RttReading.measured(next.incrementAndGet() % 7 == 0
-                        ? 5_000 : 20 + (next.get() * 7919 % 100) / 4.0), answerers),
+                () -> {
+                    if (self.get().getCounters().measured() >= target) {
+                        enough.complete(null); // the event the readers and the test wait for
+                    }
+                    return CompletableFuture.supplyAsync(() -> RttReading.measured(next.incrementAndGet() % 7 == 0
+                            ? 5_000 : 20 + (next.get() * 7919 % 100) / 4.0), answerers);
+                },
                 TelemetryOptions.builder().pollInterval(Duration.ofMillis(1)).maxSamples(100).clock(MONOTONIC)
                         .readTimeout(Duration.ofSeconds(10)).build());
+        self.set(telemetry);
         ExecutorService readers = Executors.newFixedThreadPool(4);
         ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
-        long target = 1_500;
         try {
             telemetry.start();
             List<Future<Long>> checks = new ArrayList<>();
@@ -58,8 +71,7 @@ class LatencyTelemetryConcurrencyTest {
                 int kind = r;
                 checks.add(readers.submit(() -> {
                     long snapshots = 0;
-                    long start = System.nanoTime();
-                    while (telemetry.getCounters().measured() < target && System.nanoTime() - start < DEADLINE_NANOS) {
+                    while (!enough.isDone()) { // reads as fast as it can until the telemetry has enough samples
                         snapshots++;
                         switch (kind) {
                             case 0, 1 -> telemetry.getStats().ifPresent(s -> check(s, problems));
@@ -82,9 +94,14 @@ class LatencyTelemetryConcurrencyTest {
                     return snapshots;
                 }));
             }
+            try {
+                enough.get(BOUND_SECONDS, TimeUnit.SECONDS);
+            } finally {
+                enough.complete(null); // stops the readers should the bound have passed
+            }
             long snapshots = 0;
             for (Future<Long> check : checks) {
-                snapshots += check.get(120, TimeUnit.SECONDS);
+                snapshots += check.get(BOUND_SECONDS, TimeUnit.SECONDS);
             }
             assertThat(telemetry.getCounters().measured())
                     .as("enough samples were recorded within the bound").isGreaterThanOrEqualTo(target);
@@ -124,20 +141,28 @@ class LatencyTelemetryConcurrencyTest {
     void aThousandTelemetriesCostOneSchedulerThread() throws Exception {
         long threadsBefore = schedulerThreads();
         List<LatencyTelemetry> telemetries = new ArrayList<>();
+        // counted down once per telemetry, by its source, when it is asked for a reading with 3 recorded
+        CountDownLatch threeEach = new CountDownLatch(1_000);
         try {
             for (int i = 0; i < 1_000; i++) {
                 double rtt = i;
+                AtomicReference<LatencyTelemetry> self = new AtomicReference<>();
+                AtomicBoolean counted = new AtomicBoolean();
                 LatencyTelemetry telemetry = new LatencyTelemetry(
-                        () -> CompletableFuture.completedFuture(RttReading.measured(rtt)),
+                        () -> {
+                            if (self.get().getCounters().measured() >= 3 && counted.compareAndSet(false, true)) {
+                                threeEach.countDown();
+                            }
+                            return CompletableFuture.completedFuture(RttReading.measured(rtt));
+                        },
                         TelemetryOptions.builder().pollInterval(Duration.ofMillis(10)).build());
+                self.set(telemetry);
                 telemetries.add(telemetry);
                 telemetry.start();
             }
-            long start = System.nanoTime();
-            while (telemetries.stream().anyMatch(t -> t.getCounters().measured() < 3)
-                    && System.nanoTime() - start < DEADLINE_NANOS) {
-                Thread.onSpinWait();
-            }
+            assertThat(threeEach.await(BOUND_SECONDS, TimeUnit.SECONDS))
+                    .as("every telemetry recorded 3 samples (bounded wait; %d had not)", threeEach.getCount())
+                    .isTrue();
             assertThat(telemetries).allSatisfy(t -> assertThat(t.getCounters().measured()).isGreaterThanOrEqualTo(3));
             assertThat(schedulerThreads()).isLessThanOrEqualTo(Math.max(1, threadsBefore));
             assertThat(schedulerThreads()).isEqualTo(1);

@@ -1,28 +1,28 @@
 package io.peerpulse.export.micrometer.internal;
 
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,18 +35,17 @@ import org.junit.jupiter.api.Assumptions;
  *
  * <p>The binary is found in this order: the system property {@code peerpulse.prometheus} (a path to
  * the binary), {@code prometheus} on the {@code PATH}, the cache
- * {@code ${XDG_CACHE_HOME:-~/.cache}/peerpulse/prometheus/prometheus} (or {@code <tmpdir>/peerpulse-prometheus}
- * where the home directory is read-only); else it is installed into that cache with {@code apt-get download prometheus} and {@code dpkg -x} — no service is started, nothing
- * is installed system-wide — running {@code apt-get update} first when the package is unknown and the
- * test runs as root (a fresh Debian has no package lists). Where none of that works (no apt, not root
- * without package lists, no network) the calling test is skipped through a JUnit assumption that says
- * why; it is never faked.
+ * {@code ${XDG_CACHE_HOME:-~/.cache}/peerpulse/prometheus/prometheus}, which {@code scripts/setup.sh
+ * --for-tests} fills with {@code apt-get download prometheus} and {@code dpkg -x}. Tests install nothing:
+ * where there is no binary the calling test is skipped through a JUnit assumption that says what is missing
+ * and how to get it; it is never faked.
  */
 final class PrometheusServer implements AutoCloseable {
 
-    private static final Duration APT_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration POLL = Duration.ofMillis(100);
+    /** What Prometheus logs once its HTTP API answers (2.x). */
+    private static final String READY_LINE = "Server is ready to receive web requests.";
     /** One result of an instant vector query: {@code {"metric":{…},"value":[<time>,"<value>"]}}. */
     private static final Pattern RESULT = Pattern.compile(
             "\\{\"metric\":\\{([^}]*)},\"value\":\\[[0-9.e+-]+,\"([^\"]*)\"]}");
@@ -55,6 +54,8 @@ final class PrometheusServer implements AutoCloseable {
     private final Process process;
     private final URI base;
     private final Path log;
+    /** Completed by the log copier when Prometheus logs {@link #READY_LINE}; failed when it exits first. */
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
     /** Stops the server should the test JVM exit without {@link #close()} (e.g. a surefire timeout). */
     private final Thread stopAtExit;
 
@@ -64,6 +65,29 @@ final class PrometheusServer implements AutoCloseable {
         this.log = log;
         this.stopAtExit = new Thread(process::destroyForcibly, "stop-prometheus-" + process.pid());
         Runtime.getRuntime().addShutdownHook(stopAtExit);
+        Thread copier = new Thread(this::copyLog, "prometheus-log-" + process.pid());
+        copier.setDaemon(true);
+        copier.start();
+    }
+
+    /** Copies Prometheus' output into the log file line by line, watching for {@link #READY_LINE}. */
+    private void copyLog() {
+        try (BufferedReader in = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                Writer out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                out.write(line);
+                out.write('\n');
+                out.flush();
+                if (line.contains(READY_LINE)) {
+                    ready.complete(null);
+                }
+            }
+        } catch (IOException e) {
+            ready.completeExceptionally(e);
+        } finally {
+            ready.completeExceptionally(new IOException("Prometheus' output ended before it was ready"));
+        }
     }
 
     /** One series of a query's answer. */
@@ -73,51 +97,26 @@ final class PrometheusServer implements AutoCloseable {
     // ---- the binary ----------------------------------------------------------------------------
 
     /**
-     * The Prometheus binary, installed into the cache when missing; skips the calling test (with the
-     * reason) when it cannot be had.
+     * The Prometheus binary; skips the calling test, saying what is missing and how to get it, when there is
+     * none. Nothing is installed here: {@code scripts/setup.sh --for-tests} (run by {@code ./run-tests})
+     * fetches Debian's package into the cache.
      *
      * @return the binary
      */
-    static Path binary() throws IOException, InterruptedException {
+    static Path binary() {
         String configured = System.getProperty("peerpulse.prometheus");
         if (configured != null && !configured.isBlank()) {
             Path path = Path.of(configured);
             skipUnless(Files.isExecutable(path),
-                    "peerpulse.prometheus=" + configured + " is not an executable file");
+                    "-Dpeerpulse.prometheus=" + configured + " is not an executable file");
             return path;
         }
-        Optional<Path> onPath = onPath("prometheus");
-        if (onPath.isPresent()) {
-            return onPath.get();
-        }
-        Path cache = cacheDirectory();
-        Path cached = cache.resolve("prometheus");
-        if (Files.isExecutable(cached)) {
-            return cached;
-        }
-        try {
-            Files.createDirectories(cache);
-        } catch (IOException readOnlyHome) {
-            cache = Path.of(System.getProperty("java.io.tmpdir"), "peerpulse-prometheus");
-            cached = cache.resolve("prometheus");
-            if (Files.isExecutable(cached)) {
-                return cached;
-            }
-            Files.createDirectories(cache);
-        }
-        // one install at a time, also across JVMs (parallel builds share the cache)
-        try (FileChannel lockFile = FileChannel.open(cache.resolve(".lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE)) {
-            FileLock lock = lockFile.lock();
-            try {
-                if (!Files.isExecutable(cached)) {
-                    install(cache, cached);
-                }
-            } finally {
-                lock.release();
-            }
-        }
-        return cached;
+        Optional<Path> found = Stream.concat(onPath("prometheus").stream(), Stream.of(cachedBinary()))
+                .filter(Files::isExecutable).findFirst();
+        skipUnless(found.isPresent(), "Prometheus is not installed (no 'prometheus' on the PATH, no " + cachedBinary()
+                + "): run scripts/setup.sh --for-tests (as root on a fresh Debian: it fetches Debian's 'prometheus'"
+                + " package there), or apt-get install prometheus, or pass -Dpeerpulse.prometheus=<binary>");
+        return found.orElseThrow();
     }
 
     /**
@@ -131,56 +130,11 @@ final class PrometheusServer implements AutoCloseable {
         }
     }
 
-    private static Path cacheDirectory() {
+    /** Where {@code scripts/setup.sh --for-tests} puts the binary. */
+    private static Path cachedBinary() {
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path root = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return root.resolve("peerpulse").resolve("prometheus");
-    }
-
-    private static void install(Path cache, Path target) throws IOException, InterruptedException {
-        skipUnless(onPath("apt-get").isPresent() && onPath("dpkg").isPresent(),
-                "no real Prometheus server: it is not installed and there is no apt-get/dpkg to fetch Debian's"
-                        + " 'prometheus' package (set -Dpeerpulse.prometheus=/path/to/prometheus to use one)");
-        Path work = Files.createTempDirectory(cache, "download-");
-        try {
-            Result download = run(work, "apt-get", "download", "prometheus");
-            if (download.exit() != 0) {
-                boolean root = isRoot();
-                skipUnless(root, "no real Prometheus server: 'apt-get download prometheus' failed and"
-                        + " 'apt-get update' needs root: " + download.tail());
-                Result update = run(work, "apt-get", "update", "-q");
-                skipUnless(update.exit() == 0,
-                        "no real Prometheus server: 'apt-get update' failed (no network?): " + update.tail());
-                download = run(work, "apt-get", "download", "prometheus");
-                skipUnless(download.exit() == 0,
-                        "no real Prometheus server: 'apt-get download prometheus' failed: " + download.tail());
-            }
-            Path deb;
-            try (Stream<Path> files = Files.list(work)) {
-                deb = files.filter(f -> f.getFileName().toString().endsWith(".deb")).findFirst()
-                        .orElseThrow(() -> new IOException("apt-get download prometheus left no .deb in " + work));
-            }
-            Path extracted = work.resolve("x");
-            Result unpack = run(work, "dpkg", "-x", deb.toString(), extracted.toString());
-            if (unpack.exit() != 0) {
-                throw new IOException("dpkg -x " + deb + " failed: " + unpack.tail());
-            }
-            Path binary = extracted.resolve("usr/bin/prometheus");
-            if (!Files.isExecutable(binary)) {
-                throw new IOException(deb + " holds no usr/bin/prometheus");
-            }
-            // only the binary is kept (the API needs no web assets); the move makes it appear whole
-            Path partial = cache.resolve("prometheus.partial");
-            Files.copy(binary, partial, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            deleteTree(work);
-        }
-    }
-
-    private static boolean isRoot() throws IOException, InterruptedException {
-        Result id = run(Path.of("."), "id", "-u");
-        return id.exit() == 0 && id.output().strip().equals("0");
+        return root.resolve("peerpulse").resolve("prometheus").resolve("prometheus");
     }
 
     private static Optional<Path> onPath(String command) {
@@ -190,32 +144,6 @@ final class PrometheusServer implements AutoCloseable {
         }
         return Stream.of(path.split(java.io.File.pathSeparator)).filter(d -> !d.isBlank())
                 .map(d -> Path.of(d, command)).filter(Files::isExecutable).findFirst();
-    }
-
-    private record Result(int exit, String output) {
-        String tail() {
-            String text = output.strip();
-            return text.length() <= 600 ? text : "…" + text.substring(text.length() - 600);
-        }
-    }
-
-    /** Runs a command with a bounded wait; its output goes to a file, so it never blocks on a full pipe. */
-    private static Result run(Path dir, String... command) throws IOException, InterruptedException {
-        Path out = Files.createTempFile("peerpulse-cmd-", ".log");
-        try {
-            ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
-                    .redirectErrorStream(true).redirectOutput(out.toFile());
-            builder.environment().put("DEBIAN_FRONTEND", "noninteractive");
-            Process process = builder.start();
-            if (!process.waitFor(APT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-                return new Result(-1, String.join(" ", command) + " did not finish within " + APT_TIMEOUT);
-            }
-            return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
-        } finally {
-            Files.deleteIfExists(out);
-        }
     }
 
     // ---- the server ----------------------------------------------------------------------------
@@ -250,7 +178,7 @@ final class PrometheusServer implements AutoCloseable {
                     "--config.file=" + config,
                     "--storage.tsdb.path=" + dir.resolve("data-" + attempt),
                     "--web.listen-address=127.0.0.1:" + port)
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                    .redirectErrorStream(true).start();
             PrometheusServer server = new PrometheusServer(process, URI.create("http://127.0.0.1:" + port), log);
             try {
                 server.awaitReady();
@@ -269,20 +197,18 @@ final class PrometheusServer implements AutoCloseable {
         }
     }
 
+    /** Waits (bounded) for the line Prometheus logs once it is ready, or for its exit. */
     private void awaitReady() throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (true) {
-            try {
-                if (get(base.resolve("/-/ready")).status() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            if (pause() || System.nanoTime() > deadline) {
-                throw new IOException("Prometheus " + (process.isAlive() ? "not ready within " + START_TIMEOUT
-                        : "exited with " + process.exitValue()) + "; its log: " + logTail());
-            }
+        try {
+            ready.get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            throw new IOException("Prometheus " + (e instanceof TimeoutException ? "not ready within " + START_TIMEOUT
+                    : "did not get ready (" + e.getCause().getMessage() + ")")
+                    + (process.isAlive() ? "" : ", exited with " + process.exitValue()) + "; its log: " + logTail());
+        }
+        int status = get(base.resolve("/-/ready")).status();
+        if (status != 200) {
+            throw new IOException("Prometheus logged that it is ready, but /-/ready answered " + status);
         }
     }
 
@@ -402,20 +328,6 @@ final class PrometheusServer implements AutoCloseable {
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void deleteTree(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            // a leftover temporary directory in the cache does no harm
         }
     }
 }
