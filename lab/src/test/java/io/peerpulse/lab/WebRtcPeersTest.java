@@ -48,7 +48,7 @@ class WebRtcPeersTest {
     @Test
     @Tag("timing")
     void aDirectEchoOnLoopbackTakesLessThanOneHundredMilliseconds() throws Exception {
-        try (WebRtcPeers peers = WebRtcPeers.connectDirect(TIMEOUT)) {
+        try (WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(TIMEOUT))) {
             peers.sendAndAwait("warm-up", TIMEOUT);
             assertThat(peers.echo(TIMEOUT)).isPositive().isLessThan(Duration.ofMillis(100));
         }
