@@ -1,6 +1,5 @@
 package io.peerpulse.session;
 
-import io.peerpulse.session.internal.ExporterChannel;
 import io.peerpulse.session.internal.ExporterFanOut;
 import io.peerpulse.session.internal.FlatJson;
 import io.peerpulse.session.internal.SharedExecutor;
