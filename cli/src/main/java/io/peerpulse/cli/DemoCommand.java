@@ -166,7 +166,7 @@ final class DemoCommand implements Callable<Integer> {
         if (sendFailures.get() > 0) {
             console.println("inputs that could not be sent: " + sendFailures.get());
         }
-        return session.report().orElseThrow();
+        return session.exportReport();
     }
 
     private void printResult(PrintWriter console, SessionReport report) {

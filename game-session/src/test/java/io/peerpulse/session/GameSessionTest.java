@@ -86,7 +86,7 @@ class GameSessionTest {
         assertThat(scheduler.pendingTaskCount()).isZero();
         assertThat(session.getLatencyStats()).hasValueSatisfying(s -> assertThat(s.sampleCount()).isEqualTo(4));
 
-        SessionReport report = session.report().orElseThrow();
+        SessionReport report = session.exportReport();
         assertThat(report.sessionMetrics().endEpochMs()).isEqualTo(T0 + 5000);
         assertThat(report.sessionMetrics().durationMs()).isEqualTo(5000);
         assertThat(report.sessionMetrics().playerId()).isEqualTo("p1");
@@ -130,7 +130,7 @@ class GameSessionTest {
         advanceSeconds(1);
         session.close();
 
-        SessionReport report = session.report().orElseThrow();
+        SessionReport report = session.exportReport();
         ConnectionHistory history = report.sessionMetrics().connection();
         assertThat(history.events()).containsExactly(
                 new ConnectionEvent(T0, ConnectionEvent.Type.OPENED, null),
@@ -175,7 +175,7 @@ class GameSessionTest {
         advanceSeconds(1);
         assertThat(session.exportMultiplayerMetrics().reconnections()).last()
                 .isEqualTo(new Reconnection(T0 + 6000, true, 0, null));
-        assertThat(session.lastRttMs()).isEqualTo(90);
+        assertThat(session.latest().lastRttMs()).isEqualTo(90);
         assertThat(session.exportReport().toString()).doesNotContainPattern(IPV4);
     }
 
@@ -189,7 +189,7 @@ class GameSessionTest {
         advanceSeconds(4);
         session.close();
 
-        ConnectionHistory history = session.report().orElseThrow().sessionMetrics().connection();
+        ConnectionHistory history = session.exportReport().sessionMetrics().connection();
         assertThat(history.disconnections()).containsExactly(new Disconnection(T0 + 3000, null, 4000, null));
         assertThat(history.timeWithoutChannelMs()).isEqualTo(5000);
         assertThat(history.channelOpen()).isFalse();
@@ -220,7 +220,7 @@ class GameSessionTest {
         assertThat(first).isEqualTo(new RoundMetrics(1, T0, T0 + 3000, 3000,
                 new LatencySummary(3, 100, 150, 123.33333333333333, 120, 147, 149.4, 20.548046676563256,
                         25, 3), 1L)); // sample 0 (999) came before the round
-        List<RoundMetrics> rounds = session.report().orElseThrow().multiplayerMetrics().rounds();
+        List<RoundMetrics> rounds = session.exportReport().multiplayerMetrics().rounds();
         assertThat(rounds).hasSize(3);
         assertThat(rounds.get(0)).isEqualTo(first);
         RoundMetrics second = rounds.get(1);
@@ -240,7 +240,7 @@ class GameSessionTest {
         assertThat(s.jitterMs()).isCloseTo(2, within(1e-12)); // |83-80| + |81-83| + |82-81| = 6, over 3
         assertThat(rounds.get(2)).isEqualTo(new RoundMetrics(3, T0 + 7000, T0 + 8000, 1000, null, null));
         assertThat(running.rounds().get(2)).isEqualTo(new RoundMetrics(3, T0 + 7000, null, 1000, null, null));
-        assertThat(session.report().orElseThrow().sessionMetrics().latency().sampleCount()).isEqualTo(8);
+        assertThat(session.exportReport().sessionMetrics().latency().sampleCount()).isEqualTo(8);
         // each window sample belongs to exactly the round it was recorded in, by its session-wide number
         assertThat(second.firstSampleIndex()).isEqualTo(4);
         assertThat(java.util.stream.LongStream.range(0, 8).mapToObj(i -> rounds.stream()
@@ -273,12 +273,12 @@ class GameSessionTest {
                 .thenStale()                                  // connected, but still nothing measured: LOST
                 .thenMeasured(120);                           // t0+11 s GOOD
         session.onDataChannelOpen(source);
-        assertThat(session.currentQuality()).isEqualTo(ConnectionQuality.UNKNOWN);
-        assertThat(session.lastRttMs()).isNaN();
+        assertThat(session.latest().quality()).isEqualTo(ConnectionQuality.UNKNOWN);
+        assertThat(session.latest().lastRttMs()).isNaN();
         advanceSeconds(8);
-        assertThat(session.currentQuality()).isEqualTo(ConnectionQuality.GOOD);
+        assertThat(session.latest().quality()).isEqualTo(ConnectionQuality.GOOD);
         advanceSeconds(1);
-        assertThat(session.currentQuality()).isEqualTo(ConnectionQuality.LOST);
+        assertThat(session.latest().quality()).isEqualTo(ConnectionQuality.LOST);
         assertThat(session.latest()).isEqualTo(new LiveRtt(ConnectionQuality.LOST, 100, T0 + 4000, 100));
         advanceSeconds(2);
 
@@ -350,7 +350,7 @@ class GameSessionTest {
         advanceSeconds(5);
         session.close();
 
-        ValidationData data = session.report().orElseThrow().validationData();
+        ValidationData data = session.exportReport().validationData();
         Coverage coverage = data.coverage();
         assertThat(coverage.gapThresholdMs()).isEqualTo(3000);
         assertThat(coverage.gaps()).containsExactly(new CoverageGap(T0 + 6000, T0 + 11000, 5000),
@@ -411,7 +411,7 @@ class GameSessionTest {
         session.onDataChannelClose("lost [2001:db8::7]:3478 and 203.0.113.9");
         session.onDataChannelOpen(source);
         session.close();
-        String everything = session.report().orElseThrow().toString();
+        String everything = session.exportReport().toString();
         assertThat(everything).doesNotContainPattern(IPV4)
                 .doesNotContain("2001:db8", "203.0.113", "3478", "candidate:", "2122260223");
     }

@@ -3,28 +3,37 @@ package io.peerpulse.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.session.internal.JournalWriter;
-import io.peerpulse.session.internal.ReplayScheduler;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.virtualtime.VirtualScheduler;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A journal that cannot be written (a full disk, simulated by a sink that fails after writing part of
  * a line) never stops the session or its polling: failures are counted, the journal resumes on a fresh
- * line, and what was written is still recoverable. Polls are run by hand on the replay scheduler.
+ * line, and what was written is still recoverable. Polls run in virtual time.
  */
 class SessionJournalFailureTest {
 
     @TempDir
     Path dir;
+
+    private final VirtualScheduler scheduler = new VirtualScheduler();
+
+    @AfterEach
+    void stop() {
+        scheduler.shutdownNow();
+    }
 
     /** Fails writes number {@code from} to {@code to} (1-based), each after writing half of the line. */
     private static JournalWriter.Sink failing(JournalWriter.Sink real, int from, int to) {
@@ -56,22 +65,17 @@ class SessionJournalFailureTest {
 
     @Test
     void aFailingJournalNeverStopsTheSessionAndResumesOnAFreshLine() throws IOException {
-        ReplayScheduler scheduler = new ReplayScheduler();
-        scheduler.setTime(1_000);
         GameSession.Builder builder = GameSession.builder("journal-failing")
                 .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
                 .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir);
-        builder.journalSinkWrapper = real -> failing(real, 4, 6);
+        ((SessionBuilder) builder).journalSinkWrapper = real -> failing(real, 4, 6);
         GameSession session = builder.build();
         session.onDataChannelOpen(() -> CompletableFuture.completedStage(RttReading.measured(50)));
-        for (int i = 1; i <= 10; i++) {
-            scheduler.setTime(1_000 + i * 1_000L);
-            scheduler.poll();
-        }
-        scheduler.setTime(12_000);
+        scheduler.runDueTasks();
+        scheduler.advance(Duration.ofSeconds(9)); // 10 polls
         session.close();
 
-        assertThat(session.report().orElseThrow().validationData().counters().measured())
+        assertThat(session.exportReport().validationData().counters().measured())
                 .as("every poll recorded despite the journal").isEqualTo(10);
         assertThat(session.journalFailures()).isEqualTo(3);
         List<String> lines = Files.readAllLines(session.journalPath().orElseThrow(), StandardCharsets.UTF_8);
@@ -85,11 +89,10 @@ class SessionJournalFailureTest {
 
     @Test
     void aJournalThatCannotBeClosedIsCountedToo() {
-        ReplayScheduler scheduler = new ReplayScheduler();
         GameSession.Builder builder = GameSession.builder("journal-unclosable")
                 .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
                 .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir);
-        builder.journalSinkWrapper = real -> new JournalWriter.Sink() {
+        ((SessionBuilder) builder).journalSinkWrapper = real -> new JournalWriter.Sink() {
             @Override
             public void write(ByteBuffer bytes) throws IOException {
                 real.write(bytes);

@@ -4,6 +4,9 @@ import io.peerpulse.virtualtime.VirtualScheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporter;
+import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryCounters;
 import io.peerpulse.telemetry.TelemetryOptions;
@@ -57,8 +60,12 @@ class SessionJournalTest {
     }
 
     private GameSession.Builder builder(String id) {
+        return builder(id, tickingClock);
+    }
+
+    private GameSession.Builder builder(String id, InstantSource clock) {
         return GameSession.builder(id).playerId("p1")
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(tickingClock)
+                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(clock)
                         .readTimeout(Duration.ofMillis(2500)).maxSamples(4).build())
                 .exporterProviders(List.of())
                 .executor(Runnable::run)
@@ -71,7 +78,11 @@ class SessionJournalTest {
 
     /** A session that sees every outcome, path changes, rounds, a close, a reopen and a reconnection. */
     private GameSession scriptedSession(String id) {
-        GameSession session = builder(id).qualityThresholds(Duration.ofMillis(50), Duration.ofMillis(90)).build();
+        return scriptedSession(builder(id));
+    }
+
+    private GameSession scriptedSession(GameSession.Builder builder) {
+        GameSession session = builder.qualityThresholds(Duration.ofMillis(50), Duration.ofMillis(90)).build();
         ScriptedRttSource first = new ScriptedRttSource()
                 .thenMeasured(80.123456789)
                 .then(RttReading.measured(0.1 + 0.2, DIRECT))
@@ -119,7 +130,7 @@ class SessionJournalTest {
 
         assertThat(journal.getFileName().toString()).isEqualTo("journal-content.journal.jsonl");
         List<String> lines = lines(journal);
-        assertThat(lines.get(0)).startsWith("{\"type\":\"header\",\"format\":1,\"sessionId\":\"journal-content\"")
+        assertThat(lines.get(0)).startsWith("{\"type\":\"header\",\"format\":2,\"sessionId\":\"journal-content\"")
                 .contains("\"playerId\":\"p1\"", "\"pollIntervalNanos\":1000000000", "\"maxSamples\":4",
                         "\"readTimeoutNanos\":2500000000");
         assertThat(lines.get(lines.size() - 1)).startsWith("{\"type\":\"end\"");
@@ -130,7 +141,10 @@ class SessionJournalTest {
         }
         assertThat(lines).anyMatch(l -> l.contains("\"timestamp\":1234567,\"rttMs\":1.0E-7,\"rttBits\":"
                 + Double.doubleToRawLongBits(1e-7)));
-        assertThat(lines).anyMatch(l -> l.startsWith("{\"type\":\"path\"") && l.contains("\"localType\":\"relay\""));
+        assertThat(lines).as("a path change is part of its poll's line, with the poll's time")
+                .anyMatch(l -> l.startsWith("{\"type\":\"poll\"") && l.contains("\"pathLocalType\":\"relay\"")
+                        && l.contains("\"previousLocalType\":\"host\""))
+                .noneMatch(l -> l.startsWith("{\"type\":\"path\""));
         assertThat(lines).anyMatch(l -> l.startsWith("{\"type\":\"close\"") && l.contains("<redacted>"))
                 .noneMatch(l -> l.contains("10.1.2.3"));
         assertThat(lines.stream().filter(l -> l.startsWith("{\"type\":\"open\"")).map(l -> l.replaceAll(".*source\":", "")))
@@ -143,7 +157,7 @@ class SessionJournalTest {
     void recoveringACompleteJournalGivesTheLiveReportFieldByField() throws IOException {
         GameSession session = scriptedSession("journal-equal");
         session.close();
-        SessionReport live = session.report().orElseThrow();
+        SessionReport live = session.exportReport();
 
         SessionJournal.Recovery recovery = SessionJournal.recover(session.journalPath().orElseThrow());
 
@@ -163,6 +177,10 @@ class SessionJournalTest {
         assertThat(counters.unavailable()).isGreaterThanOrEqualTo(6);
         assertThat(recovery.samples()).isEqualTo(counters.measured());
         assertThat(live.multiplayerMetrics().pathChanges()).hasSize(3);
+        assertThat(live.multiplayerMetrics().qualityChanges()).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(live.multiplayerMetrics().rounds()).hasSize(3);
+        assertThat(live.multiplayerMetrics().reconnections()).hasSize(2);
+        assertThat(live.validationData().coverage().gaps()).as("the hang and the unavailable run").isNotEmpty();
         assertBitExact(recovered.sessionMetrics().latency().samples(), live.sessionMetrics().latency().samples());
     }
 
@@ -173,6 +191,115 @@ class SessionJournalTest {
             assertThat(Double.doubleToRawLongBits(actual.get(i).rttMs()))
                     .isEqualTo(Double.doubleToRawLongBits(expected.get(i).rttMs()));
         }
+    }
+
+    /**
+     * A session clock whose reads the test multiplies: every read also makes {@code extra} reads of the
+     * ticking clock beneath (each advances it 1 ms), as if the live path read the clock more often.
+     */
+    private final class GreedyClock implements InstantSource {
+        final int extra;
+        final AtomicLong reads = new AtomicLong();
+
+        GreedyClock(int extra) {
+            this.extra = extra;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis());
+        }
+
+        @Override
+        public long millis() {
+            reads.incrementAndGet();
+            for (int i = 0; i < extra; i++) {
+                tickingClock.millis();
+            }
+            return tickingClock.millis();
+        }
+    }
+
+    /**
+     * Extra clock reads on the live path — the clock itself reads more, and an exporter and a quality
+     * listener running synchronously on the polling thread read the session clock in the middle of every
+     * poll — shift every time the live session records, yet the recovered report equals the live one.
+     *
+     * <p>On the old design this could not hold: the journal kept a path change as a separate line without
+     * the poll's time, and the replay drove a real telemetry with a ReplayScheduler whose clock answered
+     * by position ("first read after setTime: the poll's t; later reads: the path line's t"). The replay's
+     * reads therefore had to happen in exactly the live order and number; a read added anywhere on that
+     * path (for example the telemetry reading its clock once per poll before telling its listeners, as it
+     * does now, besides the read for the sample's timestamp) made the replayed poll take the path line's
+     * time, or the path change take the poll's, and the recovered coverage gaps, quality change times and
+     * path change times differed from the live ones. Now a replay reads no clock at all (its clock throws
+     * when read, so any read would show up as a problem or a different report): events carry their times.
+     */
+    @Test
+    void extraClockReadsOnTheLivePathNeverChangeTheRecoveredReport() throws IOException {
+        SessionReport plain = liveAndRecovered("greedy-0", new GreedyClock(0));
+        GreedyClock greedy = new GreedyClock(3);
+        SessionReport withExtraReads = liveAndRecovered("greedy-3", greedy);
+
+        assertThat(greedy.reads).as("the live path read the clock").hasValueGreaterThan(20);
+        assertThat(withExtraReads.multiplayerMetrics().qualityChanges())
+                .as("the extra reads did shift the live times").isNotEqualTo(plain.multiplayerMetrics().qualityChanges());
+    }
+
+    /** Runs the scripted session with extra clock readers and checks its recovery; returns the live report. */
+    private SessionReport liveAndRecovered(String id, GreedyClock clock) throws IOException {
+        AtomicLong readByExporter = new AtomicLong();
+        SessionExporterProvider reading = new SessionExporterProvider() {
+            @Override
+            public String name() {
+                return "clock-reader";
+            }
+
+            @Override
+            public SessionExporter create(ExportSettings settings) {
+                return new SessionExporter() {
+                    @Override
+                    public void sampleRecorded(String sessionId, RttSample sample) {
+                        readByExporter.addAndGet(clock.millis());
+                    }
+
+                    @Override
+                    public void sessionEnded(SessionReport report) {
+                        clock.millis();
+                    }
+                };
+            }
+        };
+        GameSession.Builder builder = builder(id, clock).exporterProviders(List.of(reading));
+        GameSession session = scriptedSession(builder);
+        session.addQualityListener(change -> clock.millis());
+        session.close();
+        SessionReport live = session.exportReport();
+        assertThat(readByExporter).as("the exporter read the clock during polls").hasPositiveValue();
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(session.journalPath().orElseThrow());
+
+        assertThat(recovery.problems()).isEmpty();
+        assertThat(recovery.report().sessionMetrics()).isEqualTo(live.sessionMetrics());
+        assertThat(recovery.report().validationData()).isEqualTo(live.validationData());
+        assertThat(recovery.report().multiplayerMetrics()).isEqualTo(live.multiplayerMetrics());
+        assertThat(recovery.report()).isEqualTo(live);
+        assertThat(live.multiplayerMetrics().pathChanges()).isNotEmpty();
+        assertThat(live.validationData().coverage().gaps()).isNotEmpty();
+        return live;
+    }
+
+    @Test
+    void aJournalOfFormatVersionOneIsRefusedNamingBothVersions() throws IOException {
+        GameSession session = builder("journal-v1").build();
+        session.close();
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = new java.util.ArrayList<>(lines(journal));
+        lines.set(0, lines.get(0).replace("\"format\":2", "\"format\":1"));
+        Files.write(journal, lines, StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> SessionJournal.recover(journal)).isInstanceOf(IOException.class)
+                .hasMessageContaining("format 1").hasMessageContaining("format 2");
     }
 
     @Test
@@ -217,7 +344,7 @@ class SessionJournalTest {
         assertThat(recovery.complete()).isTrue();
         assertThat(recovery.problems()).hasSize(2).allMatch(p -> p.contains("unparsable") && p.contains("skipped"));
         assertThat(recovery.problems().get(0)).startsWith("line 4:");
-        assertThat(recovery.report()).isEqualTo(session.report().orElseThrow());
+        assertThat(recovery.report()).isEqualTo(session.exportReport());
     }
 
     @Test

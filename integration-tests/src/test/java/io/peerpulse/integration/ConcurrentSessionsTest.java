@@ -132,8 +132,8 @@ class ConcurrentSessionsTest {
             scheduler.advance(POLL.multipliedBy(POLLS_PER_CONNECTION));
             session.close();
             assertThat(first.readCount() + second.readCount()).as("session %d reads", index)
-                    .isEqualTo(session.report().orElseThrow().validationData().counters().polls());
-            return session.report().orElseThrow();
+                    .isEqualTo(session.exportReport().validationData().counters().polls());
+            return session.exportReport();
         } finally {
             scheduler.shutdownNow();
         }

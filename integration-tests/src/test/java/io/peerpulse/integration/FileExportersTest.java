@@ -51,7 +51,7 @@ class FileExportersTest {
         scheduler.advance(Duration.ofSeconds(2));
         session.endRound();
         session.close();
-        SessionReport report = session.report().orElseThrow();
+        SessionReport report = session.exportReport();
 
         assertThat(SessionReportJson.read(dir.resolve("files-1.json"))).isEqualTo(report);
         assertThat(Files.readString(dir.resolve("files-1.csv"))).isEqualTo(String.join("\r\n",

@@ -1,7 +1,7 @@
 package io.peerpulse.integration;
 
+import io.peerpulse.telemetry.PollEvent;
 import io.peerpulse.telemetry.PollOutcome;
-import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryListener;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,17 +14,10 @@ final class Recorder implements TelemetryListener {
     record Poll(PollOutcome outcome, long timestampEpochMs, Double rttMs) { }
 
     private final List<Poll> polls = new ArrayList<>();
-    private Double pendingRtt;
 
     @Override
-    public synchronized void sampleRecorded(RttSample sample) {
-        pendingRtt = sample.rttMs();
-    }
-
-    @Override
-    public synchronized void pollEnded(PollOutcome outcome, long timestampEpochMs) {
-        polls.add(new Poll(outcome, timestampEpochMs, outcome == PollOutcome.MEASURED ? pendingRtt : null));
-        pendingRtt = null;
+    public synchronized void pollEnded(PollEvent event) {
+        polls.add(new Poll(event.outcome(), event.timestampEpochMs(), event.hasSample() ? event.sample().rttMs() : null));
         notifyAll();
     }
 

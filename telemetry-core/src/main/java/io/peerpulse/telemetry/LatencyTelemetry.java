@@ -1,5 +1,6 @@
 package io.peerpulse.telemetry;
 
+import io.peerpulse.telemetry.internal.PollRecording;
 import io.peerpulse.telemetry.internal.RttWindow;
 import io.peerpulse.telemetry.internal.SessionHistogram;
 import io.peerpulse.telemetry.spi.RttReading;
@@ -48,6 +49,12 @@ public final class LatencyTelemetry implements AutoCloseable {
     public static final double MAX_PLAUSIBLE_RTT_MS = 60_000;
 
     private static final System.Logger LOG = System.getLogger(LatencyTelemetry.class.getName());
+    /** A reading without its own timestamp: the poll's end time stamps the sample. */
+    private static final long NO_TIMESTAMP = Long.MIN_VALUE;
+
+    static {
+        PollRecording.install(LatencyTelemetry::replay);
+    }
 
     private final TelemetryOptions options;
     private final ScheduledExecutorService scheduler;
@@ -365,7 +372,7 @@ public final class LatencyTelemetry implements AutoCloseable {
             read = new Read(run);
             if (!inFlight.compareAndSet(null, read)) {
                 read = null;
-                end(run, PollOutcome.SKIPPED, 0, 0);
+                end(run, PollOutcome.SKIPPED, 0, NO_TIMESTAMP, null);
                 return;
             }
             CompletionStage<RttReading> stage = source.read();
@@ -383,12 +390,14 @@ public final class LatencyTelemetry implements AutoCloseable {
             }
         } catch (Throwable t) {
             // The source threw (even an Error: a plugin missing a class), or the scheduler refused the
-            // timeout: the poll failed and polling goes on. Rethrowing would only cancel the periodic
-            // task silently, since nobody reads its future; so even a VirtualMachineError is counted.
+            // timeout: the poll failed and polling goes on. A fatal JVM error is counted, then rethrown.
             if (read != null) {
                 read.finish(null, t);
             } else {
                 LOG.log(Level.WARNING, "telemetry poll failed outside of a read", t);
+            }
+            if (t instanceof VirtualMachineError fatal) {
+                throw fatal;
             }
         }
     }
@@ -396,87 +405,113 @@ public final class LatencyTelemetry implements AutoCloseable {
     private void accept(Read read, RttReading reading, Throwable error) {
         if (error != null) {
             LOG.log(Level.DEBUG, () -> "RTT read failed: " + describe(error));
-            end(read.run, PollOutcome.FAILED, 0, 0);
+            end(read.run, PollOutcome.FAILED, 0, NO_TIMESTAMP, null);
             return;
         }
         if (reading == null) {
             LOG.log(Level.DEBUG, "RTT read answered null");
-            end(read.run, PollOutcome.FAILED, 0, 0);
+            end(read.run, PollOutcome.FAILED, 0, NO_TIMESTAMP, null);
             return;
         }
         if (reading instanceof RttReading.Measured m) {
             double rtt = m.rttMs();
             if (!(rtt >= 0 && rtt <= MAX_PLAUSIBLE_RTT_MS)) {
                 LOG.log(Level.DEBUG, () -> "implausible RTT rejected: " + rtt + " ms");
-                end(read.run, PollOutcome.REJECTED, 0, 0);
+                end(read.run, PollOutcome.REJECTED, 0, NO_TIMESTAMP, null);
                 return;
             }
-            long timestamp = m.timestampEpochMs().isPresent()
-                    ? m.timestampEpochMs().getAsLong() : options.clock().millis();
-            end(read.run, PollOutcome.MEASURED, timestamp, rtt, m.path().orElse(null));
+            long own = m.timestampEpochMs().isPresent() ? m.timestampEpochMs().getAsLong() : NO_TIMESTAMP;
+            end(read.run, PollOutcome.MEASURED, rtt, own, m.path().orElse(null));
         } else if (reading instanceof RttReading.Stale s) {
-            end(read.run, PollOutcome.STALE, 0, 0, s.path().orElse(null));
+            end(read.run, PollOutcome.STALE, 0, NO_TIMESTAMP, s.path().orElse(null));
         } else {
-            end(read.run, PollOutcome.UNAVAILABLE, 0, 0);
+            end(read.run, PollOutcome.UNAVAILABLE, 0, NO_TIMESTAMP, null);
         }
     }
 
-    private void end(Run run, PollOutcome outcome, long timestamp, double rttMs) {
-        end(run, outcome, timestamp, rttMs, null);
-    }
-
-    /** Records how a poll of {@code run} ended, unless the run was stopped meanwhile; then tells the listeners. */
-    private void end(Run run, PollOutcome outcome, long timestamp, double rttMs, NetworkPath readPath) {
-        NetworkPath previousPath = null;
-        boolean pathChanged = false;
+    /**
+     * Records how a poll of {@code run} ended, unless the run was stopped meanwhile; then tells the
+     * listeners. The clock is read once: the poll's end time, which also stamps a sample without its own.
+     */
+    private void end(Run run, PollOutcome outcome, double rttMs, long ownTimestamp, NetworkPath readPath) {
+        long now = options.clock().millis();
+        long timestamp = ownTimestamp == NO_TIMESTAMP ? now : ownTimestamp;
+        NetworkPath previousPath;
+        NetworkPath newPath;
         long stamp = lock.writeLock();
         try {
             if (currentRun != run) {
                 return;
             }
-            if (readPath != null && !readPath.equals(path)) {
-                previousPath = path;
-                pathChanged = true;
-                if (path != null) {
-                    pathChanges++;
-                }
-                path = readPath;
-            }
-            switch (outcome) {
-                case MEASURED -> {
-                    measured++;
-                    window.add(timestamp, rttMs);
-                    session.record(rttMs);
-                    lastTimestamp = timestamp;
-                    lastRttMs = rttMs;
-                }
-                case STALE -> stale++;
-                case UNAVAILABLE -> unavailable++;
-                case FAILED -> failed++;
-                case REJECTED -> rejected++;
-                case SKIPPED -> skipped++;
-            }
+            newPath = readPath != null && !readPath.equals(path) ? readPath : null;
+            previousPath = newPath == null ? null : path;
+            record(outcome, timestamp, rttMs, newPath);
         } finally {
             lock.unlockWrite(stamp);
         }
         if (!listeners.isEmpty()) {
-            notifyListeners(outcome, timestamp, rttMs, pathChanged, previousPath, readPath);
+            // allocated only for listeners: recording itself allocates nothing
+            RttSample sample = outcome == PollOutcome.MEASURED ? new RttSample(timestamp, rttMs) : null;
+            notifyListeners(new PollEvent(outcome, now, sample, previousPath, newPath));
         }
     }
 
-    private void notifyListeners(PollOutcome outcome, long timestamp, double rttMs, boolean pathChanged,
-                                 NetworkPath previousPath, NetworkPath currentPath) {
-        RttSample sample = outcome == PollOutcome.MEASURED ? new RttSample(timestamp, rttMs) : null;
-        long now = options.clock().millis();
+    /** Applies a journaled event as a poll ending with it; see {@link PollRecording}. */
+    private void replay(PollEvent event) {
+        RttSample sample = event.sample();
+        if (sample != null && !(sample.rttMs() >= 0 && sample.rttMs() <= MAX_PLAUSIBLE_RTT_MS)) {
+            throw new IllegalArgumentException("not a plausible RTT: " + sample.rttMs() + " ms");
+        }
+        long stamp = lock.writeLock();
+        try {
+            if (event.pathChanged() && !Objects.equals(event.previousPath(), path)) {
+                throw new IllegalArgumentException("the event changes the path from " + event.previousPath()
+                        + ", but it is " + path);
+            }
+            record(event.outcome(), sample == null ? 0 : sample.timestamp(), sample == null ? 0 : sample.rttMs(),
+                    event.path());
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        notifyListeners(event);
+    }
+
+    /**
+     * The one place a poll's result enters the state, for live polls and replayed events alike; under
+     * the write lock.
+     *
+     * @param newPath the path named by the reading when it differs from the current one, else {@code null}
+     */
+    private void record(PollOutcome outcome, long timestamp, double rttMs, NetworkPath newPath) {
+        if (newPath != null) {
+            if (path != null) {
+                pathChanges++;
+            }
+            path = newPath;
+        }
+        switch (outcome) {
+            case MEASURED -> {
+                measured++;
+                window.add(timestamp, rttMs);
+                session.record(rttMs);
+                lastTimestamp = timestamp;
+                lastRttMs = rttMs;
+            }
+            case STALE -> stale++;
+            case UNAVAILABLE -> unavailable++;
+            case FAILED -> failed++;
+            case REJECTED -> rejected++;
+            case SKIPPED -> skipped++;
+        }
+    }
+
+    /** One call per listener; one that throws misses nothing else and stops no other. */
+    private void notifyListeners(PollEvent event) {
         for (TelemetryListener listener : listeners) {
             try {
-                if (pathChanged) {
-                    listener.pathChanged(previousPath, currentPath);
-                }
-                if (sample != null) {
-                    listener.sampleRecorded(sample);
-                }
-                listener.pollEnded(outcome, now);
+                listener.pollEnded(event);
+            } catch (VirtualMachineError fatal) {
+                throw fatal;
             } catch (Throwable t) {
                 LOG.log(Level.WARNING, "a TelemetryListener failed: " + listener, t);
             }
@@ -523,6 +558,8 @@ public final class LatencyTelemetry implements AutoCloseable {
             }
             try {
                 LatencyTelemetry.this.accept(this, reading, error);
+            } catch (VirtualMachineError fatal) {
+                throw fatal;
             } catch (Throwable t) {
                 LOG.log(Level.WARNING, "recording an RTT reading failed", t);
             } finally {

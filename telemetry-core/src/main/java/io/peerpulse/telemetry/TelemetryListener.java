@@ -1,43 +1,27 @@
 package io.peerpulse.telemetry;
 
-
 /**
- * Told what a {@link LatencyTelemetry} records, right after it is recorded and outside its lock.
+ * Told of every poll of a {@link LatencyTelemetry}, once, right after what it recorded is recorded and
+ * outside the telemetry's lock.
  *
  * <p>Calls come on the thread that ended the poll: the scheduler's, or the one that completed the
  * read. They must be quick and must never block; hand anything slow to your own executor. Calls
  * for one telemetry come in recording order, except that a {@link PollOutcome#SKIPPED} poll may be
- * reported while the read in flight is being reported on another thread. An exception thrown by a
- * listener is logged and changes nothing else.
+ * reported while the read in flight is being reported on another thread.
+ *
+ * <p>A listener that throws is logged and misses nothing else: it still hears later polls, and the
+ * other listeners still hear this one. Only a {@link VirtualMachineError} is rethrown.
  *
  * @since 0.1.0
  */
+@FunctionalInterface
 public interface TelemetryListener {
 
     /**
      * A poll ended.
      *
-     * @param outcome          how it ended
-     * @param timestampEpochMs the telemetry clock's time when it ended
+     * @param event how it ended, when, the sample it recorded and the path change, if any
+     * @since 0.1.0
      */
-    default void pollEnded(PollOutcome outcome, long timestampEpochMs) {
-    }
-
-    /**
-     * A sample was recorded; called before {@link #pollEnded} of the same poll.
-     *
-     * @param sample the sample
-     */
-    default void sampleRecorded(RttSample sample) {
-    }
-
-    /**
-     * A reading named another network path than the previous one; called before {@link #pollEnded}
-     * of the same poll.
-     *
-     * @param previous the previous path, {@code null} for the first path named
-     * @param current  the new path
-     */
-    default void pathChanged(NetworkPath previous, NetworkPath current) {
-    }
+    void pollEnded(PollEvent event);
 }

@@ -380,43 +380,133 @@ class LatencyTelemetryTest {
     }
 
     @Test
-    void listenersHearEveryPollInOrderAndAThrowingOneChangesNothing() {
-        io.peerpulse.telemetry.NetworkPath direct = new io.peerpulse.telemetry.NetworkPath("host", "host", "udp");
+    void listenersHearOneEventPerPollWithItsTimeSampleAndPathChange() {
+        NetworkPath direct = new NetworkPath("host", "host", "udp");
+        NetworkPath relayed = new NetworkPath("relay", "host", "udp");
+        long start = VirtualScheduler.DEFAULT_START.toEpochMilli();
         ScriptedRttSource source = new ScriptedRttSource().then(RttReading.measured(5, direct)).thenStale()
-                .thenMeasured(Double.NaN).thenUnavailable("closed");
+                .thenMeasured(Double.NaN).then(RttReading.stale(relayed)).then(new RttReading.Measured(7, java.util.OptionalLong.of(42), java.util.Optional.of(relayed)))
+                .thenUnavailable("closed");
         LatencyTelemetry telemetry = telemetry(source);
-        List<String> heard = new ArrayList<>();
-        io.peerpulse.telemetry.TelemetryListener recorder = new io.peerpulse.telemetry.TelemetryListener() {
-            @Override
-            public void pollEnded(io.peerpulse.telemetry.PollOutcome outcome, long timestampEpochMs) {
-                heard.add(outcome + "@" + (timestampEpochMs - VirtualScheduler.DEFAULT_START.toEpochMilli()));
-            }
-
-            @Override
-            public void sampleRecorded(RttSample sample) {
-                heard.add("sample " + sample.rttMs());
-            }
-
-            @Override
-            public void pathChanged(io.peerpulse.telemetry.NetworkPath previous,
-                                    io.peerpulse.telemetry.NetworkPath current) {
-                heard.add("path " + previous + " -> " + current);
-            }
-        };
-        telemetry.addListener(new io.peerpulse.telemetry.TelemetryListener() {
-            @Override
-            public void sampleRecorded(RttSample sample) {
-                throw new IllegalStateException("a broken listener");
-            }
-        });
+        List<PollEvent> heard = new ArrayList<>();
+        TelemetryListener recorder = heard::add;
         telemetry.addListener(recorder);
         telemetry.start();
-        scheduler.advance(SECOND.multipliedBy(2));
+        scheduler.advance(SECOND.multipliedBy(4));
         assertThat(telemetry.removeListener(recorder)).isTrue();
         scheduler.advance(SECOND);
-        assertThat(heard).containsExactly("path null -> host/host/udp", "sample 5.0", "MEASURED@0", "STALE@1000",
-                "REJECTED@2000");
-        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(4, 1, 1, 1, 0, 1, 0));
+
+        assertThat(heard).containsExactly(
+                new PollEvent(PollOutcome.MEASURED, start, new RttSample(start, 5), null, direct),
+                new PollEvent(PollOutcome.STALE, start + 1000, null, null, null),
+                new PollEvent(PollOutcome.REJECTED, start + 2000, null, null, null),
+                new PollEvent(PollOutcome.STALE, start + 3000, null, direct, relayed),
+                new PollEvent(PollOutcome.MEASURED, start + 4000, new RttSample(42, 7), null, null));
+        assertThat(heard.get(0).hasSample()).isTrue();
+        assertThat(heard.get(0).pathChanged()).isTrue();
+        assertThat(heard.get(1).hasSample()).isFalse();
+        assertThat(heard.get(1).pathChanged()).isFalse();
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(6, 2, 2, 1, 0, 1, 0));
+    }
+
+    @Test
+    void aThrowingListenerMissesNothingElseAndStopsNoOtherListener() {
+        LatencyTelemetry telemetry = telemetry(new ScriptedRttSource().thenMeasured(5).thenStale().thenMeasured(6)
+                .thenUnavailable("closed"));
+        List<PollOutcome> before = new ArrayList<>();
+        List<PollOutcome> throwing = new ArrayList<>();
+        List<PollOutcome> after = new ArrayList<>();
+        telemetry.addListener(event -> before.add(event.outcome()));
+        telemetry.addListener(event -> {
+            throwing.add(event.outcome());
+            throw new IllegalStateException("a broken listener");
+        });
+        telemetry.addListener(event -> after.add(event.outcome()));
+        telemetry.start();
+        scheduler.advance(SECOND.multipliedBy(3));
+
+        List<PollOutcome> all = List.of(PollOutcome.MEASURED, PollOutcome.STALE, PollOutcome.MEASURED,
+                PollOutcome.UNAVAILABLE);
+        assertThat(throwing).as("it still hears every later poll").isEqualTo(all);
+        assertThat(before).isEqualTo(all);
+        assertThat(after).as("the listener after it still hears every poll").isEqualTo(all);
+        assertThat(telemetry.getCounters().measured()).isEqualTo(2);
+    }
+
+    @Test
+    void aFatalErrorOfAListenerIsRethrownNotSwallowed() {
+        LatencyTelemetry telemetry = telemetry(new ScriptedRttSource());
+        List<PollEvent> heard = new ArrayList<>();
+        telemetry.addListener(heard::add);
+        telemetry.addListener(event -> {
+            if (event.hasSample()) {
+                throw new OutOfMemoryError("simulated");
+            }
+            throw new IllegalStateException("an ordinary failure: logged");
+        });
+        PollEvent stale = new PollEvent(PollOutcome.STALE, 1, null, null, null);
+        io.peerpulse.telemetry.internal.PollRecording.apply(telemetry, stale);
+        PollEvent measured = new PollEvent(PollOutcome.MEASURED, 2, new RttSample(2, 3), null, null);
+        assertThatThrownBy(() -> io.peerpulse.telemetry.internal.PollRecording.apply(telemetry, measured))
+                .isInstanceOf(OutOfMemoryError.class);
+        assertThat(heard).containsExactly(stale, measured);
+    }
+
+    @Test
+    void aReplayedEventChangesTheStateAsTheLivePollDidAndReadsNoClock() {
+        NetworkPath direct = new NetworkPath("host", "host", "udp");
+        NetworkPath relayed = new NetworkPath("relay", "host", "udp");
+        LatencyTelemetry live = telemetry(new ScriptedRttSource().then(RttReading.measured(5, direct)).thenStale()
+                .thenMeasured(Double.NaN).then(RttReading.stale(relayed)).thenFail(new IOException("x"))
+                .then(new RttReading.Measured(7, java.util.OptionalLong.of(42), java.util.Optional.of(relayed))).thenUnavailable("closed"));
+        List<PollEvent> events = new ArrayList<>();
+        live.addListener(events::add);
+        live.start();
+        scheduler.advance(SECOND.multipliedBy(6));
+        live.stop();
+
+        java.time.InstantSource noClock = new java.time.InstantSource() {
+            @Override
+            public java.time.Instant instant() {
+                throw new AssertionError("a replay reads no clock");
+            }
+        };
+        LatencyTelemetry replayed = telemetry(() -> {
+            throw new AssertionError("a replay polls nothing");
+        }, options().clock(noClock).build());
+        List<PollEvent> heard = new ArrayList<>();
+        replayed.addListener(heard::add);
+        events.forEach(event -> io.peerpulse.telemetry.internal.PollRecording.apply(replayed, event));
+
+        assertThat(heard).as("its listeners hear the same events").isEqualTo(events);
+        assertThat(replayed.getStats()).isEqualTo(live.getStats());
+        assertThat(replayed.getSessionStats()).isEqualTo(live.getSessionStats());
+        assertThat(replayed.getCounters()).isEqualTo(live.getCounters()).isNotEqualTo(TelemetryCounters.ZERO);
+        assertThat(replayed.getPath()).isEqualTo(live.getPath()).contains(relayed);
+        assertThat(replayed.getPathChanges()).isEqualTo(live.getPathChanges()).isEqualTo(1);
+        assertThat(replayed.getLastSample()).isEqualTo(live.getLastSample());
+        assertThatThrownBy(() -> io.peerpulse.telemetry.internal.PollRecording.apply(replayed,
+                new PollEvent(PollOutcome.MEASURED, 1, new RttSample(1, Double.NaN), null, null)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> io.peerpulse.telemetry.internal.PollRecording.apply(replayed,
+                new PollEvent(PollOutcome.STALE, 1, null, direct, relayed)))
+                .as("a path change from another path than the current one").isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aPollEventRefusesComponentsThatDoNotFit() {
+        NetworkPath direct = new NetworkPath("host", "host", "udp");
+        RttSample sample = new RttSample(1, 2);
+        assertThatThrownBy(() -> new PollEvent(PollOutcome.MEASURED, 1, null, null, null))
+                .isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> new PollEvent(PollOutcome.STALE, 1, sample, null, null))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new PollEvent(PollOutcome.UNAVAILABLE, 1, null, null, direct))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new PollEvent(PollOutcome.STALE, 1, null, direct, null))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new PollEvent(PollOutcome.STALE, 1, null, direct, direct))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

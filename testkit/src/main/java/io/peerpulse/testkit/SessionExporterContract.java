@@ -232,7 +232,7 @@ public abstract class SessionExporterContract {
             session.close();
             scheduler.shutdownNow();
         }
-        return session.report().orElseThrow();
+        return session.exportReport();
     }
 
     /**
@@ -273,7 +273,7 @@ public abstract class SessionExporterContract {
             session.close();
             scheduler.shutdownNow();
         }
-        return session.report().orElseThrow();
+        return session.exportReport();
     }
 
     private static GameSession session(String sessionId, VirtualScheduler scheduler) {

@@ -1,7 +1,5 @@
 package io.peerpulse.session.spi;
 
-import io.peerpulse.session.internal.Settings;
-
 import java.util.Map;
 import java.util.Optional;
 
@@ -45,6 +43,6 @@ public interface ExportSettings {
      * @since 0.1.0
      */
     static ExportSettings of(Map<String, String> settings, Map<Class<?>, ?> attributes) {
-        return Settings.of(settings, attributes);
+        return MapExportSettings.of(settings, attributes);
     }
 }

@@ -41,7 +41,7 @@ final class Reports {
         session.endRound();
         session.close();
         scheduler.shutdownNow();
-        return session.report().orElseThrow();
+        return session.exportReport();
     }
 
     /** A session that never measured. */
@@ -49,6 +49,6 @@ final class Reports {
         GameSession session = GameSession.builder(sessionId).exporterProviders(List.of()).executor(Runnable::run)
                 .build();
         session.close();
-        return session.report().orElseThrow();
+        return session.exportReport();
     }
 }

@@ -186,7 +186,7 @@ class MicrometerExporterTest {
         scheduler.advance(Duration.ofSeconds(20));
         assertThat(registry.get("peerpulse.sessions.active").gauge().value()).isEqualTo(2);
         session.close();
-        SessionReport report = session.report().orElseThrow();
+        SessionReport report = session.exportReport();
         TelemetryCounters counters = report.validationData().counters();
         assertThat(counters.measured()).isEqualTo(RTTS_MS.length);
         assertThat(List.of(counters.stale(), counters.unavailable(), counters.failed(), counters.rejected(),
@@ -207,7 +207,7 @@ class MicrometerExporterTest {
         assertThat(bucket(rtt, 0.150)).isEqualTo(4);
         assertThat(bucket(rtt, 0.300)).isEqualTo(5);
 
-        other.sessionEnded(session.report().orElseThrow());
+        other.sessionEnded(session.exportReport());
         assertThat(registry.getMeters()).isEmpty();
     }
 
@@ -217,7 +217,7 @@ class MicrometerExporterTest {
         session.onDataChannelOpen(everyOutcome());
         scheduler.advance(Duration.ofSeconds(20));
         session.close();
-        TelemetryCounters counters = session.report().orElseThrow().validationData().counters();
+        TelemetryCounters counters = session.exportReport().validationData().counters();
         assertThat(registry.get("peerpulse.session.rtt").timer().count()).isEqualTo(RTTS_MS.length);
         assertThat(polls(registry, "failed")).isEqualTo(counters.failed());
         assertThat(registry.get("peerpulse.sessions.active").gauge().value()).isZero();

@@ -101,7 +101,7 @@ class PrometheusScrapeTest {
 
             // the measured session ends: its poll counts arrive; the holder keeps the shared meters
             measured.close();
-            TelemetryCounters counters = measured.report().orElseThrow().validationData().counters();
+            TelemetryCounters counters = measured.exportReport().validationData().counters();
             assertThat(counters.measured()).isEqualTo(RTTS_MS.length);
             List<Series> polls = prometheus.await("peerpulse_session_polls_total{region=\"eu\"}",
                     answer -> answer.stream().anyMatch(s -> "measured".equals(s.labels().get("outcome"))

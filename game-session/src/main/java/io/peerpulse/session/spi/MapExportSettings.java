@@ -1,19 +1,20 @@
-package io.peerpulse.session.internal;
-
-import io.peerpulse.session.spi.ExportSettings;
+package io.peerpulse.session.spi;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
-/** The one implementation of {@link ExportSettings}: immutable copies, validated on creation. */
-public final class Settings implements ExportSettings {
+/**
+ * The implementation behind {@link ExportSettings#of}: immutable copies, validated on creation. It lives
+ * in the SPI package so that the SPI needs nothing of the module's internals.
+ */
+final class MapExportSettings implements ExportSettings {
 
     private final Map<String, String> settings;
     private final Map<Class<?>, Object> attributes;
 
-    private Settings(Map<String, String> settings, Map<Class<?>, Object> attributes) {
+    private MapExportSettings(Map<String, String> settings, Map<Class<?>, Object> attributes) {
         this.settings = settings;
         this.attributes = attributes;
     }
@@ -26,7 +27,7 @@ public final class Settings implements ExportSettings {
      * @return the settings
      * @throws IllegalArgumentException naming the key of the first bad entry
      */
-    public static Settings of(Map<String, String> settings, Map<Class<?>, ?> attributes) {
+    static MapExportSettings of(Map<String, String> settings, Map<Class<?>, ?> attributes) {
         if (settings == null) {
             throw new IllegalArgumentException("export settings must not be null");
         }
@@ -55,7 +56,7 @@ public final class Settings implements ExportSettings {
             }
             typed.put(type, value);
         });
-        return new Settings(Map.copyOf(copy), java.util.Collections.unmodifiableMap(typed));
+        return new MapExportSettings(Map.copyOf(copy), java.util.Collections.unmodifiableMap(typed));
     }
 
     @Override

@@ -1,0 +1,173 @@
+package io.peerpulse.session;
+
+import io.peerpulse.session.internal.ExporterFanOut;
+import io.peerpulse.session.internal.JournalWriter;
+import io.peerpulse.session.internal.SharedExecutor;
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.telemetry.TelemetryOptions;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.function.UnaryOperator;
+
+/** The one {@link GameSession.Builder}: setters store, {@link #build()} validates through {@link SessionConfig}. */
+final class SessionBuilder implements GameSession.Builder {
+
+    private final String sessionId;
+    private String playerId;
+    private TelemetryOptions telemetryOptions = TelemetryOptions.defaults();
+    private final Map<String, String> settings = new LinkedHashMap<>();
+    private final Map<Class<?>, Object> attributes = new LinkedHashMap<>();
+    private List<String> exporterNames;
+    private boolean exporterNamesNull;
+    private List<? extends SessionExporterProvider> providers;
+    private boolean providersSet;
+    private Executor executor;
+    private boolean executorSet;
+    private Duration exporterTimeout = GameSession.DEFAULT_EXPORTER_TIMEOUT;
+    private Duration fairFrom = GameSession.DEFAULT_FAIR_FROM;
+    private Duration poorFrom = GameSession.DEFAULT_POOR_FROM;
+    private int recentSamples = GameSession.DEFAULT_RECENT_SAMPLES;
+    private int toleratedBadPolls = GameSession.DEFAULT_TOLERATED_BAD_POLLS;
+    private int gapAfterPolls = GameSession.DEFAULT_GAP_AFTER_POLLS;
+    private Path journalDirectory;
+    private boolean journalEnabled = true;
+    private Boolean journalFsync;
+    /** Package-private hook: tests wrap the journal's file sink. */
+    UnaryOperator<JournalWriter.Sink> journalSinkWrapper = UnaryOperator.identity();
+
+    SessionBuilder(String sessionId) {
+        this.sessionId = sessionId;
+    }
+
+    @Override
+    public GameSession.Builder playerId(String playerId) {
+        this.playerId = playerId;
+        return this;
+    }
+
+    @Override
+    public GameSession.Builder telemetryOptions(TelemetryOptions options) {
+        this.telemetryOptions = options;
+        return this;
+    }
+
+    @Override
+    public GameSession.Builder exportSetting(String key, String value) {
+        settings.put(key, value);
+        return this;
+    }
+
+    @Override
+    public <T> GameSession.Builder exportAttribute(Class<T> type, T value) {
+        attributes.put(type, value);
+        return this;
+    }
+
+    @Override
+    public GameSession.Builder exporters(String... names) {
+        this.exporterNamesNull = names == null;
+        this.exporterNames = names == null ? null : new ArrayList<>(Arrays.asList(names));
+        return this;
+    }
+
+    @Override
+    public GameSession.Builder exporterProviders(List<? extends SessionExporterProvider> providers) {
+        this.providers = providers == null ? null : new ArrayList<>(providers);
+        this.providersSet = true;
+        return this;
+    }
+
+    @Override
+    public GameSession.Builder executor(Executor executor) {
+        this.executor = executor;
+        this.executorSet = true;
+        return this;
+    }
+
+    @Override
+    public GameSession.Builder exporterTimeout(Duration timeout) {
+        this.exporterTimeout = timeout;
+        return this;
+    }
+
+    @Override
+    public GameSession.Builder qualityThresholds(Duration fairFrom, Duration poorFrom) {
+        this.fairFrom = fairFrom;
+        this.poorFrom = poorFrom;
+        return this;
+    }
+
+    @Override
+    public GameSession.Builder qualityRecentSamples(int samples) {
+        this.recentSamples = samples;
+        return this;
+    }
+
+    @Override
+    public GameSession.Builder toleratedBadPolls(int polls) {
+        this.toleratedBadPolls = polls;
+        return this;
+    }
+
+    @Override
+    public GameSession.Builder gapAfterPolls(int polls) {
+        this.gapAfterPolls = polls;
+        return this;
+    }
+
+    @Override
+    public GameSession.Builder journalDirectory(Path directory) {
+        this.journalDirectory = directory;
+        return this;
+    }
+
+    @Override
+    public GameSession.Builder journal(boolean enabled) {
+        this.journalEnabled = enabled;
+        return this;
+    }
+
+    @Override
+    public GameSession.Builder journalFsync(boolean fsync) {
+        this.journalFsync = fsync;
+        return this;
+    }
+
+    @Override
+    public GameSession build() {
+        SessionConfig config = new SessionConfig(sessionId, playerId, telemetryOptions, exporterTimeout,
+                fairFrom, poorFrom, recentSamples, toleratedBadPolls, gapAfterPolls);
+        if (exporterNamesNull) {
+            throw new IllegalArgumentException("exporters must not be null; call exporters() for none");
+        }
+        if (providersSet && providers == null) {
+            throw new IllegalArgumentException("exporterProviders must not be null");
+        }
+        if (executorSet && executor == null) {
+            throw new IllegalArgumentException("executor must not be null");
+        }
+        ExportSettings exportSettings = ExportSettings.of(settings, attributes);
+        Executor runner = executorSet ? executor : SharedExecutor.get();
+        // Exporters first: a bad setting fails build() before anything (the journal) is opened.
+        ExporterFanOut exporters = ExporterFanOut.create(sessionId, providersSet ? providers : null,
+                exporterNames, exportSettings, runner, GameSession.MAX_QUEUED_EXPORTER_CALLS);
+        JournalRecorder journal = JournalRecorder.open(sessionId, journalEnabled, journalDirectory, journalFsync,
+                exportSettings, journalSinkWrapper);
+        long startMs = telemetryOptions.clock().millis();
+        SessionConfig.Start start = new SessionConfig.Start(startMs, System.nanoTime(),
+                startMs - System.currentTimeMillis());
+        GameSession session = GameSession.create(new SessionCore(config, start, true, exporters, journal,
+                new QualityListeners(sessionId, runner)));
+        exporters.started();
+        return session;
+    }
+
+}

@@ -1,0 +1,285 @@
+package io.peerpulse.session;
+
+import io.peerpulse.session.internal.ExporterChannel;
+import io.peerpulse.session.internal.ExporterFanOut;
+import io.peerpulse.session.internal.Redaction;
+import io.peerpulse.telemetry.LatencyStats;
+import io.peerpulse.telemetry.LatencyTelemetry;
+import io.peerpulse.telemetry.NetworkPath;
+import io.peerpulse.telemetry.PollEvent;
+import io.peerpulse.telemetry.SessionLatencyStats;
+import io.peerpulse.telemetry.TelemetryCounters;
+import io.peerpulse.telemetry.TelemetryListener;
+import io.peerpulse.telemetry.spi.RttSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A session's state, changed only by events that carry their time: data-channel opens and closes, round
+ * marks, poll events and the end. The live {@link GameSession} reads its clock once per call and hands the
+ * time in; a journal replay ({@link JournalReplay}) hands in the journaled times. Nothing here reads a
+ * clock. Thread-safe: one short lock, never held while calling an exporter or a listener.
+ */
+final class SessionCore implements TelemetryListener {
+
+    private final SessionConfig config;
+    private final SessionConfig.Start start;
+    private final boolean live;
+    private final ExporterFanOut exporters;
+    private final JournalRecorder journal;
+    private final QualityListeners qualityListeners;
+
+    /** Written under {@link #lock}; read without it by the getters. */
+    private volatile LatencyTelemetry telemetry;
+    private volatile LiveRtt latest = LiveRtt.NONE;
+    private volatile SessionReport report;
+
+    /** Guards everything below. */
+    private final Object lock = new Object();
+    private final ConnectionLog connections;
+    private final Rounds rounds = new Rounds();
+    private final CoverageTracker coverage;
+    private final QualityJudge quality;
+    private RttSource source;
+    private boolean closing;
+    private boolean ended;
+    private long endEpochMs;
+    private long endNanoTime;
+
+    /**
+     * @param live whether the telemetry polls: {@code false} for a replay, which applies journaled poll
+     *             events to a telemetry that never starts
+     */
+    SessionCore(SessionConfig config, SessionConfig.Start start, boolean live, ExporterFanOut exporters,
+                JournalRecorder journal, QualityListeners qualityListeners) {
+        this.config = config;
+        this.start = start;
+        this.live = live;
+        this.exporters = exporters;
+        this.journal = journal;
+        this.qualityListeners = qualityListeners;
+        this.connections = new ConnectionLog(start.startEpochMs());
+        this.coverage = new CoverageTracker(config.gapThresholdNanos());
+        this.quality = new QualityJudge(config.thresholds());
+        journal.header(config, start);
+    }
+
+    SessionConfig config() {
+        return config;
+    }
+
+    SessionConfig.Start start() {
+        return start;
+    }
+
+    ExporterFanOut exporters() {
+        return exporters;
+    }
+
+    QualityListeners qualityListeners() {
+        return qualityListeners;
+    }
+
+    /** @return the telemetry, {@code null} before the first open */
+    LatencyTelemetry telemetry() {
+        return telemetry;
+    }
+
+    LiveRtt latest() {
+        return latest;
+    }
+
+    /** @return the final report, {@code null} before {@link #end} */
+    SessionReport finalReport() {
+        return report;
+    }
+
+    // ---- events --------------------------------------------------------------------------------
+
+    /** See {@link GameSession#onDataChannelOpen}; sources are compared by identity. */
+    void open(RttSource next, long now) {
+        synchronized (lock) {
+            if (closing) {
+                throw new IllegalStateException("session '" + config.sessionId() + "' is closed");
+            }
+            ConnectionLog.OpenKind kind = telemetry == null ? ConnectionLog.OpenKind.FIRST
+                    : next != source ? ConnectionLog.OpenKind.NEW : ConnectionLog.OpenKind.SAME;
+            if (kind == ConnectionLog.OpenKind.SAME && connections.isOpen()) {
+                return;
+            }
+            if (kind == ConnectionLog.OpenKind.FIRST) {
+                LatencyTelemetry created = new LatencyTelemetry(next, config.telemetryOptions());
+                created.addListener(this);
+                if (live) {
+                    created.start();
+                }
+                telemetry = created;
+                coverage.start(now);
+            } else if (kind == ConnectionLog.OpenKind.NEW) {
+                telemetry.switchSource(next);
+            }
+            source = next;
+            journal.open(kind, now);
+            connections.opened(kind, now);
+        }
+    }
+
+    /** See {@link GameSession#onDataChannelClose}. */
+    void channelClosed(String reason, long now) {
+        synchronized (lock) {
+            if (ended || !connections.isOpen()) {
+                return;
+            }
+            String safe = Redaction.redact(reason);
+            journal.close(safe, now);
+            connections.closed(safe, now);
+        }
+    }
+
+    void beginRound(int roundNumber, long now) {
+        synchronized (lock) {
+            if (ended) {
+                throw new IllegalStateException("session '" + config.sessionId() + "' is closed");
+            }
+            journal.roundBegin(roundNumber, now);
+            rounds.begin(roundNumber, now);
+        }
+    }
+
+    Optional<RoundMetrics> endRound(long now) {
+        synchronized (lock) {
+            if (rounds.current().isEmpty()) {
+                return Optional.empty();
+            }
+            journal.roundEnd(now);
+            return rounds.end(now);
+        }
+    }
+
+    OptionalInt currentRound() {
+        synchronized (lock) {
+            return rounds.current();
+        }
+    }
+
+    /** A poll ended: told by the telemetry, live or replayed; keeps the call short and hands slow work off. */
+    @Override
+    public void pollEnded(PollEvent event) {
+        List<ExporterChannel> toStart;
+        boolean startListeners = false;
+        synchronized (lock) {
+            if (ended) {
+                return; // sessionEnded is already queued: nothing may follow it
+            }
+            journal.poll(event);
+            long t = event.timestampEpochMs();
+            if (event.pathChanged()) {
+                connections.pathChanged(event.previousPath(), event.path(), t);
+            }
+            toStart = List.of();
+            if (event.hasSample()) {
+                rounds.sample(event.sample().rttMs());
+                toStart = exporters.sample(event.sample());
+                coverage.measured(t);
+            }
+            QualityChange change = quality.poll(event);
+            if (change != null) {
+                startListeners = qualityListeners.enqueue(change);
+            }
+            if (event.hasSample() || change != null) {
+                latest = quality.live();
+            }
+        }
+        ExporterFanOut.startDrains(toStart);
+        if (startListeners) {
+            qualityListeners.startDrain();
+        }
+    }
+
+    /**
+     * Marks the session closing: no channel opens any more.
+     *
+     * @return the telemetry to stop before {@link #end}, {@code null} when none
+     */
+    LatencyTelemetry closing() {
+        synchronized (lock) {
+            closing = true;
+            return telemetry;
+        }
+    }
+
+    /**
+     * Ends the session at {@code now}: ends an open round, journals the end, builds the final report and
+     * queues {@code sessionEnded} for every exporter.
+     *
+     * @return one future per exporter, completed when its {@code sessionEnded} returned or threw
+     */
+    List<CompletableFuture<Void>> end(long now, long endNanos) {
+        List<ExporterChannel> toStart = new ArrayList<>();
+        List<CompletableFuture<Void>> done;
+        synchronized (lock) {
+            closing = true;
+            rounds.end(now);
+            ended = true;
+            endEpochMs = now;
+            endNanoTime = endNanos;
+            journal.end(now, endNanos);
+            report = snapshot(now);
+            done = exporters.ended(report, toStart);
+        }
+        ExporterFanOut.startDrains(toStart);
+        return done;
+    }
+
+    /** @return the final report once ended, else a snapshot as of {@code at} */
+    SessionReport report(long at) {
+        SessionReport done = report;
+        if (done != null) {
+            return done;
+        }
+        synchronized (lock) {
+            return report != null ? report : snapshot(at);
+        }
+    }
+
+    long journalFailures() {
+        synchronized (lock) {
+            return journal.failures();
+        }
+    }
+
+    Optional<java.nio.file.Path> journalPath() {
+        return journal.path();
+    }
+
+    // ---- the report: each record built here only -------------------------------------------------
+
+    /** Builds the report as of {@code at}; under {@link #lock}. */
+    private SessionReport snapshot(long at) {
+        LatencyTelemetry current = telemetry;
+        LatencyStats latency = current == null ? null : current.getStats().orElse(null);
+        SessionLatencyStats sessionLatency = current == null ? null : current.getSessionStats().orElse(null);
+        TelemetryCounters counters = current == null ? TelemetryCounters.ZERO : current.getCounters();
+        NetworkPath path = current == null ? null : current.getPath().orElse(null);
+        long pathChangeCount = current == null ? 0 : current.getPathChanges();
+        Long end = ended ? endEpochMs : null;
+        long startMs = start.startEpochMs();
+
+        SessionMetrics sessionMetrics = new SessionMetrics(config.sessionId(), config.playerId(), startMs, end,
+                at - startMs, connections.history(at), path, latency);
+        ClockInfo clockInfo = new ClockInfo(startMs, start.startNanoTime(), end, ended ? endNanoTime : null,
+                start.systemClockOffsetMs(), SessionConfig.toMs(config.telemetryOptions().pollInterval()),
+                SessionConfig.toMs(config.telemetryOptions().readTimeout()));
+        ValidationData validationData = new ValidationData(config.sessionId(), latency, sessionLatency, counters,
+                coverage.coverage(at, counters), counters.rejected(), LatencyTelemetry.MAX_PLAUSIBLE_RTT_MS,
+                pathChangeCount, exporters.dropped(), clockInfo);
+        MultiplayerMetrics multiplayerMetrics = new MultiplayerMetrics(config.sessionId(), config.playerId(), latency,
+                rounds.all(at), connections.reconnections(), connections.pathChanges(), quality.quality(),
+                quality.changes(), quality.thresholds());
+        return new SessionReport(sessionMetrics, validationData, multiplayerMetrics);
+    }
+}

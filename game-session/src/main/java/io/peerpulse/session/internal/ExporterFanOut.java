@@ -1,0 +1,172 @@
+package io.peerpulse.session.internal;
+
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporter;
+import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.telemetry.RttSample;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One session's exporters, each behind its own {@link ExporterChannel}. Calls that enqueue run under the
+ * session's lock and answer the channels whose drain the caller must start after releasing it.
+ */
+public final class ExporterFanOut {
+
+    private static final System.Logger LOG = System.getLogger(ExporterFanOut.class.getName());
+
+    private final String sessionId;
+    private final List<ExporterChannel> channels;
+
+    private ExporterFanOut(String sessionId, List<ExporterChannel> channels) {
+        this.sessionId = sessionId;
+        this.channels = channels;
+    }
+
+    /**
+     * Selects the providers and creates their exporters. A provider whose {@code create} rejects its
+     * settings ({@link IllegalArgumentException}) fails the call; one that fails otherwise, or answers
+     * {@code null}, is a broken plugin: logged and left out.
+     *
+     * @param sessionId the session's id
+     * @param providers the providers to choose from, {@code null} for those ServiceLoader finds
+     * @param names     the names selected, {@code null} for all
+     * @param settings  the exporters' settings
+     * @param executor  runs the calls
+     * @param maxQueued sample calls are dropped while this many wait for one exporter
+     * @return the exporters
+     * @throws IllegalArgumentException naming the exporter when one rejects its settings, or as
+     *                                  {@link Providers#select}
+     */
+    public static ExporterFanOut create(String sessionId, List<? extends SessionExporterProvider> providers,
+                                        List<String> names, ExportSettings settings, Executor executor,
+                                        int maxQueued) {
+        Map<String, SessionExporterProvider> selected =
+                Providers.select(providers != null ? providers : Providers.discover(), names);
+        Map<String, SessionExporter> created = new LinkedHashMap<>();
+        selected.forEach((name, provider) -> {
+            SessionExporter exporter;
+            try {
+                exporter = provider.create(settings);
+            } catch (IllegalArgumentException badSetting) {
+                // a configuration error: fail fast, naming the exporter and (in its message) the setting
+                throw new IllegalArgumentException("exporter '" + name + "': " + badSetting.getMessage(), badSetting);
+            } catch (VirtualMachineError fatal) {
+                throw fatal;
+            } catch (Throwable t) {
+                // a broken plugin: contained, the session runs without it
+                LOG.log(Level.WARNING, "exporter '" + name + "' could not be created for session '" + sessionId
+                        + "' and is left out", t);
+                return;
+            }
+            if (exporter == null) {
+                LOG.log(Level.WARNING, () -> "exporter '" + name + "' answered null to create() for session '"
+                        + sessionId + "' and is left out");
+            } else {
+                created.put(name, exporter);
+            }
+        });
+        List<ExporterChannel> channels = new ArrayList<>();
+        created.forEach((name, exporter) ->
+                channels.add(new ExporterChannel(name, sessionId, exporter, executor, maxQueued)));
+        return new ExporterFanOut(sessionId, List.copyOf(channels));
+    }
+
+    /** @return the exporters' names, in call order */
+    public List<String> names() {
+        return channels.stream().map(ExporterChannel::name).toList();
+    }
+
+    /** @return sample calls dropped because an exporter fell behind, over all exporters */
+    public long dropped() {
+        return channels.stream().mapToLong(ExporterChannel::dropped).sum();
+    }
+
+    /** Tells every exporter the session started; not under a lock. */
+    public void started() {
+        List<ExporterChannel> toStart = new ArrayList<>();
+        for (ExporterChannel channel : channels) {
+            if (channel.enqueueStarted()) {
+                toStart.add(channel);
+            }
+        }
+        startDrains(toStart);
+    }
+
+    /**
+     * Queues {@code sampleRecorded} for every exporter; under the session's lock.
+     *
+     * @return the channels to {@link #startDrains} after the lock
+     */
+    public List<ExporterChannel> sample(RttSample sample) {
+        List<ExporterChannel> toStart = List.of();
+        for (ExporterChannel channel : channels) {
+            if (channel.enqueueSample(sample)) {
+                if (toStart.isEmpty()) {
+                    toStart = new ArrayList<>(channels.size());
+                }
+                toStart.add(channel);
+            }
+        }
+        return toStart;
+    }
+
+    /**
+     * Queues {@code sessionEnded} for every exporter, after its last sample; under the session's lock.
+     *
+     * @param report  the report
+     * @param toStart receives the channels to {@link #startDrains} after the lock
+     * @return one future per exporter, completed when its {@code sessionEnded} returned or threw
+     */
+    public List<CompletableFuture<Void>> ended(SessionReport report, List<ExporterChannel> toStart) {
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        for (ExporterChannel channel : channels) {
+            CompletableFuture<Void> finished = new CompletableFuture<>();
+            done.add(finished);
+            if (channel.enqueueEnded(report, finished)) {
+                toStart.add(channel);
+            }
+        }
+        return done;
+    }
+
+    /** Starts the drains {@link #sample} or {@link #ended} asked for; after the session's lock. */
+    public static void startDrains(List<ExporterChannel> toStart) {
+        toStart.forEach(ExporterChannel::startDrain);
+    }
+
+    /**
+     * Waits in real time until every exporter finished {@code sessionEnded}, at most {@code timeout} in
+     * all; an exporter still running then is logged and left to finish on its own.
+     */
+    public void await(List<CompletableFuture<Void>> done, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (int i = 0; i < done.size(); i++) {
+            try {
+                done.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                String name = channels.get(i).name();
+                LOG.log(Level.WARNING, () -> "exporter '" + name + "' did not finish sessionEnded for session '"
+                        + sessionId + "' within " + timeout + "; close() returns without waiting for it");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                LOG.log(Level.WARNING, () -> "close() of session '" + sessionId
+                        + "' was interrupted while waiting for its exporters");
+                return;
+            } catch (ExecutionException e) {
+                // never: the futures are only completed normally
+            }
+        }
+    }
+}
