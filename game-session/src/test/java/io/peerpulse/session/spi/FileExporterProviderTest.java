@@ -118,7 +118,7 @@ class FileExporterProviderTest {
 
     private static SessionReport close(GameSession session) {
         session.close();
-        return session.report().orElseThrow();
+        return session.exportReport();
     }
 
     /** Settings answering every key with {@code value}, which {@link ExportSettings#of} would refuse. */
