@@ -718,8 +718,7 @@ public final class GameSession implements AutoCloseable {
         ClockInfo clockInfo = new ClockInfo(startEpochMs, startNanoTime, end, ended ? endNanoTime : null,
                 systemClockOffsetMs, toMs(telemetryOptions.pollInterval()), toMs(telemetryOptions.readTimeout()));
         ValidationData validationData = new ValidationData(sessionId, latency, sessionLatency, counters,
-                coverage(at, counters), counters.rejected(), LatencyTelemetry.MAX_PLAUSIBLE_RTT_MS, pathChangeCount,
-                dropped, clockInfo);
+                coverage(at, counters), LatencyTelemetry.MAX_PLAUSIBLE_RTT_MS, pathChangeCount, dropped, clockInfo);
 
         List<RoundMetrics> allRounds = new ArrayList<>(rounds);
         if (round != null) {
@@ -862,7 +861,7 @@ public final class GameSession implements AutoCloseable {
                 case STALE -> badPolls = 0;
                 case UNAVAILABLE, FAILED -> {
                     badPolls++;
-                    if (badPolls > thresholds.toleratedBadPolls()) {
+                    if (badPolls > thresholds.toleratedBadPollCount()) {
                         return ConnectionQuality.LOST;
                     }
                 }
