@@ -1220,6 +1220,7 @@ public final class GameSession implements AutoCloseable {
                 }
                 typed.put((Class<?>) attribute[0], attribute[1]);
             }
+            Executor runOn = executorSet ? executor : SharedExecutor.get(); // a bad bound fails before any exporter
             Settings exportSettings = Settings.of(settings, typed);
             Map<String, SessionExporterProvider> selected =
                     Providers.select(providersSet ? providers : Providers.discover(), exporterNames);
@@ -1249,8 +1250,7 @@ public final class GameSession implements AutoCloseable {
                 }
             });
             JournalWriter journal = openJournal(exportSettings);
-            GameSession session = new GameSession(this, executorSet ? executor : SharedExecutor.get(), created,
-                    journal);
+            GameSession session = new GameSession(this, runOn, created, journal);
             List<ExporterChannel> toStart = new ArrayList<>();
             for (ExporterChannel exporter : session.exporters) {
                 if (exporter.enqueueStarted()) {

@@ -14,5 +14,6 @@ package io.peerpulse.session;
  * @param toleratedBadPollCount how many consecutive unavailable or failed polls are still not LOST
  * @since 0.1.0
  */
-public record QualityThresholds(double fairFromMs, double poorFromMs, int recentSampleCount, int toleratedBadPollCount) {
+public record QualityThresholds(double fairFromMs, double poorFromMs, int recentSampleCount,
+                                int toleratedBadPollCount) {
 }
