@@ -59,7 +59,7 @@ final class RecoverCommand implements Callable<Integer> {
         PrintWriter console = spec.commandLine().getOut();
         SessionReport report = recovery.report();
         console.printf("session %s: %d samples, %d lines, %s%n", report.sessionMetrics().sessionId(),
-                recovery.samples(), recovery.linesRead(),
+                recovery.sampleCount(), recovery.lineCount(),
                 recovery.complete() ? "complete (the session was closed)" : "incomplete (the process died; "
                         + "the report ends at the last journaled event)");
         if (recovery.problems().isEmpty()) {

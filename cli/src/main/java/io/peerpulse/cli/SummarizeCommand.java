@@ -24,11 +24,11 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "summarize", mixinStandardHelpOptions = true,
         description = "One CSV row per session exported in DIR (ids, duration, coverage, sample count, "
-                + "min/median/mean/p95/p99/max, reconnections). Unreadable files are named and skipped.")
+                + "min/median/mean/p95/p99/max, reconnection count). Unreadable files are named and skipped.")
 final class SummarizeCommand implements Callable<Integer> {
 
     static final String HEADER = "session_id,player_id,start_epoch_ms,duration_ms,coverage,sample_count,"
-            + "min_ms,median_ms,mean_ms,p95_ms,p99_ms,max_ms,reconnections,file";
+            + "min_ms,median_ms,mean_ms,p95_ms,p99_ms,max_ms,reconnection_count,file";
 
     @Parameters(index = "0", paramLabel = "DIR", description = "A directory of JSON session exports.")
     Path directory;
@@ -107,7 +107,7 @@ final class SummarizeCommand implements Callable<Integer> {
         while (cells.size() < 12) {
             cells.add(""); // no sample: empty, not 0, so pandas reads NaN
         }
-        cells.add(String.valueOf(report.multiplayerMetrics().reconnections().size()));
+        cells.add(String.valueOf(metrics.connection().reconnectionCount()));
         cells.add(csv(file));
         return String.join(",", cells);
     }

@@ -8,14 +8,15 @@ import java.util.List;
  * @param events               every open, reopen, reconnection and close, oldest first
  * @param firstOpenEpochMs     when a channel first opened; {@code null} when none did
  * @param channelOpen          whether a channel was open at the end (or at the snapshot)
- * @param reconnections        how many times a channel opened again after the first open
+ * @param reconnectionCount    how many times a channel opened again after the first open (reopenings of the
+ *                             same connection and new connections alike)
  * @param disconnections       every close, with how long the session was without a channel afterwards
  * @param disconnectedMs       the sum of the disconnections' durations
  * @param timeWithoutChannelMs all the time without an open channel, including before the first open
  * @since 0.1.0
  */
 public record ConnectionHistory(List<ConnectionEvent> events, Long firstOpenEpochMs, boolean channelOpen,
-                                int reconnections, List<Disconnection> disconnections, long disconnectedMs,
+                                int reconnectionCount, List<Disconnection> disconnections, long disconnectedMs,
                                 long timeWithoutChannelMs) {
 
     /**
@@ -24,7 +25,7 @@ public record ConnectionHistory(List<ConnectionEvent> events, Long firstOpenEpoc
      * @param events see the record description
      * @param firstOpenEpochMs see the record description
      * @param channelOpen see the record description
-     * @param reconnections see the record description
+     * @param reconnectionCount see the record description
      * @param disconnections see the record description
      * @param disconnectedMs see the record description
      * @param timeWithoutChannelMs see the record description

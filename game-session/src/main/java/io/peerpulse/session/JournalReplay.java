@@ -48,7 +48,7 @@ final class JournalReplay {
     private RttSource connection;
     private long startEpochMs;
     private long lastT;
-    private long linesRead;
+    private long lineCount;
     private long samples;
     private Long endT;
     private long endNanoTime;
@@ -98,7 +98,7 @@ final class JournalReplay {
             }
             try {
                 apply(line);
-                linesRead++;
+                lineCount++;
             } catch (RuntimeException e) {
                 problems.add("line " + (n + 1) + ": " + e.getMessage() + ": skipped");
             }
@@ -108,7 +108,7 @@ final class JournalReplay {
                 : session.start().startNanoTime() + (end - startEpochMs) * 1_000_000L;
         session.closing();
         session.exporters().await(session.end(end, endNanos), session.config().exporterTimeout());
-        return new SessionJournal.Recovery(file, session.finalReport(), linesRead, samples, endT != null, problems);
+        return new SessionJournal.Recovery(file, session.finalReport(), lineCount, samples, endT != null, problems);
     }
 
     private void header(String text) throws IOException {
@@ -130,7 +130,7 @@ final class JournalReplay {
         fanOut.started();
         startEpochMs = header.start().startEpochMs();
         lastT = startEpochMs;
-        linesRead++;
+        lineCount++;
     }
 
     private void apply(FlatJson.Parsed line) {

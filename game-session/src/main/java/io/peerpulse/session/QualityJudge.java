@@ -24,7 +24,7 @@ final class QualityJudge {
 
     QualityJudge(QualityThresholds thresholds) {
         this.thresholds = thresholds;
-        this.recent = new MedianRing(thresholds.recentSamples());
+        this.recent = new MedianRing(thresholds.recentSampleCount());
     }
 
     /**
@@ -63,7 +63,7 @@ final class QualityJudge {
             case STALE -> badPolls = 0;
             case UNAVAILABLE, FAILED -> {
                 badPolls++;
-                if (badPolls > thresholds.toleratedBadPolls()) {
+                if (badPolls > thresholds.toleratedBadPollCount()) {
                     return ConnectionQuality.LOST;
                 }
             }

@@ -275,7 +275,7 @@ final class SessionCore implements TelemetryListener {
                 start.systemClockOffsetMs(), SessionConfig.toMs(config.telemetryOptions().pollInterval()),
                 SessionConfig.toMs(config.telemetryOptions().readTimeout()));
         ValidationData validationData = new ValidationData(config.sessionId(), latency, sessionLatency, counters,
-                coverage.coverage(at, counters), counters.rejected(), LatencyTelemetry.MAX_PLAUSIBLE_RTT_MS,
+                coverage.coverage(at, counters), LatencyTelemetry.MAX_PLAUSIBLE_RTT_MS,
                 pathChangeCount, exporters.dropped(), clockInfo);
         MultiplayerMetrics multiplayerMetrics = new MultiplayerMetrics(config.sessionId(), config.playerId(), latency,
                 rounds.all(at), connections.reconnections(), connections.pathChanges(), quality.quality(),

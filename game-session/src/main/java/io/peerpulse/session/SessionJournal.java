@@ -68,15 +68,15 @@ public final class SessionJournal {
     /**
      * What a recovery found.
      *
-     * @param journal   the journal read
-     * @param report    the session's report rebuilt from it
-     * @param linesRead the lines replayed (the header included; skipped lines not)
-     * @param samples   the samples replayed
-     * @param complete  whether the journal ends with {@code end}: the session was closed, not killed
-     * @param problems  one entry per skipped line, naming its number and why; empty when none
+     * @param journal     the journal read
+     * @param report      the session's report rebuilt from it
+     * @param lineCount   how many lines were replayed (the header included; skipped lines not)
+     * @param sampleCount how many samples were replayed
+     * @param complete    whether the journal ends with {@code end}: the session was closed, not killed
+     * @param problems    one entry per skipped line, naming its number and why; empty when none
      * @since 0.1.0
      */
-    public record Recovery(Path journal, SessionReport report, long linesRead, long samples, boolean complete,
+    public record Recovery(Path journal, SessionReport report, long lineCount, long sampleCount, boolean complete,
                            List<String> problems) {
         /** Copies the problems. */
         public Recovery {

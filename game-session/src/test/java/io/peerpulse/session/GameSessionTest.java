@@ -113,7 +113,7 @@ class GameSessionTest {
         assertThat(source.readCount()).as("still one poll a second").isEqualTo(5);
         ConnectionHistory history = session.exportSessionMetrics().connection();
         assertThat(history.events()).containsExactly(new ConnectionEvent(T0, ConnectionEvent.Type.OPENED, null));
-        assertThat(history.reconnections()).isZero();
+        assertThat(history.reconnectionCount()).isZero();
         assertThat(session.exportMultiplayerMetrics().reconnections()).isEmpty();
     }
 
@@ -140,7 +140,7 @@ class GameSessionTest {
         assertThat(history.disconnectedMs()).isEqualTo(3000);
         assertThat(history.timeWithoutChannelMs()).isEqualTo(3000);
         assertThat(history.channelOpen()).isTrue();
-        assertThat(history.reconnections()).isEqualTo(1);
+        assertThat(history.reconnectionCount()).isEqualTo(1);
         assertThat(report.multiplayerMetrics().reconnections())
                 .containsExactly(new Reconnection(T0 + 5000, false, 3000, "peer left"));
         assertThat(report.sessionMetrics().latency().totalSampleCount()).isEqualTo(7);
@@ -396,7 +396,7 @@ class GameSessionTest {
         SessionReport report = session.exportReport();
         assertThat(report.multiplayerMetrics().pathChanges()).containsExactly(
                 new PathChange(T0, null, direct), new PathChange(T0 + 2000, direct, relayed));
-        assertThat(report.validationData().pathChanges()).isEqualTo(1);
+        assertThat(report.validationData().pathChangeCount()).isEqualTo(1);
         assertThat(report.sessionMetrics().path()).isEqualTo(relayed);
     }
 

@@ -84,7 +84,7 @@ class SessionJournalFailureTest {
         SessionJournal.Recovery recovery = SessionJournal.recover(session.journalPath().orElseThrow());
         assertThat(recovery.complete()).isTrue();
         assertThat(recovery.problems()).as("the three half lines").hasSize(3).allMatch(p -> p.contains("unparsable"));
-        assertThat(recovery.samples()).as("10 polls, the 2nd to 4th not journaled").isEqualTo(7);
+        assertThat(recovery.sampleCount()).as("10 polls, the 2nd to 4th not journaled").isEqualTo(7);
     }
 
     @Test

@@ -163,7 +163,7 @@ class SessionJournalTest {
 
         assertThat(recovery.problems()).isEmpty();
         assertThat(recovery.complete()).isTrue();
-        assertThat(recovery.linesRead()).isEqualTo(lines(session.journalPath().orElseThrow()).size());
+        assertThat(recovery.lineCount()).isEqualTo(lines(session.journalPath().orElseThrow()).size());
         SessionReport recovered = recovery.report();
         assertThat(recovered.sessionMetrics()).isEqualTo(live.sessionMetrics());
         assertThat(recovered.validationData()).isEqualTo(live.validationData());
@@ -175,7 +175,7 @@ class SessionJournalTest {
         assertThat(counters.rejected()).isEqualTo(1);
         assertThat(counters.stale()).isGreaterThanOrEqualTo(2);
         assertThat(counters.unavailable()).isGreaterThanOrEqualTo(6);
-        assertThat(recovery.samples()).isEqualTo(counters.measured());
+        assertThat(recovery.sampleCount()).isEqualTo(counters.measured());
         assertThat(live.multiplayerMetrics().pathChanges()).hasSize(3);
         assertThat(live.multiplayerMetrics().qualityChanges()).hasSizeGreaterThanOrEqualTo(3);
         assertThat(live.multiplayerMetrics().rounds()).hasSize(3);
@@ -320,7 +320,7 @@ class SessionJournalTest {
 
         assertThat(recovery.complete()).isFalse();
         assertThat(recovery.problems()).singleElement().asString().contains("torn last line", "skipped");
-        assertThat(recovery.samples()).isEqualTo(5);
+        assertThat(recovery.sampleCount()).isEqualTo(5);
         assertThat(recovery.report().validationData().counters().measured()).isEqualTo(5);
         assertThat(recovery.report().sessionMetrics().endEpochMs()).as("ends at the last event")
                 .isEqualTo(recovery.report().validationData().coverage().lastMeasurementEpochMs());

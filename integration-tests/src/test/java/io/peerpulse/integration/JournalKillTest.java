@@ -82,7 +82,7 @@ class JournalKillTest {
                 assertThat(recovery.problems().get(0)).contains("torn last line");
             }
             long lines = text.chars().filter(c -> c == '\n').count();
-            assertThat(recovery.linesRead()).as("every complete line replayed").isEqualTo(lines);
+            assertThat(recovery.lineCount()).as("every complete line replayed").isEqualTo(lines);
             assertThat(samples).as("run %d: every journaled sample", run).hasSameSizeAs(journaled);
             for (int i = 0; i < journaled.size(); i++) {
                 assertThat(samples.get(i).timestamp()).isEqualTo(journaled.get(i)[0]);

@@ -4,7 +4,7 @@ package io.peerpulse.telemetry;
  * Aggregates over every sample a telemetry recorded since it was created, including those the
  * window has evicted.
  *
- * <p>{@code count}, {@code minMs}, {@code maxMs} and {@code meanMs} are exact (the mean uses
+ * <p>{@code sampleCount}, {@code minMs}, {@code maxMs} and {@code meanMs} are exact (the mean uses
  * compensated summation). The quantiles come from a fixed-size histogram with logarithmic
  * buckets (about 3 KB per telemetry, whatever the session length): each is within
  * {@link #QUANTILE_RELATIVE_ERROR} (1 %) of the exact quantile that {@code numpy.percentile} would
@@ -12,16 +12,16 @@ package io.peerpulse.telemetry;
  * below {@value #QUANTILE_MIN_TRACKED_MS} ms are estimated within
  * {@value #QUANTILE_MIN_TRACKED_MS} ms. Estimates are clamped to {@code [minMs, maxMs]}.
  *
- * @param count  every sample recorded
- * @param minMs  smallest RTT ever recorded
- * @param maxMs  largest RTT ever recorded
- * @param meanMs arithmetic mean of every sample
- * @param p50Ms  median estimate
- * @param p95Ms  95th percentile estimate
- * @param p99Ms  99th percentile estimate
+ * @param sampleCount how many samples were recorded, evicted ones included
+ * @param minMs       smallest RTT ever recorded
+ * @param maxMs       largest RTT ever recorded
+ * @param meanMs      arithmetic mean of every sample
+ * @param p50Ms       median estimate
+ * @param p95Ms       95th percentile estimate
+ * @param p99Ms       99th percentile estimate
  * @since 0.1.0
  */
-public record SessionLatencyStats(long count, double minMs, double maxMs, double meanMs,
+public record SessionLatencyStats(long sampleCount, double minMs, double maxMs, double meanMs,
                                   double p50Ms, double p95Ms, double p99Ms) {
 
     /** Bound on the relative error of {@link #p50Ms()}, {@link #p95Ms()} and {@link #p99Ms()}. */

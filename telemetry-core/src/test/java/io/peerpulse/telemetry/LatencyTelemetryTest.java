@@ -350,7 +350,7 @@ class LatencyTelemetryTest {
         assertThat(telemetry.getSummary()).contains(stats.summary());
 
         SessionLatencyStats session = telemetry.getSessionStats().orElseThrow();
-        assertThat(session.count()).isEqualTo(12);
+        assertThat(session.sampleCount()).isEqualTo(12);
         assertThat(session.minMs()).isEqualTo(10);
         assertThat(session.maxMs()).isEqualTo(70);
         assertThat(session.meanMs()).isCloseTo(37.916666666666664, within(1e-12));

@@ -1,38 +1,124 @@
 package io.peerpulse.session.internal;
 
 import java.util.concurrent.Executor;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The executor every session of the JVM shares by default for exporter calls and quality listeners:
- * daemon threads made on demand and ended after 30 s idle, so that idle sessions cost no thread and a
- * hanging exporter holds up only its own thread.
+ * The executor every session of the JVM shares by default for exporter calls and quality listeners.
+ *
+ * <p><b>Bound.</b> At most {@link #maxThreads()} threads: {@code max(8, 4 × availableProcessors)}, or the
+ * system property {@value #MAX_THREADS_PROPERTY} (an integer from 1 to {@value #MAX_THREADS_LIMIT}). Exporter
+ * calls mostly wait on I/O (files, network pushes), so more threads than cores pay off; at least 8 so that a
+ * few exporters stuck in a call on a small machine do not yet hold up the others. Threads are daemon threads
+ * named {@code peerpulse-session-<n>}, made on demand and ended after 30 s idle, so idle sessions cost no
+ * thread.
+ *
+ * <p><b>Past the bound.</b> Work waits, it is never rejected: a task submitted while every thread is busy
+ * joins an unbounded FIFO queue and runs when a thread frees up. The queue stays small: each exporter and
+ * each session's listeners feed it through a {@link SerialQueue}, which has at most one drain in it at a
+ * time, and a drain gives its thread back after a batch of calls. So {@code maxThreads} exporters stuck in a
+ * call (e.g. a {@code sessionEnded} that never returns) hold every thread, and the calls of all other
+ * sessions wait until one returns: {@code GameSession.close()} still returns after its exporter timeout,
+ * and the polling threads are never affected. A call never runs on the thread that submitted it.
  */
 public final class SharedExecutor {
+
+    /**
+     * The system property that sets the bound: {@value}.
+     */
+    public static final String MAX_THREADS_PROPERTY = "peerpulse.session.executor.maxThreads";
+
+    /** The largest bound accepted: beyond it a typo (an extra digit) would go unnoticed. */
+    static final int MAX_THREADS_LIMIT = 10_000;
+
+    private static final long KEEP_ALIVE_SECONDS = 30;
+    private static final Object LOCK = new Object();
+    private static volatile Executor instance;
 
     private SharedExecutor() {
     }
 
-    private static final class Holder {
-        static final Executor INSTANCE = create();
-    }
-
-    /** @return the shared executor, created on first use */
+    /**
+     * The shared executor, created on first use with the bound {@link #maxThreads()}. Not an
+     * {@code ExecutorService}: nobody can shut it down.
+     *
+     * @return the shared executor
+     * @throws IllegalArgumentException naming {@value #MAX_THREADS_PROPERTY} and its value when that is not
+     *                                  an integer from 1 to {@value #MAX_THREADS_LIMIT}; asked again on the
+     *                                  next call
+     */
     public static Executor get() {
-        return Holder.INSTANCE;
+        Executor shared = instance;
+        if (shared == null) {
+            synchronized (LOCK) {
+                shared = instance;
+                if (shared == null) {
+                    ThreadPoolExecutor pool = newPool(maxThreads(), "peerpulse-session-");
+                    shared = pool::execute;
+                    instance = shared;
+                }
+            }
+        }
+        return shared;
     }
 
-    private static Executor create() {
+    /**
+     * The bound the shared executor has (or will have when first used).
+     *
+     * @return the system property {@value #MAX_THREADS_PROPERTY} when set, else
+     *         {@code max(8, 4 × availableProcessors)}
+     * @throws IllegalArgumentException naming the property and its value when it is not an integer from 1
+     *                                  to {@value #MAX_THREADS_LIMIT}
+     */
+    public static int maxThreads() {
+        return maxThreads(System.getProperty(MAX_THREADS_PROPERTY), Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The bound for a property value ({@code null}: unset) and a processor count. */
+    static int maxThreads(String property, int processors) {
+        if (property == null) {
+            return Math.max(8, 4 * processors);
+        }
+        int value;
+        try {
+            value = Integer.parseInt(property.strip());
+        } catch (NumberFormatException e) {
+            value = 0;
+        }
+        if (value < 1 || value > MAX_THREADS_LIMIT) {
+            throw new IllegalArgumentException(MAX_THREADS_PROPERTY + " must be an integer from 1 to "
+                    + MAX_THREADS_LIMIT + ", was '" + property + "'");
+        }
+        return value;
+    }
+
+    /**
+     * A pool of at most {@code maxThreads} daemon threads named {@code <namePrefix><n>}, made on demand and
+     * ended after 30 s idle, with an unbounded FIFO queue for work past the bound: what the shared executor
+     * is, with a bound and names of the caller's choosing (for tests).
+     *
+     * @param maxThreads the most threads, at least 1
+     * @param namePrefix the threads' name before their number
+     * @return the pool
+     */
+    static ThreadPoolExecutor newPool(int maxThreads, String namePrefix) {
+        if (maxThreads < 1) {
+            throw new IllegalArgumentException("maxThreads must be >= 1, was " + maxThreads);
+        }
         AtomicInteger threads = new AtomicInteger();
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-                new SynchronousQueue<>(), runnable -> {
-                    Thread thread = new Thread(runnable, "peerpulse-session-" + threads.incrementAndGet());
+        // core == max with core threads timing out: a new thread per task until the bound is reached (a
+        // ThreadPoolExecutor only grows past its core size when the queue is full, which an unbounded one
+        // never is), none kept while idle.
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(maxThreads, maxThreads, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), runnable -> {
+                    Thread thread = new Thread(runnable, namePrefix + threads.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
                 });
-        return executor::execute; // not an ExecutorService: nobody can shut it down
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 }

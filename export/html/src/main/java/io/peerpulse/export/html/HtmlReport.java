@@ -179,7 +179,7 @@ public final class HtmlReport {
         StringBuilder table = new StringBuilder("<table>\n<tr><th>statistic</th><th>window</th><th>whole session</th></tr>\n");
         LatencyStats w = report.sessionMetrics().latency();
         SessionLatencyStats s = report.validationData().sessionLatency();
-        row(table, "samples", w == null ? "–" : String.valueOf(w.sampleCount()), s == null ? "–" : String.valueOf(s.count()));
+        row(table, "samples", w == null ? "–" : String.valueOf(w.sampleCount()), s == null ? "–" : String.valueOf(s.sampleCount()));
         row(table, "min (ms)", w == null ? "–" : number(w.minMs()), s == null ? "–" : number(s.minMs()));
         row(table, "median (ms)", w == null ? "–" : number(w.medianMs()), s == null ? "–" : "≈ " + number(s.p50Ms()));
         row(table, "mean (ms)", w == null ? "–" : number(w.meanMs()), s == null ? "–" : number(s.meanMs()));

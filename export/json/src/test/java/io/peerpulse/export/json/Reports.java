@@ -20,7 +20,7 @@ public final class Reports {
                 new SessionMetrics(id, s.playerId(), s.startEpochMs(), s.endEpochMs(), s.durationMs(), s.connection(),
                         s.path(), s.latency()),
                 new ValidationData(id, v.latency(), v.sessionLatency(), v.counters(), v.coverage(),
-                        v.plausibilityRejections(), v.maxPlausibleRttMs(), v.pathChanges(), v.droppedExporterCalls(),
+                        v.maxPlausibleRttMs(), v.pathChangeCount(), v.droppedExporterCallCount(),
                         v.clock()),
                 new MultiplayerMetrics(id, m.playerId(), m.latency(), m.rounds(), m.reconnections(), m.pathChanges(),
                         m.quality(), m.qualityChanges(), m.qualityThresholds()));

@@ -54,6 +54,8 @@ class SchemaTest {
 
         assertThat(validate(json.replaceFirst("\"latency\": \\{", "\"latencyStats\": {")))
                 .as("a renamed key").isNotEmpty();
+        assertThat(validate(json.replaceFirst("\"reconnectionCount\":", "\"reconnections\":")))
+                .as("a count under the name of a list").isNotEmpty();
         assertThat(validate(json.replaceFirst("\"firstSampleIndex\": 0,", "")))
                 .as("a missing key").isNotEmpty();
         assertThat(validate(json.replaceFirst("\"rttMs\": ([0-9.]+)", "\"rttMs\": \"$1\"")))

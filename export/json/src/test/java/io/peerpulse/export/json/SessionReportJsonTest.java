@@ -9,6 +9,7 @@ import io.peerpulse.telemetry.SessionLatencyStats;
 import io.peerpulse.testkit.IpAddresses;
 import io.peerpulse.testkit.SessionExporterContract;
 import jakarta.json.Json;
+import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
@@ -20,7 +21,11 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -129,13 +134,58 @@ class SessionReportJsonTest {
         ValidationData v = FULL.validationData();
         SessionReport nan = new SessionReport(FULL.sessionMetrics(), new ValidationData(v.sessionId(), v.latency(),
                 new SessionLatencyStats(1, 1, 1, Double.NaN, 1, 1, 1), v.counters(), v.coverage(),
-                v.plausibilityRejections(), v.maxPlausibleRttMs(), v.pathChanges(), v.droppedExporterCalls(), v.clock()),
+                v.maxPlausibleRttMs(), v.pathChangeCount(), v.droppedExporterCallCount(), v.clock()),
                 FULL.multiplayerMetrics());
 
         assertThatThrownBy(() -> SessionReportJson.toJson(nan)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("cannot write session report of 'json-full'");
         assertThatThrownBy(() -> SessionReportJson.write(nan, new ByteArrayOutputStream()))
                 .isInstanceOf(IOException.class).hasMessageStartingWith("cannot write session report of 'json-full'");
+    }
+
+    @Test
+    void countsAreNamedCountAndAPluralNameIsAlwaysAList() {
+        Map<String, Set<JsonValue.ValueType>> types = new TreeMap<>();
+        collectTypes(parse(SessionReportJson.toJson(FULL)), types);
+
+        types.forEach((name, seen) -> {
+            if (name.endsWith("Count")) {
+                assertThat(seen).as(name).containsExactly(JsonValue.ValueType.NUMBER);
+            }
+            if (seen.contains(JsonValue.ValueType.ARRAY)) {
+                assertThat(seen).as("%s is a list wherever it appears", name)
+                        .containsExactly(JsonValue.ValueType.ARRAY);
+                assertThat(name).doesNotEndWith("Count");
+            }
+        });
+        assertThat(types).containsKeys("reconnectionCount", "pathChangeCount", "droppedExporterCallCount",
+                "sampleCount", "recentSampleCount", "toleratedBadPollCount");
+        assertThat(types).doesNotContainKeys("plausibilityRejections", "droppedExporterCalls", "count",
+                "recentSamples", "toleratedBadPolls");
+        assertThat(types.get("reconnections")).containsExactly(JsonValue.ValueType.ARRAY);
+        assertThat(types.get("pathChanges")).containsExactly(JsonValue.ValueType.ARRAY);
+
+        JsonObject root = parse(SessionReportJson.toJson(FULL));
+        assertThat(root.getJsonObject("sessionMetrics").getJsonObject("connection").getInt("reconnectionCount"))
+                .isEqualTo(root.getJsonObject("multiplayerMetrics").getJsonArray("reconnections").size())
+                .isPositive();
+        assertThat(root.getJsonObject("validationData").getJsonNumber("pathChangeCount").longValueExact())
+                .isEqualTo(FULL.validationData().pathChangeCount()).isPositive();
+    }
+
+    /** Every key of the document with the JSON types of its non-null values. */
+    private static void collectTypes(JsonValue value, Map<String, Set<JsonValue.ValueType>> types) {
+        if (value instanceof JsonObject object) {
+            object.forEach((key, member) -> {
+                if (member.getValueType() != JsonValue.ValueType.NULL) {
+                    types.computeIfAbsent(key, k -> EnumSet.noneOf(JsonValue.ValueType.class))
+                            .add(member.getValueType());
+                }
+                collectTypes(member, types);
+            });
+        } else if (value instanceof JsonArray array) {
+            array.forEach(item -> collectTypes(item, types));
+        }
     }
 
     static JsonObject parse(String json) {

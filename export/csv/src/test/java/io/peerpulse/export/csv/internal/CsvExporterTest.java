@@ -201,7 +201,7 @@ class CsvExporterTest {
                 new SessionMetrics(id, playerId, s.startEpochMs(), s.endEpochMs(), s.durationMs(), s.connection(),
                         s.path(), s.latency()),
                 new ValidationData(id, v.latency(), v.sessionLatency(), v.counters(), v.coverage(),
-                        v.plausibilityRejections(), v.maxPlausibleRttMs(), v.pathChanges(), v.droppedExporterCalls(),
+                        v.maxPlausibleRttMs(), v.pathChangeCount(), v.droppedExporterCallCount(),
                         v.clock()),
                 new MultiplayerMetrics(id, playerId, m.latency(), m.rounds(), m.reconnections(), m.pathChanges(),
                         m.quality(), m.qualityChanges(), m.qualityThresholds()));
