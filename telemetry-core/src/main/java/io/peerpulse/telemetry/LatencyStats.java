@@ -1,5 +1,6 @@
 package io.peerpulse.telemetry;
 
+import io.peerpulse.telemetry.internal.SampleList;
 import java.util.List;
 import java.util.Objects;
 
@@ -44,7 +45,9 @@ public record LatencyStats(
      *                                  the window is empty, or {@code totalSampleCount < sampleCount}
      */
     public LatencyStats {
-        samples = List.copyOf(Objects.requireNonNull(samples, "samples"));
+        // A SampleList (a telemetry's snapshot) is already an immutable copy; any other list is copied.
+        Objects.requireNonNull(samples, "samples");
+        samples = samples instanceof SampleList ? samples : List.copyOf(samples);
         if (sampleCount != samples.size()) {
             throw new IllegalArgumentException("sampleCount (" + sampleCount + ") must equal samples.size() ("
                     + samples.size() + ")");

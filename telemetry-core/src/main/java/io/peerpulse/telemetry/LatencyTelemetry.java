@@ -200,30 +200,27 @@ public final class LatencyTelemetry implements AutoCloseable {
     }
 
     /**
-     * The statistics of the window with its samples: a consistent snapshot.
+     * The statistics of the window with its samples: a consistent snapshot. The samples are copied
+     * once, as primitive arrays; their {@link RttSample} records are made as they are read.
      *
      * @return the statistics, empty when no sample was recorded
      */
     public Optional<LatencyStats> getStats() {
-        long[] timestamps;
-        double[] values;
+        List<RttSample> samples;
         LatencySummary summary;
         long stamp = lock.readLock();
         try {
-            int count = window.count();
-            if (count == 0) {
+            if (window.count() == 0) {
                 return Optional.empty();
             }
-            timestamps = new long[count];
-            values = new double[count];
-            window.copyTo(timestamps, values);
+            samples = window.snapshot();
             summary = summarize();
         } finally {
             lock.unlockRead(stamp);
         }
         return Optional.of(new LatencyStats(summary.sampleCount(), summary.minMs(), summary.maxMs(),
                 summary.meanMs(), summary.medianMs(), summary.p95Ms(), summary.p99Ms(), summary.stdDevMs(),
-                summary.jitterMs(), summary.totalSampleCount(), toSamples(timestamps, values)));
+                summary.jitterMs(), summary.totalSampleCount(), samples));
     }
 
     /**
@@ -278,21 +275,15 @@ public final class LatencyTelemetry implements AutoCloseable {
     /**
      * The samples of the window.
      *
-     * @return an independent copy, oldest first
+     * @return an independent, unmodifiable copy, oldest first
      */
     public List<RttSample> getSamples() {
-        long[] timestamps;
-        double[] values;
         long stamp = lock.readLock();
         try {
-            int count = window.count();
-            timestamps = new long[count];
-            values = new double[count];
-            window.copyTo(timestamps, values);
+            return window.snapshot();
         } finally {
             lock.unlockRead(stamp);
         }
-        return toSamples(timestamps, values);
     }
 
     /**
@@ -351,14 +342,6 @@ public final class LatencyTelemetry implements AutoCloseable {
 
     private LatencySummary summarize() {
         return LatencySummary.of(window);
-    }
-
-    private static List<RttSample> toSamples(long[] timestamps, double[] values) {
-        RttSample[] samples = new RttSample[values.length];
-        for (int i = 0; i < samples.length; i++) {
-            samples[i] = new RttSample(timestamps[i], values[i]);
-        }
-        return List.of(samples);
     }
 
     // ---- polling -------------------------------------------------------------------------------

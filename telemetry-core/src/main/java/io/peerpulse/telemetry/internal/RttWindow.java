@@ -270,19 +270,27 @@ public final class RttWindow {
     }
 
     /**
-     * Copies the window, oldest first.
+     * The samples of the window, oldest first, as an unmodifiable list independent of later changes:
+     * one copy of the arrays, no record made until one is read.
      *
-     * @param timestampsOut receives {@code count()} timestamps
-     * @param valuesOut     receives {@code count()} values
+     * @return the samples, empty when the window is
      */
-    public void copyTo(long[] timestampsOut, double[] valuesOut) {
+    public SampleList snapshot() {
+        // The ring is two runs, head..end then 0..; each array is copied as it is stored.
         int first = Math.min(count, capacity - head);
+        int second = count - first;
+        double[] valuesOut = new double[count];
         System.arraycopy(values, head, valuesOut, 0, first);
-        System.arraycopy(values, 0, valuesOut, first, count - first);
-        int slot = head;
-        for (int i = 0; i < count; i++) {
-            timestampsOut[i] = wideTimestamps != null ? wideTimestamps[slot] : timestampBase + timestamps[slot];
-            slot = next(slot);
+        System.arraycopy(values, 0, valuesOut, first, second);
+        if (wideTimestamps != null) {
+            long[] timestampsOut = new long[count];
+            System.arraycopy(wideTimestamps, head, timestampsOut, 0, first);
+            System.arraycopy(wideTimestamps, 0, timestampsOut, first, second);
+            return SampleList.wrap(timestampsOut, valuesOut);
         }
+        int[] offsetsOut = new int[count];
+        System.arraycopy(timestamps, head, offsetsOut, 0, first);
+        System.arraycopy(timestamps, 0, offsetsOut, first, second);
+        return SampleList.wrap(timestampBase, offsetsOut, valuesOut);
     }
 }

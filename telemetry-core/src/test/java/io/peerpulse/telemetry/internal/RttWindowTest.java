@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.peerpulse.telemetry.RttSample;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.assertj.core.data.Offset;
@@ -17,12 +18,19 @@ class RttWindowTest {
         return within(1e-9 * Math.max(1, Math.abs(expected)));
     }
 
+    /** The window's values, oldest first, read through its snapshot. */
+    static double[] values(RttWindow window) {
+        return window.snapshot().stream().mapToDouble(RttSample::rttMs).toArray();
+    }
+
+    /** The window's timestamps, oldest first, read through its snapshot. */
+    static long[] timestamps(RttWindow window) {
+        return window.snapshot().stream().mapToLong(RttSample::timestamp).toArray();
+    }
+
     private static void assertMatchesReference(RttWindow window, double[] expectedWindow) {
         assertThat(window.count()).isEqualTo(expectedWindow.length);
-        long[] timestamps = new long[window.count()];
-        double[] values = new double[window.count()];
-        window.copyTo(timestamps, values);
-        assertThat(values).containsExactly(expectedWindow);
+        assertThat(values(window)).containsExactly(expectedWindow);
         assertThat(window.min()).isEqualTo(Arrays.stream(expectedWindow).min().orElseThrow());
         assertThat(window.max()).isEqualTo(Arrays.stream(expectedWindow).max().orElseThrow());
         assertThat(window.mean()).isCloseTo(Reference.mean(expectedWindow), close(Reference.mean(expectedWindow)));
@@ -109,10 +117,7 @@ class RttWindowTest {
             ring[i % capacity] = value;
             window.add(i, value);
         }
-        long[] ts = new long[capacity];
-        double[] values = new double[capacity];
-        window.copyTo(ts, values);
-        assertMatchesReference(window, values);
+        assertMatchesReference(window, values(window));
         assertThat(window.stdDev()).isCloseTo(Reference.populationStdDev(ring), within(1e-9));
     }
 
@@ -124,11 +129,8 @@ class RttWindowTest {
         window.add(3, 5);
         window.add(4, 1);
         window.add(5, 9);
-        long[] ts = new long[3];
-        double[] values = new double[3];
-        window.copyTo(ts, values);
-        assertThat(ts).containsExactly(3, 4, 5);
-        assertThat(values).containsExactly(5, 1, 9);
+        assertThat(timestamps(window)).containsExactly(3, 4, 5);
+        assertThat(values(window)).containsExactly(5, 1, 9);
         assertThat(window.min()).isEqualTo(1);
         assertThat(window.median()).isEqualTo(5);
         assertThat(window.max()).isEqualTo(9);
@@ -140,13 +142,9 @@ class RttWindowTest {
         long start = 1_764_000_000_000L;
         long[] stamps = {start, start - 5, start + 1_000, start + 40L * 24 * 3600 * 1000, start + 41L * 24 * 3600 * 1000,
             Long.MAX_VALUE / 2};
-        long[] ts = new long[3];
-        double[] values = new double[3];
         for (int i = 0; i < stamps.length; i++) {
             window.add(stamps[i], i);
-            window.copyTo(ts, values);
-            int n = Math.min(i + 1, 3);
-            assertThat(java.util.Arrays.copyOf(ts, n))
+            assertThat(timestamps(window))
                     .containsExactly(java.util.Arrays.copyOfRange(stamps, Math.max(0, i + 1 - 3), i + 1));
         }
     }
