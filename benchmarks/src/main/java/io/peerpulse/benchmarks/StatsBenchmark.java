@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.telemetry.LatencySummary;
 import io.peerpulse.telemetry.LatencyTelemetry;
+import io.peerpulse.telemetry.RttSample;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -24,7 +25,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
-/** Computing min, max, mean, median, p95 and p99 of a full window. */
+/** Computing min, max, mean, median, p95, p99 and (where offered) the standard deviation of a full window. */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
@@ -65,10 +66,20 @@ public class StatsBenchmark {
         return peerpulse.getSummary().orElseThrow();
     }
 
-    /** The full export: statistics plus the window's samples as records. */
+    /** The full export: statistics plus the window's samples (copied as arrays; records made when read). */
     @Benchmark
     public LatencyStats peerpulseStatsWithSamples() {
         return peerpulse.getStats().orElseThrow();
+    }
+
+    /** The full export read to the end, as an exporter does: every sample becomes a record that escapes. */
+    @Benchmark
+    public void peerpulseStatsReadingEverySample(Blackhole blackhole) {
+        LatencyStats stats = peerpulse.getStats().orElseThrow();
+        blackhole.consume(stats.stdDevMs());
+        for (RttSample sample : stats.samples()) {
+            blackhole.consume(sample);
+        }
     }
 
     @Benchmark
@@ -76,6 +87,7 @@ public class StatsBenchmark {
         return naive.stats();
     }
 
+    /** The same statistics from Dropwizard: a snapshot (a sorted copy of the window), then each statistic. */
     @Benchmark
     public void dropwizardSnapshot(Blackhole blackhole) {
         Snapshot snapshot = dropwizard.getSnapshot();
@@ -85,6 +97,7 @@ public class StatsBenchmark {
         blackhole.consume(snapshot.getMedian());
         blackhole.consume(snapshot.get95thPercentile());
         blackhole.consume(snapshot.get99thPercentile());
+        blackhole.consume(snapshot.getStdDev());
     }
 
     @Benchmark
