@@ -6,6 +6,7 @@ import io.peerpulse.session.internal.SharedExecutor;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.PollEvent;
+import io.peerpulse.telemetry.PollOutcome;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.internal.PollRecording;
 import io.peerpulse.telemetry.spi.RttReading;
@@ -40,8 +41,9 @@ import java.util.concurrent.Executor;
  * waiting seq is applied next and the seqs before it are a gap (lost lines, reported with their range). A
  * line whose seq was already applied or declared lost is skipped: a duplicate (a conflicting one when its
  * bytes differ from the applied line's) or a line that came too late. A line with an impossible time
- * (before the start, more than {@value #MAX_SESSION_DAYS} days after it, a poll or the end earlier than
- * the last applied poll, a sample stamped more than 24 h after its poll) is skipped. Every problem names
+ * (before the start, more than {@value #MAX_SESSION_DAYS} days after it, a poll that read its source or
+ * the end earlier than the last such poll applied, a sample stamped more than 24 h after its poll) is
+ * skipped. Every problem names
  * the line number, the seq and why.
  *
  * <p><b>Memory.</b> Besides what the session itself keeps (the window of {@code maxSamples}, rounds,
@@ -329,7 +331,15 @@ final class JournalReplay {
         }
     }
 
-    private void checkTime(String type, long t) {
+    /**
+     * @param ordered whether the event is one of those whose times never decrease: a poll that read its
+     *                source (one read at a time: the next starts after the previous one was journaled) or
+     *                the end (written after the telemetry stopped). A SKIPPED poll ends while a read is in
+     *                flight and may be journaled after that read's later time, and opens, closes and round
+     *                marks come from the application's threads: those are only checked against the start
+     *                and the far future.
+     */
+    private void checkTime(boolean ordered, long t) {
         if (t < startEpochMs) {
             throw new ImpossibleTime("t " + t + " is before the session's start " + startEpochMs);
         }
@@ -337,9 +347,9 @@ final class JournalReplay {
             throw new ImpossibleTime("t " + t + " is more than " + MAX_SESSION_DAYS + " days after the session's start "
                     + startEpochMs);
         }
-        if ((type.equals("poll") || type.equals("end")) && t < lastPollT) {
+        if (ordered && t < lastPollT) {
             throw new ImpossibleTime("t " + t + " is " + (lastPollT - t) + " ms before the poll at line " + lastPollLine
-                    + " (poll and end times never decrease)");
+                    + " (the times of polls that read their source, and of the end, never decrease)");
         }
     }
 
@@ -347,10 +357,11 @@ final class JournalReplay {
         FlatJson.Parsed line = journaled.parsed();
         String type = line.requireString("type");
         long t = line.requireLong("t");
-        checkTime(type, t);
+        PollEvent event = type.equals("poll") ? JournalRecorder.readPoll(line) : null;
+        boolean ordered = type.equals("end") || event != null && event.outcome() != PollOutcome.SKIPPED;
+        checkTime(ordered, t);
         switch (type) {
             case "poll" -> {
-                PollEvent event = JournalRecorder.readPoll(line);
                 if (event.hasSample() && event.sample().timestamp() - t > MAX_SAMPLE_AHEAD_MS) {
                     throw new ImpossibleTime("the sample's timestamp " + event.sample().timestamp()
                             + " is more than 24 h after its poll's time " + t);
@@ -360,8 +371,10 @@ final class JournalReplay {
                     throw new IllegalArgumentException("a poll before the first open");
                 }
                 PollRecording.apply(telemetry, event);
-                lastPollT = t;
-                lastPollLine = journaled.number();
+                if (ordered) {
+                    lastPollT = t;
+                    lastPollLine = journaled.number();
+                }
                 if (event.hasSample()) {
                     samples++;
                 }
