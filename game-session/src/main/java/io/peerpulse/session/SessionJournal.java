@@ -30,8 +30,11 @@ import java.util.Objects;
  * times. Nothing reads a clock during a recovery, so how often the live session read its clock cannot
  * change the result: every statistic, counter, round, quality change, coverage gap and path change comes
  * out as live, every sample with its journaled timestamp and bit-identical RTT. A journal of another
- * format version is refused. A torn or unparsable line is skipped
- * and reported in {@link Recovery#problems()}; a journal without {@code end} (the process died) yields
+ * format version is refused. Every line carries a sequence number {@code seq}; the file is read line by
+ * line and lines are applied in {@code seq} order (a reorder window of 256 lines): duplicates, gaps,
+ * lines too late for the window, impossible times and torn or unparsable lines are skipped or reported in
+ * {@link Recovery#problems()}, never fatal; memory does not grow with the file (see the game-session
+ * README, "Recovery rule" and "Recovery memory"). A journal without {@code end} (the process died) yields
  * the report as of its last event.
  *
  * @since 0.1.0
