@@ -66,6 +66,13 @@ final class RecoverCommand implements Callable<Integer> {
             console.println("problems: none");
         } else {
             recovery.problems().forEach(p -> console.println("problem: " + p));
+            if (recovery.problemCount() > recovery.problems().size()) {
+                console.printf("problems: %d more not listed%n", recovery.problemCount() - recovery.problems().size());
+            }
+            console.printf("problems: %d (%d lines skipped, %d duplicate, %d missing, %d out of order, %d with an "
+                            + "impossible time)%n", recovery.problemCount(), recovery.skippedLineCount(),
+                    recovery.duplicateLineCount(), recovery.missingLineCount(), recovery.outOfOrderLineCount(),
+                    recovery.impossibleTimeCount());
         }
         List<Path> written = new ArrayList<>(listFiles(out));
         written.removeAll(before);

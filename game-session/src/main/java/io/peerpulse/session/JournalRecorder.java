@@ -29,6 +29,8 @@ final class JournalRecorder {
     static final JournalRecorder OFF = new JournalRecorder(null);
 
     private final JournalWriter writer;
+    /** The last line's sequence number: the header is 0; guarded by the session's lock like every call. */
+    private long seq;
 
     private JournalRecorder(JournalWriter writer) {
         this.writer = writer;
@@ -95,14 +97,17 @@ final class JournalRecorder {
         return writer == null ? 0 : writer.failures();
     }
 
+    /** Callers check {@code writer != null} first, so that {@link #OFF}'s counter is never touched. */
     private void append(FlatJson line) {
-        if (writer != null) {
-            writer.append(line.toString());
-        }
+        writer.append(line.toString());
     }
 
-    private static FlatJson line(String type, long t) {
-        return FlatJson.object().put("type", type).put("t", t);
+    /**
+     * Starts the next line: its type, its sequence number (the previous line's plus one, also when that
+     * line could not be written, so that recovery sees the loss as a gap) and its time.
+     */
+    private FlatJson line(String type, long t) {
+        return FlatJson.object().put("type", type).put("seq", ++seq).put("t", t);
     }
 
     void header(SessionConfig config, SessionConfig.Start start) {
@@ -165,7 +170,9 @@ final class JournalRecorder {
     }
 
     void open(ConnectionLog.OpenKind kind, long t) {
-        append(line("open", t).put("source", kind.name().toLowerCase(Locale.ROOT)));
+        if (writer != null) {
+            append(line("open", t).put("source", kind.name().toLowerCase(Locale.ROOT)));
+        }
     }
 
     /** @return the kind of an open line written by {@link #open} */
@@ -180,15 +187,21 @@ final class JournalRecorder {
     }
 
     void close(String safeReason, long t) {
-        append(line("close", t).put("reason", safeReason));
+        if (writer != null) {
+            append(line("close", t).put("reason", safeReason));
+        }
     }
 
     void roundBegin(int round, long t) {
-        append(line("roundBegin", t).put("round", round));
+        if (writer != null) {
+            append(line("roundBegin", t).put("round", round));
+        }
     }
 
     void roundEnd(long t) {
-        append(line("roundEnd", t));
+        if (writer != null) {
+            append(line("roundEnd", t));
+        }
     }
 
     /** Writes the end line and closes the file. */

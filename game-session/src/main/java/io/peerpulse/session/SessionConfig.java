@@ -101,7 +101,8 @@ record SessionConfig(String sessionId, String playerId, TelemetryOptions telemet
      * @return the header line
      */
     String headerLine(int formatVersion, Start start) {
-        return FlatJson.object().put("type", "header").put("format", formatVersion).put("sessionId", sessionId)
+        return FlatJson.object().put("type", "header").put("seq", 0).put("format", formatVersion)
+                .put("sessionId", sessionId)
                 .put("playerId", playerId).put("startEpochMs", start.startEpochMs())
                 .put("startNanoTime", start.startNanoTime()).put("systemClockOffsetMs", start.systemClockOffsetMs())
                 .put("pollIntervalNanos", telemetryOptions.pollInterval().toNanos())
@@ -113,8 +114,13 @@ record SessionConfig(String sessionId, String playerId, TelemetryOptions telemet
                 .put("gapAfterPolls", gapAfterPolls).toString();
     }
 
+    /** The latest start a header may name: 9999-12-31T23:59:59.999Z, so that event times cannot overflow. */
+    static final long MAX_START_EPOCH_MS = 253_402_300_799_999L;
+
     /**
-     * Reads a header line written by {@link #headerLine}.
+     * Reads a header line written by {@link #headerLine}. Every number is read strictly (a whole number in
+     * range, no fraction); durations must be positive, the start between 1970 and 9999; a message names the
+     * key and the value.
      *
      * @param header        the parsed line
      * @param formatVersion the only format understood
@@ -122,7 +128,6 @@ record SessionConfig(String sessionId, String playerId, TelemetryOptions telemet
      * @param clock         the telemetry options' clock
      * @return the header
      * @throws IllegalArgumentException when the line is not such a header, naming what is wrong
-     * @throws ArithmeticException      when a number is out of range
      */
     static Header readHeader(FlatJson.Parsed header, int formatVersion, ScheduledExecutorService scheduler,
                              InstantSource clock) {
@@ -134,19 +139,38 @@ record SessionConfig(String sessionId, String playerId, TelemetryOptions telemet
             throw new IllegalArgumentException("journal format " + format + " is not supported: this version reads"
                     + " format " + formatVersion + " only");
         }
-        TelemetryOptions options = TelemetryOptions.builder().scheduler(scheduler).clock(clock)
-                .pollInterval(Duration.ofNanos(header.requireLong("pollIntervalNanos")))
-                .readTimeout(Duration.ofNanos(header.requireLong("readTimeoutNanos")))
-                .maxSamples(Math.toIntExact(header.requireLong("maxSamples"))).build();
+        long seq = header.requireLong("seq");
+        if (seq != 0) {
+            throw new IllegalArgumentException("the header's 'seq' must be 0, was " + seq);
+        }
+        long startEpochMs = header.requireLongAtLeast("startEpochMs", 0);
+        if (startEpochMs > MAX_START_EPOCH_MS) {
+            throw new IllegalArgumentException("'startEpochMs' must be at most " + MAX_START_EPOCH_MS + ", was "
+                    + startEpochMs);
+        }
+        TelemetryOptions options;
+        try {
+            options = TelemetryOptions.builder().scheduler(scheduler).clock(clock)
+                    .pollInterval(positiveNanos(header, "pollIntervalNanos"))
+                    .readTimeout(positiveNanos(header, "readTimeoutNanos"))
+                    .maxSamples(header.requireInt("maxSamples")).build();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("header: " + e.getMessage(), e);
+        }
         SessionConfig config = new SessionConfig(header.requireString("sessionId"),
                 header.string("playerId").orElse(null), options,
-                Duration.ofNanos(header.requireLong("exporterTimeoutNanos")),
-                Duration.ofNanos(header.requireLong("fairFromNanos")), Duration.ofNanos(header.requireLong("poorFromNanos")),
-                Math.toIntExact(header.requireLong("recentSamples")),
-                Math.toIntExact(header.requireLong("toleratedBadPolls")),
-                Math.toIntExact(header.requireLong("gapAfterPolls")));
-        return new Header(config, new Start(header.requireLong("startEpochMs"), header.requireLong("startNanoTime"),
+                positiveNanos(header, "exporterTimeoutNanos"),
+                positiveNanos(header, "fairFromNanos"), positiveNanos(header, "poorFromNanos"),
+                header.requireInt("recentSamples"),
+                header.requireInt("toleratedBadPolls"),
+                header.requireInt("gapAfterPolls"));
+        return new Header(config, new Start(startEpochMs, header.requireLong("startNanoTime"),
                 header.requireLong("systemClockOffsetMs")));
+    }
+
+    /** A duration in nanoseconds that must be above 0, named by its key when it is not. */
+    private static Duration positiveNanos(FlatJson.Parsed header, String key) {
+        return Duration.ofNanos(header.requireLongAtLeast(key, 1));
     }
 
     private static void checkId(String field, String value, boolean optional) {

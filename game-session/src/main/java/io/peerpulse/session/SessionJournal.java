@@ -2,6 +2,7 @@ package io.peerpulse.session;
 
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,8 +30,11 @@ import java.util.Objects;
  * times. Nothing reads a clock during a recovery, so how often the live session read its clock cannot
  * change the result: every statistic, counter, round, quality change, coverage gap and path change comes
  * out as live, every sample with its journaled timestamp and bit-identical RTT. A journal of another
- * format version is refused. A torn or unparsable line is skipped
- * and reported in {@link Recovery#problems()}; a journal without {@code end} (the process died) yields
+ * format version is refused. Every line carries a sequence number {@code seq}; the file is read line by
+ * line and lines are applied in {@code seq} order (a reorder window of 256 lines): duplicates, gaps,
+ * lines too late for the window, impossible times and torn or unparsable lines are skipped or reported in
+ * {@link Recovery#problems()}, never fatal; memory does not grow with the file (see the game-session
+ * README, "Recovery rule" and "Recovery memory"). A journal without {@code end} (the process died) yields
  * the report as of its last event.
  *
  * @since 0.1.0
@@ -54,7 +58,7 @@ public final class SessionJournal {
      *
      * @since 0.1.0
      */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
     /**
      * The journal file name ending.
      *
@@ -68,17 +72,33 @@ public final class SessionJournal {
     /**
      * What a recovery found.
      *
-     * @param journal     the journal read
-     * @param report      the session's report rebuilt from it
-     * @param lineCount   how many lines were replayed (the header included; skipped lines not)
-     * @param sampleCount how many samples were replayed
-     * @param complete    whether the journal ends with {@code end}: the session was closed, not killed
-     * @param problems    one entry per skipped line, naming its number and why; empty when none
+     * @param journal              the journal read
+     * @param report               the session's report rebuilt from it
+     * @param lineCount            how many lines were replayed (the header included; skipped lines not)
+     * @param sampleCount          how many samples were replayed
+     * @param complete             whether the journal ends with {@code end}: the session was closed, not killed
+     * @param duplicateLineCount   lines skipped because their {@code seq} was already applied (identical or
+     *                             conflicting)
+     * @param missingLineCount     seqs never found: lines lost (their events are not in the report)
+     * @param outOfOrderLineCount  lines found after a higher seq: replayed in sequence order when within the
+     *                             reorder window, else skipped
+     * @param impossibleTimeCount  lines skipped for a time the live session cannot have written
+     * @param skippedLineCount     lines skipped for any reason (torn, unparsable, too long, duplicate, too late,
+     *                             impossible time, after the end, invalid)
+     * @param problemCount         every problem found; {@code problems} lists at most the first 1,000
+     * @param problems             one entry per problem, naming the line number, its seq when known, and why;
+     *                             empty when none
      * @since 0.1.0
      */
     public record Recovery(Path journal, SessionReport report, long lineCount, long sampleCount, boolean complete,
+                           long duplicateLineCount, long missingLineCount, long outOfOrderLineCount,
+                           long impossibleTimeCount, long skippedLineCount, long problemCount,
                            List<String> problems) {
-        /** Copies the problems. */
+        /**
+         * Copies the problems.
+         *
+         * @since 0.1.0
+         */
         public Recovery {
             problems = List.copyOf(problems);
         }
@@ -115,7 +135,8 @@ public final class SessionJournal {
             throws IOException {
         Objects.requireNonNull(journal, "journal");
         Objects.requireNonNull(settings, "settings");
-        byte[] bytes = Files.readAllBytes(journal);
-        return new JournalReplay(journal, bytes, settings, exporters).run();
+        try (InputStream in = Files.newInputStream(journal)) {
+            return new JournalReplay(journal, in, settings, exporters).run();
+        }
     }
 }

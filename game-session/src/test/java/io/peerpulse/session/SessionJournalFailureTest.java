@@ -83,7 +83,10 @@ class SessionJournalFailureTest {
 
         SessionJournal.Recovery recovery = SessionJournal.recover(session.journalPath().orElseThrow());
         assertThat(recovery.complete()).isTrue();
-        assertThat(recovery.problems()).as("the three half lines").hasSize(3).allMatch(p -> p.contains("unparsable"));
+        assertThat(recovery.problems()).as("the three half lines, then the gap their seqs leave").hasSize(4);
+        assertThat(recovery.problems().subList(0, 3)).allMatch(p -> p.contains("unparsable"));
+        assertThat(recovery.problems().get(3)).contains("seqs 3 to 5 (3 lines) are missing before it");
+        assertThat(recovery.missingLineCount()).isEqualTo(3);
         assertThat(recovery.sampleCount()).as("10 polls, the 2nd to 4th not journaled").isEqualTo(7);
     }
 

@@ -130,7 +130,7 @@ class SessionJournalTest {
 
         assertThat(journal.getFileName().toString()).isEqualTo("journal-content.journal.jsonl");
         List<String> lines = lines(journal);
-        assertThat(lines.get(0)).startsWith("{\"type\":\"header\",\"format\":2,\"sessionId\":\"journal-content\"")
+        assertThat(lines.get(0)).startsWith("{\"type\":\"header\",\"seq\":0,\"format\":3,\"sessionId\":\"journal-content\"")
                 .contains("\"playerId\":\"p1\"", "\"pollIntervalNanos\":1000000000", "\"maxSamples\":4",
                         "\"readTimeoutNanos\":2500000000");
         assertThat(lines.get(lines.size() - 1)).startsWith("{\"type\":\"end\"");
@@ -290,16 +290,16 @@ class SessionJournalTest {
     }
 
     @Test
-    void aJournalOfFormatVersionOneIsRefusedNamingBothVersions() throws IOException {
-        GameSession session = builder("journal-v1").build();
+    void aJournalOfAnotherFormatVersionIsRefusedNamingBothVersions() throws IOException {
+        GameSession session = builder("journal-v2").build();
         session.close();
         Path journal = session.journalPath().orElseThrow();
         List<String> lines = new java.util.ArrayList<>(lines(journal));
-        lines.set(0, lines.get(0).replace("\"format\":2", "\"format\":1"));
+        lines.set(0, lines.get(0).replace("\"format\":3", "\"format\":2"));
         Files.write(journal, lines, StandardCharsets.UTF_8);
 
         assertThatThrownBy(() -> SessionJournal.recover(journal)).isInstanceOf(IOException.class)
-                .hasMessageContaining("format 1").hasMessageContaining("format 2");
+                .hasMessageContaining("format 2").hasMessageContaining("format 3");
     }
 
     @Test

@@ -36,7 +36,7 @@ class JournalKillTest {
 
     private static final int RUNS = 20;
     private static final Pattern SAMPLE = Pattern.compile(
-            "\\{\"type\":\"poll\",\"t\":-?\\d+,\"outcome\":\"MEASURED\",\"timestamp\":(-?\\d+),\"rttMs\":[^,]+,"
+            "\\{\"type\":\"poll\",\"seq\":\\d+,\"t\":-?\\d+,\"outcome\":\"MEASURED\",\"timestamp\":(-?\\d+),\"rttMs\":[^,]+,"
                     + "\"rttBits\":(-?\\d+)}");
 
     @TempDir
@@ -78,7 +78,7 @@ class JournalKillTest {
             assertThat(recovery.complete()).isFalse();
             assertThat(recovery.problems()).as("run %d", run).hasSizeLessThanOrEqualTo(1);
             if (!recovery.problems().isEmpty()) {
-                assertThat(endsTorn).isTrue();
+                assertThat(endsTorn).as("run %d: %s", run, recovery.problems()).isTrue();
                 assertThat(recovery.problems().get(0)).contains("torn last line");
             }
             long lines = text.chars().filter(c -> c == '\n').count();

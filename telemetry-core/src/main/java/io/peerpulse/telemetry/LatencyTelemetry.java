@@ -380,7 +380,7 @@ public final class LatencyTelemetry implements AutoCloseable {
                 LOG.log(Level.WARNING, "telemetry poll failed outside of a read", t);
             }
             if (t instanceof VirtualMachineError fatal) {
-                throw fatal;
+                throw uncaught(fatal);
             }
         }
     }
@@ -501,6 +501,21 @@ public final class LatencyTelemetry implements AutoCloseable {
         }
     }
 
+    /**
+     * Hands a fatal error to the current thread's uncaught-exception handler before it is rethrown: polls
+     * and answers run as scheduled tasks and {@code CompletableFuture} callbacks, which would otherwise keep
+     * the error in a future nobody reads.
+     */
+    private static VirtualMachineError uncaught(VirtualMachineError fatal) {
+        Thread thread = Thread.currentThread();
+        try {
+            thread.getUncaughtExceptionHandler().uncaughtException(thread, fatal);
+        } catch (RuntimeException ignored) {
+            // a broken handler must not hide the error: it is rethrown all the same
+        }
+        return fatal;
+    }
+
     private static String describe(Throwable error) {
         Throwable cause = error instanceof CompletionException || error instanceof ExecutionException
                 ? Objects.requireNonNullElse(error.getCause(), error) : error;
@@ -542,7 +557,7 @@ public final class LatencyTelemetry implements AutoCloseable {
             try {
                 LatencyTelemetry.this.accept(this, reading, error);
             } catch (VirtualMachineError fatal) {
-                throw fatal;
+                throw uncaught(fatal);
             } catch (Throwable t) {
                 LOG.log(Level.WARNING, "recording an RTT reading failed", t);
             } finally {

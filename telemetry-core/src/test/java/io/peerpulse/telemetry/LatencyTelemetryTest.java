@@ -433,6 +433,36 @@ class LatencyTelemetryTest {
         assertThat(telemetry.getCounters().measured()).isEqualTo(2);
     }
 
+    /**
+     * A listener's OutOfMemoryError during a live poll — whose answer arrives as a completed stage, so the
+     * listener runs inside a {@code CompletableFuture} callback that would keep the error in a future
+     * nobody reads — reaches the polling thread's uncaught-exception handler, is not logged as a listener
+     * failure and carried on with, and the poll is still counted.
+     */
+    @Test
+    void aListenersOutOfMemoryErrorDuringALivePollReachesTheThreadsUncaughtHandler() {
+        LatencyTelemetry telemetry = telemetry(ScriptedRttSource.repeating(RttReading.measured(5)));
+        OutOfMemoryError oom = new OutOfMemoryError("simulated");
+        List<PollEvent> heard = new ArrayList<>();
+        telemetry.addListener(event -> {
+            heard.add(event);
+            throw oom;
+        });
+        List<Throwable> uncaught = new ArrayList<>();
+        Thread thread = Thread.currentThread();
+        Thread.UncaughtExceptionHandler previous = thread.getUncaughtExceptionHandler();
+        thread.setUncaughtExceptionHandler((t, e) -> uncaught.add(e));
+        try {
+            telemetry.start();
+            scheduler.runDueTasks();
+        } finally {
+            thread.setUncaughtExceptionHandler(previous);
+        }
+        assertThat(heard).hasSize(1);
+        assertThat(uncaught).containsExactly(oom);
+        assertThat(telemetry.getCounters().measured()).as("counted before rethrown").isEqualTo(1);
+    }
+
     @Test
     void aFatalErrorOfAListenerIsRethrownNotSwallowed() {
         LatencyTelemetry telemetry = telemetry(new ScriptedRttSource());

@@ -163,6 +163,31 @@ public final class FlatJson {
             return value.longValueExact();
         }
 
+        /**
+         * @return the integer member; it must be present and a whole number in the range of {@code int}
+         * @throws IllegalArgumentException naming the key and the value otherwise
+         */
+        public int requireInt(String key) {
+            long value = requireLong(key);
+            if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("'" + key + "' is outside the range " + Integer.MIN_VALUE + " to "
+                        + Integer.MAX_VALUE + ", was " + value);
+            }
+            return (int) value;
+        }
+
+        /**
+         * @return the integer member; it must be present, whole and at least {@code min}
+         * @throws IllegalArgumentException naming the key and the value otherwise
+         */
+        public long requireLongAtLeast(String key, long min) {
+            long value = requireLong(key);
+            if (value < min) {
+                throw new IllegalArgumentException("'" + key + "' must be at least " + min + ", was " + value);
+            }
+            return value;
+        }
+
         /** @return the integer member, empty when absent or {@code null} */
         public Optional<Long> optionalLong(String key) {
             return members.get(key) == null ? Optional.empty() : Optional.of(requireLong(key));

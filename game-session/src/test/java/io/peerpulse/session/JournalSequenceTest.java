@@ -1,0 +1,323 @@
+package io.peerpulse.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.virtualtime.VirtualScheduler;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Journal format 3: every line carries {@code seq}; recovery replays lines in sequence order and reports
+ * (never silently applies) duplicates, gaps, out-of-order lines and impossible times. The reproductions of
+ * issue 15 (a duplicated MEASURED line gave 13 samples, doubling every line doubled the samples and
+ * rounds, swapping two poll lines invented an 11 s gap — all with "problems: none") are the first tests.
+ */
+class JournalSequenceTest {
+
+    private static final Pattern SEQ = Pattern.compile("\"seq\":(\\d+)");
+    private static final Pattern T = Pattern.compile("\"t\":(-?\\d+)");
+
+    @TempDir
+    Path dir;
+
+    private final VirtualScheduler scheduler = new VirtualScheduler();
+
+    @AfterEach
+    void stop() {
+        scheduler.shutdownNow();
+    }
+
+    /** Twelve measured polls, one a second, in two rounds of six; closed. */
+    private GameSession twelveSamples(String id) {
+        GameSession session = GameSession.builder(id).playerId("p1")
+                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock())
+                        .maxSamples(100).build())
+                .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir).build();
+        session.beginRound(1);
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(42.5)));
+        scheduler.runDueTasks();
+        scheduler.advance(Duration.ofSeconds(5));
+        session.beginRound(2);
+        scheduler.advance(Duration.ofSeconds(6));
+        session.close();
+        assertThat(session.exportReport().sessionMetrics().latency().sampleCount()).isEqualTo(12);
+        return session;
+    }
+
+    private static List<String> lines(Path journal) throws IOException {
+        return new ArrayList<>(Files.readAllLines(journal, StandardCharsets.UTF_8));
+    }
+
+    private static Path write(Path journal, List<String> lines) throws IOException {
+        Files.write(journal, lines, StandardCharsets.UTF_8);
+        return journal;
+    }
+
+    private static int firstPoll(List<String> lines) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("{\"type\":\"poll\"")) {
+                return i;
+            }
+        }
+        throw new AssertionError("no poll line");
+    }
+
+    private static int lastPoll(List<String> lines) {
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (lines.get(i).startsWith("{\"type\":\"poll\"")) {
+                return i;
+            }
+        }
+        throw new AssertionError("no poll line");
+    }
+
+    private static long number(Pattern pattern, String line) {
+        Matcher m = pattern.matcher(line);
+        assertThat(m.find()).as(line).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void everyLineCarriesTheNextSequenceNumberFromZeroAtTheHeader() throws IOException {
+        GameSession session = twelveSamples("seq-numbers");
+        List<String> lines = lines(session.journalPath().orElseThrow());
+        for (int i = 0; i < lines.size(); i++) {
+            assertThat(number(SEQ, lines.get(i))).as(lines.get(i)).isEqualTo(i);
+        }
+        assertThat(lines.get(0)).contains("\"format\":3");
+    }
+
+    @Test
+    void oneDuplicatedMeasuredLineGivesTwelveSamplesNotThirteen() throws IOException {
+        GameSession session = twelveSamples("seq-dup-one");
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = lines(journal);
+        int poll = firstPoll(lines) + 3;
+        lines.add(poll + 1, lines.get(poll));
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(write(journal, lines));
+
+        assertThat(recovery.sampleCount()).isEqualTo(12);
+        assertThat(recovery.report()).isEqualTo(session.exportReport());
+        assertThat(recovery.duplicateLineCount()).isEqualTo(1);
+        assertThat(recovery.problems()).containsExactly("line " + (poll + 2) + ", seq " + poll + ": duplicate of line "
+                + (poll + 1) + ": skipped");
+    }
+
+    @Test
+    void doublingEveryLineGivesTheOriginalReportWithEachRoundOnce() throws IOException {
+        GameSession session = twelveSamples("seq-double");
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = lines(journal);
+        List<String> doubled = new ArrayList<>();
+        lines.forEach(l -> {
+            doubled.add(l);
+            doubled.add(l);
+        });
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(write(journal, doubled));
+
+        assertThat(recovery.report()).isEqualTo(session.exportReport());
+        assertThat(recovery.report().multiplayerMetrics().rounds()).hasSize(2);
+        assertThat(recovery.sampleCount()).isEqualTo(12);
+        assertThat(recovery.lineCount()).isEqualTo(lines.size());
+        assertThat(recovery.duplicateLineCount()).isEqualTo(lines.size());
+        assertThat(recovery.skippedLineCount()).isEqualTo(lines.size());
+        assertThat(recovery.problems()).hasSize(lines.size()).allMatch(p -> p.contains("duplicate of line"));
+        assertThat(recovery.complete()).isTrue();
+    }
+
+    @Test
+    void swappingTwoPollLinesInventsNoGapAndCoverageStaysOne() throws IOException {
+        GameSession session = twelveSamples("seq-swap");
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = lines(journal);
+        int first = firstPoll(lines);
+        int last = lastPoll(lines);
+        String moved = lines.get(first);
+        lines.set(first, lines.get(last));
+        lines.set(last, moved);
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(write(journal, lines));
+
+        assertThat(recovery.report().validationData().coverage().coveredRatio()).isEqualTo(1.0);
+        assertThat(recovery.report().validationData().coverage().gaps()).isEmpty();
+        assertThat(recovery.report()).isEqualTo(session.exportReport());
+        assertThat(recovery.outOfOrderLineCount()).isEqualTo(1);
+        assertThat(recovery.problems()).singleElement().asString()
+                .startsWith("line " + (last + 1) + ", seq " + first + ": out of order (after seq " + last)
+                .endsWith("replayed in sequence order");
+    }
+
+    @Test
+    void aConflictingDuplicateIsSkippedAndCalledConflicting() throws IOException {
+        GameSession session = twelveSamples("seq-conflict");
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = lines(journal);
+        int poll = firstPoll(lines) + 2;
+        lines.add(poll + 1, lines.get(poll).replace("\"rttMs\":42.5", "\"rttMs\":42.25")
+                .replaceAll("\"rttBits\":-?\\d+", "\"rttBits\":" + Double.doubleToRawLongBits(42.25)));
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(write(journal, lines));
+
+        assertThat(recovery.report()).isEqualTo(session.exportReport());
+        assertThat(recovery.problems()).containsExactly("line " + (poll + 2) + ", seq " + poll
+                + ": conflicting duplicate: differs from line " + (poll + 1) + " (applied): skipped");
+    }
+
+    @Test
+    void missingLinesAreAGapReportedWithTheirRangeAndTheirEventsAreLost() throws IOException {
+        GameSession session = twelveSamples("seq-gap");
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = lines(journal);
+        int poll = firstPoll(lines) + 4;
+        lines.remove(poll);
+        lines.remove(poll);
+        lines.remove(poll);
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(write(journal, lines));
+
+        assertThat(recovery.missingLineCount()).isEqualTo(3);
+        assertThat(recovery.problems()).singleElement().asString().isEqualTo("line " + (poll + 1) + ", seq " + (poll + 3)
+                + ": seqs " + poll + " to " + (poll + 2) + " (3 lines) are missing before it: their events are lost"
+                + " (polls neither counted nor sampled, opens, closes and round marks not applied)");
+        assertThat(recovery.report().validationData().counters().polls()).as("two polls and round 2's begin lost")
+                .isEqualTo(10);
+        assertThat(recovery.report().multiplayerMetrics().rounds()).hasSize(1);
+    }
+
+    @Test
+    void aLineTooLateForTheReorderWindowIsSkippedAndItsEventStaysLost() throws IOException {
+        GameSession session = twelveSamples("seq-late");
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = lines(journal);
+        int poll = firstPoll(lines) + 1;
+        String late = lines.remove(poll);
+        // more than REORDER_WINDOW lines after its place: copies of the end line with later seqs
+        String endLine = lines.get(lines.size() - 1);
+        long endSeq = number(SEQ, endLine);
+        for (int i = 1; i <= JournalReplay.REORDER_WINDOW + 1; i++) {
+            lines.add(endLine.replace("\"seq\":" + endSeq, "\"seq\":" + (endSeq + i)));
+        }
+        lines.add(late);
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(write(journal, lines));
+
+        assertThat(recovery.missingLineCount()).isEqualTo(1);
+        assertThat(recovery.outOfOrderLineCount()).isEqualTo(1);
+        assertThat(recovery.sampleCount()).isEqualTo(11);
+        assertThat(recovery.problems()).anyMatch(p -> p.startsWith("line " + lines.size() + ", seq " + poll
+                + ": out of order, too late") && p.endsWith("skipped, its event stays lost"));
+        assertThat(recovery.problems()).filteredOn(p -> p.contains("after the end line"))
+                .hasSize(JournalReplay.REORDER_WINDOW + 1);
+    }
+
+    @Test
+    void impossibleTimesAreSkippedAndReported() throws IOException {
+        GameSession session = twelveSamples("seq-time");
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = lines(journal);
+        long start = number(Pattern.compile("\"startEpochMs\":(-?\\d+)"), lines.get(0));
+        int poll = firstPoll(lines);
+        lines.set(poll + 2, lines.get(poll + 2).replaceFirst("\"t\":-?\\d+", "\"t\":" + (start - 1)));
+        long t4 = number(T, lines.get(poll + 4));
+        lines.set(poll + 5, lines.get(poll + 5).replaceFirst("\"t\":-?\\d+", "\"t\":" + (t4 - 1)));
+        lines.set(poll + 7, lines.get(poll + 7).replaceFirst("\"t\":-?\\d+", "\"t\":"
+                + (start + Duration.ofDays(400).toMillis())));
+        long t9 = number(T, lines.get(poll + 9));
+        lines.set(poll + 9, lines.get(poll + 9).replaceFirst("\"timestamp\":-?\\d+", "\"timestamp\":"
+                + (t9 + Duration.ofDays(2).toMillis())));
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(write(journal, lines));
+
+        assertThat(recovery.impossibleTimeCount()).isEqualTo(4);
+        assertThat(recovery.sampleCount()).isEqualTo(8);
+        assertThat(recovery.problems()).hasSize(4);
+        assertThat(recovery.problems().get(0)).startsWith("line " + (poll + 3) + ", seq " + (poll + 2)
+                + ": impossible time: t " + (start - 1) + " is before the session's start");
+        assertThat(recovery.problems().get(1)).startsWith("line " + (poll + 6) + ", seq " + (poll + 5)
+                + ": impossible time: t " + (t4 - 1) + " is 1 ms before the poll at line " + (poll + 5));
+        assertThat(recovery.problems().get(2)).contains("is more than 366 days after the session's start");
+        assertThat(recovery.problems().get(3)).contains("the sample's timestamp", "is more than 24 h after its poll's");
+        assertThat(recovery.problems()).allMatch(p -> p.endsWith(": skipped"));
+    }
+
+    @Test
+    void aLineLongerThanTheCapIsSkippedAndReportedWithItsLength() throws IOException {
+        GameSession session = twelveSamples("seq-long");
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = lines(journal);
+        int poll = firstPoll(lines) + 1;
+        lines.add(poll, "x".repeat(JournalReplay.MAX_LINE_BYTES * 3));
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(write(journal, lines));
+
+        assertThat(recovery.report()).isEqualTo(session.exportReport());
+        assertThat(recovery.problems()).containsExactly("line " + (poll + 1) + ": longer than "
+                + JournalReplay.MAX_LINE_BYTES + " bytes (" + JournalReplay.MAX_LINE_BYTES * 3 + " bytes): skipped");
+    }
+
+    @Test
+    void problemsBeyondTheCapAreCountedNotListed() throws IOException {
+        GameSession session = twelveSamples("seq-many");
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = lines(journal);
+        String copy = lines.get(firstPoll(lines));
+        for (int i = 0; i < JournalReplay.MAX_PROBLEMS + 500; i++) {
+            lines.add(lines.size() - 1, copy);
+        }
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(write(journal, lines));
+
+        assertThat(recovery.problems()).hasSize(JournalReplay.MAX_PROBLEMS);
+        assertThat(recovery.problemCount()).isEqualTo(JournalReplay.MAX_PROBLEMS + 500);
+        assertThat(recovery.duplicateLineCount()).isEqualTo(JournalReplay.MAX_PROBLEMS + 500);
+        assertThat(recovery.report()).isEqualTo(session.exportReport());
+    }
+
+    @ParameterizedTest(name = "{0} = {1}")
+    @CsvSource(delimiter = '|', value = {
+            "maxSamples|9223372036854775808|outside the integer range",
+            "maxSamples|2147483648|outside the range",
+            "maxSamples|1e300|outside the integer range",
+            "maxSamples|1.9|must be a whole number",
+            "pollIntervalNanos|-1000000000|must be at least 1",
+            "pollIntervalNanos|0|must be at least 1",
+            "readTimeoutNanos|-5|must be at least 1",
+            "exporterTimeoutNanos|-1|must be at least 1",
+            "fairFromNanos|-1|must be at least 1",
+            "startEpochMs|-1|must be at least 0",
+            "startEpochMs|9223372036854775807|must be at most",
+            "recentSamples|2.5|must be a whole number",
+            "gapAfterPolls|18446744073709551616|outside the integer range",
+            "seq|1|must be 0",
+    })
+    void hostileHeaderValuesAreRefusedNamingTheKeyAndTheValue(String key, String value, String why)
+            throws IOException {
+        GameSession session = twelveSamples("seq-header");
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = lines(journal);
+        String header = lines.get(0).replaceFirst("\"" + key + "\":-?[0-9.eE+]+", "\"" + key + "\":" + value);
+        assertThat(header).as("the test replaced the value").contains("\"" + key + "\":" + value);
+        lines.set(0, header);
+
+        assertThatThrownBy(() -> SessionJournal.recover(write(journal, lines))).isInstanceOf(IOException.class)
+                .hasMessageContaining("no valid header line").hasMessageContaining(key).hasMessageContaining(value)
+                .hasMessageContaining(why);
+    }
+}

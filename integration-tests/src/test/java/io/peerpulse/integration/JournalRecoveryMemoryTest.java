@@ -1,0 +1,133 @@
+package io.peerpulse.integration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Recovery streams: a 200 MB journal (1.5 million poll lines) is recovered in a child JVM limited to
+ * {@code -Xmx256m} — memory bounded by the window and the session's aggregates, not the file — and a
+ * recovery whose session aggregates cannot fit fails with the {@code OutOfMemoryError} at once instead of
+ * logging it as a listener warning and going on (what issue 15 saw: 3,436 warnings, never ending).
+ *
+ * <p>The journals are written here, into {@code target/journal-memory}, line by line as the session's
+ * recorder writes them (format 3: {@code seq}, {@code t}, exact RTT bits).
+ */
+class JournalRecoveryMemoryTest {
+
+    private static final Pattern RESULT = Pattern.compile(Pattern.quote(JournalRecoverChild.RESULT)
+            + "samples=(\\d+) lines=(\\d+) problems=(\\d+) complete=(\\w+) peakHeapMiB=(\\d+)");
+    private static final long START = 1_767_225_600_000L;
+    /** Only a guard against a hung child: no assertion is made on how long a recovery takes. */
+    private static final long HANG_GUARD_MINUTES = 15;
+
+    private final Path work = Path.of(System.getProperty("user.dir"), "target", "journal-memory");
+
+    /**
+     * Writes a journal of about {@code bytes} bytes: a header, an open, one measured poll a second (RTT
+     * alternating between {@code lowMs} and {@code highMs} plus a small ramp), and the end line.
+     *
+     * @return the number of poll lines
+     */
+    static long writeJournal(Path journal, long bytes, int recentSamples, double lowMs, double highMs)
+            throws IOException {
+        long polls = 0;
+        long seq = 0;
+        long written = 0;
+        try (BufferedWriter out = Files.newBufferedWriter(journal, StandardCharsets.UTF_8)) {
+            String header = "{\"type\":\"header\",\"seq\":0,\"format\":3,\"sessionId\":\"big-journal\","
+                    + "\"playerId\":\"p1\",\"startEpochMs\":" + START + ",\"startNanoTime\":1000,"
+                    + "\"systemClockOffsetMs\":0,\"pollIntervalNanos\":1000000000,\"readTimeoutNanos\":1000000000,"
+                    + "\"maxSamples\":600,\"exporterTimeoutNanos\":10000000000,\"fairFromNanos\":150000000,"
+                    + "\"poorFromNanos\":300000000,\"recentSamples\":" + recentSamples + ",\"toleratedBadPolls\":3,"
+                    + "\"gapAfterPolls\":3}\n";
+            out.write(header);
+            written += header.length();
+            String open = "{\"type\":\"open\",\"seq\":" + ++seq + ",\"t\":" + START + ",\"source\":\"first\"}\n";
+            out.write(open);
+            written += open.length();
+            long t = START;
+            while (written < bytes) {
+                t += 1000;
+                double rtt = (polls % 2 == 0 ? lowMs : highMs) + (polls % 1000) / 8.0;
+                String line = "{\"type\":\"poll\",\"seq\":" + ++seq + ",\"t\":" + t
+                        + ",\"outcome\":\"MEASURED\",\"timestamp\":" + t + ",\"rttMs\":" + rtt + ",\"rttBits\":"
+                        + Double.doubleToRawLongBits(rtt) + "}\n";
+                out.write(line);
+                written += line.length();
+                polls++;
+            }
+            out.write("{\"type\":\"end\",\"seq\":" + ++seq + ",\"t\":" + (t + 1) + ",\"endNanoTime\":"
+                    + (1000 + (t + 1 - START) * 1_000_000L) + "}\n");
+        }
+        return polls;
+    }
+
+    /** Runs {@link JournalRecoverChild} on {@code journal} with {@code -Xmx}; output to a file. */
+    private Child recoverInChild(Path journal, String xmx) throws Exception {
+        Path log = work.resolve(journal.getFileName() + ".log");
+        Process child = new ProcessBuilder(ChildJvm.command(JournalRecoverChild.class,
+                List.of("-Xmx" + xmx, "-XX:ErrorFile=" + work.resolve("hs_err_pid%p.log")), journal.toString()))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long begin = System.nanoTime();
+        boolean exited = child.waitFor(HANG_GUARD_MINUTES, TimeUnit.MINUTES);
+        long tookMs = (System.nanoTime() - begin) / 1_000_000;
+        if (!exited) {
+            child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        return new Child(exited, exited ? child.exitValue() : -1, Files.readString(log), tookMs);
+    }
+
+    private record Child(boolean exited, int exitCode, String output, long tookMs) {
+    }
+
+    @Test
+    void aJournalOf200MbIsRecoveredInAJvmOf256Mb() throws Exception {
+        Files.createDirectories(work);
+        Path journal = work.resolve("big.journal.jsonl");
+        long polls = writeJournal(journal, 200L * 1000 * 1000, 5, 20, 30);
+        assertThat(Files.size(journal)).isGreaterThan(200L * 1000 * 1000);
+
+        Child child = recoverInChild(journal, "256m");
+
+        assertThat(child.exited()).as(child.output()).isTrue();
+        assertThat(child.exitCode()).as(child.output()).isZero();
+        Matcher m = RESULT.matcher(child.output());
+        assertThat(m.find()).as(child.output()).isTrue();
+        assertThat(Long.parseLong(m.group(1))).isEqualTo(polls);
+        assertThat(Long.parseLong(m.group(2))).isEqualTo(polls + 3);
+        assertThat(Long.parseLong(m.group(3))).isZero();
+        assertThat(m.group(4)).isEqualTo("true");
+        System.out.printf("recovered a %d-byte journal (%d polls) under -Xmx256m in %d ms, peak heap %s MiB%n",
+                Files.size(journal), polls, child.tookMs(), m.group(5));
+        Files.delete(journal);
+    }
+
+    @Test
+    void aRecoveryOutOfMemoryFailsWithTheErrorInsteadOfLoggingWarningsForever() throws Exception {
+        Files.createDirectories(work);
+        Path journal = work.resolve("oom.journal.jsonl");
+        // one sample judges the quality, alternating GOOD and POOR: every poll is a quality change, which
+        // the session keeps; 1.5 million of them cannot fit in 32 MB
+        writeJournal(journal, 200L * 1000 * 1000, 1, 20, 400);
+
+        Child child = recoverInChild(journal, "32m");
+
+        assertThat(child.exited()).as("it ends by itself: %s", child.output()).isTrue();
+        assertThat(child.exitCode()).as(child.output()).isNotZero();
+        assertThat(child.output()).contains("java.lang.OutOfMemoryError").doesNotContain(JournalRecoverChild.RESULT);
+        assertThat(child.output().lines().filter(l -> l.contains("WARNING"))).as(child.output()).isEmpty();
+        System.out.printf("a recovery out of memory ended with exit code %d after %d ms%n", child.exitCode(),
+                child.tookMs());
+        Files.delete(journal);
+    }
+}
