@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * of this JVM's {@code jdk.module.path} and {@code java.class.path} (surefire's module path holds
  * game-session and telemetry-core): everything on the class path, as WebRtcPeersTest does.
  */
+@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
 class JournalKillTest {
 
     private static final int RUNS = 20;

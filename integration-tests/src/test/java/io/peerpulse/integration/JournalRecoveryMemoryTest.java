@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * <p>The journals are written here, into {@code target/journal-memory}, line by line as the session's
  * recorder writes them (format 3: {@code seq}, {@code t}, exact RTT bits).
  */
+@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
 class JournalRecoveryMemoryTest {
 
     private static final Pattern RESULT = Pattern.compile(Pattern.quote(JournalRecoverChild.RESULT)

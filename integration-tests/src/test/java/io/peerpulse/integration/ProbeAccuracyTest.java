@@ -12,6 +12,8 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * The bounds are absolute, so a machine starved of CPU by other work fails them: the probe's
  * timestamps are taken on webrtc-java's callback thread, and a descheduled thread adds its delay.
  */
+@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
 class ProbeAccuracyTest {
 
     private static final Duration POLL = Duration.ofSeconds(1);

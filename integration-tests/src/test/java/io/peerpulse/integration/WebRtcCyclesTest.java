@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Isolated;
 
 /** Many open/close cycles of real peers under a polling telemetry, in a child JVM that must end by itself. */
 // a child JVM busy with real peers: alone, so that it neither disturbs nor is disturbed by the RTT-accuracy tests
+@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
 @Isolated
 class WebRtcCyclesTest {
 

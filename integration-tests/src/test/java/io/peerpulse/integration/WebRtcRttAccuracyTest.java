@@ -10,6 +10,8 @@ import io.peerpulse.webrtc.WebRtcRttSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * Ground truth: RTT injected by the relay between two real webrtc-java peers, measured by PeerPulse.
  * Tagged {@code classpath}: it runs on the module path and again on the class path.
  */
+@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
 @Tag("classpath")
 class WebRtcRttAccuracyTest {
 

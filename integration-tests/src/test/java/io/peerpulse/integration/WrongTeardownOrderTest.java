@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Isolated;
@@ -14,6 +16,7 @@ import org.junit.jupiter.api.parallel.Isolated;
  * crash nor hang. In a child JVM, so that a native crash fails this test instead of killing surefire.
  */
 // a child JVM busy with real peers: alone, so that it neither disturbs nor is disturbed by the RTT-accuracy tests
+@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
 @Isolated
 class WrongTeardownOrderTest {
 
