@@ -13,6 +13,8 @@ module io.peerpulse.cli {
     requires io.peerpulse.export.json;
     requires io.peerpulse.export.html;
     requires info.picocli;
+    // summarize reads the original browser feature's export shape
+    requires jakarta.json;
 
     opens io.peerpulse.cli to info.picocli;
 }

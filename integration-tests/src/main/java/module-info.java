@@ -22,6 +22,9 @@ open module io.peerpulse.integration {
     requires webrtc.java;
     requires org.assertj.core;
     requires java.logging;
+    // the Chromium tests: the page's results are JSON; BrowserPeer's HTTP server (in the lab) is the JDK's
+    requires jakarta.json;
+    requires jdk.httpserver;
 
     // ConcurrentSessionsTest looks the micrometer provider up itself to pass it to exporterProviders(List)
     uses io.peerpulse.session.spi.SessionExporterProvider;

@@ -68,6 +68,11 @@ final class DemoCommand implements Callable<Integer> {
             description = "Directory of the exported files (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--peer", defaultValue = "java", paramLabel = "java|chromium",
+            description = "The far end: another webrtc-java peer, or headless Chromium running peerpulse-probe.js "
+                    + "and the original browser feature (default: ${DEFAULT-VALUE}).")
+    String peer;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -85,9 +90,15 @@ final class DemoCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new Main.UsageException("cannot create --out directory " + out.toAbsolutePath() + ": " + e);
         }
+        if (!peer.equals("java") && !peer.equals("chromium")) {
+            throw new Main.UsageException("--peer must be java or chromium, was " + peer);
+        }
         PrintWriter console = spec.commandLine().getOut();
         String sessionId = "demo-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC)
                 .format(Instant.now());
+        if (peer.equals("chromium")) {
+            return new ChromiumDemo(this).run(console, spec.commandLine().getErr(), sessionId);
+        }
         console.printf(Locale.ROOT, "PeerPulse demo %s: two real WebRTC peers through a relay injecting RTT %d ms, "
                         + "jitter %d ms, loss %s%%, for %d s%n", sessionId, rtt.toMillis(), jitter.toMillis(),
                 Values.ms(loss * 100), duration.toSeconds());

@@ -61,6 +61,13 @@ final class SummarizeCommand implements Callable<Integer> {
             try {
                 report = Sessions.read(file);
             } catch (Main.UsageException e) {
+                // the original browser feature's export shape (its `latency` object): a row of its own
+                java.util.Optional<String> browserRow = BrowserExportRow.of(file);
+                if (browserRow.isPresent()) {
+                    rows.print(browserRow.get() + "\n");
+                    good++;
+                    continue;
+                }
                 err.println("summarize: skipped " + e.getMessage().replaceFirst("^cannot read ", ""));
                 bad.add(file);
                 continue;

@@ -15,9 +15,12 @@ import java.util.regex.Pattern;
 final class RelayCandidates {
 
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    /** An mDNS host name as browsers send instead of their address, e.g. {@code 9b0c…-….local}. */
+    private static final Pattern MDNS = Pattern.compile("[A-Za-z0-9-]+\\.local");
     private static final String RELAY_HOST = "127.0.0.1";
 
     private final int relayPort;
+    private final boolean mdnsNames;
     private String accepted;
 
     /**
@@ -26,7 +29,23 @@ final class RelayCandidates {
      * @param relayPort the relay port the receiving peer must send to
      */
     RelayCandidates(int relayPort) {
+        this(relayPort, false);
+    }
+
+    private RelayCandidates(int relayPort, boolean mdnsNames) {
         this.relayPort = relayPort;
+        this.mdnsNames = mdnsNames;
+    }
+
+    /**
+     * A rewriter that also takes a host candidate whose address is an mDNS name ({@code ….local}), as
+     * browsers send by default: the name is never resolved, since the relay's address replaces it and the
+     * relay learns the sender's real address from its first packet.
+     *
+     * @param relayPort the relay port the receiving peer must send to
+     */
+    static RelayCandidates acceptingMdnsNames(int relayPort) {
+        return new RelayCandidates(relayPort, true);
     }
 
     /**
@@ -39,7 +58,8 @@ final class RelayCandidates {
         String[] fields = candidate.substring(prefix.length()).strip().split(" ");
         // candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> ...
         if (fields.length < 8 || !fields[0].startsWith("candidate:") || !"udp".equalsIgnoreCase(fields[2])
-                || !IPV4.matcher(fields[4]).matches() || !"typ".equals(fields[6]) || !"host".equals(fields[7])) {
+                || !(IPV4.matcher(fields[4]).matches() || mdnsNames && MDNS.matcher(fields[4]).matches())
+                || !"typ".equals(fields[6]) || !"host".equals(fields[7])) {
             return Optional.empty();
         }
         String original = fields[4] + " " + fields[5];

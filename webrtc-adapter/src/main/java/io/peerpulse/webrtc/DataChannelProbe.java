@@ -56,6 +56,13 @@ public final class DataChannelProbe implements RttSource, AutoCloseable {
      */
     public static final String LABEL = "peerpulse-probe";
 
+    /**
+     * The file name of the browser script, {@link #browserScript()}.
+     *
+     * @since 0.1.0
+     */
+    public static final String BROWSER_SCRIPT = "peerpulse-probe.js";
+
     /** Longer messages are not copied off the native buffer: they cannot be probe messages. */
     private static final int MAX_MESSAGE = 1024;
 
@@ -117,6 +124,27 @@ public final class DataChannelProbe implements RttSource, AutoCloseable {
         DataChannelProbe probe = new DataChannelProbe(channel, options);
         channel.registerObserver(probe.new Observer());
         return probe;
+    }
+
+    /**
+     * The browser side of the probe, {@code peerpulse-probe.js}: a dependency-free ES module speaking the
+     * same protocol, for a Java server to serve to its pages (as {@code text/javascript}). It is the
+     * resource {@code io/peerpulse/webrtc/peerpulse-probe.js} of this module, read here because a named
+     * module's resources are not visible to other modules' {@code getResourceAsStream}.
+     *
+     * @return the script's bytes (UTF-8), a fresh copy
+     * @throws IllegalStateException when the resource is missing from the jar (a broken build)
+     * @since 0.1.0
+     */
+    public static byte[] browserScript() {
+        try (java.io.InputStream in = DataChannelProbe.class.getResourceAsStream(BROWSER_SCRIPT)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + BROWSER_SCRIPT + " missing next to DataChannelProbe");
+            }
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + BROWSER_SCRIPT, e);
+        }
     }
 
     /**

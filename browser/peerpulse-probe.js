@@ -1,0 +1,323 @@
+// PeerPulse probe for browsers: docs/PROBE-PROTOCOL.md (version 1), dependency-free ES module.
+//
+//   import { openProbe } from './peerpulse-probe.js';
+//   const probe = openProbe(peerConnection, { pollInterval: 1000, maxSamples: 600 });
+//   probe.start();       // pings every pollInterval; answers the peer's pings from openProbe on
+//   probe.getStats();    // null before any sample, else { sampleCount, minMs, maxMs, meanMs, medianMs,
+//                        //   samples: [{ timestamp, rttMs }], sent, answered, lost, late, clockOffsetMs, ... }
+//   probe.stop();        // stops pinging; keeps answering and keeps the samples
+//   probe.close();       // closes the channel
+//
+// @since 0.1.0
+
+/** The protocol version this module speaks. */
+export const PROTOCOL_VERSION = 1;
+/** The probe channel's label. */
+export const LABEL = 'peerpulse-probe';
+/** The default negotiated SCTP stream id. */
+export const DEFAULT_CHANNEL_ID = 1023;
+
+const TYPE_PING = 1;
+const TYPE_PONG = 2;
+const PING_LENGTH = 16;
+const PONG_LENGTH = 28;
+const MAX_HOLD_NS = 0xFFFFFFFF;
+/** Timed-out sequence numbers remembered to tell a late pong from an unmatched one (as the Java probe). */
+const TIMED_OUT_MEMORY = 256;
+
+/** Epoch microseconds of a performance.now() reading: the protocol's browser wall clock. */
+function epochMicros(nowMs) {
+  return Math.round((performance.timeOrigin + nowMs) * 1000);
+}
+
+/** Milliseconds rounded to 1 µs, half up like the Java probe (no floating-point noise beyond that). */
+function roundMicros(ms) {
+  return Math.round(ms * 1000) / 1000;
+}
+
+function encodePing(sequence, t1Micros) {
+  const buffer = new ArrayBuffer(PING_LENGTH);
+  const view = new DataView(buffer);
+  view.setUint8(0, PROTOCOL_VERSION);
+  view.setUint8(1, TYPE_PING);
+  view.setUint16(2, 0);
+  view.setUint32(4, sequence);
+  view.setBigInt64(8, BigInt(t1Micros));
+  return buffer;
+}
+
+function encodePong(sequence, t1, t2Micros, holdNs) {
+  const buffer = new ArrayBuffer(PONG_LENGTH);
+  const view = new DataView(buffer);
+  view.setUint8(0, PROTOCOL_VERSION);
+  view.setUint8(1, TYPE_PONG);
+  view.setUint16(2, 0);
+  view.setUint32(4, sequence);
+  view.setBigInt64(8, t1); // copied unchanged (a BigInt)
+  view.setBigInt64(16, BigInt(t2Micros));
+  view.setUint32(24, Math.min(MAX_HOLD_NS, Math.max(0, Math.round(holdNs))));
+  return buffer;
+}
+
+function positiveNumber(options, name, fallback) {
+  const value = options[name] === undefined ? fallback : options[name];
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive number: ${value}`);
+  }
+  return value;
+}
+
+/** Median of sorted values: the mean of the two middle values when their count is even. */
+function median(sorted) {
+  const n = sorted.length;
+  return n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+/**
+ * Opens the probe channel on `pc` and answers the peer's pings from now on.
+ *
+ * @param {RTCPeerConnection} pc the connection (before or after it connects)
+ * @param {object} [options]
+ * @param {number} [options.pollInterval=1000] ms between pings once started
+ * @param {number} [options.maxSamples=600] samples kept (the most recent)
+ * @param {number} [options.pingTimeout] ms a ping waits for its pong (default: 800, at most 80 % of pollInterval);
+ *   pings may overlap when it exceeds pollInterval
+ * @param {number} [options.channelId=1023] the negotiated stream id, the same on both peers
+ * @param {number} [options.offsetWindow=64] recent exchanges the clock offset is chosen from
+ * @returns {{start: function(): void, stop: function(): void, close: function(): void,
+ *   getStats: function(): (object|null), counters: function(): object, channel: RTCDataChannel}}
+ * @since 0.1.0
+ */
+export function openProbe(pc, options = {}) {
+  const pollInterval = positiveNumber(options, 'pollInterval', 1000);
+  const maxSamples = Math.floor(positiveNumber(options, 'maxSamples', 600));
+  const pingTimeout = positiveNumber(options, 'pingTimeout', Math.min(800, pollInterval * 0.8));
+  const offsetWindow = Math.floor(positiveNumber(options, 'offsetWindow', 64));
+  const channelId = options.channelId === undefined ? DEFAULT_CHANNEL_ID : options.channelId;
+  if (!Number.isInteger(channelId) || channelId < 0 || channelId > 1023) {
+    throw new RangeError(`channelId must be an integer in 0..1023: ${channelId}`);
+  }
+
+  const channel = pc.createDataChannel(LABEL,
+      { negotiated: true, id: channelId, ordered: false, maxRetransmits: 0 });
+  channel.binaryType = 'arraybuffer';
+
+  const counts = {
+    sent: 0, answered: 0, lost: 0, late: 0, unanswered: 0, malformed: 0, unknownVersion: 0, unmatched: 0,
+    peerPingsAnswered: 0,
+  };
+  const pending = new Map(); // sequence -> { t1Micros, sentAt, timer }
+  const timedOut = [];
+  const samples = [];
+  const exchanges = []; // { offsetMs, delayMs, timestamp }, the most recent offsetWindow
+  let nextSequence = (Math.random() * 0x100000000) >>> 0;
+  let peerAnswered = false;
+  let timer = null;
+  let closed = false;
+
+  function rememberTimedOut(sequence) {
+    timedOut.push(sequence);
+    if (timedOut.length > TIMED_OUT_MEMORY) {
+      timedOut.shift();
+    }
+  }
+
+  function ping() {
+    if (closed || channel.readyState !== 'open') {
+      return; // not a ping: "unavailable", as the Java probe's read
+    }
+    const sequence = nextSequence;
+    nextSequence = (nextSequence + 1) >>> 0;
+    const sentAt = performance.now();
+    const t1Micros = epochMicros(sentAt);
+    const entry = { t1Micros, sentAt, timer: null };
+    pending.set(sequence, entry);
+    counts.sent++;
+    entry.timer = setTimeout(() => {
+      if (pending.get(sequence) !== entry) {
+        return;
+      }
+      pending.delete(sequence);
+      rememberTimedOut(sequence);
+      if (peerAnswered) {
+        counts.lost++;
+      } else {
+        counts.unanswered++; // the peer never answered yet: not loss
+      }
+    }, pingTimeout);
+    try {
+      channel.send(encodePing(sequence, t1Micros));
+    } catch (e) {
+      clearTimeout(entry.timer);
+      pending.delete(sequence);
+      counts.sent--; // never left: not a ping at all
+    }
+  }
+
+  function answer(view, receivedAt) {
+    const sequence = view.getUint32(4);
+    const t1 = view.getBigInt64(8);
+    const t2Micros = epochMicros(receivedAt);
+    // hold: from reading the ping to sending the pong, taken just before sending
+    const pong = encodePong(sequence, t1, t2Micros, (performance.now() - receivedAt) * 1e6);
+    try {
+      channel.send(pong);
+      counts.peerPingsAnswered++;
+    } catch (e) {
+      // the channel went away: the peer's ping is lost, as on the network
+    }
+  }
+
+  function matchPong(view, receivedAt) {
+    const sequence = view.getUint32(4);
+    const t1Micros = Number(view.getBigInt64(8));
+    const t2Micros = Number(view.getBigInt64(16));
+    const holdNs = view.getUint32(24);
+    const entry = pending.get(sequence);
+    if (entry === undefined || entry.t1Micros !== t1Micros) {
+      if (timedOut.includes(sequence)) {
+        counts.late++;
+      } else {
+        counts.unmatched++;
+      }
+      return;
+    }
+    const rttMs = (receivedAt - entry.sentAt) - holdNs / 1e6;
+    if (rttMs < 0) {
+      counts.malformed++; // held longer than the round trip: not trusted; the ping times out
+      return;
+    }
+    pending.delete(sequence);
+    clearTimeout(entry.timer);
+    counts.answered++;
+    peerAnswered = true;
+    // NTP on-wire calculation, in microseconds on each side's wall clock
+    const t1 = entry.t1Micros;
+    const t2 = t2Micros;
+    const t3 = t2Micros + holdNs / 1000;
+    const t4 = (performance.timeOrigin + receivedAt) * 1000;
+    exchanges.push({ offsetMs: ((t2 - t1) + (t3 - t4)) / 2 / 1000, delayMs: Math.max(0, (t4 - t1) - (t3 - t2)) / 1000 });
+    if (exchanges.length > offsetWindow) {
+      exchanges.shift();
+    }
+    samples.push({ timestamp: Math.round(performance.timeOrigin + receivedAt), rttMs: roundMicros(rttMs) });
+    if (samples.length > maxSamples) {
+      samples.shift();
+    }
+  }
+
+  channel.onmessage = (event) => {
+    const receivedAt = performance.now();
+    const data = event.data;
+    if (!(data instanceof ArrayBuffer)) {
+      counts.malformed++; // a text message (or a Blob, which binaryType rules out)
+      return;
+    }
+    if (data.byteLength < 2) {
+      counts.malformed++;
+      return;
+    }
+    const view = new DataView(data);
+    if (view.getUint8(0) !== PROTOCOL_VERSION) {
+      counts.unknownVersion++;
+      return;
+    }
+    const type = view.getUint8(1);
+    if (type === TYPE_PING && data.byteLength === PING_LENGTH) {
+      if (!closed) {
+        answer(view, receivedAt);
+      }
+    } else if (type === TYPE_PONG && data.byteLength === PONG_LENGTH) {
+      matchPong(view, receivedAt);
+    } else {
+      counts.malformed++; // unknown type, or a wrong length for its type
+    }
+  };
+  channel.onclose = () => {
+    for (const entry of pending.values()) {
+      clearTimeout(entry.timer);
+      counts.unanswered++;
+    }
+    pending.clear();
+  };
+
+  function clockOffset() {
+    if (exchanges.length === 0) {
+      return null;
+    }
+    let best = exchanges[exchanges.length - 1];
+    for (let i = exchanges.length - 2; i >= 0; i--) {
+      if (exchanges[i].delayMs < best.delayMs) {
+        best = exchanges[i]; // ties: the most recent wins
+      }
+    }
+    return best;
+  }
+
+  function counters() {
+    const lossBase = counts.answered + counts.lost;
+    return { ...counts, inFlight: pending.size, lossRatio: lossBase === 0 ? 0 : counts.lost / lossBase };
+  }
+
+  return {
+    /** The probe's data channel. */
+    channel,
+    /** Starts pinging every pollInterval (the first ping at once); idempotent. */
+    start() {
+      if (timer !== null || closed) {
+        return;
+      }
+      ping();
+      timer = setInterval(ping, pollInterval);
+    },
+    /** Stops pinging; pings in flight still complete; keeps answering and keeps the samples. */
+    stop() {
+      if (timer !== null) {
+        clearInterval(timer);
+        timer = null;
+      }
+    },
+    /** Stops and closes the channel; idempotent. */
+    close() {
+      this.stop();
+      if (closed) {
+        return;
+      }
+      closed = true;
+      for (const entry of pending.values()) {
+        clearTimeout(entry.timer);
+        counts.unanswered++;
+      }
+      pending.clear();
+      channel.close();
+    },
+    /** Counters only, also before any sample. */
+    counters,
+    /**
+     * The original feature's keys over the last maxSamples samples, plus the probe's counters and the
+     * peer's clock offset (peer minus us); null before any sample.
+     */
+    getStats() {
+      if (samples.length === 0) {
+        return null;
+      }
+      const values = samples.map((s) => s.rttMs);
+      const sorted = [...values].sort((a, b) => a - b);
+      const sum = values.reduce((a, b) => a + b, 0);
+      const offset = clockOffset();
+      return {
+        sampleCount: samples.length,
+        minMs: sorted[0],
+        maxMs: sorted[sorted.length - 1],
+        meanMs: sum / values.length,
+        medianMs: median(sorted),
+        samples: samples.map((s) => ({ timestamp: s.timestamp, rttMs: s.rttMs })),
+        ...counters(),
+        clockOffsetMs: offset === null ? null : roundMicros(offset.offsetMs),
+        // the true offset lies within delay / 2 of the estimate, plus 1 µs for t2's resolution
+        clockOffsetErrorBoundMs: offset === null ? null : Math.ceil((offset.delayMs / 2 + 0.001) * 1000) / 1000,
+        clockOffsetDelayMs: offset === null ? null : roundMicros(offset.delayMs),
+      };
+    },
+  };
+}

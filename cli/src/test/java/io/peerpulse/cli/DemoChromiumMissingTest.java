@@ -1,0 +1,44 @@
+package io.peerpulse.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code demo --peer chromium} without a browser says what to install and exits 2, before starting anything. */
+class DemoChromiumMissingTest {
+
+    @Test
+    void aMissingBrowserIsNamedWithWhatToInstall(@TempDir Path dir) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        String previous = System.getProperty("peerpulse.chromium");
+        System.setProperty("peerpulse.chromium", dir.resolve("no-such-chromium").toString());
+        int code;
+        try {
+            code = Main.run(new String[] {"demo", "--peer", "chromium", "--duration", "1s", "--out",
+                    dir.resolve("out").toString()}, new PrintWriter(out, true), new PrintWriter(err, true));
+        } finally {
+            if (previous == null) {
+                System.clearProperty("peerpulse.chromium");
+            } else {
+                System.setProperty("peerpulse.chromium", previous);
+            }
+        }
+        assertThat(code).as("stdout %s stderr %s", out, err).isEqualTo(2);
+        assertThat(err.toString()).contains("apt-get install chromium").contains("no-such-chromium");
+        assertThat(out.toString()).doesNotContain("connected");
+    }
+
+    @Test
+    void anUnknownPeerIsABadArgument(@TempDir Path dir) {
+        StringWriter err = new StringWriter();
+        int code = Main.run(new String[] {"demo", "--peer", "firefox", "--out", dir.toString()},
+                new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("--peer must be java or chromium");
+    }
+}

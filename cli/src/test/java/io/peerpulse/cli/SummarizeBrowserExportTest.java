@@ -1,0 +1,92 @@
+package io.peerpulse.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code summarize} on the files of one real session against headless Chromium (recorded by the integration
+ * tests' ChromiumAgreementTest, 80 ms injected): PeerPulse's JSON export and the browser's export in the
+ * original feature's shape give one table; a bare {@code latency} object reads the same.
+ */
+class SummarizeBrowserExportTest {
+
+    private static final String JAVA_FILE = "chromium-agreement.json";
+    private static final String BROWSER_FILE = "chromium-agreement-browser.json";
+
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        return Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    }
+
+    private String fixture(String name) throws Exception {
+        try (InputStream in = getClass().getResourceAsStream("/browser-session/" + name)) {
+            assertThat(in).as(name).isNotNull();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void theBrowserExportAndThePeerPulseExportShareOneTable() throws Exception {
+        Files.writeString(dir.resolve(JAVA_FILE), fixture(JAVA_FILE));
+        Files.writeString(dir.resolve(BROWSER_FILE), fixture(BROWSER_FILE));
+        Files.writeString(dir.resolve("other.json"), "{\"latency\": {\"sampleCount\": 1}}"); // not the shape
+
+        assertThat(run("summarize", dir.toString())).as("stderr %s", err).isZero();
+        System.out.print(out);
+        List<String> lines = out.toString().lines().toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).isEqualTo(SummarizeCommand.HEADER);
+        String[] browser = lines.get(1).split(",", -1);
+        String[] java = lines.get(2).split(",", -1);
+        assertThat(browser[13]).isEqualTo(BROWSER_FILE);
+        assertThat(java[13]).isEqualTo(JAVA_FILE);
+        assertThat(browser[0]).isEqualTo(java[0]).isEqualTo("chromium-agreement");
+        assertThat(browser[1]).isEqualTo("chromium");
+        assertThat(browser[4]).as("no coverage in the browser feature").isEmpty();
+        assertThat(browser[12]).as("no reconnection count in the browser feature").isEmpty();
+        assertThat(Integer.parseInt(browser[5])).isEqualTo(30);
+        // both medians: the injected 80 ms within max(1 ms, 2 %)
+        assertThat(Double.parseDouble(browser[7])).isCloseTo(80, within(1.6));
+        assertThat(Double.parseDouble(java[7])).isCloseTo(80, within(1.6));
+        assertThat(Long.parseLong(browser[3])).as("duration: first to last sample").isBetween(28_000L, 31_000L);
+        assertThat(err.toString()).contains("other.json");
+    }
+
+    @Test
+    void aBareLatencyObjectIsReadToo() throws Exception {
+        String document = fixture(BROWSER_FILE);
+        String latency = document.substring(document.indexOf("\"latency\":") + "\"latency\":".length(),
+                document.length() - 1);
+        Files.writeString(dir.resolve("session-7.json"), latency);
+
+        assertThat(run("summarize", dir.toString())).as("stderr %s", err).isZero();
+        String[] row = out.toString().lines().toList().get(1).split(",", -1);
+        assertThat(row[0]).as("the file name stands in for the id").isEqualTo("session-7");
+        assertThat(row[5]).isEqualTo("30");
+        assertThat(Double.parseDouble(row[6])).as("min").isEqualTo(81.0);
+        double p95 = Double.parseDouble(row[9]);
+        assertThat(p95).isBetween(Double.parseDouble(row[7]), Double.parseDouble(row[11]));
+    }
+
+    @Test
+    void quantilesInterpolateLinearly() {
+        assertThat(BrowserExportRow.quantile(new double[] {1, 2, 3, 4}, 0.5)).isEqualTo(2.5);
+        assertThat(BrowserExportRow.quantile(new double[] {10, 20}, 0.95)).isCloseTo(19.5, within(1e-9));
+        assertThat(BrowserExportRow.quantile(new double[] {7}, 0.99)).isEqualTo(7.0);
+    }
+}
