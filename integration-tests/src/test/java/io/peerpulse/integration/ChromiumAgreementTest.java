@@ -20,6 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code latency} shape) and the Java JSON export are written side by side, as {@code peerpulse summarize}
  * reads them; a copy is kept in {@code target/chromium-session/}.
  */
+@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
 class ChromiumAgreementTest {
 
     private static final Duration RTT = Duration.ofMillis(80);
