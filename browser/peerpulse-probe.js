@@ -259,6 +259,13 @@ export function openProbe(pc, options = {}) {
     return { ...counts, inFlight: pending.size, lossRatio: lossBase === 0 ? 0 : counts.lost / lossBase };
   }
 
+  function stopPinging() {
+    if (timer !== null) {
+      clearInterval(timer);
+      timer = null;
+    }
+  }
+
   return {
     /** The probe's data channel. */
     channel,
@@ -272,14 +279,11 @@ export function openProbe(pc, options = {}) {
     },
     /** Stops pinging; pings in flight still complete; keeps answering and keeps the samples. */
     stop() {
-      if (timer !== null) {
-        clearInterval(timer);
-        timer = null;
-      }
+      stopPinging();
     },
     /** Stops and closes the channel; idempotent. */
     close() {
-      this.stop();
+      stopPinging(); // not this.stop(): the methods also work detached, as const { close } = openProbe(...)
       if (closed) {
         return;
       }
