@@ -43,28 +43,6 @@ public record ValidationData(String sessionId, LatencyStats latency, SessionLate
                              SourceFallback fallback) {
 
     /**
-     * Validation data of a session with one source that is not a probe and no name:
-     * {@code latencySource}, {@code probe}, {@code secondary} and {@code fallback} are {@code null}.
-     *
-     * @param sessionId see the record description
-     * @param latency see the record description
-     * @param sessionLatency see the record description
-     * @param counters see the record description
-     * @param coverage see the record description
-     * @param maxPlausibleRttMs see the record description
-     * @param pathChangeCount see the record description
-     * @param droppedExporterCallCount see the record description
-     * @param clock see the record description
-     * @since 0.1.0
-     */
-    public ValidationData(String sessionId, LatencyStats latency, SessionLatencyStats sessionLatency,
-                          TelemetryCounters counters, Coverage coverage, double maxPlausibleRttMs,
-                          long pathChangeCount, long droppedExporterCallCount, ClockInfo clock) {
-        this(sessionId, latency, sessionLatency, counters, coverage, maxPlausibleRttMs, pathChangeCount,
-                droppedExporterCallCount, clock, null, null, null, null);
-    }
-
-    /**
      * Checks that the required parts are present.
      *
      * @param sessionId see the record description
