@@ -7,6 +7,8 @@ import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.lab.ImpairmentRelay;
 import io.peerpulse.lab.WebRtcPeers;
+import io.peerpulse.webrtc.DataChannelProbe;
+import io.peerpulse.webrtc.ProbeOptions;
 import io.peerpulse.webrtc.WebRtcRttSource;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +20,9 @@ import java.util.concurrent.locks.LockSupport;
  * A 60 Hz game loop on two real peers (through the relay, 80 ms RTT) that sends an input over the
  * data channel every frame, with telemetry off and then on: how late the frames start against their
  * fixed schedule. The loop runs on its own thread, as a game's would; the telemetry reads the
- * peer connection at 1 Hz on the shared scheduler.
+ * peer connection at 1 Hz on the shared scheduler. A third phase probes at 10 Hz with a
+ * {@link DataChannelProbe} on each peer (pings on a data channel of their own, answered on the probe
+ * thread) while the loop sends its inputs.
  */
 public final class GameLoopRun {
 
@@ -46,6 +50,19 @@ public final class GameLoopRun {
                 print("on (1 Hz)", loop(peers, seconds, telemetry));
             } finally {
                 telemetry.close();
+            }
+            ProbeOptions probeOptions = ProbeOptions.builder().pingTimeout(Duration.ofMillis(400)).build();
+            try (DataChannelProbe probeA = DataChannelProbe.open(peers.peerA(), probeOptions);
+                 DataChannelProbe probeB = DataChannelProbe.open(peers.peerB(), probeOptions)) {
+                LatencyTelemetry probing = new LatencyTelemetry(probeA, TelemetryOptions.builder()
+                        .pollInterval(Duration.ofMillis(100)).readTimeout(Duration.ofMillis(500)).build());
+                probing.start();
+                try {
+                    print("probe (10 Hz)", loop(peers, seconds, probing));
+                } finally {
+                    probing.close();
+                }
+                System.out.printf("%nprobe during the loop: %s, polls %s%n", probeA.counters(), probing.getCounters());
             }
         }
     }

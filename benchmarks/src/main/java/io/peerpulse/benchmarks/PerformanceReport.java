@@ -60,9 +60,13 @@ public final class PerformanceReport {
                 : new String[] {"1000", "10000", "--seconds", "30"};
         out.append(capture(() -> ScaleRun.main(scaleArgs)));
 
-        out.append("\n### Game loop: 60 Hz on two real peers (80 ms relay), telemetry off and on\n\n");
+        out.append("\n### Game loop: 60 Hz on two real peers (80 ms relay), telemetry off, on, and probing at 10 Hz\n\n");
         String[] loopArgs = quick ? new String[] {"--seconds", "1"} : new String[] {"--seconds", "30"};
         out.append(capture(() -> GameLoopRun.main(loopArgs)));
+
+        out.append("\n### Probe: Java-side allocation per ping on two real peers\n\n");
+        String[] pingArgs = quick ? new String[] {"--pings", "50"} : new String[] {"--pings", "2000"};
+        out.append(capture(() -> ProbeAllocationRun.main(pingArgs)));
 
         System.out.println(out);
         if (!quick) {

@@ -9,7 +9,6 @@ import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.lab.ImpairmentRelay;
 import io.peerpulse.lab.WebRtcPeers;
-import io.peerpulse.webrtc.WebRtcRttSource;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -64,6 +63,12 @@ final class DemoCommand implements Callable<Integer> {
             description = "How long the session runs (default: ${DEFAULT-VALUE}).")
     Duration duration;
 
+    @Option(names = "--source", defaultValue = "both",
+            description = "What measures the latency: probe (the data-channel probe), ice (the ICE candidate "
+                    + "pair's STUN round trips) or both (the probe, with the ICE view recorded beside it; "
+                    + "default: ${DEFAULT-VALUE}).")
+    DemoSources.Choice source;
+
     @Option(names = "--out", defaultValue = "peerpulse-out",
             description = "Directory of the exported files (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -108,9 +113,9 @@ final class DemoCommand implements Callable<Integer> {
         try (ImpairmentRelay relay = new ImpairmentRelay(1)
                 .impair(Link.roundTrip(rtt).withJitter(jitter.dividedBy(2)).withLoss(loss))) {
             WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(Duration.ofSeconds(30)));
-            try {
-                console.println("connected; data channel open");
-                report = play(peers, sessionId, console);
+            try (DemoSources sources = DemoSources.open(peers, source)) {
+                console.println("connected; data channel open; measuring with " + source);
+                report = play(peers, sources, sessionId, console);
             } finally {
                 peers.close(); // after the session stopped its telemetry
             }
@@ -127,7 +132,7 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private SessionReport play(WebRtcPeers peers, String sessionId, PrintWriter console) throws InterruptedException {
+    private SessionReport play(WebRtcPeers peers, DemoSources sources, String sessionId, PrintWriter console) throws InterruptedException {
         GameSession session = GameSession.builder(sessionId).playerId("demo-player")
                 .exportSetting("peerpulse.export.json.directory", out.toString())
                 .exportSetting("peerpulse.export.csv.directory", out.toString())
@@ -141,7 +146,7 @@ final class DemoCommand implements Callable<Integer> {
         AtomicLong frames = new AtomicLong();
         AtomicLong sendFailures = new AtomicLong();
         try {
-            session.onDataChannelOpen(WebRtcRttSource.of(peers.peerA()));
+            session.onDataChannelOpen(sources.primary, sources.secondary);
             session.beginRound(1);
             long start = System.nanoTime();
             loop.scheduleAtFixedRate(() -> {
@@ -206,6 +211,8 @@ final class DemoCommand implements Callable<Integer> {
         console.printf(Locale.ROOT, "polls %d: measured %d, stale %d, unavailable %d, failed %d, rejected %d, skipped %d%n",
                 counters.polls(), counters.measured(), counters.stale(), counters.unavailable(), counters.failed(),
                 counters.rejected(), counters.skipped());
+        console.println();
+        TwoViews.print(console, report.validationData(), injected);
     }
 
     private static void row(PrintWriter console, String name, String measured, String injected) {

@@ -11,8 +11,9 @@ import java.util.List;
  * @param measuringMs             how long measuring ran
  * @param coveredRatio            the share of {@code measuringMs} outside gaps, 0 to 1; 0 when nothing was measured
  * @param measuredPollRatio       the share of polls that recorded a new measurement, 0 to 1
- * @param gapThresholdMs          the longest stretch without a measurement that is not a gap
- *                                ({@code gapAfterPolls} poll intervals)
+ * @param gapThresholdMs          the longest stretch without a measurement that is not a gap:
+ *                                {@code gapAfterPolls} poll intervals, or two refresh periods of the polled
+ *                                source when that is longer (the ICE view refreshes only every 2.5 s, so 5 s)
  * @param gapMs                   the sum of the gaps' durations
  * @param gaps                    every gap, oldest first
  * @param firstMeasurementEpochMs when the first measurement arrived; {@code null} before it

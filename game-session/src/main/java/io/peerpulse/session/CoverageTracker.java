@@ -12,7 +12,11 @@ import java.util.List;
  */
 final class CoverageTracker {
 
-    private final long gapThresholdNanos;
+    /** A source with a refresh period may be without a new measurement for this many periods. */
+    static final int REFRESH_PERIODS_PER_GAP = 2;
+
+    private final long baseThresholdNanos;
+    private long gapThresholdNanos;
     private long measuringStartMs = -1;
     private long anchorMs;
     private Long firstMeasurementMs;
@@ -20,8 +24,21 @@ final class CoverageTracker {
     private final List<CoverageGap> gaps = new ArrayList<>();
     private long gapMs;
 
+    /** @param gapThresholdNanos the threshold for a source that measures at every read: gapAfterPolls intervals */
     CoverageTracker(long gapThresholdNanos) {
+        this.baseThresholdNanos = gapThresholdNanos;
         this.gapThresholdNanos = gapThresholdNanos;
+    }
+
+    /**
+     * The source polled from now on refreshes its measurement every {@code refreshNanos} at most: the gap
+     * threshold becomes max(gapAfterPolls intervals, {@value #REFRESH_PERIODS_PER_GAP} refresh periods), so a
+     * healthy source that is stale between its refreshes shows no gaps.
+     */
+    void refreshPeriod(long refreshNanos) {
+        long periods = refreshNanos > Long.MAX_VALUE / REFRESH_PERIODS_PER_GAP ? Long.MAX_VALUE
+                : refreshNanos * REFRESH_PERIODS_PER_GAP;
+        gapThresholdNanos = Math.max(baseThresholdNanos, periods);
     }
 
     /** Measuring started at {@code now} (the first open). */

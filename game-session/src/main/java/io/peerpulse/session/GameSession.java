@@ -70,6 +70,10 @@ public final class GameSession implements AutoCloseable {
     /** Default number of poll intervals without a measurement that are still not a gap.
      * @since 0.1.0 */
     public static final int DEFAULT_GAP_AFTER_POLLS = 3;
+    /** Default time a primary source may go without a measurement before the session falls back to the
+     * secondary one: 10 s.
+     * @since 0.1.0 */
+    public static final Duration DEFAULT_FALLBACK_AFTER = Duration.ofSeconds(10);
     /** Default time {@link #close()} waits for the exporters: 10 s.
      * @since 0.1.0 */
     public static final Duration DEFAULT_EXPORTER_TIMEOUT = Duration.ofSeconds(10);
@@ -121,6 +125,33 @@ public final class GameSession implements AutoCloseable {
     public void onDataChannelOpen(RttSource source) {
         Objects.requireNonNull(source, "source");
         core.open(source, clock.millis());
+    }
+
+    /**
+     * A data channel opened, with two views of its RTT: {@code source} is polled for {@code latency} (e.g. the
+     * data-channel probe), {@code secondary} is polled beside it by a telemetry of its own and exported as
+     * {@link ValidationData#secondary()} (e.g. the ICE view). As {@link #onDataChannelOpen(RttSource)}
+     * otherwise (identity of {@code source} decides first open, reopening, reconnection).
+     *
+     * <p><b>Fallback.</b> When {@code source} has not measured once within the
+     * {@link Builder#fallbackAfter(Duration) fallback time} of being opened (a peer that never answers the
+     * probe: an old client) while {@code secondary} has, the session polls {@code secondary} for
+     * {@code latency} from then on, stops the second view, and exports when and why
+     * ({@link ValidationData#fallback()}, {@link ValidationData#latencySource()}). Once {@code source} has
+     * measured, the session never falls back: a later outage is data.
+     *
+     * @param source    the primary source
+     * @param secondary the secondary source; {@code null} for none (as {@link #onDataChannelOpen(RttSource)})
+     * @throws IllegalArgumentException when {@code secondary} is {@code source}
+     * @throws IllegalStateException when the session is closed, or the telemetry's scheduler rejects it
+     * @since 0.1.0
+     */
+    public void onDataChannelOpen(RttSource source, RttSource secondary) {
+        Objects.requireNonNull(source, "source");
+        if (secondary == source) {
+            throw new IllegalArgumentException("secondary must be another source than source");
+        }
+        core.open(source, secondary, clock.millis());
     }
 
     /**
@@ -455,6 +486,16 @@ public final class GameSession implements AutoCloseable {
          * @since 0.1.0
          */
         Builder gapAfterPolls(int polls);
+
+        /**
+         * @param after how long a primary source may go without any measurement, from its open, before the
+         *              session falls back to the secondary source (see
+         *              {@link GameSession#onDataChannelOpen(RttSource, RttSource)}): above 0, at most 24 h;
+         *              default 10 s
+         * @return this builder
+         * @since 0.1.0
+         */
+        Builder fallbackAfter(Duration after);
 
         /**
          * @param directory where the crash-safe journal {@code <stem>.journal.jsonl} is created (see

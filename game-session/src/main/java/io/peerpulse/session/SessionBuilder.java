@@ -37,6 +37,7 @@ final class SessionBuilder implements GameSession.Builder {
     private int recentSamples = GameSession.DEFAULT_RECENT_SAMPLES;
     private int toleratedBadPolls = GameSession.DEFAULT_TOLERATED_BAD_POLLS;
     private int gapAfterPolls = GameSession.DEFAULT_GAP_AFTER_POLLS;
+    private Duration fallbackAfter = GameSession.DEFAULT_FALLBACK_AFTER;
     private Path journalDirectory;
     private boolean journalEnabled = true;
     private Boolean journalFsync;
@@ -124,6 +125,12 @@ final class SessionBuilder implements GameSession.Builder {
     }
 
     @Override
+    public GameSession.Builder fallbackAfter(Duration after) {
+        this.fallbackAfter = after;
+        return this;
+    }
+
+    @Override
     public GameSession.Builder journalDirectory(Path directory) {
         this.journalDirectory = directory;
         return this;
@@ -145,6 +152,10 @@ final class SessionBuilder implements GameSession.Builder {
     public GameSession build() {
         SessionConfig config = new SessionConfig(sessionId, playerId, telemetryOptions, exporterTimeout,
                 fairFrom, poorFrom, recentSamples, toleratedBadPolls, gapAfterPolls);
+        if (fallbackAfter == null || fallbackAfter.isNegative() || fallbackAfter.isZero()
+                || fallbackAfter.compareTo(Duration.ofHours(24)) > 0) {
+            throw new IllegalArgumentException("fallbackAfter must be above 0 and at most 24 h, was " + fallbackAfter);
+        }
         if (exporterNamesNull) {
             throw new IllegalArgumentException("exporters must not be null; call exporters() for none");
         }
@@ -164,8 +175,10 @@ final class SessionBuilder implements GameSession.Builder {
         long startMs = telemetryOptions.clock().millis();
         SessionConfig.Start start = new SessionConfig.Start(startMs, System.nanoTime(),
                 startMs - System.currentTimeMillis());
-        GameSession session = GameSession.create(new SessionCore(config, start, true, exporters, journal,
-                new QualityListeners(sessionId, runner)));
+        SessionCore core = new SessionCore(config, start, true, exporters, journal,
+                new QualityListeners(sessionId, runner));
+        core.fallbackAfter(fallbackAfter.toMillis());
+        GameSession session = GameSession.create(core);
         exporters.started();
         return session;
     }

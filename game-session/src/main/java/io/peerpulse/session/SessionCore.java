@@ -7,9 +7,11 @@ import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.NetworkPath;
 import io.peerpulse.telemetry.PollEvent;
+import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.SessionLatencyStats;
 import io.peerpulse.telemetry.TelemetryCounters;
 import io.peerpulse.telemetry.TelemetryListener;
+import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttSource;
 
 import java.util.ArrayList;
@@ -25,6 +27,8 @@ import java.util.concurrent.CompletableFuture;
  * clock. Thread-safe: one short lock, never held while calling an exporter or a listener.
  */
 final class SessionCore implements TelemetryListener {
+
+    private static final System.Logger LOG = System.getLogger(GameSession.class.getName());
 
     private final SessionConfig config;
     private final SessionConfig.Start start;
@@ -45,6 +49,14 @@ final class SessionCore implements TelemetryListener {
     private final CoverageTracker coverage;
     private final QualityJudge quality;
     private RttSource source;
+    /** The second view, polled by its own telemetry (no listener) beside the primary; null when none. */
+    private RttSource secondarySource;
+    private LatencyTelemetry secondaryTelemetry;
+    /** Whether the primary source opened at {@link #primarySince} has measured since. */
+    private boolean primaryMeasured;
+    private long primarySince;
+    private long fallbackAfterMs = GameSession.DEFAULT_FALLBACK_AFTER.toMillis();
+    private SourceFallback fallback;
     private boolean closing;
     private boolean ended;
     private long endEpochMs;
@@ -100,8 +112,23 @@ final class SessionCore implements TelemetryListener {
 
     // ---- events --------------------------------------------------------------------------------
 
+    /** @param ms how long a primary source may go without a measurement before the session falls back */
+    void fallbackAfter(long ms) {
+        synchronized (lock) {
+            fallbackAfterMs = ms;
+        }
+    }
+
     /** See {@link GameSession#onDataChannelOpen}; sources are compared by identity. */
     void open(RttSource next, long now) {
+        open(next, null, now);
+    }
+
+    /**
+     * See {@link GameSession#onDataChannelOpen(RttSource, RttSource)}: {@code next} is polled for the latency,
+     * {@code secondary} (may be null) beside it by a telemetry of its own; sources compared by identity.
+     */
+    void open(RttSource next, RttSource secondary, long now) {
         synchronized (lock) {
             if (closing) {
                 throw new IllegalStateException("session '" + config.sessionId() + "' is closed");
@@ -122,10 +149,82 @@ final class SessionCore implements TelemetryListener {
             } else if (kind == ConnectionLog.OpenKind.NEW) {
                 telemetry.switchSource(next);
             }
+            if (kind != ConnectionLog.OpenKind.SAME) {
+                primaryMeasured = false;
+                primarySince = now;
+                coverage.refreshPeriod(next.refreshPeriod().toNanos());
+                openSecondary(secondary);
+            }
             source = next;
             journal.open(kind, now);
             connections.opened(kind, now);
         }
+    }
+
+    /** Under the lock: polls {@code secondary} beside the primary from now on, or stops the second view. */
+    private void openSecondary(RttSource secondary) {
+        secondarySource = secondary == null ? secondarySource : secondary;
+        if (secondary == null) {
+            if (secondaryTelemetry != null) {
+                secondaryTelemetry.stop();
+            }
+            return;
+        }
+        if (secondaryTelemetry == null) {
+            secondaryTelemetry = new LatencyTelemetry(secondary, config.telemetryOptions());
+        } else {
+            secondaryTelemetry.switchSource(secondary);
+        }
+        if (live) {
+            secondaryTelemetry.start();
+        }
+    }
+
+    /**
+     * Under the lock, at each poll of the primary: falls back to the secondary source when the primary has
+     * not measured for the fallback time since it was opened while the secondary has measured.
+     */
+    private void maybeFallBack(PollEvent event) {
+        if (event.hasSample() && telemetry.source() == source) {
+            primaryMeasured = true;
+        }
+        if (primaryMeasured || secondaryTelemetry == null || !secondaryTelemetry.isRunning()
+                || telemetry.source() != source) {
+            return;
+        }
+        long t = event.timestampEpochMs();
+        if (t - primarySince < fallbackAfterMs || secondaryTelemetry.getCounters().measured() == 0) {
+            return;
+        }
+        String from = nameOf(source);
+        String to = nameOf(secondarySource);
+        ProbeStats stats = probeStats(source);
+        String reason = stats != null && stats.answeredCount() == 0
+                ? "the peer never answered the " + from + " (" + stats.sentCount() + " pings in " + (t - primarySince)
+                        + " ms)"
+                : "no measurement from '" + from + "' in " + (t - primarySince) + " ms";
+        secondaryTelemetry.stop();
+        telemetry.switchSource(secondarySource);
+        coverage.refreshPeriod(secondarySource.refreshPeriod().toNanos());
+        fallback = new SourceFallback(from, to, t, reason);
+        LOG.log(System.Logger.Level.INFO, "session {0}: measuring with ''{1}'' from now on: {2}",
+                config.sessionId(), to, reason);
+    }
+
+    private static String nameOf(RttSource s) {
+        String name = s.name();
+        return name == null || name.isBlank() ? "unnamed" : name;
+    }
+
+    private static ProbeStats probeStats(RttSource s) {
+        if (s instanceof ProbeStatsSource probe) {
+            try {
+                return probe.probeStats();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "probeStats() of " + s + " failed", e);
+            }
+        }
+        return null;
     }
 
     /** See {@link GameSession#onDataChannelClose}. */
@@ -186,6 +285,9 @@ final class SessionCore implements TelemetryListener {
                 toStart = exporters.sample(event.sample());
                 coverage.measured(t);
             }
+            if (live) {
+                maybeFallBack(event);
+            }
             QualityChange change = quality.poll(event);
             if (change != null) {
                 startListeners = qualityListeners.enqueue(change);
@@ -208,6 +310,9 @@ final class SessionCore implements TelemetryListener {
     LatencyTelemetry closing() {
         synchronized (lock) {
             closing = true;
+            if (secondaryTelemetry != null) {
+                secondaryTelemetry.stop();
+            }
             return telemetry;
         }
     }
@@ -276,10 +381,17 @@ final class SessionCore implements TelemetryListener {
                 SessionConfig.toMs(config.telemetryOptions().readTimeout()));
         ValidationData validationData = new ValidationData(config.sessionId(), latency, sessionLatency, counters,
                 coverage.coverage(at, counters), LatencyTelemetry.MAX_PLAUSIBLE_RTT_MS,
-                pathChangeCount, exporters.dropped(), clockInfo);
+                pathChangeCount, exporters.dropped(), clockInfo, current == null ? null : nameOf(current.source()),
+                probeStats(source), secondary(), fallback);
         MultiplayerMetrics multiplayerMetrics = new MultiplayerMetrics(config.sessionId(), config.playerId(), latency,
                 rounds.all(at), connections.reconnections(), connections.pathChanges(), quality.quality(),
                 quality.changes(), quality.thresholds());
         return new SessionReport(sessionMetrics, validationData, multiplayerMetrics);
+    }
+
+    private SecondaryLatency secondary() {
+        LatencyTelemetry view = secondaryTelemetry;
+        return view == null ? null : new SecondaryLatency(nameOf(secondarySource), view.getSummary().orElse(null),
+                view.getCounters());
     }
 }

@@ -1,6 +1,7 @@
 package io.peerpulse.session;
 
 import io.peerpulse.telemetry.LatencyStats;
+import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.SessionLatencyStats;
 import io.peerpulse.telemetry.TelemetryCounters;
 
@@ -23,11 +24,23 @@ import java.util.Objects;
  * @param droppedExporterCallCount how many exporter calls were dropped, summed over the session's exporters:
  *                                 {@code sampleRecorded} calls while an exporter was far behind
  * @param clock                    the session clock and the monotonic origin
+ * @param latencySource            the {@link io.peerpulse.telemetry.spi.RttSource#name() name} of the source
+ *                                 polled for {@code latency} now (e.g. {@code "probe"} or {@code "ice"});
+ *                                 {@code null} before the first open
+ * @param probe                    the probe's loss counts and clock offset (use {@code offsetMs} to line up two
+ *                                 peers' exports in time) when the primary source is a probing one, read when
+ *                                 the report was built; {@code null} otherwise
+ * @param secondary                the second view recorded beside {@code latency}; {@code null} when the
+ *                                 session was given one source only
+ * @param fallback                 when and why the session fell back from its primary to its secondary
+ *                                 source; {@code null} when it did not
  * @since 0.1.0
  */
 public record ValidationData(String sessionId, LatencyStats latency, SessionLatencyStats sessionLatency,
                              TelemetryCounters counters, Coverage coverage, double maxPlausibleRttMs,
-                             long pathChangeCount, long droppedExporterCallCount, ClockInfo clock) {
+                             long pathChangeCount, long droppedExporterCallCount, ClockInfo clock,
+                             String latencySource, ProbeStats probe, SecondaryLatency secondary,
+                             SourceFallback fallback) {
 
     /**
      * Checks that the required parts are present.
@@ -41,6 +54,10 @@ public record ValidationData(String sessionId, LatencyStats latency, SessionLate
      * @param pathChangeCount see the record description
      * @param droppedExporterCallCount see the record description
      * @param clock see the record description
+     * @param latencySource see the record description
+     * @param probe see the record description
+     * @param secondary see the record description
+     * @param fallback see the record description
      * @throws NullPointerException when a required component is null
      * @since 0.1.0
      */

@@ -6,6 +6,8 @@ import dev.onvoid.webrtc.RTCDataChannelInit;
 import dev.onvoid.webrtc.RTCDataChannelObserver;
 import dev.onvoid.webrtc.RTCDataChannelState;
 import dev.onvoid.webrtc.RTCPeerConnection;
+import io.peerpulse.telemetry.ProbeStats;
+import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 import io.peerpulse.webrtc.internal.ProbeEngine;
@@ -35,7 +37,8 @@ import java.util.concurrent.ScheduledExecutorService;
  *       open yet: not loss), or the channel is not open, or the probe is closed.</li>
  * </ul>
  * It never completes exceptionally. Each pong also yields one clock-offset exchange
- * ({@link #clockOffset()}).
+ * ({@link #clockOffset()}). As a {@link ProbeStatsSource} it hands a session its counts and the
+ * offset ({@link #probeStats()}), which the session exports beside the latency.
  *
  * <p><b>Threads.</b> webrtc-java calls back on its single native thread; the probe's callback only
  * reads {@code System.nanoTime()}, copies the message and hands it to the
@@ -47,7 +50,7 @@ import java.util.concurrent.ScheduledExecutorService;
  *
  * @since 0.1.0
  */
-public final class DataChannelProbe implements RttSource, AutoCloseable {
+public final class DataChannelProbe implements RttSource, ProbeStatsSource, AutoCloseable {
 
     /**
      * The label of the probe's data channel.
@@ -62,6 +65,13 @@ public final class DataChannelProbe implements RttSource, AutoCloseable {
      * @since 0.1.0
      */
     public static final String BROWSER_SCRIPT = "peerpulse-probe.js";
+
+    /**
+     * The probe's {@link RttSource#name() name} as a source: the probe view of RTT.
+     *
+     * @since 0.1.0
+     */
+    public static final String NAME = "probe";
 
     /** Longer messages are not copied off the native buffer: they cannot be probe messages. */
     private static final int MAX_MESSAGE = 1024;
@@ -165,6 +175,31 @@ public final class DataChannelProbe implements RttSource, AutoCloseable {
      */
     public ProbeCounters counters() {
         return engine.counters();
+    }
+
+    /**
+     * The counts and the clock offset, as a session exports them.
+     *
+     * @return sent, answered, lost, late and unanswered pings, the loss ratio, and the offset (with its
+     *         error bound and time) when there is one
+     * @since 0.1.0
+     */
+    @Override
+    public ProbeStats probeStats() {
+        ProbeCounters c = counters();
+        ClockOffset offset = clockOffset().orElse(null);
+        return new ProbeStats(c.sent(), c.answered(), c.lost(), c.late(), c.unanswered(), c.lossRatio(),
+                offset == null ? null : offset.offsetMs(), offset == null ? null : offset.errorBoundMs(),
+                offset == null ? null : offset.timestamp());
+    }
+
+    /**
+     * @return {@value #NAME}
+     * @since 0.1.0
+     */
+    @Override
+    public String name() {
+        return NAME;
     }
 
     /**

@@ -8,6 +8,7 @@ import io.peerpulse.telemetry.spi.RttSource;
 import io.peerpulse.webrtc.internal.CandidatePairRtt;
 import io.peerpulse.webrtc.internal.StatsHandoff;
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -50,6 +51,22 @@ public final class WebRtcRttSource implements RttSource {
         /** {@code currentRoundTripTime} on every read, duplicates and frozen values included (parity). */
         CURRENT_EVERY_POLL
     }
+
+    /**
+     * The source's {@link RttSource#name() name}: the ICE view of RTT.
+     *
+     * @since 0.1.0
+     */
+    public static final String NAME = "ice";
+
+    /**
+     * How often libwebrtc refreshes a stable candidate pair's round trip: its STUN checks of a
+     * writable, stable connection, every 2.5 s ({@code STRONG_PING_INTERVAL}); between them reads are
+     * {@code stale}.
+     *
+     * @since 0.1.0
+     */
+    public static final Duration REFRESH_PERIOD = Duration.ofMillis(2500);
 
     private final RTCPeerConnection peerConnection;
     private final Mode mode;
@@ -124,6 +141,25 @@ public final class WebRtcRttSource implements RttSource {
         } catch (RuntimeException e) {
             result.completeExceptionally(e);
         }
+    }
+
+    /**
+     * @return {@value #NAME}
+     * @since 0.1.0
+     */
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /**
+     * @return {@link #REFRESH_PERIOD} in {@link Mode#RESPONSES}; {@link Duration#ZERO} in
+     *         {@link Mode#CURRENT_EVERY_POLL}, which records a value at every read
+     * @since 0.1.0
+     */
+    @Override
+    public Duration refreshPeriod() {
+        return mode == Mode.RESPONSES ? REFRESH_PERIOD : Duration.ZERO;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.peerpulse.telemetry.spi;
 
+import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -20,4 +21,29 @@ public interface RttSource {
      * @return a stage completed with the reading, or exceptionally when the read failed
      */
     CompletionStage<RttReading> read();
+
+    /**
+     * A short lower-case name of the view of RTT this source gives, e.g. {@code "ice"} or
+     * {@code "probe"}; a session exports it as the source of its samples.
+     *
+     * @return the name; {@code "unnamed"} unless the source says otherwise
+     * @since 0.1.0
+     */
+    default String name() {
+        return "unnamed";
+    }
+
+    /**
+     * How often the source can have a new measurement at most: a source that learns of a new round
+     * trip only every so often (the ICE view: libwebrtc's STUN checks, about every 2.5 s) reads
+     * {@code stale} in between without anything being wrong. A session does not count such a stretch
+     * as a coverage gap until it lasts more than two refresh periods.
+     *
+     * @return the refresh period; {@link Duration#ZERO} (the default) for a source that measures at
+     *         every read
+     * @since 0.1.0
+     */
+    default Duration refreshPeriod() {
+        return Duration.ZERO;
+    }
 }

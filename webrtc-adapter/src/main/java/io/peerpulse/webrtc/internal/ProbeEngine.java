@@ -231,7 +231,7 @@ public final class ProbeEngine {
             return;
         }
         try {
-            p.timeout = scheduler.schedule(() -> timeout(p), timeoutNanos, TimeUnit.NANOSECONDS);
+            p.timeout = scheduler.schedule(p, timeoutNanos, TimeUnit.NANOSECONDS); // p runs timeout(p)
         } catch (RejectedExecutionException e) {
             unsent(p, "probe scheduler shut down");
             return;
@@ -338,8 +338,11 @@ public final class ProbeEngine {
         return false;
     }
 
-    /** One ping in flight. t1 fields are written before the send and read after the pong: same thread or a monitor in between. */
-    private static final class Pending {
+    /**
+     * One ping in flight, and its own timeout task (no lambda per ping). t1 fields are written before the send
+     * and read after the pong: same thread or a monitor in between.
+     */
+    private final class Pending implements Runnable {
         final int sequence;
         final CompletableFuture<RttReading> result;
         volatile ScheduledFuture<?> timeout;
@@ -349,6 +352,11 @@ public final class ProbeEngine {
         Pending(int sequence, CompletableFuture<RttReading> result) {
             this.sequence = sequence;
             this.result = result;
+        }
+
+        @Override
+        public void run() {
+            timeout(this);
         }
 
         void cancelTimeout() {

@@ -8,7 +8,17 @@ import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
 import io.peerpulse.export.json.internal.JsonExporterProvider;
+import io.peerpulse.session.GameSession;
 import io.peerpulse.session.SessionReport;
+import io.peerpulse.telemetry.ProbeStats;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.spi.ProbeStatsSource;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.telemetry.spi.RttSource;
+import io.peerpulse.testkit.ScriptedRttSource;
+import io.peerpulse.virtualtime.VirtualScheduler;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.testkit.SessionExporterContract;
 import java.io.IOException;
@@ -45,6 +55,80 @@ class SchemaTest {
         for (String name : List.of("schema-full.json", "schema-empty.json")) {
             assertThat(validate(Files.readString(dir.resolve(name)))).as(name).isEmpty();
         }
+    }
+
+    @Test
+    void realExportsWithTwoViewsAProbeAndAFallbackAreValid() throws Exception {
+        var exporter = new JsonExporterProvider().create(
+                ExportSettings.of(Map.of(SessionReportJson.DIRECTORY_SETTING, dir.toString()), Map.of()));
+        SessionReport answered = twoViews("schema-probe", RttReading.measured(80.125), 0.042);
+        SessionReport fellBack = twoViews("schema-fallback", RttReading.unavailable("not answered yet"), null);
+        assertThat(answered.validationData().probe().offsetMs()).isEqualTo(0.042);
+        assertThat(answered.validationData().secondary()).isNotNull();
+        assertThat(fellBack.validationData().fallback()).isNotNull();
+        exporter.sessionEnded(answered);
+        exporter.sessionEnded(fellBack);
+
+        for (String name : List.of("schema-probe.json", "schema-fallback.json")) {
+            String json = Files.readString(dir.resolve(name));
+            assertThat(validate(json)).as(name).isEmpty();
+            assertThat(validate(json.replaceFirst("\"sentCount\":", "\"sent\":"))).as("a renamed count").isNotEmpty();
+        }
+        assertThat(SessionReportJson.read(dir.resolve("schema-fallback.json"))).isEqualTo(fellBack);
+    }
+
+    /** A session in virtual time measuring with a probe-like primary and an ICE-like secondary. */
+    private static SessionReport twoViews(String id, RttReading probeAnswers, Double offsetMs) {
+        VirtualScheduler scheduler = new VirtualScheduler();
+        GameSession session = GameSession.builder(id)
+                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .exporterProviders(List.of()).executor(Runnable::run).build();
+        ScriptedRttSource script = ScriptedRttSource.repeating(probeAnswers);
+        ProbeStatsSource probe = new ProbeStatsSource() {
+            @Override
+            public CompletionStage<RttReading> read() {
+                return script.read();
+            }
+
+            @Override
+            public String name() {
+                return "probe";
+            }
+
+            @Override
+            public ProbeStats probeStats() {
+                long sent = script.readCount();
+                long answered = offsetMs == null ? 0 : sent;
+                return new ProbeStats(sent, answered, 0, 0, sent - answered, 0, offsetMs,
+                        offsetMs == null ? null : 0.5, offsetMs == null ? null : scheduler.clock().millis());
+            }
+        };
+        ScriptedRttSource iceScript = new ScriptedRttSource().thenMeasured(81).thenStale().thenStale()
+                .thenMeasured(80).orElse(RttReading.stale());
+        RttSource ice = new RttSource() {
+            @Override
+            public CompletionStage<RttReading> read() {
+                return iceScript.read();
+            }
+
+            @Override
+            public String name() {
+                return "ice";
+            }
+
+            @Override
+            public Duration refreshPeriod() {
+                return Duration.ofMillis(2500);
+            }
+        };
+        try {
+            session.onDataChannelOpen(probe, ice);
+            scheduler.advance(Duration.ofSeconds(15));
+        } finally {
+            session.close();
+            scheduler.shutdownNow();
+        }
+        return session.exportReport();
     }
 
     @Test

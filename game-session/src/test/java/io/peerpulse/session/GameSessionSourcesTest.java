@@ -1,0 +1,279 @@
+package io.peerpulse.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.peerpulse.telemetry.ProbeStats;
+import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.spi.ProbeStatsSource;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.telemetry.spi.RttSource;
+import io.peerpulse.virtualtime.VirtualScheduler;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two views side by side (a primary source for {@code latency}, a secondary one recorded beside it), the
+ * fallback to the secondary when the primary never measures, the probe's counts in the export, and coverage
+ * that accounts for a source's refresh period: all in virtual time, with scripted sources (no WebRTC here).
+ */
+class GameSessionSourcesTest {
+
+    private static final long T0 = VirtualScheduler.DEFAULT_START.toEpochMilli();
+    private static final String NEVER_ANSWERED = "the peer has not answered a ping yet";
+
+    private final VirtualScheduler scheduler = new VirtualScheduler();
+    private final List<GameSession> sessions = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        sessions.forEach(GameSession::close);
+        scheduler.shutdownNow();
+    }
+
+    private GameSession session(Duration fallbackAfter) {
+        GameSession.Builder builder = GameSession.builder("sources-1")
+                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .exporterProviders(List.of())
+                .executor(Runnable::run);
+        if (fallbackAfter != null) {
+            builder.fallbackAfter(fallbackAfter);
+        }
+        GameSession session = builder.build();
+        sessions.add(session);
+        return session;
+    }
+
+    private void advanceSeconds(long seconds) {
+        scheduler.advance(Duration.ofSeconds(seconds));
+    }
+
+    @Test
+    void aPeerThatNeverAnswersTheProbeMakesTheSessionFallBackToTheIceViewAfterTenSeconds() {
+        GameSession session = session(null);
+        ScriptedProbe probe = new ScriptedProbe(ScriptedRttSource.repeating(RttReading.unavailable(NEVER_ANSWERED)));
+        IceLike ice = IceLike.everyThirdPoll(81.0);
+        session.onDataChannelOpen(probe, ice);
+
+        advanceSeconds(9);
+        ValidationData before = session.exportValidationData();
+        assertThat(before.latencySource()).isEqualTo("probe");
+        assertThat(before.latency()).isNull();
+        assertThat(before.fallback()).isNull();
+        assertThat(before.secondary().source()).isEqualTo("ice");
+        assertThat(before.secondary().latency().medianMs()).isEqualTo(81.0);
+        assertThat(before.secondary().counters().measured()).isGreaterThan(0);
+        assertThat(before.probe().sentCount()).isEqualTo(10);
+        assertThat(before.probe().answeredCount()).isZero();
+
+        advanceSeconds(6); // polls at 10 s .. 15 s
+        ValidationData after = session.exportValidationData();
+        assertThat(after.latencySource()).isEqualTo("ice");
+        assertThat(after.fallback()).isNotNull();
+        assertThat(after.fallback().fromSource()).isEqualTo("probe");
+        assertThat(after.fallback().toSource()).isEqualTo("ice");
+        assertThat(after.fallback().timestamp()).isEqualTo(T0 + 10_000);
+        assertThat(after.fallback().reason()).contains("never answered the probe").contains("11 pings");
+        assertThat(after.latency().samples()).isNotEmpty().allSatisfy(s -> assertThat(s.rttMs()).isEqualTo(81.0));
+        assertThat(after.latency().samples()).extracting(RttSample::timestamp).allMatch(t -> t > T0 + 10_000);
+        // the probe is not polled any more; the second view stopped when it became the latency's source
+        assertThat(probe.reads).isEqualTo(11);
+        long secondaryPolls = after.secondary().counters().polls();
+        advanceSeconds(5);
+        assertThat(session.exportValidationData().secondary().counters().polls()).isEqualTo(secondaryPolls);
+        // the ICE view's refresh period now sets the gap threshold
+        assertThat(after.coverage().gapThresholdMs()).isEqualTo(5000.0);
+    }
+
+    @Test
+    void theFallbackTimeIsConfigurableAndChecked() {
+        GameSession session = session(Duration.ofSeconds(3));
+        session.onDataChannelOpen(new ScriptedProbe(ScriptedRttSource.repeating(RttReading.unavailable(NEVER_ANSWERED))),
+                IceLike.everyThirdPoll(40.0));
+        advanceSeconds(5);
+        assertThat(session.exportValidationData().fallback().timestamp()).isEqualTo(T0 + 3_000);
+
+        assertThatThrownBy(() -> GameSession.builder("s").fallbackAfter(Duration.ZERO).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fallbackAfter");
+        assertThatThrownBy(() -> GameSession.builder("s").fallbackAfter(null).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fallbackAfter");
+    }
+
+    @Test
+    void aProbeThatAnsweredOnceIsNeverLeftEvenThroughALongOutage() {
+        GameSession session = session(null);
+        ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(30.5)
+                .orElse(RttReading.unavailable("probe channel CLOSED")));
+        session.onDataChannelOpen(probe, IceLike.everyThirdPoll(31.0));
+        advanceSeconds(30);
+        ValidationData data = session.exportValidationData();
+        assertThat(data.fallback()).isNull();
+        assertThat(data.latencySource()).isEqualTo("probe");
+        assertThat(data.latency().samples()).extracting(RttSample::rttMs).containsExactly(30.5);
+        assertThat(data.coverage().gaps()).hasSize(1); // the outage is data, not a reason to switch
+    }
+
+    @Test
+    void noFallbackWhileTheSecondaryHasNotMeasuredEither() {
+        GameSession session = session(Duration.ofSeconds(2));
+        session.onDataChannelOpen(new ScriptedProbe(ScriptedRttSource.repeating(RttReading.unavailable(NEVER_ANSWERED))),
+                new IceLike(ScriptedRttSource.repeating(RttReading.unavailable("connection state CONNECTING"))));
+        advanceSeconds(10);
+        ValidationData data = session.exportValidationData();
+        assertThat(data.fallback()).isNull();
+        assertThat(data.latencySource()).isEqualTo("probe");
+        assertThat(data.secondary().latency()).isNull();
+    }
+
+    @Test
+    void bothViewsAreExportedWithTheProbesCountsAndOffset() {
+        GameSession session = session(null);
+        ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(80.123).thenStale()
+                .orElse(RttReading.measured(80.125)));
+        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, 0.042, 40.1, T0 + 1);
+        session.onDataChannelOpen(probe, IceLike.everyThirdPoll(81.0));
+        advanceSeconds(10);
+        ValidationData data = session.exportValidationData();
+        assertThat(data.latencySource()).isEqualTo("probe");
+        assertThat(data.latency().sampleCount()).isEqualTo(10); // polls at 0..10 s, one stale
+        assertThat(data.secondary().latency().medianMs()).isEqualTo(81.0);
+        assertThat(data.probe().sentCount()).isEqualTo(11);
+        assertThat(data.probe().answeredCount()).isEqualTo(10);
+        assertThat(data.probe().lostCount()).isEqualTo(1);
+        assertThat(data.probe().lossRatio()).isEqualTo(1 / 11.0);
+        assertThat(data.probe().offsetMs()).isEqualTo(0.042);
+        assertThat(data.probe().errorBoundMs()).isEqualTo(40.1);
+        assertThat(data.fallback()).isNull();
+    }
+
+    @Test
+    void aSingleUnnamedSourceExportsNoSecondViewAndNoProbe() {
+        GameSession session = session(null);
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(20)));
+        advanceSeconds(2);
+        ValidationData data = session.exportValidationData();
+        assertThat(data.latencySource()).isEqualTo("unnamed");
+        assertThat(data.secondary()).isNull();
+        assertThat(data.probe()).isNull();
+        assertThat(data.fallback()).isNull();
+        RttSource same = ScriptedRttSource.repeating(RttReading.measured(20));
+        assertThatThrownBy(() -> session.onDataChannelOpen(same, same)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aSourceThatRefreshesEvery2500MsIsNotReportedAsHavingGapsButAnOutageStillIs() {
+        // measured every 3rd poll, with one 4 s stretch: with no refresh period declared that is gaps
+        ScriptedRttSource script = new ScriptedRttSource();
+        for (int i = 0; i < 10; i++) {
+            script.thenMeasured(80).thenStale().thenStale();
+        }
+        script.thenMeasured(80).thenStale().thenStale().thenStale();
+        for (int i = 0; i < 5; i++) {
+            script.thenMeasured(80).thenStale().thenStale();
+        }
+        script.orElse(RttReading.unavailable("outage"));
+
+        GameSession healthy = session(null);
+        healthy.onDataChannelOpen(new IceLike(script));
+        advanceSeconds(48);
+        Coverage coverage = healthy.exportValidationData().coverage();
+        assertThat(coverage.gapThresholdMs()).isEqualTo(5000.0);
+        assertThat(coverage.gaps()).isEmpty();
+        assertThat(coverage.coveredRatio()).isEqualTo(1.0);
+
+        advanceSeconds(8); // the last measurement at 46 s, unavailable from 49 s on: 10 s by 56 s
+        Coverage outage = healthy.exportValidationData().coverage();
+        assertThat(outage.gaps()).hasSize(1);
+        assertThat(outage.gaps().get(0).durationMs()).isEqualTo(10_000);
+    }
+
+    @Test
+    void withoutARefreshPeriodTheSameReadingsHaveGaps() {
+        ScriptedRttSource script = new ScriptedRttSource();
+        for (int i = 0; i < 4; i++) {
+            script.thenMeasured(80).thenStale().thenStale().thenStale();
+        }
+        GameSession session = session(null);
+        session.onDataChannelOpen(script);
+        advanceSeconds(15); // measured at 0, 4, 8, 12 s: 4 s apart
+        Coverage coverage = session.exportValidationData().coverage();
+        assertThat(coverage.gapThresholdMs()).isEqualTo(3000.0);
+        assertThat(coverage.gaps()).hasSize(3);
+    }
+
+    /** A probing source: counts its reads as pings, measured ones as answered, stale ones as lost. */
+    static final class ScriptedProbe implements ProbeStatsSource {
+        private final ScriptedRttSource script;
+        int reads;
+        int answered;
+        int lost;
+        ProbeStats offset;
+
+        ScriptedProbe(ScriptedRttSource script) {
+            this.script = script;
+        }
+
+        @Override
+        public CompletionStage<RttReading> read() {
+            reads++;
+            return script.read().thenApply(reading -> {
+                if (reading instanceof RttReading.Measured) {
+                    answered++;
+                } else if (reading instanceof RttReading.Stale) {
+                    lost++;
+                }
+                return reading;
+            });
+        }
+
+        @Override
+        public String name() {
+            return "probe";
+        }
+
+        @Override
+        public ProbeStats probeStats() {
+            long decided = answered + lost;
+            return new ProbeStats(reads, answered, lost, 0, reads - answered - lost, decided == 0 ? 0
+                    : (double) lost / decided, offset == null ? null : offset.offsetMs(),
+                    offset == null ? null : offset.errorBoundMs(), offset == null ? null : offset.offsetTimestamp());
+        }
+    }
+
+    /** A source like the ICE view: named "ice", refreshing every 2.5 s. */
+    static final class IceLike implements RttSource {
+        private final RttSource script;
+
+        IceLike(RttSource script) {
+            this.script = script;
+        }
+
+        static IceLike everyThirdPoll(double rttMs) {
+            ScriptedRttSource script = new ScriptedRttSource();
+            for (int i = 0; i < 100; i++) {
+                script.thenMeasured(rttMs).thenStale().thenStale();
+            }
+            return new IceLike(script);
+        }
+
+        @Override
+        public CompletionStage<RttReading> read() {
+            return script.read();
+        }
+
+        @Override
+        public String name() {
+            return "ice";
+        }
+
+        @Override
+        public Duration refreshPeriod() {
+            return Duration.ofMillis(2500);
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package io.peerpulse.integration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.peerpulse.lab.ImpairmentRelay;
+import io.peerpulse.lab.ImpairmentRelay.Link;
+import io.peerpulse.lab.WebRtcPeers;
+import io.peerpulse.lab.WebRtcPeers.Route;
+import io.peerpulse.session.CoverageGap;
+import io.peerpulse.session.GameSession;
+import io.peerpulse.session.ValidationData;
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporter;
+import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.webrtc.DataChannelProbe;
+import io.peerpulse.webrtc.WebRtcRttSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two views of RTT in a session on real peers through the relay: the probe with the ICE view beside it,
+ * the fallback to the ICE view when the peer has no probe, and coverage of an ICE-measured session that
+ * accounts for its 2.5 s refresh period.
+ */
+class SessionTwoViewsTest {
+
+    private static final Duration POLL = Duration.ofSeconds(1);
+
+    /** Collects the samples the session hands its exporters; lets a test wait for one that matches. */
+    static final class Samples implements SessionExporterProvider, SessionExporter {
+        private final List<RttSample> samples = new ArrayList<>();
+
+        @Override
+        public String name() {
+            return "samples";
+        }
+
+        @Override
+        public SessionExporter create(ExportSettings settings) {
+            return this;
+        }
+
+        @Override
+        public synchronized void sampleRecorded(String sessionId, RttSample sample) {
+            samples.add(sample);
+            notifyAll();
+        }
+
+        @Override
+        public void sessionEnded(io.peerpulse.session.SessionReport report) {
+        }
+
+        /** Waits for a sample matching {@code condition}; the bound only fails a hung test. */
+        synchronized boolean await(Predicate<RttSample> condition, Duration bound) throws InterruptedException {
+            long deadline = System.nanoTime() + bound.toNanos();
+            while (samples.stream().noneMatch(condition)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+            return true;
+        }
+    }
+
+    private static GameSession session(String id, Samples samples) {
+        return GameSession.builder(id)
+                .telemetryOptions(TelemetryOptions.builder().pollInterval(POLL).build())
+                .exporterProviders(List.of(samples))
+                .fallbackAfter(Duration.ofSeconds(4))
+                .build();
+    }
+
+    @Test
+    void withAProbeOnBothPeersTheProbeMeasuresEveryPollAndTheIceViewIsRecordedBeside() throws Exception {
+        Samples samples = new Samples();
+        try (ImpairmentRelay relay = new ImpairmentRelay(7).impair(Link.roundTrip(Duration.ofMillis(80)));
+             WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(Fixtures.CONNECT_TIMEOUT))) {
+            DataChannelProbe probeA = DataChannelProbe.open(peers.peerA());
+            DataChannelProbe probeB = DataChannelProbe.open(peers.peerB());
+            GameSession session = session("two-views", samples);
+            long start = System.currentTimeMillis();
+            try {
+                session.onDataChannelOpen(probeA, WebRtcRttSource.of(peers.peerA()));
+                assertThat(samples.await(s -> s.timestamp() >= start + 15_000, Duration.ofSeconds(60))).isTrue();
+            } finally {
+                session.close();
+                probeA.close();
+                probeB.close();
+            }
+            ValidationData data = session.exportValidationData();
+            System.out.printf("two views: %s %s %s %s%n", data.counters(), data.probe(), data.secondary(),
+                    data.latency().medianMs());
+            assertThat(data.latencySource()).isEqualTo("probe");
+            assertThat(data.fallback()).isNull();
+            assertThat(data.coverage().measuredPollRatio()).isGreaterThanOrEqualTo(0.95);
+            assertThat(data.latency().samples()).allSatisfy(s ->
+                    assertThat(s.rttMs() * 1000).isEqualTo(Math.rint(s.rttMs() * 1000)));
+            assertThat(data.latency().medianMs()).isBetween(80.0, 82.0);
+            assertThat(data.probe().lostCount()).isZero();
+            assertThat(data.probe().answeredCount()).isEqualTo(data.counters().measured());
+            assertThat(Math.abs(data.probe().offsetMs())).isLessThanOrEqualTo(data.probe().errorBoundMs());
+            assertThat(data.secondary().source()).isEqualTo("ice");
+            assertThat(data.secondary().latency().medianMs()).isBetween(80.0, 82.0);
+            assertThat(data.secondary().counters().measured()).isGreaterThanOrEqualTo(4);
+        }
+    }
+
+    @Test
+    void whenThePeerHasNoProbeTheSessionFallsBackToTheIceViewAndSaysSo() throws Exception {
+        Samples samples = new Samples();
+        try (ImpairmentRelay relay = new ImpairmentRelay(8).impair(Link.roundTrip(Duration.ofMillis(40)));
+             WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(Fixtures.CONNECT_TIMEOUT))) {
+            DataChannelProbe probeA = DataChannelProbe.open(peers.peerA()); // peer B: an old client, no probe
+            GameSession session = session("fallback", samples);
+            long opened;
+            try {
+                opened = System.currentTimeMillis();
+                session.onDataChannelOpen(probeA, WebRtcRttSource.of(peers.peerA()));
+                assertThat(samples.await(s -> true, Duration.ofSeconds(60))).as("a sample after the fallback").isTrue();
+                assertThat(samples.await(s -> s.timestamp() >= opened + 10_000, Duration.ofSeconds(60))).isTrue();
+            } finally {
+                session.close();
+                probeA.close();
+            }
+            ValidationData data = session.exportValidationData();
+            System.out.printf("fallback: %s %s %s%n", data.fallback(), data.probe(), data.counters());
+            assertThat(data.latencySource()).isEqualTo("ice");
+            assertThat(data.fallback().fromSource()).isEqualTo("probe");
+            assertThat(data.fallback().toSource()).isEqualTo("ice");
+            assertThat(data.fallback().reason()).contains("never answered the probe");
+            assertThat(data.fallback().timestamp()).isGreaterThanOrEqualTo(opened + 4_000);
+            assertThat(data.latency().samples()).allSatisfy(s -> {
+                assertThat(s.timestamp()).isGreaterThanOrEqualTo(data.fallback().timestamp());
+                assertThat(s.rttMs()).isBetween(40.0, 45.0);
+            });
+            assertThat(data.probe().answeredCount()).isZero();
+            assertThat(data.probe().lostCount()).isZero();
+            assertThat(data.probe().unansweredCount()).isGreaterThanOrEqualTo(4);
+            assertThat(data.probe().offsetMs()).isNull();
+        }
+    }
+
+    @Test
+    void aHealthyIceMeasuredSessionHasNoGapsWhileARealOutageIsOne() throws Exception {
+        Samples samples = new Samples();
+        try (ImpairmentRelay relay = new ImpairmentRelay(9).impair(Link.roundTrip(Duration.ofMillis(80)));
+             WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(Fixtures.CONNECT_TIMEOUT))) {
+            GameSession session = session("ice-coverage", samples);
+            try {
+                long opened = System.currentTimeMillis();
+                session.onDataChannelOpen(WebRtcRttSource.of(peers.peerA()));
+                assertThat(samples.await(s -> s.timestamp() >= opened + 30_000, Duration.ofSeconds(90))).isTrue();
+                ValidationData healthy = session.exportValidationData();
+                List<Long> times = samples.samples.stream().map(RttSample::timestamp).toList();
+                System.out.printf("ICE, healthy: %s coverage %s; measured at %s%n", healthy.counters(),
+                        healthy.coverage(), times.stream().map(t -> t - opened).toList());
+                assertThat(healthy.coverage().measuringMs()).isGreaterThanOrEqualTo(30_000);
+                assertThat(healthy.coverage().gaps()).isEmpty();
+                assertThat(healthy.coverage().coveredRatio()).isGreaterThanOrEqualTo(0.95);
+                assertThat(healthy.coverage().gapThresholdMs()).isEqualTo(5000.0);
+
+                long outageStart = System.currentTimeMillis();
+                relay.outage(Duration.ofSeconds(8));
+                long outageEnd = outageStart + 8_000;
+                assertThat(samples.await(s -> s.timestamp() > outageEnd, Duration.ofSeconds(60))).isTrue();
+                ValidationData after = session.exportValidationData();
+                System.out.printf("ICE, 8 s outage: %s%n", after.coverage());
+                assertThat(after.coverage().gaps()).hasSize(1);
+                CoverageGap gap = after.coverage().gaps().get(0);
+                assertThat(gap.startEpochMs()).isLessThanOrEqualTo(outageStart);
+                assertThat(gap.endEpochMs()).isGreaterThanOrEqualTo(outageEnd);
+            } finally {
+                session.close();
+            }
+        }
+    }
+}

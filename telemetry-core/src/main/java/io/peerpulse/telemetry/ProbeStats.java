@@ -1,0 +1,53 @@
+package io.peerpulse.telemetry;
+
+/**
+ * Loss and clock offset of a probing RTT source ({@link io.peerpulse.telemetry.spi.ProbeStatsSource}):
+ * every ping sent ends answered, lost or unanswered, or is still in flight.
+ *
+ * @param sentCount       pings sent
+ * @param answeredCount   pings answered in time (each one measured reading)
+ * @param lostCount       pings without an answer in time after the peer had answered once
+ * @param lateCount       answers that came after their ping had timed out (already lost or unanswered)
+ * @param unansweredCount pings without an answer that are not loss: before the peer ever answered, or
+ *                        cut off by closing
+ * @param lossRatio       {@code lostCount / (answeredCount + lostCount)}, 0 when both are 0
+ * @param offsetMs        the peer's wall clock minus ours, ms (1 µs resolution): add it to one of our epoch
+ *                        times to get the peer's; {@code null} before the first answer
+ * @param errorBoundMs    the true offset lies within {@code offsetMs ± errorBoundMs}; {@code null} with
+ *                        {@code offsetMs}
+ * @param offsetTimestamp when the exchange the offset comes from ended, epoch ms of our clock;
+ *                        {@code null} with {@code offsetMs}
+ * @since 0.1.0
+ */
+public record ProbeStats(long sentCount, long answeredCount, long lostCount, long lateCount, long unansweredCount,
+                         double lossRatio, Double offsetMs, Double errorBoundMs, Long offsetTimestamp) {
+
+    /**
+     * Checks the counts and that the offset's three parts come together.
+     *
+     * @param sentCount       see the record description
+     * @param answeredCount   see the record description
+     * @param lostCount       see the record description
+     * @param lateCount       see the record description
+     * @param unansweredCount see the record description
+     * @param lossRatio       see the record description
+     * @param offsetMs        see the record description
+     * @param errorBoundMs    see the record description
+     * @param offsetTimestamp see the record description
+     * @throws IllegalArgumentException when a count is negative, the ratio is outside [0, 1], or only some
+     *                                  of the offset's parts are given
+     * @since 0.1.0
+     */
+    public ProbeStats {
+        if (sentCount < 0 || answeredCount < 0 || lostCount < 0 || lateCount < 0 || unansweredCount < 0) {
+            throw new IllegalArgumentException("counts must be >= 0");
+        }
+        if (!(lossRatio >= 0 && lossRatio <= 1)) {
+            throw new IllegalArgumentException("lossRatio must be in [0, 1], was " + lossRatio);
+        }
+        boolean none = offsetMs == null;
+        if ((errorBoundMs == null) != none || (offsetTimestamp == null) != none) {
+            throw new IllegalArgumentException("offsetMs, errorBoundMs and offsetTimestamp come together");
+        }
+    }
+}
