@@ -13,6 +13,9 @@ module io.peerpulse.cli {
     requires io.peerpulse.export.json;
     requires io.peerpulse.export.html;
     requires info.picocli;
+    requires java.logging;
 
     opens io.peerpulse.cli to info.picocli;
+
+    uses io.peerpulse.session.spi.SessionExporterProvider;
 }
