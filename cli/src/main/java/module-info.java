@@ -15,6 +15,9 @@ module io.peerpulse.cli {
     requires info.picocli;
     // summarize reads the original browser feature's export shape
     requires jakarta.json;
+    requires java.logging;
 
     opens io.peerpulse.cli to info.picocli;
+
+    uses io.peerpulse.session.spi.SessionExporterProvider;
 }

@@ -63,8 +63,8 @@ final class ChromiumDemo {
             return NO_BROWSER;
         }
         console.printf(Locale.ROOT, "PeerPulse demo %s: a Java peer and headless Chromium through a relay injecting "
-                        + "RTT %d ms, jitter %d ms, loss %s%%, for %d s%n", sessionId, demo.rtt.toMillis(),
-                demo.jitter.toMillis(), Values.ms(demo.loss * 100), demo.duration.toSeconds());
+                        + "RTT %d ms, jitter %d ms, loss %s%%, for %s%n", sessionId, demo.rtt.toMillis(),
+                demo.jitter.toMillis(), Values.ms(demo.loss * 100), Values.duration(demo.duration));
         try (ImpairmentRelay relay = new ImpairmentRelay(1)
                 .impair(Link.roundTrip(demo.rtt).withJitter(demo.jitter.dividedBy(2)).withLoss(demo.loss));
              BrowserPeer peer = BrowserPeer.create(DataChannelProbe.browserScript(), BrowserPeer.PageOptions.defaults())) {

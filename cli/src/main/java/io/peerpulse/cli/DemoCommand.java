@@ -17,9 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -78,37 +75,33 @@ final class DemoCommand implements Callable<Integer> {
                     + "and the original browser feature (default: ${DEFAULT-VALUE}).")
     String peer;
 
+    @Option(names = "--journal", paramLabel = "DIR",
+            description = "Also write the crash-safe journal (<id>.journal.jsonl) here; 'peerpulse recover' "
+                    + "rebuilds the exports from it if the demo is killed.")
+    Path journal;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        if (duration.compareTo(Duration.ofSeconds(1)) < 0) {
-            throw new Main.UsageException("--duration must be at least 1s, was " + duration.toMillis() + "ms");
-        }
-        if (jitter.compareTo(rtt) > 0) {
-            throw new Main.UsageException("--jitter (" + jitter.toMillis() + "ms) must not exceed --rtt ("
-                    + rtt.toMillis() + "ms)");
-        }
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw new Main.UsageException("cannot create --out directory " + out.toAbsolutePath() + ": " + e);
+        DemoSettings.check(rtt, jitter, loss, duration);
+        createDirectory(out, "--out");
+        if (journal != null) {
+            createDirectory(journal, "--journal");
         }
         if (!peer.equals("java") && !peer.equals("chromium")) {
             throw new Main.UsageException("--peer must be java or chromium, was " + peer);
         }
         PrintWriter console = spec.commandLine().getOut();
-        String sessionId = "demo-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC)
-                .format(Instant.now());
+        String sessionId = DemoSettings.newSessionId(Instant.now());
         if (peer.equals("chromium")) {
             return new ChromiumDemo(this).run(console, spec.commandLine().getErr(), sessionId);
         }
         console.printf(Locale.ROOT, "PeerPulse demo %s: two real WebRTC peers through a relay injecting RTT %d ms, "
-                        + "jitter %d ms, loss %s%%, for %d s%n", sessionId, rtt.toMillis(), jitter.toMillis(),
-                Values.ms(loss * 100), duration.toSeconds());
+                        + "jitter %d ms, loss %s%%, for %s%n", sessionId, rtt.toMillis(), jitter.toMillis(),
+                Values.ms(loss * 100), Values.duration(duration));
 
-        List<Path> before = listFiles(out);
         SessionReport report;
         try (ImpairmentRelay relay = new ImpairmentRelay(1)
                 .impair(Link.roundTrip(rtt).withJitter(jitter.dividedBy(2)).withLoss(loss))) {
@@ -121,23 +114,46 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         printResult(console, report);
-        List<Path> written = new ArrayList<>(listFiles(out));
-        written.removeAll(before);
-        if (written.isEmpty()) {
-            console.println("no exporter wrote a file (no file exporter on the module path)");
-        }
+        // this session's files only: the id is unique per run, so other demos' files never match
+        List<Path> written = listFiles(out, sessionId);
         for (Path file : written) {
             console.println("wrote " + file.toAbsolutePath());
+        }
+        if (journal != null) {
+            for (Path file : listFiles(journal, sessionId)) {
+                console.println("journal " + file.toAbsolutePath());
+            }
+        }
+        console.flush();
+        if (written.isEmpty()) {
+            throw new Main.RunFailure("no exporter wrote a file in " + out.toAbsolutePath()
+                    + " (no file exporter on the module path, or it failed: see the warning above)");
         }
         return 0;
     }
 
-    private SessionReport play(WebRtcPeers peers, DemoSources sources, String sessionId, PrintWriter console) throws InterruptedException {
-        GameSession session = GameSession.builder(sessionId).playerId("demo-player")
+    private static void createDirectory(Path directory, String option) {
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new Main.RunFailure(Errors.cannot("create the " + option + " directory", directory, e), e);
+        }
+        if (!Files.isWritable(directory)) {
+            throw new Main.RunFailure("cannot write to the " + option + " directory " + directory.toAbsolutePath()
+                    + ": permission denied");
+        }
+    }
+
+    private SessionReport play(WebRtcPeers peers, DemoSources sources, String sessionId, PrintWriter console)
+            throws InterruptedException {
+        GameSession.Builder builder = GameSession.builder(sessionId).playerId("demo-player")
                 .exportSetting("peerpulse.export.json.directory", out.toString())
                 .exportSetting("peerpulse.export.csv.directory", out.toString())
-                .exportSetting("peerpulse.export.html.directory", out.toString())
-                .build();
+                .exportSetting("peerpulse.export.html.directory", out.toString());
+        if (journal != null) {
+            builder.journalDirectory(journal);
+        }
+        GameSession session = builder.build();
         ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "demo-game-loop");
             thread.setDaemon(true);
@@ -173,6 +189,8 @@ final class DemoCommand implements Callable<Integer> {
                         session.getLatencySummary().map(s -> s.sampleCount()).orElse(0), live.quality(), round,
                         frames.get());
             }
+            // the part of a second after the last progress line: --duration 1.9s runs 1.9 s
+            TimeUnit.NANOSECONDS.sleep(Math.max(0, start + duration.toNanos() - System.nanoTime()));
         } finally {
             loop.shutdownNow();
             loop.awaitTermination(5, TimeUnit.SECONDS);
@@ -202,11 +220,20 @@ final class DemoCommand implements Callable<Integer> {
         row(console, "p99", Values.ms(latency.p99Ms()), "");
         row(console, "max", Values.ms(latency.maxMs()), "");
         row(console, "std dev", Values.ms(latency.stdDevMs()), "");
-        row(console, "jitter", Values.ms(latency.jitterMs()), Values.ms(jitter.toNanos() / 1e6));
-        double tolerance = Math.max(1, 0.02 * injected);
-        console.printf(Locale.ROOT, "median %s ms is %s the injected %s ms ± %s ms%n", Values.ms(latency.medianMs()),
-                Math.abs(latency.medianMs() - injected) <= tolerance ? "within" : "OUTSIDE", Values.ms(injected),
-                Values.ms(tolerance));
+        row(console, "jitter*", Values.ms(latency.jitterMs()), "");
+        console.printf(Locale.ROOT, "* jitter = mean |difference| between consecutive RTT samples; the relay varies "
+                + "each direction by up to ±%s ms (injected --jitter %s ms), a different quantity%n",
+                Values.ms(jitter.toNanos() / 2e6), Values.ms(jitter.toNanos() / 1e6));
+        if (jitter.isZero()) {
+            double tolerance = Math.max(1, 0.02 * injected);
+            console.printf(Locale.ROOT, "median %s ms is %s the injected %s ms ± %s ms%n", Values.ms(latency.medianMs()),
+                    Math.abs(latency.medianMs() - injected) <= tolerance ? "within" : "OUTSIDE", Values.ms(injected),
+                    Values.ms(tolerance));
+        } else {
+            console.printf(Locale.ROOT, "median %s ms, injected %s ms: %+.1f ms (with jitter the median of %d "
+                    + "samples varies)%n", Values.ms(latency.medianMs()), Values.ms(injected),
+                    latency.medianMs() - injected, latency.sampleCount());
+        }
         var counters = report.validationData().counters();
         console.printf(Locale.ROOT, "polls %d: measured %d, stale %d, unavailable %d, failed %d, rejected %d, skipped %d%n",
                 counters.polls(), counters.measured(), counters.stale(), counters.unavailable(), counters.failed(),
@@ -219,9 +246,10 @@ final class DemoCommand implements Callable<Integer> {
         console.printf(Locale.ROOT, "%-10s %10s %10s%n", name, measured, injected);
     }
 
-    private static List<Path> listFiles(Path directory) throws IOException {
+    private static List<Path> listFiles(Path directory, String sessionId) throws IOException {
         try (Stream<Path> files = Files.list(directory)) {
-            return files.filter(Files::isRegularFile).sorted().toList();
+            return files.filter(Files::isRegularFile).filter(p -> p.getFileName().toString().startsWith(sessionId))
+                    .sorted().toList();
         }
     }
 }

@@ -5,8 +5,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code peerpulse}: the entry point. Bad arguments print one line naming what was wrong and exit
- * with code 2; every command has {@code --help}.
+ * {@code peerpulse}: the entry point. Exit codes: 0 when the command did everything it was asked (every
+ * file written); 2 for bad arguments and unreadable input; 1 for a failure while running (e.g. an output
+ * that cannot be written, an exporter that wrote nothing). Failures are one line on standard error naming
+ * the cause; {@code --verbose} adds the stack trace. Every command has {@code --help}.
  *
  * @since 0.1.0
  */
@@ -19,6 +21,10 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "On a failure, print the stack trace and the libraries' log records in full.")
+    boolean verbose;
+
     /** Called by picocli. */
     public Main() {
     }
@@ -29,7 +35,12 @@ public final class Main implements Runnable {
      * @param args the arguments
      */
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        PrintWriter out = StandardOutput.open();
+        PrintWriter err = new PrintWriter(System.err, true);
+        Logs.configure(java.util.Arrays.asList(args).contains("--verbose"));
+        int code = run(args, out, err);
+        out.flush();
+        System.exit(out.checkError() && code == 0 ? 1 : code);
     }
 
     /**
@@ -51,12 +62,22 @@ public final class Main implements Runnable {
             return CommandLine.ExitCode.USAGE;
         });
         commandLine.setExecutionExceptionHandler((ex, command, parseResult) -> {
+            boolean verbose = parseResult.hasMatchedOption("--verbose")
+                    || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
+            PrintWriter errors = command.getErr();
             if (ex instanceof UsageException usage) {
-                command.getErr().println(command.getCommandName() + ": " + usage.getMessage());
-                return CommandLine.ExitCode.USAGE;
+                errors.println(command.getCommandName() + ": " + usage.getMessage());
+            } else if (ex instanceof RunFailure failure) {
+                errors.println(command.getCommandName() + ": " + failure.getMessage());
+            } else {
+                errors.println(command.getCommandName() + ": failed: " + Errors.oneLine(ex)
+                        + (verbose ? "" : " (--verbose for details)"));
             }
-            command.getErr().println(command.getCommandName() + ": " + ex);
-            return CommandLine.ExitCode.SOFTWARE;
+            if (verbose) {
+                ex.printStackTrace(errors);
+            }
+            errors.flush();
+            return ex instanceof UsageException ? CommandLine.ExitCode.USAGE : CommandLine.ExitCode.SOFTWARE;
         });
         return commandLine.execute(args);
     }
@@ -72,6 +93,19 @@ public final class Main implements Runnable {
 
         UsageException(String message) {
             super(message);
+        }
+    }
+
+    /** A failure while running (an output not written): one line, exit code 1. */
+    static final class RunFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        RunFailure(String message) {
+            super(message);
+        }
+
+        RunFailure(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 

@@ -2,6 +2,7 @@ package io.peerpulse.cli;
 
 import io.peerpulse.session.SessionJournal;
 import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.spi.SessionExporterProvider;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -10,6 +11,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine;
@@ -39,22 +43,43 @@ final class RecoverCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (Files.isDirectory(input)) {
+            throw new Main.UsageException("cannot read " + input.toAbsolutePath() + ": a directory, not a file");
+        }
         if (!Files.isRegularFile(input)) {
-            throw new Main.UsageException("cannot read " + input.toAbsolutePath() + ": not a file");
+            throw new Main.UsageException("cannot read " + input.toAbsolutePath() + ": no such file");
         }
         List<String> names = exporters.equals(List.of("none")) ? List.of() : exporters;
+        checkExporterNames(names);
         Map<String, String> settings = new LinkedHashMap<>();
-        for (String kind : List.of("json", "csv", "html")) {
+        for (String kind : FILE_EXPORTERS) {
             settings.put("peerpulse.export." + kind + ".directory", out.toString());
+        }
+        boolean writesFiles = names.stream().anyMatch(FILE_EXPORTERS::contains);
+        if (writesFiles) {
+            try {
+                Files.createDirectories(out);
+            } catch (IOException e) {
+                throw new Main.RunFailure(Errors.cannot("create the --out directory", out, e), e);
+            }
+            if (!Files.isWritable(out)) {
+                throw new Main.RunFailure("cannot write to the --out directory " + out.toAbsolutePath()
+                        + ": permission denied");
+            }
         }
         List<Path> before = listFiles(out);
         SessionJournal.Recovery recovery;
         try {
             recovery = SessionJournal.recoverAndExport(input, settings, names);
         } catch (IOException e) {
-            throw new Main.UsageException("cannot recover " + input.toAbsolutePath() + ": " + e.getMessage());
+            String message = e.getMessage() == null ? "" : e.getMessage();
+            throw new Main.UsageException("cannot recover " + input.toAbsolutePath() + ": "
+                    + (message.contains(input.toString()) ? message.replace("journal " + input + " ", "the journal ")
+                    .replace(input + ": ", "") : Errors.reason(e)));
         } catch (IllegalArgumentException e) {
-            throw new Main.UsageException("--exporters: " + e.getMessage());
+            // the exporter names were checked above: what is left is a value of the journal's header
+            throw new Main.UsageException("cannot recover " + input.toAbsolutePath() + ": its header line holds "
+                    + "a value a session cannot have: " + e.getMessage());
         }
         PrintWriter console = spec.commandLine().getOut();
         SessionReport report = recovery.report();
@@ -77,7 +102,39 @@ final class RecoverCommand implements Callable<Integer> {
         List<Path> written = new ArrayList<>(listFiles(out));
         written.removeAll(before);
         written.forEach(p -> console.println("wrote " + p.toAbsolutePath()));
+        console.flush();
+        List<String> missing = new ArrayList<>();
+        for (String name : names) {
+            if (FILE_EXPORTERS.contains(name)
+                    && written.stream().noneMatch(p -> p.getFileName().toString().endsWith("." + name))) {
+                missing.add(name);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new Main.RunFailure("the " + String.join(", ", missing) + " exporter" + (missing.size() > 1 ? "s" : "")
+                    + " wrote no file in " + out.toAbsolutePath() + " (the warning above says why)");
+        }
         return 0;
+    }
+
+    /** Exporters that write a file per session into their directory setting; checked after the run. */
+    private static final List<String> FILE_EXPORTERS = List.of("json", "csv", "html");
+
+    private static void checkExporterNames(List<String> names) {
+        Set<String> known = new TreeSet<>();
+        ServiceLoader.load(SessionExporterProvider.class).stream().forEach(p -> {
+            try {
+                known.add(p.get().name());
+            } catch (java.util.ServiceConfigurationError e) {
+                // a broken plugin: the session's own loading reports it
+            }
+        });
+        for (String name : names) {
+            if (!known.contains(name)) {
+                throw new Main.UsageException("--exporters: unknown exporter '" + name + "' (known: "
+                        + String.join(", ", known) + ", or 'none')");
+            }
+        }
     }
 
     private static List<Path> listFiles(Path dir) {

@@ -2,10 +2,8 @@ package io.peerpulse.cli;
 
 import io.peerpulse.export.html.HtmlReport;
 import io.peerpulse.session.SessionReport;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,7 +20,7 @@ final class ReportCommand implements Callable<Integer> {
     Path input;
 
     @Option(names = "--out", paramLabel = "FILE.html",
-            description = "Where to write the page (default: beside the input, with .html).")
+            description = "Where to write the page (default: beside the input, .json replaced by .html); never the input itself.")
     Path out;
 
     @CommandLine.Spec
@@ -30,13 +28,10 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Path target = out != null ? out : Sessions.htmlBeside(input);
+        Outputs.refuseOverwritingAnInput(target, out != null ? "--out" : "the page", List.of(input));
         SessionReport report = Sessions.read(input);
-        Path target = out != null ? out : Sessions.sibling(input, ".html");
-        try {
-            Files.writeString(target, HtmlReport.render(report), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new Main.UsageException("cannot write " + target.toAbsolutePath() + ": " + e.getMessage());
-        }
+        Outputs.write(target, HtmlReport.render(report));
         spec.commandLine().getOut().println("wrote " + target.toAbsolutePath());
         return 0;
     }

@@ -18,7 +18,10 @@ final class Sessions {
      * @throws Main.UsageException naming the file when it is missing, empty, unreadable or not a session export
      */
     static SessionReport read(Path file) {
-        if (!Files.isRegularFile(file)) {
+        if (Files.isDirectory(file)) {
+            throw new Main.UsageException("cannot read " + file + ": a directory, not a file");
+        }
+        if (!Files.exists(file)) {
             throw new Main.UsageException("cannot read " + file + ": no such file");
         }
         try {
@@ -31,7 +34,14 @@ final class Sessions {
             }
             return report;
         } catch (IOException e) {
-            throw new Main.UsageException("cannot read " + file + ": " + e.getMessage());
+            String message = e.getMessage() == null ? "" : e.getMessage();
+            // SessionReportJson names the file itself: name it once
+            String prefix = "not a session report: " + file + ": ";
+            if (message.startsWith(prefix)) {
+                throw new Main.UsageException("cannot read " + file + ": not a PeerPulse session export: "
+                        + message.substring(prefix.length()));
+            }
+            throw new Main.UsageException("cannot read " + file + ": " + Errors.reason(e));
         } catch (Main.UsageException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -39,6 +49,12 @@ final class Sessions {
             throw new Main.UsageException("cannot read " + file + ": not a PeerPulse session export ("
                     + message.lines().findFirst().orElse("") + ")");
         }
+    }
+
+    /** The page beside an export: {@code s.json} gives {@code s.html}, any other name gets {@code .html} added. */
+    static Path htmlBeside(Path file) {
+        String name = file.getFileName().toString();
+        return name.endsWith(".json") ? sibling(file, ".html") : file.resolveSibling(name + ".html");
     }
 
     /** The file beside {@code file} with its extension replaced. */

@@ -5,7 +5,6 @@ import io.peerpulse.telemetry.LatencyStats;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,11 +43,16 @@ final class SummarizeCommand implements Callable<Integer> {
         if (!Files.isDirectory(directory)) {
             throw new Main.UsageException("cannot read " + directory + ": not a directory");
         }
+        if (out != null && out.getFileName().toString().endsWith(".json")
+                && out.toAbsolutePath().normalize().getParent().equals(directory.toAbsolutePath().normalize())) {
+            throw new Main.UsageException("--out " + out.toAbsolutePath() + " is an input of this command (a .json "
+                    + "file in " + directory + "); it would be overwritten: give another file");
+        }
         List<Path> files;
         try (Stream<Path> listing = Files.list(directory)) {
             files = listing.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
         } catch (IOException e) {
-            throw new Main.UsageException("cannot read " + directory + ": " + e.getMessage());
+            throw new Main.UsageException("cannot read " + directory + ": " + Errors.reason(e));
         }
         PrintWriter err = spec.commandLine().getErr();
         StringWriter table = new StringWriter();
@@ -77,11 +81,8 @@ final class SummarizeCommand implements Callable<Integer> {
         }
         rows.flush();
         if (out != null) {
-            try {
-                Files.writeString(out, table.toString(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new Main.UsageException("cannot write " + out.toAbsolutePath() + ": " + e.getMessage());
-            }
+            Outputs.refuseOverwritingAnInput(out, "--out", files);
+            Outputs.write(out, table.toString());
             spec.commandLine().getOut().println("wrote " + good + " session(s) to " + out.toAbsolutePath());
         } else {
             spec.commandLine().getOut().print(table);

@@ -54,6 +54,13 @@ final class Values {
         }
     }
 
+    /** A duration for people, to the millisecond: {@code 80ms}, {@code 1.9s}, {@code 30s}. */
+    static String duration(Duration duration) {
+        long ms = duration.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms < 1000 ? ms + "ms"
+                : java.math.BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString() + "s";
+    }
+
     /** Milliseconds for people: {@code 80.0} or {@code 0.25}. */
     static String ms(double value) {
         return Double.isNaN(value) ? "–" : String.format(Locale.ROOT, "%.1f", value);

@@ -71,7 +71,11 @@ public final class HtmlReport {
         long end = Math.max(samples.get(samples.size() - 1).timestamp(),
                 report.sessionMetrics().endEpochMs() == null ? start : report.sessionMetrics().endEpochMs());
         double spanSeconds = Math.max(1, (end - start) / 1000.0);
-        double maxY = niceCeiling(latency.maxMs() * 1.1);
+        double highest = latency.maxMs();
+        for (RttSample s : samples) {
+            highest = Math.max(highest, s.rttMs()); // an edited export's maxMs may lie below a sample
+        }
+        double maxY = niceCeiling(highest * 1.1);
         int plotW = WIDTH - LEFT - RIGHT;
         int plotH = HEIGHT - TOP - BOTTOM;
         Scale x = v -> LEFT + (v - start) / 1000.0 / spanSeconds * plotW;
@@ -140,12 +144,23 @@ public final class HtmlReport {
     }
 
     private static String histogram(LatencyStats latency) {
-        int bins = Math.max(1, Math.min(30, (int) Math.ceil(Math.sqrt(latency.sampleCount()))));
-        double low = latency.minMs();
-        double width = Math.max(1e-9, (latency.maxMs() - low) / bins);
+        int bins = Math.max(1, Math.min(30, (int) Math.ceil(Math.sqrt(latency.samples().size()))));
+        // the bins span the samples themselves: an edited export's minMs/maxMs need not agree with them
+        double low = Double.POSITIVE_INFINITY;
+        double high = Double.NEGATIVE_INFINITY;
+        for (RttSample s : latency.samples()) {
+            low = Math.min(low, s.rttMs());
+            high = Math.max(high, s.rttMs());
+        }
+        if (!(low <= high)) {
+            low = 0;
+            high = 0;
+        }
+        double width = Math.max(1e-9, (high - low) / bins);
         int[] counts = new int[bins];
         for (RttSample s : latency.samples()) {
-            counts[Math.min(bins - 1, (int) ((s.rttMs() - low) / width))]++;
+            double bin = Math.floor((s.rttMs() - low) / width);
+            counts[(int) Math.max(0, Math.min(bins - 1, bin))]++;
         }
         int maxCount = 1;
         for (int c : counts) {
@@ -169,7 +184,7 @@ public final class HtmlReport {
                 LEFT, TOP + plotH, w - RIGHT, TOP + plotH));
         svg.append(String.format(Locale.ROOT, "<text class=\"label\" x=\"%d\" y=\"%d\">%s ms</text>"
                 + "<text class=\"label\" x=\"%d\" y=\"%d\" text-anchor=\"end\">%s ms</text>\n", LEFT, h - BOTTOM + 18,
-                number(low), w - RIGHT, h - BOTTOM + 18, number(latency.maxMs())));
+                number(low), w - RIGHT, h - BOTTOM + 18, number(high)));
         svg.append(String.format(Locale.ROOT, "<text class=\"label\" x=\"%d\" y=\"%d\" text-anchor=\"end\">%d</text>\n",
                 LEFT - 6, TOP + 4, maxCount));
         return svg.append("</svg>\n").toString();

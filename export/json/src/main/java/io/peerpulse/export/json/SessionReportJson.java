@@ -2,7 +2,11 @@ package io.peerpulse.export.json;
 
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.ExportFiles;
-import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonLocation;
+import jakarta.json.stream.JsonParser;
+import jakarta.json.stream.JsonParserFactory;
+import jakarta.json.stream.JsonParsingException;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbConfig;
 import jakarta.json.bind.JsonbException;
@@ -11,12 +15,14 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.Reader;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
+import org.eclipse.yasson.YassonJsonb;
 import org.eclipse.yasson.JsonBindingProvider;
 
 /**
@@ -38,7 +44,14 @@ import org.eclipse.yasson.JsonBindingProvider;
  *
  * <p><b>Reading</b> ignores keys it does not know (files of later versions) and gives {@code null} (or
  * 0 / {@code false}) to those a file lacks (earlier versions), as long as the report's required parts
- * are there. A report read back {@link Object#equals equals} the one written.
+ * are there. A report read back {@link Object#equals equals} the one written. Reading is strict about
+ * what it does read: the input must be valid UTF-8 and exactly one JSON document (no trailing data, no
+ * second document); a number must fit its record component exactly (an integer component takes an
+ * integral number within its type's range, a {@code double} a finite number) and must not be negative
+ * (durations, counts, times, RTTs), except {@code clock.startNanoTime}, {@code clock.endNanoTime} and
+ * {@code clock.systemClockOffsetMs}; a string must not hold a lone surrogate. What breaks a rule is
+ * refused with its JSON path and value, e.g. {@code sessionMetrics.durationMs: 1.9 is not an integer}.
+ * There is no size limit: the document is streamed into a tree, so memory bounds it.
  *
  * <p>Thread-safe; the JSON-B instance is made once, on first use.
  *
@@ -64,12 +77,16 @@ public final class SessionReportJson {
     private SessionReportJson() {
     }
 
-    /** The largest document {@code read} accepts: a 600-sample report is about 100 KB. */
-    static final int MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
-
     /** Made on first use: building a Yasson instance takes a while. */
     private static final class Holder {
         static final JsonProvider JSON = JsonProvider.provider();
+        /**
+         * Parsson stops after 15,000,000 characters by default (its "document parsing count"), far less
+         * than the exports a long session writes: lifted, so that the reader's only bound is memory.
+         * Parsson's nesting bound (1,000 levels) and number-length bound stay.
+         */
+        static final JsonParserFactory PARSERS = JSON.createParserFactory(
+                Map.of("org.eclipse.parsson.maxParsingLimit", Integer.MAX_VALUE));
         static final Jsonb JSONB = new JsonBindingProvider().create()
                 .withConfig(new JsonbConfig()
                         .withNullValues(true)   // "latency": null, not a missing key
@@ -158,7 +175,7 @@ public final class SessionReportJson {
     /**
      * Reads a report from a stream holding one JSON document in UTF-8.
      *
-     * @param in the stream; read to the end of the document, not closed
+     * @param in the stream; read to its end (nothing may follow the document), not closed
      * @return the report
      * @throws IOException when it cannot be read or holds no valid report
      * @since 0.1.0
@@ -179,36 +196,68 @@ public final class SessionReportJson {
     public static SessionReport fromJson(String json) {
         Objects.requireNonNull(json, "json");
         try {
-            return bind(json);
+            return bind(new StringReader(json));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("not a session report: " + message(e), e);
         }
     }
 
     private static SessionReport read(InputStream in, String source) throws IOException {
-        byte[] bytes = in.readNBytes(MAX_DOCUMENT_BYTES + 1);
-        if (bytes.length > MAX_DOCUMENT_BYTES) {
-            throw new IOException("not a session report: " + source + " is larger than " + MAX_DOCUMENT_BYTES
-                    + " bytes");
-        }
         try {
-            return bind(new String(bytes, StandardCharsets.UTF_8));
+            return bind(new Utf8Reader(in));
         } catch (RuntimeException e) {
+            Utf8Reader.MalformedUtf8 malformed = find(e, Utf8Reader.MalformedUtf8.class);
+            if (malformed != null) {
+                throw new IOException("not a session report: " + source + ": " + malformed.getMessage(), e);
+            }
+            IOException io = find(e, IOException.class);
+            if (io != null) {
+                throw new IOException("cannot read " + source + ": " + io.getMessage(), e);
+            }
             throw new IOException("not a session report: " + source + ": " + message(e), e);
         }
     }
 
     /**
-     * Binds a document after checking that it is well-formed JSON as a whole. Yasson skips unknown
-     * keys with Parsson's skipObject/skipArray, which never returns on a document truncated inside the
-     * skipped part (found by SessionReportJsonFuzzTest: a torn file made read() spin forever); a
-     * complete parse first turns such a document into a clear error.
+     * Parses the whole document into a tree (refusing trailing data and a second document), checks every
+     * number and string against the records' components ({@link ReportShape}), then binds the tree.
+     * Parsing completely first also matters because Yasson skips unknown keys with Parsson's
+     * skipObject/skipArray, which never returns on a document truncated inside the skipped part (found
+     * by SessionReportJsonFuzzTest: a torn file made read() spin forever).
      */
-    private static SessionReport bind(String json) {
-        try (JsonReader reader = Holder.JSON.createReader(new StringReader(json))) {
-            reader.readValue();
+    private static SessionReport bind(Reader json) {
+        JsonValue document;
+        try (JsonParser parser = Holder.PARSERS.createParser(json)) {
+            if (!parser.hasNext()) {
+                throw new IllegalArgumentException("the document is empty");
+            }
+            parser.next();
+            document = parser.getValue();
+            JsonLocation end = parser.getLocation();
+            boolean more;
+            try {
+                more = parser.hasNext();
+            } catch (JsonParsingException e) {
+                more = true;
+            }
+            if (more) {
+                throw new IllegalArgumentException("trailing data after the document (it ends at line "
+                        + end.getLineNumber() + ", column " + end.getColumnNumber() + ")");
+            }
         }
-        return check(Holder.JSONB.fromJson(json, SessionReport.class));
+        ReportShape.check(document);
+        try (JsonParser tree = Holder.PARSERS.createParser(document.asJsonObject())) {
+            return check(((YassonJsonb) Holder.JSONB).fromJson(tree, SessionReport.class));
+        }
+    }
+
+    private static <T extends Throwable> T find(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
     }
 
     private static SessionReport check(SessionReport report) {

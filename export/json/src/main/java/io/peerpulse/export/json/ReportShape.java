@@ -1,0 +1,151 @@
+package io.peerpulse.export.json;
+
+import io.peerpulse.session.SessionReport;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonNumber;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.math.BigDecimal;
+import java.util.Set;
+
+/**
+ * Checks a parsed document against the shape of {@link SessionReport}'s records before it is bound, so
+ * that no number is wrapped, truncated or rounded on the way in. Walks the records' components
+ * reflectively: an integer component takes only an integral number within its type's range, a
+ * {@code double} only a finite number, and neither a negative one (durations, counts, epoch times,
+ * RTTs, ratios) except the few signed clock readings; a string takes no lone surrogate. Keys the records
+ * do not know are not looked at (files of later versions). Failures name the JSON path and the value.
+ */
+final class ReportShape {
+
+    /** Components that may be negative: {@code System.nanoTime()} readings and a clock offset. */
+    private static final Set<String> SIGNED = Set.of("startNanoTime", "endNanoTime", "systemClockOffsetMs");
+
+    private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
+    private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
+    private static final BigDecimal INT_MIN = BigDecimal.valueOf(Integer.MIN_VALUE);
+    private static final BigDecimal INT_MAX = BigDecimal.valueOf(Integer.MAX_VALUE);
+
+    private ReportShape() {
+    }
+
+    /**
+     * @param document the whole parsed document
+     * @throws IllegalArgumentException naming the JSON path and the value that does not fit
+     */
+    static void check(JsonValue document) {
+        if (document.getValueType() != JsonValue.ValueType.OBJECT) {
+            throw new IllegalArgumentException("the document is " + kind(document) + ", not an object");
+        }
+        walk(SessionReport.class, document, "", "");
+    }
+
+    private static void walk(Type type, JsonValue value, String path, String name) {
+        if (value.getValueType() == JsonValue.ValueType.NULL) {
+            return; // a missing part: binding decides whether it may be absent
+        }
+        if (type instanceof ParameterizedType list && list.getRawType() == java.util.List.class) {
+            if (!(value instanceof JsonArray array)) {
+                throw mismatch(path, value, "an array");
+            }
+            Type element = list.getActualTypeArguments()[0];
+            for (int i = 0; i < array.size(); i++) {
+                walk(element, array.get(i), path + "[" + i + "]", name);
+            }
+            return;
+        }
+        if (!(type instanceof Class<?> c)) {
+            return;
+        }
+        if (c.isRecord()) {
+            if (!(value instanceof JsonObject object)) {
+                throw mismatch(path, value, "an object");
+            }
+            for (RecordComponent component : c.getRecordComponents()) {
+                JsonValue part = object.get(component.getName());
+                if (part != null) {
+                    walk(component.getGenericType(), part,
+                            path.isEmpty() ? component.getName() : path + "." + component.getName(),
+                            component.getName());
+                }
+            }
+        } else if (c == long.class || c == Long.class) {
+            integer(value, path, name, LONG_MIN, LONG_MAX);
+        } else if (c == int.class || c == Integer.class) {
+            integer(value, path, name, INT_MIN, INT_MAX);
+        } else if (c == double.class || c == Double.class) {
+            BigDecimal number = number(value, path);
+            double d = number.doubleValue();
+            if (!Double.isFinite(d)) {
+                throw refused(path, number, "is not a finite double");
+            }
+            if (number.signum() < 0 && !SIGNED.contains(name)) {
+                throw refused(path, number, "is negative");
+            }
+        } else if (c == String.class && value instanceof JsonString string) {
+            int at = loneSurrogate(string.getString());
+            if (at >= 0) {
+                throw new IllegalArgumentException(path + ": the string has a lone surrogate (\\u"
+                        + Integer.toHexString(string.getString().charAt(at)) + ") at character " + at
+                        + ": not valid Unicode");
+            }
+        }
+    }
+
+    private static void integer(JsonValue value, String path, String name, BigDecimal min, BigDecimal max) {
+        BigDecimal number = number(value, path);
+        if (number.signum() != 0 && number.stripTrailingZeros().scale() > 0) {
+            throw refused(path, number, "is not an integer");
+        }
+        if (number.compareTo(min) < 0 || number.compareTo(max) > 0) {
+            throw refused(path, number, "is out of range (" + min + " to " + max + ")");
+        }
+        if (number.signum() < 0 && !SIGNED.contains(name)) {
+            throw refused(path, number, "is negative");
+        }
+    }
+
+    private static BigDecimal number(JsonValue value, String path) {
+        if (!(value instanceof JsonNumber number)) {
+            throw mismatch(path, value, "a number");
+        }
+        return number.bigDecimalValue();
+    }
+
+    private static int loneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(ch)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static IllegalArgumentException refused(String path, BigDecimal number, String why) {
+        String text = number.toString();
+        return new IllegalArgumentException(path + ": " + (text.length() > 40 ? text.substring(0, 40) + "…" : text)
+                + " " + why);
+    }
+
+    private static IllegalArgumentException mismatch(String path, JsonValue value, String expected) {
+        return new IllegalArgumentException(path + ": expected " + expected + ", found " + kind(value));
+    }
+
+    private static String kind(JsonValue value) {
+        return switch (value.getValueType()) {
+            case OBJECT -> "an object";
+            case ARRAY -> "an array";
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case TRUE, FALSE -> "a boolean";
+            case NULL -> "null";
+        };
+    }
+}

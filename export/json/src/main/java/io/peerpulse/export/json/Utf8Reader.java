@@ -1,0 +1,110 @@
+package io.peerpulse.export.json;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Decodes a stream as strict UTF-8, without holding it whole: malformed or truncated input fails with
+ * "not valid UTF-8 at byte N" (the offset of the first bad byte) instead of being replaced by U+FFFD.
+ */
+final class Utf8Reader extends Reader {
+
+    /** Thrown for bytes that are not UTF-8; its message names the byte offset. */
+    static final class MalformedUtf8 extends CharacterCodingException {
+        private static final long serialVersionUID = 1L;
+        private final String message;
+
+        MalformedUtf8(long offset) {
+            this.message = "not valid UTF-8 at byte " + offset;
+        }
+
+        @Override
+        public String getMessage() {
+            return message;
+        }
+    }
+
+    private final InputStream in;
+    private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final ByteBuffer bytes = ByteBuffer.allocate(64 * 1024).flip();
+    private long consumed; // bytes before bytes.position()
+    private boolean eof;
+    private boolean done;
+    private int pending = -1; // the second half of a surrogate pair when the caller had room for one char
+
+    Utf8Reader(InputStream in) {
+        this.in = in;
+    }
+
+    @Override
+    public int read(char[] target, int off, int len) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        if (pending >= 0) {
+            target[off] = (char) pending;
+            pending = -1;
+            return 1;
+        }
+        if (len == 1) { // room for one char, but the next may be a surrogate pair
+            char[] two = new char[2];
+            int n = read(two, 0, 2);
+            if (n == 2) {
+                pending = two[1];
+            }
+            if (n > 0) {
+                target[off] = two[0];
+                return 1;
+            }
+            return n;
+        }
+        CharBuffer out = CharBuffer.wrap(target, off, len);
+        while (true) {
+            int before = bytes.position();
+            CoderResult result = decoder.decode(bytes, out, eof);
+            consumed += bytes.position() - before;
+            if (result.isError()) {
+                throw new MalformedUtf8(consumed);
+            }
+            if (out.position() > off) {
+                return out.position() - off;
+            }
+            if (eof) {
+                if (done) {
+                    return -1;
+                }
+                done = true;
+                if (decoder.flush(out).isError()) {
+                    throw new MalformedUtf8(consumed);
+                }
+                return out.position() > off ? out.position() - off : -1;
+            }
+            fill();
+        }
+    }
+
+    private void fill() throws IOException {
+        bytes.compact();
+        int n = in.read(bytes.array(), bytes.position(), bytes.remaining());
+        if (n < 0) {
+            eof = true;
+        } else {
+            bytes.position(bytes.position() + n);
+        }
+        bytes.flip();
+    }
+
+    @Override
+    public void close() {
+        // the caller owns the stream
+    }
+}

@@ -1,0 +1,114 @@
+package io.peerpulse.export.json;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.testkit.SessionExporterContract;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * One reading discipline: a number that does not fit its record component exactly, a negative duration
+ * or count, trailing data, a second document, a lone surrogate and malformed UTF-8 are refused with
+ * the JSON path and the value named, never wrapped, truncated or replaced.
+ */
+class ReadingDisciplineTest {
+
+    private static final SessionReport FULL = SessionExporterContract.fullReport("discipline");
+    private static final String VALID = SessionReportJson.toJson(FULL);
+
+    private static SessionReport read(String json) throws IOException {
+        return SessionReportJson.read(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Replaces the first value of {@code "key": } after the key {@code section} in the valid export. */
+    private static String with(String section, String key, String value) {
+        String marker = "\"" + key + "\": ";
+        int at = VALID.indexOf(marker, VALID.indexOf("\"" + section + "\": "));
+        assertThat(at).as(key).isNotNegative();
+        int start = at + marker.length();
+        int end = start;
+        while (",}\n]".indexOf(VALID.charAt(end)) < 0) {
+            end++;
+        }
+        return VALID.substring(0, start) + value + VALID.substring(end);
+    }
+
+    @Test
+    void theValidExportStillReadsBackEqual() throws IOException {
+        assertThat(read(VALID)).isEqualTo(FULL);
+    }
+
+    @ParameterizedTest(name = "{0} {1} = {2}")
+    @CsvSource(delimiter = '|', value = {
+        "sessionMetrics | durationMs | 9223372036854775808 | sessionMetrics.connection.disconnections[0].durationMs: 9223372036854775808 is out of range",
+        "sessionMetrics | durationMs | 1e300 | sessionMetrics.connection.disconnections[0].durationMs: 1E+300 is out of range",
+        "sessionMetrics | durationMs | 18446744073709551616 | sessionMetrics.connection.disconnections[0].durationMs: 18446744073709551616 is out of range",
+        "sessionMetrics | durationMs | 1.9 | sessionMetrics.connection.disconnections[0].durationMs: 1.9 is not an integer",
+        "sessionMetrics | durationMs | -5 | sessionMetrics.connection.disconnections[0].durationMs: -5 is negative",
+        "sessionMetrics | sampleCount | 2147483648 | sessionMetrics.latency.sampleCount: 2147483648 is out of range",
+        "sessionMetrics | sampleCount | -1 | sessionMetrics.latency.sampleCount: -1 is negative",
+        "sessionMetrics | rttMs | 1e400 | sessionMetrics.latency.samples[0].rttMs: 1E+400 is not a finite double",
+        "sessionMetrics | rttMs | -40 | sessionMetrics.latency.samples[0].rttMs: -40 is negative",
+        "validationData | polls | -3 | validationData.counters.polls: -3 is negative",
+        "multiplayerMetrics | roundNumber | 1.5 | multiplayerMetrics.rounds[0].roundNumber: 1.5 is not an integer",
+        "sessionMetrics | durationMs | \"12\" | sessionMetrics.connection.disconnections[0].durationMs: expected a number, found a string",
+        "sessionMetrics | sessionId | \"bad\\ud800id\" | sessionMetrics.sessionId: the string has a lone surrogate",
+    })
+    void numbersAndStringsThatDoNotFitAreRefusedNamingPathAndValue(String section, String key, String value,
+            String message) {
+        assertThatThrownBy(() -> read(with(section, key, value))).isInstanceOf(IOException.class)
+                .hasMessageContaining(message).hasMessageStartingWith("not a session report: stream: ")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
+    @Test
+    void signedClockReadingsMayBeNegative() throws IOException {
+        String json = with("validationData", "startNanoTime", "-123456789");
+        assertThat(read(json).validationData().clock().startNanoTime()).isEqualTo(-123456789L);
+        assertThat(read(with("sessionMetrics", "durationMs", "12.000")).sessionMetrics().connection().disconnections().get(0).durationMs()).isEqualTo(12);
+    }
+
+    @Test
+    void trailingDataAndASecondDocumentAreRefused() {
+        assertThatThrownBy(() -> read(VALID + "garbage")).isInstanceOf(IOException.class)
+                .hasMessageContaining("trailing data after the document");
+        assertThatThrownBy(() -> read(VALID + "\n" + VALID)).isInstanceOf(IOException.class)
+                .hasMessageContaining("trailing data after the document");
+        assertThatThrownBy(() -> SessionReportJson.fromJson(VALID + " {}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("trailing data");
+    }
+
+    @Test
+    void malformedUtf8IsRefusedNamingTheByte() {
+        byte[] bytes = VALID.getBytes(StandardCharsets.UTF_8);
+        int at = VALID.indexOf("discipline") + 3;
+        byte[] broken = Arrays.copyOf(bytes, bytes.length);
+        broken[at] = (byte) 0xC3; // a lead byte followed by an ASCII letter
+        assertThatThrownBy(() -> SessionReportJson.read(new ByteArrayInputStream(broken)))
+                .isInstanceOf(IOException.class).hasMessageContaining("not valid UTF-8 at byte " + at);
+        byte[] lone = Arrays.copyOf(bytes, bytes.length + 3); // an encoded surrogate is not UTF-8 either
+        System.arraycopy(new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, 0, lone, bytes.length, 3);
+        assertThatThrownBy(() -> SessionReportJson.read(new ByteArrayInputStream(lone)))
+                .isInstanceOf(IOException.class).hasMessageContaining("not valid UTF-8 at byte " + bytes.length);
+    }
+
+    @Test
+    void aFileOverTheOldSixtyFourMegabyteLimitIsRead(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("padded.json");
+        // unknown keys (a later version's) make the file large without a huge report
+        String padding = "\"padding\": \"" + "x".repeat(70 * 1024 * 1024) + "\", ";
+        Files.writeString(file, VALID.replaceFirst("\\{", "{" + padding), StandardCharsets.UTF_8);
+        assertThat(Files.size(file)).isGreaterThan(64L * 1024 * 1024);
+        assertThat(SessionReportJson.read(file)).isEqualTo(FULL);
+    }
+}
