@@ -276,7 +276,7 @@ final class SessionCore implements TelemetryListener {
                 SessionConfig.toMs(config.telemetryOptions().readTimeout()));
         ValidationData validationData = new ValidationData(config.sessionId(), latency, sessionLatency, counters,
                 coverage.coverage(at, counters), LatencyTelemetry.MAX_PLAUSIBLE_RTT_MS,
-                pathChangeCount, exporters.dropped(), clockInfo);
+                pathChangeCount, exporters.dropped(), clockInfo, exporters.stuckCount(config.exporterTimeout()));
         MultiplayerMetrics multiplayerMetrics = new MultiplayerMetrics(config.sessionId(), config.playerId(), latency,
                 rounds.all(at), connections.reconnections(), connections.pathChanges(), quality.quality(),
                 quality.changes(), quality.thresholds());

@@ -23,11 +23,15 @@ import java.util.Objects;
  * @param droppedExporterCallCount how many exporter calls were dropped, summed over the session's exporters:
  *                                 {@code sampleRecorded} calls while an exporter was far behind
  * @param clock                    the session clock and the monotonic origin
+ * @param stuckExporterCount       how many of the session's exporters were stuck when the report was made: their
+ *                                 oldest unfinished call had been running or waiting longer than the exporter
+ *                                 timeout (an exporter stuck in this report's own {@code sessionEnded} is logged)
  * @since 0.1.0
  */
 public record ValidationData(String sessionId, LatencyStats latency, SessionLatencyStats sessionLatency,
                              TelemetryCounters counters, Coverage coverage, double maxPlausibleRttMs,
-                             long pathChangeCount, long droppedExporterCallCount, ClockInfo clock) {
+                             long pathChangeCount, long droppedExporterCallCount, ClockInfo clock,
+                             long stuckExporterCount) {
 
     /**
      * Checks that the required parts are present.
@@ -41,6 +45,7 @@ public record ValidationData(String sessionId, LatencyStats latency, SessionLate
      * @param pathChangeCount see the record description
      * @param droppedExporterCallCount see the record description
      * @param clock see the record description
+     * @param stuckExporterCount see the record description
      * @throws NullPointerException when a required component is null
      * @since 0.1.0
      */

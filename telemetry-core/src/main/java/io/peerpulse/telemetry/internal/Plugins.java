@@ -204,7 +204,7 @@ public final class Plugins {
                 for (P provider : group) {
                     classes.append(classes.length() == 0 ? "" : " and ").append(provider.getClass().getName());
                 }
-                return java.util.Optional.of(group.size() + " " + kind + "s are named '" + name + "': " + classes);
+                return java.util.Optional.of((group.size() == 2 ? "two " : group.size() + " ") + kind + "s are named '" + name + "': " + classes);
             }
             return java.util.Optional.empty();
         }

@@ -202,7 +202,7 @@ class CsvExporterTest {
                         s.path(), s.latency()),
                 new ValidationData(id, v.latency(), v.sessionLatency(), v.counters(), v.coverage(),
                         v.maxPlausibleRttMs(), v.pathChangeCount(), v.droppedExporterCallCount(),
-                        v.clock()),
+                        v.clock(), v.stuckExporterCount()),
                 new MultiplayerMetrics(id, playerId, m.latency(), m.rounds(), m.reconnections(), m.pathChanges(),
                         m.quality(), m.qualityChanges(), m.qualityThresholds()));
     }
