@@ -270,8 +270,10 @@ public final class FaultLoadChild {
                 }
             }
         }
+        // each first WARNING names the source's class and the session ("telemetry 'load-<n>'")
         long blockedWarnings = warnings.stream().filter(w -> w.contains("blocked the thread calling read()")
-                && !w.contains("more time")).count();
+                && !w.contains("more time") && w.contains(BlockingSource.class.getName())
+                && w.contains("(telemetry 'load-")).count();
         long threwWarnings = warnings.stream().filter(w -> w.contains("threw in read()") && !w.contains("more time"))
                 .count();
         // blocking sources time out too (their reads queue for the isolated-read pool): count the others'

@@ -79,7 +79,8 @@ public final class LatencyTelemetry implements AutoCloseable {
     private final long blockingThresholdNanos;
     private final LongSupplier nanoClock;
     private final Executor isolatedReads;
-    private final FaultLog faults;
+    /** Made at the first fault: a healthy telemetry carries none. */
+    private volatile FaultLog faults;
     /** Set once a read blocked the polling thread: from then on reads run on {@link #isolatedReads}. */
     private volatile boolean isolated;
 
@@ -132,8 +133,6 @@ public final class LatencyTelemetry implements AutoCloseable {
         this.blockingThresholdNanos = options.blockingReadThreshold().toNanos();
         this.nanoClock = options.nanoClock();
         this.isolatedReads = options.isolatedReadExecutor();
-        InstantSourceMillis millis = new InstantSourceMillis(options);
-        this.faults = new FaultLog(LOG, millis);
         this.window = new RttWindow(options.maxSamples());
     }
 
@@ -474,7 +473,7 @@ public final class LatencyTelemetry implements AutoCloseable {
             isolated = true;
         }
         long tookMs = TimeUnit.NANOSECONDS.toMillis(tookNanos);
-        faults.report(subject(polled), Fault.BLOCKED.words, () -> Fault.BLOCKED.words + " for " + tookMs
+        faults().report(subject(polled), Fault.BLOCKED.words, () -> Fault.BLOCKED.words + " for " + tookMs
                 + " ms (the limit is " + options.blockingReadThreshold().toMillis() + " ms); "
                 + (isolatedReads == null ? "it holds a thread of the scheduler given in the options. "
                         : first ? "its reads run on " + isolatedReads + " from now on, so that the other telemetries"
@@ -487,7 +486,7 @@ public final class LatencyTelemetry implements AutoCloseable {
         if (error != null) {
             Fault what = fault != null ? fault : Fault.FAILED;
             if (currentRun == read.run) {
-                faults.report(subject(read.source), what.words, () -> what.words + switch (what) {
+                faults().report(subject(read.source), what.words, () -> what.words + switch (what) {
                     case TIMED_OUT -> " (" + options.readTimeout() + ")";
                     case NULL_STAGE -> "";
                     default -> ": " + describe(error);
@@ -498,7 +497,7 @@ public final class LatencyTelemetry implements AutoCloseable {
         }
         if (reading == null) {
             if (currentRun == read.run) {
-                faults.report(subject(read.source), Fault.NULL_READING.words,
+                faults().report(subject(read.source), Fault.NULL_READING.words,
                         () -> Fault.NULL_READING.words + "; answer stale() or unavailable(reason) instead; the poll"
                                 + " counts as failed", null);
             }
@@ -608,6 +607,20 @@ public final class LatencyTelemetry implements AutoCloseable {
                 LOG.log(Level.WARNING, "a TelemetryListener failed: " + listener, t);
             }
         }
+    }
+
+    private FaultLog faults() {
+        FaultLog log = faults;
+        if (log == null) {
+            synchronized (lifecycle) {
+                log = faults;
+                if (log == null) {
+                    log = new FaultLog(LOG, new InstantSourceMillis(options));
+                    faults = log;
+                }
+            }
+        }
+        return log;
     }
 
     /** The plugin and the telemetry, for a log line: the source's class (never its toString: it may hold an address). */

@@ -25,7 +25,8 @@ class LatencyTelemetryIsolationTest {
     private final AtomicLong nanos = new AtomicLong();
     /** The isolated-read pool: tasks run when the test says. */
     private final ManualExecutor pool = new ManualExecutor();
-    private final LogCapture log = new LogCapture(LatencyTelemetry.class);
+    /** Only this test's telemetries' lines: a telemetry left by another test class may still log. */
+    private final LogCapture log = new LogCapture(LatencyTelemetry.class, "telemetry 'session-7'");
     private LatencyTelemetry telemetry;
 
     @AfterEach
@@ -155,7 +156,7 @@ class LatencyTelemetryIsolationTest {
         scheduler.advance(Duration.ofSeconds(1));
         assertThat(telemetry.isIsolated()).isFalse();
         assertThat(source.reads).hasValue(2);
-        assertThat(log.warnings()).singleElement().asString()
+        assertThat(log.warnings(BlockingSource.class.getName())).singleElement().asString()
                 .contains("telemetry without a name", "a thread of the scheduler given in the options");
     }
 
@@ -171,7 +172,7 @@ class LatencyTelemetryIsolationTest {
                 new Case("answered a read with null", () -> CompletableFuture.completedFuture(null)),
                 new Case("did not answer a read within readTimeout", CompletableFuture::new));
         for (Case c : cases) {
-            try (LogCapture capture = new LogCapture(LatencyTelemetry.class)) {
+            try (LogCapture capture = new LogCapture(LatencyTelemetry.class, "telemetry 'session-7'")) {
                 RttSource source = new FaultySource(c.read());
                 LatencyTelemetry faulty = new LatencyTelemetry(source, options().build());
                 faulty.start();

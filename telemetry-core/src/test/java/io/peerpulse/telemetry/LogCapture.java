@@ -12,8 +12,16 @@ final class LogCapture extends Handler implements AutoCloseable {
 
     private final Logger logger;
     private final List<String> warnings = new CopyOnWriteArrayList<>();
+    private final List<String> all = new CopyOnWriteArrayList<>();
+    private final String containing;
 
     LogCapture(Class<?> type) {
+        this(type, "");
+    }
+
+    /** Keeps only the lines containing {@code containing} in {@link #warnings()}. */
+    LogCapture(Class<?> type, String containing) {
+        this.containing = containing;
         this.logger = Logger.getLogger(type.getName());
         logger.addHandler(this);
     }
@@ -21,12 +29,20 @@ final class LogCapture extends Handler implements AutoCloseable {
     @Override
     public void publish(LogRecord record) {
         if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
-            warnings.add(record.getMessage());
+            all.add(record.getMessage());
+            if (record.getMessage().contains(containing)) {
+                warnings.add(record.getMessage());
+            }
         }
     }
 
     List<String> warnings() {
         return List.copyOf(warnings);
+    }
+
+    /** Every WARNING line containing {@code text}, whatever the filter. */
+    List<String> warnings(String text) {
+        return all.stream().filter(w -> w.contains(text)).toList();
     }
 
     @Override
