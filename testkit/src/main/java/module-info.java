@@ -8,12 +8,18 @@
  *       {@code SessionExporter} plugin's own test extends;</li>
  *   <li>{@link io.peerpulse.testkit.ScriptedRttSource}: an {@link io.peerpulse.telemetry.spi.RttSource}
  *       that answers from a script;</li>
+ *   <li>{@link io.peerpulse.testkit.RttSourceProviderContract}: the contract test of an
+ *       {@code RttSourceProvider};</li>
+ *   <li>{@link io.peerpulse.testkit.PluginDiscovery}: checks that a provider is found by
+ *       {@code ServiceLoader} on the module path and on the class path;</li>
  *   <li>{@link io.peerpulse.testkit.IpAddresses}: finds IP addresses in text, for privacy checks.</li>
  * </ul>
  *
  * <p>Brings {@code io.peerpulse.virtualtime} (the virtual-time scheduler) transitively. The network
  * lab (relay, real peers) is the module {@code io.peerpulse.lab}.
  *
+ * @uses io.peerpulse.telemetry.spi.RttSourceProvider
+ * @uses io.peerpulse.session.spi.SessionExporterProvider
  * @since 0.1.0
  */
 module io.peerpulse.testkit {
@@ -25,4 +31,8 @@ module io.peerpulse.testkit {
     requires org.assertj.core;
 
     exports io.peerpulse.testkit;
+
+    // PluginDiscovery loads the plugin points' providers
+    uses io.peerpulse.telemetry.spi.RttSourceProvider;
+    uses io.peerpulse.session.spi.SessionExporterProvider;
 }

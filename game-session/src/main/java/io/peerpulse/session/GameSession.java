@@ -524,13 +524,18 @@ public final class GameSession implements AutoCloseable {
         /**
          * Checks every value, creates the exporters and tells them the session started. A provider whose
          * {@code create} rejects its settings ({@link IllegalArgumentException}) fails the build; one whose
-         * {@code create} fails otherwise, or answers {@code null}, is logged and left out.
+         * {@code create} fails otherwise, or answers {@code null}, fails the build when it was named in
+         * {@link #exporters(String...)}, and is logged at WARNING and left out with the default selection.
+         * Providers sharing a name, or with an invalid name, fail only when that name is selected; the default
+         * selection logs them once and leaves them out.
          *
          * @return the session; measuring starts at its first {@link GameSession#onDataChannelOpen}
          * @throws IllegalArgumentException     naming the field when a value is bad, when {@code exporters}
          *                                      names an unknown exporter or one twice (listing the known
          *                                      ones), or naming the exporter when it rejects its settings
-         * @throws IllegalStateException        when two providers share a name or a name is invalid
+         * @throws IllegalStateException        quoting the name when a selected name is shared by two providers
+         *                                      or invalid; naming the exporter and why when one selected by
+         *                                      name cannot be created
          * @throws java.io.UncheckedIOException when the journal's directory or file cannot be created
          * @since 0.1.0
          */

@@ -1,5 +1,6 @@
 package io.peerpulse.session;
 
+import io.peerpulse.session.internal.Bulkheads;
 import io.peerpulse.session.internal.ExporterFanOut;
 import io.peerpulse.session.internal.JournalWriter;
 import io.peerpulse.session.internal.SharedExecutor;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /** The one {@link GameSession.Builder}: setters store, {@link #build()} validates through {@link SessionConfig}. */
@@ -150,7 +152,10 @@ final class SessionBuilder implements GameSession.Builder {
 
     @Override
     public GameSession build() {
-        SessionConfig config = new SessionConfig(sessionId, playerId, telemetryOptions, exporterTimeout,
+        // The telemetry's log lines name the session unless the caller named it.
+        TelemetryOptions options = telemetryOptions != null && telemetryOptions.name().isEmpty() && sessionId != null
+                && !sessionId.isBlank() ? withName(telemetryOptions, sessionId) : telemetryOptions;
+        SessionConfig config = new SessionConfig(sessionId, playerId, options, exporterTimeout,
                 fairFrom, poorFrom, recentSamples, toleratedBadPolls, gapAfterPolls);
         if (fallbackAfter == null || fallbackAfter.isNegative() || fallbackAfter.isZero()
                 || fallbackAfter.compareTo(Duration.ofHours(24)) > 0) {
@@ -167,12 +172,15 @@ final class SessionBuilder implements GameSession.Builder {
         }
         ExportSettings exportSettings = ExportSettings.of(settings, attributes);
         Executor runner = executorSet ? executor : SharedExecutor.get();
+        // On the shared pool each exporter plugin holds at most half its threads (a stuck one cannot take all).
+        Function<String, Executor> exporterRunners = executorSet ? name -> executor : Bulkheads.shared()::forPlugin;
         // Exporters first: a bad setting fails build() before anything (the journal) is opened.
         ExporterFanOut exporters = ExporterFanOut.create(sessionId, providersSet ? providers : null,
-                exporterNames, exportSettings, runner, GameSession.MAX_QUEUED_EXPORTER_CALLS);
+                exporterNames, exportSettings, exporterRunners, GameSession.MAX_QUEUED_EXPORTER_CALLS,
+                options.clock()::millis);
         JournalRecorder journal = JournalRecorder.open(sessionId, journalEnabled, journalDirectory, journalFsync,
                 exportSettings, journalSinkWrapper);
-        long startMs = telemetryOptions.clock().millis();
+        long startMs = options.clock().millis();
         SessionConfig.Start start = new SessionConfig.Start(startMs, System.nanoTime(),
                 startMs - System.currentTimeMillis());
         SessionCore core = new SessionCore(config, start, true, exporters, journal,
@@ -183,4 +191,12 @@ final class SessionBuilder implements GameSession.Builder {
         return session;
     }
 
+    /** The options with a name for the telemetry's log lines; the caller's options when the id is no valid name. */
+    private static TelemetryOptions withName(TelemetryOptions options, String sessionId) {
+        try {
+            return options.toBuilder().name(sessionId).build();
+        } catch (IllegalArgumentException notAName) {
+            return options;
+        }
+    }
 }

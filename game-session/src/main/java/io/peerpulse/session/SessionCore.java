@@ -382,7 +382,7 @@ final class SessionCore implements TelemetryListener {
         ValidationData validationData = new ValidationData(config.sessionId(), latency, sessionLatency, counters,
                 coverage.coverage(at, counters), LatencyTelemetry.MAX_PLAUSIBLE_RTT_MS,
                 pathChangeCount, exporters.dropped(), clockInfo, current == null ? null : nameOf(current.source()),
-                probeStats(source), secondary(), fallback);
+                probeStats(source), secondary(), fallback, exporters.stuckCount(config.exporterTimeout()));
         MultiplayerMetrics multiplayerMetrics = new MultiplayerMetrics(config.sessionId(), config.playerId(), latency,
                 rounds.all(at), connections.reconnections(), connections.pathChanges(), quality.quality(),
                 quality.changes(), quality.thresholds());

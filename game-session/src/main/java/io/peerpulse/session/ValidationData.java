@@ -34,13 +34,16 @@ import java.util.Objects;
  *                                 session was given one source only
  * @param fallback                 when and why the session fell back from its primary to its secondary
  *                                 source; {@code null} when it did not
+ * @param stuckExporterCount       how many of the session's exporters were stuck when the report was made: their
+ *                                 oldest unfinished call had been running or waiting longer than the exporter
+ *                                 timeout (an exporter stuck in this report's own {@code sessionEnded} is logged)
  * @since 0.1.0
  */
 public record ValidationData(String sessionId, LatencyStats latency, SessionLatencyStats sessionLatency,
                              TelemetryCounters counters, Coverage coverage, double maxPlausibleRttMs,
                              long pathChangeCount, long droppedExporterCallCount, ClockInfo clock,
                              String latencySource, ProbeStats probe, SecondaryLatency secondary,
-                             SourceFallback fallback) {
+                             SourceFallback fallback, long stuckExporterCount) {
 
     /**
      * Checks that the required parts are present.
@@ -58,6 +61,7 @@ public record ValidationData(String sessionId, LatencyStats latency, SessionLate
      * @param probe see the record description
      * @param secondary see the record description
      * @param fallback see the record description
+     * @param stuckExporterCount see the record description
      * @throws NullPointerException when a required component is null
      * @since 0.1.0
      */

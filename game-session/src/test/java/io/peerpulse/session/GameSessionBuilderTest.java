@@ -110,13 +110,41 @@ class GameSessionBuilderTest {
     }
 
     @Test
-    void twoProvidersWithOneNameOrAnInvalidNameFailFast() {
-        assertThatThrownBy(() -> builder().exporterProviders(List.of(Provider.named("json"), Provider.named("json"))).build())
+    void aSharedOrInvalidNameFailsOnlyWhereItIsSelectedAndIsLoggedOnceOtherwise() {
+        List<SessionExporterProvider> providers = List.of(Provider.named("twin"), Provider.named("twin"),
+                Provider.named("BAD"), Provider.named("fine"));
+        try (LogCapture log = new LogCapture(io.peerpulse.telemetry.internal.Plugins.class);
+             GameSession explicit = builder().exporterProviders(providers).exporters("fine").build();
+             GameSession byDefault = builder().exporterProviders(providers).build()) {
+            assertThat(explicit.exporterNames()).containsExactly("fine");
+            assertThat(byDefault.exporterNames()).containsExactly("fine");
+            assertThat(log.warnings()).hasSize(2);
+            assertThat(log.warnings()).anySatisfy(w -> assertThat(w).contains("two SessionExporterProviders are"
+                    + " named 'twin'", "left out"));
+            assertThat(log.warnings()).anySatisfy(w -> assertThat(w).contains("invalid name 'BAD'"));
+        }
+        assertThatThrownBy(() -> builder().exporterProviders(providers).exporters("twin").build())
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("two SessionExporterProviders are named 'json'");
-        assertThatThrownBy(() -> builder().exporterProviders(List.of(Provider.named("JSON"))).build())
+                .hasMessageContaining("two SessionExporterProviders are named 'twin'");
+        assertThatThrownBy(() -> builder().exporterProviders(providers).exporters("BAD").build())
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("invalid name 'JSON'");
+                .hasMessageContaining("invalid name 'BAD'");
+    }
+
+    @Test
+    void anExporterNamedExplicitlyThatCannotBeCreatedFailsTheBuildNamingItAndWhy() {
+        Provider throwing = new Provider("throwing", settings -> {
+            throw new IllegalStateException("no licence");
+        });
+        Provider answeringNull = new Provider("null", settings -> null);
+        List<SessionExporterProvider> providers = List.of(throwing, answeringNull, Provider.named("fine"));
+        assertThatThrownBy(() -> builder().exporterProviders(providers).exporters("fine", "throwing").build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("exporter 'throwing'").hasMessageContaining("no licence")
+                .hasRootCauseMessage("no licence");
+        assertThatThrownBy(() -> builder().exporterProviders(providers).exporters("null").build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("exporter 'null'").hasMessageContaining("create() answered null");
     }
 
     @Test
@@ -149,13 +177,18 @@ class GameSessionBuilderTest {
             throw new IllegalStateException("cannot create");
         });
         Provider answeringNull = new Provider("null", settings -> null);
-        try (GameSession session = builder()
+        try (LogCapture log = new LogCapture(io.peerpulse.session.internal.ExporterFanOut.class);
+             GameSession session = builder()
                 .exporterProviders(List.of(throwing, reading, answeringNull))
                 .exportSetting("dir", "out")
                 .exportAttribute(Integer.class, 7)
                 .build()) {
             assertThat(session.exporterNames()).containsExactly("reading");
             assertThat(seen).containsExactly("out|7");
+            assertThat(log.warnings()).hasSize(2);
+            assertThat(log.warnings().get(0)).contains("exporter 'throwing' of session 'session-1'",
+                    "could not be created", "cannot create", "left out");
+            assertThat(log.warnings().get(1)).contains("exporter 'null' of session 'session-1'", "answered null");
         }
     }
 

@@ -182,15 +182,49 @@ class GameSessionExportersTest {
         };
         Recording before = new Recording();
         Recording after = new Recording();
-        GameSession session = builder(new Provider("before", () -> before), new Provider("throwing", () -> throwing),
-                new Provider("after", () -> after)).build();
-        session.onDataChannelOpen(counting(5));
-        scheduler.advance(Duration.ofSeconds(4));
-        session.close();
+        try (LogCapture log = new LogCapture(io.peerpulse.session.internal.ExporterFanOut.class)) {
+            GameSession session = builder(new Provider("before", () -> before),
+                    new Provider("throwing", () -> throwing), new Provider("after", () -> after)).build();
+            session.onDataChannelOpen(counting(5));
+            scheduler.advance(Duration.ofSeconds(4));
+            session.close();
 
-        assertThat(before.calls).isEqualTo(expectedCalls(5));
-        assertThat(after.calls).isEqualTo(expectedCalls(5));
-        assertThat(throwingEnded).hasValue(1);
+            assertThat(before.calls).isEqualTo(expectedCalls(5));
+            assertThat(after.calls).isEqualTo(expectedCalls(5));
+            assertThat(throwingEnded).hasValue(1);
+            // one WARNING per call kind (five failed samples: one line), each naming exporter and session
+            assertThat(log.warnings()).hasSize(3).allSatisfy(w -> assertThat(w)
+                    .contains("exporter 'throwing' of session 'session-x'", "the other exporters still run"));
+            assertThat(log.warnings()).anySatisfy(w -> assertThat(w).contains("failed in sessionStarted"))
+                    .anySatisfy(w -> assertThat(w).contains("failed in sampleRecorded"))
+                    .anySatisfy(w -> assertThat(w).contains("failed in sessionEnded"));
+        }
+    }
+
+    @Test
+    void laterExporterFailuresAreSummedUpAtMostEveryMinuteOfTheSessionClock() {
+        SessionExporter throwing = new SessionExporter() {
+            @Override
+            public void sampleRecorded(String sessionId, RttSample sample) {
+                throw new IllegalStateException("sample");
+            }
+
+            @Override
+            public void sessionEnded(SessionReport report) {
+            }
+        };
+        try (LogCapture log = new LogCapture(io.peerpulse.session.internal.ExporterFanOut.class)) {
+            GameSession session = builder(new Provider("throwing", () -> throwing)).executor(Runnable::run).build();
+            ScriptedRttSource source = new ScriptedRttSource().orElse(RttReading.measured(12));
+            session.onDataChannelOpen(source);
+            scheduler.advance(Duration.ofSeconds(59)); // samples at t = 0 … 59 s
+            assertThat(log.warnings()).singleElement().asString().contains("failed in sampleRecorded");
+            scheduler.advance(Duration.ofSeconds(1));
+            assertThat(log.warnings()).hasSize(2);
+            assertThat(log.warnings().get(1)).contains("exporter 'throwing' of session 'session-x'",
+                    "failed in sampleRecorded 60 more times in the last 60 s", "61 in all");
+            session.close();
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.peerpulse.telemetry;
 
+import io.peerpulse.telemetry.internal.FaultLog;
 import io.peerpulse.telemetry.internal.PollRecording;
 import io.peerpulse.telemetry.internal.RttWindow;
 import io.peerpulse.telemetry.internal.SessionHistogram;
@@ -14,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -22,6 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
 
 /**
  * Polls one {@link RttSource} on a scheduler and keeps the RTT samples it measures, with exact
@@ -32,6 +35,19 @@ import java.util.function.BiConsumer;
  * flight: a poll that falls due meanwhile counts {@code skipped}. A read not answered within
  * {@code readTimeout} counts {@code failed} and its late answer is ignored. Nothing a source does
  * (throwing, failing, answering {@code null} or nonsense) stops the periodic poll.
+ *
+ * <p><b>Isolation.</b> A {@code read()} that keeps the polling thread longer than
+ * {@link TelemetryOptions#blockingReadThreshold()} (timed with the monotonic clock on the polling thread)
+ * breaks the {@link RttSource} contract. On the shared scheduler this telemetry then reads its sources on
+ * the JVM's isolated-read pool (at most {@code max(4, 2 × cores)} daemon threads) from the next poll on, for
+ * the rest of its life, so that the other telemetries keep their schedule; with a scheduler of the caller's
+ * own the source is only warned about. Polls, timeouts and counters
+ * stay on the scheduler; a read waiting for a pool thread counts against its {@code readTimeout}.
+ *
+ * <p><b>Diagnostics.</b> A source that blocks, throws, returns {@code null}, fails a read, answers
+ * {@code null} or does not answer within {@code readTimeout} is logged at WARNING, naming the source's class
+ * and the telemetry's {@link TelemetryOptions#name() name}: the first time each fault happens, then a summary
+ * at most every minute of the telemetry clock. The counters count every one.
  *
  * <p><b>Every poll counted once.</b> See {@link TelemetryCounters}. A read still in flight when
  * {@link #stop()} is called is abandoned: its answer is neither recorded nor counted.
@@ -60,6 +76,13 @@ public final class LatencyTelemetry implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final long pollIntervalNanos;
     private final long readTimeoutNanos;
+    private final long blockingThresholdNanos;
+    private final LongSupplier nanoClock;
+    private final Executor isolatedReads;
+    /** Made at the first fault: a healthy telemetry carries none. */
+    private volatile FaultLog faults;
+    /** Set once a read blocked the polling thread: from then on reads run on {@link #isolatedReads}. */
+    private volatile boolean isolated;
 
     private volatile RttSource source;
 
@@ -107,6 +130,9 @@ public final class LatencyTelemetry implements AutoCloseable {
         this.scheduler = options.scheduler();
         this.pollIntervalNanos = options.pollInterval().toNanos();
         this.readTimeoutNanos = options.readTimeout().toNanos();
+        this.blockingThresholdNanos = options.blockingReadThreshold().toNanos();
+        this.nanoClock = options.nanoClock();
+        this.isolatedReads = options.isolatedReadExecutor();
         this.window = new RttWindow(options.maxSamples());
     }
 
@@ -197,6 +223,17 @@ public final class LatencyTelemetry implements AutoCloseable {
     /** @return the options */
     public TelemetryOptions options() {
         return options;
+    }
+
+    /**
+     * Whether a {@code read()} blocked the polling thread, so that this telemetry's reads run on the
+     * isolated-read pool.
+     *
+     * @return {@code true} once isolated
+     * @since 0.1.0
+     */
+    public boolean isIsolated() {
+        return isolated;
     }
 
     /**
@@ -358,12 +395,14 @@ public final class LatencyTelemetry implements AutoCloseable {
                 end(run, PollOutcome.SKIPPED, 0, NO_TIMESTAMP, null);
                 return;
             }
-            CompletionStage<RttReading> stage = source.read();
-            if (stage == null) {
-                read.finish(null, new NullPointerException("read() returned null"));
+            if (isolated) {
+                // The timeout starts now: waiting for a pool thread counts against it.
+                read.timeout = scheduler.schedule(read::timeout, readTimeoutNanos, TimeUnit.NANOSECONDS);
+                Read queued = read;
+                isolatedReads.execute(() -> readIsolated(queued));
                 return;
             }
-            stage.whenComplete(read); // runs at once when the stage is already complete
+            startRead(read);
             if (!read.done.get()) {
                 // Only a read still pending needs a timeout; if it completed meanwhile, cancel it again.
                 read.timeout = scheduler.schedule(read::timeout, readTimeoutNanos, TimeUnit.NANOSECONDS);
@@ -375,7 +414,7 @@ public final class LatencyTelemetry implements AutoCloseable {
             // The source threw (even an Error: a plugin missing a class), or the scheduler refused the
             // timeout: the poll failed and polling goes on. A fatal JVM error is counted, then rethrown.
             if (read != null) {
-                read.finish(null, t);
+                read.finish(null, t, Fault.THREW);
             } else {
                 LOG.log(Level.WARNING, "telemetry poll failed outside of a read", t);
             }
@@ -385,14 +424,83 @@ public final class LatencyTelemetry implements AutoCloseable {
         }
     }
 
-    private void accept(Read read, RttReading reading, Throwable error) {
+    /**
+     * Calls {@code read()}, timing it on the calling thread, and hands the stage its answer's handler.
+     * A source whose call took longer than the threshold is reported, and isolated when it held the
+     * scheduler's thread.
+     */
+    private void startRead(Read read) {
+        RttSource polled = read.source;
+        long started = nanoClock.getAsLong();
+        CompletionStage<RttReading> stage;
+        try {
+            stage = polled.read();
+        } finally {
+            long took = nanoClock.getAsLong() - started;
+            if (took > blockingThresholdNanos) {
+                blocked(polled, took);
+            }
+        }
+        if (stage == null) {
+            read.finish(null, new NullPointerException("read() returned null"), Fault.NULL_STAGE);
+            return;
+        }
+        stage.whenComplete(read); // runs at once when the stage is already complete
+    }
+
+    /** Runs a read on the isolated-read pool, unless it timed out or its run ended while it waited. */
+    private void readIsolated(Read read) {
+        if (read.done.get()) {
+            return;
+        }
+        if (currentRun != read.run) {
+            read.finish(RttReading.unavailable("the telemetry stopped"), null, null); // ignored by end()
+            return;
+        }
+        try {
+            startRead(read);
+        } catch (Throwable t) {
+            read.finish(null, t, Fault.THREW);
+            if (t instanceof VirtualMachineError fatal) {
+                throw fatal;
+            }
+        }
+    }
+
+    private void blocked(RttSource polled, long tookNanos) {
+        boolean first = !isolated;
+        if (isolatedReads != null) {
+            isolated = true;
+        }
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(tookNanos);
+        faults().report(subject(polled), Fault.BLOCKED.words, () -> Fault.BLOCKED.words + " for " + tookMs
+                + " ms (the limit is " + options.blockingReadThreshold().toMillis() + " ms); "
+                + (isolatedReads == null ? "it holds a thread of the scheduler given in the options. "
+                        : first ? "its reads run on " + isolatedReads + " from now on, so that the other telemetries"
+                        + " keep their schedule. "
+                        : "its reads already run on " + isolatedReads + ". ")
+                + "read() must start the read and return a stage at once", null);
+    }
+
+    private void accept(Read read, RttReading reading, Throwable error, Fault fault) {
         if (error != null) {
-            LOG.log(Level.DEBUG, () -> "RTT read failed: " + describe(error));
+            Fault what = fault != null ? fault : Fault.FAILED;
+            if (currentRun == read.run) {
+                faults().report(subject(read.source), what.words, () -> what.words + switch (what) {
+                    case TIMED_OUT -> " (" + options.readTimeout() + ")";
+                    case NULL_STAGE -> "";
+                    default -> ": " + describe(error);
+                } + "; the poll counts as failed", null);
+            }
             end(read.run, PollOutcome.FAILED, 0, NO_TIMESTAMP, null);
             return;
         }
         if (reading == null) {
-            LOG.log(Level.DEBUG, "RTT read answered null");
+            if (currentRun == read.run) {
+                faults().report(subject(read.source), Fault.NULL_READING.words,
+                        () -> Fault.NULL_READING.words + "; answer stale() or unavailable(reason) instead; the poll"
+                                + " counts as failed", null);
+            }
             end(read.run, PollOutcome.FAILED, 0, NO_TIMESTAMP, null);
             return;
         }
@@ -516,10 +624,56 @@ public final class LatencyTelemetry implements AutoCloseable {
         return fatal;
     }
 
+    private FaultLog faults() {
+        FaultLog log = faults;
+        if (log == null) {
+            synchronized (lifecycle) {
+                log = faults;
+                if (log == null) {
+                    log = new FaultLog(LOG, new InstantSourceMillis(options));
+                    faults = log;
+                }
+            }
+        }
+        return log;
+    }
+
+    /** The plugin and the telemetry, for a log line: the source's class (never its toString: it may hold an address). */
+    private String subject(RttSource polled) {
+        return "RTT source " + polled.getClass().getName() + " (telemetry "
+                + options.name().map(n -> "'" + n + "'").orElse("without a name") + ")";
+    }
+
+    /** The exception's class and where it was thrown; not its message, which may hold an address. */
     private static String describe(Throwable error) {
         Throwable cause = error instanceof CompletionException || error instanceof ExecutionException
                 ? Objects.requireNonNullElse(error.getCause(), error) : error;
-        return cause.toString();
+        StackTraceElement[] trace = cause.getStackTrace();
+        return cause.getClass().getName() + (trace.length > 0 ? " at " + trace[0] : "");
+    }
+
+    /** The faults of a source that are logged; {@link #words} also keys their rate limit. */
+    private enum Fault {
+        BLOCKED("blocked the thread calling read()"),
+        THREW("threw in read()"),
+        NULL_STAGE("returned null from read()"),
+        FAILED("completed a read exceptionally"),
+        NULL_READING("answered a read with null"),
+        TIMED_OUT("did not answer a read within readTimeout");
+
+        final String words;
+
+        Fault(String words) {
+            this.words = words;
+        }
+    }
+
+    /** The telemetry clock in epoch milliseconds, for the rate limit of log lines. */
+    private record InstantSourceMillis(TelemetryOptions options) implements LongSupplier {
+        @Override
+        public long getAsLong() {
+            return options.clock().millis();
+        }
     }
 
     /** One start()…stop() period: answers of an earlier run are ignored. */
@@ -529,6 +683,7 @@ public final class LatencyTelemetry implements AutoCloseable {
     /** One read: answered, failed or timed out, whichever comes first, exactly once. */
     private final class Read implements BiConsumer<RttReading, Throwable> {
         final Run run;
+        final RttSource source = LatencyTelemetry.this.source;
         final AtomicBoolean done = new AtomicBoolean();
         volatile Future<?> timeout;
 
@@ -538,15 +693,15 @@ public final class LatencyTelemetry implements AutoCloseable {
 
         @Override
         public void accept(RttReading reading, Throwable error) {
-            finish(reading, error);
+            finish(reading, error, null);
         }
 
         void timeout() {
             finish(null, new java.util.concurrent.TimeoutException(
-                    "no answer within readTimeout " + options.readTimeout()));
+                    "no answer within readTimeout " + options.readTimeout()), Fault.TIMED_OUT);
         }
 
-        void finish(RttReading reading, Throwable error) {
+        void finish(RttReading reading, Throwable error, Fault fault) {
             if (!done.compareAndSet(false, true)) {
                 return; // already answered or timed out: a late answer is ignored
             }
@@ -555,7 +710,7 @@ public final class LatencyTelemetry implements AutoCloseable {
                 pending.cancel(false);
             }
             try {
-                LatencyTelemetry.this.accept(this, reading, error);
+                LatencyTelemetry.this.accept(this, reading, error, fault);
             } catch (VirtualMachineError fatal) {
                 throw uncaught(fatal);
             } catch (Throwable t) {

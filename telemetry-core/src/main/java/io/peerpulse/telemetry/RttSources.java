@@ -5,8 +5,8 @@ import io.peerpulse.telemetry.spi.RttSource;
 import io.peerpulse.telemetry.spi.RttSourceProvider;
 
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
 
@@ -26,62 +26,98 @@ public final class RttSources {
 
     /**
      * The providers found with {@link ServiceLoader}. A provider that cannot be loaded is logged
-     * and left out; the others still load.
+     * and left out; the others still load. Names are not checked here: an invalid or shared name is
+     * logged once and fails only {@link #forConnection} when that provider would be chosen.
      *
      * @return the providers, in discovery order
-     * @throws IllegalStateException when two providers have the same name, or a name is not valid
      */
     public static List<RttSourceProvider> providers() {
-        List<RttSourceProvider> found = Plugins.loadAll(ServiceLoader.load(RttSourceProvider.class));
-        Plugins.byName(found, RttSourceProvider::name, KIND);
-        return List.copyOf(found);
+        return List.copyOf(Plugins.loadAll(ServiceLoader.load(RttSourceProvider.class)));
     }
 
     /**
-     * The source of the first provider found with {@link ServiceLoader} that supports the connection.
+     * The source of the first provider found with {@link ServiceLoader} that supports the connection
+     * and creates a source for it; see {@link #forConnection(Object, List)}.
      *
      * @param connection a connection, e.g. a WebRTC peer connection
      * @return a new source reading that connection
      * @throws IllegalArgumentException naming the connection's class and the providers found, when
      *                                  none supports it
+     * @throws IllegalStateException    as {@link #forConnection(Object, List)}
      */
     public static RttSource forConnection(Object connection) {
         return forConnection(connection, providers());
     }
 
     /**
-     * The source of the first of the given providers that supports the connection. A provider whose
-     * {@code supports} throws is logged and passed over.
+     * The source of the first of the given providers that supports the connection and creates a source
+     * for it. A provider whose {@code supports} throws is logged at WARNING and passed over; one whose
+     * {@code create} throws or answers {@code null} is logged at WARNING with its name and the next
+     * supporting provider is tried. A provider whose name is invalid or shared with another fails only
+     * when it would be chosen; otherwise it is logged once and passed over.
      *
      * @param connection a connection
      * @param providers  the providers to ask, in order
      * @return a new source reading that connection
      * @throws IllegalArgumentException naming the connection's class and the providers, when none supports it
-     * @throws IllegalStateException    when providers share a name, or the chosen provider makes no source
+     * @throws IllegalStateException    quoting the name, when the chosen provider's name is invalid or shared;
+     *                                  naming every supporting provider and why, when none of them made a
+     *                                  source (the first failure is the cause, the others are suppressed)
      */
     public static RttSource forConnection(Object connection, List<? extends RttSourceProvider> providers) {
         Objects.requireNonNull(connection, "connection");
         Objects.requireNonNull(providers, "providers");
-        Map<String, ? extends RttSourceProvider> byName = Plugins.byName(providers, RttSourceProvider::name, KIND);
+        Plugins.Catalog<RttSourceProvider> catalog = Plugins.<RttSourceProvider>catalog(providers, RttSourceProvider::name, KIND);
+        String type = connection.getClass().getName();
+        List<RuntimeException> failures = new ArrayList<>();
         for (RttSourceProvider provider : providers) {
             boolean supported;
             try {
                 supported = provider.supports(connection);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "RttSourceProvider '" + provider.name() + "' failed in supports(); passed over", e);
+                LOG.log(Level.WARNING, KIND + " '" + provider.name() + "' (" + provider.getClass().getName()
+                        + ") failed in supports(" + type + "); passed over", e);
                 continue;
             }
-            if (supported) {
-                RttSource source = provider.create(connection);
-                if (source == null) {
-                    throw new IllegalStateException("RttSourceProvider '" + provider.name() + "' ("
-                            + provider.getClass().getName() + ") returned no source for " + connection.getClass().getName());
-                }
+            if (!supported) {
+                continue;
+            }
+            catalog.problemOf(provider).ifPresent(problem -> {
+                throw new IllegalStateException(problem + "; it supports a connection of type " + type);
+            });
+            RttSource source;
+            IllegalStateException failure;
+            try {
+                source = provider.create(connection);
+                failure = source != null ? null : new IllegalStateException(describe(provider)
+                        + " returned no source for a connection of type " + type);
+            } catch (RuntimeException e) {
+                source = null;
+                failure = new IllegalStateException(describe(provider) + " failed to create a source for a"
+                        + " connection of type " + type + ": " + e, e);
+            }
+            if (failure == null) {
                 return source;
             }
+            LOG.log(Level.WARNING, failure.getMessage() + "; trying the next provider that supports it",
+                    failure.getCause());
+            failures.add(failure);
         }
-        throw new IllegalArgumentException("no RttSourceProvider supports a connection of type "
-                + connection.getClass().getName() + "; providers found: " + (byName.isEmpty() ? "none"
-                : String.join(", ", byName.keySet())));
+        if (!failures.isEmpty()) {
+            StringBuilder message = new StringBuilder("no RttSourceProvider could create a source for a connection of"
+                    + " type " + type + ": ");
+            for (int i = 0; i < failures.size(); i++) {
+                message.append(i == 0 ? "" : "; ").append(failures.get(i).getMessage());
+            }
+            IllegalStateException all = new IllegalStateException(message.toString(), failures.get(0).getCause());
+            failures.stream().skip(1).forEach(all::addSuppressed);
+            throw all;
+        }
+        throw new IllegalArgumentException("no RttSourceProvider supports a connection of type " + type
+                + "; providers found: " + (catalog.names().isEmpty() ? "none" : String.join(", ", catalog.names())));
+    }
+
+    private static String describe(RttSourceProvider provider) {
+        return KIND + " '" + provider.name() + "' (" + provider.getClass().getName() + ")";
     }
 }

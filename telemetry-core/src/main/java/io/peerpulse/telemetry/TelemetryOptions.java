@@ -1,10 +1,14 @@
 package io.peerpulse.telemetry;
 
+import io.peerpulse.telemetry.internal.IsolatedReads;
 import io.peerpulse.telemetry.internal.SharedScheduler;
 
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongSupplier;
 
 /**
  * Immutable options of a {@link LatencyTelemetry}, validated by {@link Builder#build()}.
@@ -17,7 +21,15 @@ import java.util.concurrent.ScheduledExecutorService;
  * <tr><td>{@code readTimeout}</td><td>{@code pollInterval}</td><td>above 0, to 24 h</td></tr>
  * <tr><td>{@code scheduler}</td><td>one shared daemon scheduler for the whole JVM</td><td>any</td></tr>
  * <tr><td>{@code clock}</td><td>{@link InstantSource#system()}</td><td>any</td></tr>
+ * <tr><td>{@code blockingReadThreshold}</td><td>10 ms</td><td>1 ms to 10 s</td></tr>
+ * <tr><td>{@code name}</td><td>none ({@code GameSession} sets its session id)</td><td>1 to 200 printable
+ *     characters</td></tr>
  * </table>
+ *
+ * <p>A source whose {@code read()} keeps the polling thread longer than {@code blockingReadThreshold} is
+ * warned about, and on the shared scheduler read on the isolated-read pool from then on, so that it cannot
+ * delay the other telemetries sharing it; see {@link LatencyTelemetry}. {@code name} labels the telemetry's
+ * log lines (e.g. a session id); it must not hold an address.
  *
  * <p>All timing of a telemetry runs on {@link #scheduler()} and every timestamp comes from
  * {@link #clock()} (unless a reading carries its own), so a virtual-time scheduler with its clock
@@ -33,7 +45,12 @@ public final class TelemetryOptions {
     /** Longest {@code pollInterval} and {@code readTimeout}. */
     public static final Duration MAX_INTERVAL = Duration.ofHours(24);
 
+    /** Default {@code blockingReadThreshold}: 10 ms. */
+    public static final Duration DEFAULT_BLOCKING_READ_THRESHOLD = Duration.ofMillis(10);
+
     private static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(1);
+    private static final Duration MAX_BLOCKING_READ_THRESHOLD = Duration.ofSeconds(10);
+    private static final int MAX_NAME_LENGTH = 200;
     private static final TelemetryOptions DEFAULTS = builder().build();
 
     private final Duration pollInterval;
@@ -41,6 +58,10 @@ public final class TelemetryOptions {
     private final Duration readTimeout;
     private final ScheduledExecutorService scheduler;
     private final InstantSource clock;
+    private final Duration blockingReadThreshold;
+    private final String name;
+    private final LongSupplier nanoClock;
+    private final Executor isolatedReadExecutor;
 
     private TelemetryOptions(Builder builder) {
         this.pollInterval = builder.pollInterval;
@@ -48,6 +69,10 @@ public final class TelemetryOptions {
         this.readTimeout = builder.readTimeout != null ? builder.readTimeout : builder.pollInterval;
         this.scheduler = builder.scheduler;
         this.clock = builder.clock;
+        this.blockingReadThreshold = builder.blockingReadThreshold;
+        this.name = builder.name;
+        this.nanoClock = builder.nanoClock;
+        this.isolatedReadExecutor = builder.isolatedReadExecutor;
     }
 
     /** @return options with every default */
@@ -69,6 +94,11 @@ public final class TelemetryOptions {
         builder.scheduler = scheduler;
         builder.schedulerSet = scheduler != null;
         builder.clock = clock;
+        builder.blockingReadThreshold = blockingReadThreshold;
+        builder.name = name;
+        builder.nameSet = name != null;
+        builder.nanoClock = nanoClock;
+        builder.isolatedReadExecutor = isolatedReadExecutor;
         return builder;
     }
 
@@ -97,10 +127,40 @@ public final class TelemetryOptions {
         return clock;
     }
 
+    /**
+     * @return how long {@code read()} may keep the polling thread before its source is isolated
+     * @since 0.1.0
+     */
+    public Duration blockingReadThreshold() {
+        return blockingReadThreshold;
+    }
+
+    /**
+     * @return the label of the telemetry's log lines, e.g. a session id; empty when not set
+     * @since 0.1.0
+     */
+    public Optional<String> name() {
+        return Optional.ofNullable(name);
+    }
+
+    /** The monotonic clock that times {@code read()} calls: {@code System::nanoTime} unless a test set one. */
+    LongSupplier nanoClock() {
+        return nanoClock;
+    }
+
+    /**
+     * Where an isolated source's reads run: the JVM's isolated-read pool with the shared scheduler,
+     * what a test set, else {@code null}: a scheduler of the caller's own is the caller's to protect.
+     */
+    Executor isolatedReadExecutor() {
+        return isolatedReadExecutor != null ? isolatedReadExecutor : scheduler == null ? IsolatedReads.get() : null;
+    }
+
     @Override
     public String toString() {
         return "TelemetryOptions[pollInterval=" + pollInterval + ", maxSamples=" + maxSamples + ", readTimeout="
-                + readTimeout + ", scheduler=" + (scheduler != null ? scheduler : "shared") + ", clock=" + clock + "]";
+                + readTimeout + ", scheduler=" + (scheduler != null ? scheduler : "shared") + ", clock=" + clock
+                + ", blockingReadThreshold=" + blockingReadThreshold + (name != null ? ", name=" + name : "") + "]";
     }
 
     /**
@@ -117,8 +177,48 @@ public final class TelemetryOptions {
         private ScheduledExecutorService scheduler;
         private boolean schedulerSet;
         private InstantSource clock = InstantSource.system();
+        private Duration blockingReadThreshold = DEFAULT_BLOCKING_READ_THRESHOLD;
+        private String name;
+        private boolean nameSet;
+        private LongSupplier nanoClock = System::nanoTime;
+        private Executor isolatedReadExecutor;
 
         private Builder() {
+        }
+
+        /**
+         * @param threshold how long {@code read()} may keep the polling thread before the source is warned
+         *                  about and isolated, 1 ms to 10 s; default 10 ms
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder blockingReadThreshold(Duration threshold) {
+            this.blockingReadThreshold = threshold;
+            return this;
+        }
+
+        /**
+         * @param name the label of the telemetry's log lines, e.g. a session id: 1 to 200 characters, no
+         *             control characters; never an address
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder name(String name) {
+            this.name = name;
+            this.nameSet = true;
+            return this;
+        }
+
+        /** For tests: the monotonic clock that times {@code read()} calls. */
+        Builder nanoClock(LongSupplier nanoClock) {
+            this.nanoClock = java.util.Objects.requireNonNull(nanoClock, "nanoClock");
+            return this;
+        }
+
+        /** For tests: where an isolated source's reads run. */
+        Builder isolatedReadExecutor(Executor executor) {
+            this.isolatedReadExecutor = java.util.Objects.requireNonNull(executor, "executor");
+            return this;
         }
 
         /**
@@ -191,6 +291,18 @@ public final class TelemetryOptions {
             }
             if (clock == null) {
                 throw new IllegalArgumentException("clock must not be null");
+            }
+            if (blockingReadThreshold == null || blockingReadThreshold.compareTo(Duration.ofMillis(1)) < 0
+                    || blockingReadThreshold.compareTo(MAX_BLOCKING_READ_THRESHOLD) > 0) {
+                throw new IllegalArgumentException("blockingReadThreshold must be between 1 ms and 10 s, was "
+                        + blockingReadThreshold);
+            }
+            if (nameSet && (name == null || name.isBlank() || name.length() > MAX_NAME_LENGTH
+                    || name.chars().anyMatch(Character::isISOControl))) {
+                throw new IllegalArgumentException("name must be 1 to " + MAX_NAME_LENGTH
+                        + " characters, not blank and without control characters, was "
+                        + (name == null ? "null" : "'" + name.substring(0, Math.min(name.length(), 40))
+                        .replaceAll("\\p{Cntrl}", "?") + (name.length() > 40 ? "…" : "") + "'"));
             }
             return new TelemetryOptions(this);
         }

@@ -56,7 +56,7 @@ class RttSourcesTest {
     }
 
     @Test
-    void duplicateAndInvalidNamesFailFast() {
+    void duplicateAndInvalidNamesFailWhereTheProviderWouldBeChosen() {
         assertThatThrownBy(() -> RttSources.forConnection("c", List.of(new Provider("dup", c -> true, SOURCE),
                 new Provider("dup", c -> true, SOURCE))))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("'dup'");
@@ -86,5 +86,52 @@ class RttSourcesTest {
                 .isInstanceOf(NullPointerException.class).hasMessageContaining("connection");
         assertThatThrownBy(() -> RttSources.forConnection("c", null))
                 .isInstanceOf(NullPointerException.class).hasMessageContaining("providers");
+    }
+
+    record Throwing(String name) implements RttSourceProvider {
+        @Override
+        public boolean supports(Object connection) {
+            return true;
+        }
+
+        @Override
+        public RttSource create(Object connection) {
+            throw new IllegalStateException("cannot open");
+        }
+    }
+
+    @Test
+    void aProviderWhoseCreateThrowsIsNamedInAWarningAndTheNextSupportingProviderIsTried() {
+        try (LogCapture log = new LogCapture(RttSources.class)) {
+            List<RttSourceProvider> providers = List.of(new Throwing("broken"),
+                    new Provider("numbers", c -> c instanceof Integer, null), new Provider("good", c -> true, SOURCE));
+            assertThat(RttSources.forConnection("c", providers)).isSameAs(SOURCE);
+            assertThat(log.warnings()).singleElement().asString()
+                    .contains("'broken'", Throwing.class.getName(), "java.lang.String", "cannot open", "next provider");
+        }
+    }
+
+    @Test
+    void whenEverySupportingProviderFailsTheErrorNamesEachAndWhy() {
+        List<RttSourceProvider> providers = List.of(new Throwing("broken"), new Provider("lazy", c -> true, null));
+        assertThatThrownBy(() -> RttSources.forConnection("c", providers))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("'broken'").hasMessageContaining("cannot open")
+                .hasMessageContaining("'lazy'").hasMessageContaining("returned no source")
+                .hasRootCauseMessage("cannot open");
+    }
+
+    @Test
+    void aDuplicateNameFailsOnlyWhereItWouldBeChosenAndIsLoggedOnce() {
+        List<Provider> providers = List.of(new Provider("twin", c -> c instanceof Integer, SOURCE),
+                new Provider("twin", c -> c instanceof Integer, SOURCE), new Provider("strings", c -> true, SOURCE));
+        try (LogCapture log = new LogCapture(io.peerpulse.telemetry.internal.Plugins.class)) {
+            assertThat(RttSources.forConnection("a string", providers)).isSameAs(SOURCE);
+            assertThat(RttSources.forConnection("again", providers)).isSameAs(SOURCE);
+            assertThat(log.warnings()).singleElement().asString().contains("'twin'", "left out");
+        }
+        assertThatThrownBy(() -> RttSources.forConnection(42, providers))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("'twin'")
+                .hasMessageContaining("java.lang.Integer");
     }
 }

@@ -51,6 +51,19 @@ class TelemetryOptionsTest {
     }
 
     @Test
+    void blockingReadThresholdAndNameHaveDefaultsAndAreKept() {
+        TelemetryOptions defaults = TelemetryOptions.defaults();
+        assertThat(defaults.blockingReadThreshold()).isEqualTo(Duration.ofMillis(10));
+        assertThat(defaults.name()).isEmpty();
+        TelemetryOptions set = TelemetryOptions.builder().blockingReadThreshold(Duration.ofMillis(1)).name("s-1").build();
+        assertThat(set.blockingReadThreshold()).isEqualTo(Duration.ofMillis(1));
+        assertThat(set.name()).contains("s-1");
+        assertThat(set.toBuilder().build().name()).contains("s-1");
+        assertThat(TelemetryOptions.builder().blockingReadThreshold(Duration.ofSeconds(10)).build()
+                .blockingReadThreshold()).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
     void everyBadValueFailsAtBuildNamingTheField() {
         assertBad(b -> b.pollInterval(null), "pollInterval");
         assertBad(b -> b.pollInterval(Duration.ZERO), "pollInterval");
@@ -63,6 +76,13 @@ class TelemetryOptionsTest {
         assertBad(b -> b.readTimeout(Duration.ZERO), "readTimeout");
         assertBad(b -> b.readTimeout(Duration.ofSeconds(-1)), "readTimeout");
         assertBad(b -> b.readTimeout(Duration.ofSeconds(Long.MAX_VALUE)), "readTimeout");
+        assertBad(b -> b.blockingReadThreshold(null), "blockingReadThreshold");
+        assertBad(b -> b.blockingReadThreshold(Duration.ofNanos(999_999)), "blockingReadThreshold");
+        assertBad(b -> b.blockingReadThreshold(Duration.ofSeconds(11)), "blockingReadThreshold");
+        assertBad(b -> b.name(null), "name");
+        assertBad(b -> b.name(" "), "name");
+        assertBad(b -> b.name("a\nb"), "name");
+        assertBad(b -> b.name("x".repeat(201)), "name");
         assertBad(b -> b.scheduler(null), "scheduler");
         assertBad(b -> b.clock(null), "clock");
     }

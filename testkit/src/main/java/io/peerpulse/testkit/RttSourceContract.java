@@ -37,6 +37,11 @@ import org.junit.jupiter.api.Test;
  * or exceptionally) within {@link #answerTimeout()}; a measurement must be a plausible RTT and an
  * unavailable reason must be non-blank and reveal no IP address.
  *
+ * <p><b>Not blocking.</b> {@code read()} must not keep its caller longer than {@link #readBlockingLimit()}
+ * (default 10 ms, the telemetry's default {@code blockingReadThreshold}): of {@value #TIMED_READS} timed
+ * calls, at most one may take longer (a garbage-collection pause). A telemetry moves a source that blocks
+ * off its shared scheduler and logs a WARNING; this check tells you before.
+ *
  * <p>To skip a check that cannot apply to a source, override its method and annotate it with
  * {@code @Disabled("why")}.
  *
@@ -53,6 +58,7 @@ public abstract class RttSourceContract {
 
     private static final int SEQUENTIAL_READS = 20;
     private static final int CONCURRENT_READERS = 4;
+    private static final int TIMED_READS = 5;
 
     /**
      * For subclasses.
@@ -93,6 +99,17 @@ public abstract class RttSourceContract {
     }
 
     /**
+     * How long one {@code read()} call may keep its calling thread; default 10 ms, the telemetry's default
+     * {@code blockingReadThreshold}.
+     *
+     * @return a positive duration
+     * @since 0.1.0
+     */
+    protected Duration readBlockingLimit() {
+        return Duration.ofMillis(10);
+    }
+
+    /**
      * Releases a source made by {@link #createSource()}; called at the end of every test, also
      * when it failed. Does nothing by default.
      *
@@ -113,6 +130,37 @@ public abstract class RttSourceContract {
     @DisplayName("read() returns promptly and never null")
     public void readReturnsPromptlyAndNeverNull() throws Exception {
         withSource(source -> assertThat(startRead(source)).isNotNull());
+    }
+
+    /**
+     * {@code read()} does not block its caller: of {@value #TIMED_READS} calls in a row (each answer awaited
+     * before the next), at most one takes longer than {@link #readBlockingLimit()}.
+     *
+     * @throws Exception when the source cannot be created or closed
+     * @since 0.1.0
+     */
+    @Test
+    @DisplayName("read() does not block its caller (10 ms by default)")
+    public void readDoesNotBlockItsCaller() throws Exception {
+        withSource(source -> {
+            Duration limit = readBlockingLimit();
+            List<Long> overMs = new ArrayList<>();
+            for (int i = 1; i <= TIMED_READS; i++) {
+                CompletableFuture<CompletionStage<RttReading>> call = callRead(source, new CountDownLatch(0), true);
+                CompletionStage<RttReading> stage = returned(call);
+                long took = timings.get(call);
+                if (took > limit.toNanos()) {
+                    overMs.add(TimeUnit.NANOSECONDS.toMillis(took));
+                }
+                awaitAnswer(stage, "timed read " + i);
+            }
+            if (overMs.size() > 1) {
+                fail("read() kept its calling thread longer than %s in %d of %d calls (%s ms): it must start the"
+                        + " read and return a stage at once, and complete the stage from another thread. A telemetry"
+                        + " moves such a source off its shared scheduler and logs a WARNING", limit, overMs.size(),
+                        TIMED_READS, overMs);
+            }
+        });
     }
 
     /**
@@ -240,13 +288,29 @@ public abstract class RttSourceContract {
         return returned(callRead(source, new CountDownLatch(0)));
     }
 
-    /** Calls {@code read()} on a thread of its own, so that a blocking source cannot hang the test. */
-    private static CompletableFuture<CompletionStage<RttReading>> callRead(RttSource source, CountDownLatch go) {
+    /** How long each timed call of {@code read()} kept its thread, in nanoseconds. */
+    private final java.util.Map<CompletableFuture<?>, Long> timings = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private CompletableFuture<CompletionStage<RttReading>> callRead(RttSource source, CountDownLatch go) {
+        return callRead(source, go, false);
+    }
+
+    /**
+     * Calls {@code read()} on a thread of its own, so that a blocking source cannot hang the test; when
+     * {@code timed}, records how long the call kept that thread (in {@link #timings}) before completing.
+     */
+    private CompletableFuture<CompletionStage<RttReading>> callRead(RttSource source, CountDownLatch go,
+                                                                   boolean timed) {
         CompletableFuture<CompletionStage<RttReading>> call = new CompletableFuture<>();
         Thread caller = new Thread(() -> {
             try {
                 go.await();
-                call.complete(source.read());
+                long started = System.nanoTime();
+                CompletionStage<RttReading> stage = source.read();
+                if (timed) {
+                    timings.put(call, System.nanoTime() - started);
+                }
+                call.complete(stage);
             } catch (Throwable t) {
                 call.completeExceptionally(t);
             }

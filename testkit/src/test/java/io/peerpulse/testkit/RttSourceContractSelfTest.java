@@ -48,6 +48,24 @@ class RttSourceContractSelfTest {
     }
 
     @Test
+    void failsASourceWhoseReadDoesItsIoOnTheCallersThread() {
+        RttSource slow = () -> {
+            try {
+                Thread.sleep(50); // the fault under test: 50 ms of I/O inside read()
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return CompletableFuture.completedStage(RttReading.measured(12));
+        };
+        Kit kit = new Kit(slow);
+
+        assertThatThrownBy(kit::readDoesNotBlockItsCaller)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("read() kept its calling thread longer than PT0.01S in 5 of 5 calls");
+        assertThatCode(kit::everyReadIsAnswered).as("it is answered, only too late").doesNotThrowAnyException();
+    }
+
+    @Test
     void failsASourceReturningNull() {
         Kit kit = new Kit(() -> null);
 
@@ -149,13 +167,14 @@ class RttSourceContractSelfTest {
 
         assertThatCode(() -> {
             kit.readReturnsPromptlyAndNeverNull();
+            kit.readDoesNotBlockItsCaller();
             kit.everyReadIsAnswered();
             kit.sequentialReadsAreAllAnswered();
             kit.concurrentReadsAreAllAnswered();
             kit.measuredRttIsPlausible();
             kit.unavailableReasonIsSafe();
         }).doesNotThrowAnyException();
-        assertThat(kit.closes).hasValue(6);
+        assertThat(kit.closes).hasValue(7);
     }
 
     /** The contract applied to a given source, with short limits so that failing checks fail fast. */

@@ -4,22 +4,24 @@ import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.telemetry.RttSample;
 
-import java.lang.System.Logger.Level;
+import io.peerpulse.telemetry.internal.FaultLog;
+
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
  * One session's exporter behind its own {@link SerialQueue}: calls never overlap, keep their order,
- * and a failure is logged with the exporter's name and the session id and stops nothing.
+ * and a failure is logged at WARNING (logger {@code io.peerpulse.session.internal.ExporterFanOut}) with the exporter's name and the session id (the first time, then
+ * summed up at most every minute) and stops nothing.
  */
 public final class ExporterChannel {
-
-    private static final System.Logger LOG = System.getLogger(ExporterChannel.class.getName());
 
     private final String name;
     private final String sessionId;
     private final SessionExporter exporter;
     private final SerialQueue queue;
+    private final FaultLog faults;
 
     /**
      * @param name        the provider's name
@@ -29,10 +31,57 @@ public final class ExporterChannel {
      * @param maxQueued   sample calls are dropped while this many calls wait
      */
     public ExporterChannel(String name, String sessionId, SessionExporter exporter, Executor executor, int maxQueued) {
+        this(name, sessionId, exporter, executor, maxQueued,
+                new FaultLog(System.getLogger(ExporterFanOut.class.getName()), System::currentTimeMillis));
+    }
+
+    /**
+     * @param name        the provider's name
+     * @param sessionId   the session's id
+     * @param exporter    the exporter
+     * @param executor    runs the calls
+     * @param maxQueued   sample calls are dropped while this many calls wait
+     * @param faults      where its failures and hangs are logged (the session's)
+     */
+    public ExporterChannel(String name, String sessionId, SessionExporter exporter, Executor executor, int maxQueued,
+                           FaultLog faults) {
         this.name = name;
         this.sessionId = sessionId;
         this.exporter = exporter;
-        this.queue = new SerialQueue(executor, "exporter '" + name + "' of session '" + sessionId + "'", maxQueued);
+        this.faults = faults;
+        this.queue = new SerialQueue(executor, subject(), maxQueued);
+    }
+
+    private String subject() {
+        return "exporter '" + name + "' of session '" + sessionId + "'";
+    }
+
+    /**
+     * Whether the exporter's oldest unfinished call has been running or waiting longer than {@code timeout};
+     * the first time, it is logged at WARNING.
+     *
+     * @param nowNanos now, from {@link System#nanoTime()}
+     * @param timeout  the exporter timeout
+     * @return whether it is stuck
+     */
+    public boolean stuck(long nowNanos, Duration timeout) {
+        long behind = queue.behindNanos(nowNanos);
+        if (behind <= timeout.toNanos()) {
+            return false;
+        }
+        hung("has a call unfinished for " + Duration.ofNanos(behind).toMillis() + " ms, past the exporter timeout "
+                + timeout);
+        return true;
+    }
+
+    /**
+     * Logs that the exporter hangs (rate-limited).
+     *
+     * @param detail what it did not finish, in time
+     */
+    public void hung(String detail) {
+        faults.report(subject(), "hangs", () -> "hangs: " + detail + "; its thread stays with it, counted in"
+                + " validationData.stuckExporterCount of the reports made meanwhile", null);
     }
 
     /** @return the provider's name */
@@ -81,8 +130,8 @@ public final class ExporterChannel {
         } catch (VirtualMachineError fatal) {
             throw fatal;
         } catch (Throwable t) {
-            LOG.log(Level.WARNING, "exporter '" + name + "' failed in " + method + " for session '" + sessionId
-                    + "'; the other exporters still run", t);
+            faults.report(subject(), "failed in " + method, () -> "failed in " + method
+                    + "; the other exporters still run", t);
         }
     }
 

@@ -5,6 +5,7 @@ import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.telemetry.internal.FaultLog;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -17,6 +18,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * One session's exporters, each behind its own {@link ExporterChannel}. Calls that enqueue run under the
@@ -35,9 +38,8 @@ public final class ExporterFanOut {
     }
 
     /**
-     * Selects the providers and creates their exporters. A provider whose {@code create} rejects its
-     * settings ({@link IllegalArgumentException}) fails the call; one that fails otherwise, or answers
-     * {@code null}, is a broken plugin: logged and left out.
+     * As {@link #create(String, List, List, ExportSettings, Function, int, LongSupplier)} with one executor for
+     * every exporter and the system clock for the rate limit of log lines.
      *
      * @param sessionId the session's id
      * @param providers the providers to choose from, {@code null} for those ServiceLoader finds
@@ -46,12 +48,36 @@ public final class ExporterFanOut {
      * @param executor  runs the calls
      * @param maxQueued sample calls are dropped while this many wait for one exporter
      * @return the exporters
-     * @throws IllegalArgumentException naming the exporter when one rejects its settings, or as
-     *                                  {@link Providers#select}
      */
     public static ExporterFanOut create(String sessionId, List<? extends SessionExporterProvider> providers,
                                         List<String> names, ExportSettings settings, Executor executor,
                                         int maxQueued) {
+        return create(sessionId, providers, names, settings, name -> executor, maxQueued, System::currentTimeMillis);
+    }
+
+    /**
+     * Selects the providers and creates their exporters. A provider whose {@code create} rejects its
+     * settings ({@link IllegalArgumentException}) fails the call. One that fails otherwise, or answers
+     * {@code null}, is a broken plugin: when it was named explicitly the call fails naming it and why;
+     * with the default selection it is logged at WARNING and left out.
+     *
+     * @param sessionId the session's id
+     * @param providers the providers to choose from, {@code null} for those ServiceLoader finds
+     * @param names     the names selected, {@code null} for all
+     * @param settings  the exporters' settings
+     * @param executors runs the calls of the exporters of a provider name
+     * @param maxQueued sample calls are dropped while this many wait for one exporter
+     * @param millis    the session clock, for the rate limit of log lines
+     * @return the exporters
+     * @throws IllegalArgumentException naming the exporter when one rejects its settings, or as
+     *                                  {@link Providers#select}
+     * @throws IllegalStateException    naming the exporter and why, when one named explicitly cannot be created;
+     *                                  as {@link Providers#select}
+     */
+    public static ExporterFanOut create(String sessionId, List<? extends SessionExporterProvider> providers,
+                                        List<String> names, ExportSettings settings,
+                                        Function<String, Executor> executors, int maxQueued, LongSupplier millis) {
+        FaultLog faults = new FaultLog(LOG, millis);
         Map<String, SessionExporterProvider> selected =
                 Providers.select(providers != null ? providers : Providers.discover(), names);
         Map<String, SessionExporter> created = new LinkedHashMap<>();
@@ -65,22 +91,46 @@ public final class ExporterFanOut {
             } catch (VirtualMachineError fatal) {
                 throw fatal;
             } catch (Throwable t) {
-                // a broken plugin: contained, the session runs without it
-                LOG.log(Level.WARNING, "exporter '" + name + "' could not be created for session '" + sessionId
-                        + "' and is left out", t);
+                brokenPlugin(name, provider, names != null, sessionId, faults, t.toString(), t);
                 return;
             }
             if (exporter == null) {
-                LOG.log(Level.WARNING, () -> "exporter '" + name + "' answered null to create() for session '"
-                        + sessionId + "' and is left out");
+                brokenPlugin(name, provider, names != null, sessionId, faults, "create() answered null", null);
             } else {
                 created.put(name, exporter);
             }
         });
         List<ExporterChannel> channels = new ArrayList<>();
-        created.forEach((name, exporter) ->
-                channels.add(new ExporterChannel(name, sessionId, exporter, executor, maxQueued)));
+        created.forEach((name, exporter) -> channels.add(
+                new ExporterChannel(name, sessionId, exporter, executors.apply(name), maxQueued, faults)));
         return new ExporterFanOut(sessionId, List.copyOf(channels));
+    }
+
+    /**
+     * An exporter that cannot be created: named explicitly, it fails the build; selected by default, the
+     * session runs without it (logged at WARNING).
+     */
+    private static void brokenPlugin(String name, SessionExporterProvider provider, boolean explicit, String sessionId,
+                                     FaultLog faults, String why, Throwable cause) {
+        String what = "exporter '" + name + "' (" + provider.getClass().getName() + ") could not be created: " + why;
+        if (explicit) {
+            throw new IllegalStateException(what, cause);
+        }
+        faults.report("exporter '" + name + "' of session '" + sessionId + "'", "could not be created",
+                () -> "could not be created (" + provider.getClass().getName() + ": " + why
+                        + ") and is left out of the session", cause);
+    }
+
+    /**
+     * How many of the exporters are stuck: their oldest unfinished call has been running or waiting longer
+     * than {@code timeout} (each logged at WARNING the first time).
+     *
+     * @param timeout the exporter timeout
+     * @return the count
+     */
+    public long stuckCount(Duration timeout) {
+        long now = System.nanoTime();
+        return channels.stream().filter(channel -> channel.stuck(now, timeout)).count();
     }
 
     /** @return the exporters' names, in call order */
@@ -156,9 +206,8 @@ public final class ExporterFanOut {
             try {
                 done.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
-                String name = channels.get(i).name();
-                LOG.log(Level.WARNING, () -> "exporter '" + name + "' did not finish sessionEnded for session '"
-                        + sessionId + "' within " + timeout + "; close() returns without waiting for it");
+                channels.get(i).hung("did not finish sessionEnded within the exporter timeout " + timeout
+                        + "; close() returns without waiting for it");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 LOG.log(Level.WARNING, () -> "close() of session '" + sessionId

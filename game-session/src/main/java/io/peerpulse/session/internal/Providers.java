@@ -29,44 +29,47 @@ public final class Providers {
     }
 
     /**
-     * Checks the providers' names and selects the named ones.
+     * Selects providers by name. With the default selection ({@code names == null}) a provider whose name is
+     * invalid or shared is logged once per JVM and left out; a name asked for explicitly fails when it is
+     * invalid or shared.
      *
      * @param providers the providers available
      * @param names     the names asked for, in the order wanted; {@code null} for every provider
      * @return the selected providers by name, in order
-     * @throws IllegalStateException    when a provider's name is invalid or two providers share a name
+     * @throws IllegalStateException    when a name asked for is shared by two providers, quoting it
      * @throws IllegalArgumentException when a name asked for is blank, unknown or asked for twice
      */
     public static Map<String, SessionExporterProvider> select(List<? extends SessionExporterProvider> providers,
                                                               List<String> names) {
-        Map<String, SessionExporterProvider> byName = Plugins.byName(providers, SessionExporterProvider::name, KIND);
+        Plugins.Catalog<SessionExporterProvider> catalog =
+                Plugins.<SessionExporterProvider>catalog(providers, SessionExporterProvider::name, KIND);
         if (names == null) {
-            return byName;
+            return catalog.usable();
         }
-        Map<String, SessionExporterProvider> selected = new LinkedHashMap<>();
-        Set<String> seen = new HashSet<>();
         for (String name : names) {
             if (name == null || name.isBlank()) {
                 throw new IllegalArgumentException("exporters must not contain a blank name, was "
                         + (name == null ? "null" : "'" + name + "'"));
             }
         }
+        Map<String, SessionExporterProvider> selected = new LinkedHashMap<>();
+        Set<String> seen = new HashSet<>();
         for (String name : names) {
             if (!seen.add(name)) {
                 throw new IllegalArgumentException("exporters names '" + name + "' twice; known exporters: "
-                        + known(byName));
+                        + known(catalog));
             }
-            SessionExporterProvider provider = byName.get(name);
+            SessionExporterProvider provider = catalog.require(name);
             if (provider == null) {
                 throw new IllegalArgumentException("exporters names an unknown exporter '" + name
-                        + "'; known exporters: " + known(byName));
+                        + "'; known exporters: " + known(catalog));
             }
             selected.put(name, provider);
         }
         return selected;
     }
 
-    private static String known(Map<String, ?> byName) {
-        return Plugins.known(byName, KIND);
+    private static String known(Plugins.Catalog<?> catalog) {
+        return catalog.names().isEmpty() ? Plugins.known(Map.of(), KIND) : String.join(", ", catalog.names());
     }
 }

@@ -25,7 +25,10 @@ public final class SerialQueue {
     private final Executor executor;
     private final String name;
     private final int maxDroppable;
-    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final Queue<Timed> tasks = new ConcurrentLinkedQueue<>();
+    /** When the running task started ({@link System#nanoTime()}), {@link #IDLE} when none runs. */
+    private volatile long runningSince = IDLE;
+    private static final long IDLE = Long.MIN_VALUE;
     /** Tasks queued and not yet run; the drain is scheduled or running whenever it is above 0. */
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
@@ -56,7 +59,7 @@ public final class SerialQueue {
             }
             return false;
         }
-        tasks.add(task);
+        tasks.add(new Timed(task, System.nanoTime()));
         return pending.getAndIncrement() == 0;
     }
 
@@ -89,6 +92,23 @@ public final class SerialQueue {
         return dropped.get();
     }
 
+    /**
+     * How far behind the queue is: since when its oldest unfinished task has been running or waiting.
+     *
+     * @param nowNanos now, from {@link System#nanoTime()}
+     * @return nanoseconds, 0 when nothing is queued or running
+     */
+    public long behindNanos(long nowNanos) {
+        long since = runningSince;
+        Timed head = tasks.peek();
+        if (head != null && (since == IDLE || head.enqueuedNanos - since < 0)) {
+            since = head.enqueuedNanos;
+        }
+        return since == IDLE ? 0 : Math.max(0, nowNanos - since);
+    }
+
+    private record Timed(Runnable task, long enqueuedNanos) { }
+
     private void drain() {
         int ran = 0;
         do {
@@ -96,10 +116,12 @@ public final class SerialQueue {
                 startDrain(); // pending stays above 0: this queue keeps its single drain
                 return;
             }
-            Runnable task = tasks.poll();
+            Timed task = tasks.poll();
+            runningSince = System.nanoTime();
             try {
-                task.run();
+                task.task().run();
             } catch (VirtualMachineError fatal) {
+                runningSince = IDLE;
                 if (pending.decrementAndGet() != 0) {
                     startDrain();
                 }
@@ -107,6 +129,7 @@ public final class SerialQueue {
             } catch (Throwable t) {
                 LOG.log(Level.WARNING, name + ": a task failed", t);
             }
+            runningSince = IDLE;
         } while (pending.decrementAndGet() != 0);
     }
 }

@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -25,6 +27,8 @@ public final class Plugins {
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
 
     private static final System.Logger LOG = System.getLogger(Plugins.class.getName());
+    /** Name problems already logged, so that each is logged once per JVM. */
+    private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
 
     private Plugins() {
     }
@@ -94,5 +98,115 @@ public final class Plugins {
     public static String known(Map<String, ?> byName, String kind) {
         Objects.requireNonNull(byName, "byName");
         return byName.isEmpty() ? "none (no " + kind + " was found)" : String.join(", ", byName.keySet());
+    }
+
+    /**
+     * The providers by name without failing: a name that is invalid or that several providers share
+     * fails only where it is selected ({@link Catalog#require}); elsewhere it is logged once per JVM and
+     * left out of {@link Catalog#usable()}.
+     *
+     * @param providers the providers
+     * @param name      how to get a provider's name
+     * @param kind      what they are, for messages
+     * @param <P>       the provider type
+     * @return the catalog
+     * @throws IllegalArgumentException when the list holds {@code null}
+     */
+    public static <P> Catalog<P> catalog(List<? extends P> providers, Function<? super P, String> name, String kind) {
+        Map<String, List<P>> all = new LinkedHashMap<>();
+        for (P provider : providers) {
+            if (provider == null) {
+                throw new IllegalArgumentException(kind + "s must not contain null");
+            }
+            String providerName = name.apply(provider);
+            all.computeIfAbsent(providerName == null ? "<null>" : providerName, k -> new ArrayList<>()).add(provider);
+        }
+        Catalog<P> catalog = new Catalog<>(kind, all);
+        all.forEach((providerName, group) -> catalog.problem(providerName).ifPresent(problem -> {
+            if (LOGGED.add(kind + '\u0000' + problem)) {
+                LOG.log(System.Logger.Level.WARNING, problem + "; it is left out unless selected by name, where it fails");
+            }
+        }));
+        return catalog;
+    }
+
+    /**
+     * Providers grouped by name, as {@link #catalog} found them.
+     *
+     * @param <P> the provider type
+     * @since 0.1.0
+     */
+    public static final class Catalog<P> {
+        private final String kind;
+        private final Map<String, List<P>> all;
+
+        private Catalog(String kind, Map<String, List<P>> all) {
+            this.kind = kind;
+            this.all = all;
+        }
+
+        /** @return the providers whose name is valid and unique, by name, in discovery order */
+        public Map<String, P> usable() {
+            Map<String, P> usable = new LinkedHashMap<>();
+            all.forEach((name, group) -> {
+                if (problem(name).isEmpty()) {
+                    usable.put(name, group.get(0));
+                }
+            });
+            return usable;
+        }
+
+        /** @return every name found, valid or not, in discovery order */
+        public java.util.Set<String> names() {
+            return all.keySet();
+        }
+
+        /**
+         * @param name a name
+         * @return the provider of that name, {@code null} when none has it
+         * @throws IllegalStateException quoting the name when it is invalid or several providers share it
+         */
+        public P require(String name) {
+            List<P> group = all.get(name);
+            if (group == null) {
+                return null;
+            }
+            problem(name).ifPresent(problem -> {
+                throw new IllegalStateException(problem);
+            });
+            return group.get(0);
+        }
+
+        /**
+         * @param provider one of the providers
+         * @return what is wrong with its name: invalid or shared; empty when nothing
+         */
+        public java.util.Optional<String> problemOf(P provider) {
+            for (Map.Entry<String, List<P>> entry : all.entrySet()) {
+                if (entry.getValue().contains(provider)) {
+                    return problem(entry.getKey());
+                }
+            }
+            return java.util.Optional.empty();
+        }
+
+        java.util.Optional<String> problem(String name) {
+            List<P> group = all.get(name);
+            if (group == null) {
+                return java.util.Optional.empty();
+            }
+            if (!NAME.matcher(name).matches()) {
+                return java.util.Optional.of(kind + " " + group.get(0).getClass().getName() + " has an invalid name '"
+                        + name + "': lower-case letters, digits, '-' and '_' only");
+            }
+            if (group.size() > 1) {
+                StringBuilder classes = new StringBuilder();
+                for (P provider : group) {
+                    classes.append(classes.length() == 0 ? "" : " and ").append(provider.getClass().getName());
+                }
+                return java.util.Optional.of((group.size() == 2 ? "two " : group.size() + " ") + kind + "s are named '" + name + "': " + classes);
+            }
+            return java.util.Optional.empty();
+        }
     }
 }

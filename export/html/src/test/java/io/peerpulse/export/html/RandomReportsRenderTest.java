@@ -109,7 +109,7 @@ class RandomReportsRenderTest {
                                 c.gapThresholdMs(), c.gapMs(), gaps, c.firstMeasurementEpochMs(),
                                 c.lastMeasurementEpochMs()),
                         v.maxPlausibleRttMs(), v.pathChangeCount(), v.droppedExporterCallCount(), v.clock(),
-                        v.latencySource(), v.probe(), v.secondary(), v.fallback()),
+                        v.latencySource(), v.probe(), v.secondary(), v.fallback(), v.stuckExporterCount()),
                 new MultiplayerMetrics(m.sessionId(), m.playerId(), latency, rounds, m.reconnections(),
                         m.pathChanges(), m.quality(), m.qualityChanges(), m.qualityThresholds()));
     }

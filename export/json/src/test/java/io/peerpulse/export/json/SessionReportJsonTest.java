@@ -134,7 +134,8 @@ class SessionReportJsonTest {
         ValidationData v = FULL.validationData();
         SessionReport nan = new SessionReport(FULL.sessionMetrics(), new ValidationData(v.sessionId(), v.latency(),
                 new SessionLatencyStats(1, 1, 1, Double.NaN, 1, 1, 1), v.counters(), v.coverage(),
-                v.maxPlausibleRttMs(), v.pathChangeCount(), v.droppedExporterCallCount(), v.clock(), v.latencySource(), v.probe(), v.secondary(), v.fallback()),
+                v.maxPlausibleRttMs(), v.pathChangeCount(), v.droppedExporterCallCount(), v.clock(), v.latencySource(), v.probe(), v.secondary(),
+                        v.fallback(), v.stuckExporterCount()),
                 FULL.multiplayerMetrics());
 
         assertThatThrownBy(() -> SessionReportJson.toJson(nan)).isInstanceOf(IllegalArgumentException.class)

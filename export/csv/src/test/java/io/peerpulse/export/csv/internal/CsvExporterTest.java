@@ -202,7 +202,8 @@ class CsvExporterTest {
                         s.path(), s.latency()),
                 new ValidationData(id, v.latency(), v.sessionLatency(), v.counters(), v.coverage(),
                         v.maxPlausibleRttMs(), v.pathChangeCount(), v.droppedExporterCallCount(),
-                        v.clock(), v.latencySource(), v.probe(), v.secondary(), v.fallback()),
+                        v.clock(), v.latencySource(), v.probe(), v.secondary(),
+                        v.fallback(), v.stuckExporterCount()),
                 new MultiplayerMetrics(id, playerId, m.latency(), m.rounds(), m.reconnections(), m.pathChanges(),
                         m.quality(), m.qualityChanges(), m.qualityThresholds()));
     }

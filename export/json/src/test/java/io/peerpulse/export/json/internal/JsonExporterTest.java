@@ -176,7 +176,8 @@ class JsonExporterTest {
         // JSON has no NaN: the serialiser fails after writing part of the file
         SessionReport bad = new SessionReport(good.sessionMetrics(), new ValidationData(v.sessionId(), v.latency(),
                 new SessionLatencyStats(1, 1, 1, Double.NaN, 1, 1, 1), v.counters(), v.coverage(),
-                v.maxPlausibleRttMs(), v.pathChangeCount(), v.droppedExporterCallCount(), v.clock(), v.latencySource(), v.probe(), v.secondary(), v.fallback()),
+                v.maxPlausibleRttMs(), v.pathChangeCount(), v.droppedExporterCallCount(), v.clock(), v.latencySource(), v.probe(), v.secondary(),
+                        v.fallback(), v.stuckExporterCount()),
                 good.multiplayerMetrics());
         SessionExporter exporter = new JsonExporterProvider().create(
                 ExportSettings.of(Map.of(SessionReportJson.DIRECTORY_SETTING, dir.toString()), Map.of()));

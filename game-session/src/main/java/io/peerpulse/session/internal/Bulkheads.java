@@ -1,0 +1,113 @@
+package io.peerpulse.session.internal;
+
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+
+/**
+ * One bulkhead per exporter plugin (provider name) on a shared pool: the calls of one plugin's exporters,
+ * over every session, hold at most {@link #limit()} of the pool's threads at once; more wait in the
+ * plugin's own FIFO queue. So a plugin stuck in its calls holds at most that many threads for good, and
+ * the other plugins keep the rest.
+ *
+ * @since 0.1.0
+ */
+public final class Bulkheads {
+
+    private final Executor pool;
+    private final int limit;
+    private final Map<String, Executor> byPlugin = new ConcurrentHashMap<>();
+
+    /**
+     * @param pool  the shared pool
+     * @param limit the most threads one plugin's calls may hold, at least 1
+     */
+    public Bulkheads(Executor pool, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, was " + limit);
+        }
+        this.pool = pool;
+        this.limit = limit;
+    }
+
+    private static final class Holder {
+        static final Bulkheads SHARED = new Bulkheads(SharedExecutor.get(), sharedLimit(SharedExecutor.maxThreads()));
+    }
+
+    /**
+     * The bulkheads on {@link SharedExecutor}: each plugin holds at most half its threads (at least 1).
+     *
+     * @return the shared bulkheads
+     * @throws IllegalArgumentException as {@link SharedExecutor#get()}
+     */
+    public static Bulkheads shared() {
+        SharedExecutor.get(); // fails here, and again next time, on a bad bound
+        return Holder.SHARED;
+    }
+
+    /** The most threads of a pool of {@code maxThreads} one plugin may hold: half, at least 1. */
+    static int sharedLimit(int maxThreads) {
+        return Math.max(1, maxThreads / 2);
+    }
+
+    /** @return the most threads one plugin's calls hold at once */
+    public int limit() {
+        return limit;
+    }
+
+    /**
+     * @param plugin the provider's name
+     * @return the executor for that plugin's calls
+     */
+    public Executor forPlugin(String plugin) {
+        return byPlugin.computeIfAbsent(plugin, Bulkhead::new);
+    }
+
+    private final class Bulkhead implements Executor {
+        private final String plugin;
+        private final Queue<Runnable> waiting = new ArrayDeque<>();
+        /** Guarded by this. */
+        private int active;
+
+        Bulkhead(String plugin) {
+            this.plugin = plugin;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            synchronized (this) {
+                if (active >= limit) {
+                    waiting.add(task); // a stuck exporter is logged by its channel, see ExporterChannel#stuck
+                    return;
+                }
+                active++;
+            }
+            pool.execute(() -> run(task));
+        }
+
+        private void run(Runnable task) {
+            try {
+                task.run();
+            } finally {
+                Runnable next;
+                synchronized (this) {
+                    next = waiting.poll();
+                    if (next == null) {
+                        active--;
+                    }
+                }
+                if (next != null) {
+                    Runnable queued = next;
+                    pool.execute(() -> run(queued)); // back to the pool's FIFO: fair to the other plugins
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "bulkhead of exporter '" + plugin + "'";
+        }
+    }
+}

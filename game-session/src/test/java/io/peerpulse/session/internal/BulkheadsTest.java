@@ -1,0 +1,126 @@
+package io.peerpulse.session.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.peerpulse.session.LogCapture;
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.spi.SessionExporter;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** One stuck exporter plugin holds at most its bulkhead's share of the pool, and is counted as stuck. */
+class BulkheadsTest {
+
+    private static final long WAIT_SECONDS = 10;
+    private final ThreadPoolExecutor pool = SharedExecutor.newPool(4, "bulkheads-test-");
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    @AfterEach
+    void tearDown() {
+        release.countDown();
+        pool.shutdownNow();
+    }
+
+    @Test
+    void aStuckPluginHoldsAtMostItsShareAndTheOtherPluginsKeepTheRest() throws Exception {
+        Bulkheads bulkheads = new Bulkheads(pool, 2);
+        AtomicInteger inside = new AtomicInteger();
+        CountDownLatch twoInside = new CountDownLatch(2);
+        {
+            for (int i = 0; i < 6; i++) {
+                bulkheads.forPlugin("stuck").execute(() -> {
+                    inside.incrementAndGet();
+                    twoInside.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+            assertThat(twoInside.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+            CountDownLatch healthy = new CountDownLatch(20);
+            for (int i = 0; i < 20; i++) {
+                bulkheads.forPlugin("fine").execute(healthy::countDown);
+            }
+            assertThat(healthy.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("the other plugin's calls all ran").isTrue();
+            assertThat(inside).as("the stuck plugin holds only its share").hasValue(2);
+
+            release.countDown();
+            CountDownLatch after = new CountDownLatch(1);
+            bulkheads.forPlugin("stuck").execute(after::countDown);
+            assertThat(after.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("its queued calls run once released").isTrue();
+            assertThat(inside).hasValue(6);
+        }
+    }
+
+    @Test
+    void theSharedShareIsHalfThePoolAndAtLeastOne() {
+        assertThat(Bulkheads.sharedLimit(8)).isEqualTo(4);
+        assertThat(Bulkheads.sharedLimit(9)).isEqualTo(4);
+        assertThat(Bulkheads.sharedLimit(1)).isEqualTo(1);
+        assertThatThrownBy(() -> new Bulkheads(pool, 0)).hasMessageContaining("limit must be >= 1, was 0");
+    }
+
+    @Test
+    void anExporterIsStuckOnceItsOldestUnfinishedCallIsOlderThanTheTimeoutRunningOrWaiting() throws Exception {
+        Bulkheads bulkheads = new Bulkheads(pool, 1);
+        CountDownLatch entered = new CountDownLatch(1);
+        SessionExporter hanging = new SessionExporter() {
+            @Override
+            public void sessionStarted(String sessionId) throws RuntimeException {
+                entered.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void sessionEnded(SessionReport report) {
+            }
+        };
+        Duration timeout = Duration.ofSeconds(1);
+        try (LogCapture log = new LogCapture(ExporterFanOut.class)) {
+            ExporterChannel running = new ExporterChannel("hang", "s-1", hanging, bulkheads.forPlugin("hang"), 100);
+            assertThat(running.stuck(System.nanoTime() + timeout.toNanos() * 2, timeout)).as("idle").isFalse();
+            if (running.enqueueStarted()) {
+                running.startDrain();
+            }
+            assertThat(entered.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+            ExporterChannel waiting = new ExporterChannel("hang", "s-2", hanging, bulkheads.forPlugin("hang"), 100);
+            if (waiting.enqueueStarted()) {
+                waiting.startDrain(); // waits in the bulkhead: the plugin's one thread is taken
+            }
+            long now = System.nanoTime();
+            assertThat(running.stuck(now, timeout)).as("running, not yet past the timeout").isFalse();
+            assertThat(running.stuck(now + timeout.toNanos() * 2, timeout)).as("running past the timeout").isTrue();
+            assertThat(waiting.stuck(now + timeout.toNanos() * 2, timeout)).as("waiting past the timeout").isTrue();
+            assertThat(running.stuck(now + timeout.toNanos() * 3, timeout)).isTrue();
+            assertThat(log.warnings()).hasSize(2).allSatisfy(w -> assertThat(w).contains("exporter 'hang'", "hangs",
+                    "past the exporter timeout"));
+            assertThat(log.warnings().get(0)).contains("session 's-1'");
+            assertThat(log.warnings().get(1)).contains("session 's-2'");
+
+            release.countDown();
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            if (waiting.enqueueEnded(null, done)) {
+                waiting.startDrain();
+            }
+            done.get(WAIT_SECONDS, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+            while (waiting.stuck(System.nanoTime() + timeout.toNanos() * 2, timeout) && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // until the drain that completed `done` has returned
+            }
+            assertThat(waiting.stuck(System.nanoTime() + timeout.toNanos() * 2, timeout)).as("caught up").isFalse();
+        }
+    }
+}

@@ -1,0 +1,310 @@
+package io.peerpulse.integration;
+
+import io.peerpulse.session.GameSession;
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporter;
+import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.telemetry.TelemetryCounters;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.telemetry.spi.RttSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * 2,000 sessions on the default (shared) scheduler and the shared exporter pool, 5 % of them on faulty
+ * sources (blocking 100 ms in read(), throwing, never completing: a third each) and another 5 % with an
+ * exporter that hangs for good in its first sampleRecorded. Polls every 200 ms; the run lasts until the
+ * first session's exporter got {@value #RUN_SAMPLES} samples (about 10 s). Checks, then returns from main:
+ * the JVM must exit by itself with the hung exporter threads still hanging. Prints {@link #DONE} and the
+ * numbers, or exits 1 with what failed.
+ */
+public final class FaultLoadChild {
+
+    static final String DONE = "FAULT-LOAD-DONE";
+    static final int SESSIONS = 2_000;
+    static final Duration POLL = Duration.ofMillis(200);
+    static final int RUN_SAMPLES = 50;
+    static final long BLOCK_MS = 100;
+
+    enum Kind { HEALTHY, BLOCKING, THROWING, NEVER_COMPLETING, HANGING_EXPORTER }
+
+    /** Every call of one session, checked at the end. */
+    static final class Recording implements SessionExporter {
+        final AtomicInteger started = new AtomicInteger();
+        final AtomicLong samples = new AtomicLong();
+        final AtomicInteger ended = new AtomicInteger();
+        final AtomicReference<SessionReport> report = new AtomicReference<>();
+        final AtomicReference<String> error = new AtomicReference<>();
+        final CountDownLatch runLong;
+
+        Recording(CountDownLatch runLong) {
+            this.runLong = runLong;
+        }
+
+        @Override
+        public void sessionStarted(String sessionId) {
+            started.incrementAndGet();
+        }
+
+        @Override
+        public void sampleRecorded(String sessionId, RttSample sample) {
+            if (started.get() != 1 || ended.get() != 0) {
+                error.compareAndSet(null, "sample out of order");
+            }
+            samples.incrementAndGet();
+            if (runLong != null) {
+                runLong.countDown();
+            }
+        }
+
+        @Override
+        public void sessionEnded(SessionReport ended) {
+            report.set(ended);
+            this.ended.incrementAndGet();
+        }
+    }
+
+    static final CountDownLatch NEVER = new CountDownLatch(1);
+
+    static final class Hanging implements SessionExporter {
+        @Override
+        public void sampleRecorded(String sessionId, RttSample sample) {
+            try {
+                NEVER.await(); // hangs for good: a daemon pool thread that must not keep the JVM alive
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void sessionEnded(SessionReport report) {
+        }
+    }
+
+    record Provider(String name, SessionExporter exporter) implements SessionExporterProvider {
+        @Override
+        public SessionExporter create(ExportSettings settings) {
+            return exporter;
+        }
+    }
+
+    static RttSource source(Kind kind, int i) {
+        CompletionStage<RttReading> answer = CompletableFuture.completedFuture(RttReading.measured(20 + i % 50));
+        return switch (kind) {
+            case BLOCKING -> new BlockingSource(answer);
+            case THROWING -> new ThrowingSource();
+            case NEVER_COMPLETING -> CompletableFuture::new;
+            default -> () -> answer;
+        };
+    }
+
+    record BlockingSource(CompletionStage<RttReading> answer) implements RttSource {
+        @Override
+        public CompletionStage<RttReading> read() {
+            try {
+                Thread.sleep(BLOCK_MS); // the fault under test: I/O on the polling thread
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return answer;
+        }
+    }
+
+    static final class ThrowingSource implements RttSource {
+        @Override
+        public CompletionStage<RttReading> read() {
+            throw new IllegalStateException("broken plugin");
+        }
+    }
+
+    static Kind kind(int i) {
+        return switch (i % 20) { // 1 in 20 = 5 % each for the faulty sources and the hanging exporter
+            case 7 -> i % 3 == 0 ? Kind.BLOCKING : i % 3 == 1 ? Kind.THROWING : Kind.NEVER_COMPLETING;
+            case 13 -> Kind.HANGING_EXPORTER;
+            default -> Kind.HEALTHY;
+        };
+    }
+
+    static int peerpulseThreads() {
+        return (int) Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("peerpulse-")).count();
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
+        Logger root = Logger.getLogger("");
+        for (Handler h : root.getHandlers()) {
+            h.setLevel(Level.OFF); // keep the output short; the lines are counted below
+        }
+        Logger peerpulse = Logger.getLogger("io.peerpulse");
+        peerpulse.addHandler(new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    warnings.add(record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+
+        int cores = Runtime.getRuntime().availableProcessors();
+        int threadBound = 1 + Math.max(4, 2 * cores) + Math.max(8, 4 * cores); // scheduler + isolated reads + exporter pool
+        int threadsBefore = Thread.activeCount();
+        long startNanos = System.nanoTime();
+        CountDownLatch runLong = new CountDownLatch(RUN_SAMPLES);
+        List<GameSession> sessions = new ArrayList<>();
+        List<Recording> recordings = new ArrayList<>();
+        List<Kind> kinds = new ArrayList<>();
+        long[] opened = new long[SESSIONS];
+        long[] closed = new long[SESSIONS];
+        for (int i = 0; i < SESSIONS; i++) {
+            Kind kind = kind(i);
+            Recording recording = new Recording(i == 0 ? runLong : null);
+            List<SessionExporterProvider> providers = new ArrayList<>(List.of(new Provider("recording", recording)));
+            if (kind == Kind.HANGING_EXPORTER) {
+                providers.add(new Provider("hanging", new Hanging()));
+            }
+            GameSession session = GameSession.builder("load-" + i)
+                    .telemetryOptions(TelemetryOptions.builder().pollInterval(POLL).build())
+                    .exporterProviders(providers)
+                    .exporterTimeout(Duration.ofSeconds(1))
+                    .journal(false)
+                    .build();
+            sessions.add(session);
+            recordings.add(recording);
+            kinds.add(kind);
+        }
+        for (int i = 0; i < SESSIONS; i++) {
+            opened[i] = System.nanoTime();
+            sessions.get(i).onDataChannelOpen(source(kinds.get(i), i));
+        }
+        int maxPeerpulseThreads = 0;
+        int maxThreads = 0;
+        while (!runLong.await(100, TimeUnit.MILLISECONDS)) { // bounded by the parent's bound on this JVM
+            maxPeerpulseThreads = Math.max(maxPeerpulseThreads, peerpulseThreads());
+            maxThreads = Math.max(maxThreads, Thread.activeCount());
+        }
+        maxPeerpulseThreads = Math.max(maxPeerpulseThreads, peerpulseThreads());
+        long runNanos = System.nanoTime() - startNanos;
+
+        // Close in parallel: a session with the hanging exporter waits the exporter timeout (1 s) in close().
+        ExecutorService closers = Executors.newFixedThreadPool(200);
+        List<Future<?>> closes = new ArrayList<>();
+        for (int i = 0; i < SESSIONS; i++) {
+            int n = i;
+            closes.add(closers.submit(() -> {
+                closed[n] = System.nanoTime(); // close() stops the telemetry first, then waits for exporters
+                sessions.get(n).close();
+            }));
+        }
+        for (Future<?> close : closes) {
+            close.get(60, TimeUnit.SECONDS);
+        }
+        closers.shutdown();
+
+        List<String> failures = new ArrayList<>();
+        double worstKept = 1;
+        long healthy = 0;
+        for (int i = 0; i < SESSIONS; i++) {
+            Kind kind = kinds.get(i);
+            Recording r = recordings.get(i);
+            SessionReport report = r.report.get();
+            if (r.ended.get() != 1 || report == null) {
+                failures.add("load-" + i + " (" + kind + "): sessionEnded ran " + r.ended.get() + " times");
+                continue;
+            }
+            TelemetryCounters c = report.validationData().counters();
+            long stuck = report.validationData().stuckExporterCount();
+            switch (kind) {
+                case HEALTHY, HANGING_EXPORTER -> {
+                    healthy++;
+                    long due = (closed[i] - opened[i]) / POLL.toNanos(); // polls due before close() began, at least
+                    double kept = (double) c.measured() / Math.max(1, due);
+                    worstKept = Math.min(worstKept, kept);
+                    if (kept < 0.95) {
+                        failures.add("load-" + i + " (" + kind + "): kept " + c.measured() + " of " + due + " polls");
+                    }
+                    long total = report.validationData().latency() == null ? 0
+                            : report.validationData().latency().totalSampleCount();
+                    if (r.started.get() != 1 || r.samples.get() != c.measured() || total != c.measured()
+                            || report.validationData().droppedExporterCallCount() != 0 || r.error.get() != null) {
+                        failures.add("load-" + i + " (" + kind + "): incomplete export: started " + r.started.get()
+                                + ", samples " + r.samples.get() + ", measured " + c.measured() + ", report total "
+                                + total + ", dropped " + report.validationData().droppedExporterCallCount()
+                                + ", " + r.error.get());
+                    }
+                    long expectedStuck = kind == Kind.HANGING_EXPORTER ? 1 : 0;
+                    if (stuck != expectedStuck) {
+                        failures.add("load-" + i + " (" + kind + "): stuckExporterCount " + stuck);
+                    }
+                }
+                default -> {
+                    if (c.failed() == 0 && kind != Kind.BLOCKING) {
+                        failures.add("load-" + i + " (" + kind + "): no failed poll");
+                    }
+                }
+            }
+        }
+        // each first WARNING names the source's class and the session ("telemetry 'load-<n>'")
+        long blockedWarnings = warnings.stream().filter(w -> w.contains("blocked the thread calling read()")
+                && !w.contains("more time") && w.contains(BlockingSource.class.getName())
+                && w.contains("(telemetry 'load-")).count();
+        long threwWarnings = warnings.stream().filter(w -> w.contains("threw in read()") && !w.contains("more time"))
+                .count();
+        // blocking sources time out too (their reads queue for the isolated-read pool): count the others'
+        long timeoutWarnings = warnings.stream().filter(w -> w.contains("did not answer a read within readTimeout")
+                && !w.contains("more time") && !w.contains(BlockingSource.class.getName())).count();
+        long hangWarnings = warnings.stream().filter(w -> w.contains("exporter 'hanging'") && w.contains("hangs:"))
+                .count();
+        long blocking = kinds.stream().filter(k -> k == Kind.BLOCKING).count();
+        long throwing = kinds.stream().filter(k -> k == Kind.THROWING).count();
+        long never = kinds.stream().filter(k -> k == Kind.NEVER_COMPLETING).count();
+        long hanging = kinds.stream().filter(k -> k == Kind.HANGING_EXPORTER).count();
+        if (blockedWarnings != blocking || threwWarnings != throwing || timeoutWarnings != never
+                || hangWarnings != hanging) {
+            failures.add("first WARNINGs: blocked " + blockedWarnings + "/" + blocking + ", threw " + threwWarnings + "/"
+                    + throwing + ", timed out " + timeoutWarnings + "/" + never + ", exporter hangs " + hangWarnings + "/"
+                    + hanging);
+        }
+        if (maxPeerpulseThreads > threadBound) {
+            failures.add("PeerPulse threads reached " + maxPeerpulseThreads + ", over the bound " + threadBound);
+        }
+        System.out.printf("sessions %d (healthy sources %d; blocking %d, throwing %d, never completing %d; hanging"
+                        + " exporter %d); run %d ms at %d ms polls; worst kept %.3f; PeerPulse threads max %d (bound %d);"
+                        + " JVM threads max %d (before %d); WARNING lines %d%n", SESSIONS, healthy, blocking, throwing,
+                never, hanging, TimeUnit.NANOSECONDS.toMillis(runNanos), POLL.toMillis(), worstKept,
+                maxPeerpulseThreads, threadBound, maxThreads, threadsBefore, warnings.size());
+        if (!failures.isEmpty()) {
+            System.out.println(failures.size() + " failures, the first: " + failures.subList(0, Math.min(10,
+                    failures.size())) + (failures.size() > 10 ? "; the last: " + failures.get(failures.size() - 1) : ""));
+            System.exit(1);
+        }
+        System.out.println(DONE);
+        // main returns with hung exporter threads: daemon threads, so the JVM must exit by itself
+    }
+}

@@ -1,0 +1,55 @@
+package io.peerpulse.telemetry.internal;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Where the reads of a source that blocked its polling thread go from then on: one pool for the JVM of
+ * at most {@link #MAX_THREADS} daemon threads named {@code peerpulse-isolated-read-<n>}, made on demand
+ * and ended after 30 s idle. Its FIFO queue holds at most one read per isolated telemetry (a telemetry
+ * never has two reads in flight), and a read whose timeout passed while it waited is not started.
+ *
+ * @since 0.1.0
+ */
+public final class IsolatedReads {
+
+    /** The bound on the pool's threads: {@code max(4, 2 × availableProcessors)}. */
+    public static final int MAX_THREADS = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+
+    private IsolatedReads() {
+    }
+
+    private static final class Holder {
+        static final Executor INSTANCE = create();
+    }
+
+    /** @return the pool, created on first use; not an {@code ExecutorService}: nobody can shut it down */
+    public static Executor get() {
+        return Holder.INSTANCE;
+    }
+
+    private static Executor create() {
+        AtomicInteger threads = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(MAX_THREADS, MAX_THREADS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), runnable -> {
+                    Thread thread = new Thread(runnable, "peerpulse-isolated-read-" + threads.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return new Executor() {
+            @Override
+            public void execute(Runnable command) {
+                pool.execute(command);
+            }
+
+            @Override
+            public String toString() {
+                return "the isolated-read pool (at most " + MAX_THREADS + " threads)";
+            }
+        };
+    }
+}
