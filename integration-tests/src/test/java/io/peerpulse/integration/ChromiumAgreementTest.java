@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code latency} shape) and the Java JSON export are written side by side, as {@code peerpulse summarize}
  * reads them; a copy is kept in {@code target/chromium-session/}.
  */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
+@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
 class ChromiumAgreementTest {
 
     private static final Duration RTT = Duration.ofMillis(80);

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * probe packets'). Both sides ping every 25 ms with a 400 ms timeout (pings overlap), 700 Java pings: the
  * standard deviation of each ratio is about 1.5 points, the tolerance 5.
  */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
+@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
 class ChromiumLossTest {
 
     private static final int PINGS = 700;

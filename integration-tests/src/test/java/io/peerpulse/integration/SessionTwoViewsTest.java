@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * the fallback to the ICE view when the peer has no probe, and coverage of an ICE-measured session that
  * accounts for its 2.5 s refresh period.
  */
+@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
 class SessionTwoViewsTest {
 
     private static final Duration POLL = Duration.ofSeconds(1);
