@@ -7,6 +7,7 @@ import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.telemetry.NetworkPath;
 import io.peerpulse.telemetry.PollEvent;
 import io.peerpulse.telemetry.PollOutcome;
+import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.RttSample;
 
 import java.io.IOException;
@@ -19,9 +20,10 @@ import java.util.function.UnaryOperator;
 
 /**
  * Writes a session's journal: one line per event, each with the event's own time, in the order the
- * session applies them (callers hold the session's lock). The poll line is read back here too
- * ({@link #readPoll}), so that its format lives in one place; the header's lives in {@link SessionConfig}.
- * A recorder without a file ({@link #OFF}) writes nothing.
+ * session applies them (callers hold the session's lock). Every line but the header is read back here too
+ * ({@link #readPoll}, {@link #readOpen}, {@link #readFallback}, {@link #readProbe}), so that its format lives
+ * in one place; the header's lives in {@link SessionConfig}. A recorder without a file ({@link #OFF}) writes
+ * nothing.
  */
 final class JournalRecorder {
 
@@ -89,6 +91,11 @@ final class JournalRecorder {
                 + "'");
     }
 
+    /** @return whether lines are written: callers skip work that only a journal needs */
+    boolean on() {
+        return writer != null;
+    }
+
     Optional<Path> path() {
         return writer == null ? Optional.empty() : Optional.of(writer.path());
     }
@@ -116,12 +123,21 @@ final class JournalRecorder {
         }
     }
 
-    /** One line per poll: its outcome and time, the sample with its exact bits, the path change. */
+    /** One line per poll of the primary view: its outcome and time, the sample with its exact bits, the path change. */
     void poll(PollEvent event) {
+        pollLine("poll", event);
+    }
+
+    /** One line per poll of the second view, as {@link #poll}'s. */
+    void secondaryPoll(PollEvent event) {
+        pollLine("secondaryPoll", event);
+    }
+
+    private void pollLine(String type, PollEvent event) {
         if (writer == null) {
             return;
         }
-        FlatJson line = line("poll", event.timestampEpochMs()).put("outcome", event.outcome().name());
+        FlatJson line = line(type, event.timestampEpochMs()).put("outcome", event.outcome().name());
         if (event.hasSample()) {
             RttSample sample = event.sample();
             line.put("timestamp", sample.timestamp()).put("rttMs", sample.rttMs())
@@ -142,7 +158,7 @@ final class JournalRecorder {
     }
 
     /**
-     * Reads a poll line written by {@link #poll}.
+     * Reads a poll line written by {@link #poll} or {@link #secondaryPoll}.
      *
      * @param line the parsed line
      * @return the event
@@ -169,21 +185,110 @@ final class JournalRecorder {
                 line.requireString(prefix + "Protocol"));
     }
 
-    void open(ConnectionLog.OpenKind kind, long t) {
-        if (writer != null) {
-            append(line("open", t).put("source", kind.name().toLowerCase(Locale.ROOT)));
+    /**
+     * An open: its kind, the primary source's name and refresh period, and the secondary source's when one
+     * was opened beside it ({@code secondaryName} {@code null} otherwise).
+     */
+    void open(ConnectionLog.OpenKind kind, long t, String name, long refreshNanos, String secondaryName,
+              long secondaryRefreshNanos) {
+        if (writer == null) {
+            return;
         }
+        FlatJson line = line("open", t).put("source", kind.name().toLowerCase(Locale.ROOT)).put("name", name)
+                .put("refreshNanos", refreshNanos);
+        if (secondaryName != null) {
+            line.put("secondaryName", secondaryName).put("secondaryRefreshNanos", secondaryRefreshNanos);
+        }
+        append(line);
     }
 
-    /** @return the kind of an open line written by {@link #open} */
-    static ConnectionLog.OpenKind readOpenKind(FlatJson.Parsed line) {
+    /**
+     * An open line read back.
+     *
+     * @param kind                  first, same or new
+     * @param name                  the primary source's name
+     * @param refreshNanos          its refresh period
+     * @param secondaryName         the secondary source's name, {@code null} when none was opened
+     * @param secondaryRefreshNanos its refresh period
+     */
+    record Open(ConnectionLog.OpenKind kind, String name, long refreshNanos, String secondaryName,
+                long secondaryRefreshNanos) {
+    }
+
+    /** @return the open line written by {@link #open} */
+    static Open readOpen(FlatJson.Parsed line) {
         String kind = line.requireString("source");
         for (ConnectionLog.OpenKind known : ConnectionLog.OpenKind.values()) {
             if (known.name().toLowerCase(Locale.ROOT).equals(kind)) {
-                return known;
+                boolean secondary = line.has("secondaryName");
+                return new Open(known, line.requireString("name"), line.requireLong("refreshNanos"),
+                        secondary ? line.requireString("secondaryName") : null,
+                        secondary ? line.requireLong("secondaryRefreshNanos") : 0);
             }
         }
         throw new IllegalArgumentException("unknown open source '" + kind + "'");
+    }
+
+    /** The session fell back from its primary source to its secondary one at {@code t}. */
+    void fallback(SourceFallback fallback) {
+        if (writer != null) {
+            append(line("fallback", fallback.timestamp()).put("from", fallback.fromSource())
+                    .put("to", fallback.toSource()).put("reason", fallback.reason()));
+        }
+    }
+
+    /** @return the fallback line written by {@link #fallback} */
+    static SourceFallback readFallback(FlatJson.Parsed line) {
+        return new SourceFallback(line.requireString("from"), line.requireString("to"), line.requireLong("t"),
+                line.requireString("reason"));
+    }
+
+    /** The probe's statistics as read at {@code t}; each double also as its exact bits, which recovery uses. */
+    void probe(ProbeStats stats, long t) {
+        if (writer == null) {
+            return;
+        }
+        FlatJson line = line("probe", t).put("sent", stats.sentCount()).put("answered", stats.answeredCount())
+                .put("lost", stats.lostCount()).put("late", stats.lateCount())
+                .put("unanswered", stats.unansweredCount());
+        putDouble(line, "lossRatio", stats.lossRatio());
+        if (stats.offsetMs() != null) {
+            putDouble(line, "offsetMs", stats.offsetMs());
+            putDouble(line, "errorBoundMs", stats.errorBoundMs());
+            line.put("offsetTimestamp", stats.offsetTimestamp());
+        }
+        append(line);
+    }
+
+    /** A double as text (null when not finite: JSON has no such number) and as {@code <key>Bits}. */
+    private static void putDouble(FlatJson line, String key, double value) {
+        if (Double.isFinite(value)) {
+            line.put(key, value);
+        } else {
+            line.put(key, (String) null);
+        }
+        line.put(key + "Bits", Double.doubleToRawLongBits(value));
+    }
+
+    private static double readDouble(FlatJson.Parsed line, String key) {
+        long bits = line.requireLong(key + "Bits");
+        double value = Double.longBitsToDouble(bits);
+        if (line.isNull(key) && !Double.isFinite(value)) {
+            return value;
+        }
+        if (Double.doubleToRawLongBits(line.requireDouble(key)) != bits) {
+            throw new IllegalArgumentException(key + " and " + key + "Bits disagree");
+        }
+        return value;
+    }
+
+    /** @return the probe statistics written by {@link #probe} */
+    static ProbeStats readProbe(FlatJson.Parsed line) {
+        boolean offset = line.has("offsetMsBits");
+        return new ProbeStats(line.requireLong("sent"), line.requireLong("answered"), line.requireLong("lost"),
+                line.requireLong("late"), line.requireLong("unanswered"), readDouble(line, "lossRatio"),
+                offset ? readDouble(line, "offsetMs") : null, offset ? readDouble(line, "errorBoundMs") : null,
+                offset ? line.requireLong("offsetTimestamp") : null);
     }
 
     void close(String safeReason, long t) {

@@ -7,10 +7,11 @@ import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.PollEvent;
 import io.peerpulse.telemetry.PollOutcome;
+import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.internal.PollRecording;
+import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttReading;
-import io.peerpulse.telemetry.spi.RttSource;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +34,9 @@ import java.util.concurrent.Executor;
  * One recovery: reads a journal line by line and feeds its events, with their own times and in sequence
  * order, into a {@link SessionCore} built from the journal's header — the code a live session runs. A poll
  * event goes through {@link PollRecording} into the session's telemetry, which is never started, and from
- * there to the session as a live poll's event. The telemetry's and the session's clock throws when read:
+ * there to the session as a live poll's event; a second view's poll into the second view's telemetry. Opens
+ * use stand-in sources with the journaled names and refresh periods, answering the journaled probe
+ * statistics; a fallback is applied as journaled, never decided. The telemetry's and the session's clock throws when read:
  * a recovery depends on no clock.
  *
  * <p><b>The rule.</b> Lines are applied in {@code seq} order: a line that comes early waits in a reorder
@@ -46,7 +49,7 @@ import java.util.concurrent.Executor;
  * skipped. Every problem names
  * the line number, the seq and why.
  *
- * <p><b>Memory.</b> Besides what the session itself keeps (the window of {@code maxSamples}, rounds,
+ * <p><b>Memory.</b> Besides what the session itself keeps (the windows of {@code maxSamples}, rounds,
  * connection events, quality changes, coverage gaps), at most: one line of {@value #MAX_LINE_BYTES} bytes
  * being read, {@value #REORDER_WINDOW} parsed lines waiting, {@value #DUPLICATE_MEMORY} applied lines'
  * (seq, line number, hash) to tell duplicates apart, {@value #MAX_GAPS} gap ranges, and
@@ -102,11 +105,15 @@ final class JournalReplay {
     private final ArrayDeque<long[]> gaps = new ArrayDeque<>();
 
     private SessionCore session;
-    private RttSource connection;
+    private ReplayedConnection connection;
     private long startEpochMs;
     private long lastT;
+    /** The time and line of the last primary poll that read its source. */
     private long lastPollT;
     private long lastPollLine;
+    /** The same for the second view, whose polls are ordered among themselves only. */
+    private long lastSecondaryPollT;
+    private long lastSecondaryPollLine;
     private long lineCount;
     private long samples;
     private Long endT;
@@ -180,6 +187,7 @@ final class JournalReplay {
         startEpochMs = header.start().startEpochMs();
         lastT = startEpochMs;
         lastPollT = startEpochMs;
+        lastSecondaryPollT = startEpochMs;
         remember(0, raw.number(), raw.hash());
         lineCount++;
     }
@@ -333,13 +341,16 @@ final class JournalReplay {
 
     /**
      * @param ordered whether the event is one of those whose times never decrease: a poll that read its
-     *                source (one read at a time: the next starts after the previous one was journaled) or
-     *                the end (written after the telemetry stopped). A SKIPPED poll ends while a read is in
-     *                flight and may be journaled after that read's later time, and opens, closes and round
-     *                marks come from the application's threads: those are only checked against the start
-     *                and the far future.
+     *                source (one read at a time per view: the next starts after the previous one was
+     *                journaled) or the end (written after both views stopped). A SKIPPED poll ends while a
+     *                read is in flight and may be journaled after that read's later time; the two views poll
+     *                on their own, so one's polls may be journaled after the other's later time; opens,
+     *                closes, round marks, fallbacks and probe statistics come from the application's threads
+     *                or follow another event: those are only checked against the start and the far future.
+     * @param afterT  the time an ordered event may not be earlier than
+     * @param after   the line of that time
      */
-    private void checkTime(boolean ordered, long t) {
+    private void checkTime(boolean ordered, long t, long afterT, long after) {
         if (t < startEpochMs) {
             throw new ImpossibleTime("t " + t + " is before the session's start " + startEpochMs);
         }
@@ -347,8 +358,8 @@ final class JournalReplay {
             throw new ImpossibleTime("t " + t + " is more than " + MAX_SESSION_DAYS + " days after the session's start "
                     + startEpochMs);
         }
-        if (ordered && t < lastPollT) {
-            throw new ImpossibleTime("t " + t + " is " + (lastPollT - t) + " ms before the poll at line " + lastPollLine
+        if (ordered && t < afterT) {
+            throw new ImpossibleTime("t " + t + " is " + (afterT - t) + " ms before the poll at line " + after
                     + " (the times of polls that read their source, and of the end, never decrease)");
         }
     }
@@ -357,42 +368,63 @@ final class JournalReplay {
         FlatJson.Parsed line = journaled.parsed();
         String type = line.requireString("type");
         long t = line.requireLong("t");
-        PollEvent event = type.equals("poll") ? JournalRecorder.readPoll(line) : null;
+        boolean secondary = type.equals("secondaryPoll");
+        PollEvent event = type.equals("poll") || secondary ? JournalRecorder.readPoll(line) : null;
         boolean ordered = type.equals("end") || event != null && event.outcome() != PollOutcome.SKIPPED;
-        checkTime(ordered, t);
+        if (secondary || type.equals("end") && lastSecondaryPollT > lastPollT) {
+            checkTime(ordered, t, lastSecondaryPollT, lastSecondaryPollLine);
+        } else {
+            checkTime(ordered, t, lastPollT, lastPollLine);
+        }
         switch (type) {
-            case "poll" -> {
+            case "poll", "secondaryPoll" -> {
                 if (event.hasSample() && event.sample().timestamp() - t > MAX_SAMPLE_AHEAD_MS) {
                     throw new ImpossibleTime("the sample's timestamp " + event.sample().timestamp()
                             + " is more than 24 h after its poll's time " + t);
                 }
-                LatencyTelemetry telemetry = session.telemetry();
+                LatencyTelemetry telemetry = secondary ? session.secondaryTelemetry() : session.telemetry();
                 if (telemetry == null) {
-                    throw new IllegalArgumentException("a poll before the first open");
+                    throw new IllegalArgumentException(secondary ? "a secondary poll before a secondary source was opened"
+                            : "a poll before the first open");
                 }
                 PollRecording.apply(telemetry, event);
-                if (ordered) {
+                if (ordered && secondary) {
+                    lastSecondaryPollT = t;
+                    lastSecondaryPollLine = journaled.number();
+                } else if (ordered) {
                     lastPollT = t;
                     lastPollLine = journaled.number();
                 }
-                if (event.hasSample()) {
+                if (event.hasSample() && !secondary) {
                     samples++;
                 }
             }
             case "open" -> {
-                ConnectionLog.OpenKind kind = JournalRecorder.readOpenKind(line);
+                JournalRecorder.Open open = JournalRecorder.readOpen(line);
+                ConnectionLog.OpenKind kind = open.kind();
                 if ((kind == ConnectionLog.OpenKind.FIRST) != (connection == null)) {
                     throw new IllegalArgumentException("an open of kind " + kind + (connection == null
                             ? " before the first open" : " after the first open"));
                 }
+                ReplayedConnection view = null;
                 if (kind != ConnectionLog.OpenKind.SAME) {
-                    connection = new ReplayedConnection();
+                    connection = new ReplayedConnection(open.name(), open.refreshNanos());
+                    view = open.secondaryName() == null ? null
+                            : new ReplayedConnection(open.secondaryName(), open.secondaryRefreshNanos());
                 }
-                session.open(connection, t);
+                session.open(connection, view, t);
             }
             case "close" -> session.channelClosed(line.string("reason").orElse(null), t);
             case "roundBegin" -> session.beginRound(line.requireInt("round"), t);
             case "roundEnd" -> session.endRound(t);
+            case "fallback" -> session.replayFallback(JournalRecorder.readFallback(line));
+            case "probe" -> {
+                ProbeStats stats = JournalRecorder.readProbe(line);
+                if (connection == null) {
+                    throw new IllegalArgumentException("probe statistics before the first open");
+                }
+                connection.stats = stats;
+            }
             case "end" -> {
                 endNanoTime = line.requireLong("endNanoTime");
                 endT = t;
@@ -453,11 +485,39 @@ final class JournalReplay {
         }
     }
 
-    /** A connection of the replayed session: a new instance stands for a new connection; never read. */
-    private static final class ReplayedConnection implements RttSource {
+    /**
+     * A connection of the replayed session, never read: a new instance stands for a new connection; it has
+     * the name and refresh period journaled at its open and, as a probe, the statistics journaled last.
+     */
+    private static final class ReplayedConnection implements ProbeStatsSource {
+        private final String name;
+        private final Duration refreshPeriod;
+        /** {@code null} until a probe line: the live source was no probe, or none was journaled yet. */
+        ProbeStats stats;
+
+        ReplayedConnection(String name, long refreshNanos) {
+            this.name = name;
+            this.refreshPeriod = Duration.ofNanos(refreshNanos);
+        }
+
         @Override
         public CompletionStage<RttReading> read() {
             return CompletableFuture.failedFuture(new IllegalStateException("a replayed connection is never read"));
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public Duration refreshPeriod() {
+            return refreshPeriod;
+        }
+
+        @Override
+        public ProbeStats probeStats() {
+            return stats;
         }
     }
 }

@@ -57,6 +57,10 @@ final class SessionCore implements TelemetryListener {
     private long primarySince;
     private long fallbackAfterMs = GameSession.DEFAULT_FALLBACK_AFTER.toMillis();
     private SourceFallback fallback;
+    /** The probe statistics last journaled for the primary source; {@code null} when none since its open. */
+    private ProbeStats journaledProbe;
+    /** Journals the second view's polls. */
+    private final TelemetryListener secondaryListener = this::secondaryPollEnded;
     private boolean closing;
     private boolean ended;
     private long endEpochMs;
@@ -99,6 +103,13 @@ final class SessionCore implements TelemetryListener {
     /** @return the telemetry, {@code null} before the first open */
     LatencyTelemetry telemetry() {
         return telemetry;
+    }
+
+    /** @return the second view's telemetry, {@code null} before a secondary source was opened */
+    LatencyTelemetry secondaryTelemetry() {
+        synchronized (lock) {
+            return secondaryTelemetry;
+        }
     }
 
     LiveRtt latest() {
@@ -149,16 +160,41 @@ final class SessionCore implements TelemetryListener {
             } else if (kind == ConnectionLog.OpenKind.NEW) {
                 telemetry.switchSource(next);
             }
+            long refreshNanos = next.refreshPeriod().toNanos();
             if (kind != ConnectionLog.OpenKind.SAME) {
                 primaryMeasured = false;
                 primarySince = now;
-                coverage.refreshPeriod(next.refreshPeriod().toNanos());
+                coverage.refreshPeriod(refreshNanos);
                 openSecondary(secondary);
             }
             source = next;
-            journal.open(kind, now);
+            boolean withSecondary = kind != ConnectionLog.OpenKind.SAME && secondary != null;
+            journal.open(kind, now, nameOf(next), refreshNanos, withSecondary ? nameOf(secondary) : null,
+                    withSecondary ? secondary.refreshPeriod().toNanos() : 0);
             connections.opened(kind, now);
+            if (kind != ConnectionLog.OpenKind.SAME) {
+                journaledProbe = null;
+                journalProbe(now);
+            }
         }
+    }
+
+    /**
+     * Under the lock: journals the primary source's probe statistics at {@code t} when they changed since
+     * last journaled, so that a recovery has the latest ones written. Nothing without a journal or a probe.
+     *
+     * @return the statistics read, {@code null} when none were
+     */
+    private ProbeStats journalProbe(long t) {
+        if (!journal.on() || !(source instanceof ProbeStatsSource)) {
+            return null;
+        }
+        ProbeStats now = probeStats(source);
+        if (now != null && !now.equals(journaledProbe)) {
+            journal.probe(now, t);
+            journaledProbe = now;
+        }
+        return now;
     }
 
     /** Under the lock: polls {@code secondary} beside the primary from now on, or stops the second view. */
@@ -172,6 +208,7 @@ final class SessionCore implements TelemetryListener {
         }
         if (secondaryTelemetry == null) {
             secondaryTelemetry = new LatencyTelemetry(secondary, config.telemetryOptions());
+            secondaryTelemetry.addListener(secondaryListener);
         } else {
             secondaryTelemetry.switchSource(secondary);
         }
@@ -203,12 +240,39 @@ final class SessionCore implements TelemetryListener {
                 ? "the peer never answered the " + from + " (" + stats.sentCount() + " pings in " + (t - primarySince)
                         + " ms)"
                 : "no measurement from '" + from + "' in " + (t - primarySince) + " ms";
+        fallBack(new SourceFallback(from, to, t, reason));
+        LOG.log(System.Logger.Level.INFO, "session {0}: measuring with ''{1}'' from now on: {2}",
+                config.sessionId(), to, reason);
+    }
+
+    /** Under the lock: polls the secondary source for the latency from now on, stops the second view, journals it. */
+    private void fallBack(SourceFallback to) {
         secondaryTelemetry.stop();
         telemetry.switchSource(secondarySource);
         coverage.refreshPeriod(secondarySource.refreshPeriod().toNanos());
-        fallback = new SourceFallback(from, to, t, reason);
-        LOG.log(System.Logger.Level.INFO, "session {0}: measuring with ''{1}'' from now on: {2}",
-                config.sessionId(), to, reason);
+        fallback = to;
+        journal.fallback(to);
+    }
+
+    /**
+     * A journaled fallback, applied as the live session did at its time.
+     *
+     * @throws IllegalArgumentException when the session has no second view to fall back to, fell back
+     *                                  already, or the sources' names are not those opened
+     */
+    void replayFallback(SourceFallback journaled) {
+        synchronized (lock) {
+            if (secondaryTelemetry == null || telemetry.source() != source) {
+                throw new IllegalArgumentException(secondaryTelemetry == null
+                        ? "a fallback without a secondary source" : "a fallback after the session fell back");
+            }
+            if (!journaled.fromSource().equals(nameOf(source)) || !journaled.toSource().equals(nameOf(secondarySource))) {
+                throw new IllegalArgumentException("a fallback from '" + journaled.fromSource() + "' to '"
+                        + journaled.toSource() + "', but the sources opened are '" + nameOf(source) + "' and '"
+                        + nameOf(secondarySource) + "'");
+            }
+            fallBack(journaled);
+        }
     }
 
     private static String nameOf(RttSource s) {
@@ -288,6 +352,7 @@ final class SessionCore implements TelemetryListener {
             if (live) {
                 maybeFallBack(event);
             }
+            journalProbe(t);
             QualityChange change = quality.poll(event);
             if (change != null) {
                 startListeners = qualityListeners.enqueue(change);
@@ -299,6 +364,15 @@ final class SessionCore implements TelemetryListener {
         ExporterFanOut.startDrains(toStart);
         if (startListeners) {
             qualityListeners.startDrain();
+        }
+    }
+
+    /** A poll of the second view ended: journaled (live), nothing else; the telemetry keeps its state. */
+    private void secondaryPollEnded(PollEvent event) {
+        synchronized (lock) {
+            if (!ended) {
+                journal.secondaryPoll(event);
+            }
         }
     }
 
@@ -332,8 +406,9 @@ final class SessionCore implements TelemetryListener {
             ended = true;
             endEpochMs = now;
             endNanoTime = endNanos;
+            ProbeStats probe = journal.on() ? journalProbe(now) : probeStats(source);
             journal.end(now, endNanos);
-            report = snapshot(now);
+            report = snapshot(now, probe);
             done = exporters.ended(report, toStart);
         }
         ExporterFanOut.startDrains(toStart);
@@ -347,7 +422,7 @@ final class SessionCore implements TelemetryListener {
             return done;
         }
         synchronized (lock) {
-            return report != null ? report : snapshot(at);
+            return report != null ? report : snapshot(at, probeStats(source));
         }
     }
 
@@ -363,8 +438,13 @@ final class SessionCore implements TelemetryListener {
 
     // ---- the report: each record built here only -------------------------------------------------
 
-    /** Builds the report as of {@code at}; under {@link #lock}. */
-    private SessionReport snapshot(long at) {
+    /**
+     * Builds the report as of {@code at}; under {@link #lock}.
+     *
+     * @param probe the primary source's probe statistics, read once by the caller (the final report's are
+     *              those journaled at the end)
+     */
+    private SessionReport snapshot(long at, ProbeStats probe) {
         LatencyTelemetry current = telemetry;
         LatencyStats latency = current == null ? null : current.getStats().orElse(null);
         SessionLatencyStats sessionLatency = current == null ? null : current.getSessionStats().orElse(null);
@@ -382,7 +462,7 @@ final class SessionCore implements TelemetryListener {
         ValidationData validationData = new ValidationData(config.sessionId(), latency, sessionLatency, counters,
                 coverage.coverage(at, counters), LatencyTelemetry.MAX_PLAUSIBLE_RTT_MS,
                 pathChangeCount, exporters.dropped(), clockInfo, current == null ? null : nameOf(current.source()),
-                probeStats(source), secondary(), fallback, exporters.stuckCount(config.exporterTimeout()));
+                probe, secondary(), fallback, exporters.stuckCount(config.exporterTimeout()));
         MultiplayerMetrics multiplayerMetrics = new MultiplayerMetrics(config.sessionId(), config.playerId(), latency,
                 rounds.all(at), connections.reconnections(), connections.pathChanges(), quality.quality(),
                 quality.changes(), quality.thresholds());

@@ -15,9 +15,11 @@ import java.util.Objects;
  * <p><b>Writing.</b> A session with a journal ({@link GameSession.Builder#journalDirectory(Path)} or the
  * setting {@value #DIRECTORY_SETTING}) appends one JSON object per line to
  * {@code <dir>/<stem>.journal.jsonl}: a {@code header} (the session's configuration and start), then every
- * event as it happens, each with its own time {@code t} — one line per poll (its outcome, the sample's
- * timestamp and exact RTT bits when measured, the network path change if any), data-channel opens and
- * closes, round begins and ends — and {@code end} at {@link GameSession#close()}. Each line is written by
+ * event as it happens, each with its own time {@code t} — one line per poll of either view (its outcome, the
+ * sample's timestamp and exact RTT bits when measured, the network path change if any), data-channel opens
+ * (with the sources' names and refresh periods) and closes, round begins and ends, the fallback, the probe's
+ * statistics whenever they changed at a poll and once more at close — and {@code end} at
+ * {@link GameSession#close()}. Each line is written by
  * one {@code write} call on an unbuffered file channel, synchronously in the telemetry's listener call,
  * before the telemetry lets the next read start: when the process is killed, at most the poll in flight
  * is lost. Lines reach the OS page cache, which survives a killed process but not a power loss; with
@@ -58,7 +60,7 @@ public final class SessionJournal {
      *
      * @since 0.1.0
      */
-    public static final int FORMAT_VERSION = 3;
+    public static final int FORMAT_VERSION = 4;
     /**
      * The journal file name ending.
      *
@@ -75,7 +77,8 @@ public final class SessionJournal {
      * @param journal              the journal read
      * @param report               the session's report rebuilt from it
      * @param lineCount            how many lines were replayed (the header included; skipped lines not)
-     * @param sampleCount          how many samples were replayed
+     * @param sampleCount          how many samples of {@code latency}'s source were replayed (the second
+     *                             view's not counted)
      * @param complete             whether the journal ends with {@code end}: the session was closed, not killed
      * @param duplicateLineCount   lines skipped because their {@code seq} was already applied (identical or
      *                             conflicting)

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Journal format 3: every line carries {@code seq}; recovery replays lines in sequence order and reports
+ * Journal format 4 (as 3): every line carries {@code seq}; recovery replays lines in sequence order and reports
  * (never silently applies) duplicates, gaps, out-of-order lines and impossible times. The reproductions of
  * issue 15 (a duplicated MEASURED line gave 13 samples, doubling every line doubled the samples and
  * rounds, swapping two poll lines invented an 11 s gap — all with "problems: none") are the first tests.
@@ -99,7 +99,7 @@ class JournalSequenceTest {
         for (int i = 0; i < lines.size(); i++) {
             assertThat(number(SEQ, lines.get(i))).as(lines.get(i)).isEqualTo(i);
         }
-        assertThat(lines.get(0)).contains("\"format\":3");
+        assertThat(lines.get(0)).contains("\"format\":4");
     }
 
     @Test

@@ -130,7 +130,7 @@ class SessionJournalTest {
 
         assertThat(journal.getFileName().toString()).isEqualTo("journal-content.journal.jsonl");
         List<String> lines = lines(journal);
-        assertThat(lines.get(0)).startsWith("{\"type\":\"header\",\"seq\":0,\"format\":3,\"sessionId\":\"journal-content\"")
+        assertThat(lines.get(0)).startsWith("{\"type\":\"header\",\"seq\":0,\"format\":4,\"sessionId\":\"journal-content\"")
                 .contains("\"playerId\":\"p1\"", "\"pollIntervalNanos\":1000000000", "\"maxSamples\":4",
                         "\"readTimeoutNanos\":2500000000");
         assertThat(lines.get(lines.size() - 1)).startsWith("{\"type\":\"end\"");
@@ -147,8 +147,11 @@ class SessionJournalTest {
                 .noneMatch(l -> l.startsWith("{\"type\":\"path\""));
         assertThat(lines).anyMatch(l -> l.startsWith("{\"type\":\"close\"") && l.contains("<redacted>"))
                 .noneMatch(l -> l.contains("10.1.2.3"));
-        assertThat(lines.stream().filter(l -> l.startsWith("{\"type\":\"open\"")).map(l -> l.replaceAll(".*source\":", "")))
-                .containsExactly("\"first\"}", "\"same\"}", "\"new\"}");
+        assertThat(lines.stream().filter(l -> l.startsWith("{\"type\":\"open\""))
+                .map(l -> l.replaceAll(".*\"source\":(\"[a-z]+\").*", "$1")))
+                .containsExactly("\"first\"", "\"same\"", "\"new\"");
+        assertThat(lines).filteredOn(l -> l.startsWith("{\"type\":\"open\""))
+                .allMatch(l -> l.endsWith(",\"name\":\"unnamed\",\"refreshNanos\":0}"));
         assertThat(lines).filteredOn(l -> l.startsWith("{\"type\":\"round")).hasSize(4); // close() ends round 3 itself
         assertThat(session.journalFailures()).isZero();
     }
@@ -291,15 +294,15 @@ class SessionJournalTest {
 
     @Test
     void aJournalOfAnotherFormatVersionIsRefusedNamingBothVersions() throws IOException {
-        GameSession session = builder("journal-v2").build();
+        GameSession session = builder("journal-v3").build();
         session.close();
         Path journal = session.journalPath().orElseThrow();
         List<String> lines = new java.util.ArrayList<>(lines(journal));
-        lines.set(0, lines.get(0).replace("\"format\":3", "\"format\":2"));
+        lines.set(0, lines.get(0).replace("\"format\":4", "\"format\":3"));
         Files.write(journal, lines, StandardCharsets.UTF_8);
 
         assertThatThrownBy(() -> SessionJournal.recover(journal)).isInstanceOf(IOException.class)
-                .hasMessageContaining("format 2").hasMessageContaining("format 3");
+                .hasMessageContaining("format 3").hasMessageContaining("format 4");
     }
 
     @Test

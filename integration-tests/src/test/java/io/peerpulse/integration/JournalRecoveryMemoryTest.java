@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * logging it as a listener warning and going on (what issue 15 saw: 3,436 warnings, never ending).
  *
  * <p>The journals are written here, into {@code target/journal-memory}, line by line as the session's
- * recorder writes them (format 3: {@code seq}, {@code t}, exact RTT bits).
+ * recorder writes them (format 4: {@code seq}, {@code t}, exact RTT bits).
  */
 @ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
 class JournalRecoveryMemoryTest {
@@ -47,7 +47,7 @@ class JournalRecoveryMemoryTest {
         long seq = 0;
         long written = 0;
         try (BufferedWriter out = Files.newBufferedWriter(journal, StandardCharsets.UTF_8)) {
-            String header = "{\"type\":\"header\",\"seq\":0,\"format\":3,\"sessionId\":\"big-journal\","
+            String header = "{\"type\":\"header\",\"seq\":0,\"format\":4,\"sessionId\":\"big-journal\","
                     + "\"playerId\":\"p1\",\"startEpochMs\":" + START + ",\"startNanoTime\":1000,"
                     + "\"systemClockOffsetMs\":0,\"pollIntervalNanos\":1000000000,\"readTimeoutNanos\":1000000000,"
                     + "\"maxSamples\":600,\"exporterTimeoutNanos\":10000000000,\"fairFromNanos\":150000000,"
@@ -55,7 +55,7 @@ class JournalRecoveryMemoryTest {
                     + "\"gapAfterPolls\":3}\n";
             out.write(header);
             written += header.length();
-            String open = "{\"type\":\"open\",\"seq\":" + ++seq + ",\"t\":" + START + ",\"source\":\"first\"}\n";
+            String open = "{\"type\":\"open\",\"seq\":" + ++seq + ",\"t\":" + START + ",\"source\":\"first\",\"name\":\"unnamed\",\"refreshNanos\":0}\n";
             out.write(open);
             written += open.length();
             long t = START;

@@ -127,6 +127,11 @@ public final class FlatJson {
             return members.containsKey(key);
         }
 
+        /** @return whether the member is present as {@code null} */
+        public boolean isNull(String key) {
+            return members.containsKey(key) && members.get(key) == null;
+        }
+
         /** @return the string member, empty when absent or {@code null} */
         public Optional<String> string(String key) {
             Object value = members.get(key);

@@ -1,0 +1,225 @@
+package io.peerpulse.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.peerpulse.session.GameSessionSourcesTest.IceLike;
+import io.peerpulse.session.GameSessionSourcesTest.ScriptedProbe;
+import io.peerpulse.telemetry.ProbeStats;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.virtualtime.VirtualScheduler;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The journal of sessions measured with two views: the sources' names and refresh periods, the second view's
+ * polls, the fallback and the probe's statistics are journaled, so that a recovered report equals the live
+ * one field by field for these sessions too. Virtual time, scripted sources.
+ */
+class JournalViewsTest {
+
+    private static final long T0 = VirtualScheduler.DEFAULT_START.toEpochMilli();
+
+    @TempDir
+    Path dir;
+
+    private final VirtualScheduler scheduler = new VirtualScheduler();
+    /** Advances by 1 ms on every read: the two views' polls and the application's calls all get their own time. */
+    private final AtomicLong ticks = new AtomicLong();
+    private final InstantSource tickingClock = new InstantSource() {
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis());
+        }
+
+        @Override
+        public long millis() {
+            return scheduler.clock().millis() + ticks.getAndIncrement();
+        }
+    };
+
+    @AfterEach
+    void stop() {
+        scheduler.shutdownNow();
+    }
+
+    private GameSession session(String id) {
+        return GameSession.builder(id).playerId("p1")
+                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(tickingClock)
+                        .readTimeout(Duration.ofMillis(2500)).maxSamples(6).build())
+                .exporterProviders(List.of())
+                .executor(Runnable::run)
+                .journalDirectory(dir)
+                .build();
+    }
+
+    private void advanceSeconds(long seconds) {
+        scheduler.advance(Duration.ofSeconds(seconds));
+    }
+
+    private static SessionJournal.Recovery recoverAndCompare(GameSession session) throws IOException {
+        SessionReport live = session.exportReport();
+        SessionJournal.Recovery recovery = SessionJournal.recover(session.journalPath().orElseThrow());
+        assertThat(recovery.problems()).isEmpty();
+        assertThat(recovery.complete()).isTrue();
+        SessionReport recovered = recovery.report();
+        assertThat(recovered.validationData().latencySource()).isEqualTo(live.validationData().latencySource());
+        assertThat(recovered.validationData().probe()).isEqualTo(live.validationData().probe());
+        assertThat(recovered.validationData().secondary()).isEqualTo(live.validationData().secondary());
+        assertThat(recovered.validationData().fallback()).isEqualTo(live.validationData().fallback());
+        assertThat(recovered.validationData().coverage()).isEqualTo(live.validationData().coverage());
+        assertThat(recovered.sessionMetrics()).isEqualTo(live.sessionMetrics());
+        assertThat(recovered.validationData()).isEqualTo(live.validationData());
+        assertThat(recovered.multiplayerMetrics()).isEqualTo(live.multiplayerMetrics());
+        assertThat(recovered).isEqualTo(live);
+        return recovery;
+    }
+
+    @Test
+    void probeAndIceSideBySideRecoverAsLiveWithTheProbesChangingStatsAndItsOffset() throws IOException {
+        GameSession session = session("views-both");
+        ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(80.123).thenStale()
+                .thenMeasured(0.1 + 0.2).thenUnavailable("channel closing").orElse(RttReading.measured(80.125)));
+        session.onDataChannelOpen(probe, IceLike.everyThirdPoll(81.0));
+        scheduler.runDueTasks();
+        advanceSeconds(4);
+        session.beginRound(1);
+        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, 0.042, 40.1, T0 + 4_000); // the offset appears
+        advanceSeconds(5);
+        session.endRound();
+        advanceSeconds(3);
+        // changes after the last poll: only the snapshot journaled at close has them
+        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, -1.5, 2.25, T0 + 12_000);
+        session.close();
+
+        ValidationData live = session.exportValidationData();
+        assertThat(live.latencySource()).isEqualTo("probe");
+        assertThat(live.probe().sentCount()).isEqualTo(13);
+        assertThat(live.probe().lostCount()).isEqualTo(1);
+        assertThat(live.probe().offsetMs()).isEqualTo(-1.5);
+        assertThat(live.secondary().source()).isEqualTo("ice");
+        assertThat(live.secondary().latency().medianMs()).isEqualTo(81.0);
+        assertThat(live.secondary().counters().stale()).isPositive();
+        assertThat(live.fallback()).isNull();
+        assertThat(live.coverage().gapThresholdMs()).isEqualTo(3000.0);
+
+        SessionJournal.Recovery recovery = recoverAndCompare(session);
+        assertThat(recovery.sampleCount()).isEqualTo(live.counters().measured());
+        List<String> lines = Files.readAllLines(session.journalPath().orElseThrow(), StandardCharsets.UTF_8);
+        assertThat(lines.get(1)).matches("\\{\"type\":\"open\",\"seq\":1,\"t\":\\d+,\"source\":\"first\","
+                + "\"name\":\"probe\",\"refreshNanos\":0,\"secondaryName\":\"ice\",\"secondaryRefreshNanos\":2500000000}");
+        assertThat(lines.get(2)).as("the probe's statistics at its open").startsWith("{\"type\":\"probe\",\"seq\":2,");
+        assertThat(lines).filteredOn(l -> l.startsWith("{\"type\":\"secondaryPoll\""))
+                .hasSize((int) live.secondary().counters().polls());
+        assertThat(lines.get(lines.size() - 2)).as("the final snapshot, journaled at close before the end")
+                .startsWith("{\"type\":\"probe\"").contains("\"sent\":13,", "\"offsetMs\":-1.5,");
+        assertThat(lines).noneMatch(l -> l.startsWith("{\"type\":\"fallback\""));
+
+        // the sequence rule holds for the new lines too: every line doubled gives the same report
+        List<String> doubled = new ArrayList<>();
+        lines.forEach(l -> {
+            doubled.add(l);
+            doubled.add(l);
+        });
+        SessionJournal.Recovery twice = SessionJournal.recover(Files.write(dir.resolve("doubled.journal.jsonl"), doubled));
+        assertThat(twice.report()).isEqualTo(session.exportReport());
+        assertThat(twice.duplicateLineCount()).isEqualTo(lines.size());
+    }
+
+    @Test
+    void aSessionThatFellBackToIceRecoversAsLive() throws IOException {
+        GameSession session = session("views-fallback");
+        ScriptedProbe probe = new ScriptedProbe(ScriptedRttSource.repeating(
+                RttReading.unavailable("the peer has not answered a ping yet")));
+        session.onDataChannelOpen(probe, IceLike.everyThirdPoll(81.0));
+        scheduler.runDueTasks();
+        advanceSeconds(8);
+        session.beginRound(1);
+        advanceSeconds(12);
+        session.close();
+
+        ValidationData live = session.exportValidationData();
+        assertThat(live.fallback()).isNotNull();
+        assertThat(live.fallback().reason()).contains("never answered the probe");
+        assertThat(live.latencySource()).isEqualTo("ice");
+        assertThat(live.coverage().gapThresholdMs()).isEqualTo(5000.0);
+        assertThat(live.latency().samples()).isNotEmpty();
+        assertThat(live.probe().answeredCount()).isZero();
+
+        recoverAndCompare(session);
+        List<String> lines = Files.readAllLines(session.journalPath().orElseThrow(), StandardCharsets.UTF_8);
+        assertThat(lines).filteredOn(l -> l.startsWith("{\"type\":\"fallback\"")).singleElement().asString()
+                .contains("\"t\":" + live.fallback().timestamp() + ",", "\"from\":\"probe\",\"to\":\"ice\",",
+                        "never answered the probe");
+    }
+
+    @Test
+    void anIceLikeSourceRefreshingEvery2500MsHasNoGapsLiveNorRecovered() throws IOException {
+        // measured every 3rd poll at 1 Hz, with one 4 s stretch: a gap with 3 poll intervals, none with 2 × 2.5 s
+        ScriptedRttSource script = new ScriptedRttSource();
+        for (int i = 0; i < 5; i++) {
+            script.thenMeasured(80).thenStale().thenStale();
+        }
+        script.thenMeasured(80).thenStale().thenStale().thenStale();
+        for (int i = 0; i < 5; i++) {
+            script.thenMeasured(80).thenStale().thenStale();
+        }
+        script.orElse(RttReading.measured(80));
+        GameSession session = session("views-ice");
+        session.onDataChannelOpen(new IceLike(script));
+        scheduler.runDueTasks();
+        advanceSeconds(35);
+        session.close();
+
+        ValidationData live = session.exportValidationData();
+        assertThat(live.latencySource()).isEqualTo("ice");
+        assertThat(live.coverage().gapThresholdMs()).isEqualTo(5000.0);
+        assertThat(live.coverage().gaps()).isEmpty();
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(session.journalPath().orElseThrow());
+        assertThat(recovery.report().validationData().coverage().gaps()).isEmpty();
+        assertThat(recovery.report().validationData().coverage().gapThresholdMs()).isEqualTo(5000.0);
+        recoverAndCompare(session);
+    }
+
+    @Test
+    void aKilledSessionRecoversTheLastJournaledProbeStats() throws IOException {
+        GameSession session = session("views-killed");
+        ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(30.0).thenStale()
+                .orElse(RttReading.measured(31.0)));
+        session.onDataChannelOpen(probe, IceLike.everyThirdPoll(32.0));
+        scheduler.runDueTasks();
+        advanceSeconds(3);
+        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, 0.5, 1.0, T0 + 3_000);
+        advanceSeconds(3);
+        ValidationData atKill = session.exportValidationData();
+        Path journal = session.journalPath().orElseThrow();
+        byte[] asKilled = Files.readAllBytes(journal); // no end line: as if killed now
+        session.close();
+        Path killed = Files.write(dir.resolve("killed.journal.jsonl"), asKilled);
+        assertThat(new String(asKilled, StandardCharsets.UTF_8)).doesNotContain("\"type\":\"end\"");
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(killed);
+
+        assertThat(recovery.complete()).isFalse();
+        assertThat(recovery.problems()).isEmpty();
+        ValidationData recovered = recovery.report().validationData();
+        assertThat(atKill.probe().sentCount()).isEqualTo(7);
+        assertThat(atKill.probe().offsetMs()).isEqualTo(0.5);
+        assertThat(recovered.probe()).isEqualTo(atKill.probe());
+        assertThat(recovered.latencySource()).isEqualTo("probe");
+        assertThat(recovered.secondary()).isEqualTo(atKill.secondary());
+        assertThat(recovered.latency()).isEqualTo(atKill.latency());
+    }
+}
