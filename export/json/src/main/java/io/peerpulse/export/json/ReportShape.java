@@ -22,8 +22,9 @@ import java.util.Set;
  */
 final class ReportShape {
 
-    /** Components that may be negative: {@code System.nanoTime()} readings and a clock offset. */
-    private static final Set<String> SIGNED = Set.of("startNanoTime", "endNanoTime", "systemClockOffsetMs");
+    /** Components that may be negative: {@code System.nanoTime()} readings and clock offsets (ours, the peer's). */
+    private static final Set<String> SIGNED = Set.of("startNanoTime", "endNanoTime", "systemClockOffsetMs",
+            "offsetMs");
 
     private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
     private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);

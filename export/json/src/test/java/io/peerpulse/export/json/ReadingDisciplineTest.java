@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.ValidationData;
+import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.testkit.SessionExporterContract;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -76,6 +78,20 @@ class ReadingDisciplineTest {
         String json = with("validationData", "startNanoTime", "-123456789");
         assertThat(read(json).validationData().clock().startNanoTime()).isEqualTo(-123456789L);
         assertThat(read(with("sessionMetrics", "durationMs", "12.000")).sessionMetrics().connection().disconnections().get(0).durationMs()).isEqualTo(12);
+    }
+
+    @Test
+    void thePeersClockOffsetMayBeNegativeItsCountsMayNot() throws IOException {
+        ValidationData v = FULL.validationData();
+        SessionReport probed = new SessionReport(FULL.sessionMetrics(), new ValidationData(v.sessionId(), v.latency(),
+                v.sessionLatency(), v.counters(), v.coverage(), v.maxPlausibleRttMs(), v.pathChangeCount(),
+                v.droppedExporterCallCount(), v.clock(), "probe",
+                new ProbeStats(31, 30, 0, 0, 1, 0.0, -0.531, 40.1, 1_767_225_600_000L), v.secondary(), v.fallback(),
+                v.stuckExporterCount()), FULL.multiplayerMetrics());
+        String json = SessionReportJson.toJson(probed);
+        assertThat(read(json)).isEqualTo(probed);
+        assertThatThrownBy(() -> read(json.replace("\"lostCount\": 0", "\"lostCount\": -1")))
+                .isInstanceOf(IOException.class).hasMessageContaining("validationData.probe.lostCount: -1 is negative");
     }
 
     @Test
