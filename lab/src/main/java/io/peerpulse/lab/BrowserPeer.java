@@ -2,11 +2,8 @@ package io.peerpulse.lab;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.PeerConnectionObserver;
-import dev.onvoid.webrtc.PortAllocatorConfig;
-import dev.onvoid.webrtc.RTCConfiguration;
 import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCIceGatheringState;
 import dev.onvoid.webrtc.RTCOfferOptions;
@@ -14,7 +11,6 @@ import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
-import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import dev.onvoid.webrtc.media.audio.HeadlessAudioDeviceModule;
 import io.peerpulse.lab.WebRtcPeers.Route;
 import java.io.IOException;
@@ -185,14 +181,14 @@ public final class BrowserPeer implements AutoCloseable {
             httpServer.setExecutor(http);
             audioModule = new HeadlessAudioDeviceModule();
             peerFactory = new PeerConnectionFactory(audioModule);
-            connection = peerFactory.createPeerConnection(configuration(), new Observer());
+            connection = peerFactory.createPeerConnection(Negotiation.configuration(), new Observer());
         } catch (IOException | RuntimeException | Error e) {
             if (httpServer != null) {
                 httpServer.stop(0);
             }
-            quietly(connection, RTCPeerConnection::close);
-            quietly(peerFactory, PeerConnectionFactory::dispose);
-            quietly(audioModule, HeadlessAudioDeviceModule::dispose);
+            Negotiation.quietly(connection, RTCPeerConnection::close);
+            Negotiation.quietly(peerFactory, PeerConnectionFactory::dispose);
+            Negotiation.quietly(audioModule, HeadlessAudioDeviceModule::dispose);
             thread.shutdown();
             http.shutdown();
             if (e instanceof IOException io) {
@@ -297,10 +293,11 @@ public final class BrowserPeer implements AutoCloseable {
             candidatesForJava = RelayCandidates.acceptingMdnsNames(relay.portFacingA());
         }
         CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
-        onThread(() -> peer.createOffer(new RTCOfferOptions(), createdObserver(created)));
+        onThread(() -> peer.createOffer(new RTCOfferOptions(),
+                Negotiation.created(created, "the Java side could not create the offer")));
         created.thenComposeAsync(description -> {
             CompletableFuture<Void> set = new CompletableFuture<>();
-            peer.setLocalDescription(description, setObserver(set, "the Java side could not set its offer"));
+            peer.setLocalDescription(description, Negotiation.set(set, "the Java side could not set its offer"));
             return set;
         }, this::onThread).thenCompose(v -> gathered).thenRunAsync(() -> {
             // the local description now carries every gathered candidate
@@ -369,22 +366,9 @@ public final class BrowserPeer implements AutoCloseable {
             }
             thread.shutdown();
         }
-        boolean interrupted = false;
-        while (true) {
-            try {
-                tornDown.get();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            } catch (ExecutionException impossible) {
-                break;
-            }
-        }
+        Negotiation.awaitUninterruptibly(tornDown);
         server.stop(0);
         http.shutdownNow();
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     @Override
@@ -441,7 +425,7 @@ public final class BrowserPeer implements AutoCloseable {
             onThread(() -> {
                 RTCSessionDescription answer = new RTCSessionDescription(RTCSdpType.ANSWER, rewriteForJava(sdp));
                 CompletableFuture<Void> set = new CompletableFuture<>();
-                peer.setRemoteDescription(answer, setObserver(set, "the Java side could not set the answer"));
+                peer.setRemoteDescription(answer, Negotiation.set(set, "the Java side could not set the answer"));
                 set.whenComplete((v, failure) -> {
                     if (failure == null) {
                         remoteSet.complete(null);
@@ -556,9 +540,9 @@ public final class BrowserPeer implements AutoCloseable {
 
     private void teardown() {
         try {
-            quietly(peer, RTCPeerConnection::close);
-            quietly(factory, PeerConnectionFactory::dispose);
-            quietly(audio, HeadlessAudioDeviceModule::dispose);
+            Negotiation.quietly(peer, RTCPeerConnection::close);
+            Negotiation.quietly(factory, PeerConnectionFactory::dispose);
+            Negotiation.quietly(audio, HeadlessAudioDeviceModule::dispose);
         } finally {
             tornDown.complete(null);
         }
@@ -570,14 +554,6 @@ public final class BrowserPeer implements AutoCloseable {
                 + ", page probe channel " + (pageChannelOpen.isDone() ? "open" : "not open");
     }
 
-    private static RTCConfiguration configuration() {
-        RTCConfiguration configuration = new RTCConfiguration();
-        PortAllocatorConfig ports = new PortAllocatorConfig();
-        ports.setDisableTcp(true);
-        configuration.portAllocatorConfig = ports;
-        return configuration;
-    }
-
     private static java.util.concurrent.ThreadFactory daemon(String name) {
         AtomicLong count = new AtomicLong();
         return task -> {
@@ -585,46 +561,6 @@ public final class BrowserPeer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         };
-    }
-
-    private static CreateSessionDescriptionObserver createdObserver(CompletableFuture<RTCSessionDescription> result) {
-        return new CreateSessionDescriptionObserver() {
-            @Override
-            public void onSuccess(RTCSessionDescription description) {
-                result.complete(description);
-            }
-
-            @Override
-            public void onFailure(String error) {
-                result.completeExceptionally(new IllegalStateException("the Java side could not create the offer: "
-                        + error));
-            }
-        };
-    }
-
-    private static SetSessionDescriptionObserver setObserver(CompletableFuture<Void> result, String failure) {
-        return new SetSessionDescriptionObserver() {
-            @Override
-            public void onSuccess() {
-                result.complete(null);
-            }
-
-            @Override
-            public void onFailure(String error) {
-                result.completeExceptionally(new IllegalStateException(failure + ": " + error));
-            }
-        };
-    }
-
-    private static <T> void quietly(T target, java.util.function.Consumer<T> action) {
-        if (target == null) {
-            return;
-        }
-        try {
-            action.accept(target);
-        } catch (RuntimeException ignored) {
-            // teardown goes on
-        }
     }
 
     /** Callbacks of the Java connection, on webrtc's native thread: hand over and return. */

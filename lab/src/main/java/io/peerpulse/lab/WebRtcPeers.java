@@ -1,11 +1,8 @@
 package io.peerpulse.lab;
 
-import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.PeerConnectionObserver;
-import dev.onvoid.webrtc.PortAllocatorConfig;
 import dev.onvoid.webrtc.RTCAnswerOptions;
-import dev.onvoid.webrtc.RTCConfiguration;
 import dev.onvoid.webrtc.RTCDataChannel;
 import dev.onvoid.webrtc.RTCDataChannelBuffer;
 import dev.onvoid.webrtc.RTCDataChannelInit;
@@ -17,7 +14,6 @@ import dev.onvoid.webrtc.RTCOfferOptions;
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCSessionDescription;
-import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import dev.onvoid.webrtc.media.audio.HeadlessAudioDeviceModule;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -142,8 +138,8 @@ public final class WebRtcPeers implements AutoCloseable {
         try {
             audioModule = new HeadlessAudioDeviceModule();
             peerFactory = new PeerConnectionFactory(audioModule);
-            a = peerFactory.createPeerConnection(configuration(), new PeerObserver(true));
-            b = peerFactory.createPeerConnection(configuration(), new PeerObserver(false));
+            a = peerFactory.createPeerConnection(Negotiation.configuration(), new PeerObserver(true));
+            b = peerFactory.createPeerConnection(Negotiation.configuration(), new PeerObserver(false));
             RTCDataChannelInit init = new RTCDataChannelInit();
             init.ordered = true;
             channel = a.createDataChannel(LABEL, init);
@@ -390,20 +386,7 @@ public final class WebRtcPeers implements AutoCloseable {
         if (Thread.currentThread() == signalingThread) {
             return;
         }
-        boolean interrupted = false;
-        while (true) {
-            try {
-                tornDown.get();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            } catch (ExecutionException impossible) {
-                break;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Negotiation.awaitUninterruptibly(tornDown);
     }
 
     /**
@@ -430,14 +413,14 @@ public final class WebRtcPeers implements AutoCloseable {
         CompletableFuture<Void> negotiated = CompletableFuture.<Void>completedFuture(null)
                 .thenComposeAsync(v -> step(() -> {
                     CompletableFuture<RTCSessionDescription> offer = new CompletableFuture<>();
-                    peerA.createOffer(new RTCOfferOptions(), created(offer, "A could not create the offer"));
+                    peerA.createOffer(new RTCOfferOptions(), Negotiation.created(offer, "A could not create the offer"));
                     return offer;
                 }), signaling)
                 .thenComposeAsync(offer -> step(() -> setLocal(peerA, offer, "A")).thenApply(v -> offer), signaling)
                 .thenComposeAsync(offer -> step(() -> setRemote(peerB, forB(offer), "B", remoteSetB)), signaling)
                 .thenComposeAsync(v -> step(() -> {
                     CompletableFuture<RTCSessionDescription> answer = new CompletableFuture<>();
-                    peerB.createAnswer(new RTCAnswerOptions(), created(answer, "B could not create the answer"));
+                    peerB.createAnswer(new RTCAnswerOptions(), Negotiation.created(answer, "B could not create the answer"));
                     return answer;
                 }), signaling)
                 .thenComposeAsync(answer -> step(() -> setLocal(peerB, answer, "B")).thenApply(v -> answer),
@@ -480,14 +463,14 @@ public final class WebRtcPeers implements AutoCloseable {
     private static CompletableFuture<Void> setLocal(RTCPeerConnection peer, RTCSessionDescription description,
                                                     String name) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        peer.setLocalDescription(description, set(done, name + " could not set its local description"));
+        peer.setLocalDescription(description, Negotiation.set(done, name + " could not set its local description"));
         return done;
     }
 
     private static CompletableFuture<Void> setRemote(RTCPeerConnection peer, RTCSessionDescription description,
                                                      String name, CompletableFuture<Void> remoteSet) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        peer.setRemoteDescription(description, set(done, name + " could not set its remote description"));
+        peer.setRemoteDescription(description, Negotiation.set(done, name + " could not set its remote description"));
         // Candidates wait for the remote description: adding one before it fails.
         return done.whenComplete((v, failure) -> {
             if (failure == null) {
@@ -538,27 +521,16 @@ public final class WebRtcPeers implements AutoCloseable {
                                  HeadlessAudioDeviceModule audio) {
         closeChannel(channelA);
         closeChannel(channelB);
-        quietly(peerA, RTCPeerConnection::close);
-        quietly(peerB, RTCPeerConnection::close);
-        quietly(factory, PeerConnectionFactory::dispose);
-        quietly(audio, HeadlessAudioDeviceModule::dispose);
+        Negotiation.quietly(peerA, RTCPeerConnection::close);
+        Negotiation.quietly(peerB, RTCPeerConnection::close);
+        Negotiation.quietly(factory, PeerConnectionFactory::dispose);
+        Negotiation.quietly(audio, HeadlessAudioDeviceModule::dispose);
     }
 
     private static void closeChannel(RTCDataChannel channel) {
-        quietly(channel, RTCDataChannel::unregisterObserver);
-        quietly(channel, RTCDataChannel::close);
-        quietly(channel, RTCDataChannel::dispose);
-    }
-
-    private static <T> void quietly(T target, java.util.function.Consumer<T> action) {
-        if (target == null) {
-            return;
-        }
-        try {
-            action.accept(target);
-        } catch (RuntimeException ignored) {
-            // teardown goes on: a half-closed native object must not keep the rest alive
-        }
+        Negotiation.quietly(channel, RTCDataChannel::unregisterObserver);
+        Negotiation.quietly(channel, RTCDataChannel::close);
+        Negotiation.quietly(channel, RTCDataChannel::dispose);
     }
 
     private void send(RTCDataChannel channel, String text) {
@@ -586,43 +558,6 @@ public final class WebRtcPeers implements AutoCloseable {
         RTCDataChannel b = channelB;
         return "A " + stateA + ", B " + stateB + ", channel A " + (openA.isDone() ? "open" : "not open")
                 + ", channel B " + (b == null ? "not received" : openB.isDone() ? "open" : "not open");
-    }
-
-    private static RTCConfiguration configuration() {
-        RTCConfiguration configuration = new RTCConfiguration();
-        PortAllocatorConfig ports = new PortAllocatorConfig();
-        ports.setDisableTcp(true);
-        configuration.portAllocatorConfig = ports;
-        return configuration;
-    }
-
-    private static CreateSessionDescriptionObserver created(CompletableFuture<RTCSessionDescription> result,
-                                                            String failure) {
-        return new CreateSessionDescriptionObserver() {
-            @Override
-            public void onSuccess(RTCSessionDescription description) {
-                result.complete(description);
-            }
-
-            @Override
-            public void onFailure(String error) {
-                result.completeExceptionally(new IllegalStateException(failure + ": " + error));
-            }
-        };
-    }
-
-    private static SetSessionDescriptionObserver set(CompletableFuture<Void> result, String failure) {
-        return new SetSessionDescriptionObserver() {
-            @Override
-            public void onSuccess() {
-                result.complete(null);
-            }
-
-            @Override
-            public void onFailure(String error) {
-                result.completeExceptionally(new IllegalStateException(failure + ": " + error));
-            }
-        };
     }
 
     private static Throwable unwrap(Throwable failure) {
