@@ -10,6 +10,7 @@ import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
+import io.peerpulse.webrtc.internal.ProbeCodec;
 import io.peerpulse.webrtc.internal.ProbeEngine;
 import java.nio.ByteBuffer;
 import java.util.Objects;
@@ -40,9 +41,11 @@ import java.util.concurrent.ScheduledExecutorService;
  * ({@link #clockOffset()}). As a {@link ProbeStatsSource} it hands a session its counts and the
  * offset ({@link #probeStats()}), which the session exports beside the latency.
  *
- * <p><b>Threads.</b> webrtc-java calls back on its single native thread; the probe's callback only
- * reads {@code System.nanoTime()}, copies the message and hands it to the
- * {@link ProbeOptions#scheduler() scheduler}, where pings are answered and pongs matched.
+ * <p><b>Threads.</b> {@link #read()} sends its ping on the caller's thread (a native send of a few
+ * microseconds). webrtc-java calls back on its single native thread; the probe's callback only
+ * reads {@code System.nanoTime()}, copies the message into a pooled buffer and hands it to the
+ * {@link ProbeOptions#scheduler() scheduler}, where pings are answered, pongs matched and pings
+ * timed out.
  *
  * <p><b>Teardown order:</b> stop whatever reads the probe (the telemetry), close the probe, close
  * the peer connection, dispose the factory. Closing the peer connection first is safe too (reads
@@ -75,11 +78,15 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
 
     /** Longer messages are not copied off the native buffer: they cannot be probe messages. */
     private static final int MAX_MESSAGE = 1024;
+    /** Received messages waiting for the scheduler in reusable buffers; more wait in fresh ones. */
+    private static final int INBOUND_POOL = 8;
 
     private final RTCDataChannel channel;
     private final ProbeOptions options;
     private final ProbeEngine engine;
     private final Object closeLock = new Object();
+    private final Inbound[] freeInbound = new Inbound[INBOUND_POOL];
+    private int freeInboundCount;
     private volatile boolean closed;
 
     private DataChannelProbe(RTCDataChannel channel, ProbeOptions options) {
@@ -87,6 +94,9 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         this.options = options;
         this.engine = new ProbeEngine(new ChannelLink(), options.scheduler(), options.clock(), System::nanoTime,
                 options.pingTimeout(), options.offsetWindow());
+        for (int i = 0; i < INBOUND_POOL; i++) {
+            freeInbound[freeInboundCount++] = new Inbound(true);
+        }
     }
 
     /**
@@ -158,7 +168,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
     }
 
     /**
-     * Sends a ping and returns at once.
+     * Sends a ping, on the caller's thread, and returns at once.
      *
      * @return completes measured (RTT minus the peer's hold time, ms, 1 µs resolution), stale (no pong
      *         in time: lost) or unavailable (never answered yet, channel not open, closed)
@@ -274,16 +284,45 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         }
     }
 
-    private void handOff(Runnable task) {
+    /** @return whether the scheduler took the task (a shut-down one does not: nothing can answer any more) */
+    private boolean handOff(Runnable task) {
         ScheduledExecutorService scheduler = options.scheduler();
         try {
             scheduler.execute(task);
+            return true;
         } catch (RejectedExecutionException e) {
-            // the scheduler is gone: nothing can answer any more
+            return false;
+        }
+    }
+
+    /** A pooled buffer for a probe-sized message, or a fresh one for a longer message or when all are in use. */
+    private Inbound takeInbound(int length) {
+        if (length <= ProbeCodec.PONG_LENGTH) {
+            synchronized (freeInbound) {
+                if (freeInboundCount > 0) {
+                    Inbound in = freeInbound[--freeInboundCount];
+                    freeInbound[freeInboundCount] = null;
+                    return in;
+                }
+            }
+        }
+        Inbound fresh = new Inbound(false);
+        fresh.bytes = new byte[length];
+        return fresh;
+    }
+
+    private void release(Inbound in) {
+        if (in.pooled) {
+            synchronized (freeInbound) {
+                freeInbound[freeInboundCount++] = in;
+            }
         }
     }
 
     private final class ChannelLink implements ProbeEngine.Link {
+        /** One wrapper per array the engine reuses (its ping and its pong buffer), made on first use; under closeLock. */
+        private final RTCDataChannelBuffer[] wrappers = new RTCDataChannelBuffer[2];
+
         @Override
         public String unavailableReason() {
             if (closed) {
@@ -299,8 +338,45 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
                 if (closed) {
                     throw new IllegalStateException("probe closed");
                 }
-                // a heap buffer with its whole array: webrtc-java sends array() as it is
-                channel.send(new RTCDataChannelBuffer(ByteBuffer.wrap(message), true));
+                // webrtc-java sends a heap buffer's whole array() and copies it (JNI_RTCDataChannel.cpp,
+                // sendByteArrayBuffer: a CopyOnWriteBuffer made before Send): reusing it after this is safe
+                channel.send(wrapper(message));
+            }
+        }
+
+        private RTCDataChannelBuffer wrapper(byte[] message) {
+            for (int i = 0; i < wrappers.length; i++) {
+                if (wrappers[i] == null) {
+                    wrappers[i] = new RTCDataChannelBuffer(ByteBuffer.wrap(message), true);
+                    return wrappers[i];
+                }
+                if (wrappers[i].data.array() == message) {
+                    return wrappers[i];
+                }
+            }
+            return new RTCDataChannelBuffer(ByteBuffer.wrap(message), true);
+        }
+    }
+
+    /** A received message on its way to the scheduler; pooled ones go back to the pool once handled. */
+    private final class Inbound implements Runnable {
+        final boolean pooled;
+        byte[] bytes;
+        int length;
+        boolean binary;
+        long receivedNanos;
+
+        Inbound(boolean pooled) {
+            this.pooled = pooled;
+            this.bytes = pooled ? new byte[ProbeCodec.PONG_LENGTH] : null;
+        }
+
+        @Override
+        public void run() {
+            try {
+                engine.onMessage(bytes, length, binary, receivedNanos);
+            } finally {
+                release(this);
             }
         }
     }
@@ -320,12 +396,17 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
                 handOff(engine::onMalformed);
                 return;
             }
-            byte[] copy = new byte[length];
+            Inbound in = takeInbound(length);
             if (length > 0) {
-                data.duplicate().get(copy);
+                data.get(data.position(), in.bytes, 0, length);
             }
-            boolean binary = buffer.binary;
-            handOff(() -> engine.onMessage(copy, length, binary, receivedNanos));
+            in.length = length;
+            in.binary = buffer.binary;
+            in.receivedNanos = receivedNanos;
+            // the executor's queue publishes these fields to the scheduler's thread
+            if (!handOff(in)) {
+                release(in);
+            }
         }
 
         @Override

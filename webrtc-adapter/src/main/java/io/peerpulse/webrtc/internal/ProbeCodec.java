@@ -76,8 +76,20 @@ public final class ProbeCodec {
     public record Invalid(Problem problem, String detail) implements Decoded {
     }
 
+    /** What a message is, as {@link #classify} tells it without allocating. */
+    public enum Kind {
+        /** A well-formed version-1 ping: read it with {@link #sequence} and {@link #t1Micros}. */
+        PING,
+        /** A well-formed version-1 pong: also {@link #t2Micros} and {@link #holdNanos}. */
+        PONG,
+        /** A version this codec does not speak. */
+        UNKNOWN_VERSION,
+        /** Anything else that is not a version-1 message. */
+        MALFORMED
+    }
+
     /**
-     * Encodes a ping.
+     * Encodes a ping into a new array.
      *
      * @param sequence the sequence number
      * @param t1Micros the send time, epoch microseconds
@@ -85,13 +97,24 @@ public final class ProbeCodec {
      */
     public static byte[] ping(int sequence, long t1Micros) {
         byte[] out = new byte[PING_LENGTH];
-        header(out, TYPE_PING, sequence);
-        putLong(out, 8, t1Micros);
+        encodePing(out, sequence, t1Micros);
         return out;
     }
 
     /**
-     * Encodes a pong.
+     * Encodes a ping into {@code out} (the engine reuses one array per probe).
+     *
+     * @param out      at least {@value #PING_LENGTH} bytes; the first 16 are written
+     * @param sequence the sequence number
+     * @param t1Micros the send time, epoch microseconds
+     */
+    public static void encodePing(byte[] out, int sequence, long t1Micros) {
+        header(out, TYPE_PING, sequence);
+        putLong(out, 8, t1Micros);
+    }
+
+    /**
+     * Encodes a pong into a new array.
      *
      * @param sequence  the ping's sequence
      * @param t1Micros  the ping's t1
@@ -101,15 +124,87 @@ public final class ProbeCodec {
      */
     public static byte[] pong(int sequence, long t1Micros, long t2Micros, long holdNanos) {
         byte[] out = new byte[PONG_LENGTH];
-        header(out, TYPE_PONG, sequence);
-        putLong(out, 8, t1Micros);
-        putLong(out, 16, t2Micros);
-        putInt(out, 24, (int) Math.min(Math.max(holdNanos, 0), MAX_HOLD_NANOS));
+        encodePong(out, sequence, t1Micros, t2Micros, holdNanos);
         return out;
     }
 
     /**
-     * Decodes one data-channel message; never throws.
+     * Encodes a pong into {@code out} (the engine reuses one array per probe).
+     *
+     * @param out       at least {@value #PONG_LENGTH} bytes; the first 28 are written
+     * @param sequence  the ping's sequence
+     * @param t1Micros  the ping's t1
+     * @param t2Micros  when the ping arrived, epoch microseconds of the responder's clock
+     * @param holdNanos how long it was held; clamped to 0..{@link #MAX_HOLD_NANOS}
+     */
+    public static void encodePong(byte[] out, int sequence, long t1Micros, long t2Micros, long holdNanos) {
+        header(out, TYPE_PONG, sequence);
+        putLong(out, 8, t1Micros);
+        putLong(out, 16, t2Micros);
+        putInt(out, 24, (int) Math.min(Math.max(holdNanos, 0), MAX_HOLD_NANOS));
+    }
+
+    /**
+     * Tells what one data-channel message is, in the order of the protocol's checks; never throws,
+     * never allocates.
+     *
+     * @param data   the message bytes (may be longer than {@code length})
+     * @param length how many bytes of {@code data} the message has
+     * @param binary whether it arrived as a binary message
+     * @return its kind; for {@link Kind#PING} and {@link Kind#PONG} the field readers below apply
+     */
+    public static Kind classify(byte[] data, int length, boolean binary) {
+        if (data == null || length < 0 || length > data.length || !binary || length < 2) {
+            return Kind.MALFORMED;
+        }
+        if ((data[0] & 0xFF) != VERSION) {
+            return Kind.UNKNOWN_VERSION;
+        }
+        int type = data[1] & 0xFF;
+        if (type == TYPE_PING && length == PING_LENGTH) {
+            return Kind.PING;
+        }
+        if (type == TYPE_PONG && length == PONG_LENGTH) {
+            return Kind.PONG;
+        }
+        return Kind.MALFORMED;
+    }
+
+    /**
+     * @param message a {@link Kind#PING} or {@link Kind#PONG}
+     * @return its sequence (u32 carried in an int)
+     */
+    public static int sequence(byte[] message) {
+        return getInt(message, 4);
+    }
+
+    /**
+     * @param message a {@link Kind#PING} or {@link Kind#PONG}
+     * @return its t1, epoch microseconds of the pinger's clock
+     */
+    public static long t1Micros(byte[] message) {
+        return getLong(message, 8);
+    }
+
+    /**
+     * @param message a {@link Kind#PONG}
+     * @return its t2, epoch microseconds of the responder's clock
+     */
+    public static long t2Micros(byte[] message) {
+        return getLong(message, 16);
+    }
+
+    /**
+     * @param message a {@link Kind#PONG}
+     * @return its hold time, nanoseconds (0 to {@link #MAX_HOLD_NANOS})
+     */
+    public static long holdNanos(byte[] message) {
+        return getInt(message, 24) & 0xFFFF_FFFFL;
+    }
+
+    /**
+     * Decodes one data-channel message into a record (for tests and tools; the engine uses
+     * {@link #classify} and the field readers); never throws.
      *
      * @param data   the message bytes (may be longer than {@code length})
      * @param length how many bytes of {@code data} the message has
@@ -117,41 +212,41 @@ public final class ProbeCodec {
      * @return the message, or why it was refused
      */
     public static Decoded decode(byte[] data, int length, boolean binary) {
+        switch (classify(data, length, binary)) {
+            case PING:
+                return new Ping(sequence(data), t1Micros(data));
+            case PONG:
+                return new Pong(sequence(data), t1Micros(data), t2Micros(data), holdNanos(data));
+            case UNKNOWN_VERSION:
+                return new Invalid(Problem.UNKNOWN_VERSION, "version " + (data[0] & 0xFF));
+            default:
+                return new Invalid(Problem.MALFORMED, malformedDetail(data, length, binary));
+        }
+    }
+
+    private static String malformedDetail(byte[] data, int length, boolean binary) {
         if (data == null || length < 0 || length > data.length) {
-            return new Invalid(Problem.MALFORMED, "no data");
+            return "no data";
         }
         if (!binary) {
-            return new Invalid(Problem.MALFORMED, "text message");
+            return "text message";
         }
         if (length < 2) {
-            return new Invalid(Problem.MALFORMED, "too short: " + length + " bytes");
-        }
-        int version = data[0] & 0xFF;
-        if (version != VERSION) {
-            return new Invalid(Problem.UNKNOWN_VERSION, "version " + version);
+            return "too short: " + length + " bytes";
         }
         int type = data[1] & 0xFF;
-        switch (type) {
-            case TYPE_PING:
-                if (length != PING_LENGTH) {
-                    return new Invalid(Problem.MALFORMED, "ping of " + length + " bytes");
-                }
-                return new Ping(getInt(data, 4), getLong(data, 8));
-            case TYPE_PONG:
-                if (length != PONG_LENGTH) {
-                    return new Invalid(Problem.MALFORMED, "pong of " + length + " bytes");
-                }
-                return new Pong(getInt(data, 4), getLong(data, 8), getLong(data, 16),
-                        getInt(data, 24) & 0xFFFF_FFFFL);
-            default:
-                return new Invalid(Problem.MALFORMED, "unknown type " + type);
-        }
+        return switch (type) {
+            case TYPE_PING -> "ping of " + length + " bytes";
+            case TYPE_PONG -> "pong of " + length + " bytes";
+            default -> "unknown type " + type;
+        };
     }
 
     private static void header(byte[] out, int type, int sequence) {
         out[0] = (byte) VERSION;
         out[1] = (byte) type;
-        // bytes 2-3 reserved: zero
+        out[2] = 0; // reserved
+        out[3] = 0;
         putInt(out, 4, sequence);
     }
 

@@ -6,25 +6,25 @@ import io.peerpulse.webrtc.ProbeCounters;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
  * The probe's logic apart from webrtc-java: pings, pongs, timeouts, counters and the clock offset,
- * over any {@link Link}. Messages and timeouts are handled on the scheduler; {@link #read()}
- * returns at once. Thread-safe: state is guarded by this object's monitor, and sends happen
- * outside it.
+ * over any {@link Link}. {@link #read()} sends its ping on the caller's thread and returns at once;
+ * received messages and timeouts are handled on the scheduler. Thread-safe: state is guarded by
+ * this object's monitor, and sends happen outside it.
+ *
+ * <p>In steady state a ping allocates only its reading (the future and the {@code RttReading}):
+ * pings in flight live in a ring of reusable slots indexed by {@code sequence & mask}, messages are
+ * encoded into two reused arrays and decoded in place, and one timeout task, armed at the oldest
+ * deadline, serves every ping in flight.
  */
 public final class ProbeEngine {
 
@@ -36,9 +36,11 @@ public final class ProbeEngine {
         String unavailableReason();
 
         /**
-         * Sends one binary message.
+         * Sends one binary message: the whole array. The engine reuses its arrays once this
+         * returns, so the link must have copied or sent the bytes by then (webrtc-java's
+         * {@code RTCDataChannel.send} copies them into a native buffer before it returns).
          *
-         * @param message the bytes
+         * @param message the bytes, one of the engine's own reused arrays
          * @throws Exception when it could not be sent
          */
         void send(byte[] message) throws Exception;
@@ -46,6 +48,8 @@ public final class ProbeEngine {
 
     /** How many timed-out sequence numbers are remembered to tell a late pong from an unmatched one. */
     private static final int TIMED_OUT_MEMORY = 256;
+    /** Slots in the ring at first: more pings in flight than this (one per poll within a timeout) grow it. */
+    private static final int INITIAL_SLOTS = 16;
 
     private final Link link;
     private final ScheduledExecutorService scheduler;
@@ -54,7 +58,16 @@ public final class ProbeEngine {
     private final long anchorNanos;
     private final long anchorEpochNanos;
     private final ClockOffsetEstimator offsets;
-    private final Map<Integer, Pending> pending = new HashMap<>();
+    /** Pings in flight, at {@code sequence & (length - 1)}; grows (doubles) when a slot is still taken. */
+    private Slot[] slots = newSlots(INITIAL_SLOTS);
+    private int inFlight;
+    /** Whether {@link #sweepTask} is scheduled: one task for every ping in flight, at the oldest deadline. */
+    private boolean sweepArmed;
+    private final Runnable sweepTask = this::sweep;
+    /** Reused for every ping sent; guarded by itself (sends happen outside the engine's monitor). */
+    private final byte[] pingOut = new byte[ProbeCodec.PING_LENGTH];
+    /** Reused for every pong sent; guarded by itself. */
+    private final byte[] pongOut = new byte[ProbeCodec.PONG_LENGTH];
     private final int[] timedOut = new int[TIMED_OUT_MEMORY];
     private int timedOutNext;
     private int timedOutSize;
@@ -105,42 +118,39 @@ public final class ProbeEngine {
     }
 
     /**
-     * Sends a ping on the scheduler; returns at once.
+     * Sends a ping on the caller's thread; returns at once, before the pong.
      *
      * @return completes measured, stale or unavailable; never exceptionally
      */
     public CompletionStage<RttReading> read() {
         CompletableFuture<RttReading> result = new CompletableFuture<>();
-        try {
-            scheduler.execute(() -> ping(result));
-        } catch (RejectedExecutionException e) {
+        if (scheduler.isShutdown()) {
             result.complete(RttReading.unavailable("probe scheduler shut down"));
+        } else {
+            ping(result);
         }
         return result;
     }
 
     /**
-     * Handles one received message; call on the scheduler.
+     * Handles one received message; call on the scheduler. Keeps no reference to {@code data}.
      *
-     * @param data         the bytes, copied off the native buffer
-     * @param length       the message's length
-     * @param binary       whether it was a binary message
+     * @param data          the bytes, copied off the native buffer
+     * @param length        the message's length
+     * @param binary        whether it was a binary message
      * @param receivedNanos {@code nanoTime} when it arrived, read in the native callback
      */
     public void onMessage(byte[] data, int length, boolean binary, long receivedNanos) {
-        ProbeCodec.Decoded message = ProbeCodec.decode(data, length, binary);
-        if (message instanceof ProbeCodec.Ping ping) {
-            answer(ping, receivedNanos);
-        } else if (message instanceof ProbeCodec.Pong pong) {
-            matchPong(pong, receivedNanos);
-        } else if (message instanceof ProbeCodec.Invalid invalid) {
-            synchronized (this) {
-                if (invalid.problem() == ProbeCodec.Problem.UNKNOWN_VERSION) {
+        switch (ProbeCodec.classify(data, length, binary)) {
+            case PING -> answer(ProbeCodec.sequence(data), ProbeCodec.t1Micros(data), receivedNanos);
+            case PONG -> matchPong(ProbeCodec.sequence(data), ProbeCodec.t1Micros(data), ProbeCodec.t2Micros(data),
+                    ProbeCodec.holdNanos(data), receivedNanos);
+            case UNKNOWN_VERSION -> {
+                synchronized (this) {
                     unknownVersion++;
-                } else {
-                    malformed++;
                 }
             }
+            case MALFORMED -> onMalformed();
         }
     }
 
@@ -156,20 +166,13 @@ public final class ProbeEngine {
      * @param reason why, for the readings
      */
     public void close(String reason) {
-        List<Pending> cut;
         synchronized (this) {
             if (closedReason != null) {
                 return;
             }
             closedReason = reason;
-            cut = new ArrayList<>(pending.values());
-            pending.clear();
-            unanswered += cut.size();
         }
-        for (Pending p : cut) {
-            p.cancelTimeout();
-            p.result.complete(RttReading.unavailable(reason));
-        }
+        abandonPending(reason);
     }
 
     /**
@@ -179,15 +182,22 @@ public final class ProbeEngine {
      * @param reason why, for the readings
      */
     public void abandonPending(String reason) {
-        List<Pending> cut;
-        synchronized (this) {
-            cut = new ArrayList<>(pending.values());
-            pending.clear();
-            unanswered += cut.size();
-        }
-        for (Pending p : cut) {
-            p.cancelTimeout();
-            p.result.complete(RttReading.unavailable(reason));
+        while (true) {
+            CompletableFuture<RttReading> cut = null;
+            synchronized (this) {
+                for (Slot s : slots) {
+                    if (s.result != null) {
+                        cut = s.release();
+                        inFlight--;
+                        unanswered++;
+                        break;
+                    }
+                }
+            }
+            if (cut == null) {
+                return;
+            }
+            cut.complete(RttReading.unavailable(reason)); // outside the monitor: dependents may read again
         }
     }
 
@@ -212,81 +222,162 @@ public final class ProbeEngine {
 
     private void ping(CompletableFuture<RttReading> result) {
         String unavailable;
-        Pending p;
+        int sequence = 0;
+        long t1Micros = 0;
         synchronized (this) {
             unavailable = closedReason;
             if (unavailable == null) {
                 unavailable = link.unavailableReason();
             }
-            if (unavailable != null) {
-                p = null;
-            } else {
-                p = new Pending(nextSequence++, result);
-                pending.put(p.sequence, p);
+            // t1 before arming: the sweep then never fires before this ping's deadline
+            long t1Nanos = nanoTime.getAsLong();
+            if (unavailable == null && !sweepArmed) {
+                try {
+                    scheduler.schedule(sweepTask, timeoutNanos, TimeUnit.NANOSECONDS);
+                    sweepArmed = true;
+                } catch (RejectedExecutionException e) {
+                    unavailable = "probe scheduler shut down";
+                }
+            }
+            if (unavailable == null) {
+                sequence = nextSequence++;
+                t1Micros = Math.floorDiv(wallNanos(t1Nanos), 1_000);
+                slotFor(sequence).hold(sequence, result, t1Nanos, t1Micros, t1Nanos + timeoutNanos);
+                inFlight++;
                 sent++;
             }
         }
-        if (p == null) {
+        if (unavailable != null) {
             result.complete(RttReading.unavailable(unavailable));
             return;
         }
         try {
-            p.timeout = scheduler.schedule(p, timeoutNanos, TimeUnit.NANOSECONDS); // p runs timeout(p)
-        } catch (RejectedExecutionException e) {
-            unsent(p, "probe scheduler shut down");
-            return;
-        }
-        p.t1Nanos = nanoTime.getAsLong();
-        p.t1Micros = Math.floorDiv(wallNanos(p.t1Nanos), 1_000);
-        try {
-            link.send(ProbeCodec.ping(p.sequence, p.t1Micros));
+            synchronized (pingOut) {
+                ProbeCodec.encodePing(pingOut, sequence, t1Micros);
+                link.send(pingOut);
+            }
         } catch (Exception e) {
-            unsent(p, "probe channel could not send: " + e.getClass().getSimpleName());
+            unsent(sequence, result, "probe channel could not send: " + e.getClass().getSimpleName());
         }
     }
 
+    /** The free slot for {@code sequence}, growing the ring when an older ping still holds it. */
+    private Slot slotFor(int sequence) {
+        Slot s = slots[sequence & (slots.length - 1)];
+        if (s.result == null) {
+            return s;
+        }
+        // every ping in flight is among the last slots.length sequences (an older one would have been
+        // in this slot's way before): in a ring twice as large they, and this one, all have their own slot
+        Slot[] larger = newSlots(slots.length * 2);
+        for (Slot old : slots) {
+            if (old.result != null) {
+                larger[old.sequence & (larger.length - 1)].takeOver(old);
+            }
+        }
+        slots = larger;
+        return slots[sequence & (slots.length - 1)];
+    }
+
+    private static Slot[] newSlots(int n) {
+        Slot[] ring = new Slot[n];
+        for (int i = 0; i < n; i++) {
+            ring[i] = new Slot();
+        }
+        return ring;
+    }
+
+    /** The slot holding {@code sequence} in flight, or {@code null}. */
+    private Slot inFlight(int sequence) {
+        Slot s = slots[sequence & (slots.length - 1)];
+        return s.result != null && s.sequence == sequence ? s : null;
+    }
+
     /** A ping that never left: not a ping at all. */
-    private void unsent(Pending p, String reason) {
+    private void unsent(int sequence, CompletableFuture<RttReading> result, String reason) {
         boolean mine;
         synchronized (this) {
-            mine = pending.remove(p.sequence, p);
+            Slot s = inFlight(sequence);
+            mine = s != null && s.result == result;
             if (mine) {
+                s.release();
+                inFlight--;
                 sent--;
             }
         }
         if (mine) {
-            p.cancelTimeout();
-            p.result.complete(RttReading.unavailable(reason));
+            result.complete(RttReading.unavailable(reason));
         }
     }
 
-    private void timeout(Pending p) {
-        boolean stale;
-        synchronized (this) {
-            if (!pending.remove(p.sequence, p)) {
-                return; // answered or cut off meanwhile
+    /**
+     * The one timeout task: ends every ping whose deadline has passed, one at a time (each completed
+     * outside the monitor), then re-arms itself at the oldest remaining deadline, if any.
+     */
+    private void sweep() {
+        while (true) {
+            CompletableFuture<RttReading> expired;
+            boolean stale;
+            synchronized (this) {
+                long now = nanoTime.getAsLong();
+                Slot due = null;
+                long next = Long.MAX_VALUE;
+                for (Slot s : slots) {
+                    if (s.result == null) {
+                        continue;
+                    }
+                    if (s.deadlineNanos - now <= 0) {
+                        due = s;
+                        break;
+                    }
+                    next = Math.min(next, s.deadlineNanos - now);
+                }
+                if (due == null) {
+                    sweepArmed = false;
+                    if (inFlight == 0) {
+                        return;
+                    }
+                    try {
+                        scheduler.schedule(sweepTask, next, TimeUnit.NANOSECONDS);
+                        sweepArmed = true;
+                        return;
+                    } catch (RejectedExecutionException e) {
+                        // no timeout can run any more: end the pings in flight now, not never (below)
+                    }
+                    expired = null;
+                    stale = false;
+                } else {
+                    rememberTimedOut(due.sequence);
+                    expired = due.release();
+                    inFlight--;
+                    stale = peerAnswered;
+                    if (stale) {
+                        lost++;
+                    } else {
+                        unanswered++;
+                    }
+                }
             }
-            rememberTimedOut(p.sequence);
-            stale = peerAnswered;
-            if (stale) {
-                lost++;
-            } else {
-                unanswered++;
+            if (expired == null) {
+                abandonPending("probe scheduler shut down");
+                return;
             }
+            expired.complete(stale ? RttReading.stale() : RttReading.unavailable("the peer has not answered a ping yet"));
         }
-        p.result.complete(stale ? RttReading.stale() : RttReading.unavailable("the peer has not answered a ping yet"));
     }
 
-    private void answer(ProbeCodec.Ping ping, long receivedNanos) {
+    private void answer(int sequence, long t1Micros, long receivedNanos) {
         synchronized (this) {
             if (closedReason != null) {
                 return;
             }
         }
         long t2Micros = Math.floorDiv(wallNanos(receivedNanos), 1_000);
-        byte[] pong = ProbeCodec.pong(ping.sequence(), ping.t1Micros(), t2Micros, nanoTime.getAsLong() - receivedNanos);
         try {
-            link.send(pong);
+            synchronized (pongOut) {
+                ProbeCodec.encodePong(pongOut, sequence, t1Micros, t2Micros, nanoTime.getAsLong() - receivedNanos);
+                link.send(pongOut);
+            }
             synchronized (this) {
                 peerPingsAnswered++;
             }
@@ -295,32 +386,33 @@ public final class ProbeEngine {
         }
     }
 
-    private void matchPong(ProbeCodec.Pong pong, long receivedNanos) {
-        Pending p;
+    private void matchPong(int sequence, long t1Micros, long t2Micros, long holdNanos, long receivedNanos) {
+        CompletableFuture<RttReading> result;
         long rttNanos;
         synchronized (this) {
-            p = pending.get(pong.sequence());
-            if (p == null || p.t1Micros != pong.t1Micros() || p.timeout == null) {
-                if (wasTimedOut(pong.sequence())) {
+            Slot s = inFlight(sequence);
+            if (s == null || s.t1Micros != t1Micros) {
+                if (wasTimedOut(sequence)) {
                     late++;
                 } else {
                     unmatched++;
                 }
                 return;
             }
-            rttNanos = receivedNanos - p.t1Nanos - pong.holdNanos();
+            rttNanos = receivedNanos - s.t1Nanos - holdNanos;
             if (rttNanos < 0) {
                 malformed++; // held longer than the round trip: not a pong to trust; the ping times out
                 return;
             }
-            pending.remove(pong.sequence());
+            long t1Nanos = s.t1Nanos;
+            result = s.release();
+            inFlight--;
             answered++;
             peerAnswered = true;
-            long t2 = pong.t2Micros() * 1_000;
-            offsets.add(wallNanos(p.t1Nanos), t2, t2 + pong.holdNanos(), wallNanos(receivedNanos));
+            long t2 = t2Micros * 1_000;
+            offsets.add(wallNanos(t1Nanos), t2, t2 + holdNanos, wallNanos(receivedNanos));
         }
-        p.cancelTimeout();
-        p.result.complete(RttReading.measured(ClockOffsetEstimator.millis(rttNanos)));
+        result.complete(RttReading.measured(ClockOffsetEstimator.millis(rttNanos)));
     }
 
     private void rememberTimedOut(int sequence) {
@@ -339,31 +431,34 @@ public final class ProbeEngine {
     }
 
     /**
-     * One ping in flight, and its own timeout task (no lambda per ping). t1 fields are written before the send
-     * and read after the pong: same thread or a monitor in between.
+     * One reusable place for a ping in flight: free while {@code result} is {@code null}. It remembers
+     * its sequence, so a pong for an older ping that used the same slot does not match. Guarded by
+     * the engine's monitor.
      */
-    private final class Pending implements Runnable {
-        final int sequence;
-        final CompletableFuture<RttReading> result;
-        volatile ScheduledFuture<?> timeout;
-        volatile long t1Nanos;
-        volatile long t1Micros;
+    private static final class Slot {
+        int sequence;
+        CompletableFuture<RttReading> result;
+        long t1Nanos;
+        long t1Micros;
+        long deadlineNanos;
 
-        Pending(int sequence, CompletableFuture<RttReading> result) {
+        void hold(int sequence, CompletableFuture<RttReading> result, long t1Nanos, long t1Micros, long deadlineNanos) {
             this.sequence = sequence;
             this.result = result;
+            this.t1Nanos = t1Nanos;
+            this.t1Micros = t1Micros;
+            this.deadlineNanos = deadlineNanos;
         }
 
-        @Override
-        public void run() {
-            timeout(this);
+        void takeOver(Slot other) {
+            hold(other.sequence, other.result, other.t1Nanos, other.t1Micros, other.deadlineNanos);
         }
 
-        void cancelTimeout() {
-            ScheduledFuture<?> t = timeout;
-            if (t != null) {
-                t.cancel(false);
-            }
+        /** Frees the slot; returns the reading to complete. */
+        CompletableFuture<RttReading> release() {
+            CompletableFuture<RttReading> r = result;
+            result = null;
+            return r;
         }
     }
 }

@@ -26,8 +26,6 @@ public final class ProbeThread {
             thread.setDaemon(true);
             return thread;
         });
-        // a ping answered in time cancels its timeout: drop it from the queue at once
-        executor.setRemoveOnCancelPolicy(true);
-        return executor;
+        return executor; // nothing is cancelled: each probe's one timeout task re-arms itself
     }
 }

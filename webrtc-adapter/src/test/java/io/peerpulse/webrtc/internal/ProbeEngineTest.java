@@ -40,12 +40,14 @@ class ProbeEngineTest {
 
         @Override
         public void send(byte[] message) {
+            message = message.clone(); // as webrtc-java does: the engine reuses its array once send returns
             sent.add(message);
             if (drop || to == null) {
                 return;
             }
             ProbeEngine target = to;
-            scheduler.schedule(() -> target.onMessage(message, message.length, true, nanos.getAsLong()),
+            byte[] copy = message;
+            scheduler.schedule(() -> target.onMessage(copy, copy.length, true, nanos.getAsLong()),
                     delay.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
         }
     }
@@ -191,6 +193,62 @@ class ProbeEngineTest {
     void aShutDownSchedulerMakesReadsUnavailable() {
         scheduler.shutdown();
         assertThat(a.read().toCompletableFuture().join()).isInstanceOf(RttReading.Unavailable.class);
+    }
+
+    @Test
+    void morePingsInFlightThanTheRingHoldsEachEndOnceAndAStalePongMatchesNothing() {
+        assertThat(read(a)).isInstanceOf(RttReading.Measured.class);
+        aToB.drop = true;
+        List<CompletableFuture<RttReading>> lostOnes = new ArrayList<>();
+        for (int i = 0; i < 40; i++) { // 40 in flight > the 16 slots the ring starts with
+            lostOnes.add(a.read().toCompletableFuture());
+            scheduler.advance(Duration.ofMillis(10));
+        }
+        scheduler.advance(TIMEOUT);
+        assertThat(lostOnes).allSatisfy(r -> assertThat(r.join()).isEqualTo(RttReading.stale()));
+        assertThat(a.counters()).isEqualTo(new ProbeCounters(41, 1, 40, 0, 0, 0, 0, 0, 0));
+
+        // a timed-out ping's pong is late, never a match for the ping in flight
+        aToB.drop = false;
+        aToB.to = null;
+        ProbeCodec.Ping old = (ProbeCodec.Ping) decode(aToB.sent.get(aToB.sent.size() - 16));
+        CompletableFuture<RttReading> reusing = a.read().toCompletableFuture();
+        a.onMessage(ProbeCodec.pong(old.sequence(), old.t1Micros(), 0, 0), 28, true, nanos.getAsLong());
+        assertThat(reusing).isNotDone();
+        assertThat(a.counters().late()).isEqualTo(1);
+        ProbeCodec.Ping now = (ProbeCodec.Ping) decode(aToB.sent.get(aToB.sent.size() - 1));
+        scheduler.advance(Duration.ofMillis(3));
+        a.onMessage(ProbeCodec.pong(now.sequence(), now.t1Micros(), 0, 0), 28, true, nanos.getAsLong());
+        assertThat(reusing.join()).isEqualTo(RttReading.measured(3.0));
+    }
+
+    @Test
+    void aPongForAnOlderPingOfTheSameSlotMatchesNothing() {
+        aToB.to = null;
+        List<CompletableFuture<RttReading>> reads = new ArrayList<>();
+        for (int i = 0; i < 16; i++) { // fills the 16 slots the ring starts with, then frees them
+            reads.add(a.read().toCompletableFuture());
+            ProbeCodec.Ping ping = (ProbeCodec.Ping) decode(aToB.sent.get(i));
+            a.onMessage(ProbeCodec.pong(ping.sequence(), ping.t1Micros(), 0, 0), 28, true, nanos.getAsLong());
+        }
+        CompletableFuture<RttReading> seventeenth = a.read().toCompletableFuture(); // the first ping's slot
+        ProbeCodec.Ping first = (ProbeCodec.Ping) decode(aToB.sent.get(0));
+        a.onMessage(ProbeCodec.pong(first.sequence(), first.t1Micros(), 0, 0), 28, true, nanos.getAsLong());
+        assertThat(seventeenth).isNotDone();
+        assertThat(a.counters()).isEqualTo(new ProbeCounters(17, 16, 0, 0, 0, 0, 0, 1, 0));
+    }
+
+    @Test
+    void oneTimeoutTaskServesEveryPingInFlight() {
+        aToB.drop = true;
+        for (int i = 0; i < 5; i++) {
+            a.read();
+            scheduler.advance(Duration.ofMillis(100));
+        }
+        assertThat(scheduler.pendingTaskCount()).isEqualTo(1);
+        scheduler.advance(TIMEOUT);
+        assertThat(a.counters().unanswered()).isEqualTo(5);
+        assertThat(scheduler.pendingTaskCount()).isZero();
     }
 
     @Test
