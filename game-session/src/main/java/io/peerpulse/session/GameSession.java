@@ -342,8 +342,8 @@ public final class GameSession implements AutoCloseable {
      * returns — unless the executor runs tasks on the calling thread, which only tests should do.
      *
      * <p>Idempotent and safe from many threads at once: one call does the work, the others wait for it
-     * (as long as the exporter timeout at most). A sample whose recording raced with this call may be in
-     * the report's statistics without having been passed to {@code sampleRecorded}.
+     * (as long as the exporter timeout at most). Every sample in the report's statistics was passed to
+     * {@code sampleRecorded} first, also one whose recording raced with this call.
      *
      * @since 0.1.0
      */
@@ -364,6 +364,7 @@ public final class GameSession implements AutoCloseable {
             LatencyTelemetry current = core.closing();
             if (current != null) {
                 current.stop(); // before anything else: the caller closes the connection once we return
+                current.awaitListeners(); // every recorded poll reaches the session before its final report
             }
             List<CompletableFuture<Void>> done = core.end(clock.millis(), System.nanoTime());
             core.exporters().await(done, timeout);

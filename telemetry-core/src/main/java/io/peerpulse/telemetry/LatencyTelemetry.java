@@ -93,6 +93,14 @@ public final class LatencyTelemetry implements AutoCloseable {
     private volatile Run currentRun;
     private final AtomicReference<Read> inFlight = new AtomicReference<>();
     private final List<TelemetryListener> listeners = new CopyOnWriteArrayList<>();
+    /**
+     * Polls recorded and not yet reported to the listeners; guarded by itself. {@link #stop()} waits for it to
+     * reach what the stopping thread itself is reporting, so that every poll a stopped telemetry recorded has
+     * reached its listeners when {@code stop()} returns.
+     */
+    private final int[] reporting = new int[1];
+    /** How many polls this thread is reporting right now: a listener may call {@link #stop()}. */
+    private static final ThreadLocal<int[]> REPORTING_HERE = ThreadLocal.withInitial(() -> new int[1]);
 
     /** Guards everything below. */
     private final StampedLock lock = new StampedLock();
@@ -161,7 +169,11 @@ public final class LatencyTelemetry implements AutoCloseable {
         }
     }
 
-    /** Stops polling; samples, statistics and counters are kept. Does nothing when stopped. */
+    /**
+     * Stops polling; samples, statistics and counters are kept. Does nothing when stopped. Nothing is
+     * recorded after it returns; a poll recorded just before may still be on its way to the listeners:
+     * {@link #awaitListeners()} waits for it.
+     */
     public void stop() {
         synchronized (lifecycle) {
             if (pollTask == null) {
@@ -172,6 +184,40 @@ public final class LatencyTelemetry implements AutoCloseable {
             long stamp = lock.writeLock();
             currentRun = null;
             lock.unlockWrite(stamp);
+        }
+    }
+
+    /**
+     * Waits until every poll recorded so far has been reported to the listeners; polls this thread is
+     * reporting itself (a listener calling this) are not waited for. After {@link #stop()} it makes the
+     * statistics and what the listeners were told agree: a session calls it before building its final report.
+     * Never call it while holding a lock that a listener takes.
+     *
+     * @since 0.1.0
+     */
+    public void awaitListeners() {
+        int mine = REPORTING_HERE.get()[0];
+        boolean interrupted = false;
+        synchronized (reporting) {
+            while (reporting[0] > mine) {
+                try {
+                    reporting.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void reported(int[] here) {
+        here[0]--;
+        synchronized (reporting) {
+            if (--reporting[0] == 0) {
+                reporting.notifyAll();
+            }
         }
     }
 
@@ -529,6 +575,7 @@ public final class LatencyTelemetry implements AutoCloseable {
         long timestamp = ownTimestamp == NO_TIMESTAMP ? now : ownTimestamp;
         NetworkPath previousPath;
         NetworkPath newPath;
+        boolean report;
         long stamp = lock.writeLock();
         try {
             if (currentRun != run) {
@@ -537,13 +584,26 @@ public final class LatencyTelemetry implements AutoCloseable {
             newPath = readPath != null && !readPath.equals(path) ? readPath : null;
             previousPath = newPath == null ? null : path;
             record(outcome, timestamp, rttMs, newPath);
+            report = !listeners.isEmpty();
+            if (report) {
+                // counted under the write lock: a stop() that clears the run afterwards waits for this report
+                synchronized (reporting) {
+                    reporting[0]++;
+                }
+            }
         } finally {
             lock.unlockWrite(stamp);
         }
-        if (!listeners.isEmpty()) {
-            // allocated only for listeners: recording itself allocates nothing
-            RttSample sample = outcome == PollOutcome.MEASURED ? new RttSample(timestamp, rttMs) : null;
-            notifyListeners(new PollEvent(outcome, now, sample, previousPath, newPath));
+        if (report) {
+            int[] here = REPORTING_HERE.get();
+            here[0]++;
+            try {
+                // allocated only for listeners: recording itself allocates nothing
+                RttSample sample = outcome == PollOutcome.MEASURED ? new RttSample(timestamp, rttMs) : null;
+                notifyListeners(new PollEvent(outcome, now, sample, previousPath, newPath));
+            } finally {
+                reported(here);
+            }
         }
     }
 
