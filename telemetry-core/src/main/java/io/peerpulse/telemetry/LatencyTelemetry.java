@@ -1,6 +1,6 @@
 package io.peerpulse.telemetry;
 
-import io.peerpulse.telemetry.internal.FaultLog;
+import io.peerpulse.telemetry.SourceFaults.Fault;
 import io.peerpulse.telemetry.internal.PollRecording;
 import io.peerpulse.telemetry.internal.RttWindow;
 import io.peerpulse.telemetry.internal.SessionHistogram;
@@ -12,10 +12,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -24,7 +20,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.BiConsumer;
-import java.util.function.LongSupplier;
 
 /**
  * Polls one {@link RttSource} on a scheduler and keeps the RTT samples it measures, with exact
@@ -76,13 +71,8 @@ public final class LatencyTelemetry implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final long pollIntervalNanos;
     private final long readTimeoutNanos;
-    private final long blockingThresholdNanos;
-    private final LongSupplier nanoClock;
-    private final Executor isolatedReads;
-    /** Made at the first fault: a healthy telemetry carries none. */
-    private volatile FaultLog faults;
-    /** Set once a read blocked the polling thread: from then on reads run on {@link #isolatedReads}. */
-    private volatile boolean isolated;
+    private final SourceFaults faults;
+    private final ReadDispatch reads;
 
     private volatile RttSource source;
 
@@ -138,9 +128,8 @@ public final class LatencyTelemetry implements AutoCloseable {
         this.scheduler = options.scheduler();
         this.pollIntervalNanos = options.pollInterval().toNanos();
         this.readTimeoutNanos = options.readTimeout().toNanos();
-        this.blockingThresholdNanos = options.blockingReadThreshold().toNanos();
-        this.nanoClock = options.nanoClock();
-        this.isolatedReads = options.isolatedReadExecutor();
+        this.faults = new SourceFaults(options);
+        this.reads = new ReadDispatch(options, faults);
         this.window = new RttWindow(options.maxSamples());
     }
 
@@ -279,7 +268,7 @@ public final class LatencyTelemetry implements AutoCloseable {
      * @since 0.1.0
      */
     public boolean isIsolated() {
-        return isolated;
+        return reads.isolated();
     }
 
     /**
@@ -441,14 +430,13 @@ public final class LatencyTelemetry implements AutoCloseable {
                 end(run, PollOutcome.SKIPPED, 0, NO_TIMESTAMP, null);
                 return;
             }
-            if (isolated) {
+            if (reads.isolated()) {
                 // The timeout starts now: waiting for a pool thread counts against it.
                 read.timeout = scheduler.schedule(read::timeout, readTimeoutNanos, TimeUnit.NANOSECONDS);
-                Read queued = read;
-                isolatedReads.execute(() -> readIsolated(queued));
+                reads.readIsolated(read);
                 return;
             }
-            startRead(read);
+            reads.read(read);
             if (!read.done.get()) {
                 // Only a read still pending needs a timeout; if it completed meanwhile, cancel it again.
                 read.timeout = scheduler.schedule(read::timeout, readTimeoutNanos, TimeUnit.NANOSECONDS);
@@ -470,82 +458,18 @@ public final class LatencyTelemetry implements AutoCloseable {
         }
     }
 
-    /**
-     * Calls {@code read()}, timing it on the calling thread, and hands the stage its answer's handler.
-     * A source whose call took longer than the threshold is reported, and isolated when it held the
-     * scheduler's thread.
-     */
-    private void startRead(Read read) {
-        RttSource polled = read.source;
-        long started = nanoClock.getAsLong();
-        CompletionStage<RttReading> stage;
-        try {
-            stage = polled.read();
-        } finally {
-            long took = nanoClock.getAsLong() - started;
-            if (took > blockingThresholdNanos) {
-                blocked(polled, took);
-            }
-        }
-        if (stage == null) {
-            read.finish(null, new NullPointerException("read() returned null"), Fault.NULL_STAGE);
-            return;
-        }
-        stage.whenComplete(read); // runs at once when the stage is already complete
-    }
-
-    /** Runs a read on the isolated-read pool, unless it timed out or its run ended while it waited. */
-    private void readIsolated(Read read) {
-        if (read.done.get()) {
-            return;
-        }
-        if (currentRun != read.run) {
-            read.finish(RttReading.unavailable("the telemetry stopped"), null, null); // ignored by end()
-            return;
-        }
-        try {
-            startRead(read);
-        } catch (Throwable t) {
-            read.finish(null, t, Fault.THREW);
-            if (t instanceof VirtualMachineError fatal) {
-                throw fatal;
-            }
-        }
-    }
-
-    private void blocked(RttSource polled, long tookNanos) {
-        boolean first = !isolated;
-        if (isolatedReads != null) {
-            isolated = true;
-        }
-        long tookMs = TimeUnit.NANOSECONDS.toMillis(tookNanos);
-        faults().report(subject(polled), Fault.BLOCKED.words, () -> Fault.BLOCKED.words + " for " + tookMs
-                + " ms (the limit is " + options.blockingReadThreshold().toMillis() + " ms); "
-                + (isolatedReads == null ? "it holds a thread of the scheduler given in the options. "
-                        : first ? "its reads run on " + isolatedReads + " from now on, so that the other telemetries"
-                        + " keep their schedule. "
-                        : "its reads already run on " + isolatedReads + ". ")
-                + "read() must start the read and return a stage at once", null);
-    }
-
     private void accept(Read read, RttReading reading, Throwable error, Fault fault) {
         if (error != null) {
             Fault what = fault != null ? fault : Fault.FAILED;
             if (currentRun == read.run) {
-                faults().report(subject(read.source), what.words, () -> what.words + switch (what) {
-                    case TIMED_OUT -> " (" + options.readTimeout() + ")";
-                    case NULL_STAGE -> "";
-                    default -> ": " + describe(error);
-                } + "; the poll counts as failed", null);
+                faults.readFailed(read.source, what, error);
             }
             end(read.run, PollOutcome.FAILED, 0, NO_TIMESTAMP, null);
             return;
         }
         if (reading == null) {
             if (currentRun == read.run) {
-                faults().report(subject(read.source), Fault.NULL_READING.words,
-                        () -> Fault.NULL_READING.words + "; answer stale() or unavailable(reason) instead; the poll"
-                                + " counts as failed", null);
+                faults.nullReading(read.source);
             }
             end(read.run, PollOutcome.FAILED, 0, NO_TIMESTAMP, null);
             return;
@@ -684,64 +608,12 @@ public final class LatencyTelemetry implements AutoCloseable {
         return fatal;
     }
 
-    private FaultLog faults() {
-        FaultLog log = faults;
-        if (log == null) {
-            synchronized (lifecycle) {
-                log = faults;
-                if (log == null) {
-                    log = new FaultLog(LOG, new InstantSourceMillis(options));
-                    faults = log;
-                }
-            }
-        }
-        return log;
-    }
-
-    /** The plugin and the telemetry, for a log line: the source's class (never its toString: it may hold an address). */
-    private String subject(RttSource polled) {
-        return "RTT source " + polled.getClass().getName() + " (telemetry "
-                + options.name().map(n -> "'" + n + "'").orElse("without a name") + ")";
-    }
-
-    /** The exception's class and where it was thrown; not its message, which may hold an address. */
-    private static String describe(Throwable error) {
-        Throwable cause = error instanceof CompletionException || error instanceof ExecutionException
-                ? Objects.requireNonNullElse(error.getCause(), error) : error;
-        StackTraceElement[] trace = cause.getStackTrace();
-        return cause.getClass().getName() + (trace.length > 0 ? " at " + trace[0] : "");
-    }
-
-    /** The faults of a source that are logged; {@link #words} also keys their rate limit. */
-    private enum Fault {
-        BLOCKED("blocked the thread calling read()"),
-        THREW("threw in read()"),
-        NULL_STAGE("returned null from read()"),
-        FAILED("completed a read exceptionally"),
-        NULL_READING("answered a read with null"),
-        TIMED_OUT("did not answer a read within readTimeout");
-
-        final String words;
-
-        Fault(String words) {
-            this.words = words;
-        }
-    }
-
-    /** The telemetry clock in epoch milliseconds, for the rate limit of log lines. */
-    private record InstantSourceMillis(TelemetryOptions options) implements LongSupplier {
-        @Override
-        public long getAsLong() {
-            return options.clock().millis();
-        }
-    }
-
     /** One start()…stop() period: answers of an earlier run are ignored. */
     private static final class Run {
     }
 
-    /** One read: answered, failed or timed out, whichever comes first, exactly once. */
-    private final class Read implements BiConsumer<RttReading, Throwable> {
+    /** One read: answered, failed or timed out, whichever comes first, exactly once; see {@link ReadDispatch}. */
+    final class Read implements BiConsumer<RttReading, Throwable> {
         final Run run;
         final RttSource source = LatencyTelemetry.this.source;
         final AtomicBoolean done = new AtomicBoolean();
@@ -754,6 +626,11 @@ public final class LatencyTelemetry implements AutoCloseable {
         @Override
         public void accept(RttReading reading, Throwable error) {
             finish(reading, error, null);
+        }
+
+        /** @return whether the run this read belongs to was stopped */
+        boolean runEnded() {
+            return currentRun != run;
         }
 
         void timeout() {
