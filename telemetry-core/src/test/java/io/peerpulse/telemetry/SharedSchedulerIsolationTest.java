@@ -32,11 +32,7 @@ class SharedSchedulerIsolationTest {
 
         @Override
         public CompletionStage<RttReading> read() {
-            try {
-                Thread.sleep(BLOCK_MS); // the fault under test: I/O on the caller's thread
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            blockingReceive(BLOCK_MS); // the fault under test: I/O on the caller's thread
             int n = reads.incrementAndGet();
             if (n == 3) {
                 third.countDown();
@@ -91,6 +87,21 @@ class SharedSchedulerIsolationTest {
         } finally {
             healthy.close();
             blocked.forEach(LatencyTelemetry::close);
+        }
+    }
+
+    /**
+     * Real blocking I/O on the calling thread, the plugin author's mistake under test: a receive on a UDP
+     * socket nobody sends to, which returns when its timeout passes.
+     */
+    static void blockingReceive(long millis) {
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            socket.setSoTimeout((int) millis);
+            socket.receive(new java.net.DatagramPacket(new byte[1], 1));
+        } catch (java.net.SocketTimeoutException expected) {
+            // the I/O took its time and found nothing: what a blocking read() does
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }

@@ -50,11 +50,7 @@ class RttSourceContractSelfTest {
     @Test
     void failsASourceWhoseReadDoesItsIoOnTheCallersThread() {
         RttSource slow = () -> {
-            try {
-                Thread.sleep(50); // the fault under test: 50 ms of I/O inside read()
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            blockingReceive(50); // the fault under test: 50 ms of I/O inside read()
             return CompletableFuture.completedStage(RttReading.measured(12));
         };
         Kit kit = new Kit(slow);
@@ -204,6 +200,21 @@ class RttSourceContractSelfTest {
         @Override
         protected void closeSource(RttSource closed) {
             closes.incrementAndGet();
+        }
+    }
+
+    /**
+     * Real blocking I/O on the calling thread, the plugin author's mistake under test: a receive on a UDP
+     * socket nobody sends to, which returns when its timeout passes.
+     */
+    static void blockingReceive(long millis) {
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            socket.setSoTimeout((int) millis);
+            socket.receive(new java.net.DatagramPacket(new byte[1], 1));
+        } catch (java.net.SocketTimeoutException expected) {
+            // the I/O took its time and found nothing: what a blocking read() does
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }
