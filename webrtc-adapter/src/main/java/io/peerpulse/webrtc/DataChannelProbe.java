@@ -12,12 +12,13 @@ import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 import io.peerpulse.webrtc.internal.ProbeCodec;
 import io.peerpulse.webrtc.internal.ProbeEngine;
+import io.peerpulse.webrtc.internal.ProbeExecutor;
+import io.peerpulse.webrtc.internal.ProbeLoop;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * RTT over a negotiated, unordered, zero-retransmit data channel that both peers open; each
@@ -44,8 +45,10 @@ import java.util.concurrent.ScheduledExecutorService;
  * <p><b>Threads.</b> {@link #read()} sends its ping on the caller's thread (a native send of a few
  * microseconds). webrtc-java calls back on its single native thread; the probe's callback only
  * reads {@code System.nanoTime()}, copies the message into a pooled buffer and hands it to the
- * {@link ProbeOptions#scheduler() scheduler}, where pings are answered, pongs matched and pings
- * timed out.
+ * probe thread that every probe of the JVM shares (or the {@link ProbeOptions#scheduler() scheduler}
+ * given), where pings are answered, pongs matched and pings timed out. In steady state a ping
+ * allocates nothing in the probe beyond its reading; webrtc-java itself allocates a buffer object
+ * for each message it delivers.
  *
  * <p><b>Teardown order:</b> stop whatever reads the probe (the telemetry), close the probe, close
  * the peer connection, dispose the factory. Closing the peer connection first is safe too (reads
@@ -78,11 +81,12 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
 
     /** Longer messages are not copied off the native buffer: they cannot be probe messages. */
     private static final int MAX_MESSAGE = 1024;
-    /** Received messages waiting for the scheduler in reusable buffers; more wait in fresh ones. */
+    /** Received messages waiting for the executor in reusable buffers; more wait in fresh ones. */
     private static final int INBOUND_POOL = 8;
 
     private final RTCDataChannel channel;
     private final ProbeOptions options;
+    private final ProbeExecutor executor;
     private final ProbeEngine engine;
     private final Object closeLock = new Object();
     private final Inbound[] freeInbound = new Inbound[INBOUND_POOL];
@@ -92,7 +96,8 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
     private DataChannelProbe(RTCDataChannel channel, ProbeOptions options) {
         this.channel = channel;
         this.options = options;
-        this.engine = new ProbeEngine(new ChannelLink(), options.scheduler(), options.clock(), System::nanoTime,
+        this.executor = options.scheduler().map(ProbeExecutor::of).orElseGet(ProbeLoop::shared);
+        this.engine = new ProbeEngine(new ChannelLink(), executor, options.clock(), System::nanoTime,
                 options.pingTimeout(), options.offsetWindow());
         for (int i = 0; i < INBOUND_POOL; i++) {
             freeInbound[freeInboundCount++] = new Inbound(true);
@@ -284,11 +289,10 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         }
     }
 
-    /** @return whether the scheduler took the task (a shut-down one does not: nothing can answer any more) */
+    /** @return whether the executor took the task (a shut-down scheduler does not: nothing can answer any more) */
     private boolean handOff(Runnable task) {
-        ScheduledExecutorService scheduler = options.scheduler();
         try {
-            scheduler.execute(task);
+            executor.execute(task);
             return true;
         } catch (RejectedExecutionException e) {
             return false;
@@ -358,7 +362,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         }
     }
 
-    /** A received message on its way to the scheduler; pooled ones go back to the pool once handled. */
+    /** A received message on its way to the executor; pooled ones go back to the pool once handled. */
     private final class Inbound implements Runnable {
         final boolean pooled;
         byte[] bytes;
@@ -403,7 +407,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
             in.length = length;
             in.binary = buffer.binary;
             in.receivedNanos = receivedNanos;
-            // the executor's queue publishes these fields to the scheduler's thread
+            // the executor's queue publishes these fields to its thread
             if (!handOff(in)) {
                 release(in);
             }

@@ -1,9 +1,9 @@
 package io.peerpulse.webrtc;
 
-import io.peerpulse.webrtc.internal.ProbeThread;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -15,7 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * <tr><td>{@code channelId}</td><td>{@value #DEFAULT_CHANNEL_ID}</td><td>0 to {@value #MAX_CHANNEL_ID}; the same on both peers</td></tr>
  * <tr><td>{@code pingTimeout}</td><td>800 ms</td><td>1 ms to 60 s; below the telemetry's read timeout</td></tr>
  * <tr><td>{@code clock}</td><td>{@code InstantSource.system()}</td><td>any</td></tr>
- * <tr><td>{@code scheduler}</td><td>one shared PeerPulse daemon thread</td><td>any</td></tr>
+ * <tr><td>{@code scheduler}</td><td>none: one daemon thread that every probe shares, allocating nothing per message</td><td>any</td></tr>
  * <tr><td>{@code offsetWindow}</td><td>{@value #DEFAULT_OFFSET_WINDOW}</td><td>1 to {@value #MAX_OFFSET_WINDOW}</td></tr>
  * </table>
  *
@@ -74,7 +74,7 @@ public final class ProbeOptions {
         this.channelId = builder.channelId;
         this.pingTimeout = builder.pingTimeout;
         this.clock = builder.clock;
-        this.scheduler = builder.scheduler != null ? builder.scheduler : ProbeThread.shared();
+        this.scheduler = builder.scheduler;
         this.offsetWindow = builder.offsetWindow;
     }
 
@@ -103,7 +103,7 @@ public final class ProbeOptions {
         builder.channelId = channelId;
         builder.pingTimeout = pingTimeout;
         builder.clock = clock;
-        builder.scheduler = scheduler == ProbeThread.shared() ? null : scheduler;
+        builder.scheduler = scheduler;
         builder.offsetWindow = offsetWindow;
         return builder;
     }
@@ -142,13 +142,15 @@ public final class ProbeOptions {
 
     /**
      * Where received messages are handled (pings answered, pongs matched) and timeouts run; the
-     * probe never blocks it for longer than one data-channel send.
+     * probe never blocks it for longer than one data-channel send. Without one, every probe of the
+     * JVM shares one daemon thread of PeerPulse's, which allocates nothing per message; a
+     * {@code ScheduledExecutorService} allocates a task object for each (about 100 B).
      *
-     * @return the scheduler
+     * @return the scheduler, empty for the shared probe thread
      * @since 0.1.0
      */
-    public ScheduledExecutorService scheduler() {
-        return scheduler;
+    public Optional<ScheduledExecutorService> scheduler() {
+        return Optional.ofNullable(scheduler);
     }
 
     /**
@@ -164,7 +166,7 @@ public final class ProbeOptions {
     @Override
     public String toString() {
         return "ProbeOptions[channelId=" + channelId + ", pingTimeout=" + pingTimeout + ", clock=" + clock
-                + ", scheduler=" + (scheduler == ProbeThread.shared() ? "shared" : scheduler)
+                + ", scheduler=" + (scheduler == null ? "shared probe thread" : scheduler)
                 + ", offsetWindow=" + offsetWindow + "]";
     }
 
@@ -214,7 +216,8 @@ public final class ProbeOptions {
         }
 
         /**
-         * @param scheduler where messages are handled and timeouts run
+         * @param scheduler where messages are handled and timeouts run; {@code null} for the shared
+         *                  probe thread (the default)
          * @return this builder
          * @since 0.1.0
          */

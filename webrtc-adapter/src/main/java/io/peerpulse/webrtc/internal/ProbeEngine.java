@@ -10,15 +10,13 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
  * The probe's logic apart from webrtc-java: pings, pongs, timeouts, counters and the clock offset,
  * over any {@link Link}. {@link #read()} sends its ping on the caller's thread and returns at once;
- * received messages and timeouts are handled on the scheduler. Thread-safe: state is guarded by
+ * received messages and timeouts are handled on the executor. Thread-safe: state is guarded by
  * this object's monitor, and sends happen outside it.
  *
  * <p>In steady state a ping allocates only its reading (the future and the {@code RttReading}):
@@ -52,7 +50,7 @@ public final class ProbeEngine {
     private static final int INITIAL_SLOTS = 16;
 
     private final Link link;
-    private final ScheduledExecutorService scheduler;
+    private final ProbeExecutor executor;
     private final LongSupplier nanoTime;
     private final long timeoutNanos;
     private final long anchorNanos;
@@ -86,16 +84,16 @@ public final class ProbeEngine {
 
     /**
      * @param link         where messages go
-     * @param scheduler    where messages are handled and timeouts run
+     * @param executor     where messages are handled and timeouts run
      * @param wallClock    read at construction only, to anchor the wall-clock timeline
      * @param nanoTime     the monotonic clock ({@code System::nanoTime} outside tests)
      * @param pingTimeout  how long a ping waits for its pong
      * @param offsetWindow how many recent exchanges the offset is chosen from
      */
-    public ProbeEngine(Link link, ScheduledExecutorService scheduler, InstantSource wallClock, LongSupplier nanoTime,
+    public ProbeEngine(Link link, ProbeExecutor executor, InstantSource wallClock, LongSupplier nanoTime,
                        Duration pingTimeout, int offsetWindow) {
         this.link = link;
-        this.scheduler = scheduler;
+        this.executor = executor;
         this.nanoTime = nanoTime;
         this.timeoutNanos = pingTimeout.toNanos();
         this.offsets = new ClockOffsetEstimator(offsetWindow);
@@ -124,7 +122,7 @@ public final class ProbeEngine {
      */
     public CompletionStage<RttReading> read() {
         CompletableFuture<RttReading> result = new CompletableFuture<>();
-        if (scheduler.isShutdown()) {
+        if (executor.isShutdown()) {
             result.complete(RttReading.unavailable("probe scheduler shut down"));
         } else {
             ping(result);
@@ -133,7 +131,7 @@ public final class ProbeEngine {
     }
 
     /**
-     * Handles one received message; call on the scheduler. Keeps no reference to {@code data}.
+     * Handles one received message; call on the executor. Keeps no reference to {@code data}.
      *
      * @param data          the bytes, copied off the native buffer
      * @param length        the message's length
@@ -233,7 +231,7 @@ public final class ProbeEngine {
             long t1Nanos = nanoTime.getAsLong();
             if (unavailable == null && !sweepArmed) {
                 try {
-                    scheduler.schedule(sweepTask, timeoutNanos, TimeUnit.NANOSECONDS);
+                    executor.schedule(sweepTask, timeoutNanos);
                     sweepArmed = true;
                 } catch (RejectedExecutionException e) {
                     unavailable = "probe scheduler shut down";
@@ -338,7 +336,7 @@ public final class ProbeEngine {
                         return;
                     }
                     try {
-                        scheduler.schedule(sweepTask, next, TimeUnit.NANOSECONDS);
+                        executor.schedule(sweepTask, next);
                         sweepArmed = true;
                         return;
                     } catch (RejectedExecutionException e) {

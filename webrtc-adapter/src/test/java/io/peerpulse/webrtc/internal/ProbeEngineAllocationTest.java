@@ -56,9 +56,9 @@ class ProbeEngineAllocationTest {
 
         Loopback aToB = new Loopback();
         Loopback bToA = new Loopback();
-        ProbeEngine a = new ProbeEngine(aToB, scheduler, scheduler.clock(), () -> nowNanos,
+        ProbeEngine a = new ProbeEngine(aToB, ProbeExecutor.of(scheduler), scheduler.clock(), () -> nowNanos,
                 ProbeOptions.DEFAULT_PING_TIMEOUT, 64);
-        ProbeEngine b = new ProbeEngine(bToA, scheduler, scheduler.clock(), () -> nowNanos,
+        ProbeEngine b = new ProbeEngine(bToA, ProbeExecutor.of(scheduler), scheduler.clock(), () -> nowNanos,
                 ProbeOptions.DEFAULT_PING_TIMEOUT, 64);
         aToB.to = b;
         bToA.to = a;

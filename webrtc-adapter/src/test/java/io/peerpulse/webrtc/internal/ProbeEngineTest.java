@@ -63,7 +63,7 @@ class ProbeEngineTest {
     }
 
     private ProbeEngine engine(ProbeEngine.Link link, InstantSource clock) {
-        return new ProbeEngine(link, scheduler, clock, nanos, TIMEOUT, 4);
+        return new ProbeEngine(link, ProbeExecutor.of(scheduler), clock, nanos, TIMEOUT, 4);
     }
 
     @Test

@@ -1,0 +1,196 @@
+package io.peerpulse.webrtc.internal;
+
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The one daemon thread that every probe of the JVM shares unless given a scheduler: it answers
+ * pings, matches pongs and runs ping timeouts, each a few microseconds, so that webrtc-java's native
+ * callback thread only copies the message and returns.
+ *
+ * <p>Unlike a {@code ScheduledThreadPoolExecutor} it allocates nothing per task: tasks wait in a ring
+ * of references, timers in a binary heap of two arrays, and the thread waits with
+ * {@link LockSupport#park}. Both only grow (doubling) when more are pending than ever before. A task
+ * that throws is reported to the thread's uncaught-exception handler and the loop goes on: one
+ * probe's fault never stops the others'.
+ */
+public final class ProbeLoop implements ProbeExecutor {
+
+    private static final ProbeLoop SHARED = new ProbeLoop("peerpulse-probe");
+
+    private final Thread thread;
+    /** Tasks to run, from {@code head}; a power-of-two ring. Guarded by this. */
+    private Runnable[] tasks = new Runnable[64];
+    private int head;
+    private int taskCount;
+    /** A min-heap of timers by due time ({@code System.nanoTime}). Guarded by this. */
+    private long[] timerDue = new long[16];
+    private Runnable[] timerTask = new Runnable[16];
+    private int timerCount;
+    /** Whether the thread is parked, or about to: a producer then unparks it. Guarded by this. */
+    private boolean parked;
+
+    /**
+     * Starts a loop on a new daemon thread; it runs until the JVM exits.
+     *
+     * @param name the thread's name
+     */
+    ProbeLoop(String name) {
+        thread = new Thread(this::run, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** @return the loop every probe shares by default */
+    public static ProbeLoop shared() {
+        return SHARED;
+    }
+
+    /** @return the loop's thread */
+    public Thread thread() {
+        return thread;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        boolean wake;
+        synchronized (this) {
+            if (taskCount == tasks.length) {
+                Runnable[] larger = new Runnable[tasks.length * 2];
+                for (int i = 0; i < taskCount; i++) {
+                    larger[i] = tasks[(head + i) & (tasks.length - 1)];
+                }
+                tasks = larger;
+                head = 0;
+            }
+            tasks[(head + taskCount) & (tasks.length - 1)] = task;
+            taskCount++;
+            wake = parked;
+            parked = false;
+        }
+        if (wake) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    @Override
+    public void schedule(Runnable task, long delayNanos) {
+        Objects.requireNonNull(task, "task");
+        long due = System.nanoTime() + Math.max(0, delayNanos);
+        boolean wake;
+        synchronized (this) {
+            if (timerCount == timerDue.length) {
+                timerDue = Arrays.copyOf(timerDue, timerCount * 2);
+                timerTask = Arrays.copyOf(timerTask, timerCount * 2);
+            }
+            int i = timerCount++;
+            while (i > 0 && due - timerDue[(i - 1) / 2] < 0) { // sift up
+                int parent = (i - 1) / 2;
+                timerDue[i] = timerDue[parent];
+                timerTask[i] = timerTask[parent];
+                i = parent;
+            }
+            timerDue[i] = due;
+            timerTask[i] = task;
+            // a parked thread waits for the earliest timer: wake it only when this one is earlier
+            wake = parked && i == 0;
+            if (wake) {
+                parked = false;
+            }
+        }
+        if (wake) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /** @return {@code false}: the loop runs until the JVM exits */
+    @Override
+    public boolean isShutdown() {
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        return "ProbeLoop[" + thread.getName() + "]";
+    }
+
+    private void run() {
+        while (true) {
+            Runnable task;
+            long waitNanos = 0;
+            synchronized (this) {
+                parked = false;
+                task = next(System.nanoTime());
+                if (task == null) {
+                    parked = true;
+                    waitNanos = timerCount == 0 ? 0 : Math.max(1, timerDue[0] - System.nanoTime());
+                }
+            }
+            if (task != null) {
+                runReporting(task);
+            } else if (waitNanos == 0) {
+                LockSupport.park(this);
+            } else {
+                LockSupport.parkNanos(this, waitNanos);
+            }
+        }
+    }
+
+    /** The earliest due timer, else the oldest task, else {@code null}; under the monitor. */
+    private Runnable next(long now) {
+        if (timerCount > 0 && timerDue[0] - now <= 0) {
+            return popTimer();
+        }
+        if (taskCount > 0) {
+            Runnable task = tasks[head];
+            tasks[head] = null;
+            head = (head + 1) & (tasks.length - 1);
+            taskCount--;
+            return task;
+        }
+        return null;
+    }
+
+    private Runnable popTimer() {
+        Runnable first = timerTask[0];
+        int last = --timerCount;
+        long due = timerDue[last];
+        Runnable task = timerTask[last];
+        timerTask[last] = null;
+        int i = 0;
+        while (true) { // sift the last timer down from the root
+            int child = 2 * i + 1;
+            if (child >= last) {
+                break;
+            }
+            if (child + 1 < last && timerDue[child + 1] - timerDue[child] < 0) {
+                child++;
+            }
+            if (due - timerDue[child] <= 0) {
+                break;
+            }
+            timerDue[i] = timerDue[child];
+            timerTask[i] = timerTask[child];
+            i = child;
+        }
+        if (last > 0) {
+            timerDue[i] = due;
+            timerTask[i] = task;
+        }
+        return first;
+    }
+
+    private void runReporting(Runnable task) {
+        try {
+            task.run();
+        } catch (Throwable t) {
+            try {
+                thread.getUncaughtExceptionHandler().uncaughtException(thread, t);
+            } catch (Throwable ignored) {
+                // a failing handler must not end the loop either
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package io.peerpulse.webrtc.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.Method;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+
+/** The probe's own thread: order, timers, faults, growth, and no allocation per task (bytes, not time). */
+class ProbeLoopTest {
+
+    private static final long WAIT_SECONDS = 30;
+
+    private final ProbeLoop loop = new ProbeLoop("probe-loop-test");
+
+    @Test
+    void tasksRunInSubmissionOrderOnTheLoopThread() throws Exception {
+        List<Integer> order = new CopyOnWriteArrayList<>();
+        List<Thread> threads = new CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(100);
+        for (int i = 0; i < 100; i++) {
+            int n = i;
+            loop.execute(() -> {
+                order.add(n);
+                threads.add(Thread.currentThread());
+                done.countDown();
+            });
+        }
+        assertThat(done.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        assertThat(order).isSortedAccordingTo(Integer::compare).hasSize(100);
+        assertThat(threads).containsOnly(loop.thread());
+        assertThat(loop.thread().isDaemon()).isTrue();
+    }
+
+    @Test
+    void timersRunInDueOrderAndNeverEarly() throws Exception {
+        List<String> order = new CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(3);
+        long[] delaysMs = {300, 100, 200};
+        long[] ranLate = new long[3];
+        for (int i = 0; i < 3; i++) {
+            int n = i;
+            long due = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delaysMs[i]);
+            loop.schedule(() -> {
+                ranLate[n] = System.nanoTime() - due;
+                order.add(delaysMs[n] + " ms");
+                done.countDown();
+            }, TimeUnit.MILLISECONDS.toNanos(delaysMs[i]));
+        }
+        assertThat(done.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        assertThat(order).containsExactly("100 ms", "200 ms", "300 ms");
+        assertThat(java.util.Arrays.stream(ranLate).min().getAsLong()).as("earliest run against its due time").isNotNegative();
+    }
+
+    @Test
+    void anEarlierTimerWakesALoopWaitingForALaterOne() throws Exception {
+        CountDownLatch early = new CountDownLatch(1);
+        CountDownLatch parkedForLate = new CountDownLatch(1);
+        loop.execute(parkedForLate::countDown);
+        assertThat(parkedForLate.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        loop.schedule(() -> { }, TimeUnit.HOURS.toNanos(1)); // the loop now waits an hour for it
+        loop.schedule(early::countDown, TimeUnit.MILLISECONDS.toNanos(10));
+        assertThat(early.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("the 10 ms timer ran").isTrue();
+    }
+
+    @Test
+    void aThrowingTaskIsReportedAndTheLoopGoesOn() throws Exception {
+        AtomicReference<Throwable> reported = new AtomicReference<>();
+        loop.thread().setUncaughtExceptionHandler((thread, e) -> reported.set(e));
+        CountDownLatch after = new CountDownLatch(2);
+        loop.execute(() -> {
+            throw new IllegalStateException("a plugin's bug");
+        });
+        loop.schedule(() -> {
+            throw new AssertionError("a timer's bug");
+        }, 0);
+        loop.execute(after::countDown);
+        loop.schedule(after::countDown, TimeUnit.MILLISECONDS.toNanos(1));
+        assertThat(after.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        assertThat(reported.get()).isNotNull();
+    }
+
+    @Test
+    void growsWhenMoreArePendingThanItsInitialRoom() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        loop.execute(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        List<Integer> tasks = new CopyOnWriteArrayList<>();
+        List<Integer> timers = new CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(1000 + 100);
+        for (int i = 0; i < 1000; i++) {
+            int n = i;
+            loop.execute(() -> {
+                tasks.add(n);
+                done.countDown();
+            });
+        }
+        for (int i = 0; i < 100; i++) {
+            int n = i;
+            loop.schedule(() -> {
+                timers.add(n);
+                done.countDown();
+            }, 100 - i); // due in reverse order of scheduling, all due at once
+        }
+        release.countDown();
+        assertThat(done.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        assertThat(tasks).hasSize(1000).isSortedAccordingTo(Integer::compare);
+        assertThat(timers).hasSize(100);
+    }
+
+    @Test
+    void runningTasksAndTimersAllocatesNothing() throws Exception {
+        // java.management through reflection: this module does not read it, and tests run inside it
+        Object threadBean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
+                .invoke(null);
+        Method allocated = Class.forName("com.sun.management.ThreadMXBean")
+                .getMethod("getThreadAllocatedBytes", long.class);
+        Thread caller = Thread.currentThread();
+        AtomicLong ran = new AtomicLong();
+        Runnable task = ran::incrementAndGet;
+        Runnable wakeCaller = () -> {
+            ran.incrementAndGet();
+            LockSupport.unpark(caller);
+        };
+
+        bursts(20_000, task, wakeCaller, ran); // warm-up: the JIT compiles the loop, the arrays reach their size
+        long loopBefore = (long) allocated.invoke(threadBean, loop.thread().getId());
+        long callerBefore = (long) allocated.invoke(threadBean, caller.getId());
+        int handedOff = bursts(20_000, task, wakeCaller, ran);
+        long callerBytes = (long) allocated.invoke(threadBean, caller.getId()) - callerBefore;
+        long loopBytes = (long) allocated.invoke(threadBean, loop.thread().getId()) - loopBefore;
+
+        System.out.printf("probe loop: %d B on its thread, %d B on the caller, for %d tasks and timers%n",
+                loopBytes, callerBytes, handedOff);
+        // a ScheduledThreadPoolExecutor allocates ~96 B per task and ~32 B per wake-up: millions here
+        assertThat(loopBytes).as("bytes allocated by the loop thread").isLessThan(handedOff / 10);
+        assertThat(callerBytes).as("bytes allocated handing off").isLessThan(handedOff / 10);
+    }
+
+    /** Hands off {@code total} tasks in bursts of 16 tasks and a timer, waiting for each burst (allocating nothing); returns the count. */
+    private int bursts(int total, Runnable task, Runnable wakeCaller, AtomicLong ran) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        int handedOff = 0;
+        while (handedOff < total) {
+            long target = ran.get() + 17;
+            for (int i = 0; i < 15; i++) {
+                loop.execute(task);
+            }
+            loop.schedule(wakeCaller, 0); // either of the last two may run last: both wake the caller
+            loop.execute(wakeCaller);
+            handedOff += 17;
+            while (ran.get() < target) { // parks until the burst's last task unparks us, bounded
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("the loop did not run a burst within " + WAIT_SECONDS + " s");
+                }
+                LockSupport.parkNanos(this, left);
+            }
+        }
+        return handedOff;
+    }
+}
