@@ -1,75 +1,198 @@
 package io.peerpulse.benchmarks;
 
-import io.peerpulse.lab.WebRtcPeers.Route;
-import io.peerpulse.lab.ImpairmentRelay.Link;
 import dev.onvoid.webrtc.RTCDataChannelBuffer;
-import io.peerpulse.telemetry.LatencyTelemetry;
-import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.lab.ImpairmentRelay;
+import io.peerpulse.lab.ImpairmentRelay.Link;
 import io.peerpulse.lab.WebRtcPeers;
+import io.peerpulse.lab.WebRtcPeers.Route;
+import io.peerpulse.telemetry.LatencyTelemetry;
+import io.peerpulse.telemetry.TelemetryCounters;
+import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.webrtc.DataChannelProbe;
+import io.peerpulse.webrtc.ProbeCounters;
 import io.peerpulse.webrtc.ProbeOptions;
 import io.peerpulse.webrtc.WebRtcRttSource;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 
 /**
  * A 60 Hz game loop on two real peers (through the relay, 80 ms RTT) that sends an input over the
- * data channel every frame, with telemetry off and then on: how late the frames start against their
- * fixed schedule. The loop runs on its own thread, as a game's would; the telemetry reads the
- * peer connection at 1 Hz on the shared scheduler. A third phase probes at 10 Hz with a
- * {@link DataChannelProbe} on each peer (pings on a data channel of their own, answered on the probe
- * thread) while the loop sends its inputs.
+ * data channel every frame: how late the frames start against their fixed schedule, under three
+ * conditions: no telemetry; the ICE telemetry polling peer A's connection at 1 Hz on the shared scheduler;
+ * a {@link DataChannelProbe} on each peer (pings on a data channel of their own, answered on the probe
+ * thread) with a telemetry polling A's probe at 10 Hz. While a telemetry runs, the loop reads its summary
+ * every frame, as a HUD would.
+ *
+ * <p>The conditions are interleaved so that the machine's drift falls on all three alike: relay, peers and
+ * probes open once (an idle probe sends nothing), one unmeasured warm-up second per condition, then
+ * {@code --rounds} rounds, each with one block per condition in an order shuffled per round. A block starts
+ * a fresh telemetry, runs 30 unmeasured settle frames and then {@code --block-seconds} of measured frames,
+ * and closes the telemetry. Printed: each round's p99s, each condition's pooled frames (median, p99, p99.9,
+ * max), the ratios of the pooled p99s to the no-telemetry one with a 95 % paired bootstrap interval over
+ * rounds ({@link LatenessStats}), the probe's counters and the machine's load average.
  */
 public final class GameLoopRun {
 
     private static final long FRAME_NANOS = 1_000_000_000L / 60;
+    private static final int SETTLE_FRAMES = 30;
+    private static final int RESAMPLES = 2000;
+    private static final TelemetryOptions PROBE_POLLING = TelemetryOptions.builder()
+            .pollInterval(Duration.ofMillis(100)).readTimeout(Duration.ofMillis(500)).build();
 
-    private GameLoopRun() {
+    /** What runs beside the loop. */
+    private enum Condition {
+        OFF("off"), ICE("ice (1 Hz)"), PROBE("probe (10 Hz)");
+
+        final String label;
+
+        Condition(String label) {
+            this.label = label;
+        }
+    }
+
+    private final WebRtcPeers peers;
+    private final DataChannelProbe probeA;
+    private TelemetryCounters probePolls = TelemetryCounters.ZERO;
+
+    private GameLoopRun(WebRtcPeers peers, DataChannelProbe probeA) {
+        this.peers = peers;
+        this.probeA = probeA;
     }
 
     /**
-     * @param args {@code --seconds N} per phase (default 30)
+     * @param args {@code --rounds R} (default 20), {@code --block-seconds B} measured per block (default 5),
+     *             {@code --seed S} of the block order and the bootstrap (default 1)
      * @throws Exception when the peers cannot connect
      */
     public static void main(String[] args) throws Exception {
-        int seconds = args.length == 2 && args[0].equals("--seconds") ? Integer.parseInt(args[1]) : 30;
-        System.out.println("| telemetry | frames | lateness median ms | p99 ms | max ms |");
-        System.out.println("|---|---:|---:|---:|---:|");
-        try (ImpairmentRelay relay = new ImpairmentRelay(5).impair(Link.roundTrip(Duration.ofMillis(80)));
-             WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(Duration.ofSeconds(30)))) {
-            loop(peers, Math.min(3, seconds), null); // warm-up
-            print("off", loop(peers, seconds, null));
-            LatencyTelemetry telemetry = new LatencyTelemetry(WebRtcRttSource.of(peers.peerA()),
-                    TelemetryOptions.defaults());
-            telemetry.start();
-            try {
-                print("on (1 Hz)", loop(peers, seconds, telemetry));
-            } finally {
-                telemetry.close();
+        int rounds = 20;
+        int blockSeconds = 5;
+        long seed = 1;
+        for (int i = 0; i < args.length; i += 2) {
+            String value = i + 1 < args.length ? args[i + 1] : null;
+            switch (args[i]) {
+                case "--rounds" -> rounds = Integer.parseInt(value);
+                case "--block-seconds" -> blockSeconds = Integer.parseInt(value);
+                case "--seed" -> seed = Long.parseLong(value);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + "; known: --rounds, --block-seconds, --seed");
             }
-            ProbeOptions probeOptions = ProbeOptions.builder().pingTimeout(Duration.ofMillis(400)).build();
-            try (DataChannelProbe probeA = DataChannelProbe.open(peers.peerA(), probeOptions);
-                 DataChannelProbe probeB = DataChannelProbe.open(peers.peerB(), probeOptions)) {
-                LatencyTelemetry probing = new LatencyTelemetry(probeA, TelemetryOptions.builder()
-                        .pollInterval(Duration.ofMillis(100)).readTimeout(Duration.ofMillis(500)).build());
-                probing.start();
-                try {
-                    print("probe (10 Hz)", loop(peers, seconds, probing));
-                } finally {
-                    probing.close();
-                }
-                System.out.printf("%nprobe during the loop: %s, polls %s%n", probeA.counters(), probing.getCounters());
+        }
+        if (rounds < 1 || blockSeconds < 1) {
+            throw new IllegalArgumentException("--rounds and --block-seconds must be >= 1: " + rounds + ", "
+                    + blockSeconds);
+        }
+        ProbeOptions probeOptions = ProbeOptions.builder().pingTimeout(Duration.ofMillis(400)).build();
+        try (ImpairmentRelay relay = new ImpairmentRelay(5).impair(Link.roundTrip(Duration.ofMillis(80)));
+             WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(Duration.ofSeconds(30)));
+             DataChannelProbe probeA = DataChannelProbe.open(peers.peerA(), probeOptions);
+             DataChannelProbe probeB = DataChannelProbe.open(peers.peerB(), probeOptions)) {
+            new GameLoopRun(peers, probeA).measure(rounds, blockSeconds, seed);
+        }
+    }
+
+    private void measure(int rounds, int blockSeconds, long seed) throws Exception {
+        double loadAtStart = loadAverage();
+        System.out.printf("%d rounds × (off, ice, probe) in an order shuffled per round (seed %d); each block "
+                + "%d settle frames, then %d s (%d frames) measured; 95 %% intervals: paired bootstrap over rounds, "
+                + "%d resamples.%n%n", rounds, seed, SETTLE_FRAMES, blockSeconds, blockSeconds * 60, RESAMPLES);
+        // warm-up, so that the JIT has compiled each condition's paths; the probe first, so that its last ping
+        // is decided (answered or timed out) before its counters are taken
+        for (Condition condition : List.of(Condition.PROBE, Condition.ICE, Condition.OFF)) {
+            run(condition, 60);
+        }
+        probePolls = TelemetryCounters.ZERO;
+        ProbeCounters probeBefore = probeA.counters();
+
+        Map<Condition, long[][]> lateness = new EnumMap<>(Condition.class);
+        for (Condition condition : Condition.values()) {
+            lateness.put(condition, new long[rounds][]);
+        }
+        List<Condition> order = new ArrayList<>(List.of(Condition.values()));
+        Random random = new Random(seed);
+        System.out.println("| round | order | off p99 ms | ice p99 ms | probe p99 ms |");
+        System.out.println("|---:|---|---:|---:|---:|");
+        for (int round = 0; round < rounds; round++) {
+            Collections.shuffle(order, random);
+            for (Condition condition : order) {
+                long[] frames = run(condition, SETTLE_FRAMES + blockSeconds * 60);
+                lateness.get(condition)[round] = Arrays.copyOfRange(frames, SETTLE_FRAMES, frames.length);
+            }
+            int r = round;
+            System.out.printf("| %d | %s | %s |%n", round + 1,
+                    order.stream().map(c -> c.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")),
+                    Arrays.stream(Condition.values())
+                            .map(c -> ms(LatenessStats.percentile(lateness.get(c)[r], 0.99)))
+                            .collect(Collectors.joining(" | ")));
+        }
+        printPooled(lateness);
+        printRatios(lateness, seed);
+        System.out.printf("%nprobe over all probe blocks: %s, polls %s%n", since(probeA.counters(), probeBefore),
+                probePolls);
+        System.out.printf("load average (1 min) at start %.2f, at end %.2f%n", loadAtStart, loadAverage());
+    }
+
+    private static void printPooled(Map<Condition, long[][]> lateness) {
+        System.out.println("\n| telemetry | frames | lateness median ms | p99 ms | p99.9 ms | max ms |");
+        System.out.println("|---|---:|---:|---:|---:|---:|");
+        for (Condition condition : Condition.values()) {
+            long[][] blocks = lateness.get(condition);
+            System.out.printf("| %s | %d | %s | %s | %s | %s |%n", condition.label,
+                    Arrays.stream(blocks).mapToInt(block -> block.length).sum(),
+                    ms(LatenessStats.pooledPercentile(blocks, 0.5)), ms(LatenessStats.pooledPercentile(blocks, 0.99)),
+                    ms(LatenessStats.pooledPercentile(blocks, 0.999)), ms(LatenessStats.pooledPercentile(blocks, 1)));
+        }
+    }
+
+    private static void printRatios(Map<Condition, long[][]> lateness, long seed) {
+        System.out.println("\n| telemetry | pooled p99 / off's pooled p99 | 95 % interval |");
+        System.out.println("|---|---:|---:|");
+        for (Condition condition : List.of(Condition.ICE, Condition.PROBE)) {
+            LatenessStats.Ratio ratio = LatenessStats.pairedBootstrapRatio(lateness.get(condition),
+                    lateness.get(Condition.OFF), 0.99, RESAMPLES, seed);
+            System.out.printf("| %s | %.3f× | %.3f–%.3f× |%n", condition.label, ratio.estimate(), ratio.low(),
+                    ratio.high());
+        }
+    }
+
+    /**
+     * Runs {@code frames} frames of the loop under {@code condition}, with a fresh telemetry started before and
+     * closed after; returns each frame's lateness in nanoseconds.
+     */
+    private long[] run(Condition condition, int frames) throws Exception {
+        LatencyTelemetry telemetry = switch (condition) {
+            case OFF -> null;
+            case ICE -> new LatencyTelemetry(WebRtcRttSource.of(peers.peerA()), TelemetryOptions.defaults());
+            case PROBE -> new LatencyTelemetry(probeA, PROBE_POLLING);
+        };
+        if (telemetry == null) {
+            return loop(frames, null);
+        }
+        telemetry.start();
+        try {
+            return loop(frames, telemetry);
+        } finally {
+            telemetry.close();
+            if (condition == Condition.PROBE) {
+                probePolls = plus(probePolls, telemetry.getCounters());
             }
         }
     }
 
     /** Runs the loop; returns each frame's lateness in nanoseconds. */
-    private static long[] loop(WebRtcPeers peers, int seconds, LatencyTelemetry telemetry) throws Exception {
-        int frames = seconds * 60;
+    private long[] loop(int frames, LatencyTelemetry telemetry) throws Exception {
         long[] lateness = new long[frames];
         long start = System.nanoTime() + FRAME_NANOS;
         for (int frame = 0; frame < frames; frame++) {
@@ -88,11 +211,24 @@ public final class GameLoopRun {
         return lateness;
     }
 
-    private static void print(String label, long[] lateness) {
-        long[] sorted = lateness.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        System.out.printf("| %s | %d | %.3f | %.3f | %.3f |%n", label, n, sorted[n / 2] / 1e6,
-                sorted[(int) Math.ceil(n * 0.99) - 1] / 1e6, sorted[n - 1] / 1e6);
+    private static String ms(long nanos) {
+        return String.format("%.3f", nanos / 1e6);
+    }
+
+    private static double loadAverage() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    private static TelemetryCounters plus(TelemetryCounters a, TelemetryCounters b) {
+        return new TelemetryCounters(a.polls() + b.polls(), a.measured() + b.measured(), a.stale() + b.stale(),
+                a.unavailable() + b.unavailable(), a.failed() + b.failed(), a.rejected() + b.rejected(),
+                a.skipped() + b.skipped());
+    }
+
+    private static ProbeCounters since(ProbeCounters now, ProbeCounters before) {
+        return new ProbeCounters(now.sent() - before.sent(), now.answered() - before.answered(),
+                now.lost() - before.lost(), now.late() - before.late(), now.unanswered() - before.unanswered(),
+                now.malformed() - before.malformed(), now.unknownVersion() - before.unknownVersion(),
+                now.unmatched() - before.unmatched(), now.peerPingsAnswered() - before.peerPingsAnswered());
     }
 }

@@ -60,8 +60,10 @@ public final class PerformanceReport {
                 : new String[] {"1000", "10000", "--seconds", "30"};
         out.append(capture(() -> ScaleRun.main(scaleArgs)));
 
-        out.append("\n### Game loop: 60 Hz on two real peers (80 ms relay), telemetry off, on, and probing at 10 Hz\n\n");
-        String[] loopArgs = quick ? new String[] {"--seconds", "1"} : new String[] {"--seconds", "30"};
+        out.append("\n### Game loop: 60 Hz on two real peers (80 ms relay), telemetry off, ICE at 1 Hz and probing"
+                + " at 10 Hz, interleaved\n\n");
+        String[] loopArgs = quick ? new String[] {"--rounds", "1", "--block-seconds", "1"}
+                : new String[] {"--rounds", "20", "--block-seconds", "5"};
         out.append(capture(() -> GameLoopRun.main(loopArgs)));
 
         out.append("\n### Probe: Java-side allocation per ping on two real peers\n\n");

@@ -140,7 +140,9 @@ class SmokeTest {
         assertThat(report60).containsPattern("\\| 600 \\| [1-9][0-9]* \\|") // JOL: bytes for a 600 window
                 .containsPattern("\\| 100 \\| [0-9.]+ \\|") // the scale run with 100 telemetries
                 .containsPattern("\\| off \\| [1-9][0-9]* \\|") // game-loop frames without telemetry
-                .containsPattern("\\| on \\(1 Hz\\) \\| [1-9][0-9]* \\|"); // and with it
+                .containsPattern("\\| ice \\(1 Hz\\) \\| [1-9][0-9]* \\|") // with the ICE telemetry
+                .containsPattern("\\| probe \\(10 Hz\\) \\| [1-9][0-9]* \\|") // with the probe
+                .containsPattern("\\| probe \\(10 Hz\\) \\| [0-9.]+× \\| [0-9.]+–[0-9.]+× \\|"); // its p99 ratio
     }
 
     private static String methodName(String benchmark) {
