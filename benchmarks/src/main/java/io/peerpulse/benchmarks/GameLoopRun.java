@@ -36,7 +36,9 @@ import java.util.stream.Collectors;
  * every frame, as a HUD would.
  *
  * <p>The conditions are interleaved so that the machine's drift falls on all three alike: relay, peers and
- * probes open once (an idle probe sends nothing), one unmeasured warm-up second per condition, then
+ * probes open once (an idle probe sends nothing), {@code --warmup-seconds} of unmeasured loop per condition
+ * (default 30: at 10 Hz the probe's and the telemetry's code needs a few hundred calls before the JIT has
+ * compiled it; measured without, the first rounds' probe blocks are the slowest), then
  * {@code --rounds} rounds, each with one block per condition in an order shuffled per round. A block starts
  * a fresh telemetry, runs 30 unmeasured settle frames and then {@code --block-seconds} of measured frames,
  * and closes the telemetry. Printed: each round's p99s, each condition's pooled frames (median, p99, p99.9,
@@ -73,12 +75,14 @@ public final class GameLoopRun {
 
     /**
      * @param args {@code --rounds R} (default 20), {@code --block-seconds B} measured per block (default 5),
+     *             {@code --warmup-seconds W} unmeasured per condition before the rounds (default 30),
      *             {@code --seed S} of the block order and the bootstrap (default 1)
      * @throws Exception when the peers cannot connect
      */
     public static void main(String[] args) throws Exception {
         int rounds = 20;
         int blockSeconds = 5;
+        int warmupSeconds = 30;
         long seed = 1;
         for (int i = 0; i < args.length; i += 2) {
             String value = i + 1 < args.length ? args[i + 1] : null;
@@ -86,9 +90,13 @@ public final class GameLoopRun {
                 case "--rounds" -> rounds = Integer.parseInt(value);
                 case "--block-seconds" -> blockSeconds = Integer.parseInt(value);
                 case "--seed" -> seed = Long.parseLong(value);
+                case "--warmup-seconds" -> warmupSeconds = Integer.parseInt(value);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; known: --rounds, --block-seconds, --seed");
+                        + "; known: --rounds, --block-seconds, --warmup-seconds, --seed");
             }
+        }
+        if (warmupSeconds < 1) {
+            throw new IllegalArgumentException("--warmup-seconds must be >= 1: " + warmupSeconds);
         }
         if (rounds < 1 || blockSeconds < 1) {
             throw new IllegalArgumentException("--rounds and --block-seconds must be >= 1: " + rounds + ", "
@@ -99,19 +107,19 @@ public final class GameLoopRun {
              WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(Duration.ofSeconds(30)));
              DataChannelProbe probeA = DataChannelProbe.open(peers.peerA(), probeOptions);
              DataChannelProbe probeB = DataChannelProbe.open(peers.peerB(), probeOptions)) {
-            new GameLoopRun(peers, probeA).measure(rounds, blockSeconds, seed);
+            new GameLoopRun(peers, probeA).measure(rounds, blockSeconds, warmupSeconds, seed);
         }
     }
 
-    private void measure(int rounds, int blockSeconds, long seed) throws Exception {
+    private void measure(int rounds, int blockSeconds, int warmupSeconds, long seed) throws Exception {
         double loadAtStart = loadAverage();
-        System.out.printf("%d rounds × (off, ice, probe) in an order shuffled per round (seed %d); each block "
+        System.out.printf("%d s warm-up per condition; %d rounds × (off, ice, probe) in an order shuffled per round (seed %d); each block "
                 + "%d settle frames, then %d s (%d frames) measured; 95 %% intervals: paired bootstrap over rounds, "
-                + "%d resamples.%n%n", rounds, seed, SETTLE_FRAMES, blockSeconds, blockSeconds * 60, RESAMPLES);
+                + "%d resamples.%n%n", warmupSeconds, rounds, seed, SETTLE_FRAMES, blockSeconds, blockSeconds * 60, RESAMPLES);
         // warm-up, so that the JIT has compiled each condition's paths; the probe first, so that its last ping
         // is decided (answered or timed out) before its counters are taken
         for (Condition condition : List.of(Condition.PROBE, Condition.ICE, Condition.OFF)) {
-            run(condition, 60);
+            run(condition, warmupSeconds * 60);
         }
         probePolls = TelemetryCounters.ZERO;
         ProbeCounters probeBefore = probeA.counters();

@@ -52,7 +52,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Two daemon threads ({@code peerpulse-relay-receiver-N}, {@code peerpulse-relay-sender-N}) do
  * the work: the receiver reads both sockets through one selector and queues each packet with a
  * {@link System#nanoTime()} deadline; the sender parks until shortly before the deadline of the
- * head packet and spins the last 0.3 ms, so a packet leaves within microseconds of its deadline
+ * head packet and spins the rest (as long as {@code parkNanos} has lately been late, plus 20 µs, at
+ * most 0.3 ms), so a packet typically leaves within microseconds of its deadline
  * (the deadline counts from when the receiver read the packet, so the wake-up latency of the
  * receiver, typically below 0.1 ms, comes on top).
  *
@@ -218,8 +219,10 @@ public final class ImpairmentRelay implements AutoCloseable {
     private static final AtomicLong INSTANCES = new AtomicLong();
     private static final int MAX_DATAGRAM = 65_536;
     private static final Duration MAX_DELAY = Duration.ofHours(1);
-    /** The last stretch before a deadline that the sender spins instead of parking. */
-    private static final long SPIN_NANOS = 300_000;
+    /** The longest stretch before a deadline that the sender spins instead of parking. */
+    private static final long MAX_SPIN_NANOS = 300_000;
+    /** What the sender spins beyond the overshoot it expects of {@code parkNanos}. */
+    private static final long SPIN_SPARE_NANOS = 20_000;
 
     private final DatagramChannel facingA;
     private final DatagramChannel facingB;
@@ -585,6 +588,9 @@ public final class ImpairmentRelay implements AutoCloseable {
 
     private void sendLoop() {
         List<Packet> due = new ArrayList<>();
+        // how late parkNanos wakes on this machine (timer slack and wake-up, ~0.1 ms on Linux), as a
+        // moving average: the sender parks until that much before a deadline and spins the little rest
+        long parkOvershoot = MAX_SPIN_NANOS - SPIN_SPARE_NANOS;
         while (!closed.get()) {
             Packet head;
             synchronized (queueLock) {
@@ -594,17 +600,23 @@ public final class ImpairmentRelay implements AutoCloseable {
                 LockSupport.park(this); // the receiver unparks when a packet becomes the head
                 continue;
             }
-            long wait = head.deadline - System.nanoTime();
-            if (wait > SPIN_NANOS) {
-                // parkNanos overshoots by ~0.1 ms here: wake early and spin the rest
-                LockSupport.parkNanos(this, wait - SPIN_NANOS);
+            long now = System.nanoTime();
+            long spin = Math.min(MAX_SPIN_NANOS, parkOvershoot + SPIN_SPARE_NANOS);
+            long wait = head.deadline - now;
+            if (wait > spin) {
+                long wake = now + (wait - spin);
+                LockSupport.parkNanos(this, wait - spin);
+                long late = System.nanoTime() - wake;
+                if (late > 0) { // not an early unpark by the receiver
+                    parkOvershoot += (Math.min(late, MAX_SPIN_NANOS) - parkOvershoot) / 8;
+                }
                 continue;
             }
             while (head.deadline - System.nanoTime() > 0) {
                 Thread.onSpinWait();
             }
             synchronized (queueLock) {
-                long now = System.nanoTime();
+                now = System.nanoTime();
                 while (!queue.isEmpty() && queue.peek().deadline - now <= 0) {
                     due.add(queue.poll());
                 }
