@@ -76,6 +76,8 @@ public final class GameLoopRun {
     /**
      * @param args {@code --rounds R} (default 20), {@code --block-seconds B} measured per block (default 5),
      *             {@code --warmup-seconds W} unmeasured per condition before the rounds (default 30),
+     *             {@code --direct} to connect the peers without the relay (no delay, and no relay threads
+     *             sharing the CPUs, as on a player's machine),
      *             {@code --seed S} of the block order and the bootstrap (default 1)
      * @throws Exception when the peers cannot connect
      */
@@ -84,7 +86,13 @@ public final class GameLoopRun {
         int blockSeconds = 5;
         int warmupSeconds = 30;
         long seed = 1;
+        boolean direct = false;
         for (int i = 0; i < args.length; i += 2) {
+            if (args[i].equals("--direct")) {
+                direct = true;
+                i--; // a flag without a value
+                continue;
+            }
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
                 case "--rounds" -> rounds = Integer.parseInt(value);
@@ -92,7 +100,7 @@ public final class GameLoopRun {
                 case "--seed" -> seed = Long.parseLong(value);
                 case "--warmup-seconds" -> warmupSeconds = Integer.parseInt(value);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; known: --rounds, --block-seconds, --warmup-seconds, --seed");
+                        + "; known: --rounds, --block-seconds, --warmup-seconds, --seed, --direct");
             }
         }
         if (warmupSeconds < 1) {
@@ -104,18 +112,19 @@ public final class GameLoopRun {
         }
         ProbeOptions probeOptions = ProbeOptions.builder().pingTimeout(Duration.ofMillis(400)).build();
         try (ImpairmentRelay relay = new ImpairmentRelay(5).impair(Link.roundTrip(Duration.ofMillis(80)));
-             WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(Duration.ofSeconds(30)));
+             WebRtcPeers peers = WebRtcPeers.open((direct ? Route.direct() : Route.through(relay))
+                     .withTimeout(Duration.ofSeconds(30)));
              DataChannelProbe probeA = DataChannelProbe.open(peers.peerA(), probeOptions);
              DataChannelProbe probeB = DataChannelProbe.open(peers.peerB(), probeOptions)) {
-            new GameLoopRun(peers, probeA).measure(rounds, blockSeconds, warmupSeconds, seed);
+            new GameLoopRun(peers, probeA).measure(direct, rounds, blockSeconds, warmupSeconds, seed);
         }
     }
 
-    private void measure(int rounds, int blockSeconds, int warmupSeconds, long seed) throws Exception {
+    private void measure(boolean direct, int rounds, int blockSeconds, int warmupSeconds, long seed) throws Exception {
         double loadAtStart = loadAverage();
-        System.out.printf("%d s warm-up per condition; %d rounds × (off, ice, probe) in an order shuffled per round (seed %d); each block "
+        System.out.printf("%s; %d s warm-up per condition; %d rounds × (off, ice, probe) in an order shuffled per round (seed %d); each block "
                 + "%d settle frames, then %d s (%d frames) measured; 95 %% intervals: paired bootstrap over rounds, "
-                + "%d resamples.%n%n", warmupSeconds, rounds, seed, SETTLE_FRAMES, blockSeconds, blockSeconds * 60, RESAMPLES);
+                + "%d resamples.%n%n", direct ? "peers connected directly" : "peers through the relay (80 ms RTT)", warmupSeconds, rounds, seed, SETTLE_FRAMES, blockSeconds, blockSeconds * 60, RESAMPLES);
         // warm-up, so that the JIT has compiled each condition's paths; the probe first, so that its last ping
         // is decided (answered or timed out) before its counters are taken
         for (Condition condition : List.of(Condition.PROBE, Condition.ICE, Condition.OFF)) {
