@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import io.peerpulse.webrtc.ProbeOptions;
-import java.lang.reflect.Method;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
@@ -47,12 +46,8 @@ class ProbeEngineAllocationTest {
 
     @Test
     void aPingAllocatesNoMoreThanItsReading() throws Exception {
-        // java.management through reflection: this module does not read it, and tests run inside it
-        Object threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
-                .invoke(null);
-        Method allocated = Class.forName("com.sun.management.ThreadMXBean")
-                .getMethod("getThreadAllocatedBytes", long.class);
-        long thread = Thread.currentThread().getId();
+        AllocatedBytes allocated = new AllocatedBytes();
+        Thread thread = Thread.currentThread();
 
         Loopback aToB = new Loopback();
         Loopback bToA = new Loopback();
@@ -65,14 +60,14 @@ class ProbeEngineAllocationTest {
 
         // the reading on its own, measured the same way: the future and a measured RttReading
         readingsOnly(WARM_UP);
-        long before = (long) allocated.invoke(threads, thread);
+        long before = allocated.of(thread);
         readingsOnly(PINGS);
-        double readingBytes = ((long) allocated.invoke(threads, thread) - before) / (double) PINGS;
+        double readingBytes = (allocated.of(thread) - before) / (double) PINGS;
 
         ping(a, WARM_UP); // the JIT compiles the path; the ring and the timeout task exist
-        before = (long) allocated.invoke(threads, thread);
+        before = allocated.of(thread);
         ping(a, PINGS);
-        double pingBytes = ((long) allocated.invoke(threads, thread) - before) / (double) PINGS;
+        double pingBytes = (allocated.of(thread) - before) / (double) PINGS;
 
         assertThat(a.counters().answered()).isEqualTo(WARM_UP + PINGS);
         assertThat(readingBytes).as("the reading itself (future + RttReading)").isGreaterThan(0);

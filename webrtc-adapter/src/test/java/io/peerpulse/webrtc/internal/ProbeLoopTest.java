@@ -2,7 +2,6 @@ package io.peerpulse.webrtc.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.reflect.Method;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -121,11 +120,7 @@ class ProbeLoopTest {
 
     @Test
     void runningTasksAndTimersAllocatesNothing() throws Exception {
-        // java.management through reflection: this module does not read it, and tests run inside it
-        Object threadBean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
-                .invoke(null);
-        Method allocated = Class.forName("com.sun.management.ThreadMXBean")
-                .getMethod("getThreadAllocatedBytes", long.class);
+        AllocatedBytes allocated = new AllocatedBytes();
         Thread caller = Thread.currentThread();
         AtomicLong ran = new AtomicLong();
         Runnable task = ran::incrementAndGet;
@@ -135,11 +130,11 @@ class ProbeLoopTest {
         };
 
         bursts(20_000, task, wakeCaller, ran); // warm-up: the JIT compiles the loop, the arrays reach their size
-        long loopBefore = (long) allocated.invoke(threadBean, loop.thread().getId());
-        long callerBefore = (long) allocated.invoke(threadBean, caller.getId());
+        long loopBefore = allocated.of(loop.thread());
+        long callerBefore = allocated.of(caller);
         int handedOff = bursts(20_000, task, wakeCaller, ran);
-        long callerBytes = (long) allocated.invoke(threadBean, caller.getId()) - callerBefore;
-        long loopBytes = (long) allocated.invoke(threadBean, loop.thread().getId()) - loopBefore;
+        long callerBytes = allocated.of(caller) - callerBefore;
+        long loopBytes = allocated.of(loop.thread()) - loopBefore;
 
         System.out.printf("probe loop: %d B on its thread, %d B on the caller, for %d tasks and timers%n",
                 loopBytes, callerBytes, handedOff);
