@@ -87,19 +87,19 @@ public final class GameLoopRun {
         int warmupSeconds = 30;
         long seed = 1;
         boolean direct = false;
-        for (int i = 0; i < args.length; i += 2) {
-            if (args[i].equals("--direct")) {
+        for (int i = 0; i < args.length; i++) {
+            String option = args[i];
+            if (option.equals("--direct")) { // the one flag without a value
                 direct = true;
-                i--; // a flag without a value
                 continue;
             }
-            String value = i + 1 < args.length ? args[i + 1] : null;
-            switch (args[i]) {
+            String value = ++i < args.length ? args[i] : null;
+            switch (option) {
                 case "--rounds" -> rounds = Integer.parseInt(value);
                 case "--block-seconds" -> blockSeconds = Integer.parseInt(value);
                 case "--seed" -> seed = Long.parseLong(value);
                 case "--warmup-seconds" -> warmupSeconds = Integer.parseInt(value);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                default -> throw new IllegalArgumentException("unknown option " + option
                         + "; known: --rounds, --block-seconds, --warmup-seconds, --seed, --direct");
             }
         }
@@ -165,11 +165,11 @@ public final class GameLoopRun {
         System.out.println("\n| telemetry | frames | lateness median ms | p99 ms | p99.9 ms | max ms |");
         System.out.println("|---|---:|---:|---:|---:|---:|");
         for (Condition condition : Condition.values()) {
-            long[][] blocks = lateness.get(condition);
-            System.out.printf("| %s | %d | %s | %s | %s | %s |%n", condition.label,
-                    Arrays.stream(blocks).mapToInt(block -> block.length).sum(),
-                    ms(LatenessStats.pooledPercentile(blocks, 0.5)), ms(LatenessStats.pooledPercentile(blocks, 0.99)),
-                    ms(LatenessStats.pooledPercentile(blocks, 0.999)), ms(LatenessStats.pooledPercentile(blocks, 1)));
+            long[] sorted = LatenessStats.pooled(lateness.get(condition));
+            Arrays.sort(sorted);
+            System.out.printf("| %s | %d | %s | %s | %s | %s |%n", condition.label, sorted.length,
+                    ms(LatenessStats.percentileOfSorted(sorted, 0.5)), ms(LatenessStats.percentileOfSorted(sorted, 0.99)),
+                    ms(LatenessStats.percentileOfSorted(sorted, 0.999)), ms(LatenessStats.percentileOfSorted(sorted, 1)));
         }
     }
 

@@ -35,7 +35,7 @@ final class LatenessStats {
         }
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
-        return sorted[rank(sorted.length, p)];
+        return percentileOfSorted(sorted, p);
     }
 
     /**
@@ -45,13 +45,31 @@ final class LatenessStats {
      * @throws IllegalArgumentException when there is no value or {@code p} is outside (0, 1]
      */
     static long pooledPercentile(long[][] blocks, double p) {
+        return percentile(pooled(blocks), p);
+    }
+
+    /**
+     * @param blocks blocks of values
+     * @return all values of all blocks in one new array, in block order
+     */
+    static long[] pooled(long[][] blocks) {
         long[] pooled = new long[Arrays.stream(blocks).mapToInt(block -> block.length).sum()];
         int at = 0;
         for (long[] block : blocks) {
             System.arraycopy(block, 0, pooled, at, block.length);
             at += block.length;
         }
-        return percentile(pooled, p);
+        return pooled;
+    }
+
+    /**
+     * @param sorted values in ascending order, at least one
+     * @param p      the percentile as a fraction in (0, 1]
+     * @return the nearest-rank {@code p} percentile, without copying or sorting
+     * @throws IllegalArgumentException when {@code p} is outside (0, 1]
+     */
+    static long percentileOfSorted(long[] sorted, double p) {
+        return sorted[rank(sorted.length, p)];
     }
 
     /**
