@@ -92,6 +92,15 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
     private final Inbound[] freeInbound = new Inbound[INBOUND_POOL];
     private int freeInboundCount;
     private volatile boolean closed;
+    /**
+     * The channel's state as last read: at open, after each state change the channel reports, and by a
+     * ping that finds it not open. A ping on an open channel checks only this, not {@code getState()},
+     * which is a blocking call through libwebrtc's signalling thread (about 60 µs and two thread
+     * wake-ups on this machine). A ping sent after a close that is not reported yet (or never: a local
+     * {@code RTCPeerConnection.close()}) is ended unavailable when the report arrives, as any ping in flight
+     * then, or when it times out and the state, read again, is not open. Written under {@link #closeLock}.
+     */
+    private volatile RTCDataChannelState channelState = RTCDataChannelState.CONNECTING;
 
     private DataChannelProbe(RTCDataChannel channel, ProbeOptions options) {
         this.channel = channel;
@@ -148,6 +157,8 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         }
         DataChannelProbe probe = new DataChannelProbe(channel, options);
         channel.registerObserver(probe.new Observer());
+        // after registering: a change from now on is read again by the observer's refresh
+        probe.refreshState();
         return probe;
     }
 
@@ -249,6 +260,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
                 return;
             }
             closed = true;
+            channelState = RTCDataChannelState.CLOSED;
             // under the lock: no send or state query can touch the native channel once it is disposed
             quietly(channel::unregisterObserver);
             quietly(channel::close);
@@ -276,16 +288,24 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         }
     }
 
-    private RTCDataChannelState state() {
+    /**
+     * Reads the channel's state and keeps it for the pings. Under the lock, so that of two refreshes the
+     * one that reads later also writes later.
+     */
+    private RTCDataChannelState refreshState() {
         synchronized (closeLock) {
+            RTCDataChannelState state;
             if (closed) {
-                return RTCDataChannelState.CLOSED;
+                state = RTCDataChannelState.CLOSED;
+            } else {
+                try {
+                    state = channel.getState();
+                } catch (RuntimeException disposed) {
+                    state = RTCDataChannelState.CLOSED;
+                }
             }
-            try {
-                return channel.getState();
-            } catch (RuntimeException disposed) {
-                return RTCDataChannelState.CLOSED;
-            }
+            channelState = state;
+            return state;
         }
     }
 
@@ -332,7 +352,20 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
             if (closed) {
                 return "probe closed";
             }
-            RTCDataChannelState state = state();
+            RTCDataChannelState state = channelState;
+            if (state != RTCDataChannelState.OPEN) {
+                // not open when last read: it may be by now, its change still on the way to the executor
+                state = refreshState();
+            }
+            return state == RTCDataChannelState.OPEN ? null : "probe channel " + state;
+        }
+
+        @Override
+        public String unavailableReasonNow() {
+            if (closed) {
+                return "probe closed";
+            }
+            RTCDataChannelState state = refreshState();
             return state == RTCDataChannelState.OPEN ? null : "probe channel " + state;
         }
 
@@ -419,7 +452,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
                 return;
             }
             handOff(() -> {
-                RTCDataChannelState state = state();
+                RTCDataChannelState state = refreshState();
                 if (!closed && (state == RTCDataChannelState.CLOSING || state == RTCDataChannelState.CLOSED)) {
                     engine.abandonPending("probe channel " + state);
                 }

@@ -29,9 +29,22 @@ public final class ProbeEngine {
     /** Where the engine's messages go. */
     public interface Link {
         /**
+         * Asked before every ping, so it should be cheap: it may answer from what the link last learnt.
+         *
          * @return {@code null} when messages can be sent now, else why not (e.g. "probe channel CLOSED")
          */
         String unavailableReason();
+
+        /**
+         * Asked when a ping timed out, to tell a lost ping from one sent into a channel that has closed
+         * without saying so yet (a local {@code RTCPeerConnection.close()} does not report it): reads the
+         * channel's state now, however slow, and updates what {@link #unavailableReason()} answers.
+         *
+         * @return {@code null} when messages can be sent now, else why not
+         */
+        default String unavailableReasonNow() {
+            return unavailableReason();
+        }
 
         /**
          * Sends one binary message: the whole array. The engine reuses its arrays once this
@@ -313,6 +326,9 @@ public final class ProbeEngine {
      * outside the monitor), then re-arms itself at the oldest remaining deadline, if any.
      */
     private void sweep() {
+        // Whether the channel closed without saying so: asked once, outside the monitor (it may block),
+        // and only when a ping is due. A due ping then ends unavailable, not lost.
+        String closedNow = anyDue() ? link.unavailableReasonNow() : null;
         while (true) {
             CompletableFuture<RttReading> expired;
             boolean stale;
@@ -348,7 +364,7 @@ public final class ProbeEngine {
                     rememberTimedOut(due.sequence);
                     expired = due.release();
                     inFlight--;
-                    stale = peerAnswered;
+                    stale = peerAnswered && closedNow == null;
                     if (stale) {
                         lost++;
                     } else {
@@ -360,8 +376,20 @@ public final class ProbeEngine {
                 abandonPending("probe scheduler shut down");
                 return;
             }
-            expired.complete(stale ? RttReading.stale() : RttReading.unavailable("the peer has not answered a ping yet"));
+            expired.complete(stale ? RttReading.stale()
+                    : RttReading.unavailable(closedNow != null ? closedNow : "the peer has not answered a ping yet"));
         }
+    }
+
+    /** Whether a ping in flight has passed its deadline. */
+    private synchronized boolean anyDue() {
+        long now = nanoTime.getAsLong();
+        for (Slot s : slots) {
+            if (s.result != null && s.deadlineNanos - now <= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void answer(int sequence, long t1Micros, long receivedNanos) {

@@ -31,10 +31,22 @@ class ProbeEngineTest {
         Duration delay = Duration.ofMillis(10);
         boolean drop;
         String unavailable;
+        /** What a fresh look at the channel finds, when it differs from {@link #unavailable}: a close not yet reported. */
+        String unavailableNow;
+        int freshLooks;
         final List<byte[]> sent = new ArrayList<>();
 
         @Override
         public String unavailableReason() {
+            return unavailable;
+        }
+
+        @Override
+        public String unavailableReasonNow() {
+            freshLooks++;
+            if (unavailableNow != null) {
+                unavailable = unavailableNow; // the link learns of it, as DataChannelProbe keeps the state read
+            }
             return unavailable;
         }
 
@@ -124,6 +136,33 @@ class ProbeEngineTest {
         assertThat(counters).isEqualTo(new ProbeCounters(2, 1, 1, 1, 0, 0, 0, 0, 0));
         assertThat(counters.lossRatio()).isEqualTo(0.5);
         assertThat(counters.inFlight()).isZero();
+    }
+
+    @Test
+    void aPingSentIntoAChannelThatClosedWithoutSayingSoEndsUnavailableNotLost() {
+        assertThat(read(a)).isInstanceOf(RttReading.Measured.class);
+        assertThat(aToB.freshLooks).as("an answered ping needs no fresh look at the channel").isZero();
+        aToB.drop = true;
+        aToB.unavailableNow = "probe channel CLOSED"; // closed locally: no state change reported
+        CompletableFuture<RttReading> read = a.read().toCompletableFuture();
+        assertThat(aToB.sent).as("the cheap check still saw it open").hasSize(2);
+        scheduler.advance(TIMEOUT);
+        assertThat(read.join()).isEqualTo(RttReading.unavailable("probe channel CLOSED"));
+        assertThat(a.counters()).as("unanswered, not lost").isEqualTo(new ProbeCounters(2, 1, 0, 0, 1, 0, 0, 0, 0));
+        assertThat(aToB.freshLooks).isEqualTo(1);
+        assertThat(a.read().toCompletableFuture().join()).as("the next read knows")
+                .isEqualTo(RttReading.unavailable("probe channel CLOSED"));
+    }
+
+    @Test
+    void aPingLostOnAnOpenChannelIsStaleAfterOneFreshLookAtTheChannel() {
+        assertThat(read(a)).isInstanceOf(RttReading.Measured.class);
+        aToB.drop = true;
+        CompletableFuture<RttReading> read = a.read().toCompletableFuture();
+        scheduler.advance(TIMEOUT);
+        assertThat(read.join()).isEqualTo(RttReading.stale());
+        assertThat(a.counters().lost()).isEqualTo(1);
+        assertThat(aToB.freshLooks).isEqualTo(1);
     }
 
     @Test

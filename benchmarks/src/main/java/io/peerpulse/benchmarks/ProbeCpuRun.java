@@ -1,0 +1,158 @@
+package io.peerpulse.benchmarks;
+
+import io.peerpulse.lab.ImpairmentRelay;
+import io.peerpulse.lab.ImpairmentRelay.Link;
+import io.peerpulse.lab.WebRtcPeers;
+import io.peerpulse.lab.WebRtcPeers.Route;
+import io.peerpulse.telemetry.LatencyTelemetry;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.webrtc.DataChannelProbe;
+import io.peerpulse.webrtc.ProbeCounters;
+import io.peerpulse.webrtc.ProbeOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Where a ping's CPU time and thread wake-ups go, per thread, on Linux: two real peers (through the
+ * relay at 80 ms RTT, or {@code --direct}), a {@link DataChannelProbe} on each, and a telemetry polling A's
+ * probe at 10 Hz, as in {@link GameLoopRun}. It reads {@code /proc/self/task/*}{@code /schedstat} (CPU
+ * time and the number of times each thread was put on a CPU, exact, unlike the tick-sampled
+ * {@code stat}) over an idle stretch and a probing stretch of the same length, and prints each thread
+ * group's difference per ping. Threads are grouped by name with digits dropped.
+ *
+ * <p>Usage: {@code ProbeCpuRun [--seconds 30] [--warmup-seconds 20] [--direct]}.
+ */
+public final class ProbeCpuRun {
+
+    private static final TelemetryOptions PROBE_POLLING = TelemetryOptions.builder()
+            .pollInterval(Duration.ofMillis(100)).readTimeout(Duration.ofMillis(500)).build();
+
+    private ProbeCpuRun() {
+    }
+
+    /** CPU nanoseconds and times put on a CPU. */
+    private record Use(long cpuNanos, long slices) {
+        Use plus(Use other) {
+            return new Use(cpuNanos + other.cpuNanos, slices + other.slices);
+        }
+
+        Use minus(Use other) {
+            return new Use(cpuNanos - other.cpuNanos, slices - other.slices);
+        }
+    }
+
+    /**
+     * Runs the measurement.
+     *
+     * @param args {@code --seconds N}, {@code --warmup-seconds N}, {@code --direct}
+     * @throws Exception when the peers cannot connect or a stretch is interrupted
+     */
+    public static void main(String[] args) throws Exception {
+        int seconds = 30;
+        int warmupSeconds = 20;
+        boolean direct = false;
+        for (int i = 0; i < args.length; i++) {
+            String option = args[i];
+            if (option.equals("--direct")) {
+                direct = true;
+                continue;
+            }
+            String value = ++i < args.length ? args[i] : null;
+            switch (option) {
+                case "--seconds" -> seconds = Integer.parseInt(value);
+                case "--warmup-seconds" -> warmupSeconds = Integer.parseInt(value);
+                default -> throw new IllegalArgumentException("unknown option " + option
+                        + "; known: --seconds, --warmup-seconds, --direct");
+            }
+        }
+        if (seconds < 1 || warmupSeconds < 0) {
+            throw new IllegalArgumentException("--seconds must be >= 1 and --warmup-seconds >= 0: " + seconds
+                    + ", " + warmupSeconds);
+        }
+        if (!Files.isDirectory(Path.of("/proc/self/task"))) {
+            throw new IllegalStateException("ProbeCpuRun reads /proc/self/task/*/schedstat: Linux only");
+        }
+        ProbeOptions probeOptions = ProbeOptions.builder().pingTimeout(Duration.ofMillis(400)).build();
+        try (ImpairmentRelay relay = new ImpairmentRelay(5).impair(Link.roundTrip(Duration.ofMillis(80)));
+             WebRtcPeers peers = WebRtcPeers.open((direct ? Route.direct() : Route.through(relay))
+                     .withTimeout(Duration.ofSeconds(30)));
+             DataChannelProbe probeA = DataChannelProbe.open(peers.peerA(), probeOptions);
+             DataChannelProbe probeB = DataChannelProbe.open(peers.peerB(), probeOptions)) {
+            probe(probeA, warmupSeconds);
+            Map<String, Use> start = snapshot();
+            pause(seconds);
+            Map<String, Use> idle = difference(snapshot(), start);
+            ProbeCounters before = probeA.counters();
+            start = snapshot();
+            probe(probeA, seconds);
+            Map<String, Use> probing = difference(snapshot(), start);
+            ProbeCounters after = probeA.counters();
+            long pings = after.sent() - before.sent();
+            long answered = after.answered() - before.answered();
+            System.out.printf("%s; %d s idle, then %d s probing at 10 Hz: %d pings, %d answered%n%n",
+                    direct ? "peers connected directly" : "peers through the relay (80 ms RTT)", seconds, seconds,
+                    pings, answered);
+            System.out.println("| thread | CPU µs per ping | on-CPU slices per ping |");
+            System.out.println("|---|---:|---:|");
+            Use total = new Use(0, 0);
+            for (Map.Entry<String, Use> e : probing.entrySet()) {
+                Use extra = e.getValue().minus(idle.getOrDefault(e.getKey(), new Use(0, 0)));
+                if (extra.slices() * 10 < pings) { // fewer than one wake-up per ten pings: not the probe's
+                    continue;
+                }
+                total = total.plus(extra);
+                System.out.printf("| %s | %.1f | %.2f |%n", e.getKey(), extra.cpuNanos() / 1e3 / pings,
+                        (double) extra.slices() / pings);
+            }
+            System.out.printf("| all of them | %.1f | %.2f |%n", total.cpuNanos() / 1e3 / pings,
+                    (double) total.slices() / pings);
+        }
+    }
+
+    private static void probe(DataChannelProbe probe, int seconds) throws InterruptedException {
+        if (seconds == 0) {
+            return;
+        }
+        try (LatencyTelemetry telemetry = new LatencyTelemetry(probe, PROBE_POLLING)) {
+            telemetry.start();
+            pause(seconds);
+        }
+    }
+
+    private static void pause(int seconds) throws InterruptedException {
+        new CountDownLatch(1).await(seconds, TimeUnit.SECONDS); // a plain wait: nothing counts it down
+    }
+
+    /** Each thread group's use so far; threads that ended are lost, so the runs start no threads meanwhile. */
+    private static Map<String, Use> snapshot() {
+        Map<String, Use> groups = new TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String name = Files.readString(task.resolve("comm")).strip().replaceAll("[0-9]+", "N");
+                    String[] fields = Files.readString(task.resolve("schedstat")).strip().split("\\s+");
+                    groups.merge(name, new Use(Long.parseLong(fields[0]), Long.parseLong(fields[2])), Use::plus);
+                } catch (IOException ended) {
+                    // the thread ended while listed
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return groups;
+    }
+
+    private static Map<String, Use> difference(Map<String, Use> later, Map<String, Use> earlier) {
+        Map<String, Use> d = new TreeMap<>();
+        later.forEach((name, use) -> d.put(name, use.minus(earlier.getOrDefault(name, new Use(0, 0)))));
+        return d;
+    }
+}
