@@ -36,9 +36,11 @@ import java.util.stream.Collectors;
  * every frame, as a HUD would.
  *
  * <p>The conditions are interleaved so that the machine's drift falls on all three alike: relay, peers and
- * probes open once (an idle probe sends nothing), {@code --warmup-seconds} of unmeasured loop per condition
- * (default 30: at 10 Hz the probe's and the telemetry's code needs a few hundred calls before the JIT has
- * compiled it; measured without, the first rounds' probe blocks are the slowest), then
+ * probes open once (an idle probe sends nothing); {@code --jit-warmup-seconds} of {@link JitWarmup} (default
+ * 30: the probe read fast through the relay at 0 delay, the ICE stats every 10 ms, so that the JIT's top tier
+ * has compiled their code, which at the measured rates would take it from minutes to hours, its compiler
+ * threads busy meanwhile in the telemetry blocks only); {@code --warmup-seconds} of unmeasured loop per
+ * condition (default 10); then
  * {@code --rounds} rounds, each with one block per condition in an order shuffled per round. A block starts
  * a fresh telemetry, runs 30 unmeasured settle frames and then {@code --block-seconds} of measured frames,
  * and closes the telemetry. Printed: each round's p99s, each condition's pooled frames (median, p99, p99.9,
@@ -75,7 +77,8 @@ public final class GameLoopRun {
 
     /**
      * @param args {@code --rounds R} (default 20), {@code --block-seconds B} measured per block (default 5),
-     *             {@code --warmup-seconds W} unmeasured per condition before the rounds (default 30),
+     *             {@code --jit-warmup-seconds J} of {@link JitWarmup} first (default 30, 0 to leave it out),
+     *             {@code --warmup-seconds W} unmeasured per condition before the rounds (default 10),
      *             {@code --direct} to connect the peers without the relay (no delay, and no relay threads
      *             sharing the CPUs, as on a player's machine),
      *             {@code --seed S} of the block order and the bootstrap (default 1)
@@ -84,7 +87,8 @@ public final class GameLoopRun {
     public static void main(String[] args) throws Exception {
         int rounds = 20;
         int blockSeconds = 5;
-        int warmupSeconds = 30;
+        int warmupSeconds = 10;
+        int jitWarmupSeconds = 30;
         long seed = 1;
         boolean direct = false;
         for (int i = 0; i < args.length; i++) {
@@ -99,23 +103,27 @@ public final class GameLoopRun {
                 case "--block-seconds" -> blockSeconds = Integer.parseInt(value);
                 case "--seed" -> seed = Long.parseLong(value);
                 case "--warmup-seconds" -> warmupSeconds = Integer.parseInt(value);
+                case "--jit-warmup-seconds" -> jitWarmupSeconds = Integer.parseInt(value);
                 default -> throw new IllegalArgumentException("unknown option " + option
-                        + "; known: --rounds, --block-seconds, --warmup-seconds, --seed, --direct");
+                        + "; known: --rounds, --block-seconds, --jit-warmup-seconds, --warmup-seconds, --seed, --direct");
             }
         }
-        if (warmupSeconds < 1) {
-            throw new IllegalArgumentException("--warmup-seconds must be >= 1: " + warmupSeconds);
+        if (warmupSeconds < 1 || jitWarmupSeconds < 0) {
+            throw new IllegalArgumentException("--warmup-seconds must be >= 1 and --jit-warmup-seconds >= 0: "
+                    + warmupSeconds + ", " + jitWarmupSeconds);
         }
         if (rounds < 1 || blockSeconds < 1) {
             throw new IllegalArgumentException("--rounds and --block-seconds must be >= 1: " + rounds + ", "
                     + blockSeconds);
         }
         ProbeOptions probeOptions = ProbeOptions.builder().pingTimeout(Duration.ofMillis(400)).build();
-        try (ImpairmentRelay relay = new ImpairmentRelay(5).impair(Link.roundTrip(Duration.ofMillis(80)));
+        Link link = Link.roundTrip(Duration.ofMillis(80));
+        try (ImpairmentRelay relay = new ImpairmentRelay(5).impair(link);
              WebRtcPeers peers = WebRtcPeers.open((direct ? Route.direct() : Route.through(relay))
                      .withTimeout(Duration.ofSeconds(30)));
              DataChannelProbe probeA = DataChannelProbe.open(peers.peerA(), probeOptions);
              DataChannelProbe probeB = DataChannelProbe.open(peers.peerB(), probeOptions)) {
+            System.out.println(JitWarmup.run(direct ? null : relay, link, peers, probeA, jitWarmupSeconds));
             new GameLoopRun(peers, probeA).measure(direct, rounds, blockSeconds, warmupSeconds, seed);
         }
     }
@@ -125,7 +133,7 @@ public final class GameLoopRun {
         System.out.printf("%s; %d s warm-up per condition; %d rounds × (off, ice, probe) in an order shuffled per round (seed %d); each block "
                 + "%d settle frames, then %d s (%d frames) measured; 95 %% intervals: paired bootstrap over rounds, "
                 + "%d resamples.%n%n", direct ? "peers connected directly" : "peers through the relay (80 ms RTT)", warmupSeconds, rounds, seed, SETTLE_FRAMES, blockSeconds, blockSeconds * 60, RESAMPLES);
-        // warm-up, so that the JIT has compiled each condition's paths; the probe first, so that its last ping
+        // warm-up, so that each condition's paths have run at their own rate; the probe first, so that its last ping
         // is decided (answered or timed out) before its counters are taken
         for (Condition condition : List.of(Condition.PROBE, Condition.ICE, Condition.OFF)) {
             run(condition, warmupSeconds * 60);

@@ -62,7 +62,7 @@ public final class PerformanceReport {
 
         out.append("\n### Game loop: 60 Hz on two real peers (80 ms relay), telemetry off, ICE at 1 Hz and probing"
                 + " at 10 Hz, interleaved\n\n");
-        String[] loopArgs = quick ? new String[] {"--rounds", "1", "--block-seconds", "1", "--warmup-seconds", "1"}
+        String[] loopArgs = quick ? new String[] {"--rounds", "1", "--block-seconds", "1", "--jit-warmup-seconds", "1", "--warmup-seconds", "1"}
                 : new String[] {"--rounds", "20", "--block-seconds", "5"};
         out.append(capture(() -> GameLoopRun.main(loopArgs)));
 

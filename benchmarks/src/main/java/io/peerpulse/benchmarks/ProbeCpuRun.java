@@ -28,7 +28,8 @@ import java.util.stream.Stream;
  * {@code stat}) over an idle stretch and a probing stretch of the same length, and prints each thread
  * group's difference per ping. Threads are grouped by name with digits dropped.
  *
- * <p>Usage: {@code ProbeCpuRun [--seconds 30] [--warmup-seconds 20] [--direct]}.
+ * <p>Usage: {@code ProbeCpuRun [--seconds 30] [--jit-warmup-seconds 20] [--warmup-seconds 20] [--direct]}:
+ * first {@link JitWarmup} (0 to leave it out), then {@code --warmup-seconds} of probing at 10 Hz.
  */
 public final class ProbeCpuRun {
 
@@ -58,6 +59,7 @@ public final class ProbeCpuRun {
     public static void main(String[] args) throws Exception {
         int seconds = 30;
         int warmupSeconds = 20;
+        int jitWarmupSeconds = 20;
         boolean direct = false;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
@@ -69,23 +71,26 @@ public final class ProbeCpuRun {
             switch (option) {
                 case "--seconds" -> seconds = Integer.parseInt(value);
                 case "--warmup-seconds" -> warmupSeconds = Integer.parseInt(value);
+                case "--jit-warmup-seconds" -> jitWarmupSeconds = Integer.parseInt(value);
                 default -> throw new IllegalArgumentException("unknown option " + option
-                        + "; known: --seconds, --warmup-seconds, --direct");
+                        + "; known: --seconds, --jit-warmup-seconds, --warmup-seconds, --direct");
             }
         }
-        if (seconds < 1 || warmupSeconds < 0) {
-            throw new IllegalArgumentException("--seconds must be >= 1 and --warmup-seconds >= 0: " + seconds
-                    + ", " + warmupSeconds);
+        if (seconds < 1 || warmupSeconds < 0 || jitWarmupSeconds < 0) {
+            throw new IllegalArgumentException("--seconds must be >= 1, --warmup-seconds and --jit-warmup-seconds"
+                    + " >= 0: " + seconds + ", " + warmupSeconds + ", " + jitWarmupSeconds);
         }
         if (!Files.isDirectory(Path.of("/proc/self/task"))) {
             throw new IllegalStateException("ProbeCpuRun reads /proc/self/task/*/schedstat: Linux only");
         }
         ProbeOptions probeOptions = ProbeOptions.builder().pingTimeout(Duration.ofMillis(400)).build();
-        try (ImpairmentRelay relay = new ImpairmentRelay(5).impair(Link.roundTrip(Duration.ofMillis(80)));
+        Link link = Link.roundTrip(Duration.ofMillis(80));
+        try (ImpairmentRelay relay = new ImpairmentRelay(5).impair(link);
              WebRtcPeers peers = WebRtcPeers.open((direct ? Route.direct() : Route.through(relay))
                      .withTimeout(Duration.ofSeconds(30)));
              DataChannelProbe probeA = DataChannelProbe.open(peers.peerA(), probeOptions);
              DataChannelProbe probeB = DataChannelProbe.open(peers.peerB(), probeOptions)) {
+            System.out.println(JitWarmup.run(direct ? null : relay, link, peers, probeA, jitWarmupSeconds));
             probe(probeA, warmupSeconds);
             Map<String, Use> start = snapshot();
             pause(seconds);

@@ -74,6 +74,8 @@ public final class ProbeEngine {
     private int inFlight;
     /** Whether {@link #sweepTask} is scheduled: one task for every ping in flight, at the oldest deadline. */
     private boolean sweepArmed;
+    /** Whether a ping was sent since the sweep last ran: while pings keep coming, the sweep stays armed. */
+    private boolean pingedSinceSweep;
     private final Runnable sweepTask = this::sweep;
     /** Reused for every ping sent; guarded by itself (sends happen outside the engine's monitor). */
     private final byte[] pingOut = new byte[ProbeCodec.PING_LENGTH];
@@ -256,6 +258,7 @@ public final class ProbeEngine {
                 slotFor(sequence).hold(sequence, result, t1Nanos, t1Micros, t1Nanos + timeoutNanos);
                 inFlight++;
                 sent++;
+                pingedSinceSweep = true;
             }
         }
         if (unavailable != null) {
@@ -323,7 +326,8 @@ public final class ProbeEngine {
 
     /**
      * The one timeout task: ends every ping whose deadline has passed, one at a time (each completed
-     * outside the monitor), then re-arms itself at the oldest remaining deadline, if any.
+     * outside the monitor), then re-arms itself at the oldest remaining deadline; with none in flight, one
+     * timeout later if a ping was sent since it last ran, else not.
      */
     private void sweep() {
         // Whether the channel closed without saying so: asked once, outside the monitor (it may block),
@@ -349,8 +353,15 @@ public final class ProbeEngine {
                 if (due == null) {
                     sweepArmed = false;
                     if (inFlight == 0) {
-                        return;
+                        if (!pingedSinceSweep) {
+                            return; // idle: the next ping arms it again
+                        }
+                        // Pings come and go (a telemetry polling): stay armed one timeout more, so that the
+                        // next ping finds the task armed. Arming it from read() would wake the executor's
+                        // thread, which sleeps until its earliest timer, only to sleep again.
+                        next = timeoutNanos;
                     }
+                    pingedSinceSweep = false;
                     try {
                         executor.schedule(sweepTask, next);
                         sweepArmed = true;

@@ -291,6 +291,55 @@ class ProbeEngineTest {
     }
 
     @Test
+    void atASteadyRateOfPingsOnlyTheFirstReadArmsTheTimeoutTaskAndItDisarmsWhenIdle() {
+        // arming the task from read() wakes the probe thread; re-arming it from the task costs nothing
+        boolean[] inRead = {false};
+        int[] armedByRead = {0};
+        ProbeExecutor virtual = ProbeExecutor.of(scheduler);
+        ProbeExecutor counting = new ProbeExecutor() {
+            @Override
+            public void execute(Runnable task) {
+                virtual.execute(task);
+            }
+
+            @Override
+            public void schedule(Runnable task, long delayNanos) {
+                if (inRead[0]) {
+                    armedByRead[0]++;
+                }
+                virtual.schedule(task, delayNanos);
+            }
+
+            @Override
+            public boolean isShutdown() {
+                return false;
+            }
+        };
+        Wire toPeer = new Wire();
+        Wire back = new Wire();
+        ProbeEngine polled = new ProbeEngine(toPeer, counting, scheduler.clock(), nanos, TIMEOUT, 4);
+        toPeer.to = new ProbeEngine(back, virtual, scheduler.clock(), nanos, TIMEOUT, 4);
+        back.to = polled;
+        for (int i = 0; i < 100; i++) { // 10 Hz for 10 s, answered in 20 ms
+            inRead[0] = true;
+            CompletableFuture<RttReading> read = polled.read().toCompletableFuture();
+            inRead[0] = false;
+            scheduler.advance(Duration.ofMillis(100));
+            assertThat(read.join()).isEqualTo(RttReading.measured(20.0));
+        }
+        assertThat(armedByRead[0]).isEqualTo(1);
+        scheduler.advance(TIMEOUT.multipliedBy(2));
+        assertThat(scheduler.pendingTaskCount()).as("idle: nothing scheduled").isZero();
+        inRead[0] = true;
+        polled.read();
+        inRead[0] = false;
+        assertThat(armedByRead[0]).as("the first ping after idling arms it again").isEqualTo(2);
+        scheduler.advance(TIMEOUT);
+        assertThat(polled.counters().lost()).isZero();
+        assertThat(polled.counters().answered()).isEqualTo(101);
+    }
+
+    @Test
     void theClockOffsetIsWithinItsBoundOfTheTrueShift() {
         Duration shift = Duration.ofMillis(250);
         b = engine(bToA, InstantSource.offset(scheduler.clock(), shift));
