@@ -85,37 +85,14 @@ public final class GameLoopRun {
      * @throws Exception when the peers cannot connect
      */
     public static void main(String[] args) throws Exception {
-        int rounds = 20;
-        int blockSeconds = 5;
-        int warmupSeconds = 10;
-        int jitWarmupSeconds = 30;
-        long seed = 1;
-        boolean direct = false;
-        for (int i = 0; i < args.length; i++) {
-            String option = args[i];
-            if (option.equals("--direct")) { // the one flag without a value
-                direct = true;
-                continue;
-            }
-            String value = ++i < args.length ? args[i] : null;
-            switch (option) {
-                case "--rounds" -> rounds = Integer.parseInt(value);
-                case "--block-seconds" -> blockSeconds = Integer.parseInt(value);
-                case "--seed" -> seed = Long.parseLong(value);
-                case "--warmup-seconds" -> warmupSeconds = Integer.parseInt(value);
-                case "--jit-warmup-seconds" -> jitWarmupSeconds = Integer.parseInt(value);
-                default -> throw new IllegalArgumentException("unknown option " + option
-                        + "; known: --rounds, --block-seconds, --jit-warmup-seconds, --warmup-seconds, --seed, --direct");
-            }
-        }
-        if (warmupSeconds < 1 || jitWarmupSeconds < 0) {
-            throw new IllegalArgumentException("--warmup-seconds must be >= 1 and --jit-warmup-seconds >= 0: "
-                    + warmupSeconds + ", " + jitWarmupSeconds);
-        }
-        if (rounds < 1 || blockSeconds < 1) {
-            throw new IllegalArgumentException("--rounds and --block-seconds must be >= 1: " + rounds + ", "
-                    + blockSeconds);
-        }
+        RunOptions options = RunOptions.parse(args, List.of("--rounds", "--block-seconds", "--jit-warmup-seconds",
+                "--warmup-seconds", "--seed"), List.of("--direct"));
+        int rounds = options.integer("--rounds", 20, 1);
+        int blockSeconds = options.integer("--block-seconds", 5, 1);
+        int jitWarmupSeconds = options.integer("--jit-warmup-seconds", 30, 0);
+        int warmupSeconds = options.integer("--warmup-seconds", 10, 1);
+        long seed = options.number("--seed", 1, Long.MIN_VALUE);
+        boolean direct = options.flag("--direct");
         ProbeOptions probeOptions = ProbeOptions.builder().pingTimeout(Duration.ofMillis(400)).build();
         Link link = Link.roundTrip(Duration.ofMillis(80));
         try (ImpairmentRelay relay = new ImpairmentRelay(5).impair(link);

@@ -8,6 +8,7 @@ import io.peerpulse.webrtc.DataChannelProbe;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -33,15 +34,9 @@ public final class ProbeAllocationRun {
      * @throws Exception when the peers cannot connect
      */
     public static void main(String[] args) throws Exception {
-        int pings = 2000;
-        long intervalMs = 0;
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            switch (args[i]) {
-                case "--pings" -> pings = Integer.parseInt(args[i + 1]);
-                case "--interval-ms" -> intervalMs = Long.parseLong(args[i + 1]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
-        }
+        RunOptions options = RunOptions.parse(args, List.of("--pings", "--interval-ms"), List.of());
+        int pings = options.integer("--pings", 2000, 1);
+        long intervalMs = options.number("--interval-ms", 0, 0);
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(Duration.ofSeconds(30)));
              DataChannelProbe probeA = DataChannelProbe.open(peers.peerA());

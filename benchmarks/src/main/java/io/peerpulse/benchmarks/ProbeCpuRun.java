@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
@@ -57,29 +58,12 @@ public final class ProbeCpuRun {
      * @throws Exception when the peers cannot connect or a stretch is interrupted
      */
     public static void main(String[] args) throws Exception {
-        int seconds = 30;
-        int warmupSeconds = 20;
-        int jitWarmupSeconds = 20;
-        boolean direct = false;
-        for (int i = 0; i < args.length; i++) {
-            String option = args[i];
-            if (option.equals("--direct")) {
-                direct = true;
-                continue;
-            }
-            String value = ++i < args.length ? args[i] : null;
-            switch (option) {
-                case "--seconds" -> seconds = Integer.parseInt(value);
-                case "--warmup-seconds" -> warmupSeconds = Integer.parseInt(value);
-                case "--jit-warmup-seconds" -> jitWarmupSeconds = Integer.parseInt(value);
-                default -> throw new IllegalArgumentException("unknown option " + option
-                        + "; known: --seconds, --jit-warmup-seconds, --warmup-seconds, --direct");
-            }
-        }
-        if (seconds < 1 || warmupSeconds < 0 || jitWarmupSeconds < 0) {
-            throw new IllegalArgumentException("--seconds must be >= 1, --warmup-seconds and --jit-warmup-seconds"
-                    + " >= 0: " + seconds + ", " + warmupSeconds + ", " + jitWarmupSeconds);
-        }
+        RunOptions options = RunOptions.parse(args, List.of("--seconds", "--jit-warmup-seconds", "--warmup-seconds"),
+                List.of("--direct"));
+        int seconds = options.integer("--seconds", 30, 1);
+        int jitWarmupSeconds = options.integer("--jit-warmup-seconds", 20, 0);
+        int warmupSeconds = options.integer("--warmup-seconds", 20, 0);
+        boolean direct = options.flag("--direct");
         if (!Files.isDirectory(Path.of("/proc/self/task"))) {
             throw new IllegalStateException("ProbeCpuRun reads /proc/self/task/*/schedstat: Linux only");
         }
