@@ -65,7 +65,8 @@ final class JitWarmup {
                 relay.impair(link);
             }
         }
-        return String.format("JIT warm-up: %d s, relay delay 0; the probe read %d times (%d measured), ICE stats %d"
-                + " times", seconds, probePolls.polls() - probePolls.skipped(), probePolls.measured(), icePolls.polls());
+        return String.format("JIT warm-up: %d s%s; the probe read %d times (%d measured), ICE stats %d times", seconds,
+                relay != null ? ", relay delay 0" : "", probePolls.polls() - probePolls.skipped(), probePolls.measured(),
+                icePolls.polls());
     }
 }
