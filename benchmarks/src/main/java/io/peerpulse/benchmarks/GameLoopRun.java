@@ -1,16 +1,12 @@
 package io.peerpulse.benchmarks;
 
 import dev.onvoid.webrtc.RTCDataChannelBuffer;
-import io.peerpulse.lab.ImpairmentRelay;
-import io.peerpulse.lab.ImpairmentRelay.Link;
 import io.peerpulse.lab.WebRtcPeers;
-import io.peerpulse.lab.WebRtcPeers.Route;
 import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.TelemetryCounters;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.webrtc.DataChannelProbe;
 import io.peerpulse.webrtc.ProbeCounters;
-import io.peerpulse.webrtc.ProbeOptions;
 import io.peerpulse.webrtc.WebRtcRttSource;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
@@ -93,15 +89,9 @@ public final class GameLoopRun {
         int warmupSeconds = options.integer("--warmup-seconds", 10, 1);
         long seed = options.number("--seed", 1, Long.MIN_VALUE);
         boolean direct = options.flag("--direct");
-        ProbeOptions probeOptions = ProbeOptions.builder().pingTimeout(Duration.ofMillis(400)).build();
-        Link link = Link.roundTrip(Duration.ofMillis(80));
-        try (ImpairmentRelay relay = new ImpairmentRelay(5).impair(link);
-             WebRtcPeers peers = WebRtcPeers.open((direct ? Route.direct() : Route.through(relay))
-                     .withTimeout(Duration.ofSeconds(30)));
-             DataChannelProbe probeA = DataChannelProbe.open(peers.peerA(), probeOptions);
-             DataChannelProbe probeB = DataChannelProbe.open(peers.peerB(), probeOptions)) {
-            System.out.println(JitWarmup.run(direct ? null : relay, link, peers, probeA, jitWarmupSeconds));
-            new GameLoopRun(peers, probeA).measure(direct, rounds, blockSeconds, warmupSeconds, seed);
+        try (ProbingPeers probing = ProbingPeers.open(direct, jitWarmupSeconds)) {
+            System.out.println(probing.warmup());
+            new GameLoopRun(probing.peers(), probing.probeA()).measure(direct, rounds, blockSeconds, warmupSeconds, seed);
         }
     }
 

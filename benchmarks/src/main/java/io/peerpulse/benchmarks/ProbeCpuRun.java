@@ -1,14 +1,9 @@
 package io.peerpulse.benchmarks;
 
-import io.peerpulse.lab.ImpairmentRelay;
-import io.peerpulse.lab.ImpairmentRelay.Link;
-import io.peerpulse.lab.WebRtcPeers;
-import io.peerpulse.lab.WebRtcPeers.Route;
 import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.webrtc.DataChannelProbe;
 import io.peerpulse.webrtc.ProbeCounters;
-import io.peerpulse.webrtc.ProbeOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -67,14 +62,9 @@ public final class ProbeCpuRun {
         if (!Files.isDirectory(Path.of("/proc/self/task"))) {
             throw new IllegalStateException("ProbeCpuRun reads /proc/self/task/*/schedstat: Linux only");
         }
-        ProbeOptions probeOptions = ProbeOptions.builder().pingTimeout(Duration.ofMillis(400)).build();
-        Link link = Link.roundTrip(Duration.ofMillis(80));
-        try (ImpairmentRelay relay = new ImpairmentRelay(5).impair(link);
-             WebRtcPeers peers = WebRtcPeers.open((direct ? Route.direct() : Route.through(relay))
-                     .withTimeout(Duration.ofSeconds(30)));
-             DataChannelProbe probeA = DataChannelProbe.open(peers.peerA(), probeOptions);
-             DataChannelProbe probeB = DataChannelProbe.open(peers.peerB(), probeOptions)) {
-            System.out.println(JitWarmup.run(direct ? null : relay, link, peers, probeA, jitWarmupSeconds));
+        try (ProbingPeers peers = ProbingPeers.open(direct, jitWarmupSeconds)) {
+            System.out.println(peers.warmup());
+            DataChannelProbe probeA = peers.probeA();
             probe(probeA, warmupSeconds);
             Map<String, Use> start = snapshot();
             pause(seconds);
