@@ -11,7 +11,6 @@ import io.peerpulse.webrtc.WebRtcRttSource;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -48,8 +47,6 @@ public final class GameLoopRun {
     private static final long FRAME_NANOS = 1_000_000_000L / 60;
     private static final int SETTLE_FRAMES = 30;
     private static final int RESAMPLES = 2000;
-    private static final TelemetryOptions PROBE_POLLING = TelemetryOptions.builder()
-            .pollInterval(Duration.ofMillis(100)).readTimeout(Duration.ofMillis(500)).build();
 
     /** What runs beside the loop. */
     private enum Condition {
@@ -91,15 +88,15 @@ public final class GameLoopRun {
         boolean direct = options.flag("--direct");
         try (ProbingPeers probing = ProbingPeers.open(direct, jitWarmupSeconds)) {
             System.out.println(probing.warmup());
-            new GameLoopRun(probing.peers(), probing.probeA()).measure(direct, rounds, blockSeconds, warmupSeconds, seed);
+            new GameLoopRun(probing.peers(), probing.probeA()).measure(probing.route(), rounds, blockSeconds, warmupSeconds, seed);
         }
     }
 
-    private void measure(boolean direct, int rounds, int blockSeconds, int warmupSeconds, long seed) throws Exception {
+    private void measure(String route, int rounds, int blockSeconds, int warmupSeconds, long seed) throws Exception {
         double loadAtStart = loadAverage();
         System.out.printf("%s; %d s warm-up per condition; %d rounds × (off, ice, probe) in an order shuffled per round (seed %d); each block "
                 + "%d settle frames, then %d s (%d frames) measured; 95 %% intervals: paired bootstrap over rounds, "
-                + "%d resamples.%n%n", direct ? "peers connected directly" : "peers through the relay (80 ms RTT)", warmupSeconds, rounds, seed, SETTLE_FRAMES, blockSeconds, blockSeconds * 60, RESAMPLES);
+                + "%d resamples.%n%n", route, warmupSeconds, rounds, seed, SETTLE_FRAMES, blockSeconds, blockSeconds * 60, RESAMPLES);
         // warm-up, so that each condition's paths have run at their own rate; the probe first, so that its last ping
         // is decided (answered or timed out) before its counters are taken
         for (Condition condition : List.of(Condition.PROBE, Condition.ICE, Condition.OFF)) {
@@ -167,7 +164,7 @@ public final class GameLoopRun {
         LatencyTelemetry telemetry = switch (condition) {
             case OFF -> null;
             case ICE -> new LatencyTelemetry(WebRtcRttSource.of(peers.peerA()), TelemetryOptions.defaults());
-            case PROBE -> new LatencyTelemetry(probeA, PROBE_POLLING);
+            case PROBE -> new LatencyTelemetry(probeA, ProbingPeers.POLLING_10_HZ);
         };
         if (telemetry == null) {
             return loop(frames, null);

@@ -9,8 +9,6 @@ import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.webrtc.DataChannelProbe;
 import io.peerpulse.webrtc.WebRtcRttSource;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the probe's and the telemetries' code fast for a while, so that the JIT has compiled it at its top
@@ -55,7 +53,7 @@ final class JitWarmup {
              LatencyTelemetry fastIce = new LatencyTelemetry(WebRtcRttSource.of(peers.peerA()), FAST_ICE)) {
             fastProbe.start();
             fastIce.start();
-            new CountDownLatch(1).await(seconds, TimeUnit.SECONDS); // a plain wait: nothing counts it down
+            ProbingPeers.pause(seconds);
             fastProbe.stop();
             fastIce.stop();
             probePolls = fastProbe.getCounters();

@@ -1,19 +1,15 @@
 package io.peerpulse.benchmarks;
 
 import io.peerpulse.telemetry.LatencyTelemetry;
-import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.webrtc.DataChannelProbe;
 import io.peerpulse.webrtc.ProbeCounters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -28,9 +24,6 @@ import java.util.stream.Stream;
  * first {@link JitWarmup} (0 to leave it out), then {@code --warmup-seconds} of probing at 10 Hz.
  */
 public final class ProbeCpuRun {
-
-    private static final TelemetryOptions PROBE_POLLING = TelemetryOptions.builder()
-            .pollInterval(Duration.ofMillis(100)).readTimeout(Duration.ofMillis(500)).build();
 
     private ProbeCpuRun() {
     }
@@ -49,7 +42,7 @@ public final class ProbeCpuRun {
     /**
      * Runs the measurement.
      *
-     * @param args {@code --seconds N}, {@code --warmup-seconds N}, {@code --direct}
+     * @param args {@code --seconds N}, {@code --jit-warmup-seconds N}, {@code --warmup-seconds N}, {@code --direct}
      * @throws Exception when the peers cannot connect or a stretch is interrupted
      */
     public static void main(String[] args) throws Exception {
@@ -67,7 +60,7 @@ public final class ProbeCpuRun {
             DataChannelProbe probeA = peers.probeA();
             probe(probeA, warmupSeconds);
             Map<String, Use> start = snapshot();
-            pause(seconds);
+            ProbingPeers.pause(seconds);
             Map<String, Use> idle = difference(snapshot(), start);
             ProbeCounters before = probeA.counters();
             start = snapshot();
@@ -77,7 +70,7 @@ public final class ProbeCpuRun {
             long pings = after.sent() - before.sent();
             long answered = after.answered() - before.answered();
             System.out.printf("%s; %d s idle, then %d s probing at 10 Hz: %d pings, %d answered%n%n",
-                    direct ? "peers connected directly" : "peers through the relay (80 ms RTT)", seconds, seconds,
+                    peers.route(), seconds, seconds,
                     pings, answered);
             System.out.println("| thread | CPU µs per ping | on-CPU slices per ping |");
             System.out.println("|---|---:|---:|");
@@ -100,14 +93,10 @@ public final class ProbeCpuRun {
         if (seconds == 0) {
             return;
         }
-        try (LatencyTelemetry telemetry = new LatencyTelemetry(probe, PROBE_POLLING)) {
+        try (LatencyTelemetry telemetry = new LatencyTelemetry(probe, ProbingPeers.POLLING_10_HZ)) {
             telemetry.start();
-            pause(seconds);
+            ProbingPeers.pause(seconds);
         }
-    }
-
-    private static void pause(int seconds) throws InterruptedException {
-        new CountDownLatch(1).await(seconds, TimeUnit.SECONDS); // a plain wait: nothing counts it down
     }
 
     /** Each thread group's use so far; threads that ended are lost, so the runs start no threads meanwhile. */

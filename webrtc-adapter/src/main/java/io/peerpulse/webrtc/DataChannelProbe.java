@@ -349,15 +349,9 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
 
         @Override
         public String unavailableReason() {
-            if (closed) {
-                return "probe closed";
-            }
-            RTCDataChannelState state = channelState;
-            if (state != RTCDataChannelState.OPEN) {
-                // not open when last read: it may be by now, its change still on the way to the executor
-                state = refreshState();
-            }
-            return state == RTCDataChannelState.OPEN ? null : "probe channel " + state;
+            // open when last read (the steady state): no native call; else it may be open by now, its change
+            // still on the way to the executor
+            return !closed && channelState == RTCDataChannelState.OPEN ? null : unavailableReasonNow();
         }
 
         @Override
