@@ -11,6 +11,7 @@ import io.peerpulse.webrtc.WebRtcRttSource;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -21,14 +22,18 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * A 60 Hz game loop on two real peers (through the relay, 80 ms RTT) that sends an input over the
- * data channel every frame: how late the frames start against their fixed schedule, under three
+ * data channel every frame: how late the frames start against their fixed schedule, under four
  * conditions: no telemetry; the ICE telemetry polling peer A's connection at 1 Hz on the shared scheduler;
  * a {@link DataChannelProbe} on each peer (pings on a data channel of their own, answered on the probe
- * thread) with a telemetry polling A's probe at 10 Hz. While a telemetry runs, the loop reads its summary
- * every frame, as a HUD would.
+ * thread) with a telemetry polling A's probe at 10 Hz; and the same with the telemetry's first poll at once
+ * instead of at a random point of the first interval (the default). The loop starts a frame after its
+ * telemetry, as a game that starts its telemetry and then its loop would, so with the first poll at once every
+ * poll falls due a few microseconds before every sixth frame. While a telemetry runs, the loop reads its
+ * summary every frame, as a HUD would.
  *
  * <p>The conditions are interleaved so that the machine's drift falls on all three alike: relay, peers and
  * probes open once (an idle probe sends nothing); {@code --jit-warmup-seconds} of {@link JitWarmup} (default
@@ -47,10 +52,12 @@ public final class GameLoopRun {
     private static final long FRAME_NANOS = 1_000_000_000L / 60;
     private static final int SETTLE_FRAMES = 30;
     private static final int RESAMPLES = 2000;
+    /** Frames per poll at 10 Hz. */
+    private static final int FRAMES_PER_POLL = 6;
 
     /** What runs beside the loop. */
     private enum Condition {
-        OFF("off"), ICE("ice (1 Hz)"), PROBE("probe (10 Hz)");
+        OFF("off"), ICE("ice (1 Hz)"), PROBE("probe (10 Hz)"), PROBE_AT_ONCE("probe (10 Hz), first poll at once");
 
         final String label;
 
@@ -99,7 +106,7 @@ public final class GameLoopRun {
                 + "%d resamples.%n%n", route, warmupSeconds, rounds, seed, SETTLE_FRAMES, blockSeconds, blockSeconds * 60, RESAMPLES);
         // warm-up, so that each condition's paths have run at their own rate; the probe first, so that its last ping
         // is decided (answered or timed out) before its counters are taken
-        for (Condition condition : List.of(Condition.PROBE, Condition.ICE, Condition.OFF)) {
+        for (Condition condition : List.of(Condition.PROBE_AT_ONCE, Condition.PROBE, Condition.ICE, Condition.OFF)) {
             run(condition, warmupSeconds * 60);
         }
         probePolls = TelemetryCounters.ZERO;
@@ -111,8 +118,9 @@ public final class GameLoopRun {
         }
         List<Condition> order = new ArrayList<>(List.of(Condition.values()));
         Random random = new Random(seed);
-        System.out.println("| round | order | off p99 ms | ice p99 ms | probe p99 ms |");
-        System.out.println("|---:|---|---:|---:|---:|");
+        System.out.println("| round | order | " + Arrays.stream(Condition.values()).map(c -> c.label + " p99 ms")
+                .collect(Collectors.joining(" | ")) + " |");
+        System.out.println("|---:|---|" + "---:|".repeat(Condition.values().length));
         for (int round = 0; round < rounds; round++) {
             Collections.shuffle(order, random);
             for (Condition condition : order) {
@@ -128,6 +136,7 @@ public final class GameLoopRun {
         }
         printPooled(lateness);
         printRatios(lateness, seed);
+        printInStep(lateness.get(Condition.PROBE_AT_ONCE));
         System.out.printf("%nprobe over all probe blocks: %s, polls %s%n", since(probeA.counters(), probeBefore),
                 probePolls);
         System.out.printf("load average (1 min) at start %.2f, at end %.2f%n", loadAtStart, loadAverage());
@@ -148,12 +157,27 @@ public final class GameLoopRun {
     private static void printRatios(Map<Condition, long[][]> lateness, long seed) {
         System.out.println("\n| telemetry | pooled p99 / off's pooled p99 | 95 % interval |");
         System.out.println("|---|---:|---:|");
-        for (Condition condition : List.of(Condition.ICE, Condition.PROBE)) {
+        for (Condition condition : List.of(Condition.ICE, Condition.PROBE, Condition.PROBE_AT_ONCE)) {
             LatenessStats.Ratio ratio = LatenessStats.pairedBootstrapRatio(lateness.get(condition),
                     lateness.get(Condition.OFF), 0.99, RESAMPLES, seed);
             System.out.printf("| %s | %.3f× | %.3f–%.3f× |%n", condition.label, ratio.estimate(), ratio.low(),
                     ratio.high());
         }
+    }
+
+    /**
+     * With the first poll at once, a poll falls due some microseconds before every sixth frame (the loop starts a
+     * frame after the telemetry, and 100 ms is six frames): those frames against the others.
+     */
+    private static void printInStep(long[][] blocks) {
+        long[] inStep = Arrays.stream(blocks).flatMapToLong(block -> IntStream.range(0, block.length)
+                .filter(m -> (SETTLE_FRAMES + m + 1) % FRAMES_PER_POLL == 0).mapToLong(m -> block[m])).sorted().toArray();
+        long[] others = Arrays.stream(blocks).flatMapToLong(block -> IntStream.range(0, block.length)
+                .filter(m -> (SETTLE_FRAMES + m + 1) % FRAMES_PER_POLL != 0).mapToLong(m -> block[m])).sorted().toArray();
+        System.out.printf("%nfirst poll at once: the %d frames due just after a poll p90 %s ms, p99 %s ms; the %d others "
+                        + "p90 %s ms, p99 %s ms%n", inStep.length, ms(LatenessStats.percentileOfSorted(inStep, 0.9)),
+                ms(LatenessStats.percentileOfSorted(inStep, 0.99)), others.length,
+                ms(LatenessStats.percentileOfSorted(others, 0.9)), ms(LatenessStats.percentileOfSorted(others, 0.99)));
     }
 
     /**
@@ -165,6 +189,8 @@ public final class GameLoopRun {
             case OFF -> null;
             case ICE -> new LatencyTelemetry(WebRtcRttSource.of(peers.peerA()), TelemetryOptions.defaults());
             case PROBE -> new LatencyTelemetry(probeA, ProbingPeers.POLLING_10_HZ);
+            case PROBE_AT_ONCE -> new LatencyTelemetry(probeA,
+                    ProbingPeers.POLLING_10_HZ.toBuilder().firstPollDelay(Duration.ZERO).build());
         };
         if (telemetry == null) {
             return loop(frames, null);
@@ -174,7 +200,7 @@ public final class GameLoopRun {
             return loop(frames, telemetry);
         } finally {
             telemetry.close();
-            if (condition == Condition.PROBE) {
+            if (condition == Condition.PROBE || condition == Condition.PROBE_AT_ONCE) {
                 probePolls = plus(probePolls, telemetry.getCounters());
             }
         }

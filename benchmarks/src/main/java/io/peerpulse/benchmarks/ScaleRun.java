@@ -7,9 +7,11 @@ import io.peerpulse.telemetry.spi.RttSource;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Many telemetries at 1 Hz on the one shared scheduler with a synthetic source: CPU of the scheduler
- * thread and of the process, scheduling lateness of the polls, and heap per telemetry after GC.
+ * thread and of the process, scheduling lateness of the polls, and heap per telemetry after GC. Each
+ * telemetry's first poll comes at a random point of its first second, as by default (here drawn by the run,
+ * so that it knows each schedule).
  * Not JMH: it measures a steady state over wall-clock seconds.
  */
 public final class ScaleRun {
@@ -96,12 +100,16 @@ public final class ScaleRun {
         long[] lateness = new long[count * (seconds + 2)];
         AtomicInteger recorded = new AtomicInteger();
         List<LatencyTelemetry> telemetries = new ArrayList<>(count);
-        TelemetryOptions options = TelemetryOptions.defaults();
+        // each telemetry's first poll at a random point of the first second, as by default, but drawn here so
+        // that each source knows its own schedule
+        Random phases = new Random(1);
         for (int i = 0; i < count; i++) {
             SyntheticSource source = new SyntheticSource(20 + i % 100, lateness, recorded, period, measureFrom);
-            LatencyTelemetry telemetry = new LatencyTelemetry(source, options);
+            long phase = (long) (phases.nextDouble() * period);
+            LatencyTelemetry telemetry = new LatencyTelemetry(source,
+                    TelemetryOptions.builder().firstPollDelay(Duration.ofNanos(phase)).build());
             telemetries.add(telemetry);
-            source.startNanos = System.nanoTime();
+            source.startNanos = System.nanoTime() + phase;
             telemetry.start();
         }
         TimeUnit.NANOSECONDS.sleep(Math.max(0, measureFrom - System.nanoTime()));

@@ -34,7 +34,7 @@ final class Windows {
         RttSource source = () -> CompletableFuture.completedStage(polls[0] < size
                 ? RttReading.measured(values[polls[0]++ % values.length]) : RttReading.stale());
         LatencyTelemetry telemetry = new LatencyTelemetry(source, TelemetryOptions.builder()
-                .scheduler(scheduler).clock(scheduler.clock()).maxSamples(size)
+                .scheduler(scheduler).clock(scheduler.clock()).firstPollDelay(Duration.ZERO).maxSamples(size)
                 .pollInterval(Duration.ofMillis(1)).build());
         telemetry.start();
         scheduler.advance(Duration.ofMillis(size - 1L));

@@ -59,7 +59,7 @@ class CommandLineReliabilityTest {
     private Path journal(String id) {
         VirtualScheduler scheduler = new VirtualScheduler();
         GameSession session = GameSession.builder(id)
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
                 .exporterProviders(List.of()).executor(Runnable::run)
                 .journalDirectory(dir.resolve("journals")).build();
         session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(70.5)));
@@ -220,7 +220,7 @@ class CommandLineReliabilityTest {
         VirtualScheduler scheduler = new VirtualScheduler();
         long[] n = {0};
         GameSession session = GameSession.builder("day-long")
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock())
                         .maxSamples(86_400).build())
                 .exporterProviders(List.of()).executor(Runnable::run).build();
         session.onDataChannelOpen(() -> CompletableFuture.completedFuture(

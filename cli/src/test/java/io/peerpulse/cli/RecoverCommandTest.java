@@ -33,7 +33,7 @@ class RecoverCommandTest {
     private Path journalOfAKilledSession() {
         VirtualScheduler scheduler = new VirtualScheduler();
         GameSession session = GameSession.builder("cli-recover")
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
                 .exporterProviders(List.of()).executor(Runnable::run)
                 .journalDirectory(dir.resolve("journals")).build();
         session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(70.5)));

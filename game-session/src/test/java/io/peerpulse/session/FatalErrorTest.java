@@ -50,7 +50,7 @@ class FatalErrorTest {
 
     private GameSession.Builder builder(String id) {
         return GameSession.builder(id)
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
                 .exporterProviders(List.of()).executor(executor);
     }
 

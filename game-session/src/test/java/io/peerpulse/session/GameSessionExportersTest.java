@@ -89,7 +89,7 @@ class GameSessionExportersTest {
 
     private GameSession.Builder builder(SessionExporterProvider... providers) {
         return GameSession.builder("session-x")
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
                 .exporterProviders(List.of(providers))
                 .executor(pool);
     }

@@ -38,7 +38,7 @@ class GameSessionSourcesTest {
 
     private GameSession session(Duration fallbackAfter) {
         GameSession.Builder builder = GameSession.builder("sources-1")
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
                 .exporterProviders(List.of())
                 .executor(Runnable::run);
         if (fallbackAfter != null) {

@@ -42,7 +42,7 @@ class GameSessionTest {
 
     private GameSession.Builder builder() {
         return GameSession.builder("session-1")
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
                 .exporterProviders(List.of())
                 .executor(Runnable::run);
     }

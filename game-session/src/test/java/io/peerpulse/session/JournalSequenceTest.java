@@ -45,7 +45,7 @@ class JournalSequenceTest {
     /** Twelve measured polls, one a second, in two rounds of six; closed. */
     private GameSession twelveSamples(String id) {
         GameSession session = GameSession.builder(id).playerId("p1")
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock())
                         .maxSamples(100).build())
                 .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir).build();
         session.beginRound(1);

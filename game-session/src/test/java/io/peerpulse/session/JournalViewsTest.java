@@ -56,7 +56,7 @@ class JournalViewsTest {
 
     private GameSession session(String id) {
         return GameSession.builder(id).playerId("p1")
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(tickingClock)
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(tickingClock)
                         .readTimeout(Duration.ofMillis(2500)).maxSamples(6).build())
                 .exporterProviders(List.of())
                 .executor(Runnable::run)

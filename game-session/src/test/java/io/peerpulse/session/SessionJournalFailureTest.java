@@ -66,7 +66,7 @@ class SessionJournalFailureTest {
     @Test
     void aFailingJournalNeverStopsTheSessionAndResumesOnAFreshLine() throws IOException {
         GameSession.Builder builder = GameSession.builder("journal-failing")
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
                 .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir);
         ((SessionBuilder) builder).journalSinkWrapper = real -> failing(real, 4, 6);
         GameSession session = builder.build();
@@ -93,7 +93,7 @@ class SessionJournalFailureTest {
     @Test
     void aJournalThatCannotBeClosedIsCountedToo() {
         GameSession.Builder builder = GameSession.builder("journal-unclosable")
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
                 .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir);
         ((SessionBuilder) builder).journalSinkWrapper = real -> new JournalWriter.Sink() {
             @Override

@@ -65,7 +65,7 @@ class SessionJournalTest {
 
     private GameSession.Builder builder(String id, InstantSource clock) {
         return GameSession.builder(id).playerId("p1")
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(clock)
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(clock)
                         .readTimeout(Duration.ofMillis(2500)).maxSamples(4).build())
                 .exporterProviders(List.of())
                 .executor(Runnable::run)

@@ -115,7 +115,7 @@ class ConcurrentSessionsTest {
     private static SessionReport runSession(int index, List<SessionExporterProvider> providers,
                                             MeterRegistry registry) {
         VirtualScheduler scheduler = new VirtualScheduler();
-        TelemetryOptions options = TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock())
+        TelemetryOptions options = TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock())
                 .pollInterval(POLL).build();
         GameSession session = GameSession.builder("concurrent-" + index).playerId("p" + (index % 2))
                 .telemetryOptions(options)

@@ -67,7 +67,7 @@ class FileExportersTest {
         Path blocked = Files.writeString(dir.resolve("not-a-directory"), "x");
         Path csvDir = dir.resolve("csv");
         GameSession session = GameSession.builder("files-2").playerId("p1")
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
                 .exportSetting(SessionReportJson.DIRECTORY_SETTING, blocked.resolve("sessions").toString())
                 .exportSetting(SessionReportCsv.DIRECTORY_SETTING, csvDir.toString())
                 .build();
@@ -87,7 +87,7 @@ class FileExportersTest {
 
     private GameSession session(String id, String directory) {
         return GameSession.builder(id).playerId("p1")
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
                 .exportSetting(SessionReportJson.DIRECTORY_SETTING, directory)
                 .exportSetting(SessionReportCsv.DIRECTORY_SETTING, directory)
                 .build();

@@ -8,6 +8,7 @@ import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -70,6 +72,8 @@ public final class LatencyTelemetry implements AutoCloseable {
     private final TelemetryOptions options;
     private final ScheduledExecutorService scheduler;
     private final long pollIntervalNanos;
+    /** The fixed delay of the first poll, or -1 for a random one in [0, pollInterval) at each start. */
+    private final long firstPollDelayNanos;
     private final long readTimeoutNanos;
     private final SourceFaults faults;
     private final ReadDispatch reads;
@@ -127,6 +131,7 @@ public final class LatencyTelemetry implements AutoCloseable {
         this.options = Objects.requireNonNull(options, "options");
         this.scheduler = options.scheduler();
         this.pollIntervalNanos = options.pollInterval().toNanos();
+        this.firstPollDelayNanos = options.firstPollDelay().map(Duration::toNanos).orElse(-1L);
         this.readTimeoutNanos = options.readTimeout().toNanos();
         this.faults = new SourceFaults(options);
         this.reads = new ReadDispatch(options, faults);
@@ -134,7 +139,8 @@ public final class LatencyTelemetry implements AutoCloseable {
     }
 
     /**
-     * Starts polling every {@code pollInterval}, the first poll at once. Does nothing when running.
+     * Starts polling every {@code pollInterval}, the first poll after {@code firstPollDelay}: by default
+     * at a random point of the first interval (see {@link TelemetryOptions}). Does nothing when running.
      *
      * @throws IllegalStateException when the scheduler rejects the task (e.g. it was shut down)
      */
@@ -148,7 +154,8 @@ public final class LatencyTelemetry implements AutoCloseable {
             currentRun = run;
             lock.unlockWrite(stamp);
             try {
-                pollTask = scheduler.scheduleAtFixedRate(() -> poll(run), 0, pollIntervalNanos, TimeUnit.NANOSECONDS);
+                pollTask = scheduler.scheduleAtFixedRate(() -> poll(run), firstPollDelayNanos(), pollIntervalNanos,
+                        TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException e) {
                 stamp = lock.writeLock();
                 currentRun = null;
@@ -156,6 +163,10 @@ public final class LatencyTelemetry implements AutoCloseable {
                 throw new IllegalStateException("the scheduler rejected the poll task: " + scheduler, e);
             }
         }
+    }
+
+    private long firstPollDelayNanos() {
+        return firstPollDelayNanos >= 0 ? firstPollDelayNanos : ThreadLocalRandom.current().nextLong(pollIntervalNanos);
     }
 
     /**

@@ -17,6 +17,8 @@ import java.util.function.LongSupplier;
  * <caption>Options</caption>
  * <tr><th>option</th><th>default</th><th>allowed</th></tr>
  * <tr><td>{@code pollInterval}</td><td>1 s</td><td>1 ms to 24 h</td></tr>
+ * <tr><td>{@code firstPollDelay}</td><td>random, uniform in [0, {@code pollInterval}), drawn at each
+ *     {@code start()}</td><td>0 to 24 h</td></tr>
  * <tr><td>{@code maxSamples}</td><td>600</td><td>1 to 1,000,000</td></tr>
  * <tr><td>{@code readTimeout}</td><td>{@code pollInterval}</td><td>above 0, to 24 h</td></tr>
  * <tr><td>{@code scheduler}</td><td>one shared daemon scheduler for the whole JVM</td><td>any</td></tr>
@@ -30,6 +32,15 @@ import java.util.function.LongSupplier;
  * warned about, and on the shared scheduler read on the isolated-read pool from then on, so that it cannot
  * delay the other telemetries sharing it; see {@link LatencyTelemetry}. {@code name} labels the telemetry's
  * log lines (e.g. a session id); it must not hold an address.
+ *
+ * <p><b>Why the first poll comes at a random phase.</b> A poll wakes threads (the scheduler's, and a
+ * probe's pings wake the connection's). Were the first poll at once, a game that starts its telemetry and
+ * then its 60 Hz loop would have every poll fall in the same instant as one of its frames, for the whole
+ * session, since a poll interval of 100 ms or 1 s is a whole number of frames: measured, every sixth frame
+ * then started later ({@code docs/PERFORMANCE.md}). A random phase puts the polls anywhere in the frame,
+ * and spreads the polls of thousands of telemetries started together over their interval, as Micrometer's
+ * push registries spread their publishing over the step. Polls then stay at a fixed rate from the first.
+ * Set {@code firstPollDelay} to fix the phase, e.g. {@link Duration#ZERO} for the first poll at once.
  *
  * <p>All timing of a telemetry runs on {@link #scheduler()} and every timestamp comes from
  * {@link #clock()} (unless a reading carries its own), so a virtual-time scheduler with its clock
@@ -54,6 +65,7 @@ public final class TelemetryOptions {
     private static final TelemetryOptions DEFAULTS = builder().build();
 
     private final Duration pollInterval;
+    private final Duration firstPollDelay;
     private final int maxSamples;
     private final Duration readTimeout;
     private final ScheduledExecutorService scheduler;
@@ -65,6 +77,7 @@ public final class TelemetryOptions {
 
     private TelemetryOptions(Builder builder) {
         this.pollInterval = builder.pollInterval;
+        this.firstPollDelay = builder.firstPollDelay;
         this.maxSamples = builder.maxSamples;
         this.readTimeout = builder.readTimeout != null ? builder.readTimeout : builder.pollInterval;
         this.scheduler = builder.scheduler;
@@ -89,6 +102,8 @@ public final class TelemetryOptions {
     public Builder toBuilder() {
         Builder builder = new Builder();
         builder.pollInterval = pollInterval;
+        builder.firstPollDelay = firstPollDelay;
+        builder.firstPollDelaySet = firstPollDelay != null;
         builder.maxSamples = maxSamples;
         builder.readTimeout = readTimeout;
         builder.scheduler = scheduler;
@@ -105,6 +120,15 @@ public final class TelemetryOptions {
     /** @return the time between polls */
     public Duration pollInterval() {
         return pollInterval;
+    }
+
+    /**
+     * @return how long after {@code start()} the first poll comes; empty for the default, a random delay
+     *         in [0, {@code pollInterval}) drawn at each start
+     * @since 0.1.0
+     */
+    public Optional<Duration> firstPollDelay() {
+        return Optional.ofNullable(firstPollDelay);
     }
 
     /** @return the number of samples the window keeps */
@@ -158,7 +182,8 @@ public final class TelemetryOptions {
 
     @Override
     public String toString() {
-        return "TelemetryOptions[pollInterval=" + pollInterval + ", maxSamples=" + maxSamples + ", readTimeout="
+        return "TelemetryOptions[pollInterval=" + pollInterval + ", firstPollDelay="
+                + (firstPollDelay != null ? firstPollDelay : "random") + ", maxSamples=" + maxSamples + ", readTimeout="
                 + readTimeout + ", scheduler=" + (scheduler != null ? scheduler : "shared") + ", clock=" + clock
                 + ", blockingReadThreshold=" + blockingReadThreshold + (name != null ? ", name=" + name : "") + "]";
     }
@@ -172,6 +197,8 @@ public final class TelemetryOptions {
     public static final class Builder {
 
         private Duration pollInterval = Duration.ofSeconds(1);
+        private Duration firstPollDelay;
+        private boolean firstPollDelaySet;
         private int maxSamples = 600;
         private Duration readTimeout;
         private ScheduledExecutorService scheduler;
@@ -231,6 +258,21 @@ public final class TelemetryOptions {
         }
 
         /**
+         * Fixes when the first poll comes after {@code start()}; the polls after it follow every
+         * {@code pollInterval}. Unset, it is random in [0, {@code pollInterval}), so that the polls do not
+         * fall in step with a game loop started at the same time (see {@link TelemetryOptions}).
+         *
+         * @param firstPollDelay 0 (the first poll at once) to 24 h
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder firstPollDelay(Duration firstPollDelay) {
+            this.firstPollDelay = firstPollDelay;
+            this.firstPollDelaySet = true;
+            return this;
+        }
+
+        /**
          * @param maxSamples samples kept in the window, 1 to {@value TelemetryOptions#MAX_SAMPLES_LIMIT}
          * @return this builder
          */
@@ -277,6 +319,10 @@ public final class TelemetryOptions {
             if (pollInterval == null || pollInterval.compareTo(MIN_POLL_INTERVAL) < 0
                     || pollInterval.compareTo(MAX_INTERVAL) > 0) {
                 throw new IllegalArgumentException("pollInterval must be between 1 ms and 24 h, was " + pollInterval);
+            }
+            if (firstPollDelaySet && (firstPollDelay == null || firstPollDelay.isNegative()
+                    || firstPollDelay.compareTo(MAX_INTERVAL) > 0)) {
+                throw new IllegalArgumentException("firstPollDelay must be between 0 and 24 h, was " + firstPollDelay);
             }
             if (maxSamples < 1 || maxSamples > MAX_SAMPLES_LIMIT) {
                 throw new IllegalArgumentException("maxSamples must be between 1 and " + MAX_SAMPLES_LIMIT

@@ -82,7 +82,7 @@ class LatencyTelemetryIsolationTest {
     }
 
     private TelemetryOptions.Builder options() {
-        return TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock())
+        return TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock())
                 .pollInterval(Duration.ofSeconds(1)).name("session-7")
                 .nanoClock(nanos::get).isolatedReadExecutor(pool);
     }
@@ -150,7 +150,7 @@ class LatencyTelemetryIsolationTest {
     @Test
     void withASchedulerOfTheCallersOwnABlockingReadIsWarnedAboutButNotMoved() {
         BlockingSource source = new BlockingSource(1, 50);
-        TelemetryOptions options = TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock())
+        TelemetryOptions options = TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock())
                 .nanoClock(nanos::get).build();
         start(source, options);
         scheduler.advance(Duration.ofSeconds(1));

@@ -47,7 +47,7 @@ class LatencyTelemetryTest {
     }
 
     private TelemetryOptions.Builder options() {
-        return TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock());
+        return TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock());
     }
 
     @Test
@@ -70,6 +70,58 @@ class LatencyTelemetryTest {
                 new RttSample(start + 2000, 82));
         assertThat(telemetry.getLastSample()).contains(new RttSample(start + 2000, 82));
         assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(3, 3, 0, 0, 0, 0, 0));
+    }
+
+    /** Records the virtual time of each read, after the virtual start, and answers 10 ms. */
+    private RttSource timedSource(List<Duration> readTimes) {
+        return () -> {
+            readTimes.add(Duration.between(VirtualScheduler.DEFAULT_START, scheduler.now()));
+            return CompletableFuture.completedFuture(RttReading.measured(10));
+        };
+    }
+
+    @Test
+    void byDefaultTheFirstPollComesAtARandomPointOfTheIntervalAndTheRestEveryInterval() {
+        int count = 50;
+        List<List<Duration>> reads = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            List<Duration> times = new ArrayList<>();
+            reads.add(times);
+            telemetry(timedSource(times), TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock())
+                    .build()).start();
+        }
+        scheduler.advance(SECOND.multipliedBy(3).minusNanos(1));
+
+        for (List<Duration> times : reads) {
+            assertThat(times).hasSize(3);
+            Duration first = times.get(0);
+            assertThat(first).isGreaterThanOrEqualTo(Duration.ZERO).isLessThan(SECOND);
+            assertThat(times).containsExactly(first, first.plus(SECOND), first.plus(SECOND.multipliedBy(2)));
+        }
+        // the phases differ: not one instant for all (as with the first poll at once), but spread over the second
+        assertThat(reads.stream().map(times -> times.get(0)).distinct().count()).isGreaterThan(count - 5L);
+        assertThat(reads.stream().filter(times -> times.get(0).compareTo(SECOND.dividedBy(2)) < 0).count())
+                .isBetween(5L, count - 5L);
+    }
+
+    @Test
+    void aFixedFirstPollDelayPutsTheFirstPollThereAndARestartStartsItAgain() {
+        List<Duration> times = new ArrayList<>();
+        Duration delay = Duration.ofMillis(250);
+        LatencyTelemetry telemetry = telemetry(timedSource(times), options().firstPollDelay(delay).build());
+        telemetry.start();
+        scheduler.advance(delay.minusNanos(1));
+        assertThat(times).isEmpty();
+        scheduler.advance(SECOND.plusNanos(1));
+        assertThat(times).containsExactly(delay, delay.plus(SECOND));
+
+        telemetry.stop();
+        scheduler.advance(Duration.ofMillis(100));
+        telemetry.start(); // at 1.35 s: the first poll of this run at 1.6 s
+        scheduler.advance(delay.plus(SECOND));
+        Duration restart = Duration.ofMillis(1350);
+        assertThat(times).containsExactly(delay, delay.plus(SECOND), restart.plus(delay),
+                restart.plus(delay).plus(SECOND));
     }
 
     @Test
@@ -245,7 +297,7 @@ class LatencyTelemetryTest {
                             }
                         });
         ScriptedRttSource source = new ScriptedRttSource().thenHang().thenHang().orElse(RttReading.measured(9));
-        LatencyTelemetry telemetry = telemetry(source, TelemetryOptions.builder().scheduler(onlyPeriodic)
+        LatencyTelemetry telemetry = telemetry(source, TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(onlyPeriodic)
                 .clock(refusing.clock()).build());
         telemetry.start();
         refusing.advance(SECOND.multipliedBy(2));

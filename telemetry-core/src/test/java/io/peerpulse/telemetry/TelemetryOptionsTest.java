@@ -51,6 +51,18 @@ class TelemetryOptionsTest {
     }
 
     @Test
+    void firstPollDelayIsRandomUnlessSetAndIsKept() {
+        assertThat(TelemetryOptions.defaults().firstPollDelay()).isEmpty();
+        assertThat(TelemetryOptions.defaults().toString()).contains("firstPollDelay=random");
+        TelemetryOptions set = TelemetryOptions.builder().firstPollDelay(Duration.ZERO).build();
+        assertThat(set.firstPollDelay()).contains(Duration.ZERO);
+        assertThat(set.toBuilder().build().firstPollDelay()).contains(Duration.ZERO);
+        assertThat(TelemetryOptions.defaults().toBuilder().build().firstPollDelay()).isEmpty();
+        assertThat(TelemetryOptions.builder().firstPollDelay(Duration.ofHours(24)).build().firstPollDelay())
+                .contains(Duration.ofHours(24));
+    }
+
+    @Test
     void blockingReadThresholdAndNameHaveDefaultsAndAreKept() {
         TelemetryOptions defaults = TelemetryOptions.defaults();
         assertThat(defaults.blockingReadThreshold()).isEqualTo(Duration.ofMillis(10));
@@ -70,6 +82,9 @@ class TelemetryOptionsTest {
         assertBad(b -> b.pollInterval(Duration.ofMillis(-5)), "pollInterval");
         assertBad(b -> b.pollInterval(Duration.ofNanos(999_999)), "pollInterval");
         assertBad(b -> b.pollInterval(Duration.ofDays(365_000)), "pollInterval");
+        assertBad(b -> b.firstPollDelay(null), "firstPollDelay");
+        assertBad(b -> b.firstPollDelay(Duration.ofNanos(-1)), "firstPollDelay");
+        assertBad(b -> b.firstPollDelay(Duration.ofHours(24).plusNanos(1)), "firstPollDelay");
         assertBad(b -> b.maxSamples(0), "maxSamples");
         assertBad(b -> b.maxSamples(-1), "maxSamples");
         assertBad(b -> b.maxSamples(Integer.MAX_VALUE), "maxSamples");

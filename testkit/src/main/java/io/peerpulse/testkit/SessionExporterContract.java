@@ -279,7 +279,7 @@ public abstract class SessionExporterContract {
     private static GameSession session(String sessionId, VirtualScheduler scheduler) {
         return GameSession.builder(sessionId)
                 .playerId("contract-player")
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
                 .exporterProviders(List.of())
                 .executor(Runnable::run)
                 .build();

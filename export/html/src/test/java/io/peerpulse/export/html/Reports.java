@@ -30,7 +30,7 @@ final class Reports {
         GameSession session = GameSession.builder(sessionId).playerId("p<1>")
                 .exporterProviders(List.of())
                 .executor(Runnable::run)
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock())
                         .pollInterval(Duration.ofSeconds(1)).build())
                 .build();
         session.onDataChannelOpen(source);

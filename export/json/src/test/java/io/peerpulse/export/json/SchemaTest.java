@@ -81,7 +81,7 @@ class SchemaTest {
     private static SessionReport twoViews(String id, RttReading probeAnswers, Double offsetMs) {
         VirtualScheduler scheduler = new VirtualScheduler();
         GameSession session = GameSession.builder(id)
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
                 .exporterProviders(List.of()).executor(Runnable::run).build();
         ScriptedRttSource script = ScriptedRttSource.repeating(probeAnswers);
         ProbeStatsSource probe = new ProbeStatsSource() {

@@ -56,7 +56,7 @@ class CsvExporterTest {
         source.thenMeasured(99.5, T0 - 60_000);
         GameSession session = GameSession.builder("rounds")
                 .playerId("p1")
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock())
                         .maxSamples(10).build())   // the window drops the first 3 of 13 samples
                 .exporterProviders(List.of(new CsvExporterProvider()))
                 .exportSetting(SessionReportCsv.DIRECTORY_SETTING, dir.toString())
@@ -182,7 +182,7 @@ class CsvExporterTest {
 
     private GameSession session(String id) {
         return GameSession.builder(id)
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
                 .exporterProviders(List.of(new CsvExporterProvider()))
                 .exportSetting(SessionReportCsv.DIRECTORY_SETTING, dir.toString())
                 .executor(Runnable::run)

@@ -225,7 +225,7 @@ class JsonExporterTest {
 
     private GameSession session(String id, Map<String, String> settings, SessionExporterProvider... providers) {
         GameSession.Builder builder = GameSession.builder(id)
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
                 .exporterProviders(List.of(providers))
                 .executor(Runnable::run);
         settings.forEach(builder::exportSetting);

@@ -60,7 +60,7 @@ class MicrometerExporterTest {
 
     private GameSession session(String id, MeterRegistry target, Map<String, String> settings) {
         GameSession.Builder builder = GameSession.builder(id)
-                .telemetryOptions(TelemetryOptions.builder()
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO)
                         .scheduler(scheduler).clock(scheduler.clock())
                         .pollInterval(Duration.ofSeconds(1)).readTimeout(Duration.ofMillis(2500))
                         .build())

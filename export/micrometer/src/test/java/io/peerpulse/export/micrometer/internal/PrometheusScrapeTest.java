@@ -125,7 +125,7 @@ class PrometheusScrapeTest {
 
     private static GameSession session(String id, MeterRegistry registry, VirtualScheduler scheduler) {
         return GameSession.builder(id)
-                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build())
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
                 .exporterProviders(List.of(new MicrometerExporterProvider()))
                 .executor(Runnable::run)
                 .exportAttribute(MeterRegistry.class, registry)

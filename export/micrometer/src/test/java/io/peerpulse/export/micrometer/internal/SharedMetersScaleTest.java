@@ -53,7 +53,7 @@ class SharedMetersScaleTest {
         registry.gauge("app.queue", 3);
         int baseline = registry.getMeters().size();
         VirtualScheduler scheduler = new VirtualScheduler();
-        TelemetryOptions options = TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock()).build();
+        TelemetryOptions options = TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build();
         int batches = 100;
         int perBatch = 100;
         try {
