@@ -35,7 +35,7 @@ import java.util.stream.IntStream;
  * poll falls due a few microseconds before every sixth frame. While a telemetry runs, the loop reads its
  * summary every frame, as a HUD would.
  *
- * <p>The conditions are interleaved so that the machine's drift falls on all three alike: relay, peers and
+ * <p>The conditions are interleaved so that the machine's drift falls on all of them alike: relay, peers and
  * probes open once (an idle probe sends nothing); {@code --jit-warmup-seconds} of {@link JitWarmup} (default
  * 30: the probe read fast through the relay at 0 delay, the ICE stats every 10 ms, so that the JIT's top tier
  * has compiled their code, which at the measured rates would take it from minutes to hours, its compiler
@@ -101,9 +101,11 @@ public final class GameLoopRun {
 
     private void measure(String route, int rounds, int blockSeconds, int warmupSeconds, long seed) throws Exception {
         double loadAtStart = loadAverage();
-        System.out.printf("%s; %d s warm-up per condition; %d rounds × (off, ice, probe) in an order shuffled per round (seed %d); each block "
-                + "%d settle frames, then %d s (%d frames) measured; 95 %% intervals: paired bootstrap over rounds, "
-                + "%d resamples.%n%n", route, warmupSeconds, rounds, seed, SETTLE_FRAMES, blockSeconds, blockSeconds * 60, RESAMPLES);
+        System.out.printf("%s; %d s warm-up per condition; %d rounds × (%s) in an order shuffled per round (seed %d); "
+                + "each block %d settle frames, then %d s (%d frames) measured; 95 %% intervals: paired bootstrap over "
+                + "rounds, %d resamples.%n%n", route, warmupSeconds, rounds, Arrays.stream(Condition.values())
+                .map(c -> c.label).collect(Collectors.joining(", ")), seed, SETTLE_FRAMES, blockSeconds,
+                blockSeconds * 60, RESAMPLES);
         // warm-up, so that each condition's paths have run at their own rate; the probe first, so that its last ping
         // is decided (answered or timed out) before its counters are taken
         for (Condition condition : List.of(Condition.PROBE_AT_ONCE, Condition.PROBE, Condition.ICE, Condition.OFF)) {

@@ -2,6 +2,7 @@ package io.peerpulse.benchmarks;
 
 import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.internal.PollGrid;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 import java.lang.management.ManagementFactory;
@@ -11,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -19,9 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Many telemetries at 1 Hz on the one shared scheduler with a synthetic source: CPU of the scheduler
- * thread and of the process, scheduling lateness of the polls, and heap per telemetry after GC. Each
- * telemetry's first poll comes at a random point of its first second, as by default (here drawn by the run,
- * so that it knows each schedule).
+ * thread and of the process, scheduling lateness of the polls, and heap per telemetry after GC. Every
+ * telemetry polls at the ticks of a random one of the 64 slots a second of the JVM's poll grid, as by
+ * default, so the shared scheduler wakes at most 64 times a second for all of them.
  * Not JMH: it measures a steady state over wall-clock seconds.
  */
 public final class ScaleRun {
@@ -29,14 +29,17 @@ public final class ScaleRun {
     private ScaleRun() {
     }
 
-    /** A source answering at once and noting how late each read came against its fixed-rate schedule. */
+    /**
+     * A source answering at once and noting how late each read came against its fixed-rate schedule: the
+     * ticks of its slot of the JVM's poll grid, where every telemetry here polls by default.
+     */
     private static final class SyntheticSource implements RttSource {
         private final CompletionStage<RttReading> answer;
         private final long[] lateness;
         private final AtomicInteger recorded;
         private final long periodNanos;
         private final long measureFromNanos;
-        private long startNanos;
+        private long firstDueNanos;
         private long reads;
 
         SyntheticSource(double rtt, long[] lateness, AtomicInteger recorded, long periodNanos, long measureFromNanos) {
@@ -50,11 +53,11 @@ public final class ScaleRun {
         @Override
         public CompletionStage<RttReading> read() {
             long now = System.nanoTime();
-            long due = startNanos + reads++ * periodNanos;
+            long late = now - (firstDueNanos + reads++ * periodNanos);
             if (now >= measureFromNanos) {
                 int i = recorded.getAndIncrement();
                 if (i < lateness.length) {
-                    lateness[i] = now - due;
+                    lateness[i] = late;
                 }
             }
             return answer;
@@ -100,16 +103,16 @@ public final class ScaleRun {
         long[] lateness = new long[count * (seconds + 2)];
         AtomicInteger recorded = new AtomicInteger();
         List<LatencyTelemetry> telemetries = new ArrayList<>(count);
-        // each telemetry's first poll at a random point of the first second, as by default, but drawn here so
-        // that each source knows its own schedule
-        Random phases = new Random(1);
         for (int i = 0; i < count; i++) {
             SyntheticSource source = new SyntheticSource(20 + i % 100, lateness, recorded, period, measureFrom);
-            long phase = (long) (phases.nextDouble() * period);
+            // what the default does (the next tick of a random slot of the JVM's grid), drawn here so that the
+            // source knows its schedule
+            long now = System.nanoTime();
+            long delay = PollGrid.jvm().delayToNextTick(now, period, PollGrid.randomSlot());
+            source.firstDueNanos = now + delay;
             LatencyTelemetry telemetry = new LatencyTelemetry(source,
-                    TelemetryOptions.builder().firstPollDelay(Duration.ofNanos(phase)).build());
+                    TelemetryOptions.builder().firstPollDelay(Duration.ofNanos(delay)).build());
             telemetries.add(telemetry);
-            source.startNanos = System.nanoTime() + phase;
             telemetry.start();
         }
         TimeUnit.NANOSECONDS.sleep(Math.max(0, measureFrom - System.nanoTime()));

@@ -73,7 +73,11 @@ class ProbeAccuracyTest {
                 }
                 assertThat(counters.lost()).as("no loss on a clean link").isZero();
                 assertThat(p.telemetry.getCounters().failed()).isZero();
-                assertThat(p.probeB.counters().peerPingsAnswered()).isEqualTo(counters.answered() + counters.late());
+                // B answered every ping A saw answered; the telemetries poll at phases of their own, so A's last
+                // ping may still be on its way back (its answer counted at B, not yet at A)
+                assertThat(p.probeB.counters().peerPingsAnswered())
+                        .isBetween(counters.answered() + counters.late(), counters.answered() + counters.late()
+                                + counters.inFlight());
             }
         } finally {
             all.forEach(ProbePeers::close);

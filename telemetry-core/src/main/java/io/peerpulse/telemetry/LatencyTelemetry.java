@@ -1,6 +1,7 @@
 package io.peerpulse.telemetry;
 
 import io.peerpulse.telemetry.SourceFaults.Fault;
+import io.peerpulse.telemetry.internal.PollGrid;
 import io.peerpulse.telemetry.internal.PollRecording;
 import io.peerpulse.telemetry.internal.RttWindow;
 import io.peerpulse.telemetry.internal.SessionHistogram;
@@ -16,12 +17,12 @@ import java.util.Optional;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
 
 /**
  * Polls one {@link RttSource} on a scheduler and keeps the RTT samples it measures, with exact
@@ -72,8 +73,10 @@ public final class LatencyTelemetry implements AutoCloseable {
     private final TelemetryOptions options;
     private final ScheduledExecutorService scheduler;
     private final long pollIntervalNanos;
-    /** The fixed delay of the first poll, or -1 for a random one in [0, pollInterval) at each start. */
+    /** The fixed delay of the first poll, or -1 for the next tick of a random slot of the JVM's poll grid. */
     private final long firstPollDelayNanos;
+    /** The time of the poll grid: {@code System.nanoTime}, as the scheduler's, unless a test set another. */
+    private final LongSupplier nanoClock;
     private final long readTimeoutNanos;
     private final SourceFaults faults;
     private final ReadDispatch reads;
@@ -132,6 +135,7 @@ public final class LatencyTelemetry implements AutoCloseable {
         this.scheduler = options.scheduler();
         this.pollIntervalNanos = options.pollInterval().toNanos();
         this.firstPollDelayNanos = options.firstPollDelay().map(Duration::toNanos).orElse(-1L);
+        this.nanoClock = options.nanoClock();
         this.readTimeoutNanos = options.readTimeout().toNanos();
         this.faults = new SourceFaults(options);
         this.reads = new ReadDispatch(options, faults);
@@ -139,8 +143,9 @@ public final class LatencyTelemetry implements AutoCloseable {
     }
 
     /**
-     * Starts polling every {@code pollInterval}, the first poll after {@code firstPollDelay}: by default
-     * at a random point of the first interval (see {@link TelemetryOptions}). Does nothing when running.
+     * Starts polling every {@code pollInterval}, the first poll after {@code firstPollDelay}: by default at
+     * the next tick of a random slot of the JVM's poll grid, whose phase is random (see
+     * {@link TelemetryOptions}). Does nothing when running.
      *
      * @throws IllegalStateException when the scheduler rejects the task (e.g. it was shut down)
      */
@@ -166,7 +171,8 @@ public final class LatencyTelemetry implements AutoCloseable {
     }
 
     private long firstPollDelayNanos() {
-        return firstPollDelayNanos >= 0 ? firstPollDelayNanos : ThreadLocalRandom.current().nextLong(pollIntervalNanos);
+        return firstPollDelayNanos >= 0 ? firstPollDelayNanos
+                : PollGrid.jvm().delayToNextTick(nanoClock.getAsLong(), pollIntervalNanos, PollGrid.randomSlot());
     }
 
     /**

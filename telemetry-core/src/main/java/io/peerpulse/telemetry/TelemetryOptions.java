@@ -17,8 +17,8 @@ import java.util.function.LongSupplier;
  * <caption>Options</caption>
  * <tr><th>option</th><th>default</th><th>allowed</th></tr>
  * <tr><td>{@code pollInterval}</td><td>1 s</td><td>1 ms to 24 h</td></tr>
- * <tr><td>{@code firstPollDelay}</td><td>random, uniform in [0, {@code pollInterval}), drawn at each
- *     {@code start()}</td><td>0 to 24 h</td></tr>
+ * <tr><td>{@code firstPollDelay}</td><td>to the next tick of the JVM's poll grid: within one
+ *     {@code pollInterval}, at a random phase</td><td>0 to 24 h</td></tr>
  * <tr><td>{@code maxSamples}</td><td>600</td><td>1 to 1,000,000</td></tr>
  * <tr><td>{@code readTimeout}</td><td>{@code pollInterval}</td><td>above 0, to 24 h</td></tr>
  * <tr><td>{@code scheduler}</td><td>one shared daemon scheduler for the whole JVM</td><td>any</td></tr>
@@ -33,14 +33,15 @@ import java.util.function.LongSupplier;
  * delay the other telemetries sharing it; see {@link LatencyTelemetry}. {@code name} labels the telemetry's
  * log lines (e.g. a session id); it must not hold an address.
  *
- * <p><b>Why the first poll comes at a random phase.</b> A poll wakes threads (the scheduler's, and a
- * probe's pings wake the connection's). Were the first poll at once, a game that starts its telemetry and
- * then its 60 Hz loop would have every poll fall in the same instant as one of its frames, for the whole
- * session, since a poll interval of 100 ms or 1 s is a whole number of frames: measured, every sixth frame
- * then started later ({@code docs/PERFORMANCE.md}). A random phase puts the polls anywhere in the frame,
- * and spreads the polls of thousands of telemetries started together over their interval, as Micrometer's
- * push registries spread their publishing over the step. Polls then stay at a fixed rate from the first.
- * Set {@code firstPollDelay} to fix the phase, e.g. {@link Duration#ZERO} for the first poll at once.
+ * <p><b>When the first poll comes.</b> By default at the next tick of the JVM's poll grid: one of 64
+ * slots per {@code pollInterval}, at a phase drawn at random once per JVM, the slot drawn at random at each
+ * start; then every {@code pollInterval}. A poll wakes threads (the scheduler's, and a probe's pings wake
+ * the connection's). Were the first poll at once, a game that starts its telemetry and then its 60 Hz loop
+ * would have every poll fall due with one of its frames for the whole session, since 100 ms and 1 s are
+ * whole numbers of frames: measured, every sixth frame then started later ({@code docs/PERFORMANCE.md}).
+ * The grid's random phase puts the polls anywhere in the frame; and its few slots let thousands of
+ * telemetries of the same interval share the shared scheduler's wake-ups, whenever each started. Set
+ * {@code firstPollDelay} to fix the delay instead, e.g. {@link Duration#ZERO} for the first poll at once.
  *
  * <p>All timing of a telemetry runs on {@link #scheduler()} and every timestamp comes from
  * {@link #clock()} (unless a reading carries its own), so a virtual-time scheduler with its clock
@@ -123,8 +124,8 @@ public final class TelemetryOptions {
     }
 
     /**
-     * @return how long after {@code start()} the first poll comes; empty for the default, a random delay
-     *         in [0, {@code pollInterval}) drawn at each start
+     * @return how long after {@code start()} the first poll comes; empty for the default, the time to the
+     *         next tick of the JVM's poll grid, less than {@code pollInterval}
      * @since 0.1.0
      */
     public Optional<Duration> firstPollDelay() {
@@ -183,7 +184,7 @@ public final class TelemetryOptions {
     @Override
     public String toString() {
         return "TelemetryOptions[pollInterval=" + pollInterval + ", firstPollDelay="
-                + (firstPollDelay != null ? firstPollDelay : "random") + ", maxSamples=" + maxSamples + ", readTimeout="
+                + (firstPollDelay != null ? firstPollDelay : "grid") + ", maxSamples=" + maxSamples + ", readTimeout="
                 + readTimeout + ", scheduler=" + (scheduler != null ? scheduler : "shared") + ", clock=" + clock
                 + ", blockingReadThreshold=" + blockingReadThreshold + (name != null ? ", name=" + name : "") + "]";
     }
@@ -259,8 +260,9 @@ public final class TelemetryOptions {
 
         /**
          * Fixes when the first poll comes after {@code start()}; the polls after it follow every
-         * {@code pollInterval}. Unset, it is random in [0, {@code pollInterval}), so that the polls do not
-         * fall in step with a game loop started at the same time (see {@link TelemetryOptions}).
+         * {@code pollInterval}. Unset, the first poll comes at the next tick of a random slot of the JVM's
+         * poll grid, at a random phase, so that the polls do not fall in step with a game loop started at the
+         * same time, and telemetries of the same interval share wake-ups (see {@link TelemetryOptions}).
          *
          * @param firstPollDelay 0 (the first poll at once) to 24 h
          * @return this builder

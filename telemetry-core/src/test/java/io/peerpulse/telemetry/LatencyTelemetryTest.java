@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.peerpulse.telemetry.internal.PollGrid;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
@@ -81,27 +83,42 @@ class LatencyTelemetryTest {
     }
 
     @Test
-    void byDefaultTheFirstPollComesAtARandomPointOfTheIntervalAndTheRestEveryInterval() {
-        int count = 50;
+    void byDefaultTelemetriesStartedApartPollOnTheJvmsGridAtMost64InstantsASecond() {
+        TelemetryOptions gridded = TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock())
+                .nanoClock(() -> since(scheduler.now()).toNanos()).build();
+        Random random = new Random(3);
+        List<Duration> starts = new ArrayList<>();
         List<List<Duration>> reads = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
+        for (int i = 0; i < 200; i++) {
+            scheduler.advance(Duration.ofNanos(1 + random.nextInt(5_000_000)));
             List<Duration> times = new ArrayList<>();
             reads.add(times);
-            telemetry(timedSource(times), TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock())
-                    .build()).start();
+            starts.add(since(scheduler.now()));
+            telemetry(timedSource(times), gridded).start();
         }
-        scheduler.advance(SECOND.multipliedBy(3).minusNanos(1));
+        scheduler.advance(SECOND.multipliedBy(3));
 
-        for (List<Duration> times : reads) {
-            assertThat(times).hasSize(3);
+        Duration slotWidth = SECOND.dividedBy(PollGrid.SLOTS);
+        for (int i = 0; i < reads.size(); i++) {
+            List<Duration> times = reads.get(i);
             Duration first = times.get(0);
-            assertThat(first).isGreaterThanOrEqualTo(Duration.ZERO).isLessThan(SECOND);
-            assertThat(times).containsExactly(first, first.plus(SECOND), first.plus(SECOND.multipliedBy(2)));
+            assertThat(first).isGreaterThanOrEqualTo(starts.get(i)).isLessThan(starts.get(i).plus(SECOND));
+            for (int k = 0; k < times.size(); k++) {
+                assertThat(times.get(k)).isEqualTo(first.plus(SECOND.multipliedBy(k)));
+                // on the grid of 64 slots a second, whose phase is the JVM's
+                assertThat(PollGrid.jvm().delayToNextTick(times.get(k).toNanos(), slotWidth.toNanos(), 0)).isZero();
+            }
         }
-        // the phases differ: not one instant for all (as with the first poll at once), but spread over the second
-        assertThat(reads.stream().map(times -> times.get(0)).distinct().count()).isGreaterThan(count - 5L);
-        assertThat(reads.stream().filter(times -> times.get(0).compareTo(SECOND.dividedBy(2)) < 0).count())
-                .isBetween(5L, count - 5L);
+        // 200 telemetries started at 200 different times share at most 64 instants in a second (at once, or
+        // at a phase of their own each, they would poll at 200)
+        long instants = reads.stream().flatMap(List::stream)
+                .filter(t -> t.compareTo(Duration.ofSeconds(2)) >= 0 && t.compareTo(Duration.ofSeconds(3)) < 0)
+                .distinct().count();
+        assertThat(instants).isBetween(20L, (long) PollGrid.SLOTS);
+    }
+
+    private static Duration since(java.time.Instant now) {
+        return Duration.between(VirtualScheduler.DEFAULT_START, now);
     }
 
     @Test

@@ -53,7 +53,7 @@ class TelemetryOptionsTest {
     @Test
     void firstPollDelayIsRandomUnlessSetAndIsKept() {
         assertThat(TelemetryOptions.defaults().firstPollDelay()).isEmpty();
-        assertThat(TelemetryOptions.defaults().toString()).contains("firstPollDelay=random");
+        assertThat(TelemetryOptions.defaults().toString()).contains("firstPollDelay=grid");
         TelemetryOptions set = TelemetryOptions.builder().firstPollDelay(Duration.ZERO).build();
         assertThat(set.firstPollDelay()).contains(Duration.ZERO);
         assertThat(set.toBuilder().build().firstPollDelay()).contains(Duration.ZERO);
