@@ -168,7 +168,10 @@ public final class TelemetryOptions {
         return Optional.ofNullable(name);
     }
 
-    /** The monotonic clock that times {@code read()} calls: {@code System::nanoTime} unless a test set one. */
+    /**
+     * The monotonic clock that times {@code read()} calls and places the first poll on the poll grid:
+     * {@code System::nanoTime} unless a test set one.
+     */
     LongSupplier nanoClock() {
         return nanoClock;
     }
@@ -237,7 +240,7 @@ public final class TelemetryOptions {
             return this;
         }
 
-        /** For tests: the monotonic clock that times {@code read()} calls. */
+        /** For tests: the monotonic clock that times {@code read()} calls and places the first poll on the grid. */
         Builder nanoClock(LongSupplier nanoClock) {
             this.nanoClock = java.util.Objects.requireNonNull(nanoClock, "nanoClock");
             return this;
