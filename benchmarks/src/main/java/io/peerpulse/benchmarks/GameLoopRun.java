@@ -30,7 +30,7 @@ import java.util.stream.IntStream;
  * conditions: no telemetry; the ICE telemetry polling peer A's connection at 1 Hz on the shared scheduler;
  * a {@link DataChannelProbe} on each peer (pings on a data channel of their own, answered on the probe
  * thread) with a telemetry polling A's probe at 10 Hz; and the same with the telemetry's first poll at once
- * instead of at a random point of the first interval (the default). The loop starts a frame after its
+ * instead of on the poll grid (the default, at a random phase). The loop starts a frame after its
  * telemetry, as a game that starts its telemetry and then its loop would, so with the first poll at once every
  * poll falls due a few microseconds before every sixth frame. While a telemetry runs, the loop reads its
  * summary every frame, as a HUD would.

@@ -31,7 +31,7 @@ public final class ScaleRun {
 
     /**
      * A source answering at once and noting how late each read came against its fixed-rate schedule: the
-     * ticks of its slot of the JVM's poll grid, where every telemetry here polls by default.
+     * ticks of its slot of the JVM's poll grid, the slot drawn as the default draws it.
      */
     private static final class SyntheticSource implements RttSource {
         private final CompletionStage<RttReading> answer;
