@@ -172,14 +172,19 @@ public final class GameLoopRun {
      * frame after the telemetry, and 100 ms is six frames): those frames against the others.
      */
     private static void printInStep(long[][] blocks) {
-        long[] inStep = Arrays.stream(blocks).flatMapToLong(block -> IntStream.range(0, block.length)
-                .filter(m -> (SETTLE_FRAMES + m + 1) % FRAMES_PER_POLL == 0).mapToLong(m -> block[m])).sorted().toArray();
-        long[] others = Arrays.stream(blocks).flatMapToLong(block -> IntStream.range(0, block.length)
-                .filter(m -> (SETTLE_FRAMES + m + 1) % FRAMES_PER_POLL != 0).mapToLong(m -> block[m])).sorted().toArray();
+        long[] inStep = framesSorted(blocks, true);
+        long[] others = framesSorted(blocks, false);
         System.out.printf("%nfirst poll at once: the %d frames due just after a poll p90 %s ms, p99 %s ms; the %d others "
                         + "p90 %s ms, p99 %s ms%n", inStep.length, ms(LatenessStats.percentileOfSorted(inStep, 0.9)),
                 ms(LatenessStats.percentileOfSorted(inStep, 0.99)), others.length,
                 ms(LatenessStats.percentileOfSorted(others, 0.9)), ms(LatenessStats.percentileOfSorted(others, 0.99)));
+    }
+
+    /** The measured frames of all blocks that are (or are not) due just after a poll at once, sorted. */
+    private static long[] framesSorted(long[][] blocks, boolean inStep) {
+        return Arrays.stream(blocks).flatMapToLong(block -> IntStream.range(0, block.length)
+                .filter(m -> ((SETTLE_FRAMES + m + 1) % FRAMES_PER_POLL == 0) == inStep)
+                .mapToLong(m -> block[m])).sorted().toArray();
     }
 
     /**

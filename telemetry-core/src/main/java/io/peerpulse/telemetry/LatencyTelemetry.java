@@ -22,7 +22,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.BiConsumer;
-import java.util.function.LongSupplier;
 
 /**
  * Polls one {@link RttSource} on a scheduler and keeps the RTT samples it measures, with exact
@@ -73,10 +72,6 @@ public final class LatencyTelemetry implements AutoCloseable {
     private final TelemetryOptions options;
     private final ScheduledExecutorService scheduler;
     private final long pollIntervalNanos;
-    /** The fixed delay of the first poll, or -1 for the next tick of a random slot of the JVM's poll grid. */
-    private final long firstPollDelayNanos;
-    /** The time of the poll grid: {@code System.nanoTime}, as the scheduler's, unless a test set another. */
-    private final LongSupplier nanoClock;
     private final long readTimeoutNanos;
     private final SourceFaults faults;
     private final ReadDispatch reads;
@@ -134,8 +129,6 @@ public final class LatencyTelemetry implements AutoCloseable {
         this.options = Objects.requireNonNull(options, "options");
         this.scheduler = options.scheduler();
         this.pollIntervalNanos = options.pollInterval().toNanos();
-        this.firstPollDelayNanos = options.firstPollDelay().map(Duration::toNanos).orElse(-1L);
-        this.nanoClock = options.nanoClock();
         this.readTimeoutNanos = options.readTimeout().toNanos();
         this.faults = new SourceFaults(options);
         this.reads = new ReadDispatch(options, faults);
@@ -170,9 +163,10 @@ public final class LatencyTelemetry implements AutoCloseable {
         }
     }
 
+    /** The delay set, else the time to the next tick of a random slot of the JVM's poll grid. */
     private long firstPollDelayNanos() {
-        return firstPollDelayNanos >= 0 ? firstPollDelayNanos
-                : PollGrid.jvm().delayToNextTick(nanoClock.getAsLong(), pollIntervalNanos, PollGrid.randomSlot());
+        return options.firstPollDelay().map(Duration::toNanos).orElseGet(() -> PollGrid.jvm()
+                .delayToNextTick(options.nanoClock().getAsLong(), pollIntervalNanos, PollGrid.randomSlot()));
     }
 
     /**
