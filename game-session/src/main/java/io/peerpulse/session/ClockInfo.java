@@ -1,21 +1,45 @@
 package io.peerpulse.session;
 
+import org.jspecify.annotations.Nullable;
+
+import java.util.List;
+
 /**
- * What analysis needs to line samples up with game events. Sample timestamps and every
- * {@code …EpochMs} come from the session clock (the telemetry options' clock, the system clock by
- * default); the monotonic origin maps {@link System#nanoTime()} readings the game logged onto the
- * same axis: {@code epochMs ≈ startEpochMs + (nanoTime - startNanoTime) / 1e6}.
+ * What analysis needs to line samples up with game events, and what the wall clock did meanwhile. Sample
+ * timestamps and every {@code …EpochMs} come from the session clock (the telemetry options' clock, the system
+ * clock by default) and are labels only; every duration comes from the session's monotonic clock
+ * ({@code TelemetryOptions.nanoClock()}, {@link System#nanoTime()} by default), so a wall-clock step never
+ * makes one negative. The monotonic origin maps nanoTime readings the game logged onto the same axis:
+ * {@code epochMs ≈ startEpochMs + (nanoTime - startNanoTime) / 1e6}, up to the steps listed.
  *
- * @param startEpochMs       the session start on the session clock, epoch ms
- * @param startNanoTime      {@link System#nanoTime()} at the same moment
- * @param endEpochMs         the session end on the session clock; {@code null} while it runs
- * @param endNanoTime        {@link System#nanoTime()} at the end; {@code null} while it runs
+ * @param startEpochMs        the session start on the session clock, epoch ms
+ * @param startNanoTime       the monotonic clock at the same moment
+ * @param endEpochMs          the session end on the session clock; {@code null} while it runs
+ * @param endNanoTime         the monotonic clock at the end; {@code null} while it runs
  * @param systemClockOffsetMs session clock minus system clock at the start, ms: 0 unless the session
- *                           runs on another clock (e.g. a test's virtual clock)
- * @param pollIntervalMs     the time between polls
- * @param readTimeoutMs      how long a read may take before it counts as failed
+ *                            runs on another clock (e.g. a test's virtual clock)
+ * @param pollIntervalMs      the time between polls
+ * @param readTimeoutMs       how long a read may take before it counts as failed
+ * @param clockStepCount      how many times the wall clock stepped against the monotonic clock by
+ *                            {@value #CLOCK_STEP_MS} ms or more between two events (an NTP correction, a
+ *                            manual change)
+ * @param clockSteps          the first {@value #MAX_LISTED_CLOCK_STEPS} of those steps, in order
  * @since 0.1.0
  */
-public record ClockInfo(long startEpochMs, long startNanoTime, Long endEpochMs, Long endNanoTime,
-                        long systemClockOffsetMs, double pollIntervalMs, double readTimeoutMs) {
+public record ClockInfo(long startEpochMs, long startNanoTime, @Nullable Long endEpochMs,
+                        @Nullable Long endNanoTime, long systemClockOffsetMs, double pollIntervalMs,
+                        double readTimeoutMs, long clockStepCount, List<ClockStep> clockSteps) {
+
+    /** The smallest change of (wall clock − monotonic clock) between two events reported as a step, ms.
+     * @since 0.1.0 */
+    public static final long CLOCK_STEP_MS = 1_000;
+    /** Steps listed at most; the rest are counted.
+     * @since 0.1.0 */
+    public static final int MAX_LISTED_CLOCK_STEPS = 100;
+
+    /** Copies the list.
+     * @since 0.1.0 */
+    public ClockInfo {
+        clockSteps = List.copyOf(clockSteps);
+    }
 }

@@ -1,11 +1,20 @@
 package io.peerpulse.session;
 
+import io.peerpulse.session.core.SessionCore;
+import io.peerpulse.session.core.SessionEvent;
+import io.peerpulse.session.internal.Redaction;
 import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.telemetry.LatencyRecord;
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.telemetry.LatencySummary;
 import io.peerpulse.telemetry.LatencyTelemetry;
+import io.peerpulse.telemetry.PollEvent;
+import io.peerpulse.telemetry.ProbeStats;
+import io.peerpulse.telemetry.RttPoller;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttSource;
+import org.jspecify.annotations.Nullable;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,10 +51,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link Builder#executor(Executor) set}), one serial queue per exporter and one for the listeners, so
  * calls to one exporter never overlap, keep their order, and never delay polling.
  *
- * <p><b>Time.</b> Every timestamp comes from the telemetry options' clock (the session clock): each call
- * here reads it once, and each poll carries the time the telemetry read. So a virtual-time scheduler and
- * its clock drive a session completely; only {@link #close()} waits in real time, for the exporters, at
- * most the exporter timeout.
+ * <p><b>Time.</b> Every input — each call here and each poll — becomes one {@code SessionEvent}, stamped
+ * once under the session's lock with the session clock (the telemetry options' clock, a label) and the
+ * monotonic clock ({@link TelemetryOptions#nanoClock()}), and applied in that order: every duration comes
+ * from the monotonic times, so neither a wall-clock step nor racing callers can make one negative; steps
+ * of the wall clock are reported ({@link ClockInfo#clockSteps()}). A virtual-time scheduler and its clock
+ * drive a session completely; only {@link #close()} waits in real time, for the exporters, at most the
+ * exporter timeout.
  *
  * <p><b>Privacy.</b> Nothing the session exports or logs holds an IP address, port or ICE candidate:
  * ids that look like an address are refused, and close reasons — free text from the caller — are
@@ -79,19 +91,31 @@ public final class GameSession implements AutoCloseable {
     public static final Duration DEFAULT_EXPORTER_TIMEOUT = Duration.ofSeconds(10);
     /** Sample calls waiting for one exporter beyond which further ones are dropped (and counted).
      * @since 0.1.0 */
-    public static final int MAX_QUEUED_EXPORTER_CALLS = 100_000;
+    public static final int MAX_QUEUED_EXPORTER_CALLS = SessionCore.MAX_QUEUED_EXPORTER_CALLS;
     /** Longest session or player id.
      * @since 0.1.0 */
-    public static final int MAX_ID_LENGTH = 256;
+    public static final int MAX_ID_LENGTH = io.peerpulse.session.core.SessionConfig.MAX_ID_LENGTH;
 
     private final SessionCore core;
-    private final InstantSource clock;
+    private final TelemetryOptions options;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
+    /**
+     * Guards the pollers and the sources below: what the session does to the outside world. Taken before the
+     * core's lock, never while holding it; the pollers call back without holding a lock of theirs.
+     */
+    private final Object pollers = new Object();
+    private @Nullable RttPoller primaryPoller;
+    private @Nullable RttPoller secondaryPoller;
+    private @Nullable RttSource primarySource;
+    private @Nullable RttSource secondarySource;
+    /** The primary source opened last when it is a probe: its statistics become events. */
+    private volatile @Nullable ProbeStatsSource probe;
+
     private GameSession(SessionCore core) {
         this.core = core;
-        this.clock = core.config().telemetryOptions().clock();
+        this.options = core.config().telemetryOptions();
     }
 
     /** For {@link SessionBuilder#build()}. */
@@ -124,7 +148,7 @@ public final class GameSession implements AutoCloseable {
      */
     public void onDataChannelOpen(RttSource source) {
         Objects.requireNonNull(source, "source");
-        core.open(source, clock.millis());
+        open(source, null);
     }
 
     /**
@@ -151,7 +175,96 @@ public final class GameSession implements AutoCloseable {
         if (secondary == source) {
             throw new IllegalArgumentException("secondary must be another source than source");
         }
-        core.open(source, secondary, clock.millis());
+        open(source, secondary);
+    }
+
+    private void open(RttSource source, @Nullable RttSource secondary) {
+        synchronized (pollers) {
+            if (closing.get()) {
+                throw new IllegalStateException("session '" + sessionId() + "' is closed");
+            }
+            RttPoller first = primaryPoller;
+            SessionEvent.OpenKind kind = first == null ? SessionEvent.OpenKind.FIRST
+                    : source != primarySource ? SessionEvent.OpenKind.NEW : SessionEvent.OpenKind.SAME;
+            boolean reopen = kind == SessionEvent.OpenKind.SAME;
+            SessionCore.Applied applied = core.applyNow(at -> reopen && core.isChannelOpen() ? null
+                    : new SessionEvent.Opened(at, kind, describe(source),
+                            reopen || secondary == null ? null : describe(secondary)));
+            if (reopen) {
+                return;
+            }
+            if (first == null) {
+                RttPoller created = new RttPoller(source, options, this::primaryPolled);
+                primaryPoller = created;
+                created.start();
+            } else {
+                first.switchSource(source);
+            }
+            primarySource = source;
+            probe = source instanceof ProbeStatsSource stats ? stats : null;
+            RttPoller view = secondaryPoller;
+            if (secondary == null) {
+                if (view != null) {
+                    view.stop();
+                }
+            } else {
+                if (view == null) {
+                    view = new RttPoller(secondary, options, this::secondaryPolled);
+                    secondaryPoller = view;
+                } else {
+                    view.switchSource(secondary);
+                }
+                secondarySource = secondary;
+                view.start();
+            }
+            readProbe();
+        }
+    }
+
+    private static SessionEvent.Source describe(RttSource source) {
+        String name = source.name();
+        return new SessionEvent.Source(name == null || name.isBlank() ? "unnamed" : name,
+                source.refreshPeriod().toNanos());
+    }
+
+    /** The probe's statistics, when they changed since last applied, become an event. */
+    private void readProbe() {
+        ProbeStatsSource source = probe;
+        if (source == null) {
+            return;
+        }
+        ProbeStats stats;
+        try {
+            stats = source.probeStats();
+        } catch (RuntimeException e) {
+            System.getLogger(GameSession.class.getName()).log(System.Logger.Level.WARNING,
+                    "probeStats() of " + source + " failed", e);
+            return;
+        }
+        if (stats != null) {
+            core.applyNow(at -> stats.equals(core.probe()) ? null : new SessionEvent.ProbeRead(at, stats));
+        }
+    }
+
+    /** A poll of the primary view ended: the probe's statistics, then the poll, become events. */
+    private void primaryPolled(PollEvent poll) {
+        readProbe();
+        SessionCore.Applied applied = core.applyNow(at -> core.polled(at, SessionEvent.View.PRIMARY, poll));
+        if (applied.fellBack() != null) {
+            synchronized (pollers) {
+                RttPoller view = secondaryPoller;
+                RttPoller polled = primaryPoller;
+                RttSource to = secondarySource;
+                if (view != null && polled != null && to != null && !closing.get()) {
+                    view.stop();
+                    polled.switchSource(to);
+                }
+            }
+        }
+    }
+
+    private void secondaryPolled(PollEvent poll) {
+        core.applyNow(at -> core.polled(at, SessionEvent.View.SECONDARY, poll));
     }
 
     /**
@@ -167,8 +280,9 @@ public final class GameSession implements AutoCloseable {
      * @param reason why, e.g. {@code "peer left"}; may be {@code null}
      * @since 0.1.0
      */
-    public void onDataChannelClose(String reason) {
-        core.channelClosed(reason, clock.millis());
+    public void onDataChannelClose(@Nullable String reason) {
+        String safe = Redaction.redact(reason);
+        core.applyNow(at -> core.isEnded() || !core.isChannelOpen() ? null : new SessionEvent.ChannelClosed(at, safe));
     }
 
     /**
@@ -184,7 +298,12 @@ public final class GameSession implements AutoCloseable {
         if (roundNumber < 0) {
             throw new IllegalArgumentException("roundNumber must be >= 0, was " + roundNumber);
         }
-        core.beginRound(roundNumber, clock.millis());
+        core.applyNow(at -> {
+            if (core.isEnded()) {
+                throw new IllegalStateException("session '" + sessionId() + "' is closed");
+            }
+            return new SessionEvent.RoundBegan(at, roundNumber);
+        });
     }
 
     /**
@@ -194,7 +313,8 @@ public final class GameSession implements AutoCloseable {
      * @since 0.1.0
      */
     public Optional<RoundMetrics> endRound() {
-        return core.endRound(clock.millis());
+        return Optional.ofNullable(core.applyNow(at -> core.currentRound().isPresent() && !core.isEnded()
+                ? new SessionEvent.RoundEnded(at) : null).roundEnded());
     }
 
     /**
@@ -223,7 +343,7 @@ public final class GameSession implements AutoCloseable {
      * @since 0.1.0
      */
     public void addQualityListener(QualityListener listener) {
-        core.qualityListeners().add(listener);
+        core.addQualityListener(listener);
     }
 
     /**
@@ -232,7 +352,7 @@ public final class GameSession implements AutoCloseable {
      * @since 0.1.0
      */
     public boolean removeQualityListener(QualityListener listener) {
-        return core.qualityListeners().remove(listener);
+        return core.removeQualityListener(listener);
     }
 
     /**
@@ -240,8 +360,7 @@ public final class GameSession implements AutoCloseable {
      * @since 0.1.0
      */
     public Optional<LatencyStats> getLatencyStats() {
-        LatencyTelemetry current = core.telemetry();
-        return current == null ? Optional.empty() : current.getStats();
+        return core.primary().flatMap(LatencyRecord::getStats);
     }
 
     /**
@@ -249,8 +368,7 @@ public final class GameSession implements AutoCloseable {
      * @since 0.1.0
      */
     public Optional<LatencySummary> getLatencySummary() {
-        LatencyTelemetry current = core.telemetry();
-        return current == null ? Optional.empty() : current.getSummary();
+        return core.primary().flatMap(LatencyRecord::getSummary);
     }
 
     /**
@@ -285,8 +403,7 @@ public final class GameSession implements AutoCloseable {
      * @since 0.1.0
      */
     public SessionReport exportReport() {
-        SessionReport done = core.finalReport();
-        return done != null ? done : core.report(clock.millis());
+        return core.report();
     }
 
     /** @return the session's id
@@ -304,7 +421,7 @@ public final class GameSession implements AutoCloseable {
     /** @return the session clock: the telemetry options' clock
      * @since 0.1.0 */
     public InstantSource sessionClock() {
-        return clock;
+        return options.clock();
     }
 
     /** @return the names of the exporters this session feeds, in call order
@@ -322,15 +439,15 @@ public final class GameSession implements AutoCloseable {
     /** @return the journal file this session appends to, empty when the journal is off
      * @since 0.1.0 */
     public Optional<Path> journalPath() {
-        return core.journalPath();
+        return core.log().path();
     }
 
     /**
      * @return journal lines that could not be written (each failure is counted; the first is logged)
      * @since 0.1.0
      */
-    public long journalFailures() {
-        return core.journalFailures();
+    public long journalFailureCount() {
+        return core.log().failureCount();
     }
 
     /**
@@ -361,12 +478,18 @@ public final class GameSession implements AutoCloseable {
             return;
         }
         try {
-            LatencyTelemetry current = core.closing();
-            if (current != null) {
-                current.stop(); // before anything else: the caller closes the connection once we return
-                current.awaitListeners(); // every recorded poll reaches the session before its final report
+            synchronized (pollers) {
+                // before anything else: the caller closes the connection once we return
+                for (RttPoller poller : new RttPoller[] {primaryPoller, secondaryPoller}) {
+                    if (poller != null) {
+                        poller.stop();
+                    }
+                }
             }
-            List<CompletableFuture<Void>> done = core.end(clock.millis(), System.nanoTime());
+            readProbe();
+            // a poll still being delivered is applied before this, or ignored after it: either way the
+            // report, the exporters and the journal saw the same samples
+            List<CompletableFuture<Void>> done = core.applyNow(SessionEvent.Ended::new).exportersDone();
             core.exporters().await(done, timeout);
         } finally {
             closed.complete(null);
@@ -499,9 +622,9 @@ public final class GameSession implements AutoCloseable {
         Builder fallbackAfter(Duration after);
 
         /**
-         * @param directory where the crash-safe journal {@code <stem>.journal.jsonl} is created (see
-         *                  {@link SessionJournal}); {@code null} (default) for the setting
-         *                  {@value SessionJournal#DIRECTORY_SETTING}, no journal when unset
+         * @param directory where the crash-safe journal {@code <stem>.journal.jsonl} is created (the module
+         *                  {@code io.peerpulse.session.journal} must be present); {@code null} (default) for the
+         *                  setting {@code peerpulse.journal.directory}, no journal when unset
          * @return this builder
          * @since 0.1.0
          */
@@ -516,7 +639,7 @@ public final class GameSession implements AutoCloseable {
 
         /**
          * @param fsync whether every journal line is also forced to the device (survives a power loss);
-         *              default: the setting {@value SessionJournal#FSYNC_SETTING}, else {@code false}
+         *              default: the setting {@code peerpulse.journal.fsync}, else {@code false}
          * @return this builder
          * @since 0.1.0
          */

@@ -1,8 +1,12 @@
 package io.peerpulse.session;
 
+import io.peerpulse.session.core.EventLog;
+import io.peerpulse.session.core.EventLogProvider;
+import io.peerpulse.session.core.SessionConfig;
+import io.peerpulse.session.core.SessionCore;
+import io.peerpulse.session.core.SessionStart;
 import io.peerpulse.session.internal.Bulkheads;
 import io.peerpulse.session.internal.ExporterFanOut;
-import io.peerpulse.session.internal.JournalWriter;
 import io.peerpulse.session.internal.SharedExecutor;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporterProvider;
@@ -16,8 +20,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.function.Function;
-import java.util.function.UnaryOperator;
 
 /** The one {@link GameSession.Builder}: setters store, {@link #build()} validates through {@link SessionConfig}. */
 final class SessionBuilder implements GameSession.Builder {
@@ -43,8 +48,6 @@ final class SessionBuilder implements GameSession.Builder {
     private Path journalDirectory;
     private boolean journalEnabled = true;
     private Boolean journalFsync;
-    /** Package-private hook: tests wrap the journal's file sink. */
-    UnaryOperator<JournalWriter.Sink> journalSinkWrapper = UnaryOperator.identity();
 
     SessionBuilder(String sessionId) {
         this.sessionId = sessionId;
@@ -156,11 +159,7 @@ final class SessionBuilder implements GameSession.Builder {
         TelemetryOptions options = telemetryOptions != null && telemetryOptions.name().isEmpty() && sessionId != null
                 && !sessionId.isBlank() ? withName(telemetryOptions, sessionId) : telemetryOptions;
         SessionConfig config = new SessionConfig(sessionId, playerId, options, exporterTimeout,
-                fairFrom, poorFrom, recentSamples, toleratedBadPolls, gapAfterPolls);
-        if (fallbackAfter == null || fallbackAfter.isNegative() || fallbackAfter.isZero()
-                || fallbackAfter.compareTo(Duration.ofHours(24)) > 0) {
-            throw new IllegalArgumentException("fallbackAfter must be above 0 and at most 24 h, was " + fallbackAfter);
-        }
+                fairFrom, poorFrom, recentSamples, toleratedBadPolls, gapAfterPolls, fallbackAfter);
         if (exporterNamesNull) {
             throw new IllegalArgumentException("exporters must not be null; call exporters() for none");
         }
@@ -170,6 +169,13 @@ final class SessionBuilder implements GameSession.Builder {
         if (executorSet && executor == null) {
             throw new IllegalArgumentException("executor must not be null");
         }
+        Map<String, String> journalSettings = new LinkedHashMap<>(settings);
+        if (journalDirectory != null) {
+            journalSettings.put(EventLogProvider.DIRECTORY_SETTING, journalDirectory.toString());
+        }
+        if (journalFsync != null) {
+            journalSettings.put(EventLogProvider.FSYNC_SETTING, journalFsync.toString());
+        }
         ExportSettings exportSettings = ExportSettings.of(settings, attributes);
         Executor runner = executorSet ? executor : SharedExecutor.get();
         // On the shared pool each exporter plugin holds at most half its threads (a stuck one cannot take all).
@@ -178,17 +184,30 @@ final class SessionBuilder implements GameSession.Builder {
         ExporterFanOut exporters = ExporterFanOut.create(sessionId, providersSet ? providers : null,
                 exporterNames, exportSettings, exporterRunners, GameSession.MAX_QUEUED_EXPORTER_CALLS,
                 options.clock()::millis);
-        JournalRecorder journal = JournalRecorder.open(sessionId, journalEnabled, journalDirectory, journalFsync,
-                exportSettings, journalSinkWrapper);
         long startMs = options.clock().millis();
-        SessionConfig.Start start = new SessionConfig.Start(startMs, System.nanoTime(),
+        SessionStart start = new SessionStart(startMs, options.nanoClock().getAsLong(),
                 startMs - System.currentTimeMillis());
-        SessionCore core = new SessionCore(config, start, true, exporters, journal,
-                new QualityListeners(sessionId, runner));
-        core.fallbackAfter(fallbackAfter.toMillis());
-        GameSession session = GameSession.create(core);
+        EventLog log = journalEnabled ? openJournal(config, start, ExportSettings.of(journalSettings, attributes))
+                : EventLog.NONE;
+        GameSession session = GameSession.create(new SessionCore(config, start, exporters, runner, log));
         exporters.started();
         return session;
+    }
+
+    /** The journal the settings ask for, from the journal module found with {@link ServiceLoader}; or none. */
+    private static EventLog openJournal(SessionConfig config, SessionStart start, ExportSettings settings) {
+        Optional<String> directory = settings.get(EventLogProvider.DIRECTORY_SETTING);
+        if (directory.isEmpty()) {
+            return EventLog.NONE;
+        }
+        for (EventLogProvider provider : ServiceLoader.load(EventLogProvider.class,
+                SessionBuilder.class.getClassLoader())) {
+            return provider.open(config, start, settings).orElse(EventLog.NONE);
+        }
+        throw new IllegalStateException(EventLogProvider.DIRECTORY_SETTING + " is set ('" + directory.get()
+                + "'), but no session journal is present: add the artifact io.peerpulse:session-journal (module"
+                + " io.peerpulse.session.journal) to the module or class path, or turn the journal off with"
+                + " GameSession.Builder.journal(false)");
     }
 
     /** The options with a name for the telemetry's log lines; the caller's options when the id is no valid name. */

@@ -1,6 +1,9 @@
-package io.peerpulse.session;
+package io.peerpulse.session.core;
 
-import io.peerpulse.session.internal.MedianRing;
+import io.peerpulse.session.ConnectionQuality;
+import io.peerpulse.session.LiveRtt;
+import io.peerpulse.session.QualityChange;
+import io.peerpulse.session.QualityThresholds;
 import io.peerpulse.telemetry.PollEvent;
 
 import java.util.ArrayList;

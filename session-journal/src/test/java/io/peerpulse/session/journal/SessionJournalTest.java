@@ -1,4 +1,4 @@
-package io.peerpulse.session;
+package io.peerpulse.session.journal;
 
 import io.peerpulse.virtualtime.VirtualScheduler;
 import static org.assertj.core.api.Assertions.assertThat;

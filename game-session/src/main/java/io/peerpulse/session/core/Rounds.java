@@ -1,6 +1,8 @@
-package io.peerpulse.session;
+package io.peerpulse.session.core;
 
+import io.peerpulse.session.RoundMetrics;
 import io.peerpulse.telemetry.LatencySummary;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,30 +11,32 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * The game's rounds and the samples recorded while each was open. Every method takes the event's time;
- * nothing here reads a clock. Not thread-safe: the session's lock guards it.
+ * The game's rounds and the samples recorded while each was open; durations from the stamps' monotonic
+ * times. Not thread-safe: the core's lock guards it.
  */
 final class Rounds {
 
     private final List<RoundMetrics> ended = new ArrayList<>();
-    private Round open;
+    private @Nullable Round open;
     /** Samples recorded so far: the session-wide number of the next sample. */
     private long samplesRecorded;
 
-    /** Begins a round at {@code now}, ending one still open. */
-    void begin(int roundNumber, long now) {
-        if (open != null) {
-            ended.add(open.metrics(now, true));
+    /** Begins a round, ending one still open. */
+    void begin(int roundNumber, Stamp at) {
+        Round current = open;
+        if (current != null) {
+            ended.add(current.metrics(at, true));
         }
-        open = new Round(roundNumber, now);
+        open = new Round(roundNumber, at);
     }
 
-    /** @return the round ended at {@code now}, empty when none was open */
-    Optional<RoundMetrics> end(long now) {
-        if (open == null) {
+    /** @return the round ended at {@code at}, empty when none was open */
+    Optional<RoundMetrics> end(Stamp at) {
+        Round current = open;
+        if (current == null) {
             return Optional.empty();
         }
-        RoundMetrics metrics = open.metrics(now, true);
+        RoundMetrics metrics = current.metrics(at, true);
         ended.add(metrics);
         open = null;
         return Optional.of(metrics);
@@ -40,21 +44,24 @@ final class Rounds {
 
     /** A sample was recorded: it counts for the open round, if any. */
     void sample(double rttMs) {
-        if (open != null) {
-            open.add(rttMs, samplesRecorded);
+        Round current = open;
+        if (current != null) {
+            current.add(rttMs, samplesRecorded);
         }
         samplesRecorded++;
     }
 
     OptionalInt current() {
-        return open == null ? OptionalInt.empty() : OptionalInt.of(open.number);
+        Round current = open;
+        return current == null ? OptionalInt.empty() : OptionalInt.of(current.number);
     }
 
     /** @return every round as of {@code at}, an open one last and without an end */
-    List<RoundMetrics> all(long at) {
+    List<RoundMetrics> all(Stamp at) {
         List<RoundMetrics> all = new ArrayList<>(ended);
-        if (open != null) {
-            all.add(open.metrics(at, false));
+        Round current = open;
+        if (current != null) {
+            all.add(current.metrics(at, false));
         }
         return all;
     }
@@ -62,14 +69,14 @@ final class Rounds {
     /** An open round and its samples' values. */
     private static final class Round {
         final int number;
-        final long startMs;
+        final Stamp start;
         double[] values = new double[16];
         int count;
         long firstIndex;
 
-        Round(int number, long startMs) {
+        Round(int number, Stamp start) {
             this.number = number;
-            this.startMs = startMs;
+            this.start = start;
         }
 
         void add(double rttMs, long index) {
@@ -82,8 +89,8 @@ final class Rounds {
             values[count++] = rttMs;
         }
 
-        RoundMetrics metrics(long at, boolean ending) {
-            return new RoundMetrics(number, startMs, ending ? at : null, at - startMs,
+        RoundMetrics metrics(Stamp at, boolean ending) {
+            return new RoundMetrics(number, start.epochMs(), ending ? at.epochMs() : null, at.msSince(start),
                     count == 0 ? null : LatencySummary.of(values, count), count == 0 ? null : firstIndex);
         }
     }

@@ -1,5 +1,7 @@
-package io.peerpulse.session;
+package io.peerpulse.session.core;
 
+import io.peerpulse.session.QualityChange;
+import io.peerpulse.session.QualityListener;
 import io.peerpulse.session.internal.SerialQueue;
 
 import java.lang.System.Logger.Level;

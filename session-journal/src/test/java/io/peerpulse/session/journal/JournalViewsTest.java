@@ -1,4 +1,4 @@
-package io.peerpulse.session;
+package io.peerpulse.session.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.peerpulse.session.internal;
+package io.peerpulse.session.core;
 
 import java.util.Arrays;
 
@@ -8,7 +8,7 @@ import java.util.Arrays;
  * or exactly the mean of the two middle values ({@code (a + b) / 2}) when the count is even, as the
  * telemetry's window computes it. Not thread-safe.
  */
-public final class MedianRing {
+final class MedianRing {
 
     private final double[] ring;
     private final double[] sorted;
@@ -16,7 +16,7 @@ public final class MedianRing {
     private int next;
 
     /** @param capacity how many latest values count, at least 1 */
-    public MedianRing(int capacity) {
+    MedianRing(int capacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be >= 1, was " + capacity);
         }
@@ -30,7 +30,7 @@ public final class MedianRing {
      * @param value a finite value
      * @throws IllegalArgumentException when the value is NaN or infinite
      */
-    public void add(double value) {
+    void add(double value) {
         if (!Double.isFinite(value)) {
             throw new IllegalArgumentException("value must be finite, was " + value);
         }
@@ -53,12 +53,12 @@ public final class MedianRing {
     }
 
     /** @return how many values count now */
-    public int count() {
+    int count() {
         return count;
     }
 
     /** @return the median of the values that count, NaN when there is none */
-    public double median() {
+    double median() {
         if (count == 0) {
             return Double.NaN;
         }

@@ -1,0 +1,114 @@
+package io.peerpulse.session.core;
+
+import io.peerpulse.session.QualityThresholds;
+import io.peerpulse.session.internal.Redaction;
+import io.peerpulse.telemetry.TelemetryOptions;
+import org.jspecify.annotations.Nullable;
+
+import java.time.Duration;
+
+/**
+ * A session's validated configuration, built by {@code GameSession.Builder.build()}; the journal's header
+ * carries it, so that a recovery applies events under the configuration the live session had.
+ *
+ * @param sessionId         the session's id
+ * @param playerId          the local player's id, {@code null} for none
+ * @param telemetryOptions  the telemetry's options; their clock is the session clock
+ * @param exporterTimeout   how long close() waits for the exporters
+ * @param fairFrom          the recent median from which the quality is FAIR
+ * @param poorFrom          the recent median from which the quality is POOR
+ * @param recentSamples     how many latest samples judge the quality
+ * @param toleratedBadPolls consecutive unavailable or failed polls still not LOST
+ * @param gapAfterPolls     poll intervals without a measurement that are still not a gap
+ * @param fallbackAfter     how long a primary source may go without a measurement before the session falls back
+ * @since 0.1.0
+ */
+public record SessionConfig(String sessionId, @Nullable String playerId, TelemetryOptions telemetryOptions,
+                            Duration exporterTimeout, Duration fairFrom, Duration poorFrom, int recentSamples,
+                            int toleratedBadPolls, int gapAfterPolls, Duration fallbackAfter) {
+
+    /** Largest {@code recentSamples}.
+     * @since 0.1.0 */
+    public static final int MAX_RECENT_SAMPLES = 10_000;
+    private static final Duration MAX_DURATION = Duration.ofHours(24);
+    /** Longest session or player id.
+     * @since 0.1.0 */
+    public static final int MAX_ID_LENGTH = 256;
+
+    /** Checks every value; the message names the first bad field. */
+    SessionConfig {
+        checkId("sessionId", sessionId, false);
+        checkId("playerId", playerId, true);
+        if (telemetryOptions == null) {
+            throw new IllegalArgumentException("telemetryOptions must not be null");
+        }
+        if (exporterTimeout == null || exporterTimeout.isNegative() || exporterTimeout.isZero()
+                || exporterTimeout.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("exporterTimeout must be above 0 and at most 24 h, was "
+                    + exporterTimeout);
+        }
+        if (fairFrom == null || fairFrom.isNegative() || fairFrom.isZero()) {
+            throw new IllegalArgumentException("qualityThresholds fairFrom must be above 0, was " + fairFrom);
+        }
+        if (poorFrom == null || poorFrom.compareTo(fairFrom) <= 0 || poorFrom.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw new IllegalArgumentException("qualityThresholds poorFrom must be above fairFrom (" + fairFrom
+                    + ") and at most 60 s, was " + poorFrom);
+        }
+        if (recentSamples < 1 || recentSamples > MAX_RECENT_SAMPLES) {
+            throw new IllegalArgumentException("qualityRecentSamples must be between 1 and " + MAX_RECENT_SAMPLES
+                    + ", was " + recentSamples);
+        }
+        if (toleratedBadPolls < 0) {
+            throw new IllegalArgumentException("toleratedBadPolls must be >= 0, was " + toleratedBadPolls);
+        }
+        if (gapAfterPolls < 1 || gapAfterPolls > 1_000_000) {
+            throw new IllegalArgumentException("gapAfterPolls must be between 1 and 1000000, was " + gapAfterPolls);
+        }
+        if (fallbackAfter == null || fallbackAfter.isNegative() || fallbackAfter.isZero()
+                || fallbackAfter.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("fallbackAfter must be above 0 and at most 24 h, was " + fallbackAfter);
+        }
+    }
+
+    /** @return the thresholds as exported
+     * @since 0.1.0 */
+    public QualityThresholds thresholds() {
+        return new QualityThresholds(toMs(fairFrom), toMs(poorFrom), recentSamples, toleratedBadPolls);
+    }
+
+    /** @return the time without a measurement beyond which a stretch is a coverage gap */
+    long gapThresholdNanos() {
+        return telemetryOptions.pollInterval().toNanos() * gapAfterPolls;
+    }
+
+    /** @param duration a duration
+     * @return it in milliseconds, with the fraction
+     * @since 0.1.0 */
+    public static double toMs(Duration duration) {
+        return duration.toNanos() / 1e6;
+    }
+
+    private static void checkId(String field, String value, boolean optional) {
+        if (value == null) {
+            if (optional) {
+                return;
+            }
+            throw new IllegalArgumentException(field + " must not be null");
+        }
+        if (value.isBlank()) {
+            throw new IllegalArgumentException(field + " must not be blank, was '" + value + "'");
+        }
+        if (value.length() > MAX_ID_LENGTH) {
+            throw new IllegalArgumentException(field + " must be at most " + MAX_ID_LENGTH
+                    + " characters, was " + value.length());
+        }
+        if (value.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException(field + " must not contain control characters");
+        }
+        if (Redaction.looksLikeAddress(value)) {
+            // the value is not echoed: it might be an address
+            throw new IllegalArgumentException(field + " must not contain an IP address or ICE candidate: it is"
+                    + " exported and logged");
+        }
+    }
+}

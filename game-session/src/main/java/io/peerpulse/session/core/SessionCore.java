@@ -1,0 +1,591 @@
+package io.peerpulse.session.core;
+
+import io.peerpulse.session.ClockInfo;
+import io.peerpulse.session.ClockStep;
+import io.peerpulse.session.LiveRtt;
+import io.peerpulse.session.MultiplayerMetrics;
+import io.peerpulse.session.QualityChange;
+import io.peerpulse.session.QualityListener;
+import io.peerpulse.session.RoundMetrics;
+import io.peerpulse.session.SecondaryLatency;
+import io.peerpulse.session.SessionMetrics;
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.SourceFallback;
+import io.peerpulse.session.ValidationData;
+import io.peerpulse.session.internal.ExporterChannel;
+import io.peerpulse.session.internal.ExporterFanOut;
+import io.peerpulse.session.internal.SharedExecutor;
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.telemetry.LatencyRecord;
+import io.peerpulse.telemetry.LatencyStats;
+import io.peerpulse.telemetry.LatencyTelemetry;
+import io.peerpulse.telemetry.NetworkPath;
+import io.peerpulse.telemetry.PollEvent;
+import io.peerpulse.telemetry.ProbeStats;
+import io.peerpulse.telemetry.TelemetryCounters;
+import org.jspecify.annotations.Nullable;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * A session's state and the one place it changes: {@link #apply(SessionEvent)}. The live session stamps each
+ * input under this core's lock and applies it ({@link #applyNow}); a recovery applies the journaled events
+ * with their own stamps. Either way each applied event is appended to the {@link EventLog} (the journal), and
+ * its consequences — a sample for the exporters, a quality change for the listeners, the final report — come
+ * from the same code, so a live report and a recovered one cannot differ.
+ *
+ * <p><b>Time.</b> Events are applied in stamp order: an event whose monotonic time is before the last one's
+ * is refused, and {@link #applyNow} stamps under the lock, never going back, so no racing pair of calls can
+ * produce a negative duration. Durations, gaps and coverage come from the monotonic times; wall-clock times
+ * only label, and their steps against the monotonic clock are reported ({@link ClockInfo#clockSteps()}).
+ *
+ * <p><b>Threads.</b> One monitor, {@link #lock}, guards every field that changes, except the volatile
+ * snapshots read without it ({@link #latest()}, {@link #finalReport()}, the views' records, which are
+ * thread-safe themselves). Nothing slow runs under it: exporter calls and quality listeners are queued,
+ * and their draining starts after the lock is released.
+ *
+ * @since 0.1.0
+ */
+public final class SessionCore {
+
+    private static final System.Logger LOG = System.getLogger(SessionCore.class.getName());
+    private static final LiveRtt NO_RTT = new LiveRtt(io.peerpulse.session.ConnectionQuality.UNKNOWN, Double.NaN, 0,
+            Double.NaN);
+
+    private final SessionConfig config;
+    private final SessionStart start;
+    private final ExporterFanOut exporters;
+    private final QualityListeners qualityListeners;
+    private final EventLog log;
+
+    private final Object lock = new Object();
+    private final ConnectionLog connections;
+    private final Rounds rounds = new Rounds();
+    private final CoverageTracker coverage;
+    private final QualityJudge quality;
+    private final List<ClockStep> clockSteps = new ArrayList<>();
+    private long clockStepCount;
+    private long lastDriftMs;
+    private Stamp last;
+    private @Nullable SessionEvent.Source source;
+    private SessionEvent.@Nullable Source secondarySource;
+    private boolean secondaryActive;
+    private boolean primaryMeasured;
+    private @Nullable Stamp primarySince;
+    private boolean fellBack;
+    private @Nullable SourceFallback fallback;
+    private @Nullable ProbeStats probe;
+    private @Nullable Stamp endAt;
+
+    private volatile @Nullable LatencyRecord primary;
+    private volatile @Nullable LatencyRecord secondary;
+    private volatile LiveRtt latest = NO_RTT;
+    private volatile @Nullable SessionReport report;
+
+    /**
+     * A live session's core; {@code GameSession.Builder.build()} makes it.
+     *
+     * @param config            the configuration
+     * @param start             the start
+     * @param exporters         the exporters fed
+     * @param listenerExecutor  where quality listeners run
+     * @param log               where applied events are appended
+     * @since 0.1.0
+     */
+    public SessionCore(SessionConfig config, SessionStart start, ExporterFanOut exporters, Executor listenerExecutor,
+                       EventLog log) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.start = Objects.requireNonNull(start, "start");
+        this.exporters = exporters;
+        this.qualityListeners = new QualityListeners(config.sessionId(), listenerExecutor);
+        this.log = log;
+        this.last = start.stamp();
+        this.connections = new ConnectionLog(start.stamp());
+        this.coverage = new CoverageTracker(config.gapThresholdNanos());
+        this.quality = new QualityJudge(config.thresholds());
+    }
+
+    /**
+     * A core for a recovery: no journal, the exporters named (as {@code GameSession.Builder.exporters}) fed on
+     * the shared pool, or none.
+     *
+     * @param config    the journaled configuration; its clocks are never read
+     * @param start     the journaled start
+     * @param settings  the exporters' settings
+     * @param exporters exporter names, {@code null} for every provider found, empty for none
+     * @return the core; its exporters were told the session started
+     * @throws IllegalArgumentException when an exporter name is unknown
+     * @since 0.1.0
+     */
+    public static SessionCore forReplay(SessionConfig config, SessionStart start, Map<String, String> settings,
+                                        @Nullable List<String> exporters) {
+        boolean none = exporters != null && exporters.isEmpty();
+        Executor executor = none ? Runnable::run : SharedExecutor.get();
+        ExporterFanOut fanOut = ExporterFanOut.create(config.sessionId(), none ? List.of() : null, exporters,
+                ExportSettings.of(settings, Map.of()), executor, MAX_QUEUED_EXPORTER_CALLS);
+        SessionCore core = new SessionCore(config, start, fanOut, executor, EventLog.NONE);
+        fanOut.started();
+        return core;
+    }
+
+    /** Sample calls waiting for one exporter beyond which further ones are dropped (and counted).
+     * @since 0.1.0 */
+    public static final int MAX_QUEUED_EXPORTER_CALLS = 100_000;
+
+    /** @return the configuration
+     * @since 0.1.0 */
+    public SessionConfig config() {
+        return config;
+    }
+
+    /** @return the start
+     * @since 0.1.0 */
+    public SessionStart start() {
+        return start;
+    }
+
+    /** @return the exporters
+     * @since 0.1.0 */
+    public ExporterFanOut exporters() {
+        return exporters;
+    }
+
+    /** @return the journal (or {@link EventLog#NONE})
+     * @since 0.1.0 */
+    public EventLog log() {
+        return log;
+    }
+
+    /** @param listener told of every quality change from now on
+     * @since 0.1.0 */
+    public void addQualityListener(QualityListener listener) {
+        qualityListeners.add(listener);
+    }
+
+    /** @param listener a listener to remove
+     * @return whether it was registered
+     * @since 0.1.0 */
+    public boolean removeQualityListener(QualityListener listener) {
+        return qualityListeners.remove(listener);
+    }
+
+    /** @return the primary view's record, empty before the first open; thread-safe to read
+     * @since 0.1.0 */
+    public Optional<LatencyRecord> primary() {
+        return Optional.ofNullable(primary);
+    }
+
+    /** @return the live snapshot, one volatile read
+     * @since 0.1.0 */
+    public LiveRtt latest() {
+        return latest;
+    }
+
+    /** @return the final report, empty before {@link SessionEvent.Ended}
+     * @since 0.1.0 */
+    public Optional<SessionReport> finalReport() {
+        return Optional.ofNullable(report);
+    }
+
+    // ---- reading the state under the lock (for the live session's decisions) ------------------------
+
+    /** @return whether a data channel is open now
+     * @since 0.1.0 */
+    public boolean isChannelOpen() {
+        synchronized (lock) {
+            return connections.isOpen();
+        }
+    }
+
+    /** @return whether a channel was ever opened
+     * @since 0.1.0 */
+    public boolean wasOpened() {
+        return primary != null;
+    }
+
+    /** @return whether the session ended
+     * @since 0.1.0 */
+    public boolean isEnded() {
+        synchronized (lock) {
+            return endAt != null;
+        }
+    }
+
+    /** @return the number of the open round, empty when none
+     * @since 0.1.0 */
+    public OptionalInt currentRound() {
+        synchronized (lock) {
+            return rounds.current();
+        }
+    }
+
+    /** @return the probe statistics applied last, {@code null} when none since the last new source
+     * @since 0.1.0 */
+    public @Nullable ProbeStats probe() {
+        synchronized (lock) {
+            return probe;
+        }
+    }
+
+    /** @return whether the session fell back from its primary source to the secondary one
+     * @since 0.1.0 */
+    public boolean fellBack() {
+        synchronized (lock) {
+            return fellBack;
+        }
+    }
+
+    // ---- applying ---------------------------------------------------------------------------------
+
+    /**
+     * What applying an event did beyond changing the state.
+     *
+     * @param roundEnded    the round a {@link SessionEvent.RoundEnded} ended, else {@code null}
+     * @param fellBack      the fallback a primary poll caused, else {@code null}
+     * @param exportersDone after {@link SessionEvent.Ended}: one future per exporter, completed when its
+     *                      {@code sessionEnded} returned or threw; else empty
+     * @since 0.1.0
+     */
+    public record Applied(@Nullable RoundMetrics roundEnded, @Nullable SourceFallback fellBack,
+                          List<CompletableFuture<Void>> exportersDone) {
+        static final Applied NOTHING = new Applied(null, null, List.of());
+    }
+
+    /**
+     * Makes an input at the time now, under the lock, and applies it: the live session's only way in. The
+     * stamp reads the session clock and the monotonic clock once each; the monotonic time never goes back,
+     * whatever the clock says.
+     *
+     * @param input makes the event from the stamp, or {@code null} when the input changes nothing (it may
+     *              read the state: it runs under the lock)
+     * @return what applying did; {@link Applied#NOTHING} when there was no event
+     * @since 0.1.0
+     */
+    public Applied applyNow(java.util.function.Function<Stamp, @Nullable SessionEvent> input) {
+        List<ExporterChannel> toStart = new ArrayList<>();
+        boolean[] listen = new boolean[1];
+        Applied applied;
+        synchronized (lock) {
+            long nanos = Math.max(config.telemetryOptions().nanoClock().getAsLong(), last.nanoTime());
+            SessionEvent event = input.apply(new Stamp(config.telemetryOptions().clock().millis(), nanos));
+            applied = event == null ? Applied.NOTHING : applyLocked(event, toStart, listen);
+        }
+        afterLock(toStart, listen[0]);
+        return applied;
+    }
+
+    /**
+     * Applies an event with its own stamp: a recovery's way in.
+     *
+     * @param event the event
+     * @return what applying did
+     * @throws IllegalArgumentException naming what is wrong when the event cannot follow the state (a time
+     *                                  before the last event's, a poll before the first open, an open of the
+     *                                  wrong kind, a path change from another path than the state's)
+     * @throws IllegalStateException    when the session ended already (only polls are ignored then)
+     * @since 0.1.0
+     */
+    public Applied apply(SessionEvent event) {
+        List<ExporterChannel> toStart = new ArrayList<>();
+        boolean[] listen = new boolean[1];
+        Applied applied;
+        synchronized (lock) {
+            applied = applyLocked(event, toStart, listen);
+        }
+        afterLock(toStart, listen[0]);
+        return applied;
+    }
+
+    private void afterLock(List<ExporterChannel> toStart, boolean listen) {
+        ExporterFanOut.startDrains(toStart);
+        if (listen) {
+            qualityListeners.startDrain();
+        }
+    }
+
+    /**
+     * A poll of a view as the session applies it: stamped now, its path change relative to the state's path of
+     * that view (a poller's own idea of the last path may differ after polls the session ignored).
+     *
+     * @param at   the stamp
+     * @param view the view
+     * @param poll the poll as the telemetry ended it
+     * @return the event, {@code null} when the session ignores the poll (ended, or the view is not polled)
+     * @since 0.1.0
+     */
+    public SessionEvent.@Nullable Polled polled(Stamp at, SessionEvent.View view, PollEvent poll) {
+        synchronized (lock) {
+            LatencyRecord record = view == SessionEvent.View.PRIMARY ? primary : secondary;
+            if (endAt != null || record == null || view == SessionEvent.View.SECONDARY && !secondaryActive) {
+                return null;
+            }
+            NetworkPath current = record.getPath().orElse(null);
+            NetworkPath next = poll.path() != null && !poll.path().equals(current) ? poll.path() : null;
+            return new SessionEvent.Polled(at, view, new PollEvent(poll.outcome(), at.epochMs(), poll.sample(),
+                    next == null ? null : current, next));
+        }
+    }
+
+    private Applied applyLocked(SessionEvent event, List<ExporterChannel> toStart, boolean[] listen) {
+        Stamp at = event.at();
+        if (at.nanoTime() < last.nanoTime()) {
+            throw new IllegalArgumentException("nanoTime " + at.nanoTime() + " is before the last event's "
+                    + last.nanoTime() + ": events are applied in time order");
+        }
+        if (endAt != null) {
+            if (event instanceof SessionEvent.Polled) {
+                return Applied.NOTHING; // a poll ended as the session closed: nothing may follow the end
+            }
+            throw new IllegalStateException("session '" + config.sessionId() + "' ended: " + event + " cannot follow");
+        }
+        Applied applied = event.accept(new Apply(toStart, listen));
+        noteClock(at);
+        last = at;
+        log.append(event);
+        if (endAt != null) {
+            log.close();
+        }
+        return applied;
+    }
+
+    /** Reports a step of the wall clock against the monotonic clock since the last event. */
+    private void noteClock(Stamp at) {
+        long driftMs = at.epochMs() - start.startEpochMs() - (at.nanoTime() - start.startNanoTime()) / 1_000_000;
+        long step = driftMs - lastDriftMs;
+        if (Math.abs(step) >= ClockInfo.CLOCK_STEP_MS) {
+            if (clockStepCount++ < ClockInfo.MAX_LISTED_CLOCK_STEPS) {
+                clockSteps.add(new ClockStep(at.epochMs(), step));
+            }
+        }
+        lastDriftMs = driftMs;
+    }
+
+    /** Applies one event under the lock. */
+    private final class Apply implements SessionEvent.Handler<Applied> {
+        private final List<ExporterChannel> toStart;
+        private final boolean[] listen;
+
+        Apply(List<ExporterChannel> toStart, boolean[] listen) {
+            this.toStart = toStart;
+            this.listen = listen;
+        }
+
+        @Override
+        public Applied opened(SessionEvent.Opened event) {
+            Stamp at = event.at();
+            SessionEvent.OpenKind kind = event.kind();
+            if ((kind == SessionEvent.OpenKind.FIRST) != (primary == null)) {
+                throw new IllegalArgumentException("an open of kind " + kind + (primary == null
+                        ? " before the first open" : " after the first open"));
+            }
+            if (kind == SessionEvent.OpenKind.SAME && connections.isOpen()) {
+                return Applied.NOTHING;
+            }
+            if (kind == SessionEvent.OpenKind.FIRST) {
+                primary = new LatencyRecord(config.telemetryOptions().maxSamples());
+                coverage.start(at);
+            }
+            if (kind != SessionEvent.OpenKind.SAME) {
+                source = event.source();
+                primaryMeasured = false;
+                primarySince = at;
+                fellBack = false;
+                probe = null;
+                coverage.refreshPeriod(event.source().refreshNanos());
+                SessionEvent.Source view = event.secondary();
+                secondaryActive = view != null;
+                if (view != null) {
+                    secondarySource = view;
+                    if (secondary == null) {
+                        secondary = new LatencyRecord(config.telemetryOptions().maxSamples());
+                    }
+                }
+            }
+            connections.opened(kind, at);
+            return Applied.NOTHING;
+        }
+
+        @Override
+        public Applied polled(SessionEvent.Polled event) {
+            PollEvent poll = event.poll();
+            if (event.view() == SessionEvent.View.SECONDARY) {
+                LatencyRecord view = secondary;
+                if (view == null) {
+                    throw new IllegalArgumentException("a secondary poll before a secondary source was opened");
+                }
+                if (secondaryActive) {
+                    view.apply(poll);
+                }
+                return Applied.NOTHING;
+            }
+            LatencyRecord record = primary;
+            if (record == null) {
+                throw new IllegalArgumentException("a poll before the first open");
+            }
+            record.apply(poll);
+            Stamp at = event.at();
+            if (poll.pathChanged()) {
+                connections.pathChanged(poll.previousPath(), Objects.requireNonNull(poll.path()), at);
+            }
+            if (poll.sample() != null) {
+                rounds.sample(poll.sample().rttMs());
+                toStart.addAll(exporters.sample(poll.sample()));
+                coverage.measured(at);
+            }
+            SourceFallback fell = maybeFallBack(poll, at);
+            QualityChange change = quality.poll(poll);
+            if (change != null) {
+                listen[0] |= qualityListeners.enqueue(change);
+            }
+            if (poll.sample() != null || change != null) {
+                latest = quality.live();
+            }
+            return fell == null ? Applied.NOTHING : new Applied(null, fell, List.of());
+        }
+
+        @Override
+        public Applied probeRead(SessionEvent.ProbeRead event) {
+            if (primary == null) {
+                throw new IllegalArgumentException("probe statistics before the first open");
+            }
+            probe = event.stats();
+            return Applied.NOTHING;
+        }
+
+        @Override
+        public Applied channelClosed(SessionEvent.ChannelClosed event) {
+            if (connections.isOpen()) {
+                connections.closed(event.reason(), event.at());
+            }
+            return Applied.NOTHING;
+        }
+
+        @Override
+        public Applied roundBegan(SessionEvent.RoundBegan event) {
+            rounds.begin(event.roundNumber(), event.at());
+            return Applied.NOTHING;
+        }
+
+        @Override
+        public Applied roundEnded(SessionEvent.RoundEnded event) {
+            return rounds.end(event.at()).map(round -> new Applied(round, null, List.of())).orElse(Applied.NOTHING);
+        }
+
+        @Override
+        public Applied ended(SessionEvent.Ended event) {
+            Stamp at = event.at();
+            rounds.end(at);
+            endAt = at;
+            SessionReport done = snapshot(at);
+            report = done;
+            return new Applied(null, null, exporters.ended(done, toStart));
+        }
+    }
+
+    /**
+     * At a primary poll: falls back to the secondary source when the primary has not measured within the
+     * fallback time since it was opened while the secondary has. Decided from the state alone, so that a
+     * recovery decides the same.
+     */
+    private @Nullable SourceFallback maybeFallBack(PollEvent poll, Stamp at) {
+        if (poll.sample() != null) {
+            primaryMeasured = true;
+        }
+        LatencyRecord view = secondary;
+        SessionEvent.Source from = source;
+        SessionEvent.Source to = secondarySource;
+        Stamp since = primarySince;
+        if (primaryMeasured || fellBack || !secondaryActive || view == null || from == null || to == null
+                || since == null) {
+            return null;
+        }
+        long waitedMs = at.msSince(since);
+        if (waitedMs < config.fallbackAfter().toMillis() || view.getCounters().measured() == 0) {
+            return null;
+        }
+        ProbeStats stats = probe;
+        String reason = stats != null && stats.answeredCount() == 0
+                ? "the peer never answered the " + from.name() + " (" + stats.sentCount() + " pings in " + waitedMs
+                        + " ms)"
+                : "no measurement from '" + from.name() + "' in " + waitedMs + " ms";
+        SourceFallback fell = new SourceFallback(from.name(), to.name(), at.epochMs(), reason);
+        fallback = fell;
+        fellBack = true;
+        secondaryActive = false;
+        coverage.refreshPeriod(to.refreshNanos());
+        LOG.log(System.Logger.Level.INFO, "session {0}: measuring with ''{1}'' from now on: {2}",
+                config.sessionId(), to.name(), reason);
+        return fell;
+    }
+
+    // ---- the report: each record built here only ---------------------------------------------------
+
+    /**
+     * The report: the final one once ended, else a snapshot as of now (stamped under the lock).
+     *
+     * @return the report
+     * @since 0.1.0
+     */
+    public SessionReport report() {
+        SessionReport done = report;
+        if (done != null) {
+            return done;
+        }
+        synchronized (lock) {
+            SessionReport ended = report;
+            if (ended != null) {
+                return ended;
+            }
+            long nanos = Math.max(config.telemetryOptions().nanoClock().getAsLong(), last.nanoTime());
+            return snapshot(new Stamp(config.telemetryOptions().clock().millis(), nanos));
+        }
+    }
+
+    /** Builds the report as of {@code at}; under {@link #lock}. */
+    private SessionReport snapshot(Stamp at) {
+        LatencyRecord current = primary;
+        LatencyStats latency = current == null ? null : current.getStats().orElse(null);
+        TelemetryCounters counters = current == null ? TelemetryCounters.ZERO : current.getCounters();
+        Stamp end = endAt;
+        long startMs = start.startEpochMs();
+        SessionMetrics sessionMetrics = new SessionMetrics(config.sessionId(), config.playerId(), startMs,
+                end == null ? null : end.epochMs(), at.msSince(start.stamp()), connections.history(at),
+                current == null ? null : current.getPath().orElse(null), latency);
+        ClockInfo clockInfo = new ClockInfo(startMs, start.startNanoTime(), end == null ? null : end.epochMs(),
+                end == null ? null : end.nanoTime(), start.systemClockOffsetMs(),
+                SessionConfig.toMs(config.telemetryOptions().pollInterval()),
+                SessionConfig.toMs(config.telemetryOptions().readTimeout()), clockStepCount, clockSteps);
+        SessionEvent.Source named = fellBack ? secondarySource : source;
+        ValidationData validationData = new ValidationData(config.sessionId(), latency,
+                current == null ? null : current.getSessionStats().orElse(null), counters,
+                coverage.coverage(at, counters), LatencyTelemetry.MAX_PLAUSIBLE_RTT_MS,
+                current == null ? 0 : current.getPathChangeCount(), exporters.dropped(), clockInfo,
+                named == null ? null : named.name(), probe, secondary(), fallback,
+                exporters.stuckCount(config.exporterTimeout()));
+        MultiplayerMetrics multiplayerMetrics = new MultiplayerMetrics(config.sessionId(), config.playerId(), latency,
+                rounds.all(at), connections.reconnections(), connections.pathChanges(), quality.quality(),
+                quality.changes(), quality.thresholds());
+        return new SessionReport(sessionMetrics, validationData, multiplayerMetrics);
+    }
+
+    private @Nullable SecondaryLatency secondary() {
+        LatencyRecord view = secondary;
+        SessionEvent.Source named = secondarySource;
+        return view == null || named == null ? null
+                : new SecondaryLatency(named.name(), view.getSummary().orElse(null), view.getCounters());
+    }
+
+    /** @return the exporter timeout, for waiting on {@link Applied#exportersDone()}
+     * @since 0.1.0 */
+    public Duration exporterTimeout() {
+        return config.exporterTimeout();
+    }
+}
