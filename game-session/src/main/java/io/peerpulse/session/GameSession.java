@@ -364,7 +364,6 @@ public final class GameSession implements AutoCloseable {
             LatencyTelemetry current = core.closing();
             if (current != null) {
                 current.stop(); // before anything else: the caller closes the connection once we return
-                current.awaitListeners(); // every recorded poll reaches the session before its final report
             }
             List<CompletableFuture<Void>> done = core.end(clock.millis(), System.nanoTime());
             core.exporters().await(done, timeout);

@@ -450,7 +450,7 @@ final class SessionCore implements TelemetryListener {
         SessionLatencyStats sessionLatency = current == null ? null : current.getSessionStats().orElse(null);
         TelemetryCounters counters = current == null ? TelemetryCounters.ZERO : current.getCounters();
         NetworkPath path = current == null ? null : current.getPath().orElse(null);
-        long pathChangeCount = current == null ? 0 : current.getPathChanges();
+        long pathChangeCount = current == null ? 0 : current.getPathChangeCount();
         Long end = ended ? endEpochMs : null;
         long startMs = start.startEpochMs();
 
