@@ -10,9 +10,10 @@
 module io.peerpulse.telemetry {
     exports io.peerpulse.telemetry;
     exports io.peerpulse.telemetry.spi;
-    // The shared plugin rules (discovery that survives a broken provider, provider names): for the
-    // sibling modules with plugin points of their own, not for applications.
-    exports io.peerpulse.telemetry.internal to io.peerpulse.session, io.peerpulse.testkit;
+    // Not API: the plugin rules and plugin warnings that PeerPulse's sibling modules share, only for them.
+    // io.peerpulse.telemetry.internal is exported to nobody.
+    exports io.peerpulse.telemetry.shared to io.peerpulse.session, io.peerpulse.session.journal,
+            io.peerpulse.testkit;
 
     uses io.peerpulse.telemetry.spi.RttSourceProvider;
 }

@@ -3,10 +3,11 @@ package io.peerpulse.benchmarks;
 import com.codahale.metrics.SlidingWindowReservoir;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.peerpulse.telemetry.internal.RttWindow;
-import io.peerpulse.telemetry.internal.SessionHistogram;
+import io.peerpulse.telemetry.LatencyRecord;
+import io.peerpulse.telemetry.PollEvent;
+import io.peerpulse.telemetry.PollOutcome;
+import io.peerpulse.telemetry.RttSample;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.StampedLock;
 import org.HdrHistogram.Histogram;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -22,8 +23,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Recording one sample into a full window. PeerPulse's cost is what LatencyTelemetry does under its
- * write lock for a measured poll: the ordered window, the session histogram, and the lock itself.
+ * Recording one sample into a full window. PeerPulse's cost is {@link LatencyRecord#apply} of a measured
+ * poll's event: the check, the ordered window, the session histogram, the counters and the lock itself. The
+ * events are made before the measurement, as a poller makes one per poll anyway.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -39,9 +41,8 @@ public class RecordBenchmark {
     private double[] values;
     private int next;
 
-    private RttWindow peerpulse;
-    private SessionHistogram session;
-    private final StampedLock lock = new StampedLock();
+    private PollEvent[] events;
+    private LatencyRecord peerpulse;
     private NaiveWindow naive;
     private SlidingWindowReservoir dropwizard;
     private Histogram hdr;
@@ -50,8 +51,11 @@ public class RecordBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         values = Windows.rtts(1 << 16, 7);
-        peerpulse = new RttWindow(window);
-        session = new SessionHistogram();
+        events = new PollEvent[values.length];
+        for (int i = 0; i < values.length; i++) {
+            events[i] = new PollEvent(PollOutcome.MEASURED, i, new RttSample(i, values[i]), null, null);
+        }
+        peerpulse = new LatencyRecord(window);
         naive = new NaiveWindow(window);
         dropwizard = new SlidingWindowReservoir(window);
         hdr = new Histogram(60_000_000L, 3); // microseconds up to 60 s, 3 significant digits
@@ -59,8 +63,7 @@ public class RecordBenchmark {
                 .publishPercentiles(0.5, 0.95, 0.99).register(new SimpleMeterRegistry());
         for (int i = 0; i < window; i++) {
             double v = values[i & 0xFFFF];
-            peerpulse.add(i, v);
-            session.record(v);
+            peerpulse.apply(events[i & 0xFFFF]);
             naive.add(v);
             dropwizard.update((long) (v * 1000));
             hdr.recordValue((long) (v * 1000));
@@ -74,14 +77,7 @@ public class RecordBenchmark {
 
     @Benchmark
     public void peerpulse() {
-        double v = nextValue();
-        long stamp = lock.writeLock();
-        try {
-            peerpulse.add(next, v);
-            session.record(v);
-        } finally {
-            lock.unlockWrite(stamp);
-        }
+        peerpulse.apply(events[next++ & 0xFFFF]);
     }
 
     @Benchmark

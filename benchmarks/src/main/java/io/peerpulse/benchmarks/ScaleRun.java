@@ -2,7 +2,6 @@ package io.peerpulse.benchmarks;
 
 import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.TelemetryOptions;
-import io.peerpulse.telemetry.internal.PollGrid;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 import java.lang.management.ManagementFactory;
@@ -14,14 +13,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Many telemetries at 1 Hz on the one shared scheduler with a synthetic source: CPU of the scheduler
  * thread and of the process, scheduling lateness of the polls, and heap per telemetry after GC. Every
- * telemetry polls at the ticks of a random one of the 64 slots a second of the JVM's poll grid, as by
- * default, so the shared scheduler wakes at most 64 times a second for all of them.
+ * telemetry polls at the ticks of a random one of the 64 slots a second of a grid with a random phase, as
+ * the default poll grid does (drawn here, through {@code firstPollDelay}, so that each source knows its
+ * schedule), so the shared scheduler wakes at most 64 times a second for all of them.
  * Not JMH: it measures a steady state over wall-clock seconds.
  */
 public final class ScaleRun {
@@ -31,7 +32,7 @@ public final class ScaleRun {
 
     /**
      * A source answering at once and noting how late each read came against its fixed-rate schedule: the
-     * ticks of its slot of the JVM's poll grid, the slot drawn as the default draws it.
+     * ticks of its slot of the run's poll grid, the slot drawn as the default draws it.
      */
     private static final class SyntheticSource implements RttSource {
         private final CompletionStage<RttReading> answer;
@@ -95,8 +96,13 @@ public final class ScaleRun {
         }
     }
 
+    /** Slots a second of the grid, as many as the default poll grid has. */
+    private static final int SLOTS = 64;
+
     private static void run(int count, int seconds, int warmUpSeconds) throws Exception {
         long period = TimeUnit.SECONDS.toNanos(1);
+        // the grid's origin, a tick of slot 0: drawn once, as the default grid's is once per JVM
+        long origin = System.nanoTime() + ThreadLocalRandom.current().nextLong(period);
         long heapBefore = usedHeapAfterGc();
         long warmUpNanos = TimeUnit.SECONDS.toNanos(warmUpSeconds);
         long measureFrom = System.nanoTime() + warmUpNanos;
@@ -105,10 +111,11 @@ public final class ScaleRun {
         List<LatencyTelemetry> telemetries = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             SyntheticSource source = new SyntheticSource(20 + i % 100, lateness, recorded, period, measureFrom);
-            // what the default does (the next tick of a random slot of the JVM's grid), drawn here so that the
-            // source knows its schedule
+            // what the default does (the next tick of a random slot of a grid), drawn here so that the source
+            // knows its schedule
             long now = System.nanoTime();
-            long delay = PollGrid.jvm().delayToNextTick(now, period, PollGrid.randomSlot());
+            int slot = ThreadLocalRandom.current().nextInt(SLOTS);
+            long delay = Math.floorMod(origin + period * slot / SLOTS - now, period);
             source.firstDueNanos = now + delay;
             LatencyTelemetry telemetry = new LatencyTelemetry(source,
                     TelemetryOptions.builder().firstPollDelay(Duration.ofNanos(delay)).build());

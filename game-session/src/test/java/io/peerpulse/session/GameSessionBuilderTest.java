@@ -113,7 +113,7 @@ class GameSessionBuilderTest {
     void aSharedOrInvalidNameFailsOnlyWhereItIsSelectedAndIsLoggedOnceOtherwise() {
         List<SessionExporterProvider> providers = List.of(Provider.named("twin"), Provider.named("twin"),
                 Provider.named("BAD"), Provider.named("fine"));
-        try (LogCapture log = new LogCapture(io.peerpulse.telemetry.internal.Plugins.class);
+        try (LogCapture log = new LogCapture(io.peerpulse.telemetry.shared.Plugins.class);
              GameSession explicit = builder().exporterProviders(providers).exporters("fine").build();
              GameSession byDefault = builder().exporterProviders(providers).build()) {
             assertThat(explicit.exporterNames()).containsExactly("fine");

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * Calls {@link RttSource#read()} for one {@link LatencyTelemetry}: on the polling thread, or on the
+ * Calls {@link RttSource#read()} for one {@link RttPoller}: on the polling thread, or on the
  * isolated-read pool once a call held the shared scheduler's thread longer than the blocking threshold.
  * Every call is timed with the injected nano clock; a blocking source is reported through
  * {@link SourceFaults}. The caller keeps the read in flight and its timeout. Thread-safe.
@@ -40,7 +40,7 @@ final class ReadDispatch {
     }
 
     /** Queues {@code read} on the isolated-read pool; only once {@link #isolated()}. */
-    void readIsolated(LatencyTelemetry.Read read) {
+    void readIsolated(RttPoller.Read read) {
         isolatedReads.execute(() -> runIsolated(read));
     }
 
@@ -49,7 +49,7 @@ final class ReadDispatch {
      * A source whose call took longer than the threshold is reported, and isolated when it held the
      * scheduler's thread.
      */
-    void read(LatencyTelemetry.Read read) {
+    void read(RttPoller.Read read) {
         RttSource polled = read.source;
         long started = nanoClock.getAsLong();
         CompletionStage<RttReading> stage;
@@ -69,7 +69,7 @@ final class ReadDispatch {
     }
 
     /** Runs a read on the isolated-read pool, unless it timed out or its run ended while it waited. */
-    private void runIsolated(LatencyTelemetry.Read read) {
+    private void runIsolated(RttPoller.Read read) {
         if (read.done.get()) {
             return;
         }

@@ -1,6 +1,6 @@
 package io.peerpulse.telemetry;
 
-import io.peerpulse.telemetry.internal.Plugins;
+import io.peerpulse.telemetry.shared.Plugins;
 import io.peerpulse.telemetry.spi.RttSource;
 import io.peerpulse.telemetry.spi.RttSourceProvider;
 

@@ -1,6 +1,6 @@
 package io.peerpulse.telemetry;
 
-import io.peerpulse.telemetry.internal.FaultLog;
+import io.peerpulse.telemetry.shared.FaultLog;
 import io.peerpulse.telemetry.spi.RttSource;
 
 import java.util.Objects;
@@ -10,7 +10,7 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * The fault reporting of one {@link LatencyTelemetry}: rate-limited WARNINGs (on the telemetry's logger)
+ * The fault reporting of one {@link RttPoller}: rate-limited WARNINGs (on the telemetry's logger)
  * naming the source's class and the telemetry, through a {@link FaultLog} made at the first fault, so
  * that a healthy telemetry carries none. Thread-safe.
  */

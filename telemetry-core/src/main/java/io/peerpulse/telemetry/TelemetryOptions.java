@@ -3,8 +3,11 @@ package io.peerpulse.telemetry;
 import io.peerpulse.telemetry.internal.IsolatedReads;
 import io.peerpulse.telemetry.internal.SharedScheduler;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
+import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -23,6 +26,8 @@ import java.util.function.LongSupplier;
  * <tr><td>{@code readTimeout}</td><td>{@code pollInterval}</td><td>above 0, to 24 h</td></tr>
  * <tr><td>{@code scheduler}</td><td>one shared daemon scheduler for the whole JVM</td><td>any</td></tr>
  * <tr><td>{@code clock}</td><td>{@link InstantSource#system()}</td><td>any</td></tr>
+ * <tr><td>{@code nanoClock}</td><td>{@code System::nanoTime} with the system clock, else {@code clock} read in
+ *     nanoseconds</td><td>any</td></tr>
  * <tr><td>{@code blockingReadThreshold}</td><td>10 ms</td><td>1 ms to 10 s</td></tr>
  * <tr><td>{@code name}</td><td>none ({@code GameSession} sets its session id)</td><td>1 to 200 printable
  *     characters</td></tr>
@@ -43,9 +48,10 @@ import java.util.function.LongSupplier;
  * telemetries of the same interval share the shared scheduler's wake-ups, whenever each started. Set
  * {@code firstPollDelay} to fix the delay instead, e.g. {@link Duration#ZERO} for the first poll at once.
  *
- * <p>All timing of a telemetry runs on {@link #scheduler()} and every timestamp comes from
- * {@link #clock()} (unless a reading carries its own), so a virtual-time scheduler with its clock
- * drives a telemetry completely.
+ * <p>All timing of a telemetry runs on {@link #scheduler()}, every timestamp comes from
+ * {@link #clock()} (unless a reading carries its own) and every duration it measures itself from
+ * {@link #nanoClock()}, which by default follows a clock of the caller's own; so a virtual-time scheduler
+ * with its clock drives a telemetry completely.
  *
  * @since 0.1.0
  */
@@ -73,6 +79,8 @@ public final class TelemetryOptions {
     private final InstantSource clock;
     private final Duration blockingReadThreshold;
     private final String name;
+    /** What the builder was given, {@code null} for the default: kept apart so that toBuilder() can derive it again. */
+    private final LongSupplier nanoClockSet;
     private final LongSupplier nanoClock;
     private final Executor isolatedReadExecutor;
 
@@ -85,7 +93,8 @@ public final class TelemetryOptions {
         this.clock = builder.clock;
         this.blockingReadThreshold = builder.blockingReadThreshold;
         this.name = builder.name;
-        this.nanoClock = builder.nanoClock;
+        this.nanoClockSet = builder.nanoClock;
+        this.nanoClock = builder.nanoClock != null ? builder.nanoClock : defaultNanoClock(builder.clock);
         this.isolatedReadExecutor = builder.isolatedReadExecutor;
     }
 
@@ -113,7 +122,8 @@ public final class TelemetryOptions {
         builder.blockingReadThreshold = blockingReadThreshold;
         builder.name = name;
         builder.nameSet = name != null;
-        builder.nanoClock = nanoClock;
+        builder.nanoClock = nanoClockSet;
+        builder.nanoClockSet = nanoClockSet != null;
         builder.isolatedReadExecutor = isolatedReadExecutor;
         return builder;
     }
@@ -169,11 +179,37 @@ public final class TelemetryOptions {
     }
 
     /**
-     * The monotonic clock that times {@code read()} calls and places the first poll on the poll grid:
-     * {@code System::nanoTime} unless a test set one.
+     * The monotonic clock of durations and the poll grid, in nanoseconds: it times {@code read()} calls
+     * against {@code blockingReadThreshold} and places the first poll on the poll grid. Only differences
+     * between its values mean anything. Unless set, {@code System::nanoTime} when {@link #clock()} is the
+     * system clock ({@link InstantSource#system()}, the default, or a {@code Clock.system…} clock), else
+     * {@code clock()}'s instant in epoch nanoseconds (saturating at the ends of a {@code long}), so that a
+     * clock of the caller's own, e.g. a virtual one, is the one time base of everything.
+     *
+     * @return the monotonic clock
+     * @since 0.1.0
      */
-    LongSupplier nanoClock() {
+    public LongSupplier nanoClock() {
         return nanoClock;
+    }
+
+    private static LongSupplier defaultNanoClock(InstantSource clock) {
+        boolean system = clock.equals(InstantSource.system())
+                || clock instanceof Clock c && c.withZone(ZoneOffset.UTC).equals(Clock.systemUTC());
+        return system ? System::nanoTime : new EpochNanos(clock);
+    }
+
+    /** A clock's instant in epoch nanoseconds, saturating: the default nanoClock with a clock of the caller's own. */
+    private record EpochNanos(InstantSource clock) implements LongSupplier {
+        @Override
+        public long getAsLong() {
+            Instant now = clock.instant();
+            try {
+                return Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000_000L), now.getNano());
+            } catch (ArithmeticException beyondALong) { // before 1677 or after 2262
+                return now.getEpochSecond() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+            }
+        }
     }
 
     /**
@@ -211,7 +247,8 @@ public final class TelemetryOptions {
         private Duration blockingReadThreshold = DEFAULT_BLOCKING_READ_THRESHOLD;
         private String name;
         private boolean nameSet;
-        private LongSupplier nanoClock = System::nanoTime;
+        private LongSupplier nanoClock;
+        private boolean nanoClockSet;
         private Executor isolatedReadExecutor;
 
         private Builder() {
@@ -240,9 +277,17 @@ public final class TelemetryOptions {
             return this;
         }
 
-        /** For tests: the monotonic clock that times {@code read()} calls and places the first poll on the grid. */
-        Builder nanoClock(LongSupplier nanoClock) {
-            this.nanoClock = java.util.Objects.requireNonNull(nanoClock, "nanoClock");
+        /**
+         * Sets the monotonic clock of durations and the poll grid; see {@link TelemetryOptions#nanoClock()}
+         * for its default.
+         *
+         * @param nanoClock nanoseconds of a clock that never steps back, e.g. {@code System::nanoTime}
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder nanoClock(LongSupplier nanoClock) {
+            this.nanoClock = nanoClock;
+            this.nanoClockSet = true;
             return this;
         }
 
@@ -342,6 +387,9 @@ public final class TelemetryOptions {
             }
             if (clock == null) {
                 throw new IllegalArgumentException("clock must not be null");
+            }
+            if (nanoClockSet && nanoClock == null) {
+                throw new IllegalArgumentException("nanoClock must not be null");
             }
             if (blockingReadThreshold == null || blockingReadThreshold.compareTo(Duration.ofMillis(1)) < 0
                     || blockingReadThreshold.compareTo(MAX_BLOCKING_READ_THRESHOLD) > 0) {

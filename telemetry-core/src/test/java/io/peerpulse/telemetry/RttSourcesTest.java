@@ -125,7 +125,7 @@ class RttSourcesTest {
     void aDuplicateNameFailsOnlyWhereItWouldBeChosenAndIsLoggedOnce() {
         List<Provider> providers = List.of(new Provider("twin", c -> c instanceof Integer, SOURCE),
                 new Provider("twin", c -> c instanceof Integer, SOURCE), new Provider("strings", c -> true, SOURCE));
-        try (LogCapture log = new LogCapture(io.peerpulse.telemetry.internal.Plugins.class)) {
+        try (LogCapture log = new LogCapture(io.peerpulse.telemetry.shared.Plugins.class)) {
             assertThat(RttSources.forConnection("a string", providers)).isSameAs(SOURCE);
             assertThat(RttSources.forConnection("again", providers)).isSameAs(SOURCE);
             assertThat(log.warnings()).singleElement().asString().contains("'twin'", "left out");

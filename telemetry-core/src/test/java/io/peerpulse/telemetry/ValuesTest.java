@@ -20,12 +20,13 @@ class ValuesTest {
         assertThat(LatencyTelemetry.class.getModule().getDescriptor().exports())
                 .filteredOn(e -> !e.isQualified()).extracting(e -> e.source())
                 .containsExactlyInAnyOrder("io.peerpulse.telemetry", "io.peerpulse.telemetry.spi");
-        // the internal package only to the sibling modules with plugin points of their own
+        // the shared package only to the sibling modules; internal to nobody
         assertThat(LatencyTelemetry.class.getModule().getDescriptor().exports())
                 .filteredOn(e -> e.isQualified())
                 .singleElement().satisfies(e -> {
-                    assertThat(e.source()).isEqualTo("io.peerpulse.telemetry.internal");
-                    assertThat(e.targets()).containsExactlyInAnyOrder("io.peerpulse.session", "io.peerpulse.testkit");
+                    assertThat(e.source()).isEqualTo("io.peerpulse.telemetry.shared");
+                    assertThat(e.targets()).containsExactlyInAnyOrder("io.peerpulse.session",
+                            "io.peerpulse.session.journal", "io.peerpulse.testkit");
                 });
     }
 

@@ -3,7 +3,7 @@ package io.peerpulse.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import io.peerpulse.telemetry.internal.Plugins;
+import io.peerpulse.telemetry.shared.Plugins;
 import io.peerpulse.telemetry.spi.RttSource;
 import io.peerpulse.telemetry.spi.RttSourceProvider;
 import org.junit.jupiter.api.DisplayName;

@@ -126,7 +126,7 @@ public abstract class SessionExporterContract {
     public void providerNameIsALowerCaseToken() throws Exception {
         SessionExporterProvider provider = provider();
         String name = get("name()", provider::name);
-        if (name == null || !io.peerpulse.telemetry.internal.Plugins.NAME.matcher(name).matches()) {
+        if (name == null || !io.peerpulse.telemetry.shared.Plugins.NAME.matcher(name).matches()) {
             fail("the provider's name() is %s: it must be a lower-case token (letters, digits, '-', '_'),"
                     + " e.g. \"json\", since sessions select exporters by it", name == null ? "null" : "'" + name + "'");
         }

@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * A deterministic virtual-time {@link ScheduledExecutorService}, so that tests never sleep.
@@ -57,6 +58,7 @@ public final class VirtualScheduler extends AbstractExecutorService implements S
 
     private final Instant start;
     private final InstantSource clock = new VirtualClock();
+    private final LongSupplier nanoClock = this::epochNanos;
     /** Serialises task execution: tasks only ever run on one thread at a time, the caller's. */
     private final ReentrantLock runLock = new ReentrantLock();
     /** Guards everything below; never held while a task runs. */
@@ -97,6 +99,18 @@ public final class VirtualScheduler extends AbstractExecutorService implements S
      */
     public InstantSource clock() {
         return clock;
+    }
+
+    /**
+     * A monotonic clock reading this scheduler's virtual time in nanoseconds: the virtual time's instant in
+     * epoch nanoseconds (saturating at the ends of a {@code long}), the same time base as {@link #clock()}.
+     * Use it where code takes a {@code System::nanoTime}-like clock of durations.
+     *
+     * @return the clock; the same instance on every call
+     * @since 0.1.0
+     */
+    public LongSupplier nanoClock() {
+        return nanoClock;
     }
 
     /**
@@ -540,6 +554,15 @@ public final class VirtualScheduler extends AbstractExecutorService implements S
                 due = period > 0 ? addSaturated(due, period) : addSaturated(nowNanos, -period);
                 requeue(this);
             }
+        }
+    }
+
+    private long epochNanos() {
+        Instant now = now();
+        try {
+            return Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000_000L), now.getNano());
+        } catch (ArithmeticException beyondALong) { // before 1677 or after 2262
+            return now.getEpochSecond() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
         }
     }
 

@@ -4,7 +4,7 @@ import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.telemetry.RttSample;
 
-import io.peerpulse.telemetry.internal.FaultLog;
+import io.peerpulse.telemetry.shared.FaultLog;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

@@ -5,7 +5,7 @@ import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.RttSample;
-import io.peerpulse.telemetry.internal.FaultLog;
+import io.peerpulse.telemetry.shared.FaultLog;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.peerpulse.session.internal;
 
 import io.peerpulse.session.spi.SessionExporterProvider;
-import io.peerpulse.telemetry.internal.Plugins;
+import io.peerpulse.telemetry.shared.Plugins;
 
 import java.util.HashSet;
 import java.util.LinkedHashMap;

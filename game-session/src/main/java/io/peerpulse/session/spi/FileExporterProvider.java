@@ -1,7 +1,7 @@
 package io.peerpulse.session.spi;
 
 import io.peerpulse.session.SessionReport;
-import io.peerpulse.telemetry.internal.Plugins;
+import io.peerpulse.telemetry.shared.Plugins;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;

@@ -1,4 +1,4 @@
-package io.peerpulse.telemetry.internal;
+package io.peerpulse.telemetry.shared;
 
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;

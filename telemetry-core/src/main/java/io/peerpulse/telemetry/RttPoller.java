@@ -1,0 +1,385 @@
+package io.peerpulse.telemetry;
+
+import io.peerpulse.telemetry.SourceFaults.Fault;
+import io.peerpulse.telemetry.internal.PollGrid;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.telemetry.spi.RttSource;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
+
+/**
+ * Polls one {@link RttSource} on {@link TelemetryOptions#scheduler()} and hands how each poll ended, a
+ * {@link PollEvent}, to one sink; it keeps no samples and no counters. Whoever owns the state applies the
+ * events, e.g. to a {@link LatencyRecord}: {@link LatencyTelemetry} is such a poller with a record.
+ *
+ * <p><b>Never blocking.</b> A poll calls {@link RttSource#read()}, which returns at once, and is
+ * done; the answer is handed on by whichever thread completes the stage. At most one read is in
+ * flight: a poll that falls due meanwhile ends {@link PollOutcome#SKIPPED}. A read not answered within
+ * {@code readTimeout} (timed on the scheduler) ends {@link PollOutcome#FAILED} and its late answer is
+ * ignored. Nothing a source does (throwing, failing, answering {@code null} or nonsense, blocking) stops
+ * the periodic poll; a fatal JVM error is handed to the thread's uncaught-exception handler and rethrown.
+ *
+ * <p><b>Isolation.</b> A {@code read()} that keeps the polling thread longer than
+ * {@link TelemetryOptions#blockingReadThreshold()} (timed with {@link TelemetryOptions#nanoClock()})
+ * breaks the {@link RttSource} contract. On the shared scheduler this poller then reads its sources on the
+ * JVM's isolated-read pool from the next poll on, for the rest of its life; with a scheduler of the
+ * caller's own the source is only warned about. A read waiting for a pool thread counts against its
+ * {@code readTimeout}.
+ *
+ * <p><b>Diagnostics.</b> A source that blocks, throws, returns {@code null}, fails a read, answers
+ * {@code null} or does not answer within {@code readTimeout} is logged at WARNING (on the logger named
+ * after {@link LatencyTelemetry}), naming the source's class and {@link TelemetryOptions#name()}: the first
+ * time each fault happens, then a summary at most every minute of the telemetry clock.
+ *
+ * <p><b>The events.</b> Each poll ends with one event, handed to the sink on the thread that ended it
+ * (see {@link TelemetryListener}), never while this poller holds a lock. Its {@code timestampEpochMs} is
+ * {@link TelemetryOptions#clock()} read once when the poll ends, which also stamps a sample whose reading
+ * carried no time of its own. It carries {@code previousPath}/{@code path} only when the reading named
+ * another path than the last one read. A poll of a run that {@link #stop()} ended is not handed on; a
+ * hand-over already under way when {@code stop()} is called may finish.
+ *
+ * @since 0.1.0
+ */
+public final class RttPoller implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(RttPoller.class.getName());
+    /** A reading without its own timestamp: the poll's end time stamps the sample. */
+    private static final long NO_TIMESTAMP = Long.MIN_VALUE;
+
+    private final TelemetryOptions options;
+    private final ScheduledExecutorService scheduler;
+    private final TelemetryListener sink;
+    private final long pollIntervalNanos;
+    private final long readTimeoutNanos;
+    private final SourceFaults faults;
+    private final ReadDispatch reads;
+
+    /*
+     * Concurrency, mechanism by mechanism:
+     * - `lifecycle` (a monitor) serialises start() and stop(): it guards `pollTask` and orders the writes of
+     *   `currentRun`.
+     * - `currentRun` (volatile) is the run whose polls are handed on, null when stopped: every poll and
+     *   answer checks it, so that a stopped run's answer is not delivered.
+     * - `inFlight` (an AtomicReference) holds the one read in flight; a poll that cannot claim it is skipped.
+     *   Only the thread ending the read that holds it updates `lastPath`, and the slot's release and next
+     *   claim order those updates.
+     * - `lastPath` and `source` are volatile: read on any polling or answering thread.
+     * - each Read's `done` (an AtomicBoolean) lets exactly one of answer, failure and timeout end it.
+     */
+    private final Object lifecycle = new Object();
+    private Future<?> pollTask;
+    private volatile Run currentRun;
+    private final AtomicReference<Read> inFlight = new AtomicReference<>();
+    private volatile NetworkPath lastPath;
+    private volatile RttSource source;
+
+    /**
+     * A poller; it polls only after {@link #start()}.
+     *
+     * @param source  the source to poll
+     * @param options the options ({@code maxSamples} is not used: a poller keeps no samples)
+     * @param sink    told of every poll, once; see {@link TelemetryListener} for its threads
+     * @since 0.1.0
+     */
+    public RttPoller(RttSource source, TelemetryOptions options, TelemetryListener sink) {
+        this.source = Objects.requireNonNull(source, "source");
+        this.options = Objects.requireNonNull(options, "options");
+        this.sink = Objects.requireNonNull(sink, "sink");
+        this.scheduler = options.scheduler();
+        this.pollIntervalNanos = options.pollInterval().toNanos();
+        this.readTimeoutNanos = options.readTimeout().toNanos();
+        this.faults = new SourceFaults(options);
+        this.reads = new ReadDispatch(options, faults);
+    }
+
+    /**
+     * Starts polling every {@code pollInterval}, the first poll after {@code firstPollDelay}: by default at
+     * the next tick of a random slot of the JVM's poll grid (see {@link TelemetryOptions}). Does nothing
+     * when running.
+     *
+     * @throws IllegalStateException when the scheduler rejects the task (e.g. it was shut down)
+     * @since 0.1.0
+     */
+    public void start() {
+        synchronized (lifecycle) {
+            if (pollTask != null) {
+                return;
+            }
+            Run run = new Run();
+            currentRun = run;
+            try {
+                pollTask = scheduler.scheduleAtFixedRate(() -> poll(run), firstPollDelayNanos(), pollIntervalNanos,
+                        TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                currentRun = null;
+                throw new IllegalStateException("the scheduler rejected the poll task: " + scheduler, e);
+            }
+        }
+    }
+
+    /** The delay set, else the time to the next tick of a random slot of the JVM's poll grid. */
+    private long firstPollDelayNanos() {
+        return options.firstPollDelay().map(Duration::toNanos).orElseGet(() -> PollGrid.jvm()
+                .delayToNextTick(options.nanoClock().getAsLong(), pollIntervalNanos, PollGrid.randomSlot()));
+    }
+
+    /**
+     * Stops polling. Does nothing when stopped. A read still in flight is abandoned: its answer is not
+     * handed on. A hand-over to the sink already under way may still finish.
+     *
+     * @since 0.1.0
+     */
+    public void stop() {
+        synchronized (lifecycle) {
+            if (pollTask == null) {
+                return;
+            }
+            pollTask.cancel(false);
+            pollTask = null;
+            currentRun = null;
+        }
+    }
+
+    /**
+     * Same as {@link #stop()}.
+     *
+     * @since 0.1.0
+     */
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /**
+     * @return whether the poller is polling
+     * @since 0.1.0
+     */
+    public boolean isRunning() {
+        return currentRun != null;
+    }
+
+    /**
+     * Polls {@code next} from the next poll on. A read of the previous source still in flight is handed on
+     * when it is answered in time.
+     *
+     * @param next the new source
+     * @since 0.1.0
+     */
+    public void switchSource(RttSource next) {
+        this.source = Objects.requireNonNull(next, "next");
+    }
+
+    /**
+     * @return the source polled now
+     * @since 0.1.0
+     */
+    public RttSource source() {
+        return source;
+    }
+
+    /**
+     * @return the options
+     * @since 0.1.0
+     */
+    public TelemetryOptions options() {
+        return options;
+    }
+
+    /**
+     * Whether a {@code read()} blocked the polling thread, so that this poller's reads run on the
+     * isolated-read pool.
+     *
+     * @return {@code true} once isolated
+     * @since 0.1.0
+     */
+    public boolean isIsolated() {
+        return reads.isolated();
+    }
+
+    /**
+     * Takes {@code path} as the last path read, so that the next event names a change from it: for an owner
+     * whose state's path differs from what this poller last handed on (an event it dropped).
+     */
+    void assumePath(NetworkPath path) {
+        lastPath = path;
+    }
+
+    // ---- polling -------------------------------------------------------------------------------
+
+    private void poll(Run run) {
+        Read read = null;
+        try {
+            if (currentRun != run) {
+                return; // a run that stop() ended; the scheduler may still run a last time
+            }
+            read = new Read(run);
+            if (!inFlight.compareAndSet(null, read)) {
+                read = null;
+                end(run, PollOutcome.SKIPPED, 0, NO_TIMESTAMP, null);
+                return;
+            }
+            if (reads.isolated()) {
+                // The timeout starts now: waiting for a pool thread counts against it.
+                read.timeout = scheduler.schedule(read::timeout, readTimeoutNanos, TimeUnit.NANOSECONDS);
+                reads.readIsolated(read);
+                return;
+            }
+            reads.read(read);
+            if (!read.done.get()) {
+                // Only a read still pending needs a timeout; if it completed meanwhile, cancel it again.
+                read.timeout = scheduler.schedule(read::timeout, readTimeoutNanos, TimeUnit.NANOSECONDS);
+                if (read.done.get()) {
+                    read.timeout.cancel(false);
+                }
+            }
+        } catch (Throwable t) {
+            // The source threw (even an Error: a plugin missing a class), or the scheduler refused the
+            // timeout: the poll failed and polling goes on. A fatal JVM error is handed on, then rethrown.
+            if (read != null) {
+                read.finish(null, t, Fault.THREW);
+            } else {
+                LOG.log(Level.WARNING, "telemetry poll failed outside of a read", t);
+            }
+            if (t instanceof VirtualMachineError fatal) {
+                throw uncaught(fatal);
+            }
+        }
+    }
+
+    private void accept(Read read, RttReading reading, Throwable error, Fault fault) {
+        if (error != null) {
+            Fault what = fault != null ? fault : Fault.FAILED;
+            if (currentRun == read.run) {
+                faults.readFailed(read.source, what, error);
+            }
+            end(read.run, PollOutcome.FAILED, 0, NO_TIMESTAMP, null);
+            return;
+        }
+        if (reading == null) {
+            if (currentRun == read.run) {
+                faults.nullReading(read.source);
+            }
+            end(read.run, PollOutcome.FAILED, 0, NO_TIMESTAMP, null);
+            return;
+        }
+        if (reading instanceof RttReading.Measured m) {
+            double rtt = m.rttMs();
+            if (!(rtt >= 0 && rtt <= LatencyTelemetry.MAX_PLAUSIBLE_RTT_MS)) {
+                LOG.log(Level.DEBUG, () -> "implausible RTT rejected: " + rtt + " ms");
+                end(read.run, PollOutcome.REJECTED, 0, NO_TIMESTAMP, null);
+                return;
+            }
+            long own = m.timestampEpochMs().isPresent() ? m.timestampEpochMs().getAsLong() : NO_TIMESTAMP;
+            end(read.run, PollOutcome.MEASURED, rtt, own, m.path().orElse(null));
+        } else if (reading instanceof RttReading.Stale s) {
+            end(read.run, PollOutcome.STALE, 0, NO_TIMESTAMP, s.path().orElse(null));
+        } else {
+            end(read.run, PollOutcome.UNAVAILABLE, 0, NO_TIMESTAMP, null);
+        }
+    }
+
+    /**
+     * Hands how a poll of {@code run} ended to the sink, unless the run was stopped. The clock is read once:
+     * the poll's end time, which also stamps a sample without its own.
+     *
+     * @param readPath the path the reading named, or {@code null}; only the thread ending the read in flight
+     *                 passes one
+     */
+    private void end(Run run, PollOutcome outcome, double rttMs, long ownTimestamp, NetworkPath readPath) {
+        if (currentRun != run) {
+            return;
+        }
+        long now = options.clock().millis();
+        NetworkPath previous = lastPath;
+        NetworkPath changed = readPath != null && !readPath.equals(previous) ? readPath : null;
+        if (changed != null) {
+            lastPath = changed;
+        }
+        RttSample sample = outcome == PollOutcome.MEASURED
+                ? new RttSample(ownTimestamp == NO_TIMESTAMP ? now : ownTimestamp, rttMs) : null;
+        PollEvent event = new PollEvent(outcome, now, sample, changed == null ? null : previous, changed);
+        try {
+            sink.pollEnded(event);
+        } catch (VirtualMachineError fatal) {
+            throw fatal;
+        } catch (Throwable t) {
+            LOG.log(Level.WARNING, "the sink of an RttPoller failed: " + sink, t);
+        }
+    }
+
+    /**
+     * Hands a fatal error to the current thread's uncaught-exception handler before it is rethrown: polls
+     * and answers run as scheduled tasks and {@code CompletableFuture} callbacks, which would otherwise keep
+     * the error in a future nobody reads.
+     */
+    private static VirtualMachineError uncaught(VirtualMachineError fatal) {
+        Thread thread = Thread.currentThread();
+        try {
+            thread.getUncaughtExceptionHandler().uncaughtException(thread, fatal);
+        } catch (RuntimeException ignored) {
+            // a broken handler must not hide the error: it is rethrown all the same
+        }
+        return fatal;
+    }
+
+    /** One start()…stop() period: answers of an earlier run are not handed on. */
+    private static final class Run {
+    }
+
+    /** One read: answered, failed or timed out, whichever comes first, exactly once; see {@link ReadDispatch}. */
+    final class Read implements BiConsumer<RttReading, Throwable> {
+        final Run run;
+        final RttSource source = RttPoller.this.source;
+        final AtomicBoolean done = new AtomicBoolean();
+        volatile Future<?> timeout;
+
+        Read(Run run) {
+            this.run = run;
+        }
+
+        @Override
+        public void accept(RttReading reading, Throwable error) {
+            finish(reading, error, null);
+        }
+
+        /** @return whether the run this read belongs to was stopped */
+        boolean runEnded() {
+            return currentRun != run;
+        }
+
+        void timeout() {
+            finish(null, new TimeoutException("no answer within readTimeout " + options.readTimeout()),
+                    Fault.TIMED_OUT);
+        }
+
+        void finish(RttReading reading, Throwable error, Fault fault) {
+            if (!done.compareAndSet(false, true)) {
+                return; // already answered or timed out: a late answer is ignored
+            }
+            Future<?> pending = timeout;
+            if (pending != null) {
+                pending.cancel(false);
+            }
+            try {
+                RttPoller.this.accept(this, reading, error, fault);
+            } catch (VirtualMachineError fatal) {
+                throw uncaught(fatal);
+            } catch (Throwable t) {
+                LOG.log(Level.WARNING, "handing on an RTT reading failed", t);
+            } finally {
+                // Only now may the next read start: events are handed on in the order they were read.
+                inFlight.compareAndSet(this, null);
+            }
+        }
+    }
+}
