@@ -8,5 +8,9 @@
  * @since 0.1.0
  */
 module io.peerpulse.virtualtime {
+    // JSpecify's @NullMarked and @Nullable: static, as nothing reads them at run time; transitive, as
+    // @Nullable is part of the exported signatures
+    requires static transitive org.jspecify;
+
     exports io.peerpulse.virtualtime;
 }
