@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A deterministic virtual-time {@link ScheduledExecutorService}, so that tests never sleep.
@@ -503,7 +504,7 @@ public final class VirtualScheduler extends AbstractExecutorService implements S
         /** Submission order, kept across periodic runs as the JDK does. */
         private long sequence;
 
-        Task(Runnable runnable, V result, long period) {
+        Task(Runnable runnable, @Nullable V result, long period) {
             super(runnable, result);
             this.period = period;
         }
