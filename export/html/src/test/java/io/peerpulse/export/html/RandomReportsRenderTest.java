@@ -100,7 +100,7 @@ class RandomReportsRenderTest {
         ValidationData v = base.validationData();
         MultiplayerMetrics m = base.multiplayerMetrics();
         Coverage c = v.coverage();
-        long start = latency == null ? s.startEpochMs() : latency.samples().get(0).timestamp();
+        long start = latency == null ? s.startEpochMs() : latency.samples().get(0).timestampEpochMs();
         return new SessionReport(
                 new SessionMetrics(s.sessionId(), s.playerId(), start, s.endEpochMs() == null ? null : start,
                         s.durationMs(), s.connection(), s.path(), latency),

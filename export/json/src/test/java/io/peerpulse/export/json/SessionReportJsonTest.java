@@ -72,9 +72,9 @@ class SessionReportJsonTest {
         assertThat(metrics.getJsonNumber("startEpochMs").longValueExact())
                 .isEqualTo(FULL.sessionMetrics().startEpochMs());
         JsonObject sample = metrics.getJsonObject("latency").getJsonArray("samples").getJsonObject(0);
-        assertThat(sample.keySet()).containsExactlyInAnyOrder("timestamp", "rttMs");
-        assertThat(sample.getJsonNumber("timestamp").longValueExact())
-                .isEqualTo(FULL.sessionMetrics().latency().samples().get(0).timestamp());
+        assertThat(sample.keySet()).containsExactlyInAnyOrder("timestampEpochMs", "rttMs");
+        assertThat(sample.getJsonNumber("timestampEpochMs").longValueExact())
+                .isEqualTo(FULL.sessionMetrics().latency().samples().get(0).timestampEpochMs());
     }
 
     @Test

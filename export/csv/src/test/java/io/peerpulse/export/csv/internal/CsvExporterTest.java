@@ -57,7 +57,7 @@ class CsvExporterTest {
         GameSession session = GameSession.builder("rounds")
                 .playerId("p1")
                 .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock())
-                        .maxSamples(10).build())   // the window drops the first 3 of 13 samples
+                        .maxSampleCount(10).build())   // the window drops the first 3 of 13 samples
                 .exporterProviders(List.of(new CsvExporterProvider()))
                 .exportSetting(SessionReportCsv.DIRECTORY_SETTING, dir.toString())
                 .executor(Runnable::run)
@@ -76,7 +76,7 @@ class CsvExporterTest {
 
         List<List<String>> rows = Csv.parse(Files.readString(dir.resolve("rounds.csv")));
         LatencyStats stats = session.getLatencyStats().orElseThrow();
-        assertThat(rows.get(0)).containsExactly("session_id", "player_id", "round", "timestamp", "rtt_ms");
+        assertThat(rows.get(0)).containsExactly("session_id", "player_id", "round", "timestamp_epoch_ms", "rtt_ms");
         assertThat(rows.subList(1, rows.size())).extracting(row -> row.get(2))
                 .containsExactly("1", "", "", "7", "7", "7", "7", "8", "8", "8");
         List<RttSample> samples = new ArrayList<>();
@@ -113,7 +113,7 @@ class CsvExporterTest {
     @Test
     void aSessionWithoutSamplesGivesTheHeaderAlone() throws IOException {
         session("empty").close();
-        assertThat(dir.resolve("empty.csv")).hasContent("session_id,player_id,round,timestamp,rtt_ms\r\n");
+        assertThat(dir.resolve("empty.csv")).hasContent("session_id,player_id,round,timestamp_epoch_ms,rtt_ms\r\n");
     }
 
     @Test

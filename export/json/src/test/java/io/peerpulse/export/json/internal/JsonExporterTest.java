@@ -83,7 +83,7 @@ class JsonExporterTest {
             List<RttSample> read = new ArrayList<>();
             for (int i = 0; i < samples.size(); i++) {
                 JsonObject sample = samples.getJsonObject(i);
-                read.add(new RttSample(sample.getJsonNumber("timestamp").longValueExact(),
+                read.add(new RttSample(sample.getJsonNumber("timestampEpochMs").longValueExact(),
                         sample.getJsonNumber("rttMs").doubleValue()));
             }
             assertThat(read).as(part).isEqualTo(stats.samples());
