@@ -301,12 +301,12 @@ class ImpairmentRelayTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("delay");
         for (double loss : new double[] {-0.1, 1.01, Double.NaN, Double.POSITIVE_INFINITY}) {
             assertThatThrownBy(() -> relay.impair(Link.roundTrip(Duration.ZERO).withLoss(loss)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loss");
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lossRatio");
             assertThatThrownBy(() -> relay.impair(Direction.A_TO_B, Impairment.NONE.withLoss(loss)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loss");
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lossRatio");
         }
         assertThatThrownBy(() -> new ImpairmentRelay.Impairment(Duration.ZERO, Duration.ZERO, Double.NaN))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loss");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lossRatio");
         assertThat(relay.impairment(Direction.A_TO_B)).isEqualTo(ImpairmentRelay.Impairment.NONE);
     }
 

@@ -6,15 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.peerpulse.export.csv.Csv;
 import io.peerpulse.export.csv.SessionReportCsv;
 import io.peerpulse.session.GameSession;
-import io.peerpulse.session.MultiplayerMetrics;
-import io.peerpulse.session.SessionMetrics;
 import io.peerpulse.session.SessionReport;
-import io.peerpulse.session.ValidationData;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.testkit.SampleReports;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.testkit.SessionExporterContract;
 import io.peerpulse.virtualtime.VirtualScheduler;
@@ -194,17 +192,6 @@ class CsvExporterTest {
     }
 
     private static SessionReport withIds(SessionReport report, String id, String playerId) {
-        SessionMetrics s = report.sessionMetrics();
-        ValidationData v = report.validationData();
-        MultiplayerMetrics m = report.multiplayerMetrics();
-        return new SessionReport(
-                new SessionMetrics(id, playerId, s.startEpochMs(), s.endEpochMs(), s.durationMs(), s.connection(),
-                        s.path(), s.latency()),
-                new ValidationData(id, v.latency(), v.sessionLatency(), v.counters(), v.coverage(),
-                        v.maxPlausibleRttMs(), v.pathChangeCount(), v.droppedExporterCallCount(),
-                        v.clock(), v.latencySource(), v.probe(), v.secondary(),
-                        v.fallback(), v.stuckExporterCount()),
-                new MultiplayerMetrics(id, playerId, m.latency(), m.rounds(), m.reconnections(), m.pathChanges(),
-                        m.quality(), m.qualityChanges(), m.qualityThresholds()));
+        return SampleReports.withEvery(SampleReports.withEvery(report, "sessionId", id), "playerId", playerId);
     }
 }
