@@ -21,20 +21,20 @@ import java.util.Objects;
  * Writes a session's RTT samples as tidy CSV, one row per sample, as the {@code csv} exporter does.
  *
  * <pre>
- * session_id,player_id,round,timestamp,rtt_ms
+ * session_id,player_id,round,timestamp_epoch_ms,rtt_ms
  * exp-42-pair-7,p1,,1767225600000,40.0
  * exp-42-pair-7,p1,1,1767225601000,47.25
  * </pre>
  *
  * <p><b>Columns</b> ({@link #COLUMNS}): {@code session_id}, {@code player_id} (empty when none),
  * {@code round} (the number of the round open when the sample was recorded; empty when none was),
- * {@code timestamp} (epoch milliseconds, an integer) and {@code rtt_ms} (a plain decimal, never an
+ * {@code timestamp_epoch_ms} (epoch milliseconds, an integer) and {@code rtt_ms} (a plain decimal, never an
  * exponent, that reads back as exactly the recorded {@code double}). Snake-case names, so that
  * {@code pandas.read_csv} and R's {@code read.csv} give usable column names; e.g.
- * {@code pd.to_datetime(df.timestamp, unit="ms")}. An empty {@code round} reads as NaN / NA.
+ * {@code pd.to_datetime(df.timestamp_epoch_ms, unit="ms")}. An empty {@code round} reads as NaN / NA.
  *
  * <p><b>Rows</b>: the samples of the report's latency window ({@code multiplayerMetrics.latency.samples},
- * the telemetry's last {@code maxSamples} samples, default 600), oldest first; a report without samples
+ * the telemetry's last {@code maxSampleCount} samples, default 600), oldest first; a report without samples
  * gives the header alone. Rounds come from {@link RoundMetrics#containsSample(long)}: a sample belongs to
  * the round that was open when it was recorded, exactly, whatever timestamp it carries.
  *
@@ -65,7 +65,7 @@ public final class SessionReportCsv {
      *
      * @since 0.1.0
      */
-    public static final List<String> COLUMNS = List.of("session_id", "player_id", "round", "timestamp", "rtt_ms");
+    public static final List<String> COLUMNS = List.of("session_id", "player_id", "round", "timestamp_epoch_ms", "rtt_ms");
 
     private static final String CRLF = "\r\n";
 
@@ -106,7 +106,7 @@ public final class SessionReportCsv {
                     writer.write(Integer.toString(rounds.get(next).roundNumber()));
                 }
                 writer.write(',');
-                writer.write(Long.toString(sample.timestamp()));
+                writer.write(Long.toString(sample.timestampEpochMs()));
                 writer.write(',');
                 writer.write(BigDecimal.valueOf(sample.rttMs()).toPlainString());
                 writer.write(CRLF);
