@@ -1,5 +1,7 @@
 package io.peerpulse.testkit;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.session.SessionReport;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
@@ -249,7 +251,7 @@ public final class SampleReports {
         return new IllegalStateException(e.getCause());
     }
 
-    private static Object zero(Class<?> type) {
+    private static @Nullable Object zero(Class<?> type) {
         if (!type.isPrimitive()) {
             return null;
         }

@@ -1,9 +1,12 @@
 package io.peerpulse.export.csv;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.session.RoundMetrics;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.ExportFiles;
 import io.peerpulse.telemetry.LatencyStats;
+import io.peerpulse.telemetry.LatencySummary;
 import io.peerpulse.telemetry.RttSample;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -13,6 +16,7 @@ import java.io.Writer;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -90,19 +94,23 @@ public final class SessionReportCsv {
         if (latency != null) {
             String ids = field(report.sessionMetrics().sessionId()) + ","
                     + field(report.sessionMetrics().playerId()) + ",";
-            List<RoundMetrics> rounds = report.multiplayerMetrics().rounds().stream()
-                    .filter(round -> round.firstSampleIndex() != null)
-                    .sorted(Comparator.comparingLong(RoundMetrics::firstSampleIndex))
-                    .toList();
+            List<RoundSamples> rounds = new ArrayList<>();
+            for (RoundMetrics round : report.multiplayerMetrics().rounds()) {
+                Long first = round.firstSampleIndex();
+                LatencySummary stats = round.latency();
+                if (first != null && stats != null) {
+                    rounds.add(new RoundSamples(round.roundNumber(), first, first + stats.sampleCount()));
+                }
+            }
+            rounds.sort(Comparator.comparingLong(RoundSamples::first));
             int next = 0; // rounds' sample ranges do not overlap and samples come in order: one pass
             long index = latency.totalSampleCount() - latency.sampleCount();
             for (RttSample sample : latency.samples()) {
-                while (next < rounds.size() && rounds.get(next).firstSampleIndex()
-                        + rounds.get(next).latency().sampleCount() <= index) {
+                while (next < rounds.size() && rounds.get(next).end() <= index) {
                     next++; // that round's samples all came before this one
                 }
                 writer.write(ids);
-                if (next < rounds.size() && rounds.get(next).containsSample(index)) {
+                if (next < rounds.size() && rounds.get(next).first() <= index) {
                     writer.write(Integer.toString(rounds.get(next).roundNumber()));
                 }
                 writer.write(',');
@@ -114,6 +122,10 @@ public final class SessionReportCsv {
             }
         }
         writer.flush();
+    }
+
+    /** A round's samples: session-wide indexes {@code first} (inclusive) to {@code end} (exclusive). */
+    private record RoundSamples(int roundNumber, long first, long end) {
     }
 
     /**
@@ -132,7 +144,7 @@ public final class SessionReportCsv {
     }
 
     /** One field by RFC 4180: quoted when it holds a comma, quote, CR or LF; empty for {@code null}. */
-    static String field(String value) {
+    static String field(@Nullable String value) {
         if (value == null) {
             return "";
         }
