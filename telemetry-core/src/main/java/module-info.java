@@ -2,12 +2,15 @@
  * PeerPulse telemetry core: polls an {@link io.peerpulse.telemetry.spi.RttSource} without ever
  * blocking, keeps a window of RTT samples with exact statistics, and whole-session aggregates.
  *
- * <p>Depends on {@code java.base} only.
+ * <p>Depends on {@code java.base} only at run time; JSpecify's null-safety annotations are read at compile
+ * time ({@code requires static}).
  *
  * @uses io.peerpulse.telemetry.spi.RttSourceProvider
  * @since 0.1.0
  */
 module io.peerpulse.telemetry {
+    requires static transitive org.jspecify;
+
     exports io.peerpulse.telemetry;
     exports io.peerpulse.telemetry.spi;
     // Not API: the plugin rules and plugin warnings that PeerPulse's sibling modules share, only for them.

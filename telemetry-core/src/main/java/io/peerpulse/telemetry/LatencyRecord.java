@@ -1,5 +1,7 @@
 package io.peerpulse.telemetry;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.telemetry.internal.RttWindow;
 import io.peerpulse.telemetry.internal.SessionHistogram;
 
@@ -37,7 +39,7 @@ public final class LatencyRecord {
     private final SessionHistogram session = new SessionHistogram();
     private long lastTimestamp;
     private double lastRttMs;
-    private NetworkPath path;
+    private @Nullable NetworkPath path;
     private long pathChanges;
     private long measured;
     private long stale;
@@ -96,11 +98,12 @@ public final class LatencyRecord {
             }
             switch (event.outcome()) {
                 case MEASURED -> {
+                    RttSample measuredSample = Objects.requireNonNull(sample, "a MEASURED event has a sample");
                     measured++;
-                    window.add(sample.timestampEpochMs(), sample.rttMs());
-                    session.record(sample.rttMs());
-                    lastTimestamp = sample.timestampEpochMs();
-                    lastRttMs = sample.rttMs();
+                    window.add(measuredSample.timestampEpochMs(), measuredSample.rttMs());
+                    session.record(measuredSample.rttMs());
+                    lastTimestamp = measuredSample.timestampEpochMs();
+                    lastRttMs = measuredSample.rttMs();
                 }
                 case STALE -> stale++;
                 case UNAVAILABLE -> unavailable++;

@@ -1,5 +1,7 @@
 package io.peerpulse.telemetry;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.telemetry.spi.RttSource;
 
 import java.lang.System.Logger.Level;
@@ -268,11 +270,12 @@ public final class LatencyTelemetry implements AutoCloseable {
             return event;
         }
         NetworkPath current = record.getPath().orElse(null);
-        if (Objects.equals(event.previousPath(), current)) {
+        NetworkPath next = event.path();
+        if (next == null || Objects.equals(event.previousPath(), current)) {
             return event;
         }
         return new PollEvent(event.outcome(), event.timestampEpochMs(), event.sample(),
-                event.path().equals(current) ? null : current, event.path().equals(current) ? null : event.path());
+                next.equals(current) ? null : current, next.equals(current) ? null : next);
     }
 
     /** One call per listener; one that throws misses nothing else and stops no other. */

@@ -1,5 +1,7 @@
 package io.peerpulse.telemetry;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Objects;
 
 /**
@@ -18,8 +20,9 @@ import java.util.Objects;
  *                         did not change
  * @since 0.1.0
  */
-public record PollEvent(PollOutcome outcome, long timestampEpochMs, RttSample sample, NetworkPath previousPath,
-                        NetworkPath path) {
+public record PollEvent(PollOutcome outcome, long timestampEpochMs, @Nullable RttSample sample,
+                        @Nullable NetworkPath previousPath,
+                        @Nullable NetworkPath path) {
 
     /**
      * Checks that the components fit together.

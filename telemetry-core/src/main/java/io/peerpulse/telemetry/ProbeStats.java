@@ -1,5 +1,7 @@
 package io.peerpulse.telemetry;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Loss and clock offset of a probing RTT source ({@link io.peerpulse.telemetry.spi.ProbeStatsSource}):
  * every ping sent ends answered, lost or unanswered, or is still in flight.
@@ -20,7 +22,8 @@ package io.peerpulse.telemetry;
  * @since 0.1.0
  */
 public record ProbeStats(long sentCount, long answeredCount, long lostCount, long lateCount, long unansweredCount,
-                         double lossRatio, Double offsetMs, Double errorBoundMs, Long offsetEpochMs) {
+                         double lossRatio, @Nullable Double offsetMs, @Nullable Double errorBoundMs,
+                         @Nullable Long offsetEpochMs) {
 
     /**
      * Checks the counts and that the offset's three parts come together.

@@ -1,10 +1,13 @@
 package io.peerpulse.telemetry;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.telemetry.SourceFaults.Fault;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 
 import java.util.concurrent.CompletionStage;
+import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -21,7 +24,7 @@ final class ReadDispatch {
     private final long blockingThresholdNanos;
     private final LongSupplier nanoClock;
     /** {@code null} with a scheduler of the caller's own: a blocking source is then only warned about. */
-    private final Executor isolatedReads;
+    private final @Nullable Executor isolatedReads;
     private final SourceFaults faults;
     /** Set once a read blocked the polling thread: from then on reads run on {@link #isolatedReads}. */
     private volatile boolean isolated;
@@ -41,7 +44,8 @@ final class ReadDispatch {
 
     /** Queues {@code read} on the isolated-read pool; only once {@link #isolated()}. */
     void readIsolated(RttPoller.Read read) {
-        isolatedReads.execute(() -> runIsolated(read));
+        Objects.requireNonNull(isolatedReads, "isolated only where there is an isolated-read pool")
+                .execute(() -> runIsolated(read));
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.peerpulse.telemetry;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.telemetry.SourceFaults.Fault;
 import io.peerpulse.telemetry.internal.PollGrid;
 import io.peerpulse.telemetry.spi.RttReading;
@@ -77,10 +79,10 @@ public final class RttPoller implements AutoCloseable {
      * - each Read's `done` (an AtomicBoolean) lets exactly one of answer, failure and timeout end it.
      */
     private final Object lifecycle = new Object();
-    private Future<?> pollTask;
-    private volatile Run currentRun;
+    private @Nullable Future<?> pollTask;
+    private volatile @Nullable Run currentRun;
     private final AtomicReference<Read> inFlight = new AtomicReference<>();
-    private volatile NetworkPath lastPath;
+    private volatile @Nullable NetworkPath lastPath;
     private volatile RttSource source;
 
     /**
@@ -210,7 +212,7 @@ public final class RttPoller implements AutoCloseable {
      * Takes {@code path} as the last path read, so that the next event names a change from it: for an owner
      * whose state's path differs from what this poller last handed on (an event it dropped).
      */
-    void assumePath(NetworkPath path) {
+    void assumePath(@Nullable NetworkPath path) {
         lastPath = path;
     }
 
@@ -256,7 +258,7 @@ public final class RttPoller implements AutoCloseable {
         }
     }
 
-    private void accept(Read read, RttReading reading, Throwable error, Fault fault) {
+    private void accept(Read read, @Nullable RttReading reading, @Nullable Throwable error, @Nullable Fault fault) {
         if (error != null) {
             Fault what = fault != null ? fault : Fault.FAILED;
             if (currentRun == read.run) {
@@ -295,7 +297,7 @@ public final class RttPoller implements AutoCloseable {
      * @param readPath the path the reading named, or {@code null}; only the thread ending the read in flight
      *                 passes one
      */
-    private void end(Run run, PollOutcome outcome, double rttMs, long ownTimestamp, NetworkPath readPath) {
+    private void end(Run run, PollOutcome outcome, double rttMs, long ownTimestamp, @Nullable NetworkPath readPath) {
         if (currentRun != run) {
             return;
         }
@@ -341,14 +343,14 @@ public final class RttPoller implements AutoCloseable {
         final Run run;
         final RttSource source = RttPoller.this.source;
         final AtomicBoolean done = new AtomicBoolean();
-        volatile Future<?> timeout;
+        volatile @Nullable Future<?> timeout;
 
         Read(Run run) {
             this.run = run;
         }
 
         @Override
-        public void accept(RttReading reading, Throwable error) {
+        public void accept(@Nullable RttReading reading, @Nullable Throwable error) {
             finish(reading, error, null);
         }
 
@@ -362,7 +364,7 @@ public final class RttPoller implements AutoCloseable {
                     Fault.TIMED_OUT);
         }
 
-        void finish(RttReading reading, Throwable error, Fault fault) {
+        void finish(@Nullable RttReading reading, @Nullable Throwable error, @Nullable Fault fault) {
             if (!done.compareAndSet(false, true)) {
                 return; // already answered or timed out: a late answer is ignored
             }

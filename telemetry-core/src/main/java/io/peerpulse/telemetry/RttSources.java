@@ -85,19 +85,17 @@ public final class RttSources {
             catalog.problemOf(provider).ifPresent(problem -> {
                 throw new IllegalStateException(problem + "; it supports a connection of type " + type);
             });
-            RttSource source;
             IllegalStateException failure;
             try {
-                source = provider.create(connection);
-                failure = source != null ? null : new IllegalStateException(describe(provider)
-                        + " returned no source for a connection of type " + type);
+                RttSource source = provider.create(connection);
+                if (source != null) {
+                    return source;
+                }
+                failure = new IllegalStateException(describe(provider) + " returned no source for a connection of type "
+                        + type);
             } catch (RuntimeException e) {
-                source = null;
                 failure = new IllegalStateException(describe(provider) + " failed to create a source for a"
                         + " connection of type " + type + ": " + e, e);
-            }
-            if (failure == null) {
-                return source;
             }
             LOG.log(Level.WARNING, failure.getMessage() + "; trying the next provider that supports it",
                     failure.getCause());

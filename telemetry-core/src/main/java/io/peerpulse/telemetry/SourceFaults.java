@@ -1,5 +1,7 @@
 package io.peerpulse.telemetry;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.telemetry.shared.FaultLog;
 import io.peerpulse.telemetry.spi.RttSource;
 
@@ -20,7 +22,7 @@ final class SourceFaults {
 
     private final TelemetryOptions options;
     /** Made at the first fault, under this object's monitor. */
-    private volatile FaultLog log;
+    private volatile @Nullable FaultLog log;
 
     SourceFaults(TelemetryOptions options) {
         this.options = options;

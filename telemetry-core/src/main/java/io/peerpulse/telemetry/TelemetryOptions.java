@@ -1,5 +1,7 @@
 package io.peerpulse.telemetry;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.telemetry.internal.IsolatedReads;
 import io.peerpulse.telemetry.internal.SharedScheduler;
 
@@ -72,17 +74,17 @@ public final class TelemetryOptions {
     private static final TelemetryOptions DEFAULTS = builder().build();
 
     private final Duration pollInterval;
-    private final Duration firstPollDelay;
+    private final @Nullable Duration firstPollDelay;
     private final int maxSampleCount;
     private final Duration readTimeout;
-    private final ScheduledExecutorService scheduler;
+    private final @Nullable ScheduledExecutorService scheduler;
     private final InstantSource clock;
     private final Duration blockingReadThreshold;
-    private final String name;
+    private final @Nullable String name;
     /** What the builder was given, {@code null} for the default: kept apart so that toBuilder() can derive it again. */
-    private final LongSupplier nanoClockSet;
+    private final @Nullable LongSupplier nanoClockSet;
     private final LongSupplier nanoClock;
-    private final Executor isolatedReadExecutor;
+    private final @Nullable Executor isolatedReadExecutor;
 
     private TelemetryOptions(Builder builder) {
         this.pollInterval = builder.pollInterval;
@@ -216,7 +218,7 @@ public final class TelemetryOptions {
      * Where an isolated source's reads run: the JVM's isolated-read pool with the shared scheduler,
      * what a test set, else {@code null}: a scheduler of the caller's own is the caller's to protect.
      */
-    Executor isolatedReadExecutor() {
+    @Nullable Executor isolatedReadExecutor() {
         return isolatedReadExecutor != null ? isolatedReadExecutor : scheduler == null ? IsolatedReads.get() : null;
     }
 
@@ -237,19 +239,19 @@ public final class TelemetryOptions {
     public static final class Builder {
 
         private Duration pollInterval = Duration.ofSeconds(1);
-        private Duration firstPollDelay;
+        private @Nullable Duration firstPollDelay;
         private boolean firstPollDelaySet;
         private int maxSampleCount = 600;
-        private Duration readTimeout;
-        private ScheduledExecutorService scheduler;
+        private @Nullable Duration readTimeout;
+        private @Nullable ScheduledExecutorService scheduler;
         private boolean schedulerSet;
         private InstantSource clock = InstantSource.system();
         private Duration blockingReadThreshold = DEFAULT_BLOCKING_READ_THRESHOLD;
-        private String name;
+        private @Nullable String name;
         private boolean nameSet;
-        private LongSupplier nanoClock;
+        private @Nullable LongSupplier nanoClock;
         private boolean nanoClockSet;
-        private Executor isolatedReadExecutor;
+        private @Nullable Executor isolatedReadExecutor;
 
         private Builder() {
         }

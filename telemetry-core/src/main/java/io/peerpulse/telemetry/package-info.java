@@ -7,9 +7,12 @@
  * {@link io.peerpulse.telemetry.PollEvent} on, applying the events to a
  * {@link io.peerpulse.telemetry.LatencyRecord}, the state, which an application may also own itself.
  *
- * <p>Parameters and return values are never {@code null} unless a member says otherwise.
+ * <p>Null-marked: nothing is {@code null} unless its type says {@code @Nullable}.
  * All times are milliseconds: {@code …EpochMs} is wall-clock epoch ms, any other {@code …Ms} a duration.
  *
  * @since 0.1.0
  */
+@NullMarked
 package io.peerpulse.telemetry;
+
+import org.jspecify.annotations.NullMarked;

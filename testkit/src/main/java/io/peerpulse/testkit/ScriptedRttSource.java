@@ -6,7 +6,6 @@ import io.peerpulse.virtualtime.ScriptedReplies;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.jspecify.annotations.Nullable;
 
 /**
  * An {@link RttSource} that answers each {@link #read()} with the next step of a script, for tests.
@@ -167,7 +166,8 @@ public final class ScriptedRttSource implements RttSource {
 
     /** {@inheritDoc} Returns {@code null} for a {@link #thenReturnNull()} step, breaking the contract on purpose. */
     @Override
-    public @Nullable CompletionStage<RttReading> read() {
+    @SuppressWarnings("NullAway") // a scripted misbehaving plugin: null where the contract forbids it, for tests
+    public CompletionStage<RttReading> read() {
         return script.next();
     }
 

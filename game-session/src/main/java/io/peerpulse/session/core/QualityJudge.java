@@ -7,6 +7,7 @@ import io.peerpulse.session.LiveRtt;
 import io.peerpulse.session.QualityChange;
 import io.peerpulse.session.QualityThresholds;
 import io.peerpulse.telemetry.PollEvent;
+import io.peerpulse.telemetry.RttSample;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -39,10 +40,11 @@ final class QualityJudge {
      * @return the quality change it caused, {@code null} when none
      */
     @Nullable QualityChange poll(PollEvent event) {
-        if (event.hasSample()) {
-            recent.add(event.sample().rttMs());
-            lastRtt = event.sample().rttMs();
-            lastSampleMs = event.sample().timestampEpochMs();
+        RttSample sample = event.sample();
+        if (sample != null) {
+            recent.add(sample.rttMs());
+            lastRtt = sample.rttMs();
+            lastSampleMs = sample.timestampEpochMs();
         }
         ConnectionQuality next = judge(event);
         if (next == quality) {

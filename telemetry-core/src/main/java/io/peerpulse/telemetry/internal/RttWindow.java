@@ -1,5 +1,7 @@
 package io.peerpulse.telemetry.internal;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The last {@code capacity} RTT samples, kept both in arrival order (a ring) and in value order
  * (a sorted copy of the values), so that recording allocates nothing and every order statistic is
@@ -24,7 +26,7 @@ public final class RttWindow {
     private final int[] timestamps;
     private long timestampBase;
     /** Absolute timestamps, only for a window spanning more than an int of milliseconds. */
-    private long[] wideTimestamps;
+    private long @Nullable [] wideTimestamps;
     /** The values of the window, sorted. */
     private final double[] sorted;
     private int head;

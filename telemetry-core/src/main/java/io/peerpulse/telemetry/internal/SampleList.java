@@ -1,5 +1,7 @@
 package io.peerpulse.telemetry.internal;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.telemetry.RttSample;
 import java.util.AbstractList;
 import java.util.Arrays;
@@ -33,14 +35,14 @@ public final class SampleList extends AbstractList<RttSample> implements RandomA
 
     private final long timestampBase;
     /** Timestamps in ms after {@link #timestampBase}, as the window keeps them; else null. */
-    private final int[] timestampOffsets;
+    private final int @Nullable [] timestampOffsets;
     /** Absolute timestamps, for a window spanning more than an int of milliseconds; else null. */
-    private final long[] timestamps;
+    private final long @Nullable [] timestamps;
     private final double[] rttMs;
     private final int offset;
     private final int size;
 
-    private SampleList(long timestampBase, int[] timestampOffsets, long[] timestamps, double[] rttMs, int offset,
+    private SampleList(long timestampBase, int @Nullable [] timestampOffsets, long @Nullable [] timestamps, double[] rttMs, int offset,
                        int size) {
         this.timestampBase = timestampBase;
         this.timestampOffsets = timestampOffsets;
@@ -90,7 +92,9 @@ public final class SampleList extends AbstractList<RttSample> implements RandomA
     }
 
     private long timestampAt(int position) {
-        return timestamps != null ? timestamps[position] : timestampBase + timestampOffsets[position];
+        long[] wide = timestamps;
+        return wide != null ? wide[position]
+                : timestampBase + Objects.requireNonNull(timestampOffsets, "offsets without wide timestamps")[position];
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.peerpulse.telemetry.shared;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Map;
@@ -45,7 +47,7 @@ public final class FaultLog {
      * @param cause   what was thrown, or {@code null}
      * @return whether a line was logged
      */
-    public boolean report(String subject, String fault, Supplier<String> detail, Throwable cause) {
+    public boolean report(String subject, String fault, Supplier<String> detail, @Nullable Throwable cause) {
         long now = millis.getAsLong();
         Fault state = faults.computeIfAbsent(subject + '\u0000' + fault, k -> new Fault());
         String message;

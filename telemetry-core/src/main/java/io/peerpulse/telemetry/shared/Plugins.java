@@ -1,5 +1,7 @@
 package io.peerpulse.telemetry.shared;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -166,7 +168,7 @@ public final class Plugins {
          * @return the provider of that name, {@code null} when none has it
          * @throws IllegalStateException quoting the name when it is invalid or several providers share it
          */
-        public P require(String name) {
+        public @Nullable P require(String name) {
             List<P> group = all.get(name);
             if (group == null) {
                 return null;

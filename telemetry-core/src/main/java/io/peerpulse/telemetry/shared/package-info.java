@@ -5,8 +5,11 @@
  * those modules; it may change in any release. Applications and plugins use {@code io.peerpulse.telemetry}
  * and {@code io.peerpulse.telemetry.spi}.
  *
- * <p>Parameters and return values are never {@code null} unless a member says otherwise.
+ * <p>Null-marked: nothing is {@code null} unless its type says {@code @Nullable}.
  *
  * @since 0.1.0
  */
+@NullMarked
 package io.peerpulse.telemetry.shared;
+
+import org.jspecify.annotations.NullMarked;
