@@ -36,7 +36,7 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
     public static final int MAX_ID_LENGTH = 256;
 
     /** Checks every value; the message names the first bad field. */
-    SessionConfig {
+    public SessionConfig {
         checkId("sessionId", sessionId, false);
         checkId("playerId", playerId, true);
         if (telemetryOptions == null) {

@@ -75,7 +75,7 @@ public final class SessionCore {
     private long clockStepCount;
     private long lastDriftMs;
     private Stamp last;
-    private @Nullable SessionEvent.Source source;
+    private SessionEvent.@Nullable Source source;
     private SessionEvent.@Nullable Source secondarySource;
     private boolean secondaryActive;
     private boolean primaryMeasured;
