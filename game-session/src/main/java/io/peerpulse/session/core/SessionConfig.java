@@ -35,7 +35,8 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
      * @since 0.1.0 */
     public static final int MAX_ID_LENGTH = 256;
 
-    /** Checks every value; the message names the first bad field. */
+    /** Checks every value; the message names the first bad field.
+     * @since 0.1.0 */
     public SessionConfig {
         checkId("sessionId", sessionId, false);
         checkId("playerId", playerId, true);
