@@ -178,4 +178,52 @@ class LatencyTelemetryConcurrencyTest {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("peerpulse-telemetry")).count();
     }
+
+    /**
+     * Start and stop race with answers recorded on the scheduler's thread and on an answering thread: once
+     * stop() returned, the counters do not change, even after every answer and poll still under way ran.
+     * Bounded: a fixed number of rounds, each waiting at most {@value #BOUND_SECONDS} s for two polls.
+     */
+    @Test
+    void afterStopReturnsTheCountersNeverChange() throws Exception {
+        java.util.concurrent.ScheduledExecutorService pollThread = Executors.newSingleThreadScheduledExecutor();
+        ExecutorService answerer = Executors.newSingleThreadExecutor();
+        AtomicLong reads = new AtomicLong();
+        LatencyTelemetry telemetry = new LatencyTelemetry(
+                () -> {
+                    long n = reads.incrementAndGet();
+                    // every other answer from the answering thread, the others at once on the polling thread
+                    return n % 2 == 0 ? CompletableFuture.supplyAsync(() -> RttReading.measured(n % 50), answerer)
+                            : CompletableFuture.completedFuture(n % 3 == 0 ? RttReading.stale() : RttReading.measured(7));
+                },
+                TelemetryOptions.builder().pollInterval(Duration.ofMillis(1)).firstPollDelay(Duration.ZERO)
+                        .scheduler(pollThread).readTimeout(Duration.ofSeconds(10)).build());
+        AtomicReference<CountDownLatch> twoPolls = new AtomicReference<>(new CountDownLatch(0));
+        telemetry.addListener(event -> twoPolls.get().countDown());
+        List<String> problems = new ArrayList<>();
+        try {
+            for (int round = 0; round < 300; round++) {
+                CountDownLatch polls = new CountDownLatch(2);
+                twoPolls.set(polls);
+                telemetry.start();
+                assertThat(polls.await(BOUND_SECONDS, TimeUnit.SECONDS)).as("two polls in round %d", round).isTrue();
+                telemetry.stop();
+                TelemetryCounters stopped = telemetry.getCounters();
+                // let everything already under way run: a poll on the scheduler, then the answers it asked for
+                pollThread.submit(() -> { }).get(BOUND_SECONDS, TimeUnit.SECONDS);
+                answerer.submit(() -> { }).get(BOUND_SECONDS, TimeUnit.SECONDS);
+                pollThread.submit(() -> { }).get(BOUND_SECONDS, TimeUnit.SECONDS);
+                TelemetryCounters later = telemetry.getCounters();
+                if (!later.equals(stopped)) {
+                    problems.add("round " + round + ": " + stopped + " became " + later);
+                }
+            }
+        } finally {
+            telemetry.close();
+            pollThread.shutdownNow();
+            answerer.shutdownNow();
+        }
+        assertThat(problems).isEmpty();
+        assertThat(telemetry.getCounters().polls()).isGreaterThanOrEqualTo(600);
+    }
 }

@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.UnaryOperator;
@@ -100,6 +101,45 @@ class TelemetryOptionsTest {
         assertBad(b -> b.name("x".repeat(201)), "name");
         assertBad(b -> b.scheduler(null), "scheduler");
         assertBad(b -> b.clock(null), "clock");
+        assertBad(b -> b.nanoClock(null), "nanoClock");
+    }
+
+    @Test
+    void theNanoClockIsSystemNanoTimeWithTheSystemClock() {
+        for (TelemetryOptions options : List.of(TelemetryOptions.defaults(),
+                TelemetryOptions.builder().clock(java.time.InstantSource.system()).build(),
+                TelemetryOptions.builder().clock(Clock.systemDefaultZone()).build())) {
+            long before = System.nanoTime();
+            long read = options.nanoClock().getAsLong();
+            long after = System.nanoTime();
+            assertThat(read).isBetween(before, after);
+        }
+    }
+
+    @Test
+    void theNanoClockFollowsAClockOfTheCallersOwnInEpochNanosecondsSaturating() {
+        Instant at = Instant.parse("2026-01-01T00:00:00.123456789Z");
+        TelemetryOptions fixed = TelemetryOptions.builder().clock(Clock.fixed(at, ZoneOffset.UTC)).build();
+        assertThat(fixed.nanoClock().getAsLong()).isEqualTo(at.getEpochSecond() * 1_000_000_000L + 123_456_789);
+        assertThat(TelemetryOptions.builder().clock(Clock.fixed(Instant.MAX, ZoneOffset.UTC)).build().nanoClock()
+                .getAsLong()).isEqualTo(Long.MAX_VALUE);
+        assertThat(TelemetryOptions.builder().clock(Clock.fixed(Instant.MIN, ZoneOffset.UTC)).build().nanoClock()
+                .getAsLong()).isEqualTo(Long.MIN_VALUE);
+        // toBuilder() keeps the default a default: it follows a clock set later
+        Instant later = at.plusSeconds(1);
+        assertThat(fixed.toBuilder().clock(Clock.fixed(later, ZoneOffset.UTC)).build().nanoClock().getAsLong())
+                .isEqualTo(fixed.nanoClock().getAsLong() + 1_000_000_000L);
+    }
+
+    @Test
+    void aNanoClockSetIsKeptWhateverTheClock() {
+        java.util.function.LongSupplier mine = () -> 42;
+        TelemetryOptions options = TelemetryOptions.builder().nanoClock(mine)
+                .clock(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC)).build();
+        assertThat(options.nanoClock()).isSameAs(mine);
+        assertThat(options.toBuilder().clock(java.time.InstantSource.system()).build().nanoClock()).isSameAs(mine);
+        assertThat(TelemetryOptions.builder().nanoClock(System::nanoTime).build().nanoClock().getAsLong())
+                .isPositive();
     }
 
     @Test

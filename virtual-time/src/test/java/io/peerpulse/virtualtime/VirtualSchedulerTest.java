@@ -438,4 +438,16 @@ class VirtualSchedulerTest {
         assertThat(ranAt).isSorted();
         assertThat(scheduler.pendingTaskCount()).isZero();
     }
+
+    @Test
+    void theNanoClockReadsTheVirtualTimeInEpochNanoseconds() {
+        VirtualScheduler scheduler = new VirtualScheduler(Instant.parse("2026-01-01T00:00:00.000000007Z"));
+        long start = scheduler.nanoClock().getAsLong();
+        assertThat(start).isEqualTo(Instant.parse("2026-01-01T00:00:00Z").getEpochSecond() * 1_000_000_000L + 7);
+        scheduler.advance(Duration.ofNanos(1_500));
+        assertThat(scheduler.nanoClock().getAsLong() - start).isEqualTo(1_500);
+        assertThat(scheduler.nanoClock()).isSameAs(scheduler.nanoClock());
+        assertThat(new VirtualScheduler(Instant.MAX.minusSeconds(10)).nanoClock().getAsLong()).isEqualTo(Long.MAX_VALUE);
+        assertThat(new VirtualScheduler(Instant.MIN).nanoClock().getAsLong()).isEqualTo(Long.MIN_VALUE);
+    }
 }
