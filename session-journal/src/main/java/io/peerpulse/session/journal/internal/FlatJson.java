@@ -1,4 +1,4 @@
-package io.peerpulse.session.internal;
+package io.peerpulse.session.journal.internal;
 
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
