@@ -2,7 +2,6 @@ package io.peerpulse.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.peerpulse.session.internal.JournalWriter;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.session.spi.SessionExporterProvider;
@@ -10,8 +9,6 @@ import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.virtualtime.VirtualScheduler;
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -99,47 +96,6 @@ class FatalErrorTest {
         scheduler.runDueTasks();
 
         assertThat(escaped).containsExactly(oom);
-        session.close();
-    }
-
-    @Test
-    void anOutOfMemoryErrorWhileWritingTheJournalReachesThePollingThreadAndIsNoJournalFailure() {
-        OutOfMemoryError oom = new OutOfMemoryError("simulated");
-        GameSession.Builder builder = builder("fatal-journal").journalDirectory(dir);
-        int[] writes = {0};
-        ((SessionBuilder) builder).journalSinkWrapper = real -> new JournalWriter.Sink() {
-            @Override
-            public void write(ByteBuffer bytes) throws IOException {
-                if (++writes[0] == 3) { // header, open, then the first poll's line
-                    throw oom;
-                }
-                real.write(bytes);
-            }
-
-            @Override
-            public void force() throws IOException {
-                real.force();
-            }
-
-            @Override
-            public void close() throws IOException {
-                real.close();
-            }
-        };
-        GameSession session = builder.build();
-        List<Throwable> uncaught = new CopyOnWriteArrayList<>();
-        Thread thread = Thread.currentThread();
-        Thread.UncaughtExceptionHandler previous = thread.getUncaughtExceptionHandler();
-        thread.setUncaughtExceptionHandler((t, e) -> uncaught.add(e));
-        try {
-            session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(20)));
-            scheduler.runDueTasks();
-        } finally {
-            thread.setUncaughtExceptionHandler(previous);
-        }
-
-        assertThat(uncaught).containsExactly(oom);
-        assertThat(session.journalFailures()).as("not taken for an I/O failure").isZero();
         session.close();
     }
 }

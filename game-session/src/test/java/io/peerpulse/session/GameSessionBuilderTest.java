@@ -206,19 +206,18 @@ class GameSessionBuilderTest {
     }
 
     @Test
-    void hostileJournalSettingsFailTheBuildNamingTheSetting(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-        assertThatThrownBy(() -> builder().exportSetting(SessionJournal.DIRECTORY_SETTING, dir.toString())
-                .exportSetting(SessionJournal.FSYNC_SETTING, "maybe").build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(SessionJournal.FSYNC_SETTING)
-                .hasMessageContaining("'maybe'");
-        assertThatThrownBy(() -> builder().exportSetting(SessionJournal.DIRECTORY_SETTING, "  ").build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(SessionJournal.DIRECTORY_SETTING);
-        assertThatThrownBy(() -> builder().exportSetting(SessionJournal.DIRECTORY_SETTING, "a\u0000b").build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(SessionJournal.DIRECTORY_SETTING);
-        try (GameSession session = builder().exportSetting(SessionJournal.DIRECTORY_SETTING, dir.toString())
-                .exportSetting(SessionJournal.FSYNC_SETTING, " TRUE ").build()) {
-            assertThat(session.journalPath()).isPresent();
+    void aJournalDirectoryWithoutTheJournalModuleFailsTheBuildNamingWhatToAdd(@org.junit.jupiter.api.io.TempDir
+                                                                          java.nio.file.Path dir) {
+        // this module's tests have no io.peerpulse.session.journal: asking for a journal must not pass silently
+        assertThatThrownBy(() -> builder().journalDirectory(dir).build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("peerpulse.journal.directory").hasMessageContaining("io.peerpulse:session-journal");
+        assertThatThrownBy(() -> builder().exportSetting("peerpulse.journal.directory", dir.toString()).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("session-journal");
+        try (GameSession session = builder().journalDirectory(dir).journal(false).build()) {
+            assertThat(session.journalPath()).isEmpty();
         }
+        assertThat(dir.toFile().list()).isEmpty();
     }
 
     @Test

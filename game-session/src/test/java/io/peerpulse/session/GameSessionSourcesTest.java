@@ -77,7 +77,7 @@ class GameSessionSourcesTest {
         assertThat(after.fallback()).isNotNull();
         assertThat(after.fallback().fromSource()).isEqualTo("probe");
         assertThat(after.fallback().toSource()).isEqualTo("ice");
-        assertThat(after.fallback().timestamp()).isEqualTo(T0 + 10_000);
+        assertThat(after.fallback().timestampEpochMs()).isEqualTo(T0 + 10_000);
         assertThat(after.fallback().reason()).contains("never answered the probe").contains("11 pings");
         assertThat(after.latency().samples()).isNotEmpty().allSatisfy(s -> assertThat(s.rttMs()).isEqualTo(81.0));
         assertThat(after.latency().samples()).extracting(RttSample::timestamp).allMatch(t -> t > T0 + 10_000);
@@ -96,7 +96,7 @@ class GameSessionSourcesTest {
         session.onDataChannelOpen(new ScriptedProbe(ScriptedRttSource.repeating(RttReading.unavailable(NEVER_ANSWERED))),
                 IceLike.everyThirdPoll(40.0));
         advanceSeconds(5);
-        assertThat(session.exportValidationData().fallback().timestamp()).isEqualTo(T0 + 3_000);
+        assertThat(session.exportValidationData().fallback().timestampEpochMs()).isEqualTo(T0 + 3_000);
 
         assertThatThrownBy(() -> GameSession.builder("s").fallbackAfter(Duration.ZERO).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fallbackAfter");
