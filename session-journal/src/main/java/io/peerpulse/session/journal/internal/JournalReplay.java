@@ -42,15 +42,15 @@ import java.util.concurrent.CompletableFuture;
 public final class JournalReplay {
 
     /** Longest line read; a longer one is skipped and reported without being held. */
-    static final int MAX_LINE_BYTES = 65_536;
+    public static final int MAX_LINE_BYTES = 65_536;
     /** Lines that may wait for a lower seq. */
-    static final int REORDER_WINDOW = 256;
+    public static final int REORDER_WINDOW = 256;
     /** Applied lines remembered to tell an identical duplicate from a conflicting one. */
-    static final int DUPLICATE_MEMORY = 4_096;
+    public static final int DUPLICATE_MEMORY = 4_096;
     /** Gap ranges remembered to tell a late line from a duplicate. */
-    static final int MAX_GAPS = 1_000;
+    public static final int MAX_GAPS = 1_000;
     /** Problem texts kept; the rest are counted. */
-    static final int MAX_PROBLEMS = 1_000;
+    public static final int MAX_PROBLEMS = 1_000;
 
     private final Path file;
     private final long fileLines;
@@ -132,8 +132,8 @@ public final class JournalReplay {
         }
     }
 
-    /** A decoded line waiting to be applied. */
-    private record Line(long number, long seq, SessionEvent event, long hash) {
+    /** A parsed line waiting to be applied. */
+    private record Line(long number, long seq, FlatJson.Parsed parsed, long hash) {
     }
 
     /**
@@ -213,12 +213,11 @@ public final class JournalReplay {
             damaged("line " + n + ": damaged (" + damage + "): skipped");
             return;
         }
-        SessionEvent event;
+        FlatJson.Parsed parsed;
         long seq;
         try {
-            FlatJson.Parsed parsed = FlatJson.parse(raw.text());
+            parsed = FlatJson.parse(raw.text());
             seq = parsed.requireLongAtLeast("seq", 0);
-            event = JournalCodec.decode(parsed);
         } catch (IllegalArgumentException e) {
             skipped("line " + n + ": unparsable (" + e.getMessage() + "): skipped");
             return;
@@ -228,7 +227,7 @@ public final class JournalReplay {
                     + " lines and the reorder window of " + REORDER_WINDOW + "): skipped");
             return;
         }
-        Line line = new Line(n, seq, event, raw.hash());
+        Line line = new Line(n, seq, parsed, raw.hash());
         if (seq < next) {
             late(line);
             return;
@@ -321,7 +320,13 @@ public final class JournalReplay {
             skipped(where + "after the end line: skipped");
             return;
         }
-        SessionEvent event = line.event();
+        SessionEvent event;
+        try {
+            event = JournalCodec.decode(line.parsed());
+        } catch (IllegalArgumentException e) {
+            skipped(where + "invalid (" + e.getMessage() + "): skipped");
+            return;
+        }
         SessionCore.Applied applied;
         try {
             applied = session.apply(event);
