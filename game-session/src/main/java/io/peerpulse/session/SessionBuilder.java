@@ -183,7 +183,7 @@ final class SessionBuilder implements GameSession.Builder {
         // Exporters first: a bad setting fails build() before anything (the journal) is opened.
         ExporterFanOut exporters = ExporterFanOut.create(sessionId, providersSet ? providers : null,
                 exporterNames, exportSettings, exporterRunners, GameSession.MAX_QUEUED_EXPORTER_CALLS,
-                options.clock()::millis);
+                () -> options.nanoClock().getAsLong() / 1_000_000); // rate limits on the monotonic clock
         long startMs = options.clock().millis();
         SessionStart start = new SessionStart(startMs, options.nanoClock().getAsLong(),
                 startMs - System.currentTimeMillis());

@@ -139,9 +139,9 @@ class SessionTwoViewsTest {
             assertThat(data.fallback().fromSource()).isEqualTo("probe");
             assertThat(data.fallback().toSource()).isEqualTo("ice");
             assertThat(data.fallback().reason()).contains("never answered the probe");
-            assertThat(data.fallback().timestamp()).isGreaterThanOrEqualTo(opened + 4_000);
+            assertThat(data.fallback().timestampEpochMs()).isGreaterThanOrEqualTo(opened + 4_000);
             assertThat(data.latency().samples()).allSatisfy(s -> {
-                assertThat(s.timestamp()).isGreaterThanOrEqualTo(data.fallback().timestamp());
+                assertThat(s.timestamp()).isGreaterThanOrEqualTo(data.fallback().timestampEpochMs());
                 assertThat(s.rttMs()).isBetween(40.0, 45.0);
             });
             assertThat(data.probe().answeredCount()).isZero();

@@ -3,9 +3,9 @@ package io.peerpulse.telemetry;
 import java.util.Objects;
 
 /**
- * How one poll of a {@link LatencyTelemetry} ended: everything a {@link TelemetryListener} is told about
- * it, in one value that carries its own time, so that it can be journaled and applied again later
- * without reading any clock.
+ * How one poll of an {@link RttPoller} (a {@link LatencyTelemetry}'s) ended: everything a
+ * {@link TelemetryListener} is told about it, in one value that carries its own time, so that it can be
+ * journaled and applied again later, e.g. to a {@link LatencyRecord}, without reading any clock.
  *
  * @param outcome          how the poll ended
  * @param timestampEpochMs the telemetry clock's time when the poll ended, epoch milliseconds

@@ -94,11 +94,14 @@ final class SourceFaults {
         }
     }
 
-    /** The telemetry clock in epoch milliseconds, for the rate limit of log lines. */
+    /**
+     * The telemetry's monotonic clock in milliseconds, for the rate limit of log lines: a step of the wall
+     * clock neither silences the summaries nor repeats them.
+     */
     private record InstantSourceMillis(TelemetryOptions options) implements LongSupplier {
         @Override
         public long getAsLong() {
-            return options.clock().millis();
+            return options.nanoClock().getAsLong() / 1_000_000;
         }
     }
 }

@@ -2,7 +2,8 @@ package io.peerpulse.telemetry;
 
 /**
  * Told of every poll of a {@link LatencyTelemetry}, once, right after what it recorded is recorded and
- * outside the telemetry's lock.
+ * outside the telemetry's lock; also the one sink of an {@link RttPoller}, told of every poll it hands on,
+ * never under the poller's lock.
  *
  * <p>Calls come on the thread that ended the poll: the scheduler's, or the one that completed the
  * read. They must be quick and must never block; hand anything slow to your own executor. Calls

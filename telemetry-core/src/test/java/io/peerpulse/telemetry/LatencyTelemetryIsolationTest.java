@@ -194,9 +194,10 @@ class LatencyTelemetryIsolationTest {
 
     @Test
     void laterFaultsAreSummedUpAtMostEveryMinuteOfTheTelemetryClock() {
+        // the rate limit runs on the monotonic clock: here the scheduler's, not the test's blocking stopwatch
         start(new FaultySource(() -> {
             throw new IllegalStateException("boom");
-        }), options().build());
+        }), options().nanoClock(scheduler.nanoClock()).build());
         scheduler.advance(Duration.ofSeconds(59)); // 60 polls, t = 0 … 59 s
         assertThat(log.warnings()).hasSize(1);
         assertThat(log.warnings().get(0)).contains("threw in read()", IllegalStateException.class.getName())

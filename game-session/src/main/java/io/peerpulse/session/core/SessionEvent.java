@@ -4,7 +4,6 @@ import io.peerpulse.telemetry.PollEvent;
 import io.peerpulse.telemetry.ProbeStats;
 import org.jspecify.annotations.Nullable;
 
-import java.util.Objects;
 
 /**
  * Every input to a session, stamped once with its time. A session's state changes only by
@@ -74,7 +73,6 @@ public sealed interface SessionEvent {
         /** Checks the values.
          * @since 0.1.0 */
         public Source {
-            Objects.requireNonNull(name, "name");
             if (refreshNanos < 0) {
                 throw new IllegalArgumentException("refreshNanos must be >= 0, was " + refreshNanos);
             }
@@ -111,14 +109,6 @@ public sealed interface SessionEvent {
      * @since 0.1.0
      */
     record Opened(Stamp at, OpenKind kind, Source source, @Nullable Source secondary) implements SessionEvent {
-        /** Checks the values.
-         * @since 0.1.0 */
-        public Opened {
-            Objects.requireNonNull(at, "at");
-            Objects.requireNonNull(kind, "kind");
-            Objects.requireNonNull(source, "source");
-        }
-
         @Override
         public <R> R accept(Handler<R> handler) {
             return handler.opened(this);
@@ -137,9 +127,6 @@ public sealed interface SessionEvent {
         /** Checks the values.
          * @since 0.1.0 */
         public Polled {
-            Objects.requireNonNull(at, "at");
-            Objects.requireNonNull(view, "view");
-            Objects.requireNonNull(poll, "poll");
             if (poll.timestampEpochMs() != at.epochMs()) {
                 throw new IllegalArgumentException("the poll's time " + poll.timestampEpochMs()
                         + " is not the stamp's " + at.epochMs());
@@ -160,13 +147,6 @@ public sealed interface SessionEvent {
      * @since 0.1.0
      */
     record ProbeRead(Stamp at, ProbeStats stats) implements SessionEvent {
-        /** Checks the values.
-         * @since 0.1.0 */
-        public ProbeRead {
-            Objects.requireNonNull(at, "at");
-            Objects.requireNonNull(stats, "stats");
-        }
-
         @Override
         public <R> R accept(Handler<R> handler) {
             return handler.probeRead(this);
@@ -181,12 +161,6 @@ public sealed interface SessionEvent {
      * @since 0.1.0
      */
     record ChannelClosed(Stamp at, @Nullable String reason) implements SessionEvent {
-        /** Checks the values.
-         * @since 0.1.0 */
-        public ChannelClosed {
-            Objects.requireNonNull(at, "at");
-        }
-
         @Override
         public <R> R accept(Handler<R> handler) {
             return handler.channelClosed(this);
@@ -204,7 +178,6 @@ public sealed interface SessionEvent {
         /** Checks the values.
          * @since 0.1.0 */
         public RoundBegan {
-            Objects.requireNonNull(at, "at");
             if (roundNumber < 0) {
                 throw new IllegalArgumentException("roundNumber must be >= 0, was " + roundNumber);
             }
@@ -223,12 +196,6 @@ public sealed interface SessionEvent {
      * @since 0.1.0
      */
     record RoundEnded(Stamp at) implements SessionEvent {
-        /** Checks the values.
-         * @since 0.1.0 */
-        public RoundEnded {
-            Objects.requireNonNull(at, "at");
-        }
-
         @Override
         public <R> R accept(Handler<R> handler) {
             return handler.roundEnded(this);
@@ -242,12 +209,6 @@ public sealed interface SessionEvent {
      * @since 0.1.0
      */
     record Ended(Stamp at) implements SessionEvent {
-        /** Checks the values.
-         * @since 0.1.0 */
-        public Ended {
-            Objects.requireNonNull(at, "at");
-        }
-
         @Override
         public <R> R accept(Handler<R> handler) {
             return handler.ended(this);

@@ -14,11 +14,14 @@ public record Stamp(long epochMs, long nanoTime) {
     /**
      * Milliseconds from {@code earlier} to this stamp on the monotonic clock, rounded down.
      *
+     * <p>Not clamped: the core applies events in stamp order, so a later event's stamp is never before an
+     * earlier one's, and a negative result would show a broken order rather than hide it.
+     *
      * @param earlier a stamp not after this one
-     * @return the whole milliseconds between them, never negative
+     * @return the whole milliseconds between them
      * @since 0.1.0
      */
     public long msSince(Stamp earlier) {
-        return Math.max(0, (nanoTime - earlier.nanoTime) / 1_000_000);
+        return (nanoTime - earlier.nanoTime) / 1_000_000;
     }
 }

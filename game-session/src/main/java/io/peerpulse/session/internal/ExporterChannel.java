@@ -32,7 +32,7 @@ public final class ExporterChannel {
      */
     public ExporterChannel(String name, String sessionId, SessionExporter exporter, Executor executor, int maxQueued) {
         this(name, sessionId, exporter, executor, maxQueued,
-                new FaultLog(System.getLogger(ExporterFanOut.class.getName()), System::currentTimeMillis));
+                new FaultLog(System.getLogger(ExporterFanOut.class.getName()), () -> System.nanoTime() / 1_000_000));
     }
 
     /**

@@ -39,7 +39,7 @@ public final class ExporterFanOut {
 
     /**
      * As {@link #create(String, List, List, ExportSettings, Function, int, LongSupplier)} with one executor for
-     * every exporter and the system clock for the rate limit of log lines.
+     * every exporter and the monotonic clock for the rate limit of log lines.
      *
      * @param sessionId the session's id
      * @param providers the providers to choose from, {@code null} for those ServiceLoader finds
@@ -52,7 +52,7 @@ public final class ExporterFanOut {
     public static ExporterFanOut create(String sessionId, List<? extends SessionExporterProvider> providers,
                                         List<String> names, ExportSettings settings, Executor executor,
                                         int maxQueued) {
-        return create(sessionId, providers, names, settings, name -> executor, maxQueued, System::currentTimeMillis);
+        return create(sessionId, providers, names, settings, name -> executor, maxQueued, () -> System.nanoTime() / 1_000_000);
     }
 
     /**

@@ -35,6 +35,40 @@ class AllocationTest {
         assertThat(after - before).isLessThan(4_096);
     }
 
+    /** The same through the public record: apply() of prepared events, as a session applies a poller's events. */
+    @Test
+    void applyingMeasuredEventsToAFullRecordAllocatesNothing() throws Exception {
+        Object threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
+                .invoke(null);
+        Method allocated = Class.forName("com.sun.management.ThreadMXBean")
+                .getMethod("getThreadAllocatedBytes", long.class);
+        long thread = Thread.currentThread().getId();
+
+        io.peerpulse.telemetry.LatencyRecord record = new io.peerpulse.telemetry.LatencyRecord(600);
+        io.peerpulse.telemetry.PollEvent[] events = new io.peerpulse.telemetry.PollEvent[4096];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(2);
+        for (int i = 0; i < events.length; i++) {
+            events[i] = i % 5 == 0
+                    ? new io.peerpulse.telemetry.PollEvent(io.peerpulse.telemetry.PollOutcome.STALE, i, null, null, null)
+                    : new io.peerpulse.telemetry.PollEvent(io.peerpulse.telemetry.PollOutcome.MEASURED, i,
+                            new io.peerpulse.telemetry.RttSample(i, RttWindowTest.randomRtt(random)), null, null);
+        }
+        apply(record, events, 200_000);
+
+        long before = (long) allocated.invoke(threads, thread);
+        apply(record, events, 1_000_000);
+        long after = (long) allocated.invoke(threads, thread);
+
+        assertThat(after - before).isLessThan(4_096);
+    }
+
+    private static void apply(io.peerpulse.telemetry.LatencyRecord record, io.peerpulse.telemetry.PollEvent[] events,
+                              int n) {
+        for (int i = 0; i < n; i++) {
+            record.apply(events[i & (events.length - 1)]);
+        }
+    }
+
     private static void record(RttWindow window, SessionHistogram session, double[] values, int n) {
         for (int i = 0; i < n; i++) {
             double v = values[i & (values.length - 1)];

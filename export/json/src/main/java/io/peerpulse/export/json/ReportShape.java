@@ -22,9 +22,12 @@ import java.util.Set;
  */
 final class ReportShape {
 
-    /** Components that may be negative: {@code System.nanoTime()} readings and clock offsets (ours, the peer's). */
+    /**
+     * Components that may be negative: monotonic clock readings, clock offsets (ours, the peer's) and steps of
+     * the wall clock (a step back is negative).
+     */
     private static final Set<String> SIGNED = Set.of("startNanoTime", "endNanoTime", "systemClockOffsetMs",
-            "offsetMs");
+            "offsetMs", "stepMs");
 
     private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
     private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);

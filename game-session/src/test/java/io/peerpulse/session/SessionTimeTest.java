@@ -1,0 +1,121 @@
+package io.peerpulse.session;
+
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.virtualtime.VirtualScheduler;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The wall clock steps (an NTP correction, a manual change) while a session runs: durations come from the
+ * monotonic clock, the wall clock only labels, and the steps are reported. On virtual time: the monotonic
+ * clock is the scheduler's, the wall clock is the scheduler's plus an offset the test steps.
+ */
+class SessionTimeTest {
+
+    private static final long T0 = VirtualScheduler.DEFAULT_START.toEpochMilli();
+
+    private final VirtualScheduler scheduler = new VirtualScheduler();
+    /** The wall clock: virtual time plus {@link #offsetMs}. */
+    private volatile long offsetMs;
+    private final InstantSource wall = new InstantSource() {
+        @Override
+        public Instant instant() {
+            return scheduler.clock().instant().plusMillis(offsetMs);
+        }
+    };
+
+    @AfterEach
+    void stop() {
+        scheduler.shutdownNow();
+    }
+
+    private GameSession session() {
+        return GameSession.builder("clock-steps")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(wall).nanoClock(scheduler.nanoClock()).build())
+                .exporterProviders(List.of()).executor(Runnable::run).build();
+    }
+
+    private void advanceMs(long ms) {
+        scheduler.advance(Duration.ofMillis(ms));
+    }
+
+    @Test
+    void aStepBackMidRoundAndMidSessionLeavesEveryDurationAsMeasuredOnTheMonotonicClock() {
+        GameSession session = session();
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(40)));
+        scheduler.runDueTasks();
+        advanceMs(2_000);
+        session.beginRound(1);
+        advanceMs(1_500);
+        offsetMs -= 5_000;                       // back 5 s in the middle of the round
+        advanceMs(2_500);
+        RoundMetrics round = session.endRound().orElseThrow();
+        session.onDataChannelClose("peer left");
+        advanceMs(1_000);
+        offsetMs -= 5_000;                       // back 5 s while the channel is down
+        advanceMs(2_000);
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(40)));
+        advanceMs(3_000);
+        session.close();
+        SessionReport report = session.exportReport();
+
+        assertThat(Durations.negative(report)).isEmpty();
+        assertThat(round.durationMs()).isEqualTo(4_000);
+        assertThat(round.endEpochMs() - round.startEpochMs()).as("the labels show the step").isEqualTo(-1_000);
+        assertThat(report.sessionMetrics().durationMs()).isEqualTo(12_000);
+        assertThat(report.sessionMetrics().endEpochMs()).isEqualTo(T0 + 12_000 - 10_000);
+        Disconnection down = report.sessionMetrics().connection().disconnections().get(0);
+        assertThat(down.durationMs()).isEqualTo(3_000);
+        assertThat(report.multiplayerMetrics().reconnections().get(0).downtimeMs()).isEqualTo(3_000);
+        Coverage coverage = report.validationData().coverage();
+        assertThat(coverage.measuringMs()).isEqualTo(12_000);
+        assertThat(coverage.gaps()).as("the scripted source measured throughout").isEmpty();
+        assertThat(coverage.coveredRatio()).isEqualTo(1.0);
+        ClockInfo clock = report.validationData().clock();
+        assertThat(clock.clockStepCount()).isEqualTo(2);
+        assertThat(clock.clockSteps()).extracting(ClockStep::stepMs).containsExactly(-5_000L, -5_000L);
+        assertThat(clock.clockSteps().get(0).timestampEpochMs()).isEqualTo(T0 + 4_000 - 5_000);
+    }
+
+    @Test
+    void aJumpOf400DaysForwardIsAStepNotFourHundredDaysOfSession() {
+        GameSession session = session();
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(40)));
+        scheduler.runDueTasks();
+        advanceMs(5_500);
+        long jump = Duration.ofDays(400).toMillis();
+        offsetMs += jump;
+        advanceMs(5_500);
+        session.close();
+        SessionReport report = session.exportReport();
+
+        assertThat(Durations.negative(report)).isEmpty();
+        assertThat(report.sessionMetrics().durationMs()).isEqualTo(11_000);
+        assertThat(report.validationData().coverage().coveredRatio()).isEqualTo(1.0);
+        assertThat(report.validationData().coverage().gaps()).isEmpty();
+        assertThat(report.validationData().clock().clockSteps()).extracting(ClockStep::stepMs).containsExactly(jump);
+        assertThat(report.validationData().latency().samples()).hasSize(12)
+                .last().satisfies(sample -> assertThat(sample.timestamp()).isEqualTo(T0 + 11_000 + jump));
+    }
+
+    @Test
+    void aWallClockThatWobblesLessThanTheStepThresholdReportsNoStep() {
+        GameSession session = session();
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(40)));
+        for (int i = 0; i < 10; i++) {
+            offsetMs += i % 2 == 0 ? 900 : -900;
+            advanceMs(1_000);
+        }
+        session.close();
+        assertThat(session.exportReport().validationData().clock().clockStepCount()).isZero();
+    }
+}

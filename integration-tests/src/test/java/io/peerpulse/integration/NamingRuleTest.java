@@ -1,0 +1,132 @@
+package io.peerpulse.integration;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleReader;
+import java.lang.module.ResolvedModule;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One naming rule for every exported type, checked over every public record component and every public
+ * no-argument method of every public type in every package a PeerPulse module exports to all (the JSON
+ * export's keys are the records' component names, so this checks them too):
+ * <ul>
+ *   <li>an integer is a count ({@code …Count}), a duration ({@code …Ms}, {@code …Nanos}), a wall-clock
+ *       instant ({@code …EpochMs}), a monotonic reading ({@code …NanoTime}), or a {@code …Number} /
+ *       {@code …Index} / {@code …Bytes} / {@code …Id} / {@code …Port};</li>
+ *   <li>a fractional number is a duration in ms ({@code …Ms}) or a ratio ({@code …Ratio});</li>
+ *   <li>a plural name is a list (or a set, map or array), never one number or string;</li>
+ *   <li>quantiles are {@code p95Ms}, {@code p99Ms}; the middle one is {@code medianMs}, never {@code p50Ms}.</li>
+ * </ul>
+ * Runs on the module path only: it reads the boot layer's modules.
+ */
+class NamingRuleTest {
+
+    /** The modules checked: the test fails when one is missing from the layer, so it cannot pass on nothing. */
+    private static final Set<String> MODULES = Set.of("io.peerpulse.telemetry", "io.peerpulse.webrtc",
+            "io.peerpulse.session", "io.peerpulse.testkit", "io.peerpulse.lab", "io.peerpulse.virtualtime",
+            "io.peerpulse.export.json", "io.peerpulse.export.csv", "io.peerpulse.export.micrometer");
+    private static final Pattern INTEGER_NAME = Pattern.compile(".*(Count|Ms|EpochMs|Nanos|NanoTime|Number|Index|Bytes|Id|Port)");
+    private static final Pattern FRACTION_NAME = Pattern.compile(".*(Ms|Ratio)");
+    /** Methods every type has, or that JUnit calls, or that are verbs: not state. */
+    private static final Set<String> NOT_STATE = Set.of("hashCode", "toString", "getClass", "size", "ordinal",
+            "values", "hashCodeOfState", "length", "read", "next", "start", "stop", "close", "run", "build");
+
+    @Test
+    void everyExportedRecordAndAccessorFollowsTheNamingRule() throws IOException {
+        List<String> violations = new ArrayList<>();
+        Set<String> seen = new TreeSet<>();
+        for (ResolvedModule module : ModuleLayer.boot().configuration().modules()) {
+            String name = module.name();
+            if (!name.startsWith("io.peerpulse.")) {
+                continue;
+            }
+            seen.add(name);
+            ModuleDescriptor descriptor = module.reference().descriptor();
+            Set<String> exported = descriptor.exports().stream().filter(e -> !e.isQualified())
+                    .map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
+            try (ModuleReader reader = module.reference().open()) {
+                for (String resource : reader.list().filter(r -> r.endsWith(".class")).toList()) {
+                    String className = resource.substring(0, resource.length() - 6).replace('/', '.');
+                    int dot = className.lastIndexOf('.');
+                    if (dot < 0 || !exported.contains(className.substring(0, dot)) || className.endsWith("module-info")
+                            || className.endsWith("package-info")) {
+                        continue;
+                    }
+                    Class<?> type = classIn(name, className);
+                    if (type != null && Modifier.isPublic(type.getModifiers())) {
+                        check(type, violations);
+                    }
+                }
+            }
+        }
+        assertThat(seen).as("the modules checked").containsAll(MODULES);
+        assertThat(violations).as("names breaking the rule").isEmpty();
+    }
+
+    private static Class<?> classIn(String module, String className) {
+        try {
+            return Class.forName(ModuleLayer.boot().findModule(module).orElseThrow(), className);
+        } catch (LinkageError e) {
+            return null; // a type needing an optional dependency that is absent here
+        }
+    }
+
+    private static void check(Class<?> type, List<String> violations) {
+        if (type.isRecord()) {
+            for (RecordComponent component : type.getRecordComponents()) {
+                checkName(type.getName() + "." + component.getName(), component.getName(), component.getType(),
+                        violations);
+            }
+            return;
+        }
+        for (Method method : type.getMethods()) {
+            if (method.getParameterCount() != 0 || method.getDeclaringClass() != type || method.isSynthetic()
+                    || Modifier.isStatic(method.getModifiers()) || method.getReturnType() == void.class
+                    || NOT_STATE.contains(method.getName())) {
+                continue;
+            }
+            String name = method.getName().startsWith("get") && method.getName().length() > 3
+                    ? Character.toLowerCase(method.getName().charAt(3)) + method.getName().substring(4)
+                    : method.getName();
+            checkName(type.getName() + "." + method.getName() + "()", name, method.getReturnType(), violations);
+        }
+    }
+
+    private static void checkName(String where, String name, Class<?> type, List<String> violations) {
+        boolean integer = type == long.class || type == int.class || type == short.class || type == Long.class
+                || type == Integer.class || type == Short.class;
+        boolean fraction = type == double.class || type == float.class || type == Double.class || type == Float.class;
+        if (integer && !INTEGER_NAME.matcher(name).matches()) {
+            violations.add(where + ": an integer named neither …Count, …Ms, …EpochMs, …Nanos, …NanoTime, …Number,"
+                    + " …Index nor …Bytes");
+        }
+        if (fraction && !FRACTION_NAME.matcher(name).matches()) {
+            violations.add(where + ": a fractional number named neither …Ms nor …Ratio");
+        }
+        if (plural(name) && (integer || fraction || type == String.class)) {
+            violations.add(where + ": a plural name for one " + type.getSimpleName() + ", not a list");
+        }
+        if (name.matches("p50.*")) {
+            violations.add(where + ": the middle quantile is medianMs");
+        }
+    }
+
+    private static boolean plural(String name) {
+        return name.endsWith("s") && !name.endsWith("ss") && !name.endsWith("Ms") && !name.endsWith("Nanos")
+                && !name.endsWith("us") && !name.equals("is") && !name.startsWith("is") && !name.startsWith("has");
+    }
+
+}
