@@ -40,7 +40,7 @@ class JournalKillTest {
     private static final int RUNS = 20;
     private static final Pattern SAMPLE = Pattern.compile(
             "\\{\"type\":\"poll\",\"seq\":\\d+,\"t\":-?\\d+,\"n\":-?\\d+,\"outcome\":\"MEASURED\",\"timestamp\":(-?\\d+),"
-                    + "\"rttMs\":[^,]+,\"rttBits\":(-?\\d+)(,\"[a-zA-Z]+\":[^,]+)*,\"crc\":\"[0-9a-f]{8}\"}");
+                    + "\"rttMs\":[^,\n]+,\"rttBits\":(-?\\d+)(,\"[a-zA-Z]+\":[^,\n]+)*,\"crc\":\"[0-9a-f]{8}\"}");
 
     @TempDir
     Path dir;
