@@ -18,7 +18,7 @@
  */
 module io.peerpulse.session {
     requires transitive io.peerpulse.telemetry;
-    requires static org.jspecify;
+    requires static transitive org.jspecify;
 
     exports io.peerpulse.session;
     exports io.peerpulse.session.spi;

@@ -15,6 +15,9 @@
  * @since 0.1.0
  */
 module io.peerpulse.lab {
+    // JSpecify's @NullMarked and @Nullable: static, as nothing reads them at run time; transitive, as
+    // @Nullable is part of the exported signatures
+    requires static transitive org.jspecify;
     // Transitive: webrtc-java's types appear in WebRtcPeers' signatures.
     requires transitive webrtc.java;
     // BrowserPeer serves its page and signalling on 127.0.0.1

@@ -23,6 +23,9 @@
  * @since 0.1.0
  */
 module io.peerpulse.testkit {
+    // JSpecify's @NullMarked and @Nullable: static, as nothing reads them at run time; transitive, as
+    // @Nullable is part of the exported signatures
+    requires static transitive org.jspecify;
     requires transitive io.peerpulse.telemetry;
     // Transitive: SessionExporterContract's signatures use the session's SPI and report types.
     requires transitive io.peerpulse.session;

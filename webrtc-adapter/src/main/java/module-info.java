@@ -11,6 +11,9 @@
  * @since 0.1.0
  */
 module io.peerpulse.webrtc {
+    // JSpecify's @NullMarked and @Nullable: static, as nothing reads them at run time; transitive, as
+    // @Nullable is part of the exported signatures
+    requires static transitive org.jspecify;
     requires transitive io.peerpulse.telemetry;
     requires transitive webrtc.java;
 

@@ -7,6 +7,9 @@
  * @since 0.1.0
  */
 module io.peerpulse.export.html {
+    // JSpecify's @NullMarked and @Nullable: static, as nothing reads them at run time; transitive, as
+    // @Nullable is part of the exported signatures
+    requires static transitive org.jspecify;
     requires transitive io.peerpulse.session;
 
     exports io.peerpulse.export.html;

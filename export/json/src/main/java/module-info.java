@@ -16,6 +16,9 @@
  * @since 0.1.0
  */
 module io.peerpulse.export.json {
+    // JSpecify's @NullMarked and @Nullable: static, as nothing reads them at run time; transitive, as
+    // @Nullable is part of the exported signatures
+    requires static transitive org.jspecify;
     requires transitive io.peerpulse.session;
     requires jakarta.json.bind;
     requires jakarta.json;

@@ -15,6 +15,8 @@
  */
 @SuppressWarnings("requires-automatic") // Micrometer's jars are automatic modules (micrometer.core)
 module io.peerpulse.export.micrometer {
+    // JSpecify's @NullMarked and @Nullable: nothing reads them at run time
+    requires static org.jspecify;
     requires io.peerpulse.session;
     requires micrometer.core;
 

@@ -1,5 +1,7 @@
 package io.peerpulse.session;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Objects;
 
 /**
@@ -11,7 +13,7 @@ import java.util.Objects;
  *                         address redacted; {@code null} otherwise or when none was given
  * @since 0.1.0
  */
-public record ConnectionEvent(long timestampEpochMs, Type type, String reason) {
+public record ConnectionEvent(long timestampEpochMs, Type type, @Nullable String reason) {
 
     /**
      * Checks that the type is present.

@@ -1,5 +1,7 @@
 package io.peerpulse.session;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.List;
 
 /**
@@ -15,7 +17,7 @@ import java.util.List;
  * @param timeWithoutChannelMs all the time without an open channel, including before the first open
  * @since 0.1.0
  */
-public record ConnectionHistory(List<ConnectionEvent> events, Long firstOpenEpochMs, boolean channelOpen,
+public record ConnectionHistory(List<ConnectionEvent> events, @Nullable Long firstOpenEpochMs, boolean channelOpen,
                                 int reconnectionCount, List<Disconnection> disconnections, long disconnectedMs,
                                 long timeWithoutChannelMs) {
 

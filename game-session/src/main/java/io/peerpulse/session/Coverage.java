@@ -1,5 +1,7 @@
 package io.peerpulse.session;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.List;
 
 /**
@@ -20,9 +22,9 @@ import java.util.List;
  * @param lastMeasurementEpochMs  when the latest measurement arrived; {@code null} before the first
  * @since 0.1.0
  */
-public record Coverage(Long measuringStartEpochMs, long measuringMs, double coveredRatio, double measuredPollRatio,
-                       double gapThresholdMs, long gapMs, List<CoverageGap> gaps, Long firstMeasurementEpochMs,
-                       Long lastMeasurementEpochMs) {
+public record Coverage(@Nullable Long measuringStartEpochMs, long measuringMs, double coveredRatio, double measuredPollRatio,
+                       double gapThresholdMs, long gapMs, List<CoverageGap> gaps, @Nullable Long firstMeasurementEpochMs,
+                       @Nullable Long lastMeasurementEpochMs) {
 
     /**
      * Makes the list an unmodifiable copy.

@@ -1,5 +1,7 @@
 package io.peerpulse.session;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A stretch without a data channel after a close.
  *
@@ -9,5 +11,5 @@ package io.peerpulse.session;
  * @param reason       the close's reason, redacted; {@code null} when none was given
  * @since 0.1.0
  */
-public record Disconnection(long startEpochMs, Long endEpochMs, long durationMs, String reason) {
+public record Disconnection(long startEpochMs, @Nullable Long endEpochMs, long durationMs, @Nullable String reason) {
 }

@@ -1,5 +1,7 @@
 package io.peerpulse.session;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.telemetry.LatencyStats;
 
 import java.util.List;
@@ -20,7 +22,7 @@ import java.util.Objects;
  * @param qualityThresholds how the quality was judged
  * @since 0.1.0
  */
-public record MultiplayerMetrics(String sessionId, String playerId, LatencyStats latency, List<RoundMetrics> rounds,
+public record MultiplayerMetrics(String sessionId, @Nullable String playerId, @Nullable LatencyStats latency, List<RoundMetrics> rounds,
                                  List<Reconnection> reconnections, List<PathChange> pathChanges,
                                  ConnectionQuality quality, List<QualityChange> qualityChanges,
                                  QualityThresholds qualityThresholds) {

@@ -1,5 +1,7 @@
 package io.peerpulse.session;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.telemetry.NetworkPath;
 
 import java.util.Objects;
@@ -12,7 +14,7 @@ import java.util.Objects;
  * @param current          the new path
  * @since 0.1.0
  */
-public record PathChange(long timestampEpochMs, NetworkPath previous, NetworkPath current) {
+public record PathChange(long timestampEpochMs, @Nullable NetworkPath previous, NetworkPath current) {
 
     /**
      * Checks that the new path is present.

@@ -1,5 +1,7 @@
 package io.peerpulse.session;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Objects;
 
 /**
@@ -12,7 +14,7 @@ import java.util.Objects;
  * @since 0.1.0
  */
 public record QualityChange(long timestampEpochMs, ConnectionQuality previous, ConnectionQuality current,
-                            Double recentMedianMs) {
+                            @Nullable Double recentMedianMs) {
 
     /**
      * Checks that both qualities are present.

@@ -1,5 +1,7 @@
 package io.peerpulse.session;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A data channel that opened again after the first open.
  *
@@ -11,5 +13,5 @@ package io.peerpulse.session;
  * @param closeReason      the reason of the close before, redacted; {@code null} when none
  * @since 0.1.0
  */
-public record Reconnection(long timestampEpochMs, boolean newConnection, long downtimeMs, String closeReason) {
+public record Reconnection(long timestampEpochMs, boolean newConnection, long downtimeMs, @Nullable String closeReason) {
 }

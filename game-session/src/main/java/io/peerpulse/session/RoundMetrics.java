@@ -1,5 +1,7 @@
 package io.peerpulse.session;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.telemetry.LatencySummary;
 
 /**
@@ -26,8 +28,8 @@ import io.peerpulse.telemetry.LatencySummary;
  *                         when no sample was recorded during it
  * @since 0.1.0
  */
-public record RoundMetrics(int roundNumber, long startEpochMs, Long endEpochMs, long durationMs,
-                           LatencySummary latency, Long firstSampleIndex) {
+public record RoundMetrics(int roundNumber, long startEpochMs, @Nullable Long endEpochMs, long durationMs,
+                           @Nullable LatencySummary latency, @Nullable Long firstSampleIndex) {
 
     /**
      * Whether a sample was recorded during this round.

@@ -1,5 +1,7 @@
 package io.peerpulse.session;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.telemetry.LatencySummary;
 import io.peerpulse.telemetry.TelemetryCounters;
 
@@ -16,7 +18,7 @@ import java.util.Objects;
  * @param counters how its polls ended
  * @since 0.1.0
  */
-public record SecondaryLatency(String source, LatencySummary latency, TelemetryCounters counters) {
+public record SecondaryLatency(String source, @Nullable LatencySummary latency, TelemetryCounters counters) {
 
     /**
      * Checks that the required parts are present.

@@ -1,5 +1,7 @@
 package io.peerpulse.session;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.session.core.EventLog;
 import io.peerpulse.session.core.EventLogProvider;
 import io.peerpulse.session.core.SessionConfig;
@@ -28,15 +30,15 @@ import java.util.function.Function;
 final class SessionBuilder implements GameSession.Builder {
 
     private final String sessionId;
-    private String playerId;
+    private @Nullable String playerId;
     private TelemetryOptions telemetryOptions = TelemetryOptions.defaults();
     private final Map<String, String> settings = new LinkedHashMap<>();
     private final Map<Class<?>, Object> attributes = new LinkedHashMap<>();
-    private List<String> exporterNames;
+    private @Nullable List<String> exporterNames;
     private boolean exporterNamesNull;
-    private List<? extends SessionExporterProvider> providers;
+    private @Nullable List<? extends SessionExporterProvider> providers;
     private boolean providersSet;
-    private Executor executor;
+    private @Nullable Executor executor;
     private boolean executorSet;
     private Duration exporterTimeout = GameSession.DEFAULT_EXPORTER_TIMEOUT;
     private Duration fairFrom = GameSession.DEFAULT_FAIR_FROM;
@@ -45,9 +47,9 @@ final class SessionBuilder implements GameSession.Builder {
     private int toleratedBadPolls = GameSession.DEFAULT_TOLERATED_BAD_POLLS;
     private int gapAfterPolls = GameSession.DEFAULT_GAP_AFTER_POLLS;
     private Duration fallbackAfter = GameSession.DEFAULT_FALLBACK_AFTER;
-    private Path journalDirectory;
+    private @Nullable Path journalDirectory;
     private boolean journalEnabled = true;
-    private Boolean journalFsync;
+    private @Nullable Boolean journalFsync;
 
     SessionBuilder(String sessionId) {
         this.sessionId = sessionId;
@@ -177,9 +179,10 @@ final class SessionBuilder implements GameSession.Builder {
             journalSettings.put(EventLogProvider.FSYNC_SETTING, journalFsync.toString());
         }
         ExportSettings exportSettings = ExportSettings.of(settings, attributes);
-        Executor runner = executorSet ? executor : SharedExecutor.get();
+        Executor own = executor;
+        Executor runner = own != null ? own : SharedExecutor.get();
         // On the shared pool each exporter plugin holds at most half its threads (a stuck one cannot take all).
-        Function<String, Executor> exporterRunners = executorSet ? name -> executor : Bulkheads.shared()::forPlugin;
+        Function<String, Executor> exporterRunners = own != null ? name -> own : Bulkheads.shared()::forPlugin;
         // Exporters first: a bad setting fails build() before anything (the journal) is opened.
         ExporterFanOut exporters = ExporterFanOut.create(sessionId, providersSet ? providers : null,
                 exporterNames, exportSettings, exporterRunners, GameSession.MAX_QUEUED_EXPORTER_CALLS,

@@ -1,5 +1,7 @@
 package io.peerpulse.session;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.telemetry.NetworkPath;
 
@@ -19,9 +21,9 @@ import java.util.Objects;
  * @param latency      the statistics of the telemetry's window with its samples; {@code null} before any sample
  * @since 0.1.0
  */
-public record SessionMetrics(String sessionId, String playerId, long startEpochMs, Long endEpochMs,
-                             long durationMs, ConnectionHistory connection, NetworkPath path,
-                             LatencyStats latency) {
+public record SessionMetrics(String sessionId, @Nullable String playerId, long startEpochMs, @Nullable Long endEpochMs,
+                             long durationMs, ConnectionHistory connection, @Nullable NetworkPath path,
+                             @Nullable LatencyStats latency) {
 
     /**
      * Checks that the required parts are present.

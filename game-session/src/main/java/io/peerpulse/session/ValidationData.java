@@ -1,5 +1,7 @@
 package io.peerpulse.session;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.SessionLatencyStats;
@@ -39,11 +41,11 @@ import java.util.Objects;
  *                                 timeout (an exporter stuck in this report's own {@code sessionEnded} is logged)
  * @since 0.1.0
  */
-public record ValidationData(String sessionId, LatencyStats latency, SessionLatencyStats sessionLatency,
+public record ValidationData(String sessionId, @Nullable LatencyStats latency, @Nullable SessionLatencyStats sessionLatency,
                              TelemetryCounters counters, Coverage coverage, double maxPlausibleRttMs,
                              long pathChangeCount, long droppedExporterCallCount, ClockInfo clock,
-                             String latencySource, ProbeStats probe, SecondaryLatency secondary,
-                             SourceFallback fallback, long stuckExporterCount) {
+                             @Nullable String latencySource, @Nullable ProbeStats probe, @Nullable SecondaryLatency secondary,
+                             @Nullable SourceFallback fallback, long stuckExporterCount) {
 
     /**
      * Checks that the required parts are present.

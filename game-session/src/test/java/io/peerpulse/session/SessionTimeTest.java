@@ -7,30 +7,20 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.time.InstantSource;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The wall clock steps (an NTP correction, a manual change) while a session runs: durations come from the
- * monotonic clock, the wall clock only labels, and the steps are reported. On virtual time: the monotonic
- * clock is the scheduler's, the wall clock is the scheduler's plus an offset the test steps.
+ * monotonic clock, the wall clock only labels, and the steps are reported. On virtual time: the test steps
+ * the scheduler's wall clock ({@link VirtualScheduler#stepWallClock}), its nanoClock goes on.
  */
 class SessionTimeTest {
 
     private static final long T0 = VirtualScheduler.DEFAULT_START.toEpochMilli();
 
     private final VirtualScheduler scheduler = new VirtualScheduler();
-    /** The wall clock: virtual time plus {@link #offsetMs}. */
-    private volatile long offsetMs;
-    private final InstantSource wall = new InstantSource() {
-        @Override
-        public Instant instant() {
-            return scheduler.clock().instant().plusMillis(offsetMs);
-        }
-    };
 
     @AfterEach
     void stop() {
@@ -40,7 +30,7 @@ class SessionTimeTest {
     private GameSession session() {
         return GameSession.builder("clock-steps")
                 .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
-                        .clock(wall).nanoClock(scheduler.nanoClock()).build())
+                        .clock(scheduler.clock()).nanoClock(scheduler.nanoClock()).build())
                 .exporterProviders(List.of()).executor(Runnable::run).build();
     }
 
@@ -56,12 +46,12 @@ class SessionTimeTest {
         advanceMs(2_000);
         session.beginRound(1);
         advanceMs(1_500);
-        offsetMs -= 5_000;                       // back 5 s in the middle of the round
+        scheduler.stepWallClock(Duration.ofSeconds(-5));                       // back 5 s in the middle of the round
         advanceMs(2_500);
         RoundMetrics round = session.endRound().orElseThrow();
         session.onDataChannelClose("peer left");
         advanceMs(1_000);
-        offsetMs -= 5_000;                       // back 5 s while the channel is down
+        scheduler.stepWallClock(Duration.ofSeconds(-5));                       // back 5 s while the channel is down
         advanceMs(2_000);
         session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(40)));
         advanceMs(3_000);
@@ -93,7 +83,7 @@ class SessionTimeTest {
         scheduler.runDueTasks();
         advanceMs(5_500);
         long jump = Duration.ofDays(400).toMillis();
-        offsetMs += jump;
+        scheduler.stepWallClock(Duration.ofDays(400));
         advanceMs(5_500);
         session.close();
         SessionReport report = session.exportReport();
@@ -112,7 +102,7 @@ class SessionTimeTest {
         GameSession session = session();
         session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(40)));
         for (int i = 0; i < 10; i++) {
-            offsetMs += i % 2 == 0 ? 900 : -900;
+            scheduler.stepWallClock(Duration.ofMillis(i % 2 == 0 ? 900 : -900));
             advanceMs(1_000);
         }
         session.close();

@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One webrtc-java peer whose far end is a browser page: the page, its signalling and the Java
@@ -162,8 +163,8 @@ public final class BrowserPeer implements AutoCloseable {
     private final AtomicLong commandIds = new AtomicLong();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile RelayCandidates candidatesForBrowser;
-    private volatile RelayCandidates candidatesForJava;
+    private volatile @Nullable RelayCandidates candidatesForBrowser;
+    private volatile @Nullable RelayCandidates candidatesForJava;
     private volatile String state = "NEW";
 
     private BrowserPeer(byte[] probeScript, PageOptions pageOptions) {
@@ -267,8 +268,9 @@ public final class BrowserPeer implements AutoCloseable {
         } catch (TimeoutException e) {
             throw new IllegalStateException("the browser did not connect within " + route.timeout() + "; " + describe());
         } catch (ExecutionException e) {
-            throw new IllegalStateException("the browser did not connect: " + e.getCause().getMessage() + "; "
-                    + describe(), e.getCause());
+            Throwable cause = Objects.requireNonNullElse(e.getCause(), e);
+            throw new IllegalStateException("the browser did not connect: " + cause.getMessage() + "; "
+                    + describe(), cause);
         }
     }
 
@@ -389,7 +391,8 @@ public final class BrowserPeer implements AutoCloseable {
         } catch (TimeoutException e) {
             throw new IllegalStateException("the page did not " + action + " within " + timeout + "; " + describe());
         } catch (ExecutionException e) {
-            throw new IllegalStateException("the page did not " + action + ": " + e.getCause().getMessage(), e.getCause());
+            Throwable cause = Objects.requireNonNullElse(e.getCause(), e);
+            throw new IllegalStateException("the page did not " + action + ": " + cause.getMessage(), cause);
         } finally {
             reports.remove(id);
         }

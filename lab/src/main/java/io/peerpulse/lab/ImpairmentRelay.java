@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A UDP relay on {@code 127.0.0.1} between two endpoints A and B that adds delay, jitter, loss
@@ -234,8 +235,8 @@ public final class ImpairmentRelay implements AutoCloseable {
     private final PriorityQueue<Packet> queue = new PriorityQueue<>();
     private final Object queueLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile InetSocketAddress endpointA;
-    private volatile InetSocketAddress endpointB;
+    private volatile @Nullable InetSocketAddress endpointA;
+    private volatile @Nullable InetSocketAddress endpointB;
     private volatile boolean learning = true;
     private volatile boolean blackholed;
     /** End of the latest outage; the construction time when there was none. */
@@ -656,7 +657,8 @@ public final class ImpairmentRelay implements AutoCloseable {
     }
 
     private Lane lane(Direction direction) {
-        return lanes.get(Objects.requireNonNull(direction, "direction"));
+        // the constructor gave every direction its lane
+        return Objects.requireNonNull(lanes.get(Objects.requireNonNull(direction, "direction")), "lane");
     }
 
     private static DatagramChannel open() throws IOException {
@@ -678,7 +680,7 @@ public final class ImpairmentRelay implements AutoCloseable {
         return channel.socket().getLocalPort();
     }
 
-    private static void closeQuietly(AutoCloseable closeable) {
+    private static void closeQuietly(@Nullable AutoCloseable closeable) {
         if (closeable != null) {
             try {
                 closeable.close();

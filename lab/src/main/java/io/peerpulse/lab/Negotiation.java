@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What every lab peer shares: the connection configuration, webrtc-java's description callbacks as
@@ -77,7 +78,7 @@ final class Negotiation {
     }
 
     /** One teardown step: a half-closed native object must not keep the rest alive. */
-    static <T> void quietly(T target, Consumer<T> action) {
+    static <T> void quietly(@Nullable T target, Consumer<T> action) {
         if (target == null) {
             return;
         }

@@ -2,6 +2,7 @@ package io.peerpulse.lab;
 
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Rewrites the ICE candidates one peer sends to the other so that they point at the relay.
@@ -21,7 +22,7 @@ final class RelayCandidates {
 
     private final int relayPort;
     private final boolean mdnsNames;
-    private String accepted;
+    private @Nullable String accepted;
 
     /**
      * Creates a rewriter for one direction of the candidate exchange.

@@ -32,6 +32,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Two real webrtc-java peers in one JVM, A and B, connected directly or through an
@@ -102,10 +103,10 @@ public final class WebRtcPeers implements AutoCloseable {
     private final RTCPeerConnection peerA;
     private final RTCPeerConnection peerB;
     private final RTCDataChannel channelA;
-    private volatile RTCDataChannel channelB;
-    private volatile RelayCandidates candidatesForA;
-    private volatile RelayCandidates candidatesForB;
-    private volatile Thread signalingThread;
+    private volatile @Nullable RTCDataChannel channelB;
+    private volatile @Nullable RelayCandidates candidatesForA;
+    private volatile @Nullable RelayCandidates candidatesForB;
+    private volatile @Nullable Thread signalingThread;
     private volatile String stateA = "NEW";
     private volatile String stateB = "NEW";
 
@@ -174,7 +175,7 @@ public final class WebRtcPeers implements AutoCloseable {
      * @param timeout how long connecting may take, above 0
      * @since 0.1.0
      */
-    public record Route(ImpairmentRelay relay, Duration timeout) {
+    public record Route(@Nullable ImpairmentRelay relay, Duration timeout) {
 
         /**
          * The timeout of {@link #direct()} and {@link #through(ImpairmentRelay)}: 10 s.
@@ -306,7 +307,7 @@ public final class WebRtcPeers implements AutoCloseable {
      * @return the channel, or {@code null} before B received it
      * @since 0.1.0
      */
-    public RTCDataChannel channelB() {
+    public @Nullable RTCDataChannel channelB() {
         return channelB;
     }
 
@@ -399,7 +400,7 @@ public final class WebRtcPeers implements AutoCloseable {
         return "WebRtcPeers[" + describe() + (closed.get() ? ", closed" : "") + "]";
     }
 
-    private CompletableFuture<Void> start(ImpairmentRelay relay) {
+    private CompletableFuture<Void> start(@Nullable ImpairmentRelay relay) {
         if (closed.get()) {
             throw new IllegalStateException("the WebRTC peers are closed");
         }
@@ -516,9 +517,9 @@ public final class WebRtcPeers implements AutoCloseable {
         }
     }
 
-    private static void closeAll(RTCDataChannel channelA, RTCDataChannel channelB, RTCPeerConnection peerA,
-                                 RTCPeerConnection peerB, PeerConnectionFactory factory,
-                                 HeadlessAudioDeviceModule audio) {
+    private static void closeAll(@Nullable RTCDataChannel channelA, @Nullable RTCDataChannel channelB,
+                                 @Nullable RTCPeerConnection peerA, @Nullable RTCPeerConnection peerB,
+                                 @Nullable PeerConnectionFactory factory, @Nullable HeadlessAudioDeviceModule audio) {
         closeChannel(channelA);
         closeChannel(channelB);
         Negotiation.quietly(peerA, RTCPeerConnection::close);
@@ -527,7 +528,7 @@ public final class WebRtcPeers implements AutoCloseable {
         Negotiation.quietly(audio, HeadlessAudioDeviceModule::dispose);
     }
 
-    private static void closeChannel(RTCDataChannel channel) {
+    private static void closeChannel(@Nullable RTCDataChannel channel) {
         Negotiation.quietly(channel, RTCDataChannel::unregisterObserver);
         Negotiation.quietly(channel, RTCDataChannel::close);
         Negotiation.quietly(channel, RTCDataChannel::dispose);

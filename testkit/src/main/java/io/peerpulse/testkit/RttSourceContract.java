@@ -8,6 +8,7 @@ import io.peerpulse.telemetry.spi.RttSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -148,7 +149,8 @@ public abstract class RttSourceContract {
             for (int i = 1; i <= TIMED_READS; i++) {
                 CompletableFuture<CompletionStage<RttReading>> call = callRead(source, new CountDownLatch(0), true);
                 CompletionStage<RttReading> stage = returned(call);
-                long took = timings.get(call);
+                // recorded before the call completed, which returned() waited for
+                long took = Objects.requireNonNull(timings.get(call), "timing of a timed read");
                 if (took > limit.toNanos()) {
                     overMs.add(TimeUnit.NANOSECONDS.toMillis(took));
                 }

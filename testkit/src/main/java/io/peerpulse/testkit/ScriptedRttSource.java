@@ -6,6 +6,7 @@ import io.peerpulse.virtualtime.ScriptedReplies;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An {@link RttSource} that answers each {@link #read()} with the next step of a script, for tests.
@@ -164,8 +165,9 @@ public final class ScriptedRttSource implements RttSource {
         return this;
     }
 
+    /** {@inheritDoc} Returns {@code null} for a {@link #thenReturnNull()} step, breaking the contract on purpose. */
     @Override
-    public CompletionStage<RttReading> read() {
+    public @Nullable CompletionStage<RttReading> read() {
         return script.next();
     }
 

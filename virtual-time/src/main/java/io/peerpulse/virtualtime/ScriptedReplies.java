@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Answers each call of {@link #next()} with the next step of a script: a value, a failed stage, a
@@ -134,7 +135,7 @@ public final class ScriptedReplies<T> {
      * @throws RuntimeException the exception of a {@link #thenThrow} step
      * @since 0.1.0
      */
-    public CompletionStage<T> next() {
+    public @Nullable CompletionStage<T> next() {
         callCount.incrementAndGet();
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);

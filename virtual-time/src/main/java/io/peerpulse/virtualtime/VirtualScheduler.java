@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A deterministic virtual-time {@link ScheduledExecutorService}, so that tests never sleep.
@@ -58,6 +59,8 @@ public final class VirtualScheduler extends AbstractExecutorService implements S
 
     private final Instant start;
     private final InstantSource clock = new VirtualClock();
+    /** How far {@link #clock()} was stepped away from the virtual time, ns. */
+    private volatile long wallClockStepNanos;
     private final LongSupplier nanoClock = this::epochNanos;
     /** Serialises task execution: tasks only ever run on one thread at a time, the caller's. */
     private final ReentrantLock runLock = new ReentrantLock();
@@ -92,7 +95,8 @@ public final class VirtualScheduler extends AbstractExecutorService implements S
     }
 
     /**
-     * A clock reading this scheduler's virtual time, with nanosecond resolution.
+     * A clock reading this scheduler's virtual time, with nanosecond resolution, plus the steps made by
+     * {@link #stepWallClock(Duration)} (none unless a test makes one): the wall clock of the code under test.
      *
      * @return the clock; the same instance on every call
      * @since 0.1.0
@@ -102,8 +106,28 @@ public final class VirtualScheduler extends AbstractExecutorService implements S
     }
 
     /**
+     * Steps {@link #clock()} as an NTP correction or a manual change steps a wall clock, while the virtual
+     * time, the tasks' schedule and {@link #nanoClock()} go on undisturbed. Code that takes both clocks (e.g.
+     * {@code TelemetryOptions.builder().clock(s.clock()).nanoClock(s.nanoClock())}) sees the step only in its
+     * wall-clock readings.
+     *
+     * @param step how far the wall clock jumps: negative steps it back
+     * @since 0.1.0
+     */
+    public void stepWallClock(Duration step) {
+        long nanos = step.toNanos();
+        lock.lock();
+        try {
+            wallClockStepNanos += nanos; // written under the lock, read without it (volatile)
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * A monotonic clock reading this scheduler's virtual time in nanoseconds: the virtual time's instant in
-     * epoch nanoseconds (saturating at the ends of a {@code long}), the same time base as {@link #clock()}.
+     * epoch nanoseconds (saturating at the ends of a {@code long}), the same time base as {@link #clock()}
+     * until a test {@link #stepWallClock(Duration) steps} that one; this one never steps.
      * Use it where code takes a {@code System::nanoTime}-like clock of durations.
      *
      * @return the clock; the same instance on every call
@@ -503,7 +527,7 @@ public final class VirtualScheduler extends AbstractExecutorService implements S
         /** Submission order, kept across periodic runs as the JDK does. */
         private long sequence;
 
-        Task(Runnable runnable, V result, long period) {
+        Task(Runnable runnable, @Nullable V result, long period) {
             super(runnable, result);
             this.period = period;
         }
@@ -569,17 +593,17 @@ public final class VirtualScheduler extends AbstractExecutorService implements S
     private final class VirtualClock implements InstantSource {
         @Override
         public Instant instant() {
-            return now();
+            return now().plusNanos(wallClockStepNanos);
         }
 
         @Override
         public long millis() {
-            return now().toEpochMilli();
+            return instant().toEpochMilli();
         }
 
         @Override
         public String toString() {
-            return "VirtualScheduler.clock[" + now() + "]";
+            return "VirtualScheduler.clock[" + instant() + "]";
         }
     }
 }

@@ -450,4 +450,24 @@ class VirtualSchedulerTest {
         assertThat(new VirtualScheduler(Instant.MAX.minusSeconds(10)).nanoClock().getAsLong()).isEqualTo(Long.MAX_VALUE);
         assertThat(new VirtualScheduler(Instant.MIN).nanoClock().getAsLong()).isEqualTo(Long.MIN_VALUE);
     }
+
+    @Test
+    void aWallClockStepMovesTheClockButNeitherTheScheduleNorTheNanoClock() {
+        VirtualScheduler scheduler = new VirtualScheduler();
+        List<Long> ran = new ArrayList<>();
+        scheduler.schedule(() -> ran.add(scheduler.nanoClock().getAsLong()), 2, TimeUnit.SECONDS);
+        long nanos = scheduler.nanoClock().getAsLong();
+        long millis = scheduler.clock().millis();
+
+        scheduler.stepWallClock(Duration.ofSeconds(-5));
+        assertThat(scheduler.clock().millis()).isEqualTo(millis - 5_000);
+        assertThat(scheduler.nanoClock().getAsLong()).isEqualTo(nanos);
+        scheduler.advance(Duration.ofSeconds(2));
+        assertThat(ran).containsExactly(nanos + 2_000_000_000L);
+        assertThat(scheduler.clock().millis()).isEqualTo(millis + 2_000 - 5_000);
+        assertThat(scheduler.now().toEpochMilli()).isEqualTo(millis + 2_000);
+        scheduler.stepWallClock(Duration.ofDays(400));
+        assertThat(scheduler.clock().millis())
+                .isEqualTo(millis + 2_000 - 5_000 + Duration.ofDays(400).toMillis());
+    }
 }

@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * RTT over a negotiated, unordered, zero-retransmit data channel that both peers open; each
@@ -109,7 +110,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         this.engine = new ProbeEngine(new ChannelLink(), executor, options.clock(), System::nanoTime,
                 options.pingTimeout(), options.offsetWindow());
         for (int i = 0; i < INBOUND_POOL; i++) {
-            freeInbound[freeInboundCount++] = new Inbound(true);
+            freeInbound[freeInboundCount++] = new Inbound(true, new byte[ProbeCodec.PONG_LENGTH]);
         }
     }
 
@@ -330,9 +331,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
                 }
             }
         }
-        Inbound fresh = new Inbound(false);
-        fresh.bytes = new byte[length];
-        return fresh;
+        return new Inbound(false, new byte[length]);
     }
 
     private void release(Inbound in) {
@@ -348,14 +347,14 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         private final RTCDataChannelBuffer[] wrappers = new RTCDataChannelBuffer[2];
 
         @Override
-        public String unavailableReason() {
+        public @Nullable String unavailableReason() {
             // open when last read (the steady state): no native call; else it may be open by now, its change
             // still on the way to the executor
             return !closed && channelState == RTCDataChannelState.OPEN ? null : unavailableReasonNow();
         }
 
         @Override
-        public String unavailableReasonNow() {
+        public @Nullable String unavailableReasonNow() {
             if (closed) {
                 return "probe closed";
             }
@@ -392,14 +391,14 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
     /** A received message on its way to the executor; pooled ones go back to the pool once handled. */
     private final class Inbound implements Runnable {
         final boolean pooled;
-        byte[] bytes;
+        final byte[] bytes;
         int length;
         boolean binary;
         long receivedNanos;
 
-        Inbound(boolean pooled) {
+        Inbound(boolean pooled, byte[] bytes) {
             this.pooled = pooled;
-            this.bytes = pooled ? new byte[ProbeCodec.PONG_LENGTH] : null;
+            this.bytes = bytes;
         }
 
         @Override

@@ -5,6 +5,7 @@ import java.time.InstantSource;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Immutable options of a {@link DataChannelProbe}; build with {@link #builder()}.
@@ -67,7 +68,7 @@ public final class ProbeOptions {
     private final int channelId;
     private final Duration pingTimeout;
     private final InstantSource clock;
-    private final ScheduledExecutorService scheduler;
+    private final @Nullable ScheduledExecutorService scheduler;
     private final int offsetWindow;
 
     private ProbeOptions(Builder builder) {
@@ -179,7 +180,7 @@ public final class ProbeOptions {
         private int channelId = DEFAULT_CHANNEL_ID;
         private Duration pingTimeout = DEFAULT_PING_TIMEOUT;
         private InstantSource clock = InstantSource.system();
-        private ScheduledExecutorService scheduler;
+        private @Nullable ScheduledExecutorService scheduler;
         private int offsetWindow = DEFAULT_OFFSET_WINDOW;
 
         private Builder() {
@@ -221,7 +222,7 @@ public final class ProbeOptions {
          * @return this builder
          * @since 0.1.0
          */
-        public Builder scheduler(ScheduledExecutorService scheduler) {
+        public Builder scheduler(@Nullable ScheduledExecutorService scheduler) {
             this.scheduler = scheduler;
             return this;
         }

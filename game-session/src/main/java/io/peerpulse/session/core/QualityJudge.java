@@ -1,5 +1,7 @@
 package io.peerpulse.session.core;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.session.ConnectionQuality;
 import io.peerpulse.session.LiveRtt;
 import io.peerpulse.session.QualityChange;
@@ -36,7 +38,7 @@ final class QualityJudge {
      * @param event the poll
      * @return the quality change it caused, {@code null} when none
      */
-    QualityChange poll(PollEvent event) {
+    @Nullable QualityChange poll(PollEvent event) {
         if (event.hasSample()) {
             recent.add(event.sample().rttMs());
             lastRtt = event.sample().rttMs();

@@ -89,7 +89,7 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
         return duration.toNanos() / 1e6;
     }
 
-    private static void checkId(String field, String value, boolean optional) {
+    private static void checkId(String field, @Nullable String value, boolean optional) {
         if (value == null) {
             if (optional) {
                 return;

@@ -25,7 +25,6 @@ import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.TelemetryCounters;
 import org.jspecify.annotations.Nullable;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -205,12 +204,6 @@ public final class SessionCore {
         }
     }
 
-    /** @return whether a channel was ever opened
-     * @since 0.1.0 */
-    public boolean wasOpened() {
-        return primary != null;
-    }
-
     /** @return whether the session ended
      * @since 0.1.0 */
     public boolean isEnded() {
@@ -232,14 +225,6 @@ public final class SessionCore {
     public @Nullable ProbeStats probe() {
         synchronized (lock) {
             return probe;
-        }
-    }
-
-    /** @return whether the session fell back from its primary source to the secondary one
-     * @since 0.1.0 */
-    public boolean fellBack() {
-        synchronized (lock) {
-            return fellBack;
         }
     }
 
@@ -592,11 +577,5 @@ public final class SessionCore {
      */
     public void awaitExporters(List<CompletableFuture<Void>> done) {
         exporters.await(done, config.exporterTimeout());
-    }
-
-    /** @return the exporter timeout, for waiting on {@link Applied#exportersDone()}
-     * @since 0.1.0 */
-    public Duration exporterTimeout() {
-        return config.exporterTimeout();
     }
 }

@@ -1,5 +1,7 @@
 package io.peerpulse.session.internal;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporter;
@@ -49,8 +51,8 @@ public final class ExporterFanOut {
      * @param maxQueued sample calls are dropped while this many wait for one exporter
      * @return the exporters
      */
-    public static ExporterFanOut create(String sessionId, List<? extends SessionExporterProvider> providers,
-                                        List<String> names, ExportSettings settings, Executor executor,
+    public static ExporterFanOut create(String sessionId, @Nullable List<? extends SessionExporterProvider> providers,
+                                        @Nullable List<String> names, ExportSettings settings, Executor executor,
                                         int maxQueued) {
         return create(sessionId, providers, names, settings, name -> executor, maxQueued, () -> System.nanoTime() / 1_000_000);
     }
@@ -74,8 +76,8 @@ public final class ExporterFanOut {
      * @throws IllegalStateException    naming the exporter and why, when one named explicitly cannot be created;
      *                                  as {@link Providers#select}
      */
-    public static ExporterFanOut create(String sessionId, List<? extends SessionExporterProvider> providers,
-                                        List<String> names, ExportSettings settings,
+    public static ExporterFanOut create(String sessionId, @Nullable List<? extends SessionExporterProvider> providers,
+                                        @Nullable List<String> names, ExportSettings settings,
                                         Function<String, Executor> executors, int maxQueued, LongSupplier millis) {
         FaultLog faults = new FaultLog(LOG, millis);
         Map<String, SessionExporterProvider> selected =
@@ -111,7 +113,7 @@ public final class ExporterFanOut {
      * session runs without it (logged at WARNING).
      */
     private static void brokenPlugin(String name, SessionExporterProvider provider, boolean explicit, String sessionId,
-                                     FaultLog faults, String why, Throwable cause) {
+                                     FaultLog faults, String why, @Nullable Throwable cause) {
         String what = "exporter '" + name + "' (" + provider.getClass().getName() + ") could not be created: " + why;
         if (explicit) {
             throw new IllegalStateException(what, cause);

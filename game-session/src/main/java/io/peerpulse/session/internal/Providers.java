@@ -1,5 +1,7 @@
 package io.peerpulse.session.internal;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.shared.Plugins;
 
@@ -40,7 +42,7 @@ public final class Providers {
      * @throws IllegalArgumentException when a name asked for is blank, unknown or asked for twice
      */
     public static Map<String, SessionExporterProvider> select(List<? extends SessionExporterProvider> providers,
-                                                              List<String> names) {
+                                                              @Nullable List<String> names) {
         Plugins.Catalog<SessionExporterProvider> catalog =
                 Plugins.<SessionExporterProvider>catalog(providers, SessionExporterProvider::name, KIND);
         if (names == null) {

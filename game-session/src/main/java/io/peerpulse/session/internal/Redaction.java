@@ -1,5 +1,7 @@
 package io.peerpulse.session.internal;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -58,7 +60,7 @@ public final class Redaction {
      * @param text free text, or {@code null}
      * @return the safe text, {@code null} for {@code null}
      */
-    public static String redact(String text) {
+    public static @Nullable String redact(@Nullable String text) {
         if (text == null) {
             return null;
         }

@@ -1,5 +1,7 @@
 package io.peerpulse.session.internal;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -36,7 +38,7 @@ public final class SharedExecutor {
 
     private static final long KEEP_ALIVE_SECONDS = 30;
     private static final Object LOCK = new Object();
-    private static volatile Executor instance;
+    private static volatile @Nullable Executor instance;
 
     private SharedExecutor() {
     }

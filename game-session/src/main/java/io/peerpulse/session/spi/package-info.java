@@ -5,8 +5,11 @@
  * file per session extends {@link io.peerpulse.session.spi.FileExporterProvider}, which follows the file
  * rules of {@link io.peerpulse.session.spi.ExportFiles}.
  *
- * <p>Parameters and return values are never {@code null} unless a member says otherwise.
+ * <p>Null-marked: nothing is {@code null} unless its type says {@code @Nullable}.
  *
  * @since 0.1.0
  */
+@NullMarked
 package io.peerpulse.session.spi;
+
+import org.jspecify.annotations.NullMarked;

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns one stats report of a peer connection into a reading, remembering what the previous report
@@ -25,7 +26,7 @@ public final class CandidatePairRtt {
     private static final Pattern TOKEN = Pattern.compile("[a-z][a-z0-9-]{0,15}");
 
     private final boolean everyPoll;
-    private String pairId;
+    private @Nullable String pairId;
     private long responses;
     private double totalSeconds;
 
@@ -100,7 +101,7 @@ public final class CandidatePairRtt {
     }
 
     /** The pair the transport selected; with several transports, the first that names one. */
-    private static RTCStats selectedPair(Map<String, RTCStats> stats) {
+    private static @Nullable RTCStats selectedPair(Map<String, RTCStats> stats) {
         for (RTCStats stat : stats.values()) {
             if (stat.getType() == RTCStatsType.TRANSPORT
                     && stat.getAttributes().get("selectedCandidatePairId") instanceof String id) {
@@ -115,25 +116,25 @@ public final class CandidatePairRtt {
 
     /** Candidate types and protocol only: the candidate stats also hold addresses, which never leave here. */
     private static Optional<NetworkPath> path(Map<String, RTCStats> stats, Map<String, Object> pair) {
-        String local = candidateType(stats, pair.get("localCandidateId"));
-        String remote = candidateType(stats, pair.get("remoteCandidateId"));
-        String protocol = local == null ? null
-                : token(stats.get((String) pair.get("localCandidateId")).getAttributes().get("protocol"));
+        RTCStats localCandidate = candidate(stats, pair.get("localCandidateId"));
+        RTCStats remoteCandidate = candidate(stats, pair.get("remoteCandidateId"));
+        if (localCandidate == null || remoteCandidate == null) {
+            return Optional.empty();
+        }
+        String local = token(localCandidate.getAttributes().get("candidateType"));
+        String remote = token(remoteCandidate.getAttributes().get("candidateType"));
+        String protocol = token(localCandidate.getAttributes().get("protocol"));
         if (local == null || remote == null || protocol == null) {
             return Optional.empty();
         }
         return Optional.of(new NetworkPath(local, remote, protocol));
     }
 
-    private static String candidateType(Map<String, RTCStats> stats, Object id) {
-        if (!(id instanceof String key)) {
-            return null;
-        }
-        RTCStats candidate = stats.get(key);
-        return candidate == null ? null : token(candidate.getAttributes().get("candidateType"));
+    private static @Nullable RTCStats candidate(Map<String, RTCStats> stats, @Nullable Object id) {
+        return id instanceof String key ? stats.get(key) : null;
     }
 
-    private static String token(Object value) {
+    private static @Nullable String token(@Nullable Object value) {
         if (value == null) {
             return null;
         }
@@ -142,7 +143,7 @@ public final class CandidatePairRtt {
     }
 
     /** webrtc-java hands seconds as Double today; read any Number, and refuse what is not finite. */
-    private static Double seconds(Object value) {
+    private static @Nullable Double seconds(@Nullable Object value) {
         if (value instanceof Number number) {
             double seconds = number.doubleValue();
             return Double.isFinite(seconds) ? seconds : null;
@@ -151,7 +152,7 @@ public final class CandidatePairRtt {
     }
 
     /** responsesReceived arrives as BigInteger; absent before the first STUN response. */
-    private static long count(Object value) {
+    private static long count(@Nullable Object value) {
         return value instanceof Number number ? number.longValue() : 0;
     }
 }

@@ -6,12 +6,14 @@ import io.peerpulse.webrtc.ProbeCounters;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The probe's logic apart from webrtc-java: pings, pongs, timeouts, counters and the clock offset,
@@ -33,7 +35,7 @@ public final class ProbeEngine {
          *
          * @return {@code null} when messages can be sent now, else why not (e.g. "probe channel CLOSED")
          */
-        String unavailableReason();
+        @Nullable String unavailableReason();
 
         /**
          * Asked when a ping timed out, to tell a lost ping from one sent into a channel that has closed
@@ -42,7 +44,7 @@ public final class ProbeEngine {
          *
          * @return {@code null} when messages can be sent now, else why not
          */
-        default String unavailableReasonNow() {
+        default @Nullable String unavailableReasonNow() {
             return unavailableReason();
         }
 
@@ -86,7 +88,7 @@ public final class ProbeEngine {
     private int timedOutSize;
     private int nextSequence = ThreadLocalRandom.current().nextInt();
     private boolean peerAnswered;
-    private String closedReason;
+    private @Nullable String closedReason;
     private long sent;
     private long answered;
     private long lost;
@@ -285,8 +287,10 @@ public final class ProbeEngine {
         // in this slot's way before): in a ring twice as large they, and this one, all have their own slot
         Slot[] larger = newSlots(slots.length * 2);
         for (Slot old : slots) {
-            if (old.result != null) {
-                larger[old.sequence & (larger.length - 1)].takeOver(old);
+            CompletableFuture<RttReading> held = old.result;
+            if (held != null) {
+                larger[old.sequence & (larger.length - 1)]
+                        .hold(old.sequence, held, old.t1Nanos, old.t1Micros, old.deadlineNanos);
             }
         }
         slots = larger;
@@ -302,18 +306,18 @@ public final class ProbeEngine {
     }
 
     /** The slot holding {@code sequence} in flight, or {@code null}. */
-    private Slot inFlight(int sequence) {
+    private @Nullable Slot inFlight(int sequence) {
         Slot s = slots[sequence & (slots.length - 1)];
         return s.result != null && s.sequence == sequence ? s : null;
     }
 
     /** A ping that never left: not a ping at all. */
     private void unsent(int sequence, CompletableFuture<RttReading> result, String reason) {
-        boolean mine;
+        boolean mine = false;
         synchronized (this) {
             Slot s = inFlight(sequence);
-            mine = s != null && s.result == result;
-            if (mine) {
+            if (s != null && s.result == result) {
+                mine = true;
                 s.release();
                 inFlight--;
                 sent--;
@@ -474,7 +478,7 @@ public final class ProbeEngine {
      */
     private static final class Slot {
         int sequence;
-        CompletableFuture<RttReading> result;
+        @Nullable CompletableFuture<RttReading> result;
         long t1Nanos;
         long t1Micros;
         long deadlineNanos;
@@ -487,13 +491,9 @@ public final class ProbeEngine {
             this.deadlineNanos = deadlineNanos;
         }
 
-        void takeOver(Slot other) {
-            hold(other.sequence, other.result, other.t1Nanos, other.t1Micros, other.deadlineNanos);
-        }
-
-        /** Frees the slot; returns the reading to complete. */
+        /** Frees the slot, which holds a ping; returns the reading to complete. */
         CompletableFuture<RttReading> release() {
-            CompletableFuture<RttReading> r = result;
+            CompletableFuture<RttReading> r = Objects.requireNonNull(result, "release of a free slot");
             result = null;
             return r;
         }

@@ -3,6 +3,7 @@ package io.peerpulse.webrtc.internal;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one daemon thread that every probe of the JVM shares unless given a scheduler: it answers
@@ -139,7 +140,7 @@ public final class ProbeLoop implements ProbeExecutor {
     }
 
     /** The earliest due timer, else the oldest task, else {@code null}; under the monitor. */
-    private Runnable next(long now) {
+    private @Nullable Runnable next(long now) {
         if (timerCount > 0 && timerDue[0] - now <= 0) {
             return popTimer();
         }

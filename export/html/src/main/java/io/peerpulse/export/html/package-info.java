@@ -1,6 +1,10 @@
 /**
- * Rendering a session report as HTML. Parameters and return values are never {@code null}.
+ * Rendering a session report as HTML. {@link NullMarked @NullMarked}: a type is non-null unless annotated
+ * {@link org.jspecify.annotations.Nullable @Nullable}.
  *
  * @since 0.1.0
  */
+@NullMarked
 package io.peerpulse.export.html;
+
+import org.jspecify.annotations.NullMarked;

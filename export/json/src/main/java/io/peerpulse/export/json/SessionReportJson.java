@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.eclipse.yasson.YassonJsonb;
 import org.eclipse.yasson.JsonBindingProvider;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes a {@link SessionReport} as the {@code json} exporter does, and reads such files back.
@@ -251,7 +252,7 @@ public final class SessionReportJson {
         }
     }
 
-    private static <T extends Throwable> T find(Throwable e, Class<T> type) {
+    private static <T extends Throwable> @Nullable T find(Throwable e, Class<T> type) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (type.isInstance(t)) {
                 return type.cast(t);

@@ -4,8 +4,12 @@
  * files back. The format is described by {@code docs/session-report.schema.json} (JSON Schema draft
  * 2020-12).
  *
- * <p>Parameters and return values are never {@code null}.
+ * <p>{@link NullMarked @NullMarked}: a type is non-null unless annotated
+ * {@link org.jspecify.annotations.Nullable @Nullable}.
  *
  * @since 0.1.0
  */
+@NullMarked
 package io.peerpulse.export.json;
+
+import org.jspecify.annotations.NullMarked;

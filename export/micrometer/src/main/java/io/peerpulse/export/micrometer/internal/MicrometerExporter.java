@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.telemetry.RttSample;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One session's Micrometer exporter: leases the shared meters when the session starts, records every
@@ -14,7 +15,7 @@ final class MicrometerExporter implements SessionExporter {
     private final MeterRegistry registry;
     private final MicrometerSettings settings;
     /** Guarded by {@code this}; calls never overlap, the lock only publishes across the session's threads. */
-    private SharedMeters.Lease lease;
+    private SharedMeters.@Nullable Lease lease;
     private boolean ended;
 
     /**

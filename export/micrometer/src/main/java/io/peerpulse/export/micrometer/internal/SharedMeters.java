@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The meters sessions share, reference-counted per registry and meter id.
@@ -192,7 +193,7 @@ final class SharedMeters {
     /** The value of the active-sessions gauge: the leases holding it. Lock-free, for scrapes. */
     private static final class ActiveSessions implements Supplier<Integer> {
         private final MeterRegistry registry;
-        volatile Meter.Id id;
+        volatile Meter.@Nullable Id id;
 
         ActiveSessions(MeterRegistry registry) {
             this.registry = registry;
