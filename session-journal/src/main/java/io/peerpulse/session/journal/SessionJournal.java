@@ -4,6 +4,7 @@ import io.peerpulse.session.GameSession;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.core.EventLogProvider;
 import io.peerpulse.session.journal.internal.JournalReplay;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -134,7 +135,8 @@ public final class SessionJournal {
      * @throws IllegalArgumentException when an exporter name is unknown (listing the known ones)
      * @since 0.1.0
      */
-    public static Recovery recoverAndExport(Path journal, Map<String, String> settings, List<String> exporters)
+    public static Recovery recoverAndExport(Path journal, Map<String, String> settings,
+                                            @Nullable List<String> exporters)
             throws IOException {
         Objects.requireNonNull(journal, "journal");
         Objects.requireNonNull(settings, "settings");

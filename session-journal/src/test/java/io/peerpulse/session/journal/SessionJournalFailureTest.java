@@ -72,10 +72,14 @@ class SessionJournalFailureTest {
                 .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir);
         GameSession session = builder.exportAttribute(JournalWriter.SinkWrapper.class, real -> failing(real, 4, 6))
                 .build();
-        session.onDataChannelOpen(() -> CompletableFuture.completedStage(RttReading.measured(50)));
-        scheduler.runDueTasks();
-        scheduler.advance(Duration.ofSeconds(9)); // 10 polls
-        session.close();
+        try (LogCapture log = new LogCapture(JournalWriter.class)) {
+            session.onDataChannelOpen(() -> CompletableFuture.completedStage(RttReading.measured(50)));
+            scheduler.runDueTasks();
+            scheduler.advance(Duration.ofSeconds(9)); // 10 polls
+            session.close();
+            assertThat(log.warnings()).as("three failures, logged once").singleElement().asString()
+                    .contains("journal-failing", session.journalPath().orElseThrow().toString());
+        }
 
         assertThat(session.exportReport().validationData().counters().measured())
                 .as("every poll recorded despite the journal").isEqualTo(10);

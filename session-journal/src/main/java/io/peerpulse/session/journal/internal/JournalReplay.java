@@ -4,6 +4,7 @@ import io.peerpulse.session.core.SessionCore;
 import io.peerpulse.session.core.SessionEvent;
 import io.peerpulse.session.core.Stamp;
 import io.peerpulse.session.journal.SessionJournal;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,7 +57,7 @@ public final class JournalReplay {
     private final long fileLines;
     private final InputStream in;
     private final Map<String, String> settings;
-    private final List<String> exporters;
+    private final @Nullable List<String> exporters;
 
     private final List<String> problems = new ArrayList<>();
     private long problemCount;
@@ -76,8 +77,10 @@ public final class JournalReplay {
     /** {from, to, line after} of the latest gaps. */
     private final ArrayDeque<long[]> gaps = new ArrayDeque<>();
 
+    @SuppressWarnings("NullAway.Init") // set by header(), the first thing run() does
     private SessionCore session;
     /** The stamp of the last event applied: where a journal without {@code end} ends. */
+    @SuppressWarnings("NullAway.Init")
     private Stamp last;
     private long lineCount;
     private long samples;
@@ -92,7 +95,7 @@ public final class JournalReplay {
      * @param exporters exporter names, {@code null} for every provider found, empty for none
      */
     public JournalReplay(Path file, long fileLines, InputStream in, Map<String, String> settings,
-                         List<String> exporters) {
+                         @Nullable List<String> exporters) {
         this.file = file;
         this.fileLines = fileLines;
         this.in = in;
@@ -125,8 +128,15 @@ public final class JournalReplay {
         return open ? lines + 1 : lines;
     }
 
-    /** One line read: its number, bytes ({@code null} when too long), length and hash of its bytes. */
+    /**
+     * One line read: its number, its bytes (the reader's buffer: only the first {@code length} are the line's,
+     * none when too long), its size, whether a line end ended it, the hash of its bytes.
+     */
     private record Raw(long number, byte[] bytes, int length, long size, boolean terminated, long hash) {
+        boolean tooLong() {
+            return size > MAX_LINE_BYTES;
+        }
+
         String text() {
             return new String(bytes, 0, length, StandardCharsets.UTF_8);
         }
@@ -147,7 +157,7 @@ public final class JournalReplay {
         if (first == null) {
             throw new IOException("journal " + file + " is empty");
         }
-        if (first.bytes() == null) {
+        if (first.tooLong()) {
             throw new IOException("journal " + file + " has no valid header line: line 1 is longer than "
                     + MAX_LINE_BYTES + " bytes");
         }
@@ -197,7 +207,7 @@ public final class JournalReplay {
 
     private void read(Raw raw) {
         long n = raw.number();
-        if (raw.bytes() == null) {
+        if (raw.tooLong()) {
             skipped("line " + n + ": longer than " + MAX_LINE_BYTES + " bytes (" + raw.size() + " bytes): skipped");
             return;
         }
@@ -378,7 +388,7 @@ public final class JournalReplay {
         }
 
         /** @return the next line, {@code null} at the end of the file */
-        Raw next() throws IOException {
+        @Nullable Raw next() throws IOException {
             int length = 0;
             long bytes = 0;
             long hash = FNV_OFFSET;
@@ -407,7 +417,7 @@ public final class JournalReplay {
 
         private Raw raw(int length, long bytes, boolean terminated, long hash) {
             number++;
-            return new Raw(number, bytes > MAX_LINE_BYTES ? null : line, length, bytes, terminated, hash);
+            return new Raw(number, line, length, bytes, terminated, hash);
         }
     }
 
