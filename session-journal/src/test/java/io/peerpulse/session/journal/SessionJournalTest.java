@@ -333,6 +333,13 @@ class SessionJournalTest {
         assertThatThrownBy(() -> SessionJournal.recover(Journals.write(journal, lines)))
                 .isInstanceOf(IOException.class).hasMessageContaining("no valid header line")
                 .hasMessageContaining("line 1 is damaged (CRC32C ");
+
+        // '5' and '4' are one bit apart: a checksummed header whose format reads 4 is damaged, not format 4
+        List<String> flipped = lines(session.journalPath().orElseThrow());
+        flipped.set(0, lines.get(0).replace("\"maxSamples\":5", "\"maxSamples\":4").replace("\"format\":5", "\"format\":4"));
+        assertThatThrownBy(() -> SessionJournal.recover(Journals.write(journal, flipped)))
+                .isInstanceOf(IOException.class).hasMessageContaining("line 1 is damaged (CRC32C ")
+                .hasMessageNotContaining("is of format 4");
     }
 
     @Test

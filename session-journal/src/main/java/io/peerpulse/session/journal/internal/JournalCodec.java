@@ -41,6 +41,9 @@ public final class JournalCodec {
     private static final int CRC_SUFFIX_LENGTH = CRC_OPEN.length() + 8 + 2;
     private static final byte[] CRC_OPEN_BYTES = CRC_OPEN.getBytes(StandardCharsets.US_ASCII);
 
+    /** {@link #crcProblem}'s answer for a line without a {@code crc} member (another format's, or garbage). */
+    public static final String NO_CRC = "no crc member at its end";
+
     /** The latest start a header may name: 9999-12-31T23:59:59.999Z. */
     static final long MAX_START_EPOCH_MS = 253_402_300_799_999L;
 
@@ -83,11 +86,11 @@ public final class JournalCodec {
     public static @Nullable String crcProblem(byte[] line, int length) {
         int at = length - CRC_SUFFIX_LENGTH;
         if (at < 1 || line[length - 2] != '"' || line[length - 1] != '}') {
-            return "no crc member at its end";
+            return NO_CRC;
         }
         for (int k = 0; k < CRC_OPEN_BYTES.length; k++) {
             if (line[at + k] != CRC_OPEN_BYTES[k]) {
-                return "no crc member at its end";
+                return NO_CRC;
             }
         }
         long expected = 0;

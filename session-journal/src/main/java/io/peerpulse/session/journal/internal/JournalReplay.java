@@ -182,14 +182,18 @@ public final class JournalReplay {
         JournalCodec.Header header;
         try {
             FlatJson.Parsed parsed = FlatJson.parse(raw.text());
+            String damage = JournalCodec.crcProblem(raw.bytes(), raw.length());
             long format = JournalCodec.format(parsed);
+            // another version's header has no crc member: its format decides; with one, the checksum first
+            if (damage != null && !damage.equals(JournalCodec.NO_CRC)) {
+                throw new IOException(invalid + "line 1 is damaged (" + damage + ")");
+            }
             if (format != SessionJournal.FORMAT_VERSION) {
                 throw new IOException("journal " + file + " is of format " + format + "; this version reads format "
                         + SessionJournal.FORMAT_VERSION + " only (checksummed lines, the session's events). Recover"
                         + " it with the PeerPulse version that wrote it (format 4: PeerPulse before the session"
                         + " journal module), or keep its exports");
             }
-            String damage = JournalCodec.crcProblem(raw.bytes(), raw.length());
             if (damage != null) {
                 throw new IOException(invalid + "line 1 is damaged (" + damage + ")");
             }
@@ -211,10 +215,10 @@ public final class JournalReplay {
             skipped("line " + n + ": longer than " + MAX_LINE_BYTES + " bytes (" + raw.size() + " bytes): skipped");
             return;
         }
-        if (raw.length() == 0 || raw.text().isBlank()) {
+        String damage = JournalCodec.crcProblem(raw.bytes(), raw.length());
+        if (damage != null && raw.text().isBlank()) {
             return; // a failed write leaves the next line on a fresh line
         }
-        String damage = JournalCodec.crcProblem(raw.bytes(), raw.length());
         if (damage != null && !raw.terminated()) {
             skipped("line " + n + ": torn last line (" + raw.size() + " bytes, no line end): skipped");
             return;
