@@ -37,41 +37,58 @@ class SessionJournalFailureTest {
         scheduler.shutdownNow();
     }
 
-    /** Fails writes number {@code from} to {@code to} (1-based), each after writing half of the line. */
-    private static JournalWriter.Sink failing(JournalWriter.Sink real, int from, int to) {
-        int[] writes = {0};
-        return new JournalWriter.Sink() {
-            @Override
-            public void write(ByteBuffer bytes) throws IOException {
-                int n = ++writes[0];
-                if (n >= from && n <= to) {
-                    ByteBuffer half = bytes.duplicate();
-                    half.limit(half.position() + half.remaining() / 2);
-                    real.write(half);
-                    throw new IOException("No space left on device");
+    /** What a test sink does with the {@code n}th write (1-based) of a line to the real sink. */
+    private interface Write {
+        void write(JournalWriter.Sink real, ByteBuffer bytes, int n) throws IOException;
+    }
+
+    /** A sink whose writes go through {@code write}; forcing and closing reach the real one. */
+    private static JournalWriter.SinkWrapper writes(Write write) {
+        return real -> {
+            int[] writes = {0};
+            return new JournalWriter.Sink() {
+                @Override
+                public void write(ByteBuffer bytes) throws IOException {
+                    write.write(real, bytes, ++writes[0]);
                 }
-                real.write(bytes);
-            }
 
-            @Override
-            public void force() throws IOException {
-                real.force();
-            }
+                @Override
+                public void force() throws IOException {
+                    real.force();
+                }
 
-            @Override
-            public void close() throws IOException {
-                real.close();
-            }
+                @Override
+                public void close() throws IOException {
+                    real.close();
+                }
+            };
         };
+    }
+
+    /** Fails writes number {@code from} to {@code to}, each after writing half of the line. */
+    private static JournalWriter.SinkWrapper failing(int from, int to) {
+        return writes((real, bytes, n) -> {
+            if (n >= from && n <= to) {
+                ByteBuffer half = bytes.duplicate();
+                half.limit(half.position() + half.remaining() / 2);
+                real.write(half);
+                throw new IOException("No space left on device");
+            }
+            real.write(bytes);
+        });
+    }
+
+    private GameSession.Builder builder(String id) {
+        return GameSession.builder(id)
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).build())
+                .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir);
     }
 
     @Test
     void aFailingJournalNeverStopsTheSessionAndResumesOnAFreshLine() throws IOException {
-        GameSession.Builder builder = GameSession.builder("journal-failing")
-                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
-                .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir);
-        GameSession session = builder.exportAttribute(JournalWriter.SinkWrapper.class, real -> failing(real, 4, 6))
-                .build();
+        GameSession session = builder("journal-failing")
+                .exportAttribute(JournalWriter.SinkWrapper.class, failing(4, 6)).build();
         try (LogCapture log = new LogCapture(JournalWriter.class)) {
             session.onDataChannelOpen(() -> CompletableFuture.completedStage(RttReading.measured(50)));
             scheduler.runDueTasks();
@@ -99,9 +116,6 @@ class SessionJournalFailureTest {
 
     @Test
     void aJournalThatCannotBeClosedIsCountedToo() {
-        GameSession.Builder builder = GameSession.builder("journal-unclosable")
-                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
-                .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir);
         JournalWriter.SinkWrapper unclosable = real -> new JournalWriter.Sink() {
             @Override
             public void write(ByteBuffer bytes) throws IOException {
@@ -118,7 +132,8 @@ class SessionJournalFailureTest {
                 throw new IOException("closing failed");
             }
         };
-        GameSession session = builder.exportAttribute(JournalWriter.SinkWrapper.class, unclosable).build();
+        GameSession session = builder("journal-unclosable")
+                .exportAttribute(JournalWriter.SinkWrapper.class, unclosable).build();
         session.close();
         assertThat(session.isClosed()).isTrue();
         assertThat(session.journalFailureCount()).isEqualTo(1);
@@ -127,31 +142,13 @@ class SessionJournalFailureTest {
     @Test
     void anOutOfMemoryErrorWhileWritingTheJournalReachesThePollingThreadAndIsNoJournalFailure() {
         OutOfMemoryError oom = new OutOfMemoryError("simulated");
-        int[] writes = {0};
-        JournalWriter.SinkWrapper fatal = real -> new JournalWriter.Sink() {
-            @Override
-            public void write(ByteBuffer bytes) throws IOException {
-                if (++writes[0] == 3) { // header, open, then the first poll's line
-                    throw oom;
-                }
-                real.write(bytes);
+        JournalWriter.SinkWrapper fatal = writes((real, bytes, n) -> {
+            if (n == 3) { // header, open, then the first poll's line
+                throw oom;
             }
-
-            @Override
-            public void force() throws IOException {
-                real.force();
-            }
-
-            @Override
-            public void close() throws IOException {
-                real.close();
-            }
-        };
-        GameSession session = GameSession.builder("journal-fatal")
-                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
-                        .clock(scheduler.clock()).build())
-                .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir)
-                .exportAttribute(JournalWriter.SinkWrapper.class, fatal).build();
+            real.write(bytes);
+        });
+        GameSession session = builder("journal-fatal").exportAttribute(JournalWriter.SinkWrapper.class, fatal).build();
         List<Throwable> uncaught = new CopyOnWriteArrayList<>();
         Thread thread = Thread.currentThread();
         Thread.UncaughtExceptionHandler previous = thread.getUncaughtExceptionHandler();
