@@ -8,6 +8,8 @@
  *       {@code SessionExporter} plugin's own test extends;</li>
  *   <li>{@link io.peerpulse.testkit.ScriptedRttSource}: an {@link io.peerpulse.telemetry.spi.RttSource}
  *       that answers from a script;</li>
+ *   <li>{@link io.peerpulse.testkit.SampleReports}: session reports made in virtual time, and copies of
+ *       their records with values changed by component name;</li>
  *   <li>{@link io.peerpulse.testkit.RttSourceProviderContract}: the contract test of an
  *       {@code RttSourceProvider};</li>
  *   <li>{@link io.peerpulse.testkit.PluginDiscovery}: checks that a provider is found by

@@ -112,7 +112,7 @@ public final class GameLoopRun {
             run(condition, warmupSeconds * 60);
         }
         probePolls = TelemetryCounters.ZERO;
-        ProbeCounters probeBefore = probeA.counters();
+        ProbeCounters probeBefore = probeA.getCounters();
 
         Map<Condition, long[][]> lateness = new EnumMap<>(Condition.class);
         for (Condition condition : Condition.values()) {
@@ -139,7 +139,7 @@ public final class GameLoopRun {
         printPooled(lateness);
         printRatios(lateness, seed);
         printInStep(lateness.get(Condition.PROBE_AT_ONCE));
-        System.out.printf("%nprobe over all probe blocks: %s, polls %s%n", since(probeA.counters(), probeBefore),
+        System.out.printf("%nprobe over all probe blocks: %s, polls %s%n", since(probeA.getCounters(), probeBefore),
                 probePolls);
         System.out.printf("load average (1 min) at start %.2f, at end %.2f%n", loadAtStart, loadAverage());
     }
@@ -242,15 +242,15 @@ public final class GameLoopRun {
     }
 
     private static TelemetryCounters plus(TelemetryCounters a, TelemetryCounters b) {
-        return new TelemetryCounters(a.polls() + b.polls(), a.measured() + b.measured(), a.stale() + b.stale(),
-                a.unavailable() + b.unavailable(), a.failed() + b.failed(), a.rejected() + b.rejected(),
-                a.skipped() + b.skipped());
+        return new TelemetryCounters(a.pollCount() + b.pollCount(), a.measuredCount() + b.measuredCount(), a.staleCount() + b.staleCount(),
+                a.unavailableCount() + b.unavailableCount(), a.failedCount() + b.failedCount(), a.rejectedCount() + b.rejectedCount(),
+                a.skippedCount() + b.skippedCount());
     }
 
     private static ProbeCounters since(ProbeCounters now, ProbeCounters before) {
-        return new ProbeCounters(now.sent() - before.sent(), now.answered() - before.answered(),
-                now.lost() - before.lost(), now.late() - before.late(), now.unanswered() - before.unanswered(),
-                now.malformed() - before.malformed(), now.unknownVersion() - before.unknownVersion(),
-                now.unmatched() - before.unmatched(), now.peerPingsAnswered() - before.peerPingsAnswered());
+        return new ProbeCounters(now.sentCount() - before.sentCount(), now.answeredCount() - before.answeredCount(),
+                now.lostCount() - before.lostCount(), now.lateCount() - before.lateCount(), now.unansweredCount() - before.unansweredCount(),
+                now.malformedCount() - before.malformedCount(), now.unknownVersionCount() - before.unknownVersionCount(),
+                now.unmatchedCount() - before.unmatchedCount(), now.peerPingsAnsweredCount() - before.peerPingsAnsweredCount());
     }
 }

@@ -64,7 +64,7 @@ final class JitWarmup {
             }
         }
         return String.format("JIT warm-up: %d s%s; the probe read %d times (%d measured), ICE stats %d times", seconds,
-                relay != null ? ", relay delay 0" : "", probePolls.polls() - probePolls.skipped(), probePolls.measured(),
-                icePolls.polls());
+                relay != null ? ", relay delay 0" : "", probePolls.pollCount() - probePolls.skippedCount(), probePolls.measuredCount(),
+                icePolls.pollCount());
     }
 }

@@ -10,16 +10,16 @@ import java.util.List;
  */
 final class NaiveWindow {
 
-    private final int maxSamples;
+    private final int maxSampleCount;
     private final List<Double> samples = new ArrayList<>();
 
-    NaiveWindow(int maxSamples) {
-        this.maxSamples = maxSamples;
+    NaiveWindow(int maxSampleCount) {
+        this.maxSampleCount = maxSampleCount;
     }
 
     void add(double rttMs) {
         samples.add(rttMs);
-        if (samples.size() > maxSamples) {
+        if (samples.size() > maxSampleCount) {
             samples.remove(0); // Array.prototype.shift()
         }
     }

@@ -64,7 +64,7 @@ public final class ProbeAllocationRun {
             }
             System.out.printf("| total, all threads | %.1f |%n", (double) total / pings);
             System.out.printf("%n%d pings %s, %d measured; %s%n", pings,
-                    intervalMs == 0 ? "back to back" : "every " + intervalMs + " ms", measured, probeA.counters());
+                    intervalMs == 0 ? "back to back" : "every " + intervalMs + " ms", measured, probeA.getCounters());
         }
     }
 

@@ -62,13 +62,13 @@ public final class ProbeCpuRun {
             Map<String, Use> start = snapshot();
             ProbingPeers.pause(seconds);
             Map<String, Use> idle = difference(snapshot(), start);
-            ProbeCounters before = probeA.counters();
+            ProbeCounters before = probeA.getCounters();
             start = snapshot();
             probe(probeA, seconds);
             Map<String, Use> probing = difference(snapshot(), start);
-            ProbeCounters after = probeA.counters();
-            long pings = after.sent() - before.sent();
-            long answered = after.answered() - before.answered();
+            ProbeCounters after = probeA.getCounters();
+            long pings = after.sentCount() - before.sentCount();
+            long answered = after.answeredCount() - before.answeredCount();
             System.out.printf("%s; %d s idle, then %d s probing at 10 Hz: %d pings, %d answered%n%n",
                     peers.route(), seconds, seconds,
                     pings, answered);

@@ -144,7 +144,7 @@ public final class ScaleRun {
         System.out.printf("| %d | %.2f | %.2f | %.3f | %.3f | %.3f | %d |%n", count, schedulerCpu, processCpu,
                 ms(sorted[n / 2]), ms(sorted[(int) Math.min(n - 1, Math.ceil(n * 0.99) - 1)]), ms(sorted[n - 1]),
                 (heapWith - heapBefore) / count);
-        if (telemetries.stream().anyMatch(t -> t.getCounters().measured() < seconds)) {
+        if (telemetries.stream().anyMatch(t -> t.getCounters().measuredCount() < seconds)) {
             System.out.println("warning: a telemetry polled fewer times than expected");
         }
     }

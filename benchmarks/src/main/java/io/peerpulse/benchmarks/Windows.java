@@ -34,13 +34,13 @@ final class Windows {
         RttSource source = () -> CompletableFuture.completedStage(polls[0] < size
                 ? RttReading.measured(values[polls[0]++ % values.length]) : RttReading.stale());
         LatencyTelemetry telemetry = new LatencyTelemetry(source, TelemetryOptions.builder()
-                .scheduler(scheduler).clock(scheduler.clock()).firstPollDelay(Duration.ZERO).maxSamples(size)
+                .scheduler(scheduler).clock(scheduler.clock()).firstPollDelay(Duration.ZERO).maxSampleCount(size)
                 .pollInterval(Duration.ofMillis(1)).build());
         telemetry.start();
         scheduler.advance(Duration.ofMillis(size - 1L));
         telemetry.stop();
         scheduler.shutdownNow();
-        if (telemetry.getCounters().measured() != size) {
+        if (telemetry.getCounters().measuredCount() != size) {
             throw new IllegalStateException("telemetry not full: " + telemetry.getCounters());
         }
         return telemetry;

@@ -134,7 +134,7 @@ final class ChromiumDemo {
             browser = reader.readObject();
         }
         SessionReport report = session.exportReport();
-        print(console, report.sessionMetrics().latency(), probeTelemetry.getStats().orElse(null), probe.counters(),
+        print(console, report.sessionMetrics().latency(), probeTelemetry.getStats().orElse(null), probe.getCounters(),
                 browser);
         Path browserFile = demo.out.resolve(sessionId + "-browser.json");
         JsonValue original = browser.get("latency");
@@ -168,7 +168,8 @@ final class ChromiumDemo {
         }
         console.printf(Locale.ROOT, "injected RTT %s ms; probe loss Java->browser->Java %d of %d, browser->Java->browser"
                         + " %d of %d; game inputs the browser received %d%n",
-                Values.ms(demo.rtt.toNanos() / 1e6), counters.lost(), counters.answered() + counters.lost(),
+                Values.ms(demo.rtt.toNanos() / 1e6), counters.lostCount(),
+                counters.answeredCount() + counters.lostCount(),
                 browserCounters.getInt("lost"), browserCounters.getInt("answered") + browserCounters.getInt("lost"),
                 browser.getInt("gameMessages", 0));
         if (browserProbe != null && browserProbe.get("clockOffsetMs") instanceof JsonNumber offset) {

@@ -236,8 +236,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         var counters = report.validationData().counters();
         console.printf(Locale.ROOT, "polls %d: measured %d, stale %d, unavailable %d, failed %d, rejected %d, skipped %d%n",
-                counters.polls(), counters.measured(), counters.stale(), counters.unavailable(), counters.failed(),
-                counters.rejected(), counters.skipped());
+                counters.pollCount(), counters.measuredCount(), counters.staleCount(), counters.unavailableCount(),
+                counters.failedCount(), counters.rejectedCount(), counters.skippedCount());
         console.println();
         TwoViews.print(console, report.validationData(), injected);
     }

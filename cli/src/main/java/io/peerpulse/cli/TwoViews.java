@@ -29,8 +29,8 @@ final class TwoViews {
         }
         SecondaryLatency secondary = data.secondary();
         if (secondary != null) {
-            String samples = "(beside it, " + secondary.counters().measured() + " of "
-                    + secondary.counters().polls() + " polls fresh)";
+            String samples = "(beside it, " + secondary.counters().measuredCount() + " of "
+                    + secondary.counters().pollCount() + " polls fresh)";
             if (secondary.latency() == null) {
                 console.printf(Locale.ROOT, "%-6s %-32s %9s%n", secondary.source(), samples, "-");
             } else {

@@ -221,7 +221,7 @@ class CommandLineReliabilityTest {
         long[] n = {0};
         GameSession session = GameSession.builder("day-long")
                 .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock())
-                        .maxSamples(86_400).build())
+                        .maxSampleCount(86_400).build())
                 .exporterProviders(List.of()).executor(Runnable::run).build();
         session.onDataChannelOpen(() -> CompletableFuture.completedFuture(
                 RttReading.measured(20 + (n[0]++ * 7919 % 60_000) / 1000.0)));

@@ -12,7 +12,7 @@ import java.util.Objects;
 /**
  * What lets a reader trust (or distrust) the latency numbers: how every poll ended, coverage and
  * gaps, path changes, dropped exporter calls, and the clocks. Answers that were not a plausible RTT are
- * counted in {@code counters.rejected}.
+ * counted in {@code counters.rejectedCount}.
  *
  * @param sessionId                the session's id
  * @param latency                  the statistics of the telemetry's window with its samples; {@code null} before any
@@ -21,7 +21,7 @@ import java.util.Objects;
  *                                 before any sample
  * @param counters                 how every poll ended
  * @param coverage                 the share of the session with fresh measurements, and the gaps
- * @param maxPlausibleRttMs        the largest RTT accepted; a larger answer counts in {@code counters.rejected}
+ * @param maxPlausibleRttMs        the largest RTT accepted; a larger answer counts in {@code counters.rejectedCount}
  * @param pathChangeCount          how many times the network path changed, the first path not counted
  * @param droppedExporterCallCount how many exporter calls were dropped, summed over the session's exporters:
  *                                 {@code sampleRecorded} calls while an exporter was far behind

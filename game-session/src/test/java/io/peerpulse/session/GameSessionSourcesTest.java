@@ -67,7 +67,7 @@ class GameSessionSourcesTest {
         assertThat(before.fallback()).isNull();
         assertThat(before.secondary().source()).isEqualTo("ice");
         assertThat(before.secondary().latency().medianMs()).isEqualTo(81.0);
-        assertThat(before.secondary().counters().measured()).isGreaterThan(0);
+        assertThat(before.secondary().counters().measuredCount()).isGreaterThan(0);
         assertThat(before.probe().sentCount()).isEqualTo(10);
         assertThat(before.probe().answeredCount()).isZero();
 
@@ -80,12 +80,12 @@ class GameSessionSourcesTest {
         assertThat(after.fallback().timestampEpochMs()).isEqualTo(T0 + 10_000);
         assertThat(after.fallback().reason()).contains("never answered the probe").contains("11 pings");
         assertThat(after.latency().samples()).isNotEmpty().allSatisfy(s -> assertThat(s.rttMs()).isEqualTo(81.0));
-        assertThat(after.latency().samples()).extracting(RttSample::timestamp).allMatch(t -> t > T0 + 10_000);
+        assertThat(after.latency().samples()).extracting(RttSample::timestampEpochMs).allMatch(t -> t > T0 + 10_000);
         // the probe is not polled any more; the second view stopped when it became the latency's source
         assertThat(probe.reads).isEqualTo(11);
-        long secondaryPolls = after.secondary().counters().polls();
+        long secondaryPolls = after.secondary().counters().pollCount();
         advanceSeconds(5);
-        assertThat(session.exportValidationData().secondary().counters().polls()).isEqualTo(secondaryPolls);
+        assertThat(session.exportValidationData().secondary().counters().pollCount()).isEqualTo(secondaryPolls);
         // the ICE view's refresh period now sets the gap threshold
         assertThat(after.coverage().gapThresholdMs()).isEqualTo(5000.0);
     }
@@ -241,7 +241,7 @@ class GameSessionSourcesTest {
             long decided = answered + lost;
             return new ProbeStats(reads, answered, lost, 0, reads - answered - lost, decided == 0 ? 0
                     : (double) lost / decided, offset == null ? null : offset.offsetMs(),
-                    offset == null ? null : offset.errorBoundMs(), offset == null ? null : offset.offsetTimestamp());
+                    offset == null ? null : offset.errorBoundMs(), offset == null ? null : offset.offsetEpochMs());
         }
     }
 

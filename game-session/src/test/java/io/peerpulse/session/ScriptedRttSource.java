@@ -79,19 +79,19 @@ final class ScriptedRttSource implements RttSource {
         return script.callCount();
     }
 
-    int inFlight() {
-        return script.inFlight();
+    int inFlightCount() {
+        return script.inFlightCount();
     }
 
-    int maxConcurrentReads() {
-        return script.maxInFlight();
+    int maxConcurrentReadCount() {
+        return script.maxInFlightCount();
     }
 
     List<CompletableFuture<RttReading>> pendingReads() {
         return script.pendingReplies();
     }
 
-    int remainingSteps() {
-        return script.remainingSteps();
+    int remainingStepCount() {
+        return script.remainingStepCount();
     }
 }

@@ -94,7 +94,7 @@ class SessionTimeTest {
         assertThat(report.validationData().coverage().gaps()).isEmpty();
         assertThat(report.validationData().clock().clockSteps()).extracting(ClockStep::stepMs).containsExactly(jump);
         assertThat(report.validationData().latency().samples()).hasSize(12)
-                .last().satisfies(sample -> assertThat(sample.timestamp()).isEqualTo(T0 + 11_000 + jump));
+                .last().satisfies(sample -> assertThat(sample.timestampEpochMs()).isEqualTo(T0 + 11_000 + jump));
     }
 
     @Test

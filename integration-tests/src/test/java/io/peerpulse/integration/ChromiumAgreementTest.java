@@ -66,7 +66,7 @@ class ChromiumAgreementTest {
             }
             browser = ChromiumPeer.json(c.peer.finish(Duration.ofSeconds(10)));
             javaProbe = probeTelemetry.getStats().orElseThrow();
-            javaCounters = c.probe.counters();
+            javaCounters = c.probe.getCounters();
             report = session.exportReport();
         }
 
@@ -94,16 +94,16 @@ class ChromiumAgreementTest {
         assertThat(javaProbe.medianMs()).as("Java probe median vs browser probe median")
                 .isCloseTo(browserProbe.getJsonNumber("medianMs").doubleValue(), within(1.0));
         assertThat(javaProbe.medianMs()).as("probe median near the injected RTT").isCloseTo(injected, within(5.0));
-        assertThat(javaCounters.lost()).as("Java probe loss").isZero();
-        assertThat(javaCounters.answered()).isGreaterThanOrEqualTo(SECONDS - 2);
-        assertThat(javaCounters.peerPingsAnswered()).as("browser pings the Java probe answered")
+        assertThat(javaCounters.lostCount()).as("Java probe loss").isZero();
+        assertThat(javaCounters.answeredCount()).isGreaterThanOrEqualTo(SECONDS - 2);
+        assertThat(javaCounters.peerPingsAnsweredCount()).as("browser pings the Java probe answered")
                 .isGreaterThanOrEqualTo(SECONDS - 5);
         JsonObject browserCounters = browser.getJsonObject("probeCounters");
         assertThat(browserCounters.getInt("lost")).as("browser probe loss").isZero();
         assertThat(browserCounters.getInt("answered")).isGreaterThanOrEqualTo(SECONDS - 5);
         assertThat(browserCounters.getInt("malformed") + browserCounters.getInt("unknownVersion")
                 + browserCounters.getInt("unmatched")).isZero();
-        assertThat(javaCounters.malformed() + javaCounters.unknownVersion() + javaCounters.unmatched()).isZero();
+        assertThat(javaCounters.malformedCount() + javaCounters.unknownVersionCount() + javaCounters.unmatchedCount()).isZero();
         // same machine, same clock: the offset each side sees is ~0 within its bound (plus timer coarsening)
         assertThat(Math.abs(browserProbe.getJsonNumber("clockOffsetMs").doubleValue()))
                 .isLessThanOrEqualTo(browserProbe.getJsonNumber("clockOffsetErrorBoundMs").doubleValue() + 1);

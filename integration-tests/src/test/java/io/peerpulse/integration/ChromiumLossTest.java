@@ -67,7 +67,7 @@ class ChromiumLossTest {
                     .getJsonObject("probeCounters");
             assertThat(browserBefore.getInt("answered")).as("the Java side answers the browser").isPositive();
             relay.impair(clean.withLoss(0.1));
-            ProbeCounters javaBefore = c.probe.counters();
+            ProbeCounters javaBefore = c.probe.getCounters();
             Counters aToB = relay.counters(Direction.A_TO_B);
             Counters bToA = relay.counters(Direction.B_TO_A);
             measuring.set(0);
@@ -75,24 +75,24 @@ class ChromiumLossTest {
             pings.cancel(false);
             JsonObject browserAfter = ChromiumPeer.json(c.peer.finish(Duration.ofSeconds(10)))
                     .getJsonObject("probeCounters");
-            ProbeCounters javaAfter = c.probe.counters();
+            ProbeCounters javaAfter = c.probe.getCounters();
             Counters aToBAfter = relay.counters(Direction.A_TO_B);
             Counters bToAAfter = relay.counters(Direction.B_TO_A);
 
-            double dropAToB = ratio(aToBAfter.dropped() - aToB.dropped(), aToBAfter.received() - aToB.received());
-            double dropBToA = ratio(bToAAfter.dropped() - bToA.dropped(), bToAAfter.received() - bToA.received());
+            double dropAToB = ratio(aToBAfter.droppedCount() - aToB.droppedCount(), aToBAfter.receivedCount() - aToB.receivedCount());
+            double dropBToA = ratio(bToAAfter.droppedCount() - bToA.droppedCount(), bToAAfter.receivedCount() - bToA.receivedCount());
             double expected = 1 - (1 - dropAToB) * (1 - dropBToA);
-            long javaAnswered = javaAfter.answered() - javaBefore.answered();
-            long javaLost = javaAfter.lost() - javaBefore.lost();
+            long javaAnswered = javaAfter.answeredCount() - javaBefore.answeredCount();
+            long javaLost = javaAfter.lostCount() - javaBefore.lostCount();
             long browserAnswered = browserAfter.getInt("answered") - browserBefore.getInt("answered");
             long browserLost = browserAfter.getInt("lost") - browserBefore.getInt("lost");
             double javaRatio = ratio(javaLost, javaAnswered + javaLost);
             double browserRatio = ratio(browserLost, browserAnswered + browserLost);
             System.out.printf("chromium loss: relay dropped A->B (Java->browser) %.4f of %d, B->A %.4f of %d -> "
                             + "expected %.4f; Java probe %d/%d lost = %.4f (late %d); browser probe %d/%d lost = %.4f"
-                            + " (late %d)%n", dropAToB, aToBAfter.received() - aToB.received(), dropBToA,
-                    bToAAfter.received() - bToA.received(), expected, javaLost, javaAnswered + javaLost, javaRatio,
-                    javaAfter.late() - javaBefore.late(), browserLost, browserAnswered + browserLost, browserRatio,
+                            + " (late %d)%n", dropAToB, aToBAfter.receivedCount() - aToB.receivedCount(), dropBToA,
+                    bToAAfter.receivedCount() - bToA.receivedCount(), expected, javaLost, javaAnswered + javaLost, javaRatio,
+                    javaAfter.lateCount() - javaBefore.lateCount(), browserLost, browserAnswered + browserLost, browserRatio,
                     browserAfter.getInt("late") - browserBefore.getInt("late"));
 
             assertThat(expected).as("the relay really dropped about 10 %% each way").isCloseTo(0.19, within(0.04));

@@ -240,17 +240,17 @@ public final class FaultLoadChild {
                 case HEALTHY, HANGING_EXPORTER -> {
                     healthy++;
                     long due = (closed[i] - opened[i]) / POLL.toNanos(); // polls due before close() began, at least
-                    double kept = (double) c.measured() / Math.max(1, due);
+                    double kept = (double) c.measuredCount() / Math.max(1, due);
                     worstKept = Math.min(worstKept, kept);
                     if (kept < 0.95) {
-                        failures.add("load-" + i + " (" + kind + "): kept " + c.measured() + " of " + due + " polls");
+                        failures.add("load-" + i + " (" + kind + "): kept " + c.measuredCount() + " of " + due + " polls");
                     }
                     long total = report.validationData().latency() == null ? 0
                             : report.validationData().latency().totalSampleCount();
-                    if (r.started.get() != 1 || r.samples.get() != c.measured() || total != c.measured()
+                    if (r.started.get() != 1 || r.samples.get() != c.measuredCount() || total != c.measuredCount()
                             || report.validationData().droppedExporterCallCount() != 0 || r.error.get() != null) {
                         failures.add("load-" + i + " (" + kind + "): incomplete export: started " + r.started.get()
-                                + ", samples " + r.samples.get() + ", measured " + c.measured() + ", report total "
+                                + ", samples " + r.samples.get() + ", measured " + c.measuredCount() + ", report total "
                                 + total + ", dropped " + report.validationData().droppedExporterCallCount()
                                 + ", " + r.error.get());
                     }
@@ -260,7 +260,7 @@ public final class FaultLoadChild {
                     }
                 }
                 default -> {
-                    if (c.failed() == 0 && kind != Kind.BLOCKING) {
+                    if (c.failedCount() == 0 && kind != Kind.BLOCKING) {
                         failures.add("load-" + i + " (" + kind + "): no failed poll");
                     }
                 }

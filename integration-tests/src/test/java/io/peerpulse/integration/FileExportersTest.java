@@ -55,7 +55,7 @@ class FileExportersTest {
 
         assertThat(SessionReportJson.read(dir.resolve("files-1.json"))).isEqualTo(report);
         assertThat(Files.readString(dir.resolve("files-1.csv"))).isEqualTo(String.join("\r\n",
-                "session_id,player_id,round,timestamp,rtt_ms",
+                "session_id,player_id,round,timestamp_epoch_ms,rtt_ms",
                 "files-1,p1,1," + VirtualScheduler.DEFAULT_START.toEpochMilli() + ",42.5",
                 "files-1,p1,1," + (VirtualScheduler.DEFAULT_START.toEpochMilli() + 1000) + ",43.25",
                 "files-1,p1,1," + (VirtualScheduler.DEFAULT_START.toEpochMilli() + 2000) + ",41.0", ""));

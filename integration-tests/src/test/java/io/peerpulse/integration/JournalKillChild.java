@@ -25,7 +25,7 @@ final class JournalKillChild {
 
     public static void main(String[] args) throws Exception {
         GameSession session = GameSession.builder("kill-" + ProcessHandle.current().pid())
-                .telemetryOptions(TelemetryOptions.builder().pollInterval(Duration.ofMillis(1)).maxSamples(1_000_000)
+                .telemetryOptions(TelemetryOptions.builder().pollInterval(Duration.ofMillis(1)).maxSampleCount(1_000_000)
                         .build())
                 .exporterProviders(java.util.List.of())
                 .journalDirectory(Path.of(args[0]))

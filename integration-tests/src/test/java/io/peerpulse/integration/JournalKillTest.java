@@ -88,7 +88,7 @@ class JournalKillTest {
             assertThat(recovery.lineCount()).as("every complete line replayed").isEqualTo(lines);
             assertThat(samples).as("run %d: every journaled sample", run).hasSameSizeAs(journaled);
             for (int i = 0; i < journaled.size(); i++) {
-                assertThat(samples.get(i).timestamp()).isEqualTo(journaled.get(i)[0]);
+                assertThat(samples.get(i).timestampEpochMs()).isEqualTo(journaled.get(i)[0]);
                 assertThat(Double.doubleToRawLongBits(samples.get(i).rttMs())).isEqualTo(journaled.get(i)[1]);
             }
             lost += journaled.size() - samples.size();

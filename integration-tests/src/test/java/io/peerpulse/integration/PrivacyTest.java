@@ -72,8 +72,8 @@ class PrivacyTest {
             seen.add(String.valueOf(telemetry.getCounters()));
             seen.add(String.valueOf(telemetry.getPath()));
 
-            List<String> ports = new ArrayList<>(List.of(String.valueOf(relay.portFacingA()),
-                    String.valueOf(relay.portFacingB())));
+            List<String> ports = new ArrayList<>(List.of(String.valueOf(relay.facingAPort()),
+                    String.valueOf(relay.facingBPort())));
             relay.endpointA().ifPresent(a -> ports.add(String.valueOf(a.getPort())));
             relay.endpointB().ifPresent(b -> ports.add(String.valueOf(b.getPort())));
             assertThat(seen).hasSizeGreaterThan(40);

@@ -56,11 +56,11 @@ class ProbeAccuracyTest {
                 int rtt = injected[i];
                 List<Recorder.Poll> polls = p.polls();
                 LatencyStats stats = p.stats();
-                ProbeCounters counters = p.probeA.counters();
+                ProbeCounters counters = p.probeA.getCounters();
                 System.out.printf("probe, %d ms injected: polls=%d measured=%d median=%.3f p95=%.3f min=%.3f max=%.3f"
                                 + " %s offset=%s%n", rtt, polls.size(), p.recorder.count(PollOutcome.MEASURED),
                         stats.medianMs(), stats.p95Ms(), stats.minMs(), stats.maxMs(), counters,
-                        p.probeA.clockOffset().orElse(null));
+                        p.probeA.getClockOffset().orElse(null));
                 assertThat(p.recorder.count(PollOutcome.MEASURED)).as("measured polls of %s", polls)
                         .isGreaterThanOrEqualTo((long) Math.ceil(0.95 * polls.size()));
                 assertThat(stats.medianMs()).as("median with %d ms injected; samples %s", rtt, stats.samples())
@@ -71,13 +71,13 @@ class ProbeAccuracyTest {
                     assertThat(BigDecimal.valueOf(sample.rttMs()).scale()).as("1 µs resolution: %s", sample.rttMs())
                             .isLessThanOrEqualTo(3);
                 }
-                assertThat(counters.lost()).as("no loss on a clean link").isZero();
-                assertThat(p.telemetry.getCounters().failed()).isZero();
+                assertThat(counters.lostCount()).as("no loss on a clean link").isZero();
+                assertThat(p.telemetry.getCounters().failedCount()).isZero();
                 // B answered every ping A saw answered; the telemetries poll at phases of their own, so A's last
                 // ping may still be on its way back (its answer counted at B, not yet at A)
-                assertThat(p.probeB.counters().peerPingsAnswered())
-                        .isBetween(counters.answered() + counters.late(), counters.answered() + counters.late()
-                                + counters.inFlight());
+                assertThat(p.probeB.getCounters().peerPingsAnsweredCount())
+                        .isBetween(counters.answeredCount() + counters.lateCount(), counters.answeredCount() + counters.lateCount()
+                                + counters.inFlightCount());
             }
         } finally {
             all.forEach(ProbePeers::close);

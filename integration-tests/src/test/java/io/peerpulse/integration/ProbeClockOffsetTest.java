@@ -40,7 +40,7 @@ class ProbeClockOffsetTest {
             assertThat(offset.delayMs()).as("the relay's 30 ms round trip").isBetween(30.0, 40.0);
             assertThat(offset.errorBoundMs()).isEqualTo(Math.ceil(offset.delayMs() * 1000 / 2 + 1) / 1000,
                     within(0.0011));
-            assertThat(offset.exchanges()).isGreaterThanOrEqualTo(EXCHANGES);
+            assertThat(offset.exchangeCount()).isGreaterThanOrEqualTo(EXCHANGES);
         }
     }
 
@@ -63,7 +63,7 @@ class ProbeClockOffsetTest {
                 RttReading reading = p.probeB.read().toCompletableFuture().get(5, TimeUnit.SECONDS);
                 assertThat(reading).isInstanceOf(RttReading.Measured.class);
             }
-            ClockOffset fromB = p.probeB.clockOffset().orElseThrow();
+            ClockOffset fromB = p.probeB.getClockOffset().orElseThrow();
             System.out.printf("probe offset, B shifted by %.3f ms: B sees %s%n", shiftMs, fromB);
             assertThat(fromB.offsetMs()).isCloseTo(-shiftMs, within(fromB.errorBoundMs()));
         }
@@ -82,6 +82,6 @@ class ProbeClockOffsetTest {
         // the first exchanges may still cross the relay with the symmetric set-up delays
         assertThat(p.recorder.awaitMeasured(EXCHANGES, Duration.ofSeconds(30))).isTrue();
         p.telemetry.stop();
-        return p.probeA.clockOffset().orElseThrow();
+        return p.probeA.getClockOffset().orElseThrow();
     }
 }

@@ -33,7 +33,7 @@ class ProbeLifecycleTest {
             DataChannelProbe b = DataChannelProbe.open(peers.peerB(), OPTIONS);
             try {
                 assertThat(read(a)).as("not connected yet").isInstanceOf(RttReading.Unavailable.class);
-                assertThat(a.counters().sent()).isZero();
+                assertThat(a.getCounters().sentCount()).isZero();
                 peers.connect(Route.direct().withTimeout(Fixtures.CONNECT_TIMEOUT));
                 assertThat(read(a)).isInstanceOf(RttReading.Measured.class);
                 assertThat(read(b)).isInstanceOf(RttReading.Measured.class);
@@ -58,15 +58,15 @@ class ProbeLifecycleTest {
                     assertThat(((RttReading.Measured) reading).rttMs()).isPositive();
                 }
                 assertThat(peers.echo(Duration.ofSeconds(5))).isPositive();
-                ProbeCounters counters = a.counters();
-                assertThat(counters.sent()).isEqualTo(20);
-                assertThat(counters.answered()).isEqualTo(20);
-                assertThat(b.counters().peerPingsAnswered()).isEqualTo(20);
+                ProbeCounters counters = a.getCounters();
+                assertThat(counters.sentCount()).isEqualTo(20);
+                assertThat(counters.answeredCount()).isEqualTo(20);
+                assertThat(b.getCounters().peerPingsAnsweredCount()).isEqualTo(20);
                 // one JVM, one clock: the true offset is 0, and loopback makes the bound tight
-                ClockOffset offset = a.clockOffset().orElseThrow();
+                ClockOffset offset = a.getClockOffset().orElseThrow();
                 System.out.printf("probe offset, loopback: %s%n", offset);
                 assertThat(offset.offsetMs()).isCloseTo(0.0, within(offset.errorBoundMs()));
-                assertThat(offset.exchanges()).isEqualTo(20);
+                assertThat(offset.exchangeCount()).isEqualTo(20);
             } finally {
                 a.close();
                 b.close();
@@ -84,7 +84,7 @@ class ProbeLifecycleTest {
                 a.close();
                 assertThatCode(a::close).doesNotThrowAnyException();
                 assertThat(read(a)).isEqualTo(RttReading.unavailable("probe closed"));
-                assertThat(a.counters().sent()).isEqualTo(1);
+                assertThat(a.getCounters().sentCount()).isEqualTo(1);
                 // B's end is closed by the stream reset, or its pings go unanswered: never measured
                 RttReading fromB = read(b);
                 assertThat(fromB).isNotInstanceOf(RttReading.Measured.class);

@@ -44,27 +44,27 @@ class ProbeLossTest {
             p.telemetry.start();
             assertThat(p.recorder.awaitMeasured(1, Duration.ofSeconds(20))).as("the peer answers").isTrue();
             p.relay.impair(clean.withLoss(0.1));
-            ProbeCounters before = p.probeA.counters();
+            ProbeCounters before = p.probeA.getCounters();
             Counters aToB = p.relay.counters(Direction.A_TO_B);
             Counters bToA = p.relay.counters(Direction.B_TO_A);
 
-            assertThat(p.recorder.await(polls -> p.probeA.counters().sent() >= before.sent() + PINGS,
+            assertThat(p.recorder.await(polls -> p.probeA.getCounters().sentCount() >= before.sentCount() + PINGS,
                     Duration.ofSeconds(120))).as("%d pings", PINGS).isTrue();
             p.telemetry.stop();
-            ProbeCounters after = p.probeA.counters();
+            ProbeCounters after = p.probeA.getCounters();
             Counters aToBAfter = p.relay.counters(Direction.A_TO_B);
             Counters bToAAfter = p.relay.counters(Direction.B_TO_A);
 
-            double dropAToB = ratio(aToBAfter.dropped() - aToB.dropped(), aToBAfter.received() - aToB.received());
-            double dropBToA = ratio(bToAAfter.dropped() - bToA.dropped(), bToAAfter.received() - bToA.received());
+            double dropAToB = ratio(aToBAfter.droppedCount() - aToB.droppedCount(), aToBAfter.receivedCount() - aToB.receivedCount());
+            double dropBToA = ratio(bToAAfter.droppedCount() - bToA.droppedCount(), bToAAfter.receivedCount() - bToA.receivedCount());
             double expected = 1 - (1 - dropAToB) * (1 - dropBToA);
-            long answered = after.answered() - before.answered();
-            long lost = after.lost() - before.lost();
+            long answered = after.answeredCount() - before.answeredCount();
+            long lost = after.lostCount() - before.lostCount();
             double measured = ratio(lost, answered + lost);
             System.out.printf("probe loss: %d pings, answered=%d lost=%d late=%d -> %.4f; relay dropped A->B %.4f"
                             + " (%d packets), B->A %.4f (%d packets) -> expected %.4f; %s%n",
-                    answered + lost, answered, lost, after.late() - before.late(), measured, dropAToB,
-                    aToBAfter.received() - aToB.received(), dropBToA, bToAAfter.received() - bToA.received(),
+                    answered + lost, answered, lost, after.lateCount() - before.lateCount(), measured, dropAToB,
+                    aToBAfter.receivedCount() - aToB.receivedCount(), dropBToA, bToAAfter.receivedCount() - bToA.receivedCount(),
                     expected, after);
 
             assertThat(answered + lost).isGreaterThanOrEqualTo(PINGS - 5);
@@ -72,7 +72,7 @@ class ProbeLossTest {
             assertThat(measured).as("the probe's loss ratio against the relay's").isCloseTo(expected, within(0.05));
             assertThat(after.lossRatio()).as("counters' own ratio, warm-up included")
                     .isCloseTo(expected, within(0.05));
-            assertThat(after.malformed() + after.unknownVersion() + after.unmatched()).isZero();
+            assertThat(after.malformedCount() + after.unknownVersionCount() + after.unmatchedCount()).isZero();
         }
     }
 

@@ -74,13 +74,13 @@ class ProbeOutageTest {
                     .filter(r -> r.startedEpochMs() >= outageStart && r.startedEpochMs() < outageEnd).toList();
             List<Read> after = reads.stream().filter(r -> r.startedEpochMs() > outageEnd).toList();
             System.out.printf("probe outage: during %s; after %s; %s%n", during.stream().map(Read::reading).toList(),
-                    after.stream().map(Read::reading).toList(), p.probeA.counters());
+                    after.stream().map(Read::reading).toList(), p.probeA.getCounters());
             assertThat(during).as("reads during the outage").hasSizeGreaterThanOrEqualTo(8)
                     .allSatisfy(r -> assertThat(r.reading()).isEqualTo(RttReading.stale()));
             assertThat(after.subList(0, Math.min(2, after.size()))).as("one of the first two reads after the outage measures")
                     .anySatisfy(r -> assertThat(r.reading()).isInstanceOf(RttReading.Measured.class));
-            assertThat(p.probeA.counters().lost()).isGreaterThanOrEqualTo(during.size());
-            assertThat(p.telemetry.getCounters().failed()).isZero();
+            assertThat(p.probeA.getCounters().lostCount()).isGreaterThanOrEqualTo(during.size());
+            assertThat(p.telemetry.getCounters().failedCount()).isZero();
         }
     }
 

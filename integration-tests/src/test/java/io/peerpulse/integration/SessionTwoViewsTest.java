@@ -92,7 +92,7 @@ class SessionTwoViewsTest {
             long start = System.currentTimeMillis();
             try {
                 session.onDataChannelOpen(probeA, WebRtcRttSource.of(peers.peerA()));
-                assertThat(samples.await(s -> s.timestamp() >= start + 15_000, Duration.ofSeconds(60))).isTrue();
+                assertThat(samples.await(s -> s.timestampEpochMs() >= start + 15_000, Duration.ofSeconds(60))).isTrue();
             } finally {
                 session.close();
                 probeA.close();
@@ -108,11 +108,11 @@ class SessionTwoViewsTest {
                     assertThat(s.rttMs() * 1000).isEqualTo(Math.rint(s.rttMs() * 1000)));
             assertThat(data.latency().medianMs()).isBetween(80.0, 82.0);
             assertThat(data.probe().lostCount()).isZero();
-            assertThat(data.probe().answeredCount()).isEqualTo(data.counters().measured());
+            assertThat(data.probe().answeredCount()).isEqualTo(data.counters().measuredCount());
             assertThat(Math.abs(data.probe().offsetMs())).isLessThanOrEqualTo(data.probe().errorBoundMs());
             assertThat(data.secondary().source()).isEqualTo("ice");
             assertThat(data.secondary().latency().medianMs()).isBetween(80.0, 82.0);
-            assertThat(data.secondary().counters().measured()).isGreaterThanOrEqualTo(4);
+            assertThat(data.secondary().counters().measuredCount()).isGreaterThanOrEqualTo(4);
         }
     }
 
@@ -128,7 +128,7 @@ class SessionTwoViewsTest {
                 opened = System.currentTimeMillis();
                 session.onDataChannelOpen(probeA, WebRtcRttSource.of(peers.peerA()));
                 assertThat(samples.await(s -> true, Duration.ofSeconds(60))).as("a sample after the fallback").isTrue();
-                assertThat(samples.await(s -> s.timestamp() >= opened + 10_000, Duration.ofSeconds(60))).isTrue();
+                assertThat(samples.await(s -> s.timestampEpochMs() >= opened + 10_000, Duration.ofSeconds(60))).isTrue();
             } finally {
                 session.close();
                 probeA.close();
@@ -141,7 +141,7 @@ class SessionTwoViewsTest {
             assertThat(data.fallback().reason()).contains("never answered the probe");
             assertThat(data.fallback().timestampEpochMs()).isGreaterThanOrEqualTo(opened + 4_000);
             assertThat(data.latency().samples()).allSatisfy(s -> {
-                assertThat(s.timestamp()).isGreaterThanOrEqualTo(data.fallback().timestampEpochMs());
+                assertThat(s.timestampEpochMs()).isGreaterThanOrEqualTo(data.fallback().timestampEpochMs());
                 assertThat(s.rttMs()).isBetween(40.0, 45.0);
             });
             assertThat(data.probe().answeredCount()).isZero();
@@ -160,9 +160,9 @@ class SessionTwoViewsTest {
             try {
                 long opened = System.currentTimeMillis();
                 session.onDataChannelOpen(WebRtcRttSource.of(peers.peerA()));
-                assertThat(samples.await(s -> s.timestamp() >= opened + 30_000, Duration.ofSeconds(90))).isTrue();
+                assertThat(samples.await(s -> s.timestampEpochMs() >= opened + 30_000, Duration.ofSeconds(90))).isTrue();
                 ValidationData healthy = session.exportValidationData();
-                List<Long> times = samples.samples.stream().map(RttSample::timestamp).toList();
+                List<Long> times = samples.samples.stream().map(RttSample::timestampEpochMs).toList();
                 System.out.printf("ICE, healthy: %s coverage %s; measured at %s%n", healthy.counters(),
                         healthy.coverage(), times.stream().map(t -> t - opened).toList());
                 assertThat(healthy.coverage().measuringMs()).isGreaterThanOrEqualTo(30_000);
@@ -173,7 +173,7 @@ class SessionTwoViewsTest {
                 long outageStart = System.currentTimeMillis();
                 relay.outage(Duration.ofSeconds(8));
                 long outageEnd = outageStart + 8_000;
-                assertThat(samples.await(s -> s.timestamp() > outageEnd, Duration.ofSeconds(60))).isTrue();
+                assertThat(samples.await(s -> s.timestampEpochMs() > outageEnd, Duration.ofSeconds(60))).isTrue();
                 ValidationData after = session.exportValidationData();
                 System.out.printf("ICE, 8 s outage: %s%n", after.coverage());
                 assertThat(after.coverage().gaps()).hasSize(1);

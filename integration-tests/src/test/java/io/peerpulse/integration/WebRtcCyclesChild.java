@@ -44,11 +44,11 @@ final class WebRtcCyclesChild {
                         && p.stream().anyMatch(x -> x.outcome() == PollOutcome.MEASURED), Duration.ofSeconds(10));
                 telemetry.stop(); // before the peers close
                 TelemetryCounters counters = telemetry.getCounters();
-                if (!polled || counters.failed() > 0 || counters.measured() == 0) {
+                if (!polled || counters.failedCount() > 0 || counters.measuredCount() == 0) {
                     throw new IllegalStateException("cycle " + cycle + ": " + counters + "; " + peers);
                 }
-                polls += counters.polls();
-                measured += counters.measured();
+                polls += counters.pollCount();
+                measured += counters.measuredCount();
             }
         }
         long nanos = System.nanoTime() - start;

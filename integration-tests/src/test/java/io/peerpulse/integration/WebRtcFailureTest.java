@@ -30,8 +30,8 @@ class WebRtcFailureTest {
             List<Poll> polls = f.recorder.polls();
             assertThat(polls.subList(seen, polls.size())).allSatisfy(p ->
                     assertThat(p.outcome()).isEqualTo(PollOutcome.UNAVAILABLE));
-            assertThat(f.telemetry.getCounters().failed()).isZero();
-            assertThat(f.telemetry.getCounters().unavailable()).isGreaterThanOrEqualTo(4);
+            assertThat(f.telemetry.getCounters().failedCount()).isZero();
+            assertThat(f.telemetry.getCounters().unavailableCount()).isGreaterThanOrEqualTo(4);
         }
     }
 
@@ -49,7 +49,7 @@ class WebRtcFailureTest {
                 List<Poll> polls = f.recorder.polls();
                 assertThat(polls.subList(seen + 1, polls.size())).allSatisfy(p ->
                         assertThat(p.outcome()).isEqualTo(PollOutcome.UNAVAILABLE));
-                assertThat(f.telemetry.getCounters().failed()).as("cycle %d", cycle).isZero();
+                assertThat(f.telemetry.getCounters().failedCount()).as("cycle %d", cycle).isZero();
             }
         }
     }

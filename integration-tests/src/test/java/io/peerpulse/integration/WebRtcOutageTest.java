@@ -76,7 +76,7 @@ class WebRtcOutageTest {
                 }
                 assertThat((double) repeats / (samples.size() - 1)).as("duplicates in parity mode: %s", samples)
                         .isGreaterThanOrEqualTo(0.5);
-                assertThat(f.telemetry.getCounters().failed() + original.getCounters().failed()).isZero();
+                assertThat(f.telemetry.getCounters().failedCount() + original.getCounters().failedCount()).isZero();
             } finally {
                 original.close();
             }

@@ -55,7 +55,7 @@ class WebRtcRttAccuracyTest {
             assertThat(stats(jitter).stdDevMs()).as("the jitter is really there").isPositive();
 
             for (Fixtures f : all) {
-                assertThat(f.telemetry.getCounters().failed()).as("no read failed").isZero();
+                assertThat(f.telemetry.getCounters().failedCount()).as("no read failed").isZero();
                 // through the relay a peer may see its own end as peer-reflexive: types, never addresses
                 NetworkPath path = f.telemetry.getPath().orElseThrow();
                 assertThat(path.protocol()).isEqualTo("udp");
@@ -71,7 +71,7 @@ class WebRtcRttAccuracyTest {
                         s.sampleCount(), s.medianMs(), s.meanMs(), s.minMs(), s.maxMs(), s.stdDevMs(),
                         f.telemetry.getPath().orElse(null));
             }
-            assertThat(rtt80.relay.counters(io.peerpulse.lab.ImpairmentRelay.Direction.A_TO_B).forwarded())
+            assertThat(rtt80.relay.counters(io.peerpulse.lab.ImpairmentRelay.Direction.A_TO_B).forwardedCount())
                     .as("the path really went through the relay").isPositive();
         } finally {
             all.forEach(Fixtures::close);

@@ -75,7 +75,7 @@ final class WrongTeardownOrderChild {
             System.out.println("round " + round + ": " + counters + ", after close: " + after.size() + " polls, "
                     + answered + " answered from before close, getStats pending at close: " + pendingAtClose);
             pendingRounds += pendingAtClose ? 1 : 0;
-            if (answered > 1 || unexpected > 0 || counters.failed() > 0
+            if (answered > 1 || unexpected > 0 || counters.failedCount() > 0
                     || after.get(after.size() - 1).outcome() != PollOutcome.UNAVAILABLE) {
                 throw new IllegalStateException("round " + round + ": unexpected polls after close: " + after
                         + "; " + counters);

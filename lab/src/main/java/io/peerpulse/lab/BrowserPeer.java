@@ -59,7 +59,7 @@ import org.jspecify.annotations.Nullable;
  * {@link #create}), opens the probe on its {@code RTCPeerConnection} and, beside it, runs a port of
  * the original browser feature: {@code getStats()} every {@link PageOptions#statsInterval()}, the
  * selected pair through the transport's {@code selectedCandidatePairId},
- * {@code currentRoundTripTime × 1000}, the last {@link PageOptions#maxSamples()} samples. Its results
+ * {@code currentRoundTripTime × 1000}, the last {@link PageOptions#maxSampleCount()} samples. Its results
  * are a JSON document {@code {"latency": <original feature>, "probe": <openProbe(...).getStats()>,
  * "probeCounters": {...}, "userAgent": "..."}}, the {@code latency} object in the original export shape.
  *
@@ -92,14 +92,14 @@ public final class BrowserPeer implements AutoCloseable {
     /**
      * What the page measures and how often.
      *
-     * @param probeInterval the page's probe pings, every this often
-     * @param probeTimeout  how long the page's ping waits for its pong
-     * @param statsInterval the original feature's {@code getStats()} polls, every this often
-     * @param maxSamples    samples kept by both (the most recent)
+     * @param probeInterval  the page's probe pings, every this often
+     * @param probeTimeout   how long the page's ping waits for its pong
+     * @param statsInterval  the original feature's {@code getStats()} polls, every this often
+     * @param maxSampleCount samples kept by both (the most recent); the page option {@code maxSamples}
      * @since 0.1.0
      */
     public record PageOptions(Duration probeInterval, Duration probeTimeout, Duration statsInterval,
-                              int maxSamples) {
+                              int maxSampleCount) {
 
         /**
          * Validates the values.
@@ -114,8 +114,8 @@ public final class BrowserPeer implements AutoCloseable {
                     throw new IllegalArgumentException(e.getKey() + " must be at least 1 ms: " + e.getValue());
                 }
             }
-            if (maxSamples < 1) {
-                throw new IllegalArgumentException("maxSamples must be >= 1: " + maxSamples);
+            if (maxSampleCount < 1) {
+                throw new IllegalArgumentException("maxSampleCount must be >= 1: " + maxSampleCount);
             }
         }
 
@@ -134,12 +134,12 @@ public final class BrowserPeer implements AutoCloseable {
          * @since 0.1.0
          */
         public PageOptions withProbe(Duration interval, Duration pingTimeout) {
-            return new PageOptions(interval, pingTimeout, statsInterval, maxSamples);
+            return new PageOptions(interval, pingTimeout, statsInterval, maxSampleCount);
         }
 
         String query() {
             return "probeInterval=" + probeInterval.toMillis() + "&probeTimeout=" + probeTimeout.toMillis()
-                    + "&statsInterval=" + statsInterval.toMillis() + "&maxSamples=" + maxSamples;
+                    + "&statsInterval=" + statsInterval.toMillis() + "&maxSamples=" + maxSampleCount;
         }
     }
 
@@ -250,7 +250,7 @@ public final class BrowserPeer implements AutoCloseable {
     /**
      * Offers to the page along {@code route} and waits until the connection is {@code CONNECTED} and
      * the page's probe channel is open. Through a relay, the browser is B: it sends to
-     * {@link ImpairmentRelay#portFacingB()}, the Java side to {@link ImpairmentRelay#portFacingA()}.
+     * {@link ImpairmentRelay#facingBPort()}, the Java side to {@link ImpairmentRelay#facingAPort()}.
      *
      * @param route directly or through a (fresh) relay, and the timeout
      * @return this
@@ -291,8 +291,8 @@ public final class BrowserPeer implements AutoCloseable {
         }
         ImpairmentRelay relay = Objects.requireNonNull(route, "route").relay();
         if (relay != null) {
-            candidatesForBrowser = new RelayCandidates(relay.portFacingB());
-            candidatesForJava = RelayCandidates.acceptingMdnsNames(relay.portFacingA());
+            candidatesForBrowser = new RelayCandidates(relay.facingBPort());
+            candidatesForJava = RelayCandidates.acceptingMdnsNames(relay.facingAPort());
         }
         CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
         onThread(() -> peer.createOffer(new RTCOfferOptions(),

@@ -30,8 +30,8 @@ import org.jspecify.annotations.Nullable;
  * A UDP relay on {@code 127.0.0.1} between two endpoints A and B that adds delay, jitter, loss
  * and outages per direction: the ground truth for tests that must know the real RTT.
  *
- * <p>The relay opens two sockets on ephemeral ports. A sends to {@link #portFacingA()}; the relay
- * forwards the packet to B from the B-facing socket. B sends to {@link #portFacingB()}; the relay
+ * <p>The relay opens two sockets on ephemeral ports. A sends to {@link #facingAPort()}; the relay
+ * forwards the packet to B from the B-facing socket. B sends to {@link #facingBPort()}; the relay
  * forwards to A from the A-facing socket. So each side sees the relay as its only peer, which is
  * what ICE needs: give each WebRTC peer the relay's port as the other's candidate.
  *
@@ -69,13 +69,13 @@ public final class ImpairmentRelay implements AutoCloseable {
      */
     public enum Direction {
         /**
-         * From A (arriving on {@link #portFacingA()}) to B.
+         * From A (arriving on {@link #facingAPort()}) to B.
          *
          * @since 0.1.0
          */
         A_TO_B,
         /**
-         * From B (arriving on {@link #portFacingB()}) to A.
+         * From B (arriving on {@link #facingBPort()}) to A.
          *
          * @since 0.1.0
          */
@@ -85,12 +85,12 @@ public final class ImpairmentRelay implements AutoCloseable {
     /**
      * The impairment of one direction.
      *
-     * @param delay fixed one-way delay, {@code >= 0}
-     * @param jitter half-width of the uniform jitter, {@code >= 0}
-     * @param loss probability that a packet is dropped, in {@code [0, 1]}
+     * @param delay     fixed one-way delay, {@code >= 0}
+     * @param jitter    half-width of the uniform jitter, {@code >= 0}
+     * @param lossRatio probability that a packet is dropped, in {@code [0, 1]}
      * @since 0.1.0
      */
-    public record Impairment(Duration delay, Duration jitter, double loss) {
+    public record Impairment(Duration delay, Duration jitter, double lossRatio) {
 
         /**
          * Validates the components.
@@ -101,7 +101,7 @@ public final class ImpairmentRelay implements AutoCloseable {
         public Impairment {
             requireNonNegative(delay, "delay");
             requireNonNegative(jitter, "jitter");
-            requireProbability(loss, "loss");
+            requireProbability(lossRatio, "lossRatio");
         }
 
         /**
@@ -117,7 +117,7 @@ public final class ImpairmentRelay implements AutoCloseable {
          * @since 0.1.0
          */
         public Impairment withDelay(Duration delay) {
-            return new Impairment(delay, jitter, loss);
+            return new Impairment(delay, jitter, lossRatio);
         }
 
         /**
@@ -126,16 +126,16 @@ public final class ImpairmentRelay implements AutoCloseable {
          * @since 0.1.0
          */
         public Impairment withJitter(Duration jitter) {
-            return new Impairment(delay, jitter, loss);
+            return new Impairment(delay, jitter, lossRatio);
         }
 
         /**
-         * @param loss the probability that a packet is dropped, in {@code [0, 1]}
+         * @param lossRatio the probability that a packet is dropped, in {@code [0, 1]}
          * @return this impairment with that loss
          * @since 0.1.0
          */
-        public Impairment withLoss(double loss) {
-            return new Impairment(delay, jitter, loss);
+        public Impairment withLoss(double lossRatio) {
+            return new Impairment(delay, jitter, lossRatio);
         }
     }
 
@@ -150,10 +150,10 @@ public final class ImpairmentRelay implements AutoCloseable {
      * @param roundTrip the round trip the delays add up to, {@code >= 0} and at most 1 h (A to B gets the odd
      *                  nanosecond)
      * @param jitter    half-width of the uniform jitter of each direction, {@code >= 0}
-     * @param loss      probability that a packet is dropped in each direction, in {@code [0, 1]}
+     * @param lossRatio probability that a packet is dropped in each direction, in {@code [0, 1]}
      * @since 0.1.0
      */
-    public record Link(Duration roundTrip, Duration jitter, double loss) {
+    public record Link(Duration roundTrip, Duration jitter, double lossRatio) {
 
         /**
          * Validates the components.
@@ -164,7 +164,7 @@ public final class ImpairmentRelay implements AutoCloseable {
         public Link {
             requireNonNegative(roundTrip, "roundTrip");
             requireNonNegative(jitter, "jitter");
-            requireProbability(loss, "loss");
+            requireProbability(lossRatio, "lossRatio");
         }
 
         /**
@@ -182,16 +182,16 @@ public final class ImpairmentRelay implements AutoCloseable {
          * @since 0.1.0
          */
         public Link withJitter(Duration jitter) {
-            return new Link(roundTrip, jitter, loss);
+            return new Link(roundTrip, jitter, lossRatio);
         }
 
         /**
-         * @param loss the probability that a packet is dropped in each direction, in {@code [0, 1]}
+         * @param lossRatio the probability that a packet is dropped in each direction, in {@code [0, 1]}
          * @return this link with that loss
          * @since 0.1.0
          */
-        public Link withLoss(double loss) {
-            return new Link(roundTrip, jitter, loss);
+        public Link withLoss(double lossRatio) {
+            return new Link(roundTrip, jitter, lossRatio);
         }
 
         /**
@@ -201,20 +201,20 @@ public final class ImpairmentRelay implements AutoCloseable {
          */
         public Impairment impairment(Direction direction) {
             Duration half = roundTrip.dividedBy(2);
-            return new Impairment(direction == Direction.A_TO_B ? roundTrip.minus(half) : half, jitter, loss);
+            return new Impairment(direction == Direction.A_TO_B ? roundTrip.minus(half) : half, jitter, lossRatio);
         }
     }
 
     /**
      * Packet counts of one direction since the relay started.
      *
-     * @param received packets read from the socket facing the sender
-     * @param forwarded packets sent on to the receiver
-     * @param dropped packets dropped: lost, during an outage, with an unknown destination, or
-     *                queued when the relay closed
+     * @param receivedCount  packets read from the socket facing the sender
+     * @param forwardedCount packets sent on to the receiver
+     * @param droppedCount   packets dropped: lost, during an outage, with an unknown destination, or
+     *                       queued when the relay closed
      * @since 0.1.0
      */
-    public record Counters(long received, long forwarded, long dropped) {
+    public record Counters(long receivedCount, long forwardedCount, long droppedCount) {
     }
 
     private static final AtomicLong INSTANCES = new AtomicLong();
@@ -298,7 +298,7 @@ public final class ImpairmentRelay implements AutoCloseable {
      * @return the A-facing port
      * @since 0.1.0
      */
-    public int portFacingA() {
+    public int facingAPort() {
         return localPort(facingA);
     }
 
@@ -308,7 +308,7 @@ public final class ImpairmentRelay implements AutoCloseable {
      * @return the B-facing port
      * @since 0.1.0
      */
-    public int portFacingB() {
+    public int facingBPort() {
         return localPort(facingB);
     }
 
@@ -508,7 +508,7 @@ public final class ImpairmentRelay implements AutoCloseable {
      */
     @Override
     public String toString() {
-        return "ImpairmentRelay[facingA=" + portFacingA() + ", facingB=" + portFacingB()
+        return "ImpairmentRelay[facingA=" + facingAPort() + ", facingB=" + facingBPort()
                 + ", A_TO_B=" + impairment(Direction.A_TO_B) + " " + counters(Direction.A_TO_B)
                 + ", B_TO_A=" + impairment(Direction.B_TO_A) + " " + counters(Direction.B_TO_A)
                 + (blackholed ? ", blackholed" : "") + (closed.get() ? ", closed" : "") + "]";
@@ -569,7 +569,7 @@ public final class ImpairmentRelay implements AutoCloseable {
         Impairment impairment = lane.impairment;
         boolean destinationUnknown = (direction == Direction.A_TO_B ? endpointB : endpointA) == null;
         if (destinationUnknown || isDown(now)
-                || (impairment.loss() > 0 && random.nextDouble() < impairment.loss())) {
+                || (impairment.lossRatio() > 0 && random.nextDouble() < impairment.lossRatio())) {
             lane.dropped.incrementAndGet();
             return;
         }

@@ -50,8 +50,8 @@ import org.jspecify.annotations.Nullable;
  * module aborts the JVM on a machine without a sound device) makes both peer connections; no
  * STUN or TURN server is used and TCP candidates are off. Signalling happens in-process: offer,
  * answer and trickled candidates. Through a relay, each peer learns only the relay's address:
- * A gets B's candidate as {@code 127.0.0.1:}{@link ImpairmentRelay#portFacingA()}, B gets A's as
- * {@code 127.0.0.1:}{@link ImpairmentRelay#portFacingB()}; of each peer's candidates only its first
+ * A gets B's candidate as {@code 127.0.0.1:}{@link ImpairmentRelay#facingAPort()}, B gets A's as
+ * {@code 127.0.0.1:}{@link ImpairmentRelay#facingBPort()}; of each peer's candidates only its first
  * UDP IPv4 host candidate is passed on (others could not be routed), so there is no direct path.
  * The relay learns each peer's real address from its first packet.
  *
@@ -408,8 +408,8 @@ public final class WebRtcPeers implements AutoCloseable {
             throw new IllegalStateException("connecting was started before");
         }
         if (relay != null) {
-            candidatesForA = new RelayCandidates(relay.portFacingA());
-            candidatesForB = new RelayCandidates(relay.portFacingB());
+            candidatesForA = new RelayCandidates(relay.facingAPort());
+            candidatesForB = new RelayCandidates(relay.facingBPort());
         }
         CompletableFuture<Void> negotiated = CompletableFuture.<Void>completedFuture(null)
                 .thenComposeAsync(v -> step(() -> {

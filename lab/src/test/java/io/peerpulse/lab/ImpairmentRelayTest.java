@@ -57,15 +57,15 @@ class ImpairmentRelayTest {
     void passesPacketsBothWaysWithTheRelayAsEachSidesPeer() throws IOException {
         connectSockets();
 
-        send(a, relay.portFacingA(), 1);
+        send(a, relay.facingAPort(), 1);
         DatagramPacket atB = receive(b, WAIT_MS);
         assertThat(sequence(atB)).isEqualTo(1);
-        assertThat(atB.getPort()).as("B sees the relay as its peer").isEqualTo(relay.portFacingB());
+        assertThat(atB.getPort()).as("B sees the relay as its peer").isEqualTo(relay.facingBPort());
 
-        send(b, relay.portFacingB(), 2);
+        send(b, relay.facingBPort(), 2);
         DatagramPacket atA = receive(a, WAIT_MS);
         assertThat(sequence(atA)).isEqualTo(2);
-        assertThat(atA.getPort()).as("A sees the relay as its peer").isEqualTo(relay.portFacingA());
+        assertThat(atA.getPort()).as("A sees the relay as its peer").isEqualTo(relay.facingAPort());
 
         assertThat(relay.counters(Direction.A_TO_B)).isEqualTo(new ImpairmentRelay.Counters(1, 1, 0));
         assertThat(relay.counters(Direction.B_TO_A)).isEqualTo(new ImpairmentRelay.Counters(1, 1, 0));
@@ -75,11 +75,11 @@ class ImpairmentRelayTest {
     void learnsEachSidesAddressFromItsFirstPacket() throws IOException, InterruptedException {
         assertThat(relay.endpointA()).isEmpty();
 
-        send(b, relay.portFacingB(), 1); // A unknown yet: dropped, but B is learned
+        send(b, relay.facingBPort(), 1); // A unknown yet: dropped, but B is learned
         assertThat(relay.awaitReceived(Direction.B_TO_A, 1, Duration.ofSeconds(5))).isTrue();
-        send(a, relay.portFacingA(), 2);
+        send(a, relay.facingAPort(), 2);
         assertThat(sequence(receive(b, WAIT_MS))).isEqualTo(2);
-        send(b, relay.portFacingB(), 3);
+        send(b, relay.facingBPort(), 3);
         assertThat(sequence(receive(a, WAIT_MS))).isEqualTo(3);
 
         assertThat(relay.endpointA()).contains((InetSocketAddress) a.getLocalSocketAddress());
@@ -96,7 +96,7 @@ class ImpairmentRelayTest {
         warmUp();
         long[] oneWay = new long[50];
         for (int i = 0; i < oneWay.length; i++) {
-            oneWay[i] = oneWayNanos(a, relay.portFacingA(), b, i);
+            oneWay[i] = oneWayNanos(a, relay.facingAPort(), b, i);
         }
 
         long median = median(oneWay);
@@ -119,9 +119,9 @@ class ImpairmentRelayTest {
         long[] roundTrips = new long[50];
         for (int i = 0; i < roundTrips.length; i++) {
             long start = System.nanoTime();
-            send(a, relay.portFacingA(), i);
+            send(a, relay.facingAPort(), i);
             assertThat(sequence(receive(b, WAIT_MS))).isEqualTo(i);
-            send(b, relay.portFacingB(), i);
+            send(b, relay.facingBPort(), i);
             assertThat(sequence(receive(a, WAIT_MS))).isEqualTo(i);
             roundTrips[i] = System.nanoTime() - start;
         }
@@ -138,7 +138,7 @@ class ImpairmentRelayTest {
         warmUp();
         long[] oneWay = new long[40];
         for (int i = 0; i < oneWay.length; i++) {
-            oneWay[i] = oneWayNanos(a, relay.portFacingA(), b, i);
+            oneWay[i] = oneWayNanos(a, relay.facingAPort(), b, i);
         }
 
         report("10 ms +- 5 ms", oneWay, Duration.ofMillis(10));
@@ -157,17 +157,17 @@ class ImpairmentRelayTest {
         connectSockets();
         relay.impair(Link.roundTrip(Duration.ZERO).withLoss(1.0));
         for (int i = 0; i < 20; i++) {
-            send(a, relay.portFacingA(), i);
+            send(a, relay.facingAPort(), i);
         }
         assertThat(relay.awaitReceived(Direction.A_TO_B, 20, Duration.ofSeconds(5))).isTrue();
         relay.impair(Link.roundTrip(Duration.ZERO).withLoss(0.0));
-        send(a, relay.portFacingA(), 1000);
+        send(a, relay.facingAPort(), 1000);
         assertThat(sequence(receive(b, WAIT_MS))).as("the first packet through is the one sent without loss")
                 .isEqualTo(1000);
         assertThat(relay.counters(Direction.A_TO_B)).isEqualTo(new ImpairmentRelay.Counters(21, 1, 20));
 
         for (int i = 0; i < 100; i++) {
-            send(b, relay.portFacingB(), i);
+            send(b, relay.facingBPort(), i);
             assertThat(sequence(receive(a, WAIT_MS))).isEqualTo(i);
         }
         assertThat(relay.counters(Direction.B_TO_A)).isEqualTo(new ImpairmentRelay.Counters(100, 100, 0));
@@ -178,19 +178,19 @@ class ImpairmentRelayTest {
         connectSockets();
         relay.impair(Direction.A_TO_B, Impairment.NONE.withLoss(0.5));
         for (int i = 0; i < 400; i++) {
-            send(a, relay.portFacingA(), i);
+            send(a, relay.facingAPort(), i);
             if (i % 50 == 49) { // in batches, so that no socket buffer overflows
                 assertThat(relay.awaitReceived(Direction.A_TO_B, i + 1, Duration.ofSeconds(5))).isTrue();
             }
         }
         relay.impair(Link.roundTrip(Duration.ZERO).withLoss(0));
-        send(a, relay.portFacingA(), -1);
+        send(a, relay.facingAPort(), -1);
         int passed = 0;
         while (sequence(receive(b, WAIT_MS)) != -1) {
             passed++;
         }
         assertThat(passed).isBetween(140, 260);
-        assertThat(relay.counters(Direction.A_TO_B).dropped()).isEqualTo(400 - passed);
+        assertThat(relay.counters(Direction.A_TO_B).droppedCount()).isEqualTo(400 - passed);
     }
 
     @Test
@@ -209,7 +209,7 @@ class ImpairmentRelayTest {
         try {
             sender.scheduleAtFixedRate(() -> {
                 try {
-                    send(a, relay.portFacingA(), sent.getAndIncrement());
+                    send(a, relay.facingAPort(), sent.getAndIncrement());
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -223,8 +223,8 @@ class ImpairmentRelayTest {
         assertThat(first).as("a packet passes after the outage (within %d ms)", WAIT_MS).isNotNull();
         long firstSentAt = sentNanos(first);
         assertThat(firstSentAt).as("nothing sent during the outage passed").isGreaterThan(end - NANOS_PER_MS);
-        assertThat(relay.counters(Direction.A_TO_B).dropped()).isGreaterThanOrEqualTo(5);
-        send(b, relay.portFacingB(), 7);
+        assertThat(relay.counters(Direction.A_TO_B).droppedCount()).isGreaterThanOrEqualTo(5);
+        send(b, relay.facingBPort(), 7);
         assertThat(sequence(receive(a, WAIT_MS))).as("the other direction works too").isEqualTo(7);
     }
 
@@ -232,14 +232,14 @@ class ImpairmentRelayTest {
     void blackholeDropsUntilSwitchedOff() throws IOException, InterruptedException {
         connectSockets();
         relay.blackhole(true);
-        send(a, relay.portFacingA(), 1);
-        send(b, relay.portFacingB(), 2);
+        send(a, relay.facingAPort(), 1);
+        send(b, relay.facingBPort(), 2);
         assertThat(relay.awaitReceived(Direction.A_TO_B, 1, Duration.ofSeconds(5))).isTrue();
         assertThat(relay.awaitReceived(Direction.B_TO_A, 1, Duration.ofSeconds(5))).isTrue();
         relay.blackhole(false);
-        send(a, relay.portFacingA(), 3);
+        send(a, relay.facingAPort(), 3);
         assertThat(sequence(receive(b, WAIT_MS))).as("the first packet through is the one sent after").isEqualTo(3);
-        assertThat(relay.counters(Direction.B_TO_A).dropped()).isEqualTo(1);
+        assertThat(relay.counters(Direction.B_TO_A).droppedCount()).isEqualTo(1);
     }
 
     @Test
@@ -248,17 +248,17 @@ class ImpairmentRelayTest {
         warmUp();
         // the delayed packet is never early (exact); an undelayed one arrives well before 30 ms unless
         // the machine stalls for that long
-        assertThat(oneWayNanos(a, relay.portFacingA(), b, 1)).isLessThan(30 * NANOS_PER_MS);
+        assertThat(oneWayNanos(a, relay.facingAPort(), b, 1)).isLessThan(30 * NANOS_PER_MS);
         relay.impair(Direction.A_TO_B, Impairment.NONE.withDelay(Duration.ofMillis(30)));
-        assertThat(oneWayNanos(a, relay.portFacingA(), b, 2)).isGreaterThanOrEqualTo(30 * NANOS_PER_MS);
+        assertThat(oneWayNanos(a, relay.facingAPort(), b, 2)).isGreaterThanOrEqualTo(30 * NANOS_PER_MS);
         relay.impair(Direction.A_TO_B, Impairment.NONE.withDelay(Duration.ZERO));
-        assertThat(oneWayNanos(a, relay.portFacingA(), b, 3)).isLessThan(30 * NANOS_PER_MS);
+        assertThat(oneWayNanos(a, relay.facingAPort(), b, 3)).isLessThan(30 * NANOS_PER_MS);
     }
 
     @Test
     void closeIsIdempotentStopsItsThreadsAndFreesThePorts() throws IOException {
-        int portA = relay.portFacingA();
-        int portB = relay.portFacingB();
+        int portA = relay.facingAPort();
+        int portB = relay.facingBPort();
         assertThat(relayThreads()).isNotEmpty().allMatch(Thread::isDaemon);
 
         relay.close();
@@ -301,12 +301,12 @@ class ImpairmentRelayTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("delay");
         for (double loss : new double[] {-0.1, 1.01, Double.NaN, Double.POSITIVE_INFINITY}) {
             assertThatThrownBy(() -> relay.impair(Link.roundTrip(Duration.ZERO).withLoss(loss)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loss");
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lossRatio");
             assertThatThrownBy(() -> relay.impair(Direction.A_TO_B, Impairment.NONE.withLoss(loss)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loss");
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lossRatio");
         }
         assertThatThrownBy(() -> new ImpairmentRelay.Impairment(Duration.ZERO, Duration.ZERO, Double.NaN))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loss");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lossRatio");
         assertThat(relay.impairment(Direction.A_TO_B)).isEqualTo(ImpairmentRelay.Impairment.NONE);
     }
 
@@ -317,9 +317,9 @@ class ImpairmentRelayTest {
     /** Sends a few packets each way first, so that the measurement does not time class loading or JIT. */
     private void warmUp() throws IOException {
         for (int i = 0; i < 5; i++) {
-            send(a, relay.portFacingA(), -1);
+            send(a, relay.facingAPort(), -1);
             receive(b, WAIT_MS);
-            send(b, relay.portFacingB(), -1);
+            send(b, relay.facingBPort(), -1);
             receive(a, WAIT_MS);
         }
     }

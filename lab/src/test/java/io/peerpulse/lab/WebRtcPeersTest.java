@@ -82,8 +82,8 @@ class WebRtcPeersTest {
 
             assertThat(echoes[0]).as("every echo takes the injected round trip").isGreaterThanOrEqualTo(injected.toNanos());
             assertThat(echoes[echoes.length / 2]).isLessThan(injected.plusMillis(20).toNanos());
-            assertThat(relay.counters(Direction.A_TO_B).forwarded()).isPositive();
-            assertThat(relay.counters(Direction.B_TO_A).forwarded()).isPositive();
+            assertThat(relay.counters(Direction.A_TO_B).forwardedCount()).isPositive();
+            assertThat(relay.counters(Direction.B_TO_A).forwardedCount()).isPositive();
             assertThat(relay.endpointA()).isPresent();
             assertThat(relay.endpointB()).isPresent();
         }

@@ -9,7 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.locks.StampedLock;
 
 /**
- * What a telemetry keeps of its polls: the window of the last {@code maxSamples} RTT samples with exact
+ * What a telemetry keeps of its polls: the window of the last {@code maxSampleCount} RTT samples with exact
  * statistics, aggregates over every sample, how every poll ended, the current {@link NetworkPath} and how
  * often it changed, and the newest sample.
  *
@@ -49,16 +49,16 @@ public final class LatencyRecord {
     /**
      * An empty record.
      *
-     * @param maxSamples how many samples the window keeps, 1 to {@link TelemetryOptions#MAX_SAMPLES_LIMIT}
-     * @throws IllegalArgumentException naming {@code maxSamples} when it is out of range
+     * @param maxSampleCount how many samples the window keeps, 1 to {@link TelemetryOptions#MAX_SAMPLE_COUNT_LIMIT}
+     * @throws IllegalArgumentException naming {@code maxSampleCount} when it is out of range
      * @since 0.1.0
      */
-    public LatencyRecord(int maxSamples) {
-        if (maxSamples < 1 || maxSamples > TelemetryOptions.MAX_SAMPLES_LIMIT) {
-            throw new IllegalArgumentException("maxSamples must be between 1 and "
-                    + TelemetryOptions.MAX_SAMPLES_LIMIT + ", was " + maxSamples);
+    public LatencyRecord(int maxSampleCount) {
+        if (maxSampleCount < 1 || maxSampleCount > TelemetryOptions.MAX_SAMPLE_COUNT_LIMIT) {
+            throw new IllegalArgumentException("maxSampleCount must be between 1 and "
+                    + TelemetryOptions.MAX_SAMPLE_COUNT_LIMIT + ", was " + maxSampleCount);
         }
-        this.window = new RttWindow(maxSamples);
+        this.window = new RttWindow(maxSampleCount);
     }
 
     /**
@@ -97,9 +97,9 @@ public final class LatencyRecord {
             switch (event.outcome()) {
                 case MEASURED -> {
                     measured++;
-                    window.add(sample.timestamp(), sample.rttMs());
+                    window.add(sample.timestampEpochMs(), sample.rttMs());
                     session.record(sample.rttMs());
-                    lastTimestamp = sample.timestamp();
+                    lastTimestamp = sample.timestampEpochMs();
                     lastRttMs = sample.rttMs();
                 }
                 case STALE -> stale++;

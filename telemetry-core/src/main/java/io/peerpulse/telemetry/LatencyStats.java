@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Aggregates over the samples currently in a telemetry's window (the last {@code maxSamples};
+ * Aggregates over the samples currently in a telemetry's window (the last {@code maxSampleCount};
  * older ones are evicted).
  *
  * <p>Quantiles use linear interpolation between closest ranks, as {@code numpy.percentile} and

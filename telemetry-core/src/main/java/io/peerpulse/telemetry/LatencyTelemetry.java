@@ -10,7 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Polls one {@link RttSource} on a scheduler and keeps the RTT samples it measures, with exact
- * statistics over a window of the last {@code maxSamples} and aggregates over the whole session: an
+ * statistics over a window of the last {@code maxSampleCount} and aggregates over the whole session: an
  * {@link RttPoller} whose events are applied to a {@link LatencyRecord} and then told to the listeners.
  *
  * <p><b>Never blocking.</b> A poll calls {@link RttSource#read()}, which returns at once, and is
@@ -80,7 +80,7 @@ public final class LatencyTelemetry implements AutoCloseable {
     public LatencyTelemetry(RttSource source, TelemetryOptions options) {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(options, "options");
-        this.record = new LatencyRecord(options.maxSamples());
+        this.record = new LatencyRecord(options.maxSampleCount());
         this.poller = new RttPoller(source, options, this::pollEnded);
     }
 

@@ -15,12 +15,12 @@ package io.peerpulse.telemetry;
  *                        times to get the peer's; {@code null} before the first answer
  * @param errorBoundMs    the true offset lies within {@code offsetMs ± errorBoundMs}; {@code null} with
  *                        {@code offsetMs}
- * @param offsetTimestamp when the exchange the offset comes from ended, epoch ms of our clock;
+ * @param offsetEpochMs   when the exchange the offset comes from ended, epoch ms of our clock;
  *                        {@code null} with {@code offsetMs}
  * @since 0.1.0
  */
 public record ProbeStats(long sentCount, long answeredCount, long lostCount, long lateCount, long unansweredCount,
-                         double lossRatio, Double offsetMs, Double errorBoundMs, Long offsetTimestamp) {
+                         double lossRatio, Double offsetMs, Double errorBoundMs, Long offsetEpochMs) {
 
     /**
      * Checks the counts and that the offset's three parts come together.
@@ -33,7 +33,7 @@ public record ProbeStats(long sentCount, long answeredCount, long lostCount, lon
      * @param lossRatio       see the record description
      * @param offsetMs        see the record description
      * @param errorBoundMs    see the record description
-     * @param offsetTimestamp see the record description
+     * @param offsetEpochMs   see the record description
      * @throws IllegalArgumentException when a count is negative, the ratio is outside [0, 1], or only some
      *                                  of the offset's parts are given
      * @since 0.1.0
@@ -46,8 +46,8 @@ public record ProbeStats(long sentCount, long answeredCount, long lostCount, lon
             throw new IllegalArgumentException("lossRatio must be in [0, 1], was " + lossRatio);
         }
         boolean none = offsetMs == null;
-        if ((errorBoundMs == null) != none || (offsetTimestamp == null) != none) {
-            throw new IllegalArgumentException("offsetMs, errorBoundMs and offsetTimestamp come together");
+        if ((errorBoundMs == null) != none || (offsetEpochMs == null) != none) {
+            throw new IllegalArgumentException("offsetMs, errorBoundMs and offsetEpochMs come together");
         }
     }
 }

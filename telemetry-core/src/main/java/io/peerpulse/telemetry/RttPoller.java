@@ -87,7 +87,7 @@ public final class RttPoller implements AutoCloseable {
      * A poller; it polls only after {@link #start()}.
      *
      * @param source  the source to poll
-     * @param options the options ({@code maxSamples} is not used: a poller keeps no samples)
+     * @param options the options ({@code maxSampleCount} is not used: a poller keeps no samples)
      * @param sink    told of every poll, once; see {@link TelemetryListener} for its threads
      * @since 0.1.0
      */

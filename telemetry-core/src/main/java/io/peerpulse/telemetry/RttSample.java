@@ -3,11 +3,11 @@ package io.peerpulse.telemetry;
 /**
  * One RTT measurement.
  *
- * @param timestamp wall-clock time of the measurement, epoch milliseconds
- * @param rttMs     the round-trip time in milliseconds: finite and not negative
+ * @param timestampEpochMs wall-clock time of the measurement, epoch milliseconds
+ * @param rttMs            the round-trip time in milliseconds: finite and not negative
  * @since 0.1.0
  */
-public record RttSample(long timestamp, double rttMs) {
+public record RttSample(long timestampEpochMs, double rttMs) {
 
     /**
      * Checks the value.

@@ -16,15 +16,15 @@ package io.peerpulse.telemetry;
  * @param minMs       smallest RTT ever recorded
  * @param maxMs       largest RTT ever recorded
  * @param meanMs      arithmetic mean of every sample
- * @param p50Ms       median estimate
+ * @param medianMs    median estimate
  * @param p95Ms       95th percentile estimate
  * @param p99Ms       99th percentile estimate
  * @since 0.1.0
  */
 public record SessionLatencyStats(long sampleCount, double minMs, double maxMs, double meanMs,
-                                  double p50Ms, double p95Ms, double p99Ms) {
+                                  double medianMs, double p95Ms, double p99Ms) {
 
-    /** Bound on the relative error of {@link #p50Ms()}, {@link #p95Ms()} and {@link #p99Ms()}. */
+    /** Bound on the relative error of {@link #medianMs()}, {@link #p95Ms()} and {@link #p99Ms()}. */
     public static final double QUANTILE_RELATIVE_ERROR = 0.01;
 
     /** Smallest value whose quantile estimate keeps the relative error bound, in milliseconds. */

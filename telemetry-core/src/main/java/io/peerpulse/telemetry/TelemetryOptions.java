@@ -22,7 +22,7 @@ import java.util.function.LongSupplier;
  * <tr><td>{@code pollInterval}</td><td>1 s</td><td>1 ms to 24 h</td></tr>
  * <tr><td>{@code firstPollDelay}</td><td>to the next tick of the JVM's poll grid: within one
  *     {@code pollInterval}, at a random phase</td><td>0 to 24 h</td></tr>
- * <tr><td>{@code maxSamples}</td><td>600</td><td>1 to 1,000,000</td></tr>
+ * <tr><td>{@code maxSampleCount}</td><td>600</td><td>1 to 1,000,000</td></tr>
  * <tr><td>{@code readTimeout}</td><td>{@code pollInterval}</td><td>above 0, to 24 h</td></tr>
  * <tr><td>{@code scheduler}</td><td>one shared daemon scheduler for the whole JVM</td><td>any</td></tr>
  * <tr><td>{@code clock}</td><td>{@link InstantSource#system()}</td><td>any</td></tr>
@@ -57,8 +57,8 @@ import java.util.function.LongSupplier;
  */
 public final class TelemetryOptions {
 
-    /** Largest {@code maxSamples}: a window of a million samples already takes 20 MB. */
-    public static final int MAX_SAMPLES_LIMIT = 1_000_000;
+    /** Largest {@code maxSampleCount}: a window of a million samples already takes 20 MB. */
+    public static final int MAX_SAMPLE_COUNT_LIMIT = 1_000_000;
 
     /** Longest {@code pollInterval} and {@code readTimeout}. */
     public static final Duration MAX_INTERVAL = Duration.ofHours(24);
@@ -73,7 +73,7 @@ public final class TelemetryOptions {
 
     private final Duration pollInterval;
     private final Duration firstPollDelay;
-    private final int maxSamples;
+    private final int maxSampleCount;
     private final Duration readTimeout;
     private final ScheduledExecutorService scheduler;
     private final InstantSource clock;
@@ -87,7 +87,7 @@ public final class TelemetryOptions {
     private TelemetryOptions(Builder builder) {
         this.pollInterval = builder.pollInterval;
         this.firstPollDelay = builder.firstPollDelay;
-        this.maxSamples = builder.maxSamples;
+        this.maxSampleCount = builder.maxSampleCount;
         this.readTimeout = builder.readTimeout != null ? builder.readTimeout : builder.pollInterval;
         this.scheduler = builder.scheduler;
         this.clock = builder.clock;
@@ -114,7 +114,7 @@ public final class TelemetryOptions {
         builder.pollInterval = pollInterval;
         builder.firstPollDelay = firstPollDelay;
         builder.firstPollDelaySet = firstPollDelay != null;
-        builder.maxSamples = maxSamples;
+        builder.maxSampleCount = maxSampleCount;
         builder.readTimeout = readTimeout;
         builder.scheduler = scheduler;
         builder.schedulerSet = scheduler != null;
@@ -143,8 +143,8 @@ public final class TelemetryOptions {
     }
 
     /** @return the number of samples the window keeps */
-    public int maxSamples() {
-        return maxSamples;
+    public int maxSampleCount() {
+        return maxSampleCount;
     }
 
     /** @return how long a read may take before it counts as failed and its answer is ignored */
@@ -223,7 +223,7 @@ public final class TelemetryOptions {
     @Override
     public String toString() {
         return "TelemetryOptions[pollInterval=" + pollInterval + ", firstPollDelay="
-                + (firstPollDelay != null ? firstPollDelay : "grid") + ", maxSamples=" + maxSamples + ", readTimeout="
+                + (firstPollDelay != null ? firstPollDelay : "grid") + ", maxSampleCount=" + maxSampleCount + ", readTimeout="
                 + readTimeout + ", scheduler=" + (scheduler != null ? scheduler : "shared") + ", clock=" + clock
                 + ", blockingReadThreshold=" + blockingReadThreshold + (name != null ? ", name=" + name : "") + "]";
     }
@@ -239,7 +239,7 @@ public final class TelemetryOptions {
         private Duration pollInterval = Duration.ofSeconds(1);
         private Duration firstPollDelay;
         private boolean firstPollDelaySet;
-        private int maxSamples = 600;
+        private int maxSampleCount = 600;
         private Duration readTimeout;
         private ScheduledExecutorService scheduler;
         private boolean schedulerSet;
@@ -323,11 +323,11 @@ public final class TelemetryOptions {
         }
 
         /**
-         * @param maxSamples samples kept in the window, 1 to {@value TelemetryOptions#MAX_SAMPLES_LIMIT}
+         * @param maxSampleCount samples kept in the window, 1 to {@value TelemetryOptions#MAX_SAMPLE_COUNT_LIMIT}
          * @return this builder
          */
-        public Builder maxSamples(int maxSamples) {
-            this.maxSamples = maxSamples;
+        public Builder maxSampleCount(int maxSampleCount) {
+            this.maxSampleCount = maxSampleCount;
             return this;
         }
 
@@ -374,9 +374,9 @@ public final class TelemetryOptions {
                     || firstPollDelay.compareTo(MAX_INTERVAL) > 0)) {
                 throw new IllegalArgumentException("firstPollDelay must be between 0 and 24 h, was " + firstPollDelay);
             }
-            if (maxSamples < 1 || maxSamples > MAX_SAMPLES_LIMIT) {
-                throw new IllegalArgumentException("maxSamples must be between 1 and " + MAX_SAMPLES_LIMIT
-                        + ", was " + maxSamples);
+            if (maxSampleCount < 1 || maxSampleCount > MAX_SAMPLE_COUNT_LIMIT) {
+                throw new IllegalArgumentException("maxSampleCount must be between 1 and " + MAX_SAMPLE_COUNT_LIMIT
+                        + ", was " + maxSampleCount);
             }
             if (readTimeout != null && (readTimeout.isNegative() || readTimeout.isZero()
                     || readTimeout.compareTo(MAX_INTERVAL) > 0)) {

@@ -8,7 +8,7 @@
  * {@link io.peerpulse.telemetry.LatencyRecord}, the state, which an application may also own itself.
  *
  * <p>Parameters and return values are never {@code null} unless a member says otherwise.
- * All times are milliseconds: {@code timestamp} is wall-clock epoch ms, {@code …Ms} is a duration.
+ * All times are milliseconds: {@code …EpochMs} is wall-clock epoch ms, any other {@code …Ms} a duration.
  *
  * @since 0.1.0
  */

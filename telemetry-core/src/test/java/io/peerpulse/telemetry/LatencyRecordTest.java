@@ -30,11 +30,11 @@ class LatencyRecordTest {
     }
 
     @Test
-    void maxSamplesMustBeAtLeastOne() {
+    void maxSampleCountMustBeAtLeastOne() {
         assertThatThrownBy(() -> new LatencyRecord(0)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("maxSamples").hasMessageContaining("0");
-        assertThatThrownBy(() -> new LatencyRecord(TelemetryOptions.MAX_SAMPLES_LIMIT + 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxSamples");
+                .hasMessageContaining("maxSampleCount").hasMessageContaining("0");
+        assertThatThrownBy(() -> new LatencyRecord(TelemetryOptions.MAX_SAMPLE_COUNT_LIMIT + 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxSampleCount");
         assertThat(new LatencyRecord(1).getCounters()).isEqualTo(TelemetryCounters.ZERO);
     }
 
@@ -134,9 +134,9 @@ class LatencyRecordTest {
      */
     @Test
     void snapshotsTakenWhileFourThreadsApplyAreConsistent() throws Exception {
-        int maxSamples = 50;
+        int maxSampleCount = 50;
         int perWriter = 20_000;
-        LatencyRecord record = new LatencyRecord(maxSamples);
+        LatencyRecord record = new LatencyRecord(maxSampleCount);
         ExecutorService threads = Executors.newFixedThreadPool(6);
         CountDownLatch go = new CountDownLatch(1);
         CountDownLatch writersDone = new CountDownLatch(4);
@@ -169,14 +169,14 @@ class LatencyRecordTest {
                     long lastPolls = 0;
                     while (!stop.get()) {
                         TelemetryCounters c = record.getCounters(); // its constructor checks the sum
-                        if (c.polls() < lastPolls) {
+                        if (c.pollCount() < lastPolls) {
                             problems.add("polls went back: " + c);
                         }
-                        lastPolls = c.polls();
+                        lastPolls = c.pollCount();
                         LatencySummary s = kind == 0 ? record.getSummary().orElse(null)
                                 : record.getStats().map(LatencyStats::summary).orElse(null);
                         if (s != null) {
-                            if (s.sampleCount() < 1 || s.sampleCount() > maxSamples
+                            if (s.sampleCount() < 1 || s.sampleCount() > maxSampleCount
                                     || s.sampleCount() > s.totalSampleCount() || !(s.minMs() <= s.medianMs())
                                     || !(s.medianMs() <= s.maxMs())) {
                                 problems.add("inconsistent summary: " + s);
@@ -202,9 +202,9 @@ class LatencyRecordTest {
         }
         assertThat(problems).isEmpty();
         TelemetryCounters counters = record.getCounters();
-        assertThat(counters.polls()).isEqualTo(4L * perWriter);
-        assertThat(record.getSummary().orElseThrow().totalSampleCount()).isEqualTo(counters.measured());
-        assertThat(record.getSessionStats().orElseThrow().sampleCount()).isEqualTo(counters.measured());
-        assertThat(record.getSamples()).hasSize(maxSamples);
+        assertThat(counters.pollCount()).isEqualTo(4L * perWriter);
+        assertThat(record.getSummary().orElseThrow().totalSampleCount()).isEqualTo(counters.measuredCount());
+        assertThat(record.getSessionStats().orElseThrow().sampleCount()).isEqualTo(counters.measuredCount());
+        assertThat(record.getSamples()).hasSize(maxSampleCount);
     }
 }

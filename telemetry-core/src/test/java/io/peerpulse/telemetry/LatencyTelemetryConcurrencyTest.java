@@ -53,13 +53,13 @@ class LatencyTelemetryConcurrencyTest {
         // answers come from other threads than the scheduler's, with many ties and wide values
         LatencyTelemetry telemetry = new LatencyTelemetry(
                 () -> {
-                    if (self.get().getCounters().measured() >= target) {
+                    if (self.get().getCounters().measuredCount() >= target) {
                         enough.complete(null); // the event the readers and the test wait for
                     }
                     return CompletableFuture.supplyAsync(() -> RttReading.measured(next.incrementAndGet() % 7 == 0
                             ? 5_000 : 20 + (next.get() * 7919 % 100) / 4.0), answerers);
                 },
-                TelemetryOptions.builder().pollInterval(Duration.ofMillis(1)).maxSamples(100).clock(MONOTONIC)
+                TelemetryOptions.builder().pollInterval(Duration.ofMillis(1)).maxSampleCount(100).clock(MONOTONIC)
                         .readTimeout(Duration.ofSeconds(10)).build());
         self.set(telemetry);
         ExecutorService readers = Executors.newFixedThreadPool(4);
@@ -78,13 +78,13 @@ class LatencyTelemetryConcurrencyTest {
                             case 2 -> telemetry.getSummary().ifPresent(s -> check(s, problems));
                             default -> {
                                 TelemetryCounters c = telemetry.getCounters();
-                                if (c.polls() != c.measured() + c.stale() + c.unavailable() + c.failed()
-                                        + c.rejected() + c.skipped()) {
+                                if (c.pollCount() != c.measuredCount() + c.staleCount() + c.unavailableCount() + c.failedCount()
+                                        + c.rejectedCount() + c.skippedCount()) {
                                     problems.add("counters do not add up: " + c);
                                 }
                                 List<RttSample> samples = telemetry.getSamples();
                                 for (int i = 1; i < samples.size(); i++) {
-                                    if (samples.get(i).timestamp() < samples.get(i - 1).timestamp()) {
+                                    if (samples.get(i).timestampEpochMs() < samples.get(i - 1).timestampEpochMs()) {
                                         problems.add("samples out of order");
                                     }
                                 }
@@ -103,7 +103,7 @@ class LatencyTelemetryConcurrencyTest {
             for (Future<Long> check : checks) {
                 snapshots += check.get(BOUND_SECONDS, TimeUnit.SECONDS);
             }
-            assertThat(telemetry.getCounters().measured())
+            assertThat(telemetry.getCounters().measuredCount())
                     .as("enough samples were recorded within the bound").isGreaterThanOrEqualTo(target);
             assertThat(snapshots).isPositive();
             assertThat(problems).isEmpty();
@@ -114,7 +114,7 @@ class LatencyTelemetryConcurrencyTest {
         }
         LatencyStats last = telemetry.getStats().orElseThrow();
         assertThat(last.sampleCount()).isEqualTo(100);
-        assertThat(last.totalSampleCount()).isEqualTo(telemetry.getCounters().measured());
+        assertThat(last.totalSampleCount()).isEqualTo(telemetry.getCounters().measuredCount());
     }
 
     private static void check(LatencyStats s, ConcurrentLinkedQueue<String> problems) {
@@ -150,7 +150,7 @@ class LatencyTelemetryConcurrencyTest {
                 AtomicBoolean counted = new AtomicBoolean();
                 LatencyTelemetry telemetry = new LatencyTelemetry(
                         () -> {
-                            if (self.get().getCounters().measured() >= 3 && counted.compareAndSet(false, true)) {
+                            if (self.get().getCounters().measuredCount() >= 3 && counted.compareAndSet(false, true)) {
                                 threeEach.countDown();
                             }
                             return CompletableFuture.completedFuture(RttReading.measured(rtt));
@@ -163,7 +163,7 @@ class LatencyTelemetryConcurrencyTest {
             assertThat(threeEach.await(BOUND_SECONDS, TimeUnit.SECONDS))
                     .as("every telemetry recorded 3 samples (bounded wait; %d had not)", threeEach.getCount())
                     .isTrue();
-            assertThat(telemetries).allSatisfy(t -> assertThat(t.getCounters().measured()).isGreaterThanOrEqualTo(3));
+            assertThat(telemetries).allSatisfy(t -> assertThat(t.getCounters().measuredCount()).isGreaterThanOrEqualTo(3));
             assertThat(schedulerThreads()).isLessThanOrEqualTo(Math.max(1, threadsBefore));
             assertThat(schedulerThreads()).isEqualTo(1);
         } finally {
@@ -224,6 +224,6 @@ class LatencyTelemetryConcurrencyTest {
             answerer.shutdownNow();
         }
         assertThat(problems).isEmpty();
-        assertThat(telemetry.getCounters().polls()).isGreaterThanOrEqualTo(600);
+        assertThat(telemetry.getCounters().pollCount()).isGreaterThanOrEqualTo(600);
     }
 }

@@ -100,7 +100,7 @@ class LatencyTelemetryIsolationTest {
         scheduler.runDueTasks();
 
         assertThat(telemetry.isIsolated()).isTrue();
-        assertThat(telemetry.getCounters().measured()).isEqualTo(1); // the blocking read itself still counts
+        assertThat(telemetry.getCounters().measuredCount()).isEqualTo(1); // the blocking read itself still counts
         assertThat(log.warnings()).singleElement().asString()
                 .contains(BlockingSource.class.getName(), "'session-7'", "50 ms", "limit is 10 ms", "the test's pool");
 
@@ -109,7 +109,7 @@ class LatencyTelemetryIsolationTest {
         assertThat(pool.runAll()).isEqualTo(1);
         assertThat(source.reads).hasValue(2);
         assertThat(source.lastReader).isSameAs(Thread.currentThread());
-        assertThat(telemetry.getCounters().measured()).isEqualTo(2);
+        assertThat(telemetry.getCounters().measuredCount()).isEqualTo(2);
         assertThat(log.warnings()).hasSize(1);
     }
 
@@ -120,7 +120,7 @@ class LatencyTelemetryIsolationTest {
         scheduler.advance(Duration.ofSeconds(5));
         assertThat(telemetry.isIsolated()).isFalse();
         assertThat(pool.tasks).isEmpty();
-        assertThat(telemetry.getCounters().measured()).isEqualTo(6);
+        assertThat(telemetry.getCounters().measuredCount()).isEqualTo(6);
         assertThat(log.warnings()).isEmpty();
     }
 
@@ -140,7 +140,7 @@ class LatencyTelemetryIsolationTest {
         scheduler.runDueTasks();
         scheduler.advance(Duration.ofSeconds(1)); // poll 2 queued on the pool, which never runs it in time
         scheduler.advance(Duration.ofMillis(500));
-        assertThat(telemetry.getCounters().failed()).isEqualTo(1);
+        assertThat(telemetry.getCounters().failedCount()).isEqualTo(1);
         pool.runAll();
         assertThat(source.reads).hasValue(1); // the timed-out read was never started
         assertThat(log.warnings()).hasSize(2).last().asString()
@@ -178,7 +178,7 @@ class LatencyTelemetryIsolationTest {
                 faulty.start();
                 scheduler.advance(Duration.ofSeconds(30));
                 faulty.close();
-                assertThat(faulty.getCounters().failed()).as(c.words()).isGreaterThanOrEqualTo(15);
+                assertThat(faulty.getCounters().failedCount()).as(c.words()).isGreaterThanOrEqualTo(15);
                 assertThat(capture.warnings()).as(c.words()).singleElement().asString()
                         .contains(c.words(), FaultySource.class.getName(), "'session-7'");
             }
@@ -210,6 +210,6 @@ class LatencyTelemetryIsolationTest {
         assertThat(log.warnings()).hasSize(2);
         scheduler.advance(Duration.ofSeconds(1));
         assertThat(log.warnings()).hasSize(3);
-        assertThat(telemetry.getCounters().failed()).isEqualTo(121);
+        assertThat(telemetry.getCounters().failedCount()).isEqualTo(121);
     }
 }

@@ -188,11 +188,11 @@ class LatencyTelemetryTest {
         LatencyTelemetry telemetry = telemetry(source, options().readTimeout(Duration.ofMillis(400)).build());
         telemetry.start();
         scheduler.runDueTasks();
-        assertThat(source.inFlight()).isEqualTo(1);
-        assertThat(telemetry.getCounters().polls()).isZero();
+        assertThat(source.inFlightCount()).isEqualTo(1);
+        assertThat(telemetry.getCounters().pollCount()).isZero();
 
         scheduler.advance(Duration.ofMillis(399));
-        assertThat(telemetry.getCounters().failed()).isZero();
+        assertThat(telemetry.getCounters().failedCount()).isZero();
         scheduler.advance(Duration.ofMillis(1));
         assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(1, 0, 0, 0, 1, 0, 0));
 
@@ -213,7 +213,7 @@ class LatencyTelemetryTest {
         telemetry.start();
         scheduler.advance(SECOND.multipliedBy(2));
         assertThat(source.readCount()).isEqualTo(1);
-        assertThat(source.maxConcurrentReads()).isEqualTo(1);
+        assertThat(source.maxConcurrentReadCount()).isEqualTo(1);
         assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(2, 0, 0, 0, 0, 0, 2));
 
         scheduler.advance(Duration.ofMillis(500)); // t = 2.5 s: the read times out
@@ -221,7 +221,7 @@ class LatencyTelemetryTest {
         scheduler.advance(Duration.ofMillis(500)); // t = 3 s: the next poll reads again
         assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(4, 1, 0, 0, 1, 0, 2));
         // the timed-out read was abandoned, not answered: the source itself still holds it
-        assertThat(source.inFlight()).isEqualTo(1);
+        assertThat(source.inFlightCount()).isEqualTo(1);
     }
 
     @Test
@@ -399,7 +399,7 @@ class LatencyTelemetryTest {
         for (double v : values) {
             source.thenMeasured(v);
         }
-        LatencyTelemetry telemetry = telemetry(source, options().maxSamples(5).build());
+        LatencyTelemetry telemetry = telemetry(source, options().maxSampleCount(5).build());
         telemetry.start();
         scheduler.advance(SECOND.multipliedBy(values.length - 1));
 
@@ -424,7 +424,7 @@ class LatencyTelemetryTest {
         assertThat(session.maxMs()).isEqualTo(70);
         assertThat(session.meanMs()).isCloseTo(37.916666666666664, within(1e-12));
         // numpy.percentile(values, [50, 95, 99]) = 37.5, 64.5, 68.9
-        assertThat(session.p50Ms()).isCloseTo(37.5, within(37.5 * SessionLatencyStats.QUANTILE_RELATIVE_ERROR));
+        assertThat(session.medianMs()).isCloseTo(37.5, within(37.5 * SessionLatencyStats.QUANTILE_RELATIVE_ERROR));
         assertThat(session.p95Ms()).isCloseTo(64.5, within(64.5 * SessionLatencyStats.QUANTILE_RELATIVE_ERROR));
         assertThat(session.p99Ms()).isCloseTo(68.9, within(68.9 * SessionLatencyStats.QUANTILE_RELATIVE_ERROR));
     }
@@ -499,7 +499,7 @@ class LatencyTelemetryTest {
         assertThat(throwing).as("it still hears every later poll").isEqualTo(all);
         assertThat(before).isEqualTo(all);
         assertThat(after).as("the listener after it still hears every poll").isEqualTo(all);
-        assertThat(telemetry.getCounters().measured()).isEqualTo(2);
+        assertThat(telemetry.getCounters().measuredCount()).isEqualTo(2);
     }
 
     /**
@@ -529,7 +529,7 @@ class LatencyTelemetryTest {
         }
         assertThat(heard).hasSize(1);
         assertThat(uncaught).containsExactly(oom);
-        assertThat(telemetry.getCounters().measured()).as("counted before rethrown").isEqualTo(1);
+        assertThat(telemetry.getCounters().measuredCount()).as("counted before rethrown").isEqualTo(1);
     }
 
     /** A record that the live events are applied to again ends in the live telemetry's state: what a journal replay relies on. */
@@ -546,7 +546,7 @@ class LatencyTelemetryTest {
         scheduler.advance(SECOND.multipliedBy(6));
         live.stop();
 
-        LatencyRecord replayed = new LatencyRecord(live.options().maxSamples());
+        LatencyRecord replayed = new LatencyRecord(live.options().maxSampleCount());
         events.forEach(replayed::apply);
 
         assertThat(replayed.getStats()).isEqualTo(live.getStats());

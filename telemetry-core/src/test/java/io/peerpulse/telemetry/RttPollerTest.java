@@ -82,7 +82,7 @@ class RttPollerTest {
         assertThat(events).extracting(PollEvent::outcome)
                 .containsExactly(PollOutcome.SKIPPED, PollOutcome.FAILED, PollOutcome.MEASURED);
         assertThat(events.get(2).sample().rttMs()).isEqualTo(30);
-        assertThat(source.maxConcurrentReads()).isEqualTo(1);
+        assertThat(source.maxConcurrentReadCount()).isEqualTo(1);
         assertThat(scheduler.pendingTaskCount()).as("no timeout left").isEqualTo(1);
     }
 

@@ -19,7 +19,7 @@ class TelemetryOptionsTest {
     void defaultsAreThoseOfTheContract() {
         TelemetryOptions options = TelemetryOptions.defaults();
         assertThat(options.pollInterval()).isEqualTo(Duration.ofSeconds(1));
-        assertThat(options.maxSamples()).isEqualTo(600);
+        assertThat(options.maxSampleCount()).isEqualTo(600);
         assertThat(options.readTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(options.scheduler()).isSameAs(TelemetryOptions.builder().build().scheduler());
         assertThat(options.clock().millis()).isCloseTo(System.currentTimeMillis(), org.assertj.core.data.Offset.offset(60_000L));
@@ -38,10 +38,10 @@ class TelemetryOptionsTest {
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         try {
             Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
-            TelemetryOptions options = TelemetryOptions.builder().pollInterval(Duration.ofMillis(1)).maxSamples(1)
+            TelemetryOptions options = TelemetryOptions.builder().pollInterval(Duration.ofMillis(1)).maxSampleCount(1)
                     .readTimeout(Duration.ofNanos(1)).scheduler(scheduler).clock(clock).build();
             assertThat(options.pollInterval()).isEqualTo(Duration.ofMillis(1));
-            assertThat(options.maxSamples()).isEqualTo(1);
+            assertThat(options.maxSampleCount()).isEqualTo(1);
             assertThat(options.readTimeout()).isEqualTo(Duration.ofNanos(1));
             assertThat(options.scheduler()).isSameAs(scheduler);
             assertThat(options.clock()).isSameAs(clock);
@@ -86,9 +86,9 @@ class TelemetryOptionsTest {
         assertBad(b -> b.firstPollDelay(null), "firstPollDelay");
         assertBad(b -> b.firstPollDelay(Duration.ofNanos(-1)), "firstPollDelay");
         assertBad(b -> b.firstPollDelay(Duration.ofHours(24).plusNanos(1)), "firstPollDelay");
-        assertBad(b -> b.maxSamples(0), "maxSamples");
-        assertBad(b -> b.maxSamples(-1), "maxSamples");
-        assertBad(b -> b.maxSamples(Integer.MAX_VALUE), "maxSamples");
+        assertBad(b -> b.maxSampleCount(0), "maxSampleCount");
+        assertBad(b -> b.maxSampleCount(-1), "maxSampleCount");
+        assertBad(b -> b.maxSampleCount(Integer.MAX_VALUE), "maxSampleCount");
         assertBad(b -> b.readTimeout(Duration.ZERO), "readTimeout");
         assertBad(b -> b.readTimeout(Duration.ofSeconds(-1)), "readTimeout");
         assertBad(b -> b.readTimeout(Duration.ofSeconds(Long.MAX_VALUE)), "readTimeout");

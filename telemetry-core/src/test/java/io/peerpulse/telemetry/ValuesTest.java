@@ -81,9 +81,9 @@ class ValuesTest {
         assertThat(counters.measuredRatio()).isEqualTo(1.0 / 6);
         assertThat(TelemetryCounters.ZERO.measuredRatio()).isZero();
         assertThatThrownBy(() -> new TelemetryCounters(5, 1, 1, 1, 1, 1, 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("polls=5");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pollCount=5");
         assertThatThrownBy(() -> new TelemetryCounters(0, 1, -1, 0, 0, 0, 0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stale=-1");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("staleCount=-1");
     }
 
     @Test

@@ -183,16 +183,16 @@ public final class ScriptedRttSource implements RttSource {
      * @return reads started and not yet completed
      * @since 0.1.0
      */
-    public int inFlight() {
-        return script.inFlight();
+    public int inFlightCount() {
+        return script.inFlightCount();
     }
 
     /**
      * @return the most reads ever in flight at once
      * @since 0.1.0
      */
-    public int maxConcurrentReads() {
-        return script.maxInFlight();
+    public int maxConcurrentReadCount() {
+        return script.maxInFlightCount();
     }
 
     /**
@@ -207,7 +207,7 @@ public final class ScriptedRttSource implements RttSource {
      * @return steps of the script not yet used
      * @since 0.1.0
      */
-    public int remainingSteps() {
-        return script.remainingSteps();
+    public int remainingStepCount() {
+        return script.remainingStepCount();
     }
 }

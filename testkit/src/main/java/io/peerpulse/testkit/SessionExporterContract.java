@@ -288,7 +288,8 @@ public abstract class SessionExporterContract {
     private void runFullSession(SessionExporter exporter, String sessionId) throws Exception {
         SessionReport report = fullReport(sessionId);
         call("sessionStarted", () -> exporter.sessionStarted(sessionId));
-        List<RttSample> samples = report.validationData().latency().samples();
+        List<RttSample> samples = java.util.Objects.requireNonNull(report.validationData().latency(),
+                "the full report has samples").samples();
         for (int i = 0; i < samples.size(); i++) {
             RttSample sample = samples.get(i);
             call("sampleRecorded #" + (i + 1), () -> exporter.sampleRecorded(sessionId, sample));

@@ -50,12 +50,12 @@ class ScriptedRttSourceTest {
         assertThatThrownBy(source::read).isSameAs(thrown);
         assertThat(source.read()).isNull();
         assertThat(answer(source.read())).isEqualTo(RttReading.measured(82.0));
-        assertThat(source.remainingSteps()).isZero();
+        assertThat(source.remainingStepCount()).isZero();
         assertThat(answer(source.read())).isEqualTo(RttReading.stale());
 
         assertThat(source.readCount()).isEqualTo(9);
-        assertThat(source.inFlight()).isZero();
-        assertThat(source.maxConcurrentReads()).isEqualTo(1);
+        assertThat(source.inFlightCount()).isZero();
+        assertThat(source.maxConcurrentReadCount()).isEqualTo(1);
     }
 
     @Test
@@ -78,17 +78,17 @@ class ScriptedRttSourceTest {
         CompletionStage<RttReading> hung = source.read();
 
         assertThat(hung.toCompletableFuture()).isNotDone();
-        assertThat(source.inFlight()).isEqualTo(1);
+        assertThat(source.inFlightCount()).isEqualTo(1);
         assertThat(source.pendingReads()).hasSize(1);
 
         CompletionStage<RttReading> next = source.read();
         assertThat(answer(next)).isEqualTo(RttReading.measured(10.0));
-        assertThat(source.maxConcurrentReads()).isEqualTo(2);
+        assertThat(source.maxConcurrentReadCount()).isEqualTo(2);
 
         source.pendingReads().get(0).complete(RttReading.measured(99.0));
 
         assertThat(answer(hung)).isEqualTo(RttReading.measured(99.0));
-        assertThat(source.inFlight()).isZero();
+        assertThat(source.inFlightCount()).isZero();
         assertThat(source.pendingReads()).isEmpty();
     }
 
@@ -100,7 +100,7 @@ class ScriptedRttSourceTest {
         stage.toCompletableFuture().cancel(true);
         stage.toCompletableFuture().complete(RttReading.stale());
 
-        assertThat(source.inFlight()).isEqualTo(1);
+        assertThat(source.inFlightCount()).isEqualTo(1);
         assertThat(source.pendingReads()).singleElement().satisfies(read -> assertThat(read).isNotDone());
     }
 
@@ -109,7 +109,7 @@ class ScriptedRttSourceTest {
         ScriptedRttSource source = new ScriptedRttSource().orElseHang();
         CompletionStage<RttReading> first = source.read();
         CompletionStage<RttReading> second = source.read();
-        assertThat(source.inFlight()).isEqualTo(2);
+        assertThat(source.inFlightCount()).isEqualTo(2);
 
         List<CompletableFuture<RttReading>> pending = source.pendingReads();
         pending.get(1).completeExceptionally(new IOException("late failure"));
@@ -117,8 +117,8 @@ class ScriptedRttSourceTest {
         assertThat(second.toCompletableFuture()).isCompletedExceptionally();
         assertThat(first.toCompletableFuture()).isNotDone();
         assertThat(source.pendingReads()).containsExactly(pending.get(0));
-        assertThat(source.inFlight()).isEqualTo(1);
-        assertThat(source.maxConcurrentReads()).isEqualTo(2);
+        assertThat(source.inFlightCount()).isEqualTo(1);
+        assertThat(source.maxConcurrentReadCount()).isEqualTo(2);
     }
 
     @Test
@@ -165,7 +165,7 @@ class ScriptedRttSourceTest {
 
         assertThat(seen).hasSize(steps);
         assertThat(source.readCount()).isEqualTo(steps);
-        assertThat(source.inFlight()).isZero();
-        assertThat(source.maxConcurrentReads()).isBetween(1, threads);
+        assertThat(source.inFlightCount()).isZero();
+        assertThat(source.maxConcurrentReadCount()).isBetween(1, threads);
     }
 }

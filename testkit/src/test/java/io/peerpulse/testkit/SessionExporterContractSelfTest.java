@@ -171,7 +171,7 @@ class SessionExporterContractSelfTest {
                 .containsExactly(ConnectionEvent.Type.OPENED, ConnectionEvent.Type.CLOSED,
                         ConnectionEvent.Type.RECONNECTED);
         assertThat(report.sessionMetrics().path()).hasToString("relay/srflx/udp");
-        assertThat(report.validationData().counters().rejected()).isEqualTo(1);
+        assertThat(report.validationData().counters().rejectedCount()).isEqualTo(1);
         assertThat(report.validationData().coverage().gaps()).hasSize(1);
         assertThat(report.multiplayerMetrics().rounds()).hasSize(2)
                 .allSatisfy(round -> assertThat(round.latency().sampleCount()).isEqualTo(20));

@@ -49,7 +49,7 @@ public final class ScriptedReplies<T> {
     private final List<CompletableFuture<T>> pending = new ArrayList<>();
     private final AtomicInteger callCount = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicInteger maxInFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlightCount = new AtomicInteger();
     private Step<T> whenExhausted;
 
     /**
@@ -138,7 +138,7 @@ public final class ScriptedReplies<T> {
     public @Nullable CompletionStage<T> next() {
         callCount.incrementAndGet();
         int now = inFlight.incrementAndGet();
-        maxInFlight.accumulateAndGet(now, Math::max);
+        maxInFlightCount.accumulateAndGet(now, Math::max);
         Step<T> step;
         synchronized (this) {
             step = script.isEmpty() ? whenExhausted : script.poll();
@@ -174,7 +174,7 @@ public final class ScriptedReplies<T> {
      * @return replies started and not yet completed (hung ones until the test completes them)
      * @since 0.1.0
      */
-    public int inFlight() {
+    public int inFlightCount() {
         return inFlight.get();
     }
 
@@ -182,8 +182,8 @@ public final class ScriptedReplies<T> {
      * @return the most replies ever in flight at once
      * @since 0.1.0
      */
-    public int maxInFlight() {
-        return maxInFlight.get();
+    public int maxInFlightCount() {
+        return maxInFlightCount.get();
     }
 
     /**
@@ -198,7 +198,7 @@ public final class ScriptedReplies<T> {
      * @return steps of the script not yet used
      * @since 0.1.0
      */
-    public synchronized int remainingSteps() {
+    public synchronized int remainingStepCount() {
         return script.size();
     }
 

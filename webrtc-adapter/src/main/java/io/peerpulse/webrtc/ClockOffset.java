@@ -9,14 +9,15 @@ package io.peerpulse.webrtc;
  * {@code offset = ((t2 - t1) + (t3 - t4)) / 2}, {@code delay = (t4 - t1) - (t3 - t2)}. Add
  * {@code offsetMs} to one of our wall-clock times to get the peer's clock at that moment.
  *
- * @param offsetMs     the peer's clock minus ours, milliseconds (1 µs resolution)
- * @param errorBoundMs the true offset lies within {@code offsetMs ± errorBoundMs}: half the chosen
- *                     exchange's delay plus the wire format's 1 µs resolution, assuming the clocks did
- *                     not drift apart during that exchange
- * @param delayMs      the chosen exchange's network round trip (its RTT without the peer's hold time)
- * @param timestamp    when the chosen exchange ended, epoch milliseconds of our clock
- * @param exchanges    how many exchanges the estimate chose from
+ * @param offsetMs         the peer's clock minus ours, milliseconds (1 µs resolution)
+ * @param errorBoundMs     the true offset lies within {@code offsetMs ± errorBoundMs}: half the chosen
+ *                         exchange's delay plus the wire format's 1 µs resolution, assuming the clocks did
+ *                         not drift apart during that exchange
+ * @param delayMs          the chosen exchange's network round trip (its RTT without the peer's hold time)
+ * @param timestampEpochMs when the chosen exchange ended, epoch milliseconds of our clock
+ * @param exchangeCount    how many exchanges the estimate chose from
  * @since 0.1.0
  */
-public record ClockOffset(double offsetMs, double errorBoundMs, double delayMs, long timestamp, int exchanges) {
+public record ClockOffset(double offsetMs, double errorBoundMs, double delayMs, long timestampEpochMs,
+                          int exchangeCount) {
 }

@@ -40,7 +40,7 @@ import org.jspecify.annotations.Nullable;
  *       open yet: not loss), or the channel is not open, or the probe is closed.</li>
  * </ul>
  * It never completes exceptionally. Each pong also yields one clock-offset exchange
- * ({@link #clockOffset()}). As a {@link ProbeStatsSource} it hands a session its counts and the
+ * ({@link #getClockOffset()}). As a {@link ProbeStatsSource} it hands a session its counts and the
  * offset ({@link #probeStats()}), which the session exports beside the latency.
  *
  * <p><b>Threads.</b> {@link #read()} sends its ping on the caller's thread (a native send of a few
@@ -108,7 +108,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         this.options = options;
         this.executor = options.scheduler().map(ProbeExecutor::of).orElseGet(ProbeLoop::shared);
         this.engine = new ProbeEngine(new ChannelLink(), executor, options.clock(), System::nanoTime,
-                options.pingTimeout(), options.offsetWindow());
+                options.pingTimeout(), options.offsetWindowCount());
         for (int i = 0; i < INBOUND_POOL; i++) {
             freeInbound[freeInboundCount++] = new Inbound(true, new byte[ProbeCodec.PONG_LENGTH]);
         }
@@ -200,7 +200,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
      * @return what the probe has seen since it opened
      * @since 0.1.0
      */
-    public ProbeCounters counters() {
+    public ProbeCounters getCounters() {
         return engine.counters();
     }
 
@@ -213,11 +213,12 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
      */
     @Override
     public ProbeStats probeStats() {
-        ProbeCounters c = counters();
-        ClockOffset offset = clockOffset().orElse(null);
-        return new ProbeStats(c.sent(), c.answered(), c.lost(), c.late(), c.unanswered(), c.lossRatio(),
+        ProbeCounters c = getCounters();
+        ClockOffset offset = getClockOffset().orElse(null);
+        return new ProbeStats(c.sentCount(), c.answeredCount(), c.lostCount(), c.lateCount(), c.unansweredCount(),
+                c.lossRatio(),
                 offset == null ? null : offset.offsetMs(), offset == null ? null : offset.errorBoundMs(),
-                offset == null ? null : offset.timestamp());
+                offset == null ? null : offset.timestampEpochMs());
     }
 
     /**
@@ -231,12 +232,12 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
 
     /**
      * The peer's clock minus ours, from the lowest-delay exchange of the recent
-     * {@link ProbeOptions#offsetWindow() window}.
+     * {@link ProbeOptions#offsetWindowCount() window}.
      *
      * @return the estimate, empty before the first pong
      * @since 0.1.0
      */
-    public Optional<ClockOffset> clockOffset() {
+    public Optional<ClockOffset> getClockOffset() {
         return engine.clockOffset();
     }
 
@@ -273,7 +274,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
     @Override
     public String toString() {
         return "DataChannelProbe[channelId=" + options.channelId() + (closed ? ", closed" : "") + ", "
-                + counters() + "]";
+                + getCounters() + "]";
     }
 
     /** webrtc-java throws NullPointerException on a disposed handle, and an Error when dispose finds other references. */

@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * <tr><td>{@code pingTimeout}</td><td>800 ms</td><td>1 ms to 60 s; below the telemetry's read timeout</td></tr>
  * <tr><td>{@code clock}</td><td>{@code InstantSource.system()}</td><td>any</td></tr>
  * <tr><td>{@code scheduler}</td><td>none: one daemon thread that every probe shares, allocating nothing per message</td><td>any</td></tr>
- * <tr><td>{@code offsetWindow}</td><td>{@value #DEFAULT_OFFSET_WINDOW}</td><td>1 to {@value #MAX_OFFSET_WINDOW}</td></tr>
+ * <tr><td>{@code offsetWindowCount}</td><td>{@value #DEFAULT_OFFSET_WINDOW}</td><td>1 to {@value #MAX_OFFSET_WINDOW}</td></tr>
  * </table>
  *
  * @since 0.1.0
@@ -69,14 +69,14 @@ public final class ProbeOptions {
     private final Duration pingTimeout;
     private final InstantSource clock;
     private final @Nullable ScheduledExecutorService scheduler;
-    private final int offsetWindow;
+    private final int offsetWindowCount;
 
     private ProbeOptions(Builder builder) {
         this.channelId = builder.channelId;
         this.pingTimeout = builder.pingTimeout;
         this.clock = builder.clock;
         this.scheduler = builder.scheduler;
-        this.offsetWindow = builder.offsetWindow;
+        this.offsetWindowCount = builder.offsetWindowCount;
     }
 
     /**
@@ -105,7 +105,7 @@ public final class ProbeOptions {
         builder.pingTimeout = pingTimeout;
         builder.clock = clock;
         builder.scheduler = scheduler;
-        builder.offsetWindow = offsetWindow;
+        builder.offsetWindowCount = offsetWindowCount;
         return builder;
     }
 
@@ -160,15 +160,15 @@ public final class ProbeOptions {
      * @return the window size
      * @since 0.1.0
      */
-    public int offsetWindow() {
-        return offsetWindow;
+    public int offsetWindowCount() {
+        return offsetWindowCount;
     }
 
     @Override
     public String toString() {
         return "ProbeOptions[channelId=" + channelId + ", pingTimeout=" + pingTimeout + ", clock=" + clock
                 + ", scheduler=" + (scheduler == null ? "shared probe thread" : scheduler)
-                + ", offsetWindow=" + offsetWindow + "]";
+                + ", offsetWindowCount=" + offsetWindowCount + "]";
     }
 
     /**
@@ -181,7 +181,7 @@ public final class ProbeOptions {
         private Duration pingTimeout = DEFAULT_PING_TIMEOUT;
         private InstantSource clock = InstantSource.system();
         private @Nullable ScheduledExecutorService scheduler;
-        private int offsetWindow = DEFAULT_OFFSET_WINDOW;
+        private int offsetWindowCount = DEFAULT_OFFSET_WINDOW;
 
         private Builder() {
         }
@@ -228,12 +228,12 @@ public final class ProbeOptions {
         }
 
         /**
-         * @param offsetWindow how many recent exchanges the clock offset is chosen from, 1 to {@value #MAX_OFFSET_WINDOW}
+         * @param offsetWindowCount how many recent exchanges the clock offset is chosen from, 1 to {@value #MAX_OFFSET_WINDOW}
          * @return this builder
          * @since 0.1.0
          */
-        public Builder offsetWindow(int offsetWindow) {
-            this.offsetWindow = offsetWindow;
+        public Builder offsetWindowCount(int offsetWindowCount) {
+            this.offsetWindowCount = offsetWindowCount;
             return this;
         }
 
@@ -255,9 +255,9 @@ public final class ProbeOptions {
             if (clock == null) {
                 throw new IllegalArgumentException("clock must not be null");
             }
-            if (offsetWindow < 1 || offsetWindow > MAX_OFFSET_WINDOW) {
-                throw new IllegalArgumentException("offsetWindow must be in [1, " + MAX_OFFSET_WINDOW + "]: "
-                        + offsetWindow);
+            if (offsetWindowCount < 1 || offsetWindowCount > MAX_OFFSET_WINDOW) {
+                throw new IllegalArgumentException("offsetWindowCount must be in [1, " + MAX_OFFSET_WINDOW + "]: "
+                        + offsetWindowCount);
             }
             return new ProbeOptions(this);
         }

@@ -18,7 +18,7 @@ class ProbeOptionsTest {
         assertThat(options.pingTimeout()).isEqualTo(Duration.ofMillis(800));
         assertThat(options.clock()).isEqualTo(InstantSource.system());
         assertThat(options.scheduler()).isEmpty();
-        assertThat(options.offsetWindow()).isEqualTo(64);
+        assertThat(options.offsetWindowCount()).isEqualTo(64);
     }
 
     @Test
@@ -27,14 +27,14 @@ class ProbeOptionsTest {
         try {
             InstantSource clock = InstantSource.offset(InstantSource.system(), Duration.ofSeconds(3));
             ProbeOptions options = ProbeOptions.builder().channelId(0).pingTimeout(Duration.ofMillis(1))
-                    .clock(clock).scheduler(scheduler).offsetWindow(4096).build();
+                    .clock(clock).scheduler(scheduler).offsetWindowCount(4096).build();
             ProbeOptions copy = options.toBuilder().build();
             for (ProbeOptions o : new ProbeOptions[] {options, copy}) {
                 assertThat(o.channelId()).isZero();
                 assertThat(o.pingTimeout()).isEqualTo(Duration.ofMillis(1));
                 assertThat(o.clock()).isSameAs(clock);
                 assertThat(o.scheduler()).containsSame(scheduler);
-                assertThat(o.offsetWindow()).isEqualTo(4096);
+                assertThat(o.offsetWindowCount()).isEqualTo(4096);
             }
         } finally {
             scheduler.shutdown();
@@ -53,15 +53,15 @@ class ProbeOptionsTest {
         assertThatThrownBy(() -> ProbeOptions.builder().pingTimeout(Duration.ofSeconds(61)).build())
                 .hasMessageContaining("pingTimeout");
         assertThatThrownBy(() -> ProbeOptions.builder().clock(null).build()).hasMessageContaining("clock");
-        assertThatThrownBy(() -> ProbeOptions.builder().offsetWindow(0).build()).hasMessageContaining("offsetWindow");
-        assertThatThrownBy(() -> ProbeOptions.builder().offsetWindow(4097).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("offsetWindow");
+        assertThatThrownBy(() -> ProbeOptions.builder().offsetWindowCount(0).build()).hasMessageContaining("offsetWindowCount");
+        assertThatThrownBy(() -> ProbeOptions.builder().offsetWindowCount(4097).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("offsetWindowCount");
     }
 
     @Test
     void countersDeriveInFlightAndLossRatio() {
         ProbeCounters counters = new ProbeCounters(10, 6, 2, 1, 1, 0, 0, 0, 3);
-        assertThat(counters.inFlight()).isEqualTo(1);
+        assertThat(counters.inFlightCount()).isEqualTo(1);
         assertThat(counters.lossRatio()).isEqualTo(0.25);
         assertThat(new ProbeCounters(0, 0, 0, 0, 0, 0, 0, 0, 0).lossRatio()).isZero();
     }

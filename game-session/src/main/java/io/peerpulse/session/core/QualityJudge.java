@@ -42,7 +42,7 @@ final class QualityJudge {
         if (event.hasSample()) {
             recent.add(event.sample().rttMs());
             lastRtt = event.sample().rttMs();
-            lastSampleMs = event.sample().timestamp();
+            lastSampleMs = event.sample().timestampEpochMs();
         }
         ConnectionQuality next = judge(event);
         if (next == quality) {

@@ -375,7 +375,7 @@ public final class SessionCore {
                 return Applied.NOTHING;
             }
             if (kind == SessionEvent.OpenKind.FIRST) {
-                primary = new LatencyRecord(config.telemetryOptions().maxSamples());
+                primary = new LatencyRecord(config.telemetryOptions().maxSampleCount());
                 coverage.start(at);
             }
             if (kind != SessionEvent.OpenKind.SAME) {
@@ -390,7 +390,7 @@ public final class SessionCore {
                 if (view != null) {
                     secondarySource = view;
                     if (secondary == null) {
-                        secondary = new LatencyRecord(config.telemetryOptions().maxSamples());
+                        secondary = new LatencyRecord(config.telemetryOptions().maxSampleCount());
                     }
                 }
             }
@@ -493,7 +493,7 @@ public final class SessionCore {
             return null;
         }
         long waitedMs = at.msSince(since);
-        if (waitedMs < config.fallbackAfter().toMillis() || view.getCounters().measured() == 0) {
+        if (waitedMs < config.fallbackAfter().toMillis() || view.getCounters().measuredCount() == 0) {
             return null;
         }
         ProbeStats stats = probe;

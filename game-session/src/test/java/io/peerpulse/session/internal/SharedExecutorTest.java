@@ -204,7 +204,6 @@ class SharedExecutorTest {
         GameSession session = GameSession.builder("report").exporterProviders(List.of()).executor(Runnable::run)
                 .build();
         session.close();
-        return new SessionReport(session.exportSessionMetrics(), session.exportValidationData(),
-                session.exportMultiplayerMetrics());
+        return session.exportReport();
     }
 }

@@ -40,7 +40,7 @@ class JournalFormatExampleTest {
     void everyKindOfLineInOneRealJournal() throws IOException {
         GameSession session = GameSession.builder("example-7").playerId("p1")
                 .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock())
-                        .nanoClock(scheduler.nanoClock()).firstPollDelay(Duration.ZERO).maxSamples(100).build())
+                        .nanoClock(scheduler.nanoClock()).firstPollDelay(Duration.ZERO).maxSampleCount(100).build())
                 .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir).build();
         ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(41.5)
                 .then(RttReading.measured(0.1 + 0.2, new NetworkPath("host", "srflx", "udp")))

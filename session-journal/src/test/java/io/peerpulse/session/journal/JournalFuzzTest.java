@@ -42,7 +42,7 @@ class JournalFuzzTest {
     private Path journal() {
         GameSession session = GameSession.builder("fuzz").playerId("p1")
                 .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock())
-                        .nanoClock(scheduler.nanoClock()).firstPollDelay(Duration.ZERO).maxSamples(20).build())
+                        .nanoClock(scheduler.nanoClock()).firstPollDelay(Duration.ZERO).maxSampleCount(20).build())
                 .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir).build();
         ScriptedRttSource first = new ScriptedRttSource().thenMeasured(40.25)
                 .then(RttReading.measured(41, new NetworkPath("host", "srflx", "udp"))).thenStale()

@@ -49,7 +49,7 @@ class JournalSequenceTest {
     private GameSession twelveSamples(String id) {
         GameSession session = GameSession.builder(id).playerId("p1")
                 .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock())
-                        .maxSamples(100).build())
+                        .maxSampleCount(100).build())
                 .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir).build();
         session.beginRound(1);
         session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(42.5)));
@@ -199,7 +199,7 @@ class JournalSequenceTest {
         assertThat(recovery.problems()).singleElement().asString().isEqualTo("line " + (poll + 1) + ", seq " + (poll + 3)
                 + ": seqs " + poll + " to " + (poll + 2) + " (3 lines) are missing before it: their events are lost"
                 + " (polls neither counted nor sampled, opens, closes and round marks not applied)");
-        assertThat(recovery.report().validationData().counters().polls()).as("two polls and round 2's begin lost")
+        assertThat(recovery.report().validationData().counters().pollCount()).as("two polls and round 2's begin lost")
                 .isEqualTo(10);
         assertThat(recovery.report().multiplayerMetrics().rounds()).hasSize(1);
     }

@@ -61,7 +61,7 @@ class JournalViewsTest {
     private GameSession session(String id) {
         return GameSession.builder(id).playerId("p1")
                 .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(tickingClock)
-                        .readTimeout(Duration.ofMillis(2500)).maxSamples(6).build())
+                        .readTimeout(Duration.ofMillis(2500)).maxSampleCount(6).build())
                 .exporterProviders(List.of())
                 .executor(Runnable::run)
                 .journalDirectory(dir)
@@ -114,19 +114,19 @@ class JournalViewsTest {
         assertThat(live.probe().offsetMs()).isEqualTo(-1.5);
         assertThat(live.secondary().source()).isEqualTo("ice");
         assertThat(live.secondary().latency().medianMs()).isEqualTo(81.0);
-        assertThat(live.secondary().counters().stale()).isPositive();
+        assertThat(live.secondary().counters().staleCount()).isPositive();
         assertThat(live.fallback()).isNull();
         assertThat(live.coverage().gapThresholdMs()).isEqualTo(3000.0);
 
         SessionJournal.Recovery recovery = recoverAndCompare(session);
-        assertThat(recovery.sampleCount()).isEqualTo(live.counters().measured());
+        assertThat(recovery.sampleCount()).isEqualTo(live.counters().measuredCount());
         List<String> lines = Files.readAllLines(session.journalPath().orElseThrow(), StandardCharsets.UTF_8);
         assertThat(lines.get(1)).matches("\\{\"type\":\"open\",\"seq\":1,\"t\":\\d+,\"n\":\\d+,\"kind\":\"first\","
                 + "\"name\":\"probe\",\"refreshNanos\":0,\"secondaryName\":\"ice\",\"secondaryRefreshNanos\":2500000000,"
                 + "\"crc\":\"[0-9a-f]{8}\"}");
         assertThat(lines.get(2)).as("the probe's statistics at its open").startsWith("{\"type\":\"probe\",\"seq\":2,");
         assertThat(lines).filteredOn(l -> l.startsWith("{\"type\":\"secondaryPoll\""))
-                .hasSize((int) live.secondary().counters().polls());
+                .hasSize((int) live.secondary().counters().pollCount());
         assertThat(lines.get(lines.size() - 2)).as("the final snapshot, journaled at close before the end")
                 .startsWith("{\"type\":\"probe\"").contains("\"sent\":13,", "\"offsetMs\":-1.5,");
 

@@ -98,7 +98,7 @@ class SessionJournalFailureTest {
                     .contains("journal-failing", session.journalPath().orElseThrow().toString());
         }
 
-        assertThat(session.exportReport().validationData().counters().measured())
+        assertThat(session.exportReport().validationData().counters().measuredCount())
                 .as("every poll recorded despite the journal").isEqualTo(10);
         assertThat(session.journalFailureCount()).isEqualTo(3);
         List<String> lines = Files.readAllLines(session.journalPath().orElseThrow(), StandardCharsets.UTF_8);

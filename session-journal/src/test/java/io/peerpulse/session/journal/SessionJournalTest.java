@@ -68,7 +68,7 @@ class SessionJournalTest {
     private GameSession.Builder builder(String id, InstantSource clock) {
         return GameSession.builder(id).playerId("p1")
                 .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(clock)
-                        .readTimeout(Duration.ofMillis(2500)).maxSamples(4).build())
+                        .readTimeout(Duration.ofMillis(2500)).maxSampleCount(4).build())
                 .exporterProviders(List.of())
                 .executor(Runnable::run)
                 .journalDirectory(dir);
@@ -141,7 +141,7 @@ class SessionJournalTest {
                 .allMatch(l -> l.matches("\\{\"type\":\"[a-zA-Z]+\",\"seq\":\\d+,\"t\":\\d+,\"n\":\\d+[,}].*"));
         assertThat(lines.get(lines.size() - 1)).startsWith("{\"type\":\"end\"");
         TelemetryCounters counters = session.exportReport().validationData().counters();
-        assertThat(lines.stream().filter(l -> l.startsWith("{\"type\":\"poll\""))).hasSize((int) counters.polls());
+        assertThat(lines.stream().filter(l -> l.startsWith("{\"type\":\"poll\""))).hasSize((int) counters.pollCount());
         for (String outcome : List.of("MEASURED", "STALE", "UNAVAILABLE", "FAILED", "REJECTED", "SKIPPED")) {
             assertThat(lines).anyMatch(l -> l.contains("\"outcome\":\"" + outcome + "\""));
         }
@@ -179,12 +179,12 @@ class SessionJournalTest {
         assertThat(recovered.multiplayerMetrics()).isEqualTo(live.multiplayerMetrics());
         assertThat(recovered).isEqualTo(live);
         TelemetryCounters counters = live.validationData().counters();
-        assertThat(counters.skipped()).as("the script makes every outcome happen").isPositive();
-        assertThat(counters.failed()).isGreaterThanOrEqualTo(3);
-        assertThat(counters.rejected()).isEqualTo(1);
-        assertThat(counters.stale()).isGreaterThanOrEqualTo(2);
-        assertThat(counters.unavailable()).isGreaterThanOrEqualTo(6);
-        assertThat(recovery.sampleCount()).isEqualTo(counters.measured());
+        assertThat(counters.skippedCount()).as("the script makes every outcome happen").isPositive();
+        assertThat(counters.failedCount()).isGreaterThanOrEqualTo(3);
+        assertThat(counters.rejectedCount()).isEqualTo(1);
+        assertThat(counters.staleCount()).isGreaterThanOrEqualTo(2);
+        assertThat(counters.unavailableCount()).isGreaterThanOrEqualTo(6);
+        assertThat(recovery.sampleCount()).isEqualTo(counters.measuredCount());
         assertThat(live.multiplayerMetrics().pathChanges()).hasSize(3);
         assertThat(live.multiplayerMetrics().qualityChanges()).hasSizeGreaterThanOrEqualTo(3);
         assertThat(live.multiplayerMetrics().rounds()).hasSize(3);
@@ -196,7 +196,7 @@ class SessionJournalTest {
     private static void assertBitExact(List<RttSample> actual, List<RttSample> expected) {
         assertThat(actual).hasSameSizeAs(expected);
         for (int i = 0; i < expected.size(); i++) {
-            assertThat(actual.get(i).timestamp()).isEqualTo(expected.get(i).timestamp());
+            assertThat(actual.get(i).timestampEpochMs()).isEqualTo(expected.get(i).timestampEpochMs());
             assertThat(Double.doubleToRawLongBits(actual.get(i).rttMs()))
                     .isEqualTo(Double.doubleToRawLongBits(expected.get(i).rttMs()));
         }
@@ -361,7 +361,7 @@ class SessionJournalTest {
         assertThat(recovery.complete()).isFalse();
         assertThat(recovery.problems()).singleElement().asString().contains("torn last line", "skipped");
         assertThat(recovery.sampleCount()).isEqualTo(5);
-        assertThat(recovery.report().validationData().counters().measured()).isEqualTo(5);
+        assertThat(recovery.report().validationData().counters().measuredCount()).isEqualTo(5);
         assertThat(recovery.report().sessionMetrics().endEpochMs()).as("ends at the last event")
                 .isEqualTo(recovery.report().validationData().coverage().lastMeasurementEpochMs());
     }
@@ -466,6 +466,6 @@ class SessionJournalTest {
         assertThat(recovery.problems().get(1)).startsWith("line 8, seq 7: seq 6 is missing before it");
         assertThat(recovery.damagedLineCount()).isEqualTo(1);
         assertThat(recovery.missingLineCount()).isEqualTo(1);
-        assertThat(recovery.sampleCount()).isEqualTo(session.exportReport().validationData().counters().measured() - 1);
+        assertThat(recovery.sampleCount()).isEqualTo(session.exportReport().validationData().counters().measuredCount() - 1);
     }
 }

@@ -67,7 +67,7 @@ class WallClockTest {
     private GameSession session(String id) {
         return GameSession.builder(id).playerId("p1")
                 .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(clock)
-                        .nanoClock(scheduler.nanoClock()).firstPollDelay(Duration.ZERO).maxSamples(50).build())
+                        .nanoClock(scheduler.nanoClock()).firstPollDelay(Duration.ZERO).maxSampleCount(50).build())
                 .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir).build();
     }
 

@@ -25,7 +25,7 @@ class RttWindowTest {
 
     /** The window's timestamps, oldest first, read through its snapshot. */
     static long[] timestamps(RttWindow window) {
-        return window.snapshot().stream().mapToLong(RttSample::timestamp).toArray();
+        return window.snapshot().stream().mapToLong(RttSample::timestampEpochMs).toArray();
     }
 
     private static void assertMatchesReference(RttWindow window, double[] expectedWindow) {

@@ -97,7 +97,7 @@ public final class ProbeEngine {
     private long malformed;
     private long unknownVersion;
     private long unmatched;
-    private long peerPingsAnswered;
+    private long peerPingsAnsweredCount;
 
     /**
      * @param link         where messages go
@@ -105,15 +105,15 @@ public final class ProbeEngine {
      * @param wallClock    read at construction only, to anchor the wall-clock timeline
      * @param nanoTime     the monotonic clock ({@code System::nanoTime} outside tests)
      * @param pingTimeout  how long a ping waits for its pong
-     * @param offsetWindow how many recent exchanges the offset is chosen from
+     * @param offsetWindowCount how many recent exchanges the offset is chosen from
      */
     public ProbeEngine(Link link, ProbeExecutor executor, InstantSource wallClock, LongSupplier nanoTime,
-                       Duration pingTimeout, int offsetWindow) {
+                       Duration pingTimeout, int offsetWindowCount) {
         this.link = link;
         this.executor = executor;
         this.nanoTime = nanoTime;
         this.timeoutNanos = pingTimeout.toNanos();
-        this.offsets = new ClockOffsetEstimator(offsetWindow);
+        this.offsets = new ClockOffsetEstimator(offsetWindowCount);
         // the tightest of a few (nanoTime, instant, nanoTime) brackets: a preempted read is not the anchor
         long bestWidth = Long.MAX_VALUE;
         long bestNanos = 0;
@@ -219,7 +219,7 @@ public final class ProbeEngine {
     /** @return the counters now */
     public synchronized ProbeCounters counters() {
         return new ProbeCounters(sent, answered, lost, late, unanswered, malformed, unknownVersion, unmatched,
-                peerPingsAnswered);
+                peerPingsAnsweredCount);
     }
 
     /** @return the clock-offset estimate, empty before the first exchange */
@@ -420,7 +420,7 @@ public final class ProbeEngine {
                 link.send(pongOut);
             }
             synchronized (this) {
-                peerPingsAnswered++;
+                peerPingsAnsweredCount++;
             }
         } catch (Exception e) {
             // the channel went away: the peer's ping is lost, as on the network

@@ -69,7 +69,7 @@ class ProbeEngineAllocationTest {
         ping(a, PINGS);
         double pingBytes = (allocated.of(thread) - before) / (double) PINGS;
 
-        assertThat(a.counters().answered()).isEqualTo(WARM_UP + PINGS);
+        assertThat(a.counters().answeredCount()).isEqualTo(WARM_UP + PINGS);
         assertThat(readingBytes).as("the reading itself (future + RttReading)").isGreaterThan(0);
         // the old engine allocated ~800 B per round trip here (map node, boxed key, records, arrays, tasks)
         System.out.printf("allocation per ping: %.1f B; the reading itself: %.1f B%n", pingBytes, readingBytes);

@@ -89,9 +89,9 @@ class ProbeEngineTest {
         scheduler.advance(Duration.ofMillis(1));
         assertThat(read.join()).isEqualTo(RttReading.measured(80.0));
         assertThat(a.counters()).isEqualTo(new ProbeCounters(1, 1, 0, 0, 0, 0, 0, 0, 0));
-        assertThat(b.counters().peerPingsAnswered()).isEqualTo(1);
+        assertThat(b.counters().peerPingsAnsweredCount()).isEqualTo(1);
         scheduler.advance(TIMEOUT);
-        assertThat(a.counters().lost()).as("the answered ping's timeout was cancelled").isZero();
+        assertThat(a.counters().lostCount()).as("the answered ping's timeout was cancelled").isZero();
     }
 
     @Test
@@ -135,7 +135,7 @@ class ProbeEngineTest {
         ProbeCounters counters = a.counters();
         assertThat(counters).isEqualTo(new ProbeCounters(2, 1, 1, 1, 0, 0, 0, 0, 0));
         assertThat(counters.lossRatio()).isEqualTo(0.5);
-        assertThat(counters.inFlight()).isZero();
+        assertThat(counters.inFlightCount()).isZero();
     }
 
     @Test
@@ -161,7 +161,7 @@ class ProbeEngineTest {
         CompletableFuture<RttReading> read = a.read().toCompletableFuture();
         scheduler.advance(TIMEOUT);
         assertThat(read.join()).isEqualTo(RttReading.stale());
-        assertThat(a.counters().lost()).isEqualTo(1);
+        assertThat(a.counters().lostCount()).isEqualTo(1);
         assertThat(aToB.freshLooks).isEqualTo(1);
     }
 
@@ -188,7 +188,7 @@ class ProbeEngineTest {
         scheduler.advance(Duration.ofMillis(10));
         a.onMessage(ProbeCodec.pong(ping.sequence(), ping.t1Micros(), 0, 20_000_000), 28, true, nanos.getAsLong());
         assertThat(read).isNotDone();
-        assertThat(a.counters().malformed()).isEqualTo(1);
+        assertThat(a.counters().malformedCount()).isEqualTo(1);
         scheduler.advance(TIMEOUT);
         assertThat(read.join()).isInstanceOf(RttReading.Unavailable.class);
     }
@@ -201,14 +201,14 @@ class ProbeEngineTest {
         ProbeCodec.Ping ping = (ProbeCodec.Ping) decode(aToB.sent.get(0));
         a.onMessage(ProbeCodec.pong(ping.sequence(), ping.t1Micros() + 1, 0, 0), 28, true, nanos.getAsLong());
         assertThat(read).isNotDone();
-        assertThat(a.counters().unmatched()).isEqualTo(1);
+        assertThat(a.counters().unmatchedCount()).isEqualTo(1);
     }
 
     @Test
     void anUnavailableLinkSendsNothing() {
         aToB.unavailable = "probe channel CONNECTING";
         assertThat(read(a)).isEqualTo(RttReading.unavailable("probe channel CONNECTING"));
-        assertThat(a.counters().sent()).isZero();
+        assertThat(a.counters().sentCount()).isZero();
         assertThat(aToB.sent).isEmpty();
     }
 
@@ -222,10 +222,10 @@ class ProbeEngineTest {
         assertThat(read(a)).isEqualTo(RttReading.unavailable("probe closed"));
         scheduler.advance(Duration.ofSeconds(2)); // the pong arrives after the close
         ProbeCounters counters = a.counters();
-        assertThat(counters.sent()).isEqualTo(1);
-        assertThat(counters.unanswered()).isEqualTo(1);
-        assertThat(counters.answered() + counters.lost()).isZero();
-        assertThat(counters.inFlight()).isZero();
+        assertThat(counters.sentCount()).isEqualTo(1);
+        assertThat(counters.unansweredCount()).isEqualTo(1);
+        assertThat(counters.answeredCount() + counters.lostCount()).isZero();
+        assertThat(counters.inFlightCount()).isZero();
     }
 
     @Test
@@ -254,7 +254,7 @@ class ProbeEngineTest {
         CompletableFuture<RttReading> reusing = a.read().toCompletableFuture();
         a.onMessage(ProbeCodec.pong(old.sequence(), old.t1Micros(), 0, 0), 28, true, nanos.getAsLong());
         assertThat(reusing).isNotDone();
-        assertThat(a.counters().late()).isEqualTo(1);
+        assertThat(a.counters().lateCount()).isEqualTo(1);
         ProbeCodec.Ping now = (ProbeCodec.Ping) decode(aToB.sent.get(aToB.sent.size() - 1));
         scheduler.advance(Duration.ofMillis(3));
         a.onMessage(ProbeCodec.pong(now.sequence(), now.t1Micros(), 0, 0), 28, true, nanos.getAsLong());
@@ -286,7 +286,7 @@ class ProbeEngineTest {
         }
         assertThat(scheduler.pendingTaskCount()).isEqualTo(1);
         scheduler.advance(TIMEOUT);
-        assertThat(a.counters().unanswered()).isEqualTo(5);
+        assertThat(a.counters().unansweredCount()).isEqualTo(5);
         assertThat(scheduler.pendingTaskCount()).isZero();
     }
 
@@ -335,8 +335,8 @@ class ProbeEngineTest {
         inRead[0] = false;
         assertThat(armedByRead[0]).as("the first ping after idling arms it again").isEqualTo(2);
         scheduler.advance(TIMEOUT);
-        assertThat(polled.counters().lost()).isZero();
-        assertThat(polled.counters().answered()).isEqualTo(101);
+        assertThat(polled.counters().lostCount()).isZero();
+        assertThat(polled.counters().answeredCount()).isEqualTo(101);
     }
 
     @Test
@@ -353,7 +353,7 @@ class ProbeEngineTest {
         assertThat(offset.delayMs()).isEqualTo(40.0);
         assertThat(offset.errorBoundMs()).isEqualTo(20.001);
         assertThat(offset.offsetMs()).isCloseTo(250.0, within(offset.errorBoundMs()));
-        assertThat(offset.exchanges()).isEqualTo(1);
+        assertThat(offset.exchangeCount()).isEqualTo(1);
 
         // a faster, symmetric exchange is chosen; a slower one later is not
         aToB.delay = Duration.ofMillis(5);
@@ -364,7 +364,7 @@ class ProbeEngineTest {
         offset = a.clockOffset().orElseThrow();
         assertThat(offset.offsetMs()).isEqualTo(250.0);
         assertThat(offset.errorBoundMs()).isEqualTo(5.001);
-        assertThat(offset.exchanges()).isEqualTo(3);
+        assertThat(offset.exchangeCount()).isEqualTo(3);
 
         // the window holds 4: the fast exchange leaves it after four slower ones
         for (int i = 0; i < 4; i++) {

@@ -1,9 +1,12 @@
 package io.peerpulse.export.csv;
 
+import org.jspecify.annotations.Nullable;
+
 import io.peerpulse.session.RoundMetrics;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.ExportFiles;
 import io.peerpulse.telemetry.LatencyStats;
+import io.peerpulse.telemetry.LatencySummary;
 import io.peerpulse.telemetry.RttSample;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -13,6 +16,7 @@ import java.io.Writer;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -21,20 +25,20 @@ import java.util.Objects;
  * Writes a session's RTT samples as tidy CSV, one row per sample, as the {@code csv} exporter does.
  *
  * <pre>
- * session_id,player_id,round,timestamp,rtt_ms
+ * session_id,player_id,round,timestamp_epoch_ms,rtt_ms
  * exp-42-pair-7,p1,,1767225600000,40.0
  * exp-42-pair-7,p1,1,1767225601000,47.25
  * </pre>
  *
  * <p><b>Columns</b> ({@link #COLUMNS}): {@code session_id}, {@code player_id} (empty when none),
  * {@code round} (the number of the round open when the sample was recorded; empty when none was),
- * {@code timestamp} (epoch milliseconds, an integer) and {@code rtt_ms} (a plain decimal, never an
+ * {@code timestamp_epoch_ms} (epoch milliseconds, an integer) and {@code rtt_ms} (a plain decimal, never an
  * exponent, that reads back as exactly the recorded {@code double}). Snake-case names, so that
  * {@code pandas.read_csv} and R's {@code read.csv} give usable column names; e.g.
- * {@code pd.to_datetime(df.timestamp, unit="ms")}. An empty {@code round} reads as NaN / NA.
+ * {@code pd.to_datetime(df.timestamp_epoch_ms, unit="ms")}. An empty {@code round} reads as NaN / NA.
  *
  * <p><b>Rows</b>: the samples of the report's latency window ({@code multiplayerMetrics.latency.samples},
- * the telemetry's last {@code maxSamples} samples, default 600), oldest first; a report without samples
+ * the telemetry's last {@code maxSampleCount} samples, default 600), oldest first; a report without samples
  * gives the header alone. Rounds come from {@link RoundMetrics#containsSample(long)}: a sample belongs to
  * the round that was open when it was recorded, exactly, whatever timestamp it carries.
  *
@@ -65,7 +69,7 @@ public final class SessionReportCsv {
      *
      * @since 0.1.0
      */
-    public static final List<String> COLUMNS = List.of("session_id", "player_id", "round", "timestamp", "rtt_ms");
+    public static final List<String> COLUMNS = List.of("session_id", "player_id", "round", "timestamp_epoch_ms", "rtt_ms");
 
     private static final String CRLF = "\r\n";
 
@@ -90,23 +94,27 @@ public final class SessionReportCsv {
         if (latency != null) {
             String ids = field(report.sessionMetrics().sessionId()) + ","
                     + field(report.sessionMetrics().playerId()) + ",";
-            List<RoundMetrics> rounds = report.multiplayerMetrics().rounds().stream()
-                    .filter(round -> round.firstSampleIndex() != null)
-                    .sorted(Comparator.comparingLong(RoundMetrics::firstSampleIndex))
-                    .toList();
+            List<RoundSamples> rounds = new ArrayList<>();
+            for (RoundMetrics round : report.multiplayerMetrics().rounds()) {
+                Long first = round.firstSampleIndex();
+                LatencySummary stats = round.latency();
+                if (first != null && stats != null) {
+                    rounds.add(new RoundSamples(round.roundNumber(), first, first + stats.sampleCount()));
+                }
+            }
+            rounds.sort(Comparator.comparingLong(RoundSamples::first));
             int next = 0; // rounds' sample ranges do not overlap and samples come in order: one pass
             long index = latency.totalSampleCount() - latency.sampleCount();
             for (RttSample sample : latency.samples()) {
-                while (next < rounds.size() && rounds.get(next).firstSampleIndex()
-                        + rounds.get(next).latency().sampleCount() <= index) {
+                while (next < rounds.size() && rounds.get(next).end() <= index) {
                     next++; // that round's samples all came before this one
                 }
                 writer.write(ids);
-                if (next < rounds.size() && rounds.get(next).containsSample(index)) {
+                if (next < rounds.size() && rounds.get(next).first() <= index) {
                     writer.write(Integer.toString(rounds.get(next).roundNumber()));
                 }
                 writer.write(',');
-                writer.write(Long.toString(sample.timestamp()));
+                writer.write(Long.toString(sample.timestampEpochMs()));
                 writer.write(',');
                 writer.write(BigDecimal.valueOf(sample.rttMs()).toPlainString());
                 writer.write(CRLF);
@@ -114,6 +122,10 @@ public final class SessionReportCsv {
             }
         }
         writer.flush();
+    }
+
+    /** A round's samples: session-wide indexes {@code first} (inclusive) to {@code end} (exclusive). */
+    private record RoundSamples(int roundNumber, long first, long end) {
     }
 
     /**
@@ -132,7 +144,7 @@ public final class SessionReportCsv {
     }
 
     /** One field by RFC 4180: quoted when it holds a comma, quote, CR or LF; empty for {@code null}. */
-    static String field(String value) {
+    static String field(@Nullable String value) {
         if (value == null) {
             return "";
         }

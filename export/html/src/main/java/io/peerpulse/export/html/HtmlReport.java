@@ -16,7 +16,7 @@ import java.util.Objects;
  * table. The page fetches nothing: no script, no external style, font or image.
  *
  * <p>The chart shows the samples the report carries, i.e. the telemetry's window (the last
- * {@code maxSamples}); the summary table also gives the whole-session aggregates.
+ * {@code maxSampleCount}); the summary table also gives the whole-session aggregates.
  *
  * @since 0.1.0
  */
@@ -67,8 +67,8 @@ public final class HtmlReport {
 
     private static String timeChart(SessionReport report, LatencyStats latency) {
         List<RttSample> samples = latency.samples();
-        long start = Math.min(report.sessionMetrics().startEpochMs(), samples.get(0).timestamp());
-        long end = Math.max(samples.get(samples.size() - 1).timestamp(),
+        long start = Math.min(report.sessionMetrics().startEpochMs(), samples.get(0).timestampEpochMs());
+        long end = Math.max(samples.get(samples.size() - 1).timestampEpochMs(),
                 report.sessionMetrics().endEpochMs() == null ? start : report.sessionMetrics().endEpochMs());
         double spanSeconds = Math.max(1, (end - start) / 1000.0);
         double highest = latency.maxMs();
@@ -115,14 +115,14 @@ public final class HtmlReport {
         StringBuilder path = new StringBuilder();
         for (int i = 0; i < samples.size(); i++) {
             RttSample s = samples.get(i);
-            boolean breakHere = i == 0 || gapBetween(gaps, samples.get(i - 1).timestamp(), s.timestamp());
-            path.append(breakHere ? 'M' : 'L').append(String.format(Locale.ROOT, "%.1f %.1f ", x.at(s.timestamp()),
+            boolean breakHere = i == 0 || gapBetween(gaps, samples.get(i - 1).timestampEpochMs(), s.timestampEpochMs());
+            path.append(breakHere ? 'M' : 'L').append(String.format(Locale.ROOT, "%.1f %.1f ", x.at(s.timestampEpochMs()),
                     y.at(s.rttMs())));
         }
         svg.append("<path class=\"line\" d=\"").append(path.toString().trim()).append("\"/>\n");
         for (RttSample s : samples) {
             svg.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>%s ms</title>"
-                    + "</circle>\n", x.at(s.timestamp()), y.at(s.rttMs()), POINT_COLOR, number(s.rttMs())));
+                    + "</circle>\n", x.at(s.timestampEpochMs()), y.at(s.rttMs()), POINT_COLOR, number(s.rttMs())));
         }
         svg.append(String.format(Locale.ROOT, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
                 + "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", LEFT, TOP, LEFT, TOP + plotH, LEFT,
@@ -196,7 +196,7 @@ public final class HtmlReport {
         SessionLatencyStats s = report.validationData().sessionLatency();
         row(table, "samples", w == null ? "–" : String.valueOf(w.sampleCount()), s == null ? "–" : String.valueOf(s.sampleCount()));
         row(table, "min (ms)", w == null ? "–" : number(w.minMs()), s == null ? "–" : number(s.minMs()));
-        row(table, "median (ms)", w == null ? "–" : number(w.medianMs()), s == null ? "–" : "≈ " + number(s.p50Ms()));
+        row(table, "median (ms)", w == null ? "–" : number(w.medianMs()), s == null ? "–" : "≈ " + number(s.medianMs()));
         row(table, "mean (ms)", w == null ? "–" : number(w.meanMs()), s == null ? "–" : number(s.meanMs()));
         row(table, "p95 (ms)", w == null ? "–" : number(w.p95Ms()), s == null ? "–" : "≈ " + number(s.p95Ms()));
         row(table, "p99 (ms)", w == null ? "–" : number(w.p99Ms()), s == null ? "–" : "≈ " + number(s.p99Ms()));
@@ -211,9 +211,9 @@ public final class HtmlReport {
         row(table, "duration (s)", number(metrics.durationMs() / 1000.0));
         row(table, "coverage", String.format(Locale.ROOT, "%.1f %%", coverage.coveredRatio() * 100));
         row(table, "gaps", coverage.gaps().size() + " (" + number(coverage.gapMs() / 1000.0) + " s)");
-        row(table, "polls", counters.polls() + " (measured " + counters.measured() + ", stale " + counters.stale()
-                + ", unavailable " + counters.unavailable() + ", failed " + counters.failed() + ", rejected "
-                + counters.rejected() + ", skipped " + counters.skipped() + ")");
+        row(table, "polls", counters.pollCount() + " (measured " + counters.measuredCount() + ", stale " + counters.staleCount()
+                + ", unavailable " + counters.unavailableCount() + ", failed " + counters.failedCount() + ", rejected "
+                + counters.rejectedCount() + ", skipped " + counters.skippedCount() + ")");
         row(table, "reconnections", String.valueOf(report.multiplayerMetrics().reconnections().size()));
         row(table, "rounds", String.valueOf(report.multiplayerMetrics().rounds().size()));
         row(table, "path", metrics.path() == null ? "–" : escape(metrics.path().toString()));

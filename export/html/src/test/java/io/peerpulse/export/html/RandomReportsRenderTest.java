@@ -3,16 +3,12 @@ package io.peerpulse.export.html;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import io.peerpulse.session.Coverage;
 import io.peerpulse.session.CoverageGap;
-import io.peerpulse.session.MultiplayerMetrics;
 import io.peerpulse.session.RoundMetrics;
-import io.peerpulse.session.SessionMetrics;
 import io.peerpulse.session.SessionReport;
-import io.peerpulse.session.ValidationData;
 import io.peerpulse.telemetry.LatencyStats;
-import io.peerpulse.telemetry.LatencySummary;
 import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.testkit.SampleReports;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -22,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * A report renders whatever the JSON reader accepts: random reports (fixed seed) whose statistics need
  * not agree with their samples (an edited or hand-made export: {@code minMs} above a sample, {@code maxMs}
  * below one), with no sample, one sample, equal values, values up to 60,000 ms, many rounds and gaps,
- * each render without an exception and as a whole page.
+ * each render without an exception and as a whole page. The records are made by component name
+ * ({@link SampleReports}), so that a new component breaks nothing here.
  */
 class RandomReportsRenderTest {
 
@@ -30,7 +27,7 @@ class RandomReportsRenderTest {
 
     @Test
     void aMinimumAboveASampleRendersInsteadOfThrowing() {
-        SessionReport report = with(BASE, stats(List.of(new RttSample(1_000, 10), new RttSample(2_000, 50)),
+        SessionReport report = with(BASE, stats(List.of(sample(1_000, 10), sample(2_000, 50)),
                 40, 50), List.of(), List.of());
         assertThatCode(() -> HtmlReport.render(report)).doesNotThrowAnyException();
     }
@@ -56,7 +53,7 @@ class RandomReportsRenderTest {
                     case 1 -> 60_000;
                     default -> random.nextDouble() * (random.nextBoolean() ? 200 : 60_000);
                 };
-                samples.add(new RttSample(t, rtt));
+                samples.add(sample(t, rtt));
                 t += random.nextInt(8) == 0 ? random.nextInt(600_000) : (random.nextBoolean() ? 1_000 : 0);
             }
             LatencyStats stats = count == 0 ? null
@@ -65,13 +62,15 @@ class RandomReportsRenderTest {
             for (int i = random.nextInt(20); i > 0; i--) {
                 long g = start + random.nextInt(10_000_000);
                 long d = random.nextInt(1_000_000);
-                gaps.add(new CoverageGap(g, g + d, d));
+                gaps.add(SampleReports.record(CoverageGap.class, "startEpochMs", g, "endEpochMs", g + d,
+                        "durationMs", (long) d));
             }
             List<RoundMetrics> rounds = new ArrayList<>();
             for (int i = random.nextInt(4) == 0 ? random.nextInt(1_500) : random.nextInt(4); i > 0; i--) {
                 long r = random.nextBoolean() ? start + random.nextInt(100_000_000) : 0;
-                rounds.add(new RoundMetrics(rounds.size() + 1, r, random.nextBoolean() ? null : r + 10_000, 10_000,
-                        null, null));
+                rounds.add(SampleReports.record(RoundMetrics.class, "roundNumber", rounds.size() + 1,
+                        "startEpochMs", r, "endEpochMs", random.nextBoolean() ? null : r + 10_000,
+                        "durationMs", 10_000L));
             }
             SessionReport report = with(BASE, stats, gaps, rounds);
             String page = assertRenders(report, n);
@@ -87,30 +86,27 @@ class RandomReportsRenderTest {
         }
     }
 
+    private static RttSample sample(long timestampEpochMs, double rttMs) {
+        return SampleReports.record(RttSample.class, "timestampEpochMs", timestampEpochMs, "rttMs", rttMs);
+    }
+
     private static LatencyStats stats(List<RttSample> samples, double minMs, double maxMs) {
-        LatencySummary s = new LatencySummary(samples.size(), minMs, maxMs, (minMs + maxMs) / 2, minMs, maxMs, maxMs,
-                1, 1, samples.size());
-        return new LatencyStats(s.sampleCount(), s.minMs(), s.maxMs(), s.meanMs(), s.medianMs(), s.p95Ms(), s.p99Ms(),
-                s.stdDevMs(), s.jitterMs(), s.totalSampleCount(), samples);
+        return SampleReports.record(LatencyStats.class, "sampleCount", samples.size(), "minMs", minMs,
+                "maxMs", maxMs, "meanMs", (minMs + maxMs) / 2, "medianMs", minMs, "p95Ms", maxMs, "p99Ms", maxMs,
+                "stdDevMs", 1.0, "jitterMs", 1.0, "totalSampleCount", (long) samples.size(), "samples", samples);
     }
 
     private static SessionReport with(SessionReport base, LatencyStats latency, List<CoverageGap> gaps,
             List<RoundMetrics> rounds) {
-        SessionMetrics s = base.sessionMetrics();
-        ValidationData v = base.validationData();
-        MultiplayerMetrics m = base.multiplayerMetrics();
-        Coverage c = v.coverage();
-        long start = latency == null ? s.startEpochMs() : latency.samples().get(0).timestamp();
-        return new SessionReport(
-                new SessionMetrics(s.sessionId(), s.playerId(), start, s.endEpochMs() == null ? null : start,
-                        s.durationMs(), s.connection(), s.path(), latency),
-                new ValidationData(v.sessionId(), latency, v.sessionLatency(), v.counters(),
-                        new Coverage(c.measuringStartEpochMs(), c.measuringMs(), c.coveredRatio(), c.measuredPollRatio(),
-                                c.gapThresholdMs(), c.gapMs(), gaps, c.firstMeasurementEpochMs(),
-                                c.lastMeasurementEpochMs()),
-                        v.maxPlausibleRttMs(), v.pathChangeCount(), v.droppedExporterCallCount(), v.clock(),
-                        v.latencySource(), v.probe(), v.secondary(), v.fallback(), v.stuckExporterCount()),
-                new MultiplayerMetrics(m.sessionId(), m.playerId(), latency, rounds, m.reconnections(),
-                        m.pathChanges(), m.quality(), m.qualityChanges(), m.qualityThresholds()));
+        long start = latency == null ? base.sessionMetrics().startEpochMs()
+                : latency.samples().get(0).timestampEpochMs();
+        return SampleReports.with(base,
+                "sessionMetrics.startEpochMs", start,
+                "sessionMetrics.endEpochMs", base.sessionMetrics().endEpochMs() == null ? null : start,
+                "sessionMetrics.latency", latency,
+                "validationData.latency", latency,
+                "validationData.coverage.gaps", gaps,
+                "multiplayerMetrics.latency", latency,
+                "multiplayerMetrics.rounds", rounds);
     }
 }

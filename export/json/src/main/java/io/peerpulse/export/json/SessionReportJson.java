@@ -37,8 +37,8 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Format.</b> UTF-8, indented JSON; one object with the keys {@code sessionMetrics},
  * {@code validationData} and {@code multiplayerMetrics}, each the record of that name with one key per
  * record component, in lexicographic order. Absent values are written as {@code null}, never left out
- * (e.g. {@code "latency": null} before the first sample). Times are numbers: {@code …EpochMs} and a
- * sample's {@code timestamp} are epoch milliseconds, {@code …Ms} durations in milliseconds; every
+ * (e.g. {@code "latency": null} before the first sample). Times are numbers: {@code …EpochMs} are epoch
+ * milliseconds, other {@code …Ms} durations in milliseconds; every
  * {@code double} is written with the digits of {@link Double#toString(double)}, so that it reads back
  * as exactly the same value. Enums are their names. Nothing holds an IP address: the report has none.
  * {@code docs/session-report.schema.json} describes it all (JSON Schema draft 2020-12).

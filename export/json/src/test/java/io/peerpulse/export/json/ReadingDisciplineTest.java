@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.peerpulse.session.SessionReport;
-import io.peerpulse.session.ValidationData;
 import io.peerpulse.telemetry.ProbeStats;
+import io.peerpulse.testkit.SampleReports;
 import io.peerpulse.testkit.SessionExporterContract;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -61,7 +61,7 @@ class ReadingDisciplineTest {
         "sessionMetrics | sampleCount | -1 | sessionMetrics.latency.sampleCount: -1 is negative",
         "sessionMetrics | rttMs | 1e400 | sessionMetrics.latency.samples[0].rttMs: 1E+400 is not a finite double",
         "sessionMetrics | rttMs | -40 | sessionMetrics.latency.samples[0].rttMs: -40 is negative",
-        "validationData | polls | -3 | validationData.counters.polls: -3 is negative",
+        "validationData | pollCount | -3 | validationData.counters.pollCount: -3 is negative",
         "multiplayerMetrics | roundNumber | 1.5 | multiplayerMetrics.rounds[0].roundNumber: 1.5 is not an integer",
         "sessionMetrics | durationMs | \"12\" | sessionMetrics.connection.disconnections[0].durationMs: expected a number, found a string",
         "sessionMetrics | sessionId | \"bad\\ud800id\" | sessionMetrics.sessionId: the string has a lone surrogate",
@@ -82,12 +82,11 @@ class ReadingDisciplineTest {
 
     @Test
     void thePeersClockOffsetMayBeNegativeItsCountsMayNot() throws IOException {
-        ValidationData v = FULL.validationData();
-        SessionReport probed = new SessionReport(FULL.sessionMetrics(), new ValidationData(v.sessionId(), v.latency(),
-                v.sessionLatency(), v.counters(), v.coverage(), v.maxPlausibleRttMs(), v.pathChangeCount(),
-                v.droppedExporterCallCount(), v.clock(), "probe",
-                new ProbeStats(31, 30, 0, 0, 1, 0.0, -0.531, 40.1, 1_767_225_600_000L), v.secondary(), v.fallback(),
-                v.stuckExporterCount()), FULL.multiplayerMetrics());
+        ProbeStats probe = SampleReports.record(ProbeStats.class, "sentCount", 31L, "answeredCount", 30L,
+                "lostCount", 0L, "lateCount", 0L, "unansweredCount", 1L, "lossRatio", 0.0, "offsetMs", -0.531,
+                "errorBoundMs", 40.1, "offsetEpochMs", 1_767_225_600_000L);
+        SessionReport probed = SampleReports.with(FULL, "validationData.latencySource", "probe",
+                "validationData.probe", probe);
         String json = SessionReportJson.toJson(probed);
         assertThat(read(json)).isEqualTo(probed);
         assertThatThrownBy(() -> read(json.replace("\"lostCount\": 0", "\"lostCount\": -1")))

@@ -60,7 +60,7 @@ class SessionReportJsonFuzzTest {
                 VALID.replace("\"rttMs\": ", "\"rttMs\": -"),
                 VALID.replaceFirst("\"sampleCount\": \\d+", "\"sampleCount\": 99999"),
                 VALID.replaceFirst("\"rttMs\": [0-9.]+", "\"rttMs\": 1e999"),
-                VALID.replaceFirst("\"timestamp\": \\d+", "\"timestamp\": \"yesterday\""),
+                VALID.replaceFirst("\"timestampEpochMs\": \\d+", "\"timestampEpochMs\": \"yesterday\""),
                 VALID.replaceFirst("\"samples\": \\[", "\"samples\": {").substring(0, VALID.length() / 2));
         for (String document : hostile) {
             try {

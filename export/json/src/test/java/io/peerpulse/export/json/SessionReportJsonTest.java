@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.peerpulse.session.SessionReport;
-import io.peerpulse.session.ValidationData;
-import io.peerpulse.telemetry.SessionLatencyStats;
 import io.peerpulse.testkit.IpAddresses;
+import io.peerpulse.testkit.SampleReports;
 import io.peerpulse.testkit.SessionExporterContract;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
@@ -72,9 +71,9 @@ class SessionReportJsonTest {
         assertThat(metrics.getJsonNumber("startEpochMs").longValueExact())
                 .isEqualTo(FULL.sessionMetrics().startEpochMs());
         JsonObject sample = metrics.getJsonObject("latency").getJsonArray("samples").getJsonObject(0);
-        assertThat(sample.keySet()).containsExactlyInAnyOrder("timestamp", "rttMs");
-        assertThat(sample.getJsonNumber("timestamp").longValueExact())
-                .isEqualTo(FULL.sessionMetrics().latency().samples().get(0).timestamp());
+        assertThat(sample.keySet()).containsExactlyInAnyOrder("timestampEpochMs", "rttMs");
+        assertThat(sample.getJsonNumber("timestampEpochMs").longValueExact())
+                .isEqualTo(FULL.sessionMetrics().latency().samples().get(0).timestampEpochMs());
     }
 
     @Test
@@ -131,12 +130,7 @@ class SessionReportJsonTest {
 
     @Test
     void aValueThatJsonCannotHoldFailsClearly() {
-        ValidationData v = FULL.validationData();
-        SessionReport nan = new SessionReport(FULL.sessionMetrics(), new ValidationData(v.sessionId(), v.latency(),
-                new SessionLatencyStats(1, 1, 1, Double.NaN, 1, 1, 1), v.counters(), v.coverage(),
-                v.maxPlausibleRttMs(), v.pathChangeCount(), v.droppedExporterCallCount(), v.clock(), v.latencySource(), v.probe(), v.secondary(),
-                        v.fallback(), v.stuckExporterCount()),
-                FULL.multiplayerMetrics());
+        SessionReport nan = SampleReports.with(FULL, "validationData.sessionLatency.meanMs", Double.NaN);
 
         assertThatThrownBy(() -> SessionReportJson.toJson(nan)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("cannot write session report of 'json-full'");

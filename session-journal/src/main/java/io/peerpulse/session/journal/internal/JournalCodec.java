@@ -134,7 +134,7 @@ public final class JournalCodec {
                 .put("systemClockOffsetMs", start.systemClockOffsetMs())
                 .put("pollIntervalNanos", options.pollInterval().toNanos())
                 .put("readTimeoutNanos", options.readTimeout().toNanos())
-                .put("maxSamples", options.maxSamples())
+                .put("maxSamples", options.maxSampleCount())
                 .put("exporterTimeoutNanos", config.exporterTimeout().toNanos())
                 .put("fairFromNanos", config.fairFrom().toNanos()).put("poorFromNanos", config.poorFrom().toNanos())
                 .put("recentSamples", config.recentSamples()).put("toleratedBadPolls", config.toleratedBadPolls())
@@ -179,7 +179,7 @@ public final class JournalCodec {
             options = TelemetryOptions.builder().clock(NO_CLOCK).nanoClock(NO_NANO_CLOCK)
                     .pollInterval(positiveNanos(header, "pollIntervalNanos"))
                     .readTimeout(positiveNanos(header, "readTimeoutNanos"))
-                    .maxSamples(header.requireInt("maxSamples")).build();
+                    .maxSampleCount(header.requireInt("maxSamples")).build();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("header: " + e.getMessage(), e);
         }
@@ -338,7 +338,7 @@ public final class JournalCodec {
         line.put("outcome", poll.outcome().name());
         RttSample sample = poll.sample();
         if (sample != null) {
-            line.put("timestamp", sample.timestamp()).put("rttMs", sample.rttMs())
+            line.put("timestamp", sample.timestampEpochMs()).put("rttMs", sample.rttMs())
                     .put("rttBits", Double.doubleToRawLongBits(sample.rttMs()));
         }
         NetworkPath path = poll.path();
@@ -393,7 +393,7 @@ public final class JournalCodec {
         putDouble(line, "lossRatio", stats.lossRatio());
         Double offset = stats.offsetMs();
         Double bound = stats.errorBoundMs();
-        Long offsetTimestamp = stats.offsetTimestamp();
+        Long offsetTimestamp = stats.offsetEpochMs();
         if (offset != null && bound != null && offsetTimestamp != null) {
             putDouble(line, "offsetMs", offset);
             putDouble(line, "errorBoundMs", bound);

@@ -6,15 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.peerpulse.export.csv.Csv;
 import io.peerpulse.export.csv.SessionReportCsv;
 import io.peerpulse.session.GameSession;
-import io.peerpulse.session.MultiplayerMetrics;
-import io.peerpulse.session.SessionMetrics;
 import io.peerpulse.session.SessionReport;
-import io.peerpulse.session.ValidationData;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.testkit.SampleReports;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.testkit.SessionExporterContract;
 import io.peerpulse.virtualtime.VirtualScheduler;
@@ -57,7 +55,7 @@ class CsvExporterTest {
         GameSession session = GameSession.builder("rounds")
                 .playerId("p1")
                 .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock())
-                        .maxSamples(10).build())   // the window drops the first 3 of 13 samples
+                        .maxSampleCount(10).build())   // the window drops the first 3 of 13 samples
                 .exporterProviders(List.of(new CsvExporterProvider()))
                 .exportSetting(SessionReportCsv.DIRECTORY_SETTING, dir.toString())
                 .executor(Runnable::run)
@@ -76,7 +74,7 @@ class CsvExporterTest {
 
         List<List<String>> rows = Csv.parse(Files.readString(dir.resolve("rounds.csv")));
         LatencyStats stats = session.getLatencyStats().orElseThrow();
-        assertThat(rows.get(0)).containsExactly("session_id", "player_id", "round", "timestamp", "rtt_ms");
+        assertThat(rows.get(0)).containsExactly("session_id", "player_id", "round", "timestamp_epoch_ms", "rtt_ms");
         assertThat(rows.subList(1, rows.size())).extracting(row -> row.get(2))
                 .containsExactly("1", "", "", "7", "7", "7", "7", "8", "8", "8");
         List<RttSample> samples = new ArrayList<>();
@@ -113,7 +111,7 @@ class CsvExporterTest {
     @Test
     void aSessionWithoutSamplesGivesTheHeaderAlone() throws IOException {
         session("empty").close();
-        assertThat(dir.resolve("empty.csv")).hasContent("session_id,player_id,round,timestamp,rtt_ms\r\n");
+        assertThat(dir.resolve("empty.csv")).hasContent("session_id,player_id,round,timestamp_epoch_ms,rtt_ms\r\n");
     }
 
     @Test
@@ -194,17 +192,6 @@ class CsvExporterTest {
     }
 
     private static SessionReport withIds(SessionReport report, String id, String playerId) {
-        SessionMetrics s = report.sessionMetrics();
-        ValidationData v = report.validationData();
-        MultiplayerMetrics m = report.multiplayerMetrics();
-        return new SessionReport(
-                new SessionMetrics(id, playerId, s.startEpochMs(), s.endEpochMs(), s.durationMs(), s.connection(),
-                        s.path(), s.latency()),
-                new ValidationData(id, v.latency(), v.sessionLatency(), v.counters(), v.coverage(),
-                        v.maxPlausibleRttMs(), v.pathChangeCount(), v.droppedExporterCallCount(),
-                        v.clock(), v.latencySource(), v.probe(), v.secondary(),
-                        v.fallback(), v.stuckExporterCount()),
-                new MultiplayerMetrics(id, playerId, m.latency(), m.rounds(), m.reconnections(), m.pathChanges(),
-                        m.quality(), m.qualityChanges(), m.qualityThresholds()));
+        return SampleReports.withEvery(SampleReports.withEvery(report, "sessionId", id), "playerId", playerId);
     }
 }

@@ -3,18 +3,16 @@ package io.peerpulse.export.json.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.peerpulse.export.json.Reports;
 import io.peerpulse.export.json.SessionReportJson;
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.SessionReport;
-import io.peerpulse.session.ValidationData;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.telemetry.RttSample;
-import io.peerpulse.telemetry.SessionLatencyStats;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.testkit.SampleReports;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.testkit.SessionExporterContract;
 import io.peerpulse.virtualtime.VirtualScheduler;
@@ -83,7 +81,7 @@ class JsonExporterTest {
             List<RttSample> read = new ArrayList<>();
             for (int i = 0; i < samples.size(); i++) {
                 JsonObject sample = samples.getJsonObject(i);
-                read.add(new RttSample(sample.getJsonNumber("timestamp").longValueExact(),
+                read.add(new RttSample(sample.getJsonNumber("timestampEpochMs").longValueExact(),
                         sample.getJsonNumber("rttMs").doubleValue()));
             }
             assertThat(read).as(part).isEqualTo(stats.samples());
@@ -115,7 +113,7 @@ class JsonExporterTest {
                 ExportSettings.of(Map.of(SessionReportJson.DIRECTORY_SETTING, inner.toString()), Map.of()));
         SessionReport base = SessionExporterContract.fullReport("base");
         for (String id : HOSTILE_IDS) {
-            exporter.sessionEnded(Reports.withSessionId(base, id));
+            exporter.sessionEnded(SampleReports.withEvery(base, "sessionId", id));
         }
         try (Stream<Path> all = Files.walk(dir)) {
             List<Path> files = all.filter(Files::isRegularFile).toList();
@@ -172,13 +170,8 @@ class JsonExporterTest {
     @Test
     void whenSerialisingFailsHalfwayNoFileOrTemporaryFileSurvives() throws IOException {
         SessionReport good = SessionExporterContract.fullReport("nan");
-        ValidationData v = good.validationData();
         // JSON has no NaN: the serialiser fails after writing part of the file
-        SessionReport bad = new SessionReport(good.sessionMetrics(), new ValidationData(v.sessionId(), v.latency(),
-                new SessionLatencyStats(1, 1, 1, Double.NaN, 1, 1, 1), v.counters(), v.coverage(),
-                v.maxPlausibleRttMs(), v.pathChangeCount(), v.droppedExporterCallCount(), v.clock(), v.latencySource(), v.probe(), v.secondary(),
-                        v.fallback(), v.stuckExporterCount()),
-                good.multiplayerMetrics());
+        SessionReport bad = SampleReports.with(good, "validationData.sessionLatency.meanMs", Double.NaN);
         SessionExporter exporter = new JsonExporterProvider().create(
                 ExportSettings.of(Map.of(SessionReportJson.DIRECTORY_SETTING, dir.toString()), Map.of()));
 

@@ -239,12 +239,12 @@ final class SharedMeters {
          * @param counters how every poll of the session ended
          */
         void count(TelemetryCounters counters) {
-            add(PollOutcome.MEASURED, counters.measured());
-            add(PollOutcome.STALE, counters.stale());
-            add(PollOutcome.UNAVAILABLE, counters.unavailable());
-            add(PollOutcome.FAILED, counters.failed());
-            add(PollOutcome.REJECTED, counters.rejected());
-            add(PollOutcome.SKIPPED, counters.skipped());
+            add(PollOutcome.MEASURED, counters.measuredCount());
+            add(PollOutcome.STALE, counters.staleCount());
+            add(PollOutcome.UNAVAILABLE, counters.unavailableCount());
+            add(PollOutcome.FAILED, counters.failedCount());
+            add(PollOutcome.REJECTED, counters.rejectedCount());
+            add(PollOutcome.SKIPPED, counters.skippedCount());
         }
 
         private void add(PollOutcome outcome, long count) {

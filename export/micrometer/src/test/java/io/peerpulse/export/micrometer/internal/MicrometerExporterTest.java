@@ -188,20 +188,20 @@ class MicrometerExporterTest {
         session.close();
         SessionReport report = session.exportReport();
         TelemetryCounters counters = report.validationData().counters();
-        assertThat(counters.measured()).isEqualTo(RTTS_MS.length);
-        assertThat(List.of(counters.stale(), counters.unavailable(), counters.failed(), counters.rejected(),
-                counters.skipped())).allSatisfy(n -> assertThat(n).isPositive());
+        assertThat(counters.measuredCount()).isEqualTo(RTTS_MS.length);
+        assertThat(List.of(counters.staleCount(), counters.unavailableCount(), counters.failedCount(),
+                counters.rejectedCount(), counters.skippedCount())).allSatisfy(n -> assertThat(n).isPositive());
 
         Timer rtt = registry.get("peerpulse.session.rtt").timer();
-        assertThat(rtt.count()).isEqualTo(counters.measured());
+        assertThat(rtt.count()).isEqualTo(counters.measuredCount());
         assertThat(rtt.totalTime(TimeUnit.MILLISECONDS)).isCloseTo(Arrays.stream(RTTS_MS).sum(), within(1e-6));
         assertThat(rtt.max(TimeUnit.MILLISECONDS)).isCloseTo(240.25, within(1e-6));
-        assertThat(polls(registry, "measured")).isEqualTo(counters.measured());
-        assertThat(polls(registry, "stale")).isEqualTo(counters.stale());
-        assertThat(polls(registry, "unavailable")).isEqualTo(counters.unavailable());
-        assertThat(polls(registry, "failed")).isEqualTo(counters.failed());
-        assertThat(polls(registry, "rejected")).isEqualTo(counters.rejected());
-        assertThat(polls(registry, "skipped")).isEqualTo(counters.skipped());
+        assertThat(polls(registry, "measured")).isEqualTo(counters.measuredCount());
+        assertThat(polls(registry, "stale")).isEqualTo(counters.staleCount());
+        assertThat(polls(registry, "unavailable")).isEqualTo(counters.unavailableCount());
+        assertThat(polls(registry, "failed")).isEqualTo(counters.failedCount());
+        assertThat(polls(registry, "rejected")).isEqualTo(counters.rejectedCount());
+        assertThat(polls(registry, "skipped")).isEqualTo(counters.skippedCount());
         assertThat(registry.get("peerpulse.sessions.active").gauge().value()).isEqualTo(1);
         // histogram buckets hold exactly the recorded values: 20, 35.5, 80, 120 <= 150 ms < 240.25 <= 300 ms
         assertThat(bucket(rtt, 0.150)).isEqualTo(4);
@@ -219,7 +219,7 @@ class MicrometerExporterTest {
         session.close();
         TelemetryCounters counters = session.exportReport().validationData().counters();
         assertThat(registry.get("peerpulse.session.rtt").timer().count()).isEqualTo(RTTS_MS.length);
-        assertThat(polls(registry, "failed")).isEqualTo(counters.failed());
+        assertThat(polls(registry, "failed")).isEqualTo(counters.failedCount());
         assertThat(registry.get("peerpulse.sessions.active").gauge().value()).isZero();
         assertThat(ours(registry)).hasSize(8);
         assertThat(SharedMeters.metersInUse(registry)).isZero();

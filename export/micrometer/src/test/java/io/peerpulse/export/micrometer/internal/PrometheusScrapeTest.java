@@ -102,14 +102,14 @@ class PrometheusScrapeTest {
             // the measured session ends: its poll counts arrive; the holder keeps the shared meters
             measured.close();
             TelemetryCounters counters = measured.exportReport().validationData().counters();
-            assertThat(counters.measured()).isEqualTo(RTTS_MS.length);
+            assertThat(counters.measuredCount()).isEqualTo(RTTS_MS.length);
             List<Series> polls = prometheus.await("peerpulse_session_polls_total{region=\"eu\"}",
                     answer -> answer.stream().anyMatch(s -> "measured".equals(s.labels().get("outcome"))
                             && s.value() == RTTS_MS.length), SCRAPED);
             assertThat(polls).hasSize(6);
-            assertThat(value(polls, "unavailable")).isEqualTo(counters.unavailable());
-            assertThat(value(polls, "stale")).isEqualTo(counters.stale());
-            assertThat(value(polls, "failed")).isEqualTo(counters.failed());
+            assertThat(value(polls, "unavailable")).isEqualTo(counters.unavailableCount());
+            assertThat(value(polls, "stale")).isEqualTo(counters.staleCount());
+            assertThat(value(polls, "failed")).isEqualTo(counters.failedCount());
             prometheus.await("peerpulse_sessions_active{region=\"eu\"}",
                     answer -> answer.size() == 1 && answer.get(0).value() == 1, SCRAPED);
 

@@ -77,7 +77,7 @@ class SharedMetersScaleTest {
                 assertThat(registry.get(SharedMeters.ACTIVE).tag("region", "eu").gauge().value()).isEqualTo(50);
                 long measuredEu = 0;
                 for (int i = 0; i < perBatch; i += 2) {
-                    measuredEu += open.get(i).exportValidationData().counters().measured();
+                    measuredEu += open.get(i).exportValidationData().counters().measuredCount();
                 }
                 assertThat(measuredEu).isPositive();
                 assertThat(registry.get(SharedMeters.RTT).tag("region", "eu").timer().count()).isEqualTo(measuredEu);
@@ -144,9 +144,10 @@ class SharedMetersScaleTest {
         Timer rtt = registry.get(SharedMeters.RTT).timer();
         assertThat(rtt.count()).isEqualTo(total * samples);
         assertThat(rtt.totalTime(TimeUnit.MILLISECONDS)).isCloseTo(total * (samples * (samples + 1) / 2.0), within(1e-3));
-        assertThat(MicrometerExporterTest.polls(registry, "measured")).isEqualTo(total * perSession.measured());
-        assertThat(MicrometerExporterTest.polls(registry, "failed")).isEqualTo(total * perSession.failed());
-        assertThat(MicrometerExporterTest.polls(registry, "unavailable")).isEqualTo(total * perSession.unavailable());
+        assertThat(MicrometerExporterTest.polls(registry, "measured")).isEqualTo(total * perSession.measuredCount());
+        assertThat(MicrometerExporterTest.polls(registry, "failed")).isEqualTo(total * perSession.failedCount());
+        assertThat(MicrometerExporterTest.polls(registry, "unavailable"))
+                .isEqualTo(total * perSession.unavailableCount());
         assertThat(registry.get(SharedMeters.ACTIVE).gauge().value()).isEqualTo(1);
         assertThat(scrapes.get()).isPositive();
 
