@@ -8,6 +8,7 @@
  */
 module io.peerpulse.cli {
     requires io.peerpulse.session;
+    requires io.peerpulse.session.journal;
     requires io.peerpulse.webrtc;
     requires io.peerpulse.lab;
     requires io.peerpulse.export.json;

@@ -11,6 +11,7 @@
 open module io.peerpulse.integration {
     requires io.peerpulse.webrtc;
     requires io.peerpulse.session;
+    requires io.peerpulse.session.journal;
     requires io.peerpulse.testkit;
     requires io.peerpulse.lab;
     // the file exporters, found by ServiceLoader; their small APIs read the files back in the tests

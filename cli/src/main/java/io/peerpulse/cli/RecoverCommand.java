@@ -1,7 +1,7 @@
 package io.peerpulse.cli;
 
-import io.peerpulse.session.SessionJournal;
 import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.journal.SessionJournal;
 import io.peerpulse.session.spi.SessionExporterProvider;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
 /** {@code peerpulse recover JOURNAL [--out DIR] [--exporters json,csv,html]}: a killed session's exports. */
 @Command(name = "recover", mixinStandardHelpOptions = true,
         description = "Rebuild a session's report from its crash-safe journal (<id>.journal.jsonl) and run the "
-                + "exporters on it. A torn last line is skipped and reported.")
+                + "exporters on it. Torn, damaged (checksum) and out-of-place lines are skipped and reported.")
 final class RecoverCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "JOURNAL", description = "A session journal (.journal.jsonl).")
@@ -94,10 +94,9 @@ final class RecoverCommand implements Callable<Integer> {
             if (recovery.problemCount() > recovery.problems().size()) {
                 console.printf("problems: %d more not listed%n", recovery.problemCount() - recovery.problems().size());
             }
-            console.printf("problems: %d (%d lines skipped, %d duplicate, %d missing, %d out of order, %d with an "
-                            + "impossible time)%n", recovery.problemCount(), recovery.skippedLineCount(),
-                    recovery.duplicateLineCount(), recovery.missingLineCount(), recovery.outOfOrderLineCount(),
-                    recovery.impossibleTimeCount());
+            console.printf("problems: %d (%d lines skipped, %d damaged, %d duplicate, %d missing, %d out of order)%n",
+                    recovery.problemCount(), recovery.skippedLineCount(), recovery.damagedLineCount(),
+                    recovery.duplicateLineCount(), recovery.missingLineCount(), recovery.outOfOrderLineCount());
         }
         List<Path> written = new ArrayList<>(listFiles(out));
         written.removeAll(before);

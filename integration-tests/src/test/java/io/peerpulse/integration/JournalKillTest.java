@@ -2,7 +2,7 @@ package io.peerpulse.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.peerpulse.session.SessionJournal;
+import io.peerpulse.session.journal.SessionJournal;
 import io.peerpulse.telemetry.RttSample;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -39,8 +39,8 @@ class JournalKillTest {
 
     private static final int RUNS = 20;
     private static final Pattern SAMPLE = Pattern.compile(
-            "\\{\"type\":\"poll\",\"seq\":\\d+,\"t\":-?\\d+,\"outcome\":\"MEASURED\",\"timestamp\":(-?\\d+),\"rttMs\":[^,]+,"
-                    + "\"rttBits\":(-?\\d+)}");
+            "\\{\"type\":\"poll\",\"seq\":\\d+,\"t\":-?\\d+,\"n\":-?\\d+,\"outcome\":\"MEASURED\",\"timestamp\":(-?\\d+),"
+                    + "\"rttMs\":[^,\n]+,\"rttBits\":(-?\\d+)(,\"[a-zA-Z]+\":[^,\n]+)*,\"crc\":\"[0-9a-f]{8}\"}");
 
     @TempDir
     Path dir;

@@ -1,6 +1,6 @@
 package io.peerpulse.integration;
 
-import io.peerpulse.session.SessionJournal;
+import io.peerpulse.session.journal.SessionJournal;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * logging it as a listener warning and going on (what issue 15 saw: 3,436 warnings, never ending).
  *
  * <p>The journals are written here, into {@code target/journal-memory}, line by line as the session's
- * recorder writes them (format 4: {@code seq}, {@code t}, exact RTT bits).
+ * journal writes them (format 5: {@code seq}, {@code t}, {@code n}, exact RTT bits, {@code crc}).
  */
 @ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
 class JournalRecoveryMemoryTest {
@@ -47,32 +47,46 @@ class JournalRecoveryMemoryTest {
         long seq = 0;
         long written = 0;
         try (BufferedWriter out = Files.newBufferedWriter(journal, StandardCharsets.UTF_8)) {
-            String header = "{\"type\":\"header\",\"seq\":0,\"format\":4,\"sessionId\":\"big-journal\","
+            String header = sealed("{\"type\":\"header\",\"seq\":0,\"format\":5,\"sessionId\":\"big-journal\","
                     + "\"playerId\":\"p1\",\"startEpochMs\":" + START + ",\"startNanoTime\":1000,"
                     + "\"systemClockOffsetMs\":0,\"pollIntervalNanos\":1000000000,\"readTimeoutNanos\":1000000000,"
                     + "\"maxSamples\":600,\"exporterTimeoutNanos\":10000000000,\"fairFromNanos\":150000000,"
                     + "\"poorFromNanos\":300000000,\"recentSamples\":" + recentSamples + ",\"toleratedBadPolls\":3,"
-                    + "\"gapAfterPolls\":3}\n";
+                    + "\"gapAfterPolls\":3,\"fallbackAfterNanos\":10000000000}");
             out.write(header);
             written += header.length();
-            String open = "{\"type\":\"open\",\"seq\":" + ++seq + ",\"t\":" + START + ",\"source\":\"first\",\"name\":\"unnamed\",\"refreshNanos\":0}\n";
+            String open = sealed("{\"type\":\"open\",\"seq\":" + ++seq + ",\"t\":" + START + ",\"n\":1000,"
+                    + "\"kind\":\"first\",\"name\":\"unnamed\",\"refreshNanos\":0}");
             out.write(open);
             written += open.length();
             long t = START;
             while (written < bytes) {
                 t += 1000;
                 double rtt = (polls % 2 == 0 ? lowMs : highMs) + (polls % 1000) / 8.0;
-                String line = "{\"type\":\"poll\",\"seq\":" + ++seq + ",\"t\":" + t
-                        + ",\"outcome\":\"MEASURED\",\"timestamp\":" + t + ",\"rttMs\":" + rtt + ",\"rttBits\":"
-                        + Double.doubleToRawLongBits(rtt) + "}\n";
+                String line = sealed("{\"type\":\"poll\",\"seq\":" + ++seq + ",\"t\":" + t + ",\"n\":"
+                        + nanos(t) + ",\"outcome\":\"MEASURED\",\"timestamp\":" + t + ",\"rttMs\":" + rtt
+                        + ",\"rttBits\":" + Double.doubleToRawLongBits(rtt) + "}");
                 out.write(line);
                 written += line.length();
                 polls++;
             }
-            out.write("{\"type\":\"end\",\"seq\":" + ++seq + ",\"t\":" + (t + 1) + ",\"endNanoTime\":"
-                    + (1000 + (t + 1 - START) * 1_000_000L) + "}\n");
+            out.write(sealed("{\"type\":\"end\",\"seq\":" + ++seq + ",\"t\":" + (t + 1) + ",\"n\":" + nanos(t + 1)
+                    + "}"));
         }
         return polls;
+    }
+
+    /** The monotonic time of a wall-clock time of this journal (they advance together from the start). */
+    private static long nanos(long epochMs) {
+        return 1000 + (epochMs - START) * 1_000_000L;
+    }
+
+    /** A journal line (format 5) with its checksum member and line end: CRC32C of the line without it. */
+    private static String sealed(String line) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(line.getBytes(StandardCharsets.UTF_8));
+        return line.substring(0, line.length() - 1) + ",\"crc\":\"" + String.format("%08x", crc.getValue())
+                + "\"}\n";
     }
 
     /** Runs {@link JournalRecoverChild} on {@code journal} with {@code -Xmx}; output to a file. */

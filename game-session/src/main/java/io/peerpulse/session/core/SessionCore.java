@@ -567,4 +567,15 @@ public final class SessionCore {
         return view == null || named == null ? null
                 : new SecondaryLatency(named.name(), view.getSummary().orElse(null), view.getCounters());
     }
+
+    /**
+     * Waits, in real time and at most the exporter timeout, until the exporters finished: for a module that
+     * cannot read {@link #exporters()}' type (its package is not exported), e.g. the journal's recovery.
+     *
+     * @param done {@link Applied#exportersDone()} of the {@link SessionEvent.Ended} event
+     * @since 0.1.0
+     */
+    public void awaitExporters(List<CompletableFuture<Void>> done) {
+        exporters.await(done, config.exporterTimeout());
+    }
 }

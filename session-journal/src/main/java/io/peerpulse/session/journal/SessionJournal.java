@@ -1,5 +1,10 @@
-package io.peerpulse.session;
+package io.peerpulse.session.journal;
 
+import io.peerpulse.session.GameSession;
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.core.EventLogProvider;
+import io.peerpulse.session.journal.internal.JournalReplay;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,30 +19,25 @@ import java.util.Objects;
  *
  * <p><b>Writing.</b> A session with a journal ({@link GameSession.Builder#journalDirectory(Path)} or the
  * setting {@value #DIRECTORY_SETTING}) appends one JSON object per line to
- * {@code <dir>/<stem>.journal.jsonl}: a {@code header} (the session's configuration and start), then every
- * event as it happens, each with its own time {@code t} — one line per poll of either view (its outcome, the
- * sample's timestamp and exact RTT bits when measured, the network path change if any), data-channel opens
- * (with the sources' names and refresh periods) and closes, round begins and ends, the fallback, the probe's
- * statistics whenever they changed at a poll and once more at close — and {@code end} at
- * {@link GameSession#close()}. Each line is written by
- * one {@code write} call on an unbuffered file channel, synchronously in the telemetry's listener call,
- * before the telemetry lets the next read start: when the process is killed, at most the poll in flight
- * is lost. Lines reach the OS page cache, which survives a killed process but not a power loss; with
- * {@value #FSYNC_SETTING}{@code =true} each line is also forced to the device.
+ * {@code <dir>/<stem>.journal.jsonl}: a {@code header} (the session's whole configuration and its start),
+ * then every event the session applies, in the order it applies them: opens, polls of either view, probe
+ * statistics, closes, round begins and ends, and {@code end} at {@link GameSession#close()}. Each line
+ * carries its sequence number {@code seq}, its wall-clock label {@code t}, its monotonic time {@code n}, and
+ * last its checksum {@code crc} (CRC32C of the line without that member). Each line is written by one
+ * {@code write} call on an unbuffered file channel while the session applies the event: when the process
+ * is killed, at most the event in flight is lost. Lines reach the OS page cache, which survives a killed
+ * process but not a power loss; with {@value #FSYNC_SETTING}{@code =true} each line is also forced to the
+ * device.
  *
- * <p><b>Recovery.</b> {@link #recover(Path)} feeds the journaled events, with their own times, into the
- * same code the live session runs: each poll event is applied to a telemetry that never polls (its state —
- * window, session aggregates, counters, path — changes exactly as in the live poll), which hands it on to
- * the session's bookkeeping as a live poll does; opens, closes and rounds are applied at their journaled
- * times. Nothing reads a clock during a recovery, so how often the live session read its clock cannot
- * change the result: every statistic, counter, round, quality change, coverage gap and path change comes
- * out as live, every sample with its journaled timestamp and bit-identical RTT. A journal of another
- * format version is refused. Every line carries a sequence number {@code seq}; the file is read line by
- * line and lines are applied in {@code seq} order (a reorder window of 256 lines): duplicates, gaps,
- * lines too late for the window, impossible times and torn or unparsable lines are skipped or reported in
- * {@link Recovery#problems()}, never fatal; memory does not grow with the file (see the game-session
- * README, "Recovery rule" and "Recovery memory"). A journal without {@code end} (the process died) yields
- * the report as of its last event.
+ * <p><b>Recovery.</b> {@link #recover(Path)} decodes the journaled events and applies them, with their own
+ * stamps and in {@code seq} order, to a session core built from the header: the same
+ * {@code SessionCore.apply} the live session ran, so every statistic, counter, round, quality change,
+ * coverage gap, path change, fallback and clock step comes out as live, every sample bit-identical. Nothing
+ * reads a clock. A line whose checksum does not match is damaged; damaged, torn, unparsable and implausible
+ * lines, duplicates, gaps, lines too late for the reorder window of 256 lines, and events the core refuses
+ * are skipped and reported in {@link Recovery#problems()}, never fatal; memory does not grow with the file
+ * (see the module README). A journal without {@code end} (the process died) ends at its last applied event.
+ * A journal of another format version is refused.
  *
  * @since 0.1.0
  */
@@ -48,19 +48,19 @@ public final class SessionJournal {
      *
      * @since 0.1.0
      */
-    public static final String DIRECTORY_SETTING = "peerpulse.journal.directory";
+    public static final String DIRECTORY_SETTING = EventLogProvider.DIRECTORY_SETTING;
     /**
      * The setting that, when {@code true}, forces every journal line to the device.
      *
      * @since 0.1.0
      */
-    public static final String FSYNC_SETTING = "peerpulse.journal.fsync";
+    public static final String FSYNC_SETTING = EventLogProvider.FSYNC_SETTING;
     /**
      * The journal format version written in the header.
      *
      * @since 0.1.0
      */
-    public static final int FORMAT_VERSION = 4;
+    public static final int FORMAT_VERSION = 5;
     /**
      * The journal file name ending.
      *
@@ -76,7 +76,7 @@ public final class SessionJournal {
      *
      * @param journal              the journal read
      * @param report               the session's report rebuilt from it
-     * @param lineCount            how many lines were replayed (the header included; skipped lines not)
+     * @param lineCount            how many lines were applied (the header included; skipped lines not)
      * @param sampleCount          how many samples of {@code latency}'s source were replayed (the second
      *                             view's not counted)
      * @param complete             whether the journal ends with {@code end}: the session was closed, not killed
@@ -85,9 +85,10 @@ public final class SessionJournal {
      * @param missingLineCount     seqs never found: lines lost (their events are not in the report)
      * @param outOfOrderLineCount  lines found after a higher seq: replayed in sequence order when within the
      *                             reorder window, else skipped
-     * @param impossibleTimeCount  lines skipped for a time the live session cannot have written
-     * @param skippedLineCount     lines skipped for any reason (torn, unparsable, too long, duplicate, too late,
-     *                             impossible time, after the end, invalid)
+     * @param damagedLineCount     lines skipped as damaged: a checksum that does not match the line, or a seq
+     *                             beyond the file's line count plus the reorder window
+     * @param skippedLineCount     lines skipped for any reason (damaged, torn, unparsable, too long, duplicate,
+     *                             too late, after the end, refused by the session)
      * @param problemCount         every problem found; {@code problems} lists at most the first 1,000
      * @param problems             one entry per problem, naming the line number, its seq when known, and why;
      *                             empty when none
@@ -95,7 +96,7 @@ public final class SessionJournal {
      */
     public record Recovery(Path journal, SessionReport report, long lineCount, long sampleCount, boolean complete,
                            long duplicateLineCount, long missingLineCount, long outOfOrderLineCount,
-                           long impossibleTimeCount, long skippedLineCount, long problemCount,
+                           long damagedLineCount, long skippedLineCount, long problemCount,
                            List<String> problems) {
         /**
          * Copies the problems.
@@ -134,12 +135,17 @@ public final class SessionJournal {
      * @throws IllegalArgumentException when an exporter name is unknown (listing the known ones)
      * @since 0.1.0
      */
-    public static Recovery recoverAndExport(Path journal, Map<String, String> settings, List<String> exporters)
+    public static Recovery recoverAndExport(Path journal, Map<String, String> settings,
+                                            @Nullable List<String> exporters)
             throws IOException {
         Objects.requireNonNull(journal, "journal");
         Objects.requireNonNull(settings, "settings");
+        long lines;
         try (InputStream in = Files.newInputStream(journal)) {
-            return new JournalReplay(journal, in, settings, exporters).run();
+            lines = JournalReplay.countLines(in);
+        }
+        try (InputStream in = Files.newInputStream(journal)) {
+            return new JournalReplay(journal, lines, in, settings, exporters).run();
         }
     }
 }

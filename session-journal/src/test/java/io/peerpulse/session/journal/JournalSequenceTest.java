@@ -3,6 +3,8 @@ package io.peerpulse.session.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.peerpulse.session.GameSession;
+import io.peerpulse.session.journal.internal.JournalReplay;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.virtualtime.VirtualScheduler;
@@ -22,15 +24,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Journal format 4 (as 3): every line carries {@code seq}; recovery replays lines in sequence order and reports
- * (never silently applies) duplicates, gaps, out-of-order lines and impossible times. The reproductions of
- * issue 15 (a duplicated MEASURED line gave 13 samples, doubling every line doubled the samples and
- * rounds, swapping two poll lines invented an 11 s gap — all with "problems: none") are the first tests.
+ * Every line carries {@code seq}; recovery applies lines in sequence order and reports (never silently
+ * applies) duplicates, gaps, out-of-order lines, implausible seqs and events the session refuses. The
+ * reproductions of issue 15 (a duplicated MEASURED line gave 13 samples, doubling every line doubled the
+ * samples and rounds, swapping two poll lines invented an 11 s gap — all with "problems: none") are the
+ * first tests. Lines a test edits are resealed (their checksum made right) unless the checksum is the point.
  */
 class JournalSequenceTest {
 
     private static final Pattern SEQ = Pattern.compile("\"seq\":(\\d+)");
-    private static final Pattern T = Pattern.compile("\"t\":(-?\\d+)");
+    private static final Pattern N = Pattern.compile("\"n\":(-?\\d+)");
 
     @TempDir
     Path dir;
@@ -46,7 +49,7 @@ class JournalSequenceTest {
     private GameSession twelveSamples(String id) {
         GameSession session = GameSession.builder(id).playerId("p1")
                 .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock())
-                        .maxSamples(100).build())
+                        .maxSampleCount(100).build())
                 .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir).build();
         session.beginRound(1);
         session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(42.5)));
@@ -99,7 +102,7 @@ class JournalSequenceTest {
         for (int i = 0; i < lines.size(); i++) {
             assertThat(number(SEQ, lines.get(i))).as(lines.get(i)).isEqualTo(i);
         }
-        assertThat(lines.get(0)).contains("\"format\":4");
+        assertThat(lines.get(0)).contains("\"format\":5");
     }
 
     @Test
@@ -170,8 +173,8 @@ class JournalSequenceTest {
         Path journal = session.journalPath().orElseThrow();
         List<String> lines = lines(journal);
         int poll = firstPoll(lines) + 2;
-        lines.add(poll + 1, lines.get(poll).replace("\"rttMs\":42.5", "\"rttMs\":42.25")
-                .replaceAll("\"rttBits\":-?\\d+", "\"rttBits\":" + Double.doubleToRawLongBits(42.25)));
+        lines.add(poll + 1, Journals.resealed(lines.get(poll).replace("\"rttMs\":42.5", "\"rttMs\":42.25")
+                .replaceAll("\"rttBits\":-?\\d+", "\"rttBits\":" + Double.doubleToRawLongBits(42.25))));
 
         SessionJournal.Recovery recovery = SessionJournal.recover(write(journal, lines));
 
@@ -196,7 +199,7 @@ class JournalSequenceTest {
         assertThat(recovery.problems()).singleElement().asString().isEqualTo("line " + (poll + 1) + ", seq " + (poll + 3)
                 + ": seqs " + poll + " to " + (poll + 2) + " (3 lines) are missing before it: their events are lost"
                 + " (polls neither counted nor sampled, opens, closes and round marks not applied)");
-        assertThat(recovery.report().validationData().counters().polls()).as("two polls and round 2's begin lost")
+        assertThat(recovery.report().validationData().counters().pollCount()).as("two polls and round 2's begin lost")
                 .isEqualTo(10);
         assertThat(recovery.report().multiplayerMetrics().rounds()).hasSize(1);
     }
@@ -212,7 +215,7 @@ class JournalSequenceTest {
         String endLine = lines.get(lines.size() - 1);
         long endSeq = number(SEQ, endLine);
         for (int i = 1; i <= JournalReplay.REORDER_WINDOW + 1; i++) {
-            lines.add(endLine.replace("\"seq\":" + endSeq, "\"seq\":" + (endSeq + i)));
+            lines.add(Journals.resealed(endLine.replace("\"seq\":" + endSeq, "\"seq\":" + (endSeq + i))));
         }
         lines.add(late);
 
@@ -227,34 +230,59 @@ class JournalSequenceTest {
                 .hasSize(JournalReplay.REORDER_WINDOW + 1);
     }
 
+    /**
+     * The wall clock is a label: a line whose {@code t} is before the start or 400 days on is applied as it
+     * is (the session reports it as a clock step). Only the monotonic time orders events: a line whose
+     * {@code n} is before the last applied event's is refused by the session, reported and skipped.
+     */
     @Test
-    void impossibleTimesAreSkippedAndReported() throws IOException {
+    void eventsBackInMonotonicTimeAreRefusedByTheSessionAndWallClockLabelsAreNot() throws IOException {
         GameSession session = twelveSamples("seq-time");
         Path journal = session.journalPath().orElseThrow();
         List<String> lines = lines(journal);
         long start = number(Pattern.compile("\"startEpochMs\":(-?\\d+)"), lines.get(0));
         int poll = firstPoll(lines);
-        lines.set(poll + 2, lines.get(poll + 2).replaceFirst("\"t\":-?\\d+", "\"t\":" + (start - 1)));
-        long t4 = number(T, lines.get(poll + 4));
-        lines.set(poll + 5, lines.get(poll + 5).replaceFirst("\"t\":-?\\d+", "\"t\":" + (t4 - 1)));
-        lines.set(poll + 7, lines.get(poll + 7).replaceFirst("\"t\":-?\\d+", "\"t\":"
-                + (start + Duration.ofDays(400).toMillis())));
-        long t9 = number(T, lines.get(poll + 9));
-        lines.set(poll + 9, lines.get(poll + 9).replaceFirst("\"timestamp\":-?\\d+", "\"timestamp\":"
-                + (t9 + Duration.ofDays(2).toMillis())));
+        long n4 = number(N, lines.get(poll + 4));
+        lines.set(poll + 5, Journals.resealed(lines.get(poll + 5).replaceFirst("\"n\":-?\\d+", "\"n\":" + (n4 - 1))));
+        lines.set(poll + 7, Journals.resealed(lines.get(poll + 7).replaceFirst("\"t\":-?\\d+", "\"t\":"
+                + (start + Duration.ofDays(400).toMillis()))));
 
         SessionJournal.Recovery recovery = SessionJournal.recover(write(journal, lines));
 
-        assertThat(recovery.impossibleTimeCount()).isEqualTo(4);
-        assertThat(recovery.sampleCount()).isEqualTo(8);
-        assertThat(recovery.problems()).hasSize(4);
-        assertThat(recovery.problems().get(0)).startsWith("line " + (poll + 3) + ", seq " + (poll + 2)
-                + ": impossible time: t " + (start - 1) + " is before the session's start");
-        assertThat(recovery.problems().get(1)).startsWith("line " + (poll + 6) + ", seq " + (poll + 5)
-                + ": impossible time: t " + (t4 - 1) + " is 1 ms before the poll at line " + (poll + 5));
-        assertThat(recovery.problems().get(2)).contains("is more than 366 days after the session's start");
-        assertThat(recovery.problems().get(3)).contains("the sample's timestamp", "is more than 24 h after its poll's");
-        assertThat(recovery.problems()).allMatch(p -> p.endsWith(": skipped"));
+        assertThat(recovery.problems()).singleElement().asString().isEqualTo("line " + (poll + 6) + ", seq "
+                + (poll + 5) + ": refused by the session (nanoTime " + (n4 - 1) + " is before the last event's " + n4
+                + ": events are applied in time order): skipped");
+        assertThat(recovery.sampleCount()).isEqualTo(11);
+        assertThat(recovery.report().validationData().clock().clockStepCount()).as("400 days on and back")
+                .isEqualTo(2);
+    }
+
+    /** A seq no writer can have given this file (beyond its lines plus the reorder window) is damage. */
+    @Test
+    void aSeqBeyondTheFileIsDamageNotBillionsOfMissingLines() throws IOException {
+        GameSession session = twelveSamples("seq-beyond");
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = lines(journal);
+        int poll = firstPoll(lines) + 3;
+        String original = lines.get(poll);
+        lines.set(poll, Journals.resealed(original.replaceFirst("\"seq\":\\d+", "\"seq\":9000000000")));
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(write(journal, lines));
+
+        assertThat(recovery.damagedLineCount()).isEqualTo(1);
+        assertThat(recovery.missingLineCount()).as("only its own seq").isEqualTo(1);
+        assertThat(recovery.problems()).hasSize(2);
+        assertThat(recovery.problems().get(0)).isEqualTo("line " + (poll + 1) + ", seq 9000000000: damaged (seq beyond"
+                + " the file's " + lines.size() + " lines and the reorder window of " + JournalReplay.REORDER_WINDOW
+                + "): skipped");
+        assertThat(recovery.problems().get(1)).contains("seq " + poll + " is missing before it");
+        assertThat(recovery.sampleCount()).isEqualTo(11);
+
+        // the last seq a file can hold is still read
+        lines.set(poll, Journals.resealed(original.replaceFirst("\"seq\":\\d+", "\"seq\":"
+                + (lines.size() + JournalReplay.REORDER_WINDOW))));
+        SessionJournal.Recovery plausible = SessionJournal.recover(write(journal, lines));
+        assertThat(plausible.damagedLineCount()).isZero();
     }
 
     @Test
@@ -305,6 +333,7 @@ class JournalSequenceTest {
             "startEpochMs|9223372036854775807|must be at most",
             "recentSamples|2.5|must be a whole number",
             "gapAfterPolls|18446744073709551616|outside the integer range",
+            "fallbackAfterNanos|0|must be at least 1",
             "seq|1|must be 0",
     })
     void hostileHeaderValuesAreRefusedNamingTheKeyAndTheValue(String key, String value, String why)
@@ -314,7 +343,7 @@ class JournalSequenceTest {
         List<String> lines = lines(journal);
         String header = lines.get(0).replaceFirst("\"" + key + "\":-?[0-9.eE+]+", "\"" + key + "\":" + value);
         assertThat(header).as("the test replaced the value").contains("\"" + key + "\":" + value);
-        lines.set(0, header);
+        lines.set(0, Journals.resealed(header));
 
         assertThatThrownBy(() -> SessionJournal.recover(write(journal, lines))).isInstanceOf(IOException.class)
                 .hasMessageContaining("no valid header line").hasMessageContaining(key).hasMessageContaining(value)

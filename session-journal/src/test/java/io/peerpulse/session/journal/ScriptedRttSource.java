@@ -80,11 +80,11 @@ final class ScriptedRttSource implements RttSource {
     }
 
     int inFlight() {
-        return script.inFlight();
+        return script.inFlightCount();
     }
 
     int maxConcurrentReads() {
-        return script.maxInFlight();
+        return script.maxInFlightCount();
     }
 
     List<CompletableFuture<RttReading>> pendingReads() {
@@ -92,6 +92,6 @@ final class ScriptedRttSource implements RttSource {
     }
 
     int remainingSteps() {
-        return script.remainingSteps();
+        return script.remainingStepCount();
     }
 }

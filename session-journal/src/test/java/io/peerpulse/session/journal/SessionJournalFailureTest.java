@@ -2,7 +2,8 @@ package io.peerpulse.session.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.peerpulse.session.internal.JournalWriter;
+import io.peerpulse.session.GameSession;
+import io.peerpulse.session.journal.internal.JournalWriter;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.virtualtime.VirtualScheduler;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,56 +37,78 @@ class SessionJournalFailureTest {
         scheduler.shutdownNow();
     }
 
-    /** Fails writes number {@code from} to {@code to} (1-based), each after writing half of the line. */
-    private static JournalWriter.Sink failing(JournalWriter.Sink real, int from, int to) {
-        int[] writes = {0};
-        return new JournalWriter.Sink() {
-            @Override
-            public void write(ByteBuffer bytes) throws IOException {
-                int n = ++writes[0];
-                if (n >= from && n <= to) {
-                    ByteBuffer half = bytes.duplicate();
-                    half.limit(half.position() + half.remaining() / 2);
-                    real.write(half);
-                    throw new IOException("No space left on device");
+    /** What a test sink does with the {@code n}th write (1-based) of a line to the real sink. */
+    private interface Write {
+        void write(JournalWriter.Sink real, ByteBuffer bytes, int n) throws IOException;
+    }
+
+    /** A sink whose writes go through {@code write}; forcing and closing reach the real one. */
+    private static JournalWriter.SinkWrapper writes(Write write) {
+        return real -> {
+            int[] writes = {0};
+            return new JournalWriter.Sink() {
+                @Override
+                public void write(ByteBuffer bytes) throws IOException {
+                    write.write(real, bytes, ++writes[0]);
                 }
-                real.write(bytes);
-            }
 
-            @Override
-            public void force() throws IOException {
-                real.force();
-            }
+                @Override
+                public void force() throws IOException {
+                    real.force();
+                }
 
-            @Override
-            public void close() throws IOException {
-                real.close();
-            }
+                @Override
+                public void close() throws IOException {
+                    real.close();
+                }
+            };
         };
+    }
+
+    /** Fails writes number {@code from} to {@code to}, each after writing half of the line. */
+    private static JournalWriter.SinkWrapper failing(int from, int to) {
+        return writes((real, bytes, n) -> {
+            if (n >= from && n <= to) {
+                ByteBuffer half = bytes.duplicate();
+                half.limit(half.position() + half.remaining() / 2);
+                real.write(half);
+                throw new IOException("No space left on device");
+            }
+            real.write(bytes);
+        });
+    }
+
+    private GameSession.Builder builder(String id) {
+        return GameSession.builder(id)
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).build())
+                .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir);
     }
 
     @Test
     void aFailingJournalNeverStopsTheSessionAndResumesOnAFreshLine() throws IOException {
-        GameSession.Builder builder = GameSession.builder("journal-failing")
-                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
-                .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir);
-        ((SessionBuilder) builder).journalSinkWrapper = real -> failing(real, 4, 6);
-        GameSession session = builder.build();
-        session.onDataChannelOpen(() -> CompletableFuture.completedStage(RttReading.measured(50)));
-        scheduler.runDueTasks();
-        scheduler.advance(Duration.ofSeconds(9)); // 10 polls
-        session.close();
+        GameSession session = builder("journal-failing")
+                .exportAttribute(JournalWriter.SinkWrapper.class, failing(4, 6)).build();
+        try (LogCapture log = new LogCapture(JournalWriter.class)) {
+            session.onDataChannelOpen(() -> CompletableFuture.completedStage(RttReading.measured(50)));
+            scheduler.runDueTasks();
+            scheduler.advance(Duration.ofSeconds(9)); // 10 polls
+            session.close();
+            assertThat(log.warnings()).as("three failures, logged once").singleElement().asString()
+                    .contains("journal-failing", session.journalPath().orElseThrow().toString());
+        }
 
-        assertThat(session.exportReport().validationData().counters().measured())
+        assertThat(session.exportReport().validationData().counters().measuredCount())
                 .as("every poll recorded despite the journal").isEqualTo(10);
-        assertThat(session.journalFailures()).isEqualTo(3);
+        assertThat(session.journalFailureCount()).isEqualTo(3);
         List<String> lines = Files.readAllLines(session.journalPath().orElseThrow(), StandardCharsets.UTF_8);
         assertThat(lines.get(lines.size() - 1)).startsWith("{\"type\":\"end\"");
 
         SessionJournal.Recovery recovery = SessionJournal.recover(session.journalPath().orElseThrow());
         assertThat(recovery.complete()).isTrue();
         assertThat(recovery.problems()).as("the three half lines, then the gap their seqs leave").hasSize(4);
-        assertThat(recovery.problems().subList(0, 3)).allMatch(p -> p.contains("unparsable"));
+        assertThat(recovery.problems().subList(0, 3)).allMatch(p -> p.contains("damaged (no crc member at its end)"));
+        assertThat(recovery.damagedLineCount()).isEqualTo(3);
         assertThat(recovery.problems().get(3)).contains("seqs 3 to 5 (3 lines) are missing before it");
         assertThat(recovery.missingLineCount()).isEqualTo(3);
         assertThat(recovery.sampleCount()).as("10 polls, the 2nd to 4th not journaled").isEqualTo(7);
@@ -92,10 +116,7 @@ class SessionJournalFailureTest {
 
     @Test
     void aJournalThatCannotBeClosedIsCountedToo() {
-        GameSession.Builder builder = GameSession.builder("journal-unclosable")
-                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
-                .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir);
-        ((SessionBuilder) builder).journalSinkWrapper = real -> new JournalWriter.Sink() {
+        JournalWriter.SinkWrapper unclosable = real -> new JournalWriter.Sink() {
             @Override
             public void write(ByteBuffer bytes) throws IOException {
                 real.write(bytes);
@@ -111,9 +132,36 @@ class SessionJournalFailureTest {
                 throw new IOException("closing failed");
             }
         };
-        GameSession session = builder.build();
+        GameSession session = builder("journal-unclosable")
+                .exportAttribute(JournalWriter.SinkWrapper.class, unclosable).build();
         session.close();
         assertThat(session.isClosed()).isTrue();
-        assertThat(session.journalFailures()).isEqualTo(1);
+        assertThat(session.journalFailureCount()).isEqualTo(1);
+    }
+
+    @Test
+    void anOutOfMemoryErrorWhileWritingTheJournalReachesThePollingThreadAndIsNoJournalFailure() {
+        OutOfMemoryError oom = new OutOfMemoryError("simulated");
+        JournalWriter.SinkWrapper fatal = writes((real, bytes, n) -> {
+            if (n == 3) { // header, open, then the first poll's line
+                throw oom;
+            }
+            real.write(bytes);
+        });
+        GameSession session = builder("journal-fatal").exportAttribute(JournalWriter.SinkWrapper.class, fatal).build();
+        List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+        Thread thread = Thread.currentThread();
+        Thread.UncaughtExceptionHandler previous = thread.getUncaughtExceptionHandler();
+        thread.setUncaughtExceptionHandler((t, e) -> uncaught.add(e));
+        try {
+            session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(20)));
+            scheduler.runDueTasks();
+        } finally {
+            thread.setUncaughtExceptionHandler(previous);
+        }
+
+        assertThat(uncaught).containsExactly(oom);
+        assertThat(session.journalFailureCount()).as("not taken for an I/O failure").isZero();
+        session.close();
     }
 }

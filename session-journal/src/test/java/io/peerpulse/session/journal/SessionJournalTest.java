@@ -1,9 +1,11 @@
 package io.peerpulse.session.journal;
 
-import io.peerpulse.virtualtime.VirtualScheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.peerpulse.session.GameSession;
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.virtualtime.VirtualScheduler;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.session.spi.SessionExporterProvider;
@@ -66,7 +68,7 @@ class SessionJournalTest {
     private GameSession.Builder builder(String id, InstantSource clock) {
         return GameSession.builder(id).playerId("p1")
                 .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(clock)
-                        .readTimeout(Duration.ofMillis(2500)).maxSamples(4).build())
+                        .readTimeout(Duration.ofMillis(2500)).maxSampleCount(4).build())
                 .exporterProviders(List.of())
                 .executor(Runnable::run)
                 .journalDirectory(dir);
@@ -119,7 +121,7 @@ class SessionJournalTest {
     }
 
     private static List<String> lines(Path journal) throws IOException {
-        return Files.readAllLines(journal, StandardCharsets.UTF_8);
+        return Journals.lines(journal);
     }
 
     @Test
@@ -130,12 +132,16 @@ class SessionJournalTest {
 
         assertThat(journal.getFileName().toString()).isEqualTo("journal-content.journal.jsonl");
         List<String> lines = lines(journal);
-        assertThat(lines.get(0)).startsWith("{\"type\":\"header\",\"seq\":0,\"format\":4,\"sessionId\":\"journal-content\"")
+        assertThat(lines.get(0)).startsWith("{\"type\":\"header\",\"seq\":0,\"format\":5,\"sessionId\":\"journal-content\"")
                 .contains("\"playerId\":\"p1\"", "\"pollIntervalNanos\":1000000000", "\"maxSamples\":4",
-                        "\"readTimeoutNanos\":2500000000");
+                        "\"readTimeoutNanos\":2500000000", "\"fallbackAfterNanos\":10000000000");
+        assertThat(lines).as("every line ends with its checksum")
+                .allMatch(l -> l.matches("\\{\"type\":\"[a-zA-Z]+\",\"seq\":\\d+,.*,\"crc\":\"[0-9a-f]{8}\"}"));
+        assertThat(lines.subList(1, lines.size())).as("every event line has its two times")
+                .allMatch(l -> l.matches("\\{\"type\":\"[a-zA-Z]+\",\"seq\":\\d+,\"t\":\\d+,\"n\":\\d+[,}].*"));
         assertThat(lines.get(lines.size() - 1)).startsWith("{\"type\":\"end\"");
         TelemetryCounters counters = session.exportReport().validationData().counters();
-        assertThat(lines.stream().filter(l -> l.startsWith("{\"type\":\"poll\""))).hasSize((int) counters.polls());
+        assertThat(lines.stream().filter(l -> l.startsWith("{\"type\":\"poll\""))).hasSize((int) counters.pollCount());
         for (String outcome : List.of("MEASURED", "STALE", "UNAVAILABLE", "FAILED", "REJECTED", "SKIPPED")) {
             assertThat(lines).anyMatch(l -> l.contains("\"outcome\":\"" + outcome + "\""));
         }
@@ -148,12 +154,12 @@ class SessionJournalTest {
         assertThat(lines).anyMatch(l -> l.startsWith("{\"type\":\"close\"") && l.contains("<redacted>"))
                 .noneMatch(l -> l.contains("10.1.2.3"));
         assertThat(lines.stream().filter(l -> l.startsWith("{\"type\":\"open\""))
-                .map(l -> l.replaceAll(".*\"source\":(\"[a-z]+\").*", "$1")))
+                .map(l -> l.replaceAll(".*\"kind\":(\"[a-z]+\").*", "$1")))
                 .containsExactly("\"first\"", "\"same\"", "\"new\"");
         assertThat(lines).filteredOn(l -> l.startsWith("{\"type\":\"open\""))
-                .allMatch(l -> l.endsWith(",\"name\":\"unnamed\",\"refreshNanos\":0}"));
+                .allMatch(l -> Journals.unsealed(l).endsWith(",\"name\":\"unnamed\",\"refreshNanos\":0}"));
         assertThat(lines).filteredOn(l -> l.startsWith("{\"type\":\"round")).hasSize(4); // close() ends round 3 itself
-        assertThat(session.journalFailures()).isZero();
+        assertThat(session.journalFailureCount()).isZero();
     }
 
     @Test
@@ -173,12 +179,12 @@ class SessionJournalTest {
         assertThat(recovered.multiplayerMetrics()).isEqualTo(live.multiplayerMetrics());
         assertThat(recovered).isEqualTo(live);
         TelemetryCounters counters = live.validationData().counters();
-        assertThat(counters.skipped()).as("the script makes every outcome happen").isPositive();
-        assertThat(counters.failed()).isGreaterThanOrEqualTo(3);
-        assertThat(counters.rejected()).isEqualTo(1);
-        assertThat(counters.stale()).isGreaterThanOrEqualTo(2);
-        assertThat(counters.unavailable()).isGreaterThanOrEqualTo(6);
-        assertThat(recovery.sampleCount()).isEqualTo(counters.measured());
+        assertThat(counters.skippedCount()).as("the script makes every outcome happen").isPositive();
+        assertThat(counters.failedCount()).isGreaterThanOrEqualTo(3);
+        assertThat(counters.rejectedCount()).isEqualTo(1);
+        assertThat(counters.staleCount()).isGreaterThanOrEqualTo(2);
+        assertThat(counters.unavailableCount()).isGreaterThanOrEqualTo(6);
+        assertThat(recovery.sampleCount()).isEqualTo(counters.measuredCount());
         assertThat(live.multiplayerMetrics().pathChanges()).hasSize(3);
         assertThat(live.multiplayerMetrics().qualityChanges()).hasSizeGreaterThanOrEqualTo(3);
         assertThat(live.multiplayerMetrics().rounds()).hasSize(3);
@@ -190,7 +196,7 @@ class SessionJournalTest {
     private static void assertBitExact(List<RttSample> actual, List<RttSample> expected) {
         assertThat(actual).hasSameSizeAs(expected);
         for (int i = 0; i < expected.size(); i++) {
-            assertThat(actual.get(i).timestamp()).isEqualTo(expected.get(i).timestamp());
+            assertThat(actual.get(i).timestampEpochMs()).isEqualTo(expected.get(i).timestampEpochMs());
             assertThat(Double.doubleToRawLongBits(actual.get(i).rttMs()))
                     .isEqualTo(Double.doubleToRawLongBits(expected.get(i).rttMs()));
         }
@@ -293,16 +299,47 @@ class SessionJournalTest {
     }
 
     @Test
-    void aJournalOfAnotherFormatVersionIsRefusedNamingBothVersions() throws IOException {
-        GameSession session = builder("journal-v3").build();
+    void aVersion4JournalIsRefusedNamingBothVersionsAndWhatToDo() throws IOException {
+        // the first line of a journal written by PeerPulse before the journal module (format 4, no checksums)
+        Path old = Files.writeString(dir.resolve("old.journal.jsonl"), "{\"type\":\"header\",\"seq\":0,\"format\":4,"
+                + "\"sessionId\":\"old\",\"playerId\":null,\"startEpochMs\":1767225600000,\"startNanoTime\":0,"
+                + "\"systemClockOffsetMs\":0,\"pollIntervalNanos\":1000000000,\"readTimeoutNanos\":1000000000,"
+                + "\"maxSamples\":1000,\"exporterTimeoutNanos\":10000000000,\"fairFromNanos\":150000000,"
+                + "\"poorFromNanos\":300000000,\"recentSamples\":5,\"toleratedBadPolls\":3,\"gapAfterPolls\":3}\n"
+                + "{\"type\":\"end\",\"seq\":1,\"t\":1767225600000,\"endNanoTime\":0}\n");
+
+        assertThatThrownBy(() -> SessionJournal.recover(old)).isInstanceOf(IOException.class)
+                .hasMessageContaining("old.journal.jsonl").hasMessageContaining("is of format 4")
+                .hasMessageContaining("reads format 5 only")
+                .hasMessageContaining("Recover it with the PeerPulse version that wrote it");
+
+        GameSession session = builder("journal-v6").build();
         session.close();
         Path journal = session.journalPath().orElseThrow();
-        List<String> lines = new java.util.ArrayList<>(lines(journal));
-        lines.set(0, lines.get(0).replace("\"format\":4", "\"format\":3"));
-        Files.write(journal, lines, StandardCharsets.UTF_8);
+        List<String> lines = lines(journal);
+        lines.set(0, Journals.resealed(lines.get(0).replace("\"format\":5", "\"format\":6")));
+        assertThatThrownBy(() -> SessionJournal.recover(Journals.write(journal, lines)))
+                .isInstanceOf(IOException.class).hasMessageContaining("format 6").hasMessageContaining("format 5");
+    }
 
-        assertThatThrownBy(() -> SessionJournal.recover(journal)).isInstanceOf(IOException.class)
-                .hasMessageContaining("format 3").hasMessageContaining("format 4");
+    @Test
+    void aDamagedHeaderIsRefused() throws IOException {
+        GameSession session = builder("journal-bad-header").build();
+        session.close();
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = lines(journal);
+        lines.set(0, lines.get(0).replace("\"maxSamples\":4", "\"maxSamples\":5"));
+
+        assertThatThrownBy(() -> SessionJournal.recover(Journals.write(journal, lines)))
+                .isInstanceOf(IOException.class).hasMessageContaining("no valid header line")
+                .hasMessageContaining("line 1 is damaged (CRC32C ");
+
+        // '5' and '4' are one bit apart: a checksummed header whose format reads 4 is damaged, not format 4
+        List<String> flipped = lines(session.journalPath().orElseThrow());
+        flipped.set(0, lines.get(0).replace("\"maxSamples\":5", "\"maxSamples\":4").replace("\"format\":5", "\"format\":4"));
+        assertThatThrownBy(() -> SessionJournal.recover(Journals.write(journal, flipped)))
+                .isInstanceOf(IOException.class).hasMessageContaining("line 1 is damaged (CRC32C ")
+                .hasMessageNotContaining("is of format 4");
     }
 
     @Test
@@ -324,7 +361,7 @@ class SessionJournalTest {
         assertThat(recovery.complete()).isFalse();
         assertThat(recovery.problems()).singleElement().asString().contains("torn last line", "skipped");
         assertThat(recovery.sampleCount()).isEqualTo(5);
-        assertThat(recovery.report().validationData().counters().measured()).isEqualTo(5);
+        assertThat(recovery.report().validationData().counters().measuredCount()).isEqualTo(5);
         assertThat(recovery.report().sessionMetrics().endEpochMs()).as("ends at the last event")
                 .isEqualTo(recovery.report().validationData().coverage().lastMeasurementEpochMs());
     }
@@ -345,8 +382,9 @@ class SessionJournalTest {
         SessionJournal.Recovery recovery = SessionJournal.recover(journal);
 
         assertThat(recovery.complete()).isTrue();
-        assertThat(recovery.problems()).hasSize(2).allMatch(p -> p.contains("unparsable") && p.contains("skipped"));
-        assertThat(recovery.problems().get(0)).startsWith("line 4:");
+        assertThat(recovery.problems()).containsExactly("line 4: damaged (no crc member at its end): skipped",
+                "line 5: damaged (no crc member at its end): skipped");
+        assertThat(recovery.damagedLineCount()).isEqualTo(2);
         assertThat(recovery.report()).isEqualTo(session.exportReport());
     }
 
@@ -390,5 +428,44 @@ class SessionJournalTest {
         assertThatThrownBy(() -> SessionJournal.recover(noHeader)).isInstanceOf(IOException.class)
                 .hasMessageContaining("header");
         assertThatThrownBy(() -> SessionJournal.recover(dir.resolve("missing"))).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void hostileJournalSettingsFailTheBuildNamingTheSetting() {
+        assertThatThrownBy(() -> builder("journal-fsync").exportSetting(SessionJournal.FSYNC_SETTING, "maybe").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(SessionJournal.FSYNC_SETTING)
+                .hasMessageContaining("'maybe'");
+        GameSession.Builder noDirectory = GameSession.builder("journal-blank").exporterProviders(List.of());
+        assertThatThrownBy(() -> noDirectory.exportSetting(SessionJournal.DIRECTORY_SETTING, "  ").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(SessionJournal.DIRECTORY_SETTING);
+        assertThatThrownBy(() -> noDirectory.exportSetting(SessionJournal.DIRECTORY_SETTING, "a\u0000b").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(SessionJournal.DIRECTORY_SETTING);
+        GameSession session = builder("journal-fsync-true").exportSetting(SessionJournal.FSYNC_SETTING, " TRUE ").build();
+        session.close();
+        assertThat(session.journalPath()).isPresent();
+    }
+
+    @Test
+    void aDamagedLineIsReportedWithBothChecksumsAndShowsAsAMissingSeq() throws IOException {
+        GameSession session = builder("journal-damaged").build();
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(42.5)));
+        scheduler.runDueTasks();
+        advance(8);
+        session.close();
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = lines(journal);
+        String line = lines.get(6);
+        assertThat(line).contains("\"rttMs\":42.5,");
+        lines.set(6, line.replace("\"rttMs\":42.5,", "\"rttMs\":42.6,"));
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(Journals.write(journal, lines));
+
+        assertThat(recovery.problems()).hasSize(2);
+        assertThat(recovery.problems().get(0)).matches("line 7: damaged \\(CRC32C [0-9a-f]{8}, expected "
+                + line.substring(line.length() - 10, line.length() - 2) + "\\): skipped");
+        assertThat(recovery.problems().get(1)).startsWith("line 8, seq 7: seq 6 is missing before it");
+        assertThat(recovery.damagedLineCount()).isEqualTo(1);
+        assertThat(recovery.missingLineCount()).isEqualTo(1);
+        assertThat(recovery.sampleCount()).isEqualTo(session.exportReport().validationData().counters().measuredCount() - 1);
     }
 }

@@ -1,4 +1,6 @@
-package io.peerpulse.session.internal;
+package io.peerpulse.session.journal.internal;
+
+import org.jspecify.annotations.Nullable;
 
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
@@ -47,7 +49,7 @@ public final class FlatJson {
      * Adds a string member; {@code null} writes {@code null}. A lone surrogate, which no UTF-8 file can
      * hold, is written as U+FFFD.
      */
-    public FlatJson put(String key, String value) {
+    public FlatJson put(String key, @Nullable String value) {
         key(key);
         if (value == null) {
             out.append("null");
@@ -116,9 +118,9 @@ public final class FlatJson {
         private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
         private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
 
-        private final Map<String, Object> members;
+        private final Map<String, @Nullable Object> members;
 
-        private Parsed(Map<String, Object> members) {
+        private Parsed(Map<String, @Nullable Object> members) {
             this.members = members;
         }
 
@@ -254,7 +256,7 @@ public final class FlatJson {
         }
 
         Parsed parse() {
-            Map<String, Object> members = new LinkedHashMap<>();
+            Map<String, @Nullable Object> members = new LinkedHashMap<>();
             ws();
             if (i == s.length()) {
                 throw error("the line is empty, an object '{' was expected", i);
@@ -305,7 +307,7 @@ public final class FlatJson {
             return new Parsed(members);
         }
 
-        private Object value(String key) {
+        private @Nullable Object value(String key) {
             if (i == s.length()) {
                 throw error("the line ends where the value of '" + key + "' was expected (a torn line?)", i);
             }
@@ -393,7 +395,7 @@ public final class FlatJson {
         }
 
         /** A string at {@code i} (which is {@code "}); {@code key} is {@code null} while reading a key. */
-        private String string(String key) {
+        private String string(@Nullable String key) {
             String what = key == null ? "a key" : "the value of '" + key + "'";
             int start = i;
             i++;

@@ -1,171 +1,365 @@
-package io.peerpulse.session;
+package io.peerpulse.session.journal.internal;
 
-import io.peerpulse.session.internal.FlatJson;
-import io.peerpulse.session.internal.JournalWriter;
-import io.peerpulse.session.spi.ExportFiles;
-import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.core.SessionConfig;
+import io.peerpulse.session.core.SessionEvent;
+import io.peerpulse.session.core.SessionStart;
+import io.peerpulse.session.core.Stamp;
+import io.peerpulse.session.journal.SessionJournal;
 import io.peerpulse.telemetry.NetworkPath;
 import io.peerpulse.telemetry.PollEvent;
 import io.peerpulse.telemetry.PollOutcome;
 import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.telemetry.TelemetryOptions;
+import org.jspecify.annotations.Nullable;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.HashMap;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.function.UnaryOperator;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.LongSupplier;
+import java.util.zip.CRC32C;
 
 /**
- * Writes a session's journal: one line per event, each with the event's own time, in the order the
- * session applies them (callers hold the session's lock). Every line but the header is read back here too
- * ({@link #readPoll}, {@link #readOpen}, {@link #readFallback}, {@link #readProbe}), so that its format lives
- * in one place; the header's lives in {@link SessionConfig}. A recorder without a file ({@link #OFF}) writes
- * nothing.
+ * The journal's line format, in one place: the header and every {@link SessionEvent} to one line and back.
+ * Each kind of line has its writer and its reader side by side ({@code writeOpen} / {@code readOpen}, …);
+ * {@link Kind} maps a line's {@code type} to its reader, and writing goes through a
+ * {@link SessionEvent.Handler}, so a new kind of event does not compile until it has both.
+ *
+ * <p>Every line is a flat JSON object: {@code type}, {@code seq}, {@code t} (epoch ms), {@code n} (the
+ * monotonic time, ns), the event's members, and last {@code crc}: the CRC32C, 8 lower-case hex digits, of
+ * the UTF-8 bytes of the line as it would be without that member.
  */
-final class JournalRecorder {
+public final class JournalCodec {
 
-    /** No journal. */
-    static final JournalRecorder OFF = new JournalRecorder(null);
+    /** {@code ,"crc":"} + 8 hex digits + {@code "}}: how every line ends. */
+    private static final String CRC_OPEN = ",\"crc\":\"";
+    private static final int CRC_SUFFIX_LENGTH = CRC_OPEN.length() + 8 + 2;
+    private static final byte[] CRC_OPEN_BYTES = CRC_OPEN.getBytes(StandardCharsets.US_ASCII);
 
-    private final JournalWriter writer;
-    /** The last line's sequence number: the header is 0; guarded by the session's lock like every call. */
-    private long seq;
+    /** {@link #crcProblem}'s answer for a line without a {@code crc} member (another format's, or garbage). */
+    public static final String NO_CRC = "no crc member at its end";
 
-    private JournalRecorder(JournalWriter writer) {
-        this.writer = writer;
+    /** The latest start a header may name: 9999-12-31T23:59:59.999Z. */
+    static final long MAX_START_EPOCH_MS = 253_402_300_799_999L;
+
+    /** The clock of a replayed session: a recovery reads no clock, every event carries its time. */
+    private static final InstantSource NO_CLOCK = new InstantSource() {
+        @Override
+        public Instant instant() {
+            throw new IllegalStateException("a journal recovery reads no clock: every event carries its time");
+        }
+    };
+    private static final LongSupplier NO_NANO_CLOCK = () -> {
+        throw new IllegalStateException("a journal recovery reads no clock: every event carries its time");
+    };
+
+    private JournalCodec() {
+    }
+
+    // ---- checksums -----------------------------------------------------------------------------
+
+    /** Appends the {@code crc} member to a line written without it. */
+    private static String sealed(FlatJson line) {
+        String body = line.toString();
+        CRC32C crc = new CRC32C();
+        crc.update(body.getBytes(StandardCharsets.UTF_8));
+        return body.substring(0, body.length() - 1) + CRC_OPEN + hex8(crc.getValue()) + "\"}";
+    }
+
+    private static String hex8(long value) {
+        String hex = Long.toHexString(value);
+        return "00000000".substring(hex.length()) + hex;
     }
 
     /**
-     * Opens the journal the builder asked for, or none.
+     * Checks a line's {@code crc} member on its bytes, before anything else reads it.
      *
-     * @param sessionId the session's id
-     * @param enabled   whether a journal may be written at all
-     * @param directory the directory, {@code null} for the setting {@value SessionJournal#DIRECTORY_SETTING}
-     * @param fsync     whether to force every line, {@code null} for the setting {@value SessionJournal#FSYNC_SETTING}
-     * @param settings  the session's export settings
-     * @param wrapper   wraps the file sink (tests)
-     * @return the recorder, {@link #OFF} when no journal is configured
-     * @throws IllegalArgumentException when a setting is invalid
-     * @throws UncheckedIOException     naming the path when the file cannot be created
+     * @param line   the line's bytes, without its line end
+     * @param length how many of them
+     * @return {@code null} when the checksum matches, else why not
      */
-    static JournalRecorder open(String sessionId, boolean enabled, Path directory, Boolean fsync,
-                                ExportSettings settings, UnaryOperator<JournalWriter.Sink> wrapper) {
-        if (!enabled) {
-            return OFF;
+    public static @Nullable String crcProblem(byte[] line, int length) {
+        int at = length - CRC_SUFFIX_LENGTH;
+        if (at < 1 || line[length - 2] != '"' || line[length - 1] != '}') {
+            return NO_CRC;
         }
-        Path dir = directory;
-        if (dir == null) {
-            Optional<String> value = settings.get(SessionJournal.DIRECTORY_SETTING);
-            if (value.isEmpty()) {
-                return OFF;
-            }
-            if (value.get().isBlank()) {
-                throw new IllegalArgumentException(SessionJournal.DIRECTORY_SETTING + " must not be blank");
-            }
-            try {
-                dir = Path.of(value.get());
-            } catch (InvalidPathException e) {
-                throw new IllegalArgumentException(SessionJournal.DIRECTORY_SETTING + " is not a valid path: "
-                        + e.getMessage(), e);
+        for (int k = 0; k < CRC_OPEN_BYTES.length; k++) {
+            if (line[at + k] != CRC_OPEN_BYTES[k]) {
+                return NO_CRC;
             }
         }
-        boolean force = fsync != null ? fsync
-                : settings.get(SessionJournal.FSYNC_SETTING).map(JournalRecorder::parseFsync).orElse(false);
+        long expected = 0;
+        for (int k = at + CRC_OPEN_BYTES.length; k < length - 2; k++) {
+            byte b = line[k];
+            int digit = b >= '0' && b <= '9' ? b - '0' : b >= 'a' && b <= 'f' ? b - 'a' + 10 : -1;
+            if (digit < 0) {
+                return "its crc is not 8 lower-case hex digits";
+            }
+            expected = expected << 4 | digit;
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(line, 0, at);
+        crc.update('}');
+        long actual = crc.getValue();
+        return actual == expected ? null : "CRC32C " + hex8(actual) + ", expected " + hex8(expected);
+    }
+
+    // ---- the header ----------------------------------------------------------------------------
+
+    /**
+     * A journal's header read back.
+     *
+     * @param config the session's configuration
+     * @param start  its start
+     */
+    public record Header(SessionConfig config, SessionStart start) {
+    }
+
+    /**
+     * @param config the session's configuration, whole
+     * @param start  its start
+     * @return the header line, seq 0, without line end
+     */
+    public static String header(SessionConfig config, SessionStart start) {
+        TelemetryOptions options = config.telemetryOptions();
+        return sealed(FlatJson.object().put("type", "header").put("seq", 0)
+                .put("format", SessionJournal.FORMAT_VERSION)
+                .put("sessionId", config.sessionId()).put("playerId", config.playerId())
+                .put("startEpochMs", start.startEpochMs()).put("startNanoTime", start.startNanoTime())
+                .put("systemClockOffsetMs", start.systemClockOffsetMs())
+                .put("pollIntervalNanos", options.pollInterval().toNanos())
+                .put("readTimeoutNanos", options.readTimeout().toNanos())
+                .put("maxSamples", options.maxSampleCount())
+                .put("exporterTimeoutNanos", config.exporterTimeout().toNanos())
+                .put("fairFromNanos", config.fairFrom().toNanos()).put("poorFromNanos", config.poorFrom().toNanos())
+                .put("recentSamples", config.recentSamples()).put("toleratedBadPolls", config.toleratedBadPolls())
+                .put("gapAfterPolls", config.gapAfterPolls())
+                .put("fallbackAfterNanos", config.fallbackAfter().toNanos()));
+    }
+
+    /**
+     * The format a first line claims, read before its checksum: another version's header has other rules.
+     *
+     * @param header the parsed first line
+     * @return its {@code format}
+     * @throws IllegalArgumentException when it is no header or names no format
+     */
+    public static long format(FlatJson.Parsed header) {
+        if (!"header".equals(header.requireString("type"))) {
+            throw new IllegalArgumentException("the first line is not a header");
+        }
+        return header.requireLong("format");
+    }
+
+    /**
+     * Reads a header written by {@link #header}: every number strictly (whole, in range), durations above
+     * 0, the start between 1970 and 9999; the configuration's telemetry clocks throw when read.
+     *
+     * @param header the parsed line, its checksum and format checked
+     * @return the header
+     * @throws IllegalArgumentException naming the key and the value when a member is bad
+     */
+    public static Header readHeader(FlatJson.Parsed header) {
+        long seq = header.requireLong("seq");
+        if (seq != 0) {
+            throw new IllegalArgumentException("the header's 'seq' must be 0, was " + seq);
+        }
+        long startEpochMs = header.requireLongAtLeast("startEpochMs", 0);
+        if (startEpochMs > MAX_START_EPOCH_MS) {
+            throw new IllegalArgumentException("'startEpochMs' must be at most " + MAX_START_EPOCH_MS + ", was "
+                    + startEpochMs);
+        }
+        TelemetryOptions options;
         try {
-            return new JournalRecorder(JournalWriter.create(dir, ExportFiles.fileStem(sessionId), sessionId, force,
-                    wrapper));
-        } catch (IOException e) {
-            throw new UncheckedIOException("session '" + sessionId + "': " + e.getMessage(), e);
+            options = TelemetryOptions.builder().clock(NO_CLOCK).nanoClock(NO_NANO_CLOCK)
+                    .pollInterval(positiveNanos(header, "pollIntervalNanos"))
+                    .readTimeout(positiveNanos(header, "readTimeoutNanos"))
+                    .maxSampleCount(header.requireInt("maxSamples")).build();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("header: " + e.getMessage(), e);
         }
+        SessionConfig config = new SessionConfig(header.requireString("sessionId"),
+                header.string("playerId").orElse(null), options, positiveNanos(header, "exporterTimeoutNanos"),
+                positiveNanos(header, "fairFromNanos"), positiveNanos(header, "poorFromNanos"),
+                header.requireInt("recentSamples"), header.requireInt("toleratedBadPolls"),
+                header.requireInt("gapAfterPolls"), positiveNanos(header, "fallbackAfterNanos"));
+        return new Header(config, new SessionStart(startEpochMs, header.requireLong("startNanoTime"),
+                header.requireLong("systemClockOffsetMs")));
     }
 
-    private static boolean parseFsync(String value) {
-        String text = value.strip();
-        if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
-            return Boolean.parseBoolean(text);
-        }
-        throw new IllegalArgumentException(SessionJournal.FSYNC_SETTING + " must be true or false, was '" + value
-                + "'");
+    private static Duration positiveNanos(FlatJson.Parsed header, String key) {
+        return Duration.ofNanos(header.requireLongAtLeast(key, 1));
     }
 
-    /** @return whether lines are written: callers skip work that only a journal needs */
-    boolean on() {
-        return writer != null;
-    }
+    // ---- events: the kinds of line -------------------------------------------------------------
 
-    Optional<Path> path() {
-        return writer == null ? Optional.empty() : Optional.of(writer.path());
-    }
+    /** The kinds of event line: each {@code type} string and its reader. */
+    enum Kind {
+        OPEN("open", JournalCodec::readOpen),
+        POLL("poll", (at, line) -> readPoll(at, SessionEvent.View.PRIMARY, line)),
+        SECONDARY_POLL("secondaryPoll", (at, line) -> readPoll(at, SessionEvent.View.SECONDARY, line)),
+        PROBE("probe", JournalCodec::readProbe),
+        CLOSE("close", JournalCodec::readClose),
+        ROUND_BEGIN("roundBegin", JournalCodec::readRoundBegin),
+        ROUND_END("roundEnd", (at, line) -> new SessionEvent.RoundEnded(at)),
+        END("end", (at, line) -> new SessionEvent.Ended(at));
 
-    long failures() {
-        return writer == null ? 0 : writer.failures();
-    }
+        private static final Map<String, Kind> BY_TYPE = new HashMap<>();
 
-    /** Callers check {@code writer != null} first, so that {@link #OFF}'s counter is never touched. */
-    private void append(FlatJson line) {
-        writer.append(line.toString());
-    }
-
-    /**
-     * Starts the next line: its type, its sequence number (the previous line's plus one, also when that
-     * line could not be written, so that recovery sees the loss as a gap) and its time.
-     */
-    private FlatJson line(String type, long t) {
-        return FlatJson.object().put("type", type).put("seq", ++seq).put("t", t);
-    }
-
-    void header(SessionConfig config, SessionConfig.Start start) {
-        if (writer != null) {
-            writer.append(config.headerLine(SessionJournal.FORMAT_VERSION, start));
-        }
-    }
-
-    /** One line per poll of the primary view: its outcome and time, the sample with its exact bits, the path change. */
-    void poll(PollEvent event) {
-        pollLine("poll", event);
-    }
-
-    /** One line per poll of the second view, as {@link #poll}'s. */
-    void secondaryPoll(PollEvent event) {
-        pollLine("secondaryPoll", event);
-    }
-
-    private void pollLine(String type, PollEvent event) {
-        if (writer == null) {
-            return;
-        }
-        FlatJson line = line(type, event.timestampEpochMs()).put("outcome", event.outcome().name());
-        if (event.hasSample()) {
-            RttSample sample = event.sample();
-            line.put("timestamp", sample.timestamp()).put("rttMs", sample.rttMs())
-                    .put("rttBits", Double.doubleToRawLongBits(sample.rttMs()));
-        }
-        if (event.pathChanged()) {
-            putPath(line, "path", event.path());
-            if (event.previousPath() != null) {
-                putPath(line, "previous", event.previousPath());
+        static {
+            for (Kind kind : values()) {
+                BY_TYPE.put(kind.type, kind);
             }
         }
-        append(line);
-    }
 
-    private static void putPath(FlatJson line, String prefix, NetworkPath path) {
-        line.put(prefix + "LocalType", path.localType()).put(prefix + "RemoteType", path.remoteType())
-                .put(prefix + "Protocol", path.protocol());
+        final String type;
+        private final BiFunction<Stamp, FlatJson.Parsed, SessionEvent> reader;
+
+        Kind(String type, BiFunction<Stamp, FlatJson.Parsed, SessionEvent> reader) {
+            this.type = type;
+            this.reader = reader;
+        }
+
+        static Kind of(String type) {
+            Kind kind = BY_TYPE.get(type);
+            if (kind == null) {
+                throw new IllegalArgumentException("unknown type '" + type + "'");
+            }
+            return kind;
+        }
     }
 
     /**
-     * Reads a poll line written by {@link #poll} or {@link #secondaryPoll}.
+     * @param event the event
+     * @param seq   its sequence number
+     * @return its line, without line end
+     */
+    public static String encode(SessionEvent event, long seq) {
+        return sealed(event.accept(new Writer(seq)));
+    }
+
+    /**
+     * Reads an event line (its checksum checked already).
      *
      * @param line the parsed line
-     * @return the event
-     * @throws IllegalArgumentException when the line is not a valid poll line
+     * @return the event with its stamp
+     * @throws IllegalArgumentException naming what is wrong when it is no valid event line
      */
-    static PollEvent readPoll(FlatJson.Parsed line) {
-        PollOutcome outcome = PollOutcome.valueOf(line.requireString("outcome"));
+    public static SessionEvent decode(FlatJson.Parsed line) {
+        Kind kind = Kind.of(line.requireString("type"));
+        Stamp at = new Stamp(line.requireLong("t"), line.requireLong("n"));
+        return kind.reader.apply(at, line);
+    }
+
+    /** Starts a line of every kind, then adds the kind's members. */
+    private static final class Writer implements SessionEvent.Handler<FlatJson> {
+        private final long seq;
+
+        Writer(long seq) {
+            this.seq = seq;
+        }
+
+        private FlatJson line(Kind kind, SessionEvent event) {
+            return FlatJson.object().put("type", kind.type).put("seq", seq).put("t", event.at().epochMs())
+                    .put("n", event.at().nanoTime());
+        }
+
+        @Override
+        public FlatJson opened(SessionEvent.Opened event) {
+            return writeOpen(line(Kind.OPEN, event), event);
+        }
+
+        @Override
+        public FlatJson polled(SessionEvent.Polled event) {
+            return writePoll(line(event.view() == SessionEvent.View.PRIMARY ? Kind.POLL : Kind.SECONDARY_POLL,
+                    event), event.poll());
+        }
+
+        @Override
+        public FlatJson probeRead(SessionEvent.ProbeRead event) {
+            return writeProbe(line(Kind.PROBE, event), event.stats());
+        }
+
+        @Override
+        public FlatJson channelClosed(SessionEvent.ChannelClosed event) {
+            return writeClose(line(Kind.CLOSE, event), event);
+        }
+
+        @Override
+        public FlatJson roundBegan(SessionEvent.RoundBegan event) {
+            return writeRoundBegin(line(Kind.ROUND_BEGIN, event), event);
+        }
+
+        @Override
+        public FlatJson roundEnded(SessionEvent.RoundEnded event) {
+            return line(Kind.ROUND_END, event);
+        }
+
+        @Override
+        public FlatJson ended(SessionEvent.Ended event) {
+            return line(Kind.END, event);
+        }
+    }
+
+    // ---- open ----
+
+    private static FlatJson writeOpen(FlatJson line, SessionEvent.Opened event) {
+        line.put("kind", event.kind().name().toLowerCase(Locale.ROOT)).put("name", event.source().name())
+                .put("refreshNanos", event.source().refreshNanos());
+        SessionEvent.Source secondary = event.secondary();
+        if (secondary != null) {
+            line.put("secondaryName", secondary.name()).put("secondaryRefreshNanos", secondary.refreshNanos());
+        }
+        return line;
+    }
+
+    private static SessionEvent readOpen(Stamp at, FlatJson.Parsed line) {
+        String kind = line.requireString("kind");
+        for (SessionEvent.OpenKind known : SessionEvent.OpenKind.values()) {
+            if (known.name().toLowerCase(Locale.ROOT).equals(kind)) {
+                SessionEvent.Source secondary = line.has("secondaryName")
+                        ? new SessionEvent.Source(line.requireString("secondaryName"),
+                                line.requireLongAtLeast("secondaryRefreshNanos", 0)) : null;
+                return new SessionEvent.Opened(at, known, new SessionEvent.Source(line.requireString("name"),
+                        line.requireLongAtLeast("refreshNanos", 0)), secondary);
+            }
+        }
+        throw new IllegalArgumentException("unknown open kind '" + kind + "'");
+    }
+
+    // ---- poll and secondaryPoll: the sample's exact bits, path candidate types (never an address) ----
+
+    private static FlatJson writePoll(FlatJson line, PollEvent poll) {
+        line.put("outcome", poll.outcome().name());
+        RttSample sample = poll.sample();
+        if (sample != null) {
+            line.put("timestamp", sample.timestampEpochMs()).put("rttMs", sample.rttMs())
+                    .put("rttBits", Double.doubleToRawLongBits(sample.rttMs()));
+        }
+        NetworkPath path = poll.path();
+        if (path != null) {
+            putPath(line, "path", path);
+            NetworkPath previous = poll.previousPath();
+            if (previous != null) {
+                putPath(line, "previous", previous);
+            }
+        }
+        return line;
+    }
+
+    private static SessionEvent readPoll(Stamp at, SessionEvent.View view, FlatJson.Parsed line) {
+        String name = line.requireString("outcome");
+        PollOutcome outcome;
+        try {
+            outcome = PollOutcome.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown outcome '" + name + "'", e);
+        }
         RttSample sample = null;
         if (outcome == PollOutcome.MEASURED) {
             long bits = line.requireLong("rttBits");
@@ -174,10 +368,16 @@ final class JournalRecorder {
             }
             sample = new RttSample(line.requireLong("timestamp"), Double.longBitsToDouble(bits));
         }
-        return new PollEvent(outcome, line.requireLong("t"), sample, readPath(line, "previous"), readPath(line, "path"));
+        return new SessionEvent.Polled(at, view, new PollEvent(outcome, at.epochMs(), sample,
+                readPath(line, "previous"), readPath(line, "path")));
     }
 
-    private static NetworkPath readPath(FlatJson.Parsed line, String prefix) {
+    private static void putPath(FlatJson line, String prefix, NetworkPath path) {
+        line.put(prefix + "LocalType", path.localType()).put(prefix + "RemoteType", path.remoteType())
+                .put(prefix + "Protocol", path.protocol());
+    }
+
+    private static @Nullable NetworkPath readPath(FlatJson.Parsed line, String prefix) {
         if (!line.has(prefix + "LocalType")) {
             return null;
         }
@@ -185,82 +385,32 @@ final class JournalRecorder {
                 line.requireString(prefix + "Protocol"));
     }
 
-    /**
-     * An open: its kind, the primary source's name and refresh period, and the secondary source's when one
-     * was opened beside it ({@code secondaryName} {@code null} otherwise).
-     */
-    void open(ConnectionLog.OpenKind kind, long t, String name, long refreshNanos, String secondaryName,
-              long secondaryRefreshNanos) {
-        if (writer == null) {
-            return;
-        }
-        FlatJson line = line("open", t).put("source", kind.name().toLowerCase(Locale.ROOT)).put("name", name)
-                .put("refreshNanos", refreshNanos);
-        if (secondaryName != null) {
-            line.put("secondaryName", secondaryName).put("secondaryRefreshNanos", secondaryRefreshNanos);
-        }
-        append(line);
-    }
+    // ---- probe: every double also as its exact bits, which the reader uses ----
 
-    /**
-     * An open line read back.
-     *
-     * @param kind                  first, same or new
-     * @param name                  the primary source's name
-     * @param refreshNanos          its refresh period
-     * @param secondaryName         the secondary source's name, {@code null} when none was opened
-     * @param secondaryRefreshNanos its refresh period
-     */
-    record Open(ConnectionLog.OpenKind kind, String name, long refreshNanos, String secondaryName,
-                long secondaryRefreshNanos) {
-    }
-
-    /** @return the open line written by {@link #open} */
-    static Open readOpen(FlatJson.Parsed line) {
-        String kind = line.requireString("source");
-        for (ConnectionLog.OpenKind known : ConnectionLog.OpenKind.values()) {
-            if (known.name().toLowerCase(Locale.ROOT).equals(kind)) {
-                boolean secondary = line.has("secondaryName");
-                return new Open(known, line.requireString("name"), line.requireLong("refreshNanos"),
-                        secondary ? line.requireString("secondaryName") : null,
-                        secondary ? line.requireLong("secondaryRefreshNanos") : 0);
-            }
-        }
-        throw new IllegalArgumentException("unknown open source '" + kind + "'");
-    }
-
-    /** The session fell back from its primary source to its secondary one at {@code t}. */
-    void fallback(SourceFallback fallback) {
-        if (writer != null) {
-            append(line("fallback", fallback.timestamp()).put("from", fallback.fromSource())
-                    .put("to", fallback.toSource()).put("reason", fallback.reason()));
-        }
-    }
-
-    /** @return the fallback line written by {@link #fallback} */
-    static SourceFallback readFallback(FlatJson.Parsed line) {
-        return new SourceFallback(line.requireString("from"), line.requireString("to"), line.requireLong("t"),
-                line.requireString("reason"));
-    }
-
-    /** The probe's statistics as read at {@code t}; each double also as its exact bits, which recovery uses. */
-    void probe(ProbeStats stats, long t) {
-        if (writer == null) {
-            return;
-        }
-        FlatJson line = line("probe", t).put("sent", stats.sentCount()).put("answered", stats.answeredCount())
-                .put("lost", stats.lostCount()).put("late", stats.lateCount())
-                .put("unanswered", stats.unansweredCount());
+    private static FlatJson writeProbe(FlatJson line, ProbeStats stats) {
+        line.put("sent", stats.sentCount()).put("answered", stats.answeredCount()).put("lost", stats.lostCount())
+                .put("late", stats.lateCount()).put("unanswered", stats.unansweredCount());
         putDouble(line, "lossRatio", stats.lossRatio());
-        if (stats.offsetMs() != null) {
-            putDouble(line, "offsetMs", stats.offsetMs());
-            putDouble(line, "errorBoundMs", stats.errorBoundMs());
-            line.put("offsetTimestamp", stats.offsetTimestamp());
+        Double offset = stats.offsetMs();
+        Double bound = stats.errorBoundMs();
+        Long offsetTimestamp = stats.offsetEpochMs();
+        if (offset != null && bound != null && offsetTimestamp != null) {
+            putDouble(line, "offsetMs", offset);
+            putDouble(line, "errorBoundMs", bound);
+            line.put("offsetTimestamp", offsetTimestamp);
         }
-        append(line);
+        return line;
     }
 
-    /** A double as text (null when not finite: JSON has no such number) and as {@code <key>Bits}. */
+    private static SessionEvent readProbe(Stamp at, FlatJson.Parsed line) {
+        boolean offset = line.has("offsetMsBits");
+        return new SessionEvent.ProbeRead(at, new ProbeStats(line.requireLong("sent"), line.requireLong("answered"),
+                line.requireLong("lost"), line.requireLong("late"), line.requireLong("unanswered"),
+                readDouble(line, "lossRatio"), offset ? readDouble(line, "offsetMs") : null,
+                offset ? readDouble(line, "errorBoundMs") : null, offset ? line.requireLong("offsetTimestamp") : null));
+    }
+
+    /** A double as text ({@code null} when not finite: JSON has no such number) and as {@code <key>Bits}. */
     private static void putDouble(FlatJson line, String key, double value) {
         if (Double.isFinite(value)) {
             line.put(key, value);
@@ -282,38 +432,21 @@ final class JournalRecorder {
         return value;
     }
 
-    /** @return the probe statistics written by {@link #probe} */
-    static ProbeStats readProbe(FlatJson.Parsed line) {
-        boolean offset = line.has("offsetMsBits");
-        return new ProbeStats(line.requireLong("sent"), line.requireLong("answered"), line.requireLong("lost"),
-                line.requireLong("late"), line.requireLong("unanswered"), readDouble(line, "lossRatio"),
-                offset ? readDouble(line, "offsetMs") : null, offset ? readDouble(line, "errorBoundMs") : null,
-                offset ? line.requireLong("offsetTimestamp") : null);
+    // ---- close and roundBegin (roundEnd and end have no members) ----
+
+    private static FlatJson writeClose(FlatJson line, SessionEvent.ChannelClosed event) {
+        return line.put("reason", event.reason());
     }
 
-    void close(String safeReason, long t) {
-        if (writer != null) {
-            append(line("close", t).put("reason", safeReason));
-        }
+    private static SessionEvent readClose(Stamp at, FlatJson.Parsed line) {
+        return new SessionEvent.ChannelClosed(at, line.string("reason").orElse(null));
     }
 
-    void roundBegin(int round, long t) {
-        if (writer != null) {
-            append(line("roundBegin", t).put("round", round));
-        }
+    private static FlatJson writeRoundBegin(FlatJson line, SessionEvent.RoundBegan event) {
+        return line.put("round", event.roundNumber());
     }
 
-    void roundEnd(long t) {
-        if (writer != null) {
-            append(line("roundEnd", t));
-        }
-    }
-
-    /** Writes the end line and closes the file. */
-    void end(long t, long endNanoTime) {
-        if (writer != null) {
-            append(line("end", t).put("endNanoTime", endNanoTime));
-            writer.close();
-        }
+    private static SessionEvent readRoundBegin(Stamp at, FlatJson.Parsed line) {
+        return new SessionEvent.RoundBegan(at, line.requireInt("round"));
     }
 }

@@ -1,24 +1,15 @@
-package io.peerpulse.session;
+package io.peerpulse.session.journal.internal;
 
-import io.peerpulse.session.internal.ExporterFanOut;
-import io.peerpulse.session.internal.FlatJson;
-import io.peerpulse.session.internal.SharedExecutor;
-import io.peerpulse.session.spi.ExportSettings;
-import io.peerpulse.telemetry.LatencyTelemetry;
-import io.peerpulse.telemetry.PollEvent;
-import io.peerpulse.telemetry.PollOutcome;
-import io.peerpulse.telemetry.ProbeStats;
-import io.peerpulse.telemetry.TelemetryOptions;
-import io.peerpulse.telemetry.spi.ProbeStatsSource;
-import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.session.core.SessionCore;
+import io.peerpulse.session.core.SessionEvent;
+import io.peerpulse.session.core.Stamp;
+import io.peerpulse.session.journal.SessionJournal;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,27 +17,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 
 /**
- * One recovery: reads a journal line by line and feeds its events, with their own times and in sequence
- * order, into a {@link SessionCore} built from the journal's header — the code a live session runs. A poll
- * event goes into the session's telemetry, which is never started, and from
- * there to the session as a live poll's event; a second view's poll into the second view's telemetry. Opens
- * use stand-in sources with the journaled names and refresh periods, answering the journaled probe
- * statistics; a fallback is applied as journaled, never decided. The telemetry's and the session's clock throws when read:
- * a recovery depends on no clock.
+ * One recovery: reads a journal line by line, decodes each event line ({@link JournalCodec}) and applies
+ * the events, with their own stamps and in sequence order, to a {@link SessionCore} built from the header
+ * ({@link SessionCore#forReplay}): the code the live session ran. Nothing reads a clock.
  *
- * <p><b>The rule.</b> Lines are applied in {@code seq} order: a line that comes early waits in a reorder
- * window of at most {@value #REORDER_WINDOW} lines; when the window is full, or the file ends, the lowest
- * waiting seq is applied next and the seqs before it are a gap (lost lines, reported with their range). A
- * line whose seq was already applied or declared lost is skipped: a duplicate (a conflicting one when its
- * bytes differ from the applied line's) or a line that came too late. A line with an impossible time
- * (before the start, more than {@value #MAX_SESSION_DAYS} days after it, a poll that read its source or
- * the end earlier than the last such poll applied, a sample stamped more than 24 h after its poll) is
- * skipped. Every problem names
- * the line number, the seq and why.
+ * <p><b>The rule.</b> A line's checksum is checked first: a line whose {@code crc} does not match its bytes is
+ * damaged and skipped (its seq then shows as missing, like a lost line), and so is a line whose seq is
+ * beyond the file's line count plus the reorder window (no writer can have numbered it so). Lines are
+ * applied in {@code seq} order: a line that comes early waits in a reorder window of at most
+ * {@value #REORDER_WINDOW} lines; when the window is full, or the file ends, the lowest waiting seq is
+ * applied next and the seqs before it are a gap (lost lines, reported with their range). A line whose seq
+ * was already applied or declared lost is skipped: a duplicate (a conflicting one when its bytes differ
+ * from the applied line's) or a line that came too late. An event the session refuses (a time before the
+ * last applied event's, a poll before the first open, anything after the end) is skipped. Every problem
+ * names the line number, the seq and why. A journal without {@code end} ends at its last applied event.
  *
  * <p><b>Memory.</b> Besides what the session itself keeps (the windows of {@code maxSamples}, rounds,
  * connection events, quality changes, coverage gaps), at most: one line of {@value #MAX_LINE_BYTES} bytes
@@ -54,43 +40,31 @@ import java.util.concurrent.Executor;
  * (seq, line number, hash) to tell duplicates apart, {@value #MAX_GAPS} gap ranges, and
  * {@value #MAX_PROBLEMS} problem texts (the rest only counted). Nothing grows with the file.
  */
-final class JournalReplay {
+public final class JournalReplay {
 
     /** Longest line read; a longer one is skipped and reported without being held. */
-    static final int MAX_LINE_BYTES = 65_536;
+    public static final int MAX_LINE_BYTES = 65_536;
     /** Lines that may wait for a lower seq. */
-    static final int REORDER_WINDOW = 256;
+    public static final int REORDER_WINDOW = 256;
     /** Applied lines remembered to tell an identical duplicate from a conflicting one. */
-    static final int DUPLICATE_MEMORY = 4_096;
+    public static final int DUPLICATE_MEMORY = 4_096;
     /** Gap ranges remembered to tell a late line from a duplicate. */
-    static final int MAX_GAPS = 1_000;
+    public static final int MAX_GAPS = 1_000;
     /** Problem texts kept; the rest are counted. */
-    static final int MAX_PROBLEMS = 1_000;
-    /** Events later than this after the session's start are in the far future. */
-    static final int MAX_SESSION_DAYS = 366;
-    private static final long MAX_SESSION_MS = Duration.ofDays(MAX_SESSION_DAYS).toMillis();
-    /** A sample stamped this much after its poll's time cannot have been measured by that poll. */
-    private static final long MAX_SAMPLE_AHEAD_MS = Duration.ofHours(24).toMillis();
-
-    /** The clock of a replayed session: nothing may read it. */
-    private static final InstantSource NO_CLOCK = new InstantSource() {
-        @Override
-        public Instant instant() {
-            throw new IllegalStateException("a journal replay reads no clock: every event carries its time");
-        }
-    };
+    public static final int MAX_PROBLEMS = 1_000;
 
     private final Path file;
+    private final long fileLines;
     private final InputStream in;
     private final Map<String, String> settings;
-    private final List<String> exporters;
+    private final @Nullable List<String> exporters;
 
     private final List<String> problems = new ArrayList<>();
     private long problemCount;
     private long duplicateLineCount;
     private long missingLineCount;
     private long outOfOrderLineCount;
-    private long impossibleTimeCount;
+    private long damagedLineCount;
     private long skippedLineCount;
 
     /** Lines waiting for a lower seq, by seq. */
@@ -103,44 +77,87 @@ final class JournalReplay {
     /** {from, to, line after} of the latest gaps. */
     private final ArrayDeque<long[]> gaps = new ArrayDeque<>();
 
+    @SuppressWarnings("NullAway.Init") // set by header(), the first thing run() does
     private SessionCore session;
-    private ReplayedConnection connection;
-    private long startEpochMs;
-    private long lastT;
-    /** The time and line of the last primary poll that read its source. */
-    private long lastPollT;
-    private long lastPollLine;
-    /** The same for the second view, whose polls are ordered among themselves only. */
-    private long lastSecondaryPollT;
-    private long lastSecondaryPollLine;
+    /** The stamp of the last event applied: where a journal without {@code end} ends. */
+    @SuppressWarnings("NullAway.Init")
+    private Stamp last;
     private long lineCount;
     private long samples;
-    private Long endT;
-    private long endNanoTime;
+    private boolean ended;
+    private List<CompletableFuture<Void>> exportersDone = List.of();
 
-    JournalReplay(Path file, InputStream in, Map<String, String> settings, List<String> exporters) {
+    /**
+     * @param file      the journal, for messages
+     * @param fileLines its line count ({@link #countLines}): seqs beyond it plus the window are damage
+     * @param in        its bytes
+     * @param settings  the exporters' settings
+     * @param exporters exporter names, {@code null} for every provider found, empty for none
+     */
+    public JournalReplay(Path file, long fileLines, InputStream in, Map<String, String> settings,
+                         @Nullable List<String> exporters) {
         this.file = file;
+        this.fileLines = fileLines;
         this.in = in;
         this.settings = settings;
         this.exporters = exporters;
         Arrays.fill(appliedSeq, -1);
     }
 
-    /** One line read: its number, text ({@code null} when too long), length and hash of its bytes. */
-    private record Raw(long number, String text, long bytes, boolean terminated, long hash) {
+    /**
+     * The cheap first pass: how many lines a file has (a last line without line end counted).
+     *
+     * @param in the file's bytes
+     * @return its line count
+     * @throws IOException when it cannot be read
+     */
+    public static long countLines(InputStream in) throws IOException {
+        byte[] buffer = new byte[65_536];
+        long lines = 0;
+        boolean open = false;
+        for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+            for (int k = 0; k < n; k++) {
+                if (buffer[k] == '\n') {
+                    lines++;
+                    open = false;
+                } else {
+                    open = true;
+                }
+            }
+        }
+        return open ? lines + 1 : lines;
+    }
+
+    /**
+     * One line read: its number, its bytes (the reader's buffer: only the first {@code length} are the line's,
+     * none when too long), its size, whether a line end ended it, the hash of its bytes.
+     */
+    private record Raw(long number, byte[] bytes, int length, long size, boolean terminated, long hash) {
+        boolean tooLong() {
+            return size > MAX_LINE_BYTES;
+        }
+
+        String text() {
+            return new String(bytes, 0, length, StandardCharsets.UTF_8);
+        }
     }
 
     /** A parsed line waiting to be applied. */
     private record Line(long number, long seq, FlatJson.Parsed parsed, long hash) {
     }
 
-    SessionJournal.Recovery run() throws IOException {
+    /**
+     * @return what was recovered
+     * @throws IOException when the file cannot be read, or its header is missing, damaged, invalid or of
+     *                     another format version
+     */
+    public SessionJournal.Recovery run() throws IOException {
         LineReader reader = new LineReader(in);
         Raw first = reader.next();
         if (first == null) {
             throw new IOException("journal " + file + " is empty");
         }
-        if (first.text() == null) {
+        if (first.tooLong()) {
             throw new IOException("journal " + file + " has no valid header line: line 1 is longer than "
                     + MAX_LINE_BYTES + " bytes");
         }
@@ -151,42 +168,41 @@ final class JournalReplay {
         while (!pending.isEmpty()) {
             skipToLowestPending();
         }
-        long end = endT != null ? endT : lastT;
-        long endNanos = endT != null ? endNanoTime
-                : saturatedAdd(session.start().startNanoTime(), (end - startEpochMs) * 1_000_000L);
-        session.closing();
-        session.exporters().await(session.end(end, endNanos), session.config().exporterTimeout());
-        return new SessionJournal.Recovery(file, session.finalReport(), lineCount, samples, endT != null,
-                duplicateLineCount, missingLineCount, outOfOrderLineCount, impossibleTimeCount, skippedLineCount,
+        if (!ended) {
+            exportersDone = session.apply(new SessionEvent.Ended(last)).exportersDone();
+        }
+        session.awaitExporters(exportersDone);
+        return new SessionJournal.Recovery(file, session.finalReport().orElseThrow(), lineCount, samples, ended,
+                duplicateLineCount, missingLineCount, outOfOrderLineCount, damagedLineCount, skippedLineCount,
                 problemCount, problems);
     }
 
-    private static long saturatedAdd(long a, long b) {
-        long sum = a + b;
-        return ((a ^ sum) & (b ^ sum)) < 0 ? (b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE) : sum;
-    }
-
     private void header(Raw raw) throws IOException {
-        SessionConfig.Header header;
+        String invalid = "journal " + file + " has no valid header line: ";
+        JournalCodec.Header header;
         try {
-            header = SessionConfig.readHeader(FlatJson.parse(raw.text()), SessionJournal.FORMAT_VERSION,
-                    TelemetryOptions.defaults().scheduler(), NO_CLOCK);
+            FlatJson.Parsed parsed = FlatJson.parse(raw.text());
+            String damage = JournalCodec.crcProblem(raw.bytes(), raw.length());
+            long format = JournalCodec.format(parsed);
+            // another version's header has no crc member: its format decides; with one, the checksum first
+            if (damage != null && !damage.equals(JournalCodec.NO_CRC)) {
+                throw new IOException(invalid + "line 1 is damaged (" + damage + ")");
+            }
+            if (format != SessionJournal.FORMAT_VERSION) {
+                throw new IOException("journal " + file + " is of format " + format + "; this version reads format "
+                        + SessionJournal.FORMAT_VERSION + " only (checksummed lines, the session's events). Recover"
+                        + " it with the PeerPulse version that wrote it (format 4: PeerPulse before the session"
+                        + " journal module), or keep its exports");
+            }
+            if (damage != null) {
+                throw new IOException(invalid + "line 1 is damaged (" + damage + ")");
+            }
+            header = JournalCodec.readHeader(parsed);
         } catch (IllegalArgumentException e) {
-            throw new IOException("journal " + file + " has no valid header line: " + e.getMessage(), e);
+            throw new IOException(invalid + e.getMessage(), e);
         }
-        SessionConfig config = header.config();
-        String id = config.sessionId();
-        boolean none = exporters != null && exporters.isEmpty();
-        Executor executor = none ? Runnable::run : SharedExecutor.get();
-        ExporterFanOut fanOut = ExporterFanOut.create(id, none ? List.of() : null, exporters,
-                ExportSettings.of(settings, Map.of()), executor, GameSession.MAX_QUEUED_EXPORTER_CALLS);
-        session = new SessionCore(config, header.start(), false, fanOut, JournalRecorder.OFF,
-                new QualityListeners(id, executor));
-        fanOut.started();
-        startEpochMs = header.start().startEpochMs();
-        lastT = startEpochMs;
-        lastPollT = startEpochMs;
-        lastSecondaryPollT = startEpochMs;
+        session = SessionCore.forReplay(header.config(), header.start(), settings, exporters);
+        last = header.start().stamp();
         remember(0, raw.number(), raw.hash());
         lineCount++;
     }
@@ -195,12 +211,21 @@ final class JournalReplay {
 
     private void read(Raw raw) {
         long n = raw.number();
-        if (raw.text() == null) {
-            skipped("line " + n + ": longer than " + MAX_LINE_BYTES + " bytes (" + raw.bytes() + " bytes): skipped");
+        if (raw.tooLong()) {
+            skipped("line " + n + ": longer than " + MAX_LINE_BYTES + " bytes (" + raw.size() + " bytes): skipped");
             return;
         }
-        if (raw.text().isBlank()) {
+        String damage = JournalCodec.crcProblem(raw.bytes(), raw.length());
+        if (damage != null && raw.text().isBlank()) {
             return; // a failed write leaves the next line on a fresh line
+        }
+        if (damage != null && !raw.terminated()) {
+            skipped("line " + n + ": torn last line (" + raw.size() + " bytes, no line end): skipped");
+            return;
+        }
+        if (damage != null) {
+            damaged("line " + n + ": damaged (" + damage + "): skipped");
+            return;
         }
         FlatJson.Parsed parsed;
         long seq;
@@ -208,8 +233,12 @@ final class JournalReplay {
             parsed = FlatJson.parse(raw.text());
             seq = parsed.requireLongAtLeast("seq", 0);
         } catch (IllegalArgumentException e) {
-            skipped("line " + n + ": " + (raw.terminated() ? "unparsable (" + e.getMessage() + ")"
-                    : "torn last line (" + raw.bytes() + " bytes, no line end)") + ": skipped");
+            skipped("line " + n + ": unparsable (" + e.getMessage() + "): skipped");
+            return;
+        }
+        if (seq > fileLines + REORDER_WINDOW) {
+            damaged("line " + n + ", seq " + seq + ": damaged (seq beyond the file's " + fileLines
+                    + " lines and the reorder window of " + REORDER_WINDOW + "): skipped");
             return;
         }
         Line line = new Line(n, seq, parsed, raw.hash());
@@ -297,23 +326,42 @@ final class JournalReplay {
         appliedHash[slot] = hash;
     }
 
-    /** The line's seq is the next: applies it unless the session ended or its time is impossible. */
+    /** The line's seq is the next: applies its event unless the session ended or refuses it. */
     private void consume(Line line) {
         remember(line.seq(), line.number(), line.hash());
         String where = "line " + line.number() + ", seq " + line.seq() + ": ";
-        if (endT != null) {
+        if (ended) {
             skipped(where + "after the end line: skipped");
             return;
         }
+        SessionEvent event;
         try {
-            apply(line);
-            lineCount++;
-        } catch (ImpossibleTime e) {
-            impossibleTimeCount++;
-            skipped(where + "impossible time: " + e.getMessage() + ": skipped");
-        } catch (RuntimeException e) {
-            skipped(where + e.getMessage() + ": skipped");
+            event = JournalCodec.decode(line.parsed());
+        } catch (IllegalArgumentException e) {
+            skipped(where + "invalid (" + e.getMessage() + "): skipped");
+            return;
         }
+        SessionCore.Applied applied;
+        try {
+            applied = session.apply(event);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            skipped(where + "refused by the session (" + e.getMessage() + "): skipped");
+            return;
+        }
+        lineCount++;
+        last = event.at();
+        if (event instanceof SessionEvent.Ended) {
+            ended = true;
+            exportersDone = applied.exportersDone();
+        } else if (event instanceof SessionEvent.Polled polled && polled.view() == SessionEvent.View.PRIMARY
+                && polled.poll().hasSample()) {
+            samples++;
+        }
+    }
+
+    private void damaged(String problem) {
+        damagedLineCount++;
+        skipped(problem);
     }
 
     private void skipped(String problem) {
@@ -325,112 +373,6 @@ final class JournalReplay {
         if (problemCount++ < MAX_PROBLEMS) {
             problems.add(problem);
         }
-    }
-
-    // ---- applying one event --------------------------------------------------------------------
-
-    /** A time the live session cannot have written. */
-    private static final class ImpossibleTime extends IllegalArgumentException {
-        private static final long serialVersionUID = 1L;
-
-        ImpossibleTime(String message) {
-            super(message);
-        }
-    }
-
-    /**
-     * @param ordered whether the event is one of those whose times never decrease: a poll that read its
-     *                source (one read at a time per view: the next starts after the previous one was
-     *                journaled) or the end (written after both views stopped). A SKIPPED poll ends while a
-     *                read is in flight and may be journaled after that read's later time; the two views poll
-     *                on their own, so one's polls may be journaled after the other's later time; opens,
-     *                closes, round marks, fallbacks and probe statistics come from the application's threads
-     *                or follow another event: those are only checked against the start and the far future.
-     * @param afterT  the time an ordered event may not be earlier than
-     * @param after   the line of that time
-     */
-    private void checkTime(boolean ordered, long t, long afterT, long after) {
-        if (t < startEpochMs) {
-            throw new ImpossibleTime("t " + t + " is before the session's start " + startEpochMs);
-        }
-        if (t - startEpochMs > MAX_SESSION_MS) {
-            throw new ImpossibleTime("t " + t + " is more than " + MAX_SESSION_DAYS + " days after the session's start "
-                    + startEpochMs);
-        }
-        if (ordered && t < afterT) {
-            throw new ImpossibleTime("t " + t + " is " + (afterT - t) + " ms before the poll at line " + after
-                    + " (the times of polls that read their source, and of the end, never decrease)");
-        }
-    }
-
-    private void apply(Line journaled) {
-        FlatJson.Parsed line = journaled.parsed();
-        String type = line.requireString("type");
-        long t = line.requireLong("t");
-        boolean secondary = type.equals("secondaryPoll");
-        PollEvent event = type.equals("poll") || secondary ? JournalRecorder.readPoll(line) : null;
-        boolean ordered = type.equals("end") || event != null && event.outcome() != PollOutcome.SKIPPED;
-        if (secondary || type.equals("end") && lastSecondaryPollT > lastPollT) {
-            checkTime(ordered, t, lastSecondaryPollT, lastSecondaryPollLine);
-        } else {
-            checkTime(ordered, t, lastPollT, lastPollLine);
-        }
-        switch (type) {
-            case "poll", "secondaryPoll" -> {
-                if (event.hasSample() && event.sample().timestamp() - t > MAX_SAMPLE_AHEAD_MS) {
-                    throw new ImpossibleTime("the sample's timestamp " + event.sample().timestamp()
-                            + " is more than 24 h after its poll's time " + t);
-                }
-                LatencyTelemetry telemetry = secondary ? session.secondaryTelemetry() : session.telemetry();
-                if (telemetry == null) {
-                    throw new IllegalArgumentException(secondary ? "a secondary poll before a secondary source was opened"
-                            : "a poll before the first open");
-                }
-                replayPoll(telemetry, event);
-                if (ordered && secondary) {
-                    lastSecondaryPollT = t;
-                    lastSecondaryPollLine = journaled.number();
-                } else if (ordered) {
-                    lastPollT = t;
-                    lastPollLine = journaled.number();
-                }
-                if (event.hasSample() && !secondary) {
-                    samples++;
-                }
-            }
-            case "open" -> {
-                JournalRecorder.Open open = JournalRecorder.readOpen(line);
-                ConnectionLog.OpenKind kind = open.kind();
-                if ((kind == ConnectionLog.OpenKind.FIRST) != (connection == null)) {
-                    throw new IllegalArgumentException("an open of kind " + kind + (connection == null
-                            ? " before the first open" : " after the first open"));
-                }
-                ReplayedConnection view = null;
-                if (kind != ConnectionLog.OpenKind.SAME) {
-                    connection = new ReplayedConnection(open.name(), open.refreshNanos());
-                    view = open.secondaryName() == null ? null
-                            : new ReplayedConnection(open.secondaryName(), open.secondaryRefreshNanos());
-                }
-                session.open(connection, view, t);
-            }
-            case "close" -> session.channelClosed(line.string("reason").orElse(null), t);
-            case "roundBegin" -> session.beginRound(line.requireInt("round"), t);
-            case "roundEnd" -> session.endRound(t);
-            case "fallback" -> session.replayFallback(JournalRecorder.readFallback(line));
-            case "probe" -> {
-                ProbeStats stats = JournalRecorder.readProbe(line);
-                if (connection == null) {
-                    throw new IllegalArgumentException("probe statistics before the first open");
-                }
-                connection.stats = stats;
-            }
-            case "end" -> {
-                endNanoTime = line.requireLong("endNanoTime");
-                endT = t;
-            }
-            default -> throw new IllegalArgumentException("unknown type '" + type + "'");
-        }
-        lastT = Math.max(lastT, t);
     }
 
     /** Reads lines of at most {@link #MAX_LINE_BYTES} bytes; a longer one is measured, not held. */
@@ -450,7 +392,7 @@ final class JournalReplay {
         }
 
         /** @return the next line, {@code null} at the end of the file */
-        Raw next() throws IOException {
+        @Nullable Raw next() throws IOException {
             int length = 0;
             long bytes = 0;
             long hash = FNV_OFFSET;
@@ -479,51 +421,8 @@ final class JournalReplay {
 
         private Raw raw(int length, long bytes, boolean terminated, long hash) {
             number++;
-            String text = bytes > MAX_LINE_BYTES ? null : new String(line, 0, length, StandardCharsets.UTF_8);
-            return new Raw(number, text, bytes, terminated, hash);
+            return new Raw(number, line, length, bytes, terminated, hash);
         }
     }
 
-    /**
-     * A connection of the replayed session, never read: a new instance stands for a new connection; it has
-     * the name and refresh period journaled at its open and, as a probe, the statistics journaled last.
-     */
-    private static final class ReplayedConnection implements ProbeStatsSource {
-        private final String name;
-        private final Duration refreshPeriod;
-        /** {@code null} until a probe line: the live source was no probe, or none was journaled yet. */
-        ProbeStats stats;
-
-        ReplayedConnection(String name, long refreshNanos) {
-            this.name = name;
-            this.refreshPeriod = Duration.ofNanos(refreshNanos);
-        }
-
-        @Override
-        public CompletionStage<RttReading> read() {
-            return CompletableFuture.failedFuture(new IllegalStateException("a replayed connection is never read"));
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public Duration refreshPeriod() {
-            return refreshPeriod;
-        }
-
-        @Override
-        public ProbeStats probeStats() {
-            return stats;
-        }
-    }
-
-    /** Applies a journaled poll event as a live poll of {@code telemetry} ended with it. */
-    private static void replayPoll(LatencyTelemetry telemetry, PollEvent event) {
-        // TODO session-events: replayed into the session's LatencyRecord
-        throw new UnsupportedOperationException("replaying a poll into " + telemetry
-                + " needs the session's LatencyRecord: " + event);
-    }
 }

@@ -1,4 +1,4 @@
-package io.peerpulse.session.internal;
+package io.peerpulse.session.journal.internal;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -21,7 +21,14 @@ import java.util.function.UnaryOperator;
  */
 public final class JournalWriter implements AutoCloseable {
 
-    /** Where the bytes go; replaced by tests to inject I/O failures. */
+    /**
+     * Wraps the file's sink: tests inject I/O failures by giving one as the session's export attribute
+     * ({@code GameSession.Builder.exportAttribute(JournalWriter.SinkWrapper.class, …)}).
+     */
+    public interface SinkWrapper extends UnaryOperator<Sink> {
+    }
+
+    /** Where the bytes go; wrapped by tests to inject I/O failures. */
     public interface Sink extends AutoCloseable {
         /** Writes all of {@code bytes}. */
         void write(ByteBuffer bytes) throws IOException;
@@ -40,7 +47,8 @@ public final class JournalWriter implements AutoCloseable {
     private final String sessionId;
     private final Sink sink;
     private final boolean fsync;
-    private long failures;
+    /** Read by any thread ({@code GameSession.journalFailureCount()}); written under the session's lock. */
+    private volatile long failures;
     private long lines;
     private boolean torn;
     private boolean closed;

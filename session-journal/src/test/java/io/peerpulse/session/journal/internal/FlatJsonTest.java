@@ -1,4 +1,4 @@
-package io.peerpulse.session.internal;
+package io.peerpulse.session.journal.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

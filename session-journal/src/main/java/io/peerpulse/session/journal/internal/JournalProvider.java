@@ -1,0 +1,95 @@
+package io.peerpulse.session.journal.internal;
+
+import io.peerpulse.session.core.EventLog;
+import io.peerpulse.session.core.EventLogProvider;
+import io.peerpulse.session.core.SessionConfig;
+import io.peerpulse.session.core.SessionEvent;
+import io.peerpulse.session.core.SessionStart;
+import io.peerpulse.session.spi.ExportFiles;
+import io.peerpulse.session.spi.ExportSettings;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * Opens a session's journal: {@code <dir>/<stem>.journal.jsonl} (never an existing file), its header first,
+ * then one line per applied event, numbered here.
+ */
+public final class JournalProvider implements EventLogProvider {
+
+    /** For {@link java.util.ServiceLoader}. */
+    public JournalProvider() {
+    }
+
+    @Override
+    public Optional<EventLog> open(SessionConfig config, SessionStart start, ExportSettings settings) {
+        Optional<String> value = settings.get(DIRECTORY_SETTING);
+        if (value.isEmpty()) {
+            return Optional.empty();
+        }
+        if (value.get().isBlank()) {
+            throw new IllegalArgumentException(DIRECTORY_SETTING + " must not be blank");
+        }
+        Path directory;
+        try {
+            directory = Path.of(value.get());
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException(DIRECTORY_SETTING + " is not a valid path: " + e.getMessage(), e);
+        }
+        boolean fsync = settings.get(FSYNC_SETTING).map(JournalProvider::parseFsync).orElse(false);
+        UnaryOperator<JournalWriter.Sink> wrapper = settings.attribute(JournalWriter.SinkWrapper.class)
+                .<UnaryOperator<JournalWriter.Sink>>map(w -> w).orElse(UnaryOperator.identity());
+        String sessionId = config.sessionId();
+        JournalWriter writer;
+        try {
+            writer = JournalWriter.create(directory, ExportFiles.fileStem(sessionId), sessionId, fsync, wrapper);
+        } catch (IOException e) {
+            throw new UncheckedIOException("session '" + sessionId + "': " + e.getMessage(), e);
+        }
+        writer.append(JournalCodec.header(config, start));
+        return Optional.of(new Journal(writer));
+    }
+
+    private static boolean parseFsync(String value) {
+        String text = value.strip();
+        if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(text);
+        }
+        throw new IllegalArgumentException(FSYNC_SETTING + " must be true or false, was '" + value + "'");
+    }
+
+    /** The log: calls come under the session core's lock, one at a time. */
+    private static final class Journal implements EventLog {
+        private final JournalWriter writer;
+        /** The last line's number: the header is 0; a line that fails keeps its number (a gap on recovery). */
+        private long seq;
+
+        Journal(JournalWriter writer) {
+            this.writer = writer;
+        }
+
+        @Override
+        public void append(SessionEvent event) {
+            writer.append(JournalCodec.encode(event, ++seq));
+        }
+
+        @Override
+        public void close() {
+            writer.close();
+        }
+
+        @Override
+        public Optional<Path> path() {
+            return Optional.of(writer.path());
+        }
+
+        @Override
+        public long failureCount() {
+            return writer.failures();
+        }
+    }
+}

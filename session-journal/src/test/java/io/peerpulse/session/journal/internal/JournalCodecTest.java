@@ -1,0 +1,92 @@
+package io.peerpulse.session.journal.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.peerpulse.session.core.SessionEvent;
+import io.peerpulse.session.core.Stamp;
+import io.peerpulse.telemetry.NetworkPath;
+import io.peerpulse.telemetry.PollEvent;
+import io.peerpulse.telemetry.PollOutcome;
+import io.peerpulse.telemetry.ProbeStats;
+import io.peerpulse.telemetry.RttSample;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Every kind of event to one line and back, exactly; the checksum rule. */
+class JournalCodecTest {
+
+    private static final Stamp AT = new Stamp(1_767_225_600_123L, -42_000_000_001L);
+    private static final NetworkPath DIRECT = new NetworkPath("host", "srflx", "udp");
+    private static final NetworkPath RELAYED = new NetworkPath("relay", "relay", "tcp");
+
+    private static SessionEvent roundTrip(SessionEvent event) {
+        String line = JournalCodec.encode(event, 7);
+        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+        assertThat(JournalCodec.crcProblem(bytes, bytes.length)).as(line).isNull();
+        return JournalCodec.decode(FlatJson.parse(line));
+    }
+
+    @Test
+    void everyKindOfEventComesBackEqual() {
+        List<SessionEvent> events = List.of(
+                new SessionEvent.Opened(AT, SessionEvent.OpenKind.FIRST, new SessionEvent.Source("probe", 0),
+                        new SessionEvent.Source("ice", 2_500_000_000L)),
+                new SessionEvent.Opened(AT, SessionEvent.OpenKind.SAME, new SessionEvent.Source("x \"y\"\n", 1), null),
+                new SessionEvent.Opened(AT, SessionEvent.OpenKind.NEW, new SessionEvent.Source("z", 2), null),
+                new SessionEvent.Polled(AT, SessionEvent.View.PRIMARY, new PollEvent(PollOutcome.MEASURED, AT.epochMs(),
+                        new RttSample(12, 0.1 + 0.2), DIRECT, RELAYED)),
+                new SessionEvent.Polled(AT, SessionEvent.View.PRIMARY, new PollEvent(PollOutcome.MEASURED, AT.epochMs(),
+                        new RttSample(AT.epochMs(), Double.MIN_VALUE), null, DIRECT)),
+                new SessionEvent.Polled(AT, SessionEvent.View.SECONDARY, new PollEvent(PollOutcome.STALE, AT.epochMs(),
+                        null, null, null)),
+                new SessionEvent.Polled(AT, SessionEvent.View.PRIMARY, new PollEvent(PollOutcome.SKIPPED, AT.epochMs(),
+                        null, null, null)),
+                new SessionEvent.ProbeRead(AT, new ProbeStats(10, 7, 2, 1, 1, 2.0 / 9, -0.000_001, 1e-300, 99L)),
+                new SessionEvent.ProbeRead(AT, new ProbeStats(0, 0, 0, 0, 0, 0, null, null, null)),
+                new SessionEvent.ProbeRead(AT, new ProbeStats(1, 1, 0, 0, 0, 0, Double.NaN,
+                        Double.POSITIVE_INFINITY, 5L)),
+                new SessionEvent.ChannelClosed(AT, "peer <redacted> left"),
+                new SessionEvent.ChannelClosed(AT, null),
+                new SessionEvent.RoundBegan(AT, Integer.MAX_VALUE),
+                new SessionEvent.RoundEnded(AT),
+                new SessionEvent.Ended(AT));
+        for (SessionEvent event : events) {
+            assertThat(roundTrip(event)).as(JournalCodec.encode(event, 7)).isEqualTo(event);
+        }
+    }
+
+    @Test
+    void theChecksumIsOfTheLineWithoutItsCrcMember() {
+        String line = JournalCodec.encode(new SessionEvent.RoundEnded(AT), 3);
+        assertThat(line).isEqualTo("{\"type\":\"roundEnd\",\"seq\":3,\"t\":1767225600123,\"n\":-42000000001,"
+                + "\"crc\":\"" + line.substring(line.length() - 10, line.length() - 2) + "\"}");
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update("{\"type\":\"roundEnd\",\"seq\":3,\"t\":1767225600123,\"n\":-42000000001}"
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(line).endsWith(",\"crc\":\"" + String.format("%08x", crc.getValue()) + "\"}");
+
+        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+        bytes[10] ^= 1;
+        assertThat(JournalCodec.crcProblem(bytes, bytes.length)).matches("CRC32C [0-9a-f]{8}, expected [0-9a-f]{8}");
+        byte[] bare = "{\"type\":\"roundEnd\"}".getBytes(StandardCharsets.UTF_8);
+        assertThat(JournalCodec.crcProblem(bare, bare.length)).isEqualTo("no crc member at its end");
+        byte[] upper = line.replaceAll("\"crc\":\"[0-9a-f]{8}\"", "\"crc\":\"ABCDEF12\"").getBytes(StandardCharsets.UTF_8);
+        assertThat(JournalCodec.crcProblem(upper, upper.length)).isEqualTo("its crc is not 8 lower-case hex digits");
+    }
+
+    @Test
+    void anUnknownTypeOrAMissingMemberIsNamed() {
+        assertThatThrownBy(() -> JournalCodec.decode(FlatJson.parse("{\"type\":\"fallback\",\"seq\":1,\"t\":1,\"n\":1}")))
+                .hasMessage("unknown type 'fallback'");
+        assertThatThrownBy(() -> JournalCodec.decode(FlatJson.parse("{\"type\":\"roundBegin\",\"seq\":1,\"t\":1}")))
+                .hasMessageContaining("'n' is missing");
+        assertThatThrownBy(() -> JournalCodec.decode(FlatJson.parse(
+                "{\"type\":\"poll\",\"seq\":1,\"t\":1,\"n\":1,\"outcome\":\"MAYBE\"}")))
+                .hasMessageContaining("unknown outcome 'MAYBE'");
+        assertThatThrownBy(() -> JournalCodec.decode(FlatJson.parse(
+                "{\"type\":\"open\",\"seq\":1,\"t\":1,\"n\":1,\"kind\":\"first\",\"name\":\"a\",\"refreshNanos\":-1}")))
+                .hasMessageContaining("'refreshNanos' must be at least 0");
+    }
+}
