@@ -22,7 +22,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.Iterator;
 import java.util.Optional;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.function.Function;
 
@@ -197,20 +199,40 @@ final class SessionBuilder implements GameSession.Builder {
         return session;
     }
 
-    /** The journal the settings ask for, from the journal module found with {@link ServiceLoader}; or none. */
+    /**
+     * The journal the settings ask for, from the journal module found with {@link ServiceLoader}; or none. A
+     * broken provider is skipped (logged); two are refused, naming both.
+     */
     private static EventLog openJournal(SessionConfig config, SessionStart start, ExportSettings settings) {
         Optional<String> directory = settings.get(EventLogProvider.DIRECTORY_SETTING);
         if (directory.isEmpty()) {
             return EventLog.NONE;
         }
-        for (EventLogProvider provider : ServiceLoader.load(EventLogProvider.class,
-                SessionBuilder.class.getClassLoader())) {
-            return provider.open(config, start, settings).orElse(EventLog.NONE);
+        List<EventLogProvider> found = new ArrayList<>();
+        Iterator<EventLogProvider> providers = ServiceLoader.load(EventLogProvider.class,
+                SessionBuilder.class.getClassLoader()).iterator();
+        while (true) {
+            try {
+                if (!providers.hasNext()) {
+                    break;
+                }
+                found.add(providers.next());
+            } catch (ServiceConfigurationError broken) {
+                System.getLogger(GameSession.class.getName()).log(System.Logger.Level.WARNING,
+                        "a session journal provider could not be loaded: " + broken.getMessage(), broken);
+            }
         }
-        throw new IllegalStateException(EventLogProvider.DIRECTORY_SETTING + " is set ('" + directory.get()
-                + "'), but no session journal is present: add the artifact io.peerpulse:session-journal (module"
-                + " io.peerpulse.session.journal) to the module or class path, or turn the journal off with"
-                + " GameSession.Builder.journal(false)");
+        if (found.size() > 1) {
+            throw new IllegalStateException("two session journals are present: " + found.get(0).getClass().getName()
+                    + " and " + found.get(1).getClass().getName() + "; keep one io.peerpulse:session-journal");
+        }
+        if (found.isEmpty()) {
+            throw new IllegalStateException(EventLogProvider.DIRECTORY_SETTING + " is set ('" + directory.get()
+                    + "'), but no session journal is present: add the artifact io.peerpulse:session-journal (module"
+                    + " io.peerpulse.session.journal) to the module or class path, or turn the journal off with"
+                    + " GameSession.Builder.journal(false)");
+        }
+        return found.get(0).open(config, start, settings).orElse(EventLog.NONE);
     }
 
     /** The options with a name for the telemetry's log lines; the caller's options when the id is no valid name. */
