@@ -9,6 +9,7 @@
  */
 module io.peerpulse.session.journal {
     requires transitive io.peerpulse.session;
+    requires io.peerpulse.export.files;
     requires static org.jspecify;
 
     exports io.peerpulse.session.journal;

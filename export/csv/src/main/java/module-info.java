@@ -2,7 +2,7 @@
  * PeerPulse's CSV exporter: at the end of each session, the exporter named {@code csv} writes one tidy
  * row per RTT sample ({@code session_id,player_id,round,timestamp_epoch_ms,rtt_ms}) to
  * {@code <directory>/<sessionId>.csv} (setting {@code peerpulse.export.csv.directory}, default
- * {@code peerpulse-sessions}), by the file rules of {@link io.peerpulse.session.spi.ExportFiles}: a safe
+ * {@code peerpulse-sessions}), by the file rules of {@link io.peerpulse.export.files.ExportFiles}: a safe
  * name, never overwriting, whole or not at all. {@link io.peerpulse.export.csv.SessionReportCsv} writes
  * the same rows anywhere. Needs nothing beyond the game session.
  *
@@ -14,6 +14,7 @@ module io.peerpulse.export.csv {
     // @Nullable is part of the exported signatures
     requires static transitive org.jspecify;
     requires transitive io.peerpulse.session;
+    requires io.peerpulse.export.files;
 
     exports io.peerpulse.export.csv;
 

@@ -11,6 +11,7 @@ module io.peerpulse.export.html {
     // @Nullable is part of the exported signatures
     requires static transitive org.jspecify;
     requires transitive io.peerpulse.session;
+    requires io.peerpulse.export.files;
 
     exports io.peerpulse.export.html;
 

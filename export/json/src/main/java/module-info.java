@@ -2,7 +2,7 @@
  * PeerPulse's JSON exporter: at the end of each session, the exporter named {@code json} writes its
  * {@link io.peerpulse.session.SessionReport} to {@code <directory>/<sessionId>.json} (setting
  * {@code peerpulse.export.json.directory}, default {@code peerpulse-sessions}), by the file rules of
- * {@link io.peerpulse.session.spi.ExportFiles}: a safe name, never overwriting, whole or not at all.
+ * {@link io.peerpulse.export.files.ExportFiles}: a safe name, never overwriting, whole or not at all.
  * {@link io.peerpulse.export.json.SessionReportJson} reads such files back and writes reports anywhere.
  *
  * <p>Serialisation is Jakarta JSON-B 3 by Eclipse Yasson, on Eclipse Parsson. Yasson and Parsson are
@@ -20,6 +20,7 @@ module io.peerpulse.export.json {
     // @Nullable is part of the exported signatures
     requires static transitive org.jspecify;
     requires transitive io.peerpulse.session;
+    requires io.peerpulse.export.files;
     requires jakarta.json.bind;
     requires jakarta.json;
     requires org.eclipse.yasson;

@@ -4,7 +4,7 @@ import org.jspecify.annotations.Nullable;
 
 import io.peerpulse.session.RoundMetrics;
 import io.peerpulse.session.SessionReport;
-import io.peerpulse.session.spi.ExportFiles;
+import io.peerpulse.export.files.ExportFiles;
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.telemetry.LatencySummary;
 import io.peerpulse.telemetry.RttSample;

@@ -31,7 +31,7 @@ class HtmlExporterContractTest extends SessionExporterContract {
 
     @Override
     protected void verifyExport(SessionReport report) throws Exception {
-        String stem = io.peerpulse.session.spi.ExportFiles.fileStem(report.sessionMetrics().sessionId());
+        String stem = io.peerpulse.export.files.ExportFiles.fileStem(report.sessionMetrics().sessionId());
         try (var files = Files.list(directory)) {
             Path page = files.filter(p -> p.getFileName().toString().startsWith(stem)
                     && p.getFileName().toString().endsWith(".html")).findFirst().orElseThrow();

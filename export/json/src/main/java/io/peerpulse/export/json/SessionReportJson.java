@@ -1,7 +1,7 @@
 package io.peerpulse.export.json;
 
 import io.peerpulse.session.SessionReport;
-import io.peerpulse.session.spi.ExportFiles;
+import io.peerpulse.export.files.ExportFiles;
 import jakarta.json.JsonValue;
 import jakarta.json.stream.JsonLocation;
 import jakarta.json.stream.JsonParser;

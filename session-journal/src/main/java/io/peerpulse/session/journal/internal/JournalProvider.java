@@ -5,7 +5,7 @@ import io.peerpulse.session.core.EventLogProvider;
 import io.peerpulse.session.core.SessionConfig;
 import io.peerpulse.session.core.SessionEvent;
 import io.peerpulse.session.core.SessionStart;
-import io.peerpulse.session.spi.ExportFiles;
+import io.peerpulse.export.files.ExportFiles;
 import io.peerpulse.session.spi.ExportSettings;
 
 import java.io.IOException;

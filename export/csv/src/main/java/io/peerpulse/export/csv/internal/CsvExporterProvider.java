@@ -1,8 +1,8 @@
 package io.peerpulse.export.csv.internal;
 
 import io.peerpulse.export.csv.SessionReportCsv;
-import io.peerpulse.session.spi.ExportFiles;
-import io.peerpulse.session.spi.FileExporterProvider;
+import io.peerpulse.export.files.ExportFiles;
+import io.peerpulse.export.files.FileExporterProvider;
 
 /**
  * The {@code csv} provider: at the end of a session writes {@link SessionReportCsv#write} to

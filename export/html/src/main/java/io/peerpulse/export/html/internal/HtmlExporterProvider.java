@@ -1,8 +1,8 @@
 package io.peerpulse.export.html.internal;
 
 import io.peerpulse.export.html.HtmlReport;
-import io.peerpulse.session.spi.ExportFiles;
-import io.peerpulse.session.spi.FileExporterProvider;
+import io.peerpulse.export.files.ExportFiles;
+import io.peerpulse.export.files.FileExporterProvider;
 import java.nio.charset.StandardCharsets;
 
 /**

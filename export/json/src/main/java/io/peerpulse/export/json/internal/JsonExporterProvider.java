@@ -1,8 +1,8 @@
 package io.peerpulse.export.json.internal;
 
 import io.peerpulse.export.json.SessionReportJson;
-import io.peerpulse.session.spi.ExportFiles;
-import io.peerpulse.session.spi.FileExporterProvider;
+import io.peerpulse.export.files.ExportFiles;
+import io.peerpulse.export.files.FileExporterProvider;
 
 /**
  * The {@code json} provider: at the end of a session writes {@link SessionReportJson#write} to

@@ -1,6 +1,9 @@
-package io.peerpulse.session.spi;
+package io.peerpulse.export.files;
 
 import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporter;
+import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.shared.Plugins;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,4 +1,8 @@
-package io.peerpulse.session.spi;
+package io.peerpulse.export.files;
+
+import io.peerpulse.session.spi.SessionExporter;
+
+import io.peerpulse.session.spi.ExportSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
