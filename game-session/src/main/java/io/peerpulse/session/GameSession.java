@@ -112,6 +112,11 @@ public final class GameSession implements AutoCloseable {
     private @Nullable RttSource secondarySource;
     /** The primary source opened last when it is a probe: its statistics become events. */
     private volatile @Nullable ProbeStatsSource probe;
+    /**
+     * Opens that changed the sources, counted as they are applied (under the core's lock, while {@link #pollers}
+     * is held): a fallback switches the pollers only when no such open was applied after it.
+     */
+    private long sourceOpens;
 
     private GameSession(SessionCore core) {
         this.core = core;
@@ -187,9 +192,14 @@ public final class GameSession implements AutoCloseable {
             SessionEvent.OpenKind kind = first == null ? SessionEvent.OpenKind.FIRST
                     : source != primarySource ? SessionEvent.OpenKind.NEW : SessionEvent.OpenKind.SAME;
             boolean reopen = kind == SessionEvent.OpenKind.SAME;
-            SessionCore.Applied applied = core.applyNow(at -> reopen && core.isChannelOpen() ? null
-                    : new SessionEvent.Opened(at, kind, describe(source),
-                            reopen || secondary == null ? null : describe(secondary)));
+            SessionCore.Applied applied = core.applyNow(at -> {
+                if (reopen) {
+                    return core.isChannelOpen() ? null : new SessionEvent.Opened(at, kind, describe(source), null);
+                }
+                sourceOpens++;
+                return new SessionEvent.Opened(at, kind, describe(source),
+                        secondary == null ? null : describe(secondary));
+            });
             if (reopen) {
                 return;
             }
@@ -242,20 +252,27 @@ public final class GameSession implements AutoCloseable {
             return;
         }
         if (stats != null) {
-            core.applyNow(at -> stats.equals(core.probe()) ? null : new SessionEvent.ProbeRead(at, stats));
+            // a poll handed on as close() ended the session reads them too late: ignored, as the poll is
+            core.applyNow(at -> core.isEnded() || stats.equals(core.probe()) ? null
+                    : new SessionEvent.ProbeRead(at, stats));
         }
     }
 
     /** A poll of the primary view ended: the probe's statistics, then the poll, become events. */
     private void primaryPolled(PollEvent poll) {
         readProbe();
-        SessionCore.Applied applied = core.applyNow(at -> core.polled(at, SessionEvent.View.PRIMARY, poll));
+        long[] opensBefore = new long[1];
+        SessionCore.Applied applied = core.applyNow(at -> {
+            opensBefore[0] = sourceOpens;
+            return core.polled(at, SessionEvent.View.PRIMARY, poll);
+        });
         if (applied.fellBack() != null) {
             synchronized (pollers) {
                 RttPoller view = secondaryPoller;
                 RttPoller polled = primaryPoller;
                 RttSource to = secondarySource;
-                if (view != null && polled != null && to != null && !closing.get()) {
+                // an open applied since the fallback chose the sources anew: switching now would undo it
+                if (view != null && polled != null && to != null && !closing.get() && sourceOpens == opensBefore[0]) {
                     view.stop();
                     polled.switchSource(to);
                 }

@@ -7,6 +7,7 @@ import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.NetworkPath;
 import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -10,6 +10,7 @@ import io.peerpulse.session.journal.TestSources.ScriptedProbe;
 import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -6,6 +6,8 @@ import io.peerpulse.session.GameSession;
 import io.peerpulse.session.journal.internal.JournalWriter;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.testkit.LogCapture;
+import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import java.io.IOException;
 import java.nio.ByteBuffer;

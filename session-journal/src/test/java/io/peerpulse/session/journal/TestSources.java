@@ -4,6 +4,7 @@ import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
+import io.peerpulse.testkit.ScriptedRttSource;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 

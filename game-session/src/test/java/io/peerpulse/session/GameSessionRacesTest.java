@@ -1,0 +1,120 @@
+package io.peerpulse.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.peerpulse.telemetry.RttPoller;
+import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.telemetry.ProbeStats;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.spi.ProbeStatsSource;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.telemetry.spi.RttSource;
+import io.peerpulse.virtualtime.VirtualScheduler;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Inputs that race the session's own decisions, interleaved deterministically in virtual time: the racing call
+ * is made from a callback on the polling thread, at the exact point another thread could make it.
+ */
+class GameSessionRacesTest {
+
+    private final VirtualScheduler scheduler = new VirtualScheduler();
+
+    @AfterEach
+    void stop() {
+        scheduler.shutdownNow();
+    }
+
+    private GameSession.Builder builder() {
+        return GameSession.builder("races-1")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).nanoClock(scheduler.nanoClock()).build())
+                .exporterProviders(List.of())
+                .executor(Runnable::run);
+    }
+
+    /**
+     * A fallback is decided under the core's lock, but the pollers were switched afterwards: a reconnection in
+     * between was undone (its primary never polled, its second view stopped) while the report named it.
+     */
+    @Test
+    void aReconnectionRightAfterAFallbackKeepsItsOwnSources() {
+        GameSession session = builder().fallbackAfter(Duration.ofSeconds(3)).toleratedBadPolls(3).build();
+        ScriptedRttSource newPrimary = ScriptedRttSource.repeating(RttReading.measured(20.0));
+        ScriptedRttSource newSecondary = ScriptedRttSource.repeating(RttReading.measured(90.0));
+        AtomicReference<QualityChange> reconnectedAt = new AtomicReference<>();
+        // the primary's 4th bad poll (at 3 s) makes the quality LOST and the session fall back: a reconnection
+        // arrives between that poll's apply and the switch of the pollers
+        session.addQualityListener(change -> {
+            if (change.current() == ConnectionQuality.LOST && reconnectedAt.compareAndSet(null, change)) {
+                session.onDataChannelOpen(newPrimary, newSecondary);
+            }
+        });
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.unavailable("no answer")),
+                ScriptedRttSource.repeating(RttReading.measured(40.0)));
+
+        scheduler.advance(Duration.ofSeconds(6));
+
+        assertThat(reconnectedAt.get()).isNotNull();
+        ValidationData data = session.exportValidationData();
+        assertThat(data.fallback()).isNotNull(); // decided, then superseded by the reconnection
+        assertThat(newPrimary.readCount()).isGreaterThanOrEqualTo(3);
+        assertThat(newSecondary.readCount()).isGreaterThanOrEqualTo(3);
+        assertThat(data.latency().samples()).extracting(RttSample::rttMs).containsOnly(20.0);
+        session.close();
+    }
+
+    /**
+     * A poll whose hand-over was under way when {@code close()} stopped the poller reads the probe's statistics
+     * after the end: that must be ignored like the poll itself, not thrown into the poller (which logs it).
+     */
+    @Test
+    void aProbeReadByAPollThatRacedCloseIsIgnored() {
+        GameSession session = builder().build();
+        ClosingProbe probe = new ClosingProbe(session);
+        try (LogCapture pollerLog = new LogCapture(RttPoller.class)) {
+            session.onDataChannelOpen(probe);
+            probe.closeOnNextRead = true;
+            scheduler.advance(Duration.ofSeconds(1));
+
+            assertThat(session.isClosed()).isTrue();
+            assertThat(probe.closed).isTrue();
+            assertThat(pollerLog.warnings()).isEmpty();
+        }
+        assertThat(session.exportValidationData().probe().sentCount()).isEqualTo(probe.sent);
+    }
+
+    /** A probe whose statistics read, once armed, is where another thread's {@code close()} runs. */
+    private static final class ClosingProbe implements ProbeStatsSource {
+        private final GameSession session;
+        private final RttSource script = ScriptedRttSource.repeating(RttReading.measured(10.0));
+        boolean closeOnNextRead;
+        boolean closed;
+        long sent;
+
+        ClosingProbe(GameSession session) {
+            this.session = session;
+        }
+
+        @Override
+        public CompletionStage<RttReading> read() {
+            return script.read();
+        }
+
+        @Override
+        public ProbeStats probeStats() {
+            ProbeStats stats = new ProbeStats(++sent, sent, 0, 0, 0, 0.0, null, null, null);
+            if (closeOnNextRead) {
+                closeOnNextRead = false;
+                session.close(); // reads the statistics once more, then ends the session
+                closed = true;
+            }
+            return stats;
+        }
+    }
+}
