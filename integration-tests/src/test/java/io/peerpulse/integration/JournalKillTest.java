@@ -39,7 +39,7 @@ class JournalKillTest {
 
     private static final int RUNS = 20;
     private static final Pattern SAMPLE = Pattern.compile(
-            "\\{\"type\":\"poll\",\"seq\":\\d+,\"t\":-?\\d+,\"n\":-?\\d+,\"outcome\":\"MEASURED\",\"timestamp\":(-?\\d+),"
+            "\\{\"type\":\"poll\",\"seq\":\\d+,\"epochMs\":-?\\d+,\"nanoTime\":-?\\d+,\"outcome\":\"MEASURED\",\"timestampEpochMs\":(-?\\d+),"
                     + "\"rttMs\":[^,\n]+,\"rttBits\":(-?\\d+)(,\"[a-zA-Z]+\":[^,\n]+)*,\"crc\":\"[0-9a-f]{8}\"}");
 
     @TempDir

@@ -50,12 +50,12 @@ class JournalRecoveryMemoryTest {
             String header = sealed("{\"type\":\"header\",\"seq\":0,\"format\":5,\"sessionId\":\"big-journal\","
                     + "\"playerId\":\"p1\",\"startEpochMs\":" + START + ",\"startNanoTime\":1000,"
                     + "\"systemClockOffsetMs\":0,\"pollIntervalNanos\":1000000000,\"readTimeoutNanos\":1000000000,"
-                    + "\"maxSamples\":600,\"exporterTimeoutNanos\":10000000000,\"fairFromNanos\":150000000,"
-                    + "\"poorFromNanos\":300000000,\"recentSamples\":" + recentSamples + ",\"toleratedBadPolls\":3,"
-                    + "\"gapAfterPolls\":3,\"fallbackAfterNanos\":10000000000}");
+                    + "\"maxSampleCount\":600,\"exporterTimeoutNanos\":10000000000,\"fairFromNanos\":150000000,"
+                    + "\"poorFromNanos\":300000000,\"recentSampleCount\":" + recentSamples + ",\"toleratedBadPollCount\":3,"
+                    + "\"gapAfterPollCount\":3,\"fallbackAfterNanos\":10000000000}");
             out.write(header);
             written += header.length();
-            String open = sealed("{\"type\":\"open\",\"seq\":" + ++seq + ",\"t\":" + START + ",\"n\":1000,"
+            String open = sealed("{\"type\":\"open\",\"seq\":" + ++seq + ",\"epochMs\":" + START + ",\"nanoTime\":1000,"
                     + "\"kind\":\"first\",\"name\":\"unnamed\",\"refreshNanos\":0}");
             out.write(open);
             written += open.length();
@@ -63,14 +63,14 @@ class JournalRecoveryMemoryTest {
             while (written < bytes) {
                 t += 1000;
                 double rtt = (polls % 2 == 0 ? lowMs : highMs) + (polls % 1000) / 8.0;
-                String line = sealed("{\"type\":\"poll\",\"seq\":" + ++seq + ",\"t\":" + t + ",\"n\":"
-                        + nanos(t) + ",\"outcome\":\"MEASURED\",\"timestamp\":" + t + ",\"rttMs\":" + rtt
+                String line = sealed("{\"type\":\"poll\",\"seq\":" + ++seq + ",\"epochMs\":" + t + ",\"nanoTime\":"
+                        + nanos(t) + ",\"outcome\":\"MEASURED\",\"timestampEpochMs\":" + t + ",\"rttMs\":" + rtt
                         + ",\"rttBits\":" + Double.doubleToRawLongBits(rtt) + "}");
                 out.write(line);
                 written += line.length();
                 polls++;
             }
-            out.write(sealed("{\"type\":\"end\",\"seq\":" + ++seq + ",\"t\":" + (t + 1) + ",\"n\":" + nanos(t + 1)
+            out.write(sealed("{\"type\":\"end\",\"seq\":" + ++seq + ",\"epochMs\":" + (t + 1) + ",\"nanoTime\":" + nanos(t + 1)
                     + "}"));
         }
         return polls;

@@ -17,17 +17,17 @@ import java.time.Duration;
  * @param exporterTimeout   how long close() waits for the exporters
  * @param fairFrom          the recent median from which the quality is FAIR
  * @param poorFrom          the recent median from which the quality is POOR
- * @param recentSamples     how many latest samples judge the quality
- * @param toleratedBadPolls consecutive unavailable or failed polls still not LOST
- * @param gapAfterPolls     poll intervals without a measurement that are still not a gap
+ * @param recentSampleCount     how many latest samples judge the quality
+ * @param toleratedBadPollCount consecutive unavailable or failed polls still not LOST
+ * @param gapAfterPollCount     poll intervals without a measurement that are still not a gap
  * @param fallbackAfter     how long a primary source may go without a measurement before the session falls back
  * @since 0.1.0
  */
 public record SessionConfig(String sessionId, @Nullable String playerId, TelemetryOptions telemetryOptions,
-                            Duration exporterTimeout, Duration fairFrom, Duration poorFrom, int recentSamples,
-                            int toleratedBadPolls, int gapAfterPolls, Duration fallbackAfter) {
+                            Duration exporterTimeout, Duration fairFrom, Duration poorFrom, int recentSampleCount,
+                            int toleratedBadPollCount, int gapAfterPollCount, Duration fallbackAfter) {
 
-    /** Largest {@code recentSamples}.
+    /** Largest {@code recentSampleCount}.
      * @since 0.1.0 */
     public static final int MAX_RECENT_SAMPLES = 10_000;
     private static final Duration MAX_DURATION = Duration.ofHours(24);
@@ -55,15 +55,15 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
             throw new IllegalArgumentException("qualityThresholds poorFrom must be above fairFrom (" + fairFrom
                     + ") and at most 60 s, was " + poorFrom);
         }
-        if (recentSamples < 1 || recentSamples > MAX_RECENT_SAMPLES) {
+        if (recentSampleCount < 1 || recentSampleCount > MAX_RECENT_SAMPLES) {
             throw new IllegalArgumentException("qualityRecentSamples must be between 1 and " + MAX_RECENT_SAMPLES
-                    + ", was " + recentSamples);
+                    + ", was " + recentSampleCount);
         }
-        if (toleratedBadPolls < 0) {
-            throw new IllegalArgumentException("toleratedBadPolls must be >= 0, was " + toleratedBadPolls);
+        if (toleratedBadPollCount < 0) {
+            throw new IllegalArgumentException("toleratedBadPolls must be >= 0, was " + toleratedBadPollCount);
         }
-        if (gapAfterPolls < 1 || gapAfterPolls > 1_000_000) {
-            throw new IllegalArgumentException("gapAfterPolls must be between 1 and 1000000, was " + gapAfterPolls);
+        if (gapAfterPollCount < 1 || gapAfterPollCount > 1_000_000) {
+            throw new IllegalArgumentException("gapAfterPolls must be between 1 and 1000000, was " + gapAfterPollCount);
         }
         if (fallbackAfter == null || fallbackAfter.isNegative() || fallbackAfter.isZero()
                 || fallbackAfter.compareTo(MAX_DURATION) > 0) {
@@ -74,12 +74,12 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
     /** @return the thresholds as exported
      * @since 0.1.0 */
     public QualityThresholds thresholds() {
-        return new QualityThresholds(toMs(fairFrom), toMs(poorFrom), recentSamples, toleratedBadPolls);
+        return new QualityThresholds(toMs(fairFrom), toMs(poorFrom), recentSampleCount, toleratedBadPollCount);
     }
 
     /** @return the time without a measurement beyond which a stretch is a coverage gap */
     long gapThresholdNanos() {
-        return telemetryOptions.pollInterval().toNanos() * gapAfterPolls;
+        return telemetryOptions.pollInterval().toNanos() * gapAfterPollCount;
     }
 
     /** @param duration a duration

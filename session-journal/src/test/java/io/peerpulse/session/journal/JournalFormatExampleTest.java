@@ -71,9 +71,9 @@ class JournalFormatExampleTest {
         assertThat(firstOfType).containsOnlyKeys("header", "open", "probe", "poll", "secondaryPoll", "roundBegin",
                 "roundEnd", "close", "end");
         String keys = "(,\"[a-zA-Z]+\":(\"[^\"]*\"|-?[0-9.E]+|null))";
-        String head = "\\{\"type\":\"%s\",\"seq\":\\d+,\"t\":\\d+,\"n\":\\d+%s,\"crc\":\"[0-9a-f]{8}\"}";
+        String head = "\\{\"type\":\"%s\",\"seq\":\\d+,\"epochMs\":\\d+,\"nanoTime\":\\d+%s,\"crc\":\"[0-9a-f]{8}\"}";
         assertThat(firstOfType.get("poll")).matches(String.format(head, "poll", ",\"outcome\":\"MEASURED\","
-                + "\"timestamp\":\\d+,\"rttMs\":41.5,\"rttBits\":\\d+"));
+                + "\"timestampEpochMs\":\\d+,\"rttMs\":41.5,\"rttBits\":\\d+"));
         assertThat(firstOfType.get("close")).matches(String.format(head, "close", ",\"reason\":\"peer at <redacted> left\""));
         assertThat(firstOfType.get("end")).matches(String.format(head, "end", ""));
         assertThat(lines).allMatch(l -> l.matches("\\{\"type\":\"[a-zA-Z]+\"" + keys + "+}"));

@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class JournalSequenceTest {
 
     private static final Pattern SEQ = Pattern.compile("\"seq\":(\\d+)");
-    private static final Pattern N = Pattern.compile("\"n\":(-?\\d+)");
+    private static final Pattern N = Pattern.compile("\"nanoTime\":(-?\\d+)");
 
     @TempDir
     Path dir;
@@ -244,8 +244,8 @@ class JournalSequenceTest {
         long start = number(Pattern.compile("\"startEpochMs\":(-?\\d+)"), lines.get(0));
         int poll = firstPoll(lines);
         long n4 = number(N, lines.get(poll + 4));
-        lines.set(poll + 5, Journals.resealed(lines.get(poll + 5).replaceFirst("\"n\":-?\\d+", "\"n\":" + (n4 - 1))));
-        lines.set(poll + 7, Journals.resealed(lines.get(poll + 7).replaceFirst("\"t\":-?\\d+", "\"t\":"
+        lines.set(poll + 5, Journals.resealed(lines.get(poll + 5).replaceFirst("\"nanoTime\":-?\\d+", "\"nanoTime\":" + (n4 - 1))));
+        lines.set(poll + 7, Journals.resealed(lines.get(poll + 7).replaceFirst("\"epochMs\":-?\\d+", "\"epochMs\":"
                 + (start + Duration.ofDays(400).toMillis()))));
 
         SessionJournal.Recovery recovery = SessionJournal.recover(write(journal, lines));
@@ -321,10 +321,10 @@ class JournalSequenceTest {
 
     @ParameterizedTest(name = "{0} = {1}")
     @CsvSource(delimiter = '|', value = {
-            "maxSamples|9223372036854775808|outside the integer range",
-            "maxSamples|2147483648|outside the range",
-            "maxSamples|1e300|outside the integer range",
-            "maxSamples|1.9|must be a whole number",
+            "maxSampleCount|9223372036854775808|outside the integer range",
+            "maxSampleCount|2147483648|outside the range",
+            "maxSampleCount|1e300|outside the integer range",
+            "maxSampleCount|1.9|must be a whole number",
             "pollIntervalNanos|-1000000000|must be at least 1",
             "pollIntervalNanos|0|must be at least 1",
             "readTimeoutNanos|-5|must be at least 1",
@@ -332,8 +332,8 @@ class JournalSequenceTest {
             "fairFromNanos|-1|must be at least 1",
             "startEpochMs|-1|must be at least 0",
             "startEpochMs|9223372036854775807|must be at most",
-            "recentSamples|2.5|must be a whole number",
-            "gapAfterPolls|18446744073709551616|outside the integer range",
+            "recentSampleCount|2.5|must be a whole number",
+            "gapAfterPollCount|18446744073709551616|outside the integer range",
             "fallbackAfterNanos|0|must be at least 1",
             "seq|1|must be 0",
     })

@@ -122,14 +122,14 @@ class JournalViewsTest {
         SessionJournal.Recovery recovery = recoverAndCompare(session);
         assertThat(recovery.sampleCount()).isEqualTo(live.counters().measuredCount());
         List<String> lines = Files.readAllLines(session.journalPath().orElseThrow(), StandardCharsets.UTF_8);
-        assertThat(lines.get(1)).matches("\\{\"type\":\"open\",\"seq\":1,\"t\":\\d+,\"n\":\\d+,\"kind\":\"first\","
+        assertThat(lines.get(1)).matches("\\{\"type\":\"open\",\"seq\":1,\"epochMs\":\\d+,\"nanoTime\":\\d+,\"kind\":\"first\","
                 + "\"name\":\"probe\",\"refreshNanos\":0,\"secondaryName\":\"ice\",\"secondaryRefreshNanos\":2500000000,"
                 + "\"crc\":\"[0-9a-f]{8}\"}");
         assertThat(lines.get(2)).as("the probe's statistics at its open").startsWith("{\"type\":\"probe\",\"seq\":2,");
         assertThat(lines).filteredOn(l -> l.startsWith("{\"type\":\"secondaryPoll\""))
                 .hasSize((int) live.secondary().counters().pollCount());
         assertThat(lines.get(lines.size() - 2)).as("the final snapshot, journaled at close before the end")
-                .startsWith("{\"type\":\"probe\"").contains("\"sent\":13,", "\"offsetMs\":-1.5,");
+                .startsWith("{\"type\":\"probe\"").contains("\"sentCount\":13,", "\"offsetMs\":-1.5,");
 
         // the sequence rule holds for the new lines too: every line doubled gives the same report
         List<String> doubled = new ArrayList<>();

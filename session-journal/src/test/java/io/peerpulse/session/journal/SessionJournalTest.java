@@ -134,19 +134,19 @@ class SessionJournalTest {
         assertThat(journal.getFileName().toString()).isEqualTo("journal-content.journal.jsonl");
         List<String> lines = lines(journal);
         assertThat(lines.get(0)).startsWith("{\"type\":\"header\",\"seq\":0,\"format\":5,\"sessionId\":\"journal-content\"")
-                .contains("\"playerId\":\"p1\"", "\"pollIntervalNanos\":1000000000", "\"maxSamples\":4",
+                .contains("\"playerId\":\"p1\"", "\"pollIntervalNanos\":1000000000", "\"maxSampleCount\":4",
                         "\"readTimeoutNanos\":2500000000", "\"fallbackAfterNanos\":10000000000");
         assertThat(lines).as("every line ends with its checksum")
                 .allMatch(l -> l.matches("\\{\"type\":\"[a-zA-Z]+\",\"seq\":\\d+,.*,\"crc\":\"[0-9a-f]{8}\"}"));
         assertThat(lines.subList(1, lines.size())).as("every event line has its two times")
-                .allMatch(l -> l.matches("\\{\"type\":\"[a-zA-Z]+\",\"seq\":\\d+,\"t\":\\d+,\"n\":\\d+[,}].*"));
+                .allMatch(l -> l.matches("\\{\"type\":\"[a-zA-Z]+\",\"seq\":\\d+,\"epochMs\":\\d+,\"nanoTime\":\\d+[,}].*"));
         assertThat(lines.get(lines.size() - 1)).startsWith("{\"type\":\"end\"");
         TelemetryCounters counters = session.exportReport().validationData().counters();
         assertThat(lines.stream().filter(l -> l.startsWith("{\"type\":\"poll\""))).hasSize((int) counters.pollCount());
         for (String outcome : List.of("MEASURED", "STALE", "UNAVAILABLE", "FAILED", "REJECTED", "SKIPPED")) {
             assertThat(lines).anyMatch(l -> l.contains("\"outcome\":\"" + outcome + "\""));
         }
-        assertThat(lines).anyMatch(l -> l.contains("\"timestamp\":1234567,\"rttMs\":1.0E-7,\"rttBits\":"
+        assertThat(lines).anyMatch(l -> l.contains("\"timestampEpochMs\":1234567,\"rttMs\":1.0E-7,\"rttBits\":"
                 + Double.doubleToRawLongBits(1e-7)));
         assertThat(lines).as("a path change is part of its poll's line, with the poll's time")
                 .anyMatch(l -> l.startsWith("{\"type\":\"poll\"") && l.contains("\"pathLocalType\":\"relay\"")
@@ -305,9 +305,9 @@ class SessionJournalTest {
         Path old = Files.writeString(dir.resolve("old.journal.jsonl"), "{\"type\":\"header\",\"seq\":0,\"format\":4,"
                 + "\"sessionId\":\"old\",\"playerId\":null,\"startEpochMs\":1767225600000,\"startNanoTime\":0,"
                 + "\"systemClockOffsetMs\":0,\"pollIntervalNanos\":1000000000,\"readTimeoutNanos\":1000000000,"
-                + "\"maxSamples\":1000,\"exporterTimeoutNanos\":10000000000,\"fairFromNanos\":150000000,"
-                + "\"poorFromNanos\":300000000,\"recentSamples\":5,\"toleratedBadPolls\":3,\"gapAfterPolls\":3}\n"
-                + "{\"type\":\"end\",\"seq\":1,\"t\":1767225600000,\"endNanoTime\":0}\n");
+                + "\"maxSampleCount\":1000,\"exporterTimeoutNanos\":10000000000,\"fairFromNanos\":150000000,"
+                + "\"poorFromNanos\":300000000,\"recentSampleCount\":5,\"toleratedBadPollCount\":3,\"gapAfterPollCount\":3}\n"
+                + "{\"type\":\"end\",\"seq\":1,\"epochMs\":1767225600000,\"endNanoTime\":0}\n");
 
         assertThatThrownBy(() -> SessionJournal.recover(old)).isInstanceOf(IOException.class)
                 .hasMessageContaining("old.journal.jsonl").hasMessageContaining("is of format 4")
@@ -329,7 +329,7 @@ class SessionJournalTest {
         session.close();
         Path journal = session.journalPath().orElseThrow();
         List<String> lines = lines(journal);
-        lines.set(0, lines.get(0).replace("\"maxSamples\":4", "\"maxSamples\":5"));
+        lines.set(0, lines.get(0).replace("\"maxSampleCount\":4", "\"maxSampleCount\":5"));
 
         assertThatThrownBy(() -> SessionJournal.recover(Journals.write(journal, lines)))
                 .isInstanceOf(IOException.class).hasMessageContaining("no valid header line")
@@ -337,7 +337,7 @@ class SessionJournalTest {
 
         // '5' and '4' are one bit apart: a checksummed header whose format reads 4 is damaged, not format 4
         List<String> flipped = lines(session.journalPath().orElseThrow());
-        flipped.set(0, lines.get(0).replace("\"maxSamples\":5", "\"maxSamples\":4").replace("\"format\":5", "\"format\":4"));
+        flipped.set(0, lines.get(0).replace("\"maxSampleCount\":5", "\"maxSampleCount\":4").replace("\"format\":5", "\"format\":4"));
         assertThatThrownBy(() -> SessionJournal.recover(Journals.write(journal, flipped)))
                 .isInstanceOf(IOException.class).hasMessageContaining("line 1 is damaged (CRC32C ")
                 .hasMessageNotContaining("is of format 4");
@@ -376,7 +376,7 @@ class SessionJournalTest {
         session.close();
         Path journal = session.journalPath().orElseThrow();
         List<String> lines = new java.util.ArrayList<>(lines(journal));
-        lines.add(3, "{\"type\":\"poll\",\"t\":");
+        lines.add(3, "{\"type\":\"poll\",\"epochMs\":");
         lines.add(4, "not json at all");
         Files.write(journal, lines, StandardCharsets.UTF_8);
 
@@ -425,7 +425,7 @@ class SessionJournalTest {
         Path empty = Files.createFile(dir.resolve("empty.journal.jsonl"));
         assertThatThrownBy(() -> SessionJournal.recover(empty)).isInstanceOf(IOException.class)
                 .hasMessageContaining("empty");
-        Path noHeader = Files.writeString(dir.resolve("x.journal.jsonl"), "{\"type\":\"poll\",\"t\":1}\n");
+        Path noHeader = Files.writeString(dir.resolve("x.journal.jsonl"), "{\"type\":\"poll\",\"epochMs\":1}\n");
         assertThatThrownBy(() -> SessionJournal.recover(noHeader)).isInstanceOf(IOException.class)
                 .hasMessageContaining("header");
         assertThatThrownBy(() -> SessionJournal.recover(dir.resolve("missing"))).isInstanceOf(IOException.class);

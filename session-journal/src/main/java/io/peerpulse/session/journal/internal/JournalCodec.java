@@ -134,11 +134,11 @@ public final class JournalCodec {
                 .put("systemClockOffsetMs", start.systemClockOffsetMs())
                 .put("pollIntervalNanos", options.pollInterval().toNanos())
                 .put("readTimeoutNanos", options.readTimeout().toNanos())
-                .put("maxSamples", options.maxSampleCount())
+                .put("maxSampleCount", options.maxSampleCount())
                 .put("exporterTimeoutNanos", config.exporterTimeout().toNanos())
                 .put("fairFromNanos", config.fairFrom().toNanos()).put("poorFromNanos", config.poorFrom().toNanos())
-                .put("recentSamples", config.recentSamples()).put("toleratedBadPolls", config.toleratedBadPolls())
-                .put("gapAfterPolls", config.gapAfterPolls())
+                .put("recentSampleCount", config.recentSampleCount()).put("toleratedBadPollCount", config.toleratedBadPollCount())
+                .put("gapAfterPollCount", config.gapAfterPollCount())
                 .put("fallbackAfterNanos", config.fallbackAfter().toNanos()));
     }
 
@@ -179,15 +179,15 @@ public final class JournalCodec {
             options = TelemetryOptions.builder().clock(NO_CLOCK).nanoClock(NO_NANO_CLOCK)
                     .pollInterval(positiveNanos(header, "pollIntervalNanos"))
                     .readTimeout(positiveNanos(header, "readTimeoutNanos"))
-                    .maxSampleCount(header.requireInt("maxSamples")).build();
+                    .maxSampleCount(header.requireInt("maxSampleCount")).build();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("header: " + e.getMessage(), e);
         }
         SessionConfig config = new SessionConfig(header.requireString("sessionId"),
                 header.string("playerId").orElse(null), options, positiveNanos(header, "exporterTimeoutNanos"),
                 positiveNanos(header, "fairFromNanos"), positiveNanos(header, "poorFromNanos"),
-                header.requireInt("recentSamples"), header.requireInt("toleratedBadPolls"),
-                header.requireInt("gapAfterPolls"), positiveNanos(header, "fallbackAfterNanos"));
+                header.requireInt("recentSampleCount"), header.requireInt("toleratedBadPollCount"),
+                header.requireInt("gapAfterPollCount"), positiveNanos(header, "fallbackAfterNanos"));
         return new Header(config, new SessionStart(startEpochMs, header.requireLong("startNanoTime"),
                 header.requireLong("systemClockOffsetMs")));
     }
@@ -252,7 +252,7 @@ public final class JournalCodec {
      */
     public static SessionEvent decode(FlatJson.Parsed line) {
         Kind kind = Kind.of(line.requireString("type"));
-        Stamp at = new Stamp(line.requireLong("t"), line.requireLong("n"));
+        Stamp at = new Stamp(line.requireLong("epochMs"), line.requireLong("nanoTime"));
         return kind.reader.apply(at, line);
     }
 
@@ -265,8 +265,8 @@ public final class JournalCodec {
         }
 
         private FlatJson line(Kind kind, SessionEvent event) {
-            return FlatJson.object().put("type", kind.type).put("seq", seq).put("t", event.at().epochMs())
-                    .put("n", event.at().nanoTime());
+            return FlatJson.object().put("type", kind.type).put("seq", seq).put("epochMs", event.at().epochMs())
+                    .put("nanoTime", event.at().nanoTime());
         }
 
         @Override
@@ -338,7 +338,7 @@ public final class JournalCodec {
         line.put("outcome", poll.outcome().name());
         RttSample sample = poll.sample();
         if (sample != null) {
-            line.put("timestamp", sample.timestampEpochMs()).put("rttMs", sample.rttMs())
+            line.put("timestampEpochMs", sample.timestampEpochMs()).put("rttMs", sample.rttMs())
                     .put("rttBits", Double.doubleToRawLongBits(sample.rttMs()));
         }
         NetworkPath path = poll.path();
@@ -366,7 +366,7 @@ public final class JournalCodec {
             if (Double.doubleToRawLongBits(line.requireDouble("rttMs")) != bits) {
                 throw new IllegalArgumentException("rttMs and rttBits disagree");
             }
-            sample = new RttSample(line.requireLong("timestamp"), Double.longBitsToDouble(bits));
+            sample = new RttSample(line.requireLong("timestampEpochMs"), Double.longBitsToDouble(bits));
         }
         return new SessionEvent.Polled(at, view, new PollEvent(outcome, at.epochMs(), sample,
                 readPath(line, "previous"), readPath(line, "path")));
@@ -388,8 +388,8 @@ public final class JournalCodec {
     // ---- probe: every double also as its exact bits, which the reader uses ----
 
     private static FlatJson writeProbe(FlatJson line, ProbeStats stats) {
-        line.put("sent", stats.sentCount()).put("answered", stats.answeredCount()).put("lost", stats.lostCount())
-                .put("late", stats.lateCount()).put("unanswered", stats.unansweredCount());
+        line.put("sentCount", stats.sentCount()).put("answeredCount", stats.answeredCount()).put("lostCount", stats.lostCount())
+                .put("lateCount", stats.lateCount()).put("unansweredCount", stats.unansweredCount());
         putDouble(line, "lossRatio", stats.lossRatio());
         Double offset = stats.offsetMs();
         Double bound = stats.errorBoundMs();
@@ -397,17 +397,17 @@ public final class JournalCodec {
         if (offset != null && bound != null && offsetTimestamp != null) {
             putDouble(line, "offsetMs", offset);
             putDouble(line, "errorBoundMs", bound);
-            line.put("offsetTimestamp", offsetTimestamp);
+            line.put("offsetEpochMs", offsetTimestamp);
         }
         return line;
     }
 
     private static SessionEvent readProbe(Stamp at, FlatJson.Parsed line) {
         boolean offset = line.has("offsetMsBits");
-        return new SessionEvent.ProbeRead(at, new ProbeStats(line.requireLong("sent"), line.requireLong("answered"),
-                line.requireLong("lost"), line.requireLong("late"), line.requireLong("unanswered"),
+        return new SessionEvent.ProbeRead(at, new ProbeStats(line.requireLong("sentCount"), line.requireLong("answeredCount"),
+                line.requireLong("lostCount"), line.requireLong("lateCount"), line.requireLong("unansweredCount"),
                 readDouble(line, "lossRatio"), offset ? readDouble(line, "offsetMs") : null,
-                offset ? readDouble(line, "errorBoundMs") : null, offset ? line.requireLong("offsetTimestamp") : null));
+                offset ? readDouble(line, "errorBoundMs") : null, offset ? line.requireLong("offsetEpochMs") : null));
     }
 
     /** A double as text ({@code null} when not finite: JSON has no such number) and as {@code <key>Bits}. */

@@ -60,10 +60,10 @@ class JournalCodecTest {
     @Test
     void theChecksumIsOfTheLineWithoutItsCrcMember() {
         String line = JournalCodec.encode(new SessionEvent.RoundEnded(AT), 3);
-        assertThat(line).isEqualTo("{\"type\":\"roundEnd\",\"seq\":3,\"t\":1767225600123,\"n\":-42000000001,"
+        assertThat(line).isEqualTo("{\"type\":\"roundEnd\",\"seq\":3,\"epochMs\":1767225600123,\"nanoTime\":-42000000001,"
                 + "\"crc\":\"" + line.substring(line.length() - 10, line.length() - 2) + "\"}");
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update("{\"type\":\"roundEnd\",\"seq\":3,\"t\":1767225600123,\"n\":-42000000001}"
+        crc.update("{\"type\":\"roundEnd\",\"seq\":3,\"epochMs\":1767225600123,\"nanoTime\":-42000000001}"
                 .getBytes(StandardCharsets.UTF_8));
         assertThat(line).endsWith(",\"crc\":\"" + String.format("%08x", crc.getValue()) + "\"}");
 
@@ -78,15 +78,15 @@ class JournalCodecTest {
 
     @Test
     void anUnknownTypeOrAMissingMemberIsNamed() {
-        assertThatThrownBy(() -> JournalCodec.decode(FlatJson.parse("{\"type\":\"fallback\",\"seq\":1,\"t\":1,\"n\":1}")))
+        assertThatThrownBy(() -> JournalCodec.decode(FlatJson.parse("{\"type\":\"fallback\",\"seq\":1,\"epochMs\":1,\"nanoTime\":1}")))
                 .hasMessage("unknown type 'fallback'");
-        assertThatThrownBy(() -> JournalCodec.decode(FlatJson.parse("{\"type\":\"roundBegin\",\"seq\":1,\"t\":1}")))
-                .hasMessageContaining("'n' is missing");
+        assertThatThrownBy(() -> JournalCodec.decode(FlatJson.parse("{\"type\":\"roundBegin\",\"seq\":1,\"epochMs\":1}")))
+                .hasMessageContaining("'nanoTime' is missing");
         assertThatThrownBy(() -> JournalCodec.decode(FlatJson.parse(
-                "{\"type\":\"poll\",\"seq\":1,\"t\":1,\"n\":1,\"outcome\":\"MAYBE\"}")))
+                "{\"type\":\"poll\",\"seq\":1,\"epochMs\":1,\"nanoTime\":1,\"outcome\":\"MAYBE\"}")))
                 .hasMessageContaining("unknown outcome 'MAYBE'");
         assertThatThrownBy(() -> JournalCodec.decode(FlatJson.parse(
-                "{\"type\":\"open\",\"seq\":1,\"t\":1,\"n\":1,\"kind\":\"first\",\"name\":\"a\",\"refreshNanos\":-1}")))
+                "{\"type\":\"open\",\"seq\":1,\"epochMs\":1,\"nanoTime\":1,\"kind\":\"first\",\"name\":\"a\",\"refreshNanos\":-1}")))
                 .hasMessageContaining("'refreshNanos' must be at least 0");
     }
 }
