@@ -26,10 +26,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A Java session measured against real headless Chromium through the relay (80 ms injected, 30 s): the
- * Java ICE median (a {@link GameSession} on {@link WebRtcRttSource}) and the browser's original-feature median
- * (the page's port of it) are both the injected RTT within max(1 ms, 2 %); the Java probe and the browser's
- * {@code peerpulse-probe.js} agree within 1 ms with no loss either way. The browser's export (the original
+ * A Java session measured against real headless Chromium through the relay (80 ms injected, 30 s). The
+ * outside truth is the browser's own measurement of the same link: the Java ICE median (a {@link GameSession}
+ * on {@link WebRtcRttSource}) agrees with the browser's original-feature median (the page's port of it, from
+ * Chromium's own {@code getStats()}) within 1.5 ms (each has 1 ms resolution); the Java probe and the browser's
+ * {@code peerpulse-probe.js} agree within 1 ms with no loss either way. Against the injected RTT every view
+ * must lie between it minus max(1 ms, 2 %) and it plus {@value #PEER_ALLOWANCE_MS} ms: headless Chromium answers
+ * STUN and data-channel packets on its own network thread, which adds 1.5–2.5 ms to the round trip on this
+ * kind of machine (measured by all four views alike, and by the browser itself), a real part of the path
+ * that the nominal delay does not include. The browser's export (the original
  * {@code latency} shape) and the Java JSON export are written side by side, as {@code peerpulse summarize}
  * reads them; a copy is kept in {@code target/chromium-session/}.
  */
@@ -37,6 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ChromiumAgreementTest {
 
     private static final Duration RTT = Duration.ofMillis(80);
+    /** What the browser peer's own processing may add to the injected round trip, ms. */
+    private static final double PEER_ALLOWANCE_MS = 4.0;
     private static final int SECONDS = 30;
 
     @Test
@@ -85,15 +92,20 @@ class ChromiumAgreementTest {
                 browserProbe.get("clockOffsetMs"), browserProbe.get("clockOffsetErrorBoundMs"));
 
         assertThat(javaIce.sampleCount()).as("Java ICE samples").isGreaterThanOrEqualTo(8);
-        assertThat(javaIce.medianMs()).as("Java ICE median").isCloseTo(injected, within(tolerance));
+        double browserIce = original.getJsonNumber("medianMs").doubleValue();
         assertThat(original.getInt("sampleCount")).as("original-feature samples").isGreaterThanOrEqualTo(SECONDS - 5);
-        assertThat(original.getJsonNumber("medianMs").doubleValue()).as("browser original-feature median")
-                .isCloseTo(injected, within(tolerance));
+        assertThat(javaIce.medianMs()).as("Java ICE median vs the browser's own (original-feature) median")
+                .isCloseTo(browserIce, within(1.5));
+        assertThat(javaIce.medianMs()).as("Java ICE median vs the injected RTT")
+                .isBetween(injected - tolerance, injected + PEER_ALLOWANCE_MS);
+        assertThat(browserIce).as("browser original-feature median vs the injected RTT")
+                .isBetween(injected - tolerance, injected + PEER_ALLOWANCE_MS);
         assertThat(javaProbe.sampleCount()).isGreaterThanOrEqualTo(SECONDS - 2);
         assertThat(browserProbe.getInt("sampleCount")).isGreaterThanOrEqualTo(SECONDS - 5);
         assertThat(javaProbe.medianMs()).as("Java probe median vs browser probe median")
                 .isCloseTo(browserProbe.getJsonNumber("medianMs").doubleValue(), within(1.0));
-        assertThat(javaProbe.medianMs()).as("probe median near the injected RTT").isCloseTo(injected, within(5.0));
+        assertThat(javaProbe.medianMs()).as("probe median vs the injected RTT")
+                .isBetween(injected - tolerance, injected + PEER_ALLOWANCE_MS);
         assertThat(javaCounters.lostCount()).as("Java probe loss").isZero();
         assertThat(javaCounters.answeredCount()).isGreaterThanOrEqualTo(SECONDS - 2);
         assertThat(javaCounters.peerPingsAnsweredCount()).as("browser pings the Java probe answered")
