@@ -7,7 +7,6 @@ import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.LatencyRecord;
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.telemetry.LatencySummary;
-import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.PollEvent;
 import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.RttPoller;
@@ -31,7 +30,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One multiplayer game session: owns one {@link LatencyTelemetry}, records the data channel's history,
+ * One multiplayer game session: polls its RTT sources ({@link io.peerpulse.telemetry.RttPoller}s, one per view)
+ * into {@link io.peerpulse.telemetry.LatencyRecord}s, records the data channel's history,
  * the game's rounds, the connection quality and the measurement coverage, and at {@link #close()}
  * hands a {@link SessionReport} to every exporter.
  *
