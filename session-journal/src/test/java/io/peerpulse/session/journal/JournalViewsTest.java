@@ -17,11 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,19 +38,7 @@ class JournalViewsTest {
     Path dir;
 
     private final VirtualScheduler scheduler = new VirtualScheduler();
-    /** Advances by 1 ms on every read: the two views' polls and the application's calls all get their own time. */
-    private final AtomicLong ticks = new AtomicLong();
-    private final InstantSource tickingClock = new InstantSource() {
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis());
-        }
-
-        @Override
-        public long millis() {
-            return scheduler.clock().millis() + ticks.getAndIncrement();
-        }
-    };
+    private final InstantSource tickingClock = Journals.tickingClock(scheduler);
 
     @AfterEach
     void stop() {

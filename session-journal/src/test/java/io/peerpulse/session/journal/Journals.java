@@ -3,12 +3,16 @@ package io.peerpulse.session.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.session.SessionReport;
+import io.peerpulse.virtualtime.VirtualScheduler;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
 
 /** Reading, editing and comparing journals in tests. */
@@ -17,6 +21,25 @@ final class Journals {
     private static final String CRC = ",\"crc\":\"";
 
     private Journals() {
+    }
+
+    /**
+     * A wall clock that reads the scheduler's virtual time plus 1 ms more on every read, so that every clock
+     * read of a session (the two views' polls, the application's calls) has its own value.
+     */
+    static InstantSource tickingClock(VirtualScheduler scheduler) {
+        AtomicLong ticks = new AtomicLong();
+        return new InstantSource() {
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(millis());
+            }
+
+            @Override
+            public long millis() {
+                return scheduler.clock().millis() + ticks.getAndIncrement();
+            }
+        };
     }
 
     static List<String> lines(Path journal) throws IOException {

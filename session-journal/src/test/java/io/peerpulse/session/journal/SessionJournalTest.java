@@ -43,19 +43,7 @@ class SessionJournalTest {
     Path dir;
 
     private final VirtualScheduler scheduler = new VirtualScheduler();
-    /** Advances by 1 ms on every read, so that every clock read of the session has its own value. */
-    private final AtomicLong ticks = new AtomicLong();
-    private final InstantSource tickingClock = new InstantSource() {
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis());
-        }
-
-        @Override
-        public long millis() {
-            return scheduler.clock().millis() + ticks.getAndIncrement();
-        }
-    };
+    private final InstantSource tickingClock = Journals.tickingClock(scheduler);
 
     @AfterEach
     void stop() {
