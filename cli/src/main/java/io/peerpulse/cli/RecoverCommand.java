@@ -1,5 +1,6 @@
 package io.peerpulse.cli;
 
+import io.peerpulse.session.ClockInfo;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.journal.SessionJournal;
 import io.peerpulse.session.spi.SessionExporterProvider;
@@ -87,6 +88,13 @@ final class RecoverCommand implements Callable<Integer> {
                 recovery.sampleCount(), recovery.lineCount(),
                 recovery.complete() ? "complete (the session was closed)" : "incomplete (the process died; "
                         + "the report ends at the last journaled event)");
+        ClockInfo clock = report.validationData().clock();
+        if (clock.clockStepCount() > 0) {
+            // a fact about the machine's clock, not damage: durations come from the monotonic clock
+            console.printf("wall clock stepped %d time(s) during the session (%s); durations are monotonic%n",
+                    clock.clockStepCount(), clock.clockSteps().stream().map(step -> (step.stepMs() > 0 ? "+" : "")
+                            + step.stepMs() + " ms").collect(java.util.stream.Collectors.joining(", ")));
+        }
         if (recovery.problems().isEmpty()) {
             console.println("problems: none");
         } else {

@@ -74,4 +74,26 @@ class RecoverCommandTest {
         assertThat(run("recover", journal.toString(), "--exporters", "bogus")).isEqualTo(2);
         assertThat(err.toString().strip()).doesNotContain("\n").contains("bogus");
     }
+
+    @Test
+    void aSessionWhoseWallClockSteppedSaysSoAndReportsNoProblem() throws Exception {
+        VirtualScheduler scheduler = new VirtualScheduler();
+        GameSession session = GameSession.builder("cli-steps")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).nanoClock(scheduler.nanoClock()).build())
+                .exporterProviders(List.of()).executor(Runnable::run)
+                .journalDirectory(dir.resolve("journals")).build();
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(70.5)));
+        scheduler.advance(Duration.ofSeconds(2));
+        scheduler.stepWallClock(Duration.ofSeconds(-5));
+        scheduler.advance(Duration.ofSeconds(2));
+        session.close();
+        scheduler.shutdownNow();
+
+        int code = run("recover", session.journalPath().orElseThrow().toString(), "--out", dir.resolve("out").toString());
+
+        assertThat(code).as("stderr: %s", err).isZero();
+        assertThat(out.toString()).contains("session cli-steps: 5 samples", "complete",
+                "wall clock stepped 1 time(s) during the session (-5000 ms); durations are monotonic", "problems: none");
+    }
 }
