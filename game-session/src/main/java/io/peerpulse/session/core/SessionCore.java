@@ -255,16 +255,7 @@ public final class SessionCore {
      * @since 0.1.0
      */
     public Applied applyNow(java.util.function.Function<Stamp, @Nullable SessionEvent> input) {
-        List<ExporterChannel> toStart = new ArrayList<>();
-        boolean[] listen = new boolean[1];
-        Applied applied;
-        synchronized (lock) {
-            long nanos = Math.max(config.telemetryOptions().nanoClock().getAsLong(), last.nanoTime());
-            SessionEvent event = input.apply(new Stamp(config.telemetryOptions().clock().millis(), nanos));
-            applied = event == null ? Applied.NOTHING : applyLocked(event, toStart, listen);
-        }
-        afterLock(toStart, listen[0]);
-        return applied;
+        return applyUnderLock(() -> input.apply(now()));
     }
 
     /**
@@ -279,21 +270,32 @@ public final class SessionCore {
      * @since 0.1.0
      */
     public Applied apply(SessionEvent event) {
+        return applyUnderLock(() -> event);
+    }
+
+    /**
+     * Makes the event under the lock and applies it there; then, after the lock, starts the exporters' and
+     * the quality listeners' draining that applying queued.
+     */
+    private Applied applyUnderLock(java.util.function.Supplier<@Nullable SessionEvent> make) {
         List<ExporterChannel> toStart = new ArrayList<>();
         boolean[] listen = new boolean[1];
         Applied applied;
         synchronized (lock) {
-            applied = applyLocked(event, toStart, listen);
+            SessionEvent event = make.get();
+            applied = event == null ? Applied.NOTHING : applyLocked(event, toStart, listen);
         }
-        afterLock(toStart, listen[0]);
+        ExporterFanOut.startDrains(toStart);
+        if (listen[0]) {
+            qualityListeners.startDrain();
+        }
         return applied;
     }
 
-    private void afterLock(List<ExporterChannel> toStart, boolean listen) {
-        ExporterFanOut.startDrains(toStart);
-        if (listen) {
-            qualityListeners.startDrain();
-        }
+    /** The time now, under the lock: the session clock, and the monotonic clock never before the last event. */
+    private Stamp now() {
+        long nanos = Math.max(config.telemetryOptions().nanoClock().getAsLong(), last.nanoTime());
+        return new Stamp(config.telemetryOptions().clock().millis(), nanos);
     }
 
     /**
@@ -529,8 +531,7 @@ public final class SessionCore {
             if (ended != null) {
                 return ended;
             }
-            long nanos = Math.max(config.telemetryOptions().nanoClock().getAsLong(), last.nanoTime());
-            return snapshot(new Stamp(config.telemetryOptions().clock().millis(), nanos));
+            return snapshot(now());
         }
     }
 
