@@ -192,7 +192,7 @@ public final class GameSession implements AutoCloseable {
             SessionEvent.OpenKind kind = first == null ? SessionEvent.OpenKind.FIRST
                     : source != primarySource ? SessionEvent.OpenKind.NEW : SessionEvent.OpenKind.SAME;
             boolean reopen = kind == SessionEvent.OpenKind.SAME;
-            SessionCore.Applied applied = core.applyNow(at -> {
+            core.applyNow(at -> {
                 if (reopen) {
                     return core.isChannelOpen() ? null : new SessionEvent.Opened(at, kind, describe(source), null);
                 }
