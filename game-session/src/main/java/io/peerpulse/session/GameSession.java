@@ -1,8 +1,16 @@
 package io.peerpulse.session;
 
+import io.peerpulse.session.core.EventLog;
+import io.peerpulse.session.core.EventLogProvider;
+import io.peerpulse.session.core.SessionConfig;
 import io.peerpulse.session.core.SessionCore;
 import io.peerpulse.session.core.SessionEvent;
+import io.peerpulse.session.core.SessionStart;
+import io.peerpulse.session.internal.Bulkheads;
+import io.peerpulse.session.internal.ExporterFanOut;
 import io.peerpulse.session.internal.Redaction;
+import io.peerpulse.session.internal.SharedExecutor;
+import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.LatencyRecord;
 import io.peerpulse.telemetry.LatencyStats;
@@ -11,6 +19,7 @@ import io.peerpulse.telemetry.PollEvent;
 import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.RttPoller;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.shared.Plugins;
 import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttSource;
 import org.jspecify.annotations.Nullable;
@@ -18,16 +27,22 @@ import org.jspecify.annotations.Nullable;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 /**
  * One multiplayer game session: polls its RTT sources ({@link io.peerpulse.telemetry.RttPoller}s, one per view)
@@ -94,7 +109,7 @@ public final class GameSession implements AutoCloseable {
     public static final int MAX_QUEUED_EXPORTER_CALLS = SessionCore.MAX_QUEUED_EXPORTER_CALLS;
     /** Longest session or player id.
      * @since 0.1.0 */
-    public static final int MAX_ID_LENGTH = io.peerpulse.session.core.SessionConfig.MAX_ID_LENGTH;
+    public static final int MAX_ID_LENGTH = SessionConfig.MAX_ID_LENGTH;
 
     private final SessionCore core;
     private final TelemetryOptions options;
@@ -123,11 +138,6 @@ public final class GameSession implements AutoCloseable {
         this.options = core.config().telemetryOptions();
     }
 
-    /** For {@link SessionBuilder#build()}. */
-    static GameSession create(SessionCore core) {
-        return new GameSession(core);
-    }
-
     /**
      * A builder for a session with the given id.
      *
@@ -138,7 +148,7 @@ public final class GameSession implements AutoCloseable {
      * @since 0.1.0
      */
     public static Builder builder(String sessionId) {
-        return new SessionBuilder(sessionId);
+        return new Builder(sessionId);
     }
 
     /**
@@ -524,14 +534,43 @@ public final class GameSession implements AutoCloseable {
      *
      * @since 0.1.0
      */
-    public interface Builder {
+    public static final class Builder {
+
+        private final String sessionId;
+        private @Nullable String playerId;
+        private TelemetryOptions telemetryOptions = TelemetryOptions.defaults();
+        private final Map<String, String> settings = new LinkedHashMap<>();
+        private final Map<Class<?>, Object> attributes = new LinkedHashMap<>();
+        private @Nullable List<String> exporterNames;
+        private boolean exporterNamesNull;
+        private @Nullable List<? extends SessionExporterProvider> providers;
+        private boolean providersSet;
+        private @Nullable Executor executor;
+        private boolean executorSet;
+        private Duration exporterTimeout = GameSession.DEFAULT_EXPORTER_TIMEOUT;
+        private Duration fairFrom = GameSession.DEFAULT_FAIR_FROM;
+        private Duration poorFrom = GameSession.DEFAULT_POOR_FROM;
+        private int recentSamples = GameSession.DEFAULT_RECENT_SAMPLES;
+        private int toleratedBadPolls = GameSession.DEFAULT_TOLERATED_BAD_POLLS;
+        private int gapAfterPolls = GameSession.DEFAULT_GAP_AFTER_POLLS;
+        private Duration fallbackAfter = GameSession.DEFAULT_FALLBACK_AFTER;
+        private @Nullable Path journalDirectory;
+        private boolean journalEnabled = true;
+        private @Nullable Boolean journalFsync;
+
+        private Builder(String sessionId) {
+            this.sessionId = sessionId;
+        }
 
         /**
          * @param playerId the local player's id (rules as the session id); {@code null} (default) for none
          * @return this builder
          * @since 0.1.0
          */
-        Builder playerId(String playerId);
+        public Builder playerId(String playerId) {
+            this.playerId = playerId;
+            return this;
+        }
 
         /**
          * @param options the telemetry's options; their clock is the session clock. Default
@@ -539,7 +578,10 @@ public final class GameSession implements AutoCloseable {
          * @return this builder
          * @since 0.1.0
          */
-        Builder telemetryOptions(TelemetryOptions options);
+        public Builder telemetryOptions(TelemetryOptions options) {
+            this.telemetryOptions = options;
+            return this;
+        }
 
         /**
          * A string setting for the exporters, before the system property of that key; a later call wins.
@@ -549,7 +591,10 @@ public final class GameSession implements AutoCloseable {
          * @return this builder
          * @since 0.1.0
          */
-        Builder exportSetting(String key, String value);
+        public Builder exportSetting(String key, String value) {
+            settings.put(key, value);
+            return this;
+        }
 
         /**
          * A typed object for the exporters, e.g. a metrics registry; a later call for the same type wins.
@@ -560,7 +605,10 @@ public final class GameSession implements AutoCloseable {
          * @return this builder
          * @since 0.1.0
          */
-        <T> Builder exportAttribute(Class<T> type, T value);
+        public <T> Builder exportAttribute(Class<T> type, T value) {
+            attributes.put(type, value);
+            return this;
+        }
 
         /**
          * @param names the exporters' provider names, in call order, each known and named once; none for
@@ -568,7 +616,11 @@ public final class GameSession implements AutoCloseable {
          * @return this builder
          * @since 0.1.0
          */
-        Builder exporters(String... names);
+        public Builder exporters(String... names) {
+            this.exporterNamesNull = names == null;
+            this.exporterNames = names == null ? null : new ArrayList<>(Arrays.asList(names));
+            return this;
+        }
 
         /**
          * @param providers the providers (names unique) that {@link #exporters(String...)} selects from,
@@ -576,7 +628,11 @@ public final class GameSession implements AutoCloseable {
          * @return this builder
          * @since 0.1.0
          */
-        Builder exporterProviders(List<? extends SessionExporterProvider> providers);
+        public Builder exporterProviders(List<? extends SessionExporterProvider> providers) {
+            this.providers = providers == null ? null : new ArrayList<>(providers);
+            this.providersSet = true;
+            return this;
+        }
 
         /**
          * @param executor runs exporter calls and quality listeners (default: a JVM-wide pool of daemon
@@ -585,7 +641,11 @@ public final class GameSession implements AutoCloseable {
          * @return this builder
          * @since 0.1.0
          */
-        Builder executor(Executor executor);
+        public Builder executor(Executor executor) {
+            this.executor = executor;
+            this.executorSet = true;
+            return this;
+        }
 
         /**
          * @param timeout how long {@link GameSession#close()} waits, in real time, for all exporters to
@@ -593,7 +653,10 @@ public final class GameSession implements AutoCloseable {
          * @return this builder
          * @since 0.1.0
          */
-        Builder exporterTimeout(Duration timeout);
+        public Builder exporterTimeout(Duration timeout) {
+            this.exporterTimeout = timeout;
+            return this;
+        }
 
         /**
          * @param fairFrom the recent median from which the quality is FAIR: above 0; default 150 ms
@@ -602,7 +665,11 @@ public final class GameSession implements AutoCloseable {
          * @return this builder
          * @since 0.1.0
          */
-        Builder qualityThresholds(Duration fairFrom, Duration poorFrom);
+        public Builder qualityThresholds(Duration fairFrom, Duration poorFrom) {
+            this.fairFrom = fairFrom;
+            this.poorFrom = poorFrom;
+            return this;
+        }
 
         /**
          * @param samples how many of the latest samples "recent" means for the quality: 1 to 10,000;
@@ -610,7 +677,10 @@ public final class GameSession implements AutoCloseable {
          * @return this builder
          * @since 0.1.0
          */
-        Builder qualityRecentSamples(int samples);
+        public Builder qualityRecentSamples(int samples) {
+            this.recentSamples = samples;
+            return this;
+        }
 
         /**
          * @param polls how many consecutive unavailable or failed polls are still tolerated ({@code >= 0};
@@ -618,7 +688,10 @@ public final class GameSession implements AutoCloseable {
          * @return this builder
          * @since 0.1.0
          */
-        Builder toleratedBadPolls(int polls);
+        public Builder toleratedBadPolls(int polls) {
+            this.toleratedBadPolls = polls;
+            return this;
+        }
 
         /**
          * @param polls how many poll intervals may pass without a measurement before the stretch counts
@@ -626,7 +699,10 @@ public final class GameSession implements AutoCloseable {
          * @return this builder
          * @since 0.1.0
          */
-        Builder gapAfterPolls(int polls);
+        public Builder gapAfterPolls(int polls) {
+            this.gapAfterPolls = polls;
+            return this;
+        }
 
         /**
          * @param after how long a primary source may go without any measurement, from its open, before the
@@ -636,7 +712,10 @@ public final class GameSession implements AutoCloseable {
          * @return this builder
          * @since 0.1.0
          */
-        Builder fallbackAfter(Duration after);
+        public Builder fallbackAfter(Duration after) {
+            this.fallbackAfter = after;
+            return this;
+        }
 
         /**
          * @param directory where the crash-safe journal {@code <stem>.journal.jsonl} is created (the module
@@ -645,14 +724,20 @@ public final class GameSession implements AutoCloseable {
          * @return this builder
          * @since 0.1.0
          */
-        Builder journalDirectory(Path directory);
+        public Builder journalDirectory(Path directory) {
+            this.journalDirectory = directory;
+            return this;
+        }
 
         /**
          * @param enabled {@code false} for no journal whatever the settings say; default {@code true}
          * @return this builder
          * @since 0.1.0
          */
-        Builder journal(boolean enabled);
+        public Builder journal(boolean enabled) {
+            this.journalEnabled = enabled;
+            return this;
+        }
 
         /**
          * @param fsync whether every journal line is also forced to the device (survives a power loss);
@@ -660,7 +745,10 @@ public final class GameSession implements AutoCloseable {
          * @return this builder
          * @since 0.1.0
          */
-        Builder journalFsync(boolean fsync);
+        public Builder journalFsync(boolean fsync) {
+            this.journalFsync = fsync;
+            return this;
+        }
 
         /**
          * Checks every value, creates the exporters and tells them the session started. A provider whose
@@ -680,6 +768,77 @@ public final class GameSession implements AutoCloseable {
          * @throws java.io.UncheckedIOException when the journal's directory or file cannot be created
          * @since 0.1.0
          */
-        GameSession build();
+        public GameSession build() {
+            // The telemetry's log lines name the session unless the caller named it.
+            TelemetryOptions options = telemetryOptions != null && telemetryOptions.name().isEmpty() && sessionId != null
+                    && !sessionId.isBlank() ? withName(telemetryOptions, sessionId) : telemetryOptions;
+            SessionConfig config = new SessionConfig(sessionId, playerId, options, exporterTimeout,
+                    fairFrom, poorFrom, recentSamples, toleratedBadPolls, gapAfterPolls, fallbackAfter);
+            if (exporterNamesNull) {
+                throw new IllegalArgumentException("exporters must not be null; call exporters() for none");
+            }
+            if (providersSet && providers == null) {
+                throw new IllegalArgumentException("exporterProviders must not be null");
+            }
+            if (executorSet && executor == null) {
+                throw new IllegalArgumentException("executor must not be null");
+            }
+            Map<String, String> journalSettings = new LinkedHashMap<>(settings);
+            if (journalDirectory != null) {
+                journalSettings.put(EventLogProvider.DIRECTORY_SETTING, journalDirectory.toString());
+            }
+            if (journalFsync != null) {
+                journalSettings.put(EventLogProvider.FSYNC_SETTING, journalFsync.toString());
+            }
+            ExportSettings exportSettings = ExportSettings.of(settings, attributes);
+            Executor own = executor;
+            Executor runner = own != null ? own : SharedExecutor.get();
+            // On the shared pool each exporter plugin holds at most half its threads (a stuck one cannot take all).
+            Function<String, Executor> exporterRunners = own != null ? name -> own : Bulkheads.shared()::forPlugin;
+            // Exporters first: a bad setting fails build() before anything (the journal) is opened.
+            ExporterFanOut exporters = ExporterFanOut.create(sessionId, providersSet ? providers : null,
+                    exporterNames, exportSettings, exporterRunners, GameSession.MAX_QUEUED_EXPORTER_CALLS,
+                    () -> options.nanoClock().getAsLong() / 1_000_000); // rate limits on the monotonic clock
+            long startMs = options.clock().millis();
+            SessionStart start = new SessionStart(startMs, options.nanoClock().getAsLong(),
+                    startMs - System.currentTimeMillis());
+            EventLog log = journalEnabled ? openJournal(config, start, ExportSettings.of(journalSettings, attributes))
+                    : EventLog.NONE;
+            GameSession session = new GameSession(new SessionCore(config, start, exporters, runner, log));
+            exporters.started();
+            return session;
+        }
+
+        /**
+         * The journal the settings ask for, from the journal module found with {@link ServiceLoader}; or none. A
+         * broken provider is skipped (logged); two are refused, naming both.
+         */
+        private static EventLog openJournal(SessionConfig config, SessionStart start, ExportSettings settings) {
+            Optional<String> directory = settings.get(EventLogProvider.DIRECTORY_SETTING);
+            if (directory.isEmpty()) {
+                return EventLog.NONE;
+            }
+            List<EventLogProvider> found = Plugins.loadAll(ServiceLoader.load(EventLogProvider.class));
+            if (found.size() > 1) {
+                throw new IllegalStateException("two session journals are present: " + found.get(0).getClass().getName()
+                        + " and " + found.get(1).getClass().getName() + "; keep one io.peerpulse:session-journal");
+            }
+            if (found.isEmpty()) {
+                throw new IllegalStateException(EventLogProvider.DIRECTORY_SETTING + " is set ('" + directory.get()
+                        + "'), but no session journal is present: add the artifact io.peerpulse:session-journal (module"
+                        + " io.peerpulse.session.journal) to the module or class path, or turn the journal off with"
+                        + " GameSession.Builder.journal(false)");
+            }
+            return found.get(0).open(config, start, settings).orElse(EventLog.NONE);
+        }
+
+        /** The options with a name for the telemetry's log lines; the caller's options when the id is no valid name. */
+        private static TelemetryOptions withName(TelemetryOptions options, String sessionId) {
+            try {
+                return options.toBuilder().name(sessionId).build();
+            } catch (IllegalArgumentException notAName) {
+                return options;
+            }
+        }
     }
 }

@@ -29,18 +29,6 @@ public final class ExporterChannel {
      * @param exporter    the exporter
      * @param executor    runs the calls
      * @param maxQueued   sample calls are dropped while this many calls wait
-     */
-    public ExporterChannel(String name, String sessionId, SessionExporter exporter, Executor executor, int maxQueued) {
-        this(name, sessionId, exporter, executor, maxQueued,
-                new FaultLog(System.getLogger(ExporterFanOut.class.getName()), () -> System.nanoTime() / 1_000_000));
-    }
-
-    /**
-     * @param name        the provider's name
-     * @param sessionId   the session's id
-     * @param exporter    the exporter
-     * @param executor    runs the calls
-     * @param maxQueued   sample calls are dropped while this many calls wait
      * @param faults      where its failures and hangs are logged (the session's)
      */
     public ExporterChannel(String name, String sessionId, SessionExporter exporter, Executor executor, int maxQueued,

@@ -40,24 +40,6 @@ public final class ExporterFanOut {
     }
 
     /**
-     * As {@link #create(String, List, List, ExportSettings, Function, int, LongSupplier)} with one executor for
-     * every exporter and the monotonic clock for the rate limit of log lines.
-     *
-     * @param sessionId the session's id
-     * @param providers the providers to choose from, {@code null} for those ServiceLoader finds
-     * @param names     the names selected, {@code null} for all
-     * @param settings  the exporters' settings
-     * @param executor  runs the calls
-     * @param maxQueued sample calls are dropped while this many wait for one exporter
-     * @return the exporters
-     */
-    public static ExporterFanOut create(String sessionId, @Nullable List<? extends SessionExporterProvider> providers,
-                                        @Nullable List<String> names, ExportSettings settings, Executor executor,
-                                        int maxQueued) {
-        return create(sessionId, providers, names, settings, name -> executor, maxQueued, () -> System.nanoTime() / 1_000_000);
-    }
-
-    /**
      * Selects the providers and creates their exporters. A provider whose {@code create} rejects its
      * settings ({@link IllegalArgumentException}) fails the call. One that fails otherwise, or answers
      * {@code null}, is a broken plugin: when it was named explicitly the call fails naming it and why;

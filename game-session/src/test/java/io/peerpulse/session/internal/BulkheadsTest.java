@@ -90,13 +90,13 @@ class BulkheadsTest {
         };
         Duration timeout = Duration.ofSeconds(1);
         try (LogCapture log = new LogCapture(ExporterFanOut.class)) {
-            ExporterChannel running = new ExporterChannel("hang", "s-1", hanging, bulkheads.forPlugin("hang"), 100);
+            ExporterChannel running = new ExporterChannel("hang", "s-1", hanging, bulkheads.forPlugin("hang"), 100, SharedExecutorTest.faults());
             assertThat(running.stuck(System.nanoTime() + timeout.toNanos() * 2, timeout)).as("idle").isFalse();
             if (running.enqueueStarted()) {
                 running.startDrain();
             }
             assertThat(entered.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
-            ExporterChannel waiting = new ExporterChannel("hang", "s-2", hanging, bulkheads.forPlugin("hang"), 100);
+            ExporterChannel waiting = new ExporterChannel("hang", "s-2", hanging, bulkheads.forPlugin("hang"), 100, SharedExecutorTest.faults());
             if (waiting.enqueueStarted()) {
                 waiting.startDrain(); // waits in the bulkhead: the plugin's one thread is taken
             }

@@ -9,6 +9,8 @@ import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.telemetry.shared.FaultLog;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -93,7 +95,7 @@ class SharedExecutorTest {
         AtomicInteger inside = new AtomicInteger();
         List<CompletableFuture<Void>> stuckDone = new ArrayList<>();
         for (int i = 0; i < STUCK; i++) {
-            ExporterChannel channel = new ExporterChannel("stuck", "stuck-" + i, new Stuck(entered, inside), pool, 100);
+            ExporterChannel channel = new ExporterChannel("stuck", "stuck-" + i, new Stuck(entered, inside), pool, 100, faults());
             CompletableFuture<Void> done = new CompletableFuture<>();
             stuckDone.add(done);
             if (channel.enqueueEnded(report, done)) {
@@ -113,7 +115,7 @@ class SharedExecutorTest {
         for (int i = 0; i < 3; i++) {
             Healthy exporter = new Healthy();
             healthy.add(exporter);
-            ExporterChannel channel = new ExporterChannel("healthy", "healthy-" + i, exporter, pool, 100);
+            ExporterChannel channel = new ExporterChannel("healthy", "healthy-" + i, exporter, pool, 100, faults());
             boolean drain = channel.enqueueStarted();
             for (int s = 0; s < 5; s++) {
                 drain |= channel.enqueueSample(new RttSample(1_000 + s, 10 + s));
@@ -205,5 +207,10 @@ class SharedExecutorTest {
                 .build();
         session.close();
         return session.exportReport();
+    }
+
+    /** Where the exporters' faults are logged, as the session logs them. */
+    static FaultLog faults() {
+        return new FaultLog(System.getLogger(ExporterFanOut.class.getName()), () -> System.nanoTime() / 1_000_000);
     }
 }
