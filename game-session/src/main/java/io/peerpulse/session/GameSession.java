@@ -8,7 +8,6 @@ import io.peerpulse.session.core.SessionEvent;
 import io.peerpulse.session.core.SessionStart;
 import io.peerpulse.session.internal.Bulkheads;
 import io.peerpulse.session.internal.ExporterFanOut;
-import io.peerpulse.session.internal.Redaction;
 import io.peerpulse.session.internal.SharedExecutor;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporterProvider;
@@ -75,8 +74,8 @@ import java.util.function.Function;
  * exporter timeout.
  *
  * <p><b>Privacy.</b> Nothing the session exports or logs holds an IP address, port or ICE candidate:
- * ids that look like an address are refused, and close reasons — free text from the caller — are
- * redacted (see {@link #onDataChannelClose(String)}).
+ * ids that look like an address or are not well-formed UTF-16 are refused, and close reasons and source
+ * names — free text — are redacted (see {@link #onDataChannelClose(String)}).
  *
  * @since 0.1.0
  */
@@ -242,9 +241,7 @@ public final class GameSession implements AutoCloseable {
     }
 
     private static SessionEvent.Source describe(RttSource source) {
-        String name = source.name();
-        return new SessionEvent.Source(name == null || name.isBlank() ? "unnamed" : name,
-                source.refreshPeriod().toNanos());
+        return new SessionEvent.Source(source.name(), source.refreshPeriod().toNanos()); // applies the text rule
     }
 
     /** The probe's statistics, when they changed since last applied, become an event. */
@@ -302,14 +299,15 @@ public final class GameSession implements AutoCloseable {
      * <p>{@code reason} is free text from the caller and reaches exports and logs, so it must not
      * hold an address: words that look like an IP address (with or without port) are replaced by
      * {@code <redacted>}, a reason holding an ICE candidate ({@code candidate:…}) is replaced as a
-     * whole, and it is cut to 200 characters. A bare port number cannot be recognised: leave it out.
+     * whole, a lone surrogate becomes U+FFFD, a control character a space, and it is cut to 200 characters
+     * (the same rule applies to every source's {@code name()}). A bare port number cannot be recognised:
+     * leave it out.
      *
      * @param reason why, e.g. {@code "peer left"}; may be {@code null}
      * @since 0.1.0
      */
     public void onDataChannelClose(@Nullable String reason) {
-        String safe = Redaction.redact(reason);
-        core.applyNow(at -> core.isEnded() || !core.isChannelOpen() ? null : new SessionEvent.ChannelClosed(at, safe));
+        core.applyNow(at -> core.isEnded() || !core.isChannelOpen() ? null : new SessionEvent.ChannelClosed(at, reason));
     }
 
     /**

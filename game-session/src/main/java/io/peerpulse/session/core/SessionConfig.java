@@ -33,13 +33,13 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
     private static final Duration MAX_DURATION = Duration.ofHours(24);
     /** Longest session or player id.
      * @since 0.1.0 */
-    public static final int MAX_ID_LENGTH = 256;
+    public static final int MAX_ID_LENGTH = Redaction.MAX_ID_LENGTH;
 
     /** Checks every value; the message names the first bad field.
      * @since 0.1.0 */
     public SessionConfig {
-        checkId("sessionId", sessionId, false);
-        checkId("playerId", playerId, true);
+        Redaction.checkId("sessionId", sessionId, false);
+        Redaction.checkId("playerId", playerId, true);
         if (telemetryOptions == null) {
             throw new IllegalArgumentException("telemetryOptions must not be null");
         }
@@ -87,29 +87,5 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
      * @since 0.1.0 */
     public static double toMs(Duration duration) {
         return duration.toNanos() / 1e6;
-    }
-
-    private static void checkId(String field, @Nullable String value, boolean optional) {
-        if (value == null) {
-            if (optional) {
-                return;
-            }
-            throw new IllegalArgumentException(field + " must not be null");
-        }
-        if (value.isBlank()) {
-            throw new IllegalArgumentException(field + " must not be blank, was '" + value + "'");
-        }
-        if (value.length() > MAX_ID_LENGTH) {
-            throw new IllegalArgumentException(field + " must be at most " + MAX_ID_LENGTH
-                    + " characters, was " + value.length());
-        }
-        if (value.chars().anyMatch(Character::isISOControl)) {
-            throw new IllegalArgumentException(field + " must not contain control characters");
-        }
-        if (Redaction.looksLikeAddress(value)) {
-            // the value is not echoed: it might be an address
-            throw new IllegalArgumentException(field + " must not contain an IP address or ICE candidate: it is"
-                    + " exported and logged");
-        }
     }
 }

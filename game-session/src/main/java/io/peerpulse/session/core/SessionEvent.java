@@ -1,5 +1,6 @@
 package io.peerpulse.session.core;
 
+import io.peerpulse.session.internal.Redaction;
 import io.peerpulse.telemetry.PollEvent;
 import io.peerpulse.telemetry.ProbeStats;
 import org.jspecify.annotations.Nullable;
@@ -65,14 +66,19 @@ public sealed interface SessionEvent {
     /**
      * An RTT source as the session knows it: its name and refresh period (nothing else of it is state).
      *
-     * @param name         the source's {@code RttSource.name()}, "unnamed" when blank
+     * @param name         the source's {@code RttSource.name()} as free text by {@code Redaction}'s rule (so no
+     *                     address), "unnamed" when blank
      * @param refreshNanos its {@code RttSource.refreshPeriod()}, ns, {@code >= 0}
      * @since 0.1.0
      */
     record Source(String name, long refreshNanos) {
-        /** Checks the values.
+        /** Applies the text rule to the name and checks the period: live and recovered events alike.
          * @since 0.1.0 */
         public Source {
+            name = Redaction.redact(name);
+            if (name == null || name.isBlank()) {
+                name = "unnamed";
+            }
             if (refreshNanos < 0) {
                 throw new IllegalArgumentException("refreshNanos must be >= 0, was " + refreshNanos);
             }
@@ -157,10 +163,16 @@ public sealed interface SessionEvent {
      * The open data channel closed.
      *
      * @param at     when
-     * @param reason why, already redacted; {@code null} when none was given
+     * @param reason why, as free text by {@code Redaction}'s rule; {@code null} when none was given
      * @since 0.1.0
      */
     record ChannelClosed(Stamp at, @Nullable String reason) implements SessionEvent {
+        /** Applies the text rule to the reason: live and recovered events alike.
+         * @since 0.1.0 */
+        public ChannelClosed {
+            reason = Redaction.redact(reason);
+        }
+
         @Override
         public <R> R accept(Handler<R> handler) {
             return handler.channelClosed(this);

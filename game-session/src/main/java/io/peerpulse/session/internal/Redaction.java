@@ -6,8 +6,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Keeps addresses out of free text that reaches exports and logs (a close reason).
+ * The one rule for text entering a session, applied once where it enters, so that the live report, every
+ * export and the journal hold the same string.
  *
+ * <p><b>Ids</b> (session and player id, {@link #checkId}) are refused unless they are well-formed UTF-16 (no
+ * lone surrogate), not blank, at most {@value #MAX_ID_LENGTH} characters, without control characters and
+ * without anything that looks like an address. <b>Free text</b> (a close reason, an RTT source's name,
+ * {@link #redact}) is never refused: a lone surrogate becomes U+FFFD, a control character a space, an
+ * address-like word {@value #REDACTED}, and the text is cut to {@value #MAX_LENGTH} characters (never
+ * between the two halves of a pair).
+ *
+ * <p><b>Addresses.</b>
  * <p>Deliberately coarse and over-cautious, unlike a detector: a whole word goes when it merely
  * looks like an address — four dot-separated numbers (IPv4, also with a port), or hex groups joined
  * by {@code ::} or by three or more colons (IPv6, also bracketed or with a port or zone) — and the
@@ -21,8 +30,10 @@ public final class Redaction {
     public static final String REDACTED = "<redacted>";
     /** What replaces a text holding an ICE candidate. */
     public static final String REDACTED_CANDIDATE = "<redacted: ICE candidate>";
-    /** Longest text kept; longer text is cut. */
+    /** Longest free text kept; longer text is cut. */
     public static final int MAX_LENGTH = 200;
+    /** Longest session or player id. */
+    public static final int MAX_ID_LENGTH = 256;
 
     /** A word: everything between blanks and punctuation that cannot occur inside an address. */
     private static final Pattern WORD = Pattern.compile("[^\\s,;()<>{}\"'=/\\\\|]+");
@@ -54,8 +65,59 @@ public final class Redaction {
     }
 
     /**
-     * The text with every address-like word replaced by {@value #REDACTED}, control characters
-     * replaced by spaces, cut to {@value #MAX_LENGTH} characters.
+     * Checks an id by the rule above.
+     *
+     * @param field    the id's name, for the message
+     * @param value    the id
+     * @param optional whether {@code null} is allowed
+     * @throws IllegalArgumentException naming the field and what is wrong (never echoing a value that may be
+     *                                  an address)
+     */
+    public static void checkId(String field, @Nullable String value, boolean optional) {
+        if (value == null) {
+            if (optional) {
+                return;
+            }
+            throw new IllegalArgumentException(field + " must not be null");
+        }
+        if (value.isBlank()) {
+            throw new IllegalArgumentException(field + " must not be blank, was '" + value + "'");
+        }
+        if (value.length() > MAX_ID_LENGTH) {
+            throw new IllegalArgumentException(field + " must be at most " + MAX_ID_LENGTH
+                    + " characters, was " + value.length());
+        }
+        if (value.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException(field + " must not contain control characters");
+        }
+        int lone = loneSurrogate(value);
+        if (lone >= 0) {
+            throw new IllegalArgumentException(field + " must be well-formed UTF-16, has a lone surrogate U+"
+                    + Integer.toHexString(value.charAt(lone)).toUpperCase(java.util.Locale.ROOT) + " at index " + lone);
+        }
+        if (looksLikeAddress(value)) {
+            // the value is not echoed: it might be an address
+            throw new IllegalArgumentException(field + " must not contain an IP address or ICE candidate: it is"
+                    + " exported and logged");
+        }
+    }
+
+    /** @return the index of the first lone surrogate in {@code text}, -1 when none */
+    private static int loneSurrogate(CharSequence text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Free text by the rule above: every address-like word replaced by {@value #REDACTED}, a lone surrogate by
+     * U+FFFD, a control character by a space, cut to {@value #MAX_LENGTH} characters.
      *
      * @param text free text, or {@code null}
      * @return the safe text, {@code null} for {@code null}
@@ -77,12 +139,18 @@ public final class Redaction {
         }
         out.append(text, end, text.length());
         for (int i = 0; i < out.length(); i++) {
-            if (Character.isISOControl(out.charAt(i))) {
+            char c = out.charAt(i);
+            if (Character.isISOControl(c)) {
                 out.setCharAt(i, ' ');
+            } else if (Character.isHighSurrogate(c) && i + 1 < out.length() && Character.isLowSurrogate(out.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                out.setCharAt(i, '\uFFFD');
             }
         }
         if (out.length() > MAX_LENGTH) {
-            out.setLength(MAX_LENGTH);
+            // a pair cut in two would leave a lone surrogate: cut before it
+            out.setLength(Character.isHighSurrogate(out.charAt(MAX_LENGTH - 1)) ? MAX_LENGTH - 1 : MAX_LENGTH);
         }
         return out.toString();
     }

@@ -54,4 +54,33 @@ class RedactionTest {
     void addressesLookLikeAddresses(String id) {
         assertThat(Redaction.looksLikeAddress(id)).isTrue();
     }
+
+    @Test
+    void freeTextGetsOneWellFormedFormWhateverItHolds() {
+        assertThat(Redaction.redact("a\uD800b\uDC00c")).isEqualTo("a\uFFFDb\uFFFDc");
+        assertThat(Redaction.redact("pair \uD83C\uDFAE kept")).isEqualTo("pair \uD83C\uDFAE kept");
+        assertThat(Redaction.redact("end\uD83C")).isEqualTo("end\uFFFD");
+        // a pair across the cut is not split into a lone half
+        String cut = Redaction.redact("x".repeat(Redaction.MAX_LENGTH - 1) + "\uD83C\uDFAE");
+        assertThat(cut).isEqualTo("x".repeat(Redaction.MAX_LENGTH - 1));
+        // the rule is idempotent: a recovered event, made again from the journaled text, is the live one
+        for (String text : new String[] {"probe via 10.1.2.3:5000", "a\uD800", "candidate:1 1 udp 2 10.0.0.2 5 typ host",
+                "x".repeat(300), "tab\there"}) {
+            assertThat(Redaction.redact(Redaction.redact(text))).isEqualTo(Redaction.redact(text));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a\uD800", "\uDC00b", "x\uDC00\uD800y"})
+    void anIdWithALoneSurrogateIsRefusedNamingFieldAndIndex(String id) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Redaction.checkId("sessionId", id, false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("sessionId must be well-formed UTF-16, has a lone surrogate U+D")
+                .hasMessageContaining("at index");
+    }
+
+    @Test
+    void anIdWithAPairIsKept() {
+        Redaction.checkId("playerId", "player \uD83C\uDFAE", false);
+    }
 }
