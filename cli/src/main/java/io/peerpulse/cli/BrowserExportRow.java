@@ -1,5 +1,7 @@
 package io.peerpulse.cli;
 
+import io.peerpulse.export.csv.SessionReportCsv;
+
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonException;
@@ -74,8 +76,8 @@ final class BrowserExportRow {
                 : name.endsWith(".json") ? name.substring(0, name.length() - 5) : name;
         String playerId = document.get("playerId") instanceof jakarta.json.JsonString p ? p.getString() : "";
         List<String> cells = new ArrayList<>();
-        cells.add(SummarizeCommand.csv(sessionId));
-        cells.add(SummarizeCommand.csv(playerId));
+        cells.add(SessionReportCsv.cell(sessionId));
+        cells.add(SessionReportCsv.cell(playerId));
         if (timestamps.isEmpty()) {
             cells.add("");
             cells.add("");
@@ -95,7 +97,7 @@ final class BrowserExportRow {
         cells.add(sorted.length == 0 ? "" : number(quantile(sorted, 0.99)));
         cells.add(number(latency.getJsonNumber("maxMs")));
         cells.add(""); // reconnections: unknown
-        cells.add(SummarizeCommand.csv(name));
+        cells.add(SessionReportCsv.cell(name));
         return Optional.of(String.join(",", cells));
     }
 

@@ -1,5 +1,6 @@
 package io.peerpulse.cli;
 
+import io.peerpulse.export.csv.SessionReportCsv;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.LatencyStats;
 import java.io.IOException;
@@ -102,8 +103,8 @@ final class SummarizeCommand implements Callable<Integer> {
         var metrics = report.sessionMetrics();
         LatencyStats latency = metrics.latency();
         List<String> cells = new ArrayList<>();
-        cells.add(csv(metrics.sessionId()));
-        cells.add(metrics.playerId() == null ? "" : csv(metrics.playerId()));
+        cells.add(SessionReportCsv.cell(metrics.sessionId()));
+        cells.add(SessionReportCsv.cell(metrics.playerId()));
         cells.add(String.valueOf(metrics.startEpochMs()));
         cells.add(String.valueOf(metrics.durationMs()));
         cells.add(number(report.validationData().coverage().coveredRatio()));
@@ -116,19 +117,11 @@ final class SummarizeCommand implements Callable<Integer> {
             cells.add(""); // no sample: empty, not 0, so pandas reads NaN
         }
         cells.add(String.valueOf(metrics.connection().reconnectionCount()));
-        cells.add(csv(file));
+        cells.add(SessionReportCsv.cell(file));
         return String.join(",", cells);
     }
 
     private static String number(double value) {
         return Double.isFinite(value) ? String.format(Locale.ROOT, "%s", value) : "";
-    }
-
-    /** RFC 4180: quote when needed, double the quotes. */
-    static String csv(String value) {
-        if (value.matches("[^\",\\r\\n]*") && !value.startsWith(" ") && !value.endsWith(" ")) {
-            return value;
-        }
-        return '"' + value.replace("\"", "\"\"") + '"';
     }
 }

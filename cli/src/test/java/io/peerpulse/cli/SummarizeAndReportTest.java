@@ -55,6 +55,17 @@ class SummarizeAndReportTest {
     }
 
     @Test
+    void summarizeWritesFormulaLikeIdsAsDataCells() throws Exception {
+        export("f.json", "=HYPERLINK(\"http://evil.example/?x\",\"open me\")", true);
+        export("g.json", "+cmd|' /C calc'!A0", false);
+        assertThat(run("summarize", dir.toString())).as("stderr %s", err).isZero();
+        List<String> lines = out.toString().lines().toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(1)).startsWith("\"'=HYPERLINK(\"\"http://evil.example/?x\"\",\"\"open me\"\")\",");
+        assertThat(lines.get(2)).startsWith("'+cmd|' /C calc'!A0,");
+    }
+
+    @Test
     void summarizeOfNothingReadableFailsAndOfNoDirectoryIsAUsageError() throws Exception {
         Files.writeString(dir.resolve("corrupt.json"), "nope");
         assertThat(run("summarize", dir.toString())).isEqualTo(1);

@@ -42,8 +42,8 @@ import java.util.Objects;
  * gives the header alone. Rounds come from {@link RoundMetrics#containsSample(long)}: a sample belongs to
  * the round that was open when it was recorded, exactly, whatever timestamp it carries.
  *
- * <p><b>Format</b>: RFC 4180 — UTF-8 without byte order mark, a header row, CRLF line ends, fields with a
- * comma, double quote, CR or LF quoted with {@code "} and inner quotes doubled (only ids can need that).
+ * <p><b>Format</b>: RFC 4180 — UTF-8 without byte order mark, a header row, CRLF line ends; text cells
+ * (the ids) are written by {@link #cell(String)}, the rule of every CSV PeerPulse writes.
  *
  * @since 0.1.0
  */
@@ -92,8 +92,8 @@ public final class SessionReportCsv {
         writer.write(CRLF);
         LatencyStats latency = report.multiplayerMetrics().latency();
         if (latency != null) {
-            String ids = field(report.sessionMetrics().sessionId()) + ","
-                    + field(report.sessionMetrics().playerId()) + ",";
+            String ids = cell(report.sessionMetrics().sessionId()) + ","
+                    + cell(report.sessionMetrics().playerId()) + ",";
             List<RoundSamples> rounds = new ArrayList<>();
             for (RoundMetrics round : report.multiplayerMetrics().rounds()) {
                 Long first = round.firstSampleIndex();
@@ -143,17 +143,38 @@ public final class SessionReportCsv {
         return ExportFiles.write(directory, report.sessionMetrics().sessionId(), EXTENSION, out -> write(report, out));
     }
 
-    /** One field by RFC 4180: quoted when it holds a comma, quote, CR or LF; empty for {@code null}. */
-    static String field(@Nullable String value) {
-        if (value == null) {
+    /**
+     * One text cell, as every CSV PeerPulse writes it ({@code summarize} too).
+     * <ul>
+     *   <li><b>Cells that stay data.</b> A cell that a spreadsheet would run as a formula — starting with
+     *       {@code =}, {@code +}, {@code -}, {@code @}, a tab or a carriage return, and not a plain decimal number
+     *       such as {@code -5} or {@code +0.25} — gets a leading apostrophe {@code '} (OWASP's rule for CSV
+     *       injection): {@code =HYPERLINK(…)} is written {@code '=HYPERLINK(…)}. Spreadsheets then show text;
+     *       pandas and R read the apostrophe as part of the value, and
+     *       {@code df.session_id.str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)} (pandas) or
+     *       {@code sub("^'(?=[-=+@\t\r])", "", x, perl = TRUE)} (R) gives the original back.</li>
+     *   <li><b>Quoting</b> (RFC 4180): a cell holding a comma, double quote, CR or LF, or starting or ending
+     *       with a space, is quoted with {@code "}, inner quotes doubled.</li>
+     * </ul>
+     *
+     * @param value the text, {@code null} for an empty cell
+     * @return the cell
+     * @since 0.1.0
+     */
+    public static String cell(@Nullable String value) {
+        if (value == null || value.isEmpty()) {
             return "";
         }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == ',' || c == '"' || c == '\r' || c == '\n') {
-                return '"' + value.replace("\"", "\"\"") + '"';
-            }
+        char first = value.charAt(0);
+        String text = (first == '=' || first == '+' || first == '-' || first == '@' || first == '\t' || first == '\r')
+                && !PLAIN_NUMBER.matcher(value).matches() ? "'" + value : value;
+        boolean quote = first == ' ' || value.charAt(value.length() - 1) == ' ';
+        for (int i = 0; i < text.length() && !quote; i++) {
+            char c = text.charAt(i);
+            quote = c == ',' || c == '"' || c == '\r' || c == '\n';
         }
-        return value;
+        return quote ? '"' + text.replace("\"", "\"\"") + '"' : text;
     }
+
+    private static final java.util.regex.Pattern PLAIN_NUMBER = java.util.regex.Pattern.compile("[-+]?\\d+(\\.\\d+)?");
 }
