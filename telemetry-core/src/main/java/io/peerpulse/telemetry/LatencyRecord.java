@@ -1,5 +1,7 @@
 package io.peerpulse.telemetry;
 
+import io.peerpulse.telemetry.shared.Micros;
+
 import org.jspecify.annotations.Nullable;
 
 import io.peerpulse.telemetry.internal.RttWindow;
@@ -219,8 +221,15 @@ public final class LatencyRecord {
             if (session.count() == 0) {
                 return Optional.empty();
             }
+            if (session.count() == window.count()) {
+                // every sample is still in the window: its exact statistics, one answer per question
+                LatencySummary exact = LatencySummary.of(window);
+                return Optional.of(new SessionLatencyStats(exact.sampleCount(), exact.minMs(), exact.maxMs(),
+                        exact.meanMs(), exact.medianMs(), exact.p95Ms(), exact.p99Ms()));
+            }
             return Optional.of(new SessionLatencyStats(session.count(), session.min(), session.max(),
-                    session.mean(), session.quantile(0.5), session.quantile(0.95), session.quantile(0.99)));
+                    Micros.round(session.mean()), Micros.round(session.quantile(0.5)),
+                    Micros.round(session.quantile(0.95)), Micros.round(session.quantile(0.99))));
         } finally {
             lock.unlockRead(stamp);
         }

@@ -1,10 +1,16 @@
 package io.peerpulse.telemetry;
 
 import io.peerpulse.telemetry.internal.RttWindow;
+import io.peerpulse.telemetry.shared.Micros;
 
 /**
  * The aggregates of {@link LatencyStats} without the samples: what a game loop reads every frame
  * through {@link LatencyTelemetry#getSummary()}, without locking and without copying the window.
+ *
+ * <p><b>Numbers as measured.</b> {@code minMs} and {@code maxMs} are samples, as recorded; every other
+ * statistic is computed in {@code double} and rounded once to 0.001 ms (half up), so that statistics of
+ * values measured in whole microseconds are exact to the microsecond and print without floating-point
+ * noise (the median of 80.721 and 80.730 is 80.726); none is ever {@code -0.0}.
  *
  * @param sampleCount      samples in the window
  * @param minMs            smallest RTT in the window
@@ -57,7 +63,9 @@ public record LatencySummary(
 
     /** The statistics of a window that is not empty; the caller holds whatever lock guards it. */
     static LatencySummary of(RttWindow window) {
-        return new LatencySummary(window.count(), window.min(), window.max(), window.mean(), window.median(),
-                window.quantile(0.95), window.quantile(0.99), window.stdDev(), window.jitter(), window.total());
+        return new LatencySummary(window.count(), window.min(), window.max(), Micros.round(window.mean()),
+                Micros.round(window.median()), Micros.round(window.quantile(0.95)),
+                Micros.round(window.quantile(0.99)), Micros.round(window.stdDev()), Micros.round(window.jitter()),
+                window.total());
     }
 }

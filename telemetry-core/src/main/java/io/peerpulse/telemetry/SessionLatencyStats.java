@@ -4,13 +4,16 @@ package io.peerpulse.telemetry;
  * Aggregates over every sample a telemetry recorded since it was created, including those the
  * window has evicted.
  *
- * <p>{@code sampleCount}, {@code minMs}, {@code maxMs} and {@code meanMs} are exact (the mean uses
- * compensated summation). The quantiles come from a fixed-size histogram with logarithmic
+ * <p><b>While every sample is still in the window</b> ({@code sampleCount} equals the window's), every
+ * value is the window's exact one ({@link LatencySummary}): one answer per question. <b>Past that</b>,
+ * {@code sampleCount}, {@code minMs}, {@code maxMs} and {@code meanMs} are exact (the mean uses
+ * compensated summation) and the quantiles are estimates: they come from a fixed-size histogram with logarithmic
  * buckets (about 3 KB per telemetry, whatever the session length): each is within
  * {@link #QUANTILE_RELATIVE_ERROR} (1 %) of the exact quantile that {@code numpy.percentile} would
  * give over all samples, for values from {@value #QUANTILE_MIN_TRACKED_MS} ms to 60,000 ms; values
  * below {@value #QUANTILE_MIN_TRACKED_MS} ms are estimated within
- * {@value #QUANTILE_MIN_TRACKED_MS} ms. Estimates are clamped to {@code [minMs, maxMs]}.
+ * {@value #QUANTILE_MIN_TRACKED_MS} ms. Estimates are clamped to {@code [minMs, maxMs]}. Either way the mean
+ * and the quantiles are rounded once to 0.001 ms, as {@link LatencySummary}'s.
  *
  * @param sampleCount how many samples were recorded, evicted ones included
  * @param minMs       smallest RTT ever recorded

@@ -414,7 +414,7 @@ class LatencyTelemetryTest {
         assertThat(stats.medianMs()).isEqualTo(35);
         assertThat(stats.p95Ms()).isCloseTo(53, within(1e-12)); // numpy.percentile([15,25,35,45,55], 95)
         assertThat(stats.p99Ms()).isCloseTo(54.6, within(1e-12));
-        assertThat(stats.stdDevMs()).isCloseTo(Math.sqrt(200), within(1e-12));
+        assertThat(stats.stdDevMs()).isEqualTo(14.142); // sqrt(200), rounded once to 0.001 ms
         assertThat(stats.jitterMs()).isCloseTo(10, within(1e-12));
         assertThat(telemetry.getSummary()).contains(stats.summary());
 
@@ -422,7 +422,7 @@ class LatencyTelemetryTest {
         assertThat(session.sampleCount()).isEqualTo(12);
         assertThat(session.minMs()).isEqualTo(10);
         assertThat(session.maxMs()).isEqualTo(70);
-        assertThat(session.meanMs()).isCloseTo(37.916666666666664, within(1e-12));
+        assertThat(session.meanMs()).isEqualTo(37.917); // 455 / 12, rounded once to 0.001 ms
         // numpy.percentile(values, [50, 95, 99]) = 37.5, 64.5, 68.9
         assertThat(session.medianMs()).isCloseTo(37.5, within(37.5 * SessionLatencyStats.QUANTILE_RELATIVE_ERROR));
         assertThat(session.p95Ms()).isCloseTo(64.5, within(64.5 * SessionLatencyStats.QUANTILE_RELATIVE_ERROR));

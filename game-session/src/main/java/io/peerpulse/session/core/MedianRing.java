@@ -1,12 +1,14 @@
 package io.peerpulse.session.core;
 
+import io.peerpulse.telemetry.shared.Micros;
+
 import java.util.Arrays;
 
 /**
  * The median of the last {@code capacity} values, updated per value in {@code O(capacity)} without
  * allocating: a ring in arrival order beside the same values kept sorted. The median is the middle value,
- * or exactly the mean of the two middle values ({@code (a + b) / 2}) when the count is even, as the
- * telemetry's window computes it. Not thread-safe.
+ * or the mean of the two middle values ({@code (a + b) / 2}) when the count is even, rounded once to
+ * 0.001 ms, as the telemetry's window computes it. Not thread-safe.
  */
 final class MedianRing {
 
@@ -37,6 +39,7 @@ final class MedianRing {
         if (count == ring.length) {
             remove(ring[next]);
         }
+        value += 0.0; // -0.0 is 0.0
         ring[next] = value;
         next = (next + 1) % ring.length;
         int at = Arrays.binarySearch(sorted, 0, count, value);
@@ -63,6 +66,6 @@ final class MedianRing {
             return Double.NaN;
         }
         int half = count >>> 1;
-        return (count & 1) == 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
+        return Micros.round((count & 1) == 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2);
     }
 }

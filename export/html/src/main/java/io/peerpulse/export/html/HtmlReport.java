@@ -194,12 +194,14 @@ public final class HtmlReport {
         StringBuilder table = new StringBuilder("<table>\n<tr><th>statistic</th><th>window</th><th>whole session</th></tr>\n");
         LatencyStats w = report.sessionMetrics().latency();
         SessionLatencyStats s = report.validationData().sessionLatency();
+        // the whole session's quantiles are estimates (within 1 %) only once the window has evicted a sample
+        String approx = s != null && w != null && s.sampleCount() == w.sampleCount() ? "" : "≈ ";
         row(table, "samples", w == null ? "–" : String.valueOf(w.sampleCount()), s == null ? "–" : String.valueOf(s.sampleCount()));
         row(table, "min (ms)", w == null ? "–" : number(w.minMs()), s == null ? "–" : number(s.minMs()));
-        row(table, "median (ms)", w == null ? "–" : number(w.medianMs()), s == null ? "–" : "≈ " + number(s.medianMs()));
+        row(table, "median (ms)", w == null ? "–" : number(w.medianMs()), s == null ? "–" : approx + number(s.medianMs()));
         row(table, "mean (ms)", w == null ? "–" : number(w.meanMs()), s == null ? "–" : number(s.meanMs()));
-        row(table, "p95 (ms)", w == null ? "–" : number(w.p95Ms()), s == null ? "–" : "≈ " + number(s.p95Ms()));
-        row(table, "p99 (ms)", w == null ? "–" : number(w.p99Ms()), s == null ? "–" : "≈ " + number(s.p99Ms()));
+        row(table, "p95 (ms)", w == null ? "–" : number(w.p95Ms()), s == null ? "–" : approx + number(s.p95Ms()));
+        row(table, "p99 (ms)", w == null ? "–" : number(w.p99Ms()), s == null ? "–" : approx + number(s.p99Ms()));
         row(table, "max (ms)", w == null ? "–" : number(w.maxMs()), s == null ? "–" : number(s.maxMs()));
         row(table, "std dev (ms)", w == null ? "–" : number(w.stdDevMs()), "");
         row(table, "jitter (ms)", w == null ? "–" : number(w.jitterMs()), "");
