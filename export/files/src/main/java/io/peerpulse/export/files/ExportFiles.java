@@ -1,6 +1,7 @@
 package io.peerpulse.export.files;
 
 import io.peerpulse.session.spi.ExportSettings;
+import org.jspecify.annotations.Nullable;
 
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
@@ -23,6 +24,7 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -49,9 +51,12 @@ import java.util.regex.Pattern;
  * characters; with a suffix and an extension a name stays far below the 255 bytes file systems allow.
  * A name can contain no separator, so a file never lands outside its directory.
  *
- * <p><b>Never overwrite.</b> The file is {@code <stem>.<extension>}; when that name is taken,
- * {@code <stem>-1.<extension>}, {@code <stem>-2.<extension>}, … up to {@value #MAX_SUFFIX}. Taking a name
- * is atomic (a hard link, which the file system refuses when the name exists), so exporters writing the
+ * <p><b>Never overwrite; names that do not run out</b> ({@link #claimName}, also the session journal's rule).
+ * The file is {@code <stem>.<extension>}; when that name is taken, {@code <stem>-1.<extension>} to
+ * {@code <stem>-}{@value #ORDERED_SUFFIXES}{@code .<extension>}; when those are taken too (a server reusing
+ * room names as session ids), {@code <stem>-<n>.<extension>} with {@code n} a random number from 100 to
+ * 999,999,999,999, drawn again when taken (at most {@value #RANDOM_TRIES} draws). So a new name costs at most
+ * a few attempts however many files share the id. Taking a name is atomic (a hard link, which the file system refuses when the name exists), so exporters writing the
  * same id at once, in one JVM or several, each get their own name and none overwrites another's file,
  * nor any file that was there before — a symbolic link included, which is never followed.
  *
@@ -91,11 +96,34 @@ public final class ExportFiles {
     public static final int MAX_STEM_LENGTH = 100;
 
     /**
-     * Largest {@code -N} suffix tried before giving up with an {@link IOException}.
+     * Suffixes {@code -1}, {@code -2}, … tried in order after the plain name, before random ones.
      *
      * @since 0.1.0
      */
-    public static final int MAX_SUFFIX = 9_999;
+    public static final int ORDERED_SUFFIXES = 9;
+
+    /**
+     * Random suffixes drawn when the ordered ones are taken, before giving up with an {@link IOException}.
+     *
+     * @since 0.1.0
+     */
+    public static final int RANDOM_TRIES = 20;
+
+    /**
+     * Tries to take one file name atomically, e.g. by creating the file with {@code CREATE_NEW}.
+     *
+     * @param <T> what taking the name gives
+     * @since 0.1.0
+     */
+    @FunctionalInterface
+    public interface NameClaim<T> {
+        /**
+         * @param target the name to take, in the directory
+         * @return what taking it gave; {@code null} when the name is taken already
+         * @throws IOException when trying failed otherwise
+         */
+        @Nullable T tryClaim(Path target) throws IOException;
+    }
 
     private static final System.Logger LOG = System.getLogger(ExportFiles.class.getName());
     private static final int HASH_LENGTH = 8;
@@ -211,7 +239,7 @@ public final class ExportFiles {
      * @param content   writes the file's bytes
      * @return the absolute path of the written file
      * @throws IOException              naming the directory's absolute path when it cannot be created or
-     *                                  written to, when every name up to {@value #MAX_SUFFIX} is taken, or
+     *                                  written to, when every name tried is taken ({@link #claimName}), or
      *                                  what {@code content} threw; nothing is left behind then
      * @throws IllegalArgumentException when {@code extension} is not lower-case letters and digits
      * @since 0.1.0
@@ -231,21 +259,43 @@ public final class ExportFiles {
         Path temp = createTemp(dir, stem);
         try {
             writeContent(temp, content);
-            for (int n = 0; n <= MAX_SUFFIX; n++) {
-                Path target = dir.resolve(stem + (n == 0 ? "" : "-" + n) + "." + extension);
-                if (!dir.equals(target.getParent())) {
-                    throw new IllegalStateException("file name escapes " + dir + ": " + target); // never: see fileStem
-                }
-                if (publisher.publish(temp, target)) {
-                    syncDirectory(dir);
-                    return target;
-                }
-            }
-            throw new IOException("cannot write " + stem + "." + extension + " in export directory " + dir
-                    + ": it and every name up to " + stem + "-" + MAX_SUFFIX + "." + extension + " exist");
+            Path target = claimName(dir, stem, extension, name -> publisher.publish(temp, name) ? name : null);
+            syncDirectory(dir);
+            return target;
         } finally {
             deleteTemp(temp);
         }
+    }
+
+    /**
+     * Takes a new name {@code <stem>.<extension>} in {@code directory} by the rule of the class description:
+     * the plain name, then {@code -1} to {@code -}{@value #ORDERED_SUFFIXES}, then random suffixes.
+     *
+     * @param directory an existing directory
+     * @param stem      a safe stem ({@link #fileStem(String)})
+     * @param extension what follows the stem and a dot, e.g. {@code json} or {@code journal.jsonl}
+     * @param claim     takes one name atomically, {@code null} when it is taken
+     * @param <T>       what taking a name gives
+     * @return what taking the first free name gave
+     * @throws IOException what {@code claim} threw, or when every name tried was taken, naming the directory
+     * @since 0.1.0
+     */
+    public static <T> T claimName(Path directory, String stem, String extension, NameClaim<T> claim)
+            throws IOException {
+        Path dir = directory.toAbsolutePath();
+        for (int n = 0; n <= ORDERED_SUFFIXES + RANDOM_TRIES; n++) {
+            long suffix = n <= ORDERED_SUFFIXES ? n : ThreadLocalRandom.current().nextLong(100, 1_000_000_000_000L);
+            Path target = dir.resolve(stem + (suffix == 0 ? "" : "-" + suffix) + "." + extension);
+            if (!dir.equals(target.getParent())) {
+                throw new IllegalStateException("file name escapes " + dir + ": " + target); // never: see fileStem
+            }
+            T taken = claim.tryClaim(target);
+            if (taken != null) {
+                return taken;
+            }
+        }
+        throw new IOException("cannot name a new file " + stem + "." + extension + " in " + dir + ": it, "
+                + stem + "-1 to -" + ORDERED_SUFFIXES + " and " + RANDOM_TRIES + " random names were all taken");
     }
 
     static void checkExtension(String extension) {

@@ -251,8 +251,37 @@ class ExportFilesTest {
         ExportFiles.Publisher alwaysTaken = (temp, target) -> false;
         assertThatThrownBy(() -> ExportFiles.write(dir, "s", "json", out -> out.write('x'), alwaysTaken))
                 .isInstanceOf(IOException.class)
-                .hasMessageContaining("s-" + ExportFiles.MAX_SUFFIX + ".json exist");
+                .hasMessageContaining("cannot name a new file s.json in " + dir.toAbsolutePath() + ": it, s-1 to -"
+                        + ExportFiles.ORDERED_SUFFIXES + " and " + ExportFiles.RANDOM_TRIES + " random names were all taken");
         assertThat(names()).isEmpty();
+    }
+
+    @Test
+    void namesDoNotRunOutAndANewOneCostsAFewAttemptsHoweverManyShareTheId() throws IOException {
+        // 20,000 files of one id, as a server reusing a room name makes: the claims of the next name are counted
+        java.util.Set<String> taken = new java.util.HashSet<>();
+        int most = 0;
+        for (int i = 0; i < 20_000; i++) {
+            int[] attempts = new int[1];
+            Path name = ExportFiles.claimName(dir, "room-7", "json", target -> {
+                attempts[0]++;
+                return taken.add(target.getFileName().toString()) ? target : null;
+            });
+            assertThat(name.getParent()).isEqualTo(dir.toAbsolutePath());
+            most = Math.max(most, attempts[0]);
+        }
+        assertThat(taken).hasSize(20_000).contains("room-7.json", "room-7-1.json", "room-7-9.json");
+        // the plain name and -1 to -9, then (with 20,000 of 10^12 random names taken) almost always one draw
+        assertThat(most).isLessThanOrEqualTo(ExportFiles.ORDERED_SUFFIXES + 1 + 3);
+        assertThat(taken).allSatisfy(n -> assertThat(n).matches("room-7(-[0-9]+)?\\.json"));
+    }
+
+    @Test
+    void realFilesOfOneIdGetNewNamesAfterTheOrderedOnesAreTaken() throws IOException {
+        for (int i = 0; i < 30; i++) {
+            ExportFiles.write(dir, "s", "json", out -> out.write('x'));
+        }
+        assertThat(names()).hasSize(30).contains("s.json", "s-9.json").doesNotContain("s-10.json");
     }
 
     @Test

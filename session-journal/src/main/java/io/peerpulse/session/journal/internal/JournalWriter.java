@@ -1,5 +1,7 @@
 package io.peerpulse.session.journal.internal;
 
+import io.peerpulse.export.files.ExportFiles;
+
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -41,7 +43,6 @@ public final class JournalWriter implements AutoCloseable {
     }
 
     private static final System.Logger LOG = System.getLogger(JournalWriter.class.getName());
-    private static final int MAX_SUFFIX = 9_999;
 
     private final Path path;
     private final String sessionId;
@@ -61,8 +62,8 @@ public final class JournalWriter implements AutoCloseable {
     }
 
     /**
-     * Creates a new journal file {@code <directory>/<stem>.journal.jsonl}, or {@code <stem>-N.journal.jsonl}
-     * when taken: never an existing file.
+     * Creates a new journal file {@code <directory>/<stem>.journal.jsonl}, or {@code <stem>-N.journal.jsonl} by
+     * {@link ExportFiles#claimName}'s rule when taken: never an existing file.
      *
      * @param directory created when missing
      * @param stem      the safe file stem of the session id
@@ -80,22 +81,26 @@ public final class JournalWriter implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("cannot create journal directory " + dir + ": " + e, e);
         }
-        for (int n = 0; n <= MAX_SUFFIX; n++) {
-            Path target = dir.resolve(stem + (n == 0 ? "" : "-" + n) + ".journal.jsonl");
-            FileChannel channel;
-            try {
-                channel = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            } catch (FileAlreadyExistsException taken) {
-                continue;
-            } catch (IOException e) {
-                throw new IOException("cannot create journal " + target + ": " + e, e);
-            }
-            syncDirectory(dir, fsync);
-            return new JournalWriter(target, sessionId, Objects.requireNonNull(wrapper.apply(new ChannelSink(channel))),
-                    fsync);
+        Opened opened;
+        try {
+            opened = ExportFiles.claimName(dir, stem, "journal.jsonl", name -> {
+                try {
+                    return new Opened(name, FileChannel.open(name, StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.WRITE));
+                } catch (FileAlreadyExistsException taken) {
+                    return null;
+                }
+            });
+        } catch (IOException e) {
+            throw new IOException("cannot create a journal in " + dir + ": " + e.getMessage(), e);
         }
-        throw new IOException("cannot create a journal in " + dir + ": " + stem + ".journal.jsonl and every name up to "
-                + stem + "-" + MAX_SUFFIX + ".journal.jsonl exist");
+        syncDirectory(dir, fsync);
+        return new JournalWriter(opened.path(), sessionId,
+                Objects.requireNonNull(wrapper.apply(new ChannelSink(opened.channel()))), fsync);
+    }
+
+    /** A journal file just created. */
+    private record Opened(Path path, FileChannel channel) {
     }
 
     private static void syncDirectory(Path dir, boolean fsync) {
