@@ -22,7 +22,7 @@ module io.peerpulse.export.json {
     requires transitive io.peerpulse.session;
     requires io.peerpulse.export.files;
     requires jakarta.json.bind;
-    requires jakarta.json;
+    requires transitive jakarta.json; // SessionReportJson.checkShape takes a JsonValue
     requires org.eclipse.yasson;
     requires org.eclipse.parsson;
 

@@ -1,6 +1,8 @@
 package io.peerpulse.cli;
 
 import io.peerpulse.export.csv.SessionReportCsv;
+import io.peerpulse.export.json.SessionReportJson;
+import io.peerpulse.telemetry.LatencySummary;
 
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
@@ -29,8 +31,14 @@ import java.util.Optional;
  *
  * <p>The session id is the document's {@code sessionId}, else the file name without {@code .json};
  * start and duration are the first sample's timestamp and the span to the last; p95 and p99 are computed
- * from the samples as PeerPulse does (linear interpolation between closest ranks); the browser knows no
+ * from the samples by {@link LatencySummary#of(double[], int)}, as PeerPulse computes its own; the browser knows no
  * coverage and no reconnections, so those cells stay empty.
+ *
+ * <p><b>Reading rules.</b> The same as for PeerPulse's own exports ({@link SessionReportJson#checkShape}):
+ * {@code sampleCount} an integer in {@code int} range, timestamps integers in {@code long} range, every
+ * other number finite, none negative, no lone surrogate; and the samples' timestamps never go back (the
+ * duration is the span from the first to the last). A file that has the shape but breaks a rule is refused,
+ * naming the path and the value.
  *
  * @since 0.1.0
  */
@@ -39,9 +47,23 @@ final class BrowserExportRow {
     private BrowserExportRow() {
     }
 
+    /** The original feature's {@code latency} object, as far as a row reads it (for the reading rules). */
+    record Latency(int sampleCount, double minMs, double maxMs, double meanMs, double medianMs, List<Sample> samples) {
+    }
+
+    /** One of its samples. */
+    record Sample(long timestamp, double rttMs) {
+    }
+
+    /** The document around it. */
+    record Document(String sessionId, String playerId) {
+    }
+
     /**
      * @param file a JSON file
      * @return its row when it has the original browser export shape, else empty
+     * @throws IllegalArgumentException naming the JSON path and value when it has the shape but breaks a
+     *                                  reading rule
      */
     static Optional<String> of(Path file) {
         JsonObject document;
@@ -60,15 +82,32 @@ final class BrowserExportRow {
         if (latency == null) {
             return Optional.empty();
         }
-        List<long[]> timestamps = new ArrayList<>();
-        List<Double> values = new ArrayList<>();
         for (JsonValue sample : latency.getJsonArray("samples")) {
-            if (!(sample instanceof JsonObject s) || !(s.get("rttMs") instanceof JsonNumber rtt)) {
+            if (!(sample instanceof JsonObject s) || !(s.get("rttMs") instanceof JsonNumber)) {
                 return Optional.empty();
             }
-            values.add(rtt.doubleValue());
+        }
+        String at = latency == document ? "" : "latency.";
+        try {
+            SessionReportJson.checkShape(latency, Latency.class);
+            SessionReportJson.checkShape(document, Document.class);
+        } catch (IllegalArgumentException broken) {
+            throw new IllegalArgumentException(at + broken.getMessage(), broken);
+        }
+        List<long[]> timestamps = new ArrayList<>();
+        List<Double> values = new ArrayList<>();
+        JsonArray samples = latency.getJsonArray("samples");
+        for (int i = 0; i < samples.size(); i++) {
+            JsonObject s = samples.getJsonObject(i);
+            values.add(s.getJsonNumber("rttMs").doubleValue());
             if (s.get("timestamp") instanceof JsonNumber t) {
-                timestamps.add(new long[] {t.longValue()});
+                long timestamp = t.longValueExact();
+                if (!timestamps.isEmpty() && timestamp < timestamps.get(timestamps.size() - 1)[0]) {
+                    throw new IllegalArgumentException(at + "samples[" + i + "].timestamp: " + timestamp
+                            + " is before the previous sample's " + timestamps.get(timestamps.size() - 1)[0]
+                            + ": timestamps must not go back");
+                }
+                timestamps.add(new long[] {timestamp});
             }
         }
         String name = file.getFileName().toString();
@@ -89,12 +128,14 @@ final class BrowserExportRow {
         }
         cells.add(""); // coverage: the browser feature does not know it
         cells.add(String.valueOf(latency.getInt("sampleCount")));
-        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double[] rtts = values.stream().mapToDouble(Double::doubleValue).toArray();
+        // p95 and p99 as PeerPulse computes its own (linear interpolation, rounded once to 0.001 ms)
+        LatencySummary computed = rtts.length == 0 ? null : LatencySummary.of(rtts, rtts.length);
         cells.add(number(latency.getJsonNumber("minMs")));
         cells.add(number(latency.getJsonNumber("medianMs")));
         cells.add(number(latency.getJsonNumber("meanMs")));
-        cells.add(sorted.length == 0 ? "" : number(quantile(sorted, 0.95)));
-        cells.add(sorted.length == 0 ? "" : number(quantile(sorted, 0.99)));
+        cells.add(computed == null ? "" : number(computed.p95Ms()));
+        cells.add(computed == null ? "" : number(computed.p99Ms()));
         cells.add(number(latency.getJsonNumber("maxMs")));
         cells.add(""); // reconnections: unknown
         cells.add(SessionReportCsv.cell(name));
@@ -105,14 +146,6 @@ final class BrowserExportRow {
         return object.get("samples") instanceof JsonArray && object.get("sampleCount") instanceof JsonNumber
                 && Arrays.stream(new String[] {"minMs", "maxMs", "meanMs", "medianMs"})
                         .allMatch(key -> object.get(key) instanceof JsonNumber);
-    }
-
-    /** numpy.percentile's default: linear interpolation between the closest ranks. */
-    static double quantile(double[] sorted, double q) {
-        double rank = q * (sorted.length - 1);
-        int low = (int) Math.floor(rank);
-        int high = Math.min(low + 1, sorted.length - 1);
-        return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
     }
 
     private static String number(JsonNumber value) {

@@ -67,7 +67,14 @@ final class SummarizeCommand implements Callable<Integer> {
                 report = Sessions.read(file);
             } catch (Main.UsageException e) {
                 // the original browser feature's export shape (its `latency` object): a row of its own
-                java.util.Optional<String> browserRow = BrowserExportRow.of(file);
+                java.util.Optional<String> browserRow;
+                try {
+                    browserRow = BrowserExportRow.of(file);
+                } catch (IllegalArgumentException broken) {
+                    err.println("summarize: skipped " + file + ": a browser export whose " + broken.getMessage());
+                    bad.add(file);
+                    continue;
+                }
                 if (browserRow.isPresent()) {
                     rows.print(browserRow.get() + "\n");
                     good++;

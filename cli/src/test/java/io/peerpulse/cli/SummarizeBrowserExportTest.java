@@ -83,10 +83,32 @@ class SummarizeBrowserExportTest {
         assertThat(p95).isBetween(Double.parseDouble(row[7]), Double.parseDouble(row[11]));
     }
 
-    @Test
-    void quantilesInterpolateLinearly() {
-        assertThat(BrowserExportRow.quantile(new double[] {1, 2, 3, 4}, 0.5)).isEqualTo(2.5);
-        assertThat(BrowserExportRow.quantile(new double[] {10, 20}, 0.95)).isCloseTo(19.5, within(1e-9));
-        assertThat(BrowserExportRow.quantile(new double[] {7}, 0.99)).isEqualTo(7.0);
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "\"sampleCount\": 4294967297|latency.sampleCount: 4294967297 is out of range",
+            "\"minMs\": 1e1000000000|latency.minMs: 1E+1000000000 is not a finite double",
+            "\"meanMs\": -3|latency.meanMs: -3 is negative",
+            "\"samples\": [{\"timestamp\": 1e30, \"rttMs\": 80}]|latency.samples[0].timestamp: 1E+30 is out of range",
+            "\"samples\": [{\"timestamp\": 5, \"rttMs\": -0.5}]|latency.samples[0].rttMs: -0.5 is negative",
+            "\"samples\": [{\"timestamp\": 9, \"rttMs\": 80}, {\"timestamp\": 5, \"rttMs\": 81}]"
+                    + "|latency.samples[1].timestamp: 5 is before the previous sample's 9"
+    })
+    void aBrowserExportThatBreaksAReadingRuleIsRefusedNamingPathAndValue(String override, String message)
+            throws Exception {
+        java.util.Map<String, String> fields = new java.util.LinkedHashMap<>();
+        fields.put("sampleCount", "\"sampleCount\": 1");
+        fields.put("minMs", "\"minMs\": 80");
+        fields.put("maxMs", "\"maxMs\": 80");
+        fields.put("meanMs", "\"meanMs\": 80");
+        fields.put("medianMs", "\"medianMs\": 80");
+        fields.put("samples", "\"samples\": [{\"timestamp\": 1767225600000, \"rttMs\": 80}]");
+        String key = override.substring(1, override.indexOf('"', 1));
+        fields.put(key, override);
+        Files.writeString(dir.resolve("hostile.json"), "{\"sessionId\": \"s-1\", \"latency\": {"
+                + String.join(", ", fields.values()) + "}}");
+
+        assertThat(run("summarize", dir.toString())).isEqualTo(1);
+        assertThat(out.toString().lines()).containsExactly(SummarizeCommand.HEADER);
+        assertThat(err.toString()).contains("hostile.json: a browser export whose " + message);
     }
 }

@@ -1,6 +1,5 @@
 package io.peerpulse.export.json;
 
-import io.peerpulse.session.SessionReport;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
@@ -13,7 +12,7 @@ import java.math.BigDecimal;
 import java.util.Set;
 
 /**
- * Checks a parsed document against the shape of {@link SessionReport}'s records before it is bound, so
+ * Checks a parsed document against the shape of records (a {@code SessionReport}'s) before it is bound, so
  * that no number is wrapped, truncated or rounded on the way in. Walks the records' components
  * reflectively: an integer component takes only an integral number within its type's range, a
  * {@code double} only a finite number, and neither a negative one (durations, counts, epoch times,
@@ -39,13 +38,14 @@ final class ReportShape {
 
     /**
      * @param document the whole parsed document
+     * @param type     the record it must fit
      * @throws IllegalArgumentException naming the JSON path and the value that does not fit
      */
-    static void check(JsonValue document) {
+    static void check(JsonValue document, Class<? extends Record> type) {
         if (document.getValueType() != JsonValue.ValueType.OBJECT) {
             throw new IllegalArgumentException("the document is " + kind(document) + ", not an object");
         }
-        walk(SessionReport.class, document, "", "");
+        walk(type, document, "", "");
     }
 
     private static void walk(Type type, JsonValue value, String path, String name) {

@@ -159,6 +159,22 @@ public final class SessionReportJson {
     }
 
     /**
+     * Checks a parsed JSON document against a record type by the reading rules of this class, for a reader of
+     * another shape that wants the same rules (e.g. {@code peerpulse summarize} reading the original browser
+     * feature's export): an {@code int} or {@code long} component takes only an integral number in its range,
+     * a {@code double} only a finite one, neither a negative one, and a string no lone surrogate. Keys the
+     * records do not know and {@code null} values are not looked at.
+     *
+     * @param document the parsed document, an object
+     * @param type     the record type it must fit (its components, recursively, lists included)
+     * @throws IllegalArgumentException naming the JSON path and the value that breaks a rule
+     * @since 0.1.0
+     */
+    public static void checkShape(JsonValue document, Class<? extends Record> type) {
+        ReportShape.check(Objects.requireNonNull(document, "document"), Objects.requireNonNull(type, "type"));
+    }
+
+    /**
      * Reads a report from a file written by the {@code json} exporter (or {@link #write}).
      *
      * @param file the file
@@ -246,7 +262,7 @@ public final class SessionReportJson {
                         + end.getLineNumber() + ", column " + end.getColumnNumber() + ")");
             }
         }
-        ReportShape.check(document);
+        ReportShape.check(document, SessionReport.class);
         try (JsonParser tree = Holder.PARSERS.createParser(document.asJsonObject())) {
             return check(((YassonJsonb) Holder.JSONB).fromJson(tree, SessionReport.class));
         }
