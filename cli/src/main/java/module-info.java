@@ -13,6 +13,7 @@ module io.peerpulse.cli {
     requires io.peerpulse.lab;
     requires io.peerpulse.export.json;
     requires io.peerpulse.export.csv;
+    requires io.peerpulse.export.files;
     requires io.peerpulse.export.html;
     requires info.picocli;
     // summarize reads the original browser feature's export shape

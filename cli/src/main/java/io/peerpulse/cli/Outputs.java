@@ -6,12 +6,13 @@ import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
+import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Collection;
 
-/** Writing a command's output file: never over one of its inputs, whole or not at all. */
+import io.peerpulse.export.files.ExportFiles;
+
+/** Writing a command's output file: never over one of its inputs, never over a file without --force, whole or not at all. */
 final class Outputs {
 
     private Outputs() {
@@ -41,41 +42,36 @@ final class Outputs {
     }
 
     /**
-     * Writes {@code text} as UTF-8 to a temporary file beside {@code target}, then renames it over the
-     * target: a failure leaves no half-written file.
+     * Writes {@code text} as UTF-8 by the exporters' file rules ({@link ExportFiles}): whole or not at all,
+     * with the platform's default permissions (the umask). Without {@code force} an existing file is never
+     * replaced: the text goes to the next free name ({@code -1}, {@code -2}, …), said on {@code err}; with
+     * it, the file is replaced atomically, keeping its permissions.
      *
+     * @return the file written
      * @throws Main.RunFailure naming the target and the reason
      */
-    static void write(Path target, String text) {
-        Path dir = target.toAbsolutePath().getParent();
-        Path temp = null;
+    static Path write(Path target, String text, boolean force, PrintWriter err, String command) {
+        ByteBuffer encoded;
         try {
-            if (!Files.isDirectory(dir)) {
-                throw new Main.RunFailure("cannot write " + target.toAbsolutePath() + ": no such directory " + dir);
-            }
             // a lone surrogate cannot be encoded: refused here (CharacterCodingException), never replaced by '?'
-            ByteBuffer encoded = StandardCharsets.UTF_8.newEncoder().encode(CharBuffer.wrap(text));
-            temp = Files.createTempFile(dir, "." + target.getFileName(), ".partial");
-            try (var out = Files.newOutputStream(temp)) {
-                out.write(encoded.array(), encoded.arrayOffset() + encoded.position(), encoded.remaining());
-            }
-            if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-                throw new java.nio.file.FileSystemException(target.toString(), null, "is a directory");
-            }
-            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            temp = null;
+            encoded = StandardCharsets.UTF_8.newEncoder().encode(CharBuffer.wrap(text));
+        } catch (IOException e) {
+            throw new Main.RunFailure(Errors.cannot("write", target, e), e);
+        }
+        ExportFiles.Content content = out -> out.write(encoded.array(), encoded.arrayOffset() + encoded.position(),
+                encoded.remaining());
+        Path written;
+        try {
+            written = force ? ExportFiles.replace(target, content) : ExportFiles.writeNew(target, content);
         } catch (IOException e) {
             throw new Main.RunFailure(Errors.cannot("write", target, e), e);
         } catch (UncheckedIOException e) {
             throw new Main.RunFailure(Errors.cannot("write", target, e.getCause()), e);
-        } finally {
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // the failure reported above is what matters
-                }
-            }
         }
+        if (!written.equals(target.toAbsolutePath())) {
+            err.println(command + ": " + target.toAbsolutePath() + " exists; wrote " + written
+                    + " instead (--force replaces it)");
+        }
+        return written;
     }
 }

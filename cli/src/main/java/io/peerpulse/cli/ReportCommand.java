@@ -23,6 +23,9 @@ final class ReportCommand implements Callable<Integer> {
             description = "Where to write the page (default: beside the input, .json replaced by .html); never the input itself.")
     Path out;
 
+    @Option(names = "--force", description = "Replace the page when it exists (default: write the next free name, -1, -2, …).")
+    boolean force;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -31,8 +34,8 @@ final class ReportCommand implements Callable<Integer> {
         Path target = out != null ? out : Sessions.htmlBeside(input);
         Outputs.refuseOverwritingAnInput(target, out != null ? "--out" : "the page", List.of(input));
         SessionReport report = Sessions.read(input);
-        Outputs.write(target, HtmlReport.render(report));
-        spec.commandLine().getOut().println("wrote " + target.toAbsolutePath());
+        Path written = Outputs.write(target, HtmlReport.render(report), force, spec.commandLine().getErr(), "report");
+        spec.commandLine().getOut().println("wrote " + written);
         return 0;
     }
 }

@@ -19,41 +19,50 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code peerpulse summarize DIR [--out FILE.csv]}: one CSV row per exported session, for pandas or R.
- * Files that cannot be read are named on standard error and left out.
+ * {@code peerpulse summarize DIR|FILE.json... [--out FILE.csv] [--force]}: one CSV row per exported session,
+ * for pandas or R. Files that cannot be read are named on standard error and left out.
  */
 @Command(name = "summarize", mixinStandardHelpOptions = true,
-        description = "One CSV row per session exported in DIR (ids, duration, coverage, sample count, "
-                + "min/median/mean/p95/p99/max, reconnection count). Unreadable files are named and skipped.")
+        description = "One CSV row per session exported in the given folders and files (ids, duration, coverage, "
+                + "sample count, min/median/mean/p95/p99/max, reconnection count). Unreadable files are named and "
+                + "skipped.")
 final class SummarizeCommand implements Callable<Integer> {
 
     static final String HEADER = "session_id,player_id,start_epoch_ms,duration_ms,coverage,sample_count,"
             + "min_ms,median_ms,mean_ms,p95_ms,p99_ms,max_ms,reconnection_count,file";
 
-    @Parameters(index = "0", paramLabel = "DIR", description = "A directory of JSON session exports.")
-    Path directory;
+    @Parameters(arity = "1..*", paramLabel = "DIR|FILE.json",
+            description = "Folders of JSON session exports (their *.json files) and single exports, in any mix.")
+    List<Path> inputs;
 
     @Option(names = "--out", paramLabel = "FILE.csv", description = "Write the table here instead of to standard output.")
     Path out;
+
+    @Option(names = "--force", description = "Replace --out when it exists (default: write the next free name, -1, -2, …).")
+    boolean force;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-        if (!Files.isDirectory(directory)) {
-            throw new Main.UsageException("cannot read " + directory + ": not a directory");
+        List<Path> files = new ArrayList<>();
+        for (Path input : inputs) {
+            if (Files.isDirectory(input)) {
+                try (Stream<Path> listing = Files.list(input)) {
+                    files.addAll(listing.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList());
+                } catch (IOException e) {
+                    throw new Main.UsageException("cannot read " + input + ": " + Errors.reason(e));
+                }
+            } else if (Files.isRegularFile(input)) {
+                files.add(input);
+            } else {
+                throw new Main.UsageException("cannot read " + input + ": no such file or directory");
+            }
         }
-        if (out != null && out.getFileName().toString().endsWith(".json")
-                && out.toAbsolutePath().normalize().getParent().equals(directory.toAbsolutePath().normalize())) {
-            throw new Main.UsageException("--out " + out.toAbsolutePath() + " is an input of this command (a .json "
-                    + "file in " + directory + "); it would be overwritten: give another file");
-        }
-        List<Path> files;
-        try (Stream<Path> listing = Files.list(directory)) {
-            files = listing.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
-        } catch (IOException e) {
-            throw new Main.UsageException("cannot read " + directory + ": " + Errors.reason(e));
+        files = files.stream().map(f -> f.toAbsolutePath().normalize()).distinct().toList(); // one row per file
+        if (out != null) {
+            Outputs.refuseOverwritingAnInput(out, "--out", files);
         }
         PrintWriter err = spec.commandLine().getErr();
         StringWriter table = new StringWriter();
@@ -89,9 +98,8 @@ final class SummarizeCommand implements Callable<Integer> {
         }
         rows.flush();
         if (out != null) {
-            Outputs.refuseOverwritingAnInput(out, "--out", files);
-            Outputs.write(out, table.toString());
-            spec.commandLine().getOut().println("wrote " + good + " session(s) to " + out.toAbsolutePath());
+            Path written = Outputs.write(out, table.toString(), force, err, "summarize");
+            spec.commandLine().getOut().println("wrote " + good + " session(s) to " + written);
         } else {
             spec.commandLine().getOut().print(table);
             spec.commandLine().getOut().flush();
@@ -100,7 +108,8 @@ final class SummarizeCommand implements Callable<Integer> {
             err.println("summarize: " + bad.size() + " of " + files.size() + " file(s) skipped");
         }
         if (good == 0) {
-            err.println("summarize: no readable session export in " + directory);
+            err.println("summarize: no readable session export in " + String.join(", ",
+                    inputs.stream().map(Path::toString).toList()));
             return 1;
         }
         return 0;

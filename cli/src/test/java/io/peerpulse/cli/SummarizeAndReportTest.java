@@ -66,12 +66,60 @@ class SummarizeAndReportTest {
     }
 
     @Test
+    void filesAreNeverReplacedWithoutForceAndHonourTheUmask() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        Path json = export("s.json", "session-s", true);
+        Path html = dir.resolve("s.html");
+        Files.writeString(html, "mine");
+        Files.setPosixFilePermissions(html, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+
+        assertThat(run("report", json.toString())).as("stderr %s", err).isZero();
+        assertThat(html).hasContent("mine"); // never replaced without --force
+        Path next = dir.resolve("s-1.html");
+        assertThat(out.toString()).contains("wrote " + next.toAbsolutePath());
+        assertThat(err.toString()).contains(html.toAbsolutePath() + " exists; wrote " + next.toAbsolutePath()
+                + " instead (--force replaces it)");
+        // a new file gets the umask's mode (the JVM runs with the build's umask, 022 here, as the exporters do)
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(next)))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(json)));
+
+        assertThat(run("report", json.toString(), "--force")).as("stderr %s", err).isZero();
+        assertThat(Files.readString(html)).endsWith("</html>\n");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(html)))
+                .as("a replaced file keeps its mode").isEqualTo("rw-------");
+    }
+
+    @Test
+    void summarizeTakesSeveralFoldersAndFilesAndNeverReplacesItsOutWithoutForce() throws Exception {
+        Path a = Files.createDirectories(dir.resolve("a"));
+        Path b = Files.createDirectories(dir.resolve("b"));
+        Files.copy(export("x.json", "session-x", true), a.resolve("x.json"));
+        Files.copy(export("y.json", "session-y", false), b.resolve("y.json"));
+        Path z = export("z.json", "session-z", true);
+        Path csv = dir.resolve("out").resolve("summary.csv");
+        Files.createDirectories(csv.getParent());
+        Files.writeString(csv, "keep");
+
+        assertThat(run("summarize", a.toString(), b.toString(), z.toString(), a.resolve("x.json").toString(),
+                "--out", csv.toString())).as("stderr %s", err).isZero();
+        assertThat(csv).hasContent("keep");
+        Path written = csv.resolveSibling("summary-1.csv");
+        assertThat(Files.readAllLines(written)).hasSize(4) // the header and three sessions: x is read once
+                .anySatisfy(l -> assertThat(l).startsWith("session-x,"))
+                .anySatisfy(l -> assertThat(l).startsWith("session-y,"))
+                .anySatisfy(l -> assertThat(l).startsWith("session-z,"));
+        assertThat(run("summarize", a.toString(), "--out", csv.toString(), "--force")).isZero();
+        assertThat(Files.readAllLines(csv)).hasSize(2);
+    }
+
+    @Test
     void summarizeOfNothingReadableFailsAndOfNoDirectoryIsAUsageError() throws Exception {
         Files.writeString(dir.resolve("corrupt.json"), "nope");
         assertThat(run("summarize", dir.toString())).isEqualTo(1);
         err.getBuffer().setLength(0);
         assertThat(run("summarize", dir.resolve("missing").toString())).isEqualTo(2);
-        assertThat(err.toString().strip()).doesNotContain("\n").contains("missing", "not a directory");
+        assertThat(err.toString().strip()).doesNotContain("\n").contains("missing", "no such file or directory");
     }
 
     @Test

@@ -253,10 +253,79 @@ public final class ExportFiles {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(content, "content");
         checkExtension(extension);
-        String stem = fileStem(sessionId);
         Path dir = directory.toAbsolutePath();
         ensureDirectory(dir);
-        Path temp = createTemp(dir, stem);
+        return publishNew(dir, fileStem(sessionId), extension, content, publisher);
+    }
+
+    /**
+     * Writes a new file named as {@code target}, for a name a user chose (e.g. a command line's {@code --out}):
+     * whole or not at all and {@code fsync}ed as {@link #write}, never overwriting — when the name is taken,
+     * the next one by {@link #claimName}'s rule ({@code summary-1.csv}, …). The name is used as given, the
+     * part after its last dot as the extension; the file gets the platform's default permissions (the umask).
+     *
+     * @param target  the file wished for; its directory must exist
+     * @param content writes the file's bytes
+     * @return the absolute path of the file written: {@code target}, or another name when it was taken
+     * @throws IOException naming the path when the directory is missing or cannot be written to, or what
+     *                     {@code content} threw; nothing is left behind then
+     * @since 0.1.0
+     */
+    public static Path writeNew(Path target, Content content) throws IOException {
+        Path file = target.toAbsolutePath();
+        Path dir = file.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IOException("no such directory " + dir);
+        }
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return publishNew(dir, dot > 0 ? name.substring(0, dot) : name, dot > 0 ? name.substring(dot + 1) : "",
+                Objects.requireNonNull(content, "content"), ExportFiles::linkOrMove);
+    }
+
+    /**
+     * Writes {@code target} whole or not at all, replacing an existing file atomically (for a command's
+     * {@code --force}); a replaced file keeps its POSIX permissions, a new one gets the platform's default
+     * (the umask). Never follows a symbolic link: one at {@code target} is replaced by the file.
+     *
+     * @param target  the file; its directory must exist
+     * @param content writes the file's bytes
+     * @return the absolute path of the file written
+     * @throws IOException naming the path when it cannot be written, or what {@code content} threw; the old file
+     *                     is then left as it was
+     * @since 0.1.0
+     */
+    public static Path replace(Path target, Content content) throws IOException {
+        Path file = target.toAbsolutePath();
+        Path dir = file.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IOException("no such directory " + dir);
+        }
+        if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(file + " is a directory");
+        }
+        Path temp = createTemp(dir, fileStem(file.getFileName().toString()));
+        try {
+            writeContent(temp, Objects.requireNonNull(content, "content"));
+            if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS));
+                } catch (UnsupportedOperationException notPosix) {
+                    // elsewhere the new file has the default permissions
+                }
+            }
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            syncDirectory(dir);
+            return file;
+        } finally {
+            deleteTemp(temp);
+        }
+    }
+
+    /** Writes the content to a temporary file, then publishes it under the first free name of {@code stem}. */
+    private static Path publishNew(Path dir, String stem, String extension, Content content, Publisher publisher)
+            throws IOException {
+        Path temp = createTemp(dir, fileStem(stem));
         try {
             writeContent(temp, content);
             Path target = claimName(dir, stem, extension, name -> publisher.publish(temp, name) ? name : null);
@@ -273,7 +342,8 @@ public final class ExportFiles {
      *
      * @param directory an existing directory
      * @param stem      a safe stem ({@link #fileStem(String)})
-     * @param extension what follows the stem and a dot, e.g. {@code json} or {@code journal.jsonl}
+     * @param extension what follows the stem and a dot, e.g. {@code json} or {@code journal.jsonl}; empty for
+     *                  none (and no dot)
      * @param claim     takes one name atomically, {@code null} when it is taken
      * @param <T>       what taking a name gives
      * @return what taking the first free name gave
@@ -285,7 +355,7 @@ public final class ExportFiles {
         Path dir = directory.toAbsolutePath();
         for (int n = 0; n <= ORDERED_SUFFIXES + RANDOM_TRIES; n++) {
             long suffix = n <= ORDERED_SUFFIXES ? n : ThreadLocalRandom.current().nextLong(100, 1_000_000_000_000L);
-            Path target = dir.resolve(stem + (suffix == 0 ? "" : "-" + suffix) + "." + extension);
+            Path target = dir.resolve(stem + (suffix == 0 ? "" : "-" + suffix) + (extension.isEmpty() ? "" : "." + extension));
             if (!dir.equals(target.getParent())) {
                 throw new IllegalStateException("file name escapes " + dir + ": " + target); // never: see fileStem
             }
