@@ -258,4 +258,62 @@ class GameSessionBuilderTest {
         session.onDataChannelClose("late callback"); // ignored
         assertThat(session.endRound()).isEmpty();
     }
+
+    /** A provider that declares the one key it reads. */
+    private static io.peerpulse.session.spi.SessionExporterProvider declaring(String name) {
+        return new io.peerpulse.session.spi.SessionExporterProvider() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public java.util.Set<String> settingKeys() {
+                return java.util.Set.of("peerpulse.export." + name + ".directory");
+            }
+
+            @Override
+            public io.peerpulse.session.spi.SessionExporter create(io.peerpulse.session.spi.ExportSettings settings) {
+                return report -> { };
+            }
+        };
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "peerpulse.export.json.director|peerpulse.export.json.directory",
+            "peerpulse.export.jsn.directory|peerpulse.export.json.directory",
+            "peerpulse.journal.directroy|peerpulse.journal.directory"
+    })
+    void aMistypedPeerPulseSettingFailsTheBuildNamingTheClosestKey(String typo, String meant) {
+        GameSession.Builder builder = GameSession.builder("s-1").executor(Runnable::run)
+                .exporterProviders(List.of(declaring("json"), declaring("csv"))).exporters("csv")
+                .exportSetting(typo, "out");
+        org.assertj.core.api.Assertions.assertThatThrownBy(builder::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("exportSetting '" + typo + "' is read by no exporter found and not by the"
+                        + " session; did you mean '" + meant + "'?");
+    }
+
+    @Test
+    void knownKeysOtherNamespacesAndProvidersWithoutDeclaredKeysPass() {
+        io.peerpulse.session.spi.SessionExporterProvider open = new io.peerpulse.session.spi.SessionExporterProvider() {
+            @Override
+            public String name() {
+                return "ndjson";
+            }
+
+            @Override
+            public io.peerpulse.session.spi.SessionExporter create(io.peerpulse.session.spi.ExportSettings settings) {
+                return report -> { };
+            }
+        };
+        GameSession.builder("s-1").executor(Runnable::run).exporterProviders(List.of(declaring("json"), open))
+                .exporters("json")
+                .exportSetting("peerpulse.export.json.directory", "out")     // declared by a provider found
+                .exportSetting("peerpulse.export.ndjson.whatever", "x")      // a provider that declares nothing
+                .exportSetting("acme.exporter.bucket", "b")                  // not PeerPulse's namespace
+                .exportSetting("peerpulse.journal.fsync", "false")           // the session's own
+                .journal(false).build().close();
+    }
 }

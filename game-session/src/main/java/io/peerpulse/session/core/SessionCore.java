@@ -129,7 +129,7 @@ public final class SessionCore {
         boolean none = exporters != null && exporters.isEmpty();
         Executor executor = none ? Runnable::run : SharedExecutor.get();
         ExporterFanOut fanOut = ExporterFanOut.create(config.sessionId(), none ? List.of() : null, exporters,
-                ExportSettings.of(settings, Map.of()), name -> executor, MAX_QUEUED_EXPORTER_CALLS,
+                ExportSettings.of(settings, Map.of()), settings.keySet(), name -> executor, MAX_QUEUED_EXPORTER_CALLS,
                 () -> System.nanoTime() / 1_000_000);
         SessionCore core = new SessionCore(config, start, fanOut, executor, EventLog.NONE);
         fanOut.started();

@@ -49,6 +49,7 @@ public final class ExporterFanOut {
      * @param providers the providers to choose from, {@code null} for those ServiceLoader finds
      * @param names     the names selected, {@code null} for all
      * @param settings  the exporters' settings
+     * @param givenKeys the keys the caller set (not system properties), checked by {@link #checkKeys}
      * @param executors runs the calls of the exporters of a provider name
      * @param maxQueued sample calls are dropped while this many wait for one exporter
      * @param millis    the session clock, for the rate limit of log lines
@@ -60,10 +61,12 @@ public final class ExporterFanOut {
      */
     public static ExporterFanOut create(String sessionId, @Nullable List<? extends SessionExporterProvider> providers,
                                         @Nullable List<String> names, ExportSettings settings,
+                                        java.util.Collection<String> givenKeys,
                                         Function<String, Executor> executors, int maxQueued, LongSupplier millis) {
         FaultLog faults = new FaultLog(LOG, millis);
-        Map<String, SessionExporterProvider> selected =
-                Providers.select(providers != null ? providers : Providers.discover(), names);
+        List<? extends SessionExporterProvider> available = providers != null ? providers : Providers.discover();
+        Map<String, SessionExporterProvider> selected = Providers.select(available, names);
+        checkKeys(givenKeys, available);
         Map<String, SessionExporter> created = new LinkedHashMap<>();
         selected.forEach((name, provider) -> {
             SessionExporter exporter;
@@ -88,6 +91,75 @@ public final class ExporterFanOut {
         created.forEach((name, exporter) -> channels.add(
                 new ExporterChannel(name, sessionId, exporter, executors.apply(name), maxQueued, faults)));
         return new ExporterFanOut(sessionId, List.copyOf(channels));
+    }
+
+    /**
+     * Refuses a {@code peerpulse.*} setting that nothing reads: under {@code peerpulse.export.<name>.} of a
+     * provider that declares its keys, one it does not declare; under {@code peerpulse.export.<name>.} of no
+     * provider at all; or elsewhere under {@code peerpulse.} but not one of the session's own keys. Keys outside
+     * {@code peerpulse.} are a plugin's own business and not looked at.
+     *
+     * @throws IllegalArgumentException naming the key and the closest known key
+     */
+    static void checkKeys(java.util.Collection<String> givenKeys, List<? extends SessionExporterProvider> available) {
+        java.util.Set<String> known = new java.util.TreeSet<>(SESSION_KEYS);
+        java.util.Set<String> openPrefixes = new java.util.HashSet<>();
+        for (SessionExporterProvider provider : available) {
+            java.util.Set<String> keys;
+            try {
+                keys = provider.settingKeys();
+            } catch (RuntimeException broken) {
+                keys = java.util.Set.of(); // a broken plugin: its prefix stays unchecked
+            }
+            if (keys == null || keys.isEmpty()) {
+                openPrefixes.add("peerpulse.export." + provider.name() + ".");
+            } else {
+                known.addAll(keys);
+            }
+        }
+        for (String key : givenKeys) {
+            if (!key.startsWith("peerpulse.") || known.contains(key)
+                    || openPrefixes.stream().anyMatch(key::startsWith)) {
+                continue;
+            }
+            String closest = null;
+            int best = Integer.MAX_VALUE;
+            for (String candidate : known) {
+                int distance = distance(key, candidate);
+                if (distance < best) {
+                    best = distance;
+                    closest = candidate;
+                }
+            }
+            throw new IllegalArgumentException("exportSetting '" + key + "' is read by no exporter found and not by"
+                    + " the session" + (closest == null ? "" : "; did you mean '" + closest + "'?")
+                    + " (known keys: " + String.join(", ", known) + ")");
+        }
+    }
+
+    /** The session's own keys: the journal's. */
+    private static final java.util.Set<String> SESSION_KEYS = java.util.Set.of(
+            io.peerpulse.session.core.EventLogProvider.DIRECTORY_SETTING,
+            io.peerpulse.session.core.EventLogProvider.FSYNC_SETTING);
+
+    /** Levenshtein distance. */
+    private static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     /**

@@ -21,6 +21,19 @@ public interface SessionExporterProvider {
     String name();
 
     /**
+     * The setting keys this exporter reads, each under {@code peerpulse.export.<name>.}. When the set is not
+     * empty, a session's {@code exportSetting} under that prefix that is not in it fails the session's
+     * {@code build()}, naming the key and the closest known one (a typo must not send files elsewhere
+     * silently). Empty, the default, leaves the prefix unchecked.
+     *
+     * @return the keys, e.g. {@code peerpulse.export.json.directory}
+     * @since 0.1.0
+     */
+    default java.util.Set<String> settingKeys() {
+        return java.util.Set.of();
+    }
+
+    /**
      * Makes the exporter of one session; called once per session when it is built.
      *
      * @param settings the session's export settings

@@ -36,6 +36,12 @@ public final class MicrometerExporterProvider implements SessionExporterProvider
      * @since 0.1.0
      */
     @Override
+    public java.util.Set<String> settingKeys() {
+        return java.util.Set.of(MicrometerSettings.TAGS, MicrometerSettings.HISTOGRAM, MicrometerSettings.SLO,
+                MicrometerSettings.KEEP_METERS);
+    }
+
+    @Override
     public String name() {
         return NAME;
     }
