@@ -322,6 +322,69 @@ public final class ExportFiles {
         }
     }
 
+    /** One lock per appended file in this JVM; the file lock keeps other processes out. */
+    private static final java.util.concurrent.ConcurrentHashMap<Path, Object> APPENDING =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Appends one record — one line — to a file shared by many sessions, e.g. an experiment's single
+     * JSON-lines file: safe across threads (one lock per file in this JVM) and processes (an exclusive file
+     * lock while appending), and durable ({@code fsync} before returning). The file and its directory are
+     * created when missing (the file with the umask's mode); an existing file is only appended to, never
+     * rewritten. When the file does not end with a line break (a writer killed in the middle of a record), a
+     * line break is written first, so the torn record stays one bad line and this one stays whole.
+     *
+     * @param file   the shared file
+     * @param record one line of UTF-8 text, without line breaks; the line break is added
+     * @return the absolute path of the file
+     * @throws IllegalArgumentException when {@code record} holds a line break or a lone surrogate
+     * @throws IOException              naming the file when it cannot be created, locked or written
+     * @since 0.1.0
+     */
+    public static Path append(Path file, String record) throws IOException {
+        Objects.requireNonNull(record, "record");
+        if (record.indexOf('\n') >= 0 || record.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException("record must be one line, holds a line break at "
+                    + Math.max(record.indexOf('\n'), record.indexOf('\r')));
+        }
+        java.nio.ByteBuffer bytes;
+        try {
+            bytes = StandardCharsets.UTF_8.newEncoder().encode(java.nio.CharBuffer.wrap(record + "\n"));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException("record is not well-formed UTF-16 (a lone surrogate)", e);
+        }
+        Path target = file.toAbsolutePath().normalize();
+        Path dir = target.getParent();
+        if (dir == null) {
+            throw new IOException("cannot append to " + target + ": no directory");
+        }
+        ensureDirectory(dir);
+        synchronized (APPENDING.computeIfAbsent(target, key -> new Object())) {
+            try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+                 java.nio.channels.FileLock lock = channel.lock()) {
+                long size = channel.size();
+                java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+                if (size > 0 && channel.read(last, size - 1) == 1 && last.get(0) != '\n') {
+                    write(channel, java.nio.ByteBuffer.wrap(new byte[] {'\n'}), size);
+                    size++;
+                }
+                write(channel, bytes, size);
+                channel.force(false);
+            } catch (IOException e) {
+                throw new IOException("cannot append to " + target + ": " + describe(e), e);
+            }
+        }
+        return target;
+    }
+
+    private static void write(FileChannel channel, java.nio.ByteBuffer buffer, long position) throws IOException {
+        long at = position;
+        while (buffer.hasRemaining()) {
+            at += channel.write(buffer, at);
+        }
+    }
+
     /** Writes the content to a temporary file, then publishes it under the first free name of {@code stem}. */
     private static Path publishNew(Path dir, String stem, String extension, Content content, Publisher publisher)
             throws IOException {

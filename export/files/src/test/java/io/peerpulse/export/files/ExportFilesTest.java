@@ -285,6 +285,23 @@ class ExportFilesTest {
     }
 
     @Test
+    void appendRefusesARecordThatIsNotOneWellFormedLine() {
+        for (String bad : new String[] {"a\nb", "a\rb", "lone \uD800"}) {
+            assertThatThrownBy(() -> ExportFiles.append(dir.resolve("shared.jsonl"), bad))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("record");
+        }
+        assertThat(names()).isEmpty();
+    }
+
+    @Test
+    void appendCreatesTheDirectoryAndFileAndOnlyEverAppends() throws IOException {
+        Path file = dir.resolve("sub").resolve("shared.jsonl");
+        ExportFiles.append(file, "{\"a\":1}");
+        ExportFiles.append(file, "{\"a\":2}");
+        assertThat(file).hasContent("{\"a\":1}\n{\"a\":2}\n");
+    }
+
+    @Test
     void closingTheStreamOnlyFlushesIt() throws IOException {
         Path file = ExportFiles.write(dir, "s", "txt", out -> {
             out.write("abc".getBytes(StandardCharsets.UTF_8));

@@ -1,0 +1,73 @@
+package io.peerpulse.export.jsonl.internal;
+
+import io.peerpulse.export.files.ExportFiles;
+import io.peerpulse.export.jsonl.SessionJsonLines;
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporter;
+import io.peerpulse.session.spi.SessionExporterProvider;
+
+import java.io.IOException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * The {@code jsonl} provider: at the end of each session appends {@link SessionJsonLines#line} to the file of
+ * setting {@value SessionJsonLines#FILE_SETTING} with {@link ExportFiles#append}.
+ *
+ * @since 0.1.0
+ */
+public final class JsonLinesExporterProvider implements SessionExporterProvider {
+
+    private static final System.Logger LOG = System.getLogger(JsonLinesExporterProvider.class.getName());
+
+    /**
+     * Called by {@link java.util.ServiceLoader}.
+     *
+     * @since 0.1.0
+     */
+    public JsonLinesExporterProvider() {
+    }
+
+    @Override
+    public String name() {
+        return "jsonl";
+    }
+
+    @Override
+    public Set<String> settingKeys() {
+        return Set.of(SessionJsonLines.FILE_SETTING);
+    }
+
+    /**
+     * @throws IllegalArgumentException naming {@value SessionJsonLines#FILE_SETTING} when it is blank, not a path
+     *                                  or names a directory
+     */
+    @Override
+    public SessionExporter create(ExportSettings settings) {
+        String value = settings.get(SessionJsonLines.FILE_SETTING).orElse(SessionJsonLines.DEFAULT_FILE);
+        Path file;
+        try {
+            file = Path.of(value);
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException(SessionJsonLines.FILE_SETTING + " is not a path: '" + value + "'", e);
+        }
+        if (value.isBlank() || file.getFileName() == null || java.nio.file.Files.isDirectory(file)) {
+            throw new IllegalArgumentException(SessionJsonLines.FILE_SETTING + " must name a file, was '" + value + "'");
+        }
+        return new SessionExporter() {
+            @Override
+            public void sessionEnded(SessionReport report) throws IOException {
+                Path written = ExportFiles.append(file, SessionJsonLines.line(report));
+                LOG.log(System.Logger.Level.DEBUG, () -> "appended session '" + report.sessionMetrics().sessionId()
+                        + "' to " + written);
+            }
+
+            @Override
+            public String toString() {
+                return "jsonl exporter to " + file.toAbsolutePath();
+            }
+        };
+    }
+}

@@ -1,0 +1,125 @@
+package io.peerpulse.export.jsonl;
+
+import io.peerpulse.export.jsonl.internal.JsonLinesExporterProvider;
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.testkit.SessionExporterContract;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The testkit's exporter contract, then what a shared file must survive: racing sessions and a torn line. */
+class JsonLinesExporterTest extends SessionExporterContract {
+
+    @TempDir
+    Path dir;
+
+    private Path file() {
+        return dir.resolve("experiment").resolve("sessions.jsonl");
+    }
+
+    @Override
+    protected SessionExporterProvider createProvider() {
+        return new JsonLinesExporterProvider();
+    }
+
+    @Override
+    protected ExportSettings exportSettings() {
+        return ExportSettings.of(Map.of(SessionJsonLines.FILE_SETTING, file().toString()), Map.of());
+    }
+
+    @Override
+    protected void verifyExport(SessionReport report) throws Exception {
+        List<JsonObject> lines = lines(file());
+        assertThat(lines).anySatisfy(line -> {
+            assertThat(line.getString("sessionId")).isEqualTo(report.sessionMetrics().sessionId());
+            assertThat(line.keySet()).containsExactlyElementsOf(SessionJsonLines.KEYS);
+        });
+    }
+
+    @Test
+    void racingSessionsOnEightThreadsEachAppendOneWholeLine() throws Exception {
+        SessionExporterProvider provider = createProvider();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<?>> done = new ArrayList<>();
+        try {
+            for (int i = 0; i < 40; i++) {
+                String id = "race-" + i;
+                done.add(pool.submit(() -> {
+                    go.await();
+                    provider.create(exportSettings()).sessionEnded(SessionExporterContract.fullReport(id));
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (Future<?> call : done) {
+                call.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(lines(file())).extracting(line -> line.getString("sessionId")).hasSize(40).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aTornLineStaysOneBadLineAndTheNextRecordIsWhole() throws Exception {
+        Files.createDirectories(file().getParent());
+        Files.writeString(file(), "{\"sessionId\":\"killed-mid-wr"); // a writer killed in the middle of a record
+        createProvider().create(exportSettings()).sessionEnded(SessionExporterContract.fullReport("after"));
+        List<String> raw = Files.readAllLines(file(), StandardCharsets.UTF_8);
+        assertThat(raw).hasSize(2);
+        assertThat(raw.get(0)).isEqualTo("{\"sessionId\":\"killed-mid-wr");
+        assertThat(parse(raw.get(1)).getString("sessionId")).isEqualTo("after");
+    }
+
+    @Test
+    void aLineHoldsTheWholeSessionsStatisticsAndEscapesText() {
+        SessionReport report = SessionExporterContract.fullReport("quote\"and\\slash");
+        JsonObject line = parse(SessionJsonLines.line(report));
+        assertThat(line.getString("sessionId")).isEqualTo("quote\"and\\slash");
+        assertThat(line.getJsonNumber("sampleCount").longValue())
+                .isEqualTo(report.validationData().sessionLatency().sampleCount());
+        assertThat(line.getJsonNumber("medianMs").doubleValue())
+                .isEqualTo(report.validationData().sessionLatency().medianMs());
+        assertThat(SessionJsonLines.line(report)).doesNotContain("\n");
+    }
+
+    @Test
+    void aFileSettingThatNamesNoFileIsRefusedNamingIt() {
+        for (String bad : new String[] {" ", dir.toString()}) {
+            assertThatThrownBy(() -> createProvider().create(ExportSettings.of(
+                    Map.of(SessionJsonLines.FILE_SETTING, bad), Map.of())))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(SessionJsonLines.FILE_SETTING);
+        }
+    }
+
+    private static List<JsonObject> lines(Path file) throws Exception {
+        return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(JsonLinesExporterTest::parse).toList();
+    }
+
+    private static JsonObject parse(String line) {
+        try (var reader = Json.createReader(new StringReader(line))) {
+            return reader.readObject();
+        }
+    }
+}
