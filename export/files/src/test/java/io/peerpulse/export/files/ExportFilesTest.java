@@ -285,7 +285,7 @@ class ExportFilesTest {
     }
 
     @Test
-    void appendRefusesARecordThatIsNotOneWellFormedLine() {
+    void appendRefusesARecordThatIsNotOneWellFormedLine() throws IOException {
         for (String bad : new String[] {"a\nb", "a\rb", "lone \uD800"}) {
             assertThatThrownBy(() -> ExportFiles.append(dir.resolve("shared.jsonl"), bad))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("record");
