@@ -47,7 +47,7 @@ record MicrometerSettings(Tags tags, boolean histogram, List<Duration> slos, boo
      */
     public static final String TAGS = "peerpulse.export.micrometer.tags";
     /**
-     * Setting key: {@code false} (default) or {@code true}, whether meters stay in the registry when the
+     * Setting key: {@code true} (default) or {@code false}, whether meters stay in the registry when the
      * last session using them ended.
      *
      * @since 0.1.0
@@ -104,7 +104,7 @@ record MicrometerSettings(Tags tags, boolean histogram, List<Duration> slos, boo
                 tags(settings.get(TAGS)),
                 bool(HISTOGRAM, settings.get(HISTOGRAM), true),
                 slos(settings.get(SLO).orElse(DEFAULT_SLO_MS)),
-                bool(KEEP_METERS, settings.get(KEEP_METERS), false));
+                bool(KEEP_METERS, settings.get(KEEP_METERS), true));
     }
 
     private static boolean bool(String key, Optional<String> value, boolean otherwise) {

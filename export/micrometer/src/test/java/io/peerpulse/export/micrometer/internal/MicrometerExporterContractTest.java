@@ -22,7 +22,8 @@ class MicrometerExporterContractTest extends SessionExporterContract {
 
     @Override
     protected ExportSettings exportSettings() {
-        return ExportSettings.of(Map.of(), Map.of(MeterRegistry.class, registry));
+        // the removal mode, checked after each case: the default keeps meters (see MicrometerExporterTest)
+        return ExportSettings.of(Map.of(MicrometerSettings.KEEP_METERS, "false"), Map.of(MeterRegistry.class, registry));
     }
 
     @AfterEach

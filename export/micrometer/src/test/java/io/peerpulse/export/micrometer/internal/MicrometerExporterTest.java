@@ -69,8 +69,19 @@ class MicrometerExporterTest {
         if (target != null) {
             builder.exportAttribute(MeterRegistry.class, target);
         }
-        settings.forEach(builder::exportSetting);
+        removalMode(settings).forEach(builder::exportSetting);
         return builder.build();
+    }
+
+    /**
+     * The settings, in the removal mode ({@code keep-meters=false}) unless they say otherwise: most tests here
+     * check that meters leave the registry with their last session; {@link #byDefaultMetersStayAndTheLastSessionsCountsAreScraped}
+     * checks the default.
+     */
+    private static Map<String, String> removalMode(Map<String, String> settings) {
+        Map<String, String> withMode = new java.util.HashMap<>(settings);
+        withMode.putIfAbsent(MicrometerSettings.KEEP_METERS, "false");
+        return withMode;
     }
 
     /** Every outcome at least once: measured, stale, unavailable, failed, rejected, skipped (while hung). */
@@ -83,7 +94,8 @@ class MicrometerExporterTest {
     }
 
     private SessionExporter exporter(MeterRegistry target, Map<String, String> settings) {
-        return new MicrometerExporterProvider().create(ExportSettings.of(settings, Map.of(MeterRegistry.class, target)));
+        return new MicrometerExporterProvider().create(ExportSettings.of(removalMode(settings),
+                Map.of(MeterRegistry.class, target)));
     }
 
     @Test
@@ -212,6 +224,26 @@ class MicrometerExporterTest {
     }
 
     @Test
+    void byDefaultMetersStayAndTheLastSessionsCountsAreScraped() throws Exception {
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        GameSession.Builder builder = GameSession.builder("default-mode")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO)
+                        .scheduler(scheduler).clock(scheduler.clock()).build())
+                .exporterProviders(List.of(new MicrometerExporterProvider())).executor(Runnable::run)
+                .exportAttribute(MeterRegistry.class, prometheus); // no keep-meters setting: the default
+        GameSession session = builder.build();
+        session.onDataChannelOpen(ScriptedRttSource.repeating(io.peerpulse.telemetry.spi.RttReading.measured(40)));
+        scheduler.advance(Duration.ofMillis(2_500));
+        session.close();
+        // Micrometer's way: the meters describe the process and stay; the counts the session added at its end
+        // are there for the next scrape, and the active-sessions gauge reads 0
+        String scrape = prometheus.scrape();
+        assertThat(scrape).contains("peerpulse_session_polls_total{outcome=\"measured\"} 3.0")
+                .contains("peerpulse_sessions_active 0.0");
+        assertThat(prometheus.find("peerpulse.session.rtt").timer().count()).isEqualTo(3);
+    }
+
+    @Test
     void keepMetersKeepsTheCountsOfTheLastSession() throws Exception {
         GameSession session = session("kept", registry, Map.of(MicrometerSettings.KEEP_METERS, "true"));
         session.onDataChannelOpen(everyOutcome());
@@ -309,7 +341,8 @@ class MicrometerExporterTest {
         SimpleMeterRegistry child = new SimpleMeterRegistry();
         Metrics.addRegistry(child);
         try {
-            SessionExporter exporter = new MicrometerExporterProvider().create(ExportSettings.of(Map.of(), Map.of()));
+            SessionExporter exporter = new MicrometerExporterProvider().create(ExportSettings.of(
+                    Map.of(MicrometerSettings.KEEP_METERS, "false"), Map.of())); // the removal mode
             exporter.sessionStarted("global");
             exporter.sampleRecorded("global", new RttSample(1, 33));
             assertThat(child.get("peerpulse.session.rtt").timer().count()).isEqualTo(1);

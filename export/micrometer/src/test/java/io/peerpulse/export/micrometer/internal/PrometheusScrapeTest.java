@@ -130,6 +130,7 @@ class PrometheusScrapeTest {
                 .executor(Runnable::run)
                 .exportAttribute(MeterRegistry.class, registry)
                 .exportSetting(MicrometerSettings.TAGS, "region=eu")
+                .exportSetting(MicrometerSettings.KEEP_METERS, "false") // the removal mode
                 .build();
     }
 

@@ -42,7 +42,7 @@ class SharedMetersScaleTest {
     private static final MicrometerExporterProvider PROVIDER = new MicrometerExporterProvider();
 
     private static SessionExporter exporter(MeterRegistry registry, String tags) {
-        return PROVIDER.create(ExportSettings.of(Map.of(MicrometerSettings.TAGS, tags),
+        return PROVIDER.create(ExportSettings.of(Map.of(MicrometerSettings.TAGS, tags, MicrometerSettings.KEEP_METERS, "false"),
                 Map.of(MeterRegistry.class, registry)));
     }
 
@@ -66,6 +66,7 @@ class SharedMetersScaleTest {
                             .executor(Runnable::run)
                             .exportAttribute(MeterRegistry.class, registry)
                             .exportSetting(MicrometerSettings.TAGS, i % 2 == 0 ? "region=eu" : "region=us")
+                .exportSetting(MicrometerSettings.KEEP_METERS, "false") // the removal mode
                             .build();
                     session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(10 + i % 7)));
                     open.add(session);
