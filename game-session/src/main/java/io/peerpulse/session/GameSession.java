@@ -154,7 +154,9 @@ public final class GameSession implements AutoCloseable {
      * A data channel opened. The first call creates and starts the telemetry on {@code source}; the
      * same source again while open changes nothing, and after {@link #onDataChannelClose} is recorded
      * as a reopening; another source (a reconnection on a new connection) becomes the polled source,
-     * every sample kept, and is recorded as a reconnection. Sources are compared by identity.
+     * every sample kept, and is recorded as a reconnection. Sources are compared by identity. The session owns
+     * the sources it is given: it closes ({@link RttSource#close()}) one it stops polling for good, the
+     * replaced one after a reconnection and every one at {@link #close()}.
      *
      * @param source the connection's RTT source
      * @throws IllegalStateException when the session is closed, or the telemetry's scheduler rejects it
@@ -193,6 +195,15 @@ public final class GameSession implements AutoCloseable {
     }
 
     private void open(RttSource source, @Nullable RttSource secondary) {
+        List<RttSource> replaced = new ArrayList<>(2);
+        try {
+            openLocked(source, secondary, replaced);
+        } finally {
+            closeAll(replaced);
+        }
+    }
+
+    private void openLocked(RttSource source, @Nullable RttSource secondary, List<RttSource> replaced) {
         synchronized (pollers) {
             if (closing.get()) {
                 throw new IllegalStateException("session '" + sessionId() + "' is closed");
@@ -219,6 +230,8 @@ public final class GameSession implements AutoCloseable {
             } else {
                 first.switchSource(source);
             }
+            RttSource oldPrimary = primarySource;
+            RttSource oldSecondary = secondarySource;
             primarySource = source;
             probe = source instanceof ProbeStatsSource stats ? stats : null;
             RttPoller view = secondaryPoller;
@@ -237,6 +250,29 @@ public final class GameSession implements AutoCloseable {
                 view.start();
             }
             readProbe();
+            // the sources no longer polled are closed (after the lock): who polls a source closes it
+            for (RttSource old : new RttSource[] {oldPrimary, secondary == null ? oldSecondary
+                    : oldSecondary == secondary ? null : oldSecondary}) {
+                if (old != null && old != source && old != secondary && !replaced.contains(old)) {
+                    replaced.add(old);
+                }
+            }
+            if (secondary == null) {
+                secondarySource = null;
+            }
+        }
+    }
+
+    /** Closes sources no longer polled, outside every lock; a failure is logged, never thrown. */
+    private void closeAll(List<RttSource> sources) {
+        for (RttSource old : sources) {
+            try {
+                old.close();
+            } catch (RuntimeException e) {
+                System.getLogger(GameSession.class.getName()).log(System.Logger.Level.WARNING,
+                        "session '" + sessionId() + "': close() of RTT source " + old.getClass().getName()
+                                + " failed", e);
+            }
         }
     }
 
@@ -515,6 +551,15 @@ public final class GameSession implements AutoCloseable {
             // a poll still being delivered is applied before this, or ignored after it: either way the
             // report, the exporters and the journal saw the same samples
             List<CompletableFuture<Void>> done = core.applyNow(SessionEvent.Ended::new).exportersDone();
+            List<RttSource> polled = new ArrayList<>(2);
+            synchronized (pollers) {
+                for (RttSource given : new RttSource[] {primarySource, secondarySource}) {
+                    if (given != null && !polled.contains(given)) {
+                        polled.add(given);
+                    }
+                }
+            }
+            closeAll(polled); // after the last read and the probe's last statistics
             core.exporters().await(done, timeout);
         } finally {
             closed.complete(null);

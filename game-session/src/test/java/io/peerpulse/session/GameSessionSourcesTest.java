@@ -276,4 +276,71 @@ class GameSessionSourcesTest {
             return Duration.ofMillis(2500);
         }
     }
+
+    /** A source that counts its reads and whether it was closed, and may fail to close. */
+    private static final class Owned implements RttSource {
+        private final String name;
+        private final boolean failOnClose;
+        private int reads;
+        private int closes;
+        private int readsAtClose = -1;
+
+        Owned(String name, boolean failOnClose) {
+            this.name = name;
+            this.failOnClose = failOnClose;
+        }
+
+        @Override
+        public CompletionStage<RttReading> read() {
+            reads++;
+            return java.util.concurrent.CompletableFuture.completedFuture(RttReading.measured(40));
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public void close() {
+            closes++;
+            readsAtClose = reads;
+            if (failOnClose) {
+                throw new IllegalStateException("close failed on purpose");
+            }
+        }
+    }
+
+    @Test
+    void theSessionClosesEachSourceOnceWhenItStopsPollingItAndNeverOneItStillPolls() {
+        GameSession session = session(null);
+        Owned first = new Owned("first", false);
+        Owned firstView = new Owned("first-view", false);
+        session.onDataChannelOpen(first, firstView);
+        advanceSeconds(2);
+        session.onDataChannelClose("blip");
+        session.onDataChannelOpen(first, firstView);             // the same source again: still polled, kept open
+        assertThat(first.closes).isZero();
+        assertThat(firstView.closes).isZero();
+
+        Owned second = new Owned("second", true);                 // a reconnection: both old ones are closed
+        session.onDataChannelOpen(second, firstView);            // ... unless still polled (the view stays)
+        assertThat(first.closes).isEqualTo(1);
+        assertThat(firstView.closes).isZero();
+        advanceSeconds(2);
+        int firstReads = first.reads;
+        advanceSeconds(2);
+        assertThat(first.reads).as("never read after it was closed").isEqualTo(firstReads);
+
+        Owned third = new Owned("third", false);
+        session.onDataChannelOpen(third);                         // no view any more: the old view is closed
+        assertThat(second.closes).isEqualTo(1);                   // its failing close() is logged, not thrown
+        assertThat(firstView.closes).isEqualTo(1);
+        advanceSeconds(2);
+        session.close();
+        session.close();
+        assertThat(third.closes).as("closed once, at close(), after its last read").isEqualTo(1);
+        assertThat(third.readsAtClose).isEqualTo(third.reads);
+        assertThat(first.closes + firstView.closes + second.closes).isEqualTo(3);
+    }
 }
