@@ -121,6 +121,8 @@ class ConcurrentSessionsTest {
                 .telemetryOptions(options)
                 .exporterProviders(providers)
                 .exportAttribute(MeterRegistry.class, registry)
+                // the removal mode: meters leave with their last session (the default keeps them), checked below
+                .exportSetting("peerpulse.export.micrometer.keep-meters", "false")
                 .build();
         try (session) {
             double base = 10 + index % 90;
