@@ -2,11 +2,13 @@ package io.peerpulse.cli;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
 /**
@@ -57,13 +59,34 @@ final class StandardOutput {
         if (!number.matches("[0-9]{1,4}")) {
             throw new IllegalArgumentException("not a descriptor number");
         }
-        if (!Files.exists(Path.of("/proc/self/fd", number)) && !Files.exists(Path.of("/dev/fd", number))) {
+        if (!Files.exists(Path.of("/proc/self/fd", number), LinkOption.NOFOLLOW_LINKS)
+                && !Files.exists(Path.of("/dev/fd", number), LinkOption.NOFOLLOW_LINKS)) {
             throw new IllegalStateException("descriptor " + number + " is not open");
+        }
+        if (!openForWriting(Path.of("/proc/self/fdinfo", number))) {
+            // e.g. the variable inherited by a process that was not handed the descriptor, which the JVM
+            // then opened for itself (a jar): never write there
+            throw new IllegalStateException("descriptor " + number + " is not open for writing");
         }
         FileDescriptor descriptor = new FileDescriptor();
         Field field = FileDescriptor.class.getDeclaredField("fd");
         field.setAccessible(true); // InaccessibleObjectException without the launcher's --add-opens
         field.setInt(descriptor, Integer.parseInt(number));
         return descriptor;
+    }
+
+    /** From Linux's {@code /proc/self/fdinfo/N}; {@code true} where there is none to tell (not Linux). */
+    private static boolean openForWriting(Path fdinfo) {
+        try {
+            for (String line : Files.readAllLines(fdinfo, StandardCharsets.US_ASCII)) {
+                if (line.startsWith("flags:")) {
+                    int accessMode = Integer.parseInt(line.substring("flags:".length()).trim(), 8) & 3;
+                    return accessMode == 1 || accessMode == 2; // O_WRONLY or O_RDWR
+                }
+            }
+            return true;
+        } catch (IOException | NumberFormatException e) {
+            return true;
+        }
     }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -76,6 +77,20 @@ class StandardOutputTest {
     }
 
     @Test
+    void aDescriptorOpenOnlyForReadingIsNeverWrittenTo(@TempDir Path dir) throws IOException, InterruptedException {
+        Path input = dir.resolve("input");
+        Files.writeString(input, "keep\n");
+        Path out = dir.resolve("stdout");
+        Path err = dir.resolve("stderr");
+        String launch = LAUNCH.replace("exec 3>&1 1>&2;", "exec 3<\"$2\" 1>&2;");
+        assertThat(bash(launch, out, err, input.toString())).as(Files.readString(err)).isZero();
+        assertThat(Files.readString(input)).isEqualTo("keep\n");
+        assertThat(Files.readString(out, StandardCharsets.UTF_8)).isEmpty();
+        assertThat(Files.readString(err, StandardCharsets.UTF_8))
+                .contains("descriptor 3 is not open for writing").contains("our table line");
+    }
+
+    @Test
     void withoutTheLauncherTheCommandWritesToDescriptorOne(@TempDir Path dir) throws IOException, InterruptedException {
         Path out = dir.resolve("stdout");
         ProcessBuilder builder = new ProcessBuilder(java(), "-cp", classPath(), "io.peerpulse.cli.StdoutProbeMain")
@@ -86,10 +101,14 @@ class StandardOutputTest {
                 .contains("VM attach current thread failed");
     }
 
-    /** Runs {@code script} in bash ({@code $0} the java binary, {@code $1} the class path); its exit code. */
-    private static int bash(String script, Path out, Path err) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(List.of("bash", "-c", script, java(), classPath()))
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
+    /**
+     * Runs {@code script} in bash ({@code $0} the java binary, {@code $1} the class path, then {@code more});
+     * its exit code.
+     */
+    private static int bash(String script, Path out, Path err, String... more) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("bash", "-c", script, java(), classPath()));
+        command.addAll(List.of(more));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
         builder.environment().remove(StandardOutput.ENV);
         return exitCode(builder.start());
     }
