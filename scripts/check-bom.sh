@@ -46,8 +46,10 @@ awk '/^```xml$/ { block = ""; inside = 1; next }
      /^```$/ && inside { if (block ~ /<project/) { printf "%s", block; exit } inside = 0; next }
      inside { block = block $0 "\n" }' docs/USING.md >"$project/pom.xml"
 grep -q "<artifactId>peerpulse-bom</artifactId>" "$project/pom.xml" || fail "no pom.xml with peerpulse-bom in docs/USING.md"
-grep -A1 "<artifactId>micrometer-registry-prometheus</artifactId>" "$project/pom.xml" | grep -q "<version>" \
-  && fail "the page's pom gives micrometer-registry-prometheus a version"
+# the <dependency> element naming the registry, whitespace removed (captured: no early exit in a pipeline)
+registry="$(tr -d ' \t\n' <"$project/pom.xml" | sed 's:</dependency>:&\n:g' | grep 'micrometer-registry-prometheus' || true)"
+[ -n "$registry" ] || fail "the page's pom does not add micrometer-registry-prometheus"
+case "$registry" in *"<version>"*) fail "the page's pom gives micrometer-registry-prometheus a version" ;; esac
 imports="$(grep -c "<scope>import</scope>" "$project/pom.xml")"
 [ "$imports" = 1 ] || fail "the page's pom imports $imports BOMs, not only peerpulse-bom"
 cat >"$project/src/main/java/com/example/Game.java" <<'EOF'
