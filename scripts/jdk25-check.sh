@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# PeerPulse on JDK 25: a quick selection of the modules' unit tests (the core, the session, the journal,
+# PeerPulse on JDK 25: a quick selection of the modules' unit tests (the core, the session
 # and the modules that load webrtc-java's native library) and the demo, which must print no
 # restricted-method warning. Maven and the compiler stay on the default JDK (17), so every
 # target/ directory holds classes of one compiler; only the test JVMs (surefire's `jvm`) and the demo
-# run on JDK 25. CI (.ci/run) runs it after ./run-tests; about 3 minutes (all unit tests would take 5).
+# run on JDK 25. CI (.ci/run) runs it after ./run-tests; about 2-3 minutes (all unit tests would take 5).
 #   scripts/jdk25-check.sh [maven options]     JDK 25 from $PEERPULSE_JDK25, else
 #                                              /usr/lib/jvm/temurin-25-jdk-amd64; skipped (exit 0,
 #                                              saying so) where there is none
@@ -20,7 +20,7 @@ echo "${version%%$'\n'*}"
 
 # a quick selection until ./run-tests has a --quick (unit tests only) to run here instead
 echo "jdk25-check: unit tests on $jdk"
-mvn -B -ntp test -pl telemetry-core,game-session,session-journal,lab,webrtc-adapter -am -Djvm="$jdk/bin/java" "$@"
+mvn -B -ntp test -pl telemetry-core,game-session,lab,webrtc-adapter -am -Djvm="$jdk/bin/java" "$@"
 
 echo "jdk25-check: the demo on $jdk"
 env -u JAVA_HOME ./peerpulse --version >/dev/null   # builds the launcher's jar with the default JDK if needed
