@@ -17,8 +17,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The probe's logic apart from webrtc-java: pings, pongs, timeouts, counters and the clock offset,
- * over any {@link Link}. {@link #read()} sends its ping on the caller's thread and returns at once;
- * received messages and timeouts are handled on the executor. Thread-safe: state is guarded by
+ * over any {@link Link}. {@link #read()} returns at once and its ping is sent on the executor, where
+ * received messages and timeouts are handled too. Thread-safe: state is guarded by
  * this object's monitor, and sends happen outside it.
  *
  * <p>In steady state a ping allocates only its reading (the future and the {@code RttReading}):
@@ -133,18 +133,35 @@ public final class ProbeEngine {
     }
 
     /**
-     * Sends a ping on the caller's thread; returns at once, before the pong.
+     * Hands a ping to the executor, which sends it; returns at once. The caller's thread makes no call into the
+     * link: a send is a blocking call into webrtc-java (tens of microseconds, and 10 to 39 ms on a loaded machine),
+     * which must not hold a telemetry's polling thread. The reading is its own task, so the hand-off allocates
+     * nothing more.
      *
      * @return completes measured, stale or unavailable; never exceptionally
      */
     public CompletionStage<RttReading> read() {
-        CompletableFuture<RttReading> result = new CompletableFuture<>();
+        PingRead result = new PingRead();
         if (executor.isShutdown()) {
             result.complete(RttReading.unavailable("probe scheduler shut down"));
-        } else {
-            ping(result);
+            return result;
+        }
+        try {
+            executor.execute(result);
+        } catch (RejectedExecutionException e) {
+            result.complete(RttReading.unavailable("probe scheduler shut down"));
         }
         return result;
+    }
+
+    /** One read: the reading to complete, and the task that sends its ping on the executor. */
+    private final class PingRead extends CompletableFuture<RttReading> implements Runnable {
+        @Override
+        public void run() {
+            if (!isDone()) {
+                ping(this);
+            }
+        }
     }
 
     /**
