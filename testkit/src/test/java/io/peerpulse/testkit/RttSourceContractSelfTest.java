@@ -48,6 +48,20 @@ class RttSourceContractSelfTest {
     }
 
     @Test
+    void passesASourceSlowInTwoOfTenCallsAsTheTelemetryDoes() {
+        AtomicInteger calls = new AtomicInteger();
+        RttSource sometimesSlow = () -> {
+            int n = calls.incrementAndGet();
+            if (n <= 3 || n == 5 || n == 9) { // a cold start, then a preempted thread twice
+                blockingReceive(30);
+            }
+            return CompletableFuture.completedStage(RttReading.measured(12));
+        };
+
+        assertThatCode(new Kit(sometimesSlow)::readDoesNotBlockItsCaller).doesNotThrowAnyException();
+    }
+
+    @Test
     void failsASourceWhoseReadDoesItsIoOnTheCallersThread() {
         RttSource slow = () -> {
             blockingReceive(50); // the fault under test: 50 ms of I/O inside read()
@@ -57,7 +71,7 @@ class RttSourceContractSelfTest {
 
         assertThatThrownBy(kit::readDoesNotBlockItsCaller)
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("kept the calling thread longer than 10 ms in 5 of 5 calls")
+                .hasMessageContaining("kept the calling thread longer than 10 ms in 10 of 10 calls")
                 .hasMessageNotContaining("PT0");
         assertThatCode(kit::everyReadIsAnswered).as("it is answered, only too late").doesNotThrowAnyException();
     }
@@ -202,7 +216,7 @@ class RttSourceContractSelfTest {
             assertThatThrownBy(kit::readDoesNotWaitForItsAnswer)
                     .isInstanceOf(AssertionError.class)
                     .hasMessageContaining("read() held its caller for the peer's whole answer delay of 100 ms or"
-                            + " longer in 5 of 5 calls")
+                            + " longer in 10 of 10 calls")
                     .hasMessageContaining("it waits for its answer")
                     .hasMessageNotContaining("PT0");
         }
