@@ -3,6 +3,7 @@ package io.peerpulse.telemetry;
 import org.jspecify.annotations.Nullable;
 
 import io.peerpulse.telemetry.SourceFaults.Fault;
+import io.peerpulse.telemetry.internal.IsolatedReads;
 import io.peerpulse.telemetry.shared.Durations;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
@@ -63,10 +64,15 @@ final class ReadDispatch {
         return isolated || probation > 0;
     }
 
-    /** Queues {@code read} on the isolated-read pool; only when {@link #onPool()}. */
+    /**
+     * Queues {@code read} on the isolated-read pool; only when {@link #onPool()}. The read of a source on
+     * probation goes to the head of the queue: most likely a healthy source that was unlucky once, it must not wait
+     * behind the sources isolated for blocking; and a source that does block gathers its evidence soon.
+     */
     void readIsolated(RttPoller.Read read) {
+        Runnable task = () -> runIsolated(read);
         Objects.requireNonNull(isolatedReads, "isolated only where there is an isolated-read pool")
-                .execute(() -> runIsolated(read));
+                .execute(isolated ? task : IsolatedReads.urgent(task));
     }
 
     /**
