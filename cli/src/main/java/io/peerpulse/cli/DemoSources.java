@@ -35,6 +35,7 @@ final class DemoSources implements AutoCloseable {
 
     static DemoSources open(WebRtcPeers peers, Choice choice) {
         WebRtcRttSource ice = WebRtcRttSource.of(peers.peerA());
+        peers.onConnectionChangeOfA(ice::onConnectionChange); // the state from webrtc-java's callbacks, never asked
         if (choice == Choice.ice) {
             return new DemoSources(null, null, ice, null);
         }

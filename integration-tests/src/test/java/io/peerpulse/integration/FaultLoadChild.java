@@ -267,7 +267,7 @@ public final class FaultLoadChild {
             }
         }
         // each first WARNING names the source's class and the session ("telemetry 'load-<n>'")
-        long blockedWarnings = warnings.stream().filter(w -> w.contains("blocked the thread calling read()")
+        long blockedWarnings = warnings.stream().filter(w -> w.contains("blocked the polling thread")
                 && !w.contains("more time") && w.contains(BlockingSource.class.getName())
                 && w.contains("(telemetry 'load-")).count();
         long threwWarnings = warnings.stream().filter(w -> w.contains("threw in read()") && !w.contains("more time"))

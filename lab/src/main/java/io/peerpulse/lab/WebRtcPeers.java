@@ -115,6 +115,10 @@ public final class WebRtcPeers implements AutoCloseable {
     private volatile @Nullable Thread signalingThread;
     private volatile String stateA = "NEW";
     private volatile String stateB = "NEW";
+    /** A's connection state as its observer last reported it; with {@link #stateListenersA}, under their monitor. */
+    private RTCPeerConnectionState reportedA = RTCPeerConnectionState.NEW;
+    private final java.util.List<java.util.function.Consumer<RTCPeerConnectionState>> stateListenersA =
+            new java.util.ArrayList<>();
 
     /**
      * Creates the factory, both peer connections and A's data channel, without connecting them.
@@ -397,6 +401,22 @@ public final class WebRtcPeers implements AutoCloseable {
     }
 
     /**
+     * Tells {@code listener} A's connection state as webrtc-java's observer reports it: at once the state last
+     * reported, then every change, on webrtc-java's native callback thread (so it must only store it), e.g.
+     * {@code peers.onConnectionChangeOfA(iceSource::onConnectionChange)}.
+     *
+     * @param listener told of A's states, in order
+     * @since 0.1.0
+     */
+    public void onConnectionChangeOfA(java.util.function.Consumer<RTCPeerConnectionState> listener) {
+        Objects.requireNonNull(listener, "listener");
+        synchronized (stateListenersA) {
+            stateListenersA.add(listener);
+            listener.accept(reportedA);
+        }
+    }
+
+    /**
      * Describes the connection and channel states, for failure messages; never an address.
      *
      * @since 0.1.0
@@ -607,6 +627,10 @@ public final class WebRtcPeers implements AutoCloseable {
         public void onConnectionChange(RTCPeerConnectionState state) {
             if (isA) {
                 stateA = state.name();
+                synchronized (stateListenersA) {
+                    reportedA = state;
+                    stateListenersA.forEach(listener -> listener.accept(state));
+                }
             } else {
                 stateB = state.name();
             }

@@ -21,13 +21,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@code readTimeout} counts {@code failed} and its late answer is ignored. Nothing a source does
  * (throwing, failing, answering {@code null} or nonsense) stops the periodic poll.
  *
- * <p><b>Isolation.</b> A {@code read()} that keeps the polling thread longer than
- * {@link TelemetryOptions#blockingReadThreshold()} (timed with {@link TelemetryOptions#nanoClock()} on the
- * polling thread) breaks the {@link RttSource} contract. On the shared scheduler this telemetry then reads its
- * sources on the JVM's isolated-read pool (at most {@code max(4, 2 × cores)} daemon threads) from the next poll
- * on, for the rest of its life, so that the other telemetries keep their schedule; with a scheduler of the
- * caller's own the source is only warned about. Polls, timeouts and counters stay on the scheduler; a read
- * waiting for a pool thread counts against its {@code readTimeout}.
+ * <p><b>Isolation.</b> Everything a source does on the polling thread — {@code read()} and attaching to the
+ * stage it returns — is timed with {@link TelemetryOptions#nanoClock()}. A source that gives evidence of
+ * blocking that thread, by the rule stated at {@link TelemetryOptions#blockingReadThreshold()}, breaks the
+ * {@link RttSource} contract. On the shared scheduler this telemetry then reads its sources on the JVM's
+ * isolated-read pool (at most {@code max(4, 2 × cores)} daemon threads) from the next poll on, for the rest of
+ * its life, so that the other telemetries keep their schedule; with a scheduler of the caller's own the source
+ * is only warned about. Polls, timeouts and counters stay on the scheduler; a read waiting for a pool thread
+ * counts against its {@code readTimeout}.
  *
  * <p><b>Diagnostics.</b> A source that blocks, throws, returns {@code null}, fails a read, answers
  * {@code null} or does not answer within {@code readTimeout} is logged at WARNING, naming the source's class
@@ -165,8 +166,8 @@ public final class LatencyTelemetry implements AutoCloseable {
     }
 
     /**
-     * Whether a {@code read()} blocked the polling thread, so that this telemetry's reads run on the
-     * isolated-read pool.
+     * Whether a source blocked the polling thread (by the rule of {@link TelemetryOptions#blockingReadThreshold()}),
+     * so that this telemetry's reads run on the isolated-read pool.
      *
      * @return {@code true} once isolated
      * @since 0.1.0

@@ -3,19 +3,25 @@ package io.peerpulse.telemetry;
 import org.jspecify.annotations.Nullable;
 
 import io.peerpulse.telemetry.SourceFaults.Fault;
+import io.peerpulse.telemetry.internal.IsolatedReads;
+import io.peerpulse.telemetry.shared.Durations;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 
 import java.util.concurrent.CompletionStage;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * Calls {@link RttSource#read()} for one {@link RttPoller}: on the polling thread, or on the
- * isolated-read pool once a call held the shared scheduler's thread longer than the blocking threshold.
- * Every call is timed with the injected nano clock; a blocking source is reported through
+ * Calls {@link RttSource#read()} for one {@link RttPoller} and attaches the answer's handler to the stage it
+ * returns: on the polling thread, or on the isolated-read pool while the source is on probation after a slow
+ * call and for good once it gave evidence that it blocks the polling thread. What a source does on the thread — {@code read()} and attaching to its stage,
+ * less the time this poller's own handler ran there when the stage was already complete — is one <em>call</em>,
+ * timed with the injected nano clock and judged by the rule of {@link TelemetryOptions#blockingReadThreshold()}:
+ * its first {@value TelemetryOptions#UNCOUNTED_FIRST_CALLS} calls are not counted; a counted call is slow over
+ * the threshold; {@value TelemetryOptions#SLOW_CALLS_TO_ISOLATE} slow calls among the last
+ * {@value TelemetryOptions#RECENT_CALLS} counted ones are the evidence. A blocking source is reported through
  * {@link SourceFaults}. The caller keeps the read in flight and its timeout. Thread-safe.
  */
 final class ReadDispatch {
@@ -26,8 +32,19 @@ final class ReadDispatch {
     /** {@code null} with a scheduler of the caller's own: a blocking source is then only warned about. */
     private final @Nullable Executor isolatedReads;
     private final SourceFaults faults;
-    /** Set once a read blocked the polling thread: from then on reads run on {@link #isolatedReads}. */
+    /** Set once a source blocked the polling thread: from then on reads run on {@link #isolatedReads}. */
     private volatile boolean isolated;
+    /**
+     * Fast calls still to come before reads return to the polling thread after a slow call (probation), 0 when
+     * they run there; only with an isolated-read pool. Written under this object's monitor.
+     */
+    private volatile int probation;
+
+    /* The evidence, under this object's monitor: every call counted, and the last RECENT_CALLS counted ones. */
+    private long calls;
+    private final long[] recentNanos = new long[TelemetryOptions.RECENT_CALLS];
+    private int recentNext;
+    private int recentCount;
 
     ReadDispatch(TelemetryOptions options, SourceFaults faults) {
         this.options = options;
@@ -37,39 +54,49 @@ final class ReadDispatch {
         this.faults = faults;
     }
 
-    /** @return whether reads run on the isolated-read pool */
+    /** @return whether the source blocked the polling thread by the rule, so that its reads run on the pool for good */
     boolean isolated() {
         return isolated;
     }
 
-    /** Queues {@code read} on the isolated-read pool; only once {@link #isolated()}. */
-    void readIsolated(RttPoller.Read read) {
-        Objects.requireNonNull(isolatedReads, "isolated only where there is an isolated-read pool")
-                .execute(() -> runIsolated(read));
+    /** @return whether the next read runs on the isolated-read pool: isolated, or on probation after a slow call */
+    boolean onPool() {
+        return isolated || probation > 0;
     }
 
     /**
-     * Calls {@code read()} on the calling thread, timing it, and hands the stage its answer's handler.
-     * A source whose call took longer than the threshold is reported, and isolated when it held the
-     * scheduler's thread.
+     * Queues {@code read} on the isolated-read pool; only when {@link #onPool()}. The read of a source on
+     * probation goes to the head of the queue: most likely a healthy source that was unlucky once, it must not wait
+     * behind the sources isolated for blocking; and a source that does block gathers its evidence soon.
+     */
+    void readIsolated(RttPoller.Read read) {
+        Runnable task = () -> runIsolated(read);
+        Objects.requireNonNull(isolatedReads, "isolated only where there is an isolated-read pool")
+                .execute(isolated ? task : IsolatedReads.urgent(task));
+    }
+
+    /**
+     * Calls {@code read()} on the calling thread and hands the stage its answer's handler, timing both; the call
+     * is judged (see the class comment) until the source is isolated.
      */
     void read(RttPoller.Read read) {
+        boolean judged = !isolated;
         RttSource polled = read.source;
         long started = nanoClock.getAsLong();
-        CompletionStage<RttReading> stage;
         try {
-            stage = polled.read();
+            CompletionStage<RttReading> stage = polled.read();
+            if (stage == null) {
+                read.finish(null, new NullPointerException("read() returned null"), Fault.NULL_STAGE);
+                return;
+            }
+            read.attaching = Thread.currentThread();
+            stage.whenComplete(read); // runs the handler at once when the stage is already complete
         } finally {
-            long took = nanoClock.getAsLong() - started;
-            if (took > blockingThresholdNanos) {
-                blocked(polled, took);
+            read.attaching = null;
+            if (judged) {
+                judge(polled, nanoClock.getAsLong() - started - read.ownNanos);
             }
         }
-        if (stage == null) {
-            read.finish(null, new NullPointerException("read() returned null"), Fault.NULL_STAGE);
-            return;
-        }
-        stage.whenComplete(read); // runs at once when the stage is already complete
     }
 
     /** Runs a read on the isolated-read pool, unless it timed out or its run ended while it waited. */
@@ -91,18 +118,72 @@ final class ReadDispatch {
         }
     }
 
-    private void blocked(RttSource polled, long tookNanos) {
+    /**
+     * Counts one call of {@code tookNanos}: a slow one (counted or not) puts the source on probation, and the
+     * source is reported when the evidence holds.
+     */
+    private void judge(RttSource polled, long tookNanos) {
+        long[] slow;
+        synchronized (this) {
+            calls++;
+            if (isolatedReads != null) {
+                if (tookNanos > blockingThresholdNanos) {
+                    probation = TelemetryOptions.PROBATION_FAST_CALLS;
+                } else if (probation > 0) {
+                    probation--;
+                }
+            }
+            if (calls <= TelemetryOptions.UNCOUNTED_FIRST_CALLS) {
+                return;
+            }
+            recentNanos[recentNext] = tookNanos;
+            recentNext = (recentNext + 1) % recentNanos.length;
+            recentCount = Math.min(recentCount + 1, recentNanos.length);
+            if (tookNanos <= blockingThresholdNanos) {
+                return;
+            }
+            int slowCount = 0;
+            for (int i = 0; i < recentCount; i++) {
+                if (recentNanos[i] > blockingThresholdNanos) {
+                    slowCount++;
+                }
+            }
+            if (slowCount < TelemetryOptions.SLOW_CALLS_TO_ISOLATE) {
+                return;
+            }
+            slow = new long[slowCount];
+            // oldest first: the ring's oldest entry is at recentNext once it is full
+            int from = recentCount < recentNanos.length ? 0 : recentNext;
+            for (int i = 0, n = 0; i < recentCount; i++) {
+                long took = recentNanos[(from + i) % recentNanos.length];
+                if (took > blockingThresholdNanos) {
+                    slow[n++] = took;
+                }
+            }
+        }
+        blocked(polled, slow);
+    }
+
+    private void blocked(RttSource polled, long[] slowNanos) {
         boolean first = !isolated;
         if (isolatedReads != null) {
             isolated = true;
+            probation = 0;
         }
-        long tookMs = TimeUnit.NANOSECONDS.toMillis(tookNanos);
-        faults.report(polled, Fault.BLOCKED, () -> Fault.BLOCKED.words + " for " + tookMs
-                + " ms (the limit is " + options.blockingReadThreshold().toMillis() + " ms); "
-                + (isolatedReads == null ? "it holds a thread of the scheduler given in the options. "
-                        : first ? "its reads run on " + isolatedReads + " from now on, so that the other telemetries"
-                        + " keep their schedule. "
-                        : "its reads already run on " + isolatedReads + ". ")
-                + "read() must start the read and return a stage at once");
+        faults.report(polled, Fault.BLOCKED, () -> {
+            StringBuilder took = new StringBuilder();
+            for (long nanos : slowNanos) {
+                took.append(took.length() == 0 ? "" : ", ").append(Durations.format(nanos));
+            }
+            return Fault.BLOCKED.words + ": " + slowNanos.length + " of its last " + TelemetryOptions.RECENT_CALLS
+                    + " calls took longer than " + Durations.format(blockingThresholdNanos) + " (" + took + "); "
+                    + TelemetryOptions.blockingRule(options.blockingReadThreshold()) + ". "
+                    + (isolatedReads == null ? "It holds a thread of the scheduler given in the options. "
+                    : first ? "Its reads run on " + isolatedReads + " from now on, so that the other telemetries"
+                    + " keep their schedule. "
+                    : "Its reads already run on " + isolatedReads + ". ")
+                    + "read() must start the read and return a stage at once, and the stage must not block the"
+                    + " thread that attaches to it (whenComplete)";
+        });
     }
 }

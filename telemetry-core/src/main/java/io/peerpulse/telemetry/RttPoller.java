@@ -31,12 +31,13 @@ import java.util.function.BiConsumer;
  * ignored. Nothing a source does (throwing, failing, answering {@code null} or nonsense, blocking) stops
  * the periodic poll; a fatal JVM error is handed to the thread's uncaught-exception handler and rethrown.
  *
- * <p><b>Isolation.</b> A {@code read()} that keeps the polling thread longer than
- * {@link TelemetryOptions#blockingReadThreshold()} (timed with {@link TelemetryOptions#nanoClock()})
- * breaks the {@link RttSource} contract. On the shared scheduler this poller then reads its sources on the
- * JVM's isolated-read pool from the next poll on, for the rest of its life; with a scheduler of the
- * caller's own the source is only warned about. A read waiting for a pool thread counts against its
- * {@code readTimeout}.
+ * <p><b>Isolation.</b> Everything a source does on the polling thread — {@code read()} and attaching to the
+ * stage it returns — is timed with {@link TelemetryOptions#nanoClock()}. A source that gives evidence of
+ * blocking that thread, by the rule stated at {@link TelemetryOptions#blockingReadThreshold()} (a few slow
+ * calls among its recent ones, not one slow call on a loaded machine), breaks the {@link RttSource} contract.
+ * On the shared scheduler this poller then reads its sources on the JVM's isolated-read pool from the next poll
+ * on, for the rest of its life; with a scheduler of the caller's own the source is only warned about. A read
+ * waiting for a pool thread counts against its {@code readTimeout}.
  *
  * <p><b>Diagnostics.</b> A source that blocks, throws, returns {@code null}, fails a read, answers
  * {@code null} or does not answer within {@code readTimeout} is logged at WARNING (on the logger named
@@ -198,8 +199,8 @@ public final class RttPoller implements AutoCloseable {
     }
 
     /**
-     * Whether a {@code read()} blocked the polling thread, so that this poller's reads run on the
-     * isolated-read pool.
+     * Whether a source blocked the polling thread (by the rule of {@link TelemetryOptions#blockingReadThreshold()}),
+     * so that this poller's reads run on the isolated-read pool.
      *
      * @return {@code true} once isolated
      * @since 0.1.0
@@ -230,7 +231,7 @@ public final class RttPoller implements AutoCloseable {
                 end(run, PollOutcome.SKIPPED, 0, NO_TIMESTAMP, null);
                 return;
             }
-            if (reads.isolated()) {
+            if (reads.onPool()) {
                 // The timeout starts now: waiting for a pool thread counts against it.
                 read.timeout = scheduler.schedule(read::timeout, readTimeoutNanos, TimeUnit.NANOSECONDS);
                 reads.readIsolated(read);
@@ -344,6 +345,10 @@ public final class RttPoller implements AutoCloseable {
         final RttSource source = RttPoller.this.source;
         final AtomicBoolean done = new AtomicBoolean();
         volatile @Nullable Future<?> timeout;
+        /** The thread attaching this handler to the source's stage, while it does; see {@link ReadDispatch}. */
+        volatile @Nullable Thread attaching;
+        /** How long this handler ran on {@link #attaching} (a stage already complete): not the source's time. */
+        long ownNanos;
 
         Read(Run run) {
             this.run = run;
@@ -351,7 +356,16 @@ public final class RttPoller implements AutoCloseable {
 
         @Override
         public void accept(@Nullable RttReading reading, @Nullable Throwable error) {
-            finish(reading, error, null);
+            if (attaching != Thread.currentThread()) {
+                finish(reading, error, null);
+                return;
+            }
+            long started = options.nanoClock().getAsLong();
+            try {
+                finish(reading, error, null);
+            } finally {
+                ownNanos += options.nanoClock().getAsLong() - started;
+            }
         }
 
         /** @return whether the run this read belongs to was stopped */
@@ -360,7 +374,8 @@ public final class RttPoller implements AutoCloseable {
         }
 
         void timeout() {
-            finish(null, new TimeoutException("no answer within readTimeout " + options.readTimeout()),
+            finish(null, new TimeoutException("no answer within readTimeout "
+                    + io.peerpulse.telemetry.shared.Durations.format(options.readTimeout())),
                     Fault.TIMED_OUT);
         }
 

@@ -40,7 +40,7 @@ final class SourceFaults {
     /** A read that failed ({@code what} is not {@link Fault#BLOCKED}): the poll counts as failed. */
     void readFailed(RttSource polled, Fault what, Throwable error) {
         report(polled, what, () -> what.words + switch (what) {
-            case TIMED_OUT -> " (" + options.readTimeout() + ")";
+            case TIMED_OUT -> " (" + io.peerpulse.telemetry.shared.Durations.format(options.readTimeout()) + ")";
             case NULL_STAGE -> "";
             default -> ": " + describe(error);
         } + "; the poll counts as failed");
@@ -82,7 +82,7 @@ final class SourceFaults {
 
     /** The faults of a source that are logged; {@link #words} also keys their rate limit. */
     enum Fault {
-        BLOCKED("blocked the thread calling read()"),
+        BLOCKED("blocked the polling thread"),
         THREW("threw in read()"),
         NULL_STAGE("returned null from read()"),
         FAILED("completed a read exceptionally"),

@@ -35,7 +35,7 @@ import java.util.function.LongSupplier;
  *     characters</td></tr>
  * </table>
  *
- * <p>A source whose {@code read()} keeps the polling thread longer than {@code blockingReadThreshold} is
+ * <p>A source that blocks the polling thread, by the rule stated at {@link #blockingReadThreshold()}, is
  * warned about, and on the shared scheduler read on the isolated-read pool from then on, so that it cannot
  * delay the other telemetries sharing it; see {@link LatencyTelemetry}. {@code name} labels the telemetry's
  * log lines (e.g. a session id); it must not hold an address.
@@ -67,6 +67,40 @@ public final class TelemetryOptions {
 
     /** Default {@code blockingReadThreshold}: 10 ms. */
     public static final Duration DEFAULT_BLOCKING_READ_THRESHOLD = Duration.ofMillis(10);
+
+    /**
+     * The blocking rule (see {@link #blockingReadThreshold()}): a source's first {@value} calls are not counted,
+     * since a cold start (class loading, the JIT, a pool's first thread, many sessions starting at once) is no
+     * evidence.
+     *
+     * @since 0.1.0
+     */
+    public static final int UNCOUNTED_FIRST_CALLS = 3;
+
+    /**
+     * The blocking rule (see {@link #blockingReadThreshold()}): how many of a source's recent counted calls are
+     * looked at, {@value}.
+     *
+     * @since 0.1.0
+     */
+    public static final int RECENT_CALLS = 10;
+
+    /**
+     * The blocking rule (see {@link #blockingReadThreshold()}): how many slow calls among the
+     * {@value #RECENT_CALLS} recent ones are evidence that a source blocks, {@value}.
+     *
+     * @since 0.1.0
+     */
+    public static final int SLOW_CALLS_TO_ISOLATE = 3;
+
+    /**
+     * The blocking rule (see {@link #blockingReadThreshold()}): after a slow call, on the shared scheduler, a
+     * source is read on the isolated-read pool until {@value} calls in a row were fast (probation), so that the
+     * polling thread is not risked while the evidence is gathered; probation is not isolation and logs nothing.
+     *
+     * @since 0.1.0
+     */
+    public static final int PROBATION_FAST_CALLS = 3;
 
     private static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(1);
     private static final Duration MAX_BLOCKING_READ_THRESHOLD = Duration.ofSeconds(10);
@@ -165,11 +199,36 @@ public final class TelemetryOptions {
     }
 
     /**
-     * @return how long {@code read()} may keep the polling thread before its source is isolated
+     * How long one call of a source may keep the polling thread before it counts as slow; the blocking rule
+     * decides on a few calls, never on one.
+     *
+     * <p><b>The blocking rule.</b> A <em>call</em> is everything a source does on the polling thread at one poll:
+     * its {@code read()} and attaching the telemetry's handler to the stage it returned ({@code whenComplete}),
+     * less the time the telemetry's own handler ran there when the stage was already complete. A source's first
+     * {@value #UNCOUNTED_FIRST_CALLS} calls are not counted (a cold start is no evidence); a counted call is
+     * <em>slow</em> when it took longer than this threshold; a source with {@value #SLOW_CALLS_TO_ISOLATE} slow
+     * calls among its last {@value #RECENT_CALLS} counted ones blocks the polling thread. It is then logged at
+     * WARNING (naming the source's class, the telemetry, the slow calls and this rule) and, on the shared
+     * scheduler, its telemetry reads it on the isolated-read pool for the rest of its life. One slow call —
+     * a garbage-collection pause, a preempted thread on a loaded machine, a cold start — isolates nothing and
+     * logs nothing; it only puts the source on probation: on the shared scheduler its next reads run on the
+     * isolated-read pool (at the head of its queue, before the reads of isolated sources), where they are timed
+     * the same way, until {@value #PROBATION_FAST_CALLS} calls in a row were fast. So a source that blocks at every call holds the polling thread once, and is isolated at its
+     * {@code UNCOUNTED_FIRST_CALLS + SLOW_CALLS_TO_ISOLATE}th (6th) call.
+     *
+     * @return the threshold of a slow call, by default 10 ms
      * @since 0.1.0
      */
     public Duration blockingReadThreshold() {
         return blockingReadThreshold;
+    }
+
+    /** The blocking rule in a few words, for log lines: see {@link #blockingReadThreshold()}. */
+    static String blockingRule(Duration threshold) {
+        return "the rule: a source blocks when " + SLOW_CALLS_TO_ISOLATE + " of its last " + RECENT_CALLS
+                + " calls (read() and attaching to its stage) took longer than "
+                + io.peerpulse.telemetry.shared.Durations.format(threshold) + ", its first " + UNCOUNTED_FIRST_CALLS
+                + " calls not counted";
     }
 
     /**
@@ -181,7 +240,7 @@ public final class TelemetryOptions {
     }
 
     /**
-     * The monotonic clock of durations and the poll grid, in nanoseconds: it times {@code read()} calls
+     * The monotonic clock of durations and the poll grid, in nanoseconds: it times a source's calls
      * against {@code blockingReadThreshold} and places the first poll on the poll grid. Only differences
      * between its values mean anything. Unless set, {@code System::nanoTime} when {@link #clock()} is the
      * system clock ({@link InstantSource#system()}, the default, or a {@code Clock.system…} clock), else
@@ -257,8 +316,9 @@ public final class TelemetryOptions {
         }
 
         /**
-         * @param threshold how long {@code read()} may keep the polling thread before the source is warned
-         *                  about and isolated, 1 ms to 10 s; default 10 ms
+         * @param threshold how long one call of a source ({@code read()} and attaching to its stage) may keep the
+         *                  polling thread before it counts as slow, 1 ms to 10 s; default 10 ms; see
+         *                  {@link TelemetryOptions#blockingReadThreshold()} for the rule
          * @return this builder
          * @since 0.1.0
          */

@@ -13,6 +13,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -37,25 +39,52 @@ class LatencyTelemetryIsolationTest {
         log.close();
     }
 
-    /** Reads measured 20 ms; the first {@code blockingReads} reads keep the caller for {@code blockMs}. */
+    /** Reads measured 20 ms; the reads {@code slow} picks (numbered from 1) keep the caller for {@code blockMs}. */
     final class BlockingSource implements RttSource {
         final AtomicInteger reads = new AtomicInteger();
         volatile Thread lastReader;
-        private final int blockingReads;
+        private final IntPredicate slow;
         private final long blockMs;
+        private final boolean inWhenComplete;
 
-        BlockingSource(int blockingReads, long blockMs) {
-            this.blockingReads = blockingReads;
+        BlockingSource(IntPredicate slow, long blockMs) {
+            this(slow, blockMs, false);
+        }
+
+        /** @param inWhenComplete block when the telemetry attaches to the stage, not in read() */
+        BlockingSource(IntPredicate slow, long blockMs, boolean inWhenComplete) {
+            this.slow = slow;
             this.blockMs = blockMs;
+            this.inWhenComplete = inWhenComplete;
         }
 
         @Override
         public CompletionStage<RttReading> read() {
             lastReader = Thread.currentThread();
-            if (reads.incrementAndGet() <= blockingReads) {
+            boolean block = slow.test(reads.incrementAndGet());
+            if (block && inWhenComplete) {
+                return new SlowToAttach(blockMs);
+            }
+            if (block) {
                 nanos.addAndGet(Duration.ofMillis(blockMs).toNanos());
             }
             return CompletableFuture.completedFuture(RttReading.measured(20));
+        }
+    }
+
+    /** A completed stage whose whenComplete keeps the attaching thread for {@code blockMs}. */
+    final class SlowToAttach extends CompletableFuture<RttReading> {
+        private final long blockMs;
+
+        SlowToAttach(long blockMs) {
+            this.blockMs = blockMs;
+            complete(RttReading.measured(20));
+        }
+
+        @Override
+        public CompletableFuture<RttReading> whenComplete(BiConsumer<? super RttReading, ? super Throwable> action) {
+            nanos.addAndGet(Duration.ofMillis(blockMs).toNanos());
+            return super.whenComplete(action);
         }
     }
 
@@ -93,69 +122,154 @@ class LatencyTelemetryIsolationTest {
         return telemetry;
     }
 
-    @Test
-    void aReadThatBlocksPastTheThresholdIsWarnedAboutOnceAndLaterReadsRunOnThePool() {
-        BlockingSource source = new BlockingSource(1, 50);
-        start(source, options().build());
-        scheduler.runDueTasks();
+    private static final IntPredicate EVERY = n -> true;
 
+    /** Polls {@code n} times, one a second from the start, each read run to its end on the scheduler or the pool. */
+    private void polls(int n) {
+        for (int i = 0; i < n; i++) {
+            if (!firstPollRun) {
+                scheduler.runDueTasks();
+                firstPollRun = true;
+            } else {
+                scheduler.advance(Duration.ofSeconds(1));
+            }
+            pool.runAll();
+        }
+    }
+
+    private boolean firstPollRun;
+
+    @Test
+    void aSourceSlowInThreeOfItsLastTenCountedCallsIsIsolatedWithOneWarningStatingTheRule() {
+        BlockingSource source = new BlockingSource(EVERY, 50);
+        start(source, options().build());
+        scheduler.runDueTasks(); // call 1, on the scheduler: slow, so the next reads run on the pool (probation)
+        assertThat(source.lastReader).isSameAs(Thread.currentThread());
+        assertThat(pool.tasks).isEmpty();
+        firstPollRun = true;
+        polls(4); // calls 2 to 5 on the pool: 3 not counted, then 2 slow
+        assertThat(source.reads).hasValue(5);
+        assertThat(telemetry.isIsolated()).isFalse();
+        assertThat(log.warnings()).isEmpty();
+
+        polls(1); // call 6: the 3rd slow counted call
         assertThat(telemetry.isIsolated()).isTrue();
-        assertThat(telemetry.getCounters().measuredCount()).isEqualTo(1); // the blocking read itself still counts
+        assertThat(telemetry.getCounters().measuredCount()).isEqualTo(6); // the blocking reads themselves count
         assertThat(log.warnings()).singleElement().asString()
-                .contains(BlockingSource.class.getName(), "'session-7'", "50 ms", "limit is 10 ms", "the test's pool");
+                .contains(BlockingSource.class.getName(), "'session-7'", "blocked the polling thread",
+                        "3 of its last 10 calls took longer than 10 ms (50 ms, 50 ms, 50 ms)",
+                        "its first 3 calls not counted", "the test's pool")
+                .doesNotContain("PT");
 
         scheduler.advance(Duration.ofSeconds(1));
-        assertThat(source.reads).hasValue(1); // not read on the scheduler any more
+        assertThat(source.reads).hasValue(6); // not read on the scheduler any more
         assertThat(pool.runAll()).isEqualTo(1);
-        assertThat(source.reads).hasValue(2);
-        assertThat(source.lastReader).isSameAs(Thread.currentThread());
-        assertThat(telemetry.getCounters().measuredCount()).isEqualTo(2);
+        assertThat(source.reads).hasValue(7);
+        assertThat(telemetry.getCounters().measuredCount()).isEqualTo(7);
         assertThat(log.warnings()).hasSize(1);
     }
 
     @Test
-    void aReadAtTheThresholdIsNotIsolated() {
-        BlockingSource source = new BlockingSource(100, 10);
+    void slowCallsNeverThreeAmongTenAreNoEvidenceAndTheSourceReturnsToThePollingThread() {
+        // one call in six is slow (a preempted thread on a loaded machine): at most two among any ten
+        BlockingSource source = new BlockingSource(n -> n % 6 == 0, 500);
         start(source, options().build());
-        scheduler.advance(Duration.ofSeconds(5));
+        polls(59);
         assertThat(telemetry.isIsolated()).isFalse();
+        assertThat(log.warnings()).isEmpty();
+        // read 54 was slow: reads 55 to 57 ran on the pool (probation), fast, so 58 on came back to the scheduler
+        scheduler.advance(Duration.ofSeconds(1));
+        assertThat(source.reads).hasValue(60); // on the scheduler, slow
         assertThat(pool.tasks).isEmpty();
-        assertThat(telemetry.getCounters().measuredCount()).isEqualTo(6);
+        scheduler.advance(Duration.ofSeconds(1));
+        assertThat(pool.tasks).hasSize(1); // read 61 waits for the pool: probation
+        pool.runAll();
+        assertThat(source.reads).hasValue(61);
+        assertThat(telemetry.isIsolated()).isFalse();
+        assertThat(log.warnings()).isEmpty();
+    }
+
+    @Test
+    void theFirstThreeCallsAreNotCounted() {
+        // a cold start (reads 1 to 3), then slow reads 5 and 7: two counted
+        BlockingSource source = new BlockingSource(n -> n <= 3 || n == 5 || n == 7 || n == 8, 500);
+        start(source, options().build());
+        polls(7);
+        assertThat(telemetry.isIsolated()).isFalse();
+        assertThat(log.warnings()).isEmpty();
+        polls(1); // read 8: the third slow counted call
+        assertThat(telemetry.isIsolated()).isTrue();
+        assertThat(log.warnings()).singleElement().asString().contains("(500 ms, 500 ms, 500 ms)");
+    }
+
+    @Test
+    void aStageThatBlocksWhenTheTelemetryAttachesToItIsTimedAndIsolated() {
+        BlockingSource source = new BlockingSource(EVERY, 500, true);
+        start(source, options().build());
+        polls(6);
+        assertThat(telemetry.isIsolated()).isTrue();
+        assertThat(log.warnings()).singleElement().asString()
+                .contains(BlockingSource.class.getName(), "(500 ms, 500 ms, 500 ms)", "whenComplete");
+    }
+
+    @Test
+    void theTelemetrysOwnHandlerRunningOnAnAnsweredStageIsNotTheSourcesTime() {
+        BlockingSource source = new BlockingSource(n -> false, 0);
+        start(source, options().build());
+        // a slow listener: it runs on the polling thread, inside whenComplete of the already answered stage
+        telemetry.addListener(event -> nanos.addAndGet(Duration.ofMillis(50).toNanos()));
+        polls(20);
+        assertThat(telemetry.getCounters().measuredCount()).isEqualTo(20);
+        assertThat(telemetry.isIsolated()).isFalse();
+        assertThat(source.lastReader).isSameAs(Thread.currentThread());
+        assertThat(log.warnings()).isEmpty();
+    }
+
+    @Test
+    void callsAtTheThresholdAreNotSlow() {
+        BlockingSource source = new BlockingSource(EVERY, 10);
+        start(source, options().build());
+        scheduler.advance(Duration.ofSeconds(19));
+        assertThat(telemetry.isIsolated()).isFalse();
+        assertThat(pool.tasks).isEmpty(); // never even on probation
+        assertThat(telemetry.getCounters().measuredCount()).isEqualTo(20);
         assertThat(log.warnings()).isEmpty();
     }
 
     @Test
     void theThresholdIsAnOption() {
-        BlockingSource source = new BlockingSource(1, 50);
+        BlockingSource source = new BlockingSource(EVERY, 50);
         start(source, options().blockingReadThreshold(Duration.ofMillis(100)).build());
-        scheduler.runDueTasks();
+        scheduler.advance(Duration.ofSeconds(19));
         assertThat(telemetry.isIsolated()).isFalse();
+        assertThat(pool.tasks).isEmpty();
         assertThat(TelemetryOptions.defaults().blockingReadThreshold()).isEqualTo(Duration.ofMillis(10));
     }
 
     @Test
-    void anIsolatedReadStillTimesOutOnTheSchedulerAndIsNotStartedAfterItsTimeout() {
-        BlockingSource source = new BlockingSource(1, 50);
+    void aReadOnThePoolStillTimesOutOnTheSchedulerAndIsNotStartedAfterItsTimeout() {
+        BlockingSource source = new BlockingSource(EVERY, 50);
         start(source, options().readTimeout(Duration.ofMillis(500)).build());
-        scheduler.runDueTasks();
-        scheduler.advance(Duration.ofSeconds(1)); // poll 2 queued on the pool, which never runs it in time
+        polls(6); // isolated at the 6th call
+        assertThat(telemetry.isIsolated()).isTrue();
+        scheduler.advance(Duration.ofSeconds(1)); // poll 7 queued on the pool, which never runs it in time
         scheduler.advance(Duration.ofMillis(500));
         assertThat(telemetry.getCounters().failedCount()).isEqualTo(1);
         pool.runAll();
-        assertThat(source.reads).hasValue(1); // the timed-out read was never started
+        assertThat(source.reads).hasValue(6); // the timed-out read was never started
         assertThat(log.warnings()).hasSize(2).last().asString()
-                .contains("did not answer a read within readTimeout", "'session-7'");
+                .contains("did not answer a read within readTimeout (500 ms)", "'session-7'");
     }
 
     @Test
-    void withASchedulerOfTheCallersOwnABlockingReadIsWarnedAboutButNotMoved() {
-        BlockingSource source = new BlockingSource(1, 50);
-        TelemetryOptions options = TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock())
-                .nanoClock(nanos::get).build();
+    void withASchedulerOfTheCallersOwnABlockingSourceIsWarnedAboutButNotMoved() {
+        BlockingSource source = new BlockingSource(EVERY, 50);
+        TelemetryOptions options = TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                .clock(scheduler.clock()).nanoClock(nanos::get).build();
         start(source, options);
-        scheduler.advance(Duration.ofSeconds(1));
+        scheduler.advance(Duration.ofSeconds(9));
         assertThat(telemetry.isIsolated()).isFalse();
-        assertThat(source.reads).hasValue(2);
+        assertThat(source.reads).hasValue(10);
         assertThat(log.warnings(BlockingSource.class.getName())).singleElement().asString()
                 .contains("telemetry without a name", "a thread of the scheduler given in the options");
     }

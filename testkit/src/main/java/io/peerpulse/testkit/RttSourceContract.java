@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.shared.Durations;
 import io.peerpulse.telemetry.spi.RttSource;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +19,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -36,12 +40,27 @@ import org.junit.jupiter.api.Test;
  * {@link #closeSource(RttSource)} at its end. Tests wait in real time only for real events, each
  * wait bounded: {@code read()} must return within 5 s and every read must be answered (normally
  * or exceptionally) within {@link #answerTimeout()}; a measurement must be a plausible RTT and an
- * unavailable reason must be non-blank and reveal no IP address.
+ * unavailable reason must be non-blank and reveal no IP address. Durations in failures read {@code 10 ms}.
  *
- * <p><b>Not blocking.</b> {@code read()} must not keep its caller longer than {@link #readBlockingLimit()}
- * (default 10 ms, the telemetry's default {@code blockingReadThreshold}): of {@value #TIMED_READS} timed
- * calls, at most one may take longer (a garbage-collection pause). A telemetry moves a source that blocks
- * off its shared scheduler and logs a WARNING; this check tells you before.
+ * <p><b>Not blocking.</b> What a source does on its caller's thread — {@code read()} and attaching to the
+ * stage it returns ({@code whenComplete}), as a telemetry does — must not take longer than
+ * {@link #readBlockingLimit()} (default 10 ms, the telemetry's default {@code blockingReadThreshold}). The kit
+ * judges by the telemetry's own rule ({@link TelemetryOptions#blockingReadThreshold()}): after
+ * {@value #WARM_UP_READS} calls not counted (a cold start), of {@value #TIMED_READS} timed calls at most
+ * {@value #SLOW_READS_ALLOWED} may take longer (a garbage-collection pause, a preempted thread). A telemetry
+ * moves a source that blocks off its shared scheduler and logs a WARNING; this check tells you before.
+ *
+ * <p><b>Not waiting for the answer.</b> Against a peer that answers at once, a {@code read()} that waits for
+ * its answer returns in microseconds and passes the check above. Override
+ * {@link #createSourceWithSlowPeer(Duration)} to give the kit a source whose peer answers after
+ * {@link #slowPeerDelay()} (the kit's {@link DelayingEcho}, or the lab's {@code ImpairmentRelay} for a real
+ * connection): a {@code read()} that holds its caller for that delay in more than {@value #SLOW_READS_ALLOWED} of
+ * {@value #TIMED_READS} calls (after {@value #WARM_UP_READS} not counted) fails. Without the override that check
+ * is skipped (aborted, with a message).
+ *
+ * <p><b>Measures.</b> A fresh source must answer at least one {@code measured} reading within
+ * {@link #answerTimeout()}; a source that only ever answers {@code stale} or {@code unavailable} measures
+ * nothing. Override {@link #measures()} to say otherwise (e.g. a test of a source without a peer).
  *
  * <p>To skip a check that cannot apply to a source, override its method and annotate it with
  * {@code @Disabled("why")}.
@@ -59,7 +78,14 @@ public abstract class RttSourceContract {
 
     private static final int SEQUENTIAL_READS = 20;
     private static final int CONCURRENT_READERS = 4;
-    private static final int TIMED_READS = 5;
+    /** The telemetry's blocking rule (TelemetryOptions.blockingReadThreshold()): calls not counted at first, */
+    private static final int WARM_UP_READS = TelemetryOptions.UNCOUNTED_FIRST_CALLS;
+    /** the calls judged, */
+    private static final int TIMED_READS = TelemetryOptions.RECENT_CALLS;
+    /** and the slow ones among them that a source may have: one fewer than the telemetry isolates. */
+    private static final int SLOW_READS_ALLOWED = TelemetryOptions.SLOW_CALLS_TO_ISOLATE - 1;
+    /** Reads of {@link #aFreshSourceMeasures()} at most, within {@link #answerTimeout()}. */
+    private static final int MAX_READS_TO_MEASURE = 1_000;
 
     /**
      * For subclasses.
@@ -100,14 +126,53 @@ public abstract class RttSourceContract {
     }
 
     /**
-     * How long one {@code read()} call may keep its calling thread; default 10 ms, the telemetry's default
-     * {@code blockingReadThreshold}.
+     * How long one call ({@code read()} and attaching to its stage) may keep its calling thread; default 10 ms,
+     * the telemetry's default {@code blockingReadThreshold}.
      *
      * @return a positive duration
      * @since 0.1.0
      */
     protected Duration readBlockingLimit() {
         return Duration.ofMillis(10);
+    }
+
+    /**
+     * Whether a fresh source, read one read after another, answers at least one {@code measured} reading within
+     * {@link #answerTimeout()}; default {@code true}. Override to answer {@code false} for a source under test
+     * that cannot measure (no peer), and the check passes without reading.
+     *
+     * @return whether the source measures
+     * @since 0.1.0
+     */
+    protected boolean measures() {
+        return true;
+    }
+
+    /**
+     * Creates the source under test talking to a peer that answers each of its requests after
+     * {@code answerDelay}, fresh for the check {@link #readDoesNotWaitForItsAnswer()}: e.g. a source of
+     * {@link DelayingEcho#start(Duration) DelayingEcho.start(answerDelay)}'s address, or a WebRTC connection
+     * through the lab's {@code ImpairmentRelay} delaying each direction by half of it. Default {@code null}:
+     * not supported, and that check is skipped.
+     *
+     * @param answerDelay how long the peer waits before it answers
+     * @return the source, or {@code null} when the test cannot make one
+     * @throws Exception when the source cannot be set up
+     * @since 0.1.0
+     */
+    protected @Nullable RttSource createSourceWithSlowPeer(Duration answerDelay) throws Exception {
+        return null;
+    }
+
+    /**
+     * How long the slow peer of {@link #createSourceWithSlowPeer(Duration)} waits before it answers; default
+     * 100 ms, ten times {@link #readBlockingLimit()}'s default.
+     *
+     * @return a positive duration
+     * @since 0.1.0
+     */
+    protected Duration slowPeerDelay() {
+        return Duration.ofMillis(100);
     }
 
     /**
@@ -134,35 +199,126 @@ public abstract class RttSourceContract {
     }
 
     /**
-     * {@code read()} does not block its caller: of {@value #TIMED_READS} calls in a row (each answer awaited
-     * before the next), at most one takes longer than {@link #readBlockingLimit()}.
+     * {@code read()} and attaching to its stage do not block the caller: after {@value #WARM_UP_READS} calls not
+     * counted, of {@value #TIMED_READS} calls in a row (each answer awaited before the next), at most
+     * {@value #SLOW_READS_ALLOWED} take longer than {@link #readBlockingLimit()}.
      *
      * @throws Exception when the source cannot be created or closed
      * @since 0.1.0
      */
     @Test
-    @DisplayName("read() does not block its caller (10 ms by default)")
+    @DisplayName("read() does not block its caller (the telemetry's rule: 3 of 10 calls over 10 ms by default)")
     public void readDoesNotBlockItsCaller() throws Exception {
         withSource(source -> {
             Duration limit = readBlockingLimit();
-            List<Long> overMs = new ArrayList<>();
-            for (int i = 1; i <= TIMED_READS; i++) {
-                CompletableFuture<CompletionStage<RttReading>> call = callRead(source, new CountDownLatch(0), true);
-                CompletionStage<RttReading> stage = returned(call);
-                // recorded before the call completed, which returned() waited for
-                long took = Objects.requireNonNull(timings.get(call), "timing of a timed read");
-                if (took > limit.toNanos()) {
-                    overMs.add(TimeUnit.NANOSECONDS.toMillis(took));
-                }
-                awaitAnswer(stage, "timed read " + i);
-            }
-            if (overMs.size() > 1) {
-                fail("read() kept its calling thread longer than %s in %d of %d calls (%s ms): it must start the"
-                        + " read and return a stage at once, and complete the stage from another thread. A telemetry"
-                        + " moves such a source off its shared scheduler and logs a WARNING", limit, overMs.size(),
-                        TIMED_READS, overMs);
+            List<Long> over = timedReads(source, limit).over();
+            if (over.size() > SLOW_READS_ALLOWED) {
+                fail("read() and attaching to its stage kept the calling thread longer than %s in %d of %d calls"
+                        + " (%s): read() must start the read and return a stage at once, and complete the stage from"
+                        + " another thread. A telemetry moves such a source off its shared scheduler and logs a"
+                        + " WARNING", Durations.format(limit), over.size(), TIMED_READS, formatAll(over));
             }
         });
+    }
+
+    /**
+     * {@code read()} does not wait for its answer: against a peer answering after {@link #slowPeerDelay()}
+     * ({@link #createSourceWithSlowPeer(Duration)}), of {@value #TIMED_READS} calls in a row (after
+     * {@value #WARM_UP_READS} not counted) at most {@value #SLOW_READS_ALLOWED} hold its caller that long. Skipped
+     * when the test makes no such source.
+     *
+     * @throws Exception when the source cannot be created or closed
+     * @since 0.1.0
+     */
+    @Test
+    @DisplayName("read() does not wait for its answer (a peer answering after 100 ms by default)")
+    public void readDoesNotWaitForItsAnswer() throws Exception {
+        Duration delay = slowPeerDelay();
+        RttSource made = createSourceWithSlowPeer(delay);
+        if (made == null) {
+            Assumptions.abort("createSourceWithSlowPeer(Duration) is not overridden: override it to check that"
+                    + " read() does not wait for its answer (see DelayingEcho)");
+            return;
+        }
+        RttSource source = made;
+        try {
+            TimedReads timed = timedReads(source, delay);
+            if (timed.over().size() > SLOW_READS_ALLOWED) {
+                fail("read() held its caller for the peer's whole answer delay of %s or longer in %d of %d calls (%s):"
+                        + " it waits for its answer. Against a fast peer this goes unseen; on a real network every"
+                        + " poll holds the telemetry's thread for a round trip. Start the request, return a stage at"
+                        + " once and complete it when the answer arrives, on another thread", Durations.format(delay),
+                        timed.over().size(), TIMED_READS, formatAll(timed.over()));
+            }
+        } finally {
+            closeSource(source);
+        }
+    }
+
+    /**
+     * A fresh source answers at least one {@code measured} reading within {@link #answerTimeout()}, read one
+     * read after another; unless {@link #measures()} says it cannot.
+     *
+     * @throws Exception when the source cannot be created or closed
+     * @since 0.1.0
+     */
+    @Test
+    @DisplayName("a fresh source measures")
+    public void aFreshSourceMeasures() throws Exception {
+        if (!measures()) {
+            return;
+        }
+        withSource(source -> {
+            Duration timeout = answerTimeout();
+            long deadline = System.nanoTime() + timeout.toNanos();
+            List<String> seen = new ArrayList<>();
+            for (int i = 1; i <= MAX_READS_TO_MEASURE && System.nanoTime() - deadline < 0; i++) {
+                Optional<RttReading> reading = awaitAnswer(startRead(source), "read " + i);
+                if (reading.isPresent() && reading.get() instanceof RttReading.Measured) {
+                    return;
+                }
+                String kind = reading.map(r -> r.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT))
+                        .orElse("failed");
+                if (!seen.contains(kind)) {
+                    seen.add(kind);
+                }
+            }
+            fail("no read of a fresh source measured within %s (answers: %s): a source must measure. If this one"
+                    + " cannot in this test (no peer), override measures() to return false", Durations.format(timeout),
+                    seen.isEmpty() ? "none" : String.join(", ", seen));
+        });
+    }
+
+    /** How long each of {@value #TIMED_READS} timed calls took, and those longer than a limit. */
+    private record TimedReads(List<Long> tookNanos, List<Long> over) {
+    }
+
+    /**
+     * Calls read() and attaches to its stage {@value #WARM_UP_READS} times untimed, then {@value #TIMED_READS} times
+     * timed, each answer awaited before the next.
+     */
+    private TimedReads timedReads(RttSource source, Duration limit) throws InterruptedException {
+        for (int i = 1; i <= WARM_UP_READS; i++) {
+            awaitAnswer(startRead(source), "read " + i + " (not timed: a cold start)");
+        }
+        List<Long> took = new ArrayList<>();
+        List<Long> over = new ArrayList<>();
+        for (int i = 1; i <= TIMED_READS; i++) {
+            CompletableFuture<CompletionStage<RttReading>> call = callRead(source, new CountDownLatch(0), true);
+            CompletionStage<RttReading> stage = returned(call);
+            // recorded before the call completed, which returned() waited for
+            long nanos = Objects.requireNonNull(timings.get(call), "timing of a timed read");
+            took.add(nanos);
+            if (nanos >= limit.toNanos()) {
+                over.add(nanos);
+            }
+            awaitAnswer(stage, "timed read " + i);
+        }
+        return new TimedReads(took, over);
+    }
+
+    private static String formatAll(List<Long> nanos) {
+        return nanos.stream().map(Durations::format).collect(java.util.stream.Collectors.joining(", "));
     }
 
     /**
@@ -310,6 +466,9 @@ public abstract class RttSourceContract {
                 long started = System.nanoTime();
                 CompletionStage<RttReading> stage = source.read();
                 if (timed) {
+                    if (stage != null) {
+                        stage.whenComplete((reading, failure) -> { }); // as a telemetry attaches its handler
+                    }
                     timings.put(call, System.nanoTime() - started);
                 }
                 call.complete(stage);
@@ -330,7 +489,7 @@ public abstract class RttSourceContract {
             stage = call.get(limit.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException blocked) {
             return fail("read() blocked its calling thread for more than %s: it must start the read and return a"
-                    + " stage at once, and complete the stage later", limit);
+                    + " stage at once, and complete the stage later", Durations.format(limit));
         } catch (ExecutionException thrown) {
             return fail("read() threw instead of returning a stage; report a failed read by completing the"
                     + " stage exceptionally", thrown.getCause());
@@ -359,7 +518,7 @@ public abstract class RttSourceContract {
             reading = answer.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException unanswered) {
             return fail("%s was not answered within %s: every stage must complete, normally or"
-                    + " exceptionally", what, timeout);
+                    + " exceptionally", what, Durations.format(timeout));
         } catch (ExecutionException failed) {
             return Optional.empty();
         }

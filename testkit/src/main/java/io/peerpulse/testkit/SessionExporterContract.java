@@ -334,7 +334,8 @@ public abstract class SessionExporterContract {
             return caller.submit(call).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException hung) {
             return fail("%s did not return within %s: an exporter must never block without bound (sessions"
-                    + " stop waiting for sessionEnded after their exporter timeout)", what, timeout);
+                    + " stop waiting for sessionEnded after their exporter timeout)", what,
+                    io.peerpulse.telemetry.shared.Durations.format(timeout));
         } catch (ExecutionException thrown) {
             return fail(what + " threw " + thrown.getCause(), thrown.getCause());
         } catch (InterruptedException interrupted) {

@@ -49,7 +49,7 @@ class SessionExporterContractSelfTest {
 
         assertThatThrownBy(kit::sessionEndedAcceptsAReportWithoutSamples)
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("did not return within PT0.2S");
+                .hasMessageContaining("did not return within 200 ms");
     }
 
     @Test

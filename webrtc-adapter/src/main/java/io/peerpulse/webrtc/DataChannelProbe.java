@@ -43,11 +43,13 @@ import org.jspecify.annotations.Nullable;
  * ({@link #getClockOffset()}). As a {@link ProbeStatsSource} it hands a session its counts and the
  * offset ({@link #probeStats()}), which the session exports beside the latency.
  *
- * <p><b>Threads.</b> {@link #read()} sends its ping on the caller's thread (a native send of a few
- * microseconds). webrtc-java calls back on its single native thread; the probe's callback only
+ * <p><b>Threads.</b> {@link #read()} makes no call into webrtc-java: it hands its ping to the sending
+ * thread that every probe of the JVM shares, {@code peerpulse-probe-send} (or the
+ * {@link ProbeOptions#scheduler() scheduler} given), which sends it. A send is a blocking call into libwebrtc's threads — a few microseconds on an idle
+ * machine, 10 to 39 ms measured on a loaded one — that must not hold the caller (a telemetry's polling
+ * thread). webrtc-java calls back on its single native thread; the probe's callback only
  * reads {@code System.nanoTime()}, copies the message into a pooled buffer and hands it to the
- * probe thread that every probe of the JVM shares (or the {@link ProbeOptions#scheduler() scheduler}
- * given), where pings are answered, pongs matched and pings timed out. In steady state a ping
+ * probe thread, where pings are answered, pongs matched and pings timed out. In steady state a ping
  * allocates nothing in the probe beyond its reading; webrtc-java itself allocates a buffer object
  * for each message it delivers.
  *
@@ -107,7 +109,8 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         this.channel = channel;
         this.options = options;
         this.executor = options.scheduler().map(ProbeExecutor::of).orElseGet(ProbeLoop::shared);
-        this.engine = new ProbeEngine(new ChannelLink(), executor, options.clock(), System::nanoTime,
+        this.engine = new ProbeEngine(new ChannelLink(), executor,
+                options.scheduler().map(ProbeExecutor::of).orElseGet(ProbeLoop::sender), options.clock(), System::nanoTime,
                 options.pingTimeout(), options.offsetWindowCount());
         for (int i = 0; i < INBOUND_POOL; i++) {
             freeInbound[freeInboundCount++] = new Inbound(true, new byte[ProbeCodec.PONG_LENGTH]);
@@ -185,7 +188,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
     }
 
     /**
-     * Sends a ping, on the caller's thread, and returns at once.
+     * Starts a ping, sent by the probes' sending thread, and returns at once.
      *
      * @return completes measured (RTT minus the peer's hold time, ms, 1 µs resolution), stale (no pong
      *         in time: lost) or unavailable (never answered yet, channel not open, closed)

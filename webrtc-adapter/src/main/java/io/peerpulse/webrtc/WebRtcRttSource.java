@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The RTT of a webrtc-java {@link RTCPeerConnection}, read from the ICE candidate pair its
@@ -29,9 +30,32 @@ import java.util.concurrent.CompletionStage;
  * <p>A read is {@code unavailable} when the connection state is not {@code CONNECTED}, the
  * connection is closed, or no pair is selected; it never calls {@code getStats} on a connection
  * that is not connected. Readings carry the path type (candidate types and protocol), never an
- * address. The stats callback, which arrives on webrtc-java's one native thread, only hands the
- * report to a PeerPulse daemon thread, where it is interpreted; nothing webrtc-java throws escapes
- * {@link #read()} other than as an {@code unavailable} reading or a failed stage.
+ * address.
+ *
+ * <p><b>Never waiting.</b> {@link #read()} makes no call into webrtc-java on its caller's thread:
+ * {@code getConnectionState()} and {@code getStats} are blocking calls through libwebrtc's signalling
+ * thread (up to 320 ms measured on a loaded machine), so a read hands them to a PeerPulse call thread and
+ * returns. Better still, forward your {@code PeerConnectionObserver.onConnectionChange} to
+ * {@link #onConnectionChange(RTCPeerConnectionState)}: the source then knows the state from webrtc-java's
+ * callbacks, a read of a connection that is not connected is answered at once without any call, and a
+ * connected one only asks for stats — {@code getStats} with a callback, which completes the read. The stats
+ * callback, which arrives on webrtc-java's one native thread, only hands the report to a PeerPulse daemon
+ * thread, where it is interpreted; nothing webrtc-java throws escapes {@link #read()} other than as an
+ * {@code unavailable} reading or a failed stage.
+ *
+ * <pre>{@code
+ * WebRtcRttSource[] ice = new WebRtcRttSource[1];
+ * RTCPeerConnection pc = factory.createPeerConnection(config, new PeerConnectionObserver() {
+ *     public void onConnectionChange(RTCPeerConnectionState state) {
+ *         WebRtcRttSource source = ice[0];
+ *         if (source != null) {
+ *             source.onConnectionChange(state);   // only stores it: fine on webrtc-java's native thread
+ *         }
+ *     }
+ *     ...
+ * });
+ * ice[0] = WebRtcRttSource.of(pc);
+ * }</pre>
  *
  * <p>Teardown order: stop the telemetry, then close the peer connection, then dispose the factory.
  * A {@code getStats} after the factory was disposed crashes the JVM in native code.
@@ -71,6 +95,8 @@ public final class WebRtcRttSource implements RttSource {
     private final RTCPeerConnection peerConnection;
     private final Mode mode;
     private final CandidatePairRtt interpreter;
+    /** The state webrtc-java's observer last reported, {@code null} until the application forwards one. */
+    private volatile @Nullable RTCPeerConnectionState reportedState;
 
     private WebRtcRttSource(RTCPeerConnection peerConnection, Mode mode) {
         this.peerConnection = Objects.requireNonNull(peerConnection, "peerConnection");
@@ -110,29 +136,57 @@ public final class WebRtcRttSource implements RttSource {
     }
 
     /**
-     * Starts one read; returns at once.
+     * Takes the connection's state as webrtc-java's observer reports it: call from your
+     * {@code PeerConnectionObserver.onConnectionChange}. It only stores the state (fine on webrtc-java's
+     * native thread). From the first call on, reads take the state from here and never ask the connection
+     * for it.
+     *
+     * @param state the new state
+     * @since 0.1.0
+     */
+    public void onConnectionChange(RTCPeerConnectionState state) {
+        this.reportedState = Objects.requireNonNull(state, "state");
+    }
+
+    /**
+     * Starts one read and returns at once, without calling into webrtc-java on this thread: a connection
+     * reported not connected ({@link #onConnectionChange(RTCPeerConnectionState)}) is answered at once;
+     * otherwise a PeerPulse thread asks for the state (unless reported) and the stats.
      *
      * @return a stage completed on a PeerPulse thread with the reading
      */
     @Override
     public CompletionStage<RttReading> read() {
-        RTCPeerConnectionState state;
-        try {
-            state = peerConnection.getConnectionState();
-        } catch (RuntimeException closed) {
-            // webrtc-java throws NullPointerException("Object handle is null") once closed
-            return CompletableFuture.completedFuture(RttReading.unavailable("peer connection closed"));
-        }
-        if (state != RTCPeerConnectionState.CONNECTED) {
-            return CompletableFuture.completedFuture(RttReading.unavailable("connection state " + state));
+        RTCPeerConnectionState reported = reportedState;
+        if (reported != null && reported != RTCPeerConnectionState.CONNECTED) {
+            return CompletableFuture.completedFuture(RttReading.unavailable("connection state " + reported));
         }
         CompletableFuture<RttReading> result = new CompletableFuture<>();
+        StatsHandoff.call(() -> request(reported, result), result);
+        return result;
+    }
+
+    /** On a call thread: the state unless reported, then the stats, whose callback completes the read. */
+    private void request(@Nullable RTCPeerConnectionState reported, CompletableFuture<RttReading> result) {
+        if (reported == null) {
+            RTCPeerConnectionState state;
+            try {
+                state = peerConnection.getConnectionState();
+            } catch (RuntimeException closed) {
+                // webrtc-java throws NullPointerException("Object handle is null") once closed
+                result.complete(RttReading.unavailable("peer connection closed"));
+                return;
+            }
+            if (state != RTCPeerConnectionState.CONNECTED) {
+                result.complete(RttReading.unavailable("connection state " + state));
+                return;
+            }
+        }
         try {
             peerConnection.getStats(report -> StatsHandoff.execute(() -> interpret(report, result), result));
         } catch (RuntimeException closedMeanwhile) {
             result.complete(RttReading.unavailable("peer connection closed"));
         }
-        return result;
     }
 
     private void interpret(RTCStatsReport report, CompletableFuture<RttReading> result) {

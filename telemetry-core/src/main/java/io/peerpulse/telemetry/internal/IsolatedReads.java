@@ -1,7 +1,7 @@
 package io.peerpulse.telemetry.internal;
 
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -9,8 +9,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Where the reads of a source that blocked its polling thread go from then on: one pool for the JVM of
  * at most {@link #MAX_THREADS} daemon threads named {@code peerpulse-isolated-read-<n>}, made on demand
- * and ended after 30 s idle. Its FIFO queue holds at most one read per isolated telemetry (a telemetry
- * never has two reads in flight), and a read whose timeout passed while it waited is not started.
+ * and ended after 30 s idle. Its queue holds at most one read per telemetry (a telemetry never has two reads
+ * in flight), and a read whose timeout passed while it waited is not started. It is FIFO, except that an
+ * {@link Urgent} read goes to its head: the read of a source on probation after a slow call, most likely a
+ * healthy source that was unlucky (a preempted thread), must not wait behind the reads of sources isolated for
+ * blocking.
  *
  * @since 0.1.0
  */
@@ -26,6 +29,18 @@ public final class IsolatedReads {
         static final Executor INSTANCE = create();
     }
 
+    /** A read that goes to the head of the pool's queue. */
+    public interface Urgent extends Runnable {
+    }
+
+    /**
+     * @param read a read
+     * @return the read, marked to go to the head of the queue
+     */
+    public static Runnable urgent(Runnable read) {
+        return (Urgent) read::run;
+    }
+
     /** @return the pool, created on first use; not an {@code ExecutorService}: nobody can shut it down */
     public static Executor get() {
         return Holder.INSTANCE;
@@ -34,7 +49,7 @@ public final class IsolatedReads {
     private static Executor create() {
         AtomicInteger threads = new AtomicInteger();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(MAX_THREADS, MAX_THREADS, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), runnable -> {
+                new UrgentFirstQueue(), runnable -> {
                     Thread thread = new Thread(runnable, "peerpulse-isolated-read-" + threads.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
@@ -51,5 +66,15 @@ public final class IsolatedReads {
                 return "the isolated-read pool (at most " + MAX_THREADS + " threads)";
             }
         };
+    }
+
+    /** FIFO, but an {@link Urgent} task goes to the head. */
+    private static final class UrgentFirstQueue extends LinkedBlockingDeque<Runnable> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public boolean offer(Runnable task) {
+            return task instanceof Urgent ? offerFirst(task) : offerLast(task);
+        }
     }
 }

@@ -17,8 +17,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The probe's logic apart from webrtc-java: pings, pongs, timeouts, counters and the clock offset,
- * over any {@link Link}. {@link #read()} sends its ping on the caller's thread and returns at once;
- * received messages and timeouts are handled on the executor. Thread-safe: state is guarded by
+ * over any {@link Link}. {@link #read()} returns at once and its ping is sent on the executor, where
+ * received messages and timeouts are handled too. Thread-safe: state is guarded by
  * this object's monitor, and sends happen outside it.
  *
  * <p>In steady state a ping allocates only its reading (the future and the {@code RttReading}):
@@ -66,6 +66,8 @@ public final class ProbeEngine {
 
     private final Link link;
     private final ProbeExecutor executor;
+    /** Where pings are sent: apart from {@link #executor}, so that a slow send never delays an answer. */
+    private final ProbeExecutor sender;
     private final LongSupplier nanoTime;
     private final long timeoutNanos;
     private final long anchorNanos;
@@ -109,8 +111,23 @@ public final class ProbeEngine {
      */
     public ProbeEngine(Link link, ProbeExecutor executor, InstantSource wallClock, LongSupplier nanoTime,
                        Duration pingTimeout, int offsetWindowCount) {
+        this(link, executor, executor, wallClock, nanoTime, pingTimeout, offsetWindowCount);
+    }
+
+    /**
+     * @param link         where messages go
+     * @param executor     where messages are handled and timeouts run
+     * @param sender       where pings are sent (a read hands its ping there)
+     * @param wallClock    read at construction only, to anchor the wall-clock timeline
+     * @param nanoTime     the monotonic clock ({@code System::nanoTime} outside tests)
+     * @param pingTimeout  how long a ping waits for its pong
+     * @param offsetWindowCount how many recent exchanges the offset is chosen from
+     */
+    public ProbeEngine(Link link, ProbeExecutor executor, ProbeExecutor sender, InstantSource wallClock,
+                       LongSupplier nanoTime, Duration pingTimeout, int offsetWindowCount) {
         this.link = link;
         this.executor = executor;
+        this.sender = sender;
         this.nanoTime = nanoTime;
         this.timeoutNanos = pingTimeout.toNanos();
         this.offsets = new ClockOffsetEstimator(offsetWindowCount);
@@ -133,18 +150,35 @@ public final class ProbeEngine {
     }
 
     /**
-     * Sends a ping on the caller's thread; returns at once, before the pong.
+     * Hands a ping to the sender, which sends it; returns at once. The caller's thread makes no call into the
+     * link: a send is a blocking call into webrtc-java (tens of microseconds, and 10 to 39 ms on a loaded machine),
+     * which must not hold a telemetry's polling thread. The reading is its own task, so the hand-off allocates
+     * nothing more.
      *
      * @return completes measured, stale or unavailable; never exceptionally
      */
     public CompletionStage<RttReading> read() {
-        CompletableFuture<RttReading> result = new CompletableFuture<>();
+        PingRead result = new PingRead();
         if (executor.isShutdown()) {
             result.complete(RttReading.unavailable("probe scheduler shut down"));
-        } else {
-            ping(result);
+            return result;
+        }
+        try {
+            sender.execute(result);
+        } catch (RejectedExecutionException e) {
+            result.complete(RttReading.unavailable("probe scheduler shut down"));
         }
         return result;
+    }
+
+    /** One read: the reading to complete, and the task that sends its ping on the executor. */
+    private final class PingRead extends CompletableFuture<RttReading> implements Runnable {
+        @Override
+        public void run() {
+            if (!isDone()) {
+                ping(this);
+            }
+        }
     }
 
     /**

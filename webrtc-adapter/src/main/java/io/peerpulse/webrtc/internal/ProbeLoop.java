@@ -48,6 +48,19 @@ public final class ProbeLoop implements ProbeExecutor {
         return SHARED;
     }
 
+    /**
+     * @return the loop that sends every probe's pings by default ({@code peerpulse-probe-send}), made on first
+     *         use: a send is a blocking call into webrtc-java, which must hold neither a reader's thread nor the
+     *         loop that answers the peer's pings
+     */
+    public static ProbeLoop sender() {
+        return Sender.LOOP;
+    }
+
+    private static final class Sender {
+        static final ProbeLoop LOOP = new ProbeLoop("peerpulse-probe-send");
+    }
+
     /** @return the loop's thread */
     public Thread thread() {
         return thread;

@@ -51,7 +51,26 @@ class ProbeEngineAllocationTest {
 
         Loopback aToB = new Loopback();
         Loopback bToA = new Loopback();
-        ProbeEngine a = new ProbeEngine(aToB, ProbeExecutor.of(scheduler), scheduler.clock(), () -> nowNanos,
+        // a's pings are sent at once on this thread, as the probe's own loop sends them without a task object;
+        // a virtual scheduler's task per hand-off is not the engine's allocation
+        ProbeExecutor virtual = ProbeExecutor.of(scheduler);
+        ProbeExecutor inline = new ProbeExecutor() {
+            @Override
+            public void execute(Runnable task) {
+                task.run();
+            }
+
+            @Override
+            public void schedule(Runnable task, long delayNanos) {
+                virtual.schedule(task, delayNanos);
+            }
+
+            @Override
+            public boolean isShutdown() {
+                return false;
+            }
+        };
+        ProbeEngine a = new ProbeEngine(aToB, inline, scheduler.clock(), () -> nowNanos,
                 ProbeOptions.DEFAULT_PING_TIMEOUT, 64);
         ProbeEngine b = new ProbeEngine(bToA, ProbeExecutor.of(scheduler), scheduler.clock(), () -> nowNanos,
                 ProbeOptions.DEFAULT_PING_TIMEOUT, 64);

@@ -82,7 +82,7 @@ class ProbeEngineTest {
     void aPongMakesAMeasurementOfTheRoundTrip() {
         aToB.delay = Duration.ofMillis(30);
         bToA.delay = Duration.ofMillis(50);
-        CompletableFuture<RttReading> read = a.read().toCompletableFuture();
+        CompletableFuture<RttReading> read = started(a);
         assertThat(read).isNotDone();
         scheduler.advance(Duration.ofMillis(79));
         assertThat(read).isNotDone();
@@ -97,8 +97,8 @@ class ProbeEngineTest {
     @Test
     void theHoldTimeIsSubtractedAndTheResultRoundedToTheMicrosecond() {
         aToB.to = null; // the test answers by hand
-        CompletableFuture<RttReading> first = a.read().toCompletableFuture();
-        CompletableFuture<RttReading> second = a.read().toCompletableFuture();
+        CompletableFuture<RttReading> first = started(a);
+        CompletableFuture<RttReading> second = started(a);
         scheduler.runDueTasks();
         ProbeCodec.Ping p1 = (ProbeCodec.Ping) decode(aToB.sent.get(0));
         ProbeCodec.Ping p2 = (ProbeCodec.Ping) decode(aToB.sent.get(1));
@@ -114,7 +114,7 @@ class ProbeEngineTest {
     @Test
     void beforeThePeerEverAnsweredATimeoutIsUnavailableNotLoss() {
         aToB.drop = true;
-        CompletableFuture<RttReading> read = a.read().toCompletableFuture();
+        CompletableFuture<RttReading> read = started(a);
         scheduler.advance(TIMEOUT.minusNanos(1));
         assertThat(read).isNotDone();
         scheduler.advance(Duration.ofNanos(1));
@@ -127,7 +127,7 @@ class ProbeEngineTest {
     void onceThePeerAnsweredATimeoutIsStaleAndLostAndItsLatePongCompletesNothing() {
         assertThat(read(a)).isInstanceOf(RttReading.Measured.class);
         bToA.delay = Duration.ofSeconds(2); // the pong comes, but too late
-        CompletableFuture<RttReading> read = a.read().toCompletableFuture();
+        CompletableFuture<RttReading> read = started(a);
         scheduler.advance(TIMEOUT);
         assertThat(read.join()).isEqualTo(RttReading.stale());
         scheduler.advance(Duration.ofSeconds(2));
@@ -144,13 +144,13 @@ class ProbeEngineTest {
         assertThat(aToB.freshLooks).as("an answered ping needs no fresh look at the channel").isZero();
         aToB.drop = true;
         aToB.unavailableNow = "probe channel CLOSED"; // closed locally: no state change reported
-        CompletableFuture<RttReading> read = a.read().toCompletableFuture();
+        CompletableFuture<RttReading> read = started(a);
         assertThat(aToB.sent).as("the cheap check still saw it open").hasSize(2);
         scheduler.advance(TIMEOUT);
         assertThat(read.join()).isEqualTo(RttReading.unavailable("probe channel CLOSED"));
         assertThat(a.counters()).as("unanswered, not lost").isEqualTo(new ProbeCounters(2, 1, 0, 0, 1, 0, 0, 0, 0));
         assertThat(aToB.freshLooks).isEqualTo(1);
-        assertThat(a.read().toCompletableFuture().join()).as("the next read knows")
+        assertThat(started(a).join()).as("the next read knows")
                 .isEqualTo(RttReading.unavailable("probe channel CLOSED"));
     }
 
@@ -158,7 +158,7 @@ class ProbeEngineTest {
     void aPingLostOnAnOpenChannelIsStaleAfterOneFreshLookAtTheChannel() {
         assertThat(read(a)).isInstanceOf(RttReading.Measured.class);
         aToB.drop = true;
-        CompletableFuture<RttReading> read = a.read().toCompletableFuture();
+        CompletableFuture<RttReading> read = started(a);
         scheduler.advance(TIMEOUT);
         assertThat(read.join()).isEqualTo(RttReading.stale());
         assertThat(a.counters().lostCount()).isEqualTo(1);
@@ -182,7 +182,7 @@ class ProbeEngineTest {
     @Test
     void aPongThatClaimsMoreHoldThanTheRoundTripIsRefusedAndThePingTimesOut() {
         aToB.to = null;
-        CompletableFuture<RttReading> read = a.read().toCompletableFuture();
+        CompletableFuture<RttReading> read = started(a);
         scheduler.runDueTasks();
         ProbeCodec.Ping ping = (ProbeCodec.Ping) decode(aToB.sent.get(0));
         scheduler.advance(Duration.ofMillis(10));
@@ -196,7 +196,7 @@ class ProbeEngineTest {
     @Test
     void aPongEchoingAnotherT1IsUnmatched() {
         aToB.to = null;
-        CompletableFuture<RttReading> read = a.read().toCompletableFuture();
+        CompletableFuture<RttReading> read = started(a);
         scheduler.runDueTasks();
         ProbeCodec.Ping ping = (ProbeCodec.Ping) decode(aToB.sent.get(0));
         a.onMessage(ProbeCodec.pong(ping.sequence(), ping.t1Micros() + 1, 0, 0), 28, true, nanos.getAsLong());
@@ -214,7 +214,7 @@ class ProbeEngineTest {
 
     @Test
     void closingCutsOffPingsInFlightAndLaterReadsAreUnavailable() {
-        CompletableFuture<RttReading> inFlight = a.read().toCompletableFuture();
+        CompletableFuture<RttReading> inFlight = started(a);
         scheduler.runDueTasks();
         a.close("probe closed");
         a.close("again");
@@ -231,7 +231,7 @@ class ProbeEngineTest {
     @Test
     void aShutDownSchedulerMakesReadsUnavailable() {
         scheduler.shutdown();
-        assertThat(a.read().toCompletableFuture().join()).isInstanceOf(RttReading.Unavailable.class);
+        assertThat(started(a).join()).isInstanceOf(RttReading.Unavailable.class);
     }
 
     @Test
@@ -240,7 +240,7 @@ class ProbeEngineTest {
         aToB.drop = true;
         List<CompletableFuture<RttReading>> lostOnes = new ArrayList<>();
         for (int i = 0; i < 40; i++) { // 40 in flight > the 16 slots the ring starts with
-            lostOnes.add(a.read().toCompletableFuture());
+            lostOnes.add(started(a));
             scheduler.advance(Duration.ofMillis(10));
         }
         scheduler.advance(TIMEOUT);
@@ -251,7 +251,7 @@ class ProbeEngineTest {
         aToB.drop = false;
         aToB.to = null;
         ProbeCodec.Ping old = (ProbeCodec.Ping) decode(aToB.sent.get(aToB.sent.size() - 16));
-        CompletableFuture<RttReading> reusing = a.read().toCompletableFuture();
+        CompletableFuture<RttReading> reusing = started(a);
         a.onMessage(ProbeCodec.pong(old.sequence(), old.t1Micros(), 0, 0), 28, true, nanos.getAsLong());
         assertThat(reusing).isNotDone();
         assertThat(a.counters().lateCount()).isEqualTo(1);
@@ -266,11 +266,11 @@ class ProbeEngineTest {
         aToB.to = null;
         List<CompletableFuture<RttReading>> reads = new ArrayList<>();
         for (int i = 0; i < 16; i++) { // fills the 16 slots the ring starts with, then frees them
-            reads.add(a.read().toCompletableFuture());
+            reads.add(started(a));
             ProbeCodec.Ping ping = (ProbeCodec.Ping) decode(aToB.sent.get(i));
             a.onMessage(ProbeCodec.pong(ping.sequence(), ping.t1Micros(), 0, 0), 28, true, nanos.getAsLong());
         }
-        CompletableFuture<RttReading> seventeenth = a.read().toCompletableFuture(); // the first ping's slot
+        CompletableFuture<RttReading> seventeenth = started(a); // the first ping's slot
         ProbeCodec.Ping first = (ProbeCodec.Ping) decode(aToB.sent.get(0));
         a.onMessage(ProbeCodec.pong(first.sequence(), first.t1Micros(), 0, 0), 28, true, nanos.getAsLong());
         assertThat(seventeenth).isNotDone();
@@ -299,7 +299,15 @@ class ProbeEngineTest {
         ProbeExecutor counting = new ProbeExecutor() {
             @Override
             public void execute(Runnable task) {
-                virtual.execute(task);
+                // only a read's ping is handed over with execute: count what its sending arms
+                virtual.execute(() -> {
+                    inRead[0] = true;
+                    try {
+                        task.run();
+                    } finally {
+                        inRead[0] = false;
+                    }
+                });
             }
 
             @Override
@@ -321,18 +329,15 @@ class ProbeEngineTest {
         toPeer.to = new ProbeEngine(back, virtual, scheduler.clock(), nanos, TIMEOUT, 4);
         back.to = polled;
         for (int i = 0; i < 100; i++) { // 10 Hz for 10 s, answered in 20 ms
-            inRead[0] = true;
             CompletableFuture<RttReading> read = polled.read().toCompletableFuture();
-            inRead[0] = false;
             scheduler.advance(Duration.ofMillis(100));
             assertThat(read.join()).isEqualTo(RttReading.measured(20.0));
         }
         assertThat(armedByRead[0]).isEqualTo(1);
         scheduler.advance(TIMEOUT.multipliedBy(2));
         assertThat(scheduler.pendingTaskCount()).as("idle: nothing scheduled").isZero();
-        inRead[0] = true;
         polled.read();
-        inRead[0] = false;
+        scheduler.runDueTasks();
         assertThat(armedByRead[0]).as("the first ping after idling arms it again").isEqualTo(2);
         scheduler.advance(TIMEOUT);
         assertThat(polled.counters().lostCount()).isZero();
@@ -372,7 +377,7 @@ class ProbeEngineTest {
         }
         assertThat(a.clockOffset().orElseThrow().delayMs()).isEqualTo(105.0);
         // and B sees A's clock the other way round
-        CompletableFuture<RttReading> fromB = b.read().toCompletableFuture();
+        CompletableFuture<RttReading> fromB = started(b);
         scheduler.advance(Duration.ofSeconds(1));
         assertThat(fromB.join()).isInstanceOf(RttReading.Measured.class);
         assertThat(b.clockOffset().orElseThrow().offsetMs()).isCloseTo(-250.0,
@@ -385,6 +390,13 @@ class ProbeEngineTest {
         assertThat(start).isEqualTo(toNanos(scheduler.now()));
         scheduler.advance(Duration.ofMillis(1500));
         assertThat(a.wallNanos(nanos.getAsLong()) - start).isEqualTo(1_500_000_000L);
+    }
+
+    /** A read whose ping the executor sent: read() only hands it over. */
+    private CompletableFuture<RttReading> started(ProbeEngine engine) {
+        CompletableFuture<RttReading> read = engine.read().toCompletableFuture();
+        scheduler.runDueTasks();
+        return read;
     }
 
     private RttReading read(ProbeEngine engine) {
