@@ -92,8 +92,12 @@ class SharedSchedulerIsolationTest {
         }
 
         @Override
-        public void close() throws IOException {
-            channel.close();
+        public void close() {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
     }
 
