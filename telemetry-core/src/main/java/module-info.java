@@ -16,7 +16,7 @@ module io.peerpulse.telemetry {
     // Not API: the plugin rules and plugin warnings that PeerPulse's sibling modules share, only for them.
     // io.peerpulse.telemetry.internal is exported to nobody.
     exports io.peerpulse.telemetry.shared to io.peerpulse.session, io.peerpulse.session.journal,
-            io.peerpulse.export.files,
+            io.peerpulse.export.files, io.peerpulse.export.json,
             io.peerpulse.testkit;
 
     uses io.peerpulse.telemetry.spi.RttSourceProvider;

@@ -1,10 +1,15 @@
 package io.peerpulse.cli;
 
-import java.io.FileNotFoundException;
+import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 
 /**
  * Where the command's own output goes. webrtc-java's native code writes to the process's file descriptor
@@ -12,28 +17,76 @@ import java.nio.charset.StandardCharsets;
  * so the {@code ./peerpulse} launcher points descriptor 1 at standard error and hands the real standard
  * output over as another descriptor, named by the environment variable {@value #ENV}. Only what the
  * command prints itself reaches standard output.
+ *
+ * <p>The command writes to that inherited descriptor itself, never to a reopened {@code /dev/fd/N}: opening
+ * {@code /dev/fd/N} (or {@code /proc/self/fd/N}) on Linux makes a new open file description with an offset
+ * of its own, so in {@code { echo a; ./peerpulse summarize d; echo b; } > f} the shell's {@code b} would
+ * land over the start of the command's output. Java has no public way to name a descriptor above 2, so
+ * the descriptor object is made by setting {@code java.io.FileDescriptor}'s field {@code fd}, which the
+ * launcher opens to this module with {@value #ADD_OPENS}.
  */
 final class StandardOutput {
 
     /** The environment variable naming the descriptor of the real standard output, e.g. {@code 3}. */
     static final String ENV = "PEERPULSE_STDOUT_FD";
 
+    /** The JVM option the launcher passes so that {@link #open()} may name the descriptor. */
+    static final String ADD_OPENS = "--add-opens java.base/java.io=io.peerpulse.cli";
+
     private StandardOutput() {
     }
 
-    /** @return the real standard output: the descriptor named by {@value #ENV}, else {@code System.out} */
+    /**
+     * @return the real standard output: the inherited descriptor named by {@value #ENV}, else
+     *         {@code System.out} (with one line on standard error saying why, when {@value #ENV} is set)
+     */
     static PrintWriter open() {
         String fd = System.getenv(ENV);
-        if (fd != null && fd.matches("[0-9]{1,4}")) {
+        if (fd != null) {
             try {
-                // append: reopening a redirected file must not truncate what the shell already wrote
-                return new PrintWriter(new OutputStreamWriter(new FileOutputStream("/dev/fd/" + fd, true),
-                        StandardCharsets.UTF_8), true);
-            } catch (FileNotFoundException | SecurityException e) {
-                System.err.println("peerpulse: cannot open standard output as /dev/fd/" + fd + " (" + e.getMessage()
+                FileOutputStream stream = new FileOutputStream(inherited(fd));
+                return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                System.err.println("peerpulse: cannot write to descriptor " + ENV + "=" + fd + " (" + e
                         + "); writing to descriptor 1");
             }
         }
         return new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+    }
+
+    /** The open descriptor {@code number} that this process inherited, as a {@link FileDescriptor}. */
+    private static FileDescriptor inherited(String number) throws ReflectiveOperationException {
+        if (!number.matches("[0-9]{1,4}")) {
+            throw new IllegalArgumentException("not a descriptor number");
+        }
+        if (!Files.exists(Path.of("/proc/self/fd", number), LinkOption.NOFOLLOW_LINKS)
+                && !Files.exists(Path.of("/dev/fd", number), LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalStateException("descriptor " + number + " is not open");
+        }
+        if (!openForWriting(Path.of("/proc/self/fdinfo", number))) {
+            // e.g. the variable inherited by a process that was not handed the descriptor, which the JVM
+            // then opened for itself (a jar): never write there
+            throw new IllegalStateException("descriptor " + number + " is not open for writing");
+        }
+        FileDescriptor descriptor = new FileDescriptor();
+        Field field = FileDescriptor.class.getDeclaredField("fd");
+        field.setAccessible(true); // InaccessibleObjectException without the launcher's --add-opens
+        field.setInt(descriptor, Integer.parseInt(number));
+        return descriptor;
+    }
+
+    /** From Linux's {@code /proc/self/fdinfo/N}; {@code true} where there is none to tell (not Linux). */
+    private static boolean openForWriting(Path fdinfo) {
+        try {
+            for (String line : Files.readAllLines(fdinfo, StandardCharsets.US_ASCII)) {
+                if (line.startsWith("flags:")) {
+                    int accessMode = Integer.parseInt(line.substring("flags:".length()).trim(), 8) & 3;
+                    return accessMode == 1 || accessMode == 2; // O_WRONLY or O_RDWR
+                }
+            }
+            return true;
+        } catch (IOException | NumberFormatException e) {
+            return true;
+        }
     }
 }

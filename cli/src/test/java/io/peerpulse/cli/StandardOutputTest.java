@@ -6,53 +6,126 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Standard output carries only the command's own output: run the way {@code ./peerpulse} runs java
- * ({@code exec 3>&1 1>&2; PEERPULSE_STDOUT_FD=3 exec java …}), whatever is written to descriptor 1 behind
- * the command's back — as webrtc-java's native code writes "VM attach current thread failed" — lands on
- * standard error.
+ * Standard output carries only the command's own output, in order with what the shell writes around it:
+ * run the way {@code ./peerpulse} runs java ({@code exec 3>&1 1>&2; PEERPULSE_STDOUT_FD=3 exec java
+ * --add-opens …}), whatever is written to descriptor 1 behind the command's back — as webrtc-java's
+ * native code writes "VM attach current thread failed" — lands on standard error. Here the probe runs on
+ * the class path (so the option opens java.io to ALL-UNNAMED); {@code scripts/check-launcher-output.sh}
+ * runs the launcher itself.
  */
 class StandardOutputTest {
+
+    /** What {@code ./peerpulse} does before java, and java's options that matter here. */
+    private static final String LAUNCH = "exec 3>&1 1>&2; PEERPULSE_STDOUT_FD=3 exec \"$0\" "
+            + "--add-opens java.base/java.io=ALL-UNNAMED -cp \"$1\" io.peerpulse.cli.StdoutProbeMain";
+
+    @Test
+    void theLauncherRedirectsAsTheseTestsDo() throws IOException {
+        String launcher = Files.readString(Path.of("..", "peerpulse"));
+        assertThat(launcher).contains("exec 3>&1 1>&2").contains("PEERPULSE_STDOUT_FD=3 exec \"$java\"")
+                .contains(StandardOutput.ADD_OPENS);
+    }
 
     @Test
     void nothingWrittenToDescriptorOneReachesStandardOutputThroughTheLaunchersRedirection(@TempDir Path dir)
             throws IOException, InterruptedException {
-        String launcher = Files.readString(Path.of("..", "peerpulse"));
-        assertThat(launcher).as("the launcher still redirects as this test does")
-                .contains("exec 3>&1 1>&2").contains("PEERPULSE_STDOUT_FD=3 exec java");
-        String classPath = Path.of("target", "classes").toAbsolutePath() + ":"
-                + Path.of("target", "test-classes").toAbsolutePath();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path out = dir.resolve("stdout");
         Path err = dir.resolve("stderr");
-        Process child = new ProcessBuilder(List.of("bash", "-c",
-                "exec 3>&1 1>&2; PEERPULSE_STDOUT_FD=3 exec \"$0\" -cp \"$1\" io.peerpulse.cli.StdoutProbeMain",
-                java, classPath))
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the child exits").isTrue();
-        assertThat(child.exitValue()).as(Files.readString(err)).isZero();
+        assertThat(bash(LAUNCH, out, err)).as(Files.readString(err)).isZero();
         assertThat(Files.readString(out, StandardCharsets.UTF_8)).isEqualTo("our table line\n");
         assertThat(Files.readString(err, StandardCharsets.UTF_8))
                 .contains("VM attach current thread failed").contains("a stray System.out line");
     }
 
     @Test
-    void withoutTheLauncherTheCommandWritesToDescriptorOne(@TempDir Path dir) throws IOException, InterruptedException {
-        String classPath = Path.of("target", "classes").toAbsolutePath() + ":"
-                + Path.of("target", "test-classes").toAbsolutePath();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    void betweenTheShellsOwnLinesInOneFileTheCommandsOutputStaysInOrder(@TempDir Path dir)
+            throws IOException, InterruptedException {
         Path out = dir.resolve("stdout");
-        ProcessBuilder builder = new ProcessBuilder(java, "-cp", classPath, "io.peerpulse.cli.StdoutProbeMain")
+        Path err = dir.resolve("stderr");
+        // the file is the group's standard output: the shell and the command share one file offset
+        assertThat(bash("{ echo a; (" + LAUNCH + "); echo b; }", out, err)).as(Files.readString(err)).isZero();
+        assertThat(Files.readString(out, StandardCharsets.UTF_8)).isEqualTo("a\nour table line\nb\n");
+    }
+
+    @Test
+    void betweenTheShellsOwnLinesInAPipeTheCommandsOutputStaysInOrder(@TempDir Path dir)
+            throws IOException, InterruptedException {
+        Path out = dir.resolve("stdout");
+        Path err = dir.resolve("stderr");
+        assertThat(bash("set -o pipefail; { echo a; (" + LAUNCH + "); echo b; } | cat", out, err))
+                .as(Files.readString(err)).isZero();
+        assertThat(Files.readString(out, StandardCharsets.UTF_8)).isEqualTo("a\nour table line\nb\n");
+    }
+
+    @Test
+    void withoutTheOpenedPackageTheCommandSaysSoAndWritesToDescriptorOne(@TempDir Path dir)
+            throws IOException, InterruptedException {
+        Path out = dir.resolve("stdout");
+        Path err = dir.resolve("stderr");
+        String launch = LAUNCH.replace("--add-opens java.base/java.io=ALL-UNNAMED ", "");
+        assertThat(bash(launch, out, err)).as(Files.readString(err)).isZero();
+        assertThat(Files.readString(out, StandardCharsets.UTF_8)).isEmpty();
+        assertThat(Files.readString(err, StandardCharsets.UTF_8))
+                .contains("peerpulse: cannot write to descriptor PEERPULSE_STDOUT_FD=3").contains("our table line");
+    }
+
+    @Test
+    void aDescriptorOpenOnlyForReadingIsNeverWrittenTo(@TempDir Path dir) throws IOException, InterruptedException {
+        Path input = dir.resolve("input");
+        Files.writeString(input, "keep\n");
+        Path out = dir.resolve("stdout");
+        Path err = dir.resolve("stderr");
+        String launch = LAUNCH.replace("exec 3>&1 1>&2;", "exec 3<\"$2\" 1>&2;");
+        assertThat(bash(launch, out, err, input.toString())).as(Files.readString(err)).isZero();
+        assertThat(Files.readString(input)).isEqualTo("keep\n");
+        assertThat(Files.readString(out, StandardCharsets.UTF_8)).isEmpty();
+        assertThat(Files.readString(err, StandardCharsets.UTF_8))
+                .contains("descriptor 3 is not open for writing").contains("our table line");
+    }
+
+    @Test
+    void withoutTheLauncherTheCommandWritesToDescriptorOne(@TempDir Path dir) throws IOException, InterruptedException {
+        Path out = dir.resolve("stdout");
+        ProcessBuilder builder = new ProcessBuilder(java(), "-cp", classPath(), "io.peerpulse.cli.StdoutProbeMain")
                 .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
         builder.environment().remove(StandardOutput.ENV);
-        Process child = builder.start();
-        assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(exitCode(builder.start())).isZero();
         assertThat(Files.readString(out, StandardCharsets.UTF_8)).contains("our table line")
                 .contains("VM attach current thread failed");
+    }
+
+    /**
+     * Runs {@code script} in bash ({@code $0} the java binary, {@code $1} the class path, then {@code more});
+     * its exit code.
+     */
+    private static int bash(String script, Path out, Path err, String... more) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("bash", "-c", script, java(), classPath()));
+        command.addAll(List.of(more));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().remove(StandardOutput.ENV);
+        return exitCode(builder.start());
+    }
+
+    private static int exitCode(Process child) throws InterruptedException {
+        if (!child.waitFor(60, TimeUnit.SECONDS)) {
+            child.destroyForcibly();
+            throw new AssertionError("the child did not exit within 60 s");
+        }
+        return child.exitValue();
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static String classPath() {
+        return Path.of("target", "classes").toAbsolutePath() + ":" + Path.of("target", "test-classes").toAbsolutePath();
     }
 }

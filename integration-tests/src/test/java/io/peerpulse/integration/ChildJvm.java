@@ -82,6 +82,8 @@ public final class ChildJvm {
         }
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // webrtc-java loads its library with System::load: no restricted-method warning on JDK 24+
+        command.add("--enable-native-access=ALL-UNNAMED");
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", String.join(File.pathSeparator, entries), main.getName()));
         command.addAll(Arrays.asList(programArgs));

@@ -1,5 +1,6 @@
 package io.peerpulse.session.internal;
 
+import io.peerpulse.telemetry.shared.Utf16;
 import org.jspecify.annotations.Nullable;
 
 import java.util.regex.Matcher;
@@ -90,7 +91,7 @@ public final class Redaction {
         if (value.chars().anyMatch(Character::isISOControl)) {
             throw new IllegalArgumentException(field + " must not contain control characters");
         }
-        int lone = loneSurrogate(value);
+        int lone = Utf16.firstLoneSurrogate(value);
         if (lone >= 0) {
             throw new IllegalArgumentException(field + " must be well-formed UTF-16, has a lone surrogate U+"
                     + Integer.toHexString(value.charAt(lone)).toUpperCase(java.util.Locale.ROOT) + " at index " + lone);
@@ -100,19 +101,6 @@ public final class Redaction {
             throw new IllegalArgumentException(field + " must not contain an IP address or ICE candidate: it is"
                     + " exported and logged");
         }
-    }
-
-    /** @return the index of the first lone surrogate in {@code text}, -1 when none */
-    private static int loneSurrogate(CharSequence text) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /**

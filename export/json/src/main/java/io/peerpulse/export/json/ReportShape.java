@@ -1,5 +1,6 @@
 package io.peerpulse.export.json;
 
+import io.peerpulse.telemetry.shared.Utf16;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
@@ -91,7 +92,7 @@ final class ReportShape {
                 throw refused(path, number, "is negative");
             }
         } else if (c == String.class && value instanceof JsonString string) {
-            int at = loneSurrogate(string.getString());
+            int at = Utf16.firstLoneSurrogate(string.getString());
             if (at >= 0) {
                 throw new IllegalArgumentException(path + ": the string has a lone surrogate (\\u"
                         + Integer.toHexString(string.getString().charAt(at)) + ") at character " + at
@@ -118,18 +119,6 @@ final class ReportShape {
             throw mismatch(path, value, "a number");
         }
         return number.bigDecimalValue();
-    }
-
-    private static int loneSurrogate(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            if (Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(ch)) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private static IllegalArgumentException refused(String path, BigDecimal number, String why) {

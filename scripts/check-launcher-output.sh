@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Checks, through the ./peerpulse launcher itself, that the command's standard output is the shell's:
+# in a file shared with the shell's own lines, in a pipe, or alone, everything comes out in order, and
+# the native library's lines ("VM attach current thread failed") never reach standard output.
+#   scripts/check-launcher-output.sh     (CI runs it after ./run-tests; builds the launcher's jar if needed)
+# Each command runs under `timeout`; the last line is "check-launcher-output: N passed, N failed".
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+pp="$root/peerpulse"
+fixtures="$root/cli/src/test/resources/browser-session"   # a Java export and a browser export
+work="$(mktemp -d -t peerpulse-launcher-check.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+
+check() { # name, expected file, actual file
+  if cmp -s "$2" "$3"; then
+    passed=$((passed + 1)); echo "ok   $1"
+  else
+    failed=$((failed + 1)); echo "FAIL $1: expected, then actual:"; cat "$2"; echo "----"; cat "$3"; echo "----"
+  fi
+}
+# the same time limit for every run of the launcher; its standard error is kept for the failure message
+run() { timeout 300 "$pp" "$@" 2>>"$work/stderr"; }
+
+# builds the jar on first use, so that the runs below are quick
+if ! timeout 900 "$pp" --version >"$work/version" 2>"$work/build.log"; then
+  cat "$work/build.log"; echo "check-launcher-output: 0 passed, 1 failed"; exit 1
+fi
+
+# summarize alone: the reference table
+run summarize "$fixtures" >"$work/alone" && [ -s "$work/alone" ] \
+  && head -n 1 "$work/alone" | grep -q '^session_id,player_id,' \
+  && { passed=$((passed + 1)); echo "ok   summarize alone writes the table"; } \
+  || { failed=$((failed + 1)); echo "FAIL summarize alone:"; cat "$work/alone" "$work/stderr"; }
+{ echo a; cat "$work/alone"; echo b; } >"$work/expected"
+
+{ echo a; run summarize "$fixtures"; echo b; } >"$work/file"
+check "summarize between the shell's lines in one file" "$work/expected" "$work/file"
+
+{ echo a; run summarize "$fixtures"; echo b; } | cat >"$work/pipe"
+check "summarize between the shell's lines in a pipe" "$work/expected" "$work/pipe"
+
+{ echo a; run report "$fixtures/chromium-agreement.json" --out "$work/r1.html"; echo b; } >"$work/file"
+printf 'a\nwrote %s\nb\n' "$work/r1.html" >"$work/expected"
+check "report's 'wrote' line between the shell's lines in one file" "$work/expected" "$work/file"
+
+{ run summarize "$fixtures"; run report "$fixtures/chromium-agreement.json" --out "$work/r2.html"; echo end; } \
+  | cat >"$work/pipe"
+{ cat "$work/alone"; printf 'wrote %s\nend\n' "$work/r2.html"; } >"$work/expected"
+check "summarize, report and the shell in a pipe" "$work/expected" "$work/pipe"
+
+{ run summarize "$fixtures"; run report "$fixtures/chromium-agreement.json" --out "$work/r3.html"; } >>"$work/appended"
+{ cat "$work/alone"; printf 'wrote %s\n' "$work/r3.html"; } >"$work/expected"
+check "summarize and report appended to a file (>>)" "$work/expected" "$work/appended"
+
+# the demo: real peers and webrtc-java's native library, whose lines must stay off standard output
+{ echo a; run demo --duration 3s --out "$work/demo"; echo b; } >"$work/demo.out"
+first="$(head -n 1 "$work/demo.out")" last="$(tail -n 1 "$work/demo.out")"
+if [ "$first" = a ] && [ "$last" = b ] && [ "$(wc -l <"$work/demo.out")" -gt 3 ] \
+   && grep -q "^wrote $work/demo/" "$work/demo.out" \
+   && ! grep -q "VM attach current thread failed\|Failed to attach thread" "$work/demo.out"; then
+  passed=$((passed + 1)); echo "ok   demo between the shell's lines, no native line on standard output"
+else
+  failed=$((failed + 1)); echo "FAIL demo:"; cat "$work/demo.out"; echo "---- standard error:"; tail -n 20 "$work/stderr"
+fi
+
+echo "check-launcher-output: $passed passed, $failed failed"
+[ "$failed" = 0 ]
