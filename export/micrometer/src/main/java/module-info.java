@@ -5,8 +5,9 @@
  * else {@code Metrics.globalRegistry} — as the timer {@code peerpulse.session.rtt} with a percentile
  * histogram, counts how the session's polls ended ({@code peerpulse.session.polls}) and how many
  * sessions are active ({@code peerpulse.sessions.active}). A session id is never a tag: sessions with
- * the same tags share their meters, and a meter is removed from the registry when the last session
- * using it ends. The module's README lists every meter, unit, tag and setting.
+ * the same tags share their meters, which stay registered once made (with the setting
+ * {@code peerpulse.export.micrometer.keep-meters=false}, a meter is removed from the registry when the
+ * last session using it ends). The module's README lists every meter, unit, tag and setting.
  *
  * <p>No package is exported: sessions find the exporter with {@link java.util.ServiceLoader}.
  *
