@@ -52,11 +52,12 @@ public interface RttSource {
     }
 
     /**
-     * Releases what the source holds (a data channel, a socket). Who polls a source closes it: a
-     * {@code GameSession} closes each source it was given once it stops polling it for good — the replaced one
+     * Releases what the source holds (a data channel, a socket). A {@code GameSession} owns the sources it is
+     * given and closes each once it stops polling it for good — the replaced one
      * after a reconnection ({@code onDataChannelOpen} with another source), every one at its {@code close()}
      * (after its last read) — and never one it still polls. So give a source to one session only, and do not
-     * close it yourself while that session runs; closing it again afterwards must be harmless. What {@code
+     * close it yourself while that session runs; closing it again afterwards must be harmless. A
+     * {@code LatencyTelemetry} used on its own leaves closing its source to its caller. What {@code
      * close()} throws is logged, never passed on. The default does nothing (a source that holds nothing).
      *
      * @since 0.1.0
