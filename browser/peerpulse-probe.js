@@ -4,7 +4,11 @@
 //   const probe = openProbe(peerConnection, { pollInterval: 1000, maxSamples: 600 });
 //   probe.start();       // pings every pollInterval; answers the peer's pings from openProbe on
 //   probe.getStats();    // null before any sample, else { sampleCount, minMs, maxMs, meanMs, medianMs,
-//                        //   samples: [{ timestamp, rttMs }], sent, answered, lost, late, clockOffsetMs, ... }
+//                        //   samples: [{ timestamp, rttMs }], sent, answered, lost, late, cappedHold, maxHoldMs,
+//                        //   clockOffsetMs, clockOffsetVerified, ... }
+//
+// The peer is untrusted (docs/PROBE-PROTOCOL.md, "Trust model"): at most MAX_TRUSTED_HOLD_NS of its claimed hold
+// time is subtracted from a round trip (a longer claim counts in cappedHold and makes the clock offset unverified).
 //   probe.stop();        // stops pinging; keeps answering and keeps the samples
 //   probe.close();       // closes the channel
 //
@@ -22,6 +26,12 @@ const TYPE_PONG = 2;
 const PING_LENGTH = 16;
 const PONG_LENGTH = 28;
 const MAX_HOLD_NS = 0xFFFFFFFF;
+/**
+ * The longest hold time of the peer's that a reading subtracts (ns): the hold is the peer's claim; an honest
+ * responder holds a ping for microseconds, a few ms on a stalled CPU. A longer claim is capped to this and counted
+ * (`cappedHold`), and a clock offset from such an exchange is unverified. docs/PROBE-PROTOCOL.md, "Trust model".
+ */
+export const MAX_TRUSTED_HOLD_NS = 5_000_000;
 /** Timed-out sequence numbers remembered to tell a late pong from an unmatched one (as the Java probe). */
 const TIMED_OUT_MEMORY = 256;
 
@@ -104,7 +114,7 @@ export function openProbe(pc, options = {}) {
 
   const counts = {
     sent: 0, answered: 0, lost: 0, late: 0, unanswered: 0, malformed: 0, unknownVersion: 0, unmatched: 0,
-    peerPingsAnswered: 0,
+    peerPingsAnswered: 0, cappedHold: 0, maxHoldMs: 0,
   };
   const pending = new Map(); // sequence -> { t1Micros, sentAt, timer }
   const timedOut = [];
@@ -182,10 +192,18 @@ export function openProbe(pc, options = {}) {
       }
       return;
     }
-    const rttMs = (receivedAt - entry.sentAt) - holdNs / 1e6;
-    if (rttMs < 0) {
+    const tripMs = receivedAt - entry.sentAt;
+    if (holdNs / 1e6 > tripMs) {
       counts.malformed++; // held longer than the round trip: not trusted; the ping times out
       return;
+    }
+    // the hold is the peer's claim: subtract at most the trusted bound, and note that this one was capped
+    const capped = holdNs > MAX_TRUSTED_HOLD_NS;
+    const trustedHoldNs = capped ? MAX_TRUSTED_HOLD_NS : holdNs;
+    const rttMs = tripMs - trustedHoldNs / 1e6;
+    counts.maxHoldMs = Math.max(counts.maxHoldMs, roundMicros(holdNs / 1e6));
+    if (capped) {
+      counts.cappedHold++;
     }
     pending.delete(sequence);
     clearTimeout(entry.timer);
@@ -194,9 +212,10 @@ export function openProbe(pc, options = {}) {
     // NTP on-wire calculation, in microseconds on each side's wall clock
     const t1 = entry.t1Micros;
     const t2 = t2Micros;
-    const t3 = t2Micros + holdNs / 1000;
+    const t3 = t2Micros + trustedHoldNs / 1000;
     const t4 = (performance.timeOrigin + receivedAt) * 1000;
-    exchanges.push({ offsetMs: ((t2 - t1) + (t3 - t4)) / 2 / 1000, delayMs: Math.max(0, (t4 - t1) - (t3 - t2)) / 1000 });
+    exchanges.push({ offsetMs: ((t2 - t1) + (t3 - t4)) / 2 / 1000, delayMs: Math.max(0, (t4 - t1) - (t3 - t2)) / 1000,
+      verified: !capped });
     if (exchanges.length > offsetWindow) {
       exchanges.shift();
     }
@@ -321,6 +340,9 @@ export function openProbe(pc, options = {}) {
         // the true offset lies within delay / 2 of the estimate, plus 1 µs for t2's resolution
         clockOffsetErrorBoundMs: offset === null ? null : Math.ceil((offset.delayMs / 2 + 0.001) * 1000) / 1000,
         clockOffsetDelayMs: offset === null ? null : roundMicros(offset.delayMs),
+        // false when the exchange's pong claimed a hold above MAX_TRUSTED_HOLD_NS: not an honest responder's
+        // timestamps, so neither the offset nor its bound can be trusted
+        clockOffsetVerified: offset === null ? null : offset.verified,
       };
     },
   };

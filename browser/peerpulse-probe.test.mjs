@@ -7,7 +7,7 @@
 
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_CHANNEL_ID, LABEL, PROTOCOL_VERSION, openProbe } from './peerpulse-probe.js';
+import { DEFAULT_CHANNEL_ID, LABEL, MAX_TRUSTED_HOLD_NS, PROTOCOL_VERSION, openProbe } from './peerpulse-probe.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Fakes
@@ -352,9 +352,9 @@ describe('the pinger', () => {
     channel.deliver(pong(sent.sequence, sent.t1, 1_700_000_000_020_000n, 2_000_000));
     const stats = probe.getStats();
     assert.deepEqual(Object.keys(stats).sort(), [
-      'answered', 'clockOffsetDelayMs', 'clockOffsetErrorBoundMs', 'clockOffsetMs', 'inFlight', 'late', 'lossRatio',
-      'lost', 'malformed', 'maxMs', 'meanMs', 'medianMs', 'minMs', 'peerPingsAnswered', 'sampleCount', 'samples', 'sent',
-      'unanswered', 'unknownVersion', 'unmatched'].sort());
+      'answered', 'cappedHold', 'clockOffsetDelayMs', 'clockOffsetErrorBoundMs', 'clockOffsetMs', 'clockOffsetVerified',
+      'inFlight', 'late', 'lossRatio', 'lost', 'malformed', 'maxHoldMs', 'maxMs', 'meanMs', 'medianMs', 'minMs',
+      'peerPingsAnswered', 'sampleCount', 'samples', 'sent', 'unanswered', 'unknownVersion', 'unmatched'].sort());
     assert.equal(stats.sampleCount, 1);
     assert.equal(stats.minMs, 23.012);
     assert.equal(stats.maxMs, 23.012);
@@ -538,6 +538,35 @@ describe('invalid messages', () => {
     mock.timers.tick(800);
     assert.equal(probe.counters().inFlight, 0);
     assert.equal(probe.counters().unanswered, 1);
+  });
+});
+
+describe('a hostile peer', () => {
+  test('a claimed hold above MAX_TRUSTED_HOLD_NS is capped: at most 5 ms is subtracted, counted, offset unverified', () => {
+    const { probe, channel } = setup({ pollInterval: 1000 });
+    probe.start();
+    // an 80 ms round trip; the peer claims it held the ping 78 ms and plants an hour's clock offset
+    const sent = lastPing(channel);
+    clock.now = 80;
+    channel.deliver(pong(sent.sequence, sent.t1, sent.t1 + 3_600_000_000n, 78_000_000));
+    const stats = probe.getStats();
+    assert.equal(MAX_TRUSTED_HOLD_NS, 5_000_000);
+    assert.equal(stats.samples[0].rttMs, 75, '80 ms minus the 5 ms trusted, not 2 ms');
+    assert.equal(stats.cappedHold, 1);
+    assert.equal(stats.maxHoldMs, 78, 'the raw claim is kept');
+    assert.equal(stats.malformed, 0);
+    assert.equal(stats.clockOffsetVerified, false);
+  });
+
+  test('an honest hold up to the bound is subtracted whole and the offset is verified', () => {
+    const { probe, channel } = setup({ pollInterval: 1000 });
+    probe.start();
+    answerLastPing(channel, 30, { holdNs: 5_000_000 });
+    const stats = probe.getStats();
+    assert.equal(stats.samples[0].rttMs, 30);
+    assert.equal(stats.cappedHold, 0);
+    assert.equal(stats.maxHoldMs, 5);
+    assert.equal(stats.clockOffsetVerified, true);
   });
 });
 

@@ -15,6 +15,7 @@ import io.peerpulse.webrtc.internal.ProbeEngine;
 import io.peerpulse.webrtc.internal.ProbeExecutor;
 import io.peerpulse.webrtc.internal.ProbeLoop;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -33,7 +34,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Each {@link #read()} sends one ping and returns at once. It completes
  * <ul>
  *   <li>{@code measured} when the pong arrives: the round trip from {@link System#nanoTime()} minus
- *       the peer's hold time (its receive-to-send interval), rounded to 1 µs;</li>
+ *       the peer's hold time (its receive-to-send interval, trusted up to {@link #MAX_TRUSTED_HOLD}), rounded
+ *       to 1 µs;</li>
  *   <li>{@code stale} when no pong arrived within the {@link ProbeOptions#pingTimeout() ping timeout}:
  *       the ping counts as lost;</li>
  *   <li>{@code unavailable} when the peer has never answered yet (an old client, or its probe not
@@ -81,6 +83,17 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
      * @since 0.1.0
      */
     public static final String NAME = "probe";
+
+    /**
+     * The longest hold time of the peer's that a reading subtracts from its round trip. The hold is the peer's
+     * claim (a cheating peer claimed all but 2 ms of an 80 ms round trip); an honest responder holds a ping for
+     * microseconds, a few ms when its thread waits for a CPU. A longer claim is capped to this and counted
+     * ({@link ProbeCounters#cappedHoldCount()}), and a clock offset from such an exchange is not
+     * {@link ClockOffset#verified() verified}. See docs/PROBE-PROTOCOL.md, "Trust model".
+     *
+     * @since 0.1.0
+     */
+    public static final Duration MAX_TRUSTED_HOLD = Duration.ofNanos(ProbeEngine.MAX_TRUSTED_HOLD_NANOS);
 
     /** Longer messages are not copied off the native buffer: they cannot be probe messages. */
     private static final int MAX_MESSAGE = 1024;
@@ -210,13 +223,15 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
      * The counts and the clock offset, as a session exports them.
      *
      * @return sent, answered, lost, late and unanswered pings, the loss ratio, and the offset (with its
-     *         error bound and time) when there is one
+     *         error bound and time) when there is one and it is {@link ClockOffset#verified() verified}: an offset
+     *         from an exchange whose hold time was capped is the claim of a peer that is not an honest responder,
+     *         and is not exported ({@link #getClockOffset()} still shows it, marked)
      * @since 0.1.0
      */
     @Override
     public ProbeStats probeStats() {
         ProbeCounters c = getCounters();
-        ClockOffset offset = getClockOffset().orElse(null);
+        ClockOffset offset = getClockOffset().filter(ClockOffset::verified).orElse(null);
         return new ProbeStats(c.sentCount(), c.answeredCount(), c.lostCount(), c.lateCount(), c.unansweredCount(),
                 c.lossRatio(),
                 offset == null ? null : offset.offsetMs(), offset == null ? null : offset.errorBoundMs(),

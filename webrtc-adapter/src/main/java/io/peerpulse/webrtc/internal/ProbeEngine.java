@@ -59,6 +59,13 @@ public final class ProbeEngine {
         void send(byte[] message) throws Exception;
     }
 
+    /**
+     * The longest hold time a pong may have subtracted from its round trip: an honest responder holds a ping
+     * for microseconds, a few ms on a stalled CPU; a longer claim is capped to this (docs/PROBE-PROTOCOL.md,
+     * "Trust model").
+     */
+    public static final long MAX_TRUSTED_HOLD_NANOS = 5_000_000;
+
     /** How many timed-out sequence numbers are remembered to tell a late pong from an unmatched one. */
     private static final int TIMED_OUT_MEMORY = 256;
     /** Slots in the ring at first: more pings in flight than this (one per poll within a timeout) grow it. */
@@ -98,6 +105,8 @@ public final class ProbeEngine {
     private long unknownVersion;
     private long unmatched;
     private long peerPingsAnsweredCount;
+    private long cappedHold;
+    private long maxHoldNanos;
 
     /**
      * @param link         where messages go
@@ -236,7 +245,7 @@ public final class ProbeEngine {
     /** @return the counters now */
     public synchronized ProbeCounters counters() {
         return new ProbeCounters(sent, answered, lost, late, unanswered, malformed, unknownVersion, unmatched,
-                peerPingsAnsweredCount);
+                peerPingsAnsweredCount, cappedHold, ClockOffsetEstimator.millis(maxHoldNanos));
     }
 
     /** @return the clock-offset estimate, empty before the first exchange */
@@ -457,10 +466,19 @@ public final class ProbeEngine {
                 }
                 return;
             }
-            rttNanos = receivedNanos - s.t1Nanos - holdNanos;
-            if (rttNanos < 0) {
+            long tripNanos = receivedNanos - s.t1Nanos;
+            if (holdNanos > tripNanos) {
                 malformed++; // held longer than the round trip: not a pong to trust; the ping times out
                 return;
+            }
+            // the hold is the peer's claim: subtract at most the trusted bound (a cheater cannot shrink the RTT
+            // by more), and note that this one was capped
+            boolean capped = holdNanos > MAX_TRUSTED_HOLD_NANOS;
+            long trustedHold = capped ? MAX_TRUSTED_HOLD_NANOS : holdNanos;
+            rttNanos = tripNanos - trustedHold;
+            maxHoldNanos = Math.max(maxHoldNanos, holdNanos);
+            if (capped) {
+                cappedHold++;
             }
             long t1Nanos = s.t1Nanos;
             result = s.release();
@@ -468,7 +486,7 @@ public final class ProbeEngine {
             answered++;
             peerAnswered = true;
             long t2 = t2Micros * 1_000;
-            offsets.add(wallNanos(t1Nanos), t2, t2 + holdNanos, wallNanos(receivedNanos));
+            offsets.add(wallNanos(t1Nanos), t2, t2 + trustedHold, wallNanos(receivedNanos), capped);
         }
         result.complete(RttReading.measured(ClockOffsetEstimator.millis(rttNanos)));
     }
