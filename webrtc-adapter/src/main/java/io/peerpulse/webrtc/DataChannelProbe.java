@@ -95,6 +95,32 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
      */
     public static final Duration MAX_TRUSTED_HOLD = Duration.ofNanos(ProbeEngine.MAX_TRUSTED_HOLD_NANOS);
 
+    /**
+     * The peer's pings a probe answers per second at most; more are dropped on arrival and counted
+     * ({@link ProbeCounters#peerPingsDroppedCount()}). An honest peer pings at 1 to 10 Hz; a flooding one (9,000
+     * pings a second were measured) must not occupy the probe thread that every probe of the JVM shares. See
+     * docs/PROBE-PROTOCOL.md, "Trust model".
+     *
+     * @since 0.1.0
+     */
+    public static final int PEER_PING_RATE = ProbeEngine.PEER_PING_RATE;
+
+    /**
+     * The peer's pings a probe answers at once, before {@link #PEER_PING_RATE} applies (a token bucket of this size).
+     *
+     * @since 0.1.0
+     */
+    public static final int PEER_PING_BURST = ProbeEngine.PEER_PING_BURST;
+
+    /**
+     * Received messages of one probe that may wait for the probe thread; more are dropped on arrival and counted
+     * ({@link ProbeCounters#inboundDroppedCount()}), so that one probe's traffic never stands in front of another
+     * probe's work for long. An honest exchange has one ping and one pong per poll in flight.
+     *
+     * @since 0.1.0
+     */
+    public static final int MAX_QUEUED_MESSAGES = 32;
+
     /** Longer messages are not copied off the native buffer: they cannot be probe messages. */
     private static final int MAX_MESSAGE = 1024;
     /** Received messages waiting for the executor in reusable buffers; more wait in fresh ones. */
@@ -107,6 +133,8 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
     private final Object closeLock = new Object();
     private final Inbound[] freeInbound = new Inbound[INBOUND_POOL];
     private int freeInboundCount;
+    /** Received messages handed to the executor and not handled yet; guarded by {@link #freeInbound}. */
+    private int queuedInbound;
     private volatile boolean closed;
     /**
      * The channel's state as last read: at open, after each state change the channel reports, and by a
@@ -338,23 +366,29 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         }
     }
 
-    /** A pooled buffer for a probe-sized message, or a fresh one for a longer message or when all are in use. */
-    private Inbound takeInbound(int length) {
-        if (length <= ProbeCodec.PONG_LENGTH) {
-            synchronized (freeInbound) {
-                if (freeInboundCount > 0) {
-                    Inbound in = freeInbound[--freeInboundCount];
-                    freeInbound[freeInboundCount] = null;
-                    return in;
-                }
+    /**
+     * A pooled buffer for a probe-sized message, or a fresh one for a longer message or when all are in use; or
+     * {@code null} when {@link #MAX_QUEUED_MESSAGES} already wait for the executor (the message is then dropped).
+     */
+    private @Nullable Inbound takeInbound(int length) {
+        synchronized (freeInbound) {
+            if (queuedInbound >= MAX_QUEUED_MESSAGES) {
+                return null;
+            }
+            queuedInbound++;
+            if (length <= ProbeCodec.PONG_LENGTH && freeInboundCount > 0) {
+                Inbound in = freeInbound[--freeInboundCount];
+                freeInbound[freeInboundCount] = null;
+                return in;
             }
         }
         return new Inbound(false, new byte[length]);
     }
 
     private void release(Inbound in) {
-        if (in.pooled) {
-            synchronized (freeInbound) {
+        synchronized (freeInbound) {
+            queuedInbound--;
+            if (in.pooled) {
                 freeInbound[freeInboundCount++] = in;
             }
         }
@@ -444,7 +478,17 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
                 handOff(engine::onMalformed);
                 return;
             }
+            // a peer's ping beyond the answer rate is dropped here, before any copy or hand-off: a flood of pings
+            // never reaches the probe thread that every probe shares
+            if (length == ProbeCodec.PING_LENGTH && data.get(data.position()) == ProbeCodec.VERSION
+                    && data.get(data.position() + 1) == ProbeCodec.TYPE_PING && !engine.admitPing(receivedNanos)) {
+                return;
+            }
             Inbound in = takeInbound(length);
+            if (in == null) {
+                engine.onInboundDropped(); // lock-free: this thread never waits for the engine's monitor
+                return;
+            }
             if (length > 0) {
                 data.get(data.position(), in.bytes, 0, length);
             }

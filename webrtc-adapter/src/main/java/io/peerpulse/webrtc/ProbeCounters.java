@@ -26,16 +26,23 @@ package io.peerpulse.webrtc;
  *                               compare the probe with the ICE view when this is not 0
  * @param maxHoldMs              the longest hold time a pong of the peer claimed, raw (before the cap), ms
  *                               (1 µs resolution); 0 before the first answer
+ * @param peerPingsDroppedCount  the peer's pings not answered because it pinged faster than this probe answers
+ *                               ({@link DataChannelProbe#PEER_PING_RATE} a second, bursts of
+ *                               {@link DataChannelProbe#PEER_PING_BURST}): dropped on arrival, never queued. An
+ *                               honest peer never gets here; a flooding one does
+ * @param inboundDroppedCount    received messages dropped on arrival because this probe already had
+ *                               {@link DataChannelProbe#MAX_QUEUED_MESSAGES} waiting for the probe thread (a flood
+ *                               of pongs, or of anything, or a probe thread starved of CPU)
  * @since 0.1.0
  */
 public record ProbeCounters(long sentCount, long answeredCount, long lostCount, long lateCount,
                             long unansweredCount, long malformedCount, long unknownVersionCount,
                             long unmatchedCount, long peerPingsAnsweredCount, long cappedHoldCount,
-                            double maxHoldMs) {
+                            double maxHoldMs, long peerPingsDroppedCount, long inboundDroppedCount) {
 
     /**
-     * Counters of a probe that saw no hold time above the bound: {@code cappedHoldCount} and
-     * {@code maxHoldMs} 0.
+     * Counters of a probe that saw no hold time and dropped nothing: {@code cappedHoldCount}, {@code maxHoldMs},
+     * {@code peerPingsDroppedCount} and {@code inboundDroppedCount} 0.
      *
      * @param sentCount              see the record description
      * @param answeredCount          see the record description
@@ -52,7 +59,7 @@ public record ProbeCounters(long sentCount, long answeredCount, long lostCount, 
                          long unansweredCount, long malformedCount, long unknownVersionCount,
                          long unmatchedCount, long peerPingsAnsweredCount) {
         this(sentCount, answeredCount, lostCount, lateCount, unansweredCount, malformedCount, unknownVersionCount,
-                unmatchedCount, peerPingsAnsweredCount, 0, 0);
+                unmatchedCount, peerPingsAnsweredCount, 0, 0, 0, 0);
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -66,6 +67,11 @@ public final class ProbeEngine {
      */
     public static final long MAX_TRUSTED_HOLD_NANOS = 5_000_000;
 
+    /** Peer pings answered per second at most, per probe: far above an honest peer's 1 to 10 Hz. */
+    public static final int PEER_PING_RATE = 50;
+    /** Peer pings answered at once at most, before {@link #PEER_PING_RATE} applies. */
+    public static final int PEER_PING_BURST = 20;
+
     /** How many timed-out sequence numbers are remembered to tell a late pong from an unmatched one. */
     private static final int TIMED_OUT_MEMORY = 256;
     /** Slots in the ring at first: more pings in flight than this (one per poll within a timeout) grow it. */
@@ -106,6 +112,10 @@ public final class ProbeEngine {
     private long unmatched;
     private long peerPingsAnsweredCount;
     private long cappedHold;
+    /** Not under the monitor: counted on webrtc-java's callback thread, which must never wait for it. */
+    private final AtomicLong inboundDropped = new AtomicLong();
+    /** Which of the peer's pings are answered: the rest are dropped, on arrival (see {@link #admitPing}). */
+    private final TokenBucket peerPings = new TokenBucket(PEER_PING_RATE, PEER_PING_BURST);
     private long maxHoldNanos;
 
     /**
@@ -195,6 +205,27 @@ public final class ProbeEngine {
         }
     }
 
+    /**
+     * Whether to answer a ping of the peer's that just arrived: at most {@link #PEER_PING_RATE} a second, in bursts
+     * of {@link #PEER_PING_BURST}. Call on arrival, before copying or queueing the message: a refused ping is
+     * dropped and counted ({@link ProbeCounters#peerPingsDroppedCount()}), so a flood never reaches the executor.
+     * Thread-safe, allocation-free, never blocks on the engine.
+     *
+     * @param receivedNanos {@code nanoTime} when it arrived
+     * @return {@code true} to hand it on, {@code false} to drop it
+     */
+    public boolean admitPing(long receivedNanos) {
+        return peerPings.tryTake(receivedNanos);
+    }
+
+    /**
+     * Counts a received message dropped because this probe already had too many waiting for the executor.
+     * Lock-free: safe on webrtc-java's callback thread.
+     */
+    public void onInboundDropped() {
+        inboundDropped.incrementAndGet();
+    }
+
     /** Counts a message refused before it was copied (e.g. far too long to be a probe message). */
     public synchronized void onMalformed() {
         malformed++;
@@ -245,7 +276,8 @@ public final class ProbeEngine {
     /** @return the counters now */
     public synchronized ProbeCounters counters() {
         return new ProbeCounters(sent, answered, lost, late, unanswered, malformed, unknownVersion, unmatched,
-                peerPingsAnsweredCount, cappedHold, ClockOffsetEstimator.millis(maxHoldNanos));
+                peerPingsAnsweredCount, cappedHold, ClockOffsetEstimator.millis(maxHoldNanos), peerPings.refusedCount(),
+                inboundDropped.get());
     }
 
     /** @return the clock-offset estimate, empty before the first exchange */
