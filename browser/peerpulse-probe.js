@@ -8,7 +8,9 @@
 //                        //   clockOffsetMs, clockOffsetVerified, ... }
 //
 // The peer is untrusted (docs/PROBE-PROTOCOL.md, "Trust model"): at most MAX_TRUSTED_HOLD_NS of its claimed hold
-// time is subtracted from a round trip (a longer claim counts in cappedHold and makes the clock offset unverified).
+// time is subtracted from a round trip (a longer claim counts in cappedHold and makes the clock offset unverified),
+// and its pings are answered at most PEER_PING_RATE a second in bursts of PEER_PING_BURST (the rest are dropped and
+// counted in peerPingsDropped).
 //   probe.stop();        // stops pinging; keeps answering and keeps the samples
 //   probe.close();       // closes the channel
 //
@@ -32,6 +34,13 @@ const MAX_HOLD_NS = 0xFFFFFFFF;
  * (`cappedHold`), and a clock offset from such an exchange is unverified. docs/PROBE-PROTOCOL.md, "Trust model".
  */
 export const MAX_TRUSTED_HOLD_NS = 5_000_000;
+/**
+ * The peer's pings answered per second at most, and at once (a token bucket): an honest peer pings at 1–10 Hz; more
+ * are dropped and counted (`peerPingsDropped`), so a flooding peer cannot occupy the page. As the Java probe.
+ */
+export const PEER_PING_RATE = 50;
+/** The token bucket's size: pings answered at once before PEER_PING_RATE applies. */
+export const PEER_PING_BURST = 20;
 /** Timed-out sequence numbers remembered to tell a late pong from an unmatched one (as the Java probe). */
 const TIMED_OUT_MEMORY = 256;
 
@@ -114,8 +123,13 @@ export function openProbe(pc, options = {}) {
 
   const counts = {
     sent: 0, answered: 0, lost: 0, late: 0, unanswered: 0, malformed: 0, unknownVersion: 0, unmatched: 0,
-    peerPingsAnswered: 0, cappedHold: 0, maxHoldMs: 0,
+    peerPingsAnswered: 0, cappedHold: 0, maxHoldMs: 0, peerPingsDropped: 0,
   };
+  // the answer rate limit: tokens as ms of refill (fractions kept), full at first
+  const msPerToken = 1000 / PEER_PING_RATE;
+  const bucketCapacityMs = msPerToken * PEER_PING_BURST;
+  let bucketMs = bucketCapacityMs;
+  let bucketAt = null;
   const pending = new Map(); // sequence -> { t1Micros, sentAt, timer }
   const timedOut = [];
   const samples = [];
@@ -162,6 +176,22 @@ export function openProbe(pc, options = {}) {
       pending.delete(sequence);
       counts.sent--; // never left: not a ping at all
     }
+  }
+
+  /** Whether to answer a ping that arrived at `receivedAt`: takes a token, else counts the ping dropped. */
+  function admitPing(receivedAt) {
+    if (bucketAt !== null && receivedAt > bucketAt) {
+      bucketMs = Math.min(bucketCapacityMs, bucketMs + (receivedAt - bucketAt));
+    }
+    if (bucketAt === null || receivedAt > bucketAt) {
+      bucketAt = receivedAt;
+    }
+    if (bucketMs >= msPerToken) {
+      bucketMs -= msPerToken;
+      return true;
+    }
+    counts.peerPingsDropped++;
+    return false;
   }
 
   function answer(view, receivedAt) {
@@ -243,7 +273,7 @@ export function openProbe(pc, options = {}) {
     }
     const type = view.getUint8(1);
     if (type === TYPE_PING && data.byteLength === PING_LENGTH) {
-      if (!closed) {
+      if (!closed && admitPing(receivedAt)) {
         answer(view, receivedAt);
       }
     } else if (type === TYPE_PONG && data.byteLength === PONG_LENGTH) {

@@ -7,7 +7,9 @@
 
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_CHANNEL_ID, LABEL, MAX_TRUSTED_HOLD_NS, PROTOCOL_VERSION, openProbe } from './peerpulse-probe.js';
+import {
+  DEFAULT_CHANNEL_ID, LABEL, MAX_TRUSTED_HOLD_NS, PEER_PING_BURST, PEER_PING_RATE, PROTOCOL_VERSION, openProbe,
+} from './peerpulse-probe.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Fakes
@@ -354,7 +356,7 @@ describe('the pinger', () => {
     assert.deepEqual(Object.keys(stats).sort(), [
       'answered', 'cappedHold', 'clockOffsetDelayMs', 'clockOffsetErrorBoundMs', 'clockOffsetMs', 'clockOffsetVerified',
       'inFlight', 'late', 'lossRatio', 'lost', 'malformed', 'maxHoldMs', 'maxMs', 'meanMs', 'medianMs', 'minMs',
-      'peerPingsAnswered', 'sampleCount', 'samples', 'sent', 'unanswered', 'unknownVersion', 'unmatched'].sort());
+      'peerPingsAnswered', 'peerPingsDropped', 'sampleCount', 'samples', 'sent', 'unanswered', 'unknownVersion', 'unmatched'].sort());
     assert.equal(stats.sampleCount, 1);
     assert.equal(stats.minMs, 23.012);
     assert.equal(stats.maxMs, 23.012);
@@ -567,6 +569,34 @@ describe('a hostile peer', () => {
     assert.equal(stats.cappedHold, 0);
     assert.equal(stats.maxHoldMs, 5);
     assert.equal(stats.clockOffsetVerified, true);
+  });
+});
+
+describe('a flooding peer', () => {
+  test('gets PEER_PING_BURST answers at once, then PEER_PING_RATE a second; the rest are dropped and counted', () => {
+    const { probe, channel } = setup();
+    assert.equal(PEER_PING_RATE, 50);
+    assert.equal(PEER_PING_BURST, 20);
+    // 9,000 pings a second for 2 s
+    for (let i = 0; i < 18_000; i++) {
+      clock.now = i / 9;
+      channel.deliver(ping(i, 1));
+    }
+    const counters = probe.counters();
+    assert.ok(counters.peerPingsAnswered >= 20 + 99 && counters.peerPingsAnswered <= 20 + 100,
+        `answered ${counters.peerPingsAnswered}`);
+    assert.equal(counters.peerPingsAnswered + counters.peerPingsDropped, 18_000);
+    assert.equal(channel.sent.length, counters.peerPingsAnswered, 'only the admitted pings are answered');
+  });
+
+  test('an honest peer at 10 Hz is never dropped', () => {
+    const { probe, channel } = setup();
+    for (let i = 0; i < 200; i++) {
+      clock.now = i * 100;
+      channel.deliver(ping(i, 1));
+    }
+    assert.equal(probe.counters().peerPingsAnswered, 200);
+    assert.equal(probe.counters().peerPingsDropped, 0);
   });
 });
 
