@@ -2,7 +2,9 @@
 //
 //   import { openProbe } from './peerpulse-probe.js';
 //   const probe = openProbe(peerConnection, { pollInterval: 1000, maxSamples: 600 });
-//   probe.start();       // pings every pollInterval; answers the peer's pings from openProbe on
+//   probe.start();       // pings every pollInterval (the first at once, or the moment the channel opens);
+//                        // answers the peer's pings from openProbe on
+//   probe.counters();    // the counts, and state: 'open', 'unavailable' (channel not open yet, or gone), 'closed'
 //   probe.getStats();    // null before any sample, else { sampleCount, minMs, maxMs, meanMs, medianMs,
 //                        //   samples: [{ timestamp, rttMs }], sent, answered, lost, late, cappedHold, maxHoldMs,
 //                        //   clockOffsetMs, clockOffsetVerified, ... }
@@ -138,6 +140,10 @@ export function openProbe(pc, options = {}) {
   let peerAnswered = false;
   let timer = null;
   let closed = false;
+  /** Whether start() was called and stop() was not: pinging, or waiting for the channel to open. */
+  let started = false;
+  /** The one-shot 'open' listener of a start() before the channel opened, until it fires or stop()/close(). */
+  let pendingOpen = null;
 
   function rememberTimedOut(sequence) {
     timedOut.push(sequence);
@@ -303,28 +309,65 @@ export function openProbe(pc, options = {}) {
     return best;
   }
 
+  /** 'open' when pings can go out, 'closed' after close(), else 'unavailable' (the channel not open yet, or gone). */
+  function state() {
+    if (closed) {
+      return 'closed';
+    }
+    return channel.readyState === 'open' ? 'open' : 'unavailable';
+  }
+
   function counters() {
     const lossBase = counts.answered + counts.lost;
-    return { ...counts, inFlight: pending.size, lossRatio: lossBase === 0 ? 0 : counts.lost / lossBase };
+    return {
+      ...counts, inFlight: pending.size, lossRatio: lossBase === 0 ? 0 : counts.lost / lossBase, state: state(),
+    };
+  }
+
+  /** The first ping now, then one every pollInterval from now. */
+  function beginPinging() {
+    ping();
+    timer = setInterval(ping, pollInterval);
   }
 
   function stopPinging() {
+    started = false;
     if (timer !== null) {
       clearInterval(timer);
       timer = null;
+    }
+    if (pendingOpen !== null) {
+      channel.removeEventListener('open', pendingOpen);
+      pendingOpen = null;
     }
   }
 
   return {
     /** The probe's data channel. */
     channel,
-    /** Starts pinging every pollInterval (the first ping at once); idempotent. */
+    /**
+     * Starts pinging every pollInterval; idempotent. The first ping goes at once when the channel is open, else the
+     * moment it opens (a one-shot 'open' listener): a start() right after openProbe() loses no poll to the channel's
+     * set-up. Until then counters().state is 'unavailable' and getStats() null.
+     */
     start() {
-      if (timer !== null || closed) {
+      if (started || closed) {
         return;
       }
-      ping();
-      timer = setInterval(ping, pollInterval);
+      started = true;
+      if (channel.readyState === 'open') {
+        beginPinging();
+        return;
+      }
+      const onOpen = () => {
+        if (pendingOpen !== onOpen) {
+          return; // stopped (or closed) before the channel opened
+        }
+        pendingOpen = null;
+        beginPinging();
+      };
+      pendingOpen = onOpen;
+      channel.addEventListener('open', onOpen, { once: true });
     },
     /** Stops pinging; pings in flight still complete; keeps answering and keeps the samples. */
     stop() {
@@ -344,7 +387,10 @@ export function openProbe(pc, options = {}) {
       pending.clear();
       channel.close();
     },
-    /** Counters only, also before any sample. */
+    /**
+     * Counters only, also before any sample; `state` says whether pings can go out: 'open', 'unavailable' (the
+     * channel is not open yet, or went away) or 'closed' (close() was called).
+     */
     counters,
     /**
      * The original feature's keys over the last maxSamples samples, plus the probe's counters and the

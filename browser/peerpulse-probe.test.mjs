@@ -356,7 +356,7 @@ describe('the pinger', () => {
     assert.deepEqual(Object.keys(stats).sort(), [
       'answered', 'cappedHold', 'clockOffsetDelayMs', 'clockOffsetErrorBoundMs', 'clockOffsetMs', 'clockOffsetVerified',
       'inFlight', 'late', 'lossRatio', 'lost', 'malformed', 'maxHoldMs', 'maxMs', 'meanMs', 'medianMs', 'minMs',
-      'peerPingsAnswered', 'peerPingsDropped', 'sampleCount', 'samples', 'sent', 'unanswered', 'unknownVersion', 'unmatched'].sort());
+      'peerPingsAnswered', 'peerPingsDropped', 'sampleCount', 'samples', 'sent', 'state', 'unanswered', 'unknownVersion', 'unmatched'].sort());
     assert.equal(stats.sampleCount, 1);
     assert.equal(stats.minMs, 23.012);
     assert.equal(stats.maxMs, 23.012);
@@ -455,16 +455,46 @@ describe('the pinger', () => {
     assert.equal(counters.lossRatio, 0);
   });
 
-  test('does not ping while the channel is not open, and starts once it is', () => {
+  test('start() before the channel opens pings the moment it opens, then every pollInterval', () => {
     const { probe, channel } = setup({ pollInterval: 1000 }, 'connecting');
     probe.start();
-    mock.timers.tick(1000);
+    mock.timers.tick(1500);
     assert.equal(channel.sent.length, 0);
     assert.equal(probe.counters().sent, 0, 'not a ping: not counted');
+    assert.equal(probe.counters().state, 'unavailable');
+    assert.equal(probe.getStats(), null);
+    clock.now = 1500;
     channel.open();
-    mock.timers.tick(1000);
+    assert.equal(channel.sent.length, 1, 'the first ping as the channel opens');
+    assert.equal(lastPing(channel).t1, 1_700_000_001_500_000n);
+    assert.equal(probe.counters().state, 'open');
+    probe.start(); // idempotent: no second ping, no second interval
+    mock.timers.tick(999);
     assert.equal(channel.sent.length, 1);
-    assert.equal(probe.counters().sent, 1);
+    mock.timers.tick(1);
+    assert.equal(channel.sent.length, 2, 'the next a pollInterval after the open');
+    mock.timers.tick(1000);
+    assert.equal(channel.sent.length, 3);
+  });
+
+  test('stop() or close() before the channel opens: no ping when it opens', () => {
+    const stopped = setup({ pollInterval: 1000 }, 'connecting');
+    stopped.probe.start();
+    stopped.probe.stop();
+    stopped.channel.open();
+    mock.timers.tick(2000);
+    assert.equal(stopped.channel.sent.length, 0);
+    stopped.probe.start(); // open now: at once
+    assert.equal(stopped.channel.sent.length, 1);
+
+    const closed = setup({ pollInterval: 1000 }, 'connecting');
+    closed.probe.start();
+    closed.probe.close();
+    assert.equal(closed.probe.counters().state, 'closed');
+    closed.channel.readyState = 'connecting';
+    closed.channel.open();
+    mock.timers.tick(2000);
+    assert.equal(closed.channel.sent.length, 0);
   });
 
   test('a ping whose send throws is not counted and leaves nothing in flight', () => {
