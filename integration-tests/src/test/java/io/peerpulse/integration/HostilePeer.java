@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -51,7 +52,7 @@ final class HostilePeer implements AutoCloseable {
             @Override
             public void onStateChange() {
                 // on webrtc-java's callback thread: ask for the state elsewhere
-                sender.execute(HostilePeer.this::checkOpen);
+                later(HostilePeer.this::checkOpen);
             }
 
             @Override
@@ -63,7 +64,7 @@ final class HostilePeer implements AutoCloseable {
                     if (holdNanos >= 0) {
                         int sequence = data.getInt(data.position() + 4);
                         long t1Micros = data.getLong(data.position() + 8);
-                        sender.execute(() -> forgePong(sequence, t1Micros, holdNanos));
+                        later(() -> forgePong(sequence, t1Micros, holdNanos));
                     }
                 } else if (data.remaining() == 28 && data.get(data.position() + 1) == 2) {
                     pongsReceived.incrementAndGet();
@@ -99,6 +100,18 @@ final class HostilePeer implements AutoCloseable {
         channel.send(new RTCDataChannelBuffer(ping, true));
     }
 
+    /**
+     * Hands work to the sender thread. Never throws: an exception thrown on webrtc-java's callback thread aborts the
+     * JVM (a callback after close() would find the sender shut down).
+     */
+    private void later(Runnable task) {
+        try {
+            sender.execute(task);
+        } catch (RejectedExecutionException closing) {
+            // closed: nothing to do
+        }
+    }
+
     private void checkOpen() {
         try {
             if (channel.getState() == RTCDataChannelState.OPEN) {
@@ -125,6 +138,11 @@ final class HostilePeer implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            channel.unregisterObserver(); // first: no callback may find the sender shut down
+        } catch (RuntimeException | Error e) {
+            // closing anyway
+        }
         sender.shutdownNow();
         try {
             sender.awaitTermination(5, TimeUnit.SECONDS);
@@ -132,7 +150,6 @@ final class HostilePeer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         try {
-            channel.unregisterObserver();
             channel.close();
             channel.dispose();
         } catch (RuntimeException | Error e) {

@@ -50,7 +50,8 @@ import org.jspecify.annotations.Nullable;
  * which sends it. A send is a blocking call into libwebrtc's threads — a few microseconds on an idle
  * machine, 10 to 39 ms measured on a loaded one — that must not hold the caller (a telemetry's polling
  * thread). webrtc-java calls back on its single native thread; the probe's callback only
- * reads {@code System.nanoTime()}, copies the message into a pooled buffer and hands it to the
+ * reads {@code System.nanoTime()}, drops a peer's ping beyond {@link #PEER_PING_RATE} or a message beyond
+ * {@link #MAX_QUEUED_MESSAGES} waiting (counted), copies the message into a pooled buffer and hands it to the
  * probe thread, where pings are answered, pongs matched and pings timed out. In steady state a ping
  * allocates nothing in the probe beyond its reading; webrtc-java itself allocates a buffer object
  * for each message it delivers.
@@ -475,7 +476,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
             ByteBuffer data = buffer.data;
             int length = data == null ? 0 : data.remaining();
             if (length > MAX_MESSAGE) {
-                handOff(engine::onMalformed);
+                engine.onMalformed(); // counted here, lock-free: a flood of large messages queues nothing
                 return;
             }
             // a peer's ping beyond the answer rate is dropped here, before any copy or hand-off: a flood of pings

@@ -114,6 +114,8 @@ public final class ProbeEngine {
     private long cappedHold;
     /** Not under the monitor: counted on webrtc-java's callback thread, which must never wait for it. */
     private final AtomicLong inboundDropped = new AtomicLong();
+    /** Malformed messages refused before they were copied; lock-free as {@link #inboundDropped}. */
+    private final AtomicLong refusedUncopied = new AtomicLong();
     /** Which of the peer's pings are answered: the rest are dropped, on arrival (see {@link #admitPing}). */
     private final TokenBucket peerPings = new TokenBucket(PEER_PING_RATE, PEER_PING_BURST);
     private long maxHoldNanos;
@@ -201,7 +203,11 @@ public final class ProbeEngine {
                     unknownVersion++;
                 }
             }
-            case MALFORMED -> onMalformed();
+            case MALFORMED -> {
+                synchronized (this) {
+                    malformed++;
+                }
+            }
         }
     }
 
@@ -226,9 +232,12 @@ public final class ProbeEngine {
         inboundDropped.incrementAndGet();
     }
 
-    /** Counts a message refused before it was copied (e.g. far too long to be a probe message). */
-    public synchronized void onMalformed() {
-        malformed++;
+    /**
+     * Counts a message refused before it was copied (e.g. far too long to be a probe message). Lock-free: safe on
+     * webrtc-java's callback thread, so that a flood of such messages is counted there and never queued.
+     */
+    public void onMalformed() {
+        refusedUncopied.incrementAndGet();
     }
 
     /**
@@ -275,7 +284,8 @@ public final class ProbeEngine {
 
     /** @return the counters now */
     public synchronized ProbeCounters counters() {
-        return new ProbeCounters(sent, answered, lost, late, unanswered, malformed, unknownVersion, unmatched,
+        return new ProbeCounters(sent, answered, lost, late, unanswered, malformed + refusedUncopied.get(), unknownVersion,
+                unmatched,
                 peerPingsAnsweredCount, cappedHold, ClockOffsetEstimator.millis(maxHoldNanos), peerPings.refusedCount(),
                 inboundDropped.get());
     }
