@@ -2,9 +2,17 @@
 //
 //   import { openProbe } from './peerpulse-probe.js';
 //   const probe = openProbe(peerConnection, { pollInterval: 1000, maxSamples: 600 });
-//   probe.start();       // pings every pollInterval; answers the peer's pings from openProbe on
+//   probe.start();       // pings every pollInterval (the first at once, or the moment the channel opens);
+//                        // answers the peer's pings from openProbe on
+//   probe.counters();    // the counts, and state: 'open', 'unavailable' (channel not open yet, or gone), 'closed'
 //   probe.getStats();    // null before any sample, else { sampleCount, minMs, maxMs, meanMs, medianMs,
-//                        //   samples: [{ timestamp, rttMs }], sent, answered, lost, late, clockOffsetMs, ... }
+//                        //   samples: [{ timestamp, rttMs }], sent, answered, lost, late, cappedHold, maxHoldMs,
+//                        //   clockOffsetMs, clockOffsetVerified, ... }
+//
+// The peer is untrusted (docs/PROBE-PROTOCOL.md, "Trust model"): at most MAX_TRUSTED_HOLD_NS of its claimed hold
+// time is subtracted from a round trip (a longer claim counts in cappedHold and makes the clock offset unverified),
+// and its pings are answered at most PEER_PING_RATE a second in bursts of PEER_PING_BURST (the rest are dropped and
+// counted in peerPingsDropped).
 //   probe.stop();        // stops pinging; keeps answering and keeps the samples
 //   probe.close();       // closes the channel
 //
@@ -22,6 +30,19 @@ const TYPE_PONG = 2;
 const PING_LENGTH = 16;
 const PONG_LENGTH = 28;
 const MAX_HOLD_NS = 0xFFFFFFFF;
+/**
+ * The longest hold time of the peer's that a reading subtracts (ns): the hold is the peer's claim; an honest
+ * responder holds a ping for microseconds, a few ms on a stalled CPU. A longer claim is capped to this and counted
+ * (`cappedHold`), and a clock offset from such an exchange is unverified. docs/PROBE-PROTOCOL.md, "Trust model".
+ */
+export const MAX_TRUSTED_HOLD_NS = 5_000_000;
+/**
+ * The peer's pings answered per second at most, and at once (a token bucket): an honest peer pings at 1–10 Hz; more
+ * are dropped and counted (`peerPingsDropped`), so a flooding peer cannot occupy the page. As the Java probe.
+ */
+export const PEER_PING_RATE = 50;
+/** The token bucket's size: pings answered at once before PEER_PING_RATE applies. */
+export const PEER_PING_BURST = 20;
 /** Timed-out sequence numbers remembered to tell a late pong from an unmatched one (as the Java probe). */
 const TIMED_OUT_MEMORY = 256;
 
@@ -104,8 +125,13 @@ export function openProbe(pc, options = {}) {
 
   const counts = {
     sent: 0, answered: 0, lost: 0, late: 0, unanswered: 0, malformed: 0, unknownVersion: 0, unmatched: 0,
-    peerPingsAnswered: 0,
+    peerPingsAnswered: 0, cappedHold: 0, maxHoldMs: 0, peerPingsDropped: 0,
   };
+  // the answer rate limit: tokens as ms of refill (fractions kept), full at first
+  const msPerToken = 1000 / PEER_PING_RATE;
+  const bucketCapacityMs = msPerToken * PEER_PING_BURST;
+  let bucketMs = bucketCapacityMs;
+  let bucketAt = null;
   const pending = new Map(); // sequence -> { t1Micros, sentAt, timer }
   const timedOut = [];
   const samples = [];
@@ -114,6 +140,10 @@ export function openProbe(pc, options = {}) {
   let peerAnswered = false;
   let timer = null;
   let closed = false;
+  /** Whether start() was called and stop() was not: pinging, or waiting for the channel to open. */
+  let started = false;
+  /** The one-shot 'open' listener of a start() before the channel opened, until it fires or stop()/close(). */
+  let pendingOpen = null;
 
   function rememberTimedOut(sequence) {
     timedOut.push(sequence);
@@ -154,6 +184,22 @@ export function openProbe(pc, options = {}) {
     }
   }
 
+  /** Whether to answer a ping that arrived at `receivedAt`: takes a token, else counts the ping dropped. */
+  function admitPing(receivedAt) {
+    if (bucketAt !== null && receivedAt > bucketAt) {
+      bucketMs = Math.min(bucketCapacityMs, bucketMs + (receivedAt - bucketAt));
+    }
+    if (bucketAt === null || receivedAt > bucketAt) {
+      bucketAt = receivedAt;
+    }
+    if (bucketMs >= msPerToken) {
+      bucketMs -= msPerToken;
+      return true;
+    }
+    counts.peerPingsDropped++;
+    return false;
+  }
+
   function answer(view, receivedAt) {
     const sequence = view.getUint32(4);
     const t1 = view.getBigInt64(8);
@@ -182,10 +228,18 @@ export function openProbe(pc, options = {}) {
       }
       return;
     }
-    const rttMs = (receivedAt - entry.sentAt) - holdNs / 1e6;
-    if (rttMs < 0) {
+    const tripMs = receivedAt - entry.sentAt;
+    if (holdNs / 1e6 > tripMs) {
       counts.malformed++; // held longer than the round trip: not trusted; the ping times out
       return;
+    }
+    // the hold is the peer's claim: subtract at most the trusted bound, and note that this one was capped
+    const capped = holdNs > MAX_TRUSTED_HOLD_NS;
+    const trustedHoldNs = capped ? MAX_TRUSTED_HOLD_NS : holdNs;
+    const rttMs = tripMs - trustedHoldNs / 1e6;
+    counts.maxHoldMs = Math.max(counts.maxHoldMs, roundMicros(holdNs / 1e6));
+    if (capped) {
+      counts.cappedHold++;
     }
     pending.delete(sequence);
     clearTimeout(entry.timer);
@@ -194,9 +248,10 @@ export function openProbe(pc, options = {}) {
     // NTP on-wire calculation, in microseconds on each side's wall clock
     const t1 = entry.t1Micros;
     const t2 = t2Micros;
-    const t3 = t2Micros + holdNs / 1000;
+    const t3 = t2Micros + trustedHoldNs / 1000;
     const t4 = (performance.timeOrigin + receivedAt) * 1000;
-    exchanges.push({ offsetMs: ((t2 - t1) + (t3 - t4)) / 2 / 1000, delayMs: Math.max(0, (t4 - t1) - (t3 - t2)) / 1000 });
+    exchanges.push({ offsetMs: ((t2 - t1) + (t3 - t4)) / 2 / 1000, delayMs: Math.max(0, (t4 - t1) - (t3 - t2)) / 1000,
+      verified: !capped });
     if (exchanges.length > offsetWindow) {
       exchanges.shift();
     }
@@ -224,7 +279,7 @@ export function openProbe(pc, options = {}) {
     }
     const type = view.getUint8(1);
     if (type === TYPE_PING && data.byteLength === PING_LENGTH) {
-      if (!closed) {
+      if (!closed && admitPing(receivedAt)) {
         answer(view, receivedAt);
       }
     } else if (type === TYPE_PONG && data.byteLength === PONG_LENGTH) {
@@ -254,28 +309,65 @@ export function openProbe(pc, options = {}) {
     return best;
   }
 
+  /** 'open' when pings can go out, 'closed' after close(), else 'unavailable' (the channel not open yet, or gone). */
+  function state() {
+    if (closed) {
+      return 'closed';
+    }
+    return channel.readyState === 'open' ? 'open' : 'unavailable';
+  }
+
   function counters() {
     const lossBase = counts.answered + counts.lost;
-    return { ...counts, inFlight: pending.size, lossRatio: lossBase === 0 ? 0 : counts.lost / lossBase };
+    return {
+      ...counts, inFlight: pending.size, lossRatio: lossBase === 0 ? 0 : counts.lost / lossBase, state: state(),
+    };
+  }
+
+  /** The first ping now, then one every pollInterval from now. */
+  function beginPinging() {
+    ping();
+    timer = setInterval(ping, pollInterval);
   }
 
   function stopPinging() {
+    started = false;
     if (timer !== null) {
       clearInterval(timer);
       timer = null;
+    }
+    if (pendingOpen !== null) {
+      channel.removeEventListener('open', pendingOpen);
+      pendingOpen = null;
     }
   }
 
   return {
     /** The probe's data channel. */
     channel,
-    /** Starts pinging every pollInterval (the first ping at once); idempotent. */
+    /**
+     * Starts pinging every pollInterval; idempotent. The first ping goes at once when the channel is open, else the
+     * moment it opens (a one-shot 'open' listener): a start() right after openProbe() loses no poll to the channel's
+     * set-up. Until then counters().state is 'unavailable' and getStats() null.
+     */
     start() {
-      if (timer !== null || closed) {
+      if (started || closed) {
         return;
       }
-      ping();
-      timer = setInterval(ping, pollInterval);
+      started = true;
+      if (channel.readyState === 'open') {
+        beginPinging();
+        return;
+      }
+      const onOpen = () => {
+        if (pendingOpen !== onOpen) {
+          return; // stopped (or closed) before the channel opened
+        }
+        pendingOpen = null;
+        beginPinging();
+      };
+      pendingOpen = onOpen;
+      channel.addEventListener('open', onOpen, { once: true });
     },
     /** Stops pinging; pings in flight still complete; keeps answering and keeps the samples. */
     stop() {
@@ -295,7 +387,10 @@ export function openProbe(pc, options = {}) {
       pending.clear();
       channel.close();
     },
-    /** Counters only, also before any sample. */
+    /**
+     * Counters only, also before any sample; `state` says whether pings can go out: 'open', 'unavailable' (the
+     * channel is not open yet, or went away) or 'closed' (close() was called).
+     */
     counters,
     /**
      * The original feature's keys over the last maxSamples samples, plus the probe's counters and the
@@ -321,6 +416,9 @@ export function openProbe(pc, options = {}) {
         // the true offset lies within delay / 2 of the estimate, plus 1 µs for t2's resolution
         clockOffsetErrorBoundMs: offset === null ? null : Math.ceil((offset.delayMs / 2 + 0.001) * 1000) / 1000,
         clockOffsetDelayMs: offset === null ? null : roundMicros(offset.delayMs),
+        // false when the exchange's pong claimed a hold above MAX_TRUSTED_HOLD_NS: not an honest responder's
+        // timestamps, so neither the offset nor its bound can be trusted
+        clockOffsetVerified: offset === null ? null : offset.verified,
       };
     },
   };

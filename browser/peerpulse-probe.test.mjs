@@ -7,7 +7,9 @@
 
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_CHANNEL_ID, LABEL, PROTOCOL_VERSION, openProbe } from './peerpulse-probe.js';
+import {
+  DEFAULT_CHANNEL_ID, LABEL, MAX_TRUSTED_HOLD_NS, PEER_PING_BURST, PEER_PING_RATE, PROTOCOL_VERSION, openProbe,
+} from './peerpulse-probe.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Fakes
@@ -352,9 +354,9 @@ describe('the pinger', () => {
     channel.deliver(pong(sent.sequence, sent.t1, 1_700_000_000_020_000n, 2_000_000));
     const stats = probe.getStats();
     assert.deepEqual(Object.keys(stats).sort(), [
-      'answered', 'clockOffsetDelayMs', 'clockOffsetErrorBoundMs', 'clockOffsetMs', 'inFlight', 'late', 'lossRatio',
-      'lost', 'malformed', 'maxMs', 'meanMs', 'medianMs', 'minMs', 'peerPingsAnswered', 'sampleCount', 'samples', 'sent',
-      'unanswered', 'unknownVersion', 'unmatched'].sort());
+      'answered', 'cappedHold', 'clockOffsetDelayMs', 'clockOffsetErrorBoundMs', 'clockOffsetMs', 'clockOffsetVerified',
+      'inFlight', 'late', 'lossRatio', 'lost', 'malformed', 'maxHoldMs', 'maxMs', 'meanMs', 'medianMs', 'minMs',
+      'peerPingsAnswered', 'peerPingsDropped', 'sampleCount', 'samples', 'sent', 'state', 'unanswered', 'unknownVersion', 'unmatched'].sort());
     assert.equal(stats.sampleCount, 1);
     assert.equal(stats.minMs, 23.012);
     assert.equal(stats.maxMs, 23.012);
@@ -453,16 +455,46 @@ describe('the pinger', () => {
     assert.equal(counters.lossRatio, 0);
   });
 
-  test('does not ping while the channel is not open, and starts once it is', () => {
+  test('start() before the channel opens pings the moment it opens, then every pollInterval', () => {
     const { probe, channel } = setup({ pollInterval: 1000 }, 'connecting');
     probe.start();
-    mock.timers.tick(1000);
+    mock.timers.tick(1500);
     assert.equal(channel.sent.length, 0);
     assert.equal(probe.counters().sent, 0, 'not a ping: not counted');
+    assert.equal(probe.counters().state, 'unavailable');
+    assert.equal(probe.getStats(), null);
+    clock.now = 1500;
     channel.open();
-    mock.timers.tick(1000);
+    assert.equal(channel.sent.length, 1, 'the first ping as the channel opens');
+    assert.equal(lastPing(channel).t1, 1_700_000_001_500_000n);
+    assert.equal(probe.counters().state, 'open');
+    probe.start(); // idempotent: no second ping, no second interval
+    mock.timers.tick(999);
     assert.equal(channel.sent.length, 1);
-    assert.equal(probe.counters().sent, 1);
+    mock.timers.tick(1);
+    assert.equal(channel.sent.length, 2, 'the next a pollInterval after the open');
+    mock.timers.tick(1000);
+    assert.equal(channel.sent.length, 3);
+  });
+
+  test('stop() or close() before the channel opens: no ping when it opens', () => {
+    const stopped = setup({ pollInterval: 1000 }, 'connecting');
+    stopped.probe.start();
+    stopped.probe.stop();
+    stopped.channel.open();
+    mock.timers.tick(2000);
+    assert.equal(stopped.channel.sent.length, 0);
+    stopped.probe.start(); // open now: at once
+    assert.equal(stopped.channel.sent.length, 1);
+
+    const closed = setup({ pollInterval: 1000 }, 'connecting');
+    closed.probe.start();
+    closed.probe.close();
+    assert.equal(closed.probe.counters().state, 'closed');
+    closed.channel.readyState = 'connecting';
+    closed.channel.open();
+    mock.timers.tick(2000);
+    assert.equal(closed.channel.sent.length, 0);
   });
 
   test('a ping whose send throws is not counted and leaves nothing in flight', () => {
@@ -538,6 +570,63 @@ describe('invalid messages', () => {
     mock.timers.tick(800);
     assert.equal(probe.counters().inFlight, 0);
     assert.equal(probe.counters().unanswered, 1);
+  });
+});
+
+describe('a hostile peer', () => {
+  test('a claimed hold above MAX_TRUSTED_HOLD_NS is capped: at most 5 ms is subtracted, counted, offset unverified', () => {
+    const { probe, channel } = setup({ pollInterval: 1000 });
+    probe.start();
+    // an 80 ms round trip; the peer claims it held the ping 78 ms and plants an hour's clock offset
+    const sent = lastPing(channel);
+    clock.now = 80;
+    channel.deliver(pong(sent.sequence, sent.t1, sent.t1 + 3_600_000_000n, 78_000_000));
+    const stats = probe.getStats();
+    assert.equal(MAX_TRUSTED_HOLD_NS, 5_000_000);
+    assert.equal(stats.samples[0].rttMs, 75, '80 ms minus the 5 ms trusted, not 2 ms');
+    assert.equal(stats.cappedHold, 1);
+    assert.equal(stats.maxHoldMs, 78, 'the raw claim is kept');
+    assert.equal(stats.malformed, 0);
+    assert.equal(stats.clockOffsetVerified, false);
+  });
+
+  test('an honest hold up to the bound is subtracted whole and the offset is verified', () => {
+    const { probe, channel } = setup({ pollInterval: 1000 });
+    probe.start();
+    answerLastPing(channel, 30, { holdNs: 5_000_000 });
+    const stats = probe.getStats();
+    assert.equal(stats.samples[0].rttMs, 30);
+    assert.equal(stats.cappedHold, 0);
+    assert.equal(stats.maxHoldMs, 5);
+    assert.equal(stats.clockOffsetVerified, true);
+  });
+});
+
+describe('a flooding peer', () => {
+  test('gets PEER_PING_BURST answers at once, then PEER_PING_RATE a second; the rest are dropped and counted', () => {
+    const { probe, channel } = setup();
+    assert.equal(PEER_PING_RATE, 50);
+    assert.equal(PEER_PING_BURST, 20);
+    // 9,000 pings a second for 2 s
+    for (let i = 0; i < 18_000; i++) {
+      clock.now = i / 9;
+      channel.deliver(ping(i, 1));
+    }
+    const counters = probe.counters();
+    assert.ok(counters.peerPingsAnswered >= 20 + 99 && counters.peerPingsAnswered <= 20 + 100,
+        `answered ${counters.peerPingsAnswered}`);
+    assert.equal(counters.peerPingsAnswered + counters.peerPingsDropped, 18_000);
+    assert.equal(channel.sent.length, counters.peerPingsAnswered, 'only the admitted pings are answered');
+  });
+
+  test('an honest peer at 10 Hz is never dropped', () => {
+    const { probe, channel } = setup();
+    for (let i = 0; i < 200; i++) {
+      clock.now = i * 100;
+      channel.deliver(ping(i, 1));
+    }
+    assert.equal(probe.counters().peerPingsAnswered, 200);
+    assert.equal(probe.counters().peerPingsDropped, 0);
   });
 });
 

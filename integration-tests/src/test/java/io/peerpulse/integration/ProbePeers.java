@@ -61,6 +61,18 @@ final class ProbePeers implements AutoCloseable {
         }
     }
 
+    /** Connects directly (loopback, no relay), then opens both probes. */
+    static ProbePeers direct(ProbeOptions optionsA, ProbeOptions optionsB, TelemetryOptions telemetryOptions)
+            throws InterruptedException {
+        WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(Fixtures.CONNECT_TIMEOUT));
+        try {
+            return new ProbePeers(null, peers, optionsA, optionsB, telemetryOptions);
+        } catch (RuntimeException | Error e) {
+            peers.close();
+            throw e;
+        }
+    }
+
     static TelemetryOptions polling(Duration interval) {
         return TelemetryOptions.builder().pollInterval(interval).build();
     }

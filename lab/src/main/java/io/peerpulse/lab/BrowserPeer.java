@@ -61,7 +61,9 @@ import org.jspecify.annotations.Nullable;
  * selected pair through the transport's {@code selectedCandidatePairId},
  * {@code currentRoundTripTime × 1000}, the last {@link PageOptions#maxSampleCount()} samples. Its results
  * are a JSON document {@code {"latency": <original feature>, "probe": <openProbe(...).getStats()>,
- * "probeCounters": {...}, "userAgent": "..."}}, the {@code latency} object in the original export shape.
+ * "probeCounters": {...}, "probeOpenedAtEpochMs": ..., "userAgent": "..."}}, the {@code latency} object in the
+ * original export shape; {@code probeOpenedAtEpochMs} is when the page saw its probe channel open, on the page's
+ * clock ({@code performance.timeOrigin + performance.now()}, fractional ms), like the probe's sample timestamps.
  *
  * <p><b>Signalling</b>, over HTTP: the Java side offers (its SDP carries its candidates: it waits
  * until gathering completes); the page long-polls {@code GET /offer}, answers with
@@ -102,10 +104,27 @@ public final class BrowserPeer implements AutoCloseable {
      * @param probeTimeout   how long the page's ping waits for its pong
      * @param statsInterval  the original feature's {@code getStats()} polls, every this often
      * @param maxSampleCount samples kept by both (the most recent); the page option {@code maxSamples}
+     * @param probeStartedEarly whether the page calls the probe's {@code start()} right after {@code openProbe},
+     *                       before its channel opens (the probe then pings the moment it opens), instead of when
+     *                       the page sees the channel open
      * @since 0.1.0
      */
     public record PageOptions(Duration probeInterval, Duration probeTimeout, Duration statsInterval,
-                              int maxSampleCount) {
+                              int maxSampleCount, boolean probeStartedEarly) {
+
+        /**
+         * Options whose page starts the probe when it sees the channel open.
+         *
+         * @param probeInterval  see the record description
+         * @param probeTimeout   see the record description
+         * @param statsInterval  see the record description
+         * @param maxSampleCount see the record description
+         * @throws IllegalArgumentException naming a value that is not positive
+         * @since 0.1.0
+         */
+        public PageOptions(Duration probeInterval, Duration probeTimeout, Duration statsInterval, int maxSampleCount) {
+            this(probeInterval, probeTimeout, statsInterval, maxSampleCount, false);
+        }
 
         /**
          * Validates the values.
@@ -140,12 +159,22 @@ public final class BrowserPeer implements AutoCloseable {
          * @since 0.1.0
          */
         public PageOptions withProbe(Duration interval, Duration pingTimeout) {
-            return new PageOptions(interval, pingTimeout, statsInterval, maxSampleCount);
+            return new PageOptions(interval, pingTimeout, statsInterval, maxSampleCount, probeStartedEarly);
+        }
+
+        /**
+         * @return these options with the probe's {@code start()} called right after {@code openProbe}, before its
+         *         channel opens
+         * @since 0.1.0
+         */
+        public PageOptions withProbeStartedEarly() {
+            return new PageOptions(probeInterval, probeTimeout, statsInterval, maxSampleCount, true);
         }
 
         String query() {
             return "probeInterval=" + probeInterval.toMillis() + "&probeTimeout=" + probeTimeout.toMillis()
-                    + "&statsInterval=" + statsInterval.toMillis() + "&maxSamples=" + maxSampleCount;
+                    + "&statsInterval=" + statsInterval.toMillis() + "&maxSamples=" + maxSampleCount
+                    + (probeStartedEarly ? "&probeStart=early" : "");
         }
     }
 

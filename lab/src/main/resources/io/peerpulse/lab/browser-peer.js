@@ -8,6 +8,8 @@ const probeInterval = number('probeInterval', 1000);
 const probeTimeout = number('probeTimeout', 800);
 const statsInterval = number('statsInterval', 1000);
 const maxSamples = number('maxSamples', 600);
+// 'early': probe.start() right after openProbe, before the channel opens (the probe pings the moment it opens)
+const probeStartedEarly = params.get('probeStart') === 'early';
 
 const status = (text) => { document.getElementById('status').textContent = text; };
 
@@ -102,9 +104,15 @@ async function main() {
       post('/candidate', `${c.sdpMid}\n${c.sdpMLineIndex}\n${c.candidate}`).catch(fail);
     }
   };
+  let probeOpenedAtEpochMs = null;
+  let probeStateAtStart = null;
   const opened = () => {
+    // registered before an early start(): this listener runs first, so the time is taken before the first ping
+    probeOpenedAtEpochMs = performance.timeOrigin + performance.now();
     status('probe channel open');
-    probe.start();
+    if (!probeStartedEarly) {
+      probe.start();
+    }
     original.start();
     post('/event', 'open').catch(fail);
   };
@@ -112,6 +120,10 @@ async function main() {
     opened();
   } else {
     probe.channel.addEventListener('open', opened, { once: true });
+  }
+  if (probeStartedEarly) {
+    probeStateAtStart = probe.counters().state;
+    probe.start();
   }
 
   status('waiting for the offer');
@@ -126,6 +138,8 @@ async function main() {
     latency: original.getStats(),
     probe: probe.getStats(),
     probeCounters: probe.counters(),
+    probeOpenedAtEpochMs,
+    probeStateAtStart,
     gameMessages,
     connectionState: pc.connectionState,
     userAgent: navigator.userAgent,

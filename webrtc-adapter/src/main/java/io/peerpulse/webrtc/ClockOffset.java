@@ -16,8 +16,27 @@ package io.peerpulse.webrtc;
  * @param delayMs          the chosen exchange's network round trip (its RTT without the peer's hold time)
  * @param timestampEpochMs when the chosen exchange ended, epoch milliseconds of our clock
  * @param exchangeCount    how many exchanges the estimate chose from
+ * @param verified         {@code false} when the chosen exchange's pong claimed a hold time above
+ *                         {@link DataChannelProbe#MAX_TRUSTED_HOLD} (capped): the peer's timestamps are then not
+ *                         those of an honest responder, and neither the offset nor its error bound can be trusted
+ *                         (the peer's clock is always its own claim; the bound holds only for an honest one)
  * @since 0.1.0
  */
 public record ClockOffset(double offsetMs, double errorBoundMs, double delayMs, long timestampEpochMs,
-                          int exchangeCount) {
+                          int exchangeCount, boolean verified) {
+
+    /**
+     * An offset from an exchange whose hold time was within the trusted bound ({@code verified}).
+     *
+     * @param offsetMs         see the record description
+     * @param errorBoundMs     see the record description
+     * @param delayMs          see the record description
+     * @param timestampEpochMs see the record description
+     * @param exchangeCount    see the record description
+     * @since 0.1.0
+     */
+    public ClockOffset(double offsetMs, double errorBoundMs, double delayMs, long timestampEpochMs,
+                       int exchangeCount) {
+        this(offsetMs, errorBoundMs, delayMs, timestampEpochMs, exchangeCount, true);
+    }
 }

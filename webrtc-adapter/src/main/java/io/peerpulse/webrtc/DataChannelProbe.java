@@ -15,6 +15,7 @@ import io.peerpulse.webrtc.internal.ProbeEngine;
 import io.peerpulse.webrtc.internal.ProbeExecutor;
 import io.peerpulse.webrtc.internal.ProbeLoop;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -33,7 +34,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Each {@link #read()} sends one ping and returns at once. It completes
  * <ul>
  *   <li>{@code measured} when the pong arrives: the round trip from {@link System#nanoTime()} minus
- *       the peer's hold time (its receive-to-send interval), rounded to 1 µs;</li>
+ *       the peer's hold time (its receive-to-send interval, trusted up to {@link #MAX_TRUSTED_HOLD}), rounded
+ *       to 1 µs;</li>
  *   <li>{@code stale} when no pong arrived within the {@link ProbeOptions#pingTimeout() ping timeout}:
  *       the ping counts as lost;</li>
  *   <li>{@code unavailable} when the peer has never answered yet (an old client, or its probe not
@@ -48,7 +50,8 @@ import org.jspecify.annotations.Nullable;
  * {@link ProbeOptions#scheduler() scheduler} given), which sends it. A send is a blocking call into libwebrtc's threads — a few microseconds on an idle
  * machine, 10 to 39 ms measured on a loaded one — that must not hold the caller (a telemetry's polling
  * thread). webrtc-java calls back on its single native thread; the probe's callback only
- * reads {@code System.nanoTime()}, copies the message into a pooled buffer and hands it to the
+ * reads {@code System.nanoTime()}, drops a peer's ping beyond {@link #PEER_PING_RATE} or a message beyond
+ * {@link #MAX_QUEUED_MESSAGES} waiting (counted), copies the message into a pooled buffer and hands it to the
  * probe thread, where pings are answered, pongs matched and pings timed out. In steady state a ping
  * allocates nothing in the probe beyond its reading; webrtc-java itself allocates a buffer object
  * for each message it delivers.
@@ -82,6 +85,43 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
      */
     public static final String NAME = "probe";
 
+    /**
+     * The longest hold time of the peer's that a reading subtracts from its round trip. The hold is the peer's
+     * claim (a cheating peer claimed all but 2 ms of an 80 ms round trip); an honest responder holds a ping for
+     * microseconds, a few ms when its thread waits for a CPU. A longer claim is capped to this and counted
+     * ({@link ProbeCounters#cappedHoldCount()}), and a clock offset from such an exchange is not
+     * {@link ClockOffset#verified() verified}. See docs/PROBE-PROTOCOL.md, "Trust model".
+     *
+     * @since 0.1.0
+     */
+    public static final Duration MAX_TRUSTED_HOLD = Duration.ofNanos(ProbeEngine.MAX_TRUSTED_HOLD_NANOS);
+
+    /**
+     * The peer's pings a probe answers per second at most; more are dropped on arrival and counted
+     * ({@link ProbeCounters#peerPingsDroppedCount()}). An honest peer pings at 1 to 10 Hz; a flooding one (9,000
+     * pings a second were measured) must not occupy the probe thread that every probe of the JVM shares. See
+     * docs/PROBE-PROTOCOL.md, "Trust model".
+     *
+     * @since 0.1.0
+     */
+    public static final int PEER_PING_RATE = ProbeEngine.PEER_PING_RATE;
+
+    /**
+     * The peer's pings a probe answers at once, before {@link #PEER_PING_RATE} applies (a token bucket of this size).
+     *
+     * @since 0.1.0
+     */
+    public static final int PEER_PING_BURST = ProbeEngine.PEER_PING_BURST;
+
+    /**
+     * Received messages of one probe that may wait for the probe thread; more are dropped on arrival and counted
+     * ({@link ProbeCounters#inboundDroppedCount()}), so that one probe's traffic never stands in front of another
+     * probe's work for long. An honest exchange has one ping and one pong per poll in flight.
+     *
+     * @since 0.1.0
+     */
+    public static final int MAX_QUEUED_MESSAGES = 32;
+
     /** Longer messages are not copied off the native buffer: they cannot be probe messages. */
     private static final int MAX_MESSAGE = 1024;
     /** Received messages waiting for the executor in reusable buffers; more wait in fresh ones. */
@@ -94,6 +134,8 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
     private final Object closeLock = new Object();
     private final Inbound[] freeInbound = new Inbound[INBOUND_POOL];
     private int freeInboundCount;
+    /** Received messages handed to the executor and not handled yet; guarded by {@link #freeInbound}. */
+    private int queuedInbound;
     private volatile boolean closed;
     /**
      * The channel's state as last read: at open, after each state change the channel reports, and by a
@@ -211,13 +253,15 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
      * The counts and the clock offset, as a session exports them.
      *
      * @return sent, answered, lost, late and unanswered pings, the loss ratio, and the offset (with its
-     *         error bound and time) when there is one
+     *         error bound and time) when there is one and it is {@link ClockOffset#verified() verified}: an offset
+     *         from an exchange whose hold time was capped is the claim of a peer that is not an honest responder,
+     *         and is not exported ({@link #getClockOffset()} still shows it, marked)
      * @since 0.1.0
      */
     @Override
     public ProbeStats probeStats() {
         ProbeCounters c = getCounters();
-        ClockOffset offset = getClockOffset().orElse(null);
+        ClockOffset offset = getClockOffset().filter(ClockOffset::verified).orElse(null);
         return new ProbeStats(c.sentCount(), c.answeredCount(), c.lostCount(), c.lateCount(), c.unansweredCount(),
                 c.lossRatio(),
                 offset == null ? null : offset.offsetMs(), offset == null ? null : offset.errorBoundMs(),
@@ -324,23 +368,29 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         }
     }
 
-    /** A pooled buffer for a probe-sized message, or a fresh one for a longer message or when all are in use. */
-    private Inbound takeInbound(int length) {
-        if (length <= ProbeCodec.PONG_LENGTH) {
-            synchronized (freeInbound) {
-                if (freeInboundCount > 0) {
-                    Inbound in = freeInbound[--freeInboundCount];
-                    freeInbound[freeInboundCount] = null;
-                    return in;
-                }
+    /**
+     * A pooled buffer for a probe-sized message, or a fresh one for a longer message or when all are in use; or
+     * {@code null} when {@link #MAX_QUEUED_MESSAGES} already wait for the executor (the message is then dropped).
+     */
+    private @Nullable Inbound takeInbound(int length) {
+        synchronized (freeInbound) {
+            if (queuedInbound >= MAX_QUEUED_MESSAGES) {
+                return null;
+            }
+            queuedInbound++;
+            if (length <= ProbeCodec.PONG_LENGTH && freeInboundCount > 0) {
+                Inbound in = freeInbound[--freeInboundCount];
+                freeInbound[freeInboundCount] = null;
+                return in;
             }
         }
         return new Inbound(false, new byte[length]);
     }
 
     private void release(Inbound in) {
-        if (in.pooled) {
-            synchronized (freeInbound) {
+        synchronized (freeInbound) {
+            queuedInbound--;
+            if (in.pooled) {
                 freeInbound[freeInboundCount++] = in;
             }
         }
@@ -427,10 +477,20 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
             ByteBuffer data = buffer.data;
             int length = data == null ? 0 : data.remaining();
             if (length > MAX_MESSAGE) {
-                handOff(engine::onMalformed);
+                engine.onMalformed(); // counted here, lock-free: a flood of large messages queues nothing
+                return;
+            }
+            // a peer's ping beyond the answer rate is dropped here, before any copy or hand-off: a flood of pings
+            // never reaches the probe thread that every probe shares
+            if (length == ProbeCodec.PING_LENGTH && data.get(data.position()) == ProbeCodec.VERSION
+                    && data.get(data.position() + 1) == ProbeCodec.TYPE_PING && !engine.admitPing(receivedNanos)) {
                 return;
             }
             Inbound in = takeInbound(length);
+            if (in == null) {
+                engine.onInboundDropped(); // lock-free: this thread never waits for the engine's monitor
+                return;
+            }
             if (length > 0) {
                 data.get(data.position(), in.bytes, 0, length);
             }

@@ -14,16 +14,53 @@ package io.peerpulse.webrtc;
  * @param unansweredCount        pings that ended without a pong and are not loss: timed out before the peer
  *                               ever answered, or cut off because the probe or its channel closed
  * @param malformedCount         messages refused: text, too short, a wrong length for their type, an unknown
- *                               type, or a pong whose hold time exceeds its round trip
+ *                               type, or a pong whose hold time (as far as trusted) exceeds its round trip
  * @param unknownVersionCount    messages of a protocol version this probe does not speak
  * @param unmatchedCount         well-formed pongs to no ping of this probe (another probe instance's, or too
  *                               old)
  * @param peerPingsAnsweredCount the peer's pings this probe answered with a pong
+ * @param cappedHoldCount        answered pings whose pong claimed a hold time above
+ *                               {@link DataChannelProbe#MAX_TRUSTED_HOLD}: only the bound was subtracted, so
+ *                               those readings may be up to the excess too high (an honest peer on a stalled
+ *                               CPU) and can no longer be pushed down by the peer (a cheater); a session can
+ *                               compare the probe with the ICE view when this is not 0
+ * @param maxHoldMs              the longest hold time a pong of the peer claimed, raw (before the cap), ms
+ *                               (1 µs resolution); 0 before the first answer
+ * @param peerPingsDroppedCount  the peer's pings not answered because it pinged faster than this probe answers
+ *                               ({@link DataChannelProbe#PEER_PING_RATE} a second, bursts of
+ *                               {@link DataChannelProbe#PEER_PING_BURST}): dropped on arrival, never queued. An
+ *                               honest peer never gets here; a flooding one does
+ * @param inboundDroppedCount    received messages dropped on arrival because this probe already had
+ *                               {@link DataChannelProbe#MAX_QUEUED_MESSAGES} waiting for the probe thread (a flood
+ *                               of pongs, or of anything, or a probe thread starved of CPU)
  * @since 0.1.0
  */
 public record ProbeCounters(long sentCount, long answeredCount, long lostCount, long lateCount,
                             long unansweredCount, long malformedCount, long unknownVersionCount,
-                            long unmatchedCount, long peerPingsAnsweredCount) {
+                            long unmatchedCount, long peerPingsAnsweredCount, long cappedHoldCount,
+                            double maxHoldMs, long peerPingsDroppedCount, long inboundDroppedCount) {
+
+    /**
+     * Counters of a probe that saw no hold time and dropped nothing: {@code cappedHoldCount}, {@code maxHoldMs},
+     * {@code peerPingsDroppedCount} and {@code inboundDroppedCount} 0.
+     *
+     * @param sentCount              see the record description
+     * @param answeredCount          see the record description
+     * @param lostCount              see the record description
+     * @param lateCount              see the record description
+     * @param unansweredCount        see the record description
+     * @param malformedCount         see the record description
+     * @param unknownVersionCount    see the record description
+     * @param unmatchedCount         see the record description
+     * @param peerPingsAnsweredCount see the record description
+     * @since 0.1.0
+     */
+    public ProbeCounters(long sentCount, long answeredCount, long lostCount, long lateCount,
+                         long unansweredCount, long malformedCount, long unknownVersionCount,
+                         long unmatchedCount, long peerPingsAnsweredCount) {
+        this(sentCount, answeredCount, lostCount, lateCount, unansweredCount, malformedCount, unknownVersionCount,
+                unmatchedCount, peerPingsAnsweredCount, 0, 0, 0, 0);
+    }
 
     /**
      * Pings sent whose fate is not known yet.

@@ -15,6 +15,7 @@ public final class ClockOffsetEstimator {
     private final long[] offsets;
     private final long[] delays;
     private final long[] endedEpochMs;
+    private final boolean[] capped;
     private int next;
     private int size;
 
@@ -26,6 +27,7 @@ public final class ClockOffsetEstimator {
         offsets = new long[window];
         delays = new long[window];
         endedEpochMs = new long[window];
+        capped = new boolean[window];
     }
 
     /**
@@ -37,6 +39,20 @@ public final class ClockOffsetEstimator {
      * @param t4 our receive time, our wall clock, ns
      */
     public void add(long t1, long t2, long t3, long t4) {
+        add(t1, t2, t3, t4, false);
+    }
+
+    /**
+     * Adds one exchange, noting whether the peer's claimed hold time was capped (t3 then uses the cap):
+     * an estimate chosen from such an exchange is not verified.
+     *
+     * @param t1         our send time, our wall clock, ns
+     * @param t2         the peer's receive time, its wall clock, ns
+     * @param t3         the peer's send time, its wall clock, ns (t2 plus the hold subtracted)
+     * @param t4         our receive time, our wall clock, ns
+     * @param holdCapped whether the peer claimed a longer hold than the trusted bound
+     */
+    public void add(long t1, long t2, long t3, long t4, boolean holdCapped) {
         long delay = (t4 - t1) - (t3 - t2);
         // (a + b) / 2 without overflow for epoch nanoseconds far apart
         long a = t2 - t1;
@@ -45,6 +61,7 @@ public final class ClockOffsetEstimator {
         offsets[next] = offset;
         delays[next] = Math.max(delay, 0);
         endedEpochMs[next] = Math.floorDiv(t4, 1_000_000);
+        capped[next] = holdCapped;
         next = (next + 1) % offsets.length;
         size = Math.min(size + 1, offsets.length);
     }
@@ -64,7 +81,7 @@ public final class ClockOffsetEstimator {
         }
         long delay = delays[best];
         return Optional.of(new ClockOffset(millis(offsets[best]), millisUp(delay / 2 + delay % 2 + WIRE_RESOLUTION_NANOS),
-                millis(delay), endedEpochMs[best], size));
+                millis(delay), endedEpochMs[best], size, !capped[best]));
     }
 
     /** A bound: rounded up to the microsecond, so that rounding never makes it tighter. */

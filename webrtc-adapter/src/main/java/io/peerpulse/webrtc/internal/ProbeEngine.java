@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -59,6 +60,18 @@ public final class ProbeEngine {
         void send(byte[] message) throws Exception;
     }
 
+    /**
+     * The longest hold time a pong may have subtracted from its round trip: an honest responder holds a ping
+     * for microseconds, a few ms on a stalled CPU; a longer claim is capped to this (docs/PROBE-PROTOCOL.md,
+     * "Trust model").
+     */
+    public static final long MAX_TRUSTED_HOLD_NANOS = 5_000_000;
+
+    /** Peer pings answered per second at most, per probe: far above an honest peer's 1 to 10 Hz. */
+    public static final int PEER_PING_RATE = 50;
+    /** Peer pings answered at once at most, before {@link #PEER_PING_RATE} applies. */
+    public static final int PEER_PING_BURST = 20;
+
     /** How many timed-out sequence numbers are remembered to tell a late pong from an unmatched one. */
     private static final int TIMED_OUT_MEMORY = 256;
     /** Slots in the ring at first: more pings in flight than this (one per poll within a timeout) grow it. */
@@ -100,6 +113,14 @@ public final class ProbeEngine {
     private long unknownVersion;
     private long unmatched;
     private long peerPingsAnsweredCount;
+    private long cappedHold;
+    /** Not under the monitor: counted on webrtc-java's callback thread, which must never wait for it. */
+    private final AtomicLong inboundDropped = new AtomicLong();
+    /** Malformed messages refused before they were copied; lock-free as {@link #inboundDropped}. */
+    private final AtomicLong refusedUncopied = new AtomicLong();
+    /** Which of the peer's pings are answered: the rest are dropped, on arrival (see {@link #admitPing}). */
+    private final TokenBucket peerPings = new TokenBucket(PEER_PING_RATE, PEER_PING_BURST);
+    private long maxHoldNanos;
 
     /**
      * @param link         where messages go
@@ -199,13 +220,41 @@ public final class ProbeEngine {
                     unknownVersion++;
                 }
             }
-            case MALFORMED -> onMalformed();
+            case MALFORMED -> {
+                synchronized (this) {
+                    malformed++;
+                }
+            }
         }
     }
 
-    /** Counts a message refused before it was copied (e.g. far too long to be a probe message). */
-    public synchronized void onMalformed() {
-        malformed++;
+    /**
+     * Whether to answer a ping of the peer's that just arrived: at most {@link #PEER_PING_RATE} a second, in bursts
+     * of {@link #PEER_PING_BURST}. Call on arrival, before copying or queueing the message: a refused ping is
+     * dropped and counted ({@link ProbeCounters#peerPingsDroppedCount()}), so a flood never reaches the executor.
+     * Thread-safe, allocation-free, never blocks on the engine.
+     *
+     * @param receivedNanos {@code nanoTime} when it arrived
+     * @return {@code true} to hand it on, {@code false} to drop it
+     */
+    public boolean admitPing(long receivedNanos) {
+        return peerPings.tryTake(receivedNanos);
+    }
+
+    /**
+     * Counts a received message dropped because this probe already had too many waiting for the executor.
+     * Lock-free: safe on webrtc-java's callback thread.
+     */
+    public void onInboundDropped() {
+        inboundDropped.incrementAndGet();
+    }
+
+    /**
+     * Counts a message refused before it was copied (e.g. far too long to be a probe message). Lock-free: safe on
+     * webrtc-java's callback thread, so that a flood of such messages is counted there and never queued.
+     */
+    public void onMalformed() {
+        refusedUncopied.incrementAndGet();
     }
 
     /**
@@ -252,8 +301,10 @@ public final class ProbeEngine {
 
     /** @return the counters now */
     public synchronized ProbeCounters counters() {
-        return new ProbeCounters(sent, answered, lost, late, unanswered, malformed, unknownVersion, unmatched,
-                peerPingsAnsweredCount);
+        return new ProbeCounters(sent, answered, lost, late, unanswered, malformed + refusedUncopied.get(), unknownVersion,
+                unmatched,
+                peerPingsAnsweredCount, cappedHold, ClockOffsetEstimator.millis(maxHoldNanos), peerPings.refusedCount(),
+                inboundDropped.get());
     }
 
     /** @return the clock-offset estimate, empty before the first exchange */
@@ -474,10 +525,19 @@ public final class ProbeEngine {
                 }
                 return;
             }
-            rttNanos = receivedNanos - s.t1Nanos - holdNanos;
-            if (rttNanos < 0) {
+            long tripNanos = receivedNanos - s.t1Nanos;
+            if (holdNanos > tripNanos) {
                 malformed++; // held longer than the round trip: not a pong to trust; the ping times out
                 return;
+            }
+            // the hold is the peer's claim: subtract at most the trusted bound (a cheater cannot shrink the RTT
+            // by more), and note that this one was capped
+            boolean capped = holdNanos > MAX_TRUSTED_HOLD_NANOS;
+            long trustedHold = capped ? MAX_TRUSTED_HOLD_NANOS : holdNanos;
+            rttNanos = tripNanos - trustedHold;
+            maxHoldNanos = Math.max(maxHoldNanos, holdNanos);
+            if (capped) {
+                cappedHold++;
             }
             long t1Nanos = s.t1Nanos;
             result = s.release();
@@ -485,7 +545,7 @@ public final class ProbeEngine {
             answered++;
             peerAnswered = true;
             long t2 = t2Micros * 1_000;
-            offsets.add(wallNanos(t1Nanos), t2, t2 + holdNanos, wallNanos(receivedNanos));
+            offsets.add(wallNanos(t1Nanos), t2, t2 + trustedHold, wallNanos(receivedNanos), capped);
         }
         result.complete(RttReading.measured(ClockOffsetEstimator.millis(rttNanos)));
     }

@@ -103,12 +103,44 @@ class ProbeEngineTest {
         ProbeCodec.Ping p1 = (ProbeCodec.Ping) decode(aToB.sent.get(0));
         ProbeCodec.Ping p2 = (ProbeCodec.Ping) decode(aToB.sent.get(1));
         scheduler.advance(Duration.ofNanos(85_000_000));
-        // 85 ms - 5.000001 ms = 79.999999 ms -> 80.000 ms; 85 ms - 5.000501 ms = 79.999499 ms -> 79.999 ms
-        a.onMessage(ProbeCodec.pong(p1.sequence(), p1.t1Micros(), 0, 5_000_001), 28, true, nanos.getAsLong());
-        a.onMessage(ProbeCodec.pong(p2.sequence(), p2.t1Micros(), 0, 5_000_501), 28, true, nanos.getAsLong());
-        assertThat(first.join()).isEqualTo(RttReading.measured(80.0));
-        assertThat(second.join()).isEqualTo(RttReading.measured(79.999));
-        assertThat(String.valueOf(((RttReading.Measured) second.join()).rttMs())).isEqualTo("79.999");
+        // 85 ms - 4.000001 ms = 80.999999 ms -> 81.000 ms; 85 ms - 4.000501 ms = 80.999499 ms -> 80.999 ms
+        a.onMessage(ProbeCodec.pong(p1.sequence(), p1.t1Micros(), 0, 4_000_001), 28, true, nanos.getAsLong());
+        a.onMessage(ProbeCodec.pong(p2.sequence(), p2.t1Micros(), 0, 4_000_501), 28, true, nanos.getAsLong());
+        assertThat(first.join()).isEqualTo(RttReading.measured(81.0));
+        assertThat(second.join()).isEqualTo(RttReading.measured(80.999));
+        assertThat(String.valueOf(((RttReading.Measured) second.join()).rttMs())).isEqualTo("80.999");
+        assertThat(a.counters().cappedHoldCount()).isZero();
+        assertThat(a.counters().maxHoldMs()).isEqualTo(4.001);
+    }
+
+    @Test
+    void aHoldClaimAboveTheTrustedBoundIsCappedCountedAndItsClockOffsetUnverified() {
+        aToB.to = null; // the test forges the pongs, as a cheating peer
+        CompletableFuture<RttReading> honest = started(a);
+        scheduler.runDueTasks();
+        ProbeCodec.Ping p1 = (ProbeCodec.Ping) decode(aToB.sent.get(0));
+        scheduler.advance(Duration.ofMillis(80));
+        // exactly the bound: an honest responder's, subtracted whole
+        a.onMessage(ProbeCodec.pong(p1.sequence(), p1.t1Micros(), p1.t1Micros() + 37_500, 5_000_000), 28, true,
+                nanos.getAsLong());
+        assertThat(honest.join()).isEqualTo(RttReading.measured(75.0));
+        assertThat(a.clockOffset().orElseThrow().verified()).isTrue();
+
+        CompletableFuture<RttReading> forged = started(a);
+        scheduler.runDueTasks();
+        ProbeCodec.Ping p2 = (ProbeCodec.Ping) decode(aToB.sent.get(1));
+        scheduler.advance(Duration.ofMillis(80));
+        // held "78 ms" of an 80 ms round trip, and an hour ahead: the probe subtracts 5 ms only
+        a.onMessage(ProbeCodec.pong(p2.sequence(), p2.t1Micros(), p2.t1Micros() + 3_600_000_000L + 1_000, 78_000_000),
+                28, true, nanos.getAsLong());
+        assertThat(forged.join()).isEqualTo(RttReading.measured(75.0));
+        ProbeCounters c = a.counters();
+        assertThat(c.cappedHoldCount()).isEqualTo(1);
+        assertThat(c.maxHoldMs()).as("the raw claim").isEqualTo(78.0);
+        assertThat(c.malformedCount()).isZero();
+        // both exchanges have a 75 ms delay: the most recent (forged) one is chosen, and it is unverified
+        ClockOffset offset = a.clockOffset().orElseThrow();
+        assertThat(offset.verified()).isFalse();
     }
 
     @Test
