@@ -343,4 +343,47 @@ class GameSessionSourcesTest {
         assertThat(third.readsAtClose).isEqualTo(third.reads);
         assertThat(first.closes + firstView.closes + second.closes).isEqualTo(3);
     }
+
+    @Test
+    void aProbeReadingFarBelowTheIceViewIsSuspectAndTheIceViewMeasuresFromThen() {
+        GameSession session = session(null);
+        // a peer forging its hold time: the probe reads 3 ms on a link whose ICE round trip is 80 ms
+        session.onDataChannelOpen(new ScriptedProbe(ScriptedRttSource.repeating(RttReading.measured(3.0))),
+                IceLike.everyThirdPoll(80.0));
+        advanceSeconds(9);
+        assertThat(session.exportValidationData().fallback()).as("10 probe and only 4 ICE RTTs yet").isNull();
+        advanceSeconds(6); // the 5th ICE RTT at 12 s
+        ValidationData after = session.exportValidationData();
+        SourceFallback fell = after.fallback();
+        assertThat(fell).isNotNull();
+        assertThat(fell.verdict()).isEqualTo(SourceFallback.SUSPECT);
+        assertThat(fell.timestampEpochMs()).isEqualTo(T0 + 13_000); // the first primary poll after the 5th ICE RTT
+        assertThat(fell.primaryMedianMs()).isEqualTo(3.0);
+        assertThat(fell.secondaryMedianMs()).isEqualTo(80.0);
+        assertThat(fell.reason()).contains("'probe' reads 3.0 ms", "'ice' 80.0 ms");
+        assertThat(after.latencySource()).isEqualTo("ice");
+        advanceSeconds(6);
+        assertThat(session.exportValidationData().latency().samples())
+                .filteredOn(s -> s.timestampEpochMs() > T0 + 13_000).isNotEmpty()
+                .allSatisfy(s -> assertThat(s.rttMs()).isEqualTo(80.0));
+    }
+
+    @Test
+    void anHonestProbeBesideTheIceViewIsNeverSuspect() {
+        GameSession session = session(null);
+        // within max(5 ms, 10 %) below, and any amount above (the probe's path through SCTP may be slower)
+        session.onDataChannelOpen(new ScriptedProbe(ScriptedRttSource.repeating(RttReading.measured(75.5))),
+                IceLike.everyThirdPoll(80.0));
+        advanceSeconds(60);
+        assertThat(session.exportValidationData().fallback()).isNull();
+        assertThat(session.exportValidationData().latencySource()).isEqualTo("probe");
+    }
+
+    @Test
+    void aVerdictIsOneOfTwoWordsAndAnOldFileWithoutOneReadsAsUnanswered() {
+        assertThat(new SourceFallback("probe", "ice", 1, "why", null, null, null).verdict())
+                .isEqualTo(SourceFallback.UNANSWERED);
+        assertThatThrownBy(() -> new SourceFallback("probe", "ice", 1, "why", "guilty", null, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'guilty'");
+    }
 }

@@ -80,6 +80,9 @@ public final class SessionCore {
     private boolean primaryMeasured;
     private @Nullable Stamp primarySince;
     private boolean fellBack;
+    /** The latest primary and secondary RTTs since the last open, for the cross-check of the two views. */
+    private MedianRing primaryRecent = new MedianRing(SUSPECT_PRIMARY_SAMPLES);
+    private MedianRing secondaryRecent = new MedianRing(SUSPECT_SECONDARY_SAMPLES);
     private @Nullable SourceFallback fallback;
     private @Nullable ProbeStats probe;
     private @Nullable Stamp endAt;
@@ -386,6 +389,8 @@ public final class SessionCore {
                 primaryMeasured = false;
                 primarySince = at;
                 fellBack = false;
+                primaryRecent = new MedianRing(SUSPECT_PRIMARY_SAMPLES);
+                secondaryRecent = new MedianRing(SUSPECT_SECONDARY_SAMPLES);
                 probe = null;
                 coverage.refreshPeriod(event.source().refreshNanos());
                 SessionEvent.Source view = event.secondary();
@@ -411,6 +416,9 @@ public final class SessionCore {
                 }
                 if (secondaryActive) {
                     view.apply(poll);
+                    if (poll.sample() != null) {
+                        secondaryRecent.add(poll.sample().rttMs());
+                    }
                 }
                 return Applied.NOTHING;
             }
@@ -478,33 +486,72 @@ public final class SessionCore {
         }
     }
 
+    /** Latest primary RTTs whose median the cross-check compares. */
+    static final int SUSPECT_PRIMARY_SAMPLES = 10;
+    /** Latest secondary RTTs whose median the cross-check compares (the ICE view refreshes every ~2.5 s). */
+    static final int SUSPECT_SECONDARY_SAMPLES = 5;
+    /** The smallest margin below the secondary's median that makes the primary suspect, ms. */
+    static final double SUSPECT_MARGIN_MS = 5;
+    /** The margin as a share of the secondary's median, when larger. */
+    static final double SUSPECT_MARGIN_RATIO = 0.10;
+
     /**
-     * At a primary poll: falls back to the secondary source when the primary has not measured within the
-     * fallback time since it was opened while the secondary has. Decided from the state alone, so that a
-     * recovery decides the same.
+     * At a primary poll: falls back to the secondary source, decided from the state alone (so that a recovery
+     * decides the same), when either
+     * <ul>
+     *   <li>{@link SourceFallback#UNANSWERED}: the primary has not measured within the fallback time since it was
+     *       opened while the secondary has; or</li>
+     *   <li>{@link SourceFallback#SUSPECT}: with {@value #SUSPECT_PRIMARY_SAMPLES} primary and
+     *       {@value #SUSPECT_SECONDARY_SAMPLES} secondary RTTs since the open, the median of the primary's latest
+     *       is below the median of the secondary's latest by more than max({@value #SUSPECT_MARGIN_MS} ms, 10 %)
+     *       — a probe reading far below the ICE agent's own round trip, which a peer cannot forge.</li>
+     * </ul>
      */
     private @Nullable SourceFallback maybeFallBack(PollEvent poll, Stamp at) {
         if (poll.sample() != null) {
             primaryMeasured = true;
+            primaryRecent.add(poll.sample().rttMs());
         }
         LatencyRecord view = secondary;
         SessionEvent.Source from = source;
         SessionEvent.Source to = secondarySource;
         Stamp since = primarySince;
-        if (primaryMeasured || fellBack || !secondaryActive || view == null || from == null || to == null
-                || since == null) {
+        if (fellBack || !secondaryActive || view == null || from == null || to == null || since == null) {
             return null;
         }
-        long waitedMs = at.msSince(since);
-        if (waitedMs < config.fallbackAfter().toMillis() || view.getCounters().measuredCount() == 0) {
-            return null;
+        String verdict;
+        String reason;
+        Double primaryMedian = null;
+        Double secondaryMedian = null;
+        if (!primaryMeasured) {
+            long waitedMs = at.msSince(since);
+            if (waitedMs < config.fallbackAfter().toMillis() || view.getCounters().measuredCount() == 0) {
+                return null;
+            }
+            ProbeStats stats = probe;
+            verdict = SourceFallback.UNANSWERED;
+            reason = stats != null && stats.answeredCount() == 0
+                    ? "the peer never answered the " + from.name() + " (" + stats.sentCount() + " pings in " + waitedMs
+                            + " ms)"
+                    : "no measurement from '" + from.name() + "' in " + waitedMs + " ms";
+        } else {
+            if (primaryRecent.count() < SUSPECT_PRIMARY_SAMPLES || secondaryRecent.count() < SUSPECT_SECONDARY_SAMPLES) {
+                return null;
+            }
+            double mine = primaryRecent.median();
+            double theirs = secondaryRecent.median();
+            if (mine >= theirs - Math.max(SUSPECT_MARGIN_MS, SUSPECT_MARGIN_RATIO * theirs)) {
+                return null;
+            }
+            verdict = SourceFallback.SUSPECT;
+            primaryMedian = mine;
+            secondaryMedian = theirs;
+            reason = "'" + from.name() + "' reads " + mine + " ms (median of its latest " + SUSPECT_PRIMARY_SAMPLES
+                    + "), '" + to.name() + "' " + theirs + " ms (of its latest " + SUSPECT_SECONDARY_SAMPLES
+                    + "): more than max(5 ms, 10 %) below, which the peer's answers alone can make";
         }
-        ProbeStats stats = probe;
-        String reason = stats != null && stats.answeredCount() == 0
-                ? "the peer never answered the " + from.name() + " (" + stats.sentCount() + " pings in " + waitedMs
-                        + " ms)"
-                : "no measurement from '" + from.name() + "' in " + waitedMs + " ms";
-        SourceFallback fell = new SourceFallback(from.name(), to.name(), at.epochMs(), reason);
+        SourceFallback fell = new SourceFallback(from.name(), to.name(), at.epochMs(), reason, verdict, primaryMedian,
+                secondaryMedian);
         fallback = fell;
         fellBack = true;
         secondaryActive = false;
