@@ -12,7 +12,6 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Tag;
@@ -24,13 +23,13 @@ import org.junit.jupiter.api.Test;
  * The truth is what the relay recorded for the data-channel packets of the measurement window
  * ({@link RelayTruth#dataChannel()}: each direction's actual holds; encrypted, so not paired): on a busy
  * machine the relay's sender wakes late and the link really is slower than asked. The probe adds its own
- * overhead, which the relay cannot see (the peers' SCTP and DTLS stacks, webrtc-java's callback thread, loopback
- * sockets: about 1 ms here, more on a busy machine); a fourth pair, connected directly and probed side by side,
- * measures it in the same run. The probe's median must lie within [-{@value #BELOW_MS}, +{@value #ABOVE_MS}] ms of
- * the imposed median plus that overhead, so a probe 2 ms off fails. The p95 of 31 samples is nearly their
- * second-largest, and on a busy machine the peers' own threads (which the relay cannot see) put a few samples
- * tens of milliseconds late: that bound, within {@value #TAIL_MS} ms of the imposed p95 plus the overhead, is
- * tagged {@code timing}. One run of the four pairs serves both tests.
+ * overhead, which the relay cannot see: the peers' SCTP and DTLS stacks, webrtc-java's callback thread, the
+ * loopback hops and the relay's receiver wake-ups, 0.8 ms on this 2-core machine when quiet and 1.6 ms when busy.
+ * (Measuring it with a directly connected pair would hide a bias of PeerPulse's own, which that pair would share.)
+ * So the probe's median must lie within [-{@value #BELOW_MS}, +{@value #ABOVE_MS}] ms of the imposed median: a
+ * probe 2 ms off fails. The p95 of 31 samples is nearly their second-largest, and on a busy machine the peers'
+ * own threads put a few samples tens of milliseconds late: that bound, within {@value #TAIL_MS} ms of the imposed
+ * p95, is tagged {@code timing}. One run of the three pairs serves both tests.
  */
 @ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
 class ProbeAccuracyTest {
@@ -38,19 +37,16 @@ class ProbeAccuracyTest {
     private static final Duration POLL = Duration.ofSeconds(1);
     private static final int POLLS = 31;
     private static final Duration BOUND = Duration.ofSeconds(90);
-    /** How far below the truth the probe's median may lie: the medians are of different packets and pairs, ms. */
-    static final double BELOW_MS = 1.0;
-    /**
-     * How far above: what the relayed pairs have and the direct one has not (the relay's receiver wake-ups and two
-     * more loopback hops, which the record cannot see: about 0.8 ms on a busy machine), ms.
-     */
-    static final double ABOVE_MS = 1.5;
+    /** How far below the truth the probe's median may lie: the medians are of different packets, ms. */
+    static final double BELOW_MS = 0.5;
+    /** How far above: the probe's own overhead, stated (0.8 ms quiet to 1.6 ms busy here) with room, ms. */
+    static final double ABOVE_MS = 2.2;
     /** How far above the imposed p95 the probe's may lie, ms. */
     static final double TAIL_MS = 5.0;
 
     private static final int[] INJECTED = {20, 80, 200};
 
-    /** One run of the four pairs, shared by both tests: whichever runs first records it. */
+    /** One run of the three pairs, shared by both tests: whichever runs first records it. */
     private static Run run;
 
     /** What one relayed pair measured, and what the relay recorded meanwhile. */
@@ -58,12 +54,8 @@ class ProbeAccuracyTest {
                         ProbeCounters counters, long peerPingsAnsweredByB, long failedCount, RelayTruth truth) {
     }
 
-    /** The relayed cases and the probe's own overhead (the direct pair's median), ms. */
-    private record Run(List<Case> cases, LatencyStats overhead) {
-        String withOverhead() {
-            return String.format(Locale.ROOT, "plus the probe's own overhead %.3f ms (median of the direct pair)",
-                    overhead.medianMs());
-        }
+    /** The relayed cases. */
+    private record Run(List<Case> cases) {
     }
 
     @Test
@@ -74,8 +66,8 @@ class ProbeAccuracyTest {
             ProbeCounters counters = c.counters();
             assertThat(c.measuredCount()).as("measured polls of %s", c.polls())
                     .isGreaterThanOrEqualTo((long) Math.ceil(0.95 * c.polls().size()));
-            c.truth().assertAgrees("probe median, samples " + stats.samples() + ", vs imposed " + r.withOverhead(),
-                    stats.medianMs(), c.truth().dataChannel().medianMs() + r.overhead().medianMs(), BELOW_MS, ABOVE_MS);
+            c.truth().assertAgrees("probe median (the probe's own overhead allowed above), samples " + stats.samples(),
+                    stats.medianMs(), c.truth().dataChannel().medianMs(), BELOW_MS, ABOVE_MS);
             // exact: the relay never sends early, and the probe subtracts no more than the peer held the ping
             assertThat(stats.minMs()).as("no sample below the asked round trip").isGreaterThanOrEqualTo(c.rtt());
             for (RttSample sample : stats.samples()) {
@@ -97,8 +89,8 @@ class ProbeAccuracyTest {
     void theTailStaysNearTheTailTheRelayImposed() throws Exception {
         Run r = run();
         for (Case c : r.cases()) {
-            c.truth().assertAgrees("probe p95 vs imposed p95 " + r.withOverhead(), c.stats().p95Ms(),
-                    c.truth().dataChannel().p95Ms() + r.overhead().medianMs(), Double.POSITIVE_INFINITY, TAIL_MS);
+            c.truth().assertAgrees("probe p95 vs imposed p95", c.stats().p95Ms(), c.truth().dataChannel().p95Ms(),
+                    Double.POSITIVE_INFINITY, TAIL_MS);
         }
     }
 
@@ -116,11 +108,7 @@ class ProbeAccuracyTest {
                 all.add(ProbePeers.throughRelay(Link.roundTrip(Duration.ofMillis(rtt)), ProbeOptions.defaults(),
                         ProbeOptions.defaults(), ProbePeers.polling(POLL)));
             }
-            // the probe's own overhead, measured beside them under the same load
-            ProbePeers direct = ProbePeers.direct(ProbeOptions.defaults(), ProbeOptions.defaults(),
-                    ProbePeers.polling(POLL));
-            all.add(direct);
-            // side by side: the four take the time of one
+            // side by side: the three take the time of one
             long from = System.nanoTime();
             all.forEach(p -> p.telemetry.start());
             for (ProbePeers p : all) {
@@ -129,9 +117,6 @@ class ProbeAccuracyTest {
             }
             all.forEach(p -> p.telemetry.stop());
             long to = System.nanoTime();
-            LatencyStats overhead = direct.stats();
-            System.out.printf("probe, direct (the probe's own overhead): median=%.3f p95=%.3f min=%.3f max=%.3f%n",
-                    overhead.medianMs(), overhead.p95Ms(), overhead.minMs(), overhead.maxMs());
             List<Case> cases = new ArrayList<>();
             for (int i = 0; i < INJECTED.length; i++) {
                 ProbePeers p = all.get(i);
@@ -148,7 +133,7 @@ class ProbeAccuracyTest {
                 cases.add(new Case(rtt, p.polls(), p.recorder.count(PollOutcome.MEASURED), stats, counters,
                         p.probeB.getCounters().peerPingsAnsweredCount(), p.telemetry.getCounters().failedCount(), truth));
             }
-            return new Run(List.copyOf(cases), overhead);
+            return new Run(List.copyOf(cases));
         } finally {
             all.forEach(ProbePeers::close);
         }

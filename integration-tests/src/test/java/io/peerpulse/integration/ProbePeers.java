@@ -18,7 +18,6 @@ import java.util.List;
  */
 final class ProbePeers implements AutoCloseable {
 
-    /** The relay between the peers; null when they are connected directly. */
     final ImpairmentRelay relay;
     final WebRtcPeers peers;
     final DataChannelProbe probeA;
@@ -58,18 +57,6 @@ final class ProbePeers implements AutoCloseable {
                 peers.close();
             }
             relay.close();
-            throw e;
-        }
-    }
-
-    /** Connects two peers directly (no relay), then opens both probes: the probe's own overhead, alone. */
-    static ProbePeers direct(ProbeOptions optionsA, ProbeOptions optionsB, TelemetryOptions telemetryOptions)
-            throws InterruptedException {
-        WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(Fixtures.CONNECT_TIMEOUT));
-        try {
-            return new ProbePeers(null, peers, optionsA, optionsB, telemetryOptions);
-        } catch (RuntimeException | Error e) {
-            peers.close();
             throw e;
         }
     }
