@@ -73,10 +73,10 @@ record RelayTruth(RelayRecord all, RelayRecord record, double askedMs, long epoc
     }
 
     /**
-     * Each ICE reading minus the round trip of the checks it covers as the relay saw them
-     * ({@link RoundTrip#spanNanos()}: the actual holds of request and response, plus the far side's turnaround
-     * from the relay sending the request to reading the response, which the relay recorded too; what is left is
-     * the near side's own sockets and thread, and the reading's 1 ms resolution). The readings are
+     * Each ICE reading minus the round trip of the checks it covers as the relay saw them, at the reading's
+     * resolution ({@link #spanAtMillisecondResolution}: the actual holds of request and response, plus the far
+     * side's turnaround from the relay sending the request to reading the response, which the relay recorded too;
+     * what is left is the near side's own sockets and thread). The readings are
      * {@code Δ totalRoundTripTime / Δ responsesReceived} between polls, so a reading covers the checks A got
      * answers to since the previous reading (the first: the latest check before it). Readings placed on the
      * relay's clock by their wall-clock stamp; a reading no check falls to is left out.
@@ -100,7 +100,8 @@ record RelayTruth(RelayRecord all, RelayRecord record, double askedMs, long epoc
                 covered = covered.subList(covered.size() - 1, covered.size());
             }
             if (!covered.isEmpty()) {
-                double seenMs = covered.stream().mapToLong(RoundTrip::spanNanos).average().orElseThrow() / 1e6;
+                double seenMs = covered.stream().mapToLong(RelayTruth::spanAtMillisecondResolution).average()
+                        .orElseThrow();
                 differences.add(sample.rttMs() - seenMs);
             }
             previous = at;
@@ -109,9 +110,12 @@ record RelayTruth(RelayRecord all, RelayRecord record, double askedMs, long epoc
     }
 
     /**
-     * Asserts that the median of the ICE readings' differences from the round trips of the same checks as the relay
-     * saw them ({@link #iceDifferences}) lies in {@code [-belowMs, +aboveMs]}, and that most readings found their
-     * checks.
+     * Asserts that the lower quartile of the ICE readings' differences from the round trips of the same checks as
+     * the relay saw them ({@link #iceDifferences}) lies in {@code [-belowMs, +aboveMs]}, and that most readings
+     * found their checks. What is left in a difference is the near peer's own sockets and thread, which the relay
+     * cannot see: never negative, 0 or 1 ms at this resolution, and on a busy machine late by up to tens of
+     * milliseconds now and then, so the median moves; the lower quartile stays at the quiet value, while a bias of
+     * PeerPulse's moves every difference, that quartile too.
      */
     void assertIceAgrees(String what, List<RttSample> samples, double belowMs, double aboveMs) {
         assertIceAgrees(what, samples, Direction.A_TO_B, belowMs, aboveMs);
@@ -124,16 +128,47 @@ record RelayTruth(RelayRecord all, RelayRecord record, double askedMs, long epoc
                 this).isGreaterThanOrEqualTo((samples.size() + 1) / 2);
         double[] sorted = differences.clone();
         Arrays.sort(sorted);
-        int n = sorted.length;
-        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-        assertThat(median).as("%s: median of (reading - its checks' round trip as the relay saw it) %.3f ms must be"
-                        + " in [-%.1f, +%.1f] ms; differences %s; samples %s; %s", what, median, belowMs, aboveMs,
+        double quartile = lowerQuartile(sorted);
+        assertThat(quartile).as("%s: lower quartile of (reading - its checks' round trip as the relay saw it) %.3f ms"
+                        + " must be in [-%.1f, +%.1f] ms; differences %s; samples %s; %s", what, quartile, belowMs, aboveMs,
                         Arrays.toString(round(differences)), samples.stream().map(RttSample::rttMs).toList(), this)
                 .isBetween(-belowMs, aboveMs);
     }
 
+    /**
+     * A check's round trip as the relay saw it, at the resolution of libwebrtc's readings: libwebrtc stamps a
+     * check's send and its answer's arrival in whole milliseconds of the monotonic clock, the clock
+     * {@link System#nanoTime()} reads on Linux too; the relay read the request after A stamped it and sent the
+     * response before A stamped its arrival, so a right reading is never below this, and exceeds it only by A's
+     * own overhead where that crosses a millisecond boundary.
+     */
+    static long spanAtMillisecondResolution(RoundTrip trip) {
+        return Math.floorDiv(trip.response().sentNanos(), 1_000_000L)
+                - Math.floorDiv(trip.request().receivedNanos(), 1_000_000L);
+    }
+
+    /** The 25th percentile of sorted values, interpolated between closest ranks. */
+    private static double lowerQuartile(double[] sorted) {
+        double rank = 0.25 * (sorted.length - 1);
+        int below = (int) Math.floor(rank);
+        int above = Math.min(below + 1, sorted.length - 1);
+        return sorted[below] + (rank - below) * (sorted[above] - sorted[below]);
+    }
+
     private static double[] round(double[] values) {
         return Arrays.stream(values).map(v -> Math.round(v * 1000) / 1000.0).toArray();
+    }
+
+    /**
+     * Asserts that the fastest of {@code samples} lies within {@code [-belowMs, +aboveMs]} of the fastest round trip
+     * the relay imposed on the data channel (the shortest hold of each direction): for a view whose packets cannot
+     * be paired (the probe's, encrypted), the floor of its overhead, which a busy machine does not raise, while a
+     * bias of PeerPulse's does.
+     */
+    void assertDataChannelFloor(String what, List<RttSample> samples, double belowMs, double aboveMs) {
+        double fastest = samples.stream().mapToDouble(RttSample::rttMs).min().orElse(Double.NaN);
+        assertAgrees(what + ", fastest sample vs fastest imposed round trip; samples "
+                + samples.stream().map(RttSample::rttMs).toList(), fastest, dataChannel().minMs(), belowMs, aboveMs);
     }
 
     /**
