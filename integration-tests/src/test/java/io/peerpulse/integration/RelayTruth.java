@@ -147,6 +147,17 @@ record RelayTruth(RelayRecord all, RelayRecord record, double askedMs, long epoc
                 - Math.floorDiv(trip.request().receivedNanos(), 1_000_000L);
     }
 
+    /**
+     * Asserts that the fastest ICE reading lies within {@code [-belowMs, +aboveMs]} of the fastest of A's checks in
+     * the window as the relay saw them ({@link #spanAtMillisecondResolution}), for a view kept as a summary only.
+     */
+    void assertIceFloor(String what, double fastestReadingMs, double belowMs, double aboveMs) {
+        double fastest = record.stunRoundTrips(Direction.A_TO_B).stream()
+                .mapToLong(RelayTruth::spanAtMillisecondResolution).min().orElse(Long.MIN_VALUE);
+        assertAgrees(what + ", fastest reading vs fastest check as the relay saw it", fastestReadingMs,
+                fastest == Long.MIN_VALUE ? Double.NaN : fastest, belowMs, aboveMs);
+    }
+
     /** The 25th percentile of sorted values, interpolated between closest ranks. */
     private static double lowerQuartile(double[] sorted) {
         double rank = 0.25 * (sorted.length - 1);
