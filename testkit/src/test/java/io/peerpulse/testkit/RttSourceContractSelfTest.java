@@ -55,9 +55,12 @@ class RttSourceContractSelfTest {
         };
         Kit kit = new Kit(slow);
 
+        // either way the kit names the fault; on a busy machine the 50 ms of I/O can outlast even the 0.2 s bound
+        // of a read's return, and then that check speaks first
         assertThatThrownBy(kit::readDoesNotBlockItsCaller)
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("read() kept its calling thread longer than PT0.01S in 5 of 5 calls");
+                .hasMessageMatching("(?s)read\\(\\) (kept its calling thread longer than PT0\\.01S in [2-5] of 5 calls"
+                        + "|blocked its calling thread for more than PT0\\.2S).*");
         assertThatCode(kit::everyReadIsAnswered).as("it is answered, only too late").doesNotThrowAnyException();
     }
 
