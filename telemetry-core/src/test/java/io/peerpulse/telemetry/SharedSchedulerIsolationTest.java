@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,7 +44,13 @@ class SharedSchedulerIsolationTest {
         }
     }
 
+    /**
+     * Counts polls against the wall clock (polls due in the window, the window's length): beside two busy loops the
+     * blocking reads overlap on the isolated-read pool and the window came out 1.3 s, not the 1.9 s it asserts, so
+     * this holds on a quiet machine only.
+     */
     @Test
+    @Tag("timing")
     void threeSourcesBlocking500MsEachCostAHealthy10HzTelemetryAtMostAFewPolls() throws Exception {
         AtomicLong healthyPolls = new AtomicLong();
         LatencyTelemetry healthy = new LatencyTelemetry(
