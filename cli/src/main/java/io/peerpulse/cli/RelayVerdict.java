@@ -40,10 +40,14 @@ final class RelayVerdict {
 
     /** The line for a link with jitter: the difference, no verdict, as the median of a few samples varies. */
     static String jitterLine(double medianMs, double askedMs, double imposedMs, int sampleCount) {
+        if (Double.isNaN(imposedMs)) {
+            return String.format(Locale.ROOT, "median %s ms, asked %s ms: %+.1f ms (the relay recorded no round trip;"
+                    + " with jitter the median of %d samples varies)", Values.ms(medianMs), Values.ms(askedMs),
+                    medianMs - askedMs, sampleCount);
+        }
         return String.format(Locale.ROOT, "median %s ms, asked %s ms, the relay actually imposed %s ms%s: %+.1f ms "
                         + "(with jitter the median of %d samples varies)", Values.ms(medianMs), Values.ms(askedMs),
-                Double.isNaN(imposedMs) ? "-" : Values.ms(imposedMs), late(askedMs, imposedMs),
-                medianMs - (Double.isNaN(imposedMs) ? askedMs : imposedMs), sampleCount);
+                Values.ms(imposedMs), late(askedMs, imposedMs), medianMs - imposedMs, sampleCount);
     }
 
     /** How much slower than asked the link really was: on a busy machine the relay's sender wakes late. */

@@ -32,6 +32,7 @@ class RelayVerdictTest {
         assertThat(RelayVerdict.jitterLine(41.5, 40, 41.0, 3)).isEqualTo("median 41.5 ms, asked 40.0 ms, the relay"
                 + " actually imposed 41.0 ms; the link was +1.0 ms off the asked: +0.5 ms (with jitter the median of"
                 + " 3 samples varies)");
-        assertThat(RelayVerdict.jitterLine(41.5, 40, Double.NaN, 3)).contains("imposed -: +1.5 ms");
+        assertThat(RelayVerdict.jitterLine(41.5, 40, Double.NaN, 3)).isEqualTo("median 41.5 ms, asked 40.0 ms: +1.5 ms (the relay recorded no round trip; with jitter the median of 3"
+                + " samples varies)");
     }
 }

@@ -204,7 +204,7 @@ record RelayTruth(RelayRecord all, RelayRecord record, double askedMs, long epoc
         return String.format(Locale.ROOT, "relay truth: asked %.3f ms; ICE checks n=%d imposed median %.3f mean %.3f"
                         + " p95 %.3f max %.3f, span median %.3f; data channel median %.3f p95 %.3f; lateness A_TO_B"
                         + " median %.3f p95 %.3f max %.3f, B_TO_A median %.3f p95 %.3f max %.3f ms; dropped %d/%d",
-                askedMs, ice.count(), ice.medianMs(), ice.meanMs(), ice.p95Ms(), ice.maxMs(), span.medianMs(),
+                askedMs, ice.valueCount(), ice.medianMs(), ice.meanMs(), ice.p95Ms(), ice.maxMs(), span.medianMs(),
                 data.medianMs(), data.p95Ms(), record.lateness(Direction.A_TO_B).medianMs(),
                 record.lateness(Direction.A_TO_B).p95Ms(), record.lateness(Direction.A_TO_B).maxMs(),
                 record.lateness(Direction.B_TO_A).medianMs(), record.lateness(Direction.B_TO_A).p95Ms(),

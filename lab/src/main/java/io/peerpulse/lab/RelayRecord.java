@@ -113,7 +113,7 @@ public final class RelayRecord {
     /**
      * One packet the relay read.
      *
-     * @param number         the packet's number: 0, 1, 2, … in the order the relay read packets
+     * @param sequenceNumber the packet's number: 0, 1, 2, … in the order the relay read packets
      * @param direction      the direction it travelled
      * @param kind           what kind of packet it was
      * @param receivedNanos  when the relay read it, {@link System#nanoTime()}
@@ -122,7 +122,7 @@ public final class RelayRecord {
      * @param fate           what became of it
      * @since 0.1.0
      */
-    public record Packet(long number, Direction direction, Kind kind, long receivedNanos, long askedDelayNanos,
+    public record Packet(long sequenceNumber, Direction direction, Kind kind, long receivedNanos, long askedDelayNanos,
                          long sentNanos, Fate fate) {
 
         /**
@@ -146,7 +146,7 @@ public final class RelayRecord {
          */
         public long holdNanos() {
             if (fate != Fate.FORWARDED) {
-                throw new IllegalStateException("packet " + number + " was not forwarded: " + fate);
+                throw new IllegalStateException("packet " + sequenceNumber + " was not forwarded: " + fate);
             }
             return sentNanos - receivedNanos;
         }
@@ -225,9 +225,9 @@ public final class RelayRecord {
 
     /**
      * The spread of a set of durations, in milliseconds; quantiles interpolate linearly between closest ranks,
-     * as {@code LatencyStats} does. With no durations the count is 0 and every value {@code NaN}.
+     * as {@code LatencyStats} does. With no durations the value count is 0 and every value {@code NaN}.
      *
-     * @param count    how many durations
+     * @param valueCount how many durations
      * @param minMs    the shortest
      * @param medianMs the middle one; the mean of the two middle ones when the count is even
      * @param meanMs   the mean
@@ -235,7 +235,7 @@ public final class RelayRecord {
      * @param maxMs    the longest
      * @since 0.1.0
      */
-    public record Spread(int count, double minMs, double medianMs, double meanMs, double p95Ms, double maxMs) {
+    public record Spread(int valueCount, double minMs, double medianMs, double meanMs, double p95Ms, double maxMs) {
 
         /**
          * The spread of some durations.
@@ -265,12 +265,12 @@ public final class RelayRecord {
          * the minimum and the maximum, and close for the median and p95 when each half's spread is narrow.
          *
          * @param other the other half
-         * @return the sums; count is the smaller of the two counts
+         * @return the sums; the value count is the smaller of the two
          * @since 0.1.0
          */
         public Spread plus(Spread other) {
             Objects.requireNonNull(other, "other");
-            return new Spread(Math.min(count, other.count), minMs + other.minMs, medianMs + other.medianMs,
+            return new Spread(Math.min(valueCount, other.valueCount), minMs + other.minMs, medianMs + other.medianMs,
                     meanMs + other.meanMs, p95Ms + other.p95Ms, maxMs + other.maxMs);
         }
 
@@ -421,15 +421,15 @@ public final class RelayRecord {
                 continue;
             }
             if (p.kind() == Kind.STUN_REQUEST && p.direction() == requestDirection) {
-                open.put(transactions.get(p.number()), p);
+                open.put(transactions.get(p.sequenceNumber()), p);
             } else if (p.kind() == Kind.STUN_RESPONSE && p.direction() != requestDirection) {
-                Packet request = open.remove(transactions.get(p.number()));
+                Packet request = open.remove(transactions.get(p.sequenceNumber()));
                 if (request != null) {
                     trips.add(new RoundTrip(request, p));
                 }
             }
         }
-        trips.sort((x, y) -> Long.compare(x.request().number(), y.request().number()));
+        trips.sort((x, y) -> Long.compare(x.request().sequenceNumber(), y.request().sequenceNumber()));
         return List.copyOf(trips);
     }
 
@@ -464,7 +464,7 @@ public final class RelayRecord {
     }
 
     private static String brief(Spread s) {
-        return String.format(java.util.Locale.ROOT, "n=%d median %.3f mean %.3f p95 %.3f max %.3f ms", s.count(),
+        return String.format(java.util.Locale.ROOT, "n=%d median %.3f mean %.3f p95 %.3f max %.3f ms", s.valueCount(),
                 s.medianMs(), s.meanMs(), s.p95Ms(), s.maxMs());
     }
 

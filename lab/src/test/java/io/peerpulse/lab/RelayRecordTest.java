@@ -84,7 +84,7 @@ class RelayRecordTest {
         }
         assertThat(record.packets().stream().filter(p -> p.direction() == Direction.B_TO_A))
                 .allSatisfy(p -> assertThat(p.askedDelayNanos()).isEqualTo(3_000_000L));
-        assertThat(record.holds(Direction.A_TO_B).count()).isEqualTo(10);
+        assertThat(record.holds(Direction.A_TO_B).valueCount()).isEqualTo(10);
         assertThat(record.holds(Direction.B_TO_A).minMs()).isGreaterThanOrEqualTo(3.0);
         assertThat(record.lateness(Direction.B_TO_A).minMs()).isNotNegative();
         assertThat(record.imposedRoundTrip().meanMs()).isCloseTo(
@@ -113,7 +113,7 @@ class RelayRecordTest {
         assertThat(record.packets()).extracting(Packet::fate).containsExactly(Fate.LOST, Fate.DOWN, Fate.CLOSED);
         assertThat(record.count(Direction.A_TO_B, Fate.LOST)).isEqualTo(1);
         assertThat(record.droppedCount(Direction.B_TO_A)).isEqualTo(2);
-        assertThat(record.holds(Direction.A_TO_B).count()).isZero();
+        assertThat(record.holds(Direction.A_TO_B).valueCount()).isZero();
         assertThat(record.holds(Direction.A_TO_B).medianMs()).isNaN();
         assertThatThrownBy(() -> record.packets().get(0).holdNanos()).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("not forwarded").hasMessageContaining("LOST");
@@ -154,13 +154,13 @@ class RelayRecordTest {
         List<RoundTrip> fromA = record.stunRoundTrips(Direction.A_TO_B);
         assertThat(fromA).hasSize(1);
         RoundTrip trip = fromA.get(0);
-        assertThat(trip.request().number()).isEqualTo(1);
-        assertThat(trip.response().number()).isEqualTo(2);
+        assertThat(trip.request().sequenceNumber()).isEqualTo(1);
+        assertThat(trip.response().sequenceNumber()).isEqualTo(2);
         assertThat(trip.askedNanos()).isEqualTo(4_000_000L);
         assertThat(trip.imposedNanos()).isEqualTo(trip.request().holdNanos() + trip.response().holdNanos())
                 .isGreaterThanOrEqualTo(trip.askedNanos());
         assertThat(trip.spanNanos()).as("the span adds B's turnaround").isGreaterThanOrEqualTo(trip.imposedNanos());
-        assertThat(record.stunRoundTrips(Direction.B_TO_A)).extracting(t -> t.request().number()).containsExactly(4L);
+        assertThat(record.stunRoundTrips(Direction.B_TO_A)).extracting(t -> t.request().sequenceNumber()).containsExactly(4L);
         assertThat(record.stunRoundTripSpread(Direction.A_TO_B).medianMs()).isEqualTo(trip.imposedNanos() / 1e6);
         assertThat(record.only(Kind.STUN_REQUEST).packets()).hasSize(3);
     }
@@ -191,7 +191,7 @@ class RelayRecordTest {
         log.sent(numbers[5], 5_500);
         RelayRecord record = log.snapshot();
         assertThat(record.overwrittenCount()).isEqualTo(2);
-        assertThat(record.packets()).extracting(Packet::number).containsExactly(2L, 3L, 4L, 5L);
+        assertThat(record.packets()).extracting(Packet::sequenceNumber).containsExactly(2L, 3L, 4L, 5L);
         assertThat(record.packets().get(3).holdNanos()).isEqualTo(500);
         assertThat(record.packets().get(0).fate()).isEqualTo(Fate.QUEUED);
         assertThatThrownBy(() -> new PacketLog(3)).isInstanceOf(IllegalArgumentException.class)
@@ -201,14 +201,14 @@ class RelayRecordTest {
     @Test
     void spreadsAreThoseOfLatencyStats() {
         Spread spread = Spread.ofNanos(4_000_000, 1_000_000, 2_000_000, 3_000_000);
-        assertThat(spread.count()).isEqualTo(4);
+        assertThat(spread.valueCount()).isEqualTo(4);
         assertThat(new double[] {spread.minMs(), spread.medianMs(), spread.meanMs(), spread.p95Ms(), spread.maxMs()})
                 .containsExactly(new double[] {1.0, 2.5, 2.5, 3.85, 4.0}, within(1e-9));
         Spread sum = spread.plus(Spread.ofNanos(1_000_000));
-        assertThat(sum.count()).isEqualTo(1);
+        assertThat(sum.valueCount()).isEqualTo(1);
         assertThat(new double[] {sum.minMs(), sum.medianMs(), sum.meanMs(), sum.p95Ms(), sum.maxMs()})
                 .containsExactly(new double[] {2.0, 3.5, 3.5, 4.85, 5.0}, within(1e-9));
-        assertThat(Spread.ofNanos().count()).isZero();
+        assertThat(Spread.ofNanos().valueCount()).isZero();
     }
 
     @Test
