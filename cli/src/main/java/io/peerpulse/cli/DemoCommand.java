@@ -8,6 +8,7 @@ import io.peerpulse.session.LiveRtt;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.lab.ImpairmentRelay;
+import io.peerpulse.lab.RelayRecord;
 import io.peerpulse.lab.WebRtcPeers;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -103,17 +104,21 @@ final class DemoCommand implements Callable<Integer> {
                 Values.ms(loss * 100), Values.duration(duration));
 
         SessionReport report;
+        RelayRecord window;
         try (ImpairmentRelay relay = new ImpairmentRelay(1)
                 .impair(Link.roundTrip(rtt).withJitter(jitter.dividedBy(2)).withLoss(loss))) {
             WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(Duration.ofSeconds(30)));
+            long from = System.nanoTime();
             try (DemoSources sources = DemoSources.open(peers, source)) {
                 console.println("connected; data channel open; measuring with " + source);
                 report = play(peers, sources, sessionId, console);
             } finally {
                 peers.close(); // after the session stopped its telemetry
             }
+            // what the relay really imposed while the session measured: the truth the verdict compares with
+            window = relay.record().between(from, System.nanoTime());
         }
-        printResult(console, report);
+        printResult(console, report, window);
         // this session's files only: the id is unique per run, so other demos' files never match
         List<Path> written = listFiles(out, sessionId);
         for (Path file : written) {
@@ -203,7 +208,7 @@ final class DemoCommand implements Callable<Integer> {
         return session.exportReport();
     }
 
-    private void printResult(PrintWriter console, SessionReport report) {
+    private void printResult(PrintWriter console, SessionReport report, RelayRecord window) {
         LatencyStats latency = report.sessionMetrics().latency();
         console.println();
         if (latency == null) {
@@ -224,16 +229,9 @@ final class DemoCommand implements Callable<Integer> {
         console.printf(Locale.ROOT, "* jitter = mean |difference| between consecutive RTT samples; the relay varies "
                 + "each direction by up to ±%s ms (injected --jitter %s ms), a different quantity%n",
                 Values.ms(jitter.toNanos() / 2e6), Values.ms(jitter.toNanos() / 1e6));
-        if (jitter.isZero()) {
-            double tolerance = Math.max(1, 0.02 * injected);
-            console.printf(Locale.ROOT, "median %s ms is %s the injected %s ms ± %s ms%n", Values.ms(latency.medianMs()),
-                    Math.abs(latency.medianMs() - injected) <= tolerance ? "within" : "OUTSIDE", Values.ms(injected),
-                    Values.ms(tolerance));
-        } else {
-            console.printf(Locale.ROOT, "median %s ms, injected %s ms: %+.1f ms (with jitter the median of %d "
-                    + "samples varies)%n", Values.ms(latency.medianMs()), Values.ms(injected),
-                    latency.medianMs() - injected, latency.sampleCount());
-        }
+        double imposed = RelayVerdict.imposedMedianMs(window, report.validationData().latencySource());
+        console.println(jitter.isZero() ? RelayVerdict.line(latency.medianMs(), injected, imposed)
+                : RelayVerdict.jitterLine(latency.medianMs(), injected, imposed, latency.sampleCount()));
         var counters = report.validationData().counters();
         console.printf(Locale.ROOT, "polls %d: measured %d, stale %d, unavailable %d, failed %d, rejected %d, skipped %d%n",
                 counters.pollCount(), counters.measuredCount(), counters.staleCount(), counters.unavailableCount(),

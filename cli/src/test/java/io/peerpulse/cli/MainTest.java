@@ -52,5 +52,7 @@ class MainTest {
         assertThat(code).as("stderr: %s", err).isZero();
         assertThat(out.toString()).contains("[  1s] last RTT", "[  4s] last RTT", "statistic", "median", "injected",
                 "polls");
+        // the verdict compares with what the relay recorded, and says both that and what was asked
+        assertThat(out.toString()).contains("the relay actually imposed", "(asked 40.0 ms; the link was");
     }
 }

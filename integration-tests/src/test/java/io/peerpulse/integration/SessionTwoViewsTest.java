@@ -90,6 +90,7 @@ class SessionTwoViewsTest {
             DataChannelProbe probeB = DataChannelProbe.open(peers.peerB());
             GameSession session = session("two-views", samples);
             long start = System.currentTimeMillis();
+            long from = System.nanoTime();
             try {
                 session.onDataChannelOpen(probeA, WebRtcRttSource.of(peers.peerA()));
                 assertThat(samples.await(s -> s.timestampEpochMs() >= start + 15_000, Duration.ofSeconds(60))).isTrue();
@@ -98,6 +99,8 @@ class SessionTwoViewsTest {
                 probeA.close();
                 probeB.close();
             }
+            // what the relay really imposed meanwhile: the truth, as a busy machine does not keep the asked 80 ms
+            RelayTruth truth = RelayTruth.of(relay, from, System.nanoTime());
             ValidationData data = session.exportValidationData();
             System.out.printf("two views: %s %s %s %s%n", data.counters(), data.probe(), data.secondary(),
                     data.latency().medianMs());
@@ -106,12 +109,15 @@ class SessionTwoViewsTest {
             assertThat(data.coverage().measuredPollRatio()).isGreaterThanOrEqualTo(0.95);
             assertThat(data.latency().samples()).allSatisfy(s ->
                     assertThat(s.rttMs() * 1000).isEqualTo(Math.rint(s.rttMs() * 1000)));
-            assertThat(data.latency().medianMs()).isBetween(80.0, 82.0);
+            assertThat(data.latency().minMs()).as("never below the asked round trip").isGreaterThanOrEqualTo(80.0);
+            truth.assertDataChannelFloor("probe", data.latency().samples(), ProbeAccuracyTest.BELOW_MS,
+                    ProbeAccuracyTest.ABOVE_MS);
             assertThat(data.probe().lostCount()).isZero();
             assertThat(data.probe().answeredCount()).isEqualTo(data.counters().measuredCount());
             assertThat(Math.abs(data.probe().offsetMs())).isLessThanOrEqualTo(data.probe().errorBoundMs());
             assertThat(data.secondary().source()).isEqualTo("ice");
-            assertThat(data.secondary().latency().medianMs()).isBetween(80.0, 82.0);
+            truth.assertIceFloor("ICE view beside the probe", data.secondary().latency().minMs(),
+                    WebRtcRttAccuracyTest.BELOW_MS, WebRtcRttAccuracyTest.ABOVE_MS);
             assertThat(data.secondary().counters().measuredCount()).isGreaterThanOrEqualTo(4);
         }
     }
@@ -124,6 +130,7 @@ class SessionTwoViewsTest {
             DataChannelProbe probeA = DataChannelProbe.open(peers.peerA()); // peer B: an old client, no probe
             GameSession session = session("fallback", samples);
             long opened;
+            long from = System.nanoTime();
             try {
                 opened = System.currentTimeMillis();
                 session.onDataChannelOpen(probeA, WebRtcRttSource.of(peers.peerA()));
@@ -133,6 +140,7 @@ class SessionTwoViewsTest {
                 session.close();
                 probeA.close();
             }
+            RelayTruth truth = RelayTruth.of(relay, from, System.nanoTime());
             ValidationData data = session.exportValidationData();
             System.out.printf("fallback: %s %s %s%n", data.fallback(), data.probe(), data.counters());
             assertThat(data.latencySource()).isEqualTo("ice");
@@ -142,8 +150,11 @@ class SessionTwoViewsTest {
             assertThat(data.fallback().timestampEpochMs()).isGreaterThanOrEqualTo(opened + 4_000);
             assertThat(data.latency().samples()).allSatisfy(s -> {
                 assertThat(s.timestampEpochMs()).isGreaterThanOrEqualTo(data.fallback().timestampEpochMs());
-                assertThat(s.rttMs()).isBetween(40.0, 45.0);
+                assertThat(s.rttMs()).as("never below the asked round trip").isGreaterThanOrEqualTo(40.0);
             });
+            // how far above: what the relay really imposed on the same checks
+            truth.assertIceAgrees("ICE view after the fallback", data.latency().samples(), WebRtcRttAccuracyTest.BELOW_MS,
+                    WebRtcRttAccuracyTest.ABOVE_MS);
             assertThat(data.probe().answeredCount()).isZero();
             assertThat(data.probe().lostCount()).isZero();
             assertThat(data.probe().unansweredCount()).isGreaterThanOrEqualTo(4);

@@ -2,7 +2,6 @@ package io.peerpulse.integration;
 
 import io.peerpulse.lab.ImpairmentRelay;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.telemetry.NetworkPath;
@@ -16,7 +15,14 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Ground truth: RTT injected by the relay between two real webrtc-java peers, measured by PeerPulse.
+ * Ground truth: RTT imposed by the relay between two real webrtc-java peers, measured by PeerPulse. The truth is
+ * what the relay recorded for the very ICE checks each reading covers ({@link RelayTruth#iceDifferences}): the
+ * actual holds of request and response, which on a busy machine exceed the asked delay, plus B's turnaround as
+ * the relay saw it, at the readings' 1 ms resolution (libwebrtc and the relay read the same monotonic clock). The
+ * lower quartile of (reading − truth) must lie in [-{@value #BELOW_MS}, +{@value #ABOVE_MS}] ms: A's own sockets
+ * and thread add what the relay cannot see, 0 or 1 ms at this resolution (a busy machine delays some readings far
+ * more, hence not the median). Pairing each reading with its own checks also takes the jitter out of the
+ * comparison. Readings 2 ms off fail.
  * Tagged {@code classpath}: it runs on the module path and again on the class path.
  */
 @ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
@@ -27,6 +33,10 @@ class WebRtcRttAccuracyTest {
     private static final int SAMPLES = 12;
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration BOUND = Duration.ofSeconds(90);
+    /** Below the truth: none is possible on one clock; room for a reading paired with the wrong check, ms. */
+    static final double BELOW_MS = 1.0;
+    /** Above it: A's own overhead (loopback sockets, network thread) crossing a millisecond boundary, ms. */
+    static final double ABOVE_MS = 1.0;
 
     @Test
     void theMeasuredRttIsTheInjectedRoundTrip() throws Exception {
@@ -40,18 +50,29 @@ class WebRtcRttAccuracyTest {
             // 5 ms of jitter on the round trip: each direction varies uniformly by ±2.5 ms
             Fixtures jitter = add(all, Fixtures.throughRelay(Duration.ofMillis(80), Duration.ofMillis(2).plusNanos(500_000),
                     WebRtcRttSource.Mode.RESPONSES, POLL));
+            long from = System.nanoTime();
             all.forEach(f -> f.telemetry.start());
             for (Fixtures f : all) {
                 assertThat(f.recorder.awaitMeasured(SAMPLES, BOUND))
                         .as("%d measurements within %s", SAMPLES, BOUND).isTrue();
             }
             all.forEach(f -> f.telemetry.stop());
+            long to = System.nanoTime();
+            for (Fixtures f : all) {
+                if (f.relay != null) {
+                    LatencyStats s = stats(f);
+                    RelayTruth truth = RelayTruth.of(f.relay, from, to);
+                    System.out.printf("ICE %s: measured median %.3f mean %.3f; differences %s; %s%n", f.relay.impairment(
+                            ImpairmentRelay.Direction.A_TO_B), s.medianMs(), s.meanMs(),
+                            java.util.Arrays.toString(truth.iceDifferences(s.samples())), truth);
+                }
+            }
 
             assertThat(stats(loopback).medianMs()).as("loopback").isLessThanOrEqualTo(2);
-            assertMedian(rtt20, 20);
-            assertMedian(rtt80, 80);
-            assertMedian(rtt200, 200);
-            assertThat(stats(jitter).meanMs()).as("mean with 5 ms jitter").isCloseTo(80, within(2.0));
+            for (Fixtures f : List.of(rtt20, rtt80, rtt200, jitter)) {
+                RelayTruth.of(f.relay, from, to).assertIceAgrees("ICE readings through " + f.relay.impairment(
+                        ImpairmentRelay.Direction.A_TO_B), stats(f).samples(), BELOW_MS, ABOVE_MS);
+            }
             assertThat(stats(jitter).stdDevMs()).as("the jitter is really there").isPositive();
 
             for (Fixtures f : all) {
@@ -90,11 +111,5 @@ class WebRtcRttAccuracyTest {
 
     private static LatencyStats stats(Fixtures f) {
         return f.telemetry.getStats().orElseThrow();
-    }
-
-    private static void assertMedian(Fixtures f, double injectedMs) {
-        double tolerance = Math.max(1, 0.02 * injectedMs);
-        assertThat(stats(f).medianMs()).as("median with %s ms injected; samples %s", injectedMs,
-                stats(f).samples()).isCloseTo(injectedMs, within(tolerance));
     }
 }

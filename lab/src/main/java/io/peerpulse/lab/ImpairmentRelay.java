@@ -58,10 +58,15 @@ import org.jspecify.annotations.Nullable;
  * (the deadline counts from when the receiver read the packet, so the wake-up latency of the
  * receiver, typically below 0.1 ms, comes on top).
  *
+ * <p>The relay {@linkplain #record() records} what it did with each packet: when it read it, the delay it asked
+ * for, when it really sent it, or why it dropped it. Tests compare a measurement with that record, the round
+ * trip the link really had, rather than with the nominal delay, which a busy machine does not keep.
+ *
  * <p><b>Why one class.</b> About 420 lines of code, one job: two lanes of one relay that share the sockets,
  * the outage state and the one sender thread (whose spin calibration is shared too). The option records
  * ({@link Link}, {@link Impairment}, {@link Counters}) are small nested values; splitting the lanes from the
- * sender would put the packet queue's lock discipline in two places.
+ * sender would put the packet queue's lock discipline in two places. The record of what it did with each packet
+ * is a class of its own ({@code PacketLog}, copied into a {@link RelayRecord}): the relay only tells it.
  *
  * @since 0.1.0
  */
@@ -222,6 +227,14 @@ public final class ImpairmentRelay implements AutoCloseable {
     public record Counters(long receivedCount, long forwardedCount, long droppedCount) {
     }
 
+    /**
+     * How many packets {@link #record()} keeps, the latest: at a few hundred packets a second (two WebRTC peers
+     * with a data channel at 60 Hz) several minutes of traffic. About 40 bytes a packet, allocated up front.
+     *
+     * @since 0.1.0
+     */
+    public static final int RECORD_CAPACITY = 1 << 16;
+
     private static final AtomicLong INSTANCES = new AtomicLong();
     private static final int MAX_DATAGRAM = 65_536;
     private static final Duration MAX_DELAY = Duration.ofHours(1);
@@ -240,6 +253,7 @@ public final class ImpairmentRelay implements AutoCloseable {
     private final PriorityQueue<Packet> queue = new PriorityQueue<>();
     private final Object queueLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final PacketLog log = new PacketLog(RECORD_CAPACITY);
     private volatile @Nullable InetSocketAddress endpointA;
     private volatile @Nullable InetSocketAddress endpointB;
     private volatile boolean learning = true;
@@ -434,6 +448,17 @@ public final class ImpairmentRelay implements AutoCloseable {
     }
 
     /**
+     * What the relay did with the latest {@value #RECORD_CAPACITY} packets it read, in both directions: when it
+     * read each, the delay it asked for, when it really sent it or why it dropped it.
+     *
+     * @return a snapshot; packets still queued show as {@link RelayRecord.Fate#QUEUED}
+     * @since 0.1.0
+     */
+    public RelayRecord record() {
+        return log.snapshot();
+    }
+
+    /**
      * Waits until the relay has received at least {@code count} packets in {@code direction}
      * since it started, and queued or dropped each, or the timeout elapses: a bounded wait for
      * real traffic.
@@ -498,6 +523,7 @@ public final class ImpairmentRelay implements AutoCloseable {
         synchronized (queueLock) {
             for (Packet packet : queue) {
                 lane(packet.direction).dropped.incrementAndGet();
+                log.dropped(packet.number, RelayRecord.Fate.CLOSED);
             }
             queue.clear();
         }
@@ -573,9 +599,13 @@ public final class ImpairmentRelay implements AutoCloseable {
         long now = System.nanoTime();
         Impairment impairment = lane.impairment;
         boolean destinationUnknown = (direction == Direction.A_TO_B ? endpointB : endpointA) == null;
-        if (destinationUnknown || isDown(now)
-                || (impairment.lossRatio() > 0 && random.nextDouble() < impairment.lossRatio())) {
+        RelayRecord.Fate drop = destinationUnknown ? RelayRecord.Fate.NO_DESTINATION
+                : isDown(now) ? RelayRecord.Fate.DOWN
+                : impairment.lossRatio() > 0 && random.nextDouble() < impairment.lossRatio() ? RelayRecord.Fate.LOST
+                : null;
+        if (drop != null) {
             lane.dropped.incrementAndGet();
+            log.received(direction, data, now, 0, drop);
             return;
         }
         long delay = impairment.delay().toNanos();
@@ -583,8 +613,9 @@ public final class ImpairmentRelay implements AutoCloseable {
         if (jitter > 0) {
             delay = Math.max(0, delay + random.nextLong(-jitter, jitter + 1));
         }
+        long number = log.received(direction, data, now, delay, RelayRecord.Fate.QUEUED);
         synchronized (queueLock) {
-            queue.add(new Packet(direction, data, now + delay, sequence++));
+            queue.add(new Packet(direction, data, now + delay, sequence++, number));
             if (queue.peek().sequence == sequence - 1) {
                 // the new packet is due first: wake the sender to re-aim its park
                 LockSupport.unpark(sender);
@@ -640,11 +671,15 @@ public final class ImpairmentRelay implements AutoCloseable {
         DatagramChannel out = packet.direction == Direction.A_TO_B ? facingB : facingA;
         if (target == null || isDown(System.nanoTime())) {
             lane.dropped.incrementAndGet();
+            log.dropped(packet.number, target == null ? RelayRecord.Fate.NO_DESTINATION : RelayRecord.Fate.DOWN);
             return;
         }
         // counted before sending, so that whoever received the packet already sees it counted
         lane.forwarded.incrementAndGet();
         boolean sent;
+        // recorded before the send call, like the counter: no receiver can see the packet earlier than this time,
+        // nor see it unrecorded
+        log.sent(packet.number, System.nanoTime());
         try {
             sent = out.send(ByteBuffer.wrap(packet.data), target) > 0;
         } catch (IOException e) {
@@ -654,6 +689,7 @@ public final class ImpairmentRelay implements AutoCloseable {
         if (!sent) {
             lane.forwarded.decrementAndGet();
             lane.dropped.incrementAndGet();
+            log.dropped(packet.number, RelayRecord.Fate.SEND_FAILED);
         }
     }
 
@@ -721,8 +757,8 @@ public final class ImpairmentRelay implements AutoCloseable {
         final AtomicLong dropped = new AtomicLong();
     }
 
-    /** A queued packet; earlier deadline first, then arrival order. */
-    private record Packet(Direction direction, byte[] data, long deadline, long sequence)
+    /** A queued packet, {@code number} in the packet log; earlier deadline first, then arrival order. */
+    private record Packet(Direction direction, byte[] data, long deadline, long sequence, long number)
             implements Comparable<Packet> {
         @Override
         public int compareTo(Packet other) {
