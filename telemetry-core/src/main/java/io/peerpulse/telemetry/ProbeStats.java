@@ -19,11 +19,39 @@ import org.jspecify.annotations.Nullable;
  *                        {@code offsetMs}
  * @param offsetEpochMs   when the exchange the offset comes from ended, epoch ms of our clock;
  *                        {@code null} with {@code offsetMs}
+ * @param cappedHoldCount answers whose claimed hold time was above the probe's trusted bound, so that only the
+ *                        bound was subtracted (an honest peer holds a ping for microseconds): the raw claim is
+ *                        not trusted
+ * @param maxHoldMs       the longest hold time the peer claimed, ms, raw (before the bound)
+ * @param peerPingsDroppedCount the peer's pings not answered because it sent more than the probe answers (its
+ *                        rate limit)
  * @since 0.1.0
  */
 public record ProbeStats(long sentCount, long answeredCount, long lostCount, long lateCount, long unansweredCount,
                          double lossRatio, @Nullable Double offsetMs, @Nullable Double errorBoundMs,
-                         @Nullable Long offsetEpochMs) {
+                         @Nullable Long offsetEpochMs, long cappedHoldCount, double maxHoldMs,
+                         long peerPingsDroppedCount) {
+
+    /**
+     * Statistics of a probe that knows no hold bound and no rate limit (those counts 0).
+     *
+     * @param sentCount       see the record description
+     * @param answeredCount   see the record description
+     * @param lostCount       see the record description
+     * @param lateCount       see the record description
+     * @param unansweredCount see the record description
+     * @param lossRatio       see the record description
+     * @param offsetMs        see the record description
+     * @param errorBoundMs    see the record description
+     * @param offsetEpochMs   see the record description
+     * @since 0.1.0
+     */
+    public ProbeStats(long sentCount, long answeredCount, long lostCount, long lateCount, long unansweredCount,
+                      double lossRatio, @Nullable Double offsetMs, @Nullable Double errorBoundMs,
+                      @Nullable Long offsetEpochMs) {
+        this(sentCount, answeredCount, lostCount, lateCount, unansweredCount, lossRatio, offsetMs, errorBoundMs,
+                offsetEpochMs, 0, 0, 0);
+    }
 
     /**
      * Checks the counts and that the offset's three parts come together.
@@ -37,17 +65,25 @@ public record ProbeStats(long sentCount, long answeredCount, long lostCount, lon
      * @param offsetMs        see the record description
      * @param errorBoundMs    see the record description
      * @param offsetEpochMs   see the record description
-     * @throws IllegalArgumentException when a count is negative, the ratio is outside [0, 1], or only some
-     *                                  of the offset's parts are given
+     * @param cappedHoldCount see the record description
+     * @param maxHoldMs       see the record description
+     * @param peerPingsDroppedCount see the record description
+     * @throws IllegalArgumentException when a count is negative, the ratio is outside [0, 1], the hold is
+     *                                  negative or not finite, or only some of the offset's parts are given
      * @since 0.1.0
      */
     public ProbeStats {
-        if (sentCount < 0 || answeredCount < 0 || lostCount < 0 || lateCount < 0 || unansweredCount < 0) {
+        if (sentCount < 0 || answeredCount < 0 || lostCount < 0 || lateCount < 0 || unansweredCount < 0
+                || cappedHoldCount < 0 || peerPingsDroppedCount < 0) {
             throw new IllegalArgumentException("counts must be >= 0");
         }
         if (!(lossRatio >= 0 && lossRatio <= 1)) {
             throw new IllegalArgumentException("lossRatio must be in [0, 1], was " + lossRatio);
         }
+        if (!(maxHoldMs >= 0) || Double.isInfinite(maxHoldMs)) {
+            throw new IllegalArgumentException("maxHoldMs must be finite and >= 0, was " + maxHoldMs);
+        }
+        maxHoldMs += 0.0;
         boolean none = offsetMs == null;
         if ((errorBoundMs == null) != none || (offsetEpochMs == null) != none) {
             throw new IllegalArgumentException("offsetMs, errorBoundMs and offsetEpochMs come together");

@@ -29,7 +29,8 @@ class ValuesTest {
                 .singleElement().satisfies(e -> {
                     assertThat(e.source()).isEqualTo("io.peerpulse.telemetry.shared");
                     assertThat(e.targets()).containsExactlyInAnyOrder("io.peerpulse.session",
-                            "io.peerpulse.session.journal", "io.peerpulse.export.files", "io.peerpulse.testkit");
+                            "io.peerpulse.session.journal", "io.peerpulse.export.files", "io.peerpulse.export.json",
+                            "io.peerpulse.testkit");
                 });
     }
 

@@ -265,7 +265,8 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         return new ProbeStats(c.sentCount(), c.answeredCount(), c.lostCount(), c.lateCount(), c.unansweredCount(),
                 c.lossRatio(),
                 offset == null ? null : offset.offsetMs(), offset == null ? null : offset.errorBoundMs(),
-                offset == null ? null : offset.timestampEpochMs());
+                offset == null ? null : offset.timestampEpochMs(), c.cappedHoldCount(), c.maxHoldMs(),
+                c.peerPingsDroppedCount());
     }
 
     /**

@@ -389,8 +389,10 @@ public final class JournalCodec {
 
     private static FlatJson writeProbe(FlatJson line, ProbeStats stats) {
         line.put("sentCount", stats.sentCount()).put("answeredCount", stats.answeredCount()).put("lostCount", stats.lostCount())
-                .put("lateCount", stats.lateCount()).put("unansweredCount", stats.unansweredCount());
+                .put("lateCount", stats.lateCount()).put("unansweredCount", stats.unansweredCount())
+                .put("cappedHoldCount", stats.cappedHoldCount()).put("peerPingsDroppedCount", stats.peerPingsDroppedCount());
         putDouble(line, "lossRatio", stats.lossRatio());
+        putDouble(line, "maxHoldMs", stats.maxHoldMs());
         Double offset = stats.offsetMs();
         Double bound = stats.errorBoundMs();
         Long offsetTimestamp = stats.offsetEpochMs();
@@ -407,7 +409,11 @@ public final class JournalCodec {
         return new SessionEvent.ProbeRead(at, new ProbeStats(line.requireLong("sentCount"), line.requireLong("answeredCount"),
                 line.requireLong("lostCount"), line.requireLong("lateCount"), line.requireLong("unansweredCount"),
                 readDouble(line, "lossRatio"), offset ? readDouble(line, "offsetMs") : null,
-                offset ? readDouble(line, "errorBoundMs") : null, offset ? line.requireLong("offsetEpochMs") : null));
+                offset ? readDouble(line, "errorBoundMs") : null, offset ? line.requireLong("offsetEpochMs") : null,
+                // absent from journals written before the probe bounded the peer's hold time: none capped then
+                line.optionalLong("cappedHoldCount").orElse(0L),
+                line.has("maxHoldMsBits") ? readDouble(line, "maxHoldMs") : 0.0,
+                line.optionalLong("peerPingsDroppedCount").orElse(0L)));
     }
 
     /** A double as text ({@code null} when not finite: JSON has no such number) and as {@code <key>Bits}. */
