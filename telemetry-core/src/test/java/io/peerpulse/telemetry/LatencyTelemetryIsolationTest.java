@@ -2,11 +2,13 @@ package io.peerpulse.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -16,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Isolation of a blocking source and the WARNINGs about faulty sources, in virtual time. */
 class LatencyTelemetryIsolationTest {
@@ -25,8 +28,8 @@ class LatencyTelemetryIsolationTest {
     private final AtomicLong nanos = new AtomicLong();
     /** The isolated-read pool: tasks run when the test says. */
     private final ManualExecutor pool = new ManualExecutor();
-    /** Only this test's telemetries' lines: a telemetry left by another test class may still log. */
-    private final LogCapture log = new LogCapture(LatencyTelemetry.class, "telemetry 'session-7'");
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
     private LatencyTelemetry telemetry;
 
     @AfterEach
@@ -34,7 +37,11 @@ class LatencyTelemetryIsolationTest {
         if (telemetry != null) {
             telemetry.close();
         }
-        log.close();
+    }
+
+    /** Only this test's telemetries' lines: a telemetry left by another test class may still log. */
+    private List<String> warnings() {
+        return log.warnings(LatencyTelemetry.class, "telemetry 'session-7'");
     }
 
     /** Reads measured 20 ms; the first {@code blockingReads} reads keep the caller for {@code blockMs}. */
@@ -101,7 +108,7 @@ class LatencyTelemetryIsolationTest {
 
         assertThat(telemetry.isIsolated()).isTrue();
         assertThat(telemetry.getCounters().measuredCount()).isEqualTo(1); // the blocking read itself still counts
-        assertThat(log.warnings()).singleElement().asString()
+        assertThat(warnings()).singleElement().asString()
                 .contains(BlockingSource.class.getName(), "'session-7'", "50 ms", "limit is 10 ms", "the test's pool");
 
         scheduler.advance(Duration.ofSeconds(1));
@@ -110,7 +117,7 @@ class LatencyTelemetryIsolationTest {
         assertThat(source.reads).hasValue(2);
         assertThat(source.lastReader).isSameAs(Thread.currentThread());
         assertThat(telemetry.getCounters().measuredCount()).isEqualTo(2);
-        assertThat(log.warnings()).hasSize(1);
+        assertThat(warnings()).hasSize(1);
     }
 
     @Test
@@ -121,7 +128,7 @@ class LatencyTelemetryIsolationTest {
         assertThat(telemetry.isIsolated()).isFalse();
         assertThat(pool.tasks).isEmpty();
         assertThat(telemetry.getCounters().measuredCount()).isEqualTo(6);
-        assertThat(log.warnings()).isEmpty();
+        assertThat(warnings()).isEmpty();
     }
 
     @Test
@@ -143,7 +150,7 @@ class LatencyTelemetryIsolationTest {
         assertThat(telemetry.getCounters().failedCount()).isEqualTo(1);
         pool.runAll();
         assertThat(source.reads).hasValue(1); // the timed-out read was never started
-        assertThat(log.warnings()).hasSize(2).last().asString()
+        assertThat(warnings()).hasSize(2).last().asString()
                 .contains("did not answer a read within readTimeout", "'session-7'");
     }
 
@@ -156,14 +163,14 @@ class LatencyTelemetryIsolationTest {
         scheduler.advance(Duration.ofSeconds(1));
         assertThat(telemetry.isIsolated()).isFalse();
         assertThat(source.reads).hasValue(2);
-        assertThat(log.warnings(BlockingSource.class.getName())).singleElement().asString()
+        assertThat(log.warnings(LatencyTelemetry.class, BlockingSource.class.getName())).singleElement().asString()
                 .contains("telemetry without a name", "a thread of the scheduler given in the options");
     }
 
     @Test
     void eachFaultIsWarnedAboutOnceNamingTheSourceAndTheSession() {
         record Case(String words, Supplier<CompletionStage<RttReading>> read) { }
-        var cases = java.util.List.of(
+        var cases = List.of(
                 new Case("threw in read()", () -> {
                     throw new IllegalStateException("boom");
                 }),
@@ -172,16 +179,15 @@ class LatencyTelemetryIsolationTest {
                 new Case("answered a read with null", () -> CompletableFuture.completedFuture(null)),
                 new Case("did not answer a read within readTimeout", CompletableFuture::new));
         for (Case c : cases) {
-            try (LogCapture capture = new LogCapture(LatencyTelemetry.class, "telemetry 'session-7'")) {
-                RttSource source = new FaultySource(c.read());
-                LatencyTelemetry faulty = new LatencyTelemetry(source, options().build());
-                faulty.start();
-                scheduler.advance(Duration.ofSeconds(30));
-                faulty.close();
-                assertThat(faulty.getCounters().failedCount()).as(c.words()).isGreaterThanOrEqualTo(15);
-                assertThat(capture.warnings()).as(c.words()).singleElement().asString()
-                        .contains(c.words(), FaultySource.class.getName(), "'session-7'");
-            }
+            log.clear();
+            RttSource source = new FaultySource(c.read());
+            LatencyTelemetry faulty = new LatencyTelemetry(source, options().build());
+            faulty.start();
+            scheduler.advance(Duration.ofSeconds(30));
+            faulty.close();
+            assertThat(faulty.getCounters().failedCount()).as(c.words()).isGreaterThanOrEqualTo(15);
+            assertThat(warnings()).as(c.words()).singleElement().asString()
+                    .contains(c.words(), FaultySource.class.getName(), "'session-7'");
         }
     }
 
@@ -199,17 +205,17 @@ class LatencyTelemetryIsolationTest {
             throw new IllegalStateException("boom");
         }), options().nanoClock(scheduler.nanoClock()).build());
         scheduler.advance(Duration.ofSeconds(59)); // 60 polls, t = 0 … 59 s
-        assertThat(log.warnings()).hasSize(1);
-        assertThat(log.warnings().get(0)).contains("threw in read()", IllegalStateException.class.getName())
+        assertThat(warnings()).hasSize(1);
+        assertThat(warnings().get(0)).contains("threw in read()", IllegalStateException.class.getName())
                 .doesNotContain("boom"); // messages may hold addresses: only the type and the frame
         scheduler.advance(Duration.ofSeconds(1)); // poll at t = 60 s
-        assertThat(log.warnings()).hasSize(2);
-        assertThat(log.warnings().get(1)).contains("threw in read() 60 more times in the last 60 s", "61 in all",
+        assertThat(warnings()).hasSize(2);
+        assertThat(warnings().get(1)).contains("threw in read() 60 more times in the last 60 s", "61 in all",
                 "'session-7'");
         scheduler.advance(Duration.ofSeconds(59));
-        assertThat(log.warnings()).hasSize(2);
+        assertThat(warnings()).hasSize(2);
         scheduler.advance(Duration.ofSeconds(1));
-        assertThat(log.warnings()).hasSize(3);
+        assertThat(warnings()).hasSize(3);
         assertThat(telemetry.getCounters().failedCount()).isEqualTo(121);
     }
 }

@@ -2,6 +2,7 @@ package io.peerpulse.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Real time, the real shared scheduler: three sources whose read() blocks its caller for 500 ms do not
@@ -21,6 +23,9 @@ import org.junit.jupiter.api.Test;
  * each one's 3rd to its 7th read: at least 4 × 500 ms), so no real-time bound is asserted.
  */
 class SharedSchedulerIsolationTest {
+
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     private static final int BLOCKERS = 3;
     private static final long BLOCK_MS = 500;
@@ -52,7 +57,7 @@ class SharedSchedulerIsolationTest {
         healthy.addListener(event -> healthyPolls.incrementAndGet());
         List<BlockingSource> blockers = new ArrayList<>();
         List<LatencyTelemetry> blocked = new ArrayList<>();
-        try (LogCapture log = new LogCapture(LatencyTelemetry.class)) {
+        try {
             healthy.start();
             for (int i = 0; i < BLOCKERS; i++) {
                 BlockingSource source = new BlockingSource();
@@ -81,7 +86,7 @@ class SharedSchedulerIsolationTest {
             // (not asserted: healthy is never isolated — a GC pause over 10 ms inside its read() would isolate it)
             for (int i = 0; i < BLOCKERS; i++) {
                 String name = "'blocker-" + i + "'";
-                assertThat(log.warnings()).filteredOn(w -> w.contains(name) && w.contains("blocked"))
+                assertThat(log.warnings(LatencyTelemetry.class)).filteredOn(w -> w.contains(name) && w.contains("blocked"))
                         .singleElement().asString().contains(BlockingSource.class.getName(), "isolated-read pool");
             }
         } finally {
