@@ -12,6 +12,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * timestamps are taken on webrtc-java's callback thread, and a descheduled thread adds its delay.
  */
 @ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
+@Tag("integration")
 class ProbeAccuracyTest {
 
     private static final Duration POLL = Duration.ofSeconds(1);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.ProbeStats;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.SampleReports;
 import io.peerpulse.testkit.SessionExporterContract;
 import java.io.ByteArrayInputStream;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,6 +25,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * or count, trailing data, a second document, a lone surrogate and malformed UTF-8 are refused with
  * the JSON path and the value named, never wrapped, truncated or replaced.
  */
+@ExtendWith(LogCapture.class) // the sessions made here log the faults they are given
 class ReadingDisciplineTest {
 
     private static final SessionReport FULL = SessionExporterContract.fullReport("discipline");
