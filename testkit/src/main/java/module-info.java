@@ -14,8 +14,7 @@
  *       {@code RttSourceProvider};</li>
  *   <li>{@link io.peerpulse.testkit.PluginDiscovery}: checks that a provider is found by
  *       {@code ServiceLoader} on the module path and on the class path;</li>
- *   <li>{@link io.peerpulse.testkit.IpAddresses}: finds IP addresses in text, for privacy checks;</li>
- *   <li>{@link io.peerpulse.testkit.LogCapture}: captures the warnings a logger receives.</li>
+ *   <li>{@link io.peerpulse.testkit.IpAddresses}: finds IP addresses in text, for privacy checks.</li>
  * </ul>
  *
  * <p>Brings {@code io.peerpulse.virtualtime} (the virtual-time scheduler) transitively. The network
@@ -35,8 +34,6 @@ module io.peerpulse.testkit {
     requires transitive io.peerpulse.virtualtime;
     requires transitive org.junit.jupiter.api;
     requires org.assertj.core;
-    // LogCapture listens on java.util.logging, the JDK's System.Logger backend
-    requires java.logging;
 
     exports io.peerpulse.testkit;
 

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -77,6 +78,7 @@ class SmokeTest {
      */
     @ParameterizedTest
     @ValueSource(classes = {RecordBenchmark.class, StatsBenchmark.class})
+    @Tag("integration")
     void everyJmhBenchmarkRunsAndScores(Class<?> benchmarkClass) throws Exception {
         Set<String> expected = Arrays.stream(benchmarkClass.getDeclaredMethods())
                 .filter(m -> m.isAnnotationPresent(Benchmark.class)).map(Method::getName)
@@ -115,6 +117,7 @@ class SmokeTest {
      * a time for each benchmark method, the JOL footprint, the scale run and the game loop on real peers.
      */
     @Test
+    @Tag("integration")
     void theQuickReportHasARowInEverySection() throws Exception {
         PrintStream original = System.out;
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();

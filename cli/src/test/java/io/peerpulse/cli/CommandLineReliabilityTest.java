@@ -6,6 +6,7 @@ import io.peerpulse.export.json.SessionReportJson;
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.testkit.SessionExporterContract;
@@ -24,10 +25,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Exit codes, inputs never overwritten, causes named, and the demo's settings, ids and output. */
+@ExtendWith(LogCapture.class) // the sessions made here log the faults they are given
 class CommandLineReliabilityTest {
 
     @TempDir
@@ -191,6 +195,7 @@ class CommandLineReliabilityTest {
     }
 
     @Test
+    @Tag("integration")
     void theDemoKeepsMillisecondsWritesItsJournalAndLabelsItsJitterStatistic() throws IOException {
         Path outDir = dir.resolve("runs");
         Path journals = dir.resolve("journals");
@@ -215,7 +220,9 @@ class CommandLineReliabilityTest {
         assertThat(text).contains("journal " + journals.resolve(id + ".journal.jsonl").toAbsolutePath());
     }
 
+    /** A 34 MB export made, written, rendered and read three times: too heavy for the quick run. */
     @Test
+    @Tag("integration")
     void reportAndSummarizeReadTheLargestExportOfADayLongSession() throws IOException {
         VirtualScheduler scheduler = new VirtualScheduler();
         long[] n = {0};

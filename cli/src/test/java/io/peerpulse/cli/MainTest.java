@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +48,7 @@ class MainTest {
     }
 
     @Test
+    @Tag("integration")
     void theDemoRunsTwoRealPeersAndPrintsTheStatistics(@TempDir Path dir) {
         int code = run("demo", "--rtt", "40ms", "--duration", "4s", "--out", dir.toString());
         assertThat(code).as("stderr: %s", err).isZero();

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * in 7 of 100 runs ({@code ldconfig -p | grep -q} under pipefail). It installs nothing here: an
  * {@code apt-get} placed first on the PATH records any call and fails, and the test fails if it was called.
  */
+@Tag("integration")
 class SetupScriptTest {
 
     private static final int RUNS = 50;

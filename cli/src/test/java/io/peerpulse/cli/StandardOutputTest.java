@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the class path (so the option opens java.io to ALL-UNNAMED); {@code scripts/check-launcher-output.sh}
  * runs the launcher itself.
  */
+@Tag("integration")
 class StandardOutputTest {
 
     /** What {@code ./peerpulse} does before java, and java's options that matter here. */

@@ -3,6 +3,7 @@ package io.peerpulse.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.export.json.SessionReportJson;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.SessionExporterContract;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -12,8 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(LogCapture.class) // the sessions made here log the faults they are given
 class SummarizeAndReportTest {
 
     @TempDir

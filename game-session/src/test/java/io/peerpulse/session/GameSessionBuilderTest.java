@@ -3,10 +3,13 @@ package io.peerpulse.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.peerpulse.session.internal.ExporterFanOut;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.TelemetryCounters;
+import io.peerpulse.telemetry.fixtures.LogCapture;
+import io.peerpulse.telemetry.shared.Plugins;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,12 +17,16 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Building a session: validation, exporter selection and creation. Sessions built here never measure. */
 class GameSessionBuilderTest {
+
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     /** A provider that records what it was asked to create. */
     record Provider(String name, Function<ExportSettings, SessionExporter> factory) implements SessionExporterProvider {
@@ -113,15 +120,14 @@ class GameSessionBuilderTest {
     void aSharedOrInvalidNameFailsOnlyWhereItIsSelectedAndIsLoggedOnceOtherwise() {
         List<SessionExporterProvider> providers = List.of(Provider.named("twin"), Provider.named("twin"),
                 Provider.named("BAD"), Provider.named("fine"));
-        try (LogCapture log = new LogCapture(io.peerpulse.telemetry.shared.Plugins.class);
-             GameSession explicit = builder().exporterProviders(providers).exporters("fine").build();
+        try (GameSession explicit = builder().exporterProviders(providers).exporters("fine").build();
              GameSession byDefault = builder().exporterProviders(providers).build()) {
             assertThat(explicit.exporterNames()).containsExactly("fine");
             assertThat(byDefault.exporterNames()).containsExactly("fine");
-            assertThat(log.warnings()).hasSize(2);
-            assertThat(log.warnings()).anySatisfy(w -> assertThat(w).contains("two SessionExporterProviders are"
+            assertThat(log.warnings(Plugins.class)).hasSize(2);
+            assertThat(log.warnings(Plugins.class)).anySatisfy(w -> assertThat(w).contains("two SessionExporterProviders are"
                     + " named 'twin'", "left out"));
-            assertThat(log.warnings()).anySatisfy(w -> assertThat(w).contains("invalid name 'BAD'"));
+            assertThat(log.warnings(Plugins.class)).anySatisfy(w -> assertThat(w).contains("invalid name 'BAD'"));
         }
         assertThatThrownBy(() -> builder().exporterProviders(providers).exporters("twin").build())
                 .isInstanceOf(IllegalStateException.class)
@@ -177,18 +183,17 @@ class GameSessionBuilderTest {
             throw new IllegalStateException("cannot create");
         });
         Provider answeringNull = new Provider("null", settings -> null);
-        try (LogCapture log = new LogCapture(io.peerpulse.session.internal.ExporterFanOut.class);
-             GameSession session = builder()
+        try (GameSession session = builder()
                 .exporterProviders(List.of(throwing, reading, answeringNull))
                 .exportSetting("dir", "out")
                 .exportAttribute(Integer.class, 7)
                 .build()) {
             assertThat(session.exporterNames()).containsExactly("reading");
             assertThat(seen).containsExactly("out|7");
-            assertThat(log.warnings()).hasSize(2);
-            assertThat(log.warnings().get(0)).contains("exporter 'throwing' of session 'session-1'",
+            assertThat(log.warnings(ExporterFanOut.class)).hasSize(2);
+            assertThat(log.warnings(ExporterFanOut.class).get(0)).contains("exporter 'throwing' of session 'session-1'",
                     "could not be created", "cannot create", "left out");
-            assertThat(log.warnings().get(1)).contains("exporter 'null' of session 'session-1'", "answered null");
+            assertThat(log.warnings(ExporterFanOut.class).get(1)).contains("exporter 'null' of session 'session-1'", "answered null");
         }
     }
 

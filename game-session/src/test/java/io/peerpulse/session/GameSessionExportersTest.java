@@ -1,5 +1,8 @@
 package io.peerpulse.session;
 
+import io.peerpulse.session.internal.ExporterFanOut;
+import io.peerpulse.telemetry.fixtures.LogCapture;
+import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Exporter dispatch and listeners on real threads: order, isolation of a failing exporter, a slow one
@@ -33,6 +37,9 @@ import org.junit.jupiter.api.Test;
  */
 class GameSessionExportersTest {
 
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
+
     private static final long WAIT_SECONDS = 10;
 
     private final VirtualScheduler scheduler = new VirtualScheduler();
@@ -40,9 +47,13 @@ class GameSessionExportersTest {
     private final CountDownLatch release = new CountDownLatch(1);
 
     @AfterEach
-    void cleanUp() {
+    void cleanUp() throws InterruptedException {
         release.countDown();
-        pool.shutdownNow();
+        pool.shutdown();
+        // a released exporter returns (and what it logs is captured) before the test ends, not in a later one
+        if (!pool.awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS)) {
+            pool.shutdownNow();
+        }
         scheduler.shutdownNow();
     }
 
@@ -182,23 +193,21 @@ class GameSessionExportersTest {
         };
         Recording before = new Recording();
         Recording after = new Recording();
-        try (LogCapture log = new LogCapture(io.peerpulse.session.internal.ExporterFanOut.class)) {
-            GameSession session = builder(new Provider("before", () -> before),
-                    new Provider("throwing", () -> throwing), new Provider("after", () -> after)).build();
-            session.onDataChannelOpen(counting(5));
-            scheduler.advance(Duration.ofSeconds(4));
-            session.close();
+        GameSession session = builder(new Provider("before", () -> before),
+                new Provider("throwing", () -> throwing), new Provider("after", () -> after)).build();
+        session.onDataChannelOpen(counting(5));
+        scheduler.advance(Duration.ofSeconds(4));
+        session.close();
 
-            assertThat(before.calls).isEqualTo(expectedCalls(5));
-            assertThat(after.calls).isEqualTo(expectedCalls(5));
-            assertThat(throwingEnded).hasValue(1);
-            // one WARNING per call kind (five failed samples: one line), each naming exporter and session
-            assertThat(log.warnings()).hasSize(3).allSatisfy(w -> assertThat(w)
-                    .contains("exporter 'throwing' of session 'session-x'", "the other exporters still run"));
-            assertThat(log.warnings()).anySatisfy(w -> assertThat(w).contains("failed in sessionStarted"))
-                    .anySatisfy(w -> assertThat(w).contains("failed in sampleRecorded"))
-                    .anySatisfy(w -> assertThat(w).contains("failed in sessionEnded"));
-        }
+        assertThat(before.calls).isEqualTo(expectedCalls(5));
+        assertThat(after.calls).isEqualTo(expectedCalls(5));
+        assertThat(throwingEnded).hasValue(1);
+        // one WARNING per call kind (five failed samples: one line), each naming exporter and session
+        assertThat(log.warnings(ExporterFanOut.class)).hasSize(3).allSatisfy(w -> assertThat(w)
+                .contains("exporter 'throwing' of session 'session-x'", "the other exporters still run"));
+        assertThat(log.warnings(ExporterFanOut.class)).anySatisfy(w -> assertThat(w).contains("failed in sessionStarted"))
+                .anySatisfy(w -> assertThat(w).contains("failed in sampleRecorded"))
+                .anySatisfy(w -> assertThat(w).contains("failed in sessionEnded"));
     }
 
     @Test
@@ -213,18 +222,16 @@ class GameSessionExportersTest {
             public void sessionEnded(SessionReport report) {
             }
         };
-        try (LogCapture log = new LogCapture(io.peerpulse.session.internal.ExporterFanOut.class)) {
-            GameSession session = builder(new Provider("throwing", () -> throwing)).executor(Runnable::run).build();
-            ScriptedRttSource source = new ScriptedRttSource().orElse(RttReading.measured(12));
-            session.onDataChannelOpen(source);
-            scheduler.advance(Duration.ofSeconds(59)); // samples at t = 0 … 59 s
-            assertThat(log.warnings()).singleElement().asString().contains("failed in sampleRecorded");
-            scheduler.advance(Duration.ofSeconds(1));
-            assertThat(log.warnings()).hasSize(2);
-            assertThat(log.warnings().get(1)).contains("exporter 'throwing' of session 'session-x'",
-                    "failed in sampleRecorded 60 more times in the last 60 s", "61 in all");
-            session.close();
-        }
+        GameSession session = builder(new Provider("throwing", () -> throwing)).executor(Runnable::run).build();
+        ScriptedRttSource source = new ScriptedRttSource().orElse(RttReading.measured(12));
+        session.onDataChannelOpen(source);
+        scheduler.advance(Duration.ofSeconds(59)); // samples at t = 0 … 59 s
+        assertThat(log.warnings(ExporterFanOut.class)).singleElement().asString().contains("failed in sampleRecorded");
+        scheduler.advance(Duration.ofSeconds(1));
+        assertThat(log.warnings(ExporterFanOut.class)).hasSize(2);
+        assertThat(log.warnings(ExporterFanOut.class).get(1)).contains("exporter 'throwing' of session 'session-x'",
+                "failed in sampleRecorded 60 more times in the last 60 s", "61 in all");
+        session.close();
     }
 
     @Test

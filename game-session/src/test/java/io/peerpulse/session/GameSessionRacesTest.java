@@ -6,6 +6,8 @@ import io.peerpulse.telemetry.RttPoller;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.fixtures.LogCapture;
+import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
 import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
@@ -16,12 +18,16 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Inputs that race the session's own decisions, interleaved deterministically in virtual time: the racing call
  * is made from a callback on the polling thread, at the exact point another thread could make it.
  */
 class GameSessionRacesTest {
+
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     private final VirtualScheduler scheduler = new VirtualScheduler();
 
@@ -77,15 +83,13 @@ class GameSessionRacesTest {
     void aProbeReadByAPollThatRacedCloseIsIgnored() {
         GameSession session = builder().build();
         ClosingProbe probe = new ClosingProbe(session);
-        try (LogCapture pollerLog = new LogCapture(RttPoller.class)) {
-            session.onDataChannelOpen(probe);
-            probe.closeOnNextRead = true;
-            scheduler.advance(Duration.ofSeconds(1));
+        session.onDataChannelOpen(probe);
+        probe.closeOnNextRead = true;
+        scheduler.advance(Duration.ofSeconds(1));
 
-            assertThat(session.isClosed()).isTrue();
-            assertThat(probe.closed).isTrue();
-            assertThat(pollerLog.warnings()).isEmpty();
-        }
+        assertThat(session.isClosed()).isTrue();
+        assertThat(probe.closed).isTrue();
+        assertThat(log.warnings(RttPoller.class)).isEmpty();
         assertThat(session.exportValidationData().probe().sentCount()).isEqualTo(probe.sent);
     }
 

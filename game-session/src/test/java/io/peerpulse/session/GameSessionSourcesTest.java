@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.fixtures.LogCapture;
+import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
 import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two views side by side (a primary source for {@code latency}, a secondary one recorded beside it), the
@@ -23,6 +26,9 @@ import org.junit.jupiter.api.Test;
  * that accounts for a source's refresh period: all in virtual time, with scripted sources (no WebRTC here).
  */
 class GameSessionSourcesTest {
+
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     private static final long T0 = VirtualScheduler.DEFAULT_START.toEpochMilli();
     private static final String NEVER_ANSWERED = "the peer has not answered a ping yet";

@@ -1,5 +1,7 @@
 package io.peerpulse.session;
 
+import io.peerpulse.telemetry.fixtures.LogCapture;
+import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * GameSession driven in virtual time: lifecycle, connection history, rounds, quality and coverage.
@@ -24,6 +27,9 @@ import org.junit.jupiter.api.Test;
  * assertion sees their effect at once; GameSessionExportersTest covers real threads.
  */
 class GameSessionTest {
+
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     /** An IPv4 address (the testkit's IpAddresses cannot be used here: it depends on this module). */
     private static final String IPV4 = "\\b\\d{1,3}(\\.\\d{1,3}){3}\\b";

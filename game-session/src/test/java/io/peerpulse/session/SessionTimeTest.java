@@ -1,6 +1,7 @@
 package io.peerpulse.session;
 
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import org.junit.jupiter.api.AfterEach;

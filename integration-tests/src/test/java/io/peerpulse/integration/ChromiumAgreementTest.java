@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Tag;
@@ -46,6 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * reads them; a copy is kept in {@code target/chromium-session/}.
  */
 @ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
+@Tag("integration")
 class ChromiumAgreementTest {
 
     private static final Duration RTT = Duration.ofMillis(80);

@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * standard deviation of each ratio is about 1.5 points, the tolerance 5.
  */
 @ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
+@Tag("integration")
 class ChromiumLossTest {
 
     private static final int PINGS = 700;

@@ -7,6 +7,7 @@ import io.peerpulse.export.json.SessionReportJson;
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,6 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("classpath")
 class FileExportersTest {
+
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     private static final boolean MODULE_PATH = !"class".equals(System.getProperty("peerpulse.test.path"));
 
@@ -78,6 +83,9 @@ class FileExportersTest {
 
         assertThat(Files.readAllLines(csvDir.resolve("files-2.csv"))).hasSize(3);
         assertThat(RecordingExporterProvider.CALLS.get("files-2")).endsWith("ended");
+        // other classes run beside this one and log too: this session's lines only
+        assertThat(log.warnings()).filteredOn(w -> w.contains("session 'files-2'")).singleElement().asString()
+                .contains("exporter 'json' of session 'files-2' failed in sessionEnded", "the other exporters still run");
         try (Stream<Path> files = Files.walk(dir)) {
             assertThat(files.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString()))
                     .as("the failing json exporter left nothing behind")

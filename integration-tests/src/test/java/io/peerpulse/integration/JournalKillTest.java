@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * game-session and telemetry-core): everything on the class path, as WebRtcPeersTest does.
  */
 @ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
+@Tag("integration")
 class JournalKillTest {
 
     private static final int RUNS = 20;

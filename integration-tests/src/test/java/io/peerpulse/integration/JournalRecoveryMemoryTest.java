@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * journal writes them (format 5: {@code seq}, {@code t}, {@code n}, exact RTT bits, {@code crc}).
  */
 @ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
+@Tag("integration")
 class JournalRecoveryMemoryTest {
 
     private static final Pattern RESULT = Pattern.compile(Pattern.quote(JournalRecoverChild.RESULT)

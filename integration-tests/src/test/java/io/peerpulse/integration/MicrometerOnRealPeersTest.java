@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * it, and removes its meters when the session ends.
  */
 @Tag("classpath")
+@Tag("integration")
 class MicrometerOnRealPeersTest {
 
     @Test

@@ -20,9 +20,11 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Research participants' addresses never leave the process: not in a reading, a log line or a statistic. */
+@Tag("integration")
 class PrivacyTest {
 
     @Test

@@ -12,6 +12,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Tag;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * {@code timing}. One run of the three pairs serves both tests.
  */
 @ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
+@Tag("integration")
 class ProbeAccuracyTest {
 
     private static final Duration POLL = Duration.ofSeconds(1);

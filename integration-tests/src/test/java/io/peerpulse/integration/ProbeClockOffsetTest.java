@@ -13,6 +13,7 @@ import io.peerpulse.webrtc.ProbeOptions;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * must still lie within its own error bound of the truth.
  */
 @ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
+@Tag("integration")
 class ProbeClockOffsetTest {
 
     private static final Duration POLL = Duration.ofMillis(200);

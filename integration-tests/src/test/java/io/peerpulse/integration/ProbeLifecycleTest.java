@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * it also runs on the class path.
  */
 @Tag("classpath")
+@Tag("integration")
 class ProbeLifecycleTest {
 
     private static final ProbeOptions OPTIONS = ProbePeers.timeout(Duration.ofMillis(500));

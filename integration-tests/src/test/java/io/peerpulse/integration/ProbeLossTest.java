@@ -9,6 +9,7 @@ import io.peerpulse.lab.ImpairmentRelay.Link;
 import io.peerpulse.webrtc.ProbeCounters;
 import io.peerpulse.webrtc.ProbeOptions;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * has a standard deviation of about 1.6 points at 19 %, three of them inside the 5-point tolerance.
  */
 @ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
+@Tag("integration")
 class ProbeLossTest {
 
     private static final int PINGS = 600;

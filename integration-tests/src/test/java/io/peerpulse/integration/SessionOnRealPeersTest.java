@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * module path through {@code provides}, on the class path through {@code META-INF/services}.
  */
 @Tag("classpath")
+@Tag("integration")
 class SessionOnRealPeersTest {
 
     @TempDir

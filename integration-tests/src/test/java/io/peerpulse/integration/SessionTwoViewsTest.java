@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * accounts for its 2.5 s refresh period.
  */
 @ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
+@Tag("integration")
 class SessionTwoViewsTest {
 
     private static final Duration POLL = Duration.ofSeconds(1);

@@ -8,9 +8,11 @@ import io.peerpulse.telemetry.PollOutcome;
 import io.peerpulse.webrtc.WebRtcRttSource;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Connections that die under a running telemetry: nothing is thrown, nothing crashes, reads say why. */
+@Tag("integration")
 class WebRtcFailureTest {
 
     @Test

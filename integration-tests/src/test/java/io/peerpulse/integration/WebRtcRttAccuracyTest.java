@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 @ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
 @Tag("classpath")
+@Tag("integration")
 class WebRtcRttAccuracyTest {
 
     /** libwebrtc pings a stable pair about every 2.5 s: a dozen measurements take about 30 s. */

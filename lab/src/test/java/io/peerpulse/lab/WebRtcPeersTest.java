@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Real webrtc-java peers on this machine; every wait is bounded. */
+@Tag("integration")
 class WebRtcPeersTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);

@@ -2,6 +2,7 @@ package io.peerpulse.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.telemetry.spi.RttReading;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Real threads on the real shared scheduler. The only waits are bounded waits for real events (enough
@@ -25,6 +27,9 @@ import org.junit.jupiter.api.Test;
  * a hung test.
  */
 class LatencyTelemetryConcurrencyTest {
+
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     private static final long BOUND_SECONDS = 60;
     /** A wall clock that never steps back, so that timestamp order is arrival order in this test. */

@@ -18,6 +18,8 @@ import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 
 /** Isolation of a blocking source and the WARNINGs about faulty sources, in virtual time. */
 class LatencyTelemetryIsolationTest {
@@ -28,15 +30,20 @@ class LatencyTelemetryIsolationTest {
     /** The isolated-read pool: tasks run when the test says. */
     private final ManualExecutor pool = new ManualExecutor();
     /** Only this test's telemetries' lines: a telemetry left by another test class may still log. */
-    private final LogCapture log = new LogCapture(LatencyTelemetry.class, "telemetry 'session-7'");
+    @RegisterExtension
+    final LogCapture logs = new LogCapture();
     private LatencyTelemetry telemetry;
+
+    /** This test's telemetries' warnings only: a telemetry left by another test class may still log. */
+    private java.util.List<String> warnings() {
+        return logs.warnings(LatencyTelemetry.class, "telemetry 'session-7'");
+    }
 
     @AfterEach
     void tearDown() {
         if (telemetry != null) {
             telemetry.close();
         }
-        log.close();
     }
 
     /** Reads measured 20 ms; the reads {@code slow} picks (numbered from 1) keep the caller for {@code blockMs}. */
@@ -150,12 +157,12 @@ class LatencyTelemetryIsolationTest {
         polls(4); // calls 2 to 5 on the pool: 3 not counted, then 2 slow
         assertThat(source.reads).hasValue(5);
         assertThat(telemetry.isIsolated()).isFalse();
-        assertThat(log.warnings()).isEmpty();
+        assertThat(warnings()).isEmpty();
 
         polls(1); // call 6: the 3rd slow counted call
         assertThat(telemetry.isIsolated()).isTrue();
         assertThat(telemetry.getCounters().measuredCount()).isEqualTo(6); // the blocking reads themselves count
-        assertThat(log.warnings()).singleElement().asString()
+        assertThat(warnings()).singleElement().asString()
                 .contains(BlockingSource.class.getName(), "'session-7'", "blocked the polling thread",
                         "3 of its last 10 calls took longer than 10 ms (50 ms, 50 ms, 50 ms)",
                         "its first 3 calls not counted", "the test's pool")
@@ -166,7 +173,7 @@ class LatencyTelemetryIsolationTest {
         assertThat(pool.runAll()).isEqualTo(1);
         assertThat(source.reads).hasValue(7);
         assertThat(telemetry.getCounters().measuredCount()).isEqualTo(7);
-        assertThat(log.warnings()).hasSize(1);
+        assertThat(warnings()).hasSize(1);
     }
 
     @Test
@@ -176,7 +183,7 @@ class LatencyTelemetryIsolationTest {
         start(source, options().build());
         polls(59);
         assertThat(telemetry.isIsolated()).isFalse();
-        assertThat(log.warnings()).isEmpty();
+        assertThat(warnings()).isEmpty();
         // read 54 was slow: reads 55 to 57 ran on the pool (probation), fast, so 58 on came back to the scheduler
         scheduler.advance(Duration.ofSeconds(1));
         assertThat(source.reads).hasValue(60); // on the scheduler, slow
@@ -186,7 +193,7 @@ class LatencyTelemetryIsolationTest {
         pool.runAll();
         assertThat(source.reads).hasValue(61);
         assertThat(telemetry.isIsolated()).isFalse();
-        assertThat(log.warnings()).isEmpty();
+        assertThat(warnings()).isEmpty();
     }
 
     @Test
@@ -196,10 +203,10 @@ class LatencyTelemetryIsolationTest {
         start(source, options().build());
         polls(7);
         assertThat(telemetry.isIsolated()).isFalse();
-        assertThat(log.warnings()).isEmpty();
+        assertThat(warnings()).isEmpty();
         polls(1); // read 8: the third slow counted call
         assertThat(telemetry.isIsolated()).isTrue();
-        assertThat(log.warnings()).singleElement().asString().contains("(500 ms, 500 ms, 500 ms)");
+        assertThat(warnings()).singleElement().asString().contains("(500 ms, 500 ms, 500 ms)");
     }
 
     @Test
@@ -208,7 +215,7 @@ class LatencyTelemetryIsolationTest {
         start(source, options().build());
         polls(6);
         assertThat(telemetry.isIsolated()).isTrue();
-        assertThat(log.warnings()).singleElement().asString()
+        assertThat(warnings()).singleElement().asString()
                 .contains(BlockingSource.class.getName(), "(500 ms, 500 ms, 500 ms)", "whenComplete");
     }
 
@@ -222,7 +229,7 @@ class LatencyTelemetryIsolationTest {
         assertThat(telemetry.getCounters().measuredCount()).isEqualTo(20);
         assertThat(telemetry.isIsolated()).isFalse();
         assertThat(source.lastReader).isSameAs(Thread.currentThread());
-        assertThat(log.warnings()).isEmpty();
+        assertThat(warnings()).isEmpty();
     }
 
     @Test
@@ -233,7 +240,7 @@ class LatencyTelemetryIsolationTest {
         assertThat(telemetry.isIsolated()).isFalse();
         assertThat(pool.tasks).isEmpty(); // never even on probation
         assertThat(telemetry.getCounters().measuredCount()).isEqualTo(20);
-        assertThat(log.warnings()).isEmpty();
+        assertThat(warnings()).isEmpty();
     }
 
     @Test
@@ -257,7 +264,7 @@ class LatencyTelemetryIsolationTest {
         assertThat(telemetry.getCounters().failedCount()).isEqualTo(1);
         pool.runAll();
         assertThat(source.reads).hasValue(6); // the timed-out read was never started
-        assertThat(log.warnings()).hasSize(2).last().asString()
+        assertThat(warnings()).hasSize(2).last().asString()
                 .contains("did not answer a read within readTimeout (500 ms)", "'session-7'");
     }
 
@@ -270,7 +277,7 @@ class LatencyTelemetryIsolationTest {
         scheduler.advance(Duration.ofSeconds(9));
         assertThat(telemetry.isIsolated()).isFalse();
         assertThat(source.reads).hasValue(10);
-        assertThat(log.warnings(BlockingSource.class.getName())).singleElement().asString()
+        assertThat(warnings().stream().filter(w -> w.contains(BlockingSource.class.getName())).toList()).singleElement().asString()
                 .contains("telemetry without a name", "a thread of the scheduler given in the options");
     }
 
@@ -286,14 +293,15 @@ class LatencyTelemetryIsolationTest {
                 new Case("answered a read with null", () -> CompletableFuture.completedFuture(null)),
                 new Case("did not answer a read within readTimeout", CompletableFuture::new));
         for (Case c : cases) {
-            try (LogCapture capture = new LogCapture(LatencyTelemetry.class, "telemetry 'session-7'")) {
+            {
+                logs.clear(); // each case on its own
                 RttSource source = new FaultySource(c.read());
                 LatencyTelemetry faulty = new LatencyTelemetry(source, options().build());
                 faulty.start();
                 scheduler.advance(Duration.ofSeconds(30));
                 faulty.close();
                 assertThat(faulty.getCounters().failedCount()).as(c.words()).isGreaterThanOrEqualTo(15);
-                assertThat(capture.warnings()).as(c.words()).singleElement().asString()
+                assertThat(warnings()).as(c.words()).singleElement().asString()
                         .contains(c.words(), FaultySource.class.getName(), "'session-7'");
             }
         }
@@ -313,17 +321,17 @@ class LatencyTelemetryIsolationTest {
             throw new IllegalStateException("boom");
         }), options().nanoClock(scheduler.nanoClock()).build());
         scheduler.advance(Duration.ofSeconds(59)); // 60 polls, t = 0 … 59 s
-        assertThat(log.warnings()).hasSize(1);
-        assertThat(log.warnings().get(0)).contains("threw in read()", IllegalStateException.class.getName())
+        assertThat(warnings()).hasSize(1);
+        assertThat(warnings().get(0)).contains("threw in read()", IllegalStateException.class.getName())
                 .doesNotContain("boom"); // messages may hold addresses: only the type and the frame
         scheduler.advance(Duration.ofSeconds(1)); // poll at t = 60 s
-        assertThat(log.warnings()).hasSize(2);
-        assertThat(log.warnings().get(1)).contains("threw in read() 60 more times in the last 60 s", "61 in all",
+        assertThat(warnings()).hasSize(2);
+        assertThat(warnings().get(1)).contains("threw in read() 60 more times in the last 60 s", "61 in all",
                 "'session-7'");
         scheduler.advance(Duration.ofSeconds(59));
-        assertThat(log.warnings()).hasSize(2);
+        assertThat(warnings()).hasSize(2);
         scheduler.advance(Duration.ofSeconds(1));
-        assertThat(log.warnings()).hasSize(3);
+        assertThat(warnings()).hasSize(3);
         assertThat(telemetry.getCounters().failedCount()).isEqualTo(121);
     }
 }

@@ -1,5 +1,7 @@
 package io.peerpulse.telemetry;
 
+import io.peerpulse.telemetry.fixtures.LogCapture;
+import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -23,9 +25,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The polling behaviour of LatencyTelemetry, driven in virtual time: no test here sleeps. */
 class LatencyTelemetryTest {
+
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     private static final Duration SECOND = Duration.ofSeconds(1);
 
@@ -500,6 +506,11 @@ class LatencyTelemetryTest {
         assertThat(before).isEqualTo(all);
         assertThat(after).as("the listener after it still hears every poll").isEqualTo(all);
         assertThat(telemetry.getCounters().measuredCount()).isEqualTo(2);
+        assertThat(log.records()).as("the failure is logged with the listener's exception").isNotEmpty()
+                .allSatisfy(r -> {
+                    assertThat(r.getMessage()).startsWith("a TelemetryListener failed");
+                    assertThat(r.getThrown()).hasMessage("a broken listener");
+                });
     }
 
     /**

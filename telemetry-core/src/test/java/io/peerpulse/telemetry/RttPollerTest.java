@@ -3,6 +3,8 @@ package io.peerpulse.telemetry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.peerpulse.telemetry.fixtures.LogCapture;
+import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
@@ -15,9 +17,13 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The poller alone: what it hands its sink, in virtual time. It keeps no state of its own but the last path. */
 class RttPollerTest {
+
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     private static final Duration SECOND = Duration.ofSeconds(1);
     private static final long START = VirtualScheduler.DEFAULT_START.toEpochMilli();
@@ -129,6 +135,9 @@ class RttPollerTest {
                 PollOutcome.MEASURED, PollOutcome.MEASURED);
         assertThat(poller.isRunning()).isTrue();
         assertThat(scheduler.pendingTaskCount()).isEqualTo(1);
+        assertThat(log.warnings()).anySatisfy(w -> assertThat(w).contains("threw in read()"))
+                .anySatisfy(w -> assertThat(w).contains("returned null from read()"))
+                .anySatisfy(w -> assertThat(w).startsWith("the sink of an RttPoller failed"));
     }
 
     @Test

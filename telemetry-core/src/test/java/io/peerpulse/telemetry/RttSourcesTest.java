@@ -3,6 +3,8 @@ package io.peerpulse.telemetry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.peerpulse.telemetry.fixtures.LogCapture;
+import io.peerpulse.telemetry.shared.Plugins;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 import io.peerpulse.telemetry.spi.RttSourceProvider;
@@ -10,8 +12,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class RttSourcesTest {
+
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     private static final RttSource SOURCE = () -> CompletableFuture.completedFuture(RttReading.stale());
 
@@ -102,13 +108,11 @@ class RttSourcesTest {
 
     @Test
     void aProviderWhoseCreateThrowsIsNamedInAWarningAndTheNextSupportingProviderIsTried() {
-        try (LogCapture log = new LogCapture(RttSources.class)) {
-            List<RttSourceProvider> providers = List.of(new Throwing("broken"),
-                    new Provider("numbers", c -> c instanceof Integer, null), new Provider("good", c -> true, SOURCE));
-            assertThat(RttSources.forConnection("c", providers)).isSameAs(SOURCE);
-            assertThat(log.warnings()).singleElement().asString()
-                    .contains("'broken'", Throwing.class.getName(), "java.lang.String", "cannot open", "next provider");
-        }
+        List<RttSourceProvider> providers = List.of(new Throwing("broken"),
+                new Provider("numbers", c -> c instanceof Integer, null), new Provider("good", c -> true, SOURCE));
+        assertThat(RttSources.forConnection("c", providers)).isSameAs(SOURCE);
+        assertThat(log.warnings(RttSources.class)).singleElement().asString()
+                .contains("'broken'", Throwing.class.getName(), "java.lang.String", "cannot open", "next provider");
     }
 
     @Test
@@ -125,11 +129,9 @@ class RttSourcesTest {
     void aDuplicateNameFailsOnlyWhereItWouldBeChosenAndIsLoggedOnce() {
         List<Provider> providers = List.of(new Provider("twin", c -> c instanceof Integer, SOURCE),
                 new Provider("twin", c -> c instanceof Integer, SOURCE), new Provider("strings", c -> true, SOURCE));
-        try (LogCapture log = new LogCapture(io.peerpulse.telemetry.shared.Plugins.class)) {
-            assertThat(RttSources.forConnection("a string", providers)).isSameAs(SOURCE);
-            assertThat(RttSources.forConnection("again", providers)).isSameAs(SOURCE);
-            assertThat(log.warnings()).singleElement().asString().contains("'twin'", "left out");
-        }
+        assertThat(RttSources.forConnection("a string", providers)).isSameAs(SOURCE);
+        assertThat(RttSources.forConnection("again", providers)).isSameAs(SOURCE);
+        assertThat(log.warnings(Plugins.class)).singleElement().asString().contains("'twin'", "left out");
         assertThatThrownBy(() -> RttSources.forConnection(42, providers))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("'twin'")
                 .hasMessageContaining("java.lang.Integer");

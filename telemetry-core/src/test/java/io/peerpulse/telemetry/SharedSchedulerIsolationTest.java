@@ -29,6 +29,8 @@ import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 
 /**
  * Real time, the real shared scheduler, on a loaded machine: two threads of the test's own spin beside it for
@@ -36,6 +38,9 @@ import org.junit.jupiter.api.Test;
  * real-time upper bound is asserted.
  */
 class SharedSchedulerIsolationTest {
+
+    @RegisterExtension
+    final LogCapture logs = new LogCapture();
 
     private static final int BLOCKERS = 3;
     private static final long BLOCK_MS = 500;
@@ -108,8 +113,7 @@ class SharedSchedulerIsolationTest {
         List<LatencyTelemetry> started = new ArrayList<>();
         List<UdpSendSource> sources = new ArrayList<>();
         CountDownLatch allPolled = new CountDownLatch(telemetries);
-        try (DatagramSocket sink = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-             LogCapture log = new LogCapture(LatencyTelemetry.class, "'udp-")) {
+        try (DatagramSocket sink = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             InetSocketAddress to = new InetSocketAddress(InetAddress.getLoopbackAddress(), sink.getLocalPort());
             for (int i = 0; i < telemetries; i++) {
                 UdpSendSource source = new UdpSendSource(to);
@@ -128,7 +132,7 @@ class SharedSchedulerIsolationTest {
             assertThat(allPolled.await(120, TimeUnit.SECONDS)).as("%d polls of each telemetry", polls).isTrue();
 
             assertThat(started).noneMatch(LatencyTelemetry::isIsolated);
-            assertThat(log.warnings()).filteredOn(w -> w.contains("blocked")).isEmpty();
+            assertThat(logs.warnings(LatencyTelemetry.class, "'udp-")).filteredOn(w -> w.contains("blocked")).isEmpty();
         } finally {
             started.forEach(LatencyTelemetry::close);
             for (UdpSendSource source : sources) {
@@ -185,7 +189,7 @@ class SharedSchedulerIsolationTest {
         healthy.addListener(event -> healthyPollNanos.add(System.nanoTime()));
         List<BlockingWhenCompleteSource> blockers = new ArrayList<>();
         List<LatencyTelemetry> blocked = new ArrayList<>();
-        try (LogCapture log = new LogCapture(LatencyTelemetry.class)) {
+        try {
             healthy.start();
             for (int i = 0; i < BLOCKERS; i++) {
                 BlockingWhenCompleteSource source = new BlockingWhenCompleteSource();
@@ -217,11 +221,11 @@ class SharedSchedulerIsolationTest {
             assertThat(healthy.isIsolated()).isFalse();
             for (int i = 0; i < BLOCKERS; i++) {
                 String name = "'blocker-" + i + "'";
-                assertThat(log.warnings()).filteredOn(w -> w.contains(name) && w.contains("blocked"))
+                assertThat(logs.warnings(LatencyTelemetry.class)).filteredOn(w -> w.contains(name) && w.contains("blocked"))
                         .singleElement().asString().contains(BlockingWhenCompleteSource.class.getName(),
                                 "isolated-read pool", "3 of its last 10 calls took longer than 10 ms");
             }
-            assertThat(log.warnings()).noneMatch(w -> w.contains("'healthy'"));
+            assertThat(logs.warnings(LatencyTelemetry.class)).noneMatch(w -> w.contains("'healthy'"));
         } finally {
             healthy.close();
             blocked.forEach(LatencyTelemetry::close);

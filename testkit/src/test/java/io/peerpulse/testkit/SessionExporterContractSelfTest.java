@@ -12,6 +12,7 @@ import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryCounters;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,8 +21,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Proves that the exporter contract fails exporters that break it, with a message that says why. */
+@ExtendWith(LogCapture.class) // the sessions made here log the faults they are given
 class SessionExporterContractSelfTest {
 
     /** Releases hanging exporters at the end of each test. */

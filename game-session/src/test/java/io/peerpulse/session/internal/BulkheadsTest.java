@@ -3,9 +3,9 @@ package io.peerpulse.session.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.peerpulse.session.LogCapture;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.SessionExporter;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -14,9 +14,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** One stuck exporter plugin holds at most its bulkhead's share of the pool, and is counted as stuck. */
 class BulkheadsTest {
+
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     private static final long WAIT_SECONDS = 10;
     private final ThreadPoolExecutor pool = SharedExecutor.newPool(4, "bulkheads-test-");
@@ -89,38 +93,36 @@ class BulkheadsTest {
             }
         };
         Duration timeout = Duration.ofSeconds(1);
-        try (LogCapture log = new LogCapture(ExporterFanOut.class)) {
-            ExporterChannel running = new ExporterChannel("hang", "s-1", hanging, bulkheads.forPlugin("hang"), 100, SharedExecutorTest.faults());
-            assertThat(running.stuck(System.nanoTime() + timeout.toNanos() * 2, timeout)).as("idle").isFalse();
-            if (running.enqueueStarted()) {
-                running.startDrain();
-            }
-            assertThat(entered.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
-            ExporterChannel waiting = new ExporterChannel("hang", "s-2", hanging, bulkheads.forPlugin("hang"), 100, SharedExecutorTest.faults());
-            if (waiting.enqueueStarted()) {
-                waiting.startDrain(); // waits in the bulkhead: the plugin's one thread is taken
-            }
-            long now = System.nanoTime();
-            assertThat(running.stuck(now, timeout)).as("running, not yet past the timeout").isFalse();
-            assertThat(running.stuck(now + timeout.toNanos() * 2, timeout)).as("running past the timeout").isTrue();
-            assertThat(waiting.stuck(now + timeout.toNanos() * 2, timeout)).as("waiting past the timeout").isTrue();
-            assertThat(running.stuck(now + timeout.toNanos() * 3, timeout)).isTrue();
-            assertThat(log.warnings()).hasSize(2).allSatisfy(w -> assertThat(w).contains("exporter 'hang'", "hangs",
-                    "past the exporter timeout"));
-            assertThat(log.warnings().get(0)).contains("session 's-1'");
-            assertThat(log.warnings().get(1)).contains("session 's-2'");
-
-            release.countDown();
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            if (waiting.enqueueEnded(null, done)) {
-                waiting.startDrain();
-            }
-            done.get(WAIT_SECONDS, TimeUnit.SECONDS);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-            while (waiting.stuck(System.nanoTime() + timeout.toNanos() * 2, timeout) && System.nanoTime() < deadline) {
-                Thread.onSpinWait(); // until the drain that completed `done` has returned
-            }
-            assertThat(waiting.stuck(System.nanoTime() + timeout.toNanos() * 2, timeout)).as("caught up").isFalse();
+        ExporterChannel running = new ExporterChannel("hang", "s-1", hanging, bulkheads.forPlugin("hang"), 100, SharedExecutorTest.faults());
+        assertThat(running.stuck(System.nanoTime() + timeout.toNanos() * 2, timeout)).as("idle").isFalse();
+        if (running.enqueueStarted()) {
+            running.startDrain();
         }
+        assertThat(entered.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        ExporterChannel waiting = new ExporterChannel("hang", "s-2", hanging, bulkheads.forPlugin("hang"), 100, SharedExecutorTest.faults());
+        if (waiting.enqueueStarted()) {
+            waiting.startDrain(); // waits in the bulkhead: the plugin's one thread is taken
+        }
+        long now = System.nanoTime();
+        assertThat(running.stuck(now, timeout)).as("running, not yet past the timeout").isFalse();
+        assertThat(running.stuck(now + timeout.toNanos() * 2, timeout)).as("running past the timeout").isTrue();
+        assertThat(waiting.stuck(now + timeout.toNanos() * 2, timeout)).as("waiting past the timeout").isTrue();
+        assertThat(running.stuck(now + timeout.toNanos() * 3, timeout)).isTrue();
+        assertThat(log.warnings(ExporterFanOut.class)).hasSize(2).allSatisfy(w -> assertThat(w).contains("exporter 'hang'", "hangs",
+                "past the exporter timeout"));
+        assertThat(log.warnings(ExporterFanOut.class).get(0)).contains("session 's-1'");
+        assertThat(log.warnings(ExporterFanOut.class).get(1)).contains("session 's-2'");
+
+        release.countDown();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (waiting.enqueueEnded(null, done)) {
+            waiting.startDrain();
+        }
+        done.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (waiting.stuck(System.nanoTime() + timeout.toNanos() * 2, timeout) && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // until the drain that completed `done` has returned
+        }
+        assertThat(waiting.stuck(System.nanoTime() + timeout.toNanos() * 2, timeout)).as("caught up").isFalse();
     }
 }

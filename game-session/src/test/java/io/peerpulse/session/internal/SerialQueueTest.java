@@ -2,6 +2,7 @@ package io.peerpulse.session.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -12,8 +13,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class SerialQueueTest {
+
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     private final ExecutorService pool = Executors.newFixedThreadPool(4);
 
@@ -70,6 +75,10 @@ class SerialQueueTest {
         });
         queue.submit(() -> ran.add("third"));
         assertThat(ran).containsExactly("first", "third");
+        assertThat(log.records()).singleElement().satisfies(r -> {
+            assertThat(r.getMessage()).isEqualTo("test: a task failed");
+            assertThat(r.getThrown()).hasMessage("boom");
+        });
     }
 
     @Test
@@ -85,6 +94,8 @@ class SerialQueueTest {
         assertThat(queue.dropped()).isEqualTo(1);
         scheduled.get(0).run();
         assertThat(ran).containsExactly("a", "b", "end");
+        assertThat(log.warnings(SerialQueue.class)).singleElement().asString()
+                .contains("test: 2 calls are waiting", "further sample calls are dropped");
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.peerpulse.session.GameSession;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.NetworkPath;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Each of 3,000 flips (a seeded choice of byte and bit) is recovered; every recovery whose report differs
  * from the unflipped journal's reports a problem (or is refused as a whole, for a flip in the header).
  */
+@ExtendWith(LogCapture.class) // the sessions made here log the faults they are given
 class JournalFuzzTest {
 
     private static final int FLIPS = 3_000;

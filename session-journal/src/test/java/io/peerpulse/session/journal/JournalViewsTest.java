@@ -9,6 +9,7 @@ import io.peerpulse.session.journal.TestSources.IceLike;
 import io.peerpulse.session.journal.TestSources.ScriptedProbe;
 import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * code, so that a recovered report equals the live one field by field for these sessions too. Virtual time,
  * scripted sources.
  */
+@ExtendWith(LogCapture.class) // the sessions made here log the faults they are given
 class JournalViewsTest {
 
     private static final long T0 = VirtualScheduler.DEFAULT_START.toEpochMilli();

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.journal.internal.JournalWriter;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.telemetry.spi.RttReading;
-import io.peerpulse.testkit.LogCapture;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import java.io.IOException;
@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,6 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * line, and what was written is still recoverable. Polls run in virtual time.
  */
 class SessionJournalFailureTest {
+
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     @TempDir
     Path dir;
@@ -91,14 +95,12 @@ class SessionJournalFailureTest {
     void aFailingJournalNeverStopsTheSessionAndResumesOnAFreshLine() throws IOException {
         GameSession session = builder("journal-failing")
                 .exportAttribute(JournalWriter.SinkWrapper.class, failing(4, 6)).build();
-        try (LogCapture log = new LogCapture(JournalWriter.class)) {
-            session.onDataChannelOpen(() -> CompletableFuture.completedStage(RttReading.measured(50)));
-            scheduler.runDueTasks();
-            scheduler.advance(Duration.ofSeconds(9)); // 10 polls
-            session.close();
-            assertThat(log.warnings()).as("three failures, logged once").singleElement().asString()
-                    .contains("journal-failing", session.journalPath().orElseThrow().toString());
-        }
+        session.onDataChannelOpen(() -> CompletableFuture.completedStage(RttReading.measured(50)));
+        scheduler.runDueTasks();
+        scheduler.advance(Duration.ofSeconds(9)); // 10 polls
+        session.close();
+        assertThat(log.warnings(JournalWriter.class)).as("three failures, logged once").singleElement().asString()
+                .contains("journal-failing", session.journalPath().orElseThrow().toString());
 
         assertThat(session.exportReport().validationData().counters().measuredCount())
                 .as("every poll recorded despite the journal").isEqualTo(10);
@@ -139,6 +141,9 @@ class SessionJournalFailureTest {
         session.close();
         assertThat(session.isClosed()).isTrue();
         assertThat(session.journalFailureCount()).isEqualTo(1);
+        assertThat(log.records()).filteredOn(r -> r.getMessage().contains("could not be closed")).singleElement()
+                .satisfies(r -> assertThat(r.getMessage()).contains("journal-unclosable"))
+                .satisfies(r -> assertThat(r.getThrown()).hasMessage("closing failed"));
     }
 
     @Test

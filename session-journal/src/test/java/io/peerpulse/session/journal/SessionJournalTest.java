@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.SessionReport;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import io.peerpulse.session.spi.ExportSettings;
@@ -27,12 +28,14 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The crash-safe journal of a session driven in virtual time, and its recovery: the recovered report
  * equals the live one field by field, samples bit-exact, every poll outcome counted as live.
  */
+@ExtendWith(LogCapture.class) // the sessions made here log the faults they are given
 class SessionJournalTest {
 
     private static final Duration SECOND = Duration.ofSeconds(1);

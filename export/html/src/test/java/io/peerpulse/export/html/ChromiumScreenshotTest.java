@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Renders a real report in headless Chromium (Debian's package; see {@link #chromium()}) and checks the
  * screenshot: not blank, axes drawn, every point drawn. Skipped, saying why, where there is no Chromium.
  */
+@Tag("integration")
 class ChromiumScreenshotTest {
 
     private static final Path DEBIAN_CHROMIUM = Path.of("/usr/bin/chromium");

@@ -6,14 +6,17 @@ import io.peerpulse.export.html.internal.HtmlExporterProvider;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.SessionExporterContract;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The html exporter keeps the exporter contract, and each export is a page in its directory. */
+@ExtendWith(LogCapture.class) // the sessions made here log the faults they are given
 class HtmlExporterContractTest extends SessionExporterContract {
 
     @TempDir

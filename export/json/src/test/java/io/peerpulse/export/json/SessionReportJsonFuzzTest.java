@@ -3,6 +3,7 @@ package io.peerpulse.export.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.session.SessionReport;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.SessionExporterContract;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -12,12 +13,14 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Reading hostile files: thousands of random mutations of a real export (fixed seeds), and a few
  * crafted ones. Every read either returns a report that its own records accept, or fails with the
  * documented exception — never with anything else, and never by hanging or running out of stack.
  */
+@ExtendWith(LogCapture.class) // the sessions made here log the faults they are given
 class SessionReportJsonFuzzTest {
 
     private static final String SYNTAX = "{}[]\",:-0e.9ntf\\u";

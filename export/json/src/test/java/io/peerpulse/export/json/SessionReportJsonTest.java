@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.peerpulse.session.SessionReport;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.IpAddresses;
 import io.peerpulse.testkit.SampleReports;
 import io.peerpulse.testkit.SessionExporterContract;
@@ -27,8 +28,10 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(LogCapture.class) // the sessions made here log the faults they are given
 class SessionReportJsonTest {
 
     private static final SessionReport FULL = SessionExporterContract.fullReport("json-full");

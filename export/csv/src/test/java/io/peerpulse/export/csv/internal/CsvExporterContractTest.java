@@ -7,15 +7,18 @@ import io.peerpulse.export.csv.SessionReportCsv;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.SessionExporterContract;
 import io.peerpulse.telemetry.LatencyStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The testkit's exporter contract, applied to the {@code csv} exporter writing real files. */
+@ExtendWith(LogCapture.class) // the sessions made here log the faults they are given
 class CsvExporterContractTest extends SessionExporterContract {
 
     @TempDir

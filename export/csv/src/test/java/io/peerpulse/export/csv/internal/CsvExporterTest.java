@@ -12,6 +12,7 @@ import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.SampleReports;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.testkit.SessionExporterContract;
@@ -28,8 +29,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(LogCapture.class) // the sessions made here log the faults they are given
 class CsvExporterTest {
 
     private static final long T0 = VirtualScheduler.DEFAULT_START.toEpochMilli();

@@ -12,6 +12,7 @@ import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.SampleReports;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.testkit.SessionExporterContract;
@@ -32,9 +33,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class JsonExporterTest {
+
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     private static final List<String> HOSTILE_IDS = List.of("../x", "/abs", "", "a".repeat(10_000), "a\0b",
             "séance-😀-日本", "..", ".", "../../../tmp/evil", "a/b\\c");
@@ -214,6 +219,8 @@ class JsonExporterTest {
         assertThat(session.exporterNames()).containsExactly("json", "other");
         assertThat(calls).containsExactly("sample", "sample", "ended isolated");
         assertThat(names()).containsExactly("file");
+        assertThat(log.warnings()).singleElement().asString()
+                .contains("exporter 'json' of session 'isolated' failed in sessionEnded", "the other exporters still run");
     }
 
     private GameSession session(String id, Map<String, String> settings, SessionExporterProvider... providers) {

@@ -6,11 +6,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.SessionExporterContract;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The testkit's exporter contract, on a registry of this test's own; every meter is gone afterwards. */
+@ExtendWith(LogCapture.class) // the sessions made here log the faults they are given
 class MicrometerExporterContractTest extends SessionExporterContract {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();

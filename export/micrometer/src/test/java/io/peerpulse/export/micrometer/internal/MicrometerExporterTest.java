@@ -25,6 +25,7 @@ import io.peerpulse.telemetry.PollOutcome;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryCounters;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import io.peerpulse.session.spi.SessionExporterProvider;
@@ -41,11 +42,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The meters, their units and tags as the README documents them, and counts equal to what a real
  * session (driven in virtual time) recorded.
  */
+@ExtendWith(LogCapture.class) // the sessions made here log the faults they are given
 class MicrometerExporterTest {
 
     private static final double[] RTTS_MS = {20, 35.5, 80, 120, 240.25};

@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the RTT histogram back through Prometheus' query API. Skipped, saying why, where no Prometheus server
  * can be had.
  */
+@Tag("integration")
 class PrometheusScrapeTest {
 
     private static final Duration SCRAPED = Duration.ofSeconds(30);

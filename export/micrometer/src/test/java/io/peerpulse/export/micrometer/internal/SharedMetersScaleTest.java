@@ -17,6 +17,7 @@ import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryCounters;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
@@ -32,8 +33,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Many sessions, one after another and at the same time on several threads, sharing meters. */
+@ExtendWith(LogCapture.class) // the sessions made here log the faults they are given
 class SharedMetersScaleTest {
 
     private static final long WAIT_SECONDS = 120;

@@ -1,0 +1,337 @@
+package io.peerpulse.export.html;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.peerpulse.session.CoverageGap;
+import io.peerpulse.session.RoundMetrics;
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.telemetry.LatencyStats;
+import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.testkit.SampleReports;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the RTT chart shows, read back from the SVG: a point per sample inside the plot, at its time and
+ * value; the line broken exactly where a gap lies between two samples; a shaded gap per coverage gap; a
+ * marker per round; a y axis from 0 up to a round number at or above the highest sample (also when an
+ * edited export's {@code maxMs} lies below a sample) and an x axis over the samples' time; a histogram
+ * that counts every sample. Chosen reports show each rule at its edge (no sample, one sample, equal
+ * values, 0 and 60,000 ms, an edited export's statistics); 100 random reports with a fixed seed check the
+ * same rules on shapes nobody chose. The records are made by component name ({@link SampleReports}),
+ * so that a new component breaks nothing here.
+ */
+class ReportChartTest {
+
+    private static final SessionReport BASE = Reports.withGapAndRounds("chart");
+    private static final long T0 = 1_700_000_000_000L;
+
+    @Test
+    void aReportWithoutSamplesHasNoChart() {
+        String html = HtmlReport.render(with(null, List.of(), List.of()));
+        assertThat(html).contains("No RTT sample was measured").doesNotContain("<svg").endsWith("</html>\n");
+    }
+
+    @Test
+    void oneSampleIsOnePointAtTheStartOfASecondLongAxis() {
+        Chart chart = Chart.of(HtmlReport.render(with(List.of(sample(T0, 42)), 42, 42, List.of(), List.of())));
+        assertThat(chart.points).singleElement().satisfies(p -> {
+            assertThat(p.x).isCloseTo(chart.left, within(0.05));
+            assertThat(p.label).isEqualTo("42");
+        });
+        assertThat(chart.yLabels).containsExactly(0.0, 10.0, 20.0, 30.0, 40.0, 50.0); // 42 ms × 1.1, rounded up
+        assertThat(chart.points.get(0).y).isCloseTo(chart.yOf(42), within(0.05));
+        assertThat(chart.lastXLabel()).isEqualTo(1.0);
+        assertThat(chart.moves).isEqualTo(1);
+        assertThat(chart.bars).containsExactly(1);
+    }
+
+    @Test
+    void equalValuesShareOneHeightAndOneHistogramBar() {
+        List<RttSample> samples = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            samples.add(sample(T0 + i * 1_000L, 60_000));
+        }
+        Chart chart = Chart.of(HtmlReport.render(with(samples, 60_000, 60_000, List.of(), List.of())));
+        assertThat(chart.points).hasSize(5)
+                .allSatisfy(p -> assertThat(p.y).isCloseTo(chart.yOf(60_000), within(0.05)));
+        assertThat(chart.top()).isEqualTo(100_000);
+        assertThat(chart.points).extracting(p -> p.x).isSorted().doesNotHaveDuplicates();
+        assertThat(chart.lastXLabel()).isEqualTo(4.0);
+        assertThat(chart.bars).as("every sample in the first of ceil(sqrt(5)) bars").containsExactly(5, 0, 0);
+    }
+
+    @Test
+    void zeroLiesOnTheTimeAxisAndSixtySecondsInsideThePlot() {
+        Chart chart = Chart.of(HtmlReport.render(with(List.of(sample(T0, 0), sample(T0 + 1_000, 60_000)), 0,
+                60_000, List.of(), List.of())));
+        assertThat(chart.points.get(0).y).isCloseTo(chart.bottom, within(0.05));
+        assertThat(chart.points.get(1).y).isCloseTo(chart.yOf(60_000), within(0.05)).isGreaterThan(chart.top);
+        assertThat(chart.points.get(1).x).isCloseTo(chart.right, within(0.05));
+        assertThat(chart.bars).hasSize(2).containsExactly(1, 1);
+    }
+
+    @Test
+    void anEditedExportsStatisticsDoNotCutOffItsSamples() {
+        // minMs 40 lies above a sample, maxMs 40 below one: the axes follow the samples
+        Chart chart = Chart.of(HtmlReport.render(with(List.of(sample(T0, 10), sample(T0 + 1_000, 50)), 40, 40,
+                List.of(), List.of())));
+        assertThat(chart.top()).isEqualTo(100); // 50 × 1.1 rounded up, not 40 × 1.1
+        assertThat(chart.points).allSatisfy(p -> assertThat(p.y).isBetween(chart.top, chart.bottom));
+        assertThat(chart.histogramRange).containsExactly("10", "50");
+    }
+
+    @Test
+    void theLineBreaksAtEachGapAndEachGapAndRoundIsDrawnWhereItIs() {
+        // samples each second for 0 … 3 s and 10 … 12 s, a gap from 3.5 to 9.5 s; rounds at 0, 5 and 11 s
+        List<RttSample> samples = new ArrayList<>();
+        for (long s : new long[] {0, 1, 2, 3, 10, 11, 12}) {
+            samples.add(sample(T0 + s * 1_000, 80 + s));
+        }
+        List<CoverageGap> gaps = List.of(gap(T0 + 3_500, T0 + 9_500),
+                gap(T0 + 11_500, T0 + 600_000)); // runs past the last sample: drawn up to the plot's edge
+        List<RoundMetrics> rounds = List.of(round(1, T0), round(2, T0 + 5_000), round(3, T0 + 11_000));
+        Chart chart = Chart.of(HtmlReport.render(with(samples, 80, 92, gaps, rounds)));
+
+        assertThat(chart.points).hasSize(7);
+        assertThat(chart.lastXLabel()).isEqualTo(12.0);
+        double perSecond = (chart.right - chart.left) / 12;
+        assertThat(chart.points.get(4).x).isCloseTo(chart.left + 10 * perSecond, within(0.05));
+        assertThat(chart.moves).as("one line before the first gap, one between them, one after the second")
+                .isEqualTo(3);
+        assertThat(chart.gaps).hasSize(2);
+        assertThat(chart.gaps.get(0)[0]).isCloseTo(chart.left + 3.5 * perSecond, within(0.05));
+        assertThat(chart.gaps.get(0)[1]).isCloseTo(6 * perSecond, within(0.1));
+        assertThat(chart.gaps.get(1)[0] + chart.gaps.get(1)[1]).isCloseTo(chart.right, within(0.1));
+        assertThat(chart.rounds).containsExactly(1, 2, 3);
+        assertThat(chart.roundX).satisfiesExactly(
+                x -> assertThat(x).isCloseTo(chart.left, within(0.05)),
+                x -> assertThat(x).isCloseTo(chart.left + 5 * perSecond, within(0.05)),
+                x -> assertThat(x).isCloseTo(chart.left + 11 * perSecond, within(0.05)));
+    }
+
+    /** The same rules on random shapes: sample counts, values from 0 to 60,000 ms, jumps, gaps, rounds. */
+    @Test
+    void randomReportsKeepEveryRule() {
+        SplittableRandom random = new SplittableRandom(15);
+        for (int n = 0; n < 100; n++) {
+            int count = switch (random.nextInt(4)) {
+                case 0 -> 1;
+                case 1 -> 2 + random.nextInt(5);
+                default -> random.nextInt(200) + 1;
+            };
+            boolean equal = random.nextInt(6) == 0;
+            double constant = random.nextDouble() * 60_000;
+            List<RttSample> samples = new ArrayList<>();
+            long t = T0 + random.nextInt(1_000_000);
+            for (int i = 0; i < count; i++) {
+                double rtt = equal ? constant : switch (random.nextInt(4)) {
+                    case 0 -> 0;
+                    case 1 -> 60_000;
+                    default -> random.nextDouble() * (random.nextBoolean() ? 200 : 60_000);
+                };
+                samples.add(sample(t, rtt));
+                t += random.nextInt(8) == 0 ? random.nextInt(600_000) : (random.nextBoolean() ? 1_000 : 0);
+            }
+            long first = samples.get(0).timestampEpochMs();
+            long last = samples.get(count - 1).timestampEpochMs();
+            List<CoverageGap> gaps = new ArrayList<>();
+            for (int i = random.nextInt(6); i > 0; i--) {
+                long g = first + random.nextLong(Math.max(1, last - first));
+                gaps.add(gap(g, g + 1 + random.nextInt(100_000)));
+            }
+            List<RoundMetrics> rounds = new ArrayList<>();
+            for (int i = random.nextInt(5); i > 0; i--) {
+                rounds.add(round(rounds.size() + 1, first + random.nextLong(Math.max(1, last - first))));
+            }
+            double maxMs = random.nextDouble() * 60_000; // an edited export's: above or below the samples
+            String html = HtmlReport.render(with(samples, random.nextDouble() * 60_000, maxMs, gaps, rounds));
+            assertKeepsTheRules("report #" + n, Chart.of(html), samples, maxMs, gaps, rounds);
+            assertThat(html).endsWith("</html>\n");
+        }
+    }
+
+    private static void assertKeepsTheRules(String what, Chart chart, List<RttSample> samples, double maxMs,
+            List<CoverageGap> gaps, List<RoundMetrics> rounds) {
+        double highest = samples.stream().mapToDouble(RttSample::rttMs).max().orElseThrow();
+        assertThat(chart.points).as(what).hasSize(samples.size());
+        List<String> misplaced = new ArrayList<>(); // plain checks: one assertion per report, not per point
+        for (int i = 0; i < samples.size(); i++) {
+            Point p = chart.points.get(i);
+            boolean inside = p.x >= chart.left - 0.05 && p.x <= chart.right + 0.05 && p.y >= chart.top - 0.05
+                    && p.y <= chart.bottom + 0.05;
+            boolean atItsValue = Math.abs(p.y - chart.yOf(samples.get(i).rttMs())) <= 0.06;
+            boolean inTimeOrder = i == 0 || p.x >= chart.points.get(i - 1).x;
+            if (!inside || !atItsValue || !inTimeOrder) {
+                misplaced.add("#" + i + " " + p + " for " + samples.get(i));
+            }
+        }
+        assertThat(misplaced).as(what + ": points outside the plot, off their value or out of time order").isEmpty();
+        // up to a round number at most about twice the highest of the samples and the stated maxMs
+        assertThat(chart.top()).as(what + ": the y axis reaches the highest sample").isGreaterThanOrEqualTo(highest)
+                .isLessThanOrEqualTo(Math.max(1, Math.max(highest, maxMs) * 2.2));
+        long span = samples.get(samples.size() - 1).timestampEpochMs() - samples.get(0).timestampEpochMs();
+        assertThat(chart.lastXLabel()).as(what).isCloseTo(Math.max(1, span / 1000.0), within(0.006));
+        int breaks = 0;
+        for (int i = 1; i < samples.size(); i++) {
+            long from = samples.get(i - 1).timestampEpochMs();
+            long to = samples.get(i).timestampEpochMs();
+            if (gaps.stream().anyMatch(g -> g.startEpochMs() < to && g.endEpochMs() > from)) {
+                breaks++;
+            }
+        }
+        assertThat(chart.moves).as(what + ": the line breaks at each gap between samples").isEqualTo(1 + breaks);
+        assertThat(chart.gaps).as(what).hasSize(gaps.size()).allSatisfy(g -> {
+            assertThat(g[0]).isBetween(chart.left, chart.right);
+            assertThat(g[0] + g[1]).isLessThanOrEqualTo(chart.right + 1); // a gap is at least 1 px wide
+        });
+        assertThat(chart.rounds).as(what).hasSize(rounds.size());
+        assertThat(chart.bars.stream().mapToInt(Integer::intValue).sum()).as(what + ": the histogram counts every sample")
+                .isEqualTo(samples.size());
+    }
+
+    record Point(double x, double y, String label) { }
+
+    /** The time chart and histogram of a page, parsed from its SVG. */
+    static final class Chart {
+        private static final Pattern AXES = Pattern.compile("<line class=\"axis\" x1=\"(\\d+)\" y1=\"(\\d+)\" "
+                + "x2=\"\\d+\" y2=\"(\\d+)\"/><line class=\"axis\" x1=\"\\d+\" y1=\"\\d+\" x2=\"(\\d+)\"");
+        private static final Pattern POINT = Pattern.compile("<circle cx=\"([-\\d.]+)\" cy=\"([-\\d.]+)\" r=\"3\" "
+                + "fill=\"" + HtmlReport.POINT_COLOR + "\"><title>([^<]*) ms</title>");
+        private static final Pattern Y_LABEL = Pattern.compile("<line class=\"grid\"[^>]*/><text class=\"label\" "
+                + "[^>]*>([^<]*)</text>");
+        private static final Pattern X_LABEL = Pattern.compile("text-anchor=\"middle\">([^<]*) s</text>");
+        private static final Pattern PATH = Pattern.compile("<path class=\"line\" d=\"([^\"]*)\"/>");
+        private static final Pattern GAP = Pattern.compile("<rect class=\"gap\" x=\"([-\\d.]+)\" y=\"\\d+\" "
+                + "width=\"([-\\d.]+)\"");
+        private static final Pattern ROUND = Pattern.compile("<line class=\"round\" x1=\"([-\\d.]+)\"[^>]*/>"
+                + "<text class=\"label\"[^>]*>round (\\d+)</text>");
+        private static final Pattern BAR = Pattern.compile("<rect class=\"bar\"[^>]*><title>[^<]*: (\\d+)</title>");
+        private static final Pattern HISTOGRAM_RANGE = Pattern.compile("<text class=\"label\" x=\"\\d+\" "
+                + "y=\"\\d+\">([^<]*) ms</text><text class=\"label\"[^>]*>([^<]*) ms</text>");
+
+        final double left;
+        final double top;
+        final double bottom;
+        final double right;
+        final List<Point> points = new ArrayList<>();
+        final List<Double> yLabels = new ArrayList<>();
+        final List<Double> xLabels = new ArrayList<>();
+        final int moves;
+        final List<double[]> gaps = new ArrayList<>();
+        final List<Integer> rounds = new ArrayList<>();
+        final List<Double> roundX = new ArrayList<>();
+        final List<Integer> bars = new ArrayList<>();
+        final List<String> histogramRange = new ArrayList<>();
+        private Double maxY;
+
+        private Chart(String time, String histogram) {
+            Matcher axes = find(AXES, time);
+            left = Double.parseDouble(axes.group(1));
+            top = Double.parseDouble(axes.group(2));
+            bottom = Double.parseDouble(axes.group(3));
+            right = Double.parseDouble(axes.group(4));
+            for (Matcher m = POINT.matcher(time); m.find(); ) {
+                points.add(new Point(Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)), m.group(3)));
+            }
+            for (Matcher m = Y_LABEL.matcher(time); m.find(); ) {
+                yLabels.add(Double.parseDouble(m.group(1)));
+            }
+            for (Matcher m = X_LABEL.matcher(time); m.find(); ) {
+                if (!m.group(1).startsWith("time")) {
+                    xLabels.add(Double.parseDouble(m.group(1)));
+                }
+            }
+            moves = (int) find(PATH, time).group(1).chars().filter(c -> c == 'M').count();
+            for (Matcher m = GAP.matcher(time); m.find(); ) {
+                gaps.add(new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2))});
+            }
+            for (Matcher m = ROUND.matcher(time); m.find(); ) {
+                roundX.add(Double.parseDouble(m.group(1)));
+                rounds.add(Integer.parseInt(m.group(2)));
+            }
+            for (Matcher m = BAR.matcher(histogram); m.find(); ) {
+                bars.add(Integer.parseInt(m.group(1)));
+            }
+            Matcher range = find(HISTOGRAM_RANGE, histogram);
+            histogramRange.add(range.group(1));
+            histogramRange.add(range.group(2));
+        }
+
+        static Chart of(String html) {
+            String time = html.substring(html.indexOf("aria-label=\"RTT over time\""));
+            String histogram = html.substring(html.indexOf("aria-label=\"RTT histogram\""));
+            return new Chart(time.substring(0, time.indexOf("</svg>")), histogram.substring(0,
+                    histogram.indexOf("</svg>")));
+        }
+
+        private static Matcher find(Pattern pattern, String text) {
+            Matcher m = pattern.matcher(text);
+            assertThat(m.find()).as("%s in %s", pattern, text).isTrue();
+            return m;
+        }
+
+        /** The highest value of the y axis. */
+        double top() {
+            if (maxY == null) {
+                assertThat(yLabels).hasSize(6).startsWith(0.0).isSorted();
+                maxY = yLabels.get(5);
+            }
+            return maxY;
+        }
+
+        double yOf(double rttMs) {
+            double value = bottom - rttMs / top() * (bottom - top);
+            return Math.round(value * 10) / 10.0; // as the page rounds it
+        }
+
+        double lastXLabel() {
+            assertThat(xLabels).hasSize(7).startsWith(0.0).isSorted();
+            return xLabels.get(6);
+        }
+    }
+
+    private static RttSample sample(long timestampEpochMs, double rttMs) {
+        return SampleReports.record(RttSample.class, "timestampEpochMs", timestampEpochMs, "rttMs", rttMs);
+    }
+
+    private static CoverageGap gap(long startEpochMs, long endEpochMs) {
+        return SampleReports.record(CoverageGap.class, "startEpochMs", startEpochMs, "endEpochMs", endEpochMs,
+                "durationMs", endEpochMs - startEpochMs);
+    }
+
+    private static RoundMetrics round(int number, long startEpochMs) {
+        return SampleReports.record(RoundMetrics.class, "roundNumber", number, "startEpochMs", startEpochMs,
+                "endEpochMs", startEpochMs + 10_000, "durationMs", 10_000L);
+    }
+
+    private static LatencyStats stats(List<RttSample> samples, double minMs, double maxMs) {
+        return SampleReports.record(LatencyStats.class, "sampleCount", samples.size(), "minMs", minMs,
+                "maxMs", maxMs, "meanMs", (minMs + maxMs) / 2, "medianMs", minMs, "p95Ms", maxMs, "p99Ms", maxMs,
+                "stdDevMs", 1.0, "jitterMs", 1.0, "totalSampleCount", (long) samples.size(), "samples", samples);
+    }
+
+    private static SessionReport with(List<RttSample> samples, double minMs, double maxMs, List<CoverageGap> gaps,
+            List<RoundMetrics> rounds) {
+        return with(stats(samples, minMs, maxMs), gaps, rounds);
+    }
+
+    /** The base report with these statistics, gaps and rounds; the session starts and ends at the samples. */
+    private static SessionReport with(LatencyStats latency, List<CoverageGap> gaps, List<RoundMetrics> rounds) {
+        long start = latency == null ? BASE.sessionMetrics().startEpochMs()
+                : latency.samples().get(0).timestampEpochMs();
+        return SampleReports.with(BASE,
+                "sessionMetrics.startEpochMs", start,
+                "sessionMetrics.endEpochMs", start,
+                "sessionMetrics.latency", latency,
+                "validationData.latency", latency,
+                "validationData.coverage.gaps", gaps,
+                "multiplayerMetrics.latency", latency,
+                "multiplayerMetrics.rounds", rounds);
+    }
+}
