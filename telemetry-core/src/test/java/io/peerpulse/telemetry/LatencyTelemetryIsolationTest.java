@@ -277,7 +277,7 @@ class LatencyTelemetryIsolationTest {
         scheduler.advance(Duration.ofSeconds(9));
         assertThat(telemetry.isIsolated()).isFalse();
         assertThat(source.reads).hasValue(10);
-        assertThat(warnings().stream().filter(w -> w.contains(BlockingSource.class.getName())).toList()).singleElement().asString()
+        assertThat(logs.warnings(LatencyTelemetry.class, BlockingSource.class.getName())).singleElement().asString()
                 .contains("telemetry without a name", "a thread of the scheduler given in the options");
     }
 
