@@ -33,27 +33,6 @@ public record ProbeStats(long sentCount, long answeredCount, long lostCount, lon
                          long peerPingsDroppedCount) {
 
     /**
-     * Statistics of a probe that knows no hold bound and no rate limit (those counts 0).
-     *
-     * @param sentCount       see the record description
-     * @param answeredCount   see the record description
-     * @param lostCount       see the record description
-     * @param lateCount       see the record description
-     * @param unansweredCount see the record description
-     * @param lossRatio       see the record description
-     * @param offsetMs        see the record description
-     * @param errorBoundMs    see the record description
-     * @param offsetEpochMs   see the record description
-     * @since 0.1.0
-     */
-    public ProbeStats(long sentCount, long answeredCount, long lostCount, long lateCount, long unansweredCount,
-                      double lossRatio, @Nullable Double offsetMs, @Nullable Double errorBoundMs,
-                      @Nullable Long offsetEpochMs) {
-        this(sentCount, answeredCount, lostCount, lateCount, unansweredCount, lossRatio, offsetMs, errorBoundMs,
-                offsetEpochMs, 0, 0, 0);
-    }
-
-    /**
      * Checks the counts and that the offset's three parts come together.
      *
      * @param sentCount       see the record description
