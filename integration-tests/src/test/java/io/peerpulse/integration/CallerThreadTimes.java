@@ -1,5 +1,7 @@
 package io.peerpulse.integration;
 
+import io.peerpulse.telemetry.fixtures.BusyThreads;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.onvoid.webrtc.RTCDataChannelBuffer;

@@ -1,5 +1,7 @@
 package io.peerpulse.integration;
 
+import io.peerpulse.telemetry.fixtures.BusyThreads;
+
 import io.peerpulse.lab.ImpairmentRelay;
 import io.peerpulse.lab.ImpairmentRelay.Link;
 import io.peerpulse.lab.WebRtcPeers;

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import io.peerpulse.telemetry.fixtures.BusyThreads;
 import io.peerpulse.telemetry.fixtures.LogCapture;
 
 /**
@@ -45,33 +46,16 @@ class SharedSchedulerIsolationTest {
     private static final int BLOCKERS = 3;
     private static final long BLOCK_MS = 500;
 
-    private final List<Thread> busy = new ArrayList<>();
-    private volatile boolean spinning = true;
+    private BusyThreads busy;
 
     @BeforeEach
     void loadTheMachine() {
-        for (int i = 0; i < 2; i++) {
-            Thread thread = new Thread(() -> {
-                long x = 0;
-                while (spinning) {
-                    x += System.nanoTime() & 1;
-                }
-                if (x == 42) {
-                    System.out.print(""); // keeps the loop from being optimised away
-                }
-            }, "busy-" + i);
-            thread.setDaemon(true);
-            thread.start();
-            busy.add(thread);
-        }
+        busy = new BusyThreads(2);
     }
 
     @AfterEach
     void unload() throws InterruptedException {
-        spinning = false;
-        for (Thread thread : busy) {
-            thread.join(10_000);
-        }
+        busy.close();
     }
 
     /** What the issue measured being flagged: a source that only sends one datagram without blocking. */
