@@ -37,11 +37,13 @@ class BulkheadsTest {
         Bulkheads bulkheads = new Bulkheads(pool, 2);
         AtomicInteger inside = new AtomicInteger();
         CountDownLatch twoInside = new CountDownLatch(2);
+        CountDownLatch allInside = new CountDownLatch(6);
         {
             for (int i = 0; i < 6; i++) {
                 bulkheads.forPlugin("stuck").execute(() -> {
                     inside.incrementAndGet();
                     twoInside.countDown();
+                    allInside.countDown();
                     try {
                         release.await();
                     } catch (InterruptedException e) {
@@ -61,6 +63,8 @@ class BulkheadsTest {
             CountDownLatch after = new CountDownLatch(1);
             bulkheads.forPlugin("stuck").execute(after::countDown);
             assertThat(after.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("its queued calls run once released").isTrue();
+            // with two slots, the last queued call may still be starting on the other one when `after` ran
+            assertThat(allInside.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("every queued call ran").isTrue();
             assertThat(inside).hasValue(6);
         }
     }
