@@ -59,10 +59,11 @@ class SmokeTest {
         double[] stats = naive.stats();
         assertThat(stats[0]).isEqualTo(summary.minMs());
         assertThat(stats[1]).isEqualTo(summary.maxMs());
-        assertThat(stats[2]).isCloseTo(summary.meanMs(), org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(stats[3]).isEqualTo(summary.medianMs());
-        assertThat(stats[4]).isCloseTo(summary.p95Ms(), org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(stats[5]).isCloseTo(summary.p99Ms(), org.assertj.core.data.Offset.offset(1e-9));
+        // PeerPulse rounds every statistic but min and max once to 0.001 ms (half up); the naive port does not
+        assertThat(micros(stats[2])).isEqualTo(summary.meanMs());
+        assertThat(micros(stats[3])).isEqualTo(summary.medianMs());
+        assertThat(micros(stats[4])).isEqualTo(summary.p95Ms());
+        assertThat(micros(stats[5])).isEqualTo(summary.p99Ms());
     }
 
     @Test
@@ -150,5 +151,10 @@ class SmokeTest {
 
     private static String methodName(String benchmark) {
         return benchmark.substring(benchmark.lastIndexOf('.') + 1);
+    }
+
+    /** PeerPulse's rounding of a statistic: to whole ns first (the computation's noise), then 0.001 ms half up. */
+    private static double micros(double ms) {
+        return Math.floor(Math.rint(ms * 1e6) / 1000.0 + 0.5) / 1000.0;
     }
 }
