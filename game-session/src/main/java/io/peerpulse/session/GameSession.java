@@ -77,6 +77,12 @@ import java.util.function.Function;
  * ids that look like an address or are not well-formed UTF-16 are refused, and close reasons and source
  * names — free text — are redacted (see {@link #onDataChannelClose(String)}).
  *
+ * <p><b>Why one class.</b> The facade is the public API of a session (API.md fixes {@code GameSession} and its
+ * {@code Builder}); most of its lines are that API's Javadoc. Its code is the live driver only — the pollers,
+ * the sources it owns and their fallback switch, guarded by one monitor taken before the core's lock — and the
+ * builder, which validates through {@code SessionConfig} and creates the exporter runtime and journal found
+ * elsewhere. Every state change is in {@code SessionCore}.
+ *
  * @since 0.1.0
  */
 public final class GameSession implements AutoCloseable {

@@ -26,6 +26,13 @@ import org.jspecify.annotations.Nullable;
  * pings in flight live in a ring of reusable slots indexed by {@code sequence & mask}, messages are
  * encoded into two reused arrays and decoded in place, and one timeout task, armed at the oldest
  * deadline, serves every ping in flight.
+ *
+ * <p><b>Why one class.</b> The ping ring, the pong matching, the hold bound, the timeouts and the answering of
+ * the peer's pings share one monitor and one set of counters: a pong is matched, its hold bounded, its slot
+ * freed and the counters moved in one step, and a timeout races exactly those steps. Split apart, each piece
+ * would need the others' state under the same lock. What could leave has left: the wire format
+ * ({@code ProbeCodec}), the offset estimate ({@code ClockOffsetEstimator}), the rate limit ({@code TokenBucket})
+ * and the thread ({@code ProbeLoop}).
  */
 public final class ProbeEngine {
 
