@@ -46,7 +46,7 @@ class ReportChartTest {
         });
         assertThat(chart.yLabels).containsExactly(0.0, 10.0, 20.0, 30.0, 40.0, 50.0); // 42 ms × 1.1, rounded up
         assertThat(chart.points.get(0).y).isCloseTo(chart.yOf(42), within(0.05));
-        assertThat(chart.lastXLabel()).isEqualTo(1.0);
+        assertThat(chart.xTicks).containsExactly(0.0, 0.2, 0.4, 0.6, 0.8, 1.0); // a second long axis
         assertThat(chart.moves).isEqualTo(1);
         assertThat(chart.bars).containsExactly(1);
     }
@@ -60,9 +60,9 @@ class ReportChartTest {
         Chart chart = Chart.of(HtmlReport.render(with(samples, 60_000, 60_000, List.of(), List.of())));
         assertThat(chart.points).hasSize(5)
                 .allSatisfy(p -> assertThat(p.y).isCloseTo(chart.yOf(60_000), within(0.05)));
-        assertThat(chart.top()).isEqualTo(100_000);
+        assertThat(chart.top()).isEqualTo(80_000); // 66,000 in steps of 20,000
         assertThat(chart.points).extracting(p -> p.x).isSorted().doesNotHaveDuplicates();
-        assertThat(chart.lastXLabel()).isEqualTo(4.0);
+        assertThat(chart.xTicks).containsExactly(0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0);
         assertThat(chart.bars).as("every sample in the first of ceil(sqrt(5)) bars").containsExactly(5, 0, 0);
     }
 
@@ -81,7 +81,7 @@ class ReportChartTest {
         // minMs 40 lies above a sample, maxMs 40 below one: the axes follow the samples
         Chart chart = Chart.of(HtmlReport.render(with(List.of(sample(T0, 10), sample(T0 + 1_000, 50)), 40, 40,
                 List.of(), List.of())));
-        assertThat(chart.top()).isEqualTo(100); // 50 × 1.1 rounded up, not 40 × 1.1
+        assertThat(chart.top()).isEqualTo(60); // 50 × 1.1 rounded up to a step of 20, not 40 × 1.1
         assertThat(chart.points).allSatisfy(p -> assertThat(p.y).isBetween(chart.top, chart.bottom));
         assertThat(chart.histogramRange).containsExactly("10", "50");
     }
@@ -99,7 +99,7 @@ class ReportChartTest {
         Chart chart = Chart.of(HtmlReport.render(with(samples, 80, 92, gaps, rounds)));
 
         assertThat(chart.points).hasSize(7);
-        assertThat(chart.lastXLabel()).isEqualTo(12.0);
+        assertThat(chart.xTicks).containsExactly(0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0);
         double perSecond = (chart.right - chart.left) / 12;
         assertThat(chart.points.get(4).x).isCloseTo(chart.left + 10 * perSecond, within(0.05));
         assertThat(chart.moves).as("one line before the first gap, one between them, one after the second")
@@ -176,7 +176,7 @@ class ReportChartTest {
         assertThat(chart.top()).as(what + ": the y axis reaches the highest sample").isGreaterThanOrEqualTo(highest)
                 .isLessThanOrEqualTo(Math.max(1, Math.max(highest, maxMs) * 2.2));
         long span = samples.get(samples.size() - 1).timestampEpochMs() - samples.get(0).timestampEpochMs();
-        assertThat(chart.lastXLabel()).as(what).isCloseTo(Math.max(1, span / 1000.0), within(0.006));
+        chart.assertRoundTimeTicks(what, Math.max(1, span / 1000.0));
         int breaks = 0;
         for (int i = 1; i < samples.size(); i++) {
             long from = samples.get(i - 1).timestampEpochMs();
@@ -205,7 +205,8 @@ class ReportChartTest {
                 + "fill=\"" + HtmlReport.POINT_COLOR + "\"><title>([^<]*) ms</title>");
         private static final Pattern Y_LABEL = Pattern.compile("<line class=\"grid\"[^>]*/><text class=\"label\" "
                 + "[^>]*>([^<]*)</text>");
-        private static final Pattern X_LABEL = Pattern.compile("text-anchor=\"middle\">([^<]*) s</text>");
+        private static final Pattern X_TICK = Pattern.compile("<text class=\"label tick\" x=\"([-\\d.]+)\" y=\"\\d+\" "
+                + "text-anchor=\"middle\">([^<]*)</text>");
         private static final Pattern PATH = Pattern.compile("<path class=\"line\" d=\"([^\"]*)\"/>");
         private static final Pattern GAP = Pattern.compile("<rect class=\"gap\" x=\"([-\\d.]+)\" y=\"\\d+\" "
                 + "width=\"([-\\d.]+)\"");
@@ -221,7 +222,9 @@ class ReportChartTest {
         final double right;
         final List<Point> points = new ArrayList<>();
         final List<Double> yLabels = new ArrayList<>();
-        final List<Double> xLabels = new ArrayList<>();
+        /** The time ticks' labels, in seconds, and where they lie. */
+        final List<Double> xTicks = new ArrayList<>();
+        final List<Double> xTickAt = new ArrayList<>();
         final int moves;
         final List<double[]> gaps = new ArrayList<>();
         final List<Integer> rounds = new ArrayList<>();
@@ -242,10 +245,9 @@ class ReportChartTest {
             for (Matcher m = Y_LABEL.matcher(time); m.find(); ) {
                 yLabels.add(Double.parseDouble(m.group(1)));
             }
-            for (Matcher m = X_LABEL.matcher(time); m.find(); ) {
-                if (!m.group(1).startsWith("time")) {
-                    xLabels.add(Double.parseDouble(m.group(1)));
-                }
+            for (Matcher m = X_TICK.matcher(time); m.find(); ) {
+                xTickAt.add(Double.parseDouble(m.group(1)));
+                xTicks.add(seconds(m.group(2)));
             }
             moves = (int) find(PATH, time).group(1).chars().filter(c -> c == 'M').count();
             for (Matcher m = GAP.matcher(time); m.find(); ) {
@@ -276,13 +278,55 @@ class ReportChartTest {
             return m;
         }
 
-        /** The highest value of the y axis. */
+        /** The highest value of the y axis, after checking that its ticks are round. */
         double top() {
             if (maxY == null) {
-                assertThat(yLabels).hasSize(6).startsWith(0.0).isSorted();
-                maxY = yLabels.get(5);
+                assertRoundRttTicks(yLabels);
+                maxY = yLabels.get(yLabels.size() - 1);
             }
             return maxY;
+        }
+
+        /**
+         * The time ticks: 0, then equal steps of a round length (a 1-2-5 step of seconds, or 15 or 30 s, 1, 2,
+         * 5, 10, 15 or 30 min, 1, 2, 3, 6 or 12 h), at most 8 of them in the span, the last within one step of
+         * its end, each where its time lies on the axis.
+         */
+        void assertRoundTimeTicks(String what, double spanSeconds) {
+            assertThat(xTicks).as(what).hasSizeGreaterThanOrEqualTo(2).startsWith(0.0);
+            double step = xTicks.get(1);
+            assertThat(step).as(what + ": a round step").isIn(0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0,
+                    120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 10800.0, 21600.0, 43200.0);
+            for (int i = 0; i < xTicks.size(); i++) {
+                assertThat(xTicks.get(i)).as(what + ": tick " + i).isCloseTo(i * step, within(1e-9));
+                assertThat(xTickAt.get(i)).as(what + ": tick " + i + " where its time lies")
+                        .isCloseTo(left + xTicks.get(i) / spanSeconds * (right - left), within(0.06));
+            }
+            assertThat(spanSeconds / step).as(what + ": at most 8 steps").isLessThanOrEqualTo(8 + 1e-9);
+            assertThat(spanSeconds - xTicks.get(xTicks.size() - 1)).as(what + ": the last tick within a step of the end")
+                    .isGreaterThanOrEqualTo(-1e-9).isLessThan(step);
+        }
+
+        /** A time tick's label in seconds: {@code 0}, {@code 0.5 s}, {@code 25 s}, {@code 1 h 15 min}, {@code 2 d}. */
+        static double seconds(String label) {
+            if (label.equals("0")) {
+                return 0;
+            }
+            double total = 0;
+            Matcher part = Pattern.compile("([\\d.]+) (s|min|h|d)").matcher(label);
+            int parts = 0;
+            while (part.find()) {
+                double value = Double.parseDouble(part.group(1));
+                total += value * switch (part.group(2)) {
+                    case "s" -> 1;
+                    case "min" -> 60;
+                    case "h" -> 3600;
+                    default -> 86_400;
+                };
+                parts++;
+            }
+            assertThat(parts).as("a time label: %s", label).isPositive();
+            return total;
         }
 
         double yOf(double rttMs) {
@@ -290,9 +334,15 @@ class ReportChartTest {
             return Math.round(value * 10) / 10.0; // as the page rounds it
         }
 
-        double lastXLabel() {
-            assertThat(xLabels).hasSize(7).startsWith(0.0).isSorted();
-            return xLabels.get(6);
+        /** The RTT ticks: 0, then equal 1-2-5 steps (1, 2 or 5 times a power of ten), at most 5 of them. */
+        static void assertRoundRttTicks(List<Double> labels) {
+            assertThat(labels).hasSizeBetween(2, 6).startsWith(0.0);
+            double step = labels.get(1);
+            double power = Math.pow(10, Math.floor(Math.log10(step) + 1e-9));
+            assertThat(step / power).as("a 1-2-5 step: %s", step).isIn(1.0, 2.0, 5.0);
+            for (int i = 0; i < labels.size(); i++) {
+                assertThat(labels.get(i)).isCloseTo(i * step, within(step * 1e-9));
+            }
         }
     }
 
