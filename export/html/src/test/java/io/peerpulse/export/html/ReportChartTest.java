@@ -115,6 +115,112 @@ class ReportChartTest {
                 x -> assertThat(x).isCloseTo(chart.left + 11 * perSecond, within(0.05)));
     }
 
+    /**
+     * Time ticks at round steps for sessions of real lengths (a little over 30 s, 7 min, 2 h: where the
+     * ticks fell at 5.01 s, 10.01 s … when they divided the span in six), RTT ticks at 1-2-5 steps.
+     */
+    @Test
+    void ticksAreRoundNumbers() {
+        assertThat(timeLabels(30_070)).containsExactly("0", "5 s", "10 s", "15 s", "20 s", "25 s", "30 s");
+        assertThat(timeLabels(7 * 60_000 + 1_300)).containsExactly("0", "1 min", "2 min", "3 min", "4 min", "5 min",
+                "6 min", "7 min");
+        assertThat(timeLabels(2 * 3_600_000 + 4_000)).containsExactly("0", "30 min", "1 h", "1 h 30 min", "2 h");
+        assertThat(timeLabels(2 * 3_600_000 - 4_000)).containsExactly("0", "15 min", "30 min", "45 min", "1 h",
+                "1 h 15 min", "1 h 30 min", "1 h 45 min");
+        assertThat(timeLabels(2_500)).containsExactly("0", "0.5 s", "1 s", "1.5 s", "2 s", "2.5 s");
+        assertThat(timeLabels(3L * 24 * 3_600_000)).containsExactly("0", "12 h", "24 h", "36 h", "48 h", "60 h", "72 h");
+
+        assertThat(rttLabels(87)).containsExactly(0.0, 20.0, 40.0, 60.0, 80.0, 100.0);
+        assertThat(rttLabels(1_234)).containsExactly(0.0, 500.0, 1_000.0, 1_500.0);
+        assertThat(rttLabels(0.3)).containsExactly(0.0, 0.1, 0.2, 0.3, 0.4);
+        assertThat(rttLabels(0)).containsExactly(0.0, 0.2, 0.4, 0.6, 0.8, 1.0);
+        assertThat(Chart.of(page(List.of(sample(T0, 0.3), sample(T0 + 1_000, 0.1)))).yLabelTexts)
+                .containsExactly("0", "0.1", "0.2", "0.3", "0.4"); // written as the round numbers they are
+    }
+
+    private static List<String> timeLabels(long spanMs) {
+        Chart chart = Chart.of(page(List.of(sample(T0, 50), sample(T0 + spanMs, 60))));
+        chart.assertRoundTimeTicks(spanMs + " ms", spanMs / 1000.0);
+        return chart.xTickLabels;
+    }
+
+    private static List<Double> rttLabels(double highestMs) {
+        Chart chart = Chart.of(page(List.of(sample(T0, 0), sample(T0 + 1_000, highestMs))));
+        chart.top();
+        return chart.yLabels;
+    }
+
+    private static String page(List<RttSample> samples) {
+        double max = samples.stream().mapToDouble(RttSample::rttMs).max().orElseThrow();
+        double min = samples.stream().mapToDouble(RttSample::rttMs).min().orElseThrow();
+        return HtmlReport.render(with(samples, min, max, List.of(), List.of()));
+    }
+
+    /**
+     * Beyond 2,000 samples the chart is drawn per pixel column: its size does not grow with the sample count
+     * (199,000 samples make a page about as large as 9,950 do), the line keeps each column's first, lowest,
+     * highest and last sample, the lowest and highest sample of all are points with their exact values, and
+     * the line still breaks at a gap.
+     */
+    @Test
+    void bigSessionsAreDrawnPerPixelColumn() {
+        String small = HtmlReport.render(with(wave(10_000), 0, 500, List.of(gap(T0 + 4_000_000, T0 + 4_100_000)),
+                List.of()));
+        List<RttSample> samples = wave(200_000);
+        String big = HtmlReport.render(with(samples, 0, 500, List.of(gap(T0 + 4_000_000, T0 + 4_100_000)), List.of()));
+        assertThat(big.length()).as("the page of 200,000 samples").isLessThan(200_000)
+                .isLessThan(small.length() + small.length() / 10);
+        Chart chart = Chart.of(big);
+        double lowest = samples.stream().mapToDouble(RttSample::rttMs).min().orElseThrow();
+        double highest = samples.stream().mapToDouble(RttSample::rttMs).max().orElseThrow();
+        assertThat(chart.points).extracting(p -> p.label).containsExactly("lowest: " + HtmlReport.number(lowest),
+                "highest: " + HtmlReport.number(highest));
+        assertThat(big).contains(samples.size() + " samples, drawn per pixel column");
+        assertThat(chart.moves).as("the line breaks at the gap").isEqualTo(2);
+
+        // each column's extremes are on the line: the y values of its points span the column's samples
+        int columns = ChartScale.PLOT_WIDTH;
+        long first = samples.get(0).timestampEpochMs();
+        long span = samples.get(samples.size() - 1).timestampEpochMs() - first;
+        double[] low = new double[columns];
+        double[] high = new double[columns];
+        java.util.Arrays.fill(low, Double.MAX_VALUE);
+        java.util.Arrays.fill(high, -1);
+        for (RttSample s : samples) {
+            int c = (int) Math.min(columns - 1, Math.floor((double) (s.timestampEpochMs() - first) / span * columns));
+            low[c] = Math.min(low[c], s.rttMs());
+            high[c] = Math.max(high[c], s.rttMs());
+        }
+        java.util.Set<Double> lineYs = new java.util.HashSet<>();
+        for (double[] p : chart.linePoints) {
+            lineYs.add(p[1]);
+        }
+        List<String> missing = new ArrayList<>();
+        for (int c = 0; c < columns; c++) {
+            if (high[c] >= 0 && !(lineYs.contains(chart.yOf(low[c])) && lineYs.contains(chart.yOf(high[c])))) {
+                missing.add("column " + c + ": " + low[c] + "…" + high[c]);
+            }
+        }
+        assertThat(missing).as("columns whose lowest or highest sample is not on the line").isEmpty();
+        assertThat(chart.linePoints).hasSizeLessThanOrEqualTo(4 * columns);
+    }
+
+    /**
+     * {@code count} samples over 20,000 s (about 230 per pixel column at 200,000), none from 4,000 to 4,100 s
+     * (the gap): a saw tooth on a slow rise, so that every column has other extremes.
+     */
+    private static List<RttSample> wave(int count) {
+        List<RttSample> samples = new ArrayList<>(count);
+        long spacing = 20_000_000L / count; // the same span, whatever the count
+        for (int i = 0; i < count; i++) {
+            long t = T0 + i * spacing;
+            if (t < T0 + 4_000_000 || t >= T0 + 4_100_000) {
+                samples.add(sample(t, 3.25 + (i * 37L % 199) * 0.25 + (i * 200L / count) * 0.5));
+            }
+        }
+        return samples;
+    }
+
     /** The same rules on random shapes: sample counts, values from 0 to 60,000 ms, jumps, gaps, rounds. */
     @Test
     void randomReportsKeepEveryRule() {
@@ -224,6 +330,9 @@ class ReportChartTest {
         final List<Double> yLabels = new ArrayList<>();
         /** The time ticks' labels, in seconds, and where they lie. */
         final List<Double> xTicks = new ArrayList<>();
+        final List<String> xTickLabels = new ArrayList<>();
+        final List<String> yLabelTexts = new ArrayList<>();
+        final List<double[]> linePoints = new ArrayList<>();
         final List<Double> xTickAt = new ArrayList<>();
         final int moves;
         final List<double[]> gaps = new ArrayList<>();
@@ -244,12 +353,18 @@ class ReportChartTest {
             }
             for (Matcher m = Y_LABEL.matcher(time); m.find(); ) {
                 yLabels.add(Double.parseDouble(m.group(1)));
+                yLabelTexts.add(m.group(1));
             }
             for (Matcher m = X_TICK.matcher(time); m.find(); ) {
                 xTickAt.add(Double.parseDouble(m.group(1)));
                 xTicks.add(seconds(m.group(2)));
+                xTickLabels.add(m.group(2));
             }
-            moves = (int) find(PATH, time).group(1).chars().filter(c -> c == 'M').count();
+            String path = find(PATH, time).group(1);
+            moves = (int) path.chars().filter(c -> c == 'M').count();
+            for (Matcher m = Pattern.compile("[ML]([-\\d.]+) ([-\\d.]+)").matcher(path); m.find(); ) {
+                linePoints.add(new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2))});
+            }
             for (Matcher m = GAP.matcher(time); m.find(); ) {
                 gaps.add(new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2))});
             }
