@@ -151,7 +151,8 @@ final class ReportShape {
 
     private static void integer(JsonValue value, String path, String name, BigDecimal min, BigDecimal max) {
         BigDecimal number = number(value, path);
-        if (number.signum() != 0 && number.stripTrailingZeros().scale() > 0) {
+        // stripping trailing zeros only lowers the scale: a number of scale <= 0 is an integer as it stands
+        if (number.signum() != 0 && number.scale() > 0 && number.stripTrailingZeros().scale() > 0) {
             throw refused(path, number, "is not an integer");
         }
         if (number.compareTo(min) < 0 || number.compareTo(max) > 0) {

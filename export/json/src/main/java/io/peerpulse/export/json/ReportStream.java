@@ -187,15 +187,15 @@ final class ReportStream {
         JsonArrayBuilder kept = null;
         IllegalArgumentException failure = null;
         for (int i = 0; parser.next() != JsonParser.Event.END_ARRAY; i++) {
-            JsonValue element = parser.getValue();
+            JsonValue element = element();
             if (failure != null) {
                 continue; // the rest is read, for the syntax, not kept
             }
             if (kept != null) {
-                kept.add(element);
+                kept.add(element == EXPORTERS_SHAPE ? pair() : element);
                 continue;
             }
-            if (!exportersShape(element)) {
+            if (element != EXPORTERS_SHAPE) {
                 kept = json.createArrayBuilder();
                 for (int k = 0; k < count; k++) {
                     kept.add(json.createObjectBuilder().add("rttMs", rtts[k]).add("timestampEpochMs", timestamps[k]));
@@ -203,19 +203,16 @@ final class ReportStream {
                 kept.add(element);
                 continue;
             }
-            try {
-                ReportShape.checkValue(RttSample.class, element, path + "[" + i + "]", "samples");
-            } catch (IllegalArgumentException e) {
-                failure = e;
+            failure = checkPair(path, i);
+            if (failure != null) {
                 continue;
             }
             if (count == timestamps.length) {
                 timestamps = Arrays.copyOf(timestamps, count * 2);
                 rtts = Arrays.copyOf(rtts, count * 2);
             }
-            JsonObject sample = element.asJsonObject();
-            timestamps[count] = sample.getJsonNumber("timestampEpochMs").longValueExact();
-            rtts[count] = sample.getJsonNumber("rttMs").doubleValue() + 0.0; // -0.0 is 0.0, as RttSample has it
+            timestamps[count] = timestamp.bigDecimalValue().longValueExact();
+            rtts[count] = rtt.doubleValue() + 0.0; // -0.0 is 0.0, as RttSample has it
             count++;
         }
         if (failure != null) {
@@ -230,6 +227,98 @@ final class ReportStream {
         return JsonValue.EMPTY_JSON_ARRAY;
     }
 
+    /** Stands for an element of the exporter's shape, whose two numbers are in {@link #rtt} and {@link #timestamp}. */
+    private static final JsonValue EXPORTERS_SHAPE = JsonProvider.provider().createObjectBuilder()
+            .add("exportersShape", true).build(); // compared by identity: no parsed element is this instance
+    private JsonNumber rtt = JSON_ZERO;
+    private JsonNumber timestamp = JSON_ZERO;
+    private static final JsonNumber JSON_ZERO = JsonProvider.provider().createValue(0);
+
+    /**
+     * Reads one element of a samples array, at its first event: {@link #EXPORTERS_SHAPE} when it is an object of
+     * exactly the keys {@code rttMs} and {@code timestampEpochMs}, both numbers, the timestamp an integer
+     * literal (read without building an object: a million of them pass); any other element as the JSON value
+     * it is (a key given twice: the last value counts, as in a tree).
+     */
+    private JsonValue element() {
+        if (parser.currentEvent() != JsonParser.Event.START_OBJECT) {
+            return parser.getValue();
+        }
+        JsonNumber rttMs = null;
+        JsonNumber timestampEpochMs = null;
+        JsonObjectBuilder other = null;
+        while (parser.next() != JsonParser.Event.END_OBJECT) {
+            String key = parser.getString();
+            parser.next();
+            JsonValue value = parser.getValue();
+            if (other == null && value instanceof JsonNumber number) {
+                if (rttMs == null && key.equals("rttMs")) {
+                    rttMs = number;
+                    continue;
+                }
+                if (timestampEpochMs == null && key.equals("timestampEpochMs")) {
+                    timestampEpochMs = number;
+                    continue;
+                }
+            }
+            if (other == null) {
+                other = json.createObjectBuilder();
+                if (rttMs != null) {
+                    other.add("rttMs", rttMs);
+                }
+                if (timestampEpochMs != null) {
+                    other.add("timestampEpochMs", timestampEpochMs);
+                }
+            }
+            other.add(key, value);
+        }
+        if (other == null && rttMs != null && timestampEpochMs != null && timestampEpochMs.isIntegral()) {
+            rtt = rttMs;
+            timestamp = timestampEpochMs;
+            return EXPORTERS_SHAPE;
+        }
+        if (other == null) {
+            other = json.createObjectBuilder();
+            if (rttMs != null) {
+                other.add("rttMs", rttMs);
+            }
+            if (timestampEpochMs != null) {
+                other.add("timestampEpochMs", timestampEpochMs);
+            }
+        }
+        return other.build();
+    }
+
+    /** The element of the exporter's shape just read, as a JSON object. */
+    private JsonObject pair() {
+        return json.createObjectBuilder().add("rttMs", rtt).add("timestampEpochMs", timestamp).build();
+    }
+
+    /**
+     * Checks the element of the exporter's shape just read by {@link ReportShape}'s rules, its components in
+     * the record's order as a whole document's check takes them; the element's path is only spelt out for a
+     * failure's message.
+     *
+     * @return the failure, or {@code null}
+     */
+    private @Nullable IllegalArgumentException checkPair(String path, int index) {
+        for (RecordComponent component : ReportShape.components(RttSample.class)) {
+            JsonNumber value = component.getName().equals("rttMs") ? rtt : timestamp;
+            try {
+                ReportShape.checkValue(component.getGenericType(), value, "", component.getName());
+            } catch (IllegalArgumentException unnamed) {
+                try {
+                    ReportShape.checkValue(component.getGenericType(), value,
+                            path + "[" + index + "]." + component.getName(), component.getName());
+                } catch (IllegalArgumentException e) {
+                    return e;
+                }
+                throw new IllegalStateException("the rules named no failure the second time", unnamed);
+            }
+        }
+        return null;
+    }
+
     /** One list for equal arrays: an export holds its window three times. */
     private List<RttSample> shared(long[] timestamps, double[] rtts) {
         List<RttSample> list = SampleArrays.wrap(timestamps, rtts);
@@ -239,16 +328,6 @@ final class ReportStream {
             }
         }
         return list;
-    }
-
-    /**
-     * Whether an element has the exporter's shape: exactly {@code rttMs} and {@code timestampEpochMs}, both
-     * numbers, the timestamp an integer literal.
-     */
-    private static boolean exportersShape(JsonValue element) {
-        return element instanceof JsonObject object && object.size() == 2
-                && object.get("rttMs") instanceof JsonNumber
-                && object.get("timestampEpochMs") instanceof JsonNumber timestamp && timestamp.isIntegral();
     }
 
     // ---- putting a value at a JSON path of an immutable tree ------------------------------------------
