@@ -114,7 +114,7 @@ final class ReportShape {
         if (!(type instanceof Class<?> c)) {
             return;
         }
-        if (c.isRecord()) {
+        if (!c.isPrimitive() && c.isRecord()) { // isPrimitive first: cheap, and most values are numbers
             if (!(value instanceof JsonObject object)) {
                 throw mismatch(path, value, "an object");
             }
