@@ -55,7 +55,9 @@ import org.jspecify.annotations.Nullable;
  * (durations, counts, times, RTTs), except {@code clock.startNanoTime}, {@code clock.endNanoTime} and
  * {@code clock.systemClockOffsetMs}; a string must not hold a lone surrogate. What breaks a rule is
  * refused with its JSON path and value, e.g. {@code sessionMetrics.durationMs: 1.9 is not an integer}.
- * There is no size limit: the document is streamed into a tree, so memory bounds it.
+ * There is no size limit: the document is parsed as a stream, its sample arrays into primitive arrays
+ * (16 bytes a sample; the three windows of an export, equal, share one list) and the rest into a small
+ * tree, so a 1,000,000-sample export (about 400 MB) reads in well under 512 MB of heap.
  *
  * <p>Thread-safe; the JSON-B instance is made once, on first use.
  *
