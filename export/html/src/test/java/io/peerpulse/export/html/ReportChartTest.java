@@ -19,11 +19,12 @@ import org.junit.jupiter.api.Test;
 /**
  * What the RTT chart shows, read back from the SVG: a point per sample inside the plot, at its time and
  * value; the line broken exactly where a gap lies between two samples; a shaded gap per coverage gap; a
- * marker per round; a y axis from 0 up to a round number at or above the highest sample (also when an
- * edited export's {@code maxMs} lies below a sample) and an x axis over the samples' time; a histogram
- * that counts every sample. Chosen reports show each rule at its edge (no sample, one sample, equal
- * values, 0 and 60,000 ms, an edited export's statistics); 100 random reports with a fixed seed check the
- * same rules on shapes nobody chose. The records are made by component name ({@link SampleReports}),
+ * marker per round; a y axis from 0 in 1-2-5 steps up to a round number at or above the highest sample
+ * (also when an edited export's {@code maxMs} lies below a sample) and an x axis over the samples' time,
+ * ticked at round steps; a histogram that counts every sample; beyond 2,000 samples, a chart drawn per
+ * pixel column. Chosen reports show each rule at its edge (no sample, one sample, equal values, 0 and
+ * 60,000 ms, an edited export's statistics, chosen spans and RTT ranges); 100 random reports with a fixed
+ * seed check the same rules on shapes nobody chose. The records are made by component name ({@link SampleReports}),
  * so that a new component breaks nothing here.
  */
 class ReportChartTest {
