@@ -73,7 +73,7 @@ public final class SampleList extends AbstractList<RttSample> implements RandomA
      * @param rttMs      plausible RTTs (finite, non-negative), as long as {@code timestamps}
      * @return the list
      */
-    static SampleList wrap(long[] timestamps, double[] rttMs) {
+    public static SampleList wrap(long[] timestamps, double[] rttMs) { // public for shared.SampleArrays only
         checkLengths(timestamps.length, rttMs.length);
         return rttMs.length == 0 ? EMPTY : new SampleList(0, null, timestamps, rttMs, 0, rttMs.length);
     }

@@ -1,33 +1,37 @@
 package io.peerpulse.export.html;
 
-import io.peerpulse.session.CoverageGap;
-import io.peerpulse.session.RoundMetrics;
+import io.peerpulse.session.SecondaryLatency;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.LatencyStats;
+import io.peerpulse.telemetry.LatencySummary;
+import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.SessionLatencyStats;
-import java.util.List;
+import io.peerpulse.telemetry.TelemetryCounters;
+import java.math.BigDecimal;
 import java.util.Locale;
 import java.util.Objects;
 
 /**
  * Renders a {@link SessionReport} as one self-contained HTML page: an SVG chart of RTT over time
- * (gaps without measurement drawn as gaps, rounds marked), a histogram of the RTTs, and the summary
- * table. The page fetches nothing: no script, no external style, font or image.
+ * (gaps without measurement drawn as gaps, rounds marked, axes ticked at round numbers, the secondary
+ * view's median as a dashed line), a histogram of the RTTs, the summary table (the primary view's window
+ * and whole session beside the secondary view's window, e.g. the probe beside ICE), and the probe's loss
+ * counts and clock offset with its bound. A part the report lacks (no secondary view, no probe) is left
+ * out, not shown empty. The page fetches nothing: no script, no external style, font or image.
  *
  * <p>The chart shows the samples the report carries, i.e. the telemetry's window (the last
- * {@code maxSampleCount}); the summary table also gives the whole-session aggregates.
+ * {@code maxSampleCount}): each as a point up to 2,000 samples, beyond that per pixel column (the first,
+ * lowest, highest and last sample of each), so that the page's size does not grow with the sample count.
  *
  * @since 0.1.0
  */
 public final class HtmlReport {
 
-    static final int WIDTH = 960;
-    static final int HEIGHT = 360;
-    private static final int LEFT = 64;
-    private static final int RIGHT = 24;
-    private static final int TOP = 24;
-    private static final int BOTTOM = 48;
+    private static final int LEFT = ChartScale.LEFT;
+    private static final int RIGHT = ChartScale.RIGHT;
+    private static final int TOP = ChartScale.TOP;
+    private static final int BOTTOM = ChartScale.BOTTOM;
     /** The colour of the measured points, for people and for the screenshot test. */
     public static final String POINT_COLOR = "#d62728";
 
@@ -52,95 +56,23 @@ public final class HtmlReport {
                 .append("svg{display:block;margin:8px 0}.axis{stroke:#222;stroke-width:1.5}")
                 .append(".grid{stroke:#e3e3e3;stroke-width:1}.label{font-size:12px;fill:#444}")
                 .append(".gap{fill:#bbb;fill-opacity:.35}.round{stroke:#1f77b4;stroke-dasharray:4 3}")
-                .append(".line{fill:none;stroke:#888;stroke-width:1}.bar{fill:#1f77b4}\n</style>\n</head>\n<body>\n")
+                .append(".line{fill:none;stroke:#888;stroke-width:1}.bar{fill:#1f77b4}")
+                .append(".secondary{stroke:#2ca02c;stroke-width:1.5;stroke-dasharray:6 4}\n</style>\n</head>\n<body>\n")
                 .append("<h1>Session ").append(id).append("</h1>\n");
         LatencyStats latency = report.sessionMetrics().latency();
         if (latency == null) {
             html.append("<p>No RTT sample was measured in this session.</p>\n");
         } else {
-            html.append("<h2>RTT over time</h2>\n").append(timeChart(report, latency));
+            html.append("<h2>RTT over time</h2>\n").append(TimeChart.render(report, latency));
             html.append("<h2>Distribution</h2>\n").append(histogram(latency));
         }
-        html.append("<h2>Summary</h2>\n").append(summary(report)).append("</body>\n</html>\n");
+        html.append("<h2>Summary</h2>\n").append(summary(report));
+        ProbeStats probe = report.validationData().probe();
+        if (probe != null) {
+            html.append("<h2>Probe</h2>\n").append(probe(probe));
+        }
+        html.append("</body>\n</html>\n");
         return html.toString();
-    }
-
-    private static String timeChart(SessionReport report, LatencyStats latency) {
-        List<RttSample> samples = latency.samples();
-        long start = Math.min(report.sessionMetrics().startEpochMs(), samples.get(0).timestampEpochMs());
-        long end = Math.max(samples.get(samples.size() - 1).timestampEpochMs(),
-                report.sessionMetrics().endEpochMs() == null ? start : report.sessionMetrics().endEpochMs());
-        double spanSeconds = Math.max(1, (end - start) / 1000.0);
-        double highest = latency.maxMs();
-        for (RttSample s : samples) {
-            highest = Math.max(highest, s.rttMs()); // an edited export's maxMs may lie below a sample
-        }
-        double maxY = niceCeiling(highest * 1.1);
-        int plotW = WIDTH - LEFT - RIGHT;
-        int plotH = HEIGHT - TOP - BOTTOM;
-        Scale x = v -> LEFT + (v - start) / 1000.0 / spanSeconds * plotW;
-        Scale y = v -> TOP + plotH - v / maxY * plotH;
-
-        StringBuilder svg = new StringBuilder();
-        svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                + "role=\"img\" aria-label=\"RTT over time\">\n", WIDTH, HEIGHT));
-        for (int i = 0; i <= 5; i++) { // y grid and labels
-            double value = maxY * i / 5;
-            double py = y.at(value);
-            svg.append(String.format(Locale.ROOT, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
-                    + "<text class=\"label\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
-                    LEFT, py, WIDTH - RIGHT, py, LEFT - 6, py + 4, number(value)));
-        }
-        for (int i = 0; i <= 6; i++) { // x labels in seconds
-            double seconds = spanSeconds * i / 6;
-            double px = LEFT + seconds / spanSeconds * plotW;
-            svg.append(String.format(Locale.ROOT, "<text class=\"label\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">"
-                    + "%s s</text>\n", px, HEIGHT - BOTTOM + 18, number(seconds)));
-        }
-        List<CoverageGap> gaps = report.validationData().coverage().gaps();
-        for (CoverageGap gap : gaps) {
-            double x1 = Math.max(LEFT, x.at(gap.startEpochMs()));
-            double x2 = Math.min(WIDTH - RIGHT, x.at(gap.endEpochMs()));
-            svg.append(String.format(Locale.ROOT, "<rect class=\"gap\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\">"
-                    + "<title>no measurement for %s s</title></rect>\n", x1, TOP, Math.max(1, x2 - x1), plotH,
-                    number(gap.durationMs() / 1000.0)));
-        }
-        for (RoundMetrics round : report.multiplayerMetrics().rounds()) {
-            double px = x.at(round.startEpochMs());
-            svg.append(String.format(Locale.ROOT, "<line class=\"round\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
-                    + "<text class=\"label\" x=\"%.1f\" y=\"%d\">round %d</text>\n", px, TOP, px, TOP + plotH, px + 3,
-                    TOP + 12, round.roundNumber()));
-        }
-        // the line between consecutive samples breaks where a gap lies between them
-        StringBuilder path = new StringBuilder();
-        for (int i = 0; i < samples.size(); i++) {
-            RttSample s = samples.get(i);
-            boolean breakHere = i == 0 || gapBetween(gaps, samples.get(i - 1).timestampEpochMs(), s.timestampEpochMs());
-            path.append(breakHere ? 'M' : 'L').append(String.format(Locale.ROOT, "%.1f %.1f ", x.at(s.timestampEpochMs()),
-                    y.at(s.rttMs())));
-        }
-        svg.append("<path class=\"line\" d=\"").append(path.toString().trim()).append("\"/>\n");
-        for (RttSample s : samples) {
-            svg.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>%s ms</title>"
-                    + "</circle>\n", x.at(s.timestampEpochMs()), y.at(s.rttMs()), POINT_COLOR, number(s.rttMs())));
-        }
-        svg.append(String.format(Locale.ROOT, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
-                + "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", LEFT, TOP, LEFT, TOP + plotH, LEFT,
-                TOP + plotH, WIDTH - RIGHT, TOP + plotH));
-        svg.append(String.format(Locale.ROOT, "<text class=\"label\" x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\" "
-                + "text-anchor=\"middle\">RTT (ms)</text>\n", TOP + plotH / 2, TOP + plotH / 2));
-        svg.append(String.format(Locale.ROOT, "<text class=\"label\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">"
-                + "time since session start</text>\n", LEFT + plotW / 2, HEIGHT - 8));
-        return svg.append("</svg>\n").toString();
-    }
-
-    private static boolean gapBetween(List<CoverageGap> gaps, long from, long to) {
-        for (CoverageGap gap : gaps) {
-            if (gap.startEpochMs() < to && gap.endEpochMs() > from) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static String histogram(LatencyStats latency) {
@@ -191,35 +123,82 @@ public final class HtmlReport {
     }
 
     private static String summary(SessionReport report) {
-        StringBuilder table = new StringBuilder("<table>\n<tr><th>statistic</th><th>window</th><th>whole session</th></tr>\n");
         LatencyStats w = report.sessionMetrics().latency();
         SessionLatencyStats s = report.validationData().sessionLatency();
+        SecondaryLatency secondary = report.validationData().secondary();
+        LatencySummary v = secondary == null ? null : secondary.latency();
+        String primary = report.validationData().latencySource();
+        String view = primary == null ? "" : " (" + escape(primary) + ")";
+        StringBuilder table = new StringBuilder("<table class=\"summary\">\n<tr><th>statistic</th><th>window").append(view)
+                .append("</th><th>whole session").append(view).append("</th>");
+        if (secondary != null) {
+            table.append("<th class=\"secondary\">window (").append(escape(secondary.source())).append(", secondary)</th>");
+        }
+        table.append("</tr>\n");
         // the whole session's quantiles are estimates (within 1 %) only once the window has evicted a sample
         String approx = s != null && w != null && s.sampleCount() == w.sampleCount() ? "" : "≈ ";
-        row(table, "samples", w == null ? "–" : String.valueOf(w.sampleCount()), s == null ? "–" : String.valueOf(s.sampleCount()));
-        row(table, "min (ms)", w == null ? "–" : number(w.minMs()), s == null ? "–" : number(s.minMs()));
-        row(table, "median (ms)", w == null ? "–" : number(w.medianMs()), s == null ? "–" : approx + number(s.medianMs()));
-        row(table, "mean (ms)", w == null ? "–" : number(w.meanMs()), s == null ? "–" : number(s.meanMs()));
-        row(table, "p95 (ms)", w == null ? "–" : number(w.p95Ms()), s == null ? "–" : approx + number(s.p95Ms()));
-        row(table, "p99 (ms)", w == null ? "–" : number(w.p99Ms()), s == null ? "–" : approx + number(s.p99Ms()));
-        row(table, "max (ms)", w == null ? "–" : number(w.maxMs()), s == null ? "–" : number(s.maxMs()));
-        row(table, "std dev (ms)", w == null ? "–" : number(w.stdDevMs()), "");
-        row(table, "jitter (ms)", w == null ? "–" : number(w.jitterMs()), "");
+        boolean two = secondary != null;
+        row(table, two, "samples", w == null ? "–" : String.valueOf(w.sampleCount()),
+                s == null ? "–" : String.valueOf(s.sampleCount()), v == null ? "–" : String.valueOf(v.sampleCount()));
+        row(table, two, "min (ms)", w == null ? "–" : number(w.minMs()), s == null ? "–" : number(s.minMs()),
+                v == null ? "–" : number(v.minMs()));
+        row(table, two, "median (ms)", w == null ? "–" : number(w.medianMs()),
+                s == null ? "–" : approx + number(s.medianMs()), v == null ? "–" : number(v.medianMs()));
+        row(table, two, "mean (ms)", w == null ? "–" : number(w.meanMs()), s == null ? "–" : number(s.meanMs()),
+                v == null ? "–" : number(v.meanMs()));
+        row(table, two, "p95 (ms)", w == null ? "–" : number(w.p95Ms()), s == null ? "–" : approx + number(s.p95Ms()),
+                v == null ? "–" : number(v.p95Ms()));
+        row(table, two, "p99 (ms)", w == null ? "–" : number(w.p99Ms()), s == null ? "–" : approx + number(s.p99Ms()),
+                v == null ? "–" : number(v.p99Ms()));
+        row(table, two, "max (ms)", w == null ? "–" : number(w.maxMs()), s == null ? "–" : number(s.maxMs()),
+                v == null ? "–" : number(v.maxMs()));
+        row(table, two, "std dev (ms)", w == null ? "–" : number(w.stdDevMs()), "", v == null ? "–" : number(v.stdDevMs()));
+        row(table, two, "jitter (ms)", w == null ? "–" : number(w.jitterMs()), "", v == null ? "–" : number(v.jitterMs()));
         table.append("</table>\n<table>\n");
         var metrics = report.sessionMetrics();
         var coverage = report.validationData().coverage();
-        var counters = report.validationData().counters();
         row(table, "player", metrics.playerId() == null ? "–" : escape(metrics.playerId()));
         row(table, "duration (s)", number(metrics.durationMs() / 1000.0));
         row(table, "coverage", String.format(Locale.ROOT, "%.1f %%", coverage.coveredRatio() * 100));
         row(table, "gaps", coverage.gaps().size() + " (" + number(coverage.gapMs() / 1000.0) + " s)");
-        row(table, "polls", counters.pollCount() + " (measured " + counters.measuredCount() + ", stale " + counters.staleCount()
-                + ", unavailable " + counters.unavailableCount() + ", failed " + counters.failedCount() + ", rejected "
-                + counters.rejectedCount() + ", skipped " + counters.skippedCount() + ")");
+        row(table, "polls" + view, polls(report.validationData().counters()));
+        if (secondary != null) {
+            row(table, "polls (" + escape(secondary.source()) + ", secondary)", polls(secondary.counters()));
+        }
         row(table, "reconnections", String.valueOf(report.multiplayerMetrics().reconnections().size()));
         row(table, "rounds", String.valueOf(report.multiplayerMetrics().rounds().size()));
         row(table, "path", metrics.path() == null ? "–" : escape(metrics.path().toString()));
         return table.append("</table>\n").toString();
+    }
+
+    private static String polls(TelemetryCounters counters) {
+        return counters.pollCount() + " (measured " + counters.measuredCount() + ", stale " + counters.staleCount()
+                + ", unavailable " + counters.unavailableCount() + ", failed " + counters.failedCount() + ", rejected "
+                + counters.rejectedCount() + ", skipped " + counters.skippedCount() + ")";
+    }
+
+    /** The probe's loss counts and the clock offset with its bound, values as exported. */
+    private static String probe(ProbeStats probe) {
+        StringBuilder table = new StringBuilder("<table class=\"probe\">\n");
+        row(table, "pings sent", String.valueOf(probe.sentCount()));
+        row(table, "answered", String.valueOf(probe.answeredCount()));
+        row(table, "lost", String.valueOf(probe.lostCount()));
+        row(table, "late", String.valueOf(probe.lateCount()));
+        row(table, "unanswered (not loss)", String.valueOf(probe.unansweredCount()));
+        row(table, "loss ratio", new BigDecimal(Double.toString(probe.lossRatio())).movePointRight(2).stripTrailingZeros()
+                .toPlainString() + " %");
+        Double offset = probe.offsetMs();
+        Double bound = probe.errorBoundMs();
+        row(table, "clock offset (peer − ours)", offset == null || bound == null ? "not measured"
+                : exact(offset) + " ms ± " + exact(bound) + " ms");
+        row(table, "capped hold times", String.valueOf(probe.cappedHoldCount()));
+        row(table, "longest claimed hold (ms)", exact(probe.maxHoldMs()));
+        row(table, "peer pings dropped", String.valueOf(probe.peerPingsDroppedCount()));
+        return table.append("</table>\n").toString();
+    }
+
+    private static void row(StringBuilder table, boolean withSecondary, String... cells) {
+        row(table, withSecondary ? cells : java.util.Arrays.copyOf(cells, cells.length - 1));
     }
 
     private static void row(StringBuilder table, String... cells) {
@@ -230,22 +209,15 @@ public final class HtmlReport {
         table.append("</tr>\n");
     }
 
-    private static double niceCeiling(double value) {
-        if (value <= 0) {
-            return 1;
-        }
-        double magnitude = Math.pow(10, Math.floor(Math.log10(value)));
-        for (double step : new double[] {1, 2, 2.5, 5, 10}) {
-            if (step * magnitude >= value) {
-                return step * magnitude;
-            }
-        }
-        return 10 * magnitude;
-    }
-
-    private static String number(double value) {
+    /** A value for the chart and the summary: whole, or with two decimals. */
+    static String number(double value) {
         return value == Math.rint(value) && Math.abs(value) < 1e9 ? String.valueOf((long) value)
                 : String.format(Locale.ROOT, "%.2f", value);
+    }
+
+    /** A value with every digit it has (the shortest that reads back as it): 12.345, 0.5, -3. */
+    static String exact(double value) {
+        return new BigDecimal(Double.toString(value + 0.0)).stripTrailingZeros().toPlainString();
     }
 
     static String escape(String text) {
@@ -262,10 +234,5 @@ public final class HtmlReport {
             }
         }
         return out.toString();
-    }
-
-    @FunctionalInterface
-    private interface Scale {
-        double at(double value);
     }
 }

@@ -2,8 +2,16 @@ package io.peerpulse.export.html;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.peerpulse.session.SecondaryLatency;
 import io.peerpulse.session.SessionReport;
+import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.testkit.IpAddresses;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class HtmlReportTest {
@@ -38,5 +46,90 @@ class HtmlReportTest {
     void aSessionWithoutSamplesSaysSo() {
         String html = HtmlReport.render(Reports.empty("s-empty"));
         assertThat(html).contains("No RTT sample was measured").doesNotContain("<circle");
+    }
+
+    /**
+     * The page shows what the report measured beside the primary view: the probe's loss counts and clock
+     * offset with its bound (values as exported), and the secondary view's window beside the primary one
+     * (its column in the summary, its polls, its median on the chart).
+     */
+    @Test
+    void theProbesLossAndOffsetAndTheSecondaryViewAreShown() {
+        SessionReport report = Reports.withProbeAndSecondary("two-views");
+        ProbeStats probe = report.validationData().probe();
+        SecondaryLatency ice = report.validationData().secondary();
+        assertThat(probe).isNotNull();
+        assertThat(ice).isNotNull();
+        assertThat(ice.latency()).isNotNull();
+        String html = HtmlReport.render(report);
+
+        Map<String, String> probeRows = rows(section(html, "<table class=\"probe\">"));
+        assertThat(probeRows).containsEntry("pings sent", "31").containsEntry("answered", "28")
+                .containsEntry("lost", "2").containsEntry("late", "1").containsEntry("unanswered (not loss)", "1")
+                .containsEntry("clock offset (peer − ours)", "-12.345 ms ± 0.812 ms");
+        assertThat(Double.parseDouble(probeRows.get("loss ratio").replace(" %", "")))
+                .isEqualTo(probe.lossRatio() * 100, org.assertj.core.api.Assertions.within(1e-12));
+
+        String summary = section(html, "<table class=\"summary\">");
+        assertThat(headers(summary)).containsExactly("statistic", "window (probe)", "whole session (probe)",
+                "window (ice, secondary)");
+        List<String> median = cells(summary, "median (ms)");
+        assertThat(median).hasSize(3);
+        assertThat(median.get(2)).isEqualTo(HtmlReport.number(ice.latency().medianMs())).isEqualTo("75");
+        assertThat(cells(summary, "samples").get(2)).isEqualTo(String.valueOf(ice.latency().sampleCount()));
+        assertThat(rows(html.substring(html.indexOf("</table>", html.indexOf("class=\"summary\"")))))
+                .containsKey("polls (ice, secondary)")
+                .hasEntrySatisfying("polls (ice, secondary)", v -> assertThat(v).startsWith(ice.counters().pollCount() + " ("));
+        assertThat(html).contains("<title>ice median 75 ms</title>");
+    }
+
+    @Test
+    void withoutProbeOrSecondaryThosePartsAreLeftOut() {
+        String html = HtmlReport.render(Reports.withGapAndRounds("one-view"));
+        assertThat(html).doesNotContain("Probe").doesNotContain("class=\"probe\"").doesNotContain("class=\"secondary\"")
+                .doesNotContain("secondary)").doesNotContain("clock offset");
+        assertThat(headers(section(html, "<table class=\"summary\">"))).hasSize(3).startsWith("statistic")
+                .noneMatch(h -> h.contains("secondary"));
+    }
+
+    private static String section(String html, String start) {
+        int at = html.indexOf(start);
+        assertThat(at).as("%s in the page", start).isNotNegative();
+        return html.substring(at, html.indexOf("</table>", at));
+    }
+
+    private static final Pattern ROW = Pattern.compile("<tr><td>([^<]*)</td>((?:<td>[^<]*</td>)*)</tr>");
+    private static final Pattern CELL = Pattern.compile("<td>([^<]*)</td>");
+
+    /** The first two cells of each row. */
+    private static Map<String, String> rows(String table) {
+        Map<String, String> rows = new LinkedHashMap<>();
+        for (Matcher m = ROW.matcher(table); m.find(); ) {
+            Matcher cell = CELL.matcher(m.group(2));
+            rows.putIfAbsent(m.group(1), cell.find() ? cell.group(1) : "");
+        }
+        return rows;
+    }
+
+    /** The cells of a row after its name. */
+    private static List<String> cells(String table, String name) {
+        for (Matcher m = ROW.matcher(table); m.find(); ) {
+            if (m.group(1).equals(name)) {
+                List<String> cells = new ArrayList<>();
+                for (Matcher cell = CELL.matcher(m.group(2)); cell.find(); ) {
+                    cells.add(cell.group(1));
+                }
+                return cells;
+            }
+        }
+        throw new AssertionError("no row " + name + " in " + table);
+    }
+
+    private static List<String> headers(String table) {
+        List<String> headers = new ArrayList<>();
+        for (Matcher m = Pattern.compile("<th[^>]*>([^<]*)</th>").matcher(table); m.find(); ) {
+            headers.add(m.group(1));
+        }
+        return headers;
     }
 }

@@ -19,11 +19,12 @@ import org.junit.jupiter.api.Test;
 /**
  * What the RTT chart shows, read back from the SVG: a point per sample inside the plot, at its time and
  * value; the line broken exactly where a gap lies between two samples; a shaded gap per coverage gap; a
- * marker per round; a y axis from 0 up to a round number at or above the highest sample (also when an
- * edited export's {@code maxMs} lies below a sample) and an x axis over the samples' time; a histogram
- * that counts every sample. Chosen reports show each rule at its edge (no sample, one sample, equal
- * values, 0 and 60,000 ms, an edited export's statistics); 100 random reports with a fixed seed check the
- * same rules on shapes nobody chose. The records are made by component name ({@link SampleReports}),
+ * marker per round; a y axis from 0 in 1-2-5 steps up to a round number at or above the highest sample
+ * (also when an edited export's {@code maxMs} lies below a sample) and an x axis over the samples' time,
+ * ticked at round steps; a histogram that counts every sample; beyond 2,000 samples, a chart drawn per
+ * pixel column. Chosen reports show each rule at its edge (no sample, one sample, equal values, 0 and
+ * 60,000 ms, an edited export's statistics, chosen spans and RTT ranges); 100 random reports with a fixed
+ * seed check the same rules on shapes nobody chose. The records are made by component name ({@link SampleReports}),
  * so that a new component breaks nothing here.
  */
 class ReportChartTest {
@@ -46,7 +47,7 @@ class ReportChartTest {
         });
         assertThat(chart.yLabels).containsExactly(0.0, 10.0, 20.0, 30.0, 40.0, 50.0); // 42 ms × 1.1, rounded up
         assertThat(chart.points.get(0).y).isCloseTo(chart.yOf(42), within(0.05));
-        assertThat(chart.lastXLabel()).isEqualTo(1.0);
+        assertThat(chart.xTicks).containsExactly(0.0, 0.2, 0.4, 0.6, 0.8, 1.0); // a second long axis
         assertThat(chart.moves).isEqualTo(1);
         assertThat(chart.bars).containsExactly(1);
     }
@@ -60,9 +61,9 @@ class ReportChartTest {
         Chart chart = Chart.of(HtmlReport.render(with(samples, 60_000, 60_000, List.of(), List.of())));
         assertThat(chart.points).hasSize(5)
                 .allSatisfy(p -> assertThat(p.y).isCloseTo(chart.yOf(60_000), within(0.05)));
-        assertThat(chart.top()).isEqualTo(100_000);
+        assertThat(chart.top()).isEqualTo(80_000); // 66,000 in steps of 20,000
         assertThat(chart.points).extracting(p -> p.x).isSorted().doesNotHaveDuplicates();
-        assertThat(chart.lastXLabel()).isEqualTo(4.0);
+        assertThat(chart.xTicks).containsExactly(0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0);
         assertThat(chart.bars).as("every sample in the first of ceil(sqrt(5)) bars").containsExactly(5, 0, 0);
     }
 
@@ -81,7 +82,7 @@ class ReportChartTest {
         // minMs 40 lies above a sample, maxMs 40 below one: the axes follow the samples
         Chart chart = Chart.of(HtmlReport.render(with(List.of(sample(T0, 10), sample(T0 + 1_000, 50)), 40, 40,
                 List.of(), List.of())));
-        assertThat(chart.top()).isEqualTo(100); // 50 × 1.1 rounded up, not 40 × 1.1
+        assertThat(chart.top()).isEqualTo(60); // 50 × 1.1 rounded up to a step of 20, not 40 × 1.1
         assertThat(chart.points).allSatisfy(p -> assertThat(p.y).isBetween(chart.top, chart.bottom));
         assertThat(chart.histogramRange).containsExactly("10", "50");
     }
@@ -99,7 +100,7 @@ class ReportChartTest {
         Chart chart = Chart.of(HtmlReport.render(with(samples, 80, 92, gaps, rounds)));
 
         assertThat(chart.points).hasSize(7);
-        assertThat(chart.lastXLabel()).isEqualTo(12.0);
+        assertThat(chart.xTicks).containsExactly(0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0);
         double perSecond = (chart.right - chart.left) / 12;
         assertThat(chart.points.get(4).x).isCloseTo(chart.left + 10 * perSecond, within(0.05));
         assertThat(chart.moves).as("one line before the first gap, one between them, one after the second")
@@ -113,6 +114,112 @@ class ReportChartTest {
                 x -> assertThat(x).isCloseTo(chart.left, within(0.05)),
                 x -> assertThat(x).isCloseTo(chart.left + 5 * perSecond, within(0.05)),
                 x -> assertThat(x).isCloseTo(chart.left + 11 * perSecond, within(0.05)));
+    }
+
+    /**
+     * Time ticks at round steps for sessions of real lengths (a little over 30 s, 7 min, 2 h: where the
+     * ticks fell at 5.01 s, 10.01 s … when they divided the span in six), RTT ticks at 1-2-5 steps.
+     */
+    @Test
+    void ticksAreRoundNumbers() {
+        assertThat(timeLabels(30_070)).containsExactly("0", "5 s", "10 s", "15 s", "20 s", "25 s", "30 s");
+        assertThat(timeLabels(7 * 60_000 + 1_300)).containsExactly("0", "1 min", "2 min", "3 min", "4 min", "5 min",
+                "6 min", "7 min");
+        assertThat(timeLabels(2 * 3_600_000 + 4_000)).containsExactly("0", "30 min", "1 h", "1 h 30 min", "2 h");
+        assertThat(timeLabels(2 * 3_600_000 - 4_000)).containsExactly("0", "15 min", "30 min", "45 min", "1 h",
+                "1 h 15 min", "1 h 30 min", "1 h 45 min");
+        assertThat(timeLabels(2_500)).containsExactly("0", "0.5 s", "1 s", "1.5 s", "2 s", "2.5 s");
+        assertThat(timeLabels(3L * 24 * 3_600_000)).containsExactly("0", "12 h", "24 h", "36 h", "48 h", "60 h", "72 h");
+
+        assertThat(rttLabels(87)).containsExactly(0.0, 20.0, 40.0, 60.0, 80.0, 100.0);
+        assertThat(rttLabels(1_234)).containsExactly(0.0, 500.0, 1_000.0, 1_500.0);
+        assertThat(rttLabels(0.3)).containsExactly(0.0, 0.1, 0.2, 0.3, 0.4);
+        assertThat(rttLabels(0)).containsExactly(0.0, 0.2, 0.4, 0.6, 0.8, 1.0);
+        assertThat(Chart.of(page(List.of(sample(T0, 0.3), sample(T0 + 1_000, 0.1)))).yLabelTexts)
+                .containsExactly("0", "0.1", "0.2", "0.3", "0.4"); // written as the round numbers they are
+    }
+
+    private static List<String> timeLabels(long spanMs) {
+        Chart chart = Chart.of(page(List.of(sample(T0, 50), sample(T0 + spanMs, 60))));
+        chart.assertRoundTimeTicks(spanMs + " ms", spanMs / 1000.0);
+        return chart.xTickLabels;
+    }
+
+    private static List<Double> rttLabels(double highestMs) {
+        Chart chart = Chart.of(page(List.of(sample(T0, 0), sample(T0 + 1_000, highestMs))));
+        chart.top();
+        return chart.yLabels;
+    }
+
+    private static String page(List<RttSample> samples) {
+        double max = samples.stream().mapToDouble(RttSample::rttMs).max().orElseThrow();
+        double min = samples.stream().mapToDouble(RttSample::rttMs).min().orElseThrow();
+        return HtmlReport.render(with(samples, min, max, List.of(), List.of()));
+    }
+
+    /**
+     * Beyond 2,000 samples the chart is drawn per pixel column: its size does not grow with the sample count
+     * (199,000 samples make a page about as large as 9,950 do), the line keeps each column's first, lowest,
+     * highest and last sample, the lowest and highest sample of all are points with their exact values, and
+     * the line still breaks at a gap.
+     */
+    @Test
+    void bigSessionsAreDrawnPerPixelColumn() {
+        String small = HtmlReport.render(with(wave(10_000), 0, 500, List.of(gap(T0 + 4_000_000, T0 + 4_100_000)),
+                List.of()));
+        List<RttSample> samples = wave(200_000);
+        String big = HtmlReport.render(with(samples, 0, 500, List.of(gap(T0 + 4_000_000, T0 + 4_100_000)), List.of()));
+        assertThat(big.length()).as("the page of 200,000 samples").isLessThan(200_000)
+                .isLessThan(small.length() + small.length() / 10);
+        Chart chart = Chart.of(big);
+        double lowest = samples.stream().mapToDouble(RttSample::rttMs).min().orElseThrow();
+        double highest = samples.stream().mapToDouble(RttSample::rttMs).max().orElseThrow();
+        assertThat(chart.points).extracting(p -> p.label).containsExactly("lowest: " + HtmlReport.number(lowest),
+                "highest: " + HtmlReport.number(highest));
+        assertThat(big).contains(samples.size() + " samples, drawn per pixel column");
+        assertThat(chart.moves).as("the line breaks at the gap").isEqualTo(2);
+
+        // each column's extremes are on the line: the y values of its points span the column's samples
+        int columns = ChartScale.PLOT_WIDTH;
+        long first = samples.get(0).timestampEpochMs();
+        long span = samples.get(samples.size() - 1).timestampEpochMs() - first;
+        double[] low = new double[columns];
+        double[] high = new double[columns];
+        java.util.Arrays.fill(low, Double.MAX_VALUE);
+        java.util.Arrays.fill(high, -1);
+        for (RttSample s : samples) {
+            int c = (int) Math.min(columns - 1, Math.floor((double) (s.timestampEpochMs() - first) / span * columns));
+            low[c] = Math.min(low[c], s.rttMs());
+            high[c] = Math.max(high[c], s.rttMs());
+        }
+        java.util.Set<Double> lineYs = new java.util.HashSet<>();
+        for (double[] p : chart.linePoints) {
+            lineYs.add(p[1]);
+        }
+        List<String> missing = new ArrayList<>();
+        for (int c = 0; c < columns; c++) {
+            if (high[c] >= 0 && !(lineYs.contains(chart.yOf(low[c])) && lineYs.contains(chart.yOf(high[c])))) {
+                missing.add("column " + c + ": " + low[c] + "…" + high[c]);
+            }
+        }
+        assertThat(missing).as("columns whose lowest or highest sample is not on the line").isEmpty();
+        assertThat(chart.linePoints).hasSizeLessThanOrEqualTo(4 * columns);
+    }
+
+    /**
+     * {@code count} samples over 20,000 s (about 230 per pixel column at 200,000), none from 4,000 to 4,100 s
+     * (the gap): a saw tooth on a slow rise, so that every column has other extremes.
+     */
+    private static List<RttSample> wave(int count) {
+        List<RttSample> samples = new ArrayList<>(count);
+        long spacing = 20_000_000L / count; // the same span, whatever the count
+        for (int i = 0; i < count; i++) {
+            long t = T0 + i * spacing;
+            if (t < T0 + 4_000_000 || t >= T0 + 4_100_000) {
+                samples.add(sample(t, 3.25 + (i * 37L % 199) * 0.25 + (i * 200L / count) * 0.5));
+            }
+        }
+        return samples;
     }
 
     /** The same rules on random shapes: sample counts, values from 0 to 60,000 ms, jumps, gaps, rounds. */
@@ -176,7 +283,7 @@ class ReportChartTest {
         assertThat(chart.top()).as(what + ": the y axis reaches the highest sample").isGreaterThanOrEqualTo(highest)
                 .isLessThanOrEqualTo(Math.max(1, Math.max(highest, maxMs) * 2.2));
         long span = samples.get(samples.size() - 1).timestampEpochMs() - samples.get(0).timestampEpochMs();
-        assertThat(chart.lastXLabel()).as(what).isCloseTo(Math.max(1, span / 1000.0), within(0.006));
+        chart.assertRoundTimeTicks(what, Math.max(1, span / 1000.0));
         int breaks = 0;
         for (int i = 1; i < samples.size(); i++) {
             long from = samples.get(i - 1).timestampEpochMs();
@@ -205,7 +312,8 @@ class ReportChartTest {
                 + "fill=\"" + HtmlReport.POINT_COLOR + "\"><title>([^<]*) ms</title>");
         private static final Pattern Y_LABEL = Pattern.compile("<line class=\"grid\"[^>]*/><text class=\"label\" "
                 + "[^>]*>([^<]*)</text>");
-        private static final Pattern X_LABEL = Pattern.compile("text-anchor=\"middle\">([^<]*) s</text>");
+        private static final Pattern X_TICK = Pattern.compile("<text class=\"label tick\" x=\"([-\\d.]+)\" y=\"\\d+\" "
+                + "text-anchor=\"middle\">([^<]*)</text>");
         private static final Pattern PATH = Pattern.compile("<path class=\"line\" d=\"([^\"]*)\"/>");
         private static final Pattern GAP = Pattern.compile("<rect class=\"gap\" x=\"([-\\d.]+)\" y=\"\\d+\" "
                 + "width=\"([-\\d.]+)\"");
@@ -221,7 +329,12 @@ class ReportChartTest {
         final double right;
         final List<Point> points = new ArrayList<>();
         final List<Double> yLabels = new ArrayList<>();
-        final List<Double> xLabels = new ArrayList<>();
+        /** The time ticks' labels, in seconds, and where they lie. */
+        final List<Double> xTicks = new ArrayList<>();
+        final List<String> xTickLabels = new ArrayList<>();
+        final List<String> yLabelTexts = new ArrayList<>();
+        final List<double[]> linePoints = new ArrayList<>();
+        final List<Double> xTickAt = new ArrayList<>();
         final int moves;
         final List<double[]> gaps = new ArrayList<>();
         final List<Integer> rounds = new ArrayList<>();
@@ -241,13 +354,18 @@ class ReportChartTest {
             }
             for (Matcher m = Y_LABEL.matcher(time); m.find(); ) {
                 yLabels.add(Double.parseDouble(m.group(1)));
+                yLabelTexts.add(m.group(1));
             }
-            for (Matcher m = X_LABEL.matcher(time); m.find(); ) {
-                if (!m.group(1).startsWith("time")) {
-                    xLabels.add(Double.parseDouble(m.group(1)));
-                }
+            for (Matcher m = X_TICK.matcher(time); m.find(); ) {
+                xTickAt.add(Double.parseDouble(m.group(1)));
+                xTicks.add(seconds(m.group(2)));
+                xTickLabels.add(m.group(2));
             }
-            moves = (int) find(PATH, time).group(1).chars().filter(c -> c == 'M').count();
+            String path = find(PATH, time).group(1);
+            moves = (int) path.chars().filter(c -> c == 'M').count();
+            for (Matcher m = Pattern.compile("[ML]([-\\d.]+) ([-\\d.]+)").matcher(path); m.find(); ) {
+                linePoints.add(new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2))});
+            }
             for (Matcher m = GAP.matcher(time); m.find(); ) {
                 gaps.add(new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2))});
             }
@@ -276,13 +394,55 @@ class ReportChartTest {
             return m;
         }
 
-        /** The highest value of the y axis. */
+        /** The highest value of the y axis, after checking that its ticks are round. */
         double top() {
             if (maxY == null) {
-                assertThat(yLabels).hasSize(6).startsWith(0.0).isSorted();
-                maxY = yLabels.get(5);
+                assertRoundRttTicks(yLabels);
+                maxY = yLabels.get(yLabels.size() - 1);
             }
             return maxY;
+        }
+
+        /**
+         * The time ticks: 0, then equal steps of a round length (a 1-2-5 step of seconds, or 15 or 30 s, 1, 2,
+         * 5, 10, 15 or 30 min, 1, 2, 3, 6 or 12 h), at most 8 of them in the span, the last within one step of
+         * its end, each where its time lies on the axis.
+         */
+        void assertRoundTimeTicks(String what, double spanSeconds) {
+            assertThat(xTicks).as(what).hasSizeGreaterThanOrEqualTo(2).startsWith(0.0);
+            double step = xTicks.get(1);
+            assertThat(step).as(what + ": a round step").isIn(0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0,
+                    120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 10800.0, 21600.0, 43200.0);
+            for (int i = 0; i < xTicks.size(); i++) {
+                assertThat(xTicks.get(i)).as(what + ": tick " + i).isCloseTo(i * step, within(1e-9));
+                assertThat(xTickAt.get(i)).as(what + ": tick " + i + " where its time lies")
+                        .isCloseTo(left + xTicks.get(i) / spanSeconds * (right - left), within(0.06));
+            }
+            assertThat(spanSeconds / step).as(what + ": at most 8 steps").isLessThanOrEqualTo(8 + 1e-9);
+            assertThat(spanSeconds - xTicks.get(xTicks.size() - 1)).as(what + ": the last tick within a step of the end")
+                    .isGreaterThanOrEqualTo(-1e-9).isLessThan(step);
+        }
+
+        /** A time tick's label in seconds: {@code 0}, {@code 0.5 s}, {@code 25 s}, {@code 1 h 15 min}, {@code 2 d}. */
+        static double seconds(String label) {
+            if (label.equals("0")) {
+                return 0;
+            }
+            double total = 0;
+            Matcher part = Pattern.compile("([\\d.]+) (s|min|h|d)").matcher(label);
+            int parts = 0;
+            while (part.find()) {
+                double value = Double.parseDouble(part.group(1));
+                total += value * switch (part.group(2)) {
+                    case "s" -> 1;
+                    case "min" -> 60;
+                    case "h" -> 3600;
+                    default -> 86_400;
+                };
+                parts++;
+            }
+            assertThat(parts).as("a time label: %s", label).isPositive();
+            return total;
         }
 
         double yOf(double rttMs) {
@@ -290,9 +450,15 @@ class ReportChartTest {
             return Math.round(value * 10) / 10.0; // as the page rounds it
         }
 
-        double lastXLabel() {
-            assertThat(xLabels).hasSize(7).startsWith(0.0).isSorted();
-            return xLabels.get(6);
+        /** The RTT ticks: 0, then equal 1-2-5 steps (1, 2 or 5 times a power of ten), at most 5 of them. */
+        static void assertRoundRttTicks(List<Double> labels) {
+            assertThat(labels).hasSizeBetween(2, 6).startsWith(0.0);
+            double step = labels.get(1);
+            double power = Math.pow(10, Math.floor(Math.log10(step) + 1e-9));
+            assertThat(step / power).as("a 1-2-5 step: %s", step).isIn(1.0, 2.0, 5.0);
+            for (int i = 0; i < labels.size(); i++) {
+                assertThat(labels.get(i)).isCloseTo(i * step, within(step * 1e-9));
+            }
         }
     }
 

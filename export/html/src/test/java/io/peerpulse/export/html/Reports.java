@@ -2,11 +2,16 @@ package io.peerpulse.export.html;
 
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.SessionReport;
+import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.spi.ProbeStatsSource;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.telemetry.spi.RttSource;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 
 /** Real session reports, made by a GameSession driven in virtual time. */
 final class Reports {
@@ -50,5 +55,56 @@ final class Reports {
                 .build();
         session.close();
         return session.exportReport();
+    }
+
+    /**
+     * 30 s at 1 Hz with two views: a probe (primary; 31 pings, 2 lost, 1 late, an offset of -12.345 ms ±
+     * 0.812 ms) and an ICE-like source beside it at 75 ms.
+     */
+    static SessionReport withProbeAndSecondary(String sessionId) {
+        VirtualScheduler scheduler = new VirtualScheduler();
+        ScriptedRttSource probeScript = new ScriptedRttSource();
+        ScriptedRttSource iceScript = new ScriptedRttSource();
+        for (int i = 0; i < 40; i++) {
+            probeScript.thenMeasured(80 + i % 3);
+            iceScript.thenMeasured(75);
+        }
+        GameSession session = GameSession.builder(sessionId).exporterProviders(List.of()).executor(Runnable::run)
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).pollInterval(Duration.ofSeconds(1)).build())
+                .build();
+        long now = scheduler.clock().millis();
+        session.onDataChannelOpen(new Probe(probeScript, new ProbeStats(31, 28, 2, 1, 1, 2.0 / 30, -12.345, 0.812, now,
+                0, 0.004, 0)), new Ice(iceScript));
+        scheduler.advance(Duration.ofMillis(30_070));
+        session.close();
+        scheduler.shutdownNow();
+        return session.exportReport();
+    }
+
+    /** A scripted probing source with fixed statistics. */
+    private record Probe(ScriptedRttSource script, ProbeStats probeStats) implements ProbeStatsSource {
+        @Override
+        public CompletionStage<RttReading> read() {
+            return script.read();
+        }
+
+        @Override
+        public String name() {
+            return "probe";
+        }
+    }
+
+    /** A scripted source named as the ICE view. */
+    private record Ice(ScriptedRttSource script) implements RttSource {
+        @Override
+        public CompletionStage<RttReading> read() {
+            return script.read();
+        }
+
+        @Override
+        public String name() {
+            return "ice";
+        }
     }
 }

@@ -10,6 +10,7 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.math.BigDecimal;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -34,6 +35,14 @@ final class ReportShape {
     private static final BigDecimal INT_MIN = BigDecimal.valueOf(Integer.MIN_VALUE);
     private static final BigDecimal INT_MAX = BigDecimal.valueOf(Integer.MAX_VALUE);
 
+    /** Each record's components, read reflectively once (a long session's export has millions of samples). */
+    private static final ClassValue<RecordComponent[]> COMPONENTS = new ClassValue<>() {
+        @Override
+        protected RecordComponent[] computeValue(Class<?> type) {
+            return type.getRecordComponents();
+        }
+    };
+
     private ReportShape() {
     }
 
@@ -43,15 +52,54 @@ final class ReportShape {
      * @throws IllegalArgumentException naming the JSON path and the value that does not fit
      */
     static void check(JsonValue document, Class<? extends Record> type) {
+        check(document, type, Map.of());
+    }
+
+    /**
+     * As {@link #check(JsonValue, Class)}, for a document whose large arrays were checked while they were
+     * streamed ({@link ReportStream}): the walk throws the failure found in such an array when it reaches
+     * the array's path, so that a document with several faults is refused for the same one as when it is
+     * checked whole.
+     *
+     * @param document the document, the streamed arrays left out of it
+     * @param type     the record it must fit
+     * @param failures the first failure found in each streamed array, by the array's JSON path
+     * @throws IllegalArgumentException naming the JSON path and the value that does not fit
+     */
+    static void check(JsonValue document, Class<? extends Record> type, Map<String, IllegalArgumentException> failures) {
         if (document.getValueType() != JsonValue.ValueType.OBJECT) {
             throw new IllegalArgumentException("the document is " + kind(document) + ", not an object");
         }
-        walk(type, document, "", "");
+        walk(type, document, "", "", failures);
     }
 
-    private static void walk(Type type, JsonValue value, String path, String name) {
+    /**
+     * Checks one value against a type by the same rules, e.g. one element of an array being streamed.
+     *
+     * @param type  the type the value must fit (a record, a list, a number or a string type)
+     * @param value the value
+     * @param path  its JSON path, for the message
+     * @param name  the name of the record component it is a value of (which decides whether it may be
+     *              negative)
+     * @throws IllegalArgumentException naming the JSON path and the value that does not fit
+     */
+    static void checkValue(Type type, JsonValue value, String path, String name) {
+        walk(type, value, path, name, Map.of());
+    }
+
+    /** The record's components, in declaration order. */
+    static RecordComponent[] components(Class<?> record) {
+        return COMPONENTS.get(record);
+    }
+
+    private static void walk(Type type, JsonValue value, String path, String name,
+            Map<String, IllegalArgumentException> failures) {
         if (value.getValueType() == JsonValue.ValueType.NULL) {
             return; // a missing part: binding decides whether it may be absent
+        }
+        IllegalArgumentException streamed = failures.isEmpty() ? null : failures.get(path);
+        if (streamed != null) {
+            throw streamed;
         }
         if (type instanceof ParameterizedType list && list.getRawType() == java.util.List.class) {
             if (!(value instanceof JsonArray array)) {
@@ -59,23 +107,23 @@ final class ReportShape {
             }
             Type element = list.getActualTypeArguments()[0];
             for (int i = 0; i < array.size(); i++) {
-                walk(element, array.get(i), path + "[" + i + "]", name);
+                walk(element, array.get(i), path + "[" + i + "]", name, failures);
             }
             return;
         }
         if (!(type instanceof Class<?> c)) {
             return;
         }
-        if (c.isRecord()) {
+        if (!c.isPrimitive() && c.isRecord()) { // isPrimitive first: cheap, and most values are numbers
             if (!(value instanceof JsonObject object)) {
                 throw mismatch(path, value, "an object");
             }
-            for (RecordComponent component : c.getRecordComponents()) {
+            for (RecordComponent component : components(c)) {
                 JsonValue part = object.get(component.getName());
                 if (part != null) {
                     walk(component.getGenericType(), part,
                             path.isEmpty() ? component.getName() : path + "." + component.getName(),
-                            component.getName());
+                            component.getName(), failures);
                 }
             }
         } else if (c == long.class || c == Long.class) {
@@ -103,7 +151,8 @@ final class ReportShape {
 
     private static void integer(JsonValue value, String path, String name, BigDecimal min, BigDecimal max) {
         BigDecimal number = number(value, path);
-        if (number.signum() != 0 && number.stripTrailingZeros().scale() > 0) {
+        // stripping trailing zeros only lowers the scale: a number of scale <= 0 is an integer as it stands
+        if (number.signum() != 0 && number.scale() > 0 && number.stripTrailingZeros().scale() > 0) {
             throw refused(path, number, "is not an integer");
         }
         if (number.compareTo(min) < 0 || number.compareTo(max) > 0) {

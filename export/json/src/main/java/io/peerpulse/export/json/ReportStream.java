@@ -1,0 +1,377 @@
+package io.peerpulse.export.json;
+
+import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.telemetry.shared.SampleArrays;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonNumber;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonValue;
+import jakarta.json.spi.JsonProvider;
+import jakarta.json.stream.JsonParser;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads a report document from a parser without holding its samples as JSON: every array of
+ * {@link RttSample}s (a {@code LatencyStats}'s {@code samples}, a million elements in a long session, three
+ * times over) is streamed into two primitive arrays, each element checked by {@link ReportShape}'s rules as
+ * it passes; the rest of the document, small, is built as the tree {@link SessionReportJson} has always
+ * built, with an empty array where streamed samples were. The tree is then checked by
+ * {@link ReportShape#check(JsonValue, Class, Map)}, which throws the first failure of a streamed array when
+ * it reaches that array, so a document is refused for the same fault, with the same message, as when it
+ * is checked whole.
+ *
+ * <p>Only elements of the exporter's own shape are streamed: an object of exactly the keys
+ * {@code rttMs} and {@code timestampEpochMs}, both numbers, the timestamp an integer literal (the values
+ * then bind as JSON-B binds them). When an array holds any other element ({@code null}, another key, a
+ * timestamp written {@code 1.7E12}), that array is kept as JSON from there on, and the whole document is
+ * bound as before ({@link #streamedOnly()} is false): such a file reads exactly as it always did.
+ */
+final class ReportStream {
+
+    /** Each record's components by name, read once. */
+    private static final ClassValue<Map<String, RecordComponent>> BY_NAME = new ClassValue<>() {
+        @Override
+        protected Map<String, RecordComponent> computeValue(Class<?> type) {
+            Map<String, RecordComponent> byName = new HashMap<>();
+            for (RecordComponent component : ReportShape.components(type)) {
+                byName.put(component.getName(), component);
+            }
+            return byName;
+        }
+    };
+
+    private final JsonParser parser;
+    private final JsonProvider json;
+    /** Streamed sample arrays by JSON path, in the order met; equal arrays share one list. */
+    private final Map<String, List<RttSample>> streamed = new LinkedHashMap<>();
+    /** The first failure found in a streamed array, by the array's JSON path. */
+    private final Map<String, IllegalArgumentException> failures = new HashMap<>();
+    private boolean keptAsJson;
+
+    private ReportStream(JsonParser parser, JsonProvider json) {
+        this.parser = parser;
+        this.json = json;
+    }
+
+    /**
+     * Reads the value whose first event the parser has just returned, as a document of {@code type}.
+     *
+     * @param parser the parser, at the value's first event
+     * @param json   the provider whose builders make the tree
+     * @param type   the record the document should fit
+     * @return what was read
+     */
+    static ReportStream read(JsonParser parser, JsonProvider json, Class<? extends Record> type) {
+        ReportStream stream = new ReportStream(parser, json);
+        stream.document = stream.value(type, "");
+        return stream;
+    }
+
+    private JsonValue document = JsonValue.NULL;
+
+    /** @return the document without its streamed samples (an empty array stands where each was) */
+    JsonValue document() {
+        return document;
+    }
+
+    /** @return the first failure found in each streamed array, by the array's JSON path */
+    Map<String, IllegalArgumentException> failures() {
+        return failures;
+    }
+
+    /** @return the streamed sample arrays by JSON path */
+    Map<String, List<RttSample>> samples() {
+        return streamed;
+    }
+
+    /** @return whether every array of samples was streamed, none kept as JSON */
+    boolean streamedOnly() {
+        return !keptAsJson;
+    }
+
+    /**
+     * The document with {@code replacement(path, samples)} in place of each streamed array's empty one.
+     *
+     * @param replacement what stands for the samples at a path
+     * @return the new document
+     */
+    JsonValue documentWith(Replacement replacement) {
+        JsonValue result = document;
+        for (Map.Entry<String, List<RttSample>> entry : streamed.entrySet()) {
+            result = replace(result, segments(entry.getKey()), 0, replacement.at(entry.getKey(), entry.getValue()));
+        }
+        return result;
+    }
+
+    /** What stands for a streamed array in the document bound. */
+    @FunctionalInterface
+    interface Replacement {
+        /**
+         * @param path    the array's JSON path
+         * @param samples its samples
+         * @return the JSON value to put there
+         */
+        JsonValue at(String path, List<RttSample> samples);
+    }
+
+    /** The samples as the JSON array they were read from (values, not texts: they bind to the same). */
+    JsonArray asJson(List<RttSample> samples) {
+        JsonArrayBuilder array = json.createArrayBuilder();
+        for (RttSample s : samples) {
+            array.add(json.createObjectBuilder().add("rttMs", s.rttMs()).add("timestampEpochMs", s.timestampEpochMs()));
+        }
+        return array.build();
+    }
+
+    private JsonValue value(@Nullable Type type, String path) {
+        JsonParser.Event event = parser.currentEvent();
+        if (event == JsonParser.Event.START_OBJECT && type instanceof Class<?> c && c.isRecord()) {
+            Map<String, RecordComponent> components = BY_NAME.get(c);
+            JsonObjectBuilder object = json.createObjectBuilder();
+            while (parser.next() != JsonParser.Event.END_OBJECT) {
+                String key = parser.getString();
+                parser.next();
+                RecordComponent component = components.get(key);
+                String at = path.isEmpty() ? key : path + "." + key;
+                forget(at); // a key given twice: the last value counts, as in a tree
+                object.add(key, component == null ? parser.getValue() : value(component.getGenericType(), at));
+            }
+            return object.build();
+        }
+        if (event == JsonParser.Event.START_ARRAY && type instanceof ParameterizedType list
+                && list.getRawType() == List.class) {
+            Type element = list.getActualTypeArguments()[0];
+            if (element == RttSample.class) {
+                return samples(path);
+            }
+            JsonArrayBuilder array = json.createArrayBuilder();
+            for (int i = 0; parser.next() != JsonParser.Event.END_ARRAY; i++) {
+                array.add(value(element, path + "[" + i + "]"));
+            }
+            return array.build();
+        }
+        return parser.getValue();
+    }
+
+    /** Drops what was streamed at or below {@code path}. */
+    private void forget(String path) {
+        if (!streamed.isEmpty() || !failures.isEmpty()) {
+            streamed.keySet().removeIf(p -> below(p, path));
+            failures.keySet().removeIf(p -> below(p, path));
+        }
+    }
+
+    private static boolean below(String candidate, String path) {
+        return candidate.equals(path) || candidate.startsWith(path + ".") || candidate.startsWith(path + "[");
+    }
+
+    /**
+     * Streams an array of samples: into primitive arrays while every element has the exporter's shape; kept
+     * as JSON from the first element that has not. Checking stops at the first failure, which is kept.
+     */
+    private JsonValue samples(String path) {
+        long[] timestamps = new long[1024];
+        double[] rtts = new double[1024];
+        int count = 0;
+        JsonArrayBuilder kept = null;
+        IllegalArgumentException failure = null;
+        for (int i = 0; parser.next() != JsonParser.Event.END_ARRAY; i++) {
+            JsonValue element = element();
+            if (failure != null) {
+                continue; // the rest is read, for the syntax, not kept
+            }
+            if (kept != null) {
+                kept.add(element == EXPORTERS_SHAPE ? pair() : element);
+                continue;
+            }
+            if (element != EXPORTERS_SHAPE) {
+                kept = json.createArrayBuilder();
+                for (int k = 0; k < count; k++) {
+                    kept.add(json.createObjectBuilder().add("rttMs", rtts[k]).add("timestampEpochMs", timestamps[k]));
+                }
+                kept.add(element);
+                continue;
+            }
+            failure = checkPair(path, i);
+            if (failure != null) {
+                continue;
+            }
+            if (count == timestamps.length) {
+                timestamps = Arrays.copyOf(timestamps, count * 2);
+                rtts = Arrays.copyOf(rtts, count * 2);
+            }
+            timestamps[count] = timestamp.bigDecimalValue().longValueExact();
+            rtts[count] = rtt.doubleValue() + 0.0; // -0.0 is 0.0, as RttSample has it
+            count++;
+        }
+        if (failure != null) {
+            failures.put(path, failure);
+            return JsonValue.EMPTY_JSON_ARRAY;
+        }
+        if (kept != null) {
+            keptAsJson = true;
+            return kept.build();
+        }
+        streamed.put(path, shared(Arrays.copyOf(timestamps, count), Arrays.copyOf(rtts, count)));
+        return JsonValue.EMPTY_JSON_ARRAY;
+    }
+
+    /** Stands for an element of the exporter's shape, whose two numbers are in {@link #rtt} and {@link #timestamp}. */
+    private static final JsonValue EXPORTERS_SHAPE = JsonProvider.provider().createObjectBuilder()
+            .add("exportersShape", true).build(); // compared by identity: no parsed element is this instance
+    private JsonNumber rtt = JSON_ZERO;
+    private JsonNumber timestamp = JSON_ZERO;
+    private static final JsonNumber JSON_ZERO = JsonProvider.provider().createValue(0);
+
+    /**
+     * Reads one element of a samples array, at its first event: {@link #EXPORTERS_SHAPE} when it is an object of
+     * exactly the keys {@code rttMs} and {@code timestampEpochMs}, both numbers, the timestamp an integer
+     * literal (read without building an object: a million of them pass); any other element as the JSON value
+     * it is (a key given twice: the last value counts, as in a tree).
+     */
+    private JsonValue element() {
+        if (parser.currentEvent() != JsonParser.Event.START_OBJECT) {
+            return parser.getValue();
+        }
+        JsonNumber rttMs = null;
+        JsonNumber timestampEpochMs = null;
+        JsonObjectBuilder other = null;
+        while (parser.next() != JsonParser.Event.END_OBJECT) {
+            String key = parser.getString();
+            parser.next();
+            JsonValue value = parser.getValue();
+            if (other == null && value instanceof JsonNumber number) {
+                if (rttMs == null && key.equals("rttMs")) {
+                    rttMs = number;
+                    continue;
+                }
+                if (timestampEpochMs == null && key.equals("timestampEpochMs")) {
+                    timestampEpochMs = number;
+                    continue;
+                }
+            }
+            if (other == null) {
+                other = json.createObjectBuilder();
+                if (rttMs != null) {
+                    other.add("rttMs", rttMs);
+                }
+                if (timestampEpochMs != null) {
+                    other.add("timestampEpochMs", timestampEpochMs);
+                }
+            }
+            other.add(key, value);
+        }
+        if (other == null && rttMs != null && timestampEpochMs != null && timestampEpochMs.isIntegral()) {
+            rtt = rttMs;
+            timestamp = timestampEpochMs;
+            return EXPORTERS_SHAPE;
+        }
+        if (other == null) {
+            other = json.createObjectBuilder();
+            if (rttMs != null) {
+                other.add("rttMs", rttMs);
+            }
+            if (timestampEpochMs != null) {
+                other.add("timestampEpochMs", timestampEpochMs);
+            }
+        }
+        return other.build();
+    }
+
+    /** The element of the exporter's shape just read, as a JSON object. */
+    private JsonObject pair() {
+        return json.createObjectBuilder().add("rttMs", rtt).add("timestampEpochMs", timestamp).build();
+    }
+
+    /**
+     * Checks the element of the exporter's shape just read by {@link ReportShape}'s rules, its components in
+     * the record's order as a whole document's check takes them; the element's path is only spelt out for a
+     * failure's message.
+     *
+     * @return the failure, or {@code null}
+     */
+    private @Nullable IllegalArgumentException checkPair(String path, int index) {
+        for (RecordComponent component : ReportShape.components(RttSample.class)) {
+            JsonNumber value = component.getName().equals("rttMs") ? rtt : timestamp;
+            try {
+                ReportShape.checkValue(component.getGenericType(), value, "", component.getName());
+            } catch (IllegalArgumentException unnamed) {
+                try {
+                    ReportShape.checkValue(component.getGenericType(), value,
+                            path + "[" + index + "]." + component.getName(), component.getName());
+                } catch (IllegalArgumentException e) {
+                    return e;
+                }
+                throw new IllegalStateException("the rules named no failure the second time", unnamed);
+            }
+        }
+        return null;
+    }
+
+    /** One list for equal arrays: an export holds its window three times. */
+    private List<RttSample> shared(long[] timestamps, double[] rtts) {
+        List<RttSample> list = SampleArrays.wrap(timestamps, rtts);
+        for (List<RttSample> earlier : streamed.values()) {
+            if (earlier.equals(list)) {
+                return earlier;
+            }
+        }
+        return list;
+    }
+
+    // ---- putting a value at a JSON path of an immutable tree ------------------------------------------
+
+    /** A path such as {@code a.b[2].c} as its keys and indexes ({@code Integer}). */
+    private static List<Object> segments(String path) {
+        List<Object> segments = new ArrayList<>();
+        int i = 0;
+        while (i < path.length()) {
+            char c = path.charAt(i);
+            if (c == '.') {
+                i++;
+            } else if (c == '[') {
+                int end = path.indexOf(']', i);
+                segments.add(Integer.parseInt(path.substring(i + 1, end)));
+                i = end + 1;
+            } else {
+                int end = i;
+                while (end < path.length() && path.charAt(end) != '.' && path.charAt(end) != '[') {
+                    end++;
+                }
+                segments.add(path.substring(i, end));
+                i = end;
+            }
+        }
+        return segments;
+    }
+
+    private JsonValue replace(JsonValue at, List<Object> segments, int depth, JsonValue replacement) {
+        if (depth == segments.size()) {
+            return replacement;
+        }
+        Object segment = segments.get(depth);
+        if (segment instanceof String key) {
+            JsonObject object = at.asJsonObject();
+            JsonValue inner = java.util.Objects.requireNonNull(object.get(key), "a streamed path is in the tree");
+            return json.createObjectBuilder(object).add(key, replace(inner, segments, depth + 1, replacement)).build();
+        }
+        JsonArray array = at.asJsonArray();
+        int index = (Integer) segment;
+        JsonArrayBuilder copy = json.createArrayBuilder();
+        for (int i = 0; i < array.size(); i++) {
+            copy.add(i == index ? replace(array.get(i), segments, depth + 1, replacement) : array.get(i));
+        }
+        return copy.build();
+    }
+}
