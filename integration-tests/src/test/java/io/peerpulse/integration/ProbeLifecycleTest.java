@@ -18,10 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Opening the probe before and after the connection, beside the connection's own data channel, and
- * closing it, the channel and the connection. Direct loopback connections. Tagged {@code classpath}:
- * it also runs on the class path.
+ * closing it, the channel and the connection. Direct loopback connections.
  */
-@Tag("classpath")
 @Tag("integration")
 class ProbeLifecycleTest {
 
