@@ -254,6 +254,10 @@ public final class PairsScaleRun {
                     int[] perSession = measured.perSession();
                     put(out, "samples.mean", Arrays.stream(perSession).average().orElse(0) / windowSeconds);
                     put(out, "samples.min", Arrays.stream(perSession).min().orElse(0) / windowSeconds);
+                    double[] gaps = measured.gapMs().clone();
+                    Arrays.sort(gaps);
+                    put(out, "gap.p99", quantile(gaps, 0.99));
+                    put(out, "gap.max", quantile(gaps, 1));
                 }
                 out.put("threads", String.valueOf(ThreadCpu.threadCount()));
                 put(out, "heap.perPairKb", (usedHeapAfterGc() - heapConnected) / 1024.0 / count);
@@ -307,17 +311,19 @@ public final class PairsScaleRun {
                     a.get("threads") + " → " + b.get("threads")));
         }
         s.append("\n| pairs | RTT median / p99 ms: PeerPulse's probe | the relays, with | raw echo, without "
-                + "| the relays, without | samples per session per s: mean (least) | polls of the probe: measured / "
+                + "| the relays, without | samples per session per s: mean (least) | gap between samples p99 / max ms "
+                + "| polls of the probe: measured / "
                 + "stale / other | probe pings lost / late | ICE polls: measured / stale / other "
                 + "| blocking WARNINGs (all WARNINGs) |\n");
-        s.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        s.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (int n : counts) {
             Map<String, String> a = without.get(n);
             Map<String, String> b = with.get(n);
-            s.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | %s (%s) | %s / %s / %s | %s / %s "
+            s.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | %s (%s) | %s | %s / %s / %s | %s / %s "
                             + "| %s / %s / %s | %s (%s) |%n", n,
                     rtt(b, "rtt"), rtt(b, "relay"), rtt(a, "rtt"), rtt(a, "relay"),
-                    one(b, "samples.mean", 3), one(b, "samples.min", 3),
+                    one(b, "samples.mean", 3), one(b, "samples.min", 3), number(b.get("gap.p99"), 0) + " / "
+                            + number(b.get("gap.max"), 0),
                     b.get("count.polls.measured"), b.get("count.polls.stale"), b.get("count.polls.other"),
                     b.get("count.probe.lost"), b.get("count.probe.late"),
                     b.get("count.ice.measured"), b.get("count.ice.stale"), b.get("count.ice.other"),

@@ -187,34 +187,43 @@ final class PeerPairs implements AutoCloseable {
      * @param toMs      its end, epoch ms
      * @param fromNanos its start, {@link System#nanoTime()} (echoes)
      * @param toNanos   its end
-     * @return the RTTs in ms, and for each session how many samples it recorded in the window
+     * @return the RTTs in ms, for each session how many samples it recorded in the window, and the gaps between
+     *         them
      */
     Measured measured(long fromMs, long toMs, long fromNanos, long toNanos) {
         if (!withPeerPulse) {
-            return new Measured(echoes.between(fromNanos, toNanos), new int[0]);
+            return new Measured(echoes.between(fromNanos, toNanos), new int[0], new double[0]);
         }
         List<Double> rtts = new ArrayList<>();
+        List<Double> gaps = new ArrayList<>();
         int[] perSession = new int[sessions.size()];
         for (int i = 0; i < sessions.size(); i++) {
             LatencyStats stats = sessions.get(i).getLatencyStats().orElse(null);
             if (stats == null) {
                 continue;
             }
+            long previous = Long.MIN_VALUE;
             for (RttSample sample : stats.samples()) {
                 if (sample.timestampEpochMs() >= fromMs && sample.timestampEpochMs() < toMs) {
                     rtts.add(sample.rttMs());
                     perSession[i]++;
+                    if (previous != Long.MIN_VALUE) {
+                        gaps.add((double) (sample.timestampEpochMs() - previous));
+                    }
+                    previous = sample.timestampEpochMs();
                 }
             }
         }
-        return new Measured(rtts.stream().mapToDouble(Double::doubleValue).toArray(), perSession);
+        return new Measured(rtts.stream().mapToDouble(Double::doubleValue).toArray(), perSession,
+                gaps.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     /**
      * @param rttMs      the RTTs measured, ms
      * @param perSession samples each session recorded (empty without PeerPulse)
+     * @param gapMs      the time between two samples of a session in a row, ms (empty without PeerPulse)
      */
-    record Measured(double[] rttMs, int[] perSession) {
+    record Measured(double[] rttMs, int[] perSession, double[] gapMs) {
     }
 
     /**

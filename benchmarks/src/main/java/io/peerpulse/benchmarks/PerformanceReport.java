@@ -27,7 +27,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * <p>Arguments: the path of PERFORMANCE.md (default {@code docs/PERFORMANCE.md}); {@code --quick}
  * for a smoke run of a few seconds that proves everything starts (nothing is written; the scale run at 2 pairs
  * in this JVM); {@code --pairs 10,50} to run only the real-peer scale run, at those counts, and write only its
- * table (with {@code --quick}: 1 s measured each, in this JVM, nothing written).
+ * table (with {@code --quick}: 2 s measured each, in this JVM, nothing written).
  */
 public final class PerformanceReport {
 
@@ -106,9 +106,9 @@ public final class PerformanceReport {
                 + System.getProperty("os.name") + ' ' + System.getProperty("os.arch") + ".\n\n";
     }
 
-    /** The real-peer scale run's section: in fresh JVMs, 30 s measured; quick: in this JVM, 1 s. */
+    /** The real-peer scale run's section: in fresh JVMs, 30 s measured; quick: in this JVM, 2 s. */
     private static String pairsSection(List<Integer> counts, boolean quick) throws Exception {
-        String table = capture(() -> PairsScaleRun.run(counts, quick ? 1 : 30, quick ? 1 : 15, quick));
+        String table = capture(() -> PairsScaleRun.run(counts, quick ? 2 : 30, quick ? 1 : 15, quick));
         return runOn() + "### Real peers: N pairs in one JVM, each through its own relay at 40 ms RTT\n\n" + table;
     }
 
