@@ -233,9 +233,13 @@ public final class PairsScaleRun {
                         put(out, "cpu.thread." + name, 100 * nanos / wall);
                     }
                 });
+                long grouped = 0;
                 for (ThreadCpu.Group group : ThreadCpu.Group.values()) {
                     put(out, "cpu.group." + group.name(), 100 * groups.getOrDefault(group, 0L) / wall);
+                    grouped += groups.getOrDefault(group, 0L);
                 }
+                // threads that ended, or native ones named after a peerpulse- thread that started them
+                put(out, "cpu.unattributed", 100 * (processCpu - grouped) / wall);
                 countersEnd.forEach((key, value) -> out.put("count." + key,
                         String.valueOf(value - countersStart.getOrDefault(key, 0L))));
                 PeerPairs.Measured measured = pairs.measured(fromMs, toMs, fromNanos, toNanos);
@@ -350,11 +354,12 @@ public final class PairsScaleRun {
                     + "%.2f ms on PeerPulse's own threads; the probe's threads %.0f µs per ping", n, extraMs, ownMs,
                     probeMicros));
             s.append(String.format(Locale.ROOT, "; PeerPulse's threads (%% of a core) %s; the lab peers' "
-                            + "own threads %s → %s, the harness %s → %s; raw echoes %s answered, %s lost; blocking "
+                            + "own threads %s → %s, the harness %s → %s, in no group %s → %s; raw echoes %s answered, %s lost; blocking "
                             + "WARNINGs named %s; connecting took %s s → %s s; heap %s MB; load average %s → %s "
                             + "(without), %s → %s (with)%n", own.length() == 0 ? "none" : own,
                     number(a.get("cpu.group.LAB_PEERS"), 1), number(b.get("cpu.group.LAB_PEERS"), 1),
                     number(a.get("cpu.group.HARNESS"), 1), number(b.get("cpu.group.HARNESS"), 1),
+                    number(a.get("cpu.unattributed"), 1), number(b.get("cpu.unattributed"), 1),
                     a.get("count.echo.answered"), a.get("count.echo.lost"),
                     b.get("warnings.sources").isEmpty() ? "no source" : b.get("warnings.sources"),
                     number(a.get("open.seconds"), 0), number(b.get("open.seconds"), 0), number(b.get("heap.mb"), 0),

@@ -27,23 +27,17 @@ final class ThreadCpu {
     /** What a thread belongs to. */
     enum Group {
         /** The lab's relays: {@code peerpulse-relay-receiver-N} and {@code peerpulse-relay-sender-N}. */
-        RELAY("relays (lab)"),
+        RELAY,
         /** The lab's thread per pair, {@code peerpulse-webrtc-N}: signalling, and B's answer to a raw echo. */
-        LAB_PEERS("lab peers' own thread"),
+        LAB_PEERS,
         /** webrtc-java's native threads: every thread not started by Java nor the JVM's own. */
-        WEBRTC("webrtc native"),
+        WEBRTC,
         /** PeerPulse's threads: every other {@code peerpulse-…} (probe, telemetry, ICE stats, session). */
-        PEERPULSE("PeerPulse's own"),
+        PEERPULSE,
         /** The JVM's own threads: GC, JIT compilers, VM operations, reference handling. */
-        JVM("JVM (GC, JIT, VM)"),
+        JVM,
         /** The measuring program: {@code main} (its {@code comm} is {@code java}) and {@code pairs-…}. */
-        HARNESS("harness");
-
-        final String label;
-
-        Group(String label) {
-            this.label = label;
-        }
+        HARNESS
     }
 
     private static final Path TASKS = Path.of("/proc/self/task");
