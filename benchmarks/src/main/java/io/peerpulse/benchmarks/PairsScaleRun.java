@@ -60,14 +60,14 @@ public final class PairsScaleRun {
         int seconds = options.integer("--seconds", 30, 1);
         int warmup = options.integer("--warmup-seconds", 15, 0);
         String child = options.text("--child", null);
+        if (child != null && !child.equals("with") && !child.equals("without")) {
+            throw new IllegalArgumentException("--child must be with or without: " + child);
+        }
+        if (child != null && counts.size() != 1) {
+            throw new IllegalArgumentException("--child measures one count of pairs: " + counts);
+        }
         ThreadCpu.requireLinux();
         if (child != null) {
-            if (!child.equals("with") && !child.equals("without")) {
-                throw new IllegalArgumentException("--child must be with or without: " + child);
-            }
-            if (counts.size() != 1) {
-                throw new IllegalArgumentException("--child measures one count of pairs: " + counts);
-            }
             Logger root = Logger.getLogger("");
             for (Handler console : root.getHandlers()) {
                 root.removeHandler(console); // counted, not printed: the parent reads this JVM's output
@@ -393,10 +393,11 @@ public final class PairsScaleRun {
         new CountDownLatch(1).await(seconds, TimeUnit.SECONDS);
     }
 
+    /** Used heap after two full collections (G1's {@code System.gc()} is one, and waits for it). */
     private static long usedHeapAfterGc() throws InterruptedException {
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 2; i++) {
             System.gc();
-            TimeUnit.MILLISECONDS.sleep(100);
+            TimeUnit.MILLISECONDS.sleep(50); // for the reference handler to clear what the collection found
         }
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
