@@ -73,7 +73,7 @@ import org.jspecify.annotations.Nullable;
  * name for your platform), or keep that jar on the class path. On Linux the native library needs
  * {@code libpulse.so.0} (Debian package {@code libpulse0}; {@code scripts/setup.sh} installs it).
  *
- * <p><b>Why one class.</b> About 440 lines of code, one job: one negotiation between two in-process peers —
+ * <p><b>Why one class.</b> About 470 lines of code, one job: one negotiation between two in-process peers —
  * offer and answer, candidates rewritten to the relay, the channel observers, and the teardown order
  * webrtc-java requires (connections, then factories, then audio modules; a wrong order crashes the JVM).
  * These share the peers' half-built state on every failure path, which is why they stay together; the
