@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.openjdk.jmh.profile.GCProfiler;
@@ -19,10 +20,14 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * Runs every benchmark in one go and writes the result tables into {@code docs/PERFORMANCE.md},
- * between the markers {@code <!-- results:start -->} and {@code <!-- results:end -->}.
+ * between the markers {@code <!-- results:start -->} and {@code <!-- results:end -->}, and the real-peer scale
+ * run ({@link PairsScaleRun}, at {@value PairsScaleRun#DEFAULT_PAIRS} pairs) between
+ * {@code <!-- pairs:start -->} and {@code <!-- pairs:end -->}.
  *
  * <p>Arguments: the path of PERFORMANCE.md (default {@code docs/PERFORMANCE.md}); {@code --quick}
- * for a smoke run of a few seconds that proves everything starts (nothing is written).
+ * for a smoke run of a few seconds that proves everything starts (nothing is written; the scale run at 2 pairs
+ * in this JVM); {@code --pairs 10,50} to run only the real-peer scale run, at those counts, and write only its
+ * table (with {@code --quick}: 2 s measured each, in this JVM, nothing written).
  */
 public final class PerformanceReport {
 
@@ -35,19 +40,33 @@ public final class PerformanceReport {
      */
     public static void main(String[] args) throws Exception {
         boolean quick = false;
+        String pairs = null;
         Path target = Path.of("docs/PERFORMANCE.md");
-        for (String arg : args) {
-            if (arg.equals("--quick")) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--quick")) {
                 quick = true;
+            } else if (args[i].equals("--pairs")) {
+                if (i + 1 == args.length) {
+                    throw new IllegalArgumentException("--pairs needs a value, e.g. --pairs 10,50");
+                }
+                pairs = args[++i];
+            } else if (args[i].startsWith("--")) {
+                throw new IllegalArgumentException("unknown option " + args[i] + "; known: --quick, --pairs");
             } else {
-                target = Path.of(arg);
+                target = Path.of(args[i]);
             }
         }
+        if (pairs != null) {
+            String table = pairsSection(PairsScaleRun.pairCounts(pairs), quick);
+            System.out.println(table);
+            if (!quick) {
+                write(target, "pairs", table);
+                System.out.println("written to " + target);
+            }
+            return;
+        }
         StringBuilder out = new StringBuilder();
-        out.append("Run on ").append(LocalDate.now()).append(", ").append(Runtime.getRuntime().availableProcessors())
-                .append(" CPUs, ").append(System.getProperty("java.vm.name")).append(' ')
-                .append(System.getProperty("java.version")).append(", ").append(System.getProperty("os.name"))
-                .append(' ').append(System.getProperty("os.arch")).append(".\n\n");
+        out.append(runOn());
 
         out.append("### Recording one sample into a full window (ns/op, B/op)\n\n");
         out.append(jmhTable(run(RecordBenchmark.class, quick)));
@@ -70,11 +89,27 @@ public final class PerformanceReport {
         String[] pingArgs = quick ? new String[] {"--pings", "50"} : new String[] {"--pings", "2000"};
         out.append(capture(() -> ProbeAllocationRun.main(pingArgs)));
 
+        String pairsTable = pairsSection(quick ? List.of(2) : PairsScaleRun.pairCounts(PairsScaleRun.DEFAULT_PAIRS),
+                quick);
         System.out.println(out);
+        System.out.println(pairsTable);
         if (!quick) {
-            write(target, out.toString());
+            write(target, "results", out.toString());
+            write(target, "pairs", pairsTable);
             System.out.println("written to " + target);
         }
+    }
+
+    private static String runOn() {
+        return "Run on " + LocalDate.now() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, "
+                + System.getProperty("java.vm.name") + ' ' + System.getProperty("java.version") + ", "
+                + System.getProperty("os.name") + ' ' + System.getProperty("os.arch") + ".\n\n";
+    }
+
+    /** The real-peer scale run's section: in fresh JVMs, 30 s measured; quick: in this JVM, 2 s. */
+    private static String pairsSection(List<Integer> counts, boolean quick) throws Exception {
+        String table = capture(() -> PairsScaleRun.run(counts, quick ? 2 : 30, quick ? 1 : 15, quick));
+        return runOn() + "### Real peers: N pairs in one JVM, each through its own relay at 40 ms RTT\n\n" + table;
     }
 
     private static Collection<RunResult> run(Class<?> benchmark, boolean quick) throws Exception {
@@ -127,10 +162,12 @@ public final class PerformanceReport {
         return buffer.toString(StandardCharsets.UTF_8);
     }
 
-    private static void write(Path target, String results) throws IOException {
-        String start = "<!-- results:start -->";
-        String end = "<!-- results:end -->";
-        String document = Files.exists(target) ? Files.readString(target) : "# Performance\n\n" + start + "\n" + end + "\n";
+    /** Writes {@code results} between the markers {@code <!-- section:start -->} and {@code <!-- section:end -->}. */
+    static void write(Path target, String section, String results) throws IOException {
+        String start = "<!-- " + section + ":start -->";
+        String end = "<!-- " + section + ":end -->";
+        String document = Files.exists(target) ? Files.readString(target)
+                : "# Performance\n\n<!-- results:start -->\n<!-- results:end -->\n\n<!-- pairs:start -->\n<!-- pairs:end -->\n";
         int from = document.indexOf(start);
         int to = document.indexOf(end);
         if (from < 0 || to < from) {

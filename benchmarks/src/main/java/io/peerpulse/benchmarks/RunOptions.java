@@ -83,6 +83,15 @@ final class RunOptions {
     }
 
     /**
+     * @param name     the option
+     * @param fallback its value when not given
+     * @return its value as given
+     */
+    String text(String name, String fallback) {
+        return values.getOrDefault(name, fallback);
+    }
+
+    /**
      * @param name the flag
      * @return whether it was given
      */

@@ -115,7 +115,8 @@ class SmokeTest {
 
     /**
      * The quick report ({@code benchmarks/run} without the measurement) prints every section: a JMH row with
-     * a time for each benchmark method, the JOL footprint, the scale run and the game loop on real peers.
+     * a time for each benchmark method, the JOL footprint, the scale run, the game loop on real peers, and the
+     * real-peer scale run at 2 pairs (a complete row in both its tables; no number is judged).
      */
     @Test
     @Tag("integration")
@@ -147,6 +148,17 @@ class SmokeTest {
                 .containsPattern("\\| ice \\(1 Hz\\) \\| [1-9][0-9]* \\|") // with the ICE telemetry
                 .containsPattern("\\| probe \\(10 Hz\\) \\| [1-9][0-9]* \\|") // with the probe
                 .containsPattern("\\| probe \\(10 Hz\\) \\| [0-9.]+× \\| [0-9.]+–[0-9.]+× \\|"); // its p99 ratio
+        String n = "-?[0-9.,]+";
+        String change = n + " → " + n;
+        String rtt = n + " / " + n;
+        String counts = "[0-9]+ / [0-9]+";
+        // the real-peer scale run at 2 pairs: CPU (process, relays, webrtc, PeerPulse, JVM), heap, threads
+        assertThat(report).containsPattern("\\| 2 \\| " + String.join(" \\| ", change, change, change, n, change, n,
+                        change, change) + " \\|")
+                // RTT (probe, relays, raw echo, relays), samples a second, gaps (none with one sample each), polls,
+                // pings lost / late, ICE polls, WARNINGs
+                .containsPattern("\\| 2 \\| " + String.join(" \\| ", rtt, rtt, rtt, rtt, n + " \\(" + n + "\\)",
+                        "(" + rtt + "|– / –)", counts + " / [0-9]+", counts, counts + " / [0-9]+", "[0-9]+ \\([0-9]+\\)") + " \\|");
     }
 
     private static String methodName(String benchmark) {

@@ -73,7 +73,7 @@ import org.jspecify.annotations.Nullable;
  * name for your platform), or keep that jar on the class path. On Linux the native library needs
  * {@code libpulse.so.0} (Debian package {@code libpulse0}; {@code scripts/setup.sh} installs it).
  *
- * <p><b>Why one class.</b> About 440 lines of code, one job: one negotiation between two in-process peers —
+ * <p><b>Why one class.</b> About 470 lines of code, one job: one negotiation between two in-process peers —
  * offer and answer, candidates rewritten to the relay, the channel observers, and the teardown order
  * webrtc-java requires (connections, then factories, then audio modules; a wrong order crashes the JVM).
  * These share the peers' half-built state on every failure path, which is why they stay together; the
@@ -101,6 +101,8 @@ public final class WebRtcPeers implements AutoCloseable {
     private final BlockingQueue<String> inboxA = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> inboxB = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> echoes = new LinkedBlockingQueue<>();
+    /** Echoes started by {@link #echoAsync(Duration)} and not answered yet, by their message. */
+    private final java.util.Map<String, PendingEcho> pendingEchoes = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong echoSequence = new AtomicLong();
@@ -370,6 +372,36 @@ public final class WebRtcPeers implements AutoCloseable {
             throw new IllegalStateException("no echo within " + timeout + "; " + describe());
         }
         return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /**
+     * Starts one application-level round trip like {@link #echo(Duration)}, without waiting for it: A sends a
+     * probe from the calling thread, B sends it back from this class's thread, and the result completes when A
+     * receives it. Many may be under way at once, on these peers and on others, from one thread.
+     *
+     * @param timeout how long to wait for the echo, above 0
+     * @return completes with the time from sending to A receiving the echo, on webrtc-java's native callback
+     *         thread (so what depends on it must only store the value); completes exceptionally with a
+     *         {@link TimeoutException} when no echo arrived in time, with an {@link IllegalStateException} when
+     *         sending failed
+     * @since 0.1.0
+     */
+    public CompletableFuture<Duration> echoAsync(Duration timeout) {
+        requirePositive(timeout);
+        String probe = ECHO_PREFIX + echoSequence.incrementAndGet();
+        CompletableFuture<Duration> result = new CompletableFuture<>();
+        pendingEchoes.put(probe, new PendingEcho(System.nanoTime(), result));
+        result.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).whenComplete((rtt, failure) -> pendingEchoes.remove(probe));
+        try {
+            send(channelA, probe);
+        } catch (IllegalStateException e) {
+            result.completeExceptionally(e);
+        }
+        return result;
+    }
+
+    /** An echo under way: when A sent it, and what completes when it is back. */
+    private record PendingEcho(long sentNanos, CompletableFuture<Duration> result) {
     }
 
     /**
@@ -685,10 +717,16 @@ public final class WebRtcPeers implements AutoCloseable {
 
         @Override
         public void onMessage(RTCDataChannelBuffer buffer) {
+            long now = System.nanoTime();
             String message = text(buffer);
             boolean probe = message.startsWith(ECHO_PREFIX);
             if (isA) {
-                (probe ? echoes : inboxA).add(message);
+                PendingEcho pending = probe ? pendingEchoes.remove(message) : null;
+                if (pending != null) {
+                    pending.result().complete(Duration.ofNanos(now - pending.sentNanos()));
+                } else {
+                    (probe ? echoes : inboxA).add(message);
+                }
             } else if (probe) {
                 signaling.execute(() -> {
                     if (!closed.get()) {

@@ -91,6 +91,22 @@ class WebRtcPeersTest {
     }
 
     @Test
+    void echoAsyncMeasuresRoundTripsUnderWayAtOnce() throws Exception {
+        Duration injected = Duration.ofMillis(40);
+        try (ImpairmentRelay relay = new ImpairmentRelay(8).impair(Link.roundTrip(injected));
+             WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(TIMEOUT))) {
+            List<CompletableFuture<Duration>> echoes = List.of(peers.echoAsync(TIMEOUT), peers.echoAsync(TIMEOUT),
+                    peers.echoAsync(TIMEOUT));
+            for (CompletableFuture<Duration> echo : echoes) {
+                assertThat(echo.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("each takes the injected round trip")
+                        .isGreaterThanOrEqualTo(injected);
+            }
+            // the blocking echo still works beside them
+            assertThat(peers.echo(TIMEOUT)).isGreaterThanOrEqualTo(injected);
+        }
+    }
+
+    @Test
     void survivesTwentyConnectCloseCyclesAndLeavesNoThreadBehind() throws Exception {
         Set<Thread> before = liveNonDaemonThreads();
         for (int i = 0; i < 20; i++) {
