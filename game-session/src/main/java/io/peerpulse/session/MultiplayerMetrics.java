@@ -20,12 +20,36 @@ import java.util.Objects;
  * @param quality           the connection quality at the end (or snapshot)
  * @param qualityChanges    every change of the quality, oldest first
  * @param qualityThresholds how the quality was judged
+ * @param qualitySummary    time in each quality over the session and the scores judged; {@code null} in a file
+ *                          of an earlier version
  * @since 0.1.0
  */
 public record MultiplayerMetrics(String sessionId, @Nullable String playerId, @Nullable LatencyStats latency, List<RoundMetrics> rounds,
                                  List<Reconnection> reconnections, List<PathChange> pathChanges,
                                  ConnectionQuality quality, List<QualityChange> qualityChanges,
-                                 QualityThresholds qualityThresholds) {
+                                 QualityThresholds qualityThresholds, @Nullable QualitySummary qualitySummary) {
+
+    /**
+     * Metrics without the quality summary (as of earlier versions).
+     *
+     * @param sessionId see the record description
+     * @param playerId see the record description
+     * @param latency see the record description
+     * @param rounds see the record description
+     * @param reconnections see the record description
+     * @param pathChanges see the record description
+     * @param quality see the record description
+     * @param qualityChanges see the record description
+     * @param qualityThresholds see the record description
+     * @since 0.1.0
+     */
+    public MultiplayerMetrics(String sessionId, @Nullable String playerId, @Nullable LatencyStats latency,
+                              List<RoundMetrics> rounds, List<Reconnection> reconnections, List<PathChange> pathChanges,
+                              ConnectionQuality quality, List<QualityChange> qualityChanges,
+                              QualityThresholds qualityThresholds) {
+        this(sessionId, playerId, latency, rounds, reconnections, pathChanges, quality, qualityChanges,
+                qualityThresholds, null);
+    }
 
     /**
      * Checks the required parts and makes the lists unmodifiable copies.
@@ -39,6 +63,7 @@ public record MultiplayerMetrics(String sessionId, @Nullable String playerId, @N
      * @param quality see the record description
      * @param qualityChanges see the record description
      * @param qualityThresholds see the record description
+     * @param qualitySummary see the record description
      * @throws NullPointerException when a required component is null
      * @since 0.1.0
      */

@@ -118,7 +118,7 @@ public final class SessionCore {
         this.last = start.stamp();
         this.connections = new ConnectionLog(start.stamp());
         this.coverage = new CoverageTracker(config.gapThresholdNanos());
-        this.quality = new QualityJudge(config.thresholds());
+        this.quality = new QualityJudge(config.thresholds(), start.stamp());
     }
 
     /**
@@ -398,6 +398,7 @@ public final class SessionCore {
                 primaryRecent = new MedianRing(SUSPECT_PRIMARY_SAMPLES);
                 secondaryRecent = new MedianRing(SUSPECT_SECONDARY_SAMPLES);
                 probe = null;
+                quality.sourceChanged();
                 coverage.refreshPeriod(event.source().refreshNanos());
                 SessionEvent.Source view = event.secondary();
                 secondaryActive = view != null;
@@ -443,7 +444,11 @@ public final class SessionCore {
                 coverage.measured(at);
             }
             SourceFallback fell = maybeFallBack(poll, at);
-            QualityChange change = quality.poll(poll);
+            boolean suspect = fell != null && SourceFallback.SUSPECT.equals(fell.verdict());
+            if (fell != null) {
+                quality.fellBack(suspect);
+            }
+            QualityChange change = quality.poll(poll, at, !suspect, rounds);
             if (change != null) {
                 listen[0] |= qualityListeners.enqueue(change);
             }
@@ -459,6 +464,9 @@ public final class SessionCore {
                 throw new IllegalArgumentException("probe statistics before the first open");
             }
             probe = event.stats();
+            if (!fellBack) {
+                quality.probe(event.stats(), event.at()); // a fallen-back probe's loss is not the primary's
+            }
             return Applied.NOTHING;
         }
 
@@ -472,7 +480,7 @@ public final class SessionCore {
 
         @Override
         public Applied roundBegan(SessionEvent.RoundBegan event) {
-            rounds.begin(event.roundNumber(), event.at());
+            rounds.begin(event.roundNumber(), event.at(), quality.quality());
             return Applied.NOTHING;
         }
 
@@ -612,7 +620,7 @@ public final class SessionCore {
                 exporters.stuckCount(config.exporterTimeout()));
         MultiplayerMetrics multiplayerMetrics = new MultiplayerMetrics(config.sessionId(), config.playerId(), latency,
                 rounds.all(at), connections.reconnections(), connections.pathChanges(), quality.quality(),
-                quality.changes(), quality.thresholds());
+                quality.changes(), quality.thresholds(), quality.summary(at));
         return new SessionReport(sessionMetrics, validationData, multiplayerMetrics);
     }
 
