@@ -722,7 +722,7 @@ public final class GameSession implements AutoCloseable {
         }
 
         /**
-         * Sets every criterion of the quality at once; {@code new QualityThresholds(150, 300, 5, 3)} is the rule
+         * Sets every criterion of the quality at once; {@code QualityThresholds.rttOnly(150, 300, 5, 3)} is the rule
          * of earlier versions (the RTT median alone, no hysteresis).
          *
          * @param thresholds the criteria, window and hysteresis; default {@link QualityThresholds#DEFAULT}; checked

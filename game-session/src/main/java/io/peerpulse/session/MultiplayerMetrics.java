@@ -30,28 +30,6 @@ public record MultiplayerMetrics(String sessionId, @Nullable String playerId, @N
                                  QualityThresholds qualityThresholds, @Nullable QualitySummary qualitySummary) {
 
     /**
-     * Metrics without the quality summary (as of earlier versions).
-     *
-     * @param sessionId see the record description
-     * @param playerId see the record description
-     * @param latency see the record description
-     * @param rounds see the record description
-     * @param reconnections see the record description
-     * @param pathChanges see the record description
-     * @param quality see the record description
-     * @param qualityChanges see the record description
-     * @param qualityThresholds see the record description
-     * @since 0.1.0
-     */
-    public MultiplayerMetrics(String sessionId, @Nullable String playerId, @Nullable LatencyStats latency,
-                              List<RoundMetrics> rounds, List<Reconnection> reconnections, List<PathChange> pathChanges,
-                              ConnectionQuality quality, List<QualityChange> qualityChanges,
-                              QualityThresholds qualityThresholds) {
-        this(sessionId, playerId, latency, rounds, reconnections, pathChanges, quality, qualityChanges,
-                qualityThresholds, null);
-    }
-
-    /**
      * Checks the required parts and makes the lists unmodifiable copies.
      *
      * @param sessionId see the record description

@@ -21,20 +21,6 @@ public record QualityChange(long timestampEpochMs, ConnectionQuality previous, C
                             @Nullable Double recentMedianMs, @Nullable Double score, List<QualityReason> reasons) {
 
     /**
-     * A change without a score or reasons (as of earlier versions).
-     *
-     * @param timestampEpochMs see the record description
-     * @param previous         see the record description
-     * @param current          see the record description
-     * @param recentMedianMs   see the record description
-     * @since 0.1.0
-     */
-    public QualityChange(long timestampEpochMs, ConnectionQuality previous, ConnectionQuality current,
-                         @Nullable Double recentMedianMs) {
-        this(timestampEpochMs, previous, current, recentMedianMs, null, List.of());
-    }
-
-    /**
      * Checks that both qualities are present; a missing reason list reads as empty.
      *
      * @param timestampEpochMs see the record description

@@ -31,7 +31,8 @@ import org.jspecify.annotations.Nullable;
  * next measurement, which grades at once (as does the first). A stale poll (connected, nothing new) ends a
  * run of bad polls; rejected and skipped polls neither count nor end it.
  *
- * <p>The four-component constructor is the rule of earlier versions: the RTT median alone, no hysteresis.
+ * <p>{@link #rttOnly} is the rule of earlier versions: the RTT median alone, no hysteresis. (The record has
+ * one constructor, the canonical one, because JSON binding reads records through it.)
  *
  * @param fairFromMs            the recent median from which the quality is FAIR
  * @param poorFromMs            the recent median from which it is POOR
@@ -75,10 +76,12 @@ public record QualityThresholds(double fairFromMs, double poorFromMs, int recent
      * @param poorFromMs            see the record description
      * @param recentSampleCount     see the record description
      * @param toleratedBadPollCount see the record description
+     * @return the thresholds
      * @since 0.1.0
      */
-    public QualityThresholds(double fairFromMs, double poorFromMs, int recentSampleCount, int toleratedBadPollCount) {
-        this(fairFromMs, poorFromMs, recentSampleCount, toleratedBadPollCount, null, null, null, null, null, null,
+    public static QualityThresholds rttOnly(double fairFromMs, double poorFromMs, int recentSampleCount,
+                                            int toleratedBadPollCount) {
+        return new QualityThresholds(fairFromMs, poorFromMs, recentSampleCount, toleratedBadPollCount, null, null, null, null, null, null,
                 DEFAULT_LOSS_WINDOW_MS, 1);
     }
 

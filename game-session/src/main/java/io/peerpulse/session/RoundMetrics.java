@@ -35,22 +35,6 @@ public record RoundMetrics(int roundNumber, long startEpochMs, @Nullable Long en
                            @Nullable QualitySummary quality) {
 
     /**
-     * A round without its quality summary (as of earlier versions).
-     *
-     * @param roundNumber      see the record description
-     * @param startEpochMs     see the record description
-     * @param endEpochMs       see the record description
-     * @param durationMs       see the record description
-     * @param latency          see the record description
-     * @param firstSampleIndex see the record description
-     * @since 0.1.0
-     */
-    public RoundMetrics(int roundNumber, long startEpochMs, @Nullable Long endEpochMs, long durationMs,
-                        @Nullable LatencySummary latency, @Nullable Long firstSampleIndex) {
-        this(roundNumber, startEpochMs, endEpochMs, durationMs, latency, firstSampleIndex, null);
-    }
-
-    /**
      * Whether a sample was recorded during this round.
      *
      * @param sampleIndex the sample's session-wide number (see the class description)

@@ -26,7 +26,7 @@ class GameSessionQualityTest {
 
     private static final long T0 = VirtualScheduler.DEFAULT_START.toEpochMilli();
     /** The rule of earlier versions. */
-    private static final QualityThresholds RTT_ONLY = new QualityThresholds(150, 300, 5, 3);
+    private static final QualityThresholds RTT_ONLY = QualityThresholds.rttOnly(150, 300, 5, 3);
 
     private final VirtualScheduler scheduler = new VirtualScheduler();
     private final List<GameSession> sessions = new ArrayList<>();
@@ -120,7 +120,7 @@ class GameSessionQualityTest {
         QualityThresholds hysteresis = new QualityThresholds(150, 300, 1, 3, null, null, null, null, null, null,
                 10_000, 3);
         List<QualityChange> withHysteresis = run(hysteresis, medians);
-        List<QualityChange> without = run(new QualityThresholds(150, 300, 1, 3), medians);
+        List<QualityChange> without = run(QualityThresholds.rttOnly(150, 300, 1, 3), medians);
 
         assertThat(without.size()).as("the RTT-only rule follows every crossing").isGreaterThan(100);
         assertThat(withHysteresis.size()).isLessThan(without.size() / 2).isGreaterThan(5);
@@ -180,7 +180,8 @@ class GameSessionQualityTest {
             session.onDataChannelOpen(script);
             advanceSeconds(polls.size() - 1);
             List<QualityChange> actual = session.exportMultiplayerMetrics().qualityChanges().stream()
-                    .map(c -> new QualityChange(c.timestampEpochMs(), c.previous(), c.current(), c.recentMedianMs()))
+                    .map(c -> new QualityChange(c.timestampEpochMs(), c.previous(), c.current(), c.recentMedianMs(), null,
+                            List.of()))
                     .toList();
             assertThat(actual).as("trial %d", trial)
                     .isEqualTo(oldRule(polls, session.exportSessionMetrics().startEpochMs()));
@@ -211,7 +212,8 @@ class GameSessionQualityTest {
                 next = ConnectionQuality.LOST;
             }
             if (next != quality) {
-                changes.add(new QualityChange(start + i * 1000L, quality, next, recent.isEmpty() ? null : median(recent)));
+                changes.add(new QualityChange(start + i * 1000L, quality, next, recent.isEmpty() ? null : median(recent),
+                        null, List.of()));
                 quality = next;
             }
         }

@@ -47,11 +47,12 @@ class GameSessionTest {
     }
 
     /** The rule of earlier versions: the RTT median alone, no hysteresis. */
-    private static final QualityThresholds RTT_ONLY = new QualityThresholds(150, 300, 5, 3);
+    private static final QualityThresholds RTT_ONLY = QualityThresholds.rttOnly(150, 300, 5, 3);
 
     /** A change as earlier versions made it: without score and reasons. */
     private static QualityChange plain(QualityChange change) {
-        return new QualityChange(change.timestampEpochMs(), change.previous(), change.current(), change.recentMedianMs());
+        return new QualityChange(change.timestampEpochMs(), change.previous(), change.current(), change.recentMedianMs(), null,
+                List.of());
     }
 
     private static LiveRtt plain(LiveRtt live) {
@@ -303,12 +304,12 @@ class GameSessionTest {
         advanceSeconds(2);
 
         List<QualityChange> expected = List.of(
-                new QualityChange(T0, ConnectionQuality.UNKNOWN, ConnectionQuality.GOOD, 149.999),
-                new QualityChange(T0 + 1000, ConnectionQuality.GOOD, ConnectionQuality.FAIR, 150.0),
-                new QualityChange(T0 + 3000, ConnectionQuality.FAIR, ConnectionQuality.POOR, 300.0),
-                new QualityChange(T0 + 4000, ConnectionQuality.POOR, ConnectionQuality.GOOD, 100.0),
-                new QualityChange(T0 + 9000, ConnectionQuality.GOOD, ConnectionQuality.LOST, 100.0),
-                new QualityChange(T0 + 11000, ConnectionQuality.LOST, ConnectionQuality.GOOD, 120.0));
+                new QualityChange(T0, ConnectionQuality.UNKNOWN, ConnectionQuality.GOOD, 149.999, null, List.of()),
+                new QualityChange(T0 + 1000, ConnectionQuality.GOOD, ConnectionQuality.FAIR, 150.0, null, List.of()),
+                new QualityChange(T0 + 3000, ConnectionQuality.FAIR, ConnectionQuality.POOR, 300.0, null, List.of()),
+                new QualityChange(T0 + 4000, ConnectionQuality.POOR, ConnectionQuality.GOOD, 100.0, null, List.of()),
+                new QualityChange(T0 + 9000, ConnectionQuality.GOOD, ConnectionQuality.LOST, 100.0, null, List.of()),
+                new QualityChange(T0 + 11000, ConnectionQuality.LOST, ConnectionQuality.GOOD, 120.0, null, List.of()));
         assertThat(session.exportMultiplayerMetrics().qualityChanges()).map(GameSessionTest::plain).isEqualTo(expected);
         assertThat(heard).map(GameSessionTest::plain).isEqualTo(expected);
         assertThat(plain(session.latest())).isEqualTo(new LiveRtt(ConnectionQuality.GOOD, 120, T0 + 11000, 120));

@@ -94,7 +94,7 @@ class JournalQualityTest {
     /** A header written before the quality score (no such keys) recovers under the rule of that time. */
     @Test
     void aJournalWithoutTheNewOptionsIsJudgedByTheRttOnlyRule() throws IOException {
-        QualityThresholds rttOnly = new QualityThresholds(150, 300, 5, 3);
+        QualityThresholds rttOnly = QualityThresholds.rttOnly(150, 300, 5, 3);
         GameSession session = session("quality-old", rttOnly);
         session.onDataChannelOpen(probe());
         scheduler.runDueTasks();
