@@ -451,6 +451,7 @@ public final class SessionCore {
             QualityChange change = quality.poll(poll, at, !suspect, rounds);
             if (change != null) {
                 listen[0] |= qualityListeners.enqueue(change);
+                exporters.quality(change, toStart);
             }
             if (poll.sample() != null || change != null) {
                 latest = quality.live();
