@@ -295,6 +295,49 @@ class GameSessionQualityTest {
         assertThat(whole.timeInMs(ConnectionQuality.POOR)).isEqualTo(13_000);
     }
 
+    /** Exporters hear each change, with its reasons, after the sample of the poll that made it. */
+    @Test
+    void exportersHearQualityChangesInOrderWithTheSamples() {
+        List<String> calls = new ArrayList<>();
+        io.peerpulse.session.spi.SessionExporterProvider provider = new io.peerpulse.session.spi.SessionExporterProvider() {
+            @Override
+            public String name() {
+                return "recording";
+            }
+
+            @Override
+            public io.peerpulse.session.spi.SessionExporter create(io.peerpulse.session.spi.ExportSettings settings) {
+                return new io.peerpulse.session.spi.SessionExporter() {
+                    @Override
+                    public void sampleRecorded(String sessionId, io.peerpulse.telemetry.RttSample sample) {
+                        calls.add("sample " + sample.rttMs());
+                    }
+
+                    @Override
+                    public void qualityChanged(String sessionId, QualityChange change) {
+                        calls.add(change.current() + " " + change.reasons().stream().map(QualityReason::text).toList());
+                    }
+
+                    @Override
+                    public void sessionEnded(SessionReport report) {
+                        calls.add("ended");
+                    }
+                };
+            }
+        };
+        GameSession session = GameSession.builder("quality-exported")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).build())
+                .exporterProviders(List.of(provider)).executor(Runnable::run)
+                .qualityThresholds(QualityThresholds.rttOnly(150, 300, 1, 3)).build();
+        sessions.add(session);
+        session.onDataChannelOpen(new ScriptedRttSource().thenMeasured(100).thenMeasured(200));
+        advanceSeconds(1);
+        session.close();
+        assertThat(calls).containsExactly("sample 100.0", "GOOD []", "sample 200.0",
+                "FAIR [RTT median 200 ms over the last sample (from 150 ms)]", "ended");
+    }
+
     @Test
     void badThresholdsAreRefusedByName() {
         assertThatThrownBy(() -> session(new QualityThresholds(150, 300, 5, 3, null, null, 10.0, 3.0, null, null,
