@@ -54,7 +54,8 @@ import java.util.concurrent.Executor;
  * <p><b>Why one class.</b> It is the one place state changes, by design: every {@code Handler} method, the
  * fallback verdicts and the report read and write the same fields under one lock, and a recovery must run the
  * very same code. The parts with a job of their own already live beside it ({@code Rounds},
- * {@code ConnectionLog}, {@code CoverageTracker}, {@code QualityJudge}, {@code MedianRing},
+ * {@code ConnectionLog}, {@code CoverageTracker}, {@code QualityJudge} with {@code QualityModel} and
+ * {@code QualityTally}, {@code MedianRing},
  * {@code QualityListeners}); what stays is the dispatch and the decisions that need all of them at once.
  *
  * @since 0.1.0
