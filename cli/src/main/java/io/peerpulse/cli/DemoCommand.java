@@ -249,8 +249,8 @@ final class DemoCommand implements Callable<Integer> {
         if (quality != null) {
             console.printf(Locale.ROOT, "quality %s at the end; time GOOD %d ms, FAIR %d ms, POOR %d ms, LOST %d ms; "
                     + "score min %s, p5 %s, median %s%n", report.multiplayerMetrics().quality(), quality.goodMs(),
-                    quality.fairMs(), quality.poorMs(), quality.lostMs(), score(quality.scoreMin()),
-                    score(quality.scoreP5()), score(quality.scoreMedian()));
+                    quality.fairMs(), quality.poorMs(), quality.lostMs(), score(quality.minScore()),
+                    score(quality.p5Score()), score(quality.medianScore()));
         }
         console.println();
         TwoViews.print(console, report.validationData(), injected);

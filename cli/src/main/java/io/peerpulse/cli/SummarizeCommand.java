@@ -147,7 +147,7 @@ final class SummarizeCommand implements Callable<Integer> {
             cells.add(String.valueOf(quality.fairMs()));
             cells.add(String.valueOf(quality.poorMs()));
             cells.add(String.valueOf(quality.lostMs()));
-            for (Double score : new Double[] {quality.scoreMin(), quality.scoreP5(), quality.scoreMedian()}) {
+            for (Double score : new Double[] {quality.minScore(), quality.p5Score(), quality.medianScore()}) {
                 cells.add(score == null ? "" : number(score));
             }
         }

@@ -842,8 +842,8 @@ public final class GameSession implements AutoCloseable {
                     && !sessionId.isBlank() ? withName(telemetryOptions, sessionId) : telemetryOptions;
             SessionConfig config = new SessionConfig(sessionId, playerId, options, exporterTimeout,
                     fairFrom, poorFrom, recentSamples, toleratedBadPolls, gapAfterPolls, fallbackAfter,
-                    model.jitterFairFromMs(), model.jitterPoorFromMs(), model.lossFairFromPercent(),
-                    model.lossPoorFromPercent(), model.scoreFairBelow(), model.scorePoorBelow(), model.lossWindowMs(),
+                    model.jitterFairFromMs(), model.jitterPoorFromMs(), model.lossFairFromRatio(),
+                    model.lossPoorFromRatio(), model.fairBelowScore(), model.poorBelowScore(), model.lossWindowMs(),
                     model.hysteresisPollCount());
             if (exporterNamesNull) {
                 throw new IllegalArgumentException("exporters must not be null; call exporters() for none");

@@ -10,7 +10,7 @@ public enum QualityMetric {
     RTT_MEDIAN,
     /** The mean absolute difference of consecutive recent RTT samples, ms. */
     JITTER,
-    /** The probe's lost pings over the loss window, percent of the pings that ended (answered or lost). */
+    /** The probe's lost pings over the loss window, as a ratio (0–1) of the pings that ended (answered or lost). */
     LOSS,
     /** The E-model score (R, 0–100) of the median, jitter and loss; lower is worse. */
     SCORE,

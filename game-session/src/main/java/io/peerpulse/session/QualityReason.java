@@ -8,7 +8,8 @@ import java.util.Objects;
  * measured over. {@link #text()} says it for people, e.g. "loss 20 % over the last 10 s (from 10 %)".
  *
  * @param metric      what was measured
- * @param value       its value (ms, percent, score or polls, as {@link QualityMetric} says)
+ * @param value       its value in the unit {@link QualityMetric} names: ms, a ratio (0–1, shown as a percentage), a
+ *                    score or polls
  * @param level       the quality this metric alone gives: FAIR, POOR or LOST
  * @param threshold   the threshold it reached: from it on (below it, for {@link QualityMetric#SCORE}) the
  *                    metric gives {@code level}
@@ -49,8 +50,8 @@ public record QualityReason(QualityMetric metric, double value, ConnectionQualit
                     + number(threshold) + " ms)";
             case JITTER -> "jitter " + number(value) + " ms over the last " + samples() + " (from "
                     + number(threshold) + " ms)";
-            case LOSS -> "loss " + number(value) + " % over the last " + number(windowMs / 1000.0) + " s (from "
-                    + number(threshold) + " %)";
+            case LOSS -> "loss " + number(100 * value) + " % over the last " + number(windowMs / 1000.0) + " s (from "
+                    + number(100 * threshold) + " %)";
             case SCORE -> "score " + number(value) + " over the last " + samples() + " (below " + number(threshold)
                     + ")";
             case BAD_POLLS -> "no measurement in the last " + windowCount + " polls";

@@ -8,8 +8,8 @@ import org.jspecify.annotations.Nullable;
  * the score judged at each measured poll in that stretch.
  *
  * <p>Each time is whole milliseconds, rounded down, so their sum can fall short of the stretch's duration by a
- * few ms. Scores are kept to 0.1 (as judged), so the statistics are exact: {@code scoreP5} and
- * {@code scoreMedian} are nearest-rank quantiles (the smallest score with at least 5 %, 50 % of the scores at
+ * few ms. Scores are kept to 0.1 (as judged), so the statistics are exact: {@code p5Score} and
+ * {@code medianScore} are nearest-rank quantiles (the smallest score with at least 5 %, 50 % of the scores at
  * or below it).
  *
  * @param unknownMs   time before the first grade
@@ -18,15 +18,15 @@ import org.jspecify.annotations.Nullable;
  * @param poorMs      time at POOR
  * @param lostMs      time at LOST
  * @param scoreCount  how many polls judged a score
- * @param scoreMin    the lowest score; {@code null} when none
- * @param scoreP5     the 5th percentile; {@code null} when none
- * @param scoreMedian the median; {@code null} when none
- * @param scoreMax    the highest score; {@code null} when none
+ * @param minScore    the lowest score; {@code null} when none
+ * @param p5Score     the 5th percentile; {@code null} when none
+ * @param medianScore the median; {@code null} when none
+ * @param maxScore    the highest score; {@code null} when none
  * @since 0.1.0
  */
 public record QualitySummary(long unknownMs, long goodMs, long fairMs, long poorMs, long lostMs, long scoreCount,
-                             @Nullable Double scoreMin, @Nullable Double scoreP5, @Nullable Double scoreMedian,
-                             @Nullable Double scoreMax) {
+                             @Nullable Double minScore, @Nullable Double p5Score, @Nullable Double medianScore,
+                             @Nullable Double maxScore) {
 
     /**
      * @param quality a quality

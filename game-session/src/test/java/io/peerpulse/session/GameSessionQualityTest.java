@@ -65,9 +65,9 @@ class GameSessionQualityTest {
         assertThat(live.quality()).isEqualTo(ConnectionQuality.POOR);
         QualityReason loss = live.reasons().stream().filter(r -> r.metric() == QualityMetric.LOSS).findFirst()
                 .orElseThrow();
-        assertThat(loss.value()).isEqualTo(20.0); // 2 of the 10 pings that ended in the last 10 s
+        assertThat(loss.value()).isEqualTo(0.2); // 2 of the 10 pings that ended in the last 10 s
         assertThat(loss.level()).isEqualTo(ConnectionQuality.POOR);
-        assertThat(loss.threshold()).isEqualTo(10.0);
+        assertThat(loss.threshold()).isEqualTo(0.1);
         assertThat(loss.windowMs()).isEqualTo(10_000);
         assertThat(loss.windowCount()).isEqualTo(10);
         assertThat(loss.text()).isEqualTo("loss 20 % over the last 10 s (from 10 %)");
@@ -283,10 +283,10 @@ class GameSessionQualityTest {
         // scores (e = median + 2·jitter + 10): 10 × 91.45 (60 ms), 2 × 81.2 (60 ms, jitter 85),
         // 2 × 47.2 (400 ms, jitter 85), 7 × 64.2 (400 ms)
         assertThat(round.scoreCount()).isEqualTo(21);
-        assertThat(round.scoreMax()).isCloseTo(91.45, within(0.051));
-        assertThat(round.scoreMin()).isCloseTo(47.2, within(1e-9));
-        assertThat(round.scoreP5()).isCloseTo(47.2, within(1e-9)); // rank ceil(0.05 · 21) = 2
-        assertThat(round.scoreMedian()).isCloseTo(81.2, within(1e-9)); // rank 11
+        assertThat(round.maxScore()).isCloseTo(91.45, within(0.051));
+        assertThat(round.minScore()).isCloseTo(47.2, within(1e-9));
+        assertThat(round.p5Score()).isCloseTo(47.2, within(1e-9)); // rank ceil(0.05 · 21) = 2
+        assertThat(round.medianScore()).isCloseTo(81.2, within(1e-9)); // rank 11
 
         QualitySummary whole = metrics.qualitySummary();
         assertThat(whole.goodMs()).isEqualTo(12_000);
@@ -340,12 +340,15 @@ class GameSessionQualityTest {
 
     @Test
     void badThresholdsAreRefusedByName() {
-        assertThatThrownBy(() -> session(new QualityThresholds(150, 300, 5, 3, null, null, 10.0, 3.0, null, null,
+        assertThatThrownBy(() -> session(new QualityThresholds(150, 300, 5, 3, null, null, 0.10, 0.03, null, null,
                 10_000, 3))).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("lossPoorFromPercent must be above lossFairFromPercent");
+                .hasMessageContaining("lossPoorFromRatio must be above lossFairFromRatio");
+        assertThatThrownBy(() -> session(new QualityThresholds(150, 300, 5, 3, null, null, 3.0, null, null, null,
+                10_000, 3))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lossFairFromRatio must be above 0 and at most 1, was 3.0");
         assertThatThrownBy(() -> session(new QualityThresholds(150, 300, 5, 3, null, null, null, null, 70.0, 80.0,
                 10_000, 3))).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("scorePoorBelow must be below scoreFairBelow");
+                .hasMessageContaining("poorBelowScore must be below fairBelowScore");
         assertThatThrownBy(() -> session(new QualityThresholds(150, 300, 5, 3, null, null, null, null, null, null,
                 10_000, -1))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("hysteresisPollCount must be between 1 and 10000, was -1");

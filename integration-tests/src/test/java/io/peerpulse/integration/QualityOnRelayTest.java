@@ -44,7 +44,7 @@ class QualityOnRelayTest {
 
     private static final Duration POLL = Duration.ofMillis(200);
     private static final ProbeOptions PROBE = ProbeOptions.builder().pingTimeout(Duration.ofMillis(600)).build();
-    private static final QualityThresholds THRESHOLDS = new QualityThresholds(150, 300, 5, 3, 30.0, 60.0, 3.0, 10.0,
+    private static final QualityThresholds THRESHOLDS = new QualityThresholds(150, 300, 5, 3, 30.0, 60.0, 0.03, 0.10,
             80.0, 70.0, 20_000, 3);
     /** Per direction: 1 - (1 - 0.106)^2 = 20.1 % of round trips. */
     private static final double LOSS_EACH_WAY = 0.106;
@@ -104,7 +104,7 @@ class QualityOnRelayTest {
                     .orElseThrow(() -> new AssertionError("no loss reason in " + live.reasons()));
             assertThat(loss.text()).startsWith("loss ").contains(" % over the last ");
             assertThat(loss.windowCount()).as("pings in the window").isGreaterThanOrEqualTo(25);
-            assertThat(loss.value()).as("the window's loss against the relay's")
+            assertThat(loss.value() * 100).as("the window's loss against the relay's")
                     .isCloseTo(relayLossPercent, within(fourDeviations(relayLossPercent, loss.windowCount())));
             long pings = data.probe().answeredCount() + data.probe().lostCount();
             assertThat(data.probe().lossRatio() * 100).as("the session's loss against the relay's")

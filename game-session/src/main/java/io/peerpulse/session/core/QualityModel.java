@@ -107,21 +107,21 @@ final class QualityModel {
                 count);
         level(reasons, QualityMetric.JITTER, jitter, thresholds.jitterFairFromMs(), thresholds.jitterPoorFromMs(),
                 spanMs, count);
-        double lossPercent = 0;
+        double lossRatio = 0;
         long[] first = readings.peekFirst();
         long[] last = readings.peekLast();
         if (first != null && last != null && first != last) {
             long lost = last[2] - first[2];
             long pings = last[1] - first[1] + lost;
             if (pings > 0) {
-                lossPercent = round(100.0 * lost / pings);
-                level(reasons, QualityMetric.LOSS, lossPercent, thresholds.lossFairFromPercent(),
-                        thresholds.lossPoorFromPercent(), (last[0] - first[0]) / 1_000_000, pings);
+                lossRatio = Math.round(1e6 * lost / pings) / 1e6;
+                level(reasons, QualityMetric.LOSS, lossRatio, thresholds.lossFairFromRatio(),
+                        thresholds.lossPoorFromRatio(), (last[0] - first[0]) / 1_000_000, pings);
             }
         }
-        double score = score(median, jitter, lossPercent);
-        Double fairBelow = thresholds.scoreFairBelow();
-        Double poorBelow = thresholds.scorePoorBelow();
+        double score = score(median, jitter, 100 * lossRatio);
+        Double fairBelow = thresholds.fairBelowScore();
+        Double poorBelow = thresholds.poorBelowScore();
         if (poorBelow != null && score < poorBelow) {
             reasons.add(new QualityReason(QualityMetric.SCORE, score, ConnectionQuality.POOR, poorBelow, spanMs, count));
         } else if (fairBelow != null && score < fairBelow) {

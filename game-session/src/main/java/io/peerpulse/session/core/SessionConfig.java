@@ -23,10 +23,10 @@ import java.time.Duration;
  * @param fallbackAfter     how long a primary source may go without a measurement before the session falls back
  * @param jitterFairFromMs  see {@link QualityThresholds}; {@code null}: not judged
  * @param jitterPoorFromMs  see {@link QualityThresholds}; {@code null}: never POOR by it
- * @param lossFairFromPercent see {@link QualityThresholds}; {@code null}: not judged
- * @param lossPoorFromPercent see {@link QualityThresholds}; {@code null}: never POOR by it
- * @param scoreFairBelow    see {@link QualityThresholds}; {@code null}: not judged
- * @param scorePoorBelow    see {@link QualityThresholds}; {@code null}: never POOR by it
+ * @param lossFairFromRatio see {@link QualityThresholds}; {@code null}: not judged
+ * @param lossPoorFromRatio see {@link QualityThresholds}; {@code null}: never POOR by it
+ * @param fairBelowScore    see {@link QualityThresholds}; {@code null}: not judged
+ * @param poorBelowScore    see {@link QualityThresholds}; {@code null}: never POOR by it
  * @param lossWindowMs      see {@link QualityThresholds}
  * @param hysteresisPollCount see {@link QualityThresholds}
  * @since 0.1.0
@@ -35,8 +35,8 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
                             Duration exporterTimeout, Duration fairFrom, Duration poorFrom, int recentSampleCount,
                             int toleratedBadPollCount, int gapAfterPollCount, Duration fallbackAfter,
                             @Nullable Double jitterFairFromMs, @Nullable Double jitterPoorFromMs,
-                            @Nullable Double lossFairFromPercent, @Nullable Double lossPoorFromPercent,
-                            @Nullable Double scoreFairBelow, @Nullable Double scorePoorBelow, long lossWindowMs,
+                            @Nullable Double lossFairFromRatio, @Nullable Double lossPoorFromRatio,
+                            @Nullable Double fairBelowScore, @Nullable Double poorBelowScore, long lossWindowMs,
                             int hysteresisPollCount) {
 
     /** Largest {@code hysteresisPollCount}.
@@ -85,9 +85,9 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
                 || fallbackAfter.compareTo(MAX_DURATION) > 0) {
             throw new IllegalArgumentException("fallbackAfter must be above 0 and at most 24 h, was " + fallbackAfter);
         }
-        pair("jitter", "ms", jitterFairFromMs, jitterPoorFromMs, 60_000, false);
-        pair("loss", "%", lossFairFromPercent, lossPoorFromPercent, 100, false);
-        pair("score", "", scoreFairBelow, scorePoorBelow, 100, true);
+        pair("jitterFairFromMs", "jitterPoorFromMs", jitterFairFromMs, jitterPoorFromMs, 60_000, false);
+        pair("lossFairFromRatio", "lossPoorFromRatio", lossFairFromRatio, lossPoorFromRatio, 1, false);
+        pair("fairBelowScore", "poorBelowScore", fairBelowScore, poorBelowScore, 100, true);
         if (lossWindowMs < 1 || lossWindowMs > MAX_DURATION.toMillis()) {
             throw new IllegalArgumentException("qualityThresholds lossWindowMs must be between 1 and 86400000, was "
                     + lossWindowMs);
@@ -99,15 +99,13 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
     }
 
     /** Checks a pair of quality thresholds: each absent or in (0, max], the POOR one past the FAIR one. */
-    private static void pair(String name, String unit, @Nullable Double fair, @Nullable Double poor, double max,
+    private static void pair(String fairName, String poorName, @Nullable Double fair, @Nullable Double poor, double max,
                              boolean below) {
-        String fairName = below ? name + "FairBelow" : name + "FairFrom" + (unit.equals("%") ? "Percent" : "Ms");
-        String poorName = below ? name + "PoorBelow" : name + "PoorFrom" + (unit.equals("%") ? "Percent" : "Ms");
         for (Object[] one : new Object[][] {{fairName, fair}, {poorName, poor}}) {
             Double value = (Double) one[1];
             if (value != null && !(value > 0 && value <= max)) {
                 throw new IllegalArgumentException("qualityThresholds " + one[0] + " must be above 0 and at most "
-                        + (long) max + ", was " + value);
+                        + (max == 1 ? "1" : String.valueOf((long) max)) + ", was " + value);
             }
         }
         if (fair != null && poor != null && (below ? poor >= fair : poor <= fair)) {
@@ -120,8 +118,8 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
      * @since 0.1.0 */
     public QualityThresholds thresholds() {
         return new QualityThresholds(toMs(fairFrom), toMs(poorFrom), recentSampleCount, toleratedBadPollCount,
-                jitterFairFromMs, jitterPoorFromMs, lossFairFromPercent, lossPoorFromPercent, scoreFairBelow,
-                scorePoorBelow, lossWindowMs, hysteresisPollCount);
+                jitterFairFromMs, jitterPoorFromMs, lossFairFromRatio, lossPoorFromRatio, fairBelowScore,
+                poorBelowScore, lossWindowMs, hysteresisPollCount);
     }
 
     /** @return the time without a measurement beyond which a stretch is a coverage gap */

@@ -188,7 +188,7 @@ class SchemaTest {
         exporter.sessionEnded(report);
         String json = Files.readString(dir.resolve("schema-quality.json"));
         assertThat(validate(json)).isEmpty();
-        assertThat(json).contains("\"metric\": \"LOSS\"", "\"scoreP5\":", "\"hysteresisPollCount\": 3");
+        assertThat(json).contains("\"metric\": \"LOSS\"", "\"p5Score\":", "\"hysteresisPollCount\": 3");
         assertThat(validate(json.replaceFirst("\"metric\": \"LOSS\"", "\"metric\": \"PACKETS\"")))
                 .as("an unknown metric").isNotEmpty();
         assertThat(SessionReportJson.read(dir.resolve("schema-quality.json"))).isEqualTo(report);

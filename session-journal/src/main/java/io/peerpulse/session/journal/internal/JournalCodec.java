@@ -145,10 +145,10 @@ public final class JournalCodec {
                 .put("lossWindowMs", config.lossWindowMs()).put("hysteresisPollCount", config.hysteresisPollCount());
         putOptional(line, "jitterFairFromMs", config.jitterFairFromMs());
         putOptional(line, "jitterPoorFromMs", config.jitterPoorFromMs());
-        putOptional(line, "lossFairFromPercent", config.lossFairFromPercent());
-        putOptional(line, "lossPoorFromPercent", config.lossPoorFromPercent());
-        putOptional(line, "scoreFairBelow", config.scoreFairBelow());
-        putOptional(line, "scorePoorBelow", config.scorePoorBelow());
+        putOptional(line, "lossFairFromRatio", config.lossFairFromRatio());
+        putOptional(line, "lossPoorFromRatio", config.lossPoorFromRatio());
+        putOptional(line, "fairBelowScore", config.fairBelowScore());
+        putOptional(line, "poorBelowScore", config.poorBelowScore());
         return sealed(line);
     }
 
@@ -211,8 +211,8 @@ public final class JournalCodec {
                 header.requireInt("gapAfterPollCount"), positiveNanos(header, "fallbackAfterNanos"),
                 // absent from journals written before the quality score: the RTT-only rule they were judged by
                 readOptional(header, "jitterFairFromMs"), readOptional(header, "jitterPoorFromMs"),
-                readOptional(header, "lossFairFromPercent"), readOptional(header, "lossPoorFromPercent"),
-                readOptional(header, "scoreFairBelow"), readOptional(header, "scorePoorBelow"),
+                readOptional(header, "lossFairFromRatio"), readOptional(header, "lossPoorFromRatio"),
+                readOptional(header, "fairBelowScore"), readOptional(header, "poorBelowScore"),
                 header.optionalLong("lossWindowMs").orElse(QualityThresholds.DEFAULT_LOSS_WINDOW_MS),
                 header.has("hysteresisPollCount") ? header.requireInt("hysteresisPollCount") : 1);
         return new Header(config, new SessionStart(startEpochMs, header.requireLong("startNanoTime"),
