@@ -138,6 +138,7 @@ final class BrowserExportRow {
         cells.add(computed == null ? "" : number(computed.p99Ms()));
         cells.add(number(latency.getJsonNumber("maxMs")));
         cells.add(""); // reconnections: unknown
+        cells.addAll(java.util.Collections.nCopies(SummarizeCommand.QUALITY_COLUMNS, "")); // no quality either
         cells.add(SessionReportCsv.cell(name));
         return Optional.of(String.join(",", cells));
     }

@@ -5,6 +5,7 @@ import io.peerpulse.lab.ImpairmentRelay.Link;
 import dev.onvoid.webrtc.RTCDataChannelBuffer;
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.LiveRtt;
+import io.peerpulse.session.QualitySummary;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.lab.ImpairmentRelay;
@@ -189,10 +190,12 @@ final class DemoCommand implements Callable<Integer> {
                     session.beginRound(++round); // ends the previous round
                 }
                 LiveRtt live = session.latest();
-                console.printf(Locale.ROOT, "[%3ds] last RTT %6s ms | samples %3d | state %-7s | round %d | frames %d%n",
+                console.printf(Locale.ROOT,
+                        "[%3ds] last RTT %6s ms | samples %3d | state %-7s score %5s%s | round %d | frames %d%n",
                         second, Values.ms(live.lastRttMs()),
-                        session.getLatencySummary().map(s -> s.sampleCount()).orElse(0), live.quality(), round,
-                        frames.get());
+                        session.getLatencySummary().map(s -> s.sampleCount()).orElse(0), live.quality(),
+                        Double.isNaN(live.score()) ? "-" : String.format(Locale.ROOT, "%.1f", live.score()),
+                        reasons(live), round, frames.get());
             }
             // the part of a second after the last progress line: --duration 1.9s runs 1.9 s
             TimeUnit.NANOSECONDS.sleep(Math.max(0, start + duration.toNanos() - System.nanoTime()));
@@ -206,6 +209,12 @@ final class DemoCommand implements Callable<Integer> {
             console.println("inputs that could not be sent: " + sendFailures.get());
         }
         return session.exportReport();
+    }
+
+    /** The reasons of the live quality, for the progress line: empty at GOOD. */
+    static String reasons(LiveRtt live) {
+        return live.reasons().isEmpty() ? ""
+                : " (" + String.join("; ", live.reasons().stream().map(r -> r.text()).toList()) + ")";
     }
 
     private void printResult(PrintWriter console, SessionReport report, RelayRecord window) {
@@ -236,8 +245,19 @@ final class DemoCommand implements Callable<Integer> {
         console.printf(Locale.ROOT, "polls %d: measured %d, stale %d, unavailable %d, failed %d, rejected %d, skipped %d%n",
                 counters.pollCount(), counters.measuredCount(), counters.staleCount(), counters.unavailableCount(),
                 counters.failedCount(), counters.rejectedCount(), counters.skippedCount());
+        QualitySummary quality = report.multiplayerMetrics().qualitySummary();
+        if (quality != null) {
+            console.printf(Locale.ROOT, "quality %s at the end; time GOOD %d ms, FAIR %d ms, POOR %d ms, LOST %d ms; "
+                    + "score min %s, p5 %s, median %s%n", report.multiplayerMetrics().quality(), quality.goodMs(),
+                    quality.fairMs(), quality.poorMs(), quality.lostMs(), score(quality.minScore()),
+                    score(quality.p5Score()), score(quality.medianScore()));
+        }
         console.println();
         TwoViews.print(console, report.validationData(), injected);
+    }
+
+    private static String score(Double score) {
+        return score == null ? "-" : String.format(Locale.ROOT, "%.1f", score);
     }
 
     private static void row(PrintWriter console, String name, String measured, String injected) {

@@ -8,7 +8,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.peerpulse.session.QualitySummary;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -24,12 +26,16 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "summarize", mixinStandardHelpOptions = true,
         description = "One CSV row per session exported in the given folders and files (ids, duration, coverage, "
-                + "sample count, min/median/mean/p95/p99/max, reconnection count). Unreadable files are named and "
-                + "skipped.")
+                + "sample count, min/median/mean/p95/p99/max, reconnection count, time in each connection quality, "
+                + "score min/p5/median). Unreadable files are named and skipped.")
 final class SummarizeCommand implements Callable<Integer> {
 
     static final String HEADER = "session_id,player_id,start_epoch_ms,duration_ms,coverage,sample_count,"
-            + "min_ms,median_ms,mean_ms,p95_ms,p99_ms,max_ms,reconnection_count,file";
+            + "min_ms,median_ms,mean_ms,p95_ms,p99_ms,max_ms,reconnection_count,good_ms,fair_ms,poor_ms,lost_ms,"
+            + "score_min,score_p5,score_median,file";
+
+    /** The time-in-quality and score columns, empty for a file without them. */
+    static final int QUALITY_COLUMNS = 7;
 
     @Parameters(arity = "1..*", paramLabel = "DIR|FILE.json",
             description = "Folders of JSON session exports (their *.json files) and single exports, in any mix.")
@@ -133,6 +139,18 @@ final class SummarizeCommand implements Callable<Integer> {
             cells.add(""); // no sample: empty, not 0, so pandas reads NaN
         }
         cells.add(String.valueOf(metrics.connection().reconnectionCount()));
+        QualitySummary quality = report.multiplayerMetrics().qualitySummary();
+        if (quality == null) {
+            cells.addAll(Collections.nCopies(QUALITY_COLUMNS, "")); // a file of an earlier version
+        } else {
+            cells.add(String.valueOf(quality.goodMs()));
+            cells.add(String.valueOf(quality.fairMs()));
+            cells.add(String.valueOf(quality.poorMs()));
+            cells.add(String.valueOf(quality.lostMs()));
+            for (Double score : new Double[] {quality.minScore(), quality.p5Score(), quality.medianScore()}) {
+                cells.add(score == null ? "" : number(score));
+            }
+        }
         cells.add(SessionReportCsv.cell(file));
         return String.join(",", cells);
     }

@@ -3,6 +3,7 @@ package io.peerpulse.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.export.json.SessionReportJson;
+import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.SessionExporterContract;
 import java.io.OutputStream;
@@ -52,6 +53,10 @@ class SummarizeAndReportTest {
         assertThat(lines).hasSize(3);
         assertThat(lines.get(0)).isEqualTo(SummarizeCommand.HEADER);
         assertThat(lines.get(1)).startsWith("session-a,").endsWith(",a.json");
+        String[] a = lines.get(1).split(",", -1);
+        SessionReport exported = Sessions.read(dir.resolve("a.json"));
+        assertThat(a[13]).as("good_ms").isEqualTo(String.valueOf(exported.multiplayerMetrics().qualitySummary().goodMs()));
+        assertThat(a[19]).as("score_median").isNotEmpty();
         assertThat(lines.get(2)).startsWith("\"session,b\",").contains(",0,,,,,,,").endsWith(",b.json");
         assertThat(err.toString()).contains("empty.json", "corrupt.json", "2 of 4 file(s) skipped")
                 .doesNotContain("a.json:");

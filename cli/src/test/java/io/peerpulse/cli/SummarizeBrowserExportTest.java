@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.Arrays;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,12 +54,13 @@ class SummarizeBrowserExportTest {
         assertThat(lines.get(0)).isEqualTo(SummarizeCommand.HEADER);
         String[] browser = lines.get(1).split(",", -1);
         String[] java = lines.get(2).split(",", -1);
-        assertThat(browser[13]).isEqualTo(BROWSER_FILE);
-        assertThat(java[13]).isEqualTo(JAVA_FILE);
+        assertThat(browser[20]).isEqualTo(BROWSER_FILE);
+        assertThat(java[20]).isEqualTo(JAVA_FILE);
         assertThat(browser[0]).isEqualTo(java[0]).isEqualTo("chromium-agreement");
         assertThat(browser[1]).isEqualTo("chromium");
         assertThat(browser[4]).as("no coverage in the browser feature").isEmpty();
         assertThat(browser[12]).as("no reconnection count in the browser feature").isEmpty();
+        assertThat(Arrays.copyOfRange(browser, 13, 20)).as("nor time in quality and scores").containsOnly("");
         assertThat(Integer.parseInt(browser[5])).isEqualTo(30);
         // both medians: the injected 80 ms within max(1 ms, 2 %)
         assertThat(Double.parseDouble(browser[7])).isCloseTo(80, within(1.6));

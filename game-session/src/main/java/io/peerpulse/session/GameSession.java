@@ -601,6 +601,7 @@ public final class GameSession implements AutoCloseable {
         private Duration poorFrom = GameSession.DEFAULT_POOR_FROM;
         private int recentSamples = GameSession.DEFAULT_RECENT_SAMPLES;
         private int toleratedBadPolls = GameSession.DEFAULT_TOLERATED_BAD_POLLS;
+        private QualityThresholds model = QualityThresholds.DEFAULT;
         private int gapAfterPolls = GameSession.DEFAULT_GAP_AFTER_POLLS;
         private Duration fallbackAfter = GameSession.DEFAULT_FALLBACK_AFTER;
         private @Nullable Path journalDirectory;
@@ -721,6 +722,24 @@ public final class GameSession implements AutoCloseable {
         }
 
         /**
+         * Sets every criterion of the quality at once; {@code QualityThresholds.rttOnly(150, 300, 5, 3)} is the rule
+         * of earlier versions (the RTT median alone, no hysteresis).
+         *
+         * @param thresholds the criteria, window and hysteresis; default {@link QualityThresholds#DEFAULT}; checked
+         *                   by {@link #build()} (naming the bad component)
+         * @return this builder
+         * @since 0.1.0
+         */
+        public Builder qualityThresholds(QualityThresholds thresholds) {
+            this.model = Objects.requireNonNull(thresholds, "thresholds");
+            this.fairFrom = Duration.ofNanos(Math.round(thresholds.fairFromMs() * 1e6));
+            this.poorFrom = Duration.ofNanos(Math.round(thresholds.poorFromMs() * 1e6));
+            this.recentSamples = thresholds.recentSampleCount();
+            this.toleratedBadPolls = thresholds.toleratedBadPollCount();
+            return this;
+        }
+
+        /**
          * @param samples how many of the latest samples "recent" means for the quality: 1 to 10,000;
          *                default 5
          * @return this builder
@@ -822,7 +841,10 @@ public final class GameSession implements AutoCloseable {
             TelemetryOptions options = telemetryOptions != null && telemetryOptions.name().isEmpty() && sessionId != null
                     && !sessionId.isBlank() ? withName(telemetryOptions, sessionId) : telemetryOptions;
             SessionConfig config = new SessionConfig(sessionId, playerId, options, exporterTimeout,
-                    fairFrom, poorFrom, recentSamples, toleratedBadPolls, gapAfterPolls, fallbackAfter);
+                    fairFrom, poorFrom, recentSamples, toleratedBadPolls, gapAfterPolls, fallbackAfter,
+                    model.jitterFairFromMs(), model.jitterPoorFromMs(), model.lossFairFromRatio(),
+                    model.lossPoorFromRatio(), model.fairBelowScore(), model.poorBelowScore(), model.lossWindowMs(),
+                    model.hysteresisPollCount());
             if (exporterNamesNull) {
                 throw new IllegalArgumentException("exporters must not be null; call exporters() for none");
             }

@@ -20,12 +20,14 @@ import java.util.Objects;
  * @param quality           the connection quality at the end (or snapshot)
  * @param qualityChanges    every change of the quality, oldest first
  * @param qualityThresholds how the quality was judged
+ * @param qualitySummary    time in each quality over the session and the scores judged; {@code null} in a file
+ *                          of an earlier version
  * @since 0.1.0
  */
 public record MultiplayerMetrics(String sessionId, @Nullable String playerId, @Nullable LatencyStats latency, List<RoundMetrics> rounds,
                                  List<Reconnection> reconnections, List<PathChange> pathChanges,
                                  ConnectionQuality quality, List<QualityChange> qualityChanges,
-                                 QualityThresholds qualityThresholds) {
+                                 QualityThresholds qualityThresholds, @Nullable QualitySummary qualitySummary) {
 
     /**
      * Checks the required parts and makes the lists unmodifiable copies.
@@ -39,6 +41,7 @@ public record MultiplayerMetrics(String sessionId, @Nullable String playerId, @N
      * @param quality see the record description
      * @param qualityChanges see the record description
      * @param qualityThresholds see the record description
+     * @param qualitySummary see the record description
      * @throws NullPointerException when a required component is null
      * @since 0.1.0
      */

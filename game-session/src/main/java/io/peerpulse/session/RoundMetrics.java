@@ -26,10 +26,13 @@ import io.peerpulse.telemetry.LatencySummary;
  * @param latency          the round's statistics; {@code null} when no sample was recorded during it
  * @param firstSampleIndex the session-wide number of the round's first sample (see above); {@code null}
  *                         when no sample was recorded during it
+ * @param quality          time in each connection quality while the round was open and the scores judged
+ *                         then; {@code null} in a file of an earlier version
  * @since 0.1.0
  */
 public record RoundMetrics(int roundNumber, long startEpochMs, @Nullable Long endEpochMs, long durationMs,
-                           @Nullable LatencySummary latency, @Nullable Long firstSampleIndex) {
+                           @Nullable LatencySummary latency, @Nullable Long firstSampleIndex,
+                           @Nullable QualitySummary quality) {
 
     /**
      * Whether a sample was recorded during this round.

@@ -237,7 +237,7 @@ class GameSessionBuilderTest {
             assertThat(report.validationData().coverage().gaps()).isEmpty();
             assertThat(report.multiplayerMetrics().quality()).isEqualTo(ConnectionQuality.UNKNOWN);
             assertThat(report.multiplayerMetrics().qualityThresholds())
-                    .isEqualTo(new QualityThresholds(150, 300, 5, 3));
+                    .isEqualTo(QualityThresholds.DEFAULT);
             assertThat(session.latest()).isEqualTo(new LiveRtt(ConnectionQuality.UNKNOWN, Double.NaN, 0, Double.NaN));
             assertThat(session.getLatencyStats()).isEmpty();
             assertThat(session.exportReport().sessionMetrics().endEpochMs()).as("a snapshot, not ended").isNull();

@@ -298,7 +298,8 @@ class GameSessionExportersTest {
 
     @Test
     void qualityListenersRunOffThePollingThreadInOrder() throws Exception {
-        GameSession session = builder().qualityRecentSamples(1).build();
+        GameSession session = builder().qualityThresholds(QualityThresholds.rttOnly(150, 300, 5, 3))
+                .qualityRecentSamples(1).build();
         BlockingQueue<QualityChange> heard = new LinkedBlockingQueue<>();
         List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
         session.addQualityListener(change -> {

@@ -46,6 +46,19 @@ class GameSessionTest {
         scheduler.shutdownNow();
     }
 
+    /** The rule of earlier versions: the RTT median alone, no hysteresis. */
+    private static final QualityThresholds RTT_ONLY = QualityThresholds.rttOnly(150, 300, 5, 3);
+
+    /** A change as earlier versions made it: without score and reasons. */
+    private static QualityChange plain(QualityChange change) {
+        return new QualityChange(change.timestampEpochMs(), change.previous(), change.current(), change.recentMedianMs(), null,
+                List.of());
+    }
+
+    private static LiveRtt plain(LiveRtt live) {
+        return new LiveRtt(live.quality(), live.lastRttMs(), live.lastSampleEpochMs(), live.recentMedianMs());
+    }
+
     private GameSession.Builder builder() {
         return GameSession.builder("session-1")
                 .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
@@ -225,7 +238,7 @@ class GameSessionTest {
 
         assertThat(first).isEqualTo(new RoundMetrics(1, T0, T0 + 3000, 3000,
                 new LatencySummary(3, 100, 150, 123.333, 120, 147, 149.4, 20.548,
-                        25, 3), 1L)); // sample 0 (999) came before the round
+                        25, 3), 1L, first.quality())); // sample 0 (999) came before the round
         List<RoundMetrics> rounds = session.exportReport().multiplayerMetrics().rounds();
         assertThat(rounds).hasSize(3);
         assertThat(rounds.get(0)).isEqualTo(first);
@@ -244,8 +257,10 @@ class GameSessionTest {
         assertThat(s.p99Ms()).isCloseTo(82.97, within(1e-12));
         assertThat(s.stdDevMs()).isEqualTo(1.118); // numpy 1.118033988749895, rounded once to 0.001 ms
         assertThat(s.jitterMs()).isCloseTo(2, within(1e-12)); // |83-80| + |81-83| + |82-81| = 6, over 3
-        assertThat(rounds.get(2)).isEqualTo(new RoundMetrics(3, T0 + 7000, T0 + 8000, 1000, null, null));
-        assertThat(running.rounds().get(2)).isEqualTo(new RoundMetrics(3, T0 + 7000, null, 1000, null, null));
+        assertThat(rounds.get(2)).isEqualTo(new RoundMetrics(3, T0 + 7000, T0 + 8000, 1000, null, null,
+                rounds.get(2).quality()));
+        assertThat(running.rounds().get(2)).isEqualTo(new RoundMetrics(3, T0 + 7000, null, 1000, null, null,
+                running.rounds().get(2).quality()));
         assertThat(session.exportReport().sessionMetrics().latency().sampleCount()).isEqualTo(8);
         // each window sample belongs to exactly the round it was recorded in, by its session-wide number
         assertThat(second.firstSampleIndex()).isEqualTo(4);
@@ -264,7 +279,7 @@ class GameSessionTest {
 
     @Test
     void qualityChangesExactlyAtTheThresholdsAndIsLostAfterTheToleratedBadPolls() {
-        GameSession session = session(builder().qualityRecentSamples(1));
+        GameSession session = session(builder().qualityThresholds(RTT_ONLY).qualityRecentSamples(1));
         List<QualityChange> heard = new ArrayList<>();
         session.addQualityListener(heard::add);
         ScriptedRttSource source = new ScriptedRttSource()
@@ -285,24 +300,24 @@ class GameSessionTest {
         assertThat(session.latest().quality()).isEqualTo(ConnectionQuality.GOOD);
         advanceSeconds(1);
         assertThat(session.latest().quality()).isEqualTo(ConnectionQuality.LOST);
-        assertThat(session.latest()).isEqualTo(new LiveRtt(ConnectionQuality.LOST, 100, T0 + 4000, 100));
+        assertThat(plain(session.latest())).isEqualTo(new LiveRtt(ConnectionQuality.LOST, 100, T0 + 4000, 100));
         advanceSeconds(2);
 
         List<QualityChange> expected = List.of(
-                new QualityChange(T0, ConnectionQuality.UNKNOWN, ConnectionQuality.GOOD, 149.999),
-                new QualityChange(T0 + 1000, ConnectionQuality.GOOD, ConnectionQuality.FAIR, 150.0),
-                new QualityChange(T0 + 3000, ConnectionQuality.FAIR, ConnectionQuality.POOR, 300.0),
-                new QualityChange(T0 + 4000, ConnectionQuality.POOR, ConnectionQuality.GOOD, 100.0),
-                new QualityChange(T0 + 9000, ConnectionQuality.GOOD, ConnectionQuality.LOST, 100.0),
-                new QualityChange(T0 + 11000, ConnectionQuality.LOST, ConnectionQuality.GOOD, 120.0));
-        assertThat(session.exportMultiplayerMetrics().qualityChanges()).isEqualTo(expected);
-        assertThat(heard).isEqualTo(expected);
-        assertThat(session.latest()).isEqualTo(new LiveRtt(ConnectionQuality.GOOD, 120, T0 + 11000, 120));
+                new QualityChange(T0, ConnectionQuality.UNKNOWN, ConnectionQuality.GOOD, 149.999, null, List.of()),
+                new QualityChange(T0 + 1000, ConnectionQuality.GOOD, ConnectionQuality.FAIR, 150.0, null, List.of()),
+                new QualityChange(T0 + 3000, ConnectionQuality.FAIR, ConnectionQuality.POOR, 300.0, null, List.of()),
+                new QualityChange(T0 + 4000, ConnectionQuality.POOR, ConnectionQuality.GOOD, 100.0, null, List.of()),
+                new QualityChange(T0 + 9000, ConnectionQuality.GOOD, ConnectionQuality.LOST, 100.0, null, List.of()),
+                new QualityChange(T0 + 11000, ConnectionQuality.LOST, ConnectionQuality.GOOD, 120.0, null, List.of()));
+        assertThat(session.exportMultiplayerMetrics().qualityChanges()).map(GameSessionTest::plain).isEqualTo(expected);
+        assertThat(heard).map(GameSessionTest::plain).isEqualTo(expected);
+        assertThat(plain(session.latest())).isEqualTo(new LiveRtt(ConnectionQuality.GOOD, 120, T0 + 11000, 120));
     }
 
     @Test
     void theRecentMedianIsOverTheLastFiveSamplesAndTheMiddlePairAtAnEvenCount() {
-        GameSession session = session(builder());
+        GameSession session = session(builder().qualityThresholds(RTT_ONLY));
         session.onDataChannelOpen(new ScriptedRttSource()
                 .thenMeasured(140)                       // [140]                   -> 140 GOOD
                 .thenMeasured(160)                       // [140, 160]              -> 150 FAIR
@@ -324,7 +339,7 @@ class GameSessionTest {
 
     @Test
     void configuredThresholdsAndNoToleranceApply() {
-        GameSession session = session(builder()
+        GameSession session = session(builder().qualityThresholds(RTT_ONLY)
                 .qualityThresholds(Duration.ofMillis(50), Duration.ofMillis(80))
                 .qualityRecentSamples(1)
                 .toleratedBadPolls(0));

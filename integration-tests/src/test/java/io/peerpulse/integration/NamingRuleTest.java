@@ -26,7 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  *   <li>an integer is a count ({@code …Count}), a duration ({@code …Ms}, {@code …Nanos}), a wall-clock
  *       instant ({@code …EpochMs}), a monotonic reading ({@code …NanoTime}), or a {@code …Number} /
  *       {@code …Index} / {@code …Bytes} / {@code …Id} / {@code …Port};</li>
- *   <li>a fractional number is a duration in ms ({@code …Ms}) or a ratio ({@code …Ratio});</li>
+ *   <li>a fractional number is a duration in ms ({@code …Ms}), a ratio ({@code …Ratio}) or a connection quality
+ *       score, unitless 0–100 ({@code …Score}, or {@code score} alone); the one exception is a
+ *       {@code QualityReason}'s {@code value} and {@code threshold}, whose unit its {@code metric} names;</li>
  *   <li>a plural name is a list (or a set, map or array), never one number or string;</li>
  *   <li>quantiles are {@code p95Ms}, {@code p99Ms}; the middle one is {@code medianMs}, never {@code p50Ms}.</li>
  * </ul>
@@ -39,7 +41,10 @@ class NamingRuleTest {
             "io.peerpulse.session", "io.peerpulse.testkit", "io.peerpulse.lab", "io.peerpulse.virtualtime",
             "io.peerpulse.export.json", "io.peerpulse.export.csv", "io.peerpulse.export.micrometer");
     private static final Pattern INTEGER_NAME = Pattern.compile(".*(Count|Ms|EpochMs|Nanos|NanoTime|Number|Index|Bytes|Id|Port)");
-    private static final Pattern FRACTION_NAME = Pattern.compile(".*(Ms|Ratio)");
+    private static final Pattern FRACTION_NAME = Pattern.compile(".*(Ms|Ratio|Score)|score");
+    /** Fractions in the unit another component names. */
+    private static final Set<String> UNIT_NAMED_ELSEWHERE = Set.of("io.peerpulse.session.QualityReason.value",
+            "io.peerpulse.session.QualityReason.threshold");
     /** Methods every type has, or that JUnit calls, or that are verbs: not state. */
     private static final Set<String> NOT_STATE = Set.of("hashCode", "toString", "getClass", "size", "ordinal",
             "values", "hashCodeOfState", "length", "read", "next", "start", "stop", "close", "run", "build");
@@ -113,8 +118,8 @@ class NamingRuleTest {
             violations.add(where + ": an integer named neither …Count, …Ms, …EpochMs, …Nanos, …NanoTime, …Number,"
                     + " …Index nor …Bytes");
         }
-        if (fraction && !FRACTION_NAME.matcher(name).matches()) {
-            violations.add(where + ": a fractional number named neither …Ms nor …Ratio");
+        if (fraction && !FRACTION_NAME.matcher(name).matches() && !UNIT_NAMED_ELSEWHERE.contains(where)) {
+            violations.add(where + ": a fractional number named neither …Ms, …Ratio nor …Score");
         }
         if (plural(name) && (integer || fraction || type == String.class)) {
             violations.add(where + ": a plural name for one " + type.getSimpleName() + ", not a list");

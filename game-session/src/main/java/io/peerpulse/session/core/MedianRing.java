@@ -55,6 +55,12 @@ final class MedianRing {
         count--;
     }
 
+    /** Forgets every value. */
+    void clear() {
+        count = 0;
+        next = 0;
+    }
+
     /** @return how many values count now */
     int count() {
         return count;

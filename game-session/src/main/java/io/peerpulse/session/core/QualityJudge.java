@@ -5,85 +5,148 @@ import org.jspecify.annotations.Nullable;
 import io.peerpulse.session.ConnectionQuality;
 import io.peerpulse.session.LiveRtt;
 import io.peerpulse.session.QualityChange;
+import io.peerpulse.session.QualityMetric;
+import io.peerpulse.session.QualityReason;
+import io.peerpulse.session.QualitySummary;
 import io.peerpulse.session.QualityThresholds;
 import io.peerpulse.telemetry.PollEvent;
+import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.RttSample;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Judges the connection quality poll by poll from the median of the latest samples (its own small
- * ring, see {@link MedianRing}) and the run of bad polls, as {@link QualityThresholds} describes. Takes
- * each event's time from the event; nothing here reads a clock. Not thread-safe: the session's lock
- * guards it.
+ * Judges the connection quality poll by poll from the evidence of the recent window ({@link QualityModel}), with
+ * the hysteresis and the run of bad polls that {@link QualityThresholds} describes, and tallies the time in each
+ * quality and the scores ({@link QualityTally}). Takes each event's time from the event; nothing here reads a
+ * clock. Not thread-safe: the session's lock guards it.
  */
 final class QualityJudge {
 
     private final QualityThresholds thresholds;
-    private final MedianRing recent;
+    private final QualityModel model;
+    private final QualityTally session;
     private double lastRtt = Double.NaN;
     private long lastSampleMs;
+    private double lastScore = Double.NaN;
     private int badPolls;
+    private long firstBadNanos;
     private ConnectionQuality quality = ConnectionQuality.UNKNOWN;
+    private List<QualityReason> reasons = List.of();
+    private @Nullable ConnectionQuality pending;
+    private int pendingPolls;
     private final List<QualityChange> changes = new ArrayList<>();
 
-    QualityJudge(QualityThresholds thresholds) {
+    QualityJudge(QualityThresholds thresholds, Stamp start) {
         this.thresholds = thresholds;
-        this.recent = new MedianRing(thresholds.recentSampleCount());
+        this.model = new QualityModel(thresholds);
+        this.session = new QualityTally(ConnectionQuality.UNKNOWN, start);
     }
 
     /**
-     * Takes a poll into account.
+     * Takes a poll of the primary view into account.
      *
-     * @param event the poll
+     * @param event   the poll
+     * @param at      its stamp
+     * @param trusted whether its sample may feed the grade ({@code false} for the poll whose sample made the source
+     *                suspect)
+     * @param rounds  told of the score and of a change
      * @return the quality change it caused, {@code null} when none
      */
-    @Nullable QualityChange poll(PollEvent event) {
+    @Nullable QualityChange poll(PollEvent event, Stamp at, boolean trusted, Rounds rounds) {
         RttSample sample = event.sample();
         if (sample != null) {
-            recent.add(sample.rttMs());
             lastRtt = sample.rttMs();
             lastSampleMs = sample.timestampEpochMs();
+            if (trusted) {
+                model.sample(sample.rttMs(), at);
+            }
         }
-        ConnectionQuality next = judge(event);
-        if (next == quality) {
-            return null;
-        }
-        QualityChange change = new QualityChange(event.timestampEpochMs(), quality, next,
-                recent.count() == 0 ? null : recent.median());
-        changes.add(change);
-        quality = next;
-        return change;
-    }
-
-    private ConnectionQuality judge(PollEvent event) {
+        ConnectionQuality next = quality;
+        List<QualityReason> why = reasons;
+        Double score = null;
         switch (event.outcome()) {
             case MEASURED -> {
                 badPolls = 0;
-                double median = recent.median();
-                if (median < thresholds.fairFromMs()) {
-                    return ConnectionQuality.GOOD;
+                if (model.sampleCount() > 0) {
+                    QualityModel.Evidence evidence = model.judge();
+                    score = evidence.score();
+                    lastScore = evidence.score();
+                    session.score(evidence.score());
+                    rounds.score(evidence.score());
+                    if (evidence.grade() == quality) {
+                        pending = null;
+                        why = evidence.reasons();
+                    } else if (quality == ConnectionQuality.UNKNOWN || quality == ConnectionQuality.LOST
+                            || held(evidence.grade())) {
+                        next = evidence.grade();
+                        why = evidence.reasons();
+                    }
                 }
-                return median < thresholds.poorFromMs() ? ConnectionQuality.FAIR : ConnectionQuality.POOR;
             }
             case STALE -> badPolls = 0;
             case UNAVAILABLE, FAILED -> {
-                badPolls++;
-                if (badPolls > thresholds.toleratedBadPollCount()) {
-                    return ConnectionQuality.LOST;
+                if (badPolls++ == 0) {
+                    firstBadNanos = at.nanoTime();
+                }
+                if (badPolls > thresholds.toleratedBadPollCount() && quality != ConnectionQuality.LOST) {
+                    next = ConnectionQuality.LOST;
+                    why = List.of(new QualityReason(QualityMetric.BAD_POLLS, badPolls, ConnectionQuality.LOST,
+                            thresholds.toleratedBadPollCount() + 1, (at.nanoTime() - firstBadNanos) / 1_000_000,
+                            badPolls));
                 }
             }
             default -> {
                 // rejected and skipped polls say nothing about the connection
             }
         }
-        return quality;
+        reasons = why;
+        if (next == quality) {
+            return null;
+        }
+        pending = null;
+        QualityChange change = new QualityChange(event.timestampEpochMs(), quality, next,
+                model.sampleCount() == 0 ? null : model.median(), score, why);
+        changes.add(change);
+        session.grade(next, at);
+        rounds.quality(next, at);
+        quality = next;
+        return change;
+    }
+
+    /** Counts a poll judging {@code grade}; true once enough consecutive ones did. */
+    private boolean held(ConnectionQuality grade) {
+        if (grade != pending) {
+            pending = grade;
+            pendingPolls = 0;
+        }
+        return ++pendingPolls >= thresholds.hysteresisPollCount();
+    }
+
+    /** A probe reading of the primary source, when it may feed the grade. */
+    void probe(ProbeStats stats, Stamp at) {
+        model.probe(stats, at);
+    }
+
+    /** A new source: the old one's probe counts are no longer the primary's. */
+    void sourceChanged() {
+        model.forgetLoss();
+    }
+
+    /** The primary source fell back: a suspect one's samples leave the window; no probe's loss counts any more. */
+    void fellBack(boolean suspect) {
+        if (suspect) {
+            model.forgetAll();
+        } else {
+            model.forgetLoss();
+        }
     }
 
     /** @return the live snapshot now */
     LiveRtt live() {
-        return new LiveRtt(quality, lastRtt, lastSampleMs, recent.median());
+        return new LiveRtt(quality, lastRtt, lastSampleMs, model.sampleCount() == 0 ? Double.NaN : model.median(),
+                lastScore, reasons);
     }
 
     ConnectionQuality quality() {
@@ -93,6 +156,10 @@ final class QualityJudge {
     /** @return the changes so far (the record copies it) */
     List<QualityChange> changes() {
         return changes;
+    }
+
+    QualitySummary summary(Stamp at) {
+        return session.summary(at);
     }
 
     QualityThresholds thresholds() {

@@ -1,5 +1,6 @@
 package io.peerpulse.session.core;
 
+import io.peerpulse.session.ConnectionQuality;
 import io.peerpulse.session.RoundMetrics;
 import io.peerpulse.telemetry.LatencySummary;
 import org.jspecify.annotations.Nullable;
@@ -11,8 +12,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * The game's rounds and the samples recorded while each was open; durations from the stamps' monotonic
- * times. Not thread-safe: the core's lock guards it.
+ * The game's rounds and the samples recorded, the qualities held and the scores judged while each was open;
+ * durations from the stamps' monotonic times. Not thread-safe: the core's lock guards it.
  */
 final class Rounds {
 
@@ -21,13 +22,29 @@ final class Rounds {
     /** Samples recorded so far: the session-wide number of the next sample. */
     private long samplesRecorded;
 
-    /** Begins a round, ending one still open. */
-    void begin(int roundNumber, Stamp at) {
+    /** Begins a round, ending one still open; the connection quality is {@code quality} now. */
+    void begin(int roundNumber, Stamp at, ConnectionQuality quality) {
         Round current = open;
         if (current != null) {
             ended.add(current.metrics(at, true));
         }
-        open = new Round(roundNumber, at);
+        open = new Round(roundNumber, at, quality);
+    }
+
+    /** The connection quality changed: it counts for the open round, if any. */
+    void quality(ConnectionQuality quality, Stamp at) {
+        Round current = open;
+        if (current != null) {
+            current.quality.grade(quality, at);
+        }
+    }
+
+    /** A poll judged a score: it counts for the open round, if any. */
+    void score(double score) {
+        Round current = open;
+        if (current != null) {
+            current.quality.score(score);
+        }
     }
 
     /** @return the round ended at {@code at}, empty when none was open */
@@ -70,13 +87,15 @@ final class Rounds {
     private static final class Round {
         final int number;
         final Stamp start;
+        final QualityTally quality;
         double[] values = new double[16];
         int count;
         long firstIndex;
 
-        Round(int number, Stamp start) {
+        Round(int number, Stamp start, ConnectionQuality quality) {
             this.number = number;
             this.start = start;
+            this.quality = new QualityTally(quality, start);
         }
 
         void add(double rttMs, long index) {
@@ -91,7 +110,7 @@ final class Rounds {
 
         RoundMetrics metrics(Stamp at, boolean ending) {
             return new RoundMetrics(number, start.epochMs(), ending ? at.epochMs() : null, at.msSince(start),
-                    count == 0 ? null : LatencySummary.of(values, count), count == 0 ? null : firstIndex);
+                    count == 0 ? null : LatencySummary.of(values, count), count == 0 ? null : firstIndex, quality.summary(at));
         }
     }
 }

@@ -21,11 +21,27 @@ import java.time.Duration;
  * @param toleratedBadPollCount consecutive unavailable or failed polls still not LOST
  * @param gapAfterPollCount     poll intervals without a measurement that are still not a gap
  * @param fallbackAfter     how long a primary source may go without a measurement before the session falls back
+ * @param jitterFairFromMs  see {@link QualityThresholds}; {@code null}: not judged
+ * @param jitterPoorFromMs  see {@link QualityThresholds}; {@code null}: never POOR by it
+ * @param lossFairFromRatio see {@link QualityThresholds}; {@code null}: not judged
+ * @param lossPoorFromRatio see {@link QualityThresholds}; {@code null}: never POOR by it
+ * @param fairBelowScore    see {@link QualityThresholds}; {@code null}: not judged
+ * @param poorBelowScore    see {@link QualityThresholds}; {@code null}: never POOR by it
+ * @param lossWindowMs      see {@link QualityThresholds}
+ * @param hysteresisPollCount see {@link QualityThresholds}
  * @since 0.1.0
  */
 public record SessionConfig(String sessionId, @Nullable String playerId, TelemetryOptions telemetryOptions,
                             Duration exporterTimeout, Duration fairFrom, Duration poorFrom, int recentSampleCount,
-                            int toleratedBadPollCount, int gapAfterPollCount, Duration fallbackAfter) {
+                            int toleratedBadPollCount, int gapAfterPollCount, Duration fallbackAfter,
+                            @Nullable Double jitterFairFromMs, @Nullable Double jitterPoorFromMs,
+                            @Nullable Double lossFairFromRatio, @Nullable Double lossPoorFromRatio,
+                            @Nullable Double fairBelowScore, @Nullable Double poorBelowScore, long lossWindowMs,
+                            int hysteresisPollCount) {
+
+    /** Largest {@code hysteresisPollCount}.
+     * @since 0.1.0 */
+    public static final int MAX_HYSTERESIS_POLLS = 10_000;
 
     /** Largest {@code recentSampleCount}.
      * @since 0.1.0 */
@@ -69,12 +85,41 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
                 || fallbackAfter.compareTo(MAX_DURATION) > 0) {
             throw new IllegalArgumentException("fallbackAfter must be above 0 and at most 24 h, was " + fallbackAfter);
         }
+        pair("jitterFairFromMs", "jitterPoorFromMs", jitterFairFromMs, jitterPoorFromMs, 60_000, false);
+        pair("lossFairFromRatio", "lossPoorFromRatio", lossFairFromRatio, lossPoorFromRatio, 1, false);
+        pair("fairBelowScore", "poorBelowScore", fairBelowScore, poorBelowScore, 100, true);
+        if (lossWindowMs < 1 || lossWindowMs > MAX_DURATION.toMillis()) {
+            throw new IllegalArgumentException("qualityThresholds lossWindowMs must be between 1 and 86400000, was "
+                    + lossWindowMs);
+        }
+        if (hysteresisPollCount < 1 || hysteresisPollCount > MAX_HYSTERESIS_POLLS) {
+            throw new IllegalArgumentException("qualityThresholds hysteresisPollCount must be between 1 and "
+                    + MAX_HYSTERESIS_POLLS + ", was " + hysteresisPollCount);
+        }
+    }
+
+    /** Checks a pair of quality thresholds: each absent or in (0, max], the POOR one past the FAIR one. */
+    private static void pair(String fairName, String poorName, @Nullable Double fair, @Nullable Double poor, double max,
+                             boolean below) {
+        for (Object[] one : new Object[][] {{fairName, fair}, {poorName, poor}}) {
+            Double value = (Double) one[1];
+            if (value != null && !(value > 0 && value <= max)) {
+                throw new IllegalArgumentException("qualityThresholds " + one[0] + " must be above 0 and at most "
+                        + (max == 1 ? "1" : String.valueOf((long) max)) + ", was " + value);
+            }
+        }
+        if (fair != null && poor != null && (below ? poor >= fair : poor <= fair)) {
+            throw new IllegalArgumentException("qualityThresholds " + poorName + " must be " + (below ? "below " : "above ")
+                    + fairName + " (" + fair + "), was " + poor);
+        }
     }
 
     /** @return the thresholds as exported
      * @since 0.1.0 */
     public QualityThresholds thresholds() {
-        return new QualityThresholds(toMs(fairFrom), toMs(poorFrom), recentSampleCount, toleratedBadPollCount);
+        return new QualityThresholds(toMs(fairFrom), toMs(poorFrom), recentSampleCount, toleratedBadPollCount,
+                jitterFairFromMs, jitterPoorFromMs, lossFairFromRatio, lossPoorFromRatio, fairBelowScore,
+                poorBelowScore, lossWindowMs, hysteresisPollCount);
     }
 
     /** @return the time without a measurement beyond which a stretch is a coverage gap */

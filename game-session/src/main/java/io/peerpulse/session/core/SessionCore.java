@@ -54,7 +54,8 @@ import java.util.concurrent.Executor;
  * <p><b>Why one class.</b> It is the one place state changes, by design: every {@code Handler} method, the
  * fallback verdicts and the report read and write the same fields under one lock, and a recovery must run the
  * very same code. The parts with a job of their own already live beside it ({@code Rounds},
- * {@code ConnectionLog}, {@code CoverageTracker}, {@code QualityJudge}, {@code MedianRing},
+ * {@code ConnectionLog}, {@code CoverageTracker}, {@code QualityJudge} with {@code QualityModel} and
+ * {@code QualityTally}, {@code MedianRing},
  * {@code QualityListeners}); what stays is the dispatch and the decisions that need all of them at once.
  *
  * @since 0.1.0
@@ -118,7 +119,7 @@ public final class SessionCore {
         this.last = start.stamp();
         this.connections = new ConnectionLog(start.stamp());
         this.coverage = new CoverageTracker(config.gapThresholdNanos());
-        this.quality = new QualityJudge(config.thresholds());
+        this.quality = new QualityJudge(config.thresholds(), start.stamp());
     }
 
     /**
@@ -398,6 +399,7 @@ public final class SessionCore {
                 primaryRecent = new MedianRing(SUSPECT_PRIMARY_SAMPLES);
                 secondaryRecent = new MedianRing(SUSPECT_SECONDARY_SAMPLES);
                 probe = null;
+                quality.sourceChanged();
                 coverage.refreshPeriod(event.source().refreshNanos());
                 SessionEvent.Source view = event.secondary();
                 secondaryActive = view != null;
@@ -443,9 +445,14 @@ public final class SessionCore {
                 coverage.measured(at);
             }
             SourceFallback fell = maybeFallBack(poll, at);
-            QualityChange change = quality.poll(poll);
+            boolean suspect = fell != null && SourceFallback.SUSPECT.equals(fell.verdict());
+            if (fell != null) {
+                quality.fellBack(suspect);
+            }
+            QualityChange change = quality.poll(poll, at, !suspect, rounds);
             if (change != null) {
                 listen[0] |= qualityListeners.enqueue(change);
+                exporters.quality(change, toStart);
             }
             if (poll.sample() != null || change != null) {
                 latest = quality.live();
@@ -459,6 +466,9 @@ public final class SessionCore {
                 throw new IllegalArgumentException("probe statistics before the first open");
             }
             probe = event.stats();
+            if (!fellBack) {
+                quality.probe(event.stats(), event.at()); // a fallen-back probe's loss is not the primary's
+            }
             return Applied.NOTHING;
         }
 
@@ -472,7 +482,7 @@ public final class SessionCore {
 
         @Override
         public Applied roundBegan(SessionEvent.RoundBegan event) {
-            rounds.begin(event.roundNumber(), event.at());
+            rounds.begin(event.roundNumber(), event.at(), quality.quality());
             return Applied.NOTHING;
         }
 
@@ -612,7 +622,7 @@ public final class SessionCore {
                 exporters.stuckCount(config.exporterTimeout()));
         MultiplayerMetrics multiplayerMetrics = new MultiplayerMetrics(config.sessionId(), config.playerId(), latency,
                 rounds.all(at), connections.reconnections(), connections.pathChanges(), quality.quality(),
-                quality.changes(), quality.thresholds());
+                quality.changes(), quality.thresholds(), quality.summary(at));
         return new SessionReport(sessionMetrics, validationData, multiplayerMetrics);
     }
 

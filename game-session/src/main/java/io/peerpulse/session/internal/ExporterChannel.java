@@ -1,5 +1,6 @@
 package io.peerpulse.session.internal;
 
+import io.peerpulse.session.QualityChange;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.telemetry.RttSample;
@@ -90,6 +91,14 @@ public final class ExporterChannel {
     /** @return whether {@link #startDrain()} must follow (after the caller's lock) */
     public boolean enqueueSample(RttSample sample) {
         return queue.enqueue(() -> call("sampleRecorded", () -> exporter.sampleRecorded(sessionId, sample)), true);
+    }
+
+    /**
+     * @param change a quality change; never dropped
+     * @return whether {@link #startDrain()} must follow (after the caller's lock)
+     */
+    public boolean enqueueQuality(QualityChange change) {
+        return queue.enqueue(() -> call("qualityChanged", () -> exporter.qualityChanged(sessionId, change)), false);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.peerpulse.session.internal;
 
 import org.jspecify.annotations.Nullable;
 
+import io.peerpulse.session.QualityChange;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporter;
@@ -226,6 +227,20 @@ public final class ExporterFanOut {
             }
         }
         return toStart;
+    }
+
+    /**
+     * Queues {@code qualityChanged} for every exporter; under the session's lock.
+     *
+     * @param change  the change
+     * @param toStart receives the channels to {@link #startDrains} after the lock
+     */
+    public void quality(QualityChange change, List<ExporterChannel> toStart) {
+        for (ExporterChannel channel : channels) {
+            if (channel.enqueueQuality(change)) {
+                toStart.add(channel);
+            }
+        }
     }
 
     /**

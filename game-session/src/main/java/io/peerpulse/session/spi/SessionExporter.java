@@ -1,5 +1,6 @@
 package io.peerpulse.session.spi;
 
+import io.peerpulse.session.QualityChange;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.RttSample;
 
@@ -7,7 +8,8 @@ import io.peerpulse.telemetry.RttSample;
  * Receives one session's data.
  *
  * <p>Calls to one exporter never overlap and come in order: {@link #sessionStarted}, every
- * {@link #sampleRecorded}, then {@link #sessionEnded} once, after the last {@code sampleRecorded}.
+ * {@link #sampleRecorded} and {@link #qualityChanged} in the order the session recorded them (a change after
+ * the sample of the poll that made it), then {@link #sessionEnded} once, after the last of them.
  * They come on the session's executor, never on the thread that polls RTT, so a slow exporter never
  * delays measuring; still, {@code sessionEnded} should finish within the session's exporter timeout
  * (default 10 s), after which {@code GameSession.close()} stops waiting for it. Whatever a method
@@ -35,6 +37,17 @@ public interface SessionExporter {
      * @since 0.1.0
      */
     default void sampleRecorded(String sessionId, RttSample sample) {
+    }
+
+    /**
+     * The connection quality changed (the change a {@code QualityListener} hears, with its reasons). Never
+     * dropped, unlike samples of an exporter far behind. Does nothing by default.
+     *
+     * @param sessionId the session's id
+     * @param change    the change
+     * @since 0.1.0
+     */
+    default void qualityChanged(String sessionId, QualityChange change) {
     }
 
     /**

@@ -134,6 +134,66 @@ class SchemaTest {
         return session.exportReport();
     }
 
+    /** Reasons, scores and times in grade (issue 26): a 140 ms probe losing one ping in five, in a round. */
+    @Test
+    void realExportsWithQualityReasonsAndSummariesAreValidAndReadBack() throws Exception {
+        VirtualScheduler scheduler = new VirtualScheduler();
+        GameSession session = GameSession.builder("schema-quality")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).build())
+                .exporterProviders(List.of()).executor(Runnable::run).build();
+        ScriptedRttSource script = new ScriptedRttSource();
+        for (int i = 0; i < 6; i++) {
+            script.thenMeasured(140).thenMeasured(141.5).thenMeasured(139).thenMeasured(140).thenStale();
+        }
+        long[] answered = new long[1];
+        ProbeStatsSource probe = new ProbeStatsSource() {
+            @Override
+            public CompletionStage<RttReading> read() {
+                return script.read().thenApply(reading -> {
+                    if (reading instanceof RttReading.Measured) {
+                        answered[0]++;
+                    }
+                    return reading;
+                });
+            }
+
+            @Override
+            public String name() {
+                return "probe";
+            }
+
+            @Override
+            public ProbeStats probeStats() {
+                long sent = script.readCount();
+                long lost = sent - answered[0];
+                return new ProbeStats(sent, answered[0], lost, 0, 0, sent == 0 ? 0 : (double) lost / sent, null, null,
+                        null, 0, 0, 0);
+            }
+        };
+        try {
+            session.beginRound(1);
+            session.onDataChannelOpen(probe);
+            scheduler.advance(Duration.ofSeconds(25));
+        } finally {
+            session.close();
+            scheduler.shutdownNow();
+        }
+        SessionReport report = session.exportReport();
+        assertThat(report.multiplayerMetrics().qualityChanges()).last()
+                .satisfies(change -> assertThat(change.reasons()).isNotEmpty());
+        assertThat(report.multiplayerMetrics().rounds().get(0).quality().poorMs()).isPositive();
+        var exporter = new JsonExporterProvider().create(
+                ExportSettings.of(Map.of(SessionReportJson.DIRECTORY_SETTING, dir.toString()), Map.of()));
+        exporter.sessionEnded(report);
+        String json = Files.readString(dir.resolve("schema-quality.json"));
+        assertThat(validate(json)).isEmpty();
+        assertThat(json).contains("\"metric\": \"LOSS\"", "\"p5Score\":", "\"hysteresisPollCount\": 3");
+        assertThat(validate(json.replaceFirst("\"metric\": \"LOSS\"", "\"metric\": \"PACKETS\"")))
+                .as("an unknown metric").isNotEmpty();
+        assertThat(SessionReportJson.read(dir.resolve("schema-quality.json"))).isEqualTo(report);
+    }
+
     @Test
     void theSchemaIsStrictEnoughToCatchADifferentShape() {
         SessionReport report = SessionExporterContract.fullReport("schema-strict");

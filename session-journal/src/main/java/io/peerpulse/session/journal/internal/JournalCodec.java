@@ -1,5 +1,6 @@
 package io.peerpulse.session.journal.internal;
 
+import io.peerpulse.session.QualityThresholds;
 import io.peerpulse.session.core.SessionConfig;
 import io.peerpulse.session.core.SessionEvent;
 import io.peerpulse.session.core.SessionStart;
@@ -127,7 +128,8 @@ public final class JournalCodec {
      */
     public static String header(SessionConfig config, SessionStart start) {
         TelemetryOptions options = config.telemetryOptions();
-        return sealed(FlatJson.object().put("type", "header").put("seq", 0)
+        FlatJson line = FlatJson.object();
+        line.put("type", "header").put("seq", 0)
                 .put("format", SessionJournal.FORMAT_VERSION)
                 .put("sessionId", config.sessionId()).put("playerId", config.playerId())
                 .put("startEpochMs", start.startEpochMs()).put("startNanoTime", start.startNanoTime())
@@ -139,7 +141,26 @@ public final class JournalCodec {
                 .put("fairFromNanos", config.fairFrom().toNanos()).put("poorFromNanos", config.poorFrom().toNanos())
                 .put("recentSampleCount", config.recentSampleCount()).put("toleratedBadPollCount", config.toleratedBadPollCount())
                 .put("gapAfterPollCount", config.gapAfterPollCount())
-                .put("fallbackAfterNanos", config.fallbackAfter().toNanos()));
+                .put("fallbackAfterNanos", config.fallbackAfter().toNanos())
+                .put("lossWindowMs", config.lossWindowMs()).put("hysteresisPollCount", config.hysteresisPollCount());
+        putOptional(line, "jitterFairFromMs", config.jitterFairFromMs());
+        putOptional(line, "jitterPoorFromMs", config.jitterPoorFromMs());
+        putOptional(line, "lossFairFromRatio", config.lossFairFromRatio());
+        putOptional(line, "lossPoorFromRatio", config.lossPoorFromRatio());
+        putOptional(line, "fairBelowScore", config.fairBelowScore());
+        putOptional(line, "poorBelowScore", config.poorBelowScore());
+        return sealed(line);
+    }
+
+    /** A quality threshold, absent when not judged. */
+    private static void putOptional(FlatJson line, String key, @Nullable Double value) {
+        if (value != null) {
+            putDouble(line, key, value);
+        }
+    }
+
+    private static @Nullable Double readOptional(FlatJson.Parsed line, String key) {
+        return line.has(key + "Bits") ? readDouble(line, key) : null;
     }
 
     /**
@@ -187,7 +208,13 @@ public final class JournalCodec {
                 header.string("playerId").orElse(null), options, positiveNanos(header, "exporterTimeoutNanos"),
                 positiveNanos(header, "fairFromNanos"), positiveNanos(header, "poorFromNanos"),
                 header.requireInt("recentSampleCount"), header.requireInt("toleratedBadPollCount"),
-                header.requireInt("gapAfterPollCount"), positiveNanos(header, "fallbackAfterNanos"));
+                header.requireInt("gapAfterPollCount"), positiveNanos(header, "fallbackAfterNanos"),
+                // absent from journals written before the quality score: the RTT-only rule they were judged by
+                readOptional(header, "jitterFairFromMs"), readOptional(header, "jitterPoorFromMs"),
+                readOptional(header, "lossFairFromRatio"), readOptional(header, "lossPoorFromRatio"),
+                readOptional(header, "fairBelowScore"), readOptional(header, "poorBelowScore"),
+                header.optionalLong("lossWindowMs").orElse(QualityThresholds.DEFAULT_LOSS_WINDOW_MS),
+                header.has("hysteresisPollCount") ? header.requireInt("hysteresisPollCount") : 1);
         return new Header(config, new SessionStart(startEpochMs, header.requireLong("startNanoTime"),
                 header.requireLong("systemClockOffsetMs")));
     }

@@ -1,6 +1,7 @@
 package io.peerpulse.export.micrometer.internal;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.peerpulse.session.QualityChange;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.telemetry.RttSample;
@@ -8,7 +9,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One session's Micrometer exporter: leases the shared meters when the session starts, records every
- * sample into the RTT timer, adds the session's poll counts when it ends and releases the meters.
+ * sample into the RTT timer, moves the session between the quality gauges as its quality changes, adds the
+ * session's poll counts and time in each quality when it ends and releases the meters.
  */
 final class MicrometerExporter implements SessionExporter {
 
@@ -46,6 +48,17 @@ final class MicrometerExporter implements SessionExporter {
     }
 
     @Override
+    public void qualityChanged(String sessionId, QualityChange change) {
+        SharedMeters.Lease current;
+        synchronized (this) {
+            current = lease;
+        }
+        if (current != null) {
+            current.quality(change.current());
+        }
+    }
+
+    @Override
     public void sessionEnded(SessionReport report) {
         SharedMeters.Lease current;
         synchronized (this) {
@@ -59,6 +72,7 @@ final class MicrometerExporter implements SessionExporter {
         }
         try {
             current.count(report.validationData().counters());
+            current.time(report.multiplayerMetrics().qualitySummary());
         } finally {
             current.release();
         }

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.peerpulse.session.ConnectionQuality;
+import io.peerpulse.session.QualitySummary;
 import io.peerpulse.telemetry.PollOutcome;
 import io.peerpulse.telemetry.TelemetryCounters;
 
@@ -17,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -42,6 +45,13 @@ final class SharedMeters {
     static final String ACTIVE = "peerpulse.sessions.active";
     /** Tag of {@link #POLLS}: the lower-case {@link PollOutcome}. */
     static final String OUTCOME = "outcome";
+    /** Gauge of running sessions by their quality now; Prometheus {@code peerpulse_sessions_quality}. */
+    static final String IN_QUALITY = "peerpulse.sessions.quality";
+    /** Counter of time sessions spent in each quality, added at their end; Prometheus
+     * {@code peerpulse_session_quality_time_seconds_total}. */
+    static final String QUALITY_TIME = "peerpulse.session.quality.time";
+    /** Tag of {@link #IN_QUALITY} and {@link #QUALITY_TIME}: the lower-case {@link ConnectionQuality}. */
+    static final String QUALITY = "quality";
 
     /** Smallest RTT the histogram resolves: below 1 ms is loopback. */
     static final Duration MIN_EXPECTED = Duration.ofMillis(1);
@@ -49,6 +59,7 @@ final class SharedMeters {
     static final Duration MAX_EXPECTED = Duration.ofSeconds(60);
 
     private static final PollOutcome[] OUTCOMES = PollOutcome.values();
+    private static final ConnectionQuality[] QUALITIES = ConnectionQuality.values();
 
     /** Serialises every lease and release. Never held while recording. */
     private static final Object LOCK = new Object();
@@ -70,6 +81,8 @@ final class SharedMeters {
          * is not registered again: a second registration of a gauge would log a warning. Under {@link #LOCK}.
          */
         final Map<List<Object>, Meter> byDefinition = new HashMap<>();
+        /** Running sessions per application tag set, by their quality now ({@link ConnectionQuality} ordinal). */
+        final Map<Tags, AtomicInteger[]> inQuality = new ConcurrentHashMap<>();
     }
 
     /** One meter in use and how many leases hold it. */
@@ -130,7 +143,34 @@ final class SharedMeters {
                     active.id = gauge.getId();
                     return gauge;
                 });
-                return new Lease(registry, rtt, polls, held, settings.keepMeters());
+                Counter[] qualityTime = new Counter[QUALITIES.length];
+                for (ConnectionQuality quality : QUALITIES) {
+                    String value = quality.name().toLowerCase(Locale.ROOT);
+                    hold(use, held, List.of(IN_QUALITY, tags, value), () -> {
+                        for (Gauge kept : registry.find(IN_QUALITY).tags(tags).tag(QUALITY, value).gauges()) {
+                            if (Tags.of(kept.getId().getTags()).equals(tags.and(QUALITY, value))) {
+                                return kept; // kept from earlier sessions: it reads the counts anew
+                            }
+                        }
+                        return Gauge.builder(IN_QUALITY, new SessionsInQuality(registry, tags, quality))
+                                .description("PeerPulse game sessions running, by their connection quality now")
+                                .tags(tags)
+                                .tag(QUALITY, value)
+                                .strongReference(true)
+                                .register(registry);
+                    });
+                    qualityTime[quality.ordinal()] = hold(use, held, List.of(QUALITY_TIME, tags, value),
+                            () -> Counter.builder(QUALITY_TIME)
+                                    .description("Time PeerPulse game sessions spent in each connection quality, "
+                                            + "added when a session ends")
+                                    .baseUnit("seconds")
+                                    .tags(tags)
+                                    .tag(QUALITY, value)
+                                    .register(registry));
+                }
+                AtomicInteger[] counts = use.inQuality.computeIfAbsent(tags, t -> newCounts());
+                counts[ConnectionQuality.UNKNOWN.ordinal()].incrementAndGet();
+                return new Lease(registry, rtt, polls, qualityTime, counts, held, settings.keepMeters());
             } catch (RuntimeException | Error e) {
                 release(registry, held, settings.keepMeters());
                 throw e;
@@ -151,6 +191,14 @@ final class SharedMeters {
         use.byId.computeIfAbsent(meter.getId(), id -> new Use(registered)).users++;
         held.add(meter);
         return meter;
+    }
+
+    private static AtomicInteger[] newCounts() {
+        AtomicInteger[] counts = new AtomicInteger[QUALITIES.length];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = new AtomicInteger();
+        }
+        return counts;
     }
 
     private static void release(MeterRegistry registry, List<Meter> held, boolean keep) {
@@ -208,18 +256,45 @@ final class SharedMeters {
         }
     }
 
+    /** The value of one quality's gauge: the running sessions in it now, read anew at each scrape. Lock-free. */
+    private static final class SessionsInQuality implements Supplier<Integer> {
+        private final MeterRegistry registry;
+        private final Tags tags;
+        private final ConnectionQuality quality;
+
+        SessionsInQuality(MeterRegistry registry, Tags tags, ConnectionQuality quality) {
+            this.registry = registry;
+            this.tags = tags;
+            this.quality = quality;
+        }
+
+        @Override
+        public Integer get() {
+            RegistryUse use = IN_USE.get(registry);
+            AtomicInteger[] counts = use == null ? null : use.inQuality.get(tags);
+            return counts == null ? 0 : counts[quality.ordinal()].get();
+        }
+    }
+
     /** One session's meters, from {@link #acquire} to {@link #release()}. */
     static final class Lease {
         private final MeterRegistry registry;
         private final Timer rtt;
         private final Counter[] polls;
+        private final Counter[] qualityTime;
+        private final AtomicInteger[] inQuality;
+        /** The session's quality now; changed only by the session's exporter calls, which never overlap. */
+        private volatile ConnectionQuality quality = ConnectionQuality.UNKNOWN;
         private final List<Meter> held;
         private final boolean keep;
 
-        private Lease(MeterRegistry registry, Timer rtt, Counter[] polls, List<Meter> held, boolean keep) {
+        private Lease(MeterRegistry registry, Timer rtt, Counter[] polls, Counter[] qualityTime,
+                      AtomicInteger[] inQuality, List<Meter> held, boolean keep) {
             this.registry = registry;
             this.rtt = rtt;
             this.polls = polls;
+            this.qualityTime = qualityTime;
+            this.inQuality = inQuality;
             this.held = List.copyOf(held);
             this.keep = keep;
         }
@@ -253,8 +328,40 @@ final class SharedMeters {
             }
         }
 
+        /**
+         * The session's quality changed: it moves from one gauge to the other.
+         *
+         * @param next the quality now
+         */
+        void quality(ConnectionQuality next) {
+            ConnectionQuality previous = quality;
+            quality = next;
+            inQuality[next.ordinal()].incrementAndGet();
+            inQuality[previous.ordinal()].decrementAndGet();
+        }
+
+        /**
+         * Adds a session's time in each quality.
+         *
+         * @param summary the session's summary; {@code null} adds nothing
+         */
+        void time(@Nullable QualitySummary summary) {
+            if (summary == null) {
+                return;
+            }
+            for (ConnectionQuality each : QUALITIES) {
+                long ms = summary.timeInMs(each);
+                if (ms > 0) {
+                    qualityTime[each.ordinal()].increment(ms / 1000.0);
+                }
+            }
+        }
+
         /** Releases every meter; once only (the exporter makes sure). */
         void release() {
+            synchronized (LOCK) {
+                inQuality[quality.ordinal()].decrementAndGet();
+            }
             SharedMeters.release(registry, held, keep);
         }
     }

@@ -17,7 +17,9 @@ import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.peerpulse.session.ConnectionQuality;
 import io.peerpulse.session.GameSession;
+import io.peerpulse.session.QualitySummary;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporter;
@@ -25,6 +27,7 @@ import io.peerpulse.telemetry.PollOutcome;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryCounters;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
@@ -148,12 +151,53 @@ class MicrometerExporterTest {
         Gauge active = registry.get("peerpulse.sessions.active").gauge();
         assertThat(active.getId().getTags()).containsExactlyElementsOf(appTags);
         assertThat(active.value()).isEqualTo(1);
-        // one timer, six counters, one gauge: nothing else, no session id anywhere
-        assertThat(ours(registry)).hasSize(8)
+        // one timer, six poll counters, one gauge, five quality gauges and five time-in-quality counters:
+        // nothing else, no session id anywhere
+        assertThat(ours(registry)).hasSize(18)
                 .allSatisfy(m -> assertThat(m.getId().getTags()).extracting(Tag::getValue).doesNotContain("s-1"));
 
         exporter.sessionEnded(SessionExporterContractReports.WITHOUT_SAMPLES);
         assertThat(registry.getMeters()).isEmpty();
+    }
+
+    /**
+     * The quality gauges count running sessions by their quality now, moved by each change the session hands the
+     * exporter; the time-in-quality counters add each session's summary when it ends. No session tag.
+     */
+    @Test
+    void qualityGaugesFollowTheSessionsAndTimeInQualityIsAddedAtTheEnd() throws Exception {
+        GameSession good = session("q-good", registry, Map.of());
+        GameSession poor = session("q-poor", registry, Map.of());
+        assertThat(inQuality("unknown")).isEqualTo(2);
+        good.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(40.0)));
+        poor.onDataChannelOpen(new ScriptedRttSource().thenMeasured(40).thenMeasured(400).thenMeasured(400)
+                .thenMeasured(400).thenMeasured(400).thenMeasured(400).thenMeasured(400).thenMeasured(400));
+        scheduler.advance(Duration.ofSeconds(1));
+        assertThat(inQuality("good")).isEqualTo(2);
+        assertThat(inQuality("unknown")).isZero();
+        scheduler.advance(Duration.ofSeconds(6)); // the median is 400 from the third sample on, POOR 3 polls later
+        assertThat(poor.latest().quality()).isEqualTo(ConnectionQuality.POOR);
+        assertThat(inQuality("good")).isEqualTo(1);
+        assertThat(inQuality("poor")).isEqualTo(1);
+        assertThat(registry.get("peerpulse.sessions.quality").gauges()).hasSize(5)
+                .allSatisfy(g -> assertThat(g.getId().getTags()).extracting(Tag::getKey).containsExactly("quality"));
+
+        poor.close();
+        QualitySummary summary = poor.exportReport().multiplayerMetrics().qualitySummary();
+        assertThat(summary.poorMs()).isPositive();
+        assertThat(inQuality("poor")).isZero();
+        assertThat(inQuality("good")).isEqualTo(1);
+        Counter poorTime = registry.get("peerpulse.session.quality.time").tag("quality", "poor").counter();
+        assertThat(poorTime.getId().getBaseUnit()).isEqualTo("seconds");
+        assertThat(poorTime.count()).isEqualTo(summary.poorMs() / 1000.0);
+        assertThat(registry.get("peerpulse.session.quality.time").tag("quality", "good").counter().count())
+                .isEqualTo(summary.goodMs() / 1000.0);
+        good.close();
+        assertThat(registry.getMeters()).as("the last session took them out (keep-meters=false)").isEmpty();
+    }
+
+    private double inQuality(String quality) {
+        return registry.get("peerpulse.sessions.quality").tag("quality", quality).gauge().value();
     }
 
     @Test
@@ -177,6 +221,10 @@ class MicrometerExporterTest {
                 .contains("peerpulse_session_polls_total{outcome=\"measured\",region=\"eu\"} 0.0\n")
                 .contains("# TYPE peerpulse_sessions_active gauge\n")
                 .contains("peerpulse_sessions_active{region=\"eu\"} 1.0\n")
+                .contains("# TYPE peerpulse_sessions_quality gauge\n")
+                .contains("peerpulse_sessions_quality{quality=\"unknown\",region=\"eu\"} 1.0\n")
+                .contains("# TYPE peerpulse_session_quality_time_seconds_total counter\n")
+                .contains("peerpulse_session_quality_time_seconds_total{quality=\"good\",region=\"eu\"} 0.0\n")
                 .doesNotContain("s-1");
         // a percentile histogram from 1 ms to 60 s (Micrometer's buckets), with both quality thresholds exact
         double[] bounds = Pattern.compile("peerpulse_session_rtt_seconds_bucket\\{region=\"eu\",le=\"([0-9.]+)\"}")
@@ -256,7 +304,7 @@ class MicrometerExporterTest {
         assertThat(registry.get("peerpulse.session.rtt").timer().count()).isEqualTo(RTTS_MS.length);
         assertThat(polls(registry, "failed")).isEqualTo(counters.failedCount());
         assertThat(registry.get("peerpulse.sessions.active").gauge().value()).isZero();
-        assertThat(ours(registry)).hasSize(8);
+        assertThat(ours(registry)).hasSize(18);
         assertThat(SharedMeters.metersInUse(registry)).isZero();
 
         // a later session adds to the kept meters, and its gauge reads the live count
@@ -267,7 +315,7 @@ class MicrometerExporterTest {
         next.close();
         assertThat(registry.get("peerpulse.session.rtt").timer().count()).isEqualTo(RTTS_MS.length + 1);
         assertThat(registry.get("peerpulse.sessions.active").gauge().value()).isZero();
-        assertThat(ours(registry)).hasSize(8);
+        assertThat(ours(registry)).hasSize(18);
     }
 
     @Test
@@ -277,9 +325,9 @@ class MicrometerExporterTest {
         eu.sessionStarted("eu");
         us.sessionStarted("us");
         eu.sampleRecorded("eu", new RttSample(1, 50));
-        assertThat(ours(registry)).hasSize(16);
+        assertThat(ours(registry)).hasSize(36);
         eu.sessionEnded(SessionExporterContractReports.WITHOUT_SAMPLES);
-        assertThat(ours(registry)).hasSize(8)
+        assertThat(ours(registry)).hasSize(18)
                 .allSatisfy(m -> assertThat(m.getId().getTag("region")).isEqualTo("us"));
         us.sessionEnded(SessionExporterContractReports.WITHOUT_SAMPLES);
         assertThat(registry.getMeters()).isEmpty();

@@ -1,0 +1,188 @@
+package io.peerpulse.session.core;
+
+import io.peerpulse.session.ConnectionQuality;
+import io.peerpulse.session.QualityMetric;
+import io.peerpulse.session.QualityReason;
+import io.peerpulse.session.QualityThresholds;
+import io.peerpulse.telemetry.ProbeStats;
+import org.jspecify.annotations.Nullable;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The evidence of the recent window, as {@link QualityThresholds} describes it: the median and jitter of the
+ * latest samples, the loss between two probe readings, the E-model score, and the level each criterion gives.
+ * Times are the events' monotonic stamps; nothing here reads a clock. Not thread-safe: the session's lock
+ * guards it.
+ */
+final class QualityModel {
+
+    /**
+     * What one measured poll judged.
+     *
+     * @param grade       the worst level of the criteria (GOOD, FAIR or POOR)
+     * @param score       the E-model score
+     * @param medianMs    the recent median
+     * @param reasons     the criteria at FAIR or POOR, worst first
+     */
+    record Evidence(ConnectionQuality grade, double score, double medianMs, List<QualityReason> reasons) {
+    }
+
+    private final QualityThresholds thresholds;
+    private final MedianRing recent;
+    /** The recent samples in arrival order, and their stamps' monotonic times. */
+    private final double[] values;
+    private final long[] nanos;
+    private int count;
+    private int next;
+    /** Probe readings within the loss window: {monotonic ns, answered, lost}, oldest first. */
+    private final ArrayDeque<long[]> readings = new ArrayDeque<>();
+
+    QualityModel(QualityThresholds thresholds) {
+        this.thresholds = thresholds;
+        this.recent = new MedianRing(thresholds.recentSampleCount());
+        this.values = new double[thresholds.recentSampleCount()];
+        this.nanos = new long[thresholds.recentSampleCount()];
+    }
+
+    /** A trusted sample at {@code at}. */
+    void sample(double rttMs, Stamp at) {
+        recent.add(rttMs);
+        values[next] = rttMs;
+        nanos[next] = at.nanoTime();
+        next = (next + 1) % values.length;
+        count = Math.min(count + 1, values.length);
+    }
+
+    /** A probe reading of the primary source at {@code at}; counts that went back mean a new probe. */
+    void probe(ProbeStats stats, Stamp at) {
+        long[] last = readings.peekLast();
+        if (last != null && (stats.answeredCount() < last[1] || stats.lostCount() < last[2])) {
+            readings.clear();
+        }
+        readings.addLast(new long[] {at.nanoTime(), stats.answeredCount(), stats.lostCount()});
+        long from = at.nanoTime() - thresholds.lossWindowMs() * 1_000_000;
+        // keep the newest reading at or before the window's start: it is the base of the difference
+        while (readings.size() > 1) {
+            long[] first = readings.pollFirst();
+            long[] second = readings.peekFirst();
+            if (second == null || second[0] > from) {
+                readings.addFirst(first);
+                break;
+            }
+        }
+    }
+
+    /** Forgets the probe readings (a new source, or a fallback: its loss is no longer the primary's). */
+    void forgetLoss() {
+        readings.clear();
+    }
+
+    /** Forgets the samples and the probe readings (they came from a source found suspect). */
+    void forgetAll() {
+        recent.clear();
+        count = 0;
+        next = 0;
+        forgetLoss();
+    }
+
+    int sampleCount() {
+        return count;
+    }
+
+    double median() {
+        return recent.median();
+    }
+
+    /** @return the evidence now; at least one sample must be in the window */
+    Evidence judge() {
+        double median = recent.median();
+        double jitter = jitter();
+        long spanMs = spanMs();
+        List<QualityReason> reasons = new ArrayList<>(4);
+        level(reasons, QualityMetric.RTT_MEDIAN, median, thresholds.fairFromMs(), thresholds.poorFromMs(), spanMs,
+                count);
+        level(reasons, QualityMetric.JITTER, jitter, thresholds.jitterFairFromMs(), thresholds.jitterPoorFromMs(),
+                spanMs, count);
+        double lossRatio = 0;
+        long[] first = readings.peekFirst();
+        long[] last = readings.peekLast();
+        if (first != null && last != null && first != last) {
+            long lost = last[2] - first[2];
+            long pings = last[1] - first[1] + lost;
+            if (pings > 0) {
+                lossRatio = Math.round(1e6 * lost / pings) / 1e6;
+                level(reasons, QualityMetric.LOSS, lossRatio, thresholds.lossFairFromRatio(),
+                        thresholds.lossPoorFromRatio(), (last[0] - first[0]) / 1_000_000, pings);
+            }
+        }
+        double score = score(median, jitter, 100 * lossRatio);
+        Double fairBelow = thresholds.fairBelowScore();
+        Double poorBelow = thresholds.poorBelowScore();
+        if (poorBelow != null && score < poorBelow) {
+            reasons.add(new QualityReason(QualityMetric.SCORE, score, ConnectionQuality.POOR, poorBelow, spanMs, count));
+        } else if (fairBelow != null && score < fairBelow) {
+            reasons.add(new QualityReason(QualityMetric.SCORE, score, ConnectionQuality.FAIR, fairBelow, spanMs, count));
+        }
+        reasons.sort(Comparator.comparing(QualityReason::level).reversed()); // stable: metric order within a level
+        ConnectionQuality grade = reasons.isEmpty() ? ConnectionQuality.GOOD : reasons.get(0).level();
+        return new Evidence(grade, score, median, List.copyOf(reasons));
+    }
+
+    private static void level(List<QualityReason> reasons, QualityMetric metric, double value, @Nullable Double fairFrom,
+                              @Nullable Double poorFrom, long windowMs, long windowCount) {
+        if (poorFrom != null && value >= poorFrom) {
+            reasons.add(new QualityReason(metric, value, ConnectionQuality.POOR, poorFrom, windowMs, windowCount));
+        } else if (fairFrom != null && value >= fairFrom) {
+            reasons.add(new QualityReason(metric, value, ConnectionQuality.FAIR, fairFrom, windowMs, windowCount));
+        }
+    }
+
+    /** The mean absolute difference of consecutive samples in arrival order; 0 with one. */
+    private double jitter() {
+        if (count < 2) {
+            return 0;
+        }
+        int oldest = count < values.length ? 0 : next;
+        double sum = 0;
+        double previous = values[oldest];
+        for (int i = 1; i < count; i++) {
+            double value = values[(oldest + i) % values.length];
+            sum += Math.abs(value - previous);
+            previous = value;
+        }
+        return round(sum / (count - 1));
+    }
+
+    private long spanMs() {
+        if (count == 0) {
+            return 0;
+        }
+        int oldest = count < values.length ? 0 : next;
+        int newest = (next - 1 + values.length) % values.length;
+        return (nanos[newest] - nanos[oldest]) / 1_000_000;
+    }
+
+    /**
+     * The simplified E-model (see {@link QualityThresholds}).
+     *
+     * @param rttMs       the RTT, ms
+     * @param jitterMs    the jitter, ms
+     * @param lossPercent the loss, percent
+     * @return R, clamped to 0–100, rounded to 0.1
+     */
+    static double score(double rttMs, double jitterMs, double lossPercent) {
+        double effective = rttMs + 2 * jitterMs + 10;
+        double r = effective < 160 ? 93.2 - effective / 40 : 93.2 - (effective - 120) / 10;
+        r -= 2.5 * lossPercent;
+        return Math.round(Math.max(0, Math.min(100, r)) * 10) / 10.0;
+    }
+
+    /** To 0.001, as the medians are. */
+    private static double round(double value) {
+        return Math.round(value * 1000) / 1000.0;
+    }
+}

@@ -1,0 +1,359 @@
+package io.peerpulse.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.peerpulse.session.GameSessionSourcesTest.IceLike;
+import io.peerpulse.session.GameSessionSourcesTest.ScriptedProbe;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.virtualtime.VirtualScheduler;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The quality score, its reasons and hysteresis (issue 26), on scripted sources and virtual time: each poll is
+ * one virtual second.
+ */
+class GameSessionQualityTest {
+
+    private static final long T0 = VirtualScheduler.DEFAULT_START.toEpochMilli();
+    /** The rule of earlier versions. */
+    private static final QualityThresholds RTT_ONLY = QualityThresholds.rttOnly(150, 300, 5, 3);
+
+    private final VirtualScheduler scheduler = new VirtualScheduler();
+    private final List<GameSession> sessions = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        sessions.forEach(GameSession::close);
+        scheduler.shutdownNow();
+    }
+
+    private GameSession session(QualityThresholds thresholds) {
+        GameSession session = GameSession.builder("quality-1")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).build())
+                .exporterProviders(List.of()).executor(Runnable::run).qualityThresholds(thresholds).build();
+        sessions.add(session);
+        return session;
+    }
+
+    private void advanceSeconds(long seconds) {
+        scheduler.advance(Duration.ofSeconds(seconds));
+    }
+
+    /** 140 ms with one ping in five lost: the old rule said GOOD; the loss makes it POOR, and says so. */
+    @Test
+    void lossMakesA140MsLinkPoorWithALossReason() {
+        ScriptedRttSource script = new ScriptedRttSource();
+        for (int i = 0; i < 10; i++) {
+            script.thenMeasured(140).thenMeasured(140).thenMeasured(140).thenMeasured(140).thenStale(); // stale = lost
+        }
+        GameSession session = session(QualityThresholds.DEFAULT);
+        session.onDataChannelOpen(new ScriptedProbe(script));
+        advanceSeconds(20);
+
+        LiveRtt live = session.latest();
+        assertThat(live.quality()).isEqualTo(ConnectionQuality.POOR);
+        QualityReason loss = live.reasons().stream().filter(r -> r.metric() == QualityMetric.LOSS).findFirst()
+                .orElseThrow();
+        assertThat(loss.value()).isEqualTo(0.2); // 2 of the 10 pings that ended in the last 10 s
+        assertThat(loss.level()).isEqualTo(ConnectionQuality.POOR);
+        assertThat(loss.threshold()).isEqualTo(0.1);
+        assertThat(loss.windowMs()).isEqualTo(10_000);
+        assertThat(loss.windowCount()).isEqualTo(10);
+        assertThat(loss.text()).isEqualTo("loss 20 % over the last 10 s (from 10 %)");
+        // E-model: e = 140 + 0 + 10 = 150 < 160, R = 93.2 - 150/40 - 2.5 * 20 = 39.45
+        assertThat(live.score()).isCloseTo(39.45, within(0.051));
+        assertThat(live.reasons()).extracting(QualityReason::metric).containsExactly(QualityMetric.LOSS,
+                QualityMetric.SCORE);
+        List<QualityChange> changes = session.exportMultiplayerMetrics().qualityChanges();
+        assertThat(changes).extracting(QualityChange::current).containsExactly(ConnectionQuality.GOOD,
+                ConnectionQuality.POOR);
+        assertThat(changes.get(1).reasons()).extracting(QualityReason::metric).contains(QualityMetric.LOSS);
+
+        GameSession old = session(RTT_ONLY);
+        ScriptedRttSource same = new ScriptedRttSource();
+        for (int i = 0; i < 10; i++) {
+            same.thenMeasured(140).thenMeasured(140).thenMeasured(140).thenMeasured(140).thenStale();
+        }
+        old.onDataChannelOpen(new ScriptedProbe(same));
+        advanceSeconds(20);
+        assertThat(old.latest().quality()).as("the RTT-only rule").isEqualTo(ConnectionQuality.GOOD);
+    }
+
+    @Test
+    void aClean60MsLinkIsGoodWithoutReasons() {
+        GameSession session = session(QualityThresholds.DEFAULT);
+        session.onDataChannelOpen(new ScriptedProbe(ScriptedRttSource.repeating(RttReading.measured(60.0))));
+        advanceSeconds(20);
+        LiveRtt live = session.latest();
+        assertThat(live.quality()).isEqualTo(ConnectionQuality.GOOD);
+        assertThat(live.reasons()).isEmpty();
+        assertThat(live.score()).isCloseTo(91.45, within(0.051)); // 93.2 - (60 + 10) / 40
+        assertThat(session.exportMultiplayerMetrics().qualityChanges()).hasSize(1);
+    }
+
+    /**
+     * A median moving ±5 ms around the FAIR threshold (150 ms), in runs of one to four polls: the RTT-only rule
+     * changes at every crossing; with a hysteresis of 3 polls each change needs 3 consecutive polls judging it,
+     * so two changes are at least 3 polls apart.
+     */
+    @Test
+    void aMedianOscillatingAroundAThresholdChangesAtMostOncePerHysteresisPeriod() {
+        Random random = new Random(26);
+        List<Double> medians = new ArrayList<>();
+        while (medians.size() < 300) {
+            double value = medians.isEmpty() || medians.get(medians.size() - 1) > 150 ? 145 : 155;
+            for (int run = 1 + random.nextInt(4); run > 0; run--) {
+                medians.add(value);
+            }
+        }
+        QualityThresholds hysteresis = new QualityThresholds(150, 300, 1, 3, null, null, null, null, null, null,
+                10_000, 3);
+        List<QualityChange> withHysteresis = run(hysteresis, medians);
+        List<QualityChange> without = run(QualityThresholds.rttOnly(150, 300, 1, 3), medians);
+
+        assertThat(without.size()).as("the RTT-only rule follows every crossing").isGreaterThan(100);
+        assertThat(withHysteresis.size()).isLessThan(without.size() / 2).isGreaterThan(5);
+        for (int i = 2; i < withHysteresis.size(); i++) {
+            assertThat(withHysteresis.get(i).timestampEpochMs() - withHysteresis.get(i - 1).timestampEpochMs())
+                    .as("change %d", i).isGreaterThanOrEqualTo(3000);
+        }
+        for (QualityChange change : withHysteresis.subList(1, withHysteresis.size())) {
+            int poll = (int) ((change.timestampEpochMs() - T0) / 1000);
+            for (int back = 0; back < 3; back++) {
+                assertThat(medians.get(poll - back) >= 150).as("poll %d judged %s", poll - back, change.current())
+                        .isEqualTo(change.current() == ConnectionQuality.FAIR);
+            }
+        }
+    }
+
+    private List<QualityChange> run(QualityThresholds thresholds, List<Double> rtts) {
+        ScriptedRttSource script = new ScriptedRttSource();
+        rtts.forEach(script::thenMeasured);
+        GameSession session = session(thresholds);
+        session.onDataChannelOpen(script);
+        advanceSeconds(rtts.size() - 1);
+        return session.exportMultiplayerMetrics().qualityChanges();
+    }
+
+    /**
+     * The four-component thresholds (no jitter, loss or score criterion, no hysteresis) judge exactly as the rule
+     * of earlier versions, here re-implemented from its description, over random polls of every outcome.
+     */
+    @Test
+    void theRttOnlyRuleIsOneConfigurationOfTheNewOne() {
+        Random random = new Random(7);
+        for (int trial = 0; trial < 20; trial++) {
+            ScriptedRttSource script = new ScriptedRttSource();
+            List<Object> polls = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                int kind = random.nextInt(10);
+                if (kind < 6) {
+                    double rtt = Math.round(random.nextDouble() * 4000) / 10.0; // 0 to 400 ms, the thresholds too
+                    script.thenMeasured(rtt);
+                    polls.add(rtt);
+                } else if (kind == 6) {
+                    script.thenStale();
+                    polls.add("stale");
+                } else if (kind == 7) {
+                    script.thenUnavailable("gone");
+                    polls.add("bad");
+                } else if (kind == 8) {
+                    script.thenFail(new IOException("failed"));
+                    polls.add("bad");
+                } else {
+                    script.thenMeasured(Double.NaN); // rejected
+                    polls.add("rejected");
+                }
+            }
+            GameSession session = session(RTT_ONLY);
+            session.onDataChannelOpen(script);
+            advanceSeconds(polls.size() - 1);
+            List<QualityChange> actual = session.exportMultiplayerMetrics().qualityChanges().stream()
+                    .map(c -> new QualityChange(c.timestampEpochMs(), c.previous(), c.current(), c.recentMedianMs(), null,
+                            List.of()))
+                    .toList();
+            assertThat(actual).as("trial %d", trial)
+                    .isEqualTo(oldRule(polls, session.exportSessionMetrics().startEpochMs()));
+        }
+    }
+
+    /** The rule of earlier versions: median of the last 5, GOOD < 150 <= FAIR < 300 <= POOR, LOST after 3 bad. */
+    private static List<QualityChange> oldRule(List<Object> polls, long start) {
+        List<QualityChange> changes = new ArrayList<>();
+        List<Double> recent = new ArrayList<>();
+        ConnectionQuality quality = ConnectionQuality.UNKNOWN;
+        int bad = 0;
+        for (int i = 0; i < polls.size(); i++) {
+            Object poll = polls.get(i);
+            ConnectionQuality next = quality;
+            if (poll instanceof Double rtt) {
+                recent.add(rtt);
+                if (recent.size() > 5) {
+                    recent.remove(0);
+                }
+                bad = 0;
+                double median = median(recent);
+                next = median < 150 ? ConnectionQuality.GOOD
+                        : median < 300 ? ConnectionQuality.FAIR : ConnectionQuality.POOR;
+            } else if (poll.equals("stale")) {
+                bad = 0;
+            } else if (poll.equals("bad") && ++bad > 3) {
+                next = ConnectionQuality.LOST;
+            }
+            if (next != quality) {
+                changes.add(new QualityChange(start + i * 1000L, quality, next, recent.isEmpty() ? null : median(recent),
+                        null, List.of()));
+                quality = next;
+            }
+        }
+        return changes;
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int half = sorted.size() / 2;
+        double median = sorted.size() % 2 == 1 ? sorted.get(half) : (sorted.get(half - 1) + sorted.get(half)) / 2;
+        return Math.round(median * 1000) / 1000.0;
+    }
+
+    /**
+     * A probe found suspect (3 ms beside a 200 ms ICE view) leaves the window with its samples: from the
+     * fallback on only the ICE view's RTTs judge, so the quality becomes FAIR for the 200 ms median alone.
+     */
+    @Test
+    void aSuspectProbeDoesNotFeedTheGrade() {
+        GameSession session = session(QualityThresholds.DEFAULT);
+        session.onDataChannelOpen(new ScriptedProbe(ScriptedRttSource.repeating(RttReading.measured(3.0))),
+                IceLike.everyThirdPoll(200.0));
+        advanceSeconds(15);
+        SourceFallback fell = session.exportValidationData().fallback();
+        assertThat(fell).isNotNull();
+        assertThat(fell.verdict()).isEqualTo(SourceFallback.SUSPECT);
+        advanceSeconds(15);
+        List<QualityChange> changes = session.exportMultiplayerMetrics().qualityChanges();
+        assertThat(changes).extracting(QualityChange::current).containsExactly(ConnectionQuality.GOOD,
+                ConnectionQuality.FAIR);
+        QualityChange fair = changes.get(1);
+        assertThat(fair.timestampEpochMs()).isGreaterThan(fell.timestampEpochMs());
+        assertThat(fair.recentMedianMs()).as("the probe's 3 ms left the window").isEqualTo(200.0);
+        assertThat(fair.reasons()).extracting(QualityReason::metric).containsExactly(QualityMetric.RTT_MEDIAN);
+        assertThat(fair.reasons().get(0).text()).startsWith("RTT median 200 ms over the last");
+        assertThat(session.latest().recentMedianMs()).isEqualTo(200.0);
+    }
+
+    /** Time in each quality and the scores, per round and for the session, from the events' times. */
+    @Test
+    void timeInEachQualityAndTheScoresPerRoundAndSession() {
+        ScriptedRttSource script = new ScriptedRttSource();
+        for (int i = 0; i < 10; i++) {
+            script.thenMeasured(60);                        // t0 .. t0+9 s
+        }
+        script.orElse(RttReading.measured(400));             // t0+10 s on
+        GameSession session = session(QualityThresholds.DEFAULT);
+        session.beginRound(1);
+        session.onDataChannelOpen(script);
+        advanceSeconds(20);
+        session.endRound();
+        advanceSeconds(5);
+        session.close();
+
+        MultiplayerMetrics metrics = session.exportMultiplayerMetrics();
+        // the step makes the jitter (mean |Δ| of the last 5) 85 ms from t0+10 s: POOR once t0+10, 11 and 12 s
+        // judged it (hysteresis 3), the jitter then the 400 ms median
+        assertThat(metrics.qualityChanges()).extracting(QualityChange::timestampEpochMs, QualityChange::current)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(T0, ConnectionQuality.GOOD),
+                        org.assertj.core.groups.Tuple.tuple(T0 + 12_000, ConnectionQuality.POOR));
+        assertThat(metrics.qualityChanges().get(1).reasons()).extracting(QualityReason::metric)
+                .containsExactly(QualityMetric.RTT_MEDIAN, QualityMetric.JITTER, QualityMetric.SCORE);
+        QualitySummary round = metrics.rounds().get(0).quality();
+        assertThat(round.goodMs()).isEqualTo(12_000);
+        assertThat(round.poorMs()).isEqualTo(8_000);
+        assertThat(round.unknownMs() + round.fairMs() + round.lostMs()).isZero();
+        // scores (e = median + 2·jitter + 10): 10 × 91.45 (60 ms), 2 × 81.2 (60 ms, jitter 85),
+        // 2 × 47.2 (400 ms, jitter 85), 7 × 64.2 (400 ms)
+        assertThat(round.scoreCount()).isEqualTo(21);
+        assertThat(round.maxScore()).isCloseTo(91.45, within(0.051));
+        assertThat(round.minScore()).isCloseTo(47.2, within(1e-9));
+        assertThat(round.p5Score()).isCloseTo(47.2, within(1e-9)); // rank ceil(0.05 · 21) = 2
+        assertThat(round.medianScore()).isCloseTo(81.2, within(1e-9)); // rank 11
+
+        QualitySummary whole = metrics.qualitySummary();
+        assertThat(whole.goodMs()).isEqualTo(12_000);
+        assertThat(whole.poorMs()).isEqualTo(13_000);
+        assertThat(whole.scoreCount()).isEqualTo(26);
+        assertThat(whole.timeInMs(ConnectionQuality.POOR)).isEqualTo(13_000);
+    }
+
+    /** Exporters hear each change, with its reasons, after the sample of the poll that made it. */
+    @Test
+    void exportersHearQualityChangesInOrderWithTheSamples() {
+        List<String> calls = new ArrayList<>();
+        io.peerpulse.session.spi.SessionExporterProvider provider = new io.peerpulse.session.spi.SessionExporterProvider() {
+            @Override
+            public String name() {
+                return "recording";
+            }
+
+            @Override
+            public io.peerpulse.session.spi.SessionExporter create(io.peerpulse.session.spi.ExportSettings settings) {
+                return new io.peerpulse.session.spi.SessionExporter() {
+                    @Override
+                    public void sampleRecorded(String sessionId, io.peerpulse.telemetry.RttSample sample) {
+                        calls.add("sample " + sample.rttMs());
+                    }
+
+                    @Override
+                    public void qualityChanged(String sessionId, QualityChange change) {
+                        calls.add(change.current() + " " + change.reasons().stream().map(QualityReason::text).toList());
+                    }
+
+                    @Override
+                    public void sessionEnded(SessionReport report) {
+                        calls.add("ended");
+                    }
+                };
+            }
+        };
+        GameSession session = GameSession.builder("quality-exported")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).build())
+                .exporterProviders(List.of(provider)).executor(Runnable::run)
+                .qualityThresholds(QualityThresholds.rttOnly(150, 300, 1, 3)).build();
+        sessions.add(session);
+        session.onDataChannelOpen(new ScriptedRttSource().thenMeasured(100).thenMeasured(200));
+        advanceSeconds(1);
+        session.close();
+        assertThat(calls).containsExactly("sample 100.0", "GOOD []", "sample 200.0",
+                "FAIR [RTT median 200 ms over the last sample (from 150 ms)]", "ended");
+    }
+
+    @Test
+    void badThresholdsAreRefusedByName() {
+        assertThatThrownBy(() -> session(new QualityThresholds(150, 300, 5, 3, null, null, 0.10, 0.03, null, null,
+                10_000, 3))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lossPoorFromRatio must be above lossFairFromRatio");
+        assertThatThrownBy(() -> session(new QualityThresholds(150, 300, 5, 3, null, null, 3.0, null, null, null,
+                10_000, 3))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lossFairFromRatio must be above 0 and at most 1, was 3.0");
+        assertThatThrownBy(() -> session(new QualityThresholds(150, 300, 5, 3, null, null, null, null, 70.0, 80.0,
+                10_000, 3))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("poorBelowScore must be below fairBelowScore");
+        assertThatThrownBy(() -> session(new QualityThresholds(150, 300, 5, 3, null, null, null, null, null, null,
+                10_000, -1))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("hysteresisPollCount must be between 1 and 10000, was -1");
+        assertThatThrownBy(() -> session(new QualityThresholds(150, 300, 5, 3, -1.0, null, null, null, null, null,
+                10_000, 3))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("jitterFairFromMs must be above 0");
+    }
+}
