@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  *       FAIR from {@code jitterFairFromMs}, POOR from {@code jitterPoorFromMs}.</li>
  *   <li><b>Loss</b>: a probing source's lost pings over the last {@code lossWindowMs}, as a ratio of the
  *       pings that ended answered or lost in it (the difference of two probe readings, the newer one the
- *       latest); none without a probing source. FAIR from {@code lossFairFromRatio}, POOR from
+ *       latest), once they are at least {@value #MIN_LOSS_PINGS}; none without a probing source. FAIR from {@code lossFairFromRatio}, POOR from
  *       {@code lossPoorFromRatio} (ratios, 0–1).</li>
  *   <li><b>Score</b>: the simplified E-model of PingPlotter's MOS estimate (also used by Twilio's WebRTC
  *       preflight test): effective latency {@code e = median + 2·jitter + 10} ms;
@@ -54,6 +54,15 @@ public record QualityThresholds(double fairFromMs, double poorFromMs, int recent
                                 @Nullable Double lossFairFromRatio, @Nullable Double lossPoorFromRatio,
                                 @Nullable Double fairBelowScore, @Nullable Double poorBelowScore,
                                 long lossWindowMs, int hysteresisPollCount) {
+
+    /**
+     * The fewest pings (answered or lost) in the loss window over which loss is judged: fewer say too little
+     * (1 lost of 2 is not 50 % loss), so then loss is neither a reason nor part of the score. At the probe's
+     * one ping per 1 Hz poll, the first 10 s of a connection are judged without it.
+     *
+     * @since 0.1.0
+     */
+    public static final int MIN_LOSS_PINGS = 10;
 
     /** The default loss window, ms. @since 0.1.0 */
     public static final long DEFAULT_LOSS_WINDOW_MS = 10_000;

@@ -90,6 +90,28 @@ class GameSessionQualityTest {
         assertThat(old.latest().quality()).as("the RTT-only rule").isEqualTo(ConnectionQuality.GOOD);
     }
 
+    /** One ping lost of the first two is not 50 % loss: loss is judged over 10 pings or more. */
+    @Test
+    void lossIsNotJudgedOverFewerThanTenPings() {
+        ScriptedRttSource script = new ScriptedRttSource();
+        for (int i = 0; i < 20; i++) {
+            script.thenMeasured(60).thenStale(); // stale = lost
+        }
+        GameSession session = session(QualityThresholds.DEFAULT);
+        session.onDataChannelOpen(new ScriptedProbe(script));
+        advanceSeconds(3); // pings 1-3 ended: 2 answered, 1 lost
+
+        assertThat(session.latest().reasons()).as("after 3 pings").isEmpty();
+        assertThat(session.latest().quality()).isEqualTo(ConnectionQuality.GOOD);
+        assertThat(session.latest().score()).as("loss left out of the score").isCloseTo(91.45, within(0.051));
+
+        advanceSeconds(17);
+        QualityReason loss = session.latest().reasons().stream().filter(r -> r.metric() == QualityMetric.LOSS)
+                .findFirst().orElseThrow();
+        assertThat(loss.windowCount()).isGreaterThanOrEqualTo(QualityThresholds.MIN_LOSS_PINGS);
+        assertThat(session.latest().quality()).isEqualTo(ConnectionQuality.POOR);
+    }
+
     @Test
     void aClean60MsLinkIsGoodWithoutReasons() {
         GameSession session = session(QualityThresholds.DEFAULT);

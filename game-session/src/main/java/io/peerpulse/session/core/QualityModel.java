@@ -113,7 +113,7 @@ final class QualityModel {
         if (first != null && last != null && first != last) {
             long lost = last[2] - first[2];
             long pings = last[1] - first[1] + lost;
-            if (pings > 0) {
+            if (pings >= QualityThresholds.MIN_LOSS_PINGS) {
                 lossRatio = Math.round(1e6 * lost / pings) / 1e6;
                 level(reasons, QualityMetric.LOSS, lossRatio, thresholds.lossFairFromRatio(),
                         thresholds.lossPoorFromRatio(), (last[0] - first[0]) / 1_000_000, pings);
