@@ -57,7 +57,8 @@ public final class HtmlReport {
                 .append(".grid{stroke:#e3e3e3;stroke-width:1}.label{font-size:12px;fill:#444}")
                 .append(".gap{fill:#bbb;fill-opacity:.35}.round{stroke:#1f77b4;stroke-dasharray:4 3}")
                 .append(".line{fill:none;stroke:#888;stroke-width:1}.bar{fill:#1f77b4}")
-                .append(".secondary{stroke:#2ca02c;stroke-width:1.5;stroke-dasharray:6 4}\n</style>\n</head>\n<body>\n")
+                .append(".secondary{stroke:#2ca02c;stroke-width:1.5;stroke-dasharray:6 4}")
+                .append(".q-GOOD{fill:#2ca02c}.q-FAIR{fill:#ffbf00}.q-POOR{fill:#d62728}.q-LOST{fill:#555}\n</style>\n</head>\n<body>\n")
                 .append("<h1>Session ").append(id).append("</h1>\n");
         LatencyStats latency = report.sessionMetrics().latency();
         if (latency == null) {

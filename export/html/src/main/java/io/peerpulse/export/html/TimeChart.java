@@ -21,8 +21,9 @@ import java.util.Locale;
 
 /**
  * The SVG chart of RTT over time: grid and round-number ticks ({@link ChartScale}), gaps without
- * measurement shaded, rounds marked, the samples as a line that breaks where a gap lies between two of them,
- * and the secondary view's median as a dashed line.
+ * measurement shaded, the connection quality as a band along the top ({@link QualityBands}), rounds marked,
+ * the samples as a line that breaks where a gap lies between two of them, and the secondary view's median as
+ * a dashed line.
  *
  * <p><b>Size.</b> Up to {@value #MARKED_SAMPLES} samples, every sample is a point (a {@code <circle>} with
  * its value as title) on the line. Beyond, the chart is drawn per pixel column: for each of the plot's
@@ -79,6 +80,7 @@ final class TimeChart {
                     + "<title>no measurement for %s s</title></rect>\n", x1, TOP, Math.max(1, x2 - x1), PLOT_HEIGHT,
                     HtmlReport.number(gap.durationMs() / 1000.0)));
         }
+        QualityBands.render(svg, report.multiplayerMetrics().qualityChanges(), end, scale);
         for (RoundMetrics round : report.multiplayerMetrics().rounds()) {
             double px = scale.x(round.startEpochMs());
             svg.append(String.format(Locale.ROOT, "<line class=\"round\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
