@@ -4,6 +4,7 @@ import io.peerpulse.telemetry.shared.Micros;
 
 import org.jspecify.annotations.Nullable;
 
+import io.peerpulse.telemetry.internal.LatenessHistogram;
 import io.peerpulse.telemetry.internal.RttWindow;
 import io.peerpulse.telemetry.internal.SessionHistogram;
 
@@ -49,6 +50,8 @@ public final class LatencyRecord {
     private long failed;
     private long rejected;
     private long skipped;
+    private long latePolls;
+    private final LatenessHistogram lateness = new LatenessHistogram();
 
     /**
      * An empty record.
@@ -97,6 +100,10 @@ public final class LatencyRecord {
                     pathChanges++;
                 }
                 path = newPath;
+            }
+            lateness.record(event.lateMs());
+            if (event.late()) {
+                latePolls++;
             }
             switch (event.outcome()) {
                 case MEASURED -> {
@@ -275,7 +282,8 @@ public final class LatencyRecord {
         long stamp = lock.readLock();
         try {
             return new TelemetryCounters(measured + stale + unavailable + failed + rejected + skipped,
-                    measured, stale, unavailable, failed, rejected, skipped);
+                    measured, stale, unavailable, failed, rejected, skipped, latePolls,
+                    Micros.round(lateness.p99()), Micros.round(lateness.max()));
         } finally {
             lock.unlockRead(stamp);
         }

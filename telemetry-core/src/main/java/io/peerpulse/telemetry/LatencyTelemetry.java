@@ -276,7 +276,7 @@ public final class LatencyTelemetry implements AutoCloseable {
             return event;
         }
         return new PollEvent(event.outcome(), event.timestampEpochMs(), event.sample(),
-                next.equals(current) ? null : current, next.equals(current) ? null : next);
+                next.equals(current) ? null : current, next.equals(current) ? null : next, event.lateMs());
     }
 
     /** One call per listener; one that throws misses nothing else and stops no other. */

@@ -349,6 +349,9 @@ public final class JournalCodec {
                 putPath(line, "previous", previous);
             }
         }
+        if (poll.late()) {
+            line.put("lateMs", poll.lateMs());
+        }
         return line;
     }
 
@@ -368,8 +371,9 @@ public final class JournalCodec {
             }
             sample = new RttSample(line.requireLong("timestampEpochMs"), Double.longBitsToDouble(bits));
         }
+        double lateMs = line.has("lateMs") ? line.requireDouble("lateMs") : 0; // absent: on time (lines written before lateness was journaled have none)
         return new SessionEvent.Polled(at, view, new PollEvent(outcome, at.epochMs(), sample,
-                readPath(line, "previous"), readPath(line, "path")));
+                readPath(line, "previous"), readPath(line, "path"), lateMs));
     }
 
     private static void putPath(FlatJson line, String prefix, NetworkPath path) {
