@@ -266,7 +266,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
                 c.lossRatio(),
                 offset == null ? null : offset.offsetMs(), offset == null ? null : offset.errorBoundMs(),
                 offset == null ? null : offset.timestampEpochMs(), c.cappedHoldCount(), c.maxHoldMs(),
-                c.peerPingsDroppedCount());
+                c.peerPingsDroppedCount(), c.processedLateCount());
     }
 
     /**
@@ -398,6 +398,13 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
     }
 
     private final class ChannelLink implements ProbeEngine.Link {
+        @Override
+        public int waitingMessages() {
+            synchronized (freeInbound) {
+                return queuedInbound;
+            }
+        }
+
         /** One wrapper per array the engine reuses (its ping and its pong buffer), made on first use; under closeLock. */
         private final RTCDataChannelBuffer[] wrappers = new RTCDataChannelBuffer[2];
 
