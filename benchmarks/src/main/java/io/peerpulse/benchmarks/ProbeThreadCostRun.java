@@ -30,8 +30,9 @@ import java.util.stream.Stream;
  * session does. CPU time and times put on a CPU per thread group ({@code /proc/self/task/*}/{@code schedstat},
  * exact), over {@code --seconds} of polling after {@code --warmup-seconds}, divided by the pings A's probes sent.
  *
- * <p>Usage: {@code ProbeThreadCostRun [--pairs 20] [--seconds 30] [--warmup-seconds 15] [--ice | --ice-only]}:
- * {@code --ice-only} polls no probe, and the table is then per ICE poll. Linux only.
+ * <p>Usage: {@code ProbeThreadCostRun [--pairs 20] [--seconds 30] [--warmup-seconds 15] [--ice | --ice-only |
+ * --idle]}: {@code --ice-only} polls no probe, and the table is then per ICE poll; {@code --idle} polls nothing
+ * (the connections' own cost), per second. Linux only.
  */
 public final class ProbeThreadCostRun {
 
@@ -62,17 +63,19 @@ public final class ProbeThreadCostRun {
     /**
      * Runs the measurement and prints a table.
      *
-     * @param args {@code --pairs N}, {@code --seconds N}, {@code --warmup-seconds N}, {@code --ice}, {@code --ice-only}
+     * @param args {@code --pairs N}, {@code --seconds N}, {@code --warmup-seconds N}, {@code --ice}, {@code --ice-only},
+     *             {@code --idle}
      * @throws Exception when the peers cannot connect or the run is interrupted
      */
     public static void main(String[] args) throws Exception {
         RunOptions options = RunOptions.parse(args, List.of("--pairs", "--seconds", "--warmup-seconds"),
-                List.of("--ice", "--ice-only"));
+                List.of("--ice", "--ice-only", "--idle"));
         int pairCount = options.integer("--pairs", 20, 1);
         int seconds = options.integer("--seconds", 30, 1);
         int warmupSeconds = options.integer("--warmup-seconds", 15, 0);
+        boolean idle = options.flag("--idle");
         boolean iceOnly = options.flag("--ice-only");
-        boolean ice = iceOnly || options.flag("--ice");
+        boolean ice = !idle && (iceOnly || options.flag("--ice"));
         if (!Files.isDirectory(Path.of("/proc/self/task"))) {
             throw new IllegalStateException("ProbeThreadCostRun reads /proc/self/task/*/schedstat: Linux only");
         }
@@ -89,7 +92,7 @@ public final class ProbeThreadCostRun {
                         DataChannelProbe.open(peers.peerB(), probeOptions)));
             }
             for (Pair pair : pairs) {
-                if (!iceOnly) {
+                if (!iceOnly && !idle) {
                     telemetries.add(new LatencyTelemetry(pair.probeA(), ProbingPeers.POLLING_10_HZ));
                 }
                 if (ice) {
@@ -106,7 +109,8 @@ public final class ProbeThreadCostRun {
             Map<String, Use> start = snapshot();
             ProbingPeers.pause(seconds);
             Map<String, Use> used = difference(snapshot(), start);
-            long pings = iceOnly ? iceAfterPolls(iceTelemetries) - iceBefore[0] : sent(pairs) - sentBefore;
+            long pings = idle ? seconds : iceOnly ? iceAfterPolls(iceTelemetries) - iceBefore[0]
+                    : sent(pairs) - sentBefore;
             long[] iceAfter = sum(iceTelemetries);
             long answered = 0;
             long lost = 0;
@@ -117,8 +121,9 @@ public final class ProbeThreadCostRun {
             }
             System.out.printf("%d pairs through their relays (40 ms RTT), %s%s; %d s measured after %d s: %d %s"
                             + " (probes: answered %d, lost %d in all)%n%n", pairCount,
-                    iceOnly ? "no probe polled" : "A's probes polled at 10 Hz", ice ? ", A's ICE views at 1 Hz" : "",
-                    seconds, warmupSeconds, pings, iceOnly ? "ICE polls (the unit below)" : "pings", answered, lost);
+                    iceOnly || idle ? "no probe polled" : "A's probes polled at 10 Hz", ice ? ", A's ICE views at 1 Hz" : "",
+                    seconds, warmupSeconds, pings, idle ? "seconds (the unit below)" : iceOnly ? "ICE polls (the unit below)"
+                            : "pings", answered, lost);
             if (ice) {
                 System.out.printf("ICE view polls: %d, measured %d, stale %d%n%n",
                         iceAfter[0] - iceBefore[0], iceAfter[1] - iceBefore[1], iceAfter[2] - iceBefore[2]);

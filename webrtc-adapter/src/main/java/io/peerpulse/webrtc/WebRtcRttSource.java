@@ -39,11 +39,12 @@ import org.jspecify.annotations.Nullable;
  * every 3 s instead of 2 or 3 s apart, at a third of the requests. Readers of one source share the request in
  * flight.
  *
- * <p><b>Never waiting.</b> {@link #read()} makes no call into webrtc-java on its caller's thread and wakes no
- * thread: {@code getConnectionState()} and {@code getStats} are blocking calls (webrtc-java's JNI calls
+ * <p><b>Never waiting.</b> {@link #read()} makes no call into webrtc-java on its caller's thread:
+ * {@code getConnectionState()} and {@code getStats} are blocking calls (webrtc-java's JNI calls
  * {@code GetStats} on the calling thread, and libwebrtc's peer-connection proxy runs it synchronously on the
  * signalling thread; up to 395 ms measured with 500 connections on 2 cores), so a read queues its request for the
- * JVM's one stats thread, {@code peerpulse-webrtc-stats}, which takes its queue every 50 ms. Better still, forward
+ * JVM's one stats thread, {@code peerpulse-webrtc-stats} (which, while requests come faster than one per 50 ms,
+ * takes them at its ticks, so that a read wakes nobody). Better still, forward
  * your {@code PeerConnectionObserver.onConnectionChange} to {@link #onConnectionChange(RTCPeerConnectionState)}:
  * the source then knows the state from webrtc-java's callbacks, a read of a connection that is not connected is
  * answered at once without any call, and a connected one only asks for stats — {@code getStats} with a callback,
@@ -173,7 +174,7 @@ public final class WebRtcRttSource implements RttSource {
     }
 
     /**
-     * Starts one read and returns at once, without calling into webrtc-java and without waking any thread:
+     * Starts one read and returns at once, without calling into webrtc-java:
      * <ul>
      *   <li>a connection reported not connected ({@link #onConnectionChange(RTCPeerConnectionState)}), or a closed
      *       source, is answered {@code unavailable} at once;</li>

@@ -14,9 +14,9 @@ import java.util.concurrent.locks.LockSupport;
  *       is a blocking call: webrtc-java's JNI calls {@code PeerConnectionInterface::GetStats} on the calling
  *       thread, and libwebrtc's peer-connection proxy marshals it synchronously onto the signalling thread
  *       (microseconds on an idle machine, hundreds of ms measured on a loaded one). The reader only queues the
- *       call, lock-free and without waking this thread, which takes the queue at its next tick, every
- *       {@link #TICK_NANOS 50 ms} while it has had work in the last {@link #IDLE_NANOS 10 s}; an idle thread sleeps
- *       until a call comes, and only then is it woken by the reader.</li>
+ *       call, lock-free: while calls come faster than one per {@link #TICK_NANOS 50 ms} tick (hundreds of
+ *       connections), the thread wakes at its ticks by itself and takes them all, and a reader wakes nobody; slower,
+ *       the thread sleeps until a reader's call wakes it (a wake-up every few seconds per connection).</li>
  *   <li>{@link #deliver}: a stats callback arrives on libwebrtc's signalling thread, which also runs every other
  *       callback of every connection of its factory: it only queues the report here and wakes this thread, which
  *       interprets it (microseconds) and completes the read.</li>
@@ -28,8 +28,6 @@ public final class StatsRequester {
 
     /** How often the thread takes the queued calls while busy: 50 ms. */
     public static final long TICK_NANOS = 50_000_000;
-    /** How long without work before the thread sleeps until woken: 10 s. */
-    public static final long IDLE_NANOS = 10_000_000_000L;
 
     private static final class Holder {
         static final StatsRequester INSTANCE = new StatsRequester("peerpulse-webrtc-stats");
@@ -38,7 +36,7 @@ public final class StatsRequester {
     private final Queue<Runnable> calls = new ConcurrentLinkedQueue<>();
     private final Queue<Runnable> deliveries = new ConcurrentLinkedQueue<>();
     private final Thread thread;
-    /** Whether the thread sleeps until woken (idle), or is about to: a reader then wakes it. */
+    /** Whether the thread sleeps until woken (not ticking), or is about to: a reader then wakes it. */
     private volatile boolean idle;
 
     private StatsRequester(String name) {
@@ -76,14 +74,22 @@ public final class StatsRequester {
     }
 
     private void run() {
-        long lastWork = System.nanoTime();
+        boolean ticking = false;
+        long lastCallsAt = Long.MIN_VALUE / 2;
         while (true) {
-            boolean worked = drain(deliveries) | drain(calls);
+            drain(deliveries);
+            boolean calledNow = drain(calls);
+            drain(deliveries);
             long now = System.nanoTime();
-            if (worked) {
-                lastWork = now;
+            if (calledNow) {
+                // requests come faster than one per tick: take them at the ticks from now on, as long as the ticks
+                // find some; slower, each wakes this thread
+                ticking = ticking || now - lastCallsAt < TICK_NANOS;
+                lastCallsAt = now;
+            } else {
+                ticking = false;
             }
-            if (now - lastWork < IDLE_NANOS) {
+            if (ticking) {
                 LockSupport.parkNanos(this, TICK_NANOS);
                 continue;
             }
@@ -92,7 +98,6 @@ public final class StatsRequester {
                 LockSupport.park(this);
             }
             idle = false;
-            lastWork = System.nanoTime();
         }
     }
 
