@@ -15,8 +15,9 @@ import java.util.concurrent.locks.StampedLock;
 
 /**
  * What a telemetry keeps of its polls: the window of the last {@code maxSampleCount} RTT samples with exact
- * statistics, aggregates over every sample, how every poll ended, the current {@link NetworkPath} and how
- * often it changed, and the newest sample.
+ * statistics, aggregates over every sample, how every poll ended and how many started late (with how late:
+ * p99 and maximum, from a 1 KB histogram), the current {@link NetworkPath} and how often it changed, and the
+ * newest sample.
  *
  * <p>It changes only through {@link #apply(PollEvent)}, the same way for a live poll (an {@link RttPoller}
  * hands its events to whoever owns the record) and for a journaled event applied again later: nothing here
