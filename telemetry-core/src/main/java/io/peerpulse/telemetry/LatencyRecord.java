@@ -16,7 +16,7 @@ import java.util.concurrent.locks.StampedLock;
 /**
  * What a telemetry keeps of its polls: the window of the last {@code maxSampleCount} RTT samples with exact
  * statistics, aggregates over every sample, how every poll ended and how many started late (with how late:
- * p99 and maximum, from a 1 KB histogram), the current {@link NetworkPath} and how often it changed, and the
+ * p99 and maximum, from an 800-byte histogram made at the first late poll), the current {@link NetworkPath} and how often it changed, and the
  * newest sample.
  *
  * <p>It changes only through {@link #apply(PollEvent)}, the same way for a live poll (an {@link RttPoller}
@@ -52,7 +52,8 @@ public final class LatencyRecord {
     private long rejected;
     private long skipped;
     private long latePolls;
-    private final LatenessHistogram lateness = new LatenessHistogram();
+    /** Made at the first late poll: a telemetry that is never late carries none. */
+    private @Nullable LatenessHistogram lateness;
 
     /**
      * An empty record.
@@ -102,9 +103,12 @@ public final class LatencyRecord {
                 }
                 path = newPath;
             }
-            lateness.record(event.lateMs());
             if (event.late()) {
                 latePolls++;
+                if (lateness == null) {
+                    lateness = new LatenessHistogram();
+                }
+                lateness.recordLate(event.lateMs());
             }
             switch (event.outcome()) {
                 case MEASURED -> {
@@ -282,9 +286,10 @@ public final class LatencyRecord {
     public TelemetryCounters getCounters() {
         long stamp = lock.readLock();
         try {
-            return new TelemetryCounters(measured + stale + unavailable + failed + rejected + skipped,
-                    measured, stale, unavailable, failed, rejected, skipped, latePolls,
-                    Micros.round(lateness.p99()), Micros.round(lateness.max()));
+            long polls = measured + stale + unavailable + failed + rejected + skipped;
+            LatenessHistogram late = lateness;
+            return new TelemetryCounters(polls, measured, stale, unavailable, failed, rejected, skipped, latePolls,
+                    late == null ? 0 : Micros.round(late.p99(polls)), late == null ? 0 : Micros.round(late.max()));
         } finally {
             lock.unlockRead(stamp);
         }
