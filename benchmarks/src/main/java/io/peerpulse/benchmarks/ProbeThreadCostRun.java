@@ -11,6 +11,8 @@ import io.peerpulse.webrtc.DataChannelProbe;
 import io.peerpulse.webrtc.ProbeCounters;
 import io.peerpulse.webrtc.ProbeOptions;
 import io.peerpulse.webrtc.WebRtcRttSource;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.telemetry.spi.RttSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,6 +23,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
@@ -32,7 +36,8 @@ import java.util.stream.Stream;
  *
  * <p>Usage: {@code ProbeThreadCostRun [--pairs 20] [--seconds 30] [--warmup-seconds 15] [--ice | --ice-only |
  * --idle]}: {@code --ice-only} polls no probe, and the table is then per ICE poll; {@code --idle} polls nothing
- * (the connections' own cost), per second. Linux only.
+ * (the connections' own cost), per second; {@code --busy N} runs N threads that only burn CPU beside them (a
+ * saturated machine). It also times each {@code read()} on the polling thread. Linux only.
  */
 public final class ProbeThreadCostRun {
 
@@ -64,15 +69,16 @@ public final class ProbeThreadCostRun {
      * Runs the measurement and prints a table.
      *
      * @param args {@code --pairs N}, {@code --seconds N}, {@code --warmup-seconds N}, {@code --ice}, {@code --ice-only},
-     *             {@code --idle}
+     *             {@code --idle}, {@code --busy N}
      * @throws Exception when the peers cannot connect or the run is interrupted
      */
     public static void main(String[] args) throws Exception {
-        RunOptions options = RunOptions.parse(args, List.of("--pairs", "--seconds", "--warmup-seconds"),
+        RunOptions options = RunOptions.parse(args, List.of("--pairs", "--seconds", "--warmup-seconds", "--busy"),
                 List.of("--ice", "--ice-only", "--idle"));
         int pairCount = options.integer("--pairs", 20, 1);
         int seconds = options.integer("--seconds", 30, 1);
         int warmupSeconds = options.integer("--warmup-seconds", 15, 0);
+        int busyThreads = options.integer("--busy", 0, 0);
         boolean idle = options.flag("--idle");
         boolean iceOnly = options.flag("--ice-only");
         boolean ice = !idle && (iceOnly || options.flag("--ice"));
@@ -93,17 +99,23 @@ public final class ProbeThreadCostRun {
             }
             for (Pair pair : pairs) {
                 if (!iceOnly && !idle) {
-                    telemetries.add(new LatencyTelemetry(pair.probeA(), ProbingPeers.POLLING_10_HZ));
+                    telemetries.add(new LatencyTelemetry(new TimedReads(pair.probeA()), ProbingPeers.POLLING_10_HZ));
                 }
                 if (ice) {
                     WebRtcRttSource source = WebRtcRttSource.of(pair.peers().peerA());
                     pair.peers().onConnectionChangeOfA(source::onConnectionChange);
-                    iceTelemetries.add(new LatencyTelemetry(source, iceOptions));
+                    iceTelemetries.add(new LatencyTelemetry(new TimedReads(source), iceOptions));
                 }
+            }
+            for (int i = 0; i < busyThreads; i++) {
+                Thread busy = new Thread(ProbeThreadCostRun::spin, "busy-" + i);
+                busy.setDaemon(true);
+                busy.start();
             }
             telemetries.forEach(LatencyTelemetry::start);
             iceTelemetries.forEach(LatencyTelemetry::start);
             ProbingPeers.pause(warmupSeconds);
+            TimedReads.reset();
             long sentBefore = sent(pairs);
             long[] iceBefore = sum(iceTelemetries);
             Map<String, Use> start = snapshot();
@@ -145,10 +157,67 @@ public final class ProbeThreadCostRun {
             }
             row("PeerPulse's own threads", own, pings, seconds);
             row("the whole process", all, pings, seconds);
+            System.out.printf("%nread() on the polling thread%s: %d calls, %d over 10 ms, the longest %.3f ms%n",
+                    busyThreads > 0 ? " (" + busyThreads + " busy threads beside)" : "", TimedReads.CALLS.get(),
+                    TimedReads.SLOW.get(), TimedReads.LONGEST.get() / 1e6);
         } finally {
             telemetries.forEach(LatencyTelemetry::close);
             iceTelemetries.forEach(LatencyTelemetry::close);
             pairs.forEach(Pair::close);
+        }
+    }
+
+    /** A source that times each read() of the one it wraps, on the caller's thread. */
+    private static final class TimedReads implements RttSource {
+        static final AtomicLong CALLS = new AtomicLong();
+        static final AtomicLong SLOW = new AtomicLong();
+        static final AtomicLong LONGEST = new AtomicLong();
+        private final RttSource source;
+
+        TimedReads(RttSource source) {
+            this.source = source;
+        }
+
+        static void reset() {
+            CALLS.set(0);
+            SLOW.set(0);
+            LONGEST.set(0);
+        }
+
+        @Override
+        public CompletionStage<RttReading> read() {
+            long start = System.nanoTime();
+            try {
+                return source.read();
+            } finally {
+                long took = System.nanoTime() - start;
+                CALLS.incrementAndGet();
+                if (took > 10_000_000) {
+                    SLOW.incrementAndGet();
+                }
+                LONGEST.accumulateAndGet(took, Math::max);
+            }
+        }
+
+        @Override
+        public String name() {
+            return source.name();
+        }
+
+        @Override
+        public Duration refreshPeriod() {
+            return source.refreshPeriod();
+        }
+    }
+
+    /** A thread that only burns CPU: a loaded machine. */
+    private static void spin() {
+        long x = 0;
+        while (true) {
+            x += System.nanoTime() & 1;
+            if (x == Long.MIN_VALUE) {
+                return;
+            }
         }
     }
 
