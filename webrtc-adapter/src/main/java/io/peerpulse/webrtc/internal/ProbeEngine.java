@@ -27,9 +27,15 @@ import org.jspecify.annotations.Nullable;
  * encoded into two reused arrays and decoded in place, and one timeout task, armed at the oldest
  * deadline, serves every ping in flight.
  *
+ * <p><b>Arrival, not handling, decides.</b> A pong that arrived (its {@code receivedNanos}) before its ping's
+ * deadline is an answer however late it is handled, and one that arrived after it is loss; a due timeout first
+ * lets the messages the link has waiting be handled ({@link Link#waitingMessages()}), so that a starved executor
+ * is not taken for a lossy network (counted apart: {@link ProbeCounters#processedLateCount()}).
+ *
  * <p><b>Why one class.</b> The ping ring, the pong matching, the hold bound, the timeouts and the answering of
  * the peer's pings share one monitor and one set of counters: a pong is matched, its hold bounded, its slot
- * freed and the counters moved in one step, and a timeout races exactly those steps. Split apart, each piece
+ * freed and the counters moved in one step, and a timeout races exactly those steps (which is also why the
+ * judging of a pong by its arrival time and the deferring of a due timeout behind waiting pongs live here). Split apart, each piece
  * would need the others' state under the same lock. What could leave has left: the wire format
  * ({@code ProbeCodec}), the offset estimate ({@code ClockOffsetEstimator}), the rate limit ({@code TokenBucket})
  * and the thread ({@code ProbeLoop}).
