@@ -34,7 +34,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>At libwebrtc's pace.</b> In {@link Mode#RESPONSES} the source asks for stats no more often than
  * libwebrtc refreshes them: within {@link #REFRESH_PERIOD} of the start of the last request that found new STUN
- * responses, a read is {@code stale} at once (connected, nothing new), as it would be after asking. Every STUN
+ * responses, a read is {@code stale} at once (connected, nothing new), as it would be after asking (without
+ * {@link #onConnectionChange(RTCPeerConnectionState)} forwarded, the stats thread asks only the state). Every STUN
  * round trip is still counted (the mean over Δ{@code responsesReceived}); at 1 Hz polling a fresh reading comes
  * every 3 s instead of 2 or 3 s apart, at a third of the requests. Readers of one source share the request in
  * flight.
@@ -43,7 +44,7 @@ import org.jspecify.annotations.Nullable;
  * {@code getConnectionState()} and {@code getStats} are blocking calls (webrtc-java's JNI calls
  * {@code GetStats} on the calling thread, and libwebrtc's peer-connection proxy runs it synchronously on the
  * signalling thread; up to 395 ms measured with 500 connections on 2 cores), so a read queues its request for the
- * JVM's one stats thread, {@code peerpulse-webrtc-stats} (which, while requests come faster than one per 50 ms,
+ * JVM's one stats thread, {@code peerpulse-webrtc-stats} (which, while requests come faster than one per 10 ms,
  * takes them at its ticks, so that a read wakes nobody). Better still, forward
  * your {@code PeerConnectionObserver.onConnectionChange} to {@link #onConnectionChange(RTCPeerConnectionState)}:
  * the source then knows the state from webrtc-java's callbacks, a read of a connection that is not connected is
@@ -181,7 +182,9 @@ public final class WebRtcRttSource implements RttSource {
      *   <li>while a stats request of this source is in flight, every read shares it: the same stage;</li>
      *   <li>in {@link Mode#RESPONSES}, within {@link #REFRESH_PERIOD} of the start of the last request that found
      *       new STUN responses, libwebrtc has nothing new to tell: the read is answered {@code stale} (connected,
-     *       nothing new) at once, with no request;</li>
+     *       nothing new) at once, with no request, when the state is reported connected; when it is not reported,
+     *       the stats thread asks only the state ({@code getConnectionState()}, far cheaper than the stats) and
+     *       answers {@code stale} or {@code unavailable};</li>
      *   <li>otherwise the read queues a request for the JVM's stats thread, {@code peerpulse-webrtc-stats}, and
      *       its stage completes there with the reading.</li>
      * </ul>
@@ -198,6 +201,7 @@ public final class WebRtcRttSource implements RttSource {
             return CLOSED;
         }
         CompletableFuture<RttReading> started;
+        boolean stateOnly = false;
         synchronized (this) {
             long now = System.nanoTime();
             CompletableFuture<RttReading> pending = inFlight;
@@ -210,13 +214,18 @@ public final class WebRtcRttSource implements RttSource {
                         + ANSWER_LIMIT_NANOS / 1_000_000_000 + " s"));
             }
             if (refreshNanos > 0 && freshSince != NEVER && now - freshSince < refreshNanos) {
-                return STALE;
+                if (reported != null) {
+                    return STALE; // connected, as reported: nothing new to ask for
+                }
+                stateOnly = true; // connected? only the connection knows: ask it that, not for the stats
+                started = new CompletableFuture<>();
+            } else {
+                started = new CompletableFuture<>();
+                inFlight = started;
+                inFlightSince = now;
             }
-            started = new CompletableFuture<>();
-            inFlight = started;
-            inFlightSince = now;
         }
-        StatsRequester.get().request(() -> request(started));
+        StatsRequester.get().request(stateOnly ? () -> staleIfConnected(started) : () -> request(started));
         return started;
     }
 
@@ -261,6 +270,25 @@ public final class WebRtcRttSource implements RttSource {
         } catch (RuntimeException closedMeanwhile) {
             finish(result, RttReading.unavailable("peer connection closed"));
         }
+    }
+
+    /** On the stats thread, between refreshes of a source not told the state: stale when connected. */
+    private void staleIfConnected(CompletableFuture<RttReading> result) {
+        RTCPeerConnectionState reported = reportedState;
+        if (closed || reported != null) {
+            result.complete(closed ? RttReading.unavailable("source closed") : reported == RTCPeerConnectionState.CONNECTED
+                    ? RttReading.stale() : RttReading.unavailable("connection state " + reported));
+            return;
+        }
+        RTCPeerConnectionState state;
+        try {
+            state = peerConnection.getConnectionState();
+        } catch (RuntimeException closedConnection) {
+            result.complete(RttReading.unavailable("peer connection closed"));
+            return;
+        }
+        result.complete(state == RTCPeerConnectionState.CONNECTED ? RttReading.stale()
+                : RttReading.unavailable("connection state " + state));
     }
 
     private void interpret(RTCStatsReport report, CompletableFuture<RttReading> result) {

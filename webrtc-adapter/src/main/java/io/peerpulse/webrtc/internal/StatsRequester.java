@@ -14,7 +14,7 @@ import java.util.concurrent.locks.LockSupport;
  *       is a blocking call: webrtc-java's JNI calls {@code PeerConnectionInterface::GetStats} on the calling
  *       thread, and libwebrtc's peer-connection proxy marshals it synchronously onto the signalling thread
  *       (microseconds on an idle machine, hundreds of ms measured on a loaded one). The reader only queues the
- *       call, lock-free: while calls come faster than one per {@link #TICK_NANOS 50 ms} tick (hundreds of
+ *       call, lock-free: while calls come faster than one per {@link #TICK_NANOS 10 ms} tick (hundreds of
  *       connections), the thread wakes at its ticks by itself and takes them all, and a reader wakes nobody; slower,
  *       the thread sleeps until a reader's call wakes it (a wake-up every few seconds per connection).</li>
  *   <li>{@link #deliver}: a stats callback arrives on libwebrtc's signalling thread, which also runs every other
@@ -26,8 +26,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class StatsRequester {
 
-    /** How often the thread takes the queued calls while busy: 50 ms. */
-    public static final long TICK_NANOS = 50_000_000;
+    /** How often the thread takes the queued calls while busy: 10 ms. */
+    public static final long TICK_NANOS = 10_000_000;
 
     private static final class Holder {
         static final StatsRequester INSTANCE = new StatsRequester("peerpulse-webrtc-stats");
