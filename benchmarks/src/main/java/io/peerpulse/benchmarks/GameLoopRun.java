@@ -244,7 +244,8 @@ public final class GameLoopRun {
     private static TelemetryCounters plus(TelemetryCounters a, TelemetryCounters b) {
         return new TelemetryCounters(a.pollCount() + b.pollCount(), a.measuredCount() + b.measuredCount(), a.staleCount() + b.staleCount(),
                 a.unavailableCount() + b.unavailableCount(), a.failedCount() + b.failedCount(), a.rejectedCount() + b.rejectedCount(),
-                a.skippedCount() + b.skippedCount());
+                a.skippedCount() + b.skippedCount(), a.latePollCount() + b.latePollCount(),
+                Math.max(a.latenessP99Ms(), b.latenessP99Ms()), Math.max(a.latenessMaxMs(), b.latenessMaxMs()));
     }
 
     private static ProbeCounters since(ProbeCounters now, ProbeCounters before) {

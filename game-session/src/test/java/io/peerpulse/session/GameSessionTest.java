@@ -110,7 +110,7 @@ class GameSessionTest {
         assertThat(report.sessionMetrics().durationMs()).isEqualTo(5000);
         assertThat(report.sessionMetrics().playerId()).isEqualTo("p1");
         assertThat(report.sessionMetrics().latency().sampleCount()).isEqualTo(4);
-        assertThat(report.validationData().counters()).isEqualTo(new TelemetryCounters(4, 4, 0, 0, 0, 0, 0));
+        assertThat(report.validationData().counters()).isEqualTo(new TelemetryCounters(4, 4, 0, 0, 0, 0, 0, 0, 0, 0));
         assertThat(report.validationData().clock().startEpochMs()).isEqualTo(T0);
         assertThat(report.validationData().clock().endEpochMs()).isEqualTo(T0 + 5000);
         assertThat(report.validationData().clock().pollIntervalMs()).isEqualTo(1000);
@@ -382,7 +382,7 @@ class GameSessionTest {
         assertThat(coverage.coveredRatio()).isEqualTo(0.3);
         assertThat(coverage.firstMeasurementEpochMs()).isEqualTo(T0);
         assertThat(coverage.lastMeasurementEpochMs()).isEqualTo(T0 + 11000);
-        assertThat(data.counters()).isEqualTo(new TelemetryCounters(21, 6, 11, 3, 1, 0, 0));
+        assertThat(data.counters()).isEqualTo(new TelemetryCounters(21, 6, 11, 3, 1, 0, 0, 0, 0, 0));
         assertThat(coverage.measuredPollRatio()).isEqualTo(6.0 / 21);
     }
 

@@ -134,7 +134,7 @@ class ProbeFloodTest {
                     new TelemetryCounters(polls, measured, after.staleCount() - before.staleCount(),
                             after.unavailableCount() - before.unavailableCount(),
                             after.failedCount() - before.failedCount(), after.rejectedCount() - before.rejectedCount(),
-                            after.skippedCount() - before.skippedCount()),
+                            after.skippedCount() - before.skippedCount(), 0, 0, 0),
                     victimCounters, flooder.pongsReceived.get(), honest.probeA.getCounters());
 
             assertThat(measured).as("measured polls of the honest pair during the flood: %s", during)

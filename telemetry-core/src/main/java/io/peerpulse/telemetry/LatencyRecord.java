@@ -4,6 +4,7 @@ import io.peerpulse.telemetry.shared.Micros;
 
 import org.jspecify.annotations.Nullable;
 
+import io.peerpulse.telemetry.internal.LatenessHistogram;
 import io.peerpulse.telemetry.internal.RttWindow;
 import io.peerpulse.telemetry.internal.SessionHistogram;
 
@@ -14,8 +15,9 @@ import java.util.concurrent.locks.StampedLock;
 
 /**
  * What a telemetry keeps of its polls: the window of the last {@code maxSampleCount} RTT samples with exact
- * statistics, aggregates over every sample, how every poll ended, the current {@link NetworkPath} and how
- * often it changed, and the newest sample.
+ * statistics, aggregates over every sample, how every poll ended and how many started late (with how late:
+ * p99 and maximum, from an 800-byte histogram made at the first late poll), the current {@link NetworkPath} and how often it changed, and the
+ * newest sample.
  *
  * <p>It changes only through {@link #apply(PollEvent)}, the same way for a live poll (an {@link RttPoller}
  * hands its events to whoever owns the record) and for a journaled event applied again later: nothing here
@@ -49,6 +51,9 @@ public final class LatencyRecord {
     private long failed;
     private long rejected;
     private long skipped;
+    private long latePolls;
+    /** Made at the first late poll: a telemetry that is never late carries none. */
+    private @Nullable LatenessHistogram lateness;
 
     /**
      * An empty record.
@@ -97,6 +102,13 @@ public final class LatencyRecord {
                     pathChanges++;
                 }
                 path = newPath;
+            }
+            if (event.late()) {
+                latePolls++;
+                if (lateness == null) {
+                    lateness = new LatenessHistogram();
+                }
+                lateness.recordLate(event.lateMs());
             }
             switch (event.outcome()) {
                 case MEASURED -> {
@@ -274,8 +286,10 @@ public final class LatencyRecord {
     public TelemetryCounters getCounters() {
         long stamp = lock.readLock();
         try {
-            return new TelemetryCounters(measured + stale + unavailable + failed + rejected + skipped,
-                    measured, stale, unavailable, failed, rejected, skipped);
+            long polls = measured + stale + unavailable + failed + rejected + skipped;
+            LatenessHistogram late = lateness;
+            return new TelemetryCounters(polls, measured, stale, unavailable, failed, rejected, skipped, latePolls,
+                    late == null ? 0 : Micros.round(late.p99(polls)), late == null ? 0 : Micros.round(late.max()));
         } finally {
             lock.unlockRead(stamp);
         }

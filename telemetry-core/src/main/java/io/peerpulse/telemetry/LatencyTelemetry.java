@@ -33,7 +33,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p><b>Diagnostics.</b> A source that blocks, throws, returns {@code null}, fails a read, answers
  * {@code null} or does not answer within {@code readTimeout} is logged at WARNING, naming the source's class
  * and the telemetry's {@link TelemetryOptions#name() name}: the first time each fault happens, then a summary
- * at most every minute of the telemetry clock. The counters count every one.
+ * at most every minute of the telemetry clock. The counters count every one. A poll that starts more than
+ * {@link TelemetryOptions#latePollThreshold()} behind its fixed-rate schedule is counted late
+ * ({@link TelemetryCounters#latePollCount()}, with the lateness's p99 and maximum), and a WARNING says so at most
+ * once a minute for the whole JVM, however many telemetries are late.
  *
  * <p><b>Every poll counted once.</b> See {@link TelemetryCounters}. Nothing is recorded after
  * {@link #stop()} returns: a read still in flight then is abandoned, neither recorded nor counted.
@@ -276,7 +279,7 @@ public final class LatencyTelemetry implements AutoCloseable {
             return event;
         }
         return new PollEvent(event.outcome(), event.timestampEpochMs(), event.sample(),
-                next.equals(current) ? null : current, next.equals(current) ? null : next);
+                next.equals(current) ? null : current, next.equals(current) ? null : next, event.lateMs());
     }
 
     /** One call per listener; one that throws misses nothing else and stops no other. */

@@ -18,11 +18,13 @@ import java.util.Objects;
  *                         when {@code path} is the first path named
  * @param path             the new network path named by this poll's reading; {@code null} when the path
  *                         did not change
+ * @param lateMs           how far behind its fixed-rate schedule the poll started, ms (1 µs resolution), when
+ *                         that was more than {@link TelemetryOptions#latePollThreshold()}; 0 for a poll on time
  * @since 0.1.0
  */
 public record PollEvent(PollOutcome outcome, long timestampEpochMs, @Nullable RttSample sample,
                         @Nullable NetworkPath previousPath,
-                        @Nullable NetworkPath path) {
+                        @Nullable NetworkPath path, double lateMs) {
 
     /**
      * Checks that the components fit together.
@@ -32,15 +34,21 @@ public record PollEvent(PollOutcome outcome, long timestampEpochMs, @Nullable Rt
      * @param sample           see the record description
      * @param previousPath     see the record description
      * @param path             see the record description
+     * @param lateMs           see the record description
      * @throws NullPointerException     when {@code outcome} is null, or {@code sample} is null for a
      *                                  measured poll
      * @throws IllegalArgumentException when a sample is given for another outcome, a path change for an
      *                                  outcome whose reading names no path (only measured and stale ones
-     *                                  do), a previous path without a new one, or the same path twice
+     *                                  do), a previous path without a new one, the same path twice, or
+     *                                  {@code lateMs} is negative or not finite
      * @since 0.1.0
      */
     public PollEvent {
         Objects.requireNonNull(outcome, "outcome");
+        if (!(lateMs >= 0) || Double.isInfinite(lateMs)) {
+            throw new IllegalArgumentException("lateMs must be finite and >= 0, was " + lateMs);
+        }
+        lateMs += 0.0; // no -0.0
         if (outcome == PollOutcome.MEASURED) {
             Objects.requireNonNull(sample, "sample of a MEASURED poll");
         } else if (sample != null) {
@@ -55,6 +63,31 @@ public record PollEvent(PollOutcome outcome, long timestampEpochMs, @Nullable Rt
         if (path != null && path.equals(previousPath)) {
             throw new IllegalArgumentException("the path did not change: " + path);
         }
+    }
+
+    /**
+     * A poll that started on time ({@code lateMs} 0).
+     *
+     * @param outcome          see the record description
+     * @param timestampEpochMs see the record description
+     * @param sample           see the record description
+     * @param previousPath     see the record description
+     * @param path             see the record description
+     * @throws NullPointerException     as the canonical constructor
+     * @throws IllegalArgumentException as the canonical constructor
+     * @since 0.1.0
+     */
+    public PollEvent(PollOutcome outcome, long timestampEpochMs, @Nullable RttSample sample,
+                     @Nullable NetworkPath previousPath, @Nullable NetworkPath path) {
+        this(outcome, timestampEpochMs, sample, previousPath, path, 0);
+    }
+
+    /**
+     * @return whether the poll started more than {@link TelemetryOptions#latePollThreshold()} behind its schedule
+     * @since 0.1.0
+     */
+    public boolean late() {
+        return lateMs > 0;
     }
 
     /**

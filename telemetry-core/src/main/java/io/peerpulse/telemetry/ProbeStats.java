@@ -25,12 +25,15 @@ import org.jspecify.annotations.Nullable;
  * @param maxHoldMs       the longest hold time the peer claimed, ms, raw (before the bound)
  * @param peerPingsDroppedCount the peer's pings not answered because it sent more than the probe answers (its
  *                        rate limit)
+ * @param processedLateCount answers that arrived in time but were handled after their ping's timeout because the
+ *                        probe's thread did not get a CPU in time: local lateness, not loss, so counted answered
+ *                        (and measured), never lost. {@code lateCount} counts answers that arrived late
  * @since 0.1.0
  */
 public record ProbeStats(long sentCount, long answeredCount, long lostCount, long lateCount, long unansweredCount,
                          double lossRatio, @Nullable Double offsetMs, @Nullable Double errorBoundMs,
                          @Nullable Long offsetEpochMs, long cappedHoldCount, double maxHoldMs,
-                         long peerPingsDroppedCount) {
+                         long peerPingsDroppedCount, long processedLateCount) {
 
     /**
      * Checks the counts and that the offset's three parts come together.
@@ -47,13 +50,14 @@ public record ProbeStats(long sentCount, long answeredCount, long lostCount, lon
      * @param cappedHoldCount see the record description
      * @param maxHoldMs       see the record description
      * @param peerPingsDroppedCount see the record description
+     * @param processedLateCount see the record description
      * @throws IllegalArgumentException when a count is negative, the ratio is outside [0, 1], the hold is
      *                                  negative or not finite, or only some of the offset's parts are given
      * @since 0.1.0
      */
     public ProbeStats {
         if (sentCount < 0 || answeredCount < 0 || lostCount < 0 || lateCount < 0 || unansweredCount < 0
-                || cappedHoldCount < 0 || peerPingsDroppedCount < 0) {
+                || cappedHoldCount < 0 || peerPingsDroppedCount < 0 || processedLateCount < 0) {
             throw new IllegalArgumentException("counts must be >= 0");
         }
         if (!(lossRatio >= 0 && lossRatio <= 1)) {

@@ -64,6 +64,7 @@ public final class RttPoller implements AutoCloseable {
     private final TelemetryListener sink;
     private final long pollIntervalNanos;
     private final long readTimeoutNanos;
+    private final long latePollThresholdNanos;
     private final SourceFaults faults;
     private final ReadDispatch reads;
 
@@ -101,6 +102,7 @@ public final class RttPoller implements AutoCloseable {
         this.scheduler = options.scheduler();
         this.pollIntervalNanos = options.pollInterval().toNanos();
         this.readTimeoutNanos = options.readTimeout().toNanos();
+        this.latePollThresholdNanos = options.latePollThreshold().toNanos();
         this.faults = new SourceFaults(options);
         this.reads = new ReadDispatch(options, faults);
     }
@@ -118,10 +120,11 @@ public final class RttPoller implements AutoCloseable {
             if (pollTask != null) {
                 return;
             }
-            Run run = new Run();
+            long firstDelay = firstPollDelayNanos();
+            Run run = new Run(options.nanoClock().getAsLong() + firstDelay);
             currentRun = run;
             try {
-                pollTask = scheduler.scheduleAtFixedRate(() -> poll(run), firstPollDelayNanos(), pollIntervalNanos,
+                pollTask = scheduler.scheduleAtFixedRate(() -> poll(run), firstDelay, pollIntervalNanos,
                         TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException e) {
                 currentRun = null;
@@ -225,10 +228,11 @@ public final class RttPoller implements AutoCloseable {
             if (currentRun != run) {
                 return; // a run that stop() ended; the scheduler may still run a last time
             }
-            read = new Read(run);
+            double lateMs = lateness(run);
+            read = new Read(run, lateMs);
             if (!inFlight.compareAndSet(null, read)) {
                 read = null;
-                end(run, PollOutcome.SKIPPED, 0, NO_TIMESTAMP, null);
+                end(run, lateMs, PollOutcome.SKIPPED, 0, NO_TIMESTAMP, null);
                 return;
             }
             if (reads.onPool()) {
@@ -265,29 +269,29 @@ public final class RttPoller implements AutoCloseable {
             if (currentRun == read.run) {
                 faults.readFailed(read.source, what, error);
             }
-            end(read.run, PollOutcome.FAILED, 0, NO_TIMESTAMP, null);
+            end(read.run, read.lateMs, PollOutcome.FAILED, 0, NO_TIMESTAMP, null);
             return;
         }
         if (reading == null) {
             if (currentRun == read.run) {
                 faults.nullReading(read.source);
             }
-            end(read.run, PollOutcome.FAILED, 0, NO_TIMESTAMP, null);
+            end(read.run, read.lateMs, PollOutcome.FAILED, 0, NO_TIMESTAMP, null);
             return;
         }
         if (reading instanceof RttReading.Measured m) {
             double rtt = m.rttMs();
             if (!(rtt >= 0 && rtt <= LatencyTelemetry.MAX_PLAUSIBLE_RTT_MS)) {
                 LOG.log(Level.DEBUG, () -> "implausible RTT rejected: " + rtt + " ms");
-                end(read.run, PollOutcome.REJECTED, 0, NO_TIMESTAMP, null);
+                end(read.run, read.lateMs, PollOutcome.REJECTED, 0, NO_TIMESTAMP, null);
                 return;
             }
             long own = m.timestampEpochMs().isPresent() ? m.timestampEpochMs().getAsLong() : NO_TIMESTAMP;
-            end(read.run, PollOutcome.MEASURED, rtt, own, m.path().orElse(null));
+            end(read.run, read.lateMs, PollOutcome.MEASURED, rtt, own, m.path().orElse(null));
         } else if (reading instanceof RttReading.Stale s) {
-            end(read.run, PollOutcome.STALE, 0, NO_TIMESTAMP, s.path().orElse(null));
+            end(read.run, read.lateMs, PollOutcome.STALE, 0, NO_TIMESTAMP, s.path().orElse(null));
         } else {
-            end(read.run, PollOutcome.UNAVAILABLE, 0, NO_TIMESTAMP, null);
+            end(read.run, read.lateMs, PollOutcome.UNAVAILABLE, 0, NO_TIMESTAMP, null);
         }
     }
 
@@ -295,10 +299,12 @@ public final class RttPoller implements AutoCloseable {
      * Hands how a poll of {@code run} ended to the sink, unless the run was stopped. The clock is read once:
      * the poll's end time, which also stamps a sample without its own.
      *
+     * @param lateMs   how late the poll started, 0 on time
      * @param readPath the path the reading named, or {@code null}; only the thread ending the read in flight
      *                 passes one
      */
-    private void end(Run run, PollOutcome outcome, double rttMs, long ownTimestamp, @Nullable NetworkPath readPath) {
+    private void end(Run run, double lateMs, PollOutcome outcome, double rttMs, long ownTimestamp,
+                     @Nullable NetworkPath readPath) {
         if (currentRun != run) {
             return;
         }
@@ -310,7 +316,7 @@ public final class RttPoller implements AutoCloseable {
         }
         RttSample sample = outcome == PollOutcome.MEASURED
                 ? new RttSample(ownTimestamp == NO_TIMESTAMP ? now : ownTimestamp, rttMs) : null;
-        PollEvent event = new PollEvent(outcome, now, sample, changed == null ? null : previous, changed);
+        PollEvent event = new PollEvent(outcome, now, sample, changed == null ? null : previous, changed, lateMs);
         try {
             sink.pollEnded(event);
         } catch (VirtualMachineError fatal) {
@@ -335,8 +341,32 @@ public final class RttPoller implements AutoCloseable {
         return fatal;
     }
 
-    /** One start()…stop() period: answers of an earlier run are not handed on. */
+    /**
+     * How far behind its fixed-rate schedule this poll of {@code run} starts, in ms to 1 µs, when beyond the late
+     * threshold (then also told to the JVM's warning, {@link LatePolls}); else 0. The scheduler runs a late poll's
+     * successors at once to catch up, so the k-th poll is due at the first due time plus k intervals.
+     */
+    private double lateness(Run run) {
+        long now = options.nanoClock().getAsLong();
+        long lateNanos = now - (run.firstDueNanos + run.polls++ * pollIntervalNanos);
+        if (lateNanos <= latePollThresholdNanos) {
+            return 0;
+        }
+        LatePolls.jvm().late(options, now, lateNanos);
+        return Math.round(lateNanos / 1_000.0) / 1_000.0;
+    }
+
+    /**
+     * One start()…stop() period: answers of an earlier run are not handed on. It also keeps the run's schedule:
+     * polls run one at a time (the scheduler never overlaps a periodic task's runs), so {@code polls} needs no lock.
+     */
     private static final class Run {
+        final long firstDueNanos;
+        long polls;
+
+        Run(long firstDueNanos) {
+            this.firstDueNanos = firstDueNanos;
+        }
     }
 
     /** One read: answered, failed or timed out, whichever comes first, exactly once; see {@link ReadDispatch}. */
@@ -349,9 +379,12 @@ public final class RttPoller implements AutoCloseable {
         volatile @Nullable Thread attaching;
         /** How long this handler ran on {@link #attaching} (a stage already complete): not the source's time. */
         long ownNanos;
+        /** How late the poll started, ms; 0 on time. */
+        final double lateMs;
 
-        Read(Run run) {
+        Read(Run run, double lateMs) {
             this.run = run;
+            this.lateMs = lateMs;
         }
 
         @Override

@@ -102,6 +102,27 @@ public final class TelemetryOptions {
      */
     public static final int PROBATION_FAST_CALLS = 3;
 
+    /**
+     * A poll is <em>late</em> when it starts more than {@link #latePollThreshold()} behind its fixed-rate schedule:
+     * at least this, {@value #LATE_POLL_FLOOR_MILLIS} ms. Below it lie the polling thread's ordinary wake-up
+     * delays on a loaded machine (a timer wakes tens of microseconds to a few ms late, a garbage-collection pause
+     * holds it a few ms), which move no sample noticeably.
+     *
+     * @since 0.1.0
+     */
+    public static final long LATE_POLL_FLOOR_MILLIS = 20;
+
+    /**
+     * A poll is <em>late</em> when it starts more than {@link #latePollThreshold()} behind its fixed-rate schedule:
+     * {@value}&nbsp;% of the poll interval, or {@link #LATE_POLL_FLOOR_MILLIS} ms when that is more. A poll that
+     * late has moved its sample a tenth of the way to the next one: at 1 Hz, 100 ms, ten times the blocking rule's
+     * threshold and far above any healthy scheduler's jitter, so that a late poll means the machine or the
+     * polling thread cannot keep up.
+     *
+     * @since 0.1.0
+     */
+    public static final int LATE_POLL_PERCENT = 10;
+
     private static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(1);
     private static final Duration MAX_BLOCKING_READ_THRESHOLD = Duration.ofSeconds(10);
     private static final int MAX_NAME_LENGTH = 200;
@@ -167,6 +188,21 @@ public final class TelemetryOptions {
     /** @return the time between polls */
     public Duration pollInterval() {
         return pollInterval;
+    }
+
+    /**
+     * How far behind its fixed-rate schedule a poll may start before it counts as late: {@value #LATE_POLL_PERCENT}
+     * % of {@link #pollInterval()}, at least {@value #LATE_POLL_FLOOR_MILLIS} ms (1 s at 1 Hz: 100 ms; 100 ms: 20
+     * ms). Late polls are counted in {@link TelemetryCounters#latePollCount()} and told in a WARNING rate-limited
+     * per JVM.
+     *
+     * @return the threshold
+     * @since 0.1.0
+     */
+    public Duration latePollThreshold() {
+        Duration tenth = pollInterval.multipliedBy(LATE_POLL_PERCENT).dividedBy(100);
+        Duration floor = Duration.ofMillis(LATE_POLL_FLOOR_MILLIS);
+        return tenth.compareTo(floor) > 0 ? tenth : floor;
     }
 
     /**

@@ -59,7 +59,7 @@ class LatencyRecordTest {
             record.apply(of(outcome));
         }
         record.apply(measured(20, 40));
-        assertThat(record.getCounters()).isEqualTo(new TelemetryCounters(9, 2, 1, 1, 2, 1, 2));
+        assertThat(record.getCounters()).isEqualTo(new TelemetryCounters(9, 2, 1, 1, 2, 1, 2, 0, 0, 0));
         assertThat(record.getSamples()).containsExactly(new RttSample(10, 80), new RttSample(20, 40));
         assertThat(record.getLastSample()).contains(new RttSample(20, 40));
         assertThat(record.getSummary().orElseThrow().totalSampleCount()).isEqualTo(2);
@@ -89,7 +89,7 @@ class LatencyRecordTest {
         record.apply(new PollEvent(PollOutcome.STALE, 3, null, RELAYED, DIRECT));
         assertThat(record.getPath()).contains(DIRECT);
         assertThat(record.getPathChangeCount()).isEqualTo(2);
-        assertThat(record.getCounters()).isEqualTo(new TelemetryCounters(4, 1, 2, 1, 0, 0, 0));
+        assertThat(record.getCounters()).isEqualTo(new TelemetryCounters(4, 1, 2, 1, 0, 0, 0, 0, 0, 0));
     }
 
     @Test

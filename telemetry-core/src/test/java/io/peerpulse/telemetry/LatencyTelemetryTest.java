@@ -77,7 +77,7 @@ class LatencyTelemetryTest {
         assertThat(telemetry.getSamples()).containsExactly(new RttSample(start, 80), new RttSample(start + 1000, 81),
                 new RttSample(start + 2000, 82));
         assertThat(telemetry.getLastSample()).contains(new RttSample(start + 2000, 82));
-        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(3, 3, 0, 0, 0, 0, 0));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(3, 3, 0, 0, 0, 0, 0, 0, 0, 0));
     }
 
     /** Records the virtual time of each read, after the virtual start, and answers 10 ms. */
@@ -168,7 +168,7 @@ class LatencyTelemetryTest {
         scheduler.advance(SECOND.multipliedBy(12));
 
         assertThat(source.readCount()).isEqualTo(13);
-        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(13, 3, 1, 1, 3, 5, 0));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(13, 3, 1, 1, 3, 5, 0, 0, 0, 0));
         assertThat(telemetry.getSamples()).extracting(RttSample::rttMs).containsExactly(80.0, 60_000.0, 0.0);
     }
 
@@ -177,7 +177,7 @@ class LatencyTelemetryTest {
         LatencyTelemetry telemetry = telemetry(() -> CompletableFuture.completedFuture(null));
         telemetry.start();
         scheduler.advance(SECOND);
-        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(2, 0, 0, 0, 2, 0, 0));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(2, 0, 0, 0, 2, 0, 0, 0, 0, 0));
     }
 
     @Test
@@ -200,15 +200,15 @@ class LatencyTelemetryTest {
         scheduler.advance(Duration.ofMillis(399));
         assertThat(telemetry.getCounters().failedCount()).isZero();
         scheduler.advance(Duration.ofMillis(1));
-        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(1, 0, 0, 0, 1, 0, 0));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(1, 0, 0, 0, 1, 0, 0, 0, 0, 0));
 
         source.pendingReads().get(0).complete(RttReading.measured(999));
         assertThat(telemetry.getSamples()).isEmpty();
-        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(1, 0, 0, 0, 1, 0, 0));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(1, 0, 0, 0, 1, 0, 0, 0, 0, 0));
 
         scheduler.advance(Duration.ofMillis(600));
         assertThat(telemetry.getSamples()).extracting(RttSample::rttMs).containsExactly(50.0);
-        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(2, 1, 0, 0, 1, 0, 0));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(2, 1, 0, 0, 1, 0, 0, 0, 0, 0));
         assertThat(scheduler.pendingTaskCount()).as("only the periodic poll is left: no timeout leaks").isEqualTo(1);
     }
 
@@ -220,12 +220,12 @@ class LatencyTelemetryTest {
         scheduler.advance(SECOND.multipliedBy(2));
         assertThat(source.readCount()).isEqualTo(1);
         assertThat(source.maxConcurrentReadCount()).isEqualTo(1);
-        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(2, 0, 0, 0, 0, 0, 2));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(2, 0, 0, 0, 0, 0, 2, 0, 0, 0));
 
         scheduler.advance(Duration.ofMillis(500)); // t = 2.5 s: the read times out
-        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(3, 0, 0, 0, 1, 0, 2));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(3, 0, 0, 0, 1, 0, 2, 0, 0, 0));
         scheduler.advance(Duration.ofMillis(500)); // t = 3 s: the next poll reads again
-        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(4, 1, 0, 0, 1, 0, 2));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(4, 1, 0, 0, 1, 0, 2, 0, 0, 0));
         // the timed-out read was abandoned, not answered: the source itself still holds it
         assertThat(source.inFlightCount()).isEqualTo(1);
     }
@@ -286,7 +286,7 @@ class LatencyTelemetryTest {
         LatencyTelemetry telemetry = telemetry(hostile);
         telemetry.start();
         scheduler.advance(SECOND.multipliedBy(99));
-        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(100, 0, 0, 0, 100, 0, 0));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(100, 0, 0, 0, 100, 0, 0, 0, 0, 0));
         assertThat(telemetry.isRunning()).isTrue();
 
         telemetry.switchSource(() -> CompletableFuture.completedFuture(RttReading.measured(5)));
@@ -324,7 +324,7 @@ class LatencyTelemetryTest {
                 .clock(refusing.clock()).build());
         telemetry.start();
         refusing.advance(SECOND.multipliedBy(2));
-        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(3, 1, 0, 0, 2, 0, 0));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(3, 1, 0, 0, 2, 0, 0, 0, 0, 0));
         refusing.shutdownNow();
     }
 
@@ -481,7 +481,7 @@ class LatencyTelemetryTest {
         assertThat(heard.get(0).pathChanged()).isTrue();
         assertThat(heard.get(1).hasSample()).isFalse();
         assertThat(heard.get(1).pathChanged()).isFalse();
-        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(6, 2, 2, 1, 0, 1, 0));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(6, 2, 2, 1, 0, 1, 0, 0, 0, 0));
     }
 
     @Test
@@ -599,7 +599,7 @@ class LatencyTelemetryTest {
         scheduler.advance(Duration.ofSeconds(61));
         for (int i = 0; i < 1_000; i++) {
             LatencyTelemetry telemetry = telemetries.get(i);
-            assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(62, 60, 0, 2, 0, 0, 0));
+            assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(62, 60, 0, 2, 0, 0, 0, 0, 0, 0));
             assertThat(telemetry.getStats().orElseThrow().minMs()).isEqualTo(i % 200);
         }
         assertThat(scheduler.pendingTaskCount()).as("one periodic task each, no timeout left").isEqualTo(1_000);
@@ -617,7 +617,7 @@ class LatencyTelemetryTest {
         scheduler.advance(SECOND.multipliedBy(3));
         assertThat(heard).hasSize(1);
         assertThat(telemetry.isRunning()).isFalse();
-        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(1, 1, 0, 0, 0, 0, 0));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(1, 1, 0, 0, 0, 0, 0, 0, 0, 0));
     }
 
     /**
@@ -653,7 +653,7 @@ class LatencyTelemetryTest {
         assertThat(telemetry.isRunning()).isFalse();
         assertThat(source.readCount()).isEqualTo(2);
         assertThat(heard).hasSize(1);
-        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(1, 1, 0, 0, 0, 0, 0));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(1, 1, 0, 0, 0, 0, 0, 0, 0, 0));
         assertThat(telemetry.getPath()).contains(direct);
 
         telemetry.start();
@@ -661,6 +661,6 @@ class LatencyTelemetryTest {
         assertThat(heard).extracting(PollEvent::previousPath).containsExactly(null, direct, relayed);
         assertThat(telemetry.getPath()).contains(direct);
         assertThat(telemetry.getPathChangeCount()).isEqualTo(2);
-        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(3, 2, 1, 0, 0, 0, 0));
+        assertThat(telemetry.getCounters()).isEqualTo(new TelemetryCounters(3, 2, 1, 0, 0, 0, 0, 0, 0, 0));
     }
 }

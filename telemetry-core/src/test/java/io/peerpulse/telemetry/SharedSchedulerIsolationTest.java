@@ -209,7 +209,9 @@ class SharedSchedulerIsolationTest {
                         .singleElement().asString().contains(BlockingWhenCompleteSource.class.getName(),
                                 "isolated-read pool", "3 of its last 10 calls took longer than 10 ms");
             }
-            assertThat(logs.warnings(LatencyTelemetry.class)).noneMatch(w -> w.contains("'healthy'"));
+            // named, if at all, only as late while the blockers held the thread (the JVM's late-poll warning)
+            assertThat(logs.warnings(LatencyTelemetry.class)).noneMatch(w -> w.contains("'healthy'")
+                    && !w.startsWith("Polls start late"));
         } finally {
             healthy.close();
             blocked.forEach(LatencyTelemetry::close);

@@ -81,12 +81,12 @@ class ValuesTest {
 
     @Test
     void countersMustAddUp() {
-        TelemetryCounters counters = new TelemetryCounters(6, 1, 1, 1, 1, 1, 1);
+        TelemetryCounters counters = new TelemetryCounters(6, 1, 1, 1, 1, 1, 1, 0, 0, 0);
         assertThat(counters.measuredRatio()).isEqualTo(1.0 / 6);
         assertThat(TelemetryCounters.ZERO.measuredRatio()).isZero();
-        assertThatThrownBy(() -> new TelemetryCounters(5, 1, 1, 1, 1, 1, 1))
+        assertThatThrownBy(() -> new TelemetryCounters(5, 1, 1, 1, 1, 1, 1, 0, 0, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pollCount=5");
-        assertThatThrownBy(() -> new TelemetryCounters(0, 1, -1, 0, 0, 0, 0))
+        assertThatThrownBy(() -> new TelemetryCounters(0, 1, -1, 0, 0, 0, 0, 0, 0, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("staleCount=-1");
     }
 

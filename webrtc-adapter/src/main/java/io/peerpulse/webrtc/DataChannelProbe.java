@@ -46,7 +46,8 @@ import org.jspecify.annotations.Nullable;
  * offset ({@link #probeStats()}), which the session exports beside the latency.
  *
  * <p><b>Threads.</b> {@link #read()} makes no call into webrtc-java: it hands its ping to the sending
- * thread that every probe of the JVM shares, {@code peerpulse-probe-send} (or the
+ * thread that every probe of the JVM shares, {@code peerpulse-probe-send} (which, while pings come faster than
+ * one per 10 ms, takes them at its ticks, so that a read wakes nobody; or the
  * {@link ProbeOptions#scheduler() scheduler} given), which sends it. A send is a blocking call into libwebrtc's threads — a few microseconds on an idle
  * machine, 10 to 39 ms measured on a loaded one — that must not hold the caller (a telemetry's polling
  * thread). webrtc-java calls back on its single native thread; the probe's callback only
@@ -266,7 +267,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
                 c.lossRatio(),
                 offset == null ? null : offset.offsetMs(), offset == null ? null : offset.errorBoundMs(),
                 offset == null ? null : offset.timestampEpochMs(), c.cappedHoldCount(), c.maxHoldMs(),
-                c.peerPingsDroppedCount());
+                c.peerPingsDroppedCount(), c.processedLateCount());
     }
 
     /**
@@ -398,6 +399,13 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
     }
 
     private final class ChannelLink implements ProbeEngine.Link {
+        @Override
+        public int waitingMessages() {
+            synchronized (freeInbound) {
+                return queuedInbound;
+            }
+        }
+
         /** One wrapper per array the engine reuses (its ping and its pong buffer), made on first use; under closeLock. */
         private final RTCDataChannelBuffer[] wrappers = new RTCDataChannelBuffer[2];
 

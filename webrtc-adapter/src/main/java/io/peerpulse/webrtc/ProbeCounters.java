@@ -33,16 +33,21 @@ package io.peerpulse.webrtc;
  * @param inboundDroppedCount    received messages dropped on arrival because this probe already had
  *                               {@link DataChannelProbe#MAX_QUEUED_MESSAGES} waiting for the probe thread (a flood
  *                               of pongs, or of anything, or a probe thread starved of CPU)
+ * @param processedLateCount     answered pings whose pong arrived before the ping timeout but was handled after
+ *                               it, because the probe thread did not get a CPU in time: local lateness, not network
+ *                               loss, so measured (from the arrival time read in webrtc-java's callback) and never
+ *                               counted lost. Pongs that <em>arrived</em> after the timeout are {@code lateCount}
  * @since 0.1.0
  */
 public record ProbeCounters(long sentCount, long answeredCount, long lostCount, long lateCount,
                             long unansweredCount, long malformedCount, long unknownVersionCount,
                             long unmatchedCount, long peerPingsAnsweredCount, long cappedHoldCount,
-                            double maxHoldMs, long peerPingsDroppedCount, long inboundDroppedCount) {
+                            double maxHoldMs, long peerPingsDroppedCount, long inboundDroppedCount,
+                            long processedLateCount) {
 
     /**
-     * Counters of a probe that saw no hold time and dropped nothing: {@code cappedHoldCount}, {@code maxHoldMs},
-     * {@code peerPingsDroppedCount} and {@code inboundDroppedCount} 0.
+     * Counters of a probe that saw no hold time, dropped nothing and was never late: {@code cappedHoldCount},
+     * {@code maxHoldMs}, {@code peerPingsDroppedCount}, {@code inboundDroppedCount} and {@code processedLateCount} 0.
      *
      * @param sentCount              see the record description
      * @param answeredCount          see the record description
@@ -59,7 +64,7 @@ public record ProbeCounters(long sentCount, long answeredCount, long lostCount, 
                          long unansweredCount, long malformedCount, long unknownVersionCount,
                          long unmatchedCount, long peerPingsAnsweredCount) {
         this(sentCount, answeredCount, lostCount, lateCount, unansweredCount, malformedCount, unknownVersionCount,
-                unmatchedCount, peerPingsAnsweredCount, 0, 0, 0, 0);
+                unmatchedCount, peerPingsAnsweredCount, 0, 0, 0, 0, 0);
     }
 
     /**

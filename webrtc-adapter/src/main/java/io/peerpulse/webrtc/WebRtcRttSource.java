@@ -6,7 +6,7 @@ import dev.onvoid.webrtc.RTCStatsReport;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 import io.peerpulse.webrtc.internal.CandidatePairRtt;
-import io.peerpulse.webrtc.internal.StatsHandoff;
+import io.peerpulse.webrtc.internal.StatsRequester;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -32,16 +32,26 @@ import org.jspecify.annotations.Nullable;
  * that is not connected. Readings carry the path type (candidate types and protocol), never an
  * address.
  *
+ * <p><b>At libwebrtc's pace.</b> In {@link Mode#RESPONSES} the source asks for stats no more often than
+ * libwebrtc refreshes them: within {@link #REFRESH_PERIOD} of the start of the last request that found new STUN
+ * responses, a read is {@code stale} at once (connected, nothing new), as it would be after asking (without
+ * {@link #onConnectionChange(RTCPeerConnectionState)} forwarded, the stats thread asks only the state). Every STUN
+ * round trip is still counted (the mean over Δ{@code responsesReceived}); at 1 Hz polling a fresh reading comes
+ * every 3 s instead of 2 or 3 s apart, at a third of the requests. Readers of one source share the request in
+ * flight.
+ *
  * <p><b>Never waiting.</b> {@link #read()} makes no call into webrtc-java on its caller's thread:
- * {@code getConnectionState()} and {@code getStats} are blocking calls through libwebrtc's signalling
- * thread (up to 320 ms measured on a loaded machine), so a read hands them to a PeerPulse call thread and
- * returns. Better still, forward your {@code PeerConnectionObserver.onConnectionChange} to
- * {@link #onConnectionChange(RTCPeerConnectionState)}: the source then knows the state from webrtc-java's
- * callbacks, a read of a connection that is not connected is answered at once without any call, and a
- * connected one only asks for stats — {@code getStats} with a callback, which completes the read. The stats
- * callback, which arrives on webrtc-java's one native thread, only hands the report to a PeerPulse daemon
- * thread, where it is interpreted; nothing webrtc-java throws escapes {@link #read()} other than as an
- * {@code unavailable} reading or a failed stage.
+ * {@code getConnectionState()} and {@code getStats} are blocking calls (webrtc-java's JNI calls
+ * {@code GetStats} on the calling thread, and libwebrtc's peer-connection proxy runs it synchronously on the
+ * signalling thread; up to 395 ms measured with 500 connections on 2 cores), so a read queues its request for the
+ * JVM's one stats thread, {@code peerpulse-webrtc-stats} (which, while requests come faster than one per 10 ms,
+ * takes them at its ticks, so that a read wakes nobody). Better still, forward
+ * your {@code PeerConnectionObserver.onConnectionChange} to {@link #onConnectionChange(RTCPeerConnectionState)}:
+ * the source then knows the state from webrtc-java's callbacks, a read of a connection that is not connected is
+ * answered at once without any call, and a connected one only asks for stats — {@code getStats} with a callback,
+ * which completes the read. The stats callback, which arrives on libwebrtc's signalling thread, only hands the
+ * report to the stats thread, where it is interpreted; nothing webrtc-java throws escapes {@link #read()} other
+ * than as an {@code unavailable} reading or a failed stage.
  *
  * <pre>{@code
  * WebRtcRttSource[] ice = new WebRtcRttSource[1];
@@ -57,8 +67,9 @@ import org.jspecify.annotations.Nullable;
  * ice[0] = WebRtcRttSource.of(pc);
  * }</pre>
  *
- * <p>Teardown order: stop the telemetry, then close the peer connection, then dispose the factory.
- * A {@code getStats} after the factory was disposed crashes the JVM in native code.
+ * <p>Teardown order: stop the telemetry (a session closes the source too), then close the peer connection,
+ * then dispose the factory. A {@code getStats} after the factory was disposed crashes the JVM in native code: a
+ * request still queued makes no call once the source is closed or the connection reported not connected.
  *
  * @since 0.1.0
  */
@@ -92,9 +103,23 @@ public final class WebRtcRttSource implements RttSource {
      */
     public static final Duration REFRESH_PERIOD = Duration.ofMillis(2500);
 
+    /** How long a request may wait for libwebrtc's answer before a read asks again: 10 s. */
+    private static final long ANSWER_LIMIT_NANOS = 10_000_000_000L;
+    private static final long NEVER = Long.MIN_VALUE;
+    private static final CompletionStage<RttReading> STALE = CompletableFuture.completedStage(RttReading.stale());
+    private static final CompletionStage<RttReading> CLOSED =
+            CompletableFuture.completedStage(RttReading.unavailable("source closed"));
+
     private final RTCPeerConnection peerConnection;
     private final Mode mode;
     private final CandidatePairRtt interpreter;
+    private final long refreshNanos;
+    private volatile boolean closed;
+    /* Under this object's monitor: the request all readers share, when it started, and the start of the last one
+       that found new STUN responses. */
+    private @Nullable CompletableFuture<RttReading> inFlight;
+    private long inFlightSince;
+    private long freshSince = NEVER;
     /** The state webrtc-java's observer last reported, {@code null} until the application forwards one. */
     private volatile @Nullable RTCPeerConnectionState reportedState;
 
@@ -102,6 +127,7 @@ public final class WebRtcRttSource implements RttSource {
         this.peerConnection = Objects.requireNonNull(peerConnection, "peerConnection");
         this.mode = Objects.requireNonNull(mode, "mode");
         this.interpreter = new CandidatePairRtt(mode == Mode.CURRENT_EVERY_POLL);
+        this.refreshNanos = refreshPeriod().toNanos();
     }
 
     /**
@@ -149,52 +175,152 @@ public final class WebRtcRttSource implements RttSource {
     }
 
     /**
-     * Starts one read and returns at once, without calling into webrtc-java on this thread: a connection
-     * reported not connected ({@link #onConnectionChange(RTCPeerConnectionState)}) is answered at once;
-     * otherwise a PeerPulse thread asks for the state (unless reported) and the stats.
+     * Starts one read and returns at once, without calling into webrtc-java:
+     * <ul>
+     *   <li>a connection reported not connected ({@link #onConnectionChange(RTCPeerConnectionState)}), or a closed
+     *       source, is answered {@code unavailable} at once;</li>
+     *   <li>while a stats request of this source is in flight, every read shares it: the same stage;</li>
+     *   <li>in {@link Mode#RESPONSES}, within {@link #REFRESH_PERIOD} of the start of the last request that found
+     *       new STUN responses, libwebrtc has nothing new to tell: the read is answered {@code stale} (connected,
+     *       nothing new) at once, with no request, when the state is reported connected; when it is not reported,
+     *       the stats thread asks only the state ({@code getConnectionState()}, far cheaper than the stats) and
+     *       answers {@code stale} or {@code unavailable};</li>
+     *   <li>otherwise the read queues a request for the JVM's stats thread, {@code peerpulse-webrtc-stats}, and
+     *       its stage completes there with the reading.</li>
+     * </ul>
      *
-     * @return a stage completed on a PeerPulse thread with the reading
+     * @return the reading's stage; completed at once when no request is needed
      */
     @Override
     public CompletionStage<RttReading> read() {
         RTCPeerConnectionState reported = reportedState;
         if (reported != null && reported != RTCPeerConnectionState.CONNECTED) {
-            return CompletableFuture.completedFuture(RttReading.unavailable("connection state " + reported));
+            return CompletableFuture.completedStage(RttReading.unavailable("connection state " + reported));
         }
-        CompletableFuture<RttReading> result = new CompletableFuture<>();
-        StatsHandoff.call(() -> request(reported, result), result);
-        return result;
+        if (closed) {
+            return CLOSED;
+        }
+        CompletableFuture<RttReading> started;
+        boolean stateOnly = false;
+        synchronized (this) {
+            long now = System.nanoTime();
+            CompletableFuture<RttReading> pending = inFlight;
+            if (pending != null) {
+                if (now - inFlightSince < ANSWER_LIMIT_NANOS) {
+                    return pending;
+                }
+                inFlight = null; // libwebrtc never answered (a connection closed meanwhile): ask again
+                pending.complete(RttReading.unavailable("no stats from libwebrtc within "
+                        + ANSWER_LIMIT_NANOS / 1_000_000_000 + " s"));
+            }
+            if (refreshNanos > 0 && freshSince != NEVER && now - freshSince < refreshNanos) {
+                if (reported != null) {
+                    return STALE; // connected, as reported: nothing new to ask for
+                }
+                stateOnly = true; // connected? only the connection knows: ask it that, not for the stats
+                started = new CompletableFuture<>();
+            } else {
+                started = new CompletableFuture<>();
+                inFlight = started;
+                inFlightSince = now;
+            }
+        }
+        StatsRequester.get().request(stateOnly ? () -> staleIfConnected(started) : () -> request(started));
+        return started;
     }
 
-    /** On a call thread: the state unless reported, then the stats, whose callback completes the read. */
-    private void request(@Nullable RTCPeerConnectionState reported, CompletableFuture<RttReading> result) {
+    /**
+     * Closes the source: reads from now on are {@code unavailable} and a request still queued makes no call into
+     * webrtc-java. Idempotent. It does not close the peer connection.
+     *
+     * @since 0.1.0
+     */
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    /** On the stats thread: the state unless reported, then the stats, whose callback completes the read. */
+    private void request(CompletableFuture<RttReading> result) {
+        RTCPeerConnectionState reported = reportedState; // the latest: the connection may have closed since the read
+        if (closed) {
+            finish(result, RttReading.unavailable("source closed"));
+            return;
+        }
+        if (reported != null && reported != RTCPeerConnectionState.CONNECTED) {
+            finish(result, RttReading.unavailable("connection state " + reported));
+            return;
+        }
         if (reported == null) {
             RTCPeerConnectionState state;
             try {
                 state = peerConnection.getConnectionState();
-            } catch (RuntimeException closed) {
+            } catch (RuntimeException closedConnection) {
                 // webrtc-java throws NullPointerException("Object handle is null") once closed
-                result.complete(RttReading.unavailable("peer connection closed"));
+                finish(result, RttReading.unavailable("peer connection closed"));
                 return;
             }
             if (state != RTCPeerConnectionState.CONNECTED) {
-                result.complete(RttReading.unavailable("connection state " + state));
+                finish(result, RttReading.unavailable("connection state " + state));
                 return;
             }
         }
         try {
-            peerConnection.getStats(report -> StatsHandoff.execute(() -> interpret(report, result), result));
+            peerConnection.getStats(report -> StatsRequester.get().deliver(() -> interpret(report, result)));
         } catch (RuntimeException closedMeanwhile) {
-            result.complete(RttReading.unavailable("peer connection closed"));
+            finish(result, RttReading.unavailable("peer connection closed"));
         }
     }
 
-    private void interpret(RTCStatsReport report, CompletableFuture<RttReading> result) {
-        try {
-            result.complete(interpreter.interpret(report.getStats()));
-        } catch (RuntimeException e) {
-            result.completeExceptionally(e);
+    /** On the stats thread, between refreshes of a source not told the state: stale when connected. */
+    private void staleIfConnected(CompletableFuture<RttReading> result) {
+        RTCPeerConnectionState reported = reportedState;
+        if (closed || reported != null) {
+            result.complete(closed ? RttReading.unavailable("source closed") : reported == RTCPeerConnectionState.CONNECTED
+                    ? RttReading.stale() : RttReading.unavailable("connection state " + reported));
+            return;
         }
+        RTCPeerConnectionState state;
+        try {
+            state = peerConnection.getConnectionState();
+        } catch (RuntimeException closedConnection) {
+            result.complete(RttReading.unavailable("peer connection closed"));
+            return;
+        }
+        result.complete(state == RTCPeerConnectionState.CONNECTED ? RttReading.stale()
+                : RttReading.unavailable("connection state " + state));
+    }
+
+    private void interpret(RTCStatsReport report, CompletableFuture<RttReading> result) {
+        RttReading reading;
+        try {
+            reading = interpreter.interpret(report.getStats());
+        } catch (RuntimeException e) {
+            synchronized (this) {
+                if (inFlight == result) {
+                    inFlight = null;
+                }
+            }
+            result.completeExceptionally(e);
+            return;
+        }
+        finish(result, reading);
+    }
+
+    /**
+     * Ends the request in flight: a reading with new STUN responses starts the refresh period, measured from when
+     * the read asked (the responses it found arrived before that).
+     */
+    private void finish(CompletableFuture<RttReading> result, RttReading reading) {
+        synchronized (this) {
+            if (inFlight == result) {
+                inFlight = null;
+                if (reading instanceof RttReading.Measured) {
+                    freshSince = inFlightSince;
+                }
+            }
+        }
+        result.complete(reading);
     }
 
     /**

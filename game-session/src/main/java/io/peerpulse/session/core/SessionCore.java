@@ -328,7 +328,7 @@ public final class SessionCore {
             NetworkPath current = record.getPath().orElse(null);
             NetworkPath next = poll.path() != null && !poll.path().equals(current) ? poll.path() : null;
             return new SessionEvent.Polled(at, view, new PollEvent(poll.outcome(), at.epochMs(), poll.sample(),
-                    next == null ? null : current, next));
+                    next == null ? null : current, next, poll.lateMs()));
         }
     }
 

@@ -49,7 +49,7 @@ class JournalFormatExampleTest {
         session.onDataChannelOpen(probe, IceLike.everyThirdPoll(43.0));
         scheduler.runDueTasks();
         session.beginRound(1);
-        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, -1.5, 0.25, VirtualScheduler.DEFAULT_START.toEpochMilli() + 1_000, 0, 0, 0);
+        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, -1.5, 0.25, VirtualScheduler.DEFAULT_START.toEpochMilli() + 1_000, 0, 0, 0, 0);
         scheduler.advance(Duration.ofSeconds(2));
         session.endRound();
         session.onDataChannelClose("peer at 10.1.2.3:5000 left");

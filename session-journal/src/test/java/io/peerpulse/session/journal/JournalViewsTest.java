@@ -89,12 +89,12 @@ class JournalViewsTest {
         scheduler.runDueTasks();
         advanceSeconds(4);
         session.beginRound(1);
-        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, 0.042, 40.1, T0 + 4_000, 0, 0, 0); // the offset appears
+        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, 0.042, 40.1, T0 + 4_000, 0, 0, 0, 0); // the offset appears
         advanceSeconds(5);
         session.endRound();
         advanceSeconds(3);
         // changes after the last poll: only the snapshot journaled at close has them
-        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, -1.5, 2.25, T0 + 12_000, 0, 0, 0);
+        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, -1.5, 2.25, T0 + 12_000, 0, 0, 0, 0);
         session.close();
 
         ValidationData live = session.exportValidationData();
@@ -194,7 +194,7 @@ class JournalViewsTest {
         session.onDataChannelOpen(probe, IceLike.everyThirdPoll(32.0));
         scheduler.runDueTasks();
         advanceSeconds(3);
-        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, 0.5, 1.0, T0 + 3_000, 0, 0, 0);
+        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, 0.5, 1.0, T0 + 3_000, 0, 0, 0, 0);
         advanceSeconds(3);
         ValidationData atKill = session.exportValidationData();
         Path journal = session.journalPath().orElseThrow();

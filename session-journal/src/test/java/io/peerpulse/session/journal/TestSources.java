@@ -49,7 +49,7 @@ final class TestSources {
             long decided = answered + lost;
             return new ProbeStats(reads, answered, lost, 0, reads - answered - lost, decided == 0 ? 0
                     : (double) lost / decided, offset == null ? null : offset.offsetMs(),
-                    offset == null ? null : offset.errorBoundMs(), offset == null ? null : offset.offsetEpochMs(), 0, 0, 0);
+                    offset == null ? null : offset.errorBoundMs(), offset == null ? null : offset.offsetEpochMs(), 0, 0, 0, 0);
         }
     }
 

@@ -27,9 +27,15 @@ import org.jspecify.annotations.Nullable;
  * encoded into two reused arrays and decoded in place, and one timeout task, armed at the oldest
  * deadline, serves every ping in flight.
  *
+ * <p><b>Arrival, not handling, decides.</b> A pong that arrived (its {@code receivedNanos}) before its ping's
+ * deadline is an answer however late it is handled, and one that arrived after it is loss; a due timeout first
+ * lets the messages the link has waiting be handled ({@link Link#waitingMessages()}), so that a starved executor
+ * is not taken for a lossy network (counted apart: {@link ProbeCounters#processedLateCount()}).
+ *
  * <p><b>Why one class.</b> The ping ring, the pong matching, the hold bound, the timeouts and the answering of
  * the peer's pings share one monitor and one set of counters: a pong is matched, its hold bounded, its slot
- * freed and the counters moved in one step, and a timeout races exactly those steps. Split apart, each piece
+ * freed and the counters moved in one step, and a timeout races exactly those steps (which is also why the
+ * judging of a pong by its arrival time and the deferring of a due timeout behind waiting pongs live here). Split apart, each piece
  * would need the others' state under the same lock. What could leave has left: the wire format
  * ({@code ProbeCodec}), the offset estimate ({@code ClockOffsetEstimator}), the rate limit ({@code TokenBucket})
  * and the thread ({@code ProbeLoop}).
@@ -54,6 +60,17 @@ public final class ProbeEngine {
          */
         default @Nullable String unavailableReasonNow() {
             return unavailableReason();
+        }
+
+        /**
+         * Messages that arrived (their arrival time already read) and wait to be handed to
+         * {@link #onMessage}: before timing a ping out, the engine lets them be handled first, so that a pong that
+         * arrived in time but waits for a starved thread is not taken for loss.
+         *
+         * @return how many wait; 0 when the link does not know (a ping is then timed out at its deadline)
+         */
+        default int waitingMessages() {
+            return 0;
         }
 
         /**
@@ -83,6 +100,13 @@ public final class ProbeEngine {
     private static final int TIMED_OUT_MEMORY = 256;
     /** Slots in the ring at first: more pings in flight than this (one per poll within a timeout) grow it. */
     private static final int INITIAL_SLOTS = 16;
+    /**
+     * The sweep runs at a tick of this grid of the monotonic clock, at or after the oldest deadline: the sweeps of
+     * every probe of the JVM whose deadlines fall within one tick then share one wake-up of the probe thread. A
+     * ping's fate does not depend on when the sweep runs (its pong counts by its arrival time), only the reading
+     * of a lost ping completes up to one tick later.
+     */
+    public static final long SWEEP_TICK_NANOS = 20_000_000;
 
     private final Link link;
     private final ProbeExecutor executor;
@@ -121,6 +145,9 @@ public final class ProbeEngine {
     private long unmatched;
     private long peerPingsAnsweredCount;
     private long cappedHold;
+    private long processedLate;
+    /** Whether the sweep due now already let the messages waiting for the executor go first (see {@link #sweep}). */
+    private boolean sweepDeferred;
     /** Not under the monitor: counted on webrtc-java's callback thread, which must never wait for it. */
     private final AtomicLong inboundDropped = new AtomicLong();
     /** Malformed messages refused before they were copied; lock-free as {@link #inboundDropped}. */
@@ -311,7 +338,7 @@ public final class ProbeEngine {
         return new ProbeCounters(sent, answered, lost, late, unanswered, malformed + refusedUncopied.get(), unknownVersion,
                 unmatched,
                 peerPingsAnsweredCount, cappedHold, ClockOffsetEstimator.millis(maxHoldNanos), peerPings.refusedCount(),
-                inboundDropped.get());
+                inboundDropped.get(), processedLate);
     }
 
     /** @return the clock-offset estimate, empty before the first exchange */
@@ -340,7 +367,7 @@ public final class ProbeEngine {
             long t1Nanos = nanoTime.getAsLong();
             if (unavailable == null && !sweepArmed) {
                 try {
-                    executor.schedule(sweepTask, timeoutNanos);
+                    executor.schedule(sweepTask, onTick(t1Nanos, timeoutNanos));
                     sweepArmed = true;
                 } catch (RejectedExecutionException e) {
                     unavailable = "probe scheduler shut down";
@@ -426,9 +453,26 @@ public final class ProbeEngine {
      * timeout later if a ping was sent since it last ran, else not.
      */
     private void sweep() {
+        boolean anyDue = anyDue();
+        // Messages that arrived before now and still wait for the executor (a starved probe thread, or timers run
+        // first) go first: this sweep runs again as a task queued behind them, once, so that a pong that arrived in
+        // time is matched, not taken for loss.
+        synchronized (this) {
+            if (sweepDeferred) {
+                sweepDeferred = false;
+            } else if (anyDue && link.waitingMessages() > 0) {
+                try {
+                    executor.execute(sweepTask);
+                    sweepDeferred = true;
+                    return;
+                } catch (RejectedExecutionException e) {
+                    // nothing runs any more: sweep now
+                }
+            }
+        }
         // Whether the channel closed without saying so: asked once, outside the monitor (it may block),
         // and only when a ping is due. A due ping then ends unavailable, not lost.
-        String closedNow = anyDue() ? link.unavailableReasonNow() : null;
+        String closedNow = anyDue ? link.unavailableReasonNow() : null;
         while (true) {
             CompletableFuture<RttReading> expired;
             boolean stale;
@@ -459,7 +503,7 @@ public final class ProbeEngine {
                     }
                     pingedSinceSweep = false;
                     try {
-                        executor.schedule(sweepTask, next);
+                        executor.schedule(sweepTask, onTick(now, next));
                         sweepArmed = true;
                         return;
                     } catch (RejectedExecutionException e) {
@@ -486,6 +530,16 @@ public final class ProbeEngine {
             expired.complete(stale ? RttReading.stale()
                     : RttReading.unavailable(closedNow != null ? closedNow : "the peer has not answered a ping yet"));
         }
+    }
+
+    /**
+     * The delay from {@code now} to the first tick of the {@link #SWEEP_TICK_NANOS} grid at or after {@code now +
+     * delay}.
+     */
+    private static long onTick(long now, long delay) {
+        long due = now + delay;
+        long tick = Math.floorMod(due, SWEEP_TICK_NANOS);
+        return delay + (tick == 0 ? 0 : SWEEP_TICK_NANOS - tick);
     }
 
     /** Whether a ping in flight has passed its deadline. */
@@ -521,7 +575,7 @@ public final class ProbeEngine {
 
     private void matchPong(int sequence, long t1Micros, long t2Micros, long holdNanos, long receivedNanos) {
         CompletableFuture<RttReading> result;
-        long rttNanos;
+        RttReading reading;
         synchronized (this) {
             Slot s = inFlight(sequence);
             if (s == null || s.t1Micros != t1Micros) {
@@ -532,29 +586,49 @@ public final class ProbeEngine {
                 }
                 return;
             }
-            long tripNanos = receivedNanos - s.t1Nanos;
-            if (holdNanos > tripNanos) {
-                malformed++; // held longer than the round trip: not a pong to trust; the ping times out
-                return;
+            if (receivedNanos - s.deadlineNanos > 0) {
+                // It arrived after the ping's timeout, though no sweep ended the ping yet: lost and late, as if the
+                // sweep had come first. What counts is when the pong arrived, not when this thread got to it.
+                rememberTimedOut(s.sequence);
+                late++;
+                result = s.release();
+                inFlight--;
+                if (peerAnswered) {
+                    lost++;
+                    reading = RttReading.stale();
+                } else {
+                    unanswered++;
+                    reading = RttReading.unavailable("the peer has not answered a ping yet");
+                }
+            } else {
+                long tripNanos = receivedNanos - s.t1Nanos;
+                if (holdNanos > tripNanos) {
+                    malformed++; // held longer than the round trip: not a pong to trust; the ping times out
+                    return;
+                }
+                // the hold is the peer's claim: subtract at most the trusted bound (a cheater cannot shrink the RTT
+                // by more), and note that this one was capped
+                boolean capped = holdNanos > MAX_TRUSTED_HOLD_NANOS;
+                long trustedHold = capped ? MAX_TRUSTED_HOLD_NANOS : holdNanos;
+                long rttNanos = tripNanos - trustedHold;
+                maxHoldNanos = Math.max(maxHoldNanos, holdNanos);
+                if (capped) {
+                    cappedHold++;
+                }
+                if (nanoTime.getAsLong() - s.deadlineNanos > 0) {
+                    processedLate++; // arrived in time, handled after its deadline: local lateness, not loss
+                }
+                long t1Nanos = s.t1Nanos;
+                result = s.release();
+                inFlight--;
+                answered++;
+                peerAnswered = true;
+                long t2 = t2Micros * 1_000;
+                offsets.add(wallNanos(t1Nanos), t2, t2 + trustedHold, wallNanos(receivedNanos), capped);
+                reading = RttReading.measured(ClockOffsetEstimator.millis(rttNanos));
             }
-            // the hold is the peer's claim: subtract at most the trusted bound (a cheater cannot shrink the RTT
-            // by more), and note that this one was capped
-            boolean capped = holdNanos > MAX_TRUSTED_HOLD_NANOS;
-            long trustedHold = capped ? MAX_TRUSTED_HOLD_NANOS : holdNanos;
-            rttNanos = tripNanos - trustedHold;
-            maxHoldNanos = Math.max(maxHoldNanos, holdNanos);
-            if (capped) {
-                cappedHold++;
-            }
-            long t1Nanos = s.t1Nanos;
-            result = s.release();
-            inFlight--;
-            answered++;
-            peerAnswered = true;
-            long t2 = t2Micros * 1_000;
-            offsets.add(wallNanos(t1Nanos), t2, t2 + trustedHold, wallNanos(receivedNanos), capped);
         }
-        result.complete(RttReading.measured(ClockOffsetEstimator.millis(rttNanos)));
+        result.complete(reading);
     }
 
     private void rememberTimedOut(int sequence) {

@@ -18,7 +18,14 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ProbeLoop implements ProbeExecutor {
 
-    private static final ProbeLoop SHARED = new ProbeLoop("peerpulse-probe");
+    private static final ProbeLoop SHARED = new ProbeLoop("peerpulse-probe", false);
+
+    /**
+     * The sending loop's tick while pings come faster than one per tick: 10 ms. A ping's round trip starts when it
+     * is sent (t1 is read then), so waiting for the tick moves no measurement; only the reading completes up to a
+     * tick later.
+     */
+    public static final long TICK_NANOS = 10_000_000;
 
     private final Thread thread;
     /** Tasks to run, from {@code head}; a power-of-two ring. Guarded by this. */
@@ -31,13 +38,24 @@ public final class ProbeLoop implements ProbeExecutor {
     private int timerCount;
     /** Whether the thread is parked, or about to: a producer then unparks it. Guarded by this. */
     private boolean parked;
+    /** Whether tasks may wait for the next tick instead of waking the thread (see {@link #ProbeLoop(String, boolean)}). */
+    private final boolean batching;
+    /** Whether the thread wakes by itself at the next tick, so that a producer need not wake it. Guarded by this. */
+    private boolean ticking;
 
     /**
      * Starts a loop on a new daemon thread; it runs until the JVM exits.
      *
-     * @param name the thread's name
+     * @param name     the thread's name
+     * @param batching {@code true} for a loop whose tasks may wait up to {@link #TICK_NANOS} (the pings to send):
+     *                 while tasks come faster than one per tick, the thread wakes at every tick by itself and takes
+     *                 what came, and {@link #execute} wakes nobody, so that a telemetry's polling thread never pays
+     *                 for a wake-up (a context switch, on a saturated machine often a preemption of the waker);
+     *                 slower, each task wakes it as in a loop that does not batch. {@code false} for a loop whose
+     *                 tasks must run at once (answers to the peer's pings, whose hold time the peer subtracts)
      */
-    ProbeLoop(String name) {
+    ProbeLoop(String name, boolean batching) {
+        this.batching = batching;
         thread = new Thread(this::run, name);
         thread.setDaemon(true);
         thread.start();
@@ -58,7 +76,7 @@ public final class ProbeLoop implements ProbeExecutor {
     }
 
     private static final class Sender {
-        static final ProbeLoop LOOP = new ProbeLoop("peerpulse-probe-send");
+        static final ProbeLoop LOOP = new ProbeLoop("peerpulse-probe-send", true);
     }
 
     /** @return the loop's thread */
@@ -81,8 +99,10 @@ public final class ProbeLoop implements ProbeExecutor {
             }
             tasks[(head + taskCount) & (tasks.length - 1)] = task;
             taskCount++;
-            wake = parked;
-            parked = false;
+            wake = parked && !ticking;
+            if (wake) {
+                parked = false;
+            }
         }
         if (wake) {
             LockSupport.unpark(thread);
@@ -108,8 +128,8 @@ public final class ProbeLoop implements ProbeExecutor {
             }
             timerDue[i] = due;
             timerTask[i] = task;
-            // a parked thread waits for the earliest timer: wake it only when this one is earlier
-            wake = parked && i == 0;
+            // a parked thread waits for the earliest timer (or its tick): wake it only when this one is earlier
+            wake = parked && i == 0 && !(ticking && due - System.nanoTime() >= TICK_NANOS);
             if (wake) {
                 parked = false;
             }
@@ -131,17 +151,34 @@ public final class ProbeLoop implements ProbeExecutor {
     }
 
     private void run() {
+        boolean waited = false; // whether the thread just came back from waiting
+        long lastWakeWithTask = Long.MIN_VALUE / 2;
         while (true) {
             Runnable task;
             long waitNanos = 0;
             synchronized (this) {
                 parked = false;
-                task = next(System.nanoTime());
+                long now = System.nanoTime();
+                task = next(now);
+                if (batching && waited) {
+                    if (task == null) {
+                        ticking = false; // a tick, or a wake-up, that found nothing: wait to be woken again
+                    } else {
+                        // tasks come faster than one per tick: take them at the ticks from now on, as long as the
+                        // ticks find some
+                        ticking = ticking || now - lastWakeWithTask < TICK_NANOS;
+                        lastWakeWithTask = now;
+                    }
+                }
                 if (task == null) {
                     parked = true;
-                    waitNanos = timerCount == 0 ? 0 : Math.max(1, timerDue[0] - System.nanoTime());
+                    waitNanos = timerCount == 0 ? 0 : Math.max(1, timerDue[0] - now);
+                    if (ticking) {
+                        waitNanos = waitNanos == 0 ? TICK_NANOS : Math.min(waitNanos, TICK_NANOS);
+                    }
                 }
             }
+            waited = task == null;
             if (task != null) {
                 runReporting(task);
             } else if (waitNanos == 0) {

@@ -16,7 +16,7 @@ class ProbeLoopTest {
 
     private static final long WAIT_SECONDS = 30;
 
-    private final ProbeLoop loop = new ProbeLoop("probe-loop-test");
+    private final ProbeLoop loop = new ProbeLoop("probe-loop-test", false);
 
     @Test
     void tasksRunInSubmissionOrderOnTheLoopThread() throws Exception {
@@ -35,6 +35,38 @@ class ProbeLoopTest {
         assertThat(order).isSortedAccordingTo(Integer::compare).hasSize(100);
         assertThat(threads).containsOnly(loop.thread());
         assertThat(loop.thread().isDaemon()).isTrue();
+    }
+
+    /**
+     * The sending loop batches: while tasks come faster than one per tick it takes them at its ticks and a producer
+     * wakes nobody. No task may be forgotten at the switches between ticking and sleeping: bursts, then single
+     * tasks each awaited (the loop goes back to sleep between them), then bursts again.
+     */
+    @Test
+    void aBatchingLoopRunsEveryTaskWhateverThePace() throws Exception {
+        ProbeLoop batching = new ProbeLoop("probe-loop-batching-test", true);
+        List<Integer> order = new CopyOnWriteArrayList<>();
+        int submitted = 0;
+        for (int round = 0; round < 3; round++) {
+            CountDownLatch burst = new CountDownLatch(200);
+            for (int i = 0; i < 200; i++) {
+                int n = submitted++;
+                batching.execute(() -> {
+                    order.add(n);
+                    burst.countDown();
+                });
+                if (i % 20 == 0) {
+                    Thread.yield();
+                }
+            }
+            assertThat(burst.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("burst " + round).isTrue();
+            for (int i = 0; i < 5; i++) {
+                CountDownLatch single = new CountDownLatch(1);
+                batching.execute(single::countDown);
+                assertThat(single.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("single task " + i).isTrue();
+            }
+        }
+        assertThat(order).hasSize(600).isSortedAccordingTo(Integer::compare);
     }
 
     @Test

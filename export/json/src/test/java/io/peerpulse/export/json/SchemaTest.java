@@ -103,7 +103,7 @@ class SchemaTest {
                 long sent = script.readCount();
                 long answered = offsetMs == null ? 0 : sent;
                 return new ProbeStats(sent, answered, 0, 0, sent - answered, 0, offsetMs,
-                        offsetMs == null ? null : 0.5, offsetMs == null ? null : scheduler.clock().millis(), 0, 0, 0);
+                        offsetMs == null ? null : 0.5, offsetMs == null ? null : scheduler.clock().millis(), 0, 0, 0, 0);
             }
         };
         ScriptedRttSource iceScript = new ScriptedRttSource().thenMeasured(81).thenStale().thenStale()

@@ -376,6 +376,9 @@ public final class JournalCodec {
                 putPath(line, "previous", previous);
             }
         }
+        if (poll.late()) {
+            line.put("lateMs", poll.lateMs());
+        }
         return line;
     }
 
@@ -395,8 +398,9 @@ public final class JournalCodec {
             }
             sample = new RttSample(line.requireLong("timestampEpochMs"), Double.longBitsToDouble(bits));
         }
+        double lateMs = line.has("lateMs") ? line.requireDouble("lateMs") : 0; // absent: on time (lines written before lateness was journaled have none)
         return new SessionEvent.Polled(at, view, new PollEvent(outcome, at.epochMs(), sample,
-                readPath(line, "previous"), readPath(line, "path")));
+                readPath(line, "previous"), readPath(line, "path"), lateMs));
     }
 
     private static void putPath(FlatJson line, String prefix, NetworkPath path) {
@@ -417,7 +421,8 @@ public final class JournalCodec {
     private static FlatJson writeProbe(FlatJson line, ProbeStats stats) {
         line.put("sentCount", stats.sentCount()).put("answeredCount", stats.answeredCount()).put("lostCount", stats.lostCount())
                 .put("lateCount", stats.lateCount()).put("unansweredCount", stats.unansweredCount())
-                .put("cappedHoldCount", stats.cappedHoldCount()).put("peerPingsDroppedCount", stats.peerPingsDroppedCount());
+                .put("cappedHoldCount", stats.cappedHoldCount()).put("peerPingsDroppedCount", stats.peerPingsDroppedCount())
+                .put("processedLateCount", stats.processedLateCount());
         putDouble(line, "lossRatio", stats.lossRatio());
         putDouble(line, "maxHoldMs", stats.maxHoldMs());
         Double offset = stats.offsetMs();
@@ -440,7 +445,9 @@ public final class JournalCodec {
                 // absent from journals written before the probe bounded the peer's hold time: none capped then
                 line.optionalLong("cappedHoldCount").orElse(0L),
                 line.has("maxHoldMsBits") ? readDouble(line, "maxHoldMs") : 0.0,
-                line.optionalLong("peerPingsDroppedCount").orElse(0L)));
+                line.optionalLong("peerPingsDroppedCount").orElse(0L),
+                // absent from journals written before the probe told local lateness from loss
+                line.optionalLong("processedLateCount").orElse(0L)));
     }
 
     /** A double as text ({@code null} when not finite: JSON has no such number) and as {@code <key>Bits}. */

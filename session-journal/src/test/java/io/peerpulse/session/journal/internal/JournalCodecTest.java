@@ -43,10 +43,13 @@ class JournalCodecTest {
                         null, null, null)),
                 new SessionEvent.Polled(AT, SessionEvent.View.PRIMARY, new PollEvent(PollOutcome.SKIPPED, AT.epochMs(),
                         null, null, null)),
-                new SessionEvent.ProbeRead(AT, new ProbeStats(10, 7, 2, 1, 1, 2.0 / 9, -0.000_001, 1e-300, 99L, 0, 0, 0)),
-                new SessionEvent.ProbeRead(AT, new ProbeStats(0, 0, 0, 0, 0, 0, null, null, null, 0, 0, 0)),
+                new SessionEvent.Polled(AT, SessionEvent.View.PRIMARY, new PollEvent(PollOutcome.MEASURED, AT.epochMs(),
+                        new RttSample(AT.epochMs(), 40.5), null, null, 1_425.125)), // a late poll
+                new SessionEvent.ProbeRead(AT, new ProbeStats(10, 7, 2, 1, 1, 2.0 / 9, -0.000_001, 1e-300, 99L, 0, 0, 0, 0)),
+                new SessionEvent.ProbeRead(AT, new ProbeStats(10, 9, 0, 0, 1, 0, null, null, null, 0, 0, 0, 3)),
+                new SessionEvent.ProbeRead(AT, new ProbeStats(0, 0, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0)),
                 new SessionEvent.ProbeRead(AT, new ProbeStats(1, 1, 0, 0, 0, 0, Double.NaN,
-                        Double.POSITIVE_INFINITY, 5L, 0, 0, 0)),
+                        Double.POSITIVE_INFINITY, 5L, 0, 0, 0, 0)),
                 new SessionEvent.ChannelClosed(AT, "peer <redacted> left"),
                 new SessionEvent.ChannelClosed(AT, null),
                 new SessionEvent.RoundBegan(AT, Integer.MAX_VALUE),
@@ -55,6 +58,17 @@ class JournalCodecTest {
         for (SessionEvent event : events) {
             assertThat(roundTrip(event)).as(JournalCodec.encode(event, 7)).isEqualTo(event);
         }
+    }
+
+    @Test
+    void linesWrittenBeforeLatenessWasJournaledReadAsOnTime() {
+        SessionEvent poll = JournalCodec.decode(FlatJson.parse("{\"type\":\"poll\",\"seq\":1,\"epochMs\":1,"
+                + "\"nanoTime\":1,\"outcome\":\"STALE\"}"));
+        assertThat(((SessionEvent.Polled) poll).poll().lateMs()).isZero();
+        SessionEvent probe = JournalCodec.decode(FlatJson.parse("{\"type\":\"probe\",\"seq\":2,\"epochMs\":1,"
+                + "\"nanoTime\":1,\"sentCount\":1,\"answeredCount\":1,\"lostCount\":0,\"lateCount\":0,"
+                + "\"unansweredCount\":0,\"lossRatio\":0.0,\"lossRatioBits\":0}"));
+        assertThat(((SessionEvent.ProbeRead) probe).stats().processedLateCount()).isZero();
     }
 
     @Test
