@@ -75,7 +75,7 @@ final class Reports {
                 .build();
         long now = scheduler.clock().millis();
         session.onDataChannelOpen(new Probe(probeScript, new ProbeStats(31, 28, 2, 1, 1, 2.0 / 30, -12.345, 0.812, now,
-                0, 0.004, 0)), new Ice(iceScript));
+                0, 0.004, 0, 0)), new Ice(iceScript));
         scheduler.advance(Duration.ofMillis(30_070));
         session.close();
         scheduler.shutdownNow();

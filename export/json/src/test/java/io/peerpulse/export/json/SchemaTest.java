@@ -168,7 +168,7 @@ class SchemaTest {
                 long sent = script.readCount();
                 long lost = sent - answered[0];
                 return new ProbeStats(sent, answered[0], lost, 0, 0, sent == 0 ? 0 : (double) lost / sent, null, null,
-                        null, 0, 0, 0);
+                        null, 0, 0, 0, 0);
             }
         };
         try {
