@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.peerpulse.session.GameSessionSourcesTest.IceLike;
 import io.peerpulse.session.GameSessionSourcesTest.ScriptedProbe;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.virtualtime.VirtualScheduler;
@@ -17,12 +18,17 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The quality score, its reasons and hysteresis (issue 26), on scripted sources and virtual time: each poll is
  * one virtual second.
  */
 class GameSessionQualityTest {
+
+    /** The sessions here are given failing reads, each logged: captured, not printed. */
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     private static final long T0 = VirtualScheduler.DEFAULT_START.toEpochMilli();
     /** The rule of earlier versions. */
