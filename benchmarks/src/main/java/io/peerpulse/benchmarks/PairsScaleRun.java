@@ -168,6 +168,7 @@ public final class PairsScaleRun {
     private static final class Warnings extends Handler {
         final AtomicInteger all = new AtomicInteger();
         final AtomicInteger blocking = new AtomicInteger();
+        final AtomicInteger late = new AtomicInteger();
         final TreeSet<String> blockingSources = new TreeSet<>();
 
         @Override
@@ -177,6 +178,9 @@ public final class PairsScaleRun {
             }
             all.incrementAndGet();
             String message = String.valueOf(record.getMessage());
+            if (message.startsWith("Polls start late")) {
+                late.incrementAndGet();
+            }
             if (message.contains("blocked the")) {
                 blocking.incrementAndGet();
                 Matcher source = SOURCE.matcher(message);
@@ -240,8 +244,9 @@ public final class PairsScaleRun {
                 }
                 // threads that ended, or native ones named after a peerpulse- thread that started them
                 put(out, "cpu.unattributed", 100 * (processCpu - grouped) / wall);
-                countersEnd.forEach((key, value) -> out.put("count." + key,
-                        String.valueOf(value - countersStart.getOrDefault(key, 0L))));
+                // counts over the measured 30 s; the lateness quantiles (…Micros) are whole-session figures
+                countersEnd.forEach((key, value) -> out.put("count." + key, String.valueOf(key.endsWith("Micros")
+                        ? value : value - countersStart.getOrDefault(key, 0L))));
                 PeerPairs.Measured measured = pairs.measured(fromMs, toMs, fromNanos, toNanos);
                 double[] rtts = measured.rttMs().clone();
                 Arrays.sort(rtts);
@@ -274,6 +279,7 @@ public final class PairsScaleRun {
         }
         out.put("warnings.all", String.valueOf(warnings.all.get()));
         out.put("warnings.blocking", String.valueOf(warnings.blocking.get()));
+        out.put("warnings.late", String.valueOf(warnings.late.get()));
         synchronized (warnings.blockingSources) {
             out.put("warnings.sources", String.join(", ", warnings.blockingSources));
         }
@@ -318,20 +324,23 @@ public final class PairsScaleRun {
                 + "| the relays, without | samples per session per s: mean (least) | gap between samples p99 / max ms "
                 + "| polls of the probe: measured / "
                 + "stale / other | probe pings lost / late | ICE polls: measured / stale / other "
-                + "| blocking WARNINGs (all WARNINGs) |\n");
-        s.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "| late polls of the sessions: count, worst p99 / max ms | pongs handled late, not lost "
+                + "| blocking WARNINGs, late-poll WARNINGs (all WARNINGs) |\n");
+        s.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (int n : counts) {
             Map<String, String> a = without.get(n);
             Map<String, String> b = with.get(n);
             s.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | %s (%s) | %s | %s / %s / %s | %s / %s "
-                            + "| %s / %s / %s | %s (%s) |%n", n,
+                            + "| %s / %s / %s | %s, %s / %s | %s | %s, %s (%s) |%n", n,
                     rtt(b, "rtt"), rtt(b, "relay"), rtt(a, "rtt"), rtt(a, "relay"),
                     one(b, "samples.mean", 3), one(b, "samples.min", 3), number(b.get("gap.p99"), 0) + " / "
                             + number(b.get("gap.max"), 0),
                     b.get("count.polls.measured"), b.get("count.polls.stale"), b.get("count.polls.other"),
                     b.get("count.probe.lost"), b.get("count.probe.late"),
                     b.get("count.ice.measured"), b.get("count.ice.stale"), b.get("count.ice.other"),
-                    b.get("warnings.blocking"), b.get("warnings.all")));
+                    b.get("count.polls.late"), micros(b.get("count.polls.lateP99Micros")),
+                    micros(b.get("count.polls.lateMaxMicros")), b.get("count.probe.processedLate"),
+                    b.get("warnings.blocking"), b.get("warnings.late"), b.get("warnings.all")));
         }
         s.append('\n');
         for (int n : counts) {
@@ -387,6 +396,11 @@ public final class PairsScaleRun {
         }
         double d = Double.parseDouble(value);
         return Double.isNaN(d) ? "–" : String.format(Locale.ROOT, "%,." + decimals + "f", d);
+    }
+
+    /** @return whole microseconds as ms, e.g. {@code 1.25} */
+    private static String micros(String value) {
+        return value == null ? "–" : number(String.valueOf(Long.parseLong(value) / 1e3), 2);
     }
 
     private static void pause(int seconds) throws InterruptedException {

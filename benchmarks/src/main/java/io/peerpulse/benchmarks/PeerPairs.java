@@ -165,6 +165,7 @@ final class PeerPairs implements AutoCloseable {
             sums.merge("probe.answered", c.answeredCount(), Long::sum);
             sums.merge("probe.lost", c.lostCount(), Long::sum);
             sums.merge("probe.late", c.lateCount(), Long::sum);
+            sums.merge("probe.processedLate", c.processedLateCount(), Long::sum);
         }
         sums.put("echo.answered", echoes.answered.get());
         sums.put("echo.lost", echoes.lost.get());
@@ -177,6 +178,10 @@ final class PeerPairs implements AutoCloseable {
         sums.merge(prefix + ".stale", c.staleCount(), Long::sum);
         sums.merge(prefix + ".other", c.unavailableCount() + c.failedCount() + c.rejectedCount() + c.skippedCount(),
                 Long::sum);
+        sums.merge(prefix + ".late", c.latePollCount(), Long::sum);
+        // the worst telemetry's lateness, in whole microseconds (the map holds counts)
+        sums.merge(prefix + ".lateP99Micros", Math.round(c.latenessP99Ms() * 1e3), Math::max);
+        sums.merge(prefix + ".lateMaxMicros", Math.round(c.latenessMaxMs() * 1e3), Math::max);
     }
 
     /**

@@ -156,9 +156,10 @@ class SmokeTest {
         assertThat(report).containsPattern("\\| 2 \\| " + String.join(" \\| ", change, change, change, n, change, n,
                         change, change) + " \\|")
                 // RTT (probe, relays, raw echo, relays), samples a second, gaps (none with one sample each), polls,
-                // pings lost / late, ICE polls, WARNINGs
+                // pings lost / late, ICE polls, late polls (count, p99 / max), pongs handled late, WARNINGs
                 .containsPattern("\\| 2 \\| " + String.join(" \\| ", rtt, rtt, rtt, rtt, n + " \\(" + n + "\\)",
-                        "(" + rtt + "|– / –)", counts + " / [0-9]+", counts, counts + " / [0-9]+", "[0-9]+ \\([0-9]+\\)") + " \\|");
+                        "(" + rtt + "|– / –)", counts + " / [0-9]+", counts, counts + " / [0-9]+", "[0-9]+, " + rtt,
+                        "[0-9]+", "[0-9]+, [0-9]+ \\([0-9]+\\)") + " \\|");
     }
 
     private static String methodName(String benchmark) {
