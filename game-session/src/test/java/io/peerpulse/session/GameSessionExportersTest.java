@@ -197,9 +197,9 @@ class GameSessionExportersTest {
         scheduler.advance(Duration.ofSeconds(1));
         session.close();
 
-        assertThat(calls).containsExactly("connection OPENED null", "source unnamed",
+        assertThat(calls).containsExactly("source unnamed", "connection OPENED null",
                 "path null -> " + relay, "sample 20.0", "sample 21.0", "connection CLOSED peer left",
-                "connection REOPENED null", "connection RECONNECTED null", "source probe", "sample 30.0", "ended");
+                "connection REOPENED null", "source probe", "connection RECONNECTED null", "sample 30.0", "ended");
     }
 
     @Test

@@ -83,6 +83,9 @@ class JfrOnRealPeersTest {
             recording.dump(file);
             events = RecordingFile.readAllEvents(file).stream()
                     .filter(e -> e.getEventType().getName().startsWith("io.peerpulse."))
+                    // a file lists events by thread buffer: the commit order is the time order (the exporter's
+                    // calls come one after another, on whichever thread of the pool)
+                    .sorted(java.util.Comparator.comparing(RecordedEvent::getStartTime))
                     .toList();
             report = session.exportReport();
         }

@@ -410,10 +410,10 @@ public final class SessionCore {
                     }
                 }
             }
-            exporters.connection(connections.opened(kind, at), toStart);
             if (kind != SessionEvent.OpenKind.SAME) {
                 exporters.source(event.source().name(), toStart);
             }
+            exporters.connection(connections.opened(kind, at), toStart);
             return Applied.NOTHING;
         }
 

@@ -10,9 +10,10 @@ import io.peerpulse.telemetry.RttSample;
  * Receives one session's data.
  *
  * <p>Calls to one exporter never overlap and come in order: {@link #sessionStarted}, every
- * {@link #connectionChanged}, {@link #sourceChanged}, {@link #pathChanged}, {@link #sampleRecorded} and
- * {@link #qualityChanged} in the order the session recorded them (at one poll: a path change, then its sample,
- * then a fallback's source change, then the quality change it made), then {@link #sessionEnded} once, after the
+ * {@link #sourceChanged}, {@link #connectionChanged}, {@link #pathChanged}, {@link #sampleRecorded} and
+ * {@link #qualityChanged} in the order the session recorded them (at an open of a new source: the source, then
+ * the connection change; at one poll: a path change, then its sample, then a fallback's source change, then the
+ * quality change it made), then {@link #sessionEnded} once, after the
  * last of them. A session recovered from its journal makes the same calls, each once, to its own exporters.
  * They come on the session's executor, never on the thread that polls RTT, so a slow exporter never
  * delays measuring; still, {@code sessionEnded} should finish within the session's exporter timeout

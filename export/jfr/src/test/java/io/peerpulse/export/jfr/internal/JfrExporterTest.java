@@ -45,6 +45,7 @@ class JfrExporterTest {
         recording.dump(file);
         return RecordingFile.readAllEvents(file).stream()
                 .filter(e -> e.getEventType().getName().startsWith("io.peerpulse."))
+                .sorted(java.util.Comparator.comparing(RecordedEvent::getStartTime)) // a file lists by thread buffer
                 .toList();
     }
 
