@@ -20,6 +20,9 @@ open module io.peerpulse.integration {
     // found by ServiceLoader (it exports nothing); micrometer.core for the tests' own registries
     requires io.peerpulse.export.micrometer;
     requires micrometer.core;
+    // found by ServiceLoader (it exports nothing); jdk.jfr for the tests' own recordings
+    requires io.peerpulse.export.jfr;
+    requires jdk.jfr;
     requires webrtc.java;
     requires org.assertj.core;
     requires java.logging;

@@ -72,6 +72,8 @@ public final class PerformanceReport {
         out.append(jmhTable(run(RecordBenchmark.class, quick)));
         out.append("\n### Full statistics of a full window (ns/op, B/op)\n\n");
         out.append(jmhTable(run(StatsBenchmark.class, quick)));
+        out.append("\n### JFR exporter: one sample, without and with a recording (ns/op, B/op)\n\n");
+        out.append(jfrTable(run(JfrExporterBenchmark.class, quick)));
         out.append("\n### Memory per telemetry with a full window (JOL)\n\n");
         out.append(capture(() -> MemoryFootprint.main(new String[0])));
         out.append("\n### Scale: telemetries at 1 Hz on the one shared scheduler, synthetic source\n\n");
@@ -119,8 +121,10 @@ public final class PerformanceReport {
                 .shouldFailOnError(true);
         if (quick) {
             options.forks(0).warmupIterations(0).measurementIterations(1)
-                    .measurementTime(org.openjdk.jmh.runner.options.TimeValue.milliseconds(100))
-                    .param("window", "60");
+                    .measurementTime(org.openjdk.jmh.runner.options.TimeValue.milliseconds(100));
+            if (benchmark != JfrExporterBenchmark.class) {
+                options.param("window", "60");
+            }
         }
         return new Runner(options.build()).run();
     }
@@ -143,6 +147,22 @@ public final class PerformanceReport {
         rows.forEach((name, cells) -> table.append("| ").append(name).append(" | ")
                 .append(cells.getOrDefault(60, "–")).append(" | ").append(cells.getOrDefault(600, "–"))
                 .append(" | ").append(cells.getOrDefault(36_000, "–")).append(" |\n"));
+        return table.toString();
+    }
+
+    /** The JFR benchmark's rows: one per recording state. */
+    private static String jfrTable(Collection<RunResult> results) {
+        StringBuilder table = new StringBuilder("| recording | sampleRecorded |\n|---|---|\n");
+        for (RunResult result : results) {
+            Result<?> primary = result.getPrimaryResult();
+            Result<?> alloc = result.getSecondaryResults().get("gc.alloc.rate.norm");
+            table.append(result.getParams().getParam("recording").equals("on") ? "| with a recording | "
+                    : "| without a recording | ")
+                    .append(String.format("%,.1f ± %,.1f ns, %s B", primary.getScore(),
+                            Double.isNaN(primary.getScoreError()) ? 0 : primary.getScoreError(),
+                            alloc == null ? "?" : String.format("%,.0f", alloc.getScore())))
+                    .append(" |\n");
+        }
         return table.toString();
     }
 

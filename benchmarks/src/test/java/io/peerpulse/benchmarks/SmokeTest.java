@@ -114,6 +114,29 @@ class SmokeTest {
     }
 
     /**
+     * Issue 26: the {@code jfr} exporter's benchmark finds the exporter by ServiceLoader and scores a sample
+     * with and without a recording, as {@code PerformanceReport --quick} runs it.
+     */
+    @Test
+    @Tag("integration")
+    void theJfrExporterBenchmarkScoresASampleWithAndWithoutARecording() throws Exception {
+        Collection<RunResult> results = new Runner(new OptionsBuilder()
+                .include(JfrExporterBenchmark.class.getName() + ".")
+                .addProfiler(GCProfiler.class)
+                .shouldFailOnError(true)
+                .forks(0).warmupIterations(0).measurementIterations(1)
+                .measurementTime(TimeValue.milliseconds(100))
+                .build()).run();
+
+        assertThat(results).extracting(r -> r.getParams().getParam("recording")).containsExactlyInAnyOrder("off", "on");
+        for (RunResult result : results) {
+            assertThat(result.getPrimaryResult().getScoreUnit()).isEqualTo("ns/op");
+            assertThat(result.getPrimaryResult().getScore()).isFinite().isPositive();
+            assertThat(result.getSecondaryResults().get("gc.alloc.rate.norm")).isNotNull();
+        }
+    }
+
+    /**
      * The quick report ({@code benchmarks/run} without the measurement) prints every section: a JMH row with
      * a time for each benchmark method, the JOL footprint, the scale run, the game loop on real peers, and the
      * real-peer scale run at 2 pairs (a complete row in both its tables; no number is judged).
@@ -142,7 +165,9 @@ class SmokeTest {
                 }
             }
         }
-        assertThat(report60).containsPattern("\\| 600 \\| [1-9][0-9]* \\|") // JOL: bytes for a 600 window
+        assertThat(report60).containsPattern("\\| with a recording \\| [0-9,.]+ ± [0-9,.]+ ns, [0-9,]+ B \\|") // jfr
+                .containsPattern("\\| without a recording \\| [0-9,.]+ ± [0-9,.]+ ns, [0-9,]+ B \\|")
+                .containsPattern("\\| 600 \\| [1-9][0-9]* \\|") // JOL: bytes for a 600 window
                 .containsPattern("\\| 100 \\| [0-9.]+ \\|") // the scale run with 100 telemetries
                 .containsPattern("\\| off \\| [1-9][0-9]* \\|") // game-loop frames without telemetry
                 .containsPattern("\\| ice \\(1 Hz\\) \\| [1-9][0-9]* \\|") // with the ICE telemetry

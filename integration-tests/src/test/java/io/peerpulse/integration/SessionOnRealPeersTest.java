@@ -42,7 +42,7 @@ class SessionOnRealPeersTest {
                     .exportSetting(SessionReportJson.DIRECTORY_SETTING, exports.toString())
                     .exportSetting(SessionReportCsv.DIRECTORY_SETTING, exports.toString())
                     .build();
-            assertThat(session.exporterNames()).contains("recording", "micrometer", "json", "csv");
+            assertThat(session.exporterNames()).contains("recording", "micrometer", "json", "csv", "jfr");
             var source = RttSources.forConnection(peers.peerA());
             assertThat(source).isInstanceOf(WebRtcRttSource.class);
             session.onDataChannelOpen(source);

@@ -38,41 +38,48 @@ final class ConnectionLog {
         return channelOpen;
     }
 
-    /** A channel opened. */
-    void opened(SessionEvent.OpenKind kind, Stamp at) {
+    /** A channel opened; answers the history's entry for it. */
+    ConnectionEvent opened(SessionEvent.OpenKind kind, Stamp at) {
         long now = at.epochMs();
         if (kind == SessionEvent.OpenKind.FIRST) {
             firstOpenEpochMs = now;
-            events.add(new ConnectionEvent(now, ConnectionEvent.Type.OPENED, null));
+            ConnectionEvent first = new ConnectionEvent(now, ConnectionEvent.Type.OPENED, null);
+            events.add(first);
             channelUp(at);
-            return;
+            return first;
         }
         boolean newConnection = kind == SessionEvent.OpenKind.NEW;
         Stamp down = disconnectedSince;
         reconnections.add(new Reconnection(now, newConnection, down == null ? 0 : at.msSince(channelDownSince),
                 down == null ? null : disconnectReason));
-        events.add(new ConnectionEvent(now,
-                newConnection ? ConnectionEvent.Type.RECONNECTED : ConnectionEvent.Type.REOPENED, null));
+        ConnectionEvent again = new ConnectionEvent(now,
+                newConnection ? ConnectionEvent.Type.RECONNECTED : ConnectionEvent.Type.REOPENED, null);
+        events.add(again);
         if (down != null) {
             disconnections.add(new Disconnection(down.epochMs(), now, at.msSince(down), disconnectReason));
             disconnectedSince = null;
             disconnectReason = null;
             channelUp(at);
         }
+        return again;
     }
 
-    /** The open channel closed, for an already redacted reason. */
-    void closed(@Nullable String safeReason, Stamp at) {
-        events.add(new ConnectionEvent(at.epochMs(), ConnectionEvent.Type.CLOSED, safeReason));
+    /** The open channel closed, for an already redacted reason; answers the history's entry for it. */
+    ConnectionEvent closed(@Nullable String safeReason, Stamp at) {
+        ConnectionEvent closed = new ConnectionEvent(at.epochMs(), ConnectionEvent.Type.CLOSED, safeReason);
+        events.add(closed);
         channelOpen = false;
         channelDownSince = at;
         disconnectedSince = at;
         disconnectReason = safeReason;
+        return closed;
     }
 
-    /** The primary view's readings named another path. */
-    void pathChanged(@Nullable NetworkPath previous, NetworkPath current, Stamp at) {
-        pathChanges.add(new PathChange(at.epochMs(), previous, current));
+    /** The primary view's readings named another path; answers the change. */
+    PathChange pathChanged(@Nullable NetworkPath previous, NetworkPath current, Stamp at) {
+        PathChange change = new PathChange(at.epochMs(), previous, current);
+        pathChanges.add(change);
+        return change;
     }
 
     private void channelUp(Stamp at) {

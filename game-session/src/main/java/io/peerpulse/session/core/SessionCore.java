@@ -410,7 +410,10 @@ public final class SessionCore {
                     }
                 }
             }
-            connections.opened(kind, at);
+            if (kind != SessionEvent.OpenKind.SAME) {
+                exporters.source(event.source().name(), toStart);
+            }
+            exporters.connection(connections.opened(kind, at), toStart);
             return Applied.NOTHING;
         }
 
@@ -437,7 +440,8 @@ public final class SessionCore {
             record.apply(poll);
             Stamp at = event.at();
             if (poll.pathChanged()) {
-                connections.pathChanged(poll.previousPath(), Objects.requireNonNull(poll.path()), at);
+                exporters.path(connections.pathChanged(poll.previousPath(), Objects.requireNonNull(poll.path()), at),
+                        toStart);
             }
             if (poll.sample() != null) {
                 rounds.sample(poll.sample().rttMs());
@@ -448,6 +452,7 @@ public final class SessionCore {
             boolean suspect = fell != null && SourceFallback.SUSPECT.equals(fell.verdict());
             if (fell != null) {
                 quality.fellBack(suspect);
+                exporters.source(fell.toSource(), toStart);
             }
             QualityChange change = quality.poll(poll, at, !suspect, rounds);
             if (change != null) {
@@ -475,7 +480,7 @@ public final class SessionCore {
         @Override
         public Applied channelClosed(SessionEvent.ChannelClosed event) {
             if (connections.isOpen()) {
-                connections.closed(event.reason(), event.at());
+                exporters.connection(connections.closed(event.reason(), event.at()), toStart);
             }
             return Applied.NOTHING;
         }

@@ -1,6 +1,5 @@
 package io.peerpulse.session.internal;
 
-import io.peerpulse.session.QualityChange;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.telemetry.RttSample;
@@ -94,11 +93,25 @@ public final class ExporterChannel {
     }
 
     /**
-     * @param change a quality change; never dropped
+     * Queues a notice of the session (a quality, connection, source or path change); never dropped.
+     *
+     * @param method the exporter's method, for the log
+     * @param notice the call
      * @return whether {@link #startDrain()} must follow (after the caller's lock)
      */
-    public boolean enqueueQuality(QualityChange change) {
-        return queue.enqueue(() -> call("qualityChanged", () -> exporter.qualityChanged(sessionId, change)), false);
+    public boolean enqueueNotice(String method, Notice notice) {
+        return queue.enqueue(() -> call(method, () -> notice.deliver(exporter, sessionId)), false);
+    }
+
+    /** A call of one of the exporter's notice methods. */
+    @FunctionalInterface
+    public interface Notice {
+        /**
+         * @param exporter  the exporter
+         * @param sessionId the session's id
+         * @throws Exception whatever the exporter throws; logged
+         */
+        void deliver(SessionExporter exporter, String sessionId) throws Exception;
     }
 
     /**

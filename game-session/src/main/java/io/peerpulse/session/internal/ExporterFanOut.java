@@ -2,6 +2,8 @@ package io.peerpulse.session.internal;
 
 import org.jspecify.annotations.Nullable;
 
+import io.peerpulse.session.ConnectionEvent;
+import io.peerpulse.session.PathChange;
 import io.peerpulse.session.QualityChange;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.ExportSettings;
@@ -236,8 +238,43 @@ public final class ExporterFanOut {
      * @param toStart receives the channels to {@link #startDrains} after the lock
      */
     public void quality(QualityChange change, List<ExporterChannel> toStart) {
+        notice("qualityChanged", (exporter, id) -> exporter.qualityChanged(id, change), toStart);
+    }
+
+    /**
+     * Queues {@code connectionChanged} for every exporter; under the session's lock.
+     *
+     * @param event   the change
+     * @param toStart receives the channels to {@link #startDrains} after the lock
+     */
+    public void connection(ConnectionEvent event, List<ExporterChannel> toStart) {
+        notice("connectionChanged", (exporter, id) -> exporter.connectionChanged(id, event), toStart);
+    }
+
+    /**
+     * Queues {@code sourceChanged} for every exporter; under the session's lock.
+     *
+     * @param sourceName the source's name
+     * @param toStart    receives the channels to {@link #startDrains} after the lock
+     */
+    public void source(String sourceName, List<ExporterChannel> toStart) {
+        notice("sourceChanged", (exporter, id) -> exporter.sourceChanged(id, sourceName), toStart);
+    }
+
+    /**
+     * Queues {@code pathChanged} for every exporter; under the session's lock.
+     *
+     * @param change  the change
+     * @param toStart receives the channels to {@link #startDrains} after the lock
+     */
+    public void path(PathChange change, List<ExporterChannel> toStart) {
+        notice("pathChanged", (exporter, id) -> exporter.pathChanged(id, change), toStart);
+    }
+
+    /** Queues one notice, never dropped, for every exporter. */
+    private void notice(String method, ExporterChannel.Notice notice, List<ExporterChannel> toStart) {
         for (ExporterChannel channel : channels) {
-            if (channel.enqueueQuality(change)) {
+            if (channel.enqueueNotice(method, notice)) {
                 toStart.add(channel);
             }
         }
