@@ -4,13 +4,10 @@ import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.webrtc.DataChannelProbe;
 import io.peerpulse.webrtc.ProbeCounters;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * Where a ping's CPU time and thread wake-ups go, per thread, on Linux: two real peers (through the
@@ -29,15 +26,6 @@ public final class ProbeCpuRun {
     }
 
     /** CPU nanoseconds and times put on a CPU. */
-    private record Use(long cpuNanos, long slices) {
-        Use plus(Use other) {
-            return new Use(cpuNanos + other.cpuNanos, slices + other.slices);
-        }
-
-        Use minus(Use other) {
-            return new Use(cpuNanos - other.cpuNanos, slices - other.slices);
-        }
-    }
 
     /**
      * Runs the measurement.
@@ -59,13 +47,13 @@ public final class ProbeCpuRun {
             System.out.println(peers.warmup());
             DataChannelProbe probeA = peers.probeA();
             probe(probeA, warmupSeconds);
-            Map<String, Use> start = snapshot();
+            Map<String, ThreadCpu.Use> start = ThreadCpu.useByKernelName();
             ProbingPeers.pause(seconds);
-            Map<String, Use> idle = difference(snapshot(), start);
+            Map<String, ThreadCpu.Use> idle = ThreadCpu.useDifference(ThreadCpu.useByKernelName(), start);
             ProbeCounters before = probeA.getCounters();
-            start = snapshot();
+            start = ThreadCpu.useByKernelName();
             probe(probeA, seconds);
-            Map<String, Use> probing = difference(snapshot(), start);
+            Map<String, ThreadCpu.Use> probing = ThreadCpu.useDifference(ThreadCpu.useByKernelName(), start);
             ProbeCounters after = probeA.getCounters();
             long pings = after.sentCount() - before.sentCount();
             long answered = after.answeredCount() - before.answeredCount();
@@ -74,9 +62,9 @@ public final class ProbeCpuRun {
                     pings, answered);
             System.out.println("| thread | CPU µs per ping | on-CPU slices per ping |");
             System.out.println("|---|---:|---:|");
-            Use total = new Use(0, 0);
-            for (Map.Entry<String, Use> e : probing.entrySet()) {
-                Use extra = e.getValue().minus(idle.getOrDefault(e.getKey(), new Use(0, 0)));
+            ThreadCpu.Use total = ThreadCpu.Use.NONE;
+            for (Map.Entry<String, ThreadCpu.Use> e : probing.entrySet()) {
+                ThreadCpu.Use extra = e.getValue().minus(idle.getOrDefault(e.getKey(), ThreadCpu.Use.NONE));
                 if (extra.slices() * 10 < pings) { // fewer than one wake-up per ten pings: not the probe's
                     continue;
                 }
@@ -99,28 +87,5 @@ public final class ProbeCpuRun {
         }
     }
 
-    /** Each thread group's use so far; threads that ended are lost, so the runs start no threads meanwhile. */
-    private static Map<String, Use> snapshot() {
-        Map<String, Use> groups = new TreeMap<>();
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                try {
-                    String name = Files.readString(task.resolve("comm")).strip().replaceAll("[0-9]+", "N");
-                    String[] fields = Files.readString(task.resolve("schedstat")).strip().split("\\s+");
-                    groups.merge(name, new Use(Long.parseLong(fields[0]), Long.parseLong(fields[2])), Use::plus);
-                } catch (IOException ended) {
-                    // the thread ended while listed
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return groups;
-    }
 
-    private static Map<String, Use> difference(Map<String, Use> later, Map<String, Use> earlier) {
-        Map<String, Use> d = new TreeMap<>();
-        later.forEach((name, use) -> d.put(name, use.minus(earlier.getOrDefault(name, new Use(0, 0)))));
-        return d;
-    }
 }

@@ -15,17 +15,14 @@ import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * What PeerPulse's own threads cost per probe round trip with N real peer pairs in one JVM: each pair through
@@ -45,15 +42,6 @@ public final class ProbeThreadCostRun {
     }
 
     /** CPU nanoseconds and times put on a CPU. */
-    private record Use(long cpuNanos, long slices) {
-        Use plus(Use other) {
-            return new Use(cpuNanos + other.cpuNanos, slices + other.slices);
-        }
-
-        Use minus(Use other) {
-            return new Use(cpuNanos - other.cpuNanos, slices - other.slices);
-        }
-    }
 
     /** One pair: its relay, its peers, a probe on each end. */
     private record Pair(ImpairmentRelay relay, WebRtcPeers peers, DataChannelProbe probeA, DataChannelProbe probeB) {
@@ -118,9 +106,9 @@ public final class ProbeThreadCostRun {
             TimedReads.reset();
             long sentBefore = sent(pairs);
             long[] iceBefore = sum(iceTelemetries);
-            Map<String, Use> start = snapshot();
+            Map<String, ThreadCpu.Use> start = ThreadCpu.useByKernelName();
             ProbingPeers.pause(seconds);
-            Map<String, Use> used = difference(snapshot(), start);
+            Map<String, ThreadCpu.Use> used = ThreadCpu.useDifference(ThreadCpu.useByKernelName(), start);
             long pings = idle ? seconds : iceOnly ? iceAfterPolls(iceTelemetries) - iceBefore[0]
                     : sent(pairs) - sentBefore;
             long[] iceAfter = sum(iceTelemetries);
@@ -142,10 +130,10 @@ public final class ProbeThreadCostRun {
             }
             System.out.println("| thread | CPU µs per ping | on-CPU slices per ping | % of a core |");
             System.out.println("|---|---:|---:|---:|");
-            Use own = new Use(0, 0);
-            Use all = new Use(0, 0);
-            for (Map.Entry<String, Use> e : used.entrySet()) {
-                Use u = e.getValue();
+            ThreadCpu.Use own = ThreadCpu.Use.NONE;
+            ThreadCpu.Use all = ThreadCpu.Use.NONE;
+            for (Map.Entry<String, ThreadCpu.Use> e : used.entrySet()) {
+                ThreadCpu.Use u = e.getValue();
                 all = all.plus(u);
                 if (e.getKey().startsWith("peerpulse-") && !e.getKey().startsWith("peerpulse-relay")) {
                     own = own.plus(u);
@@ -221,7 +209,7 @@ public final class ProbeThreadCostRun {
         }
     }
 
-    private static void row(String name, Use u, long pings, int seconds) {
+    private static void row(String name, ThreadCpu.Use u, long pings, int seconds) {
         System.out.printf("| %s | %.1f | %.2f | %.2f |%n", name, u.cpuNanos() / 1e3 / pings,
                 (double) u.slices() / pings, u.cpuNanos() / 1e7 / seconds);
     }
@@ -250,29 +238,5 @@ public final class ProbeThreadCostRun {
         return sums;
     }
 
-    /** Each thread group's use so far (by the kernel's 15-character name, digits folded: {@code peerpulse-probe} holds the
-     * probe thread and the sending one); threads that ended are lost. */
-    private static Map<String, Use> snapshot() {
-        Map<String, Use> groups = new TreeMap<>();
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                try {
-                    String name = Files.readString(task.resolve("comm")).strip().replaceAll("[0-9]+", "N");
-                    String[] fields = Files.readString(task.resolve("schedstat")).strip().split("\\s+");
-                    groups.merge(name, new Use(Long.parseLong(fields[0]), Long.parseLong(fields[2])), Use::plus);
-                } catch (IOException ended) {
-                    // the thread ended while listed
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return groups;
-    }
 
-    private static Map<String, Use> difference(Map<String, Use> later, Map<String, Use> earlier) {
-        Map<String, Use> d = new TreeMap<>();
-        later.forEach((name, use) -> d.put(name, use.minus(earlier.getOrDefault(name, new Use(0, 0)))));
-        return d;
-    }
 }

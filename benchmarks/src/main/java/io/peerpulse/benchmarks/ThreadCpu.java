@@ -125,6 +125,55 @@ final class ThreadCpu {
         return d;
     }
 
+    /**
+     * A thread's (or a group's) use of the CPU: schedstat's time on a CPU and its number of time slices (each
+     * slice a wake-up or a preemption).
+     *
+     * @param cpuNanos time on a CPU, ns
+     * @param slices   time slices run
+     */
+    record Use(long cpuNanos, long slices) {
+        static final Use NONE = new Use(0, 0);
+
+        Use plus(Use other) {
+            return new Use(cpuNanos + other.cpuNanos, slices + other.slices);
+        }
+
+        Use minus(Use other) {
+            return new Use(cpuNanos - other.cpuNanos, slices - other.slices);
+        }
+    }
+
+    /**
+     * @return each kernel thread name's use so far, digits folded to {@code N}, summed (the kernel cuts names to
+     *         15 characters: {@code peerpulse-probe} holds the probe thread and the sending one); threads that
+     *         ended are lost
+     */
+    static Map<String, Use> useByKernelName() {
+        Map<String, Use> groups = new TreeMap<>();
+        try (Stream<Path> tasks = Files.list(TASKS)) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String name = DIGITS.matcher(Files.readString(task.resolve("comm")).strip()).replaceAll("N");
+                    String[] fields = Files.readString(task.resolve("schedstat")).strip().split("\\s+");
+                    groups.merge(name, new Use(Long.parseLong(fields[0]), Long.parseLong(fields[2])), Use::plus);
+                } catch (IOException ended) {
+                    // the thread ended while listed
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return groups;
+    }
+
+    /** @return each name's use from {@code earlier} to {@code later} */
+    static Map<String, Use> useDifference(Map<String, Use> later, Map<String, Use> earlier) {
+        Map<String, Use> d = new TreeMap<>();
+        later.forEach((name, use) -> d.put(name, use.minus(earlier.getOrDefault(name, Use.NONE))));
+        return d;
+    }
+
     private static boolean isJavaNamed(String name) {
         return name.startsWith("peerpulse-") || name.startsWith("pairs-");
     }
