@@ -6,7 +6,7 @@ import dev.onvoid.webrtc.RTCStatsReport;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 import io.peerpulse.webrtc.internal.CandidatePairRtt;
-import io.peerpulse.webrtc.internal.StatsRequester;
+import io.peerpulse.webrtc.internal.ProbeLoop;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -225,7 +225,7 @@ public final class WebRtcRttSource implements RttSource {
                 inFlightSince = now;
             }
         }
-        StatsRequester.get().request(stateOnly ? () -> staleIfConnected(started) : () -> request(started));
+        ProbeLoop.stats().execute(stateOnly ? () -> staleIfConnected(started) : () -> request(started));
         return started;
     }
 
@@ -266,7 +266,7 @@ public final class WebRtcRttSource implements RttSource {
             }
         }
         try {
-            peerConnection.getStats(report -> StatsRequester.get().deliver(() -> interpret(report, result)));
+            peerConnection.getStats(report -> ProbeLoop.stats().executeNow(() -> interpret(report, result)));
         } catch (RuntimeException closedMeanwhile) {
             finish(result, RttReading.unavailable("peer connection closed"));
         }

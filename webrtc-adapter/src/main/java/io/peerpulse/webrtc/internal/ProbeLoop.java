@@ -79,6 +79,25 @@ public final class ProbeLoop implements ProbeExecutor {
         static final ProbeLoop LOOP = new ProbeLoop("peerpulse-probe-send", true);
     }
 
+    /**
+     * @return the JVM's one loop that asks libwebrtc for the ICE source's stats ({@code peerpulse-webrtc-stats}),
+     *         made on first use. A call into a peer connection ({@code getStats(callback)},
+     *         {@code getConnectionState()}) is a blocking call: webrtc-java's JNI calls
+     *         {@code PeerConnectionInterface::GetStats} on the calling thread, and libwebrtc's peer-connection proxy
+     *         marshals it synchronously onto the signalling thread (microseconds on an idle machine, hundreds of ms
+     *         measured on a loaded one), so a reader only queues it here with {@link #execute} (batched at the ticks
+     *         while hundreds of connections ask); the stats callback, on libwebrtc's signalling thread, queues the
+     *         report's interpretation with {@link #executeNow}, which completes the read. A call held up by one
+     *         factory's busy signalling thread delays the calls queued behind it, never a reader.
+     */
+    public static ProbeLoop stats() {
+        return Stats.LOOP;
+    }
+
+    private static final class Stats {
+        static final ProbeLoop LOOP = new ProbeLoop("peerpulse-webrtc-stats", true);
+    }
+
     /** @return the loop's thread */
     public Thread thread() {
         return thread;
@@ -86,6 +105,21 @@ public final class ProbeLoop implements ProbeExecutor {
 
     @Override
     public void execute(Runnable task) {
+        enqueue(task, false);
+    }
+
+    /**
+     * Queues {@code task} and wakes the thread even while it ticks: for work that must not wait for the next tick
+     * in a batching loop (a stats report whose read is waiting). The same as {@link #execute} in a loop that does
+     * not batch.
+     *
+     * @param task the task
+     */
+    public void executeNow(Runnable task) {
+        enqueue(task, true);
+    }
+
+    private void enqueue(Runnable task, boolean now) {
         Objects.requireNonNull(task, "task");
         boolean wake;
         synchronized (this) {
@@ -99,7 +133,7 @@ public final class ProbeLoop implements ProbeExecutor {
             }
             tasks[(head + taskCount) & (tasks.length - 1)] = task;
             taskCount++;
-            wake = parked && !ticking;
+            wake = parked && (now || !ticking);
             if (wake) {
                 parked = false;
             }

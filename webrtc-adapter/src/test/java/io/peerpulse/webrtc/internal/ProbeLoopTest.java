@@ -40,7 +40,8 @@ class ProbeLoopTest {
     /**
      * The sending loop batches: while tasks come faster than one per tick it takes them at its ticks and a producer
      * wakes nobody. No task may be forgotten at the switches between ticking and sleeping: bursts, then single
-     * tasks each awaited (the loop goes back to sleep between them), then bursts again.
+     * tasks each awaited (the loop goes back to sleep between them), then bursts again; tasks queued with
+     * {@code executeNow} among them.
      */
     @Test
     void aBatchingLoopRunsEveryTaskWhateverThePace() throws Exception {
@@ -51,10 +52,15 @@ class ProbeLoopTest {
             CountDownLatch burst = new CountDownLatch(200);
             for (int i = 0; i < 200; i++) {
                 int n = submitted++;
-                batching.execute(() -> {
+                Runnable task = () -> {
                     order.add(n);
                     burst.countDown();
-                });
+                };
+                if (i % 10 == 9) {
+                    batching.executeNow(task); // the stats loop's reports: never wait for the tick, never reordered
+                } else {
+                    batching.execute(task);
+                }
                 if (i % 20 == 0) {
                     Thread.yield();
                 }
@@ -62,7 +68,11 @@ class ProbeLoopTest {
             assertThat(burst.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("burst " + round).isTrue();
             for (int i = 0; i < 5; i++) {
                 CountDownLatch single = new CountDownLatch(1);
-                batching.execute(single::countDown);
+                if (i % 2 == 0) {
+                    batching.execute(single::countDown);
+                } else {
+                    batching.executeNow(single::countDown);
+                }
                 assertThat(single.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("single task " + i).isTrue();
             }
         }
