@@ -166,8 +166,9 @@ public abstract class SessionExporterContract {
     }
 
     /**
-     * A full session in the documented order: {@code sessionStarted}, every {@code sampleRecorded},
-     * then {@code sessionEnded} with rounds, a reconnection, path and quality changes and gaps.
+     * A full session in the documented order: {@code sessionStarted}; every {@code sampleRecorded} with the
+     * source, connection, path and quality changes among them, as a session calls them; then
+     * {@code sessionEnded} with rounds, a reconnection, path and quality changes and gaps.
      *
      * @throws Exception when the provider cannot be created
      * @since 0.1.0
@@ -285,14 +286,43 @@ public abstract class SessionExporterContract {
                 .build();
     }
 
+    /**
+     * The full report's session as its exporter hears it: {@code sessionStarted}; then, in time order, the source
+     * and each connection change, path change, sample and quality change (at one instant in the order the session
+     * calls them: source, connection, path, sample, quality); then {@code sessionEnded}.
+     */
     private void runFullSession(SessionExporter exporter, String sessionId) throws Exception {
         SessionReport report = fullReport(sessionId);
         call("sessionStarted", () -> exporter.sessionStarted(sessionId));
+        record Call(long atMs, int rank, String what, ExporterCall run) {
+        }
+        List<Call> calls = new java.util.ArrayList<>();
+        String source = report.validationData().latencySource();
+        long startMs = report.sessionMetrics().startEpochMs();
+        if (source != null) {
+            calls.add(new Call(startMs, 0, "sourceChanged", () -> exporter.sourceChanged(sessionId, source)));
+        }
+        for (var event : report.sessionMetrics().connection().events()) {
+            calls.add(new Call(event.timestampEpochMs(), 1, "connectionChanged " + event.type(),
+                    () -> exporter.connectionChanged(sessionId, event)));
+        }
+        for (var change : report.multiplayerMetrics().pathChanges()) {
+            calls.add(new Call(change.timestampEpochMs(), 2, "pathChanged", () -> exporter.pathChanged(sessionId, change)));
+        }
         List<RttSample> samples = java.util.Objects.requireNonNull(report.validationData().latency(),
                 "the full report has samples").samples();
         for (int i = 0; i < samples.size(); i++) {
             RttSample sample = samples.get(i);
-            call("sampleRecorded #" + (i + 1), () -> exporter.sampleRecorded(sessionId, sample));
+            calls.add(new Call(sample.timestampEpochMs(), 3, "sampleRecorded #" + (i + 1),
+                    () -> exporter.sampleRecorded(sessionId, sample)));
+        }
+        for (var change : report.multiplayerMetrics().qualityChanges()) {
+            calls.add(new Call(change.timestampEpochMs(), 4, "qualityChanged to " + change.current(),
+                    () -> exporter.qualityChanged(sessionId, change)));
+        }
+        calls.sort(java.util.Comparator.comparingLong(Call::atMs).thenComparingInt(Call::rank)); // stable
+        for (Call c : calls) {
+            call(c.what(), c.run());
         }
         call("sessionEnded with a full report", () -> exporter.sessionEnded(report));
         verifyExport(report);

@@ -46,6 +46,55 @@ class SessionExporterContractSelfTest {
         assertThatCode(kit::aFullSessionInTheDocumentedOrderWorks).doesNotThrowAnyException();
     }
 
+    /** The full session gives an exporter every notice a session gives, samples among them, in time order. */
+    @Test
+    void failsAnExporterThatThrowsOnAQualityChangeAndHearsEveryNotice() {
+        java.util.List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Kit kit = new Kit("notices", () -> new SessionExporter() {
+            @Override
+            public void sampleRecorded(String sessionId, RttSample sample) {
+                heard.add("sample");
+            }
+
+            @Override
+            public void qualityChanged(String sessionId, io.peerpulse.session.QualityChange change) {
+                heard.add("quality " + change.current());
+                if (change.current() == io.peerpulse.session.ConnectionQuality.LOST) {
+                    throw new IllegalStateException("lost");
+                }
+            }
+
+            @Override
+            public void connectionChanged(String sessionId, io.peerpulse.session.ConnectionEvent event) {
+                heard.add("connection " + event.type());
+            }
+
+            @Override
+            public void sourceChanged(String sessionId, String sourceName) {
+                heard.add("source");
+            }
+
+            @Override
+            public void pathChanged(String sessionId, io.peerpulse.session.PathChange change) {
+                heard.add("path");
+            }
+
+            @Override
+            public void sessionEnded(SessionReport report) {
+                heard.add("end");
+            }
+        });
+
+        assertThatThrownBy(kit::aFullSessionInTheDocumentedOrderWorks)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("qualityChanged to LOST threw")
+                .hasRootCauseMessage("lost");
+        assertThat(heard).startsWith("source", "connection OPENED").contains("path", "sample", "quality GOOD",
+                "connection CLOSED").doesNotContain("end");
+        assertThat(heard.indexOf("connection CLOSED")).as("the close after the first connection's samples, before LOST")
+                .isGreaterThan(heard.lastIndexOf("sample")).isLessThan(heard.indexOf("quality LOST"));
+    }
+
     @Test
     void failsAnExporterWhoseSessionEndedHangs() {
         Kit kit = new Kit("hang", () -> report -> release.await());
