@@ -61,6 +61,15 @@ final class MedianRing {
         next = 0;
     }
 
+    /**
+     * @param i from 0 to {@code count() - 1}
+     * @return the {@code i}-th of the values that count, oldest first
+     */
+    double valueAt(int i) {
+        int oldest = count < ring.length ? 0 : next;
+        return ring[(oldest + i) % ring.length];
+    }
+
     /** @return how many values count now */
     int count() {
         return count;

@@ -32,11 +32,10 @@ final class QualityModel {
     }
 
     private final QualityThresholds thresholds;
+    /** The recent samples, in arrival order and sorted. */
     private final MedianRing recent;
-    /** The recent samples in arrival order, and their stamps' monotonic times. */
-    private final double[] values;
+    /** Their stamps' monotonic times, in the ring's arrival order. */
     private final long[] nanos;
-    private int count;
     private int next;
     /** Probe readings within the loss window: {monotonic ns, answered, lost}, oldest first. */
     private final ArrayDeque<long[]> readings = new ArrayDeque<>();
@@ -44,17 +43,14 @@ final class QualityModel {
     QualityModel(QualityThresholds thresholds) {
         this.thresholds = thresholds;
         this.recent = new MedianRing(thresholds.recentSampleCount());
-        this.values = new double[thresholds.recentSampleCount()];
         this.nanos = new long[thresholds.recentSampleCount()];
     }
 
     /** A trusted sample at {@code at}. */
     void sample(double rttMs, Stamp at) {
         recent.add(rttMs);
-        values[next] = rttMs;
         nanos[next] = at.nanoTime();
-        next = (next + 1) % values.length;
-        count = Math.min(count + 1, values.length);
+        next = (next + 1) % nanos.length;
     }
 
     /** A probe reading of the primary source at {@code at}; counts that went back mean a new probe. */
@@ -84,13 +80,12 @@ final class QualityModel {
     /** Forgets the samples and the probe readings (they came from a source found suspect). */
     void forgetAll() {
         recent.clear();
-        count = 0;
         next = 0;
         forgetLoss();
     }
 
     int sampleCount() {
-        return count;
+        return recent.count();
     }
 
     double median() {
@@ -102,6 +97,7 @@ final class QualityModel {
         double median = recent.median();
         double jitter = jitter();
         long spanMs = spanMs();
+        int count = recent.count();
         List<QualityReason> reasons = new ArrayList<>(4);
         level(reasons, QualityMetric.RTT_MEDIAN, median, thresholds.fairFromMs(), thresholds.poorFromMs(), spanMs,
                 count);
@@ -143,14 +139,14 @@ final class QualityModel {
 
     /** The mean absolute difference of consecutive samples in arrival order; 0 with one. */
     private double jitter() {
+        int count = recent.count();
         if (count < 2) {
             return 0;
         }
-        int oldest = count < values.length ? 0 : next;
         double sum = 0;
-        double previous = values[oldest];
+        double previous = recent.valueAt(0);
         for (int i = 1; i < count; i++) {
-            double value = values[(oldest + i) % values.length];
+            double value = recent.valueAt(i);
             sum += Math.abs(value - previous);
             previous = value;
         }
@@ -158,11 +154,12 @@ final class QualityModel {
     }
 
     private long spanMs() {
+        int count = recent.count();
         if (count == 0) {
             return 0;
         }
-        int oldest = count < values.length ? 0 : next;
-        int newest = (next - 1 + values.length) % values.length;
+        int oldest = count < nanos.length ? 0 : next;
+        int newest = (next - 1 + nanos.length) % nanos.length;
         return (nanos[newest] - nanos[oldest]) / 1_000_000;
     }
 
