@@ -60,11 +60,15 @@ class ProbeClockOffsetTest {
             // the asymmetry shows: the estimate is not the truth, only within the bound of it
             assertThat(offset.offsetMs()).isCloseTo(shiftMs - 10, within(3.0));
 
-            // B, reading A, sees the opposite
-            for (int i = 0; i < EXCHANGES; i++) {
+            // B, reading A, sees the opposite. On a loaded machine a pong may come after the 150 ms
+            // timeout (a stale reading, the ping counted lost): read on until B has its exchanges.
+            int measured = 0;
+            for (int i = 0; i < 20 * EXCHANGES && measured < EXCHANGES; i++) {
                 RttReading reading = p.probeB.read().toCompletableFuture().get(5, TimeUnit.SECONDS);
-                assertThat(reading).isInstanceOf(RttReading.Measured.class);
+                assertThat(reading).isInstanceOfAny(RttReading.Measured.class, RttReading.Stale.class);
+                measured += reading instanceof RttReading.Measured ? 1 : 0;
             }
+            assertThat(measured).as("B's measured readings").isEqualTo(EXCHANGES);
             ClockOffset fromB = p.probeB.getClockOffset().orElseThrow();
             System.out.printf("probe offset, B shifted by %.3f ms: B sees %s%n", shiftMs, fromB);
             assertThat(fromB.offsetMs()).isCloseTo(-shiftMs, within(fromB.errorBoundMs()));
