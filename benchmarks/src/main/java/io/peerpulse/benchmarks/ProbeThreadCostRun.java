@@ -32,7 +32,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * exact), over {@code --seconds} of polling after {@code --warmup-seconds}, divided by the pings A's probes sent.
  *
  * <p>Usage: {@code ProbeThreadCostRun [--pairs 20] [--seconds 30] [--warmup-seconds 15] [--ice | --ice-only |
- * --idle]}: {@code --ice-only} polls no probe, and the table is then per ICE poll; {@code --idle} polls nothing
+ * --idle] [--ice-every-poll]}: {@code --ice-only} polls no probe, and the table is then per ICE poll; {@code --ice-every-poll}
+ * makes the ICE view ask libwebrtc for stats at every poll ({@link WebRtcRttSource.Mode#CURRENT_EVERY_POLL}, as
+ * before issue 27 paced it at {@link WebRtcRttSource#REFRESH_PERIOD}); {@code --idle} polls nothing
  * (the connections' own cost), per second; {@code --busy N} runs N threads that only burn CPU beside them (a
  * saturated machine). It also times each {@code read()} on the polling thread. Linux only.
  */
@@ -62,7 +64,7 @@ public final class ProbeThreadCostRun {
      */
     public static void main(String[] args) throws Exception {
         RunOptions options = RunOptions.parse(args, List.of("--pairs", "--seconds", "--warmup-seconds", "--busy"),
-                List.of("--ice", "--ice-only", "--idle"));
+                List.of("--ice", "--ice-only", "--idle", "--ice-every-poll"));
         int pairCount = options.integer("--pairs", 20, 1);
         int seconds = options.integer("--seconds", 30, 1);
         int warmupSeconds = options.integer("--warmup-seconds", 15, 0);
@@ -70,6 +72,8 @@ public final class ProbeThreadCostRun {
         boolean idle = options.flag("--idle");
         boolean iceOnly = options.flag("--ice-only");
         boolean ice = !idle && (iceOnly || options.flag("--ice"));
+        WebRtcRttSource.Mode iceMode = options.flag("--ice-every-poll") ? WebRtcRttSource.Mode.CURRENT_EVERY_POLL
+                : WebRtcRttSource.Mode.RESPONSES;
         if (!Files.isDirectory(Path.of("/proc/self/task"))) {
             throw new IllegalStateException("ProbeThreadCostRun reads /proc/self/task/*/schedstat: Linux only");
         }
@@ -90,7 +94,7 @@ public final class ProbeThreadCostRun {
                     telemetries.add(new LatencyTelemetry(new TimedReads(pair.probeA()), ProbingPeers.POLLING_10_HZ));
                 }
                 if (ice) {
-                    WebRtcRttSource source = WebRtcRttSource.of(pair.peers().peerA());
+                    WebRtcRttSource source = WebRtcRttSource.of(pair.peers().peerA(), iceMode);
                     pair.peers().onConnectionChangeOfA(source::onConnectionChange);
                     iceTelemetries.add(new LatencyTelemetry(new TimedReads(source), iceOptions));
                 }
@@ -121,7 +125,7 @@ public final class ProbeThreadCostRun {
             }
             System.out.printf("%d pairs through their relays (40 ms RTT), %s%s; %d s measured after %d s: %d %s"
                             + " (probes: answered %d, lost %d in all)%n%n", pairCount,
-                    iceOnly || idle ? "no probe polled" : "A's probes polled at 10 Hz", ice ? ", A's ICE views at 1 Hz" : "",
+                    iceOnly || idle ? "no probe polled" : "A's probes polled at 10 Hz", ice ? ", A's ICE views at 1 Hz (" + iceMode + ")" : "",
                     seconds, warmupSeconds, pings, idle ? "seconds (the unit below)" : iceOnly ? "ICE polls (the unit below)"
                             : "pings", answered, lost);
             if (ice) {
