@@ -13,10 +13,10 @@ module io.peerpulse.telemetry {
 
     exports io.peerpulse.telemetry;
     exports io.peerpulse.telemetry.spi;
-    // Not API: the plugin rules and plugin warnings that PeerPulse's sibling modules share, only for them.
+    // Not API: the plugin rules, plugin warnings and the text rule (ids, redaction) that PeerPulse's sibling modules share, only for them.
     // io.peerpulse.telemetry.internal is exported to nobody.
     exports io.peerpulse.telemetry.shared to io.peerpulse.session, io.peerpulse.session.journal,
-            io.peerpulse.export.files, io.peerpulse.export.json,
+            io.peerpulse.export.files, io.peerpulse.export.json, io.peerpulse.export.micrometer,
             io.peerpulse.testkit;
 
     uses io.peerpulse.telemetry.spi.RttSourceProvider;

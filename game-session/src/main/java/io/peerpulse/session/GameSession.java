@@ -19,6 +19,7 @@ import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.RttPoller;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.shared.Plugins;
+import io.peerpulse.telemetry.shared.Redaction;
 import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttSource;
 import org.jspecify.annotations.Nullable;
@@ -837,9 +838,11 @@ public final class GameSession implements AutoCloseable {
          * @since 0.1.0
          */
         public GameSession build() {
-            // The telemetry's log lines name the session unless the caller named it.
-            TelemetryOptions options = telemetryOptions != null && telemetryOptions.name().isEmpty() && sessionId != null
-                    && !sessionId.isBlank() ? withName(telemetryOptions, sessionId) : telemetryOptions;
+            // The one id rule first (also the telemetry name's): then the session id names the telemetry's log
+            // lines unless the caller named them.
+            Redaction.checkId("sessionId", sessionId, false);
+            TelemetryOptions options = telemetryOptions != null && telemetryOptions.name().isEmpty()
+                    ? telemetryOptions.toBuilder().name(sessionId).build() : telemetryOptions;
             SessionConfig config = new SessionConfig(sessionId, playerId, options, exporterTimeout,
                     fairFrom, poorFrom, recentSamples, toleratedBadPolls, gapAfterPolls, fallbackAfter,
                     model.jitterFairFromMs(), model.jitterPoorFromMs(), model.lossFairFromRatio(),
@@ -901,15 +904,6 @@ public final class GameSession implements AutoCloseable {
                         + " GameSession.Builder.journal(false)");
             }
             return found.get(0).open(config, start, settings).orElse(EventLog.NONE);
-        }
-
-        /** The options with a name for the telemetry's log lines; the caller's options when the id is no valid name. */
-        private static TelemetryOptions withName(TelemetryOptions options, String sessionId) {
-            try {
-                return options.toBuilder().name(sessionId).build();
-            } catch (IllegalArgumentException notAName) {
-                return options;
-            }
         }
     }
 }

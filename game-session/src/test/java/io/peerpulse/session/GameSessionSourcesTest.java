@@ -97,6 +97,25 @@ class GameSessionSourcesTest {
     }
 
     @Test
+    void aSessionIdOfTheLongestAllowedLengthNamesTheTelemetrysWarnings() {
+        String sessionId = "s".repeat(230); // beyond the telemetry's former 200-character name limit
+        GameSession session = GameSession.builder(sessionId)
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).build())
+                .exporterProviders(List.of()).executor(Runnable::run).build();
+        sessions.add(session);
+        session.onDataChannelOpen(new ScriptedRttSource().thenThrow(new IllegalStateException("broken"))
+                .orElse(RttReading.measured(20.0)));
+        advanceSeconds(2);
+
+        assertThat(log.warnings(io.peerpulse.telemetry.LatencyTelemetry.class, "threw"))
+                .isNotEmpty().allSatisfy(w -> assertThat(w).contains("telemetry '" + sessionId + "'"));
+        assertThatThrownBy(() -> GameSession.builder("s".repeat(GameSession.MAX_ID_LENGTH + 1)).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("sessionId must be at most " + GameSession.MAX_ID_LENGTH + " characters");
+    }
+
+    @Test
     void theFallbackTimeIsConfigurableAndChecked() {
         GameSession session = session(Duration.ofSeconds(3));
         session.onDataChannelOpen(new ScriptedProbe(ScriptedRttSource.repeating(RttReading.unavailable(NEVER_ANSWERED))),

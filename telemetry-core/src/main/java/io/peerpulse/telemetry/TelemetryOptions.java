@@ -4,6 +4,7 @@ import org.jspecify.annotations.Nullable;
 
 import io.peerpulse.telemetry.internal.IsolatedReads;
 import io.peerpulse.telemetry.internal.SharedScheduler;
+import io.peerpulse.telemetry.shared.Redaction;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -31,8 +32,9 @@ import java.util.function.LongSupplier;
  * <tr><td>{@code nanoClock}</td><td>{@code System::nanoTime} with the system clock, else {@code clock} read in
  *     nanoseconds</td><td>any</td></tr>
  * <tr><td>{@code blockingReadThreshold}</td><td>10 ms</td><td>1 ms to 10 s</td></tr>
- * <tr><td>{@code name}</td><td>none ({@code GameSession} sets its session id)</td><td>1 to 200 printable
- *     characters</td></tr>
+ * <tr><td>{@code name}</td><td>none ({@code GameSession} sets its session id)</td><td>an id by the rule of a
+ *     session id: 1 to 256 characters, not blank, no control character, no lone surrogate, nothing
+ *     address-like</td></tr>
  * </table>
  *
  * <p>A source that blocks the polling thread, by the rule stated at {@link #blockingReadThreshold()}, is
@@ -125,7 +127,6 @@ public final class TelemetryOptions {
 
     private static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(1);
     private static final Duration MAX_BLOCKING_READ_THRESHOLD = Duration.ofSeconds(10);
-    private static final int MAX_NAME_LENGTH = 200;
     private static final TelemetryOptions DEFAULTS = builder().build();
 
     private final Duration pollInterval;
@@ -364,8 +365,8 @@ public final class TelemetryOptions {
         }
 
         /**
-         * @param name the label of the telemetry's log lines, e.g. a session id: 1 to 200 characters, no
-         *             control characters; never an address
+         * @param name the label of the telemetry's log lines, e.g. a session id, by the rule of a session id: 1 to
+         *             256 characters, not blank, no control character or lone surrogate, nothing address-like
          * @return this builder
          * @since 0.1.0
          */
@@ -494,12 +495,8 @@ public final class TelemetryOptions {
                 throw new IllegalArgumentException("blockingReadThreshold must be between 1 ms and 10 s, was "
                         + blockingReadThreshold);
             }
-            if (nameSet && (name == null || name.isBlank() || name.length() > MAX_NAME_LENGTH
-                    || name.chars().anyMatch(Character::isISOControl))) {
-                throw new IllegalArgumentException("name must be 1 to " + MAX_NAME_LENGTH
-                        + " characters, not blank and without control characters, was "
-                        + (name == null ? "null" : "'" + name.substring(0, Math.min(name.length(), 40))
-                        .replaceAll("\\p{Cntrl}", "?") + (name.length() > 40 ? "…" : "") + "'"));
+            if (nameSet) {
+                Redaction.checkId("name", name, false); // the rule of a session id, which names the log lines
             }
             return new TelemetryOptions(this);
         }

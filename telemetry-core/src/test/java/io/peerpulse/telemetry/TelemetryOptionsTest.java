@@ -98,7 +98,8 @@ class TelemetryOptionsTest {
         assertBad(b -> b.name(null), "name");
         assertBad(b -> b.name(" "), "name");
         assertBad(b -> b.name("a\nb"), "name");
-        assertBad(b -> b.name("x".repeat(201)), "name");
+        assertBad(b -> b.name("x".repeat(257)), "name must be at most 256 characters,"); // a session id's limit
+        assertBad(b -> b.name("peer-10.0.0.7"), "name must not contain an IP address or");
         assertBad(b -> b.scheduler(null), "scheduler");
         assertBad(b -> b.clock(null), "clock");
         assertBad(b -> b.nanoClock(null), "nanoClock");

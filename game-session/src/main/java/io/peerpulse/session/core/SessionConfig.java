@@ -1,7 +1,7 @@
 package io.peerpulse.session.core;
 
 import io.peerpulse.session.QualityThresholds;
-import io.peerpulse.session.internal.Redaction;
+import io.peerpulse.telemetry.shared.Redaction;
 import io.peerpulse.telemetry.TelemetryOptions;
 import org.jspecify.annotations.Nullable;
 

@@ -1,6 +1,6 @@
 package io.peerpulse.session.core;
 
-import io.peerpulse.session.internal.Redaction;
+import io.peerpulse.telemetry.shared.Redaction;
 import io.peerpulse.telemetry.PollEvent;
 import io.peerpulse.telemetry.ProbeStats;
 import org.jspecify.annotations.Nullable;

@@ -1,7 +1,8 @@
 /**
  * Not API: what PeerPulse's own sibling modules share with the telemetry core, the plugin rules
  * ({@link io.peerpulse.telemetry.shared.Plugins}: discovery that survives a broken provider, provider
- * names) and rate-limited plugin warnings ({@link io.peerpulse.telemetry.shared.FaultLog}). Exported only to
+ * names), rate-limited plugin warnings ({@link io.peerpulse.telemetry.shared.FaultLog}) and the one privacy and
+ * text rule ({@link io.peerpulse.telemetry.shared.Redaction}: ids, free text, addresses). Exported only to
  * those modules; it may change in any release. Applications and plugins use {@code io.peerpulse.telemetry}
  * and {@code io.peerpulse.telemetry.spi}.
  *

@@ -3,6 +3,7 @@ package io.peerpulse.export.micrometer.internal;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.telemetry.shared.Redaction;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,7 +76,6 @@ record MicrometerSettings(Tags tags, boolean histogram, List<Duration> slos, boo
 
     private static final Pattern TAG_KEY = Pattern.compile("[a-z][a-z0-9_]{0,62}");
     private static final Pattern TAG_VALUE = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    private static final Pattern IPV4_LIKE = Pattern.compile(".*\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}.*");
     private static final double MAX_SLO_MS = 60_000;
 
     /**
@@ -171,7 +171,8 @@ record MicrometerSettings(Tags tags, boolean histogram, List<Duration> slos, boo
             if (!keys.add(key)) {
                 throw new IllegalArgumentException(TAGS + " names the key '" + key + "' twice");
             }
-            if (!TAG_VALUE.matcher(tagValue).matches() || IPV4_LIKE.matcher(tagValue).matches()) {
+            // the repository's one address rule; within TAG_VALUE's characters only its IPv4 part can match
+            if (!TAG_VALUE.matcher(tagValue).matches() || Redaction.looksLikeAddress(tagValue)) {
                 // the value is not echoed: it might be an address
                 throw new IllegalArgumentException(TAGS + " value of '" + key + "' must be 1 to 64 letters, digits,"
                         + " '.', '_' or '-', and not an IP address");

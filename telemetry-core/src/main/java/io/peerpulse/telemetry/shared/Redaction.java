@@ -1,17 +1,16 @@
-package io.peerpulse.session.internal;
+package io.peerpulse.telemetry.shared;
 
-import io.peerpulse.telemetry.shared.Utf16;
 import org.jspecify.annotations.Nullable;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The one rule for text entering a session, applied once where it enters, so that the live report, every
- * export and the journal hold the same string.
+ * The one privacy and text rule of PeerPulse, applied once where text enters, so that the live report, every
+ * export, the journal and the log lines hold the same string.
  *
- * <p><b>Ids</b> (session and player id, {@link #checkId}) are refused unless they are well-formed UTF-16 (no
- * lone surrogate), not blank, at most {@value #MAX_ID_LENGTH} characters, without control characters and
+ * <p><b>Ids</b> (session and player id, a telemetry's {@code name}, {@link #checkId}) are refused unless they
+ * are well-formed UTF-16 (no lone surrogate), not blank, at most {@value #MAX_ID_LENGTH} characters, without control characters and
  * without anything that looks like an address. <b>Free text</b> (a close reason, an RTT source's name,
  * {@link #redact}) is never refused: a lone surrogate becomes U+FFFD, a control character a space, an
  * address-like word {@value #REDACTED}, and the text is cut to {@value #MAX_LENGTH} characters (never
@@ -23,7 +22,10 @@ import java.util.regex.Pattern;
  * by {@code ::} or by three or more colons (IPv6, also bracketed or with a port or zone) — and the
  * whole text goes when it holds an ICE candidate ({@code candidate:}). Version strings such as
  * {@code 1.2.3.4} or MAC addresses are redacted too; times such as {@code 12:30:45} are kept. A
- * bare port number cannot be told from any other number and is kept.
+ * bare port number cannot be told from any other number and is kept. Other settings that must not hold an
+ * address (a Micrometer tag value) ask {@link #looksLikeAddress}.
+ *
+ * @since 0.1.0
  */
 public final class Redaction {
 
@@ -33,7 +35,11 @@ public final class Redaction {
     public static final String REDACTED_CANDIDATE = "<redacted: ICE candidate>";
     /** Longest free text kept; longer text is cut. */
     public static final int MAX_LENGTH = 200;
-    /** Longest session or player id. */
+    /**
+     * Longest id: a session or player id, and a telemetry's {@code name} (which a session sets to its id). 256,
+     * the session id's limit since its first release, so that every journal and report already written stays
+     * readable.
+     */
     public static final int MAX_ID_LENGTH = 256;
 
     /** A word: everything between blanks and punctuation that cannot occur inside an address. */

@@ -1,4 +1,4 @@
-package io.peerpulse.session.internal;
+package io.peerpulse.telemetry.shared;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
