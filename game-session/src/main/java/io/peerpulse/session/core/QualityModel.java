@@ -5,6 +5,7 @@ import io.peerpulse.session.QualityMetric;
 import io.peerpulse.session.QualityReason;
 import io.peerpulse.session.QualityThresholds;
 import io.peerpulse.telemetry.ProbeStats;
+import io.peerpulse.telemetry.shared.RecentRtts;
 import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayDeque;
@@ -32,25 +33,19 @@ final class QualityModel {
     }
 
     private final QualityThresholds thresholds;
-    /** The recent samples, in arrival order and sorted. */
-    private final MedianRing recent;
-    /** Their stamps' monotonic times, in the ring's arrival order. */
-    private final long[] nanos;
-    private int next;
+    /** The recent samples, stamped with their events' monotonic times. */
+    private final RecentRtts recent;
     /** Probe readings within the loss window: {monotonic ns, answered, lost}, oldest first. */
     private final ArrayDeque<long[]> readings = new ArrayDeque<>();
 
     QualityModel(QualityThresholds thresholds) {
         this.thresholds = thresholds;
-        this.recent = new MedianRing(thresholds.recentSampleCount());
-        this.nanos = new long[thresholds.recentSampleCount()];
+        this.recent = new RecentRtts(thresholds.recentSampleCount());
     }
 
     /** A trusted sample at {@code at}. */
     void sample(double rttMs, Stamp at) {
-        recent.add(rttMs);
-        nanos[next] = at.nanoTime();
-        next = (next + 1) % nanos.length;
+        recent.add(at.nanoTime(), rttMs);
     }
 
     /** A probe reading of the primary source at {@code at}; counts that went back mean a new probe. */
@@ -80,7 +75,6 @@ final class QualityModel {
     /** Forgets the samples and the probe readings (they came from a source found suspect). */
     void forgetAll() {
         recent.clear();
-        next = 0;
         forgetLoss();
     }
 
@@ -95,8 +89,8 @@ final class QualityModel {
     /** @return the evidence now; at least one sample must be in the window */
     Evidence judge() {
         double median = recent.median();
-        double jitter = jitter();
-        long spanMs = spanMs();
+        double jitter = recent.jitter();
+        long spanMs = recent.span() / 1_000_000;
         int count = recent.count();
         List<QualityReason> reasons = new ArrayList<>(4);
         level(reasons, QualityMetric.RTT_MEDIAN, median, thresholds.fairFromMs(), thresholds.poorFromMs(), spanMs,
@@ -137,32 +131,6 @@ final class QualityModel {
         }
     }
 
-    /** The mean absolute difference of consecutive samples in arrival order; 0 with one. */
-    private double jitter() {
-        int count = recent.count();
-        if (count < 2) {
-            return 0;
-        }
-        double sum = 0;
-        double previous = recent.valueAt(0);
-        for (int i = 1; i < count; i++) {
-            double value = recent.valueAt(i);
-            sum += Math.abs(value - previous);
-            previous = value;
-        }
-        return round(sum / (count - 1));
-    }
-
-    private long spanMs() {
-        int count = recent.count();
-        if (count == 0) {
-            return 0;
-        }
-        int oldest = count < nanos.length ? 0 : next;
-        int newest = (next - 1 + nanos.length) % nanos.length;
-        return (nanos[newest] - nanos[oldest]) / 1_000_000;
-    }
-
     /**
      * The simplified E-model (see {@link QualityThresholds}).
      *
@@ -176,10 +144,5 @@ final class QualityModel {
         double r = effective < 160 ? 93.2 - effective / 40 : 93.2 - (effective - 120) / 10;
         r -= 2.5 * lossPercent;
         return Math.round(Math.max(0, Math.min(100, r)) * 10) / 10.0;
-    }
-
-    /** To 0.001, as the medians are. */
-    private static double round(double value) {
-        return Math.round(value * 1000) / 1000.0;
     }
 }

@@ -22,6 +22,7 @@ import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.NetworkPath;
 import io.peerpulse.telemetry.PollEvent;
 import io.peerpulse.telemetry.ProbeStats;
+import io.peerpulse.telemetry.shared.RecentRtts;
 import io.peerpulse.telemetry.TelemetryCounters;
 import org.jspecify.annotations.Nullable;
 
@@ -55,7 +56,7 @@ import java.util.concurrent.Executor;
  * fallback verdicts and the report read and write the same fields under one lock, and a recovery must run the
  * very same code. The parts with a job of their own already live beside it ({@code Rounds},
  * {@code ConnectionLog}, {@code CoverageTracker}, {@code QualityJudge} with {@code QualityModel} and
- * {@code QualityTally}, {@code MedianRing},
+ * {@code QualityTally},
  * {@code QualityListeners}); what stays is the dispatch and the decisions that need all of them at once.
  *
  * @since 0.1.0
@@ -88,8 +89,8 @@ public final class SessionCore {
     private @Nullable Stamp primarySince;
     private boolean fellBack;
     /** The latest primary and secondary RTTs since the last open, for the cross-check of the two views. */
-    private MedianRing primaryRecent = new MedianRing(SUSPECT_PRIMARY_SAMPLES);
-    private MedianRing secondaryRecent = new MedianRing(SUSPECT_SECONDARY_SAMPLES);
+    private RecentRtts primaryRecent = new RecentRtts(SUSPECT_PRIMARY_SAMPLES);
+    private RecentRtts secondaryRecent = new RecentRtts(SUSPECT_SECONDARY_SAMPLES);
     private @Nullable SourceFallback fallback;
     private @Nullable ProbeStats probe;
     private @Nullable Stamp endAt;
@@ -396,8 +397,8 @@ public final class SessionCore {
                 primaryMeasured = false;
                 primarySince = at;
                 fellBack = false;
-                primaryRecent = new MedianRing(SUSPECT_PRIMARY_SAMPLES);
-                secondaryRecent = new MedianRing(SUSPECT_SECONDARY_SAMPLES);
+                primaryRecent = new RecentRtts(SUSPECT_PRIMARY_SAMPLES);
+                secondaryRecent = new RecentRtts(SUSPECT_SECONDARY_SAMPLES);
                 probe = null;
                 quality.sourceChanged();
                 coverage.refreshPeriod(event.source().refreshNanos());
@@ -428,7 +429,7 @@ public final class SessionCore {
                 if (secondaryActive) {
                     view.apply(poll);
                     if (poll.sample() != null) {
-                        secondaryRecent.add(poll.sample().rttMs());
+                        secondaryRecent.add(event.at().nanoTime(), poll.sample().rttMs());
                     }
                 }
                 return Applied.NOTHING;
@@ -531,7 +532,7 @@ public final class SessionCore {
     private @Nullable SourceFallback maybeFallBack(PollEvent poll, Stamp at) {
         if (poll.sample() != null) {
             primaryMeasured = true;
-            primaryRecent.add(poll.sample().rttMs());
+            primaryRecent.add(at.nanoTime(), poll.sample().rttMs());
         }
         LatencyRecord view = secondary;
         SessionEvent.Source from = source;

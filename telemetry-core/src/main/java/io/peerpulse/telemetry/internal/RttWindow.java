@@ -57,7 +57,7 @@ public final class RttWindow {
     /**
      * Records a sample, evicting the oldest one when the window is full.
      *
-     * @param timestamp epoch ms
+     * @param timestamp epoch ms (the telemetry's; any unit of time for {@code shared.RecentRtts})
      * @param rttMs     a finite, non-negative value (the caller has checked plausibility)
      */
     public void add(long timestamp, double rttMs) {
@@ -188,6 +188,17 @@ public final class RttWindow {
             n -= half;
         }
         return sorted[base] <= value ? base + 1 : base;
+    }
+
+    /**
+     * A sample's timestamp, as given to {@link #add}.
+     *
+     * @param i 0 for the oldest sample, {@code count() - 1} for the newest
+     * @return its timestamp
+     */
+    public long timestampAt(int i) {
+        int slot = head + i < capacity ? head + i : head + i - capacity;
+        return wideTimestamps != null ? wideTimestamps[slot] : timestampBase + timestamps[slot];
     }
 
     /** @return the number of samples in the window */
