@@ -843,11 +843,8 @@ public final class GameSession implements AutoCloseable {
             Redaction.checkId("sessionId", sessionId, false);
             TelemetryOptions options = telemetryOptions != null && telemetryOptions.name().isEmpty()
                     ? telemetryOptions.toBuilder().name(sessionId).build() : telemetryOptions;
-            SessionConfig config = new SessionConfig(sessionId, playerId, options, exporterTimeout,
-                    fairFrom, poorFrom, recentSamples, toleratedBadPolls, gapAfterPolls, fallbackAfter,
-                    model.jitterFairFromMs(), model.jitterPoorFromMs(), model.lossFairFromRatio(),
-                    model.lossPoorFromRatio(), model.fairBelowScore(), model.poorBelowScore(), model.lossWindowMs(),
-                    model.hysteresisPollCount());
+            SessionConfig config = new SessionConfig(sessionId, playerId, options, exporterTimeout, thresholds(),
+                    gapAfterPolls, fallbackAfter);
             if (exporterNamesNull) {
                 throw new IllegalArgumentException("exporters must not be null; call exporters() for none");
             }
@@ -881,6 +878,22 @@ public final class GameSession implements AutoCloseable {
             GameSession session = new GameSession(new SessionCore(config, start, exporters, runner, log));
             exporters.started();
             return session;
+        }
+
+        /**
+         * The quality thresholds: those given whole, with the parts the older setters set; the FAIR and POOR
+         * medians in whole nanoseconds, as their durations hold them.
+         */
+        private QualityThresholds thresholds() {
+            for (Object[] median : new Object[][] {{"fairFrom", fairFrom}, {"poorFrom", poorFrom}}) {
+                if (median[1] == null) {
+                    throw new IllegalArgumentException("qualityThresholds " + median[0] + " must not be null");
+                }
+            }
+            return new QualityThresholds(SessionConfig.toMs(fairFrom), SessionConfig.toMs(poorFrom), recentSamples,
+                    toleratedBadPolls, model.jitterFairFromMs(), model.jitterPoorFromMs(), model.lossFairFromRatio(),
+                    model.lossPoorFromRatio(), model.fairBelowScore(), model.poorBelowScore(), model.lossWindowMs(),
+                    model.hysteresisPollCount());
         }
 
         /**

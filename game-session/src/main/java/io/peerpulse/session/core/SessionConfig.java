@@ -15,29 +15,16 @@ import java.time.Duration;
  * @param playerId          the local player's id, {@code null} for none
  * @param telemetryOptions  the telemetry's options; their clock is the session clock
  * @param exporterTimeout   how long close() waits for the exporters
- * @param fairFrom          the recent median from which the quality is FAIR
- * @param poorFrom          the recent median from which the quality is POOR
- * @param recentSampleCount     how many latest samples judge the quality
- * @param toleratedBadPollCount consecutive unavailable or failed polls still not LOST
- * @param gapAfterPollCount     poll intervals without a measurement that are still not a gap
+ * @param thresholds        the quality's criteria, window and hysteresis, as exported; {@code fairFromMs} and
+ *                          {@code poorFromMs} in whole nanoseconds ({@link #fairFrom()}, {@link #poorFrom()}: the
+ *                          builder's durations, and what the journal keeps)
+ * @param gapAfterPollCount poll intervals without a measurement that are still not a gap
  * @param fallbackAfter     how long a primary source may go without a measurement before the session falls back
- * @param jitterFairFromMs  see {@link QualityThresholds}; {@code null}: not judged
- * @param jitterPoorFromMs  see {@link QualityThresholds}; {@code null}: never POOR by it
- * @param lossFairFromRatio see {@link QualityThresholds}; {@code null}: not judged
- * @param lossPoorFromRatio see {@link QualityThresholds}; {@code null}: never POOR by it
- * @param fairBelowScore    see {@link QualityThresholds}; {@code null}: not judged
- * @param poorBelowScore    see {@link QualityThresholds}; {@code null}: never POOR by it
- * @param lossWindowMs      see {@link QualityThresholds}
- * @param hysteresisPollCount see {@link QualityThresholds}
  * @since 0.1.0
  */
 public record SessionConfig(String sessionId, @Nullable String playerId, TelemetryOptions telemetryOptions,
-                            Duration exporterTimeout, Duration fairFrom, Duration poorFrom, int recentSampleCount,
-                            int toleratedBadPollCount, int gapAfterPollCount, Duration fallbackAfter,
-                            @Nullable Double jitterFairFromMs, @Nullable Double jitterPoorFromMs,
-                            @Nullable Double lossFairFromRatio, @Nullable Double lossPoorFromRatio,
-                            @Nullable Double fairBelowScore, @Nullable Double poorBelowScore, long lossWindowMs,
-                            int hysteresisPollCount) {
+                            Duration exporterTimeout, QualityThresholds thresholds, int gapAfterPollCount,
+                            Duration fallbackAfter) {
 
     /** Largest {@code hysteresisPollCount}.
      * @since 0.1.0 */
@@ -64,19 +51,25 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
             throw new IllegalArgumentException("exporterTimeout must be above 0 and at most 24 h, was "
                     + exporterTimeout);
         }
-        if (fairFrom == null || fairFrom.isNegative() || fairFrom.isZero()) {
+        if (thresholds == null) {
+            throw new IllegalArgumentException("qualityThresholds must not be null");
+        }
+        Duration fairFrom = Duration.ofNanos(nanos(thresholds.fairFromMs()));
+        Duration poorFrom = Duration.ofNanos(nanos(thresholds.poorFromMs()));
+        if (fairFrom.isNegative() || fairFrom.isZero()) {
             throw new IllegalArgumentException("qualityThresholds fairFrom must be above 0, was " + fairFrom);
         }
-        if (poorFrom == null || poorFrom.compareTo(fairFrom) <= 0 || poorFrom.compareTo(Duration.ofMinutes(1)) > 0) {
+        if (poorFrom.compareTo(fairFrom) <= 0 || poorFrom.compareTo(Duration.ofMinutes(1)) > 0) {
             throw new IllegalArgumentException("qualityThresholds poorFrom must be above fairFrom (" + fairFrom
                     + ") and at most 60 s, was " + poorFrom);
         }
-        if (recentSampleCount < 1 || recentSampleCount > MAX_RECENT_SAMPLES) {
+        if (thresholds.recentSampleCount() < 1 || thresholds.recentSampleCount() > MAX_RECENT_SAMPLES) {
             throw new IllegalArgumentException("qualityRecentSamples must be between 1 and " + MAX_RECENT_SAMPLES
-                    + ", was " + recentSampleCount);
+                    + ", was " + thresholds.recentSampleCount());
         }
-        if (toleratedBadPollCount < 0) {
-            throw new IllegalArgumentException("toleratedBadPolls must be >= 0, was " + toleratedBadPollCount);
+        if (thresholds.toleratedBadPollCount() < 0) {
+            throw new IllegalArgumentException("toleratedBadPolls must be >= 0, was "
+                    + thresholds.toleratedBadPollCount());
         }
         if (gapAfterPollCount < 1 || gapAfterPollCount > 1_000_000) {
             throw new IllegalArgumentException("gapAfterPolls must be between 1 and 1000000, was " + gapAfterPollCount);
@@ -85,17 +78,36 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
                 || fallbackAfter.compareTo(MAX_DURATION) > 0) {
             throw new IllegalArgumentException("fallbackAfter must be above 0 and at most 24 h, was " + fallbackAfter);
         }
-        pair("jitterFairFromMs", "jitterPoorFromMs", jitterFairFromMs, jitterPoorFromMs, 60_000, false);
-        pair("lossFairFromRatio", "lossPoorFromRatio", lossFairFromRatio, lossPoorFromRatio, 1, false);
-        pair("fairBelowScore", "poorBelowScore", fairBelowScore, poorBelowScore, 100, true);
-        if (lossWindowMs < 1 || lossWindowMs > MAX_DURATION.toMillis()) {
+        pair("jitterFairFromMs", "jitterPoorFromMs", thresholds.jitterFairFromMs(), thresholds.jitterPoorFromMs(),
+                60_000, false);
+        pair("lossFairFromRatio", "lossPoorFromRatio", thresholds.lossFairFromRatio(), thresholds.lossPoorFromRatio(),
+                1, false);
+        pair("fairBelowScore", "poorBelowScore", thresholds.fairBelowScore(), thresholds.poorBelowScore(), 100, true);
+        if (thresholds.lossWindowMs() < 1 || thresholds.lossWindowMs() > MAX_DURATION.toMillis()) {
             throw new IllegalArgumentException("qualityThresholds lossWindowMs must be between 1 and 86400000, was "
-                    + lossWindowMs);
+                    + thresholds.lossWindowMs());
         }
-        if (hysteresisPollCount < 1 || hysteresisPollCount > MAX_HYSTERESIS_POLLS) {
+        if (thresholds.hysteresisPollCount() < 1 || thresholds.hysteresisPollCount() > MAX_HYSTERESIS_POLLS) {
             throw new IllegalArgumentException("qualityThresholds hysteresisPollCount must be between 1 and "
-                    + MAX_HYSTERESIS_POLLS + ", was " + hysteresisPollCount);
+                    + MAX_HYSTERESIS_POLLS + ", was " + thresholds.hysteresisPollCount());
         }
+    }
+
+    /** @return the recent median from which the quality is FAIR, in whole nanoseconds
+     * @since 0.1.0 */
+    public Duration fairFrom() {
+        return Duration.ofNanos(nanos(thresholds.fairFromMs()));
+    }
+
+    /** @return the recent median from which the quality is POOR, in whole nanoseconds
+     * @since 0.1.0 */
+    public Duration poorFrom() {
+        return Duration.ofNanos(nanos(thresholds.poorFromMs()));
+    }
+
+    /** Milliseconds to whole nanoseconds, rounded; NaN to 0 (refused as not above 0). */
+    private static long nanos(double ms) {
+        return Math.round(ms * 1e6);
     }
 
     /** Checks a pair of quality thresholds: each absent or in (0, max], the POOR one past the FAIR one. */
@@ -112,14 +124,6 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
             throw new IllegalArgumentException("qualityThresholds " + poorName + " must be " + (below ? "below " : "above ")
                     + fairName + " (" + fair + "), was " + poor);
         }
-    }
-
-    /** @return the thresholds as exported
-     * @since 0.1.0 */
-    public QualityThresholds thresholds() {
-        return new QualityThresholds(toMs(fairFrom), toMs(poorFrom), recentSampleCount, toleratedBadPollCount,
-                jitterFairFromMs, jitterPoorFromMs, lossFairFromRatio, lossPoorFromRatio, fairBelowScore,
-                poorBelowScore, lossWindowMs, hysteresisPollCount);
     }
 
     /** @return the time without a measurement beyond which a stretch is a coverage gap */

@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
  * export, the journal and the log lines hold the same string.
  *
  * <p><b>Ids</b> (session and player id, a telemetry's {@code name}, {@link #checkId}) are refused unless they
- * are well-formed UTF-16 (no lone surrogate), not blank, at most {@value #MAX_ID_LENGTH} characters, without control characters and
- * without anything that looks like an address. <b>Free text</b> (a close reason, an RTT source's name,
+ * are well-formed UTF-16 (no lone surrogate), not blank, at most {@value #MAX_ID_LENGTH} characters, without
+ * control characters and without anything that looks like an address. <b>Free text</b> (a close reason, an RTT source's name,
  * {@link #redact}) is never refused: a lone surrogate becomes U+FFFD, a control character a space, an
  * address-like word {@value #REDACTED}, and the text is cut to {@value #MAX_LENGTH} characters (never
  * between the two halves of a pair).

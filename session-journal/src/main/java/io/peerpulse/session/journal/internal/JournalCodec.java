@@ -128,6 +128,7 @@ public final class JournalCodec {
      */
     public static String header(SessionConfig config, SessionStart start) {
         TelemetryOptions options = config.telemetryOptions();
+        QualityThresholds quality = config.thresholds();
         FlatJson line = FlatJson.object();
         line.put("type", "header").put("seq", 0)
                 .put("format", SessionJournal.FORMAT_VERSION)
@@ -139,16 +140,17 @@ public final class JournalCodec {
                 .put("maxSampleCount", options.maxSampleCount())
                 .put("exporterTimeoutNanos", config.exporterTimeout().toNanos())
                 .put("fairFromNanos", config.fairFrom().toNanos()).put("poorFromNanos", config.poorFrom().toNanos())
-                .put("recentSampleCount", config.recentSampleCount()).put("toleratedBadPollCount", config.toleratedBadPollCount())
+                .put("recentSampleCount", quality.recentSampleCount())
+                .put("toleratedBadPollCount", quality.toleratedBadPollCount())
                 .put("gapAfterPollCount", config.gapAfterPollCount())
                 .put("fallbackAfterNanos", config.fallbackAfter().toNanos())
-                .put("lossWindowMs", config.lossWindowMs()).put("hysteresisPollCount", config.hysteresisPollCount());
-        putOptional(line, "jitterFairFromMs", config.jitterFairFromMs());
-        putOptional(line, "jitterPoorFromMs", config.jitterPoorFromMs());
-        putOptional(line, "lossFairFromRatio", config.lossFairFromRatio());
-        putOptional(line, "lossPoorFromRatio", config.lossPoorFromRatio());
-        putOptional(line, "fairBelowScore", config.fairBelowScore());
-        putOptional(line, "poorBelowScore", config.poorBelowScore());
+                .put("lossWindowMs", quality.lossWindowMs()).put("hysteresisPollCount", quality.hysteresisPollCount());
+        putOptional(line, "jitterFairFromMs", quality.jitterFairFromMs());
+        putOptional(line, "jitterPoorFromMs", quality.jitterPoorFromMs());
+        putOptional(line, "lossFairFromRatio", quality.lossFairFromRatio());
+        putOptional(line, "lossPoorFromRatio", quality.lossPoorFromRatio());
+        putOptional(line, "fairBelowScore", quality.fairBelowScore());
+        putOptional(line, "poorBelowScore", quality.poorBelowScore());
         return sealed(line);
     }
 
@@ -204,17 +206,24 @@ public final class JournalCodec {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("header: " + e.getMessage(), e);
         }
-        SessionConfig config = new SessionConfig(header.requireString("sessionId"),
-                header.string("playerId").orElse(null), options, positiveNanos(header, "exporterTimeoutNanos"),
-                positiveNanos(header, "fairFromNanos"), positiveNanos(header, "poorFromNanos"),
+        long lossWindowMs = header.optionalLong("lossWindowMs").orElse(QualityThresholds.DEFAULT_LOSS_WINDOW_MS);
+        int hysteresisPollCount = header.has("hysteresisPollCount") ? header.requireInt("hysteresisPollCount") : 1;
+        // QualityThresholds reads 0 as absent (an earlier version's file); written by this version, 0 is damage
+        if (lossWindowMs == 0 || hysteresisPollCount == 0) {
+            throw new IllegalArgumentException("qualityThresholds "
+                    + (lossWindowMs == 0 ? "lossWindowMs" : "hysteresisPollCount") + " must be at least 1, was 0");
+        }
+        QualityThresholds quality = new QualityThresholds(SessionConfig.toMs(positiveNanos(header, "fairFromNanos")),
+                SessionConfig.toMs(positiveNanos(header, "poorFromNanos")),
                 header.requireInt("recentSampleCount"), header.requireInt("toleratedBadPollCount"),
-                header.requireInt("gapAfterPollCount"), positiveNanos(header, "fallbackAfterNanos"),
                 // absent from journals written before the quality score: the RTT-only rule they were judged by
                 readOptional(header, "jitterFairFromMs"), readOptional(header, "jitterPoorFromMs"),
                 readOptional(header, "lossFairFromRatio"), readOptional(header, "lossPoorFromRatio"),
                 readOptional(header, "fairBelowScore"), readOptional(header, "poorBelowScore"),
-                header.optionalLong("lossWindowMs").orElse(QualityThresholds.DEFAULT_LOSS_WINDOW_MS),
-                header.has("hysteresisPollCount") ? header.requireInt("hysteresisPollCount") : 1);
+                lossWindowMs, hysteresisPollCount);
+        SessionConfig config = new SessionConfig(header.requireString("sessionId"),
+                header.string("playerId").orElse(null), options, positiveNanos(header, "exporterTimeoutNanos"), quality,
+                header.requireInt("gapAfterPollCount"), positiveNanos(header, "fallbackAfterNanos"));
         return new Header(config, new SessionStart(startEpochMs, header.requireLong("startNanoTime"),
                 header.requireLong("systemClockOffsetMs")));
     }
