@@ -88,18 +88,19 @@ import java.util.function.Function;
  */
 public final class GameSession implements AutoCloseable {
 
-    /** Default recent median from which the quality is FAIR: 150 ms.
+    /** Default recent median from which the quality is FAIR, {@link QualityThresholds#DEFAULT}'s: 150 ms.
      * @since 0.1.0 */
-    public static final Duration DEFAULT_FAIR_FROM = Duration.ofMillis(150);
-    /** Default recent median from which the quality is POOR: 300 ms.
+    public static final Duration DEFAULT_FAIR_FROM = durationOfMs(QualityThresholds.DEFAULT.fairFromMs());
+    /** Default recent median from which the quality is POOR, {@link QualityThresholds#DEFAULT}'s: 300 ms.
      * @since 0.1.0 */
-    public static final Duration DEFAULT_POOR_FROM = Duration.ofMillis(300);
-    /** Default number of latest samples whose median judges the quality.
+    public static final Duration DEFAULT_POOR_FROM = durationOfMs(QualityThresholds.DEFAULT.poorFromMs());
+    /** Default number of latest samples whose median judges the quality, {@link QualityThresholds#DEFAULT}'s: 5.
      * @since 0.1.0 */
-    public static final int DEFAULT_RECENT_SAMPLES = 5;
-    /** Default number of consecutive unavailable or failed polls that are still not LOST.
+    public static final int DEFAULT_RECENT_SAMPLES = QualityThresholds.DEFAULT.recentSampleCount();
+    /** Default number of consecutive unavailable or failed polls that are still not LOST,
+     * {@link QualityThresholds#DEFAULT}'s: 3.
      * @since 0.1.0 */
-    public static final int DEFAULT_TOLERATED_BAD_POLLS = 3;
+    public static final int DEFAULT_TOLERATED_BAD_POLLS = QualityThresholds.DEFAULT.toleratedBadPollCount();
     /** Default number of poll intervals without a measurement that are still not a gap.
      * @since 0.1.0 */
     public static final int DEFAULT_GAP_AFTER_POLLS = 3;
@@ -138,6 +139,11 @@ public final class GameSession implements AutoCloseable {
      * is held): a fallback switches the pollers only when no such open was applied after it.
      */
     private long sourceOpens;
+
+    /** Milliseconds as a duration of whole nanoseconds, rounded: how a quality threshold becomes a duration. */
+    private static Duration durationOfMs(double ms) {
+        return Duration.ofNanos(Math.round(ms * 1e6));
+    }
 
     private GameSession(SessionCore core) {
         this.core = core;
@@ -733,8 +739,8 @@ public final class GameSession implements AutoCloseable {
          */
         public Builder qualityThresholds(QualityThresholds thresholds) {
             this.model = Objects.requireNonNull(thresholds, "thresholds");
-            this.fairFrom = Duration.ofNanos(Math.round(thresholds.fairFromMs() * 1e6));
-            this.poorFrom = Duration.ofNanos(Math.round(thresholds.poorFromMs() * 1e6));
+            this.fairFrom = durationOfMs(thresholds.fairFromMs());
+            this.poorFrom = durationOfMs(thresholds.poorFromMs());
             this.recentSamples = thresholds.recentSampleCount();
             this.toleratedBadPolls = thresholds.toleratedBadPollCount();
             return this;
