@@ -65,14 +65,16 @@ final class WarningKinds extends Handler {
      *
      * @param logger  the logger's name, or {@code null}
      * @param message the record's message (unformatted)
-     * @return the logger's simple name, a colon and the message's first clause (up to the first {@code ;}) with
-     *         quoted names, numbers and packages stripped
+     * @return the logger's simple name, a colon and the message's first clause (up to a {@code ;} or a
+     *         {@code . }) with quoted names, numbers and packages stripped
      */
     static String kindOf(String logger, String message) {
         String text = message == null ? "null" : message.strip();
-        int clause = text.indexOf(';');
-        if (clause >= 0) {
-            text = text.substring(0, clause);
+        for (String end : new String[] {";", ". "}) { // the first clause, not the advice after it
+            int clause = text.indexOf(end);
+            if (clause >= 0) {
+                text = text.substring(0, clause);
+            }
         }
         int line = text.indexOf('\n');
         if (line >= 0) {
