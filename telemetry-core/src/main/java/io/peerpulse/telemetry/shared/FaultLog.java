@@ -3,6 +3,7 @@ package io.peerpulse.telemetry.shared;
 import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -43,10 +44,15 @@ public final class FaultLog {
     private static final long SUMMARY_NANOS = SUMMARY_INTERVAL.toNanos();
 
     /** The JVM's fault kinds per clock, under this map's monitor; a clock no one holds any more is let go. */
-    private static final Map<LongSupplier, Map<String, Kind>> SCOPES = new WeakHashMap<>();
+    private static final Map<LongSupplier, Scope> SCOPES = new WeakHashMap<>();
 
     private final System.Logger log;
     private final LongSupplier nanoClock;
+    /**
+     * The key of {@link #SCOPES} for this owner's clock, held so that the JVM-wide state lives while an owner on a
+     * clock equal to it does: the key may be another owner's instance, equal to {@link #nanoClock}.
+     */
+    private final LongSupplier scopeKey;
     private final String owner;
     private final String owners;
     /** The JVM's kinds on this owner's clock. */
@@ -69,7 +75,15 @@ public final class FaultLog {
         this.owner = Objects.requireNonNull(owner, "owner");
         this.owners = Objects.requireNonNull(owners, "owners");
         synchronized (SCOPES) {
-            this.kinds = SCOPES.computeIfAbsent(nanoClock, c -> new ConcurrentHashMap<>());
+            Scope scope = SCOPES.get(nanoClock);
+            LongSupplier key = scope == null ? null : scope.key.get();
+            if (key == null) { // none yet, or its key was collected just now: a fresh one, keyed by this clock
+                scope = new Scope(nanoClock);
+                SCOPES.put(nanoClock, scope);
+                key = nanoClock;
+            }
+            this.scopeKey = key;
+            this.kinds = scope.kinds;
         }
     }
 
@@ -133,6 +147,16 @@ public final class FaultLog {
         }
         synchronized (mine.kind) {
             return mine.total;
+        }
+    }
+
+    /** The JVM's kinds on one clock; it refers to its clock only weakly, so that the map can let it go. */
+    private static final class Scope {
+        final WeakReference<LongSupplier> key;
+        final Map<String, Kind> kinds = new ConcurrentHashMap<>();
+
+        Scope(LongSupplier key) {
+            this.key = new WeakReference<>(key);
         }
     }
 
