@@ -75,9 +75,12 @@ public final class FaultLog {
         this.owner = Objects.requireNonNull(owner, "owner");
         this.owners = Objects.requireNonNull(owners, "owners");
         synchronized (SCOPES) {
-            Scope scope = SCOPES.get(nanoClock);
-            LongSupplier key = scope == null ? null : scope.key.get();
-            if (key == null) { // none yet, or its key was collected just now: a fresh one, keyed by this clock
+            Scope found = SCOPES.get(nanoClock);
+            LongSupplier key = found == null ? null : found.key.get();
+            Scope scope;
+            if (found != null && key != null) {
+                scope = found;
+            } else { // none yet, or its key was collected just now: a fresh one, keyed by this clock
                 scope = new Scope(nanoClock);
                 SCOPES.put(nanoClock, scope);
                 key = nanoClock;
