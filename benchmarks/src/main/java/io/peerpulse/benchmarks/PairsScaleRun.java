@@ -13,16 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A server's worth of connections: for each count N, N pairs of real peers in one JVM ({@link PeerPairs}),
@@ -32,8 +26,8 @@ import java.util.regex.Pattern;
  * connects its pairs, runs {@code --warmup-seconds} unmeasured, then measures {@code --seconds}: process CPU,
  * CPU by thread group ({@link ThreadCpu}), heap per pair after GC, threads, the RTTs measured against what the
  * relays recorded, samples per session per second, the sessions' and probes' counters, and the WARNINGs
- * logged (through {@code java.util.logging}, the JDK's backend of {@code System.Logger}). Prints two
- * markdown tables and a line per N of details.
+ * logged, in all and by kind ({@link WarningKinds}). Prints two markdown tables, a line per N of details and one
+ * of the most frequent WARNING kinds; every kind goes to standard error.
  *
  * <p>Usage: {@code PairsScaleRun [--pairs 100,200,400] [--seconds 30] [--warmup-seconds 15] [--same-jvm]};
  * {@code --same-jvm} runs every measurement in this JVM, one after the other (for a smoke run: the numbers
@@ -44,7 +38,8 @@ public final class PairsScaleRun {
     /** The counts of the full run. */
     static final String DEFAULT_PAIRS = "100,200,400";
     private static final String RESULT = "@ ";
-    private static final Pattern SOURCE = Pattern.compile("RTT source (?:[\\w$]+\\.)*([\\w$]+)");
+    /** The WARNING kinds listed under the tables, per count. */
+    private static final int TOP_KINDS = 5;
 
     private PairsScaleRun() {
     }
@@ -97,6 +92,10 @@ public final class PairsScaleRun {
                         : inChildJvm(count, peerPulse, warmup, seconds);
                 (peerPulse ? with : without).put(count, result);
             }
+        }
+        for (int count : counts) { // every kind, not only the table's most frequent ones
+            System.err.println(count + " pairs, WARNINGs by kind with PeerPulse: "
+                    + WarningKinds.describe(with.get(count), Integer.MAX_VALUE));
         }
         System.out.print(tables(counts, without, with, seconds, warmup, sameJvm));
     }
@@ -164,44 +163,9 @@ public final class PairsScaleRun {
         return result;
     }
 
-    /** Counts the WARNINGs logged through java.util.logging while installed. */
-    private static final class Warnings extends Handler {
-        final AtomicInteger all = new AtomicInteger();
-        final AtomicInteger blocking = new AtomicInteger();
-        final AtomicInteger late = new AtomicInteger();
-        final TreeSet<String> blockingSources = new TreeSet<>();
-
-        @Override
-        public void publish(LogRecord record) {
-            if (record.getLevel().intValue() < Level.WARNING.intValue()) {
-                return;
-            }
-            all.incrementAndGet();
-            String message = String.valueOf(record.getMessage());
-            if (message.startsWith("Polls start late")) {
-                late.incrementAndGet();
-            }
-            if (message.contains("blocked the")) {
-                blocking.incrementAndGet();
-                Matcher source = SOURCE.matcher(message);
-                synchronized (blockingSources) {
-                    blockingSources.add(source.find() ? source.group(1) : "?");
-                }
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
     /** One run: {@code count} pairs with or without PeerPulse; every value as text, keyed. */
     static Map<String, String> measure(int count, boolean peerPulse, int warmup, int seconds) throws Exception {
-        Warnings warnings = new Warnings();
+        WarningKinds warnings = new WarningKinds();
         Logger root = Logger.getLogger("");
         root.addHandler(warnings);
         Map<String, String> out = new LinkedHashMap<>();
@@ -277,12 +241,7 @@ public final class PairsScaleRun {
         } finally {
             root.removeHandler(warnings);
         }
-        out.put("warnings.all", String.valueOf(warnings.all.get()));
-        out.put("warnings.blocking", String.valueOf(warnings.blocking.get()));
-        out.put("warnings.late", String.valueOf(warnings.late.get()));
-        synchronized (warnings.blockingSources) {
-            out.put("warnings.sources", String.join(", ", warnings.blockingSources));
-        }
+        out.putAll(warnings.results());
         return out;
     }
 
@@ -374,6 +333,16 @@ public final class PairsScaleRun {
                     number(a.get("open.seconds"), 0), number(b.get("open.seconds"), 0), number(b.get("heap.mb"), 0),
                     number(a.get("load.start"), 2), number(a.get("load.end"), 2), number(b.get("load.start"), 2),
                     number(b.get("load.end"), 2)));
+        }
+        s.append('\n');
+        for (int n : counts) {
+            Map<String, String> a = without.get(n);
+            s.append("- ").append(n).append(" pairs, WARNINGs by kind with PeerPulse, most frequent first: ")
+                    .append(WarningKinds.describe(with.get(n), TOP_KINDS));
+            if (!"0".equals(a.get("warnings.all"))) {
+                s.append("; without: ").append(WarningKinds.describe(a, TOP_KINDS));
+            }
+            s.append('\n');
         }
         return s.toString();
     }

@@ -875,7 +875,7 @@ public final class GameSession implements AutoCloseable {
             // Exporters first: a bad setting fails build() before anything (the journal) is opened.
             ExporterFanOut exporters = ExporterFanOut.create(sessionId, providersSet ? providers : null,
                     exporterNames, exportSettings, settings.keySet(), exporterRunners, GameSession.MAX_QUEUED_EXPORTER_CALLS,
-                    () -> options.nanoClock().getAsLong() / 1_000_000); // rate limits on the monotonic clock
+                    options.nanoClock()); // rate limits on the monotonic clock
             long startMs = options.clock().millis();
             SessionStart start = new SessionStart(startMs, options.nanoClock().getAsLong(),
                     startMs - System.currentTimeMillis());

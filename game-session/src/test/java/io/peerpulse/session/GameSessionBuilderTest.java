@@ -8,6 +8,7 @@ import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.TelemetryCounters;
+import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.telemetry.shared.Plugins;
 import java.time.Duration;
@@ -184,6 +185,8 @@ class GameSessionBuilderTest {
         });
         Provider answeringNull = new Provider("null", settings -> null);
         try (GameSession session = builder()
+                // a clock of its own (real time all the same): the first lines it asserts are its own for the JVM
+                .telemetryOptions(TelemetryOptions.builder().nanoClock(() -> System.nanoTime()).build())
                 .exporterProviders(List.of(throwing, reading, answeringNull))
                 .exportSetting("dir", "out")
                 .exportAttribute(Integer.class, 7)

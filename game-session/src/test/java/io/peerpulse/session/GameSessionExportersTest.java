@@ -295,8 +295,9 @@ class GameSessionExportersTest {
         assertThat(log.warnings(ExporterFanOut.class)).singleElement().asString().contains("failed in sampleRecorded");
         scheduler.advance(Duration.ofSeconds(1));
         assertThat(log.warnings(ExporterFanOut.class)).hasSize(2);
-        assertThat(log.warnings(ExporterFanOut.class).get(1)).contains("exporter 'throwing' of session 'session-x'",
-                "failed in sampleRecorded 60 more times in the last 60 s", "61 in all");
+        assertThat(log.warnings(ExporterFanOut.class).get(1)).contains(
+                "exporter 'throwing': failed in sampleRecorded 60 more times in the last 60 s",
+                "in 1 of the JVM's sessions, latest in session 'session-x'", "61 in all");
         session.close();
     }
 

@@ -32,8 +32,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <p><b>Diagnostics.</b> A source that blocks, throws, returns {@code null}, fails a read, answers
  * {@code null} or does not answer within {@code readTimeout} is logged at WARNING, naming the source's class
- * and the telemetry's {@link TelemetryOptions#name() name}: the first time each fault happens, then a summary
- * at most every minute of the telemetry clock. The counters count every one. A poll that starts more than
+ * and the telemetry's {@link TelemetryOptions#name() name}, rate-limited per fault kind (the source's class and the
+ * fault) for the whole JVM: the first occurrence in the JVM, then a summary of all telemetries' at most every
+ * minute of the {@link TelemetryOptions#nanoClock() nanoClock} (telemetry-core's README: the WARNING rule). The
+ * counters count every one. A poll that starts more than
  * {@link TelemetryOptions#latePollThreshold()} behind its fixed-rate schedule is counted late
  * ({@link TelemetryCounters#latePollCount()}, with the lateness's p99 and maximum), and a WARNING says so at most
  * once a minute for the whole JVM, however many telemetries are late.

@@ -41,8 +41,10 @@ import java.util.function.BiConsumer;
  *
  * <p><b>Diagnostics.</b> A source that blocks, throws, returns {@code null}, fails a read, answers
  * {@code null} or does not answer within {@code readTimeout} is logged at WARNING (on the logger named
- * after {@link LatencyTelemetry}), naming the source's class and {@link TelemetryOptions#name()}: the first
- * time each fault happens, then a summary at most every minute of the telemetry clock.
+ * after {@link LatencyTelemetry}), naming the source's class and {@link TelemetryOptions#name()}, rate-limited
+ * per fault kind (the source's class and the fault) for the whole JVM: the first occurrence in the JVM, then a
+ * summary of all telemetries' at most every minute of the {@link TelemetryOptions#nanoClock() nanoClock}
+ * (telemetry-core's README: the WARNING rule).
  *
  * <p><b>The events.</b> Each poll ends with one event, handed to the sink on the thread that ended it
  * (see {@link TelemetryListener}), never while this poller holds a lock. Its {@code timestampEpochMs} is

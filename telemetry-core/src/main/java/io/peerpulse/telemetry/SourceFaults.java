@@ -8,13 +8,14 @@ import io.peerpulse.telemetry.spi.RttSource;
 import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * The fault reporting of one {@link RttPoller}: rate-limited WARNINGs (on the telemetry's logger)
- * naming the source's class and the telemetry, through a {@link FaultLog} made at the first fault, so
- * that a healthy telemetry carries none. Thread-safe.
+ * The fault reporting of one {@link RttPoller}: WARNINGs (on the telemetry's logger) naming the source's class
+ * and the telemetry, through a {@link FaultLog} made at the first fault, so that a healthy telemetry carries none.
+ * A fault kind is the source's class and the fault: rate-limited for the whole JVM on the telemetry's
+ * {@code nanoClock}, so that 500 telemetries whose reads time out on a starved machine give one line and a summary
+ * a minute. Thread-safe.
  */
 final class SourceFaults {
 
@@ -34,7 +35,7 @@ final class SourceFaults {
      * @param detail the first occurrence's message after the subject, made only when logged
      */
     void report(RttSource polled, Fault fault, Supplier<String> detail) {
-        log().report(subject(polled), fault.words, detail, null);
+        log().report(plugin(polled), fault.words, detail, null);
     }
 
     /** A read that failed ({@code what} is not {@link Fault#BLOCKED}): the poll counts as failed. */
@@ -58,7 +59,8 @@ final class SourceFaults {
             synchronized (this) {
                 current = log;
                 if (current == null) {
-                    current = new FaultLog(LOG, new InstantSourceMillis(options));
+                    current = new FaultLog(LOG, options.nanoClock(), "telemetry "
+                            + options.name().map(n -> "'" + n + "'").orElse("without a name"), "telemetries");
                     log = current;
                 }
             }
@@ -66,10 +68,9 @@ final class SourceFaults {
         return current;
     }
 
-    /** The plugin and the telemetry, for a log line: the source's class (never its toString: it may hold an address). */
-    private String subject(RttSource polled) {
-        return "RTT source " + polled.getClass().getName() + " (telemetry "
-                + options.name().map(n -> "'" + n + "'").orElse("without a name") + ")";
+    /** The plugin, for a log line and the fault's kind: the source's class (never its toString: it may hold an address). */
+    private static String plugin(RttSource polled) {
+        return "RTT source " + polled.getClass().getName();
     }
 
     /** The exception's class and where it was thrown; not its message, which may hold an address. */
@@ -93,17 +94,6 @@ final class SourceFaults {
 
         Fault(String words) {
             this.words = words;
-        }
-    }
-
-    /**
-     * The telemetry's monotonic clock in milliseconds, for the rate limit of log lines: a step of the wall
-     * clock neither silences the summaries nor repeats them.
-     */
-    private record InstantSourceMillis(TelemetryOptions options) implements LongSupplier {
-        @Override
-        public long getAsLong() {
-            return options.nanoClock().getAsLong() / 1_000_000;
         }
     }
 }

@@ -127,6 +127,12 @@ public final class TelemetryOptions {
 
     private static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(1);
     private static final Duration MAX_BLOCKING_READ_THRESHOLD = Duration.ofSeconds(10);
+    /**
+     * The one instance of the default monotonic clock: what is kept per clock for the whole JVM (the rate limits of
+     * WARNINGs) is shared by every telemetry and session of default options. Declared before {@code DEFAULTS},
+     * which uses it.
+     */
+    private static final LongSupplier SYSTEM_NANO_CLOCK = System::nanoTime;
     private static final TelemetryOptions DEFAULTS = builder().build();
 
     private final Duration pollInterval;
@@ -294,7 +300,7 @@ public final class TelemetryOptions {
     private static LongSupplier defaultNanoClock(InstantSource clock) {
         boolean system = clock.equals(InstantSource.system())
                 || clock instanceof Clock c && c.withZone(ZoneOffset.UTC).equals(Clock.systemUTC());
-        return system ? System::nanoTime : new EpochNanos(clock);
+        return system ? SYSTEM_NANO_CLOCK : new EpochNanos(clock);
     }
 
     /** A clock's instant in epoch nanoseconds, saturating: the default nanoClock with a clock of the caller's own. */

@@ -16,6 +16,7 @@ import io.peerpulse.session.internal.ExporterChannel;
 import io.peerpulse.session.internal.ExporterFanOut;
 import io.peerpulse.session.internal.SharedExecutor;
 import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.LatencyRecord;
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.telemetry.LatencyTelemetry;
@@ -141,7 +142,7 @@ public final class SessionCore {
         Executor executor = none ? Runnable::run : SharedExecutor.get();
         ExporterFanOut fanOut = ExporterFanOut.create(config.sessionId(), none ? List.of() : null, exporters,
                 ExportSettings.of(settings, Map.of()), settings.keySet(), name -> executor, MAX_QUEUED_EXPORTER_CALLS,
-                () -> System.nanoTime() / 1_000_000);
+                TelemetryOptions.defaults().nanoClock()); // the live sessions' clock: one rate limit with them
         SessionCore core = new SessionCore(config, start, fanOut, executor, EventLog.NONE);
         fanOut.started();
         return core;

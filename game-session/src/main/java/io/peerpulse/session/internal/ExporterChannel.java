@@ -12,8 +12,9 @@ import java.util.concurrent.Executor;
 
 /**
  * One session's exporter behind its own {@link SerialQueue}: calls never overlap, keep their order,
- * and a failure is logged at WARNING (logger {@code io.peerpulse.session.internal.ExporterFanOut}) with the exporter's name and the session id (the first time, then
- * summed up at most every minute) and stops nothing.
+ * and a failure is logged at WARNING (logger {@code io.peerpulse.session.internal.ExporterFanOut}) with the exporter's
+ * name and the session id, rate-limited per exporter and fault for the whole JVM ({@link FaultLog}), and stops
+ * nothing.
  */
 public final class ExporterChannel {
 
@@ -29,7 +30,7 @@ public final class ExporterChannel {
      * @param exporter    the exporter
      * @param executor    runs the calls
      * @param maxQueued   sample calls are dropped while this many calls wait
-     * @param faults      where its failures and hangs are logged (the session's)
+     * @param faults      where its failures and hangs are logged (the session's: it names the session)
      */
     public ExporterChannel(String name, String sessionId, SessionExporter exporter, Executor executor, int maxQueued,
                            FaultLog faults) {
@@ -41,7 +42,12 @@ public final class ExporterChannel {
     }
 
     private String subject() {
-        return "exporter '" + name + "' of session '" + sessionId + "'";
+        return plugin() + " of session '" + sessionId + "'";
+    }
+
+    /** The exporter without its session: with the fault, the kind of a logged fault. */
+    private String plugin() {
+        return "exporter '" + name + "'";
     }
 
     /**
@@ -68,7 +74,7 @@ public final class ExporterChannel {
      * @param detail what it did not finish, in time
      */
     public void hung(String detail) {
-        faults.report(subject(), "hangs", () -> "hangs: " + detail + "; its thread stays with it, counted in"
+        faults.report(plugin(), "hangs", () -> "hangs: " + detail + "; its thread stays with it, counted in"
                 + " validationData.stuckExporterCount of the reports made meanwhile", null);
     }
 
@@ -140,7 +146,7 @@ public final class ExporterChannel {
         } catch (VirtualMachineError fatal) {
             throw fatal;
         } catch (Throwable t) {
-            faults.report(subject(), "failed in " + method, () -> "failed in " + method
+            faults.report(plugin(), "failed in " + method, () -> "failed in " + method
                     + "; the other exporters still run", t);
         }
     }

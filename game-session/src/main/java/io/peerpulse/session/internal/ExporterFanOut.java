@@ -55,7 +55,7 @@ public final class ExporterFanOut {
      * @param givenKeys the keys the caller set (not system properties), checked by {@link #checkKeys}
      * @param executors runs the calls of the exporters of a provider name
      * @param maxQueued sample calls are dropped while this many wait for one exporter
-     * @param millis    the session clock, for the rate limit of log lines
+     * @param nanoClock the session's monotonic clock, for the JVM-wide rate limit of log lines ({@link FaultLog})
      * @return the exporters
      * @throws IllegalArgumentException naming the exporter when one rejects its settings, or as
      *                                  {@link Providers#select}
@@ -65,8 +65,8 @@ public final class ExporterFanOut {
     public static ExporterFanOut create(String sessionId, @Nullable List<? extends SessionExporterProvider> providers,
                                         @Nullable List<String> names, ExportSettings settings,
                                         java.util.Collection<String> givenKeys,
-                                        Function<String, Executor> executors, int maxQueued, LongSupplier millis) {
-        FaultLog faults = new FaultLog(LOG, millis);
+                                        Function<String, Executor> executors, int maxQueued, LongSupplier nanoClock) {
+        FaultLog faults = new FaultLog(LOG, nanoClock, "session '" + sessionId + "'", "sessions");
         List<? extends SessionExporterProvider> available = providers != null ? providers : Providers.discover();
         Map<String, SessionExporterProvider> selected = Providers.select(available, names);
         checkKeys(givenKeys, available);
@@ -175,7 +175,7 @@ public final class ExporterFanOut {
         if (explicit) {
             throw new IllegalStateException(what, cause);
         }
-        faults.report("exporter '" + name + "' of session '" + sessionId + "'", "could not be created",
+        faults.report("exporter '" + name + "'", "could not be created",
                 () -> "could not be created (" + provider.getClass().getName() + ": " + why
                         + ") and is left out of the session", cause);
     }

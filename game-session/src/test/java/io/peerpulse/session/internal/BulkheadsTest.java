@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -97,13 +98,16 @@ class BulkheadsTest {
             }
         };
         Duration timeout = Duration.ofSeconds(1);
-        ExporterChannel running = new ExporterChannel("hang", "s-1", hanging, bulkheads.forPlugin("hang"), 100, SharedExecutorTest.faults());
+        LongSupplier clock = () -> System.nanoTime(); // this test's own: no other test's hang silences its first line
+        ExporterChannel running = new ExporterChannel("hang", "s-1", hanging, bulkheads.forPlugin("hang"), 100,
+                SharedExecutorTest.faults("s-1", clock));
         assertThat(running.stuck(System.nanoTime() + timeout.toNanos() * 2, timeout)).as("idle").isFalse();
         if (running.enqueueStarted()) {
             running.startDrain();
         }
         assertThat(entered.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
-        ExporterChannel waiting = new ExporterChannel("hang", "s-2", hanging, bulkheads.forPlugin("hang"), 100, SharedExecutorTest.faults());
+        ExporterChannel waiting = new ExporterChannel("hang", "s-2", hanging, bulkheads.forPlugin("hang"), 100,
+                SharedExecutorTest.faults("s-2", clock));
         if (waiting.enqueueStarted()) {
             waiting.startDrain(); // waits in the bulkhead: the plugin's one thread is taken
         }
@@ -112,10 +116,9 @@ class BulkheadsTest {
         assertThat(running.stuck(now + timeout.toNanos() * 2, timeout)).as("running past the timeout").isTrue();
         assertThat(waiting.stuck(now + timeout.toNanos() * 2, timeout)).as("waiting past the timeout").isTrue();
         assertThat(running.stuck(now + timeout.toNanos() * 3, timeout)).isTrue();
-        assertThat(log.warnings(ExporterFanOut.class)).hasSize(2).allSatisfy(w -> assertThat(w).contains("exporter 'hang'", "hangs",
-                "past the exporter timeout"));
-        assertThat(log.warnings(ExporterFanOut.class).get(0)).contains("session 's-1'");
-        assertThat(log.warnings(ExporterFanOut.class).get(1)).contains("session 's-2'");
+        // one fault of one exporter in two sessions: the JVM's first line names the first; the second is counted
+        assertThat(log.warnings(ExporterFanOut.class)).singleElement().asString().contains(
+                "exporter 'hang' of session 's-1' hangs", "past the exporter timeout");
 
         release.countDown();
         CompletableFuture<Void> done = new CompletableFuture<>();

@@ -95,7 +95,8 @@ class SharedExecutorTest {
         AtomicInteger inside = new AtomicInteger();
         List<CompletableFuture<Void>> stuckDone = new ArrayList<>();
         for (int i = 0; i < STUCK; i++) {
-            ExporterChannel channel = new ExporterChannel("stuck", "stuck-" + i, new Stuck(entered, inside), pool, 100, faults());
+            ExporterChannel channel = new ExporterChannel("stuck", "stuck-" + i, new Stuck(entered, inside), pool, 100,
+                    faults("stuck-" + i, System::nanoTime));
             CompletableFuture<Void> done = new CompletableFuture<>();
             stuckDone.add(done);
             if (channel.enqueueEnded(report, done)) {
@@ -115,7 +116,8 @@ class SharedExecutorTest {
         for (int i = 0; i < 3; i++) {
             Healthy exporter = new Healthy();
             healthy.add(exporter);
-            ExporterChannel channel = new ExporterChannel("healthy", "healthy-" + i, exporter, pool, 100, faults());
+            ExporterChannel channel = new ExporterChannel("healthy", "healthy-" + i, exporter, pool, 100,
+                    faults("healthy-" + i, System::nanoTime));
             boolean drain = channel.enqueueStarted();
             for (int s = 0; s < 5; s++) {
                 drain |= channel.enqueueSample(new RttSample(1_000 + s, 10 + s));
@@ -209,8 +211,12 @@ class SharedExecutorTest {
         return session.exportReport();
     }
 
-    /** Where the exporters' faults are logged, as the session logs them. */
-    static FaultLog faults() {
-        return new FaultLog(System.getLogger(ExporterFanOut.class.getName()), () -> System.nanoTime() / 1_000_000);
+    /**
+     * Where the exporters' faults of session {@code sessionId} are logged, as the session logs them, on
+     * {@code nanoClock}: faults logged on one clock share the JVM-wide rate limit.
+     */
+    static FaultLog faults(String sessionId, java.util.function.LongSupplier nanoClock) {
+        return new FaultLog(System.getLogger(ExporterFanOut.class.getName()), nanoClock, "session '" + sessionId + "'",
+                "sessions");
     }
 }
