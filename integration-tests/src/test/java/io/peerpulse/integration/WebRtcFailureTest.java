@@ -30,8 +30,10 @@ class WebRtcFailureTest {
             f.telemetry.stop();
 
             List<Poll> polls = f.recorder.polls();
+            // a poll falling due while a read is still in flight is skipped (on a busy machine a read of the
+            // failed connection may take longer than the interval); every read is unavailable
             assertThat(polls.subList(seen, polls.size())).allSatisfy(p ->
-                    assertThat(p.outcome()).isEqualTo(PollOutcome.UNAVAILABLE));
+                    assertThat(p.outcome()).isIn(PollOutcome.UNAVAILABLE, PollOutcome.SKIPPED));
             assertThat(f.telemetry.getCounters().failedCount()).isZero();
             assertThat(f.telemetry.getCounters().unavailableCount()).isGreaterThanOrEqualTo(4);
         }
@@ -49,8 +51,13 @@ class WebRtcFailureTest {
                 assertThat(f.recorder.await(polls -> polls.size() >= seen + 10, Duration.ofSeconds(20))).isTrue();
                 f.telemetry.stop();
                 List<Poll> polls = f.recorder.polls();
-                assertThat(polls.subList(seen + 1, polls.size())).allSatisfy(p ->
-                        assertThat(p.outcome()).isEqualTo(PollOutcome.UNAVAILABLE));
+                List<Poll> after = polls.subList(seen + 1, polls.size());
+                // every read after close is unavailable; a poll falling due while one is still in flight (a busy
+                // machine) is skipped, reading nothing
+                assertThat(after).allSatisfy(p ->
+                        assertThat(p.outcome()).isIn(PollOutcome.UNAVAILABLE, PollOutcome.SKIPPED));
+                assertThat(after).as("cycle %d: reads after close", cycle)
+                        .filteredOn(p -> p.outcome() == PollOutcome.UNAVAILABLE).hasSizeGreaterThanOrEqualTo(5);
                 assertThat(f.telemetry.getCounters().failedCount()).as("cycle %d", cycle).isZero();
             }
         }
