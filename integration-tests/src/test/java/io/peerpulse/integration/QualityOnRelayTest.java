@@ -103,7 +103,9 @@ class QualityOnRelayTest {
             QualityReason loss = live.reasons().stream().filter(r -> r.metric() == QualityMetric.LOSS).findFirst()
                     .orElseThrow(() -> new AssertionError("no loss reason in " + live.reasons()));
             assertThat(loss.text()).startsWith("loss ").contains(" % over the last ");
-            assertThat(loss.windowCount()).as("pings in the window").isGreaterThanOrEqualTo(25);
+            // the model judges loss over at least MIN_LOSS_PINGS; how many more the window holds depends on how many
+            // polls the machine kept (beside busy loops 18 of the 30 due), and the tolerance below follows the count
+            assertThat(loss.windowCount()).as("pings in the window").isGreaterThanOrEqualTo(QualityThresholds.MIN_LOSS_PINGS);
             assertThat(loss.value() * 100).as("the window's loss against the relay's")
                     .isCloseTo(relayLossPercent, within(fourDeviations(relayLossPercent, loss.windowCount())));
             long pings = data.probe().answeredCount() + data.probe().lostCount();
