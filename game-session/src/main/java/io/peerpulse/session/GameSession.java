@@ -891,10 +891,9 @@ public final class GameSession implements AutoCloseable {
          * medians in whole nanoseconds, as their durations hold them.
          */
         private QualityThresholds thresholds() {
-            for (Object[] median : new Object[][] {{"fairFrom", fairFrom}, {"poorFrom", poorFrom}}) {
-                if (median[1] == null) {
-                    throw new IllegalArgumentException("qualityThresholds " + median[0] + " must not be null");
-                }
+            if (fairFrom == null || poorFrom == null) {
+                throw new IllegalArgumentException("qualityThresholds " + (fairFrom == null ? "fairFrom" : "poorFrom")
+                        + " must not be null");
             }
             return new QualityThresholds(SessionConfig.toMs(fairFrom), SessionConfig.toMs(poorFrom), recentSamples,
                     toleratedBadPolls, model.jitterFairFromMs(), model.jitterPoorFromMs(), model.lossFairFromRatio(),

@@ -68,6 +68,10 @@ class GameSessionBuilderTest {
                 bad(b -> b.qualityThresholds(Duration.ZERO, Duration.ofMillis(300)), "s", "fairFrom must be above 0"),
                 bad(b -> b.qualityThresholds(Duration.ofMillis(150), Duration.ofMillis(150)), "s",
                         "poorFrom must be above fairFrom"),
+                bad(b -> b.qualityThresholds(null, Duration.ofMillis(300)), "s",
+                        "qualityThresholds fairFrom must not be null"),
+                bad(b -> b.qualityThresholds(Duration.ofMillis(150), null), "s",
+                        "qualityThresholds poorFrom must not be null"),
                 bad(b -> b.qualityRecentSamples(0), "s", "qualityRecentSamples must be between 1 and 10000, was 0"),
                 bad(b -> b.toleratedBadPolls(-1), "s", "toleratedBadPolls must be >= 0, was -1"),
                 bad(b -> b.gapAfterPolls(0), "s", "gapAfterPolls must be between 1 and 1000000, was 0"));

@@ -374,6 +374,9 @@ class GameSessionQualityTest {
         assertThatThrownBy(() -> session(new QualityThresholds(150, 300, 5, 3, null, null, 3.0, null, null, null,
                 10_000, 3))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("lossFairFromRatio must be above 0 and at most 1, was 3.0");
+        assertThatThrownBy(() -> session(new QualityThresholds(150, 300, 5, 3, null, null, 0.10, 1.5, null, null,
+                10_000, 3))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lossPoorFromRatio must be above 0 and at most 1, was 1.5");
         assertThatThrownBy(() -> session(new QualityThresholds(150, 300, 5, 3, null, null, null, null, 70.0, 80.0,
                 10_000, 3))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("poorBelowScore must be below fairBelowScore");

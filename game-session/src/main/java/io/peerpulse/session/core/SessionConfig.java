@@ -113,16 +113,19 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
     /** Checks a pair of quality thresholds: each absent or in (0, max], the POOR one past the FAIR one. */
     private static void pair(String fairName, String poorName, @Nullable Double fair, @Nullable Double poor, double max,
                              boolean below) {
-        for (Object[] one : new Object[][] {{fairName, fair}, {poorName, poor}}) {
-            Double value = (Double) one[1];
-            if (value != null && !(value > 0 && value <= max)) {
-                throw new IllegalArgumentException("qualityThresholds " + one[0] + " must be above 0 and at most "
-                        + (max == 1 ? "1" : String.valueOf((long) max)) + ", was " + value);
-            }
-        }
+        inRange(fairName, fair, max);
+        inRange(poorName, poor, max);
         if (fair != null && poor != null && (below ? poor >= fair : poor <= fair)) {
             throw new IllegalArgumentException("qualityThresholds " + poorName + " must be " + (below ? "below " : "above ")
                     + fairName + " (" + fair + "), was " + poor);
+        }
+    }
+
+    /** Checks one quality threshold: absent or in (0, max]. */
+    private static void inRange(String name, @Nullable Double value, double max) {
+        if (value != null && !(value > 0 && value <= max)) {
+            throw new IllegalArgumentException("qualityThresholds " + name + " must be above 0 and at most "
+                    + (max == 1 ? "1" : String.valueOf((long) max)) + ", was " + value);
         }
     }
 
