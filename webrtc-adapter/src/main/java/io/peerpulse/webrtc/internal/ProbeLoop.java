@@ -42,10 +42,6 @@ public final class ProbeLoop implements ProbeExecutor {
     private final boolean batching;
     /** Whether the thread wakes by itself at the next tick, so that a producer need not wake it. Guarded by this. */
     private boolean ticking;
-    /** Whether the thread just came back from waiting; only the loop's thread touches it. */
-    private boolean waited;
-    /** When a turn after waiting last found a task ({@code System.nanoTime}); only the loop's thread touches it. */
-    private long lastWakeWithTask = Long.MIN_VALUE / 2;
 
     /**
      * Starts a loop on a new daemon thread; it runs until the JVM exits.
@@ -189,49 +185,41 @@ public final class ProbeLoop implements ProbeExecutor {
     }
 
     private void run() {
+        boolean waited = false; // whether the thread just came back from waiting
+        long lastWakeWithTask = Long.MIN_VALUE / 2;
         while (true) {
-            turn();
-        }
-    }
-
-    /**
-     * One turn of the loop: runs the next task or timer, or waits. A method of its own so that the JIT compiles it
-     * after a few thousand turns: as the body of {@link #run()}, entered once, it would run in the interpreter until
-     * on-stack replacement, tens of thousands of turns later (minutes at a server's rates; 10 to 14 % of the loop
-     * threads' CPU at 50 pairs in the meantime, measured with perf).
-     */
-    private void turn() {
-        Runnable task;
-        long waitNanos = 0;
-        synchronized (this) {
-            parked = false;
-            long now = System.nanoTime();
-            task = next(now);
-            if (batching && waited) {
+            Runnable task;
+            long waitNanos = 0;
+            synchronized (this) {
+                parked = false;
+                long now = System.nanoTime();
+                task = next(now);
+                if (batching && waited) {
+                    if (task == null) {
+                        ticking = false; // a tick, or a wake-up, that found nothing: wait to be woken again
+                    } else {
+                        // tasks come faster than one per tick: take them at the ticks from now on, as long as the
+                        // ticks find some
+                        ticking = ticking || now - lastWakeWithTask < TICK_NANOS;
+                        lastWakeWithTask = now;
+                    }
+                }
                 if (task == null) {
-                    ticking = false; // a tick, or a wake-up, that found nothing: wait to be woken again
-                } else {
-                    // tasks come faster than one per tick: take them at the ticks from now on, as long as the
-                    // ticks find some
-                    ticking = ticking || now - lastWakeWithTask < TICK_NANOS;
-                    lastWakeWithTask = now;
+                    parked = true;
+                    waitNanos = timerCount == 0 ? 0 : Math.max(1, timerDue[0] - now);
+                    if (ticking) {
+                        waitNanos = waitNanos == 0 ? TICK_NANOS : Math.min(waitNanos, TICK_NANOS);
+                    }
                 }
             }
-            if (task == null) {
-                parked = true;
-                waitNanos = timerCount == 0 ? 0 : Math.max(1, timerDue[0] - now);
-                if (ticking) {
-                    waitNanos = waitNanos == 0 ? TICK_NANOS : Math.min(waitNanos, TICK_NANOS);
-                }
+            waited = task == null;
+            if (task != null) {
+                runReporting(task);
+            } else if (waitNanos == 0) {
+                LockSupport.park(this);
+            } else {
+                LockSupport.parkNanos(this, waitNanos);
             }
-        }
-        waited = task == null;
-        if (task != null) {
-            runReporting(task);
-        } else if (waitNanos == 0) {
-            LockSupport.park(this);
-        } else {
-            LockSupport.parkNanos(this, waitNanos);
         }
     }
 
