@@ -9,6 +9,7 @@ import io.peerpulse.webrtc.ProbeOptions;
 import jakarta.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * channel open ({@code performance.timeOrigin + performance.now()} both) is at most 200 ms, on a 20 ms link.
  */
 @ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
+@Tag("integration")
 class ChromiumEarlyStartTest {
 
     private static final double FIRST_SAMPLE_BOUND_MS = 200;

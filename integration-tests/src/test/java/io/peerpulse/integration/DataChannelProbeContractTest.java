@@ -14,12 +14,14 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The probe keeps the testkit's contract on real webrtc-java peers, each running a probe, with two busy
  * threads of the test's own beside it: read() sends nothing on the caller's thread, and against a peer
  * answering after 100 ms (the relay) it does not wait for the pong.
  */
+@Tag("integration")
 class DataChannelProbeContractTest extends RttSourceContract {
 
     private final Map<RttSource, AutoCloseable> resources = new ConcurrentHashMap<>();

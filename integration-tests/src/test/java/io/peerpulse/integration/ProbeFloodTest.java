@@ -33,6 +33,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * saying so), after the other checks.
  */
 @ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
+@Tag("integration")
 class ProbeFloodTest {
 
     private static final Duration FLOOD = Duration.ofSeconds(10);

@@ -17,6 +17,7 @@ import io.peerpulse.webrtc.ProbeCounters;
 import io.peerpulse.webrtc.ProbeOptions;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * least 72 ms asked), every pong counts as capped, and the offset is not presented as verified (nor exported).
  */
 @ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
+@Tag("integration")
 class ProbeForgedHoldTest {
 
     private static final Duration RTT = Duration.ofMillis(80);

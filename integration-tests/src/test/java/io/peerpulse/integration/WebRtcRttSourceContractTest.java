@@ -14,12 +14,14 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The ICE source keeps the testkit's contract on real webrtc-java peers, with two busy threads of the test's
  * own beside it: its read() makes no call into webrtc-java on the caller's thread. Its state comes from A's
  * observer ({@link WebRtcRttSource#onConnectionChange}).
  */
+@Tag("integration")
 class WebRtcRttSourceContractTest extends RttSourceContract {
 
     private final Map<RttSource, AutoCloseable> resources = new ConcurrentHashMap<>();
