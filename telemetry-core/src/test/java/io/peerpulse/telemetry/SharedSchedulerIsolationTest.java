@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import io.peerpulse.telemetry.fixtures.BusyThreads;
@@ -36,8 +37,9 @@ import io.peerpulse.telemetry.fixtures.LogCapture;
 /**
  * Real time, the real shared scheduler, on a loaded machine: two threads of the test's own spin beside it for
  * the whole test (on 2 cores they take both). Waits are bounded and counted in the sources' own calls; no
- * real-time upper bound is asserted.
+ * real-time upper bound is asserted. Tagged {@code integration}: its 9 s of real time stay out of the quick run.
  */
+@Tag("integration")
 class SharedSchedulerIsolationTest {
 
     @RegisterExtension
