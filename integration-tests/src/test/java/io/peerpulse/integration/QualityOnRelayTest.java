@@ -13,6 +13,7 @@ import io.peerpulse.session.ConnectionQuality;
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.LiveRtt;
 import io.peerpulse.session.MultiplayerMetrics;
+import io.peerpulse.session.QualityChange;
 import io.peerpulse.session.QualityMetric;
 import io.peerpulse.session.QualityReason;
 import io.peerpulse.session.QualityThresholds;
@@ -111,8 +112,13 @@ class QualityOnRelayTest {
             long pings = data.probe().answeredCount() + data.probe().lostCount();
             assertThat(data.probe().lossRatio() * 100).as("the session's loss against the relay's")
                     .isCloseTo(relayLossPercent, within(fourDeviations(relayLossPercent, pings)));
-            assertThat(metrics.qualityChanges().get(metrics.qualityChanges().size() - 1).reasons())
-                    .extracting(QualityReason::metric).contains(QualityMetric.LOSS);
+            // a change is recorded when the grade changes, with the reasons of that poll: which threshold the grade
+            // crossed first depends on the machine (beside busy loops the score crossed before the loss window held
+            // its least count, and LOSS joined later at the same grade), so the export's last change is to POOR and
+            // the live reasons above name the loss
+            QualityChange last = metrics.qualityChanges().get(metrics.qualityChanges().size() - 1);
+            assertThat(last.current()).isEqualTo(ConnectionQuality.POOR);
+            assertThat(last.reasons()).isNotEmpty();
             assertThat(metrics.qualitySummary().poorMs()).isPositive();
             // the RTT the grade was judged on: never below what the relay imposed
             truth.assertDataChannelFloor("probe", data.latency().samples(), ProbeAccuracyTest.BELOW_MS,
