@@ -21,11 +21,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * A Java session measured against real headless Chromium through the relay (80 ms asked, 30 s). Two outside
@@ -46,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code latency} shape) and the Java JSON export are written side by side, as {@code peerpulse summarize}
  * reads them; a copy is kept in {@code target/chromium-session/}.
  */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
+@Isolated
 @Tag("integration")
 class ChromiumAgreementTest {
 

@@ -11,8 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Issue 23 (c): in Chromium the page's probe channel is still connecting when {@code start()} is called right
@@ -20,7 +18,6 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * (1 s) later. Judged on the page's own clock: the first sample's timestamp minus the moment the page saw the
  * channel open ({@code performance.timeOrigin + performance.now()} both) is at most 200 ms, on a 20 ms link.
  */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
 @Tag("integration")
 class ChromiumEarlyStartTest {
 

@@ -21,9 +21,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Loss both ways between a Java probe and the browser's {@code peerpulse-probe.js}, against the relay's own
@@ -32,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * probe packets'). Both sides ping every 25 ms with a 400 ms timeout (pings overlap), 700 Java pings: the
  * standard deviation of each ratio is about 1.5 points, the tolerance 5.
  */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
+@Isolated
 @Tag("integration")
 class ChromiumLossTest {
 

@@ -32,8 +32,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
 
@@ -43,7 +41,6 @@ import org.junit.jupiter.api.parallel.Isolated;
  * exporter sees every call exactly as promised, and nothing (threads, meters) is left behind.
  * Isolated: no other test class runs meanwhile, so the threads that appear are this test's.
  */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
 @Isolated
 @Tag("integration")
 class ConcurrentSessionsTest {

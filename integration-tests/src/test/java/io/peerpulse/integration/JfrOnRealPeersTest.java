@@ -28,8 +28,6 @@ import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Issue 26: the {@code jfr} exporter, found by ServiceLoader, on real peers through the lab relay. A
@@ -38,7 +36,6 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * read back with {@link RecordingFile}, holds the session's samples, its quality changes with their reasons, the
  * open and the close, and its summary.
  */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
 @Tag("integration")
 class JfrOnRealPeersTest {
 

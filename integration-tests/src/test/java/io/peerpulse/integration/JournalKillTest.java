@@ -19,10 +19,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * The journal survives SIGKILL: a child JVM runs a session that journals a sample every millisecond;
@@ -35,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * of this JVM's {@code jdk.module.path} and {@code java.class.path} (surefire's module path holds
  * game-session and telemetry-core): everything on the class path, as WebRtcPeersTest does.
  */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
+@Isolated
 @Tag("integration")
 class JournalKillTest {
 

@@ -12,9 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Recovery streams: a 64 MB journal (330,000 poll lines), four times the heap, is recovered in a child JVM
@@ -27,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * <p>The journals are written here, into {@code target/journal-memory}, line by line as the session's
  * journal writes them (format 5: {@code seq}, {@code t}, {@code n}, exact RTT bits, {@code crc}).
  */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
+@Isolated
 @Tag("integration")
 class JournalRecoveryMemoryTest {
 

@@ -13,8 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -33,7 +31,6 @@ import org.junit.jupiter.api.Test;
  * imposed median and the p95 within {@value #TAIL_MS} ms of the imposed p95 hold on a quiet machine only: tagged
  * {@code timing}. One run of the three pairs serves both tests.
  */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
 @Tag("integration")
 class ProbeAccuracyTest {
 

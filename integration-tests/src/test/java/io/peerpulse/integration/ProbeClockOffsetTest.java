@@ -14,8 +14,6 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,7 +22,6 @@ import org.junit.jupiter.api.Test;
  * asymmetric (5 ms to B, 25 ms back), so the estimate is off by their half difference, 10 ms, and
  * must still lie within its own error bound of the truth.
  */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
 @Tag("integration")
 class ProbeClockOffsetTest {
 

@@ -19,8 +19,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Issue 23 (b): one peer floods its partner's probe channel with pings (at least 8,000 a second for 10 s) while
@@ -32,7 +31,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * measured and reported; when the machine is too busy to send 8,000 a second the run is inconclusive (aborted,
  * saying so), after the other checks.
  */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
+@Isolated
 @Tag("integration")
 class ProbeFloodTest {
 

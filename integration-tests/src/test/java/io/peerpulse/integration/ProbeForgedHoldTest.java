@@ -18,8 +18,6 @@ import io.peerpulse.webrtc.ProbeOptions;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Issue 23 (a): a far peer that answers the probe's pings itself, claiming it held each ping for all but 2 ms of
@@ -27,7 +25,6 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * a clock offset of 3,600,038.9 ± 1.1 ms; with the 5 ms hold cap the median stays within 5 ms of the truth (at
  * least 72 ms asked), every pong counts as capped, and the offset is not presented as verified (nor exported).
  */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
 @Tag("integration")
 class ProbeForgedHoldTest {
 

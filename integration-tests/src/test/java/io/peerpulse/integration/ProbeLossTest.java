@@ -10,8 +10,6 @@ import io.peerpulse.webrtc.ProbeCounters;
 import io.peerpulse.webrtc.ProbeOptions;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,7 +27,6 @@ import org.junit.jupiter.api.Test;
  * <p>Pings go every 60 ms so that 600 of them take about 36 s: with 600 pings the probe's own ratio
  * has a standard deviation of about 1.6 points at 19 %, three of them inside the 5-point tolerance.
  */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
 @Tag("integration")
 class ProbeLossTest {
 

@@ -11,12 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 
 /** An outage in the probe's data: no measurement during it, measuring again within two polls after it. */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
 @Tag("integration")
 class ProbeOutageTest {
 

@@ -25,8 +25,6 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The connection quality on real peers through the lab relay (issue 26): a 140 ms link losing about 20 % of its
@@ -39,7 +37,6 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * binomial ratio over the pings counted ({@code 4·sqrt(p(1 - p)/n)}). The relay drops SCTP's acknowledgements too,
  * which delays later pings: the RTT samples of a lossy link jitter (tens of ms measured), which only adds to POOR.
  */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
 @Tag("integration")
 class QualityOnRelayTest {
 

@@ -24,8 +24,6 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,7 +32,6 @@ import org.junit.jupiter.api.Test;
  * accounts for its 2.5 s refresh period. Each test has its own relay and peers, so the three run side by side
  * (they wait for slow real events, ICE refreshes and the fallback's 4 s, not for the CPU).
  */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
 @Execution(ExecutionMode.CONCURRENT)
 @Tag("integration")
 class SessionTwoViewsTest {

@@ -6,12 +6,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
+@Isolated
 @Tag("integration")
 class WebRtcExitTest {
 

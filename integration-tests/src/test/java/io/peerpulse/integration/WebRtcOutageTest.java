@@ -11,12 +11,9 @@ import io.peerpulse.webrtc.WebRtcRttSource;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 
 /** What an outage looks like in the data: gaps, not frozen values; and the original's frozen values. */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
 @Tag("integration")
 class WebRtcOutageTest {
 

@@ -9,8 +9,6 @@ import io.peerpulse.webrtc.WebRtcRttSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +23,6 @@ import org.junit.jupiter.api.Test;
  * comparison. Readings 2 ms off fail. Module path only: nothing it measures depends on how the modules are
  * found (the class-path pass is for discovery, see the pom).
  */
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ)
 @Tag("integration")
 class WebRtcRttAccuracyTest {
 

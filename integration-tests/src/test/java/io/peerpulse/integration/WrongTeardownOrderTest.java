@@ -6,8 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Isolated;
@@ -17,7 +15,6 @@ import org.junit.jupiter.api.parallel.Isolated;
  * crash nor hang. In a child JVM, so that a native crash fails this test instead of killing surefire.
  */
 // a child JVM busy with real peers: alone, so that it neither disturbs nor is disturbed by the RTT-accuracy tests
-@ResourceLock(value = CpuLock.NAME, mode = ResourceAccessMode.READ_WRITE)
 @Isolated
 @Tag("integration")
 class WrongTeardownOrderTest {
