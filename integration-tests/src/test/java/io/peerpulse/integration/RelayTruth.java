@@ -115,9 +115,8 @@ record RelayTruth(RelayRecord all, RelayRecord record, double askedMs, long epoc
      * found their checks. What is left in a difference is the near peer's own sockets and thread, which the relay
      * cannot see: never negative, 0 or 1 ms at this resolution, and on a busy machine late by up to tens of
      * milliseconds now and then, so the median moves; the lower quartile stays at the quiet value, while a bias of
-     * PeerPulse's moves every difference, that quartile too. Of fewer than four differences the least stands for
-     * the quartile: an interpolated quartile of two readings (a view that measured for a few seconds) moves with
-     * the second one.
+     * PeerPulse's moves every difference, that quartile too ({@link #lowerQuartile}: of fewer than four, the
+     * least).
      */
     void assertIceAgrees(String what, List<RttSample> samples, double belowMs, double aboveMs) {
         assertIceAgrees(what, samples, Direction.A_TO_B, belowMs, aboveMs);
@@ -130,7 +129,7 @@ record RelayTruth(RelayRecord all, RelayRecord record, double askedMs, long epoc
                 this).isGreaterThanOrEqualTo((samples.size() + 1) / 2);
         double[] sorted = differences.clone();
         Arrays.sort(sorted);
-        double quartile = sorted.length < 4 ? sorted[0] : lowerQuartile(sorted);
+        double quartile = lowerQuartile(sorted);
         assertThat(quartile).as("%s: lower quartile of (reading - its checks' round trip as the relay saw it) %.3f ms"
                         + " must be in [-%.1f, +%.1f] ms; differences %s; samples %s; %s", what, quartile, belowMs, aboveMs,
                         Arrays.toString(round(differences)), samples.stream().map(RttSample::rttMs).toList(), this)
@@ -160,8 +159,15 @@ record RelayTruth(RelayRecord all, RelayRecord record, double askedMs, long epoc
                 fastest == Long.MIN_VALUE ? Double.NaN : fastest, belowMs, aboveMs);
     }
 
-    /** The 25th percentile of sorted values, interpolated between closest ranks. */
+    /**
+     * The 25th percentile of sorted values, interpolated between closest ranks; of fewer than four values the least
+     * stands for it: an interpolated quartile of two readings (a view that measured for a few seconds) moves with
+     * the second one.
+     */
     private static double lowerQuartile(double[] sorted) {
+        if (sorted.length < 4) {
+            return sorted[0];
+        }
         double rank = 0.25 * (sorted.length - 1);
         int below = (int) Math.floor(rank);
         int above = Math.min(below + 1, sorted.length - 1);
