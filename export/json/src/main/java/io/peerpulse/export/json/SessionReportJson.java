@@ -229,8 +229,9 @@ public final class SessionReportJson {
     }
 
     private static SessionReport read(InputStream in, String source) throws IOException {
+        Utf8Reader reader = new Utf8Reader(in);
         try {
-            return bind(new Utf8Reader(in));
+            return bind(reader);
         } catch (RuntimeException e) {
             Utf8Reader.MalformedUtf8 malformed = find(e, Utf8Reader.MalformedUtf8.class);
             if (malformed != null) {
@@ -239,6 +240,13 @@ public final class SessionReportJson {
             IOException io = find(e, IOException.class);
             if (io != null) {
                 throw new IOException("cannot read " + source + ": " + io.getMessage(), e);
+            }
+            JsonParsingException parsing = find(e, JsonParsingException.class);
+            if (parsing != null && reader.ended() && endOfInput(parsing)) {
+                // Parsson's line, column and offset at the end of the input are wrong (past the end): ours instead
+                throw new IOException("not a session report: " + source + ": " + (reader.bytesRead() == 0
+                        ? "the document is empty" : "the document ends early, after " + reader.bytesRead()
+                        + " bytes (a file cut off?)"), e);
             }
             throw new IOException("not a session report: " + source + ": " + message(e), e);
         }
@@ -287,6 +295,12 @@ public final class SessionReportJson {
             return check(StreamedSamples.binding(lists,
                     () -> ((YassonJsonb) Holder.STREAMED).fromJson(tree, SessionReport.class)));
         }
+    }
+
+    /** Whether Parsson failed because the input ended (its two messages for it), not at a bad character. */
+    private static boolean endOfInput(JsonParsingException e) {
+        String message = String.valueOf(e.getMessage());
+        return message.startsWith("Invalid token=EOF") || message.startsWith("Unexpected char -1 ");
     }
 
     private static <T extends Throwable> @Nullable T find(Throwable e, Class<T> type) {

@@ -55,6 +55,9 @@ final class Utf8Reader extends Reader {
             pending = -1;
             return 1;
         }
+        if (done) { // the decoder is flushed: asking it again would throw IllegalStateException
+            return -1;
+        }
         if (len == 1) { // room for one char, but the next may be a surrogate pair
             char[] two = new char[2];
             int n = read(two, 0, 2);
@@ -79,9 +82,6 @@ final class Utf8Reader extends Reader {
                 return out.position() - off;
             }
             if (eof) {
-                if (done) {
-                    return -1;
-                }
                 done = true;
                 if (decoder.flush(out).isError()) {
                     throw new MalformedUtf8(consumed);
@@ -90,6 +90,16 @@ final class Utf8Reader extends Reader {
             }
             fill();
         }
+    }
+
+    /** @return whether the input's end was reached and every byte decoded */
+    boolean ended() {
+        return done;
+    }
+
+    /** @return the bytes decoded so far: the input's length once {@link #ended()} */
+    long bytesRead() {
+        return consumed;
     }
 
     private void fill() throws IOException {

@@ -1,6 +1,7 @@
 package io.peerpulse.export.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.fixtures.LogCapture;
@@ -51,6 +52,37 @@ class SessionReportJsonFuzzTest {
         // both branches really ran: mutations that keep a valid report, and ones that break it
         assertThat(read).isPositive();
         assertThat(refused).isPositive();
+    }
+
+    /**
+     * A file cut off (a copy or a disk that stopped short) is told as such, with its true length: Parsson's own
+     * position at the end of the input lies past the end, and reading on after it once made the decoder fail
+     * with "Current state = FLUSHED".
+     */
+    @Test
+    void aCutOffExportSaysWhereItEnds() throws IOException {
+        byte[] valid = VALID.getBytes(StandardCharsets.UTF_8);
+        List<String> wrong = new ArrayList<>();
+        for (int cut = 1; cut < valid.length; cut += 7) {
+            try {
+                SessionReportJson.read(new ByteArrayInputStream(java.util.Arrays.copyOf(valid, cut)));
+                wrong.add(cut + ": read");
+            } catch (IOException e) {
+                String expected = "not a session report: stream: the document ends early, after " + cut
+                        + " bytes (a file cut off?)";
+                if (!e.getMessage().equals(expected) && !e.getMessage().contains("not valid UTF-8 at byte")) {
+                    wrong.add(cut + ": " + e.getMessage());
+                }
+            }
+        }
+        assertThat(wrong).isEmpty();
+        Utf8Reader reader = new Utf8Reader(new ByteArrayInputStream("ab".getBytes(StandardCharsets.UTF_8)));
+        char[] chars = new char[8];
+        assertThat(reader.read(chars, 0, 8)).isEqualTo(2);
+        assertThat(reader.read(chars, 0, 8)).isEqualTo(-1);
+        assertThat(reader.read(chars, 0, 8)).as("asked again after the end").isEqualTo(-1);
+        assertThatThrownBy(() -> SessionReportJson.read(new ByteArrayInputStream(new byte[0])))
+                .isInstanceOf(IOException.class).hasMessage("not a session report: stream: the document is empty");
     }
 
     @Test
