@@ -54,7 +54,9 @@ final class RecoverCommand implements Callable<Integer> {
         checkExporterNames(names);
         Map<String, String> settings = new LinkedHashMap<>();
         for (String kind : FILE_EXPORTERS) {
-            settings.put("peerpulse.export." + kind + ".directory", out.toString());
+            if (names.contains(kind)) { // a setting no selected exporter reads is refused as a typo
+                settings.put("peerpulse.export." + kind + ".directory", out.toString());
+            }
         }
         boolean writesFiles = names.stream().anyMatch(FILE_EXPORTERS::contains);
         if (writesFiles) {
@@ -78,9 +80,8 @@ final class RecoverCommand implements Callable<Integer> {
                     + (message.contains(input.toString()) ? message.replace("journal " + input + " ", "the journal ")
                     .replace(input + ": ", "") : Errors.reason(e)));
         } catch (IllegalArgumentException e) {
-            // the exporter names were checked above: what is left is a value of the journal's header
-            throw new Main.UsageException("cannot recover " + input.toAbsolutePath() + ": its header line holds "
-                    + "a value a session cannot have: " + e.getMessage());
+            // a bad header is an IOException above: this is a setting, an exporter's or a system property's
+            throw new Main.UsageException("cannot recover " + input.toAbsolutePath() + ": " + e.getMessage());
         }
         PrintWriter console = spec.commandLine().getOut();
         SessionReport report = recovery.report();

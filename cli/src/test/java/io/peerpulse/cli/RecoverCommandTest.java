@@ -75,6 +75,24 @@ class RecoverCommandTest {
         assertThat(err.toString().strip()).doesNotContain("\n").contains("bogus");
     }
 
+    /** Each file exporter's directory setting is given only when it runs: one nobody reads is refused as a typo. */
+    @Test
+    void noneOrOneExporterRecoversWithoutTheOthersSettings() throws Exception {
+        Path journal = journalOfAKilledSession();
+        Path outDir = dir.resolve("out");
+
+        assertThat(run("recover", journal.toString(), "--out", outDir.toString(), "--exporters", "none"))
+                .as("stderr: %s", err).isZero();
+        assertThat(out.toString()).contains("session cli-recover: 5 samples", "problems: none").doesNotContain("wrote");
+        assertThat(outDir).doesNotExist();
+
+        assertThat(run("recover", journal.toString(), "--out", outDir.toString(), "--exporters", "csv"))
+                .as("stderr: %s", err).isZero();
+        try (var files = Files.list(outDir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("cli-recover.csv");
+        }
+    }
+
     @Test
     void aSessionWhoseWallClockSteppedSaysSoAndReportsNoProblem() throws Exception {
         VirtualScheduler scheduler = new VirtualScheduler();
