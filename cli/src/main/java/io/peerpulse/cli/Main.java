@@ -1,6 +1,9 @@
 package io.peerpulse.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -35,12 +38,26 @@ public final class Main implements Runnable {
      * @param args the arguments
      */
     public static void main(String[] args) {
-        PrintWriter out = StandardOutput.open();
+        StandardOutput.Writer out = StandardOutput.open();
         PrintWriter err = new PrintWriter(System.err, true);
         Logs.configure(java.util.Arrays.asList(args).contains("--verbose"));
-        int code = run(args, out, err);
+        System.exit(exitCode(run(args, out, err), out, err));
+    }
+
+    /**
+     * The exit code once the command returned {@code code}: 1 instead of 0 when standard output could not be
+     * written (a full disk, a closed pipe), said in one line on standard error, since the output is then cut.
+     */
+    static int exitCode(int code, StandardOutput.Writer out, PrintWriter err) {
         out.flush();
-        System.exit(out.checkError() && code == 0 ? 1 : code);
+        Optional<IOException> failure = out.failure();
+        if (failure.isEmpty()) {
+            return code;
+        }
+        err.println("peerpulse: cannot write standard output: " + Errors.reason(failure.get())
+                .toLowerCase(Locale.ROOT) + "; what it holds is incomplete");
+        err.flush();
+        return code == 0 ? CommandLine.ExitCode.SOFTWARE : code;
     }
 
     /**

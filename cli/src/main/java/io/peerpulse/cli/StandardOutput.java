@@ -2,7 +2,9 @@ package io.peerpulse.cli;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.lang.reflect.Field;
@@ -10,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where the command's own output goes. webrtc-java's native code writes to the process's file descriptor
@@ -40,18 +44,82 @@ final class StandardOutput {
      * @return the real standard output: the inherited descriptor named by {@value #ENV}, else
      *         {@code System.out} (with one line on standard error saying why, when {@value #ENV} is set)
      */
-    static PrintWriter open() {
+    static Writer open() {
         String fd = System.getenv(ENV);
         if (fd != null) {
             try {
-                FileOutputStream stream = new FileOutputStream(inherited(fd));
-                return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
+                return new Writer(new FileOutputStream(inherited(fd)));
             } catch (ReflectiveOperationException | RuntimeException e) {
                 System.err.println("peerpulse: cannot write to descriptor " + ENV + "=" + fd + " (" + e
                         + "); writing to descriptor 1");
             }
         }
-        return new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        return new Writer(System.out);
+    }
+
+    /**
+     * Standard output as a {@link PrintWriter} (UTF-8, flushed at each line) that keeps the first write
+     * failure: a {@code PrintWriter} swallows it, and a full disk or a closed pipe must be named.
+     */
+    static final class Writer extends PrintWriter {
+        private final Recorder recorder;
+
+        Writer(OutputStream stream) {
+            this(new Recorder(stream));
+        }
+
+        private Writer(Recorder recorder) {
+            super(new OutputStreamWriter(recorder, StandardCharsets.UTF_8), true);
+            this.recorder = recorder;
+        }
+
+        /** @return the first failure to write, once {@link #checkError()} says there was one; else empty */
+        Optional<IOException> failure() {
+            return checkError() ? Optional.ofNullable(recorder.first) : Optional.empty();
+        }
+    }
+
+    /** Passes every write on and keeps the first {@link IOException} before rethrowing it. */
+    private static final class Recorder extends FilterOutputStream {
+        volatile @Nullable IOException first;
+
+        Recorder(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                throw kept(e);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                throw kept(e);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                throw kept(e);
+            }
+        }
+
+        private IOException kept(IOException e) {
+            if (first == null) {
+                first = e;
+            }
+            return e;
+        }
     }
 
     /** The open descriptor {@code number} that this process inherited, as a {@link FileDescriptor}. */

@@ -38,6 +38,29 @@ class MainTest {
         assertOneLineError(run("bogus"), "bogus");
     }
 
+    /** A full disk or a closed pipe cuts standard output: the command says so and fails, never silently. */
+    @Test
+    void standardOutputThatCannotBeWrittenIsNamedAndFailsTheCommand() {
+        StandardOutput.Writer full = new StandardOutput.Writer(new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("No space left on device");
+            }
+        });
+        PrintWriter errors = new PrintWriter(err, true);
+
+        int code = Main.exitCode(Main.run(new String[] {"--version"}, full, errors), full, errors);
+
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("peerpulse: cannot write standard output: no space left on device;"
+                + " what it holds is incomplete" + System.lineSeparator());
+        StringWriter fine = new StringWriter();
+        StandardOutput.Writer written = new StandardOutput.Writer(new java.io.ByteArrayOutputStream());
+        assertThat(Main.exitCode(Main.run(new String[] {"--version"}, written, errors), written,
+                new PrintWriter(fine))).isZero();
+        assertThat(fine.toString()).isEmpty();
+    }
+
     @Test
     void everyCommandHasHelp() {
         assertThat(run("--help")).isZero();
