@@ -25,7 +25,7 @@ final class Sessions {
             throw new Main.UsageException("cannot read " + file + ": no such file");
         }
         try {
-            if (Files.size(file) == 0) {
+            if (Files.isRegularFile(file) && Files.size(file) == 0) { // a pipe has no size: read it
                 throw new Main.UsageException("cannot read " + file + ": the file is empty");
             }
             SessionReport report = SessionReportJson.read(file);

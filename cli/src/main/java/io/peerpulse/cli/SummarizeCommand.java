@@ -60,7 +60,7 @@ final class SummarizeCommand implements Callable<Integer> {
                 } catch (IOException e) {
                     throw new Main.UsageException("cannot read " + input + ": " + Errors.reason(e));
                 }
-            } else if (Files.isRegularFile(input)) {
+            } else if (Files.exists(input)) { // a file, or a pipe such as <(cat x.json)
                 files.add(input);
             } else {
                 throw new Main.UsageException("cannot read " + input + ": no such file or directory");
@@ -103,6 +103,11 @@ final class SummarizeCommand implements Callable<Integer> {
             good++;
         }
         rows.flush();
+        if (good == 0) { // nothing to tabulate: unreadable input, and no file of a header alone
+            String where = String.join(", ", inputs.stream().map(Path::toString).toList());
+            throw new Main.UsageException(files.isEmpty() ? "no *.json file in " + where
+                    : "no readable session export in " + where + " (" + bad.size() + " file(s) skipped)");
+        }
         if (out != null) {
             Path written = Outputs.write(out, table.toString(), force, err, "summarize");
             spec.commandLine().getOut().println("wrote " + good + " session(s) to " + written);
@@ -112,11 +117,6 @@ final class SummarizeCommand implements Callable<Integer> {
         }
         if (!bad.isEmpty()) {
             err.println("summarize: " + bad.size() + " of " + files.size() + " file(s) skipped");
-        }
-        if (good == 0) {
-            err.println("summarize: no readable session export in " + String.join(", ",
-                    inputs.stream().map(Path::toString).toList()));
-            return 1;
         }
         return 0;
     }

@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -122,12 +124,44 @@ class SummarizeAndReportTest {
     }
 
     @Test
-    void summarizeOfNothingReadableFailsAndOfNoDirectoryIsAUsageError() throws Exception {
+    void summarizeOfNothingReadableOrNoDirectoryIsAUsageErrorAndWritesNothing() throws Exception {
+        Path empty = Files.createDirectory(dir.resolve("empty"));
+        assertThat(run("summarize", empty.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("summarize: no *.json file in " + empty);
+        err.getBuffer().setLength(0);
         Files.writeString(dir.resolve("corrupt.json"), "nope");
-        assertThat(run("summarize", dir.toString())).isEqualTo(1);
+        Path csv = dir.resolve("table.csv");
+        assertThat(run("summarize", dir.toString(), "--out", csv.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("summarize: no readable session export in " + dir + " (1 file(s) skipped)");
+        assertThat(csv).doesNotExist();
+        assertThat(out.toString()).isEmpty();
         err.getBuffer().setLength(0);
         assertThat(run("summarize", dir.resolve("missing").toString())).isEqualTo(2);
         assertThat(err.toString().strip()).doesNotContain("\n").contains("missing", "no such file or directory");
+    }
+
+    /** {@code summarize <(cat x.json)} and {@code report <(cat x.json)}: a pipe has no size and is no regular file. */
+    @Test
+    void aNamedPipeIsReadAsAFile() throws Exception {
+        byte[] json = Files.readAllBytes(export("s.json", "session-p", true));
+        for (String command : List.of("summarize", "report")) {
+            Path fifo = dir.resolve(command + ".fifo");
+            assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    Files.write(fifo, json); // blocks until the command opens the pipe
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            String[] args = command.equals("report")
+                    ? new String[] {command, fifo.toString(), "--out", dir.resolve("p.html").toString()}
+                    : new String[] {command, fifo.toString()};
+
+            assertThat(run(args)).as("%s: %s", command, err).isZero();
+            writer.get(30, TimeUnit.SECONDS);
+        }
+        assertThat(out.toString()).contains("session-p,", "p.html");
     }
 
     @Test
