@@ -53,6 +53,22 @@ check "summarize, report and the shell in a pipe" "$work/expected" "$work/pipe"
 { cat "$work/alone"; printf 'wrote %s\n' "$work/r3.html"; } >"$work/expected"
 check "summarize and report appended to a file (>>)" "$work/expected" "$work/appended"
 
+# a standard output that cannot be written fails the command and says so (a PrintWriter would swallow it)
+if run summarize "$fixtures" >/dev/full; then code=0; else code=$?; fi
+if [ "$code" = 1 ] && grep -q "^peerpulse: cannot write standard output: no space left on device" "$work/stderr"; then
+  passed=$((passed + 1)); echo "ok   summarize to /dev/full: exit 1, the cause named"
+else
+  failed=$((failed + 1)); echo "FAIL summarize to /dev/full: exit $code"; tail -n 5 "$work/stderr"
+fi
+
+# under LANG=C a non-ASCII folder and file are still read (the launcher runs java under a UTF-8 locale)
+mkdir -p "$work/Versuch é"
+cp "$fixtures/chromium-agreement.json" "$work/Versuch é/sitzung é.json"
+LANG=C LC_ALL=C run summarize "$work/Versuch é" >"$work/c-locale" \
+  && [ "$(wc -l <"$work/c-locale")" = 2 ] && head -n 1 "$work/c-locale" | grep -q '^session_id,player_id,' \
+  && { passed=$((passed + 1)); echo "ok   summarize of a non-ASCII folder under LANG=C"; } \
+  || { failed=$((failed + 1)); echo "FAIL summarize under LANG=C:"; cat "$work/c-locale"; tail -n 5 "$work/stderr"; }
+
 # the demo: real peers and webrtc-java's native library, whose lines must stay off standard output
 { echo a; run demo --duration 3s --out "$work/demo"; echo b; } >"$work/demo.out"
 first="$(head -n 1 "$work/demo.out")" last="$(tail -n 1 "$work/demo.out")"
