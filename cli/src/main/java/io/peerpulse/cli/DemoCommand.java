@@ -88,12 +88,12 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         DemoSettings.check(rtt, jitter, loss, duration);
-        createDirectory(out, "--out");
-        if (journal != null) {
-            createDirectory(journal, "--journal");
-        }
-        if (!peer.equals("java") && !peer.equals("chromium")) {
+        if (!peer.equals("java") && !peer.equals("chromium")) { // before anything is created
             throw new Main.UsageException("--peer must be java or chromium, was " + peer);
+        }
+        Outputs.createDirectory(out, "--out");
+        if (journal != null) {
+            Outputs.createDirectory(journal, "--journal");
         }
         PrintWriter console = spec.commandLine().getOut();
         String sessionId = DemoSettings.newSessionId(Instant.now());
@@ -136,18 +136,6 @@ final class DemoCommand implements Callable<Integer> {
                     + " (no file exporter on the module path, or it failed: see the warning above)");
         }
         return 0;
-    }
-
-    private static void createDirectory(Path directory, String option) {
-        try {
-            Files.createDirectories(directory);
-        } catch (IOException e) {
-            throw new Main.RunFailure(Errors.cannot("create the " + option + " directory", directory, e), e);
-        }
-        if (!Files.isWritable(directory)) {
-            throw new Main.RunFailure("cannot write to the " + option + " directory " + directory.toAbsolutePath()
-                    + ": permission denied");
-        }
     }
 
     private SessionReport play(WebRtcPeers peers, DemoSources sources, String sessionId, PrintWriter console)

@@ -2,6 +2,7 @@ package io.peerpulse.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import picocli.CommandLine;
@@ -74,7 +75,10 @@ public final class Main implements Runnable {
         commandLine.setErr(err);
         commandLine.setParameterExceptionHandler((ex, arguments) -> {
             CommandLine command = ex.getCommandLine();
+            List<String> suggestions = ex instanceof CommandLine.UnmatchedArgumentException unmatched
+                    ? unmatched.getSuggestions() : List.of();
             command.getErr().println(command.getCommandName() + ": " + ex.getMessage()
+                    + (suggestions.isEmpty() ? "" : "; did you mean '" + String.join("' or '", suggestions) + "'?")
                     + " (see '" + command.getCommandSpec().qualifiedName() + " --help')");
             return CommandLine.ExitCode.USAGE;
         });

@@ -42,6 +42,27 @@ final class Outputs {
     }
 
     /**
+     * Creates the directory a command writes into, with its parents.
+     *
+     * @throws Main.RunFailure naming the option, the directory and the cause ("not a directory" for a file there)
+     */
+    static void createDirectory(Path directory, String option) {
+        if (Files.exists(directory) && !Files.isDirectory(directory)) {
+            throw new Main.RunFailure("cannot create the " + option + " directory " + directory.toAbsolutePath()
+                    + ": not a directory");
+        }
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new Main.RunFailure(Errors.cannot("create the " + option + " directory", directory, e), e);
+        }
+        if (!Files.isWritable(directory)) {
+            throw new Main.RunFailure("cannot write to the " + option + " directory " + directory.toAbsolutePath()
+                    + ": permission denied");
+        }
+    }
+
+    /**
      * Writes {@code text} as UTF-8 by the exporters' file rules ({@link ExportFiles}): whole or not at all,
      * with the platform's default permissions (the umask). Without {@code force} an existing file is never
      * replaced: the text goes to the next free name ({@code -1}, {@code -2}, …), said on {@code err}; with

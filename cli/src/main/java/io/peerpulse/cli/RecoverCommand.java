@@ -60,15 +60,7 @@ final class RecoverCommand implements Callable<Integer> {
         }
         boolean writesFiles = names.stream().anyMatch(FILE_EXPORTERS::contains);
         if (writesFiles) {
-            try {
-                Files.createDirectories(out);
-            } catch (IOException e) {
-                throw new Main.RunFailure(Errors.cannot("create the --out directory", out, e), e);
-            }
-            if (!Files.isWritable(out)) {
-                throw new Main.RunFailure("cannot write to the --out directory " + out.toAbsolutePath()
-                        + ": permission denied");
-            }
+            Outputs.createDirectory(out, "--out");
         }
         List<Path> before = listFiles(out);
         SessionJournal.Recovery recovery;

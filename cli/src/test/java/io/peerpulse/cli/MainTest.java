@@ -36,6 +36,10 @@ class MainTest {
         assertOneLineError(run("demo", "--frobnicate"), "--frobnicate");
         err.getBuffer().setLength(0);
         assertOneLineError(run("bogus"), "bogus");
+        err.getBuffer().setLength(0);
+        assertOneLineError(run("sumarize", "runs"), "'sumarize'", "did you mean 'summarize'?");
+        err.getBuffer().setLength(0);
+        assertOneLineError(run("demo", "--rttt", "40ms"), "--rttt", "did you mean '--rtt'?");
     }
 
     /** A full disk or a closed pipe cuts standard output: the command says so and fails, never silently. */
@@ -59,6 +63,21 @@ class MainTest {
         assertThat(Main.exitCode(Main.run(new String[] {"--version"}, written, errors), written,
                 new PrintWriter(fine))).isZero();
         assertThat(fine.toString()).isEmpty();
+    }
+
+    /** Refused settings create nothing; a file where the output directory should be is named as such. */
+    @Test
+    void theDemoRefusesBeforeCreatingAnythingAndNamesAFileInTheWay(@TempDir Path dir) throws Exception {
+        assertOneLineError(run("demo", "--peer", "chrome", "--out", dir.resolve("o").toString(), "--journal",
+                dir.resolve("j").toString()), "--peer must be java or chromium, was chrome");
+        assertThat(dir.resolve("o")).doesNotExist();
+        assertThat(dir.resolve("j")).doesNotExist();
+        err.getBuffer().setLength(0);
+        Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "x");
+
+        assertThat(run("demo", "--out", file.toString(), "--duration", "1s")).isEqualTo(1);
+        assertThat(err.toString().strip()).isEqualTo("demo: cannot create the --out directory " + file
+                + ": not a directory");
     }
 
     @Test

@@ -86,6 +86,10 @@ class RecoverCommandTest {
         assertThat(out.toString()).contains("session cli-recover: 5 samples", "problems: none").doesNotContain("wrote");
         assertThat(outDir).doesNotExist();
 
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        assertThat(run("recover", journal.toString(), "--out", file.toString(), "--exporters", "csv")).isEqualTo(1);
+        assertThat(err.toString().strip()).isEqualTo("recover: cannot create the --out directory " + file
+                + ": not a directory");
         assertThat(run("recover", journal.toString(), "--out", outDir.toString(), "--exporters", "csv"))
                 .as("stderr: %s", err).isZero();
         try (var files = Files.list(outDir)) {
