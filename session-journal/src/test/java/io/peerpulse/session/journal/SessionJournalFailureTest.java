@@ -3,6 +3,7 @@ package io.peerpulse.session.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.session.GameSession;
+import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.journal.internal.JournalWriter;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.fixtures.LogCapture;
@@ -22,11 +23,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A journal that cannot be written (a full disk, simulated by a sink that fails after writing part of
  * a line) never stops the session or its polling: failures are counted, the journal resumes on a fresh
- * line, and what was written is still recoverable. Polls run in virtual time.
+ * line, and what was written is still recoverable; nor does an interrupted caller. Polls run in virtual time.
  */
 class SessionJournalFailureTest {
 
@@ -170,5 +173,40 @@ class SessionJournalFailureTest {
         assertThat(uncaught).containsExactly(oom);
         assertThat(session.journalFailureCount()).as("not taken for an I/O failure").isZero();
         session.close();
+    }
+
+    /** Runs {@code call} with this thread's interrupt flag set; answers whether it was still set after (then clear). */
+    private static boolean stillInterruptedAfter(Runnable call) {
+        Thread.currentThread().interrupt();
+        boolean set;
+        try {
+            call.run();
+        } finally {
+            set = Thread.interrupted();
+        }
+        return set;
+    }
+
+    @ParameterizedTest(name = "fsync {0}")
+    @ValueSource(booleans = {false, true})
+    void anInterruptedCallerLosesNoLineAndKeepsItsInterrupt(boolean fsync) throws IOException {
+        GameSession session = builder("journal-interrupted").journalFsync(fsync).build();
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(30)));
+        scheduler.runDueTasks();
+        scheduler.advance(Duration.ofSeconds(3));
+
+        assertThat(stillInterruptedAfter(() -> session.beginRound(1))).as("the interrupt left set").isTrue();
+        scheduler.advance(Duration.ofSeconds(3));
+        session.endRound();
+        scheduler.advance(Duration.ofSeconds(2));
+        assertThat(stillInterruptedAfter(session::close)).as("the interrupt left set by close()").isTrue();
+
+        assertThat(session.journalFailureCount()).as("every line after the interrupted call written").isZero();
+        assertThat(log.warnings(JournalWriter.class)).isEmpty();
+        SessionReport live = session.exportReport();
+        assertThat(live.sessionMetrics().latency().samples()).hasSize(9);
+        assertThat(live.multiplayerMetrics().rounds()).hasSize(1);
+        SessionJournal.Recovery recovery = Journals.assertRecoversAsLive(session.journalPath().orElseThrow(), live);
+        assertThat(recovery.complete()).as("the interrupted close() wrote the end line").isTrue();
     }
 }

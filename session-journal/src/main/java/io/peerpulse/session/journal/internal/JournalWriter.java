@@ -1,7 +1,9 @@
 package io.peerpulse.session.journal.internal;
 
 import io.peerpulse.export.files.ExportFiles;
+import org.jspecify.annotations.Nullable;
 
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -16,10 +18,12 @@ import java.util.function.UnaryOperator;
 
 /**
  * Appends the lines of one session's journal, each with one {@code write} on an unbuffered
- * {@link FileChannel}: once {@link #append} returns, the line is in the OS page cache and survives the
+ * {@link FileOutputStream}: once {@link #append} returns, the line is in the OS page cache and survives the
  * death of the JVM (not a power loss, unless {@code fsync} is on: then every line is also forced to the
- * device). Never throws after it is open: a failed write is logged once, counted, and the next line is
- * written on a fresh line. Callers serialise calls (the session writes under its lock).
+ * device). Not through a {@link FileChannel}: the JDK closes one for good when a thread writing to it is
+ * interrupted; writes and forces here ignore the interrupt and leave the thread's flag as it was. Never
+ * throws after it is open: a failed write is logged once, counted, and the next line is written on a fresh
+ * line. Callers serialise calls (the session writes under its lock).
  */
 public final class JournalWriter implements AutoCloseable {
 
@@ -83,24 +87,40 @@ public final class JournalWriter implements AutoCloseable {
         }
         Opened opened;
         try {
-            opened = ExportFiles.claimName(dir, stem, "journal.jsonl", name -> {
-                try {
-                    return new Opened(name, FileChannel.open(name, StandardOpenOption.CREATE_NEW,
-                            StandardOpenOption.WRITE));
-                } catch (FileAlreadyExistsException taken) {
-                    return null;
-                }
-            });
+            opened = ExportFiles.claimName(dir, stem, "journal.jsonl", JournalWriter::open);
         } catch (IOException e) {
             throw new IOException("cannot create a journal in " + dir + ": " + e.getMessage(), e);
         }
         syncDirectory(dir, fsync);
         return new JournalWriter(opened.path(), sessionId,
-                Objects.requireNonNull(wrapper.apply(new ChannelSink(opened.channel()))), fsync);
+                Objects.requireNonNull(wrapper.apply(new StreamSink(opened.out()))), fsync);
     }
 
-    /** A journal file just created. */
-    private record Opened(Path path, FileChannel channel) {
+    /** A journal file just created, open for appending. */
+    private record Opened(Path path, FileOutputStream out) {
+    }
+
+    /** Claims {@code name} atomically ({@code CREATE_NEW}, never a link followed); {@code null} when taken. */
+    private static @Nullable Opened open(Path name) throws IOException {
+        try {
+            Files.createFile(name);
+        } catch (FileAlreadyExistsException taken) {
+            return null;
+        }
+        try {
+            return new Opened(name, new FileOutputStream(name.toFile(), true));
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(name, e);
+            throw e;
+        }
+    }
+
+    private static void deleteQuietly(Path file, Throwable failure) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     private static void syncDirectory(Path dir, boolean fsync) {
@@ -175,29 +195,32 @@ public final class JournalWriter implements AutoCloseable {
         }
     }
 
-    /** The real sink: one positional-free write call per line on an unbuffered channel. */
-    private static final class ChannelSink implements Sink {
-        private final FileChannel channel;
+    /**
+     * The real sink: one write call per line on an unbuffered stream in append mode. {@link FileOutputStream}
+     * and {@link java.io.FileDescriptor#sync()} neither check nor clear the interrupt flag, nor close the file.
+     */
+    private static final class StreamSink implements Sink {
+        private final FileOutputStream out;
 
-        ChannelSink(FileChannel channel) {
-            this.channel = channel;
+        StreamSink(FileOutputStream out) {
+            this.out = out;
         }
 
         @Override
         public void write(ByteBuffer bytes) throws IOException {
-            while (bytes.hasRemaining()) {
-                channel.write(bytes);
-            }
+            byte[] copy = new byte[bytes.remaining()];
+            bytes.get(copy);
+            out.write(copy);
         }
 
         @Override
         public void force() throws IOException {
-            channel.force(false);
+            out.getFD().sync();
         }
 
         @Override
         public void close() throws IOException {
-            channel.close();
+            out.close();
         }
     }
 }
