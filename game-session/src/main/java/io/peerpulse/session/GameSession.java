@@ -840,7 +840,8 @@ public final class GameSession implements AutoCloseable {
          * @throws IllegalStateException        quoting the name when a selected name is shared by two providers
          *                                      or invalid; naming the exporter and why when one selected by
          *                                      name cannot be created
-         * @throws java.io.UncheckedIOException when the journal's directory or file cannot be created
+         * @throws java.io.UncheckedIOException when the journal's directory or file cannot be created, or its
+         *                                      header cannot be written
          * @since 0.1.0
          */
         public GameSession build() {

@@ -27,7 +27,7 @@ public interface EventLogProvider {
      * @param settings the session's settings: {@value #DIRECTORY_SETTING}, {@value #FSYNC_SETTING}
      * @return the log, empty when the settings ask for none
      * @throws IllegalArgumentException     naming the setting when one is invalid
-     * @throws java.io.UncheckedIOException naming the path when the file cannot be created
+     * @throws java.io.UncheckedIOException naming the path when the file cannot be created or its header written
      * @since 0.1.0
      */
     Optional<EventLog> open(SessionConfig config, SessionStart start, ExportSettings settings);

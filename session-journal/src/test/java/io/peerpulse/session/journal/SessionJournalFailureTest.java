@@ -1,6 +1,7 @@
 package io.peerpulse.session.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.SessionReport;
@@ -11,6 +12,7 @@ import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,7 +31,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * A journal that cannot be written (a full disk, simulated by a sink that fails after writing part of
  * a line) never stops the session or its polling: failures are counted, the journal resumes on a fresh
- * line, and what was written is still recoverable; nor does an interrupted caller. Polls run in virtual time.
+ * line, and what was written is still recoverable; nor does an interrupted caller; a header that cannot be
+ * written fails the build. Polls run in virtual time.
  */
 class SessionJournalFailureTest {
 
@@ -208,5 +211,18 @@ class SessionJournalFailureTest {
         assertThat(live.multiplayerMetrics().rounds()).hasSize(1);
         SessionJournal.Recovery recovery = Journals.assertRecoversAsLive(session.journalPath().orElseThrow(), live);
         assertThat(recovery.complete()).as("the interrupted close() wrote the end line").isTrue();
+    }
+
+    @Test
+    void aHeaderThatCannotBeWrittenFailsTheBuildNamingTheJournalAndTheCauseAndLeavesNoFile() {
+        assertThatThrownBy(() -> builder("journal-headless")
+                .exportAttribute(JournalWriter.SinkWrapper.class, failing(1, 1)).build())
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining("session 'journal-headless'")
+                .hasMessageContaining("cannot write the header of journal "
+                        + dir.toAbsolutePath().resolve("journal-headless.journal.jsonl"))
+                .hasMessageContaining("No space left on device");
+        assertThat(dir).as("the half-written file deleted").isEmptyDirectory();
+        assertThat(log.warnings(JournalWriter.class)).as("an error, not a logged write failure").isEmpty();
     }
 }

@@ -46,11 +46,11 @@ public final class JournalProvider implements EventLogProvider {
         String sessionId = config.sessionId();
         JournalWriter writer;
         try {
-            writer = JournalWriter.create(directory, ExportFiles.fileStem(sessionId), sessionId, fsync, wrapper);
+            writer = JournalWriter.create(directory, ExportFiles.fileStem(sessionId), sessionId, fsync, wrapper,
+                    JournalCodec.header(config, start));
         } catch (IOException e) {
             throw new UncheckedIOException("session '" + sessionId + "': " + e.getMessage(), e);
         }
-        writer.append(JournalCodec.header(config, start));
         return Optional.of(new Journal(writer));
     }
 

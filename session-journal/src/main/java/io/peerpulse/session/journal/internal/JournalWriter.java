@@ -22,8 +22,8 @@ import java.util.function.UnaryOperator;
  * death of the JVM (not a power loss, unless {@code fsync} is on: then every line is also forced to the
  * device). Not through a {@link FileChannel}: the JDK closes one for good when a thread writing to it is
  * interrupted; writes and forces here ignore the interrupt and leave the thread's flag as it was. Never
- * throws after it is open: a failed write is logged once, counted, and the next line is written on a fresh
- * line. Callers serialise calls (the session writes under its lock).
+ * throws after its header is written: a failed write is logged once, counted, and the next line is written
+ * on a fresh line. Callers serialise calls (the session writes under its lock).
  */
 public final class JournalWriter implements AutoCloseable {
 
@@ -67,18 +67,20 @@ public final class JournalWriter implements AutoCloseable {
 
     /**
      * Creates a new journal file {@code <directory>/<stem>.journal.jsonl}, or {@code <stem>-N.journal.jsonl} by
-     * {@link ExportFiles#claimName}'s rule when taken: never an existing file.
+     * {@link ExportFiles#claimName}'s rule when taken: never an existing file; and writes its header.
      *
      * @param directory created when missing
      * @param stem      the safe file stem of the session id
      * @param sessionId for log lines
      * @param fsync     whether every line is forced to the device
      * @param wrapper   wraps the sink (tests); identity otherwise
+     * @param header    the first line, without a line break
      * @return the writer
-     * @throws IOException naming the path when the directory or file cannot be created
+     * @throws IOException naming the path when the directory or file cannot be created, or the header cannot
+     *                     be written (the file is then deleted)
      */
     public static JournalWriter create(Path directory, String stem, String sessionId, boolean fsync,
-                                       UnaryOperator<Sink> wrapper) throws IOException {
+                                       UnaryOperator<Sink> wrapper, String header) throws IOException {
         Path dir = directory.toAbsolutePath();
         try {
             Files.createDirectories(dir);
@@ -91,9 +93,21 @@ public final class JournalWriter implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("cannot create a journal in " + dir + ": " + e.getMessage(), e);
         }
+        Sink sink = new StreamSink(opened.out());
+        JournalWriter writer;
+        try {
+            sink = Objects.requireNonNull(wrapper.apply(sink), "the wrapped sink");
+            writer = new JournalWriter(opened.path(), sessionId, sink, fsync);
+            writer.write(header);
+        } catch (IOException | RuntimeException e) {
+            // Without its header nothing in the file can be recovered: fail the build, leave no file.
+            IOException failed = new IOException("cannot write the header of journal " + opened.path() + ": " + e, e);
+            close(sink, failed);
+            deleteQuietly(opened.path(), failed);
+            throw failed;
+        }
         syncDirectory(dir, fsync);
-        return new JournalWriter(opened.path(), sessionId,
-                Objects.requireNonNull(wrapper.apply(new StreamSink(opened.out()))), fsync);
+        return writer;
     }
 
     /** A journal file just created, open for appending. */
@@ -112,6 +126,14 @@ public final class JournalWriter implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             deleteQuietly(name, e);
             throw e;
+        }
+    }
+
+    private static void close(Sink sink, Throwable failure) {
+        try {
+            sink.close();
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -163,14 +185,9 @@ public final class JournalWriter implements AutoCloseable {
         if (closed) {
             return;
         }
-        byte[] bytes = ((torn ? "\n" : "") + line + "\n").getBytes(StandardCharsets.UTF_8);
         try {
-            sink.write(ByteBuffer.wrap(bytes));
-            if (fsync) {
-                sink.force();
-            }
+            write((torn ? "\n" : "") + line);
             torn = false;
-            lines++;
         } catch (IOException | RuntimeException e) {
             torn = true; // a part of the line may be on disk: start the next one on a fresh line
             if (failures++ == 0) {
@@ -178,6 +195,15 @@ public final class JournalWriter implements AutoCloseable {
                         + "; the session goes on, failed lines are counted", e);
             }
         }
+    }
+
+    /** Writes {@code line} and a line break, forced when {@code fsync} is on. */
+    private void write(String line) throws IOException {
+        sink.write(ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)));
+        if (fsync) {
+            sink.force();
+        }
+        lines++;
     }
 
     @Override
