@@ -101,7 +101,8 @@ public final class JournalWriter implements AutoCloseable {
             writer.write(header);
         } catch (IOException | RuntimeException e) {
             // Without its header nothing in the file can be recovered: fail the build, leave no file.
-            IOException failed = new IOException("cannot write the header of journal " + opened.path() + ": " + e, e);
+            IOException failed = new IOException("cannot write the header of journal " + opened.path() + ": "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
             close(sink, failed);
             deleteQuietly(opened.path(), failed);
             throw failed;
@@ -234,9 +235,14 @@ public final class JournalWriter implements AutoCloseable {
 
         @Override
         public void write(ByteBuffer bytes) throws IOException {
-            byte[] copy = new byte[bytes.remaining()];
-            bytes.get(copy);
-            out.write(copy);
+            if (bytes.hasArray()) { // the line's own array: no copy
+                out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
+                bytes.position(bytes.limit());
+            } else {
+                byte[] copy = new byte[bytes.remaining()];
+                bytes.get(copy);
+                out.write(copy);
+            }
         }
 
         @Override
