@@ -3,6 +3,7 @@ package io.peerpulse.export.json;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.export.files.ExportFiles;
+import jakarta.json.JsonException;
 import jakarta.json.JsonValue;
 import jakarta.json.stream.JsonLocation;
 import jakarta.json.stream.JsonParser;
@@ -18,7 +19,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Reader;
 import java.io.StringReader;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -114,8 +114,15 @@ public final class SessionReportJson {
      * @since 0.1.0
      */
     public static void write(SessionReport report, OutputStream out) throws IOException {
+        write(report, out, null);
+    }
+
+    /** As {@link #write(SessionReport, OutputStream)}; a failure names {@code directory} when given (export). */
+    static void write(SessionReport report, OutputStream out, @Nullable Path directory) throws IOException {
         Objects.requireNonNull(report, "report");
         Objects.requireNonNull(out, "out");
+        String what = "cannot write session report of '" + report.sessionMetrics().sessionId() + "'"
+                + (directory == null ? "" : " to export directory " + directory.toAbsolutePath());
         try {
             Holder.JSONB.toJson(report, new FilterOutputStream(out) {
                 @Override
@@ -128,10 +135,13 @@ public final class SessionReportJson {
                     out.flush(); // Yasson closes its generator and so the stream; the caller owns it
                 }
             });
-        } catch (JsonbException e) {
-            throw asIoException("cannot write session report of '" + report.sessionMetrics().sessionId() + "'", e);
+            out.flush();
+        } catch (JsonbException | JsonException e) {
+            // Parsson wraps the stream's IOException in an unchecked JsonException (e.g. when closing its generator)
+            throw asIoException(what, e);
+        } catch (IOException e) {
+            throw new IOException(what + ": " + e.getMessage(), e);
         }
-        out.flush();
     }
 
     /**
@@ -164,7 +174,9 @@ public final class SessionReportJson {
      */
     public static Path export(SessionReport report, Path directory) throws IOException {
         Objects.requireNonNull(report, "report");
-        return ExportFiles.write(directory, report.sessionMetrics().sessionId(), EXTENSION, out -> write(report, out));
+        Objects.requireNonNull(directory, "directory");
+        return ExportFiles.write(directory, report.sessionMetrics().sessionId(), EXTENSION,
+                out -> write(report, out, directory));
     }
 
     /**
@@ -319,12 +331,11 @@ public final class SessionReportJson {
         return report;
     }
 
-    private static IOException asIoException(String what, JsonbException e) {
-        Throwable cause = e.getCause();
-        if (cause instanceof UncheckedIOException unchecked) {
-            cause = unchecked.getCause();
-        }
-        return new IOException(what + ": " + message(cause instanceof IOException ? cause : e), e);
+    /** An I/O failure keeps the stream's {@link IOException} as its cause; another (NaN, infinity) Yasson's. */
+    private static IOException asIoException(String what, RuntimeException e) {
+        IOException io = find(e, IOException.class);
+        return io != null ? new IOException(what + ": " + io.getMessage(), io)
+                : new IOException(what + ": " + message(e), e);
     }
 
     /** The innermost message: Yasson wraps the cause that says what was wrong. */

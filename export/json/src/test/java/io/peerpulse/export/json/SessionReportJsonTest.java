@@ -142,6 +142,61 @@ class SessionReportJsonTest {
     }
 
     @Test
+    void aStreamThatFailsGivesTheDocumentedIoExceptionKeepingItsCause() {
+        // failing inside Parsson's buffer (Yasson's JsonbException) or when its generator closes (a JsonException)
+        for (SessionReport report : List.of(FULL, EMPTY)) {
+            String id = report.sessionMetrics().sessionId();
+            int size = SessionReportJson.toJson(report).getBytes(StandardCharsets.UTF_8).length;
+            for (int bytes : java.util.stream.IntStream.of(0, 100, 5000, size - 1).filter(n -> n < size).toArray()) {
+                IOException full = new IOException("No space left on device");
+                assertThatThrownBy(() -> SessionReportJson.write(report, new FailingStream(bytes, full)))
+                        .as("%s failing after %d of %d bytes", id, bytes, size).isInstanceOf(IOException.class)
+                        .hasMessage("cannot write session report of '" + id + "': No space left on device")
+                        .satisfies(e -> assertThat(e.getCause()).isSameAs(full));
+            }
+        }
+    }
+
+    @Test
+    void anExportThatCannotBeWrittenNamesItsDirectoryOnce() {
+        String directory = dir.toAbsolutePath().toString();
+        for (int bytes : new int[] {0, 100, 5000, SessionReportJson.toJson(FULL).getBytes(StandardCharsets.UTF_8).length - 1}) {
+            IOException full = new IOException("No space left on device");
+            // export()'s content: what ExportFiles.write runs on the temporary file's stream
+            assertThatThrownBy(() -> SessionReportJson.write(FULL, new FailingStream(bytes, full), dir))
+                    .as("failing after %d bytes", bytes).isInstanceOf(IOException.class)
+                    .hasMessage("cannot write session report of 'json-full' to export directory " + directory
+                            + ": No space left on device")
+                    .satisfies(e -> assertThat(e.getCause()).isSameAs(full));
+        }
+    }
+
+    /** Takes {@code capacity} bytes, then fails every write and flush as a full disk does. */
+    private static final class FailingStream extends java.io.OutputStream {
+        private final int capacity;
+        private final IOException failure;
+        private long written;
+
+        FailingStream(int capacity, IOException failure) {
+            this.capacity = capacity;
+            this.failure = failure;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (written + len > capacity) {
+                throw failure;
+            }
+            written += len;
+        }
+    }
+
+    @Test
     void countsAreNamedCountAndAPluralNameIsAlwaysAList() {
         Map<String, Set<JsonValue.ValueType>> types = new TreeMap<>();
         collectTypes(parse(SessionReportJson.toJson(FULL)), types);
