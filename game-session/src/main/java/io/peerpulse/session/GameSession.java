@@ -18,6 +18,7 @@ import io.peerpulse.telemetry.PollEvent;
 import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.RttPoller;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.shared.FaultLog;
 import io.peerpulse.telemetry.shared.Plugins;
 import io.peerpulse.telemetry.shared.Redaction;
 import io.peerpulse.telemetry.spi.ProbeStatsSource;
@@ -120,6 +121,8 @@ public final class GameSession implements AutoCloseable {
 
     private final SessionCore core;
     private final TelemetryOptions options;
+    /** A probe whose {@code probeStats()} throws (e.g. a value {@link ProbeStats} refuses) is warned about here. */
+    private final FaultLog probeFaults;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
@@ -148,6 +151,8 @@ public final class GameSession implements AutoCloseable {
     private GameSession(SessionCore core) {
         this.core = core;
         this.options = core.config().telemetryOptions();
+        this.probeFaults = new FaultLog(System.getLogger(GameSession.class.getName()), options.nanoClock(),
+                "session '" + sessionId() + "'", "sessions");
     }
 
     /**
@@ -303,8 +308,9 @@ public final class GameSession implements AutoCloseable {
         try {
             stats = source.probeStats();
         } catch (RuntimeException e) {
-            System.getLogger(GameSession.class.getName()).log(System.Logger.Level.WARNING,
-                    "probeStats() of " + source + " failed", e);
+            // every poll would fail alike: rate-limited; the class names the plugin, never its toString (an address)
+            probeFaults.report("RTT source " + source.getClass().getName(), "failed in probeStats()",
+                    () -> "failed in probeStats(); its statistics are not exported", e);
             return;
         }
         if (stats != null) {

@@ -36,7 +36,8 @@ public record ProbeStats(long sentCount, long answeredCount, long lostCount, lon
                          long peerPingsDroppedCount, long processedLateCount) {
 
     /**
-     * Checks the counts and that the offset's three parts come together.
+     * Checks every component by the rules the session report's JSON reader applies, so that an export always reads
+     * back.
      *
      * @param sentCount       see the record description
      * @param answeredCount   see the record description
@@ -51,25 +52,50 @@ public record ProbeStats(long sentCount, long answeredCount, long lostCount, lon
      * @param maxHoldMs       see the record description
      * @param peerPingsDroppedCount see the record description
      * @param processedLateCount see the record description
-     * @throws IllegalArgumentException when a count is negative, the ratio is outside [0, 1], the hold is
-     *                                  negative or not finite, or only some of the offset's parts are given
+     * @throws IllegalArgumentException naming the component and its value when a count or {@code offsetEpochMs} is
+     *                                  negative, the ratio is outside [0, 1], {@code offsetMs} is not finite,
+     *                                  {@code maxHoldMs} or {@code errorBoundMs} is negative or not finite, or only
+     *                                  some of the offset's parts are given
      * @since 0.1.0
      */
     public ProbeStats {
-        if (sentCount < 0 || answeredCount < 0 || lostCount < 0 || lateCount < 0 || unansweredCount < 0
-                || cappedHoldCount < 0 || peerPingsDroppedCount < 0 || processedLateCount < 0) {
-            throw new IllegalArgumentException("counts must be >= 0");
-        }
+        notNegative("sentCount", sentCount);
+        notNegative("answeredCount", answeredCount);
+        notNegative("lostCount", lostCount);
+        notNegative("lateCount", lateCount);
+        notNegative("unansweredCount", unansweredCount);
+        notNegative("cappedHoldCount", cappedHoldCount);
+        notNegative("peerPingsDroppedCount", peerPingsDroppedCount);
+        notNegative("processedLateCount", processedLateCount);
         if (!(lossRatio >= 0 && lossRatio <= 1)) {
             throw new IllegalArgumentException("lossRatio must be in [0, 1], was " + lossRatio);
         }
-        if (!(maxHoldMs >= 0) || Double.isInfinite(maxHoldMs)) {
-            throw new IllegalArgumentException("maxHoldMs must be finite and >= 0, was " + maxHoldMs);
-        }
+        finiteNotNegative("maxHoldMs", maxHoldMs);
         maxHoldMs += 0.0;
         boolean none = offsetMs == null;
         if ((errorBoundMs == null) != none || (offsetEpochMs == null) != none) {
             throw new IllegalArgumentException("offsetMs, errorBoundMs and offsetEpochMs come together");
+        }
+        if (offsetMs != null && !Double.isFinite(offsetMs)) {
+            throw new IllegalArgumentException("offsetMs must be finite, was " + offsetMs);
+        }
+        if (errorBoundMs != null) {
+            finiteNotNegative("errorBoundMs", errorBoundMs);
+        }
+        if (offsetEpochMs != null) {
+            notNegative("offsetEpochMs", offsetEpochMs);
+        }
+    }
+
+    private static void notNegative(String name, long value) {
+        if (value < 0) {
+            throw new IllegalArgumentException(name + " must be >= 0, was " + value);
+        }
+    }
+
+    private static void finiteNotNegative(String name, double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(name + " must be finite and >= 0, was " + value);
         }
     }
 }
