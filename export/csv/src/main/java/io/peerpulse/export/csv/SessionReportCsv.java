@@ -149,10 +149,9 @@ public final class SessionReportCsv {
      *   <li><b>Cells that stay data.</b> A cell that a spreadsheet would run as a formula — starting with
      *       {@code =}, {@code +}, {@code -}, {@code @}, a tab or a carriage return, and not a plain decimal number
      *       such as {@code -5} or {@code +0.25} — gets a leading apostrophe {@code '} (OWASP's rule for CSV
-     *       injection): {@code =HYPERLINK(…)} is written {@code '=HYPERLINK(…)}. Spreadsheets then show text;
-     *       pandas and R read the apostrophe as part of the value, and
-     *       {@code df.session_id.str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)} (pandas) or
-     *       {@code sub("^'(?=[-=+@\t\r])", "", x, perl = TRUE)} (R) gives the original back.</li>
+     *       injection): {@code =HYPERLINK(…)} is written {@code '=HYPERLINK(…)}. So does a cell starting with
+     *       {@code '}, so that the rule can be undone exactly: removing one leading {@code '} that precedes one of
+     *       those characters or {@code '} gives the original (the module's README has it for pandas and R).</li>
      *   <li><b>Quoting</b> (RFC 4180): a cell holding a comma, double quote, CR or LF, or starting or ending
      *       with a space, is quoted with {@code "}, inner quotes doubled.</li>
      * </ul>
@@ -166,8 +165,9 @@ public final class SessionReportCsv {
             return "";
         }
         char first = value.charAt(0);
-        String text = (first == '=' || first == '+' || first == '-' || first == '@' || first == '\t' || first == '\r')
-                && !PLAIN_NUMBER.matcher(value).matches() ? "'" + value : value;
+        // a leading ' is escaped too: else "'=x" and "=x" would give one cell
+        String text = first == '\'' || ((first == '=' || first == '+' || first == '-' || first == '@' || first == '\t'
+                || first == '\r') && !PLAIN_NUMBER.matcher(value).matches()) ? "'" + value : value;
         boolean quote = first == ' ' || value.charAt(value.length() - 1) == ' ';
         for (int i = 0; i < text.length() && !quote; i++) {
             char c = text.charAt(i);

@@ -6,8 +6,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,5 +51,22 @@ class CellRuleTest {
         assertThat(rows).hasSizeGreaterThan(1);
         assertThat(rows.subList(1, rows.size())).allSatisfy(row ->
                 assertThat(row.get(0)).isEqualTo("'=HYPERLINK(\"http://evil.example/?x\",\"open me\")"));
+    }
+
+    @Test
+    void theReadmesRecipeGivesEveryIdBackExactly() throws IOException {
+        // the pandas recipe of README.md, as written there: a raw Python string, the same syntax for java.util.regex
+        Matcher recipe = Pattern.compile("str\\.replace\\(r\"([^\"]+)\", \"\", regex=True\\)")
+                .matcher(Files.readString(Path.of("README.md")));
+        assertThat(recipe.find()).as("the recipe in README.md").isTrue();
+        Pattern undo = Pattern.compile(recipe.group(1));
+        List<String> ids = List.of("plain", "=x", "'x", "'=x", "''=x", "-1", "'abc", "", "'-1", "'", "''", "+x",
+                "'+x", "@x", "'@x", "-x", "'-x", "\tx", "'\tx", "\rx", "'\rx", "'\r", "x'", "' x", "=1+1", "'=1+1");
+        for (String id : ids) {
+            String cell = SessionReportCsv.cell(id);
+            String read = Csv.parse(cell + "," + cell + "\r\n").get(0).get(0); // as pandas reads the field
+            assertThat(undo.matcher(read).replaceFirst("")).as("id [%s], cell [%s]", id, cell).isEqualTo(id);
+        }
+        assertThat(SessionReportCsv.cell("'=1+1")).isNotEqualTo(SessionReportCsv.cell("=1+1"));
     }
 }
