@@ -322,13 +322,17 @@ public final class ExportFiles {
         }
     }
 
-    /** One lock per appended file in this JVM; the file lock keeps other processes out. */
-    private static final java.util.concurrent.ConcurrentHashMap<Path, Object> APPENDING =
+    /**
+     * One lock per appended file in this JVM, keyed by the file's identity ({@link #identity}); the file
+     * lock keeps other processes out.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<Object, Object> APPENDING =
             new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Appends one record — one line — to a file shared by many sessions, e.g. an experiment's single
-     * JSON-lines file: safe across threads (one lock per file in this JVM) and processes (an exclusive file
+     * JSON-lines file: safe across threads (one lock per file in this JVM, however the file's path is spelled)
+     * and processes (an exclusive file
      * lock while appending), and durable ({@code fsync} before returning). The file and its directory are
      * created when missing (the file with the umask's mode); an existing file is only appended to, never
      * rewritten. When the file does not end with a line break (a writer killed in the middle of a record), a
@@ -359,23 +363,44 @@ public final class ExportFiles {
             throw new IOException("cannot append to " + target + ": no directory");
         }
         ensureDirectory(dir);
-        synchronized (APPENDING.computeIfAbsent(target, key -> new Object())) {
-            try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-                 java.nio.channels.FileLock lock = channel.lock()) {
-                long size = channel.size();
-                java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
-                if (size > 0 && channel.read(last, size - 1) == 1 && last.get(0) != '\n') {
-                    write(channel, java.nio.ByteBuffer.wrap(new byte[] {'\n'}), size);
-                    size++;
+        try {
+            synchronized (APPENDING.computeIfAbsent(identity(target), key -> new Object())) {
+                try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+                     java.nio.channels.FileLock lock = channel.lock()) {
+                    long size = channel.size();
+                    java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+                    if (size > 0 && channel.read(last, size - 1) == 1 && last.get(0) != '\n') {
+                        write(channel, java.nio.ByteBuffer.wrap(new byte[] {'\n'}), size);
+                        size++;
+                    }
+                    write(channel, bytes, size);
+                    channel.force(false);
                 }
-                write(channel, bytes, size);
-                channel.force(false);
-            } catch (IOException e) {
-                throw new IOException("cannot append to " + target + ": " + describe(e), e);
             }
+        } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+            // overlapping: a lock on the file taken in this JVM outside append
+            throw new IOException("cannot append to " + target + ": " + describe(e), e);
         }
         return target;
+    }
+
+    /**
+     * The identity of {@code file}, created when missing: the same for every path reaching it (a symbolic link
+     * to its directory, a hard link), as the JVM's file locks are; its real path where the file system has no
+     * file keys.
+     */
+    private static Object identity(Path file) throws IOException {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                Files.createFile(file);
+            } catch (FileAlreadyExistsException createdMeanwhile) {
+                // by another writer: the same file
+            }
+        }
+        Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS).fileKey();
+        return key != null ? key : file.toRealPath(LinkOption.NOFOLLOW_LINKS);
     }
 
     private static void write(FileChannel channel, java.nio.ByteBuffer buffer, long position) throws IOException {

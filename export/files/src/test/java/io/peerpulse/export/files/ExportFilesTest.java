@@ -302,6 +302,39 @@ class ExportFilesTest {
     }
 
     @Test
+    void appendsFromManyThreadsThroughTwoSpellingsOfOneFileAllArrive() throws Exception {
+        Path real = Files.createDirectory(dir.resolve("real"));
+        Path link = Files.createSymbolicLink(dir.resolve("link"), real);
+        int threads = 8;
+        int appends = 100;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch go = new CountDownLatch(1);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    go.await();
+                    for (int i = 0; i < appends; i++) {
+                        Path spelling = (thread + i) % 2 == 0 ? real : link;
+                        ExportFiles.append(spelling.resolve("s.jsonl"), "{\"t\":" + thread + ",\"i\":" + i + "}");
+                    }
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (Future<?> future : futures) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<String> lines = Files.readAllLines(real.resolve("s.jsonl"));
+        assertThat(lines).hasSize(threads * appends).doesNotHaveDuplicates()
+                .allMatch(line -> line.matches("\\{\"t\":[0-9],\"i\":[0-9]+}"));
+    }
+
+    @Test
     void closingTheStreamOnlyFlushesIt() throws IOException {
         Path file = ExportFiles.write(dir, "s", "txt", out -> {
             out.write("abc".getBytes(StandardCharsets.UTF_8));
