@@ -336,7 +336,8 @@ public final class ExportFiles {
      * lock while appending), and durable ({@code fsync} before returning). The file and its directory are
      * created when missing (the file with the umask's mode); an existing file is only appended to, never
      * rewritten. When the file does not end with a line break (a writer killed in the middle of a record), a
-     * line break is written first, so the torn record stays one bad line and this one stays whole.
+     * line break is written first, so the torn record stays one bad line and this one stays whole. When the
+     * append fails (a full disk), the file is cut back to its length before it, so no partial record stays.
      *
      * @param file   the shared file
      * @param record one line of UTF-8 text, without line breaks; the line break is added
@@ -346,6 +347,16 @@ public final class ExportFiles {
      * @since 0.1.0
      */
     public static Path append(Path file, String record) throws IOException {
+        return append(file, record, ExportFiles::write);
+    }
+
+    /** How {@link #append} writes bytes at a position; replaced by tests to inject failures. */
+    @FunctionalInterface
+    interface PositionalWriter {
+        void write(FileChannel channel, java.nio.ByteBuffer bytes, long position) throws IOException;
+    }
+
+    static Path append(Path file, String record, PositionalWriter writer) throws IOException {
         Objects.requireNonNull(record, "record");
         if (record.indexOf('\n') >= 0 || record.indexOf('\r') >= 0) {
             throw new IllegalArgumentException("record must be one line, holds a line break at "
@@ -368,14 +379,25 @@ public final class ExportFiles {
                 try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.READ,
                         StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
                      java.nio.channels.FileLock lock = channel.lock()) {
-                    long size = channel.size();
-                    java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
-                    if (size > 0 && channel.read(last, size - 1) == 1 && last.get(0) != '\n') {
-                        write(channel, java.nio.ByteBuffer.wrap(new byte[] {'\n'}), size);
-                        size++;
+                    long before = channel.size();
+                    try {
+                        long end = before;
+                        java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+                        if (end > 0 && channel.read(last, end - 1) == 1 && last.get(0) != '\n') {
+                            writer.write(channel, java.nio.ByteBuffer.wrap(new byte[] {'\n'}), end);
+                            end++;
+                        }
+                        writer.write(channel, bytes, end);
+                        channel.force(false);
+                    } catch (IOException | RuntimeException e) {
+                        try {
+                            channel.truncate(before); // still locked: nobody appended after the partial record
+                            channel.force(false);
+                        } catch (IOException | RuntimeException cut) {
+                            e.addSuppressed(cut);
+                        }
+                        throw e;
                     }
-                    write(channel, bytes, size);
-                    channel.force(false);
                 }
             }
         } catch (IOException | java.nio.channels.OverlappingFileLockException e) {

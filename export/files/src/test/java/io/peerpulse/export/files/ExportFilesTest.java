@@ -335,6 +335,35 @@ class ExportFilesTest {
     }
 
     @Test
+    void aFailedAppendLeavesTheFileAsItWas() throws IOException {
+        Path file = dir.resolve("shared.jsonl");
+        ExportFiles.PositionalWriter diskFullHalfway = (channel, bytes, position) -> {
+            if (bytes.remaining() > 1) { // the record, not the line break ending a torn one
+                bytes.limit(bytes.position() + bytes.remaining() / 2);
+            }
+            while (bytes.hasRemaining()) {
+                position += channel.write(bytes, position);
+            }
+            if (bytes.limit() < bytes.capacity()) {
+                throw new IOException("No space left on device");
+            }
+        };
+        String record = "{\"big\":\"" + "x".repeat(9_000) + "\"}";
+        for (String before : new String[] {"{\"a\":1}\n", "{\"a\":1}\n{\"torn\":"}) {
+            Files.writeString(file, before);
+
+            assertThatThrownBy(() -> ExportFiles.append(file, record, diskFullHalfway))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageStartingWith("cannot append to " + file.toAbsolutePath())
+                    .hasMessageContaining("No space left on device");
+
+            assertThat(file).as(before).hasContent(before);
+        }
+        ExportFiles.append(file, record);
+        assertThat(Files.readAllLines(file)).containsExactly("{\"a\":1}", "{\"torn\":", record);
+    }
+
+    @Test
     void closingTheStreamOnlyFlushesIt() throws IOException {
         Path file = ExportFiles.write(dir, "s", "txt", out -> {
             out.write("abc".getBytes(StandardCharsets.UTF_8));
