@@ -11,11 +11,16 @@ import java.lang.System.Logger.Level;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.ReadOnlyFileSystemException;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -401,7 +406,6 @@ public final class ExportFiles {
                 }
             }
         } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
-            // overlapping: a lock on the file taken in this JVM outside append
             throw new IOException("cannot append to " + target + ": " + describe(e), e);
         }
         return target;
@@ -624,8 +628,33 @@ public final class ExportFiles {
         }
     }
 
+    /** The cause in words, e.g. "permission denied", without the path: the caller names it once. */
     private static String describe(Throwable e) {
-        String message = e.getMessage();
-        return e.getClass().getSimpleName() + (message == null ? "" : " " + message);
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof NotDirectoryException) {
+            return "not a directory";
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return "already exists";
+        }
+        if (e instanceof ReadOnlyFileSystemException) {
+            return "read-only file system";
+        }
+        if (e instanceof java.nio.channels.OverlappingFileLockException) {
+            return "locked by other code in this JVM";
+        }
+        // the JDK's messages of a failed system call are the C library's: "No space left on device"
+        String message = e instanceof FileSystemException fs ? fs.getReason() : e.getMessage();
+        if (message == null || message.isBlank()) {
+            return e.getClass().getSimpleName();
+        }
+        String line = message.lines().findFirst().orElse(message);
+        return line.length() > 1 && Character.isUpperCase(line.charAt(0)) && Character.isLowerCase(line.charAt(1))
+                ? Character.toLowerCase(line.charAt(0)) + line.substring(1) : line;
     }
 }
