@@ -150,6 +150,12 @@ public final class ExportFiles {
         boolean publish(Path temp, Path target) throws IOException;
     }
 
+    /** How the temporary file is opened for writing; replaced by tests to inject failures of the disk. */
+    @FunctionalInterface
+    interface TempOpener {
+        FileChannel open(Path temp) throws IOException;
+    }
+
     private ExportFiles() {
     }
 
@@ -255,12 +261,17 @@ public final class ExportFiles {
 
     static Path write(Path directory, String sessionId, String extension, Content content, Publisher publisher)
             throws IOException {
+        return write(directory, sessionId, extension, content, ExportFiles::openTemp, publisher);
+    }
+
+    static Path write(Path directory, String sessionId, String extension, Content content, TempOpener opener,
+            Publisher publisher) throws IOException {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(content, "content");
         checkExtension(extension);
         Path dir = directory.toAbsolutePath();
         ensureDirectory(dir);
-        return publishNew(dir, fileStem(sessionId), extension, content, publisher);
+        return publishNew(dir, fileStem(sessionId), extension, content, opener, publisher);
     }
 
     /**
@@ -285,7 +296,7 @@ public final class ExportFiles {
         String name = file.getFileName().toString();
         int dot = name.lastIndexOf('.');
         return publishNew(dir, dot > 0 ? name.substring(0, dot) : name, dot > 0 ? name.substring(dot + 1) : "",
-                Objects.requireNonNull(content, "content"), ExportFiles::linkOrMove);
+                Objects.requireNonNull(content, "content"), ExportFiles::openTemp, ExportFiles::linkOrMove);
     }
 
     /**
@@ -311,7 +322,7 @@ public final class ExportFiles {
         }
         Path temp = createTemp(dir, fileStem(file.getFileName().toString()));
         try {
-            writeContent(temp, Objects.requireNonNull(content, "content"));
+            writeContent(dir, temp, Objects.requireNonNull(content, "content"), ExportFiles::openTemp);
             if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
                 try {
                     Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS));
@@ -437,12 +448,18 @@ public final class ExportFiles {
     }
 
     /** Writes the content to a temporary file, then publishes it under the first free name of {@code stem}. */
-    private static Path publishNew(Path dir, String stem, String extension, Content content, Publisher publisher)
-            throws IOException {
+    private static Path publishNew(Path dir, String stem, String extension, Content content, TempOpener opener,
+            Publisher publisher) throws IOException {
         Path temp = createTemp(dir, fileStem(stem));
         try {
-            writeContent(temp, content);
-            Path target = claimName(dir, stem, extension, name -> publisher.publish(temp, name) ? name : null);
+            writeContent(dir, temp, content, opener);
+            Path target = claimName(dir, stem, extension, name -> {
+                try {
+                    return publisher.publish(temp, name) ? name : null;
+                } catch (IOException e) {
+                    throw notWritable(dir, e);
+                }
+            });
             syncDirectory(dir);
             return target;
         } finally {
@@ -554,14 +571,39 @@ public final class ExportFiles {
                     throw new IOException("cannot create a temporary file in export directory " + dir, taken);
                 }
             } catch (IOException | UnsupportedOperationException e) {
-                throw new IOException("export directory " + dir + " is not writable: " + describe(e), e);
+                throw notWritable(dir, e);
             }
         }
     }
 
-    private static void writeContent(Path temp, Content content) throws IOException {
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-            BufferedOutputStream buffered = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
+    private static IOException notWritable(Path dir, Throwable e) {
+        return new IOException("export directory " + dir + " is not writable: " + describe(e), e);
+    }
+
+    private static FileChannel openTemp(Path temp) throws IOException {
+        return FileChannel.open(temp, StandardOpenOption.WRITE);
+    }
+
+    /** Writes {@code temp}; a failure of the disk names {@code dir}, what {@code content} throws itself passes. */
+    private static void writeContent(Path dir, Path temp, Content content, TempOpener opener) throws IOException {
+        FileChannel opened;
+        try {
+            opened = opener.open(temp);
+        } catch (IOException e) {
+            throw notWritable(dir, e);
+        }
+        try (FileChannel channel = opened) {
+            OutputStream file = new FilterOutputStream(Channels.newOutputStream(channel)) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException { // the buffer's only call
+                    try {
+                        out.write(b, off, len);
+                    } catch (IOException e) {
+                        throw notWritable(dir, e);
+                    }
+                }
+            };
+            BufferedOutputStream buffered = new BufferedOutputStream(file, 64 * 1024);
             content.writeTo(new FilterOutputStream(buffered) {
                 private boolean closed;
 
@@ -598,7 +640,12 @@ public final class ExportFiles {
                 }
             });
             buffered.flush();
-            channel.force(true);
+            try {
+                channel.force(true);
+                channel.close(); // may report what was not stored (NFS); closing again is a no-op
+            } catch (IOException e) {
+                throw notWritable(dir, e);
+            }
         }
     }
 

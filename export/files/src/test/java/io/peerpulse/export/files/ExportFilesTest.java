@@ -10,10 +10,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -215,13 +217,39 @@ class ExportFilesTest {
     }
 
     @Test
+    void aFullDiskFailsNamingTheDirectoryAndTheCause() throws IOException {
+        // Linux's /dev/full refuses every write with ENOSPC, /dev/null every fsync with EINVAL
+        assumeThat(Path.of("/dev/full")).exists();
+        ExportFiles.TempOpener full = temp -> FileChannel.open(Path.of("/dev/full"), StandardOpenOption.WRITE);
+        ExportFiles.TempOpener noFsync = temp -> FileChannel.open(Path.of("/dev/null"), StandardOpenOption.WRITE);
+        String expected = "export directory " + dir.toAbsolutePath() + " is not writable: ";
+
+        assertThatThrownBy(() -> ExportFiles.write(dir, "s", "json", out -> out.write('x'), full,
+                ExportFiles::linkOrMove)).as("at the last flush")
+                .isInstanceOf(IOException.class).hasMessage(expected + "no space left on device");
+        assertThatThrownBy(() -> ExportFiles.write(dir, "s", "json", out -> out.write(new byte[100_000]), full,
+                ExportFiles::linkOrMove)).as("while the content writes")
+                .isInstanceOf(IOException.class).hasMessage(expected + "no space left on device");
+        assertThatThrownBy(() -> ExportFiles.write(dir, "s", "json", out -> out.write('x'), noFsync,
+                ExportFiles::linkOrMove)).as("at fsync")
+                .isInstanceOf(IOException.class).hasMessage(expected + "invalid argument");
+        assertThatThrownBy(() -> ExportFiles.write(dir, "s", "json", out -> out.write('x'),
+                (temp, target) -> {
+                    throw new java.nio.file.FileSystemException(target.toString(), null, "No space left on device");
+                })).as("at publishing")
+                .isInstanceOf(IOException.class).hasMessage(expected + "no space left on device");
+        assertThat(names()).isEmpty();
+    }
+
+    @Test
     void whenPublishingFailsNoFileOrTemporaryFileSurvives() throws IOException {
         ExportFiles.Publisher failing = (temp, target) -> {
             assertThat(temp).exists().hasContent("x");
             throw new IOException("rename failed");
         };
         assertThatThrownBy(() -> ExportFiles.write(dir, "s", "json", out -> out.write('x'), failing))
-                .isInstanceOf(IOException.class).hasMessage("rename failed");
+                .isInstanceOf(IOException.class)
+                .hasMessage("export directory " + dir.toAbsolutePath() + " is not writable: rename failed");
         assertThat(names()).isEmpty();
     }
 
