@@ -1,9 +1,9 @@
 package io.peerpulse.cli;
 
+import io.peerpulse.export.files.ExportFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -55,8 +55,8 @@ public final class Main implements Runnable {
         if (failure.isEmpty()) {
             return code;
         }
-        err.println("peerpulse: cannot write standard output: " + Errors.reason(failure.get())
-                .toLowerCase(Locale.ROOT) + "; what it holds is incomplete");
+        err.println("peerpulse: cannot write standard output: " + ExportFiles.reason(failure.get())
+                + "; what it holds is incomplete");
         err.flush();
         return code == 0 ? CommandLine.ExitCode.SOFTWARE : code;
     }

@@ -1,5 +1,6 @@
 package io.peerpulse.cli;
 
+import io.peerpulse.export.files.ExportFiles;
 import io.peerpulse.session.ClockInfo;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.journal.SessionJournal;
@@ -70,7 +71,7 @@ final class RecoverCommand implements Callable<Integer> {
             String message = e.getMessage() == null ? "" : e.getMessage();
             throw new Main.UsageException("cannot recover " + input.toAbsolutePath() + ": "
                     + (message.contains(input.toString()) ? message.replace("journal " + input + " ", "the journal ")
-                    .replace(input + ": ", "") : Errors.reason(e)));
+                    .replace(input + ": ", "") : ExportFiles.reason(e)));
         } catch (IllegalArgumentException e) {
             // a bad header is an IOException above: this is a setting, an exporter's or a system property's
             throw new Main.UsageException("cannot recover " + input.toAbsolutePath() + ": " + e.getMessage());

@@ -1,5 +1,6 @@
 package io.peerpulse.cli;
 
+import io.peerpulse.export.files.ExportFiles;
 import io.peerpulse.export.json.SessionReportJson;
 import io.peerpulse.session.SessionReport;
 import java.io.IOException;
@@ -41,7 +42,7 @@ final class Sessions {
                 throw new Main.UsageException("cannot read " + file + ": not a PeerPulse session export: "
                         + message.substring(prefix.length()));
             }
-            throw new Main.UsageException("cannot read " + file + ": " + Errors.reason(e));
+            throw new Main.UsageException("cannot read " + file + ": " + ExportFiles.reason(e));
         } catch (Main.UsageException e) {
             throw e;
         } catch (RuntimeException e) {

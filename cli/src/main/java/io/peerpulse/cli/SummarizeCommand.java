@@ -1,5 +1,6 @@
 package io.peerpulse.cli;
 
+import io.peerpulse.export.files.ExportFiles;
 import io.peerpulse.export.csv.SessionReportCsv;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.LatencyStats;
@@ -58,7 +59,7 @@ final class SummarizeCommand implements Callable<Integer> {
                 try (Stream<Path> listing = Files.list(input)) {
                     files.addAll(listing.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList());
                 } catch (IOException e) {
-                    throw new Main.UsageException("cannot read " + input + ": " + Errors.reason(e));
+                    throw new Main.UsageException("cannot read " + input + ": " + ExportFiles.reason(e));
                 }
             } else if (Files.exists(input)) { // a file, or a pipe such as <(cat x.json)
                 files.add(input);

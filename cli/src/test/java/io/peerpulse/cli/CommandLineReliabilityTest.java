@@ -126,7 +126,8 @@ class CommandLineReliabilityTest {
 
     @Test
     void errorsNameTheCause() throws IOException {
-        assertThat(Errors.reason(new AccessDeniedException("/root/secret.json"))).isEqualTo("permission denied");
+        assertThat(io.peerpulse.export.files.ExportFiles.reason(new AccessDeniedException("/root/secret.json")))
+                .isEqualTo("permission denied");
         assertThat(Errors.cannot("write", Path.of("/x/y.csv"), new AccessDeniedException("/x/y.csv")))
                 .isEqualTo("cannot write /x/y.csv: permission denied");
 

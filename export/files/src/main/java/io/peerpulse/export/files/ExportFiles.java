@@ -417,7 +417,7 @@ public final class ExportFiles {
                 }
             }
         } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
-            throw new IOException("cannot append to " + target + ": " + describe(e), e);
+            throw new IOException("cannot append to " + target + ": " + reason(e), e);
         }
         return target;
     }
@@ -554,7 +554,7 @@ public final class ExportFiles {
             Files.createDirectories(dir);
         } catch (IOException | UnsupportedOperationException e) {
             throw new IOException("export directory " + dir + " does not exist and cannot be created: "
-                    + describe(e), e);
+                    + reason(e), e);
         }
     }
 
@@ -577,7 +577,7 @@ public final class ExportFiles {
     }
 
     private static IOException notWritable(Path dir, Throwable e) {
-        return new IOException("export directory " + dir + " is not writable: " + describe(e), e);
+        return new IOException("export directory " + dir + " is not writable: " + reason(e), e);
     }
 
     private static FileChannel openTemp(Path temp) throws IOException {
@@ -654,7 +654,7 @@ public final class ExportFiles {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
         } catch (IOException | UnsupportedOperationException e) {
-            LOG.log(Level.DEBUG, () -> "cannot fsync directory " + dir + ": " + describe(e));
+            LOG.log(Level.DEBUG, () -> "cannot fsync directory " + dir + ": " + reason(e));
         }
     }
 
@@ -662,7 +662,7 @@ public final class ExportFiles {
         try {
             Files.deleteIfExists(temp);
         } catch (IOException | RuntimeException e) {
-            LOG.log(Level.WARNING, () -> "cannot delete temporary export file " + temp + ": " + describe(e));
+            LOG.log(Level.WARNING, () -> "cannot delete temporary export file " + temp + ": " + reason(e));
         }
     }
 
@@ -675,8 +675,17 @@ public final class ExportFiles {
         }
     }
 
-    /** The cause in words, e.g. "permission denied", without the path: the caller names it once. */
-    private static String describe(Throwable e) {
+    /**
+     * The cause of an I/O failure in words, without the path (the caller names it once): "permission denied",
+     * "no such file or directory", "not valid UTF-8", the C library's words for a failed system call ("no space
+     * left on device"); the JDK's exceptions carry only the path ({@code AccessDeniedException: /x}) or a
+     * coder's length ({@code MalformedInputException: Input length = 1}).
+     *
+     * @param e the failure
+     * @return its cause in words, lower case
+     * @since 0.1.0
+     */
+    public static String reason(Throwable e) {
         if (e instanceof AccessDeniedException) {
             return "permission denied";
         }
@@ -689,13 +698,24 @@ public final class ExportFiles {
         if (e instanceof FileAlreadyExistsException) {
             return "already exists";
         }
+        if (e instanceof java.nio.file.DirectoryNotEmptyException) {
+            return "directory not empty";
+        }
+        if (e instanceof java.nio.file.FileSystemLoopException) {
+            return "a symbolic link loop";
+        }
         if (e instanceof ReadOnlyFileSystemException) {
             return "read-only file system";
         }
         if (e instanceof java.nio.channels.OverlappingFileLockException) {
             return "locked by other code in this JVM";
         }
-        // the JDK's messages of a failed system call are the C library's: "No space left on device"
+        if (e instanceof java.nio.charset.UnmappableCharacterException) {
+            return "holds a character that UTF-8 cannot encode (a lone surrogate)";
+        }
+        if (e instanceof java.nio.charset.CharacterCodingException) {
+            return "not valid UTF-8";
+        }
         String message = e instanceof FileSystemException fs ? fs.getReason() : e.getMessage();
         if (message == null || message.isBlank()) {
             return e.getClass().getSimpleName();

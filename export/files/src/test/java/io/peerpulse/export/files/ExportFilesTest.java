@@ -44,6 +44,22 @@ class ExportFilesTest {
     Path dir;
 
     @Test
+    void aFailuresReasonIsItsCauseInWordsWithoutAPathOrAClassName() {
+        assertThat(ExportFiles.reason(new java.nio.file.AccessDeniedException("/x"))).isEqualTo("permission denied");
+        assertThat(ExportFiles.reason(new java.nio.file.NoSuchFileException("/x"))).isEqualTo("no such file or directory");
+        assertThat(ExportFiles.reason(new java.nio.file.FileSystemException("/x", null, "No space left on device")))
+                .isEqualTo("no space left on device");
+        assertThat(ExportFiles.reason(new IOException("No space left on device"))).isEqualTo("no space left on device");
+        assertThat(ExportFiles.reason(new java.nio.charset.MalformedInputException(1))).isEqualTo("not valid UTF-8");
+        assertThat(ExportFiles.reason(new java.nio.charset.UnmappableCharacterException(1)))
+                .isEqualTo("holds a character that UTF-8 cannot encode (a lone surrogate)");
+        assertThat(ExportFiles.reason(new java.nio.channels.OverlappingFileLockException()))
+                .isEqualTo("locked by other code in this JVM");
+        assertThat(ExportFiles.reason(new IOException())).isEqualTo("IOException");
+        assertThat(ExportFiles.reason(new IOException("EOF in header\nmore"))).isEqualTo("EOF in header");
+    }
+
+    @Test
     void aSafeIdIsItsOwnStem() {
         assertThat(ExportFiles.fileStem("exp-42-pair-7")).isEqualTo("exp-42-pair-7");
         assertThat(ExportFiles.fileStem("Run_3.v2")).isEqualTo("Run_3.v2");
