@@ -61,6 +61,13 @@ else
   failed=$((failed + 1)); echo "FAIL summarize to /dev/full: exit $code"; tail -n 5 "$work/stderr"
 fi
 
+if run summarize "$fixtures" >&-; then code=0; else code=$?; fi
+if [ "$code" = 1 ] && grep -q "^peerpulse: standard output is closed" "$work/stderr"; then
+  passed=$((passed + 1)); echo "ok   summarize with standard output closed: exit 1, said so"
+else
+  failed=$((failed + 1)); echo "FAIL summarize with standard output closed: exit $code"; tail -n 5 "$work/stderr"
+fi
+
 # under LANG=C a non-ASCII folder and file are still read (the launcher runs java under a UTF-8 locale)
 mkdir -p "$work/Versuch é"
 cp "$fixtures/chromium-agreement.json" "$work/Versuch é/sitzung é.json"
