@@ -120,6 +120,8 @@ public final class GameSession implements AutoCloseable {
     public static final int MAX_ID_LENGTH = SessionConfig.MAX_ID_LENGTH;
 
     private final SessionCore core;
+    /** The session's executor: also closes the sources it no longer polls, so a slow close() never holds a caller. */
+    private final Executor runner;
     private final TelemetryOptions options;
     /** A probe whose {@code probeStats()} throws (e.g. a value {@link ProbeStats} refuses) is warned about here. */
     private final FaultLog probeFaults;
@@ -148,8 +150,9 @@ public final class GameSession implements AutoCloseable {
         return Duration.ofNanos(Math.round(ms * 1e6));
     }
 
-    private GameSession(SessionCore core) {
+    private GameSession(SessionCore core, Executor runner) {
         this.core = core;
+        this.runner = runner;
         this.options = core.config().telemetryOptions();
         this.probeFaults = new FaultLog(System.getLogger(GameSession.class.getName()), options.nanoClock(),
                 "session '" + sessionId() + "'", "sessions");
@@ -173,10 +176,12 @@ public final class GameSession implements AutoCloseable {
      * same source again while open changes nothing, and after {@link #onDataChannelClose} is recorded
      * as a reopening; another source (a reconnection on a new connection) becomes the polled source,
      * every sample kept, and is recorded as a reconnection. Sources are compared by identity. The session owns
-     * the sources it is given: it closes ({@link RttSource#close()}) one it stops polling for good, the
-     * replaced one after a reconnection and every one at {@link #close()}.
+     * the sources it is given: it closes ({@link RttSource#close()}, on the session's executor) one it stops
+     * polling for good, the replaced one after a reconnection and every one at {@link #close()}.
      *
      * @param source the connection's RTT source
+     * @throws IllegalArgumentException naming the plugin when its {@code refreshPeriod()} is null, negative, above
+     *                                  1 h or fails (nothing changes then)
      * @throws IllegalStateException when the session is closed, or the telemetry's scheduler rejects it
      * @since 0.1.0
      */
@@ -200,7 +205,8 @@ public final class GameSession implements AutoCloseable {
      *
      * @param source    the primary source
      * @param secondary the secondary source; {@code null} for none (as {@link #onDataChannelOpen(RttSource)})
-     * @throws IllegalArgumentException when {@code secondary} is {@code source}
+     * @throws IllegalArgumentException when {@code secondary} is {@code source}, or a source's
+     *                                  {@code refreshPeriod()} is bad (as {@link #onDataChannelOpen(RttSource)})
      * @throws IllegalStateException when the session is closed, or the telemetry's scheduler rejects it
      * @since 0.1.0
      */
@@ -213,15 +219,19 @@ public final class GameSession implements AutoCloseable {
     }
 
     private void open(RttSource source, @Nullable RttSource secondary) {
+        // the plugins' own calls first, outside every lock: a bad value fails the call before anything changes
+        SessionEvent.Source described = describe(source);
+        SessionEvent.Source describedSecondary = secondary == null ? null : describe(secondary);
         List<RttSource> replaced = new ArrayList<>(2);
         try {
-            openLocked(source, secondary, replaced);
+            openLocked(source, described, secondary, describedSecondary, replaced);
         } finally {
-            closeAll(replaced);
+            closeLater(replaced);
         }
     }
 
-    private void openLocked(RttSource source, @Nullable RttSource secondary, List<RttSource> replaced) {
+    private void openLocked(RttSource source, SessionEvent.Source described, @Nullable RttSource secondary,
+                            SessionEvent.@Nullable Source describedSecondary, List<RttSource> replaced) {
         synchronized (pollers) {
             if (closing.get()) {
                 throw new IllegalStateException("session '" + sessionId() + "' is closed");
@@ -232,11 +242,10 @@ public final class GameSession implements AutoCloseable {
             boolean reopen = kind == SessionEvent.OpenKind.SAME;
             core.applyNow(at -> {
                 if (reopen) {
-                    return core.isChannelOpen() ? null : new SessionEvent.Opened(at, kind, describe(source), null);
+                    return core.isChannelOpen() ? null : new SessionEvent.Opened(at, kind, described, null);
                 }
                 sourceOpens++;
-                return new SessionEvent.Opened(at, kind, describe(source),
-                        secondary == null ? null : describe(secondary));
+                return new SessionEvent.Opened(at, kind, described, describedSecondary);
             });
             if (reopen) {
                 return;
@@ -281,12 +290,42 @@ public final class GameSession implements AutoCloseable {
         }
     }
 
-    /** Closes sources no longer polled, outside every lock; a failure is logged, never thrown. */
+    /**
+     * Closes sources no longer polled on the session's executor, outside every lock, so that a {@code close()}
+     * that blocks holds no caller (a game loop reconnecting, {@link #close()} past its timeout).
+     *
+     * @return completed once every one has been closed
+     */
+    private CompletableFuture<Void> closeLater(List<RttSource> sources) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (sources.isEmpty()) {
+            done.complete(null);
+            return done;
+        }
+        Runnable closing = () -> {
+            try {
+                closeAll(sources);
+            } finally {
+                done.complete(null);
+            }
+        };
+        try {
+            runner.execute(closing);
+        } catch (RuntimeException rejected) { // an executor of the caller's that refuses work: here, then
+            closing.run();
+        }
+        return done;
+    }
+
+    /** Closes each source; what one throws (an Error too, but a VirtualMachineError) is logged, never thrown. */
     private void closeAll(List<RttSource> sources) {
         for (RttSource old : sources) {
             try {
                 old.close();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                if (e instanceof VirtualMachineError vm) {
+                    throw vm; // to the thread's uncaught handler, as every VirtualMachineError
+                }
                 System.getLogger(GameSession.class.getName()).log(System.Logger.Level.WARNING,
                         "session '" + sessionId() + "': close() of RTT source " + old.getClass().getName()
                                 + " failed", e);
@@ -294,8 +333,27 @@ public final class GameSession implements AutoCloseable {
         }
     }
 
+    private static <T> T call(RttSource source, String method, java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("RTT source " + source.getClass().getName() + ": " + method
+                    + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The longest refresh period a source may state. */
+    private static final Duration MAX_REFRESH_PERIOD = Duration.ofHours(1);
+
+    /** What the session records of a source: its name (by the text rule) and refresh period, both checked. */
     private static SessionEvent.Source describe(RttSource source) {
-        return new SessionEvent.Source(source.name(), source.refreshPeriod().toNanos()); // applies the text rule
+        String name = call(source, "name()", source::name);
+        Duration refresh = call(source, "refreshPeriod()", source::refreshPeriod);
+        if (refresh == null || refresh.isNegative() || refresh.compareTo(MAX_REFRESH_PERIOD) > 0) {
+            throw new IllegalArgumentException("RTT source " + source.getClass().getName()
+                    + ": refreshPeriod() must be from 0 to " + MAX_REFRESH_PERIOD + ", was " + refresh);
+        }
+        return new SessionEvent.Source(name, refresh.toNanos()); // applies the text rule
     }
 
     /** The probe's statistics, when they changed since last applied, become an event. */
@@ -532,11 +590,11 @@ public final class GameSession implements AutoCloseable {
 
     /**
      * Ends the session: stops the telemetry first (its statistics are kept), ends an open round,
-     * builds the {@link SessionReport} and runs every exporter's {@code sessionEnded} exactly once, each
-     * after that exporter's last {@code sampleRecorded}; one that fails is logged and the others still
-     * run. Waits in real time until they have all returned, or at most the exporter timeout (default
-     * 10 s; an exporter still running then is logged and left to finish on its own), so it always
-     * returns — unless the executor runs tasks on the calling thread, which only tests should do.
+     * builds the {@link SessionReport}, runs every exporter's {@code sessionEnded} exactly once, each
+     * after that exporter's last {@code sampleRecorded} (one that fails is logged and the others still
+     * run), and closes its sources. Waits in real time until they have all returned, or at most the exporter
+     * timeout (default 10 s; an exporter or source still running then is logged and left to finish on its own),
+     * so it always returns — unless the executor runs tasks on the calling thread, which only tests should do.
      *
      * <p>Idempotent and safe from many threads at once: one call does the work, the others wait for it
      * (as long as the exporter timeout at most). Every sample in the report's statistics was passed to
@@ -569,6 +627,7 @@ public final class GameSession implements AutoCloseable {
             readProbe();
             // a poll still being delivered is applied before this, or ignored after it: either way the
             // report, the exporters and the journal saw the same samples
+            long deadline = System.nanoTime() + timeout.toNanos();
             List<CompletableFuture<Void>> done = core.applyNow(SessionEvent.Ended::new).exportersDone();
             List<RttSource> polled = new ArrayList<>(2);
             synchronized (pollers) {
@@ -578,10 +637,27 @@ public final class GameSession implements AutoCloseable {
                     }
                 }
             }
-            closeAll(polled); // after the last read and the probe's last statistics
+            CompletableFuture<Void> sourcesClosed = closeLater(polled); // after the last read and probe statistics
             core.exporters().await(done, timeout);
+            awaitSources(sourcesClosed, polled, deadline);
         } finally {
             closed.complete(null);
+        }
+    }
+
+    /** Waits for the sources' close() until the deadline of {@link #close()}; one still running then is logged. */
+    private void awaitSources(CompletableFuture<Void> closed, List<RttSource> sources, long deadline) {
+        try {
+            closed.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            System.getLogger(GameSession.class.getName()).log(System.Logger.Level.WARNING, () -> "session '"
+                    + sessionId() + "': close() of RTT source " + sources.stream().map(p -> p.getClass().getName())
+                    .collect(java.util.stream.Collectors.joining(" or ")) + " did not return within the exporter"
+                    + " timeout " + core.config().exporterTimeout() + "; close() returns without waiting for it");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            // never: completed normally
         }
     }
 
@@ -888,7 +964,7 @@ public final class GameSession implements AutoCloseable {
                     startMs - System.currentTimeMillis());
             EventLog log = journalEnabled ? openJournal(config, start, ExportSettings.of(journalSettings, attributes))
                     : EventLog.NONE;
-            GameSession session = new GameSession(new SessionCore(config, start, exporters, runner, log));
+            GameSession session = new GameSession(new SessionCore(config, start, exporters, runner, log), runner);
             exporters.started();
             return session;
         }

@@ -303,7 +303,7 @@ class GameSessionSourcesTest {
     }
 
     /** A source that counts its reads and whether it was closed, and may fail to close. */
-    private static final class Owned implements RttSource {
+    private static class Owned implements RttSource {
         private final String name;
         private final boolean failOnClose;
         private int reads;
@@ -367,6 +367,117 @@ class GameSessionSourcesTest {
         assertThat(third.closes).as("closed once, at close(), after its last read").isEqualTo(1);
         assertThat(third.readsAtClose).isEqualTo(third.reads);
         assertThat(first.closes + firstView.closes + second.closes).isEqualTo(3);
+    }
+
+    /** A source whose close() blocks until released: a plugin stuck in its teardown. */
+    private static final class StuckOnClose implements RttSource {
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+
+        @Override
+        public CompletionStage<RttReading> read() {
+            return java.util.concurrent.CompletableFuture.completedFuture(RttReading.measured(40));
+        }
+
+        @Override
+        public void close() {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            closed.countDown();
+        }
+    }
+
+    /**
+     * A source's close() runs on the session's executor: one that never returns holds neither a caller that
+     * reconnects (a game loop) nor close() past the exporter timeout, which says which source it left running.
+     */
+    @Test
+    void aSourceStuckInCloseHoldsNeitherAReconnectionNorCloseBeyondItsTimeout() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
+        java.util.concurrent.ExecutorService caller = java.util.concurrent.Executors.newSingleThreadExecutor();
+        StuckOnClose first = new StuckOnClose();
+        StuckOnClose second = new StuckOnClose();
+        try {
+            GameSession session = GameSession.builder("stuck-close")
+                    .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                            .clock(scheduler.clock()).build())
+                    .exporterProviders(List.of()).executor(pool).exporterTimeout(Duration.ofMillis(100)).build();
+            session.onDataChannelOpen(first);
+            advanceSeconds(2);
+
+            caller.submit(() -> session.onDataChannelOpen(second)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(first.closed.getCount()).as("first is still stuck in close()").isEqualTo(1);
+            advanceSeconds(2);
+            caller.submit(session::close).get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+            assertThat(session.exportSessionMetrics().latency().sampleCount()).isEqualTo(5);
+            assertThat(log.warnings(GameSession.class, "close() of RTT source " + StuckOnClose.class.getName()
+                    + " did not return within the exporter timeout PT0.1S")).singleElement();
+        } finally {
+            first.release.countDown();
+            second.release.countDown();
+            pool.shutdown();
+            caller.shutdown();
+        }
+        assertThat(first.closed.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(second.closed.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** What a source's close() throws — an Error of the plugin's too — is logged; the other source is still closed. */
+    @Test
+    void aSourceWhoseCloseThrowsAnErrorIsLoggedAndTheOtherIsStillClosed() {
+        GameSession session = session(null);
+        Owned view = new Owned("view", false);
+        RttSource failing = new Owned("failing", false) {
+            @Override
+            public void close() {
+                throw new AssertionError("a plugin's broken teardown");
+            }
+        };
+        session.onDataChannelOpen(failing, view);
+        advanceSeconds(2);
+
+        session.close(); // does not throw
+
+        assertThat(view.closes).isEqualTo(1);
+        assertThat(log.warnings(GameSession.class, "close() of RTT source")).singleElement();
+    }
+
+    /** A plugin's bad refresh period fails the open naming the plugin and the value, and changes nothing. */
+    @Test
+    void aBadRefreshPeriodFailsTheOpenNamingThePluginAndChangesNothing() {
+        GameSession session = session(null);
+        Owned kept = new Owned("kept", false);
+        session.onDataChannelOpen(kept);
+        advanceSeconds(2);
+        for (Duration bad : new Duration[] {null, Duration.ofMillis(-1), Duration.ofHours(2),
+                Duration.ofSeconds(Long.MAX_VALUE)}) {
+            RttSource source = new Owned("bad", false) {
+                @Override
+                public Duration refreshPeriod() {
+                    return bad;
+                }
+            };
+            assertThatThrownBy(() -> session.onDataChannelOpen(source)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("RTT source " + source.getClass().getName() + ": refreshPeriod() must be from 0 to PT1H,"
+                            + " was " + bad);
+        }
+        RttSource throwing = new Owned("throwing", false) {
+            @Override
+            public Duration refreshPeriod() {
+                throw new IllegalStateException("not connected");
+            }
+        };
+        assertThatThrownBy(() -> session.onDataChannelOpen(throwing)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("RTT source " + throwing.getClass().getName() + ": refreshPeriod() failed: not connected");
+        advanceSeconds(2);
+
+        assertThat(kept.closes).as("still the polled source").isZero();
+        assertThat(session.exportValidationData().latencySource()).isEqualTo("kept");
+        assertThat(session.exportSessionMetrics().connection().reconnectionCount()).isZero();
     }
 
     @Test
