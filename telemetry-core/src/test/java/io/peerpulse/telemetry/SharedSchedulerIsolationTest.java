@@ -60,6 +60,52 @@ class SharedSchedulerIsolationTest {
         busy.close();
     }
 
+    /** A source whose read() never returns until released: a plugin stuck for good on the polling thread. */
+    static final class NeverReturns implements RttSource {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public CompletionStage<RttReading> read() {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return CompletableFuture.completedFuture(RttReading.measured(1));
+        }
+    }
+
+    /**
+     * A read() that never returns holds the shared scheduler's thread for good: the watchdog names it and another
+     * thread takes over, so the other telemetries keep polling.
+     */
+    @Test
+    void aReadThatNeverReturnsIsNamedAndTheOtherTelemetriesKeepPolling() throws Exception {
+        NeverReturns stuck = new NeverReturns();
+        LatencyTelemetry bad = new LatencyTelemetry(stuck, TelemetryOptions.builder()
+                .pollInterval(Duration.ofMillis(100)).firstPollDelay(Duration.ZERO).name("never-returns").build());
+        CountDownLatch healthyPolls = new CountDownLatch(20);
+        LatencyTelemetry healthy = new LatencyTelemetry(() -> CompletableFuture.completedFuture(RttReading.measured(10)),
+                TelemetryOptions.builder().pollInterval(Duration.ofMillis(100)).name("healthy-beside").build());
+        healthy.addListener(event -> healthyPolls.countDown()); // started once the other is stuck
+        try {
+            bad.start();
+            assertThat(stuck.entered.await(60, TimeUnit.SECONDS)).isTrue();
+            healthy.start();
+
+            assertThat(healthyPolls.await(120, TimeUnit.SECONDS)).as("20 polls of the healthy telemetry").isTrue();
+            assertThat(logs.warnings(io.peerpulse.telemetry.internal.SharedScheduler.class,
+                    "in " + NeverReturns.class.getName() + ".read: an RTT source's read() that does not return"))
+                    .isNotEmpty();
+        } finally {
+            stuck.release.countDown();
+            bad.close();
+            healthy.close();
+        }
+    }
+
     /** What the issue measured being flagged: a source that only sends one datagram without blocking. */
     static final class UdpSendSource implements RttSource, AutoCloseable {
         private final DatagramChannel channel;

@@ -1,20 +1,42 @@
 package io.peerpulse.telemetry.internal;
 
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The one scheduler every telemetry of the JVM shares by default: a single daemon thread, so
  * thousands of sessions cost one thread. Poll tasks only start reads and record results, never wait.
+ *
+ * <p><b>A task that never returns.</b> A plugin's {@code read()} that blocks for good holds that thread, which no
+ * Java code can take back, and every other telemetry would stop with it, silently: a poll only learns that a
+ * call was slow once it returns. So a watchdog thread looks twice a second at the task each worker runs; one
+ * running longer than {@link #STUCK_AFTER_NANOS 1 s} is logged at WARNING, naming the method it is in, and
+ * another worker takes over the queue (at most {@link #MAX_EXTRA_THREADS} at once). When the stuck task
+ * returns at last, its worker goes again. The stuck telemetry itself polls again only once the call returns.
  */
 public final class SharedScheduler {
+
+    private static final System.Logger LOG = System.getLogger(SharedScheduler.class.getName());
+
+    /** How long one task may run before its worker counts as stuck: 1 s (a poll task takes microseconds). */
+    static final long STUCK_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /** The most workers added for stuck ones at once. */
+    static final int MAX_EXTRA_THREADS = 16;
+
+    private static final long WATCH_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private SharedScheduler() {
     }
 
     private static final class Holder {
-        static final ScheduledExecutorService INSTANCE = create();
+        static final ScheduledExecutorService INSTANCE = new UnclosableScheduler(Watched.start());
     }
 
     /** @return the shared scheduler, created on first use */
@@ -22,17 +44,114 @@ public final class SharedScheduler {
         return Holder.INSTANCE;
     }
 
-    private static ScheduledExecutorService create() {
-        AtomicInteger threads = new AtomicInteger();
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "peerpulse-telemetry-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
-        // Read timeouts are scheduled and mostly cancelled on every poll: drop them from the queue at once.
-        executor.setRemoveOnCancelPolicy(true);
-        executor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        return new UnclosableScheduler(executor);
+    /** A worker that tells when its current task started (0: idle). */
+    static final class Worker extends Thread {
+        volatile long taskStartedNanos;
+        /** Whether the watchdog counted this worker as stuck and added one for it; guarded by the scheduler. */
+        boolean stuck;
+
+        Worker(Runnable runnable, String name) {
+            super(runnable, name);
+            setDaemon(true);
+        }
+    }
+
+    /** The scheduler, its workers' task times, and the watchdog. */
+    static final class Watched extends ScheduledThreadPoolExecutor {
+        private final List<Worker> workers = new CopyOnWriteArrayList<>();
+
+        private Watched(AtomicInteger threads) {
+            super(1, runnable -> null);
+            setThreadFactory(runnable -> {
+                Worker worker = new Worker(runnable, "peerpulse-telemetry-" + threads.incrementAndGet());
+                workers.add(worker);
+                return worker;
+            });
+            // Read timeouts are scheduled and mostly cancelled on every poll: drop them from the queue at once.
+            setRemoveOnCancelPolicy(true);
+            setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+            setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        }
+
+        static Watched start() {
+            Watched scheduler = new Watched(new AtomicInteger());
+            Thread watchdog = new Thread(scheduler::watch, "peerpulse-watchdog");
+            watchdog.setDaemon(true);
+            watchdog.start();
+            return scheduler;
+        }
+
+        @Override
+        protected void beforeExecute(Thread thread, Runnable task) {
+            if (thread instanceof Worker worker) {
+                worker.taskStartedNanos = System.nanoTime();
+            }
+        }
+
+        @Override
+        protected void afterExecute(Runnable task, Throwable thrown) {
+            if (Thread.currentThread() instanceof Worker worker) {
+                synchronized (this) { // against the watchdog's check: stuck and its extra worker change together
+                    worker.taskStartedNanos = 0;
+                    if (worker.stuck) {
+                        worker.stuck = false;
+                        setCorePoolSize(getCorePoolSize() - 1); // one worker too many now: the first idle one ends
+                    }
+                }
+            }
+        }
+
+        private void watch() {
+            while (!isShutdown()) {
+                LockSupport.parkNanos(WATCH_EVERY_NANOS);
+                check(System.nanoTime());
+            }
+        }
+
+        /** Adds a worker for each one stuck in a task since before {@code now - STUCK_AFTER_NANOS}. */
+        void check(long now) {
+            workers.removeIf(worker -> worker.getState() == Thread.State.TERMINATED);
+            for (Worker worker : workers) {
+                long started = worker.taskStartedNanos;
+                if (started == 0 || now - started <= STUCK_AFTER_NANOS) {
+                    continue;
+                }
+                boolean added;
+                synchronized (this) {
+                    if (worker.stuck || worker.taskStartedNanos != started) {
+                        continue; // counted already, or it finished meanwhile
+                    }
+                    added = getCorePoolSize() <= MAX_EXTRA_THREADS;
+                    if (added) {
+                        worker.stuck = true;
+                        setCorePoolSize(getCorePoolSize() + 1);
+                        prestartCoreThread();
+                    }
+                }
+                String where = where(worker.getStackTrace());
+                long ms = TimeUnit.NANOSECONDS.toMillis(now - started);
+                LOG.log(Level.WARNING, () -> worker.getName() + " of the shared telemetry scheduler has run one"
+                        + " task for " + ms + " ms, in " + where + ": an RTT source's read() that does not return "
+                        + "(it must start the read and return a stage at once). "
+                        + (added ? "Another thread takes over the other telemetries' polls; that telemetry polls"
+                        + " again once the call returns."
+                        : MAX_EXTRA_THREADS + " threads are stuck so already: the other telemetries' polls wait."));
+            }
+        }
+    }
+
+    /**
+     * The method a stuck worker is in: the one {@code ReadDispatch.read} called (the source's {@code read()} or
+     * what it called), else the innermost frame.
+     */
+    static String where(StackTraceElement[] stack) {
+        for (int i = 1; i < stack.length; i++) {
+            if (stack[i].getClassName().equals("io.peerpulse.telemetry.ReadDispatch")
+                    && stack[i].getMethodName().equals("read")) {
+                StackTraceElement called = stack[i - 1];
+                return called.getClassName() + "." + called.getMethodName();
+            }
+        }
+        return stack.length == 0 ? "an unknown method" : stack[0].getClassName() + "." + stack[0].getMethodName();
     }
 }
