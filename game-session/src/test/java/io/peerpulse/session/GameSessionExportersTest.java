@@ -363,6 +363,43 @@ class GameSessionExportersTest {
         release.countDown();
     }
 
+    /**
+     * An exporter that closes the session from its own call: close() does not wait for that exporter's
+     * sessionEnded (it can only run once the calling call returns), nor call it hung; it still runs once.
+     */
+    @Test
+    void anExporterClosingTheSessionFromItsOwnCallIsNotWaitedForNorCalledHung() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<GameSession> self = new java.util.concurrent.atomic.AtomicReference<>();
+        CountDownLatch closedFromTheExporter = new CountDownLatch(1);
+        AtomicInteger ended = new AtomicInteger();
+        CountDownLatch endedOnce = new CountDownLatch(1);
+        SessionExporter closing = new SessionExporter() {
+            @Override
+            public void sampleRecorded(String sessionId, RttSample sample) {
+                self.get().close(); // the first sample ends the session
+                closedFromTheExporter.countDown();
+            }
+
+            @Override
+            public void sessionEnded(SessionReport report) {
+                ended.incrementAndGet();
+                endedOnce.countDown();
+            }
+        };
+        GameSession session = builder(new Provider("closing", () -> closing))
+                .exporterTimeout(Duration.ofHours(1)) // were it waited for, the bounded waits below would fail
+                .build();
+        self.set(session);
+        session.onDataChannelOpen(counting(2));
+        scheduler.advance(Duration.ofSeconds(1));
+
+        assertThat(closedFromTheExporter.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("close() returned").isTrue();
+        assertThat(endedOnce.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        pool.submit(session::close).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(ended).hasValue(1);
+        assertThat(log.warnings()).noneMatch(w -> w.contains("hangs"));
+    }
+
     @Test
     void qualityListenersRunOffThePollingThreadInOrder() throws Exception {
         GameSession session = builder().qualityThresholds(QualityThresholds.rttOnly(150, 300, 5, 3))

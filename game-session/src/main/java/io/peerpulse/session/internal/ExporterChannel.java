@@ -68,6 +68,11 @@ public final class ExporterChannel {
         return true;
     }
 
+    /** @return whether the current thread is running one of this exporter's calls (which called back) */
+    public boolean callingNow() {
+        return queue.runsOn(Thread.currentThread());
+    }
+
     /**
      * Logs that the exporter hangs (rate-limited).
      *

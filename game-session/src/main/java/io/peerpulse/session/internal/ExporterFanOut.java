@@ -311,6 +311,9 @@ public final class ExporterFanOut {
     public void await(List<CompletableFuture<Void>> done, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (int i = 0; i < done.size(); i++) {
+            if (channels.get(i).callingNow()) {
+                continue; // close() from this exporter's own call: its sessionEnded runs once this call returns
+            }
             try {
                 done.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {

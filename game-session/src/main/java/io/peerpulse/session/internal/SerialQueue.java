@@ -1,5 +1,7 @@
 package io.peerpulse.session.internal;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.System.Logger.Level;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -32,6 +34,8 @@ public final class SerialQueue {
     /** Tasks queued and not yet run; the drain is scheduled or running whenever it is above 0. */
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
+    /** The thread running the drain, {@code null} between drains. */
+    private volatile @Nullable Thread drainer;
 
     /**
      * @param executor     runs the drains
@@ -109,7 +113,24 @@ public final class SerialQueue {
 
     private record Timed(Runnable task, long enqueuedNanos) { }
 
+    /**
+     * @param thread a thread
+     * @return whether {@code thread} is running one of this queue's tasks now (a task calling back into its caller)
+     */
+    public boolean runsOn(Thread thread) {
+        return drainer == thread;
+    }
+
     private void drain() {
+        drainer = Thread.currentThread();
+        try {
+            drainBatch();
+        } finally {
+            drainer = null;
+        }
+    }
+
+    private void drainBatch() {
         int ran = 0;
         do {
             if (ran++ == BATCH) {
