@@ -250,6 +250,16 @@ public final class GameSession implements AutoCloseable {
             if (reopen) {
                 return;
             }
+            if (closing.get()) {
+                // close() ran meanwhile, from a callback of this very event on a caller-runs executor: it stopped
+                // and closed what was polled then; the new sources are not polled, so they are closed too
+                for (RttSource given : new RttSource[] {source, secondary}) {
+                    if (given != null && given != primarySource && given != secondarySource) {
+                        replaced.add(given);
+                    }
+                }
+                return;
+            }
             if (first == null) {
                 RttPoller created = new RttPoller(source, options, this::primaryPolled);
                 primaryPoller = created;

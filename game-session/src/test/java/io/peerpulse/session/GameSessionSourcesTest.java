@@ -446,6 +446,48 @@ class GameSessionSourcesTest {
         assertThat(log.warnings(GameSession.class, "close() of RTT source")).singleElement();
     }
 
+    /**
+     * With a caller-runs executor an exporter hears the open inside onDataChannelOpen; one that closes the session
+     * there leaves no poller running: the source is never read after close() and is closed.
+     */
+    @Test
+    void aCloseFromTheOpensOwnCallbackLeavesNoPollerRunning() {
+        java.util.concurrent.atomic.AtomicReference<GameSession> self = new java.util.concurrent.atomic.AtomicReference<>();
+        io.peerpulse.session.spi.SessionExporter closing = new io.peerpulse.session.spi.SessionExporter() {
+            @Override
+            public void sourceChanged(String sessionId, String sourceName) {
+                self.get().close();
+            }
+
+            @Override
+            public void sessionEnded(SessionReport report) {
+            }
+        };
+        GameSession session = GameSession.builder("close-in-open")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).build())
+                .exporterProviders(List.of(new io.peerpulse.session.spi.SessionExporterProvider() {
+                    @Override
+                    public String name() {
+                        return "closing";
+                    }
+
+                    @Override
+                    public io.peerpulse.session.spi.SessionExporter create(io.peerpulse.session.spi.ExportSettings s) {
+                        return closing;
+                    }
+                })).executor(Runnable::run).build();
+        self.set(session);
+        Owned source = new Owned("first", false);
+
+        session.onDataChannelOpen(source);
+        advanceSeconds(10);
+
+        assertThat(session.isClosed()).isTrue();
+        assertThat(source.reads).as("never read after close()").isZero();
+        assertThat(source.closes).isEqualTo(1);
+    }
+
     /** A plugin's bad refresh period fails the open naming the plugin and the value, and changes nothing. */
     @Test
     void aBadRefreshPeriodFailsTheOpenNamingThePluginAndChangesNothing() {
