@@ -28,6 +28,8 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.Set;
@@ -675,6 +677,20 @@ public final class ExportFiles {
         }
     }
 
+    /** The failures whose type says it all, in the order they are tried (a subtype before its supertype). */
+    private static final List<Map.Entry<Class<? extends Throwable>, String>> KNOWN_REASONS = List.of(
+            Map.entry(AccessDeniedException.class, "permission denied"),
+            Map.entry(NoSuchFileException.class, "no such file or directory"),
+            Map.entry(NotDirectoryException.class, "not a directory"),
+            Map.entry(FileAlreadyExistsException.class, "already exists"),
+            Map.entry(java.nio.file.DirectoryNotEmptyException.class, "directory not empty"),
+            Map.entry(java.nio.file.FileSystemLoopException.class, "a symbolic link loop"),
+            Map.entry(ReadOnlyFileSystemException.class, "read-only file system"),
+            Map.entry(java.nio.channels.OverlappingFileLockException.class, "locked by other code in this JVM"),
+            Map.entry(java.nio.charset.UnmappableCharacterException.class,
+                    "holds a character that UTF-8 cannot encode (a lone surrogate)"),
+            Map.entry(java.nio.charset.CharacterCodingException.class, "not valid UTF-8"));
+
     /**
      * The cause of an I/O failure in words, without the path (the caller names it once): "permission denied",
      * "no such file or directory", "not valid UTF-8", the C library's words for a failed system call ("no space
@@ -686,35 +702,10 @@ public final class ExportFiles {
      * @since 0.1.0
      */
     public static String reason(Throwable e) {
-        if (e instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof NoSuchFileException) {
-            return "no such file or directory";
-        }
-        if (e instanceof NotDirectoryException) {
-            return "not a directory";
-        }
-        if (e instanceof FileAlreadyExistsException) {
-            return "already exists";
-        }
-        if (e instanceof java.nio.file.DirectoryNotEmptyException) {
-            return "directory not empty";
-        }
-        if (e instanceof java.nio.file.FileSystemLoopException) {
-            return "a symbolic link loop";
-        }
-        if (e instanceof ReadOnlyFileSystemException) {
-            return "read-only file system";
-        }
-        if (e instanceof java.nio.channels.OverlappingFileLockException) {
-            return "locked by other code in this JVM";
-        }
-        if (e instanceof java.nio.charset.UnmappableCharacterException) {
-            return "holds a character that UTF-8 cannot encode (a lone surrogate)";
-        }
-        if (e instanceof java.nio.charset.CharacterCodingException) {
-            return "not valid UTF-8";
+        for (Map.Entry<Class<? extends Throwable>, String> known : KNOWN_REASONS) {
+            if (known.getKey().isInstance(e)) {
+                return known.getValue();
+            }
         }
         String message = e instanceof FileSystemException fs ? fs.getReason() : e.getMessage();
         if (message == null || message.isBlank()) {
