@@ -55,7 +55,7 @@ public interface RttSource {
      * Releases what the source holds (a data channel, a socket). A {@code GameSession} owns the sources it is
      * given and closes each once it stops polling it for good — the replaced one
      * after a reconnection ({@code onDataChannelOpen} with another source), every one at its {@code close()}
-     * (after its last read) — and never one it still polls. So give a source to one session only, and do not
+     * (after its last read), on the session's executor — and never one it still polls. So give a source to one session only, and do not
      * close it yourself while that session runs; closing it again afterwards must be harmless. A
      * {@code LatencyTelemetry} used on its own leaves closing its source to its caller. What {@code
      * close()} throws is logged, never passed on. The default does nothing (a source that holds nothing).
