@@ -214,13 +214,22 @@ class SessionJournalFailureTest {
     }
 
     @Test
+    void aJournalDirectoryThatCannotBeCreatedFailsTheBuildWithTheCauseInWords() throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "x");
+        assertThatThrownBy(() -> builder("journal-nodir").journalDirectory(file.resolve("sub")).build())
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessage("session 'journal-nodir': cannot create journal directory "
+                        + file.resolve("sub").toAbsolutePath() + ": not a directory");
+    }
+
+    @Test
     void aHeaderThatCannotBeWrittenFailsTheBuildNamingTheJournalAndTheCauseAndLeavesNoFile() {
         assertThatThrownBy(() -> builder("journal-headless")
                 .exportAttribute(JournalWriter.SinkWrapper.class, failing(1, 1)).build())
                 .isInstanceOf(UncheckedIOException.class)
                 .hasMessageContaining("session 'journal-headless'")
                 .hasMessageContaining("cannot write the header of journal "
-                        + dir.toAbsolutePath().resolve("journal-headless.journal.jsonl") + ": No space left on device");
+                        + dir.toAbsolutePath().resolve("journal-headless.journal.jsonl") + ": no space left on device");
         assertThat(dir).as("the half-written file deleted").isEmptyDirectory();
         assertThat(log.warnings(JournalWriter.class)).as("an error, not a logged write failure").isEmpty();
     }

@@ -85,13 +85,13 @@ public final class JournalWriter implements AutoCloseable {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new IOException("cannot create journal directory " + dir + ": " + e, e);
+            throw new IOException("cannot create journal directory " + dir + ": " + ExportFiles.reason(e), e);
         }
         Opened opened;
         try {
             opened = ExportFiles.claimName(dir, stem, "journal.jsonl", JournalWriter::open);
         } catch (IOException e) {
-            throw new IOException("cannot create a journal in " + dir + ": " + e.getMessage(), e);
+            throw new IOException("cannot create a journal in " + dir + ": " + ExportFiles.reason(e), e);
         }
         Sink sink = new StreamSink(opened.out());
         JournalWriter writer;
@@ -102,7 +102,7 @@ public final class JournalWriter implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             // Without its header nothing in the file can be recovered: fail the build, leave no file.
             IOException failed = new IOException("cannot write the header of journal " + opened.path() + ": "
-                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+                    + ExportFiles.reason(e), e);
             close(sink, failed);
             deleteQuietly(opened.path(), failed);
             throw failed;
