@@ -133,6 +133,11 @@ public final class ProbeEngine {
     private int timedOutNext;
     private int timedOutSize;
     private int nextSequence = ThreadLocalRandom.current().nextInt();
+    /**
+     * The key of the secret each ping's {@code t1} carries (see {@link #secretMicros}): drawn once per probe from
+     * {@link java.security.SecureRandom}, never sent.
+     */
+    private final long secretKey = new java.security.SecureRandom().nextLong();
     private boolean peerAnswered;
     private @Nullable String closedReason;
     private long sent;
@@ -375,7 +380,9 @@ public final class ProbeEngine {
             }
             if (unavailable == null) {
                 sequence = nextSequence++;
-                t1Micros = Math.floorDiv(wallNanos(t1Nanos), 1_000);
+                // our clock plus a secret: the peer cannot tell a ping's t1 before it arrives, so it cannot
+                // answer it early (the sequence alone is predictable); the offset uses the true t1 (t1Nanos)
+                t1Micros = Math.floorDiv(wallNanos(t1Nanos), 1_000) + secretMicros(sequence);
                 slotFor(sequence).hold(sequence, result, t1Nanos, t1Micros, t1Nanos + timeoutNanos);
                 inFlight++;
                 sent++;
@@ -629,6 +636,22 @@ public final class ProbeEngine {
             }
         }
         result.complete(reading);
+    }
+
+    /** The most a ping's {@code t1} exceeds its send time: 2^20 − 1 µs, about 1 s. */
+    static final long T1_SECRET_RANGE_MICROS = 1L << 20;
+
+    /**
+     * The secret added to ping {@code sequence}'s {@code t1}: from 0 to {@link #T1_SECRET_RANGE_MICROS} − 1 µs, the
+     * top 20 bits of a strong 64-bit mix (Stafford's variant 13, as {@code SplittableRandom}'s) of the sequence
+     * under {@link #secretKey}. Not a cryptographic MAC, but without the key the peer sees no pattern to follow.
+     * Allocates nothing.
+     */
+    long secretMicros(int sequence) {
+        long z = secretKey + (sequence & 0xFFFF_FFFFL) * 0x9E37_79B9_7F4A_7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D0_49BB_1331_11EBL;
+        return (z ^ (z >>> 31)) >>> (64 - 20);
     }
 
     private void rememberTimedOut(int sequence) {

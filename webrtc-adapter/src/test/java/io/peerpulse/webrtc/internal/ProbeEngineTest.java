@@ -94,6 +94,39 @@ class ProbeEngineTest {
         assertThat(a.counters().lostCount()).as("the answered ping's timeout was cancelled").isZero();
     }
 
+    /**
+     * A cheating peer predicts the next ping — the sequence counts up, and t1 was our clock — and answers it long
+     * before it arrives, to report a round trip near 0: each ping's t1 carries a secret, so no guess matches.
+     */
+    @Test
+    void aPeerCannotAnswerAPingBeforeItArrivesByPredictingIt() {
+        aToB.to = null; // the test is the peer
+        CompletableFuture<RttReading> first = started(a);
+        ProbeCodec.Ping p1 = (ProbeCodec.Ping) decode(aToB.sent.get(0));
+        long sentMicros = toNanos(scheduler.now()) / 1_000;
+        assertThat(p1.t1Micros() - sentMicros).as("t1 is our clock plus the secret")
+                .isBetween(0L, ProbeEngine.T1_SECRET_RANGE_MICROS - 1);
+        scheduler.advance(Duration.ofMillis(80));
+        a.onMessage(ProbeCodec.pong(p1.sequence(), p1.t1Micros(), 0, 0), 28, true, nanos.getAsLong());
+        assertThat(first.join()).isEqualTo(RttReading.measured(80.0));
+        scheduler.advance(Duration.ofMillis(920)); // the next poll, exactly 1 s after the first
+
+        CompletableFuture<RttReading> second = started(a);
+        scheduler.advance(Duration.ofNanos(100_000)); // 0.1 ms after it left, 39.9 ms before it reaches the peer
+        long guessed = p1.t1Micros() + 1_000_000; // what t1 was without the secret
+        for (long g = -2_000; g <= 2_000; g++) {
+            a.onMessage(ProbeCodec.pong(p1.sequence() + 1, guessed + g, 0, 0), 28, true, nanos.getAsLong());
+        }
+
+        assertThat(second).as("no guess matched").isNotDone();
+        assertThat(a.counters().unmatchedCount()).isEqualTo(4_001);
+        ProbeCodec.Ping p2 = (ProbeCodec.Ping) decode(aToB.sent.get(1));
+        assertThat(p2.t1Micros()).as("another secret per ping").isNotEqualTo(guessed);
+        scheduler.advance(Duration.ofNanos(79_900_000));
+        a.onMessage(ProbeCodec.pong(p2.sequence(), p2.t1Micros(), 0, 0), 28, true, nanos.getAsLong());
+        assertThat(second.join()).as("the real path").isEqualTo(RttReading.measured(80.0));
+    }
+
     @Test
     void theHoldTimeIsSubtractedAndTheResultRoundedToTheMicrosecond() {
         aToB.to = null; // the test answers by hand
