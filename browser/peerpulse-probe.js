@@ -51,6 +51,15 @@ function epochMicros(nowMs) {
   return Math.round((performance.timeOrigin + nowMs) * 1000);
 }
 
+/**
+ * A per-ping secret added to `t1`, 0 to 2^20 − 1 µs, from the Web Crypto API: the peer cannot predict a ping (its
+ * sequence counts up, and our clock alone would be the last `t1` plus the poll interval) and answer it before it
+ * arrives. As the Java probe; the clock offset uses the true send time.
+ */
+function t1Secret() {
+  return crypto.getRandomValues(new Uint32Array(1))[0] & 0xFFFFF;
+}
+
 /** Milliseconds rounded to 1 µs, half up like the Java probe (no floating-point noise beyond that). */
 function roundMicros(ms) {
   return Math.round(ms * 1000) / 1000;
@@ -160,7 +169,8 @@ export function openProbe(pc, options = {}) {
     nextSequence = (nextSequence + 1) >>> 0;
     const sentAt = performance.now();
     const t1Micros = epochMicros(sentAt);
-    const entry = { t1Micros, sentAt, timer: null };
+    const wireT1 = t1Micros + t1Secret(); // what the pong must echo
+    const entry = { t1Micros, wireT1, sentAt, timer: null };
     pending.set(sequence, entry);
     counts.sent++;
     entry.timer = setTimeout(() => {
@@ -176,7 +186,7 @@ export function openProbe(pc, options = {}) {
       }
     }, pingTimeout);
     try {
-      channel.send(encodePing(sequence, t1Micros));
+      channel.send(encodePing(sequence, wireT1));
     } catch (e) {
       clearTimeout(entry.timer);
       pending.delete(sequence);
@@ -220,7 +230,7 @@ export function openProbe(pc, options = {}) {
     const t2Micros = Number(view.getBigInt64(16));
     const holdNs = view.getUint32(24);
     const entry = pending.get(sequence);
-    if (entry === undefined || entry.t1Micros !== t1Micros) {
+    if (entry === undefined || entry.wireT1 !== t1Micros) {
       if (timedOut.includes(sequence)) {
         counts.late++;
       } else {

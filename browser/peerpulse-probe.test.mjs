@@ -130,6 +130,8 @@ beforeEach(() => {
   performance.now = () => clock.read();
   Object.defineProperty(performance, 'timeOrigin', { value: TIME_ORIGIN_MS, configurable: true });
   mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+  // the per-ping secret in t1 is 0 here, so that t1 is the clock; the test of the secret sets its own
+  mock.method(globalThis.crypto, 'getRandomValues', (array) => array.fill(0));
 });
 
 afterEach(() => {
@@ -627,6 +629,27 @@ describe('a flooding peer', () => {
     }
     assert.equal(probe.counters().peerPingsAnswered, 200);
     assert.equal(probe.counters().peerPingsDropped, 0);
+  });
+});
+
+describe('a peer guessing the next ping', () => {
+  test('t1 carries a secret: a pong on the clock alone is unmatched, the offset uses the true send time', () => {
+    mock.method(globalThis.crypto, 'getRandomValues', (array) => array.fill(0x12345));
+    const { probe, channel } = setup();
+    clock.now = 10;
+    probe.start();
+    const sent = lastPing(channel);
+    const clockT1 = 1_700_000_000_010_000n;
+    assert.equal(sent.t1, clockT1 + 0x12345n, 't1 is the clock plus the secret');
+    clock.now = 10.1; // 0.1 ms after the ping left: a guess on the clock alone
+    channel.deliver(pong(sent.sequence, clockT1, clockT1, 0));
+    assert.equal(probe.counters().unmatched, 1);
+    assert.equal(probe.getStats(), null, 'no sample from the guess');
+    clock.now = 90; // the real pong: 80 ms, the peer's clock equal to ours (t2 = t1 + 40 ms, held 0)
+    channel.deliver(pong(sent.sequence, sent.t1, clockT1 + 40_000n, 0));
+    const stats = probe.getStats();
+    assert.equal(stats.medianMs, 80);
+    assert.equal(stats.clockOffsetMs, 0, 'from the true send time, not the secret one');
   });
 });
 
