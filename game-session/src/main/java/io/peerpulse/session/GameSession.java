@@ -81,7 +81,8 @@ import java.util.function.Function;
  *
  * <p><b>Why one class.</b> The facade is the public API of a session (API.md fixes {@code GameSession} and its
  * {@code Builder}); most of its lines are that API's Javadoc. Its code is the live driver only — the pollers,
- * the sources it owns and their fallback switch, guarded by one monitor taken before the core's lock — and the
+ * the sources it owns (checked at open, closed on the executor) and their fallback switch, guarded by one monitor
+ * taken before the core's lock: all one lifecycle, which a split would spread over two monitors — and the
  * builder, which validates through {@code SessionConfig} and creates the exporter runtime and journal found
  * elsewhere. Every state change is in {@code SessionCore}.
  *

@@ -381,7 +381,7 @@ class ExportFilesTest {
     @Test
     void aFailedAppendLeavesTheFileAsItWas() throws IOException {
         Path file = dir.resolve("shared.jsonl");
-        ExportFiles.PositionalWriter diskFullHalfway = (channel, bytes, position) -> {
+        SharedAppend.PositionalWriter diskFullHalfway = (channel, bytes, position) -> {
             if (bytes.remaining() > 1) { // the record, not the line break ending a torn one
                 bytes.limit(bytes.position() + bytes.remaining() / 2);
             }
@@ -396,7 +396,7 @@ class ExportFilesTest {
         for (String before : new String[] {"{\"a\":1}\n", "{\"a\":1}\n{\"torn\":"}) {
             Files.writeString(file, before);
 
-            assertThatThrownBy(() -> ExportFiles.append(file, record, diskFullHalfway))
+            assertThatThrownBy(() -> SharedAppend.append(file, record, diskFullHalfway))
                     .isInstanceOf(IOException.class)
                     .hasMessage("cannot append to " + file.toAbsolutePath() + ": no space left on device");
 

@@ -1,0 +1,110 @@
+package io.peerpulse.export.files;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+
+/**
+ * {@link ExportFiles#append}'s job apart from whole-file publishing: one line added to a file many sessions and
+ * processes share, under a lock per file in this JVM and an exclusive file lock, cut back on failure.
+ */
+final class SharedAppend {
+
+    private SharedAppend() {
+    }
+
+    /**
+     * One lock per appended file in this JVM, keyed by the file's identity ({@link #identity}); the file
+     * lock keeps other processes out.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<Object, Object> APPENDING =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** How {@link #append} writes bytes at a position; replaced by tests to inject failures. */
+    @FunctionalInterface
+    interface PositionalWriter {
+        void write(FileChannel channel, java.nio.ByteBuffer bytes, long position) throws IOException;
+    }
+
+    /** {@link ExportFiles#append(Path, String)}, writing through {@code writer}. */
+    static Path append(Path file, String record, PositionalWriter writer) throws IOException {
+        Objects.requireNonNull(record, "record");
+        if (record.indexOf('\n') >= 0 || record.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException("record must be one line, holds a line break at "
+                    + Math.max(record.indexOf('\n'), record.indexOf('\r')));
+        }
+        java.nio.ByteBuffer bytes;
+        try {
+            bytes = StandardCharsets.UTF_8.newEncoder().encode(java.nio.CharBuffer.wrap(record + "\n"));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException("record is not well-formed UTF-16 (a lone surrogate)", e);
+        }
+        Path target = file.toAbsolutePath().normalize();
+        Path dir = target.getParent();
+        if (dir == null) {
+            throw new IOException("cannot append to " + target + ": no directory");
+        }
+        ExportFiles.ensureDirectory(dir);
+        try {
+            synchronized (APPENDING.computeIfAbsent(identity(target), key -> new Object())) {
+                try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+                     java.nio.channels.FileLock lock = channel.lock()) {
+                    long before = channel.size();
+                    try {
+                        long end = before;
+                        java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+                        if (end > 0 && channel.read(last, end - 1) == 1 && last.get(0) != '\n') {
+                            writer.write(channel, java.nio.ByteBuffer.wrap(new byte[] {'\n'}), end);
+                            end++;
+                        }
+                        writer.write(channel, bytes, end);
+                        channel.force(false);
+                    } catch (IOException | RuntimeException e) {
+                        try {
+                            channel.truncate(before); // still locked: nobody appended after the partial record
+                            channel.force(false);
+                        } catch (IOException | RuntimeException cut) {
+                            e.addSuppressed(cut);
+                        }
+                        throw e;
+                    }
+                }
+            }
+        } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+            throw new IOException("cannot append to " + target + ": " + ExportFiles.reason(e), e);
+        }
+        return target;
+    }
+
+    /**
+     * The identity of {@code file}, created when missing: the same for every path reaching it (a symbolic link
+     * to its directory, a hard link), as the JVM's file locks are; its real path where the file system has no
+     * file keys.
+     */
+    private static Object identity(Path file) throws IOException {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                Files.createFile(file);
+            } catch (FileAlreadyExistsException createdMeanwhile) {
+                // by another writer: the same file
+            }
+        }
+        Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS).fileKey();
+        return key != null ? key : file.toRealPath(LinkOption.NOFOLLOW_LINKS);
+    }
+
+    static void write(FileChannel channel, java.nio.ByteBuffer buffer, long position) throws IOException {
+        long at = position;
+        while (buffer.hasRemaining()) {
+            at += channel.write(buffer, at);
+        }
+    }
+}
