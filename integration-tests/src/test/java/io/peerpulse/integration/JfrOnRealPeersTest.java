@@ -82,6 +82,8 @@ class JfrOnRealPeersTest {
             recording.dump(file);
             events = RecordingFile.readAllEvents(file).stream()
                     .filter(e -> e.getEventType().getName().startsWith("io.peerpulse."))
+                    // a recording is the JVM's: sessions of the tests running beside this one are in it too
+                    .filter(e -> e.hasField("sessionId") && id.equals(e.getString("sessionId")))
                     // a file lists events by thread buffer: the commit order is the time order (the exporter's
                     // calls come one after another, on whichever thread of the pool)
                     .sorted(java.util.Comparator.comparing(RecordedEvent::getStartTime))
