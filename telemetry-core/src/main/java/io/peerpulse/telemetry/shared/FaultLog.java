@@ -23,7 +23,8 @@ import java.util.function.Supplier;
  * ones of that kind, from any owner, are only counted, and the next occurrence at least {@link #SUMMARY_INTERVAL}
  * after the kind's last line logs one summary: how many since that line, from how many owners, the latest owner,
  * and how many in all. Occurrences after the last summary are not logged until the next one comes; each owner's
- * {@link #count} (and its own counters elsewhere, which stay the source of truth) hold every one. So a plugin
+ * {@link #count} holds every one, as do the owner's own counters where it keeps one for the fault (a telemetry's
+ * failed polls, a report's {@code stuckExporterCount}), which stay the source of truth. So a plugin
  * author sees the first line of each fault of their plugin in the JVM, with its detail and stack trace, and then
  * at most one line a minute per fault.
  *
@@ -122,7 +123,7 @@ public final class FaultLog {
                 message = plugin + ": " + fault + " " + kind.sinceLast + " more time" + (kind.sinceLast == 1 ? "" : "s")
                         + " in the last " + Duration.ofNanos(now - kind.lastLineNanos).toSeconds() + " s, in "
                         + kind.ownersSinceLast + " of the JVM's " + owners + ", latest in " + owner + " ("
-                        + kind.total + " in all; the counters of each hold every one)";
+                        + kind.total + " in all)";
                 kind.sinceLast = 0;
                 kind.ownersSinceLast = 0;
                 cause = null; // the first line carried the stack trace
