@@ -314,6 +314,14 @@ public final class ExportFiles {
      * @since 0.1.0
      */
     public static Path replace(Path target, Content content) throws IOException {
+        return replace(target, content, (temp, file) -> {
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        });
+    }
+
+    /** {@link #replace(Path, Content)} with its final move given (tests inject its failures). */
+    static Path replace(Path target, Content content, Publisher mover) throws IOException {
         Path file = target.toAbsolutePath();
         Path dir = file.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
@@ -325,14 +333,19 @@ public final class ExportFiles {
         Path temp = createTemp(dir, fileStem(file.getFileName().toString()));
         try {
             writeContent(dir, temp, Objects.requireNonNull(content, "content"), ExportFiles::openTemp);
-            if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-                try {
-                    Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS));
-                } catch (UnsupportedOperationException notPosix) {
-                    // elsewhere the new file has the default permissions
+            try {
+                if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                    try {
+                        Files.setPosixFilePermissions(temp,
+                                Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS));
+                    } catch (UnsupportedOperationException notPosix) {
+                        // elsewhere the new file has the default permissions
+                    }
                 }
+                mover.publish(temp, file);
+            } catch (IOException e) { // the JDK's message is the path alone: say what failed, in words
+                throw new IOException("cannot replace " + file + ": " + reason(e), e);
             }
-            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             syncDirectory(dir);
             return file;
         } finally {

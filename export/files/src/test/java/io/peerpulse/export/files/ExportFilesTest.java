@@ -270,6 +270,33 @@ class ExportFilesTest {
     }
 
     @Test
+    void whenReplacingFailsTheErrorSaysWhatInWordsAndTheOldFileStays() throws IOException {
+        Path file = Files.writeString(dir.resolve("summary.csv"), "old");
+        ExportFiles.Publisher denied = (temp, target) -> {
+            assertThat(temp).exists().hasContent("new");
+            throw new AccessDeniedException(target.toString());
+        };
+        assertThatThrownBy(() -> ExportFiles.replace(file, out -> out.write("new".getBytes(StandardCharsets.UTF_8)),
+                denied))
+                .isInstanceOf(IOException.class)
+                .hasMessage("cannot replace " + file.toAbsolutePath() + ": permission denied");
+        assertThat(file).hasContent("old");
+        assertThat(names()).containsExactly("summary.csv");
+    }
+
+    @Test
+    void replaceReplacesTheFileAndKeepsItsPermissions() throws IOException {
+        Path file = Files.writeString(dir.resolve("summary.csv"), "old");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
+        assertThat(ExportFiles.replace(file, out -> out.write("new".getBytes(StandardCharsets.UTF_8))))
+                .isEqualTo(file.toAbsolutePath());
+        assertThat(file).hasContent("new");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-r-----");
+        assertThat(names()).containsExactly("summary.csv");
+    }
+
+    @Test
     void whenTheMoveOfTheFallbackFailsItsClaimAndTheTemporaryFileAreRemoved() throws IOException {
         ExportFiles.Publisher claimThenFail = (temp, target) -> {
             Files.delete(temp); // the move will find no source
