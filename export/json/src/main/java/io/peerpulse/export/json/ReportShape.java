@@ -12,6 +12,7 @@ import java.lang.reflect.Type;
 import java.math.BigDecimal;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks a parsed document against the shape of records (a {@code SessionReport}'s) before it is bound, so
@@ -147,6 +148,53 @@ final class ReportShape {
                         + ": not valid Unicode");
             }
         }
+    }
+
+    /**
+     * The JSON path of the first object bound as {@code record} (by class name) whose key {@code component} is
+     * missing or {@code null}: where a record's constructor refused a required part, which Yasson reports by the
+     * class alone.
+     *
+     * @param document  the document
+     * @param type      the record the document is bound as
+     * @param record    the class name of the record whose constructor refused
+     * @param component the component it refused
+     * @return the path, e.g. {@code sessionMetrics.sessionId}, or {@code null} when no such object is found
+     */
+    static @Nullable String missing(JsonValue document, Class<? extends Record> type, String record, String component) {
+        String found = missing(document, (Type) type, record, component);
+        return found == null ? null : found.substring(1);
+    }
+
+    /** The path below {@code value}, starting with {@code .} or {@code [}, or {@code null}. */
+    private static @Nullable String missing(JsonValue value, Type type, String record, String component) {
+        if (type instanceof ParameterizedType list && list.getRawType() == java.util.List.class
+                && value instanceof JsonArray array) {
+            for (int i = 0; i < array.size(); i++) {
+                String found = missing(array.get(i), list.getActualTypeArguments()[0], record, component);
+                if (found != null) {
+                    return "[" + i + "]" + found;
+                }
+            }
+            return null;
+        }
+        if (!(type instanceof Class<?> c) || c.isPrimitive() || !c.isRecord() || !(value instanceof JsonObject object)) {
+            return null;
+        }
+        if (c.getName().equals(record)) {
+            JsonValue part = object.get(component);
+            if (part == null || part.getValueType() == JsonValue.ValueType.NULL) {
+                return "." + component;
+            }
+        }
+        for (RecordComponent each : components(c)) {
+            JsonValue part = object.get(each.getName());
+            String found = part == null ? null : missing(part, each.getGenericType(), record, component);
+            if (found != null) {
+                return "." + each.getName() + found;
+            }
+        }
+        return null;
     }
 
     private static void integer(JsonValue value, String path, String name, BigDecimal min, BigDecimal max) {

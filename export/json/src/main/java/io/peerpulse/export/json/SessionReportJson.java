@@ -295,18 +295,42 @@ public final class SessionReportJson {
             }
         }
         ReportShape.check(stream.document(), SessionReport.class, stream.failures());
-        if (!stream.streamedOnly()) { // an array held another shape: the whole document is bound as JSON
-            JsonValue whole = stream.documentWith((path, samples) -> stream.asJson(samples));
-            try (JsonParser tree = Holder.PARSERS.createParser(whole.asJsonObject())) {
-                return check(((YassonJsonb) Holder.JSONB).fromJson(tree, SessionReport.class));
+        try {
+            if (!stream.streamedOnly()) { // an array held another shape: the whole document is bound as JSON
+                JsonValue whole = stream.documentWith((path, samples) -> stream.asJson(samples));
+                try (JsonParser tree = Holder.PARSERS.createParser(whole.asJsonObject())) {
+                    return check(((YassonJsonb) Holder.JSONB).fromJson(tree, SessionReport.class));
+                }
+            }
+            List<List<RttSample>> lists = new ArrayList<>(stream.samples().values());
+            JsonValue bound = stream.documentWith((path, samples) -> Holder.JSON.createValue(lists.indexOf(samples)));
+            try (JsonParser tree = Holder.PARSERS.createParser(bound.asJsonObject())) {
+                return check(StreamedSamples.binding(lists,
+                        () -> ((YassonJsonb) Holder.STREAMED).fromJson(tree, SessionReport.class)));
+            }
+        } catch (JsonbException e) {
+            throw missingPart(stream.document(), e);
+        }
+    }
+
+    /**
+     * A record's constructor refused a required part ({@code Objects.requireNonNull(part, "name")}), which
+     * Yasson reports by the record's class alone: the failure names the part's JSON path instead
+     * ({@code sessionMetrics.sessionId is missing}). Any other failure is returned as it is.
+     */
+    private static RuntimeException missingPart(JsonValue document, JsonbException e) {
+        NullPointerException refused = find(e, NullPointerException.class);
+        if (refused == null || refused.getMessage() == null) {
+            return e;
+        }
+        for (StackTraceElement frame : refused.getStackTrace()) {
+            if (frame.getMethodName().equals("<init>")) { // the constructor that called requireNonNull
+                String path = ReportShape.missing(document, SessionReport.class, frame.getClassName(),
+                        refused.getMessage());
+                return path == null ? e : new IllegalArgumentException(path + " is missing", refused);
             }
         }
-        List<List<RttSample>> lists = new ArrayList<>(stream.samples().values());
-        JsonValue bound = stream.documentWith((path, samples) -> Holder.JSON.createValue(lists.indexOf(samples)));
-        try (JsonParser tree = Holder.PARSERS.createParser(bound.asJsonObject())) {
-            return check(StreamedSamples.binding(lists,
-                    () -> ((YassonJsonb) Holder.STREAMED).fromJson(tree, SessionReport.class)));
-        }
+        return e;
     }
 
     /** Whether Parsson failed because the input ended (its two messages for it), not at a bad character. */

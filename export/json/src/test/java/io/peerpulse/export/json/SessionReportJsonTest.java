@@ -132,6 +132,26 @@ class SessionReportJsonTest {
     }
 
     @Test
+    void aMissingRequiredPartIsNamedByItsPath() {
+        assertThatThrownBy(() -> SessionReportJson.fromJson("{\"s\": \"x\"}"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("not a session report: sessionMetrics is missing");
+        JsonObject full = Json.createReader(new StringReader(SessionReportJson.toJson(FULL))).readObject();
+        for (String path : List.of("/sessionMetrics/sessionId", "/sessionMetrics/connection",
+                "/validationData/coverage", "/multiplayerMetrics/qualityThresholds", "/multiplayerMetrics")) {
+            String json = Json.createPointer(path).remove(full).toString();
+            String expected = path.substring(1).replace('/', '.') + " is missing";
+            assertThatThrownBy(() -> SessionReportJson.fromJson(json)).as(path)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("not a session report: " + expected);
+            String asNull = Json.createPointer(path).replace(full, JsonValue.NULL).toString();
+            assertThatThrownBy(() -> SessionReportJson.fromJson(asNull)).as(path + " null")
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("not a session report: " + expected);
+        }
+    }
+
+    @Test
     void aValueThatJsonCannotHoldFailsClearly() {
         SessionReport nan = SampleReports.with(FULL, "validationData.sessionLatency.meanMs", Double.NaN);
 
