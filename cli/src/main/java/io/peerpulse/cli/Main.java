@@ -70,7 +70,11 @@ public final class Main implements Runnable {
      * @return the exit code: 0 done, 1 failed, 2 bad arguments or unreadable input
      */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine commandLine = new CommandLine(new Main());
+        return run(new CommandLine(new Main()), args, out, err);
+    }
+
+    /** {@link #run(String[], PrintWriter, PrintWriter)} on a given command line (tests add commands to it). */
+    static int run(CommandLine commandLine, String[] args, PrintWriter out, PrintWriter err) {
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setParameterExceptionHandler((ex, arguments) -> {
@@ -100,7 +104,22 @@ public final class Main implements Runnable {
             errors.flush();
             return ex instanceof UsageException ? CommandLine.ExitCode.USAGE : CommandLine.ExitCode.SOFTWARE;
         });
-        return commandLine.execute(args);
+        try {
+            return commandLine.execute(args);
+        } catch (Error error) { // picocli hands only an Exception to the handler above; an Error passes it by
+            boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+            err.println("peerpulse: failed: " + error.getClass().getSimpleName()
+                    + (error.getMessage() == null ? "" : ": " + error.getMessage().lines().findFirst().orElse(""))
+                    + (error instanceof UnsatisfiedLinkError
+                            ? "; webrtc-java's native library cannot load (it needs Debian's libpulse0, which"
+                              + " ./peerpulse installs when run as root)" : "")
+                    + (verbose ? "" : " (--verbose for details)"));
+            if (verbose) {
+                error.printStackTrace(err);
+            }
+            err.flush();
+            return CommandLine.ExitCode.SOFTWARE;
+        }
     }
 
     @Override

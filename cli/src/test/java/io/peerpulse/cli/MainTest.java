@@ -7,6 +7,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 import org.junit.jupiter.api.io.TempDir;
 
 class MainTest {
@@ -78,6 +79,33 @@ class MainTest {
         assertThat(run("demo", "--out", file.toString(), "--duration", "1s")).isEqualTo(1);
         assertThat(err.toString().strip()).isEqualTo("demo: cannot create the --out directory " + file
                 + ": not a directory");
+    }
+
+    /** A command that fails the way webrtc-java does on a machine without libpulse0. */
+    @CommandLine.Command(name = "boom")
+    static final class Boom implements Runnable {
+        @Override
+        public void run() {
+            throw new UnsatisfiedLinkError("/tmp/libwebrtc-java.so: libpulse.so.0: cannot open shared object file:"
+                    + " No such file or directory");
+        }
+    }
+
+    @Test
+    void anErrorOfACommandIsOneLineAndExitCode1() {
+        StringWriter errors = new StringWriter();
+        int code = Main.run(new CommandLine(new Main()).addSubcommand(new Boom()), new String[] {"boom"},
+                new PrintWriter(new StringWriter(), true), new PrintWriter(errors, true));
+        assertThat(code).isEqualTo(1);
+        assertThat(errors.toString()).isEqualTo("peerpulse: failed: UnsatisfiedLinkError: /tmp/libwebrtc-java.so:"
+                + " libpulse.so.0: cannot open shared object file: No such file or directory; webrtc-java's native"
+                + " library cannot load (it needs Debian's libpulse0, which ./peerpulse installs when run as root)"
+                + " (--verbose for details)" + System.lineSeparator());
+
+        StringWriter verbose = new StringWriter();
+        Main.run(new CommandLine(new Main()).addSubcommand(new Boom()), new String[] {"boom", "--verbose"},
+                new PrintWriter(new StringWriter(), true), new PrintWriter(verbose, true));
+        assertThat(verbose.toString()).contains("io.peerpulse.cli.MainTest$Boom.run(MainTest.java:");
     }
 
     @Test
