@@ -30,15 +30,17 @@ import java.util.Optional;
  * {@code getStats()}. So browser-only sessions and PeerPulse's own exports share one table.
  *
  * <p>The session id is the document's {@code sessionId}, else the file name without {@code .json};
- * start and duration are the first sample's timestamp and the span to the last; p95 and p99 are computed
+ * start and duration are the first sample's timestamp and the span to the last. Those timestamps are the
+ * browser's wall clock ({@code Date.now()} in the original feature), which an NTP correction can step back:
+ * samples whose timestamps go back are read all the same, and the duration is then left empty, since their
+ * span is no duration (a step forward cannot be told from the timestamps and stays in it); p95 and p99 are computed
  * from the samples by {@link LatencySummary#of(double[], int)}, as PeerPulse computes its own; the browser knows no
  * coverage and no reconnections, so those cells stay empty.
  *
  * <p><b>Reading rules.</b> The same as for PeerPulse's own exports ({@link SessionReportJson#checkShape}):
  * {@code sampleCount} an integer in {@code int} range, timestamps integers in {@code long} range, every
- * other number finite, none negative, no lone surrogate; and the samples' timestamps never go back (the
- * duration is the span from the first to the last). A file that has the shape but breaks a rule is refused,
- * naming the path and the value.
+ * other number finite, none negative, no lone surrogate. A file that has the shape but breaks a rule is
+ * refused, naming the path and the value.
  *
  * @since 0.1.0
  */
@@ -96,17 +98,15 @@ final class BrowserExportRow {
         }
         List<long[]> timestamps = new ArrayList<>();
         List<Double> values = new ArrayList<>();
+        // the browser's wall clock stepped back (NTP): a label, not data to refuse; but the span is no duration
+        boolean wentBack = false;
         JsonArray samples = latency.getJsonArray("samples");
         for (int i = 0; i < samples.size(); i++) {
             JsonObject s = samples.getJsonObject(i);
             values.add(s.getJsonNumber("rttMs").doubleValue());
             if (s.get("timestamp") instanceof JsonNumber t) {
                 long timestamp = t.longValueExact();
-                if (!timestamps.isEmpty() && timestamp < timestamps.get(timestamps.size() - 1)[0]) {
-                    throw new IllegalArgumentException(at + "samples[" + i + "].timestamp: " + timestamp
-                            + " is before the previous sample's " + timestamps.get(timestamps.size() - 1)[0]
-                            + ": timestamps must not go back");
-                }
+                wentBack |= !timestamps.isEmpty() && timestamp < timestamps.get(timestamps.size() - 1)[0];
                 timestamps.add(new long[] {timestamp});
             }
         }
@@ -124,7 +124,7 @@ final class BrowserExportRow {
             long first = timestamps.get(0)[0];
             long last = timestamps.get(timestamps.size() - 1)[0];
             cells.add(String.valueOf(first));
-            cells.add(String.valueOf(last - first));
+            cells.add(wentBack ? "" : String.valueOf(last - first));
         }
         cells.add(""); // coverage: the browser feature does not know it
         cells.add(String.valueOf(latency.getInt("sampleCount")));
