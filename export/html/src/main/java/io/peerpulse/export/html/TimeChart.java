@@ -22,8 +22,9 @@ import java.util.Locale;
 /**
  * The SVG chart of RTT over time: grid and round-number ticks ({@link ChartScale}), gaps without
  * measurement shaded, the connection quality as a band along the top ({@link QualityBands}), rounds marked,
- * the samples as a line that breaks where a gap lies between two of them, and the secondary view's median as
- * a dashed line.
+ * the samples as a line that breaks where a gap lies between two of them or where their timestamps go back (the
+ * wall clock stepped back: a gap inside such a step can end before it starts, and the time axis has no stretch
+ * between the two samples to draw it in), and the secondary view's median as a dashed line.
  *
  * <p><b>Size.</b> Up to {@value #MARKED_SAMPLES} samples, every sample is a point (a {@code <circle>} with
  * its value as title) on the line. Beyond, the chart is drawn per pixel column: for each of the plot's
@@ -130,13 +131,16 @@ final class TimeChart {
                 HtmlReport.number(s.rttMs())));
     }
 
-    /** The line through the drawn samples, in recording order; it breaks where a gap lies between two. */
+    /**
+     * The line through the drawn samples, in recording order; it breaks where a gap lies between two, and where
+     * the timestamps go back (a wall-clock step, which may hide a gap: its labels then run backwards too).
+     */
     private static void line(StringBuilder svg, List<RttSample> samples, int[] drawn, Gaps gaps, ChartScale scale) {
         svg.append("<path class=\"line\" d=\"");
         long previous = 0;
         for (int k = 0; k < drawn.length; k++) {
             RttSample s = samples.get(drawn[k]);
-            boolean breakHere = k == 0 || gaps.between(previous, s.timestampEpochMs());
+            boolean breakHere = k == 0 || s.timestampEpochMs() < previous || gaps.between(previous, s.timestampEpochMs());
             if (k > 0) {
                 svg.append(' ');
             }

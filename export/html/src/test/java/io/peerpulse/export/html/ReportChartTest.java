@@ -117,6 +117,28 @@ class ReportChartTest {
     }
 
     /**
+     * The wall clock steps back 10 s during a 6 s outage (NTP): the gap's labels run backwards (it ends 4 s before
+     * it starts; its duration, monotonic, is 6 s), and so do the samples' across it. The line still breaks there
+     * rather than joining the last sample before the outage to the first after it.
+     */
+    @Test
+    void theLineBreaksAtAGapInsideWhichTheWallClockSteppedBack() {
+        List<RttSample> samples = new ArrayList<>();
+        for (long s : new long[] {0, 1, 2, 3}) {
+            samples.add(sample(T0 + s * 1_000, 80));
+        }
+        for (long s : new long[] {-1, 0, 1}) { // 6 s later on the monotonic clock, 10 s earlier on the wall clock
+            samples.add(sample(T0 + s * 1_000, 90));
+        }
+        CoverageGap stepped = SampleReports.record(CoverageGap.class, "startEpochMs", T0 + 3_000,
+                "endEpochMs", T0 - 1_000, "durationMs", 6_000L);
+        Chart chart = Chart.of(HtmlReport.render(with(samples, 80, 90, List.of(stepped), List.of())));
+
+        assertThat(chart.points).hasSize(7);
+        assertThat(chart.moves).as("one line before the outage, one after it").isEqualTo(2);
+    }
+
+    /**
      * Time ticks at round steps for sessions of real lengths (a little over 30 s, 7 min, 2 h: where the
      * ticks fell at 5.01 s, 10.01 s … when they divided the span in six), RTT ticks at 1-2-5 steps.
      */
