@@ -20,9 +20,9 @@ import java.util.List;
  *                            runs on another clock (e.g. a test's virtual clock)
  * @param pollIntervalMs      the time between polls
  * @param readTimeoutMs       how long a read may take before it counts as failed
- * @param clockStepCount      how many times the wall clock stepped against the monotonic clock by
- *                            {@value #CLOCK_STEP_MS} ms or more between two events (an NTP correction, a
- *                            manual change)
+ * @param clockStepCount      how many times the wall clock moved {@value #CLOCK_STEP_MS} ms or more against the
+ *                            monotonic clock since the last such step (or the start): an NTP correction, a
+ *                            manual change, or a slow drift once it adds up
  * @param clockSteps          the first {@value #MAX_LISTED_CLOCK_STEPS} of those steps, in order
  * @since 0.1.0
  */
@@ -30,7 +30,7 @@ public record ClockInfo(long startEpochMs, long startNanoTime, @Nullable Long en
                         @Nullable Long endNanoTime, long systemClockOffsetMs, double pollIntervalMs,
                         double readTimeoutMs, long clockStepCount, List<ClockStep> clockSteps) {
 
-    /** The smallest change of (wall clock − monotonic clock) between two events reported as a step, ms.
+    /** The smallest change of (wall clock − monotonic clock) since the last step reported as a step, ms.
      * @since 0.1.0 */
     public static final long CLOCK_STEP_MS = 1_000;
     /** Steps listed at most; the rest are counted.

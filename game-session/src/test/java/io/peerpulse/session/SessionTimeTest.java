@@ -99,6 +99,26 @@ class SessionTimeTest {
     }
 
     @Test
+    void aWallClockThatDriftsLittleByLittleIsReportedOnceTheDriftAddsUpToAStep() {
+        GameSession session = session();
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(40)));
+        for (int i = 0; i < 10; i++) {
+            scheduler.stepWallClock(Duration.ofMillis(300)); // a slew: each below the threshold, 3 s in all
+            advanceMs(1_000);
+        }
+        session.close();
+        SessionReport report = session.exportReport();
+        ClockInfo clock = report.validationData().clock();
+
+        assertThat(clock.clockSteps()).extracting(ClockStep::stepMs).containsExactly(1_200L, 1_200L);
+        long listed = clock.clockSteps().stream().mapToLong(ClockStep::stepMs).sum();
+        long mapped = clock.startEpochMs() + (clock.endNanoTime() - clock.startNanoTime()) / 1_000_000 + listed;
+        assertThat(clock.endEpochMs() - mapped).as("start + monotonic time + steps maps onto the wall clock")
+                .isBetween(-ClockInfo.CLOCK_STEP_MS + 1, ClockInfo.CLOCK_STEP_MS - 1);
+        assertThat(report.sessionMetrics().durationMs()).isEqualTo(10_000);
+    }
+
+    @Test
     void aWallClockThatWobblesLessThanTheStepThresholdReportsNoStep() {
         GameSession session = session();
         session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(40)));

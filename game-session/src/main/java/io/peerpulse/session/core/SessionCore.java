@@ -81,7 +81,7 @@ public final class SessionCore {
     private final QualityJudge quality;
     private final List<ClockStep> clockSteps = new ArrayList<>();
     private long clockStepCount;
-    private long lastDriftMs;
+    private long reportedDriftMs;
     private Stamp last;
     private SessionEvent.@Nullable Source source;
     private SessionEvent.@Nullable Source secondarySource;
@@ -356,16 +356,20 @@ public final class SessionCore {
         return applied;
     }
 
-    /** Reports a step of the wall clock against the monotonic clock since the last event. */
+    /**
+     * Reports a step of the wall clock against the monotonic clock since the last step reported (or the start):
+     * a sudden one, or a slow drift (a slew) once it adds up to the threshold, so that the start plus the
+     * monotonic time plus the steps always maps onto the wall clock within the threshold.
+     */
     private void noteClock(Stamp at) {
         long driftMs = at.epochMs() - start.startEpochMs() - (at.nanoTime() - start.startNanoTime()) / 1_000_000;
-        long step = driftMs - lastDriftMs;
+        long step = driftMs - reportedDriftMs;
         if (Math.abs(step) >= ClockInfo.CLOCK_STEP_MS) {
             if (clockStepCount++ < ClockInfo.MAX_LISTED_CLOCK_STEPS) {
                 clockSteps.add(new ClockStep(at.epochMs(), step));
             }
+            reportedDriftMs = driftMs;
         }
-        lastDriftMs = driftMs;
     }
 
     /** Applies one event under the lock. */
