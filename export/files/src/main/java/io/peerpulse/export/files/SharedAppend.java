@@ -20,11 +20,18 @@ final class SharedAppend {
     }
 
     /**
-     * One lock per appended file in this JVM, keyed by the file's identity ({@link #identity}); the file
-     * lock keeps other processes out.
+     * One lock per file being appended to in this JVM, keyed by the file's identity ({@link #identity}); the file
+     * lock keeps other processes out. An entry lives while a thread uses it, so that a server appending to a new
+     * file every day (or every session) does not keep one entry per file it ever wrote.
      */
-    private static final java.util.concurrent.ConcurrentHashMap<Object, Object> APPENDING =
+    private static final java.util.concurrent.ConcurrentHashMap<Object, InJvm> APPENDING =
             new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The lock of one file in this JVM and how many threads hold or wait for it; counted in {@link #APPENDING}'s
+     * atomic updates. */
+    private static final class InJvm {
+        int users;
+    }
 
     /** How {@link #append} writes bytes at a position; replaced by tests to inject failures. */
     @FunctionalInterface
@@ -51,8 +58,16 @@ final class SharedAppend {
             throw new IOException("cannot append to " + target + ": no directory");
         }
         ExportFiles.ensureDirectory(dir);
+        Object key = null;
+        InJvm inJvm = null;
         try {
-            synchronized (APPENDING.computeIfAbsent(identity(target), key -> new Object())) {
+            key = identity(target);
+            inJvm = APPENDING.compute(key, (k, held) -> {
+                InJvm lock = held != null ? held : new InJvm();
+                lock.users++;
+                return lock;
+            });
+            synchronized (inJvm) {
                 try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.READ,
                         StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
                      java.nio.channels.FileLock lock = channel.lock()) {
@@ -79,8 +94,17 @@ final class SharedAppend {
             }
         } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
             throw new IOException("cannot append to " + target + ": " + ExportFiles.reason(e), e);
+        } finally {
+            if (key != null && inJvm != null) {
+                APPENDING.computeIfPresent(key, (k, held) -> --held.users == 0 ? null : held);
+            }
         }
         return target;
+    }
+
+    /** @return how many files have a lock in this JVM now: for tests */
+    static int lockCount() {
+        return APPENDING.size();
     }
 
     /**

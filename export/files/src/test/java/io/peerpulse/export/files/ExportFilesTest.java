@@ -406,6 +406,43 @@ class ExportFilesTest {
     }
 
     @Test
+    void appendsToManyFilesKeepNoLockOnceDone() throws Exception {
+        // a server appending to a file of its own per day (or per session) for weeks: the JVM's locks per file
+        // live while a thread appends, not for every file ever appended to
+        int before = SharedAppend.lockCount();
+        for (int i = 0; i < 200; i++) {
+            ExportFiles.append(dir.resolve("day-" + i + ".jsonl"), "{\"i\":" + i + "}");
+        }
+        assertThat(SharedAppend.lockCount()).isEqualTo(before);
+        Path file = dir.resolve("shared.jsonl");
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < 25; i++) {
+                        ExportFiles.append(file, "{}");
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> future : futures) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(Files.readAllLines(file)).hasSize(100);
+        assertThat(SharedAppend.lockCount()).isEqualTo(before);
+        SharedAppend.PositionalWriter diskFull = (channel, bytes, position) -> {
+            throw new IOException("No space left on device");
+        };
+        assertThatThrownBy(() -> SharedAppend.append(file, "{}", diskFull))
+                .isInstanceOf(IOException.class); // a failed append lets its lock go too
+        assertThat(SharedAppend.lockCount()).isEqualTo(before);
+    }
+
+    @Test
     void aFailedAppendLeavesTheFileAsItWas() throws IOException {
         Path file = dir.resolve("shared.jsonl");
         SharedAppend.PositionalWriter diskFullHalfway = (channel, bytes, position) -> {
