@@ -81,8 +81,12 @@ final class SharedMeters {
          * is not registered again: a second registration of a gauge would log a warning. Under {@link #LOCK}.
          */
         final Map<List<Object>, Meter> byDefinition = new HashMap<>();
-        /** Running sessions per application tag set, by their quality now ({@link ConnectionQuality} ordinal). */
-        final Map<Tags, AtomicInteger[]> inQuality = new ConcurrentHashMap<>();
+        /**
+         * Running sessions per registered quality gauge id, by their quality now: keyed like {@link #byId}, so that
+         * a {@code MeterFilter} mapping two tag sets onto one gauge counts both, and an entry leaves with its gauge's
+         * last lease (a rotated tag set leaves nothing behind while other sessions run).
+         */
+        final Map<Meter.Id, AtomicInteger> inQuality = new ConcurrentHashMap<>();
     }
 
     /** One meter in use and how many leases hold it. */
@@ -144,21 +148,27 @@ final class SharedMeters {
                     return gauge;
                 });
                 Counter[] qualityTime = new Counter[QUALITIES.length];
+                AtomicInteger[] counts = new AtomicInteger[QUALITIES.length];
                 for (ConnectionQuality quality : QUALITIES) {
                     String value = quality.name().toLowerCase(Locale.ROOT);
-                    hold(use, held, List.of(IN_QUALITY, tags, value), () -> {
+                    Gauge qualityGauge = hold(use, held, List.of(IN_QUALITY, tags, value), () -> {
                         for (Gauge kept : registry.find(IN_QUALITY).tags(tags).tag(QUALITY, value).gauges()) {
                             if (Tags.of(kept.getId().getTags()).equals(tags.and(QUALITY, value))) {
                                 return kept; // kept from earlier sessions: it reads the counts anew
                             }
                         }
-                        return Gauge.builder(IN_QUALITY, new SessionsInQuality(registry, tags, quality))
+                        SessionsInQuality sessions = new SessionsInQuality(registry);
+                        Gauge gauge = Gauge.builder(IN_QUALITY, sessions)
                                 .description("PeerPulse game sessions running, by their connection quality now")
                                 .tags(tags)
                                 .tag(QUALITY, value)
                                 .strongReference(true)
                                 .register(registry);
+                        sessions.id = gauge.getId();
+                        return gauge;
                     });
+                    counts[quality.ordinal()] = use.inQuality.computeIfAbsent(qualityGauge.getId(),
+                            id -> new AtomicInteger());
                     qualityTime[quality.ordinal()] = hold(use, held, List.of(QUALITY_TIME, tags, value),
                             () -> Counter.builder(QUALITY_TIME)
                                     .description("Time PeerPulse game sessions spent in each connection quality, "
@@ -168,7 +178,6 @@ final class SharedMeters {
                                     .tag(QUALITY, value)
                                     .register(registry));
                 }
-                AtomicInteger[] counts = use.inQuality.computeIfAbsent(tags, t -> newCounts());
                 counts[ConnectionQuality.UNKNOWN.ordinal()].incrementAndGet();
                 return new Lease(registry, rtt, polls, qualityTime, counts, held, settings.keepMeters());
             } catch (RuntimeException | Error e) {
@@ -193,14 +202,6 @@ final class SharedMeters {
         return meter;
     }
 
-    private static AtomicInteger[] newCounts() {
-        AtomicInteger[] counts = new AtomicInteger[QUALITIES.length];
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = new AtomicInteger();
-        }
-        return counts;
-    }
-
     private static void release(MeterRegistry registry, List<Meter> held, boolean keep) {
         synchronized (LOCK) {
             RegistryUse use = IN_USE.get(registry);
@@ -215,6 +216,7 @@ final class SharedMeters {
                 counted.users--;
                 if (counted.users <= 0) {
                     use.byId.remove(meter.getId());
+                    use.inQuality.remove(meter.getId()); // a quality gauge's count: 0 once its last lease is released
                     use.byDefinition.values().removeIf(m -> m.getId().equals(meter.getId()));
                     if (!keep) {
                         registry.remove(counted.meter);
@@ -238,6 +240,17 @@ final class SharedMeters {
         return use == null ? 0 : use.byId.size();
     }
 
+    /**
+     * How many quality counts of a registry are kept: for tests.
+     *
+     * @param registry the registry
+     * @return the number of quality gauges (registered ids) with a count
+     */
+    static int qualityCounts(MeterRegistry registry) {
+        RegistryUse use = IN_USE.get(registry);
+        return use == null ? 0 : use.inQuality.size();
+    }
+
     /** The value of the active-sessions gauge: the leases holding it. Lock-free, for scrapes. */
     private static final class ActiveSessions implements Supplier<Integer> {
         private final MeterRegistry registry;
@@ -256,23 +269,24 @@ final class SharedMeters {
         }
     }
 
-    /** The value of one quality's gauge: the running sessions in it now, read anew at each scrape. Lock-free. */
+    /**
+     * The value of one quality's gauge: the running sessions in it now, counted under the gauge's registered id and
+     * read anew at each scrape. Lock-free.
+     */
     private static final class SessionsInQuality implements Supplier<Integer> {
         private final MeterRegistry registry;
-        private final Tags tags;
-        private final ConnectionQuality quality;
+        volatile Meter.@Nullable Id id;
 
-        SessionsInQuality(MeterRegistry registry, Tags tags, ConnectionQuality quality) {
+        SessionsInQuality(MeterRegistry registry) {
             this.registry = registry;
-            this.tags = tags;
-            this.quality = quality;
         }
 
         @Override
         public Integer get() {
-            RegistryUse use = IN_USE.get(registry);
-            AtomicInteger[] counts = use == null ? null : use.inQuality.get(tags);
-            return counts == null ? 0 : counts[quality.ordinal()].get();
+            Meter.Id gaugeId = id;
+            RegistryUse use = gaugeId == null ? null : IN_USE.get(registry);
+            AtomicInteger count = use == null ? null : use.inQuality.get(gaugeId);
+            return count == null ? 0 : count.get();
         }
     }
 

@@ -366,6 +366,28 @@ class MicrometerExporterTest {
     }
 
     @Test
+    void aMeterFilterMergingTwoTagSetsCountsBothInTheQualityGauges() throws Exception {
+        // MeterFilter.ignoreTags maps the eu and the us gauges onto one: it counts the sessions of both
+        registry.config().meterFilter(MeterFilter.ignoreTags("region"));
+        GameSession eu = session("m-eu", registry, Map.of(MicrometerSettings.TAGS, "region=eu"));
+        GameSession us = session("m-us", registry, Map.of(MicrometerSettings.TAGS, "region=us"));
+        assertThat(inQuality("unknown")).isEqualTo(2);
+        eu.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(40.0)));
+        us.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(40.0)));
+        scheduler.advance(Duration.ofSeconds(1));
+        assertThat(eu.latest().quality()).isEqualTo(ConnectionQuality.GOOD);
+        assertThat(us.latest().quality()).isEqualTo(ConnectionQuality.GOOD);
+        assertThat(registry.get(SharedMeters.ACTIVE).gauge().value()).isEqualTo(2);
+        assertThat(inQuality("good")).isEqualTo(2);
+        assertThat(inQuality("unknown")).isZero();
+        eu.close();
+        assertThat(inQuality("good")).isEqualTo(1);
+        us.close();
+        assertThat(registry.getMeters()).isEmpty();
+        assertThat(SharedMeters.qualityCounts(registry)).isZero();
+    }
+
+    @Test
     void anApplicationMeterFilterCanTurnTheHistogramOff() throws Exception {
         PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         prometheus.config().meterFilter(new MeterFilter() { // the README's example

@@ -97,6 +97,27 @@ class SharedMetersScaleTest {
     }
 
     @Test
+    void rotatedTagSetsLeaveNothingBehindWhileOtherSessionsRun() throws Exception {
+        // keep-meters=false is for tag values that rotate (a new experiment= each day) on a server where some
+        // session is always running: each ended tag set leaves neither meters nor quality counts behind
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        SessionExporter holder = exporter(registry, "experiment=base");
+        holder.sessionStarted("holder");
+        for (int i = 0; i < 1000; i++) {
+            SessionExporter rotated = exporter(registry, "experiment=e" + i);
+            rotated.sessionStarted("r" + i);
+            rotated.sampleRecorded("r" + i, new RttSample(i, 20));
+            rotated.sessionEnded(SessionExporterContractReports.FULL);
+        }
+        assertThat(MicrometerExporterTest.ours(registry)).hasSize(18);
+        assertThat(SharedMeters.metersInUse(registry)).isEqualTo(18);
+        assertThat(SharedMeters.qualityCounts(registry)).as("the holder's five quality gauges").isEqualTo(5);
+        holder.sessionEnded(SessionExporterContractReports.FULL);
+        assertThat(registry.getMeters()).isEmpty();
+        assertThat(SharedMeters.qualityCounts(registry)).isZero();
+    }
+
+    @Test
     void concurrentSessionsSharingMetersCountEverySample() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         SessionExporter holder = exporter(registry, "game=chess");
