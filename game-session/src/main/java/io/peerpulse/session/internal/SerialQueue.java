@@ -9,6 +9,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs tasks one at a time, in submission order, on a shared executor: never two at once, never on
@@ -34,8 +35,12 @@ public final class SerialQueue {
     /** Tasks queued and not yet run; the drain is scheduled or running whenever it is above 0. */
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
-    /** The thread running the drain, {@code null} between drains. */
-    private volatile @Nullable Thread drainer;
+    /**
+     * The thread running the drain, {@code null} between drains. A drain that ends may find the next one already
+     * running on another thread (it handed on after a batch, or a task was queued as it ended): it clears only its
+     * own thread.
+     */
+    private final AtomicReference<@Nullable Thread> drainer = new AtomicReference<>();
 
     /**
      * @param executor     runs the drains
@@ -118,15 +123,16 @@ public final class SerialQueue {
      * @return whether {@code thread} is running one of this queue's tasks now (a task calling back into its caller)
      */
     public boolean runsOn(Thread thread) {
-        return drainer == thread;
+        return drainer.get() == thread;
     }
 
     private void drain() {
-        drainer = Thread.currentThread();
+        Thread current = Thread.currentThread();
+        drainer.set(current);
         try {
             drainBatch();
         } finally {
-            drainer = null;
+            drainer.compareAndSet(current, null);
         }
     }
 

@@ -7,9 +7,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -113,5 +115,56 @@ class SerialQueueTest {
         }
         assertThat(ran).hasValue(600);
         assertThat(scheduled).hasSize(3);
+    }
+
+    @Test
+    void aDrainHandingOnToAnotherThreadDoesNotMakeTheNextDrainForgetItsThread() throws Exception {
+        // A drain that hands on after a batch returns while the next drain already runs on another thread: the
+        // one returning must not clear what the next one set, or a task calling back (an exporter's close())
+        // is no longer known to run on the queue's thread.
+        List<Thread> drains = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch secondRunsItsTask = new CountDownLatch(1);
+        CountDownLatch check = new CountDownLatch(1);
+        Executor executor = drain -> {
+            Thread thread = new Thread(drain, "drain-" + drains.size());
+            drains.add(thread);
+            thread.start();
+            if (drains.size() == 2) {
+                await(secondRunsItsTask); // on the first drain's thread: it returns only once the second runs
+            }
+        };
+        SerialQueue queue = new SerialQueue(executor, "test", Integer.MAX_VALUE);
+        AtomicBoolean knownThere = new AtomicBoolean();
+        boolean start = false;
+        for (int i = 0; i < 256; i++) {
+            start |= queue.enqueue(() -> { }, false);
+        }
+        queue.enqueue(() -> {
+            secondRunsItsTask.countDown();
+            await(check);
+            knownThere.set(queue.runsOn(Thread.currentThread()));
+        }, false);
+        assertThat(start).isTrue();
+        queue.startDrain();
+        assertThat(secondRunsItsTask.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread first = drains.get(0);
+        first.join(10_000);
+        assertThat(first.isAlive()).as("the first drain returned").isFalse();
+        check.countDown();
+        Thread second = drains.get(1);
+        second.join(10_000);
+        assertThat(second.isAlive()).as("the second drain returned").isFalse();
+        assertThat(knownThere).as("runsOn(the thread running the task)").isTrue();
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("not released within 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }
