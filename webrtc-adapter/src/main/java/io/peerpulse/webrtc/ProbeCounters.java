@@ -5,7 +5,10 @@ package io.peerpulse.webrtc;
  * exactly one of {@code answeredCount}, {@code lostCount} or {@code unansweredCount}, or is still in
  * flight: {@code sentCount == answeredCount + lostCount + unansweredCount + inFlightCount()}.
  *
- * @param sentCount              pings sent
+ * @param sentCount              pings sent: each counted once its send returned, or once it ended if that came
+ *                               first (a pong handled before a slow send returned, or a close that cut it off:
+ *                               then it stays counted, unanswered, even if its send fails); a ping whose send
+ *                               failed is otherwise never counted, so the count never goes back
  * @param answeredCount          pings whose pong arrived before the ping timeout: each a {@code measured} read
  * @param lostCount              pings without a pong before the ping timeout, once the peer had answered at
  *                               least once: each a {@code stale} read

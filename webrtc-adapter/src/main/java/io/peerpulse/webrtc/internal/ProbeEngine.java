@@ -324,7 +324,7 @@ public final class ProbeEngine {
             synchronized (this) {
                 for (Slot s : slots) {
                     if (s.result != null) {
-                        cut = s.release();
+                        cut = end(s);
                         inFlight--;
                         unanswered++;
                         break;
@@ -383,9 +383,10 @@ public final class ProbeEngine {
                 // our clock plus a secret: the peer cannot tell a ping's t1 before it arrives, so it cannot
                 // answer it early (the sequence alone is predictable); the offset uses the true t1 (t1Nanos)
                 t1Micros = Math.floorDiv(wallNanos(t1Nanos), 1_000) + secretMicros(sequence);
-                slotFor(sequence).hold(sequence, result, t1Nanos, t1Micros, t1Nanos + timeoutNanos);
+                Slot slot = slotFor(sequence);
+                slot.hold(sequence, result, t1Nanos, t1Micros, t1Nanos + timeoutNanos);
+                slot.sending = true; // counted sent once its send returns, or once it ends (see end(Slot))
                 inFlight++;
-                sent++;
                 pingedSinceSweep = true;
             }
         }
@@ -400,7 +401,28 @@ public final class ProbeEngine {
             }
         } catch (Exception e) {
             unsent(sequence, result, "probe channel could not send: " + e.getClass().getSimpleName());
+            return;
         }
+        synchronized (this) {
+            Slot s = inFlight(sequence);
+            if (s != null && s.result == result && s.sending) {
+                s.sending = false;
+                sent++;
+            }
+        }
+    }
+
+    /**
+     * Frees the slot of a ping that ends (answered, timed out or cut off), counting it sent if its send has not
+     * returned yet: a pong can be handled, or the ping time out, before the sending thread comes back, and no
+     * snapshot of the counters may show an ending of a ping that is not counted sent. Under the monitor.
+     */
+    private CompletableFuture<RttReading> end(Slot s) {
+        if (s.sending) {
+            s.sending = false;
+            sent++;
+        }
+        return s.release();
     }
 
     /** The free slot for {@code sequence}, growing the ring when an older ping still holds it. */
@@ -415,8 +437,9 @@ public final class ProbeEngine {
         for (Slot old : slots) {
             CompletableFuture<RttReading> held = old.result;
             if (held != null) {
-                larger[old.sequence & (larger.length - 1)]
-                        .hold(old.sequence, held, old.t1Nanos, old.t1Micros, old.deadlineNanos);
+                Slot moved = larger[old.sequence & (larger.length - 1)];
+                moved.hold(old.sequence, held, old.t1Nanos, old.t1Micros, old.deadlineNanos);
+                moved.sending = old.sending;
             }
         }
         slots = larger;
@@ -437,16 +460,19 @@ public final class ProbeEngine {
         return s.result != null && s.sequence == sequence ? s : null;
     }
 
-    /** A ping that never left: not a ping at all. */
+    /**
+     * A ping that never left: not a ping at all, never counted (unless it ended meanwhile, e.g. cut off by a close:
+     * then it was counted sent as it ended, and stays so, since counters never go back).
+     */
     private void unsent(int sequence, CompletableFuture<RttReading> result, String reason) {
         boolean mine = false;
         synchronized (this) {
             Slot s = inFlight(sequence);
             if (s != null && s.result == result) {
                 mine = true;
+                s.sending = false;
                 s.release();
                 inFlight--;
-                sent--;
             }
         }
         if (mine) {
@@ -520,7 +546,7 @@ public final class ProbeEngine {
                     stale = false;
                 } else {
                     rememberTimedOut(due.sequence);
-                    expired = due.release();
+                    expired = end(due);
                     inFlight--;
                     stale = peerAnswered && closedNow == null;
                     if (stale) {
@@ -598,7 +624,7 @@ public final class ProbeEngine {
                 // sweep had come first. What counts is when the pong arrived, not when this thread got to it.
                 rememberTimedOut(s.sequence);
                 late++;
-                result = s.release();
+                result = end(s);
                 inFlight--;
                 if (peerAnswered) {
                     lost++;
@@ -626,7 +652,7 @@ public final class ProbeEngine {
                     processedLate++; // arrived in time, handled after its deadline: local lateness, not loss
                 }
                 long t1Nanos = s.t1Nanos;
-                result = s.release();
+                result = end(s);
                 inFlight--;
                 answered++;
                 peerAnswered = true;
@@ -680,6 +706,8 @@ public final class ProbeEngine {
         long t1Nanos;
         long t1Micros;
         long deadlineNanos;
+        /** Whether its send has not returned yet: the ping is not counted sent until it returns or the ping ends. */
+        boolean sending;
 
         void hold(int sequence, CompletableFuture<RttReading> result, long t1Nanos, long t1Micros, long deadlineNanos) {
             this.sequence = sequence;
@@ -687,6 +715,7 @@ public final class ProbeEngine {
             this.t1Nanos = t1Nanos;
             this.t1Micros = t1Micros;
             this.deadlineNanos = deadlineNanos;
+            this.sending = false;
         }
 
         /** Frees the slot, which holds a ping; returns the reading to complete. */

@@ -277,6 +277,44 @@ class ProbeEngineTest {
         assertThat(aToB.sent).isEmpty();
     }
 
+    /**
+     * A send that fails (the channel closed under it) is not a ping: counted neither before nor after, so that a
+     * reader of the counters on another thread never sees {@code sentCount} go up and back down.
+     */
+    @Test
+    void aPingWhoseSendFailsIsNeverCountedNotEvenWhileItsSendRuns() {
+        List<ProbeCounters> seenDuringSend = new ArrayList<>();
+        ProbeEngine[] engine = new ProbeEngine[1];
+        engine[0] = engine(sending(message -> {
+            seenDuringSend.add(engine[0].counters()); // what another thread may read meanwhile
+            throw new IllegalStateException("probe closed");
+        }), scheduler.clock());
+        CompletableFuture<RttReading> read = started(engine[0]);
+        assertThat(read.join()).isEqualTo(RttReading.unavailable("probe channel could not send: IllegalStateException"));
+        assertThat(seenDuringSend).singleElement().satisfies(during -> {
+            assertThat(during.sentCount()).as("sentCount while the failing send ran").isZero();
+            assertThat(during.inFlightCount()).isZero();
+        });
+        assertThat(engine[0].counters()).isEqualTo(new ProbeCounters(0, 0, 0, 0, 0, 0, 0, 0, 0));
+    }
+
+    /** A pong handled before its ping's send returned (a send blocked on a loaded machine) counts the ping sent. */
+    @Test
+    void aPongHandledBeforeItsSendReturnedCountsThePingSentOnceAndAnswered() {
+        List<ProbeCounters> seen = new ArrayList<>();
+        ProbeEngine[] engine = new ProbeEngine[1];
+        engine[0] = engine(sending(message -> {
+            ProbeCodec.Ping ping = (ProbeCodec.Ping) decode(message.clone());
+            engine[0].onMessage(ProbeCodec.pong(ping.sequence(), ping.t1Micros(), 0, 0), 28, true,
+                    nanos.getAsLong() + 20_000_000); // arrived 20 ms after it left, handled before send returns
+            seen.add(engine[0].counters());
+        }), scheduler.clock());
+        CompletableFuture<RttReading> read = started(engine[0]);
+        assertThat(read.join()).isEqualTo(RttReading.measured(20.0));
+        assertThat(seen).singleElement().isEqualTo(new ProbeCounters(1, 1, 0, 0, 0, 0, 0, 0, 0));
+        assertThat(engine[0].counters()).isEqualTo(new ProbeCounters(1, 1, 0, 0, 0, 0, 0, 0, 0));
+    }
+
     @Test
     void closingCutsOffPingsInFlightAndLaterReadsAreUnavailable() {
         CompletableFuture<RttReading> inFlight = started(a);
@@ -455,6 +493,26 @@ class ProbeEngineTest {
         assertThat(start).isEqualTo(toNanos(scheduler.now()));
         scheduler.advance(Duration.ofMillis(1500));
         assertThat(a.wallNanos(nanos.getAsLong()) - start).isEqualTo(1_500_000_000L);
+    }
+
+    /** A link that is open and sends with {@code send}. */
+    private static ProbeEngine.Link sending(Send send) {
+        return new ProbeEngine.Link() {
+            @Override
+            public String unavailableReason() {
+                return null;
+            }
+
+            @Override
+            public void send(byte[] message) throws Exception {
+                send.send(message);
+            }
+        };
+    }
+
+    @FunctionalInterface
+    private interface Send {
+        void send(byte[] message) throws Exception;
     }
 
     /** A read whose ping the executor sent: read() only hands it over. */
