@@ -42,6 +42,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
@@ -140,6 +141,8 @@ public final class GameSession implements AutoCloseable {
     private @Nullable RttSource secondarySource;
     /** The primary source opened last when it is a probe: its statistics become events. */
     private volatile @Nullable ProbeStatsSource probe;
+    /** Held while the probe's statistics are read and applied (see {@link #readProbe}); taken with no other lock waited for. */
+    private final ReentrantLock probeReading = new ReentrantLock();
     /**
      * Opens that changed the sources, counted as they are applied (under the core's lock, while {@link #pollers}
      * is held): a fallback switches the pollers only when no such open was applied after it.
@@ -287,7 +290,7 @@ public final class GameSession implements AutoCloseable {
                 secondarySource = secondary;
                 view.start();
             }
-            readProbe();
+            readProbe(null);
             // the sources no longer polled are closed (after the lock): who polls a source closes it
             for (RttSource old : new RttSource[] {oldPrimary, secondary == null ? oldSecondary
                     : oldSecondary == secondary ? null : oldSecondary}) {
@@ -367,31 +370,56 @@ public final class GameSession implements AutoCloseable {
         return new SessionEvent.Source(name, refresh.toNanos()); // applies the text rule
     }
 
-    /** The probe's statistics, when they changed since last applied, become an event. */
-    private void readProbe() {
+    /**
+     * The probe's statistics, when they changed since last applied, become an event. Reading and applying them is
+     * one step under {@link #probeReading}: two polls may be handed on at once (a skipped one beside the read in
+     * flight, or one beside {@link #close()}), and statistics read first but applied last would go back. A poll that
+     * finds another thread at it leaves the step to that one (the next poll reads again), so that no caller waits
+     * for a plugin's call on another thread while it holds a lock; {@link #close()} waits, holding none, and reads
+     * last.
+     *
+     * @param wait how long to wait for another thread's step; {@code null}: not at all
+     */
+    private void readProbe(@Nullable Duration wait) {
         ProbeStatsSource source = probe;
-        if (source == null) {
+        if (source == null || !lockProbeReading(wait)) {
             return;
         }
-        ProbeStats stats;
         try {
-            stats = source.probeStats();
-        } catch (RuntimeException e) {
-            // every poll would fail alike: rate-limited; the class names the plugin, never its toString (an address)
-            probeFaults.report("RTT source " + source.getClass().getName(), "failed in probeStats()",
-                    () -> "failed in probeStats(); its statistics are not exported", e);
-            return;
+            ProbeStats stats;
+            try {
+                stats = source.probeStats();
+            } catch (RuntimeException e) {
+                // every poll would fail alike: rate-limited; the class names the plugin, never its toString (an address)
+                probeFaults.report("RTT source " + source.getClass().getName(), "failed in probeStats()",
+                        () -> "failed in probeStats(); its statistics are not exported", e);
+                return;
+            }
+            if (stats != null) {
+                // a poll handed on as close() ended the session reads them too late: ignored, as the poll is
+                core.applyNow(at -> core.isEnded() || stats.equals(core.probe()) ? null
+                        : new SessionEvent.ProbeRead(at, stats));
+            }
+        } finally {
+            probeReading.unlock();
         }
-        if (stats != null) {
-            // a poll handed on as close() ended the session reads them too late: ignored, as the poll is
-            core.applyNow(at -> core.isEnded() || stats.equals(core.probe()) ? null
-                    : new SessionEvent.ProbeRead(at, stats));
+    }
+
+    private boolean lockProbeReading(@Nullable Duration wait) {
+        if (wait == null) {
+            return probeReading.tryLock();
+        }
+        try {
+            return probeReading.tryLock(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
     /** A poll of the primary view ended: the probe's statistics, then the poll, become events. */
     private void primaryPolled(PollEvent poll) {
-        readProbe();
+        readProbe(null);
         long[] opensBefore = new long[1];
         SessionCore.Applied applied = core.applyNow(at -> {
             opensBefore[0] = sourceOpens;
@@ -635,7 +663,7 @@ public final class GameSession implements AutoCloseable {
                     }
                 }
             }
-            readProbe();
+            readProbe(timeout); // the last statistics: after another thread's step that is under way
             // a poll still being delivered is applied before this, or ignored after it: either way the
             // report, the exporters and the journal saw the same samples
             long deadline = System.nanoTime() + timeout.toNanos();

@@ -121,4 +121,73 @@ class GameSessionRacesTest {
             return stats;
         }
     }
+
+    /**
+     * Two polls of the primary are handed on at once — a skipped poll on the polling thread, the read in flight on
+     * the thread that answers it — and each reads the probe's statistics, then applies them: the one read first
+     * but applied last made the session's statistics go back (a session then also forgets the loss it saw, taking
+     * the smaller counts for a new probe). Ordered by latches and joins, not by timing.
+     */
+    @Test
+    void probeStatisticsReadByRacingPollsNeverGoBack() throws Exception {
+        GameSession session = builder().build();
+        java.util.concurrent.CompletableFuture<RttReading> answer = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CountDownLatch readingFirst = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong(1);
+        Thread answering = new Thread(() -> answer.complete(RttReading.measured(40.0)), "answering");
+        ProbeStatsSource probe = new ProbeStatsSource() {
+            @Override
+            public CompletionStage<RttReading> read() {
+                return answer;
+            }
+
+            @Override
+            public ProbeStats probeStats() {
+                ProbeStats now = stats(sent.get());
+                if (Thread.currentThread() == answering) {
+                    readingFirst.countDown();
+                    await(release); // read first, applied after the other poll's
+                }
+                return now;
+            }
+        };
+        session.onDataChannelOpen(probe);            // the first poll at 0 s: its read stays in flight
+        scheduler.runDueTasks();
+        answering.start();                           // answers it, reads {sent 1} and waits
+        assertThat(readingFirst.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        sent.set(2);
+        Thread skipping = new Thread(() -> scheduler.advance(Duration.ofSeconds(1)), "skipping");
+        skipping.start();                            // the poll at 1 s is skipped; it may read {sent 2}
+        skipping.join(10_000);
+        assertThat(skipping.isAlive()).as("the skipped poll was handed on").isFalse();
+        long before = sentCount(session);
+        release.countDown();
+        answering.join(10_000);
+        assertThat(answering.isAlive()).as("the answered poll was handed on").isFalse();
+        assertThat(sentCount(session)).as("sentCount after both polls, not below the %d seen between them", before)
+                .isGreaterThanOrEqualTo(before);
+        session.close();
+        assertThat(session.exportValidationData().probe().sentCount()).as("close() reads them last").isEqualTo(2);
+    }
+
+    private static long sentCount(GameSession session) {
+        ProbeStats probe = session.exportValidationData().probe();
+        return probe == null ? 0 : probe.sentCount();
+    }
+
+    private static ProbeStats stats(long sent) {
+        return new ProbeStats(sent, 0, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0);
+    }
+
+    private static void await(java.util.concurrent.CountDownLatch latch) {
+        try {
+            if (!latch.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("not released within 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
 }
