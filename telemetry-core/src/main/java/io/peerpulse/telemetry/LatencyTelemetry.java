@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
 
 /**
  * Polls one {@link RttSource} on a scheduler and keeps the RTT samples it measures, with exact
@@ -62,9 +63,11 @@ public final class LatencyTelemetry implements AutoCloseable {
 
     /*
      * Concurrency in this class (the poller and the record have their own, stated there):
-     * - `recording` (a monitor) puts applying a poll's event to the record and the check that the poller
-     *   still runs under one lock that start() and stop() also take: once stop() returns, no event is being
-     *   applied and none will be until the next start(). Listeners are never called under it.
+     * - `recording` (a monitor) puts applying a poll's event to the record and the check that the event's run is
+     *   still the poller's current one under one lock that start() and stop() also take: once stop() returns, no
+     *   event is being applied, none will be until the next start(), and none of the stopped run ever will (a
+     *   hand-over of that run may still be under way when a next start() returns). Listeners are never called
+     *   under it.
      * - `listeners` (a CopyOnWriteArrayList) may change while events are being told on any thread.
      */
     private final Object recording = new Object();
@@ -89,7 +92,7 @@ public final class LatencyTelemetry implements AutoCloseable {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(options, "options");
         this.record = new LatencyRecord(options.maxSampleCount());
-        this.poller = new RttPoller(source, options, this::pollEnded);
+        this.poller = RttPoller.withRunSink(source, options, this::pollEnded);
     }
 
     /**
@@ -253,12 +256,15 @@ public final class LatencyTelemetry implements AutoCloseable {
 
     // ---- recording -----------------------------------------------------------------------------
 
-    /** The poller's sink: records the event while the poller runs, then tells the listeners, outside the lock. */
-    private void pollEnded(PollEvent event) {
+    /**
+     * The poller's sink: records the event while its run is the poller's current one, then tells the listeners,
+     * outside the lock.
+     */
+    private void pollEnded(PollEvent event, BooleanSupplier runCurrent) {
         PollEvent recorded;
         synchronized (recording) {
-            if (!poller.isRunning()) {
-                return; // stop() was called while the poller handed the event on
+            if (!runCurrent.getAsBoolean()) {
+                return; // stop() was called while the poller handed the event on (and maybe start() since)
             }
             recorded = fitPath(event);
             record.apply(recorded);

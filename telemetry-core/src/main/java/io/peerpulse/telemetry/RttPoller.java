@@ -18,6 +18,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 
 /**
  * Polls one {@link RttSource} on {@link TelemetryOptions#scheduler()} and hands how each poll ended, a
@@ -63,7 +64,7 @@ public final class RttPoller implements AutoCloseable {
 
     private final TelemetryOptions options;
     private final ScheduledExecutorService scheduler;
-    private final TelemetryListener sink;
+    private final RunSink sink;
     private final long pollIntervalNanos;
     private final long readTimeoutNanos;
     private final long latePollThresholdNanos;
@@ -98,6 +99,18 @@ public final class RttPoller implements AutoCloseable {
      * @since 0.1.0
      */
     public RttPoller(RttSource source, TelemetryOptions options, TelemetryListener sink) {
+        this(source, options, forward(Objects.requireNonNull(sink, "sink")));
+    }
+
+    /**
+     * A poller whose sink is also told whether the event's run is still the current one, for an owner that must
+     * not apply an event of a run it stopped, even when it has started again meanwhile ({@link LatencyTelemetry}).
+     */
+    static RttPoller withRunSink(RttSource source, TelemetryOptions options, RunSink sink) {
+        return new RttPoller(source, options, sink);
+    }
+
+    private RttPoller(RttSource source, TelemetryOptions options, RunSink sink) {
         this.source = Objects.requireNonNull(source, "source");
         this.options = Objects.requireNonNull(options, "options");
         this.sink = Objects.requireNonNull(sink, "sink");
@@ -133,6 +146,30 @@ public final class RttPoller implements AutoCloseable {
                 throw new IllegalStateException("the scheduler rejected the poll task: " + scheduler, e);
             }
         }
+    }
+
+    private static RunSink forward(TelemetryListener listener) {
+        return new RunSink() {
+            @Override
+            public void pollEnded(PollEvent event, BooleanSupplier runCurrent) {
+                listener.pollEnded(event);
+            }
+
+            @Override
+            public String toString() {
+                return listener.toString();
+            }
+        };
+    }
+
+    /**
+     * Told of every poll handed on, with whether the poll's run is still the current one: {@code false} once
+     * {@link #stop()} ended it, also after a later {@link #start()}. A hand-over under way when {@code stop()} is
+     * called may reach the sink; an owner whose {@code stop()} and {@code start()} hold a lock of its own, and which
+     * asks under that lock, never applies an event of a stopped run.
+     */
+    interface RunSink {
+        void pollEnded(PollEvent event, BooleanSupplier runCurrent);
     }
 
     /** The delay set, else the time to the next tick of a random slot of the JVM's poll grid. */
@@ -320,7 +357,7 @@ public final class RttPoller implements AutoCloseable {
                 ? new RttSample(ownTimestamp == NO_TIMESTAMP ? now : ownTimestamp, rttMs) : null;
         PollEvent event = new PollEvent(outcome, now, sample, changed == null ? null : previous, changed, lateMs);
         try {
-            sink.pollEnded(event);
+            sink.pollEnded(event, run);
         } catch (VirtualMachineError fatal) {
             throw fatal;
         } catch (Throwable t) {
@@ -359,15 +396,21 @@ public final class RttPoller implements AutoCloseable {
     }
 
     /**
-     * One start()…stop() period: answers of an earlier run are not handed on. It also keeps the run's schedule:
-     * polls run one at a time (the scheduler never overlaps a periodic task's runs), so {@code polls} needs no lock.
+     * One start()…stop() period: answers of an earlier run are not handed on; as a {@link BooleanSupplier}, whether
+     * it is still the current run. It also keeps the run's schedule: polls run one at a time (the scheduler never
+     * overlaps a periodic task's runs), so {@code polls} needs no lock.
      */
-    private static final class Run {
+    private final class Run implements BooleanSupplier {
         final long firstDueNanos;
         long polls;
 
         Run(long firstDueNanos) {
             this.firstDueNanos = firstDueNanos;
+        }
+
+        @Override
+        public boolean getAsBoolean() {
+            return currentRun == this;
         }
     }
 

@@ -262,6 +262,55 @@ class LatencyTelemetryTest {
         assertThat(telemetry.getSamples()).extracting(RttSample::rttMs).containsExactly(70.0);
     }
 
+    /**
+     * An answer of a stopped run whose hand-over was under way (past the poller's own check) while another thread
+     * called stop() and then start(): the telemetry checked only that it was running again, and recorded it.
+     */
+    @Test
+    void anAnswerOfAStoppedRunIsNotRecordedAfterARestart() throws Exception {
+        CountDownLatch handingOver = new CountDownLatch(1);
+        CountDownLatch restarted = new CountDownLatch(1);
+        Thread answering = new Thread(() -> { }, "not started");
+        Thread[] answerer = {answering};
+        java.time.InstantSource clock = new java.time.InstantSource() {
+            @Override
+            public java.time.Instant instant() {
+                if (Thread.currentThread() == answerer[0]) {
+                    handingOver.countDown(); // read once as the poll ends: the hand-over is under way
+                    awaitLatch(restarted);
+                }
+                return scheduler.clock().instant();
+            }
+        };
+        ScriptedRttSource source = new ScriptedRttSource().thenHang().orElse(RttReading.stale());
+        LatencyTelemetry telemetry = telemetry(source, options().clock(clock).readTimeout(Duration.ofSeconds(5))
+                .build());
+        telemetry.start();
+        scheduler.runDueTasks();
+        answerer[0] = new Thread(() -> source.pendingReads().get(0).complete(RttReading.measured(999)), "answering");
+        answerer[0].start();
+        assertThat(handingOver.await(10, TimeUnit.SECONDS)).isTrue();
+        telemetry.stop();
+        telemetry.start();
+        restarted.countDown();
+        answerer[0].join(10_000);
+        assertThat(answerer[0].isAlive()).isFalse();
+
+        assertThat(telemetry.getSamples()).as("the stopped run's answer").isEmpty();
+        assertThat(telemetry.getCounters()).isEqualTo(TelemetryCounters.ZERO);
+    }
+
+    private static void awaitLatch(CountDownLatch latch) {
+        try {
+            if (!latch.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("not released within 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void noExceptionEverCancelsThePeriodicPoll() {
         // The virtual scheduler, like the JDK's, cancels a periodic task whose run throws.
