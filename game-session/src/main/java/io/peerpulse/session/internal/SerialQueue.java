@@ -84,12 +84,15 @@ public final class SerialQueue {
         try {
             executor.execute(this::drain);
         } catch (RejectedExecutionException e) {
-            // Nothing can run these tasks: drop them, so that later submissions try the executor again.
+            // Nothing can run these tasks: drop them, so that later submissions try the executor again. Like a
+            // drain, this owns the queue until `pending` falls to 0, one task at a time: a task queued meanwhile is
+            // dropped too, or finds `pending` at 0 and starts a drain itself; never counted with no drain to come.
             int lost = 0;
-            while (tasks.poll() != null) {
-                lost++;
-            }
-            pending.addAndGet(-lost);
+            do {
+                if (tasks.poll() != null) {
+                    lost++;
+                }
+            } while (pending.decrementAndGet() != 0);
             dropped.addAndGet(lost);
             int count = lost;
             LOG.log(Level.WARNING, () -> name + ": the executor rejected its tasks; " + count + " calls are lost", e);
