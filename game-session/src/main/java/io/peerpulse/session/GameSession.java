@@ -636,8 +636,10 @@ public final class GameSession implements AutoCloseable {
      * so it always returns — unless the executor runs tasks on the calling thread, which only tests should do.
      *
      * <p>Idempotent and safe from many threads at once: one call does the work, the others wait for it
-     * (as long as the exporter timeout at most). Every sample in the report's statistics was passed to
-     * {@code sampleRecorded} first, also one whose recording raced with this call.
+     * (as long as the exporter timeout at most), except a call made from one of this session's exporter calls,
+     * which returns at once: that exporter's {@code sessionEnded} can only run after the call returns. Every sample
+     * in the report's statistics was passed to {@code sampleRecorded} first, also one whose recording raced with this
+     * call.
      *
      * @since 0.1.0
      */
@@ -645,6 +647,9 @@ public final class GameSession implements AutoCloseable {
     public void close() {
         Duration timeout = core.config().exporterTimeout();
         if (!closing.compareAndSet(false, true)) {
+            if (core.exporters().callingNow()) {
+                return; // the closing call waits for this exporter's sessionEnded, queued behind this very call
+            }
             try {
                 closed.get(timeout.toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {

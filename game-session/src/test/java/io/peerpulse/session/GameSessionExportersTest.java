@@ -400,6 +400,62 @@ class GameSessionExportersTest {
         assertThat(log.warnings()).noneMatch(w -> w.contains("hangs"));
     }
 
+    /**
+     * An exporter calls close() from its own call while another thread's close() is under way: that call waited for
+     * the closing one, which waited for this exporter's sessionEnded, queued behind the very call that waited: a
+     * cycle that only the exporter timeout broke, the exporter then logged as hung.
+     */
+    @Test
+    void anExporterClosingTheSessionWhileAnotherThreadClosesItIsNotWaitedForNorCalledHung() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<GameSession> self = new java.util.concurrent.atomic.AtomicReference<>();
+        CountDownLatch inSample = new CountDownLatch(1);
+        CountDownLatch otherIsClosing = new CountDownLatch(1);
+        CountDownLatch closedFromTheExporter = new CountDownLatch(1);
+        AtomicInteger ended = new AtomicInteger();
+        SessionExporter closing = new SessionExporter() {
+            @Override
+            public void sampleRecorded(String sessionId, RttSample sample) {
+                inSample.countDown();
+                awaitQuietly(otherIsClosing);
+                self.get().close(); // the other thread's close() is under way
+                closedFromTheExporter.countDown();
+            }
+
+            @Override
+            public void sessionEnded(SessionReport report) {
+                ended.incrementAndGet();
+            }
+        };
+        GameSession session = builder(new Provider("closing", () -> closing))
+                .exporterTimeout(Duration.ofHours(1)) // were it waited for, the bounded waits below would fail
+                .build();
+        self.set(session);
+        session.onDataChannelOpen(counting(1));
+        scheduler.advance(Duration.ofSeconds(1));
+        assertThat(inSample.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        Future<?> other = pool.submit(session::close);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (!session.isClosed() && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // until the other close() has begun
+        }
+        assertThat(session.isClosed()).isTrue();
+        otherIsClosing.countDown();
+
+        assertThat(closedFromTheExporter.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("the exporter's close() returned")
+                .isTrue();
+        other.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(ended).hasValue(1);
+        assertThat(log.warnings()).noneMatch(w -> w.contains("hangs"));
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Test
     void qualityListenersRunOffThePollingThreadInOrder() throws Exception {
         GameSession session = builder().qualityThresholds(QualityThresholds.rttOnly(150, 300, 5, 3))
