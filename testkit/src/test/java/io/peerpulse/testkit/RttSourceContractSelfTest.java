@@ -216,10 +216,33 @@ class RttSourceContractSelfTest {
             assertThatThrownBy(kit::readDoesNotWaitForItsAnswer)
                     .isInstanceOf(AssertionError.class)
                     .hasMessageContaining("read() held its caller for 50 ms (half the peer's answer delay of 100 ms) or"
-                            + " longer in 10 of 10 calls")
+                            + " longer, or kept it the whole delay, in 10 of 10 calls")
                     .hasMessageContaining("it waits for its answer")
                     .hasMessageNotContaining("PT0");
         }
+    }
+
+    @Test
+    void failsASourceThatSpinsForItsAnswerAlsoWhenTheMachineIsLoaded() {
+        Kit kit = new Kit(null);
+        kit.slowPeer = delay -> new SpinningUdpSource(DelayingEcho.start(delay));
+        kit.readReturnLimit = Duration.ofSeconds(5);
+        // a loaded machine at its worst: every nanosecond of every call waited, runnable, for a CPU
+        kit.runQueueWait = System::nanoTime;
+
+        assertThatThrownBy(kit::readDoesNotWaitForItsAnswer)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("or kept it the whole delay, in 10 of 10 calls")
+                .hasMessageContaining("it waits for its answer");
+    }
+
+    @Test
+    void passesASourceAnsweredOnAnotherThreadAgainstTheSlowPeerAlsoWhenTheMachineIsLoaded() {
+        Kit kit = new Kit(null);
+        kit.slowPeer = delay -> new AsyncUdpSource(DelayingEcho.start(delay));
+        kit.runQueueWait = System::nanoTime;
+
+        assertThatCode(kit::readDoesNotWaitForItsAnswer).doesNotThrowAnyException();
     }
 
     @Test
@@ -337,11 +360,35 @@ class RttSourceContractSelfTest {
         }
     }
 
+    /** The mistake under test: read() sends, then spins on the caller's thread until the answer came. */
+    static final class SpinningUdpSource implements RttSource, AutoCloseable {
+        private final AsyncUdpSource sender;
+
+        SpinningUdpSource(DelayingEcho peer) throws java.io.IOException {
+            this.sender = new AsyncUdpSource(peer);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<RttReading> read() {
+            CompletableFuture<RttReading> answer = sender.read().toCompletableFuture();
+            while (!answer.isDone()) {
+                Thread.onSpinWait(); // holds the caller as a blocking wait does, but stays runnable
+            }
+            return answer;
+        }
+
+        @Override
+        public void close() {
+            sender.close();
+        }
+    }
+
     /** The contract applied to a given source, with short limits so that failing checks fail fast. */
     private static final class Kit extends RttSourceContract {
         private final RttSource source;
         private final AtomicInteger closes = new AtomicInteger();
         boolean measures = true;
+        Duration readReturnLimit = Duration.ofMillis(200);
         @org.jspecify.annotations.Nullable SlowPeer slowPeer;
 
         @FunctionalInterface
@@ -375,7 +422,7 @@ class RttSourceContractSelfTest {
 
         @Override
         protected Duration readReturnLimit() {
-            return Duration.ofMillis(200);
+            return readReturnLimit;
         }
 
         @Override
