@@ -210,7 +210,7 @@ class RttSourceContractSelfTest {
                     .doesNotThrowAnyException();
             assertThatCode(new Kit(new WaitingUdpSource(instant.address()))::aFreshSourceMeasures)
                     .doesNotThrowAnyException();
-            Kit kit = new Kit(new WaitingUdpSource(instant.address()));
+            Kit kit = new Kit(new WaitingUdpSource(instant.address())).patientWithTheSlowPeer();
             kit.slowPeer = delay -> new WaitingUdpSource(DelayingEcho.start(delay));
             // against the kit's slow peer it holds its caller for the whole delay
             assertThatThrownBy(kit::readDoesNotWaitForItsAnswer)
@@ -224,9 +224,8 @@ class RttSourceContractSelfTest {
 
     @Test
     void failsASourceThatSpinsForItsAnswerAlsoWhenTheMachineIsLoaded() {
-        Kit kit = new Kit(null);
+        Kit kit = new Kit(null).patientWithTheSlowPeer();
         kit.slowPeer = delay -> new SpinningUdpSource(DelayingEcho.start(delay));
-        kit.readReturnLimit = Duration.ofSeconds(5);
         // a loaded machine at its worst: every nanosecond of every call waited, runnable, for a CPU
         kit.runQueueWait = System::nanoTime;
 
@@ -238,7 +237,7 @@ class RttSourceContractSelfTest {
 
     @Test
     void passesASourceAnsweredOnAnotherThreadAgainstTheSlowPeerAlsoWhenTheMachineIsLoaded() {
-        Kit kit = new Kit(null);
+        Kit kit = new Kit(null).patientWithTheSlowPeer();
         kit.slowPeer = delay -> new AsyncUdpSource(DelayingEcho.start(delay));
         kit.runQueueWait = System::nanoTime;
 
@@ -247,7 +246,7 @@ class RttSourceContractSelfTest {
 
     @Test
     void passesASourceThatSendsAndIsAnsweredOnAnotherThreadAgainstTheSlowPeer() throws Exception {
-        Kit kit = new Kit(null);
+        Kit kit = new Kit(null).patientWithTheSlowPeer();
         kit.slowPeer = delay -> new AsyncUdpSource(DelayingEcho.start(delay));
 
         assertThatCode(kit::readDoesNotWaitForItsAnswer).doesNotThrowAnyException();
@@ -389,6 +388,14 @@ class RttSourceContractSelfTest {
         private final AtomicInteger closes = new AtomicInteger();
         boolean measures = true;
         Duration readReturnLimit = Duration.ofMillis(200);
+        Duration answerTimeout = Duration.ofMillis(200);
+
+        /** Limits far above the slow peer's 100 ms, for a check of the time a read keeps its caller. */
+        Kit patientWithTheSlowPeer() {
+            readReturnLimit = Duration.ofSeconds(5);
+            answerTimeout = Duration.ofSeconds(5);
+            return this;
+        }
         @org.jspecify.annotations.Nullable SlowPeer slowPeer;
 
         @FunctionalInterface
@@ -417,7 +424,7 @@ class RttSourceContractSelfTest {
 
         @Override
         protected Duration answerTimeout() {
-            return Duration.ofMillis(200);
+            return answerTimeout;
         }
 
         @Override
