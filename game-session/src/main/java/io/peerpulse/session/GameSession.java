@@ -962,7 +962,8 @@ public final class GameSession implements AutoCloseable {
          * @return the session; measuring starts at its first {@link GameSession#onDataChannelOpen}
          * @throws IllegalArgumentException     naming the field when a value is bad, when {@code exporters}
          *                                      names an unknown exporter or one twice (listing the known
-         *                                      ones), or naming the exporter when it rejects its settings
+         *                                      ones, and each provider that could not be loaded, with why),
+         *                                      or naming the exporter when it rejects its settings
          * @throws IllegalStateException        quoting the name when a selected name is shared by two providers
          *                                      or invalid; naming the exporter and why when one selected by
          *                                      name cannot be created

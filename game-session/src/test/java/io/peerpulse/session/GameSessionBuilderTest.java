@@ -158,6 +158,48 @@ class GameSessionBuilderTest {
                 .hasMessageContaining("exporter 'null'").hasMessageContaining("create() answered null");
     }
 
+    /** A plugin's provider that cannot be loaded: its constructor throws. */
+    public static final class UnloadableExporterProvider implements SessionExporterProvider {
+        public UnloadableExporterProvider() {
+            throw new IllegalStateException("acme licence file missing");
+        }
+
+        @Override
+        public String name() {
+            return "acme";
+        }
+
+        @Override
+        public SessionExporter create(ExportSettings settings) {
+            return report -> { };
+        }
+    }
+
+    @Test
+    void anExporterAskedForWhoseProviderCannotBeLoadedIsNamedWithWhy(@org.junit.jupiter.api.io.TempDir
+                                                                     java.nio.file.Path dir) throws Exception {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        try (var classPath = io.peerpulse.telemetry.fixtures.UnloadableProvider.of(SessionExporterProvider.class,
+                UnloadableExporterProvider.class, dir)) {
+            Thread.currentThread().setContextClassLoader(classPath); // ServiceLoader.load(service) reads it
+            // its name is unknown, as it never loaded: the message says what did not load, and why
+            assertThatThrownBy(() -> GameSession.builder("s").executor(Runnable::run).exporters("acme").build())
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("unknown exporter 'acme'")
+                    .hasMessageContaining("1 provider could not be loaded: ")
+                    .hasMessageContaining(UnloadableExporterProvider.class.getName())
+                    .hasMessageContaining("acme licence file missing");
+            assertThat(log.warnings()).anySatisfy(warning -> assertThat(warning)
+                    .contains(UnloadableExporterProvider.class.getName(), "acme licence file missing"));
+            // the default selection goes on without it
+            try (GameSession session = GameSession.builder("s").executor(Runnable::run).build()) {
+                assertThat(session.exportReport()).isNotNull();
+            }
+        } finally {
+            Thread.currentThread().setContextClassLoader(context);
+        }
+    }
+
     @Test
     void selectsTheNamedExportersInTheGivenOrderElseEveryProvider() {
         List<SessionExporterProvider> providers = List.of(Provider.named("a"), Provider.named("b"), Provider.named("c"));

@@ -42,11 +42,13 @@ public final class RttSources {
      * @param connection a connection, e.g. a WebRTC peer connection
      * @return a new source reading that connection
      * @throws IllegalArgumentException naming the connection's class and the providers found, when
-     *                                  none supports it
+     *                                  none supports it; also each provider that could not be loaded and why
+     *                                  (it may be the one that would have)
      * @throws IllegalStateException    as {@link #forConnection(Object, List)}
      */
     public static RttSource forConnection(Object connection) {
-        return forConnection(connection, providers());
+        Plugins.Loaded<RttSourceProvider> loaded = Plugins.load(ServiceLoader.load(RttSourceProvider.class));
+        return forConnection(connection, loaded.providers(), loaded.notLoaded());
     }
 
     /**
@@ -65,6 +67,12 @@ public final class RttSources {
      *                                  source (the first failure is the cause, the others are suppressed)
      */
     public static RttSource forConnection(Object connection, List<? extends RttSourceProvider> providers) {
+        return forConnection(connection, providers, "");
+    }
+
+    /** As {@link #forConnection(Object, List)}; {@code notLoaded} ends the message when none supports it. */
+    private static RttSource forConnection(Object connection, List<? extends RttSourceProvider> providers,
+                                           String notLoaded) {
         Objects.requireNonNull(connection, "connection");
         Objects.requireNonNull(providers, "providers");
         Plugins.Catalog<RttSourceProvider> catalog = Plugins.<RttSourceProvider>catalog(providers, RttSourceProvider::name, KIND);
@@ -112,7 +120,8 @@ public final class RttSources {
             throw all;
         }
         throw new IllegalArgumentException("no RttSourceProvider supports a connection of type " + type
-                + "; providers found: " + (catalog.names().isEmpty() ? "none" : String.join(", ", catalog.names())));
+                + "; providers found: " + (catalog.names().isEmpty() ? "none" : String.join(", ", catalog.names()))
+                + notLoaded);
     }
 
     private static String describe(RttSourceProvider provider) {

@@ -61,6 +61,49 @@ class RttSourcesTest {
                 .hasMessageEndingWith("providers found: none");
     }
 
+    /** A plugin's provider that cannot be loaded: its constructor throws. */
+    public static final class UnloadableProvider implements RttSourceProvider {
+        public UnloadableProvider() {
+            throw new IllegalStateException("acme licence file missing");
+        }
+
+        @Override
+        public String name() {
+            return "acme";
+        }
+
+        @Override
+        public boolean supports(Object connection) {
+            return true;
+        }
+
+        @Override
+        public RttSource create(Object connection) {
+            return SOURCE;
+        }
+    }
+
+    @Test
+    void noSupportingProviderAlsoNamesTheProvidersThatCouldNotBeLoadedAndWhy(@org.junit.jupiter.api.io.TempDir
+                                                                              java.nio.file.Path dir) throws Exception {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        try (var classPath = io.peerpulse.telemetry.fixtures.UnloadableProvider.of(RttSourceProvider.class,
+                UnloadableProvider.class, dir)) {
+            Thread.currentThread().setContextClassLoader(classPath); // ServiceLoader.load(service) reads it
+            // the one that would have supported it never loaded: "none supports" alone would send the reader astray
+            assertThatThrownBy(() -> RttSources.forConnection(new StringBuilder()))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("java.lang.StringBuilder")
+                    .hasMessageContaining("providers found: none; 1 provider could not be loaded: ")
+                    .hasMessageContaining(UnloadableProvider.class.getName())
+                    .hasMessageContaining("acme licence file missing");
+            assertThat(log.warnings()).anySatisfy(warning -> assertThat(warning)
+                    .contains(UnloadableProvider.class.getName(), "acme licence file missing"));
+        } finally {
+            Thread.currentThread().setContextClassLoader(context);
+        }
+    }
+
     @Test
     void duplicateAndInvalidNamesFailWhereTheProviderWouldBeChosen() {
         assertThatThrownBy(() -> RttSources.forConnection("c", List.of(new Provider("dup", c -> true, SOURCE),

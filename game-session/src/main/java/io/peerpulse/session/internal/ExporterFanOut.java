@@ -11,6 +11,7 @@ import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.shared.FaultLog;
+import io.peerpulse.telemetry.shared.Plugins;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -67,8 +68,16 @@ public final class ExporterFanOut {
                                         java.util.Collection<String> givenKeys,
                                         Function<String, Executor> executors, int maxQueued, LongSupplier nanoClock) {
         FaultLog faults = new FaultLog(LOG, nanoClock, "session '" + sessionId + "'", "sessions");
-        List<? extends SessionExporterProvider> available = providers != null ? providers : Providers.discover();
-        Map<String, SessionExporterProvider> selected = Providers.select(available, names);
+        List<? extends SessionExporterProvider> available;
+        String notLoaded = "";
+        if (providers != null) {
+            available = providers;
+        } else {
+            Plugins.Loaded<SessionExporterProvider> found = Providers.discover();
+            available = found.providers();
+            notLoaded = found.notLoaded();
+        }
+        Map<String, SessionExporterProvider> selected = Providers.select(available, names, notLoaded);
         checkKeys(givenKeys, available);
         Map<String, SessionExporter> created = new LinkedHashMap<>();
         selected.forEach((name, provider) -> {

@@ -22,12 +22,12 @@ public final class Providers {
 
     /**
      * The providers {@link ServiceLoader} finds on the module path and class path; one that cannot
-     * be loaded is logged and left out.
+     * be loaded is logged and left out, and said in {@link Plugins.Loaded#failures()}.
      *
-     * @return the providers in discovery order
+     * @return the providers in discovery order, and those that could not be loaded
      */
-    public static List<SessionExporterProvider> discover() {
-        return Plugins.loadAll(ServiceLoader.load(SessionExporterProvider.class));
+    public static Plugins.Loaded<SessionExporterProvider> discover() {
+        return Plugins.load(ServiceLoader.load(SessionExporterProvider.class));
     }
 
     /**
@@ -37,12 +37,14 @@ public final class Providers {
      *
      * @param providers the providers available
      * @param names     the names asked for, in the order wanted; {@code null} for every provider
+     * @param notLoaded the providers that could not be loaded, in words ({@link Plugins.Loaded#notLoaded()}), said
+     *                  when a name asked for is unknown: it may be one of theirs; {@code ""} for none
      * @return the selected providers by name, in order
      * @throws IllegalStateException    when a name asked for is shared by two providers, quoting it
      * @throws IllegalArgumentException when a name asked for is blank, unknown or asked for twice
      */
     public static Map<String, SessionExporterProvider> select(List<? extends SessionExporterProvider> providers,
-                                                              @Nullable List<String> names) {
+                                                              @Nullable List<String> names, String notLoaded) {
         Plugins.Catalog<SessionExporterProvider> catalog =
                 Plugins.<SessionExporterProvider>catalog(providers, SessionExporterProvider::name, KIND);
         if (names == null) {
@@ -64,7 +66,7 @@ public final class Providers {
             SessionExporterProvider provider = catalog.require(name);
             if (provider == null) {
                 throw new IllegalArgumentException("exporters names an unknown exporter '" + name
-                        + "'; known exporters: " + known(catalog));
+                        + "'; known exporters: " + known(catalog) + notLoaded);
             }
             selected.put(name, provider);
         }

@@ -45,17 +45,50 @@ public final class Plugins {
      * @return the providers, in discovery order
      */
     public static <P> List<P> loadAll(ServiceLoader<P> loader) {
+        return load(loader).providers();
+    }
+
+    /**
+     * Every provider the loader finds, as {@link #loadAll}, and what could not be loaded: a provider whose
+     * constructor throws has no name to be asked for by, so an error about a name not found should say what
+     * failed to load ({@link Loaded#notLoaded()}).
+     *
+     * @param loader the caller's loader
+     * @param <P>    the provider type
+     * @return the providers, in discovery order, and the failures
+     */
+    public static <P> Loaded<P> load(ServiceLoader<P> loader) {
         List<P> found = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
         Iterator<P> iterator = loader.iterator();
         while (true) {
             try {
                 if (!iterator.hasNext()) {
-                    return found;
+                    return new Loaded<>(List.copyOf(found), List.copyOf(failures));
                 }
                 found.add(iterator.next());
             } catch (ServiceConfigurationError e) {
-                LOG.log(Level.WARNING, "a provider could not be loaded and is left out", e);
+                String failure = e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause() + ")");
+                failures.add(failure);
+                LOG.log(Level.WARNING, "a provider could not be loaded and is left out: " + failure, e);
             }
+        }
+    }
+
+    /**
+     * What {@link #load} found.
+     *
+     * @param providers the providers loaded, in discovery order
+     * @param failures  each provider that could not be loaded, in words: the service, its class and why
+     * @param <P>       the provider type
+     * @since 0.1.0
+     */
+    public record Loaded<P>(List<P> providers, List<String> failures) {
+
+        /** @return {@code ""} when every provider loaded, else e.g. {@code "; 1 provider could not be loaded: …"} */
+        public String notLoaded() {
+            return failures.isEmpty() ? "" : "; " + failures.size() + (failures.size() == 1 ? " provider" : " providers")
+                    + " could not be loaded: " + String.join("; ", failures);
         }
     }
 
