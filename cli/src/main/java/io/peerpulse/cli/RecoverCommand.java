@@ -123,17 +123,21 @@ final class RecoverCommand implements Callable<Integer> {
 
     private static void checkExporterNames(List<String> names) {
         Set<String> known = new TreeSet<>();
+        List<String> notLoaded = new ArrayList<>();
         ServiceLoader.load(SessionExporterProvider.class).stream().forEach(p -> {
             try {
                 known.add(p.get().name());
             } catch (java.util.ServiceConfigurationError e) {
-                // a broken plugin: the session's own loading reports it
+                // a broken plugin, whose name is not known: said when a name is not found, as it may be its name
+                notLoaded.add(e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause() + ")"));
             }
         });
         for (String name : names) {
             if (!known.contains(name)) {
                 throw new Main.UsageException("--exporters: unknown exporter '" + name + "' (known: "
-                        + String.join(", ", known) + ", or 'none')");
+                        + String.join(", ", known) + ", or 'none')" + (notLoaded.isEmpty() ? "" : "; "
+                        + notLoaded.size() + (notLoaded.size() == 1 ? " provider" : " providers")
+                        + " could not be loaded: " + String.join("; ", notLoaded)));
             }
         }
     }

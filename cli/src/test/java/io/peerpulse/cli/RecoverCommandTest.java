@@ -3,6 +3,10 @@ package io.peerpulse.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.session.GameSession;
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporter;
+import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.telemetry.fixtures.UnloadableProvider;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.testkit.ScriptedRttSource;
@@ -59,6 +63,42 @@ class RecoverCommandTest {
         assertThat(outDir.resolve("cli-recover.json")).exists();
         assertThat(outDir.resolve("cli-recover.csv")).exists();
         assertThat(outDir.resolve("cli-recover.html")).exists();
+    }
+
+    /** A plugin's exporter provider that cannot be loaded: its constructor throws. */
+    public static final class UnloadableExporterProvider implements SessionExporterProvider {
+        public UnloadableExporterProvider() {
+            throw new IllegalStateException("acme licence file missing");
+        }
+
+        @Override
+        public String name() {
+            return "acme";
+        }
+
+        @Override
+        public SessionExporter create(ExportSettings settings) {
+            return report -> { };
+        }
+    }
+
+    @Test
+    void anExporterAskedForWhoseProviderCannotBeLoadedIsNamedWithWhy() throws Exception {
+        Path journal = journalOfAKilledSession();
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        try (UnloadableProvider classPath = UnloadableProvider.of(SessionExporterProvider.class,
+                UnloadableExporterProvider.class, Files.createDirectory(dir.resolve("plugin")))) {
+            Thread.currentThread().setContextClassLoader(classPath); // ServiceLoader.load(service) reads it
+
+            assertThat(run("recover", journal.toString(), "--out", dir.resolve("out").toString(), "--exporters",
+                    "acme")).isEqualTo(2);
+        } finally {
+            Thread.currentThread().setContextClassLoader(context);
+        }
+        // its name is unknown, as it never loaded: the one line says what did not load, and why
+        assertThat(err.toString().strip()).doesNotContain("\n").contains("unknown exporter 'acme'",
+                "1 provider could not be loaded: ", UnloadableExporterProvider.class.getName(),
+                "acme licence file missing");
     }
 
     @Test
