@@ -143,6 +143,29 @@ class GameSessionBuilderTest {
     }
 
     @Test
+    void aProviderWhoseNameThrowsIsLeftOutAndTheOthersStillWork() {
+        SessionExporterProvider nameThrows = new SessionExporterProvider() {
+            @Override
+            public String name() {
+                throw new IllegalStateException("acme config not read yet");
+            }
+
+            @Override
+            public SessionExporter create(ExportSettings settings) {
+                return report -> { };
+            }
+        };
+        List<SessionExporterProvider> providers = List.of(nameThrows, Provider.named("fine"));
+        try (GameSession byDefault = builder().exporterProviders(providers).build();
+             GameSession explicit = builder().exporterProviders(providers).exporters("fine").build()) {
+            assertThat(byDefault.exporterNames()).containsExactly("fine");
+            assertThat(explicit.exporterNames()).containsExactly("fine");
+        }
+        assertThat(log.warnings(Plugins.class)).anySatisfy(warning -> assertThat(warning)
+                .contains(nameThrows.getClass().getName(), "failed in name()", "acme config not read yet"));
+    }
+
+    @Test
     void anExporterNamedExplicitlyThatCannotBeCreatedFailsTheBuildNamingItAndWhy() {
         Provider throwing = new Provider("throwing", settings -> {
             throw new IllegalStateException("no licence");

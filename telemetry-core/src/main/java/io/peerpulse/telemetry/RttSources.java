@@ -55,14 +55,15 @@ public final class RttSources {
      * The source of the first of the given providers that supports the connection and creates a source
      * for it. A provider whose {@code supports} throws is logged at WARNING and passed over; one whose
      * {@code create} throws or answers {@code null} is logged at WARNING with its name and the next
-     * supporting provider is tried. A provider whose name is invalid or shared with another fails only
-     * when it would be chosen; otherwise it is logged once and passed over.
+     * supporting provider is tried. A provider whose name is invalid or shared with another, or whose
+     * {@code name()} throws, fails only when it would be chosen; otherwise it is logged once and passed over.
      *
      * @param connection a connection
      * @param providers  the providers to ask, in order
      * @return a new source reading that connection
      * @throws IllegalArgumentException naming the connection's class and the providers, when none supports it
-     * @throws IllegalStateException    quoting the name, when the chosen provider's name is invalid or shared;
+     * @throws IllegalStateException    quoting the name, when the chosen provider's name is invalid or shared
+     *                                  (naming its class when its {@code name()} threw);
      *                                  naming every supporting provider and why, when none of them made a
      *                                  source (the first failure is the cause, the others are suppressed)
      */
@@ -83,8 +84,7 @@ public final class RttSources {
             try {
                 supported = provider.supports(connection);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, KIND + " '" + provider.name() + "' (" + provider.getClass().getName()
-                        + ") failed in supports(" + type + "); passed over", e);
+                LOG.log(Level.WARNING, describe(provider) + " failed in supports(" + type + "); passed over", e);
                 continue;
             }
             if (!supported) {
@@ -125,6 +125,12 @@ public final class RttSources {
     }
 
     private static String describe(RttSourceProvider provider) {
-        return KIND + " '" + provider.name() + "' (" + provider.getClass().getName() + ")";
+        String name;
+        try {
+            name = "'" + provider.name() + "' ";
+        } catch (RuntimeException e) {
+            name = ""; // a broken name() is said where the catalog finds it
+        }
+        return KIND + " " + name + "(" + provider.getClass().getName() + ")";
     }
 }

@@ -104,6 +104,41 @@ class RttSourcesTest {
         }
     }
 
+    /** A provider whose name() throws: a broken plugin, which must not take the others with it. */
+    private static RttSourceProvider nameThrows(boolean supports) {
+        return new RttSourceProvider() {
+            @Override
+            public String name() {
+                throw new IllegalStateException("acme config not read yet");
+            }
+
+            @Override
+            public boolean supports(Object connection) {
+                return supports;
+            }
+
+            @Override
+            public RttSource create(Object connection) {
+                return SOURCE;
+            }
+        };
+    }
+
+    @Test
+    void aProviderWhoseNameThrowsIsPassedOverAndFailsOnlyWhereItWouldBeChosen() {
+        RttSource other = () -> CompletableFuture.completedFuture(RttReading.unavailable("x"));
+        RttSourceProvider refusing = nameThrows(false);
+        assertThat(RttSources.forConnection("c", List.of(refusing, new Provider("good", c -> true, other))))
+                .isSameAs(other);
+        assertThat(log.warnings(Plugins.class)).anySatisfy(warning -> assertThat(warning)
+                .contains(refusing.getClass().getName(), "failed in name()", "acme config not read yet", "left out"));
+        RttSourceProvider supporting = nameThrows(true);
+        assertThatThrownBy(() -> RttSources.forConnection("c", List.of(supporting, new Provider("good", c -> true, other))))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(supporting.getClass().getName())
+                .hasMessageContaining("failed in name(): java.lang.IllegalStateException: acme config not read yet");
+    }
+
     @Test
     void duplicateAndInvalidNamesFailWhereTheProviderWouldBeChosen() {
         assertThatThrownBy(() -> RttSources.forConnection("c", List.of(new Provider("dup", c -> true, SOURCE),

@@ -117,6 +117,12 @@ public final class ExporterFanOut {
         java.util.Set<String> known = new java.util.TreeSet<>(SESSION_KEYS);
         java.util.Set<String> openPrefixes = new java.util.HashSet<>();
         for (SessionExporterProvider provider : available) {
+            String name;
+            try {
+                name = provider.name();
+            } catch (RuntimeException broken) {
+                continue; // a broken plugin without a name (the catalog logs it): no prefix is its own
+            }
             java.util.Set<String> keys;
             try {
                 keys = provider.settingKeys();
@@ -124,7 +130,7 @@ public final class ExporterFanOut {
                 keys = java.util.Set.of(); // a broken plugin: its prefix stays unchecked
             }
             if (keys == null || keys.isEmpty()) {
-                openPrefixes.add("peerpulse.export." + provider.name() + ".");
+                openPrefixes.add("peerpulse.export." + name + ".");
             } else {
                 known.addAll(keys);
             }

@@ -138,7 +138,8 @@ public final class Plugins {
     /**
      * The providers by name without failing: a name that is invalid or that several providers share
      * fails only where it is selected ({@link Catalog#require}); elsewhere it is logged once per JVM and
-     * left out of {@link Catalog#usable()}.
+     * left out of {@link Catalog#usable()}. A provider whose {@code name()} throws has no name: it is logged
+     * once per JVM, left out, and {@link Catalog#problemOf} says so.
      *
      * @param providers the providers
      * @param name      how to get a provider's name
@@ -149,14 +150,26 @@ public final class Plugins {
      */
     public static <P> Catalog<P> catalog(List<? extends P> providers, Function<? super P, String> name, String kind) {
         Map<String, List<P>> all = new LinkedHashMap<>();
+        Map<P, String> unnamed = new java.util.IdentityHashMap<>();
         for (P provider : providers) {
             if (provider == null) {
                 throw new IllegalArgumentException(kind + "s must not contain null");
             }
-            String providerName = name.apply(provider);
+            String providerName;
+            try {
+                providerName = name.apply(provider);
+            } catch (RuntimeException e) {
+                // one broken plugin must not take the others with it
+                String problem = kind + " " + provider.getClass().getName() + " failed in name(): " + e;
+                unnamed.put(provider, problem);
+                if (LOGGED.add(kind + '\u0000' + problem)) {
+                    LOG.log(System.Logger.Level.WARNING, problem + "; it is left out", e);
+                }
+                continue;
+            }
             all.computeIfAbsent(providerName == null ? "<null>" : providerName, k -> new ArrayList<>()).add(provider);
         }
-        Catalog<P> catalog = new Catalog<>(kind, all);
+        Catalog<P> catalog = new Catalog<>(kind, all, unnamed);
         all.forEach((providerName, group) -> catalog.problem(providerName).ifPresent(problem -> {
             if (LOGGED.add(kind + '\u0000' + problem)) {
                 LOG.log(System.Logger.Level.WARNING, problem + "; it is left out unless selected by name, where it fails");
@@ -174,10 +187,13 @@ public final class Plugins {
     public static final class Catalog<P> {
         private final String kind;
         private final Map<String, List<P>> all;
+        /** Providers whose name() threw, with what it threw; in no group of {@link #all}. */
+        private final Map<P, String> unnamed;
 
-        private Catalog(String kind, Map<String, List<P>> all) {
+        private Catalog(String kind, Map<String, List<P>> all, Map<P, String> unnamed) {
             this.kind = kind;
             this.all = all;
+            this.unnamed = unnamed;
         }
 
         /** @return the providers whose name is valid and unique, by name, in discovery order */
@@ -214,9 +230,13 @@ public final class Plugins {
 
         /**
          * @param provider one of the providers
-         * @return what is wrong with its name: invalid or shared; empty when nothing
+         * @return what is wrong with its name: invalid, shared, or {@code name()} threw; empty when nothing
          */
         public java.util.Optional<String> problemOf(P provider) {
+            String noName = unnamed.get(provider);
+            if (noName != null) {
+                return java.util.Optional.of(noName);
+            }
             for (Map.Entry<String, List<P>> entry : all.entrySet()) {
                 if (entry.getValue().contains(provider)) {
                     return problem(entry.getKey());
