@@ -125,11 +125,18 @@ final class RecoverCommand implements Callable<Integer> {
         Set<String> known = new TreeSet<>();
         List<String> notLoaded = new ArrayList<>();
         ServiceLoader.load(SessionExporterProvider.class).stream().forEach(p -> {
+            // a broken plugin, whose name is not known: said when a name is not found, as it may be its name
+            SessionExporterProvider provider;
             try {
-                known.add(p.get().name());
+                provider = p.get();
             } catch (java.util.ServiceConfigurationError e) {
-                // a broken plugin, whose name is not known: said when a name is not found, as it may be its name
                 notLoaded.add(e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause() + ")"));
+                return;
+            }
+            try {
+                known.add(provider.name());
+            } catch (RuntimeException e) {
+                notLoaded.add(provider.getClass().getName() + " failed in name() (" + e + ")");
             }
         });
         for (String name : names) {

@@ -101,6 +101,40 @@ class RecoverCommandTest {
                 "acme licence file missing");
     }
 
+    /** A plugin's exporter provider that loads, but whose name() throws. */
+    public static final class NameThrowsExporterProvider implements SessionExporterProvider {
+        @Override
+        public String name() {
+            throw new IllegalStateException("acme config not read yet");
+        }
+
+        @Override
+        public SessionExporter create(ExportSettings settings) {
+            return report -> { };
+        }
+    }
+
+    @Test
+    void aProviderWhoseNameThrowsDoesNotStopTheOthers() throws Exception {
+        Path journal = journalOfAKilledSession();
+        Path outDir = dir.resolve("out");
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        try (UnloadableProvider classPath = UnloadableProvider.of(SessionExporterProvider.class,
+                NameThrowsExporterProvider.class, Files.createDirectory(dir.resolve("plugin")))) {
+            Thread.currentThread().setContextClassLoader(classPath); // ServiceLoader.load(service) reads it
+
+            assertThat(run("recover", journal.toString(), "--out", outDir.toString(), "--exporters", "csv"))
+                    .as("stderr: %s", err).isZero();
+            assertThat(outDir.resolve("cli-recover.csv")).exists();
+            assertThat(run("recover", journal.toString(), "--out", outDir.toString(), "--exporters", "acme"))
+                    .isEqualTo(2);
+        } finally {
+            Thread.currentThread().setContextClassLoader(context);
+        }
+        assertThat(err.toString().strip()).doesNotContain("\n").contains("unknown exporter 'acme'",
+                NameThrowsExporterProvider.class.getName() + " failed in name()", "acme config not read yet");
+    }
+
     @Test
     void unreadableInputIsOneLineWithExitCode2() throws Exception {
         assertThat(run("recover", dir.resolve("missing.journal.jsonl").toString())).isEqualTo(2);
