@@ -7,11 +7,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.lang.module.ModuleDescriptor;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks that a plugin is found by {@link ServiceLoader} on the module path and on the class path. Call it
@@ -113,7 +116,7 @@ public final class PluginDiscovery {
     private static Optional<List<String>> servicesFile(Class<?> service, Class<?> provider) {
         String name = "META-INF/services/" + service.getName();
         try (InputStream in = provider.getModule().isNamed() ? provider.getModule().getResourceAsStream(name)
-                : provider.getClassLoader() == null ? null : provider.getClassLoader().getResourceAsStream(name)) {
+                : openNextTo(provider, name)) {
             if (in == null) {
                 return Optional.empty();
             }
@@ -121,5 +124,29 @@ public final class PluginDiscovery {
         } catch (IOException e) {
             return fail("cannot read " + name + " of " + provider.getName(), e);
         }
+    }
+
+    /**
+     * The resource of that name in the provider's own jar or directory, {@code null} when it has none. On the class
+     * path every jar may hold a services file of the same service, and {@code getResource} answers the first found:
+     * another plugin's, when its jar comes first.
+     */
+    private static @Nullable InputStream openNextTo(Class<?> provider, String name) throws IOException {
+        ClassLoader loader = provider.getClassLoader();
+        if (loader == null) {
+            return null;
+        }
+        java.security.CodeSource source = provider.getProtectionDomain().getCodeSource();
+        if (source == null || source.getLocation() == null) {
+            return loader.getResourceAsStream(name); // where it came from is not known: the first found
+        }
+        String location = source.getLocation().toString();
+        String root = location.endsWith("/") ? location : "jar:" + location + "!/";
+        for (URL file : Collections.list(loader.getResources(name))) {
+            if (file.toString().equals(root + name)) {
+                return file.openStream();
+            }
+        }
+        return null;
     }
 }

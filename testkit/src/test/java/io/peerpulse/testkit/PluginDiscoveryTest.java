@@ -1,6 +1,7 @@
 package io.peerpulse.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.peerpulse.session.spi.SessionExporterProvider;
@@ -51,6 +52,27 @@ class PluginDiscoveryTest {
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("does not find " + RecordingProvider.class.getName())
                 .hasMessageContaining("module path");
+    }
+
+    @Test
+    void onTheClassPathTheProvidersOwnServicesFileCountsNotAnotherJarsBeforeIt(@org.junit.jupiter.api.io.TempDir
+                                                                              java.nio.file.Path dir) throws Exception {
+        // another plugin's jar, first on the class path, registers its own provider of the same service
+        java.nio.file.Path other = dir.resolve("other-plugin");
+        java.nio.file.Path services = other.resolve("META-INF/services/" + SessionExporterProvider.class.getName());
+        java.nio.file.Files.createDirectories(services.getParent());
+        java.nio.file.Files.writeString(services, "com.other.OtherExporterProvider\n");
+        try (var otherJar = new java.net.URLClassLoader(new java.net.URL[] {other.toUri().toURL()},
+                PluginDiscoveryTest.class.getClassLoader());
+             var classPath = io.peerpulse.telemetry.fixtures.UnloadableProvider.of(SessionExporterProvider.class,
+                     RecordingProvider.class, java.nio.file.Files.createDirectory(dir.resolve("acme-plugin")), otherJar)) {
+            Class<? extends SessionExporterProvider> provider = Class.forName(RecordingProvider.class.getName(), false,
+                    classPath).asSubclass(SessionExporterProvider.class);
+            assertThat(provider.getModule().isNamed()).as("on the class path").isFalse();
+
+            assertThatCode(() -> PluginDiscovery.assertDeclared(SessionExporterProvider.class, provider))
+                    .doesNotThrowAnyException();
+        }
     }
 
     /** Not registered anywhere. */
