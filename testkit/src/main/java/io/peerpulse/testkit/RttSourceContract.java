@@ -283,8 +283,13 @@ public abstract class RttSourceContract {
             Duration timeout = answerTimeout();
             long deadline = System.nanoTime() + timeout.toNanos();
             List<String> seen = new ArrayList<>();
+            List<Throwable> failures = new ArrayList<>(1); // the first, said: why a read failed is the author's clue
             for (int i = 1; i <= MAX_READS_TO_MEASURE && System.nanoTime() - deadline < 0; i++) {
-                Optional<RttReading> reading = awaitAnswer(startRead(source), "read " + i);
+                Optional<RttReading> reading = awaitAnswer(startRead(source), "read " + i, failure -> {
+                    if (failures.isEmpty()) {
+                        failures.add(failure);
+                    }
+                });
                 if (reading.isPresent() && reading.get() instanceof RttReading.Measured) {
                     return;
                 }
@@ -294,9 +299,12 @@ public abstract class RttSourceContract {
                     seen.add(kind);
                 }
             }
-            fail("no read of a fresh source measured within %s (answers: %s): a source must measure. If this one"
-                    + " cannot in this test (no peer), override measures() to return false", Durations.format(timeout),
-                    seen.isEmpty() ? "none" : String.join(", ", seen));
+            String answers = seen.isEmpty() ? "none" : String.join(", ", seen);
+            String message = String.format("no read of a fresh source measured within %s (answers: %s): a source must"
+                    + " measure. If this one cannot in this test (no peer), override measures() to return false",
+                    Durations.format(timeout), failures.isEmpty() ? answers
+                            : answers.replace("failed", "failed, the first with " + failures.get(0)));
+            throw failures.isEmpty() ? new AssertionError(message) : new AssertionError(message, failures.get(0));
         });
     }
 
@@ -534,6 +542,16 @@ public abstract class RttSourceContract {
     /** Waits for the answer; empty when the stage completed exceptionally, which counts as answered. */
     private Optional<RttReading> awaitAnswer(CompletionStage<RttReading> stage, String what)
             throws InterruptedException {
+        return awaitAnswer(stage, what, failure -> { });
+    }
+
+    /**
+     * Waits for the answer; empty when the stage completed exceptionally, which counts as answered, after handing
+     * what it completed with (unwrapped from a {@link java.util.concurrent.CompletionException}) to
+     * {@code failed}.
+     */
+    private Optional<RttReading> awaitAnswer(CompletionStage<RttReading> stage, String what,
+                                             Consumer<Throwable> failed) throws InterruptedException {
         CompletableFuture<RttReading> answer = new CompletableFuture<>();
         stage.whenComplete((reading, failure) -> {
             if (failure != null) {
@@ -549,7 +567,10 @@ public abstract class RttSourceContract {
         } catch (TimeoutException unanswered) {
             return fail("%s was not answered within %s: every stage must complete, normally or"
                     + " exceptionally", what, Durations.format(timeout));
-        } catch (ExecutionException failed) {
+        } catch (ExecutionException failure) {
+            Throwable cause = failure.getCause();
+            failed.accept(cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null
+                    ? cause.getCause() : cause);
             return Optional.empty();
         }
         if (reading == null) {

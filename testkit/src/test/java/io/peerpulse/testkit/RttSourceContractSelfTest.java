@@ -203,6 +203,17 @@ class RttSourceContractSelfTest {
     }
 
     @Test
+    void aSourceThatNeverMeasuresBecauseEveryReadFailsIsToldWhatTheReadsFailedWith() {
+        Kit kit = new Kit(() -> CompletableFuture.failedStage(new IllegalStateException("no selected candidate pair")));
+
+        assertThatThrownBy(kit::aFreshSourceMeasures)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("no read of a fresh source measured within 200 ms (answers: failed, the first"
+                        + " with java.lang.IllegalStateException: no selected candidate pair)")
+                .cause().isInstanceOf(IllegalStateException.class).hasMessage("no selected candidate pair");
+    }
+
+    @Test
     void failsASourceThatWaitsForItsAnswerInsideReadEvenWithAPeerAnsweringAtOnce() throws Exception {
         try (DelayingEcho instant = DelayingEcho.start(Duration.ZERO)) {
             // with a peer answering at once the wait is too short to see: the 10 ms check cannot catch it
