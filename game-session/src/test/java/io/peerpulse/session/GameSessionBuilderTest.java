@@ -223,6 +223,42 @@ class GameSessionBuilderTest {
         }
     }
 
+    /** Another plugin's provider that cannot be loaded, for a failure of its own. */
+    public static final class AnotherUnloadableExporterProvider implements SessionExporterProvider {
+        public AnotherUnloadableExporterProvider() {
+            throw new IllegalStateException("acme licence expired");
+        }
+
+        @Override
+        public String name() {
+            return "acme";
+        }
+
+        @Override
+        public SessionExporter create(ExportSettings settings) {
+            return report -> { };
+        }
+    }
+
+    @Test
+    void aProviderThatCannotBeLoadedIsLoggedOnceNotAtEverySession(@org.junit.jupiter.api.io.TempDir
+                                                                   java.nio.file.Path dir) throws Exception {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        try (var classPath = io.peerpulse.telemetry.fixtures.UnloadableProvider.of(SessionExporterProvider.class,
+                AnotherUnloadableExporterProvider.class, dir)) {
+            Thread.currentThread().setContextClassLoader(classPath); // ServiceLoader.load(service) reads it
+            for (int i = 0; i < 3; i++) { // a server builds session after session
+                try (GameSession session = GameSession.builder("s-" + i).executor(Runnable::run).build()) {
+                    assertThat(session.exporterNames()).isEmpty();
+                }
+            }
+        } finally {
+            Thread.currentThread().setContextClassLoader(context);
+        }
+        assertThat(log.warnings(Plugins.class)).filteredOn(warning -> warning.contains(
+                AnotherUnloadableExporterProvider.class.getName())).hasSize(1);
+    }
+
     @Test
     void selectsTheNamedExportersInTheGivenOrderElseEveryProvider() {
         List<SessionExporterProvider> providers = List.of(Provider.named("a"), Provider.named("b"), Provider.named("c"));

@@ -29,7 +29,7 @@ public final class Plugins {
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
 
     private static final System.Logger LOG = System.getLogger(Plugins.class.getName());
-    /** Name problems already logged, so that each is logged once per JVM. */
+    /** Name problems and load failures already logged, so that each is logged once per JVM. */
     private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
 
     private Plugins() {
@@ -37,7 +37,8 @@ public final class Plugins {
 
     /**
      * Every provider the loader finds. One that cannot be loaded ({@link ServiceConfigurationError})
-     * is logged and left out; the others still load. The loader is made by the caller, because
+     * is logged (once per JVM for the same failure: every session loads its exporters) and left out; the
+     * others still load. The loader is made by the caller, because
      * {@link ServiceLoader#load(Class)} requires the calling module to declare {@code uses}.
      *
      * @param loader the caller's loader
@@ -70,7 +71,9 @@ public final class Plugins {
             } catch (ServiceConfigurationError e) {
                 String failure = e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause() + ")");
                 failures.add(failure);
-                LOG.log(Level.WARNING, "a provider could not be loaded and is left out: " + failure, e);
+                if (LOGGED.add(failure)) { // every session build loads the providers again: one line, not one each
+                    LOG.log(Level.WARNING, "a provider could not be loaded and is left out: " + failure, e);
+                }
             }
         }
     }
