@@ -146,10 +146,24 @@ class SessionExporterContractSelfTest {
         assertThatThrownBy(new Kit("none", () -> null)::createAnswersANewExporterForEverySession)
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("create(settings) answered null");
-        SessionExporter shared = report -> { };
+        SessionExporter shared = new SessionExporter() {
+            @Override
+            public void sessionEnded(SessionReport report) {
+            }
+        };
         assertThatThrownBy(new Kit("shared", () -> shared)::createAnswersANewExporterForEverySession)
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("answered the same exporter");
+                .hasMessageContaining("answered the same exporter")
+                .hasMessageNotContaining("lambda");
+    }
+
+    @Test
+    void aProviderReturningALambdaThatCapturesNothingIsToldWhyItIsTheSameExporter() {
+        // `create` reads as "a new exporter each call", but Java makes a non-capturing lambda once
+        assertThatThrownBy(new Kit("lambda", () -> report -> { })::createAnswersANewExporterForEverySession)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("answered the same exporter")
+                .hasMessageContaining("a lambda that captures nothing, which Java makes once and reuses");
     }
 
     @Test
