@@ -49,6 +49,8 @@ public final class SharedScheduler {
         volatile long taskStartedNanos;
         /** Whether the watchdog counted this worker as stuck and added one for it; guarded by the scheduler. */
         boolean stuck;
+        /** The start of the task the watchdog last logged this worker stuck in; guarded by the scheduler. */
+        long loggedTaskStartedNanos;
 
         Worker(Runnable runnable, String name) {
             super(runnable, name);
@@ -71,6 +73,11 @@ public final class SharedScheduler {
             setRemoveOnCancelPolicy(true);
             setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
             setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        }
+
+        /** A scheduler without its watchdog thread: tests call {@link #check} with the times they choose. */
+        static Watched unwatched() {
+            return new Watched(new AtomicInteger());
         }
 
         static Watched start() {
@@ -108,7 +115,11 @@ public final class SharedScheduler {
             }
         }
 
-        /** Adds a worker for each one stuck in a task since before {@code now - STUCK_AFTER_NANOS}. */
+        /**
+         * Adds a worker for each one stuck in a task since before {@code now - STUCK_AFTER_NANOS}, and logs it: once
+         * per stuck task, and once more if a worker is added for it later (when all {@link #MAX_EXTRA_THREADS} were
+         * taken at first), so that a task stuck for good beside as many others gives one line, not two a second.
+         */
         void check(long now) {
             workers.removeIf(worker -> worker.getState() == Thread.State.TERMINATED);
             for (Worker worker : workers) {
@@ -126,7 +137,10 @@ public final class SharedScheduler {
                         worker.stuck = true;
                         setCorePoolSize(getCorePoolSize() + 1);
                         prestartCoreThread();
+                    } else if (worker.loggedTaskStartedNanos == started) {
+                        continue; // said already: no worker to add yet
                     }
+                    worker.loggedTaskStartedNanos = started;
                 }
                 String where = where(worker.getStackTrace());
                 long ms = TimeUnit.NANOSECONDS.toMillis(now - started);
