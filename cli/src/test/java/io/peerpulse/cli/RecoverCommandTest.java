@@ -85,15 +85,10 @@ class RecoverCommandTest {
     @Test
     void anExporterAskedForWhoseProviderCannotBeLoadedIsNamedWithWhy() throws Exception {
         Path journal = journalOfAKilledSession();
-        ClassLoader context = Thread.currentThread().getContextClassLoader();
-        try (UnloadableProvider classPath = UnloadableProvider.of(SessionExporterProvider.class,
+        try (UnloadableProvider classPath = UnloadableProvider.onThisThread(SessionExporterProvider.class,
                 UnloadableExporterProvider.class, Files.createDirectory(dir.resolve("plugin")))) {
-            Thread.currentThread().setContextClassLoader(classPath); // ServiceLoader.load(service) reads it
-
             assertThat(run("recover", journal.toString(), "--out", dir.resolve("out").toString(), "--exporters",
                     "acme")).isEqualTo(2);
-        } finally {
-            Thread.currentThread().setContextClassLoader(context);
         }
         // its name is unknown, as it never loaded: the one line says what did not load, and why
         assertThat(err.toString().strip()).doesNotContain("\n").contains("unknown exporter 'acme'",
@@ -118,18 +113,13 @@ class RecoverCommandTest {
     void aProviderWhoseNameThrowsDoesNotStopTheOthers() throws Exception {
         Path journal = journalOfAKilledSession();
         Path outDir = dir.resolve("out");
-        ClassLoader context = Thread.currentThread().getContextClassLoader();
-        try (UnloadableProvider classPath = UnloadableProvider.of(SessionExporterProvider.class,
+        try (UnloadableProvider classPath = UnloadableProvider.onThisThread(SessionExporterProvider.class,
                 NameThrowsExporterProvider.class, Files.createDirectory(dir.resolve("plugin")))) {
-            Thread.currentThread().setContextClassLoader(classPath); // ServiceLoader.load(service) reads it
-
             assertThat(run("recover", journal.toString(), "--out", outDir.toString(), "--exporters", "csv"))
                     .as("stderr: %s", err).isZero();
             assertThat(outDir.resolve("cli-recover.csv")).exists();
             assertThat(run("recover", journal.toString(), "--out", outDir.toString(), "--exporters", "acme"))
                     .isEqualTo(2);
-        } finally {
-            Thread.currentThread().setContextClassLoader(context);
         }
         assertThat(err.toString().strip()).doesNotContain("\n").contains("unknown exporter 'acme'",
                 NameThrowsExporterProvider.class.getName() + " failed in name()", "acme config not read yet");

@@ -201,10 +201,8 @@ class GameSessionBuilderTest {
     @Test
     void anExporterAskedForWhoseProviderCannotBeLoadedIsNamedWithWhy(@org.junit.jupiter.api.io.TempDir
                                                                      java.nio.file.Path dir) throws Exception {
-        ClassLoader context = Thread.currentThread().getContextClassLoader();
-        try (var classPath = io.peerpulse.telemetry.fixtures.UnloadableProvider.of(SessionExporterProvider.class,
+        try (var classPath = io.peerpulse.telemetry.fixtures.UnloadableProvider.onThisThread(SessionExporterProvider.class,
                 UnloadableExporterProvider.class, dir)) {
-            Thread.currentThread().setContextClassLoader(classPath); // ServiceLoader.load(service) reads it
             // its name is unknown, as it never loaded: the message says what did not load, and why
             assertThatThrownBy(() -> GameSession.builder("s").executor(Runnable::run).exporters("acme").build())
                     .isInstanceOf(IllegalArgumentException.class)
@@ -218,8 +216,6 @@ class GameSessionBuilderTest {
             try (GameSession session = GameSession.builder("s").executor(Runnable::run).build()) {
                 assertThat(session.exportReport()).isNotNull();
             }
-        } finally {
-            Thread.currentThread().setContextClassLoader(context);
         }
     }
 
@@ -243,17 +239,13 @@ class GameSessionBuilderTest {
     @Test
     void aProviderThatCannotBeLoadedIsLoggedOnceNotAtEverySession(@org.junit.jupiter.api.io.TempDir
                                                                    java.nio.file.Path dir) throws Exception {
-        ClassLoader context = Thread.currentThread().getContextClassLoader();
-        try (var classPath = io.peerpulse.telemetry.fixtures.UnloadableProvider.of(SessionExporterProvider.class,
+        try (var classPath = io.peerpulse.telemetry.fixtures.UnloadableProvider.onThisThread(SessionExporterProvider.class,
                 AnotherUnloadableExporterProvider.class, dir)) {
-            Thread.currentThread().setContextClassLoader(classPath); // ServiceLoader.load(service) reads it
             for (int i = 0; i < 3; i++) { // a server builds session after session
                 try (GameSession session = GameSession.builder("s-" + i).executor(Runnable::run).build()) {
                     assertThat(session.exporterNames()).isEmpty();
                 }
             }
-        } finally {
-            Thread.currentThread().setContextClassLoader(context);
         }
         assertThat(log.warnings(Plugins.class)).filteredOn(warning -> warning.contains(
                 AnotherUnloadableExporterProvider.class.getName())).hasSize(1);

@@ -86,10 +86,8 @@ class RttSourcesTest {
     @Test
     void noSupportingProviderAlsoNamesTheProvidersThatCouldNotBeLoadedAndWhy(@org.junit.jupiter.api.io.TempDir
                                                                               java.nio.file.Path dir) throws Exception {
-        ClassLoader context = Thread.currentThread().getContextClassLoader();
-        try (var classPath = io.peerpulse.telemetry.fixtures.UnloadableProvider.of(RttSourceProvider.class,
+        try (var classPath = io.peerpulse.telemetry.fixtures.UnloadableProvider.onThisThread(RttSourceProvider.class,
                 UnloadableProvider.class, dir)) {
-            Thread.currentThread().setContextClassLoader(classPath); // ServiceLoader.load(service) reads it
             // the one that would have supported it never loaded: "none supports" alone would send the reader astray
             assertThatThrownBy(() -> RttSources.forConnection(new StringBuilder()))
                     .isInstanceOf(IllegalArgumentException.class)
@@ -99,8 +97,6 @@ class RttSourcesTest {
                     .hasMessageContaining("acme licence file missing");
             assertThat(log.warnings()).anySatisfy(warning -> assertThat(warning)
                     .contains(UnloadableProvider.class.getName(), "acme licence file missing"));
-        } finally {
-            Thread.currentThread().setContextClassLoader(context);
         }
     }
 
