@@ -430,14 +430,23 @@ class GameSessionExportersTest {
                 .exporterTimeout(Duration.ofHours(1)) // were it waited for, the bounded waits below would fail
                 .build();
         self.set(session);
-        session.onDataChannelOpen(counting(1));
+        ScriptedRttSource scripted = counting(1);
+        CountDownLatch sourceClosed = new CountDownLatch(1); // the other close() is under way: it closes the source
+        session.onDataChannelOpen(new io.peerpulse.telemetry.spi.RttSource() {
+            @Override
+            public java.util.concurrent.CompletionStage<io.peerpulse.telemetry.spi.RttReading> read() {
+                return scripted.read();
+            }
+
+            @Override
+            public void close() {
+                sourceClosed.countDown();
+            }
+        });
         scheduler.advance(Duration.ofSeconds(1));
         assertThat(inSample.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
         Future<?> other = pool.submit(session::close);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-        while (!session.isClosed() && System.nanoTime() < deadline) {
-            Thread.onSpinWait(); // until the other close() has begun
-        }
+        assertThat(sourceClosed.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("the other close() began").isTrue();
         assertThat(session.isClosed()).isTrue();
         otherIsClosing.countDown();
 
