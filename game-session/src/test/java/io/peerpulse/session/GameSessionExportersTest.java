@@ -401,6 +401,29 @@ class GameSessionExportersTest {
     }
 
     /**
+     * The caller's executor refuses work (shut down): the exporters' calls are lost, which the queue logs, and
+     * close() does not wait the exporter timeout for a sessionEnded that can never run, nor call the exporter hung.
+     */
+    @Test
+    void anExecutorThatRejectsTheCallsDoesNotMakeCloseWaitTheExporterTimeout() throws Exception {
+        Recording exporter = new Recording();
+        java.util.concurrent.Executor rejecting = task -> {
+            throw new java.util.concurrent.RejectedExecutionException("the game's pool is shut down");
+        };
+        GameSession session = builder(new Provider("rec", () -> exporter)).executor(rejecting)
+                .exporterTimeout(Duration.ofHours(1)) // were it waited for, the bounded wait below would fail
+                .build();
+        session.onDataChannelOpen(counting(2));
+        scheduler.advance(Duration.ofSeconds(1));
+
+        pool.submit(session::close).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(session.exportReport().sessionMetrics().endEpochMs()).isNotNull();
+        assertThat(exporter.calls).isEmpty();
+        assertThat(log.warnings()).anyMatch(w -> w.contains("the executor rejected its tasks"))
+                .noneMatch(w -> w.contains("hangs"));
+    }
+
+    /**
      * An exporter calls close() from its own call while another thread's close() is under way: that call waited for
      * the closing one, which waited for this exporter's sessionEnded, queued behind the very call that waited: a
      * cycle that only the exporter timeout broke, the exporter then logged as hung.

@@ -127,7 +127,8 @@ public final class ExporterChannel {
 
     /**
      * @param report the report
-     * @param done   completed when {@code sessionEnded} returned or threw
+     * @param done   completed when {@code sessionEnded} returned or threw, or when it can never run (the session's
+     *               executor rejected it: that is logged, and nothing waits for a call that will not come)
      * @return whether {@link #startDrain()} must follow (after the caller's lock)
      */
     public boolean enqueueEnded(SessionReport report, CompletableFuture<Void> done) {
@@ -137,7 +138,7 @@ public final class ExporterChannel {
             } finally {
                 done.complete(null);
             }
-        }, false);
+        }, () -> done.complete(null));
     }
 
     /** Starts running queued calls. */

@@ -61,6 +61,22 @@ public final class SerialQueue {
      * @return {@code true} when the caller must call {@link #startDrain()} (now or after its lock)
      */
     public boolean enqueue(Runnable task, boolean droppable) {
+        return enqueue(task, droppable, null);
+    }
+
+    /**
+     * Queues a task that someone waits for: when the executor rejects the drain, {@code onLost} runs instead (on the
+     * thread that found the rejection), so that the waiter is not left waiting for a task that will never run.
+     *
+     * @param task   the task; what it throws is logged
+     * @param onLost runs when the task is lost; what it throws is logged
+     * @return {@code true} when the caller must call {@link #startDrain()} (now or after its lock)
+     */
+    public boolean enqueue(Runnable task, Runnable onLost) {
+        return enqueue(task, false, onLost);
+    }
+
+    private boolean enqueue(Runnable task, boolean droppable, @Nullable Runnable onLost) {
         if (droppable && pending.get() >= maxDroppable) {
             if (dropped.getAndIncrement() == 0) {
                 LOG.log(Level.WARNING, () -> name + ": " + maxDroppable + " calls are waiting; further sample calls"
@@ -68,7 +84,7 @@ public final class SerialQueue {
             }
             return false;
         }
-        tasks.add(new Timed(task, System.nanoTime()));
+        tasks.add(new Timed(task, System.nanoTime(), onLost));
         return pending.getAndIncrement() == 0;
     }
 
@@ -89,8 +105,16 @@ public final class SerialQueue {
             // dropped too, or finds `pending` at 0 and starts a drain itself; never counted with no drain to come.
             int lost = 0;
             do {
-                if (tasks.poll() != null) {
+                Timed task = tasks.poll();
+                if (task != null) {
                     lost++;
+                    if (task.onLost() != null) {
+                        try {
+                            task.onLost().run();
+                        } catch (RuntimeException failed) {
+                            LOG.log(Level.WARNING, name + ": telling of a lost task failed", failed);
+                        }
+                    }
                 }
             } while (pending.decrementAndGet() != 0);
             dropped.addAndGet(lost);
@@ -119,7 +143,7 @@ public final class SerialQueue {
         return since == IDLE ? 0 : Math.max(0, nowNanos - since);
     }
 
-    private record Timed(Runnable task, long enqueuedNanos) { }
+    private record Timed(Runnable task, long enqueuedNanos, @Nullable Runnable onLost) { }
 
     /**
      * @param thread a thread
