@@ -36,6 +36,9 @@ const MAX_HOLD_NS = 0xFFFFFFFF;
  * (`cappedHold`), and a clock offset from such an exchange is unverified. docs/PROBE-PROTOCOL.md, "Trust model".
  */
 export const MAX_TRUSTED_HOLD_NS = 5_000_000;
+// The largest |t2| (epoch µs) an exchange may claim to give a clock offset: 2^62 ns, the year 2116. Past it the
+// claim is no clock (and past 2^53 µs no longer exact here); the round trip is still measured.
+const MAX_T2_MICROS = 4_611_686_018_427_387;
 /**
  * The peer's pings answered per second at most, and at once (a token bucket): an honest peer pings at 1–10 Hz; more
  * are dropped and counted (`peerPingsDropped`), so a flooding peer cannot occupy the page. As the Java probe.
@@ -260,10 +263,12 @@ export function openProbe(pc, options = {}) {
     const t2 = t2Micros;
     const t3 = t2Micros + trustedHoldNs / 1000;
     const t4 = (performance.timeOrigin + receivedAt) * 1000;
-    exchanges.push({ offsetMs: ((t2 - t1) + (t3 - t4)) / 2 / 1000, delayMs: Math.max(0, (t4 - t1) - (t3 - t2)) / 1000,
-      verified: !capped });
-    if (exchanges.length > offsetWindow) {
-      exchanges.shift();
+    if (Math.abs(t2) <= MAX_T2_MICROS) {
+      exchanges.push({ offsetMs: ((t2 - t1) + (t3 - t4)) / 2 / 1000,
+        delayMs: Math.max(0, (t4 - t1) - (t3 - t2)) / 1000, verified: !capped });
+      if (exchanges.length > offsetWindow) {
+        exchanges.shift();
+      }
     }
     samples.push({ timestamp: Math.round(performance.timeOrigin + receivedAt), rttMs: roundMicros(rttMs) });
     if (samples.length > maxSamples) {

@@ -592,6 +592,18 @@ describe('a hostile peer', () => {
     assert.equal(stats.clockOffsetVerified, false);
   });
 
+  test('a pong whose t2 is no clock (past 2^62 ns) is measured but gives no clock offset', () => {
+    const { probe, channel } = setup({ pollInterval: 1000 });
+    probe.start();
+    const sent = lastPing(channel);
+    clock.now = 80;
+    channel.deliver(pong(sent.sequence, sent.t1, 2n ** 62n, 0));
+    const stats = probe.getStats();
+    assert.equal(stats.samples[0].rttMs, 80);
+    assert.equal(stats.answered, 1);
+    assert.equal(stats.clockOffsetMs, null);
+  });
+
   test('an honest hold up to the bound is subtracted whole and the offset is verified', () => {
     const { probe, channel } = setup({ pollInterval: 1000 });
     probe.start();

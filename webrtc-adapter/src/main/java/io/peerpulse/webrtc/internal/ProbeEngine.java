@@ -91,6 +91,12 @@ public final class ProbeEngine {
      */
     public static final long MAX_TRUSTED_HOLD_NANOS = 5_000_000;
 
+    /**
+     * The largest {@code t2} (the peer's receive time, epoch µs) whose exchange gives a clock offset: 2<sup>62</sup>
+     * ns, the year 2116. A larger claim is no clock, and in nanoseconds it would wrap into any offset at all.
+     */
+    static final long MAX_T2_MICROS = (1L << 62) / 1_000;
+
     /** Peer pings answered per second at most, per probe: far above an honest peer's 1 to 10 Hz. */
     public static final int PEER_PING_RATE = 50;
     /** Peer pings answered at once at most, before {@link #PEER_PING_RATE} applies. */
@@ -656,8 +662,11 @@ public final class ProbeEngine {
                 inFlight--;
                 answered++;
                 peerAnswered = true;
-                long t2 = t2Micros * 1_000;
-                offsets.add(wallNanos(t1Nanos), t2, t2 + trustedHold, wallNanos(receivedNanos), capped);
+                if (t2Micros >= -MAX_T2_MICROS && t2Micros <= MAX_T2_MICROS) {
+                    long t2 = t2Micros * 1_000;
+                    offsets.add(wallNanos(t1Nanos), t2, t2 + trustedHold, wallNanos(receivedNanos), capped);
+                } // else no clock: in nanoseconds the claim would wrap; the round trip is still measured
+
                 reading = RttReading.measured(ClockOffsetEstimator.millis(rttNanos));
             }
         }

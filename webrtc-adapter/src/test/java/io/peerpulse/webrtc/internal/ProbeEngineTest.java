@@ -177,6 +177,21 @@ class ProbeEngineTest {
     }
 
     @Test
+    void aPongWhoseReceiveTimeIsNoClockIsMeasuredButGivesNoOffset() {
+        aToB.to = null; // the test forges the pong, as a cheating peer
+        CompletableFuture<RttReading> read = started(a);
+        scheduler.runDueTasks();
+        ProbeCodec.Ping ping = (ProbeCodec.Ping) decode(aToB.sent.get(0));
+        scheduler.advance(Duration.ofMillis(80));
+        // t2 in epoch µs far past any clock: times 1,000 in nanoseconds it would wrap into an arbitrary offset
+        a.onMessage(ProbeCodec.pong(ping.sequence(), ping.t1Micros(), Long.MAX_VALUE / 2, 0), 28, true,
+                nanos.getAsLong());
+        assertThat(read.join()).isEqualTo(RttReading.measured(80.0));
+        assertThat(a.clockOffset()).isEmpty();
+        assertThat(a.counters().answeredCount()).isEqualTo(1);
+    }
+
+    @Test
     void beforeThePeerEverAnsweredATimeoutIsUnavailableNotLoss() {
         aToB.drop = true;
         CompletableFuture<RttReading> read = started(a);
