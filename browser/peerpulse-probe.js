@@ -164,6 +164,18 @@ export function openProbe(pc, options = {}) {
     }
   }
 
+  /** Ends a ping in flight that got no pong in time: lost, or unanswered while the peer never answered yet. */
+  function timeOut(sequence, entry) {
+    pending.delete(sequence);
+    clearTimeout(entry.timer);
+    rememberTimedOut(sequence);
+    if (peerAnswered) {
+      counts.lost++;
+    } else {
+      counts.unanswered++; // the peer never answered yet: not loss
+    }
+  }
+
   function ping() {
     if (closed || channel.readyState !== 'open') {
       return; // not a ping: "unavailable", as the Java probe's read
@@ -180,13 +192,7 @@ export function openProbe(pc, options = {}) {
       if (pending.get(sequence) !== entry) {
         return;
       }
-      pending.delete(sequence);
-      rememberTimedOut(sequence);
-      if (peerAnswered) {
-        counts.lost++;
-      } else {
-        counts.unanswered++; // the peer never answered yet: not loss
-      }
+      timeOut(sequence, entry);
     }, pingTimeout);
     try {
       channel.send(encodePing(sequence, wireT1));
@@ -242,6 +248,13 @@ export function openProbe(pc, options = {}) {
       return;
     }
     const tripMs = receivedAt - entry.sentAt;
+    if (tripMs > pingTimeout) {
+      // it arrived after the ping's timeout, though the timer has not run yet (a busy page, or a background tab's
+      // throttled timers): lost and late, as if the timer had come first. As the Java probe: the arrival decides.
+      timeOut(sequence, entry);
+      counts.late++;
+      return;
+    }
     if (holdNs / 1e6 > tripMs) {
       counts.malformed++; // held longer than the round trip: not trusted; the ping times out
       return;

@@ -719,6 +719,25 @@ describe('unmatched, lost and late pongs', () => {
     assert.equal(probe.counters().late, 2);
   });
 
+  test('a pong that arrives after the timeout, before the timer ran, is late and the ping lost, not a sample', () => {
+    const { probe, channel } = setup({ pollInterval: 1000 }); // pingTimeout 800 ms
+    probe.start();
+    answerLastPing(channel, 900); // the page (or a background tab's throttled timers) ran no timer before it
+    let counters = probe.counters();
+    assert.deepEqual([counters.answered, counters.unanswered, counters.late, counters.inFlight], [0, 1, 1, 0],
+        'the peer never answered before: unanswered, and late');
+    assert.equal(probe.getStats(), null, 'no 900 ms sample beyond the 800 ms timeout');
+    mock.timers.tick(1000); // the overdue timer, then the next ping
+    answerLastPing(channel, 20);
+    mock.timers.tick(1000);
+    answerLastPing(channel, 800.5);
+    counters = probe.counters();
+    assert.deepEqual([counters.sent, counters.answered, counters.lost, counters.unanswered, counters.late],
+        [3, 1, 1, 1, 2], 'after the peer answered: lost, and late');
+    assert.equal(counters.sent, counters.answered + counters.lost + counters.unanswered + counters.inFlight);
+    assert.deepEqual(probe.getStats().samples.map((s) => s.rttMs), [20]);
+  });
+
   test('a custom pingTimeout is honoured', () => {
     const { probe } = setup({ pollInterval: 1000, pingTimeout: 50 });
     probe.start();
