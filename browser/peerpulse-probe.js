@@ -100,6 +100,18 @@ function positiveNumber(options, name, fallback) {
   return value;
 }
 
+/** The longest delay setTimeout / setInterval keep (ms, 2^31 − 1, about 24.8 days): a longer one fires at once. */
+const MAX_TIMER_MS = 0x7FFFFFFF;
+
+/** A positive number of ms that a timer can wait: pollInterval, pingTimeout. */
+function timerDelay(options, name, fallback) {
+  const value = positiveNumber(options, name, fallback);
+  if (value > MAX_TIMER_MS) {
+    throw new RangeError(`${name} must be at most ${MAX_TIMER_MS} ms, a timer's longest delay: ${value}`);
+  }
+  return value;
+}
+
 /** Median of sorted values: the mean of the two middle values when their count is even. */
 function median(sorted) {
   const n = sorted.length;
@@ -111,10 +123,10 @@ function median(sorted) {
  *
  * @param {RTCPeerConnection} pc the connection (before or after it connects)
  * @param {object} [options]
- * @param {number} [options.pollInterval=1000] ms between pings once started
+ * @param {number} [options.pollInterval=1000] ms between pings once started, at most 2^31 − 1 (a timer's limit)
  * @param {number} [options.maxSamples=600] samples kept (the most recent)
  * @param {number} [options.pingTimeout] ms a ping waits for its pong (default: 800, at most 80 % of pollInterval);
- *   pings may overlap when it exceeds pollInterval
+ *   pings may overlap when it exceeds pollInterval; at most 2^31 − 1
  * @param {number} [options.channelId=1023] the negotiated stream id, the same on both peers
  * @param {number} [options.offsetWindow=64] recent exchanges the clock offset is chosen from
  * @returns {{start: function(): void, stop: function(): void, close: function(): void,
@@ -122,9 +134,9 @@ function median(sorted) {
  * @since 0.1.0
  */
 export function openProbe(pc, options = {}) {
-  const pollInterval = positiveNumber(options, 'pollInterval', 1000);
+  const pollInterval = timerDelay(options, 'pollInterval', 1000);
   const maxSamples = Math.floor(positiveNumber(options, 'maxSamples', 600));
-  const pingTimeout = positiveNumber(options, 'pingTimeout', Math.min(800, pollInterval * 0.8));
+  const pingTimeout = timerDelay(options, 'pingTimeout', Math.min(800, pollInterval * 0.8));
   const offsetWindow = Math.floor(positiveNumber(options, 'offsetWindow', 64));
   const channelId = options.channelId === undefined ? DEFAULT_CHANNEL_ID : options.channelId;
   if (!Number.isInteger(channelId) || channelId < 0 || channelId > 1023) {

@@ -233,6 +233,20 @@ describe('the channel', () => {
     assert.deepEqual(channel.sent, [], 'nothing sent before start()');
   });
 
+  test('refuses a pollInterval or pingTimeout beyond a timer\'s 2^31 − 1 ms, which would fire at once', () => {
+    for (const options of [{ pollInterval: 2 ** 31 }, { pollInterval: 3e9 }, { pingTimeout: 2 ** 31 },
+      { pollInterval: 2 ** 32 + 1000, pingTimeout: 800 }]) {
+      const pc = new FakePeerConnection();
+      assert.throws(() => openProbe(pc, options), (e) => e instanceof RangeError
+          && e.message.startsWith(Object.keys(options)[0] + ' must be at most 2147483647 ms'), JSON.stringify(options));
+      assert.equal(pc.channels.length, 0, JSON.stringify(options));
+    }
+    const { probe } = setup({ pollInterval: 2 ** 31 - 1, pingTimeout: 2 ** 31 - 1 }); // the longest still kept
+    probe.start();
+    mock.timers.tick(2 ** 31 - 2);
+    assert.deepEqual([probe.counters().sent, probe.counters().inFlight], [1, 1]);
+  });
+
   test('uses the configured id', () => {
     for (const id of [0, 5, 1023]) {
       const { channel } = setup({ channelId: id });
