@@ -100,6 +100,15 @@ function positiveNumber(options, name, fallback) {
   return value;
 }
 
+/** A count, at least 1 (a fraction is rounded down): maxSamples, offsetWindow. */
+function positiveCount(options, name, fallback) {
+  const value = positiveNumber(options, name, fallback);
+  if (value < 1) {
+    throw new RangeError(`${name} must be at least 1: ${value}`);
+  }
+  return Math.floor(value);
+}
+
 /** The longest delay setTimeout / setInterval keep (ms, 2^31 − 1, about 24.8 days): a longer one fires at once. */
 const MAX_TIMER_MS = 0x7FFFFFFF;
 
@@ -124,20 +133,20 @@ function median(sorted) {
  * @param {RTCPeerConnection} pc the connection (before or after it connects)
  * @param {object} [options]
  * @param {number} [options.pollInterval=1000] ms between pings once started, at most 2^31 − 1 (a timer's limit)
- * @param {number} [options.maxSamples=600] samples kept (the most recent)
+ * @param {number} [options.maxSamples=600] samples kept (the most recent), at least 1
  * @param {number} [options.pingTimeout] ms a ping waits for its pong (default: 800, at most 80 % of pollInterval);
  *   pings may overlap when it exceeds pollInterval; at most 2^31 − 1
  * @param {number} [options.channelId=1023] the negotiated stream id, the same on both peers
- * @param {number} [options.offsetWindow=64] recent exchanges the clock offset is chosen from
+ * @param {number} [options.offsetWindow=64] recent exchanges the clock offset is chosen from, at least 1
  * @returns {{start: function(): void, stop: function(): void, close: function(): void,
  *   getStats: function(): (object|null), counters: function(): object, channel: RTCDataChannel}}
  * @since 0.1.0
  */
 export function openProbe(pc, options = {}) {
   const pollInterval = timerDelay(options, 'pollInterval', 1000);
-  const maxSamples = Math.floor(positiveNumber(options, 'maxSamples', 600));
+  const maxSamples = positiveCount(options, 'maxSamples', 600);
   const pingTimeout = timerDelay(options, 'pingTimeout', Math.min(800, pollInterval * 0.8));
-  const offsetWindow = Math.floor(positiveNumber(options, 'offsetWindow', 64));
+  const offsetWindow = positiveCount(options, 'offsetWindow', 64);
   const channelId = options.channelId === undefined ? DEFAULT_CHANNEL_ID : options.channelId;
   if (!Number.isInteger(channelId) || channelId < 0 || channelId > 1023) {
     throw new RangeError(`channelId must be an integer in 0..1023: ${channelId}`);

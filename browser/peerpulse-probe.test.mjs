@@ -247,6 +247,23 @@ describe('the channel', () => {
     assert.deepEqual([probe.counters().sent, probe.counters().inFlight], [1, 1]);
   });
 
+  test('refuses a maxSamples or offsetWindow below 1, which would keep nothing', () => {
+    for (const options of [{ maxSamples: 0.5 }, { offsetWindow: 0.999 }, { maxSamples: Number.MIN_VALUE }]) {
+      const pc = new FakePeerConnection();
+      assert.throws(() => openProbe(pc, options), (e) => e instanceof RangeError
+          && e.message.startsWith(Object.keys(options)[0] + ' must be'), JSON.stringify(options));
+      assert.equal(pc.channels.length, 0, JSON.stringify(options));
+    }
+    const { probe, channel } = setup({ maxSamples: 1.9, offsetWindow: 1.9 }); // rounded down to 1
+    probe.start();
+    answerLastPing(channel, 10);
+    mock.timers.tick(1000);
+    answerLastPing(channel, 12);
+    const stats = probe.getStats();
+    assert.deepEqual(stats.samples.map((s) => s.rttMs), [12]);
+    assert.equal(stats.clockOffsetDelayMs, 12);
+  });
+
   test('uses the configured id', () => {
     for (const id of [0, 5, 1023]) {
       const { channel } = setup({ channelId: id });
