@@ -338,6 +338,8 @@ export function openProbe(pc, options = {}) {
     }
   };
   channel.onclose = () => {
+    // a data channel never opens again: no interval is left to fire for nothing and keep the probe alive
+    stopPinging();
     for (const entry of pending.values()) {
       clearTimeout(entry.timer);
       counts.unanswered++;
@@ -397,7 +399,8 @@ export function openProbe(pc, options = {}) {
     /**
      * Starts pinging every pollInterval; idempotent. The first ping goes at once when the channel is open, else the
      * moment it opens (a one-shot 'open' listener): a start() right after openProbe() loses no poll to the channel's
-     * set-up. Until then counters().state is 'unavailable' and getStats() null.
+     * set-up. Until then counters().state is 'unavailable' and getStats() null. Pinging ends when the channel closes
+     * (a data channel never reopens).
      */
     start() {
       if (started || closed) {

@@ -858,6 +858,34 @@ describe('stop(), close() and maxSamples', () => {
     assert.equal(probe.counters().unanswered, 1, 'the cleared timeout does not count it again');
   });
 
+  test('the channel closing under the probe clears its interval and open listener: no timer outlives it', () => {
+    const live = new Set();
+    const setInterval = globalThis.setInterval;
+    const clearInterval = globalThis.clearInterval;
+    mock.method(globalThis, 'setInterval', (...args) => {
+      const id = setInterval(...args);
+      live.add(id);
+      return id;
+    });
+    mock.method(globalThis, 'clearInterval', (id) => {
+      live.delete(id);
+      clearInterval(id);
+    });
+    const { probe, channel } = setup({ pollInterval: 1000 });
+    probe.start();
+    assert.equal(live.size, 1);
+    channel.readyState = 'closed';
+    channel.dispatch('close', {});
+    assert.equal(live.size, 0, 'the interval is cleared when the channel is gone for good');
+
+    const early = setup({ pollInterval: 1000 }, 'connecting'); // closes before it ever opened
+    early.probe.start();
+    early.channel.readyState = 'closed';
+    early.channel.dispatch('close', {});
+    assert.equal((early.channel.listeners.get('open') || []).length, 0, 'the one-shot open listener is removed');
+    assert.equal(live.size, 0);
+  });
+
   test('maxSamples keeps only the last N; the statistics cover only those', () => {
     const { probe, channel } = setup({ pollInterval: 1000, maxSamples: 3 });
     probe.start();
