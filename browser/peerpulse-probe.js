@@ -92,10 +92,19 @@ function encodePong(sequence, t1, t2Micros, holdNs) {
   return buffer;
 }
 
+/** A bad option's value for its error message: a string quoted, a number as is, anything else by its type. */
+function shown(value) {
+  if (typeof value === 'string') {
+    return JSON.stringify(value);
+  }
+  return value === null || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean'
+      || value === undefined ? String(value) : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
 function positiveNumber(options, name, fallback) {
   const value = options[name] === undefined ? fallback : options[name];
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`${name} must be a positive number: ${value}`);
+    throw new RangeError(`${name} must be a positive number: ${shown(value)}`);
   }
   return value;
 }
@@ -149,7 +158,7 @@ export function openProbe(pc, options = {}) {
   const offsetWindow = positiveCount(options, 'offsetWindow', 64);
   const channelId = options.channelId === undefined ? DEFAULT_CHANNEL_ID : options.channelId;
   if (!Number.isInteger(channelId) || channelId < 0 || channelId > 1023) {
-    throw new RangeError(`channelId must be an integer in 0..1023: ${channelId}`);
+    throw new RangeError(`channelId must be an integer in 0..1023: ${shown(channelId)}`);
   }
 
   const channel = pc.createDataChannel(LABEL,

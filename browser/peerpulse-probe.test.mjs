@@ -264,6 +264,19 @@ describe('the channel', () => {
     assert.equal(stats.clockOffsetDelayMs, 12);
   });
 
+  test('names the bad option and shows its value, a string quoted, anything else by its type', () => {
+    for (const [options, message] of [
+      [{ pollInterval: '1000' }, 'pollInterval must be a positive number: "1000"'],
+      [{ maxSamples: Symbol('600') }, 'maxSamples must be a positive number: a symbol'],
+      [{ pingTimeout: Object.create(null) }, 'pingTimeout must be a positive number: an object'],
+      [{ offsetWindow: 64n }, 'offsetWindow must be a positive number: 64'],
+      [{ pollInterval: null }, 'pollInterval must be a positive number: null'],
+      [{ channelId: Symbol('1023') }, 'channelId must be an integer in 0..1023: a symbol'],
+      [{ channelId: '3' }, 'channelId must be an integer in 0..1023: "3"']]) {
+      assert.throws(() => openProbe(new FakePeerConnection(), options), { name: 'RangeError', message });
+    }
+  });
+
   test('uses the configured id', () => {
     for (const id of [0, 5, 1023]) {
       const { channel } = setup({ channelId: id });
