@@ -152,6 +152,9 @@ function median(sorted) {
  * @since 0.1.0
  */
 export function openProbe(pc, options = {}) {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`options must be an object (or left out): ${shown(options)}`);
+  }
   const pollInterval = timerDelay(options, 'pollInterval', 1000);
   const maxSamples = positiveCount(options, 'maxSamples', 600);
   const pingTimeout = timerDelay(options, 'pingTimeout', Math.min(800, pollInterval * 0.8));

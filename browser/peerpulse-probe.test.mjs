@@ -294,6 +294,15 @@ describe('the channel', () => {
       assert.equal(pc.channels.length, 0, JSON.stringify(options));
     }
   });
+
+  test('refuses options that are not an object with a TypeError saying so, before creating a channel', () => {
+    for (const [options, shown] of [[null, 'null'], [1000, '1000'], ['fast', '"fast"']]) {
+      const pc = new FakePeerConnection();
+      assert.throws(() => openProbe(pc, options),
+        { name: 'TypeError', message: `options must be an object (or left out): ${shown}` });
+      assert.equal(pc.channels.length, 0);
+    }
+  });
 });
 
 describe('the responder', () => {
