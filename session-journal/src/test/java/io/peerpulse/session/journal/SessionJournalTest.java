@@ -358,6 +358,41 @@ class SessionJournalTest {
                 .isEqualTo(recovery.report().validationData().coverage().lastMeasurementEpochMs());
     }
 
+    /** ext4 after a power loss: the file was extended, but its last block, from a line end on, holds zeros. */
+    @Test
+    void aWholeLineFollowedByZerosInsteadOfItsLineEndIsRead() throws IOException {
+        GameSession session = builder("journal-zeros").build();
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(42.5)));
+        scheduler.runDueTasks();
+        advance(5);
+        byte[] bytes = Files.readAllBytes(session.journalPath().orElseThrow());
+        session.close();
+        Path killed = Files.write(dir.resolve("killed.journal.jsonl"), bytes);
+        SessionJournal.Recovery expected = SessionJournal.recover(killed);
+        long lines = lines(killed).size();
+
+        for (int zeros : new int[] {1, 4_096, 70_000}) { // 70,000: longer than a line may be
+            Path zeroed = Files.write(dir.resolve("zeroed-" + zeros + ".journal.jsonl"),
+                    java.util.Arrays.copyOf(java.util.Arrays.copyOf(bytes, bytes.length - 1), bytes.length - 1 + zeros));
+
+            SessionJournal.Recovery recovery = SessionJournal.recover(zeroed);
+
+            assertThat(recovery.report()).as("%d zeros", zeros).isEqualTo(expected.report());
+            assertThat(recovery.lineCount()).isEqualTo(expected.lineCount()).isEqualTo(lines);
+            assertThat(recovery.skippedLineCount()).isZero();
+            assertThat(recovery.problems()).singleElement().asString().startsWith("line " + lines + ": ")
+                    .contains("followed by " + zeros + " bytes from a zero byte on", "the line is read");
+        }
+        // the same after the header alone
+        int headerEnd = new String(bytes, StandardCharsets.UTF_8).indexOf('\n');
+        Path header = Files.write(dir.resolve("header.journal.jsonl"), java.util.Arrays.copyOf(
+                java.util.Arrays.copyOf(bytes, headerEnd), headerEnd + 4_096));
+        SessionJournal.Recovery recovery = SessionJournal.recover(header);
+        assertThat(recovery.report().sessionMetrics().sessionId()).isEqualTo("journal-zeros");
+        assertThat(recovery.lineCount()).isOne();
+        assertThat(recovery.problems()).singleElement().asString().startsWith("line 1: a whole line followed by");
+    }
+
     @Test
     void aGarbageLineInTheMiddleIsSkippedAndReported() throws IOException {
         GameSession session = builder("journal-garbage").build();

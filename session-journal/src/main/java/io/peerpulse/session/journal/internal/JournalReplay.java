@@ -25,8 +25,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>The rule.</b> A line's checksum is checked first: a line whose {@code crc} does not match its bytes is
  * damaged and skipped (its seq then shows as missing, like a lost line), and so is a line whose seq is
- * beyond the file's line count plus the reorder window (no writer can have numbered it so). Lines are
- * applied in {@code seq} order: a line that comes early waits in a reorder window of at most
+ * beyond the file's line count plus the reorder window (no writer can have numbered it so); a whole line
+ * followed by zero bytes instead of its line end (a file extended before a power loss) is read, the zeros
+ * reported. Lines are applied in {@code seq} order: a line that comes early waits in a reorder window of at most
  * {@value #REORDER_WINDOW} lines; when the window is full, or the file ends, the lowest waiting seq is
  * applied next and the seqs before it are a gap (lost lines, reported with their range). A line whose seq
  * was already applied or declared lost is skipped: a duplicate (a conflicting one when its bytes differ
@@ -157,6 +158,11 @@ public final class JournalReplay {
         if (first == null) {
             throw new IOException("journal " + file + " is empty");
         }
+        Raw whole = beforeZeros(first);
+        if (whole != null) {
+            zeros(first, whole);
+            first = whole;
+        }
         if (first.tooLong()) {
             throw new IOException("journal " + file + " has no valid header line: line 1 is longer than "
                     + MAX_LINE_BYTES + " bytes");
@@ -207,9 +213,37 @@ public final class JournalReplay {
         lineCount++;
     }
 
+    /**
+     * A file system that extended the file before a crash (ext4 after a power loss) leaves zero bytes where
+     * the data never reached the disk; when they start right after a whole line's last byte (its line end
+     * lost with them), that line is before its first zero: the line, else {@code null}.
+     */
+    private static @Nullable Raw beforeZeros(Raw raw) {
+        int zero = 0;
+        while (zero < raw.length() && raw.bytes()[zero] != 0) {
+            zero++;
+        }
+        // no line the writer writes holds a zero byte (JSON escapes it): one found ends the line's own bytes
+        if (zero == raw.length() || JournalCodec.crcProblem(raw.bytes(), zero) != null) {
+            return null;
+        }
+        return new Raw(raw.number(), raw.bytes(), zero, zero, raw.terminated(), LineReader.hash(raw.bytes(), zero));
+    }
+
+    private void zeros(Raw raw, Raw whole) {
+        problem("line " + raw.number() + ": a whole line followed by " + (raw.size() - whole.size()) + " bytes from"
+                + " a zero byte on, not by a line end (the file system extended the file but the data never reached"
+                + " the disk, as after a power loss): the line is read, those bytes skipped");
+    }
+
     // ---- the sequence rule ---------------------------------------------------------------------
 
     private void read(Raw raw) {
+        Raw whole = beforeZeros(raw);
+        if (whole != null) {
+            zeros(raw, whole);
+            raw = whole;
+        }
         long n = raw.number();
         if (raw.tooLong()) {
             skipped("line " + n + ": longer than " + MAX_LINE_BYTES + " bytes (" + raw.size() + " bytes): skipped");
@@ -417,6 +451,15 @@ public final class JournalReplay {
                     line[length++] = b;
                 }
             }
+        }
+
+        /** The hash {@link #next} gives a line of these bytes. */
+        static long hash(byte[] bytes, int length) {
+            long hash = FNV_OFFSET;
+            for (int k = 0; k < length; k++) {
+                hash = (hash ^ (bytes[k] & 0xff)) * FNV_PRIME;
+            }
+            return hash;
         }
 
         private Raw raw(int length, long bytes, boolean terminated, long hash) {
