@@ -49,7 +49,9 @@ final class RecoverCommand implements Callable<Integer> {
             throw new Main.UsageException("cannot read " + input.toAbsolutePath() + ": a directory, not a file");
         }
         if (!Files.isRegularFile(input)) {
-            throw new Main.UsageException("cannot read " + input.toAbsolutePath() + ": no such file");
+            throw new Main.UsageException("cannot read " + input.toAbsolutePath() + ": " + (Files.exists(input)
+                    ? "not a regular file (a pipe or a device): recover reads the journal twice; copy it to a file first"
+                    : "no such file"));
         }
         List<String> names = exporters.equals(List.of("none")) ? List.of() : exporters;
         checkExporterNames(names);

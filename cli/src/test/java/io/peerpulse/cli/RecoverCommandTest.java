@@ -139,6 +139,19 @@ class RecoverCommandTest {
         assertThat(err.toString().strip()).doesNotContain("\n").contains("bogus");
     }
 
+    /** A pipe ({@code recover <(cat j)}) or a device exists, but is not a file recover can read twice. */
+    @Test
+    void aPipeOrADeviceIsNotCalledMissing() throws Exception {
+        Path fifo = dir.resolve("pipe.journal.jsonl");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        for (String input : List.of(fifo.toString(), "/dev/null")) {
+            err.getBuffer().setLength(0);
+            assertThat(run("recover", input, "--out", dir.resolve("o").toString())).isEqualTo(2);
+            assertThat(err.toString().strip()).doesNotContain("\n").doesNotContain("no such file")
+                    .contains(input + ": not a regular file (a pipe or a device)");
+        }
+    }
+
     /** Each file exporter's directory setting is given only when it runs: one nobody reads is refused as a typo. */
     @Test
     void noneOrOneExporterRecoversWithoutTheOthersSettings() throws Exception {

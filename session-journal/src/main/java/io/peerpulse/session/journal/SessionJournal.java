@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -113,7 +114,8 @@ public final class SessionJournal {
      *
      * @param journal the journal file
      * @return what was recovered
-     * @throws IOException when the file cannot be read or its first line is not a valid header
+     * @throws IOException when the file cannot be read, is not a regular file (a pipe, a device), or its first
+     *                     line is not a valid header
      * @since 0.1.0
      */
     public static Recovery recover(Path journal) throws IOException {
@@ -131,7 +133,8 @@ public final class SessionJournal {
      * @param exporters provider names as {@link GameSession.Builder#exporters(String...)}; {@code null} for
      *                  every provider found by {@link java.util.ServiceLoader}; empty for none
      * @return what was recovered
-     * @throws IOException              when the file cannot be read or its first line is not a valid header
+     * @throws IOException              when the file cannot be read, is not a regular file (a pipe, a device:
+     *                                  a recovery reads it twice), or its first line is not a valid header
      * @throws IllegalArgumentException when an exporter name is unknown (listing the known ones)
      * @since 0.1.0
      */
@@ -140,6 +143,11 @@ public final class SessionJournal {
             throws IOException {
         Objects.requireNonNull(journal, "journal");
         Objects.requireNonNull(settings, "settings");
+        if (!Files.isDirectory(journal) && !Files.readAttributes(journal, BasicFileAttributes.class).isRegularFile()) {
+            // a recovery reads the file twice: a pipe would block the second time for a writer that never comes
+            throw new IOException("journal " + journal + " is not a regular file (a pipe or a device): a recovery"
+                    + " reads the file twice; copy it to a file first");
+        }
         long lines;
         try (InputStream in = Files.newInputStream(journal)) {
             lines = JournalReplay.countLines(in);

@@ -457,6 +457,28 @@ class SessionJournalTest {
         assertThatThrownBy(() -> SessionJournal.recover(dir.resolve("missing"))).isInstanceOf(IOException.class);
     }
 
+    /** {@code recover <(cat j)}: a pipe can be read once, and a recovery reads the file twice. */
+    @Test
+    void aPipeIsRefusedInWordsNotWaitedOnForever() throws Exception {
+        Path fifo = dir.resolve("pipe.journal.jsonl");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        // no writer: a recovery that opens the pipe waits for one (forever, the second time)
+        java.util.concurrent.CompletableFuture<SessionJournal.Recovery> recovery =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return SessionJournal.recover(fifo);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+        assertThatThrownBy(() -> recovery.get(10, java.util.concurrent.TimeUnit.SECONDS))
+                .isInstanceOf(java.util.concurrent.ExecutionException.class)
+                .cause().isInstanceOf(java.io.UncheckedIOException.class).cause().isInstanceOf(IOException.class)
+                .hasMessageContaining("pipe.journal.jsonl").hasMessageContaining("not a regular file");
+        assertThatThrownBy(() -> SessionJournal.recover(Path.of("/dev/null"))).isInstanceOf(IOException.class)
+                .hasMessageContaining("not a regular file");
+    }
+
     @Test
     void hostileJournalSettingsFailTheBuildNamingTheSetting() {
         assertThatThrownBy(() -> builder("journal-fsync").exportSetting(SessionJournal.FSYNC_SETTING, "maybe").build())
