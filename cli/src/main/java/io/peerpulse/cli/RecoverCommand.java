@@ -7,6 +7,7 @@ import io.peerpulse.session.journal.SessionJournal;
 import io.peerpulse.session.spi.SessionExporterProvider;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,10 +71,7 @@ final class RecoverCommand implements Callable<Integer> {
         try {
             recovery = SessionJournal.recoverAndExport(input, settings, names);
         } catch (IOException e) {
-            String message = e.getMessage() == null ? "" : e.getMessage();
-            throw new Main.UsageException("cannot recover " + input.toAbsolutePath() + ": "
-                    + (message.contains(input.toString()) ? message.replace("journal " + input + " ", "the journal ")
-                    .replace(input + ": ", "") : ExportFiles.reason(e)));
+            throw new Main.UsageException(cannotRecover(input, e));
         } catch (IllegalArgumentException e) {
             // a bad header is an IOException above: this is a setting, an exporter's or a system property's
             throw new Main.UsageException("cannot recover " + input.toAbsolutePath() + ": " + e.getMessage());
@@ -118,6 +116,18 @@ final class RecoverCommand implements Callable<Integer> {
                     + " wrote no file in " + out.toAbsolutePath() + " (the warning above says why)");
         }
         return 0;
+    }
+
+    /** @return "cannot recover PATH: REASON", the path once, for a recovery that failed with {@code e} */
+    static String cannotRecover(Path input, IOException e) {
+        if (e instanceof FileSystemException) {
+            // the JDK's: its message is the path alone, the cause ("permission denied") apart
+            return Errors.cannot("recover", input, e);
+        }
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        return "cannot recover " + input.toAbsolutePath() + ": "
+                + (message.contains(input.toString()) ? message.replace("journal " + input + " ", "the journal ")
+                .replace(input + ": ", "") : ExportFiles.reason(e));
     }
 
     /** Exporters that write a file per session into their directory setting; checked after the run. */

@@ -139,6 +139,30 @@ class RecoverCommandTest {
         assertThat(err.toString().strip()).doesNotContain("\n").contains("bogus");
     }
 
+    /** The JDK's exceptions carry the path as their message: the cause is said, the path named once. */
+    @Test
+    void aJournalThatCannotBeOpenedSaysWhyWithThePathOnce() throws Exception {
+        Path journal = Path.of("rel", "x.journal.jsonl");
+        String where = journal.toAbsolutePath().toString();
+        assertThat(RecoverCommand.cannotRecover(journal, new java.nio.file.AccessDeniedException(journal.toString())))
+                .isEqualTo("cannot recover " + where + ": permission denied");
+        assertThat(RecoverCommand.cannotRecover(journal, new java.nio.file.NoSuchFileException(journal.toString())))
+                .isEqualTo("cannot recover " + where + ": no such file or directory");
+        assertThat(RecoverCommand.cannotRecover(journal, new java.io.IOException("journal " + journal + " is empty")))
+                .isEqualTo("cannot recover " + where + ": the journal is empty");
+
+        Path unreadable = journalOfAKilledSession();
+        if (!"root".equals(System.getProperty("user.name"))) {
+            assertThat(unreadable.toFile().setReadable(false, false)).isTrue();
+            assertThat(run("recover", unreadable.toString(), "--exporters", "none")).isEqualTo(2);
+            assertThat(err.toString().strip()).isEqualTo("recover: cannot recover " + unreadable.toAbsolutePath()
+                    + ": permission denied");
+        } else {
+            System.out.println("aJournalThatCannotBeOpenedSaysWhyWithThePathOnce: running as root, a file mode cannot"
+                    + " deny reading; the wording is checked directly above");
+        }
+    }
+
     /** A pipe ({@code recover <(cat j)}) or a device exists, but is not a file recover can read twice. */
     @Test
     void aPipeOrADeviceIsNotCalledMissing() throws Exception {
