@@ -314,6 +314,39 @@ class SessionJournalTest {
                 .isInstanceOf(IOException.class).hasMessageContaining("format 6").hasMessageContaining("format 5");
     }
 
+    /** A line written without its checksum, sealed with it. */
+    private static String sealed(String body) {
+        return Journals.resealed(body.substring(0, body.length() - 1) + ",\"crc\":\"00000000\"}");
+    }
+
+    /** A later format may hold what this version's strict reader refuses: its format number still decides. */
+    @Test
+    void aNewerJournalWithMembersThisReaderRefusesIsRefusedAsANewerFormat() throws IOException {
+        GameSession session = builder("journal-v6-new").build();
+        session.close();
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = lines(journal);
+        String v6 = Journals.unsealed(lines.get(0)).replace("\"format\":5", "\"format\":6");
+        for (String member : List.of("\"replayed\":true", "\"source\":{\"kind\":\"probe\"}", "\"tags\":[\"a\"]")) {
+            String header = v6.substring(0, v6.length() - 1) + "," + member + "}";
+            for (String line : List.of(sealed(header), header)) { // with its checksum, and without
+                lines.set(0, line);
+                assertThatThrownBy(() -> SessionJournal.recover(Journals.write(journal, lines)))
+                        .as(line).isInstanceOf(IOException.class)
+                        .hasMessageContaining("is of format 6; this version reads format 5 only");
+            }
+        }
+        // a damaged one stays damaged, and one of this format this reader refuses stays invalid
+        lines.set(0, sealed(v6.replace("\"format\":6", "\"format\":5").replace("}", ",\"x\":true}"))
+                .replace("\"format\":5", "\"format\":4"));
+        assertThatThrownBy(() -> SessionJournal.recover(Journals.write(journal, lines)))
+                .isInstanceOf(IOException.class).hasMessageContaining("line 1 is damaged (CRC32C ");
+        lines.set(0, sealed(v6.replace("\"format\":6", "\"format\":5").replace("}", ",\"x\":true}")));
+        assertThatThrownBy(() -> SessionJournal.recover(Journals.write(journal, lines)))
+                .isInstanceOf(IOException.class).hasMessageContaining("no valid header line")
+                .hasMessageContaining("'x' is 'true'");
+    }
+
     @Test
     void aDamagedHeaderIsRefused() throws IOException {
         GameSession session = builder("journal-bad-header").build();

@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One recovery: reads a journal line by line, decodes each event line ({@link JournalCodec}) and applies
@@ -187,18 +189,29 @@ public final class JournalReplay {
         String invalid = "journal " + file + " has no valid header line: ";
         JournalCodec.Header header;
         try {
-            FlatJson.Parsed parsed = FlatJson.parse(raw.text());
             String damage = JournalCodec.crcProblem(raw.bytes(), raw.length());
+            FlatJson.Parsed parsed;
+            try {
+                parsed = FlatJson.parse(raw.text());
+            } catch (IllegalArgumentException e) {
+                // the checksum first; then another version's header may hold what this reader refuses (true,
+                // nesting): its format decides
+                if (damage != null && !damage.equals(JournalCodec.NO_CRC)) {
+                    throw new IOException(invalid + "line 1 is damaged (" + damage + ")", e);
+                }
+                Matcher other = OTHER_FORMAT.matcher(raw.text());
+                if (other.lookingAt() && !other.group(1).equals(String.valueOf(SessionJournal.FORMAT_VERSION))) {
+                    throw otherFormat(other.group(1));
+                }
+                throw e;
+            }
             long format = JournalCodec.format(parsed);
             // another version's header has no crc member: its format decides; with one, the checksum first
             if (damage != null && !damage.equals(JournalCodec.NO_CRC)) {
                 throw new IOException(invalid + "line 1 is damaged (" + damage + ")");
             }
             if (format != SessionJournal.FORMAT_VERSION) {
-                throw new IOException("journal " + file + " is of format " + format + "; this version reads format "
-                        + SessionJournal.FORMAT_VERSION + " only (checksummed lines, the session's events). Recover"
-                        + " it with the PeerPulse version that wrote it (format 4: PeerPulse before the session"
-                        + " journal module), or keep its exports");
+                throw otherFormat(String.valueOf(format));
             }
             if (damage != null) {
                 throw new IOException(invalid + "line 1 is damaged (" + damage + ")");
@@ -234,6 +247,16 @@ public final class JournalReplay {
         problem("line " + raw.number() + ": a whole line followed by " + (raw.size() - whole.size()) + " bytes from"
                 + " a zero byte on, not by a line end (the file system extended the file but the data never reached"
                 + " the disk, as after a power loss): the line is read, those bytes skipped");
+    }
+
+    /** A header's {@code format}, read without parsing the line: {@code {"type":"header","seq":0,"format":N}}. */
+    private static final Pattern OTHER_FORMAT = Pattern.compile("\\{\"type\":\"header\",\"seq\":0,\"format\":(\\d{1,9})[,}]");
+
+    private IOException otherFormat(String format) {
+        return new IOException("journal " + file + " is of format " + format + "; this version reads format "
+                + SessionJournal.FORMAT_VERSION + " only (checksummed lines, the session's events). Recover"
+                + " it with the PeerPulse version that wrote it (format 4: PeerPulse before the session"
+                + " journal module), or keep its exports");
     }
 
     // ---- the sequence rule ---------------------------------------------------------------------
