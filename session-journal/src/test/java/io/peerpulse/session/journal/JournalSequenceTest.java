@@ -286,6 +286,36 @@ class JournalSequenceTest {
         assertThat(plausible.damagedLineCount()).isZero();
     }
 
+    /**
+     * A recovery counts the lines, then reads them: a live session appending in between (recovering a journal
+     * still written to) adds lines the count has not seen, and they are whole lines, not damage.
+     */
+    @Test
+    void linesAppendedAfterTheCountAreReadNotCalledDamaged() throws IOException {
+        GameSession session = GameSession.builder("seq-growing").playerId("p1")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).maxSampleCount(1_000).build())
+                .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir).build();
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(42.5)));
+        scheduler.runDueTasks();
+        scheduler.advance(Duration.ofSeconds(JournalReplay.REORDER_WINDOW + 100));
+        Path journal = session.journalPath().orElseThrow(); // not closed: still live
+        SessionJournal.Recovery whole = SessionJournal.recover(journal);
+        assertThat(whole.problems()).isEmpty();
+        long counted = 10; // the line count the first pass saw, the session 8 polls old
+
+        SessionJournal.Recovery recovery;
+        try (java.io.InputStream in = Files.newInputStream(journal)) {
+            recovery = new JournalReplay(journal, counted, in, java.util.Map.of(), List.of()).run();
+        }
+
+        assertThat(recovery.problems()).isEmpty();
+        assertThat(recovery.damagedLineCount()).isZero();
+        assertThat(recovery.lineCount()).isEqualTo(whole.lineCount()).isEqualTo(lines(journal).size());
+        assertThat(recovery.report()).isEqualTo(whole.report());
+        session.close();
+    }
+
     @Test
     void aLineLongerThanTheCapIsSkippedAndReportedWithItsLength() throws IOException {
         GameSession session = twelveSamples("seq-long");

@@ -92,7 +92,8 @@ public final class JournalReplay {
 
     /**
      * @param file      the journal, for messages
-     * @param fileLines its line count ({@link #countLines}): seqs beyond it plus the window are damage
+     * @param fileLines its line count ({@link #countLines}): seqs beyond it (or beyond the line's number, in a
+     *                  file that grew since it was counted) plus the window are damage
      * @param in        its bytes
      * @param settings  the exporters' settings
      * @param exporters exporter names, {@code null} for every provider found, empty for none
@@ -293,8 +294,10 @@ public final class JournalReplay {
             skipped("line " + n + ": unparsable (" + e.getMessage() + "): skipped");
             return;
         }
-        if (seq > fileLines + REORDER_WINDOW) {
-            damaged("line " + n + ", seq " + seq + ": damaged (seq beyond the file's " + fileLines
+        // a file still appended to (a live session) has more lines than were counted: line n is there
+        long lines = Math.max(fileLines, n);
+        if (seq > lines + REORDER_WINDOW) {
+            damaged("line " + n + ", seq " + seq + ": damaged (seq beyond the file's " + lines
                     + " lines and the reorder window of " + REORDER_WINDOW + "): skipped");
             return;
         }
