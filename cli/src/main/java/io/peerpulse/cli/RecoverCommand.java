@@ -102,8 +102,19 @@ final class RecoverCommand implements Callable<Integer> {
         }
         List<Path> written = new ArrayList<>(listFiles(out));
         written.removeAll(before);
+        // another run's temporary file (".<stem>.<random>.tmp") is none of ours, and gone by now
+        written.removeIf(p -> p.getFileName().toString().startsWith(".") && p.getFileName().toString().endsWith(".tmp"));
         written.forEach(p -> console.println("wrote " + p.toAbsolutePath()));
         console.flush();
+        String stem = ExportFiles.fileStem(report.sessionMetrics().sessionId());
+        for (Path file : written) { // a name taken by an earlier export: the exporter took the next one
+            String name = file.getFileName().toString();
+            Path plain = file.resolveSibling(stem + name.substring(name.lastIndexOf('.')));
+            if (!file.equals(plain) && before.contains(plain)) {
+                spec.commandLine().getErr().println("recover: " + plain.toAbsolutePath() + " exists; wrote "
+                        + file.toAbsolutePath() + " instead");
+            }
+        }
         List<String> missing = new ArrayList<>();
         for (String name : names) {
             if (FILE_EXPORTERS.contains(name)

@@ -65,6 +65,21 @@ class RecoverCommandTest {
         assertThat(outDir.resolve("cli-recover.html")).exists();
     }
 
+    @Test
+    void aSecondRecoveryIntoTheSameFolderSaysWhichNamesWereTaken() throws Exception {
+        Path journal = journalOfAKilledSession();
+        Path outDir = dir.resolve("out");
+        assertThat(run("recover", journal.toString(), "--out", outDir.toString())).as("stderr: %s", err).isZero();
+        assertThat(err.toString()).isEmpty();
+
+        assertThat(run("recover", journal.toString(), "--out", outDir.toString())).as("stderr: %s", err).isZero();
+        for (String extension : List.of("json", "csv", "html")) {
+            assertThat(err.toString()).contains("recover: " + outDir.resolve("cli-recover." + extension).toAbsolutePath()
+                    + " exists; wrote " + outDir.resolve("cli-recover-1." + extension).toAbsolutePath() + " instead");
+            assertThat(outDir.resolve("cli-recover-1." + extension)).exists();
+        }
+    }
+
     /** A plugin's exporter provider that cannot be loaded: its constructor throws. */
     public static final class UnloadableExporterProvider implements SessionExporterProvider {
         public UnloadableExporterProvider() {
