@@ -41,8 +41,13 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         StandardOutput.Writer out = StandardOutput.open();
         PrintWriter err = new PrintWriter(System.err, true);
-        Logs.configure(java.util.Arrays.asList(args).contains("--verbose"));
+        Logs.configure(verbose(args));
         System.exit(exitCode(run(args, out, err), out, err));
+    }
+
+    /** @return whether {@code --verbose} is among the arguments (read before picocli parses them) */
+    private static boolean verbose(String[] args) {
+        return java.util.Arrays.asList(args).contains("--verbose");
     }
 
     /**
@@ -107,7 +112,7 @@ public final class Main implements Runnable {
         try {
             return commandLine.execute(args);
         } catch (Error error) { // picocli hands only an Exception to the handler above; an Error passes it by
-            boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+            boolean verbose = verbose(args);
             err.println("peerpulse: failed: " + error.getClass().getSimpleName()
                     + (error.getMessage() == null ? "" : ": " + error.getMessage().lines().findFirst().orElse(""))
                     + (error instanceof UnsatisfiedLinkError

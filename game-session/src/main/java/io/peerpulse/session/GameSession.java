@@ -81,11 +81,12 @@ import java.util.function.Function;
  * names — free text — are redacted (see {@link #onDataChannelClose(String)}).
  *
  * <p><b>Why one class.</b> The facade is the public API of a session (API.md fixes {@code GameSession} and its
- * {@code Builder}); most of its lines are that API's Javadoc. Its code is the live driver only — the pollers,
- * the sources it owns (checked at open, closed on the executor) and their fallback switch, guarded by one monitor
- * taken before the core's lock: all one lifecycle, which a split would spread over two monitors — and the
- * builder, which validates through {@code SessionConfig} and creates the exporter runtime and journal found
- * elsewhere. Every state change is in {@code SessionCore}.
+ * {@code Builder}); most of its lines are that API's Javadoc. Its code is the live driver only: the pollers, the
+ * sources it owns (checked at open, closed on the executor) and their fallback switch, guarded by one monitor
+ * taken before the core's lock — all one lifecycle, which a split would spread over two monitors; the reading of
+ * the probe's statistics, read and applied as one step under a lock of its own so that racing polls never apply
+ * older statistics last; and the builder, which validates through {@code SessionConfig} and creates the exporter
+ * runtime and journal found elsewhere. Every state change is in {@code SessionCore}.
  *
  * @since 0.1.0
  */
