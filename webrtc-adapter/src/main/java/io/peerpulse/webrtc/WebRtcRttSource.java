@@ -179,7 +179,9 @@ public final class WebRtcRttSource implements RttSource {
      * <ul>
      *   <li>a connection reported not connected ({@link #onConnectionChange(RTCPeerConnectionState)}), or a closed
      *       source, is answered {@code unavailable} at once;</li>
-     *   <li>while a stats request of this source is in flight, every read shares it: the same stage;</li>
+     *   <li>while a stats request of this source is in flight, every read shares it: each gets a stage of its own
+     *       (a copy) completed with the same reading, so a reader that cancels or completes its stage changes no
+     *       other reader's;</li>
      *   <li>in {@link Mode#RESPONSES}, within {@link #REFRESH_PERIOD} of the start of the last request that found
      *       new STUN responses, libwebrtc has nothing new to tell: the read is answered {@code stale} (connected,
      *       nothing new) at once, with no request, when the state is reported connected; when it is not reported,
@@ -207,7 +209,7 @@ public final class WebRtcRttSource implements RttSource {
             CompletableFuture<RttReading> pending = inFlight;
             if (pending != null) {
                 if (now - inFlightSince < ANSWER_LIMIT_NANOS) {
-                    return pending;
+                    return pending.copy();
                 }
                 inFlight = null; // libwebrtc never answered (a connection closed meanwhile): ask again
                 pending.complete(RttReading.unavailable("no stats from libwebrtc within "
@@ -226,7 +228,8 @@ public final class WebRtcRttSource implements RttSource {
             }
         }
         ProbeLoop.stats().execute(stateOnly ? () -> staleIfConnected(started) : () -> request(started));
-        return started;
+        return started.copy(); // the request's own stage stays ours: readers share it, none can complete it
+
     }
 
     /**
