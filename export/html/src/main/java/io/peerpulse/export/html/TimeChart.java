@@ -30,7 +30,10 @@ import java.util.Locale;
  * its value as title) on the line. Beyond, the chart is drawn per pixel column: for each of the plot's
  * columns, the first, lowest, highest and last sample in it, in recording order, so that the line has exactly
  * the extremes of every column and the page's size does not grow with the sample count; the lowest and
- * highest sample of the whole window are then the only points.
+ * highest sample of the whole window are then the only points. Likewise rounds and coverage gaps: up to one per
+ * column, each is drawn (a round with its number); beyond (a game that begins a round every frame, a peer whose
+ * answers come and go), one mark per column in which rounds began and one shade per run of columns that gaps cover,
+ * each title counting them, and a caption says so: the report's lists keep every one.
  */
 final class TimeChart {
 
@@ -74,19 +77,18 @@ final class TimeChart {
                     + "%s</text>\n", tick.at(), HEIGHT - ChartScale.BOTTOM + 18, tick.label()));
         }
         Gaps gaps = new Gaps(report.validationData().coverage().gaps());
-        for (CoverageGap gap : report.validationData().coverage().gaps()) {
-            double x1 = Math.max(LEFT, scale.x(gap.startEpochMs()));
-            double x2 = Math.min(WIDTH - RIGHT, scale.x(gap.endEpochMs()));
-            svg.append(String.format(Locale.ROOT, "<rect class=\"gap\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\">"
-                    + "<title>no measurement for %s s</title></rect>\n", x1, TOP, Math.max(1, x2 - x1), PLOT_HEIGHT,
-                    HtmlReport.number(gap.durationMs() / 1000.0)));
-        }
+        List<CoverageGap> gapList = report.validationData().coverage().gaps();
+        List<RoundMetrics> rounds = report.multiplayerMetrics().rounds();
+        shadeGaps(svg, gapList, scale);
         QualityBands.render(svg, report.multiplayerMetrics().qualityChanges(), end, scale);
-        for (RoundMetrics round : report.multiplayerMetrics().rounds()) {
-            double px = scale.x(round.startEpochMs());
-            svg.append(String.format(Locale.ROOT, "<line class=\"round\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
-                    + "<text class=\"label\" x=\"%.1f\" y=\"%d\">round %d</text>\n", px, TOP, px, TOP + PLOT_HEIGHT,
-                    px + 3, TOP + 12, round.roundNumber()));
+        markRounds(svg, rounds, scale);
+        boolean manyRounds = rounds.size() > PLOT_WIDTH;
+        boolean manyGaps = gapList.size() > PLOT_WIDTH;
+        if (manyRounds || manyGaps) {
+            svg.append(String.format(Locale.ROOT, "<text class=\"label\" x=\"%d\" y=\"%d\" text-anchor=\"end\">%s, "
+                    + "marked per pixel column</text>\n", WIDTH - RIGHT - 4, TOP - 8,
+                    (manyRounds ? rounds.size() + " rounds" : "") + (manyRounds && manyGaps ? " and " : "")
+                            + (manyGaps ? gapList.size() + " gaps" : "")));
         }
         if (secondaryLatency != null && secondary != null) {
             double py = scale.y(secondaryLatency.medianMs());
@@ -123,6 +125,97 @@ final class TimeChart {
         svg.append(String.format(Locale.ROOT, "<text class=\"label\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">"
                 + "time since session start</text>\n", LEFT + PLOT_WIDTH / 2, HEIGHT - 8));
         return svg.append("</svg>\n").toString();
+    }
+
+    /**
+     * Each gap shaded, up to one per pixel column; beyond, each run of columns that gaps cover is shaded once, its
+     * title counting the gaps that start in it, so that the page's size does not grow with the gap count.
+     */
+    private static void shadeGaps(StringBuilder svg, List<CoverageGap> gaps, ChartScale scale) {
+        if (gaps.size() <= PLOT_WIDTH) {
+            for (CoverageGap gap : gaps) {
+                double x1 = Math.max(LEFT, scale.x(gap.startEpochMs()));
+                double x2 = Math.min(WIDTH - RIGHT, scale.x(gap.endEpochMs()));
+                shade(svg, x1, Math.max(1, x2 - x1), "no measurement for " + HtmlReport.number(gap.durationMs() / 1000.0)
+                        + " s");
+            }
+            return;
+        }
+        boolean[] covered = new boolean[PLOT_WIDTH];
+        int[] starting = new int[PLOT_WIDTH];
+        long[] startingMs = new long[PLOT_WIDTH];
+        for (CoverageGap gap : gaps) {
+            double x1 = Math.max(LEFT, scale.x(gap.startEpochMs()));
+            double x2 = Math.max(x1 + 1, Math.min(WIDTH - RIGHT, scale.x(gap.endEpochMs()))); // 1 px at least
+            int from = column(x1);
+            Arrays.fill(covered, from, Math.max(from, column(x2 - 1e-9)) + 1, true);
+            starting[from]++;
+            startingMs[from] += gap.durationMs();
+        }
+        for (int c = 0; c < PLOT_WIDTH; ) {
+            if (!covered[c]) {
+                c++;
+                continue;
+            }
+            int run = c;
+            int count = 0;
+            long ms = 0;
+            while (run < PLOT_WIDTH && covered[run]) {
+                count += starting[run];
+                ms += startingMs[run];
+                run++;
+            }
+            shade(svg, LEFT + c, run - c, count + (count == 1 ? " gap" : " gaps") + " without measurement, "
+                    + HtmlReport.number(ms / 1000.0) + " s in all");
+            c = run;
+        }
+    }
+
+    private static void shade(StringBuilder svg, double x, double width, String title) {
+        svg.append(String.format(Locale.ROOT, "<rect class=\"gap\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\">"
+                + "<title>%s</title></rect>\n", x, TOP, width, PLOT_HEIGHT, title));
+    }
+
+    /**
+     * Each round marked where it began with its number, up to one per pixel column; beyond, one mark in the middle
+     * of each column in which rounds began, its title counting them and naming the first and last.
+     */
+    private static void markRounds(StringBuilder svg, List<RoundMetrics> rounds, ChartScale scale) {
+        if (rounds.size() <= PLOT_WIDTH) {
+            for (RoundMetrics round : rounds) {
+                double px = scale.x(round.startEpochMs());
+                svg.append(String.format(Locale.ROOT, "<line class=\"round\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" "
+                        + "y2=\"%d\"/><text class=\"label\" x=\"%.1f\" y=\"%d\">round %d</text>\n", px, TOP, px,
+                        TOP + PLOT_HEIGHT, px + 3, TOP + 12, round.roundNumber()));
+            }
+            return;
+        }
+        int[] count = new int[PLOT_WIDTH];
+        int[] firstIn = new int[PLOT_WIDTH];
+        int[] lastIn = new int[PLOT_WIDTH];
+        for (int i = 0; i < rounds.size(); i++) {
+            int c = column(scale.x(rounds.get(i).startEpochMs()));
+            if (count[c]++ == 0) {
+                firstIn[c] = i;
+            }
+            lastIn[c] = i;
+        }
+        for (int c = 0; c < PLOT_WIDTH; c++) {
+            if (count[c] == 0) {
+                continue;
+            }
+            RoundMetrics first = rounds.get(firstIn[c]);
+            double px = LEFT + c + 0.5;
+            String title = count[c] == 1 ? "1 round began here: round " + first.roundNumber()
+                    : count[c] + " rounds began here: round " + first.roundNumber() + " … round "
+                            + rounds.get(lastIn[c]).roundNumber();
+            svg.append(String.format(Locale.ROOT, "<line class=\"round\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" "
+                    + "y2=\"%d\"><title>%s</title></line>\n", px, TOP, px, TOP + PLOT_HEIGHT, title));
+        }
+    }
+
+    private static int column(double x) {
+        return (int) Math.max(0, Math.min(PLOT_WIDTH - 1, Math.floor(x - LEFT)));
     }
 
     private static void point(StringBuilder svg, RttSample s, ChartScale scale, String what) {
@@ -169,7 +262,7 @@ final class TimeChart {
         Arrays.fill(firstIn, -1);
         for (int i = 0; i < samples.size(); i++) {
             RttSample s = samples.get(i);
-            int column = (int) Math.max(0, Math.min(PLOT_WIDTH - 1, Math.floor(scale.x(s.timestampEpochMs()) - LEFT)));
+            int column = column(scale.x(s.timestampEpochMs()));
             if (firstIn[column] < 0) {
                 firstIn[column] = i;
                 lowestIn[column] = i;

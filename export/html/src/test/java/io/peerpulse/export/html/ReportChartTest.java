@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the RTT chart shows, read back from the SVG: a point per sample inside the plot, at its time and
- * value; the line broken exactly where a gap lies between two samples; a shaded gap per coverage gap; a
- * marker per round; a y axis from 0 in 1-2-5 steps up to a round number at or above the highest sample
+ * value; the line broken exactly where a gap lies between two samples; a shaded gap per coverage gap and a
+ * marker per round (beyond one per pixel column, per column); a y axis from 0 in 1-2-5 steps up to a round number at or above the highest sample
  * (also when an edited export's {@code maxMs} lies below a sample) and an x axis over the samples' time,
  * ticked at round steps; a histogram that counts every sample; beyond 2,000 samples, a chart drawn per
  * pixel column. Chosen reports show each rule at its edge (no sample, one sample, equal values, 0 and
@@ -283,6 +283,76 @@ class ReportChartTest {
             assertKeepsTheRules("report #" + n, Chart.of(html), samples, maxMs, gaps, rounds);
             assertThat(html).endsWith("</html>\n");
         }
+    }
+
+    /**
+     * A game that begins a round every frame (60 Hz) beside a peer that measures at every fifth 10 Hz poll: 10
+     * minutes make 36,000 rounds and 1,200 gaps, far more than the plot's 872 pixel columns. Each round and gap
+     * drawn on its own made a 4.4 MB page of marks on top of each other (26 MB an hour, growing without bound);
+     * beyond one per column they are marked per column, as samples and quality bands are: every column that holds
+     * a round's start is marked once, every column a gap covers is shaded, and the marks' titles give the counts.
+     */
+    @Test
+    void aRoundEveryFrameAndAGapEveryHalfSecondAreMarkedPerPixelColumn() {
+        SessionReport report = Reports.roundEveryFrameAndGapEveryHalfSecond("frames", 10);
+        List<RoundMetrics> rounds = report.multiplayerMetrics().rounds();
+        List<CoverageGap> gaps = report.validationData().coverage().gaps();
+        assertThat(rounds).hasSize(36_000);
+        assertThat(gaps).hasSize(1_200);
+        String html = HtmlReport.render(report);
+        String bare = HtmlReport.render(SampleReports.with(report, "multiplayerMetrics.rounds", List.of(),
+                "validationData.coverage.gaps", List.of()));
+
+        ChartScale scale = ChartScale.of(report.sessionMetrics().startEpochMs(), report.sessionMetrics().endEpochMs(),
+                100);
+        java.util.Set<Integer> roundColumns = new java.util.TreeSet<>();
+        rounds.forEach(r -> roundColumns.add(column(scale.x(r.startEpochMs()))));
+        java.util.Set<Integer> gapColumns = new java.util.TreeSet<>();
+        for (CoverageGap g : gaps) {
+            double x1 = Math.max(ChartScale.LEFT, scale.x(g.startEpochMs()));
+            double x2 = Math.max(x1 + 1, Math.min(ChartScale.LEFT + ChartScale.PLOT_WIDTH, scale.x(g.endEpochMs())));
+            for (int c = column(x1); c <= column(x2 - 1e-9); c++) {
+                gapColumns.add(c);
+            }
+        }
+        java.util.Set<Integer> markedRounds = new java.util.TreeSet<>();
+        Matcher round = Pattern.compile("<line class=\"round\" x1=\"([-\\d.]+)\"[^>]*><title>(\\d+) rounds? ")
+                .matcher(html);
+        int roundMarks = 0;
+        int roundsCounted = 0;
+        while (round.find()) {
+            roundMarks++;
+            markedRounds.add(column(Double.parseDouble(round.group(1))));
+            roundsCounted += Integer.parseInt(round.group(2));
+        }
+        java.util.Set<Integer> shaded = new java.util.TreeSet<>();
+        Matcher gap = Pattern.compile("<rect class=\"gap\" x=\"([-\\d.]+)\" y=\"\\d+\" width=\"([\\d.]+)\" "
+                + "height=\"\\d+\"><title>(\\d+) gaps?").matcher(html);
+        int gapMarks = 0;
+        int gapsCounted = 0;
+        while (gap.find()) {
+            gapMarks++;
+            double x = Double.parseDouble(gap.group(1));
+            for (int c = column(x); c <= column(x + Double.parseDouble(gap.group(2)) - 1e-9); c++) {
+                shaded.add(c);
+            }
+            gapsCounted += Integer.parseInt(gap.group(3));
+        }
+
+        assertThat(roundMarks).as("one mark per column").isEqualTo(roundColumns.size())
+                .isLessThanOrEqualTo(ChartScale.PLOT_WIDTH);
+        assertThat(markedRounds).isEqualTo(roundColumns);
+        assertThat(roundsCounted).as("the titles count every round").isEqualTo(rounds.size());
+        assertThat(gapMarks).isLessThanOrEqualTo(ChartScale.PLOT_WIDTH);
+        assertThat(shaded).as("every column a gap covers, and no other").isEqualTo(gapColumns);
+        assertThat(gapsCounted).as("the titles count every gap").isEqualTo(gaps.size());
+        assertThat(html.length() - bare.length()).as("at most a mark and a shade per column")
+                .isLessThan(ChartScale.PLOT_WIDTH * 2 * 200);
+        assertThat(html).contains("36000 rounds and 1200 gaps, marked per pixel column").endsWith("</html>\n");
+    }
+
+    private static int column(double x) {
+        return (int) Math.max(0, Math.min(ChartScale.PLOT_WIDTH - 1, Math.floor(x - ChartScale.LEFT)));
     }
 
     private static void assertKeepsTheRules(String what, Chart chart, List<RttSample> samples, double maxMs,

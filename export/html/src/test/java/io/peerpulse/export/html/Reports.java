@@ -49,6 +49,33 @@ final class Reports {
         return session.exportReport();
     }
 
+    /**
+     * A buggy game beside a flapping peer, {@code minutes} long: the game begins a round every frame (60 Hz), the
+     * source is polled at 10 Hz and measures at every fifth poll only (a gap every half second).
+     */
+    static SessionReport roundEveryFrameAndGapEveryHalfSecond(String sessionId, int minutes) {
+        VirtualScheduler scheduler = new VirtualScheduler();
+        ScriptedRttSource source = new ScriptedRttSource();
+        for (int i = 0; i < minutes * 600 + 10; i++) {
+            source.then(i % 5 == 4 ? RttReading.measured(40 + i % 7) : RttReading.stale());
+        }
+        GameSession session = GameSession.builder(sessionId).exporterProviders(List.of()).executor(Runnable::run)
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).nanoClock(scheduler.nanoClock())
+                        .pollInterval(Duration.ofMillis(100)).build())
+                .build();
+        session.onDataChannelOpen(source);
+        for (int frame = 0; frame < minutes * 3600; frame++) {
+            session.beginRound(frame);
+            if (frame % 6 == 5) {
+                scheduler.advance(Duration.ofMillis(100));
+            }
+        }
+        session.close();
+        scheduler.shutdownNow();
+        return session.exportReport();
+    }
+
     /** A session that never measured. */
     static SessionReport empty(String sessionId) {
         GameSession session = GameSession.builder(sessionId).exporterProviders(List.of()).executor(Runnable::run)
