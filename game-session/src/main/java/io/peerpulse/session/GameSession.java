@@ -575,7 +575,8 @@ public final class GameSession implements AutoCloseable {
 
     /**
      * All three exports as one consistent snapshot; after {@link #close()} the final report (the same
-     * instance every time, the one the exporters got).
+     * instance every time, the one the exporters got). It copies the session's history (rounds, connection
+     * events, changes, gaps), so its cost grows with the session: a game loop reads {@link #latest()}.
      *
      * @return the report
      * @since 0.1.0
