@@ -4,6 +4,7 @@ import io.peerpulse.export.files.ExportFiles;
 import io.peerpulse.export.csv.SessionReportCsv;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.LatencyStats;
+import io.peerpulse.telemetry.SessionLatencyStats;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -131,10 +132,21 @@ final class SummarizeCommand implements Callable<Integer> {
         cells.add(String.valueOf(metrics.startEpochMs()));
         cells.add(String.valueOf(metrics.durationMs()));
         cells.add(number(report.validationData().coverage().coveredRatio()));
-        cells.add(latency == null ? "0" : String.valueOf(latency.sampleCount()));
-        for (double value : latency == null ? new double[0] : new double[] {latency.minMs(), latency.medianMs(),
-                latency.meanMs(), latency.p95Ms(), latency.p99Ms(), latency.maxMs()}) {
-            cells.add(number(value));
+        // every sample of the session, as the jsonl line and the page's "whole session": the window holds only
+        // the last maxSampleCount (600 by default); a file of an earlier version without it gives the window's
+        SessionLatencyStats session = report.validationData().sessionLatency();
+        if (session != null) {
+            cells.add(String.valueOf(session.sampleCount()));
+            for (double value : new double[] {session.minMs(), session.medianMs(), session.meanMs(), session.p95Ms(),
+                    session.p99Ms(), session.maxMs()}) {
+                cells.add(number(value));
+            }
+        } else {
+            cells.add(latency == null ? "0" : String.valueOf(latency.sampleCount()));
+            for (double value : latency == null ? new double[0] : new double[] {latency.minMs(), latency.medianMs(),
+                    latency.meanMs(), latency.p95Ms(), latency.p99Ms(), latency.maxMs()}) {
+                cells.add(number(value));
+            }
         }
         while (cells.size() < 12) {
             cells.add(""); // no sample: empty, not 0, so pandas reads NaN

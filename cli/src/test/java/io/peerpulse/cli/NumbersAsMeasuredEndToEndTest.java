@@ -57,4 +57,31 @@ class NumbersAsMeasuredEndToEndTest {
         assertThat(row.get(header.indexOf("mean_ms"))).isEqualTo("80.726");
         assertThat(row.get(header.indexOf("min_ms"))).isEqualTo("80.721");
     }
+
+    @Test
+    void summarizeTabulatesTheWholeSessionNotTheLastWindowAsTheJsonLinesDo() throws Exception {
+        // 8 samples through a window of 3: the table's row is the session's, as the jsonl line and the page say
+        GameSession session = GameSession.builder("longer-than-the-window")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).nanoClock(scheduler.nanoClock()).maxSampleCount(3).build())
+                .exporters("json").exportSetting(SessionReportJson.DIRECTORY_SETTING, dir.toString()).build();
+        session.onDataChannelOpen(new ScriptedRttSource().thenMeasured(10).thenMeasured(20).thenMeasured(30)
+                .thenMeasured(40).thenMeasured(50).thenMeasured(60).thenMeasured(70).thenMeasured(80)
+                .orElse(RttReading.stale()));
+        scheduler.advance(Duration.ofMillis(8_500));
+        session.close();
+
+        StringWriter out = new StringWriter();
+        assertThat(Main.run(new String[] {"summarize", dir.toString()}, new PrintWriter(out, true),
+                new PrintWriter(new StringWriter(), true))).isZero();
+        List<String> lines = out.toString().lines().toList();
+        List<String> header = Arrays.asList(lines.get(0).split(","));
+        List<String> row = Arrays.asList(lines.get(1).split(","));
+        assertThat(row.get(header.indexOf("sample_count"))).isEqualTo("8");   // the window holds 3
+        assertThat(row.get(header.indexOf("min_ms"))).isEqualTo("10.0");      // the window's is 60.0
+        assertThat(row.get(header.indexOf("mean_ms"))).isEqualTo("45.0");     // the window's is 70.0
+        assertThat(row.get(header.indexOf("max_ms"))).isEqualTo("80.0");
+        assertThat(Double.parseDouble(row.get(header.indexOf("median_ms")))).isCloseTo(45.0,
+                org.assertj.core.data.Percentage.withPercentage(1));           // an estimate within 1 %
+    }
 }
