@@ -13,7 +13,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Decodes a stream as strict UTF-8, without holding it whole: malformed or truncated input fails with
- * "not valid UTF-8 at byte N" (the offset of the first bad byte) instead of being replaced by U+FFFD.
+ * "not valid UTF-8 at byte N" (the offset of the first bad byte) instead of being replaced by U+FFFD. A
+ * UTF-8 byte order mark at the start (Notepad's, PowerShell 5's) is skipped, as RFC 8259 allows a reader to;
+ * offsets still count its three bytes.
  */
 final class Utf8Reader extends Reader {
 
@@ -39,6 +41,7 @@ final class Utf8Reader extends Reader {
     private long consumed; // bytes before bytes.position()
     private boolean eof;
     private boolean done;
+    private boolean started; // the start was checked for a byte order mark
     private int pending = -1; // the second half of a surrogate pair when the caller had room for one char
 
     Utf8Reader(InputStream in) {
@@ -69,6 +72,17 @@ final class Utf8Reader extends Reader {
                 return 1;
             }
             return n;
+        }
+        if (!started) {
+            started = true;
+            while (!eof && bytes.remaining() < 3) {
+                fill();
+            }
+            if (bytes.remaining() >= 3 && bytes.get(0) == (byte) 0xEF && bytes.get(1) == (byte) 0xBB
+                    && bytes.get(2) == (byte) 0xBF) {
+                bytes.position(3);
+                consumed = 3;
+            }
         }
         CharBuffer out = CharBuffer.wrap(target, off, len);
         while (true) {

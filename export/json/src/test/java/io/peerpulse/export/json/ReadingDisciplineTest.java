@@ -121,6 +121,29 @@ class ReadingDisciplineTest {
     }
 
     /**
+     * A file re-saved by Windows Notepad or PowerShell 5's {@code Set-Content -Encoding UTF8} starts with a UTF-8
+     * byte order mark, which RFC 8259 lets a reader ignore: it is read, and byte offsets still count it.
+     */
+    @Test
+    void aLeadingByteOrderMarkIsSkippedAndOffsetsStillCountIt() throws IOException {
+        byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+        byte[] body = VALID.getBytes(StandardCharsets.UTF_8);
+        byte[] marked = Arrays.copyOf(bom, bom.length + body.length);
+        System.arraycopy(body, 0, marked, bom.length, body.length);
+        assertThat(SessionReportJson.read(new ByteArrayInputStream(marked))).isEqualTo(FULL);
+
+        int at = bom.length + VALID.indexOf("discipline") + 3;
+        marked[at] = (byte) 0xC3;
+        assertThatThrownBy(() -> SessionReportJson.read(new ByteArrayInputStream(marked)))
+                .isInstanceOf(IOException.class).hasMessageContaining("not valid UTF-8 at byte " + at);
+        // one at the start only: a second one is no whitespace
+        byte[] twice = Arrays.copyOf(bom, 6 + body.length);
+        System.arraycopy(bom, 0, twice, 3, 3);
+        System.arraycopy(body, 0, twice, 6, body.length);
+        assertThatThrownBy(() -> SessionReportJson.read(new ByteArrayInputStream(twice))).isInstanceOf(IOException.class);
+    }
+
+    /**
      * The reader's only bound is memory: a document just over Parsson's default parsing limit (15,000,000
      * characters, lifted in {@code SessionReportJson}) reads. The smallest input that shows it: a larger one
      * shows nothing more, as no other size limit is left in the reader.
