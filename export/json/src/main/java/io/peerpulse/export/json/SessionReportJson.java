@@ -364,6 +364,10 @@ public final class SessionReportJson {
 
     /** The innermost message: Yasson wraps the cause that says what was wrong. */
     private static String message(Throwable e) {
+        String unexpected = unexpectedCharacter(e);
+        if (unexpected != null) {
+            return unexpected;
+        }
         Throwable deepest = e;
         StringBuilder text = new StringBuilder(String.valueOf(e.getMessage()));
         while (deepest.getCause() != null && deepest.getCause() != deepest) {
@@ -373,5 +377,30 @@ public final class SessionReportJson {
             }
         }
         return text.toString();
+    }
+
+    /** Parsson's message for a bad character: its code point (digits grouped by the JVM's locale), then where. */
+    private static final java.util.regex.Pattern UNEXPECTED_CHAR =
+            java.util.regex.Pattern.compile("Unexpected char ([0-9][^ ]*) at \\(");
+
+    /**
+     * Parsson's "Unexpected char 78 at (line no=3, column no=23, offset=91)" (65,279 for a byte order mark) for
+     * people: "unexpected character 'N' at line 3, column 23" ({@code NaN}, which Python's {@code json.dump}
+     * writes), or {@code U+FEFF} for a character that is not printable ASCII; {@code null} for any other failure.
+     */
+    private static @Nullable String unexpectedCharacter(Throwable e) {
+        JsonParsingException parsing = find(e, JsonParsingException.class);
+        JsonLocation at = parsing == null ? null : parsing.getLocation();
+        java.util.regex.Matcher m = UNEXPECTED_CHAR.matcher(parsing == null ? "" : String.valueOf(parsing.getMessage()));
+        if (at == null || !m.lookingAt()) {
+            return null;
+        }
+        String digits = m.group(1).replaceAll("[^0-9]", "");
+        int code = digits.length() > 7 ? -1 : Integer.parseInt(digits);
+        if (!Character.isValidCodePoint(code)) {
+            return null;
+        }
+        String shown = code > 0x20 && code < 0x7F ? "'" + (char) code + "'" : String.format("U+%04X", code);
+        return "unexpected character " + shown + " at line " + at.getLineNumber() + ", column " + at.getColumnNumber();
     }
 }

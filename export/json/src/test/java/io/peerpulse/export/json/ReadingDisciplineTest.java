@@ -121,6 +121,22 @@ class ReadingDisciplineTest {
     }
 
     /**
+     * A file a script rewrote with Python's {@code json.dump}, which writes {@code NaN}: the message names the
+     * character and where it is, not Parsson's code point with locale digit grouping ("Unexpected char 78").
+     */
+    @Test
+    void anUnexpectedCharacterIsNamedWithItsLineAndColumn() {
+        String json = with("sessionMetrics", "meanMs", "NaN");
+        int line = (int) json.substring(0, json.indexOf("NaN")).lines().count();
+        int column = json.indexOf("NaN") - json.lastIndexOf('\n', json.indexOf("NaN"));
+        assertThatThrownBy(() -> read(json)).isInstanceOf(IOException.class)
+                .hasMessage("not a session report: stream: unexpected character 'N' at line " + line + ", column "
+                        + column);
+        assertThatThrownBy(() -> SessionReportJson.fromJson("\uFEFF" + VALID)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("not a session report: unexpected character U+FEFF at line 1, column 1");
+    }
+
+    /**
      * A file re-saved by Windows Notepad or PowerShell 5's {@code Set-Content -Encoding UTF8} starts with a UTF-8
      * byte order mark, which RFC 8259 lets a reader ignore: it is read, and byte offsets still count it.
      */
