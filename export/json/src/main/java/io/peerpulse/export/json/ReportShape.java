@@ -10,6 +10,7 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.math.BigDecimal;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -153,12 +154,13 @@ final class ReportShape {
     /**
      * The JSON path of the first object bound as {@code record} (by class name) whose key {@code component} is
      * missing or {@code null}: where a record's constructor refused a required part, which Yasson reports by the
-     * class alone.
+     * class alone. A {@code component} that is none of the record's (the message of {@code List.copyOf(null)}'s
+     * exception, which names no part) stands for its first list component that is missing or {@code null}.
      *
      * @param document  the document
      * @param type      the record the document is bound as
      * @param record    the class name of the record whose constructor refused
-     * @param component the component it refused
+     * @param component the component it refused, or another text for a list it refused
      * @return the path, e.g. {@code sessionMetrics.sessionId}, or {@code null} when no such object is found
      */
     static @Nullable String missing(JsonValue document, Class<? extends Record> type, String record, String component) {
@@ -182,9 +184,14 @@ final class ReportShape {
             return null;
         }
         if (c.getName().equals(record)) {
-            JsonValue part = object.get(component);
-            if (part == null || part.getValueType() == JsonValue.ValueType.NULL) {
-                return "." + component;
+            for (RecordComponent each : components(c)) {
+                boolean named = each.getName().equals(component);
+                boolean list = each.getType() == java.util.List.class
+                        && Arrays.stream(components(c)).noneMatch(other -> other.getName().equals(component));
+                JsonValue part = object.get(each.getName());
+                if ((named || list) && (part == null || part.getValueType() == JsonValue.ValueType.NULL)) {
+                    return "." + each.getName();
+                }
             }
         }
         for (RecordComponent each : components(c)) {

@@ -327,7 +327,16 @@ public final class SessionReportJson {
             if (frame.getMethodName().equals("<init>")) { // the constructor that called requireNonNull
                 String path = ReportShape.missing(document, SessionReport.class, frame.getClassName(),
                         refused.getMessage());
-                return path == null ? e : new IllegalArgumentException(path + " is missing", refused);
+                if (path == null) {
+                    return e;
+                }
+                if (path.endsWith("." + refused.getMessage()) || path.equals(refused.getMessage())) {
+                    return new IllegalArgumentException(path + " is missing", refused);
+                }
+                // List.copyOf(null)'s message names no part ("Cannot invoke … because "coll" is null"): kept aside
+                IllegalArgumentException missing = new IllegalArgumentException(path + " is missing");
+                missing.addSuppressed(refused);
+                return missing;
             }
         }
         return e;

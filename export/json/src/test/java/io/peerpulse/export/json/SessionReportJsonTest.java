@@ -137,8 +137,11 @@ class SessionReportJsonTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("not a session report: sessionMetrics is missing");
         JsonObject full = Json.createReader(new StringReader(SessionReportJson.toJson(FULL))).readObject();
+        // lists too: List.copyOf(null) in a record's constructor, whose NPE message names no part
         for (String path : List.of("/sessionMetrics/sessionId", "/sessionMetrics/connection",
-                "/validationData/coverage", "/multiplayerMetrics/qualityThresholds", "/multiplayerMetrics")) {
+                "/validationData/coverage", "/multiplayerMetrics/qualityThresholds", "/multiplayerMetrics",
+                "/multiplayerMetrics/rounds", "/multiplayerMetrics/qualityChanges",
+                "/sessionMetrics/connection/events", "/validationData/coverage/gaps")) {
             String json = Json.createPointer(path).remove(full).toString();
             String expected = path.substring(1).replace('/', '.') + " is missing";
             assertThatThrownBy(() -> SessionReportJson.fromJson(json)).as(path)
