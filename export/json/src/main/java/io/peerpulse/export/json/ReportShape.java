@@ -11,6 +11,7 @@ import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.math.BigDecimal;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -140,6 +141,16 @@ final class ReportShape {
             }
             if (number.signum() < 0 && !SIGNED.contains(name)) {
                 throw refused(path, number, "is negative");
+            }
+        } else if (c.isEnum()) { // Yasson's own refusal names neither the path nor the values it knows
+            if (!(value instanceof JsonString string)) {
+                throw mismatch(path, value, "a string");
+            }
+            List<String> names = Arrays.stream(c.getEnumConstants()).map(e -> ((Enum<?>) e).name()).toList();
+            if (!names.contains(string.getString())) {
+                String text = string.getString();
+                throw new IllegalArgumentException(path + ": \"" + (text.length() > 40 ? text.substring(0, 40) + "…" : text)
+                        + "\" is none of " + String.join(", ", names) + " (a value of a later version?)");
             }
         } else if (c == String.class && value instanceof JsonString string) {
             int at = Utf16.firstLoneSurrogate(string.getString());

@@ -68,6 +68,8 @@ class ReadingDisciplineTest {
         "multiplayerMetrics | roundNumber | 1.5 | multiplayerMetrics.rounds[0].roundNumber: 1.5 is not an integer",
         "sessionMetrics | durationMs | \"12\" | sessionMetrics.connection.disconnections[0].durationMs: expected a number, found a string",
         "sessionMetrics | sessionId | \"bad\\ud800id\" | sessionMetrics.sessionId: the string has a lone surrogate",
+        "multiplayerMetrics | quality | \"GREAT\" | multiplayerMetrics.quality: \"GREAT\" is none of UNKNOWN, GOOD, FAIR, POOR, LOST",
+        "multiplayerMetrics | quality | 3 | multiplayerMetrics.quality: expected a string, found a number",
     })
     void numbersAndStringsThatDoNotFitAreRefusedNamingPathAndValue(String section, String key, String value,
             String message) {
