@@ -29,7 +29,23 @@ final class Sessions {
             if (Files.isRegularFile(file) && Files.size(file) == 0) { // a pipe has no size: read it
                 throw new Main.UsageException("cannot read " + file + ": the file is empty");
             }
-            SessionReport report = SessionReportJson.read(file);
+            SessionReport report;
+            try {
+                report = SessionReportJson.read(file);
+            } catch (IOException | RuntimeException e) {
+                String name = file.getFileName().toString();
+                // the two JSON Lines files PeerPulse writes: say what they are, not "trailing data"
+                if (name.endsWith(".journal.jsonl")) {
+                    throw new Main.UsageException("cannot read " + file + ": a session journal, not an export: "
+                            + "peerpulse recover " + file + " rebuilds the session's exports from it");
+                }
+                if (name.endsWith(".jsonl")) {
+                    throw new Main.UsageException("cannot read " + file + ": a JSON Lines file (the jsonl exporter's, "
+                            + "one line per session), not a session export: read it with pandas.read_json(path, "
+                            + "lines=True) or jsonlite::stream_in");
+                }
+                throw e;
+            }
             if (report == null || report.sessionMetrics() == null) {
                 throw new Main.UsageException("cannot read " + file + ": not a PeerPulse session export");
             }

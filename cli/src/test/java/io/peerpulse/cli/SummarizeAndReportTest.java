@@ -123,6 +123,22 @@ class SummarizeAndReportTest {
         assertThat(Files.readAllLines(csv)).hasSize(2);
     }
 
+    /** The experiment's one-line-per-session file and a journal are no exports: say what they are and what reads them. */
+    @Test
+    void aJsonLinesFileOrAJournalGivenAsAnExportIsNamedForWhatItIs() throws Exception {
+        Path lines = Files.writeString(dir.resolve("sessions.jsonl"),
+                "{\"sessionId\":\"a\",\"sampleCount\":3}\n{\"sessionId\":\"b\",\"sampleCount\":4}\n");
+        assertThat(run("summarize", lines.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("summarize: skipped " + lines + ": a JSON Lines file")
+                .contains("jsonl exporter").doesNotContain("trailing data");
+        err.getBuffer().setLength(0);
+        Path journal = Files.writeString(dir.resolve("exp-42.journal.jsonl"),
+                "{\"type\":\"header\",\"seq\":0,\"format\":5}\n{\"type\":\"end\",\"seq\":1}\n");
+        assertThat(run("report", journal.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("a session journal").contains("peerpulse recover " + journal)
+                .doesNotContain("trailing data");
+    }
+
     @Test
     void summarizeOfNothingReadableOrNoDirectoryIsAUsageErrorAndWritesNothing() throws Exception {
         Path empty = Files.createDirectory(dir.resolve("empty"));
