@@ -27,6 +27,15 @@ if ! timeout 900 "$pp" --version >"$work/version" 2>"$work/build.log"; then
   cat "$work/build.log"; echo "check-launcher-output: 0 passed, 1 failed"; exit 1
 fi
 
+# started through a symbolic link (e.g. ~/bin/peerpulse) and from another directory, it finds its checkout
+mkdir -p "$work/bin" && ln -s "$pp" "$work/bin/peerpulse"
+if (cd / && timeout 300 "$work/bin/peerpulse" --version) >"$work/link" 2>>"$work/stderr" \
+   && cmp -s "$work/version" "$work/link"; then
+  passed=$((passed + 1)); echo "ok   the launcher through a symbolic link, from another directory"
+else
+  failed=$((failed + 1)); echo "FAIL the launcher through a symbolic link:"; cat "$work/link"; tail -n 5 "$work/stderr"
+fi
+
 # summarize alone: the reference table
 run summarize "$fixtures" >"$work/alone" && [ -s "$work/alone" ] \
   && head -n 1 "$work/alone" | grep -q '^session_id,player_id,' \
