@@ -36,6 +36,19 @@ else
   failed=$((failed + 1)); echo "FAIL the launcher through a symbolic link:"; cat "$work/link"; tail -n 5 "$work/stderr"
 fi
 
+# JAVA_HOME is what the launcher runs: one without a java, or with an old one, is named before anything runs
+mkdir -p "$work/nojdk" "$work/jdk11/bin"
+printf '#!/bin/sh\n[ "$2" = -version ] && { echo "    java.specification.version = 11" >&2; exit 0; }\necho "Unrecognized option: $1" >&2\nexit 1\n' \
+  >"$work/jdk11/bin/java" && chmod +x "$work/jdk11/bin/java"
+for home in nojdk jdk11; do
+  if JAVA_HOME="$work/$home" timeout 300 "$pp" --version >/dev/null 2>"$work/java_home"; then code=0; else code=$?; fi
+  if [ "$code" = 1 ] && grep -q "^peerpulse setup: .*JAVA_HOME" "$work/java_home"; then
+    passed=$((passed + 1)); echo "ok   JAVA_HOME at $home: exit 1, JAVA_HOME named"
+  else
+    failed=$((failed + 1)); echo "FAIL JAVA_HOME at $home: exit $code"; cat "$work/java_home"
+  fi
+done
+
 # summarize alone: the reference table
 run summarize "$fixtures" >"$work/alone" && [ -s "$work/alone" ] \
   && head -n 1 "$work/alone" | grep -q '^session_id,player_id,' \

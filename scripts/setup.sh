@@ -28,11 +28,20 @@ for arg in "$@"; do
   esac
 done
 
-command -v java >/dev/null || fail "no 'java' on PATH: install a JDK 17 or newer (Debian: apt-get install openjdk-17-jdk-headless)"
+# the java that ./peerpulse and Maven run: JAVA_HOME's when it is set, else the PATH's
+if [ -n "${JAVA_HOME:-}" ]; then
+  java_cmd="$JAVA_HOME/bin/java"
+  [ -x "$java_cmd" ] || fail "JAVA_HOME is '$JAVA_HOME', which has no bin/java: point it at a JDK 17 or newer, or unset it"
+else
+  java_cmd=java
+  command -v java >/dev/null || fail "no 'java' on PATH: install a JDK 17 or newer (Debian: apt-get install openjdk-17-jdk-headless)"
+fi
 command -v mvn >/dev/null || fail "no 'mvn' on PATH: install Maven 3.8.7 or newer (Debian: apt-get install maven)"
-# sed reads all of java's output: no early exit in this pipeline
-java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
-[ "${java_major%%.*}" -ge 17 ] 2>/dev/null || fail "Java 17 or newer is needed, 'java' is $java_major"
+# captured whole, then read: a java that fails here (not a JDK) must reach the message below, not end set -e
+java_props="$("$java_cmd" -XshowSettings:properties -version 2>&1 || true)"
+java_major="$(printf '%s\n' "$java_props" | sed -n 's/^ *java.specification.version = //p')"
+[ "${java_major%%.*}" -ge 17 ] 2>/dev/null \
+  || fail "Java 17 or newer is needed, $java_cmd is ${java_major:-not a JDK}${JAVA_HOME:+ (from JAVA_HOME: point it at a JDK 17 or newer, or unset it)}"
 
 is_root() { [ "$(id -u)" = 0 ]; }
 can_apt() { is_root && command -v apt-get >/dev/null; }
