@@ -27,6 +27,14 @@ if ! timeout 900 "$pp" --version >"$work/version" 2>"$work/build.log"; then
   cat "$work/build.log"; echo "check-launcher-output: 0 passed, 1 failed"; exit 1
 fi
 
+# the command's module path holds its runtime dependencies only: no test library (the cli pom's rule)
+if ls "$root/cli/target/dependency" | grep -E '^(junit|assertj|byte-buddy|opentest4j|apiguardian|testkit|.*-tests)' \
+    >"$work/test-jars"; then
+  failed=$((failed + 1)); echo "FAIL test libraries on the command's module path:"; cat "$work/test-jars"
+else
+  passed=$((passed + 1)); echo "ok   no test library on the command's module path"
+fi
+
 # started through a symbolic link (e.g. ~/bin/peerpulse) and from another directory, it finds its checkout
 mkdir -p "$work/bin" && ln -s "$pp" "$work/bin/peerpulse"
 if (cd / && timeout 300 "$work/bin/peerpulse" --version) >"$work/link" 2>>"$work/stderr" \
