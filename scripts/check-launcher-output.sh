@@ -35,6 +35,20 @@ else
   passed=$((passed + 1)); echo "ok   no test library on the command's module path"
 fi
 
+# help written to a file from a terminal carries no colour codes (java's own descriptor 1 is then the terminal)
+if ! command -v script >/dev/null; then
+  echo "skip help into a file from a terminal: no 'script' (util-linux) to make a terminal"
+else
+  for term in xterm dumb; do
+    TERM=$term timeout 300 script -qec "'$pp' demo --help >'$work/help-$term'" /dev/null >/dev/null 2>&1
+    if grep -q "^Usage: peerpulse demo" "$work/help-$term" && ! grep -q $'\e\[' "$work/help-$term"; then
+      passed=$((passed + 1)); echo "ok   help into a file from a terminal (TERM=$term) has no colour codes"
+    else
+      failed=$((failed + 1)); echo "FAIL help into a file from a terminal (TERM=$term):"; head -n 3 "$work/help-$term" | cat -v
+    fi
+  done
+fi
+
 # started through a symbolic link (e.g. ~/bin/peerpulse) and from another directory, it finds its checkout
 mkdir -p "$work/bin" && ln -s "$pp" "$work/bin/peerpulse"
 if (cd / && timeout 300 "$work/bin/peerpulse" --version) >"$work/link" 2>>"$work/stderr" \
