@@ -82,6 +82,7 @@ public final class Main implements Runnable {
     static int run(CommandLine commandLine, String[] args, PrintWriter out, PrintWriter err) {
         commandLine.setOut(out);
         commandLine.setErr(err);
+        commandLine.registerConverter(java.nio.file.Path.class, new Values.PathConverter()); // every command's
         commandLine.setParameterExceptionHandler((ex, arguments) -> {
             CommandLine command = ex.getCommandLine();
             List<String> suggestions = ex instanceof CommandLine.UnmatchedArgumentException unmatched

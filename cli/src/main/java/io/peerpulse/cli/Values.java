@@ -1,5 +1,6 @@
 package io.peerpulse.cli;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -7,7 +8,7 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** Converters for the values people type: {@code 80ms}, {@code 1.5s}, {@code 2m}, {@code 2.5%}. */
+/** Converters for the values people type: {@code 80ms}, {@code 1.5s}, {@code 2m}, {@code 2.5%}, paths. */
 final class Values {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
@@ -51,6 +52,25 @@ final class Values {
                 throw new TypeConversionException("'" + value + "' is more than 100%");
             }
             return percent / 100;
+        }
+    }
+
+    /**
+     * A path, refusing one that starts with {@code ~}: the shell expands it only at the start of a word
+     * ({@code --out ~/runs}, not {@code --out=~/runs}), and taken literally it would name a folder {@code ~}
+     * in the working directory.
+     */
+    static final class PathConverter implements ITypeConverter<Path> {
+        @Override
+        public Path convert(String value) {
+            if (value.startsWith("~")) {
+                boolean own = value.equals("~") || value.startsWith("~/");
+                throw new TypeConversionException("'" + value + "' starts with '~', which the shell did not expand"
+                        + " (it does not in quotes or after --option=): write "
+                        + (own ? "$HOME/" + value.substring(Math.min(2, value.length())) : "the home folder's full path")
+                        + " or put a space after the option name; ./" + value + " for a folder really named so");
+            }
+            return Path.of(value);
         }
     }
 

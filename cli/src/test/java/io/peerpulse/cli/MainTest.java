@@ -81,6 +81,25 @@ class MainTest {
                 + ": not a directory");
     }
 
+    /**
+     * {@code --out=~/runs}: the shell expands {@code ~} only at the start of a word, so the command got it
+     * literally and would make a folder named {@code ~} in the working directory. Refused, saying so.
+     */
+    @Test
+    void aPathStartingWithATildeTheShellDidNotExpandIsRefusedSayingSo() {
+        for (String[] args : new String[][] {{"summarize", "--out=~/table.csv", "runs"}, {"summarize", "~/runs"},
+                {"report", "~/runs/x.json"}, {"recover", "j.journal.jsonl", "--out=~/runs"},
+                {"demo", "--journal=~user/journals"}}) {
+            err.getBuffer().setLength(0);
+            assertOneLineError(run(args), "'~", "which the shell did not expand");
+        }
+        assertThat(err.toString()).contains("the home folder's full path");
+        err.getBuffer().setLength(0);
+        assertOneLineError(run("recover", "j.journal.jsonl", "--out=~/runs"), "write $HOME/runs or put a space");
+        assertThat(Path.of("~")).doesNotExist();
+        assertThat(Path.of("~user")).doesNotExist();
+    }
+
     /** A command that fails the way webrtc-java does on a machine without libpulse0. */
     @CommandLine.Command(name = "boom")
     static final class Boom implements Runnable {
