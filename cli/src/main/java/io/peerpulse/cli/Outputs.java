@@ -42,6 +42,17 @@ final class Outputs {
     }
 
     /**
+     * @throws Main.UsageException when {@code --out}, a file, names a folder: {@code suggested} is the file name
+     *                             offered in it
+     */
+    static void refuseAFolder(Path out, String suggested) {
+        if (Files.isDirectory(out)) {
+            throw new Main.UsageException("--out " + out.toAbsolutePath() + " is a folder; give a file name in it, e.g. "
+                    + out.toAbsolutePath().resolve(suggested));
+        }
+    }
+
+    /**
      * Creates the directory a command writes into, with its parents.
      *
      * @throws Main.RunFailure naming the option, the directory and the cause ("not a directory" for a file there)

@@ -32,6 +32,9 @@ final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Path target = out != null ? out : Sessions.htmlBeside(input);
+        if (out != null) {
+            Outputs.refuseAFolder(out, Sessions.htmlBeside(input).getFileName().toString());
+        }
         Outputs.refuseOverwritingAnInput(target, out != null ? "--out" : "the page", List.of(input));
         SessionReport report = Sessions.read(input);
         Path written = Outputs.write(target, HtmlReport.render(report), force, spec.commandLine().getErr(), "report");

@@ -70,6 +70,7 @@ final class SummarizeCommand implements Callable<Integer> {
         }
         files = files.stream().map(f -> f.toAbsolutePath().normalize()).distinct().toList(); // one row per file
         if (out != null) {
+            Outputs.refuseAFolder(out, "sessions.csv");
             Outputs.refuseOverwritingAnInput(out, "--out", files);
         }
         PrintWriter err = spec.commandLine().getErr();

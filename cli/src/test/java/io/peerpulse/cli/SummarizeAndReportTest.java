@@ -64,6 +64,32 @@ class SummarizeAndReportTest {
                 .doesNotContain("a.json:");
     }
 
+    /**
+     * {@code --out runs/} where a file is expected (demo's {@code --out} is a folder): refused naming the folder,
+     * never a file {@code runs-1} written beside it.
+     */
+    @Test
+    void aFolderGivenAsTheOutputFileIsRefusedNotWrittenBesideIt() throws Exception {
+        Path input = export("a.json", "session-a", true);
+        Path folder = Files.createDirectory(dir.resolve("pages"));
+        for (String command : List.of("report", "summarize")) {
+            for (boolean force : List.of(false, true)) {
+                err.getBuffer().setLength(0);
+                String[] args = force ? new String[] {command, input.toString(), "--out", folder.toString(), "--force"}
+                        : new String[] {command, input.toString(), "--out", folder.toString()};
+
+                assertThat(run(args)).as("%s --force %s: %s", command, force, err).isEqualTo(2);
+                assertThat(err.toString().strip()).isEqualTo(command + ": --out " + folder
+                        + " is a folder; give a file name in it, e.g. " + folder.resolve(command.equals("report")
+                        ? "a.html" : "sessions.csv"));
+            }
+        }
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("a.json", "pages");
+        }
+        assertThat(folder).isEmptyDirectory();
+    }
+
     @Test
     void summarizeWritesFormulaLikeIdsAsDataCells() throws Exception {
         export("f.json", "=HYPERLINK(\"http://evil.example/?x\",\"open me\")", true);
