@@ -96,6 +96,7 @@ final class ChromiumDemo {
                 .exportSetting("peerpulse.export.csv.directory", demo.out.toString())
                 .exportSetting("peerpulse.export.html.directory", demo.out.toString())
                 .build();
+        Thread onShutdown = DemoCommand.closeOnShutdown(session, demo.out, console, err);
         LatencyTelemetry probeTelemetry = new LatencyTelemetry(probe);
         ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "demo-game-loop");
@@ -127,6 +128,7 @@ final class ChromiumDemo {
             loop.awaitTermination(5, TimeUnit.SECONDS);
             probeTelemetry.close();
             session.close();
+            DemoCommand.closedInTime(onShutdown);
         }
         browserJson = peer.finish(Duration.ofSeconds(10));
         JsonObject browser;

@@ -148,6 +148,7 @@ final class DemoCommand implements Callable<Integer> {
             builder.journalDirectory(journal);
         }
         GameSession session = builder.build();
+        Thread onShutdown = closeOnShutdown(session, out, console, spec.commandLine().getErr());
         ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "demo-game-loop");
             thread.setDaemon(true);
@@ -192,11 +193,54 @@ final class DemoCommand implements Callable<Integer> {
             loop.awaitTermination(5, TimeUnit.SECONDS);
             session.endRound();
             session.close(); // stops telemetry first, then the exporters write
+            closedInTime(onShutdown);
         }
         if (sendFailures.get() > 0) {
             console.println("inputs that could not be sent: " + sendFailures.get());
         }
         return session.exportReport();
+    }
+
+    /**
+     * Closes {@code session} if the JVM shuts down before the demo closed it — Ctrl-C (SIGINT) or SIGTERM: the
+     * exporters then write what was measured until then, and the journal gets its end line, instead of the
+     * session's data being lost with the process. The exit code stays the signal's (130, 143). Undone by
+     * {@link #closedInTime}.
+     *
+     * @return the shutdown hook
+     */
+    static Thread closeOnShutdown(GameSession session, Path out, PrintWriter console, PrintWriter err) {
+        Thread hook = new Thread(() -> {
+            if (session.isClosed()) {
+                session.close(); // the demo's own close() may still be under way: waits for it (bounded)
+                return;
+            }
+            err.println("demo: stopped before the end (Ctrl-C or a signal): closing the session, so that the exporters"
+                    + " write what was measured until now");
+            err.flush();
+            session.close(); // bounded by the exporter timeout
+            try {
+                for (Path file : listFiles(out, session.sessionId())) {
+                    console.println("wrote " + file.toAbsolutePath());
+                }
+            } catch (IOException e) {
+                err.println("demo: cannot list " + out.toAbsolutePath() + ": " + e.getMessage());
+            }
+            session.journalPath().ifPresent(journal -> console.println("journal " + journal.toAbsolutePath()));
+            console.flush();
+            err.flush();
+        }, "demo-close-on-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        return hook;
+    }
+
+    /** The demo closed its session itself: {@code hook} of {@link #closeOnShutdown} is no longer needed. */
+    static void closedInTime(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the JVM is already shutting down: the hook sees that the session is closed and does nothing
+        }
     }
 
     /** The reasons of the live quality, for the progress line: empty at GOOD. */
