@@ -91,6 +91,14 @@ final class DemoCommand implements Callable<Integer> {
         if (!peer.equals("java") && !peer.equals("chromium")) { // before anything is created
             throw new Main.UsageException("--peer must be java or chromium, was " + peer);
         }
+        if (peer.equals("chromium")) { // options the Chromium demo has no use for: refused, never ignored silently
+            for (String option : List.of("--journal", "--source")) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                    throw new Main.UsageException(option + " applies to --peer java only: the Chromium demo writes no"
+                            + " journal and always shows the Java side's ICE view beside both ends' probes");
+                }
+            }
+        }
         Outputs.createDirectory(out, "--out");
         if (journal != null) {
             Outputs.createDirectory(journal, "--journal");

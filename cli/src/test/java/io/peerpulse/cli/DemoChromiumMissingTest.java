@@ -33,6 +33,22 @@ class DemoChromiumMissingTest {
         assertThat(out.toString()).doesNotContain("connected");
     }
 
+    /** Options the Chromium demo does not use are refused before anything is created, not silently ignored. */
+    @Test
+    void aJournalOrASourceWithChromiumIsRefusedNotIgnored(@TempDir Path dir) {
+        for (String[] option : new String[][] {{"--journal", dir.resolve("journal").toString()}, {"--source", "ice"}}) {
+            StringWriter err = new StringWriter();
+            int code = Main.run(new String[] {"demo", "--peer", "chromium", option[0], option[1], "--out",
+                    dir.resolve("out").toString()}, new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+            assertThat(code).isEqualTo(2);
+            assertThat(err.toString().strip()).isEqualTo("demo: " + option[0] + " applies to --peer java only: the"
+                    + " Chromium demo writes no journal and always shows the Java side's ICE view beside both ends'"
+                    + " probes");
+        }
+        assertThat(dir.resolve("journal")).doesNotExist();
+        assertThat(dir.resolve("out")).doesNotExist();
+    }
+
     @Test
     void anUnknownPeerIsABadArgument(@TempDir Path dir) {
         StringWriter err = new StringWriter();
