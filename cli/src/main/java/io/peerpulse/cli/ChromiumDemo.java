@@ -59,7 +59,8 @@ final class ChromiumDemo {
     int run(PrintWriter console, PrintWriter err, String sessionId) throws Exception {
         Optional<Path> binary = Chromium.find();
         if (binary.isEmpty()) {
-            err.println("peerpulse demo --peer chromium: " + Chromium.missingReason());
+            err.println("peerpulse demo --peer chromium: " + Chromium.missingReason() + " (through the launcher: "
+                    + Main.SYSTEM_PROPERTY_HINT.replace("key=value", Chromium.PROPERTY + "=<binary>") + ")");
             return NO_BROWSER;
         }
         console.printf(Locale.ROOT, "PeerPulse demo %s: a Java peer and headless Chromium through a relay injecting "

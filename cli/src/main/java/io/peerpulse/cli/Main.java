@@ -29,6 +29,9 @@ public final class Main implements Runnable {
             description = "On a failure, print the stack trace and the libraries' log records in full.")
     boolean verbose;
 
+    /** How a system property ({@code -Dpeerpulse.…}) reaches the command's JVM through the launcher. */
+    static final String SYSTEM_PROPERTY_HINT = "JAVA_TOOL_OPTIONS='-Dkey=value' ./peerpulse …";
+
     /** Called by picocli. */
     public Main() {
     }
@@ -87,8 +90,12 @@ public final class Main implements Runnable {
             CommandLine command = ex.getCommandLine();
             List<String> suggestions = ex instanceof CommandLine.UnmatchedArgumentException unmatched
                     ? unmatched.getSuggestions() : List.of();
+            boolean systemProperty = ex instanceof CommandLine.UnmatchedArgumentException unmatched
+                    && unmatched.getUnmatched().stream().anyMatch(a -> a.startsWith("-D"));
             command.getErr().println(command.getCommandName() + ": " + ex.getMessage()
                     + (suggestions.isEmpty() ? "" : "; did you mean '" + String.join("' or '", suggestions) + "'?")
+                    + (systemProperty ? "; a system property is java's option, not the command's: "
+                            + SYSTEM_PROPERTY_HINT : "")
                     + " (see '" + command.getCommandSpec().qualifiedName() + " --help')");
             return CommandLine.ExitCode.USAGE;
         });

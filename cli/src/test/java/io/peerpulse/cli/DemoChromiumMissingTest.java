@@ -29,7 +29,8 @@ class DemoChromiumMissingTest {
             }
         }
         assertThat(code).as("stdout %s stderr %s", out, err).isEqualTo(2);
-        assertThat(err.toString()).contains("apt-get install chromium").contains("no-such-chromium");
+        assertThat(err.toString()).contains("apt-get install chromium").contains("no-such-chromium")
+                .contains("(through the launcher: JAVA_TOOL_OPTIONS='-Dpeerpulse.chromium=<binary>' ./peerpulse …)");
         assertThat(out.toString()).doesNotContain("connected");
     }
 

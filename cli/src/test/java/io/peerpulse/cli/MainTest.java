@@ -43,6 +43,17 @@ class MainTest {
         assertOneLineError(run("demo", "--rttt", "40ms"), "--rttt", "did you mean '--rtt'?");
     }
 
+    /** {@code ./peerpulse demo -Dpeerpulse.chromium=…}: the option is java's; the error says how to pass it. */
+    @Test
+    void aSystemPropertyGivenToTheCommandSaysHowToPassIt() {
+        for (String[] args : new String[][] {{"-Dpeerpulse.chromium=/opt/chromium", "demo"},
+                {"demo", "-Dpeerpulse.chromium=/opt/chromium", "--peer", "chromium"}}) {
+            err.getBuffer().setLength(0);
+            assertOneLineError(run(args), "'-Dpeerpulse.chromium=/opt/chromium'",
+                    "a system property is java's option, not the command's: JAVA_TOOL_OPTIONS='-Dkey=value' ./peerpulse …");
+        }
+    }
+
     /** A full disk or a closed pipe cuts standard output: the command says so and fails, never silently. */
     @Test
     void standardOutputThatCannotBeWrittenIsNamedAndFailsTheCommand() {
