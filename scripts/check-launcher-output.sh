@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks, through the ./peerpulse launcher itself, that the command's standard output is the shell's:
 # in a file shared with the shell's own lines, in a pipe, or alone, everything comes out in order, and
-# the native library's lines ("VM attach current thread failed") never reach standard output.
+# the native library's lines ("VM attach current thread failed") never reach standard output. Also how it
+# starts: its module path (no test library), through a symbolic link, JAVA_HOME, help colours in a file.
 #   scripts/check-launcher-output.sh     (CI runs it after ./run-tests; builds the launcher's jar if needed)
 # Each command runs under `timeout`; the last line is "check-launcher-output: N passed, N failed".
 set -uo pipefail
