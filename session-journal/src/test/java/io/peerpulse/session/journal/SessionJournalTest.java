@@ -522,6 +522,11 @@ class SessionJournalTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(SessionJournal.DIRECTORY_SETTING);
         assertThatThrownBy(() -> noDirectory.exportSetting(SessionJournal.DIRECTORY_SETTING, "a\u0000b").build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(SessionJournal.DIRECTORY_SETTING);
+        // JAVA_TOOL_OPTIONS="-Dpeerpulse.journal.directory=~/journals": no shell expanded it
+        assertThatThrownBy(() -> noDirectory.exportSetting(SessionJournal.DIRECTORY_SETTING, "~/journals").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(SessionJournal.DIRECTORY_SETTING + " is '~/journals', which starts with '~'");
+        assertThat(Path.of("~")).doesNotExist();
         GameSession session = builder("journal-fsync-true").exportSetting(SessionJournal.FSYNC_SETTING, " TRUE ").build();
         session.close();
         assertThat(session.journalPath()).isPresent();

@@ -187,7 +187,8 @@ public final class ExportFiles {
      * @param settings the exporter's settings
      * @param key      the setting, e.g. {@code peerpulse.export.json.directory}
      * @return the directory
-     * @throws IllegalArgumentException naming {@code key} when the value is blank or not a valid path
+     * @throws IllegalArgumentException naming {@code key} when the value is blank, not a valid path, or starts
+     *                                  with {@code ~} (which Java does not expand: it would be a folder named so)
      * @since 0.1.0
      */
     public static Path directory(ExportSettings settings, String key) {
@@ -196,6 +197,11 @@ public final class ExportFiles {
         String value = settings.get(key).orElse(DEFAULT_DIRECTORY);
         if (value.isBlank()) {
             throw new IllegalArgumentException(key + " must not be blank");
+        }
+        if (value.startsWith("~")) { // e.g. JAVA_TOOL_OPTIONS="-Dpeerpulse.journal.directory=~/j": no shell expands it
+            throw new IllegalArgumentException(key + " is '" + value + "', which starts with '~': Java does not expand"
+                    + " it (only a shell does, unquoted at the start of a word): give the full path, or ./" + value
+                    + " for a folder really named so");
         }
         try {
             return Path.of(value);

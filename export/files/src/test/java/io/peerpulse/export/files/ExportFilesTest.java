@@ -511,6 +511,13 @@ class ExportFilesTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage(key + " must not be blank");
         assertThatThrownBy(() -> ExportFiles.directory(blank, "other"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("other is not a valid path");
+        // "-Dkey=~/runs" in JAVA_TOOL_OPTIONS or a properties file: no shell expanded it, never a folder "~"
+        assertThatThrownBy(() -> ExportFiles.directory(ExportSettings.of(Map.of(key, "~/runs"), Map.of()), key))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage(key + " is '~/runs', which starts with '~':"
+                        + " Java does not expand it (only a shell does, unquoted at the start of a word): give the"
+                        + " full path, or ./~/runs for a folder really named so");
+        assertThat(ExportFiles.directory(ExportSettings.of(Map.of(key, "./~/runs"), Map.of()), key))
+                .isEqualTo(Path.of("./~/runs"));
     }
 
     private List<String> names() throws IOException {

@@ -10,7 +10,6 @@ import io.peerpulse.session.spi.ExportSettings;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
@@ -31,15 +30,8 @@ public final class JournalProvider implements EventLogProvider {
         if (value.isEmpty()) {
             return Optional.empty();
         }
-        if (value.get().isBlank()) {
-            throw new IllegalArgumentException(DIRECTORY_SETTING + " must not be blank");
-        }
-        Path directory;
-        try {
-            directory = Path.of(value.get());
-        } catch (InvalidPathException e) {
-            throw new IllegalArgumentException(DIRECTORY_SETTING + " is not a valid path: " + e.getMessage(), e);
-        }
+        // blank, not a path, or an unexpanded ~: refused as the file exporters refuse their directory
+        Path directory = ExportFiles.directory(settings, DIRECTORY_SETTING);
         boolean fsync = settings.get(FSYNC_SETTING).map(JournalProvider::parseFsync).orElse(false);
         UnaryOperator<JournalWriter.Sink> wrapper = settings.attribute(JournalWriter.SinkWrapper.class)
                 .<UnaryOperator<JournalWriter.Sink>>map(w -> w).orElse(UnaryOperator.identity());
