@@ -105,7 +105,7 @@ class JsonLinesExporterTest extends SessionExporterContract {
 
     @Test
     void aFileSettingThatNamesNoFileIsRefusedNamingIt() {
-        for (String bad : new String[] {" ", dir.toString()}) {
+        for (String bad : new String[] {" ", dir.toString(), "~/sessions.jsonl"}) { // ~: no shell expanded it
             assertThatThrownBy(() -> createProvider().create(ExportSettings.of(
                     Map.of(SessionJsonLines.FILE_SETTING, bad), Map.of())))
                     .isInstanceOf(IllegalArgumentException.class)

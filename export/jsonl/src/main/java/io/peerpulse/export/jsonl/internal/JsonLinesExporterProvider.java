@@ -41,8 +41,8 @@ public final class JsonLinesExporterProvider implements SessionExporterProvider 
     }
 
     /**
-     * @throws IllegalArgumentException naming {@value SessionJsonLines#FILE_SETTING} when it is blank, not a path
-     *                                  or names a directory
+     * @throws IllegalArgumentException naming {@value SessionJsonLines#FILE_SETTING} when it is blank, not a path,
+     *                                  names a directory or starts with {@code ~} (which Java does not expand)
      */
     @Override
     public SessionExporter create(ExportSettings settings) {
@@ -55,6 +55,11 @@ public final class JsonLinesExporterProvider implements SessionExporterProvider 
         }
         if (value.isBlank() || file.getFileName() == null || java.nio.file.Files.isDirectory(file)) {
             throw new IllegalArgumentException(SessionJsonLines.FILE_SETTING + " must name a file, was '" + value + "'");
+        }
+        if (value.startsWith("~")) { // no shell expanded it: it would be a folder named "~" in the working directory
+            throw new IllegalArgumentException(SessionJsonLines.FILE_SETTING + " is '" + value + "', which starts with"
+                    + " '~': Java does not expand it (only a shell does, unquoted at the start of a word): give the"
+                    + " full path, or ./" + value + " for a folder really named so");
         }
         return new SessionExporter() {
             @Override
