@@ -50,6 +50,26 @@ else
   done
 fi
 
+# Ctrl-C during the launcher's build: exit 130, no build log left in the temporary folder, no "build failed"
+mkdir -p "$work/tmp"
+touch "$root/cli/src/main/java/io/peerpulse/cli/Errors.java"   # a source newer than the build: it builds again
+set -m   # the launcher in a process group of its own, as a terminal runs it, with SIGINT not ignored
+TMPDIR="$work/tmp" timeout 300 "$pp" --version >/dev/null 2>"$work/build-int" &
+job=$!
+set +m
+for _ in $(seq 600); do   # until the build's log exists (at most 60 s): the launcher is in its build
+  ls "$work/tmp" | grep -q '^peerpulse-build' && break
+  sleep 0.1
+done
+kill -INT -- "-$job"
+if wait "$job"; then code=0; else code=$?; fi
+if [ "$code" = 130 ] && [ -z "$(ls "$work/tmp")" ] && ! grep -q "build failed" "$work/build-int"; then
+  passed=$((passed + 1)); echo "ok   Ctrl-C during the build: exit 130, no log left"
+else
+  failed=$((failed + 1)); echo "FAIL Ctrl-C during the build: exit $code, left: $(ls "$work/tmp")"; cat "$work/build-int"
+fi
+timeout 900 "$pp" --version >/dev/null 2>>"$work/stderr"   # the build again, for the checks below
+
 # started through a symbolic link (e.g. ~/bin/peerpulse) and from another directory, it finds its checkout
 mkdir -p "$work/bin" && ln -s "$pp" "$work/bin/peerpulse"
 if (cd / && timeout 300 "$work/bin/peerpulse" --version) >"$work/link" 2>>"$work/stderr" \
