@@ -71,7 +71,10 @@ final class RecoverCommand implements Callable<Integer> {
         try {
             recovery = SessionJournal.recoverAndExport(input, settings, names);
         } catch (IOException e) {
-            throw new Main.UsageException(cannotRecover(input, e));
+            String name = input.getFileName() == null ? "" : input.getFileName().toString();
+            throw new Main.UsageException(cannotRecover(input, e) + (name.endsWith(".json") || name.endsWith(".csv")
+                    || name.endsWith(".html") ? "; " + name + " looks like an export: recover reads a session journal"
+                    + " (<id>.journal.jsonl), report and summarize read exports" : ""));
         } catch (IllegalArgumentException e) {
             // a bad header is an IOException above: this is a setting, an exporter's or a system property's
             throw new Main.UsageException("cannot recover " + input.toAbsolutePath() + ": " + e.getMessage());

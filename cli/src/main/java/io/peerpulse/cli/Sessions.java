@@ -25,6 +25,10 @@ final class Sessions {
         if (!Files.exists(file)) {
             throw new Main.UsageException("cannot read " + file + ": no such file");
         }
+        if (isJournal(file)) {
+            throw new Main.UsageException("cannot read " + file + ": a session journal, not an export: 'peerpulse recover "
+                    + file + "' writes its exports");
+        }
         try {
             if (Files.isRegularFile(file) && Files.size(file) == 0) { // a pipe has no size: read it
                 throw new Main.UsageException("cannot read " + file + ": the file is empty");
@@ -66,6 +70,11 @@ final class Sessions {
             throw new Main.UsageException("cannot read " + file + ": not a PeerPulse session export ("
                     + message.lines().findFirst().orElse("") + ")");
         }
+    }
+
+    /** @return whether {@code file} is named as a session journal is ({@code <stem>.journal.jsonl}) */
+    static boolean isJournal(Path file) {
+        return file.getFileName() != null && file.getFileName().toString().endsWith(".journal.jsonl");
     }
 
     /** The page beside an export: {@code s.json} gives {@code s.html}, any other name gets {@code .html} added. */

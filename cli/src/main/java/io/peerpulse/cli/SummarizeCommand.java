@@ -52,6 +52,15 @@ final class SummarizeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The session journals in {@code folder}, for the message when it holds no export; 0 when unreadable. */
+    private static long journalCount(Path folder) {
+        try (Stream<Path> listing = Files.list(folder)) {
+            return listing.filter(Sessions::isJournal).count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     @Override
     public Integer call() {
         List<Path> files = new ArrayList<>();
@@ -108,8 +117,11 @@ final class SummarizeCommand implements Callable<Integer> {
         rows.flush();
         if (good == 0) { // nothing to tabulate: unreadable input, and no file of a header alone
             String where = String.join(", ", inputs.stream().map(Path::toString).toList());
-            throw new Main.UsageException(files.isEmpty() ? "no *.json file in " + where
-                    : "no readable session export in " + where + " (" + bad.size() + " file(s) skipped)");
+            long journals = inputs.stream().filter(Files::isDirectory).mapToLong(SummarizeCommand::journalCount).sum();
+            throw new Main.UsageException((files.isEmpty() ? "no *.json file in " + where
+                    : "no readable session export in " + where + " (" + bad.size() + " file(s) skipped)")
+                    + (journals == 0 ? "" : "; it holds " + journals + " session journal(s) (*.journal.jsonl):"
+                            + " 'peerpulse recover JOURNAL' writes a journal's exports"));
         }
         if (out != null) {
             Path written = Outputs.write(out, table.toString(), force, err, "summarize");

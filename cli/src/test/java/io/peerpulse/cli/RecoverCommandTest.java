@@ -47,6 +47,32 @@ class RecoverCommandTest {
         return session.journalPath().orElseThrow(); // not closed: as if killed
     }
 
+    /** A journal given where an export is expected, and the reverse: the error says which command reads which. */
+    @Test
+    void aJournalAndAnExportMistakenForEachOtherAreNamedAsSuch() throws Exception {
+        Path journal = journalOfAKilledSession();
+        assertThat(run("recover", journal.toString(), "--out", dir.resolve("out").toString())).isZero();
+        Path export = dir.resolve("out").resolve("cli-recover.json");
+        assertThat(export).exists();
+
+        err.getBuffer().setLength(0);
+        assertThat(run("report", journal.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("report: cannot read " + journal + ": a session journal, not an"
+                + " export: 'peerpulse recover " + journal + "' writes its exports");
+
+        err.getBuffer().setLength(0);
+        assertThat(run("summarize", journal.getParent().toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("summarize: no *.json file in " + journal.getParent()
+                + "; it holds 1 session journal(s) (*.journal.jsonl): 'peerpulse recover JOURNAL' writes a journal's"
+                + " exports");
+
+        err.getBuffer().setLength(0);
+        assertThat(run("recover", export.toString(), "--out", dir.resolve("again").toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).startsWith("recover: cannot recover " + export + ": ")
+                .endsWith("; cli-recover.json looks like an export: recover reads a session journal"
+                        + " (<id>.journal.jsonl), report and summarize read exports");
+    }
+
     @Test
     void recoversAKilledSessionAndRunsTheFileExporters() throws Exception {
         Path journal = journalOfAKilledSession();
