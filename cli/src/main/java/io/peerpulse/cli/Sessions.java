@@ -37,13 +37,8 @@ final class Sessions {
             try {
                 report = SessionReportJson.read(file);
             } catch (IOException | RuntimeException e) {
-                String name = file.getFileName().toString();
-                // the two JSON Lines files PeerPulse writes: say what they are, not "trailing data"
-                if (name.endsWith(".journal.jsonl")) {
-                    throw new Main.UsageException("cannot read " + file + ": a session journal, not an export: "
-                            + "peerpulse recover " + file + " rebuilds the session's exports from it");
-                }
-                if (name.endsWith(".jsonl")) {
+                // the jsonl exporter's file (a journal is named above): say what it is, not "trailing data"
+                if (file.getFileName().toString().endsWith(".jsonl")) {
                     throw new Main.UsageException("cannot read " + file + ": a JSON Lines file (the jsonl exporter's, "
                             + "one line per session), not a session export: read it with pandas.read_json(path, "
                             + "lines=True) or jsonlite::stream_in");
