@@ -192,9 +192,25 @@ public final class ExportFiles {
      * @since 0.1.0
      */
     public static Path directory(ExportSettings settings, String key) {
+        return path(settings, key, DEFAULT_DIRECTORY);
+    }
+
+    /**
+     * The path of an exporter's setting: the value of {@code key} (a session setting, else the system property),
+     * else {@code defaultValue}. Nothing is checked on disk here.
+     *
+     * @param settings     the exporter's settings
+     * @param key          the setting, e.g. {@code peerpulse.export.jsonl.file}
+     * @param defaultValue the path when the setting is absent
+     * @return the path
+     * @throws IllegalArgumentException naming {@code key} when the value is blank, not a valid path, or starts
+     *                                  with {@code ~} (which Java does not expand: it would be a folder named so)
+     * @since 0.1.0
+     */
+    public static Path path(ExportSettings settings, String key, String defaultValue) {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(key, "key");
-        String value = settings.get(key).orElse(DEFAULT_DIRECTORY);
+        String value = settings.get(key).orElse(defaultValue);
         if (value.isBlank()) {
             throw new IllegalArgumentException(key + " must not be blank");
         }

@@ -8,7 +8,6 @@ import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.session.spi.SessionExporterProvider;
 
 import java.io.IOException;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -46,20 +45,10 @@ public final class JsonLinesExporterProvider implements SessionExporterProvider 
      */
     @Override
     public SessionExporter create(ExportSettings settings) {
-        String value = settings.get(SessionJsonLines.FILE_SETTING).orElse(SessionJsonLines.DEFAULT_FILE);
-        Path file;
-        try {
-            file = Path.of(value);
-        } catch (InvalidPathException e) {
-            throw new IllegalArgumentException(SessionJsonLines.FILE_SETTING + " is not a path: '" + value + "'", e);
-        }
-        if (value.isBlank() || file.getFileName() == null || java.nio.file.Files.isDirectory(file)) {
-            throw new IllegalArgumentException(SessionJsonLines.FILE_SETTING + " must name a file, was '" + value + "'");
-        }
-        if (value.startsWith("~")) { // no shell expanded it: it would be a folder named "~" in the working directory
-            throw new IllegalArgumentException(SessionJsonLines.FILE_SETTING + " is '" + value + "', which starts with"
-                    + " '~': Java does not expand it (only a shell does, unquoted at the start of a word): give the"
-                    + " full path, or ./" + value + " for a folder really named so");
+        // blank, not a path, or an unexpanded ~: refused as every file exporter refuses its setting
+        Path file = ExportFiles.path(settings, SessionJsonLines.FILE_SETTING, SessionJsonLines.DEFAULT_FILE);
+        if (file.getFileName() == null || java.nio.file.Files.isDirectory(file)) {
+            throw new IllegalArgumentException(SessionJsonLines.FILE_SETTING + " must name a file, was '" + file + "'");
         }
         return new SessionExporter() {
             @Override
