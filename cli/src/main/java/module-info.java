@@ -15,6 +15,7 @@ module io.peerpulse.cli {
     requires io.peerpulse.export.csv;
     requires io.peerpulse.export.files;
     requires io.peerpulse.export.html;
+    requires io.peerpulse.export.jsonl;
     requires info.picocli;
     // summarize reads the original browser feature's export shape
     requires jakarta.json;

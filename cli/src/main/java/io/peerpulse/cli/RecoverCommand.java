@@ -1,6 +1,7 @@
 package io.peerpulse.cli;
 
 import io.peerpulse.export.files.ExportFiles;
+import io.peerpulse.export.jsonl.SessionJsonLines;
 import io.peerpulse.session.ClockInfo;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.journal.SessionJournal;
@@ -38,8 +39,12 @@ final class RecoverCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--exporters", paramLabel = "NAMES", split = ",", defaultValue = "json,csv,html",
-            description = "Exporters to run, comma-separated (default: ${DEFAULT-VALUE}); 'none' for none.")
+            description = "Exporters to run, comma-separated (default: ${DEFAULT-VALUE}; also jsonl); 'none' for none.")
     List<String> exporters;
+
+    @Option(names = "--jsonl-file", paramLabel = "FILE",
+            description = "The file the jsonl exporter appends the session's line to (default: DIR/sessions.jsonl).")
+    Path jsonlFile;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -62,11 +67,19 @@ final class RecoverCommand implements Callable<Integer> {
                 settings.put("peerpulse.export." + kind + ".directory", out.toString());
             }
         }
+        if (jsonlFile != null && !names.contains("jsonl")) {
+            throw new Main.UsageException("--jsonl-file is for the jsonl exporter, which --exporters does not name");
+        }
+        Path lines = names.contains("jsonl") ? (jsonlFile != null ? jsonlFile : out.resolve("sessions.jsonl")) : null;
+        if (lines != null) {
+            settings.put(SessionJsonLines.FILE_SETTING, lines.toString());
+        }
         boolean writesFiles = names.stream().anyMatch(FILE_EXPORTERS::contains);
         if (writesFiles) {
             Outputs.createDirectory(out, "--out");
         }
         List<Path> before = listFiles(out);
+        long linesBefore = lines == null ? 0 : size(lines);
         SessionJournal.Recovery recovery;
         try {
             recovery = SessionJournal.recoverAndExport(input, settings, names);
@@ -107,7 +120,12 @@ final class RecoverCommand implements Callable<Integer> {
         written.removeAll(before);
         // another run's temporary file (".<stem>.<random>.tmp") is none of ours, and gone by now
         written.removeIf(p -> p.getFileName().toString().startsWith(".") && p.getFileName().toString().endsWith(".tmp"));
+        written.removeIf(p -> p.equals(lines)); // said below: appended to, not written
         written.forEach(p -> console.println("wrote " + p.toAbsolutePath()));
+        boolean appended = lines != null && size(lines) > linesBefore;
+        if (appended) {
+            console.println("appended the session's line to " + lines.toAbsolutePath());
+        }
         console.flush();
         String stem = ExportFiles.fileStem(report.sessionMetrics().sessionId());
         for (Path file : written) { // a name taken by an earlier export: the exporter took the next one
@@ -125,9 +143,13 @@ final class RecoverCommand implements Callable<Integer> {
                 missing.add(name);
             }
         }
+        if (lines != null && !appended) {
+            missing.add("jsonl");
+        }
         if (!missing.isEmpty()) {
             throw new Main.RunFailure("the " + String.join(", ", missing) + " exporter" + (missing.size() > 1 ? "s" : "")
-                    + " wrote no file in " + out.toAbsolutePath() + " (the warning above says why)");
+                    + " wrote no file in " + out.toAbsolutePath() + (lines != null && !appended ? " or line in "
+                    + lines.toAbsolutePath() : "") + " (the warning above says why)");
         }
         return 0;
     }
@@ -172,6 +194,15 @@ final class RecoverCommand implements Callable<Integer> {
                         + notLoaded.size() + (notLoaded.size() == 1 ? " provider" : " providers")
                         + " could not be loaded: " + String.join("; ", notLoaded)));
             }
+        }
+    }
+
+    /** @return the file's size, 0 when it does not exist (yet) or cannot be read */
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
         }
     }
 

@@ -91,6 +91,39 @@ class RecoverCommandTest {
         assertThat(outDir.resolve("cli-recover.html")).exists();
     }
 
+    /** A killed session reaches the experiment's sessions.jsonl too, beside the lines of the sessions that ended. */
+    @Test
+    void theJsonlExporterAppendsTheKilledSessionsLineToTheExperimentsFile() throws Exception {
+        Path journal = journalOfAKilledSession();
+        Path experiment = Files.writeString(dir.resolve("exp-42.jsonl"), "{\"sessionId\":\"earlier\"}\n");
+
+        assertThat(run("recover", journal.toString(), "--out", dir.resolve("out").toString(), "--exporters",
+                "json,jsonl", "--jsonl-file", experiment.toString())).as("stderr: %s", err).isZero();
+
+        List<String> lines = Files.readAllLines(experiment);
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).isEqualTo("{\"sessionId\":\"earlier\"}");
+        assertThat(lines.get(1)).startsWith("{\"sessionId\":\"cli-recover\"");
+        assertThat(out.toString()).contains("appended the session's line to " + experiment.toAbsolutePath(),
+                "wrote " + dir.resolve("out").resolve("cli-recover.json").toAbsolutePath());
+
+        out.getBuffer().setLength(0);
+        assertThat(run("recover", journal.toString(), "--out", dir.resolve("second").toString(), "--exporters", "jsonl"))
+                .as("stderr: %s", err).isZero();
+        assertThat(Files.readAllLines(dir.resolve("second").resolve("sessions.jsonl"))).singleElement().asString()
+                .startsWith("{\"sessionId\":\"cli-recover\"");
+    }
+
+    @Test
+    void aJsonlFileWithoutTheJsonlExporterIsRefused() throws Exception {
+        Path journal = journalOfAKilledSession();
+        assertThat(run("recover", journal.toString(), "--out", dir.resolve("out").toString(), "--jsonl-file",
+                dir.resolve("x.jsonl").toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("recover: --jsonl-file is for the jsonl exporter, which --exporters"
+                + " does not name");
+        assertThat(dir.resolve("out")).doesNotExist();
+    }
+
     @Test
     void aSecondRecoveryIntoTheSameFolderSaysWhichNamesWereTaken() throws Exception {
         Path journal = journalOfAKilledSession();
