@@ -1040,7 +1040,8 @@ public final class GameSession implements AutoCloseable {
             if (directory.isEmpty()) {
                 return EventLog.NONE;
             }
-            List<EventLogProvider> found = Plugins.loadAll(ServiceLoader.load(EventLogProvider.class));
+            List<EventLogProvider> found = Plugins.loadAll(ServiceLoader.load(EventLogProvider.class,
+                    Plugins.loaderFor(EventLogProvider.class)));
             if (found.size() > 1) {
                 throw new IllegalStateException("two session journals are present: " + found.get(0).getClass().getName()
                         + " and " + found.get(1).getClass().getName() + "; keep one io.peerpulse:session-journal");

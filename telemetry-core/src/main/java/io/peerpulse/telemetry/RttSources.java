@@ -25,14 +25,16 @@ public final class RttSources {
     }
 
     /**
-     * The providers found with {@link ServiceLoader}. A provider that cannot be loaded is logged
+     * The providers found with {@link ServiceLoader}, through the thread's context class loader when it sees
+     * PeerPulse, else through PeerPulse's own ({@code Plugins.loaderFor}). A provider that cannot be loaded is logged
      * and left out; the others still load. Names are not checked here: an invalid or shared name is
      * logged once and fails only {@link #forConnection} when that provider would be chosen.
      *
      * @return the providers, in discovery order
      */
     public static List<RttSourceProvider> providers() {
-        return List.copyOf(Plugins.loadAll(ServiceLoader.load(RttSourceProvider.class)));
+        return List.copyOf(Plugins.loadAll(ServiceLoader.load(RttSourceProvider.class,
+                Plugins.loaderFor(RttSourceProvider.class))));
     }
 
     /**
@@ -47,7 +49,8 @@ public final class RttSources {
      * @throws IllegalStateException    as {@link #forConnection(Object, List)}
      */
     public static RttSource forConnection(Object connection) {
-        Plugins.Loaded<RttSourceProvider> loaded = Plugins.load(ServiceLoader.load(RttSourceProvider.class));
+        Plugins.Loaded<RttSourceProvider> loaded = Plugins.load(ServiceLoader.load(RttSourceProvider.class,
+                Plugins.loaderFor(RttSourceProvider.class)));
         return forConnection(connection, loaded.providers(), loaded.notLoaded());
     }
 

@@ -21,13 +21,15 @@ public final class Providers {
     }
 
     /**
-     * The providers {@link ServiceLoader} finds on the module path and class path; one that cannot
+     * The providers {@link ServiceLoader} finds on the module path and class path, through the thread's context
+     * class loader when it sees PeerPulse, else through PeerPulse's own ({@code Plugins.loaderFor}); one that cannot
      * be loaded is logged and left out, and said in {@link Plugins.Loaded#failures()}.
      *
      * @return the providers in discovery order, and those that could not be loaded
      */
     public static Plugins.Loaded<SessionExporterProvider> discover() {
-        return Plugins.load(ServiceLoader.load(SessionExporterProvider.class));
+        return Plugins.load(ServiceLoader.load(SessionExporterProvider.class,
+                Plugins.loaderFor(SessionExporterProvider.class)));
     }
 
     /**

@@ -36,6 +36,31 @@ public final class Plugins {
     }
 
     /**
+     * The class loader to find the providers of {@code service} with: the thread's context class loader, as
+     * {@link ServiceLoader#load(Class)} uses, when it sees this very {@code service} type; else the loader that
+     * defined {@code service}. A context loader that is {@code null}, that cannot see PeerPulse (a thread of the
+     * common {@code ForkJoinPool} or of a container, whose context loader is the system loader, under a nested-jar
+     * launcher or in a web app) or that sees another copy of it (another web app's) finds no provider, or only
+     * providers that are "not a subtype", though PeerPulse's own loader sees them.
+     *
+     * @param service the service type
+     * @return the loader to pass to {@link ServiceLoader#load(Class, ClassLoader)}
+     */
+    public static @Nullable ClassLoader loaderFor(Class<?> service) {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        if (context != null) {
+            try {
+                if (Class.forName(service.getName(), false, context) == service) {
+                    return context; // it may see more: providers in a child of PeerPulse's loader
+                }
+            } catch (ClassNotFoundException | LinkageError e) {
+                // it cannot see the service: PeerPulse's own loader below
+            }
+        }
+        return service.getClassLoader();
+    }
+
+    /**
      * Every provider the loader finds. One that cannot be loaded ({@link ServiceConfigurationError})
      * is logged (once per JVM for the same failure: every session loads its exporters) and left out; the
      * others still load. The loader is made by the caller, because
