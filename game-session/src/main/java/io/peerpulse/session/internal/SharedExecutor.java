@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * calls mostly wait on I/O (files, network pushes), so more threads than cores pay off; at least 8 so that a
  * few exporters stuck in a call on a small machine do not yet hold up the others. Threads are daemon threads
  * named {@code peerpulse-session-<n>}, made on demand and ended after 30 s idle, so idle sessions cost no
- * thread.
+ * thread. Their context class loader is PeerPulse's own, not that of whichever thread made them.
  *
  * <p><b>Past the bound.</b> Work waits, it is never rejected: a task submitted while every thread is busy
  * joins an unbounded FIFO queue and runs when a thread frees up. The queue stays small: each exporter and
@@ -118,6 +118,8 @@ public final class SharedExecutor {
                 new LinkedBlockingQueue<>(), runnable -> {
                     Thread thread = new Thread(runnable, namePrefix + threads.incrementAndGet());
                     thread.setDaemon(true);
+                    // not the submitting thread's: that may be another web app's loader, kept alive by the thread
+                    thread.setContextClassLoader(SharedExecutor.class.getClassLoader());
                     return thread;
                 });
         pool.allowCoreThreadTimeOut(true);

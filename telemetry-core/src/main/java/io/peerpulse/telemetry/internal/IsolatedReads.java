@@ -46,12 +46,13 @@ public final class IsolatedReads {
         return Holder.INSTANCE;
     }
 
-    private static Executor create() {
+    static Executor create() {
         AtomicInteger threads = new AtomicInteger();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(MAX_THREADS, MAX_THREADS, 30, TimeUnit.SECONDS,
                 new UrgentFirstQueue(), runnable -> {
                     Thread thread = new Thread(runnable, "peerpulse-isolated-read-" + threads.incrementAndGet());
                     thread.setDaemon(true);
+                    thread.setContextClassLoader(IsolatedReads.class.getClassLoader()); // not the first caller's
                     return thread;
                 });
         pool.allowCoreThreadTimeOut(true);

@@ -55,6 +55,8 @@ public final class SharedScheduler {
         Worker(Runnable runnable, String name) {
             super(runnable, name);
             setDaemon(true);
+            // not the context loader of the thread that made it, which may be another web app's: kept alive with it
+            setContextClassLoader(SharedScheduler.class.getClassLoader());
         }
     }
 
@@ -84,6 +86,7 @@ public final class SharedScheduler {
             Watched scheduler = new Watched(new AtomicInteger());
             Thread watchdog = new Thread(scheduler::watch, "peerpulse-watchdog");
             watchdog.setDaemon(true);
+            watchdog.setContextClassLoader(SharedScheduler.class.getClassLoader());
             watchdog.start();
             return scheduler;
         }
