@@ -1,8 +1,12 @@
 package io.peerpulse.telemetry.internal;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.System.Logger.Level;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RunnableScheduledFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -11,7 +15,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The one scheduler every telemetry of the JVM shares by default: a single daemon thread, so
- * thousands of sessions cost one thread. Poll tasks only start reads and record results, never wait.
+ * thousands of sessions cost one thread; it and the watchdog end 30 s after the last telemetry stopped and
+ * start again with the next. Poll tasks only start reads and record results, never wait.
  *
  * <p><b>A task that never returns.</b> A plugin's {@code read()} that blocks for good holds that thread, which no
  * Java code can take back, and every other telemetry would stop with it, silently: a poll only learns that a
@@ -31,6 +36,13 @@ public final class SharedScheduler {
     static final int MAX_EXTRA_THREADS = 16;
 
     private static final long WATCH_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+    /**
+     * How long the watchdog must see nothing queued or running before the worker ends: 30 s, as the idle threads
+     * of PeerPulse's other pools. While any telemetry runs its next poll is queued: this ends the thread only when
+     * no telemetry of this copy of PeerPulse runs.
+     */
+    static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private SharedScheduler() {
     }
@@ -60,15 +72,44 @@ public final class SharedScheduler {
         }
     }
 
-    /** The scheduler, its workers' task times, and the watchdog. */
+    /**
+     * The scheduler, its workers' task times, and the watchdog. Neither a worker nor the watchdog outlives the
+     * work: once the watchdog has seen no task queued or running for {@code idleNanos} (a telemetry that runs
+     * always has its next poll queued), the worker ends, then the watchdog, and the next task starts both again.
+     * So a copy of PeerPulse that a web app loaded holds no thread, and so not its class loader, once its
+     * telemetries have stopped: an undeployed app can be collected.
+     */
     static final class Watched extends ScheduledThreadPoolExecutor {
         private final List<Worker> workers = new CopyOnWriteArrayList<>();
+        /** Whether a new worker starts the watchdog when none runs; false when unwatched. */
+        private final boolean watched;
+        /** Whether a watchdog runs; guarded by this. */
+        private boolean watching;
+        /** The watchdog started last, for tests. */
+        volatile @Nullable Thread watchdog;
+        /** How long the scheduler must be seen idle before its worker ends. */
+        private final long idleNanos;
+        /** Whether the last check found nothing queued or running, and since when; guarded by this. */
+        private boolean idle;
+        private long idleSince;
 
-        private Watched(AtomicInteger threads) {
+        private Watched(AtomicInteger threads, boolean watched, long idleNanos) {
             super(1, runnable -> null);
+            this.watched = watched;
+            this.idleNanos = idleNanos;
             setThreadFactory(runnable -> {
                 Worker worker = new Worker(runnable, "peerpulse-telemetry-" + threads.incrementAndGet());
-                workers.add(worker);
+                synchronized (this) { // against the watchdog deciding to end: it ends only with no worker left
+                    workers.add(worker);
+                    if (watched && !watching) {
+                        watching = true;
+                        Thread watcher = new Thread(this::watch, "peerpulse-watchdog");
+                        watcher.setDaemon(true);
+                        watcher.setContextClassLoader(SharedScheduler.class.getClassLoader());
+                        watchdog = watcher;
+                        watcher.start();
+                    }
+                }
                 return worker;
             });
             // Read timeouts are scheduled and mostly cancelled on every poll: drop them from the queue at once.
@@ -79,16 +120,40 @@ public final class SharedScheduler {
 
         /** A scheduler without its watchdog thread: tests call {@link #check} with the times they choose. */
         static Watched unwatched() {
-            return new Watched(new AtomicInteger());
+            return new Watched(new AtomicInteger(), false, IDLE_NANOS);
         }
 
+        /** @return the scheduler, whose first task starts the watchdog */
         static Watched start() {
-            Watched scheduler = new Watched(new AtomicInteger());
-            Thread watchdog = new Thread(scheduler::watch, "peerpulse-watchdog");
-            watchdog.setDaemon(true);
-            watchdog.setContextClassLoader(SharedScheduler.class.getClassLoader());
-            watchdog.start();
-            return scheduler;
+            return start(IDLE_NANOS);
+        }
+
+        /** As {@link #start()}, with the time the scheduler must be seen idle before its worker ends. */
+        static Watched start(long idleNanos) {
+            return new Watched(new AtomicInteger(), true, idleNanos);
+        }
+
+        @Override
+        protected <V> RunnableScheduledFuture<V> decorateTask(Runnable runnable, RunnableScheduledFuture<V> task) {
+            awake();
+            return task;
+        }
+
+        @Override
+        protected <V> RunnableScheduledFuture<V> decorateTask(Callable<V> callable, RunnableScheduledFuture<V> task) {
+            awake();
+            return task;
+        }
+
+        /** Every task passes here before it is queued: a worker that ended when idle is made again for it. */
+        private void awake() {
+            if (getCorePoolSize() == 0) {
+                synchronized (this) {
+                    if (getCorePoolSize() == 0) {
+                        setCorePoolSize(1);
+                    }
+                }
+            }
         }
 
         @Override
@@ -105,7 +170,8 @@ public final class SharedScheduler {
                     worker.taskStartedNanos = 0;
                     if (worker.stuck) {
                         worker.stuck = false;
-                        setCorePoolSize(getCorePoolSize() - 1); // one worker too many now: the first idle one ends
+                        // one worker too many now: the first idle one ends
+                        setCorePoolSize(Math.max(1, getCorePoolSize() - 1));
                     }
                 }
             }
@@ -115,6 +181,13 @@ public final class SharedScheduler {
             while (!isShutdown()) {
                 LockSupport.parkNanos(WATCH_EVERY_NANOS);
                 check(System.nanoTime());
+                synchronized (this) {
+                    workers.removeIf(worker -> worker.getState() == Thread.State.TERMINATED);
+                    if (workers.isEmpty()) { // the next worker made starts another watchdog
+                        watching = false;
+                        return;
+                    }
+                }
             }
         }
 
@@ -125,6 +198,19 @@ public final class SharedScheduler {
          */
         void check(long now) {
             workers.removeIf(worker -> worker.getState() == Thread.State.TERMINATED);
+            synchronized (this) {
+                if (!getQueue().isEmpty() || getActiveCount() > 0) {
+                    idle = false;
+                    if (getCorePoolSize() == 0) {
+                        setCorePoolSize(1); // a task queued while the worker was being ended: the worker stays
+                    }
+                } else if (!idle) {
+                    idle = true;
+                    idleSince = now;
+                } else if (now - idleSince >= idleNanos && getCorePoolSize() > 0) {
+                    setCorePoolSize(0); // the idle worker ends within 10 ms (the pool's keep-alive beyond its core)
+                }
+            }
             for (Worker worker : workers) {
                 long started = worker.taskStartedNanos;
                 if (started == 0 || now - started <= STUCK_AFTER_NANOS) {

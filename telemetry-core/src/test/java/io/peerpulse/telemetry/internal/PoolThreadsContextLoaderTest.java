@@ -16,15 +16,15 @@ import org.junit.jupiter.api.Test;
  */
 class PoolThreadsContextLoaderTest {
 
-    /** The context loader a task sees when {@code submit} is called on a thread whose context loader is foreign. */
-    private static ClassLoader contextLoaderOfTask(Executor executor) throws Exception {
-        CompletableFuture<ClassLoader> seen = new CompletableFuture<>();
+    /** The thread that ran a task given on a thread whose context loader is foreign. */
+    private static Thread threadOfTask(Executor executor) throws Exception {
+        CompletableFuture<Thread> seen = new CompletableFuture<>();
         Thread thread = Thread.currentThread();
         ClassLoader before = thread.getContextClassLoader();
         try (URLClassLoader foreign = new URLClassLoader("another-web-app", new URL[0], null)) {
             thread.setContextClassLoader(foreign);
             try {
-                executor.execute(() -> seen.complete(Thread.currentThread().getContextClassLoader()));
+                executor.execute(() -> seen.complete(Thread.currentThread()));
             } finally {
                 thread.setContextClassLoader(before);
             }
@@ -45,18 +45,27 @@ class PoolThreadsContextLoaderTest {
             } finally {
                 thread.setContextClassLoader(before);
             }
+            Thread worker = null;
             try {
-                assertThat(contextLoaderOfTask(scheduler)).isSameAs(own);
-                assertThat(Thread.getAllStackTraces().keySet()).filteredOn(t -> t.getName().equals("peerpulse-watchdog"))
-                        .isNotEmpty().allSatisfy(t -> assertThat(t.getContextClassLoader()).isNotSameAs(foreign));
+                worker = threadOfTask(scheduler);
+                assertThat(worker.getContextClassLoader()).isSameAs(own);
+                assertThat(scheduler.watchdog).isNotNull(); // started with the first worker
+                assertThat(scheduler.watchdog.getContextClassLoader()).isSameAs(own);
             } finally {
                 scheduler.shutdownNow();
+                if (worker != null) {
+                    worker.join(TimeUnit.SECONDS.toMillis(60)); // gone before the next test counts scheduler threads
+                }
+                if (scheduler.watchdog != null) {
+                    scheduler.watchdog.join(TimeUnit.SECONDS.toMillis(60));
+                }
             }
         }
     }
 
     @Test
     void theIsolatedReadPoolsThreadsHavePeerPulsesLoader() throws Exception {
-        assertThat(contextLoaderOfTask(IsolatedReads.create())).isSameAs(IsolatedReads.class.getClassLoader());
+        assertThat(threadOfTask(IsolatedReads.create()).getContextClassLoader())
+                .isSameAs(IsolatedReads.class.getClassLoader());
     }
 }
