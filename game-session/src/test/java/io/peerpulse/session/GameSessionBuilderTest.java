@@ -103,7 +103,28 @@ class GameSessionBuilderTest {
         assertThatThrownBy(builder::build)
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unknown exporter 'csv'")
-                .hasMessageContaining("known exporters: json, micrometer");
+                .hasMessageContaining("known exporters: json, micrometer")
+                .hasMessageContaining("add the artifact that provides it (io.peerpulse:export-csv)")
+                .hasMessageContaining("ServicesResourceTransformer");
+    }
+
+    /**
+     * A shaded jar built without merging the services files keeps one exporter's: the settings of the others are
+     * then keys of a missing exporter, not typos of the one found.
+     */
+    @Test
+    void aSettingOfOneOfPeerPulsesExportersNotFoundNamesItAndHowToAddIt() {
+        GameSession.Builder builder = GameSession.builder("s-1").executor(Runnable::run)
+                .exporterProviders(List.of(declaring("json")))
+                .exportSetting("peerpulse.export.json.directory", "out")
+                .exportSetting("peerpulse.export.csv.directory", "out");
+        assertThatThrownBy(builder::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("exportSetting 'peerpulse.export.csv.directory' is for the csv exporter, which"
+                        + " was not found (exporters found: json)")
+                .hasMessageContaining("(io.peerpulse:export-csv) to the class or module path")
+                .hasMessageContaining("ServicesResourceTransformer")
+                .hasMessageNotContaining("did you mean");
     }
 
     @Test

@@ -111,11 +111,13 @@ public final class ExporterFanOut {
      * provider at all; or elsewhere under {@code peerpulse.} but not one of the session's own keys. Keys outside
      * {@code peerpulse.} are a plugin's own business and not looked at.
      *
-     * @throws IllegalArgumentException naming the key and the closest known key
+     * @throws IllegalArgumentException naming the key and the closest known key; for a key of one of PeerPulse's
+     *                                  own exporters that was not found, naming that exporter and how to add it
      */
     static void checkKeys(java.util.Collection<String> givenKeys, List<? extends SessionExporterProvider> available) {
         java.util.Set<String> known = new java.util.TreeSet<>(SESSION_KEYS);
         java.util.Set<String> openPrefixes = new java.util.HashSet<>();
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
         for (SessionExporterProvider provider : available) {
             String name;
             try {
@@ -123,6 +125,7 @@ public final class ExporterFanOut {
             } catch (RuntimeException broken) {
                 continue; // a broken plugin without a name (the catalog logs it): no prefix is its own
             }
+            names.add(name);
             java.util.Set<String> keys;
             try {
                 keys = provider.settingKeys();
@@ -140,6 +143,14 @@ public final class ExporterFanOut {
                     || openPrefixes.stream().anyMatch(key::startsWith)) {
                 continue;
             }
+            String exporter = key.startsWith(EXPORT_PREFIX) && key.indexOf('.', EXPORT_PREFIX.length()) > 0
+                    ? key.substring(EXPORT_PREFIX.length(), key.indexOf('.', EXPORT_PREFIX.length())) : null;
+            if (exporter != null && !names.contains(exporter) && Providers.isOwn(exporter)) {
+                // not a typo: that exporter is missing, and a key of another is no answer
+                throw new IllegalArgumentException("exportSetting '" + key + "' is for the " + exporter
+                        + " exporter, which was not found (exporters found: "
+                        + (names.isEmpty() ? "none" : String.join(", ", names)) + "). " + Providers.howToAdd(exporter));
+            }
             String closest = null;
             int best = Integer.MAX_VALUE;
             for (String candidate : known) {
@@ -154,6 +165,8 @@ public final class ExporterFanOut {
                     + " (known keys: " + String.join(", ", known) + ")");
         }
     }
+
+    private static final String EXPORT_PREFIX = "peerpulse.export.";
 
     /** The session's own keys: the journal's. */
     private static final java.util.Set<String> SESSION_KEYS = java.util.Set.of(

@@ -17,6 +17,9 @@ public final class Providers {
 
     private static final String KIND = "SessionExporterProvider";
 
+    /** The names of PeerPulse's own exporters, each in the artifact {@code io.peerpulse:export-<name>}. */
+    private static final Set<String> OWN = Set.of("json", "csv", "jsonl", "html", "micrometer", "jfr");
+
     private Providers() {
     }
 
@@ -68,11 +71,31 @@ public final class Providers {
             SessionExporterProvider provider = catalog.require(name);
             if (provider == null) {
                 throw new IllegalArgumentException("exporters names an unknown exporter '" + name
-                        + "'; known exporters: " + known(catalog) + notLoaded);
+                        + "'; known exporters: " + known(catalog) + notLoaded + ". " + howToAdd(name));
             }
             selected.put(name, provider);
         }
         return selected;
+    }
+
+    /**
+     * @param name the name of an exporter not found
+     * @return how to add it, for an error message: its artifact when it is one of PeerPulse's own, and what a
+     *         shaded or assembled jar needs (the services files of every exporter merged)
+     */
+    static String howToAdd(String name) {
+        return "An exporter is found by ServiceLoader: add the artifact that provides it"
+                + (OWN.contains(name) ? " (io.peerpulse:export-" + name + ")" : "") + " to the class or module path;"
+                + " in a shaded or assembled jar, merge the META-INF/services files of all jars (maven-shade-plugin's"
+                + " ServicesResourceTransformer), or only one exporter is found";
+    }
+
+    /**
+     * @param name a name
+     * @return whether it is the name of one of PeerPulse's own exporters
+     */
+    static boolean isOwn(String name) {
+        return OWN.contains(name);
     }
 
     private static String known(Plugins.Catalog<?> catalog) {
