@@ -77,7 +77,8 @@ public final class Plugins {
     /**
      * Every provider the loader finds, as {@link #loadAll}, and what could not be loaded: a provider whose
      * constructor throws has no name to be asked for by, so an error about a name not found should say what
-     * failed to load ({@link Loaded#notLoaded()}).
+     * failed to load ({@link Loaded#notLoaded()}). A provider class found in several jars or directories of the
+     * class path (two versions of one plugin) is logged once per JVM, naming each; the first is used.
      *
      * @param loader the caller's loader
      * @param <P>    the provider type
@@ -92,7 +93,12 @@ public final class Plugins {
                 if (!iterator.hasNext()) {
                     return new Loaded<>(List.copyOf(found), List.copyOf(failures));
                 }
-                found.add(iterator.next());
+                P provider = iterator.next();
+                found.add(provider);
+                String copies = COPIES.get(provider.getClass());
+                if (!copies.isEmpty() && LOGGED.add(copies)) {
+                    LOG.log(Level.WARNING, copies);
+                }
             } catch (ServiceConfigurationError e) {
                 String failure = e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause() + ")");
                 failures.add(failure);
@@ -102,6 +108,37 @@ public final class Plugins {
             }
         }
     }
+
+    /**
+     * For a provider class on the class path: a warning naming every jar or directory that holds that class when
+     * there are several, e.g. two versions of one plugin's jar; {@code ""} when one. {@code ServiceLoader} loads a
+     * provider class once, from the first of them, whatever the others' versions: silently, without this. Once per
+     * class: a {@link ClassValue} keeps it with the class, so it holds no class loader alive.
+     */
+    private static final ClassValue<String> COPIES = new ClassValue<>() {
+        @Override
+        protected String computeValue(Class<?> type) {
+            ClassLoader loader = type.getClassLoader();
+            if (type.getModule().isNamed() || loader == null) {
+                return ""; // on the module path one module of a name is read, the JVM sees to that
+            }
+            String file = type.getName().replace('.', '/') + ".class";
+            java.util.Set<String> places = new java.util.LinkedHashSet<>(); // a parent may answer for its child
+            try {
+                for (java.net.URL url : java.util.Collections.list(loader.getResources(file))) {
+                    String place = url.toString();
+                    place = place.endsWith("!/" + file) ? place.substring(0, place.length() - file.length() - 2)
+                            : place.endsWith("/" + file) ? place.substring(0, place.length() - file.length()) : place;
+                    places.add(place.startsWith("jar:") ? place.substring(4) : place);
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                return ""; // where it is cannot be told: no warning rather than a failed discovery
+            }
+            return places.size() < 2 ? "" : "provider " + type.getName() + " is on the class path " + places.size()
+                    + " times, in " + String.join(" and ", places) + ": only the first is used (two versions of one"
+                    + " plugin?); keep one";
+        }
+    };
 
     /**
      * What {@link #load} found.
