@@ -58,6 +58,8 @@ public final class ProbeLoop implements ProbeExecutor {
         this.batching = batching;
         thread = new Thread(this::run, name);
         thread.setDaemon(true);
+        // not the context loader of the thread that made it (another web app's, say): it would keep that alive
+        thread.setContextClassLoader(ProbeLoop.class.getClassLoader());
         thread.start();
     }
 

@@ -19,6 +19,22 @@ class ProbeLoopTest {
     private final ProbeLoop loop = new ProbeLoop("probe-loop-test", false);
 
     @Test
+    void theLoopsThreadHasPeerPulsesContextLoaderNotItsMakers() throws Exception {
+        Thread thread = Thread.currentThread();
+        ClassLoader before = thread.getContextClassLoader();
+        try (java.net.URLClassLoader foreign = new java.net.URLClassLoader("another-web-app", new java.net.URL[0], null)) {
+            thread.setContextClassLoader(foreign);
+            ProbeLoop made;
+            try {
+                made = new ProbeLoop("probe-loop-loader-test", false);
+            } finally {
+                thread.setContextClassLoader(before);
+            }
+            assertThat(made.thread().getContextClassLoader()).isSameAs(ProbeLoop.class.getClassLoader());
+        }
+    }
+
+    @Test
     void tasksRunInSubmissionOrderOnTheLoopThread() throws Exception {
         List<Integer> order = new CopyOnWriteArrayList<>();
         List<Thread> threads = new CopyOnWriteArrayList<>();
