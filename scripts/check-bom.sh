@@ -14,7 +14,7 @@ cd "$root"
 fail() { echo "check-bom: FAILED: $*"; exit 1; }
 
 # 1. the BOM's versions are the parent's
-for property in micrometer.version junit.version; do
+for property in micrometer.version junit.version webrtc.version; do
   parent="$(sed -n "s:.*<$property>\(.*\)</$property>.*:\1:p" pom.xml)"
   bom="$(sed -n "s:.*<$property>\(.*\)</$property>.*:\1:p" bom/pom.xml)"
   [ -n "$parent" ] && [ "$parent" = "$bom" ] || fail "$property is '$parent' in pom.xml but '$bom' in bom/pom.xml"
