@@ -46,7 +46,7 @@ const MAX_T2_MICROS = 4_611_686_018_427_387;
 export const PEER_PING_RATE = 50;
 /** The token bucket's size: pings answered at once before PEER_PING_RATE applies. */
 export const PEER_PING_BURST = 20;
-/** Timed-out sequence numbers remembered to tell a late pong from an unmatched one (as the Java probe). */
+/** Timed-out pings remembered to tell a late pong from an unmatched one (as the Java probe). */
 const TIMED_OUT_MEMORY = 256;
 
 /** Epoch microseconds of a performance.now() reading: the protocol's browser wall clock. */
@@ -178,7 +178,7 @@ export function openProbe(pc, options = {}) {
   let bucketMs = bucketCapacityMs;
   let bucketAt = null;
   const pending = new Map(); // sequence -> { t1Micros, sentAt, timer }
-  const timedOut = [];
+  const timedOut = []; // { sequence, wireT1, answered }: one late pong per ping at most (a replay is unmatched)
   const samples = [];
   const exchanges = []; // { offsetMs, delayMs, timestamp }, the most recent offsetWindow
   let nextSequence = (Math.random() * 0x100000000) >>> 0;
@@ -190,8 +190,8 @@ export function openProbe(pc, options = {}) {
   /** The one-shot 'open' listener of a start() before the channel opened, until it fires or stop()/close(). */
   let pendingOpen = null;
 
-  function rememberTimedOut(sequence) {
-    timedOut.push(sequence);
+  function rememberTimedOut(sequence, entry) {
+    timedOut.push({ sequence, wireT1: entry.wireT1, answered: false });
     if (timedOut.length > TIMED_OUT_MEMORY) {
       timedOut.shift();
     }
@@ -201,7 +201,7 @@ export function openProbe(pc, options = {}) {
   function timeOut(sequence, entry) {
     pending.delete(sequence);
     clearTimeout(entry.timer);
-    rememberTimedOut(sequence);
+    rememberTimedOut(sequence, entry);
     if (peerAnswered) {
       counts.lost++;
     } else {
@@ -273,7 +273,11 @@ export function openProbe(pc, options = {}) {
     const holdNs = view.getUint32(24);
     const entry = pending.get(sequence);
     if (entry === undefined || entry.wireT1 !== t1Micros) {
-      if (timedOut.includes(sequence)) {
+      // the late pong of a timed-out ping: its sequence and t1, and the first for it (a replay answers nothing)
+      const gone = entry === undefined
+        ? timedOut.find((t) => t.sequence === sequence && t.wireT1 === t1Micros && !t.answered) : undefined;
+      if (gone !== undefined) {
+        gone.answered = true;
         counts.late++;
       } else {
         counts.unmatched++;
@@ -285,6 +289,7 @@ export function openProbe(pc, options = {}) {
       // it arrived after the ping's timeout, though the timer has not run yet (a busy page, or a background tab's
       // throttled timers): lost and late, as if the timer had come first. As the Java probe: the arrival decides.
       timeOut(sequence, entry);
+      timedOut[timedOut.length - 1].answered = true; // this pong is its late one
       counts.late++;
       return;
     }

@@ -772,6 +772,29 @@ describe('unmatched, lost and late pongs', () => {
     assert.equal(probe.counters().late, 2);
   });
 
+  test('a timed-out ping has one late pong at most: a replay, or one with another t1, is unmatched', () => {
+    const { probe, channel } = setup({ pollInterval: 1000 }); // pingTimeout 800
+    probe.start();
+    answerLastPing(channel, 12);
+    mock.timers.tick(1000); // the second ping, which times out: lost
+    const second = lastPing(channel);
+    mock.timers.tick(800);
+    clock.now = 3000;
+    channel.deliver(pong(second.sequence, second.t1 + 1n, second.t1, 0)); // another t1
+    for (let i = 0; i < 100; i++) {
+      channel.deliver(pong(second.sequence, second.t1, second.t1, 0)); // its late pong, then 99 replays
+    }
+    const counters = probe.counters();
+    assert.deepEqual([counters.lost, counters.late, counters.unmatched], [1, 1, 100]);
+
+    mock.timers.tick(200); // the third ping: its pong arrives after the timeout, before the timer ran
+    answerLastPing(channel, 900);
+    const third = lastPing(channel);
+    channel.deliver(pong(third.sequence, third.t1, third.t1, 0)); // and again
+    assert.deepEqual(pick(probe.counters()), { sent: 3, answered: 1, lost: 2, unanswered: 0, late: 2, inFlight: 0 });
+    assert.equal(probe.counters().unmatched, 101);
+  });
+
   test('a pong that arrives after the timeout, before the timer ran, is late and the ping lost, not a sample', () => {
     const { probe, channel } = setup({ pollInterval: 1000 }); // pingTimeout 800 ms
     probe.start();

@@ -13,14 +13,15 @@ package io.peerpulse.webrtc;
  * @param lostCount              pings without a pong before the ping timeout, once the peer had answered at
  *                               least once: each a {@code stale} read
  * @param lateCount              pongs that arrived after their ping had timed out (that ping is already
- *                               counted in {@code lostCount} or {@code unansweredCount}); they complete nothing
+ *                               counted in {@code lostCount} or {@code unansweredCount}); they complete nothing.
+ *                               One per ping at most: a replay of it, or one with another t1, is unmatched
  * @param unansweredCount        pings that ended without a pong and are not loss: timed out before the peer
  *                               ever answered, or cut off because the probe or its channel closed
  * @param malformedCount         messages refused: text, too short, a wrong length for their type, an unknown
  *                               type, or a pong whose hold time (as far as trusted) exceeds its round trip
  * @param unknownVersionCount    messages of a protocol version this probe does not speak
- * @param unmatchedCount         well-formed pongs to no ping of this probe (another probe instance's, or too
- *                               old)
+ * @param unmatchedCount         well-formed pongs to no ping of this probe (another probe instance's, too
+ *                               old, a t1 other than the one sent, or a copy of a pong already counted)
  * @param peerPingsAnsweredCount the peer's pings this probe answered with a pong
  * @param cappedHoldCount        answered pings whose pong claimed a hold time above
  *                               {@link DataChannelProbe#MAX_TRUSTED_HOLD}: only the bound was subtracted, so

@@ -103,7 +103,7 @@ public final class ProbeEngine {
     /** Peer pings answered at once at most, before {@link #PEER_PING_RATE} applies. */
     public static final int PEER_PING_BURST = 20;
 
-    /** How many timed-out sequence numbers are remembered to tell a late pong from an unmatched one. */
+    /** How many timed-out pings are remembered to tell a late pong from an unmatched one. */
     private static final int TIMED_OUT_MEMORY = 256;
     /** Slots in the ring at first: more pings in flight than this (one per poll within a timeout) grow it. */
     private static final int INITIAL_SLOTS = 16;
@@ -136,7 +136,13 @@ public final class ProbeEngine {
     private final byte[] pingOut = new byte[ProbeCodec.PING_LENGTH];
     /** Reused for every pong sent; guarded by itself. */
     private final byte[] pongOut = new byte[ProbeCodec.PONG_LENGTH];
+    /**
+     * The last {@link #TIMED_OUT_MEMORY} pings that timed out: sequence, the t1 sent, and whether a late pong came.
+     * A ping has one late pong at most: a replay of it, or a pong with another t1, answers no ping (unmatched).
+     */
     private final int[] timedOut = new int[TIMED_OUT_MEMORY];
+    private final long[] timedOutT1 = new long[TIMED_OUT_MEMORY];
+    private final boolean[] timedOutAnswered = new boolean[TIMED_OUT_MEMORY];
     private int timedOutNext;
     private int timedOutSize;
     private int nextSequence = ThreadLocalRandom.current().nextInt();
@@ -552,7 +558,7 @@ public final class ProbeEngine {
                     expired = null;
                     stale = false;
                 } else {
-                    rememberTimedOut(due.sequence);
+                    rememberTimedOut(due, false);
                     expired = end(due);
                     inFlight--;
                     stale = peerAnswered && closedNow == null;
@@ -619,7 +625,7 @@ public final class ProbeEngine {
         synchronized (this) {
             Slot s = inFlight(sequence);
             if (s == null || s.t1Micros != t1Micros) {
-                if (wasTimedOut(sequence)) {
+                if (s == null && lateAnswer(sequence, t1Micros)) { // s != null: a ping in flight, not timed out
                     late++;
                 } else {
                     unmatched++;
@@ -629,7 +635,7 @@ public final class ProbeEngine {
             if (receivedNanos - s.deadlineNanos > 0) {
                 // It arrived after the ping's timeout, though no sweep ended the ping yet: lost and late, as if the
                 // sweep had come first. What counts is when the pong arrived, not when this thread got to it.
-                rememberTimedOut(s.sequence);
+                rememberTimedOut(s, true); // this pong is its late one
                 late++;
                 result = end(s);
                 inFlight--;
@@ -690,15 +696,23 @@ public final class ProbeEngine {
         return (z ^ (z >>> 31)) >>> (64 - 20);
     }
 
-    private void rememberTimedOut(int sequence) {
-        timedOut[timedOutNext] = sequence;
+    /** @param answered whether its late pong came already */
+    private void rememberTimedOut(Slot s, boolean answered) {
+        timedOut[timedOutNext] = s.sequence;
+        timedOutT1[timedOutNext] = s.t1Micros;
+        timedOutAnswered[timedOutNext] = answered;
         timedOutNext = (timedOutNext + 1) % TIMED_OUT_MEMORY;
         timedOutSize = Math.min(timedOutSize + 1, TIMED_OUT_MEMORY);
     }
 
-    private boolean wasTimedOut(int sequence) {
+    /**
+     * Whether a pong is the late answer of a ping that timed out: its sequence and t1, and no late pong for that ping
+     * yet. A pong that is, is taken: a replay of it is no answer.
+     */
+    private boolean lateAnswer(int sequence, long t1Micros) {
         for (int i = 0; i < timedOutSize; i++) {
-            if (timedOut[i] == sequence) {
+            if (timedOut[i] == sequence && timedOutT1[i] == t1Micros && !timedOutAnswered[i]) {
+                timedOutAnswered[i] = true;
                 return true;
             }
         }

@@ -218,6 +218,49 @@ class ProbeEngineTest {
         assertThat(counters.inFlightCount()).isZero();
     }
 
+    /**
+     * A peer replays the late pong of a timed-out ping a thousand times, and sends one more with another t1: one ping
+     * timed out, so one pong at most is late (the others answer no ping: unmatched), and {@code lateCount} never
+     * exceeds the pings that timed out.
+     */
+    @Test
+    void aReplayedOrForgedLatePongCountsLateOnceAtMost() {
+        assertThat(read(a)).isInstanceOf(RttReading.Measured.class);
+        aToB.to = null; // the test is the peer
+        CompletableFuture<RttReading> read = started(a);
+        ProbeCodec.Ping ping = (ProbeCodec.Ping) decode(aToB.sent.get(1));
+        scheduler.advance(TIMEOUT);
+        assertThat(read.join()).isEqualTo(RttReading.stale());
+
+        a.onMessage(ProbeCodec.pong(ping.sequence(), ping.t1Micros() + 1, 0, 0), 28, true, nanos.getAsLong());
+        byte[] late = ProbeCodec.pong(ping.sequence(), ping.t1Micros(), 0, 0);
+        for (int i = 0; i < 1_000; i++) {
+            a.onMessage(late, late.length, true, nanos.getAsLong());
+        }
+
+        ProbeCounters counters = a.counters();
+        assertThat(counters.lateCount()).as("one ping timed out: %s", counters).isEqualTo(1);
+        assertThat(counters.unmatchedCount()).as("the forged one and the replays").isEqualTo(1_000);
+        assertThat(counters.lateCount()).isLessThanOrEqualTo(counters.lostCount() + counters.unansweredCount());
+    }
+
+    /** The same when the late pong is handled before any timeout ran (it arrived after its ping's deadline). */
+    @Test
+    void aReplayedPongThatArrivedAfterItsDeadlineCountsLateOnce() {
+        assertThat(read(a)).isInstanceOf(RttReading.Measured.class);
+        aToB.to = null;
+        CompletableFuture<RttReading> read = started(a);
+        ProbeCodec.Ping ping = (ProbeCodec.Ping) decode(aToB.sent.get(1));
+        byte[] late = ProbeCodec.pong(ping.sequence(), ping.t1Micros(), 0, 0);
+        long afterDeadline = nanos.getAsLong() + TIMEOUT.toNanos() + 1;
+        for (int i = 0; i < 3; i++) {
+            a.onMessage(late, late.length, true, afterDeadline);
+        }
+        assertThat(read.join()).isEqualTo(RttReading.stale());
+        assertThat(a.counters().lateCount()).isEqualTo(1);
+        assertThat(a.counters().unmatchedCount()).isEqualTo(2);
+    }
+
     @Test
     void aPingSentIntoAChannelThatClosedWithoutSayingSoEndsUnavailableNotLost() {
         assertThat(read(a)).isInstanceOf(RttReading.Measured.class);
