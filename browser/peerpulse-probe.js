@@ -191,7 +191,7 @@ export function openProbe(pc, options = {}) {
   let pendingOpen = null;
 
   function rememberTimedOut(sequence, entry) {
-    timedOut.push({ sequence, wireT1: entry.wireT1, answered: false });
+    timedOut.push({ sequence, wireT1: entry.wireT1, answered: entry.spent === true }); // a spent ping: no late pong
     if (timedOut.length > TIMED_OUT_MEMORY) {
       timedOut.shift();
     }
@@ -218,7 +218,7 @@ export function openProbe(pc, options = {}) {
     const sentAt = performance.now();
     const t1Micros = epochMicros(sentAt);
     const wireT1 = t1Micros + t1Secret(); // what the pong must echo
-    const entry = { t1Micros, wireT1, sentAt, timer: null };
+    const entry = { t1Micros, wireT1, sentAt, timer: null, spent: false };
     pending.set(sequence, entry);
     counts.sent++;
     entry.timer = setTimeout(() => {
@@ -272,16 +272,22 @@ export function openProbe(pc, options = {}) {
     const t2Micros = Number(view.getBigInt64(16));
     const holdNs = view.getUint32(24);
     const entry = pending.get(sequence);
-    if (entry === undefined || entry.wireT1 !== t1Micros) {
+    if (entry === undefined) {
       // the late pong of a timed-out ping: its sequence and t1, and the first for it (a replay answers nothing)
-      const gone = entry === undefined
-        ? timedOut.find((t) => t.sequence === sequence && t.wireT1 === t1Micros && !t.answered) : undefined;
+      const gone = timedOut.find((t) => t.sequence === sequence && t.wireT1 === t1Micros && !t.answered);
       if (gone !== undefined) {
         gone.answered = true;
         counts.late++;
       } else {
         counts.unmatched++;
       }
+      return;
+    }
+    if (entry.wireT1 !== t1Micros || entry.spent) {
+      // another t1 for a ping in flight is a guess at its secret: it spends the ping (no later pong answers it), so
+      // a peer has one guess per ping, not one per pong it can send within a round trip. As the Java probe
+      entry.spent = true;
+      counts.unmatched++;
       return;
     }
     const tripMs = receivedAt - entry.sentAt;
@@ -294,7 +300,8 @@ export function openProbe(pc, options = {}) {
       return;
     }
     if (holdNs / 1e6 > tripMs) {
-      counts.malformed++; // held longer than the round trip: not trusted; the ping times out
+      counts.malformed++; // held longer than the round trip: not trusted; it spends the ping, which times out
+      entry.spent = true;
       return;
     }
     // the hold is the peer's claim: subtract at most the trusted bound, and note that this one was capped

@@ -700,7 +700,7 @@ describe('a flooding peer', () => {
 describe('a peer guessing the next ping', () => {
   test('t1 carries a secret: a pong on the clock alone is unmatched, the offset uses the true send time', () => {
     mock.method(globalThis.crypto, 'getRandomValues', (array) => array.fill(0x12345));
-    const { probe, channel } = setup();
+    const { probe, channel } = setup({ pollInterval: 1000 }); // pingTimeout 800
     clock.now = 10;
     probe.start();
     const sent = lastPing(channel);
@@ -709,12 +709,51 @@ describe('a peer guessing the next ping', () => {
     clock.now = 10.1; // 0.1 ms after the ping left: a guess on the clock alone
     channel.deliver(pong(sent.sequence, clockT1, clockT1, 0));
     assert.equal(probe.counters().unmatched, 1);
-    assert.equal(probe.getStats(), null, 'no sample from the guess');
-    clock.now = 90; // the real pong: 80 ms, the peer's clock equal to ours (t2 = t1 + 40 ms, held 0)
+    clock.now = 90; // its true pong: the guess spent the ping, so a peer has one guess per ping
     channel.deliver(pong(sent.sequence, sent.t1, clockT1 + 40_000n, 0));
+    assert.equal(probe.counters().unmatched, 2);
+    assert.equal(probe.getStats(), null, 'no sample from the guess, nor from the spent ping');
+
+    clock.now = 1010;
+    mock.timers.tick(1000); // the spent ping timed out; the next one, answered honestly
+    const next = lastPing(channel);
+    const nextClockT1 = 1_700_000_001_010_000n;
+    assert.equal(next.t1, nextClockT1 + 0x12345n);
+    clock.now = 1090; // 80 ms, the peer's clock equal to ours (t2 = t1 + 40 ms, held 0)
+    channel.deliver(pong(next.sequence, next.t1, nextClockT1 + 40_000n, 0));
     const stats = probe.getStats();
     assert.equal(stats.medianMs, 80);
     assert.equal(stats.clockOffsetMs, 0, 'from the true send time, not the secret one');
+    assert.deepEqual(pick(stats), { sent: 2, answered: 1, lost: 0, unanswered: 1, late: 0, inFlight: 0 });
+  });
+
+  test('a flood of guesses at the ping in flight: the first wrong one spends it, even the right one after it', () => {
+    const { probe, channel } = setup({ pollInterval: 1000 });
+    probe.start();
+    answerLastPing(channel, 80); // the peer answered once: a ping without an answer is lost from now on
+    clock.now = 1000;
+    mock.timers.tick(1000);
+    const sent = lastPing(channel);
+    clock.now = 1000.1;
+    for (let guess = -500n; guess <= 500n; guess++) { // the right t1 among them
+      channel.deliver(pong(sent.sequence, sent.t1 + guess, sent.t1, 0));
+    }
+    assert.equal(probe.counters().unmatched, 1001);
+    assert.equal(probe.getStats().sampleCount, 1, 'no 0.1 ms sample');
+    mock.timers.tick(800);
+    assert.deepEqual(pick(probe.counters()), { sent: 2, answered: 1, lost: 1, unanswered: 0, late: 0, inFlight: 0 });
+  });
+
+  test('a pong claiming more hold than the round trip spends the ping: no second try with a smaller hold', () => {
+    const { probe, channel } = setup({ pollInterval: 1000 });
+    probe.start();
+    const sent = lastPing(channel);
+    clock.now = 10;
+    channel.deliver(pong(sent.sequence, sent.t1, sent.t1, 20_000_000));
+    channel.deliver(pong(sent.sequence, sent.t1, sent.t1, 9_999_000));
+    assert.equal(probe.counters().malformed, 1);
+    assert.equal(probe.counters().unmatched, 1);
+    assert.equal(probe.getStats(), null);
   });
 });
 
@@ -727,11 +766,11 @@ describe('unmatched, lost and late pongs', () => {
     const sent = lastPing(channel);
     clock.now = 3;
     channel.deliver(pong((sent.sequence + 1) >>> 0, sent.t1, sent.t1, 0));
-    channel.deliver(pong(sent.sequence, sent.t1 + 1n, sent.t1, 0));
-    assert.equal(probe.counters().unmatched, 3);
+    assert.equal(probe.counters().unmatched, 2);
     assert.equal(probe.counters().inFlight, 1, 'the ping still waits for its own pong');
     channel.deliver(pong(sent.sequence, sent.t1, sent.t1, 0));
     assert.equal(probe.getStats().samples[0].rttMs, 3);
+    channel.deliver(pong(sent.sequence, sent.t1 + 1n, sent.t1, 0)); // another t1
     channel.deliver(pong(sent.sequence, sent.t1, sent.t1, 0)); // a duplicate
     const stats = probe.getStats();
     assert.equal(stats.unmatched, 4);

@@ -21,7 +21,9 @@ package io.peerpulse.webrtc;
  *                               type, or a pong whose hold time (as far as trusted) exceeds its round trip
  * @param unknownVersionCount    messages of a protocol version this probe does not speak
  * @param unmatchedCount         well-formed pongs to no ping of this probe (another probe instance's, too
- *                               old, a t1 other than the one sent, or a copy of a pong already counted)
+ *                               old, a t1 other than the one sent, or a copy of a pong already counted), or to
+ *                               a ping that a refused pong spent: a pong with another t1 (a guess at the ping's
+ *                               secret) or a hold beyond the round trip leaves the ping to time out
  * @param peerPingsAnsweredCount the peer's pings this probe answered with a pong
  * @param cappedHoldCount        answered pings whose pong claimed a hold time above
  *                               {@link DataChannelProbe#MAX_TRUSTED_HOLD}: only the bound was subtracted, so

@@ -453,6 +453,7 @@ public final class ProbeEngine {
                 Slot moved = larger[old.sequence & (larger.length - 1)];
                 moved.hold(old.sequence, held, old.t1Nanos, old.t1Micros, old.deadlineNanos);
                 moved.sending = old.sending;
+                moved.spent = old.spent;
             }
         }
         slots = larger;
@@ -558,7 +559,7 @@ public final class ProbeEngine {
                     expired = null;
                     stale = false;
                 } else {
-                    rememberTimedOut(due, false);
+                    rememberTimedOut(due, due.spent); // a spent ping has no late pong: it was refused
                     expired = end(due);
                     inFlight--;
                     stale = peerAnswered && closedNow == null;
@@ -624,12 +625,20 @@ public final class ProbeEngine {
         RttReading reading;
         synchronized (this) {
             Slot s = inFlight(sequence);
-            if (s == null || s.t1Micros != t1Micros) {
-                if (s == null && lateAnswer(sequence, t1Micros)) { // s != null: a ping in flight, not timed out
+            if (s == null) {
+                if (lateAnswer(sequence, t1Micros)) {
                     late++;
                 } else {
                     unmatched++;
                 }
+                return;
+            }
+            if (s.t1Micros != t1Micros || s.spent) {
+                // Another t1 for a ping in flight is a guess at its secret (the peer answering before the ping
+                // arrived); an honest peer echoes t1. It spends the ping: no later pong answers it, so a peer has one
+                // guess per ping, not as many as it can send within a round trip.
+                s.spent = true;
+                unmatched++;
                 return;
             }
             if (receivedNanos - s.deadlineNanos > 0) {
@@ -649,7 +658,10 @@ public final class ProbeEngine {
             } else {
                 long tripNanos = receivedNanos - s.t1Nanos;
                 if (holdNanos > tripNanos) {
-                    malformed++; // held longer than the round trip: not a pong to trust; the ping times out
+                    // held longer than the round trip: not a pong to trust. It spends the ping, which times out: a
+                    // peer cannot try hold after hold until one fits just under the round trip
+                    malformed++;
+                    s.spent = true;
                     return;
                 }
                 // the hold is the peer's claim: subtract at most the trusted bound (a cheater cannot shrink the RTT
@@ -696,7 +708,7 @@ public final class ProbeEngine {
         return (z ^ (z >>> 31)) >>> (64 - 20);
     }
 
-    /** @param answered whether its late pong came already */
+    /** @param answered whether no late pong may count any more: it came already, or a pong was refused (spent) */
     private void rememberTimedOut(Slot s, boolean answered) {
         timedOut[timedOutNext] = s.sequence;
         timedOutT1[timedOutNext] = s.t1Micros;
@@ -732,6 +744,8 @@ public final class ProbeEngine {
         long deadlineNanos;
         /** Whether its send has not returned yet: the ping is not counted sent until it returns or the ping ends. */
         boolean sending;
+        /** Whether a pong for it was refused (another t1, or a hold beyond its round trip): no pong answers it now. */
+        boolean spent;
 
         void hold(int sequence, CompletableFuture<RttReading> result, long t1Nanos, long t1Micros, long deadlineNanos) {
             this.sequence = sequence;
@@ -740,6 +754,7 @@ public final class ProbeEngine {
             this.t1Micros = t1Micros;
             this.deadlineNanos = deadlineNanos;
             this.sending = false;
+            this.spent = false;
         }
 
         /** Frees the slot, which holds a ping; returns the reading to complete. */

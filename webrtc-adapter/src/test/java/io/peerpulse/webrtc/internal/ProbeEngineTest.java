@@ -124,7 +124,53 @@ class ProbeEngineTest {
         assertThat(p2.t1Micros()).as("another secret per ping").isNotEqualTo(guessed);
         scheduler.advance(Duration.ofNanos(79_900_000));
         a.onMessage(ProbeCodec.pong(p2.sequence(), p2.t1Micros(), 0, 0), 28, true, nanos.getAsLong());
-        assertThat(second.join()).as("the real path").isEqualTo(RttReading.measured(80.0));
+        assertThat(second).as("the guesses spent the ping: not even its true pong answers it").isNotDone();
+        scheduler.advance(TIMEOUT);
+        assertThat(second.join()).isEqualTo(RttReading.stale());
+    }
+
+    /**
+     * A flooding peer tries every secret for the ping in flight, 0.1 ms after it left (at 9,000 pongs a second, 720
+     * guesses fit in an 80 ms round trip; more when the peer delays its true pong): the first wrong guess spends the
+     * ping, so the right one among them matches nothing, and neither does the true pong after them. The ping is
+     * lost; the next ping, answered honestly, measures.
+     */
+    @Test
+    void aPeerGetsOneGuessPerPingNotOnePerPongItSends() {
+        aToB.to = null; // the test is the peer
+        CompletableFuture<RttReading> first = started(a);
+        ProbeCodec.Ping p1 = (ProbeCodec.Ping) decode(aToB.sent.get(0));
+        scheduler.advance(Duration.ofMillis(80));
+        a.onMessage(ProbeCodec.pong(p1.sequence(), p1.t1Micros(), 0, 0), 28, true, nanos.getAsLong());
+        assertThat(first.join()).isEqualTo(RttReading.measured(80.0));
+        scheduler.advance(Duration.ofMillis(920));
+
+        long sentMicros = toNanos(scheduler.now()) / 1_000; // the wall clock the ping's t1 is made of
+        CompletableFuture<RttReading> second = started(a);
+        ProbeCodec.Ping p2 = (ProbeCodec.Ping) decode(aToB.sent.get(1));
+        scheduler.advance(Duration.ofNanos(100_000));
+        byte[] guess = new byte[ProbeCodec.PONG_LENGTH];
+        for (long secret = 0; secret < ProbeEngine.T1_SECRET_RANGE_MICROS; secret++) {
+            ProbeCodec.encodePong(guess, p2.sequence(), sentMicros + secret, 0, 0);
+            a.onMessage(guess, guess.length, true, nanos.getAsLong());
+        }
+        assertThat(second).as("the right guess came after a wrong one: no reading of 0.1 ms").isNotDone();
+        scheduler.advance(Duration.ofNanos(79_900_000));
+        a.onMessage(ProbeCodec.pong(p2.sequence(), p2.t1Micros(), 0, 0), 28, true, nanos.getAsLong());
+        assertThat(second).as("nor does the true pong answer a spent ping").isNotDone();
+        scheduler.advance(TIMEOUT);
+        assertThat(second.join()).isEqualTo(RttReading.stale());
+        ProbeCounters counters = a.counters();
+        assertThat(counters.unmatchedCount()).isEqualTo(ProbeEngine.T1_SECRET_RANGE_MICROS + 1);
+        assertThat(counters.lateCount()).as("a spent ping has no late pong").isZero();
+
+        CompletableFuture<RttReading> third = started(a);
+        ProbeCodec.Ping p3 = (ProbeCodec.Ping) decode(aToB.sent.get(2));
+        scheduler.advance(Duration.ofMillis(80));
+        a.onMessage(ProbeCodec.pong(p3.sequence(), p3.t1Micros(), 0, 0), 28, true, nanos.getAsLong());
+        assertThat(third.join()).as("the next ping, answered honestly").isEqualTo(RttReading.measured(80.0));
+        assertThat(a.counters()).isEqualTo(new ProbeCounters(3, 2, 1, 0, 0, 0, 0, ProbeEngine.T1_SECRET_RANGE_MICROS + 1,
+                0));
     }
 
     @Test
@@ -312,12 +358,17 @@ class ProbeEngineTest {
         a.onMessage(ProbeCodec.pong(ping.sequence(), ping.t1Micros(), 0, 20_000_000), 28, true, nanos.getAsLong());
         assertThat(read).isNotDone();
         assertThat(a.counters().malformedCount()).isEqualTo(1);
+        // the peer tries a smaller hold, then one within the round trip: the refused pong spent the ping
+        a.onMessage(ProbeCodec.pong(ping.sequence(), ping.t1Micros(), 0, 9_999_000), 28, true, nanos.getAsLong());
+        a.onMessage(ProbeCodec.pong(ping.sequence(), ping.t1Micros(), 0, 0), 28, true, nanos.getAsLong());
+        assertThat(read).isNotDone();
+        assertThat(a.counters().unmatchedCount()).isEqualTo(2);
         scheduler.advance(TIMEOUT);
         assertThat(read.join()).isInstanceOf(RttReading.Unavailable.class);
     }
 
     @Test
-    void aPongEchoingAnotherT1IsUnmatched() {
+    void aPongEchoingAnotherT1IsUnmatchedAndSpendsThePing() {
         aToB.to = null;
         CompletableFuture<RttReading> read = started(a);
         scheduler.runDueTasks();
@@ -325,6 +376,10 @@ class ProbeEngineTest {
         a.onMessage(ProbeCodec.pong(ping.sequence(), ping.t1Micros() + 1, 0, 0), 28, true, nanos.getAsLong());
         assertThat(read).isNotDone();
         assertThat(a.counters().unmatchedCount()).isEqualTo(1);
+        scheduler.advance(Duration.ofMillis(10));
+        a.onMessage(ProbeCodec.pong(ping.sequence(), ping.t1Micros(), 0, 0), 28, true, nanos.getAsLong());
+        assertThat(read).isNotDone();
+        assertThat(a.counters().unmatchedCount()).isEqualTo(2);
     }
 
     @Test
