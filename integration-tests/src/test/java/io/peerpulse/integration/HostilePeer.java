@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A modified client on the far end: the probe channel (negotiated, id 1023, as docs/PROBE-PROTOCOL.md says)
  * opened by hand, with messages written from the protocol's byte layout, not by PeerPulse's probe. It can
- * forge pongs (claiming a long hold and a planted clock) or flood its partner with pings.
+ * forge pongs (claiming a long hold and a planted clock), flood its partner with pings, or send any bytes.
  */
 final class HostilePeer implements AutoCloseable {
 
@@ -98,6 +98,11 @@ final class HostilePeer implements AutoCloseable {
         ByteBuffer ping = ByteBuffer.allocate(16);
         ping.put((byte) 1).put((byte) 1).putShort((short) 0).putInt(sequence).putLong(t1Micros).flip();
         channel.send(new RTCDataChannelBuffer(ping, true));
+    }
+
+    /** Sends {@code message} as it is, as a binary or a text message; blocking (webrtc-java's send). */
+    void sendRaw(byte[] message, boolean binary) throws Exception {
+        channel.send(new RTCDataChannelBuffer(ByteBuffer.wrap(message), binary));
     }
 
     /**

@@ -490,8 +490,9 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
                 return;
             }
             // a peer's ping beyond the answer rate is dropped here, before any copy or hand-off: a flood of pings
-            // never reaches the probe thread that every probe shares
-            if (length == ProbeCodec.PING_LENGTH && data.get(data.position()) == ProbeCodec.VERSION
+            // never reaches the probe thread that every probe shares. A text message is no ping (malformed): it takes
+            // no token, or text shaped like pings would use up the peer's answers and count as its dropped pings
+            if (buffer.binary && length == ProbeCodec.PING_LENGTH && data.get(data.position()) == ProbeCodec.VERSION
                     && data.get(data.position() + 1) == ProbeCodec.TYPE_PING && !engine.admitPing(receivedNanos)) {
                 return;
             }

@@ -1,0 +1,91 @@
+package io.peerpulse.integration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.peerpulse.lab.WebRtcPeers;
+import io.peerpulse.lab.WebRtcPeers.Route;
+import io.peerpulse.webrtc.DataChannelProbe;
+import io.peerpulse.webrtc.ProbeCounters;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A modified client writes raw messages to a real probe's channel (loopback, webrtc-java on both ends): what the
+ * probe counts for them, and whether it still answers the peer's real pings.
+ */
+@Tag("integration")
+class ProbeHostileMessagesTest {
+
+    private static final Duration BOUND = Duration.ofSeconds(30);
+
+    /**
+     * A text message with a ping's 16 bytes is no ping (the protocol: binary only; text is malformed): 100 of them
+     * are counted malformed, take none of the answer rate's tokens and are not counted as the peer's dropped pings,
+     * so the peer's 10 binary pings right after them are all answered. Before, the 100 took the burst of 20 tokens
+     * and 80 were counted as dropped pings; the real pings after them found the bucket empty.
+     */
+    @Test
+    void textMessagesShapedLikePingsAreMalformedAndTakeNoneOfThePeersAnswers() throws Exception {
+        try (WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(Fixtures.CONNECT_TIMEOUT))) {
+            DataChannelProbe victim = DataChannelProbe.open(peers.peerB());
+            HostilePeer peer = HostilePeer.on(peers.peerA());
+            try {
+                assertThat(peer.awaitOpen(BOUND)).as("the peer's probe channel opens").isTrue();
+                byte[] textPing = ping(7, 1);
+                for (int batch = 0; batch < 10; batch++) {
+                    for (int i = 0; i < 10; i++) {
+                        peer.sendRaw(textPing, false);
+                    }
+                    // a batch at a time, so that no more than 32 wait for the probe thread (dropped, counted apart)
+                    long sent = 10L * (batch + 1);
+                    assertThat(await(() -> seen(victim.getCounters()) >= sent))
+                            .as("the probe saw %d messages: %s", sent, victim.getCounters()).isTrue();
+                }
+                for (int i = 0; i < 10; i++) {
+                    peer.sendPing(100 + i, 1);
+                }
+                assertThat(await(() -> seen(victim.getCounters()) >= 110))
+                        .as("the probe saw the pings: %s", victim.getCounters()).isTrue();
+
+                ProbeCounters counters = victim.getCounters();
+                System.out.printf("100 text pings, then 10 binary ones: %s%n", counters);
+                assertThat(counters.inboundDroppedCount()).as("none waited beyond the queue").isZero();
+                assertThat(counters.malformedCount()).as("text is malformed").isEqualTo(100);
+                assertThat(counters.peerPingsDroppedCount()).as("no ping was dropped: text is no ping").isZero();
+                assertThat(counters.peerPingsAnsweredCount()).as("the real pings").isEqualTo(10);
+                assertThat(await(() -> peer.pongsReceived.get() == 10)).as("the peer got its 10 pongs").isTrue();
+            } finally {
+                victim.close();
+                peer.close();
+            }
+        }
+    }
+
+    /** A ping from the protocol's layout: version 1, type 1, {@code sequence}, {@code t1Micros}. */
+    private static byte[] ping(int sequence, long t1Micros) {
+        return ByteBuffer.allocate(16).put((byte) 1).put((byte) 1).putShort((short) 0).putInt(sequence)
+                .putLong(t1Micros).array();
+    }
+
+    /** The peer's messages the probe has counted: answered, refused or dropped. */
+    private static long seen(ProbeCounters c) {
+        return c.peerPingsAnsweredCount() + c.peerPingsDroppedCount() + c.inboundDroppedCount() + c.malformedCount()
+                + c.unknownVersionCount() + c.unmatchedCount() + c.lateCount();
+    }
+
+    /** Waits, up to {@link #BOUND}, until {@code condition} holds: a bounded await on counters of other threads. */
+    private static boolean await(BooleanSupplier condition) {
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+        return true;
+    }
+}
