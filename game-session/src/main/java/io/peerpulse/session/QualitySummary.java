@@ -5,7 +5,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * How long the connection spent in each {@link ConnectionQuality} over a stretch (a round, or the session up
  * to its end or snapshot), from the monotonic times of the events that changed it, and the distribution of
- * the score judged at each measured poll in that stretch.
+ * the score of each judged poll (a measured one, or a stale one of a probing source) in that stretch.
  *
  * <p>Each time is whole milliseconds, rounded down, so their sum can fall short of the stretch's duration by a
  * few ms. Scores are kept to 0.1 (as judged), so the statistics are exact: {@code p5Score} and

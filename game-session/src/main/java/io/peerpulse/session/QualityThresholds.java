@@ -3,7 +3,8 @@ package io.peerpulse.session;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How a session judges its {@link ConnectionQuality}: at every measured poll each criterion gives a level
+ * How a session judges its {@link ConnectionQuality}: at every judged poll (a measured one, or a stale one of a
+ * probing source: a lost ping) each criterion gives a level
  * (GOOD, FAIR or POOR) and the worst decides; the criteria that reached FAIR or POOR are the
  * {@linkplain QualityReason reasons}.
  * <ul>
@@ -25,8 +26,9 @@ import org.jspecify.annotations.Nullable;
  *       and "some users dissatisfied" bands.</li>
  * </ul>
  * A {@code null} threshold leaves its criterion out. <b>Hysteresis:</b> once graded, the quality changes to
- * another of GOOD, FAIR and POOR only when {@code hysteresisPollCount} consecutive measured polls judged that
- * same quality (stale, unavailable and failed polls neither count nor break the run). {@code LOST} comes once
+ * another of GOOD, FAIR and POOR only when {@code hysteresisPollCount} consecutive judged polls judged that
+ * same quality (unavailable and failed polls, and stale ones of a source that does not probe, neither count nor
+ * break the run). {@code LOST} comes once
  * more than {@code toleratedBadPollCount} consecutive polls ended unavailable or failed, and lasts until the
  * next measurement, which grades at once (as does the first). A stale poll (connected, nothing new) ends a
  * run of bad polls; rejected and skipped polls neither count nor end it.
@@ -45,7 +47,7 @@ import org.jspecify.annotations.Nullable;
  * @param fairBelowScore        the score below which the quality is FAIR; {@code null}: the score is not judged
  * @param poorBelowScore        the score below which it is POOR; {@code null}: never POOR by score
  * @param lossWindowMs          how far back the loss looks, ms
- * @param hysteresisPollCount   consecutive measured polls that must judge another quality before it changes
+ * @param hysteresisPollCount   consecutive judged polls that must judge another quality before it changes
  *                              (1: at once)
  * @since 0.1.0
  */

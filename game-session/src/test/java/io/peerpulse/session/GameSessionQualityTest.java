@@ -96,6 +96,70 @@ class GameSessionQualityTest {
         assertThat(old.latest().quality()).as("the RTT-only rule").isEqualTo(ConnectionQuality.GOOD);
     }
 
+    /**
+     * A peer that stops answering the probe's pings (a modified client hiding a bad stretch, or a path that loses every
+     * probe message while the connection stays up): every poll is stale, none measured. Loss is evidence at those
+     * polls too, so 100 % loss over the window makes the grade POOR, with a loss reason, after the hysteresis's 3
+     * polls; it does not stay GOOD from the last answered ping on.
+     */
+    @Test
+    void aProbeWhosePeerAnswersNothingMoreBecomesPoorNotGoodForever() {
+        ScriptedRttSource script = new ScriptedRttSource();
+        for (int i = 0; i < 10; i++) {
+            script.thenMeasured(60);
+        }
+        script.orElse(RttReading.stale()); // every ping lost from then on
+        GameSession session = session(QualityThresholds.DEFAULT);
+        session.onDataChannelOpen(new ScriptedProbe(script));
+        advanceSeconds(10);
+        assertThat(session.latest().quality()).isEqualTo(ConnectionQuality.GOOD);
+
+        advanceSeconds(30);
+        LiveRtt live = session.latest();
+        assertThat(live.quality()).as("%s", live).isEqualTo(ConnectionQuality.POOR);
+        QualityReason loss = live.reasons().stream().filter(r -> r.metric() == QualityMetric.LOSS).findFirst()
+                .orElseThrow();
+        assertThat(loss.value()).isEqualTo(1.0);
+        assertThat(live.lastRttMs()).as("the last RTT measured").isEqualTo(60.0);
+        assertThat(session.exportMultiplayerMetrics().qualityChanges()).extracting(QualityChange::current)
+                .containsExactly(ConnectionQuality.GOOD, ConnectionQuality.POOR);
+
+        GameSession old = session(RTT_ONLY);
+        ScriptedRttSource same = new ScriptedRttSource();
+        for (int i = 0; i < 10; i++) {
+            same.thenMeasured(60);
+        }
+        same.orElse(RttReading.stale());
+        old.onDataChannelOpen(new ScriptedProbe(same));
+        advanceSeconds(40);
+        assertThat(old.latest().quality()).as("the RTT-only rule has no loss criterion").isEqualTo(
+                ConnectionQuality.GOOD);
+    }
+
+    /** LOST lasts until the next measurement: a stale poll of a probe after it (a lost ping) does not end it. */
+    @Test
+    void aLostPingAfterLostDoesNotEndIt() {
+        ScriptedRttSource script = new ScriptedRttSource();
+        for (int i = 0; i < 10; i++) {
+            script.thenMeasured(60);
+        }
+        for (int i = 0; i < 5; i++) {
+            script.thenUnavailable("probe channel CLOSED");
+        }
+        for (int i = 0; i < 3; i++) {
+            script.thenStale();
+        }
+        script.orElse(RttReading.measured(60.0));
+        GameSession session = session(QualityThresholds.DEFAULT);
+        session.onDataChannelOpen(new ScriptedProbe(script));
+        advanceSeconds(14); // polls at 0 to 14 s: 10 measured, then 5 unavailable
+        assertThat(session.latest().quality()).isEqualTo(ConnectionQuality.LOST);
+        advanceSeconds(3);
+        assertThat(session.latest().quality()).as("after 3 lost pings").isEqualTo(ConnectionQuality.LOST);
+        advanceSeconds(1);
+        assertThat(session.latest().quality()).as("measured again").isEqualTo(ConnectionQuality.GOOD);
+    }
+
     /** One ping lost of the first two is not 50 % loss: loss is judged over 10 pings or more. */
     @Test
     void lossIsNotJudgedOverFewerThanTenPings() {

@@ -10,6 +10,7 @@ import io.peerpulse.session.QualityReason;
 import io.peerpulse.session.QualitySummary;
 import io.peerpulse.session.QualityThresholds;
 import io.peerpulse.telemetry.PollEvent;
+import io.peerpulse.telemetry.PollOutcome;
 import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.RttSample;
 
@@ -67,9 +68,11 @@ final class QualityJudge {
         List<QualityReason> why = reasons;
         Double score = null;
         switch (event.outcome()) {
-            case MEASURED -> {
+            case MEASURED, STALE -> {
                 badPolls = 0;
-                if (model.sampleCount() > 0) {
+                // LOST lasts until the next measurement: a lost ping is no sign that the connection is back
+                if (judges(event.outcome()) && model.sampleCount() > 0
+                        && (event.outcome() == PollOutcome.MEASURED || quality != ConnectionQuality.LOST)) {
                     QualityModel.Evidence evidence = model.judge();
                     score = evidence.score();
                     lastScore = evidence.score();
@@ -85,7 +88,6 @@ final class QualityJudge {
                     }
                 }
             }
-            case STALE -> badPolls = 0;
             case UNAVAILABLE, FAILED -> {
                 if (badPolls++ == 0) {
                     firstBadNanos = at.nanoTime();
@@ -122,6 +124,18 @@ final class QualityJudge {
             pendingPolls = 0;
         }
         return ++pendingPolls >= thresholds.hysteresisPollCount();
+    }
+
+    /**
+     * Whether a poll that ended so is judged: a measured one; and a stale one of a probing primary, which is a lost
+     * ping, so that its loss is evidence (a peer answering nothing more would otherwise keep the last grade for good).
+     * A stale poll of another source only found nothing new.
+     *
+     * @param outcome how the poll ended
+     * @return whether it is judged
+     */
+    boolean judges(PollOutcome outcome) {
+        return outcome == PollOutcome.MEASURED || outcome == PollOutcome.STALE && model.probing();
     }
 
     /** A probe reading of the primary source, when it may feed the grade. */

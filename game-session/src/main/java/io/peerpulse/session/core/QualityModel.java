@@ -22,7 +22,7 @@ import java.util.List;
 final class QualityModel {
 
     /**
-     * What one measured poll judged.
+     * What one judged poll found.
      *
      * @param grade       the worst level of the criteria (GOOD, FAIR or POOR)
      * @param score       the E-model score
@@ -76,6 +76,11 @@ final class QualityModel {
     void forgetAll() {
         recent.clear();
         forgetLoss();
+    }
+
+    /** @return whether probe readings of the primary source are kept: its stale polls are lost pings */
+    boolean probing() {
+        return !readings.isEmpty();
     }
 
     int sampleCount() {

@@ -465,8 +465,8 @@ public final class SessionCore {
                 listen[0] |= qualityListeners.enqueue(change);
                 exporters.quality(change, toStart);
             }
-            if (poll.sample() != null || change != null) {
-                latest = quality.live();
+            if (change != null || quality.judges(poll.outcome())) {
+                latest = quality.live(); // a judged poll may change the score and the reasons without the grade
             }
             return fell == null ? Applied.NOTHING : new Applied(null, fell, List.of());
         }
