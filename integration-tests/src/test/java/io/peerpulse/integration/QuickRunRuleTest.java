@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 class QuickRunRuleTest {
 
     /** The test classes of this module that use no peer, browser, server or child JVM: they run in the quick run. */
-    private static final Set<String> QUICK = Set.of("BrowserScriptInJarTest", "FileExportersTest", "NamingRuleTest",
-            "QuickRunRuleTest");
+    private static final Set<String> QUICK = Set.of("BrowserScriptInJarTest", "DocsReferencesTest", "FileExportersTest",
+            "NamingRuleTest", "QuickRunRuleTest");
 
     private static final Path SOURCES = Path.of("src", "test", "java", "io", "peerpulse", "integration");
 
