@@ -77,8 +77,8 @@ class GameSessionQualityTest {
         assertThat(loss.windowMs()).isEqualTo(10_000);
         assertThat(loss.windowCount()).isEqualTo(10);
         assertThat(loss.text()).isEqualTo("loss 20 % over the last 10 s (from 10 %)");
-        // E-model: e = 140 + 0 + 10 = 150 < 160, R = 93.2 - 150/40 - 2.5 * 20 = 39.45
-        assertThat(live.score()).isCloseTo(39.45, within(0.051));
+        // E-model: e = 140 + 0 + 10 = 150 < 160, R = 93.2 - 150/40 - 2.5 * 20 = 39.45, rounded half up (README)
+        assertThat(live.score()).isEqualTo(39.5);
         assertThat(live.reasons()).extracting(QualityReason::metric).containsExactly(QualityMetric.LOSS,
                 QualityMetric.SCORE);
         List<QualityChange> changes = session.exportMultiplayerMetrics().qualityChanges();
@@ -190,7 +190,7 @@ class GameSessionQualityTest {
         LiveRtt live = session.latest();
         assertThat(live.quality()).isEqualTo(ConnectionQuality.GOOD);
         assertThat(live.reasons()).isEmpty();
-        assertThat(live.score()).isCloseTo(91.45, within(0.051)); // 93.2 - (60 + 10) / 40
+        assertThat(live.score()).isEqualTo(91.5); // 93.2 - (60 + 10) / 40 = 91.45, rounded half up (README)
         assertThat(session.exportMultiplayerMetrics().qualityChanges()).hasSize(1);
     }
 
