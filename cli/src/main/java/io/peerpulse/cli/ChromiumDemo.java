@@ -3,7 +3,6 @@ package io.peerpulse.cli;
 import dev.onvoid.webrtc.RTCDataChannel;
 import dev.onvoid.webrtc.RTCDataChannelBuffer;
 import dev.onvoid.webrtc.RTCDataChannelInit;
-import io.peerpulse.export.json.SessionReportJson;
 import io.peerpulse.lab.BrowserPeer;
 import io.peerpulse.lab.Chromium;
 import io.peerpulse.lab.ImpairmentRelay;
@@ -92,10 +91,8 @@ final class ChromiumDemo {
 
     private void play(PrintWriter console, PrintWriter err, String sessionId, BrowserPeer peer, DataChannelProbe probe,
                       RTCDataChannel game) throws Exception {
-        GameSession session = GameSession.builder(sessionId).playerId("java-peer")
-                .exportSetting(SessionReportJson.DIRECTORY_SETTING, demo.out.toString())
-                .exportSetting("peerpulse.export.csv.directory", demo.out.toString())
-                .exportSetting("peerpulse.export.html.directory", demo.out.toString())
+        long linesBefore = DemoCommand.size(demo.out.resolve(DemoCommand.JSONL_FILE));
+        GameSession session = DemoCommand.exportInto(GameSession.builder(sessionId).playerId("java-peer"), demo.out)
                 .build();
         Thread onShutdown = DemoCommand.closeOnShutdown(session, demo.out, console, err);
         LatencyTelemetry probeTelemetry = new LatencyTelemetry(probe);
@@ -149,6 +146,7 @@ final class ChromiumDemo {
             files.filter(f -> f.getFileName().toString().startsWith(sessionId + "."))
                     .sorted().forEach(f -> console.println("wrote " + f.toAbsolutePath()));
         }
+        DemoCommand.printAppended(console, demo.out, linesBefore);
     }
 
     private void print(PrintWriter console, LatencyStats javaIce, LatencyStats javaProbe, ProbeCounters counters,

@@ -3,6 +3,7 @@ package io.peerpulse.cli;
 import io.peerpulse.lab.WebRtcPeers.Route;
 import io.peerpulse.lab.ImpairmentRelay.Link;
 import dev.onvoid.webrtc.RTCDataChannelBuffer;
+import io.peerpulse.export.jsonl.SessionJsonLines;
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.LiveRtt;
 import io.peerpulse.session.QualitySummary;
@@ -44,6 +45,8 @@ final class DemoCommand implements Callable<Integer> {
 
     private static final long FRAME_NANOS = 1_000_000_000L / 60;
     private static final Duration ROUND = Duration.ofSeconds(10);
+    /** The file in {@code --out} the jsonl exporter appends the session's line to. */
+    static final String JSONL_FILE = "sessions.jsonl";
 
     @Option(names = "--rtt", defaultValue = "80ms", converter = Values.DurationConverter.class,
             description = "Round-trip time the relay injects (default: ${DEFAULT-VALUE}).")
@@ -112,6 +115,7 @@ final class DemoCommand implements Callable<Integer> {
                         + "jitter %d ms, loss %s%%, for %s%n", sessionId, rtt.toMillis(), jitter.toMillis(),
                 Values.ms(loss * 100), Values.duration(duration));
 
+        long linesBefore = size(out.resolve(JSONL_FILE));
         SessionReport report;
         RelayRecord window;
         try (ImpairmentRelay relay = new ImpairmentRelay(1)
@@ -133,6 +137,7 @@ final class DemoCommand implements Callable<Integer> {
         for (Path file : written) {
             console.println("wrote " + file.toAbsolutePath());
         }
+        printAppended(console, out, linesBefore);
         if (journal != null) {
             for (Path file : listFiles(journal, sessionId)) {
                 console.println("journal " + file.toAbsolutePath());
@@ -148,10 +153,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private SessionReport play(WebRtcPeers peers, DemoSources sources, String sessionId, PrintWriter console)
             throws InterruptedException {
-        GameSession.Builder builder = GameSession.builder(sessionId).playerId("demo-player")
-                .exportSetting("peerpulse.export.json.directory", out.toString())
-                .exportSetting("peerpulse.export.csv.directory", out.toString())
-                .exportSetting("peerpulse.export.html.directory", out.toString());
+        GameSession.Builder builder = exportInto(GameSession.builder(sessionId).playerId("demo-player"), out);
         if (journal != null) {
             builder.journalDirectory(journal);
         }
@@ -226,6 +228,7 @@ final class DemoCommand implements Callable<Integer> {
             err.println("demo: stopped before the end (Ctrl-C or a signal): closing the session, so that the exporters"
                     + " write what was measured until now");
             err.flush();
+            long linesBefore = size(out.resolve(JSONL_FILE));
             session.close(); // bounded by the exporter timeout
             try {
                 for (Path file : listFiles(out, session.sessionId())) {
@@ -234,6 +237,7 @@ final class DemoCommand implements Callable<Integer> {
             } catch (IOException e) {
                 err.println("demo: cannot list " + out.toAbsolutePath() + ": " + e.getMessage());
             }
+            printAppended(console, out, linesBefore);
             session.journalPath().ifPresent(journal -> console.println("journal " + journal.toAbsolutePath()));
             console.flush();
             err.flush();
@@ -302,6 +306,35 @@ final class DemoCommand implements Callable<Integer> {
 
     private static void row(PrintWriter console, String name, String measured, String injected) {
         console.printf(Locale.ROOT, "%-10s %10s %10s%n", name, measured, injected);
+    }
+
+    /**
+     * The exporters' settings of a demo session: the file exporters write into {@code out}, and the jsonl
+     * exporter (on the command's path, so found by default) appends to {@code out/sessions.jsonl}, as
+     * {@code recover} does, instead of to its default in the working directory.
+     */
+    static GameSession.Builder exportInto(GameSession.Builder builder, Path out) {
+        return builder.exportSetting("peerpulse.export.json.directory", out.toString())
+                .exportSetting("peerpulse.export.csv.directory", out.toString())
+                .exportSetting("peerpulse.export.html.directory", out.toString())
+                .exportSetting(SessionJsonLines.FILE_SETTING, out.resolve(JSONL_FILE).toString());
+    }
+
+    /** Says that the session's line was appended to {@code out/sessions.jsonl}, when the file grew. */
+    static void printAppended(PrintWriter console, Path out, long sizeBefore) {
+        Path lines = out.resolve(JSONL_FILE);
+        if (size(lines) > sizeBefore) {
+            console.println("appended the session's line to " + lines.toAbsolutePath());
+        }
+    }
+
+    /** @return the file's size, 0 when it does not exist (yet) or cannot be read */
+    static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException missing) {
+            return 0;
+        }
     }
 
     private static List<Path> listFiles(Path directory, String sessionId) throws IOException {

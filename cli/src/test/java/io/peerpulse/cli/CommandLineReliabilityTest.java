@@ -222,6 +222,11 @@ class CommandLineReliabilityTest {
         String id = report.sessionMetrics().sessionId();
         assertThat(journals.resolve(id + ".journal.jsonl")).exists();
         assertThat(text).contains("journal " + journals.resolve(id + ".journal.jsonl").toAbsolutePath());
+        // the jsonl exporter (on the command's path) appends into --out too, not to ./peerpulse-sessions
+        Path lines = outDir.resolve("sessions.jsonl");
+        assertThat(lines).as("the session's jsonl line in --out").exists();
+        assertThat(Files.readAllLines(lines)).singleElement().asString().contains("\"sessionId\":\"" + id + "\"");
+        assertThat(text).contains("appended the session's line to " + lines.toAbsolutePath());
     }
 
     /** A 34 MB export made, written, rendered and read three times: too heavy for the quick run. */
