@@ -115,7 +115,7 @@ final class DemoCommand implements Callable<Integer> {
                         + "jitter %d ms, loss %s%%, for %s%n", sessionId, rtt.toMillis(), jitter.toMillis(),
                 Values.ms(loss * 100), Values.duration(duration));
 
-        long linesBefore = size(out.resolve(JSONL_FILE));
+        long linesBefore = Outputs.size(out.resolve(JSONL_FILE));
         SessionReport report;
         RelayRecord window;
         try (ImpairmentRelay relay = new ImpairmentRelay(1)
@@ -228,7 +228,7 @@ final class DemoCommand implements Callable<Integer> {
             err.println("demo: stopped before the end (Ctrl-C or a signal): closing the session, so that the exporters"
                     + " write what was measured until now");
             err.flush();
-            long linesBefore = size(out.resolve(JSONL_FILE));
+            long linesBefore = Outputs.size(out.resolve(JSONL_FILE));
             session.close(); // bounded by the exporter timeout
             try {
                 for (Path file : listFiles(out, session.sessionId())) {
@@ -322,19 +322,7 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Says that the session's line was appended to {@code out/sessions.jsonl}, when the file grew. */
     static void printAppended(PrintWriter console, Path out, long sizeBefore) {
-        Path lines = out.resolve(JSONL_FILE);
-        if (size(lines) > sizeBefore) {
-            console.println("appended the session's line to " + lines.toAbsolutePath());
-        }
-    }
-
-    /** @return the file's size, 0 when it does not exist (yet) or cannot be read */
-    static long size(Path file) {
-        try {
-            return Files.size(file);
-        } catch (IOException missing) {
-            return 0;
-        }
+        Outputs.sayAppended(console, out.resolve(JSONL_FILE), sizeBefore);
     }
 
     private static List<Path> listFiles(Path directory, String sessionId) throws IOException {

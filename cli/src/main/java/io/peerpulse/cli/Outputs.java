@@ -106,4 +106,26 @@ final class Outputs {
         }
         return written;
     }
+
+    /** @return the file's size, 0 when it does not exist (yet) or cannot be read */
+    static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException missing) {
+            return 0;
+        }
+    }
+
+    /**
+     * Says that the session's line was appended to {@code file} (the jsonl exporter's), when it grew.
+     *
+     * @return whether it grew past {@code sizeBefore}
+     */
+    static boolean sayAppended(PrintWriter console, Path file, long sizeBefore) {
+        boolean grew = size(file) > sizeBefore;
+        if (grew) {
+            console.println("appended the session's line to " + file.toAbsolutePath());
+        }
+        return grew;
+    }
 }

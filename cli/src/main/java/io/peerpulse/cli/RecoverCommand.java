@@ -79,7 +79,7 @@ final class RecoverCommand implements Callable<Integer> {
             Outputs.createDirectory(out, "--out");
         }
         List<Path> before = listFiles(out);
-        long linesBefore = lines == null ? 0 : size(lines);
+        long linesBefore = lines == null ? 0 : Outputs.size(lines);
         SessionJournal.Recovery recovery;
         try {
             recovery = SessionJournal.recoverAndExport(input, settings, names);
@@ -122,10 +122,7 @@ final class RecoverCommand implements Callable<Integer> {
         written.removeIf(p -> p.getFileName().toString().startsWith(".") && p.getFileName().toString().endsWith(".tmp"));
         written.removeIf(p -> p.equals(lines)); // said below: appended to, not written
         written.forEach(p -> console.println("wrote " + p.toAbsolutePath()));
-        boolean appended = lines != null && size(lines) > linesBefore;
-        if (appended) {
-            console.println("appended the session's line to " + lines.toAbsolutePath());
-        }
+        boolean appended = lines != null && Outputs.sayAppended(console, lines, linesBefore);
         console.flush();
         String stem = ExportFiles.fileStem(report.sessionMetrics().sessionId());
         for (Path file : written) { // a name taken by an earlier export: the exporter took the next one
@@ -194,15 +191,6 @@ final class RecoverCommand implements Callable<Integer> {
                         + notLoaded.size() + (notLoaded.size() == 1 ? " provider" : " providers")
                         + " could not be loaded: " + String.join("; ", notLoaded)));
             }
-        }
-    }
-
-    /** @return the file's size, 0 when it does not exist (yet) or cannot be read */
-    private static long size(Path file) {
-        try {
-            return Files.size(file);
-        } catch (IOException e) {
-            return 0;
         }
     }
 
