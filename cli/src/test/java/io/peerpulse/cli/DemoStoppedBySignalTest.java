@@ -73,9 +73,12 @@ class DemoStoppedBySignalTest {
         assertThat(sessionId).startsWith("demo-");
         try (Stream<Path> files = Files.list(out)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
-                    sessionId + ".json", sessionId + ".csv", sessionId + ".html"); // and no temporary file
+                    sessionId + ".json", sessionId + ".csv", sessionId + ".html", "sessions.jsonl"); // no temporary file
         }
-        assertThat(lines).contains("wrote " + out.resolve(sessionId + ".json").toAbsolutePath());
+        assertThat(lines).contains("wrote " + out.resolve(sessionId + ".json").toAbsolutePath(),
+                "appended the session's line to " + out.resolve("sessions.jsonl").toAbsolutePath());
+        assertThat(Files.readAllLines(out.resolve("sessions.jsonl"))).singleElement().asString()
+                .startsWith("{\"sessionId\":\"" + sessionId + "\"");
         assertThat(Sessions.read(out.resolve(sessionId + ".json")).sessionMetrics().latency().sampleCount())
                 .isGreaterThanOrEqualTo(2);
         List<String> journalLines = Files.readAllLines(journal.resolve(sessionId + ".journal.jsonl"));
