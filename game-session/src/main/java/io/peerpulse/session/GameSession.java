@@ -343,7 +343,7 @@ public final class GameSession implements AutoCloseable {
                 }
                 System.getLogger(GameSession.class.getName()).log(System.Logger.Level.WARNING,
                         "session '" + sessionId() + "': close() of RTT source " + old.getClass().getName()
-                                + " failed", e);
+                                + " failed", Redaction.redactThrown(e));
             }
         }
     }
@@ -352,8 +352,9 @@ public final class GameSession implements AutoCloseable {
         try {
             return call.get();
         } catch (RuntimeException e) {
+            // the plugin's message may quote its peer: the application logs or shows what is thrown here
             throw new IllegalArgumentException("RTT source " + source.getClass().getName() + ": " + method
-                    + " failed: " + e.getMessage(), e);
+                    + " failed: " + Redaction.redact(e.getMessage()), Redaction.redactThrown(e));
         }
     }
 

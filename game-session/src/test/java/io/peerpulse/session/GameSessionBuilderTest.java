@@ -292,6 +292,32 @@ class GameSessionBuilderTest {
     }
 
     @Test
+    void anExporterThatCannotBeCreatedIsNamedWithoutTheAddressItsErrorQuotes() {
+        Provider pushing = new Provider("pushing", settings -> {
+            throw new IllegalStateException("cannot reach push gateway 10.9.8.7:9091");
+        });
+        try (GameSession session = builder()
+                .telemetryOptions(TelemetryOptions.builder().nanoClock(() -> System.nanoTime()).build())
+                .exporterProviders(List.of(pushing))
+                .build()) {
+            assertThat(session.exporterNames()).isEmpty();
+        }
+        assertThat(log.records()).singleElement().satisfies(r -> {
+            java.io.StringWriter printed = new java.io.StringWriter();
+            printed.append(r.getMessage()).append('\n');
+            r.getThrown().printStackTrace(new java.io.PrintWriter(printed));
+            assertThat(printed.toString()).doesNotContain("10.9.8.7")
+                    .contains("exporter 'pushing'", "cannot reach push gateway <redacted>");
+        });
+        assertThatThrownBy(() -> builder().exporterProviders(List.of(pushing)).exporters("pushing").build())
+                .satisfies(thrown -> {
+                    java.io.StringWriter trace = new java.io.StringWriter();
+                    thrown.printStackTrace(new java.io.PrintWriter(trace));
+                    assertThat(trace.toString()).doesNotContain("10.9.8.7").contains("cannot reach push gateway <redacted>");
+                });
+    }
+
+    @Test
     void providersGetTheSettingsAndAFailingOrNullCreateIsLeftOut() {
         List<String> seen = new ArrayList<>();
         Provider reading = new Provider("reading", settings -> {

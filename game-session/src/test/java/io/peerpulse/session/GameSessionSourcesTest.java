@@ -96,6 +96,65 @@ class GameSessionSourcesTest {
         assertThat(after.coverage().gapThresholdMs()).isEqualTo(5000.0);
     }
 
+    /** A plugin's exception quoting the peer: every form a log handler or a pasted stack trace would show. */
+    private static final String PEER = "peer [2001:db8::7]:5000 via 192.168.1.20:54321";
+
+    /** A record as a handler prints it: the message, then the stack trace with every cause and suppressed one. */
+    private static String printed(java.util.logging.LogRecord record) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        out.append(record.getMessage()).append('\n');
+        if (record.getThrown() != null) {
+            record.getThrown().printStackTrace(new java.io.PrintWriter(out));
+        }
+        return out.toString();
+    }
+
+    private static void assertNoPeerAddress(String text) {
+        assertThat(text).as("what a user sees").doesNotContain("2001:db8::7").doesNotContain("192.168.1.20")
+                .doesNotContain("54321");
+    }
+
+    @Test
+    void anExceptionOfAPluginIsLoggedOrThrownWithoutTheAddressItQuotes() {
+        GameSession session = session(null);
+        ScriptedProbe failing = new ScriptedProbe(ScriptedRttSource.repeating(RttReading.measured(40.0))) {
+            @Override
+            public ProbeStats probeStats() {
+                throw new IllegalStateException("stats of " + PEER, new RuntimeException("lost " + PEER));
+            }
+
+            @Override
+            public void close() {
+                throw new IllegalStateException("cannot close " + PEER);
+            }
+        };
+        RttSource badName = new IceLike(ScriptedRttSource.repeating(RttReading.stale())) {
+            @Override
+            public String name() {
+                throw new IllegalStateException("no name for " + PEER);
+            }
+        };
+        assertThatThrownBy(() -> session.onDataChannelOpen(badName)).satisfies(thrown -> {
+            java.io.StringWriter trace = new java.io.StringWriter();
+            thrown.printStackTrace(new java.io.PrintWriter(trace));
+            assertNoPeerAddress(trace.toString());
+            assertThat(trace.toString()).contains("name() failed: no name for peer <redacted> via <redacted>");
+        });
+        session.onDataChannelOpen(failing);
+        session.addQualityListener(change -> {
+            throw new IllegalStateException("listener saw " + PEER);
+        });
+        advanceSeconds(30);
+        session.close();
+
+        List<String> seen = log.records().stream().map(GameSessionSourcesTest::printed).toList();
+        assertThat(seen).anySatisfy(line -> assertThat(line).contains("failed in probeStats()")
+                .contains("stats of peer <redacted> via <redacted>").contains("lost peer <redacted> via <redacted>"));
+        assertThat(seen).anySatisfy(line -> assertThat(line).contains("close() of RTT source"));
+        assertThat(seen).anySatisfy(line -> assertThat(line).contains("a QualityListener of session"));
+        assertThat(seen).allSatisfy(GameSessionSourcesTest::assertNoPeerAddress);
+    }
+
     @Test
     void aSessionIdOfTheLongestAllowedLengthNamesTheTelemetrysWarnings() {
         String sessionId = "s".repeat(230); // beyond the telemetry's former 200-character name limit
@@ -232,7 +291,7 @@ class GameSessionSourcesTest {
     }
 
     /** A probing source: counts its reads as pings, measured ones as answered, stale ones as lost. */
-    static final class ScriptedProbe implements ProbeStatsSource {
+    static class ScriptedProbe implements ProbeStatsSource {
         private final ScriptedRttSource script;
         int reads;
         int answered;
@@ -271,7 +330,7 @@ class GameSessionSourcesTest {
     }
 
     /** A source like the ICE view: named "ice", refreshing every 2.5 s. */
-    static final class IceLike implements RttSource {
+    static class IceLike implements RttSource {
         private final RttSource script;
 
         IceLike(RttSource script) {

@@ -2,6 +2,7 @@ package io.peerpulse.telemetry;
 
 import org.jspecify.annotations.Nullable;
 
+import io.peerpulse.telemetry.shared.Redaction;
 import io.peerpulse.telemetry.spi.RttSource;
 
 import java.lang.System.Logger.Level;
@@ -298,7 +299,8 @@ public final class LatencyTelemetry implements AutoCloseable {
             } catch (VirtualMachineError fatal) {
                 throw fatal;
             } catch (Throwable t) {
-                LOG.log(Level.WARNING, "a TelemetryListener failed: " + listener, t);
+                LOG.log(Level.WARNING, "a TelemetryListener failed: " + Redaction.redact(String.valueOf(listener)),
+                        Redaction.redactThrown(t)); // the application's text may quote a peer
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.peerpulse.telemetry;
 
 import io.peerpulse.telemetry.shared.Plugins;
+import io.peerpulse.telemetry.shared.Redaction;
 import io.peerpulse.telemetry.spi.RttSource;
 import io.peerpulse.telemetry.spi.RttSourceProvider;
 
@@ -68,7 +69,8 @@ public final class RttSources {
      * @throws IllegalStateException    quoting the name, when the chosen provider's name is invalid or shared
      *                                  (naming its class when its {@code name()} threw);
      *                                  naming every supporting provider and why, when none of them made a
-     *                                  source (the first failure is the cause, the others are suppressed)
+     *                                  source (the first failure is the cause, the others are suppressed; a
+     *                                  failure's text that holds an address is quoted and chained without it)
      */
     public static RttSource forConnection(Object connection, List<? extends RttSourceProvider> providers) {
         return forConnection(connection, providers, "");
@@ -87,7 +89,8 @@ public final class RttSources {
             try {
                 supported = provider.supports(connection);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, describe(provider) + " failed in supports(" + type + "); passed over", e);
+                LOG.log(Level.WARNING, describe(provider) + " failed in supports(" + type + "); passed over",
+                        Redaction.redactThrown(e));
                 continue;
             }
             if (!supported) {
@@ -105,8 +108,10 @@ public final class RttSources {
                 failure = new IllegalStateException(describe(provider) + " returned no source for a connection of type "
                         + type);
             } catch (RuntimeException e) {
+                // a provider's message may quote the connection's peer or a STUN/TURN URL
+                Throwable safe = Redaction.redactThrown(e);
                 failure = new IllegalStateException(describe(provider) + " failed to create a source for a"
-                        + " connection of type " + type + ": " + e, e);
+                        + " connection of type " + type + ": " + safe, safe);
             }
             LOG.log(Level.WARNING, failure.getMessage() + "; trying the next provider that supports it",
                     failure.getCause());

@@ -562,6 +562,32 @@ class LatencyTelemetryTest {
                 });
     }
 
+    @Test
+    void aListenerWhoseExceptionOrNameQuotesAnAddressIsLoggedWithoutIt() {
+        LatencyTelemetry telemetry = telemetry(new ScriptedRttSource().thenMeasured(5));
+        telemetry.addListener(new TelemetryListener() {
+            @Override
+            public void pollEnded(PollEvent event) {
+                throw new IllegalStateException("could not tell 198.51.100.23:7000", new RuntimeException("at fe80::1%eth0"));
+            }
+
+            @Override
+            public String toString() {
+                return "Forwarder[to 198.51.100.23]";
+            }
+        });
+        telemetry.start();
+        scheduler.advance(SECOND);
+        assertThat(log.records()).isNotEmpty().allSatisfy(r -> {
+            java.io.StringWriter printed = new java.io.StringWriter();
+            printed.append(r.getMessage()).append('\n');
+            r.getThrown().printStackTrace(new java.io.PrintWriter(printed));
+            assertThat(printed.toString()).doesNotContain("198.51.100.23").doesNotContain("fe80::1")
+                    .contains("a TelemetryListener failed: Forwarder[to <redacted>",
+                            "could not tell <redacted>", "Caused by: java.lang.RuntimeException: at <redacted>");
+        });
+    }
+
     /**
      * A listener's OutOfMemoryError during a live poll — whose answer arrives as a completed stage, so the
      * listener runs inside a {@code CompletableFuture} callback that would keep the error in a future

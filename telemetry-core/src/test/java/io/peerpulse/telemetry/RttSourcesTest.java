@@ -210,4 +210,38 @@ class RttSourcesTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("'twin'")
                 .hasMessageContaining("java.lang.Integer");
     }
+
+    @Test
+    void aProviderWhoseCreateQuotesAnAddressIsNamedWithoutIt() {
+        RttSourceProvider turn = new RttSourceProvider() {
+            @Override
+            public String name() {
+                return "turn";
+            }
+
+            @Override
+            public boolean supports(Object connection) {
+                return true;
+            }
+
+            @Override
+            public RttSource create(Object connection) {
+                throw new IllegalStateException("no answer from turn:[2001:db8::9]:3478?transport=udp",
+                        new java.io.IOException("sendto 203.0.113.5:3478 failed"));
+            }
+        };
+        assertThatThrownBy(() -> RttSources.forConnection("c", List.of(turn))).satisfies(thrown -> {
+            java.io.StringWriter trace = new java.io.StringWriter();
+            thrown.printStackTrace(new java.io.PrintWriter(trace));
+            assertThat(trace.toString()).doesNotContain("2001:db8::9").doesNotContain("203.0.113.5")
+                    .contains("'turn'", "no answer from <redacted>=udp", "sendto <redacted> failed");
+        });
+        assertThat(log.records()).singleElement().satisfies(record -> {
+            java.io.StringWriter printed = new java.io.StringWriter();
+            printed.append(record.getMessage());
+            record.getThrown().printStackTrace(new java.io.PrintWriter(printed));
+            assertThat(printed.toString()).doesNotContain("2001:db8::9").doesNotContain("203.0.113.5")
+                    .contains("next provider", "sendto <redacted> failed");
+        });
+    }
 }

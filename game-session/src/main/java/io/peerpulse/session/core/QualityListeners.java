@@ -4,6 +4,7 @@ import io.peerpulse.session.QualityChange;
 import io.peerpulse.session.QualityListener;
 import io.peerpulse.session.internal.SerialQueue;
 
+import io.peerpulse.telemetry.shared.Redaction;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Objects;
@@ -52,7 +53,8 @@ final class QualityListeners {
             } catch (VirtualMachineError fatal) {
                 throw fatal;
             } catch (Throwable t) {
-                LOG.log(Level.WARNING, "a QualityListener of session '" + sessionId + "' failed: " + listener, t);
+                LOG.log(Level.WARNING, "a QualityListener of session '" + sessionId + "' failed: "
+                        + Redaction.redact(String.valueOf(listener)), Redaction.redactThrown(t));
             }
         }
     }

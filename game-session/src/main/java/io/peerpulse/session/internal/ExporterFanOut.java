@@ -11,6 +11,7 @@ import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.shared.FaultLog;
+import io.peerpulse.telemetry.shared.Redaction;
 import io.peerpulse.telemetry.shared.Plugins;
 
 import java.lang.System.Logger.Level;
@@ -90,7 +91,8 @@ public final class ExporterFanOut {
             } catch (VirtualMachineError fatal) {
                 throw fatal;
             } catch (Throwable t) {
-                brokenPlugin(name, provider, names != null, sessionId, faults, t.toString(), t);
+                Throwable safe = Redaction.redactThrown(t); // a plugin's message may quote a server or a peer
+                brokenPlugin(name, provider, names != null, sessionId, faults, safe.toString(), safe);
                 return;
             }
             if (exporter == null) {

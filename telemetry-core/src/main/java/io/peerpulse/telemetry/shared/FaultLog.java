@@ -97,7 +97,8 @@ public final class FaultLog {
      * @param plugin the plugin, without the owner, e.g. {@code RTT source com.acme.Src}; with the fault the kind
      * @param fault  the fault in a few words, e.g. {@code threw in read()}
      * @param detail the first line's message after the subject ({@code <plugin> of <owner>}), made only when logged
-     * @param cause  what was thrown, or {@code null}; only the first line carries it
+     * @param cause  what was thrown, or {@code null}; only the first line carries it, as
+     *               {@link Redaction#redactThrown}
      * @return whether a line was logged
      */
     public boolean report(String plugin, String fault, Supplier<String> detail, @Nullable Throwable cause) {
@@ -132,7 +133,7 @@ public final class FaultLog {
             kind.period++;
         }
         if (cause != null) {
-            log.log(Level.WARNING, message, cause);
+            log.log(Level.WARNING, message, Redaction.redactThrown(cause)); // a plugin's message may quote its peer
         } else {
             log.log(Level.WARNING, message);
         }

@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * control characters and without anything that looks like an address. <b>Free text</b> (a close reason, an RTT source's name,
  * {@link #redact}) is never refused: a lone surrogate becomes U+FFFD, a control character a space, an
  * address-like word {@value #REDACTED}, and the text is cut to {@value #MAX_LENGTH} characters (never
- * between the two halves of a pair).
+ * between the two halves of a pair). <b>A throwable</b> from a plugin, a listener or webrtc-java is logged (or
+ * thrown on) as {@link #redactThrown}: its messages and its causes' without addresses, nothing else changed.
  *
  * <p><b>Addresses.</b>
  * <p>Deliberately coarse and over-cautious, unlike a detector: a whole word goes when it merely
@@ -124,14 +125,7 @@ public final class Redaction {
             return REDACTED_CANDIDATE;
         }
         StringBuilder out = new StringBuilder(text.length());
-        Matcher word = WORD.matcher(text);
-        int end = 0;
-        while (word.find()) {
-            out.append(text, end, word.start());
-            out.append(isAddressLike(word.group()) ? REDACTED : word.group());
-            end = word.end();
-        }
-        out.append(text, end, text.length());
+        appendWords(text, out);
         for (int i = 0; i < out.length(); i++) {
             char c = out.charAt(i);
             if (Character.isISOControl(c)) {
@@ -147,6 +141,121 @@ public final class Redaction {
             out.setLength(Character.isHighSurrogate(out.charAt(MAX_LENGTH - 1)) ? MAX_LENGTH - 1 : MAX_LENGTH);
         }
         return out.toString();
+    }
+
+    /**
+     * A throwable as it may be logged, or thrown on to an application: a plugin's or webrtc-java's exception may
+     * quote a peer, a candidate or a TURN URL, and a log handler prints the message of a throwable and of its
+     * causes and suppressed ones (their {@code toString()}). When any of those texts looks like an address, a copy
+     * of the whole chain whose texts are redacted line by line — every address-like word {@value #REDACTED}, a
+     * line's rest from {@code candidate:} on {@value #REDACTED_CANDIDATE} — neither cut nor flattened, each
+     * showing its original's class name and holding its stack trace; else {@code thrown} itself.
+     *
+     * @param thrown what was thrown
+     * @return {@code thrown}, or its redacted copy
+     */
+    public static Throwable redactThrown(Throwable thrown) {
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        return holdsAddress(thrown, seen) ? copy(thrown, new java.util.IdentityHashMap<>()) : thrown;
+    }
+
+    private static boolean holdsAddress(@Nullable Throwable thrown, java.util.Set<Throwable> seen) {
+        if (thrown == null || !seen.add(thrown)) {
+            return false;
+        }
+        String message = thrown.getMessage();
+        if (looksLikeAddress(String.valueOf(thrown)) || message != null && looksLikeAddress(message)
+                || holdsAddress(thrown.getCause(), seen)) {
+            return true;
+        }
+        for (Throwable suppressed : thrown.getSuppressed()) {
+            if (holdsAddress(suppressed, seen)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Throwable copy(Throwable thrown, java.util.Map<Throwable, Throwable> made) {
+        Throwable done = made.get(thrown);
+        if (done != null) {
+            return done;
+        }
+        Redacted copy = new Redacted(redactLines(String.valueOf(thrown)), redactLines(thrown.getMessage()));
+        made.put(thrown, copy);
+        copy.setStackTrace(thrown.getStackTrace());
+        Throwable cause = thrown.getCause();
+        if (cause != null) {
+            copy.initCause(copy(cause, made));
+        }
+        for (Throwable suppressed : thrown.getSuppressed()) {
+            Throwable other = copy(suppressed, made);
+            if (other != copy) {
+                copy.addSuppressed(other);
+            }
+        }
+        return copy;
+    }
+
+    /** Addresses out, line by line: nothing cut, line breaks kept (a stack trace's message may span lines). */
+    private static @Nullable String redactLines(@Nullable String text) {
+        if (text == null) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder(text.length());
+        int start = 0;
+        while (start < text.length()) {
+            int end = start;
+            while (end < text.length() && text.charAt(end) != '\n' && text.charAt(end) != '\r') {
+                end++;
+            }
+            String content = text.substring(start, end);
+            Matcher candidate = CANDIDATE.matcher(content);
+            if (candidate.find()) {
+                appendWords(content.substring(0, candidate.start()), out);
+                out.append(REDACTED_CANDIDATE);
+            } else {
+                appendWords(content, out);
+            }
+            start = end;
+            while (start < text.length() && (text.charAt(start) == '\n' || text.charAt(start) == '\r')) {
+                out.append(text.charAt(start++));
+            }
+        }
+        return out.toString();
+    }
+
+    /** {@code text} with every address-like word replaced, appended to {@code out}. */
+    private static void appendWords(String text, StringBuilder out) {
+        Matcher word = WORD.matcher(text);
+        int end = 0;
+        while (word.find()) {
+            out.append(text, end, word.start());
+            out.append(isAddressLike(word.group()) ? REDACTED : word.group());
+            end = word.end();
+        }
+        out.append(text, end, text.length());
+    }
+
+    /** A redacted copy of a throwable: its original's text, class name first, and stack trace. */
+    private static final class Redacted extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final @Nullable String shown;
+
+        Redacted(@Nullable String shown, @Nullable String message) {
+            super(message);
+            this.shown = shown;
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this; // the original's trace is set instead
+        }
+
+        @Override
+        public String toString() {
+            return String.valueOf(shown);
+        }
     }
 
     private static boolean isAddressLike(String word) {

@@ -83,4 +83,47 @@ class RedactionTest {
     void anIdWithAPairIsKept() {
         Redaction.checkId("playerId", "player \uD83C\uDFAE", false);
     }
+
+    @Test
+    void aThrowableIsCopiedWithEveryMessageRedactedAndItsTraceKept() {
+        IllegalStateException root = new IllegalStateException("no route to [2001:db8::7]:3478\nretry via 10.0.0.2");
+        RuntimeException suppressed = new RuntimeException("turn:198.51.100.7:3478?transport=udp refused");
+        RuntimeException top = new RuntimeException("ICE failed: a=candidate:1 1 udp 2122260223 192.168.1.20 54321 typ host",
+                root);
+        top.addSuppressed(suppressed);
+        Throwable safe = Redaction.redactThrown(top);
+
+        java.io.StringWriter printed = new java.io.StringWriter();
+        safe.printStackTrace(new java.io.PrintWriter(printed));
+        assertThat(printed.toString())
+                .doesNotContain("2001:db8::7").doesNotContain("10.0.0.2").doesNotContain("198.51.100.7")
+                .doesNotContain("192.168.1.20").doesNotContain("54321").doesNotContainIgnoringCase("candidate:1")
+                // what a reader needs stays: classes, the words around the addresses, the frames
+                .contains("java.lang.RuntimeException: ICE failed: a=" + Redaction.REDACTED_CANDIDATE)
+                .contains("Caused by: java.lang.IllegalStateException: no route to <redacted>\nretry via <redacted>")
+                .contains("Suppressed: java.lang.RuntimeException: <redacted>=udp refused")
+                .contains(RedactionTest.class.getName() + ".aThrowableIsCopiedWithEveryMessageRedactedAndItsTraceKept");
+        assertThat(safe.getStackTrace()).isEqualTo(top.getStackTrace());
+        assertThat(safe.getCause().getStackTrace()).isEqualTo(root.getStackTrace());
+        assertThat(safe.getMessage()).isEqualTo("ICE failed: a=" + Redaction.REDACTED_CANDIDATE);
+    }
+
+    @Test
+    void aThrowableWithoutAnAddressIsKeptAsItIs() {
+        IllegalStateException cause = new IllegalStateException("disk full at 12:30:45");
+        RuntimeException top = new RuntimeException("export failed", cause);
+        assertThat(Redaction.redactThrown(top)).isSameAs(top);
+    }
+
+    @Test
+    void aThrowableWhoseToStringHoldsAnAddressIsRedactedToo() {
+        RuntimeException odd = new RuntimeException("closed") {
+            @Override
+            public String toString() {
+                return "PeerException[remote=10.1.2.3:5000]: closed";
+            }
+        };
+        Throwable safe = Redaction.redactThrown(new RuntimeException("wrapped", odd));
+        assertThat(safe.getCause().toString()).isEqualTo("PeerException[remote=<redacted> closed");
+    }
 }
