@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * looks like an address — four dot-separated numbers (IPv4, also with a port), or hex groups joined
  * by {@code ::} or by three or more colons (IPv6, also bracketed or with a port or zone) — and the
  * whole text goes when it holds an ICE candidate ({@code candidate:}). Version strings such as
- * {@code 1.2.3.4} or MAC addresses are redacted too; times such as {@code 12:30:45} are kept. A
+ * {@code 1.2.3.4} or MAC addresses are redacted too; times such as {@code 12:30:45} and names such as
+ * {@code Game::quit} ({@code ::} between words that are not hex groups) are kept. A
  * bare port number cannot be told from any other number and is kept. Other settings that must not hold an
  * address (a Micrometer tag value) ask {@link #looksLikeAddress}.
  *
@@ -46,8 +47,13 @@ public final class Redaction {
     /** A word: everything between blanks and punctuation that cannot occur inside an address. */
     private static final Pattern WORD = Pattern.compile("[^\\s,;()<>{}\"'=/\\\\|]+");
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
-    private static final Pattern IPV6 =
-            Pattern.compile("[0-9A-Fa-f]*::|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){3,}");
+    /**
+     * {@code ::} between hex groups (or none), not between names: {@code fe80::1}, {@code ::ffff:…}, {@code 2001:db8::}
+     * but not {@code Game::quit} or {@code std::bad_alloc}; or three or more colons between hex groups.
+     */
+    private static final Pattern IPV6 = Pattern.compile(
+            "(?<![0-9A-Za-z])[0-9A-Fa-f]{0,4}::(?:[0-9A-Fa-f]{1,4})?(?![0-9A-Za-z_])"
+                    + "|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){3,}");
     private static final Pattern CANDIDATE = Pattern.compile("(?i)candidate:");
 
     private Redaction() {

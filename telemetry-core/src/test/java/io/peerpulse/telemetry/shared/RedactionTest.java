@@ -126,4 +126,21 @@ class RedactionTest {
         Throwable safe = Redaction.redactThrown(new RuntimeException("wrapped", odd));
         assertThat(safe.getCause().toString()).isEqualTo("PeerException[remote=<redacted> closed");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            // a C++ or Java name is not an IPv6 address: a close reason from a native stack keeps it
+            "GameServer::onDisconnect failed", "std::bad_alloc", "boost::asio::error::connection_reset",
+            "Session::close(): peer left", "::abort() called"})
+    void keepsWhatOnlyResemblesAnAddress(String text) {
+        assertThat(Redaction.redact(text)).isEqualTo(text);
+        assertThat(Redaction.looksLikeAddress(text)).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"abc::def", "::1", "x ::1", "[::1]:80", "fe80::1%eth0", "2001:db8::", "FE80::ABCD:1",
+            "::ffff:1.2.3.4", "2001:db8::8a2e:370:7334", "id=::", "peer_fe80::1", "remote_2001:db8::1"})
+    void compressedIpv6AddressesStillLookLikeAddresses(String text) {
+        assertThat(Redaction.looksLikeAddress(text)).as(text).isTrue();
+    }
 }
