@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  *
  * <p><b>Addresses.</b>
  * <p>Deliberately coarse and over-cautious, unlike a detector: a whole word goes when it merely
- * looks like an address — four dot-separated numbers (IPv4, also with a port), or hex groups joined
+ * looks like an address — four dot-separated numbers (IPv4, also with a port), a host name spelling one
+ * with dashes ({@code 1-2-3-4.example.net}, {@code ec2-54-12-34-56.compute-1.amazonaws.com}), or hex groups joined
  * by {@code ::} or by three or more colons (IPv6, also bracketed or with a port or zone) — and the
  * whole text goes when it holds an ICE candidate ({@code candidate:}). Version strings such as
  * {@code 1.2.3.4} or MAC addresses are redacted too; times such as {@code 12:30:45} and names such as
@@ -54,6 +55,17 @@ public final class Redaction {
     private static final Pattern IPV6 = Pattern.compile(
             "(?<![0-9A-Za-z])[0-9A-Fa-f]{0,4}::(?:[0-9A-Fa-f]{1,4})?(?![0-9A-Za-z_])"
                     + "|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){3,}");
+    /**
+     * Four numbers from 0 to 255 joined by {@code -}, then a DNS label: a reverse-DNS or cloud host name that spells
+     * an IPv4 address ({@code c-73-15-22-1.hsd1.ca.comcast.net}, {@code ec2-54-12-34-56.compute-1.amazonaws.com}).
+     */
+    private static final Pattern DASHED_IPV4;
+
+    static {
+        String octet = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
+        DASHED_IPV4 = Pattern.compile("(?<![0-9])" + octet + "(?:-" + octet + "){3}\\.[A-Za-z]");
+    }
+
     private static final Pattern CANDIDATE = Pattern.compile("(?i)candidate:");
 
     private Redaction() {
@@ -265,6 +277,25 @@ public final class Redaction {
     }
 
     private static boolean isAddressLike(String word) {
-        return IPV4.matcher(word).find() || IPV6.matcher(word).find();
+        return IPV4.matcher(word).find() || IPV6.matcher(word).find() || hasDashedIpv4(word);
+    }
+
+    /** A dashed quad after a label of digits only is part of a longer run of numbers (a date), not an address. */
+    private static boolean hasDashedIpv4(String word) {
+        Matcher dashed = DASHED_IPV4.matcher(word);
+        while (dashed.find()) {
+            int label = dashed.start() - 1;
+            if (label < 1 || word.charAt(label) != '-') {
+                return true;
+            }
+            int from = label;
+            while (from > 0 && Character.isLetterOrDigit(word.charAt(from - 1))) {
+                from--;
+            }
+            if (from == label || !word.substring(from, label).chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -128,10 +128,25 @@ class RedactionTest {
     }
 
     @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            // reverse DNS names of residential and cloud addresses spell the address out
+            "peer c-73-15-22-1.hsd1.ca.comcast.net left|peer <redacted> left",
+            "via ec2-54-12-34-56.compute-1.amazonaws.com|via <redacted>",
+            "lost 1-2-3-4.example.net, 203-0-113-9.static.isp.example.|lost <redacted>, <redacted>",
+            "relay ip-10-0-0-1.ec2.internal down|relay <redacted> down"
+    })
+    void redactsAHostNameThatEmbedsAnIpv4Address(String reason, String expected) {
+        assertThat(Redaction.redact(reason)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {
             // a C++ or Java name is not an IPv6 address: a close reason from a native stack keeps it
             "GameServer::onDisconnect failed", "std::bad_alloc", "boost::asio::error::connection_reset",
-            "Session::close(): peer left", "::abort() called"})
+            "Session::close(): peer left", "::abort() called",
+            // dashes between numbers that are not an address in a host name
+            "2026-12-07-12-30-45.log", "run-2026-12-07-1-2.json", "exp-1-2-3-4", "pair-256-1-2-3.x",
+            "123e4567-e89b-12d3-a456-426614174000"})
     void keepsWhatOnlyResemblesAnAddress(String text) {
         assertThat(Redaction.redact(text)).isEqualTo(text);
         assertThat(Redaction.looksLikeAddress(text)).isFalse();
