@@ -244,4 +244,45 @@ class RttSourcesTest {
                     .contains("next provider", "sendto <redacted> failed");
         });
     }
+
+    @Test
+    void aProviderNamedAfterAnAddressOrWhoseNameThrowsWithOneIsNamedWithoutIt() {
+        RttSourceProvider quoting = new RttSourceProvider() {
+            @Override
+            public String name() {
+                throw new IllegalStateException("no config for turn:198.51.100.4:3478");
+            }
+
+            @Override
+            public boolean supports(Object connection) {
+                return true;
+            }
+
+            @Override
+            public RttSource create(Object connection) {
+                return SOURCE;
+            }
+        };
+        List<String> seen = new java.util.ArrayList<>();
+        java.util.function.Consumer<Throwable> print = thrown -> {
+            java.io.StringWriter trace = new java.io.StringWriter();
+            thrown.printStackTrace(new java.io.PrintWriter(trace));
+            seen.add(trace.toString());
+        };
+        assertThatThrownBy(() -> RttSources.forConnection("c", List.of(quoting))).satisfies(print::accept);
+        assertThatThrownBy(() -> RttSources.forConnection("c", List.of(new Provider("turn-198.51.100.5", c -> true,
+                SOURCE)))).satisfies(print::accept);
+        assertThatThrownBy(() -> RttSources.forConnection(7, List.of(new Provider("turn-198.51.100.6", c -> false,
+                SOURCE)))).satisfies(print::accept);
+        log.records().forEach(r -> {
+            seen.add(r.getMessage());
+            if (r.getThrown() != null) {
+                print.accept(r.getThrown());
+            }
+        });
+        assertThat(seen).hasSizeGreaterThanOrEqualTo(4).allSatisfy(text -> assertThat(text)
+                .doesNotContain("198.51.100.4").doesNotContain("198.51.100.5").doesNotContain("198.51.100.6"));
+        assertThat(String.join("\n", seen)).contains("failed in name()", "no config for <redacted>",
+                "has an invalid name '<redacted>'", "providers found: <redacted>");
+    }
 }

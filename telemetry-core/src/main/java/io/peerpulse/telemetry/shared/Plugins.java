@@ -177,7 +177,7 @@ public final class Plugins {
             String providerName = name.apply(provider);
             if (providerName == null || !NAME.matcher(providerName).matches()) {
                 throw new IllegalStateException(kind + " " + provider.getClass().getName() + " has an invalid name '"
-                        + providerName + "': lower-case letters, digits, '-' and '_' only");
+                        + Redaction.redact(providerName) + "': lower-case letters, digits, '-' and '_' only");
             }
             P previous = byName.putIfAbsent(providerName, provider);
             if (previous != null) {
@@ -225,10 +225,11 @@ public final class Plugins {
                 providerName = name.apply(provider);
             } catch (RuntimeException e) {
                 // one broken plugin must not take the others with it
-                String problem = kind + " " + provider.getClass().getName() + " failed in name(): " + e;
+                Throwable safe = Redaction.redactThrown(e); // a plugin's message may quote a server or a peer
+                String problem = kind + " " + provider.getClass().getName() + " failed in name(): " + safe;
                 unnamed.put(provider, problem);
                 if (LOGGED.add(kind + '\u0000' + problem)) {
-                    LOG.log(System.Logger.Level.WARNING, problem + "; it is left out", e);
+                    LOG.log(System.Logger.Level.WARNING, problem + "; it is left out", safe);
                 }
                 continue;
             }
@@ -272,9 +273,11 @@ public final class Plugins {
             return usable;
         }
 
-        /** @return every name found, valid or not, in discovery order */
+        /** @return every name found, valid or not, in discovery order, for messages: by the text rule of {@link Redaction} */
         public java.util.Set<String> names() {
-            return all.keySet();
+            java.util.Set<String> names = new java.util.LinkedHashSet<>();
+            all.keySet().forEach(name -> names.add(Redaction.redact(name)));
+            return names;
         }
 
         /**
@@ -317,7 +320,7 @@ public final class Plugins {
             }
             if (!NAME.matcher(name).matches()) {
                 return java.util.Optional.of(kind + " " + group.get(0).getClass().getName() + " has an invalid name '"
-                        + name + "': lower-case letters, digits, '-' and '_' only");
+                        + Redaction.redact(name) + "': lower-case letters, digits, '-' and '_' only");
             }
             if (group.size() > 1) {
                 StringBuilder classes = new StringBuilder();
