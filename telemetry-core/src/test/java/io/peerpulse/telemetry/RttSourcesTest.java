@@ -100,6 +100,46 @@ class RttSourcesTest {
         }
     }
 
+    /** A plugin's provider that cannot be loaded, saying which server it could not reach. */
+    public static final class UnreachableProvider implements RttSourceProvider {
+        public UnreachableProvider() {
+            throw new IllegalStateException("cannot resolve stun:198.51.100.8:3478");
+        }
+
+        @Override
+        public String name() {
+            return "unreachable";
+        }
+
+        @Override
+        public boolean supports(Object connection) {
+            return true;
+        }
+
+        @Override
+        public RttSource create(Object connection) {
+            return SOURCE;
+        }
+    }
+
+    @Test
+    void aProviderThatCouldNotBeLoadedIsNamedWithoutTheAddressItsErrorQuotes(@org.junit.jupiter.api.io.TempDir
+                                                                             java.nio.file.Path dir) throws Exception {
+        try (var classPath = io.peerpulse.telemetry.fixtures.UnloadableProvider.onThisThread(RttSourceProvider.class,
+                UnreachableProvider.class, dir)) {
+            assertThatThrownBy(() -> RttSources.forConnection(new StringBuilder())).satisfies(thrown -> assertThat(
+                    thrown.getMessage()).contains(UnreachableProvider.class.getName(), "cannot resolve <redacted>")
+                    .doesNotContain("198.51.100.8"));
+            assertThat(log.records()).filteredOn(r -> r.getMessage().contains(UnreachableProvider.class.getName()))
+                    .singleElement().satisfies(r -> {
+                        java.io.StringWriter printed = new java.io.StringWriter();
+                        printed.append(r.getMessage()).append('\n');
+                        r.getThrown().printStackTrace(new java.io.PrintWriter(printed));
+                        assertThat(printed.toString()).doesNotContain("198.51.100.8").contains("cannot resolve <redacted>");
+                    });
+        }
+    }
+
     /** A provider whose name() throws: a broken plugin, which must not take the others with it. */
     private static RttSourceProvider nameThrows(boolean supports) {
         return new RttSourceProvider() {

@@ -100,10 +100,11 @@ public final class Plugins {
                     LOG.log(Level.WARNING, copies);
                 }
             } catch (ServiceConfigurationError e) {
-                String failure = e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause() + ")");
+                Throwable safe = Redaction.redactThrown(e); // a plugin's message may quote a server or a peer
+                String failure = safe.getMessage() + (safe.getCause() == null ? "" : " (" + safe.getCause() + ")");
                 failures.add(failure);
                 if (LOGGED.add(failure)) { // every session build loads the providers again: one line, not one each
-                    LOG.log(Level.WARNING, "a provider could not be loaded and is left out: " + failure, e);
+                    LOG.log(Level.WARNING, "a provider could not be loaded and is left out: " + failure, safe);
                 }
             }
         }
