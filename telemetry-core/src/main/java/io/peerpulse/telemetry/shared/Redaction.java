@@ -22,10 +22,12 @@ import java.util.regex.Pattern;
  * looks like an address — four dot-separated numbers (IPv4, also with a port), a host name spelling one
  * with dashes ({@code 1-2-3-4.example.net}, {@code ec2-54-12-34-56.compute-1.amazonaws.com}), or hex groups joined
  * by {@code ::} or by three or more colons (IPv6, also bracketed or with a port or zone) — and the
- * whole text goes when it holds an ICE candidate ({@code candidate:}). Version strings such as
+ * whole text goes when it holds an ICE candidate ({@code candidate:}); a number labelled as a port
+ * ({@code port: 57398}, {@code "port":5000}, {@code rport 5000}, an SDP {@code m=application 54321}) goes too.
+ * Version strings such as
  * {@code 1.2.3.4} or MAC addresses are redacted too; times such as {@code 12:30:45} and names such as
  * {@code Game::quit} ({@code ::} between words that are not hex groups) are kept. A
- * bare port number cannot be told from any other number and is kept. Other settings that must not hold an
+ * bare port number, unlabelled, cannot be told from any other number and is kept. Other settings that must not hold an
  * address (a Micrometer tag value) ask {@link #looksLikeAddress}.
  *
  * @since 0.1.0
@@ -67,6 +69,14 @@ public final class Redaction {
     }
 
     private static final Pattern CANDIDATE = Pattern.compile("(?i)candidate:");
+    /**
+     * A number labelled as a port (group 1): {@code port: 57398} (webrtc-java's {@code RTCStats.toString()} of a
+     * candidate), {@code "port":5000}, {@code rport 5000}, {@code relatedPort=5001}, an SDP media line's
+     * {@code m=application 54321}; not {@code report 7} or {@code transport: 2}, nor a single digit ({@code port 2}
+     * of a game controller, SDP's placeholder {@code m=application 9}): ports 1 to 9 are nobody's address.
+     */
+    private static final Pattern PORT = Pattern.compile("(?i)(?<![A-Za-z])(?:(?:r|related|local|remote)?port\"?\\s*[:=]?"
+            + "\\s*|m=[a-z]+ )([0-9]{2,5})(?![0-9])");
 
     private Redaction() {
     }
@@ -78,7 +88,7 @@ public final class Redaction {
      * @return {@code true} when it holds something that looks like an address or ICE candidate
      */
     public static boolean looksLikeAddress(String text) {
-        if (CANDIDATE.matcher(text).find()) {
+        if (CANDIDATE.matcher(text).find() || PORT.matcher(text).find()) {
             return true;
         }
         Matcher word = WORD.matcher(text);
@@ -243,8 +253,19 @@ public final class Redaction {
         return out.toString();
     }
 
-    /** {@code text} with every address-like word replaced, appended to {@code out}. */
-    private static void appendWords(String text, StringBuilder out) {
+    /** {@code text} with every labelled port and address-like word replaced, appended to {@code out}. */
+    private static void appendWords(String given, StringBuilder out) {
+        String text = given;
+        Matcher port = PORT.matcher(text);
+        if (port.find()) {
+            StringBuilder ports = new StringBuilder(text.length());
+            int from = 0;
+            do {
+                ports.append(text, from, port.start(1)).append(REDACTED);
+                from = port.end(1);
+            } while (port.find());
+            text = ports.append(text, from, text.length()).toString();
+        }
         Matcher word = WORD.matcher(text);
         int end = 0;
         while (word.find()) {

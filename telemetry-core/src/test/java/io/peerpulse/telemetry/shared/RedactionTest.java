@@ -158,4 +158,22 @@ class RedactionTest {
     void compressedIpv6AddressesStillLookLikeAddresses(String text) {
         assertThat(Redaction.looksLikeAddress(text)).as(text).isTrue();
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            // webrtc-java's RTCStats.toString() of a candidate, as a plugin's message or a close reason may quote it
+            "no pair: type: REMOTE_CANDIDATE, address: \"192.0.2.2\", port: 57398, priority: 2122194687"
+                    + "|no pair: type: REMOTE_CANDIDATE, address: \"<redacted>\", port: <redacted>, priority: 2122194687",
+            "relay 10.0.0.1 port 3478 refused|relay <redacted> port <redacted> refused",
+            "{\"ip\":\"10.0.0.1\",\"port\":5000}|{\"ip\":\"<redacted>\",\"port\":<redacted>}",
+            "raddr 10.0.0.2 rport 5000, relatedPort=5001|raddr <redacted> rport <redacted>, relatedPort=<redacted>",
+            "SDP m=application 54321 UDP/DTLS/SCTP webrtc-datachannel|SDP m=application <redacted> UDP/DTLS/SCTP webrtc-datachannel",
+            // not a port: kept
+            "transport: 2 of 3, report 7, support 5, airport 9, Report: 4|transport: 2 of 3, report 7, support 5, airport 9, Report: 4",
+            "controller port 2 unplugged; m=application 9 UDP/DTLS/SCTP|controller port 2 unplugged; m=application 9 UDP/DTLS/SCTP"
+    })
+    void redactsANumberLabelledAsAPort(String text, String expected) {
+        assertThat(Redaction.redact(text)).isEqualTo(expected);
+        assertThat(Redaction.redact(expected)).isEqualTo(expected);
+    }
 }
