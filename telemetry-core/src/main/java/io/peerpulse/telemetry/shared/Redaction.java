@@ -191,8 +191,9 @@ public final class Redaction {
         if (thrown == null || !seen.add(thrown)) {
             return false;
         }
-        String message = thrown.getMessage();
-        if (looksLikeAddress(String.valueOf(thrown)) || message != null && looksLikeAddress(message)
+        String shown = shown(thrown);
+        String message = message(thrown);
+        if (shown == null || looksLikeAddress(shown) || message != null && looksLikeAddress(message)
                 || holdsAddress(thrown.getCause(), seen)) {
             return true;
         }
@@ -209,7 +210,9 @@ public final class Redaction {
         if (done != null) {
             return done;
         }
-        Redacted copy = new Redacted(redactLines(String.valueOf(thrown)), redactLines(thrown.getMessage()));
+        String shown = shown(thrown);
+        Redacted copy = new Redacted(shown == null ? thrown.getClass().getName() + " (its toString() failed)"
+                : redactLines(shown), redactLines(message(thrown)));
         made.put(thrown, copy);
         copy.setStackTrace(thrown.getStackTrace());
         Throwable cause = thrown.getCause();
@@ -223,6 +226,24 @@ public final class Redaction {
             }
         }
         return copy;
+    }
+
+    /** @return what a stack trace prints of {@code thrown} (its toString()), {@code null} when that fails */
+    private static @Nullable String shown(Throwable thrown) {
+        try {
+            return String.valueOf(thrown);
+        } catch (RuntimeException broken) {
+            return null;
+        }
+    }
+
+    /** @return the message, {@code null} also when getMessage() fails */
+    private static @Nullable String message(Throwable thrown) {
+        try {
+            return thrown.getMessage();
+        } catch (RuntimeException broken) {
+            return null;
+        }
     }
 
     /** Addresses out, line by line: nothing cut, line breaks kept (a stack trace's message may span lines). */

@@ -116,6 +116,19 @@ class RedactionTest {
     }
 
     @Test
+    void aThrowableWhoseToStringFailsIsCopiedNamingItsClassInsteadOfFailingTheCaller() {
+        RuntimeException broken = new RuntimeException("closed") {
+            @Override
+            public String toString() {
+                throw new IllegalStateException("no toString today");
+            }
+        };
+        Throwable safe = Redaction.redactThrown(new RuntimeException("wrapped", broken));
+        assertThat(safe.getCause().toString()).isEqualTo(broken.getClass().getName() + " (its toString() failed)");
+        assertThat(safe.getCause().getMessage()).isEqualTo("closed");
+    }
+
+    @Test
     void aThrowableWhoseToStringHoldsAnAddressIsRedactedToo() {
         RuntimeException odd = new RuntimeException("closed") {
             @Override
