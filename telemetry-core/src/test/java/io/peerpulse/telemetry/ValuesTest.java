@@ -69,7 +69,9 @@ class ValuesTest {
     void aNetworkPathCannotCarryAnAddress() {
         assertThat(new NetworkPath("host", "relay", "udp")).hasToString("host/relay/udp");
         for (String bad : new String[] {"192.168.1.20", "::1", "fe80::1%eth0", "Host", "", "candidate:1 1 udp",
-                "a-very-long-token-indeed", "host;udp"}) {
+                "a-very-long-token-indeed", "host;udp",
+                // a relay's host name made a token: an IPv4 address spelled with dashes
+                "ip-10-0-0-1", "relay-192-0-2-7", "turn-203-0-113-9", "ec2-54-12-34-56", "10-0-0-1"}) {
             assertThatThrownBy(() -> new NetworkPath(bad, "host", "udp"))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageStartingWith("localType ")
@@ -78,6 +80,8 @@ class ValuesTest {
         assertThatThrownBy(() -> new NetworkPath("host", "10.0.0.1", "udp")).hasMessageStartingWith("remoteType ");
         assertThatThrownBy(() -> new NetworkPath("host", "host", "UDP")).hasMessageStartingWith("protocol ");
         assertThatThrownBy(() -> new NetworkPath(null, "host", "udp")).isInstanceOf(NullPointerException.class);
+        // numbers that are no address stay tokens
+        assertThat(new NetworkPath("relay-1-2-3", "type-256-1-2-3", "quic-v1")).hasToString("relay-1-2-3/type-256-1-2-3/quic-v1");
     }
 
     @Test
