@@ -135,7 +135,7 @@ public final class RttSources {
     private static String describe(RttSourceProvider provider) {
         String name;
         try {
-            name = "'" + provider.name() + "' ";
+            name = "'" + Redaction.redact(provider.name()) + "' "; // an invalid name may be anything
         } catch (RuntimeException e) {
             name = ""; // a broken name() is said where the catalog finds it
         }

@@ -314,6 +314,9 @@ class RttSourcesTest {
                 SOURCE)))).satisfies(print::accept);
         assertThatThrownBy(() -> RttSources.forConnection(7, List.of(new Provider("turn-198.51.100.6", c -> false,
                 SOURCE)))).satisfies(print::accept);
+        RttSources.forConnection("c", List.of(new Provider("turn-198.51.100.7", c -> {
+            throw new IllegalStateException("supports() failed");
+        }, SOURCE), new Provider("good", c -> true, SOURCE)));
         log.records().forEach(r -> {
             seen.add(r.getMessage());
             if (r.getThrown() != null) {
@@ -321,7 +324,8 @@ class RttSourcesTest {
             }
         });
         assertThat(seen).hasSizeGreaterThanOrEqualTo(4).allSatisfy(text -> assertThat(text)
-                .doesNotContain("198.51.100.4").doesNotContain("198.51.100.5").doesNotContain("198.51.100.6"));
+                .doesNotContain("198.51.100.4").doesNotContain("198.51.100.5").doesNotContain("198.51.100.6")
+                .doesNotContain("198.51.100.7"));
         assertThat(String.join("\n", seen)).contains("failed in name()", "no config for <redacted>",
                 "has an invalid name '<redacted>'", "providers found: <redacted>");
     }
