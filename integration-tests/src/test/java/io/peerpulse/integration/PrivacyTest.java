@@ -137,6 +137,7 @@ class PrivacyTest {
         peerpulse.setLevel(Level.ALL);
         peerpulse.addHandler(capture);
         String id = "privacy-webrtc-error";
+        String remotePort;
         try (WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(Fixtures.CONNECT_TIMEOUT))) {
             RTCPeerConnection connection = peers.peerA();
             Throwable unparsable = webrtcError(connection, "c=IN IP4 203.0.113.9:54321\r\n");
@@ -145,6 +146,15 @@ class PrivacyTest {
             assertThat(unparsable).as("the premise: webrtc-java quotes the line").hasMessageContaining("203.0.113.9:54321");
             assertThat(badCandidate).as("the premise").hasMessageContaining("candidate:1 1 udp");
 
+            // webrtc-java's text of the connected remote candidate: its address and its port, "port: 57398"
+            java.util.concurrent.CompletableFuture<dev.onvoid.webrtc.RTCStatsReport> report =
+                    new java.util.concurrent.CompletableFuture<>();
+            connection.getStats(report::complete);
+            dev.onvoid.webrtc.RTCStats remote = report.get(30, TimeUnit.SECONDS).getStats().values().stream()
+                    .filter(stats -> stats.getType() == dev.onvoid.webrtc.RTCStatsType.REMOTE_CANDIDATE)
+                    .findFirst().orElseThrow();
+            remotePort = String.valueOf(remote.getAttributes().get("port"));
+            assertThat(remote.toString()).as("the premise").contains("port: " + remotePort);
             WebRtcRttSource ice = WebRtcRttSource.of(connection);
             RttSource application = new RttSource() {
                 @Override
@@ -165,7 +175,7 @@ class PrivacyTest {
                 @Override
                 public void close() {
                     ice.close();
-                    throw new IllegalStateException("renegotiation failed", badCandidate);
+                    throw new IllegalStateException("renegotiation failed; last pair " + remote, badCandidate);
                 }
             };
             GameSession session = GameSession.builder(id).playerId("p1")
@@ -196,7 +206,8 @@ class PrivacyTest {
         all.addAll(written);
         assertThat(all).allSatisfy(text -> {
             assertThat(IpAddresses.containsAny(text)).as("an address in: %s", text).isFalse();
-            assertThat(text).doesNotContainIgnoringCase("candidate:").doesNotContain("54321");
+            assertThat(text).doesNotContainIgnoringCase("candidate:").doesNotContain("54321")
+                    .as("the remote candidate's port in: %s", text).doesNotContainPattern("(?<!\\d)" + remotePort + "(?!\\d)");
         });
     }
 
