@@ -353,8 +353,9 @@ public final class GameSession implements AutoCloseable {
             return call.get();
         } catch (RuntimeException e) {
             // the plugin's message may quote its peer: the application logs or shows what is thrown here
+            Throwable safe = Redaction.redactThrown(e);
             throw new IllegalArgumentException("RTT source " + source.getClass().getName() + ": " + method
-                    + " failed: " + Redaction.redact(e.getMessage()), Redaction.redactThrown(e));
+                    + " failed: " + safe.getMessage(), safe);
         }
     }
 

@@ -156,6 +156,21 @@ class GameSessionSourcesTest {
     }
 
     @Test
+    void aPluginsMessageWithoutAnAddressIsQuotedWhole() {
+        GameSession session = session(null);
+        String longMessage = "config line 1\n" + "x".repeat(300) + " port 4 of the controller";
+        RttSource badName = new IceLike(ScriptedRttSource.repeating(RttReading.stale())) {
+            @Override
+            public String name() {
+                throw new IllegalStateException(longMessage);
+            }
+        };
+        assertThatThrownBy(() -> session.onDataChannelOpen(badName))
+                .hasMessageEndingWith("name() failed: " + longMessage)
+                .cause().hasMessage(longMessage);
+    }
+
+    @Test
     void aSessionIdOfTheLongestAllowedLengthNamesTheTelemetrysWarnings() {
         String sessionId = "s".repeat(230); // beyond the telemetry's former 200-character name limit
         GameSession session = GameSession.builder(sessionId)
