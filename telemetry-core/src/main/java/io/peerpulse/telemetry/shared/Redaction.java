@@ -175,8 +175,9 @@ public final class Redaction {
      * A throwable as it may be logged, or thrown on to an application: a plugin's or webrtc-java's exception may
      * quote a peer, a candidate or a TURN URL, and a log handler prints the message of a throwable and of its
      * causes and suppressed ones (their {@code toString()}). When any of those texts looks like an address, a copy
-     * of the whole chain whose texts are redacted line by line — every address-like word {@value #REDACTED}, a
-     * line's rest from {@code candidate:} on {@value #REDACTED_CANDIDATE} — neither cut nor flattened, each
+     * of the whole chain whose texts are redacted line by line — every address-like word and labelled port
+     * {@value #REDACTED}, a line's rest from {@code candidate:} on {@value #REDACTED_CANDIDATE} — neither cut nor
+     * flattened, each
      * showing its original's class name and holding its stack trace; else {@code thrown} itself.
      *
      * @param thrown what was thrown
