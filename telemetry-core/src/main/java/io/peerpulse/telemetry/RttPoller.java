@@ -2,6 +2,7 @@ package io.peerpulse.telemetry;
 
 import org.jspecify.annotations.Nullable;
 
+import io.peerpulse.telemetry.shared.Redaction;
 import io.peerpulse.telemetry.SourceFaults.Fault;
 import io.peerpulse.telemetry.internal.PollGrid;
 import io.peerpulse.telemetry.spi.RttReading;
@@ -294,7 +295,7 @@ public final class RttPoller implements AutoCloseable {
             if (read != null) {
                 read.finish(null, t, Fault.THREW);
             } else {
-                LOG.log(Level.WARNING, "telemetry poll failed outside of a read", t);
+                LOG.log(Level.WARNING, "telemetry poll failed outside of a read", Redaction.redactThrown(t));
             }
             if (t instanceof VirtualMachineError fatal) {
                 throw uncaught(fatal);
@@ -361,7 +362,9 @@ public final class RttPoller implements AutoCloseable {
         } catch (VirtualMachineError fatal) {
             throw fatal;
         } catch (Throwable t) {
-            LOG.log(Level.WARNING, "the sink of an RttPoller failed: " + sink, t);
+            // the sink is the application's: its text may quote a peer
+            LOG.log(Level.WARNING, "the sink of an RttPoller failed: " + Redaction.redact(String.valueOf(sink)),
+                    Redaction.redactThrown(t));
         }
     }
 
@@ -470,7 +473,7 @@ public final class RttPoller implements AutoCloseable {
             } catch (VirtualMachineError fatal) {
                 throw uncaught(fatal);
             } catch (Throwable t) {
-                LOG.log(Level.WARNING, "handing on an RTT reading failed", t);
+                LOG.log(Level.WARNING, "handing on an RTT reading failed", Redaction.redactThrown(t));
             } finally {
                 // Only now may the next read start: events are handed on in the order they were read.
                 inFlight.compareAndSet(this, null);

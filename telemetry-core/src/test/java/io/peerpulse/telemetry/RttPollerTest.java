@@ -141,6 +141,34 @@ class RttPollerTest {
     }
 
     @Test
+    void aSinkWhoseExceptionOrNameQuotesAnAddressIsLoggedWithoutIt() {
+        RttPoller poller = new RttPoller(ScriptedRttSource.repeating(RttReading.measured(5)), options().build(),
+                new TelemetryListener() {
+                    @Override
+                    public void pollEnded(PollEvent event) {
+                        throw new IllegalStateException("cannot forward to 198.51.100.31:9000");
+                    }
+
+                    @Override
+                    public String toString() {
+                        return "Forwarder[to 198.51.100.31]";
+                    }
+                });
+        pollers.add(poller);
+        poller.start();
+        scheduler.advance(SECOND);
+        assertThat(log.records()).isNotEmpty().allSatisfy(r -> {
+            java.io.StringWriter printed = new java.io.StringWriter();
+            printed.append(r.getMessage()).append('\n');
+            if (r.getThrown() != null) {
+                r.getThrown().printStackTrace(new java.io.PrintWriter(printed));
+            }
+            assertThat(printed.toString()).doesNotContain("198.51.100.31")
+                    .contains("the sink of an RttPoller failed: Forwarder[to <redacted>", "cannot forward to <redacted>");
+        });
+    }
+
+    @Test
     void aSinkMayStopThePollerAndAFatalErrorReachesTheUncaughtHandler() {
         OutOfMemoryError oom = new OutOfMemoryError("simulated");
         RttPoller[] self = new RttPoller[1];
