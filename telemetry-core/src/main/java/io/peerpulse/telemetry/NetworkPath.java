@@ -1,5 +1,7 @@
 package io.peerpulse.telemetry;
 
+import io.peerpulse.telemetry.shared.Redaction;
+
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -20,13 +22,6 @@ import java.util.regex.Pattern;
 public record NetworkPath(String localType, String remoteType, String protocol) {
 
     private static final Pattern TOKEN = Pattern.compile("[a-z][a-z0-9-]{0,15}");
-    /** Four numbers from 0 to 255 joined by '-', standing alone: an IPv4 address as a host name spells it. */
-    private static final Pattern DASHED_IPV4;
-
-    static {
-        String octet = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
-        DASHED_IPV4 = Pattern.compile("(?<![0-9])" + octet + "(?:-" + octet + "){3}(?![0-9])(?!-[0-9])");
-    }
 
     /**
      * Checks that every part is a short token.
@@ -46,26 +41,10 @@ public record NetworkPath(String localType, String remoteType, String protocol) 
             throw new IllegalArgumentException(name + " must be a lower-case token of at most 16 characters"
                     + " (letters, digits, '-'), was a string of length " + value.length());
         }
-        if (spellsIpv4(value)) { // e.g. a relay's host name ip-10-0-0-1 made a token
+        if (Redaction.spellsDashedIpv4(value)) { // e.g. a relay's host name ip-10-0-0-1 made a token
             throw new IllegalArgumentException(name + " must not spell an IPv4 address with dashes (four numbers"
                     + " 0-255 joined by '-')");
         }
-    }
-
-    /** Four dashed numbers, unless they continue a run of numbers (a label of digits only before them). */
-    private static boolean spellsIpv4(String token) {
-        java.util.regex.Matcher dashed = DASHED_IPV4.matcher(token);
-        while (dashed.find()) {
-            int dash = dashed.start() - 1;
-            int from = dash;
-            while (from > 0 && Character.isDigit(token.charAt(from - 1))) {
-                from--;
-            }
-            if (dash < 0 || from == dash || from > 0 && token.charAt(from - 1) != '-') {
-                return true; // at the start, or after a label that is not all digits (ip-, ec2-)
-            }
-        }
-        return false;
     }
 
     /** @return e.g. {@code host/srflx/udp} */

@@ -62,10 +62,14 @@ public final class Redaction {
      * an IPv4 address ({@code c-73-15-22-1.hsd1.ca.comcast.net}, {@code ec2-54-12-34-56.compute-1.amazonaws.com}).
      */
     private static final Pattern DASHED_IPV4;
+    /** The same four numbers ending a word or token ({@code ip-10-0-0-1}): see {@link #spellsDashedIpv4}. */
+    private static final Pattern DASHED_IPV4_TOKEN;
 
     static {
-        String octet = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
-        DASHED_IPV4 = Pattern.compile("(?<![0-9])" + octet + "(?:-" + octet + "){3}\\.[A-Za-z]");
+        String quad = "(?<![0-9])(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+                + "(?:-(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}";
+        DASHED_IPV4 = Pattern.compile(quad + "\\.[A-Za-z]");
+        DASHED_IPV4_TOKEN = Pattern.compile(quad + "(?![0-9])(?!-[0-9])");
     }
 
     private static final Pattern CANDIDATE = Pattern.compile("(?i)candidate:");
@@ -323,9 +327,26 @@ public final class Redaction {
         return IPV4.matcher(word).find() || IPV6.matcher(word).find() || hasDashedIpv4(word);
     }
 
-    /** A dashed quad after a label of digits only is part of a longer run of numbers (a date), not an address. */
     private static boolean hasDashedIpv4(String word) {
-        Matcher dashed = DASHED_IPV4.matcher(word);
+        return spellsDashedIpv4(word, DASHED_IPV4);
+    }
+
+    /**
+     * Whether a token (a {@code NetworkPath} part, say) spells an IPv4 address with dashes: four numbers from 0 to 255
+     * joined by {@code -}, not continuing a longer run of numbers ({@code ip-10-0-0-1}, {@code relay-192-0-2-7};
+     * not {@code 2026-12-07-1-2}). Stricter than free text, where only a host name ({@code 1-2-3-4.example.net}) counts:
+     * there {@code exp-1-2-3-4} is an experiment's name.
+     *
+     * @param token the token
+     * @return whether it spells one
+     */
+    public static boolean spellsDashedIpv4(String token) {
+        return spellsDashedIpv4(token, DASHED_IPV4_TOKEN);
+    }
+
+    /** A dashed quad after a label of digits only is part of a longer run of numbers (a date), not an address. */
+    private static boolean spellsDashedIpv4(String word, Pattern pattern) {
+        Matcher dashed = pattern.matcher(word);
         while (dashed.find()) {
             int label = dashed.start() - 1;
             if (label < 1 || word.charAt(label) != '-') {
