@@ -97,15 +97,28 @@ public final class PluginDiscovery {
 
     static <S> void assertLoaded(ServiceLoader<S> loader, Class<S> service, Class<? extends S> provider) {
         List<String> found = new ArrayList<>();
-        for (ServiceLoader.Provider<S> candidate : loader.stream().toList()) {
+        List<String> broken = new ArrayList<>(); // another plugin's services file may list a class that is missing
+        java.util.Iterator<ServiceLoader.Provider<S>> candidates = loader.stream().iterator();
+        while (broken.size() < 100) {
+            ServiceLoader.Provider<S> candidate;
+            try {
+                if (!candidates.hasNext()) {
+                    break;
+                }
+                candidate = candidates.next();
+            } catch (java.util.ServiceConfigurationError e) {
+                broken.add(e.getMessage()); // ServiceLoader goes on with the next one
+                continue;
+            }
             found.add(candidate.type().getName());
             if (candidate.type() == provider) {
                 return;
             }
         }
-        fail("ServiceLoader.load(%s) on the %s does not find %s; it finds %s", service.getName(),
+        fail("ServiceLoader.load(%s) on the %s does not find %s; it finds %s%s", service.getName(),
                 provider.getModule().isNamed() ? "module path" : "class path", provider.getName(),
-                found.isEmpty() ? "no provider" : String.join(", ", found));
+                found.isEmpty() ? "no provider" : String.join(", ", found),
+                broken.isEmpty() ? "" : "; and could not load: " + String.join("; ", broken));
     }
 
     private static String stripComment(String line) {

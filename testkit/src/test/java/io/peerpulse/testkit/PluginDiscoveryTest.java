@@ -75,6 +75,24 @@ class PluginDiscoveryTest {
         }
     }
 
+    /** Another plugin's services file names a class that is not there: our provider is still looked for. */
+    @Test
+    void aBrokenEntryOfAnotherPluginIsNamedNotThrownAndTheSearchGoesOn(@org.junit.jupiter.api.io.TempDir
+                                                                      java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path services = dir.resolve("META-INF/services/" + SessionExporterProvider.class.getName());
+        java.nio.file.Files.createDirectories(services.getParent());
+        java.nio.file.Files.writeString(services, "com.other.MissingExporterProvider\n");
+        try (var broken = new java.net.URLClassLoader(new java.net.URL[] {dir.toUri().toURL()},
+                PluginDiscoveryTest.class.getClassLoader())) {
+            assertThatThrownBy(() -> PluginDiscovery.assertLoaded(ServiceLoader.load(SessionExporterProvider.class,
+                    broken), SessionExporterProvider.class, RecordingProvider.class))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("does not find " + RecordingProvider.class.getName())
+                    .hasMessageContaining("could not load: ")
+                    .hasMessageContaining("com.other.MissingExporterProvider");
+        }
+    }
+
     /** Not registered anywhere. */
     static final class RecordingProvider implements SessionExporterProvider {
         @Override
