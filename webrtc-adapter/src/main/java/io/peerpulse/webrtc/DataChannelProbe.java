@@ -57,11 +57,6 @@ import org.jspecify.annotations.Nullable;
  * allocates nothing in the probe beyond its reading; webrtc-java itself allocates a buffer object
  * for each message it delivers.
  *
- * <p><b>A channel closed by the peer</b> (it closed its end, or restarted its probe: the stream reset closes ours)
- * is opened again a second later, at most once a second, so that the peer's new probe is measured again. Reads are
- * {@code unavailable} meanwhile; afterwards, until the peer's end is back, its pings go unanswered (lost, once it
- * had answered). A closed connection refuses the new channel, and the probe stays unavailable.
- *
  * <p><b>Teardown order:</b> stop whatever reads the probe (the telemetry), close the probe, close
  * the peer connection, dispose the factory. Closing the peer connection first is safe too (reads
  * become {@code unavailable}); but close the probe before the factory is disposed.
@@ -128,26 +123,12 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
      */
     public static final int MAX_QUEUED_MESSAGES = 32;
 
-    /**
-     * How long after its channel closed under it (the peer closed its end, or restarted its probe) the probe opens it
-     * again: so a peer closing and reopening in a loop costs one channel a second at most.
-     */
-    static final Duration REOPEN_DELAY = Duration.ofSeconds(1);
-
     /** Longer messages are not copied off the native buffer: they cannot be probe messages. */
     private static final int MAX_MESSAGE = 1024;
     /** Received messages waiting for the executor in reusable buffers; more wait in fresh ones. */
     private static final int INBOUND_POOL = 8;
 
-    private final RTCPeerConnection peerConnection;
-    /**
-     * The probe's channel: replaced when it closed under the probe and is opened again ({@link #reopen()}). Written
-     * under {@link #closeLock}; read there by every call into it, and without the lock by the observers, which tell
-     * a callback of a replaced channel by it.
-     */
-    private volatile RTCDataChannel channel;
-    /** Whether a {@link #reopen()} is scheduled; guarded by {@link #closeLock}. */
-    private boolean reopenScheduled;
+    private final RTCDataChannel channel;
     private final ProbeOptions options;
     private final ProbeExecutor executor;
     private final ProbeEngine engine;
@@ -167,8 +148,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
      */
     private volatile RTCDataChannelState channelState = RTCDataChannelState.CONNECTING;
 
-    private DataChannelProbe(RTCPeerConnection peerConnection, RTCDataChannel channel, ProbeOptions options) {
-        this.peerConnection = peerConnection;
+    private DataChannelProbe(RTCDataChannel channel, ProbeOptions options) {
         this.channel = channel;
         this.options = options;
         this.executor = options.scheduler().map(ProbeExecutor::of).orElseGet(ProbeLoop::shared);
@@ -204,16 +184,6 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
     public static DataChannelProbe open(RTCPeerConnection peerConnection, ProbeOptions options) {
         Objects.requireNonNull(peerConnection, "peerConnection");
         Objects.requireNonNull(options, "options");
-        RTCDataChannel channel = createChannel(peerConnection, options);
-        DataChannelProbe probe = new DataChannelProbe(peerConnection, channel, options);
-        channel.registerObserver(probe.new Observer(channel));
-        // after registering: a change from now on is read again by the observer's refresh
-        probe.refreshState();
-        return probe;
-    }
-
-    /** The probe's negotiated channel on {@code peerConnection}; throws IllegalStateException when it cannot be made. */
-    private static RTCDataChannel createChannel(RTCPeerConnection peerConnection, ProbeOptions options) {
         RTCDataChannelInit init = new RTCDataChannelInit();
         init.negotiated = true;
         init.id = options.channelId();
@@ -232,7 +202,11 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         if (channel == null) {
             throw new IllegalStateException("could not open the probe channel (id " + options.channelId() + ")");
         }
-        return channel;
+        DataChannelProbe probe = new DataChannelProbe(channel, options);
+        channel.registerObserver(probe.new Observer());
+        // after registering: a change from now on is read again by the observer's refresh
+        probe.refreshState();
+        return probe;
     }
 
     /**
@@ -386,52 +360,6 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         }
     }
 
-    /**
-     * The channel closed under the probe, which is still open: the peer closed its end (the stream reset closes ours)
-     * or its connection's transport ended. Opens it again {@link #REOPEN_DELAY} later, so that a peer that restarts
-     * its probe on the same connection is measured again; meanwhile reads are unavailable, and afterwards, until the
-     * peer's end is back, its pings go unanswered (lost, once the peer had answered). Once per close.
-     */
-    private void reopenLater() {
-        synchronized (closeLock) {
-            if (closed || reopenScheduled) {
-                return;
-            }
-            reopenScheduled = true;
-        }
-        try {
-            executor.schedule(this::reopen, REOPEN_DELAY.toNanos());
-        } catch (RejectedExecutionException e) {
-            // nothing runs any more: the probe stays as it is
-        }
-    }
-
-    /**
-     * Replaces the closed channel with a new one of the same id, unless the probe was closed meanwhile or the channel
-     * is not closed (then nothing). The old one is disposed first, so that its id is free; when the connection refuses
-     * a new one (closed meanwhile: webrtc-java then throws) the probe stays unavailable.
-     */
-    private void reopen() {
-        synchronized (closeLock) {
-            reopenScheduled = false;
-            if (closed || channelState != RTCDataChannelState.CLOSED) {
-                return;
-            }
-            RTCDataChannel old = channel;
-            quietly(old::unregisterObserver);
-            quietly(old::dispose);
-            RTCDataChannel fresh;
-            try {
-                fresh = createChannel(peerConnection, options);
-            } catch (IllegalStateException e) {
-                return; // the connection is gone: reads stay unavailable ("probe channel CLOSED")
-            }
-            channel = fresh;
-            fresh.registerObserver(new Observer(fresh));
-        }
-        refreshState();
-    }
-
     /** @return whether the executor took the task (a shut-down scheduler does not: nothing can answer any more) */
     private boolean handOff(Runnable task) {
         try {
@@ -548,17 +476,10 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
 
     /** On webrtc-java's native thread: note the time, copy, hand off, return. */
     private final class Observer implements RTCDataChannelObserver {
-        /** The channel it observes: a callback of a channel the probe has replaced is ignored. */
-        private final RTCDataChannel observed;
-
-        Observer(RTCDataChannel observed) {
-            this.observed = observed;
-        }
-
         @Override
         public void onMessage(RTCDataChannelBuffer buffer) {
             long receivedNanos = System.nanoTime();
-            if (closed || observed != channel) {
+            if (closed) {
                 return;
             }
             // the buffer wraps native memory that is freed when this callback returns
@@ -594,19 +515,13 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
 
         @Override
         public void onStateChange() {
-            if (closed || observed != channel) {
+            if (closed) {
                 return;
             }
             handOff(() -> {
-                if (observed != channel) {
-                    return; // replaced meanwhile
-                }
                 RTCDataChannelState state = refreshState();
                 if (!closed && (state == RTCDataChannelState.CLOSING || state == RTCDataChannelState.CLOSED)) {
                     engine.abandonPending("probe channel " + state);
-                    if (state == RTCDataChannelState.CLOSED) {
-                        reopenLater();
-                    }
                 }
             });
         }
