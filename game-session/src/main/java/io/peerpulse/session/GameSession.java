@@ -638,6 +638,9 @@ public final class GameSession implements AutoCloseable {
      * run), and closes its sources. Waits in real time until they have all returned, or at most the exporter
      * timeout (default 10 s; an exporter or source still running then is logged and left to finish on its own),
      * so it always returns — unless the executor runs tasks on the calling thread, which only tests should do.
+     * Do not call it on webrtc-java's signalling thread (from a {@code PeerConnectionObserver} or data channel
+     * callback): a {@code DataChannelProbe}'s {@code close()}, which this waits for, calls onto that thread, so this
+     * returns only after the exporter timeout, holding that thread and every connection of its factory meanwhile.
      *
      * <p>Idempotent and safe from many threads at once: one call does the work, the others wait for it
      * (as long as the exporter timeout at most), except a call made from one of this session's exporter calls,
