@@ -12,7 +12,12 @@ import io.peerpulse.webrtc.DataChannelProbe;
 import io.peerpulse.webrtc.ProbeCounters;
 import io.peerpulse.webrtc.ProbeOptions;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -93,6 +98,70 @@ class ProbeLifecycleTest {
                 b.close();
             }
         }
+    }
+
+    /**
+     * Two closes at once, one on webrtc-java's signalling thread: a session closing its probe on its executor while
+     * the application's connection callback closes it too (close() is idempotent). The first close's calls into
+     * webrtc-java wait for the signalling thread; had it held the probe's lock through them, the second close() would
+     * wait for the lock on that very thread, both for good. Forced: the signalling thread is held by a stats callback
+     * until the first close() is inside webrtc-java, then closes the probe itself.
+     */
+    @Test
+    void twoClosesAtOnceOneOnTheSignallingThreadDoNotDeadlock() throws Exception {
+        WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(Fixtures.CONNECT_TIMEOUT));
+        boolean deadlocked = false;
+        DataChannelProbe a = DataChannelProbe.open(peers.peerA(), OPTIONS);
+        DataChannelProbe b = DataChannelProbe.open(peers.peerB(), OPTIONS);
+        Thread first = new Thread(a::close, "test-first-close");
+        try {
+            assertThat(read(a)).isInstanceOf(RttReading.Measured.class);
+            CompletableFuture<Void> closedThere = new CompletableFuture<>();
+            CountDownLatch held = new CountDownLatch(1);
+            peers.peerA().getStats(report -> {
+                held.countDown();
+                try {
+                    awaitNativeCallIn(first, "close");
+                    a.close(); // the application's close, on the signalling thread
+                    closedThere.complete(null);
+                } catch (RuntimeException | Error e) {
+                    closedThere.completeExceptionally(e);
+                }
+            });
+            assertThat(held.await(10, TimeUnit.SECONDS)).as("A's signalling thread is held").isTrue();
+            first.start(); // the session's close, on another thread: its calls wait for the signalling thread
+            try {
+                closedThere.get(20, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                deadlocked = true; // the peers cannot be closed any more: left as they are
+                throw new AssertionError("close() on the signalling thread did not return while another close() was"
+                        + " in " + Arrays.toString(first.getStackTrace()), e);
+            }
+            first.join(TimeUnit.SECONDS.toMillis(10));
+            assertThat(first.isAlive()).as("the first close() returned").isFalse();
+            assertThat(read(a)).isEqualTo(RttReading.unavailable("probe closed"));
+            assertThat(peers.echo(Duration.ofSeconds(5))).as("the connection's own channel").isPositive();
+        } finally {
+            if (!deadlocked) {
+                b.close();
+                peers.close();
+            }
+        }
+    }
+
+    /** Until {@code thread} is in a native method called from the probe's {@code method}, for 10 s at most. */
+    private static void awaitNativeCallIn(Thread thread, String method) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() - deadline < 0) {
+            StackTraceElement[] stack = thread.getStackTrace();
+            if (stack.length > 0 && stack[0].isNativeMethod() && Arrays.stream(stack).anyMatch(
+                    f -> f.getClassName().equals(DataChannelProbe.class.getName()) && f.getMethodName().equals(method))) {
+                return;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        throw new AssertionError("the probe's " + method + " made no call into webrtc-java within 10 s: "
+                + Arrays.toString(thread.getStackTrace()));
     }
 
     @Test

@@ -165,7 +165,9 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
      *
      * @param peerConnection a connection that has, or will have, an SCTP transport
      * @return the probe, answering the peer's pings from now on
-     * @throws IllegalStateException when the channel cannot be created (connection closed, id in use)
+     * @throws IllegalStateException when the channel cannot be created because the connection is closed. A channel
+     *                               id still in use on the connection is no exception but a JVM crash: see
+     *                               {@link #open(RTCPeerConnection, ProbeOptions)}
      * @since 0.1.0
      */
     public static DataChannelProbe open(RTCPeerConnection peerConnection) {
@@ -178,7 +180,12 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
      * @param peerConnection a connection that has, or will have, an SCTP transport
      * @param options        channel id, ping timeout, clock, scheduler, offset window
      * @return the probe, answering the peer's pings from now on
-     * @throws IllegalStateException when the channel cannot be created (connection closed, id in use)
+     * @throws IllegalStateException when the channel cannot be created because the connection is closed. <b>A
+     *                               channel id still in use on the connection</b> (another channel of that id, or a
+     *                               probe's closed less than a round trip ago, before the peer confirmed the close)
+     *                               is no exception: libwebrtc refuses the channel and webrtc-java 0.14 crashes the
+     *                               JVM formatting that error (SIGSEGV in libc). Open one probe per connection and
+     *                               id at a time, and keep it for the connection's life.
      * @since 0.1.0
      */
     public static DataChannelProbe open(RTCPeerConnection peerConnection, ProbeOptions options) {
@@ -300,7 +307,9 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
 
     /**
      * Closes the probe's data channel; reads in flight and later complete {@code unavailable}.
-     * Idempotent, never throws. Call it before the peer connection's factory is disposed.
+     * Idempotent, never throws. Call it before the peer connection's factory is disposed. It may be called on
+     * webrtc-java's signalling thread (from a callback); a call that comes while another one closes the channel
+     * returns at once, leaving the channel to that one.
      *
      * @since 0.1.0
      */
@@ -310,13 +319,15 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
             if (closed) {
                 return;
             }
+            // under the lock: every send and state query checks it there first, so none touches the channel now
             closed = true;
             channelState = RTCDataChannelState.CLOSED;
-            // under the lock: no send or state query can touch the native channel once it is disposed
-            quietly(channel::unregisterObserver);
-            quietly(channel::close);
-            quietly(channel::dispose);
         }
+        // outside the lock: these calls wait for the connection's signalling thread, where another close() (from a
+        // callback) would otherwise wait for the lock, both for good
+        quietly(channel::unregisterObserver);
+        quietly(channel::close);
+        quietly(channel::dispose);
         engine.close("probe closed");
     }
 
