@@ -136,9 +136,12 @@ public final class Redaction {
                     + Integer.toHexString(value.charAt(lone)).toUpperCase(java.util.Locale.ROOT) + " at index " + lone);
         }
         if (looksLikeAddress(value)) {
-            // the value is not echoed: it might be an address
-            throw new IllegalArgumentException(field + " must not contain an IP address or ICE candidate: it is"
-                    + " exported and logged");
+            // the value is not echoed: it might be an address. What was found is named instead
+            boolean portOnly = !CANDIDATE.matcher(value).find() && WORD.matcher(value).results()
+                    .noneMatch(word -> isAddressLike(word.group()));
+            throw new IllegalArgumentException(field + (portOnly
+                    ? " must not contain a number labelled as a port (such as 'port 5000')"
+                    : " must not contain an IP address or ICE candidate") + ": it is exported and logged");
         }
     }
 

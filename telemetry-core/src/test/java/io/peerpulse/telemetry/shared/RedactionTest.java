@@ -70,6 +70,29 @@ class RedactionTest {
         }
     }
 
+    /**
+     * An id holding a number labelled as a port is refused (eb221dc) with a message that says so: before, it said
+     * "must not contain an IP address or ICE candidate" for an id that holds neither, and the value is not echoed,
+     * so the caller could not see what to change.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"lan-party port 27015", "server port:5000", "relay rport 3478"})
+    void anIdWithALabelledPortIsRefusedNamingThePortNotAnIpAddress(String id) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Redaction.checkId("sessionId", id, false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("sessionId must not contain a number labelled as a port")
+                .hasMessageNotContaining("IP address")
+                .hasMessageNotContaining(id);
+    }
+
+    @Test
+    void anIdWithAnAddressAndAPortIsRefusedNamingTheAddress() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> Redaction.checkId("sessionId", "relay 10.0.0.1 port 3478", false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("sessionId must not contain an IP address or ICE candidate");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"a\uD800", "\uDC00b", "x\uDC00\uD800y"})
     void anIdWithALoneSurrogateIsRefusedNamingFieldAndIndex(String id) {
