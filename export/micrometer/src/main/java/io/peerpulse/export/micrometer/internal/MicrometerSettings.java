@@ -171,11 +171,13 @@ record MicrometerSettings(Tags tags, boolean histogram, List<Duration> slos, boo
             if (!keys.add(key)) {
                 throw new IllegalArgumentException(TAGS + " names the key '" + key + "' twice");
             }
-            // the repository's one address rule; within TAG_VALUE's characters only its IPv4 part can match
+            // the repository's one address rule; within TAG_VALUE's characters its IPv4 part, a host name spelling
+            // an IPv4 address with dashes (10-0-0-1.eu) and a number labelled as a port (port5000) can match
             if (!TAG_VALUE.matcher(tagValue).matches() || Redaction.looksLikeAddress(tagValue)) {
                 // the value is not echoed: it might be an address
                 throw new IllegalArgumentException(TAGS + " value of '" + key + "' must be 1 to 64 letters, digits,"
-                        + " '.', '_' or '-', and not an IP address");
+                        + " '.', '_' or '-', and not an IP address (also none spelled with dashes, as in"
+                        + " 10-0-0-1.example.net) nor a number labelled as a port (port5000)");
             }
             tags.add(Tag.of(key, tagValue));
         }

@@ -447,6 +447,11 @@ class MicrometerExporterTest {
         // a tag value that looks like an address is refused and not echoed
         assertThatThrownBy(() -> exporter(registry, Map.of(MicrometerSettings.TAGS, "peer=192.168.1.20")))
                 .hasMessageContaining("not an IP address").hasMessageNotContaining("192.168");
+        // the address rule refuses more than dotted addresses since eb221dc and db650b4: the message names them too
+        assertThatThrownBy(() -> exporter(registry, Map.of(MicrometerSettings.TAGS, "edge=port27015")))
+                .hasMessageContaining("a number labelled as a port").hasMessageNotContaining("27015");
+        assertThatThrownBy(() -> exporter(registry, Map.of(MicrometerSettings.TAGS, "edge=10-0-0-9.eu")))
+                .hasMessageContaining("spelled with dashes").hasMessageNotContaining("10-0-0-9");
         assertThatThrownBy(() -> exporter(registry, Map.of(MicrometerSettings.TAGS,
                 "a=1,b=1,c=1,d=1,e=1,f=1,g=1,h=1,i=1"))).hasMessageContaining("at most 8");
         assertThat(registry.getMeters()).isEmpty();
