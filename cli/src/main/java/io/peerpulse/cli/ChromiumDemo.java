@@ -91,7 +91,7 @@ final class ChromiumDemo {
 
     private void play(PrintWriter console, PrintWriter err, String sessionId, BrowserPeer peer, DataChannelProbe probe,
                       RTCDataChannel game) throws Exception {
-        long linesBefore = Outputs.size(demo.out.resolve(DemoCommand.JSONL_FILE));
+        long linesBefore = Outputs.size(demo.out.resolve(Outputs.JSONL_FILE));
         GameSession session = DemoCommand.exportInto(GameSession.builder(sessionId).playerId("java-peer"), demo.out)
                 .build();
         Thread onShutdown = DemoCommand.closeOnShutdown(session, demo.out, console, err);

@@ -45,8 +45,6 @@ final class DemoCommand implements Callable<Integer> {
 
     private static final long FRAME_NANOS = 1_000_000_000L / 60;
     private static final Duration ROUND = Duration.ofSeconds(10);
-    /** The file in {@code --out} the jsonl exporter appends the session's line to. */
-    static final String JSONL_FILE = "sessions.jsonl";
 
     @Option(names = "--rtt", defaultValue = "80ms", converter = Values.DurationConverter.class,
             description = "Round-trip time the relay injects (default: ${DEFAULT-VALUE}).")
@@ -115,7 +113,7 @@ final class DemoCommand implements Callable<Integer> {
                         + "jitter %d ms, loss %s%%, for %s%n", sessionId, rtt.toMillis(), jitter.toMillis(),
                 Values.ms(loss * 100), Values.duration(duration));
 
-        long linesBefore = Outputs.size(out.resolve(JSONL_FILE));
+        long linesBefore = Outputs.size(out.resolve(Outputs.JSONL_FILE));
         SessionReport report;
         RelayRecord window;
         try (ImpairmentRelay relay = new ImpairmentRelay(1)
@@ -228,7 +226,7 @@ final class DemoCommand implements Callable<Integer> {
             err.println("demo: stopped before the end (Ctrl-C or a signal): closing the session, so that the exporters"
                     + " write what was measured until now");
             err.flush();
-            long linesBefore = Outputs.size(out.resolve(JSONL_FILE));
+            long linesBefore = Outputs.size(out.resolve(Outputs.JSONL_FILE));
             session.close(); // bounded by the exporter timeout
             try {
                 for (Path file : listFiles(out, session.sessionId())) {
@@ -317,12 +315,12 @@ final class DemoCommand implements Callable<Integer> {
         return builder.exportSetting("peerpulse.export.json.directory", out.toString())
                 .exportSetting("peerpulse.export.csv.directory", out.toString())
                 .exportSetting("peerpulse.export.html.directory", out.toString())
-                .exportSetting(SessionJsonLines.FILE_SETTING, out.resolve(JSONL_FILE).toString());
+                .exportSetting(SessionJsonLines.FILE_SETTING, out.resolve(Outputs.JSONL_FILE).toString());
     }
 
     /** Says that the session's line was appended to {@code out/sessions.jsonl}, when the file grew. */
     static void printAppended(PrintWriter console, Path out, long sizeBefore) {
-        Outputs.sayAppended(console, out.resolve(JSONL_FILE), sizeBefore);
+        Outputs.sayAppended(console, out.resolve(Outputs.JSONL_FILE), sizeBefore);
     }
 
     private static List<Path> listFiles(Path directory, String sessionId) throws IOException {

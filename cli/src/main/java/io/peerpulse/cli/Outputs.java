@@ -15,6 +15,9 @@ import io.peerpulse.export.files.ExportFiles;
 /** Writing a command's output file: never over one of its inputs, never over a file without --force, whole or not at all. */
 final class Outputs {
 
+    /** The file in {@code --out} of {@code demo} and {@code recover} the jsonl exporter appends the session's line to. */
+    static final String JSONL_FILE = "sessions.jsonl";
+
     private Outputs() {
     }
 

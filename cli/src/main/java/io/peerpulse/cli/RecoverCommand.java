@@ -70,7 +70,7 @@ final class RecoverCommand implements Callable<Integer> {
         if (jsonlFile != null && !names.contains("jsonl")) {
             throw new Main.UsageException("--jsonl-file is for the jsonl exporter, which --exporters does not name");
         }
-        Path lines = names.contains("jsonl") ? (jsonlFile != null ? jsonlFile : out.resolve("sessions.jsonl")) : null;
+        Path lines = names.contains("jsonl") ? (jsonlFile != null ? jsonlFile : out.resolve(Outputs.JSONL_FILE)) : null;
         if (lines != null) {
             settings.put(SessionJsonLines.FILE_SETTING, lines.toString());
         }
