@@ -31,6 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("integration")
 class DemoStoppedBySignalTest {
 
+    /** The sample count of a progress line: {@code [  3s] last RTT … | samples   2 | …}. */
+    private static final java.util.regex.Pattern SAMPLES = java.util.regex.Pattern.compile("^\\[ *\\d+s\\] .*\\| samples +(\\d+) \\|");
+
     @Test
     void sigtermInTheMiddleOfTheDemoWritesTheExportsAndEndsTheJournal(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("out");
@@ -39,7 +42,7 @@ class DemoStoppedBySignalTest {
         Process child = new ProcessBuilder(command("demo", "--duration", "5m", "--out", out.toString(),
                 "--journal", journal.toString())).redirectError(stderr.toFile()).start();
         List<String> lines = new ArrayList<>();
-        CompletableFuture<Void> secondLine = new CompletableFuture<>();
+        CompletableFuture<Void> twoSamples = new CompletableFuture<>();
         CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
             try (BufferedReader stdout = new BufferedReader(
                     new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
@@ -47,17 +50,18 @@ class DemoStoppedBySignalTest {
                     synchronized (lines) {
                         lines.add(line);
                     }
-                    if (line.startsWith("[  2s]")) {
-                        secondLine.complete(null);
+                    java.util.regex.Matcher progress = SAMPLES.matcher(line);
+                    if (progress.find() && Integer.parseInt(progress.group(1)) >= 2) {
+                        twoSamples.complete(null); // two samples measured: the progress line says so, not the clock
                     }
                 }
             } catch (IOException e) {
-                secondLine.completeExceptionally(e);
+                twoSamples.completeExceptionally(e);
             }
-            secondLine.completeExceptionally(new AssertionError("the demo ended before its second progress line"));
+            twoSamples.completeExceptionally(new AssertionError("the demo ended before it had measured two samples"));
         });
         try {
-            secondLine.get(90, TimeUnit.SECONDS); // peers connect, then 2 s of measuring
+            twoSamples.get(90, TimeUnit.SECONDS); // peers connect, then two samples
             // SIGTERM by kill(1): Process.destroy() would also close our end of the child's output
             assertThat(new ProcessBuilder("kill", "-TERM", String.valueOf(child.pid())).start().waitFor()).isZero();
             assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the demo exits after SIGTERM").isTrue();
