@@ -148,18 +148,14 @@ final class SummarizeCommand implements Callable<Integer> {
         // every sample of the session, as the jsonl line and the page's "whole session": the window holds only
         // the last maxSampleCount (600 by default); a file of an earlier version without it gives the window's
         SessionLatencyStats session = report.validationData().sessionLatency();
-        if (session != null) {
-            cells.add(String.valueOf(session.sampleCount()));
-            for (double value : new double[] {session.minMs(), session.medianMs(), session.meanMs(), session.p95Ms(),
-                    session.p99Ms(), session.maxMs()}) {
-                cells.add(number(value));
-            }
-        } else {
-            cells.add(latency == null ? "0" : String.valueOf(latency.sampleCount()));
-            for (double value : latency == null ? new double[0] : new double[] {latency.minMs(), latency.medianMs(),
-                    latency.meanMs(), latency.p95Ms(), latency.p99Ms(), latency.maxMs()}) {
-                cells.add(number(value));
-            }
+        cells.add(session != null ? String.valueOf(session.sampleCount())
+                : latency == null ? "0" : String.valueOf(latency.sampleCount()));
+        double[] values = session != null ? new double[] {session.minMs(), session.medianMs(), session.meanMs(),
+                session.p95Ms(), session.p99Ms(), session.maxMs()}
+                : latency != null ? new double[] {latency.minMs(), latency.medianMs(), latency.meanMs(), latency.p95Ms(),
+                latency.p99Ms(), latency.maxMs()} : new double[0];
+        for (double value : values) {
+            cells.add(number(value));
         }
         while (cells.size() < 12) {
             cells.add(""); // no sample: empty, not 0, so pandas reads NaN
