@@ -344,7 +344,8 @@ public final class Redaction {
      * @return whether it spells one
      */
     public static boolean spellsDashedIpv4(String token) {
-        return spellsDashedIpv4(token, DASHED_IPV4_TOKEN);
+        // every ICE reading makes a NetworkPath of plain words: no regex for a token that cannot hold four numbers
+        return token.chars().filter(c -> c == '-').count() >= 3 && spellsDashedIpv4(token, DASHED_IPV4_TOKEN);
     }
 
     /** A dashed quad after a label of digits only is part of a longer run of numbers (a date), not an address. */
