@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,6 +69,13 @@ final class SharedMeters {
      * {@link #LOCK}; read without it by the active-sessions gauge while the registry is scraped.
      */
     private static final Map<MeterRegistry, RegistryUse> IN_USE = new ConcurrentHashMap<>();
+    /**
+     * The ids our gauges were registered under, by registry and definition, also after their last lease: a later
+     * session finds a kept gauge by this id, which an application's common tags or {@code MeterFilter} made, rather
+     * than registering it again (which Micrometer ignores with a warning). Weak keys, and values that do not refer to
+     * the registry: a registry the application dropped is not held. Under {@link #LOCK}.
+     */
+    private static final Map<MeterRegistry, Map<List<Object>, Meter.Id>> GAUGE_IDS = new WeakHashMap<>();
 
     private SharedMeters() {
     }
@@ -131,12 +139,11 @@ final class SharedMeters {
                             .tag(OUTCOME, value)
                             .register(registry));
                 }
-                hold(use, held, List.of(ACTIVE, tags), () -> {
-                    // kept from earlier sessions (keep-meters): registering it again would only log a warning
-                    for (Gauge kept : registry.find(ACTIVE).tags(tags).gauges()) {
-                        if (Tags.of(kept.getId().getTags()).equals(tags)) {
-                            return kept;
-                        }
+                List<Object> activeDefinition = List.of(ACTIVE, tags);
+                hold(use, held, activeDefinition, () -> {
+                    Gauge kept = keptGauge(registry, activeDefinition);
+                    if (kept != null) {
+                        return kept; // kept from earlier sessions: it reads the count anew
                     }
                     ActiveSessions active = new ActiveSessions(registry);
                     Gauge gauge = Gauge.builder(ACTIVE, active)
@@ -145,17 +152,17 @@ final class SharedMeters {
                             .strongReference(true)
                             .register(registry);
                     active.id = gauge.getId();
-                    return gauge;
+                    return keep(registry, activeDefinition, gauge);
                 });
                 Counter[] qualityTime = new Counter[QUALITIES.length];
                 AtomicInteger[] counts = new AtomicInteger[QUALITIES.length];
                 for (ConnectionQuality quality : QUALITIES) {
                     String value = quality.name().toLowerCase(Locale.ROOT);
-                    Gauge qualityGauge = hold(use, held, List.of(IN_QUALITY, tags, value), () -> {
-                        for (Gauge kept : registry.find(IN_QUALITY).tags(tags).tag(QUALITY, value).gauges()) {
-                            if (Tags.of(kept.getId().getTags()).equals(tags.and(QUALITY, value))) {
-                                return kept; // kept from earlier sessions: it reads the counts anew
-                            }
+                    List<Object> qualityDefinition = List.of(IN_QUALITY, tags, value);
+                    Gauge qualityGauge = hold(use, held, qualityDefinition, () -> {
+                        Gauge kept = keptGauge(registry, qualityDefinition);
+                        if (kept != null) {
+                            return kept; // kept from earlier sessions: it reads the counts anew
                         }
                         SessionsInQuality sessions = new SessionsInQuality(registry);
                         Gauge gauge = Gauge.builder(IN_QUALITY, sessions)
@@ -165,7 +172,7 @@ final class SharedMeters {
                                 .strongReference(true)
                                 .register(registry);
                         sessions.id = gauge.getId();
-                        return gauge;
+                        return keep(registry, qualityDefinition, gauge);
                     });
                     counts[quality.ordinal()] = use.inQuality.computeIfAbsent(qualityGauge.getId(),
                             id -> new AtomicInteger());
@@ -185,6 +192,34 @@ final class SharedMeters {
                 throw e;
             }
         }
+    }
+
+    /**
+     * The gauge registered earlier for one of our definitions and still in the registry, found by the id the registry
+     * gave it. Under {@link #LOCK}.
+     */
+    private static @Nullable Gauge keptGauge(MeterRegistry registry, List<Object> definition) {
+        Map<List<Object>, Meter.Id> ids = GAUGE_IDS.get(registry);
+        if (ids == null) {
+            return null;
+        }
+        Meter.Id id = ids.get(definition);
+        if (id == null) {
+            return null;
+        }
+        for (Gauge kept : registry.find(id.getName()).tags(id.getTags()).gauges()) {
+            if (kept.getId().equals(id)) {
+                return kept;
+            }
+        }
+        ids.remove(definition); // the application removed it
+        return null;
+    }
+
+    /** Remembers the id a gauge was registered under. Under {@link #LOCK}. */
+    private static Gauge keep(MeterRegistry registry, List<Object> definition, Gauge gauge) {
+        GAUGE_IDS.computeIfAbsent(registry, r -> new HashMap<>()).put(definition, gauge.getId());
+        return gauge;
     }
 
     /** Under {@link #LOCK}. */
@@ -220,6 +255,13 @@ final class SharedMeters {
                     use.byDefinition.values().removeIf(m -> m.getId().equals(meter.getId()));
                     if (!keep) {
                         registry.remove(counted.meter);
+                        Map<List<Object>, Meter.Id> gaugeIds = GAUGE_IDS.get(registry);
+                        if (gaugeIds != null) {
+                            gaugeIds.values().removeIf(meter.getId()::equals);
+                            if (gaugeIds.isEmpty()) {
+                                GAUGE_IDS.remove(registry);
+                            }
+                        }
                     }
                 }
             }
@@ -238,6 +280,19 @@ final class SharedMeters {
     static int metersInUse(MeterRegistry registry) {
         RegistryUse use = IN_USE.get(registry);
         return use == null ? 0 : use.byId.size();
+    }
+
+    /**
+     * How many gauge ids of a registry are remembered: for tests.
+     *
+     * @param registry the registry
+     * @return the number of our gauges whose registered id is remembered
+     */
+    static int gaugeIds(MeterRegistry registry) {
+        synchronized (LOCK) {
+            Map<List<Object>, Meter.Id> ids = GAUGE_IDS.get(registry);
+            return ids == null ? 0 : ids.size();
+        }
     }
 
     /**

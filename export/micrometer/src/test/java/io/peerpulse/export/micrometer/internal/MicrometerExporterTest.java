@@ -366,6 +366,53 @@ class MicrometerExporterTest {
     }
 
     @Test
+    void keptGaugesAreNotRegisteredAgainUnderCommonTagsOrAFilterThatRenames(LogCapture log) throws Exception {
+        // Micrometer logs "This Gauge has been already registered" once per JVM as a WARNING, then at debug level
+        // (java.util.logging FINE): every level is read here, so the check does not depend on what ran before
+        java.util.logging.Logger micrometer = java.util.logging.Logger.getLogger(MeterRegistry.class.getName());
+        java.util.logging.Level level = micrometer.getLevel();
+        micrometer.setLevel(java.util.logging.Level.ALL);
+        try {
+            PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            prometheus.config().commonTags("application", "game-server"); // as Spring Boot applications do
+            SimpleMeterRegistry renamed = new SimpleMeterRegistry();
+            renamed.config().meterFilter(MeterFilter.renameTag("peerpulse", "quality", "state"));
+            SimpleMeterRegistry prefixed = new SimpleMeterRegistry();
+            prefixed.config().meterFilter(new MeterFilter() {
+                @Override
+                public Meter.Id map(Meter.Id id) {
+                    return id.withName("game." + id.getName());
+                }
+            });
+            io.micrometer.core.instrument.composite.CompositeMeterRegistry composite =
+                    new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
+            composite.add(new SimpleMeterRegistry());
+            composite.config().commonTags("application", "game-server");
+            for (MeterRegistry target : List.of(prometheus, renamed, prefixed, composite)) {
+                log.clear();
+                for (int i = 0; i < 3; i++) { // the default keeps meters: sessions after the first find them kept
+                    SessionExporter exporter = new MicrometerExporterProvider().create(ExportSettings.of(Map.of(),
+                            Map.of(MeterRegistry.class, target)));
+                    exporter.sessionStarted("kept-" + i);
+                    Gauge active = target.find(target == prefixed ? "game." + SharedMeters.ACTIVE : SharedMeters.ACTIVE)
+                            .gauge();
+                    assertThat(active).isNotNull();
+                    assertThat(active.value()).as("%s, session %d running", target, i).isEqualTo(1);
+                    exporter.sampleRecorded("kept-" + i, new RttSample(1, 30));
+                    exporter.sessionEnded(SessionExporterContractReports.FULL);
+                    assertThat(active.value()).isZero();
+                }
+                assertThat(target.getMeters().stream().filter(m -> m.getId().syntheticAssociation() == null))
+                        .as("%s", target).hasSize(18);
+                assertThat(log.records()).as("%s", target)
+                        .noneSatisfy(r -> assertThat(r.getMessage()).contains("already registered"));
+            }
+        } finally {
+            micrometer.setLevel(level);
+        }
+    }
+
+    @Test
     void aMeterFilterMergingTwoTagSetsCountsBothInTheQualityGauges() throws Exception {
         // MeterFilter.ignoreTags maps the eu and the us gauges onto one: it counts the sessions of both
         registry.config().meterFilter(MeterFilter.ignoreTags("region"));

@@ -112,9 +112,11 @@ class SharedMetersScaleTest {
         assertThat(MicrometerExporterTest.ours(registry)).hasSize(18);
         assertThat(SharedMeters.metersInUse(registry)).isEqualTo(18);
         assertThat(SharedMeters.qualityCounts(registry)).as("the holder's five quality gauges").isEqualTo(5);
+        assertThat(SharedMeters.gaugeIds(registry)).as("the holder's six gauges").isEqualTo(6);
         holder.sessionEnded(SessionExporterContractReports.FULL);
         assertThat(registry.getMeters()).isEmpty();
         assertThat(SharedMeters.qualityCounts(registry)).isZero();
+        assertThat(SharedMeters.gaugeIds(registry)).isZero();
     }
 
     @Test
