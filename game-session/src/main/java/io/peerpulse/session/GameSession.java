@@ -167,7 +167,7 @@ public final class GameSession implements AutoCloseable {
      * A builder for a session with the given id.
      *
      * @param sessionId the session's id: not blank, at most {@value #MAX_ID_LENGTH} characters, no
-     *                  control characters, nothing that looks like an IP address (checked by
+     *                  control or bidirectional control characters, nothing that looks like an IP address (checked by
      *                  {@link Builder#build()})
      * @return the builder
      * @since 0.1.0

@@ -11,8 +11,10 @@ import java.util.regex.Pattern;
  *
  * <p><b>Ids</b> (session and player id, a telemetry's {@code name}, {@link #checkId}) are refused unless they
  * are well-formed UTF-16 (no lone surrogate), not blank, at most {@value #MAX_ID_LENGTH} characters, without
- * control characters and without anything that looks like an address. <b>Free text</b> (a close reason, an RTT source's name,
- * {@link #redact}) is never refused: a lone surrogate becomes U+FFFD, a control character a space, an
+ * control characters or bidirectional controls (U+202E and its kind, which reorder how a log line shows) and without
+ * anything that looks like an address. <b>Free text</b> (a close reason, an RTT source's name,
+ * {@link #redact}) is never refused: a lone surrogate becomes U+FFFD, a control character or bidirectional control a
+ * space, an
  * address-like word {@value #REDACTED}, and the text is cut to {@value #MAX_LENGTH} characters (never
  * between the two halves of a pair). <b>A throwable</b> from a plugin, a listener or webrtc-java is logged (or
  * thrown on) as {@link #redactThrown}: its messages and its causes' without addresses, nothing else changed.
@@ -130,6 +132,12 @@ public final class Redaction {
         if (value.chars().anyMatch(Character::isISOControl)) {
             throw new IllegalArgumentException(field + " must not contain control characters");
         }
+        int bidi = firstBidiControl(value);
+        if (bidi >= 0) {
+            throw new IllegalArgumentException(field + " must not contain bidirectional control characters, has U+"
+                    + Integer.toHexString(value.charAt(bidi)).toUpperCase(java.util.Locale.ROOT) + " at index " + bidi
+                    + ": it would reorder how logs, CSV cells and pages show the text around it");
+        }
         int lone = Utf16.firstLoneSurrogate(value);
         if (lone >= 0) {
             throw new IllegalArgumentException(field + " must be well-formed UTF-16, has a lone surrogate U+"
@@ -146,8 +154,27 @@ public final class Redaction {
     }
 
     /**
+     * Whether {@code c} has Unicode's Bidi_Control property (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069):
+     * invisible characters that reorder how the text after them is shown ("Trojan Source"), so that a log line or
+     * an exported cell reads otherwise than it is.
+     */
+    static boolean isBidiControl(char c) {
+        return c == '\u061C' || c == '\u200E' || c == '\u200F' || (c >= '\u202A' && c <= '\u202E')
+                || (c >= '\u2066' && c <= '\u2069');
+    }
+
+    private static int firstBidiControl(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (isBidiControl(value.charAt(i))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
      * Free text by the rule above: every address-like word replaced by {@value #REDACTED}, a lone surrogate by
-     * U+FFFD, a control character by a space, cut to {@value #MAX_LENGTH} characters.
+     * U+FFFD, a control character or bidirectional control by a space, cut to {@value #MAX_LENGTH} characters.
      *
      * @param text free text, or {@code null}
      * @return the safe text, {@code null} for {@code null}
@@ -163,7 +190,7 @@ public final class Redaction {
         appendWords(text, out);
         for (int i = 0; i < out.length(); i++) {
             char c = out.charAt(i);
-            if (Character.isISOControl(c)) {
+            if (Character.isISOControl(c) || isBidiControl(c)) {
                 out.setCharAt(i, ' ');
             } else if (Character.isHighSurrogate(c) && i + 1 < out.length() && Character.isLowSurrogate(out.charAt(i + 1))) {
                 i++;

@@ -212,4 +212,19 @@ class RedactionTest {
         assertThat(Redaction.redact(text)).isEqualTo(expected);
         assertThat(Redaction.redact(expected)).isEqualTo(expected);
     }
+
+    /** "Trojan Source": U+202E shows the rest of a log line or cell reversed, so an id could read as another. */
+    @ParameterizedTest
+    @ValueSource(strings = {"\u202E", "\u202A", "\u202D", "\u2066", "\u2069", "\u200E", "\u200F", "\u061C"})
+    void refusesBidirectionalControlsInIdsAndSpacesThemInFreeText(String control) {
+        String id = "pair-7" + control + "lanigiro";
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Redaction.checkId("playerId", id, false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("playerId must not contain bidirectional control characters")
+                .hasMessageContaining("U+" + Integer.toHexString(control.charAt(0)).toUpperCase(java.util.Locale.ROOT)
+                        + " at index 6");
+        assertThat(Redaction.redact("peer" + control + "left")).isEqualTo("peer left");
+        // not a control: right-to-left text itself, and the joiner of emoji sequences, stay
+        Redaction.checkId("playerId", "\u05E9\u05DC\u05D5\u05DD \uD83D\uDC68\u200D\uD83D\uDCBB", false);
+    }
 }
