@@ -70,7 +70,7 @@ class CommandLineReliabilityTest {
         scheduler.runDueTasks();
         scheduler.advance(Duration.ofSeconds(4));
         scheduler.shutdownNow();
-        return session.journalPath().orElseThrow();
+        return RecoverCommandTest.asKilled(session);
     }
 
     @Test

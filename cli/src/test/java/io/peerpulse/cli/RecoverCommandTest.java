@@ -44,7 +44,24 @@ class RecoverCommandTest {
         scheduler.runDueTasks();
         scheduler.advance(Duration.ofSeconds(4));
         scheduler.shutdownNow();
-        return session.journalPath().orElseThrow(); // not closed: as if killed
+        return asKilled(session);
+    }
+
+    /**
+     * The session's journal as if it was killed now: closed (so that its writer thread wrote every line), then
+     * without its last line, the end line close() added.
+     */
+    static Path asKilled(GameSession session) {
+        session.close();
+        Path journal = session.journalPath().orElseThrow();
+        try {
+            java.util.List<String> lines = Files.readAllLines(journal);
+            org.assertj.core.api.Assertions.assertThat(lines.remove(lines.size() - 1)).startsWith("{\"type\":\"end\"");
+            Files.write(journal, lines);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return journal;
     }
 
     /** A journal given where an export is expected, and the reverse: the error says which command reads which. */

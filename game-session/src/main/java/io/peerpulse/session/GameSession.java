@@ -635,8 +635,9 @@ public final class GameSession implements AutoCloseable {
      * Ends the session: stops the telemetry first (its statistics are kept), ends an open round,
      * builds the {@link SessionReport}, runs every exporter's {@code sessionEnded} exactly once, each
      * after that exporter's last {@code sampleRecorded} (one that fails is logged and the others still
-     * run), and closes its sources. Waits in real time until they have all returned, or at most the exporter
-     * timeout (default 10 s; an exporter or source still running then is logged and left to finish on its own),
+     * run), and closes its sources and its journal. Waits in real time until they have all returned and the journal's
+     * lines are written, or at most the exporter timeout (default 10 s; an exporter, source or journal write still
+     * running then is logged and left to finish on its own),
      * so it always returns — unless the executor runs tasks on the calling thread, which only tests should do.
      * Do not call it on webrtc-java's signalling thread (from a {@code PeerConnectionObserver} or data channel
      * callback): a {@code DataChannelProbe}'s {@code close()}, which this waits for, calls onto that thread, so this
@@ -691,6 +692,7 @@ public final class GameSession implements AutoCloseable {
             CompletableFuture<Void> sourcesClosed = closeLater(polled); // after the last read and probe statistics
             core.exporters().await(done, timeout);
             awaitSources(sourcesClosed, polled, deadline);
+            core.log().awaitClosed(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         } finally {
             closed.complete(null);
         }

@@ -50,8 +50,8 @@ import java.util.concurrent.Executor;
  *
  * <p><b>Threads.</b> One monitor, {@link #lock}, guards every field that changes, except the volatile
  * snapshots read without it ({@link #latest()}, {@link #finalReport()}, the views' records, which are
- * thread-safe themselves). Nothing slow runs under it: exporter calls and quality listeners are queued,
- * and their draining starts after the lock is released.
+ * thread-safe themselves). Nothing slow runs under it: exporter calls, quality listeners and the journal's
+ * lines are queued, and their draining starts after the lock is released (the journal's on its own thread).
  *
  * <p><b>Why one class.</b> It is the one place state changes, by design: every {@code Handler} method, the
  * fallback verdicts and the report read and write the same fields under one lock, and a recovery must run the

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.journal.internal.JournalReplay;
+import io.peerpulse.session.journal.internal.JournalWriter;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.testkit.ScriptedRttSource;
@@ -295,7 +296,8 @@ class JournalSequenceTest {
         GameSession session = GameSession.builder("seq-growing").playerId("p1")
                 .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
                         .clock(scheduler.clock()).maxSampleCount(1_000).build())
-                .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir).build();
+                .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir)
+                .exportAttribute(JournalWriter.IoExecutor.class, Runnable::run).build(); // written as applied
         session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(42.5)));
         scheduler.runDueTasks();
         scheduler.advance(Duration.ofSeconds(JournalReplay.REORDER_WINDOW + 100));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.journal.internal.JournalWriter;
 import io.peerpulse.session.ValidationData;
 import io.peerpulse.session.journal.TestSources.IceLike;
 import io.peerpulse.session.journal.TestSources.ScriptedProbe;
@@ -49,13 +50,21 @@ class JournalViewsTest {
     }
 
     private GameSession session(String id) {
+        return builder(id).build();
+    }
+
+    /** Its journal written by the thread that applies each event, so that the file can be read as if killed now. */
+    private GameSession writtenAsApplied(String id) {
+        return builder(id).exportAttribute(JournalWriter.IoExecutor.class, Runnable::run).build();
+    }
+
+    private GameSession.Builder builder(String id) {
         return GameSession.builder(id).playerId("p1")
                 .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(tickingClock)
                         .readTimeout(Duration.ofMillis(2500)).maxSampleCount(6).build())
                 .exporterProviders(List.of())
                 .executor(Runnable::run)
-                .journalDirectory(dir)
-                .build();
+                .journalDirectory(dir);
     }
 
     private void advanceSeconds(long seconds) {
@@ -188,7 +197,7 @@ class JournalViewsTest {
 
     @Test
     void aKilledSessionRecoversTheLastJournaledProbeStats() throws IOException {
-        GameSession session = session("views-killed");
+        GameSession session = writtenAsApplied("views-killed");
         ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(30.0).thenStale()
                 .orElse(RttReading.measured(31.0)));
         session.onDataChannelOpen(probe, IceLike.everyThirdPoll(32.0));

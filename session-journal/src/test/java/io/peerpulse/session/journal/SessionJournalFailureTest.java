@@ -124,6 +124,34 @@ class SessionJournalFailureTest {
         assertThat(recovery.sampleCount()).as("10 polls, the 2nd to 4th not journaled").isEqualTo(7);
     }
 
+    /**
+     * A disk full for longer than the reorder window (each write failing whole, as ENOSPC does): the lines
+     * written after it are still read, not taken for damage (seqs beyond the file's lines).
+     */
+    @Test
+    void linesWrittenAfterMoreFailuresInARowThanTheReorderWindowAreRecovered() throws IOException {
+        JournalWriter.SinkWrapper full = writes((real, bytes, n) -> {
+            if (n >= 4 && n <= 603) {
+                throw new IOException("No space left on device");
+            }
+            real.write(bytes);
+        });
+        GameSession session = builder("journal-full-long")
+                .exportAttribute(JournalWriter.SinkWrapper.class, full).build();
+        session.onDataChannelOpen(() -> CompletableFuture.completedStage(RttReading.measured(50)));
+        scheduler.runDueTasks();
+        scheduler.advance(Duration.ofSeconds(609)); // 610 polls: the 2nd to 601st fail
+
+        session.close();
+
+        assertThat(session.journalFailureCount()).isEqualTo(600);
+        SessionJournal.Recovery recovery = SessionJournal.recover(session.journalPath().orElseThrow());
+        assertThat(recovery.missingLineCount()).isEqualTo(600);
+        assertThat(recovery.sampleCount()).as("the first poll and the last 9, read after the gap").isEqualTo(10);
+        assertThat(recovery.complete()).isTrue();
+        assertThat(recovery.report().validationData().counters().measuredCount()).isEqualTo(10);
+    }
+
     @Test
     void aJournalThatCannotBeClosedIsCountedToo() {
         JournalWriter.SinkWrapper unclosable = real -> new JournalWriter.Sink() {
@@ -161,7 +189,8 @@ class SessionJournalFailureTest {
             }
             real.write(bytes);
         });
-        GameSession session = builder("journal-fatal").exportAttribute(JournalWriter.SinkWrapper.class, fatal).build();
+        GameSession session = builder("journal-fatal").exportAttribute(JournalWriter.SinkWrapper.class, fatal)
+                .exportAttribute(JournalWriter.IoExecutor.class, Runnable::run).build(); // written on this thread
         List<Throwable> uncaught = new CopyOnWriteArrayList<>();
         Thread thread = Thread.currentThread();
         Thread.UncaughtExceptionHandler previous = thread.getUncaughtExceptionHandler();

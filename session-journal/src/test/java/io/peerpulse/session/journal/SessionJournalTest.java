@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.journal.internal.JournalWriter;
 import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
@@ -64,6 +65,11 @@ class SessionJournalTest {
                 .exporterProviders(List.of())
                 .executor(Runnable::run)
                 .journalDirectory(dir);
+    }
+
+    /** Its journal written by the thread that applies each event, so that the file can be read as if killed now. */
+    private static GameSession writtenAsApplied(GameSession.Builder builder) {
+        return builder.exportAttribute(JournalWriter.IoExecutor.class, Runnable::run).build();
     }
 
     private void advance(int seconds) {
@@ -369,7 +375,7 @@ class SessionJournalTest {
 
     @Test
     void aTornLastLineIsSkippedAndReportedAndTheRestRecovered() throws IOException {
-        GameSession session = builder("journal-torn").build();
+        GameSession session = writtenAsApplied(builder("journal-torn"));
         session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(42.5)));
         scheduler.runDueTasks();
         advance(5);
@@ -394,7 +400,7 @@ class SessionJournalTest {
     /** ext4 after a power loss: the file was extended, but its last block, from a line end on, holds zeros. */
     @Test
     void aWholeLineFollowedByZerosInsteadOfItsLineEndIsRead() throws IOException {
-        GameSession session = builder("journal-zeros").build();
+        GameSession session = writtenAsApplied(builder("journal-zeros"));
         session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(42.5)));
         scheduler.runDueTasks();
         advance(5);

@@ -11,7 +11,9 @@ import io.peerpulse.session.spi.ExportSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.function.UnaryOperator;
 
 /**
@@ -35,11 +37,13 @@ public final class JournalProvider implements EventLogProvider {
         boolean fsync = settings.get(FSYNC_SETTING).map(JournalProvider::parseFsync).orElse(false);
         UnaryOperator<JournalWriter.Sink> wrapper = settings.attribute(JournalWriter.SinkWrapper.class)
                 .<UnaryOperator<JournalWriter.Sink>>map(w -> w).orElse(UnaryOperator.identity());
+        Executor executor = settings.attribute(JournalWriter.IoExecutor.class).<Executor>map(e -> e)
+                .orElseGet(JournalWriter::ioExecutor);
         String sessionId = config.sessionId();
         JournalWriter writer;
         try {
             writer = JournalWriter.create(directory, ExportFiles.fileStem(sessionId), sessionId, fsync, wrapper,
-                    JournalCodec.header(config, start));
+                    executor, JournalCodec.header(config, start));
         } catch (IOException e) {
             throw new UncheckedIOException("session '" + sessionId + "': " + e.getMessage(), e);
         }
@@ -54,7 +58,7 @@ public final class JournalProvider implements EventLogProvider {
         throw new IllegalArgumentException(FSYNC_SETTING + " must be true or false, was '" + value + "'");
     }
 
-    /** The log: calls come under the session core's lock, one at a time. */
+    /** The log: calls come under the session core's lock, one at a time; the writer writes on its own thread. */
     private static final class Journal implements EventLog {
         private final JournalWriter writer;
         /** The last line's number: the header is 0; a line that fails keeps its number (a gap on recovery). */
@@ -66,12 +70,17 @@ public final class JournalProvider implements EventLogProvider {
 
         @Override
         public void append(SessionEvent event) {
-            writer.append(JournalCodec.encode(event, ++seq));
+            writer.append(JournalCodec.encode(event, ++seq), event instanceof SessionEvent.Ended);
         }
 
         @Override
         public void close() {
             writer.close();
+        }
+
+        @Override
+        public boolean awaitClosed(Duration timeout) {
+            return writer.awaitClosed(timeout);
         }
 
         @Override

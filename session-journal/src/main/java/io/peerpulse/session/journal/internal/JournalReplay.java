@@ -275,7 +275,7 @@ public final class JournalReplay {
         }
         String damage = JournalCodec.crcProblem(raw.bytes(), raw.length());
         if (damage != null && raw.text().isBlank()) {
-            return; // a failed write leaves the next line on a fresh line
+            return; // a failed write leaves the next line on a fresh line; a spent seq, an empty line
         }
         if (damage != null && !raw.terminated()) {
             skipped("line " + n + ": torn last line (" + raw.size() + " bytes, no line end): skipped");

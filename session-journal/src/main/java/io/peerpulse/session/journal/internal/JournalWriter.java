@@ -13,17 +13,39 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
 /**
- * Appends the lines of one session's journal, each with one {@code write} on an unbuffered
- * {@link FileOutputStream}: once {@link #append} returns, the line is in the OS page cache and survives the
- * death of the JVM (not a power loss, unless {@code fsync} is on: then every line is also forced to the
- * device). Not through a {@link FileChannel}: the JDK closes one for good when a thread writing to it is
- * interrupted; writes and forces here ignore the interrupt and leave the thread's flag as it was. Never
- * throws after its header is written: a failed write is logged once, counted, and the next line is written
- * on a fresh line. Callers serialise calls (the session writes under its lock).
+ * Appends the lines of one session's journal, off the caller's thread: {@link #append} (called under the session
+ * core's lock, in apply order) only queues the encoded line; the journal's writer, a task on {@link #ioExecutor}
+ * (one at a time per journal, so in the order queued), writes each line with one {@code write} on an
+ * unbuffered {@link FileOutputStream} and, when {@code fsync} is on, forces the batch it wrote to the device
+ * (group fsync). So a disk that is slow or stuck never holds the game loop or the polling: only this writer
+ * waits. Once a line is written it is in the OS page cache and survives the death of the JVM (not a power
+ * loss, unless {@code fsync} is on and its batch was forced).
+ *
+ * <p><b>Bound.</b> Lines queued and not yet written take at most {@value #MAX_BEHIND_BYTES} bytes; a line that
+ * would exceed it is dropped and counted as a failure (its seq is spent: a gap on recovery), and the first drop
+ * is logged; the session's last line ({@code end}) is always queued. For every line whose seq was spent without
+ * a line (dropped, or its write failed), the writer writes an empty line before the next one, so that the file's
+ * line count covers the seqs spent and a recovery reads the lines after a long gap (it skips empty lines).
+ *
+ * <p>Not through a {@link FileChannel}: the JDK closes one for good when a thread writing to it is interrupted;
+ * writes and forces here ignore the interrupt. Never throws after its header is written: a failed write is
+ * logged once, counted, and the next line is written on a fresh line.
  */
 public final class JournalWriter implements AutoCloseable {
 
@@ -32,6 +54,13 @@ public final class JournalWriter implements AutoCloseable {
      * ({@code GameSession.Builder.exportAttribute(JournalWriter.SinkWrapper.class, …)}).
      */
     public interface SinkWrapper extends UnaryOperator<Sink> {
+    }
+
+    /**
+     * Where the journal's writer runs, given as the session's export attribute by tests (e.g. {@code Runnable::run}:
+     * the caller writes, as a journal did before its writer); default {@link #ioExecutor()}.
+     */
+    public interface IoExecutor extends Executor {
     }
 
     /** Where the bytes go; wrapped by tests to inject I/O failures. */
@@ -46,23 +75,57 @@ public final class JournalWriter implements AutoCloseable {
         void close() throws IOException;
     }
 
+    /** Bytes of lines queued and not yet written beyond which further lines are dropped (and counted). */
+    public static final int MAX_BEHIND_BYTES = 1 << 20;
+
     private static final System.Logger LOG = System.getLogger(JournalWriter.class.getName());
+    private static final byte[] EMPTY_LINES = new byte[8_192];
+
+    static {
+        Arrays.fill(EMPTY_LINES, (byte) '\n');
+    }
+
+    private static volatile @Nullable ExecutorService pool;
 
     private final Path path;
     private final String sessionId;
     private final Sink sink;
     private final boolean fsync;
-    /** Read by any thread ({@code GameSession.journalFailureCount()}); written under the session's lock. */
-    private volatile long failures;
-    private long lines;
-    private boolean torn;
-    private boolean closed;
+    private final Executor executor;
+    private final AtomicLong failures = new AtomicLong();
+    private final AtomicBoolean failureLogged = new AtomicBoolean();
+    private final CountDownLatch closedLatch = new CountDownLatch(1);
 
-    private JournalWriter(Path path, String sessionId, Sink sink, boolean fsync) {
+    private final Object queueLock = new Object();
+    /** Lines queued, oldest first; guarded by {@link #queueLock}, as the fields up to {@link #draining}. */
+    private ArrayDeque<Queued> queue = new ArrayDeque<>();
+    /** Bytes of the lines queued and of the batch being written. */
+    private long behindBytes;
+    /** Lines ever queued. */
+    private long queuedCount;
+    /** Lines dropped since the last line queued. */
+    private long droppedSinceQueued;
+    private boolean dropLogged;
+    private boolean closing;
+    private boolean draining;
+
+    /** Written by the writer only (one task at a time), read by any thread. */
+    private volatile long lines;
+    /** Lines queued that the writer wrote or failed to write; the writer's, read by any thread. */
+    private volatile long handled;
+    /** The writer's: seqs spent since the last line written (dropped or failed), so many empty lines owed. */
+    private long unwritten;
+
+    /** A line queued, with the seqs spent without a line just before it (dropped lines). */
+    private record Queued(byte[] bytes, long droppedBefore) {
+    }
+
+    private JournalWriter(Path path, String sessionId, Sink sink, boolean fsync, Executor executor) {
         this.path = path;
         this.sessionId = sessionId;
         this.sink = sink;
         this.fsync = fsync;
+        this.executor = executor;
     }
 
     /**
@@ -74,13 +137,15 @@ public final class JournalWriter implements AutoCloseable {
      * @param sessionId for log lines
      * @param fsync     whether every line is forced to the device
      * @param wrapper   wraps the sink (tests); identity otherwise
-     * @param header    the first line, without a line break
+     * @param executor  where the writer runs ({@link #ioExecutor()} but in tests)
+     * @param header    the first line, without a line break: written before this returns
      * @return the writer
      * @throws IOException naming the path when the directory or file cannot be created, or the header cannot
      *                     be written (the file is then deleted)
      */
     public static JournalWriter create(Path directory, String stem, String sessionId, boolean fsync,
-                                       UnaryOperator<Sink> wrapper, String header) throws IOException {
+                                       UnaryOperator<Sink> wrapper, Executor executor, String header)
+            throws IOException {
         Path dir = directory.toAbsolutePath();
         try {
             Files.createDirectories(dir);
@@ -97,8 +162,11 @@ public final class JournalWriter implements AutoCloseable {
         JournalWriter writer;
         try {
             sink = Objects.requireNonNull(wrapper.apply(sink), "the wrapped sink");
-            writer = new JournalWriter(opened.path(), sessionId, sink, fsync);
-            writer.write(header);
+            writer = new JournalWriter(opened.path(), sessionId, sink, fsync, executor);
+            writer.write(header.getBytes(StandardCharsets.UTF_8), true);
+            if (fsync) {
+                sink.force();
+            }
         } catch (IOException | RuntimeException e) {
             // Without its header nothing in the file can be recovered: fail the build, leave no file.
             IOException failed = new IOException("cannot write the header of journal " + opened.path() + ": "
@@ -167,59 +235,253 @@ public final class JournalWriter implements AutoCloseable {
         return fsync;
     }
 
-    /** @return lines that could not be written */
+    /** @return lines that could not be written: dropped, failed, or in a batch whose force failed (once) */
     public long failures() {
-        return failures;
+        return failures.get();
     }
 
-    /** @return lines written */
+    /** @return lines written (the header included) */
     public long lines() {
         return lines;
     }
 
     /**
-     * Appends one line (the newline is added). Never throws: a failure is logged once and counted.
+     * The executor of every journal's writer by default: daemon threads, created as journals need them (one
+     * per journal writing at the same time, so a journal whose disk is stuck holds only its own) and ended
+     * after 30 s idle.
+     *
+     * @return the executor
+     */
+    public static Executor ioExecutor() {
+        ExecutorService shared = pool;
+        if (shared == null) {
+            synchronized (JournalWriter.class) {
+                shared = pool;
+                if (shared == null) {
+                    AtomicInteger count = new AtomicInteger();
+                    shared = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+                            new SynchronousQueue<>(), task -> {
+                                Thread thread = new Thread(task, "peerpulse-journal-" + count.incrementAndGet());
+                                thread.setDaemon(true);
+                                return thread;
+                            });
+                    pool = shared;
+                }
+            }
+        }
+        return shared;
+    }
+
+    /**
+     * Queues one line (the newline is added) for the writer; returns at once. Never throws: a line beyond the
+     * bound is dropped, counted, and the first drop logged.
      *
      * @param line one JSON object without a line break
+     * @param last whether it is the session's last line ({@code end}): queued whatever the bound
      */
-    public void append(String line) {
-        if (closed) {
-            return;
+    public void append(String line, boolean last) {
+        byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+        boolean start;
+        boolean logDrop = false;
+        synchronized (queueLock) {
+            if (closing) {
+                return;
+            }
+            if (!last && behindBytes > 0 && behindBytes + bytes.length > MAX_BEHIND_BYTES) {
+                droppedSinceQueued++;
+                failures.incrementAndGet();
+                logDrop = !dropLogged;
+                dropLogged = true;
+                start = false;
+            } else {
+                queue.add(new Queued(bytes, droppedSinceQueued));
+                queuedCount++;
+                droppedSinceQueued = 0;
+                behindBytes += bytes.length;
+                start = !draining;
+                draining = true;
+            }
         }
+        if (logDrop) {
+            LOG.log(Level.WARNING, "journal of session '" + sessionId + "' at " + path + ": its writer is "
+                    + MAX_BEHIND_BYTES + " bytes behind (the disk does not keep up, or a write does not return);"
+                    + " lines are dropped and counted (GameSession.journalFailureCount()) until it catches up;"
+                    + " the session and its live report go on");
+        }
+        if (start) {
+            startWriter();
+        }
+    }
+
+    private void startWriter() {
         try {
-            write((torn ? "\n" : "") + line);
-            torn = false;
-        } catch (IOException | RuntimeException e) {
-            torn = true; // a part of the line may be on disk: start the next one on a fresh line
-            if (failures++ == 0) {
-                LOG.log(Level.WARNING, "journal of session '" + sessionId + "' could not be written at " + path
-                        + "; the session goes on, failed lines are counted", e);
+            executor.execute(this::drain);
+        } catch (RuntimeException e) { // rejected: write here rather than never
+            drain();
+        }
+    }
+
+    /** The writer: writes what is queued, batch by batch, then closes the sink once closing and done. */
+    private void drain() {
+        boolean done = false;
+        try {
+            while (true) {
+                ArrayDeque<Queued> batch;
+                synchronized (queueLock) {
+                    if (queue.isEmpty() && !closing) {
+                        draining = false;
+                        done = true;
+                        return;
+                    }
+                    batch = queue;
+                    queue = new ArrayDeque<>();
+                }
+                long bytes = 0;
+                long written = 0;
+                for (Queued line : batch) {
+                    bytes += line.bytes().length;
+                    written += writeLine(line) ? 1 : 0;
+                    handled++;
+                }
+                if (fsync && written > 0) {
+                    try {
+                        sink.force();
+                    } catch (IOException | RuntimeException e) {
+                        failed("could not be forced to the device", e);
+                    }
+                }
+                boolean closeNow;
+                synchronized (queueLock) {
+                    behindBytes -= bytes;
+                    closeNow = closing && queue.isEmpty();
+                }
+                if (closeNow) {
+                    closeSink();
+                    done = true;
+                    return;
+                }
+            }
+        } finally {
+            if (!done) { // a fatal error: the next line starts another writer
+                synchronized (queueLock) {
+                    draining = false;
+                }
             }
         }
     }
 
-    /** Writes {@code line} and a line break, forced when {@code fsync} is on. */
-    private void write(String line) throws IOException {
-        sink.write(ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)));
-        if (fsync) {
-            sink.force();
+    /**
+     * Writes one queued line, with one write as a rule: after an empty line for each seq spent since the last
+     * line written (dropped, or whose write failed); whether it was written.
+     */
+    private boolean writeLine(Queued line) {
+        long empty = line.droppedBefore() + unwritten;
+        try {
+            byte[] bytes = line.bytes();
+            for (; empty > EMPTY_LINES.length; empty -= EMPTY_LINES.length) {
+                sink.write(ByteBuffer.wrap(EMPTY_LINES));
+            }
+            if (empty > 0) {
+                byte[] joined = new byte[(int) empty + bytes.length];
+                System.arraycopy(bytes, 0, joined, (int) empty, bytes.length);
+                Arrays.fill(joined, 0, (int) empty, (byte) '\n');
+                bytes = joined;
+            }
+            write(bytes, false);
+            unwritten = 0;
+            return true;
+        } catch (IOException | RuntimeException e) {
+            // a part of it may be on disk: the next line starts on a fresh line, after one for each seq spent
+            unwritten = empty + 1;
+            failed("could not be written", e);
+            return false;
         }
+    }
+
+    private void failed(String what, Exception e) {
+        failures.incrementAndGet();
+        if (failureLogged.compareAndSet(false, true)) {
+            LOG.log(Level.WARNING, "journal of session '" + sessionId + "' " + what + " at " + path
+                    + "; the session goes on, failed lines are counted", e);
+        }
+    }
+
+    /** Writes {@code bytes}, with a line break when {@code newline}. */
+    private void write(byte[] bytes, boolean newline) throws IOException {
+        if (newline) {
+            bytes = Arrays.copyOf(bytes, bytes.length + 1);
+            bytes[bytes.length - 1] = '\n';
+        }
+        sink.write(ByteBuffer.wrap(bytes));
         lines++;
     }
 
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    private void closeSink() {
         try {
             sink.close();
         } catch (IOException | RuntimeException e) {
-            if (failures++ == 0) {
-                LOG.log(Level.WARNING, "journal of session '" + sessionId + "' could not be closed at " + path, e);
+            failed("could not be closed", e);
+        } finally {
+            closedLatch.countDown();
+        }
+    }
+
+    /**
+     * Takes no more lines; the writer writes those queued, then closes the file. Returns at once (it is called
+     * under the session core's lock): {@link #awaitClosed} waits.
+     */
+    @Override
+    public void close() {
+        boolean start;
+        synchronized (queueLock) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+            start = !draining;
+            draining = true;
+        }
+        if (start) {
+            startWriter();
+        }
+    }
+
+    /**
+     * Waits until the writer wrote every line queued and closed the file, at most {@code timeout}, uninterruptibly
+     * (an interrupt is kept for the caller); when it did not, logs how many lines were not written.
+     *
+     * @param timeout how long to wait
+     * @return whether the journal is written and closed
+     */
+    public boolean awaitClosed(Duration timeout) {
+        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    if (closedLatch.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                        return true;
+                    }
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
+        long waiting;
+        synchronized (queueLock) {
+            waiting = queuedCount - handled;
+        }
+        LOG.log(Level.WARNING, "journal of session '" + sessionId + "' at " + path + ": " + waiting + " lines"
+                + " not written when close() stopped waiting (" + timeout + " left of the exporter timeout it shares"
+                + " with the exporters; a write does not return, or the disk does not keep up); close() returns"
+                + " without them: the journal's writer writes them when the disk answers, unless the process ends"
+                + " first");
+        return false;
     }
 
     /**
