@@ -105,8 +105,9 @@ class SessionJournalFailureTest {
         scheduler.runDueTasks();
         scheduler.advance(Duration.ofSeconds(9)); // 10 polls
         session.close();
-        assertThat(log.warnings(JournalWriter.class)).as("three failures, logged once").singleElement().asString()
-                .contains("journal-failing", session.journalPath().orElseThrow().toString());
+        assertThat(log.warnings(JournalWriter.class)).as("three failures, logged once, the cause in words")
+                .singleElement().asString().contains("journal-failing",
+                        session.journalPath().orElseThrow() + ": no space left on device;");
 
         assertThat(session.exportReport().validationData().counters().measuredCount())
                 .as("every poll recorded despite the journal").isEqualTo(10);

@@ -401,8 +401,8 @@ public final class JournalWriter implements AutoCloseable {
     private void failed(String what, Exception e) {
         failures.incrementAndGet();
         if (failureLogged.compareAndSet(false, true)) {
-            LOG.log(Level.WARNING, "journal of session '" + sessionId + "' " + what + " at " + path
-                    + "; the session goes on, failed lines are counted", e);
+            LOG.log(Level.WARNING, "journal of session '" + sessionId + "' " + what + " at " + path + ": "
+                    + ExportFiles.reason(e) + "; the session goes on, failed lines are counted", e);
         }
     }
 
