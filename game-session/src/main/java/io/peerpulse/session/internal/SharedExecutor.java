@@ -1,12 +1,11 @@
 package io.peerpulse.session.internal;
 
+import io.peerpulse.telemetry.shared.DaemonPool;
 import org.jspecify.annotations.Nullable;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The executor every session of the JVM shares by default for exporter calls and quality listeners.
@@ -36,7 +35,6 @@ public final class SharedExecutor {
     /** The largest bound accepted: beyond it a typo (an extra digit) would go unnoticed. */
     static final int MAX_THREADS_LIMIT = 10_000;
 
-    private static final long KEEP_ALIVE_SECONDS = 30;
     private static final Object LOCK = new Object();
     private static volatile @Nullable Executor instance;
 
@@ -107,22 +105,6 @@ public final class SharedExecutor {
      * @return the pool
      */
     static ThreadPoolExecutor newPool(int maxThreads, String namePrefix) {
-        if (maxThreads < 1) {
-            throw new IllegalArgumentException("maxThreads must be >= 1, was " + maxThreads);
-        }
-        AtomicInteger threads = new AtomicInteger();
-        // core == max with core threads timing out: a new thread per task until the bound is reached (a
-        // ThreadPoolExecutor only grows past its core size when the queue is full, which an unbounded one
-        // never is), none kept while idle.
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(maxThreads, maxThreads, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), runnable -> {
-                    Thread thread = new Thread(runnable, namePrefix + threads.incrementAndGet());
-                    thread.setDaemon(true);
-                    // not the submitting thread's: that may be another web app's loader, kept alive by the thread
-                    thread.setContextClassLoader(SharedExecutor.class.getClassLoader());
-                    return thread;
-                });
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
+        return DaemonPool.create(maxThreads, namePrefix, new LinkedBlockingQueue<>());
     }
 }

@@ -1,10 +1,10 @@
 package io.peerpulse.telemetry.internal;
 
+import io.peerpulse.telemetry.shared.DaemonPool;
+
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Where the reads of a source that blocked its polling thread go from then on: one pool for the JVM of
@@ -47,15 +47,7 @@ public final class IsolatedReads {
     }
 
     static Executor create() {
-        AtomicInteger threads = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(MAX_THREADS, MAX_THREADS, 30, TimeUnit.SECONDS,
-                new UrgentFirstQueue(), runnable -> {
-                    Thread thread = new Thread(runnable, "peerpulse-isolated-read-" + threads.incrementAndGet());
-                    thread.setDaemon(true);
-                    thread.setContextClassLoader(IsolatedReads.class.getClassLoader()); // not the first caller's
-                    return thread;
-                });
-        pool.allowCoreThreadTimeOut(true);
+        ThreadPoolExecutor pool = DaemonPool.create(MAX_THREADS, "peerpulse-isolated-read-", new UrgentFirstQueue());
         return new Executor() {
             @Override
             public void execute(Runnable command) {

@@ -1,6 +1,7 @@
 package io.peerpulse.session.journal.internal;
 
 import io.peerpulse.export.files.ExportFiles;
+import io.peerpulse.telemetry.shared.DaemonPool;
 import org.jspecify.annotations.Nullable;
 
 import java.io.FileOutputStream;
@@ -19,12 +20,9 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
@@ -84,8 +82,6 @@ public final class JournalWriter implements AutoCloseable {
     static {
         Arrays.fill(EMPTY_LINES, (byte) '\n');
     }
-
-    private static volatile @Nullable ExecutorService pool;
 
     private final Path path;
     private final String sessionId;
@@ -246,30 +242,24 @@ public final class JournalWriter implements AutoCloseable {
     }
 
     /**
-     * The executor of every journal's writer by default: daemon threads, created as journals need them (one
-     * per journal writing at the same time, so a journal whose disk is stuck holds only its own) and ended
-     * after 30 s idle.
+     * The executor of every journal's writer by default: at most {@value #MAX_WRITER_THREADS_MIN} or
+     * 4 × availableProcessors daemon threads ({@code peerpulse-journal-N}, made as journals need them, ended after
+     * 30 s idle). A writer holds a thread only while it has lines to write; when a stuck disk holds every thread,
+     * the other journals' lines wait, and beyond {@value #MAX_BEHIND_BYTES} bytes are dropped and counted.
      *
      * @return the executor
      */
     public static Executor ioExecutor() {
-        ExecutorService shared = pool;
-        if (shared == null) {
-            synchronized (JournalWriter.class) {
-                shared = pool;
-                if (shared == null) {
-                    AtomicInteger count = new AtomicInteger();
-                    shared = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-                            new SynchronousQueue<>(), task -> {
-                                Thread thread = new Thread(task, "peerpulse-journal-" + count.incrementAndGet());
-                                thread.setDaemon(true);
-                                return thread;
-                            });
-                    pool = shared;
-                }
-            }
-        }
-        return shared;
+        return IoPool.INSTANCE;
+    }
+
+    /** The least bound of {@link #ioExecutor()}'s threads. */
+    static final int MAX_WRITER_THREADS_MIN = 8;
+
+    private static final class IoPool {
+        static final Executor INSTANCE = DaemonPool.create(
+                Math.max(MAX_WRITER_THREADS_MIN, 4 * Runtime.getRuntime().availableProcessors()),
+                "peerpulse-journal-", new LinkedBlockingQueue<>())::execute;
     }
 
     /**
