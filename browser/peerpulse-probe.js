@@ -7,7 +7,9 @@
 //   probe.counters();    // the counts, and state: 'open', 'unavailable' (channel not open yet, or gone), 'closed'
 //   probe.getStats();    // null before any sample, else { sampleCount, minMs, maxMs, meanMs, medianMs,
 //                        //   samples: [{ timestamp, rttMs }], sent, answered, lost, late, cappedHold, maxHoldMs,
-//                        //   clockOffsetMs, clockOffsetVerified, ... }
+//                        //   clockOffsetMs, clockOffsetVerified, processedLate, ... }
+//                        // processedLate: pongs the page handled after a stall of its own (see matchPong): answered,
+//                        //   not lost, no sample
 //
 // The peer is untrusted (docs/PROBE-PROTOCOL.md, "Trust model"): at most MAX_TRUSTED_HOLD_NS of its claimed hold
 // time is subtracted from a round trip (a longer claim counts in cappedHold and makes the clock offset unverified),
@@ -48,6 +50,20 @@ export const PEER_PING_RATE = 50;
 export const PEER_PING_BURST = 20;
 /** Timed-out pings remembered to tell a late pong from an unmatched one (as the Java probe). */
 const TIMED_OUT_MEMORY = 256;
+/**
+ * How far past its deadline a visible page may handle a pong, before the ping's own timer ran, and still take it
+ * for late (ms): beyond it the page itself was stalled at the deadline (a long task, as the browser counts one) and
+ * cannot tell when the pong arrived. See matchPong.
+ */
+const STALL_MS = 50;
+
+/**
+ * Whether the page's timers run on time when its thread is free: a visible page (or no document at all). A hidden
+ * page's timers are throttled (Chromium: to 1 s wake-ups), so a timer that has not run yet says nothing there.
+ */
+function timersOnTime() {
+  return typeof document === 'undefined' || document.visibilityState !== 'hidden';
+}
 
 /** Epoch microseconds of a performance.now() reading: the protocol's browser wall clock. */
 function epochMicros(nowMs) {
@@ -170,7 +186,7 @@ export function openProbe(pc, options = {}) {
 
   const counts = {
     sent: 0, answered: 0, lost: 0, late: 0, unanswered: 0, malformed: 0, unknownVersion: 0, unmatched: 0,
-    peerPingsAnswered: 0, cappedHold: 0, maxHoldMs: 0, peerPingsDropped: 0,
+    peerPingsAnswered: 0, cappedHold: 0, maxHoldMs: 0, peerPingsDropped: 0, processedLate: 0,
   };
   // the answer rate limit: tokens as ms of refill (fractions kept), full at first
   const msPerToken = 1000 / PEER_PING_RATE;
@@ -291,9 +307,22 @@ export function openProbe(pc, options = {}) {
       return;
     }
     const tripMs = receivedAt - entry.sentAt;
+    if (tripMs - pingTimeout > STALL_MS && timersOnTime()) {
+      // handled well past the deadline, yet the ping's timer, due at the deadline, has not run in a page whose timers
+      // run on time: the page itself was stalled (a long task) and the pong waited behind it, arrived when the page
+      // cannot tell. Local lateness, not loss (the Java probe's processedLate): answered, but no sample,
+      // as the stall hides the round trip
+      pending.delete(sequence);
+      clearTimeout(entry.timer);
+      counts.answered++;
+      counts.processedLate++;
+      peerAnswered = true;
+      return;
+    }
     if (tripMs > pingTimeout) {
-      // it arrived after the ping's timeout, though the timer has not run yet (a busy page, or a background tab's
-      // throttled timers): lost and late, as if the timer had come first. As the Java probe: the arrival decides.
+      // it arrived after the ping's timeout, though the timer has not run yet (a page busy up to STALL_MS past the
+      // deadline, or a background tab's throttled timers): lost and late, as if the timer had come first. As the Java
+      // probe: the arrival decides.
       timeOut(sequence, entry);
       timedOut[timedOut.length - 1].answered = true; // this pong is its late one
       counts.late++;

@@ -139,6 +139,7 @@ afterEach(() => {
   mock.restoreAll();
   delete performance.now; // the prototype's own methods again
   delete performance.timeOrigin;
+  delete globalThis.document; // tests that set one: a page's visibility
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -411,7 +412,7 @@ describe('the pinger', () => {
     assert.deepEqual(Object.keys(stats).sort(), [
       'answered', 'cappedHold', 'clockOffsetDelayMs', 'clockOffsetErrorBoundMs', 'clockOffsetMs', 'clockOffsetVerified',
       'inFlight', 'late', 'lossRatio', 'lost', 'malformed', 'maxHoldMs', 'maxMs', 'meanMs', 'medianMs', 'minMs',
-      'peerPingsAnswered', 'peerPingsDropped', 'sampleCount', 'samples', 'sent', 'state', 'unanswered', 'unknownVersion', 'unmatched'].sort());
+      'peerPingsAnswered', 'peerPingsDropped', 'processedLate', 'sampleCount', 'samples', 'sent', 'state', 'unanswered', 'unknownVersion', 'unmatched'].sort());
     assert.equal(stats.sampleCount, 1);
     assert.equal(stats.minMs, 23.012);
     assert.equal(stats.maxMs, 23.012);
@@ -826,8 +827,8 @@ describe('unmatched, lost and late pongs', () => {
     const counters = probe.counters();
     assert.deepEqual([counters.lost, counters.late, counters.unmatched], [1, 1, 100]);
 
-    mock.timers.tick(200); // the third ping: its pong arrives after the timeout, before the timer ran
-    answerLastPing(channel, 900);
+    mock.timers.tick(200); // the third ping: its pong arrives after the timeout (within STALL_MS), before the timer ran
+    answerLastPing(channel, 840);
     const third = lastPing(channel);
     channel.deliver(pong(third.sequence, third.t1, third.t1, 0)); // and again
     assert.deepEqual(pick(probe.counters()), { sent: 3, answered: 1, lost: 2, unanswered: 0, late: 2, inFlight: 0 });
@@ -835,9 +836,10 @@ describe('unmatched, lost and late pongs', () => {
   });
 
   test('a pong that arrives after the timeout, before the timer ran, is late and the ping lost, not a sample', () => {
+    globalThis.document = { visibilityState: 'hidden' }; // a background tab: its timers run late, its messages not
     const { probe, channel } = setup({ pollInterval: 1000 }); // pingTimeout 800 ms
     probe.start();
-    answerLastPing(channel, 900); // the page (or a background tab's throttled timers) ran no timer before it
+    answerLastPing(channel, 900); // the background tab's throttled timers ran no timer before it
     let counters = probe.counters();
     assert.deepEqual([counters.answered, counters.unanswered, counters.late, counters.inFlight], [0, 1, 1, 0],
         'the peer never answered before: unanswered, and late');
@@ -851,6 +853,46 @@ describe('unmatched, lost and late pongs', () => {
         [3, 1, 1, 1, 2], 'after the peer answered: lost, and late');
     assert.equal(counters.sent, counters.answered + counters.lost + counters.unanswered + counters.inFlight);
     assert.deepEqual(probe.getStats().samples.map((s) => s.rttMs), [20]);
+  });
+
+  test('a visible page stalled past the deadline: a pong handled before the overdue timer is answered, no sample', () => {
+    // Chromium, measured: a 1.5 s long task in the page while a ping was in flight. The pong arrived in time (40 ms)
+    // but the page handled it after the stall, before its ping's overdue timer; the page cannot tell when it
+    // arrived. Taken for loss, twelve such stalls at 10 Hz over a 40 ms link read as 9 lost pings of 54.
+    const { probe, channel } = setup({ pollInterval: 1000 }); // pingTimeout 800 ms; no document: visible
+    probe.start();
+    answerLastPing(channel, 20);
+    mock.timers.tick(1000); // the second ping
+    answerLastPing(channel, 1500); // handled 700 ms after its deadline; its timer has not run
+    let counters = probe.counters();
+    assert.deepEqual(pick(counters), { sent: 2, answered: 2, lost: 0, unanswered: 0, late: 0, inFlight: 0 });
+    assert.equal(counters.processedLate, 1, 'local lateness, counted apart');
+    assert.equal(counters.lossRatio, 0);
+    assert.deepEqual(probe.getStats().samples.map((s) => s.rttMs), [20], 'no 1500 ms sample: the stall hid it');
+    const second = lastPing(channel);
+    channel.deliver(pong(second.sequence, second.t1, second.t1, 0)); // a replay of that pong: no answer, not late
+    assert.deepEqual([probe.counters().answered, probe.counters().late, probe.counters().unmatched], [2, 0, 1]);
+    mock.timers.tick(1000); // the overdue timer (no effect), then the third ping
+    answerLastPing(channel, 830); // 30 ms past its deadline, within STALL_MS: the page may have seen it late
+    counters = probe.counters();
+    assert.deepEqual(pick(counters), { sent: 3, answered: 2, lost: 1, unanswered: 0, late: 1, inFlight: 0 });
+    assert.equal(counters.processedLate, 1);
+    mock.timers.tick(1000);
+    answerLastPing(channel, 21);
+    assert.deepEqual(probe.getStats().samples.map((s) => s.rttMs), [20, 21]);
+    assert.equal(counters.sent, counters.answered + counters.lost + counters.unanswered + counters.inFlight);
+  });
+
+  test('a hidden page: the same stall reads as loss and late (its timers are throttled, so no stall shows)', () => {
+    globalThis.document = { visibilityState: 'hidden' };
+    const { probe, channel } = setup({ pollInterval: 1000 });
+    probe.start();
+    answerLastPing(channel, 20);
+    mock.timers.tick(1000);
+    answerLastPing(channel, 1500);
+    const counters = probe.counters();
+    assert.deepEqual(pick(counters), { sent: 2, answered: 1, lost: 1, unanswered: 0, late: 1, inFlight: 0 });
+    assert.equal(counters.processedLate, 0);
   });
 
   test('a custom pingTimeout is honoured', () => {
