@@ -12,6 +12,13 @@ import java.util.List;
  * makes one negative. The monotonic origin maps nanoTime readings the game logged onto the same axis:
  * {@code epochMs ≈ startEpochMs + (nanoTime - startNanoTime) / 1e6}, up to the steps listed.
  *
+ * <p>Each round, gap and quality change also carries its place on the monotonic clock, ms since the start
+ * ({@code startElapsedMs}, {@code elapsedMs}). A sample's is its timestamp minus {@code startEpochMs} minus the
+ * {@code stepMs} of every step listed whose {@link ClockStep#firstSampleIndex()} is at or below the sample's
+ * session-wide number: within {@value #CLOCK_STEP_MS} ms (a drift below a step is not listed) while at most
+ * {@value #MAX_LISTED_CLOCK_STEPS} steps happened, and for a sample stamped by the session's clock (a reading that
+ * carried its own time keeps it).
+ *
  * @param startEpochMs        the session start on the session clock, epoch ms
  * @param startNanoTime       the monotonic clock at the same moment
  * @param endEpochMs          the session end on the session clock; {@code null} while it runs

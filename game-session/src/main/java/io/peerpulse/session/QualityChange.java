@@ -15,10 +15,14 @@ import java.util.Objects;
  * @param score            the score judged at that poll (see {@link QualityThresholds}); {@code null} when the
  *                         poll judged none (LOST), or in a file of an earlier version
  * @param reasons          why, worst first; empty for GOOD (and in a file of an earlier version)
+ * @param elapsedMs        when the poll that changed it ended on the session's monotonic clock, ms since the
+ *                         session's start ({@link SessionMetrics#startEpochMs()}): its place in time whatever the
+ *                         wall clock did; {@code null} in a file of an earlier version
  * @since 0.1.0
  */
 public record QualityChange(long timestampEpochMs, ConnectionQuality previous, ConnectionQuality current,
-                            @Nullable Double recentMedianMs, @Nullable Double score, List<QualityReason> reasons) {
+                            @Nullable Double recentMedianMs, @Nullable Double score, List<QualityReason> reasons,
+                            @Nullable Long elapsedMs) {
 
     /**
      * Checks that both qualities are present; a missing reason list reads as empty.
@@ -29,6 +33,7 @@ public record QualityChange(long timestampEpochMs, ConnectionQuality previous, C
      * @param recentMedianMs see the record description
      * @param score see the record description
      * @param reasons see the record description; {@code null} reads as empty
+     * @param elapsedMs see the record description
      * @throws NullPointerException when a required component is null
      * @since 0.1.0
      */

@@ -28,11 +28,14 @@ import io.peerpulse.telemetry.LatencySummary;
  *                         when no sample was recorded during it
  * @param quality          time in each connection quality while the round was open and the scores judged
  *                         then; {@code null} in a file of an earlier version
+ * @param startElapsedMs   when it began on the session's monotonic clock, ms since the session's start
+ *                         ({@link SessionMetrics#startEpochMs()}): its place in time whatever the wall clock did (it
+ *                         ends {@code durationMs} later); {@code null} in a file of an earlier version
  * @since 0.1.0
  */
 public record RoundMetrics(int roundNumber, long startEpochMs, @Nullable Long endEpochMs, long durationMs,
                            @Nullable LatencySummary latency, @Nullable Long firstSampleIndex,
-                           @Nullable QualitySummary quality) {
+                           @Nullable QualitySummary quality, @Nullable Long startElapsedMs) {
 
     /**
      * Whether a sample was recorded during this round.

@@ -273,7 +273,7 @@ class GameSessionQualityTest {
             advanceSeconds(polls.size() - 1);
             List<QualityChange> actual = session.exportMultiplayerMetrics().qualityChanges().stream()
                     .map(c -> new QualityChange(c.timestampEpochMs(), c.previous(), c.current(), c.recentMedianMs(), null,
-                            List.of()))
+                            List.of(), c.elapsedMs()))
                     .toList();
             assertThat(actual).as("trial %d", trial)
                     .isEqualTo(oldRule(polls, session.exportSessionMetrics().startEpochMs()));
@@ -305,7 +305,7 @@ class GameSessionQualityTest {
             }
             if (next != quality) {
                 changes.add(new QualityChange(start + i * 1000L, quality, next, recent.isEmpty() ? null : median(recent),
-                        null, List.of()));
+                        null, List.of(), i * 1000L));
                 quality = next;
             }
         }

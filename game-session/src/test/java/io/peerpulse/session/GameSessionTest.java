@@ -52,7 +52,7 @@ class GameSessionTest {
     /** A change as earlier versions made it: without score and reasons. */
     private static QualityChange plain(QualityChange change) {
         return new QualityChange(change.timestampEpochMs(), change.previous(), change.current(), change.recentMedianMs(), null,
-                List.of());
+                List.of(), change.elapsedMs());
     }
 
     private static LiveRtt plain(LiveRtt live) {
@@ -238,7 +238,7 @@ class GameSessionTest {
 
         assertThat(first).isEqualTo(new RoundMetrics(1, T0, T0 + 3000, 3000,
                 new LatencySummary(3, 100, 150, 123.333, 120, 147, 149.4, 20.548,
-                        25, 3), 1L, first.quality())); // sample 0 (999) came before the round
+                        25, 3), 1L, first.quality(), 0L)); // sample 0 (999) came before the round
         List<RoundMetrics> rounds = session.exportReport().multiplayerMetrics().rounds();
         assertThat(rounds).hasSize(3);
         assertThat(rounds.get(0)).isEqualTo(first);
@@ -258,9 +258,9 @@ class GameSessionTest {
         assertThat(s.stdDevMs()).isEqualTo(1.118); // numpy 1.118033988749895, rounded once to 0.001 ms
         assertThat(s.jitterMs()).isCloseTo(2, within(1e-12)); // |83-80| + |81-83| + |82-81| = 6, over 3
         assertThat(rounds.get(2)).isEqualTo(new RoundMetrics(3, T0 + 7000, T0 + 8000, 1000, null, null,
-                rounds.get(2).quality()));
+                rounds.get(2).quality(), 7000L));
         assertThat(running.rounds().get(2)).isEqualTo(new RoundMetrics(3, T0 + 7000, null, 1000, null, null,
-                running.rounds().get(2).quality()));
+                running.rounds().get(2).quality(), 7000L));
         assertThat(session.exportReport().sessionMetrics().latency().sampleCount()).isEqualTo(8);
         // each window sample belongs to exactly the round it was recorded in, by its session-wide number
         assertThat(second.firstSampleIndex()).isEqualTo(4);
@@ -304,12 +304,12 @@ class GameSessionTest {
         advanceSeconds(2);
 
         List<QualityChange> expected = List.of(
-                new QualityChange(T0, ConnectionQuality.UNKNOWN, ConnectionQuality.GOOD, 149.999, null, List.of()),
-                new QualityChange(T0 + 1000, ConnectionQuality.GOOD, ConnectionQuality.FAIR, 150.0, null, List.of()),
-                new QualityChange(T0 + 3000, ConnectionQuality.FAIR, ConnectionQuality.POOR, 300.0, null, List.of()),
-                new QualityChange(T0 + 4000, ConnectionQuality.POOR, ConnectionQuality.GOOD, 100.0, null, List.of()),
-                new QualityChange(T0 + 9000, ConnectionQuality.GOOD, ConnectionQuality.LOST, 100.0, null, List.of()),
-                new QualityChange(T0 + 11000, ConnectionQuality.LOST, ConnectionQuality.GOOD, 120.0, null, List.of()));
+                new QualityChange(T0, ConnectionQuality.UNKNOWN, ConnectionQuality.GOOD, 149.999, null, List.of(), 0L),
+                new QualityChange(T0 + 1000, ConnectionQuality.GOOD, ConnectionQuality.FAIR, 150.0, null, List.of(), 1000L),
+                new QualityChange(T0 + 3000, ConnectionQuality.FAIR, ConnectionQuality.POOR, 300.0, null, List.of(), 3000L),
+                new QualityChange(T0 + 4000, ConnectionQuality.POOR, ConnectionQuality.GOOD, 100.0, null, List.of(), 4000L),
+                new QualityChange(T0 + 9000, ConnectionQuality.GOOD, ConnectionQuality.LOST, 100.0, null, List.of(), 9000L),
+                new QualityChange(T0 + 11000, ConnectionQuality.LOST, ConnectionQuality.GOOD, 120.0, null, List.of(), 11000L));
         assertThat(session.exportMultiplayerMetrics().qualityChanges()).map(GameSessionTest::plain).isEqualTo(expected);
         assertThat(heard).map(GameSessionTest::plain).isEqualTo(expected);
         assertThat(plain(session.latest())).isEqualTo(new LiveRtt(ConnectionQuality.GOOD, 120, T0 + 11000, 120));
@@ -366,16 +366,16 @@ class GameSessionTest {
         session.onDataChannelOpen(source);
         advanceSeconds(15);
         Coverage running = session.exportValidationData().coverage();
-        assertThat(running.gaps()).containsExactly(new CoverageGap(T0 + 6000, T0 + 11000, 5000),
-                new CoverageGap(T0 + 11000, T0 + 15000, 4000));
+        assertThat(running.gaps()).containsExactly(new CoverageGap(T0 + 6000, T0 + 11000, 5000, 6000L),
+                new CoverageGap(T0 + 11000, T0 + 15000, 4000, 11000L));
         advanceSeconds(5);
         session.close();
 
         ValidationData data = session.exportReport().validationData();
         Coverage coverage = data.coverage();
         assertThat(coverage.gapThresholdMs()).isEqualTo(3000);
-        assertThat(coverage.gaps()).containsExactly(new CoverageGap(T0 + 6000, T0 + 11000, 5000),
-                new CoverageGap(T0 + 11000, T0 + 20000, 9000));
+        assertThat(coverage.gaps()).containsExactly(new CoverageGap(T0 + 6000, T0 + 11000, 5000, 6000L),
+                new CoverageGap(T0 + 11000, T0 + 20000, 9000, 11000L));
         assertThat(coverage.gapMs()).isEqualTo(14000);
         assertThat(coverage.measuringStartEpochMs()).isEqualTo(T0);
         assertThat(coverage.measuringMs()).isEqualTo(20000);
@@ -393,7 +393,7 @@ class GameSessionTest {
                 .thenUnavailable("not yet").orElse(RttReading.measured(40)));
         advanceSeconds(4);
         assertThat(slow.exportValidationData().coverage().gaps())
-                .containsExactly(new CoverageGap(T0, T0 + 3000, 3000));
+                .containsExactly(new CoverageGap(T0, T0 + 3000, 3000, 0L));
 
         GameSession never = session(builder());
         never.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.stale()));

@@ -129,4 +129,64 @@ class SessionTimeTest {
         session.close();
         assertThat(session.exportReport().validationData().clock().clockStepCount()).isZero();
     }
+
+    /**
+     * Where each item lies in time, whatever the wall clock did: a round, a gap and a quality change carry their
+     * place on the monotonic clock, and a sample's is its label minus the steps listed from its number on. A 1 Hz
+     * session of 20 s whose wall clock goes back 5 s at 10.5 s and forward 400 days at 15.5 s, with a round from
+     * 8 s and an outage from 12 s (polls 12 … 16).
+     */
+    @Test
+    void everyItemHasItsPlaceOnTheMonotonicClockAcrossStepsBothWays() {
+        ScriptedRttSource source = new ScriptedRttSource();
+        for (int i = 0; i <= 20; i++) {
+            if (i >= 12 && i <= 16) {
+                source.thenUnavailable("outage");
+            } else {
+                source.thenMeasured(40);
+            }
+        }
+        GameSession session = session();
+        session.onDataChannelOpen(source);
+        scheduler.runDueTasks();
+        advanceMs(8_000);
+        session.beginRound(1);
+        advanceMs(2_500);
+        scheduler.stepWallClock(Duration.ofSeconds(-5));
+        advanceMs(5_000);
+        scheduler.stepWallClock(Duration.ofDays(400));
+        advanceMs(4_500);
+        session.close();
+        SessionReport report = session.exportReport();
+
+        assertThat(Durations.negative(report)).isEmpty();
+        ClockInfo clock = report.validationData().clock();
+        assertThat(clock.clockSteps()).extracting(ClockStep::stepMs).containsExactly(-5_000L, Duration.ofDays(400).toMillis());
+        assertThat(clock.clockSteps()).extracting(ClockStep::firstSampleIndex)
+                .as("the samples of 11 s and of 17 s are the first on each stepped clock").containsExactly(11L, 12L);
+        assertThat(report.multiplayerMetrics().rounds()).singleElement().satisfies(round -> {
+            assertThat(round.startElapsedMs()).isEqualTo(8_000);
+            assertThat(round.durationMs()).isEqualTo(12_000);
+        });
+        assertThat(report.validationData().coverage().gaps()).singleElement().satisfies(gap -> {
+            assertThat(gap.startElapsedMs()).as("the last sample before the outage").isEqualTo(11_000);
+            assertThat(gap.durationMs()).isEqualTo(6_000);
+            assertThat(gap.endEpochMs() - gap.startEpochMs()).as("the labels").isEqualTo(6_000 + Duration.ofDays(400).toMillis());
+        });
+        assertThat(report.multiplayerMetrics().qualityChanges()).extracting(QualityChange::current)
+                .containsExactly(ConnectionQuality.GOOD, ConnectionQuality.LOST, ConnectionQuality.GOOD);
+        assertThat(report.multiplayerMetrics().qualityChanges()).extracting(QualityChange::elapsedMs)
+                .containsExactly(0L, 15_000L, 17_000L);
+        var samples = report.validationData().latency().samples();
+        assertThat(samples).hasSize(16);
+        long[] expected = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 17, 18, 19, 20};
+        for (int i = 0; i < samples.size(); i++) {
+            long shift = 0;
+            for (ClockStep step : clock.clockSteps()) {
+                shift += step.firstSampleIndex() <= i ? step.stepMs() : 0;
+            }
+            assertThat(samples.get(i).timestampEpochMs() - clock.startEpochMs() - shift).as("sample %d", i)
+                    .isEqualTo(expected[i] * 1_000);
+        }
+    }
 }

@@ -18,6 +18,8 @@ final class CoverageTracker {
     /** A source with a refresh period may be without a new measurement for this many periods. */
     static final int REFRESH_PERIODS_PER_GAP = 2;
 
+    /** The session's start: a gap's place on the monotonic clock is measured from it. */
+    private final Stamp sessionStart;
     private final long baseThresholdNanos;
     private long gapThresholdNanos;
     private @Nullable Stamp measuringStart;
@@ -27,8 +29,12 @@ final class CoverageTracker {
     private final List<CoverageGap> gaps = new ArrayList<>();
     private long gapMs;
 
-    /** @param gapThresholdNanos the threshold for a source that measures at every read: gapAfterPolls intervals */
-    CoverageTracker(long gapThresholdNanos) {
+    /**
+     * @param sessionStart      the session's start
+     * @param gapThresholdNanos the threshold for a source that measures at every read: gapAfterPolls intervals
+     */
+    CoverageTracker(Stamp sessionStart, long gapThresholdNanos) {
+        this.sessionStart = sessionStart;
         this.baseThresholdNanos = gapThresholdNanos;
         this.gapThresholdNanos = gapThresholdNanos;
     }
@@ -54,7 +60,7 @@ final class CoverageTracker {
     void measured(Stamp at) {
         Stamp from = anchor;
         if (from != null && isGap(from, at)) {
-            gaps.add(new CoverageGap(from.epochMs(), at.epochMs(), at.msSince(from)));
+            gaps.add(new CoverageGap(from.epochMs(), at.epochMs(), at.msSince(from), from.msSince(sessionStart)));
             gapMs += at.msSince(from);
         }
         anchor = at;
@@ -75,7 +81,7 @@ final class CoverageTracker {
         List<CoverageGap> all = new ArrayList<>(gaps);
         long total = gapMs;
         if (isGap(from, at)) {
-            all.add(new CoverageGap(from.epochMs(), at.epochMs(), at.msSince(from)));
+            all.add(new CoverageGap(from.epochMs(), at.epochMs(), at.msSince(from), from.msSince(sessionStart)));
             total += at.msSince(from);
         }
         long measuringMs = at.msSince(begin);

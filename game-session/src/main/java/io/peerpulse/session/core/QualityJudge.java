@@ -38,9 +38,12 @@ final class QualityJudge {
     private @Nullable ConnectionQuality pending;
     private int pendingPolls;
     private final List<QualityChange> changes = new ArrayList<>();
+    /** The session's start: a change's place on the monotonic clock is measured from it. */
+    private final Stamp start;
 
     QualityJudge(QualityThresholds thresholds, Stamp start) {
         this.thresholds = thresholds;
+        this.start = start;
         this.model = new QualityModel(thresholds);
         this.session = new QualityTally(ConnectionQuality.UNKNOWN, start);
     }
@@ -109,7 +112,7 @@ final class QualityJudge {
         }
         pending = null;
         QualityChange change = new QualityChange(event.timestampEpochMs(), quality, next,
-                model.sampleCount() == 0 ? null : model.median(), score, why);
+                model.sampleCount() == 0 ? null : model.median(), score, why, at.msSince(start));
         changes.add(change);
         session.grade(next, at);
         rounds.quality(next, at);

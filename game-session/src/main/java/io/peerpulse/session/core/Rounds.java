@@ -18,9 +18,21 @@ import java.util.OptionalInt;
 final class Rounds {
 
     private final List<RoundMetrics> ended = new ArrayList<>();
+    /** The session's start: a round's place on the monotonic clock is measured from it. */
+    private final Stamp sessionStart;
     private @Nullable Round open;
     /** Samples recorded so far: the session-wide number of the next sample. */
     private long samplesRecorded;
+
+    /** @param sessionStart the session's start */
+    Rounds(Stamp sessionStart) {
+        this.sessionStart = sessionStart;
+    }
+
+    /** @return how many samples were recorded so far: the session-wide number of the next sample */
+    long samplesRecorded() {
+        return samplesRecorded;
+    }
 
     /** Begins a round, ending one still open; the connection quality is {@code quality} now. */
     void begin(int roundNumber, Stamp at, ConnectionQuality quality) {
@@ -28,7 +40,7 @@ final class Rounds {
         if (current != null) {
             ended.add(current.metrics(at, true));
         }
-        open = new Round(roundNumber, at, quality);
+        open = new Round(roundNumber, at, quality, at.msSince(sessionStart));
     }
 
     /** The connection quality changed: it counts for the open round, if any. */
@@ -88,12 +100,14 @@ final class Rounds {
         final int number;
         final Stamp start;
         final QualityTally quality;
+        final long startElapsedMs;
         double[] values = new double[16];
         int count;
         long firstIndex;
 
-        Round(int number, Stamp start, ConnectionQuality quality) {
+        Round(int number, Stamp start, ConnectionQuality quality, long startElapsedMs) {
             this.number = number;
+            this.startElapsedMs = startElapsedMs;
             this.start = start;
             this.quality = new QualityTally(quality, start);
         }
@@ -110,7 +124,8 @@ final class Rounds {
 
         RoundMetrics metrics(Stamp at, boolean ending) {
             return new RoundMetrics(number, start.epochMs(), ending ? at.epochMs() : null, at.msSince(start),
-                    count == 0 ? null : LatencySummary.of(values, count), count == 0 ? null : firstIndex, quality.summary(at));
+                    count == 0 ? null : LatencySummary.of(values, count), count == 0 ? null : firstIndex, quality.summary(at),
+                    startElapsedMs);
         }
     }
 }

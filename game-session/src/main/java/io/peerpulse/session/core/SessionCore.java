@@ -76,7 +76,7 @@ public final class SessionCore {
 
     private final Object lock = new Object();
     private final ConnectionLog connections;
-    private final Rounds rounds = new Rounds();
+    private final Rounds rounds;
     private final CoverageTracker coverage;
     private final QualityJudge quality;
     private final List<ClockStep> clockSteps = new ArrayList<>();
@@ -120,7 +120,8 @@ public final class SessionCore {
         this.log = log;
         this.last = start.stamp();
         this.connections = new ConnectionLog(start.stamp());
-        this.coverage = new CoverageTracker(config.gapThresholdNanos());
+        this.rounds = new Rounds(start.stamp());
+        this.coverage = new CoverageTracker(start.stamp(), config.gapThresholdNanos());
         this.quality = new QualityJudge(config.thresholds(), start.stamp());
     }
 
@@ -346,8 +347,9 @@ public final class SessionCore {
             }
             throw new IllegalStateException("session '" + config.sessionId() + "' ended: " + event + " cannot follow");
         }
+        long samplesBefore = rounds.samplesRecorded();
         Applied applied = event.accept(new Apply(toStart, listen));
-        noteClock(at);
+        noteClock(at, samplesBefore);
         last = at;
         log.append(event);
         if (endAt != null) {
@@ -360,13 +362,16 @@ public final class SessionCore {
      * Reports a step of the wall clock against the monotonic clock since the last step reported (or the start):
      * a sudden one, or a slow drift (a slew) once it adds up to the threshold, so that the start plus the
      * monotonic time plus the steps always maps onto the wall clock within the threshold.
+     *
+     * @param samplesBefore the samples recorded before this event: the first of its sample, if any, and of every
+     *                      later one is on the stepped clock
      */
-    private void noteClock(Stamp at) {
+    private void noteClock(Stamp at, long samplesBefore) {
         long driftMs = at.epochMs() - start.startEpochMs() - (at.nanoTime() - start.startNanoTime()) / 1_000_000;
         long step = driftMs - reportedDriftMs;
         if (Math.abs(step) >= ClockInfo.CLOCK_STEP_MS) {
             if (clockStepCount++ < ClockInfo.MAX_LISTED_CLOCK_STEPS) {
-                clockSteps.add(new ClockStep(at.epochMs(), step));
+                clockSteps.add(new ClockStep(at.epochMs(), step, samplesBefore));
             }
             reportedDriftMs = driftMs;
         }

@@ -96,7 +96,8 @@ class WallClockTest {
 
         assertNoNegativeDuration(live);
         assertThat(live.validationData().clock().clockSteps()).containsExactly(
-                new ClockStep(live.multiplayerMetrics().rounds().get(0).startEpochMs() + 4_000 - 5_000, -5_000)); // at the next poll
+                new ClockStep(live.multiplayerMetrics().rounds().get(0).startEpochMs() + 4_000 - 5_000, -5_000,
+                        3L)); // at the next poll, whose sample is the fourth (40, 41, stale, 42, 42)
         assertThat(live.validationData().clock().clockStepCount()).isEqualTo(1);
         assertThat(live.multiplayerMetrics().rounds().get(0).durationMs()).as("from the monotonic clock")
                 .isEqualTo(6_000);
