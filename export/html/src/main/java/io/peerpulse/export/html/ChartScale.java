@@ -5,7 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The one place that maps the RTT chart's values to the page: time (epoch ms) to x, RTT (ms) to y, and
+ * The one place that maps the RTT chart's values to the page: time (ms since the session's start on its monotonic
+ * clock, {@link Timeline}'s places) to x, RTT (ms) to y, and
  * the ticks of both axes at round numbers. Whatever is drawn on the chart (samples, gaps, rounds, bands)
  * takes its coordinates from here.
  *
@@ -42,14 +43,14 @@ final class ChartScale {
     record Tick(double at, String label) {
     }
 
-    private final long startEpochMs;
+    private final long startMs;
     private final long spanMs;
     private final long timeStepMs;
     private final Step rttStep;
     private final double maxMs;
 
-    private ChartScale(long startEpochMs, long spanMs, double highestMs) {
-        this.startEpochMs = startEpochMs;
+    private ChartScale(long startMs, long spanMs, double highestMs) {
+        this.startMs = startMs;
         this.spanMs = spanMs;
         this.timeStepMs = timeStep(spanMs);
         double reach = highestMs > 0 ? highestMs * 1.1 : 1;
@@ -62,18 +63,18 @@ final class ChartScale {
     }
 
     /**
-     * @param fromEpochMs the chart's first instant
-     * @param toEpochMs   its last (the span is at least one second)
+     * @param fromMs    the chart's first instant
+     * @param toMs      its last (the span is at least one second)
      * @param highestMs   the highest RTT it shows
      * @return the scale
      */
-    static ChartScale of(long fromEpochMs, long toEpochMs, double highestMs) {
-        return new ChartScale(fromEpochMs, Math.max(SECOND, toEpochMs - fromEpochMs), highestMs);
+    static ChartScale of(long fromMs, long toMs, double highestMs) {
+        return new ChartScale(fromMs, Math.max(SECOND, toMs - fromMs), highestMs);
     }
 
     /** @return x of an instant, px */
-    double x(long epochMs) {
-        return LEFT + (double) (epochMs - startEpochMs) / spanMs * PLOT_WIDTH;
+    double x(long ms) {
+        return LEFT + (double) (ms - startMs) / spanMs * PLOT_WIDTH;
     }
 
     /** @return y of an RTT, px */
@@ -86,9 +87,9 @@ final class ChartScale {
         return maxMs;
     }
 
-    /** @return the chart's first instant, epoch ms */
-    long startEpochMs() {
-        return startEpochMs;
+    /** @return the chart's first instant, ms */
+    long startMs() {
+        return startMs;
     }
 
     /** @return the time between ticks, ms */
@@ -100,7 +101,7 @@ final class ChartScale {
     List<Tick> timeTicks() {
         List<Tick> ticks = new ArrayList<>();
         for (long t = 0; t <= spanMs; t += timeStepMs) {
-            ticks.add(new Tick(x(startEpochMs + t), timeLabel(t, timeStepMs)));
+            ticks.add(new Tick(x(startMs + t), timeLabel(t, timeStepMs)));
         }
         return ticks;
     }

@@ -28,16 +28,20 @@ final class QualityBands {
     private QualityBands() {
     }
 
-    static void render(StringBuilder svg, List<QualityChange> changes, long endEpochMs, ChartScale scale) {
+    /**
+     * @param end      the session's end (or snapshot), a place in time as {@link Timeline}'s
+     * @param timeline where each change lies
+     */
+    static void render(StringBuilder svg, List<QualityChange> changes, long end, ChartScale scale, Timeline timeline) {
         if (changes.isEmpty()) {
             return;
         }
         if (changes.size() <= PLOT_WIDTH) {
             for (int i = 0; i < changes.size(); i++) {
                 QualityChange change = changes.get(i);
-                long to = i + 1 < changes.size() ? changes.get(i + 1).timestampEpochMs() : endEpochMs;
+                long to = i + 1 < changes.size() ? timeline.change(changes.get(i + 1)) : end;
                 String reasons = change.reasons().stream().map(QualityReason::text).collect(Collectors.joining("; "));
-                band(svg, change.current(), scale.x(change.timestampEpochMs()), scale.x(to),
+                band(svg, change.current(), scale.x(timeline.change(change)), scale.x(to),
                         change.current() + (reasons.isEmpty() ? "" : ": " + reasons));
             }
             return;
@@ -47,8 +51,8 @@ final class QualityBands {
         java.util.Arrays.fill(worst, -1);
         for (int i = 0; i < changes.size(); i++) {
             QualityChange change = changes.get(i);
-            long to = i + 1 < changes.size() ? changes.get(i + 1).timestampEpochMs() : endEpochMs;
-            int from = column(scale.x(change.timestampEpochMs()));
+            long to = i + 1 < changes.size() ? timeline.change(changes.get(i + 1)) : end;
+            int from = column(scale.x(timeline.change(change)));
             int until = Math.max(from, column(scale.x(to) - 1e-9));
             for (int c = from; c <= until; c++) {
                 worst[c] = Math.max(worst[c], change.current().ordinal());

@@ -22,9 +22,11 @@ import java.util.Locale;
 /**
  * The SVG chart of RTT over time: grid and round-number ticks ({@link ChartScale}), gaps without
  * measurement shaded, the connection quality as a band along the top ({@link QualityBands}), rounds marked,
- * the samples as a line that breaks where a gap lies between two of them or where their timestamps go back (the
- * wall clock stepped back: a gap inside such a step can end before it starts, and the time axis has no stretch
- * between the two samples to draw it in), and the secondary view's median as a dashed line.
+ * the samples as a line that breaks where a gap lies between two of them or where their places go back, and the
+ * secondary view's median as a dashed line. The time axis is the session's monotonic time ({@link Timeline}), so a
+ * step of the wall clock moves nothing; only a file of an earlier version, placed by its wall-clock labels, can
+ * have places that go back (a gap inside such a step can end before it starts, and the axis has no stretch between
+ * the two samples to draw it in).
  *
  * <p><b>Size.</b> Up to {@value #MARKED_SAMPLES} samples, every sample is a point (a {@code <circle>} with
  * its value as title) on the line. Beyond, the chart is drawn per pixel column: for each of the plot's
@@ -45,18 +47,19 @@ final class TimeChart {
 
     static String render(SessionReport report, LatencyStats latency) {
         List<RttSample> samples = latency.samples();
+        Timeline timeline = new Timeline(report);
+        long[] at = new long[samples.size()];
         long first = Long.MAX_VALUE;
         long last = Long.MIN_VALUE;
         double highest = latency.maxMs();
         for (int i = 0; i < samples.size(); i++) {
-            RttSample s = samples.get(i);
-            first = Math.min(first, s.timestampEpochMs());
-            last = Math.max(last, s.timestampEpochMs());
-            highest = Math.max(highest, s.rttMs()); // an edited export's maxMs may lie below a sample
+            at[i] = timeline.sample(latency, i);
+            first = Math.min(first, at[i]);
+            last = Math.max(last, at[i]);
+            highest = Math.max(highest, samples.get(i).rttMs()); // an edited export's maxMs may lie below a sample
         }
-        Long endEpochMs = report.sessionMetrics().endEpochMs();
-        long start = Math.min(report.sessionMetrics().startEpochMs(), first);
-        long end = Math.max(last, endEpochMs == null ? start : endEpochMs);
+        long start = Math.min(0, first);
+        long end = Math.max(last, timeline.end());
         var secondary = report.validationData().secondary();
         @org.jspecify.annotations.Nullable LatencySummary secondaryLatency = secondary == null ? null : secondary.latency();
         if (secondaryLatency != null) {
@@ -76,12 +79,12 @@ final class TimeChart {
             svg.append(String.format(Locale.ROOT, "<text class=\"label tick\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">"
                     + "%s</text>\n", tick.at(), HEIGHT - ChartScale.BOTTOM + 18, tick.label()));
         }
-        Gaps gaps = new Gaps(report.validationData().coverage().gaps());
         List<CoverageGap> gapList = report.validationData().coverage().gaps();
+        Gaps gaps = new Gaps(gapList, timeline);
         List<RoundMetrics> rounds = report.multiplayerMetrics().rounds();
-        shadeGaps(svg, gapList, scale);
-        QualityBands.render(svg, report.multiplayerMetrics().qualityChanges(), end, scale);
-        markRounds(svg, rounds, scale);
+        shadeGaps(svg, gapList, scale, timeline);
+        QualityBands.render(svg, report.multiplayerMetrics().qualityChanges(), end, scale, timeline);
+        markRounds(svg, rounds, scale, timeline);
         boolean manyRounds = rounds.size() > PLOT_WIDTH;
         boolean manyGaps = gapList.size() > PLOT_WIDTH;
         if (manyRounds || manyGaps) {
@@ -98,11 +101,11 @@ final class TimeChart {
                     HtmlReport.exact(secondaryLatency.medianMs()), WIDTH - RIGHT - 4, py - 4,
                     HtmlReport.escape(secondary.source())));
         }
-        int[] drawn = samples.size() <= MARKED_SAMPLES ? all(samples.size()) : perColumn(samples, scale);
-        line(svg, samples, drawn, gaps, scale);
+        int[] drawn = samples.size() <= MARKED_SAMPLES ? all(samples.size()) : perColumn(samples, at, scale);
+        line(svg, samples, at, drawn, gaps, scale);
         if (samples.size() <= MARKED_SAMPLES) {
             for (int i = 0; i < samples.size(); i++) {
-                point(svg, samples.get(i), scale, "");
+                point(svg, samples.get(i), at[i], scale, "");
             }
         } else {
             int lowest = 0;
@@ -112,8 +115,8 @@ final class TimeChart {
                 lowest = rtt < samples.get(lowest).rttMs() ? i : lowest;
                 highestAt = rtt > samples.get(highestAt).rttMs() ? i : highestAt;
             }
-            point(svg, samples.get(lowest), scale, "lowest: ");
-            point(svg, samples.get(highestAt), scale, "highest: ");
+            point(svg, samples.get(lowest), at[lowest], scale, "lowest: ");
+            point(svg, samples.get(highestAt), at[highestAt], scale, "highest: ");
             svg.append(String.format(Locale.ROOT, "<text class=\"label\" x=\"%d\" y=\"%d\">%d samples, drawn per "
                     + "pixel column (first, lowest, highest, last)</text>\n", LEFT + 4, TOP - 8, samples.size()));
         }
@@ -131,11 +134,11 @@ final class TimeChart {
      * Each gap shaded, up to one per pixel column; beyond, each run of columns that gaps cover is shaded once, its
      * title counting the gaps that start in it, so that the page's size does not grow with the gap count.
      */
-    private static void shadeGaps(StringBuilder svg, List<CoverageGap> gaps, ChartScale scale) {
+    private static void shadeGaps(StringBuilder svg, List<CoverageGap> gaps, ChartScale scale, Timeline timeline) {
         if (gaps.size() <= PLOT_WIDTH) {
             for (CoverageGap gap : gaps) {
-                double x1 = Math.max(LEFT, scale.x(gap.startEpochMs()));
-                double x2 = Math.min(WIDTH - RIGHT, scale.x(gap.endEpochMs()));
+                double x1 = Math.max(LEFT, scale.x(timeline.gapStart(gap)));
+                double x2 = Math.min(WIDTH - RIGHT, scale.x(timeline.gapEnd(gap)));
                 shade(svg, x1, Math.max(1, x2 - x1), "no measurement for " + HtmlReport.number(gap.durationMs() / 1000.0)
                         + " s");
             }
@@ -145,8 +148,8 @@ final class TimeChart {
         int[] starting = new int[PLOT_WIDTH];
         long[] startingMs = new long[PLOT_WIDTH];
         for (CoverageGap gap : gaps) {
-            double x1 = Math.max(LEFT, scale.x(gap.startEpochMs()));
-            double x2 = Math.max(x1 + 1, Math.min(WIDTH - RIGHT, scale.x(gap.endEpochMs()))); // 1 px at least
+            double x1 = Math.max(LEFT, scale.x(timeline.gapStart(gap)));
+            double x2 = Math.max(x1 + 1, Math.min(WIDTH - RIGHT, scale.x(timeline.gapEnd(gap)))); // 1 px at least
             int from = column(x1);
             Arrays.fill(covered, from, Math.max(from, column(x2 - 1e-9)) + 1, true);
             starting[from]++;
@@ -180,10 +183,10 @@ final class TimeChart {
      * Each round marked where it began with its number, up to one per pixel column; beyond, one mark in the middle
      * of each column in which rounds began, its title counting them and naming the first and last.
      */
-    private static void markRounds(StringBuilder svg, List<RoundMetrics> rounds, ChartScale scale) {
+    private static void markRounds(StringBuilder svg, List<RoundMetrics> rounds, ChartScale scale, Timeline timeline) {
         if (rounds.size() <= PLOT_WIDTH) {
             for (RoundMetrics round : rounds) {
-                double px = scale.x(round.startEpochMs());
+                double px = scale.x(timeline.round(round));
                 svg.append(String.format(Locale.ROOT, "<line class=\"round\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" "
                         + "y2=\"%d\"/><text class=\"label\" x=\"%.1f\" y=\"%d\">round %d</text>\n", px, TOP, px,
                         TOP + PLOT_HEIGHT, px + 3, TOP + 12, round.roundNumber()));
@@ -194,7 +197,7 @@ final class TimeChart {
         int[] firstIn = new int[PLOT_WIDTH];
         int[] lastIn = new int[PLOT_WIDTH];
         for (int i = 0; i < rounds.size(); i++) {
-            int c = column(scale.x(rounds.get(i).startEpochMs()));
+            int c = column(scale.x(timeline.round(rounds.get(i))));
             if (count[c]++ == 0) {
                 firstIn[c] = i;
             }
@@ -218,28 +221,30 @@ final class TimeChart {
         return (int) Math.max(0, Math.min(PLOT_WIDTH - 1, Math.floor(x - LEFT)));
     }
 
-    private static void point(StringBuilder svg, RttSample s, ChartScale scale, String what) {
+    private static void point(StringBuilder svg, RttSample s, long at, ChartScale scale, String what) {
         svg.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>%s%s ms</title>"
-                + "</circle>\n", scale.x(s.timestampEpochMs()), scale.y(s.rttMs()), HtmlReport.POINT_COLOR, what,
+                + "</circle>\n", scale.x(at), scale.y(s.rttMs()), HtmlReport.POINT_COLOR, what,
                 HtmlReport.number(s.rttMs())));
     }
 
     /**
      * The line through the drawn samples, in recording order; it breaks where a gap lies between two, and where
-     * the timestamps go back (a wall-clock step, which may hide a gap: its labels then run backwards too).
+     * their places go back (in a file of an earlier version, placed by labels, a wall-clock step, which may hide a
+     * gap: its labels then run backwards too).
      */
-    private static void line(StringBuilder svg, List<RttSample> samples, int[] drawn, Gaps gaps, ChartScale scale) {
+    private static void line(StringBuilder svg, List<RttSample> samples, long[] at, int[] drawn, Gaps gaps,
+            ChartScale scale) {
         svg.append("<path class=\"line\" d=\"");
         long previous = 0;
         for (int k = 0; k < drawn.length; k++) {
-            RttSample s = samples.get(drawn[k]);
-            boolean breakHere = k == 0 || s.timestampEpochMs() < previous || gaps.between(previous, s.timestampEpochMs());
+            long x = at[drawn[k]];
+            boolean breakHere = k == 0 || x < previous || gaps.between(previous, x);
             if (k > 0) {
                 svg.append(' ');
             }
-            svg.append(breakHere ? 'M' : 'L').append(String.format(Locale.ROOT, "%.1f %.1f", scale.x(s.timestampEpochMs()),
-                    scale.y(s.rttMs())));
-            previous = s.timestampEpochMs();
+            svg.append(breakHere ? 'M' : 'L').append(String.format(Locale.ROOT, "%.1f %.1f", scale.x(x),
+                    scale.y(samples.get(drawn[k]).rttMs())));
+            previous = x;
         }
         svg.append("\"/>\n");
     }
@@ -254,7 +259,7 @@ final class TimeChart {
      * The samples drawn when there are too many to draw each: per pixel column, the indexes of its first,
      * lowest, highest and last sample, in recording order, each once.
      */
-    static int[] perColumn(List<RttSample> samples, ChartScale scale) {
+    static int[] perColumn(List<RttSample> samples, long[] at, ChartScale scale) {
         int[] firstIn = new int[PLOT_WIDTH];
         int[] lastIn = new int[PLOT_WIDTH];
         int[] lowestIn = new int[PLOT_WIDTH];
@@ -262,7 +267,7 @@ final class TimeChart {
         Arrays.fill(firstIn, -1);
         for (int i = 0; i < samples.size(); i++) {
             RttSample s = samples.get(i);
-            int column = column(scale.x(s.timestampEpochMs()));
+            int column = column(scale.x(at[i]));
             if (firstIn[column] < 0) {
                 firstIn[column] = i;
                 lowestIn[column] = i;
@@ -295,20 +300,20 @@ final class TimeChart {
         return ordered;
     }
 
-    /** The coverage gaps, to ask in O(log n) whether one lies between two instants. */
+    /** The coverage gaps, to ask in O(log n) whether one lies between two places in time. */
     static final class Gaps {
         private final long[] starts;
         /** The latest end among the gaps up to each, in start order. */
         private final long[] reach;
 
-        Gaps(List<CoverageGap> gaps) {
+        Gaps(List<CoverageGap> gaps, Timeline timeline) {
             CoverageGap[] sorted = gaps.toArray(new CoverageGap[0]);
-            Arrays.sort(sorted, Comparator.comparingLong(CoverageGap::startEpochMs));
+            Arrays.sort(sorted, Comparator.comparingLong(timeline::gapStart));
             starts = new long[sorted.length];
             reach = new long[sorted.length];
             for (int i = 0; i < sorted.length; i++) {
-                starts[i] = sorted[i].startEpochMs();
-                reach[i] = Math.max(sorted[i].endEpochMs(), i == 0 ? Long.MIN_VALUE : reach[i - 1]);
+                starts[i] = timeline.gapStart(sorted[i]);
+                reach[i] = Math.max(timeline.gapEnd(sorted[i]), i == 0 ? Long.MIN_VALUE : reach[i - 1]);
             }
         }
 
