@@ -3,6 +3,7 @@ package io.peerpulse.session;
 import org.jspecify.annotations.Nullable;
 
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * What analysis needs to line samples up with game events, and what the wall clock did meanwhile. Sample
@@ -13,11 +14,7 @@ import java.util.List;
  * {@code epochMs ≈ startEpochMs + (nanoTime - startNanoTime) / 1e6}, up to the steps listed.
  *
  * <p>Each round, gap and quality change also carries its place on the monotonic clock, ms since the start
- * ({@code startElapsedMs}, {@code elapsedMs}). A sample's is its timestamp minus {@code startEpochMs} minus the
- * {@code stepMs} of every step listed whose {@link ClockStep#firstSampleIndex()} is at or below the sample's
- * session-wide number: within {@value #CLOCK_STEP_MS} ms (a drift below a step is not listed) while at most
- * {@value #MAX_LISTED_CLOCK_STEPS} steps happened, and for a sample stamped by the session's clock (a reading that
- * carried its own time keeps it).
+ * ({@code startElapsedMs}, {@code elapsedMs}); a sample's is {@link #sampleElapsedMs(long, long)}.
  *
  * @param startEpochMs        the session start on the session clock, epoch ms
  * @param startNanoTime       the monotonic clock at the same moment
@@ -48,5 +45,34 @@ public record ClockInfo(long startEpochMs, long startNanoTime, @Nullable Long en
      * @since 0.1.0 */
     public ClockInfo {
         clockSteps = List.copyOf(clockSteps);
+    }
+
+    /**
+     * A sample's place on the session's monotonic clock, ms since the start: its timestamp less {@code startEpochMs}
+     * and less the {@code stepMs} of every step listed whose {@link ClockStep#firstSampleIndex()} is at or below the
+     * sample's number. Unlike the timestamp it neither goes back nor jumps where the wall clock stepped. Exact for
+     * sudden steps, within {@value #CLOCK_STEP_MS} ms otherwise (a drift below a step is not listed), while at most
+     * {@value #MAX_LISTED_CLOCK_STEPS} steps happened (later ones are counted, not listed), for a sample stamped by
+     * the session's clock (a reading that carried its own time keeps it).
+     *
+     * @param sampleIndex      the sample's session-wide number (see {@link RoundMetrics}): a window's {@code i}-th
+     *                         sample is {@code totalSampleCount - sampleCount + i}
+     * @param timestampEpochMs the sample's timestamp
+     * @return its place, ms since the start; empty when a step listed has no {@code firstSampleIndex} (a file of an
+     *         earlier version)
+     * @since 0.1.0
+     */
+    public OptionalLong sampleElapsedMs(long sampleIndex, long timestampEpochMs) {
+        long shift = 0;
+        for (ClockStep step : clockSteps) {
+            Long first = step.firstSampleIndex();
+            if (first == null) {
+                return OptionalLong.empty();
+            }
+            if (first <= sampleIndex) {
+                shift += step.stepMs();
+            }
+        }
+        return OptionalLong.of(timestampEpochMs - startEpochMs - shift);
     }
 }

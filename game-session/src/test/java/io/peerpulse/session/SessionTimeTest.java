@@ -187,6 +187,12 @@ class SessionTimeTest {
             }
             assertThat(samples.get(i).timestampEpochMs() - clock.startEpochMs() - shift).as("sample %d", i)
                     .isEqualTo(expected[i] * 1_000);
+            assertThat(clock.sampleElapsedMs(i, samples.get(i).timestampEpochMs())).as("sample %d", i)
+                    .hasValue(expected[i] * 1_000);
         }
+        ClockInfo earlier = new ClockInfo(clock.startEpochMs(), clock.startNanoTime(), clock.endEpochMs(),
+                clock.endNanoTime(), 0, 1_000, 1_000, 2, clock.clockSteps().stream()
+                        .map(step -> new ClockStep(step.timestampEpochMs(), step.stepMs(), null)).toList());
+        assertThat(earlier.sampleElapsedMs(0, clock.startEpochMs())).as("steps of an earlier version's file").isEmpty();
     }
 }

@@ -60,10 +60,10 @@ class FileExportersTest {
 
         assertThat(SessionReportJson.read(dir.resolve("files-1.json"))).isEqualTo(report);
         assertThat(Files.readString(dir.resolve("files-1.csv"))).isEqualTo(String.join("\r\n",
-                "session_id,player_id,round,timestamp_epoch_ms,rtt_ms",
-                "files-1,p1,1," + VirtualScheduler.DEFAULT_START.toEpochMilli() + ",42.5",
-                "files-1,p1,1," + (VirtualScheduler.DEFAULT_START.toEpochMilli() + 1000) + ",43.25",
-                "files-1,p1,1," + (VirtualScheduler.DEFAULT_START.toEpochMilli() + 2000) + ",41.0", ""));
+                "session_id,player_id,round,timestamp_epoch_ms,rtt_ms,elapsed_ms",
+                "files-1,p1,1," + VirtualScheduler.DEFAULT_START.toEpochMilli() + ",42.5,0",
+                "files-1,p1,1," + (VirtualScheduler.DEFAULT_START.toEpochMilli() + 1000) + ",43.25,1000",
+                "files-1,p1,1," + (VirtualScheduler.DEFAULT_START.toEpochMilli() + 2000) + ",41.0,2000", ""));
         assertThat(RecordingExporterProvider.CALLS.get("files-1")).endsWith("ended");
     }
 

@@ -2,6 +2,7 @@ package io.peerpulse.export.csv;
 
 import org.jspecify.annotations.Nullable;
 
+import io.peerpulse.session.ClockInfo;
 import io.peerpulse.session.RoundMetrics;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.export.files.ExportFiles;
@@ -20,20 +21,24 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalLong;
 
 /**
  * Writes a session's RTT samples as tidy CSV, one row per sample, as the {@code csv} exporter does.
  *
  * <pre>
- * session_id,player_id,round,timestamp_epoch_ms,rtt_ms
- * exp-42-pair-7,p1,,1767225600000,40.0
- * exp-42-pair-7,p1,1,1767225601000,47.25
+ * session_id,player_id,round,timestamp_epoch_ms,rtt_ms,elapsed_ms
+ * exp-42-pair-7,p1,,1767225600000,40.0,0
+ * exp-42-pair-7,p1,1,1767225601000,47.25,1000
  * </pre>
  *
  * <p><b>Columns</b> ({@link #COLUMNS}): {@code session_id}, {@code player_id} (empty when none),
  * {@code round} (the number of the round open when the sample was recorded; empty when none was),
- * {@code timestamp_epoch_ms} (epoch milliseconds, an integer) and {@code rtt_ms} (a plain decimal, never an
- * exponent, that reads back as exactly the recorded {@code double}). Snake-case names, so that
+ * {@code timestamp_epoch_ms} (epoch milliseconds, an integer: a wall-clock label, which jumps or goes back where
+ * the clock stepped), {@code rtt_ms} (a plain decimal, never an exponent, that reads back as exactly the recorded
+ * {@code double}) and {@code elapsed_ms} (the sample's place on the session's monotonic clock, ms since its start,
+ * an integer: {@link io.peerpulse.session.ClockInfo#sampleElapsedMs(long, long)}, which a step of the wall clock
+ * does not move; empty for a report of an earlier version that listed steps without their first samples). Snake-case names, so that
  * {@code pandas.read_csv} and R's {@code read.csv} give usable column names; e.g.
  * {@code pd.to_datetime(df.timestamp_epoch_ms, unit="ms")}. An empty {@code round} reads as NaN / NA.
  *
@@ -69,7 +74,8 @@ public final class SessionReportCsv {
      *
      * @since 0.1.0
      */
-    public static final List<String> COLUMNS = List.of("session_id", "player_id", "round", "timestamp_epoch_ms", "rtt_ms");
+    public static final List<String> COLUMNS = List.of("session_id", "player_id", "round", "timestamp_epoch_ms", "rtt_ms",
+            "elapsed_ms");
 
     private static final String CRLF = "\r\n";
 
@@ -105,6 +111,7 @@ public final class SessionReportCsv {
             rounds.sort(Comparator.comparingLong(RoundSamples::first));
             int next = 0; // rounds' sample ranges do not overlap and samples come in order: one pass
             long index = latency.totalSampleCount() - latency.sampleCount();
+            ClockInfo clock = report.validationData().clock();
             for (RttSample sample : latency.samples()) {
                 while (next < rounds.size() && rounds.get(next).end() <= index) {
                     next++; // that round's samples all came before this one
@@ -117,6 +124,11 @@ public final class SessionReportCsv {
                 writer.write(Long.toString(sample.timestampEpochMs()));
                 writer.write(',');
                 writer.write(BigDecimal.valueOf(sample.rttMs()).toPlainString());
+                writer.write(',');
+                OptionalLong elapsed = clock.sampleElapsedMs(index, sample.timestampEpochMs());
+                if (elapsed.isPresent()) {
+                    writer.write(Long.toString(elapsed.getAsLong()));
+                }
                 writer.write(CRLF);
                 index++;
             }

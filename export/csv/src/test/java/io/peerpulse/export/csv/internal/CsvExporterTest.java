@@ -77,7 +77,8 @@ class CsvExporterTest {
 
         List<List<String>> rows = Csv.parse(Files.readString(dir.resolve("rounds.csv")));
         LatencyStats stats = session.getLatencyStats().orElseThrow();
-        assertThat(rows.get(0)).containsExactly("session_id", "player_id", "round", "timestamp_epoch_ms", "rtt_ms");
+        assertThat(rows.get(0)).containsExactly("session_id", "player_id", "round", "timestamp_epoch_ms", "rtt_ms",
+                "elapsed_ms");
         assertThat(rows.subList(1, rows.size())).extracting(row -> row.get(2))
                 .containsExactly("1", "", "", "7", "7", "7", "7", "8", "8", "8");
         List<RttSample> samples = new ArrayList<>();
@@ -87,6 +88,48 @@ class CsvExporterTest {
         }
         assertThat(samples).isEqualTo(stats.samples());
         assertThat(samples.get(9)).isEqualTo(new RttSample(T0 - 60_000, 99.5));
+        assertThat(rows.subList(1, rows.size())).extracting(row -> row.get(5)).as("no step: the labels less the start")
+                .containsExactly("3000", "4000", "5000", "6000", "7000", "8000", "9000", "10000", "11000", "-60000");
+    }
+
+    /**
+     * The wall clock steps back 5 s, then forward 400 days, while a 1 Hz session runs 12 s: {@code timestamp_epoch_ms}
+     * shows the steps (a label), {@code elapsed_ms} each sample's place on the session's monotonic clock, so that
+     * time since the start, intervals and rates computed from the file are true.
+     */
+    @Test
+    void elapsedMsIsTheSamplesPlaceOnTheMonotonicClockWhereverTheWallClockStepped() throws IOException {
+        GameSession session = GameSession.builder("stepped")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).nanoClock(scheduler.nanoClock()).build())
+                .exporterProviders(List.of(new CsvExporterProvider()))
+                .exportSetting(SessionReportCsv.DIRECTORY_SETTING, dir.toString())
+                .executor(Runnable::run)
+                .build();
+        ScriptedRttSource source = new ScriptedRttSource();
+        for (int i = 0; i <= 12; i++) {
+            source.thenMeasured(40);
+        }
+        session.onDataChannelOpen(source);
+        scheduler.runDueTasks();
+        scheduler.advance(Duration.ofMillis(4_500));
+        scheduler.stepWallClock(Duration.ofSeconds(-5));
+        scheduler.advance(Duration.ofSeconds(4));
+        scheduler.stepWallClock(Duration.ofDays(400));
+        scheduler.advance(Duration.ofMillis(3_500));
+        session.close();
+
+        List<List<String>> rows = Csv.parse(Files.readString(dir.resolve("stepped.csv")));
+        assertThat(rows.get(0)).containsExactly("session_id", "player_id", "round", "timestamp_epoch_ms", "rtt_ms",
+                "elapsed_ms");
+        List<List<String>> data = rows.subList(1, rows.size());
+        assertThat(data).extracting(row -> Long.parseLong(row.get(5)))
+                .containsExactly(0L, 1_000L, 2_000L, 3_000L, 4_000L, 5_000L, 6_000L, 7_000L, 8_000L, 9_000L, 10_000L,
+                        11_000L, 12_000L);
+        long day400 = Duration.ofDays(400).toMillis();
+        assertThat(data).extracting(row -> Long.parseLong(row.get(3)) - T0).as("the labels")
+                .containsExactly(0L, 1_000L, 2_000L, 3_000L, 4_000L, 0L, 1_000L, 2_000L, 3_000L, day400 + 4_000,
+                        day400 + 5_000, day400 + 6_000, day400 + 7_000);
     }
 
     @Test
@@ -114,7 +157,7 @@ class CsvExporterTest {
     @Test
     void aSessionWithoutSamplesGivesTheHeaderAlone() throws IOException {
         session("empty").close();
-        assertThat(dir.resolve("empty.csv")).hasContent("session_id,player_id,round,timestamp_epoch_ms,rtt_ms\r\n");
+        assertThat(dir.resolve("empty.csv")).hasContent("session_id,player_id,round,timestamp_epoch_ms,rtt_ms,elapsed_ms\r\n");
     }
 
     @Test
@@ -126,7 +169,7 @@ class CsvExporterTest {
 
         assertThat(text).contains("\r\n\"a,\"\"b\"\"\r\nc\",\"pl\"\"ayer\",1,");
         List<List<String>> rows = Csv.parse(text);
-        assertThat(rows).hasSize(41).allSatisfy(row -> assertThat(row).hasSize(5));
+        assertThat(rows).hasSize(41).allSatisfy(row -> assertThat(row).hasSize(SessionReportCsv.COLUMNS.size()));
         assertThat(rows.get(1).subList(0, 2)).containsExactly("a,\"b\"\r\nc", "pl\"ayer");
         assertThat(rows.get(40).get(2)).isEqualTo("2");
     }
