@@ -17,7 +17,9 @@ import java.util.Objects;
  *
  * <p><b>Keys</b> ({@link #KEYS}), in this order, every key always present ({@code null} when the session has
  * no such value): {@code sessionId}, {@code playerId}, {@code startEpochMs}, {@code endEpochMs},
- * {@code durationMs}, {@code coveredRatio}, {@code latencySource}, {@code sampleCount} (every sample of the
+ * {@code durationMs} (on the monotonic clock), {@code clockStepCount} (how often the wall clock stepped, by
+ * {@code validationData.clock.clockStepCount}'s rule: when not 0, {@code endEpochMs - startEpochMs} is not the
+ * duration, and the JSON export's {@code clockSteps} say by how much), {@code coveredRatio}, {@code latencySource}, {@code sampleCount} (every sample of the
  * session), {@code minMs}, {@code medianMs}, {@code meanMs}, {@code p95Ms}, {@code p99Ms}, {@code maxMs} (over
  * the whole session: exact while every sample fits the window, else quantile estimates within 1 %, see
  * {@link SessionLatencyStats}), {@code windowSampleCount} and {@code windowMedianMs} (the window the JSON export
@@ -48,7 +50,7 @@ public final class SessionJsonLines {
      * @since 0.1.0
      */
     public static final List<String> KEYS = List.of("sessionId", "playerId", "startEpochMs", "endEpochMs",
-            "durationMs", "coveredRatio", "latencySource", "sampleCount", "minMs", "medianMs", "meanMs", "p95Ms",
+            "durationMs", "clockStepCount", "coveredRatio", "latencySource", "sampleCount", "minMs", "medianMs", "meanMs", "p95Ms",
             "p99Ms", "maxMs", "windowSampleCount", "windowMedianMs", "reconnectionCount", "quality");
 
     private SessionJsonLines() {
@@ -73,6 +75,7 @@ public final class SessionJsonLines {
             json.write("startEpochMs", metrics.startEpochMs());
             integer(json, "endEpochMs", metrics.endEpochMs());
             json.write("durationMs", metrics.durationMs());
+            json.write("clockStepCount", validation.clock().clockStepCount());
             json.write("coveredRatio", validation.coverage().coveredRatio());
             string(json, "latencySource", validation.latencySource());
             json.write("sampleCount", session == null ? 0 : session.sampleCount());

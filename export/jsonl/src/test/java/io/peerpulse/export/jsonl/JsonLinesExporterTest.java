@@ -1,10 +1,15 @@
 package io.peerpulse.export.jsonl;
 
 import io.peerpulse.export.jsonl.internal.JsonLinesExporterProvider;
+import io.peerpulse.session.GameSession;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.testkit.SessionExporterContract;
+import io.peerpulse.virtualtime.VirtualScheduler;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -14,6 +19,7 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +59,33 @@ class JsonLinesExporterTest extends SessionExporterContract {
             assertThat(line.getString("sessionId")).isEqualTo(report.sessionMetrics().sessionId());
             assertThat(line.keySet()).containsExactlyElementsOf(SessionJsonLines.KEYS);
         });
+    }
+
+    /**
+     * The wall clock jumps 400 days forward 5.5 s into an 11 s session (a laptop resumed): the line's labels are 400
+     * days apart, its duration 11 s, and {@code clockStepCount} says which to believe.
+     */
+    @Test
+    void aLineWhoseLabelsDisagreeWithItsDurationCountsTheClockSteps() {
+        VirtualScheduler scheduler = new VirtualScheduler();
+        GameSession session = GameSession.builder("resumed").exporterProviders(List.of()).executor(Runnable::run)
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).nanoClock(scheduler.nanoClock()).build())
+                .build();
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(40)));
+        scheduler.runDueTasks();
+        scheduler.advance(Duration.ofMillis(5_500));
+        scheduler.stepWallClock(Duration.ofDays(400));
+        scheduler.advance(Duration.ofMillis(5_500));
+        session.close();
+        scheduler.shutdownNow();
+
+        JsonObject line = Json.createReader(new StringReader(SessionJsonLines.line(session.exportReport()))).readObject();
+        assertThat(line.getJsonNumber("endEpochMs").longValueExact() - line.getJsonNumber("startEpochMs").longValueExact())
+                .isEqualTo(Duration.ofDays(400).toMillis() + 11_000);
+        assertThat(line.getJsonNumber("durationMs").longValueExact()).isEqualTo(11_000);
+        assertThat(line.getJsonNumber("clockStepCount").longValueExact()).isEqualTo(1);
+        assertThat(line.keySet()).containsExactlyElementsOf(SessionJsonLines.KEYS);
     }
 
     @Test
