@@ -69,6 +69,35 @@ class ClockStepChartTest {
         assertOnTheMonotonicAxis(steppedSession(Duration.ofDays(400)));
     }
 
+    /** A long session, drawn per pixel column: a 400-day jump halfway still spreads its samples over every column. */
+    @Test
+    void aLongSessionDrawnPerPixelColumnSpreadsOverTheWholeAxisAcrossA400DayJump() {
+        VirtualScheduler scheduler = new VirtualScheduler();
+        GameSession session = GameSession.builder("long").exporterProviders(List.of()).executor(Runnable::run)
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).nanoClock(scheduler.nanoClock()).pollInterval(Duration.ofMillis(100))
+                        .maxSampleCount(5_000).build())
+                .build();
+        session.onDataChannelOpen(io.peerpulse.telemetry.fixtures.ScriptedRttSource.repeating(
+                io.peerpulse.telemetry.spi.RttReading.measured(40)));
+        scheduler.runDueTasks();
+        scheduler.advance(Duration.ofMillis(150_050));
+        scheduler.stepWallClock(Duration.ofDays(400));
+        scheduler.advance(Duration.ofMillis(149_950));
+        session.close();
+        scheduler.shutdownNow();
+        SessionReport report = session.exportReport();
+        assertThat(report.validationData().latency().samples()).hasSizeGreaterThan(TimeChart.MARKED_SAMPLES);
+
+        ReportChartTest.Chart chart = ReportChartTest.Chart.of(HtmlReport.render(report));
+        assertThat(chart.linePoints).extracting(p -> (int) Math.floor(p[0] - chart.left)).doesNotContainNull()
+                .as("a point in every pixel column").hasSizeGreaterThanOrEqualTo(ChartScale.PLOT_WIDTH);
+        assertThat(chart.linePoints.stream().mapToInt(p -> (int) Math.floor(p[0] - chart.left)).distinct().count())
+                .as("pixel columns with a point").isGreaterThanOrEqualTo(ChartScale.PLOT_WIDTH - 1);
+        assertThat(chart.moves).as("one line: no gap, nothing out of order").isEqualTo(1);
+        assertThat(chart.xTickLabels).containsExactly("0", "1 min", "2 min", "3 min", "4 min", "5 min");
+    }
+
     private static void assertOnTheMonotonicAxis(SessionReport report) {
         assertThat(report.validationData().clock().clockSteps()).hasSize(1);
         assertThat(report.sessionMetrics().durationMs()).isEqualTo(20_000);
