@@ -50,8 +50,9 @@ public record ClockInfo(long startEpochMs, long startNanoTime, @Nullable Long en
     /**
      * A sample's place on the session's monotonic clock, ms since the start: its timestamp less {@code startEpochMs}
      * and less the {@code stepMs} of every step listed whose {@link ClockStep#firstSampleIndex()} is at or below the
-     * sample's number. Unlike the timestamp it neither goes back nor jumps where the wall clock stepped. Exact for
-     * sudden steps, within {@value #CLOCK_STEP_MS} ms otherwise (a drift below a step is not listed), while at most
+     * sample's number. Unlike the timestamp it neither goes back nor jumps where the wall clock stepped. To the
+     * millisecond where the wall clock only stepped at once, within {@value #CLOCK_STEP_MS} ms where it also drifted
+     * (a drift below a step is not listed), while at most
      * {@value #MAX_LISTED_CLOCK_STEPS} steps happened (later ones are counted, not listed), for a sample stamped by
      * the session's clock (a reading that carried its own time keeps it).
      *
