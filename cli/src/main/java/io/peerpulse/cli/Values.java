@@ -58,11 +58,20 @@ final class Values {
     /**
      * A path, refusing one that starts with {@code ~}: the shell expands it only at the start of a word
      * ({@code --out ~/runs}, not {@code --out=~/runs}), and taken literally it would name a folder {@code ~}
-     * in the working directory.
+     * in the working directory. Refused too: an empty one ({@code --out=$UNSET}), which Java takes for the
+     * working directory, and one with white space at an end, which would name a folder {@code "runs "}.
      */
     static final class PathConverter implements ITypeConverter<Path> {
         @Override
         public Path convert(String value) {
+            if (value.isBlank()) {
+                throw new TypeConversionException("'" + value + "' is an empty path; give a folder or file name"
+                        + " (. for the working directory)");
+            }
+            if (!value.strip().equals(value)) {
+                throw new TypeConversionException("'" + value + "' starts or ends with a space, which would be part"
+                        + " of the name; remove it");
+            }
             if (value.startsWith("~")) {
                 boolean own = value.equals("~") || value.startsWith("~/");
                 throw new TypeConversionException("'" + value + "' starts with '~', which the shell did not expand"

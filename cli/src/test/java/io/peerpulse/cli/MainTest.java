@@ -111,6 +111,33 @@ class MainTest {
         assertThat(Path.of("~user")).doesNotExist();
     }
 
+    /**
+     * {@code --out=} (a variable that was empty) or a path with a space at an end (a copied line): refused as
+     * arguments (exit 2) naming the option and the value, before anything starts; not the working directory
+     * (the demo connected its peers and then failed with exit 1 naming an internal setting) nor a folder
+     * named {@code "runs "}.
+     */
+    @Test
+    void anEmptyPathOrOneWithASpaceAtAnEndIsRefusedNamingTheOption(@TempDir Path dir) throws Exception {
+        Path json = java.nio.file.Files.writeString(dir.resolve("x.json"), "{}");
+        for (String[] args : new String[][] {{"demo", "--out=", "--duration", "1s"}, {"demo", "--journal=",
+                "--duration", "1s"}, {"summarize", "--out=", "runs"}, {"report", json.toString(), "--out="},
+                {"recover", "j.journal.jsonl", "--out="}, {"recover", "j.journal.jsonl", "--exporters", "jsonl",
+                "--jsonl-file="}, {"summarize", ""}}) {
+            err.getBuffer().setLength(0);
+            assertOneLineError(run(args), "an empty path");
+            java.util.Arrays.stream(args).filter(a -> a.endsWith("=")).forEach(option ->
+                    assertThat(err.toString()).contains("option '" + option.replace("=", "") + "'"));
+        }
+        Path spaced = dir.resolve("runs ");
+        for (String[] args : new String[][] {{"demo", "--out", spaced.toString(), "--duration", "1s"},
+                {"recover", "j.journal.jsonl", "--out", " " + dir.resolve("runs")}}) {
+            err.getBuffer().setLength(0);
+            assertOneLineError(run(args), "--out", "starts or ends with a space");
+        }
+        assertThat(spaced).doesNotExist();
+    }
+
     /** A command that fails the way webrtc-java does on a machine without libpulse0. */
     @CommandLine.Command(name = "boom")
     static final class Boom implements Runnable {
