@@ -187,8 +187,9 @@ public final class ExportFiles {
      * @param settings the exporter's settings
      * @param key      the setting, e.g. {@code peerpulse.export.json.directory}
      * @return the directory
-     * @throws IllegalArgumentException naming {@code key} when the value is blank, not a valid path, or starts
-     *                                  with {@code ~} (which Java does not expand: it would be a folder named so)
+     * @throws IllegalArgumentException naming {@code key} when the value is blank, not a valid path, starts or
+     *                                  ends with white space, or starts with {@code ~} (which Java does not
+     *                                  expand: it would be a folder named so)
      * @since 0.1.0
      */
     public static Path directory(ExportSettings settings, String key) {
@@ -203,8 +204,9 @@ public final class ExportFiles {
      * @param key          the setting, e.g. {@code peerpulse.export.jsonl.file}
      * @param defaultValue the path when the setting is absent
      * @return the path
-     * @throws IllegalArgumentException naming {@code key} when the value is blank, not a valid path, or starts
-     *                                  with {@code ~} (which Java does not expand: it would be a folder named so)
+     * @throws IllegalArgumentException naming {@code key} when the value is blank, not a valid path, starts or
+     *                                  ends with white space, or starts with {@code ~} (which Java does not
+     *                                  expand: it would be a folder named so)
      * @since 0.1.0
      */
     public static Path path(ExportSettings settings, String key, String defaultValue) {
@@ -213,6 +215,10 @@ public final class ExportFiles {
         String value = settings.get(key).orElse(defaultValue);
         if (value.isBlank()) {
             throw new IllegalArgumentException(key + " must not be blank");
+        }
+        if (!value.strip().equals(value)) { // "key=runs " in a properties file, which keeps trailing white space
+            throw new IllegalArgumentException(key + " is '" + value + "', which starts or ends with white space that"
+                    + " would be part of the name: remove it");
         }
         if (value.startsWith("~")) { // e.g. JAVA_TOOL_OPTIONS="-Dpeerpulse.journal.directory=~/j": no shell expands it
             throw new IllegalArgumentException(key + " is '" + value + "', which starts with '~': Java does not expand"

@@ -126,7 +126,8 @@ public abstract class FileExporterProvider implements SessionExporterProvider {
      *
      * @param settings the session's export settings
      * @return the directory
-     * @throws IllegalArgumentException naming the setting when its value is blank or not a valid path
+     * @throws IllegalArgumentException naming the setting when its value is blank, not a valid path, starts or
+     *                                  ends with white space, or starts with {@code ~}
      * @since 0.1.0
      */
     public final Path directory(ExportSettings settings) {
@@ -141,7 +142,8 @@ public abstract class FileExporterProvider implements SessionExporterProvider {
      *
      * @param settings the session's export settings
      * @return a new exporter
-     * @throws IllegalArgumentException naming the directory setting when its value is blank or not a path
+     * @throws IllegalArgumentException naming the directory setting when its value is refused, as by
+     *                                  {@link #directory}
      * @since 0.1.0
      */
     @Override

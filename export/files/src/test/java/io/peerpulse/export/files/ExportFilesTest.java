@@ -520,6 +520,24 @@ class ExportFilesTest {
                 .isEqualTo(Path.of("./~/runs"));
     }
 
+    /**
+     * {@code key=runs } in a properties file (which keeps trailing white space) or {@code -Dkey=" runs"}: Java
+     * would make a folder named with the space, and the exports would land beside the intended one, silently.
+     */
+    @Test
+    void aPathWithWhiteSpaceAtAnEndIsRefusedNamingTheKeyAndTheValue() {
+        String key = "peerpulse.export.test-" + System.nanoTime() + ".directory";
+        for (String spaced : new String[] {"runs ", " runs", "runs\t", "/data/out\n"}) {
+            assertThatThrownBy(() -> ExportFiles.directory(ExportSettings.of(Map.of(key, spaced), Map.of()), key))
+                    .as(spaced).isInstanceOf(IllegalArgumentException.class).hasMessage(key + " is '" + spaced
+                            + "', which starts or ends with white space that would be part of the name: remove it");
+            assertThatThrownBy(() -> ExportFiles.path(ExportSettings.of(Map.of(key, spaced), Map.of()), key, "d"))
+                    .as(spaced).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(key, "white space");
+        }
+        assertThat(ExportFiles.directory(ExportSettings.of(Map.of(key, "my runs"), Map.of()), key))
+                .as("a space inside is a name's own").isEqualTo(Path.of("my runs"));
+    }
+
     private List<String> names() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.map(p -> p.getFileName().toString()).toList();
