@@ -8,6 +8,7 @@ import io.peerpulse.telemetry.shared.Plugins;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -27,9 +28,10 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * <p>The directory setting is read and checked when the exporter is created, so a bad value fails the
- * session's {@code build()} (an {@link IllegalArgumentException} naming the setting) rather than its end;
- * the directory itself is created, and checked for writing, only when the file is written.
+ * <p>The directory setting is read and checked when the exporter is created, so a bad value, or one naming
+ * an existing file, fails the session's {@code build()} (an {@link IllegalArgumentException} naming the
+ * setting) rather than its end; the directory itself is created, and checked for writing, only when the
+ * file is written.
  *
  * @since 0.1.0
  */
@@ -122,16 +124,21 @@ public abstract class FileExporterProvider implements SessionExporterProvider {
     /**
      * The directory the exporter of these settings writes to, by {@link ExportFiles#directory}: the
      * {@linkplain #directorySetting() setting}, else {@value ExportFiles#DEFAULT_DIRECTORY} (relative to the
-     * working directory). Nothing is checked or created on disk.
+     * working directory). Nothing is created on disk; an existing file there is refused.
      *
      * @param settings the session's export settings
      * @return the directory
      * @throws IllegalArgumentException naming the setting when its value is blank, not a valid path, starts or
-     *                                  ends with white space, or starts with {@code ~}
+     *                                  ends with white space, or starts with {@code ~}, or names an existing file
      * @since 0.1.0
      */
     public final Path directory(ExportSettings settings) {
-        return ExportFiles.directory(settings, directorySetting());
+        Path directory = ExportFiles.directory(settings, directorySetting());
+        if (Files.exists(directory) && !Files.isDirectory(directory)) { // found at build(), not at the session's end
+            throw new IllegalArgumentException(directorySetting() + " is '" + directory
+                    + "', which is a file, not a directory");
+        }
+        return directory;
     }
 
     /**

@@ -103,6 +103,25 @@ class FileExporterProviderTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContainingAll("text-report", KEY);
     }
 
+    /**
+     * The setting names a file that exists (a typo, or the jsonl file's name given as a directory): refused at
+     * {@code build()}, naming the key and the value, not found only at {@code close()} as a WARNING after the
+     * session ran, with this exporter's file lost.
+     */
+    @Test
+    void aDirectorySettingNamingAFileFailsTheBuildNotTheEnd() throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("sessions.jsonl"), "{}\n");
+        assertThatThrownBy(() -> session("in-a-file", file))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("exporter 'text-report': " + KEY + " is '" + file + "', which is a file, not a directory");
+        assertThatThrownBy(() -> new TextProvider().directory(settings(file.toString())))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(KEY, "not a directory");
+        assertThat(file).hasContent("{}\n");
+        java.nio.file.Files.createSymbolicLink(dir.resolve("link"), java.nio.file.Files.createDirectory(dir.resolve("d")));
+        assertThat(new TextProvider().create(settings(dir.resolve("link").toString())))
+                .as("a link to a directory is a directory").isNotNull();
+    }
+
     @Test
     void aBadNameOrExtensionFailsTheConstructor() {
         assertThatThrownBy(() -> new FileExporterProvider("Json", "json", (r, out) -> { }) { })
