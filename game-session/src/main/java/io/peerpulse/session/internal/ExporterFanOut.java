@@ -109,16 +109,21 @@ public final class ExporterFanOut {
 
     /**
      * Refuses a {@code peerpulse.*} setting that nothing reads: under {@code peerpulse.export.<name>.} of a
-     * provider that declares its keys, one it does not declare; under {@code peerpulse.export.<name>.} of no
-     * provider at all; or elsewhere under {@code peerpulse.} but not one of the session's own keys. Keys outside
-     * {@code peerpulse.} are a plugin's own business and not looked at.
+     * provider that declares its keys, one it does not declare; under {@code peerpulse.export.<name>.} of one of
+     * PeerPulse's own providers that declares none (the {@code jfr} exporter reads no setting), any; under
+     * {@code peerpulse.export.<name>.} of no provider at all; or elsewhere under {@code peerpulse.} but not one of
+     * the session's own keys. A key whose start is {@code peerpulse.} in another case or after white space is
+     * looked at too. Keys outside {@code peerpulse.} are a plugin's own business and not looked at.
      *
-     * @throws IllegalArgumentException naming the key and the closest known key; for a key of one of PeerPulse's
-     *                                  own exporters that was not found, naming that exporter and how to add it
+     * @throws IllegalArgumentException naming the key and the closest known key (one the key abbreviates first,
+     *                                  e.g. {@code …json.directory} for {@code …json.dir}); for a key of one of
+     *                                  PeerPulse's own exporters that was not found, naming that exporter and how
+     *                                  to add it; for the shared pool's system property, saying it is one
      */
     static void checkKeys(java.util.Collection<String> givenKeys, List<? extends SessionExporterProvider> available) {
         java.util.Set<String> known = new java.util.TreeSet<>(SESSION_KEYS);
         java.util.Set<String> openPrefixes = new java.util.HashSet<>();
+        java.util.Set<String> readingNone = new java.util.HashSet<>();
         java.util.Set<String> names = new java.util.LinkedHashSet<>();
         for (SessionExporterProvider provider : available) {
             String name;
@@ -134,19 +139,33 @@ public final class ExporterFanOut {
             } catch (RuntimeException broken) {
                 keys = java.util.Set.of(); // a broken plugin: its prefix stays unchecked
             }
-            if (keys == null || keys.isEmpty()) {
+            if ((keys == null || keys.isEmpty()) && Providers.isOwn(name)
+                    && provider.getClass().getName().startsWith("io.peerpulse.")) {
+                readingNone.add(name); // one of ours declaring no key reads none: any key of it is a mistake
+            } else if (keys == null || keys.isEmpty()) {
                 openPrefixes.add("peerpulse.export." + name + ".");
             } else {
                 known.addAll(keys);
             }
         }
         for (String key : givenKeys) {
-            if (!key.startsWith("peerpulse.") || known.contains(key)
+            // "PeerPulse.export…" or " peerpulse.export…" is a mistyped key of ours, not another namespace
+            String plain = key.strip().toLowerCase(java.util.Locale.ROOT);
+            if (!plain.startsWith("peerpulse.") || known.contains(key)
                     || openPrefixes.stream().anyMatch(key::startsWith)) {
                 continue;
             }
+            if (key.equals(SharedExecutor.MAX_THREADS_PROPERTY)) {
+                throw new IllegalArgumentException("exportSetting '" + key + "' is a system property, read once for the"
+                        + " whole JVM when the shared pool is first used, not a session setting: give it to java as"
+                        + " -D" + key + "=…");
+            }
             String exporter = key.startsWith(EXPORT_PREFIX) && key.indexOf('.', EXPORT_PREFIX.length()) > 0
                     ? key.substring(EXPORT_PREFIX.length(), key.indexOf('.', EXPORT_PREFIX.length())) : null;
+            if (exporter != null && readingNone.contains(exporter)) {
+                throw new IllegalArgumentException("exportSetting '" + key + "' is read by no exporter found and not by"
+                        + " the session: the " + exporter + " exporter reads no setting");
+            }
             if (exporter != null && !names.contains(exporter) && Providers.isOwn(exporter)) {
                 // not a typo: that exporter is missing, and a key of another is no answer
                 throw new IllegalArgumentException("exportSetting '" + key + "' is for the " + exporter
@@ -156,7 +175,8 @@ public final class ExporterFanOut {
             String closest = null;
             int best = Integer.MAX_VALUE;
             for (String candidate : known) {
-                int distance = distance(key, candidate);
+                // an abbreviation ("…json.dir") means the key it starts, before any nearer by letters ("…jsonl.file")
+                int distance = candidate.startsWith(plain) ? -1 : distance(plain, candidate);
                 if (distance < best) {
                     best = distance;
                     closest = candidate;
