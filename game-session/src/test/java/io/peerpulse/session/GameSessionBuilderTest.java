@@ -492,6 +492,40 @@ class GameSessionBuilderTest {
                 .hasMessageStartingWith("exportSetting '" + typo + "'").hasMessageContaining(hint);
     }
 
+    /**
+     * {@code JAVA_TOOL_OPTIONS=-Dpeerpulse.export.json.directroy=runs}: a system property is JVM-wide and may be
+     * meant for other code, so it is not refused; but a mistyped one under the session's namespaces is named at
+     * {@code build()} with the same hint a session setting gets, once per key for the JVM, never silently
+     * ignored. Other namespaces ({@code peerpulse.chromium}) say nothing.
+     */
+    @Test
+    void aMistypedSystemPropertyIsAWarningOncePerKeyWithTheSameHint() {
+        String typo = "peerpulse.export.json.directroy-" + System.nanoTime();
+        String cased = "PeerPulse.journal.directory-" + System.nanoTime();
+        String elsewhere = "peerpulse.tool-" + System.nanoTime(); // e.g. peerpulse.chromium: not the session's
+        System.setProperty(typo, "runs");
+        System.setProperty(cased, "journals");
+        System.setProperty(elsewhere, "x");
+        try {
+            for (int i = 0; i < 2; i++) {
+                GameSession.builder("s-" + i).executor(Runnable::run).exporterProviders(List.of(declaring("json")))
+                        .exportSetting("peerpulse.export.json.directory", "out").journal(false).build().close();
+            }
+            assertThat(log.warnings().stream().filter(w -> w.contains(typo)).toList()).as("once per key")
+                    .containsExactly("system property '" + typo + "' is read by no exporter found and not by the"
+                            + " session; did you mean 'peerpulse.export.json.directory'? (known keys:"
+                            + " peerpulse.export.json.directory, peerpulse.journal.directory, peerpulse.journal.fsync);"
+                            + " it is ignored");
+            assertThat(log.warnings().stream().filter(w -> w.contains(cased)).toList())
+                    .singleElement().asString().contains("did you mean 'peerpulse.journal.directory'?");
+            assertThat(log.warnings()).hasSize(2);
+        } finally {
+            System.clearProperty(typo);
+            System.clearProperty(cased);
+            System.clearProperty(elsewhere);
+        }
+    }
+
     @Test
     void knownKeysOtherNamespacesAndProvidersWithoutDeclaredKeysPass() {
         io.peerpulse.session.spi.SessionExporterProvider open = new io.peerpulse.session.spi.SessionExporterProvider() {

@@ -54,7 +54,8 @@ public final class ExporterFanOut {
      * @param providers the providers to choose from, {@code null} for those ServiceLoader finds
      * @param names     the names selected, {@code null} for all
      * @param settings  the exporters' settings
-     * @param givenKeys the keys the caller set (not system properties), checked by {@link #checkKeys}
+     * @param givenKeys the keys the caller set (not system properties), checked by {@link #checkKeys}, which
+     *                  also logs mistyped system properties
      * @param executors runs the calls of the exporters of a provider name
      * @param maxQueued sample calls are dropped while this many wait for one exporter
      * @param nanoClock the session's monotonic clock, for the JVM-wide rate limit of log lines ({@link FaultLog})
@@ -79,7 +80,7 @@ public final class ExporterFanOut {
             notLoaded = found.notLoaded();
         }
         Map<String, SessionExporterProvider> selected = Providers.select(available, names, notLoaded);
-        checkKeys(givenKeys, available);
+        checkKeys(givenKeys, available, System.getProperties().stringPropertyNames());
         Map<String, SessionExporter> created = new LinkedHashMap<>();
         selected.forEach((name, provider) -> {
             SessionExporter exporter;
@@ -115,12 +116,21 @@ public final class ExporterFanOut {
      * the session's own keys. A key whose start is {@code peerpulse.} in another case or after white space is
      * looked at too. Keys outside {@code peerpulse.} are a plugin's own business and not looked at.
      *
+     * <p>A system property is JVM-wide and may be meant for other code, so it is never refused: one under
+     * {@code peerpulse.export.}, {@code peerpulse.journal.} or {@code peerpulse.session.} (any case) that the same
+     * rule would refuse, and that no session setting overrides, is logged at WARNING with the same text, once per
+     * key for the JVM.
+     *
+     * @param givenKeys        the keys of the session's settings
+     * @param available        the providers found
+     * @param systemProperties the names of the system properties
      * @throws IllegalArgumentException naming the key and the closest known key (one the key abbreviates first,
      *                                  e.g. {@code …json.directory} for {@code …json.dir}); for a key of one of
      *                                  PeerPulse's own exporters that was not found, naming that exporter and how
      *                                  to add it; for the shared pool's system property, saying it is one
      */
-    static void checkKeys(java.util.Collection<String> givenKeys, List<? extends SessionExporterProvider> available) {
+    static void checkKeys(java.util.Collection<String> givenKeys, List<? extends SessionExporterProvider> available,
+                          java.util.Collection<String> systemProperties) {
         java.util.Set<String> known = new java.util.TreeSet<>(SESSION_KEYS);
         java.util.Set<String> openPrefixes = new java.util.HashSet<>();
         java.util.Set<String> readingNone = new java.util.HashSet<>();
@@ -149,44 +159,68 @@ public final class ExporterFanOut {
             }
         }
         for (String key : givenKeys) {
-            // "PeerPulse.export…" or " peerpulse.export…" is a mistyped key of ours, not another namespace
-            String plain = key.strip().toLowerCase(java.util.Locale.ROOT);
-            if (!plain.startsWith("peerpulse.") || known.contains(key)
-                    || openPrefixes.stream().anyMatch(key::startsWith)) {
+            String problem = problem(key, known, openPrefixes, readingNone, names);
+            if (problem != null) {
+                throw new IllegalArgumentException("exportSetting '" + key + "' " + problem);
+            }
+        }
+        for (String property : systemProperties) {
+            String plain = property.strip().toLowerCase(java.util.Locale.ROOT);
+            if (givenKeys.contains(property) || property.equals(SharedExecutor.MAX_THREADS_PROPERTY)
+                    || SESSION_NAMESPACES.stream().noneMatch(plain::startsWith)) {
                 continue;
             }
-            if (key.equals(SharedExecutor.MAX_THREADS_PROPERTY)) {
-                throw new IllegalArgumentException("exportSetting '" + key + "' is a system property, read once for the"
-                        + " whole JVM when the shared pool is first used, not a session setting: give it to java as"
-                        + " -D" + key + "=…");
+            String problem = problem(property, known, openPrefixes, readingNone, names);
+            if (problem != null && WARNED_PROPERTIES.add(property)) {
+                LOG.log(Level.WARNING, "system property '" + property + "' " + problem + "; it is ignored");
             }
-            String exporter = key.startsWith(EXPORT_PREFIX) && key.indexOf('.', EXPORT_PREFIX.length()) > 0
-                    ? key.substring(EXPORT_PREFIX.length(), key.indexOf('.', EXPORT_PREFIX.length())) : null;
-            if (exporter != null && readingNone.contains(exporter)) {
-                throw new IllegalArgumentException("exportSetting '" + key + "' is read by no exporter found and not by"
-                        + " the session: the " + exporter + " exporter reads no setting");
-            }
-            if (exporter != null && !names.contains(exporter) && Providers.isOwn(exporter)) {
-                // not a typo: that exporter is missing, and a key of another is no answer
-                throw new IllegalArgumentException("exportSetting '" + key + "' is for the " + exporter
-                        + " exporter, which was not found (exporters found: "
-                        + (names.isEmpty() ? "none" : String.join(", ", names)) + "). " + Providers.howToAdd(exporter));
-            }
-            String closest = null;
-            int best = Integer.MAX_VALUE;
-            for (String candidate : known) {
-                // an abbreviation ("…json.dir") means the key it starts, before any nearer by letters ("…jsonl.file")
-                int distance = candidate.startsWith(plain) ? -1 : distance(plain, candidate);
-                if (distance < best) {
-                    best = distance;
-                    closest = candidate;
-                }
-            }
-            throw new IllegalArgumentException("exportSetting '" + key + "' is read by no exporter found and not by"
-                    + " the session" + (closest == null ? "" : "; did you mean '" + closest + "'?")
-                    + " (known keys: " + String.join(", ", known) + ")");
         }
     }
+
+    /** @return what is wrong with a {@code peerpulse.*} key, after "the key", or {@code null} when nothing is */
+    private static @Nullable String problem(String key, java.util.Set<String> known, java.util.Set<String> openPrefixes,
+                                            java.util.Set<String> readingNone, java.util.Set<String> names) {
+        // "PeerPulse.export…" or " peerpulse.export…" is a mistyped key of ours, not another namespace
+        String plain = key.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!plain.startsWith("peerpulse.") || known.contains(key)
+                || openPrefixes.stream().anyMatch(key::startsWith)) {
+            return null;
+        }
+        if (key.equals(SharedExecutor.MAX_THREADS_PROPERTY)) {
+            return "is a system property, read once for the whole JVM when the shared pool is first used, not a"
+                    + " session setting: give it to java as -D" + key + "=…";
+        }
+        String exporter = key.startsWith(EXPORT_PREFIX) && key.indexOf('.', EXPORT_PREFIX.length()) > 0
+                ? key.substring(EXPORT_PREFIX.length(), key.indexOf('.', EXPORT_PREFIX.length())) : null;
+        if (exporter != null && readingNone.contains(exporter)) {
+            return "is read by no exporter found and not by the session: the " + exporter + " exporter reads no setting";
+        }
+        if (exporter != null && !names.contains(exporter) && Providers.isOwn(exporter)) {
+            // not a typo: that exporter is missing, and a key of another is no answer
+            return "is for the " + exporter + " exporter, which was not found (exporters found: "
+                    + (names.isEmpty() ? "none" : String.join(", ", names)) + "). " + Providers.howToAdd(exporter);
+        }
+        String closest = null;
+        int best = Integer.MAX_VALUE;
+        for (String candidate : known) {
+            // an abbreviation ("…json.dir") means the key it starts, before any nearer by letters ("…jsonl.file")
+            int distance = candidate.startsWith(plain) ? -1 : distance(plain, candidate);
+            if (distance < best) {
+                best = distance;
+                closest = candidate;
+            }
+        }
+        return "is read by no exporter found and not by the session"
+                + (closest == null ? "" : "; did you mean '" + closest + "'?")
+                + " (known keys: " + String.join(", ", known) + ")";
+    }
+
+    /** The namespaces of the session's own system properties, checked for mistypes (others are other code's). */
+    private static final List<String> SESSION_NAMESPACES = List.of("peerpulse.export.", "peerpulse.journal.",
+            "peerpulse.session.");
+
+    /** The system properties already logged as mistyped: each once for the JVM. */
+    private static final java.util.Set<String> WARNED_PROPERTIES = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private static final String EXPORT_PREFIX = "peerpulse.export.";
 
