@@ -34,9 +34,9 @@ record MicrometerSettings(Tags tags, boolean histogram, List<Duration> slos, boo
      */
     public static final String HISTOGRAM = "peerpulse.export.micrometer.histogram";
     /**
-     * Setting key: comma-separated service-level boundaries in milliseconds, published as histogram
-     * buckets; default {@value #DEFAULT_SLO_MS} (the session's FAIR and POOR quality thresholds);
-     * {@code none} for none.
+     * Setting key: comma-separated service-level boundaries in milliseconds, each with or without its unit
+     * ({@code 150} or {@code 150ms}), published as histogram buckets; default {@value #DEFAULT_SLO_MS} (the
+     * session's FAIR and POOR quality thresholds); {@code none} for none; a blank value is refused.
      *
      * @since 0.1.0
      */
@@ -123,17 +123,25 @@ record MicrometerSettings(Tags tags, boolean histogram, List<Duration> slos, boo
 
     private static List<Duration> slos(String value) {
         String text = value.strip();
-        if (text.isEmpty() || text.equalsIgnoreCase("none")) {
+        if (text.isEmpty()) { // -D…slo= of an unset variable: not "none", which drops the default boundaries
+            throw new IllegalArgumentException(SLO + " must not be blank: give milliseconds, e.g. '" + DEFAULT_SLO_MS
+                    + "', or 'none' for no boundary");
+        }
+        if (text.equalsIgnoreCase("none")) {
             return List.of();
         }
         List<Duration> slos = new ArrayList<>();
         for (String part : text.split(",", -1)) {
+            String number = part.strip();
+            if (number.regionMatches(true, Math.max(0, number.length() - 2), "ms", 0, 2)) {
+                number = number.substring(0, number.length() - 2).strip(); // "150ms", as durations are written elsewhere
+            }
             double ms;
             try {
-                ms = Double.parseDouble(part.strip());
+                ms = Double.parseDouble(number);
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(SLO + " must be milliseconds separated by commas, e.g. '"
-                        + DEFAULT_SLO_MS + "', or 'none'; was '" + value + "'", e);
+                        + DEFAULT_SLO_MS + "' or '150ms,300ms', or 'none'; was '" + value + "'", e);
             }
             if (!(ms > 0 && ms <= MAX_SLO_MS)) {
                 throw new IllegalArgumentException(SLO + " boundaries must be above 0 and at most 60000 ms, was '"

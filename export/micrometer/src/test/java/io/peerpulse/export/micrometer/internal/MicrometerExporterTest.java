@@ -353,6 +353,29 @@ class MicrometerExporterTest {
         assertThat(registry.getMeters()).isEmpty();
     }
 
+    /**
+     * The boundaries as people write a duration elsewhere in PeerPulse ({@code --rtt 80ms}): {@code 150ms,300ms}
+     * is what the default means, not an error. An empty value ({@code -D…slo=} of an unset variable) is refused
+     * like every other empty setting, rather than silently dropping the two default boundaries.
+     */
+    @Test
+    void boundariesMayCarryTheirMsUnitAndAnEmptyValueIsRefused() {
+        java.util.function.Function<String, java.util.List<java.time.Duration>> slos = value ->
+                MicrometerSettings.from(ExportSettings.of(Map.of(MicrometerSettings.SLO, value), Map.of())).slos();
+        assertThat(slos.apply("150ms,300ms")).isEqualTo(slos.apply("150,300"))
+                .containsExactly(java.time.Duration.ofMillis(150), java.time.Duration.ofMillis(300));
+        assertThat(slos.apply(" 150 ms, 250.5MS ")).containsExactly(java.time.Duration.ofMillis(150),
+                java.time.Duration.ofNanos(250_500_000));
+        assertThatThrownBy(() -> slos.apply("0.3s")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(MicrometerSettings.SLO + " must be milliseconds separated by commas, e.g. '150,300' or"
+                        + " '150ms,300ms', or 'none'; was '0.3s'");
+        for (String empty : new String[] {"", "  "}) {
+            assertThatThrownBy(() -> slos.apply(empty)).as("'%s'", empty).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage(MicrometerSettings.SLO + " must not be blank: give milliseconds, e.g. '150,300', or"
+                            + " 'none' for no boundary");
+        }
+    }
+
     @Test
     void anApplicationMeterFilterStillDecides() throws Exception {
         SimpleMeterRegistry filtered = new SimpleMeterRegistry();
