@@ -24,7 +24,9 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * run ({@link PairsScaleRun}, at {@value PairsScaleRun#DEFAULT_PAIRS} pairs) between
  * {@code <!-- pairs:start -->} and {@code <!-- pairs:end -->}.
  *
- * <p>Arguments: the path of PERFORMANCE.md (default {@code docs/PERFORMANCE.md}); {@code --quick}
+ * <p>Arguments: the path of PERFORMANCE.md first (default {@code docs/PERFORMANCE.md}), then the options,
+ * parsed by {@link RunOptions} (an unknown word, {@code -quick} or {@code quick} included, or an option given
+ * twice is refused before anything runs): {@code --quick}
  * for a smoke run of a few seconds that proves everything starts (nothing is written; the scale run at 2 pairs
  * in this JVM); {@code --pairs 10,50} to run only the real-peer scale run, at those counts, and write only its
  * table (with {@code --quick}: 2 s measured each, in this JVM, nothing written).
@@ -39,23 +41,13 @@ public final class PerformanceReport {
      * @throws Exception when a benchmark fails
      */
     public static void main(String[] args) throws Exception {
-        boolean quick = false;
-        String pairs = null;
-        Path target = Path.of("docs/PERFORMANCE.md");
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--quick")) {
-                quick = true;
-            } else if (args[i].equals("--pairs")) {
-                if (i + 1 == args.length) {
-                    throw new IllegalArgumentException("--pairs needs a value, e.g. --pairs 10,50");
-                }
-                pairs = args[++i];
-            } else if (args[i].startsWith("--")) {
-                throw new IllegalArgumentException("unknown option " + args[i] + "; known: --quick, --pairs");
-            } else {
-                target = Path.of(args[i]);
-            }
-        }
+        // the path first (benchmarks/run passes it), then options only: a stray word is no second path
+        boolean withPath = args.length > 0 && !args[0].startsWith("-");
+        Path target = Path.of(withPath ? args[0] : "docs/PERFORMANCE.md");
+        RunOptions options = RunOptions.parse(java.util.Arrays.copyOfRange(args, withPath ? 1 : 0, args.length),
+                List.of("--pairs"), List.of("--quick"));
+        boolean quick = options.flag("--quick");
+        String pairs = options.text("--pairs", null);
         if (pairs != null) {
             String table = pairsSection(PairsScaleRun.pairCounts(pairs), quick);
             System.out.println(table);

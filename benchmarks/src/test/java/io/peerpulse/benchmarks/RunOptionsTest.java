@@ -42,4 +42,19 @@ class RunOptionsTest {
         assertThatThrownBy(() -> parse("--rounds", "99999999999").integer("--rounds", 20, 1))
                 .hasMessage("--rounds must be at most 2147483647: 99999999999");
     }
+    /**
+     * {@code benchmarks/run -quick} or {@code benchmarks/run quick}: the script passes docs/PERFORMANCE.md first,
+     * and the word became the target path, so the whole half-hour run started and then wrote a new file
+     * {@code ./-quick}. Refused before anything runs, as every other benchmark's command line refuses mistakes
+     * (each case ends with a bad --pairs value, which the old parsing reported instead, so no run starts).
+     */
+    @Test
+    void theReportsCommandLineRefusesAWordThatIsNoOptionAndAnOptionGivenTwice() {
+        assertThatThrownBy(() -> PerformanceReport.main(new String[] {"docs/PERFORMANCE.md", "-quick", "--pairs", "x"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("unknown option -quick; known: --pairs, --quick");
+        assertThatThrownBy(() -> PerformanceReport.main(new String[] {"docs/PERFORMANCE.md", "quick", "--pairs", "x"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("unknown option quick; known: --pairs, --quick");
+        assertThatThrownBy(() -> PerformanceReport.main(new String[] {"docs/PERFORMANCE.md", "--pairs", "2", "--pairs",
+                "x"})).isInstanceOf(IllegalArgumentException.class).hasMessage("--pairs given twice");
+    }
 }
