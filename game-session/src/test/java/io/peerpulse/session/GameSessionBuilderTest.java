@@ -127,6 +127,25 @@ class GameSessionBuilderTest {
                 .hasMessageNotContaining("did you mean");
     }
 
+    /**
+     * {@code exporters("JSON")}, {@code exporters(" json")} or {@code exporters("json,csv")}: the exporters are
+     * there, so the hint is the name as written, not "add the artifact … ServicesResourceTransformer".
+     */
+    @Test
+    void aFoundExporterMisspelledInCaseSpaceOrAsOneCommaListIsNamedNotSentToTheArtifacts() {
+        java.util.Map<String[], String> hints = new java.util.LinkedHashMap<>();
+        hints.put(new String[] {"JSON"}, "unknown exporter 'JSON'; did you mean 'json'? (names are lower-case,"
+                + " without spaces)");
+        hints.put(new String[] {" json"}, "unknown exporter ' json'; did you mean 'json'? (names are lower-case,"
+                + " without spaces)");
+        hints.put(new String[] {"json,csv"}, "unknown exporter 'json,csv': give each name as its own argument,"
+                + " exporters(\"json\", \"csv\")");
+        hints.forEach((names, hint) -> assertThatThrownBy(() -> builder()
+                .exporterProviders(List.of(Provider.named("json"), Provider.named("csv"))).exporters(names).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("exporters names an " + hint + "; known exporters: json, csv"));
+    }
+
     @Test
     void anExporterNamedTwiceFailsQuotingIt() {
         GameSession.Builder builder = builder().exporterProviders(List.of(Provider.named("json"))).exporters("json", "json");

@@ -70,12 +70,33 @@ public final class Providers {
             }
             SessionExporterProvider provider = catalog.require(name);
             if (provider == null) {
-                throw new IllegalArgumentException("exporters names an unknown exporter '" + name
-                        + "'; known exporters: " + known(catalog) + notLoaded + ". " + howToAdd(name));
+                throw new IllegalArgumentException("exporters names an unknown exporter '" + name + "'"
+                        + misspelled(name, catalog.names()).orElse("; known exporters: " + known(catalog) + notLoaded
+                        + ". " + howToAdd(name)));
             }
             selected.put(name, provider);
         }
         return selected;
+    }
+
+    /**
+     * @param name  a name asked for and not found
+     * @param found the names found
+     * @return the hint, then the names found, when {@code name} is one of them in another case or with spaces, or
+     *         several of them joined by commas: not a missing artifact
+     */
+    private static java.util.Optional<String> misspelled(String name, java.util.Collection<String> found) {
+        String plain = name.strip().toLowerCase(java.util.Locale.ROOT);
+        List<String> parts = java.util.Arrays.stream(plain.split(",", -1)).map(String::strip).toList();
+        String hint;
+        if (found.contains(plain)) {
+            hint = "; did you mean '" + plain + "'? (names are lower-case, without spaces)";
+        } else if (parts.size() > 1 && found.containsAll(parts)) {
+            hint = ": give each name as its own argument, exporters(\"" + String.join("\", \"", parts) + "\")";
+        } else {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(hint + "; known exporters: " + String.join(", ", found));
     }
 
     /**
