@@ -146,6 +146,25 @@ class JsonLinesExporterTest extends SessionExporterContract {
         }
     }
 
+    /**
+     * {@code runs.txt/sessions.jsonl} where {@code runs.txt} is a file: refused at {@code build()} naming the
+     * setting and the folder in the way, as the file exporters refuse a directory setting naming a file, not
+     * found only when the session ends (a WARNING, the line lost).
+     */
+    @Test
+    void aFileSettingWhoseFolderIsAFileIsRefusedAtCreate() throws Exception {
+        Path notAFolder = Files.writeString(dir.resolve("runs.txt"), "x");
+        Path file = notAFolder.resolve("sessions.jsonl");
+        assertThatThrownBy(() -> createProvider().create(ExportSettings.of(
+                Map.of(SessionJsonLines.FILE_SETTING, file.toString()), Map.of())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(SessionJsonLines.FILE_SETTING + " is '" + file + "', whose folder " + notAFolder
+                        + " is a file, not a directory");
+        assertThat(createProvider().create(ExportSettings.of(Map.of(SessionJsonLines.FILE_SETTING,
+                dir.resolve("new/sessions.jsonl").toString()), Map.of()))).as("a missing folder is created later")
+                .isNotNull();
+    }
+
     private static List<JsonObject> lines(Path file) throws Exception {
         return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(JsonLinesExporterTest::parse).toList();
     }

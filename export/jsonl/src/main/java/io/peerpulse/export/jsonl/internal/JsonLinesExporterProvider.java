@@ -41,7 +41,8 @@ public final class JsonLinesExporterProvider implements SessionExporterProvider 
 
     /**
      * @throws IllegalArgumentException naming {@value SessionJsonLines#FILE_SETTING} when it is blank, not a path,
-     *                                  names a directory or starts with {@code ~} (which Java does not expand)
+     *                                  names a directory or a file in a "folder" that is a file, or starts with
+     *                                  {@code ~} (which Java does not expand)
      */
     @Override
     public SessionExporter create(ExportSettings settings) {
@@ -49,6 +50,16 @@ public final class JsonLinesExporterProvider implements SessionExporterProvider 
         Path file = ExportFiles.path(settings, SessionJsonLines.FILE_SETTING, SessionJsonLines.DEFAULT_FILE);
         if (file.getFileName() == null || java.nio.file.Files.isDirectory(file)) {
             throw new IllegalArgumentException(SessionJsonLines.FILE_SETTING + " must name a file, was '" + file + "'");
+        }
+        // the nearest folder that exists must be one: found at build(), not when the session's line is appended
+        for (Path folder = file.toAbsolutePath().getParent(); folder != null; folder = folder.getParent()) {
+            if (java.nio.file.Files.exists(folder)) {
+                if (!java.nio.file.Files.isDirectory(folder)) {
+                    throw new IllegalArgumentException(SessionJsonLines.FILE_SETTING + " is '" + file + "', whose folder "
+                            + folder + " is a file, not a directory");
+                }
+                break;
+            }
         }
         return new SessionExporter() {
             @Override
