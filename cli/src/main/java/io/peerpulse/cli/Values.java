@@ -11,13 +11,13 @@ import picocli.CommandLine.TypeConversionException;
 /** Converters for the values people type: {@code 80ms}, {@code 1.5s}, {@code 2m}, {@code 2.5%}, paths. */
 final class Values {
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|min|m|h)");
     private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*%?");
 
     private Values() {
     }
 
-    /** A duration with a unit: ms, s, m or h. */
+    /** A duration with a unit: ms, s, m (or min, as PeerPulse's log lines write it) or h. */
     static final class DurationConverter implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
@@ -29,7 +29,7 @@ final class Values {
             double nanos = amount * switch (m.group(2)) {
                 case "ms" -> 1e6;
                 case "s" -> 1e9;
-                case "m" -> 60e9;
+                case "m", "min" -> 60e9;
                 default -> 3600e9;
             };
             if (nanos > Duration.ofDays(1).toNanos()) {

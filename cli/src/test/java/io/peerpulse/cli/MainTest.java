@@ -138,6 +138,25 @@ class MainTest {
         assertThat(spaced).doesNotExist();
     }
 
+    /**
+     * PeerPulse's log lines write durations as {@code 2 min} (telemetry-core's {@code Durations}); typed back as
+     * {@code --duration 2min} it is the same duration as {@code 2m}, not an error.
+     */
+    @Test
+    void aDurationInMinutesMayBeWrittenAsTheLogLinesWriteIt() {
+        Values.DurationConverter converter = new Values.DurationConverter();
+        for (String minutes : new String[] {"2min", "2 min", "2MIN", "2m"}) {
+            assertThat(converter.convert(minutes)).as(minutes).isEqualTo(java.time.Duration.ofMinutes(2));
+        }
+        assertThatThrownByConversion(converter, "2mins");
+    }
+
+    private static void assertThatThrownByConversion(Values.DurationConverter converter, String value) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> converter.convert(value))
+                .isInstanceOf(CommandLine.TypeConversionException.class)
+                .hasMessage("'" + value + "' is not a duration like 80ms, 1.5s or 2m");
+    }
+
     /** A command that fails the way webrtc-java does on a machine without libpulse0. */
     @CommandLine.Command(name = "boom")
     static final class Boom implements Runnable {
