@@ -145,6 +145,8 @@ public final class JournalWriter implements AutoCloseable {
         Path dir = directory.toAbsolutePath();
         try {
             Files.createDirectories(dir);
+        } catch (java.nio.file.FileAlreadyExistsException e) { // createDirectories: the path is there, not a folder
+            throw new IOException("cannot create journal directory " + dir + ": it exists and is not a directory", e);
         } catch (IOException e) {
             throw new IOException("cannot create journal directory " + dir + ": " + ExportFiles.reason(e), e);
         }
