@@ -632,6 +632,25 @@ class GameSessionSourcesTest {
     }
 
     @Test
+    void anHonestProbeOnALoadedMachineIsNotSuspectWhenTheIceViewReadsHighAndScattered() {
+        GameSession session = session(null);
+        // ./peerpulse demo beside busy loops (load average 17 on 2 cores, 80 ms asked, 83.5 ms imposed): the probe's
+        // latest 10 had a median of 107.3 ms, the ICE view's latest 5 scattered from 81 to 226 ms by the starved CPU
+        // with a median of 121 ms: 13.7 ms below it, over 10 %, yet not below the ICE view's lowest round trip. The
+        // session fell back to ICE with the verdict suspect
+        ScriptedRttSource ice = new ScriptedRttSource();
+        double[] loaded = {121.0, 81.0, 150.0, 226.0, 118.0};
+        for (int i = 0; i < 100; i++) {
+            ice.thenMeasured(loaded[i % loaded.length]).thenStale().thenStale();
+        }
+        session.onDataChannelOpen(new ScriptedProbe(ScriptedRttSource.repeating(RttReading.measured(107.3))),
+                new IceLike(ice));
+        advanceSeconds(60);
+        assertThat(session.exportValidationData().fallback()).isNull();
+        assertThat(session.exportValidationData().latencySource()).isEqualTo("probe");
+    }
+
+    @Test
     void aVerdictIsOneOfTwoWordsAndAnOldFileWithoutOneReadsAsUnanswered() {
         assertThat(new SourceFallback("probe", "ice", 1, "why", null, null, null).verdict())
                 .isEqualTo(SourceFallback.UNANSWERED);

@@ -520,11 +520,11 @@ public final class SessionCore {
 
     /** Latest primary RTTs whose median the cross-check compares. */
     static final int SUSPECT_PRIMARY_SAMPLES = 10;
-    /** Latest secondary RTTs whose median the cross-check compares (the ICE view refreshes every ~2.5 s). */
+    /** Latest secondary RTTs whose lowest the cross-check compares (the ICE view refreshes every ~2.5 s). */
     static final int SUSPECT_SECONDARY_SAMPLES = 5;
-    /** The smallest margin below the secondary's median that makes the primary suspect, ms. */
+    /** The smallest margin below the secondary's lowest that makes the primary suspect, ms. */
     static final double SUSPECT_MARGIN_MS = 5;
-    /** The margin as a share of the secondary's median, when larger. */
+    /** The margin as a share of the secondary's lowest, when larger. */
     static final double SUSPECT_MARGIN_RATIO = 0.10;
 
     /**
@@ -535,8 +535,9 @@ public final class SessionCore {
      *       opened while the secondary has; or</li>
      *   <li>{@link SourceFallback#SUSPECT}: with {@value #SUSPECT_PRIMARY_SAMPLES} primary and
      *       {@value #SUSPECT_SECONDARY_SAMPLES} secondary RTTs since the open, the median of the primary's latest
-     *       is below the median of the secondary's latest by more than max({@value #SUSPECT_MARGIN_MS} ms, 10 %)
-     *       — a probe reading far below the ICE agent's own round trip, which a peer cannot forge.</li>
+     *       is below the lowest of the secondary's latest by more than max({@value #SUSPECT_MARGIN_MS} ms, 10 %)
+     *       — a probe reading far below every recent round trip of the ICE agent's own, which a peer cannot forge
+     *       and a loaded machine (which only adds to a round trip) cannot make.</li>
      * </ul>
      */
     private @Nullable SourceFallback maybeFallBack(PollEvent poll, Stamp at) {
@@ -572,7 +573,11 @@ public final class SessionCore {
             }
             double mine = primaryRecent.median();
             double theirs = secondaryRecent.median();
-            if (mine >= theirs - Math.max(SUSPECT_MARGIN_MS, SUSPECT_MARGIN_RATIO * theirs)) {
+            // judged against the secondary's lowest: a starved CPU or a queue only adds to a round trip, and on a
+            // loaded machine 5 ICE RTTs scatter so (81 to 226 ms on an 84 ms link) that their median alone is
+            // often 10 % above an honest probe's
+            double lowest = secondaryRecent.min();
+            if (mine >= lowest - Math.max(SUSPECT_MARGIN_MS, SUSPECT_MARGIN_RATIO * lowest)) {
                 return null;
             }
             verdict = SourceFallback.SUSPECT;
@@ -580,7 +585,8 @@ public final class SessionCore {
             secondaryMedian = theirs;
             reason = "'" + from.name() + "' reads " + mine + " ms (median of its latest " + SUSPECT_PRIMARY_SAMPLES
                     + "), '" + to.name() + "' " + theirs + " ms (of its latest " + SUSPECT_SECONDARY_SAMPLES
-                    + "): more than max(5 ms, 10 %) below, which the peer's answers alone can make";
+                    + ", the lowest " + lowest + " ms): more than max(5 ms, 10 %) below the lowest, which the peer's"
+                    + " answers alone can make";
         }
         SourceFallback fell = new SourceFallback(from.name(), to.name(), at.epochMs(), reason, verdict, primaryMedian,
                 secondaryMedian);

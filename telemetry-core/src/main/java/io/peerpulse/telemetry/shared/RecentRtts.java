@@ -3,7 +3,7 @@ package io.peerpulse.telemetry.shared;
 import io.peerpulse.telemetry.internal.RttWindow;
 
 /**
- * The latest {@code capacity} RTTs with their median and jitter, by the telemetry window's own code (the ring
+ * The latest {@code capacity} RTTs with their median, lowest and jitter, by the telemetry window's own code (the ring
  * beside a sorted copy that a {@code LatencyStats} window is computed from) and rounded by {@link Micros}: the
  * one window of PeerPulse, also for what a session judges from its recent samples (quality, a suspect source).
  * Recording allocates nothing. Not thread-safe: the owner locks.
@@ -65,6 +65,14 @@ public final class RecentRtts {
      */
     public double median() {
         return window.count() == 0 ? Double.NaN : Micros.round(window.median());
+    }
+
+    /**
+     * @return the lowest RTT, rounded by {@link Micros}; NaN when empty
+     * @since 0.1.0
+     */
+    public double min() {
+        return window.count() == 0 ? Double.NaN : Micros.round(window.min());
     }
 
     /**

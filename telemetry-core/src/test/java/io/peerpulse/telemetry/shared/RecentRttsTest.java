@@ -46,6 +46,7 @@ class RecentRttsTest {
         recent.add(45, 100); // evicts 1: {2, 3, 100}
         assertThat(recent.count()).isEqualTo(3);
         assertThat(recent.median()).isEqualTo(3);
+        assertThat(recent.min()).as("the evicted 1 is not the lowest any more").isEqualTo(2);
         assertThat(recent.span()).isEqualTo(25);
         recent.add(50, 100); // evicts 2: {3, 100, 100}
         recent.add(60, 100); // evicts 3
@@ -53,6 +54,7 @@ class RecentRttsTest {
         recent.clear();
         assertThat(recent.count()).isZero();
         assertThat(recent.median()).isNaN();
+        assertThat(recent.min()).isNaN();
         assertThat(recent.span()).isZero();
         assertThat(recent.jitter()).isZero();
     }
