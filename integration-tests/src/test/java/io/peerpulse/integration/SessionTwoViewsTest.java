@@ -113,8 +113,11 @@ class SessionTwoViewsTest {
             assertThat(data.latencySource()).isEqualTo("probe");
             assertThat(data.fallback()).isNull();
             assertThat(data.coverage().measuredPollRatio()).isGreaterThanOrEqualTo(0.95);
+            // whole microseconds: the double nearest a whole number of µs. Not rttMs * 1000 == rint(rttMs * 1000):
+            // the product is off by an ulp for some such doubles (129.365 * 1000 = 129365.00000000001), which a
+            // loaded machine's slower round trips reach
             assertThat(data.latency().samples()).allSatisfy(s ->
-                    assertThat(s.rttMs() * 1000).isEqualTo(Math.rint(s.rttMs() * 1000)));
+                    assertThat(s.rttMs()).isEqualTo(Math.rint(s.rttMs() * 1000) / 1000));
             assertThat(data.latency().minMs()).as("never below the asked round trip").isGreaterThanOrEqualTo(80.0);
             truth.assertDataChannelFloor("probe", data.latency().samples(), ProbeAccuracyTest.BELOW_MS,
                     ProbeAccuracyTest.ABOVE_MS);
