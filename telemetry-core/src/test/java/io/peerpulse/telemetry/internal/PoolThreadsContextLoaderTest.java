@@ -1,11 +1,16 @@
 package io.peerpulse.telemetry.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.peerpulse.telemetry.shared.DaemonPool;
 
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -67,5 +72,23 @@ class PoolThreadsContextLoaderTest {
     void theIsolatedReadPoolsThreadsHavePeerPulsesLoader() throws Exception {
         assertThat(threadOfTask(IsolatedReads.create()).getContextClassLoader())
                 .isSameAs(IsolatedReads.class.getClassLoader());
+    }
+
+    /** The one factory of PeerPulse's pools (isolated reads, the session's exporter calls, the journals' writers). */
+    @Test
+    void aDaemonPoolsThreadsAreNamedDaemonsWithPeerPulsesLoaderThatEndWhenIdle() throws Exception {
+        ThreadPoolExecutor pool = DaemonPool.create(1, "daemon-pool-test-", new LinkedBlockingQueue<>());
+        try {
+            Thread worker = threadOfTask(pool);
+            assertThat(worker.getContextClassLoader()).isSameAs(DaemonPool.class.getClassLoader());
+            assertThat(worker.isDaemon()).isTrue();
+            assertThat(worker.getName()).isEqualTo("daemon-pool-test-1");
+            assertThat(pool.allowsCoreThreadTimeOut()).isTrue();
+            assertThat(pool.getKeepAliveTime(TimeUnit.SECONDS)).isEqualTo(DaemonPool.KEEP_ALIVE_SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThatThrownBy(() -> DaemonPool.create(0, "x-", new LinkedBlockingQueue<>()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("maxThreads must be >= 1, was 0");
     }
 }
