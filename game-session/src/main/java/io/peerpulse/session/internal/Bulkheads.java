@@ -84,7 +84,14 @@ public final class Bulkheads {
                 }
                 active++;
             }
-            pool.execute(() -> run(task));
+            try {
+                pool.execute(() -> run(task));
+            } catch (RuntimeException refused) { // no thread to be had: the call never runs, its place is free again
+                synchronized (this) {
+                    active--;
+                }
+                throw refused;
+            }
         }
 
         private void run(Runnable task) {

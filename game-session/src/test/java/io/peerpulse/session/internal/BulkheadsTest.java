@@ -9,6 +9,8 @@ import io.peerpulse.telemetry.fixtures.LogCapture;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -131,5 +133,33 @@ class BulkheadsTest {
             Thread.onSpinWait(); // until the drain that completed `done` has returned
         }
         assertThat(waiting.stuck(System.nanoTime() + timeout.toNanos() * 2, timeout)).as("caught up").isFalse();
+    }
+
+    /**
+     * A pool that can start no thread and has none refuses the call ({@code DaemonPool}: at the process's thread
+     * limit); the {@link SerialQueue} above logs its calls as lost. The refused call must not keep its place: else,
+     * after as many refusals as the bulkhead's limit, every later call of that plugin, in every session, waited in
+     * the bulkhead for good, also once threads could be had again.
+     */
+    @Test
+    void aCallThePoolRefusedGivesItsPlaceBack() {
+        AtomicInteger refusals = new AtomicInteger(2);
+        Executor noThreadThenThreads = task -> {
+            if (refusals.getAndDecrement() > 0) {
+                throw new RejectedExecutionException("no thread could be started");
+            }
+            task.run();
+        };
+        Executor plugin = new Bulkheads(noThreadThenThreads, 2).forPlugin("json");
+        for (int i = 0; i < 2; i++) {
+            assertThatThrownBy(() -> plugin.execute(() -> { }))
+                    .isInstanceOf(RejectedExecutionException.class);
+        }
+
+        AtomicInteger ran = new AtomicInteger();
+        plugin.execute(ran::incrementAndGet);
+        plugin.execute(ran::incrementAndGet);
+
+        assertThat(ran).as("calls once the pool has threads again").hasValue(2);
     }
 }
