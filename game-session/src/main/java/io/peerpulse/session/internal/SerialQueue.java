@@ -181,7 +181,12 @@ public final class SerialQueue {
                 }
                 throw fatal;
             } catch (Throwable t) {
-                LOG.log(Level.WARNING, name + ": a task failed", t);
+                try {
+                    LOG.log(Level.WARNING, name + ": a task failed", t);
+                } catch (RuntimeException | LinkageError logging) {
+                    // a logger that throws (the JDK's formatter once the process is out of file descriptors: it
+                    // cannot open tzdb.dat) must not end the queue: its next tasks still run
+                }
             }
             runningSince = IDLE;
         } while (pending.decrementAndGet() != 0);
