@@ -532,7 +532,9 @@ public final class ExportFiles {
     }
 
     private static IOException notWritable(Path dir, Throwable e) {
-        return new IOException("export directory " + dir + " is not writable: " + reason(e), e);
+        String reason = reason(e);
+        return new IOException("export directory " + dir + (reason.equals(OPEN_FILES_LIMIT)
+                ? ": no file can be opened: " : " is not writable: ") + reason, e);
     }
 
     private static FileChannel openTemp(Path temp) throws IOException {
@@ -645,9 +647,17 @@ public final class ExportFiles {
             Map.entry(java.nio.charset.CharacterCodingException.class, "not valid UTF-8"));
 
     /**
+     * EMFILE: the process, not the directory, is at its limit; what to do, since the C library's words ("Too many
+     * open files") name neither the limit nor what holds the files.
+     */
+    private static final String OPEN_FILES_LIMIT = "too many open files: the process is at its limit of open files"
+            + " (ulimit -n); raise it (systemd LimitNOFILE=, docker --ulimit nofile=) or keep fewer open (each session"
+            + " with a journal holds one)";
+
+    /**
      * The cause of an I/O failure in words, without the path (the caller names it once): "permission denied",
      * "no such file or directory", "not valid UTF-8", the C library's words for a failed system call ("no space
-     * left on device"); the JDK's exceptions carry only the path ({@code AccessDeniedException: /x}) or a
+     * left on device"), for the process's limit of open files also what to do; the JDK's exceptions carry only the path ({@code AccessDeniedException: /x}) or a
      * coder's length ({@code MalformedInputException: Input length = 1}).
      *
      * @param e the failure
@@ -665,6 +675,9 @@ public final class ExportFiles {
             return e.getClass().getSimpleName();
         }
         String line = message.lines().findFirst().orElse(message);
+        if (line.endsWith("Too many open files") || line.endsWith("(Too many open files)")) { // not "... in system"
+            return OPEN_FILES_LIMIT;
+        }
         return line.length() > 1 && Character.isUpperCase(line.charAt(0)) && Character.isLowerCase(line.charAt(1))
                 ? Character.toLowerCase(line.charAt(0)) + line.substring(1) : line;
     }

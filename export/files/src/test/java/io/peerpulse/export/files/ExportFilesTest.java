@@ -232,6 +232,32 @@ class ExportFilesTest {
         assertThat(names()).isEmpty();
     }
 
+    /**
+     * Measured in a child JVM with {@code ulimit -n 1024}: 1,002 sessions with journals took the process to its limit;
+     * then {@code build()} failed with "cannot create a journal in …: too many open files" and the first sessions'
+     * exports at close with "export directory … is not writable: too many open files": the directory was fine, and
+     * neither said which limit nor what to do.
+     */
+    @Test
+    void theProcesssLimitOfOpenFilesIsNamedWithWhatToDo() {
+        String limit = "too many open files: the process is at its limit of open files (ulimit -n); raise it (systemd"
+                + " LimitNOFILE=, docker --ulimit nofile=) or keep fewer open (each session with a journal holds one)";
+        assertThat(ExportFiles.reason(new java.nio.file.FileSystemException("/x", null, "Too many open files")))
+                .isEqualTo(limit);
+        assertThat(ExportFiles.reason(new java.io.FileNotFoundException("/x/s.journal.jsonl (Too many open files)")))
+                .as("FileOutputStream's words").isEqualTo(limit);
+        assertThat(ExportFiles.reason(new java.nio.file.FileSystemException("/x", null, "Too many open files in system")))
+                .as("the kernel's limit (ENFILE): the C library's words").isEqualTo("too many open files in system");
+
+        ExportFiles.TempOpener atLimit = temp -> {
+            throw new java.nio.file.FileSystemException(temp.toString(), null, "Too many open files");
+        };
+        assertThatThrownBy(() -> ExportFiles.write(dir, "s", "json", out -> out.write('x'), atLimit,
+                ExportFiles::linkOrMove))
+                .isInstanceOf(IOException.class)
+                .hasMessage("export directory " + dir.toAbsolutePath() + ": no file can be opened: " + limit);
+    }
+
     @Test
     void aFullDiskFailsNamingTheDirectoryAndTheCause() throws IOException {
         // Linux's /dev/full refuses every write with ENOSPC, /dev/null every fsync with EINVAL
