@@ -31,7 +31,8 @@ import java.util.function.BooleanSupplier;
  * flight: a poll that falls due meanwhile ends {@link PollOutcome#SKIPPED}. A read not answered within
  * {@code readTimeout} (timed on the scheduler) ends {@link PollOutcome#FAILED} and its late answer is
  * ignored. Nothing a source does (throwing, failing, answering {@code null} or nonsense, blocking) stops
- * the periodic poll; a fatal JVM error is handed to the thread's uncaught-exception handler and rethrown.
+ * the periodic poll; a fatal JVM error ({@code OutOfMemoryError}) is handed to the thread's uncaught-exception
+ * handler, and polling goes on.
  *
  * <p><b>Isolation.</b> Everything a source does on the polling thread — {@code read()} and attaching to the
  * stage it returns — is timed with {@link TelemetryOptions#nanoClock()}. A source that gives evidence of
@@ -291,14 +292,16 @@ public final class RttPoller implements AutoCloseable {
             }
         } catch (Throwable t) {
             // The source threw (even an Error: a plugin missing a class), or the scheduler refused the
-            // timeout: the poll failed and polling goes on. A fatal JVM error is handed on, then rethrown.
+            // timeout: the poll failed and polling goes on. A fatal JVM error is handed on, not rethrown: out of
+            // this periodic task it would reach nobody else (the scheduler keeps it in the task's future) and end
+            // this telemetry's polling for good, with no word.
             if (read != null) {
                 read.finish(null, t, Fault.THREW);
             } else {
                 LOG.log(Level.WARNING, "telemetry poll failed outside of a read", Redaction.redactThrown(t));
             }
             if (t instanceof VirtualMachineError fatal) {
-                throw uncaught(fatal);
+                uncaught(fatal);
             }
         }
     }
@@ -369,9 +372,9 @@ public final class RttPoller implements AutoCloseable {
     }
 
     /**
-     * Hands a fatal error to the current thread's uncaught-exception handler before it is rethrown: polls
-     * and answers run as scheduled tasks and {@code CompletableFuture} callbacks, which would otherwise keep
-     * the error in a future nobody reads.
+     * Hands a fatal error to the current thread's uncaught-exception handler before it is rethrown (or, in the
+     * periodic poll itself, instead): polls and answers run as scheduled tasks and {@code CompletableFuture}
+     * callbacks, which would otherwise keep the error in a future nobody reads.
      */
     private static VirtualMachineError uncaught(VirtualMachineError fatal) {
         Thread thread = Thread.currentThread();

@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -616,6 +617,38 @@ class LatencyTelemetryTest {
         assertThat(heard).hasSize(1);
         assertThat(uncaught).containsExactly(oom);
         assertThat(telemetry.getCounters().measuredCount()).as("counted before rethrown").isEqualTo(1);
+    }
+
+    /**
+     * A heap running out in one poll ({@code OutOfMemoryError} from the source's {@code read()}, or any allocation
+     * of the poll) reaches the thread's uncaught-exception handler once, and the telemetry polls on. Rethrown out of
+     * the periodic task, the error reached nobody else (the scheduler keeps it in the task's future) and ended that
+     * telemetry's polling for good: the session measured nothing more, and nothing said so.
+     */
+    @Test
+    void aFatalErrorInOnePollReachesTheUncaughtHandlerAndPollingGoesOn() {
+        OutOfMemoryError oom = new OutOfMemoryError("Java heap space");
+        AtomicInteger reads = new AtomicInteger();
+        LatencyTelemetry telemetry = telemetry(() -> {
+            if (reads.incrementAndGet() == 1) {
+                throw oom;
+            }
+            return CompletableFuture.completedFuture(RttReading.measured(5));
+        });
+        List<Throwable> uncaught = new ArrayList<>();
+        Thread thread = Thread.currentThread();
+        Thread.UncaughtExceptionHandler previous = thread.getUncaughtExceptionHandler();
+        thread.setUncaughtExceptionHandler((t, e) -> uncaught.add(e));
+        try {
+            telemetry.start();
+            scheduler.runDueTasks();
+            scheduler.advance(SECOND.multipliedBy(3));
+        } finally {
+            thread.setUncaughtExceptionHandler(previous);
+        }
+        assertThat(uncaught).containsExactly(oom);
+        assertThat(telemetry.getCounters().failedCount()).isEqualTo(1);
+        assertThat(telemetry.getCounters().measuredCount()).as("the polls after it").isEqualTo(3);
     }
 
     /** A record that the live events are applied to again ends in the live telemetry's state: what a journal replay relies on. */
