@@ -17,7 +17,8 @@ import java.util.concurrent.ThreadPoolExecutor;
  * named {@code peerpulse-session-<n>}, made on demand and ended after 30 s idle, so idle sessions cost no
  * thread. Their context class loader is PeerPulse's own, not that of whichever thread made them.
  *
- * <p><b>Past the bound.</b> Work waits, it is never rejected: a task submitted while every thread is busy
+ * <p><b>Past the bound.</b> Work waits, it is never rejected (unless the process can start no thread and the pool
+ * has none: {@code DaemonPool}): a task submitted while every thread is busy
  * joins an unbounded FIFO queue and runs when a thread frees up. The queue stays small: each exporter and
  * each session's listeners feed it through a {@link SerialQueue}, which has at most one drain in it at a
  * time, and a drain gives its thread back after a batch of calls. So {@code maxThreads} exporters stuck in a
