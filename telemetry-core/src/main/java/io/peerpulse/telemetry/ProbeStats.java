@@ -27,7 +27,9 @@ import org.jspecify.annotations.Nullable;
  *                        rate limit)
  * @param processedLateCount answers that arrived in time but were handled after their ping's timeout because the
  *                        probe's thread did not get a CPU in time: local lateness, not loss, so counted answered
- *                        (and measured), never lost. {@code lateCount} counts answers that arrived late
+ *                        (and measured), never lost; and answers, unmeasured, that the probe's own process held
+ *                        past their ping's timeout (a GC pause, as the probe saw it). {@code lateCount} counts
+ *                        answers that arrived late
  * @since 0.1.0
  */
 public record ProbeStats(long sentCount, long answeredCount, long lostCount, long lateCount, long unansweredCount,

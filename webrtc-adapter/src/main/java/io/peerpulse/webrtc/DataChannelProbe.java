@@ -37,7 +37,8 @@ import org.jspecify.annotations.Nullable;
  *       the peer's hold time (its receive-to-send interval, trusted up to {@link #MAX_TRUSTED_HOLD}), rounded
  *       to 1 µs;</li>
  *   <li>{@code stale} when no pong arrived within the {@link ProbeOptions#pingTimeout() ping timeout}:
- *       the ping counts as lost;</li>
+ *       the ping counts as lost (or, when this process was stalled at its deadline and the pong came within a
+ *       grace after the stall, answered in {@link ProbeCounters#processedLateCount()}, unmeasured);</li>
  *   <li>{@code unavailable} when the peer has never answered yet (an old client, or its probe not
  *       open yet: not loss), or the channel is not open, or the probe is closed.</li>
  * </ul>

@@ -30,7 +30,9 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Arrival, not handling, decides.</b> A pong that arrived (its {@code receivedNanos}) before its ping's
  * deadline is an answer however late it is handled, and one that arrived after it is loss; a due timeout first
  * lets the messages the link has waiting be handled ({@link Link#waitingMessages()}), so that a starved executor
- * is not taken for a lossy network (counted apart: {@link ProbeCounters#processedLateCount()}).
+ * is not taken for a lossy network (counted apart: {@link ProbeCounters#processedLateCount()}). A stall of the whole
+ * process holds the link's callback thread too, so that the arrival it reads is late: a sweep that runs more than
+ * {@link #STALL_NANOS} late gives the pings due then {@link #STALL_GRACE_NANOS} for their pongs.
  *
  * <p><b>Why one class.</b> The ping ring, the pong matching, the hold bound, the timeouts and the answering of
  * the peer's pings share one monitor and one set of counters: a pong is matched, its hold bounded, its slot
@@ -115,6 +117,19 @@ public final class ProbeEngine {
      * of a lost ping completes up to one tick later.
      */
     public static final long SWEEP_TICK_NANOS = 20_000_000;
+    /**
+     * How much later than it was scheduled the sweep may run before its process counts as stalled around the deadlines
+     * due then (a stop-the-world GC pause, a starved CPU): 50 ms, above what the probe thread's own work delays it (an
+     * answer's send, 10 to 39 ms measured under load). During such a stall webrtc-java's callback thread, blocked too,
+     * reads a pong's arrival time only after it, however soon the pong reached the socket.
+     */
+    public static final long STALL_NANOS = 50_000_000;
+    /**
+     * How long after a stalled sweep's wake-up a pong may still arrive for a ping whose deadline the stall covered, and
+     * count as answered (in {@link ProbeCounters#processedLateCount()}, without a sample): 100 ms, for webrtc's threads
+     * to deliver what queued during the stall. Given once per ping: a ping's fate is decided by then.
+     */
+    public static final long STALL_GRACE_NANOS = 100_000_000;
 
     private final Link link;
     private final ProbeExecutor executor;
@@ -132,6 +147,8 @@ public final class ProbeEngine {
     private boolean sweepArmed;
     /** Whether a ping was sent since the sweep last ran: while pings keep coming, the sweep stays armed. */
     private boolean pingedSinceSweep;
+    /** When the armed sweep is due ({@link #nanoTime}): running later than {@link #STALL_NANOS} after it is a stall. */
+    private long sweepDueNanos;
     private final Runnable sweepTask = this::sweep;
     /** Reused for every ping sent; guarded by itself (sends happen outside the engine's monitor). */
     private final byte[] pingOut = new byte[ProbeCodec.PING_LENGTH];
@@ -386,8 +403,10 @@ public final class ProbeEngine {
             long t1Nanos = nanoTime.getAsLong();
             if (unavailable == null && !sweepArmed) {
                 try {
-                    executor.schedule(sweepTask, onTick(t1Nanos, timeoutNanos));
+                    long delay = onTick(t1Nanos, timeoutNanos);
+                    executor.schedule(sweepTask, delay);
                     sweepArmed = true;
+                    sweepDueNanos = t1Nanos + delay;
                 } catch (RejectedExecutionException e) {
                     unavailable = "probe scheduler shut down";
                 }
@@ -455,6 +474,8 @@ public final class ProbeEngine {
                 moved.hold(old.sequence, held, old.t1Nanos, old.t1Micros, old.deadlineNanos);
                 moved.sending = old.sending;
                 moved.spent = old.spent;
+                moved.graceUntilNanos = old.graceUntilNanos;
+                moved.stalled = old.stalled;
             }
         }
         slots = larger;
@@ -498,14 +519,20 @@ public final class ProbeEngine {
     /**
      * The one timeout task: ends every ping whose deadline has passed, one at a time (each completed
      * outside the monitor), then re-arms itself at the oldest remaining deadline; with none in flight, one
-     * timeout later if a ping was sent since it last ran, else not.
+     * timeout later if a ping was sent since it last ran, else not. Run more than {@link #STALL_NANOS} after it was
+     * due, it gives the pings due then {@link #STALL_GRACE_NANOS} (see {@link #markStalled}).
      */
     private void sweep() {
-        boolean anyDue = anyDue();
+        boolean anyDue;
         // Messages that arrived before now and still wait for the executor (a starved probe thread, or timers run
         // first) go first: this sweep runs again as a task queued behind them, once, so that a pong that arrived in
         // time is matched, not taken for loss.
         synchronized (this) {
+            long now = nanoTime.getAsLong();
+            if (!sweepDeferred) {
+                markStalled(now); // the timer's own run, not the one queued behind waiting messages
+            }
+            anyDue = anyDue(now);
             if (sweepDeferred) {
                 sweepDeferred = false;
             } else if (anyDue && link.waitingMessages() > 0) {
@@ -527,18 +554,30 @@ public final class ProbeEngine {
             synchronized (this) {
                 long now = nanoTime.getAsLong();
                 Slot due = null;
+                CompletableFuture<RttReading> inGrace = null;
                 long next = Long.MAX_VALUE;
                 for (Slot s : slots) {
-                    if (s.result == null) {
+                    CompletableFuture<RttReading> held = s.result;
+                    if (held == null) {
                         continue;
                     }
-                    if (s.deadlineNanos - now <= 0) {
+                    long end = s.stalled ? s.graceUntilNanos : s.deadlineNanos;
+                    if (end - now <= 0) {
                         due = s;
                         break;
                     }
-                    next = Math.min(next, s.deadlineNanos - now);
+                    if (s.stalled && !held.isDone()) {
+                        inGrace = held;
+                        break;
+                    }
+                    next = Math.min(next, end - now);
                 }
-                if (due == null) {
+                if (inGrace != null) {
+                    // a ping in its grace: its reading now, as at any timeout (no sample either way: the stall hides
+                    // the round trip); its count once its pong came or the grace ran out
+                    expired = inGrace;
+                    stale = peerAnswered && closedNow == null;
+                } else if (due == null) {
                     sweepArmed = false;
                     if (inFlight == 0) {
                         if (!pingedSinceSweep) {
@@ -551,8 +590,10 @@ public final class ProbeEngine {
                     }
                     pingedSinceSweep = false;
                     try {
-                        executor.schedule(sweepTask, onTick(now, next));
+                        long delay = onTick(now, next);
+                        executor.schedule(sweepTask, delay);
                         sweepArmed = true;
+                        sweepDueNanos = now + delay;
                         return;
                     } catch (RejectedExecutionException e) {
                         // no timeout can run any more: end the pings in flight now, not never (below)
@@ -590,9 +631,29 @@ public final class ProbeEngine {
         return delay + (tick == 0 ? 0 : SWEEP_TICK_NANOS - tick);
     }
 
-    /** Whether a ping in flight has passed its deadline. */
-    private synchronized boolean anyDue() {
-        long now = nanoTime.getAsLong();
+    /**
+     * Gives every ping whose deadline has passed {@link #STALL_GRACE_NANOS} from now, once, when the sweep runs more
+     * than {@link #STALL_NANOS} after it was due: the process was stalled around those deadlines (a GC pause, a
+     * starved CPU), and webrtc-java's callback thread, stalled too, may have read a pong that reached the socket in
+     * time as arriving after its deadline. A pong for such a ping that arrives within the grace is an answer (see
+     * {@link #matchPong}). Costs one subtraction when the sweep is on time. Under the monitor.
+     *
+     * @param now {@link #nanoTime} now
+     */
+    private void markStalled(long now) {
+        if (now - sweepDueNanos <= STALL_NANOS) {
+            return;
+        }
+        for (Slot s : slots) {
+            if (s.result != null && !s.stalled && s.deadlineNanos - now <= 0) {
+                s.stalled = true;
+                s.graceUntilNanos = now + STALL_GRACE_NANOS;
+            }
+        }
+    }
+
+    /** Whether a ping in flight has passed its deadline at {@code now}; under the monitor. */
+    private boolean anyDue(long now) {
         for (Slot s : slots) {
             if (s.result != null && s.deadlineNanos - now <= 0) {
                 return true;
@@ -642,7 +703,22 @@ public final class ProbeEngine {
                 unmatched++;
                 return;
             }
-            if (receivedNanos - s.deadlineNanos > 0) {
+            if (receivedNanos - s.deadlineNanos > 0 && s.stalled && receivedNanos - s.graceUntilNanos <= 0) {
+                // Its deadline fell in a stall of this process (see markStalled), and it arrived within the grace: it
+                // may have reached the socket in time, its arrival read only after the stall. An answer handled late,
+                // not loss; no sample and no clock offset, since the stall hides when it arrived.
+                if (holdNanos > receivedNanos - s.t1Nanos) {
+                    malformed++; // held longer than even this round trip: no pong to trust, and it spends the ping
+                    s.spent = true;
+                    return;
+                }
+                processedLate++;
+                result = end(s);
+                inFlight--;
+                answered++;
+                peerAnswered = true;
+                reading = RttReading.stale();
+            } else if (receivedNanos - s.deadlineNanos > 0) {
                 // It arrived after the ping's timeout, though no sweep ended the ping yet: lost and late, as if the
                 // sweep had come first. What counts is when the pong arrived, not when this thread got to it.
                 rememberTimedOut(s, true); // this pong is its late one
@@ -747,6 +823,10 @@ public final class ProbeEngine {
         boolean sending;
         /** Whether a pong for it was refused (another t1, or a hold beyond its round trip): no pong answers it now. */
         boolean spent;
+        /** Whether its deadline fell in a stall of the process: it ends at {@link #graceUntilNanos}, not its deadline. */
+        boolean stalled;
+        /** Until when a pong may still answer it, when {@link #stalled}. */
+        long graceUntilNanos;
 
         void hold(int sequence, CompletableFuture<RttReading> result, long t1Nanos, long t1Micros, long deadlineNanos) {
             this.sequence = sequence;
@@ -756,6 +836,7 @@ public final class ProbeEngine {
             this.deadlineNanos = deadlineNanos;
             this.sending = false;
             this.spent = false;
+            this.stalled = false;
         }
 
         /** Frees the slot, which holds a ping; returns the reading to complete. */

@@ -18,7 +18,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A probe whose thread is starved of CPU: pongs arrive in time (the arrival time read where webrtc-java delivers
  * them) but wait for the thread until after their ping's timeout. They are answers, not loss. The probe thread is a
- * hand-run loop on a virtual clock that, as {@link ProbeLoop}, runs due timers before waiting tasks.
+ * hand-run loop on a virtual clock that, as {@link ProbeLoop}, runs due timers before waiting tasks. And a probe whose
+ * whole process stalls (a GC pause): the callback thread reads a pong's arrival only after the stall, which the probe
+ * thread sees as its own late wake-up.
  */
 class ProbeStarvationTest {
 
@@ -137,7 +139,9 @@ class ProbeStarvationTest {
         assertThat(first.join()).isEqualTo(RttReading.measured(50.0));
 
         CompletableFuture<RttReading> lost = ping();
-        elapse(900); // past the timeout; the sweep has not run yet (the thread is busy elsewhere)
+        elapse(750);
+        loop.runAll(); // 1.800 s: the thread on time (no stall), the sweep finds nothing due: re-armed for 1.860 s
+        elapse(55); // past the timeout, before the sweep's tick (20 ms grid): the pong is handled first, at once
         pongArrives(sent.get(1));
         loop.runAll();
 
@@ -146,5 +150,211 @@ class ProbeStarvationTest {
         assertThat(counters.lostCount()).isEqualTo(1);
         assertThat(counters.lateCount()).isEqualTo(1);
         assertThat(counters.processedLateCount()).isZero();
+    }
+
+    // ---- a stall of the whole process (a stop-the-world GC pause): webrtc-java's callback thread, blocked too, reads
+    // a pong that reached the socket in time only after the stall, past its ping's deadline
+
+    private CompletableFuture<RttReading> answeredOnce() {
+        CompletableFuture<RttReading> first = ping(); // t1 = 1.000 s: the sweep is armed for 1.800 s
+        elapse(50);
+        pongArrives(sent.get(0));
+        loop.runAll();
+        assertThat(first.join()).isEqualTo(RttReading.measured(50.0));
+        return first;
+    }
+
+    private void pong(byte[] ping, long t1Delta, long holdNanos) {
+        ProbeCodec.Ping p = (ProbeCodec.Ping) ProbeCodec.decode(ping, ping.length, true);
+        byte[] pong = ProbeCodec.pong(p.sequence(), p.t1Micros() + t1Delta, p.t1Micros() + 25_000, holdNanos);
+        long receivedNanos = nanos.get();
+        waiting++;
+        loop.execute(() -> {
+            waiting--;
+            engine.onMessage(pong, pong.length, true, receivedNanos);
+        });
+    }
+
+    private static void assertIdentity(ProbeCounters c) {
+        assertThat(c.sentCount()).isEqualTo(c.answeredCount() + c.lostCount() + c.unansweredCount()
+                + c.inFlightCount());
+        assertThat(c.inFlightCount()).isGreaterThanOrEqualTo(0);
+    }
+
+    @Test
+    void aStallOfTheProcessOverTheDeadlineThenThePongIsAnAnswerHandledLateNotLoss() {
+        answeredOnce();
+        CompletableFuture<RttReading> stalled = ping(); // t1 = 1.050 s, deadline 1.850 s
+        elapse(2_000); // a 2 s GC pause from 1.051 s: the pong reached the socket at 1.100 s, its callback waits
+        loop.runAll(); // the probe thread first: its sweep, due at 1.800 s, runs 1.25 s late, nothing waiting yet
+
+        assertThat(stalled.join()).as("its reading at once, as at any timeout: no sample").isEqualTo(RttReading.stale());
+        ProbeCounters held = engine.counters();
+        assertThat(held.lostCount()).as("not lost yet: the grace").isZero();
+        assertThat(held.inFlightCount()).isEqualTo(1);
+        assertIdentity(held);
+
+        elapse(3); // webrtc-java's callback thread delivers the pong: its arrival read 3 ms after the stall
+        pongArrives(sent.get(1));
+        loop.runAll();
+
+        ProbeCounters counters = engine.counters();
+        assertThat(counters.lostCount()).as("not loss").isZero();
+        assertThat(counters.lateCount()).isZero();
+        assertThat(counters.answeredCount()).isEqualTo(2);
+        assertThat(counters.processedLateCount()).as("local lateness, counted apart").isEqualTo(1);
+        assertThat(counters.inFlightCount()).isZero();
+        assertIdentity(counters);
+
+        pongArrives(sent.get(1)); // a replay: no answer, and not late
+        elapse(500);
+        loop.runAll();
+        counters = engine.counters();
+        assertThat(counters.unmatchedCount()).isEqualTo(1);
+        assertThat(counters.lateCount()).isZero();
+        assertThat(counters.lostCount()).isZero();
+    }
+
+    @Test
+    void aStallOfTheProcessWhoseCallbackRunsBeforeTheProbeThreadIsAnAnswerToo() {
+        answeredOnce();
+        CompletableFuture<RttReading> stalled = ping();
+        elapse(2_000);
+        pongArrives(sent.get(1)); // after the pause the callback thread runs first: arrival read at 3.050 s
+        loop.runAll(); // the overdue sweep first (timers first), which lets the waiting pong go first
+
+        assertThat(stalled.join()).isEqualTo(RttReading.stale());
+        ProbeCounters counters = engine.counters();
+        assertThat(counters.lostCount()).as("not loss").isZero();
+        assertThat(counters.lateCount()).isZero();
+        assertThat(counters.answeredCount()).isEqualTo(2);
+        assertThat(counters.processedLateCount()).isEqualTo(1);
+        assertIdentity(counters);
+    }
+
+    @Test
+    void aStallOfTheProcessWithNoPongWithinTheGraceIsLossAndItsPongLate() {
+        answeredOnce();
+        CompletableFuture<RttReading> stalled = ping();
+        elapse(2_000);
+        loop.runAll(); // stalled: the grace runs to 3.150 s
+        assertThat(stalled.join()).isEqualTo(RttReading.stale());
+        assertThat(engine.counters().lostCount()).isZero();
+
+        elapse(101); // 1 ms after the grace, before the sweep's tick (3.160 s): the pong is handled first
+        pongArrives(sent.get(1));
+        pongArrives(sent.get(1)); // and a replay of it
+        loop.runAll();
+        ProbeCounters counters = engine.counters();
+        assertThat(counters.lostCount()).isEqualTo(1);
+        assertThat(counters.lateCount()).as("one late pong per ping").isEqualTo(1);
+        assertThat(counters.unmatchedCount()).isEqualTo(1);
+        assertThat(counters.processedLateCount()).isZero();
+        assertIdentity(counters);
+
+        CompletableFuture<RttReading> next = ping(); // nothing heard at all: the grace ends, then lost
+        elapse(2_000);
+        loop.runAll();
+        assertThat(next.join()).isEqualTo(RttReading.stale());
+        elapse(120);
+        loop.runAll(); // the grace's sweep
+        counters = engine.counters();
+        assertThat(counters.lostCount()).isEqualTo(2);
+        assertThat(counters.inFlightCount()).isZero();
+        pongArrives(sent.get(2));
+        loop.runAll();
+        assertThat(engine.counters().lateCount()).isEqualTo(2);
+        assertIdentity(engine.counters());
+    }
+
+    @Test
+    void aPongRefusedInTheGraceSpendsThePingAsEver() {
+        answeredOnce();
+        ping();
+        elapse(2_000);
+        loop.runAll();
+        pong(sent.get(1), 1, 0); // another t1: a guess at the secret
+        pong(sent.get(1), 0, 0); // the true pong, after it
+        loop.runAll();
+        ProbeCounters counters = engine.counters();
+        assertThat(counters.unmatchedCount()).isEqualTo(2);
+        assertThat(counters.answeredCount()).isEqualTo(1);
+
+        ping();
+        elapse(2_000);
+        loop.runAll();
+        pong(sent.get(2), 0, 3_000_000_000L); // a hold beyond even the stalled round trip
+        pong(sent.get(2), 0, 0);
+        loop.runAll();
+        elapse(120);
+        loop.runAll(); // both graces are over
+        counters = engine.counters();
+        assertThat(counters.malformedCount()).isEqualTo(1);
+        assertThat(counters.unmatchedCount()).isEqualTo(3);
+        assertThat(counters.lostCount()).as("spent pings time out").isEqualTo(2);
+        assertThat(counters.lateCount()).as("a spent ping has no late pong").isZero();
+        assertThat(counters.processedLateCount()).isZero();
+        assertIdentity(counters);
+    }
+
+    @Test
+    void aSweepLateByAtMostTheStallThresholdIsNoStallAPongAfterTheDeadlineIsLoss() {
+        answeredOnce();
+        ping(); // deadline 1.850 s
+        elapse(750);
+        loop.runAll(); // 1.800 s: the sweep on time finds nothing due; re-armed for 1.860 s
+        elapse(110); // 1.910 s: the sweep runs exactly STALL_NANOS late, the pong waiting (arrived at 1.910 s)
+        pongArrives(sent.get(1));
+        loop.runAll();
+        ProbeCounters counters = engine.counters();
+        assertThat(counters.lostCount()).isEqualTo(1);
+        assertThat(counters.lateCount()).isEqualTo(1);
+        assertThat(counters.processedLateCount()).isZero();
+
+        ping(); // t1 = 1.910 s, deadline 2.710 s; the sweep is armed for 2.720 s
+        elapse(851); // 2.761 s: it runs 41 ms late; then, on time, the pong 10 ms later
+        loop.runAll();
+        counters = engine.counters();
+        assertThat(counters.lostCount()).isEqualTo(2);
+        elapse(10);
+        pongArrives(sent.get(2));
+        loop.runAll();
+        counters = engine.counters();
+        assertThat(counters.lateCount()).isEqualTo(2);
+        assertThat(counters.processedLateCount()).isZero();
+
+        ping(); // t1 = 2.771 s, deadline 3.571 s, sweep armed for 3.580 s
+        elapse(860); // 3.631 s: 51 ms late, the pong waiting: a stall
+        pongArrives(sent.get(3));
+        loop.runAll();
+        counters = engine.counters();
+        assertThat(counters.lostCount()).isEqualTo(2);
+        assertThat(counters.processedLateCount()).isEqualTo(1);
+        assertIdentity(counters);
+    }
+
+    @Test
+    void aPingInItsGraceKeepsItWhenTheRingGrows() {
+        answeredOnce();
+        for (int i = 0; i < 16; i++) {
+            ping(); // 16 in flight: every slot of the ring taken
+        }
+        elapse(2_000);
+        loop.runAll(); // stalled: all 16 in their grace
+        ping(); // the 17th: the ring grows, moving the 16
+        elapse(3);
+        pongArrives(sent.get(5));
+        loop.runAll();
+        ProbeCounters counters = engine.counters();
+        assertThat(counters.answeredCount()).isEqualTo(2);
+        assertThat(counters.processedLateCount()).isEqualTo(1);
+        assertThat(counters.lateCount()).isZero();
+
+        elapse(200);
+        loop.runAll(); // the graces are over
+        counters = engine.counters();
+        assertThat(counters.lostCount()).isEqualTo(15);
+        assertThat(counters.inFlightCount()).as("the 17th, not due yet").isEqualTo(1);
+        assertIdentity(counters);
     }
 }
