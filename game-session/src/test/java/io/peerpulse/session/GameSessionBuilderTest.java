@@ -489,8 +489,8 @@ class GameSessionBuilderTest {
     /**
      * The mistakes a newcomer makes with PeerPulse's real keys: an abbreviation ({@code dir}) points at the key it
      * shortens, not at the nearest by letters ({@code jsonl.file}, {@code journal.fsync}); a key in another case or
-     * with a space around it is checked like any other, not let through as "not PeerPulse's"; a key of the jfr
-     * exporter, which reads none, is refused; the JVM-wide system property given as a session setting says so.
+     * with a space around it is checked like any other, not let through as "not PeerPulse's"; the JVM-wide system
+     * property given as a session setting says so. (A key of the jfr exporter, which reads none: JfrExporterTest.)
      */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
@@ -498,13 +498,12 @@ class GameSessionBuilderTest {
             "peerpulse.journal.dir|did you mean 'peerpulse.journal.directory'?",
             "PeerPulse.export.json.directory|did you mean 'peerpulse.export.json.directory'?",
             "' peerpulse.export.json.directory'|did you mean 'peerpulse.export.json.directory'?",
-            "peerpulse.export.jfr.directory|the jfr exporter reads no setting",
             "peerpulse.session.executor.maxThreads|is a system property, read once for the whole JVM"
     })
     void theMistakesNewcomersMakeWithRealKeysAreRefusedWithTheRightHint(String typo, String hint) {
         GameSession.Builder builder = GameSession.builder("s-1").executor(Runnable::run)
                 .exporterProviders(List.of(declaring("json"), declaring("csv"), declaring("html"),
-                        declaring("jsonl", "peerpulse.export.jsonl.file"), declaring("jfr", new String[0])))
+                        declaring("jsonl", "peerpulse.export.jsonl.file")))
                 .exportSetting(typo, "out");
         org.assertj.core.api.Assertions.assertThatThrownBy(builder::build)
                 .isInstanceOf(IllegalArgumentException.class)

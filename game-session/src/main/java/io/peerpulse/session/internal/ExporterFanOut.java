@@ -150,8 +150,10 @@ public final class ExporterFanOut {
                 keys = java.util.Set.of(); // a broken plugin: its prefix stays unchecked
             }
             if ((keys == null || keys.isEmpty()) && Providers.isOwn(name)
-                    && provider.getClass().getName().startsWith("io.peerpulse.")) {
-                readingNone.add(name); // one of ours declaring no key reads none: any key of it is a mistake
+                    && provider.getClass().getPackageName().startsWith("io.peerpulse.export." + name)) {
+                // one of ours, from its own module (not an application's wrapper of it), declaring no key reads
+                // none: any key of it is a mistake
+                readingNone.add(name);
             } else if (keys == null || keys.isEmpty()) {
                 openPrefixes.add("peerpulse.export." + name + ".");
             } else {

@@ -152,4 +152,20 @@ class JfrExporterTest {
         session.close();
         return session.exportReport();
     }
+
+    /**
+     * The jfr exporter reads no setting, so a key under its prefix (a newcomer's guess at a directory) fails
+     * {@code build()} rather than being ignored. (An application's own wrapper of one of our providers, declaring no
+     * keys, is not PeerPulse's and stays unchecked, as any plugin that declares none: ConcurrentSessionsTest.)
+     */
+    @Test
+    void aSettingOfTheJfrExporterFailsTheBuildSayingItReadsNone() {
+        GameSession.Builder builder = GameSession.builder("jfr-setting").executor(Runnable::run)
+                .exporterProviders(List.of(new JfrExporterProvider()))
+                .exportSetting("peerpulse.export.jfr.directory", "recordings");
+        org.assertj.core.api.Assertions.assertThatThrownBy(builder::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("exportSetting 'peerpulse.export.jfr.directory'")
+                .hasMessageContaining("the jfr exporter reads no setting");
+    }
 }
