@@ -246,7 +246,8 @@ public final class JournalWriter implements AutoCloseable {
     /**
      * The executor of every journal's writer by default: at most {@value #MAX_WRITER_THREADS_MIN} or
      * 4 × availableProcessors daemon threads ({@code peerpulse-journal-N}, made as journals need them, ended after
-     * 30 s idle). A writer holds a thread only while it has lines to write; when a stuck disk holds every thread,
+     * 30 s idle). A writer holds a thread for one batch of lines at a time, then goes behind the other journals'
+     * writers when it has more; when a stuck disk holds every thread,
      * the other journals' lines wait, and beyond {@value #MAX_BEHIND_BYTES} bytes are dropped and counted.
      *
      * @return the executor
@@ -313,52 +314,57 @@ public final class JournalWriter implements AutoCloseable {
         }
     }
 
-    /** The writer: writes what is queued, batch by batch, then closes the sink once closing and done. */
+    /**
+     * The writer: writes the lines queued (one batch), then closes the sink when closing and done, or, when more
+     * lines came meanwhile, goes to the back of the executor's queue for the next batch, so that a journal that
+     * always has lines (a fast session on a slow disk) never keeps a thread of the bounded pool from the others.
+     */
     private void drain() {
+        ArrayDeque<Queued> batch;
+        synchronized (queueLock) {
+            if (queue.isEmpty() && !closing) {
+                draining = false;
+                return;
+            }
+            batch = queue;
+            queue = new ArrayDeque<>();
+        }
+        long bytes = 0;
         boolean done = false;
         try {
-            while (true) {
-                ArrayDeque<Queued> batch;
-                synchronized (queueLock) {
-                    if (queue.isEmpty() && !closing) {
-                        draining = false;
-                        done = true;
-                        return;
-                    }
-                    batch = queue;
-                    queue = new ArrayDeque<>();
-                }
-                long bytes = 0;
-                long written = 0;
-                for (Queued line : batch) {
-                    bytes += line.bytes().length;
-                    written += writeLine(line) ? 1 : 0;
-                    handled++;
-                }
-                if (fsync && written > 0) {
-                    try {
-                        sink.force();
-                    } catch (IOException | RuntimeException e) {
-                        failed("could not be forced to the device", e);
-                    }
-                }
-                boolean closeNow;
-                synchronized (queueLock) {
-                    behindBytes -= bytes;
-                    closeNow = closing && queue.isEmpty();
-                }
-                if (closeNow) {
-                    closeSink();
-                    done = true;
-                    return;
+            long written = 0;
+            for (Queued line : batch) {
+                bytes += line.bytes().length;
+                written += writeLine(line) ? 1 : 0;
+                handled++;
+            }
+            if (fsync && written > 0) {
+                try {
+                    sink.force();
+                } catch (IOException | RuntimeException e) {
+                    failed("could not be forced to the device", e);
                 }
             }
+            done = true;
         } finally {
             if (!done) { // a fatal error: the next line starts another writer
                 synchronized (queueLock) {
                     draining = false;
                 }
             }
+        }
+        boolean closeNow;
+        boolean again;
+        synchronized (queueLock) {
+            behindBytes -= bytes;
+            closeNow = closing && queue.isEmpty();
+            again = !closeNow && !queue.isEmpty();
+            draining = again || closeNow;
+        }
+        if (closeNow) {
+            closeSink();
+        } else if (again) { // the next batch, behind the other journals' writers
+            startWriter();
         }
     }
 

@@ -1,0 +1,91 @@
+package io.peerpulse.session.journal.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.peerpulse.telemetry.shared.DaemonPool;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The writers of many journals on one bounded pool. */
+class JournalWriterTest {
+
+    @TempDir
+    Path dir;
+
+    /** The shared pool as {@link JournalWriter#ioExecutor()} builds it, with one thread: every writer shares it. */
+    private final ThreadPoolExecutor pool = DaemonPool.create(1, "test-journal-", new LinkedBlockingQueue<>());
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        pool.shutdownNow();
+        assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /**
+     * A journal that always has another line queued by the time its batch is written (a session polling faster
+     * than its disk forces) must not keep the pool's thread from another journal: before, its writer looped as
+     * long as it found lines, and the other journal's line waited for all of its 2,000.
+     */
+    @Test
+    void aJournalThatAlwaysHasLinesDoesNotStarveAnotherOfThePoolsThreads() throws Exception {
+        int busyLines = 2_000;
+        List<String> written = new CopyOnWriteArrayList<>();
+        AtomicReference<JournalWriter> busy = new AtomicReference<>();
+        AtomicReference<JournalWriter> other = new AtomicReference<>();
+        JournalWriter.SinkWrapper recording = real -> new JournalWriter.Sink() {
+            @Override
+            public void write(ByteBuffer bytes) throws IOException {
+                String line = StandardCharsets.UTF_8.decode(bytes.duplicate()).toString().strip();
+                real.write(bytes);
+                written.add(line);
+                if (line.startsWith("busy ")) {
+                    int n = Integer.parseInt(line.substring(5));
+                    if (n == 1) {
+                        other.get().append("other 1", false); // its writer queued behind this one
+                    }
+                    if (n < busyLines) {
+                        busy.get().append("busy " + (n + 1), false); // the next line, while this one is written
+                    } else {
+                        busy.get().append("end", true);
+                        busy.get().close();
+                    }
+                }
+            }
+
+            @Override
+            public void force() throws IOException {
+                real.force();
+            }
+
+            @Override
+            public void close() throws IOException {
+                real.close();
+            }
+        };
+        busy.set(JournalWriter.create(dir, "busy", "busy", false, recording, pool, "header of busy"));
+        other.set(JournalWriter.create(dir, "other", "other", false, recording, pool, "header of other"));
+
+        busy.get().append("busy 1", false);
+        assertThat(busy.get().awaitClosed(Duration.ofSeconds(30))).isTrue();
+        other.get().close();
+        assertThat(other.get().awaitClosed(Duration.ofSeconds(30))).isTrue();
+
+        assertThat(written).contains("other 1", "busy " + busyLines);
+        assertThat(written.indexOf("other 1")).as("the other journal's line written among the busy one's")
+                .isLessThan(written.indexOf("busy 10"));
+        assertThat(busy.get().lines()).isEqualTo(busyLines + 2L);
+        assertThat(busy.get().failures()).isZero();
+    }
+}
