@@ -21,6 +21,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -182,7 +186,7 @@ class SessionJournalFailureTest {
     }
 
     @Test
-    void anOutOfMemoryErrorWhileWritingTheJournalReachesThePollingThreadAndIsNoJournalFailure() {
+    void anOutOfMemoryErrorWhileWritingTheJournalReachesThePollingThreadAndItsLineIsCounted() {
         OutOfMemoryError oom = new OutOfMemoryError("simulated");
         JournalWriter.SinkWrapper fatal = writes((real, bytes, n) -> {
             if (n == 3) { // header, open, then the first poll's line
@@ -204,7 +208,8 @@ class SessionJournalFailureTest {
         }
 
         assertThat(uncaught).containsExactly(oom);
-        assertThat(session.journalFailureCount()).as("not taken for an I/O failure").isZero();
+        assertThat(session.journalFailureCount()).as("not swallowed as an I/O failure, but the line it took down"
+                + " is counted: a recovery finds it missing").isOne();
         session.close();
     }
 
@@ -262,5 +267,111 @@ class SessionJournalFailureTest {
                         + dir.toAbsolutePath().resolve("journal-headless.journal.jsonl") + ": no space left on device");
         assertThat(dir).as("the half-written file deleted").isEmptyDirectory();
         assertThat(log.warnings(JournalWriter.class)).as("an error, not a logged write failure").isEmpty();
+    }
+
+    /**
+     * A fatal error in the writer (an {@code OutOfMemoryError} in a write) reaches its thread, but the lines it
+     * took down with it are counted, their seqs spent as empty lines, and the journal goes on: the recovery reports
+     * as many lines missing as were counted. Before, the rest of the batch vanished uncounted (0 failures, 4 lines
+     * missing) and its bytes stayed "behind" for good.
+     */
+    @Test
+    void aFatalErrorInTheWriterLosesOnlyCountedLinesAndTheJournalGoesOn() throws Exception {
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        List<Throwable> fatal = new CopyOnWriteArrayList<>();
+        CountDownLatch hold = new CountDownLatch(1);
+        CountDownLatch fatalSeen = new CountDownLatch(1);
+        try {
+            writer.execute(() -> await(hold)); // the lines below queue up as one batch behind it
+            GameSession session = builder("journal-fatal")
+                    .exportAttribute(JournalWriter.IoExecutor.class, task -> writer.execute(() -> {
+                        try {
+                            task.run();
+                        } catch (OutOfMemoryError e) {
+                            fatal.add(e);
+                            fatalSeen.countDown();
+                        }
+                    }))
+                    .exportAttribute(JournalWriter.SinkWrapper.class, writes((real, bytes, n) -> {
+                        if (n == 3) {
+                            throw new OutOfMemoryError("Java heap space (test)");
+                        }
+                        real.write(bytes);
+                    })).build();
+            session.onDataChannelOpen(() -> CompletableFuture.completedStage(RttReading.measured(50)));
+            scheduler.runDueTasks();
+            scheduler.advance(Duration.ofSeconds(3)); // open and 4 polls in one batch: the first poll's write fails
+            hold.countDown();
+            // the batch is exactly those 5 lines: nothing more is applied until the error has ended its writer
+            assertThat(fatalSeen.await(10, TimeUnit.SECONDS)).isTrue();
+            session.beginRound(1);
+            scheduler.advance(Duration.ofSeconds(2));
+            session.close();
+
+            assertThat(fatal).as("the error reached the writer's thread").hasSize(1);
+            assertThat(session.journalFailureCount()).as("the failed line and the 3 after it in its batch")
+                    .isEqualTo(4);
+            SessionJournal.Recovery recovery = SessionJournal.recover(session.journalPath().orElseThrow());
+            assertThat(recovery.missingLineCount()).isEqualTo(session.journalFailureCount());
+            assertThat(recovery.damagedLineCount()).isZero();
+            assertThat(recovery.complete()).as("the lines after them written, the end line too").isTrue();
+        } finally {
+            hold.countDown();
+            writer.shutdownNow();
+        }
+    }
+
+    /** A fatal error writing the end line: close() is not left waiting for a writer that died, the file closes. */
+    @Test
+    void aFatalErrorWritingTheEndLineClosesTheJournalWithoutAWait() throws Exception {
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        CountDownLatch sinkClosed = new CountDownLatch(1);
+        try {
+            GameSession session = builder("journal-fatal-end")
+                    .exportAttribute(JournalWriter.IoExecutor.class, task -> writer.execute(() -> {
+                        try {
+                            task.run();
+                        } catch (OutOfMemoryError e) {
+                            // reaches the writer's thread: expected here
+                        }
+                    }))
+                    .exportAttribute(JournalWriter.SinkWrapper.class, real -> new JournalWriter.Sink() {
+                        @Override
+                        public void write(ByteBuffer bytes) throws IOException {
+                            if (StandardCharsets.UTF_8.decode(bytes.duplicate()).toString().contains("\"end\"")) {
+                                throw new OutOfMemoryError("Java heap space (test)");
+                            }
+                            real.write(bytes);
+                        }
+
+                        @Override
+                        public void force() throws IOException {
+                            real.force();
+                        }
+
+                        @Override
+                        public void close() throws IOException {
+                            real.close();
+                            sinkClosed.countDown();
+                        }
+                    }).build();
+            session.beginRound(1);
+            session.close();
+
+            assertThat(sinkClosed.getCount()).as("the journal closed when close() returned").isZero();
+            assertThat(log.warnings(JournalWriter.class)).as("close() did not wait out its timeout").isEmpty();
+            assertThat(session.journalFailureCount()).isOne();
+            assertThat(SessionJournal.recover(session.journalPath().orElseThrow()).complete()).isFalse();
+        } finally {
+            writer.shutdownNow();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

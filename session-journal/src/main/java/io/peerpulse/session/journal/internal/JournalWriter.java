@@ -330,10 +330,11 @@ public final class JournalWriter implements AutoCloseable {
             queue = new ArrayDeque<>();
         }
         long bytes = 0;
+        Queued line = null;
         boolean done = false;
         try {
             long written = 0;
-            for (Queued line : batch) {
+            for (line = batch.poll(); line != null; line = batch.poll()) {
                 bytes += line.bytes().length;
                 written += writeLine(line) ? 1 : 0;
                 handled++;
@@ -347,24 +348,29 @@ public final class JournalWriter implements AutoCloseable {
             }
             done = true;
         } finally {
-            if (!done) { // a fatal error: the next line starts another writer
-                synchronized (queueLock) {
-                    draining = false;
+            boolean closeNow;
+            boolean again;
+            synchronized (queueLock) {
+                if (!done) { // a fatal error (not a write failure): its line and the rest of the batch are lost
+                    for (Queued lost = line; lost != null; lost = batch.poll()) {
+                        if (lost != line) {
+                            bytes += lost.bytes().length;
+                        }
+                        unwritten += lost.droppedBefore() + 1; // their seqs spent: as many empty lines owed
+                        failures.incrementAndGet();
+                        handled++;
+                    }
                 }
+                behindBytes -= bytes;
+                closeNow = done && closing && queue.isEmpty();
+                again = !closeNow && (!queue.isEmpty() || closing) && closedLatch.getCount() > 0;
+                draining = again || closeNow;
             }
-        }
-        boolean closeNow;
-        boolean again;
-        synchronized (queueLock) {
-            behindBytes -= bytes;
-            closeNow = closing && queue.isEmpty();
-            again = !closeNow && !queue.isEmpty();
-            draining = again || closeNow;
-        }
-        if (closeNow) {
-            closeSink();
-        } else if (again) { // the next batch, behind the other journals' writers
-            startWriter();
+            if (closeNow) {
+                closeSink();
+            } else if (again) { // the next batch, behind the other journals' writers; after a fatal error too
+                startWriter();
+            }
         }
     }
 
