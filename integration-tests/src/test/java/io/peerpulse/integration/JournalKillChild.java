@@ -3,17 +3,24 @@ package io.peerpulse.integration;
 import io.peerpulse.session.GameSession;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.spi.RttReading;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Child-JVM main of {@link JournalKillTest}: a session polling a synthetic source every millisecond on
  * the real shared scheduler, journaling into {@code args[0]}, until the test kills it with SIGKILL. It
  * prints {@link #STARTED} with the journal's path, then {@link #POLLED} once the source has been asked for
- * {@code args[1]} readings: the events the test waits for.
+ * {@code args[1]} readings: the events the test waits for. An optional {@code args[2]} makes its disk slow: each
+ * journal write after the header is held that many microseconds (a disk that does not keep up), or, when
+ * {@code stuck}, every write after the 50th never returns (a frozen file system); through the journal's
+ * {@code SinkWrapper} test hook, reached by reflection (its package is not exported to this module).
  */
 final class JournalKillChild {
 
@@ -24,12 +31,15 @@ final class JournalKillChild {
     }
 
     public static void main(String[] args) throws Exception {
-        GameSession session = GameSession.builder("kill-" + ProcessHandle.current().pid())
+        GameSession.Builder builder = GameSession.builder("kill-" + ProcessHandle.current().pid())
                 .telemetryOptions(TelemetryOptions.builder().pollInterval(Duration.ofMillis(1)).maxSampleCount(1_000_000)
                         .build())
                 .exporterProviders(java.util.List.of())
-                .journalDirectory(Path.of(args[0]))
-                .build();
+                .journalDirectory(Path.of(args[0]));
+        if (args.length > 2) {
+            slowDisk(builder, args[2]);
+        }
+        GameSession session = builder.build();
         System.out.println(STARTED + session.journalPath().orElseThrow());
         System.out.flush();
         long polls = Long.parseLong(args[1]);
@@ -46,5 +56,46 @@ final class JournalKillChild {
                     : CompletableFuture.supplyAsync(() -> RttReading.measured(ThreadLocalRandom.current().nextDouble()));
         });
         Thread.currentThread().join(); // until killed
+    }
+
+    /** Gives the session's journal a sink whose writes after the header are slow ({@code micros}) or stuck. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void slowDisk(GameSession.Builder builder, String how) throws Exception {
+        Class wrapperType = Class.forName("io.peerpulse.session.journal.internal.JournalWriter$SinkWrapper");
+        Class sinkType = Class.forName("io.peerpulse.session.journal.internal.JournalWriter$Sink");
+        boolean stuck = how.equals("stuck");
+        long nanos = stuck ? 0 : Long.parseLong(how) * 1_000;
+        AtomicLong writes = new AtomicLong();
+        Object wrapper = Proxy.newProxyInstance(JournalKillChild.class.getClassLoader(), new Class<?>[] {wrapperType},
+                (proxy, method, margs) -> {
+                    switch (method.getName()) {
+                        case "apply":
+                            break;
+                        case "hashCode":
+                            return System.identityHashCode(proxy);
+                        case "equals":
+                            return proxy == margs[0];
+                        case "toString":
+                            return "a slow disk (" + how + ")";
+                        default:
+                            throw new UnsupportedOperationException(method.toString());
+                    }
+                    Object real = margs[0];
+                    return Proxy.newProxyInstance(JournalKillChild.class.getClassLoader(), new Class<?>[] {sinkType},
+                            (sink, call, cargs) -> {
+                                if (call.getName().equals("write") && writes.incrementAndGet() > 1) {
+                                    if (stuck && writes.get() > 50) {
+                                        new CountDownLatch(1).await(); // never returns: killed here
+                                    }
+                                    LockSupport.parkNanos(nanos); // the slow disk itself, not a wait for an event
+                                }
+                                try {
+                                    return call.invoke(real, cargs);
+                                } catch (InvocationTargetException e) {
+                                    throw e.getCause();
+                                }
+                            });
+                });
+        builder.exportAttribute(wrapperType, wrapper);
     }
 }
