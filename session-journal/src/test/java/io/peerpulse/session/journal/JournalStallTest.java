@@ -21,6 +21,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -146,6 +150,7 @@ class JournalStallTest {
         assertThat(stalled.await(10, TimeUnit.SECONDS)).isTrue();
         long dropped = session.journalFailureCount();
         assertThat(dropped).as("lines beyond the bound dropped and counted").isPositive().isLessThan(2L * rounds);
+        awaitWarning();
         assertThat(log.warnings(JournalWriter.class)).as("said once").singleElement().asString()
                 .contains("journal-behind", session.journalPath().orElseThrow().toString(),
                         "behind", "dropped", "counted");
@@ -184,5 +189,68 @@ class JournalStallTest {
         assertThat(sinkClosed.await(10, TimeUnit.SECONDS)).as("written and closed once the write returns")
                 .isTrue();
         assertThat(Journals.lines(session.journalPath().orElseThrow())).hasSize(3);
+    }
+
+    /**
+     * The first drop's warning is logged off the game thread: a log handler that blocks (a log file on the same
+     * stuck disk) holds a writer pool thread, never the session's caller. Before, the game thread logged it itself,
+     * under the session core's lock, and stayed stuck in the handler with every other call of the session.
+     */
+    @Test
+    void theFirstDropsWarningNeverHoldsTheGameThreadWhenTheLogBlocksToo() throws Exception {
+        Logger logger = Logger.getLogger(JournalWriter.class.getName());
+        CountDownLatch logBlocked = new CountDownLatch(1);
+        Handler stuckLog = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getMessage().contains("behind")) {
+                    logBlocked.countDown();
+                    try {
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(stuckLog);
+        try {
+            GameSession session = builder("journal-log-stuck").build();
+            onGameThread(() -> {
+                for (int round = 1; round <= 20_000; round++) { // beyond the writer's bound: lines dropped
+                    session.beginRound(round);
+                    session.endRound();
+                }
+            });
+            assertThat(session.journalFailureCount()).isPositive();
+            assertThat(logBlocked.await(10, TimeUnit.SECONDS)).as("the warning is being logged").isTrue();
+            onGameThread(() -> session.beginRound(20_001));
+            release.countDown();
+            onGameThread(session::close);
+            awaitWarning();
+            assertThat(log.warnings(JournalWriter.class)).singleElement().asString().contains("journal-log-stuck",
+                    "behind");
+        } finally {
+            logger.removeHandler(stuckLog);
+        }
+    }
+
+    /**
+     * Until the writer's pool has logged the first drop: nothing signals that moment, so the log is looked at,
+     * parked between looks (bounded: 10 s).
+     */
+    private void awaitWarning() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (log.warnings(JournalWriter.class).isEmpty() && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
     }
 }

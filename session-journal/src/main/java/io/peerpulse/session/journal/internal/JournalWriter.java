@@ -37,7 +37,8 @@ import java.util.function.UnaryOperator;
  *
  * <p><b>Bound.</b> Lines queued and not yet written take at most {@value #MAX_BEHIND_BYTES} bytes; a line that
  * would exceed it is dropped and counted as a failure (its seq is spent: a gap on recovery), and the first drop
- * is logged; the session's last line ({@code end}) is always queued. For every line whose seq was spent without
+ * is logged (by a task on the writer's executor, never on the caller's thread); the session's last line
+ * ({@code end}) is always queued. For every line whose seq was spent without
  * a line (dropped, or its write failed), the writer writes an empty line before the next one, so that the file's
  * line count covers the seqs spent and a recovery reads the lines after a long gap (it skips empty lines).
  *
@@ -295,11 +296,16 @@ public final class JournalWriter implements AutoCloseable {
                 draining = true;
             }
         }
-        if (logDrop) {
-            LOG.log(Level.WARNING, "journal of session '" + sessionId + "' at " + path + ": its writer is "
-                    + MAX_BEHIND_BYTES + " bytes behind (the disk does not keep up, or a write does not return);"
-                    + " lines are dropped and counted (GameSession.journalFailureCount()) until it catches up;"
-                    + " the session and its live report go on");
+        if (logDrop) { // not on this thread, under the core's lock: a log on the same stuck disk would hold it
+            Runnable warn = () -> LOG.log(Level.WARNING, "journal of session '" + sessionId + "' at " + path
+                    + ": its writer is " + MAX_BEHIND_BYTES + " bytes behind (the disk does not keep up, or a write"
+                    + " does not return); lines are dropped and counted (GameSession.journalFailureCount()) until it"
+                    + " catches up; the session and its live report go on");
+            try {
+                executor.execute(warn);
+            } catch (RuntimeException rejected) {
+                warn.run();
+            }
         }
         if (start) {
             startWriter();
