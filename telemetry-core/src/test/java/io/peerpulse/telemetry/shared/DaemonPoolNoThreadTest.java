@@ -18,21 +18,21 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code OutOfMemoryError: unable to create native thread}. Measured in a child JVM ({@code prlimit --nproc=120}, 5
  * sessions with journals): a {@code ThreadPoolExecutor} below its bound starts a thread per task even while its own
  * threads idle, and let that error out of {@code execute}, into a poll; every journal stopped after its first 2
- * lines and every JSON export was lost. Simulated here by a thread whose {@code start()} throws what the JDK throws.
+ * lines and every JSON export was lost. Simulated here by a thread factory that throws what the JDK throws.
  */
 class DaemonPoolNoThreadTest {
 
     @RegisterExtension
     final LogCapture logs = new LogCapture();
 
+    /**
+     * A thread factory at the limit: it throws what {@code Thread.start()} throws there, from the same call in the pool
+     * ({@code addWorker}). Not a thread whose {@code start()} throws: from JDK 21 on the pool starts its threads through
+     * a package-private {@code Thread.start} of its thread container, which a subclass cannot override.
+     */
     private static Thread unstartable(Runnable runnable) {
-        return new Thread(runnable) {
-            @Override
-            public synchronized void start() {
-                throw new OutOfMemoryError("unable to create native thread: possibly out of memory or process/resource"
-                        + " limits reached");
-            }
-        };
+        throw new OutOfMemoryError("unable to create native thread: possibly out of memory or process/resource"
+                + " limits reached");
     }
 
     @Test
