@@ -320,6 +320,41 @@ class SessionJournalTest {
                 .isInstanceOf(IOException.class).hasMessageContaining("format 6").hasMessageContaining("format 5");
     }
 
+    /**
+     * A format-5 journal written before ids refused bidirectional controls (043943d and every version before it
+     * took {@code "exp-42\u200Fx"}, e.g. an id built from a right-to-left player name, which carries U+200F): its
+     * session is recovered whole, the controls in its ids become spaces (as in free text) and a problem says so.
+     * Refusing the header instead loses the killed session's every sample.
+     */
+    @Test
+    void aJournalOfAnEarlierVersionWhoseIdsHoldBidiControlsRecovers() throws IOException {
+        GameSession session = writtenAsApplied(builder("journal-bidi-x"));
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(40)));
+        scheduler.runDueTasks();
+        advance(3);
+        session.close();
+        Path journal = session.journalPath().orElseThrow();
+        SessionReport live = session.exportReport();
+        List<String> lines = lines(journal);
+        assertThat(lines.get(0)).contains("\"sessionId\":\"journal-bidi-x\"").contains("\"playerId\":\"p1\"");
+        lines.set(0, Journals.resealed(lines.get(0)
+                .replace("\"sessionId\":\"journal-bidi-x\"", "\"sessionId\":\"journal-bidi\u200Fx\"")
+                .replace("\"playerId\":\"p1\"", "\"playerId\":\"p\u202E1\"")));
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(Journals.write(journal, lines));
+
+        assertThat(recovery.report().multiplayerMetrics().sessionId()).isEqualTo("journal-bidi x");
+        assertThat(recovery.report().multiplayerMetrics().playerId()).isEqualTo("p 1");
+        assertThat(recovery.sampleCount()).isEqualTo(4);
+        assertThat(recovery.report().multiplayerMetrics().latency().samples())
+                .isEqualTo(live.multiplayerMetrics().latency().samples());
+        assertThat(recovery.problems()).containsExactly(
+                "line 1: sessionId holds a bidirectional control character (U+200F at index 12), which ids may no"
+                        + " longer hold: recovered with a space in its place",
+                "line 1: playerId holds a bidirectional control character (U+202E at index 1), which ids may no"
+                        + " longer hold: recovered with a space in its place");
+    }
+
     /** A line written without its checksum, sealed with it. */
     private static String sealed(String body) {
         return Journals.resealed(body.substring(0, body.length() - 1) + ",\"crc\":\"00000000\"}");

@@ -157,8 +157,11 @@ public final class Redaction {
      * Whether {@code c} has Unicode's Bidi_Control property (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069):
      * invisible characters that reorder how the text after them is shown ("Trojan Source"), so that a log line or
      * an exported cell reads otherwise than it is.
+     *
+     * @param c a character
+     * @return whether ids refuse it and free text makes it a space
      */
-    static boolean isBidiControl(char c) {
+    public static boolean isBidiControl(char c) {
         return c == '\u061C' || c == '\u200E' || c == '\u200F' || (c >= '\u202A' && c <= '\u202E')
                 || (c >= '\u2066' && c <= '\u2069');
     }

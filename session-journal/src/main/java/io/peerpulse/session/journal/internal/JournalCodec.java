@@ -12,13 +12,16 @@ import io.peerpulse.telemetry.PollOutcome;
 import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.shared.Redaction;
 import org.jspecify.annotations.Nullable;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -117,8 +120,9 @@ public final class JournalCodec {
      *
      * @param config the session's configuration
      * @param start  its start
+     * @param notes  what was read otherwise than written, for the recovery's problems (an id of an earlier version)
      */
-    public record Header(SessionConfig config, SessionStart start) {
+    public record Header(SessionConfig config, SessionStart start, List<String> notes) {
     }
 
     /**
@@ -181,7 +185,9 @@ public final class JournalCodec {
 
     /**
      * Reads a header written by {@link #header}: every number strictly (whole, in range), durations above
-     * 0, the start between 1970 and 9999; the configuration's telemetry clocks throw when read.
+     * 0, the start between 1970 and 9999; the configuration's telemetry clocks throw when read. An id holding a
+     * bidirectional control, which ids could hold before this version refused them, is read with a space in its
+     * place, as free text is ({@link Redaction}), and a note says so: refused, the killed session's data would be lost.
      *
      * @param header the parsed line, its checksum and format checked
      * @return the header
@@ -221,11 +227,31 @@ public final class JournalCodec {
                 readOptional(header, "lossFairFromRatio"), readOptional(header, "lossPoorFromRatio"),
                 readOptional(header, "fairBelowScore"), readOptional(header, "poorBelowScore"),
                 lossWindowMs, hysteresisPollCount);
-        SessionConfig config = new SessionConfig(header.requireString("sessionId"),
-                header.string("playerId").orElse(null), options, positiveNanos(header, "exporterTimeoutNanos"), quality,
+        List<String> notes = new ArrayList<>(2);
+        SessionConfig config = new SessionConfig(earlierId("sessionId", header.requireString("sessionId"), notes),
+                header.string("playerId").map(id -> earlierId("playerId", id, notes)).orElse(null), options, positiveNanos(header, "exporterTimeoutNanos"), quality,
                 header.requireInt("gapAfterPollCount"), positiveNanos(header, "fallbackAfterNanos"));
         return new Header(config, new SessionStart(startEpochMs, header.requireLong("startNanoTime"),
-                header.requireLong("systemClockOffsetMs")));
+                header.requireLong("systemClockOffsetMs")), notes);
+    }
+
+    /** An id as an earlier version may have written it: each bidirectional control a space, noted in {@code notes}. */
+    private static String earlierId(String key, String id, List<String> notes) {
+        char[] chars = id.toCharArray();
+        int first = -1;
+        for (int i = 0; i < chars.length; i++) {
+            if (Redaction.isBidiControl(chars[i])) {
+                first = first < 0 ? i : first;
+                chars[i] = ' ';
+            }
+        }
+        if (first < 0) {
+            return id;
+        }
+        notes.add(key + " holds a bidirectional control character (U+"
+                + Integer.toHexString(id.charAt(first)).toUpperCase(Locale.ROOT) + " at index " + first
+                + "), which ids may no longer hold: recovered with a space in its place");
+        return new String(chars);
     }
 
     private static Duration positiveNanos(FlatJson.Parsed header, String key) {

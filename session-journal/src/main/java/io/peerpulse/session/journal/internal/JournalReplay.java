@@ -222,6 +222,7 @@ public final class JournalReplay {
             throw new IOException(invalid + e.getMessage(), e);
         }
         session = SessionCore.forReplay(header.config(), header.start(), settings, exporters);
+        header.notes().forEach(note -> problem("line " + raw.number() + ": " + note));
         last = header.start().stamp();
         remember(0, raw.number(), raw.hash());
         lineCount++;
