@@ -1,6 +1,6 @@
 /**
  * PeerPulse's CSV exporter: at the end of each session, the exporter named {@code csv} writes one tidy
- * row per RTT sample ({@code session_id,player_id,round,timestamp_epoch_ms,rtt_ms}) to
+ * row per RTT sample ({@code session_id,player_id,round,timestamp_epoch_ms,rtt_ms,elapsed_ms}) to
  * {@code <directory>/<sessionId>.csv} (setting {@code peerpulse.export.csv.directory}, default
  * {@code peerpulse-sessions}), by the file rules of {@link io.peerpulse.export.files.ExportFiles}: a safe
  * name, never overwriting, whole or not at all. {@link io.peerpulse.export.csv.SessionReportCsv} writes
