@@ -85,11 +85,13 @@ public final class DaemonPool {
 
     /** Queues {@code task} for the pool's running threads; whether one will run it. */
     private static boolean handOver(ThreadPoolExecutor pool, Runnable task) {
-        if (pool.isShutdown() || pool.getPoolSize() == 0) {
-            return false;
-        }
         // queued already when the failed start was for a thread to replace the last one (the pool's recheck)
-        if (!pool.getQueue().contains(task) && !pool.getQueue().offer(task)) {
+        boolean queued = pool.getQueue().contains(task);
+        if (pool.isShutdown() || pool.getPoolSize() == 0) {
+            // refused: take it back, or it would run later as well as the caller's own handling of the refusal
+            return queued && !pool.remove(task);
+        }
+        if (!queued && !pool.getQueue().offer(task)) {
             return false;
         }
         // the last thread may have ended meanwhile (it stays while its queue holds a task): take the task back then

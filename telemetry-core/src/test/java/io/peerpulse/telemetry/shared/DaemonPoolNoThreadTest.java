@@ -10,6 +10,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -56,6 +57,58 @@ class DaemonPoolNoThreadTest {
                     .contains("no-thread-test-* could not start another thread (unable to create native thread")
                     .contains("limit of threads (ulimit -u, a container's pids limit)")
                     .contains("its 1 threads do the work meanwhile");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * At its bound the pool queues a task, and when its last thread ended meanwhile it starts one for the queue (its
+     * recheck); when that start fails the task is in the queue already. Refused then, it must not stay there: a
+     * caller that was told "rejected" handles the task itself (a journal writes on its own thread, a serial queue
+     * drops its calls), and the queued copy would run too, later, beside that (two writers of one journal).
+     */
+    @Test
+    void aTaskRefusedAfterThePoolQueuedItIsTakenBackOutOfTheQueue() throws Exception {
+        AtomicReference<ThreadPoolExecutor> poolRef = new AtomicReference<>();
+        AtomicReference<Thread> worker = new AtomicReference<>();
+        AtomicReference<Runnable> lastThreadEndsFirst = new AtomicReference<>();
+        LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>() {
+            @Override
+            public boolean offer(Runnable task) {
+                if (task == lastThreadEndsFirst.getAndSet(null)) {
+                    // between the pool's bound check and its recheck: its one thread ends, idle, the queue empty
+                    poolRef.get().setKeepAliveTime(1, TimeUnit.NANOSECONDS); // wakes the idle thread
+                    try {
+                        worker.get().join(TimeUnit.SECONDS.toMillis(60));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    assertThat(worker.get().isAlive()).isFalse();
+                }
+                return super.offer(task);
+            }
+        };
+        ThreadPoolExecutor pool = DaemonPool.create(1, "no-thread-test-", queue);
+        poolRef.set(pool);
+        try {
+            pool.setThreadFactory(runnable -> {
+                Thread thread = new Thread(runnable, "no-thread-test-1");
+                thread.setDaemon(true);
+                worker.set(thread);
+                return thread;
+            });
+            CountDownLatch first = new CountDownLatch(1);
+            pool.execute(first::countDown);
+            assertThat(first.await(60, TimeUnit.SECONDS)).isTrue();
+            pool.setThreadFactory(DaemonPoolNoThreadTest::unstartable);
+            Runnable refused = () -> { };
+            lastThreadEndsFirst.set(refused);
+
+            assertThatThrownBy(() -> pool.execute(refused)).isInstanceOf(RejectedExecutionException.class);
+
+            assertThat(pool.getPoolSize()).isZero();
+            assertThat(pool.getQueue()).as("a refused task is not left to run later").isEmpty();
         } finally {
             pool.shutdownNow();
         }
