@@ -950,8 +950,9 @@ public final class GameSession implements AutoCloseable {
         }
 
         /**
-         * @param fsync whether every journal line is also forced to the device (survives a power loss);
-         *              default: the setting {@code peerpulse.journal.fsync}, else {@code false}
+         * @param fsync whether the journal's writer also forces the lines it wrote to the device, a batch at a
+         *              time (they then survive a power loss; lines still queued for it do not); default: the
+         *              setting {@code peerpulse.journal.fsync}, else {@code false}
          * @return this builder
          * @since 0.1.0
          */

@@ -15,7 +15,8 @@ public interface EventLogProvider {
     /** The setting (session setting, else system property) naming the journal directory.
      * @since 0.1.0 */
     String DIRECTORY_SETTING = "peerpulse.journal.directory";
-    /** The setting that, when {@code true}, forces every journal line to the device.
+    /** The setting that, when {@code true}, has the journal's writer force the lines it wrote to the device, a
+     * batch at a time.
      * @since 0.1.0 */
     String FSYNC_SETTING = "peerpulse.journal.fsync";
 

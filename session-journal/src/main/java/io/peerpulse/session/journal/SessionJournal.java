@@ -24,11 +24,15 @@ import java.util.Objects;
  * then every event the session applies, in the order it applies them: opens, polls of either view, probe
  * statistics, closes, round begins and ends, and {@code end} at {@link GameSession#close()}. Each line
  * carries its sequence number {@code seq}, its wall-clock label {@code t}, its monotonic time {@code n}, and
- * last its checksum {@code crc} (CRC32C of the line without that member). Each line is written by one
- * {@code write} call on an unbuffered file channel while the session applies the event: when the process
- * is killed, at most the event in flight is lost. Lines reach the OS page cache, which survives a killed
- * process but not a power loss; with {@value #FSYNC_SETTING}{@code =true} each line is also forced to the
- * device.
+ * last its checksum {@code crc} (CRC32C of the line without that member). Applying an event only queues its
+ * line; the journal's writer, on a daemon thread of its own ({@code peerpulse-journal-N}), writes each with one
+ * {@code write} call on an unbuffered file stream, so a slow or stuck disk never holds the session. When the
+ * process is killed, the lines still queued are lost: normally none or the last few, at most 1 MiB of lines when
+ * the disk does not keep up (beyond that further lines are dropped and counted,
+ * {@link GameSession#journalFailureCount()}). Written lines reach the OS page cache, which survives a killed
+ * process but not a power loss; with {@value #FSYNC_SETTING}{@code =true} the writer also forces each batch it
+ * wrote to the device (group commit). {@link GameSession#close()} waits, within the exporter timeout, until every
+ * line is written and the file closed.
  *
  * <p><b>Recovery.</b> {@link #recover(Path)} decodes the journaled events and applies them, with their own
  * stamps and in {@code seq} order, to a session core built from the header: the same

@@ -132,7 +132,7 @@ public final class JournalWriter implements AutoCloseable {
      * @param directory created when missing
      * @param stem      the safe file stem of the session id
      * @param sessionId for log lines
-     * @param fsync     whether every line is forced to the device
+     * @param fsync     whether each batch of lines written is forced to the device
      * @param wrapper   wraps the sink (tests); identity otherwise
      * @param executor  where the writer runs ({@link #ioExecutor()} but in tests)
      * @param header    the first line, without a line break: written before this returns
@@ -229,7 +229,7 @@ public final class JournalWriter implements AutoCloseable {
         return path;
     }
 
-    /** @return whether every line is forced to the device */
+    /** @return whether each batch of lines written is forced to the device */
     public boolean fsync() {
         return fsync;
     }
