@@ -52,8 +52,9 @@ import org.jspecify.annotations.Nullable;
  * what it does read: the input must be valid UTF-8 and exactly one JSON document (no trailing data, no
  * second document); a number must fit its record component exactly (an integer component takes an
  * integral number within its type's range, a {@code double} a finite number) and must not be negative
- * (durations, counts, times, RTTs), except {@code clock.startNanoTime}, {@code clock.endNanoTime} and
- * {@code clock.systemClockOffsetMs}; a string must not hold a lone surrogate. What breaks a rule is
+ * (durations, counts, times, RTTs), except {@code clock.startNanoTime}, {@code clock.endNanoTime},
+ * {@code clock.systemClockOffsetMs}, each clock step's {@code stepMs} (negative: the wall clock stepped back) and
+ * the probe's peer clock {@code offsetMs}; a string must not hold a lone surrogate. What breaks a rule is
  * refused with its JSON path and value, e.g. {@code sessionMetrics.durationMs: 1.9 is not an integer}.
  * There is no size limit: the document is parsed as a stream, its sample arrays into primitive arrays
  * (16 bytes a sample; the three windows of an export, equal, share one list) and the rest into a small
