@@ -23,7 +23,7 @@ import java.util.Objects;
  * {@code <dir>/<stem>.journal.jsonl}: a {@code header} (the session's whole configuration and its start),
  * then every event the session applies, in the order it applies them: opens, polls of either view, probe
  * statistics, closes, round begins and ends, and {@code end} at {@link GameSession#close()}. Each line
- * carries its sequence number {@code seq}, its wall-clock label {@code t}, its monotonic time {@code n}, and
+ * carries its sequence number {@code seq}, its wall-clock label {@code epochMs}, its monotonic time {@code nanoTime}, and
  * last its checksum {@code crc} (CRC32C of the line without that member). Applying an event only queues its
  * line; the journal's writer, on a daemon thread of its own ({@code peerpulse-journal-N}), writes each with one
  * {@code write} call on an unbuffered file stream, so a slow or stuck disk never holds the session. When the

@@ -34,7 +34,7 @@ import java.util.zip.CRC32C;
  * {@link Kind} maps a line's {@code type} to its reader, and writing goes through a
  * {@link SessionEvent.Handler}, so a new kind of event does not compile until it has both.
  *
- * <p>Every line is a flat JSON object: {@code type}, {@code seq}, {@code t} (epoch ms), {@code n} (the
+ * <p>Every line is a flat JSON object: {@code type}, {@code seq}, {@code epochMs}, {@code nanoTime} (the
  * monotonic time, ns), the event's members, and last {@code crc}: the CRC32C, 8 lower-case hex digits, of
  * the UTF-8 bytes of the line as it would be without that member.
  */
