@@ -65,7 +65,7 @@ class JournalStallTest {
 
     /** Writes after the first (the header, written by {@code build()}) wait until {@link #release}. */
     private JournalWriter.SinkWrapper stalling() {
-        return real -> new JournalWriter.Sink() {
+        return real -> new ForwardingSink(real) {
             @Override
             public void write(ByteBuffer bytes) throws IOException {
                 if (writes.incrementAndGet() > 1) {
@@ -80,11 +80,6 @@ class JournalStallTest {
                     }
                 }
                 real.write(bytes);
-            }
-
-            @Override
-            public void force() throws IOException {
-                real.force();
             }
 
             @Override

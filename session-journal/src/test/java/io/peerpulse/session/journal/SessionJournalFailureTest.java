@@ -62,20 +62,10 @@ class SessionJournalFailureTest {
     private static JournalWriter.SinkWrapper writes(Write write) {
         return real -> {
             int[] writes = {0};
-            return new JournalWriter.Sink() {
+            return new ForwardingSink(real) {
                 @Override
                 public void write(ByteBuffer bytes) throws IOException {
                     write.write(real, bytes, ++writes[0]);
-                }
-
-                @Override
-                public void force() throws IOException {
-                    real.force();
-                }
-
-                @Override
-                public void close() throws IOException {
-                    real.close();
                 }
             };
         };
@@ -159,12 +149,7 @@ class SessionJournalFailureTest {
 
     @Test
     void aJournalThatCannotBeClosedIsCountedToo() {
-        JournalWriter.SinkWrapper unclosable = real -> new JournalWriter.Sink() {
-            @Override
-            public void write(ByteBuffer bytes) throws IOException {
-                real.write(bytes);
-            }
-
+        JournalWriter.SinkWrapper unclosable = real -> new ForwardingSink(real) {
             @Override
             public void force() {
             }
@@ -335,18 +320,13 @@ class SessionJournalFailureTest {
                             // reaches the writer's thread: expected here
                         }
                     }))
-                    .exportAttribute(JournalWriter.SinkWrapper.class, real -> new JournalWriter.Sink() {
+                    .exportAttribute(JournalWriter.SinkWrapper.class, real -> new ForwardingSink(real) {
                         @Override
                         public void write(ByteBuffer bytes) throws IOException {
                             if (StandardCharsets.UTF_8.decode(bytes.duplicate()).toString().contains("\"end\"")) {
                                 throw new OutOfMemoryError("Java heap space (test)");
                             }
                             real.write(bytes);
-                        }
-
-                        @Override
-                        public void force() throws IOException {
-                            real.force();
                         }
 
                         @Override

@@ -1,5 +1,7 @@
 package io.peerpulse.session.journal.internal;
 
+import io.peerpulse.session.journal.ForwardingSink;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.telemetry.shared.DaemonPool;
@@ -44,7 +46,7 @@ class JournalWriterTest {
         List<String> written = new CopyOnWriteArrayList<>();
         AtomicReference<JournalWriter> busy = new AtomicReference<>();
         AtomicReference<JournalWriter> other = new AtomicReference<>();
-        JournalWriter.SinkWrapper recording = real -> new JournalWriter.Sink() {
+        JournalWriter.SinkWrapper recording = real -> new ForwardingSink(real) {
             @Override
             public void write(ByteBuffer bytes) throws IOException {
                 String line = StandardCharsets.UTF_8.decode(bytes.duplicate()).toString().strip();
@@ -62,16 +64,6 @@ class JournalWriterTest {
                         busy.get().close();
                     }
                 }
-            }
-
-            @Override
-            public void force() throws IOException {
-                real.force();
-            }
-
-            @Override
-            public void close() throws IOException {
-                real.close();
             }
         };
         busy.set(JournalWriter.create(dir, "busy", "busy", false, recording, pool, "header of busy"));
