@@ -165,6 +165,27 @@ class SummarizeAndReportTest {
                 .doesNotContain("trailing data");
     }
 
+    /**
+     * A hostile or broken file among good ones (nested past Parsson's 1,000 levels, a number whose exponent
+     * overflows) is skipped and named for what is wrong with it: the browser-shape fallback read it a second
+     * time and let Parsson's bare RuntimeException end the whole command (exit 1, no table), or called an
+     * export with a NumberFormatException "a browser export whose Exponent overflow."
+     */
+    @Test
+    void aDeeplyNestedOrOverflowingFileIsSkippedNotTheEndOfTheTable() throws Exception {
+        export("a.json", "session-a", true);
+        Files.writeString(dir.resolve("deep.json"), "[".repeat(2_000) + "]".repeat(2_000));
+        Files.writeString(dir.resolve("overflow.json"), Files.readString(export("o.json", "session-o", true))
+                .replaceFirst("\"durationMs\" ?: ?\\d+", "\"durationMs\": 1e2147483648"));
+        Files.delete(dir.resolve("o.json"));
+
+        assertThat(run("summarize", dir.toString())).as("stderr %s", err).isZero();
+        assertThat(out.toString()).contains("session-a,");
+        assertThat(err.toString()).contains("skipped " + dir.resolve("deep.json").toAbsolutePath() + ": ")
+                .contains("nested").contains("skipped " + dir.resolve("overflow.json").toAbsolutePath() + ": ")
+                .contains("2 of 3 file(s) skipped").doesNotContain("browser export", "failed");
+    }
+
     @Test
     void summarizeOfNothingReadableOrNoDirectoryIsAUsageErrorAndWritesNothing() throws Exception {
         Path empty = Files.createDirectory(dir.resolve("empty"));
