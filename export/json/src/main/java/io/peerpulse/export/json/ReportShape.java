@@ -21,7 +21,8 @@ import org.jspecify.annotations.Nullable;
  * that no number is wrapped, truncated or rounded on the way in. Walks the records' components
  * reflectively: an integer component takes only an integral number within its type's range, a
  * {@code double} only a finite number, and neither a negative one (durations, counts, epoch times,
- * RTTs, ratios) except the few signed clock readings; a string takes no lone surrogate. Keys the records
+ * RTTs, ratios) except the few signed clock readings; a string takes no lone surrogate, an id
+ * ({@code sessionId}, {@code playerId}) no control character. Keys the records
  * do not know are not looked at (files of later versions). Failures name the JSON path and the value.
  */
 final class ReportShape {
@@ -32,6 +33,12 @@ final class ReportShape {
      */
     private static final Set<String> SIGNED = Set.of("startNanoTime", "endNanoTime", "systemClockOffsetMs",
             "offsetMs", "stepMs");
+
+    /**
+     * Ids, which every PeerPulse version refused with a control character in them (a file that holds one was
+     * made by hand, and its id would reach a terminal through {@code peerpulse summarize}).
+     */
+    private static final Set<String> IDS = Set.of("sessionId", "playerId");
 
     private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
     private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
@@ -158,6 +165,16 @@ final class ReportShape {
                 throw new IllegalArgumentException(path + ": the string has a lone surrogate (\\u"
                         + Integer.toHexString(string.getString().charAt(at)) + ") at character " + at
                         + ": not valid Unicode");
+            }
+            if (IDS.contains(name)) {
+                String text = string.getString();
+                for (int i = 0; i < text.length(); i++) {
+                    if (Character.isISOControl(text.charAt(i))) { // ESC would reach a terminal through summarize
+                        throw new IllegalArgumentException(path + ": the id has a control character (U+"
+                                + String.format("%04X", (int) text.charAt(i)) + ") at character " + i
+                                + ", which no PeerPulse id has ever held");
+                    }
+                }
             }
         }
     }

@@ -68,6 +68,9 @@ class ReadingDisciplineTest {
         "multiplayerMetrics | roundNumber | 1.5 | multiplayerMetrics.rounds[0].roundNumber: 1.5 is not an integer",
         "sessionMetrics | durationMs | \"12\" | sessionMetrics.connection.disconnections[0].durationMs: expected a number, found a string",
         "sessionMetrics | sessionId | \"bad\\ud800id\" | sessionMetrics.sessionId: the string has a lone surrogate",
+        "sessionMetrics | sessionId | \"a\\u001b]0;x\\u0007\" | sessionMetrics.sessionId: the id has a control character (U+001B) at character 1",
+        "multiplayerMetrics | playerId | \"p\\n1\" | multiplayerMetrics.playerId: the id has a control character (U+000A) at character 1",
+        "validationData | sessionId | \"v\\u009b31m\" | validationData.sessionId: the id has a control character (U+009B) at character 1",
         "multiplayerMetrics | quality | \"GREAT\" | multiplayerMetrics.quality: \"GREAT\" is none of UNKNOWN, GOOD, FAIR, POOR, LOST",
         "multiplayerMetrics | quality | 3 | multiplayerMetrics.quality: expected a string, found a number",
     })
