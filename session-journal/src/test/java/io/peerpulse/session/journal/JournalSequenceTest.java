@@ -185,6 +185,32 @@ class JournalSequenceTest {
                 + ": conflicting duplicate: differs from line " + (poll + 1) + " (applied): skipped");
     }
 
+    /**
+     * A crafted journal (its checksums made right) whose values hold ESC, BEL and U+202E: the problem texts,
+     * which {@code peerpulse recover} prints, show them as <code>&#92;uXXXX</code>, never raw (a terminal would run the
+     * escape sequence), and a 20,000-character value does not make a 20,000-character problem.
+     */
+    @Test
+    void aProblemShowsTheFilesControlCharactersEscapedAndIsCut() throws IOException {
+        GameSession session = twelveSamples("seq-hostile");
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = lines(journal);
+        int poll = firstPoll(lines);
+        lines.set(poll, Journals.resealed(lines.get(poll).replace("\"outcome\":\"MEASURED\"",
+                "\"outcome\":\"\\u001b]0;pwned\\u0007\\u202eM\"")));
+        lines.set(poll + 1, Journals.resealed(lines.get(poll + 1).replaceFirst("\"type\":\"\\w+\"",
+                "\"type\":\"" + "x".repeat(20_000) + "\"")));
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(write(journal, lines));
+
+        assertThat(recovery.problems()).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(recovery.problems().get(0)).contains("'\\u001B]0;pwned\\u0007\\u202EM'");
+        for (String problem : recovery.problems()) {
+            assertThat(problem.chars()).as(problem).noneMatch(c -> c < 0x20 || c == 0x202E);
+            assertThat(problem.length()).as(problem).isLessThanOrEqualTo(1_001);
+        }
+    }
+
     @Test
     void missingLinesAreAGapReportedWithTheirRangeAndTheirEventsAreLost() throws IOException {
         GameSession session = twelveSamples("seq-gap");

@@ -4,6 +4,7 @@ import io.peerpulse.session.core.SessionCore;
 import io.peerpulse.session.core.SessionEvent;
 import io.peerpulse.session.core.Stamp;
 import io.peerpulse.session.journal.SessionJournal;
+import io.peerpulse.telemetry.shared.Redaction;
 import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
@@ -41,7 +42,8 @@ import java.util.regex.Pattern;
  * connection events, quality changes, coverage gaps), at most: one line of {@value #MAX_LINE_BYTES} bytes
  * being read, {@value #REORDER_WINDOW} parsed lines waiting, {@value #DUPLICATE_MEMORY} applied lines'
  * (seq, line number, hash) to tell duplicates apart, {@value #MAX_GAPS} gap ranges, and
- * {@value #MAX_PROBLEMS} problem texts (the rest only counted). Nothing grows with the file.
+ * {@value #MAX_PROBLEMS} problem texts of at most {@value #MAX_PROBLEM_LENGTH} characters (the rest only counted).
+ * Nothing grows with the file.
  */
 public final class JournalReplay {
 
@@ -55,6 +57,8 @@ public final class JournalReplay {
     public static final int MAX_GAPS = 1_000;
     /** Problem texts kept; the rest are counted. */
     public static final int MAX_PROBLEMS = 1_000;
+    /** Longest problem text kept; a longer one is cut. */
+    public static final int MAX_PROBLEM_LENGTH = 1_000;
 
     private final Path file;
     private final long fileLines;
@@ -432,8 +436,33 @@ public final class JournalReplay {
 
     private void problem(String problem) {
         if (problemCount++ < MAX_PROBLEMS) {
-            problems.add(problem);
+            problems.add(shown(problem));
         }
+    }
+
+    /**
+     * A problem as it is kept and printed: a control or bidirectional control character (from the file: a value
+     * named in the problem) as <code>&#92;uXXXX</code>, since {@code peerpulse recover} prints it to a terminal, which
+     * would run an escape sequence; cut after {@value #MAX_PROBLEM_LENGTH} characters (a value may be as long as
+     * a line).
+     */
+    static String shown(String problem) {
+        StringBuilder shown = new StringBuilder(Math.min(problem.length(), MAX_PROBLEM_LENGTH + 1));
+        for (int i = 0; i < problem.length(); i++) {
+            if (shown.length() >= MAX_PROBLEM_LENGTH) {
+                if (Character.isHighSurrogate(shown.charAt(shown.length() - 1))) {
+                    shown.setLength(shown.length() - 1); // never half a pair
+                }
+                return shown.append('…').toString();
+            }
+            char c = problem.charAt(i);
+            if (Character.isISOControl(c) || Redaction.isBidiControl(c)) {
+                shown.append(String.format("\\u%04X", (int) c));
+            } else {
+                shown.append(c);
+            }
+        }
+        return shown.toString();
     }
 
     /** Reads lines of at most {@link #MAX_LINE_BYTES} bytes; a longer one is measured, not held. */
