@@ -6,6 +6,7 @@ import io.peerpulse.session.SecondaryLatency;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.testkit.IpAddresses;
+import io.peerpulse.testkit.SampleReports;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +41,21 @@ class HtmlReportTest {
                 .doesNotContain("url(").doesNotContain("@import").doesNotContain("http://").doesNotContain("https://");
         assertThat(html).contains("&lt;script&gt;").contains("p&lt;1&gt;");
         assertThat(IpAddresses.containsAny(html)).isFalse();
+    }
+
+    /**
+     * A bidirectional control (U+202E and its kind) in a text of the report, e.g. an export edited by hand or one
+     * written before ids refused them, would show the rest of its title, heading or cell reversed (a number
+     * after it too): it is shown as U+FFFD, as control characters are.
+     */
+    @Test
+    void bidirectionalControlsAreShownAsReplacementCharacters() {
+        String id = "pair-7\u202Elanigiro\u2066x\u200F";
+        SessionReport report = SampleReports.with(Reports.withProbeAndSecondary("pair-7"), "sessionMetrics.sessionId", id,
+                "validationData.secondary.source", "ice\u202E");
+        String html = HtmlReport.render(report);
+        assertThat(html.chars()).noneMatch(c -> c == 0x202E || c == 0x2066 || c == 0x200F);
+        assertThat(html).contains("<h1>Session pair-7\uFFFDlanigiro\uFFFDx\uFFFD</h1>").contains("ice\uFFFD median");
     }
 
     @Test
