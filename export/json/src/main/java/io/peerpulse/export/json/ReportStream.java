@@ -1,6 +1,7 @@
 package io.peerpulse.export.json;
 
 import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.shared.SampleArrays;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
@@ -188,6 +189,13 @@ final class ReportStream {
         IllegalArgumentException failure = null;
         for (int i = 0; parser.next() != JsonParser.Event.END_ARRAY; i++) {
             JsonValue element = element();
+            if (failure == null && i == TelemetryOptions.MAX_SAMPLE_COUNT_LIMIT) {
+                // no window holds more: a crafted file of 10^7 samples is refused, not read until the heap is full
+                failure = new IllegalArgumentException(path + ": more than " + TelemetryOptions.MAX_SAMPLE_COUNT_LIMIT
+                        + " samples, more than any session's window holds (maxSampleCount is at most "
+                        + TelemetryOptions.MAX_SAMPLE_COUNT_LIMIT + ")");
+                kept = null;
+            }
             if (failure != null) {
                 continue; // the rest is read, for the syntax, not kept
             }

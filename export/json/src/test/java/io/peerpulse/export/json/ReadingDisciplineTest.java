@@ -179,6 +179,42 @@ class ReadingDisciplineTest {
         assertThat(SessionReportJson.read(file)).isEqualTo(FULL);
     }
 
+    /**
+     * No window holds more than {@code TelemetryOptions.MAX_SAMPLE_COUNT_LIMIT} samples: a samples array with
+     * more (a crafted file of 10^7 samples ran {@code peerpulse report} out of heap) is refused naming its path,
+     * its elements read (for the syntax) but not kept. The elements are generated as they are read.
+     */
+    @Test
+    void aSamplesArrayLongerThanAnyWindowIsRefused() {
+        int start = VALID.indexOf("[", VALID.indexOf("\"samples\": ", VALID.indexOf("\"sessionMetrics\": "))) + 1;
+        int end = VALID.indexOf("]", start);
+        byte[] prefix = VALID.substring(0, start).getBytes(StandardCharsets.UTF_8);
+        byte[] suffix = VALID.substring(end).getBytes(StandardCharsets.UTF_8);
+        byte[] element = "{\"rttMs\":40.5,\"timestampEpochMs\":1767225600000},".getBytes(StandardCharsets.UTF_8);
+        int count = 1_000_001;
+        java.io.InputStream generated = new java.io.InputStream() {
+            private long at;
+            private final long total = prefix.length + (long) count * element.length - 1 + suffix.length;
+
+            @Override
+            public int read() {
+                if (at >= total) {
+                    return -1;
+                }
+                long i = at++;
+                if (i < prefix.length) {
+                    return prefix[(int) i];
+                }
+                i -= prefix.length;
+                long body = (long) count * element.length - 1; // no comma after the last
+                return i < body ? element[(int) (i % element.length)] : suffix[(int) (i - body)];
+            }
+        };
+        assertThatThrownBy(() -> SessionReportJson.read(new java.io.BufferedInputStream(generated, 1 << 16)))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("sessionMetrics.latency.samples: more than 1000000 samples");
+    }
+
     /** Parsson's {@code org.eclipse.parsson.maxParsingLimit} when nobody sets it. */
     private static final int PARSSON_DEFAULT_LIMIT = 15_000_000;
 }
