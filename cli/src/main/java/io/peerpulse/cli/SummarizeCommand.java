@@ -64,10 +64,13 @@ final class SummarizeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<Path> files = new ArrayList<>();
+        java.util.Set<Path> listed = new java.util.HashSet<>(); // found in a folder, not named by the user
         for (Path input : inputs) {
             if (Files.isDirectory(input)) {
                 try (Stream<Path> listing = Files.list(input)) {
-                    files.addAll(listing.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList());
+                    List<Path> found = listing.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
+                    files.addAll(found);
+                    found.forEach(p -> listed.add(p.toAbsolutePath().normalize()));
                 } catch (IOException e) {
                     throw new Main.UsageException("cannot read " + input + ": " + ExportFiles.reason(e));
                 }
@@ -89,6 +92,13 @@ final class SummarizeCommand implements Callable<Integer> {
         List<Path> bad = new ArrayList<>();
         int good = 0;
         for (Path file : files) {
+            if (listed.contains(file) && !Files.isRegularFile(file)) {
+                // a named pipe in a folder would hold the command until something writes to it: read only when named
+                err.println("summarize: skipped " + file + ": not a regular file (a pipe or a device); name it"
+                        + " on the command line to read it");
+                bad.add(file);
+                continue;
+            }
             SessionReport report;
             try {
                 report = Sessions.read(file);

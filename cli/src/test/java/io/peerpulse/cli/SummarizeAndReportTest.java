@@ -203,6 +203,30 @@ class SummarizeAndReportTest {
         assertThat(err.toString().strip()).doesNotContain("\n").contains("missing", "no such file or directory");
     }
 
+    /**
+     * A folder from elsewhere (a colleague's, an unpacked archive) may hold a named pipe called {@code *.json}:
+     * opening it waited for a writer forever, so {@code summarize} of the folder never ended. In a folder only
+     * regular files are read (a link to one too); the others are named as skipped. A pipe named on the command
+     * line itself is still read (the test above).
+     */
+    @Test
+    void aNamedPipeInAFolderIsSkippedNotWaitedFor() throws Exception {
+        export("a.json", "session-a", true);
+        Path fifo = dir.resolve("b.json");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        CompletableFuture<Integer> summarize = CompletableFuture.supplyAsync(() -> run("summarize", dir.toString()));
+        try {
+            assertThat(summarize.get(30, TimeUnit.SECONDS)).as("stderr %s", err).isZero();
+        } finally {
+            if (!summarize.isDone()) { // the old code waits in open(): a writer lets it go on
+                Files.write(fifo, new byte[0]);
+            }
+        }
+        assertThat(out.toString()).contains("session-a,");
+        assertThat(err.toString()).contains("skipped " + fifo.toAbsolutePath() + ": not a regular file")
+                .contains("1 of 2 file(s) skipped");
+    }
+
     /** {@code summarize <(cat x.json)} and {@code report <(cat x.json)}: a pipe has no size and is no regular file. */
     @Test
     void aNamedPipeIsReadAsAFile() throws Exception {
