@@ -1,5 +1,6 @@
 package io.peerpulse.export.json;
 
+import io.peerpulse.telemetry.shared.Redaction;
 import io.peerpulse.telemetry.shared.Utf16;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonNumber;
@@ -156,7 +157,7 @@ final class ReportShape {
             List<String> names = Arrays.stream(c.getEnumConstants()).map(e -> ((Enum<?>) e).name()).toList();
             if (!names.contains(string.getString())) {
                 String text = string.getString();
-                throw new IllegalArgumentException(path + ": \"" + (text.length() > 40 ? text.substring(0, 40) + "…" : text)
+                throw new IllegalArgumentException(path + ": \"" + shown(text.length() > 40 ? text.substring(0, 40) + "…" : text)
                         + "\" is none of " + String.join(", ", names) + " (a value of a later version?)");
             }
         } else if (c == String.class && value instanceof JsonString string) {
@@ -230,6 +231,20 @@ final class ReportShape {
             }
         }
         return null;
+    }
+
+    /** A text from the file as a message shows it: a control or bidirectional control as <code>&#92;uXXXX</code>, never raw to a terminal. */
+    private static String shown(String text) {
+        StringBuilder shown = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) || Redaction.isBidiControl(c)) {
+                shown.append(String.format("\\u%04X", (int) c));
+            } else {
+                shown.append(c);
+            }
+        }
+        return shown.toString();
     }
 
     private static void integer(JsonValue value, String path, String name, BigDecimal min, BigDecimal max) {

@@ -73,6 +73,7 @@ class ReadingDisciplineTest {
         "validationData | sessionId | \"v\\u009b31m\" | validationData.sessionId: the id has a control character (U+009B) at character 1",
         "multiplayerMetrics | quality | \"GREAT\" | multiplayerMetrics.quality: \"GREAT\" is none of UNKNOWN, GOOD, FAIR, POOR, LOST",
         "multiplayerMetrics | quality | 3 | multiplayerMetrics.quality: expected a string, found a number",
+        "multiplayerMetrics | quality | \"\\u001b]0;x\\u0007\\u202eGOOD\" | multiplayerMetrics.quality: \"\\u001B]0;x\\u0007\\u202EGOOD\" is none of",
     })
     void numbersAndStringsThatDoNotFitAreRefusedNamingPathAndValue(String section, String key, String value,
             String message) {
