@@ -68,7 +68,8 @@ final class SummarizeCommand implements Callable<Integer> {
         for (Path input : inputs) {
             if (Files.isDirectory(input)) {
                 try (Stream<Path> listing = Files.list(input)) {
-                    List<Path> found = listing.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
+                    List<Path> found = listing.filter(p -> p.getFileName().toString().endsWith(".json")).sorted()
+                            .toList();
                     files.addAll(found);
                     found.forEach(p -> listed.add(p.toAbsolutePath().normalize()));
                 } catch (IOException e) {

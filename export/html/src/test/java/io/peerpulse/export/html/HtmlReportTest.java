@@ -51,8 +51,8 @@ class HtmlReportTest {
     @Test
     void bidirectionalControlsAreShownAsReplacementCharacters() {
         String id = "pair-7\u202Elanigiro\u2066x\u200F";
-        SessionReport report = SampleReports.with(Reports.withProbeAndSecondary("pair-7"), "sessionMetrics.sessionId", id,
-                "validationData.secondary.source", "ice\u202E");
+        SessionReport report = SampleReports.with(Reports.withProbeAndSecondary("pair-7"),
+                "sessionMetrics.sessionId", id, "validationData.secondary.source", "ice\u202E");
         String html = HtmlReport.render(report);
         assertThat(html.chars()).noneMatch(c -> c == 0x202E || c == 0x2066 || c == 0x200F);
         assertThat(html).contains("<h1>Session pair-7\uFFFDlanigiro\uFFFDx\uFFFD</h1>").contains("ice\uFFFD median");

@@ -157,8 +157,8 @@ final class ReportShape {
             List<String> names = Arrays.stream(c.getEnumConstants()).map(e -> ((Enum<?>) e).name()).toList();
             if (!names.contains(string.getString())) {
                 String text = string.getString();
-                throw new IllegalArgumentException(path + ": \"" + shown(text.length() > 40 ? text.substring(0, 40) + "…" : text)
-                        + "\" is none of " + String.join(", ", names) + " (a value of a later version?)");
+                throw new IllegalArgumentException(path + ": \""
+                        + shown(text.length() > 40 ? text.substring(0, 40) + "…" : text) + "\" is none of " + String.join(", ", names) + " (a value of a later version?)");
             }
         } else if (c == String.class && value instanceof JsonString string) {
             int at = Utf16.firstLoneSurrogate(string.getString());
@@ -233,7 +233,10 @@ final class ReportShape {
         return null;
     }
 
-    /** A text from the file as a message shows it: a control or bidirectional control as <code>&#92;uXXXX</code>, never raw to a terminal. */
+    /**
+     * A text from the file as a message shows it: a control or bidirectional control character as
+     * <code>&#92;uXXXX</code>, never raw to a terminal.
+     */
     private static String shown(String text) {
         StringBuilder shown = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
