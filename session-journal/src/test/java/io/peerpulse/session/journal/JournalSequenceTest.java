@@ -211,6 +211,21 @@ class JournalSequenceTest {
         }
     }
 
+    /** The same for a header that is refused: its message, which {@code recover} prints, shows ESC escaped. */
+    @Test
+    void aRefusedHeaderShowsTheFilesControlCharactersEscaped() throws IOException {
+        GameSession session = twelveSamples("seq-hostile-header");
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = lines(journal);
+        lines.set(0, Journals.resealed(lines.get(0).replaceFirst("\"maxSampleCount\":\\d+",
+                "\"maxSampleCount\":\"\\\\u001b[2J\"")));
+        write(journal, lines);
+
+        assertThatThrownBy(() -> SessionJournal.recover(journal)).isInstanceOf(IOException.class)
+                .hasMessageContaining("no valid header line").hasMessageContaining("\"\\u001B[2J\"")
+                .satisfies(e -> assertThat(e.getMessage().chars()).noneMatch(c -> c < 0x20));
+    }
+
     @Test
     void missingLinesAreAGapReportedWithTheirRangeAndTheirEventsAreLost() throws IOException {
         GameSession session = twelveSamples("seq-gap");

@@ -223,7 +223,7 @@ public final class JournalReplay {
             }
             header = JournalCodec.readHeader(parsed);
         } catch (IllegalArgumentException e) {
-            throw new IOException(invalid + e.getMessage(), e);
+            throw new IOException(invalid + shown(String.valueOf(e.getMessage())), e); // it may quote the file
         }
         session = SessionCore.forReplay(header.config(), header.start(), settings, exporters);
         header.notes().forEach(note -> problem("line " + raw.number() + ": " + note));
