@@ -16,7 +16,7 @@ module io.peerpulse.telemetry {
     // Not API: the plugin rules, plugin warnings and the text rule (ids, redaction) that PeerPulse's sibling modules share, only for them.
     // io.peerpulse.telemetry.internal is exported to nobody.
     exports io.peerpulse.telemetry.shared to io.peerpulse.session, io.peerpulse.session.journal,
-            io.peerpulse.export.files, io.peerpulse.export.json, io.peerpulse.export.micrometer,
+            io.peerpulse.export.files, io.peerpulse.export.json, io.peerpulse.export.html, io.peerpulse.export.micrometer,
             io.peerpulse.testkit;
 
     uses io.peerpulse.telemetry.spi.RttSourceProvider;

@@ -166,6 +166,29 @@ public final class Redaction {
                 || (c >= '\u2066' && c <= '\u2069');
     }
 
+    /**
+     * A text read from a file as a message shows it: each control or bidirectional control character as
+     * <code>&#92;uXXXX</code>, so that printing the message to a terminal runs no escape sequence and reverses nothing.
+     *
+     * @param text the text
+     * @return the text, shown safely
+     */
+    public static String escapeControls(String text) {
+        StringBuilder shown = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) || isBidiControl(c)) {
+                if (shown == null) {
+                    shown = new StringBuilder(text.length() + 16).append(text, 0, i);
+                }
+                shown.append(String.format("\\u%04X", (int) c));
+            } else if (shown != null) {
+                shown.append(c);
+            }
+        }
+        return shown == null ? text : shown.toString();
+    }
+
     private static int firstBidiControl(String value) {
         for (int i = 0; i < value.length(); i++) {
             if (isBidiControl(value.charAt(i))) {

@@ -8,6 +8,7 @@ import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.SessionLatencyStats;
 import io.peerpulse.telemetry.TelemetryCounters;
+import io.peerpulse.telemetry.shared.Redaction;
 import java.math.BigDecimal;
 import java.util.Locale;
 import java.util.Objects;
@@ -221,12 +222,6 @@ public final class HtmlReport {
         return new BigDecimal(Double.toString(value + 0.0)).stripTrailingZeros().toPlainString();
     }
 
-    /** Unicode's Bidi_Control characters, as telemetry-core's id rule names them. */
-    private static boolean isBidiControl(char c) {
-        return c == '\u061C' || c == '\u200E' || c == '\u200F' || (c >= '\u202A' && c <= '\u202E')
-                || (c >= '\u2066' && c <= '\u2069');
-    }
-
     static String escape(String text) {
         StringBuilder out = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
@@ -238,7 +233,7 @@ public final class HtmlReport {
                 case '"' -> out.append("&quot;");
                 case '\'' -> out.append("&#39;");
                 // a bidirectional control (U+202E …) would show the rest of its heading or cell reversed
-                default -> out.append((c < 0x20 && c != '\t') || isBidiControl(c) ? '\uFFFD' : c);
+                default -> out.append((c < 0x20 && c != '\t') || Redaction.isBidiControl(c) ? '\uFFFD' : c);
             }
         }
         return out.toString();

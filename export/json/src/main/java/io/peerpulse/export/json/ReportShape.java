@@ -158,7 +158,8 @@ final class ReportShape {
             if (!names.contains(string.getString())) {
                 String text = string.getString();
                 throw new IllegalArgumentException(path + ": \""
-                        + shown(text.length() > 40 ? text.substring(0, 40) + "…" : text) + "\" is none of " + String.join(", ", names) + " (a value of a later version?)");
+                        + Redaction.escapeControls(text.length() > 40 ? text.substring(0, 40) + "…" : text)
+                        + "\" is none of " + String.join(", ", names) + " (a value of a later version?)");
             }
         } else if (c == String.class && value instanceof JsonString string) {
             int at = Utf16.firstLoneSurrogate(string.getString());
@@ -231,23 +232,6 @@ final class ReportShape {
             }
         }
         return null;
-    }
-
-    /**
-     * A text from the file as a message shows it: a control or bidirectional control character as
-     * <code>&#92;uXXXX</code>, never raw to a terminal.
-     */
-    private static String shown(String text) {
-        StringBuilder shown = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (Character.isISOControl(c) || Redaction.isBidiControl(c)) {
-                shown.append(String.format("\\u%04X", (int) c));
-            } else {
-                shown.append(c);
-            }
-        }
-        return shown.toString();
     }
 
     private static void integer(JsonValue value, String path, String name, BigDecimal min, BigDecimal max) {

@@ -447,22 +447,13 @@ public final class JournalReplay {
      * a line).
      */
     static String shown(String problem) {
-        StringBuilder shown = new StringBuilder(Math.min(problem.length(), MAX_PROBLEM_LENGTH + 1));
-        for (int i = 0; i < problem.length(); i++) {
-            if (shown.length() >= MAX_PROBLEM_LENGTH) {
-                if (Character.isHighSurrogate(shown.charAt(shown.length() - 1))) {
-                    shown.setLength(shown.length() - 1); // never half a pair
-                }
-                return shown.append('…').toString();
-            }
-            char c = problem.charAt(i);
-            if (Character.isISOControl(c) || Redaction.isBidiControl(c)) {
-                shown.append(String.format("\\u%04X", (int) c));
-            } else {
-                shown.append(c);
-            }
+        String shown = Redaction.escapeControls(problem);
+        if (shown.length() <= MAX_PROBLEM_LENGTH) {
+            return shown;
         }
-        return shown.toString();
+        int end = Character.isHighSurrogate(shown.charAt(MAX_PROBLEM_LENGTH - 1)) // never half a pair
+                ? MAX_PROBLEM_LENGTH - 1 : MAX_PROBLEM_LENGTH;
+        return shown.substring(0, end) + '…';
     }
 
     /** Reads lines of at most {@link #MAX_LINE_BYTES} bytes; a longer one is measured, not held. */
