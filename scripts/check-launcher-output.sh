@@ -110,6 +110,14 @@ for home in nojdk jdk11; do
   fi
 done
 
+# without JAVA_HOME, an old java on the PATH: named, with what to do
+if env -u JAVA_HOME PATH="$work/jdk11/bin:$PATH" timeout 300 "$pp" --version >/dev/null 2>"$work/java_path"; then code=0; else code=$?; fi
+if [ "$code" = 1 ] && grep -q "^peerpulse setup: Java 17 or newer is needed, java is 11: install one .*openjdk-17-jdk-headless.* PATH, or set JAVA_HOME" "$work/java_path"; then
+  passed=$((passed + 1)); echo "ok   java 11 on the PATH: exit 1, what to install named"
+else
+  failed=$((failed + 1)); echo "FAIL java 11 on the PATH: exit $code"; cat "$work/java_path"
+fi
+
 # summarize alone: the reference table
 run summarize "$fixtures" >"$work/alone" && [ -s "$work/alone" ] \
   && head -n 1 "$work/alone" | grep -q '^session_id,player_id,' \

@@ -40,8 +40,13 @@ command -v mvn >/dev/null || fail "no 'mvn' on PATH: install Maven 3.8.7 or newe
 # captured whole, then read: a java that fails here (not a JDK) must reach the message below, not end set -e
 java_props="$("$java_cmd" -XshowSettings:properties -version 2>&1 || true)"
 java_major="$(printf '%s\n' "$java_props" | sed -n 's/^ *java.specification.version = //p')"
+if [ -n "${JAVA_HOME:-}" ]; then
+  java_fix=" (from JAVA_HOME: point it at a JDK 17 or newer, or unset it)"
+else
+  java_fix=": install one (Debian: apt-get install openjdk-17-jdk-headless) and put it first on the PATH, or set JAVA_HOME to it"
+fi
 [ "${java_major%%.*}" -ge 17 ] 2>/dev/null \
-  || fail "Java 17 or newer is needed, $java_cmd is ${java_major:-not a JDK}${JAVA_HOME:+ (from JAVA_HOME: point it at a JDK 17 or newer, or unset it)}"
+  || fail "Java 17 or newer is needed, $java_cmd is ${java_major:-not a JDK}$java_fix"
 
 is_root() { [ "$(id -u)" = 0 ]; }
 can_apt() { is_root && command -v apt-get >/dev/null; }
