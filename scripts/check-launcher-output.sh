@@ -128,6 +128,17 @@ else
   failed=$((failed + 1)); echo "FAIL java 11 on the PATH: exit $code"; cat "$work/java_path"
 fi
 
+# a Java 17 runtime without javac (a JRE, as Debian's maven package brings): named before any build
+mkdir -p "$work/jre17/bin"
+printf '#!/bin/sh\n[ "$2" = -version ] && { printf "    java.home = %%s\\n    java.specification.version = 17\\n" "%s" >&2; exit 0; }\necho "Unrecognized option: $1" >&2\nexit 1\n' \
+  "$work/jre17" >"$work/jre17/bin/java" && chmod +x "$work/jre17/bin/java"
+if JAVA_HOME="$work/jre17" timeout 300 "$pp" --version >/dev/null 2>"$work/jre"; then code=0; else code=$?; fi
+if [ "$code" = 1 ] && grep -q "^peerpulse setup: .* is a Java runtime without javac .*openjdk-17-jdk-headless" "$work/jre"; then
+  passed=$((passed + 1)); echo "ok   a JRE 17: exit 1, the JDK named"
+else
+  failed=$((failed + 1)); echo "FAIL a JRE 17: exit $code"; cat "$work/jre"
+fi
+
 # summarize alone: the reference table
 run summarize "$fixtures" >"$work/alone" && [ -s "$work/alone" ] \
   && head -n 1 "$work/alone" | grep -q '^session_id,player_id,' \

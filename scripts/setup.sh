@@ -47,6 +47,11 @@ else
 fi
 [ "${java_major%%.*}" -ge 17 ] 2>/dev/null \
   || fail "Java 17 or newer is needed, $java_cmd is ${java_major:-not a JDK}$java_fix"
+# a runtime alone (a JRE: what Debian's maven package brings) has no javac, and Maven's build then fails
+# with ten "Unknown module: jdk.compiler" warnings (.mvn/jvm.config) and a missing javadoc or compiler
+java_home="$(printf '%s\n' "$java_props" | sed -n 's/^ *java.home = //p')"
+[ -z "$java_home" ] || [ -x "$java_home/bin/javac" ] \
+  || fail "$java_cmd is a Java runtime without javac (a JRE, in $java_home): the build needs the JDK (Debian: apt-get install openjdk-${java_major%%.*}-jdk-headless)${JAVA_HOME:+, or point JAVA_HOME at a JDK 17 or newer}"
 
 is_root() { [ "$(id -u)" = 0 ]; }
 can_apt() { is_root && command -v apt-get >/dev/null; }
