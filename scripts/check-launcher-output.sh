@@ -86,6 +86,22 @@ else
   failed=$((failed + 1)); echo "FAIL Maven Central out of reach: exit $code"; tail -n 5 "$work/offline"
 fi
 rm -f "$(sed -n 's/.*Full log: //p' "$work/offline")"
+# under LANG=C Maven runs under a UTF-8 locale too, for the launcher's build and for ./run-tests: Maven's
+# JVM could not even name a checkout in a non-ASCII folder ("Versuch é"). An mvn that notes its locale's
+# character set and builds nothing (the launcher then says the build failed; it builds again below).
+mkdir -p "$work/mvn-locale"
+printf '#!/bin/sh\nlocale charmap >>"%s" 2>/dev/null\nexit 1\n' "$work/charmaps" >"$work/mvn-locale/mvn"
+chmod +x "$work/mvn-locale/mvn"
+touch "$root/cli/src/main/java/io/peerpulse/cli/Errors.java"   # it builds again
+LANG=C LC_ALL=C PATH="$work/mvn-locale:$PATH" timeout 300 "$pp" --version >/dev/null 2>"$work/locale-build"
+LANG=C LC_ALL=C PATH="$work/mvn-locale:$PATH" timeout 300 "$root/run-tests" --quick >/dev/null 2>&1
+if [ "$(cat "$work/charmaps" 2>/dev/null)" = "$(printf 'UTF-8\nUTF-8')" ]; then
+  passed=$((passed + 1)); echo "ok   under LANG=C Maven runs under UTF-8 (the launcher's build, ./run-tests)"
+else
+  failed=$((failed + 1)); echo "FAIL under LANG=C Maven's character set (the launcher's build, ./run-tests):"; cat "$work/charmaps"
+fi
+rm -f "$(sed -n 's/.*(full log: \(.*\)); .*/\1/p' "$work/locale-build")"
+
 # the build again, for the checks below, through an mvn that notes its arguments: the launcher's build makes
 # no -javadoc or -sources jars (the command needs neither; they took 40 % of its time)
 mkdir -p "$work/mvn-bin"
