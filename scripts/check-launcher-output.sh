@@ -2,7 +2,8 @@
 # Checks, through the ./peerpulse launcher itself, that the command's standard output is the shell's:
 # in a file shared with the shell's own lines, in a pipe, or alone, everything comes out in order, and
 # the native library's lines ("VM attach current thread failed") never reach standard output. Also how it
-# starts: its module path (no test library), through a symbolic link, JAVA_HOME, help colours in a file.
+# starts: its module path (no test library), through a symbolic link, JAVA_HOME, help colours in a file; and
+# what a newcomer's machine gets wrong (an old java or a JRE, Maven Central out of reach, LANG=C), and its build.
 #   scripts/check-launcher-output.sh     (CI runs it after ./run-tests; builds the launcher's jar if needed)
 # Each command runs under `timeout`; the last line is "check-launcher-output: N passed, N failed".
 set -uo pipefail
