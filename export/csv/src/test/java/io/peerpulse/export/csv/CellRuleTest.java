@@ -1,7 +1,9 @@
 package io.peerpulse.export.csv;
 
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.SessionExporterContract;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -17,6 +19,7 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Every text cell stays data in a spreadsheet, and reads back as written apart from the stated apostrophe. */
+@ExtendWith(LogCapture.class) // the contract's full report comes from a session given source faults, which it logs
 class CellRuleTest {
 
     @ParameterizedTest

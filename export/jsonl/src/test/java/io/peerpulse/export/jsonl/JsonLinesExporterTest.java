@@ -6,6 +6,7 @@ import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.testkit.SessionExporterContract;
@@ -13,6 +14,7 @@ import io.peerpulse.virtualtime.VirtualScheduler;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.StringReader;
@@ -33,6 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The testkit's exporter contract, then what a shared file must survive: racing sessions and a torn line. */
+@ExtendWith(LogCapture.class) // the contract's full reports come from sessions given source faults, which they log
 class JsonLinesExporterTest extends SessionExporterContract {
 
     @TempDir
