@@ -38,8 +38,8 @@ import org.jspecify.annotations.Nullable;
  * the peer's pings share one monitor and one set of counters: a pong is matched, its hold bounded, its slot
  * freed and the counters moved in one step, and a timeout races exactly those steps (which is also why the
  * judging of a pong by its arrival time, the deferring of a due timeout behind waiting pongs, the counting of
- * a ping as sent once its send returned or it ended, a ping spent by a refused pong and the one late pong a
- * timed-out ping may have live here). Split apart, each piece
+ * a ping as sent once its send returned or it ended, a ping spent by a refused pong, the one late pong a
+ * timed-out ping may have and the grace a stall of this process gives the pings due in it live here). Split apart, each piece
  * would need the others' state under the same lock. What could leave has left: the wire format
  * ({@code ProbeCodec}), the offset estimate ({@code ClockOffsetEstimator}), the rate limit ({@code TokenBucket})
  * and the thread ({@code ProbeLoop}).
