@@ -128,7 +128,14 @@ class JsonExporterTest {
             });
             List<String> ids = new ArrayList<>();
             for (Path file : files) {
-                ids.add(SessionReportJson.read(file).sessionMetrics().sessionId());
+                try {
+                    ids.add(SessionReportJson.read(file).sessionMetrics().sessionId());
+                } catch (java.io.IOException refused) {
+                    // an id with a control character, which no session's build lets through: written, but refused
+                    // when read back, so that it never reaches a terminal through peerpulse summarize
+                    assertThat(refused).hasMessageContaining("the id has a control character (U+0000)");
+                    ids.add("a\0b");
+                }
             }
             assertThat(ids).as("each file holds its report, id unchanged").containsExactlyInAnyOrderElementsOf(HOSTILE_IDS);
         }
