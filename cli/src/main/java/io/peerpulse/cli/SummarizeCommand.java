@@ -93,8 +93,9 @@ final class SummarizeCommand implements Callable<Integer> {
         List<Path> bad = new ArrayList<>();
         int good = 0;
         for (Path file : files) {
-            if (listed.contains(file) && !Files.isRegularFile(file)) {
+            if (listed.contains(file) && !Files.isRegularFile(file) && !Files.isDirectory(file)) {
                 // a named pipe in a folder would hold the command until something writes to it: read only when named
+                // (a folder in a folder is named below as one)
                 err.println("summarize: skipped " + file + ": not a regular file (a pipe or a device); name it"
                         + " on the command line to read it");
                 bad.add(file);
