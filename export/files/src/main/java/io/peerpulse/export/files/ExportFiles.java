@@ -83,6 +83,13 @@ import java.util.regex.Pattern;
  * permissions of the platform). One that cannot be created, is not a directory, or cannot be written to
  * fails with an {@link IOException} whose message names its absolute path and why.
  *
+ * <p><b>Why one class.</b> About 410 lines of code, one job: the file rules every file exporter, the journal and
+ * the command line share. Each public method is one rule of that one contract (a safe name, a name claimed without
+ * overwriting, a write that appears whole, a safe append, a path setting read, an I/O cause in words), and they
+ * share the private steps under them (the temporary file, the forces, the directory checks, the messages), which
+ * a split would have to export to each other. What is not a file rule has stayed out (the formats are in their
+ * exporters, the journal's lines in its writer).
+ *
  * @since 0.1.0
  */
 public final class ExportFiles {
