@@ -71,7 +71,7 @@ final class SummarizeCommand implements Callable<Integer> {
                     List<Path> found = listing.filter(p -> p.getFileName().toString().endsWith(".json")).sorted()
                             .toList();
                     files.addAll(found);
-                    found.forEach(p -> listed.add(p.toAbsolutePath().normalize()));
+                    listed.addAll(found); // the same Path objects that are looked up below
                 } catch (IOException e) {
                     throw new Main.UsageException("cannot read " + input + ": " + ExportFiles.reason(e));
                 }
