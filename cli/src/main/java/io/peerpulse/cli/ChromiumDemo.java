@@ -1,7 +1,6 @@
 package io.peerpulse.cli;
 
 import dev.onvoid.webrtc.RTCDataChannel;
-import dev.onvoid.webrtc.RTCDataChannelBuffer;
 import dev.onvoid.webrtc.RTCDataChannelInit;
 import io.peerpulse.lab.BrowserPeer;
 import io.peerpulse.lab.Chromium;
@@ -22,17 +21,13 @@ import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 import java.io.PrintWriter;
 import java.io.StringReader;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code peerpulse demo --peer chromium}: the demo's session with the far end in headless Chromium. The Java
@@ -47,7 +42,6 @@ final class ChromiumDemo {
 
     /** Exit code when Chromium is missing: something the user must provide, as with bad input. */
     static final int NO_BROWSER = 2;
-    private static final long FRAME_NANOS = 1_000_000_000L / 60;
 
     private final DemoCommand demo;
 
@@ -96,34 +90,21 @@ final class ChromiumDemo {
                 .build();
         Thread onShutdown = DemoCommand.closeOnShutdown(session, demo.out, console, err);
         LatencyTelemetry probeTelemetry = new LatencyTelemetry(probe);
-        ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "demo-game-loop");
-            thread.setDaemon(true);
-            return thread;
-        });
-        AtomicLong frames = new AtomicLong();
+        GameLoop loop = new GameLoop(); // failed sends not printed: the page reports how many inputs arrived
         String browserJson;
         try {
             session.onDataChannelOpen(WebRtcRttSource.of(peer.peerConnection()));
             probeTelemetry.start();
             long start = System.nanoTime();
-            loop.scheduleAtFixedRate(() -> {
-                byte[] input = ("input " + frames.incrementAndGet()).getBytes(StandardCharsets.UTF_8);
-                try {
-                    game.send(new RTCDataChannelBuffer(ByteBuffer.wrap(input), false));
-                } catch (Exception e) {
-                    // counted by the page: it reports how many inputs arrived
-                }
-            }, 0, FRAME_NANOS, TimeUnit.NANOSECONDS);
+            loop.start(game);
             for (long second = 1; second <= demo.duration.toSeconds(); second++) {
                 TimeUnit.NANOSECONDS.sleep(Math.max(0, start + TimeUnit.SECONDS.toNanos(second) - System.nanoTime()));
                 console.printf(Locale.ROOT, "[%3ds] Java: ICE %6s ms, probe %7s ms | frames %d%n", second,
                         session.getLatencyStats().map(s -> Values.ms(last(s))).orElse("-"),
-                        probeTelemetry.getStats().map(s -> Values.ms(last(s))).orElse("-"), frames.get());
+                        probeTelemetry.getStats().map(s -> Values.ms(last(s))).orElse("-"), loop.frames());
             }
         } finally {
-            loop.shutdownNow();
-            loop.awaitTermination(5, TimeUnit.SECONDS);
+            loop.stop();
             probeTelemetry.close();
             session.close();
             DemoCommand.closedInTime(onShutdown);

@@ -2,7 +2,6 @@ package io.peerpulse.cli;
 
 import io.peerpulse.lab.WebRtcPeers.Route;
 import io.peerpulse.lab.ImpairmentRelay.Link;
-import dev.onvoid.webrtc.RTCDataChannelBuffer;
 import io.peerpulse.export.jsonl.SessionJsonLines;
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.LiveRtt;
@@ -14,8 +13,6 @@ import io.peerpulse.lab.RelayRecord;
 import io.peerpulse.lab.WebRtcPeers;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,10 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -43,7 +37,6 @@ import picocli.CommandLine.Option;
                 + "print the measured statistics and write the exports.")
 final class DemoCommand implements Callable<Integer> {
 
-    private static final long FRAME_NANOS = 1_000_000_000L / 60;
     private static final Duration ROUND = Duration.ofSeconds(10);
 
     @Option(names = "--rtt", defaultValue = "80ms", converter = Values.DurationConverter.class,
@@ -157,26 +150,12 @@ final class DemoCommand implements Callable<Integer> {
         }
         GameSession session = builder.build();
         Thread onShutdown = closeOnShutdown(session, out, console, spec.commandLine().getErr());
-        ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "demo-game-loop");
-            thread.setDaemon(true);
-            return thread;
-        });
-        AtomicLong frames = new AtomicLong();
-        AtomicLong sendFailures = new AtomicLong();
+        GameLoop loop = new GameLoop();
         try {
             session.onDataChannelOpen(sources.primary, sources.secondary);
             session.beginRound(1);
             long start = System.nanoTime();
-            loop.scheduleAtFixedRate(() -> {
-                long frame = frames.incrementAndGet();
-                byte[] input = ("input " + frame).getBytes(StandardCharsets.UTF_8);
-                try {
-                    peers.channelA().send(new RTCDataChannelBuffer(ByteBuffer.wrap(input), false));
-                } catch (Exception e) {
-                    sendFailures.incrementAndGet();
-                }
-            }, 0, FRAME_NANOS, TimeUnit.NANOSECONDS);
+            loop.start(peers.channelA());
 
             long seconds = duration.toSeconds();
             int round = 1;
@@ -192,19 +171,18 @@ final class DemoCommand implements Callable<Integer> {
                         second, Values.ms(live.lastRttMs()),
                         session.getLatencySummary().map(s -> s.sampleCount()).orElse(0), live.quality(),
                         Double.isNaN(live.score()) ? "-" : String.format(Locale.ROOT, "%.1f", live.score()),
-                        reasons(live), round, frames.get());
+                        reasons(live), round, loop.frames());
             }
             // the part of a second after the last progress line: --duration 1.9s runs 1.9 s
             TimeUnit.NANOSECONDS.sleep(Math.max(0, start + duration.toNanos() - System.nanoTime()));
         } finally {
-            loop.shutdownNow();
-            loop.awaitTermination(5, TimeUnit.SECONDS);
+            loop.stop();
             session.endRound();
             session.close(); // stops telemetry first, then the exporters write
             closedInTime(onShutdown);
         }
-        if (sendFailures.get() > 0) {
-            console.println("inputs that could not be sent: " + sendFailures.get());
+        if (loop.sendFailures() > 0) {
+            console.println("inputs that could not be sent: " + loop.sendFailures());
         }
         return session.exportReport();
     }
