@@ -7,15 +7,11 @@ import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.testkit.SampleReports;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -103,8 +99,8 @@ class BigSessionReportTest {
         Path page = WORK.resolve(export.getFileName() + ".html");
         Files.deleteIfExists(page);
         Path log = WORK.resolve(export.getFileName() + ".log");
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "-cp", classPath(), Main.class.getName(), "report",
+        List<String> command = List.of(ChildJava.java(),
+                "-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "-cp", ChildJava.classPath(), Main.class.getName(), "report",
                 export.toString(), "--out", page.toString());
         // the command, to measure it by hand (docs/PERFORMANCE.md)
         Files.writeString(WORK.resolve(export.getFileName() + ".command"), String.join(" ", command) + "\n");
@@ -118,16 +114,5 @@ class BigSessionReportTest {
             child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         return new Child(exited ? child.exitValue() : -1, Files.readString(log), page, tookMs);
-    }
-
-    /** This module's classes and every entry of the test's module path and class path. */
-    private static String classPath() {
-        Set<String> entries = new LinkedHashSet<>();
-        entries.add(Path.of(System.getProperty("user.dir"), "target", "classes").toString());
-        for (String property : List.of("jdk.module.path", "java.class.path")) {
-            entries.addAll(Arrays.stream(System.getProperty(property, "").split(File.pathSeparator))
-                    .filter(s -> !s.isBlank()).toList());
-        }
-        return String.join(File.pathSeparator, entries);
     }
 }

@@ -3,17 +3,13 @@ package io.peerpulse.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -91,14 +87,8 @@ class DemoStoppedBySignalTest {
 
     /** {@code java -cp <this test's class path and module path> io.peerpulse.cli.Main args}. */
     private static List<String> command(String... args) {
-        Set<String> entries = new LinkedHashSet<>(List.of(Path.of("target", "test-classes").toAbsolutePath().toString(),
-                Path.of("target", "classes").toAbsolutePath().toString()));
-        for (String property : List.of("jdk.module.path", "java.class.path")) {
-            Arrays.stream(System.getProperty(property, "").split(File.pathSeparator)).filter(s -> !s.isBlank())
-                    .forEach(entries::add);
-        }
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", String.join(File.pathSeparator, entries), Main.class.getName()));
+        List<String> command = new ArrayList<>(List.of(ChildJava.java(), "--enable-native-access=ALL-UNNAMED", "-cp",
+                ChildJava.classPath(), Main.class.getName()));
         command.addAll(List.of(args));
         return command;
     }

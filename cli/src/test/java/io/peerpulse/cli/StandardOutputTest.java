@@ -95,7 +95,8 @@ class StandardOutputTest {
     @Test
     void withoutTheLauncherTheCommandWritesToDescriptorOne(@TempDir Path dir) throws IOException, InterruptedException {
         Path out = dir.resolve("stdout");
-        ProcessBuilder builder = new ProcessBuilder(java(), "-cp", classPath(), "io.peerpulse.cli.StdoutProbeMain")
+        ProcessBuilder builder = new ProcessBuilder(ChildJava.java(), "-cp", ChildJava.classPath(),
+                "io.peerpulse.cli.StdoutProbeMain")
                 .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
         builder.environment().remove(StandardOutput.ENV);
         assertThat(exitCode(builder.start())).isZero();
@@ -108,7 +109,7 @@ class StandardOutputTest {
      * its exit code.
      */
     private static int bash(String script, Path out, Path err, String... more) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("bash", "-c", script, java(), classPath()));
+        List<String> command = new ArrayList<>(List.of("bash", "-c", script, ChildJava.java(), ChildJava.classPath()));
         command.addAll(List.of(more));
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
         builder.environment().remove(StandardOutput.ENV);
@@ -121,13 +122,5 @@ class StandardOutputTest {
             throw new AssertionError("the child did not exit within 60 s");
         }
         return child.exitValue();
-    }
-
-    private static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static String classPath() {
-        return Path.of("target", "classes").toAbsolutePath() + ":" + Path.of("target", "test-classes").toAbsolutePath();
     }
 }
