@@ -39,9 +39,9 @@ import java.util.function.Supplier;
  */
 public final class FaultLog {
 
-    /** The least time between two lines of one fault kind: {@value #SUMMARY_SECONDS} s. */
-    public static final Duration SUMMARY_INTERVAL = Duration.ofSeconds(60);
     private static final long SUMMARY_SECONDS = 60;
+    /** The least time between two lines of one fault kind: {@value #SUMMARY_SECONDS} s. */
+    public static final Duration SUMMARY_INTERVAL = Duration.ofSeconds(SUMMARY_SECONDS);
     private static final long SUMMARY_NANOS = SUMMARY_INTERVAL.toNanos();
 
     /** The JVM's fault kinds per clock, under this map's monitor; a clock no one holds any more is let go. */
