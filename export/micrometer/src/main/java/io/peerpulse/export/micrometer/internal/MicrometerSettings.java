@@ -76,7 +76,7 @@ record MicrometerSettings(Tags tags, boolean histogram, List<Duration> slos, boo
 
     private static final Pattern TAG_KEY = Pattern.compile("[a-z][a-z0-9_]{0,62}");
     private static final Pattern TAG_VALUE = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    private static final double MAX_SLO_MS = 60_000;
+    private static final long MAX_SLO_MS = 60_000;
 
     /**
      * Copies the list.
@@ -144,8 +144,8 @@ record MicrometerSettings(Tags tags, boolean histogram, List<Duration> slos, boo
                         + DEFAULT_SLO_MS + "' or '150ms,300ms', or 'none'; was '" + value + "'", e);
             }
             if (!(ms > 0 && ms <= MAX_SLO_MS)) {
-                throw new IllegalArgumentException(SLO + " boundaries must be above 0 and at most 60000 ms, was '"
-                        + value + "'");
+                throw new IllegalArgumentException(SLO + " boundaries must be above 0 and at most " + MAX_SLO_MS
+                        + " ms, was '" + value + "'");
             }
             Duration slo = Duration.ofNanos(Math.round(ms * 1e6));
             if (!slos.isEmpty() && slo.compareTo(slos.get(slos.size() - 1)) <= 0) {

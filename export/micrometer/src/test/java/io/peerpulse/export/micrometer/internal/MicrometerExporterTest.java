@@ -509,7 +509,8 @@ class MicrometerExporterTest {
         assertThatThrownBy(() -> exporter(registry, Map.of(MicrometerSettings.SLO, "0")))
                 .hasMessageContaining(MicrometerSettings.SLO);
         assertThatThrownBy(() -> exporter(registry, Map.of(MicrometerSettings.SLO, "60001")))
-                .hasMessageContaining(MicrometerSettings.SLO);
+                .hasMessageContaining(MicrometerSettings.SLO + " boundaries must be above 0 and at most 60000 ms,"
+                        + " was '60001'");
         assertThatThrownBy(() -> exporter(registry, Map.of(MicrometerSettings.TAGS, "a=1,a=2")))
                 .hasMessageContaining("twice");
         assertThatThrownBy(() -> exporter(registry, Map.of(MicrometerSettings.TAGS, "Bad=1")))
