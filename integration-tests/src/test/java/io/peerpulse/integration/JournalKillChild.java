@@ -60,7 +60,7 @@ final class JournalKillChild {
 
     /** Gives the session's journal a sink whose writes after the header are slow ({@code micros}) or stuck. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static void slowDisk(GameSession.Builder builder, String how) throws Exception {
+    static void slowDisk(GameSession.Builder builder, String how) throws Exception {
         Class wrapperType = Class.forName("io.peerpulse.session.journal.internal.JournalWriter$SinkWrapper");
         Class sinkType = Class.forName("io.peerpulse.session.journal.internal.JournalWriter$Sink");
         boolean stuck = how.equals("stuck");

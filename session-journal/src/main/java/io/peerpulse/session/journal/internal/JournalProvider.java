@@ -43,7 +43,7 @@ public final class JournalProvider implements EventLogProvider {
         JournalWriter writer;
         try {
             writer = JournalWriter.create(directory, ExportFiles.fileStem(sessionId), sessionId, fsync, wrapper,
-                    executor, JournalCodec.header(config, start));
+                    executor, config.exporterTimeout(), JournalCodec.header(config, start));
         } catch (IOException e) {
             throw new UncheckedIOException("session '" + sessionId + "': " + e.getMessage(), e);
         }

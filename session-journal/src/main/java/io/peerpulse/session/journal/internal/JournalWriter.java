@@ -16,8 +16,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -41,6 +46,15 @@ import java.util.function.UnaryOperator;
  * ({@code end}) is always queued. For every line whose seq was spent without
  * a line (dropped, or its write failed), the writer writes an empty line before the next one, so that the file's
  * line count covers the seqs spent and a recovery reads the lines after a long gap (it skips empty lines).
+ *
+ * <p><b>Exit.</b> The writer's threads are daemon threads, which the JVM does not wait for: while a journal is
+ * open (from its creation until its file is closed), one shutdown hook for the JVM ({@code peerpulse-journal-exit})
+ * waits, when the JVM exits ({@code System.exit}, the end of {@code main}, SIGTERM or SIGINT) without the session
+ * closed, until each open journal's writer has written (and, with {@code fsync}, forced) the lines queued when the
+ * hook started, at most the journal's {@code exitTimeout} counted from then (so the exit waits at most the
+ * longest of them); it never takes the session's lock. The hook is removed when no journal is open, so that it
+ * keeps no class loader of a redeployed web app reachable; a journal that is never closed is held only weakly,
+ * and keeps the hook until the next journal is closed after it was collected.
  *
  * <p>Not through a {@link FileChannel}: the JDK closes one for good when a thread writing to it is interrupted;
  * writes and forces here ignore the interrupt. Never throws after its header is written: a failed write is
@@ -78,6 +92,11 @@ public final class JournalWriter implements AutoCloseable {
     public static final int MAX_BEHIND_BYTES = 1 << 20;
 
     private static final System.Logger LOG = System.getLogger(JournalWriter.class.getName());
+    /** Guards {@link #OPEN} and {@link #exitHook}. */
+    private static final Object OPEN_LOCK = new Object();
+    /** The journals whose file is not closed yet: those the exit hook waits for. */
+    private static final Set<JournalWriter> OPEN = Collections.newSetFromMap(new WeakHashMap<>());
+    private static @Nullable Thread exitHook;
     private static final byte[] EMPTY_LINES = new byte[8_192];
 
     static {
@@ -89,6 +108,7 @@ public final class JournalWriter implements AutoCloseable {
     private final Sink sink;
     private final boolean fsync;
     private final Executor executor;
+    private final Duration exitTimeout;
     private final AtomicLong failures = new AtomicLong();
     private final AtomicBoolean failureLogged = new AtomicBoolean();
     private final CountDownLatch closedLatch = new CountDownLatch(1);
@@ -105,6 +125,8 @@ public final class JournalWriter implements AutoCloseable {
     private boolean dropLogged;
     private boolean closing;
     private boolean draining;
+    /** Lines queued that the writer wrote or failed to write and, with fsync, whose batch it forced. */
+    private long settled;
 
     /** Written by the writer only (one task at a time), read by any thread. */
     private volatile long lines;
@@ -117,12 +139,14 @@ public final class JournalWriter implements AutoCloseable {
     private record Queued(byte[] bytes, long droppedBefore) {
     }
 
-    private JournalWriter(Path path, String sessionId, Sink sink, boolean fsync, Executor executor) {
+    private JournalWriter(Path path, String sessionId, Sink sink, boolean fsync, Executor executor,
+                          Duration exitTimeout) {
         this.path = path;
         this.sessionId = sessionId;
         this.sink = sink;
         this.fsync = fsync;
         this.executor = executor;
+        this.exitTimeout = exitTimeout;
     }
 
     /**
@@ -135,13 +159,16 @@ public final class JournalWriter implements AutoCloseable {
      * @param fsync     whether each batch of lines written is forced to the device
      * @param wrapper   wraps the sink (tests); identity otherwise
      * @param executor  where the writer runs ({@link #ioExecutor()} but in tests)
+     * @param exitTimeout how long a JVM exiting with this journal open waits for its queued lines (the session's
+     *                  exporter timeout)
      * @param header    the first line, without a line break: written before this returns
      * @return the writer
      * @throws IOException naming the path when the directory or file cannot be created, or the header cannot
      *                     be written (the file is then deleted)
      */
     public static JournalWriter create(Path directory, String stem, String sessionId, boolean fsync,
-                                       UnaryOperator<Sink> wrapper, Executor executor, String header)
+                                       UnaryOperator<Sink> wrapper, Executor executor, Duration exitTimeout,
+                                       String header)
             throws IOException {
         Path dir = directory.toAbsolutePath();
         try {
@@ -161,7 +188,7 @@ public final class JournalWriter implements AutoCloseable {
         JournalWriter writer;
         try {
             sink = Objects.requireNonNull(wrapper.apply(sink), "the wrapped sink");
-            writer = new JournalWriter(opened.path(), sessionId, sink, fsync, executor);
+            writer = new JournalWriter(opened.path(), sessionId, sink, fsync, executor, exitTimeout);
             writer.write(header.getBytes(StandardCharsets.UTF_8), true);
             if (fsync) {
                 sink.force();
@@ -175,7 +202,87 @@ public final class JournalWriter implements AutoCloseable {
             throw failed;
         }
         syncDirectory(dir, fsync);
+        writer.opened();
         return writer;
+    }
+
+    /** Counts this journal among the open ones, and registers the exit hook when it is the first. */
+    private void opened() {
+        synchronized (OPEN_LOCK) {
+            OPEN.add(this);
+            if (exitHook == null) {
+                // no inherited thread locals: the hook keeps nothing of the thread that opened the first journal
+                Thread hook = new Thread(null, JournalWriter::writeQueuedAtExit, "peerpulse-journal-exit", 0, false);
+                hook.setContextClassLoader(JournalWriter.class.getClassLoader());
+                try {
+                    Runtime.getRuntime().addShutdownHook(hook);
+                    exitHook = hook;
+                } catch (IllegalStateException | SecurityException e) {
+                    // the JVM is exiting already (or may not be hooked): the journal works without the hook
+                }
+            }
+        }
+    }
+
+    /** This journal's file is closed: removes the exit hook when no journal is open any more. */
+    private void closedFile() {
+        synchronized (OPEN_LOCK) {
+            OPEN.remove(this);
+            if (OPEN.isEmpty() && exitHook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(exitHook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hooks run already: the hook finds this journal closed
+                } catch (SecurityException e) {
+                    // kept: it finds no journal open
+                }
+                exitHook = null;
+            }
+        }
+    }
+
+    /** The exit hook: waits for each open journal's queued lines, at most its exit timeout from now. */
+    static void writeQueuedAtExit() {
+        List<JournalWriter> open;
+        synchronized (OPEN_LOCK) {
+            open = new ArrayList<>(OPEN);
+        }
+        long start = System.nanoTime();
+        for (JournalWriter writer : open) {
+            writer.awaitQueuedWritten(start + writer.exitTimeout.toNanos());
+        }
+    }
+
+    /**
+     * Waits until the lines queued now are written (and forced, with fsync), at most until {@code deadline}; says
+     * how many were not. Only the queue's lock is taken, never the session's: a game thread holding that one while
+     * it calls {@code System.exit} does not hold this wait.
+     */
+    private void awaitQueuedWritten(long deadline) {
+        long target;
+        long notSettled;
+        synchronized (queueLock) {
+            target = queuedCount;
+            try {
+                for (long left = deadline - System.nanoTime(); settled < target && left > 0;
+                     left = deadline - System.nanoTime()) {
+                    TimeUnit.NANOSECONDS.timedWait(queueLock, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // stop waiting: the JVM is halting
+            }
+            notSettled = target - settled;
+        }
+        if (notSettled > 0) {
+            long notWritten = Math.max(0, target - handled);
+            // System.err, not the logger: the JDK's logging resets its handlers in a shutdown hook of its own,
+            // which has run by now as a rule, and the line would be lost
+            System.err.println("[PeerPulse] journal of session '" + sessionId + "' at " + path + ": " + notWritten
+                    + " lines not written" + (fsync && notWritten < notSettled ? " and " + (notSettled - notWritten)
+                    + " not forced to the device" : "") + " when the JVM exited with the session not closed (the"
+                    + " exit waits at most the exporter timeout " + exitTimeout + "; a write does not return, or the"
+                    + " disk does not keep up): they are lost");
+        }
     }
 
     /** A journal file just created, open for appending. */
@@ -368,6 +475,8 @@ public final class JournalWriter implements AutoCloseable {
                     }
                 }
                 behindBytes -= bytes;
+                settled = handled; // every line of the batch (with fsync, forced): for the exit hook
+                queueLock.notifyAll();
                 closeNow = done && closing && queue.isEmpty();
                 again = !closeNow && (!queue.isEmpty() || closing) && closedLatch.getCount() > 0;
                 draining = again || closeNow;
@@ -432,6 +541,7 @@ public final class JournalWriter implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             failed("could not be closed", e);
         } finally {
+            closedFile(); // before the latch: a close() that returns leaves no hook behind
             closedLatch.countDown();
         }
     }

@@ -66,8 +66,9 @@ class JournalWriterTest {
                 }
             }
         };
-        busy.set(JournalWriter.create(dir, "busy", "busy", false, recording, pool, "header of busy"));
-        other.set(JournalWriter.create(dir, "other", "other", false, recording, pool, "header of other"));
+        Duration exitTimeout = Duration.ofSeconds(10);
+        busy.set(JournalWriter.create(dir, "busy", "busy", false, recording, pool, exitTimeout, "header of busy"));
+        other.set(JournalWriter.create(dir, "other", "other", false, recording, pool, exitTimeout, "header of other"));
 
         busy.get().append("busy 1", false);
         assertThat(busy.get().awaitClosed(Duration.ofSeconds(30))).isTrue();
