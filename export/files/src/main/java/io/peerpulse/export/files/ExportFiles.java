@@ -76,8 +76,11 @@ import java.util.regex.Pattern;
  * the name. Last, the directory is {@code fsync}ed where the platform allows it (POSIX). So once
  * {@link #write} has returned, the file and its name survive a crash or power loss on a file system that
  * honours {@code fsync}; until then, no file of that name exists. When writing or publishing fails, the
- * temporary file is deleted before the exception is thrown; only a crash or a killed JVM can leave one,
- * and such {@code .*.tmp} files may be deleted at any time.
+ * temporary file is deleted before the exception is thrown; only a crash, a killed JVM, or a JVM that exits while
+ * the file is written (an exporter on a daemon thread when {@code System.exit} is called: an exit unwinds no
+ * thread) can leave one, with part of the content and never under the final name, and such {@code .*.tmp} files
+ * may be deleted at any time (where there are no hard links, an exit in the instant between the claim and the
+ * move leaves the claim's empty file under the name).
  *
  * <p><b>Directory.</b> A missing directory is created, with its missing parents (with the default
  * permissions of the platform). One that cannot be created, is not a directory, or cannot be written to
