@@ -29,7 +29,10 @@ public final class Plugins {
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
 
     private static final System.Logger LOG = System.getLogger(Plugins.class.getName());
-    /** Name problems and load failures already logged, so that each is logged once per JVM. */
+    /**
+     * Name problems and load failures already logged, so that each is logged once per JVM: a failure by what does not
+     * change from one attempt to the next (the provider, the type of what it threw), never by a plugin's message.
+     */
     private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
 
     private Plugins() {
@@ -62,7 +65,8 @@ public final class Plugins {
 
     /**
      * Every provider the loader finds. One that cannot be loaded ({@link ServiceConfigurationError})
-     * is logged (once per JVM for the same failure: every session loads its exporters) and left out; the
+     * is logged (once per JVM for the same provider and type of cause, whatever its message: every session loads
+     * its exporters) and left out; the
      * others still load. The loader is made by the caller, because
      * {@link ServiceLoader#load(Class)} requires the calling module to declare {@code uses}.
      *
@@ -72,6 +76,11 @@ public final class Plugins {
      */
     public static <P> List<P> loadAll(ServiceLoader<P> loader) {
         return load(loader).providers();
+    }
+
+    /** @return how many failures and name problems are remembered as logged: for tests */
+    static int loggedCount() {
+        return LOGGED.size();
     }
 
     /**
@@ -103,7 +112,10 @@ public final class Plugins {
                 Throwable safe = Redaction.redactThrown(e); // a plugin's message may quote a server or a peer
                 String failure = safe.getMessage() + (safe.getCause() == null ? "" : " (" + safe.getCause() + ")");
                 failures.add(failure);
-                if (LOGGED.add(failure)) { // every session build loads the providers again: one line, not one each
+                // every session build loads the providers again: one line, not one each; keyed without the cause's
+                // message, which may differ at each attempt (a time, a count), so that the set stays bounded
+                String logged = safe.getMessage() + (e.getCause() == null ? "" : " " + e.getCause().getClass().getName());
+                if (LOGGED.add(logged)) {
                     LOG.log(Level.WARNING, "a provider could not be loaded and is left out: " + failure, safe);
                 }
             }
@@ -229,7 +241,8 @@ public final class Plugins {
                 Throwable safe = Redaction.redactThrown(e); // a plugin's message may quote a server or a peer
                 String problem = kind + " " + provider.getClass().getName() + " failed in name(): " + safe;
                 unnamed.put(provider, problem);
-                if (LOGGED.add(kind + '\u0000' + problem)) {
+                // keyed without the message, which may differ at each call: one line per provider class and fault
+                if (LOGGED.add(kind + '\u0000' + provider.getClass().getName() + " name() " + e.getClass().getName())) {
                     LOG.log(System.Logger.Level.WARNING, problem + "; it is left out", safe);
                 }
                 continue;
