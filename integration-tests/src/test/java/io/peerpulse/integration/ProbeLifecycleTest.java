@@ -11,8 +11,10 @@ import io.peerpulse.webrtc.ClockOffset;
 import io.peerpulse.webrtc.DataChannelProbe;
 import io.peerpulse.webrtc.ProbeCounters;
 import io.peerpulse.webrtc.ProbeOptions;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -191,6 +193,28 @@ class ProbeLifecycleTest {
             assertThatCode(() -> DataChannelProbe.open(peers.peerA(), OPTIONS).close())
                     .isInstanceOf(IllegalStateException.class);
         }
+    }
+
+    @Test
+    void aClosedProbeCanBeCollectedThoughWebRtcJavaKeepsItsObserverForGood() throws Exception {
+        // a server that runs for weeks opens and closes a probe per connection: webrtc-java 0.14 never releases the
+        // global reference it takes to a channel's observer, so nothing the observer refers to may outlive close()
+        try (WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(Fixtures.CONNECT_TIMEOUT))) {
+            List<WeakReference<DataChannelProbe>> closed = openAndClose(peers);
+            for (int i = 0; i < 10 && closed.stream().anyMatch(probe -> probe.get() != null); i++) {
+                System.gc();
+            }
+            assertThat(closed).as("closed probes still reachable after GC").allMatch(probe -> probe.get() == null);
+        }
+    }
+
+    /** Opens a probe on each peer and closes both; in a method of its own so that no local variable holds them. */
+    private static List<WeakReference<DataChannelProbe>> openAndClose(WebRtcPeers peers) {
+        DataChannelProbe a = DataChannelProbe.open(peers.peerA(), OPTIONS);
+        DataChannelProbe b = DataChannelProbe.open(peers.peerB(), OPTIONS);
+        a.close();
+        b.close();
+        return List.of(new WeakReference<>(a), new WeakReference<>(b));
     }
 
     /** Bounded wait for one read; a read completes within the ping timeout. */

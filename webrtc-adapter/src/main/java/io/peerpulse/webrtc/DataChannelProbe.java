@@ -148,6 +148,12 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
      * then, or when it times out and the state, read again, is not open. Written under {@link #closeLock}.
      */
     private volatile RTCDataChannelState channelState = RTCDataChannelState.CONNECTING;
+    /**
+     * What the channel calls back. webrtc-java 0.14 never releases the JNI global reference it takes to a registered
+     * observer ({@code unregisterObserver} and {@code dispose} leave it): the observer stays reachable for the life
+     * of the JVM, so it refers to this probe only until {@link #close()}, and a closed probe can be collected.
+     */
+    private final Observer observer = new Observer(this);
 
     private DataChannelProbe(RTCDataChannel channel, ProbeOptions options) {
         this.channel = channel;
@@ -211,7 +217,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
             throw new IllegalStateException("could not open the probe channel (id " + options.channelId() + ")");
         }
         DataChannelProbe probe = new DataChannelProbe(channel, options);
-        channel.registerObserver(probe.new Observer());
+        channel.registerObserver(probe.observer);
         // after registering: a change from now on is read again by the observer's refresh
         probe.refreshState();
         return probe;
@@ -329,6 +335,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         quietly(channel::unregisterObserver);
         quietly(channel::close);
         quietly(channel::dispose);
+        observer.probe = null; // webrtc-java keeps the observer for good: it must not keep this probe
         engine.close("probe closed");
     }
 
@@ -487,55 +494,81 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
     }
 
     /** On webrtc-java's native thread: note the time, copy, hand off, return. */
-    private final class Observer implements RTCDataChannelObserver {
+    /** A message from the channel, on webrtc-java's thread: see {@link Observer}. */
+    private void received(RTCDataChannelBuffer buffer) {
+        long receivedNanos = System.nanoTime();
+        if (closed) {
+            return;
+        }
+        // the buffer wraps native memory that is freed when this callback returns
+        ByteBuffer data = buffer.data;
+        int length = data == null ? 0 : data.remaining();
+        if (length > MAX_MESSAGE) {
+            engine.onMalformed(); // counted here, lock-free: a flood of large messages queues nothing
+            return;
+        }
+        // a peer's ping beyond the answer rate is dropped here, before any copy or hand-off: a flood of pings
+        // never reaches the probe thread that every probe shares. A text message is no ping (malformed): it takes
+        // no token, or text shaped like pings would use up the peer's answers and count as its dropped pings
+        if (buffer.binary && length == ProbeCodec.PING_LENGTH && data.get(data.position()) == ProbeCodec.VERSION
+                && data.get(data.position() + 1) == ProbeCodec.TYPE_PING && !engine.admitPing(receivedNanos)) {
+            return;
+        }
+        Inbound in = takeInbound(length);
+        if (in == null) {
+            engine.onInboundDropped(); // lock-free: this thread never waits for the engine's monitor
+            return;
+        }
+        if (length > 0) {
+            data.get(data.position(), in.bytes, 0, length);
+        }
+        in.length = length;
+        in.binary = buffer.binary;
+        in.receivedNanos = receivedNanos;
+        // the executor's queue publishes these fields to its thread
+        if (!handOff(in)) {
+            release(in);
+        }
+    }
+
+    /** The channel's state changed, on webrtc-java's thread: see {@link Observer}. */
+    private void stateChanged() {
+        if (closed) {
+            return;
+        }
+        handOff(() -> {
+            RTCDataChannelState state = refreshState();
+            if (!closed && (state == RTCDataChannelState.CLOSING || state == RTCDataChannelState.CLOSED)) {
+                engine.abandonPending("probe channel " + state);
+            }
+        });
+    }
+
+    /**
+     * The channel's observer: passes each callback to its probe until the probe closes. Static, and its probe
+     * cleared at {@link #close()}, because webrtc-java holds a registered observer for the life of the JVM.
+     */
+    private static final class Observer implements RTCDataChannelObserver {
+        volatile @Nullable DataChannelProbe probe;
+
+        Observer(DataChannelProbe probe) {
+            this.probe = probe;
+        }
+
         @Override
         public void onMessage(RTCDataChannelBuffer buffer) {
-            long receivedNanos = System.nanoTime();
-            if (closed) {
-                return;
-            }
-            // the buffer wraps native memory that is freed when this callback returns
-            ByteBuffer data = buffer.data;
-            int length = data == null ? 0 : data.remaining();
-            if (length > MAX_MESSAGE) {
-                engine.onMalformed(); // counted here, lock-free: a flood of large messages queues nothing
-                return;
-            }
-            // a peer's ping beyond the answer rate is dropped here, before any copy or hand-off: a flood of pings
-            // never reaches the probe thread that every probe shares. A text message is no ping (malformed): it takes
-            // no token, or text shaped like pings would use up the peer's answers and count as its dropped pings
-            if (buffer.binary && length == ProbeCodec.PING_LENGTH && data.get(data.position()) == ProbeCodec.VERSION
-                    && data.get(data.position() + 1) == ProbeCodec.TYPE_PING && !engine.admitPing(receivedNanos)) {
-                return;
-            }
-            Inbound in = takeInbound(length);
-            if (in == null) {
-                engine.onInboundDropped(); // lock-free: this thread never waits for the engine's monitor
-                return;
-            }
-            if (length > 0) {
-                data.get(data.position(), in.bytes, 0, length);
-            }
-            in.length = length;
-            in.binary = buffer.binary;
-            in.receivedNanos = receivedNanos;
-            // the executor's queue publishes these fields to its thread
-            if (!handOff(in)) {
-                release(in);
+            DataChannelProbe to = probe;
+            if (to != null) {
+                to.received(buffer);
             }
         }
 
         @Override
         public void onStateChange() {
-            if (closed) {
-                return;
+            DataChannelProbe to = probe;
+            if (to != null) {
+                to.stateChanged();
             }
-            handOff(() -> {
-                RTCDataChannelState state = refreshState();
-                if (!closed && (state == RTCDataChannelState.CLOSING || state == RTCDataChannelState.CLOSED)) {
-                    engine.abandonPending("probe channel " + state);
-                }
-            });
         }
 
         @Override
