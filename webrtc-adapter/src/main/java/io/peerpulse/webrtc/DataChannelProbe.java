@@ -493,8 +493,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         }
     }
 
-    /** On webrtc-java's native thread: note the time, copy, hand off, return. */
-    /** A message from the channel, on webrtc-java's thread: see {@link Observer}. */
+    /** A message from the channel, on webrtc-java's native thread: note the time, copy, hand off, return. */
     private void received(RTCDataChannelBuffer buffer) {
         long receivedNanos = System.nanoTime();
         if (closed) {
