@@ -71,7 +71,8 @@ final class SummarizeCommand implements Callable<Integer> {
                     List<Path> found = listing.filter(p -> p.getFileName().toString().endsWith(".json")).sorted()
                             .toList();
                     files.addAll(found);
-                    listed.addAll(found); // the same Path objects that are looked up below
+                    // as the files are looked up below: absolute and normalized (a folder named "runs/" too)
+                    found.forEach(p -> listed.add(p.toAbsolutePath().normalize()));
                 } catch (IOException e) {
                     throw new Main.UsageException("cannot read " + input + ": " + ExportFiles.reason(e));
                 }

@@ -227,6 +227,32 @@ class SummarizeAndReportTest {
                 .contains("1 of 2 file(s) skipped");
     }
 
+    /**
+     * {@code summarize runs/}, the folder named relatively as people type it: the files found are looked up
+     * as absolute paths, so the set of those found in folders must hold them so too, or the pipe is read
+     * (and waited on) as if named on the command line.
+     */
+    @Test
+    void aNamedPipeInAFolderGivenAsARelativePathIsSkippedToo() throws Exception {
+        export("a.json", "session-a", true);
+        Path fifo = dir.resolve("b.json");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        Path relative = Path.of("").toAbsolutePath().relativize(dir);
+        assertThat(relative.isAbsolute()).isFalse();
+        CompletableFuture<Integer> summarize = CompletableFuture.supplyAsync(() -> run("summarize",
+                relative.toString()));
+        try {
+            assertThat(summarize.get(30, TimeUnit.SECONDS)).as("stderr %s", err).isZero();
+        } finally {
+            if (!summarize.isDone()) { // waiting in open(): a writer lets it go on
+                Files.write(fifo, new byte[0]);
+            }
+        }
+        assertThat(out.toString()).contains("session-a,");
+        assertThat(err.toString()).contains("skipped " + fifo.toAbsolutePath() + ": not a regular file")
+                .contains("1 of 2 file(s) skipped");
+    }
+
     /** {@code summarize <(cat x.json)} and {@code report <(cat x.json)}: a pipe has no size and is no regular file. */
     @Test
     void aNamedPipeIsReadAsAFile() throws Exception {
