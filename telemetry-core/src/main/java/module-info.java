@@ -17,7 +17,7 @@ module io.peerpulse.telemetry {
     // io.peerpulse.telemetry.internal is exported to nobody.
     exports io.peerpulse.telemetry.shared to io.peerpulse.session, io.peerpulse.session.journal,
             io.peerpulse.export.files, io.peerpulse.export.json, io.peerpulse.export.html, io.peerpulse.export.micrometer,
-            io.peerpulse.testkit;
+            io.peerpulse.testkit, io.peerpulse.cli;
 
     uses io.peerpulse.telemetry.spi.RttSourceProvider;
 }

@@ -1,6 +1,7 @@
 package io.peerpulse.cli;
 
 import io.peerpulse.export.files.ExportFiles;
+import io.peerpulse.telemetry.shared.Redaction;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -21,6 +22,15 @@ final class Errors {
             reason = reason.substring(path.toString().length() + 2);
         }
         return "cannot " + verb + " " + where + ": " + reason;
+    }
+
+    /**
+     * Text as a line of the command's output shows it: a file's name or text read from a file, whose control and
+     * bidirectional control characters would otherwise forge a line, run a terminal escape or reorder the line
+     * ({@link Redaction#escapeControls}; what is escaped already stays as it is).
+     */
+    static String shown(Object text) {
+        return Redaction.escapeControls(String.valueOf(text));
     }
 
     /** The first line of a throwable for people: the innermost cause's class and message. */

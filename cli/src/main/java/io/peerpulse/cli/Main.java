@@ -92,7 +92,7 @@ public final class Main implements Runnable {
                     ? unmatched.getSuggestions() : List.of();
             boolean systemProperty = ex instanceof CommandLine.UnmatchedArgumentException unmatched
                     && unmatched.getUnmatched().stream().anyMatch(a -> a.startsWith("-D"));
-            command.getErr().println(command.getCommandName() + ": " + ex.getMessage()
+            command.getErr().println(command.getCommandName() + ": " + Errors.shown(ex.getMessage())
                     + (suggestions.isEmpty() ? "" : "; did you mean '" + String.join("' or '", suggestions) + "'?")
                     + (systemProperty ? "; a system property is java's option, not the command's: "
                             + SYSTEM_PROPERTY_HINT : "")
@@ -104,11 +104,11 @@ public final class Main implements Runnable {
                     || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
             PrintWriter errors = command.getErr();
             if (ex instanceof UsageException usage) {
-                errors.println(command.getCommandName() + ": " + usage.getMessage());
+                errors.println(command.getCommandName() + ": " + Errors.shown(usage.getMessage()));
             } else if (ex instanceof RunFailure failure) {
-                errors.println(command.getCommandName() + ": " + failure.getMessage());
+                errors.println(command.getCommandName() + ": " + Errors.shown(failure.getMessage()));
             } else {
-                errors.println(command.getCommandName() + ": failed: " + Errors.oneLine(ex)
+                errors.println(command.getCommandName() + ": failed: " + Errors.shown(Errors.oneLine(ex))
                         + (verbose ? "" : " (--verbose for details)"));
             }
             if (verbose) {

@@ -104,7 +104,7 @@ final class Outputs {
             throw new Main.RunFailure(Errors.cannot("write", target, e.getCause()), e);
         }
         if (!written.equals(target.toAbsolutePath())) {
-            err.println(command + ": " + target.toAbsolutePath() + " exists; wrote " + written
+            err.println(command + ": " + Errors.shown(target.toAbsolutePath() + " exists; wrote " + written)
                     + " instead (--force replaces it)");
         }
         return written;
@@ -127,7 +127,7 @@ final class Outputs {
     static boolean sayAppended(PrintWriter console, Path file, long sizeBefore) {
         boolean grew = size(file) > sizeBefore;
         if (grew) {
-            console.println("appended the session's line to " + file.toAbsolutePath());
+            console.println("appended the session's line to " + Errors.shown(file.toAbsolutePath()));
         }
         return grew;
     }

@@ -121,7 +121,7 @@ final class RecoverCommand implements Callable<Integer> {
         // another run's temporary file (".<stem>.<random>.tmp") is none of ours, and gone by now
         written.removeIf(p -> p.getFileName().toString().startsWith(".") && p.getFileName().toString().endsWith(".tmp"));
         written.removeIf(p -> p.equals(lines)); // said below: appended to, not written
-        written.forEach(p -> console.println("wrote " + p.toAbsolutePath()));
+        written.forEach(p -> console.println("wrote " + Errors.shown(p.toAbsolutePath())));
         boolean appended = lines != null && Outputs.sayAppended(console, lines, linesBefore);
         console.flush();
         String stem = ExportFiles.fileStem(report.sessionMetrics().sessionId());
@@ -129,8 +129,8 @@ final class RecoverCommand implements Callable<Integer> {
             String name = file.getFileName().toString();
             Path plain = file.resolveSibling(stem + name.substring(name.lastIndexOf('.')));
             if (!file.equals(plain) && before.contains(plain)) {
-                spec.commandLine().getErr().println("recover: " + plain.toAbsolutePath() + " exists; wrote "
-                        + file.toAbsolutePath() + " instead");
+                spec.commandLine().getErr().println("recover: " + Errors.shown(plain.toAbsolutePath() + " exists; wrote "
+                        + file.toAbsolutePath()) + " instead");
             }
         }
         List<String> missing = new ArrayList<>();

@@ -38,7 +38,7 @@ final class ReportCommand implements Callable<Integer> {
         Outputs.refuseOverwritingAnInput(target, out != null ? "--out" : "the page", List.of(input));
         SessionReport report = Sessions.read(input);
         Path written = Outputs.write(target, HtmlReport.render(report), force, spec.commandLine().getErr(), "report");
-        spec.commandLine().getOut().println("wrote " + written);
+        spec.commandLine().getOut().println("wrote " + Errors.shown(written));
         return 0;
     }
 }

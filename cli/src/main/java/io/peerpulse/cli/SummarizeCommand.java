@@ -97,7 +97,7 @@ final class SummarizeCommand implements Callable<Integer> {
             if (listed.contains(file) && !Files.isRegularFile(file) && !Files.isDirectory(file)) {
                 // a named pipe in a folder would hold the command until something writes to it: read only when named
                 // (a folder in a folder is named below as one)
-                err.println("summarize: skipped " + file + ": not a regular file (a pipe or a device); name it"
+                err.println("summarize: skipped " + Errors.shown(file) + ": not a regular file (a pipe or a device); name it"
                         + " on the command line to read it");
                 bad.add(file);
                 continue;
@@ -111,7 +111,7 @@ final class SummarizeCommand implements Callable<Integer> {
                 try {
                     browserRow = BrowserExportRow.of(file);
                 } catch (IllegalArgumentException broken) {
-                    err.println("summarize: skipped " + file + ": a browser export whose " + broken.getMessage());
+                    err.println("summarize: skipped " + Errors.shown(file + ": a browser export whose " + broken.getMessage()));
                     bad.add(file);
                     continue;
                 }
@@ -120,7 +120,7 @@ final class SummarizeCommand implements Callable<Integer> {
                     good++;
                     continue;
                 }
-                err.println("summarize: skipped " + e.getMessage().replaceFirst("^cannot read ", ""));
+                err.println("summarize: skipped " + Errors.shown(e.getMessage().replaceFirst("^cannot read ", "")));
                 bad.add(file);
                 continue;
             }
@@ -138,7 +138,7 @@ final class SummarizeCommand implements Callable<Integer> {
         }
         if (out != null) {
             Path written = Outputs.write(out, table.toString(), force, err, "summarize");
-            spec.commandLine().getOut().println("wrote " + good + " session(s) to " + written);
+            spec.commandLine().getOut().println("wrote " + good + " session(s) to " + Errors.shown(written));
         } else {
             spec.commandLine().getOut().print(table);
             spec.commandLine().getOut().flush();

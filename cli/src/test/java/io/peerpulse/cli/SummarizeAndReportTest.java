@@ -277,6 +277,39 @@ class SummarizeAndReportTest {
         assertThat(out.toString()).contains("session-p,", "p.html");
     }
 
+    /**
+     * A file name is text from elsewhere (an unpacked archive, a colleague's folder): a line break in it forged a
+     * line of its own on standard error, an ESC ran a terminal escape (ESC [2J clears the screen), a bidirectional
+     * control reordered the line. Each command shows such a name with those characters escaped in its messages, on
+     * standard error and standard output alike, one line per message.
+     */
+    @Test
+    void controlCharactersInFileNamesAreShownEscapedByEveryCommand() throws Exception {
+        String hostile = "a\n[fake] line\r\u001b[2J\u202eevil";
+        Path broken = dir.resolve(hostile + ".json");
+        Files.writeString(broken, "{}");
+        export(hostile + "-good.json", "session-g", true);
+        String shown = "a\\u000A[fake] line\\u000D\\u001B[2J\\u202Eevil";
+
+        run("summarize", dir.toString());
+        run("report", broken.toString());
+        run("recover", broken.toString(), "--out", dir.resolve("out").toString());
+        run("report", dir.resolve(hostile + "-good.json").toString());
+        run("summarize", dir.toString(), "--out", dir.resolve(hostile + ".csv").toString());
+
+        // the table's file cell is data, the name as it is (a quoted CSV cell): only the messages are checked
+        String wrote = String.join("", out.toString().lines().filter(line -> line.startsWith("wrote ")).toList());
+        for (String text : List.of(err.toString().replace(System.lineSeparator(), ""), wrote)) {
+            assertThat(text).as(text).doesNotContain("\n", "\r", "\u001b", "\u202e");
+        }
+        assertThat(err.toString()).contains("summarize: skipped " + dir + "/" + shown + ".json:",
+                "report: cannot read " + broken.toString().replace(hostile, shown) + ":",
+                "recover: cannot recover " + broken.toString().replace(hostile, shown) + ":");
+        assertThat(err.toString().lines()).allSatisfy(line -> assertThat(line).matches("(summarize|report|recover): .*"));
+        assertThat(out.toString()).contains("wrote " + dir.resolve(shown + "-good.html"),
+                "to " + dir.resolve(shown + ".csv"));
+    }
+
     @Test
     void reportWritesTheHtmlPage() throws Exception {
         Path json = export("s.json", "session-r", true);

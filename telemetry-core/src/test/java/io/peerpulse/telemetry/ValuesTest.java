@@ -30,7 +30,7 @@ class ValuesTest {
                     assertThat(e.source()).isEqualTo("io.peerpulse.telemetry.shared");
                     assertThat(e.targets()).containsExactlyInAnyOrder("io.peerpulse.session",
                             "io.peerpulse.session.journal", "io.peerpulse.export.files", "io.peerpulse.export.json",
-                            "io.peerpulse.export.html", "io.peerpulse.export.micrometer",
+                            "io.peerpulse.export.html", "io.peerpulse.export.micrometer", "io.peerpulse.cli",
                             "io.peerpulse.testkit");
                 });
     }
