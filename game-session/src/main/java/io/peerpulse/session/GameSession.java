@@ -952,7 +952,8 @@ public final class GameSession implements AutoCloseable {
         /**
          * @param fsync whether the journal's writer also forces the lines it wrote to the device, a batch at a
          *              time (they then survive a power loss; lines still queued for it do not); default: the
-         *              setting {@code peerpulse.journal.fsync}, else {@code false}
+         *              setting {@code peerpulse.journal.fsync}, else {@code false}; without a journal directory
+         *              there is no journal, and {@code true} is logged at WARNING by {@link #build()}
          * @return this builder
          * @since 0.1.0
          */
@@ -1017,8 +1018,8 @@ public final class GameSession implements AutoCloseable {
             long startMs = options.clock().millis();
             SessionStart start = new SessionStart(startMs, options.nanoClock().getAsLong(),
                     startMs - System.currentTimeMillis());
-            EventLog log = journalEnabled ? openJournal(config, start, ExportSettings.of(journalSettings, attributes))
-                    : EventLog.NONE;
+            EventLog log = journalEnabled ? openJournal(config, start, ExportSettings.of(journalSettings, attributes),
+                    journalSettings.containsKey(EventLogProvider.FSYNC_SETTING)) : EventLog.NONE;
             GameSession session = new GameSession(new SessionCore(config, start, exporters, runner, log), runner);
             exporters.started();
             return session;
@@ -1039,13 +1040,30 @@ public final class GameSession implements AutoCloseable {
                     model.hysteresisPollCount());
         }
 
+        /** Whether fsync set as a system property without a journal directory was logged: once for the JVM. */
+        private static final java.util.concurrent.atomic.AtomicBoolean FSYNC_PROPERTY_WARNED =
+                new java.util.concurrent.atomic.AtomicBoolean();
+
         /**
          * The journal the settings ask for, from the journal module found with {@link ServiceLoader}; or none. A
-         * broken provider is skipped (logged); two are refused, naming both.
+         * broken provider is skipped (logged); two are refused, naming both. Fsync asked for without a directory
+         * is logged at WARNING: no journal, nothing durable (for the session's setting each time, for the system
+         * property once for the JVM, as a mistyped one is).
          */
-        private static EventLog openJournal(SessionConfig config, SessionStart start, ExportSettings settings) {
+        private static EventLog openJournal(SessionConfig config, SessionStart start, ExportSettings settings,
+                                            boolean fsyncGiven) {
             Optional<String> directory = settings.get(EventLogProvider.DIRECTORY_SETTING);
             if (directory.isEmpty()) {
+                Optional<String> fsync = settings.get(EventLogProvider.FSYNC_SETTING);
+                if (fsync.isPresent() && !fsync.get().strip().equalsIgnoreCase("false")
+                        && (fsyncGiven || FSYNC_PROPERTY_WARNED.compareAndSet(false, true))) {
+                    System.getLogger(GameSession.class.getName()).log(System.Logger.Level.WARNING, "session '"
+                            + config.sessionId() + "': " + (fsyncGiven ? "" : "system property ")
+                            + EventLogProvider.FSYNC_SETTING + " is '" + Redaction.escapeControls(fsync.get())
+                            + "', but no journal directory is set (" + EventLogProvider.DIRECTORY_SETTING
+                            + " or GameSession.Builder.journalDirectory): no journal is written, so nothing of the"
+                            + " session survives a crash");
+                }
                 return EventLog.NONE;
             }
             List<EventLogProvider> found = Plugins.loadAll(ServiceLoader.load(EventLogProvider.class,

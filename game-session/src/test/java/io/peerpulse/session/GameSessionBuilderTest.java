@@ -565,4 +565,25 @@ class GameSessionBuilderTest {
                 .exportSetting("peerpulse.journal.fsync", "false")           // the session's own
                 .journal(false).build().close();
     }
+
+    /**
+     * {@code peerpulse.journal.fsync=true} (or {@code journalFsync(true)}) asks for a journal that survives a power
+     * loss; without a journal directory there is no journal at all, and the session used to say nothing, so a
+     * researcher believed the runs durable. One WARNING per session names the key and what is missing; {@code false}
+     * and {@code journal(false)} (no journal wanted) say nothing.
+     */
+    @Test
+    void fsyncWithoutAJournalDirectoryIsAWarningNamingTheKey() {
+        GameSession.builder("fsync-1").executor(Runnable::run).exporters()
+                .exportSetting("peerpulse.journal.fsync", "true").build().close();
+        GameSession.builder("fsync-2").executor(Runnable::run).exporters().journalFsync(true).build().close();
+        assertThat(log.warnings()).hasSize(2).allSatisfy(w -> assertThat(w).contains("peerpulse.journal.fsync",
+                "no journal directory", "peerpulse.journal.directory", "journalDirectory", "no journal is written"));
+        assertThat(log.warnings().get(0)).startsWith("session 'fsync-1': ");
+        GameSession.builder("fsync-3").executor(Runnable::run).exporters()
+                .exportSetting("peerpulse.journal.fsync", "false").build().close();
+        GameSession.builder("fsync-4").executor(Runnable::run).exporters().journalFsync(true).journal(false)
+                .build().close();
+        assertThat(log.warnings()).hasSize(2);
+    }
 }
