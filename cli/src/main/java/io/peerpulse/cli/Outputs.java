@@ -72,8 +72,24 @@ final class Outputs {
         }
         if (!Files.isWritable(directory)) {
             throw new Main.RunFailure("cannot write to the " + option + " directory " + directory.toAbsolutePath()
-                    + ": permission denied");
+                    + ": " + whyNotWritable(directory));
         }
+    }
+
+    /**
+     * Why a directory {@link Files#isWritable} refuses cannot be written: its file system is mounted read-only
+     * (EROFS: a read-only bind mount, a container's read-only volume), which no chmod fixes, or else its mode.
+     */
+    static String whyNotWritable(Path directory) {
+        try {
+            return whyNotWritable(Files.getFileStore(directory));
+        } catch (IOException e) {
+            return "permission denied";
+        }
+    }
+
+    static String whyNotWritable(java.nio.file.FileStore store) {
+        return store.isReadOnly() ? "read-only file system" : "permission denied";
     }
 
     /**

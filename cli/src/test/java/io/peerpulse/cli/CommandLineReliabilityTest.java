@@ -124,6 +124,71 @@ class CommandLineReliabilityTest {
         assertThat(Files.readAllBytes(json)).isEqualTo(before);
     }
 
+    /**
+     * {@code recover --out DIR} (and {@code demo}'s) where DIR exists on a read-only mount said "permission denied",
+     * sending people to chmod; it is the file system (EROFS). Creating such a mount needs root, so the mapping is
+     * checked here on file stores: this test's own (writable) and one that reports itself read-only.
+     */
+    @Test
+    void aDirectoryOnAReadOnlyFileSystemIsNamedSo() throws IOException {
+        java.nio.file.FileStore real = Files.getFileStore(dir);
+        java.nio.file.FileStore readOnly = new java.nio.file.FileStore() {
+            @Override
+            public String name() {
+                return real.name();
+            }
+
+            @Override
+            public String type() {
+                return real.type();
+            }
+
+            @Override
+            public boolean isReadOnly() {
+                return true;
+            }
+
+            @Override
+            public long getTotalSpace() throws IOException {
+                return real.getTotalSpace();
+            }
+
+            @Override
+            public long getUsableSpace() throws IOException {
+                return real.getUsableSpace();
+            }
+
+            @Override
+            public long getUnallocatedSpace() throws IOException {
+                return real.getUnallocatedSpace();
+            }
+
+            @Override
+            public boolean supportsFileAttributeView(Class<? extends java.nio.file.attribute.FileAttributeView> type) {
+                return real.supportsFileAttributeView(type);
+            }
+
+            @Override
+            public boolean supportsFileAttributeView(String name) {
+                return real.supportsFileAttributeView(name);
+            }
+
+            @Override
+            public <V extends java.nio.file.attribute.FileStoreAttributeView> V getFileStoreAttributeView(
+                    Class<V> type) {
+                return real.getFileStoreAttributeView(type);
+            }
+
+            @Override
+            public Object getAttribute(String attribute) throws IOException {
+                return real.getAttribute(attribute);
+            }
+        };
+        assertThat(Outputs.whyNotWritable(readOnly)).isEqualTo("read-only file system");
+        assertThat(Outputs.whyNotWritable(real)).isEqualTo("permission denied");
+        assertThat(Outputs.whyNotWritable(dir)).isEqualTo("permission denied");
+    }
+
     @Test
     void errorsNameTheCause() throws IOException {
         assertThat(io.peerpulse.export.files.ExportFiles.reason(new AccessDeniedException("/root/secret.json")))
