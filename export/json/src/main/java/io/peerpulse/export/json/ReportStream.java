@@ -59,6 +59,19 @@ final class ReportStream {
     /** The first failure found in a streamed array, by the array's JSON path. */
     private final Map<String, IllegalArgumentException> failures = new HashMap<>();
     private boolean keptAsJson;
+    /** What the tree holds so far, in values ({@link #MAX_TREE_VALUES}). */
+    private long treeValues;
+    /** The JSON path counted last: where a string the reader refused is, or just before. */
+    private String where = "";
+
+    /**
+     * The most values the tree (the document without its streamed samples) may hold: {@value}, a string or key
+     * counting one more per 16 characters. A 24-hour session with a round every second holds about 2.6 million
+     * (86,400 rounds of 30); a document holding more (a crafted array of 10^8 numbers under an unknown key) is
+     * refused as it is read, naming where, rather than built until the heap is full.
+     */
+    static final long MAX_TREE_VALUES = 5_000_000;
+
 
     private ReportStream(JsonParser parser, JsonProvider json) {
         this.parser = parser;
@@ -75,7 +88,17 @@ final class ReportStream {
      */
     static ReportStream read(JsonParser parser, JsonProvider json, Class<? extends Record> type) {
         ReportStream stream = new ReportStream(parser, json);
-        stream.document = stream.value(type, "");
+        try {
+            stream.document = stream.value(type, "");
+        } catch (jakarta.json.JsonException e) {
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof Utf8Reader.StringTooLong tooLong) { // the reader's refusal, with the key read last
+                    throw new IllegalArgumentException((stream.where.isEmpty() ? "" : "at or after " + stream.where
+                            + ": ") + tooLong.getMessage(), e);
+                }
+            }
+            throw e;
+        }
         return stream;
     }
 
@@ -142,11 +165,12 @@ final class ReportStream {
             JsonObjectBuilder object = json.createObjectBuilder();
             while (parser.next() != JsonParser.Event.END_OBJECT) {
                 String key = parser.getString();
+                String at = path.isEmpty() ? key : path + "." + key;
+                count(key, at);
                 parser.next();
                 RecordComponent component = components.get(key);
-                String at = path.isEmpty() ? key : path + "." + key;
                 forget(at); // a key given twice: the last value counts, as in a tree
-                object.add(key, component == null ? parser.getValue() : value(component.getGenericType(), at));
+                object.add(key, component == null ? tree(at) : value(component.getGenericType(), at));
             }
             return object.build();
         }
@@ -162,7 +186,50 @@ final class ReportStream {
             }
             return array.build();
         }
-        return parser.getValue();
+        return tree(path);
+    }
+
+    /**
+     * The value at the parser's current event, as {@link JsonParser#getValue()} builds it, counted value by value
+     * against {@link #MAX_TREE_VALUES} as it is built.
+     */
+    private JsonValue tree(String path) {
+        JsonParser.Event event = parser.currentEvent();
+        if (event == JsonParser.Event.START_OBJECT) {
+            JsonObjectBuilder object = json.createObjectBuilder();
+            while (parser.next() != JsonParser.Event.END_OBJECT) {
+                String key = parser.getString();
+                String at = path + "." + key;
+                count(key, at);
+                parser.next();
+                object.add(key, tree(at));
+            }
+            count(null, path);
+            return object.build();
+        }
+        if (event == JsonParser.Event.START_ARRAY) {
+            JsonArrayBuilder array = json.createArrayBuilder();
+            for (int i = 0; parser.next() != JsonParser.Event.END_ARRAY; i++) {
+                array.add(tree(path + "[" + i + "]"));
+            }
+            count(null, path);
+            return array.build();
+        }
+        JsonValue value = parser.getValue();
+        count(value instanceof jakarta.json.JsonString text ? text.getString() : null, path);
+        return value;
+    }
+
+    /** Counts a value of the tree, or a key ({@code text}: one more per 16 characters); refuses one too many. */
+    private void count(@Nullable String text, String path) {
+        where = path;
+        treeValues += 1 + (text == null ? 0 : text.length() / 16);
+        if (treeValues > MAX_TREE_VALUES) {
+            throw new IllegalArgumentException((path.isEmpty() ? "the document" : path) + ": more than "
+                    + MAX_TREE_VALUES + " JSON values outside the sample arrays (a string counting one per 16"
+                    + " characters), more than any session's export holds: refused here rather than read until the"
+                    + " memory is full");
+        }
     }
 
     /** Drops what was streamed at or below {@code path}. */
@@ -188,7 +255,7 @@ final class ReportStream {
         JsonArrayBuilder kept = null;
         IllegalArgumentException failure = null;
         for (int i = 0; parser.next() != JsonParser.Event.END_ARRAY; i++) {
-            JsonValue element = element();
+            JsonValue element = element(path + "[" + i + "]");
             if (failure == null && i == TelemetryOptions.MAX_SAMPLE_COUNT_LIMIT) {
                 // no window holds more: a crafted file of 10^7 samples is refused, not read until the heap is full
                 failure = new IllegalArgumentException(path + ": more than " + TelemetryOptions.MAX_SAMPLE_COUNT_LIMIT
@@ -248,9 +315,9 @@ final class ReportStream {
      * literal (read without building an object: a million of them pass); any other element as the JSON value
      * it is (a key given twice: the last value counts, as in a tree).
      */
-    private JsonValue element() {
+    private JsonValue element(String path) {
         if (parser.currentEvent() != JsonParser.Event.START_OBJECT) {
-            return parser.getValue();
+            return tree(path);
         }
         JsonNumber rttMs = null;
         JsonNumber timestampEpochMs = null;
@@ -258,7 +325,8 @@ final class ReportStream {
         while (parser.next() != JsonParser.Event.END_OBJECT) {
             String key = parser.getString();
             parser.next();
-            JsonValue value = parser.getValue();
+            JsonValue value = parser.currentEvent() == JsonParser.Event.VALUE_NUMBER ? parser.getValue()
+                    : tree(path + "." + key); // not the exporter's shape: kept, so counted
             if (other == null && value instanceof JsonNumber number) {
                 if (rttMs == null && key.equals("rttMs")) {
                     rttMs = number;

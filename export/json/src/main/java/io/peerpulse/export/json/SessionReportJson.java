@@ -56,9 +56,12 @@ import org.jspecify.annotations.Nullable;
  * {@code clock.systemClockOffsetMs}, each clock step's {@code stepMs} (negative: the wall clock stepped back) and
  * the probe's peer clock {@code offsetMs}; a string must not hold a lone surrogate. What breaks a rule is
  * refused with its JSON path and value, e.g. {@code sessionMetrics.durationMs: 1.9 is not an integer}.
- * There is no size limit: the document is parsed as a stream, its sample arrays into primitive arrays
+ * The document is parsed as a stream, its sample arrays into primitive arrays
  * (16 bytes a sample; the three windows of an export, equal, share one list) and the rest into a small
- * tree, so a 1,000,000-sample export (about 400 MB) reads in well under 512 MB of heap.
+ * tree, so a 1,000,000-sample export (about 400 MB) reads in well under 512 MB of heap. What no export holds is
+ * refused as it is read, naming where, rather than held until the heap is full: a string longer than 65,536
+ * characters, more than 5,000,000 values outside the sample arrays (a string counting one per 16 characters),
+ * more than 1,000,000 samples in one array.
  *
  * <p>Thread-safe; the JSON-B instance is made once, on first use.
  *
@@ -249,6 +252,11 @@ public final class SessionReportJson {
             Utf8Reader.MalformedUtf8 malformed = find(e, Utf8Reader.MalformedUtf8.class);
             if (malformed != null) {
                 throw new IOException("not a session report: " + source + ": " + malformed.getMessage(), e);
+            }
+            Utf8Reader.StringTooLong tooLong = find(e, Utf8Reader.StringTooLong.class);
+            if (tooLong != null) { // ReportStream names the key where it could
+                throw new IOException("not a session report: " + source + ": " + (e instanceof IllegalArgumentException
+                        ? e.getMessage() : tooLong.getMessage()), e);
             }
             IOException io = find(e, IOException.class);
             if (io != null) {

@@ -34,6 +34,32 @@ final class Utf8Reader extends Reader {
         }
     }
 
+    /**
+     * The longest string (or key) read: {@value} characters. No string of a PeerPulse export comes near it (ids are
+     * at most 256 characters, free text 200); a longer one is refused as it streams in, before it is held, so that a
+     * crafted 50 MB {@code closeReason} is an error naming where it starts, not a full heap.
+     */
+    static final int MAX_STRING_LENGTH = 65_536;
+
+    /** Thrown for a string longer than {@link #MAX_STRING_LENGTH}; its message names where the string starts. */
+    static final class StringTooLong extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        StringTooLong(long line, long column) {
+            super("a string longer than " + MAX_STRING_LENGTH + " characters, the most a session export's string may"
+                    + " have, starts at line " + line + ", column " + column);
+        }
+    }
+
+    // where the text is, for StringTooLong: in a string or not, after a backslash, the string's length and start
+    private boolean inString;
+    private boolean escaped;
+    private int stringLength;
+    private long line = 1;
+    private long column; // of the last character seen
+    private long stringLine;
+    private long stringColumn;
+
     private final InputStream in;
     private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -93,6 +119,7 @@ final class Utf8Reader extends Reader {
                 throw new MalformedUtf8(consumed);
             }
             if (out.position() > off) {
+                scan(target, off, out.position());
                 return out.position() - off;
             }
             if (eof) {
@@ -100,9 +127,40 @@ final class Utf8Reader extends Reader {
                 if (decoder.flush(out).isError()) {
                     throw new MalformedUtf8(consumed);
                 }
+                scan(target, off, out.position());
                 return out.position() > off ? out.position() - off : -1;
             }
             fill();
+        }
+    }
+
+    /** Follows the strings in {@code chars[from, to)}: one longer than {@link #MAX_STRING_LENGTH} is refused. */
+    private void scan(char[] chars, int from, int to) throws StringTooLong {
+        for (int i = from; i < to; i++) {
+            char c = chars[i];
+            if (c == '\n') {
+                line++;
+                column = 0;
+            } else {
+                column++;
+            }
+            if (!inString) {
+                if (c == '"') {
+                    inString = true;
+                    stringLength = 0;
+                    stringLine = line;
+                    stringColumn = column;
+                }
+            } else if (escaped) {
+                escaped = false;
+            } else if (c == '"') {
+                inString = false;
+            } else {
+                escaped = c == '\\';
+                if (++stringLength > MAX_STRING_LENGTH) {
+                    throw new StringTooLong(stringLine, stringColumn);
+                }
+            }
         }
     }
 
