@@ -57,7 +57,7 @@ final class RecoverCommand implements Callable<Integer> {
         if (!Files.isRegularFile(input)) {
             throw new Main.UsageException("cannot read " + input.toAbsolutePath() + ": " + (Files.exists(input)
                     ? "not a regular file (a pipe or a device): recover reads the journal twice; copy it to a file first"
-                    : "no such file"));
+                    : Sessions.missing(input)));
         }
         List<String> names = exporters.equals(List.of("none")) ? List.of() : exporters;
         checkExporterNames(names);

@@ -23,7 +23,7 @@ final class Sessions {
             throw new Main.UsageException("cannot read " + file + ": a directory, not a file");
         }
         if (!Files.exists(file)) {
-            throw new Main.UsageException("cannot read " + file + ": no such file");
+            throw new Main.UsageException("cannot read " + file + ": " + missing(file));
         }
         if (isJournal(file)) {
             throw new Main.UsageException("cannot read " + file + ": a session journal, not an export: 'peerpulse recover "
@@ -64,6 +64,30 @@ final class Sessions {
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new Main.UsageException("cannot read " + file + ": not a PeerPulse session export ("
                     + message.lines().findFirst().orElse("") + ")");
+        }
+    }
+
+    /**
+     * Why a path {@link Files#exists} denies is not there: "no such file", or what a symbolic link there points
+     * at ("a symbolic link to runs/x.json, which does not exist"; "a symbolic link loop").
+     */
+    static String missing(Path file) {
+        if (!Files.isSymbolicLink(file)) {
+            return "no such file";
+        }
+        try {
+            file.toRealPath();
+        } catch (java.nio.file.FileSystemException e) {
+            if (String.valueOf(e.getReason()).startsWith("Too many levels of symbolic links")) { // ELOOP
+                return "a symbolic link loop";
+            }
+        } catch (IOException e) {
+            // said below
+        }
+        try {
+            return "a symbolic link to " + Files.readSymbolicLink(file) + ", which does not exist";
+        } catch (IOException | UnsupportedOperationException e) {
+            return "no such file";
         }
     }
 

@@ -94,6 +94,11 @@ final class SummarizeCommand implements Callable<Integer> {
         List<Path> bad = new ArrayList<>();
         int good = 0;
         for (Path file : files) {
+            if (listed.contains(file) && !Files.exists(file)) { // a broken link, a link loop, a file gone since
+                err.println("summarize: skipped " + Errors.shown(file + ": " + Sessions.missing(file)));
+                bad.add(file);
+                continue;
+            }
             if (listed.contains(file) && !Files.isRegularFile(file) && !Files.isDirectory(file)) {
                 // a named pipe in a folder would hold the command until something writes to it: read only when named
                 // (a folder in a folder is named below as one)

@@ -310,6 +310,29 @@ class SummarizeAndReportTest {
                 "to " + dir.resolve(shown + ".csv"));
     }
 
+    /**
+     * A symbolic link that leads nowhere (its target moved, or two links naming each other) was named "not a regular
+     * file (a pipe or a device); name it on the command line to read it" in a folder, and "no such file" when named:
+     * both send people looking for the wrong thing. Each command names the link and where it leads.
+     */
+    @Test
+    void brokenAndLoopingSymbolicLinksAreNamedSo() throws Exception {
+        export("a.json", "session-a", true);
+        Path dangling = Files.createSymbolicLink(dir.resolve("moved.json"), Path.of("elsewhere/moved.json"));
+        Path loop = Files.createSymbolicLink(dir.resolve("loop1.json"), Path.of("loop2.json"));
+        Files.createSymbolicLink(dir.resolve("loop2.json"), Path.of("loop1.json"));
+
+        assertThat(run("summarize", dir.toString())).as("stderr %s", err).isZero();
+        assertThat(err.toString()).contains(
+                "summarize: skipped " + dangling + ": a symbolic link to elsewhere/moved.json, which does not exist",
+                "summarize: skipped " + loop + ": a symbolic link loop", "3 of 4 file(s) skipped");
+        err.getBuffer().setLength(0);
+        assertThat(run("report", loop.toString())).isEqualTo(2);
+        assertThat(run("recover", dangling.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("report: cannot read " + loop + ": a symbolic link loop",
+                "recover: cannot read " + dangling + ": a symbolic link to elsewhere/moved.json, which does not exist");
+    }
+
     @Test
     void reportWritesTheHtmlPage() throws Exception {
         Path json = export("s.json", "session-r", true);
