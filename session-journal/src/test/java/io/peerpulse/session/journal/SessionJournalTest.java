@@ -408,6 +408,29 @@ class SessionJournalTest {
                 .hasMessageNotContaining("is of format 4");
     }
 
+    /**
+     * A journal copied through Windows (git's autocrlf, a text-mode transfer, Notepad's "save") gets CRLF line ends,
+     * and from Notepad a byte order mark: every line was then "damaged" (its checksum covered the CR, the BOM) and the
+     * whole journal refused for "no valid header line". The writer writes neither (a CR in a value is escaped), so both
+     * are taken off before the checksum, which still covers every byte the writer wrote: it recovers, with no problem.
+     */
+    @Test
+    void aJournalWithWindowsLineEndsAndAByteOrderMarkRecovers() throws IOException {
+        GameSession session = scriptedSession("journal-crlf");
+        session.close();
+        Path journal = session.journalPath().orElseThrow();
+        SessionJournal.Recovery original = SessionJournal.recover(journal);
+        String text = Files.readString(journal, StandardCharsets.UTF_8);
+        Path windows = journal.resolveSibling("windows.journal.jsonl");
+        Files.write(windows, ("\uFEFF" + text.replace("\n", "\r\n")).getBytes(StandardCharsets.UTF_8));
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(windows);
+
+        assertThat(recovery.problems()).isEmpty();
+        assertThat(recovery.lineCount()).isEqualTo(original.lineCount());
+        assertThat(recovery.report()).isEqualTo(original.report());
+    }
+
     @Test
     void aTornLastLineIsSkippedAndReportedAndTheRestRecovered() throws IOException {
         GameSession session = writtenAsApplied(builder("journal-torn"));
