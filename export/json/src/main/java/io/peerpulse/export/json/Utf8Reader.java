@@ -25,7 +25,11 @@ final class Utf8Reader extends Reader {
         private final String message;
 
         MalformedUtf8(long offset) {
-            this.message = "not valid UTF-8 at byte " + offset;
+            this(offset, "");
+        }
+
+        MalformedUtf8(long offset, String why) {
+            this.message = "not valid UTF-8 at byte " + offset + why;
         }
 
         @Override
@@ -108,6 +112,11 @@ final class Utf8Reader extends Reader {
                     && bytes.get(2) == (byte) 0xBF) {
                 bytes.position(3);
                 consumed = 3;
+            } else if (bytes.remaining() >= 2 && (bytes.get(0) & 0xFF) + (bytes.get(1) & 0xFF) == 0xFF + 0xFE
+                    && bytes.get(0) != bytes.get(1)) {
+                // FF FE or FE FF: PowerShell 5's > and Out-File write UTF-16 (little-endian, with this mark)
+                throw new MalformedUtf8(0, ": the file starts with a UTF-16 byte order mark (PowerShell 5's > and"
+                        + " Out-File write UTF-16): save it as UTF-8, e.g. Out-File -Encoding utf8");
             }
         }
         CharBuffer out = CharBuffer.wrap(target, off, len);

@@ -48,6 +48,24 @@ class ReadingDisciplineTest {
         return VALID.substring(0, start) + value + VALID.substring(end);
     }
 
+    /**
+     * PowerShell 5 writes UTF-16 with a byte order mark ({@code Get-Content x.json > y.json}): "not valid UTF-8 at byte
+     * 0" alone left Windows users guessing; the message says what the file is and what to do.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"UTF-16LE, -1, -2", "UTF-16BE, -2, -1"})
+    void aUtf16FileIsNamedAsSuch(String charset, byte first, byte second) {
+        byte[] text = VALID.getBytes(java.nio.charset.Charset.forName(charset));
+        byte[] file = new byte[text.length + 2];
+        file[0] = first;
+        file[1] = second;
+        System.arraycopy(text, 0, file, 2, text.length);
+        assertThatThrownBy(() -> SessionReportJson.read(new ByteArrayInputStream(file))).isInstanceOf(IOException.class)
+                .hasMessage("not a session report: stream: not valid UTF-8 at byte 0: the file starts with a UTF-16"
+                        + " byte order mark (PowerShell 5's > and Out-File write UTF-16): save it as UTF-8, e.g."
+                        + " Out-File -Encoding utf8");
+    }
+
     @Test
     void theValidExportStillReadsBackEqual() throws IOException {
         assertThat(read(VALID)).isEqualTo(FULL);
