@@ -96,8 +96,8 @@ final class RecoverCommand implements Callable<Integer> {
         SessionReport report = recovery.report();
         console.printf("session %s: %d samples, %d lines, %s%n", report.sessionMetrics().sessionId(),
                 recovery.sampleCount(), recovery.lineCount(),
-                recovery.complete() ? "complete (the session was closed)" : "incomplete (the process died; "
-                        + "the report ends at the last journaled event)");
+                recovery.complete() ? "complete (the session was closed)" : "incomplete (no end line: its process "
+                        + "died, or is still running and writing it; the report ends at the last journaled event)");
         ClockInfo clock = report.validationData().clock();
         if (clock.clockStepCount() > 0) {
             // a fact about the machine's clock, not damage: durations come from the monotonic clock
