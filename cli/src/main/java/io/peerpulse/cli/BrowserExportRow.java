@@ -93,10 +93,10 @@ final class BrowserExportRow {
         String at = latency == document ? "" : "latency.";
         try {
             SessionReportJson.checkShape(latency, Latency.class);
-            SessionReportJson.checkShape(document, Document.class);
         } catch (IllegalArgumentException broken) {
             throw new IllegalArgumentException(at + broken.getMessage(), broken);
         }
+        SessionReportJson.checkShape(document, Document.class); // its ids are at the top, beside latency
         List<long[]> timestamps = new ArrayList<>();
         List<Double> values = new ArrayList<>();
         // the browser's wall clock stepped back (NTP): a label, not data to refuse; but the span is no duration

@@ -124,6 +124,23 @@ class SummarizeBrowserExportTest {
     })
     void aBrowserExportThatBreaksAReadingRuleIsRefusedNamingPathAndValue(String override, String message)
             throws Exception {
+        refusedNaming(override, message);
+    }
+
+    /** The document's own ids sit beside {@code latency}, not in it: their path is theirs (it said latency.sessionId). */
+    @Test
+    void aBrowserExportWhoseSessionIdBreaksTheIdRuleIsRefusedNamingItsOwnPath() throws Exception {
+        Files.writeString(dir.resolve("hostile.json"), "{\"sessionId\": \"ev\\u001bil\", \"latency\": {\"sampleCount\": 1,"
+                + " \"minMs\": 80, \"maxMs\": 80, \"meanMs\": 80, \"medianMs\": 80,"
+                + " \"samples\": [{\"timestamp\": 1767225600000, \"rttMs\": 80}]}}");
+
+        assertThat(run("summarize", dir.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("hostile.json: a browser export whose sessionId: the id has a control"
+                + " character (U+001B)");
+    }
+
+    private void refusedNaming(String override, String message)
+            throws Exception {
         java.util.Map<String, String> fields = new java.util.LinkedHashMap<>();
         fields.put("sampleCount", "\"sampleCount\": 1");
         fields.put("minMs", "\"minMs\": 80");
