@@ -73,7 +73,12 @@ final class Sessions {
      */
     static String missing(Path file) {
         if (!Files.isSymbolicLink(file)) {
-            return "no such file";
+            // a name of another encoding (Latin-1 from an old archive) reaches Java from the command line with
+            // U+FFFD for its bytes, and names no file then, though ls shows it
+            return file.toString().indexOf('\uFFFD') < 0 ? "no such file" : "no such file by that name: it holds"
+                    + " U+FFFD, which stands for bytes that are not UTF-8 (a name of another encoding, such as"
+                    + " Latin-1, as the shell gave it); Java cannot open such a name: rename the file to UTF-8"
+                    + " (convmv -f latin1 -t utf8 --notest FILE) or name its folder";
         }
         try {
             file.toRealPath();

@@ -333,6 +333,19 @@ class SummarizeAndReportTest {
                 "recover: cannot read " + dangling + ": a symbolic link to elsewhere/moved.json, which does not exist");
     }
 
+    /**
+     * {@code report caf<0xE9>.json}, a Latin-1 name from an old archive: the JVM decodes the argument as UTF-8, with
+     * U+FFFD for the byte, and "no such file" contradicted {@code ls}. (Files found in a folder keep their bytes and
+     * are read.) What the JVM gives for such an argument is stood for by the name it decodes to.
+     */
+    @Test
+    void aNameThatIsNotUtf8IsExplained() {
+        Path decoded = dir.resolve("caf\uFFFD.json");
+        assertThat(run("report", decoded.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("report: cannot read " + decoded + ": no such file by that name: it holds"
+                + " U+FFFD, which stands for bytes that are not UTF-8", "rename the file to UTF-8");
+    }
+
     @Test
     void reportWritesTheHtmlPage() throws Exception {
         Path json = export("s.json", "session-r", true);
