@@ -92,7 +92,8 @@ public final class SessionReportJson {
         static final JsonProvider JSON = JsonProvider.provider();
         /**
          * Parsson stops after 15,000,000 characters by default (its "document parsing count"), far less
-         * than the exports a long session writes: lifted, so that the reader's only bound is memory.
+         * than the exports a long session writes: lifted; the reader bounds what it holds instead (ReportStream,
+         * Utf8Reader), not the document's length.
          * Parsson's nesting bound (1,000 levels) and number-length bound stay.
          */
         static final JsonParserFactory PARSERS = JSON.createParserFactory(
