@@ -142,20 +142,20 @@ public final class HtmlReport {
         boolean two = secondary != null;
         row(table, two, "samples", w == null ? "–" : String.valueOf(w.sampleCount()),
                 s == null ? "–" : String.valueOf(s.sampleCount()), v == null ? "–" : String.valueOf(v.sampleCount()));
-        row(table, two, "min (ms)", w == null ? "–" : number(w.minMs()), s == null ? "–" : number(s.minMs()),
-                v == null ? "–" : number(v.minMs()));
-        row(table, two, "median (ms)", w == null ? "–" : number(w.medianMs()),
-                s == null ? "–" : approx + number(s.medianMs()), v == null ? "–" : number(v.medianMs()));
-        row(table, two, "mean (ms)", w == null ? "–" : number(w.meanMs()), s == null ? "–" : number(s.meanMs()),
-                v == null ? "–" : number(v.meanMs()));
-        row(table, two, "p95 (ms)", w == null ? "–" : number(w.p95Ms()), s == null ? "–" : approx + number(s.p95Ms()),
-                v == null ? "–" : number(v.p95Ms()));
-        row(table, two, "p99 (ms)", w == null ? "–" : number(w.p99Ms()), s == null ? "–" : approx + number(s.p99Ms()),
-                v == null ? "–" : number(v.p99Ms()));
-        row(table, two, "max (ms)", w == null ? "–" : number(w.maxMs()), s == null ? "–" : number(s.maxMs()),
-                v == null ? "–" : number(v.maxMs()));
-        row(table, two, "std dev (ms)", w == null ? "–" : number(w.stdDevMs()), "", v == null ? "–" : number(v.stdDevMs()));
-        row(table, two, "jitter (ms)", w == null ? "–" : number(w.jitterMs()), "", v == null ? "–" : number(v.jitterMs()));
+        row(table, two, "min (ms)", w == null ? "–" : exact(w.minMs()), s == null ? "–" : exact(s.minMs()),
+                v == null ? "–" : exact(v.minMs()));
+        row(table, two, "median (ms)", w == null ? "–" : exact(w.medianMs()),
+                s == null ? "–" : approx + exact(s.medianMs()), v == null ? "–" : exact(v.medianMs()));
+        row(table, two, "mean (ms)", w == null ? "–" : exact(w.meanMs()), s == null ? "–" : exact(s.meanMs()),
+                v == null ? "–" : exact(v.meanMs()));
+        row(table, two, "p95 (ms)", w == null ? "–" : exact(w.p95Ms()), s == null ? "–" : approx + exact(s.p95Ms()),
+                v == null ? "–" : exact(v.p95Ms()));
+        row(table, two, "p99 (ms)", w == null ? "–" : exact(w.p99Ms()), s == null ? "–" : approx + exact(s.p99Ms()),
+                v == null ? "–" : exact(v.p99Ms()));
+        row(table, two, "max (ms)", w == null ? "–" : exact(w.maxMs()), s == null ? "–" : exact(s.maxMs()),
+                v == null ? "–" : exact(v.maxMs()));
+        row(table, two, "std dev (ms)", w == null ? "–" : exact(w.stdDevMs()), "", v == null ? "–" : exact(v.stdDevMs()));
+        row(table, two, "jitter (ms)", w == null ? "–" : exact(w.jitterMs()), "", v == null ? "–" : exact(v.jitterMs()));
         table.append("</table>\n<table>\n");
         var metrics = report.sessionMetrics();
         var coverage = report.validationData().coverage();

@@ -224,7 +224,7 @@ final class TimeChart {
     private static void point(StringBuilder svg, RttSample s, long at, ChartScale scale, String what) {
         svg.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>%s%s ms</title>"
                 + "</circle>\n", scale.x(at), scale.y(s.rttMs()), HtmlReport.POINT_COLOR, what,
-                HtmlReport.number(s.rttMs())));
+                HtmlReport.exact(s.rttMs())));
     }
 
     /**

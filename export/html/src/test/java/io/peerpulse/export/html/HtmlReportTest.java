@@ -91,7 +91,7 @@ class HtmlReportTest {
                 "window (ice, secondary)");
         List<String> median = cells(summary, "median (ms)");
         assertThat(median).hasSize(3);
-        assertThat(median.get(2)).isEqualTo(HtmlReport.number(ice.latency().medianMs())).isEqualTo("75");
+        assertThat(median.get(2)).isEqualTo(HtmlReport.exact(ice.latency().medianMs())).isEqualTo("75");
         assertThat(cells(summary, "samples").get(2)).isEqualTo(String.valueOf(ice.latency().sampleCount()));
         assertThat(rows(html.substring(html.indexOf("</table>", html.indexOf("class=\"summary\"")))))
                 .containsKey("polls (ice, secondary)")

@@ -196,8 +196,8 @@ class ReportChartTest {
         Chart chart = Chart.of(big);
         double lowest = samples.stream().mapToDouble(RttSample::rttMs).min().orElseThrow();
         double highest = samples.stream().mapToDouble(RttSample::rttMs).max().orElseThrow();
-        assertThat(chart.points).extracting(p -> p.label).containsExactly("lowest: " + HtmlReport.number(lowest),
-                "highest: " + HtmlReport.number(highest));
+        assertThat(chart.points).extracting(p -> p.label).containsExactly("lowest: " + HtmlReport.exact(lowest),
+                "highest: " + HtmlReport.exact(highest));
         assertThat(big).contains(samples.size() + " samples, drawn per pixel column");
         assertThat(chart.moves).as("the line breaks at the gap").isEqualTo(2);
 
