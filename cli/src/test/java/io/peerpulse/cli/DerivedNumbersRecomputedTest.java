@@ -254,6 +254,42 @@ class DerivedNumbersRecomputedTest {
         }
     }
 
+    @Test
+    void theSecondaryViewsSummaryIsItsOwnSamples() throws Exception {
+        Log log = new Log();
+        Log second = new Log();
+        GameSession s = session("two-views", 600);
+        log.start = log.now();
+        Random random = new Random(4848);
+        List<RttReading> probe = new ArrayList<>();
+        List<RttReading> ice = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            probe.add(i % 7 == 3 ? RttReading.stale() : RttReading.measured(100 + random.nextInt(20_000) / 1000.0));
+            ice.add(i % 3 == 0 ? RttReading.measured(80 + random.nextInt(20) / 1.0) : RttReading.stale());
+        }
+        s.onDataChannelOpen(source(log, probe), source(second, ice));
+        log.opens.add(new long[] {log.now()});
+        begin(s, log, 1);
+        advance(25_000);
+        end(s, log);
+        advance(20_000);
+        s.close();
+        SessionReport report = s.exportReport();
+        assertThat(report.validationData().fallback()).isNull();
+        LatencySummary secondary = report.validationData().secondary().latency();
+        assertSummary("two-views: secondary", second.samples, secondary.sampleCount(), secondary.minMs(),
+                secondary.maxMs(), secondary.meanMs(), secondary.medianMs(), secondary.p95Ms(), secondary.p99Ms(),
+                secondary.stdDevMs(), secondary.jitterMs());
+        assertThat(secondary.totalSampleCount()).isEqualTo(second.samples.size());
+        assertThat(report.validationData().secondary().counters().measuredCount()).isEqualTo(second.samples.size());
+        assertThat(report.validationData().secondary().counters().pollCount()).isEqualTo(second.reads);
+        check(s, log, "two-views", 600);
+        String html = Files.readString(dir.resolve("two-views.html"));
+        String summary = html.substring(html.indexOf("<table class=\"summary\">"));
+        String medianRow = summary.substring(summary.indexOf("median (ms)"), summary.indexOf("</tr>", summary.indexOf("median (ms)")));
+        assertThat(medianRow).as("the secondary's median on the page").endsWith("<td>" + exact(secondary.medianMs()) + "</td>");
+    }
+
     // ---- the recomputation -----------------------------------------------------------------------
 
     private void check(GameSession s, Log log, String id, int window) throws Exception {
@@ -396,6 +432,28 @@ class DerivedNumbersRecomputedTest {
             assertThat(counters.pollCount()).as(where + "polls").isEqualTo(log.reads);
             assertThat(coverage.measuredPollRatio()).as(where + "measuredPollRatio")
                     .isCloseTo(log.reads == 0 ? 0 : (double) all.size() / log.reads, within(1e-12));
+        }
+
+        // time in each quality: the stretches between quality changes (elapsedMs), whole ms, add up to the session
+        assertThat(report.sessionMetrics().durationMs()).as(where + "duration").isEqualTo(end - log.start);
+        var quality = report.multiplayerMetrics().qualitySummary();
+        var changes = report.multiplayerMetrics().qualityChanges();
+        long[] spent = new long[5]; // UNKNOWN, GOOD, FAIR, POOR, LOST
+        long from = 0;
+        String current = "UNKNOWN";
+        for (var change : changes) {
+            spent[List.of("UNKNOWN", "GOOD", "FAIR", "POOR", "LOST").indexOf(current)] += change.elapsedMs() - from;
+            from = change.elapsedMs();
+            current = change.current().name();
+        }
+        spent[List.of("UNKNOWN", "GOOD", "FAIR", "POOR", "LOST").indexOf(current)] += end - log.start - from;
+        assertThat(new long[] {quality.unknownMs(), quality.goodMs(), quality.fairMs(), quality.poorMs(), quality.lostMs()})
+                .as(where + "time in each quality").containsExactly(spent);
+        for (int r = 0; r < rounds.size(); r++) {
+            var q = rounds.get(r).quality();
+            assertThat(q.unknownMs() + q.goodMs() + q.fairMs() + q.poorMs() + q.lostMs())
+                    .as(where + "round " + rounds.get(r).roundNumber() + " time in each quality")
+                    .isEqualTo(rounds.get(r).durationMs());
         }
 
         assertFiles(report, id);
