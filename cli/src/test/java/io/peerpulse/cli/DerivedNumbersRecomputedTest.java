@@ -636,14 +636,21 @@ class DerivedNumbersRecomputedTest {
         List<String> lines = out.toString().lines().toList();
         List<String> header = Arrays.asList(lines.get(0).split(","));
         List<String> row = Arrays.asList(lines.get(1).split(",", -1));
-        if (whole != null) {
-            assertThat(Double.parseDouble(row.get(header.indexOf("median_ms")))).as(id + ": summarize median")
-                    .isEqualTo(whole.medianMs());
-            assertThat(Double.parseDouble(row.get(header.indexOf("mean_ms")))).isEqualTo(whole.meanMs());
-            assertThat(Double.parseDouble(row.get(header.indexOf("sample_count")))).isEqualTo(whole.sampleCount());
-            if (header.contains("p95_ms")) {
-                assertThat(Double.parseDouble(row.get(header.indexOf("p95_ms")))).isEqualTo(whole.p95Ms());
-            }
+        var q = report.multiplayerMetrics().qualitySummary();
+        List<Object> expected = new ArrayList<>(Arrays.asList(report.sessionMetrics().durationMs(),
+                report.validationData().coverage().coveredRatio(), whole == null ? 0 : whole.sampleCount()));
+        expected.addAll(whole == null ? Arrays.asList(null, null, null, null, null, null) : List.of(whole.minMs(),
+                whole.medianMs(), whole.meanMs(), whole.p95Ms(), whole.p99Ms(), whole.maxMs()));
+        expected.addAll(Arrays.asList(report.sessionMetrics().connection().reconnectionCount(), q.goodMs(), q.fairMs(),
+                q.poorMs(), q.lostMs(), q.minScore(), q.p5Score(), q.medianScore()));
+        List<String> columns = List.of("duration_ms", "coverage", "sample_count", "min_ms", "median_ms", "mean_ms",
+                "p95_ms", "p99_ms", "max_ms", "reconnection_count", "good_ms", "fair_ms", "poor_ms", "lost_ms",
+                "score_min", "score_p5", "score_median");
+        for (int i = 0; i < columns.size(); i++) {
+            String cell = row.get(header.indexOf(columns.get(i)));
+            Object want = expected.get(i);
+            assertThat(cell.isEmpty() ? null : Double.parseDouble(cell)).as(id + ": summarize " + columns.get(i))
+                    .isEqualTo(want == null ? null : ((Number) want).doubleValue());
         }
     }
 
