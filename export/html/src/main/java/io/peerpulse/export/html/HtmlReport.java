@@ -10,6 +10,7 @@ import io.peerpulse.telemetry.SessionLatencyStats;
 import io.peerpulse.telemetry.TelemetryCounters;
 import io.peerpulse.telemetry.shared.Redaction;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -211,10 +212,15 @@ public final class HtmlReport {
         table.append("</tr>\n");
     }
 
-    /** A value for the chart and the summary: whole, or with two decimals. */
+    /**
+     * A computed value (a histogram's bin edge, a duration in seconds) to the exports' resolution, 0.001: whole, or
+     * with at most three decimals (half up), so that no label hides a digit a sample has (a bin ending at 96.89
+     * would seem to leave out a sample of 96.891).
+     */
     static String number(double value) {
         return value == Math.rint(value) && Math.abs(value) < 1e9 ? String.valueOf((long) value)
-                : String.format(Locale.ROOT, "%.2f", value);
+                : new BigDecimal(Double.toString(value)).setScale(3, RoundingMode.HALF_UP).stripTrailingZeros()
+                        .toPlainString();
     }
 
     /** A value with every digit it has (the shortest that reads back as it): 12.345, 0.5, -3. */

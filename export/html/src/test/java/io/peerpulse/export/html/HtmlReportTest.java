@@ -33,6 +33,19 @@ class HtmlReportTest {
     }
 
     @Test
+    void computedLabelsKeepTheExportsThreeDecimals() {
+        SessionReport report = Reports.withThreeDecimals("s-3");
+        assertThat(report.sessionMetrics().latency().maxMs()).isEqualTo(96.891);
+        String html = HtmlReport.render(report);
+        String histogram = html.substring(html.indexOf("aria-label=\"RTT histogram\""));
+        // the last bin ends at the largest sample and the axis names it: at two decimals both said 96.89, a label
+        // that seemed to leave out the two samples of 96.891
+        assertThat(histogram).contains("–96.891 ms: ").contains(">96.891 ms</text>").doesNotContain("96.89 ms")
+                .contains(">93.27 ms</text>");
+        assertThat(html).contains("duration (s)</td><td>9.5</td>"); // a whole value keeps no decimals
+    }
+
+    @Test
     void itFetchesNothingAndEscapesWhatTheGameGave() {
         String html = HtmlReport.render(Reports.withGapAndRounds("<script>alert(1)</script>"));
         // the SVG namespace is a name, not a fetch

@@ -49,6 +49,24 @@ final class Reports {
         return session.exportReport();
     }
 
+    /** 10 s at 1 Hz of values with three decimals: 93.27 to 96.891 ms. */
+    static SessionReport withThreeDecimals(String sessionId) {
+        VirtualScheduler scheduler = new VirtualScheduler();
+        ScriptedRttSource source = new ScriptedRttSource();
+        for (double ms : new double[] {93.27, 94.005, 95.5, 96.004, 96.891, 93.999, 94.5, 95.001, 96.1, 96.891}) {
+            source.thenMeasured(ms);
+        }
+        GameSession session = GameSession.builder(sessionId).exporterProviders(List.of()).executor(Runnable::run)
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).pollInterval(Duration.ofSeconds(1)).build())
+                .build();
+        session.onDataChannelOpen(source);
+        scheduler.advance(Duration.ofMillis(9_500));
+        session.close();
+        scheduler.shutdownNow();
+        return session.exportReport();
+    }
+
     /**
      * A buggy game beside a flapping peer, {@code minutes} long: the game begins a round every frame (60 Hz), the
      * source is polled at 10 Hz and measures at every fifth poll only (a gap every half second).
