@@ -1,0 +1,327 @@
+package io.peerpulse.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporter;
+import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.telemetry.ProbeStats;
+import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.fixtures.LogCapture;
+import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
+import io.peerpulse.telemetry.spi.ProbeStatsSource;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.telemetry.spi.RttSource;
+import io.peerpulse.virtualtime.VirtualScheduler;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Callbacks of the game's and the plugins' code that call back into the session: a quality listener, an exporter,
+ * an RTT source and a probe's statistics calling close(), the exports and the inputs, also while another thread
+ * closes the session. Polling runs in virtual time; every wait is bounded and a deadlock fails with a thread dump.
+ */
+class CallbacksCallingBackTest {
+
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
+
+    private static final long WAIT_SECONDS = 10;
+
+    private final VirtualScheduler scheduler = new VirtualScheduler();
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+    private final ExecutorService caller = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void cleanUp() throws InterruptedException {
+        pool.shutdown();
+        caller.shutdownNow();
+        if (!pool.awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS)) {
+            pool.shutdownNow();
+        }
+        scheduler.shutdownNow();
+    }
+
+    record Provider(String name, Supplier<SessionExporter> exporter) implements SessionExporterProvider {
+        @Override
+        public SessionExporter create(ExportSettings settings) {
+            return exporter.get();
+        }
+    }
+
+    /** Counts sessionEnded. */
+    static class Counting implements SessionExporter {
+        final AtomicInteger ended = new AtomicInteger();
+        final CountDownLatch endedLatch = new CountDownLatch(1);
+
+        @Override
+        public void sessionEnded(SessionReport report) {
+            ended.incrementAndGet();
+            endedLatch.countDown();
+        }
+    }
+
+    private GameSession.Builder builder(SessionExporter... exporters) {
+        List<SessionExporterProvider> providers = new ArrayList<>();
+        for (int i = 0; i < exporters.length; i++) {
+            SessionExporter e = exporters[i];
+            providers.add(new Provider("x" + i, () -> e));
+        }
+        return GameSession.builder("callbacks-1")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).nanoClock(scheduler.nanoClock()).build())
+                .qualityThresholds(QualityThresholds.rttOnly(150, 300, 1, 3))
+                .exporterProviders(providers)
+                .exporterTimeout(Duration.ofHours(1)) // a wait for a cycle fails the bounded waits below
+                .executor(pool);
+    }
+
+    /** Runs {@code call} on another thread; fails with a thread dump when it does not end within the bound. */
+    private <T> T within(String what, Callable<T> call) throws Exception {
+        Future<T> future = caller.submit(call);
+        try {
+            return future.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            StringBuilder dump = new StringBuilder();
+            Thread.getAllStackTraces().forEach((thread, stack) -> {
+                dump.append(thread).append(' ').append(thread.getState()).append('\n');
+                for (StackTraceElement frame : stack) {
+                    dump.append("    at ").append(frame).append('\n');
+                }
+            });
+            return fail(what + " did not end within " + WAIT_SECONDS + " s:\n" + dump);
+        }
+    }
+
+    private void within(String what, Runnable call) throws Exception {
+        within(what, () -> {
+            call.run();
+            return null;
+        });
+    }
+
+    private static void await(CountDownLatch latch, String what) throws InterruptedException {
+        assertThat(latch.await(WAIT_SECONDS, TimeUnit.SECONDS)).as(what).isTrue();
+    }
+
+    // ---- quality listeners ----------------------------------------------------------------------------------
+
+    @Test
+    void aQualityListenerClosingTheSessionEndsItOnce() throws Exception {
+        Counting exporter = new Counting();
+        GameSession session = builder(exporter).build();
+        CountDownLatch closed = new CountDownLatch(1);
+        session.addQualityListener(change -> {
+            session.close();
+            closed.countDown();
+        });
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(50)));
+        within("advance", () -> scheduler.advance(Duration.ofSeconds(1)));
+        await(closed, "the listener's close() returned");
+        within("close", session::close);
+        assertThat(exporter.ended).hasValue(1);
+        assertThat(log.warnings()).noneMatch(w -> w.contains("hangs"));
+    }
+
+    @Test
+    void aQualityListenerClosingTheSessionWhileAnotherThreadClosesItReturns() throws Exception {
+        Counting exporter = new Counting();
+        GameSession session = builder(exporter).build();
+        CountDownLatch inListener = new CountDownLatch(1);
+        CountDownLatch otherClosing = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        session.addQualityListener(change -> {
+            inListener.countDown();
+            try {
+                otherClosing.await(WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            session.close();
+            closed.countDown();
+        });
+        CountDownLatch sourceClosed = new CountDownLatch(1);
+        ScriptedRttSource scripted = ScriptedRttSource.repeating(RttReading.measured(50));
+        session.onDataChannelOpen(new RttSource() {
+            @Override
+            public CompletionStage<RttReading> read() {
+                return scripted.read();
+            }
+
+            @Override
+            public void close() {
+                sourceClosed.countDown();
+            }
+        });
+        within("advance", () -> scheduler.advance(Duration.ofSeconds(1)));
+        await(inListener, "the listener runs");
+        Future<?> other = caller.submit(session::close);
+        await(sourceClosed, "the other close() is under way");
+        otherClosing.countDown();
+        await(closed, "the listener's close() returned");
+        other.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(exporter.ended).hasValue(1);
+    }
+
+    @Test
+    void aQualityListenerReadsAndDrivesTheSession() throws Exception {
+        GameSession session = builder().build();
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch done = new CountDownLatch(1);
+        session.addQualityListener(change -> {
+            seen.add("stats " + session.getLatencyStats().isPresent());
+            seen.add("summary " + session.getLatencySummary().isPresent());
+            seen.add("report " + session.exportReport().sessionMetrics().sessionId());
+            session.beginRound(7);
+            seen.add("round " + session.endRound().map(RoundMetrics::roundNumber).orElse(-1));
+            session.onDataChannelClose("from a listener");
+            session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(60)));
+            done.countDown();
+        });
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(50)));
+        within("advance", () -> scheduler.advance(Duration.ofSeconds(1)));
+        await(done, "the listener ran");
+        assertThat(seen).containsExactly("stats true", "summary true", "report callbacks-1", "round 7");
+        within("close", session::close);
+    }
+
+    @Test
+    void aListenerRemovingItselfAndAddingAnotherDuringDispatch() throws Exception {
+        GameSession session = builder().build();
+        List<String> heard = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch second = new CountDownLatch(1);
+        QualityListener later = change -> {
+            heard.add("later " + change.current());
+            second.countDown();
+        };
+        QualityListener[] self = new QualityListener[1];
+        self[0] = change -> {
+            heard.add("once " + change.current());
+            session.removeQualityListener(self[0]);
+            session.addQualityListener(later);
+        };
+        session.addQualityListener(self[0]);
+        session.onDataChannelOpen(new ScriptedRttSource().thenMeasured(50).thenMeasured(200).thenMeasured(200)
+                .orElse(RttReading.measured(200)));
+        within("advance", () -> scheduler.advance(Duration.ofSeconds(5)));
+        await(second, "the listener added during dispatch heard the next change");
+        within("close", session::close);
+        assertThat(heard).containsExactly("once GOOD", "later FAIR");
+    }
+
+    // ---- exporters --------------------------------------------------------------------------------------------
+
+    @Test
+    void anExporterReadsAndDrivesTheSessionFromItsCalls() throws Exception {
+        AtomicReference<GameSession> self = new AtomicReference<>();
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch ended = new CountDownLatch(1);
+        SessionExporter exporter = new SessionExporter() {
+            @Override
+            public void sampleRecorded(String sessionId, RttSample sample) {
+                GameSession s = self.get();
+                seen.add("sample report " + s.exportReport().sessionMetrics().sessionId());
+                s.getLatencyStats();
+                s.beginRound(1);
+                s.endRound();
+            }
+
+            @Override
+            public void qualityChanged(String sessionId, QualityChange change) {
+                self.get().close();
+                seen.add("closed from qualityChanged");
+            }
+
+            @Override
+            public void connectionChanged(String sessionId, ConnectionEvent event) {
+                self.get().onDataChannelClose("nope"); // a change from the change
+            }
+
+            @Override
+            public void sessionEnded(SessionReport report) {
+                GameSession s = self.get();
+                seen.add("ended report same " + (s.exportReport() == report));
+                try {
+                    s.beginRound(2);
+                } catch (IllegalStateException e) {
+                    seen.add("beginRound " + e.getMessage());
+                }
+                s.close();
+                ended.countDown();
+            }
+        };
+        GameSession session = builder(exporter).build();
+        self.set(session);
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(50)));
+        within("advance", () -> scheduler.advance(Duration.ofSeconds(3)));
+        await(ended, "sessionEnded ran");
+        within("close", session::close);
+        assertThat(seen).contains("closed from qualityChanged", "ended report same true",
+                "beginRound session 'callbacks-1' is closed");
+        assertThat(log.warnings()).noneMatch(w -> w.contains("hangs"));
+    }
+
+    // ---- RTT sources ------------------------------------------------------------------------------------------
+
+    @Test
+    void aSourceClosingTheSessionFromReadReturns() throws Exception {
+        Counting exporter = new Counting();
+        GameSession session = builder(exporter).build();
+        ScriptedRttSource scripted = ScriptedRttSource.repeating(RttReading.measured(50));
+        AtomicInteger reads = new AtomicInteger();
+        session.onDataChannelOpen(() -> {
+            if (reads.incrementAndGet() == 2) {
+                session.exportReport();
+                session.close();
+            }
+            return scripted.read();
+        });
+        within("advance", () -> scheduler.advance(Duration.ofSeconds(3)));
+        assertThat(session.isClosed()).isTrue();
+        await(exporter.endedLatch, "sessionEnded");
+        assertThat(exporter.ended).hasValue(1);
+        assertThat(reads).hasValue(2);
+    }
+
+    @Test
+    void aProbeClosingTheSessionFromProbeStatsReturns() throws Exception {
+        GameSession session = builder().build();
+        ScriptedRttSource scripted = ScriptedRttSource.repeating(RttReading.measured(50));
+        AtomicInteger calls = new AtomicInteger();
+        session.onDataChannelOpen(new ProbeStatsSource() {
+            @Override
+            public CompletionStage<RttReading> read() {
+                return scripted.read();
+            }
+
+            @Override
+            public ProbeStats probeStats() {
+                if (calls.incrementAndGet() == 3) {
+                    session.exportReport();
+                    session.close();
+                }
+                return new ProbeStats(calls.get(), calls.get(), 0, 0, 0, 0, null, null, null, 0, 0, 0, 0);
+            }
+        });
+        within("advance", () -> scheduler.advance(Duration.ofSeconds(3)));
+        assertThat(session.isClosed()).isTrue();
+    }
+}
