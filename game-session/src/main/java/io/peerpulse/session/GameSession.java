@@ -130,6 +130,8 @@ public final class GameSession implements AutoCloseable {
     private final FaultLog probeFaults;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    /** The threads closing sources of this session now: a source's close() may call {@link #close()} back. */
+    private final java.util.Set<Thread> closingSources = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * Guards the pollers and the sources below: what the session does to the outside world. Taken before the
@@ -318,9 +320,14 @@ public final class GameSession implements AutoCloseable {
             return done;
         }
         Runnable closing = () -> {
+            Thread current = Thread.currentThread();
+            boolean added = closingSources.add(current);
             try {
                 closeAll(sources);
             } finally {
+                if (added) {
+                    closingSources.remove(current);
+                }
                 done.complete(null);
             }
         };
@@ -645,7 +652,9 @@ public final class GameSession implements AutoCloseable {
      *
      * <p>Idempotent and safe from many threads at once: one call does the work, the others wait for it
      * (as long as the exporter timeout at most), except a call made from one of this session's exporter calls,
-     * which returns at once: that exporter's {@code sessionEnded} can only run after the call returns. Every sample
+     * which returns at once: that exporter's {@code sessionEnded} can only run after the call returns; and likewise a
+     * call made from the {@link RttSource#close()} of one of its sources (e.g. a connection's close handler), which
+     * the closing call waits for. Every sample
      * in the report's statistics was passed to {@code sampleRecorded} first, also one whose recording raced with this
      * call.
      *
@@ -657,6 +666,9 @@ public final class GameSession implements AutoCloseable {
         if (!closing.compareAndSet(false, true)) {
             if (core.exporters().callingNow()) {
                 return; // the closing call waits for this exporter's sessionEnded, queued behind this very call
+            }
+            if (closingSources.contains(Thread.currentThread())) {
+                return; // a source's close() calling back: the closing call waits for that very close()
             }
             try {
                 closed.get(timeout.toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);

@@ -301,6 +301,36 @@ class CallbacksCallingBackTest {
         assertThat(reads).hasValue(2);
     }
 
+    /**
+     * A source whose close() closes the session (the game's handler of its connection's close): close() waited for
+     * that close(), which waited for close(): a cycle that only the exporter timeout broke, the source then logged
+     * as not returning.
+     */
+    @Test
+    void aSourceWhoseCloseClosesTheSessionDoesNotHoldClose() throws Exception {
+        Counting exporter = new Counting();
+        GameSession session = builder(exporter).build();
+        ScriptedRttSource scripted = ScriptedRttSource.repeating(RttReading.measured(50));
+        AtomicInteger closes = new AtomicInteger();
+        session.onDataChannelOpen(new RttSource() {
+            @Override
+            public CompletionStage<RttReading> read() {
+                return scripted.read();
+            }
+
+            @Override
+            public void close() {
+                closes.incrementAndGet();
+                session.close();
+            }
+        });
+        within("advance", () -> scheduler.advance(Duration.ofSeconds(1)));
+        within("close", session::close);
+        assertThat(closes).hasValue(1);
+        assertThat(exporter.ended).hasValue(1);
+        assertThat(log.warnings()).noneMatch(w -> w.contains("did not return"));
+    }
+
     @Test
     void aProbeClosingTheSessionFromProbeStatsReturns() throws Exception {
         GameSession session = builder().build();

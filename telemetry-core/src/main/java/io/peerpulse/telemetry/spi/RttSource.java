@@ -58,7 +58,9 @@ public interface RttSource {
      * (after its last read), on the session's executor — and never one it still polls. So give a source to one session only, and do not
      * close it yourself while that session runs; closing it again afterwards must be harmless. A
      * {@code LatencyTelemetry} used on its own leaves closing its source to its caller. What {@code
-     * close()} throws is logged, never passed on. The default does nothing (a source that holds nothing).
+     * close()} throws is logged, never passed on. It may call its session back, {@code close()} too (e.g. from the
+     * connection's own close handler): that call returns at once. The default does nothing (a source that holds
+     * nothing).
      *
      * @since 0.1.0
      */
