@@ -653,8 +653,8 @@ public final class GameSession implements AutoCloseable {
      * <p>Idempotent and safe from many threads at once: one call does the work, the others wait for it
      * (as long as the exporter timeout at most), except a call made from one of this session's exporter calls,
      * which returns at once: that exporter's {@code sessionEnded} can only run after the call returns; and likewise a
-     * call made from the {@link RttSource#close()} of one of its sources (e.g. a connection's close handler), which
-     * the closing call waits for. Every sample
+     * call made from the {@link RttSource#close()} of one of its sources (e.g. a connection's close handler) or from
+     * a probe's {@code probeStats()}, which the closing call waits for. Every sample
      * in the report's statistics was passed to {@code sampleRecorded} first, also one whose recording raced with this
      * call.
      *
@@ -667,8 +667,9 @@ public final class GameSession implements AutoCloseable {
             if (core.exporters().callingNow()) {
                 return; // the closing call waits for this exporter's sessionEnded, queued behind this very call
             }
-            if (closingSources.contains(Thread.currentThread())) {
-                return; // a source's close() calling back: the closing call waits for that very close()
+            if (closingSources.contains(Thread.currentThread()) || probeReading.isHeldByCurrentThread()) {
+                // a source's close() or a probe's probeStats() calling back: the closing call waits for that very call
+                return;
             }
             try {
                 closed.get(timeout.toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);

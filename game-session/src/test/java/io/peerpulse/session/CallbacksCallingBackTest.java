@@ -354,4 +354,77 @@ class CallbacksCallingBackTest {
         within("advance", () -> scheduler.advance(Duration.ofSeconds(3)));
         assertThat(session.isClosed()).isTrue();
     }
+
+    /**
+     * A probe that closes the session from probeStats() whenever its peer is gone: close() reads the probe's last
+     * statistics, so it called probeStats() again, which called close() again, which waited for the first.
+     */
+    @Test
+    void aProbeClosingTheSessionFromEveryProbeStatsCallReturns() throws Exception {
+        Counting exporter = new Counting();
+        GameSession session = builder(exporter).build();
+        ScriptedRttSource scripted = ScriptedRttSource.repeating(RttReading.measured(50));
+        java.util.concurrent.atomic.AtomicBoolean peerGone = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicInteger calls = new AtomicInteger();
+        session.onDataChannelOpen(new ProbeStatsSource() {
+            @Override
+            public CompletionStage<RttReading> read() {
+                return scripted.read();
+            }
+
+            @Override
+            public ProbeStats probeStats() {
+                int n = calls.incrementAndGet();
+                if (peerGone.get()) {
+                    session.close();
+                }
+                return new ProbeStats(n, n, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0);
+            }
+        });
+        within("advance", () -> scheduler.advance(Duration.ofSeconds(1)));
+        peerGone.set(true);
+        within("advance", () -> scheduler.advance(Duration.ofSeconds(1)));
+        assertThat(session.isClosed()).isTrue();
+        await(exporter.endedLatch, "sessionEnded");
+        assertThat(exporter.ended).hasValue(1);
+        assertThat(session.exportValidationData().probe().sentCount()).as("the last statistics read")
+                .isEqualTo(calls.get());
+    }
+
+    /**
+     * A probe's probeStats() calls close() while another thread's close() is under way: that one waited for the
+     * probe's statistics being read, the probe's close() for it.
+     */
+    @Test
+    void aProbeClosingTheSessionWhileAnotherThreadClosesItReturns() throws Exception {
+        GameSession session = builder().build();
+        ScriptedRttSource scripted = ScriptedRttSource.repeating(RttReading.measured(50));
+        CountDownLatch inProbeStats = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        session.onDataChannelOpen(new ProbeStatsSource() {
+            @Override
+            public CompletionStage<RttReading> read() {
+                return scripted.read();
+            }
+
+            @Override
+            public ProbeStats probeStats() {
+                int n = calls.incrementAndGet();
+                if (n == 3) { // the second poll's: another thread closes meanwhile
+                    inProbeStats.countDown();
+                    for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+                         !session.isClosed() && System.nanoTime() < end; ) {
+                        Thread.onSpinWait();
+                    }
+                    session.close();
+                }
+                return new ProbeStats(n, n, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0);
+            }
+        });
+        within("advance", () -> scheduler.advance(Duration.ofSeconds(0)));
+        Future<?> polling = caller.submit(() -> scheduler.advance(Duration.ofSeconds(1)));
+        await(inProbeStats, "the poll reads the probe");
+        within("the other close", session::close);
+        polling.get(WAIT_SECONDS, TimeUnit.SECONDS);
+    }
 }

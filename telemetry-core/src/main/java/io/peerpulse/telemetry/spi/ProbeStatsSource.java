@@ -12,7 +12,8 @@ import io.peerpulse.telemetry.ProbeStats;
 public interface ProbeStatsSource extends RttSource {
 
     /**
-     * What the probe has seen so far; cheap and non-blocking (a session calls it under its lock).
+     * What the probe has seen so far; cheap and non-blocking (a session calls it under its lock). It may call its
+     * session back, {@code close()} too: a {@code close()} already under way then returns at once.
      *
      * @return the counts and the clock-offset estimate now
      * @since 0.1.0
