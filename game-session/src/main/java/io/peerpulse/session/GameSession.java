@@ -524,7 +524,8 @@ public final class GameSession implements AutoCloseable {
     }
 
     /**
-     * Adds a listener told of every quality change from now on, on the session's executor.
+     * Adds a listener told of every quality change from now on, on the session's executor, until {@link #close()}
+     * returns.
      *
      * @param listener the listener
      * @since 0.1.0
@@ -642,17 +643,19 @@ public final class GameSession implements AutoCloseable {
      * Ends the session: stops the telemetry first (its statistics are kept), ends an open round,
      * builds the {@link SessionReport}, runs every exporter's {@code sessionEnded} exactly once, each
      * after that exporter's last {@code sampleRecorded} (one that fails is logged and the others still
-     * run), and closes its sources and its journal. Waits in real time until they have all returned and the journal's
-     * lines are written, or at most the exporter timeout (default 10 s; an exporter, source or journal write still
-     * running then is logged and left to finish on its own),
+     * run), and closes its sources and its journal. Waits in real time until they have all returned, the quality
+     * listeners were told every change (none is told after this returns) and the journal's lines are written, or at
+     * most the exporter timeout (default 10 s; an exporter, listener, source or journal write still running then is
+     * logged and left to finish on its own),
      * so it always returns — unless the executor runs tasks on the calling thread, which only tests should do.
      * Do not call it on webrtc-java's signalling thread (from a {@code PeerConnectionObserver} or data channel
      * callback): a {@code DataChannelProbe}'s {@code close()}, which this waits for, calls onto that thread, so this
      * returns only after the exporter timeout, holding that thread and every connection of its factory meanwhile.
      *
      * <p>Idempotent and safe from many threads at once: one call does the work, the others wait for it
-     * (as long as the exporter timeout at most), except a call made from one of this session's exporter calls,
-     * which returns at once: that exporter's {@code sessionEnded} can only run after the call returns; and likewise a
+     * (as long as the exporter timeout at most), except a call made from one of this session's exporter calls or
+     * quality listeners, which returns at once: that exporter's {@code sessionEnded} (the next listener) can only run
+     * after the call returns; and likewise a
      * call made from the {@link RttSource#close()} of one of its sources (e.g. a connection's close handler) or from
      * a probe's {@code probeStats()}, which the closing call waits for. Every sample
      * in the report's statistics was passed to {@code sampleRecorded} first, also one whose recording raced with this
@@ -664,8 +667,8 @@ public final class GameSession implements AutoCloseable {
     public void close() {
         Duration timeout = core.config().exporterTimeout();
         if (!closing.compareAndSet(false, true)) {
-            if (core.exporters().callingNow()) {
-                return; // the closing call waits for this exporter's sessionEnded, queued behind this very call
+            if (core.exporters().callingNow() || core.listenerCallingNow()) {
+                return; // the closing call waits for this exporter's sessionEnded (or listeners), behind this very call
             }
             if (closingSources.contains(Thread.currentThread()) || probeReading.isHeldByCurrentThread()) {
                 // a source's close() or a probe's probeStats() calling back: the closing call waits for that very call
@@ -704,6 +707,7 @@ public final class GameSession implements AutoCloseable {
             }
             CompletableFuture<Void> sourcesClosed = closeLater(polled); // after the last read and probe statistics
             core.exporters().await(done, timeout);
+            core.awaitListeners(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             awaitSources(sourcesClosed, polled, deadline);
             core.log().awaitClosed(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         } finally {

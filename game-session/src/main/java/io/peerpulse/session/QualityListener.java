@@ -4,6 +4,11 @@ package io.peerpulse.session;
  * Told of every change of a session's {@link ConnectionQuality}, in order, on the session's executor
  * (never on the polling thread); calls for one session never overlap. What it throws is logged.
  *
+ * <p>{@code GameSession.close()} waits until the listeners were told every change (at most the exporter timeout),
+ * so none is told after it returned. A listener may call any method of its session, {@code close()} too (which then
+ * returns without waiting for the listeners), and add or remove listeners: one added hears the next change, one
+ * removed while a change is being told may still hear that one.
+ *
  * @since 0.1.0
  */
 @FunctionalInterface

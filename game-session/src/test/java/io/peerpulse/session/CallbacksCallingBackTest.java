@@ -427,4 +427,74 @@ class CallbacksCallingBackTest {
         within("the other close", session::close);
         polling.get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
+
+    /**
+     * A quality change made before close() was still queued for the listeners when close() returned: the game's
+     * listener heard it afterwards (a HUD already torn down). close() waits for the listeners as for the exporters.
+     * The executor runs the closing thread's tasks at once and queues the others', so the listeners run only when the
+     * test says: once the closing thread finished or waits.
+     */
+    @Test
+    void noQualityListenerCallAfterCloseReturned() throws Exception {
+        java.util.concurrent.BlockingQueue<Runnable> queued = new java.util.concurrent.LinkedBlockingQueue<>();
+        AtomicReference<Thread> closer = new AtomicReference<>();
+        GameSession session = builder().executor(task -> {
+            if (Thread.currentThread() == closer.get()) {
+                task.run();
+            } else {
+                queued.add(task);
+            }
+        }).build();
+        java.util.concurrent.atomic.AtomicBoolean closeReturned = new java.util.concurrent.atomic.AtomicBoolean();
+        List<String> heard = Collections.synchronizedList(new ArrayList<>());
+        session.addQualityListener(change -> heard.add(change.current() + (closeReturned.get() ? " after close()" : "")));
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(50)));
+        scheduler.advance(Duration.ofSeconds(1));
+        assertThat(queued).as("the listeners' drain").hasSize(1);
+
+        Thread closing = new Thread(() -> {
+            session.close();
+            closeReturned.set(true);
+        }, "closer");
+        closer.set(closing);
+        closing.start();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (closing.isAlive() && closing.getState() != Thread.State.WAITING
+                && closing.getState() != Thread.State.TIMED_WAITING) {
+            assertThat(System.nanoTime() - end).as("the closing thread finishes or waits").isNegative();
+            Thread.onSpinWait();
+        }
+        for (Runnable task; (task = queued.poll()) != null; ) {
+            task.run();
+        }
+        closing.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+        assertThat(closing.isAlive()).as("close() returned").isFalse();
+        assertThat(heard).containsExactly("GOOD");
+    }
+
+    /** A listener that hangs holds close() only until the exporter timeout, and is logged. */
+    @Test
+    void aHangingQualityListenerDelaysCloseOnlyUntilTheExporterTimeout() throws Exception {
+        GameSession session = builder().exporterTimeout(Duration.ofMillis(200)).build();
+        CountDownLatch inListener = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        session.addQualityListener(change -> {
+            inListener.countDown();
+            try {
+                release.await(WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(50)));
+        scheduler.advance(Duration.ofSeconds(1));
+        await(inListener, "the listener runs");
+        try {
+            within("close", session::close);
+        } finally {
+            release.countDown();
+        }
+        assertThat(log.warnings()).anyMatch(w -> w.contains("a QualityListener did not return within the exporter"
+                + " timeout PT0.2S; close() returns without waiting for it"));
+    }
 }

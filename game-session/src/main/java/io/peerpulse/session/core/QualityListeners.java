@@ -8,6 +8,7 @@ import io.peerpulse.telemetry.shared.Redaction;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 
@@ -44,6 +45,25 @@ final class QualityListeners {
 
     void startDrain() {
         queue.startDrain();
+    }
+
+    /**
+     * @return completed once every change queued so far was told (or can never be: the executor rejected it); at
+     *         once when none is queued
+     */
+    CompletableFuture<Void> drained() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (queue.idle()) {
+            done.complete(null);
+        } else if (queue.enqueue(() -> done.complete(null), () -> done.complete(null))) {
+            queue.startDrain();
+        }
+        return done;
+    }
+
+    /** @return whether the current thread is telling a change to the listeners (one called back) */
+    boolean callingNow() {
+        return queue.runsOn(Thread.currentThread());
     }
 
     private void notifyAll(QualityChange change) {

@@ -190,6 +190,37 @@ public final class SessionCore {
         return qualityListeners.remove(listener);
     }
 
+    /** @return whether the current thread runs one of this session's quality listeners (which called back)
+     * @since 0.1.0 */
+    public boolean listenerCallingNow() {
+        return qualityListeners.callingNow();
+    }
+
+    /**
+     * Waits, in real time and at most {@code timeout}, until the quality listeners were told every change queued so
+     * far; not when called from one of them (the rest can only run after it returns). A listener still running then
+     * is logged at WARNING.
+     *
+     * @param timeout the longest wait
+     * @since 0.1.0
+     */
+    public void awaitListeners(java.time.Duration timeout) {
+        if (qualityListeners.callingNow()) {
+            return;
+        }
+        try {
+            qualityListeners.drained().get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.log(System.Logger.Level.WARNING, () -> "session '" + config.sessionId() + "': a QualityListener"
+                    + " did not return within the exporter timeout " + config.exporterTimeout()
+                    + "; close() returns without waiting for it");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            // never: completed normally
+        }
+    }
+
     /** @return the primary view's record, empty before the first open; thread-safe to read
      * @since 0.1.0 */
     public Optional<LatencyRecord> primary() {

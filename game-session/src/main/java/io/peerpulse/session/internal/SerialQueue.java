@@ -123,6 +123,11 @@ public final class SerialQueue {
         }
     }
 
+    /** @return whether no task is queued or running */
+    public boolean idle() {
+        return pending.get() == 0;
+    }
+
     /** @return how many tasks were dropped */
     public long dropped() {
         return dropped.get();
