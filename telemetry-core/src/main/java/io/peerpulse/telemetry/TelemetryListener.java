@@ -13,6 +13,10 @@ package io.peerpulse.telemetry;
  * <p>A listener that throws is logged and misses nothing else: it still hears later polls, and the
  * other listeners still hear this one. Only a {@link VirtualMachineError} is rethrown.
  *
+ * <p>A listener may call any method of its telemetry, {@code stop()}, {@code close()} and {@code start()} too, and
+ * its getters then show the poll it is told of recorded; a listener added during a call hears the next poll, one
+ * removed may still hear the poll being told.
+ *
  * @since 0.1.0
  */
 @FunctionalInterface
