@@ -648,6 +648,9 @@ public final class GameSession implements AutoCloseable {
      * most the exporter timeout (default 10 s; an exporter, listener, source or journal write still running then is
      * logged and left to finish on its own),
      * so it always returns — unless the executor runs tasks on the calling thread, which only tests should do.
+     * Called from one of the session's own exporter calls, quality listeners or sources' {@code close()}, which run on
+     * its executor, it waits for none of these (they may need that very thread: an executor of one thread); they
+     * still run, each once, after the call returns, and a {@code close()} of another thread waits for them.
      * Do not call it on webrtc-java's signalling thread (from a {@code PeerConnectionObserver} or data channel
      * callback): a {@code DataChannelProbe}'s {@code close()}, which this waits for, calls onto that thread, so this
      * returns only after the exporter timeout, holding that thread and every connection of its factory meanwhile.
@@ -683,6 +686,11 @@ public final class GameSession implements AutoCloseable {
             }
             return;
         }
+        // called back from a task of the session's executor: what it would wait for may need this very thread (the
+        // game's executor of one thread), so it is queued and left to run once this call returns
+        boolean fromExecutor = core.exporters().callingNow() || core.listenerCallingNow()
+                || closingSources.contains(Thread.currentThread());
+        CompletableFuture<Void> finishing = null; // then: when the others waiting for this call may go on
         try {
             synchronized (pollers) {
                 // before anything else: the caller closes the connection once we return
@@ -706,12 +714,23 @@ public final class GameSession implements AutoCloseable {
                 }
             }
             CompletableFuture<Void> sourcesClosed = closeLater(polled); // after the last read and probe statistics
-            core.exporters().await(done, timeout);
-            core.awaitListeners(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-            awaitSources(sourcesClosed, polled, deadline);
+            if (!fromExecutor) {
+                core.exporters().await(done, timeout);
+                core.awaitListeners(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                awaitSources(sourcesClosed, polled, deadline);
+            } else {
+                List<CompletableFuture<Void>> all = new ArrayList<>(done);
+                all.add(core.listenersDrained());
+                all.add(sourcesClosed);
+                finishing = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+            }
             core.log().awaitClosed(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         } finally {
-            closed.complete(null);
+            if (finishing == null) {
+                closed.complete(null);
+            } else {
+                finishing.whenComplete((ignored, failure) -> closed.complete(null));
+            }
         }
     }
 

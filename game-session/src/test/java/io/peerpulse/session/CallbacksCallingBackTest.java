@@ -497,4 +497,26 @@ class CallbacksCallingBackTest {
         assertThat(log.warnings()).anyMatch(w -> w.contains("a QualityListener did not return within the exporter"
                 + " timeout PT0.2S; close() returns without waiting for it"));
     }
+
+    /** The game's own single-thread executor: a listener there closes the session; the exporters need that thread. */
+    @Test
+    void aQualityListenerClosingTheSessionOnASingleThreadExecutor() throws Exception {
+        ExecutorService single = Executors.newSingleThreadExecutor();
+        try {
+            Counting exporter = new Counting();
+            GameSession session = builder(exporter).executor(single).build();
+            CountDownLatch closed = new CountDownLatch(1);
+            session.addQualityListener(change -> {
+                session.close();
+                closed.countDown();
+            });
+            session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(50)));
+            within("advance", () -> scheduler.advance(Duration.ofSeconds(1)));
+            await(closed, "the listener's close() returned");
+            await(exporter.endedLatch, "sessionEnded");
+            assertThat(log.warnings()).noneMatch(w -> w.contains("hangs"));
+        } finally {
+            single.shutdownNow();
+        }
+    }
 }

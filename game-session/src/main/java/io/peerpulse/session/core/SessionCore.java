@@ -205,11 +205,23 @@ public final class SessionCore {
      * @since 0.1.0
      */
     public void awaitListeners(java.time.Duration timeout) {
+        awaitListeners(timeout, listenersDrained());
+    }
+
+    /**
+     * @return completed once the quality listeners were told every change queued so far (or can never be)
+     * @since 0.1.0
+     */
+    public CompletableFuture<Void> listenersDrained() {
+        return qualityListeners.drained();
+    }
+
+    private void awaitListeners(java.time.Duration timeout, CompletableFuture<Void> drained) {
         if (qualityListeners.callingNow()) {
             return;
         }
         try {
-            qualityListeners.drained().get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            drained.get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             LOG.log(System.Logger.Level.WARNING, () -> "session '" + config.sessionId() + "': a QualityListener"
                     + " did not return within the exporter timeout " + config.exporterTimeout()
