@@ -21,6 +21,11 @@ import io.peerpulse.telemetry.RttSample;
  * throws is logged with the exporter's name and the session id; the other exporters and the later
  * calls to this one still run.
  *
+ * <p>A call may call its session back: its exports and inputs, and {@code close()}, which then waits for no
+ * exporter ({@code sessionEnded} comes after the call returns). In {@code sessionEnded} the session is closed:
+ * {@code exportReport()} returns the report given, and an input that needs an open session (e.g.
+ * {@code beginRound}) throws an {@link IllegalStateException} saying it is closed.
+ *
  * @since 0.1.0
  */
 public interface SessionExporter {
