@@ -20,7 +20,9 @@ import java.util.concurrent.CompletionStage;
 public interface RttSource {
 
     /**
-     * Starts one read of the connection's RTT.
+     * Starts one read of the connection's RTT. It may call its session or telemetry back, but the first
+     * {@code close()} of a session waits for the exporters (up to the exporter timeout) on this polling thread:
+     * hand that one to another thread.
      *
      * @return a stage completed with the reading, or exceptionally when the read failed
      */
