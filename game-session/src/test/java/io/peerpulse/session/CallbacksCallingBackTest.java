@@ -519,4 +519,81 @@ class CallbacksCallingBackTest {
             single.shutdownNow();
         }
     }
+
+    /** A source that reconnects (a new source) and closes the channel from its own read(). */
+    @Test
+    void aSourceReconnectingFromReadIsRecordedOnceAndTheOldOneClosed() throws Exception {
+        GameSession session = builder().build();
+        ScriptedRttSource next = ScriptedRttSource.repeating(RttReading.measured(70));
+        ScriptedRttSource scripted = ScriptedRttSource.repeating(RttReading.measured(50));
+        AtomicInteger reads = new AtomicInteger();
+        CountDownLatch firstClosed = new CountDownLatch(1);
+        session.onDataChannelOpen(new RttSource() {
+            @Override
+            public CompletionStage<RttReading> read() {
+                if (reads.incrementAndGet() == 2) {
+                    session.onDataChannelClose("peer left");
+                    session.onDataChannelOpen(next);
+                }
+                return scripted.read();
+            }
+
+            @Override
+            public void close() {
+                firstClosed.countDown();
+            }
+        });
+        within("advance", () -> scheduler.advance(Duration.ofSeconds(3)));
+        await(firstClosed, "the replaced source closed");
+        assertThat(reads).hasValue(2);
+        assertThat(next.readCount()).isEqualTo(2);
+        assertThat(session.exportMultiplayerMetrics().reconnections()).hasSize(1);
+        within("close", session::close);
+    }
+
+    /** A listener reconnects while another thread's close() is under way: refused, clearly; nothing left polling. */
+    @Test
+    void aQualityListenerReconnectingWhileAnotherThreadClosesIsRefusedClearly() throws Exception {
+        GameSession session = builder().build();
+        CountDownLatch inListener = new CountDownLatch(1);
+        CountDownLatch otherClosing = new CountDownLatch(1);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        CountDownLatch done = new CountDownLatch(1);
+        ScriptedRttSource next = ScriptedRttSource.repeating(RttReading.measured(70));
+        session.addQualityListener(change -> {
+            inListener.countDown();
+            try {
+                otherClosing.await(WAIT_SECONDS, TimeUnit.SECONDS);
+                session.onDataChannelOpen(next);
+            } catch (Throwable t) {
+                thrown.set(t);
+            } finally {
+                done.countDown();
+            }
+        });
+        CountDownLatch sourceClosed = new CountDownLatch(1);
+        ScriptedRttSource scripted = ScriptedRttSource.repeating(RttReading.measured(50));
+        session.onDataChannelOpen(new RttSource() {
+            @Override
+            public CompletionStage<RttReading> read() {
+                return scripted.read();
+            }
+
+            @Override
+            public void close() {
+                sourceClosed.countDown();
+            }
+        });
+        within("advance", () -> scheduler.advance(Duration.ofSeconds(1)));
+        await(inListener, "the listener runs");
+        Future<?> other = caller.submit(session::close);
+        await(sourceClosed, "the other close() is under way");
+        otherClosing.countDown();
+        await(done, "the listener's open returned");
+        other.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(thrown.get()).isInstanceOf(IllegalStateException.class)
+                .hasMessage("session 'callbacks-1' is closed");
+        within("advance", () -> scheduler.advance(Duration.ofSeconds(5)));
+        assertThat(next.readCount()).isZero();
+    }
 }
