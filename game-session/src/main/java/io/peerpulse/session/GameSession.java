@@ -8,6 +8,7 @@ import io.peerpulse.session.core.SessionEvent;
 import io.peerpulse.session.core.SessionStart;
 import io.peerpulse.session.internal.Bulkheads;
 import io.peerpulse.session.internal.ExporterFanOut;
+import io.peerpulse.session.internal.SerialQueue;
 import io.peerpulse.session.internal.SharedExecutor;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporterProvider;
@@ -648,9 +649,10 @@ public final class GameSession implements AutoCloseable {
      * most the exporter timeout (default 10 s; an exporter, listener, source or journal write still running then is
      * logged and left to finish on its own),
      * so it always returns — unless the executor runs tasks on the calling thread, which only tests should do.
-     * Called from one of the session's own exporter calls, quality listeners or sources' {@code close()}, which run on
-     * its executor, it waits for none of these (they may need that very thread: an executor of one thread); they
-     * still run, each once, after the call returns, and a {@code close()} of another thread waits for them.
+     * Called from an exporter call or quality listener of any session, or from one of this session's sources'
+     * {@code close()}, which run on a session's executor, it waits for none of these (they may need that very thread:
+     * an executor of one thread); they still run, each once, after the call returns, and a {@code close()} of another
+     * thread waits for them.
      * Do not call it on webrtc-java's signalling thread (from a {@code PeerConnectionObserver} or data channel
      * callback): a {@code DataChannelProbe}'s {@code close()}, which this waits for, calls onto that thread, so this
      * returns only after the exporter timeout, holding that thread and every connection of its factory meanwhile.
@@ -670,8 +672,10 @@ public final class GameSession implements AutoCloseable {
     public void close() {
         Duration timeout = core.config().exporterTimeout();
         if (!closing.compareAndSet(false, true)) {
-            if (core.exporters().callingNow() || core.listenerCallingNow()) {
-                return; // the closing call waits for this exporter's sessionEnded (or listeners), behind this very call
+            if (core.exporters().callingNow() || core.listenerCallingNow() || SerialQueue.drainingHere()) {
+                // the closing call waits for this exporter's sessionEnded (or listeners), behind this very call, or for
+                // tasks of an executor this call of another session's may hold
+                return;
             }
             if (closingSources.contains(Thread.currentThread()) || probeReading.isHeldByCurrentThread()) {
                 // a source's close() or a probe's probeStats() calling back: the closing call waits for that very call
@@ -688,8 +692,7 @@ public final class GameSession implements AutoCloseable {
         }
         // called back from a task of the session's executor: what it would wait for may need this very thread (the
         // game's executor of one thread), so it is queued and left to run once this call returns
-        boolean fromExecutor = core.exporters().callingNow() || core.listenerCallingNow()
-                || closingSources.contains(Thread.currentThread());
+        boolean fromExecutor = SerialQueue.drainingHere() || closingSources.contains(Thread.currentThread());
         CompletableFuture<Void> finishing = null; // then: when the others waiting for this call may go on
         try {
             synchronized (pollers) {

@@ -596,4 +596,36 @@ class CallbacksCallingBackTest {
         within("advance", () -> scheduler.advance(Duration.ofSeconds(5)));
         assertThat(next.readCount()).isZero();
     }
+
+    /**
+     * The game's one-thread executor serves two sessions; a listener of one closes the other (the match ends for
+     * everyone): that close() waited for the other session's exporters, queued on the very thread it held.
+     */
+    @Test
+    void aQualityListenerClosingAnotherSessionOnTheSameSingleThreadExecutor() throws Exception {
+        ExecutorService single = Executors.newSingleThreadExecutor();
+        try {
+            Counting exporterOfB = new Counting();
+            GameSession a = builder().executor(single).build();
+            GameSession b = GameSession.builder("callbacks-2")
+                    .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                            .clock(scheduler.clock()).nanoClock(scheduler.nanoClock()).build())
+                    .exporterProviders(List.of(new Provider("b", () -> exporterOfB)))
+                    .exporterTimeout(Duration.ofHours(1)).executor(single).build();
+            CountDownLatch closed = new CountDownLatch(1);
+            a.addQualityListener(change -> {
+                b.close();
+                closed.countDown();
+            });
+            a.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(50)));
+            within("advance", () -> scheduler.advance(Duration.ofSeconds(1)));
+            await(closed, "the listener's close() of the other session returned");
+            within("close", b::close); // another thread's close() waits for b's exporters
+            assertThat(exporterOfB.ended).hasValue(1);
+            within("close", a::close);
+            assertThat(log.warnings()).noneMatch(w -> w.contains("hangs"));
+        } finally {
+            single.shutdownNow();
+        }
+    }
 }

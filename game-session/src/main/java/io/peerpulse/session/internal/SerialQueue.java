@@ -158,12 +158,26 @@ public final class SerialQueue {
         return drainer.get() == thread;
     }
 
+    /**
+     * @return whether the current thread is running a task of any queue (a session's exporter call or quality
+     *         listener, of any session): a call back from it must not wait for tasks of an executor it may hold
+     */
+    public static boolean drainingHere() {
+        return DRAINING.get() != null;
+    }
+
+    /** The queue whose drain the current thread runs, if any. */
+    private static final ThreadLocal<@Nullable SerialQueue> DRAINING = new ThreadLocal<>();
+
     private void drain() {
         Thread current = Thread.currentThread();
         drainer.set(current);
+        SerialQueue outer = DRAINING.get(); // an executor running tasks on the caller's thread nests drains
+        DRAINING.set(this);
         try {
             drainBatch();
         } finally {
+            DRAINING.set(outer);
             drainer.compareAndSet(current, null);
         }
     }
