@@ -628,4 +628,27 @@ class CallbacksCallingBackTest {
             single.shutdownNow();
         }
     }
+
+    /** A provider's create() builds, uses and closes a session of its own (found by ServiceLoader) meanwhile. */
+    @Test
+    void aProviderBuildingASessionInCreate() throws Exception {
+        Counting exporter = new Counting();
+        SessionExporterProvider nesting = new SessionExporterProvider() {
+            @Override
+            public String name() {
+                return "nesting";
+            }
+
+            @Override
+            public SessionExporter create(ExportSettings settings) {
+                try (GameSession inner = GameSession.builder("inner-1").build()) { // every provider found
+                    inner.beginRound(1);
+                }
+                return exporter;
+            }
+        };
+        GameSession session = within("build", () -> builder().exporterProviders(List.of(nesting)).build());
+        within("close", session::close);
+        assertThat(exporter.ended).hasValue(1);
+    }
 }
