@@ -672,13 +672,10 @@ public final class GameSession implements AutoCloseable {
     public void close() {
         Duration timeout = core.config().exporterTimeout();
         if (!closing.compareAndSet(false, true)) {
-            if (core.exporters().callingNow() || core.listenerCallingNow() || SerialQueue.drainingHere()) {
-                // the closing call waits for this exporter's sessionEnded (or listeners), behind this very call, or for
-                // tasks of an executor this call of another session's may hold
-                return;
-            }
-            if (closingSources.contains(Thread.currentThread()) || probeReading.isHeldByCurrentThread()) {
-                // a source's close() or a probe's probeStats() calling back: the closing call waits for that very call
+            if (SerialQueue.drainingHere() || closingSources.contains(Thread.currentThread())
+                    || probeReading.isHeldByCurrentThread()) {
+                // an exporter call or listener (of any session), a source's close() or a probe's probeStats() calling
+                // back: the closing call waits for that very call, or for tasks of an executor it may hold
                 return;
             }
             try {

@@ -190,12 +190,6 @@ public final class SessionCore {
         return qualityListeners.remove(listener);
     }
 
-    /** @return whether the current thread runs one of this session's quality listeners (which called back)
-     * @since 0.1.0 */
-    public boolean listenerCallingNow() {
-        return qualityListeners.callingNow();
-    }
-
     /**
      * Waits, in real time and at most {@code timeout}, until the quality listeners were told every change queued so
      * far; not when called from one of them (the rest can only run after it returns). A listener still running then

@@ -278,16 +278,6 @@ public final class ExporterFanOut {
         return channels.stream().filter(channel -> channel.stuck(now, timeout)).count();
     }
 
-    /** @return whether the current thread is running a call of one of these exporters (which called back) */
-    public boolean callingNow() {
-        for (ExporterChannel channel : channels) {
-            if (channel.callingNow()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** @return the exporters' names, in call order */
     public List<String> names() {
         return channels.stream().map(ExporterChannel::name).toList();
