@@ -133,14 +133,24 @@ public final class PairsScaleRun {
         return 512 + 4 * pairs;
     }
 
-    private static Map<String, String> inChildJvm(int count, boolean peerPulse, int warmup, int seconds)
-            throws IOException, InterruptedException {
+    /**
+     * The command line of the child JVM that measures {@code count} pairs: this JVM's java and class path.
+     * The child loads webrtc-java's native library from the class path (System::load): without native
+     * access for the unnamed module, JDK 24+ prints a restricted-method warning into the run's output.
+     */
+    static List<String> childCommand(int count, boolean peerPulse, int warmup, int seconds) {
         int heap = heapMb(count);
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", // JDK 17 accepts it too
                 "-Xms" + heap + "m", "-Xmx" + heap + "m", "-XX:+AlwaysPreTouch", "-cp",
                 System.getProperty("java.class.path"), PairsScaleRun.class.getName(), "--child",
                 peerPulse ? "with" : "without", "--pairs", String.valueOf(count), "--seconds", String.valueOf(seconds),
                 "--warmup-seconds", String.valueOf(warmup));
+    }
+
+    private static Map<String, String> inChildJvm(int count, boolean peerPulse, int warmup, int seconds)
+            throws IOException, InterruptedException {
+        List<String> command = childCommand(count, peerPulse, warmup, seconds);
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         Map<String, String> result = new LinkedHashMap<>();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),

@@ -31,6 +31,14 @@ class PairsScaleRunTest {
                 .hasMessage("--child must be with or without: maybe");
     }
 
+    /** The child JVMs load webrtc-java's library from the class path: JDK 24+ warns unless that is granted. */
+    @Test
+    void theChildJvmGrantsWebRtcNativeAccess() {
+        assertThat(PairsScaleRun.childCommand(10, true, 1, 2)).contains("--enable-native-access=ALL-UNNAMED")
+                .containsSubsequence("-cp", System.getProperty("java.class.path"), PairsScaleRun.class.getName(),
+                        "--child", "with", "--pairs", "10");
+    }
+
     /** The thread names a run on webrtc-java 0.14 and HotSpot 17 showed, digits dropped as the run drops them. */
     @Test
     void everyThreadSeenInARunFallsInItsGroup() {
