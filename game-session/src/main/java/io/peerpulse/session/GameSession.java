@@ -38,7 +38,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -132,7 +134,7 @@ public final class GameSession implements AutoCloseable {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     /** The threads closing sources of this session now: a source's close() may call {@link #close()} back. */
-    private final java.util.Set<Thread> closingSources = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Thread> closingSources = ConcurrentHashMap.newKeySet();
 
     /**
      * Guards the pollers and the sources below: what the session does to the outside world. Taken before the

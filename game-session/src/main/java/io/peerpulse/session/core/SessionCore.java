@@ -27,6 +27,7 @@ import io.peerpulse.telemetry.shared.RecentRtts;
 import io.peerpulse.telemetry.TelemetryCounters;
 import org.jspecify.annotations.Nullable;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +35,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A session's state and the one place it changes: {@link #apply(SessionEvent)}. The live session stamps each
@@ -198,8 +202,21 @@ public final class SessionCore {
      * @param timeout the longest wait
      * @since 0.1.0
      */
-    public void awaitListeners(java.time.Duration timeout) {
-        awaitListeners(timeout, listenersDrained());
+    public void awaitListeners(Duration timeout) {
+        if (qualityListeners.callingNow()) {
+            return;
+        }
+        try {
+            listenersDrained().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            LOG.log(System.Logger.Level.WARNING, () -> "session '" + config.sessionId() + "': a QualityListener"
+                    + " did not return within the exporter timeout " + config.exporterTimeout()
+                    + "; close() returns without waiting for it");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            // never: completed normally
+        }
     }
 
     /**
@@ -208,23 +225,6 @@ public final class SessionCore {
      */
     public CompletableFuture<Void> listenersDrained() {
         return qualityListeners.drained();
-    }
-
-    private void awaitListeners(java.time.Duration timeout, CompletableFuture<Void> drained) {
-        if (qualityListeners.callingNow()) {
-            return;
-        }
-        try {
-            drained.get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            LOG.log(System.Logger.Level.WARNING, () -> "session '" + config.sessionId() + "': a QualityListener"
-                    + " did not return within the exporter timeout " + config.exporterTimeout()
-                    + "; close() returns without waiting for it");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException e) {
-            // never: completed normally
-        }
     }
 
     /** @return the primary view's record, empty before the first open; thread-safe to read
