@@ -660,9 +660,9 @@ public final class GameSession implements AutoCloseable {
      * returns only after the exporter timeout, holding that thread and every connection of its factory meanwhile.
      *
      * <p>Idempotent and safe from many threads at once: one call does the work, the others wait for it
-     * (as long as the exporter timeout at most), except a call made from one of this session's exporter calls or
-     * quality listeners, which returns at once: that exporter's {@code sessionEnded} (the next listener) can only run
-     * after the call returns; and likewise a
+     * (as long as the exporter timeout at most), except a call made from an exporter call or quality listener of
+     * any session, which returns at once: that exporter's {@code sessionEnded} (the next listener, or a task queued
+     * behind it on an executor of one thread) can only run after the call returns; and likewise a
      * call made from the {@link RttSource#close()} of one of its sources (e.g. a connection's close handler) or from
      * a probe's {@code probeStats()}, which the closing call waits for. Every sample
      * in the report's statistics was passed to {@code sampleRecorded} first, also one whose recording raced with this

@@ -629,6 +629,65 @@ class CallbacksCallingBackTest {
         }
     }
 
+    /**
+     * As above, but the game thread is closing the other session already: the listener's close() of it must return
+     * at once, not wait for that close(), which waits for the other session's exporters queued behind the listener
+     * on the one thread (game-session's README, close(): "called back from an exporter's or listener's call (of any
+     * session) ... while a close() is under way, it returns at once").
+     */
+    @Test
+    void aQualityListenerClosingAnotherSessionWhileTheGameThreadClosesItReturns() throws Exception {
+        ExecutorService single = Executors.newSingleThreadExecutor();
+        try {
+            Counting exporterOfB = new Counting();
+            GameSession a = builder().executor(single).build();
+            GameSession b = GameSession.builder("callbacks-2")
+                    .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                            .clock(scheduler.clock()).nanoClock(scheduler.nanoClock()).build())
+                    .exporterProviders(List.of(new Provider("b", () -> exporterOfB)))
+                    .exporterTimeout(Duration.ofHours(1)).executor(single).build();
+            CountDownLatch inListener = new CountDownLatch(1);
+            CountDownLatch bClosing = new CountDownLatch(1);
+            CountDownLatch closed = new CountDownLatch(1);
+            a.addQualityListener(change -> {
+                inListener.countDown();
+                try {
+                    bClosing.await(WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                b.close();
+                closed.countDown();
+            });
+            ScriptedRttSource scriptedB = ScriptedRttSource.repeating(RttReading.measured(50));
+            b.onDataChannelOpen(new ProbeStatsSource() {
+                @Override
+                public CompletionStage<RttReading> read() {
+                    return scriptedB.read();
+                }
+
+                @Override
+                public ProbeStats probeStats() {
+                    if (b.isClosed()) {
+                        bClosing.countDown(); // the game thread's close() reads the last statistics: under way
+                    }
+                    return new ProbeStats(0, 0, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0);
+                }
+            });
+            a.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(50)));
+            within("advance", () -> scheduler.advance(Duration.ofSeconds(1)));
+            await(inListener, "A's listener runs on the one thread");
+            Future<?> gameThread = caller.submit(b::close);
+            await(closed, "the listener's close() of B returned while the game thread closes B");
+            gameThread.get(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertThat(exporterOfB.ended).hasValue(1);
+            within("close", a::close);
+            assertThat(log.warnings()).noneMatch(w -> w.contains("hangs"));
+        } finally {
+            single.shutdownNow();
+        }
+    }
+
     /** A provider's create() builds, uses and closes a session of its own (found by ServiceLoader) meanwhile. */
     @Test
     void aProviderBuildingASessionInCreate() throws Exception {
