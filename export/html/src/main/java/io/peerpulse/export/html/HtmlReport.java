@@ -162,7 +162,9 @@ public final class HtmlReport {
         var coverage = report.validationData().coverage();
         row(table, "player", metrics.playerId() == null ? "–" : escape(metrics.playerId()));
         row(table, "duration (s)", number(metrics.durationMs() / 1000.0));
-        row(table, "coverage", String.format(Locale.ROOT, "%.1f %%", coverage.coveredRatio() * 100));
+        // the export's digits cut to 0.001 %, never rounded up: a session with a gap never reads 100 %
+        row(table, "coverage", new BigDecimal(Double.toString(coverage.coveredRatio())).movePointRight(2)
+                .setScale(3, RoundingMode.DOWN).stripTrailingZeros().toPlainString() + " %");
         row(table, "gaps", coverage.gaps().size() + " (" + number(coverage.gapMs() / 1000.0) + " s)");
         row(table, "polls" + view, polls(report.validationData().counters()));
         if (secondary != null) {

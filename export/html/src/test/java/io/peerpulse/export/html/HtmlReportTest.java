@@ -46,6 +46,17 @@ class HtmlReportTest {
     }
 
     @Test
+    void coverageBelowOneNeverReadsAsAHundredPercent() {
+        SessionReport report = Reports.threeHoursWithOneShortGap("s-cov");
+        assertThat(report.validationData().coverage().gaps()).hasSize(1);
+        assertThat(report.validationData().coverage().coveredRatio()).isBetween(0.9995, 0.99999);
+        String html = HtmlReport.render(report);
+        // at %.1f the page said 100.0 % beside its one gap; the export's digits are cut, never rounded up
+        assertThat(html).contains("coverage</td><td>99.953 %</td>").doesNotContain("100.0 %");
+        assertThat(HtmlReport.render(Reports.withThreeDecimals("s-full"))).contains("coverage</td><td>100 %</td>");
+    }
+
+    @Test
     void itFetchesNothingAndEscapesWhatTheGameGave() {
         String html = HtmlReport.render(Reports.withGapAndRounds("<script>alert(1)</script>"));
         // the SVG namespace is a name, not a fetch

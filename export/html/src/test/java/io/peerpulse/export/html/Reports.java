@@ -67,6 +67,28 @@ final class Reports {
         return session.exportReport();
     }
 
+    /** 3 h at 1 Hz with one outage of 4 polls: a 5 s gap, coverage 0.99953…, which rounds to 100.0 %. */
+    static SessionReport threeHoursWithOneShortGap(String sessionId) {
+        VirtualScheduler scheduler = new VirtualScheduler();
+        ScriptedRttSource source = new ScriptedRttSource();
+        for (int i = 0; i < 3 * 3600 + 1; i++) {
+            if (i >= 5_000 && i < 5_004) {
+                source.thenUnavailable("outage");
+            } else {
+                source.thenMeasured(80);
+            }
+        }
+        GameSession session = GameSession.builder(sessionId).exporterProviders(List.of()).executor(Runnable::run)
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).pollInterval(Duration.ofSeconds(1)).build())
+                .build();
+        session.onDataChannelOpen(source);
+        scheduler.advance(Duration.ofHours(3));
+        session.close();
+        scheduler.shutdownNow();
+        return session.exportReport();
+    }
+
     /**
      * A buggy game beside a flapping peer, {@code minutes} long: the game begins a round every frame (60 Hz), the
      * source is polled at 10 Hz and measures at every fifth poll only (a gap every half second).
