@@ -653,8 +653,8 @@ public final class GameSession implements AutoCloseable {
      * so it always returns — unless the executor runs tasks on the calling thread, which only tests should do.
      * Called from an exporter call or quality listener of any session, or from one of this session's sources'
      * {@code close()}, which run on a session's executor, it waits for none of these (they may need that very thread:
-     * an executor of one thread); they still run, each once, after the call returns, and a {@code close()} of another
-     * thread waits for them.
+     * an executor of one thread); they still run, each once, after the call returns (one still running at the
+     * exporter timeout is logged alike), and a {@code close()} of another thread waits for them.
      * Do not call it on webrtc-java's signalling thread (from a {@code PeerConnectionObserver} or data channel
      * callback): a {@code DataChannelProbe}'s {@code close()}, which this waits for, calls onto that thread, so this
      * returns only after the exporter timeout, holding that thread and every connection of its factory meanwhile.
@@ -725,6 +725,16 @@ public final class GameSession implements AutoCloseable {
                 all.add(core.listenersDrained());
                 all.add(sourcesClosed);
                 finishing = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+                // nobody waits for them here: what still runs at the exporter timeout is logged as a waiting close()
+                // logs it (else a hung exporter stays silent for good); the timer goes once they have all finished
+                long due = deadline;
+                finishing.copy().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).whenComplete((ignored, late) -> {
+                    if (late != null) {
+                        core.exporters().await(done, timeout, due);
+                        core.awaitListeners(Duration.ZERO);
+                        awaitSources(sourcesClosed, polled, due);
+                    }
+                });
             }
             core.log().awaitClosed(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         } finally {

@@ -498,6 +498,60 @@ class CallbacksCallingBackTest {
                 + " timeout PT0.2S; close() returns without waiting for it"));
     }
 
+    /**
+     * A listener closes the session (close() returns at once) and an exporter's sessionEnded hangs: nobody waits for
+     * it, but it is logged at the exporter timeout as when close() waits, not left silent for good.
+     */
+    @Test
+    void aHangingExporterAfterAListenerClosedTheSessionIsLogged() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        SessionExporter hanging = new SessionExporter() {
+            @Override
+            public void sessionEnded(SessionReport report) {
+                try {
+                    release.await(WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        CountDownLatch logged = new CountDownLatch(1);
+        java.util.logging.Handler watch = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                String text = String.valueOf(record.getMessage());
+                if (text.contains("hangs") && text.contains("sessionEnded")) {
+                    logged.countDown();
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.addHandler(watch);
+        try {
+            GameSession session = builder(hanging).exporterTimeout(Duration.ofMillis(200)).build();
+            CountDownLatch closed = new CountDownLatch(1);
+            session.addQualityListener(change -> {
+                session.close();
+                closed.countDown();
+            });
+            session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(50)));
+            within("advance", () -> scheduler.advance(Duration.ofSeconds(1)));
+            await(closed, "the listener's close() returned");
+            await(logged, "the exporter hanging in sessionEnded is logged");
+        } finally {
+            root.removeHandler(watch);
+            release.countDown();
+        }
+    }
+
     /** The game's own single-thread executor: a listener there closes the session; the exporters need that thread. */
     @Test
     void aQualityListenerClosingTheSessionOnASingleThreadExecutor() throws Exception {

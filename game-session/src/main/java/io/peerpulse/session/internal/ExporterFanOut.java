@@ -395,7 +395,14 @@ public final class ExporterFanOut {
      * all; an exporter still running then is logged and left to finish on its own.
      */
     public void await(List<CompletableFuture<Void>> done, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        await(done, timeout, System.nanoTime() + timeout.toNanos());
+    }
+
+    /**
+     * Like {@link #await(List, Duration)}, until {@code deadline} ({@link System#nanoTime()}): already past, it only
+     * logs the exporters still running.
+     */
+    public void await(List<CompletableFuture<Void>> done, Duration timeout, long deadline) {
         for (int i = 0; i < done.size(); i++) {
             if (channels.get(i).callingNow()) {
                 continue; // close() from this exporter's own call: its sessionEnded runs once this call returns
