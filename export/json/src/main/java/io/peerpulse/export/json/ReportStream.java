@@ -65,10 +65,12 @@ final class ReportStream {
     private String where = "";
 
     /**
-     * The most values the tree (the document without its streamed samples) may hold: {@value}, a string or key
-     * counting one more per 16 characters. A 24-hour session with a round every second holds about 2.6 million
-     * (86,400 rounds of 30); a document holding more (a crafted array of 10^8 numbers under an unknown key) is
-     * refused as it is read, naming where, rather than built until the heap is full.
+     * The most values the tree may hold outside the report's shape (under a key the report has not, or of a kind the
+     * shape has not there, e.g. an array where a number goes): {@value}, a string or key counting one more per 16
+     * characters. A document holding more (a crafted array of 10^8 numbers under an unknown key) is refused as it is
+     * read, naming where, rather than built until the heap is full. What has the shape is not counted: a session
+     * keeps every round, quality change and gap, so a long one's export holds millions of such values (a 26-hour
+     * session with a round every second, about 5.3 million), bounded by memory as the session itself is.
      */
     static final long MAX_TREE_VALUES = 5_000_000;
 
@@ -166,9 +168,13 @@ final class ReportStream {
             while (parser.next() != JsonParser.Event.END_OBJECT) {
                 String key = parser.getString();
                 String at = path.isEmpty() ? key : path + "." + key;
-                count(key, at);
-                parser.next();
                 RecordComponent component = components.get(key);
+                if (component == null) {
+                    count(key, at); // not the report's shape: counted, with its value
+                } else {
+                    where = at;
+                }
+                parser.next();
                 forget(at); // a key given twice: the last value counts, as in a tree
                 object.add(key, component == null ? tree(at) : value(component.getGenericType(), at));
             }
@@ -186,7 +192,16 @@ final class ReportStream {
             }
             return array.build();
         }
-        return tree(path);
+        if (event != JsonParser.Event.START_OBJECT && event != JsonParser.Event.START_ARRAY && !isRecord(type)
+                && !(type instanceof ParameterizedType)) {
+            where = path;
+            return parser.getValue(); // a value where the shape has one: the shape bounds how many, the reader a string
+        }
+        return tree(path); // a kind of value the shape does not have here: counted
+    }
+
+    private static boolean isRecord(@Nullable Type type) {
+        return type == null || type instanceof Class<?> c && c.isRecord();
     }
 
     /**
@@ -226,8 +241,8 @@ final class ReportStream {
         treeValues += 1 + (text == null ? 0 : text.length() / 16);
         if (treeValues > MAX_TREE_VALUES) {
             throw new IllegalArgumentException((path.isEmpty() ? "the document" : path) + ": more than "
-                    + MAX_TREE_VALUES + " JSON values outside the sample arrays (a string counting one per 16"
-                    + " characters), more than any session's export holds: refused here rather than read until the"
+                    + MAX_TREE_VALUES + " JSON values outside a session report's shape (a string counting one per"
+                    + " 16 characters), which no session's export holds: refused here rather than read until the"
                     + " memory is full");
         }
     }

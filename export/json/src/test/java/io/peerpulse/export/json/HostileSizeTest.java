@@ -95,7 +95,54 @@ class HostileSizeTest {
 
         assertThatThrownBy(() -> SessionReportJson.read(in)).isInstanceOf(IOException.class)
                 .hasMessageStartingWith("not a session report: stream: zzz[")
-                .hasMessageContaining(": more than 5000000 JSON values outside the sample arrays");
+                .hasMessageContaining(": more than 5000000 JSON values outside a session report's shape");
+        assertThat(in.position).as("bytes read when refused").isLessThan(11_000_000);
+    }
+
+    /** The compact text of {@link #VALID}, and where its rounds array's elements start. */
+    private static String[] aroundRounds() {
+        String compact;
+        try (jakarta.json.JsonReader reader = jakarta.json.Json.createReader(new java.io.StringReader(VALID))) {
+            compact = reader.readObject().toString();
+        }
+        int at = compact.indexOf("\"rounds\":[") + "\"rounds\":[".length();
+        return new String[] {compact.substring(0, at), compact.substring(at)};
+    }
+
+    /**
+     * A session keeps every round: one of 28 hours with a round every second (100,000 rounds, about 5.6 million JSON
+     * values) has a legitimate export, which the reader's bound on what it holds must not refuse. The tree alone is
+     * read (ReportStream): binding it too takes 15 s.
+     */
+    @Test
+    void aSessionOfAHundredThousandRoundsIsNotRefused() throws IOException {
+        String[] around = aroundRounds();
+        String round;
+        try (jakarta.json.JsonReader reader = jakarta.json.Json.createReader(new java.io.StringReader(VALID))) {
+            round = reader.readObject().getJsonObject("multiplayerMetrics").getJsonArray("rounds").get(0).toString();
+        }
+        Generated in = new Generated(around[0], round + ",", 100_000, around[1]);
+        jakarta.json.spi.JsonProvider json = jakarta.json.spi.JsonProvider.provider();
+        try (jakarta.json.stream.JsonParser parser = json.createParserFactory(
+                java.util.Map.of("org.eclipse.parsson.maxParsingLimit", Integer.MAX_VALUE))
+                .createParser(new Utf8Reader(in))) {
+            parser.next();
+            ReportStream stream = ReportStream.read(parser, json, SessionReport.class);
+
+            assertThat(stream.document().asJsonObject().getJsonObject("multiplayerMetrics").getJsonArray("rounds"))
+                    .hasSizeGreaterThan(100_000);
+        }
+    }
+
+    /** Where the report has records, a crafted array of numbers is outside its shape: still refused as it streams. */
+    @Test
+    void aHugeArrayOfNumbersWhereRoundsGoIsRefusedAsItStreamsIn() {
+        String[] around = aroundRounds();
+        Generated in = new Generated(around[0], "1,", 6_000_000, around[1]);
+
+        assertThatThrownBy(() -> SessionReportJson.read(in)).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("not a session report: stream: multiplayerMetrics.rounds[")
+                .hasMessageContaining(": more than 5000000 JSON values outside a session report's shape");
         assertThat(in.position).as("bytes read when refused").isLessThan(11_000_000);
     }
 
