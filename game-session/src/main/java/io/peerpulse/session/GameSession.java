@@ -133,8 +133,11 @@ public final class GameSession implements AutoCloseable {
     private final FaultLog probeFaults;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
-    /** The threads closing sources of this session now: a source's close() may call {@link #close()} back. */
-    private final Set<Thread> closingSources = ConcurrentHashMap.newKeySet();
+    /**
+     * The threads closing sources now, of any session (tasks of a session's executor): a source's close() may call
+     * {@link #close()} back, of its session or another on the same executor of one thread.
+     */
+    private static final Set<Thread> CLOSING_SOURCES = ConcurrentHashMap.newKeySet();
 
     /**
      * Guards the pollers and the sources below: what the session does to the outside world. Taken before the
@@ -324,12 +327,12 @@ public final class GameSession implements AutoCloseable {
         }
         Runnable closing = () -> {
             Thread current = Thread.currentThread();
-            boolean added = closingSources.add(current);
+            boolean added = CLOSING_SOURCES.add(current);
             try {
                 closeAll(sources);
             } finally {
                 if (added) {
-                    closingSources.remove(current);
+                    CLOSING_SOURCES.remove(current);
                 }
                 done.complete(null);
             }
@@ -651,8 +654,8 @@ public final class GameSession implements AutoCloseable {
      * most the exporter timeout (default 10 s; an exporter, listener, source or journal write still running then is
      * logged and left to finish on its own),
      * so it always returns — unless the executor runs tasks on the calling thread, which only tests should do.
-     * Called from an exporter call or quality listener of any session, or from one of this session's sources'
-     * {@code close()}, which run on a session's executor, it waits for none of these (they may need that very thread:
+     * Called from an exporter call, quality listener or source's {@code close()} of any session, which run on a
+     * session's executor, it waits for none of these (they may need that very thread:
      * an executor of one thread); they still run, each once, after the call returns (one still running at the
      * exporter timeout is logged alike), and a {@code close()} of another thread waits for them.
      * Do not call it on webrtc-java's signalling thread (from a {@code PeerConnectionObserver} or data channel
@@ -662,9 +665,9 @@ public final class GameSession implements AutoCloseable {
      * <p>Idempotent and safe from many threads at once: one call does the work, the others wait for it
      * (as long as the exporter timeout at most), except a call made from an exporter call or quality listener of
      * any session, which returns at once: that exporter's {@code sessionEnded} (the next listener, or a task queued
-     * behind it on an executor of one thread) can only run after the call returns; and likewise a
-     * call made from the {@link RttSource#close()} of one of its sources (e.g. a connection's close handler) or from
-     * a probe's {@code probeStats()}, which the closing call waits for. Every sample
+     * behind it on an executor of one thread) can only run after the call returns; and likewise a call made from the
+     * {@link RttSource#close()} of a source of any session (e.g. a connection's close handler) or from a probe's
+     * {@code probeStats()}, which the closing call waits for. Every sample
      * in the report's statistics was passed to {@code sampleRecorded} first, also one whose recording raced with this
      * call.
      *
@@ -674,9 +677,9 @@ public final class GameSession implements AutoCloseable {
     public void close() {
         Duration timeout = core.config().exporterTimeout();
         if (!closing.compareAndSet(false, true)) {
-            if (SerialQueue.drainingHere() || closingSources.contains(Thread.currentThread())
+            if (SerialQueue.drainingHere() || CLOSING_SOURCES.contains(Thread.currentThread())
                     || probeReading.isHeldByCurrentThread()) {
-                // an exporter call or listener (of any session), a source's close() or a probe's probeStats() calling
+                // an exporter call, listener or source's close() (of any session) or a probe's probeStats() calling
                 // back: the closing call waits for that very call, or for tasks of an executor it may hold
                 return;
             }
@@ -691,7 +694,7 @@ public final class GameSession implements AutoCloseable {
         }
         // called back from a task of the session's executor: what it would wait for may need this very thread (the
         // game's executor of one thread), so it is queued and left to run once this call returns
-        boolean fromExecutor = SerialQueue.drainingHere() || closingSources.contains(Thread.currentThread());
+        boolean fromExecutor = SerialQueue.drainingHere() || CLOSING_SOURCES.contains(Thread.currentThread());
         CompletableFuture<Void> finishing = null; // then: when the others waiting for this call may go on
         try {
             synchronized (pollers) {

@@ -764,4 +764,47 @@ class CallbacksCallingBackTest {
         within("close", session::close);
         assertThat(exporter.ended).hasValue(1);
     }
+
+    /**
+     * The game's one-thread executor serves two sessions; the close handler of one's connection (its source's
+     * close(), run on that executor) closes the other: that close() waited for the other session's exporters, queued
+     * on the very thread it held, until the exporter timeout.
+     */
+    @Test
+    void aSourceCloseClosingAnotherSessionOnTheSameSingleThreadExecutor() throws Exception {
+        ExecutorService single = Executors.newSingleThreadExecutor();
+        try {
+            Counting exporterOfB = new Counting();
+            GameSession a = builder().executor(single).build();
+            GameSession b = GameSession.builder("callbacks-2")
+                    .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                            .clock(scheduler.clock()).nanoClock(scheduler.nanoClock()).build())
+                    .exporterProviders(List.of(new Provider("b", () -> exporterOfB)))
+                    .exporterTimeout(Duration.ofHours(1)).executor(single).build();
+            ScriptedRttSource scripted = ScriptedRttSource.repeating(RttReading.measured(50));
+            CountDownLatch closed = new CountDownLatch(1);
+            a.onDataChannelOpen(new RttSource() {
+                @Override
+                public CompletionStage<RttReading> read() {
+                    return scripted.read();
+                }
+
+                @Override
+                public void close() {
+                    b.close();
+                    closed.countDown();
+                }
+            });
+            within("advance", () -> scheduler.advance(Duration.ofSeconds(1)));
+            a.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(60))); // the old source is closed
+            await(closed, "the source's close() of the other session returned");
+            await(exporterOfB.endedLatch, "the other session's sessionEnded");
+            within("close", b::close);
+            within("close", a::close);
+            assertThat(exporterOfB.ended).hasValue(1);
+        } finally {
+            single.shutdownNow();
+        }
+    }
+
 }
