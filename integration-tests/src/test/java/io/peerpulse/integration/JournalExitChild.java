@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * Child-JVM main of {@link JournalExitTest}. {@code args}: the journal directory, what to do, how many rounds, and
- * the disk ({@code healthy}, microseconds per write, or {@code stuck}: {@link JournalKillChild#slowDisk}), then the
- * exporter timeout in ms.
+ * the disk ({@code healthy}, microseconds per write, {@code stuck} or {@code full}: {@link JournalKillChild#slowDisk}),
+ * then the exporter timeout in ms.
  *
  * <ul>
  *   <li>{@code exit}: a session with a journal applies a burst of {@code 2 × rounds} events (a round begun and

@@ -92,6 +92,21 @@ class JournalExitTest {
     }
 
     /**
+     * The disk fills up as the JVM exits: the writes the exit waits for fail. The JDK's logging may be reset by then
+     * (its own shutdown hook), so the hook itself says how many lines could not be written, and why.
+     */
+    @Test
+    void aDiskFullAtTheExitIsSaidByTheHook() throws Exception {
+        Child child = start("exit", ROUNDS, "full", WAIT_MS);
+        assertThat(child.process.waitFor(120, TimeUnit.SECONDS)).as("the child exited; it said: %s", child.seen)
+                .isTrue();
+        assertThat(child.process.exitValue()).isZero();
+        assertThat(child.seen.toString()).as("what the child said").contains("[PeerPulse] journal of session 'exit-",
+                ": writes failed while the JVM exited with the session not closed (no space left on device): 1951"
+                        + " lines could not be written in all; they are lost");
+    }
+
+    /**
      * A web app redeployed must not keep its class loader through a shutdown hook: after every journal is closed, the
      * JVM holds no hook of PeerPulse's; while journals are open, one for the JVM, however many are open.
      */

@@ -58,13 +58,21 @@ final class JournalKillChild {
         Thread.currentThread().join(); // until killed
     }
 
-    /** Gives the session's journal a sink whose writes after the header are slow ({@code micros}) or stuck. */
+    /**
+     * Gives the session's journal a sink whose writes after the header are slow ({@code micros}) or stuck, or
+     * ({@code full}) whose writes after the 50th wait for the JVM's exit, then fail as on a full disk.
+     */
     @SuppressWarnings({"unchecked", "rawtypes"})
     static void slowDisk(GameSession.Builder builder, String how) throws Exception {
         Class wrapperType = Class.forName("io.peerpulse.session.journal.internal.JournalWriter$SinkWrapper");
         Class sinkType = Class.forName("io.peerpulse.session.journal.internal.JournalWriter$Sink");
         boolean stuck = how.equals("stuck");
-        long nanos = stuck ? 0 : Long.parseLong(how) * 1_000;
+        boolean full = how.equals("full");
+        CountDownLatch exiting = new CountDownLatch(1);
+        if (full) { // the disk fills up as the JVM exits: writes after the 50th wait for the exit, then fail
+            Runtime.getRuntime().addShutdownHook(new Thread(exiting::countDown, "disk-full-at-exit"));
+        }
+        long nanos = stuck || full ? 0 : Long.parseLong(how) * 1_000;
         AtomicLong writes = new AtomicLong();
         Object wrapper = Proxy.newProxyInstance(JournalKillChild.class.getClassLoader(), new Class<?>[] {wrapperType},
                 (proxy, method, margs) -> {
@@ -86,6 +94,10 @@ final class JournalKillChild {
                                 if (call.getName().equals("write") && writes.incrementAndGet() > 1) {
                                     if (stuck && writes.get() > 50) {
                                         new CountDownLatch(1).await(); // never returns: killed here
+                                    }
+                                    if (full && writes.get() > 50) {
+                                        exiting.await();
+                                        throw new java.io.IOException("No space left on device");
                                     }
                                     LockSupport.parkNanos(nanos); // the slow disk itself, not a wait for an event
                                 }

@@ -125,6 +125,8 @@ public final class JournalWriter implements AutoCloseable {
     private boolean dropLogged;
     private boolean closing;
     private boolean draining;
+    /** Why the last write, force or close failed: for the exit hook. */
+    private volatile String lastFailure = "";
     /** Lines queued that the writer wrote or failed to write and, with fsync, whose batch it forced. */
     private long settled;
 
@@ -261,6 +263,7 @@ public final class JournalWriter implements AutoCloseable {
     private void awaitQueuedWritten(long deadline) {
         long target;
         long notSettled;
+        long failedBefore = failures.get();
         synchronized (queueLock) {
             target = queuedCount;
             try {
@@ -282,6 +285,12 @@ public final class JournalWriter implements AutoCloseable {
                     + " not forced to the device" : "") + " when the JVM exited with the session not closed (the"
                     + " exit waits at most the exporter timeout " + exitTimeout + "; a write does not return, or the"
                     + " disk does not keep up): they are lost");
+        }
+        long failed = failures.get();
+        if (failed > failedBefore) { // logged only once for the journal, and the JDK's logging may be reset by now
+            System.err.println("[PeerPulse] journal of session '" + sessionId + "' at " + path + ": writes failed"
+                    + " while the JVM exited with the session not closed" + (lastFailure.isEmpty() ? "" : " ("
+                    + lastFailure + ")") + ": " + failed + " lines could not be written in all; they are lost");
         }
     }
 
@@ -518,6 +527,7 @@ public final class JournalWriter implements AutoCloseable {
     }
 
     private void failed(String what, Exception e) {
+        lastFailure = ExportFiles.reason(e);
         failures.incrementAndGet();
         if (failureLogged.compareAndSet(false, true)) {
             LOG.log(Level.WARNING, "journal of session '" + sessionId + "' " + what + " at " + path + ": "
