@@ -41,7 +41,8 @@ import org.jspecify.annotations.Nullable;
  * counted.
  *
  * <p>Impairments can change at any time, from any thread, and apply to packets that arrive from
- * then on. Per direction a packet is delayed by {@code delay + u}, {@code u} drawn uniformly from
+ * then on. A direction can also have a {@linkplain #rateLimit(Direction, RateLimit) rate limit}: a bounded FIFO
+ * queue in front of a slow link, which a packet passes before its delay and jitter (bufferbloat). Per direction a packet is delayed by {@code delay + u}, {@code u} drawn uniformly from
  * {@code [-jitter, +jitter]}, with the total never below zero (so a jitter larger than the delay
  * skews the mean upwards). As with Linux {@code netem}, jitter can reorder packets; without jitter
  * the order within a direction is kept while the delay does not shrink. A packet is lost with the
@@ -216,12 +217,65 @@ public final class ImpairmentRelay implements AutoCloseable {
     }
 
     /**
+     * A bottleneck in one direction: a link of {@code bytesPerSecond} fed by a FIFO queue of at most
+     * {@code queueBytes}, tail drop when full, as a home router's deep buffer in front of a slow uplink. A packet
+     * that arrives (and is not dropped by an outage or the random loss) waits behind the bytes still queued, is
+     * sent at the rate (its whole size: UDP payload, no IP/UDP header counted), and then gets the direction's
+     * delay and jitter; it is tail-dropped ({@link RelayRecord.Fate#TAIL_DROPPED}) when the bytes still waiting
+     * or in transmission plus its own would exceed {@code queueBytes}. The record says how long each forwarded
+     * packet spent there ({@link RelayRecord.Packet#queueNanos()}).
+     *
+     * <pre>{@code
+     * relay.rateLimit(Direction.A_TO_B, RateLimit.of(125_000, Duration.ofMillis(500))); // 1 Mbit/s, 500 ms queue
+     * }</pre>
+     *
+     * @param bytesPerSecond the link's rate, bytes per second, {@code > 0}
+     * @param queueBytes     the most bytes queued or in transmission, a packet's own included, {@code >= 0}
+     * @since 0.1.0
+     */
+    public record RateLimit(long bytesPerSecond, long queueBytes) {
+
+        /**
+         * Validates the components.
+         *
+         * @throws IllegalArgumentException naming the bad component
+         * @since 0.1.0
+         */
+        public RateLimit {
+            if (bytesPerSecond <= 0) {
+                throw new IllegalArgumentException("bytesPerSecond must be > 0: " + bytesPerSecond);
+            }
+            if (queueBytes < 0) {
+                throw new IllegalArgumentException("queueBytes must be >= 0: " + queueBytes);
+            }
+        }
+
+        /**
+         * A rate limit whose queue holds {@code queue} worth of bytes at that rate (rounded down).
+         *
+         * @param bytesPerSecond the link's rate, bytes per second, {@code > 0}
+         * @param queue          the longest a packet can wait, {@code >= 0} and at most 1 h
+         * @return the rate limit
+         * @throws IllegalArgumentException naming the bad argument
+         * @since 0.1.0
+         */
+        public static RateLimit of(long bytesPerSecond, Duration queue) {
+            requireNonNegative(queue, "queue");
+            if (bytesPerSecond <= 0) {
+                throw new IllegalArgumentException("bytesPerSecond must be > 0: " + bytesPerSecond);
+            }
+            return new RateLimit(bytesPerSecond,
+                    (long) Math.min(Long.MAX_VALUE, (double) bytesPerSecond * queue.toNanos() / 1e9));
+        }
+    }
+
+    /**
      * Packet counts of one direction since the relay started.
      *
      * @param receivedCount  packets read from the socket facing the sender
      * @param forwardedCount packets sent on to the receiver
-     * @param droppedCount   packets dropped: lost, during an outage, with an unknown destination, or
-     *                       queued when the relay closed
+     * @param droppedCount   packets dropped: lost, during an outage, with an unknown destination, tail-dropped
+     *                       by a full {@linkplain RateLimit rate-limit} queue, or queued when the relay closed
      * @since 0.1.0
      */
     public record Counters(long receivedCount, long forwardedCount, long droppedCount) {
@@ -229,7 +283,7 @@ public final class ImpairmentRelay implements AutoCloseable {
 
     /**
      * How many packets {@link #record()} keeps, the latest: at a few hundred packets a second (two WebRTC peers
-     * with a data channel at 60 Hz) several minutes of traffic. About 40 bytes a packet, allocated up front.
+     * with a data channel at 60 Hz) several minutes of traffic. About 52 bytes a packet, allocated up front.
      *
      * @since 0.1.0
      */
@@ -398,6 +452,32 @@ public final class ImpairmentRelay implements AutoCloseable {
     }
 
     /**
+     * Limits one direction's rate, with a bounded FIFO queue in front ({@link RateLimit}), or lifts the limit
+     * ({@code null}); packets already queued keep their delivery time, and bytes admitted earlier still occupy the
+     * queue under a new limit.
+     *
+     * @param direction the direction
+     * @param limit     its rate limit, or {@code null} for none (the default)
+     * @return this relay
+     * @since 0.1.0
+     */
+    public ImpairmentRelay rateLimit(Direction direction, @Nullable RateLimit limit) {
+        lane(direction).rateLimit = limit;
+        return this;
+    }
+
+    /**
+     * The current rate limit of one direction.
+     *
+     * @param direction the direction
+     * @return its rate limit, or empty when it has none
+     * @since 0.1.0
+     */
+    public Optional<RateLimit> rateLimit(Direction direction) {
+        return Optional.ofNullable(lane(direction).rateLimit);
+    }
+
+    /**
      * The current impairment of one direction.
      *
      * @param direction the direction
@@ -540,8 +620,10 @@ public final class ImpairmentRelay implements AutoCloseable {
     @Override
     public String toString() {
         return "ImpairmentRelay[facingA=" + facingAPort() + ", facingB=" + facingBPort()
-                + ", A_TO_B=" + impairment(Direction.A_TO_B) + " " + counters(Direction.A_TO_B)
-                + ", B_TO_A=" + impairment(Direction.B_TO_A) + " " + counters(Direction.B_TO_A)
+                + ", A_TO_B=" + impairment(Direction.A_TO_B) + " " + rateLimit(Direction.A_TO_B).map(l -> l + " ")
+                .orElse("") + counters(Direction.A_TO_B)
+                + ", B_TO_A=" + impairment(Direction.B_TO_A) + " " + rateLimit(Direction.B_TO_A).map(l -> l + " ")
+                .orElse("") + counters(Direction.B_TO_A)
                 + (blackholed ? ", blackholed" : "") + (closed.get() ? ", closed" : "") + "]";
     }
 
@@ -603,9 +685,17 @@ public final class ImpairmentRelay implements AutoCloseable {
                 : isDown(now) ? RelayRecord.Fate.DOWN
                 : impairment.lossRatio() > 0 && random.nextDouble() < impairment.lossRatio() ? RelayRecord.Fate.LOST
                 : null;
+        RateLimit limit = lane.rateLimit;
+        long queued = 0;
+        if (drop == null && limit != null) {
+            queued = lane.bottleneck.admit(now, data.length, limit);
+            if (queued == Bottleneck.TAIL_DROP) {
+                drop = RelayRecord.Fate.TAIL_DROPPED;
+            }
+        }
         if (drop != null) {
             lane.dropped.incrementAndGet();
-            log.received(direction, data, now, 0, drop);
+            log.received(direction, data, now, 0, 0, drop);
             return;
         }
         long delay = impairment.delay().toNanos();
@@ -613,9 +703,9 @@ public final class ImpairmentRelay implements AutoCloseable {
         if (jitter > 0) {
             delay = Math.max(0, delay + random.nextLong(-jitter, jitter + 1));
         }
-        long number = log.received(direction, data, now, delay, RelayRecord.Fate.QUEUED);
+        long number = log.received(direction, data, now, delay, queued, RelayRecord.Fate.QUEUED);
         synchronized (queueLock) {
-            queue.add(new Packet(direction, data, now + delay, sequence++, number));
+            queue.add(new Packet(direction, data, now + queued + delay, sequence++, number));
             if (queue.peek().sequence == sequence - 1) {
                 // the new packet is due first: wake the sender to re-aim its park
                 LockSupport.unpark(sender);
@@ -750,6 +840,9 @@ public final class ImpairmentRelay implements AutoCloseable {
     /** One direction's impairment and counters. */
     private static final class Lane {
         volatile Impairment impairment = Impairment.NONE;
+        volatile @Nullable RateLimit rateLimit;
+        /** The rate limit's queue; the receiver thread's only. */
+        final Bottleneck bottleneck = new Bottleneck();
         /** Threads in {@link #awaitReceived}; written under the lane's monitor. */
         volatile int waiters;
         final AtomicLong received = new AtomicLong();

@@ -6,7 +6,7 @@ import io.peerpulse.lab.RelayRecord.Kind;
 
 /**
  * What the relay did with each packet, in a ring of pre-sized primitive arrays: when it read the packet, the
- * delay it asked for, when it really sent it, or why it dropped it. Writing allocates nothing (a monitor enter
+ * delay it asked for, how long it spent at the rate limit's queue, when it really sent it, or why it dropped it. Writing allocates nothing (a monitor enter
  * and a few array stores per packet); {@link #snapshot()} copies the ring into a {@link RelayRecord}.
  *
  * <p>A packet is known by its number ({@code 0, 1, 2, …} in the order the relay read packets); number
@@ -21,6 +21,8 @@ final class PacketLog {
     private final long[] receivedNanos;
     private final long[] askedNanos;
     private final long[] sentNanos;
+    private final long[] queueNanos;
+    private final int[] sizeBytes;
     private final byte[] fate;
     private final byte[] direction;
     private final byte[] kind;
@@ -38,6 +40,8 @@ final class PacketLog {
         receivedNanos = new long[capacity];
         askedNanos = new long[capacity];
         sentNanos = new long[capacity];
+        queueNanos = new long[capacity];
+        sizeBytes = new int[capacity];
         fate = new byte[capacity];
         direction = new byte[capacity];
         kind = new byte[capacity];
@@ -46,15 +50,19 @@ final class PacketLog {
     }
 
     /**
-     * Records a packet the receiver read: queued with {@code askedNanos} of delay, or dropped for {@code dropped}.
+     * Records a packet the receiver read: queued with {@code queued} at the bottleneck, then {@code asked} of
+     * delay, or dropped for {@code outcome}.
      *
      * @return the packet's number, for {@link #sent} or {@link #dropped} later
      */
-    synchronized long received(Direction from, byte[] data, long nowNanos, long asked, Fate outcome) {
+    synchronized long received(Direction from, byte[] data, long nowNanos, long asked, long queued,
+                               Fate outcome) {
         long n = next++;
         int slot = (int) n & mask;
         receivedNanos[slot] = nowNanos;
         askedNanos[slot] = asked;
+        queueNanos[slot] = queued;
+        sizeBytes[slot] = data.length;
         sentNanos[slot] = 0;
         fate[slot] = (byte) outcome.ordinal();
         direction[slot] = (byte) from.ordinal();
@@ -94,8 +102,8 @@ final class PacketLog {
         for (long n = first; n < next; n++) {
             int slot = (int) n & mask;
             copy.add(n, Direction.values()[direction[slot]], Kind.values()[kind[slot]], receivedNanos[slot],
-                    askedNanos[slot], sentNanos[slot], Fate.values()[fate[slot]], transactionHigh[slot],
-                    transactionLow[slot]);
+                    askedNanos[slot], sentNanos[slot], Fate.values()[fate[slot]], queueNanos[slot], sizeBytes[slot],
+                    transactionHigh[slot], transactionLow[slot]);
         }
         return copy.build();
     }

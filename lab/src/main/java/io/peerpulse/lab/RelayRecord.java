@@ -10,7 +10,8 @@ import java.util.Objects;
 
 /**
  * What an {@link ImpairmentRelay} really did with the packets it read: when it read each one, the delay it asked
- * for (the direction's delay plus the jitter drawn), when it actually sent it, or why it dropped it. Times are
+ * for (the direction's delay plus the jitter drawn), how long it spent at the direction's rate limit (if any), when
+ * it actually sent it, or why it dropped it. Times are
  * {@link System#nanoTime()} readings of the relay's threads, so a test in the same JVM can cut out its own
  * measurement window.
  *
@@ -107,7 +108,14 @@ public final class RelayRecord {
          *
          * @since 0.1.0
          */
-        CLOSED
+        CLOSED,
+        /**
+         * Dropped on arrival because the direction's {@linkplain ImpairmentRelay.RateLimit rate-limit} queue was
+         * full (tail drop).
+         *
+         * @since 0.1.0
+         */
+        TAIL_DROPPED
     }
 
     /**
@@ -120,10 +128,31 @@ public final class RelayRecord {
      * @param askedDelayNanos the delay the relay asked for it (delay plus the jitter drawn); 0 when dropped on arrival
      * @param sentNanos      when the relay sent it on, {@link System#nanoTime()}; 0 unless {@link Fate#FORWARDED}
      * @param fate           what became of it
+     * @param queueNanos     the time it spent at the direction's {@linkplain ImpairmentRelay.RateLimit rate limit}
+     *                       before its delay: waiting behind the bytes queued before it, then its own transmission
+     *                       at the rate; 0 without a rate limit and when dropped on arrival, {@code >= 0}
+     * @param sizeBytes      its size, the UDP payload, bytes
      * @since 0.1.0
      */
     public record Packet(long sequenceNumber, Direction direction, Kind kind, long receivedNanos, long askedDelayNanos,
-                         long sentNanos, Fate fate) {
+                         long sentNanos, Fate fate, long queueNanos, int sizeBytes) {
+
+        /**
+         * A packet that met no rate limit, size unknown (0).
+         *
+         * @param sequenceNumber  the packet's number
+         * @param direction       the direction it travelled
+         * @param kind            what kind of packet it was
+         * @param receivedNanos   when the relay read it
+         * @param askedDelayNanos the delay the relay asked for it
+         * @param sentNanos       when the relay sent it on; 0 unless forwarded
+         * @param fate            what became of it
+         * @since 0.1.0
+         */
+        public Packet(long sequenceNumber, Direction direction, Kind kind, long receivedNanos, long askedDelayNanos,
+                      long sentNanos, Fate fate) {
+            this(sequenceNumber, direction, kind, receivedNanos, askedDelayNanos, sentNanos, fate, 0, 0);
+        }
 
         /**
          * Validates the components.
@@ -154,12 +183,12 @@ public final class RelayRecord {
         /**
          * How much longer than asked the relay held the packet: the sender thread's lateness.
          *
-         * @return the hold minus the asked delay, ns (negative would mean early)
+         * @return the hold minus the queueing time and the asked delay, ns (negative would mean early)
          * @throws IllegalStateException when the packet was not forwarded
          * @since 0.1.0
          */
         public long latenessNanos() {
-            return holdNanos() - askedDelayNanos;
+            return holdNanos() - queueNanos - askedDelayNanos;
         }
     }
 
@@ -381,6 +410,18 @@ public final class RelayRecord {
     }
 
     /**
+     * How long the packets forwarded in one direction spent at its {@linkplain ImpairmentRelay.RateLimit rate
+     * limit}: waiting in its queue, then their own transmission ({@link Packet#queueNanos()}); all 0 without one.
+     *
+     * @param direction the direction
+     * @return the spread of their queueing times
+     * @since 0.1.0
+     */
+    public Spread queueing(Direction direction) {
+        return Spread.ofNanos(forwarded(direction).mapToLong(Packet::queueNanos).toArray());
+    }
+
+    /**
      * How late the relay sent the packets forwarded in one direction, against the delay it asked for each.
      *
      * @param direction the direction
@@ -459,6 +500,10 @@ public final class RelayRecord {
         for (Direction d : Direction.values()) {
             s.append(", ").append(d).append(": dropped ").append(droppedCount(d)).append(", hold ")
                     .append(brief(holds(d))).append(", late ").append(brief(lateness(d)));
+            long tailDropped = count(d, Fate.TAIL_DROPPED);
+            if (tailDropped > 0 || forwarded(d).anyMatch(p -> p.queueNanos() > 0)) {
+                s.append(", queued ").append(brief(queueing(d))).append(", tail-dropped ").append(tailDropped);
+            }
         }
         return s.append(']').toString();
     }
@@ -493,8 +538,9 @@ public final class RelayRecord {
         }
 
         void add(long number, Direction direction, Kind kind, long receivedNanos, long askedNanos, long sentNanos,
-                 Fate fate, long transactionHigh, int transactionLow) {
-            packets.add(new Packet(number, direction, kind, receivedNanos, askedNanos, sentNanos, fate));
+                 Fate fate, long queueNanos, int sizeBytes, long transactionHigh, int transactionLow) {
+            packets.add(new Packet(number, direction, kind, receivedNanos, askedNanos, sentNanos, fate, queueNanos,
+                    sizeBytes));
             if (kind != Kind.OTHER) {
                 transactions.put(number, new TransactionId(transactionHigh, transactionLow));
             }

@@ -185,7 +185,7 @@ class RelayRecordTest {
         PacketLog log = new PacketLog(4);
         long[] numbers = new long[6];
         for (int i = 0; i < numbers.length; i++) {
-            numbers[i] = log.received(Direction.A_TO_B, new byte[] {1}, 1000L * i, 10, Fate.QUEUED);
+            numbers[i] = log.received(Direction.A_TO_B, new byte[] {1}, 1000L * i, 10, 0, Fate.QUEUED);
         }
         log.sent(numbers[0], 5); // overwritten: changes nothing
         log.sent(numbers[5], 5_500);
@@ -235,6 +235,57 @@ class RelayRecordTest {
                 .isInstanceOf(NullPointerException.class).hasMessage("direction");
     }
 
+    @Test
+    void aRateLimitQueuesABurstAtTheRateTailDropsWhatOverflowsAndRecordsBoth() throws IOException, InterruptedException {
+        // 1250 bytes take 10 ms at 125 000 B/s; the queue holds four of them
+        relay.rateLimit(Direction.A_TO_B, new ImpairmentRelay.RateLimit(125_000, 5_000));
+        relay.impair(Direction.A_TO_B, Impairment.NONE.withDelay(Duration.ofMillis(3)));
+        assertThat(relay.rateLimit(Direction.A_TO_B)).contains(new ImpairmentRelay.RateLimit(125_000, 5_000));
+        assertThat(relay.rateLimit(Direction.B_TO_A)).isEmpty();
+        for (int i = 0; i < 10; i++) {
+            send(a, relay.facingAPort(), new byte[1250]);
+        }
+        assertThat(relay.awaitReceived(Direction.A_TO_B, 10, WAIT)).isTrue();
+        int forwarded = 0;
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (relay.counters(Direction.A_TO_B).forwardedCount() + relay.record().count(Direction.A_TO_B,
+                Fate.TAIL_DROPPED) < 10 && System.nanoTime() - deadline < 0) {
+            receive(b);
+            forwarded++;
+        }
+        RelayRecord record = relay.record();
+        List<Packet> packets = record.packets();
+        System.out.println(record);
+
+        assertThat(packets).hasSize(10).allSatisfy(p -> assertThat(p.sizeBytes()).isEqualTo(1250));
+        long tailDropped = record.count(Direction.A_TO_B, Fate.TAIL_DROPPED);
+        // a burst read within 40 ms (it takes microseconds) overflows the four-packet queue
+        assertThat(tailDropped).isPositive();
+        assertThat(record.count(Direction.A_TO_B, Fate.FORWARDED)).isEqualTo(10 - tailDropped).isEqualTo(forwarded);
+        assertThat(relay.counters(Direction.A_TO_B).droppedCount()).isEqualTo(tailDropped);
+        // the record replays the queue: each admitted packet leaves the bottleneck one transmission after the
+        // previous one left or after it arrived, whichever is later; a drop is what would have overflowed
+        long freeAt = Long.MIN_VALUE;
+        for (Packet p : packets) {
+            long backlog = freeAt == Long.MIN_VALUE ? 0 : Math.max(0, freeAt - p.receivedNanos());
+            if (p.fate() == Fate.TAIL_DROPPED) {
+                assertThat(backlog * 125_000 / 1e9 + 1250).as("dropped only when full: %s", p).isGreaterThan(5_000);
+                assertThat(p.queueNanos()).isZero();
+                continue;
+            }
+            assertThat(p.fate()).isEqualTo(Fate.FORWARDED);
+            assertThat(p.queueNanos()).as("waited behind what was queued, then 10 ms of its own: %s", p)
+                    .isEqualTo(backlog + 10_000_000);
+            assertThat(p.holdNanos()).as("held at least queue plus delay").isGreaterThanOrEqualTo(p.queueNanos()
+                    + 3_000_000);
+            assertThat(p.latenessNanos()).isNotNegative();
+            freeAt = p.receivedNanos() + p.queueNanos();
+        }
+        assertThat(record.queueing(Direction.A_TO_B).minMs()).isGreaterThanOrEqualTo(10.0);
+        assertThat(record.queueing(Direction.A_TO_B).maxMs()).isLessThanOrEqualTo(50.0);
+        assertThat(record.toString()).contains("tail-dropped " + tailDropped);
+    }
+
     /** A STUN message of {@code type} with an empty body and a transaction id ending in {@code id}. */
     private static byte[] stun(int type, int id) {
         return ByteBuffer.allocate(20).putShort((short) type).putShort((short) 0).putInt(0x2112A442).putLong(0)
@@ -250,6 +301,6 @@ class RelayRecordTest {
     }
 
     private static void receive(DatagramSocket socket) throws IOException {
-        socket.receive(new DatagramPacket(new byte[64], 64)); // bounded by the socket's timeout
+        socket.receive(new DatagramPacket(new byte[2048], 2048)); // bounded by the socket's timeout
     }
 }
