@@ -7,7 +7,10 @@ import java.util.List;
 /**
  * How much of the session had fresh measurements. Measuring runs from the first data channel open
  * until the session ends (or the snapshot); a gap is a stretch in it longer than
- * {@code gapThresholdMs} with no new measurement, whatever the reason (no connection, stale, failing).
+ * {@code gapThresholdMs} with no new measurement, whatever the reason (no connection, stale, failing). A
+ * measurement ends such a stretch only if the round trip it measured began (its poll minus its RTT) more than
+ * {@code gapThresholdMs} after the previous measurement: a pong that was merely slow (a filled queue, within the
+ * read timeout) is no gap, since its ping saw the path from the moment it left.
  *
  * @param measuringStartEpochMs   when measuring started; {@code null} when no channel ever opened
  * @param measuringMs             how long measuring ran

@@ -387,6 +387,31 @@ class GameSessionTest {
     }
 
     @Test
+    void aRoundTripLongerThanTheGapThresholdIsNoGapWhenItsPingWentOutOnTime() {
+        // bufferbloat: a ping sent on time whose pong takes 3.5 s (within the 5 s read timeout); the polls meanwhile
+        // are skipped. The path was seen from the ping's departure on: no stretch without a measurement
+        GameSession session = session(builder().telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO)
+                .readTimeout(Duration.ofSeconds(5)).scheduler(scheduler).clock(scheduler.clock()).build()));
+        ScriptedRttSource source = new ScriptedRttSource().thenMeasured(50).thenHang().orElse(RttReading.measured(50));
+        session.onDataChannelOpen(source);
+        advanceSeconds(1); // 1 s: the ping goes out
+        scheduler.advance(Duration.ofMillis(3500));
+        source.pendingReads().get(0).complete(RttReading.measured(3500)); // its pong, 3.5 s later
+        advanceSeconds(3);
+        Coverage coverage = session.exportValidationData().coverage();
+        assertThat(coverage.gapThresholdMs()).isEqualTo(3000);
+        assertThat(session.exportValidationData().latency().maxMs()).isEqualTo(3500);
+        assertThat(coverage.gaps()).as("the measurement at 4.5 s began at 1 s").isEmpty();
+
+        // a ping that went out 4 s after the last measurement ends a gap, however fast its pong
+        GameSession late = session(builder());
+        late.onDataChannelOpen(new ScriptedRttSource().thenMeasured(50).thenStale().thenStale().thenStale()
+                .thenMeasured(900).orElse(RttReading.measured(50)));
+        advanceSeconds(6);
+        assertThat(late.exportValidationData().coverage().gaps()).hasSize(1);
+    }
+
+    @Test
     void aSlowFirstMeasurementIsAGapFromTheOpenAndNoMeasurementMeansNoCoverage() {
         GameSession slow = session(builder().gapAfterPolls(2));
         slow.onDataChannelOpen(new ScriptedRttSource().thenUnavailable("not yet").thenUnavailable("not yet")

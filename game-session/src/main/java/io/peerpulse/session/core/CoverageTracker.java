@@ -56,10 +56,16 @@ final class CoverageTracker {
         anchor = at;
     }
 
-    /** A poll ended with a measurement at {@code at} (the poll's stamp, not the sample's own timestamp). */
-    void measured(Stamp at) {
+    /**
+     * A poll ended with a measurement of {@code rttMs} at {@code at} (the poll's stamp, not the sample's own
+     * timestamp). The round trip it measured began at least {@code rttMs} before: the path was seen from then on,
+     * so only the stretch from the previous measurement to there can be a gap. A pong that was merely slow (a
+     * filled queue, within the read timeout) is no gap, however long it took.
+     */
+    void measured(Stamp at, double rttMs) {
         Stamp from = anchor;
-        if (from != null && isGap(from, at)) {
+        long seenNanos = rttMs > 0 ? (long) Math.min(rttMs * 1e6, Long.MAX_VALUE / 2.0) : 0;
+        if (from != null && at.nanoTime() - seenNanos - from.nanoTime() > gapThresholdNanos) {
             gaps.add(new CoverageGap(from.epochMs(), at.epochMs(), at.msSince(from), from.msSince(sessionStart)));
             gapMs += at.msSince(from);
         }

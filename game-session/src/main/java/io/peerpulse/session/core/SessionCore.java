@@ -494,7 +494,7 @@ public final class SessionCore {
             if (poll.sample() != null) {
                 rounds.sample(poll.sample().rttMs());
                 toStart.addAll(exporters.sample(poll.sample()));
-                coverage.measured(at);
+                coverage.measured(at, poll.sample().rttMs());
             }
             SourceFallback fell = maybeFallBack(poll, at);
             boolean suspect = fell != null && SourceFallback.SUSPECT.equals(fell.verdict());
