@@ -161,21 +161,57 @@ class BufferbloatTest {
         }
     }
 
+    /** What one run left: the relay's record, the session's samples, changes and validation data. */
+    record Run(String relay, RelayRecord all, RelayTruth truth, Collector collector, ValidationData data,
+               long bulkStartNanos, long bulkEndNanos, long start) {
+    }
+
     @Test
     void aBulkTransferRaisesTheProbesRttByWhatTheQueueImposedAndItRecovers() throws Exception {
+        Run run = run(52, RateLimit.of(RATE, QUEUE), PING_TIMEOUT, BULK_MESSAGES);
+        check(run.relay(), run.all(), run.truth(), run.collector(), run.data(), run.bulkStartNanos(),
+                run.bulkEndNanos(), run.start());
+    }
+
+    /**
+     * A 3 s queue that the bulk (256 KiB: about 2.1 s at the rate) cannot overflow, and a 400 ms ping timeout: the
+     * relay drops nothing, so every ping the probe counts lost is one whose pong came after the timeout, and the
+     * probe says so (late), as the rule in webrtc-adapter's README states.
+     */
+    @Test
+    void pingsSlowerThanTheTimeoutAreLostAndLateWhileTheRelayDroppedNothing() throws Exception {
+        Duration timeout = Duration.ofMillis(400);
+        Run run = run(53, new RateLimit(RATE, 3 * RATE), timeout, 16);
+        List<Row> rows = report(run.relay(), run.all(), run.truth(), run.collector(), run.data(), run.bulkStartNanos(),
+                run.bulkEndNanos(), run.start());
+        assertThat(run.all().count(Direction.A_TO_B, Fate.TAIL_DROPPED)).isZero();
+        assertThat(run.all().droppedCount(Direction.A_TO_B) + run.all().droppedCount(Direction.B_TO_A))
+                .as("nothing dropped but before the peers' addresses were known")
+                .isEqualTo(run.all().count(Direction.A_TO_B, Fate.NO_DESTINATION)
+                        + run.all().count(Direction.B_TO_A, Fate.NO_DESTINATION));
+        assertThat(run.all().between(run.bulkStartNanos(), run.bulkEndNanos()).queueing(Direction.A_TO_B).maxMs())
+                .as("the queue held packets longer than the ping timeout").isGreaterThan(timeout.toMillis() * 2);
+        assertThat(run.data().probe().lostCount()).as("pings that waited longer than the timeout").isPositive();
+        assertThat(run.data().probe().lateCount()).as("each lost ping's pong came, late")
+                .isEqualTo(run.data().probe().lostCount());
+        assertThat(rows).allSatisfy(r -> assertThat(r.sample().rttMs()).as("measured within the timeout")
+                .isLessThanOrEqualTo(timeout.toMillis()).isGreaterThanOrEqualTo(r.expectedMs() - BELOW_MS));
+    }
+
+    private static Run run(long seed, RateLimit limit, Duration pingTimeout, int bulkMessages) throws Exception {
         Collector collector = new Collector();
-        long bulkBytes = (long) BULK_MESSAGE * BULK_MESSAGES;
-        try (ImpairmentRelay relay = new ImpairmentRelay(52).impair(Link.roundTrip(BASE));
+        long bulkBytes = (long) BULK_MESSAGE * bulkMessages;
+        try (ImpairmentRelay relay = new ImpairmentRelay(seed).impair(Link.roundTrip(BASE));
              WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(Fixtures.CONNECT_TIMEOUT))) {
-            relay.rateLimit(Direction.A_TO_B, RateLimit.of(RATE, QUEUE));
-            ProbeOptions options = ProbeOptions.builder().pingTimeout(PING_TIMEOUT).build();
+            relay.rateLimit(Direction.A_TO_B, limit);
+            ProbeOptions options = ProbeOptions.builder().pingTimeout(pingTimeout).build();
             DataChannelProbe probeA = DataChannelProbe.open(peers.peerA(), options);
             DataChannelProbe probeB = DataChannelProbe.open(peers.peerB(), options);
             Bulk sender = new Bulk(peers.peerA(), bulkBytes);
             Bulk receiver = new Bulk(peers.peerB(), bulkBytes);
-            GameSession session = GameSession.builder("bufferbloat")
+            GameSession session = GameSession.builder("bufferbloat-" + seed)
                     .telemetryOptions(TelemetryOptions.builder().pollInterval(POLL)
-                            .readTimeout(PING_TIMEOUT.plusMillis(500)).build())
+                            .readTimeout(pingTimeout.plusMillis(500)).build())
                     .exporterProviders(List.of(collector))
                     .build();
             long bulkStartNanos;
@@ -189,7 +225,7 @@ class BufferbloatTest {
                 assertThat(sender.open.await(10, TimeUnit.SECONDS)).as("the bulk channel opens").isTrue();
                 assertThat(receiver.open.await(10, TimeUnit.SECONDS)).as("the bulk channel opens on B").isTrue();
                 bulkStartNanos = System.nanoTime();
-                for (int i = 0; i < BULK_MESSAGES; i++) {
+                for (int i = 0; i < bulkMessages; i++) {
                     sender.channel.send(new RTCDataChannelBuffer(ByteBuffer.wrap(new byte[BULK_MESSAGE]), true));
                 }
                 assertThat(receiver.allReceived.await(60, TimeUnit.SECONDS)).as("the bulk arrives").isTrue();
@@ -206,9 +242,8 @@ class BufferbloatTest {
                 receiver.close();
             }
             RelayTruth truth = RelayTruth.of(relay, bulkStartNanos, bulkEndNanos);
-            RelayRecord all = truth.all();
-            ValidationData data = session.exportValidationData();
-            check(relay, all, truth, collector, data, bulkStartNanos, bulkEndNanos, start);
+            return new Run(relay.toString(), truth.all(), truth, collector, session.exportValidationData(),
+                    bulkStartNanos, bulkEndNanos, start);
         }
     }
 
@@ -222,7 +257,7 @@ class BufferbloatTest {
     /** How far below the relay's round trip a sample may read: one full packet's transmission (the queue's step). */
     private static final double BELOW_MS = 1_250 * 1000.0 / RATE + 2;
 
-    private static void check(ImpairmentRelay relay, RelayRecord all, RelayTruth truth, Collector collector,
+    private static void check(String relay, RelayRecord all, RelayTruth truth, Collector collector,
                               ValidationData data, long bulkStartNanos, long bulkEndNanos, long start) {
         List<Row> rows = report(relay, all, truth, collector, data, bulkStartNanos, bulkEndNanos, start);
         double baseMs = rows.get(0).expectedMs() - rows.get(0).queueMs();
@@ -295,7 +330,7 @@ class BufferbloatTest {
         return diffs[diffs.length / 4];
     }
 
-    private static List<Row> report(ImpairmentRelay relay, RelayRecord all, RelayTruth truth, Collector collector,
+    private static List<Row> report(String relay, RelayRecord all, RelayTruth truth, Collector collector,
                                ValidationData data, long bulkStartNanos, long bulkEndNanos, long start) {
         System.out.println(relay);
         System.out.println(all.between(bulkStartNanos, bulkEndNanos));
