@@ -131,6 +131,7 @@ class NamingRuleTest {
 
     private static boolean plural(String name) {
         return name.endsWith("s") && !name.endsWith("ss") && !name.endsWith("Ms") && !name.endsWith("Nanos")
+                && !name.endsWith("Bytes")
                 && !name.endsWith("us") && !name.equals("is") && !name.startsWith("is") && !name.startsWith("has");
     }
 

@@ -3,7 +3,7 @@ package io.peerpulse.lab;
 import io.peerpulse.lab.ImpairmentRelay.RateLimit;
 
 /**
- * One direction's bottleneck: a link of {@link RateLimit#bytesPerSecond()} fed by a FIFO queue of at most
+ * One direction's bottleneck: a link of {@link RateLimit#rateBytes()} fed by a FIFO queue of at most
  * {@link RateLimit#queueBytes()} bytes, tail drop when full. A fluid model: the link sends the queued bytes back
  * to back, so all it keeps is when it will have sent everything admitted so far. Pure logic on the times it is
  * given ({@link System#nanoTime()} readings in the relay); used by the relay's receiver thread only.
@@ -26,18 +26,18 @@ final class Bottleneck {
      */
     long admit(long nowNanos, int size, RateLimit limit) {
         long backlogNanos = busy ? Math.max(0, freeAtNanos - nowNanos) : 0;
-        double backlogBytes = backlogNanos * (double) limit.bytesPerSecond() / 1e9;
+        double backlogBytes = backlogNanos * (double) limit.rateBytes() / 1e9;
         if (backlogBytes + size > limit.queueBytes()) {
             return TAIL_DROP;
         }
-        long transmitNanos = transmitNanos(size, limit.bytesPerSecond());
+        long transmitNanos = transmitNanos(size, limit.rateBytes());
         freeAtNanos = nowNanos + backlogNanos + transmitNanos;
         busy = true;
         return backlogNanos + transmitNanos;
     }
 
-    /** The time {@code size} bytes take at {@code bytesPerSecond}, rounded up to a whole nanosecond. */
-    static long transmitNanos(int size, long bytesPerSecond) {
-        return (long) Math.ceil(size * 1e9 / bytesPerSecond);
+    /** The time {@code size} bytes take at {@code rateBytes}, rounded up to a whole nanosecond. */
+    static long transmitNanos(int size, long rateBytes) {
+        return (long) Math.ceil(size * 1e9 / rateBytes);
     }
 }

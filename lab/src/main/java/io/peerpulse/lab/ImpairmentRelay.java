@@ -217,7 +217,7 @@ public final class ImpairmentRelay implements AutoCloseable {
     }
 
     /**
-     * A bottleneck in one direction: a link of {@code bytesPerSecond} fed by a FIFO queue of at most
+     * A bottleneck in one direction: a link of {@code rateBytes} fed by a FIFO queue of at most
      * {@code queueBytes}, tail drop when full, as a home router's deep buffer in front of a slow uplink. A packet
      * that arrives (and is not dropped by an outage or the random loss) waits behind the bytes still queued, is
      * sent at the rate (its whole size: UDP payload, no IP/UDP header counted), and then gets the direction's
@@ -229,11 +229,11 @@ public final class ImpairmentRelay implements AutoCloseable {
      * relay.rateLimit(Direction.A_TO_B, RateLimit.of(125_000, Duration.ofMillis(500))); // 1 Mbit/s, 500 ms queue
      * }</pre>
      *
-     * @param bytesPerSecond the link's rate, bytes per second, {@code > 0}
-     * @param queueBytes     the most bytes queued or in transmission, a packet's own included, {@code >= 0}
+     * @param rateBytes  the link's rate: the bytes it sends each second, {@code > 0}
+     * @param queueBytes the most bytes queued or in transmission, a packet's own included, {@code >= 0}
      * @since 0.1.0
      */
-    public record RateLimit(long bytesPerSecond, long queueBytes) {
+    public record RateLimit(long rateBytes, long queueBytes) {
 
         /**
          * Validates the components.
@@ -242,8 +242,8 @@ public final class ImpairmentRelay implements AutoCloseable {
          * @since 0.1.0
          */
         public RateLimit {
-            if (bytesPerSecond <= 0) {
-                throw new IllegalArgumentException("bytesPerSecond must be > 0: " + bytesPerSecond);
+            if (rateBytes <= 0) {
+                throw new IllegalArgumentException("rateBytes must be > 0: " + rateBytes);
             }
             if (queueBytes < 0) {
                 throw new IllegalArgumentException("queueBytes must be >= 0: " + queueBytes);
@@ -253,19 +253,19 @@ public final class ImpairmentRelay implements AutoCloseable {
         /**
          * A rate limit whose queue holds {@code queue} worth of bytes at that rate (rounded down).
          *
-         * @param bytesPerSecond the link's rate, bytes per second, {@code > 0}
-         * @param queue          the longest a packet can wait, {@code >= 0} and at most 1 h
+         * @param rateBytes the link's rate: the bytes it sends each second, {@code > 0}
+         * @param queue     the longest a packet can wait, {@code >= 0} and at most 1 h
          * @return the rate limit
          * @throws IllegalArgumentException naming the bad argument
          * @since 0.1.0
          */
-        public static RateLimit of(long bytesPerSecond, Duration queue) {
+        public static RateLimit of(long rateBytes, Duration queue) {
             requireNonNegative(queue, "queue");
-            if (bytesPerSecond <= 0) {
-                throw new IllegalArgumentException("bytesPerSecond must be > 0: " + bytesPerSecond);
+            if (rateBytes <= 0) {
+                throw new IllegalArgumentException("rateBytes must be > 0: " + rateBytes);
             }
-            return new RateLimit(bytesPerSecond,
-                    (long) Math.min(Long.MAX_VALUE, (double) bytesPerSecond * queue.toNanos() / 1e9));
+            return new RateLimit(rateBytes,
+                    (long) Math.min(Long.MAX_VALUE, (double) rateBytes * queue.toNanos() / 1e9));
         }
     }
 

@@ -67,7 +67,7 @@ class BottleneckTest {
     void aQueueGivenAsTimeHoldsThatMuchAtTheRate() {
         RateLimit limit = RateLimit.of(125_000, Duration.ofMillis(500));
         assertThat(limit.queueBytes()).isEqualTo(62_500);
-        assertThatThrownBy(() -> RateLimit.of(0, Duration.ofMillis(1))).hasMessageContaining("bytesPerSecond must be > 0: 0");
+        assertThatThrownBy(() -> RateLimit.of(0, Duration.ofMillis(1))).hasMessageContaining("rateBytes must be > 0: 0");
         assertThatThrownBy(() -> RateLimit.of(1, Duration.ofMillis(-1))).hasMessageContaining("queue must be >= 0");
         assertThatThrownBy(() -> new RateLimit(1, -1)).hasMessageContaining("queueBytes must be >= 0: -1");
     }
