@@ -286,10 +286,13 @@ class BufferbloatTest {
         List<Row> after = rows.stream().filter(r -> r.pingNanos() - bulkEndNanos - 1_000_000_000L > 0).toList();
         assertThat(before).hasSizeGreaterThanOrEqualTo(10);
         assertThat(after).hasSizeGreaterThanOrEqualTo(10);
-        assertThat(lowerQuartile(before)).as("before the bulk").isBetween(-ProbeAccuracyTest.BELOW_MS,
+        // the fastest sample within the probe's overhead floor of the relay's round trip (ProbeAccuracyTest), and
+        // the median no further than the tail a busy machine adds
+        assertThat(quantile(before, 0)).as("before the bulk").isBetween(-ProbeAccuracyTest.BELOW_MS,
                 ProbeAccuracyTest.ABOVE_MS);
-        assertThat(lowerQuartile(after)).as("after the bulk: back to base").isBetween(-ProbeAccuracyTest.BELOW_MS,
+        assertThat(quantile(after, 0)).as("after the bulk: back to base").isBetween(-ProbeAccuracyTest.BELOW_MS,
                 ProbeAccuracyTest.ABOVE_MS);
+        assertThat(quantile(after, 0.5)).as("after the bulk: back to base").isLessThanOrEqualTo(ProbeAccuracyTest.TAIL_MS);
         // during: the probe's RTT rises at least to most of what the queue imposed
         List<Row> during = rows.stream().filter(r -> r.pingNanos() - bulkStartNanos >= 0
                 && r.pingNanos() - bulkEndNanos <= 0).toList();
@@ -325,9 +328,9 @@ class BufferbloatTest {
         assertThat(data.coverage().gaps().size()).isLessThanOrEqualTo((int) data.counters().staleCount());
     }
 
-    private static double lowerQuartile(List<Row> rows) {
+    private static double quantile(List<Row> rows, double q) {
         double[] diffs = rows.stream().mapToDouble(Row::diffMs).sorted().toArray();
-        return diffs[diffs.length / 4];
+        return diffs[(int) (q * (diffs.length - 1))];
     }
 
     private static List<Row> report(String relay, RelayRecord all, RelayTruth truth, Collector collector,
