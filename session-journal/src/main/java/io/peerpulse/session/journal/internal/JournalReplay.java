@@ -38,6 +38,11 @@ import java.util.regex.Pattern;
  * last applied event's, a poll before the first open, anything after the end) is skipped. Every problem
  * names the line number, the seq and why. A journal without {@code end} ends at its last applied event.
  *
+ * <p><b>Why one class.</b> Its one job is the rule above. Each decision reads several parts of its state at once
+ * (a line's seq against the reorder window, the applied seqs remembered, the gap ranges and the file's line count),
+ * and every problem is reported where it is decided; split, the rule would be spread over classes that share all of
+ * that state.
+ *
  * <p><b>Memory.</b> Besides what the session itself keeps (the windows of {@code maxSamples}, rounds,
  * connection events, quality changes, coverage gaps), at most: one line of {@value #MAX_LINE_BYTES} bytes
  * being read, {@value #REORDER_WINDOW} parsed lines waiting, {@value #DUPLICATE_MEMORY} applied lines'

@@ -16,13 +16,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.WeakHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -47,14 +42,14 @@ import java.util.function.UnaryOperator;
  * a line (dropped, or its write failed), the writer writes an empty line before the next one, so that the file's
  * line count covers the seqs spent and a recovery reads the lines after a long gap (it skips empty lines).
  *
- * <p><b>Exit.</b> The writer's threads are daemon threads, which the JVM does not wait for: while a journal is
- * open (from its creation until its file is closed), one shutdown hook for the JVM ({@code peerpulse-journal-exit})
- * waits, when the JVM exits ({@code System.exit}, the end of {@code main}, SIGTERM or SIGINT) without the session
- * closed, until each open journal's writer has written (and, with {@code fsync}, forced) the lines queued when the
- * hook started, at most the journal's {@code exitTimeout} counted from then (so the exit waits at most the
- * longest of them); it never takes the session's lock. The hook is removed when no journal is open, so that it
- * keeps no class loader of a redeployed web app reachable; a journal that is never closed is held only weakly,
- * and keeps the hook until the next journal is closed after it was collected.
+ * <p><b>Exit.</b> The writer's threads are daemon threads, which the JVM does not wait for: while this journal is
+ * open, {@link JournalExitHook} has the JVM's exit wait for the lines queued ({@link #awaitQueuedWritten}), at most
+ * {@code exitTimeout}.
+ *
+ * <p><b>Why one class.</b> Its one job is getting a session's lines onto the disk in apply order without holding
+ * the caller. The bound, the batches, the empty lines for spent seqs, the fsync of each batch, the failure count and
+ * the close all read and change the same queue state under one lock ({@code queueLock}); split, that lock and its
+ * invariants (every seq spent is a line or an empty line, in order) would be spread over several classes.
  *
  * <p>Not through a {@link FileChannel}: the JDK closes one for good when a thread writing to it is interrupted;
  * writes and forces here ignore the interrupt. Never throws after its header is written: a failed write is
@@ -92,11 +87,6 @@ public final class JournalWriter implements AutoCloseable {
     public static final int MAX_BEHIND_BYTES = 1 << 20;
 
     private static final System.Logger LOG = System.getLogger(JournalWriter.class.getName());
-    /** Guards {@link #OPEN} and {@link #exitHook}. */
-    private static final Object OPEN_LOCK = new Object();
-    /** The journals whose file is not closed yet: those the exit hook waits for. */
-    private static final Set<JournalWriter> OPEN = Collections.newSetFromMap(new WeakHashMap<>());
-    private static @Nullable Thread exitHook;
     private static final byte[] EMPTY_LINES = new byte[8_192];
 
     static {
@@ -204,55 +194,8 @@ public final class JournalWriter implements AutoCloseable {
             throw failed;
         }
         syncDirectory(dir, fsync);
-        writer.opened();
+        JournalExitHook.opened(writer);
         return writer;
-    }
-
-    /** Counts this journal among the open ones, and registers the exit hook when it is the first. */
-    private void opened() {
-        synchronized (OPEN_LOCK) {
-            OPEN.add(this);
-            if (exitHook == null) {
-                // no inherited thread locals: the hook keeps nothing of the thread that opened the first journal
-                Thread hook = new Thread(null, JournalWriter::writeQueuedAtExit, "peerpulse-journal-exit", 0, false);
-                hook.setContextClassLoader(JournalWriter.class.getClassLoader());
-                try {
-                    Runtime.getRuntime().addShutdownHook(hook);
-                    exitHook = hook;
-                } catch (IllegalStateException | SecurityException e) {
-                    // the JVM is exiting already (or may not be hooked): the journal works without the hook
-                }
-            }
-        }
-    }
-
-    /** This journal's file is closed: removes the exit hook when no journal is open any more. */
-    private void closedFile() {
-        synchronized (OPEN_LOCK) {
-            OPEN.remove(this);
-            if (OPEN.isEmpty() && exitHook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(exitHook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hooks run already: the hook finds this journal closed
-                } catch (SecurityException e) {
-                    // kept: it finds no journal open
-                }
-                exitHook = null;
-            }
-        }
-    }
-
-    /** The exit hook: waits for each open journal's queued lines, at most its exit timeout from now. */
-    static void writeQueuedAtExit() {
-        List<JournalWriter> open;
-        synchronized (OPEN_LOCK) {
-            open = new ArrayList<>(OPEN);
-        }
-        long start = System.nanoTime();
-        for (JournalWriter writer : open) {
-            writer.awaitQueuedWritten(start + writer.exitTimeout.toNanos());
-        }
     }
 
     /**
@@ -260,7 +203,12 @@ public final class JournalWriter implements AutoCloseable {
      * how many were not. Only the queue's lock is taken, never the session's: a game thread holding that one while
      * it calls {@code System.exit} does not hold this wait.
      */
-    private void awaitQueuedWritten(long deadline) {
+    /** @return how long a JVM exiting with this journal open waits for its queued lines */
+    Duration exitTimeout() {
+        return exitTimeout;
+    }
+
+    void awaitQueuedWritten(long deadline) {
         long target;
         long notSettled;
         long failedBefore = failures.get();
@@ -551,7 +499,7 @@ public final class JournalWriter implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             failed("could not be closed", e);
         } finally {
-            closedFile(); // before the latch: a close() that returns leaves no hook behind
+            JournalExitHook.closed(this); // before the latch: a close() that returns leaves no hook behind
             closedLatch.countDown();
         }
     }
