@@ -38,9 +38,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.ServiceLoader;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -133,11 +131,6 @@ public final class GameSession implements AutoCloseable {
     private final FaultLog probeFaults;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
-    /**
-     * The threads closing sources now, of any session (tasks of a session's executor): a source's close() may call
-     * {@link #close()} back, of its session or another on the same executor of one thread.
-     */
-    private static final Set<Thread> CLOSING_SOURCES = ConcurrentHashMap.newKeySet();
 
     /**
      * Guards the pollers and the sources below: what the session does to the outside world. Taken before the
@@ -326,14 +319,11 @@ public final class GameSession implements AutoCloseable {
             return done;
         }
         Runnable closing = () -> {
-            Thread current = Thread.currentThread();
-            boolean added = CLOSING_SOURCES.add(current);
             try {
-                closeAll(sources);
+                // a source's close() (a connection's close handler) may call close() back, of this session or
+                // another on the same executor of one thread: marked as the exporters' and listeners' calls are
+                SerialQueue.runAsCallback(() -> closeAll(sources));
             } finally {
-                if (added) {
-                    CLOSING_SOURCES.remove(current);
-                }
                 done.complete(null);
             }
         };
@@ -677,7 +667,7 @@ public final class GameSession implements AutoCloseable {
     public void close() {
         Duration timeout = core.config().exporterTimeout();
         if (!closing.compareAndSet(false, true)) {
-            if (SerialQueue.drainingHere() || CLOSING_SOURCES.contains(Thread.currentThread())
+            if (SerialQueue.inCallback()
                     || probeReading.isHeldByCurrentThread()) {
                 // an exporter call, listener or source's close() (of any session) or a probe's probeStats() calling
                 // back: the closing call waits for that very call, or for tasks of an executor it may hold
@@ -694,7 +684,7 @@ public final class GameSession implements AutoCloseable {
         }
         // called back from a task of the session's executor: what it would wait for may need this very thread (the
         // game's executor of one thread), so it is queued and left to run once this call returns
-        boolean fromExecutor = SerialQueue.drainingHere() || CLOSING_SOURCES.contains(Thread.currentThread());
+        boolean fromExecutor = SerialQueue.inCallback();
         CompletableFuture<Void> finishing = null; // then: when the others waiting for this call may go on
         try {
             synchronized (pollers) {

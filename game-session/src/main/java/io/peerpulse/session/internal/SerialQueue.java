@@ -159,25 +159,38 @@ public final class SerialQueue {
     }
 
     /**
-     * @return whether the current thread is running a task of any queue (a session's exporter call or quality
-     *         listener, of any session): a call back from it must not wait for tasks of an executor it may hold
+     * @return whether the current thread runs a session's callback now: a task of any queue (an exporter call or
+     *         quality listener, of any session) or a task given to {@link #runAsCallback} (a source's
+     *         {@code close()}). A call back from it must not wait for tasks of an executor it may hold.
      */
-    public static boolean drainingHere() {
-        return DRAINING.get() != null;
+    public static boolean inCallback() {
+        return IN_CALLBACK.get() != null;
     }
 
-    /** The queue whose drain the current thread runs, if any. */
-    private static final ThreadLocal<@Nullable SerialQueue> DRAINING = new ThreadLocal<>();
+    /**
+     * Runs {@code task} on the current thread marked as a callback ({@link #inCallback}), as a queue's tasks are.
+     *
+     * @param task what calls the game's or a plugin's code
+     */
+    public static void runAsCallback(Runnable task) {
+        Object outer = IN_CALLBACK.get(); // an executor running tasks on the caller's thread nests callbacks
+        IN_CALLBACK.set(Boolean.TRUE);
+        try {
+            task.run();
+        } finally {
+            IN_CALLBACK.set(outer);
+        }
+    }
+
+    /** Set while the current thread runs a callback: one mark for every kind, so close() asks one question. */
+    private static final ThreadLocal<@Nullable Object> IN_CALLBACK = new ThreadLocal<>();
 
     private void drain() {
         Thread current = Thread.currentThread();
         drainer.set(current);
-        SerialQueue outer = DRAINING.get(); // an executor running tasks on the caller's thread nests drains
-        DRAINING.set(this);
         try {
-            drainBatch();
+            runAsCallback(this::drainBatch);
         } finally {
-            DRAINING.set(outer);
             drainer.compareAndSet(current, null);
         }
     }
