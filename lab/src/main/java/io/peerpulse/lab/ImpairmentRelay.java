@@ -454,7 +454,7 @@ public final class ImpairmentRelay implements AutoCloseable {
     /**
      * Limits one direction's rate, with a bounded FIFO queue in front ({@link RateLimit}), or lifts the limit
      * ({@code null}); packets already queued keep their delivery time, and bytes admitted earlier still occupy the
-     * queue under a new limit.
+     * queue under a new limit, as the bytes they are (sent at the rate they were admitted at), until sent.
      *
      * @param direction the direction
      * @param limit     its rate limit, or {@code null} for none (the default)

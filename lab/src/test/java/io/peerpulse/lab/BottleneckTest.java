@@ -64,6 +64,44 @@ class BottleneckTest {
     }
 
     @Test
+    void aFasterRateCountsTheBytesStillQueuedNotTheirTimeAtTheNewRate() {
+        Bottleneck link = new Bottleneck();
+        RateLimit slow = new RateLimit(125_000, 62_500); // 1 Mbit/s, 500 ms
+        for (int i = 1; i <= 10; i++) {
+            assertThat(link.admit(0, 1250, slow)).isEqualTo(i * 10 * MS);
+        }
+        // 12,500 bytes queued, 100 ms at 1 Mbit/s; at 10 Mbit/s the same queue has room for 50,000 more: the queued
+        // packets keep their times (100 ms), the new one then takes 1 ms at the new rate
+        RateLimit fast = new RateLimit(1_250_000, 62_500);
+        assertThat(link.admit(0, 1250, fast)).isEqualTo(101 * MS);
+        for (int i = 2; i <= 40; i++) {
+            assertThat(link.admit(0, 1250, fast)).isEqualTo((100 + i) * MS);
+        }
+        // 12,500 + 40 * 1250 = 62,500: full
+        assertThat(link.admit(0, 1, fast)).isEqualTo(Bottleneck.TAIL_DROP);
+        // 10 ms later 1250 bytes of the slow part left: room for one packet exactly
+        assertThat(link.admit(10 * MS, 1250, fast)).isEqualTo(131 * MS);
+        assertThat(link.admit(10 * MS, 1, fast)).isEqualTo(Bottleneck.TAIL_DROP);
+    }
+
+    @Test
+    void aSlowerRateStillCountsTheBytesQueuedAtTheFasterOne() {
+        Bottleneck link = new Bottleneck();
+        RateLimit fast = new RateLimit(1_250_000, 62_500); // 10 Mbit/s, 50 ms
+        for (int i = 1; i <= 50; i++) {
+            assertThat(link.admit(0, 1250, fast)).isEqualTo(i * MS);
+        }
+        // the queue is full (62,500 bytes, sent within 50 ms at the old rate): a slower link holds no more of them
+        RateLimit slow = new RateLimit(125_000, 62_500);
+        assertThat(link.admit(0, 1250, slow)).isEqualTo(Bottleneck.TAIL_DROP);
+        // 10 ms later 12,500 bytes left: ten packets fit, each 10 ms at 1 Mbit/s behind the 40 ms still queued
+        for (int i = 1; i <= 10; i++) {
+            assertThat(link.admit(10 * MS, 1250, slow)).isEqualTo((40 + i * 10) * MS);
+        }
+        assertThat(link.admit(10 * MS, 1, slow)).isEqualTo(Bottleneck.TAIL_DROP);
+    }
+
+    @Test
     void aQueueGivenAsTimeHoldsThatMuchAtTheRate() {
         RateLimit limit = RateLimit.of(125_000, Duration.ofMillis(500));
         assertThat(limit.queueBytes()).isEqualTo(62_500);
