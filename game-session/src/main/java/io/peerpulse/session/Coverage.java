@@ -7,10 +7,14 @@ import java.util.List;
 /**
  * How much of the session had fresh measurements. Measuring runs from the first data channel open
  * until the session ends (or the snapshot); a gap is a stretch in it longer than
- * {@code gapThresholdMs} with no new measurement, whatever the reason (no connection, stale, failing). A
- * measurement ends such a stretch only if the round trip it measured began (its poll minus its RTT) more than
- * {@code gapThresholdMs} after the previous measurement: a pong that was merely slow (a filled queue, within the
- * read timeout) is no gap, since its ping saw the path from the moment it left.
+ * {@code gapThresholdMs} with no new measurement, whatever the reason (no connection, stale, failing). A stretch
+ * that a measurement ends is a gap only if it is longer than {@code gapThresholdMs} plus that measurement's RTT,
+ * i.e. if the round trip it measured began (its poll minus its RTT) more than {@code gapThresholdMs} after the
+ * previous measurement; the gap then runs up to that poll. So a pong that was merely slow is no gap but one long
+ * RTT: a filled queue, or a path that held the ping through an outage and delivered it late rather than dropping it
+ * (the probe's ping timeout bounds how late). An RTT of a round trip that ended well before the poll (the ICE
+ * view's first reading of a newly selected candidate pair: its last STUN check) likewise leaves up to that RTT
+ * without evidence unreported.
  *
  * @param measuringStartEpochMs   when measuring started; {@code null} when no channel ever opened
  * @param measuringMs             how long measuring ran

@@ -412,6 +412,25 @@ class GameSessionTest {
     }
 
     @Test
+    void aStretchIsAGapOnlyWhenLongerThanTheThresholdPlusTheRttThatEndsItAndTheGapRunsToThePoll() {
+        // Coverage's one statement: measured at 1 s, stale at 2, 3 and 4 s, measured at 5 s; threshold 3 s. The
+        // 4 s stretch is a gap only when longer than 3 s plus the RTT of the measurement at 5 s
+        GameSession gap = session(builder());
+        gap.onDataChannelOpen(new ScriptedRttSource().thenMeasured(50).thenStale().thenStale().thenStale()
+                .thenMeasured(999).orElse(RttReading.measured(50)));
+        GameSession none = session(builder());
+        none.onDataChannelOpen(new ScriptedRttSource().thenMeasured(50).thenStale().thenStale().thenStale()
+                .thenMeasured(1001).orElse(RttReading.measured(50)));
+        advanceSeconds(6);
+        Coverage reported = gap.exportValidationData().coverage();
+        assertThat(reported.gapThresholdMs()).isEqualTo(3000);
+        assertThat(reported.gaps()).as("4000 - 999 > 3000").singleElement()
+                .satisfies(g -> assertThat(g.durationMs()).as("up to the poll, its RTT included").isEqualTo(4000));
+        assertThat(reported.gapMs()).isEqualTo(4000);
+        assertThat(none.exportValidationData().coverage().gaps()).as("4000 - 1001 <= 3000").isEmpty();
+    }
+
+    @Test
     void aSlowFirstMeasurementIsAGapFromTheOpenAndNoMeasurementMeansNoCoverage() {
         GameSession slow = session(builder().gapAfterPolls(2));
         slow.onDataChannelOpen(new ScriptedRttSource().thenUnavailable("not yet").thenUnavailable("not yet")
