@@ -66,8 +66,9 @@ final class ReportStream {
 
     /**
      * The most values the tree may hold outside the report's shape (under a key the report has not, or of a kind the
-     * shape has not there, e.g. an array where a number goes): {@value}, a string or key counting one more per 16
-     * characters. A document holding more (a crafted array of 10^8 numbers under an unknown key) is refused as it is
+     * shape has not there, e.g. an array where a number goes), each component an object leaves out where a record
+     * goes counting one too: {@value}, a string or key counting one more per 16 characters. A document holding more
+     * (a crafted array of 10^8 numbers under an unknown key, or of empty objects where rounds go) is refused as it is
      * read, naming where, rather than built until the heap is full. What has the shape is not counted: a session
      * keeps every round, quality change and gap, so a long one's export holds millions of such values (a 26-hour
      * session with a round every second, about 5.3 million), bounded by memory as the session itself is.
@@ -178,7 +179,13 @@ final class ReportStream {
                 forget(at); // a key given twice: the last value counts, as in a tree
                 object.add(key, component == null ? tree(at) : value(component.getGenericType(), at));
             }
-            return object.build();
+            JsonObject built = object.build();
+            for (String name : components.keySet()) {
+                if (!built.containsKey(name)) {
+                    count(null, path); // a component left out: an export writes each (null too), a crafted {} none
+                }
+            }
+            return built;
         }
         if (event == JsonParser.Event.START_ARRAY && type instanceof ParameterizedType list
                 && list.getRawType() == List.class) {

@@ -60,8 +60,9 @@ import org.jspecify.annotations.Nullable;
  * (16 bytes a sample; the three windows of an export, equal, share one list) and the rest into a small
  * tree, so a 1,000,000-sample export (about 400 MB) reads in well under 512 MB of heap. What no export holds is
  * refused as it is read, naming where, rather than held until the heap is full: a string longer than 65,536
- * characters, more than 5,000,000 values outside a report's shape (under unknown keys; a string counting one per 16
- * characters; a long session's rounds, changes and gaps are not counted),
+ * characters, more than 5,000,000 values outside a report's shape (under unknown keys, or a component an object
+ * leaves out where a record goes; a string counting one per 16 characters; a long session's rounds, changes and gaps
+ * are not counted),
  * more than 1,000,000 samples in one array.
  *
  * <p>Thread-safe; the JSON-B instance is made once, on first use.

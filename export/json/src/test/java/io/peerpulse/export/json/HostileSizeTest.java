@@ -147,6 +147,24 @@ class HostileSizeTest {
     }
 
     /**
+     * Where the report has records, a crafted array of empty objects (or of objects with one of a round's fields)
+     * has the shape's kind but is nothing an export holds: refused as it streams, as the numbers are, not built until
+     * the heap is full (6,000,000 empty objects: 18 MB on the wire, about 1 GB held).
+     */
+    @Test
+    void aHugeArrayOfEmptyObjectsWhereRoundsGoIsRefusedAsItStreamsIn() {
+        String[] around = aroundRounds();
+        for (String unit : new String[] {"{},", "{\"roundNumber\":1},"}) {
+            Generated in = new Generated(around[0], unit, 6_000_000, around[1]);
+
+            assertThatThrownBy(() -> SessionReportJson.read(in)).as(unit).isInstanceOf(IOException.class)
+                    .hasMessageStartingWith("not a session report: stream: multiplayerMetrics.rounds[")
+                    .hasMessageContaining(": more than 5000000 JSON values outside a session report's shape");
+            assertThat(in.position).as("bytes read when refused, " + unit).isLessThan(6_000_000L * unit.length() / 4);
+        }
+    }
+
+    /**
      * 24 hours at 1 Hz with a round every 10 s (the demo's), a window of all 86,400 samples: read back equal. (A round
      * every second, 86,400 rounds, reads too, in 12 s here: too slow for a unit test.)
      */
