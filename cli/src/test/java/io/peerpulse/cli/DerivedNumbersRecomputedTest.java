@@ -75,6 +75,7 @@ class DerivedNumbersRecomputedTest {
         final List<long[]> opens = new ArrayList<>();           // {time}
         final List<long[]> closes = new ArrayList<>();          // {time}
         final List<Long> measuredPolls = new ArrayList<>();
+        final List<Double> measuredRtts = new ArrayList<>();    // the RTT each of those polls measured
         long reads;
         Integer openRound;
         long start;
@@ -93,6 +94,7 @@ class DerivedNumbersRecomputedTest {
             if (reading instanceof RttReading.Measured m) {
                 log.samples.add(new Raw(m.rttMs(), log.now(), log.openRound));
                 log.measuredPolls.add(log.now());
+                log.measuredRtts.add(m.rttMs());
             }
             return CompletableFuture.completedFuture(reading);
         };
@@ -401,8 +403,12 @@ class DerivedNumbersRecomputedTest {
             assertThat(coverage.gapThresholdMs()).as(where + "gap threshold").isEqualTo(3_000.0);
             List<long[]> gaps = new ArrayList<>();
             long anchor = log.opens.get(0)[0];
-            for (long t : log.measuredPolls) {
-                if (t - anchor > threshold) {
+            for (int i = 0; i < log.measuredPolls.size(); i++) {
+                long t = log.measuredPolls.get(i);
+                // the Coverage rule: a measurement ends a gap only when the round trip it measured began (its poll
+                // less its RTT) more than the threshold after the previous measurement; the gap runs to the poll
+                long beganNanos = t * 1_000_000 - (long) (log.measuredRtts.get(i) * 1e6);
+                if (beganNanos - anchor * 1_000_000 > threshold * 1_000_000) {
                     gaps.add(new long[] {anchor, t});
                 }
                 anchor = t;
