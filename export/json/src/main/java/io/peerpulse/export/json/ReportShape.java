@@ -156,9 +156,12 @@ final class ReportShape {
             }
             List<String> names = Arrays.stream(c.getEnumConstants()).map(e -> ((Enum<?>) e).name()).toList();
             if (!names.contains(string.getString())) {
-                String text = string.getString();
+                // a crafted file's text: shown by the privacy rule (no address), then cut, never the other way
+                // round (a cut address is still one: "… 10.0.0.5 54" once was)
+                String text = java.util.Objects.requireNonNull(
+                        Redaction.redact(Redaction.escapeControls(string.getString())));
                 throw new IllegalArgumentException(path + ": \""
-                        + Redaction.escapeControls(text.length() > 40 ? text.substring(0, 40) + "…" : text)
+                        + (text.length() > 40 ? text.substring(0, 40) + "…" : text)
                         + "\" is none of " + String.join(", ", names) + " (a value of a later version?)");
             }
         } else if (c == String.class && value instanceof JsonString string) {

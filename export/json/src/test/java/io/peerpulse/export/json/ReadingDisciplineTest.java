@@ -100,6 +100,23 @@ class ReadingDisciplineTest {
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
     }
 
+    /**
+     * A crafted export's value quoted in a refusal goes by the privacy rule ({@code Redaction}): an address or an ICE
+     * candidate where an enum goes used to be printed as it stood (cut to 40 characters, which left the address in).
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "\"192.168.1.23\" | multiplayerMetrics.quality: \"<redacted>\" is none of UNKNOWN, GOOD, FAIR, POOR, LOST | 192.168.1.23",
+        "\"fe80::1%eth0\" | multiplayerMetrics.quality: \"<redacted>\" is none of | fe80::1",
+        "\"candidate:1 1 udp 2122260223 10.0.0.5 54321 typ host\" | multiplayerMetrics.quality: \"<redacted: ICE candidate>\" is none of | 10.0.0.5",
+        "\"GOOD from 10.0.0.5 port 54321 and so on, a long text, longer than forty\" | multiplayerMetrics.quality: \"GOOD from <redacted> port <redacted> and…\" is none of | 10.0.0",
+    })
+    void anAddressWhereAnEnumGoesIsNotQuoted(String value, String message, String address) {
+        assertThatThrownBy(() -> read(with("multiplayerMetrics", "quality", value))).isInstanceOf(IOException.class)
+                .hasMessageContaining(message)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(address).doesNotContain("54321"));
+    }
+
     @Test
     void signedClockReadingsMayBeNegative() throws IOException {
         String json = with("validationData", "startNanoTime", "-123456789");
