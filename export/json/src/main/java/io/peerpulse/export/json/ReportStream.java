@@ -2,6 +2,7 @@ package io.peerpulse.export.json;
 
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.shared.Redaction;
 import io.peerpulse.telemetry.shared.SampleArrays;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
@@ -96,8 +97,9 @@ final class ReportStream {
         } catch (jakarta.json.JsonException e) {
             for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
                 if (t instanceof Utf8Reader.StringTooLong tooLong) { // the reader's refusal, with the key read last
-                    throw new IllegalArgumentException((stream.where.isEmpty() ? "" : "at or after " + stream.where
-                            + ": ") + tooLong.getMessage(), e);
+                    // a path holds the file's keys: named by the privacy rule, as any text from a file is
+                    throw new IllegalArgumentException((stream.where.isEmpty() ? "" : "at or after "
+                            + Redaction.redact(stream.where) + ": ") + tooLong.getMessage(), e);
                 }
             }
             throw e;
@@ -247,8 +249,8 @@ final class ReportStream {
         where = path;
         treeValues += 1 + (text == null ? 0 : text.length() / 16);
         if (treeValues > MAX_TREE_VALUES) {
-            throw new IllegalArgumentException((path.isEmpty() ? "the document" : path) + ": more than "
-                    + MAX_TREE_VALUES + " JSON values outside a session report's shape (a string counting one per"
+            throw new IllegalArgumentException((path.isEmpty() ? "the document" : Redaction.redact(path))
+                    + ": more than " + MAX_TREE_VALUES + " JSON values outside a session report's shape (a string counting one per"
                     + " 16 characters), which no session's export holds: refused here rather than read until the"
                     + " memory is full");
         }

@@ -99,6 +99,26 @@ class HostileSizeTest {
         assertThat(in.position).as("bytes read when refused").isLessThan(11_000_000);
     }
 
+    /**
+     * The JSON path a refusal names holds a crafted file's keys: a key that is an address or an ICE candidate is
+     * named by the privacy rule ({@code Redaction}), not printed as it stands.
+     */
+    @Test
+    void aPathThroughAKeyHoldingAnAddressIsNamedWithoutIt() {
+        Generated longString = new Generated("{\"zzz\": {\"192.168.1.23\": \"", "x", 70_000,
+                "\"}," + VALID.substring(1));
+        assertThatThrownBy(() -> SessionReportJson.read(longString)).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("not a session report: stream: at or after <redacted>: a string longer than")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("192.168"));
+
+        Generated manyValues = new Generated("{\"candidate:1 1 udp 2122260223 10.0.0.5 54321 typ host\": [", "1,",
+                6_000_000, "1]," + VALID.substring(1));
+        assertThatThrownBy(() -> SessionReportJson.read(manyValues)).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("not a session report: stream: <redacted: ICE candidate>: more than 5000000"
+                        + " JSON values outside a session report's shape")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("10.0.0.5").doesNotContain("54321"));
+    }
+
     /** The compact text of {@link #VALID}, and where its rounds array's elements start. */
     private static String[] aroundRounds() {
         String compact;
