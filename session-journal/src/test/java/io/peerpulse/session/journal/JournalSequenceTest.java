@@ -211,6 +211,37 @@ class JournalSequenceTest {
         }
     }
 
+    /**
+     * A crafted journal's values quoted in a problem, or in a refused header's message, which {@code recover} prints,
+     * go by the privacy rule ({@code Redaction}): an address or an ICE candidate is not printed, where it was is.
+     */
+    @Test
+    void aProblemOrARefusedHeaderQuotesNoAddressFromTheFile() throws IOException {
+        GameSession session = twelveSamples("seq-address");
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = lines(journal);
+        int poll = firstPoll(lines);
+        lines.set(poll, Journals.resealed(lines.get(poll).replace("\"outcome\":\"MEASURED\"",
+                "\"outcome\":\"192.168.1.23\"")));
+        lines.set(poll + 1, Journals.resealed(lines.get(poll + 1).replaceFirst("\"type\":\"\\w+\"",
+                "\"type\":\"candidate:1 1 udp 2122260223 10.0.0.5 54321 typ host\"")));
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(write(journal, lines));
+
+        assertThat(recovery.problems()).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(recovery.problems().get(0)).startsWith("line " + (poll + 1)).contains("'<redacted>'");
+        assertThat(recovery.problems().get(1)).startsWith("line " + (poll + 2)).contains("<redacted: ICE candidate>");
+        assertThat(String.join("\n", recovery.problems())).doesNotContain("192.168").doesNotContain("10.0.0.5")
+                .doesNotContain("54321");
+
+        lines.set(0, Journals.resealed(lines.get(0).replaceFirst("\"maxSampleCount\":\\d+",
+                "\"maxSampleCount\":\"fe80::1\"")));
+        write(journal, lines);
+        assertThatThrownBy(() -> SessionJournal.recover(journal)).isInstanceOf(IOException.class)
+                .hasMessageContaining("no valid header line").hasMessageContaining("maxSampleCount")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("fe80"));
+    }
+
     /** The same for a header that is refused: its message, which {@code recover} prints, shows ESC escaped. */
     @Test
     void aRefusedHeaderShowsTheFilesControlCharactersEscaped() throws IOException {

@@ -307,8 +307,16 @@ public final class Redaction {
         }
     }
 
-    /** Addresses out, line by line: nothing cut, line breaks kept (a stack trace's message may span lines). */
-    private static @Nullable String redactLines(@Nullable String text) {
+    /**
+     * Addresses out, line by line, as {@link #redactThrown} does a throwable's texts: every address-like word and
+     * labelled port {@value #REDACTED}, a line's rest from {@code candidate:} on {@value #REDACTED_CANDIDATE};
+     * nothing else changed, nothing cut, line breaks kept (a stack trace's message may span lines). For a message
+     * quoting a file, where what precedes the quote (a line number) must stay.
+     *
+     * @param text the text, or {@code null}
+     * @return the text without addresses, {@code null} for {@code null}
+     */
+    public static @Nullable String redactLines(@Nullable String text) {
         if (text == null) {
             return null;
         }

@@ -448,11 +448,12 @@ public final class JournalReplay {
     /**
      * A problem as it is kept and printed: a control or bidirectional control character (from the file: a value
      * named in the problem) as <code>&#92;uXXXX</code>, since {@code peerpulse recover} prints it to a terminal, which
-     * would run an escape sequence; cut after {@value #MAX_PROBLEM_LENGTH} characters (a value may be as long as
+     * would run an escape sequence; an address or ICE candidate in such a value as the privacy rule has it
+     * ({@link Redaction#redactLines}); cut after {@value #MAX_PROBLEM_LENGTH} characters (a value may be as long as
      * a line).
      */
     static String shown(String problem) {
-        String shown = Redaction.escapeControls(problem);
+        String shown = java.util.Objects.requireNonNull(Redaction.redactLines(Redaction.escapeControls(problem)));
         if (shown.length() <= MAX_PROBLEM_LENGTH) {
             return shown;
         }
