@@ -4,6 +4,7 @@ import io.peerpulse.export.files.ExportFiles;
 import io.peerpulse.export.csv.SessionReportCsv;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.LatencyStats;
+import io.peerpulse.telemetry.shared.Redaction;
 import io.peerpulse.telemetry.SessionLatencyStats;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -158,8 +159,10 @@ final class SummarizeCommand implements Callable<Integer> {
         var metrics = report.sessionMetrics();
         LatencyStats latency = metrics.latency();
         List<String> cells = new ArrayList<>();
-        cells.add(SessionReportCsv.cell(metrics.sessionId()));
-        cells.add(SessionReportCsv.cell(metrics.playerId()));
+        // ids as PeerPulse writes them hold no address (the builder refuses one); a crafted or older file's may:
+        // shown by the privacy rule, as every text read from a file is
+        cells.add(SessionReportCsv.cell(Redaction.redact(metrics.sessionId())));
+        cells.add(SessionReportCsv.cell(Redaction.redact(metrics.playerId())));
         cells.add(String.valueOf(metrics.startEpochMs()));
         cells.add(String.valueOf(metrics.durationMs()));
         cells.add(number(report.validationData().coverage().coveredRatio()));

@@ -6,6 +6,7 @@ import io.peerpulse.export.json.SessionReportJson;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.SessionExporterContract;
+import io.peerpulse.testkit.SampleReports;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -344,6 +345,25 @@ class SummarizeAndReportTest {
         assertThat(run("report", decoded.toString())).isEqualTo(2);
         assertThat(err.toString()).contains("report: cannot read " + decoded + ": no such file by that name: it holds"
                 + " U+FFFD, which stands for bytes that are not UTF-8", "rename the file to UTF-8");
+    }
+
+    @Test
+    void idsHoldingAnAddressInACraftedExportAreShownRedacted() throws Exception {
+        // the builder refuses such ids, so only a crafted (or hand-edited) file holds one: no address leaves with it
+        SessionReport crafted = SampleReports.withEvery(SampleReports.withEvery(SessionExporterContract.fullReport("x"),
+                "sessionId", "192.168.1.23"), "playerId", "candidate:1 1 udp 2122260223 10.0.0.5 54321 typ host");
+        Path json = dir.resolve("crafted.json");
+        try (OutputStream stream = Files.newOutputStream(json)) {
+            SessionReportJson.write(crafted, stream);
+        }
+        assertThat(run("summarize", json.toString())).as("stderr %s", err).isZero();
+        assertThat(run("report", json.toString())).as("stderr %s", err).isZero();
+        String page = Files.readString(dir.resolve("crafted.html"));
+        for (String shown : List.of(out.toString(), err.toString(), page)) {
+            assertThat(shown).doesNotContain("192.168.1.23").doesNotContain("10.0.0.5");
+        }
+        assertThat(out.toString()).contains("<redacted>,<redacted: ICE candidate>,");
+        assertThat(page).contains("Session &lt;redacted&gt;");
     }
 
     @Test
