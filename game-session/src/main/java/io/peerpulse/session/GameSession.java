@@ -667,8 +667,7 @@ public final class GameSession implements AutoCloseable {
     public void close() {
         Duration timeout = core.config().exporterTimeout();
         if (!closing.compareAndSet(false, true)) {
-            if (SerialQueue.inCallback()
-                    || probeReading.isHeldByCurrentThread()) {
+            if (SerialQueue.inCallback() || probeReading.isHeldByCurrentThread()) {
                 // an exporter call, listener or source's close() (of any session) or a probe's probeStats() calling
                 // back: the closing call waits for that very call, or for tasks of an executor it may hold
                 return;
@@ -1082,8 +1081,7 @@ public final class GameSession implements AutoCloseable {
         }
 
         /** Whether fsync set as a system property without a journal directory was logged: once for the JVM. */
-        private static final java.util.concurrent.atomic.AtomicBoolean FSYNC_PROPERTY_WARNED =
-                new java.util.concurrent.atomic.AtomicBoolean();
+        private static final AtomicBoolean FSYNC_PROPERTY_WARNED = new AtomicBoolean();
 
         /**
          * The journal the settings ask for, from the journal module found with {@link ServiceLoader}; or none. A
