@@ -28,7 +28,6 @@ import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.webrtc.DataChannelProbe;
 import io.peerpulse.webrtc.ProbeOptions;
-import io.peerpulse.webrtc.WebRtcRttSource;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,8 +43,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Bufferbloat on real peers: a 40 ms link whose A-to-B direction is a 1 Mbit/s bottleneck behind a 500 ms FIFO
- * queue (the relay's rate limit), a probe on both ends and a session polling A's probe with the ICE view beside
- * it; then a bulk transfer on a second data channel (reliable, ordered) from A to B fills the queue for about
+ * queue (the relay's rate limit), a probe on both ends and a session polling A's probe alone (see where it is
+ * opened: why not beside the ICE view); then a bulk transfer on a second data channel (reliable, ordered) from A to B fills the queue for about
  * five seconds and stops. The probe's samples are compared with what the relay recorded: the round trip a ping
  * sent at that moment really had (the base holds, plus the queueing delay the relay imposed on a packet arriving
  * at the bottleneck then, which in a FIFO depends only on the arrival time), its losses with the relay's tail
@@ -219,7 +218,11 @@ class BufferbloatTest {
             long bulkEndEpochMs;
             long start = System.currentTimeMillis();
             try {
-                session.onDataChannelOpen(probeA, WebRtcRttSource.of(peers.peerA()));
+                // the probe alone: beside the ICE view, the session's cross-check of the two misfires under this
+                // very load (the probe's latest 10 lag behind the bulk while the ICE view's latest 5 rise: the session
+                // fell back to ICE with the verdict suspect in two runs on a busy machine; game-session's README, the
+                // fallback row's known limit), and the samples would then no longer be the probe's
+                session.onDataChannelOpen(probeA);
                 assertThat(collector.await(s -> s.timestampEpochMs() >= start + 5_000, Duration.ofSeconds(60)))
                         .as("5 s of the quiet link").isTrue();
                 assertThat(sender.open.await(10, TimeUnit.SECONDS)).as("the bulk channel opens").isTrue();
@@ -271,7 +274,6 @@ class BufferbloatTest {
             assertThat(r.diffMs()).as("never below the relay's round trip: %s", r).isGreaterThanOrEqualTo(-BELOW_MS);
         });
         assertThat(data.latency().minMs()).isGreaterThanOrEqualTo(BASE.toMillis());
-        assertThat(data.secondary().latency().minMs()).isGreaterThanOrEqualTo(BASE.toMillis());
         assertThat(Math.abs(data.probe().offsetMs())).isLessThanOrEqualTo(data.probe().errorBoundMs());
         // the queue really filled, and the relay dropped nothing outside the bulk
         assertThat(maxQueueMs).as("the queue filled").isGreaterThan(QUEUE.toMillis() * 0.8);
@@ -366,7 +368,6 @@ class BufferbloatTest {
         System.out.println("probe: " + data.probe());
         System.out.println("coverage: " + data.coverage());
         System.out.println("counters: " + data.counters());
-        System.out.println("secondary: " + data.secondary());
         System.out.printf("tail drops A->B %d, B->A %d%n", all.count(Direction.A_TO_B, Fate.TAIL_DROPPED),
                 all.count(Direction.B_TO_A, Fate.TAIL_DROPPED));
         System.out.println("quiet A->B sizes: " + new java.util.TreeMap<>(quiet.stream()
