@@ -17,6 +17,7 @@ import io.peerpulse.lab.RelayRecord.Fate;
 import io.peerpulse.lab.RelayRecord.Packet;
 import io.peerpulse.lab.WebRtcPeers;
 import io.peerpulse.lab.WebRtcPeers.Route;
+import io.peerpulse.session.CoverageGap;
 import io.peerpulse.session.ConnectionQuality;
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.QualityChange;
@@ -223,8 +224,11 @@ class BufferbloatTest {
                 // fell back to ICE with the verdict suspect in two runs on a busy machine; game-session's README, the
                 // fallback row's known limit), and the samples would then no longer be the probe's
                 session.onDataChannelOpen(probeA);
-                assertThat(collector.await(s -> s.timestampEpochMs() >= start + 5_000, Duration.ofSeconds(60)))
-                        .as("5 s of the quiet link").isTrue();
+                // 4 s of the quiet link from the peer's first answer (a loaded machine opens B's probe late)
+                assertThat(collector.await(s -> true, Duration.ofSeconds(60))).as("the peer answers").isTrue();
+                long firstAnswer = collector.samples().get(0).timestampEpochMs();
+                assertThat(collector.await(s -> s.timestampEpochMs() >= firstAnswer + 4_000, Duration.ofSeconds(60)))
+                        .as("4 s of the quiet link").isTrue();
                 assertThat(sender.open.await(10, TimeUnit.SECONDS)).as("the bulk channel opens").isTrue();
                 assertThat(receiver.open.await(10, TimeUnit.SECONDS)).as("the bulk channel opens on B").isTrue();
                 bulkStartNanos = System.nanoTime();
@@ -318,8 +322,12 @@ class BufferbloatTest {
         assertThat(degraded.timestampEpochMs()).isLessThanOrEqualTo(bulkEndEpochMs);
         assertThat(changes.stream().filter(c -> c.timestampEpochMs() > degraded.timestampEpochMs()
                 && c.current() == ConnectionQuality.GOOD)).as("recovered: %s", changes).isNotEmpty();
-        // coverage: a gap only where no ping that left in it was answered (lost pings), never for slow pongs
-        for (var gap : data.coverage().gaps()) {
+        // coverage: a gap only where no ping that left in it was answered (lost pings), never for slow pongs; the
+        // stretch from the channel's open to the peer's first answer (a loaded machine opens B's probe late) aside
+        Long measuringStart = data.coverage().measuringStartEpochMs();
+        List<CoverageGap> gaps = data.coverage().gaps().stream()
+                .filter(gap -> measuringStart == null || gap.startEpochMs() > measuringStart).toList();
+        for (var gap : gaps) {
             assertThat(rows.stream().filter(r -> r.sample().timestampEpochMs() > gap.startEpochMs()
                     && r.sample().timestampEpochMs() <= gap.endEpochMs()
                     && (r.pingNanos() + truth.epochOffsetNanos()) / 1e6 - gap.startEpochMs()
@@ -327,7 +335,7 @@ class BufferbloatTest {
             assertThat(gap.startEpochMs()).isGreaterThanOrEqualTo(bulkStartEpochMs - 1_000);
             assertThat(gap.endEpochMs()).isLessThanOrEqualTo(bulkEndEpochMs + (long) PING_TIMEOUT.toMillis() * 2);
         }
-        assertThat(data.coverage().gaps().size()).isLessThanOrEqualTo((int) data.counters().staleCount());
+        assertThat(gaps.size()).isLessThanOrEqualTo((int) data.counters().staleCount());
     }
 
     private static double quantile(List<Row> rows, double q) {
