@@ -161,8 +161,8 @@ final class SummarizeCommand implements Callable<Integer> {
         List<String> cells = new ArrayList<>();
         // ids as PeerPulse writes them hold no address (the builder refuses one); a crafted or older file's may:
         // shown by the privacy rule, as every text read from a file is
-        cells.add(SessionReportCsv.cell(Redaction.redact(metrics.sessionId())));
-        cells.add(SessionReportCsv.cell(Redaction.redact(metrics.playerId())));
+        cells.add(SessionReportCsv.cell(Redaction.redactLines(metrics.sessionId())));
+        cells.add(SessionReportCsv.cell(Redaction.redactLines(metrics.playerId())));
         cells.add(String.valueOf(metrics.startEpochMs()));
         cells.add(String.valueOf(metrics.durationMs()));
         cells.add(number(report.validationData().coverage().coveredRatio()));

@@ -49,7 +49,7 @@ public final class HtmlReport {
     public static String render(SessionReport report) {
         Objects.requireNonNull(report, "report");
         // an id PeerPulse wrote holds no address (the builder refuses one); a crafted or older file's may: redacted
-        String id = escape(Objects.requireNonNull(Redaction.redact(report.sessionMetrics().sessionId())));
+        String id = escape(Objects.requireNonNull(Redaction.redactLines(report.sessionMetrics().sessionId())));
         StringBuilder html = new StringBuilder(16_384);
         html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<title>PeerPulse session ").append(id).append("</title>\n<style>\n")
@@ -161,7 +161,7 @@ public final class HtmlReport {
         table.append("</table>\n<table>\n");
         var metrics = report.sessionMetrics();
         var coverage = report.validationData().coverage();
-        row(table, "player", metrics.playerId() == null ? "–" : escape(Objects.requireNonNull(Redaction.redact(metrics.playerId()))));
+        row(table, "player", metrics.playerId() == null ? "–" : escape(Objects.requireNonNull(Redaction.redactLines(metrics.playerId()))));
         row(table, "duration (s)", number(metrics.durationMs() / 1000.0));
         // the export's digits cut to 0.001 %, never rounded up: a session with a gap never reads 100 %
         row(table, "coverage", new BigDecimal(Double.toString(coverage.coveredRatio())).movePointRight(2)
