@@ -97,8 +97,9 @@ public final class SessionChurnRun {
             report("after wave " + a, total);
         }
         if (System.getProperty("churn.pause") != null) {
-            System.out.println("pid " + ProcessHandle.current().pid() + ": pausing");
-            Thread.sleep(Long.parseLong(System.getProperty("churn.pause")));
+            // held for a heap dump or jcmd until the operator says so: a line on standard input, not a sleep
+            System.out.println("pid " + ProcessHandle.current().pid() + ": paused; press Enter to end");
+            System.in.read();
         }
     }
 
