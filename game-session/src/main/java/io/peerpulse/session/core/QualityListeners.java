@@ -61,11 +61,6 @@ final class QualityListeners {
         return done;
     }
 
-    /** @return whether the current thread is telling a change to the listeners (one called back) */
-    boolean callingNow() {
-        return queue.runsOn(Thread.currentThread());
-    }
-
     private void notifyAll(QualityChange change) {
         for (QualityListener listener : listeners) {
             try {

@@ -196,16 +196,13 @@ public final class SessionCore {
 
     /**
      * Waits, in real time and at most {@code timeout}, until the quality listeners were told every change queued so
-     * far; not when called from one of them (the rest can only run after it returns). A listener still running then
-     * is logged at WARNING.
+     * far (never called from one of them: {@code close()} then waits for none). A listener still running then is
+     * logged at WARNING.
      *
      * @param timeout the longest wait
      * @since 0.1.0
      */
     public void awaitListeners(Duration timeout) {
-        if (qualityListeners.callingNow()) {
-            return;
-        }
         try {
             listenersDrained().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
