@@ -207,6 +207,9 @@ public final class GameLoopRun {
             return loop(frames, telemetry);
         } finally {
             telemetry.close();
+            if (condition == Condition.ICE) {
+                telemetry.source().close(); // a telemetry does not close its source
+            }
             if (condition == Condition.PROBE || condition == Condition.PROBE_AT_ONCE) {
                 probePolls = plus(probePolls, telemetry.getCounters());
             }

@@ -66,11 +66,13 @@ public final class IceCostRun {
             for (int round = 0; round < rounds; round++) {
                 for (Phase phase : Phase.values()) {
                     List<LatencyTelemetry> telemetries = new ArrayList<>();
+                    List<WebRtcRttSource> sources = new ArrayList<>();
                     if (phase != Phase.IDLE) {
                         for (WebRtcPeers pair : peers) {
                             WebRtcRttSource source = WebRtcRttSource.of(pair.peerA(),
                                     phase == Phase.PACED ? Mode.RESPONSES : Mode.CURRENT_EVERY_POLL);
                             pair.onConnectionChangeOfA(source::onConnectionChange);
+                            sources.add(source);
                             telemetries.add(new LatencyTelemetry(source, polling));
                         }
                         telemetries.forEach(LatencyTelemetry::start);
@@ -85,6 +87,7 @@ public final class IceCostRun {
                             threadsBefore);
                     long polls = polls(telemetries) - pollsBefore;
                     telemetries.forEach(LatencyTelemetry::close);
+                    sources.forEach(WebRtcRttSource::close); // a telemetry does not close its source
                     Measured m = new Measured(phase, cpu, threads, polls);
                     System.out.printf("round %d %-10s process %.2f %% of a core, %d ICE polls; signalling %.3f %%,"
                                     + " network %.3f %%, worker %.3f %%, PeerPulse's own %.3f %%%n", round, phase,

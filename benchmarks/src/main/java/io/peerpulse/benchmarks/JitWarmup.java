@@ -49,8 +49,9 @@ final class JitWarmup {
         }
         TelemetryCounters probePolls;
         TelemetryCounters icePolls;
+        WebRtcRttSource ice = WebRtcRttSource.of(peers.peerA());
         try (LatencyTelemetry fastProbe = new LatencyTelemetry(probe, FAST_PROBE);
-             LatencyTelemetry fastIce = new LatencyTelemetry(WebRtcRttSource.of(peers.peerA()), FAST_ICE)) {
+             LatencyTelemetry fastIce = new LatencyTelemetry(ice, FAST_ICE)) {
             fastProbe.start();
             fastIce.start();
             ProbingPeers.pause(seconds);
@@ -59,6 +60,7 @@ final class JitWarmup {
             probePolls = fastProbe.getCounters();
             icePolls = fastIce.getCounters();
         } finally {
+            ice.close(); // a telemetry does not close its source
             if (relay != null) {
                 relay.impair(link);
             }

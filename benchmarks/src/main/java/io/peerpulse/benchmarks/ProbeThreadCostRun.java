@@ -82,6 +82,7 @@ public final class ProbeThreadCostRun {
         List<Pair> pairs = new ArrayList<>();
         List<LatencyTelemetry> telemetries = new ArrayList<>();
         List<LatencyTelemetry> iceTelemetries = new ArrayList<>();
+        List<WebRtcRttSource> iceSources = new ArrayList<>();
         try {
             for (int i = 0; i < pairCount; i++) {
                 ImpairmentRelay relay = new ImpairmentRelay(i).impair(Link.roundTrip(Duration.ofMillis(40)));
@@ -96,6 +97,7 @@ public final class ProbeThreadCostRun {
                 if (ice) {
                     WebRtcRttSource source = WebRtcRttSource.of(pair.peers().peerA(), iceMode);
                     pair.peers().onConnectionChangeOfA(source::onConnectionChange);
+                    iceSources.add(source);
                     iceTelemetries.add(new LatencyTelemetry(new TimedReads(source), iceOptions));
                 }
             }
@@ -155,6 +157,7 @@ public final class ProbeThreadCostRun {
         } finally {
             telemetries.forEach(LatencyTelemetry::close);
             iceTelemetries.forEach(LatencyTelemetry::close);
+            iceSources.forEach(WebRtcRttSource::close); // a telemetry does not close its source
             pairs.forEach(Pair::close);
         }
     }

@@ -23,12 +23,15 @@ final class DemoSources implements AutoCloseable {
 
     private final DataChannelProbe probeA;
     private final DataChannelProbe probeB;
+    private final WebRtcRttSource ice;
     final RttSource primary;
     final RttSource secondary;
 
-    private DemoSources(DataChannelProbe probeA, DataChannelProbe probeB, RttSource primary, RttSource secondary) {
+    private DemoSources(DataChannelProbe probeA, DataChannelProbe probeB, WebRtcRttSource ice, RttSource primary,
+                        RttSource secondary) {
         this.probeA = probeA;
         this.probeB = probeB;
+        this.ice = ice;
         this.primary = primary;
         this.secondary = secondary;
     }
@@ -37,7 +40,7 @@ final class DemoSources implements AutoCloseable {
         WebRtcRttSource ice = WebRtcRttSource.of(peers.peerA());
         peers.onConnectionChangeOfA(ice::onConnectionChange); // the state from webrtc-java's callbacks, never asked
         if (choice == Choice.ice) {
-            return new DemoSources(null, null, ice, null);
+            return new DemoSources(null, null, ice, ice, null);
         }
         DataChannelProbe a = DataChannelProbe.open(peers.peerA());
         DataChannelProbe b;
@@ -47,11 +50,12 @@ final class DemoSources implements AutoCloseable {
             a.close();
             throw e;
         }
-        return new DemoSources(a, b, a, choice == Choice.both ? ice : null);
+        return new DemoSources(a, b, ice, a, choice == Choice.both ? ice : null);
     }
 
     @Override
     public void close() {
+        ice.close(); // the session closed it too: waits for a getStats in progress, before the factory goes
         if (probeA != null) {
             probeA.close();
             probeB.close();

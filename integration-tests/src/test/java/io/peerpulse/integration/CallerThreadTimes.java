@@ -37,6 +37,7 @@ class CallerThreadTimes {
     void printHowLongEachWayHoldsTheCaller() throws Exception {
         List<WebRtcPeers> pairs = new ArrayList<>();
         List<DataChannelProbe> probes = new ArrayList<>();
+        List<WebRtcRttSource> sources = new ArrayList<>();
         try (BusyThreads busy = new BusyThreads(2)) {
             for (int i = 0; i < PAIRS; i++) {
                 WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(Fixtures.CONNECT_TIMEOUT));
@@ -51,6 +52,7 @@ class CallerThreadTimes {
                 WebRtcPeers peers = pairs.get(i);
                 RTCPeerConnection pc = peers.peerA();
                 WebRtcRttSource ice = WebRtcRttSource.of(pc);
+                sources.add(ice);
                 DataChannelProbe probe = probes.get(2 * i);
                 readers.add(new Thread(() -> {
                     results[pair * 4] = time(() -> { // what WebRtcRttSource.read() did before
@@ -96,6 +98,7 @@ class CallerThreadTimes {
             }
         } finally {
             probes.forEach(DataChannelProbe::close);
+            sources.forEach(WebRtcRttSource::close);
             pairs.forEach(WebRtcPeers::close);
         }
     }

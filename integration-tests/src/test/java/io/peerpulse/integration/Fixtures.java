@@ -16,13 +16,15 @@ final class Fixtures implements AutoCloseable {
 
     final ImpairmentRelay relay;
     final WebRtcPeers peers;
+    final WebRtcRttSource source;
     final LatencyTelemetry telemetry;
     final Recorder recorder = new Recorder();
 
     private Fixtures(ImpairmentRelay relay, WebRtcPeers peers, WebRtcRttSource.Mode mode, Duration pollInterval) {
         this.relay = relay;
         this.peers = peers;
-        this.telemetry = new LatencyTelemetry(WebRtcRttSource.of(peers.peerA(), mode),
+        this.source = WebRtcRttSource.of(peers.peerA(), mode);
+        this.telemetry = new LatencyTelemetry(source,
                 TelemetryOptions.builder().pollInterval(pollInterval).readTimeout(Duration.ofSeconds(2)).build());
         telemetry.addListener(recorder);
     }
@@ -43,10 +45,11 @@ final class Fixtures implements AutoCloseable {
         }
     }
 
-    /** Stop telemetry, then the peers (connections, factory, audio module), then the relay. */
+    /** Stop telemetry, close its source, then the peers (connections, factory, audio module), then the relay. */
     @Override
     public void close() {
         telemetry.close();
+        source.close();
         peers.close();
         if (relay != null) {
             relay.close();

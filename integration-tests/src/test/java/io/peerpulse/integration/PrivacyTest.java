@@ -80,6 +80,7 @@ class PrivacyTest {
             int more = recorder.polls().size();
             assertThat(recorder.await(p -> p.size() >= more + 5, Duration.ofSeconds(30))).isTrue();
             telemetry.close();
+            webrtc.close(); // before the peers close
             seen.add(String.valueOf(telemetry.getStats()));
             seen.add(String.valueOf(telemetry.getSessionStats()));
             seen.add(String.valueOf(telemetry.getCounters()));

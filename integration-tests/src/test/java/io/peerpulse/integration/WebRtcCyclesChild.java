@@ -34,7 +34,8 @@ final class WebRtcCyclesChild {
         long measured = 0;
         for (int cycle = 0; cycle < CYCLES; cycle++) {
             try (WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(Duration.ofSeconds(20)))) {
-                LatencyTelemetry telemetry = new LatencyTelemetry(WebRtcRttSource.of(peers.peerA()),
+                WebRtcRttSource source = WebRtcRttSource.of(peers.peerA());
+                LatencyTelemetry telemetry = new LatencyTelemetry(source,
                         TelemetryOptions.builder().pollInterval(Duration.ofMillis(50))
                                 .readTimeout(Duration.ofSeconds(2)).build());
                 Recorder recorder = new Recorder();
@@ -42,7 +43,8 @@ final class WebRtcCyclesChild {
                 telemetry.start();
                 boolean polled = recorder.await(p -> p.size() >= POLLS_PER_CYCLE
                         && p.stream().anyMatch(x -> x.outcome() == PollOutcome.MEASURED), Duration.ofSeconds(10));
-                telemetry.stop(); // before the peers close
+                telemetry.stop(); // before the peers close, and its source
+                source.close();
                 TelemetryCounters counters = telemetry.getCounters();
                 if (!polled || counters.failedCount() > 0 || counters.measuredCount() == 0) {
                     throw new IllegalStateException("cycle " + cycle + ": " + counters + "; " + peers);

@@ -28,8 +28,8 @@ class WebRtcOutageTest {
                 POLL)) {
             // the original's way on the same connection, for comparison
             Recorder parity = new Recorder();
-            LatencyTelemetry original = new LatencyTelemetry(
-                    WebRtcRttSource.of(f.peers.peerA(), WebRtcRttSource.Mode.CURRENT_EVERY_POLL),
+            WebRtcRttSource originalSource = WebRtcRttSource.of(f.peers.peerA(), WebRtcRttSource.Mode.CURRENT_EVERY_POLL);
+            LatencyTelemetry original = new LatencyTelemetry(originalSource,
                     TelemetryOptions.builder().pollInterval(POLL).readTimeout(Duration.ofSeconds(2)).build());
             original.addListener(parity);
             try {
@@ -78,6 +78,7 @@ class WebRtcOutageTest {
                 assertThat(f.telemetry.getCounters().failedCount() + original.getCounters().failedCount()).isZero();
             } finally {
                 original.close();
+                originalSource.close(); // before the peers close
             }
         }
     }

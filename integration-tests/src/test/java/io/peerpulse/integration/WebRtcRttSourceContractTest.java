@@ -71,6 +71,7 @@ class WebRtcRttSourceContractTest extends RttSourceContract {
     protected void closeSource(RttSource source) throws Exception {
         AutoCloseable owned = resources.remove(source);
         if (owned != null) {
+            source.close(); // waits for a call into webrtc-java in progress: then the factory can go
             owned.close(); // nothing reads the source any more: the contract awaited every answer
         }
     }

@@ -58,6 +58,7 @@ class WebRtcRttSourcePaceTest {
             RttReading shared = second.toCompletableFuture().get(ANSWER_SECONDS, TimeUnit.SECONDS);
             assertThat(shared).isInstanceOf(RttReading.Measured.class);
             assertThat(first.toCompletableFuture()).isCancelled();
+            source.close(); // before the peers close
         }
     }
 
@@ -80,6 +81,7 @@ class WebRtcRttSourcePaceTest {
                     "the machine took the whole refresh period to answer one read: nothing to check");
             assertThat(next).as("answered at once, no request").isDone();
             assertThat(next.join()).isEqualTo(RttReading.stale());
+            source.close(); // before the peers close
         }
     }
 }

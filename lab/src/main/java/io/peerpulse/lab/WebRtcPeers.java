@@ -61,9 +61,9 @@ import org.jspecify.annotations.Nullable;
  * webrtc callback.
  *
  * <p><b>Close order.</b> {@link #close()} closes the data channels, then both peer connections,
- * then disposes the factory, then the audio module. Whatever reads the peers (a telemetry polling
- * {@code getStats}) must be stopped <em>before</em> {@code close()}: {@code getStats} on a closed
- * connection throws, and after the factory is disposed it crashes the JVM. Without {@code close()}
+ * then disposes the factory, then the audio module. Whatever reads the peers (a {@code WebRtcRttSource}, a
+ * probe; a session closes its own) must be closed <em>before</em> {@code close()}: {@code getStats} on a closed
+ * connection throws, and in progress when the factory is disposed it crashes the JVM. Without {@code close()}
  * the JVM never exits, because webrtc's native threads are not daemons.
  *
  * <p><b>Requirements.</b> webrtc-java is an optional dependency of the testkit: add

@@ -2,6 +2,7 @@ package io.peerpulse.webrtc;
 
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCStatsCollectorCallback;
 import dev.onvoid.webrtc.RTCStatsReport;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
@@ -12,6 +13,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -67,9 +70,11 @@ import org.jspecify.annotations.Nullable;
  * ice[0] = WebRtcRttSource.of(pc);
  * }</pre>
  *
- * <p>Teardown order: stop the telemetry (a session closes the source too), then close the peer connection,
- * then dispose the factory. A {@code getStats} after the factory was disposed crashes the JVM in native code: a
- * request still queued makes no call once the source is closed or the connection reported not connected.
+ * <p>Teardown order: close the source (a session's {@code close()} does), then the peer connection, then dispose
+ * the factory. A call into webrtc-java that is in progress when the factory is disposed crashes the JVM in native
+ * code, so {@link #close()} waits for the one in progress, and none starts after it; stopping a telemetry does not
+ * close its source. Closing the connection first is answered {@code unavailable}, but a call already in progress
+ * then may still meet the disposed factory.
  *
  * @since 0.1.0
  */
@@ -110,7 +115,23 @@ public final class WebRtcRttSource implements RttSource {
     private static final CompletionStage<RttReading> CLOSED =
             CompletableFuture.completedStage(RttReading.unavailable("source closed"));
 
-    private final RTCPeerConnection peerConnection;
+    /** How long {@link #close()} waits for a call into webrtc-java in progress: 1 s. */
+    private static final long CLOSE_WAIT_NANOS = 1_000_000_000L;
+
+    /** The calls a read makes into webrtc-java, on the stats thread; a test's own in this package. */
+    interface Calls {
+        RTCPeerConnectionState connectionState();
+
+        void stats(RTCStatsCollectorCallback callback);
+    }
+
+    private final @Nullable RTCPeerConnection peerConnection;
+    private final Calls calls;
+    private final long closeWaitNanos;
+    /** Held by the stats thread while it checks {@link #closed} and calls into webrtc-java: what close() waits for. */
+    private final ReentrantLock calling = new ReentrantLock();
+    /** The thread of webrtc-java's callbacks (its signalling thread), once one came: close() there cannot wait. */
+    private volatile @Nullable Thread callbackThread;
     private final Mode mode;
     private final CandidatePairRtt interpreter;
     private final long refreshNanos;
@@ -124,7 +145,23 @@ public final class WebRtcRttSource implements RttSource {
     private volatile @Nullable RTCPeerConnectionState reportedState;
 
     private WebRtcRttSource(RTCPeerConnection peerConnection, Mode mode) {
-        this.peerConnection = Objects.requireNonNull(peerConnection, "peerConnection");
+        this(Objects.requireNonNull(peerConnection, "peerConnection"), mode, new Calls() {
+            @Override
+            public RTCPeerConnectionState connectionState() {
+                return peerConnection.getConnectionState();
+            }
+
+            @Override
+            public void stats(RTCStatsCollectorCallback callback) {
+                peerConnection.getStats(callback);
+            }
+        }, CLOSE_WAIT_NANOS);
+    }
+
+    WebRtcRttSource(@Nullable RTCPeerConnection peerConnection, Mode mode, Calls calls, long closeWaitNanos) {
+        this.peerConnection = peerConnection;
+        this.calls = calls;
+        this.closeWaitNanos = closeWaitNanos;
         this.mode = Objects.requireNonNull(mode, "mode");
         this.interpreter = new CandidatePairRtt(mode == Mode.CURRENT_EVERY_POLL);
         this.refreshNanos = refreshPeriod().toNanos();
@@ -158,7 +195,7 @@ public final class WebRtcRttSource implements RttSource {
 
     /** @return the connection measured */
     public RTCPeerConnection peerConnection() {
-        return peerConnection;
+        return Objects.requireNonNull(peerConnection, "a test's source has no connection");
     }
 
     /**
@@ -172,6 +209,7 @@ public final class WebRtcRttSource implements RttSource {
      */
     public void onConnectionChange(RTCPeerConnectionState state) {
         this.reportedState = Objects.requireNonNull(state, "state");
+        callbackThread = Thread.currentThread();
     }
 
     /**
@@ -234,64 +272,104 @@ public final class WebRtcRttSource implements RttSource {
 
     /**
      * Closes the source: reads from now on are {@code unavailable} and a request still queued makes no call into
-     * webrtc-java. Idempotent. It does not close the peer connection.
+     * webrtc-java. A call into webrtc-java in progress on the stats thread ({@code getConnectionState()} or
+     * {@code getStats}, which wait for the connection's signalling thread) is waited for, at most 1 s, so that the
+     * factory can be disposed once this returns; on webrtc-java's own callback thread, which that call waits for,
+     * it returns at once. Idempotent. It does not close the peer connection.
      *
      * @since 0.1.0
      */
     @Override
     public void close() {
         closed = true;
+        if (Thread.currentThread() == callbackThread) {
+            return; // the call in progress waits for this very thread to return
+        }
+        try {
+            if (calling.tryLock(closeWaitNanos, TimeUnit.NANOSECONDS)) {
+                calling.unlock();
+            } else {
+                System.getLogger(WebRtcRttSource.class.getName()).log(System.Logger.Level.WARNING, "close() of "
+                        + this + " returned after " + TimeUnit.NANOSECONDS.toMillis(closeWaitNanos) + " ms with a call"
+                        + " into webrtc-java still in progress: disposing the connection's factory now may crash the"
+                        + " JVM (is close() called from a thread webrtc-java's signalling thread waits for?)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** On the stats thread: the state unless reported, then the stats, whose callback completes the read. */
     private void request(CompletableFuture<RttReading> result) {
+        RttReading known;
+        calling.lock();
+        try {
+            known = askStats(result);
+        } finally {
+            calling.unlock();
+        }
+        if (known != null) {
+            finish(result, known);
+        }
+    }
+
+    /** Under {@link #calling}: the reading known without the stats, or {@code null} once they were asked for. */
+    private @Nullable RttReading askStats(CompletableFuture<RttReading> result) {
         RTCPeerConnectionState reported = reportedState; // the latest: the connection may have closed since the read
         if (closed) {
-            finish(result, RttReading.unavailable("source closed"));
-            return;
+            return RttReading.unavailable("source closed");
         }
         if (reported != null && reported != RTCPeerConnectionState.CONNECTED) {
-            finish(result, RttReading.unavailable("connection state " + reported));
-            return;
+            return RttReading.unavailable("connection state " + reported);
         }
         if (reported == null) {
-            RTCPeerConnectionState state;
-            try {
-                state = peerConnection.getConnectionState();
-            } catch (RuntimeException closedConnection) {
-                // webrtc-java throws NullPointerException("Object handle is null") once closed
-                finish(result, RttReading.unavailable("peer connection closed"));
-                return;
-            }
-            if (state != RTCPeerConnectionState.CONNECTED) {
-                finish(result, RttReading.unavailable("connection state " + state));
-                return;
+            RttReading notConnected = unlessConnected();
+            if (notConnected != null) {
+                return notConnected;
             }
         }
         try {
-            peerConnection.getStats(report -> ProbeLoop.stats().executeNow(() -> interpret(report, result)));
+            calls.stats(report -> {
+                callbackThread = Thread.currentThread();
+                ProbeLoop.stats().executeNow(() -> interpret(report, result));
+            });
+            return null;
         } catch (RuntimeException closedMeanwhile) {
-            finish(result, RttReading.unavailable("peer connection closed"));
+            return RttReading.unavailable("peer connection closed");
         }
+    }
+
+    /** Under {@link #calling}: {@code null} when the connection says it is connected, else why it is unavailable. */
+    private @Nullable RttReading unlessConnected() {
+        RTCPeerConnectionState state;
+        try {
+            state = calls.connectionState();
+        } catch (RuntimeException closedConnection) {
+            // webrtc-java throws NullPointerException("Object handle is null") once closed
+            return RttReading.unavailable("peer connection closed");
+        }
+        return state == RTCPeerConnectionState.CONNECTED ? null : RttReading.unavailable("connection state " + state);
     }
 
     /** On the stats thread, between refreshes of a source not told the state: stale when connected. */
     private void staleIfConnected(CompletableFuture<RttReading> result) {
-        RTCPeerConnectionState reported = reportedState;
-        if (closed || reported != null) {
-            result.complete(closed ? RttReading.unavailable("source closed") : reported == RTCPeerConnectionState.CONNECTED
-                    ? RttReading.stale() : RttReading.unavailable("connection state " + reported));
-            return;
-        }
-        RTCPeerConnectionState state;
+        RttReading reading;
+        calling.lock();
         try {
-            state = peerConnection.getConnectionState();
-        } catch (RuntimeException closedConnection) {
-            result.complete(RttReading.unavailable("peer connection closed"));
-            return;
+            RTCPeerConnectionState reported = reportedState;
+            if (closed) {
+                reading = RttReading.unavailable("source closed");
+            } else if (reported != null) {
+                reading = reported == RTCPeerConnectionState.CONNECTED ? RttReading.stale()
+                        : RttReading.unavailable("connection state " + reported);
+            } else {
+                RttReading notConnected = unlessConnected();
+                reading = notConnected != null ? notConnected : RttReading.stale();
+            }
+        } finally {
+            calling.unlock();
         }
-        result.complete(state == RTCPeerConnectionState.CONNECTED ? RttReading.stale()
-                : RttReading.unavailable("connection state " + state));
+        result.complete(reading);
     }
 
     private void interpret(RTCStatsReport report, CompletableFuture<RttReading> result) {
