@@ -183,7 +183,9 @@ public final class GameSession implements AutoCloseable {
      * as a reopening; another source (a reconnection on a new connection) becomes the polled source,
      * every sample kept, and is recorded as a reconnection. Sources are compared by identity. The session owns
      * the sources it is given: it closes ({@link RttSource#close()}, on the session's executor) one it stops
-     * polling for good, the replaced one after a reconnection and every one at {@link #close()}.
+     * polling for good, the replaced one after a reconnection and every one at {@link #close()}. Only
+     * {@link #close()} waits for that; to dispose a replaced connection's factory, close its source yourself first
+     * (a source's {@code close()} is idempotent; {@code WebRtcRttSource}'s waits for its call into webrtc-java).
      *
      * @param source the connection's RTT source
      * @throws IllegalArgumentException naming the plugin when its {@code refreshPeriod()} is null, negative, above
