@@ -8,9 +8,10 @@ import java.util.Objects;
  * The session stopped measuring with its primary source and measures with the secondary one from then on,
  * for one of two verdicts: {@value #UNANSWERED} — the primary never measured within the fallback time (e.g.
  * the peer never answered the probe: an old client) while the secondary did; or {@value #SUSPECT} — the
- * primary read far below the secondary (the median of its latest 10 RTTs more than max(5 ms, 10 %) below the
- * lowest of the secondary's latest 5, which a loaded machine cannot make: it only adds to a round trip): a probe
- * whose peer forges its answers, checked against the ICE agent's own round trip.
+ * primary read far below the secondary at the same moments (each of the secondary's latest 5 RTTs more than
+ * max(5 ms, 10 %) above the median of the primary's RTTs measured since the secondary's previous one, which a
+ * loaded machine cannot make: it only adds to a round trip): a probe whose peer forges its answers, checked
+ * against the ICE agent's own round trips.
  *
  * @param fromSource        the primary source's name, e.g. {@code "probe"}
  * @param toSource          the secondary source's name, e.g. {@code "ice"}: {@code latency}'s samples from then on
@@ -18,9 +19,10 @@ import java.util.Objects;
  * @param reason            why, for people, with the figures
  * @param verdict           {@value #UNANSWERED} or {@value #SUSPECT}; a file of an earlier version without it
  *                          reads as {@value #UNANSWERED}, the only verdict then
- * @param primaryMedianMs   for {@value #SUSPECT}: the primary's median compared, else {@code null}
- * @param secondaryMedianMs for {@value #SUSPECT}: the median of the secondary's latest 5 (the verdict compares with
- *                          their lowest, which {@code reason} gives), else {@code null}
+ * @param primaryMedianMs   for {@value #SUSPECT}: the median of the primary's RTTs compared (those of the 5
+ *                          secondary RTTs' stretches; {@code reason} gives each stretch's), else {@code null}
+ * @param secondaryMedianMs for {@value #SUSPECT}: the median of the secondary's latest 5 (the verdict compares each
+ *                          of them, which {@code reason} gives), else {@code null}
  * @since 0.1.0
  */
 public record SourceFallback(String fromSource, String toSource, long timestampEpochMs, String reason,

@@ -612,7 +612,11 @@ class GameSessionSourcesTest {
         assertThat(fell.timestampEpochMs()).isEqualTo(T0 + 13_000); // the first primary poll after the 5th ICE RTT
         assertThat(fell.primaryMedianMs()).isEqualTo(3.0);
         assertThat(fell.secondaryMedianMs()).isEqualTo(80.0);
-        assertThat(fell.reason()).contains("'probe' reads 3.0 ms", "'ice' 80.0 ms");
+        // each ICE RTT beside the probe's of its stretch: [0 s], (0, 3 s], (3, 6 s], (6, 9 s], (9, 12 s]
+        assertThat(fell.reason()).isEqualTo("'probe' reads 3.0 ms (median of the 13 RTTs compared), 'ice' 80.0 ms"
+                + " (median of its latest 5): each of those 5 (80.0, 80.0, 80.0, 80.0, 80.0 ms) more than max(5 ms,"
+                + " 10 %) above the median of the RTTs 'probe' measured over its stretch of time (3.0, 3.0, 3.0, 3.0,"
+                + " 3.0 ms), which the peer's answers alone can make");
         assertThat(after.latencySource()).isEqualTo("ice");
         advanceSeconds(6);
         assertThat(session.exportValidationData().latency().samples())
@@ -648,6 +652,63 @@ class GameSessionSourcesTest {
         advanceSeconds(60);
         assertThat(session.exportValidationData().fallback()).isNull();
         assertThat(session.exportValidationData().latencySource()).isEqualTo("probe");
+    }
+
+    /**
+     * Bufferbloat: a bulk transfer fills a bottleneck queue from 20 s to 36 s. The honest probe's pongs slow, so
+     * most of its pings time out and its few RTTs read 150 to 400 ms, while the ICE view's RTTs rise to 100 to 200
+     * ms. The probe's latest 10 RTTs then are mostly from before the bulk (median 40 ms) and the ICE view's latest
+     * 5 all from it (the lowest 100 ms): compared as two windows that is "suspect" at 34 s (what integration-tests'
+     * BufferbloatTest saw on a busy machine); compared moment by moment the probe read as high as ICE did.
+     */
+    @Test
+    void anHonestProbeBehindAFilledQueueIsNotSuspectWhileTheIceViewRisesWithIt() {
+        GameSession session = session(null);
+        ScriptedRttSource probe = new ScriptedRttSource();
+        for (int t = 0; t < 20; t++) {
+            probe.thenMeasured(40.0);
+        }
+        for (int t = 20; t < 36; t++) {
+            switch (t) {
+                case 22 -> probe.thenMeasured(250.0);
+                case 26 -> probe.thenMeasured(400.0);
+                case 30 -> probe.thenMeasured(150.0);
+                case 34 -> probe.thenMeasured(300.0);
+                default -> probe.thenStale();
+            }
+        }
+        probe.orElse(RttReading.measured(40.0));
+        ScriptedRttSource ice = new ScriptedRttSource();
+        double[] bulk = {120.0, 180.0, 100.0, 200.0, 150.0}; // at 21, 24, 27, 30, 33 s
+        for (int k = 0; k < 30; k++) {
+            ice.thenMeasured(k >= 7 && k < 12 ? bulk[k - 7] : 41.0).thenStale().thenStale();
+        }
+        session.onDataChannelOpen(new ScriptedProbe(probe), new IceLike(ice));
+        advanceSeconds(60);
+        ValidationData data = session.exportValidationData();
+        assertThat(data.fallback()).isNull();
+        assertThat(data.latencySource()).isEqualTo("probe");
+        assertThat(data.secondary().latency().maxMs()).isEqualTo(200.0);
+    }
+
+    /** A peer that starts forging in the middle of a session is caught once 5 ICE RTTs contradict it. */
+    @Test
+    void aProbeThatStartsForgingLateIsSuspectFiveIceRttsLater() {
+        GameSession session = session(null);
+        ScriptedRttSource probe = new ScriptedRttSource();
+        for (int t = 0; t < 30; t++) {
+            probe.thenMeasured(81.0);
+        }
+        probe.orElse(RttReading.measured(4.0)); // from 30 s
+        session.onDataChannelOpen(new ScriptedProbe(probe), IceLike.everyThirdPoll(80.0));
+        advanceSeconds(60);
+        SourceFallback fell = session.exportValidationData().fallback();
+        assertThat(fell).isNotNull();
+        assertThat(fell.verdict()).isEqualTo(SourceFallback.SUSPECT);
+        // ICE RTTs at 33, 36, 39, 42, 45 s each follow only forged ones; the first primary poll after the last
+        assertThat(fell.timestampEpochMs()).isEqualTo(T0 + 46_000);
+        assertThat(fell.primaryMedianMs()).isEqualTo(4.0);
+        assertThat(fell.secondaryMedianMs()).isEqualTo(80.0);
     }
 
     @Test

@@ -23,7 +23,6 @@ import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.NetworkPath;
 import io.peerpulse.telemetry.PollEvent;
 import io.peerpulse.telemetry.ProbeStats;
-import io.peerpulse.telemetry.shared.RecentRtts;
 import io.peerpulse.telemetry.TelemetryCounters;
 import org.jspecify.annotations.Nullable;
 
@@ -93,9 +92,8 @@ public final class SessionCore {
     private boolean primaryMeasured;
     private @Nullable Stamp primarySince;
     private boolean fellBack;
-    /** The latest primary and secondary RTTs since the last open, for the cross-check of the two views. */
-    private RecentRtts primaryRecent = new RecentRtts(SUSPECT_PRIMARY_SAMPLES);
-    private RecentRtts secondaryRecent = new RecentRtts(SUSPECT_SECONDARY_SAMPLES);
+    /** The two views' RTTs since the last open, paired by time for the cross-check of the two views. */
+    private CrossCheck crossCheck = new CrossCheck(0);
     private @Nullable SourceFallback fallback;
     private @Nullable ProbeStats probe;
     private @Nullable Stamp endAt;
@@ -441,8 +439,7 @@ public final class SessionCore {
                 primaryMeasured = false;
                 primarySince = at;
                 fellBack = false;
-                primaryRecent = new RecentRtts(SUSPECT_PRIMARY_SAMPLES);
-                secondaryRecent = new RecentRtts(SUSPECT_SECONDARY_SAMPLES);
+                crossCheck = new CrossCheck(at.nanoTime());
                 probe = null;
                 quality.sourceChanged();
                 coverage.refreshPeriod(event.source().refreshNanos());
@@ -473,7 +470,7 @@ public final class SessionCore {
                 if (secondaryActive) {
                     view.apply(poll);
                     if (poll.sample() != null) {
-                        secondaryRecent.add(event.at().nanoTime(), poll.sample().rttMs());
+                        crossCheck.secondary(event.at().nanoTime(), poll.sample().rttMs());
                     }
                 }
                 return Applied.NOTHING;
@@ -552,32 +549,24 @@ public final class SessionCore {
         }
     }
 
-    /** Latest primary RTTs whose median the cross-check compares. */
-    static final int SUSPECT_PRIMARY_SAMPLES = 10;
-    /** Latest secondary RTTs whose lowest the cross-check compares (the ICE view refreshes every ~2.5 s). */
-    static final int SUSPECT_SECONDARY_SAMPLES = 5;
-    /** The smallest margin below the secondary's lowest that makes the primary suspect, ms. */
-    static final double SUSPECT_MARGIN_MS = 5;
-    /** The margin as a share of the secondary's lowest, when larger. */
-    static final double SUSPECT_MARGIN_RATIO = 0.10;
-
     /**
      * At a primary poll: falls back to the secondary source, decided from the state alone (so that a recovery
      * decides the same), when either
      * <ul>
      *   <li>{@link SourceFallback#UNANSWERED}: the primary has not measured within the fallback time since it was
      *       opened while the secondary has; or</li>
-     *   <li>{@link SourceFallback#SUSPECT}: with {@value #SUSPECT_PRIMARY_SAMPLES} primary and
-     *       {@value #SUSPECT_SECONDARY_SAMPLES} secondary RTTs since the open, the median of the primary's latest
-     *       is below the lowest of the secondary's latest by more than max({@value #SUSPECT_MARGIN_MS} ms, 10 %)
-     *       — a probe reading far below every recent round trip of the ICE agent's own, which a peer cannot forge
-     *       and a loaded machine (which only adds to a round trip) cannot make.</li>
+     *   <li>{@link SourceFallback#SUSPECT}: each of the secondary's latest {@value CrossCheck#SECONDARY_SAMPLES} RTTs
+     *       since the open is more than max({@value CrossCheck#MARGIN_MS} ms, 10 %) above the median of the
+     *       primary's RTTs measured over the same stretch of time (after the secondary's previous RTT, from the
+     *       open for the first, up to it; the latest {@value CrossCheck#PRIMARY_SAMPLES}, at least one): a probe
+     *       reading far below the ICE agent's own round trips of the same moments, which a peer cannot forge and a
+     *       loaded machine (which only adds to a round trip) cannot make ({@link CrossCheck}).</li>
      * </ul>
      */
     private @Nullable SourceFallback maybeFallBack(PollEvent poll, Stamp at) {
         if (poll.sample() != null) {
             primaryMeasured = true;
-            primaryRecent.add(at.nanoTime(), poll.sample().rttMs());
+            crossCheck.primary(at.nanoTime(), poll.sample().rttMs());
         }
         LatencyRecord view = secondary;
         SessionEvent.Source from = source;
@@ -602,25 +591,14 @@ public final class SessionCore {
                             + " ms)"
                     : "no measurement from '" + from.name() + "' in " + waitedMs + " ms";
         } else {
-            if (primaryRecent.count() < SUSPECT_PRIMARY_SAMPLES || secondaryRecent.count() < SUSPECT_SECONDARY_SAMPLES) {
-                return null;
-            }
-            double mine = primaryRecent.median();
-            double theirs = secondaryRecent.median();
-            // judged against the secondary's lowest: a starved CPU or a queue only adds to a round trip, and on a
-            // loaded machine 5 ICE RTTs scatter so (81 to 226 ms on an 84 ms link) that their median alone is
-            // often 10 % above an honest probe's
-            double lowest = secondaryRecent.min();
-            if (mine >= lowest - Math.max(SUSPECT_MARGIN_MS, SUSPECT_MARGIN_RATIO * lowest)) {
+            CrossCheck.Suspect suspect = crossCheck.suspect(from.name(), to.name());
+            if (suspect == null) {
                 return null;
             }
             verdict = SourceFallback.SUSPECT;
-            primaryMedian = mine;
-            secondaryMedian = theirs;
-            reason = "'" + from.name() + "' reads " + mine + " ms (median of its latest " + SUSPECT_PRIMARY_SAMPLES
-                    + "), '" + to.name() + "' " + theirs + " ms (of its latest " + SUSPECT_SECONDARY_SAMPLES
-                    + ", the lowest " + lowest + " ms): more than max(5 ms, 10 %) below the lowest, which the peer's"
-                    + " answers alone can make";
+            primaryMedian = suspect.primaryMedianMs();
+            secondaryMedian = suspect.secondaryMedianMs();
+            reason = suspect.reason();
         }
         SourceFallback fell = new SourceFallback(from.name(), to.name(), at.epochMs(), reason, verdict, primaryMedian,
                 secondaryMedian);

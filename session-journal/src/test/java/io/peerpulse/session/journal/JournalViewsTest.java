@@ -166,6 +166,29 @@ class JournalViewsTest {
                 .noneMatch(l -> l.startsWith("{\"type\":\"fallback\"") || l.contains("\"from\""));
     }
 
+    /** The suspect verdict pairs the views' RTTs by their monotonic stamps: the recovery pairs them the same. */
+    @Test
+    void aSuspectProbeRecoversAsLive() throws IOException {
+        GameSession session = session("views-suspect");
+        ScriptedRttSource forged = new ScriptedRttSource();
+        for (int t = 0; t < 8; t++) {
+            forged.thenMeasured(80.5).thenStale(); // honest at first, a ping lost now and then
+        }
+        session.onDataChannelOpen(new ScriptedProbe(forged.orElse(RttReading.measured(3.25))),
+                IceLike.everyThirdPoll(81.0));
+        scheduler.runDueTasks();
+        advanceSeconds(40);
+        session.close();
+
+        ValidationData live = session.exportValidationData();
+        assertThat(live.fallback()).isNotNull();
+        assertThat(live.fallback().verdict()).isEqualTo(io.peerpulse.session.SourceFallback.SUSPECT);
+        assertThat(live.fallback().primaryMedianMs()).isEqualTo(3.25);
+        assertThat(live.latencySource()).isEqualTo("ice");
+
+        recoverAndCompare(session);
+    }
+
     @Test
     void anIceLikeSourceRefreshingEvery2500MsHasNoGapsLiveNorRecovered() throws IOException {
         // measured every 3rd poll at 1 Hz, with one 4 s stretch: a gap with 3 poll intervals, none with 2 × 2.5 s
