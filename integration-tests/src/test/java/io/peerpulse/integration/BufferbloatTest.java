@@ -27,14 +27,18 @@ import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.telemetry.spi.RttSource;
 import io.peerpulse.webrtc.DataChannelProbe;
 import io.peerpulse.webrtc.ProbeOptions;
+import io.peerpulse.webrtc.WebRtcRttSource;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,9 +48,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Bufferbloat on real peers: a 40 ms link whose A-to-B direction is a 1 Mbit/s bottleneck behind a 500 ms FIFO
- * queue (the relay's rate limit), a probe on both ends and a session polling A's probe alone (see where it is
- * opened: why not beside the ICE view); then a bulk transfer on a second data channel (reliable, ordered) from A to B fills the queue for about
- * five seconds and stops. The probe's samples are compared with what the relay recorded: the round trip a ping
+ * queue (the relay's rate limit), a probe on both ends and a session polling A's probe with the ICE view beside
+ * it; then a bulk transfer on a second data channel (reliable, ordered) from A to B fills the queue for about
+ * five seconds and stops. The session's cross-check of the two views pairs them by time, so the honest probe stays
+ * the primary through the bulk (no fallback: game-session's README, the fallback row). The probe's samples are compared with what the relay recorded: the round trip a ping
  * sent at that moment really had (the base holds, plus the queueing delay the relay imposed on a packet arriving
  * at the bottleneck then, which in a FIFO depends only on the arrival time), its losses with the relay's tail
  * drops, and the session's quality and coverage with both.
@@ -161,16 +166,59 @@ class BufferbloatTest {
         }
     }
 
-    /** What one run left: the relay's record, the session's samples, changes and validation data. */
+    /** The ICE view as the session polls it, each measured RTT kept with when it came (epoch ms), for the printout. */
+    static final class RecordedIce implements RttSource {
+        final RttSource ice;
+        final List<double[]> readings = new ArrayList<>();
+
+        RecordedIce(RttSource ice) {
+            this.ice = ice;
+        }
+
+        @Override
+        public CompletionStage<RttReading> read() {
+            return ice.read().thenApply(reading -> {
+                if (reading instanceof RttReading.Measured measured) {
+                    synchronized (readings) {
+                        readings.add(new double[] {System.currentTimeMillis(), measured.rttMs()});
+                    }
+                }
+                return reading;
+            });
+        }
+
+        @Override
+        public String name() {
+            return ice.name();
+        }
+
+        @Override
+        public Duration refreshPeriod() {
+            return ice.refreshPeriod();
+        }
+
+        @Override
+        public void close() {
+            ice.close();
+        }
+
+        List<double[]> readings() {
+            synchronized (readings) {
+                return List.copyOf(readings);
+            }
+        }
+    }
+
+    /** What one run left: the relay's record, the session's samples, changes and validation data, ICE's RTTs. */
     record Run(String relay, RelayRecord all, RelayTruth truth, Collector collector, ValidationData data,
-               long bulkStartNanos, long bulkEndNanos, long start) {
+               long bulkStartNanos, long bulkEndNanos, long start, List<double[]> ice) {
     }
 
     @Test
     void aBulkTransferRaisesTheProbesRttByWhatTheQueueImposedAndItRecovers() throws Exception {
         Run run = run(52, RateLimit.of(RATE, QUEUE), PING_TIMEOUT, BULK_MESSAGES);
         check(run.relay(), run.all(), run.truth(), run.collector(), run.data(), run.bulkStartNanos(),
-                run.bulkEndNanos(), run.start());
+                run.bulkEndNanos(), run.start(), run.ice());
     }
 
     /**
@@ -183,7 +231,8 @@ class BufferbloatTest {
         Duration timeout = Duration.ofMillis(400);
         Run run = run(53, new RateLimit(RATE, 3 * RATE), timeout, 16);
         List<Row> rows = report(run.relay(), run.all(), run.truth(), run.collector(), run.data(), run.bulkStartNanos(),
-                run.bulkEndNanos(), run.start());
+                run.bulkEndNanos(), run.start(), run.ice());
+        assertThat(run.data().fallback()).as("the honest probe stays the primary through the bulk").isNull();
         assertThat(run.all().count(Direction.A_TO_B, Fate.TAIL_DROPPED)).isZero();
         assertThat(run.all().droppedCount(Direction.A_TO_B) + run.all().droppedCount(Direction.B_TO_A))
                 .as("nothing dropped but before the peers' addresses were known")
@@ -218,12 +267,9 @@ class BufferbloatTest {
             long bulkEndNanos;
             long bulkEndEpochMs;
             long start = System.currentTimeMillis();
+            RecordedIce ice = new RecordedIce(WebRtcRttSource.of(peers.peerA()));
             try {
-                // the probe alone: beside the ICE view, the session's cross-check of the two misfires under this
-                // very load (the probe's latest 10 lag behind the bulk while the ICE view's latest 5 rise: the session
-                // fell back to ICE with the verdict suspect in two runs on a busy machine; game-session's README, the
-                // fallback row's known limit), and the samples would then no longer be the probe's
-                session.onDataChannelOpen(probeA);
+                session.onDataChannelOpen(probeA, ice);
                 // 4 s of the quiet link from the peer's first answer (a loaded machine opens B's probe late)
                 assertThat(collector.await(s -> true, Duration.ofSeconds(60))).as("the peer answers").isTrue();
                 long firstAnswer = collector.samples().get(0).timestampEpochMs();
@@ -250,7 +296,7 @@ class BufferbloatTest {
             }
             RelayTruth truth = RelayTruth.of(relay, bulkStartNanos, bulkEndNanos);
             return new Run(relay.toString(), truth.all(), truth, collector, session.exportValidationData(),
-                    bulkStartNanos, bulkEndNanos, start);
+                    bulkStartNanos, bulkEndNanos, start, ice.readings());
         }
     }
 
@@ -265,8 +311,10 @@ class BufferbloatTest {
     private static final double BELOW_MS = 1_250 * 1000.0 / RATE + 2;
 
     private static void check(String relay, RelayRecord all, RelayTruth truth, Collector collector,
-                              ValidationData data, long bulkStartNanos, long bulkEndNanos, long start) {
-        List<Row> rows = report(relay, all, truth, collector, data, bulkStartNanos, bulkEndNanos, start);
+                              ValidationData data, long bulkStartNanos, long bulkEndNanos, long start,
+                              List<double[]> ice) {
+        List<Row> rows = report(relay, all, truth, collector, data, bulkStartNanos, bulkEndNanos, start, ice);
+        assertThat(data.fallback()).as("the honest probe stays the primary through the bulk").isNull();
         double baseMs = rows.get(0).expectedMs() - rows.get(0).queueMs();
         RelayRecord bulk = all.between(bulkStartNanos, bulkEndNanos);
         double maxQueueMs = bulk.queueing(Direction.A_TO_B).maxMs();
@@ -278,6 +326,7 @@ class BufferbloatTest {
             assertThat(r.diffMs()).as("never below the relay's round trip: %s", r).isGreaterThanOrEqualTo(-BELOW_MS);
         });
         assertThat(data.latency().minMs()).isGreaterThanOrEqualTo(BASE.toMillis());
+        assertThat(data.secondary().latency().minMs()).isGreaterThanOrEqualTo(BASE.toMillis());
         assertThat(Math.abs(data.probe().offsetMs())).isLessThanOrEqualTo(data.probe().errorBoundMs());
         // the queue really filled, and the relay dropped nothing outside the bulk
         assertThat(maxQueueMs).as("the queue filled").isGreaterThan(QUEUE.toMillis() * 0.8);
@@ -344,7 +393,8 @@ class BufferbloatTest {
     }
 
     private static List<Row> report(String relay, RelayRecord all, RelayTruth truth, Collector collector,
-                               ValidationData data, long bulkStartNanos, long bulkEndNanos, long start) {
+                               ValidationData data, long bulkStartNanos, long bulkEndNanos, long start,
+                               List<double[]> ice) {
         System.out.println(relay);
         System.out.println(all.between(bulkStartNanos, bulkEndNanos));
         // the bottleneck's exit times of A-to-B packets: a packet arriving at t waits max(0, exit of the latest
@@ -376,6 +426,21 @@ class BufferbloatTest {
         System.out.println("probe: " + data.probe());
         System.out.println("coverage: " + data.coverage());
         System.out.println("counters: " + data.counters());
+        System.out.println("secondary: " + data.secondary());
+        // what the session's cross-check paired: each ICE RTT with the probe's RTTs since the ICE RTT before it
+        long previous = start;
+        for (double[] reading : ice) {
+            long at = (long) reading[0];
+            long from = previous;
+            double[] mine = collector.samples().stream().filter(s -> s.timestampEpochMs() > from
+                    && s.timestampEpochMs() <= at).mapToDouble(RttSample::rttMs).sorted().toArray();
+            System.out.printf(Locale.ROOT, "ice t=%6d ms (bulk %+7.0f ms) rtt %8.3f  probe's %2d since: median %s%n",
+                    at - start, (at * 1e6 - truth.epochOffsetNanos() - bulkStartNanos) / 1e6, reading[1], mine.length,
+                    mine.length == 0 ? "-" : String.format(Locale.ROOT, "%.3f", mine.length % 2 == 1
+                            ? mine[mine.length / 2] : (mine[mine.length / 2 - 1] + mine[mine.length / 2]) / 2));
+            previous = at;
+        }
+        System.out.println("fallback: " + data.fallback());
         System.out.printf("tail drops A->B %d, B->A %d%n", all.count(Direction.A_TO_B, Fate.TAIL_DROPPED),
                 all.count(Direction.B_TO_A, Fate.TAIL_DROPPED));
         System.out.println("quiet A->B sizes: " + new java.util.TreeMap<>(quiet.stream()
