@@ -92,7 +92,15 @@ public final class Main implements Runnable {
                     ? unmatched.getSuggestions() : List.of();
             boolean systemProperty = ex instanceof CommandLine.UnmatchedArgumentException unmatched
                     && unmatched.getUnmatched().stream().anyMatch(a -> a.startsWith("-D"));
-            command.getErr().println(command.getCommandName() + ": " + Errors.shown(ex.getMessage())
+            // `summarize -x`: picocli checks the missing file before the unknown option, and its message would
+            // not name what was typed; the unknown option is the cause
+            List<String> unknown = ex instanceof CommandLine.UnmatchedArgumentException unmatched
+                    ? unmatched.getUnmatched() : command.getUnmatchedArguments();
+            String message = ex instanceof CommandLine.MissingParameterException && !unknown.isEmpty()
+                    ? (unknown.size() == 1 ? "Unknown option: '" : "Unknown options: '") + String.join("', '", unknown)
+                            + "'"
+                    : ex.getMessage();
+            command.getErr().println(command.getCommandName() + ": " + Errors.shown(message) + dashedFiles(unknown)
                     + (suggestions.isEmpty() ? "" : "; did you mean '" + String.join("' or '", suggestions) + "'?")
                     + (systemProperty ? "; a system property is java's option, not the command's: "
                             + SYSTEM_PROPERTY_HINT : "")
@@ -133,6 +141,23 @@ public final class Main implements Runnable {
             err.flush();
             return CommandLine.ExitCode.SOFTWARE;
         }
+    }
+
+    /**
+     * @return for an unknown option that is the name of an existing file ({@code -runs.json}), how to give it; else
+     *         ""
+     */
+    private static String dashedFiles(List<String> unknown) {
+        for (String argument : unknown) {
+            try {
+                if (argument.startsWith("-") && java.nio.file.Files.exists(java.nio.file.Path.of(argument))) {
+                    return "; a file named so: write ./" + Errors.shown(argument) + " or put -- before it";
+                }
+            } catch (java.nio.file.InvalidPathException notAPath) {
+                // not a file name
+            }
+        }
+        return "";
     }
 
     @Override

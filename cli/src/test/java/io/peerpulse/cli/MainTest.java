@@ -43,6 +43,35 @@ class MainTest {
         assertOneLineError(run("demo", "--rttt", "40ms"), "--rttt", "did you mean '--rtt'?");
     }
 
+    /**
+     * {@code summarize -x} or {@code report -runs.json} alone: picocli checks the missing file before the unknown
+     * option and said only "Missing required parameter", never naming what was typed. The unknown option is named,
+     * and a file of that name gets the way to give it.
+     */
+    @Test
+    void anUnknownOptionInPlaceOfTheFileIsNamedAndAFileOfThatNameToldHowToGiveIt(@TempDir Path dir)
+            throws Exception {
+        assertOneLineError(run("summarize", "-x"), "Unknown option: '-x'");
+        assertThat(err.toString()).doesNotContain("Missing required parameter");
+        err.getBuffer().setLength(0);
+        assertOneLineError(run("recover", "--jornal"), "Unknown option: '--jornal'");
+        err.getBuffer().setLength(0);
+
+        // a name starting with '-' is relative: made in the working directory, and removed
+        String name = "-peerpulse-main-test-" + ProcessHandle.current().pid() + ".json";
+        Path dashed = java.nio.file.Files.writeString(Path.of(name), "{}");
+        try {
+            for (String[] args : new String[][] {{"report", name}, {"summarize", name},
+                    {"summarize", name, dir.toString()}}) {
+                err.getBuffer().setLength(0);
+                assertOneLineError(run(args), "Unknown option: '" + name + "'",
+                        "a file named so: write ./" + name + " or put -- before it");
+            }
+        } finally {
+            java.nio.file.Files.delete(dashed);
+        }
+    }
+
     /** {@code ./peerpulse demo -Dpeerpulse.chromium=…}: the option is java's; the error says how to pass it. */
     @Test
     void aSystemPropertyGivenToTheCommandSaysHowToPassIt() {
