@@ -53,15 +53,23 @@ public final class Main implements Runnable {
         return java.util.Arrays.asList(args).contains("--verbose");
     }
 
+    /** The exit code when standard output is a pipe whose reader stopped: the shell's for SIGPIPE, 128 + 13. */
+    static final int BROKEN_PIPE = 141;
+
     /**
      * The exit code once the command returned {@code code}: 1 instead of 0 when standard output could not be
-     * written (a full disk, a closed pipe), said in one line on standard error, since the output is then cut.
+     * written (a full disk, a closed descriptor), said in one line on standard error, since the output is then
+     * cut; {@value #BROKEN_PIPE}, saying nothing, when it is a pipe whose reader stopped ({@code | head -1}).
      */
     static int exitCode(int code, StandardOutput.Writer out, PrintWriter err) {
         out.flush();
         Optional<IOException> failure = out.failure();
         if (failure.isEmpty()) {
             return code;
+        }
+        if ("Broken pipe".equals(failure.get().getMessage())) { // EPIPE: the reader stopped (`| head -1`)
+            // as a command ended by SIGPIPE (`git log | head -1`), which the JVM ignores: no message, 128 + 13
+            return BROKEN_PIPE;
         }
         err.println("peerpulse: cannot write standard output: " + ExportFiles.reason(failure.get())
                 + "; what it holds is incomplete");

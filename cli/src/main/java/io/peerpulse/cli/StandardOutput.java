@@ -59,7 +59,7 @@ final class StandardOutput {
 
     /**
      * Standard output as a {@link PrintWriter} (UTF-8, flushed at each line) that keeps the first write
-     * failure: a {@code PrintWriter} swallows it, and a full disk or a closed pipe must be named.
+     * failure: a {@code PrintWriter} swallows it, and a full disk must be named (a pipe whose reader stopped: {@link Main#exitCode}).
      */
     static final class Writer extends PrintWriter {
         private final Recorder recorder;

@@ -83,7 +83,7 @@ class MainTest {
         }
     }
 
-    /** A full disk or a closed pipe cuts standard output: the command says so and fails, never silently. */
+    /** A full disk cuts standard output: the command says so and fails, never silently. */
     @Test
     void standardOutputThatCannotBeWrittenIsNamedAndFailsTheCommand() {
         StandardOutput.Writer full = new StandardOutput.Writer(new java.io.OutputStream() {
@@ -104,6 +104,27 @@ class MainTest {
         assertThat(Main.exitCode(Main.run(new String[] {"--version"}, written, errors), written,
                 new PrintWriter(fine))).isZero();
         assertThat(fine.toString()).isEmpty();
+    }
+
+    /**
+     * {@code ./peerpulse summarize runs | head -1}: the reader stopped on purpose. As {@code git log | head -1}
+     * (ended by SIGPIPE): nothing on standard error and the shell's code for SIGPIPE, 141, not the failure
+     * code 1 with "what it holds is incomplete" under the line the user asked for.
+     */
+    @Test
+    void aPipeWhoseReaderStoppedEndsTheCommandQuietlyWithTheCodeOfSigpipe() {
+        StandardOutput.Writer closed = new StandardOutput.Writer(new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("Broken pipe"); // FileOutputStream's message for EPIPE
+            }
+        });
+        PrintWriter errors = new PrintWriter(err, true);
+
+        int code = Main.exitCode(Main.run(new String[] {"--version"}, closed, errors), closed, errors);
+
+        assertThat(code).isEqualTo(141);
+        assertThat(err.toString()).isEmpty();
     }
 
     /** Refused settings create nothing; a file where the output directory should be is named as such. */
