@@ -80,7 +80,10 @@ final class SummarizeCommand implements Callable<Integer> {
             } else if (Files.exists(input)) { // a file, or a pipe such as <(cat x.json)
                 files.add(input);
             } else {
-                throw new Main.UsageException("cannot read " + input + ": no such file or directory");
+                // a link that leads nowhere, a name not in UTF-8: said as report and recover say it
+                String why = Sessions.missing(input);
+                throw new Main.UsageException("cannot read " + input + ": "
+                        + ("no such file".equals(why) ? "no such file or directory" : why));
             }
         }
         files = files.stream().map(f -> f.toAbsolutePath().normalize()).distinct().toList(); // one row per file

@@ -330,8 +330,10 @@ class SummarizeAndReportTest {
         err.getBuffer().setLength(0);
         assertThat(run("report", loop.toString())).isEqualTo(2);
         assertThat(run("recover", dangling.toString())).isEqualTo(2);
+        assertThat(run("summarize", dangling.toString())).isEqualTo(2);
         assertThat(err.toString()).contains("report: cannot read " + loop + ": a symbolic link loop",
-                "recover: cannot read " + dangling + ": a symbolic link to elsewhere/moved.json, which does not exist");
+                "recover: cannot read " + dangling + ": a symbolic link to elsewhere/moved.json, which does not exist",
+                "summarize: cannot read " + dangling + ": a symbolic link to elsewhere/moved.json, which does not exist");
     }
 
     /**
@@ -342,9 +344,12 @@ class SummarizeAndReportTest {
     @Test
     void aNameThatIsNotUtf8IsExplained() {
         Path decoded = dir.resolve("caf\uFFFD.json");
-        assertThat(run("report", decoded.toString())).isEqualTo(2);
-        assertThat(err.toString()).contains("report: cannot read " + decoded + ": no such file by that name: it holds"
-                + " U+FFFD, which stands for bytes that are not UTF-8", "rename the file to UTF-8");
+        for (String command : List.of("report", "summarize")) {
+            err.getBuffer().setLength(0);
+            assertThat(run(command, decoded.toString())).isEqualTo(2);
+            assertThat(err.toString()).contains(command + ": cannot read " + decoded + ": no such file by that name: it"
+                    + " holds U+FFFD, which stands for bytes that are not UTF-8", "rename the file to UTF-8");
+        }
     }
 
     @Test
