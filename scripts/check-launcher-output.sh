@@ -115,6 +115,27 @@ else
   failed=$((failed + 1)); echo "FAIL the launcher's build: mvn $(tr '\n' ' ' <"$work/mvn-args" 2>/dev/null)"
 fi
 
+# three commands started at once after a source changed (a script running them in parallel): one builds, the
+# others wait for it and use its build; each built into the same target folders and removed the others' jars
+touch "$root/cli/src/main/java/io/peerpulse/cli/Errors.java"   # it builds again
+pids=()
+for i in 1 2 3; do
+  timeout 900 "$pp" --version >"$work/parallel-$i" 2>"$work/parallel-$i.err" &
+  pids+=("$!")
+done
+codes=""
+for pid in "${pids[@]}"; do
+  if wait "$pid"; then codes="$codes 0"; else codes="$codes $?"; fi
+done
+if [ "$codes" = " 0 0 0" ] && cmp -s "$work/parallel-1" "$work/parallel-2" && cmp -s "$work/parallel-1" "$work/parallel-3" \
+   && grep -q "^peerpulse" "$work/parallel-1" \
+   && [ "$(cat "$work"/parallel-*.err | grep -c "^peerpulse: building the command line")" = 1 ]; then
+  passed=$((passed + 1)); echo "ok   three launchers at once after a change: one build, all three run"
+else
+  failed=$((failed + 1)); echo "FAIL three launchers at once after a change: exit codes$codes"
+  tail -n 5 "$work"/parallel-*.err
+fi
+
 # started through a symbolic link (e.g. ~/bin/peerpulse) and from another directory, it finds its checkout
 mkdir -p "$work/bin" && ln -s "$pp" "$work/bin/peerpulse"
 if (cd / && timeout 300 "$work/bin/peerpulse" --version) >"$work/link" 2>>"$work/stderr" \
@@ -188,6 +209,19 @@ if [ "$code" = 1 ] && grep -q "^peerpulse: cannot write standard output: no spac
   passed=$((passed + 1)); echo "ok   summarize to /dev/full: exit 1, the cause named"
 else
   failed=$((failed + 1)); echo "FAIL summarize to /dev/full: exit $code"; tail -n 5 "$work/stderr"
+fi
+
+# a reader that stops early (| head -1): as a command ended by SIGPIPE (git log | head -1), exit 141 and nothing
+# said; a table larger than a pipe's buffer (64 KiB), so that the command still writes after the reader left
+mkdir -p "$work/many"
+for i in $(seq 1000); do cp "$fixtures/chromium-agreement.json" "$work/many/s$i.json"; done
+: >"$work/head-err"
+timeout 300 "$pp" summarize "$work/many" 2>"$work/head-err" | head -n 1 >"$work/head-out"
+code="${PIPESTATUS[0]}"
+if [ "$code" = 141 ] && [ ! -s "$work/head-err" ] && grep -q '^session_id,player_id,' "$work/head-out"; then
+  passed=$((passed + 1)); echo "ok   summarize | head -1: exit 141, nothing said"
+else
+  failed=$((failed + 1)); echo "FAIL summarize | head -1: exit $code"; cat "$work/head-err"
 fi
 
 if run summarize "$fixtures" >&-; then code=0; else code=$?; fi
