@@ -96,7 +96,7 @@ final class Outputs {
      * Writes {@code text} as UTF-8 by the exporters' file rules ({@link ExportFiles}): whole or not at all,
      * with the platform's default permissions (the umask). Without {@code force} an existing file is never
      * replaced: the text goes to the next free name ({@code -1}, {@code -2}, …), said on {@code err}; with
-     * it, the file is replaced atomically, keeping its permissions.
+     * it, the file is replaced atomically, keeping its permissions. A named pipe or a device is written into.
      *
      * @return the file written
      * @throws Main.RunFailure naming the target and the reason
@@ -111,6 +111,17 @@ final class Outputs {
         }
         ExportFiles.Content content = out -> out.write(encoded.array(), encoded.arrayOffset() + encoded.position(),
                 encoded.remaining());
+        if (Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target)) {
+            // a named pipe, a process substitution (--out >(gzip > t.gz)) or a device (/dev/null): no file to keep
+            // or to replace (a new name beside it, or a rename over it, would leave the reader waiting or, as
+            // root, put a regular file at /dev/null); written into, as the shell's > writes
+            try (java.io.OutputStream stream = Files.newOutputStream(target, java.nio.file.StandardOpenOption.WRITE)) {
+                content.writeTo(stream);
+            } catch (IOException e) {
+                throw new Main.RunFailure(Errors.cannot("write", target, e), e);
+            }
+            return target.toAbsolutePath();
+        }
         Path written;
         try {
             written = force ? ExportFiles.replace(target, content) : ExportFiles.writeNew(target, content);

@@ -205,6 +205,44 @@ class SummarizeAndReportTest {
     }
 
     /**
+     * {@code --out} a named pipe, a process substitution ({@code --out >(gzip > t.csv.gz)}) or a device
+     * ({@code /dev/null}): there is no file to keep. The table went to a new file {@code pipe-1.csv} beside the
+     * pipe (as root {@code /dev/null-1}, a regular file in {@code /dev}), the reader waiting forever; with
+     * {@code --force} the pipe (or, as root, {@code /dev/null} itself) was replaced by a regular file. Now it is
+     * written into the pipe, as the shell's {@code >} would.
+     */
+    @Test
+    void aNamedPipeGivenAsOutIsWrittenIntoNeitherRenamedNorReplaced() throws Exception {
+        export("a.json", "session-a", true);
+        for (boolean force : new boolean[] {false, true}) {
+            Path fifo = dir.resolve("pipe-" + force + ".csv");
+            assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+            CompletableFuture<String> reader = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Files.readString(fifo);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            int code = force ? run("summarize", dir.resolve("a.json").toString(), "--out", fifo.toString(), "--force")
+                    : run("summarize", dir.resolve("a.json").toString(), "--out", fifo.toString());
+            try {
+                assertThat(code).as("stderr %s", err).isZero();
+                assertThat(reader.get(30, TimeUnit.SECONDS)).startsWith(SummarizeCommand.HEADER + "\n")
+                        .contains("session-a,");
+            } finally {
+                if (!reader.isDone() && Files.exists(fifo) && !Files.isRegularFile(fifo)) {
+                    Files.write(fifo, new byte[0]); // the old code wrote elsewhere: a writer lets the reader go
+                }
+            }
+            assertThat(Files.isRegularFile(fifo)).as("still a pipe").isFalse();
+            assertThat(dir.resolve("pipe-" + force + "-1.csv")).doesNotExist();
+            assertThat(out.toString()).contains("wrote 1 session(s) to " + fifo);
+            assertThat(err.toString()).isEmpty();
+        }
+    }
+
+    /**
      * A folder from elsewhere (a colleague's, an unpacked archive) may hold a named pipe called {@code *.json}:
      * opening it waited for a writer forever, so {@code summarize} of the folder never ended. In a folder only
      * regular files are read (a link to one too); the others are named as skipped. A pipe named on the command
