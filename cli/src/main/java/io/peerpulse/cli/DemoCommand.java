@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
  * measuring at 1 Hz with a round every 10 s, a progress line per second, then the measured
  * statistics beside the injected RTT and the files the exporters wrote.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Run a game session between two real WebRTC peers through a relay with a known RTT, "
                 + "print the measured statistics and write the exports.")
 final class DemoCommand implements Callable<Integer> {

@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code peerpulse recover JOURNAL [--out DIR] [--exporters json,csv,html]}: a killed session's exports. */
-@Command(name = "recover", mixinStandardHelpOptions = true,
+@Command(name = "recover", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Rebuild a session's report from its crash-safe journal (<id>.journal.jsonl) and run the "
                 + "exporters on it. Torn, damaged (checksum) and out-of-place lines are skipped and reported.")
 final class RecoverCommand implements Callable<Integer> {

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code peerpulse report FILE.json [--out FILE.html]}: one session's self-contained HTML page. */
-@Command(name = "report", mixinStandardHelpOptions = true,
+@Command(name = "report", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Write a self-contained HTML page of one exported session: RTT over time (gaps as gaps, "
                 + "rounds marked), a histogram and the summary table. The page fetches nothing.")
 final class ReportCommand implements Callable<Integer> {

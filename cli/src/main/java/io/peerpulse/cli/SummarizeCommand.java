@@ -27,7 +27,7 @@ import picocli.CommandLine.Parameters;
  * {@code peerpulse summarize DIR|FILE.json... [--out FILE.csv] [--force]}: one CSV row per exported session,
  * for pandas or R. Files that cannot be read are named on standard error and left out.
  */
-@Command(name = "summarize", mixinStandardHelpOptions = true,
+@Command(name = "summarize", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "One CSV row per session exported in the given folders and files (ids, duration, coverage, "
                 + "sample count, min/median/mean/p95/p99/max, reconnection count, time in each connection quality, "
                 + "score min/p5/median). Unreadable files are named and skipped.")

@@ -72,6 +72,22 @@ class MainTest {
         }
     }
 
+    /**
+     * Every command's help lists {@code -V, --version}; {@code peerpulse summarize --version} printed nothing and
+     * exited 0 (only the top command had the version). Each prints the command's version.
+     */
+    @Test
+    void everyCommandPrintsTheVersionItsHelpOffers() {
+        String version = new Main.Version().getVersion()[0];
+        for (String command : new String[] {"demo", "summarize", "report", "recover"}) {
+            for (String option : new String[] {"--version", "-V"}) {
+                out.getBuffer().setLength(0);
+                assertThat(run(command, option)).isZero();
+                assertThat(out.toString()).as(command + " " + option).isEqualTo(version + System.lineSeparator());
+            }
+        }
+    }
+
     /** {@code ./peerpulse demo -Dpeerpulse.chromium=…}: the option is java's; the error says how to pass it. */
     @Test
     void aSystemPropertyGivenToTheCommandSaysHowToPassIt() {
