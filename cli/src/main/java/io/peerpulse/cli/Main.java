@@ -69,7 +69,7 @@ public final class Main implements Runnable {
         }
         if ("Broken pipe".equals(failure.get().getMessage())) { // EPIPE: the reader stopped (`| head -1`)
             // as a command ended by SIGPIPE (`git log | head -1`), which the JVM ignores: no message, 128 + 13
-            return BROKEN_PIPE;
+            return code == 0 ? BROKEN_PIPE : code; // a failure of the command's own keeps its code
         }
         err.println("peerpulse: cannot write standard output: " + ExportFiles.reason(failure.get())
                 + "; what it holds is incomplete");

@@ -141,6 +141,8 @@ class MainTest {
 
         assertThat(code).isEqualTo(141);
         assertThat(err.toString()).isEmpty();
+        closed.println("more");
+        assertThat(Main.exitCode(2, closed, errors)).as("the command's own failure").isEqualTo(2);
     }
 
     /** Refused settings create nothing; a file where the output directory should be is named as such. */
