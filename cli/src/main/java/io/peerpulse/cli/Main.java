@@ -94,20 +94,20 @@ public final class Main implements Runnable {
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.registerConverter(java.nio.file.Path.class, new Values.PathConverter()); // every command's
-        commandLine.setParameterExceptionHandler((ex, arguments) -> {
-            CommandLine command = ex.getCommandLine();
+        commandLine.setParameterExceptionHandler((thrown, arguments) -> {
+            CommandLine command = thrown.getCommandLine();
+            // `summarize -x`: picocli checks the missing file before the unknown option, and its message would
+            // not name what was typed; the unknown option is the cause
+            CommandLine.ParameterException ex = thrown instanceof CommandLine.MissingParameterException
+                    && !command.getUnmatchedArguments().isEmpty()
+                    ? new CommandLine.UnmatchedArgumentException(command, command.getUnmatchedArguments()) : thrown;
             List<String> suggestions = ex instanceof CommandLine.UnmatchedArgumentException unmatched
                     ? unmatched.getSuggestions() : List.of();
             boolean systemProperty = ex instanceof CommandLine.UnmatchedArgumentException unmatched
                     && unmatched.getUnmatched().stream().anyMatch(a -> a.startsWith("-D"));
-            // `summarize -x`: picocli checks the missing file before the unknown option, and its message would
-            // not name what was typed; the unknown option is the cause
             List<String> unknown = ex instanceof CommandLine.UnmatchedArgumentException unmatched
-                    ? unmatched.getUnmatched() : command.getUnmatchedArguments();
-            String message = ex instanceof CommandLine.MissingParameterException && !unknown.isEmpty()
-                    ? (unknown.size() == 1 ? "Unknown option: '" : "Unknown options: '") + String.join("', '", unknown)
-                            + "'"
-                    : ex.getMessage();
+                    ? unmatched.getUnmatched() : List.of();
+            String message = ex.getMessage();
             command.getErr().println(command.getCommandName() + ": " + Errors.shown(message) + dashedFiles(unknown)
                     + (suggestions.isEmpty() ? "" : "; did you mean '" + String.join("' or '", suggestions) + "'?")
                     + (systemProperty ? "; a system property is java's option, not the command's: "

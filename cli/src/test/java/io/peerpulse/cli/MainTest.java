@@ -56,6 +56,8 @@ class MainTest {
         err.getBuffer().setLength(0);
         assertOneLineError(run("recover", "--jornal"), "Unknown option: '--jornal'");
         err.getBuffer().setLength(0);
+        assertOneLineError(run("summarize", "--foce"), "Unknown option: '--foce'", "did you mean '--force'?");
+        err.getBuffer().setLength(0);
 
         // a name starting with '-' is relative: made in the working directory, and removed
         String name = "-peerpulse-main-test-" + ProcessHandle.current().pid() + ".json";
