@@ -137,6 +137,32 @@ class SmokeTest {
     }
 
     /**
+     * The export benchmark (not part of {@code benchmarks/run}: docs/PERFORMANCE.md has its command) writes and
+     * reads a real session's exports, here a 10-minute one: every method scores, with its allocation.
+     */
+    @Test
+    @Tag("integration")
+    void theExportBenchmarkWritesAndReadsARealSessionsExports() throws Exception {
+        assertThat(ExportBenchmark.longSession(600).multiplayerMetrics().latency().samples()).hasSize(600);
+        assertThat(ExportBenchmark.longSession(600).multiplayerMetrics().rounds()).hasSize(10);
+        Collection<RunResult> results = new Runner(new OptionsBuilder()
+                .include(ExportBenchmark.class.getName() + ".")
+                .addProfiler(GCProfiler.class)
+                .shouldFailOnError(true)
+                .forks(0).warmupIterations(0).measurementIterations(1)
+                .measurementTime(TimeValue.milliseconds(100))
+                .param("seconds", "600")
+                .build()).run();
+
+        assertThat(results).extracting(r -> methodName(r.getParams().getBenchmark()))
+                .containsExactlyInAnyOrder("jsonWrite", "jsonRead", "csvWrite", "jsonlLine");
+        for (RunResult result : results) {
+            assertThat(result.getPrimaryResult().getScore()).isFinite().isPositive();
+            assertThat(result.getSecondaryResults().get("gc.alloc.rate.norm")).isNotNull();
+        }
+    }
+
+    /**
      * The quick report ({@code benchmarks/run} without the measurement) prints every section: a JMH row with
      * a time for each benchmark method, the JOL footprint, the scale run, the game loop on real peers, and the
      * real-peer scale run at 2 pairs (a complete row in both its tables; no number is judged).
