@@ -264,8 +264,11 @@ final class ReportStream {
         }
     }
 
+    /** Whether {@code candidate} is {@code path} or a path below it ({@code path.…}, {@code path[…}). */
     private static boolean below(String candidate, String path) {
-        return candidate.equals(path) || candidate.startsWith(path + ".") || candidate.startsWith(path + "[");
+        // asked for each key of the document once a window was streamed: no string made
+        return candidate.startsWith(path) && (candidate.length() == path.length()
+                || candidate.charAt(path.length()) == '.' || candidate.charAt(path.length()) == '[');
     }
 
     /**
@@ -279,7 +282,7 @@ final class ReportStream {
         JsonArrayBuilder kept = null;
         IllegalArgumentException failure = null;
         for (int i = 0; parser.next() != JsonParser.Event.END_ARRAY; i++) {
-            JsonValue element = element(path + "[" + i + "]");
+            JsonValue element = element(path, i);
             if (failure == null && i == TelemetryOptions.MAX_SAMPLE_COUNT_LIMIT) {
                 // no window holds more: a crafted file of 10^7 samples is refused, not read until the heap is full
                 failure = new IllegalArgumentException(path + ": more than " + TelemetryOptions.MAX_SAMPLE_COUNT_LIMIT
@@ -310,8 +313,8 @@ final class ReportStream {
                 timestamps = Arrays.copyOf(timestamps, count * 2);
                 rtts = Arrays.copyOf(rtts, count * 2);
             }
-            timestamps[count] = timestamp.bigDecimalValue().longValueExact();
-            rtts[count] = rtt.doubleValue() + 0.0; // -0.0 is 0.0, as RttSample has it
+            timestamps[count] = checkedTimestamp;
+            rtts[count] = checkedRtt + 0.0; // -0.0 is 0.0, as RttSample has it
             count++;
         }
         if (failure != null) {
@@ -331,17 +334,22 @@ final class ReportStream {
             .add("exportersShape", true).build(); // compared by identity: no parsed element is this instance
     private JsonNumber rtt = JSON_ZERO;
     private JsonNumber timestamp = JSON_ZERO;
+    /** The values of {@link #rtt} and {@link #timestamp} once {@link #checkPair} passed them. */
+    private double checkedRtt;
+    private long checkedTimestamp;
     private static final JsonNumber JSON_ZERO = JsonProvider.provider().createValue(0);
 
     /**
      * Reads one element of a samples array, at its first event: {@link #EXPORTERS_SHAPE} when it is an object of
      * exactly the keys {@code rttMs} and {@code timestampEpochMs}, both numbers, the timestamp an integer
      * literal (read without building an object: a million of them pass); any other element as the JSON value
-     * it is (a key given twice: the last value counts, as in a tree).
+     * it is (a key given twice: the last value counts, as in a tree). The element's path
+     * ({@code arrayPath[index]}) is only spelt out for what is kept as JSON, never for an element of the exporter's
+     * shape: a million of them pass.
      */
-    private JsonValue element(String path) {
+    private JsonValue element(String arrayPath, int index) {
         if (parser.currentEvent() != JsonParser.Event.START_OBJECT) {
-            return tree(path);
+            return tree(arrayPath + "[" + index + "]");
         }
         JsonNumber rttMs = null;
         JsonNumber timestampEpochMs = null;
@@ -350,7 +358,7 @@ final class ReportStream {
             String key = parser.getString();
             parser.next();
             JsonValue value = parser.currentEvent() == JsonParser.Event.VALUE_NUMBER ? parser.getValue()
-                    : tree(path + "." + key); // not the exporter's shape: kept, so counted
+                    : tree(arrayPath + "[" + index + "]." + key); // not the exporter's shape: kept, so counted
             if (other == null && value instanceof JsonNumber number) {
                 if (rttMs == null && key.equals("rttMs")) {
                     rttMs = number;
@@ -397,11 +405,24 @@ final class ReportStream {
     /**
      * Checks the element of the exporter's shape just read by {@link ReportShape}'s rules, its components in
      * the record's order as a whole document's check takes them; the element's path is only spelt out for a
-     * failure's message.
+     * failure's message. On success {@link #checkedRtt} and {@link #checkedTimestamp} hold the two values.
      *
      * @return the failure, or {@code null}
      */
     private @Nullable IllegalArgumentException checkPair(String path, int index) {
+        // what the rules pass, decided on the values themselves: a finite positive double (the rules' BigDecimal and
+        // its double, made again for each element, cost more than reading it), an integral timestamp
+        // (element() saw to that) that fits a long and is not negative
+        checkedRtt = rtt.doubleValue();
+        checkedTimestamp = -1;
+        try {
+            checkedTimestamp = timestamp.longValueExact();
+        } catch (ArithmeticException outOfRange) {
+            // the rules below name it
+        }
+        if (Double.isFinite(checkedRtt) && checkedRtt > 0 && checkedTimestamp >= 0) {
+            return null;
+        }
         for (RecordComponent component : ReportShape.components(RttSample.class)) {
             JsonNumber value = component.getName().equals("rttMs") ? rtt : timestamp;
             try {

@@ -102,6 +102,38 @@ class StreamedSamplesTest {
                 .hasMessageContaining("sessionMetrics.latency.samples[0].rttMs: -1 is negative");
     }
 
+    /**
+     * The reader passes a sample's numbers without the rules' walk when they are plainly fine (a positive finite
+     * RTT, a timestamp that fits a long and is not negative); the edges are still judged as the rules judge them.
+     */
+    @Test
+    void edgeNumbersOfAStreamedSampleAreJudgedByTheRules() throws IOException {
+        String rtt = "sessionMetrics.latency.samples[0].rttMs";
+        String timestamp = "sessionMetrics.latency.samples[0].timestampEpochMs";
+        for (String zero : java.util.List.of("0", "0.0", "-0.0", "-0", "1E-400")) {
+            double read = read(literal(VALID, rtt, zero)).sessionMetrics().latency().samples().get(0).rttMs();
+            assertThat(Double.doubleToRawLongBits(read)).as(zero).isZero(); // 0.0, never -0.0
+        }
+        assertThatThrownBy(() -> read(literal(VALID, rtt, "-1E-400"))).isInstanceOf(IOException.class)
+                .hasMessageContaining(rtt + ": -1E-400 is negative");
+        assertThatThrownBy(() -> read(literal(VALID, rtt, "1E+400"))).isInstanceOf(IOException.class)
+                .hasMessageContaining(rtt + ": 1E+400 is not a finite double");
+        assertThat(read(literal(VALID, timestamp, "9223372036854775807")).sessionMetrics().latency().samples().get(0)
+                .timestampEpochMs()).isEqualTo(Long.MAX_VALUE);
+        assertThatThrownBy(() -> read(literal(VALID, timestamp, "9223372036854775808"))).isInstanceOf(IOException.class)
+                .hasMessageContaining(timestamp + ": 9223372036854775808 is out of range");
+        assertThatThrownBy(() -> read(literal(VALID, timestamp, "-1"))).isInstanceOf(IOException.class)
+                .hasMessageContaining(timestamp + ": -1 is negative");
+    }
+
+    /** The document with the number written {@code text} at {@code path}. */
+    private static String literal(String json, String path, String text) {
+        String marker = "123456789.25";
+        String marked = put(json, path, Json.createValue(new java.math.BigDecimal(marker)));
+        assertThat(marked).containsOnlyOnce(marker);
+        return marked.replace(marker, text);
+    }
+
     /** The document with {@code value} at {@code path} (keys and [indexes]). */
     private static String put(String json, String path, JsonValue value) {
         JsonObject document = Json.createReader(new StringReader(json)).readObject();
