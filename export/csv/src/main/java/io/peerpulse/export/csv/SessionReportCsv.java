@@ -112,28 +112,53 @@ public final class SessionReportCsv {
             int next = 0; // rounds' sample ranges do not overlap and samples come in order: one pass
             long index = latency.totalSampleCount() - latency.sampleCount();
             ClockInfo clock = report.validationData().clock();
+            // each row is made in one builder, its numbers appended as digits: no string or BigDecimal per number
+            StringBuilder row = new StringBuilder(ids.length() + 64);
+            char[] chars = new char[row.capacity()];
             for (RttSample sample : latency.samples()) {
                 while (next < rounds.size() && rounds.get(next).end() <= index) {
                     next++; // that round's samples all came before this one
                 }
-                writer.write(ids);
+                row.setLength(0);
+                row.append(ids);
                 if (next < rounds.size() && rounds.get(next).first() <= index) {
-                    writer.write(Integer.toString(rounds.get(next).roundNumber()));
+                    row.append(rounds.get(next).roundNumber());
                 }
-                writer.write(',');
-                writer.write(Long.toString(sample.timestampEpochMs()));
-                writer.write(',');
-                writer.write(BigDecimal.valueOf(sample.rttMs()).toPlainString());
-                writer.write(',');
+                row.append(',').append(sample.timestampEpochMs()).append(',');
+                plainDecimal(row, sample.rttMs());
+                row.append(',');
                 OptionalLong elapsed = clock.sampleElapsedMs(index, sample.timestampEpochMs());
                 if (elapsed.isPresent()) {
-                    writer.write(Long.toString(elapsed.getAsLong()));
+                    row.append(elapsed.getAsLong());
                 }
-                writer.write(CRLF);
+                row.append(CRLF);
+                if (chars.length < row.length()) {
+                    chars = new char[row.length() * 2];
+                }
+                row.getChars(0, row.length(), chars, 0);
+                writer.write(chars, 0, row.length());
                 index++;
             }
         }
         writer.flush();
+    }
+
+    /**
+     * Appends {@code value} as {@code BigDecimal.valueOf(value).toPlainString()} writes it: the digits of
+     * {@link Double#toString(double)}, which are those when they hold no exponent and no sign (an RTT of 0.001 to
+     * 10^7 ms); else (an exponent, a sign, not a number) that very call.
+     */
+    private static void plainDecimal(StringBuilder row, double value) {
+        int start = row.length();
+        row.append(value);
+        boolean plain = Character.isDigit(row.charAt(start));
+        for (int i = start; i < row.length() && plain; i++) {
+            plain = row.charAt(i) != 'E';
+        }
+        if (!plain) {
+            row.setLength(start);
+            row.append(BigDecimal.valueOf(value).toPlainString());
+        }
     }
 
     /** A round's samples: session-wide indexes {@code first} (inclusive) to {@code end} (exclusive). */
