@@ -35,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * time for {@code seconds} (86,400: 24 hours), its window as large ({@code maxSampleCount}), a round of 50 s
  * begun every minute. Each operation is one whole export: {@code jsonWrite} ({@link SessionReportJson#write},
  * the {@code json} exporter's writer, the three windows), {@code jsonRead} ({@link SessionReportJson#read} of
- * those bytes, as {@code peerpulse summarize}/{@code report} and recovery read), {@code csvWrite}
+ * those bytes, as {@code peerpulse summarize} and {@code report} read them), {@code csvWrite}
  * ({@link SessionReportCsv#write}: a row per sample), {@code jsonlLine} ({@link SessionJsonLines#line}: one line
  * per session, no samples). Output goes to a stream that discards it, so the disk is not measured. On a fixed,
  * pre-touched heap, as every run of this module.
