@@ -81,6 +81,9 @@ public abstract class RttSourceContract {
      */
     public static final double MAX_PLAUSIBLE_RTT_MS = 60_000;
 
+    /** The longest refresh period a GameSession accepts of a source (its onDataChannelOpen checks it). */
+    private static final int MAX_REFRESH_PERIOD_HOURS = 1;
+    private static final Duration MAX_REFRESH_PERIOD = Duration.ofHours(MAX_REFRESH_PERIOD_HOURS);
     private static final int SEQUENTIAL_READS = 20;
     private static final int CONCURRENT_READERS = 4;
     /** The telemetry's blocking rule (TelemetryOptions.blockingReadThreshold()): calls not counted at first, */
@@ -201,6 +204,40 @@ public abstract class RttSourceContract {
     @DisplayName("read() returns promptly and never null")
     public void readReturnsPromptlyAndNeverNull() throws Exception {
         withSource(source -> assertThat(startRead(source)).isNotNull());
+    }
+
+    /**
+     * {@code name()} and {@code refreshPeriod()} answer what a {@code GameSession} accepts: its
+     * {@code onDataChannelOpen} calls both and refuses the source when either throws, or when the refresh period is
+     * {@code null}, negative or longer than {@value #MAX_REFRESH_PERIOD_HOURS} h.
+     *
+     * @throws Exception when the source cannot be created or closed
+     * @since 0.1.0
+     */
+    @Test
+    @DisplayName("name() and refreshPeriod() answer what a session accepts")
+    public void nameAndRefreshPeriodAreWhatASessionAccepts() throws Exception {
+        withSource(source -> {
+            try {
+                source.name();
+            } catch (RuntimeException thrown) {
+                throw new AssertionError("name() threw " + thrown + ": a GameSession's onDataChannelOpen calls it and"
+                        + " refuses the source; answer a short lower-case name (e.g. \"acme\"), or do not override"
+                        + " it", thrown);
+            }
+            Duration refresh;
+            try {
+                refresh = source.refreshPeriod();
+            } catch (RuntimeException thrown) {
+                throw new AssertionError("refreshPeriod() threw " + thrown + ": a GameSession's onDataChannelOpen"
+                        + " calls it and refuses the source", thrown);
+            }
+            if (refresh == null || refresh.isNegative() || refresh.compareTo(MAX_REFRESH_PERIOD) > 0) {
+                fail("refreshPeriod() answered %s: a GameSession's onDataChannelOpen refuses a source whose refresh"
+                        + " period is not from 0 to %d h (Duration.ZERO: a new measurement at every read)", refresh,
+                        MAX_REFRESH_PERIOD_HOURS);
+            }
+        });
     }
 
     /**

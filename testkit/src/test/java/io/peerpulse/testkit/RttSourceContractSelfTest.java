@@ -80,6 +80,67 @@ class RttSourceContractSelfTest {
     }
 
     @Test
+    void failsASourceWhoseNameThrowsNamingTheMethod() {
+        RttSource nameless = new RttSource() {
+            @Override
+            public java.util.concurrent.CompletionStage<RttReading> read() {
+                return CompletableFuture.completedStage(RttReading.measured(12));
+            }
+
+            @Override
+            public String name() {
+                throw new IllegalStateException("not connected yet");
+            }
+        };
+
+        // a session's onDataChannelOpen calls name() and fails with what it threw: the source cannot be used
+        assertThatThrownBy(new Kit(nameless)::nameAndRefreshPeriodAreWhatASessionAccepts)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("name() threw java.lang.IllegalStateException: not connected yet")
+                .hasMessageContaining("onDataChannelOpen");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-PT1S", "PT1H0.001S", "null"})
+    void failsARefreshPeriodASessionRefuses(String period) {
+        Duration refresh = period.equals("null") ? null : Duration.parse(period);
+        RttSource odd = new RttSource() {
+            @Override
+            public java.util.concurrent.CompletionStage<RttReading> read() {
+                return CompletableFuture.completedStage(RttReading.measured(12));
+            }
+
+            @Override
+            public Duration refreshPeriod() {
+                return refresh;
+            }
+        };
+
+        assertThatThrownBy(new Kit(odd)::nameAndRefreshPeriodAreWhatASessionAccepts)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("refreshPeriod() answered " + refresh)
+                .hasMessageContaining("from 0 to 1 h");
+    }
+
+    @Test
+    void passesTheDefaultNameAndRefreshPeriodAndAnHourOrLess() {
+        assertThatCode(new Kit(() -> CompletableFuture.completedStage(RttReading.measured(12)))
+                ::nameAndRefreshPeriodAreWhatASessionAccepts).doesNotThrowAnyException();
+        RttSource hourly = new RttSource() {
+            @Override
+            public java.util.concurrent.CompletionStage<RttReading> read() {
+                return CompletableFuture.completedStage(RttReading.stale());
+            }
+
+            @Override
+            public Duration refreshPeriod() {
+                return Duration.ofHours(1);
+            }
+        };
+        assertThatCode(new Kit(hourly)::nameAndRefreshPeriodAreWhatASessionAccepts).doesNotThrowAnyException();
+    }
+
+    @Test
     void failsASourceReturningNull() {
         Kit kit = new Kit(() -> null);
 
