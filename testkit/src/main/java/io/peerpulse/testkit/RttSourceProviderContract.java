@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Checks: the name is valid (lower-case letters, digits, {@code -}, {@code _}) and stable;
  * {@code supports} accepts the supported connection and refuses others without throwing; {@code create}
- * makes a source for a supported connection and fails for an unsupported one with an
+ * makes a source for a supported connection (which the kit then closes with its {@code close()}) and fails for an unsupported one with an
  * {@link IllegalArgumentException} whose message names the connection's type; the provider is discoverable
  * with {@code ServiceLoader} on both paths ({@link PluginDiscovery}). Check the sources it makes with
  * {@link RttSourceContract}.
@@ -78,13 +78,22 @@ public abstract class RttSourceProviderContract {
     @DisplayName("the name is lower-case letters, digits, '-' and '_', and stable")
     public void nameIsValidAndStable() throws Exception {
         RttSourceProvider provider = createProvider();
-        String name = provider.name();
+        String name = name(provider);
         if (name == null || !Plugins.NAME.matcher(name).matches()) {
             fail("name() is '%s': a provider name is lower-case letters, digits, '-' and '_', not starting with"
                     + " '-' or '_' (e.g. \"webrtc\"); applications select providers by it", name);
         }
-        assertThat(provider.name()).as("name() called twice").isEqualTo(name);
-        assertThat(createProvider().name()).as("name() of another instance").isEqualTo(name);
+        assertThat(name(provider)).as("name() called twice").isEqualTo(name);
+        assertThat(name(createProvider())).as("name() of another instance").isEqualTo(name);
+    }
+
+    private static String name(RttSourceProvider provider) {
+        try {
+            return provider.name();
+        } catch (RuntimeException thrown) {
+            throw new AssertionError("name() threw " + thrown + ": it must answer the provider's name (e.g. \"webrtc\")"
+                    + " at once, without a connection; RttSources asks it of every provider it finds", thrown);
+        }
     }
 
     /**
@@ -122,11 +131,19 @@ public abstract class RttSourceProviderContract {
         RttSourceProvider provider = createProvider();
         Object connection = supportedConnection();
         try {
-            RttSource source = provider.create(connection);
-            assertThat(source).as("create(%s)", connection.getClass().getName()).isNotNull();
-            if (source instanceof AutoCloseable closeable) {
-                closeable.close();
+            String type = connection.getClass().getName();
+            RttSource source;
+            try {
+                source = provider.create(connection);
+            } catch (RuntimeException thrown) {
+                throw new AssertionError("create(" + type + ") of a connection supports() accepted threw " + thrown
+                        + ": it must make a source for every connection supports() accepts", thrown);
             }
+            if (source == null) {
+                fail("create(%s) answered null: it must answer a new RttSource for a connection supports() accepted",
+                        type);
+            }
+            source.close(); // a source holds a socket or a thread: released as a session releases it
         } finally {
             closeConnection(connection);
         }

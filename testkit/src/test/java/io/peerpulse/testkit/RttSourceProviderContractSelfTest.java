@@ -42,9 +42,9 @@ class RttSourceProviderContractSelfTest {
     }
 
     private static final class Kit extends RttSourceProviderContract {
-        private final Provider provider;
+        private final RttSourceProvider provider;
 
-        Kit(Provider provider) {
+        Kit(RttSourceProvider provider) {
             this.provider = provider;
         }
 
@@ -87,7 +87,63 @@ class RttSourceProviderContractSelfTest {
     void failsCreateAnsweringNull() {
         Provider lazy = new Provider("acme", c -> c instanceof Connection, c -> null);
         assertThatThrownBy(new Kit(lazy)::createMakesASource)
-                .isInstanceOf(AssertionError.class).hasMessageContaining("create(");
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("create(" + Connection.class.getName() + ") answered null");
+    }
+
+    @Test
+    void failsANameThatThrowsNamingTheMethod() {
+        RttSourceProvider nameless = new Nameless();
+        assertThatThrownBy(new Kit(nameless)::nameIsValidAndStable)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("name() threw java.lang.UnsupportedOperationException: todo");
+    }
+
+    @Test
+    void failsCreateThatThrowsForASupportedConnectionNamingTheMethod() {
+        Provider failing = new Provider("acme", c -> c instanceof Connection, c -> {
+            throw new IllegalStateException("no socket");
+        });
+        assertThatThrownBy(new Kit(failing)::createMakesASource)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("create(" + Connection.class.getName() + ") of a connection supports() accepted"
+                        + " threw java.lang.IllegalStateException: no socket");
+    }
+
+    @Test
+    void closesTheSourceCreateMade() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger closes = new java.util.concurrent.atomic.AtomicInteger();
+        RttSource holding = new RttSource() { // holds a socket or a thread, as a real source does
+            @Override
+            public java.util.concurrent.CompletionStage<RttReading> read() {
+                return CompletableFuture.completedStage(RttReading.stale());
+            }
+
+            @Override
+            public void close() {
+                closes.incrementAndGet();
+            }
+        };
+        new Kit(new Provider("acme", c -> c instanceof Connection, c -> holding)).createMakesASource();
+        org.assertj.core.api.Assertions.assertThat(closes).as("close() of the source create() made").hasValue(1);
+    }
+
+    /** A provider whose name() throws. */
+    private static final class Nameless implements RttSourceProvider {
+        @Override
+        public String name() {
+            throw new UnsupportedOperationException("todo");
+        }
+
+        @Override
+        public boolean supports(Object connection) {
+            return connection instanceof Connection;
+        }
+
+        @Override
+        public RttSource create(Object connection) {
+            return SOURCE;
+        }
     }
 
     @Test
