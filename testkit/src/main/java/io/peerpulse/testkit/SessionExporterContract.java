@@ -186,7 +186,8 @@ public abstract class SessionExporterContract {
     }
 
     /**
-     * Two sessions' exporters from the same provider work at the same time on two threads.
+     * Two sessions' exporters from the same provider work at the same time on two threads. The wait for each
+     * session is bounded by {@link #callTimeout()} for each of its calls (52) and one more.
      *
      * @throws Exception when the provider cannot be created
      * @since 0.1.0
@@ -197,19 +198,29 @@ public abstract class SessionExporterContract {
         SessionExporterProvider provider = provider();
         SessionExporter first = create(provider);
         SessionExporter second = create(provider);
+        SessionReport reportA = fullReport("contract-parallel-a");
+        SessionReport reportB = fullReport("contract-parallel-b");
         ExecutorService sessions = Executors.newFixedThreadPool(2, daemon("session-exporter-contract-session"));
         try {
             Future<?> a = sessions.submit(() -> {
-                runFullSession(first, "contract-parallel-a");
+                runFullSession(first, reportA);
                 return null;
             });
             Future<?> b = sessions.submit(() -> {
-                runFullSession(second, "contract-parallel-b");
+                runFullSession(second, reportB);
                 return null;
             });
             for (Future<?> session : List.of(a, b)) {
+                SessionReport report = session == a ? reportA : reportB;
+                Duration wait = sessionWait(report);
                 try {
-                    session.get(callTimeout().toNanos() * (SAMPLES + 4), TimeUnit.NANOSECONDS);
+                    // every call is bounded by callTimeout(): the wait covers all of them, one after another
+                    session.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException hung) {
+                    fail("session '%s' did not end within %s (%d calls to its exporter at %s each): a call that"
+                            + " returned late was not noticed", report.sessionMetrics().sessionId(),
+                            io.peerpulse.telemetry.shared.Durations.format(wait), callsOf(report),
+                            io.peerpulse.telemetry.shared.Durations.format(callTimeout()));
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof AssertionError assertion) {
                         throw assertion;
@@ -298,10 +309,42 @@ public abstract class SessionExporterContract {
      * calls them: source, connection, path, sample, quality); then {@code sessionEnded}.
      */
     private void runFullSession(SessionExporter exporter, String sessionId) throws Exception {
-        SessionReport report = fullReport(sessionId);
+        runFullSession(exporter, fullReport(sessionId));
+    }
+
+    private void runFullSession(SessionExporter exporter, SessionReport report) throws Exception {
+        String sessionId = report.sessionMetrics().sessionId();
         call("sessionStarted", () -> exporter.sessionStarted(sessionId));
-        record Call(long atMs, int rank, String what, ExporterCall run) {
+        for (Call c : calls(exporter, report)) {
+            call(c.what(), c.run());
         }
+        call("sessionEnded with a full report", () -> exporter.sessionEnded(report));
+        verifyExport(report);
+    }
+
+    /**
+     * How long {@link #twoSessionsAtTheSameTimeWork()} waits for one session: {@link #callTimeout()} for each of
+     * its calls to the exporter, and one more for {@code verifyExport} and the helper threads.
+     */
+    Duration sessionWait(SessionReport report) {
+        return callTimeout().multipliedBy(callsOf(report) + 1L);
+    }
+
+    /** The calls a full session makes to its exporter: sessionStarted, the notices, sessionEnded. */
+    private static int callsOf(SessionReport report) {
+        return calls(new SessionExporter() {
+            @Override
+            public void sessionEnded(SessionReport ended) {
+            }
+        }, report).size() + 2;
+    }
+
+    /** A notice to the exporter, at the session's time {@code atMs}, of a rank among those at the same instant. */
+    private record Call(long atMs, int rank, String what, ExporterCall run) {
+    }
+
+    private static List<Call> calls(SessionExporter exporter, SessionReport report) {
+        String sessionId = report.sessionMetrics().sessionId();
         List<Call> calls = new java.util.ArrayList<>();
         String source = report.validationData().latencySource();
         long startMs = report.sessionMetrics().startEpochMs();
@@ -327,11 +370,7 @@ public abstract class SessionExporterContract {
                     () -> exporter.qualityChanged(sessionId, change)));
         }
         calls.sort(java.util.Comparator.comparingLong(Call::atMs).thenComparingInt(Call::rank)); // stable
-        for (Call c : calls) {
-            call(c.what(), c.run());
-        }
-        call("sessionEnded with a full report", () -> exporter.sessionEnded(report));
-        verifyExport(report);
+        return calls;
     }
 
     private SessionExporterProvider provider() throws Exception {

@@ -95,6 +95,56 @@ class SessionExporterContractSelfTest {
                 .isGreaterThan(heard.lastIndexOf("sample")).isLessThan(heard.indexOf("quality LOST"));
     }
 
+    /**
+     * Each call may take up to callTimeout(): a session's wait in twoSessionsAtTheSameTimeWork must cover every call
+     * of it at that, or an exporter whose every call is in time fails it. It was callTimeout() x 44 for 52 calls.
+     */
+    @Test
+    void theWaitForASessionCoversEveryCallOfItAtTheCallTimeout() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        Kit kit = new Kit("counting", () -> new SessionExporter() {
+            @Override
+            public void sessionStarted(String sessionId) {
+                calls.incrementAndGet();
+            }
+
+            @Override
+            public void sampleRecorded(String sessionId, RttSample sample) {
+                calls.incrementAndGet();
+            }
+
+            @Override
+            public void qualityChanged(String sessionId, io.peerpulse.session.QualityChange change) {
+                calls.incrementAndGet();
+            }
+
+            @Override
+            public void connectionChanged(String sessionId, ConnectionEvent event) {
+                calls.incrementAndGet();
+            }
+
+            @Override
+            public void sourceChanged(String sessionId, String sourceName) {
+                calls.incrementAndGet();
+            }
+
+            @Override
+            public void pathChanged(String sessionId, io.peerpulse.session.PathChange change) {
+                calls.incrementAndGet();
+            }
+
+            @Override
+            public void sessionEnded(SessionReport report) {
+                calls.incrementAndGet();
+            }
+        });
+        kit.aFullSessionInTheDocumentedOrderWorks();
+
+        assertThat(calls.get()).as("calls of a full session").isGreaterThan(44);
+        assertThat(kit.sessionWait(SessionExporterContract.fullReport("contract-parallel-a")))
+                .isGreaterThanOrEqualTo(kit.callTimeout().multipliedBy(calls.get()));
+    }
+
     @Test
     void failsAnExporterWhoseSessionEndedHangs() {
         Kit kit = new Kit("hang", () -> report -> release.await());
