@@ -133,6 +133,56 @@ public abstract class SessionExporterContract {
     }
 
     /**
+     * {@code settingKeys()} declares every setting under {@code peerpulse.export.<name>.} that the exporter reads
+     * (in {@code create}, {@code sessionStarted} or {@code sessionEnded}), unless it declares none: a
+     * {@code GameSession}'s {@code build()} refuses an {@code exportSetting} or system property under that prefix
+     * that {@code settingKeys()} does not name.
+     *
+     * @throws Exception when the provider cannot be created
+     * @since 0.1.0
+     */
+    @Test
+    @DisplayName("settingKeys() declares every setting the exporter reads")
+    public void settingKeysDeclareEverySettingTheExporterReads() throws Exception {
+        SessionExporterProvider provider = provider();
+        String name = get("name()", provider::name);
+        java.util.Set<String> declared = get("settingKeys()", provider::settingKeys);
+        if (declared == null || declared.isEmpty()) {
+            return; // a session leaves the prefix unchecked
+        }
+        String prefix = "peerpulse.export." + name + ".";
+        java.util.Set<String> read = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        ExportSettings given = exportSettings();
+        ExportSettings recording = new ExportSettings() {
+            @Override
+            public java.util.Optional<String> get(String key) {
+                read.add(key);
+                return given.get(key);
+            }
+
+            @Override
+            public <T> java.util.Optional<T> attribute(Class<T> type) {
+                return given.attribute(type);
+            }
+        };
+        SessionExporter exporter = get("create(settings)", () -> provider.create(recording));
+        if (exporter == null) {
+            fail("create(settings) answered null: it must answer an exporter, or throw when it cannot make one");
+        }
+        SessionReport report = reportWithoutSamples("contract-settings");
+        call("sessionStarted", () -> exporter.sessionStarted("contract-settings"));
+        call("sessionEnded with a report whose latency is null", () -> exporter.sessionEnded(report));
+        List<String> undeclared = read.stream().filter(key -> key.startsWith(prefix) && !declared.contains(key))
+                .sorted().toList();
+        if (!undeclared.isEmpty()) {
+            fail("the exporter read the setting %s, which settingKeys() %s does not declare: a GameSession's build()"
+                    + " refuses an exportSetting or -D system property under '%s' that settingKeys() does not name,"
+                    + " so no user can set it. Add it to settingKeys()", String.join(", ", undeclared),
+                    new java.util.TreeSet<>(declared), prefix);
+        }
+    }
+
+    /**
      * {@code create(settings)} answers an exporter, a new one for every session.
      *
      * @throws Exception when the provider cannot be created

@@ -145,6 +145,75 @@ class SessionExporterContractSelfTest {
                 .isGreaterThanOrEqualTo(kit.callTimeout().multipliedBy(calls.get()));
     }
 
+    /** A session's build() refuses a setting under the exporter's prefix that settingKeys() does not declare. */
+    @Test
+    void failsAnExporterReadingASettingItsSettingKeysDoNotDeclare() {
+        Kit kit = new Kit("acme", () -> report -> { }) {
+            @Override
+            protected SessionExporterProvider createProvider() {
+                return new SessionExporterProvider() {
+                    @Override
+                    public String name() {
+                        return "acme";
+                    }
+
+                    @Override
+                    public java.util.Set<String> settingKeys() {
+                        return java.util.Set.of("peerpulse.export.acme.dir");
+                    }
+
+                    @Override
+                    public SessionExporter create(ExportSettings settings) {
+                        String directory = settings.get("peerpulse.export.acme.directory").orElse("out");
+                        return report -> java.util.Objects.requireNonNull(directory);
+                    }
+                };
+            }
+        };
+
+        assertThatThrownBy(kit::settingKeysDeclareEverySettingTheExporterReads)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("read the setting peerpulse.export.acme.directory")
+                .hasMessageContaining("settingKeys() [peerpulse.export.acme.dir] does not declare")
+                .hasMessageContaining("build()");
+        // what the check stands for: a session refuses the setting the exporter reads
+        assertThatThrownBy(() -> io.peerpulse.session.GameSession.builder("s")
+                .exporterProviders(List.of(kit.createProvider()))
+                .exportSetting("peerpulse.export.acme.directory", "out").build().close())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("exportSetting 'peerpulse.export.acme.directory'");
+    }
+
+    @Test
+    void passesAnExporterReadingWhatItDeclaresOrDeclaringNothing() {
+        Kit declaring = new Kit("acme", () -> report -> { }) {
+            @Override
+            protected SessionExporterProvider createProvider() {
+                return new SessionExporterProvider() {
+                    @Override
+                    public String name() {
+                        return "acme";
+                    }
+
+                    @Override
+                    public java.util.Set<String> settingKeys() {
+                        return java.util.Set.of("peerpulse.export.acme.directory");
+                    }
+
+                    @Override
+                    public SessionExporter create(ExportSettings settings) {
+                        String directory = settings.get("peerpulse.export.acme.directory").orElse("out");
+                        String other = settings.get("peerpulse.journal.directory").orElse("none"); // not its prefix
+                        return report -> java.util.Objects.requireNonNull(directory + other);
+                    }
+                };
+            }
+        };
+        assertThatCode(declaring::settingKeysDeclareEverySettingTheExporterReads).doesNotThrowAnyException();
+        assertThatCode(new Kit("open", () -> report -> { })::settingKeysDeclareEverySettingTheExporterReads)
+                .doesNotThrowAnyException();
+    }
+
     @Test
     void failsAnExporterWhoseSessionEndedHangs() {
         Kit kit = new Kit("hang", () -> report -> release.await());
