@@ -185,13 +185,42 @@ public abstract class RttSourceContract {
 
     /**
      * Releases a source made by {@link #createSource()}; called at the end of every test, also
-     * when it failed. Does nothing by default.
+     * when it failed. By default calls its {@link RttSource#close()}, as a session does; override to release
+     * more (the test's peer, its connection).
      *
      * @param source the source to release
      * @throws Exception when releasing fails
      * @since 0.1.0
      */
     protected void closeSource(RttSource source) throws Exception {
+        source.close();
+    }
+
+    /**
+     * Closing a source again, after {@link #closeSource(RttSource)}, is harmless: {@code close()} throws nothing
+     * ({@link RttSource#close()}: a session closes a source once it stops polling it, and the application or the
+     * connection's close handler may close it too).
+     *
+     * @throws Exception when the source cannot be created or closed
+     * @since 0.1.0
+     */
+    @Test
+    @DisplayName("closing a source again is harmless")
+    public void closingAgainIsHarmless() throws Exception {
+        RttSource source = createSource();
+        assertThat(source).as("createSource()").isNotNull();
+        try {
+            awaitAnswer(startRead(source), "read 1");
+        } finally {
+            closeSource(source);
+        }
+        try {
+            source.close();
+        } catch (RuntimeException thrown) {
+            throw new AssertionError("close() called again threw " + thrown + ": closing a closed source must do"
+                    + " nothing (a session closes its sources, and the application or the connection's close"
+                    + " handler may close them too)", thrown);
+        }
     }
 
     /**

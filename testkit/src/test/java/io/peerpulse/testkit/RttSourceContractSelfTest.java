@@ -141,6 +141,31 @@ class RttSourceContractSelfTest {
     }
 
     @Test
+    void failsASourceWhoseSecondCloseThrows() {
+        AtomicInteger closes = new AtomicInteger();
+        RttSource once = new RttSource() {
+            @Override
+            public java.util.concurrent.CompletionStage<RttReading> read() {
+                return CompletableFuture.completedStage(RttReading.measured(12));
+            }
+
+            @Override
+            public void close() {
+                if (closes.incrementAndGet() > 1) {
+                    throw new IllegalStateException("already closed");
+                }
+            }
+        };
+
+        assertThatThrownBy(new Kit(once)::closingAgainIsHarmless)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("close() called again threw java.lang.IllegalStateException: already closed");
+        assertThat(closes).as("closeSource, then close() again").hasValue(2);
+        assertThatCode(new Kit(() -> CompletableFuture.completedStage(RttReading.stale()))::closingAgainIsHarmless)
+                .doesNotThrowAnyException();
+    }
+
+    @Test
     void failsASourceReturningNull() {
         Kit kit = new Kit(() -> null);
 
@@ -512,9 +537,7 @@ class RttSourceContractSelfTest {
         @Override
         protected void closeSource(RttSource closed) throws Exception {
             closes.incrementAndGet();
-            if (closed instanceof AutoCloseable resource) {
-                resource.close();
-            }
+            closed.close();
         }
     }
 
