@@ -135,8 +135,8 @@ public abstract class SessionExporterContract {
     /**
      * {@code settingKeys()} declares every setting under {@code peerpulse.export.<name>.} that the exporter reads
      * (in {@code create}, {@code sessionStarted} or {@code sessionEnded}), unless it declares none: a
-     * {@code GameSession}'s {@code build()} refuses an {@code exportSetting} or system property under that prefix
-     * that {@code settingKeys()} does not name.
+     * {@code GameSession}'s {@code build()} refuses an {@code exportSetting} under that prefix that
+     * {@code settingKeys()} does not name (and logs such a system property at WARNING as a mistype).
      *
      * @throws Exception when the provider cannot be created
      * @since 0.1.0
@@ -176,8 +176,9 @@ public abstract class SessionExporterContract {
                 .sorted().toList();
         if (!undeclared.isEmpty()) {
             fail("the exporter read the setting %s, which settingKeys() %s does not declare: a GameSession's build()"
-                    + " refuses an exportSetting or -D system property under '%s' that settingKeys() does not name,"
-                    + " so no user can set it. Add it to settingKeys()", String.join(", ", undeclared),
+                    + " refuses an exportSetting under '%s' that settingKeys() does not name (and logs a -D system"
+                    + " property of it as a mistype), so no user can set it. Add it to settingKeys()",
+                    String.join(", ", undeclared),
                     new java.util.TreeSet<>(declared), prefix);
         }
     }
