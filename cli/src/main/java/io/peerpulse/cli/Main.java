@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -67,7 +68,7 @@ public final class Main implements Runnable {
         if (failure.isEmpty()) {
             return code;
         }
-        if ("Broken pipe".equals(failure.get().getMessage())) { // EPIPE: the reader stopped (`| head -1`)
+        if (brokenPipe(failure.get())) { // EPIPE: the reader stopped (`| head -1`)
             // as a command ended by SIGPIPE (`git log | head -1`), which the JVM ignores: no message, 128 + 13
             return code == 0 ? BROKEN_PIPE : code; // a failure of the command's own keeps its code
         }
@@ -75,6 +76,34 @@ public final class Main implements Runnable {
                 + "; what it holds is incomplete");
         err.flush();
         return code == 0 ? CommandLine.ExitCode.SOFTWARE : code;
+    }
+
+    /**
+     * @return whether {@code failure} is EPIPE: its message is the C library's for it, "Broken pipe" in English
+     *         and another in the user's language ({@code LANGUAGE=de}: "Datenübergabe unterbrochen (broken pipe)"),
+     *         learnt by writing into a pipe of this process whose reader is closed
+     */
+    static boolean brokenPipe(IOException failure) {
+        String message = failure.getMessage();
+        return message != null && (message.equals("Broken pipe") || message.equals(LocalBrokenPipe.MESSAGE));
+    }
+
+    /** EPIPE's message in the language the C library speaks to this process, or {@code null} when none came. */
+    private static final class LocalBrokenPipe {
+        static final @Nullable String MESSAGE = provoke();
+
+        private static @Nullable String provoke() {
+            try {
+                java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+                pipe.source().close();
+                try (java.nio.channels.Pipe.SinkChannel sink = pipe.sink()) {
+                    sink.write(java.nio.ByteBuffer.allocate(1)); // the JVM ignores SIGPIPE: EPIPE comes back
+                }
+            } catch (IOException epipe) {
+                return epipe.getMessage();
+            }
+            return null;
+        }
     }
 
     /**

@@ -105,6 +105,27 @@ class StandardOutputTest {
     }
 
     /**
+     * {@code summarize runs | head -1} where the C library speaks German ({@code LANGUAGE=de}, as a German desktop
+     * sets it): EPIPE's message is then "Datenübergabe unterbrochen (broken pipe)", not "Broken pipe", and the
+     * command said "cannot write standard output: Datenübergabe unterbrochen (broken pipe); what it holds is
+     * incomplete" and exited 1. Whatever the language, a pipe whose reader stopped ends it quietly with 141.
+     */
+    @Test
+    void aPipeWhoseReaderStoppedExits141QuietlyWhateverTheLanguageOfTheSystemsMessages(@TempDir Path dir)
+            throws IOException, InterruptedException {
+        for (String language : new String[] {"de", "fr", "en"}) {
+            Path out = dir.resolve("stdout-" + language);
+            Path err = dir.resolve("stderr-" + language);
+            int code = bash("LC_ALL=C.UTF-8 LANGUAGE=$2 \"$0\" -cp \"$1\" io.peerpulse.cli.BrokenPipeProbeMain"
+                    + " | head -n 1; exit ${PIPESTATUS[0]}", out, err, language);
+
+            assertThat(Files.readString(err, StandardCharsets.UTF_8)).as(language).isEmpty();
+            assertThat(code).as(language).isEqualTo(Main.BROKEN_PIPE);
+            assertThat(Files.readString(out, StandardCharsets.UTF_8)).isEqualTo("session-0,line of a summary\n");
+        }
+    }
+
+    /**
      * Runs {@code script} in bash ({@code $0} the java binary, {@code $1} the class path, then {@code more});
      * its exit code.
      */
