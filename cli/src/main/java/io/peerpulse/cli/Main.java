@@ -149,7 +149,11 @@ public final class Main implements Runnable {
                     || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
             PrintWriter errors = command.getErr();
             if (ex instanceof UsageException usage) {
-                errors.println(command.getCommandName() + ": " + Errors.shown(usage.getMessage()));
+                // `summarize help`, as `git help` takes it: "cannot read help: no such file" alone leaves it there
+                boolean helpWord = java.util.Arrays.asList(args).contains("help")
+                        && !java.nio.file.Files.exists(java.nio.file.Path.of("help"));
+                errors.println(command.getCommandName() + ": " + Errors.shown(usage.getMessage()) + (helpWord
+                        ? " (see '" + command.getCommandSpec().qualifiedName() + " --help')" : ""));
             } else if (ex instanceof RunFailure failure) {
                 errors.println(command.getCommandName() + ": " + Errors.shown(failure.getMessage()));
             } else {

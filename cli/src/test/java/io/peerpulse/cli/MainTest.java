@@ -90,6 +90,20 @@ class MainTest {
         }
     }
 
+    /**
+     * {@code peerpulse demo help} or {@code summarize help}, as {@code git help} or {@code go help} take it: the
+     * demo said "Unmatched argument at index 1: 'help'", summarize "cannot read help: no such file or directory",
+     * neither saying that help is {@code --help}.
+     */
+    @Test
+    void helpAsAWordIsPointedToHelpAsAnOption() {
+        for (String command : new String[] {"demo", "summarize", "report", "recover"}) {
+            err.getBuffer().setLength(0);
+            assertOneLineError(run(command, "help"), "help",
+                    "peerpulse " + command + " --help");
+        }
+    }
+
     /** {@code ./peerpulse demo -Dpeerpulse.chromium=…}: the option is java's; the error says how to pass it. */
     @Test
     void aSystemPropertyGivenToTheCommandSaysHowToPassIt() {
