@@ -274,8 +274,9 @@ public final class WebRtcRttSource implements RttSource {
      * Closes the source: reads from now on are {@code unavailable} and a request still queued makes no call into
      * webrtc-java. A call into webrtc-java in progress on the stats thread ({@code getConnectionState()} or
      * {@code getStats}, which wait for the connection's signalling thread) is waited for, at most 1 s, so that the
-     * factory can be disposed once this returns; on webrtc-java's own callback thread, which that call waits for,
-     * it returns at once. Idempotent. It does not close the peer connection.
+     * factory can be disposed once this returns, also on an interrupted thread (whose interrupt is kept); on
+     * webrtc-java's own callback thread, which that call waits for, it returns at once. Idempotent. It does not
+     * close the peer connection.
      *
      * @since 0.1.0
      */
@@ -285,16 +286,27 @@ public final class WebRtcRttSource implements RttSource {
         if (Thread.currentThread() == callbackThread) {
             return; // the call in progress waits for this very thread to return
         }
-        try {
-            if (calling.tryLock(closeWaitNanos, TimeUnit.NANOSECONDS)) {
-                calling.unlock();
-            } else {
-                System.getLogger(WebRtcRttSource.class.getName()).log(System.Logger.Level.WARNING, "close() of "
-                        + this + " returned after " + TimeUnit.NANOSECONDS.toMillis(closeWaitNanos) + " ms with a call"
-                        + " into webrtc-java still in progress: disposing the connection's factory now may crash the"
-                        + " JVM (is close() called from a thread webrtc-java's signalling thread waits for?)");
+        // not interruptible: a game loop stopped by interrupt() closes its source, then disposes the factory
+        boolean interrupted = false;
+        boolean idle;
+        long deadline = System.nanoTime() + closeWaitNanos;
+        while (true) {
+            try {
+                idle = calling.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // kept for the caller, once the wait is over
             }
-        } catch (InterruptedException e) {
+        }
+        if (idle) {
+            calling.unlock();
+        } else {
+            System.getLogger(WebRtcRttSource.class.getName()).log(System.Logger.Level.WARNING, "close() of "
+                    + this + " returned after " + TimeUnit.NANOSECONDS.toMillis(closeWaitNanos) + " ms with a call"
+                    + " into webrtc-java still in progress: disposing the connection's factory now may crash the"
+                    + " JVM (is close() called from a thread webrtc-java's signalling thread waits for?)");
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }

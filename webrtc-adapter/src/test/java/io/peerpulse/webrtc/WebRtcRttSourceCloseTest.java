@@ -70,6 +70,36 @@ class WebRtcRttSourceCloseTest {
         assertThat(calls.events).containsExactly("connectionState", "stats", "stats returned", "close returned");
     }
 
+    /**
+     * A game loop stopped by {@code interrupt()} that closes its source in a {@code finally} and then disposes the
+     * factory: close() on an interrupted thread returned at once (tryLock throws at once when the flag is set), with
+     * the call in progress and no warning. It waits as on any thread, and the flag stays set for the caller.
+     */
+    @Test
+    @Timeout(30)
+    void closeOnAnInterruptedThreadStillWaitsForTheCallInProgress() throws Exception {
+        HeldCalls calls = new HeldCalls();
+        WebRtcRttSource source = new WebRtcRttSource(null, WebRtcRttSource.Mode.RESPONSES, calls, HOUR);
+        source.read();
+        assertThat(calls.entered.await(10, TimeUnit.SECONDS)).as("the stats thread called getStats").isTrue();
+
+        boolean[] stillInterrupted = new boolean[1];
+        Thread closer = new Thread(() -> {
+            Thread.currentThread().interrupt();
+            source.close();
+            calls.events.add("close returned");
+            stillInterrupted[0] = Thread.currentThread().isInterrupted();
+        }, "interrupted closer");
+        closer.start();
+        closer.join(500); // closing cannot end while the call is held: this only gives an unfixed close() its chance
+        calls.release.countDown();
+        closer.join(10_000);
+
+        assertThat(closer.isAlive()).isFalse();
+        assertThat(calls.events).containsExactly("connectionState", "stats", "stats returned", "close returned");
+        assertThat(stillInterrupted[0]).as("the caller's interrupt kept").isTrue();
+    }
+
     @Test
     @Timeout(30)
     void aReadQueuedBeforeCloseMakesNoCallAfterIt() throws Exception {
