@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCStatsCollectorCallback;
+import dev.onvoid.webrtc.RTCStatsReport;
 import io.peerpulse.telemetry.spi.RttReading;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -98,6 +100,67 @@ class WebRtcRttSourceCloseTest {
         assertThat(closer.isAlive()).isFalse();
         assertThat(calls.events).containsExactly("connectionState", "stats", "stats returned", "close returned");
         assertThat(stillInterrupted[0]).as("the caller's interrupt kept").isTrue();
+    }
+
+    /**
+     * An application that relays the connection's states through its game loop (the observer posts them there) and
+     * closes the source on that loop before disposing the factory: each relayed {@code onConnectionChange} made the
+     * loop "webrtc-java's callback thread", although a stats callback had shown which thread that is, and close() on
+     * the loop returned at once with a getStats in progress. The thread the stats callback came on counts.
+     */
+    @Test
+    @Timeout(30)
+    void aStateRelayedOnAnotherThreadDoesNotMakeItsCloseSkipTheWait() throws Exception {
+        ExecutorService signalling = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "signalling");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            HeldCalls held = new HeldCalls();
+            boolean[] first = {true};
+            WebRtcRttSource.Calls calls = new WebRtcRttSource.Calls() {
+                @Override
+                public RTCPeerConnectionState connectionState() {
+                    return RTCPeerConnectionState.CONNECTED;
+                }
+
+                @Override
+                public void stats(RTCStatsCollectorCallback callback) {
+                    if (first[0]) { // delivered later on the signalling thread, as libwebrtc does
+                        first[0] = false;
+                        signalling.execute(() -> callback.onStatsDelivered(new RTCStatsReport(Map.of(), 0) {
+                        }));
+                    } else {
+                        held.stats(callback);
+                    }
+                }
+            };
+            WebRtcRttSource source = new WebRtcRttSource(null, WebRtcRttSource.Mode.CURRENT_EVERY_POLL, calls, HOUR);
+            source.read().toCompletableFuture().get(10, TimeUnit.SECONDS); // its callback came on "signalling"
+
+            Thread loop = new Thread(() -> {
+                source.onConnectionChange(RTCPeerConnectionState.CONNECTED); // relayed by the game loop
+                source.read();
+                try {
+                    held.entered.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                source.close();
+                held.events.add("close returned");
+            }, "game loop");
+            loop.start();
+            assertThat(held.entered.await(10, TimeUnit.SECONDS)).as("the stats thread called getStats").isTrue();
+            loop.join(500); // closing cannot end while the call is held: this only gives an unfixed close() its chance
+            held.release.countDown();
+            loop.join(10_000);
+
+            assertThat(loop.isAlive()).isFalse();
+            assertThat(held.events).containsExactly("stats", "stats returned", "close returned");
+        } finally {
+            signalling.shutdownNow();
+        }
     }
 
     @Test
