@@ -89,11 +89,25 @@ final class Sessions {
         } catch (IOException e) {
             // said below
         }
+        Path target;
         try {
-            return "a symbolic link to " + Files.readSymbolicLink(file) + ", which does not exist";
+            target = Files.readSymbolicLink(file);
         } catch (IOException | UnsupportedOperationException e) {
             return "no such file";
         }
+        // the reason above is in the C library's language (LANGUAGE=de: "Zu viele Ebenen aus symbolischen
+        // Verknüpfungen"): the chain is followed too, and a link met again (or 40 deep, Linux's limit) is a loop
+        java.util.Set<Path> seen = new java.util.HashSet<>();
+        try {
+            for (Path at = file; Files.isSymbolicLink(at); at = at.resolveSibling(Files.readSymbolicLink(at))) {
+                if (!seen.add(at.toAbsolutePath().normalize()) || seen.size() > 40) {
+                    return "a symbolic link loop";
+                }
+            }
+        } catch (IOException e) {
+            // a link further on that cannot be read: said as leading nowhere
+        }
+        return "a symbolic link to " + target + ", which does not exist";
     }
 
     /** @return whether {@code file} is named as a session journal is ({@code <stem>.journal.jsonl}) */

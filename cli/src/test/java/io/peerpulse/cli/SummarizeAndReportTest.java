@@ -375,6 +375,30 @@ class SummarizeAndReportTest {
     }
 
     /**
+     * Where the C library speaks German ({@code LANGUAGE=de}), ELOOP's reason is "Zu viele Ebenen aus symbolischen
+     * Verknüpfungen", not "Too many levels of symbolic links": a loop was named "a symbolic link to loop2.json,
+     * which does not exist", though loop2.json is there. A loop is named so in any language.
+     */
+    @Test
+    void aSymbolicLinkLoopIsNamedSoWhateverTheLanguageOfTheSystemsMessages() throws Exception {
+        Path loop = Files.createSymbolicLink(dir.resolve("loop1.json"), Path.of("loop2.json"));
+        Files.createSymbolicLink(dir.resolve("loop2.json"), Path.of("loop1.json"));
+        Path stderr = dir.resolve("stderr.txt");
+        ProcessBuilder builder = new ProcessBuilder(ChildJava.java(), "-cp", ChildJava.classPath(),
+                "io.peerpulse.cli.Main", "report", loop.toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr.toFile());
+        builder.environment().remove(StandardOutput.ENV);
+        builder.environment().put("LC_ALL", "C.UTF-8");
+        builder.environment().put("LANGUAGE", "de");
+        Process child = builder.start();
+        assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the child exited").isTrue();
+
+        assertThat(child.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(stderr, StandardCharsets.UTF_8))
+                .contains("report: cannot read " + loop + ": a symbolic link loop");
+    }
+
+    /**
      * {@code report caf<0xE9>.json}, a Latin-1 name from an old archive: the JVM decodes the argument as UTF-8, with
      * U+FFFD for the byte, and "no such file" contradicted {@code ls}. (Files found in a folder keep their bytes and
      * are read.) What the JVM gives for such an argument is stood for by the name it decodes to.
