@@ -9,7 +9,7 @@ import java.util.Objects;
  * for one of two verdicts: {@value #UNANSWERED} — the primary never measured within the fallback time (e.g.
  * the peer never answered the probe: an old client) while the secondary did; or {@value #SUSPECT} — the
  * primary read far below the secondary at the same moments (each of the secondary's latest 5 RTTs more than
- * max(5 ms, 10 %) above the median of the primary's RTTs measured since the secondary's previous one, which a
+ * max(5 ms, 10 % of it) above the median of the primary's RTTs measured since the secondary's previous one, which a
  * loaded machine cannot make: it only adds to a round trip): a probe whose peer forges its answers, checked
  * against the ICE agent's own round trips.
  *

@@ -615,7 +615,7 @@ class GameSessionSourcesTest {
         // each ICE RTT beside the probe's of its stretch: [0 s], (0, 3 s], (3, 6 s], (6, 9 s], (9, 12 s]
         assertThat(fell.reason()).isEqualTo("'probe' reads 3.0 ms (median of the 13 RTTs compared), 'ice' 80.0 ms"
                 + " (median of its latest 5): each of those 5 (80.0, 80.0, 80.0, 80.0, 80.0 ms) more than max(5 ms,"
-                + " 10 %) above the median of the RTTs 'probe' measured over its stretch of time (3.0, 3.0, 3.0, 3.0,"
+                + " 10 % of it) above the median of the RTTs 'probe' measured over its stretch of time (3.0, 3.0, 3.0, 3.0,"
                 + " 3.0 ms), which the peer's answers alone can make");
         assertThat(after.latencySource()).isEqualTo("ice");
         advanceSeconds(6);

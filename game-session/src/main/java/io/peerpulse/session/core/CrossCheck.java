@@ -12,7 +12,7 @@ import java.util.StringJoiner;
  * (from the open, for the first) up to it, the latest {@value #PRIMARY_SAMPLES} of them — which is what the ICE
  * view's RTT covers (the mean of the STUN round trips since its previous reading). The primary is suspect when
  * each of the secondary's latest {@value #SECONDARY_SAMPLES} RTTs has such a pair and is more than max({@value
- * #MARGIN_MS} ms, 10 %) above the median of its primary RTTs. Each of them, because a starved CPU only adds to a
+ * #MARGIN_MS} ms, 10 % of it) above the median of its primary RTTs. Each of them, because a starved CPU only adds to a
  * round trip and scatters the ICE view's upward (81 to 226 ms on an 84 ms link beside busy loops): one that reads as
  * low as the probe clears it. Pairing by time, never the latest of each view, keeps an honest probe behind a
  * filling queue (whose pongs slow and thin out while the ICE view's RTTs rise) from being compared with its own RTTs
@@ -113,7 +113,7 @@ final class CrossCheck {
         String reason = "'" + primaryName + "' reads " + primaryMedian + " ms (median of the " + compared.length
                 + " RTTs compared), '" + secondaryName + "' " + secondaryMedian + " ms (median of its latest "
                 + SECONDARY_SAMPLES + "): each of those " + SECONDARY_SAMPLES + " (" + theirs + " ms) more than max(5 ms,"
-                + " 10 %) above the median of the RTTs '" + primaryName + "' measured over its stretch of time (" + mine
+                + " 10 % of it) above the median of the RTTs '" + primaryName + "' measured over its stretch of time (" + mine
                 + " ms), which the peer's answers alone can make";
         return new Suspect(primaryMedian, secondaryMedian, reason);
     }

@@ -556,7 +556,7 @@ public final class SessionCore {
      *   <li>{@link SourceFallback#UNANSWERED}: the primary has not measured within the fallback time since it was
      *       opened while the secondary has; or</li>
      *   <li>{@link SourceFallback#SUSPECT}: each of the secondary's latest {@value CrossCheck#SECONDARY_SAMPLES} RTTs
-     *       since the open is more than max({@value CrossCheck#MARGIN_MS} ms, 10 %) above the median of the
+     *       since the open is more than max({@value CrossCheck#MARGIN_MS} ms, 10 % of it) above the median of the
      *       primary's RTTs measured over the same stretch of time (after the secondary's previous RTT, from the
      *       open for the first, up to it; the latest {@value CrossCheck#PRIMARY_SAMPLES}, at least one): a probe
      *       reading far below the ICE agent's own round trips of the same moments, which a peer cannot forge and a
