@@ -130,13 +130,11 @@ public final class WebRtcRttSource implements RttSource {
     private final long closeWaitNanos;
     /** Held by the stats thread while it checks {@link #closed} and calls into webrtc-java: what close() waits for. */
     private final ReentrantLock calling = new ReentrantLock();
-    /** The thread of webrtc-java's callbacks (its signalling thread), once one came: close() there cannot wait. */
-    private volatile @Nullable Thread callbackThread;
     /**
-     * Whether {@link #callbackThread} is the thread a stats callback came on, surely webrtc-java's: then a state
-     * given on another thread (an application relaying it through its own loop) does not replace it.
+     * The thread the stats callbacks come on (webrtc-java's signalling thread, where its observers are called too),
+     * once one came: close() there cannot wait.
      */
-    private volatile boolean callbackThreadSure;
+    private volatile @Nullable Thread callbackThread;
     private final Mode mode;
     private final CandidatePairRtt interpreter;
     private final long refreshNanos;
@@ -207,17 +205,13 @@ public final class WebRtcRttSource implements RttSource {
      * Takes the connection's state as webrtc-java's observer reports it: call from your
      * {@code PeerConnectionObserver.onConnectionChange}. It only stores the state (fine on webrtc-java's
      * native thread). From the first call on, reads take the state from here and never ask the connection
-     * for it. Until the first stats callback came, the thread of this call is taken for webrtc-java's, on which
-     * {@link #close()} does not wait: a state relayed through another thread is best given after that.
+     * for it.
      *
      * @param state the new state
      * @since 0.1.0
      */
     public void onConnectionChange(RTCPeerConnectionState state) {
         this.reportedState = Objects.requireNonNull(state, "state");
-        if (!callbackThreadSure) {
-            callbackThread = Thread.currentThread(); // webrtc-java's, as documented, until a stats callback says
-        }
     }
 
     /**
@@ -283,9 +277,8 @@ public final class WebRtcRttSource implements RttSource {
      * webrtc-java. A call into webrtc-java in progress on the stats thread ({@code getConnectionState()} or
      * {@code getStats}, which wait for the connection's signalling thread) is waited for, at most 1 s, so that the
      * factory can be disposed once this returns, also on an interrupted thread (whose interrupt is kept); on
-     * webrtc-java's own callback thread, which that call waits for, it returns at once (the thread a stats callback
-     * came on; until one came, the thread {@link #onConnectionChange(RTCPeerConnectionState)} was last called on).
-     * Idempotent. It does not close the peer connection.
+     * webrtc-java's own callback thread, which that call waits for, it returns at once (the thread the stats
+     * callbacks came on: until the first came, a close() there waits out the 1 s). Idempotent. It does not close the peer connection.
      *
      * @since 0.1.0
      */
@@ -352,7 +345,6 @@ public final class WebRtcRttSource implements RttSource {
         try {
             calls.stats(report -> {
                 callbackThread = Thread.currentThread();
-                callbackThreadSure = true;
                 ProbeLoop.stats().executeNow(() -> interpret(report, result));
             });
             return null;

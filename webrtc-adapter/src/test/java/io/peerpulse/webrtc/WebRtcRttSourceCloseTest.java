@@ -198,6 +198,7 @@ class WebRtcRttSourceCloseTest {
             CountDownLatch inStats = new CountDownLatch(1);
             List<String> events = new CopyOnWriteArrayList<>();
             WebRtcRttSource[] source = new WebRtcRttSource[1];
+            boolean[] first = {true};
             WebRtcRttSource.Calls proxied = new WebRtcRttSource.Calls() {
                 @Override
                 public RTCPeerConnectionState connectionState() {
@@ -206,16 +207,23 @@ class WebRtcRttSourceCloseTest {
 
                 @Override
                 public void stats(RTCStatsCollectorCallback callback) {
+                    if (first[0]) { // answered later on the signalling thread, as libwebrtc does
+                        first[0] = false;
+                        signalling.execute(() -> callback.onStatsDelivered(new RTCStatsReport(Map.of(), 0) {
+                        }));
+                        return;
+                    }
                     inStats.countDown();
-                    try {
+                    try { // as libwebrtc's proxy: run on the signalling thread, waited for
                         signalling.submit(() -> events.add("stats ran on the signalling thread")).get();
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
                 }
             };
-            source[0] = new WebRtcRttSource(null, WebRtcRttSource.Mode.RESPONSES, proxied, HOUR);
+            source[0] = new WebRtcRttSource(null, WebRtcRttSource.Mode.CURRENT_EVERY_POLL, proxied, HOUR);
             signalling.submit(() -> source[0].onConnectionChange(RTCPeerConnectionState.CONNECTED)).get();
+            source[0].read().toCompletableFuture().get(10, TimeUnit.SECONDS); // its callback came on "signalling"
             Future<?> closing = signalling.submit(() -> {
                 try {
                     inStats.await(10, TimeUnit.SECONDS);
