@@ -182,10 +182,11 @@ public final class GameSession implements AutoCloseable {
      * same source again while open changes nothing, and after {@link #onDataChannelClose} is recorded
      * as a reopening; another source (a reconnection on a new connection) becomes the polled source,
      * every sample kept, and is recorded as a reconnection. Sources are compared by identity. The session owns
-     * the sources it is given: it closes ({@link RttSource#close()}, on the session's executor) one it stops
-     * polling for good, the replaced one after a reconnection and every one at {@link #close()}. Only
-     * {@link #close()} waits for that; to dispose a replaced connection's factory, close its source yourself first
-     * (a source's {@code close()} is idempotent; {@code WebRtcRttSource}'s waits for its call into webrtc-java).
+     * the sources it is given: it closes ({@link RttSource#close()}, on the session's executor, at {@link #close()}
+     * on the shared pool of daemon threads) one it stops polling for good, the replaced one after a reconnection
+     * and every one at {@link #close()}. Only {@link #close()} waits for that; to dispose a replaced connection's
+     * factory, close its source yourself first (a source's {@code close()} is idempotent; {@code WebRtcRttSource}'s
+     * waits for its call into webrtc-java).
      *
      * @param source the connection's RTT source
      * @throws IllegalArgumentException naming the plugin when its {@code refreshPeriod()} is null, negative, above
@@ -315,6 +316,16 @@ public final class GameSession implements AutoCloseable {
      * @return completed once every one has been closed
      */
     private CompletableFuture<Void> closeLater(List<RttSource> sources) {
+        return closeLater(sources, runner);
+    }
+
+    /**
+     * As {@link #closeLater(List)}, on {@code executor}: {@link #close()} gives the shared pool, so that the sources it
+     * waits for are closed also while an exporter slower than the exporter timeout holds the session's own executor
+     * (the caller disposes the connection's factory next: a probe closed after that crashes the JVM). On the shared
+     * pool an exporter holds at most half the threads.
+     */
+    private CompletableFuture<Void> closeLater(List<RttSource> sources, Executor executor) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         if (sources.isEmpty()) {
             done.complete(null);
@@ -330,7 +341,7 @@ public final class GameSession implements AutoCloseable {
             }
         };
         try {
-            runner.execute(closing);
+            executor.execute(closing);
         } catch (RuntimeException rejected) { // an executor of the caller's that refuses work: here, then
             closing.run();
         }
@@ -709,7 +720,8 @@ public final class GameSession implements AutoCloseable {
                     }
                 }
             }
-            CompletableFuture<Void> sourcesClosed = closeLater(polled); // after the last read and probe statistics
+            // after the last read and probe statistics; not behind the exporters on the session's executor
+            CompletableFuture<Void> sourcesClosed = closeLater(polled, SharedExecutor.get());
             if (!fromExecutor) {
                 core.exporters().await(done, timeout);
                 core.awaitListeners(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));

@@ -3,6 +3,9 @@ package io.peerpulse.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporter;
+import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
@@ -498,6 +501,62 @@ class GameSessionSourcesTest {
         }
         assertThat(first.closed.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         assertThat(second.closed.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+
+    /**
+     * close() returns only once the sources it polled are closed, also when the session's executor (the caller's,
+     * of one thread) is held by an exporter slower than the exporter timeout: the caller disposes the connection's
+     * factory next, and a DataChannelProbe closed after that crashes the JVM (TeardownStressRun slow-exporter: 42
+     * crashes in 42 runs when the close was queued behind the exporter).
+     */
+    @Test
+    void closeClosesItsSourcesEvenWhenASlowExporterHoldsTheSessionsExecutor() throws Exception {
+        java.util.concurrent.ExecutorService game = java.util.concurrent.Executors.newSingleThreadExecutor();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger closes = new java.util.concurrent.atomic.AtomicInteger();
+        SessionExporterProvider slow = new SessionExporterProvider() {
+            @Override
+            public String name() {
+                return "slow-end";
+            }
+
+            @Override
+            public SessionExporter create(ExportSettings settings) {
+                return report -> {
+                    try {
+                        release.await(); // a slow disk, until the test ends
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                };
+            }
+        };
+        RttSource source = new RttSource() {
+            @Override
+            public CompletionStage<RttReading> read() {
+                return java.util.concurrent.CompletableFuture.completedFuture(RttReading.measured(40));
+            }
+
+            @Override
+            public void close() {
+                closes.incrementAndGet();
+            }
+        };
+        try {
+            GameSession session = GameSession.builder("slow-end").journal(false)
+                    .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                            .clock(scheduler.clock()).build())
+                    .exporterProviders(List.of(slow)).executor(game).exporterTimeout(Duration.ofMillis(100)).build();
+            session.onDataChannelOpen(source);
+            advanceSeconds(2);
+            session.close();
+            assertThat(closes.get()).as("the source is closed when close() returns").isEqualTo(1);
+        } finally {
+            release.countDown();
+            game.shutdown();
+        }
+        assertThat(game.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(closes.get()).as("closed once").isEqualTo(1);
     }
 
     /** What a source's close() throws — an Error of the plugin's too — is logged; the other source is still closed. */

@@ -26,6 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       close (the source is closed only after them);</li>
  *   <li>{@code session}: a {@code GameSession} polls a probe on A (B has one too) every 2 ms, with the ICE view
  *       beside it, two threads read the ICE source; {@code session.close()}, probe B closes, the peers close;</li>
+ *   <li>{@code slow-exporter}: a session on an executor of one thread, whose exporter's {@code sessionEnded} takes
+ *       1 s, beyond the exporter timeout of 200 ms, polls a probe on A; {@code session.close()}, probe B closes, the
+ *       peers close;</li>
  *   <li>{@code wrong}: as {@code documented}, but the peers close while the telemetry and the readers still read;</li>
  *   <li>{@code reconnect}: a session polls the ICE view of a first pair, then {@code onDataChannelOpen} with a
  *       source on a second pair, then the first pair closes at once (the session closes the replaced source later,
@@ -39,7 +42,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  * Prints {@code cycle N ok} after each cycle and {@code stress done} at the end. Numbers (2026-12-07, 2 cores, two
  * busy loops beside): none crashed in {@code documented}, {@code session}, {@code reconnect-documented},
- * {@code reconnect-probe-documented}; {@code reconnect-probe} crashed once in about 27 reconnections.
+ * {@code reconnect-probe-documented}; {@code reconnect-probe} crashed once in about 27 reconnections;
+ * {@code slow-exporter} crashed in every run (42 of 42, at the first cycle) until the session closed its sources on
+ * its shared pool, then none.
  *
  * <p>{@code java -cp <test class path> io.peerpulse.integration.TeardownStressRun <order> <cycles> <seconds>}
  */
@@ -59,6 +64,7 @@ public final class TeardownStressRun {
                 case "wrong" -> telemetryCycle(true, reads);
                 case "stop-only" -> stopOnlyCycle();
                 case "session" -> sessionCycle(reads);
+                case "slow-exporter" -> slowExporterCycle();
                 case "reconnect" -> reconnectCycle(false, reads);
                 case "reconnect-documented" -> reconnectCycle(true, reads);
                 case "reconnect-probe" -> reconnectProbeCycle(false);
@@ -164,6 +170,47 @@ public final class TeardownStressRun {
         probeB.close();
         peers.close();
         readers.close();
+    }
+
+    private static void slowExporterCycle() throws Exception {
+        WebRtcPeers peers = open();
+        DataChannelProbe probeA = DataChannelProbe.open(peers.peerA());
+        DataChannelProbe probeB = DataChannelProbe.open(peers.peerB());
+        java.util.concurrent.ExecutorService game = java.util.concurrent.Executors.newSingleThreadExecutor();
+        GameSession session = GameSession.builder("stress").journal(false).executor(game)
+                .exporterTimeout(Duration.ofMillis(200)).exporterProviders(List.of(new SlowEnd()))
+                .telemetryOptions(TelemetryOptions.builder().pollInterval(Duration.ofMillis(2))
+                        .readTimeout(Duration.ofSeconds(2)).build()).build();
+        session.onDataChannelOpen(probeA);
+        pause();
+        session.close(); // returns at the exporter timeout: probe A's close() still queued behind the exporter
+        probeB.close();
+        peers.close();
+        game.shutdown();
+        game.awaitTermination(10, TimeUnit.SECONDS);
+    }
+
+    /** An exporter whose sessionEnded takes 1 s (a slow disk): longer than the session's exporter timeout. */
+    private static final class SlowEnd implements io.peerpulse.session.spi.SessionExporterProvider,
+            io.peerpulse.session.spi.SessionExporter {
+        @Override
+        public String name() {
+            return "slow-end";
+        }
+
+        @Override
+        public io.peerpulse.session.spi.SessionExporter create(io.peerpulse.session.spi.ExportSettings settings) {
+            return this;
+        }
+
+        @Override
+        public void sessionEnded(io.peerpulse.session.SessionReport report) {
+            try {
+                Thread.sleep(1_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static void reconnectCycle(boolean closeReplaced, AtomicLong reads) throws Exception {
