@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -62,8 +63,8 @@ class ChromiumAgreementTest {
     static Path dir;
 
     /** What one session measured, and what the relay recorded meanwhile. */
-    private record Session(LatencyStats javaIce, LatencyStats javaProbe, ProbeCounters javaCounters,
-                           JsonObject browser, RelayTruth truth, String sessionId) {
+    private record Session(LatencyStats javaIce, List<CountedIce.Read> javaIceReads, LatencyStats javaProbe,
+                           ProbeCounters javaCounters, JsonObject browser, RelayTruth truth, String sessionId) {
         JsonObject original() {
             return browser.getJsonObject("latency");
         }
@@ -81,8 +82,8 @@ class ChromiumAgreementTest {
         JsonObject original = s.original();
         assertThat(javaIce.sampleCount()).as("Java ICE samples").isGreaterThanOrEqualTo(8);
         assertThat(original.getInt("sampleCount")).as("original-feature samples").isGreaterThanOrEqualTo(SECONDS - 5);
-        truth.assertIceAgrees("Java ICE readings vs their checks", javaIce.samples(), WebRtcRttAccuracyTest.BELOW_MS,
-                WebRtcRttAccuracyTest.ABOVE_MS);
+        truth.assertIceAgrees("Java ICE readings vs their checks", javaIce.samples(), s.javaIceReads(),
+                WebRtcRttAccuracyTest.BELOW_MS, WebRtcRttAccuracyTest.ABOVE_MS);
         LatencyStats javaProbe = s.javaProbe();
         ProbeCounters javaCounters = s.javaCounters();
         assertThat(javaProbe.sampleCount()).isGreaterThanOrEqualTo(SECONDS - 2);
@@ -161,15 +162,17 @@ class ChromiumAgreementTest {
         long to;
         SessionReport report;
         JsonObject browser;
+        CountedIce ice;
         try (ChromiumPeer c = ChromiumPeer.connect(binary, relay, PageOptions.defaults(), ProbeOptions.defaults())) {
             GameSession session = GameSession.builder(sessionId).playerId("java-peer").exporters("json")
                     .exportSetting(SessionReportJson.DIRECTORY_SETTING, dir.toString()).build();
             LatencyTelemetry probeTelemetry = new LatencyTelemetry(c.probe);
             Recorder probePolls = new Recorder();
             probeTelemetry.addListener(probePolls);
+            ice = new CountedIce(WebRtcRttSource.of(c.peer.peerConnection()));
             from = System.nanoTime();
             try {
-                session.onDataChannelOpen(WebRtcRttSource.of(c.peer.peerConnection()));
+                session.onDataChannelOpen(ice);
                 probeTelemetry.start();
                 // 30 s of 1 Hz probe polls: the duration comes from real measurements, not a sleep
                 assertThat(probePolls.await(p -> p.size() >= SECONDS + 1, Duration.ofSeconds(SECONDS + 30)))
@@ -177,6 +180,7 @@ class ChromiumAgreementTest {
             } finally {
                 probeTelemetry.close();
                 session.close(); // stops the ICE telemetry, then the json exporter writes
+                ice.close();
                 to = System.nanoTime();
             }
             browser = ChromiumPeer.json(c.peer.finish(Duration.ofSeconds(10)));
@@ -198,6 +202,6 @@ class ChromiumAgreementTest {
                 javaProbe.medianMs(), javaProbe.sampleCount(), browserProbe.getJsonNumber("medianMs").doubleValue(),
                 browserProbe.getInt("sampleCount"), javaCounters, browser.getJsonObject("probeCounters"),
                 browserProbe.get("clockOffsetMs"), browserProbe.get("clockOffsetErrorBoundMs"));
-        return new Session(javaIce, javaProbe, javaCounters, browser, truth, sessionId);
+        return new Session(javaIce, ice.reads(), javaProbe, javaCounters, browser, truth, sessionId);
     }
 }

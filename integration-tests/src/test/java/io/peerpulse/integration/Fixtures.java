@@ -17,14 +17,22 @@ final class Fixtures implements AutoCloseable {
     final ImpairmentRelay relay;
     final WebRtcPeers peers;
     final WebRtcRttSource source;
+    /** The source with its readings' response counts, which the telemetry reads; {@code null} unless counted. */
+    final CountedIce counted;
     final LatencyTelemetry telemetry;
     final Recorder recorder = new Recorder();
 
     private Fixtures(ImpairmentRelay relay, WebRtcPeers peers, WebRtcRttSource.Mode mode, Duration pollInterval) {
+        this(relay, peers, mode, pollInterval, false);
+    }
+
+    private Fixtures(ImpairmentRelay relay, WebRtcPeers peers, WebRtcRttSource.Mode mode, Duration pollInterval,
+                     boolean counted) {
         this.relay = relay;
         this.peers = peers;
         this.source = WebRtcRttSource.of(peers.peerA(), mode);
-        this.telemetry = new LatencyTelemetry(source,
+        this.counted = counted ? new CountedIce(source) : null;
+        this.telemetry = new LatencyTelemetry(counted ? this.counted : source,
                 TelemetryOptions.builder().pollInterval(pollInterval).readTimeout(Duration.ofSeconds(2)).build());
         telemetry.addListener(recorder);
     }
@@ -36,9 +44,20 @@ final class Fixtures implements AutoCloseable {
 
     static Fixtures throughRelay(Duration roundTrip, Duration jitter, WebRtcRttSource.Mode mode, Duration pollInterval)
             throws InterruptedException {
+        return throughRelay(roundTrip, jitter, mode, pollInterval, false);
+    }
+
+    /** As {@link #throughRelay}, in {@code RESPONSES} mode, the telemetry reading a {@link CountedIce}. */
+    static Fixtures counted(Duration roundTrip, Duration jitter, Duration pollInterval) throws InterruptedException {
+        return throughRelay(roundTrip, jitter, WebRtcRttSource.Mode.RESPONSES, pollInterval, true);
+    }
+
+    private static Fixtures throughRelay(Duration roundTrip, Duration jitter, WebRtcRttSource.Mode mode,
+                                         Duration pollInterval, boolean counted) throws InterruptedException {
         ImpairmentRelay relay = new ImpairmentRelay(42).impair(Link.roundTrip(roundTrip).withJitter(jitter));
         try {
-            return new Fixtures(relay, WebRtcPeers.open(Route.through(relay).withTimeout(CONNECT_TIMEOUT)), mode, pollInterval);
+            return new Fixtures(relay, WebRtcPeers.open(Route.through(relay).withTimeout(CONNECT_TIMEOUT)), mode,
+                    pollInterval, counted);
         } catch (RuntimeException | InterruptedException | Error e) {
             relay.close();
             throw e;
@@ -49,6 +68,9 @@ final class Fixtures implements AutoCloseable {
     @Override
     public void close() {
         telemetry.close();
+        if (counted != null) {
+            counted.close(); // its own calls into webrtc-java first
+        }
         source.close();
         peers.close();
         if (relay != null) {

@@ -73,60 +73,95 @@ record RelayTruth(RelayRecord all, RelayRecord record, double askedMs, long epoc
     }
 
     /**
-     * Each ICE reading minus the round trip of the checks it covers as the relay saw them, at the reading's
+     * Each ICE reading minus the round trip of exactly the checks it covers as the relay saw them, at the reading's
      * resolution ({@link #spanAtMillisecondResolution}: the actual holds of request and response, plus the far
      * side's turnaround from the relay sending the request to reading the response, which the relay recorded too;
-     * what is left is the near side's own sockets and thread). The readings are
-     * {@code Δ totalRoundTripTime / Δ responsesReceived} between polls, so a reading covers the checks A got
-     * answers to since the previous reading (the first: the latest check before it). Readings placed on the
-     * relay's clock by their wall-clock stamp; a reading no check falls to is left out.
+     * what is left is the near side's own sockets and thread).
+     *
+     * <p>Paired by count, not by time. A reading is {@code Δ totalRoundTripTime / Δ responsesReceived} between
+     * two stats reports of A's selected pair; {@code reads} ({@link CountedIce}) says the pair's
+     * {@code responsesReceived} in the report of each. The relay forwards every response A gets (the only path),
+     * so A's {@code n}-th response is the {@code n}-th response to A's checks the relay sent, and the reading whose
+     * report counted {@code r} after a previous one counted {@code p} covers the relay's checks {@code p} to
+     * {@code r - 1} in that order, whatever the load. A sample's time cannot say this: the telemetry stamps a
+     * sample when the read completes, after the report was made (the stats thread's queue, and on a loaded machine
+     * tens of milliseconds of scheduling), so a check answered in between was paired with the wrong reading.
+     *
+     * <p>Left out, so no pairing is guessed: a reading whose count, or whose predecessor's, is not exact (a
+     * response arrived while it was read, {@link CountedIce.Read#exact()}), and the first reading of a pair (its
+     * {@code currentRoundTripTime}, from a report whose predecessor the source may have seen without it). A count
+     * that cannot line up with the relay's record (more responses than the relay forwarded, a last response the
+     * relay sent after the report came, or a next one it sent more than {@value #ALIGNMENT_SLACK_MS} ms before
+     * the read began, which A would have counted) fails: the record does not say what A received.
+     *
+     * @param samples the readings as the telemetry recorded them, each one of {@code reads}
+     * @param reads   every measured reading of A's source, in order ({@link CountedIce#reads()})
+     * @return the differences of the readings paired, ms, in order
      */
-    double[] iceDifferences(List<RttSample> samples) {
-        return iceDifferences(samples, Direction.A_TO_B);
-    }
-
-    /** As {@link #iceDifferences(List)}, for the checks of the side whose requests travel {@code requests}. */
-    double[] iceDifferences(List<RttSample> samples, Direction requests) {
-        List<RoundTrip> trips = all.stunRoundTrips(requests);
-        List<RttSample> sorted = samples.stream().sorted(Comparator.comparingLong(RttSample::timestampEpochMs)).toList();
+    double[] iceDifferences(List<RttSample> samples, List<CountedIce.Read> reads) {
+        assertThat(all.overwrittenCount()).as("the relay's record holds every check from the first").isZero();
+        List<RoundTrip> trips = all.stunRoundTrips(Direction.A_TO_B).stream()
+                .sorted(Comparator.comparingLong(t -> t.response().sentNanos())).toList();
         List<Double> differences = new ArrayList<>();
-        long previous = Long.MIN_VALUE;
+        int next = 0;
+        List<RttSample> sorted = samples.stream().sorted(Comparator.comparingLong(RttSample::timestampEpochMs)).toList();
         for (RttSample sample : sorted) {
-            long at = sample.timestampEpochMs() * 1_000_000 - epochOffsetNanos;
-            long since = previous;
-            List<RoundTrip> covered = trips.stream().filter(t -> t.response().sentNanos() - at <= 0
-                    && (since == Long.MIN_VALUE || t.response().sentNanos() - since > 0)).toList();
-            if (since == Long.MIN_VALUE && !covered.isEmpty()) {
-                covered = covered.subList(covered.size() - 1, covered.size());
+            int k = next;
+            while (k < reads.size() && reads.get(k).rttMs() != sample.rttMs()) {
+                k++;
             }
-            if (!covered.isEmpty()) {
-                double seenMs = covered.stream().mapToLong(RelayTruth::spanAtMillisecondResolution).average()
-                        .orElseThrow();
-                differences.add(sample.rttMs() - seenMs);
+            assertThat(k).as("sample %s is one of the source's readings %s", sample, reads).isLessThan(reads.size());
+            next = k + 1;
+            CountedIce.Read read = reads.get(k);
+            if (read.exact()) {
+                assertLinesUp(read, trips);
             }
-            previous = at;
+            if (k == 0 || !read.exact() || !reads.get(k - 1).exact()
+                    || !read.pairId().equals(reads.get(k - 1).pairId())) {
+                continue;
+            }
+            List<RoundTrip> covered = trips.subList((int) reads.get(k - 1).before(), (int) read.before());
+            assertThat(covered).as("a measured reading covers new responses: %s after %s", read, reads.get(k - 1))
+                    .isNotEmpty();
+            double seenMs = covered.stream().mapToLong(RelayTruth::spanAtMillisecondResolution).average().orElseThrow();
+            differences.add(sample.rttMs() - seenMs);
         }
         return differences.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
-    /**
-     * Asserts that the lower quartile of the ICE readings' differences from the round trips of the same checks as
-     * the relay saw them ({@link #iceDifferences}) lies in {@code [-belowMs, +aboveMs]}, and that most readings
-     * found their checks. What is left in a difference is the near peer's own sockets and thread, which the relay
-     * cannot see: never negative, 0 or 1 ms at this resolution, and on a busy machine late by up to tens of
-     * milliseconds now and then, so the median moves; the lower quartile stays at the quiet value, while a bias of
-     * PeerPulse's moves every difference, that quartile too ({@link #lowerQuartile}: of fewer than four, the
-     * least).
-     */
-    void assertIceAgrees(String what, List<RttSample> samples, double belowMs, double aboveMs) {
-        assertIceAgrees(what, samples, Direction.A_TO_B, belowMs, aboveMs);
+    /** How long before a read the relay may have sent a response that A had not counted yet, ms. */
+    private static final long ALIGNMENT_SLACK_MS = 1_000;
+
+    /** Fails unless an exact count of A's responses can be the relay's first {@code read.before()} responses. */
+    private void assertLinesUp(CountedIce.Read read, List<RoundTrip> trips) {
+        int count = (int) read.before();
+        assertThat(count).as("A's responses %s within the relay's %d: %s", read, trips.size(), this)
+                .isLessThanOrEqualTo(trips.size());
+        if (count > 0) {
+            assertThat(trips.get(count - 1).response().sentNanos() - read.toNanos())
+                    .as("the relay sent A's last counted response before the report: %s", read).isNegative();
+        }
+        if (count < trips.size()) {
+            assertThat(trips.get(count).response().sentNanos() - read.fromNanos())
+                    .as("A had not counted a response the relay sent long before the read: %s", read)
+                    .isGreaterThan(-ALIGNMENT_SLACK_MS * 1_000_000);
+        }
     }
 
-    /** As {@link #assertIceAgrees(String, List, double, double)}, for the checks travelling {@code requests}. */
-    void assertIceAgrees(String what, List<RttSample> samples, Direction requests, double belowMs, double aboveMs) {
-        double[] differences = iceDifferences(samples, requests);
-        assertThat(differences.length).as("%s: readings paired with the checks they cover, of %s; %s", what, samples,
-                this).isGreaterThanOrEqualTo((samples.size() + 1) / 2);
+    /**
+     * Asserts that the lower quartile of the ICE readings' differences from the round trips of exactly the checks
+     * they cover as the relay saw them ({@link #iceDifferences}) lies in {@code [-belowMs, +aboveMs]}, and that at
+     * least half of the readings but the first were paired. What is left in a difference is the near peer's own
+     * sockets and thread, which the relay cannot see: never negative, 0 or 1 ms at this resolution, and on a busy
+     * machine late by up to tens of milliseconds now and then, so the median moves; the lower quartile stays at
+     * the quiet value, while a bias of PeerPulse's moves every difference, that quartile too
+     * ({@link #lowerQuartile}: of fewer than four, the least).
+     */
+    void assertIceAgrees(String what, List<RttSample> samples, List<CountedIce.Read> reads, double belowMs,
+                         double aboveMs) {
+        double[] differences = iceDifferences(samples, reads);
+        assertThat(differences.length).as("%s: readings paired with exactly the checks they cover, of %s; reads %s;"
+                + " %s", what, samples, reads, this).isGreaterThanOrEqualTo(Math.max(1, samples.size() / 2));
         double[] sorted = differences.clone();
         Arrays.sort(sorted);
         double quartile = lowerQuartile(sorted);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.telemetry.NetworkPath;
-import io.peerpulse.webrtc.WebRtcRttSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +29,7 @@ class WebRtcRttAccuracyTest {
     private static final int SAMPLES = 12;
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration BOUND = Duration.ofSeconds(90);
-    /** Below the truth: none is possible on one clock; room for a reading paired with the wrong check, ms. */
+    /** Below the truth: none is possible on one clock (readings are paired with their own checks by count), ms. */
     static final double BELOW_MS = 1.0;
     /** Above it: A's own overhead (loopback sockets, network thread) crossing a millisecond boundary, ms. */
     static final double ABOVE_MS = 1.0;
@@ -45,8 +44,8 @@ class WebRtcRttAccuracyTest {
             Fixtures rtt80 = add(all, relay(80, 0));
             Fixtures rtt200 = add(all, relay(200, 0));
             // 5 ms of jitter on the round trip: each direction varies uniformly by ±2.5 ms
-            Fixtures jitter = add(all, Fixtures.throughRelay(Duration.ofMillis(80), Duration.ofMillis(2).plusNanos(500_000),
-                    WebRtcRttSource.Mode.RESPONSES, POLL));
+            Fixtures jitter = add(all, Fixtures.counted(Duration.ofMillis(80), Duration.ofMillis(2).plusNanos(500_000),
+                    POLL));
             long from = System.nanoTime();
             all.forEach(f -> f.telemetry.start());
             for (Fixtures f : all) {
@@ -61,14 +60,20 @@ class WebRtcRttAccuracyTest {
                     RelayTruth truth = RelayTruth.of(f.relay, from, to);
                     System.out.printf("ICE %s: measured median %.3f mean %.3f; differences %s; %s%n", f.relay.impairment(
                             ImpairmentRelay.Direction.A_TO_B), s.medianMs(), s.meanMs(),
-                            java.util.Arrays.toString(truth.iceDifferences(s.samples())), truth);
+                            java.util.Arrays.toString(truth.iceDifferences(s.samples(), f.counted.reads())), truth);
+                    System.out.printf("ICE %s: reads (rtt, before/after count, read start to the source's answer,"
+                                    + " answer to the report after, ms) %s%n",
+                            f.relay.impairment(ImpairmentRelay.Direction.A_TO_B), f.counted.reads().stream()
+                                    .map(r -> String.format(java.util.Locale.ROOT, "%.3f %d/%d %.1f %.1f", r.rttMs(),
+                                            r.before(), r.after(), (r.doneNanos() - r.readNanos()) / 1e6,
+                                            (r.toNanos() - r.doneNanos()) / 1e6)).toList());
                 }
             }
 
             assertThat(stats(loopback).medianMs()).as("loopback").isLessThanOrEqualTo(2);
             for (Fixtures f : List.of(rtt20, rtt80, rtt200, jitter)) {
                 RelayTruth.of(f.relay, from, to).assertIceAgrees("ICE readings through " + f.relay.impairment(
-                        ImpairmentRelay.Direction.A_TO_B), stats(f).samples(), BELOW_MS, ABOVE_MS);
+                        ImpairmentRelay.Direction.A_TO_B), stats(f).samples(), f.counted.reads(), BELOW_MS, ABOVE_MS);
             }
             assertThat(stats(jitter).stdDevMs()).as("the jitter is really there").isPositive();
 
@@ -97,8 +102,7 @@ class WebRtcRttAccuracyTest {
     }
 
     private static Fixtures relay(int rttMs, int jitterMs) throws InterruptedException {
-        return Fixtures.throughRelay(Duration.ofMillis(rttMs), Duration.ofMillis(jitterMs),
-                WebRtcRttSource.Mode.RESPONSES, POLL);
+        return Fixtures.counted(Duration.ofMillis(rttMs), Duration.ofMillis(jitterMs), POLL);
     }
 
     private static Fixtures add(List<Fixtures> all, Fixtures fixture) {
