@@ -38,6 +38,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +56,22 @@ import org.junit.jupiter.api.Test;
  * sent at that moment really had (the base holds, plus the queueing delay the relay imposed on a packet arriving
  * at the bottleneck then, which in a FIFO depends only on the arrival time), its losses with the relay's tail
  * drops, and the session's quality and coverage with both.
+ *
+ * <p>Other work on the machine delays the peers' threads: the probe's samples then lie above what the relay
+ * imposed by a local overhead the relay cannot see, and polls start late. So the quiet phases (before the bulk,
+ * and from a second after it) are judged against what was measured there at the same time: the fastest sample
+ * must lie no lower than the fastest round trip the relay imposed in the phase (the shortest hold each way, a
+ * bound the relay never undercuts) and no higher than {@link ProbeAccuracyTest#ABOVE_MS} or, when more, what the
+ * fastest raw data-channel echo ({@link WebRtcPeers#echoAsync}, one sent at each of the session's samples in the
+ * same phase, over the same relay) took above that round trip plus {@link #ECHO_SPREAD_MS}; the median sample no
+ * further above the relay's round trip than {@link ProbeAccuracyTest#TAIL_MS} or, when more, the echoes' median
+ * excess plus {@code ABOVE_MS} (that the probe recovered; its accuracy is the fastest sample's). The echo's overhead
+ * includes the far peer's thread hop, which the probe subtracts, so an honest probe's fastest sample stays near
+ * the fastest echo's, while a probe off by 10 ms stands out unless no echo of the phase came within 9 ms of the
+ * relay's round trip. A coverage gap away from the bulk is accepted only as far as the session counted late polls
+ * and the relay dropped nothing in it (a starved machine really leaves stretches without a sample): no more such
+ * gaps than {@code latePollCount + processedLateCount}, none longer than the gap threshold plus the latest poll's
+ * lateness ({@code latenessMaxMs}) plus the ping timeout; on a machine that kept up, none.
  */
 @Tag("integration")
 class BufferbloatTest {
@@ -211,14 +228,18 @@ class BufferbloatTest {
 
     /** What one run left: the relay's record, the session's samples, changes and validation data, ICE's RTTs. */
     record Run(String relay, RelayRecord all, RelayTruth truth, Collector collector, ValidationData data,
-               long bulkStartNanos, long bulkEndNanos, long start, List<double[]> ice) {
+               long bulkStartNanos, long bulkEndNanos, long start, List<double[]> ice, List<Echo> echoes) {
+    }
+
+    /** One raw data-channel echo ({@link WebRtcPeers#echoAsync}): when A sent it ({@code System.nanoTime()}), ms. */
+    record Echo(long sentNanos, double rttMs) {
     }
 
     @Test
     void aBulkTransferRaisesTheProbesRttByWhatTheQueueImposedAndItRecovers() throws Exception {
         Run run = run(52, RateLimit.of(RATE, QUEUE), PING_TIMEOUT, BULK_MESSAGES);
         check(run.relay(), run.all(), run.truth(), run.collector(), run.data(), run.bulkStartNanos(),
-                run.bulkEndNanos(), run.start(), run.ice());
+                run.bulkEndNanos(), run.start(), run.ice(), run.echoes());
     }
 
     /**
@@ -268,13 +289,14 @@ class BufferbloatTest {
             long bulkEndEpochMs;
             long start = System.currentTimeMillis();
             RecordedIce ice = new RecordedIce(WebRtcRttSource.of(peers.peerA()));
+            List<CompletableFuture<Echo>> echoes = new ArrayList<>();
             try {
                 session.onDataChannelOpen(probeA, ice);
                 // 4 s of the quiet link from the peer's first answer (a loaded machine opens B's probe late)
                 assertThat(collector.await(s -> true, Duration.ofSeconds(60))).as("the peer answers").isTrue();
                 long firstAnswer = collector.samples().get(0).timestampEpochMs();
-                assertThat(collector.await(s -> s.timestampEpochMs() >= firstAnswer + 4_000, Duration.ofSeconds(60)))
-                        .as("4 s of the quiet link").isTrue();
+                assertThat(awaitEchoing(collector, peers, s -> s.timestampEpochMs() >= firstAnswer + 4_000,
+                        Duration.ofSeconds(60), echoes)).as("4 s of the quiet link").isTrue();
                 assertThat(sender.open.await(10, TimeUnit.SECONDS)).as("the bulk channel opens").isTrue();
                 assertThat(receiver.open.await(10, TimeUnit.SECONDS)).as("the bulk channel opens on B").isTrue();
                 bulkStartNanos = System.nanoTime();
@@ -284,8 +306,8 @@ class BufferbloatTest {
                 assertThat(receiver.allReceived.await(60, TimeUnit.SECONDS)).as("the bulk arrives").isTrue();
                 bulkEndNanos = System.nanoTime();
                 bulkEndEpochMs = System.currentTimeMillis();
-                assertThat(collector.await(s -> s.timestampEpochMs() >= bulkEndEpochMs + 14_000,
-                        Duration.ofSeconds(60))).as("14 s after the bulk").isTrue();
+                assertThat(awaitEchoing(collector, peers, s -> s.timestampEpochMs() >= bulkEndEpochMs + 14_000,
+                        Duration.ofSeconds(60), echoes)).as("14 s after the bulk").isTrue();
                 System.out.println("probe A: " + probeA.getCounters() + "\nprobe B: " + probeB.getCounters());
             } finally {
                 session.close();
@@ -294,9 +316,42 @@ class BufferbloatTest {
                 sender.close();
                 receiver.close();
             }
+            List<Echo> echoed = new ArrayList<>();
+            for (CompletableFuture<Echo> echo : echoes) {
+                // each completes within its own timeout: lost or late echoes are left out
+                Echo e = echo.exceptionally(late -> null).get(30, TimeUnit.SECONDS);
+                if (e != null) {
+                    echoed.add(e);
+                }
+            }
             RelayTruth truth = RelayTruth.of(relay, bulkStartNanos, bulkEndNanos);
             return new Run(relay.toString(), truth.all(), truth, collector, session.exportValidationData(),
-                    bulkStartNanos, bulkEndNanos, start, ice.readings());
+                    bulkStartNanos, bulkEndNanos, start, ice.readings(), List.copyOf(echoed));
+        }
+    }
+
+    /**
+     * Waits as {@link Collector#await} does, sending one raw echo over the peers' own data channel at each new
+     * sample of the session meanwhile: the same path's round trip at the same moments, taken without the probe.
+     */
+    private static boolean awaitEchoing(Collector collector, WebRtcPeers peers, Predicate<RttSample> condition,
+                                        Duration bound, List<CompletableFuture<Echo>> echoes)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (true) {
+            List<RttSample> seen = collector.samples();
+            if (seen.stream().anyMatch(condition)) {
+                return true;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            long sent = System.nanoTime();
+            echoes.add(peers.echoAsync(PING_TIMEOUT.multipliedBy(2))
+                    .thenApply(rtt -> new Echo(sent, rtt.toNanos() / 1e6)));
+            int count = seen.size();
+            collector.await(s -> collector.samples.size() > count, Duration.ofNanos(left));
         }
     }
 
@@ -307,12 +362,19 @@ class BufferbloatTest {
         }
     }
 
+    /**
+     * How far the fastest probe sample of a phase may lie above the fastest raw echo's excess over the relay's
+     * round trip, ms: the fastest of two sets of round trips on the same path at the same time differ by this much
+     * (the probe's fastest lay 0.1–1.0 ms below the echoes' on a machine at load 12 and quiet).
+     */
+    private static final double ECHO_SPREAD_MS = 1.0;
+
     /** How far below the relay's round trip a sample may read: one full packet's transmission (the queue's step). */
     private static final double BELOW_MS = 1_250 * 1000.0 / RATE + 2;
 
     private static void check(String relay, RelayRecord all, RelayTruth truth, Collector collector,
                               ValidationData data, long bulkStartNanos, long bulkEndNanos, long start,
-                              List<double[]> ice) {
+                              List<double[]> ice, List<Echo> echoes) {
         List<Row> rows = report(relay, all, truth, collector, data, bulkStartNanos, bulkEndNanos, start, ice);
         assertThat(data.fallback()).as("the honest probe stays the primary through the bulk").isNull();
         double baseMs = rows.get(0).expectedMs() - rows.get(0).queueMs();
@@ -341,13 +403,28 @@ class BufferbloatTest {
         List<Row> after = rows.stream().filter(r -> r.pingNanos() - bulkEndNanos - 1_000_000_000L > 0).toList();
         assertThat(before).hasSizeGreaterThanOrEqualTo(10);
         assertThat(after).hasSizeGreaterThanOrEqualTo(10);
-        // the fastest sample within the probe's overhead floor of the relay's round trip (ProbeAccuracyTest), and
-        // the median no further than the tail a busy machine adds
-        assertThat(quantile(before, 0)).as("before the bulk").isBetween(-ProbeAccuracyTest.BELOW_MS,
-                ProbeAccuracyTest.ABOVE_MS);
-        assertThat(quantile(after, 0)).as("after the bulk: back to base").isBetween(-ProbeAccuracyTest.BELOW_MS,
-                ProbeAccuracyTest.ABOVE_MS);
-        assertThat(quantile(after, 0.5)).as("after the bulk: back to base").isLessThanOrEqualTo(ProbeAccuracyTest.TAIL_MS);
+        // the fastest sample above the fastest round trip the relay imposed in the phase by no more than the
+        // probe's overhead floor (ProbeAccuracyTest) or what raw echoes at the same time took above it, and the
+        // median no further above the relay's round trip than the tail a busy machine adds or the echoes' median
+        // excess (the class's Javadoc)
+        long lastNanos = rows.get(rows.size() - 1).pingNanos();
+        List<Echo> echoesBefore = echoes.stream().filter(e -> e.sentNanos() - bulkStartNanos < 0).toList();
+        List<Echo> echoesAfter = echoes.stream().filter(e -> e.sentNanos() - bulkEndNanos - 1_000_000_000L > 0)
+                .toList();
+        assertThat(echoesBefore).as("echoes before the bulk").hasSizeGreaterThanOrEqualTo(before.size() / 2);
+        assertThat(echoesAfter).as("echoes after the bulk").hasSizeGreaterThanOrEqualTo(after.size() / 2);
+        assertFloor("before the bulk", before, echoesBefore, all.between(before.get(0).pingNanos(), bulkStartNanos));
+        assertFloor("after the bulk: back to base", after, echoesAfter,
+                all.between(bulkEndNanos + 1_000_000_000L, lastNanos));
+        Reference reference = Reference.of(all, bulkStartNanos, bulkEndNanos);
+        double echoMedianMs = median(echoesAfter.stream().mapToDouble(e -> e.rttMs()
+                - reference.expectedMs(e.sentNanos())).toArray());
+        double medianAllowanceMs = Math.max(ProbeAccuracyTest.TAIL_MS, echoMedianMs + ProbeAccuracyTest.ABOVE_MS);
+        System.out.printf(Locale.ROOT, "after the bulk: median %.3f ms above the relay's round trip, raw echoes'"
+                + " median %.3f ms, allowance %.3f ms%n", quantile(after, 0.5), echoMedianMs, medianAllowanceMs);
+        assertThat(quantile(after, 0.5)).as("after the bulk: back to base; median above the relay's round trip,"
+                + " allowance %.3f ms (raw echoes' median excess %.3f ms)", medianAllowanceMs, echoMedianMs)
+                .isLessThanOrEqualTo(medianAllowanceMs);
         // during: the probe's RTT rises at least to most of what the queue imposed
         List<Row> during = rows.stream().filter(r -> r.pingNanos() - bulkStartNanos >= 0
                 && r.pingNanos() - bulkEndNanos <= 0).toList();
@@ -372,19 +449,37 @@ class BufferbloatTest {
         assertThat(changes.stream().filter(c -> c.timestampEpochMs() > degraded.timestampEpochMs()
                 && c.current() == ConnectionQuality.GOOD)).as("recovered: %s", changes).isNotEmpty();
         // coverage: a gap only where no ping that left in it was answered (lost pings), never for slow pongs; the
-        // stretch from the channel's open to the peer's first answer (a loaded machine opens B's probe late) aside
+        // stretch from the channel's open to the peer's first answer (a loaded machine opens B's probe late) aside;
+        // away from the bulk only as far as the session counted polls starting late or pongs handled late (the
+        // class's Javadoc)
         Long measuringStart = data.coverage().measuringStartEpochMs();
         List<CoverageGap> gaps = data.coverage().gaps().stream()
                 .filter(gap -> measuringStart == null || gap.startEpochMs() > measuringStart).toList();
+        List<CoverageGap> starved = new ArrayList<>();
         for (var gap : gaps) {
             assertThat(rows.stream().filter(r -> r.sample().timestampEpochMs() > gap.startEpochMs()
                     && r.sample().timestampEpochMs() <= gap.endEpochMs()
                     && (r.pingNanos() + truth.epochOffsetNanos()) / 1e6 - gap.startEpochMs()
                     < data.coverage().gapThresholdMs() - 1)).as("a slow pong made gap %s", gap).isEmpty();
-            assertThat(gap.startEpochMs()).isGreaterThanOrEqualTo(bulkStartEpochMs - 1_000);
-            assertThat(gap.endEpochMs()).isLessThanOrEqualTo(bulkEndEpochMs + (long) PING_TIMEOUT.toMillis() * 2);
+            if (gap.startEpochMs() < bulkStartEpochMs - 1_000
+                    || gap.endEpochMs() > bulkEndEpochMs + PING_TIMEOUT.toMillis() * 2) {
+                starved.add(gap);
+            }
         }
-        assertThat(gaps.size()).isLessThanOrEqualTo((int) data.counters().staleCount());
+        long lateCount = data.counters().latePollCount() + data.probe().processedLateCount();
+        double starvedMaxMs = data.coverage().gapThresholdMs() + data.counters().latenessMaxMs()
+                + PING_TIMEOUT.toMillis();
+        assertThat(starved).as("gaps away from the bulk: at most the %d polls or pongs the session counted late,"
+                        + " none longer than %.0f ms; %s", lateCount, starvedMaxMs, data.counters())
+                .hasSizeLessThanOrEqualTo((int) lateCount)
+                .allSatisfy(gap -> assertThat((double) gap.durationMs()).isLessThanOrEqualTo(starvedMaxMs));
+        for (CoverageGap gap : starved) {
+            RelayRecord in = all.between(gap.startEpochMs() * 1_000_000 - truth.epochOffsetNanos(),
+                    gap.endEpochMs() * 1_000_000 - truth.epochOffsetNanos());
+            assertThat(in.droppedCount(Direction.A_TO_B) + in.droppedCount(Direction.B_TO_A))
+                    .as("a real gap away from the bulk: the relay dropped packets in %s", gap).isZero();
+        }
+        assertThat(gaps.size() - starved.size()).isLessThanOrEqualTo((int) data.counters().staleCount());
     }
 
     private static double quantile(List<Row> rows, double q) {
@@ -397,26 +492,16 @@ class BufferbloatTest {
                                List<double[]> ice) {
         System.out.println(relay);
         System.out.println(all.between(bulkStartNanos, bulkEndNanos));
-        // the bottleneck's exit times of A-to-B packets: a packet arriving at t waits max(0, exit of the latest
-        // admitted packet before t - t), then its own transmission
-        List<Packet> ab = all.packets().stream()
-                .filter(p -> p.direction() == Direction.A_TO_B && p.fate() == Fate.FORWARDED).toList();
-        long[] arrived = ab.stream().mapToLong(Packet::receivedNanos).toArray();
-        long[] exits = ab.stream().mapToLong(p -> p.receivedNanos() + p.queueNanos()).toArray();
-        List<Packet> quiet = all.packets().stream().filter(p -> p.fate() == Fate.FORWARDED
-                && (p.receivedNanos() - bulkStartNanos < 0 || p.receivedNanos() - bulkEndNanos - 2_000_000_000L > 0))
-                .toList();
-        double baseAbMs = median(quiet.stream().filter(p -> p.direction() == Direction.A_TO_B)
-                .mapToLong(p -> p.holdNanos() - p.queueNanos()).toArray());
-        double baseBaMs = median(quiet.stream().filter(p -> p.direction() == Direction.B_TO_A)
-                .mapToLong(Packet::holdNanos).toArray());
+        Reference reference = Reference.of(all, bulkStartNanos, bulkEndNanos);
+        double baseAbMs = reference.baseAbMs();
+        double baseBaMs = reference.baseBaMs();
+        List<Packet> quiet = reference.quiet();
         System.out.printf(Locale.ROOT, "base holds: A->B %.3f ms, B->A %.3f ms%n", baseAbMs, baseBaMs);
         List<Row> rows = new ArrayList<>();
         for (RttSample s : collector.samples()) {
             long pongNanos = s.timestampEpochMs() * 1_000_000 - truth.epochOffsetNanos();
             long pingNanos = pongNanos - (long) (s.rttMs() * 1e6);
-            int i = lastAtOrBefore(arrived, pingNanos);
-            double waitMs = i < 0 ? 0 : Math.max(0, exits[i] - pingNanos) / 1e6;
+            double waitMs = reference.waitMs(pingNanos);
             System.out.printf(Locale.ROOT, "t=%6d ms (bulk %+7.0f ms) rtt %8.3f  relay: queue %8.3f -> %8.3f  diff %8.3f%n",
                     s.timestampEpochMs() - start, (pingNanos - bulkStartNanos) / 1e6, s.rttMs(), waitMs,
                     baseAbMs + baseBaMs + waitMs, s.rttMs() - (baseAbMs + baseBaMs + waitMs));
@@ -452,6 +537,58 @@ class BufferbloatTest {
         return rows;
     }
 
+    /**
+     * The relay's round trip for a ping that left A at a given time: the quiet phases' median holds each way, plus
+     * the wait at the bottleneck. The bottleneck's exit times of A-to-B packets: a packet arriving at t waits
+     * max(0, exit of the latest admitted packet before t - t), then its own transmission.
+     */
+    record Reference(long[] arrived, long[] exits, List<Packet> quiet, double baseAbMs, double baseBaMs) {
+
+        static Reference of(RelayRecord all, long bulkStartNanos, long bulkEndNanos) {
+            List<Packet> ab = all.packets().stream()
+                    .filter(p -> p.direction() == Direction.A_TO_B && p.fate() == Fate.FORWARDED).toList();
+            long[] arrived = ab.stream().mapToLong(Packet::receivedNanos).toArray();
+            long[] exits = ab.stream().mapToLong(p -> p.receivedNanos() + p.queueNanos()).toArray();
+            List<Packet> quiet = all.packets().stream().filter(p -> p.fate() == Fate.FORWARDED
+                    && (p.receivedNanos() - bulkStartNanos < 0 || p.receivedNanos() - bulkEndNanos - 2_000_000_000L > 0))
+                    .toList();
+            double baseAbMs = median(quiet.stream().filter(p -> p.direction() == Direction.A_TO_B)
+                    .mapToLong(p -> p.holdNanos() - p.queueNanos()).toArray());
+            double baseBaMs = median(quiet.stream().filter(p -> p.direction() == Direction.B_TO_A)
+                    .mapToLong(Packet::holdNanos).toArray());
+            return new Reference(arrived, exits, quiet, baseAbMs, baseBaMs);
+        }
+
+        double waitMs(long pingNanos) {
+            int i = lastAtOrBefore(arrived, pingNanos);
+            return i < 0 ? 0 : Math.max(0, exits[i] - pingNanos) / 1e6;
+        }
+
+        double expectedMs(long pingNanos) {
+            return baseAbMs + baseBaMs + waitMs(pingNanos);
+        }
+    }
+
+    /**
+     * Asserts that the fastest of a quiet phase's samples lies at or above the fastest round trip the relay imposed
+     * on data-channel packets in the phase (the shortest hold each way), and above it by no more than
+     * {@link ProbeAccuracyTest#ABOVE_MS} or, when more, the fastest of the phase's raw echoes' excess over it plus
+     * {@link #ECHO_SPREAD_MS}.
+     */
+    private static void assertFloor(String phase, List<Row> rows, List<Echo> echoes, RelayRecord window) {
+        double floorMs = window.only(RelayRecord.Kind.OTHER).imposedRoundTrip().minMs();
+        double fastestMs = rows.stream().mapToDouble(r -> r.sample().rttMs()).min().orElseThrow();
+        double echoMs = echoes.stream().mapToDouble(Echo::rttMs).min().orElseThrow() - floorMs;
+        double allowanceMs = Math.max(ProbeAccuracyTest.ABOVE_MS, echoMs + ECHO_SPREAD_MS);
+        System.out.printf(Locale.ROOT, "%s: fastest sample %.3f ms, relay's fastest round trip %.3f ms,"
+                        + " raw echoes %s ms: fastest's excess %.3f ms, allowance %.3f ms%n", phase, fastestMs, floorMs,
+                echoes.stream().map(e -> Math.round(e.rttMs() * 1000) / 1000.0).toList(), echoMs, allowanceMs);
+        assertThat(fastestMs - floorMs).as("%s: fastest sample %.3f ms minus the relay's fastest round trip %.3f ms"
+                        + " in the phase must lie in [-%.1f, +%.3f] ms (the fastest raw echo's excess %.3f ms)", phase,
+                fastestMs, floorMs, ProbeAccuracyTest.BELOW_MS, allowanceMs, echoMs)
+                .isBetween(-ProbeAccuracyTest.BELOW_MS, allowanceMs);
+    }
+
     private static int lastAtOrBefore(long[] sorted, long t) {
         int lo = 0;
         int hi = sorted.length - 1;
@@ -466,6 +603,12 @@ class BufferbloatTest {
             }
         }
         return found;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted.length == 0 ? Double.NaN : sorted[sorted.length / 2];
     }
 
     private static double median(long[] nanos) {
