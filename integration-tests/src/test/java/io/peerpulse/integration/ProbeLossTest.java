@@ -32,7 +32,10 @@ class ProbeLossTest {
 
     private static final int PINGS = 600;
     private static final Duration POLL = Duration.ofMillis(60);
-    /** 10 ms round trip: a pong is late only if a thread stalls for 40 ms (it happens on a loaded machine, and counts as loss). */
+    /**
+     * 10 ms round trip: a pong is late only if a thread stalls for 40 ms (it happens on a loaded machine: lost and
+     * late, which the test tells from the relay's drops).
+     */
     private static final Duration PING_TIMEOUT = Duration.ofMillis(50);
 
     @Test
@@ -59,18 +62,25 @@ class ProbeLossTest {
             double expected = 1 - (1 - dropAToB) * (1 - dropBToA);
             long answered = after.answeredCount() - before.answeredCount();
             long lost = after.lostCount() - before.lostCount();
-            double measured = ratio(lost, answered + lost);
+            long late = after.lateCount() - before.lateCount();
+            // a pong that came after the ping's timeout counts as lost, and as late: on a loaded machine a thread
+            // stalled past the 50 ms timeout makes some (34 of 600 once, with load average 10 on 2 cores), which
+            // the relay did not drop. The relay's drops are the lost pongs that never came
+            double measured = ratio(lost - late, answered + lost);
             System.out.printf("probe loss: %d pings, answered=%d lost=%d late=%d -> %.4f; relay dropped A->B %.4f"
                             + " (%d packets), B->A %.4f (%d packets) -> expected %.4f; %s%n",
-                    answered + lost, answered, lost, after.lateCount() - before.lateCount(), measured, dropAToB,
+                    answered + lost, answered, lost, late, measured, dropAToB,
                     aToBAfter.receivedCount() - aToB.receivedCount(), dropBToA, bToAAfter.receivedCount() - bToA.receivedCount(),
                     expected, after);
 
             assertThat(answered + lost).isGreaterThanOrEqualTo(PINGS - 5);
             assertThat(expected).as("the relay really dropped about 10 %% each way").isCloseTo(0.19, within(0.04));
-            assertThat(measured).as("the probe's loss ratio against the relay's").isCloseTo(expected, within(0.05));
-            assertThat(after.lossRatio()).as("counters' own ratio, warm-up included")
+            assertThat(measured).as("the probe's loss ratio, its late pongs apart, against the relay's")
                     .isCloseTo(expected, within(0.05));
+            assertThat(ratio(after.lostCount() - after.lateCount(), after.answeredCount() + after.lostCount()))
+                    .as("counters' own ratio, warm-up included, late pongs apart").isCloseTo(expected, within(0.05));
+            assertThat(after.lossRatio()).as("counters' own ratio counts the late pongs as lost")
+                    .isEqualTo(ratio(after.lostCount(), after.answeredCount() + after.lostCount()));
             assertThat(after.malformedCount() + after.unknownVersionCount() + after.unmatchedCount()).isZero();
         }
     }
