@@ -42,7 +42,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -51,7 +50,11 @@ import org.junit.jupiter.api.Test;
  * Bufferbloat on real peers: a 40 ms link whose A-to-B direction is a 1 Mbit/s bottleneck behind a 500 ms FIFO
  * queue (the relay's rate limit), a probe on both ends and a session polling A's probe with the ICE view beside
  * it; then a bulk transfer on a second data channel (reliable, ordered) from A to B fills the queue for about
- * five seconds and stops. The session's cross-check of the two views pairs them by time, so the honest probe stays
+ * five seconds and stops. A starved machine's SCTP stack may send the bulk slower than the bottleneck, so that the
+ * queue stays short and pings wait in A's own send buffer instead: the bulk then goes on, a message at a time, until
+ * the relay's record shows the premise (a tail drop after a queue above 400 ms), at most four times as many
+ * messages and for at most {@link #BULK_BOUND}, and the test fails naming what the queue reached if it never does.
+ * The session's cross-check of the two views pairs them by time, so the honest probe stays
  * the primary through the bulk (no fallback: game-session's README, the fallback row). The probe's samples are compared with what the relay recorded: the round trip a ping
  * sent at that moment really had (the base holds, plus the queueing delay the relay imposed on a packet arriving
  * at the bottleneck then, which in a FIFO depends only on the arrival time), its losses with the relay's tail
@@ -141,16 +144,13 @@ class BufferbloatTest {
     static final class Bulk implements RTCDataChannelObserver {
         final RTCDataChannel channel;
         final CountDownLatch open = new CountDownLatch(1);
-        final AtomicLong receivedBytes = new AtomicLong();
-        final CountDownLatch allReceived = new CountDownLatch(1);
-        private final long expected;
+        private long receivedBytes;
 
-        Bulk(RTCPeerConnection peer, long expected) {
+        Bulk(RTCPeerConnection peer) {
             RTCDataChannelInit init = new RTCDataChannelInit();
             init.negotiated = true;
             init.id = BULK_CHANNEL_ID;
             init.ordered = true;
-            this.expected = expected;
             this.channel = peer.createDataChannel("bulk", init);
             channel.registerObserver(this);
             if (channel.getState() == RTCDataChannelState.OPEN) {
@@ -170,10 +170,27 @@ class BufferbloatTest {
         }
 
         @Override
-        public void onMessage(RTCDataChannelBuffer buffer) {
-            if (receivedBytes.addAndGet(buffer.data.remaining()) >= expected) {
-                allReceived.countDown();
+        public synchronized void onMessage(RTCDataChannelBuffer buffer) {
+            receivedBytes += buffer.data.remaining();
+            notifyAll();
+        }
+
+        /** Waits until at least {@code bytes} arrived on this end, at most {@code bound}. */
+        synchronized boolean awaitReceived(long bytes, Duration bound) throws InterruptedException {
+            long deadline = System.nanoTime() + bound.toNanos();
+            while (receivedBytes < bytes) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
             }
+            return true;
+        }
+
+        /** Sends one bulk message of {@link #BULK_MESSAGE} zero bytes. */
+        void sendMessage() throws Exception {
+            channel.send(new RTCDataChannelBuffer(ByteBuffer.wrap(new byte[BULK_MESSAGE]), true));
         }
 
         void close() {
@@ -237,20 +254,24 @@ class BufferbloatTest {
 
     @Test
     void aBulkTransferRaisesTheProbesRttByWhatTheQueueImposedAndItRecovers() throws Exception {
-        Run run = run(52, RateLimit.of(RATE, QUEUE), PING_TIMEOUT, BULK_MESSAGES);
+        Run run = run(52, RateLimit.of(RATE, QUEUE), PING_TIMEOUT, BULK_MESSAGES, 4 * BULK_MESSAGES,
+                new Premise(QUEUE.toMillis() * 0.8, true));
         check(run.relay(), run.all(), run.truth(), run.collector(), run.data(), run.bulkStartNanos(),
                 run.bulkEndNanos(), run.start(), run.ice(), run.echoes());
     }
 
     /**
-     * A 3 s queue that the bulk (256 KiB: about 2.1 s at the rate) cannot overflow, and a 400 ms ping timeout: the
+     * A 3 s queue that the bulk (256 KiB: about 2.1 s at the rate; topped up to at most 320 KiB until the relay shows
+     * a queue above 800 ms, the premise) cannot overflow, and a 400 ms ping timeout: the
      * relay drops nothing, so every ping the probe counts lost is one whose pong came after the timeout, and the
      * probe says so (late), as the rule in webrtc-adapter's README states.
      */
     @Test
     void pingsSlowerThanTheTimeoutAreLostAndLateWhileTheRelayDroppedNothing() throws Exception {
         Duration timeout = Duration.ofMillis(400);
-        Run run = run(53, new RateLimit(RATE, 3 * RATE), timeout, 16);
+        // at most 20 messages: 320 KiB, with SCTP's and DTLS's headers (about 6 %) under the queue's 375 000 bytes
+        Run run = run(53, new RateLimit(RATE, 3 * RATE), timeout, 16, 20,
+                new Premise(timeout.toMillis() * 2, false));
         List<Row> rows = report(run.relay(), run.all(), run.truth(), run.collector(), run.data(), run.bulkStartNanos(),
                 run.bulkEndNanos(), run.start(), run.ice());
         assertThat(run.data().fallback()).as("the honest probe stays the primary through the bulk").isNull();
@@ -268,17 +289,17 @@ class BufferbloatTest {
                 .isLessThanOrEqualTo(timeout.toMillis()).isGreaterThanOrEqualTo(r.expectedMs() - BELOW_MS));
     }
 
-    private static Run run(long seed, RateLimit limit, Duration pingTimeout, int bulkMessages) throws Exception {
+    private static Run run(long seed, RateLimit limit, Duration pingTimeout, int bulkMessages, int maxBulkMessages,
+                           Premise premise) throws Exception {
         Collector collector = new Collector();
-        long bulkBytes = (long) BULK_MESSAGE * bulkMessages;
         try (ImpairmentRelay relay = new ImpairmentRelay(seed).impair(Link.roundTrip(BASE));
              WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(Fixtures.CONNECT_TIMEOUT))) {
             relay.rateLimit(Direction.A_TO_B, limit);
             ProbeOptions options = ProbeOptions.builder().pingTimeout(pingTimeout).build();
             DataChannelProbe probeA = DataChannelProbe.open(peers.peerA(), options);
             DataChannelProbe probeB = DataChannelProbe.open(peers.peerB(), options);
-            Bulk sender = new Bulk(peers.peerA(), bulkBytes);
-            Bulk receiver = new Bulk(peers.peerB(), bulkBytes);
+            Bulk sender = new Bulk(peers.peerA());
+            Bulk receiver = new Bulk(peers.peerB());
             GameSession session = GameSession.builder("bufferbloat-" + seed)
                     .telemetryOptions(TelemetryOptions.builder().pollInterval(POLL)
                             .readTimeout(pingTimeout.plusMillis(500)).build())
@@ -300,12 +321,18 @@ class BufferbloatTest {
                 assertThat(sender.open.await(10, TimeUnit.SECONDS)).as("the bulk channel opens").isTrue();
                 assertThat(receiver.open.await(10, TimeUnit.SECONDS)).as("the bulk channel opens on B").isTrue();
                 bulkStartNanos = System.nanoTime();
-                for (int i = 0; i < bulkMessages; i++) {
-                    sender.channel.send(new RTCDataChannelBuffer(ByteBuffer.wrap(new byte[BULK_MESSAGE]), true));
-                }
-                assertThat(receiver.allReceived.await(60, TimeUnit.SECONDS)).as("the bulk arrives").isTrue();
+                int sent = fill(relay, sender, bulkStartNanos, bulkMessages, maxBulkMessages, premise);
+                assertThat(receiver.awaitReceived((long) BULK_MESSAGE * sent, Duration.ofSeconds(60)))
+                        .as("the bulk arrives").isTrue();
                 bulkEndNanos = System.nanoTime();
                 bulkEndEpochMs = System.currentTimeMillis();
+                RelayRecord bulk = relay.record().between(bulkStartNanos, bulkEndNanos);
+                System.out.printf(Locale.ROOT, "bulk: %d messages in %.0f ms; premise %s: reached %s%n", sent,
+                        (bulkEndNanos - bulkStartNanos) / 1e6, premise, Premise.describe(bulk));
+                assertThat(premise.reached(bulk)).as("the bulk's premise, %s, after %d messages of %d bytes in"
+                                + " %.0f ms (at most %d, sending for at most %d s): reached %s", premise, sent,
+                        BULK_MESSAGE, (bulkEndNanos - bulkStartNanos) / 1e6, maxBulkMessages,
+                        BULK_BOUND.toSeconds(), Premise.describe(bulk)).isTrue();
                 assertThat(awaitEchoing(collector, peers, s -> s.timestampEpochMs() >= bulkEndEpochMs + 14_000,
                         Duration.ofSeconds(60), echoes)).as("14 s after the bulk").isTrue();
                 System.out.println("probe A: " + probeA.getCounters() + "\nprobe B: " + probeB.getCounters());
@@ -328,6 +355,65 @@ class BufferbloatTest {
             return new Run(relay.toString(), truth.all(), truth, collector, session.exportValidationData(),
                     bulkStartNanos, bulkEndNanos, start, ice.readings(), List.copyOf(echoed));
         }
+    }
+
+    /**
+     * What the bulk must bring about at the bottleneck (A to B) for the test to mean anything: a packet admitted
+     * after waiting longer than {@code queueMs}, and, when {@code tailDrop}, a tail drop.
+     */
+    record Premise(double queueMs, boolean tailDrop) {
+
+        boolean reached(RelayRecord window) {
+            return queueMs(window) > queueMs && (!tailDrop || window.count(Direction.A_TO_B, Fate.TAIL_DROPPED) > 0);
+        }
+
+        /** The longest time at the bottleneck of a packet admitted in the window, forwarded or still queued, ms. */
+        static double queueMs(RelayRecord window) {
+            return window.packets().stream().filter(p -> p.direction() == Direction.A_TO_B
+                            && (p.fate() == Fate.FORWARDED || p.fate() == Fate.QUEUED))
+                    .mapToLong(Packet::queueNanos).max().orElse(0) / 1e6;
+        }
+
+        static String describe(RelayRecord window) {
+            return String.format(Locale.ROOT, "a queue of %.1f ms, %d tail drops", queueMs(window),
+                    window.count(Direction.A_TO_B, Fate.TAIL_DROPPED));
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "a queue above %.0f ms%s", queueMs, tailDrop ? " and a tail drop" : "");
+        }
+    }
+
+    /** How long the bulk sender tops up its channel at most, waiting for the {@link Premise}. */
+    private static final Duration BULK_BOUND = Duration.ofSeconds(30);
+
+    /**
+     * Sends the bulk: {@code messages} at once, then, while the relay's record since {@code startNanos} does not
+     * show the premise, one more whenever the channel's buffer runs below four messages (a starved SCTP stack
+     * sends slower than the bottleneck, so the queue fills later, or with more), at most {@code maxMessages} in
+     * all and for at most {@link #BULK_BOUND}; the relay's packets wake it, not a clock.
+     *
+     * @return how many messages it sent
+     */
+    private static int fill(ImpairmentRelay relay, Bulk sender, long startNanos, int messages, int maxMessages,
+                            Premise premise) throws Exception {
+        int sent = 0;
+        for (; sent < messages; sent++) {
+            sender.sendMessage();
+        }
+        while (sent < maxMessages && System.nanoTime() - startNanos - BULK_BOUND.toNanos() < 0) {
+            long received = relay.counters(Direction.A_TO_B).receivedCount();
+            if (premise.reached(relay.record().between(startNanos, System.nanoTime()))) {
+                break;
+            }
+            while (sent < maxMessages && sender.channel.getBufferedAmount() < 4L * BULK_MESSAGE) {
+                sender.sendMessage();
+                sent++;
+            }
+            relay.awaitReceived(Direction.A_TO_B, received + 32, Duration.ofMillis(250));
+        }
+        return sent;
     }
 
     /**
