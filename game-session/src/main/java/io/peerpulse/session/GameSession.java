@@ -1028,7 +1028,11 @@ public final class GameSession implements AutoCloseable {
          * @throws IllegalArgumentException     naming the field when a value is bad, when {@code exporters}
          *                                      names an unknown exporter or one twice (listing the known
          *                                      ones, and each provider that could not be loaded, with why),
-         *                                      or naming the exporter when it rejects its settings
+         *                                      or naming the exporter when it rejects its settings, or
+         *                                      naming the system property {@code peerpulse.session.executor.maxThreads}
+         *                                      when the shared pool is not made yet and its value is bad (an
+         *                                      {@link #executor executor} of the caller's too: {@link
+         *                                      GameSession#close()} closes the sources on that pool)
          * @throws IllegalStateException        quoting the name when a selected name is shared by two providers
          *                                      or invalid; naming the exporter and why when one selected by
          *                                      name cannot be created
@@ -1062,7 +1066,10 @@ public final class GameSession implements AutoCloseable {
             }
             ExportSettings exportSettings = ExportSettings.of(settings, attributes);
             Executor own = executor;
-            Executor runner = own != null ? own : SharedExecutor.get();
+            // asked on an executor of the caller's too: close() closes the sources on the shared pool, and a bad
+            // bound fails here, naming it, not there
+            Executor shared = SharedExecutor.get();
+            Executor runner = own != null ? own : shared;
             // On the shared pool each exporter plugin holds at most half its threads (a stuck one cannot take all).
             Function<String, Executor> exporterRunners = own != null ? name -> own : Bulkheads.shared()::forPlugin;
             // Exporters first: a bad setting fails build() before anything (the journal) is opened.

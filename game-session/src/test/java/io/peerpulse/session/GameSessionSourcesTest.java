@@ -559,6 +559,53 @@ class GameSessionSourcesTest {
         assertThat(closes.get()).as("closed once").isEqualTo(1);
     }
 
+    /**
+     * A session on the caller's executor used the shared pool nowhere but in close(), which closes its sources there:
+     * with a bad {@code -Dpeerpulse.session.executor.maxThreads} and the pool not made yet, build() succeeded and
+     * close() threw the pool's IllegalArgumentException, its sources left open (the caller disposes their factory
+     * next) and the journal not waited for. build() refuses the bad bound, naming it, as it does on the shared pool.
+     */
+    @Test
+    void aBadSharedPoolBoundFailsTheBuildOfASessionOnTheCallersExecutorNotItsClose() throws Exception {
+        java.lang.reflect.Field instance = io.peerpulse.session.internal.SharedExecutor.class
+                .getDeclaredField("instance");
+        instance.setAccessible(true);
+        Object pool = instance.get(null);
+        String property = io.peerpulse.session.internal.SharedExecutor.MAX_THREADS_PROPERTY;
+        String before = System.getProperty(property);
+        Owned source = new Owned("owned", false);
+        GameSession built = null;
+        try {
+            instance.set(null, null); // as in a JVM whose sessions all had executors of their own so far
+            System.setProperty(property, "eight");
+            GameSession.Builder builder = GameSession.builder("bad-bound").journal(false)
+                    .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                            .clock(scheduler.clock()).build())
+                    .exporterProviders(List.of()).executor(Runnable::run);
+            try {
+                built = builder.build();
+            } catch (IllegalArgumentException refused) {
+                assertThat(refused).hasMessage(property + " must be an integer from 1 to 10000, was 'eight'");
+            }
+            if (built != null) { // what the session did with it
+                GameSession session = built;
+                session.onDataChannelOpen(source);
+                advanceSeconds(2);
+                org.assertj.core.api.Assertions.assertThatCode(session::close)
+                        .as("close() of a session built despite the bad bound").doesNotThrowAnyException();
+                assertThat(source.closes).as("its source closed").isEqualTo(1);
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty(property);
+            } else {
+                System.setProperty(property, before);
+            }
+            instance.set(null, pool);
+        }
+        assertThat(built).as("build() refused the bad bound").isNull();
+    }
+
     /** What a source's close() throws — an Error of the plugin's too — is logged; the other source is still closed. */
     @Test
     void aSourceWhoseCloseThrowsAnErrorIsLoggedAndTheOtherIsStillClosed() {
