@@ -96,19 +96,49 @@ final class Sessions {
             return "no such file";
         }
         // the reason above is in the C library's language (LANGUAGE=de: "Zu viele Ebenen aus symbolischen
-        // Verknüpfungen"): the chain is followed too, and a link met again (or 40 deep, Linux's limit) is a loop
-        java.util.Set<Path> seen = new java.util.HashSet<>();
+        // Verknüpfungen"): the path is resolved here as the kernel does, one name at a time, each link met
+        // (the file's, or a folder's on the way) replaced by its target; past 40 links (Linux's limit) it is a loop
+        return linkLoop(file) ? "a symbolic link loop" : "a symbolic link to " + target + ", which does not exist";
+    }
+
+    /** @return whether resolving {@code file} meets more than 40 symbolic links, as ELOOP says, in any language */
+    private static boolean linkLoop(Path file) {
+        Path absolute = file.toAbsolutePath();
+        Path resolved = absolute.getRoot(); // holds no link: each name is added once its own link was followed
+        java.util.Deque<Path> names = new java.util.ArrayDeque<>();
+        absolute.forEach(names::add);
+        int links = 0;
         try {
-            for (Path at = file; Files.isSymbolicLink(at); at = at.resolveSibling(Files.readSymbolicLink(at))) {
-                if (!seen.add(at.toAbsolutePath().normalize()) || seen.size() > 40) {
-                    return "a symbolic link loop";
+            while (!names.isEmpty()) {
+                String name = names.removeFirst().toString();
+                if (name.equals("..")) {
+                    resolved = resolved.getParent() == null ? resolved : resolved.getParent();
+                    continue;
+                }
+                Path next = resolved.resolve(name);
+                if (name.equals(".") || !Files.isSymbolicLink(next)) {
+                    resolved = name.equals(".") ? resolved : next;
+                    continue;
+                }
+                if (++links > 40) {
+                    return true;
+                }
+                Path target = Files.readSymbolicLink(next);
+                java.util.List<Path> inTarget = new java.util.ArrayList<>();
+                target.forEach(inTarget::add);
+                for (int i = inTarget.size() - 1; i >= 0; i--) {
+                    names.addFirst(inTarget.get(i));
+                }
+                if (target.isAbsolute()) {
+                    resolved = target.getRoot();
                 }
             }
         } catch (IOException e) {
-            // a link further on that cannot be read: said as leading nowhere
+            // a link that cannot be read: it leads nowhere, no loop
         }
-        return "a symbolic link to " + target + ", which does not exist";
+        return false;
     }
+
 
     /** @return whether {@code file} is named as a session journal is ({@code <stem>.journal.jsonl}) */
     static boolean isJournal(Path file) {

@@ -399,6 +399,34 @@ class SummarizeAndReportTest {
     }
 
     /**
+     * A link into a folder that is itself a loop of links ({@code x.json -> d1/y.json}, {@code d1 -> d2},
+     * {@code d2 -> d1}): in English "a symbolic link loop" (the kernel's ELOOP), but where the C library speaks German
+     * the walk along the chain stopped at {@code d1/y.json}, which no lstat can reach, and said "a symbolic link to
+     * d1/y.json, which does not exist". The same in any language.
+     */
+    @Test
+    void aSymbolicLinkIntoAFolderLoopIsNamedALoopWhateverTheLanguageOfTheSystemsMessages() throws Exception {
+        Files.createSymbolicLink(dir.resolve("d1"), Path.of("d2"));
+        Files.createSymbolicLink(dir.resolve("d2"), Path.of("d1"));
+        Path link = Files.createSymbolicLink(dir.resolve("x.json"), Path.of("d1", "y.json"));
+        for (String language : new String[] {"de", "en"}) {
+            Path stderr = dir.resolve("stderr-" + language + ".txt");
+            ProcessBuilder builder = new ProcessBuilder(ChildJava.java(), "-cp", ChildJava.classPath(),
+                    "io.peerpulse.cli.Main", "report", link.toString())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr.toFile());
+            builder.environment().remove(StandardOutput.ENV);
+            builder.environment().put("LC_ALL", "C.UTF-8");
+            builder.environment().put("LANGUAGE", language);
+            Process child = builder.start();
+            assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the child exited").isTrue();
+
+            assertThat(child.exitValue()).as(language).isEqualTo(2);
+            assertThat(Files.readString(stderr, StandardCharsets.UTF_8)).as(language)
+                    .contains("report: cannot read " + link + ": a symbolic link loop");
+        }
+    }
+
+    /**
      * {@code report caf<0xE9>.json}, a Latin-1 name from an old archive: the JVM decodes the argument as UTF-8, with
      * U+FFFD for the byte, and "no such file" contradicted {@code ls}. (Files found in a folder keep their bytes and
      * are read.) What the JVM gives for such an argument is stood for by the name it decodes to.
