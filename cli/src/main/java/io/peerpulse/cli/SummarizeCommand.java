@@ -115,6 +115,14 @@ final class SummarizeCommand implements Callable<Integer> {
             try {
                 report = Sessions.read(file);
             } catch (Main.UsageException e) {
+                if (!Files.isRegularFile(file)) {
+                    // a pipe was read once, to its end: opened again for the browser shape, it would wait for a
+                    // writer for good. Its message stands
+                    err.println("summarize: skipped " + Errors.shown(e.getMessage().replaceFirst("^cannot read ", ""))
+                            + " (a pipe is read once: give an original browser export as a file)");
+                    bad.add(file);
+                    continue;
+                }
                 // the original browser feature's export shape (its `latency` object): a row of its own
                 java.util.Optional<String> browserRow;
                 try {

@@ -317,6 +317,38 @@ class SummarizeAndReportTest {
     }
 
     /**
+     * A named pipe that holds no session export: summarize read it to its end, then opened it again to try the
+     * original browser export's shape, and waited there for a writer for good. It is skipped, said once.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aNamedPipeThatIsNoExportIsSkippedNotWaitedOnForGood() throws Exception {
+        Path fifo = dir.resolve("other.fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+            try {
+                Files.writeString(fifo, "{\"x\": 1}"); // blocks until the command opens the pipe
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        CompletableFuture<Integer> summarized = CompletableFuture.supplyAsync(() -> run("summarize", fifo.toString()));
+        int code;
+        try {
+            code = summarized.get(30, TimeUnit.SECONDS);
+        } finally {
+            if (!summarized.isDone()) {
+                try (var unblock = Files.newOutputStream(fifo)) { // a writer, so that the waiting open returns
+                    unblock.flush();
+                }
+            }
+        }
+        writer.get(30, TimeUnit.SECONDS);
+        assertThat(code).isNotZero();
+        assertThat(err.toString()).contains("other.fifo", "a pipe is read once");
+    }
+
+    /**
      * A file name is text from elsewhere (an unpacked archive, a colleague's folder): a line break in it forged a
      * line of its own on standard error, an ESC ran a terminal escape (ESC [2J clears the screen), a bidirectional
      * control reordered the line. Each command shows such a name with those characters escaped in its messages, on
