@@ -338,8 +338,12 @@ class SummarizeAndReportTest {
             code = summarized.get(30, TimeUnit.SECONDS);
         } finally {
             if (!summarized.isDone()) {
-                try (var unblock = Files.newOutputStream(fifo)) { // a writer, so that the waiting open returns
-                    unblock.flush();
+                // a writer, so that the waiting open returns: read and write (O_RDWR) opens a pipe without waiting
+                try (var unblock = java.nio.channels.FileChannel.open(fifo, java.nio.file.StandardOpenOption.READ,
+                        java.nio.file.StandardOpenOption.WRITE)) {
+                    summarized.get(30, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException stuck) {
+                    // the failure above stands
                 }
             }
         }
