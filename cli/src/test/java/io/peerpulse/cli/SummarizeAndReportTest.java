@@ -325,14 +325,22 @@ class SummarizeAndReportTest {
     void aNamedPipeThatIsNoExportIsSkippedNotWaitedOnForGood() throws Exception {
         Path fifo = dir.resolve("other.fifo");
         assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        // threads of their own: the common pool may have one thread (2 cores), which the writer's open would hold
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+            Thread thread = new Thread(r, "pipe-test");
+            thread.setDaemon(true);
+            return thread;
+        });
         CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
             try {
                 Files.writeString(fifo, "{\"x\": 1}"); // blocks until the command opens the pipe
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        });
-        CompletableFuture<Integer> summarized = CompletableFuture.supplyAsync(() -> run("summarize", fifo.toString()));
+        }, threads);
+        CompletableFuture<Integer> summarized = CompletableFuture.supplyAsync(() -> run("summarize", fifo.toString()),
+                threads);
+        threads.shutdown();
         int code;
         try {
             code = summarized.get(30, TimeUnit.SECONDS);
