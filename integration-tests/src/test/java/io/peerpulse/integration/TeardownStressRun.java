@@ -115,8 +115,14 @@ public final class TeardownStressRun {
         }
     }
 
-    private static void pause() throws InterruptedException {
-        Thread.sleep(ThreadLocalRandom.current().nextInt(20, 80)); // a random moment of the reading
+    /**
+     * A random moment of the reading: 1 to 8 raw data-channel echoes on {@code peers}, each awaited (a real event,
+     * bounded), while the readers and the session go on.
+     */
+    private static void pause(WebRtcPeers peers) throws Exception {
+        for (int i = ThreadLocalRandom.current().nextInt(1, 9); i > 0; i--) {
+            peers.echoAsync(Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS);
+        }
     }
 
     private static void telemetryCycle(boolean wrongOrder, AtomicLong reads) throws Exception {
@@ -126,7 +132,7 @@ public final class TeardownStressRun {
                 .pollInterval(Duration.ofMillis(1)).readTimeout(Duration.ofSeconds(2)).build());
         telemetry.start();
         Readers readers = new Readers(source, reads);
-        pause();
+        pause(peers);
         if (wrongOrder) {
             peers.close();
             telemetry.stop();
@@ -146,7 +152,7 @@ public final class TeardownStressRun {
         LatencyTelemetry telemetry = new LatencyTelemetry(source, TelemetryOptions.builder()
                 .pollInterval(Duration.ofMillis(1)).readTimeout(Duration.ofSeconds(2)).build());
         telemetry.start();
-        pause();
+        pause(peers);
         telemetry.stop();
         peers.close();
         source.close();
@@ -165,7 +171,7 @@ public final class TeardownStressRun {
         GameSession session = session();
         session.onDataChannelOpen(probeA, ice);
         Readers readers = new Readers(ice, reads);
-        pause();
+        pause(peers);
         session.close();
         probeB.close();
         peers.close();
@@ -177,22 +183,26 @@ public final class TeardownStressRun {
         DataChannelProbe probeA = DataChannelProbe.open(peers.peerA());
         DataChannelProbe probeB = DataChannelProbe.open(peers.peerB());
         java.util.concurrent.ExecutorService game = java.util.concurrent.Executors.newSingleThreadExecutor();
+        SlowEnd slow = new SlowEnd();
         GameSession session = GameSession.builder("stress").journal(false).executor(game)
-                .exporterTimeout(Duration.ofMillis(200)).exporterProviders(List.of(new SlowEnd()))
+                .exporterTimeout(Duration.ofMillis(200)).exporterProviders(List.of(slow))
                 .telemetryOptions(TelemetryOptions.builder().pollInterval(Duration.ofMillis(2))
                         .readTimeout(Duration.ofSeconds(2)).build()).build();
         session.onDataChannelOpen(probeA);
-        pause();
+        pause(peers);
         session.close(); // returns at the exporter timeout: probe A's close() still queued behind the exporter
         probeB.close();
         peers.close();
+        slow.release.countDown();
         game.shutdown();
         game.awaitTermination(10, TimeUnit.SECONDS);
     }
 
-    /** An exporter whose sessionEnded takes 1 s (a slow disk): longer than the session's exporter timeout. */
+    /** An exporter whose sessionEnded lasts until the cycle tore down (a stuck disk): past the exporter timeout. */
     private static final class SlowEnd implements io.peerpulse.session.spi.SessionExporterProvider,
             io.peerpulse.session.spi.SessionExporter {
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+
         @Override
         public String name() {
             return "slow-end";
@@ -206,7 +216,7 @@ public final class TeardownStressRun {
         @Override
         public void sessionEnded(io.peerpulse.session.SessionReport report) {
             try {
-                Thread.sleep(1_000);
+                release.await(10, TimeUnit.SECONDS); // past the exporter timeout: until the cycle tore down
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -220,13 +230,13 @@ public final class TeardownStressRun {
         WebRtcRttSource next = WebRtcRttSource.of(second.peerA(), WebRtcRttSource.Mode.CURRENT_EVERY_POLL);
         GameSession session = session();
         session.onDataChannelOpen(old); // only the session reads it: every 2 ms
-        pause();
+        pause(first);
         session.onDataChannelOpen(next);
         if (closeReplaced) {
             old.close();
         }
         first.close(); // the reconnection's old pair goes away at once
-        pause();
+        pause(second);
         session.close();
         second.close();
     }
@@ -240,14 +250,14 @@ public final class TeardownStressRun {
         DataChannelProbe nextB = DataChannelProbe.open(second.peerB());
         GameSession session = session();
         session.onDataChannelOpen(oldA);
-        pause();
+        pause(first);
         session.onDataChannelOpen(nextA);
         if (closeReplaced) {
             oldA.close();
         }
         oldB.close();
         first.close(); // the reconnection's old pair goes away at once; the session closes oldA on its executor
-        pause();
+        pause(second);
         session.close();
         nextB.close();
         second.close();
