@@ -80,22 +80,13 @@ final class Sessions {
                     + " Latin-1, as the shell gave it); Java cannot open such a name: rename the file to UTF-8"
                     + " (convmv -f latin1 -t utf8 --notest FILE) or name its folder";
         }
-        try {
-            file.toRealPath();
-        } catch (java.nio.file.FileSystemException e) {
-            if (String.valueOf(e.getReason()).startsWith("Too many levels of symbolic links")) { // ELOOP
-                return "a symbolic link loop";
-            }
-        } catch (IOException e) {
-            // said below
-        }
         Path target;
         try {
             target = Files.readSymbolicLink(file);
         } catch (IOException | UnsupportedOperationException e) {
             return "no such file";
         }
-        // the reason above is in the C library's language (LANGUAGE=de: "Zu viele Ebenen aus symbolischen
+        // ELOOP's reason is in the C library's language (LANGUAGE=de: "Zu viele Ebenen aus symbolischen
         // Verknüpfungen"): the path is resolved here as the kernel does, one name at a time, each link met
         // (the file's, or a folder's on the way) replaced by its target; past 40 links (Linux's limit) it is a loop
         return linkLoop(file) ? "a symbolic link loop" : "a symbolic link to " + target + ", which does not exist";
