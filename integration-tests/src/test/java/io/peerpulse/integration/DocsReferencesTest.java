@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -13,7 +16,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -60,11 +62,9 @@ class DocsReferencesTest {
 
     @Test
     void everyTestNamedAsProofExistsWithItsMethods() throws IOException {
-        List<Path> tests;
-        try (Stream<Path> files = Files.walk(ROOT)) {
-            tests = files.filter(p -> p.toString().contains("/src/test/java/") && p.toString().endsWith("Test.java"))
-                    .toList();
-        }
+        List<Path> tests = repositoryFiles().stream()
+                .filter(p -> p.toString().contains("/src/test/java/") && p.toString().endsWith("Test.java"))
+                .toList();
         List<String> missing = new ArrayList<>();
         int checked = 0;
         for (Path doc : markdownFiles()) {
@@ -103,14 +103,33 @@ class DocsReferencesTest {
     }
 
     private static List<Path> markdownFiles() throws IOException {
-        try (Stream<Path> files = Files.walk(ROOT)) {
-            List<Path> docs = files.filter(p -> p.toString().endsWith(".md"))
-                    .filter(p -> ROOT.relativize(p).toString().split("/")[0].charAt(0) != '.')
-                    .filter(p -> !p.toString().contains("/target/") && !p.toString().contains("/node_modules/"))
-                    .sorted().toList();
-            assertThat(docs).as("*.md files under " + ROOT).hasSizeGreaterThan(10);
-            return docs;
-        }
+        List<Path> docs = repositoryFiles().stream().filter(p -> p.toString().endsWith(".md")).sorted().toList();
+        assertThat(docs).as("*.md files under " + ROOT).hasSizeGreaterThan(10);
+        return docs;
+    }
+
+    /**
+     * The repository's own files: build output ({@code target}), {@code node_modules} and hidden directories are not
+     * entered, because the build writes into them while this test runs (surefire's reports of the tests beside it).
+     */
+    private static List<Path> repositoryFiles() throws IOException {
+        List<Path> files = new ArrayList<>();
+        Files.walkFileTree(ROOT, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                String name = dir.getFileName() == null ? "" : dir.getFileName().toString();
+                boolean skip = !dir.equals(ROOT)
+                        && (name.equals("target") || name.equals("node_modules") || name.startsWith("."));
+                return skip ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                files.add(file);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return files;
     }
 
     /** GitHub's anchors: headings lower-cased, punctuation but '-' dropped, spaces as '-'; and {@code <a id>}. */
