@@ -1,7 +1,10 @@
 package io.peerpulse.session;
 
+import io.peerpulse.telemetry.ProbeStats;
+import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
+import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import org.junit.jupiter.api.AfterEach;
@@ -9,6 +12,8 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -194,5 +199,55 @@ class SessionTimeTest {
                 clock.endNanoTime(), 0, 1_000, 1_000, 2, clock.clockSteps().stream()
                         .map(step -> new ClockStep(step.timestampEpochMs(), step.stepMs(), null)).toList());
         assertThat(earlier.sampleElapsedMs(0, clock.startEpochMs())).as("steps of an earlier version's file").isEmpty();
+    }
+
+    /**
+     * The wall clock steps after the poller read it to stamp a poll's sample and before the session stamped the poll
+     * (the session reads a probe's statistics in between, and waits for its lock): a VM suspended there, or an NTP
+     * step landing there. The step is then listed from that sample on, so the sample's label must be on the stepped
+     * clock too; stamped with the poll's end it was not, and its place came out 400 days before the session began
+     * (elapsed -34,559,996,000 ms in the CSV, the page's time axis squashed).
+     */
+    @Test
+    void aStepBetweenThePollsEndAndTheSessionsStampPutsNoSampleOutOfPlace() {
+        long day400 = Duration.ofDays(400).toMillis();
+        int[] polls = {0};
+        ProbeStatsSource source = new ProbeStatsSource() {
+            private int stepped;
+
+            @Override
+            public CompletionStage<RttReading> read() {
+                polls[0]++;
+                return CompletableFuture.completedFuture(RttReading.measured(40));
+            }
+
+            @Override
+            public ProbeStats probeStats() {
+                // read by the session after each poll ended, before the poll is stamped: the step falls in between
+                if (polls[0] == 5 && stepped == 0 || polls[0] == 8 && stepped == 1) {
+                    scheduler.stepWallClock(stepped++ == 0 ? Duration.ofDays(400) : Duration.ofSeconds(-5));
+                }
+                return new ProbeStats(polls[0], polls[0], 0, 0, 0, 0, null, null, null, 0, 0, 0, 0);
+            }
+        };
+        GameSession session = session();
+        session.onDataChannelOpen(source);
+        scheduler.runDueTasks();
+        advanceMs(10_000);
+        session.close();
+        SessionReport report = session.exportReport();
+
+        ClockInfo clock = report.validationData().clock();
+        assertThat(clock.clockSteps()).extracting(ClockStep::stepMs).containsExactly(day400, -5_000L);
+        assertThat(clock.clockSteps()).extracting(ClockStep::firstSampleIndex).containsExactly(4L, 7L);
+        List<RttSample> samples = report.validationData().latency().samples();
+        assertThat(samples).hasSize(11);
+        for (int i = 0; i < samples.size(); i++) {
+            assertThat(clock.sampleElapsedMs(i, samples.get(i).timestampEpochMs())).as("sample %d", i)
+                    .hasValue(i * 1_000L);
+        }
+        assertThat(samples.get(4).timestampEpochMs()).as("labelled on the stepped clock, as the step says")
+                .isEqualTo(T0 + 4_000 + day400);
+        assertThat(samples.get(7).timestampEpochMs()).isEqualTo(T0 + 7_000 + day400 - 5_000);
     }
 }

@@ -23,6 +23,7 @@ import io.peerpulse.telemetry.LatencyTelemetry;
 import io.peerpulse.telemetry.NetworkPath;
 import io.peerpulse.telemetry.PollEvent;
 import io.peerpulse.telemetry.ProbeStats;
+import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryCounters;
 import org.jspecify.annotations.Nullable;
 
@@ -346,7 +347,10 @@ public final class SessionCore {
 
     /**
      * A poll of a view as the session applies it: stamped now, its path change relative to the state's path of
-     * that view (a poller's own idea of the last path may differ after polls the session ignored).
+     * that view (a poller's own idea of the last path may differ after polls the session ignored). A sample the
+     * poller labelled with the poll's end (one without a timestamp of its own) is labelled with the stamp too: the
+     * clock steps are judged at the stamp, so a step between the two reads (a VM suspended there) would otherwise
+     * list the sample on the stepped clock with a label from before the step, out of place by the whole step.
      *
      * @param at   the stamp
      * @param view the view
@@ -362,7 +366,11 @@ public final class SessionCore {
             }
             NetworkPath current = record.getPath().orElse(null);
             NetworkPath next = poll.path() != null && !poll.path().equals(current) ? poll.path() : null;
-            return new SessionEvent.Polled(at, view, new PollEvent(poll.outcome(), at.epochMs(), poll.sample(),
+            RttSample sample = poll.sample();
+            if (sample != null && sample.timestampEpochMs() == poll.timestampEpochMs()) {
+                sample = new RttSample(at.epochMs(), sample.rttMs());
+            }
+            return new SessionEvent.Polled(at, view, new PollEvent(poll.outcome(), at.epochMs(), sample,
                     next == null ? null : current, next, poll.lateMs()));
         }
     }
