@@ -288,7 +288,10 @@ public final class TelemetryOptions {
      * between its values mean anything. Unless set, {@code System::nanoTime} when {@link #clock()} is the
      * system clock ({@link InstantSource#system()}, the default, or a {@code Clock.system…} clock), else
      * {@code clock()}'s instant in epoch nanoseconds (saturating at the ends of a {@code long}), so that a
-     * clock of the caller's own, e.g. a virtual one, is the one time base of everything.
+     * clock of the caller's own, e.g. a virtual one, is the one time base of everything. A clock of the caller's
+     * own that reads the system's wall clock (e.g. {@code Clock.offset(Clock.systemUTC(), skew)},
+     * {@code Clock.tickMillis(zone)}, {@code Instant::now}) steps with it, and so would every duration: give it
+     * {@code nanoClock(System::nanoTime)} beside it.
      *
      * @return the monotonic clock
      * @since 0.1.0
