@@ -312,6 +312,11 @@ export function openProbe(pc, options = {}) {
       // run on time: the page itself was stalled (a long task) and the pong waited behind it, arrived when the page
       // cannot tell. Local lateness, not loss (the Java probe's processedLate): answered, but no sample,
       // as the stall hides the round trip
+      if (holdNs / 1e6 > tripMs) {
+        counts.malformed++; // held longer than even this round trip: no pong to trust; it spends the ping
+        entry.spent = true;
+        return;
+      }
       pending.delete(sequence);
       clearTimeout(entry.timer);
       counts.answered++;

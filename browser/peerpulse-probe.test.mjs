@@ -883,6 +883,28 @@ describe('unmatched, lost and late pongs', () => {
     assert.equal(counters.sent, counters.answered + counters.lost + counters.unanswered + counters.inFlight);
   });
 
+  test('a stalled page: a pong claiming more hold than even the stalled round trip is refused and spends the ping', () => {
+    // As the Java probe (ProbeStarvationTest): the hold rule holds in the stall path too. Before, the page took a
+    // 4.29 s hold on a 1.5 s trip for an answer, so a peer could turn a loss into an answer without a true pong.
+    const { probe, channel } = setup({ pollInterval: 1000 }); // pingTimeout 800 ms; no document: visible
+    probe.start();
+    answerLastPing(channel, 20);
+    mock.timers.tick(1000);
+    const second = lastPing(channel);
+    clock.now = 1000 + 1500; // handled 700 ms after its deadline; its timer has not run
+    channel.deliver(pong(second.sequence, second.t1, second.t1, 0xFFFFFFFF));
+    channel.deliver(pong(second.sequence, second.t1, second.t1, 0)); // the true pong, after it: the ping is spent
+    let counters = probe.counters();
+    assert.equal(counters.malformed, 1, 'held longer than the round trip');
+    assert.equal(counters.unmatched, 1, 'a spent ping takes no later pong');
+    assert.equal(counters.processedLate, 0);
+    assert.deepEqual(pick(counters), { sent: 2, answered: 1, lost: 0, unanswered: 0, late: 0, inFlight: 1 });
+    mock.timers.tick(1000); // the overdue timer: the spent ping is lost
+    counters = probe.counters();
+    assert.equal(counters.lost, 1);
+    assert.equal(counters.sent, counters.answered + counters.lost + counters.unanswered + counters.inFlight);
+  });
+
   test('a hidden page: the same stall reads as loss and late (its timers are throttled, so no stall shows)', () => {
     globalThis.document = { visibilityState: 'hidden' };
     const { probe, channel } = setup({ pollInterval: 1000 });
