@@ -65,6 +65,50 @@ class ProbeHostileMessagesTest {
         }
     }
 
+    /**
+     * Messages too long to be version-1 probe messages (over 1 KiB; one SCTP chunk each, so the unreliable channel
+     * does not lose them on loopback), which the probe refuses before copying them: the protocol's checks in its
+     * order all the same, so a binary one of another version is a newer peer's (unknown version, "any length"), and
+     * one of version 1, or a text one, is malformed. Before, all six were counted malformed: the two version-2
+     * messages read as garbage, unknownVersionCount 0.
+     */
+    @Test
+    void longMessagesAreCountedByTheProtocolsOrderOfChecks() throws Exception {
+        try (WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(Fixtures.CONNECT_TIMEOUT))) {
+            DataChannelProbe victim = DataChannelProbe.open(peers.peerB());
+            HostilePeer peer = HostilePeer.on(peers.peerA());
+            try {
+                assertThat(peer.awaitOpen(BOUND)).as("the peer's probe channel opens").isTrue();
+                long sent = 0;
+                for (int length : new int[] {1025, 1100}) {
+                    for (int kind = 0; kind < 3; kind++) {
+                        // a newer version's message; version 1, though no ping or pong is this long; text
+                        peer.sendRaw(filled(length, kind == 1 ? 1 : 2), kind != 2);
+                        long seen = ++sent;
+                        assertThat(await(() -> seen(victim.getCounters()) >= seen))
+                                .as("the probe saw %d messages: %s", seen, victim.getCounters()).isTrue();
+                    }
+                }
+                ProbeCounters counters = victim.getCounters();
+                assertThat(counters.unknownVersionCount()).as("a newer version, any length: %s", counters)
+                        .isEqualTo(2);
+                assertThat(counters.malformedCount()).as("version 1 too long, and text: %s", counters).isEqualTo(4);
+                assertThat(counters.inboundDroppedCount()).isZero();
+            } finally {
+                victim.close();
+                peer.close();
+            }
+        }
+    }
+
+    /** {@code length} bytes, the first {@code version}, the second a ping's type, the rest 0. */
+    private static byte[] filled(int length, int version) {
+        byte[] message = new byte[length];
+        message[0] = (byte) version;
+        message[1] = 1;
+        return message;
+    }
+
     /** A ping from the protocol's layout: version 1, type 1, {@code sequence}, {@code t1Micros}. */
     private static byte[] ping(int sequence, long t1Micros) {
         return ByteBuffer.allocate(16).put((byte) 1).put((byte) 1).putShort((short) 0).putInt(sequence)

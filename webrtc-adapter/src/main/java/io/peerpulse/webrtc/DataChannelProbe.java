@@ -503,7 +503,13 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         ByteBuffer data = buffer.data;
         int length = data == null ? 0 : data.remaining();
         if (length > MAX_MESSAGE) {
-            engine.onMalformed(); // counted here, lock-free: a flood of large messages queues nothing
+            // counted here, lock-free: a flood of large messages queues nothing. In the protocol's order of checks:
+            // text is malformed, and a binary message of another version is a newer peer's at any length
+            if (buffer.binary && data.get(data.position()) != ProbeCodec.VERSION) {
+                engine.onUnknownVersion();
+            } else {
+                engine.onMalformed();
+            }
             return;
         }
         // a peer's ping beyond the answer rate is dropped here, before any copy or hand-off: a flood of pings

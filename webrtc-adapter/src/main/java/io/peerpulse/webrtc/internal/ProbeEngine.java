@@ -188,6 +188,8 @@ public final class ProbeEngine {
     private final AtomicLong inboundDropped = new AtomicLong();
     /** Malformed messages refused before they were copied; lock-free as {@link #inboundDropped}. */
     private final AtomicLong refusedUncopied = new AtomicLong();
+    /** Messages of another version refused before they were copied; lock-free as {@link #inboundDropped}. */
+    private final AtomicLong unknownVersionUncopied = new AtomicLong();
     /** Which of the peer's pings are answered: the rest are dropped, on arrival (see {@link #admitPing}). */
     private final TokenBucket peerPings = new TokenBucket(PEER_PING_RATE, PEER_PING_BURST);
     private long maxHoldNanos;
@@ -328,6 +330,14 @@ public final class ProbeEngine {
     }
 
     /**
+     * Counts a message of another version refused before it was copied (too long to copy, as in {@link #onMalformed}).
+     * Lock-free: safe on webrtc-java's callback thread.
+     */
+    public void onUnknownVersion() {
+        unknownVersionUncopied.incrementAndGet();
+    }
+
+    /**
      * Ends every ping in flight as unanswered with {@code reason}; later reads are unavailable.
      * Idempotent: the first reason stays.
      *
@@ -371,7 +381,8 @@ public final class ProbeEngine {
 
     /** @return the counters now */
     public synchronized ProbeCounters counters() {
-        return new ProbeCounters(sent, answered, lost, late, unanswered, malformed + refusedUncopied.get(), unknownVersion,
+        return new ProbeCounters(sent, answered, lost, late, unanswered, malformed + refusedUncopied.get(),
+                unknownVersion + unknownVersionUncopied.get(),
                 unmatched,
                 peerPingsAnsweredCount, cappedHold, ClockOffsetEstimator.millis(maxHoldNanos), peerPings.refusedCount(),
                 inboundDropped.get(), processedLate);
