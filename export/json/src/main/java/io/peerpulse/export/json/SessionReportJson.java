@@ -100,15 +100,17 @@ public final class SessionReportJson {
          */
         static final JsonParserFactory PARSERS = JSON.createParserFactory(
                 Map.of("org.eclipse.parsson.maxParsingLimit", Integer.MAX_VALUE));
+        /** Records are bound by their components' types ({@link RecordsByComponents}), whatever compiled them. */
         static final Jsonb JSONB = new JsonBindingProvider().create()
                 .withConfig(new JsonbConfig()
                         .withNullValues(true)   // "latency": null, not a missing key
                         .withFormatting(true)
-                        .withEncoding("UTF-8"))
+                        .withEncoding("UTF-8")
+                        .withDeserializers(new RecordsByComponents()))
                 .build();
         /** Binds a tree whose sample arrays were streamed: a number stands for each ({@link StreamedSamples}). */
         static final Jsonb STREAMED = new JsonBindingProvider().create()
-                .withConfig(new JsonbConfig().withDeserializers(new StreamedSamples()))
+                .withConfig(new JsonbConfig().withDeserializers(new RecordsByComponents(new StreamedSamples())))
                 .build();
     }
 

@@ -11,7 +11,8 @@ import java.util.function.Supplier;
 /**
  * Binds a {@code List<RttSample>} that {@link ReportStream} streamed into primitive arrays: in the tree
  * bound, a number stands for it, the index of the list among those of the document being bound (set for
- * the binding's thread by {@link #binding}). Registered only with the JSON-B instance that binds such trees.
+ * the binding's thread by {@link #binding}). Given only to the {@link RecordsByComponents} of the JSON-B instance
+ * that binds such trees.
  */
 final class StreamedSamples implements JsonbDeserializer<List<RttSample>> {
 
