@@ -3,6 +3,8 @@ package io.peerpulse.webrtc.internal;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.webrtc.ClockOffset;
 import io.peerpulse.webrtc.ProbeCounters;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -14,6 +16,10 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import javax.crypto.Cipher;
+import javax.crypto.ShortBufferException;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,8 +30,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>In steady state a ping allocates only its reading (the future and the {@code RttReading}):
  * pings in flight live in a ring of reusable slots indexed by {@code sequence & mask}, messages are
- * encoded into two reused arrays and decoded in place, and one timeout task, armed at the oldest
- * deadline, serves every ping in flight.
+ * encoded into two reused arrays and decoded in place, each ping's secret is read from a reused array of keystream
+ * (refilled every 256 pings), and one timeout task, armed at the oldest deadline, serves every ping in flight.
  *
  * <p><b>Arrival, not handling, decides.</b> A pong that arrived (its {@code receivedNanos}) before its ping's
  * deadline is an answer however late it is handled, and one that arrived after it is loss; a due timeout first
@@ -165,10 +171,14 @@ public final class ProbeEngine {
     private int timedOutSize;
     private int nextSequence = ThreadLocalRandom.current().nextInt();
     /**
-     * The key of the secret each ping's {@code t1} carries (see {@link #secretMicros}): drawn once per probe from
-     * {@link java.security.SecureRandom}, never sent.
+     * Where the secrets each ping's {@code t1} carries come from (see {@link #nextSecretMicros}): AES-CTR under a key
+     * drawn from {@link SecureRandom} when the engine is made, never sent.
      */
-    private final long secretKey = new java.security.SecureRandom().nextLong();
+    private final Cipher secretStream;
+    /** The next secrets, {@link #SECRET_BYTES} each, refilled {@link #SECRETS_PER_BATCH} at a time; under the monitor. */
+    private final byte[] secrets = new byte[SECRETS_PER_BATCH * SECRET_BYTES];
+    /** How many bytes of {@link #secrets} are used: all, at first, so that the first ping fills it. */
+    private int secretsUsed = secrets.length;
     private boolean peerAnswered;
     private @Nullable String closedReason;
     private long sent;
@@ -218,6 +228,18 @@ public final class ProbeEngine {
      */
     public ProbeEngine(Link link, ProbeExecutor executor, ProbeExecutor sender, InstantSource wallClock,
                        LongSupplier nanoTime, Duration pingTimeout, int offsetWindowCount) {
+        this(link, executor, sender, wallClock, nanoTime, pingTimeout, offsetWindowCount,
+                new SecureRandom());
+    }
+
+    /**
+     * As the public constructor, with the source of the secrets' key: for tests.
+     *
+     * @param keySource gives the key of the ping secrets' stream (16 bytes)
+     */
+    ProbeEngine(Link link, ProbeExecutor executor, ProbeExecutor sender, InstantSource wallClock,
+                LongSupplier nanoTime, Duration pingTimeout, int offsetWindowCount, SecureRandom keySource) {
+        this.secretStream = secretStream(keySource);
         this.link = link;
         this.executor = executor;
         this.sender = sender;
@@ -410,6 +432,8 @@ public final class ProbeEngine {
             if (unavailable == null) {
                 unavailable = link.unavailableReason();
             }
+            // the secret before t1: a refill of the secrets (every 256 pings) is then not in the round trip
+            long secretMicros = nextSecretMicros();
             // t1 before arming: the sweep then never fires before this ping's deadline
             long t1Nanos = nanoTime.getAsLong();
             if (unavailable == null && !sweepArmed) {
@@ -425,8 +449,9 @@ public final class ProbeEngine {
             if (unavailable == null) {
                 sequence = nextSequence++;
                 // our clock plus a secret: the peer cannot tell a ping's t1 before it arrives, so it cannot
-                // answer it early (the sequence alone is predictable); the offset uses the true t1 (t1Nanos)
-                t1Micros = Math.floorDiv(wallNanos(t1Nanos), 1_000) + secretMicros(sequence);
+                // answer it early (the sequence alone is predictable); the offset uses the true t1 (t1Nanos). The
+                // slot keeps the t1 sent: a pong is checked against it, never against a secret computed again
+                t1Micros = Math.floorDiv(wallNanos(t1Nanos), 1_000) + secretMicros;
                 Slot slot = slotFor(sequence);
                 slot.hold(sequence, result, t1Nanos, t1Micros, t1Nanos + timeoutNanos);
                 slot.sending = true; // counted sent once its send returns, or once it ends (see end(Slot))
@@ -783,17 +808,49 @@ public final class ProbeEngine {
     /** The most a ping's {@code t1} exceeds its send time: 2^20 − 1 µs, about 1 s. */
     static final long T1_SECRET_RANGE_MICROS = 1L << 20;
 
+    /** Secrets drawn at once: one refill of {@link #secrets} every this many pings. */
+    private static final int SECRETS_PER_BATCH = 256;
+    /** Bytes of keystream per secret: 24 bits, of which the top 20 are used. */
+    private static final int SECRET_BYTES = 3;
+    /** What {@link #secretStream} encrypts into {@link #secrets}: its keystream. Never written. */
+    private static final byte[] ZEROS = new byte[SECRETS_PER_BATCH * SECRET_BYTES];
+
     /**
-     * The secret added to ping {@code sequence}'s {@code t1}: from 0 to {@link #T1_SECRET_RANGE_MICROS} − 1 µs, the
-     * top 20 bits of a strong 64-bit mix (Stafford's variant 13, as {@code SplittableRandom}'s) of the sequence
-     * under {@link #secretKey}. Not a cryptographic MAC, but without the key the peer sees no pattern to follow.
-     * Allocates nothing.
+     * The secret added to the next ping's {@code t1}: from 0 to {@link #T1_SECRET_RANGE_MICROS} − 1 µs, 20 bits of
+     * {@link #secretStream}'s keystream, a fresh part of it for every ping. No secret follows from others (AES-CTR's
+     * keystream cannot be told from random bytes without the key), so what a peer learns of one ping's secret (from our pongs' {@code t2} it can tell
+     * our clock, and so part of the secret in each {@code t1}) says nothing about the next ping's. A keyed mix of the
+     * sequence did not promise that: a mix that is no cryptographic function might give its key away to a peer that
+     * sees part of many of its outputs. Allocates nothing: the keystream goes into one reused array, 256 secrets at a
+     * time (a {@code SecureRandom}'s {@code nextBytes} allocates at each call, measured on JDK 17: NativePRNG about 3
+     * KB for 1 KB, DRBG 200 B). Under the monitor.
      */
-    long secretMicros(int sequence) {
-        long z = secretKey + (sequence & 0xFFFF_FFFFL) * 0x9E37_79B9_7F4A_7C15L;
-        z = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D0_49BB_1331_11EBL;
-        return (z ^ (z >>> 31)) >>> (64 - 20);
+    private long nextSecretMicros() {
+        if (secretsUsed == secrets.length) {
+            try {
+                secretStream.update(ZEROS, 0, ZEROS.length, secrets, 0);
+            } catch (ShortBufferException e) {
+                throw new AssertionError("a stream cipher's output is as long as its input", e);
+            }
+            secretsUsed = 0;
+        }
+        int i = secretsUsed;
+        secretsUsed += SECRET_BYTES;
+        return (secrets[i] & 0xFF) << 12 | (secrets[i + 1] & 0xFF) << 4 | (secrets[i + 2] & 0xFF) >>> 4;
+    }
+
+    /** AES-CTR under a 128-bit key from {@code keySource}, counting from 0: the key is this engine's alone. */
+    private static Cipher secretStream(SecureRandom keySource) {
+        byte[] key = new byte[16];
+        keySource.nextBytes(key);
+        try {
+            Cipher cipher = Cipher.getInstance("AES/CTR/NoPadding");
+            cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(new byte[16]));
+            return cipher;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES/CTR/NoPadding, which the probe's ping secrets come from, is not "
+                    + "available in this JVM", e);
+        }
     }
 
     /** @param answered whether no late pong may count any more: it came already, or a pong was refused (spent) */

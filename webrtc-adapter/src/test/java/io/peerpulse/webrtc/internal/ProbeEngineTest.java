@@ -8,6 +8,7 @@ import io.peerpulse.virtualtime.VirtualScheduler;
 import io.peerpulse.webrtc.ClockOffset;
 import io.peerpulse.webrtc.ProbeCounters;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -171,6 +172,65 @@ class ProbeEngineTest {
         assertThat(third.join()).as("the next ping, answered honestly").isEqualTo(RttReading.measured(80.0));
         assertThat(a.counters()).isEqualTo(new ProbeCounters(3, 2, 1, 0, 0, 0, 0, ProbeEngine.T1_SECRET_RANGE_MICROS + 1,
                 0));
+    }
+
+    /**
+     * Each ping's secret is drawn on its own, not computed from a key and the sequence. The old scheme added the top
+     * 20 bits of a SplitMix-style mix of the sequence under one 64-bit key per probe; the peer sees part of each secret
+     * (t1 minus its estimate of our clock, which our pongs' t2 give it), and a non-cryptographic mix of known inputs
+     * may yield its key. This peer has the key (the first long the probe's random source gives, as the old scheme
+     * drew it) and answers each ping 0.1 ms after it left with the old scheme's secret: it must never match. 300
+     * pings, past one batch of secrets.
+     */
+    @Test
+    void aPeerThatKnowsAKeyCannotComputeTheNextSecret() throws Exception {
+        aToB.to = null; // the test is the peer
+        ProbeEngine probe = new ProbeEngine(aToB, ProbeExecutor.of(scheduler), ProbeExecutor.of(scheduler),
+                scheduler.clock(), nanos, TIMEOUT, 4, seeded());
+        long key = seeded().nextLong();
+
+        // an honest pong first: the peer's reading of t1 (our clock plus the secret) is right
+        long sentMicros = toNanos(scheduler.now()) / 1_000;
+        CompletableFuture<RttReading> honest = started(probe);
+        ProbeCodec.Ping first = (ProbeCodec.Ping) decode(aToB.sent.get(0));
+        assertThat(first.t1Micros() - sentMicros).isBetween(0L, ProbeEngine.T1_SECRET_RANGE_MICROS - 1);
+        scheduler.advance(Duration.ofMillis(80));
+        probe.onMessage(ProbeCodec.pong(first.sequence(), first.t1Micros(), 0, 0), 28, true, nanos.getAsLong());
+        assertThat(honest.join()).isEqualTo(RttReading.measured(80.0));
+
+        int pings = 300;
+        for (int i = 1; i <= pings; i++) {
+            scheduler.advance(Duration.ofSeconds(1).minusMillis(80));
+            sentMicros = toNanos(scheduler.now()) / 1_000;
+            CompletableFuture<RttReading> read = started(probe);
+            ProbeCodec.Ping ping = (ProbeCodec.Ping) decode(aToB.sent.get(i));
+            scheduler.advance(Duration.ofNanos(100_000));
+            long forged = sentMicros + oldSchemeSecret(key, ping.sequence());
+            probe.onMessage(ProbeCodec.pong(ping.sequence(), forged, 0, 0), 28, true, nanos.getAsLong());
+            assertThat(read).as("ping %d answered with the old scheme's secret 0.1 ms after it left", i).isNotDone();
+            scheduler.advance(Duration.ofMillis(80).minusNanos(100_000));
+            assertThat(ping.t1Micros() - sentMicros).isBetween(0L, ProbeEngine.T1_SECRET_RANGE_MICROS - 1);
+        }
+        scheduler.advance(TIMEOUT);
+        ProbeCounters counters = probe.counters();
+        assertThat(counters.answeredCount()).isEqualTo(1);
+        assertThat(counters.lostCount()).isEqualTo(pings);
+        assertThat(counters.unmatchedCount()).isEqualTo(pings);
+    }
+
+    /** The same random source every time: SHA1PRNG seeded before its first use gives a fixed stream. */
+    private static SecureRandom seeded() throws Exception {
+        SecureRandom random = SecureRandom.getInstance("SHA1PRNG");
+        random.setSeed(20261207L);
+        return random;
+    }
+
+    /** The secret the old scheme added to ping {@code sequence}'s t1 under {@code key}. */
+    private static long oldSchemeSecret(long key, int sequence) {
+        long z = key + (sequence & 0xFFFF_FFFFL) * 0x9E37_79B9_7F4A_7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D0_49BB_1331_11EBL;
+        return (z ^ (z >>> 31)) >>> (64 - 20);
     }
 
     @Test
