@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.export.json.SessionReportJson;
 import io.peerpulse.session.SessionReport;
+import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.SessionExporterContract;
 import io.peerpulse.testkit.SampleReports;
@@ -63,6 +64,32 @@ class SummarizeAndReportTest {
         assertThat(lines.get(2)).startsWith("\"session,b\",").contains(",0,,,,,,,").endsWith(",b.json");
         assertThat(err.toString()).contains("empty.json", "corrupt.json", "2 of 4 file(s) skipped")
                 .doesNotContain("a.json:");
+    }
+
+    /**
+     * An export written before the probe exported the peer's refused, unmatched and dropped messages (no such keys in
+     * {@code validationData.probe}) is summarized and reported like any other, the four read as 0.
+     */
+    @Test
+    void anExportWithoutTheProbesRefusedAndDroppedMessagesIsSummarizedAndReported() throws Exception {
+        ProbeStats probe = SampleReports.record(ProbeStats.class, "sentCount", 31L, "answeredCount", 30L,
+                "lostCount", 1L, "lossRatio", 1.0 / 31, "peerPingsDroppedCount", 2L);
+        SessionReport probed = SampleReports.with(SessionExporterContract.fullReport("session-old"),
+                "validationData.latencySource", "probe", "validationData.probe", probe);
+        String json = SessionReportJson.toJson(probed);
+        for (String key : List.of("malformedCount", "unknownVersionCount", "unmatchedCount", "inboundDroppedCount")) {
+            json = json.replaceAll(",\\s*\"" + key + "\":\\s*0(?=[,}\\s])", "");
+        }
+        assertThat(json).doesNotContain("unmatchedCount", "inboundDroppedCount").contains("\"peerPingsDroppedCount\"");
+        Path old = Files.writeString(dir.resolve("old.json"), json);
+
+        assertThat(run("summarize", dir.toString())).as("stderr %s", err).isZero();
+        assertThat(out.toString()).contains("session-old");
+        assertThat(run("report", old.toString())).as("stderr %s", err).isZero();
+        assertThat(Files.readString(dir.resolve("old.html")))
+                .contains("<tr><td>pongs to no ping (unmatched)</td><td>0</td></tr>")
+                .contains("<tr><td>peer pings dropped</td><td>2</td></tr>");
+        assertThat(Sessions.read(old)).isEqualTo(probed);
     }
 
     /**

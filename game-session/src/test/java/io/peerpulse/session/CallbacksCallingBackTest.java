@@ -348,7 +348,7 @@ class CallbacksCallingBackTest {
                     session.exportReport();
                     session.close();
                 }
-                return new ProbeStats(calls.get(), calls.get(), 0, 0, 0, 0, null, null, null, 0, 0, 0, 0);
+                return new ProbeStats(calls.get(), calls.get(), 0, 0, 0, 0, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0);
             }
         });
         within("advance", () -> scheduler.advance(Duration.ofSeconds(3)));
@@ -378,7 +378,7 @@ class CallbacksCallingBackTest {
                 if (peerGone.get()) {
                     session.close();
                 }
-                return new ProbeStats(n, n, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0);
+                return new ProbeStats(n, n, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0);
             }
         });
         within("advance", () -> scheduler.advance(Duration.ofSeconds(1)));
@@ -418,7 +418,7 @@ class CallbacksCallingBackTest {
                     }
                     session.close();
                 }
-                return new ProbeStats(n, n, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0);
+                return new ProbeStats(n, n, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0);
             }
         });
         within("advance", () -> scheduler.advance(Duration.ofSeconds(0)));
@@ -725,7 +725,7 @@ class CallbacksCallingBackTest {
                     if (b.isClosed()) {
                         bClosing.countDown(); // the game thread's close() reads the last statistics: under way
                     }
-                    return new ProbeStats(0, 0, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0);
+                    return new ProbeStats(0, 0, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0);
                 }
             });
             a.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(50)));

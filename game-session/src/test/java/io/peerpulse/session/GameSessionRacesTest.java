@@ -112,7 +112,7 @@ class GameSessionRacesTest {
 
         @Override
         public ProbeStats probeStats() {
-            ProbeStats stats = new ProbeStats(++sent, sent, 0, 0, 0, 0.0, null, null, null, 0, 0, 0, 0);
+            ProbeStats stats = new ProbeStats(++sent, sent, 0, 0, 0, 0.0, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0);
             if (closeOnNextRead) {
                 closeOnNextRead = false;
                 session.close(); // reads the statistics once more, then ends the session
@@ -177,7 +177,7 @@ class GameSessionRacesTest {
     }
 
     private static ProbeStats stats(long sent) {
-        return new ProbeStats(sent, 0, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0);
+        return new ProbeStats(sent, 0, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     private static void await(java.util.concurrent.CountDownLatch latch) {

@@ -237,7 +237,7 @@ class GameSessionSourcesTest {
         GameSession session = session(null);
         ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(80.123).thenStale()
                 .orElse(RttReading.measured(80.125)));
-        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, 0.042, 40.1, T0 + 1, 0, 0, 0, 0);
+        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, 0.042, 40.1, T0 + 1, 0, 0, 0, 0, 0, 0, 0, 0);
         session.onDataChannelOpen(probe, IceLike.everyThirdPoll(81.0));
         advanceSeconds(10);
         ValidationData data = session.exportValidationData();
@@ -343,7 +343,8 @@ class GameSessionSourcesTest {
             long decided = answered + lost;
             return new ProbeStats(reads, answered, lost, 0, reads - answered - lost, decided == 0 ? 0
                     : (double) lost / decided, offset == null ? null : offset.offsetMs(),
-                    offset == null ? null : offset.errorBoundMs(), offset == null ? null : offset.offsetEpochMs(), 0, 0, 0, 0);
+                    offset == null ? null : offset.errorBoundMs(), offset == null ? null : offset.offsetEpochMs(), 0, 0, 0, 0,
+                    0, 0, 0, 0);
         }
     }
 

@@ -227,7 +227,7 @@ class SessionTimeTest {
                 if (polls[0] == 5 && stepped == 0 || polls[0] == 8 && stepped == 1) {
                     scheduler.stepWallClock(stepped++ == 0 ? Duration.ofDays(400) : Duration.ofSeconds(-5));
                 }
-                return new ProbeStats(polls[0], polls[0], 0, 0, 0, 0, null, null, null, 0, 0, 0, 0);
+                return new ProbeStats(polls[0], polls[0], 0, 0, 0, 0, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0);
             }
         };
         GameSession session = session();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.lab.WebRtcPeers;
 import io.peerpulse.lab.WebRtcPeers.Route;
+import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.webrtc.DataChannelProbe;
 import io.peerpulse.webrtc.ProbeCounters;
 import java.nio.ByteBuffer;
@@ -26,7 +27,8 @@ class ProbeHostileMessagesTest {
      * A text message with a ping's 16 bytes is no ping (the protocol: binary only; text is malformed): 100 of them
      * are counted malformed, take none of the answer rate's tokens and are not counted as the peer's dropped pings,
      * so the peer's 10 binary pings right after them are all answered. Before, the 100 took the burst of 20 tokens
-     * and 80 were counted as dropped pings; the real pings after them found the bucket empty.
+     * and 80 were counted as dropped pings; the real pings after them found the bucket empty. Then 10
+     * pongs to no ping are unmatched, and what the probe exports ({@code probeStats()}) counts all of these.
      */
     @Test
     void textMessagesShapedLikePingsAreMalformedAndTakeNoneOfThePeersAnswers() throws Exception {
@@ -50,6 +52,11 @@ class ProbeHostileMessagesTest {
                 }
                 assertThat(await(() -> seen(victim.getCounters()) >= 110))
                         .as("the probe saw the pings: %s", victim.getCounters()).isTrue();
+                for (int i = 0; i < 10; i++) {
+                    peer.sendRaw(pong(200 + i, 1), true); // forged: the victim sent no ping
+                }
+                assertThat(await(() -> seen(victim.getCounters()) >= 120))
+                        .as("the probe saw the pongs: %s", victim.getCounters()).isTrue();
 
                 ProbeCounters counters = victim.getCounters();
                 System.out.printf("100 text pings, then 10 binary ones: %s%n", counters);
@@ -58,6 +65,11 @@ class ProbeHostileMessagesTest {
                 assertThat(counters.peerPingsDroppedCount()).as("no ping was dropped: text is no ping").isZero();
                 assertThat(counters.peerPingsAnsweredCount()).as("the real pings").isEqualTo(10);
                 assertThat(await(() -> peer.pongsReceived.get() == 10)).as("the peer got its 10 pongs").isTrue();
+                assertThat(counters.unmatchedCount()).as("pongs to no ping").isEqualTo(10);
+                ProbeStats exported = victim.probeStats(); // what a session exports as validationData.probe
+                assertThat(exported.malformedCount()).as("exported: %s", exported).isEqualTo(100);
+                assertThat(exported.unmatchedCount()).as("exported: %s", exported).isEqualTo(10);
+                assertThat(exported.inboundDroppedCount()).as("exported: %s", exported).isZero();
             } finally {
                 victim.close();
                 peer.close();
@@ -94,11 +106,20 @@ class ProbeHostileMessagesTest {
                         .isEqualTo(2);
                 assertThat(counters.malformedCount()).as("version 1 too long, and text: %s", counters).isEqualTo(4);
                 assertThat(counters.inboundDroppedCount()).isZero();
+                ProbeStats exported = victim.probeStats(); // what a session exports as validationData.probe
+                assertThat(exported.unknownVersionCount()).as("exported: %s", exported).isEqualTo(2);
+                assertThat(exported.malformedCount()).as("exported: %s", exported).isEqualTo(4);
             } finally {
                 victim.close();
                 peer.close();
             }
         }
+    }
+
+    /** A pong from the protocol's layout: version 1, type 2, {@code sequence}, {@code t1Micros}, t2, no hold. */
+    private static byte[] pong(int sequence, long t1Micros) {
+        return ByteBuffer.allocate(28).put((byte) 1).put((byte) 2).putShort((short) 0).putInt(sequence)
+                .putLong(t1Micros).putLong(t1Micros + 40_000).putInt(0).array();
     }
 
     /** {@code length} bytes, the first {@code version}, the second a ping's type, the rest 0. */

@@ -8,7 +8,9 @@ import org.jspecify.annotations.Nullable;
  *
  * @param sentCount       pings sent
  * @param answeredCount   pings answered in time (each one measured reading)
- * @param lostCount       pings without an answer in time after the peer had answered once
+ * @param lostCount       pings without an answer in time after the peer had answered once: network loss, or an
+ *                        answer the probe itself dropped on arrival ({@code inboundDroppedCount} not 0: a flood of
+ *                        messages filled its inbound queue), which no count can tell apart
  * @param lateCount       answers that came after their ping had timed out (already lost or unanswered)
  * @param unansweredCount pings without an answer that are not loss: before the peer ever answered, or
  *                        cut off by closing
@@ -30,12 +32,20 @@ import org.jspecify.annotations.Nullable;
  *                        (and measured), never lost; and answers, unmeasured, that the probe's own process held
  *                        past their ping's timeout (a GC pause, as the probe saw it). {@code lateCount} counts
  *                        answers that arrived late
+ * @param malformedCount  messages of the peer refused as malformed (text, a wrong length or type, a hold beyond the
+ *                        round trip)
+ * @param unknownVersionCount messages of a protocol version the probe does not speak
+ * @param unmatchedCount  well-formed answers to no ping of the probe (another probe's, too old, a replay, a forged
+ *                        one): a peer forging answers shows here
+ * @param inboundDroppedCount messages of the peer dropped on arrival because the probe's inbound queue was full (a
+ *                        flood): an answer among them leaves its ping to time out, counted in {@code lostCount}
  * @since 0.1.0
  */
 public record ProbeStats(long sentCount, long answeredCount, long lostCount, long lateCount, long unansweredCount,
                          double lossRatio, @Nullable Double offsetMs, @Nullable Double errorBoundMs,
                          @Nullable Long offsetEpochMs, long cappedHoldCount, double maxHoldMs,
-                         long peerPingsDroppedCount, long processedLateCount) {
+                         long peerPingsDroppedCount, long processedLateCount, long malformedCount,
+                         long unknownVersionCount, long unmatchedCount, long inboundDroppedCount) {
 
     /**
      * Checks every component by the rules the session report's JSON reader applies, so that an export always reads
@@ -54,6 +64,10 @@ public record ProbeStats(long sentCount, long answeredCount, long lostCount, lon
      * @param maxHoldMs       see the record description
      * @param peerPingsDroppedCount see the record description
      * @param processedLateCount see the record description
+     * @param malformedCount  see the record description
+     * @param unknownVersionCount see the record description
+     * @param unmatchedCount  see the record description
+     * @param inboundDroppedCount see the record description
      * @throws IllegalArgumentException naming the component and its value when a count or {@code offsetEpochMs} is
      *                                  negative, the ratio is outside [0, 1], {@code offsetMs} is not finite,
      *                                  {@code maxHoldMs} or {@code errorBoundMs} is negative or not finite, or only
@@ -69,6 +83,10 @@ public record ProbeStats(long sentCount, long answeredCount, long lostCount, lon
         notNegative("cappedHoldCount", cappedHoldCount);
         notNegative("peerPingsDroppedCount", peerPingsDroppedCount);
         notNegative("processedLateCount", processedLateCount);
+        notNegative("malformedCount", malformedCount);
+        notNegative("unknownVersionCount", unknownVersionCount);
+        notNegative("unmatchedCount", unmatchedCount);
+        notNegative("inboundDroppedCount", inboundDroppedCount);
         if (!(lossRatio >= 0 && lossRatio <= 1)) {
             throw new IllegalArgumentException("lossRatio must be in [0, 1], was " + lossRatio);
         }

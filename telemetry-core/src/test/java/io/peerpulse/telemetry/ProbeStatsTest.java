@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 class ProbeStatsTest {
 
     private static final List<String> COUNTS = List.of("sentCount", "answeredCount", "lostCount", "lateCount",
-            "unansweredCount", "cappedHoldCount", "peerPingsDroppedCount", "processedLateCount");
+            "unansweredCount", "cappedHoldCount", "peerPingsDroppedCount", "processedLateCount", "malformedCount",
+            "unknownVersionCount", "unmatchedCount", "inboundDroppedCount");
 
     @Test
     void eachCountTakesZeroAndUpButNotANegativeNumber() {
@@ -70,9 +71,9 @@ class ProbeStatsTest {
 
     @Test
     void theOffsetsThreePartsComeTogether() {
-        ProbeStats none = new ProbeStats(0, 0, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0);
+        ProbeStats none = new ProbeStats(0, 0, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0);
         assertThat(none.offsetMs()).isNull();
-        assertThatThrownBy(() -> new ProbeStats(0, 0, 0, 0, 0, 0, 1.0, null, null, 0, 0, 0, 0))
+        assertThatThrownBy(() -> new ProbeStats(0, 0, 0, 0, 0, 0, 1.0, null, null, 0, 0, 0, 0, 0, 0, 0, 0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("offsetMs, errorBoundMs and offsetEpochMs come together");
     }
@@ -85,7 +86,8 @@ class ProbeStatsTest {
     /** Valid statistics with an offset, {@code component} set to {@code value}. */
     private static ProbeStats with(String component, Object value) {
         RecordComponent[] components = ProbeStats.class.getRecordComponents();
-        Object[] args = {10L, 8L, 1L, 0L, 1L, 1.0 / 9, -1.5, 0.25, 1_767_225_600_000L, 0L, 0.0, 0L, 0L};
+        Object[] args = {10L, 8L, 1L, 0L, 1L, 1.0 / 9, -1.5, 0.25, 1_767_225_600_000L, 0L, 0.0, 0L, 0L, 0L, 0L, 0L,
+            0L};
         int at = Arrays.stream(components).map(RecordComponent::getName).toList().indexOf(component);
         assertThat(at).as(component).isNotNegative();
         args[at] = value;

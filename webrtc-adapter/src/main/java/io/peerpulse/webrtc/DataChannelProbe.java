@@ -270,7 +270,9 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
      * @return sent, answered, lost, late and unanswered pings, the loss ratio, and the offset (with its
      *         error bound and time) when there is one and it is {@link ClockOffset#verified() verified}: an offset
      *         from an exchange whose hold time was capped is the claim of a peer that is not an honest responder,
-     *         and is not exported ({@link #getClockOffset()} still shows it, marked)
+     *         and is not exported ({@link #getClockOffset()} still shows it, marked); the hold and drop counts and
+     *         the peer's refused, unknown-version, unmatched and inbound-dropped messages, so that a hostile peer's
+     *         flood shows in the export ({@link ProbeCounters} without {@code peerPingsAnsweredCount})
      * @since 0.1.0
      */
     @Override
@@ -281,7 +283,8 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
                 c.lossRatio(),
                 offset == null ? null : offset.offsetMs(), offset == null ? null : offset.errorBoundMs(),
                 offset == null ? null : offset.timestampEpochMs(), c.cappedHoldCount(), c.maxHoldMs(),
-                c.peerPingsDroppedCount(), c.processedLateCount());
+                c.peerPingsDroppedCount(), c.processedLateCount(), c.malformedCount(), c.unknownVersionCount(),
+                c.unmatchedCount(), c.inboundDroppedCount());
     }
 
     /**

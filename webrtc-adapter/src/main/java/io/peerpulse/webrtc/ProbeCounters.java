@@ -38,7 +38,9 @@ package io.peerpulse.webrtc;
  *                               honest peer never gets here; a flooding one does
  * @param inboundDroppedCount    received messages dropped on arrival because this probe already had
  *                               {@link DataChannelProbe#MAX_QUEUED_MESSAGES} waiting for the probe thread (a flood
- *                               of pongs, or of anything, or a probe thread starved of CPU)
+ *                               of pongs, or of anything, or a probe thread starved of CPU); a pong among them
+ *                               leaves its ping to time out, counted in {@code lostCount}: when this is not 0,
+ *                               {@code lostCount} is not all network loss
  * @param processedLateCount     answered pings whose pong arrived before the ping timeout but was handled after
  *                               it, because the probe thread did not get a CPU in time: local lateness, not network
  *                               loss, so measured (from the arrival time read in webrtc-java's callback) and never

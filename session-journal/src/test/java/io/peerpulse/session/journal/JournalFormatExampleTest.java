@@ -9,6 +9,7 @@ import io.peerpulse.telemetry.NetworkPath;
 import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.testkit.SampleReports;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import java.io.IOException;
@@ -49,7 +50,8 @@ class JournalFormatExampleTest {
         session.onDataChannelOpen(probe, IceLike.everyThirdPoll(43.0));
         scheduler.runDueTasks();
         session.beginRound(1);
-        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, -1.5, 0.25, VirtualScheduler.DEFAULT_START.toEpochMilli() + 1_000, 0, 0, 0, 0);
+        probe.offset = SampleReports.record(ProbeStats.class, "offsetMs", -1.5, "errorBoundMs", 0.25,
+                "offsetEpochMs", VirtualScheduler.DEFAULT_START.toEpochMilli() + 1_000);
         scheduler.advance(Duration.ofSeconds(2));
         session.endRound();
         session.onDataChannelClose("peer at 10.1.2.3:5000 left");

@@ -12,6 +12,7 @@ import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.testkit.SampleReports;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import java.io.IOException;
@@ -98,12 +99,13 @@ class JournalViewsTest {
         scheduler.runDueTasks();
         advanceSeconds(4);
         session.beginRound(1);
-        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, 0.042, 40.1, T0 + 4_000, 0, 0, 0, 0); // the offset appears
+        probe.offset = SampleReports.record(ProbeStats.class, "offsetMs", 0.042, "errorBoundMs", 40.1,
+                "offsetEpochMs", T0 + 4_000); // the offset appears
         advanceSeconds(5);
         session.endRound();
         advanceSeconds(3);
         // changes after the last poll: only the snapshot journaled at close has them
-        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, -1.5, 2.25, T0 + 12_000, 0, 0, 0, 0);
+        probe.offset = SampleReports.record(ProbeStats.class, "offsetMs", -1.5, "errorBoundMs", 2.25, "offsetEpochMs", T0 + 12_000);
         session.close();
 
         ValidationData live = session.exportValidationData();
@@ -218,6 +220,40 @@ class JournalViewsTest {
         recoverAndCompare(session);
     }
 
+    /**
+     * A hostile peer floods the probe with forged pongs (a reviewer's real run: 108,514 unmatched, 80,148 dropped from
+     * the full inbound queue): the counts reach the live report, each probe line, and the recovered report, equal.
+     * Before, the journal had no key for them and the export none either.
+     */
+    @Test
+    void aFloodedProbesRefusedAndDroppedMessagesRecoverAsLive() throws IOException {
+        GameSession session = session("views-flood");
+        ScriptedProbe probe = new ScriptedProbe(ScriptedRttSource.repeating(RttReading.measured(40.0)));
+        session.onDataChannelOpen(probe, IceLike.everyThirdPoll(41.0));
+        scheduler.runDueTasks();
+        advanceSeconds(3);
+        probe.unmatched = 50_000;
+        probe.inboundDropped = 30_000;
+        probe.malformed = 3;
+        advanceSeconds(3);
+        // after the last poll: only the snapshot journaled at close has these
+        probe.unmatched = 108_514;
+        probe.inboundDropped = 80_148;
+        probe.unknownVersion = 2;
+        session.close();
+
+        ProbeStats live = session.exportValidationData().probe();
+        assertThat(live.unmatchedCount()).isEqualTo(108_514);
+        assertThat(live.inboundDroppedCount()).isEqualTo(80_148);
+        assertThat(live.malformedCount()).isEqualTo(3);
+        assertThat(live.unknownVersionCount()).isEqualTo(2);
+        recoverAndCompare(session);
+        List<String> lines = Files.readAllLines(session.journalPath().orElseThrow(), StandardCharsets.UTF_8);
+        assertThat(lines).anyMatch(l -> l.startsWith("{\"type\":\"probe\"") && l.contains("\"unmatchedCount\":50000,"));
+        assertThat(lines.get(lines.size() - 2)).startsWith("{\"type\":\"probe\"").contains("\"malformedCount\":3,",
+                "\"unknownVersionCount\":2,", "\"unmatchedCount\":108514,", "\"inboundDroppedCount\":80148");
+    }
+
     @Test
     void aKilledSessionRecoversTheLastJournaledProbeStats() throws IOException {
         GameSession session = writtenAsApplied("views-killed");
@@ -226,7 +262,7 @@ class JournalViewsTest {
         session.onDataChannelOpen(probe, IceLike.everyThirdPoll(32.0));
         scheduler.runDueTasks();
         advanceSeconds(3);
-        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, 0.5, 1.0, T0 + 3_000, 0, 0, 0, 0);
+        probe.offset = SampleReports.record(ProbeStats.class, "offsetMs", 0.5, "errorBoundMs", 1.0, "offsetEpochMs", T0 + 3_000);
         advanceSeconds(3);
         ValidationData atKill = session.exportValidationData();
         Path journal = session.journalPath().orElseThrow();

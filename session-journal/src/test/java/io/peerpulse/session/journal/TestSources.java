@@ -4,6 +4,7 @@ import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
+import io.peerpulse.testkit.SampleReports;
 import io.peerpulse.testkit.ScriptedRttSource;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -14,13 +15,20 @@ final class TestSources {
     private TestSources() {
     }
 
-    /** A probe named "probe": answered and lost pings counted from its script's readings. */
+    /**
+     * A probe named "probe": answered and lost pings counted from its script's readings; the peer's refused, unmatched
+     * and dropped messages as the test sets them (a flood).
+     */
     static final class ScriptedProbe implements ProbeStatsSource {
         private final ScriptedRttSource script;
         int reads;
         int answered;
         int lost;
         ProbeStats offset;
+        long malformed;
+        long unknownVersion;
+        long unmatched;
+        long inboundDropped;
 
         ScriptedProbe(ScriptedRttSource script) {
             this.script = script;
@@ -47,9 +55,14 @@ final class TestSources {
         @Override
         public ProbeStats probeStats() {
             long decided = answered + lost;
-            return new ProbeStats(reads, answered, lost, 0, reads - answered - lost, decided == 0 ? 0
-                    : (double) lost / decided, offset == null ? null : offset.offsetMs(),
-                    offset == null ? null : offset.errorBoundMs(), offset == null ? null : offset.offsetEpochMs(), 0, 0, 0, 0);
+            return SampleReports.record(ProbeStats.class, "sentCount", (long) reads, "answeredCount", (long) answered,
+                    "lostCount", (long) lost, "unansweredCount", (long) (reads - answered - lost),
+                    "lossRatio", decided == 0 ? 0.0 : (double) lost / decided,
+                    "offsetMs", offset == null ? null : offset.offsetMs(),
+                    "errorBoundMs", offset == null ? null : offset.errorBoundMs(),
+                    "offsetEpochMs", offset == null ? null : offset.offsetEpochMs(),
+                    "malformedCount", malformed, "unknownVersionCount", unknownVersion, "unmatchedCount", unmatched,
+                    "inboundDroppedCount", inboundDropped);
         }
     }
 

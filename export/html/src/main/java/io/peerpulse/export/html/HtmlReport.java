@@ -200,6 +200,10 @@ public final class HtmlReport {
         row(table, "capped hold times", String.valueOf(probe.cappedHoldCount()));
         row(table, "longest claimed hold (ms)", exact(probe.maxHoldMs()));
         row(table, "peer pings dropped", String.valueOf(probe.peerPingsDroppedCount()));
+        row(table, "peer messages refused (malformed)", String.valueOf(probe.malformedCount()));
+        row(table, "peer messages of an unknown version", String.valueOf(probe.unknownVersionCount()));
+        row(table, "pongs to no ping (unmatched)", String.valueOf(probe.unmatchedCount()));
+        row(table, "peer messages dropped (queue full)", String.valueOf(probe.inboundDroppedCount()));
         return table.append("</table>\n").toString();
     }
 

@@ -106,7 +106,11 @@ class HtmlReportTest {
         Map<String, String> probeRows = rows(section(html, "<table class=\"probe\">"));
         assertThat(probeRows).containsEntry("pings sent", "31").containsEntry("answered", "28")
                 .containsEntry("lost", "2").containsEntry("late", "1").containsEntry("unanswered (not loss)", "1")
-                .containsEntry("clock offset (peer − ours)", "-12.345 ms ± 0.812 ms");
+                .containsEntry("clock offset (peer − ours)", "-12.345 ms ± 0.812 ms")
+                .containsEntry("peer messages refused (malformed)", "5")
+                .containsEntry("peer messages of an unknown version", "6")
+                .containsEntry("pongs to no ping (unmatched)", "108514")
+                .containsEntry("peer messages dropped (queue full)", "80148");
         assertThat(Double.parseDouble(probeRows.get("loss ratio").replace(" %", "")))
                 .isEqualTo(probe.lossRatio() * 100, org.assertj.core.api.Assertions.within(1e-12));
 

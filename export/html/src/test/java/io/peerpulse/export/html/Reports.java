@@ -7,6 +7,7 @@ import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
+import io.peerpulse.testkit.SampleReports;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import java.time.Duration;
@@ -141,8 +142,11 @@ final class Reports {
                         .clock(scheduler.clock()).pollInterval(Duration.ofSeconds(1)).build())
                 .build();
         long now = scheduler.clock().millis();
-        session.onDataChannelOpen(new Probe(probeScript, new ProbeStats(31, 28, 2, 1, 1, 2.0 / 30, -12.345, 0.812, now,
-                0, 0.004, 0, 0)), new Ice(iceScript));
+        session.onDataChannelOpen(new Probe(probeScript, SampleReports.record(ProbeStats.class, "sentCount", 31L,
+                "answeredCount", 28L, "lostCount", 2L, "lateCount", 1L, "unansweredCount", 1L, "lossRatio", 2.0 / 30,
+                "offsetMs", -12.345, "errorBoundMs", 0.812, "offsetEpochMs", now, "maxHoldMs", 0.004,
+                "malformedCount", 5L, "unknownVersionCount", 6L, "unmatchedCount", 108_514L,
+                "inboundDroppedCount", 80_148L)), new Ice(iceScript));
         scheduler.advance(Duration.ofMillis(30_070));
         session.close();
         scheduler.shutdownNow();

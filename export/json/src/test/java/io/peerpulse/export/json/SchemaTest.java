@@ -16,6 +16,7 @@ import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
+import io.peerpulse.testkit.SampleReports;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import java.time.Duration;
@@ -102,8 +103,12 @@ class SchemaTest {
             public ProbeStats probeStats() {
                 long sent = script.readCount();
                 long answered = offsetMs == null ? 0 : sent;
-                return new ProbeStats(sent, answered, 0, 0, sent - answered, 0, offsetMs,
-                        offsetMs == null ? null : 0.5, offsetMs == null ? null : scheduler.clock().millis(), 0, 0, 0, 0);
+                return SampleReports.record(ProbeStats.class, "sentCount", sent, "answeredCount", answered,
+                        "unansweredCount", sent - answered, "offsetMs", offsetMs,
+                        "errorBoundMs", offsetMs == null ? null : 0.5,
+                        "offsetEpochMs", offsetMs == null ? null : scheduler.clock().millis(),
+                        "malformedCount", 1L, "unknownVersionCount", 2L, "unmatchedCount", 3L,
+                        "inboundDroppedCount", 4L);
             }
         };
         ScriptedRttSource iceScript = new ScriptedRttSource().thenMeasured(81).thenStale().thenStale()
@@ -167,8 +172,8 @@ class SchemaTest {
             public ProbeStats probeStats() {
                 long sent = script.readCount();
                 long lost = sent - answered[0];
-                return new ProbeStats(sent, answered[0], lost, 0, 0, sent == 0 ? 0 : (double) lost / sent, null, null,
-                        null, 0, 0, 0, 0);
+                return SampleReports.record(ProbeStats.class, "sentCount", sent, "answeredCount", (long) answered[0],
+                        "lostCount", lost, "lossRatio", sent == 0 ? 0.0 : (double) lost / sent);
             }
         };
         try {

@@ -457,7 +457,9 @@ public final class JournalCodec {
         line.put("sentCount", stats.sentCount()).put("answeredCount", stats.answeredCount()).put("lostCount", stats.lostCount())
                 .put("lateCount", stats.lateCount()).put("unansweredCount", stats.unansweredCount())
                 .put("cappedHoldCount", stats.cappedHoldCount()).put("peerPingsDroppedCount", stats.peerPingsDroppedCount())
-                .put("processedLateCount", stats.processedLateCount());
+                .put("processedLateCount", stats.processedLateCount()).put("malformedCount", stats.malformedCount())
+                .put("unknownVersionCount", stats.unknownVersionCount()).put("unmatchedCount", stats.unmatchedCount())
+                .put("inboundDroppedCount", stats.inboundDroppedCount());
         putDouble(line, "lossRatio", stats.lossRatio());
         putDouble(line, "maxHoldMs", stats.maxHoldMs());
         Double offset = stats.offsetMs();
@@ -482,7 +484,10 @@ public final class JournalCodec {
                 line.has("maxHoldMsBits") ? readDouble(line, "maxHoldMs") : 0.0,
                 line.optionalLong("peerPingsDroppedCount").orElse(0L),
                 // absent from journals written before the probe told local lateness from loss
-                line.optionalLong("processedLateCount").orElse(0L)));
+                line.optionalLong("processedLateCount").orElse(0L),
+                // absent from journals written before the probe's refused and dropped messages were exported
+                line.optionalLong("malformedCount").orElse(0L), line.optionalLong("unknownVersionCount").orElse(0L),
+                line.optionalLong("unmatchedCount").orElse(0L), line.optionalLong("inboundDroppedCount").orElse(0L)));
     }
 
     /** A double as text ({@code null} when not finite: JSON has no such number) and as {@code <key>Bits}. */

@@ -10,6 +10,7 @@ import io.peerpulse.telemetry.PollEvent;
 import io.peerpulse.telemetry.PollOutcome;
 import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.testkit.SampleReports;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -45,9 +46,17 @@ class JournalCodecTest {
                         null, null, null)),
                 new SessionEvent.Polled(AT, SessionEvent.View.PRIMARY, new PollEvent(PollOutcome.MEASURED, AT.epochMs(),
                         new RttSample(AT.epochMs(), 40.5), null, null, 1_425.125)), // a late poll
-                new SessionEvent.ProbeRead(AT, new ProbeStats(10, 7, 2, 1, 1, 2.0 / 9, -0.000_001, 1e-300, 99L, 0, 0, 0, 0)),
-                new SessionEvent.ProbeRead(AT, new ProbeStats(10, 9, 0, 0, 1, 0, null, null, null, 0, 0, 0, 3)),
-                new SessionEvent.ProbeRead(AT, new ProbeStats(0, 0, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0)),
+                new SessionEvent.ProbeRead(AT, SampleReports.record(ProbeStats.class, "sentCount", 10L,
+                        "answeredCount", 7L, "lostCount", 2L, "lateCount", 1L, "unansweredCount", 1L,
+                        "lossRatio", 2.0 / 9, "offsetMs", -0.000_001, "errorBoundMs", 1e-300, "offsetEpochMs", 99L)),
+                new SessionEvent.ProbeRead(AT, SampleReports.record(ProbeStats.class, "sentCount", 10L,
+                        "answeredCount", 9L, "unansweredCount", 1L, "processedLateCount", 3L)),
+                new SessionEvent.ProbeRead(AT, SampleReports.record(ProbeStats.class)),
+                // a flood of forged pongs: refused, unmatched and dropped messages, beside a loss they may explain
+                new SessionEvent.ProbeRead(AT, SampleReports.record(ProbeStats.class, "sentCount", 120L,
+                        "answeredCount", 60L, "lostCount", 60L, "lossRatio", 0.5, "peerPingsDroppedCount", 5L,
+                        "malformedCount", 7L, "unknownVersionCount", 2L, "unmatchedCount", 108_514L,
+                        "inboundDroppedCount", 80_148L)),
                 new SessionEvent.ChannelClosed(AT, "peer <redacted> left"),
                 new SessionEvent.ChannelClosed(AT, null),
                 new SessionEvent.RoundBegan(AT, Integer.MAX_VALUE),
@@ -67,6 +76,19 @@ class JournalCodecTest {
                 + "\"nanoTime\":1,\"sentCount\":1,\"answeredCount\":1,\"lostCount\":0,\"lateCount\":0,"
                 + "\"unansweredCount\":0,\"lossRatio\":0.0,\"lossRatioBits\":0}"));
         assertThat(((SessionEvent.ProbeRead) probe).stats().processedLateCount()).isZero();
+    }
+
+    @Test
+    void probeLinesWrittenBeforeTheRefusedAndDroppedMessagesWereJournaledReadAsNone() {
+        // a format-5 line of the version before, as written: every count it had, none of the four
+        SessionEvent probe = JournalCodec.decode(FlatJson.parse("{\"type\":\"probe\",\"seq\":2,\"epochMs\":1,"
+                + "\"nanoTime\":1,\"sentCount\":9,\"answeredCount\":8,\"lostCount\":1,\"lateCount\":0,"
+                + "\"unansweredCount\":0,\"cappedHoldCount\":0,\"peerPingsDroppedCount\":4,\"processedLateCount\":1,"
+                + "\"lossRatio\":0.1111111111111111,\"lossRatioBits\":" + Double.doubleToRawLongBits(1.0 / 9)
+                + ",\"maxHoldMs\":0.0,\"maxHoldMsBits\":0}"));
+        assertThat(((SessionEvent.ProbeRead) probe).stats()).isEqualTo(SampleReports.record(ProbeStats.class,
+                "sentCount", 9L, "answeredCount", 8L, "lostCount", 1L, "lossRatio", 1.0 / 9,
+                "peerPingsDroppedCount", 4L, "processedLateCount", 1L));
     }
 
     @Test
