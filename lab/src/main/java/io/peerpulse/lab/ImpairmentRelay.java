@@ -557,7 +557,7 @@ public final class ImpairmentRelay implements AutoCloseable {
         synchronized (lane) {
             lane.waiters++;
             try {
-                while (lane.received.get() < count) {
+                while (lane.settled.get() < count) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
                         return false;
@@ -661,7 +661,10 @@ public final class ImpairmentRelay implements AutoCloseable {
         try {
             queueOrDrop(lane, direction, source, data);
         } finally {
-            // waiters learn of the packet once it was queued or dropped, so counters are settled
+            // waiters learn of the packet once it was queued or dropped, so counters are settled: they wait for
+            // this count, not for received, which is counted first (so that no snapshot shows a packet forwarded
+            // before it was received)
+            lane.settled.incrementAndGet();
             if (lane.waiters > 0) {
                 synchronized (lane) {
                     lane.notifyAll();
@@ -846,6 +849,8 @@ public final class ImpairmentRelay implements AutoCloseable {
         /** Threads in {@link #awaitReceived}; written under the lane's monitor. */
         volatile int waiters;
         final AtomicLong received = new AtomicLong();
+        /** Packets received and then queued or dropped: what {@link #awaitReceived} waits for. */
+        final AtomicLong settled = new AtomicLong();
         final AtomicLong forwarded = new AtomicLong();
         final AtomicLong dropped = new AtomicLong();
     }

@@ -253,6 +253,38 @@ class ImpairmentRelayTest {
         assertThat(relay.counters(Direction.B_TO_A).droppedCount()).isEqualTo(1);
     }
 
+    /**
+     * awaitReceived promises each packet queued or dropped on return, so that a test may change the impairment
+     * right after it (as several here do) without the last packet getting the new one. The receiver is held at
+     * the racy point: it has counted the packet received and waits to record it (the test holds the packet log's
+     * monitor), so the packet is neither queued nor dropped yet.
+     */
+    @Test
+    void awaitReceivedWaitsUntilThePacketIsQueuedOrDropped() throws Exception {
+        connectSockets();
+        java.lang.reflect.Field logField = ImpairmentRelay.class.getDeclaredField("log");
+        logField.setAccessible(true);
+        Object log = logField.get(relay);
+        java.lang.reflect.Field receiverField = ImpairmentRelay.class.getDeclaredField("receiver");
+        receiverField.setAccessible(true);
+        Thread receiver = (Thread) receiverField.get(relay);
+        synchronized (log) {
+            send(a, relay.facingAPort(), 1);
+            long deadline = System.nanoTime() + WAIT_MS * NANOS_PER_MS;
+            while (receiver.getState() != Thread.State.BLOCKED) {
+                assertThat(System.nanoTime() - deadline).as("the receiver reaches the packet log within %d ms",
+                        WAIT_MS).isNegative();
+                Thread.onSpinWait();
+            }
+            assertThat(relay.counters(Direction.A_TO_B).receivedCount()).isEqualTo(1);
+            assertThat(relay.awaitReceived(Direction.A_TO_B, 1, Duration.ZERO))
+                    .as("a packet received but neither queued nor dropped yet").isFalse();
+        }
+        assertThat(relay.awaitReceived(Direction.A_TO_B, 1, Duration.ofSeconds(5))).isTrue();
+        assertThat(relay.record().packets()).hasSize(1);
+        assertThat(sequence(receive(b, WAIT_MS))).isEqualTo(1);
+    }
+
     @Test
     void changingTheDelayWhileRunningTakesEffect() throws IOException {
         connectSockets();
