@@ -513,6 +513,9 @@ public final class ExportFiles {
             return;
         }
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.isDirectory(dir)) {
+                return; // made meanwhile by another writer (sessions ending at once into a new directory)
+            }
             throw new IOException("export directory " + dir + " is not a directory");
         }
         try {

@@ -163,6 +163,42 @@ class ExportFilesTest {
         }
     }
 
+    /**
+     * Sessions ending at once into a directory that does not exist yet (a server's first match): each writer finds it
+     * missing, and all but one find it made by another when they come to create it. None may fail for that.
+     */
+    @Test
+    void writersCreatingOneMissingDirectoryAtOnceAllSucceed() throws Exception {
+        int writers = 4;
+        int rounds = 300;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        try {
+            List<String> failures = new ArrayList<>();
+            for (int round = 0; round < rounds; round++) {
+                Path fresh = dir.resolve("round-" + round);
+                java.util.concurrent.CyclicBarrier lineUp = new java.util.concurrent.CyclicBarrier(writers);
+                List<Future<Path>> futures = new ArrayList<>();
+                for (int i = 0; i < writers; i++) {
+                    String id = "s" + i;
+                    futures.add(pool.submit(() -> {
+                        lineUp.await(30, TimeUnit.SECONDS);
+                        return ExportFiles.write(fresh, id, "json", out -> out.write('x'));
+                    }));
+                }
+                for (Future<Path> future : futures) {
+                    try {
+                        assertThat(future.get(30, TimeUnit.SECONDS)).hasContent("x");
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        failures.add("round " + round + ": " + e.getCause());
+                    }
+                }
+            }
+            assertThat(failures).as("writes that failed, of %d", writers * rounds).isEmpty();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void aMissingDirectoryIsCreatedWithItsParents() throws IOException {
         Path nested = dir.resolve("a/b/c");
