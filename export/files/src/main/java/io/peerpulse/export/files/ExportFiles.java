@@ -394,12 +394,13 @@ public final class ExportFiles {
     /**
      * Appends one record — one line — to a file shared by many sessions, e.g. an experiment's single
      * JSON-lines file: safe across threads (one lock per file in this JVM, however the file's path is spelled)
-     * and processes (an exclusive file
-     * lock while appending), and durable ({@code fsync} before returning). The file and its directory are
-     * created when missing (the file with the umask's mode); an existing file is only appended to, never
-     * rewritten. When the file does not end with a line break (a writer killed in the middle of a record), a
-     * line break is written first, so the torn record stays one bad line and this one stays whole. When the
-     * append fails (a full disk), the file is cut back to its length before it, so no partial record stays.
+     * and processes (an exclusive file lock while appending), also while the file is rotated under it (renamed,
+     * the next append making a new one: an append goes to the file it found, or finds the new one), and durable
+     * ({@code fsync} before returning). The file and its directory are created when missing (the file with the
+     * umask's mode); an existing file is only appended to, never rewritten. When the file does not end with a
+     * line break (a writer killed in the middle of a record), a line break is written first, so the torn record
+     * stays one bad line and this one stays whole. When the append fails (a full disk), the file is cut back to its
+     * length before it, so no partial record stays.
      *
      * @param file   the shared file
      * @param record one line of UTF-8 text, without line breaks; the line break is added

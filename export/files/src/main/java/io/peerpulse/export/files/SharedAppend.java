@@ -16,6 +16,9 @@ import java.util.Objects;
  */
 final class SharedAppend {
 
+    /** How often an append finds the file again when it was rotated under it, before it fails. */
+    private static final int ATTEMPTS = 20;
+
     private SharedAppend() {
     }
 
@@ -58,48 +61,68 @@ final class SharedAppend {
             throw new IOException("cannot append to " + target + ": no directory");
         }
         ExportFiles.ensureDirectory(dir);
-        Object key = null;
-        InJvm inJvm = null;
-        try {
-            key = identity(target);
-            inJvm = APPENDING.compute(key, (k, held) -> {
-                InJvm lock = held != null ? held : new InJvm();
-                lock.users++;
-                return lock;
-            });
-            synchronized (inJvm) {
-                try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-                     java.nio.channels.FileLock lock = channel.lock()) {
-                    long before = channel.size();
-                    try {
-                        long end = before;
-                        java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
-                        if (end > 0 && channel.read(last, end - 1) == 1 && last.get(0) != '\n') {
-                            writer.write(channel, java.nio.ByteBuffer.wrap(new byte[] {'\n'}), end);
-                            end++;
+        for (int attempt = 1; ; attempt++) {
+            Object key = null;
+            InJvm inJvm = null;
+            try {
+                key = identity(target);
+                inJvm = APPENDING.compute(key, (k, held) -> {
+                    InJvm lock = held != null ? held : new InJvm();
+                    lock.users++;
+                    return lock;
+                });
+                synchronized (inJvm) {
+                    try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE,
+                            StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                        if (attempt < ATTEMPTS && !key.equals(identity(target))) {
+                            // the file was rotated (renamed, a new one made) between finding it and opening it:
+                            // what was opened may be another writer's under another key, whose lock this JVM
+                            // would refuse. Find the file again.
+                            continue;
                         }
-                        writer.write(channel, bytes, end);
-                        channel.force(false);
-                    } catch (IOException | RuntimeException e) {
-                        try {
-                            channel.truncate(before); // still locked: nobody appended after the partial record
-                            channel.force(false);
-                        } catch (IOException | RuntimeException cut) {
-                            e.addSuppressed(cut);
-                        }
-                        throw e;
+                        appendLocked(channel, bytes, writer);
                     }
                 }
-            }
-        } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
-            throw new IOException("cannot append to " + target + ": " + ExportFiles.reason(e), e);
-        } finally {
-            if (key != null && inJvm != null) {
-                APPENDING.computeIfPresent(key, (k, held) -> --held.users == 0 ? null : held);
+                return target;
+            } catch (java.nio.file.NoSuchFileException rotated) {
+                if (attempt >= ATTEMPTS) {
+                    throw new IOException("cannot append to " + target + ": " + ExportFiles.reason(rotated), rotated);
+                }
+                // renamed away between being made and being read: find the file again
+            } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+                throw new IOException("cannot append to " + target + ": " + ExportFiles.reason(e), e);
+            } finally {
+                if (key != null && inJvm != null) {
+                    APPENDING.computeIfPresent(key, (k, held) -> --held.users == 0 ? null : held);
+                }
             }
         }
-        return target;
+    }
+
+    /** Appends under an exclusive file lock, a line break first when the file does not end with one. */
+    private static void appendLocked(FileChannel channel, java.nio.ByteBuffer bytes, PositionalWriter writer)
+            throws IOException {
+        try (java.nio.channels.FileLock lock = channel.lock()) {
+            long before = channel.size();
+            try {
+                long end = before;
+                java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+                if (end > 0 && channel.read(last, end - 1) == 1 && last.get(0) != '\n') {
+                    writer.write(channel, java.nio.ByteBuffer.wrap(new byte[] {'\n'}), end);
+                    end++;
+                }
+                writer.write(channel, bytes, end);
+                channel.force(false);
+            } catch (IOException | RuntimeException e) {
+                try {
+                    channel.truncate(before); // still locked: nobody appended after the partial record
+                    channel.force(false);
+                } catch (IOException | RuntimeException cut) {
+                    e.addSuppressed(cut);
+                }
+                throw e;
+            }
+        }
     }
 
     /** @return how many files have a lock in this JVM now: for tests */

@@ -467,6 +467,74 @@ class ExportFilesTest {
                 .allMatch(line -> line.matches("\\{\"t\":[0-9],\"i\":[0-9]+}"));
     }
 
+    /**
+     * A shared file rotated while sessions append to it (logrotate's default: rename, then the next append makes a new
+     * file), here every 5 appends: a writer that found the old file and opens the new one must not meet another writer's lock on the new
+     * one ("locked by other code in this JVM"), and no record may be lost.
+     */
+    @Test
+    void appendsWhileTheFileIsRotatedAllArrive() throws Exception {
+        Path file = dir.resolve("shared.jsonl");
+        int threads = 4;
+        int appends = 300;
+        ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
+        java.util.concurrent.CyclicBarrier lineUp = new java.util.concurrent.CyclicBarrier(threads + 1);
+        java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger(threads);
+        java.util.concurrent.atomic.AtomicInteger appended = new java.util.concurrent.atomic.AtomicInteger();
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    lineUp.await(30, TimeUnit.SECONDS);
+                    try {
+                        for (int i = 0; i < appends; i++) {
+                            try {
+                                ExportFiles.append(file, "{\"t\":" + thread + ",\"i\":" + i + "}");
+                            } catch (IOException e) {
+                                failures.add(e.getMessage());
+                            }
+                            appended.incrementAndGet();
+                        }
+                    } finally {
+                        running.decrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            futures.add(pool.submit(() -> {
+                lineUp.await(30, TimeUnit.SECONDS);
+                // rotated every few appends, while the others are under way
+                for (int n = 0, seen = 0; running.get() > 0; n++) {
+                    while (appended.get() < seen + 5 && running.get() > 0) {
+                        Thread.onSpinWait();
+                    }
+                    seen = appended.get();
+                    try {
+                        Files.move(file, dir.resolve("rotated-" + n + ".jsonl"));
+                    } catch (java.nio.file.NoSuchFileException notThere) {
+                        // those appends went to a file opened before the last rotation
+                    }
+                }
+                return null;
+            }));
+            for (Future<?> future : futures) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(failures).as("appends that failed, of %d", threads * appends).isEmpty();
+        List<String> lines = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path each : files.filter(f -> f.getFileName().toString().endsWith(".jsonl")).toList()) {
+                lines.addAll(Files.readAllLines(each));
+            }
+        }
+        assertThat(lines).hasSize(threads * appends).doesNotHaveDuplicates();
+    }
+
     @Test
     void appendsToManyFilesKeepNoLockOnceDone() throws Exception {
         // a server appending to a file of its own per day (or per session) for weeks: the JVM's locks per file
