@@ -524,7 +524,11 @@ public final class ImpairmentRelay implements AutoCloseable {
      */
     public Counters counters(Direction direction) {
         Lane lane = lane(direction);
-        return new Counters(lane.received.get(), lane.forwarded.get(), lane.dropped.get());
+        // in the reverse of the order a packet is counted (received first, then forwarded or dropped, and a failed
+        // send moves it from forwarded to dropped): no packet handled then shows up unreceived, nor counted twice
+        long dropped = lane.dropped.get();
+        long forwarded = lane.forwarded.get();
+        return new Counters(lane.received.get(), forwarded, dropped);
     }
 
     /**

@@ -285,6 +285,43 @@ class ImpairmentRelayTest {
         assertThat(sequence(receive(b, WAIT_MS))).isEqualTo(1);
     }
 
+    /**
+     * counters() is a snapshot: no packet is counted forwarded or dropped that is not counted received, however the
+     * read falls between the receiver's and the sender's counting (here a reader on its own thread while packets flow).
+     */
+    @Test
+    void countersNeverShowMorePacketsHandledThanReceived() throws Exception {
+        connectSockets();
+        relay.impair(Direction.A_TO_B, Impairment.NONE.withLoss(0.5));
+        java.util.concurrent.atomic.AtomicBoolean flowing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicLong torn = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.ExecutorService reader = Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<?> reading = reader.submit(() -> {
+                while (flowing.get()) {
+                    ImpairmentRelay.Counters c = relay.counters(Direction.A_TO_B);
+                    reads.incrementAndGet();
+                    if (c.forwardedCount() + c.droppedCount() > c.receivedCount()) {
+                        torn.incrementAndGet();
+                    }
+                }
+            });
+            for (int i = 0; i < 3_000; i++) {
+                send(a, relay.facingAPort(), i);
+                if (i % 50 == 49) { // in batches, so that no socket buffer overflows
+                    assertThat(relay.awaitReceived(Direction.A_TO_B, i + 1, Duration.ofSeconds(5))).isTrue();
+                }
+            }
+            flowing.set(false);
+            reading.get(30, TimeUnit.SECONDS);
+        } finally {
+            reader.shutdownNow();
+        }
+        assertThat(torn.get()).as("snapshots counting more packets handled than received, of %d", reads.get())
+                .isZero();
+    }
+
     @Test
     void changingTheDelayWhileRunningTakesEffect() throws IOException {
         connectSockets();
