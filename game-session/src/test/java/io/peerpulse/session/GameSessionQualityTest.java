@@ -271,18 +271,16 @@ class GameSessionQualityTest {
             GameSession session = session(RTT_ONLY);
             session.onDataChannelOpen(script);
             advanceSeconds(polls.size() - 1);
-            List<QualityChange> actual = session.exportMultiplayerMetrics().qualityChanges().stream()
-                    .map(c -> new QualityChange(c.timestampEpochMs(), c.previous(), c.current(), c.recentMedianMs(), null,
-                            List.of(), c.elapsedMs()))
-                    .toList();
+            List<PlainChange> actual = session.exportMultiplayerMetrics().qualityChanges().stream()
+                    .map(PlainChange::of).toList();
             assertThat(actual).as("trial %d", trial)
                     .isEqualTo(oldRule(polls, session.exportSessionMetrics().startEpochMs()));
         }
     }
 
     /** The rule of earlier versions: median of the last 5, GOOD < 150 <= FAIR < 300 <= POOR, LOST after 3 bad. */
-    private static List<QualityChange> oldRule(List<Object> polls, long start) {
-        List<QualityChange> changes = new ArrayList<>();
+    private static List<PlainChange> oldRule(List<Object> polls, long start) {
+        List<PlainChange> changes = new ArrayList<>();
         List<Double> recent = new ArrayList<>();
         ConnectionQuality quality = ConnectionQuality.UNKNOWN;
         int bad = 0;
@@ -304,8 +302,8 @@ class GameSessionQualityTest {
                 next = ConnectionQuality.LOST;
             }
             if (next != quality) {
-                changes.add(new QualityChange(start + i * 1000L, quality, next, recent.isEmpty() ? null : median(recent),
-                        null, List.of(), i * 1000L));
+                changes.add(new PlainChange(start + i * 1000L, quality, next, recent.isEmpty() ? null : median(recent),
+                        i * 1000L));
                 quality = next;
             }
         }

@@ -1,6 +1,7 @@
 package io.peerpulse.session.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.peerpulse.session.ClockStep;
 import io.peerpulse.session.GameSession;
@@ -95,8 +96,9 @@ class WallClockTest {
         SessionReport live = session.exportReport();
 
         assertNoNegativeDuration(live);
-        assertThat(live.validationData().clock().clockSteps()).containsExactly(
-                new ClockStep(live.multiplayerMetrics().rounds().get(0).startEpochMs() + 4_000 - 5_000, -5_000,
+        assertThat(live.validationData().clock().clockSteps())
+                .extracting(ClockStep::timestampEpochMs, ClockStep::stepMs, ClockStep::firstSampleIndex)
+                .containsExactly(tuple(live.multiplayerMetrics().rounds().get(0).startEpochMs() + 4_000 - 5_000, -5_000L,
                         3L)); // at the next poll, whose sample is the fourth (40, 41, stale, 42, 42)
         assertThat(live.validationData().clock().clockStepCount()).isEqualTo(1);
         assertThat(live.multiplayerMetrics().rounds().get(0).durationMs()).as("from the monotonic clock")
