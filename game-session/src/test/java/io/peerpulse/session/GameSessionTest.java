@@ -39,9 +39,15 @@ class GameSessionTest {
 
     private static final Duration SECOND = Duration.ofSeconds(1);
     private static final long T0 = VirtualScheduler.DEFAULT_START.toEpochMilli();
-    /** A gap's components, by name: an expected gap that a new component of {@link CoverageGap} does not break. */
+    /* Components by name: expected values that a new component of these records does not break. */
     private static final Function<CoverageGap, Tuple> GAP = gap -> tuple(gap.startEpochMs(), gap.endEpochMs(),
             gap.durationMs(), gap.startElapsedMs());
+    private static final Function<ConnectionEvent, Tuple> EVENT = event -> tuple(event.timestampEpochMs(), event.type(),
+            event.reason());
+    private static final Function<Disconnection, Tuple> DISCONNECTION = d -> tuple(d.startEpochMs(), d.endEpochMs(),
+            d.durationMs(), d.reason());
+    private static final Function<Reconnection, Tuple> RECONNECTION = r -> tuple(r.timestampEpochMs(), r.newConnection(),
+            r.downtimeMs(), r.closeReason());
 
     private final VirtualScheduler scheduler = new VirtualScheduler();
     private final List<GameSession> sessions = new ArrayList<>();
@@ -136,7 +142,7 @@ class GameSessionTest {
 
         assertThat(source.readCount()).as("still one poll a second").isEqualTo(5);
         ConnectionHistory history = session.exportSessionMetrics().connection();
-        assertThat(history.events()).containsExactly(new ConnectionEvent(T0, ConnectionEvent.Type.OPENED, null));
+        assertThat(history.events()).extracting(EVENT).containsExactly(tuple(T0, ConnectionEvent.Type.OPENED, null));
         assertThat(history.reconnectionCount()).isZero();
         assertThat(session.exportMultiplayerMetrics().reconnections()).isEmpty();
     }
@@ -156,17 +162,18 @@ class GameSessionTest {
 
         SessionReport report = session.exportReport();
         ConnectionHistory history = report.sessionMetrics().connection();
-        assertThat(history.events()).containsExactly(
-                new ConnectionEvent(T0, ConnectionEvent.Type.OPENED, null),
-                new ConnectionEvent(T0 + 2000, ConnectionEvent.Type.CLOSED, "peer left"),
-                new ConnectionEvent(T0 + 5000, ConnectionEvent.Type.REOPENED, null));
-        assertThat(history.disconnections()).containsExactly(new Disconnection(T0 + 2000, T0 + 5000, 3000, "peer left"));
+        assertThat(history.events()).extracting(EVENT).containsExactly(
+                tuple(T0, ConnectionEvent.Type.OPENED, null),
+                tuple(T0 + 2000, ConnectionEvent.Type.CLOSED, "peer left"),
+                tuple(T0 + 5000, ConnectionEvent.Type.REOPENED, null));
+        assertThat(history.disconnections()).extracting(DISCONNECTION)
+                .containsExactly(tuple(T0 + 2000, T0 + 5000, 3000L, "peer left"));
         assertThat(history.disconnectedMs()).isEqualTo(3000);
         assertThat(history.timeWithoutChannelMs()).isEqualTo(3000);
         assertThat(history.channelOpen()).isTrue();
         assertThat(history.reconnectionCount()).isEqualTo(1);
         assertThat(report.multiplayerMetrics().reconnections())
-                .containsExactly(new Reconnection(T0 + 5000, false, 3000, "peer left"));
+                .extracting(RECONNECTION).containsExactly(tuple(T0 + 5000, false, 3000L, "peer left"));
         assertThat(report.sessionMetrics().latency().totalSampleCount()).isEqualTo(7);
     }
 
@@ -192,13 +199,13 @@ class GameSessionTest {
                 ConnectionEvent.Type.OPENED, ConnectionEvent.Type.CLOSED, ConnectionEvent.Type.RECONNECTED);
         assertThat(metrics.connection().events().get(1).reason()).isEqualTo("ice failed at <redacted>");
         assertThat(session.exportMultiplayerMetrics().reconnections())
-                .containsExactly(new Reconnection(T0 + 4000, true, 1500, "ice failed at <redacted>"));
+                .extracting(RECONNECTION).containsExactly(tuple(T0 + 4000, true, 1500L, "ice failed at <redacted>"));
 
         ScriptedRttSource third = ScriptedRttSource.repeating(RttReading.measured(90));
         session.onDataChannelOpen(third); // a new connection while the channel is still open
         advanceSeconds(1);
-        assertThat(session.exportMultiplayerMetrics().reconnections()).last()
-                .isEqualTo(new Reconnection(T0 + 6000, true, 0, null));
+        assertThat(session.exportMultiplayerMetrics().reconnections()).extracting(RECONNECTION).last()
+                .isEqualTo(tuple(T0 + 6000, true, 0L, null));
         assertThat(session.latest().lastRttMs()).isEqualTo(90);
         assertThat(session.exportReport().toString()).doesNotContainPattern(IPV4);
     }
@@ -214,7 +221,7 @@ class GameSessionTest {
         session.close();
 
         ConnectionHistory history = session.exportReport().sessionMetrics().connection();
-        assertThat(history.disconnections()).containsExactly(new Disconnection(T0 + 3000, null, 4000, null));
+        assertThat(history.disconnections()).extracting(DISCONNECTION).containsExactly(tuple(T0 + 3000, null, 4000L, null));
         assertThat(history.timeWithoutChannelMs()).isEqualTo(5000);
         assertThat(history.channelOpen()).isFalse();
     }
@@ -471,8 +478,9 @@ class GameSessionTest {
                 .then(RttReading.measured(30, relayed)));
         advanceSeconds(3);
         SessionReport report = session.exportReport();
-        assertThat(report.multiplayerMetrics().pathChanges()).containsExactly(
-                new PathChange(T0, null, direct), new PathChange(T0 + 2000, direct, relayed));
+        assertThat(report.multiplayerMetrics().pathChanges())
+                .extracting(PathChange::timestampEpochMs, PathChange::previous, PathChange::current)
+                .containsExactly(tuple(T0, null, direct), tuple(T0 + 2000, direct, relayed));
         assertThat(report.validationData().pathChangeCount()).isEqualTo(1);
         assertThat(report.sessionMetrics().path()).isEqualTo(relayed);
     }
