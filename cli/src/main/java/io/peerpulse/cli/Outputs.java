@@ -96,18 +96,28 @@ final class Outputs {
      * Writes {@code text} as UTF-8 by the exporters' file rules ({@link ExportFiles}): whole or not at all,
      * with the platform's default permissions (the umask). Without {@code force} an existing file is never
      * replaced: the text goes to the next free name ({@code -1}, {@code -2}, …), said on {@code err}; with
-     * it, the file is replaced atomically, keeping its permissions. A named pipe or a device is written into.
+     * it, the file is replaced atomically, keeping its permissions. A named pipe or a device is written into;
+     * the process's standard output or error ({@link #standardStream}) is {@code console} or {@code err}.
      *
      * @return the file written
      * @throws Main.RunFailure naming the target and the reason
      */
-    static Path write(Path target, String text, boolean force, PrintWriter err, String command) {
+    static Path write(Path target, String text, boolean force, PrintWriter console, PrintWriter err, String command) {
         ByteBuffer encoded;
         try {
             // a lone surrogate cannot be encoded: refused here (CharacterCodingException), never replaced by '?'
             encoded = StandardCharsets.UTF_8.newEncoder().encode(CharBuffer.wrap(text));
         } catch (IOException e) {
             throw new Main.RunFailure(Errors.cannot("write", target, e), e);
+        }
+        int descriptor = standardStream(target);
+        if (descriptor != 0) {
+            // the command's own standard output or error: under the launcher java's descriptor 1 is standard error,
+            // and a file behind it reopened would be written from its start (or, a regular file, renamed beside)
+            PrintWriter to = descriptor == 1 ? console : err;
+            to.print(text);
+            to.flush();
+            return target;
         }
         ExportFiles.Content content = out -> out.write(encoded.array(), encoded.arrayOffset() + encoded.position(),
                 encoded.remaining());
@@ -135,6 +145,45 @@ final class Outputs {
                     + " instead (--force replaces it)");
         }
         return written;
+    }
+
+    /**
+     * @return 1 when {@code target} names this process's descriptor 1 ({@code /dev/stdout}, {@code /dev/fd/1},
+     *         {@code /proc/self/fd/1}, or a symbolic link leading to one of them), 2 for descriptor 2, else 0
+     */
+    static int standardStream(Path target) {
+        Path path = target.toAbsolutePath().normalize();
+        for (int hop = 0; hop < 40; hop++) { // as many links as Linux follows
+            Path parent = path.getParent();
+            String name = String.valueOf(path.getFileName());
+            if (parent != null && (name.equals("1") || name.equals("2")) && descriptorFolder(parent)) {
+                return Integer.parseInt(name);
+            }
+            if (parent == null || !Files.isSymbolicLink(path)) {
+                return 0;
+            }
+            try {
+                path = parent.resolve(Files.readSymbolicLink(path)).normalize();
+            } catch (IOException | RuntimeException e) {
+                return 0;
+            }
+        }
+        return 0;
+    }
+
+    /** Whether {@code dir} is this process's folder of descriptors: {@code /proc/self/fd}, or {@code /dev/fd}. */
+    private static boolean descriptorFolder(Path dir) {
+        try {
+            Path real = dir.toRealPath(); // /dev/fd and /proc/self/fd: /proc/<this pid>/fd on Linux
+            for (String folder : new String[] {"/proc/self/fd", "/dev/fd"}) {
+                if (Files.isDirectory(Path.of(folder)) && real.equals(Path.of(folder).toRealPath())) {
+                    return true;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no such folder here (Windows): no descriptor
+        }
+        return false;
     }
 
     /** @return the file's size, 0 when it does not exist (yet) or cannot be read */

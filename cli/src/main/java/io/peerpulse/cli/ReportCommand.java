@@ -2,6 +2,7 @@ package io.peerpulse.cli;
 
 import io.peerpulse.export.html.HtmlReport;
 import io.peerpulse.session.SessionReport;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -37,8 +38,10 @@ final class ReportCommand implements Callable<Integer> {
         }
         Outputs.refuseOverwritingAnInput(target, out != null ? "--out" : "the page", List.of(input));
         SessionReport report = Sessions.read(input);
-        Path written = Outputs.write(target, HtmlReport.render(report), force, spec.commandLine().getErr(), "report");
-        spec.commandLine().getOut().println("wrote " + Errors.shown(written));
+        PrintWriter console = spec.commandLine().getOut();
+        Path written = Outputs.write(target, HtmlReport.render(report), force, console, spec.commandLine().getErr(), "report");
+        // not after the page on standard output (--out /dev/stdout)
+        (Outputs.standardStream(target) == 1 ? spec.commandLine().getErr() : console).println("wrote " + Errors.shown(written));
         return 0;
     }
 }

@@ -154,8 +154,10 @@ final class SummarizeCommand implements Callable<Integer> {
                             + " 'peerpulse recover JOURNAL' writes a journal's exports"));
         }
         if (out != null) {
-            Path written = Outputs.write(out, table.toString(), force, err, "summarize");
-            spec.commandLine().getOut().println("wrote " + good + " session(s) to " + Errors.shown(written));
+            Path written = Outputs.write(out, table.toString(), force, spec.commandLine().getOut(), err, "summarize");
+            // not after the table on standard output (--out /dev/stdout)
+            (Outputs.standardStream(out) == 1 ? err : spec.commandLine().getOut())
+                    .println("wrote " + good + " session(s) to " + Errors.shown(written));
         } else {
             spec.commandLine().getOut().print(table);
             spec.commandLine().getOut().flush();

@@ -126,6 +126,72 @@ class StandardOutputTest {
     }
 
     /**
+     * {@code peerpulse summarize runs/ --out /dev/stdout > t.csv}: java's descriptor 1 is standard error under the
+     * launcher, so the table went there (with standard error a file, as root, to a new file {@code /dev/stdout-1}),
+     * and {@code t.csv} held only "wrote 1 session(s) to /dev/stdout"; with {@code --force} a link to descriptor 1
+     * was replaced by a regular file. {@code /dev/stdout}, {@code /dev/fd/1} and a link to them are the command's
+     * standard output, {@code /dev/stderr} its standard error, written in order with what else goes there.
+     */
+    @Test
+    @org.junit.jupiter.api.extension.ExtendWith(io.peerpulse.telemetry.fixtures.LogCapture.class) // fullReport's faults
+    void outNamingStandardOutputOrErrorWritesThereUnderTheLaunchersRedirection(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("s.json");
+        try (java.io.OutputStream stream = Files.newOutputStream(json)) {
+            io.peerpulse.export.json.SessionReportJson.write(
+                    io.peerpulse.testkit.SessionExporterContract.fullReport("session-a"), stream);
+        }
+        Path link = Files.createSymbolicLink(dir.resolve("table.csv"), Path.of("/proc/self/fd/1"));
+        for (List<String> args : List.of(List.of("summarize", json.toString(), "--out", "/dev/stdout"),
+                List.of("summarize", json.toString(), "--out", "/dev/fd/1"),
+                List.of("summarize", json.toString(), "--out", link.toString(), "--force"))) {
+            Path out = dir.resolve("stdout");
+            Child child = command(out, args);
+            assertThat(child.code).as("%s: %s", args, child.err).isZero();
+            assertThat(Files.readString(out, StandardCharsets.UTF_8)).as(args.toString())
+                    .startsWith(SummarizeCommand.HEADER + "\n").contains("\nsession-a,").doesNotContain("wrote");
+            assertThat(child.err).as(args.toString()).doesNotContain(SummarizeCommand.HEADER).doesNotContain("exists");
+        }
+        assertThat(link).as("still the link").isSymbolicLink();
+        assertThat(dir.resolve("table-1.csv")).doesNotExist();
+
+        Path out = dir.resolve("stdout");
+        Child page = command(out, List.of("report", json.toString(), "--out", "/dev/stdout"));
+        assertThat(page.code).as(page.err).isZero();
+        assertThat(Files.readString(out, StandardCharsets.UTF_8)).contains("<svg", "session-a").doesNotContain("wrote");
+
+        Child toErr = command(out, List.of("summarize", json.toString(), "--out", "/dev/stderr"));
+        assertThat(toErr.code).as(toErr.err).isZero();
+        assertThat(toErr.err).contains(SummarizeCommand.HEADER + "\n").contains("\nsession-a,");
+        assertThat(Files.readString(out, StandardCharsets.UTF_8)).doesNotContain(SummarizeCommand.HEADER);
+    }
+
+    private record Child(int code, String err) {
+    }
+
+    /**
+     * Runs the command as {@code ./peerpulse} runs it, standard output into {@code out} and standard error a pipe
+     * (a file there would make the old code write {@code /dev/stdout-1} into {@code /dev} as root).
+     */
+    private static Child command(Path out, List<String> args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("bash", "-c", "exec 3>&1 1>&2; PEERPULSE_STDOUT_FD=3 exec \"$0\""
+                + " --add-opens java.base/java.io=ALL-UNNAMED -cp \"$1\" io.peerpulse.cli.Main \"${@:2}\"",
+                ChildJava.java(), ChildJava.classPath()));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile());
+        builder.environment().remove(StandardOutput.ENV);
+        Process child = builder.start();
+        java.util.concurrent.CompletableFuture<String> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(child.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        int code = exitCode(child);
+        return new Child(code, err.get(10, TimeUnit.SECONDS));
+    }
+
+    /**
      * Runs {@code script} in bash ({@code $0} the java binary, {@code $1} the class path, then {@code more});
      * its exit code.
      */
