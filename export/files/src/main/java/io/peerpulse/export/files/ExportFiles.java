@@ -669,9 +669,27 @@ public final class ExportFiles {
             + " with a journal holds one)";
 
     /**
+     * Whether {@code line}, a failure's words, are those a new descriptor fails with at once: EMFILE in the language
+     * the C library speaks to this process ({@code LANGUAGE=de}: "Zu viele offene Dateien"), which cannot be learnt
+     * beforehand, since only a process at its limit gets it. Opening a pipe now fails with the same words only when
+     * no descriptor can be had (or the kernel's table is full, which a machine of today does not reach).
+     */
+    private static boolean noDescriptorEither(String line) {
+        try {
+            java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+            pipe.sink().close();
+            pipe.source().close();
+            return false;
+        } catch (IOException e) {
+            String words = e.getMessage();
+            return words != null && !words.isBlank() && (line.equals(words) || line.endsWith("(" + words + ")"));
+        }
+    }
+
+    /**
      * The cause of an I/O failure in words, without the path (the caller names it once): "permission denied",
      * "no such file or directory", "not valid UTF-8", the C library's words for a failed system call ("no space
-     * left on device"), for the process's limit of open files also what to do; the JDK's exceptions carry only the path ({@code AccessDeniedException: /x}) or a
+     * left on device"), for the process's limit of open files (in any language) also what to do; the JDK's exceptions carry only the path ({@code AccessDeniedException: /x}) or a
      * coder's length ({@code MalformedInputException: Input length = 1}).
      *
      * @param e the failure
@@ -689,7 +707,8 @@ public final class ExportFiles {
             return e.getClass().getSimpleName();
         }
         String line = message.lines().findFirst().orElse(message);
-        if (line.endsWith("Too many open files") || line.endsWith("(Too many open files)")) { // not "... in system"
+        if (line.endsWith("Too many open files") || line.endsWith("(Too many open files)") // not "... in system"
+                || noDescriptorEither(line)) {
             return OPEN_FILES_LIMIT;
         }
         return line.length() > 1 && Character.isUpperCase(line.charAt(0)) && Character.isLowerCase(line.charAt(1))
