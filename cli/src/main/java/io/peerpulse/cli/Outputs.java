@@ -148,6 +148,19 @@ final class Outputs {
     }
 
     /**
+     * Says where {@link #write} wrote: on {@code console}, or on {@code err} when it wrote to standard output (not
+     * after the data there), and not at all when that failed ({@link Main#exitCode} tells: a reader that stopped
+     * reading, {@code | head -1}, is quiet).
+     */
+    static void sayWritten(Path target, String line, PrintWriter console, PrintWriter err) {
+        if (standardStream(target) != 1) {
+            console.println(line);
+        } else if (!console.checkError()) {
+            err.println(line);
+        }
+    }
+
+    /**
      * @return 1 when {@code target} names this process's descriptor 1 ({@code /dev/stdout}, {@code /dev/fd/1},
      *         {@code /proc/self/fd/1}, or a symbolic link leading to one of them), 2 for descriptor 2, else 0
      */

@@ -40,8 +40,7 @@ final class ReportCommand implements Callable<Integer> {
         SessionReport report = Sessions.read(input);
         PrintWriter console = spec.commandLine().getOut();
         Path written = Outputs.write(target, HtmlReport.render(report), force, console, spec.commandLine().getErr(), "report");
-        // not after the page on standard output (--out /dev/stdout)
-        (Outputs.standardStream(target) == 1 ? spec.commandLine().getErr() : console).println("wrote " + Errors.shown(written));
+        Outputs.sayWritten(target, "wrote " + Errors.shown(written), console, spec.commandLine().getErr());
         return 0;
     }
 }

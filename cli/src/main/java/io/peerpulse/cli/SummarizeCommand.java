@@ -155,9 +155,8 @@ final class SummarizeCommand implements Callable<Integer> {
         }
         if (out != null) {
             Path written = Outputs.write(out, table.toString(), force, spec.commandLine().getOut(), err, "summarize");
-            // not after the table on standard output (--out /dev/stdout)
-            (Outputs.standardStream(out) == 1 ? err : spec.commandLine().getOut())
-                    .println("wrote " + good + " session(s) to " + Errors.shown(written));
+            Outputs.sayWritten(out, "wrote " + good + " session(s) to " + Errors.shown(written),
+                    spec.commandLine().getOut(), err);
         } else {
             spec.commandLine().getOut().print(table);
             spec.commandLine().getOut().flush();

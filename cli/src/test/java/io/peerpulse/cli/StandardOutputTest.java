@@ -165,6 +165,32 @@ class StandardOutputTest {
         assertThat(Files.readString(out, StandardCharsets.UTF_8)).doesNotContain(SummarizeCommand.HEADER);
     }
 
+    /**
+     * {@code summarize runs/ --out /dev/stdout | head -1}: the reader stopped, the command ends with 141 and says
+     * nothing, as without {@code --out} (it said "wrote 600 session(s) to /dev/stdout").
+     */
+    @Test
+    @org.junit.jupiter.api.extension.ExtendWith(io.peerpulse.telemetry.fixtures.LogCapture.class) // fullReport's faults
+    void outNamingStandardOutputIntoAPipeWhoseReaderStoppedExits141Quietly(@TempDir Path dir) throws Exception {
+        Path runs = Files.createDirectories(dir.resolve("runs"));
+        try (java.io.OutputStream stream = Files.newOutputStream(runs.resolve("s0.json"))) {
+            io.peerpulse.export.json.SessionReportJson.write(
+                    io.peerpulse.testkit.SessionExporterContract.fullReport("session-a"), stream);
+        }
+        for (int i = 1; i < 600; i++) { // a table beyond a pipe's 64 KiB
+            Files.copy(runs.resolve("s0.json"), runs.resolve("s" + i + ".json"));
+        }
+        Path out = dir.resolve("stdout");
+        Path err = dir.resolve("stderr");
+        int code = bash("set -o pipefail; (exec 3>&1 1>&2; PEERPULSE_STDOUT_FD=3 exec \"$0\" --add-opens"
+                + " java.base/java.io=ALL-UNNAMED -cp \"$1\" io.peerpulse.cli.Main summarize \"$2\" --out /dev/stdout)"
+                + " | head -n 1", out, err, runs.toString());
+
+        assertThat(Files.readString(err, StandardCharsets.UTF_8)).isEmpty();
+        assertThat(code).isEqualTo(Main.BROKEN_PIPE);
+        assertThat(Files.readString(out, StandardCharsets.UTF_8)).isEqualTo(SummarizeCommand.HEADER + "\n");
+    }
+
     private record Child(int code, String err) {
     }
 
