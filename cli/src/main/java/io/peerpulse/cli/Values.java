@@ -59,7 +59,8 @@ final class Values {
      * A path, refusing one that starts with {@code ~}: the shell expands it only at the start of a word
      * ({@code --out ~/runs}, not {@code --out=~/runs}), and taken literally it would name a folder {@code ~}
      * in the working directory. Refused too: an empty one ({@code --out=$UNSET}), which Java takes for the
-     * working directory, and one with white space at an end, which would name a folder {@code "runs "}.
+     * working directory, one with white space at an end, which would name a folder {@code "runs "}, and a Windows
+     * path elsewhere ({@code C:\\runs}), which would name one folder so.
      */
     static final class PathConverter implements ITypeConverter<Path> {
         @Override
@@ -78,6 +79,13 @@ final class Values {
                         + " (it does not in quotes or after --option=): write "
                         + (own ? "$HOME/" + value.substring(Math.min(2, value.length())) : "the home folder's full path")
                         + " or put a space after the option name; ./" + value + " for a folder really named so");
+            }
+            if (java.io.File.separatorChar == '/'
+                    && (value.matches("(?s)[A-Za-z]:([\\\\/].*)?") || value.startsWith("\\\\"))) {
+                // C:\runs, d:/runs, \\server\share off Windows (ExportFiles refuses such a setting alike)
+                throw new TypeConversionException("'" + value + "' is a Windows path: here it would be one file or folder"
+                        + " named so in the working directory; give a path of this system, or ./" + value
+                        + " for one really named so");
             }
             return Path.of(value);
         }

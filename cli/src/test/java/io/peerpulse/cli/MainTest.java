@@ -195,6 +195,19 @@ class MainTest {
         assertThat(Path.of("~user")).doesNotExist();
     }
 
+    /** {@code --out C:\\runs} on Linux would be one folder named so in the working directory: refused, saying so. */
+    @Test
+    @org.junit.jupiter.api.condition.DisabledOnOs(org.junit.jupiter.api.condition.OS.WINDOWS)
+    void aWindowsPathIsRefusedSayingSo() {
+        for (String[] args : new String[][] {{"summarize", "runs", "--out", "C:\\table.csv"},
+                {"report", "C:\\runs\\x.json"}, {"recover", "j.journal.jsonl", "--out=D:/runs"},
+                {"demo", "--journal", "\\\\server\\journals"}}) {
+            err.getBuffer().setLength(0);
+            assertOneLineError(run(args), "a Windows path", "give a path of this system");
+        }
+        assertThat(Path.of("C:\\table.csv")).doesNotExist();
+    }
+
     /**
      * {@code --out=} (a variable that was empty) or a path with a space at an end (a copied line): refused as
      * arguments (exit 2) naming the option and the value, before anything starts; not the working directory

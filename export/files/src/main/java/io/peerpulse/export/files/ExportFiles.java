@@ -198,8 +198,9 @@ public final class ExportFiles {
      * @param key      the setting, e.g. {@code peerpulse.export.json.directory}
      * @return the directory
      * @throws IllegalArgumentException naming {@code key} when the value is blank, not a valid path, starts or
-     *                                  ends with white space, or starts with {@code ~} (which Java does not
-     *                                  expand: it would be a folder named so)
+     *                                  ends with white space, starts with {@code ~} (which Java does not
+     *                                  expand: it would be a folder named so), or is a Windows path on another
+     *                                  system ({@code C:\\runs}: it would be a folder named so)
      * @since 0.1.0
      */
     public static Path directory(ExportSettings settings, String key) {
@@ -215,8 +216,9 @@ public final class ExportFiles {
      * @param defaultValue the path when the setting is absent
      * @return the path
      * @throws IllegalArgumentException naming {@code key} when the value is blank, not a valid path, starts or
-     *                                  ends with white space, or starts with {@code ~} (which Java does not
-     *                                  expand: it would be a folder named so)
+     *                                  ends with white space, starts with {@code ~} (which Java does not
+     *                                  expand: it would be a folder named so), or is a Windows path on another
+     *                                  system ({@code C:\\runs}: it would be a folder named so)
      * @since 0.1.0
      */
     public static Path path(ExportSettings settings, String key, String defaultValue) {
@@ -235,11 +237,26 @@ public final class ExportFiles {
                     + " it (only a shell does, unquoted at the start of a word): give the full path, or ./" + value
                     + " for a folder really named so");
         }
+        if (isForeignWindowsPath(value)) { // e.g. -Dpeerpulse.journal.directory=C:\j copied from a Windows machine
+            throw new IllegalArgumentException(key + " is '" + value + "', a Windows path: here it would be one folder"
+                    + " named so in the working directory; give a path of this system, or ./" + value
+                    + " for a folder really named so");
+        }
         try {
             return Path.of(value);
         } catch (InvalidPathException e) {
             throw new IllegalArgumentException(key + " is not a valid path: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Whether {@code value} is a Windows path ({@code C:\runs}, {@code d:/runs}, {@code C:}, {@code \\server\share})
+     * on a system that is not Windows, where it would name one folder in the working directory (the command line's
+     * {@code Values.PathConverter} has the same rule).
+     */
+    private static boolean isForeignWindowsPath(String value) {
+        return java.io.File.separatorChar == '/' && (value.matches("(?s)[A-Za-z]:([\\\\/].*)?")
+                || value.startsWith("\\\\"));
     }
 
     /**

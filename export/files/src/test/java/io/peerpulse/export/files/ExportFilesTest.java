@@ -651,6 +651,27 @@ class ExportFilesTest {
     }
 
     /**
+     * {@code -Dpeerpulse.journal.directory=C:\\j} copied from a Windows machine: on Linux a backslash is no separator,
+     * and the journal went silently into a folder named {@code C:\\j} in the working directory. Refused naming the key.
+     */
+    @Test
+    @org.junit.jupiter.api.condition.DisabledOnOs(org.junit.jupiter.api.condition.OS.WINDOWS)
+    void aWindowsPathIsRefusedWhereItWouldNameOneFolder() {
+        String key = "peerpulse.export.json.directory";
+        for (String windows : new String[] {"C:\\runs", "d:/runs", "C:", "\\\\server\\share\\runs"}) {
+            assertThatThrownBy(() -> ExportFiles.directory(ExportSettings.of(Map.of(key, windows), Map.of()), key))
+                    .as(windows).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage(key + " is '" + windows + "', a Windows path: here it would be one folder named so in the"
+                            + " working directory; give a path of this system, or ./" + windows
+                            + " for a folder really named so");
+        }
+        assertThat(ExportFiles.directory(ExportSettings.of(Map.of(key, "./C:\\runs"), Map.of()), key))
+                .isEqualTo(Path.of("./C:\\runs"));
+        assertThat(ExportFiles.directory(ExportSettings.of(Map.of(key, "runs:2"), Map.of()), key))
+                .isEqualTo(Path.of("runs:2"));
+    }
+
+    /**
      * {@code key=runs } in a properties file (which keeps trailing white space) or {@code -Dkey=" runs"}: Java
      * would make a folder named with the space, and the exports would land beside the intended one, silently.
      */
