@@ -60,7 +60,8 @@ final class Values {
      * ({@code --out ~/runs}, not {@code --out=~/runs}), and taken literally it would name a folder {@code ~}
      * in the working directory. Refused too: an empty one ({@code --out=$UNSET}), which Java takes for the
      * working directory, one with white space at an end, which would name a folder {@code "runs "}, and a Windows
-     * path elsewhere ({@code C:\\runs}), which would name one folder so.
+     * path elsewhere ({@code C:\\runs}), which would name one folder so; and {@code -}, which many tools take for
+     * standard output, and which would name a file {@code -}.
      */
     static final class PathConverter implements ITypeConverter<Path> {
         @Override
@@ -79,6 +80,10 @@ final class Values {
                         + " (it does not in quotes or after --option=): write "
                         + (own ? "$HOME/" + value.substring(Math.min(2, value.length())) : "the home folder's full path")
                         + " or put a space after the option name; ./" + value + " for a folder really named so");
+            }
+            if (value.equals("-")) { // --out -: many tools' standard output, here it would be a file named "-"
+                throw new TypeConversionException("'-' is not standard output here but a file or folder named so:"
+                        + " leave --out out, or give /dev/stdout (/dev/stdin for an input); ./- for one really named so");
             }
             if (java.io.File.separatorChar == '/'
                     && (value.matches("(?s)[A-Za-z]:([\\\\/].*)?") || value.startsWith("\\\\"))) {

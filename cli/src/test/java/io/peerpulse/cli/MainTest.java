@@ -195,6 +195,20 @@ class MainTest {
         assertThat(Path.of("~user")).doesNotExist();
     }
 
+    /**
+     * {@code --out -}, as many tools take for standard output: it wrote a file named {@code -} in the working
+     * directory (which {@code cat -} then does not read). Refused, with the ways to what was meant.
+     */
+    @Test
+    void aDashIsRefusedAsAPathNotAFileNamedSo() {
+        for (String[] args : new String[][] {{"summarize", "runs", "--out", "-"}, {"report", "x.json", "--out=-"},
+                {"recover", "j.journal.jsonl", "--out", "-"}}) {
+            err.getBuffer().setLength(0);
+            assertOneLineError(run(args), "'-' is not standard output here", "/dev/stdout", "./-");
+        }
+        assertThat(Path.of("-")).doesNotExist();
+    }
+
     /** {@code --out C:\\runs} on Linux would be one folder named so in the working directory: refused, saying so. */
     @Test
     @org.junit.jupiter.api.condition.DisabledOnOs(org.junit.jupiter.api.condition.OS.WINDOWS)
