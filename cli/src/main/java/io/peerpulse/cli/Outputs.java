@@ -165,23 +165,32 @@ final class Outputs {
      *         {@code /proc/self/fd/1}, or a symbolic link leading to one of them), 2 for descriptor 2, else 0
      */
     static int standardStream(Path target) {
-        Path path = target.toAbsolutePath().normalize();
+        int descriptor = descriptor(target);
+        return descriptor == 1 || descriptor == 2 ? descriptor : 0;
+    }
+
+    /**
+     * @return the number of this process's descriptor that {@code path} names ({@code /dev/stdin},
+     *         {@code /dev/fd/N}, {@code /proc/self/fd/N}, or a symbolic link leading to one of them), else -1
+     */
+    static int descriptor(Path path) {
+        Path at = path.toAbsolutePath().normalize();
         for (int hop = 0; hop < 40; hop++) { // as many links as Linux follows
-            Path parent = path.getParent();
-            String name = String.valueOf(path.getFileName());
-            if (parent != null && (name.equals("1") || name.equals("2")) && descriptorFolder(parent)) {
+            Path parent = at.getParent();
+            String name = String.valueOf(at.getFileName());
+            if (parent != null && name.matches("[0-9]{1,9}") && descriptorFolder(parent)) {
                 return Integer.parseInt(name);
             }
-            if (parent == null || !Files.isSymbolicLink(path)) {
-                return 0;
+            if (parent == null || !Files.isSymbolicLink(at)) {
+                return -1;
             }
             try {
-                path = parent.resolve(Files.readSymbolicLink(path)).normalize();
+                at = parent.resolve(Files.readSymbolicLink(at)).normalize();
             } catch (IOException | RuntimeException e) {
-                return 0;
+                return -1;
             }
         }
-        return 0;
+        return -1;
     }
 
     /** Whether {@code dir} is this process's folder of descriptors: {@code /proc/self/fd}, or {@code /dev/fd}. */

@@ -32,6 +32,10 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (out == null && Outputs.descriptor(input) >= 0) { // /dev/stdin, <(cat x.json): no folder to write beside
+            throw new Main.UsageException(input + " is a stream, with no folder for its page beside it; give --out"
+                    + " FILE.html");
+        }
         Path target = out != null ? out : Sessions.htmlBeside(input);
         if (out != null) {
             Outputs.refuseAFolder(out, Sessions.htmlBeside(input).getFileName().toString());

@@ -541,6 +541,34 @@ class SummarizeAndReportTest {
         assertThat(out.toString()).contains(html.toAbsolutePath().toString());
     }
 
+    /**
+     * {@code report /dev/stdin < s.json}: the page "beside" it was {@code /dev/stdin.html}, written into {@code /dev}
+     * as root (else "export directory /dev is not writable"); {@code report <(cat s.json)} read the export, then
+     * failed with "cannot write /dev/fd/63.html: export directory /dev/fd is not writable". A stream has no folder:
+     * refused before anything is read, asking for --out.
+     */
+    @Test
+    void reportOfAStreamWithoutOutIsAskedForOut() throws Exception {
+        Path json = export("s.json", "session-r", true);
+        Path link = Files.createSymbolicLink(dir.resolve("in.json"), Path.of("/proc/self/fd/0"));
+        // in a child JVM: this one's standard input is the test runner's
+        for (String input : List.of("/dev/fd/0", link.toString())) {
+            Path stderr = dir.resolve("stderr.txt");
+            ProcessBuilder builder = new ProcessBuilder(ChildJava.java(), "-cp", ChildJava.classPath(),
+                    "io.peerpulse.cli.Main", "report", input).redirectInput(json.toFile())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr.toFile());
+            builder.environment().remove(StandardOutput.ENV);
+            Process child = builder.start();
+            assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the child exited").isTrue();
+
+            String said = Files.readString(stderr, StandardCharsets.UTF_8);
+            assertThat(child.exitValue()).as(said).isEqualTo(2);
+            assertThat(said.strip()).as(input).doesNotContain("\n")
+                    .contains("report: " + input + " is a stream, with no folder for its page beside it; give --out");
+        }
+        assertThat(dir.resolve("in.html")).doesNotExist();
+    }
+
     @Test
     void reportOfAnUnreadableFileIsOneLineWithExitCode2() throws Exception {
         Path corrupt = dir.resolve("corrupt.json");
