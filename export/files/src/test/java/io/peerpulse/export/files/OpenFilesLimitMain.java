@@ -26,7 +26,6 @@ public final class OpenFilesLimitMain {
         }
         // the classes it runs, loaded while they can be (from a jar they would be, from target/classes not)
         ExportFiles.write(Path.of(args[0], "warm-up"), "s", "json", out -> out.write('x'));
-        ExportFiles.reason(new IOException("x"));
         List<FileChannel> held = new ArrayList<>();
         try {
             while (held.size() < 100_000) {
