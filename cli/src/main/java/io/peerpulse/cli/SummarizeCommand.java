@@ -15,7 +15,6 @@ import io.peerpulse.session.QualitySummary;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine;
@@ -211,6 +210,6 @@ final class SummarizeCommand implements Callable<Integer> {
     }
 
     private static String number(double value) {
-        return Double.isFinite(value) ? String.format(Locale.ROOT, "%s", value) : "";
+        return SessionReportCsv.number(value);
     }
 }

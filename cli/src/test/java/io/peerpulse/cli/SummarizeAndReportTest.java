@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.peerpulse.export.json.SessionReportJson;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.ProbeStats;
+import io.peerpulse.telemetry.SessionLatencyStats;
 import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.testkit.SessionExporterContract;
 import io.peerpulse.testkit.SampleReports;
@@ -116,6 +117,23 @@ class SummarizeAndReportTest {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("a.json", "pages");
         }
         assertThat(folder).isEmptyDirectory();
+    }
+
+    /**
+     * Numbers are cells by the CSV exporter's rule ({@code SessionReportCsv.number}): a sub-millisecond RTT is
+     * {@code 0.00050}, never {@code 5.0E-4}, which a spreadsheet under a German locale reads as text.
+     */
+    @Test
+    void summarizeWritesNumbersAsPlainDecimalsNeverWithAnExponent() throws Exception {
+        SessionLatencyStats tiny = SampleReports.record(SessionLatencyStats.class, "sampleCount", 3L, "minMs", 0.0005,
+                "maxMs", 0.00075, "meanMs", 0.000625, "medianMs", 0.0006, "p95Ms", 0.0007, "p99Ms", 0.00075);
+        SessionReport report = SampleReports.with(SessionExporterContract.fullReport("session-tiny"),
+                "validationData.sessionLatency", tiny);
+        Files.writeString(dir.resolve("tiny.json"), SessionReportJson.toJson(report));
+
+        assertThat(run("summarize", dir.toString())).as("stderr %s", err).isZero();
+        String row = out.toString().lines().toList().get(1);
+        assertThat(row).doesNotContain("E-").contains(",3,0.00050,0.00060,0.000625,0.00070,0.00075,0.00075,");
     }
 
     @Test

@@ -161,6 +161,25 @@ public final class SessionReportCsv {
         }
     }
 
+    /**
+     * A number as a cell of every CSV PeerPulse writes, as the {@code rtt_ms} cells are: a plain decimal that
+     * reads back as exactly the same {@code double}, never an exponent ({@code 0.00050}, not {@code 5.0E-4};
+     * {@code 10000000}, not {@code 1.0E7}), which a spreadsheet whose decimal separator is {@code ,} reads as
+     * text; an empty cell when it is not finite (pandas and R read it as missing).
+     *
+     * @param value the number
+     * @return the cell
+     * @since 0.1.0
+     */
+    public static String number(double value) {
+        if (!Double.isFinite(value)) {
+            return "";
+        }
+        StringBuilder cell = new StringBuilder(24);
+        plainDecimal(cell, value);
+        return cell.toString();
+    }
+
     /** A round's samples: session-wide indexes {@code first} (inclusive) to {@code end} (exclusive). */
     private record RoundSamples(int roundNumber, long first, long end) {
     }

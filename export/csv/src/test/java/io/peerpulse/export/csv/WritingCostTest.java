@@ -57,6 +57,23 @@ class WritingCostTest {
         }
     }
 
+    /** The rule of every number cell, the summary table's too: the same digits as {@code rtt_ms}, empty for none. */
+    @Test
+    void aNumberCellIsAPlainDecimalAndEmptyWhenNotFinite() {
+        SplittableRandom random = new SplittableRandom(11);
+        for (int i = 0; i < 20_000; i++) {
+            double value = Math.pow(10, random.nextDouble(-8, 12)) * random.nextDouble();
+            assertThat(SessionReportCsv.number(value)).as("%s", value)
+                    .isEqualTo(BigDecimal.valueOf(value).toPlainString());
+        }
+        assertThat(SessionReportCsv.number(0.0005)).isEqualTo("0.00050");
+        assertThat(SessionReportCsv.number(1e7)).isEqualTo("10000000");
+        assertThat(SessionReportCsv.number(-2.5)).isEqualTo("-2.5");
+        assertThat(SessionReportCsv.number(Double.NaN)).isEmpty();
+        assertThat(SessionReportCsv.number(Double.POSITIVE_INFINITY)).isEmpty();
+        assertThat(SessionReportCsv.number(Double.NEGATIVE_INFINITY)).isEmpty();
+    }
+
     /**
      * Counted in bytes by the JVM, not timed: each row was four strings and a {@code BigDecimal} with its text
      * (516 B a row in the test JVM, JDK 17, C1), now the row's own builder, reused; what remains is the
