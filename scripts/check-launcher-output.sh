@@ -103,6 +103,27 @@ else
 fi
 rm -f "$(sed -n 's/.*(full log: \(.*\)); .*/\1/p' "$work/locale-build")"
 
+# JAVA_TOOL_OPTIONS asking for a flight recording of the demo (export/jfr/README.md) reaches the launcher's build
+# without it (else Maven's JVM writes a recording of the build under the same name), the rest of it kept; an mvn
+# that notes what it got and builds nothing
+mkdir -p "$work/mvn-jto" "$work/jto-cwd"
+printf '#!/bin/sh\nprintf "[%%s]\\n" "${JAVA_TOOL_OPTIONS-unset}" >>"%s"\nexit 1\n' "$work/jto" >"$work/mvn-jto/mvn"
+chmod +x "$work/mvn-jto/mvn"
+for options in "-Dpeerpulse.check=1 -XX:StartFlightRecording=filename=demo.jfr,settings=profile -Xss2m" \
+    "-XX:StartFlightRecording=filename=demo.jfr"; do
+  touch "$root/cli/src/main/java/io/peerpulse/cli/Errors.java"   # it builds again
+  (cd "$work/jto-cwd" && JAVA_TOOL_OPTIONS="$options" PATH="$work/mvn-jto:$PATH" timeout 300 "$pp" --version \
+    >/dev/null 2>"$work/jto-build")
+  rm -f "$(sed -n 's/.*(full log: \(.*\)); .*/\1/p' "$work/jto-build")"
+done
+# (nor its set-up check's java, which would leave a recording in the working directory)
+if [ "$(cat "$work/jto" 2>/dev/null)" = "$(printf '[-Dpeerpulse.check=1 -Xss2m]\n[unset]')" ] \
+   && [ -z "$(ls -A "$work/jto-cwd")" ]; then
+  passed=$((passed + 1)); echo "ok   a flight recording in JAVA_TOOL_OPTIONS is not the launcher's build's, the rest is"
+else
+  failed=$((failed + 1)); echo "FAIL JAVA_TOOL_OPTIONS of the launcher's build:"; cat "$work/jto"; ls -A "$work/jto-cwd"
+fi
+
 # the build again, for the checks below, through an mvn that notes its arguments: the launcher's build makes
 # no -javadoc or -sources jars (the command needs neither; they took 40 % of its time)
 mkdir -p "$work/mvn-bin"

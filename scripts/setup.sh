@@ -38,7 +38,9 @@ else
 fi
 command -v mvn >/dev/null || fail "no 'mvn' on PATH: install Maven 3.8.7 or newer (Debian: apt-get install maven)"
 # captured whole, then read: a java that fails here (not a JDK) must reach the message below, not end set -e
-java_props="$("$java_cmd" -XshowSettings:properties -version 2>&1 || true)"
+# (without JAVA_TOOL_OPTIONS: a flight recording asked of the demo would be this JVM's too, and its "Picked up"
+# line is no property)
+java_props="$(env -u JAVA_TOOL_OPTIONS "$java_cmd" -XshowSettings:properties -version 2>&1 || true)"
 java_major="$(printf '%s\n' "$java_props" | sed -n 's/^ *java.specification.version = //p')"
 if [ -n "${JAVA_HOME:-}" ]; then
   java_fix=" (from JAVA_HOME: point it at a JDK 17 or newer, or unset it)"
