@@ -109,20 +109,23 @@ final class DemoCommand implements Callable<Integer> {
         long linesBefore = Outputs.size(out.resolve(Outputs.JSONL_FILE));
         SessionReport report;
         RelayRecord window;
+        List<Duration> echoed;
         try (ImpairmentRelay relay = new ImpairmentRelay(1)
                 .impair(Link.roundTrip(rtt).withJitter(jitter.dividedBy(2)).withLoss(loss))) {
             WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(Duration.ofSeconds(30)));
             long from = System.nanoTime();
             try (DemoSources sources = DemoSources.open(peers, source)) {
                 console.println("connected; data channel open; measuring with " + source);
-                report = play(peers, sources, sessionId, console);
+                Echoes echoes = new Echoes();
+                report = play(peers, sources, sessionId, console, echoes);
+                echoed = echoes.back();
             } finally {
                 peers.close(); // after the session stopped its telemetry
             }
             // what the relay really imposed while the session measured: the truth the verdict compares with
             window = relay.record().between(from, System.nanoTime());
         }
-        printResult(console, report, window);
+        printResult(console, report, window, echoed);
         // this session's files only: the id is unique per run, so other demos' files never match
         List<Path> written = listFiles(out, sessionId);
         for (Path file : written) {
@@ -142,8 +145,8 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private SessionReport play(WebRtcPeers peers, DemoSources sources, String sessionId, PrintWriter console)
-            throws InterruptedException {
+    private SessionReport play(WebRtcPeers peers, DemoSources sources, String sessionId, PrintWriter console,
+                               Echoes echoes) throws InterruptedException {
         GameSession.Builder builder = exportInto(GameSession.builder(sessionId).playerId("demo-player"), out);
         if (journal != null) {
             builder.journalDirectory(journal);
@@ -156,6 +159,9 @@ final class DemoCommand implements Callable<Integer> {
             session.beginRound(1);
             long start = System.nanoTime();
             loop.start(peers.channelA());
+            if (jitter.isZero() && loss == 0) { // for the verdict; with loss they would wait for resent packets
+                echoes.start(peers);
+            }
 
             long seconds = duration.toSeconds();
             int round = 1;
@@ -177,6 +183,7 @@ final class DemoCommand implements Callable<Integer> {
             TimeUnit.NANOSECONDS.sleep(Math.max(0, start + duration.toNanos() - System.nanoTime()));
         } finally {
             loop.stop();
+            echoes.stop();
             session.endRound();
             session.close(); // stops telemetry first, then the exporters write
             closedInTime(onShutdown);
@@ -237,7 +244,7 @@ final class DemoCommand implements Callable<Integer> {
                 : " (" + String.join("; ", live.reasons().stream().map(r -> r.text()).toList()) + ")";
     }
 
-    private void printResult(PrintWriter console, SessionReport report, RelayRecord window) {
+    private void printResult(PrintWriter console, SessionReport report, RelayRecord window, List<Duration> echoes) {
         LatencyStats latency = report.sessionMetrics().latency();
         console.println();
         if (latency == null) {
@@ -259,7 +266,9 @@ final class DemoCommand implements Callable<Integer> {
                 + "each direction by up to ±%s ms (injected --jitter %s ms), a different quantity%n",
                 Values.ms(jitter.toNanos() / 2e6), Values.ms(jitter.toNanos() / 1e6));
         double imposed = RelayVerdict.imposedMedianMs(window, report.validationData().latencySource());
-        console.println(jitter.isZero() ? RelayVerdict.line(latency.medianMs(), injected, imposed)
+        console.println(jitter.isZero()
+                ? RelayVerdict.line(latency.medianMs(), injected, imposed, latency.sampleCount(),
+                        loss == 0 ? echoes : null)
                 : RelayVerdict.jitterLine(latency.medianMs(), injected, imposed, latency.sampleCount()));
         var counters = report.validationData().counters();
         console.printf(Locale.ROOT, "polls %d: measured %d, stale %d, unavailable %d, failed %d, rejected %d, skipped %d%n",
