@@ -284,6 +284,27 @@ class OtlpExportTest {
         assertThat(byTag(quiet.get("peerpulse.session.polls"), "outcome").values()).containsOnly(0.0);
     }
 
+    /**
+     * {@code keep-meters=false} on a push registry: a meter leaves the registry when its last session ends, so what the
+     * sessions of a tag set recorded since the last push never reaches the collector when they all end before the next
+     * one (not only the end counts, as with a scrape: every sample). Here no request is sent at all.
+     */
+    @Test
+    void withoutKeptMetersSessionsEndingBetweenTwoPushesAreNeverSent() throws Exception {
+        PushedOtlpRegistry registry = registry(Map.of());
+        GameSession measured = session("otlp-removed", registry, Map.of(MicrometerSettings.KEEP_METERS, "false"));
+        measured.onDataChannelOpen(script());
+        scheduler.advance(RUN);
+        assertThat(registry.find("peerpulse.session.rtt").timer().count()).isEqualTo(RTTS_MS.length);
+        measured.close();
+        assertThat(measured.exportReport().validationData().counters().measuredCount()).isEqualTo(RTTS_MS.length);
+
+        registry.push();
+        registry.close();
+        assertThat(registry.getMeters()).isEmpty();
+        assertThat(received).as("nothing to send: no request").isEmpty();
+    }
+
     // --- the collector and the registry ---
 
     private PushedOtlpRegistry registry(Map<String, String> settings) throws IOException {
