@@ -69,9 +69,8 @@ final class RelayVerdict {
         String stack = echoes == null ? " (with --loss no raw echo measures the peers' own stack: on the lab's"
                 + " ordered channel echoes wait for resent packets)"
                 : above.length == 0 ? " (no raw echo came back to measure the peers' own stack)"
-                : String.format(Locale.ROOT, ", plus %s ms the peers' own stack took (the %s of %d raw echoes through"
-                        + " the relay, from the fastest: a median of %d samples like them stays below it %.0f %% of the"
-                        + " time)", Values.ms(stackMs), ordinal(rank), above.length, sampleCount, CONFIDENCE * 100);
+                : String.format(Locale.ROOT, ", plus %s ms the peers' own stack took (%d raw %s through the relay)",
+                        Values.ms(stackMs), above.length, above.length == 1 ? "echo" : "echoes");
         return String.format(Locale.ROOT, "median %s ms is %s %s to %s ms: the %s ms the relay actually imposed"
                         + " ± %s ms%s (asked %s ms%s)", Values.ms(medianMs),
                 medianMs >= lowMs && medianMs <= highMs ? "within" : "OUTSIDE", Values.ms(lowMs), Values.ms(highMs),
@@ -114,18 +113,6 @@ final class RelayVerdict {
             sum += Math.exp(l - max);
         }
         return Math.exp(max) * sum;
-    }
-
-    private static String ordinal(int rank) {
-        int lastTwo = rank % 100;
-        String suffix = lastTwo >= 11 && lastTwo <= 13 ? "th"
-                : switch (rank % 10) {
-                    case 1 -> "st";
-                    case 2 -> "nd";
-                    case 3 -> "rd";
-                    default -> "th";
-                };
-        return rank + suffix;
     }
 
     /** The line for a link with jitter: the difference, no verdict, as the median of a few samples varies. */
