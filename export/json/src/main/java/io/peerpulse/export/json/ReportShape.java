@@ -22,7 +22,8 @@ import org.jspecify.annotations.Nullable;
  * that no number is wrapped, truncated or rounded on the way in. Walks the records' components
  * reflectively: an integer component takes only an integral number within its type's range, a
  * {@code double} only a finite number, and neither a negative one (durations, counts, epoch times,
- * RTTs, ratios) except the few signed clock readings; a string takes no lone surrogate, an id
+ * RTTs, ratios) except the few signed clock readings; a boolean takes only {@code true} or {@code false}; a string
+ * takes only a string, with no lone surrogate, an id
  * ({@code sessionId}, {@code playerId}) no control character. Keys the records
  * do not know are not looked at (files of later versions). Failures name the JSON path and the value.
  */
@@ -164,7 +165,14 @@ final class ReportShape {
                         + (text.length() > 40 ? text.substring(0, 40) + "…" : text)
                         + "\" is none of " + String.join(", ", names) + " (a value of a later version?)");
             }
-        } else if (c == String.class && value instanceof JsonString string) {
+        } else if (c == boolean.class || c == Boolean.class) { // Yasson reads 1 as false, "true" as true
+            if (value.getValueType() != JsonValue.ValueType.TRUE && value.getValueType() != JsonValue.ValueType.FALSE) {
+                throw mismatch(path, value, "true or false");
+            }
+        } else if (c == String.class) { // Yasson reads 5 as "5", refuses an object without naming where
+            if (!(value instanceof JsonString string)) {
+                throw mismatch(path, value, "a string");
+            }
             int at = Utf16.firstLoneSurrogate(string.getString());
             if (at >= 0) {
                 throw new IllegalArgumentException(path + ": the string has a lone surrogate (\\u"

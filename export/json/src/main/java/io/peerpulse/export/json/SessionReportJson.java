@@ -54,7 +54,8 @@ import org.jspecify.annotations.Nullable;
  * integral number within its type's range, a {@code double} a finite number) and must not be negative
  * (durations, counts, times, RTTs), except {@code clock.startNanoTime}, {@code clock.endNanoTime},
  * {@code clock.systemClockOffsetMs}, each clock step's {@code stepMs} (negative: the wall clock stepped back) and
- * the probe's peer clock {@code offsetMs}; a string must not hold a lone surrogate. What breaks a rule is
+ * the probe's peer clock {@code offsetMs}; a boolean must be {@code true} or {@code false}, a string a JSON string
+ * without a lone surrogate. What breaks a rule is
  * refused with its JSON path and value, e.g. {@code sessionMetrics.durationMs: 1.9 is not an integer}.
  * The document is parsed as a stream, its sample arrays into primitive arrays
  * (16 bytes a sample; the three windows of an export, equal, share one list) and the rest into a small
@@ -192,7 +193,8 @@ public final class SessionReportJson {
      * Checks a parsed JSON document against a record type by the reading rules of this class, for a reader of
      * another shape that wants the same rules (e.g. {@code peerpulse summarize} reading the original browser
      * feature's export): an {@code int} or {@code long} component takes only an integral number in its range,
-     * a {@code double} only a finite one, neither a negative one, and a string no lone surrogate. Keys the
+     * a {@code double} only a finite one, neither a negative one, a {@code boolean} only {@code true} or
+     * {@code false}, and a string only a JSON string, with no lone surrogate. Keys the
      * records do not know and {@code null} values are not looked at.
      *
      * @param document the parsed document, an object

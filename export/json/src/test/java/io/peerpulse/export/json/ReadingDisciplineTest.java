@@ -92,6 +92,14 @@ class ReadingDisciplineTest {
         "multiplayerMetrics | quality | \"GREAT\" | multiplayerMetrics.quality: \"GREAT\" is none of UNKNOWN, GOOD, FAIR, POOR, LOST",
         "multiplayerMetrics | quality | 3 | multiplayerMetrics.quality: expected a string, found a number",
         "multiplayerMetrics | quality | \"\\u001b]0;x\\u0007\\u202eGOOD\" | multiplayerMetrics.quality: \"\\u001B]0;x\\u0007\\u202EGOOD\" is none of",
+        // a boolean and a string take only their own kind: Yasson read 1 as false, "true" as true, 5 as "5", and
+        // refused an object or an array without naming where
+        "sessionMetrics | channelOpen | 1 | sessionMetrics.connection.channelOpen: expected true or false, found a number",
+        "sessionMetrics | channelOpen | \"true\" | sessionMetrics.connection.channelOpen: expected true or false, found a string",
+        "multiplayerMetrics | newConnection | [true] | multiplayerMetrics.reconnections[0].newConnection: expected true or false, found an array",
+        "sessionMetrics | sessionId | 5 | sessionMetrics.sessionId: expected a string, found a number",
+        "sessionMetrics | playerId | {\"id\": 1} | sessionMetrics.playerId: expected a string, found an object",
+        "multiplayerMetrics | closeReason | false | multiplayerMetrics.reconnections[0].closeReason: expected a string, found a boolean",
     })
     void numbersAndStringsThatDoNotFitAreRefusedNamingPathAndValue(String section, String key, String value,
             String message) {
