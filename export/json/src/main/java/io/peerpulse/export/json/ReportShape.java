@@ -64,14 +64,18 @@ final class ReportShape {
      * @throws IllegalArgumentException naming the JSON path and the value that does not fit
      */
     static void check(JsonValue document, Class<? extends Record> type) {
-        check(document, type, Map.of());
+        if (document.getValueType() != JsonValue.ValueType.OBJECT) {
+            throw new IllegalArgumentException("the document is " + kind(document) + ", not an object");
+        }
+        walk(type, document, "", "", Map.of(), false);
     }
 
     /**
      * As {@link #check(JsonValue, Class)}, for a document whose large arrays were checked while they were
      * streamed ({@link ReportStream}): the walk throws the failure found in such an array when it reaches
      * the array's path, so that a document with several faults is refused for the same one as when it is
-     * checked whole.
+     * checked whole. As the document is bound next, {@code null} where a primitive goes is refused too (binding
+     * could not call the record's constructor with it).
      *
      * @param document the document, the streamed arrays left out of it
      * @param type     the record it must fit
@@ -82,7 +86,7 @@ final class ReportShape {
         if (document.getValueType() != JsonValue.ValueType.OBJECT) {
             throw new IllegalArgumentException("the document is " + kind(document) + ", not an object");
         }
-        walk(type, document, "", "", failures);
+        walk(type, document, "", "", failures, true);
     }
 
     /**
@@ -96,7 +100,7 @@ final class ReportShape {
      * @throws IllegalArgumentException naming the JSON path and the value that does not fit
      */
     static void checkValue(Type type, JsonValue value, String path, String name) {
-        walk(type, value, path, name, Map.of());
+        walk(type, value, path, name, Map.of(), false);
     }
 
     /** The record's components, in declaration order. */
@@ -104,9 +108,13 @@ final class ReportShape {
         return COMPONENTS.get(record);
     }
 
+    /** @param bound whether the value is bound next: then {@code null} where a primitive goes is refused here */
     private static void walk(Type type, JsonValue value, String path, String name,
-            Map<String, IllegalArgumentException> failures) {
+            Map<String, IllegalArgumentException> failures, boolean bound) {
         if (value.getValueType() == JsonValue.ValueType.NULL) {
+            if (bound && type instanceof Class<?> c && c.isPrimitive()) { // absent is 0, null no value at all
+                throw mismatch(path, value, c == boolean.class ? "true or false" : "a number");
+            }
             return; // a missing part: binding decides whether it may be absent
         }
         IllegalArgumentException streamed = failures.isEmpty() ? null : failures.get(path);
@@ -119,7 +127,7 @@ final class ReportShape {
             }
             Type element = list.getActualTypeArguments()[0];
             for (int i = 0; i < array.size(); i++) {
-                walk(element, array.get(i), path + "[" + i + "]", name, failures);
+                walk(element, array.get(i), path + "[" + i + "]", name, failures, bound);
             }
             return;
         }
@@ -135,7 +143,7 @@ final class ReportShape {
                 if (part != null) {
                     walk(component.getGenericType(), part,
                             path.isEmpty() ? component.getName() : path + "." + component.getName(),
-                            component.getName(), failures);
+                            component.getName(), failures, bound);
                 }
             }
         } else if (c == long.class || c == Long.class) {

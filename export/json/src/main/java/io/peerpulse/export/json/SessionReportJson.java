@@ -55,7 +55,8 @@ import org.jspecify.annotations.Nullable;
  * (durations, counts, times, RTTs), except {@code clock.startNanoTime}, {@code clock.endNanoTime},
  * {@code clock.systemClockOffsetMs}, each clock step's {@code stepMs} (negative: the wall clock stepped back) and
  * the probe's peer clock {@code offsetMs}; a boolean must be {@code true} or {@code false}, a string a JSON string
- * without a lone surrogate. What breaks a rule is
+ * without a lone surrogate; {@code null} stands for no value, which a number or a boolean always has (a key left out
+ * reads as 0 or {@code false}, as in files of earlier versions). What breaks a rule is
  * refused with its JSON path and value, e.g. {@code sessionMetrics.durationMs: 1.9 is not an integer}.
  * The document is parsed as a stream, its sample arrays into primitive arrays
  * (16 bytes a sample; the three windows of an export, equal, share one list) and the rest into a small

@@ -100,6 +100,13 @@ class ReadingDisciplineTest {
         "sessionMetrics | sessionId | 5 | sessionMetrics.sessionId: expected a string, found a number",
         "sessionMetrics | playerId | {\"id\": 1} | sessionMetrics.playerId: expected a string, found an object",
         "multiplayerMetrics | closeReason | false | multiplayerMetrics.reconnections[0].closeReason: expected a string, found a boolean",
+        // null where a primitive goes: refused by the constructor call, which named neither the path nor the reason
+        // ("Internal error: null" at 567e6e9, "Exception occurred during call to the canonical constructor of …")
+        "sessionMetrics | durationMs | null | sessionMetrics.connection.disconnections[0].durationMs: expected a number, found null",
+        "sessionMetrics | channelOpen | null | sessionMetrics.connection.channelOpen: expected true or false, found null",
+        "sessionMetrics | rttMs | null | sessionMetrics.latency.samples[0].rttMs: expected a number, found null",
+        "validationData | pollCount | null | validationData.counters.pollCount: expected a number, found null",
+        "validationData | pollIntervalMs | null | validationData.clock.pollIntervalMs: expected a number, found null",
     })
     void numbersAndStringsThatDoNotFitAreRefusedNamingPathAndValue(String section, String key, String value,
             String message) {
