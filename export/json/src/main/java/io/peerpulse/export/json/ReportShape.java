@@ -74,8 +74,8 @@ final class ReportShape {
      * As {@link #check(JsonValue, Class)}, for a document whose large arrays were checked while they were
      * streamed ({@link ReportStream}): the walk throws the failure found in such an array when it reaches
      * the array's path, so that a document with several faults is refused for the same one as when it is
-     * checked whole. As the document is bound next, {@code null} where a primitive goes is refused too (binding
-     * could not call the record's constructor with it).
+     * checked whole. As the document is bound next, {@code null} where a primitive goes, or in a list, is refused
+     * too (binding could not call the record's constructor with it).
      *
      * @param document the document, the streamed arrays left out of it
      * @param type     the record it must fit
@@ -127,6 +127,10 @@ final class ReportShape {
             }
             Type element = list.getActualTypeArguments()[0];
             for (int i = 0; i < array.size(); i++) {
+                if (bound && array.get(i).getValueType() == JsonValue.ValueType.NULL) { // List.copyOf names nothing
+                    throw mismatch(path + "[" + i + "]", array.get(i),
+                            element instanceof Class<?> c && c.isRecord() ? "an object" : "a value");
+                }
                 walk(element, array.get(i), path + "[" + i + "]", name, failures, bound);
             }
             return;

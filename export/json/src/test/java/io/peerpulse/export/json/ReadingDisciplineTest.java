@@ -107,6 +107,9 @@ class ReadingDisciplineTest {
         "sessionMetrics | rttMs | null | sessionMetrics.latency.samples[0].rttMs: expected a number, found null",
         "validationData | pollCount | null | validationData.counters.pollCount: expected a number, found null",
         "validationData | pollIntervalMs | null | validationData.clock.pollIntervalMs: expected a number, found null",
+        // null in a list: refused by List.copyOf, whose NullPointerException names nothing
+        "multiplayerMetrics | rounds | [null, | multiplayerMetrics.rounds[0]: expected an object, found null",
+        "sessionMetrics | samples | [null, | sessionMetrics.latency.samples[0]: expected an object, found null",
     })
     void numbersAndStringsThatDoNotFitAreRefusedNamingPathAndValue(String section, String key, String value,
             String message) {
