@@ -36,7 +36,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Two real webrtc-java peers in one JVM, A and B, connected directly or through an
- * {@link ImpairmentRelay}, with one ordered data channel that A opened and B received.
+ * {@link ImpairmentRelay}, with one ordered data channel that A opened and B received, and one unordered
+ * channel without retransmissions for {@link #unorderedEchoAsync(Duration) echoes}, negotiated on both with
+ * the id {@value #UNORDERED_ECHO_CHANNEL_ID}.
  *
  * <pre>{@code
  * try (ImpairmentRelay relay = new ImpairmentRelay(42).impair(Link.roundTrip(Duration.ofMillis(40)));
@@ -73,7 +75,7 @@ import org.jspecify.annotations.Nullable;
  * name for your platform), or keep that jar on the class path. On Linux the native library needs
  * {@code libpulse.so.0} (Debian package {@code libpulse0}; {@code scripts/setup.sh} installs it).
  *
- * <p><b>Why one class.</b> About 470 lines of code, one job: one negotiation between two in-process peers —
+ * <p><b>Why one class.</b> About 510 lines of code, one job: one negotiation between two in-process peers —
  * offer and answer, candidates rewritten to the relay, the channel observers, and the teardown order
  * webrtc-java requires (connections, then factories, then audio modules; a wrong order crashes the JVM).
  * These share the peers' half-built state on every failure path, which is why they stay together; the
@@ -84,6 +86,16 @@ import org.jspecify.annotations.Nullable;
 public final class WebRtcPeers implements AutoCloseable {
 
     private static final String LABEL = "peerpulse";
+    private static final String ECHO_LABEL = "peerpulse-echo";
+
+    /**
+     * The negotiated SCTP stream id of the unordered echo channel on both peers; a channel of one's own on these
+     * peers (a {@code DataChannelProbe}, say) must use another (libwebrtc refuses an id in use, and webrtc-java
+     * 0.14 crashes the JVM reporting it). A {@code DataChannelProbe}'s default id is 1023.
+     *
+     * @since 0.1.0
+     */
+    public static final int UNORDERED_ECHO_CHANNEL_ID = 1022;
     /** Messages with this prefix are echoed by B and kept apart from ordinary messages. */
     private static final String ECHO_PREFIX = "peerpulse-echo:";
     private static final AtomicLong INSTANCES = new AtomicLong();
@@ -97,6 +109,8 @@ public final class WebRtcPeers implements AutoCloseable {
     private final CompletableFuture<Void> connectedB = new CompletableFuture<>();
     private final CompletableFuture<Void> openA = new CompletableFuture<>();
     private final CompletableFuture<Void> openB = new CompletableFuture<>();
+    private final CompletableFuture<Void> echoOpenA = new CompletableFuture<>();
+    private final CompletableFuture<Void> echoOpenB = new CompletableFuture<>();
     private final CompletableFuture<Void> tornDown = new CompletableFuture<>();
     private final BlockingQueue<String> inboxA = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> inboxB = new LinkedBlockingQueue<>();
@@ -112,6 +126,8 @@ public final class WebRtcPeers implements AutoCloseable {
     private final RTCPeerConnection peerB;
     private final RTCDataChannel channelA;
     private volatile @Nullable RTCDataChannel channelB;
+    private final RTCDataChannel echoChannelA;
+    private final RTCDataChannel echoChannelB;
     private volatile @Nullable RelayCandidates candidatesForA;
     private volatile @Nullable RelayCandidates candidatesForB;
     private volatile @Nullable Thread signalingThread;
@@ -123,7 +139,8 @@ public final class WebRtcPeers implements AutoCloseable {
             new java.util.ArrayList<>();
 
     /**
-     * Creates the factory, both peer connections and A's data channel, without connecting them.
+     * Creates the factory, both peer connections, A's data channel and both ends of the echo channel, without
+     * connecting them.
      *
      * @throws UnsatisfiedLinkError when webrtc's native library cannot load (e.g. no libpulse0)
      * @since 0.1.0
@@ -148,6 +165,8 @@ public final class WebRtcPeers implements AutoCloseable {
         RTCPeerConnection a = null;
         RTCPeerConnection b = null;
         RTCDataChannel channel = null;
+        RTCDataChannel echoA = null;
+        RTCDataChannel echoB = null;
         try {
             audioModule = new HeadlessAudioDeviceModule();
             peerFactory = new PeerConnectionFactory(audioModule);
@@ -156,8 +175,10 @@ public final class WebRtcPeers implements AutoCloseable {
             RTCDataChannelInit init = new RTCDataChannelInit();
             init.ordered = true;
             channel = a.createDataChannel(LABEL, init);
+            echoA = a.createDataChannel(ECHO_LABEL, unorderedEchoInit());
+            echoB = b.createDataChannel(ECHO_LABEL, unorderedEchoInit());
         } catch (RuntimeException | Error e) {
-            closeAll(channel, null, a, b, peerFactory, audioModule);
+            closeAll(java.util.Arrays.asList(channel, echoA, echoB), a, b, peerFactory, audioModule);
             thread.shutdown();
             throw e;
         }
@@ -166,9 +187,30 @@ public final class WebRtcPeers implements AutoCloseable {
         this.peerA = a;
         this.peerB = b;
         this.channelA = channel;
-        channel.registerObserver(new ChannelObserver(channel, true));
+        this.echoChannelA = echoA;
+        this.echoChannelB = echoB;
+        observe(channel, true, openA, false);
+        observe(echoA, true, echoOpenA, true);
+        observe(echoB, false, echoOpenB, true);
+    }
+
+    /** The echo channel's options: as the probe's channel, unordered and never resent, so a lost echo is lost. */
+    private static RTCDataChannelInit unorderedEchoInit() {
+        RTCDataChannelInit init = new RTCDataChannelInit();
+        init.negotiated = true;
+        init.id = UNORDERED_ECHO_CHANNEL_ID;
+        init.ordered = false;
+        init.maxRetransmits = 0;
+        // libwebrtc reads a negative value as unset, and refuses a channel with both limits
+        init.maxPacketLifeTime = -1;
+        return init;
+    }
+
+    /** Registers the observer of one channel end; {@code open} completes when it is open. */
+    private void observe(RTCDataChannel channel, boolean isA, CompletableFuture<Void> open, boolean echoOnly) {
+        channel.registerObserver(new ChannelObserver(channel, isA, open, echoOnly));
         if (channel.getState() == RTCDataChannelState.OPEN) {
-            openA.complete(null);
+            open.complete(null);
         }
     }
 
@@ -377,7 +419,9 @@ public final class WebRtcPeers implements AutoCloseable {
     /**
      * Starts one application-level round trip like {@link #echo(Duration)}, without waiting for it: A sends a
      * probe from the calling thread, B sends it back from this class's thread, and the result completes when A
-     * receives it. Many may be under way at once, on these peers and on others, from one thread.
+     * receives it. Many may be under way at once, on these peers and on others, from one thread. It rides the
+     * ordered, reliable data channel, where a lost packet holds every later echo until it is resent: on a lossy
+     * link, use {@link #unorderedEchoAsync(Duration)}.
      *
      * @param timeout how long to wait for the echo, above 0
      * @return completes with the time from sending to A receiving the echo, on webrtc-java's native callback
@@ -387,13 +431,35 @@ public final class WebRtcPeers implements AutoCloseable {
      * @since 0.1.0
      */
     public CompletableFuture<Duration> echoAsync(Duration timeout) {
+        return echoAsync(channelA, timeout);
+    }
+
+    /**
+     * Starts one application-level round trip like {@link #echoAsync(Duration)}, on the unordered echo channel
+     * without retransmissions ({@value #UNORDERED_ECHO_CHANNEL_ID}), the kind the probe's channel is: a lost
+     * probe or echo is never resent, and a later echo never waits for an earlier one. On a lossy link it times
+     * out, while on {@link #echoAsync(Duration)}'s ordered, reliable channel it holds every later echo until it
+     * is resent (a retransmission timeout, hundreds of milliseconds) and then arrives, late.
+     *
+     * @param timeout how long to wait for the echo, above 0
+     * @return completes with the time from sending to A receiving the echo, on webrtc-java's native callback
+     *         thread (so what depends on it must only store the value); completes exceptionally with a
+     *         {@link TimeoutException} when no echo arrived in time (lost, or late: a late one is dropped), with
+     *         an {@link IllegalStateException} when sending failed
+     * @since 0.1.0
+     */
+    public CompletableFuture<Duration> unorderedEchoAsync(Duration timeout) {
+        return echoAsync(echoChannelA, timeout);
+    }
+
+    private CompletableFuture<Duration> echoAsync(RTCDataChannel channel, Duration timeout) {
         requirePositive(timeout);
         String probe = ECHO_PREFIX + echoSequence.incrementAndGet();
         CompletableFuture<Duration> result = new CompletableFuture<>();
         pendingEchoes.put(probe, new PendingEcho(System.nanoTime(), result));
         result.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).whenComplete((rtt, failure) -> pendingEchoes.remove(probe));
         try {
-            send(channelA, probe);
+            send(channel, probe);
         } catch (IllegalStateException e) {
             result.completeExceptionally(e);
         }
@@ -485,7 +551,7 @@ public final class WebRtcPeers implements AutoCloseable {
                 .thenComposeAsync(answer -> step(() -> setLocal(peerB, answer, "B")).thenApply(v -> answer),
                         signaling)
                 .thenComposeAsync(answer -> step(() -> setRemote(peerA, forA(answer), "A", remoteSetA)), signaling);
-        CompletableFuture<?>[] parts = {negotiated, connectedA, connectedB, openA, openB};
+        CompletableFuture<?>[] parts = {negotiated, connectedA, connectedB, openA, openB, echoOpenA, echoOpenB};
         for (CompletableFuture<?> part : parts) {
             part.whenComplete((v, failure) -> {
                 if (failure != null) {
@@ -569,17 +635,17 @@ public final class WebRtcPeers implements AutoCloseable {
 
     private void teardown() {
         try {
-            closeAll(channelA, channelB, peerA, peerB, factory, audio);
+            closeAll(java.util.Arrays.asList(channelA, channelB, echoChannelA, echoChannelB), peerA, peerB, factory,
+                    audio);
         } finally {
             tornDown.complete(null);
         }
     }
 
-    private static void closeAll(@Nullable RTCDataChannel channelA, @Nullable RTCDataChannel channelB,
+    private static void closeAll(java.util.List<@Nullable RTCDataChannel> channels,
                                  @Nullable RTCPeerConnection peerA, @Nullable RTCPeerConnection peerB,
                                  @Nullable PeerConnectionFactory factory, @Nullable HeadlessAudioDeviceModule audio) {
-        closeChannel(channelA);
-        closeChannel(channelB);
+        channels.forEach(WebRtcPeers::closeChannel);
         Negotiation.quietly(peerA, RTCPeerConnection::close);
         Negotiation.quietly(peerB, RTCPeerConnection::close);
         Negotiation.quietly(factory, PeerConnectionFactory::dispose);
@@ -616,7 +682,8 @@ public final class WebRtcPeers implements AutoCloseable {
     private String describe() {
         RTCDataChannel b = channelB;
         return "A " + stateA + ", B " + stateB + ", channel A " + (openA.isDone() ? "open" : "not open")
-                + ", channel B " + (b == null ? "not received" : openB.isDone() ? "open" : "not open");
+                + ", channel B " + (b == null ? "not received" : openB.isDone() ? "open" : "not open")
+                + (echoOpenA.isDone() && echoOpenB.isDone() ? "" : ", echo channel not open");
     }
 
     private static Throwable unwrap(Throwable failure) {
@@ -686,21 +753,23 @@ public final class WebRtcPeers implements AutoCloseable {
                 return;
             }
             channelB = channel;
-            channel.registerObserver(new ChannelObserver(channel, false));
-            if (channel.getState() == RTCDataChannelState.OPEN) {
-                openB.complete(null);
-            }
+            observe(channel, false, openB, false);
         }
     }
 
-    /** Callbacks of one end of the data channel, on the native thread. */
+    /** Callbacks of one end of a data channel, on the native thread. */
     private final class ChannelObserver implements RTCDataChannelObserver {
         private final RTCDataChannel channel;
         private final boolean isA;
+        private final CompletableFuture<Void> open;
+        /** The echo channel: an echo back after its timeout is dropped, not queued for {@link #echo}. */
+        private final boolean echoOnly;
 
-        ChannelObserver(RTCDataChannel channel, boolean isA) {
+        ChannelObserver(RTCDataChannel channel, boolean isA, CompletableFuture<Void> open, boolean echoOnly) {
             this.channel = channel;
             this.isA = isA;
+            this.open = open;
+            this.echoOnly = echoOnly;
         }
 
         @Override
@@ -711,7 +780,7 @@ public final class WebRtcPeers implements AutoCloseable {
         @Override
         public void onStateChange() {
             if (channel.getState() == RTCDataChannelState.OPEN) {
-                (isA ? openA : openB).complete(null);
+                open.complete(null);
             }
         }
 
@@ -724,7 +793,7 @@ public final class WebRtcPeers implements AutoCloseable {
                 PendingEcho pending = probe ? pendingEchoes.remove(message) : null;
                 if (pending != null) {
                     pending.result().complete(Duration.ofNanos(now - pending.sentNanos()));
-                } else {
+                } else if (!echoOnly) {
                     (probe ? echoes : inboxA).add(message);
                 }
             } else if (probe) {
