@@ -159,7 +159,7 @@ final class DemoCommand implements Callable<Integer> {
             session.beginRound(1);
             long start = System.nanoTime();
             loop.start(peers.channelA());
-            if (jitter.isZero() && loss == 0) { // for the verdict; with loss they would wait for resent packets
+            if (jitter.isZero()) { // for the verdict, which a link with jitter does not get
                 echoes.start(peers);
             }
 
@@ -267,8 +267,7 @@ final class DemoCommand implements Callable<Integer> {
                 Values.ms(jitter.toNanos() / 2e6), Values.ms(jitter.toNanos() / 1e6));
         double imposed = RelayVerdict.imposedMedianMs(window, report.validationData().latencySource());
         console.println(jitter.isZero()
-                ? RelayVerdict.line(latency.medianMs(), injected, imposed, latency.sampleCount(),
-                        loss == 0 ? echoes : null)
+                ? RelayVerdict.line(latency.medianMs(), injected, imposed, latency.sampleCount(), echoes)
                 : RelayVerdict.jitterLine(latency.medianMs(), injected, imposed, latency.sampleCount()));
         var counters = report.validationData().counters();
         console.printf(Locale.ROOT, "polls %d: measured %d, stale %d, unavailable %d, failed %d, rejected %d, skipped %d%n",

@@ -12,10 +12,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The demo's raw data-channel echoes ({@link WebRtcPeers#echoAsync}), ten a second on a daemon thread
+ * The demo's raw data-channel echoes ({@link WebRtcPeers#unorderedEchoAsync}), ten a second on a daemon thread
  * {@code demo-echo} while the session measures: the same relay, stacks and threads as the measurement, without
  * PeerPulse's code, so what they take above the relay's round trip is what the peers' own stack takes in this run
- * (the verdict's allowance, {@link RelayVerdict}).
+ * (the verdict's allowance, {@link RelayVerdict}). Their channel is unordered and never resends, as the probe's:
+ * with {@code --loss} a lost echo is left out, and no echo waits for an earlier one to be resent.
  */
 final class Echoes {
 
@@ -34,7 +35,7 @@ final class Echoes {
             return t;
         });
         thread.scheduleAtFixedRate(() -> {
-            CompletableFuture<Duration> echo = peers.echoAsync(TIMEOUT);
+            CompletableFuture<Duration> echo = peers.unorderedEchoAsync(TIMEOUT);
             synchronized (this) {
                 sent.add(echo);
             }

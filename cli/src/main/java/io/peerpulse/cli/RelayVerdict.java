@@ -14,7 +14,7 @@ import java.util.Locale;
  * wrong; nor must the time the peers' own threads take beside it (webrtc-java's callback thread, usrsctp and
  * libwebrtc's threads, the loopback hops, the relay's receiver waking), which the relay cannot see: that time
  * is measured by raw data-channel echoes through the same relay during the session
- * ({@link io.peerpulse.lab.WebRtcPeers#echoAsync}), never assumed.
+ * ({@link io.peerpulse.lab.WebRtcPeers#unorderedEchoAsync}), never assumed.
  */
 final class RelayVerdict {
 
@@ -49,10 +49,9 @@ final class RelayVerdict {
      * probe 10 % high) is outside.
      *
      * @param sampleCount how many samples the median is of
-     * @param echoes      the raw data-channel echoes' round trips of the session, those that came back; {@code null}
-     *                    when none were sent because the link loses packets: the lab's echoes ride an ordered,
-     *                    reliable channel, where one lost packet holds every later message until it is resent, a
-     *                    wait the probe's unordered channel never has
+     * @param echoes      the raw data-channel echoes' round trips of the session, those that came back (on a lossy
+     *                    link the others are lost: their channel, like the probe's, is unordered and never resends,
+     *                    so no echo waits for a lost one)
      */
     static String line(double medianMs, double askedMs, double imposedMs, int sampleCount, List<Duration> echoes) {
         double tolerance = Math.max(1, 0.02 * askedMs);
@@ -60,15 +59,12 @@ final class RelayVerdict {
             return String.format(Locale.ROOT, "median %s ms; asked %s ms; the relay recorded no round trip to "
                     + "compare with", Values.ms(medianMs), Values.ms(askedMs));
         }
-        double[] above = echoes == null ? new double[0]
-                : echoes.stream().mapToDouble(e -> e.toNanos() / 1e6 - imposedMs).sorted().toArray();
+        double[] above = echoes.stream().mapToDouble(e -> e.toNanos() / 1e6 - imposedMs).sorted().toArray();
         int rank = Math.max(1, Math.min(above.length, (int) Math.ceil(echoQuantile(sampleCount) * above.length)));
         double stackMs = above.length == 0 ? 0 : Math.max(0, above[rank - 1]);
         double lowMs = imposedMs - tolerance;
         double highMs = imposedMs + stackMs + tolerance;
-        String stack = echoes == null ? " (with --loss no raw echo measures the peers' own stack: on the lab's"
-                + " ordered channel echoes wait for resent packets)"
-                : above.length == 0 ? " (no raw echo came back to measure the peers' own stack)"
+        String stack = above.length == 0 ? " (no raw echo came back to measure the peers' own stack)"
                 : String.format(Locale.ROOT, ", plus %s ms the peers' own stack took (%d raw %s through the relay)",
                         Values.ms(stackMs), above.length, above.length == 1 ? "echo" : "echoes");
         return String.format(Locale.ROOT, "median %s ms is %s %s to %s ms: the %s ms the relay actually imposed"
