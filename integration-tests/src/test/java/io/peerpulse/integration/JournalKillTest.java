@@ -3,6 +3,7 @@ package io.peerpulse.integration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.session.journal.SessionJournal;
+import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.telemetry.RttSample;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -100,7 +101,10 @@ class JournalKillTest {
 
             SessionJournal.Recovery recovery = SessionJournal.recover(journal);
 
-            List<RttSample> samples = recovery.report().sessionMetrics().latency().samples();
+            // a disk far behind when the child was killed (a loaded machine) may have written no sample at all:
+            // then the report has no latency, and none was journaled either
+            LatencyStats latency = recovery.report().sessionMetrics().latency();
+            List<RttSample> samples = latency == null ? List.of() : latency.samples();
             assertThat(recovery.complete()).isFalse();
             assertThat(recovery.problems()).as("run %d", run).hasSizeLessThanOrEqualTo(1);
             if (!recovery.problems().isEmpty()) {
