@@ -97,10 +97,13 @@ final class Outputs {
      * with the platform's default permissions (the umask). Without {@code force} an existing file is never
      * replaced: the text goes to the next free name ({@code -1}, {@code -2}, …), said on {@code err}; with
      * it, the file is replaced atomically, keeping its permissions. A named pipe or a device is written into;
-     * the process's standard output or error ({@link #standardStream}) is {@code console} or {@code err}.
+     * the process's standard output or error ({@link #standardStream}) is {@code console} or {@code err}; another
+     * of its descriptors ({@code /dev/fd/5} of {@code 5>>t.csv}) is appended to, never replaced; its standard
+     * input is refused.
      *
      * @return the file written
      * @throws Main.RunFailure naming the target and the reason
+     * @throws Main.UsageException when {@code target} names the process's standard input
      */
     static Path write(Path target, String text, boolean force, PrintWriter console, PrintWriter err, String command) {
         ByteBuffer encoded;
@@ -110,8 +113,12 @@ final class Outputs {
         } catch (IOException e) {
             throw new Main.RunFailure(Errors.cannot("write", target, e), e);
         }
-        int descriptor = standardStream(target);
-        if (descriptor != 0) {
+        int descriptor = descriptor(target);
+        if (descriptor == 0) { // a regular file behind it would get a file beside (as root /dev/stdin-1) or over it
+            throw new Main.UsageException("--out " + target + " is this command's standard input, not an output:"
+                    + " give a file, or /dev/stdout");
+        }
+        if (descriptor == 1 || descriptor == 2) {
             // the command's own standard output or error: under the launcher java's descriptor 1 is standard error,
             // and a file behind it reopened would be written from its start (or, a regular file, renamed beside)
             PrintWriter to = descriptor == 1 ? console : err;
@@ -121,11 +128,16 @@ final class Outputs {
         }
         ExportFiles.Content content = out -> out.write(encoded.array(), encoded.arrayOffset() + encoded.position(),
                 encoded.remaining());
-        if (Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target)) {
+        if (descriptor > 2 || Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target)) {
             // a named pipe, a process substitution (--out >(gzip > t.gz)) or a device (/dev/null): no file to keep
             // or to replace (a new name beside it, or a rename over it, would leave the reader waiting or, as
-            // root, put a regular file at /dev/null); written into, as the shell's > writes
-            try (java.io.OutputStream stream = Files.newOutputStream(target, java.nio.file.StandardOpenOption.WRITE)) {
+            // root, put a regular file at /dev/null); written into, as the shell's > writes. Another descriptor
+            // (/dev/fd/5 of 5>>t.csv): its file is reopened, so appended to, after what went through it before
+            java.nio.file.OpenOption[] options = descriptor > 2
+                    ? new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.WRITE,
+                        java.nio.file.StandardOpenOption.APPEND}
+                    : new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.WRITE};
+            try (java.io.OutputStream stream = Files.newOutputStream(target, options)) {
                 content.writeTo(stream);
             } catch (IOException e) {
                 throw new Main.RunFailure(Errors.cannot("write", target, e), e);

@@ -587,6 +587,69 @@ class SummarizeAndReportTest {
         assertThat(dir.resolve("in.html")).doesNotExist();
     }
 
+    /**
+     * {@code summarize runs --out /dev/stdin < notes.txt} (a slip for /dev/stdout): standard input a regular file,
+     * the rule 'never replace a file' wrote {@code /dev/stdin-1} (as root, into {@code /dev}), and with
+     * {@code --force} renamed a regular file over the {@code /dev/stdin} link (measured: the container's
+     * {@code /dev/stdin} became a file). Standard input is no output: refused, nothing written. A link to it
+     * stands in for {@code /dev/stdin} here, so that the old code does its damage in the temporary folder.
+     */
+    @Test
+    void outNamingStandardInputIsRefused() throws Exception {
+        Path json = export("s.json", "session-i", true);
+        Path input = dir.resolve("notes.txt");
+        Files.writeString(input, "keep\n");
+        Path link = Files.createSymbolicLink(dir.resolve("in.csv"), Path.of("/proc/self/fd/0"));
+        for (List<String> force : List.of(List.<String>of(), List.of("--force"))) {
+            Path stderr = dir.resolve("stderr.txt");
+            List<String> command = new java.util.ArrayList<>(List.of(ChildJava.java(), "-cp", ChildJava.classPath(),
+                    "io.peerpulse.cli.Main", "summarize", json.toString(), "--out", link.toString()));
+            command.addAll(force);
+            ProcessBuilder builder = new ProcessBuilder(command).redirectInput(input.toFile())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr.toFile());
+            builder.environment().remove(StandardOutput.ENV);
+            Process child = builder.start();
+            assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the child exited").isTrue();
+
+            String said = Files.readString(stderr, StandardCharsets.UTF_8);
+            assertThat(child.exitValue()).as(said).isEqualTo(2);
+            assertThat(said.strip()).as(force.toString()).doesNotContain("\n")
+                    .contains("summarize: --out " + link + " is this command's standard input, not an output");
+            assertThat(link).as("still the link").isSymbolicLink();
+            assertThat(dir.resolve("in-1.csv")).doesNotExist();
+            assertThat(input).hasContent("keep");
+        }
+    }
+
+    /**
+     * {@code summarize runs --out /dev/fd/5 5>>t.csv}, as the shell's {@code > /dev/fd/5} writes: with the
+     * descriptor a regular file, the command said "cannot write /dev/fd/5: export directory /dev/fd is not
+     * writable: no such file or directory" (exit 1), with or without {@code --force}. It writes into the
+     * descriptor's file, after what it already holds (the shell's {@code >>}, or lines written through the
+     * same descriptor before), never replacing it.
+     */
+    @Test
+    void outNamingAnotherDescriptorAppendsToItsFile() throws Exception {
+        Path json = export("s.json", "session-d", true);
+        Path table = dir.resolve("t.csv");
+        for (String force : List.of("", "--force")) {
+            Files.writeString(table, "before\n");
+            Path stderr = dir.resolve("stderr.txt");
+            ProcessBuilder builder = new ProcessBuilder("bash", "-c",
+                    "exec \"$0\" -cp \"$1\" io.peerpulse.cli.Main summarize \"$2\" --out /dev/fd/5 $4 5>>\"$3\"",
+                    ChildJava.java(), ChildJava.classPath(), json.toString(), table.toString(), force)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr.toFile());
+            builder.environment().remove(StandardOutput.ENV);
+            Process child = builder.start();
+            assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the child exited").isTrue();
+
+            String said = Files.readString(stderr, StandardCharsets.UTF_8);
+            assertThat(child.exitValue()).as(said).isZero();
+            assertThat(Files.readString(table, StandardCharsets.UTF_8)).as(force)
+                    .startsWith("before\n" + SummarizeCommand.HEADER + "\n").contains("\nsession-d,");
+        }
+    }
+
     @Test
     void reportOfAnUnreadableFileIsOneLineWithExitCode2() throws Exception {
         Path corrupt = dir.resolve("corrupt.json");
