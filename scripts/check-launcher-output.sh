@@ -109,15 +109,17 @@ rm -f "$(sed -n 's/.*(full log: \(.*\)); .*/\1/p' "$work/locale-build")"
 mkdir -p "$work/mvn-jto" "$work/jto-cwd"
 printf '#!/bin/sh\nprintf "[%%s]\\n" "${JAVA_TOOL_OPTIONS-unset}" >>"%s"\nexit 1\n' "$work/jto" >"$work/mvn-jto/mvn"
 chmod +x "$work/mvn-jto/mvn"
+# (the JVM reads quotes there: a recording's name with a space goes whole, and a quoted value stays one word)
 for options in "-Dpeerpulse.check=1 -XX:StartFlightRecording=filename=demo.jfr,settings=profile -Xss2m" \
-    "-XX:StartFlightRecording=filename=demo.jfr"; do
+    "-XX:StartFlightRecording=filename=demo.jfr" \
+    "-Dpeerpulse.check=\"a  b\" -XX:StartFlightRecording=\"filename=my demo.jfr\",settings=profile -Xss2m"; do
   touch "$root/cli/src/main/java/io/peerpulse/cli/Errors.java"   # it builds again
   (cd "$work/jto-cwd" && JAVA_TOOL_OPTIONS="$options" PATH="$work/mvn-jto:$PATH" timeout 300 "$pp" --version \
     >/dev/null 2>"$work/jto-build")
   rm -f "$(sed -n 's/.*(full log: \(.*\)); .*/\1/p' "$work/jto-build")"
 done
 # (nor its set-up check's java, which would leave a recording in the working directory)
-if [ "$(cat "$work/jto" 2>/dev/null)" = "$(printf '[-Dpeerpulse.check=1 -Xss2m]\n[unset]')" ] \
+if [ "$(cat "$work/jto" 2>/dev/null)" = "$(printf '[-Dpeerpulse.check=1 -Xss2m]\n[unset]\n[-Dpeerpulse.check="a  b" -Xss2m]')" ] \
    && [ -z "$(ls -A "$work/jto-cwd")" ]; then
   passed=$((passed + 1)); echo "ok   a flight recording in JAVA_TOOL_OPTIONS is not the launcher's build's, the rest is"
 else
