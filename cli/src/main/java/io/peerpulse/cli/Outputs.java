@@ -98,8 +98,9 @@ final class Outputs {
      * replaced: the text goes to the next free name ({@code -1}, {@code -2}, …), said on {@code err}; with
      * it, the file is replaced atomically, keeping its permissions. A named pipe or a device is written into;
      * the process's standard output or error ({@link #standardStream}) is {@code console} or {@code err}; another
-     * of its descriptors ({@code /dev/fd/5} of {@code 5>>t.csv}) is appended to, never replaced; its standard
-     * input is refused.
+     * of its descriptors ({@code /dev/fd/5} of {@code 5>t.csv}) is written through, after what went through it
+     * before (without the launcher's {@link StandardOutput#ADD_OPENS}: its file appended to), never replaced,
+     * and never one open only for reading; its standard input is refused.
      *
      * @return the file written
      * @throws Main.RunFailure naming the target and the reason
@@ -128,11 +129,31 @@ final class Outputs {
         }
         ExportFiles.Content content = out -> out.write(encoded.array(), encoded.arrayOffset() + encoded.position(),
                 encoded.remaining());
+        if (descriptor > 2) {
+            // another descriptor (/dev/fd/5 of 5>t.csv): written through it, sharing the shell's file offset (a
+            // reopened file would get one of its own, and the shell's next line land over the table)
+            java.io.FileDescriptor inherited = null;
+            try {
+                inherited = StandardOutput.inherited(String.valueOf(descriptor));
+            } catch (IllegalStateException e) { // e.g. 5<notes.txt: never written to
+                throw new Main.RunFailure("cannot write " + target + ": " + e.getMessage());
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // without the launcher's --add-opens: reopened below, appending
+            }
+            if (inherited != null) {
+                try {
+                    content.writeTo(new java.io.FileOutputStream(inherited)); // not closed: the shell's descriptor
+                } catch (IOException e) {
+                    throw new Main.RunFailure(Errors.cannot("write", target, e), e);
+                }
+                return target;
+            }
+        }
         if (descriptor > 2 || Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target)) {
             // a named pipe, a process substitution (--out >(gzip > t.gz)) or a device (/dev/null): no file to keep
             // or to replace (a new name beside it, or a rename over it, would leave the reader waiting or, as
             // root, put a regular file at /dev/null); written into, as the shell's > writes. Another descriptor
-            // (/dev/fd/5 of 5>>t.csv): its file is reopened, so appended to, after what went through it before
+            // not reachable as such: its file reopened, so appended to, after what went through it before
             java.nio.file.OpenOption[] options = descriptor > 2
                     ? new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.WRITE,
                         java.nio.file.StandardOpenOption.APPEND}

@@ -122,8 +122,13 @@ final class StandardOutput {
         }
     }
 
-    /** The open descriptor {@code number} that this process inherited, as a {@link FileDescriptor}. */
-    private static FileDescriptor inherited(String number) throws ReflectiveOperationException {
+    /**
+     * The open descriptor {@code number} that this process inherited, as a {@link FileDescriptor}.
+     *
+     * @throws IllegalStateException when it is not open, or not open for writing
+     * @throws ReflectiveOperationException or {@link RuntimeException} without {@value #ADD_OPENS}
+     */
+    static FileDescriptor inherited(String number) throws ReflectiveOperationException {
         if (!number.matches("[0-9]{1,4}")) {
             throw new IllegalArgumentException("not a descriptor number");
         }

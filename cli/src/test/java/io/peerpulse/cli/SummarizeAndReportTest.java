@@ -650,6 +650,43 @@ class SummarizeAndReportTest {
         }
     }
 
+    /**
+     * Under the launcher (which opens java.io to the command), {@code { summarize runs --out /dev/fd/5; echo b >&5; }
+     * 5>t.csv} keeps the shell's line after the table: reopened, the file got an offset of its own, and the shell's
+     * {@code b} landed over the table's start ("b\nssion_id,…"). And {@code 5<notes.txt}, a descriptor open for
+     * reading, is never written to: reopened, it was the input file that got the table.
+     */
+    @Test
+    void outNamingAnotherDescriptorWritesThroughItInOrderWithTheShell() throws Exception {
+        Path json = export("s.json", "session-g", true);
+        Path table = dir.resolve("t.csv");
+        String java = "\"$0\" --add-opens java.base/java.io=ALL-UNNAMED -cp \"$1\" io.peerpulse.cli.Main summarize \"$2\""
+                + " --out /dev/fd/5";
+        Path stderr = dir.resolve("stderr.txt");
+        ProcessBuilder builder = new ProcessBuilder("bash", "-c", "{ echo a >&5; " + java + "; echo b >&5; } 5>\"$3\"",
+                ChildJava.java(), ChildJava.classPath(), json.toString(), table.toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr.toFile());
+        builder.environment().remove(StandardOutput.ENV);
+        Process child = builder.start();
+        assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the child exited").isTrue();
+        assertThat(child.exitValue()).as(Files.readString(stderr, StandardCharsets.UTF_8)).isZero();
+        assertThat(Files.readString(table, StandardCharsets.UTF_8))
+                .startsWith("a\n" + SummarizeCommand.HEADER + "\n").contains("\nsession-g,").endsWith("\nb\n");
+
+        Path input = dir.resolve("notes.txt");
+        Files.writeString(input, "keep\n");
+        builder = new ProcessBuilder("bash", "-c", "exec " + java + " 5<\"$3\"",
+                ChildJava.java(), ChildJava.classPath(), json.toString(), input.toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr.toFile());
+        builder.environment().remove(StandardOutput.ENV);
+        child = builder.start();
+        assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the child exited").isTrue();
+        String said = Files.readString(stderr, StandardCharsets.UTF_8);
+        assertThat(child.exitValue()).as(said).isEqualTo(1);
+        assertThat(said).contains("cannot write /dev/fd/5: descriptor 5 is not open for writing");
+        assertThat(input).hasContent("keep");
+    }
+
     @Test
     void reportOfAnUnreadableFileIsOneLineWithExitCode2() throws Exception {
         Path corrupt = dir.resolve("corrupt.json");
