@@ -257,7 +257,8 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
     }
 
     /**
-     * @return what the probe has seen since it opened
+     * @return what the probe has seen since it opened; once {@link #close()} returned, what it had seen until then,
+     *         for good
      * @since 0.1.0
      */
     public ProbeCounters getCounters() {
@@ -316,7 +317,9 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
     }
 
     /**
-     * Closes the probe's data channel; reads in flight and later complete {@code unavailable}.
+     * Closes the probe's data channel; reads in flight and later complete {@code unavailable} (pings in flight
+     * count as unanswered). Its counters, {@link #probeStats()} and clock offset are final once it returned: a
+     * peer's message still waiting for the probe thread then, or arriving after, is dropped uncounted.
      * Idempotent, never throws. Call it before the peer connection's factory is disposed. It may be called on
      * webrtc-java's signalling thread (from a callback); a call that comes while another one closes the channel
      * returns at once, leaving the channel to that one.

@@ -181,6 +181,8 @@ public final class ProbeEngine {
     private int secretsUsed = secrets.length;
     private boolean peerAnswered;
     private @Nullable String closedReason;
+    /** What {@link #counters()} answers once {@link #close} has ended the pings in flight: nothing counts after it. */
+    private @Nullable ProbeCounters finalCounters;
     private long sent;
     private long answered;
     private long lost;
@@ -360,8 +362,9 @@ public final class ProbeEngine {
     }
 
     /**
-     * Ends every ping in flight as unanswered with {@code reason}; later reads are unavailable.
-     * Idempotent: the first reason stays.
+     * Ends every ping in flight as unanswered with {@code reason}; later reads are unavailable. The counters are final
+     * once it returns: a message handled later (one already queued for the executor, or on the link's callback thread
+     * at the moment of the close) is dropped uncounted. Idempotent: the first reason stays.
      *
      * @param reason why, for the readings
      */
@@ -373,6 +376,9 @@ public final class ProbeEngine {
             closedReason = reason;
         }
         abandonPending(reason);
+        synchronized (this) {
+            finalCounters = countersNow();
+        }
     }
 
     /**
@@ -401,8 +407,13 @@ public final class ProbeEngine {
         }
     }
 
-    /** @return the counters now */
+    /** @return the counters now; after {@link #close}, those it left */
     public synchronized ProbeCounters counters() {
+        return finalCounters != null ? finalCounters : countersNow();
+    }
+
+    /** Under the monitor. */
+    private ProbeCounters countersNow() {
         return new ProbeCounters(sent, answered, lost, late, unanswered, malformed + refusedUncopied.get(),
                 unknownVersion + unknownVersionUncopied.get(),
                 unmatched,

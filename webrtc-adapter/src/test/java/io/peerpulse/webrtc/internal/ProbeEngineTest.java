@@ -504,6 +504,30 @@ class ProbeEngineTest {
         assertThat(counters.inFlightCount()).isZero();
     }
 
+    /**
+     * A pong already on its way to the probe thread when the probe closes (here: scheduled on the virtual clock, as
+     * DataChannelProbe's callback queues it for the probe thread) is handled after close() returned: it must not move
+     * a counter, nor may what webrtc-java's callback thread counts lock-free, so that what close() left is final.
+     */
+    @Test
+    void countersAreFinalOnceCloseReturnedThoughMessagesQueuedBeforeItAreHandledAfter() {
+        CompletableFuture<RttReading> inFlight = started(a);
+        scheduler.advance(Duration.ofMillis(15)); // the ping reached B, B's pong is queued for A (due at 20 ms)
+        a.close("probe closed");
+        assertThat(inFlight.join()).isEqualTo(RttReading.unavailable("probe closed"));
+        ProbeCounters atClose = a.counters();
+        assertThat(atClose).isEqualTo(new ProbeCounters(1, 0, 0, 0, 1, 0, 0, 0, 0));
+
+        scheduler.advance(Duration.ofSeconds(2)); // the queued pong is handled now, after the close
+        a.onMessage(new byte[] {9, 9, 9}, 3, true, nanos.getAsLong()); // and a malformed message queued with it
+        a.onInboundDropped(); // what webrtc-java's callback thread counts, racing the close
+        a.onMalformed();
+        a.onUnknownVersion();
+        a.admitPing(nanos.getAsLong());
+
+        assertThat(a.counters()).as("nothing handled after close() counts").isEqualTo(atClose);
+    }
+
     @Test
     void aShutDownSchedulerMakesReadsUnavailable() {
         scheduler.shutdown();
