@@ -414,6 +414,32 @@ class GameSessionSourcesTest {
         }
     }
 
+    /**
+     * A reconnection without a second view stops its poller; a later one with a view starts it again. The old view's
+     * read, still in flight at the stop (a getStats on the dying connection that never answers), must not hold the
+     * new view's polls: none is skipped, and the report's secondary counters have a read at every poll.
+     */
+    @Test
+    void aViewBroughtBackByAReconnectionNeverSkipsPollsForTheOldViewsReadInFlight() {
+        GameSession session = session(null);
+        RttSource measuring = ScriptedRttSource.repeating(RttReading.measured(40));
+        ScriptedRttSource oldView = new ScriptedRttSource().orElseHang();
+        session.onDataChannelOpen(measuring, oldView);
+        scheduler.advance(Duration.ofMillis(500));
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(40)));      // no view: stopped
+        scheduler.advance(Duration.ofMillis(100));
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(40)),
+                ScriptedRttSource.repeating(RttReading.measured(81)));                         // a view again
+        advanceSeconds(3);
+        session.close();
+
+        SecondaryLatency view = session.exportReport().validationData().secondary();
+        assertThat(view.counters().skippedCount()).as("no poll of the new view waited for the old view's read")
+                .isZero();
+        assertThat(view.counters().measuredCount()).isEqualTo(view.counters().pollCount());
+        assertThat(view.counters().measuredCount()).isEqualTo(4); // at 0.6, 1.6, 2.6 and 3.6 s
+    }
+
     @Test
     void theSessionClosesEachSourceOnceWhenItStopsPollingItAndNeverOneItStillPolls() {
         GameSession session = session(null);

@@ -43,7 +43,8 @@ import java.util.function.BooleanSupplier;
  * once a minute for the whole JVM, however many telemetries are late.
  *
  * <p><b>Every poll counted once.</b> See {@link TelemetryCounters}. Nothing is recorded after
- * {@link #stop()} returns: a read still in flight then is abandoned, neither recorded nor counted.
+ * {@link #stop()} returns: a read still in flight then is abandoned, neither recorded nor counted, and a later
+ * {@link #start()} does not wait for it (no poll of the new run is skipped for it).
  *
  * <p><b>Thread safety.</b> Every method may be called from any thread. {@link #getStats()},
  * {@link #getSamples()}, {@link #getCounters()} and {@link #getSessionStats()} return consistent

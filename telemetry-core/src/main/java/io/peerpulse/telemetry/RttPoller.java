@@ -27,10 +27,11 @@ import java.util.function.BooleanSupplier;
  * events, e.g. to a {@link LatencyRecord}: {@link LatencyTelemetry} is such a poller with a record.
  *
  * <p><b>Never blocking.</b> A poll calls {@link RttSource#read()}, which returns at once, and is
- * done; the answer is handed on by whichever thread completes the stage. At most one read is in
- * flight: a poll that falls due meanwhile ends {@link PollOutcome#SKIPPED}. A read not answered within
- * {@code readTimeout} (timed on the scheduler) ends {@link PollOutcome#FAILED} and its late answer is
- * ignored. Nothing a source does (throwing, failing, answering {@code null} or nonsense, blocking) stops
+ * done; the answer is handed on by whichever thread completes the stage. At most one read of the current
+ * run ({@link #start()} to {@link #stop()}) is in flight: a poll that falls due meanwhile ends
+ * {@link PollOutcome#SKIPPED}; a read of a stopped run is abandoned and holds no poll of a later run. A read
+ * not answered within {@code readTimeout} (timed on the scheduler) ends {@link PollOutcome#FAILED} and its late
+ * answer is ignored. Nothing a source does (throwing, failing, answering {@code null} or nonsense, blocking) stops
  * the periodic poll; a fatal JVM error ({@code OutOfMemoryError}) is handed to the thread's uncaught-exception
  * handler, and polling goes on.
  *
@@ -80,6 +81,7 @@ public final class RttPoller implements AutoCloseable {
      * - `currentRun` (volatile) is the run whose polls are handed on, null when stopped: every poll and
      *   answer checks it, so that a stopped run's answer is not delivered.
      * - `inFlight` (an AtomicReference) holds the one read in flight; a poll that cannot claim it is skipped.
+     *   A read of a run that stop() ended gives the slot up to the next claim, so that a next run never waits for it.
      *   Only the thread ending the read that holds it updates `lastPath`, and the slot's release and next
      *   claim order those updates.
      * - `lastPath` and `source` are volatile: read on any polling or answering thread.
@@ -182,7 +184,8 @@ public final class RttPoller implements AutoCloseable {
 
     /**
      * Stops polling. Does nothing when stopped. A read still in flight is abandoned: its answer is not
-     * handed on. A hand-over to the sink already under way may still finish.
+     * handed on, and a later {@link #start()} does not wait for it (its first poll reads at once, never
+     * {@link PollOutcome#SKIPPED} for it). A hand-over to the sink already under way may still finish.
      *
      * @since 0.1.0
      */
@@ -271,7 +274,7 @@ public final class RttPoller implements AutoCloseable {
             }
             double lateMs = lateness(run);
             read = new Read(run, lateMs);
-            if (!inFlight.compareAndSet(null, read)) {
+            if (!claim(read)) {
                 read = null;
                 end(run, lateMs, PollOutcome.SKIPPED, 0, NO_TIMESTAMP, null);
                 return;
@@ -302,6 +305,24 @@ public final class RttPoller implements AutoCloseable {
             }
             if (t instanceof VirtualMachineError fatal) {
                 uncaught(fatal);
+            }
+        }
+    }
+
+    /**
+     * Claims the one slot for {@code read}: when it is free, or held by a read of a run that {@link #stop()} ended
+     * (abandoned: its answer is dropped whenever it comes, so a restarted poller never waits for it).
+     *
+     * @return {@code false} when a read of the current run is in flight: the poll is skipped
+     */
+    private boolean claim(Read read) {
+        while (true) {
+            Read held = inFlight.get();
+            if (held != null && !held.runEnded()) {
+                return false;
+            }
+            if (inFlight.compareAndSet(held, read)) {
+                return true;
             }
         }
     }

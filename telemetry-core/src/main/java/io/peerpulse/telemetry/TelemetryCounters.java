@@ -5,7 +5,7 @@ package io.peerpulse.telemetry;
  *
  * <p>{@code pollCount == measuredCount + staleCount + unavailableCount + failedCount + rejectedCount
  * + skippedCount} holds in every snapshot. A poll is counted when it ends; a read still in flight when the
- * telemetry stops is abandoned and never counted.
+ * telemetry stops is abandoned and never counted, and no poll of a later start() is skipped for it.
  *
  * @param pollCount        every poll that ended
  * @param measuredCount    a new RTT was recorded

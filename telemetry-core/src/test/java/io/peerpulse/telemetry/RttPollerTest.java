@@ -119,6 +119,30 @@ class RttPollerTest {
         assertThat(events).extracting(PollEvent::outcome).containsExactly(PollOutcome.MEASURED);
     }
 
+    /**
+     * A restart (stop, then start: a session's second view when a reconnection brings one again) does not wait for
+     * the stopped run's read: the new run reads at once, never skips for it, and the old read's answer, however late,
+     * is dropped, not handed on in the new run.
+     */
+    @Test
+    void aRestartedPollerNeverWaitsForTheStoppedRunsReadAndDropsItsLateAnswer() {
+        ScriptedRttSource source = new ScriptedRttSource().thenHang().orElse(RttReading.measured(40));
+        RttPoller poller = poller(source, options().readTimeout(Duration.ofSeconds(10)).build());
+        poller.start();
+        scheduler.runDueTasks(); // the first read never completes until told
+        scheduler.advance(Duration.ofMillis(500));
+        poller.stop();
+        poller.start();
+        scheduler.advance(SECOND.multipliedBy(2)); // polls at 0.5, 1.5 and 2.5 s
+
+        assertThat(events).extracting(PollEvent::outcome)
+                .containsExactly(PollOutcome.MEASURED, PollOutcome.MEASURED, PollOutcome.MEASURED);
+        source.pendingReads().get(0).complete(RttReading.measured(999)); // the stopped run's answer, late
+        scheduler.advance(SECOND.multipliedBy(10));
+        assertThat(events).extracting(PollEvent::outcome).doesNotContain(PollOutcome.SKIPPED, PollOutcome.FAILED);
+        assertThat(events).allSatisfy(e -> assertThat(e.sample().rttMs()).isEqualTo(40));
+    }
+
     @Test
     void nothingTheSourceOrTheSinkDoesStopsThePolling() {
         ScriptedRttSource source = new ScriptedRttSource().thenThrow(new IllegalStateException("read() threw"))

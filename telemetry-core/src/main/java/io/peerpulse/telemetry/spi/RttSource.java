@@ -9,10 +9,11 @@ import java.util.concurrent.CompletionStage;
  * <p>{@link #read()} must not block: it starts the read and returns a stage at once; the stage
  * completes later, on any thread, with an {@link RttReading}, and attaching to it ({@code whenComplete})
  * must not block either. Never wait for the answer inside {@code read()}: against a peer that answers at once
- * it goes unseen, on a real network it holds the telemetry's thread for a round trip. The telemetry never has
- * more than one read of a source in flight and gives up on a read after its read timeout; it times what a
- * source does on its thread and moves a source that blocks it off its shared scheduler, by the rule stated at
- * {@code TelemetryOptions.blockingReadThreshold()}.
+ * it goes unseen, on a real network it holds the telemetry's thread for a round trip. The telemetry never waits
+ * for more than one read of a source at a time: it gives up on a read after its read timeout, and on one in
+ * flight when it stops (a restart reads at once), so a source may get a read while an earlier one is still
+ * pending. It times what a source does on its thread and moves a source that blocks it off its shared
+ * scheduler, by the rule stated at {@code TelemetryOptions.blockingReadThreshold()}.
  *
  * @since 0.1.0
  */
