@@ -10,6 +10,7 @@ import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.TelemetryCounters;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.fixtures.LogCapture;
+import io.peerpulse.telemetry.fixtures.Records;
 import io.peerpulse.telemetry.shared.Plugins;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -404,7 +405,8 @@ class GameSessionBuilderTest {
             assertThat(report.multiplayerMetrics().quality()).isEqualTo(ConnectionQuality.UNKNOWN);
             assertThat(report.multiplayerMetrics().qualityThresholds())
                     .isEqualTo(QualityThresholds.DEFAULT);
-            assertThat(session.latest()).isEqualTo(new LiveRtt(ConnectionQuality.UNKNOWN, Double.NaN, 0, Double.NaN));
+            assertThat(session.latest()).isEqualTo(Records.record(LiveRtt.class, "quality", ConnectionQuality.UNKNOWN,
+                    "lastRttMs", Double.NaN, "recentMedianMs", Double.NaN, "score", Double.NaN, "reasons", List.of()));
             assertThat(session.getLatencyStats()).isEmpty();
             assertThat(session.exportReport().sessionMetrics().endEpochMs()).as("a snapshot, not ended").isNull();
         }
