@@ -6,6 +6,7 @@ import io.peerpulse.lab.WebRtcPeers;
 import io.peerpulse.lab.WebRtcPeers.Route;
 import io.peerpulse.telemetry.PollOutcome;
 import io.peerpulse.telemetry.TelemetryCounters;
+import io.peerpulse.testkit.SampleReports;
 import io.peerpulse.webrtc.DataChannelProbe;
 import io.peerpulse.webrtc.ProbeCounters;
 import io.peerpulse.webrtc.ProbeOptions;
@@ -131,10 +132,12 @@ class ProbeFloodTest {
             System.out.printf("flood: %d pings in %.2f s (%.0f/s); honest pair at 10 Hz: %d polls, %d measured, %s;"
                             + " flooded probe: %s; flooder got %d pongs; honest probe A: %s%n",
                     sent.get(), floodNanos.get() / 1e9, floodRate, polls, measured,
-                    new TelemetryCounters(polls, measured, after.staleCount() - before.staleCount(),
-                            after.unavailableCount() - before.unavailableCount(),
-                            after.failedCount() - before.failedCount(), after.rejectedCount() - before.rejectedCount(),
-                            after.skippedCount() - before.skippedCount(), 0, 0, 0),
+                    SampleReports.record(TelemetryCounters.class, "pollCount", polls, "measuredCount", measured,
+                            "staleCount", after.staleCount() - before.staleCount(),
+                            "unavailableCount", after.unavailableCount() - before.unavailableCount(),
+                            "failedCount", after.failedCount() - before.failedCount(),
+                            "rejectedCount", after.rejectedCount() - before.rejectedCount(),
+                            "skippedCount", after.skippedCount() - before.skippedCount()),
                     victimCounters, flooder.pongsReceived.get(), honest.probeA.getCounters());
 
             assertThat(measured).as("measured polls of the honest pair during the flood: %s", during)
