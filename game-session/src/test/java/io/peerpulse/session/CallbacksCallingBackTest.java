@@ -10,6 +10,7 @@ import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.fixtures.LogCapture;
+import io.peerpulse.telemetry.fixtures.Records;
 import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
 import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttReading;
@@ -348,7 +349,7 @@ class CallbacksCallingBackTest {
                     session.exportReport();
                     session.close();
                 }
-                return new ProbeStats(calls.get(), calls.get(), 0, 0, 0, 0, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0);
+                return Records.record(ProbeStats.class, "sentCount", calls.get(), "answeredCount", calls.get());
             }
         });
         within("advance", () -> scheduler.advance(Duration.ofSeconds(3)));
@@ -378,7 +379,7 @@ class CallbacksCallingBackTest {
                 if (peerGone.get()) {
                     session.close();
                 }
-                return new ProbeStats(n, n, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0);
+                return Records.record(ProbeStats.class, "sentCount", n, "answeredCount", n);
             }
         });
         within("advance", () -> scheduler.advance(Duration.ofSeconds(1)));
@@ -418,7 +419,7 @@ class CallbacksCallingBackTest {
                     }
                     session.close();
                 }
-                return new ProbeStats(n, n, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0);
+                return Records.record(ProbeStats.class, "sentCount", n, "answeredCount", n);
             }
         });
         within("advance", () -> scheduler.advance(Duration.ofSeconds(0)));
@@ -725,7 +726,7 @@ class CallbacksCallingBackTest {
                     if (b.isClosed()) {
                         bClosing.countDown(); // the game thread's close() reads the last statistics: under way
                     }
-                    return new ProbeStats(0, 0, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0);
+                    return Records.record(ProbeStats.class);
                 }
             });
             a.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(50)));

@@ -7,6 +7,7 @@ import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.fixtures.LogCapture;
+import io.peerpulse.telemetry.fixtures.Records;
 import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
 import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttReading;
@@ -112,7 +113,7 @@ class GameSessionRacesTest {
 
         @Override
         public ProbeStats probeStats() {
-            ProbeStats stats = new ProbeStats(++sent, sent, 0, 0, 0, 0.0, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0);
+            ProbeStats stats = Records.record(ProbeStats.class, "sentCount", ++sent, "answeredCount", sent);
             if (closeOnNextRead) {
                 closeOnNextRead = false;
                 session.close(); // reads the statistics once more, then ends the session
@@ -177,7 +178,7 @@ class GameSessionRacesTest {
     }
 
     private static ProbeStats stats(long sent) {
-        return new ProbeStats(sent, 0, 0, 0, 0, 0, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0);
+        return Records.record(ProbeStats.class, "sentCount", sent);
     }
 
     private static void await(java.util.concurrent.CountDownLatch latch) {

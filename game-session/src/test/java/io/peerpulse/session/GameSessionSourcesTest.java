@@ -10,6 +10,7 @@ import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.fixtures.LogCapture;
+import io.peerpulse.telemetry.fixtures.Records;
 import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
 import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttReading;
@@ -237,7 +238,7 @@ class GameSessionSourcesTest {
         GameSession session = session(null);
         ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(80.123).thenStale()
                 .orElse(RttReading.measured(80.125)));
-        probe.offset = new ProbeStats(0, 0, 0, 0, 0, 0, 0.042, 40.1, T0 + 1, 0, 0, 0, 0, 0, 0, 0, 0);
+        probe.offset = Records.record(ProbeStats.class, "offsetMs", 0.042, "errorBoundMs", 40.1, "offsetEpochMs", T0 + 1);
         session.onDataChannelOpen(probe, IceLike.everyThirdPoll(81.0));
         advanceSeconds(10);
         ValidationData data = session.exportValidationData();
@@ -341,10 +342,11 @@ class GameSessionSourcesTest {
         @Override
         public ProbeStats probeStats() {
             long decided = answered + lost;
-            return new ProbeStats(reads, answered, lost, 0, reads - answered - lost, decided == 0 ? 0
-                    : (double) lost / decided, offset == null ? null : offset.offsetMs(),
-                    offset == null ? null : offset.errorBoundMs(), offset == null ? null : offset.offsetEpochMs(), 0, 0, 0, 0,
-                    0, 0, 0, 0);
+            return Records.record(ProbeStats.class, "sentCount", reads, "answeredCount", answered, "lostCount", lost,
+                    "unansweredCount", reads - answered - lost, "lossRatio", decided == 0 ? 0 : (double) lost / decided,
+                    "offsetMs", offset == null ? null : offset.offsetMs(),
+                    "errorBoundMs", offset == null ? null : offset.errorBoundMs(),
+                    "offsetEpochMs", offset == null ? null : offset.offsetEpochMs());
         }
     }
 

@@ -4,6 +4,7 @@ import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
+import io.peerpulse.telemetry.fixtures.Records;
 import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.virtualtime.VirtualScheduler;
@@ -227,7 +228,7 @@ class SessionTimeTest {
                 if (polls[0] == 5 && stepped == 0 || polls[0] == 8 && stepped == 1) {
                     scheduler.stepWallClock(stepped++ == 0 ? Duration.ofDays(400) : Duration.ofSeconds(-5));
                 }
-                return new ProbeStats(polls[0], polls[0], 0, 0, 0, 0, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0);
+                return Records.record(ProbeStats.class, "sentCount", polls[0], "answeredCount", polls[0]);
             }
         };
         GameSession session = session();
