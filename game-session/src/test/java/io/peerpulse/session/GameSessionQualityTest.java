@@ -8,6 +8,7 @@ import io.peerpulse.session.GameSessionSourcesTest.IceLike;
 import io.peerpulse.session.GameSessionSourcesTest.ScriptedProbe;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.fixtures.LogCapture;
+import io.peerpulse.telemetry.fixtures.Records;
 import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.virtualtime.VirtualScheduler;
@@ -209,8 +210,8 @@ class GameSessionQualityTest {
                 medians.add(value);
             }
         }
-        QualityThresholds hysteresis = new QualityThresholds(150, 300, 1, 3, null, null, null, null, null, null,
-                10_000, 3);
+        QualityThresholds hysteresis = Records.record(QualityThresholds.class, "fairFromMs", 150, "poorFromMs", 300,
+                "recentSampleCount", 1, "toleratedBadPollCount", 3, "lossWindowMs", 10_000, "hysteresisPollCount", 3);
         List<QualityChange> withHysteresis = run(hysteresis, medians);
         List<QualityChange> without = run(QualityThresholds.rttOnly(150, 300, 1, 3), medians);
 

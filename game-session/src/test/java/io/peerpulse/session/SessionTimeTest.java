@@ -3,8 +3,8 @@ package io.peerpulse.session;
 import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryOptions;
-import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
 import io.peerpulse.telemetry.fixtures.Records;
+import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
 import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.virtualtime.VirtualScheduler;
@@ -196,9 +196,11 @@ class SessionTimeTest {
             assertThat(clock.sampleElapsedMs(i, samples.get(i).timestampEpochMs())).as("sample %d", i)
                     .hasValue(expected[i] * 1_000);
         }
-        ClockInfo earlier = new ClockInfo(clock.startEpochMs(), clock.startNanoTime(), clock.endEpochMs(),
-                clock.endNanoTime(), 0, 1_000, 1_000, 2, clock.clockSteps().stream()
-                        .map(step -> new ClockStep(step.timestampEpochMs(), step.stepMs(), null)).toList());
+        ClockInfo earlier = Records.record(ClockInfo.class, "startEpochMs", clock.startEpochMs(),
+                "startNanoTime", clock.startNanoTime(), "endEpochMs", clock.endEpochMs(),
+                "endNanoTime", clock.endNanoTime(), "pollIntervalMs", 1_000, "readTimeoutMs", 1_000, "clockStepCount", 2,
+                "clockSteps", clock.clockSteps().stream().map(step -> Records.record(ClockStep.class,
+                        "timestampEpochMs", step.timestampEpochMs(), "stepMs", step.stepMs())).toList());
         assertThat(earlier.sampleElapsedMs(0, clock.startEpochMs())).as("steps of an earlier version's file").isEmpty();
     }
 

@@ -19,6 +19,7 @@ import io.peerpulse.session.QualityReason;
 import io.peerpulse.session.QualityThresholds;
 import io.peerpulse.session.ValidationData;
 import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.testkit.SampleReports;
 import io.peerpulse.webrtc.DataChannelProbe;
 import io.peerpulse.webrtc.ProbeOptions;
 import java.time.Duration;
@@ -42,8 +43,10 @@ class QualityOnRelayTest {
 
     private static final Duration POLL = Duration.ofMillis(200);
     private static final ProbeOptions PROBE = ProbeOptions.builder().pingTimeout(Duration.ofMillis(600)).build();
-    private static final QualityThresholds THRESHOLDS = new QualityThresholds(150, 300, 5, 3, 30.0, 60.0, 0.03, 0.10,
-            80.0, 70.0, 20_000, 3);
+    private static final QualityThresholds THRESHOLDS = SampleReports.record(QualityThresholds.class, "fairFromMs", 150,
+            "poorFromMs", 300, "recentSampleCount", 5, "toleratedBadPollCount", 3, "jitterFairFromMs", 30.0,
+            "jitterPoorFromMs", 60.0, "lossFairFromRatio", 0.03, "lossPoorFromRatio", 0.10, "fairBelowScore", 80.0,
+            "poorBelowScore", 70.0, "lossWindowMs", 20_000, "hysteresisPollCount", 3);
     /** Per direction: 1 - (1 - 0.106)^2 = 20.1 % of round trips. */
     private static final double LOSS_EACH_WAY = 0.106;
 
