@@ -3,6 +3,7 @@ package io.peerpulse.telemetry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.peerpulse.telemetry.fixtures.Records;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,7 +42,8 @@ class LatencySummaryTest {
     @Test
     void oneValueAndOnlyTheFirstCountValuesAreRead() {
         LatencySummary s = LatencySummary.of(new double[] {5.5, 999, 999}, 1);
-        assertThat(s).isEqualTo(new LatencySummary(1, 5.5, 5.5, 5.5, 5.5, 5.5, 5.5, 0, 0, 1));
+        assertThat(s).isEqualTo(Records.record(LatencySummary.class, "sampleCount", 1, "minMs", 5.5, "maxMs", 5.5,
+                "meanMs", 5.5, "medianMs", 5.5, "p95Ms", 5.5, "p99Ms", 5.5, "totalSampleCount", 1));
     }
 
     @Test

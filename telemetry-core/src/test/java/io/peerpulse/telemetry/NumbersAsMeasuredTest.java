@@ -1,5 +1,6 @@
 package io.peerpulse.telemetry;
 
+import io.peerpulse.telemetry.fixtures.Records;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -61,8 +62,9 @@ class NumbersAsMeasuredTest {
         }
         LatencySummary window = record.getSummary().orElseThrow();
         SessionLatencyStats session = record.getSessionStats().orElseThrow();
-        assertThat(session).isEqualTo(new SessionLatencyStats(30, window.minMs(), window.maxMs(), window.meanMs(),
-                window.medianMs(), window.p95Ms(), window.p99Ms()));
+        assertThat(session).isEqualTo(Records.record(SessionLatencyStats.class, "sampleCount", 30,
+                "minMs", window.minMs(), "maxMs", window.maxMs(), "meanMs", window.meanMs(),
+                "medianMs", window.medianMs(), "p95Ms", window.p95Ms(), "p99Ms", window.p99Ms()));
     }
 
     @Test
