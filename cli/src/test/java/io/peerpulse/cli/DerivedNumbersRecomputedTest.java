@@ -42,6 +42,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
+import static io.peerpulse.telemetry.fixtures.Records.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -307,7 +308,7 @@ class DerivedNumbersRecomputedTest {
         } else {
             List<Raw> kept = all.subList(Math.max(0, all.size() - window), all.size());
             assertThat(latency.samples()).as(where + "window samples")
-                    .containsExactlyElementsOf(kept.stream().map(r -> new RttSample(r.epochMs(), r.rttMs())).toList());
+                    .containsExactlyElementsOf(kept.stream().map(r -> sample(r.epochMs(), r.rttMs())).toList());
             assertThat(latency.totalSampleCount()).as(where + "totalSampleCount").isEqualTo(all.size());
             assertSummary(where + "window", kept, latency.sampleCount(), latency.minMs(), latency.maxMs(), latency.meanMs(),
                     latency.medianMs(), latency.p95Ms(), latency.p99Ms(), latency.stdDevMs(), latency.jitterMs());

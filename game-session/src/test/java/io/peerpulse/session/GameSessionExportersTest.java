@@ -4,6 +4,7 @@ import io.peerpulse.session.internal.ExporterFanOut;
 import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
+import static io.peerpulse.telemetry.fixtures.Records.path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.session.spi.ExportSettings;
@@ -172,7 +173,7 @@ class GameSessionExportersTest {
                 calls.add("ended");
             }
         };
-        NetworkPath relay = new NetworkPath("relay", "srflx", "udp");
+        NetworkPath relay = path("relay", "srflx", "udp");
         GameSession session = builder(new Provider("rec", () -> exporter)).build();
         ScriptedRttSource first = new ScriptedRttSource().then(RttReading.measured(20, relay)).thenMeasured(21)
                 .orElseHang();

@@ -4,6 +4,8 @@ import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.telemetry.fixtures.Records;
 import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
+import static io.peerpulse.telemetry.fixtures.Records.path;
+import static io.peerpulse.telemetry.fixtures.Records.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
@@ -105,8 +107,8 @@ class GameSessionTest {
         scheduler.runDueTasks();
         advanceSeconds(2);
         assertThat(session.getLatencyStats()).hasValueSatisfying(stats -> assertThat(stats.samples())
-                .containsExactly(new RttSample(T0 + 2000, 80), new RttSample(T0 + 3000, 80),
-                        new RttSample(T0 + 4000, 80)));
+                .containsExactly(sample(T0 + 2000, 80), sample(T0 + 3000, 80),
+                        sample(T0 + 4000, 80)));
         assertThat(session.getLatencySummary()).hasValueSatisfying(s -> assertThat(s.medianMs()).isEqualTo(80));
         SessionMetrics running = session.exportSessionMetrics();
         assertThat(running.startEpochMs()).isEqualTo(T0);
@@ -478,8 +480,8 @@ class GameSessionTest {
     @Test
     void pathChangesAreRecordedWithTheirTimes() {
         GameSession session = session(builder());
-        NetworkPath direct = new NetworkPath("host", "host", "udp");
-        NetworkPath relayed = new NetworkPath("relay", "host", "udp");
+        NetworkPath direct = path("host", "host", "udp");
+        NetworkPath relayed = path("relay", "host", "udp");
         session.onDataChannelOpen(new ScriptedRttSource()
                 .then(RttReading.measured(10, direct))
                 .then(RttReading.stale(direct))

@@ -1,6 +1,7 @@
 package io.peerpulse.integration;
 
 import io.peerpulse.lab.ImpairmentRelay;
+import static io.peerpulse.telemetry.fixtures.Records.path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.telemetry.LatencyStats;
@@ -85,7 +86,7 @@ class WebRtcRttAccuracyTest {
                 assertThat(List.of(path.localType(), path.remoteType())).allSatisfy(type ->
                         assertThat(type).isIn("host", "srflx", "prflx", "relay"));
             }
-            assertThat(loopback.telemetry.getPath()).contains(new NetworkPath("host", "host", "udp"));
+            assertThat(loopback.telemetry.getPath()).contains(path("host", "host", "udp"));
             for (Fixtures f : all) {
                 LatencyStats s = stats(f);
                 System.out.printf("%s: n=%d median=%.3f mean=%.3f min=%.3f max=%.3f sd=%.3f path=%s%n",

@@ -1,5 +1,7 @@
 package io.peerpulse.telemetry;
 
+import static io.peerpulse.telemetry.fixtures.Records.path;
+import static io.peerpulse.telemetry.fixtures.Records.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,8 +21,8 @@ import org.junit.jupiter.api.Test;
 /** The state a telemetry keeps, changed only by applying poll events. */
 class LatencyRecordTest {
 
-    private static final NetworkPath DIRECT = new NetworkPath("host", "host", "udp");
-    private static final NetworkPath RELAYED = new NetworkPath("relay", "host", "udp");
+    private static final NetworkPath DIRECT = path("host", "host", "udp");
+    private static final NetworkPath RELAYED = path("relay", "host", "udp");
 
     /** Counters by component name, every other one 0: a counter added later breaks no test here. */
     private static TelemetryCounters counters(Object... namesAndValues) {
@@ -28,7 +30,7 @@ class LatencyRecordTest {
     }
 
     private static PollEvent measured(long t, double rttMs) {
-        return new PollEvent(PollOutcome.MEASURED, t, new RttSample(t, rttMs), null, null);
+        return new PollEvent(PollOutcome.MEASURED, t, sample(t, rttMs), null, null);
     }
 
     private static PollEvent of(PollOutcome outcome) {
@@ -68,8 +70,8 @@ class LatencyRecordTest {
         assertThat(record.getCounters()).isEqualTo(counters(
                 "pollCount", 9, "measuredCount", 2, "staleCount", 1, "unavailableCount", 1, "failedCount", 2,
                 "rejectedCount", 1, "skippedCount", 2));
-        assertThat(record.getSamples()).containsExactly(new RttSample(10, 80), new RttSample(20, 40));
-        assertThat(record.getLastSample()).contains(new RttSample(20, 40));
+        assertThat(record.getSamples()).containsExactly(sample(10, 80), sample(20, 40));
+        assertThat(record.getLastSample()).contains(sample(20, 40));
         assertThat(record.getSummary().orElseThrow().totalSampleCount()).isEqualTo(2);
         assertThat(record.getSessionStats().orElseThrow().sampleCount()).isEqualTo(2);
     }
@@ -77,10 +79,10 @@ class LatencyRecordTest {
     @Test
     void aSampleKeepsItsOwnTimestampAndTheWindowItsLastMaxSamples() {
         LatencyRecord record = new LatencyRecord(2);
-        record.apply(new PollEvent(PollOutcome.MEASURED, 1_000, new RttSample(42, 5), null, null));
+        record.apply(new PollEvent(PollOutcome.MEASURED, 1_000, sample(42, 5), null, null));
         record.apply(measured(2_000, 6));
         record.apply(measured(3_000, 7));
-        assertThat(record.getSamples()).containsExactly(new RttSample(2_000, 6), new RttSample(3_000, 7));
+        assertThat(record.getSamples()).containsExactly(sample(2_000, 6), sample(3_000, 7));
         assertThat(record.getStats().orElseThrow().totalSampleCount()).isEqualTo(3);
         assertThat(record.getSessionStats().orElseThrow().minMs()).isEqualTo(5);
     }
@@ -93,7 +95,7 @@ class LatencyRecordTest {
         assertThat(record.getPathChangeCount()).isZero();
         record.apply(of(PollOutcome.UNAVAILABLE));
         assertThat(record.getPath()).as("kept while unavailable").contains(DIRECT);
-        record.apply(new PollEvent(PollOutcome.MEASURED, 2, new RttSample(2, 9), DIRECT, RELAYED));
+        record.apply(new PollEvent(PollOutcome.MEASURED, 2, sample(2, 9), DIRECT, RELAYED));
         record.apply(new PollEvent(PollOutcome.STALE, 3, null, RELAYED, DIRECT));
         assertThat(record.getPath()).contains(DIRECT);
         assertThat(record.getPathChangeCount()).isEqualTo(2);
@@ -104,7 +106,7 @@ class LatencyRecordTest {
     @Test
     void aBadEventChangesNothingAndNamesTheProblem() {
         LatencyRecord record = new LatencyRecord(3);
-        record.apply(new PollEvent(PollOutcome.MEASURED, 1, new RttSample(1, 20), null, DIRECT));
+        record.apply(new PollEvent(PollOutcome.MEASURED, 1, sample(1, 20), null, DIRECT));
         TelemetryCounters counters = record.getCounters();
         LatencyStats stats = record.getStats().orElseThrow();
         SessionLatencyStats session = record.getSessionStats().orElseThrow();
@@ -116,7 +118,7 @@ class LatencyRecordTest {
         assertThatThrownBy(() -> record.apply(new PollEvent(PollOutcome.STALE, 2, null, RELAYED, DIRECT)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("previousPath")
                 .hasMessageContaining(RELAYED.toString()).hasMessageContaining(DIRECT.toString());
-        assertThatThrownBy(() -> record.apply(new PollEvent(PollOutcome.MEASURED, 2, new RttSample(2, 5), null,
+        assertThatThrownBy(() -> record.apply(new PollEvent(PollOutcome.MEASURED, 2, sample(2, 5), null,
                 RELAYED))).as("a first path while the record has one").isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("previousPath null");
         assertThatThrownBy(() -> record.apply(null)).isInstanceOf(NullPointerException.class);
@@ -126,7 +128,7 @@ class LatencyRecordTest {
         assertThat(record.getSessionStats()).contains(session);
         assertThat(record.getPath()).contains(DIRECT);
         assertThat(record.getPathChangeCount()).isZero();
-        assertThat(record.getLastSample()).contains(new RttSample(1, 20));
+        assertThat(record.getLastSample()).contains(sample(1, 20));
     }
 
     @Test

@@ -4,6 +4,8 @@ import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.telemetry.fixtures.Records;
 import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
+import static io.peerpulse.telemetry.fixtures.Records.path;
+import static io.peerpulse.telemetry.fixtures.Records.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -76,9 +78,9 @@ class LatencyTelemetryTest {
         scheduler.advance(SECOND.multipliedBy(2));
 
         long start = VirtualScheduler.DEFAULT_START.toEpochMilli();
-        assertThat(telemetry.getSamples()).containsExactly(new RttSample(start, 80), new RttSample(start + 1000, 81),
-                new RttSample(start + 2000, 82));
-        assertThat(telemetry.getLastSample()).contains(new RttSample(start + 2000, 82));
+        assertThat(telemetry.getSamples()).containsExactly(sample(start, 80), sample(start + 1000, 81),
+                sample(start + 2000, 82));
+        assertThat(telemetry.getLastSample()).contains(sample(start + 2000, 82));
         assertThat(telemetry.getCounters()).isEqualTo(counters("pollCount", 3, "measuredCount", 3));
     }
 
@@ -194,7 +196,7 @@ class LatencyTelemetryTest {
         LatencyTelemetry telemetry = telemetry(new ScriptedRttSource().thenMeasured(42, 1_234_567L));
         telemetry.start();
         scheduler.runDueTasks();
-        assertThat(telemetry.getSamples()).containsExactly(new RttSample(1_234_567L, 42));
+        assertThat(telemetry.getSamples()).containsExactly(sample(1_234_567L, 42));
     }
 
     @Test
@@ -515,8 +517,8 @@ class LatencyTelemetryTest {
 
     @Test
     void listenersHearOneEventPerPollWithItsTimeSampleAndPathChange() {
-        NetworkPath direct = new NetworkPath("host", "host", "udp");
-        NetworkPath relayed = new NetworkPath("relay", "host", "udp");
+        NetworkPath direct = path("host", "host", "udp");
+        NetworkPath relayed = path("relay", "host", "udp");
         long start = VirtualScheduler.DEFAULT_START.toEpochMilli();
         ScriptedRttSource source = new ScriptedRttSource().then(RttReading.measured(5, direct)).thenStale()
                 .thenMeasured(Double.NaN).then(RttReading.stale(relayed)).then(new RttReading.Measured(7, java.util.OptionalLong.of(42), java.util.Optional.of(relayed)))
@@ -531,11 +533,11 @@ class LatencyTelemetryTest {
         scheduler.advance(SECOND);
 
         assertThat(heard).containsExactly(
-                new PollEvent(PollOutcome.MEASURED, start, new RttSample(start, 5), null, direct),
+                new PollEvent(PollOutcome.MEASURED, start, sample(start, 5), null, direct),
                 new PollEvent(PollOutcome.STALE, start + 1000, null, null, null),
                 new PollEvent(PollOutcome.REJECTED, start + 2000, null, null, null),
                 new PollEvent(PollOutcome.STALE, start + 3000, null, direct, relayed),
-                new PollEvent(PollOutcome.MEASURED, start + 4000, new RttSample(42, 7), null, null));
+                new PollEvent(PollOutcome.MEASURED, start + 4000, sample(42, 7), null, null));
         assertThat(heard.get(0).hasSample()).isTrue();
         assertThat(heard.get(0).pathChanged()).isTrue();
         assertThat(heard.get(1).hasSample()).isFalse();
@@ -664,8 +666,8 @@ class LatencyTelemetryTest {
     /** A record that the live events are applied to again ends in the live telemetry's state: what a journal replay relies on. */
     @Test
     void aRecordApplyingATelemetrysEventsEndsInItsState() {
-        NetworkPath direct = new NetworkPath("host", "host", "udp");
-        NetworkPath relayed = new NetworkPath("relay", "host", "udp");
+        NetworkPath direct = path("host", "host", "udp");
+        NetworkPath relayed = path("relay", "host", "udp");
         LatencyTelemetry live = telemetry(new ScriptedRttSource().then(RttReading.measured(5, direct)).thenStale()
                 .thenMeasured(Double.NaN).then(RttReading.stale(relayed)).thenFail(new IOException("x"))
                 .then(new RttReading.Measured(7, java.util.OptionalLong.of(42), java.util.Optional.of(relayed))).thenUnavailable("closed"));
@@ -688,8 +690,8 @@ class LatencyTelemetryTest {
 
     @Test
     void aPollEventRefusesComponentsThatDoNotFit() {
-        NetworkPath direct = new NetworkPath("host", "host", "udp");
-        RttSample sample = new RttSample(1, 2);
+        NetworkPath direct = path("host", "host", "udp");
+        RttSample sample = sample(1, 2);
         assertThatThrownBy(() -> new PollEvent(PollOutcome.MEASURED, 1, null, null, null))
                 .isInstanceOf(NullPointerException.class);
         assertThatThrownBy(() -> new PollEvent(PollOutcome.STALE, 1, sample, null, null))
@@ -745,8 +747,8 @@ class LatencyTelemetryTest {
      */
     @Test
     void anEventThatStopOvertookIsNotRecordedAndTheNextRunFollowsTheRecordedPath() {
-        NetworkPath direct = new NetworkPath("host", "host", "udp");
-        NetworkPath relayed = new NetworkPath("relay", "host", "udp");
+        NetworkPath direct = path("host", "host", "udp");
+        NetworkPath relayed = path("relay", "host", "udp");
         LatencyTelemetry[] self = new LatencyTelemetry[1];
         boolean[] stopAtNextRead = new boolean[1];
         java.time.InstantSource stopping = new java.time.InstantSource() {

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.math.BigDecimal;
 import java.util.SplittableRandom;
 
+import static io.peerpulse.telemetry.fixtures.Records.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Statistics of values measured in whole microseconds read as measured: no float noise, no -0.0, one answer. */
@@ -41,7 +42,7 @@ class NumbersAsMeasuredTest {
 
     @Test
     void negativeZeroIsNeverKeptOrExported() {
-        assertThat(Double.doubleToRawLongBits(new RttSample(1, -0.0).rttMs())).isZero();
+        assertThat(Double.doubleToRawLongBits(sample(1, -0.0).rttMs())).isZero();
         LatencyRecord record = new LatencyRecord(600);
         record.apply(measured(1, -0.0));
         record.apply(measured(2, -0.0));
@@ -81,6 +82,6 @@ class NumbersAsMeasuredTest {
     }
 
     private static PollEvent measured(long timestampEpochMs, double rttMs) {
-        return new PollEvent(PollOutcome.MEASURED, timestampEpochMs, new RttSample(timestampEpochMs, rttMs), null, null);
+        return new PollEvent(PollOutcome.MEASURED, timestampEpochMs, sample(timestampEpochMs, rttMs), null, null);
     }
 }

@@ -1,5 +1,7 @@
 package io.peerpulse.telemetry;
 
+import static io.peerpulse.telemetry.fixtures.Records.path;
+import static io.peerpulse.telemetry.fixtures.Records.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -50,8 +52,8 @@ class RttPollerTest {
 
     @Test
     void eachPollEndsInOneEventWithThePollsEndTimeItsSampleAndThePathChange() {
-        NetworkPath direct = new NetworkPath("host", "host", "udp");
-        NetworkPath relayed = new NetworkPath("relay", "host", "udp");
+        NetworkPath direct = path("host", "host", "udp");
+        NetworkPath relayed = path("relay", "host", "udp");
         ScriptedRttSource source = new ScriptedRttSource().then(RttReading.measured(5, direct)).thenStale()
                 .then(RttReading.stale(direct)).thenMeasured(Double.NaN).then(RttReading.stale(relayed))
                 .then(new RttReading.Measured(7, OptionalLong.of(42), Optional.of(relayed)))
@@ -63,12 +65,12 @@ class RttPollerTest {
         scheduler.advance(SECOND.multipliedBy(7));
 
         assertThat(events).containsExactly(
-                new PollEvent(PollOutcome.MEASURED, START, new RttSample(START, 5), null, direct),
+                new PollEvent(PollOutcome.MEASURED, START, sample(START, 5), null, direct),
                 new PollEvent(PollOutcome.STALE, START + 1000, null, null, null),
                 new PollEvent(PollOutcome.STALE, START + 2000, null, null, null),
                 new PollEvent(PollOutcome.REJECTED, START + 3000, null, null, null),
                 new PollEvent(PollOutcome.STALE, START + 4000, null, direct, relayed),
-                new PollEvent(PollOutcome.MEASURED, START + 5000, new RttSample(42, 7), null, null),
+                new PollEvent(PollOutcome.MEASURED, START + 5000, sample(42, 7), null, null),
                 new PollEvent(PollOutcome.UNAVAILABLE, START + 6000, null, null, null),
                 new PollEvent(PollOutcome.FAILED, START + 7000, null, null, null));
     }

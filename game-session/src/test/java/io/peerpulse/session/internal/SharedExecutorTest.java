@@ -1,5 +1,6 @@
 package io.peerpulse.session.internal;
 
+import static io.peerpulse.telemetry.fixtures.Records.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -120,7 +121,7 @@ class SharedExecutorTest {
                     faults("healthy-" + i, System::nanoTime));
             boolean drain = channel.enqueueStarted();
             for (int s = 0; s < 5; s++) {
-                drain |= channel.enqueueSample(new RttSample(1_000 + s, 10 + s));
+                drain |= channel.enqueueSample(sample(1_000 + s, 10 + s));
             }
             CompletableFuture<Void> done = new CompletableFuture<>();
             healthyDone.add(done);

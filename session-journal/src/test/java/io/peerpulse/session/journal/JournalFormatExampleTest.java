@@ -1,11 +1,11 @@
 package io.peerpulse.session.journal;
 
+import static io.peerpulse.telemetry.fixtures.Records.path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.journal.TestSources.IceLike;
 import io.peerpulse.session.journal.TestSources.ScriptedProbe;
-import io.peerpulse.telemetry.NetworkPath;
 import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.spi.RttReading;
@@ -45,7 +45,7 @@ class JournalFormatExampleTest {
                         .nanoClock(scheduler.nanoClock()).firstPollDelay(Duration.ZERO).maxSampleCount(100).build())
                 .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir).build();
         ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(41.5)
-                .then(RttReading.measured(0.1 + 0.2, new NetworkPath("host", "srflx", "udp")))
+                .then(RttReading.measured(0.1 + 0.2, path("host", "srflx", "udp")))
                 .orElse(RttReading.measured(42.25)));
         session.onDataChannelOpen(probe, IceLike.everyThirdPoll(43.0));
         scheduler.runDueTasks();

@@ -1,11 +1,11 @@
 package io.peerpulse.session.journal;
 
+import static io.peerpulse.telemetry.fixtures.Records.path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.TelemetryOptions;
-import io.peerpulse.telemetry.NetworkPath;
 import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.testkit.ScriptedRttSource;
@@ -49,7 +49,7 @@ class JournalFuzzTest {
                         .nanoClock(scheduler.nanoClock()).firstPollDelay(Duration.ZERO).maxSampleCount(20).build())
                 .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir).build();
         ScriptedRttSource first = new ScriptedRttSource().thenMeasured(40.25)
-                .then(RttReading.measured(41, new NetworkPath("host", "srflx", "udp"))).thenStale()
+                .then(RttReading.measured(41, path("host", "srflx", "udp"))).thenStale()
                 .thenUnavailable("x").thenMeasured(39.5).thenFail(new IOException("boom"))
                 .orElse(RttReading.measured(Math.PI * 10));
         session.onDataChannelOpen(first);
@@ -63,7 +63,7 @@ class JournalFuzzTest {
         session.beginRound(2);
         scheduler.advance(Duration.ofSeconds(10));
         session.onDataChannelOpen(new ScriptedRttSource().thenMeasured(60)
-                .then(RttReading.measured(61, new NetworkPath("relay", "relay", "tcp"))).orElse(RttReading.measured(62)));
+                .then(RttReading.measured(61, path("relay", "relay", "tcp"))).orElse(RttReading.measured(62)));
         scheduler.advance(Duration.ofSeconds(10));
         session.close();
         return session.journalPath().orElseThrow();

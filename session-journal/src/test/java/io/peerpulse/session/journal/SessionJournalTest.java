@@ -1,5 +1,6 @@
 package io.peerpulse.session.journal;
 
+import static io.peerpulse.telemetry.fixtures.Records.path;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -40,8 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SessionJournalTest {
 
     private static final Duration SECOND = Duration.ofSeconds(1);
-    private static final NetworkPath DIRECT = new NetworkPath("host", "host", "udp");
-    private static final NetworkPath RELAYED = new NetworkPath("relay", "srflx", "tcp");
+    private static final NetworkPath DIRECT = path("host", "host", "udp");
+    private static final NetworkPath RELAYED = path("relay", "srflx", "tcp");
 
     @TempDir
     Path dir;

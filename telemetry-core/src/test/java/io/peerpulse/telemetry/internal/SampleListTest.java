@@ -1,5 +1,6 @@
 package io.peerpulse.telemetry.internal;
 
+import static io.peerpulse.telemetry.fixtures.Records.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,7 +37,7 @@ class SampleListTest {
 
         Model add(long timestamp, double rttMs) {
             window.add(timestamp, rttMs);
-            expected.addLast(new RttSample(timestamp, rttMs));
+            expected.addLast(sample(timestamp, rttMs));
             if (expected.size() > window.capacity()) {
                 expected.removeFirst();
             }
@@ -74,21 +75,21 @@ class SampleListTest {
         Model model = new Model(600).add(START, 80).add(START + 1_000, 12.5).add(START + 2_000, 0)
                 .add(START + 3_000, 60_000);
         SampleList snapshot = model.window.snapshot();
-        List<RttSample> expected = List.of(new RttSample(START, 80), new RttSample(START + 1_000, 12.5),
-                new RttSample(START + 2_000, 0), new RttSample(START + 3_000, 60_000));
+        List<RttSample> expected = List.of(sample(START, 80), sample(START + 1_000, 12.5),
+                sample(START + 2_000, 0), sample(START + 3_000, 60_000));
         assertIsTheList(snapshot, expected);
         assertThat(snapshot).isInstanceOf(RandomAccess.class);
-        assertThat(snapshot.contains(new RttSample(START + 2_000, 0))).isTrue();
-        assertThat(snapshot.indexOf(new RttSample(START + 3_000, 60_000))).isEqualTo(3);
-        assertThat(snapshot.contains(new RttSample(START + 2_000, 0.5))).isFalse();
+        assertThat(snapshot.contains(sample(START + 2_000, 0))).isTrue();
+        assertThat(snapshot.indexOf(sample(START + 3_000, 60_000))).isEqualTo(3);
+        assertThat(snapshot.contains(sample(START + 2_000, 0.5))).isFalse();
     }
 
     @Test
     void differsFromAListWithOneDifferentTimestampOrRtt() {
         SampleList snapshot = new Model(4).add(START, 80).add(START + 1_000, 12.5).window.snapshot();
-        assertThat(snapshot).isNotEqualTo(List.of(new RttSample(START, 80), new RttSample(START + 1_001, 12.5)));
-        assertThat(snapshot).isNotEqualTo(List.of(new RttSample(START, 80), new RttSample(START + 1_000, 12.6)));
-        assertThat(snapshot).isNotEqualTo(List.of(new RttSample(START, 80)));
+        assertThat(snapshot).isNotEqualTo(List.of(sample(START, 80), sample(START + 1_001, 12.5)));
+        assertThat(snapshot).isNotEqualTo(List.of(sample(START, 80), sample(START + 1_000, 12.6)));
+        assertThat(snapshot).isNotEqualTo(List.of(sample(START, 80)));
         // between two snapshots the arrays are compared: each component counts
         assertThat(snapshot).isNotEqualTo(new Model(4).add(START, 80).add(START + 1_001, 12.5).window.snapshot())
                 .isNotEqualTo(new Model(4).add(START, 80).add(START + 1_000, 12.6).window.snapshot())
@@ -114,14 +115,14 @@ class SampleListTest {
 
     @Test
     void latencyStatsStillCopiesAMutableListAndAViewOfOne() {
-        List<RttSample> mutable = new ArrayList<>(List.of(new RttSample(1, 10), new RttSample(2, 20)));
+        List<RttSample> mutable = new ArrayList<>(List.of(sample(1, 10), sample(2, 20)));
         LatencyStats stats = new LatencyStats(2, 10, 20, 15, 15, 19.5, 19.9, 5, 10, 2, mutable);
         List<RttSample> view = java.util.Collections.unmodifiableList(mutable);
         LatencyStats fromView = new LatencyStats(2, 10, 20, 15, 15, 19.5, 19.9, 5, 10, 2, view);
-        mutable.set(0, new RttSample(1, 11));
-        assertThat(stats.samples()).isNotSameAs(mutable).containsExactly(new RttSample(1, 10), new RttSample(2, 20));
-        assertThat(fromView.samples()).isNotSameAs(view).containsExactly(new RttSample(1, 10), new RttSample(2, 20));
-        assertThatThrownBy(() -> stats.samples().add(new RttSample(3, 30)))
+        mutable.set(0, sample(1, 11));
+        assertThat(stats.samples()).isNotSameAs(mutable).containsExactly(sample(1, 10), sample(2, 20));
+        assertThat(fromView.samples()).isNotSameAs(view).containsExactly(sample(1, 10), sample(2, 20));
+        assertThatThrownBy(() -> stats.samples().add(sample(3, 30)))
                 .isInstanceOf(UnsupportedOperationException.class);
     }
 
@@ -155,9 +156,9 @@ class SampleListTest {
     @Test
     void capacityOneKeepsOnlyTheNewestSample() {
         Model model = new Model(1).add(START, 5);
-        assertIsTheList(model.window.snapshot(), List.of(new RttSample(START, 5)));
+        assertIsTheList(model.window.snapshot(), List.of(sample(START, 5)));
         model.add(START + 1_000, 6).add(START + 2_000, 7);
-        assertIsTheList(model.window.snapshot(), List.of(new RttSample(START + 2_000, 7)));
+        assertIsTheList(model.window.snapshot(), List.of(sample(START + 2_000, 7)));
     }
 
     @ParameterizedTest
@@ -177,8 +178,8 @@ class SampleListTest {
         Model wide = new Model(3).add(START, 1).add(START + 1, 2).add(START + 40 * DAY_MS, 3)
                 .add(START + 41 * DAY_MS, 4).add(Long.MAX_VALUE / 2, 5);
         SampleList wideSnapshot = wide.window.snapshot();
-        assertIsTheList(wideSnapshot, List.of(new RttSample(START + 40 * DAY_MS, 3),
-                new RttSample(START + 41 * DAY_MS, 4), new RttSample(Long.MAX_VALUE / 2, 5)));
+        assertIsTheList(wideSnapshot, List.of(sample(START + 40 * DAY_MS, 3),
+                sample(START + 41 * DAY_MS, 4), sample(Long.MAX_VALUE / 2, 5)));
 
         // the same samples in a window that never had to widen its timestamps
         Model narrow = new Model(3).add(START + 40 * DAY_MS, 3).add(START + 41 * DAY_MS, 4);
@@ -252,7 +253,7 @@ class SampleListTest {
     }
 
     private static void assertAllMutatorsThrow(List<RttSample> list) {
-        RttSample sample = new RttSample(START, 1);
+        RttSample sample = sample(START, 1);
         List<ThrowingCallable> mutators = List.of(
                 () -> list.add(sample),
                 () -> list.add(0, sample),
@@ -263,7 +264,7 @@ class SampleListTest {
                 () -> list.set(0, sample),
                 () -> list.remove(0),
                 () -> list.remove(sample),
-                () -> list.remove(new RttSample(0, 0)),
+                () -> list.remove(sample(0, 0)),
                 () -> list.removeAll(List.of(sample)),
                 () -> list.removeAll(List.of()),
                 () -> list.retainAll(List.of()),

@@ -1,5 +1,6 @@
 package io.peerpulse.export.csv;
 
+import static io.peerpulse.telemetry.fixtures.Records.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.session.SessionReport;
@@ -29,7 +30,7 @@ class WritingCostTest {
     private static SessionReport report(double[] rtts) {
         List<RttSample> samples = new ArrayList<>(rtts.length);
         for (int i = 0; i < rtts.length; i++) {
-            samples.add(new RttSample(T0 + i * 1000L, rtts[i]));
+            samples.add(sample(T0 + i * 1000L, rtts[i]));
         }
         LatencyStats stats = SampleReports.record(LatencyStats.class, "sampleCount", rtts.length, "minMs", 0.0,
                 "maxMs", 1.0, "meanMs", 0.5, "medianMs", 0.5, "p95Ms", 1.0, "p99Ms", 1.0,

@@ -1,5 +1,6 @@
 package io.peerpulse.export.json;
 
+import static io.peerpulse.telemetry.fixtures.Records.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.session.SessionReport;
@@ -33,7 +34,7 @@ class ReadingCostTest {
     void aStreamedSampleIsReadWithoutItsPathSpeltOutOrItsNumbersParsedTwice() throws Exception {
         List<RttSample> samples = new ArrayList<>(SAMPLES);
         for (int i = 0; i < SAMPLES; i++) {
-            samples.add(new RttSample(1_767_225_600_000L + i * 1000L, 20 + (i * 7919L % 100_000) / 997.0));
+            samples.add(sample(1_767_225_600_000L + i * 1000L, 20 + (i * 7919L % 100_000) / 997.0));
         }
         LatencyStats stats = SampleReports.record(LatencyStats.class, "sampleCount", SAMPLES, "minMs", 20.0,
                 "maxMs", 121.0, "meanMs", 70.0, "medianMs", 70.0, "p95Ms", 115.0, "p99Ms", 120.0, "stdDevMs", 29.0,

@@ -1,5 +1,7 @@
 package io.peerpulse.session.journal.internal;
 
+import static io.peerpulse.telemetry.fixtures.Records.path;
+import static io.peerpulse.telemetry.fixtures.Records.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,7 +11,6 @@ import io.peerpulse.telemetry.NetworkPath;
 import io.peerpulse.telemetry.PollEvent;
 import io.peerpulse.telemetry.PollOutcome;
 import io.peerpulse.telemetry.ProbeStats;
-import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.testkit.SampleReports;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -19,8 +20,8 @@ import org.junit.jupiter.api.Test;
 class JournalCodecTest {
 
     private static final Stamp AT = new Stamp(1_767_225_600_123L, -42_000_000_001L);
-    private static final NetworkPath DIRECT = new NetworkPath("host", "srflx", "udp");
-    private static final NetworkPath RELAYED = new NetworkPath("relay", "relay", "tcp");
+    private static final NetworkPath DIRECT = path("host", "srflx", "udp");
+    private static final NetworkPath RELAYED = path("relay", "relay", "tcp");
 
     private static SessionEvent roundTrip(SessionEvent event) {
         String line = JournalCodec.encode(event, 7);
@@ -37,15 +38,15 @@ class JournalCodecTest {
                 new SessionEvent.Opened(AT, SessionEvent.OpenKind.SAME, new SessionEvent.Source("x \"y\"\n", 1), null),
                 new SessionEvent.Opened(AT, SessionEvent.OpenKind.NEW, new SessionEvent.Source("z", 2), null),
                 new SessionEvent.Polled(AT, SessionEvent.View.PRIMARY, new PollEvent(PollOutcome.MEASURED, AT.epochMs(),
-                        new RttSample(12, 0.1 + 0.2), DIRECT, RELAYED)),
+                        sample(12, 0.1 + 0.2), DIRECT, RELAYED)),
                 new SessionEvent.Polled(AT, SessionEvent.View.PRIMARY, new PollEvent(PollOutcome.MEASURED, AT.epochMs(),
-                        new RttSample(AT.epochMs(), Double.MIN_VALUE), null, DIRECT)),
+                        sample(AT.epochMs(), Double.MIN_VALUE), null, DIRECT)),
                 new SessionEvent.Polled(AT, SessionEvent.View.SECONDARY, new PollEvent(PollOutcome.STALE, AT.epochMs(),
                         null, null, null)),
                 new SessionEvent.Polled(AT, SessionEvent.View.PRIMARY, new PollEvent(PollOutcome.SKIPPED, AT.epochMs(),
                         null, null, null)),
                 new SessionEvent.Polled(AT, SessionEvent.View.PRIMARY, new PollEvent(PollOutcome.MEASURED, AT.epochMs(),
-                        new RttSample(AT.epochMs(), 40.5), null, null, 1_425.125)), // a late poll
+                        sample(AT.epochMs(), 40.5), null, null, 1_425.125)), // a late poll
                 new SessionEvent.ProbeRead(AT, SampleReports.record(ProbeStats.class, "sentCount", 10L,
                         "answeredCount", 7L, "lostCount", 2L, "lateCount", 1L, "unansweredCount", 1L,
                         "lossRatio", 2.0 / 9, "offsetMs", -0.000_001, "errorBoundMs", 1e-300, "offsetEpochMs", 99L)),

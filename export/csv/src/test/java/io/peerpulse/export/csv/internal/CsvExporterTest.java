@@ -1,5 +1,6 @@
 package io.peerpulse.export.csv.internal;
 
+import static io.peerpulse.telemetry.fixtures.Records.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -84,10 +85,10 @@ class CsvExporterTest {
         List<RttSample> samples = new ArrayList<>();
         for (List<String> row : rows.subList(1, rows.size())) {
             assertThat(row.subList(0, 2)).containsExactly("rounds", "p1");
-            samples.add(new RttSample(Long.parseLong(row.get(3)), Double.parseDouble(row.get(4))));
+            samples.add(sample(Long.parseLong(row.get(3)), Double.parseDouble(row.get(4))));
         }
         assertThat(samples).isEqualTo(stats.samples());
-        assertThat(samples.get(9)).isEqualTo(new RttSample(T0 - 60_000, 99.5));
+        assertThat(samples.get(9)).isEqualTo(sample(T0 - 60_000, 99.5));
         assertThat(rows.subList(1, rows.size())).extracting(row -> row.get(5)).as("no step: the labels less the start")
                 .containsExactly("3000", "4000", "5000", "6000", "7000", "8000", "9000", "10000", "11000", "-60000");
     }

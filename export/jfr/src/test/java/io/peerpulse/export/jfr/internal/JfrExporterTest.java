@@ -1,5 +1,7 @@
 package io.peerpulse.export.jfr.internal;
 
+import static io.peerpulse.telemetry.fixtures.Records.path;
+import static io.peerpulse.telemetry.fixtures.Records.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peerpulse.session.GameSession;
@@ -57,7 +59,7 @@ class JfrExporterTest {
     @Test
     void withNoRecordingASampleBuildsNoEvent() {
         SessionExporter exporter = new JfrExporterProvider().create(ExportSettings.of(Map.of(), Map.of()));
-        RttSample sample = new RttSample(1_000L, 42.5);
+        RttSample sample = sample(1_000L, 42.5);
         int calls = 20_000;
         for (int i = 0; i < calls; i++) { // the event types registered, the calls compiled
             exporter.sampleRecorded("s", sample);
@@ -137,7 +139,7 @@ class JfrExporterTest {
 
     /** Five samples 20..24 ms on a relayed path, a close, then the end; the exporter runs on the caller. */
     private SessionReport runSession(String id) {
-        NetworkPath relay = new NetworkPath("relay", "srflx", "udp");
+        NetworkPath relay = path("relay", "srflx", "udp");
         GameSession session = GameSession.builder(id)
                 .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
                         .clock(scheduler.clock()).build())

@@ -1,5 +1,6 @@
 package io.peerpulse.export.json.internal;
 
+import static io.peerpulse.telemetry.fixtures.Records.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -86,7 +87,7 @@ class JsonExporterTest {
             List<RttSample> read = new ArrayList<>();
             for (int i = 0; i < samples.size(); i++) {
                 JsonObject sample = samples.getJsonObject(i);
-                read.add(new RttSample(sample.getJsonNumber("timestampEpochMs").longValueExact(),
+                read.add(sample(sample.getJsonNumber("timestampEpochMs").longValueExact(),
                         sample.getJsonNumber("rttMs").doubleValue()));
             }
             assertThat(read).as(part).isEqualTo(stats.samples());

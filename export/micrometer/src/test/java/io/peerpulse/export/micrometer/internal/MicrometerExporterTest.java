@@ -1,5 +1,6 @@
 package io.peerpulse.export.micrometer.internal;
 
+import static io.peerpulse.telemetry.fixtures.Records.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -24,7 +25,6 @@ import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.telemetry.PollOutcome;
-import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryCounters;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.spi.RttReading;
@@ -126,7 +126,7 @@ class MicrometerExporterTest {
     void metersUnitsAndTagsAreAsDocumented() throws Exception {
         SessionExporter exporter = exporter(registry, Map.of(MicrometerSettings.TAGS, "region=eu,game=chess"));
         exporter.sessionStarted("s-1");
-        exporter.sampleRecorded("s-1", new RttSample(1, 42.5));
+        exporter.sampleRecorded("s-1", sample(1, 42.5));
 
         List<Tag> appTags = List.of(Tag.of("game", "chess"), Tag.of("region", "eu"));
         Timer rtt = registry.get("peerpulse.session.rtt").timer();
@@ -205,7 +205,7 @@ class MicrometerExporterTest {
         PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         SessionExporter exporter = exporter(prometheus, Map.of(MicrometerSettings.TAGS, "region=eu"));
         exporter.sessionStarted("s-1");
-        exporter.sampleRecorded("s-1", new RttSample(1, 120));
+        exporter.sampleRecorded("s-1", sample(1, 120));
         String text = prometheus.scrape();
         assertThat(text)
                 .contains("# TYPE peerpulse_session_rtt_seconds histogram\n")
@@ -324,7 +324,7 @@ class MicrometerExporterTest {
         SessionExporter us = exporter(registry, Map.of(MicrometerSettings.TAGS, "region=us"));
         eu.sessionStarted("eu");
         us.sessionStarted("us");
-        eu.sampleRecorded("eu", new RttSample(1, 50));
+        eu.sampleRecorded("eu", sample(1, 50));
         assertThat(ours(registry)).hasSize(36);
         eu.sessionEnded(SessionExporterContractReports.WITHOUT_SAMPLES);
         assertThat(ours(registry)).hasSize(18)
@@ -338,7 +338,7 @@ class MicrometerExporterTest {
         SessionExporter plain = exporter(registry, Map.of(MicrometerSettings.HISTOGRAM, "false",
                 MicrometerSettings.SLO, "none"));
         plain.sessionStarted("plain");
-        plain.sampleRecorded("plain", new RttSample(1, 50));
+        plain.sampleRecorded("plain", sample(1, 50));
         Timer rtt = registry.get("peerpulse.session.rtt").timer();
         assertThat(rtt.takeSnapshot().histogramCounts()).isEmpty();
         assertThat(rtt.count()).isEqualTo(1);
@@ -421,7 +421,7 @@ class MicrometerExporterTest {
                             .gauge();
                     assertThat(active).isNotNull();
                     assertThat(active.value()).as("%s, session %d running", target, i).isEqualTo(1);
-                    exporter.sampleRecorded("kept-" + i, new RttSample(1, 30));
+                    exporter.sampleRecorded("kept-" + i, sample(1, 30));
                     exporter.sessionEnded(SessionExporterContractReports.FULL);
                     assertThat(active.value()).isZero();
                 }
@@ -470,7 +470,7 @@ class MicrometerExporterTest {
         });
         SessionExporter exporter = exporter(prometheus, Map.of());
         exporter.sessionStarted("filtered");
-        exporter.sampleRecorded("filtered", new RttSample(1, 120));
+        exporter.sampleRecorded("filtered", sample(1, 120));
         assertThat(prometheus.scrape().lines().filter(l -> l.startsWith("peerpulse_session_rtt_seconds_bucket")))
                 .containsExactly("peerpulse_session_rtt_seconds_bucket{le=\"0.15\"} 1",
                         "peerpulse_session_rtt_seconds_bucket{le=\"0.3\"} 1",
@@ -487,7 +487,7 @@ class MicrometerExporterTest {
             SessionExporter exporter = new MicrometerExporterProvider().create(ExportSettings.of(
                     Map.of(MicrometerSettings.KEEP_METERS, "false"), Map.of())); // the removal mode
             exporter.sessionStarted("global");
-            exporter.sampleRecorded("global", new RttSample(1, 33));
+            exporter.sampleRecorded("global", sample(1, 33));
             assertThat(child.get("peerpulse.session.rtt").timer().count()).isEqualTo(1);
             exporter.sessionEnded(SessionExporterContractReports.WITHOUT_SAMPLES);
             assertThat(Metrics.globalRegistry.find("peerpulse.session.rtt").meters()).isEmpty();
@@ -542,7 +542,7 @@ class MicrometerExporterTest {
         SessionExporter exporter = exporter(registry, Map.of());
         exporter.sessionEnded(SessionExporterContractReports.FULL);
         exporter.sessionEnded(SessionExporterContractReports.FULL);
-        exporter.sampleRecorded("late", new RttSample(1, 10));
+        exporter.sampleRecorded("late", sample(1, 10));
         assertThat(registry.getMeters()).isEmpty();
         assertThat(SharedMeters.metersInUse(registry)).isZero();
     }

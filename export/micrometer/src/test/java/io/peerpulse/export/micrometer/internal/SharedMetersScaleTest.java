@@ -1,5 +1,6 @@
 package io.peerpulse.export.micrometer.internal;
 
+import static io.peerpulse.telemetry.fixtures.Records.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -14,7 +15,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporter;
-import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryCounters;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.fixtures.LogCapture;
@@ -106,7 +106,7 @@ class SharedMetersScaleTest {
         for (int i = 0; i < 1000; i++) {
             SessionExporter rotated = exporter(registry, "experiment=e" + i);
             rotated.sessionStarted("r" + i);
-            rotated.sampleRecorded("r" + i, new RttSample(i, 20));
+            rotated.sampleRecorded("r" + i, sample(i, 20));
             rotated.sessionEnded(SessionExporterContractReports.FULL);
         }
         assertThat(MicrometerExporterTest.ours(registry)).hasSize(18);
@@ -151,7 +151,7 @@ class SharedMetersScaleTest {
                         SessionExporter exporter = exporter(registry, "game=chess");
                         exporter.sessionStarted(id);
                         for (int k = 0; k < samples; k++) {
-                            exporter.sampleRecorded(id, new RttSample(k, 1 + k));
+                            exporter.sampleRecorded(id, sample(k, 1 + k));
                         }
                         exporter.sessionEnded(SessionExporterContractReports.FULL);
                     }
@@ -203,7 +203,7 @@ class SharedMetersScaleTest {
                         SessionExporter exporter = exporter(registry, tags);
                         exporter.sessionStarted(id);
                         for (int k = 0; k < samples; k++) {
-                            exporter.sampleRecorded(id, new RttSample(k, 5));
+                            exporter.sampleRecorded(id, sample(k, 5));
                         }
                         // while this session holds them, its meters are registered and keep its samples
                         Timer rtt = registry.find(SharedMeters.RTT).tags(Tags.of(tags.split("=")[0], tags.split("=")[1]))
