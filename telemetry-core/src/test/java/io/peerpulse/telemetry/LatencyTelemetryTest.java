@@ -498,8 +498,8 @@ class LatencyTelemetryTest {
 
     @Test
     void thePathOfTheLatestReadingIsKeptAndItsChangesCounted() {
-        io.peerpulse.telemetry.NetworkPath direct = new io.peerpulse.telemetry.NetworkPath("host", "host", "udp");
-        io.peerpulse.telemetry.NetworkPath relayed = new io.peerpulse.telemetry.NetworkPath("host", "relay", "udp");
+        io.peerpulse.telemetry.NetworkPath direct = path("host", "host", "udp");
+        io.peerpulse.telemetry.NetworkPath relayed = path("host", "relay", "udp");
         ScriptedRttSource source = new ScriptedRttSource().thenMeasured(5).then(RttReading.measured(5, direct))
                 .then(RttReading.stale(direct)).thenUnavailable("ice restart").then(RttReading.stale(relayed))
                 .then(RttReading.measured(40, relayed)).thenStale();

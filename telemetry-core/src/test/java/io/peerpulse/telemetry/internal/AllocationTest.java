@@ -1,5 +1,6 @@
 package io.peerpulse.telemetry.internal;
 
+import static io.peerpulse.telemetry.fixtures.Records.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.Method;
@@ -51,7 +52,7 @@ class AllocationTest {
             events[i] = i % 5 == 0
                     ? new io.peerpulse.telemetry.PollEvent(io.peerpulse.telemetry.PollOutcome.STALE, i, null, null, null)
                     : new io.peerpulse.telemetry.PollEvent(io.peerpulse.telemetry.PollOutcome.MEASURED, i,
-                            new io.peerpulse.telemetry.RttSample(i, RttWindowTest.randomRtt(random)), null, null);
+                            sample(i, RttWindowTest.randomRtt(random)), null, null);
         }
         apply(record, events, 200_000);
 
