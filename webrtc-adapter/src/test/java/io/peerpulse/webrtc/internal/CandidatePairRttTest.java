@@ -1,5 +1,6 @@
 package io.peerpulse.webrtc.internal;
 
+import static io.peerpulse.telemetry.fixtures.Records.path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.onvoid.webrtc.RTCStats;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /** The interpretation of stats reports, on hand-made reports shaped like webrtc-java 0.14.0's. */
 class CandidatePairRttTest {
 
-    private static final NetworkPath HOST_UDP = new NetworkPath("host", "host", "udp");
+    private static final NetworkPath HOST_UDP = path("host", "host", "udp");
 
     private static RTCStats stat(RTCStatsType type, String id, Map<String, Object> attributes) {
         return new RTCStats(0, type, id, attributes) { };
