@@ -232,6 +232,24 @@ class SummarizeAndReportTest {
                 .contains("2 of 3 file(s) skipped").doesNotContain("browser export", "failed");
     }
 
+    /**
+     * A key given twice (a script's or a hand edit's slip) gave a file two readings: summarize listed the second
+     * session id, a reader keeping the first another. The file is skipped, named with the key's JSON path.
+     */
+    @Test
+    void anExportWithAKeyGivenTwiceIsSkippedNamingTheKey() throws Exception {
+        export("a.json", "session-a", true);
+        Path twice = dir.resolve("twice.json");
+        Files.writeString(twice, Files.readString(export("t.json", "x", true))
+                .replaceFirst("\"sessionId\": \"x\"", "\"sessionId\": \"x\", \"sessionId\": \"y\""));
+        Files.delete(dir.resolve("t.json"));
+
+        assertThat(run("summarize", dir.toString())).as("stderr %s", err).isZero();
+        assertThat(out.toString()).contains("session-a,").doesNotContain("\ny,").doesNotContain("\nx,");
+        assertThat(err.toString()).contains("skipped " + twice.toAbsolutePath() + ": not a PeerPulse session export: "
+                + "multiplayerMetrics.sessionId: the key appears twice").contains("1 of 2 file(s) skipped");
+    }
+
     @Test
     void summarizeOfNothingReadableOrNoDirectoryIsAUsageErrorAndWritesNothing() throws Exception {
         Path empty = Files.createDirectory(dir.resolve("empty"));

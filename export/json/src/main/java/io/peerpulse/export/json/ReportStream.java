@@ -18,9 +18,11 @@ import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,13 +43,14 @@ import org.jspecify.annotations.Nullable;
  */
 final class ReportStream {
 
-    /** Each record's components by name, read once. */
-    private static final ClassValue<Map<String, RecordComponent>> BY_NAME = new ClassValue<>() {
+    /** Each record's components by name: their places in {@link ReportShape#components}, read once. */
+    private static final ClassValue<Map<String, Integer>> BY_NAME = new ClassValue<>() {
         @Override
-        protected Map<String, RecordComponent> computeValue(Class<?> type) {
-            Map<String, RecordComponent> byName = new HashMap<>();
-            for (RecordComponent component : ReportShape.components(type)) {
-                byName.put(component.getName(), component);
+        protected Map<String, Integer> computeValue(Class<?> type) {
+            Map<String, Integer> byName = new HashMap<>();
+            RecordComponent[] components = ReportShape.components(type);
+            for (int i = 0; i < components.length; i++) {
+                byName.put(components[i].getName(), i);
             }
             return byName;
         }
@@ -166,20 +169,30 @@ final class ReportStream {
     private JsonValue value(@Nullable Type type, String path) {
         JsonParser.Event event = parser.currentEvent();
         if (event == JsonParser.Event.START_OBJECT && type instanceof Class<?> c && c.isRecord()) {
-            Map<String, RecordComponent> components = BY_NAME.get(c);
+            Map<String, Integer> components = BY_NAME.get(c);
+            RecordComponent[] byPlace = ReportShape.components(c);
             JsonObjectBuilder object = json.createObjectBuilder();
+            long seen = 0; // the components met, by place (a record has fewer than 64: no set made)
+            Set<String> others = null; // the other keys met, made for the first
             while (parser.next() != JsonParser.Event.END_OBJECT) {
                 String key = parser.getString();
                 String at = path.isEmpty() ? key : path + "." + key;
-                RecordComponent component = components.get(key);
-                if (component == null) {
+                Integer place = components.get(key);
+                if (place != null && place < Long.SIZE) {
+                    if ((seen & 1L << place) != 0) {
+                        throw twice(at);
+                    }
+                    seen |= 1L << place;
+                } else if (!(others == null ? others = new HashSet<>() : others).add(key)) {
+                    throw twice(at);
+                }
+                if (place == null) {
                     count(key, at); // not the report's shape: counted, with its value
                 } else {
                     where = at;
                 }
                 parser.next();
-                forget(at); // a key given twice: the last value counts, as in a tree
-                object.add(key, component == null ? tree(at) : value(component.getGenericType(), at));
+                object.add(key, place == null ? tree(at) : value(byPlace[place].getGenericType(), at));
             }
             JsonObject built = object.build();
             for (String name : components.keySet()) {
@@ -221,9 +234,13 @@ final class ReportStream {
         JsonParser.Event event = parser.currentEvent();
         if (event == JsonParser.Event.START_OBJECT) {
             JsonObjectBuilder object = json.createObjectBuilder();
+            Set<String> keys = null;
             while (parser.next() != JsonParser.Event.END_OBJECT) {
                 String key = parser.getString();
                 String at = path + "." + key;
+                if (!(keys == null ? keys = new HashSet<>() : keys).add(key)) {
+                    throw twice(at);
+                }
                 count(key, at);
                 parser.next();
                 object.add(key, tree(at));
@@ -256,19 +273,14 @@ final class ReportStream {
         }
     }
 
-    /** Drops what was streamed at or below {@code path}. */
-    private void forget(String path) {
-        if (!streamed.isEmpty() || !failures.isEmpty()) {
-            streamed.keySet().removeIf(p -> below(p, path));
-            failures.keySet().removeIf(p -> below(p, path));
-        }
-    }
-
-    /** Whether {@code candidate} is {@code path} or a path below it ({@code path.…}, {@code path[…}). */
-    private static boolean below(String candidate, String path) {
-        // asked for each key of the document once a window was streamed: no string made
-        return candidate.startsWith(path) && (candidate.length() == path.length()
-                || candidate.charAt(path.length()) == '.' || candidate.charAt(path.length()) == '[');
+    /**
+     * The refusal of a key given twice in one object, at {@code path}: JSON leaves open which value counts (Python's
+     * {@code json} and Parsson take the last, other readers the first), so a file with one reads differently in
+     * different programs.
+     */
+    private static IllegalArgumentException twice(String path) {
+        return new IllegalArgumentException(Redaction.redact(path) + ": the key appears twice (JSON readers differ on"
+                + " which of the two counts)");
     }
 
     /**
@@ -343,7 +355,7 @@ final class ReportStream {
      * Reads one element of a samples array, at its first event: {@link #EXPORTERS_SHAPE} when it is an object of
      * exactly the keys {@code rttMs} and {@code timestampEpochMs}, both numbers, the timestamp an integer
      * literal (read without building an object: a million of them pass); any other element as the JSON value
-     * it is (a key given twice: the last value counts, as in a tree). The element's path
+     * it is. A key given twice is refused. The element's path
      * ({@code arrayPath[index]}) is only spelt out for what is kept as JSON, never for an element of the exporter's
      * shape: a million of them pass.
      */
@@ -354,17 +366,28 @@ final class ReportStream {
         JsonNumber rttMs = null;
         JsonNumber timestampEpochMs = null;
         JsonObjectBuilder other = null;
+        boolean rttSeen = false;
+        boolean timestampSeen = false;
+        Set<String> others = null; // keys of another shape: made only for them
         while (parser.next() != JsonParser.Event.END_OBJECT) {
             String key = parser.getString();
+            boolean isRtt = key.equals("rttMs");
+            boolean isTimestamp = !isRtt && key.equals("timestampEpochMs");
+            if (isRtt ? rttSeen : isTimestamp ? timestampSeen
+                    : !(others == null ? others = new HashSet<>() : others).add(key)) {
+                throw twice(arrayPath + "[" + index + "]." + key);
+            }
+            rttSeen |= isRtt;
+            timestampSeen |= isTimestamp;
             parser.next();
             JsonValue value = parser.currentEvent() == JsonParser.Event.VALUE_NUMBER ? parser.getValue()
                     : tree(arrayPath + "[" + index + "]." + key); // not the exporter's shape: kept, so counted
             if (other == null && value instanceof JsonNumber number) {
-                if (rttMs == null && key.equals("rttMs")) {
+                if (isRtt) {
                     rttMs = number;
                     continue;
                 }
-                if (timestampEpochMs == null && key.equals("timestampEpochMs")) {
+                if (isTimestamp) {
                     timestampEpochMs = number;
                     continue;
                 }

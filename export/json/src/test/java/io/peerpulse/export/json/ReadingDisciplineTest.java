@@ -119,6 +119,37 @@ class ReadingDisciplineTest {
     }
 
     /**
+     * A key given twice in one object (a script's or a hand edit's slip) makes a file two programs read differently:
+     * Python's {@code json} and Parsson keep the last value, other readers the first. It was read silently, the last
+     * value counting ({@code peerpulse summarize} listed the second session id); it is refused, naming the second
+     * occurrence's JSON path, under a key the records know or not, in a streamed sample too. Each row inserts the
+     * text before the first {@code "key": } after {@code section}.
+     */
+    @ParameterizedTest(name = "{3}")
+    @CsvSource(delimiter = '|', value = {
+        "sessionMetrics | sessionId | \"sessionId\": \"y\", | sessionMetrics.sessionId: the key appears twice",
+        "multiplayerMetrics | multiplayerMetrics | \"multiplayerMetrics\": null, | multiplayerMetrics: the key appears twice",
+        "multiplayerMetrics | roundNumber | \"roundNumber\": 2, | multiplayerMetrics.rounds[0].roundNumber: the key appears twice",
+        "sessionMetrics | samples | \"samples\": [], | sessionMetrics.latency.samples: the key appears twice",
+        "sessionMetrics | rttMs | \"rttMs\": 1.5, | sessionMetrics.latency.samples[0].rttMs: the key appears twice",
+        "sessionMetrics | rttMs | \"rttMs\": \"x\", | sessionMetrics.latency.samples[0].rttMs: the key appears twice",
+        "sessionMetrics | rttMs | \"timestampEpochMs\": 5, | sessionMetrics.latency.samples[0].timestampEpochMs: the key appears twice",
+        "sessionMetrics | rttMs | \"later\": 1, \"later\": [2], | sessionMetrics.latency.samples[0].later: the key appears twice",
+        // keys the records do not know (a later version's): the same rule
+        "sessionMetrics | sessionId | \"zzz\": 1, \"zzz\": {}, | sessionMetrics.zzz: the key appears twice",
+        "sessionMetrics | sessionId | \"zzz\": [{\"a\": 1, \"a\": 2}], | sessionMetrics.zzz[0].a: the key appears twice",
+    })
+    void aKeyGivenTwiceIsRefusedNamingItsPath(String section, String key, String inserted, String message) {
+        int at = VALID.indexOf("\"" + key + "\": ", VALID.indexOf("\"" + section + "\": "));
+        assertThat(at).as(key).isNotNegative();
+        String json = VALID.substring(0, at) + inserted + " " + VALID.substring(at);
+        assertThatThrownBy(() -> read(json)).isInstanceOf(IOException.class)
+                .hasMessage("not a session report: stream: " + message + TWICE);
+        assertThatThrownBy(() -> SessionReportJson.fromJson(json)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("not a session report: " + message + TWICE);
+    }
+
+    /**
      * A crafted export's value quoted in a refusal goes by the privacy rule ({@code Redaction}): an address or an ICE
      * candidate where an enum goes used to be printed as it stood (cut to 40 characters, which left the address in).
      */
@@ -269,6 +300,9 @@ class ReadingDisciplineTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("sessionMetrics.latency.samples: more than 1000000 samples");
     }
+
+    /** What a refusal of a key given twice says after the path and "the key appears twice". */
+    static final String TWICE = " (JSON readers differ on which of the two counts)";
 
     /** Parsson's {@code org.eclipse.parsson.maxParsingLimit} when nobody sets it. */
     private static final int PARSSON_DEFAULT_LIMIT = 15_000_000;
