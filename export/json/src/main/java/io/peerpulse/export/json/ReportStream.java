@@ -242,7 +242,7 @@ final class ReportStream {
                     throw twice(at);
                 }
                 count(key, at);
-                parser.next();
+                nextValue(at);
                 object.add(key, tree(at));
             }
             count(null, path);
@@ -250,8 +250,12 @@ final class ReportStream {
         }
         if (event == JsonParser.Event.START_ARRAY) {
             JsonArrayBuilder array = json.createArrayBuilder();
-            for (int i = 0; parser.next() != JsonParser.Event.END_ARRAY; i++) {
-                array.add(tree(path + "[" + i + "]"));
+            for (int i = 0; ; i++) {
+                String at = path + "[" + i + "]";
+                if (nextValue(at) == JsonParser.Event.END_ARRAY) {
+                    break;
+                }
+                array.add(tree(at));
             }
             count(null, path);
             return array.build();
@@ -282,6 +286,39 @@ final class ReportStream {
         return new IllegalArgumentException(Redaction.redact(path) + ": the key appears twice (JSON readers differ on"
                 + " which of the two counts)");
     }
+
+    /**
+     * The parser's next event, where it is the value at {@code path} (or the end of the object or array holding it):
+     * nesting past the parser's limit ({@link #MAX_DEPTH}), which Parsson refuses with a bare
+     * {@code RuntimeException} naming no place, is refused naming {@code path}.
+     */
+    private JsonParser.Event nextValue(String path) {
+        try {
+            return parser.next();
+        } catch (RuntimeException e) {
+            if (e.getClass() != RuntimeException.class) { // a syntax error (JsonParsingException), a read failure
+                throw e;
+            }
+            String named = java.util.Objects.requireNonNull(Redaction.redact(path));
+            if (named.length() > 100) { // a thousand levels: the start says where the nesting is, cut before a level
+                int cut = Math.max(named.lastIndexOf('[', 100), named.lastIndexOf('.', 100));
+                cut = cut > 0 ? cut : Character.isHighSurrogate(named.charAt(99)) ? 99 : 100;
+                named = named.substring(0, cut) + "…";
+            }
+            IllegalArgumentException tooDeep = new IllegalArgumentException(named + ": nested " + MAX_DEPTH
+                    + " levels deep, deeper than the JSON parser reads (" + (MAX_DEPTH - 1) + " levels)");
+            tooDeep.addSuppressed(e); // not the cause: its message would be added to the line
+            throw tooDeep;
+        }
+    }
+
+    /**
+     * How deep the parser refuses to nest, the document's own object the first level: {@value}, Parsson's default
+     * {@code org.eclipse.parsson.maxDepth}, which {@link SessionReportJson} sets. Only the part of a document outside
+     * a report's shape can come near it (a full export nests 6 levels), so only {@link #tree} names where it was
+     * reached.
+     */
+    static final int MAX_DEPTH = 1000;
 
     /**
      * Streams an array of samples: into primitive arrays while every element has the exporter's shape; kept

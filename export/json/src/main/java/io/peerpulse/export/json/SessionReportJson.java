@@ -68,7 +68,8 @@ import org.jspecify.annotations.Nullable;
  * characters, more than 5,000,000 values outside a report's shape (under unknown keys, or a component an object
  * leaves out where a record goes; a string counting one per 16 characters; a long session's rounds, changes and gaps
  * are not counted),
- * more than 1,000,000 samples in one array.
+ * more than 1,000,000 samples in one array; nesting of 1,000 levels, more than the JSON parser reads, is refused
+ * naming the path where it was reached.
  *
  * <p>Thread-safe; the JSON-B instance is made once, on first use.
  *
@@ -101,10 +102,12 @@ public final class SessionReportJson {
          * Parsson stops after 15,000,000 characters by default (its "document parsing count"), far less
          * than the exports a long session writes: lifted; the reader bounds what it holds instead (ReportStream,
          * Utf8Reader), not the document's length.
-         * Parsson's nesting bound (1,000 levels) and number-length bound stay.
+         * Parsson's nesting bound stays, set here so that ReportStream's message for it holds (1,000 levels: the
+         * document's own object the first, 999 read); so does its number-length bound.
          */
         static final JsonParserFactory PARSERS = JSON.createParserFactory(
-                Map.of("org.eclipse.parsson.maxParsingLimit", Integer.MAX_VALUE));
+                Map.of("org.eclipse.parsson.maxParsingLimit", Integer.MAX_VALUE,
+                        "org.eclipse.parsson.maxDepth", ReportStream.MAX_DEPTH));
         /** Records are bound by their components' types ({@link RecordsByComponents}), whatever compiled them. */
         static final Jsonb JSONB = new JsonBindingProvider().create()
                 .withConfig(new JsonbConfig()

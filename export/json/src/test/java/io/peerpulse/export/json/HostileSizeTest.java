@@ -119,6 +119,31 @@ class HostileSizeTest {
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("10.0.0.5").doesNotContain("54321"));
     }
 
+    /**
+     * Nesting past what the JSON parser reads (Parsson: 1,000 levels, the document's own object the first) was refused
+     * with Parsson's bare "Input is too deeply nested 1,000", naming no place: the refusal names the JSON path where
+     * the limit was reached (cut, with an ellipsis: it has a thousand levels), in one line. One level less still reads:
+     * the bound is the parser's, not a new one.
+     */
+    @Test
+    void nestingPastTheParsersLimitIsRefusedNamingWhere() throws IOException {
+        String arrays = "{\"zzz\": " + "[".repeat(999) + "]".repeat(999) + ", " + VALID.substring(1);
+        assertThatThrownBy(() -> SessionReportJson.fromJson(arrays)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("not a session report: zzz[0][0][0]")
+                .hasMessageEndingWith("[0]…: nested 1000 levels deep, deeper than the JSON parser reads (999 levels)")
+                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(200).doesNotContain("\n"));
+
+        String objects = VALID.replaceFirst("\"sessionMetrics\": \\{", "\"sessionMetrics\": {\"zzz\": "
+                + "{\"a\": ".repeat(998) + "1" + "}".repeat(998) + ", ");
+        assertThatThrownBy(() -> SessionReportJson.read(new java.io.ByteArrayInputStream(
+                objects.getBytes(StandardCharsets.UTF_8)))).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("not a session report: stream: sessionMetrics.zzz.a.a.a")
+                .hasMessageEndingWith(".a…: nested 1000 levels deep, deeper than the JSON parser reads (999 levels)");
+
+        String deepest = "{\"zzz\": " + "[".repeat(998) + "]".repeat(998) + ", " + VALID.substring(1);
+        assertThat(SessionReportJson.fromJson(deepest)).isEqualTo(SessionReportJson.fromJson(VALID));
+    }
+
     /** The compact text of {@link #VALID}, and where its rounds array's elements start. */
     private static String[] aroundRounds() {
         String compact;
