@@ -37,8 +37,9 @@ import java.util.Optional;
  *
  * <p><b>Reading rules.</b> The same as for PeerPulse's own exports ({@link SessionReportJson#checkShape}):
  * {@code sampleCount} an integer in {@code int} range, timestamps integers in {@code long} range, every
- * other number finite, none negative, no lone surrogate. A file that has the shape but breaks a rule is
- * refused, naming the path and the value.
+ * other number finite, none negative, no lone surrogate, no key twice in one object. A file that has the shape
+ * but breaks a rule is refused, naming the path and the value (a key given twice by PeerPulse's own reader, whose
+ * message then stands).
  *
  * @since 0.1.0
  */
@@ -46,6 +47,14 @@ final class BrowserExportRow {
 
     private BrowserExportRow() {
     }
+
+    /**
+     * Parsson's readers, refusing a key given twice in one object (by default the last value counts): such a file
+     * reads differently in different programs, and PeerPulse's own reader refuses it, naming the key's JSON path,
+     * which summarize then shows.
+     */
+    private static final jakarta.json.JsonReaderFactory READERS = Json.createReaderFactory(
+            java.util.Map.of("org.eclipse.parsson.rejectDuplicateKeys", true));
 
     /** The original feature's {@code latency} object, as far as a row reads it (for the reading rules). */
     record Latency(int sampleCount, double minMs, double maxMs, double meanMs, double medianMs, List<Sample> samples) {
@@ -68,7 +77,7 @@ final class BrowserExportRow {
     static Optional<String> of(Path file) {
         JsonObject document;
         try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8);
-             JsonReader reader = Json.createReader(in)) {
+             JsonReader reader = READERS.createReader(in)) {
             JsonValue value = reader.readValue();
             if (value.getValueType() != JsonValue.ValueType.OBJECT) {
                 return Optional.empty();
@@ -76,7 +85,7 @@ final class BrowserExportRow {
             document = value.asJsonObject();
         } catch (IOException | RuntimeException e) {
             // not this shape: the export reader's message stands. Parsson throws a bare RuntimeException for
-            // nesting past 1,000 levels, a NumberFormatException for an exponent that overflows
+            // nesting past 1,000 levels, a NumberFormatException for an exponent that overflows; a key given twice
             return Optional.empty();
         }
         JsonObject latency = isLatency(document) ? document

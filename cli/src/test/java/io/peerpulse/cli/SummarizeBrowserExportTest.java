@@ -69,6 +69,22 @@ class SummarizeBrowserExportTest {
         assertThat(err.toString()).contains("other.json");
     }
 
+    /**
+     * A key given twice in the browser's export (a script's slip) was read as Parsson reads it, the last value
+     * counting: summarize listed the second session id. Refused as PeerPulse's own exports are, by the key's path.
+     */
+    @Test
+    void aBrowserExportWithAKeyGivenTwiceIsSkippedNamingTheKey() throws Exception {
+        String document = fixture(BROWSER_FILE);
+        Files.writeString(dir.resolve(BROWSER_FILE), document.replaceFirst("\"sessionId\" ?: ?\"([^\"]*)\"",
+                "\"sessionId\": \"$1\", \"sessionId\": \"other\""));
+
+        assertThat(run("summarize", dir.toString())).as("stderr %s", err).isEqualTo(2);
+        assertThat(out.toString()).doesNotContain("other,");
+        assertThat(err.toString()).contains(BROWSER_FILE + ": not a PeerPulse session export: sessionId: the key appears"
+                + " twice");
+    }
+
     @Test
     void aBareLatencyObjectIsReadToo() throws Exception {
         String document = fixture(BROWSER_FILE);
