@@ -234,7 +234,7 @@ class SummarizeAndReportTest {
 
     /**
      * A key given twice (a script's or a hand edit's slip) gave a file two readings: summarize listed the second
-     * session id, a reader keeping the first another. The file is skipped, named with the key's JSON path.
+     * session id, a reader reporting both or refusing the object another. The file is skipped, named with the key's JSON path.
      */
     @Test
     void anExportWithAKeyGivenTwiceIsSkippedNamingTheKey() throws Exception {

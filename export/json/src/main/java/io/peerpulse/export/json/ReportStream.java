@@ -279,8 +279,8 @@ final class ReportStream {
 
     /**
      * The refusal of a key given twice in one object, at {@code path}: JSON leaves open which value counts (Python's
-     * {@code json} and Parsson take the last, other readers the first), so a file with one reads differently in
-     * different programs.
+     * {@code json} and Parsson take the last; other readers refuse the object or report both: RFC 8259, section 4),
+     * so a file with one reads differently in different programs.
      */
     private static IllegalArgumentException twice(String path) {
         return new IllegalArgumentException(Redaction.redact(path) + ": the key appears twice (JSON readers differ on"

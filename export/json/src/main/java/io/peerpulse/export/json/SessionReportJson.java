@@ -58,8 +58,8 @@ import org.jspecify.annotations.Nullable;
  * without a lone surrogate; {@code null} stands for no value, which a number or a boolean always has (a key left out
  * reads as 0 or {@code false}, as in files of earlier versions); a key may appear only once in an object, a key
  * the records do not know too (JSON leaves open which value of a key given twice counts, and readers differ:
- * Python's {@code json} takes the last, others the first). What breaks a rule is
- * refused with its JSON path and value, e.g. {@code sessionMetrics.durationMs: 1.9 is not an integer},
+ * Python's {@code json} takes the last, others refuse the object or report both: RFC 8259, section 4). What breaks
+ * a rule is refused with its JSON path and value, e.g. {@code sessionMetrics.durationMs: 1.9 is not an integer},
  * {@code sessionMetrics.sessionId: the key appears twice (…)}.
  * The document is parsed as a stream, its sample arrays into primitive arrays
  * (16 bytes a sample; the three windows of an export, equal, share one list) and the rest into a small

@@ -120,7 +120,8 @@ class ReadingDisciplineTest {
 
     /**
      * A key given twice in one object (a script's or a hand edit's slip) makes a file two programs read differently:
-     * Python's {@code json} and Parsson keep the last value, other readers the first. It was read silently, the last
+     * Python's {@code json} and Parsson keep the last value, other readers refuse the object or report both (RFC 8259,
+     * section 4). It was read silently, the last
      * value counting ({@code peerpulse summarize} listed the second session id); it is refused, naming the second
      * occurrence's JSON path, under a key the records know or not, in a streamed sample too. Each row inserts the
      * text before the first {@code "key": } after {@code section}.
