@@ -83,7 +83,7 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Close order:</b> stop what reads the connection and close probes on it, then {@link #close()}
  * (connection, factory, audio module, HTTP server), then the relay.
  *
- * <p><b>Why one class.</b> About 415 lines of code, one job: one Java peer negotiating with one page over
+ * <p><b>Why one class.</b> About 420 lines of code, one job: one Java peer negotiating with one page over
  * HTTP. The page server, the signalling long-polls, the relay rewrite of the page's mDNS candidates and the
  * results the page posts back all share one negotiation's state and its close order; split, each part would
  * need the others' half-built fields. What it shares with {@link WebRtcPeers} (the negotiation steps) is

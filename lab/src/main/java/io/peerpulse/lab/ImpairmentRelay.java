@@ -63,7 +63,7 @@ import org.jspecify.annotations.Nullable;
  * for, when it really sent it, or why it dropped it. Tests compare a measurement with that record, the round
  * trip the link really had, rather than with the nominal delay, which a busy machine does not keep.
  *
- * <p><b>Why one class.</b> About 420 lines of code, one job: two lanes of one relay that share the sockets,
+ * <p><b>Why one class.</b> About 475 lines of code, one job: two lanes of one relay that share the sockets,
  * the outage state and the one sender thread (whose spin calibration is shared too). The option records
  * ({@link Link}, {@link Impairment}, {@link Counters}) are small nested values; splitting the lanes from the
  * sender would put the packet queue's lock discipline in two places. The record of what it did with each packet
