@@ -140,12 +140,12 @@ final class BrowserExportRow {
         double[] rtts = values.stream().mapToDouble(Double::doubleValue).toArray();
         // p95 and p99 as PeerPulse computes its own (linear interpolation, rounded once to 0.001 ms)
         LatencySummary computed = rtts.length == 0 ? null : LatencySummary.of(rtts, rtts.length);
-        cells.add(number(latency.getJsonNumber("minMs")));
-        cells.add(number(latency.getJsonNumber("medianMs")));
-        cells.add(number(latency.getJsonNumber("meanMs")));
-        cells.add(computed == null ? "" : number(computed.p95Ms()));
-        cells.add(computed == null ? "" : number(computed.p99Ms()));
-        cells.add(number(latency.getJsonNumber("maxMs")));
+        cells.add(SessionReportCsv.number(latency.getJsonNumber("minMs").doubleValue()));
+        cells.add(SessionReportCsv.number(latency.getJsonNumber("medianMs").doubleValue()));
+        cells.add(SessionReportCsv.number(latency.getJsonNumber("meanMs").doubleValue()));
+        cells.add(computed == null ? "" : SessionReportCsv.number(computed.p95Ms()));
+        cells.add(computed == null ? "" : SessionReportCsv.number(computed.p99Ms()));
+        cells.add(SessionReportCsv.number(latency.getJsonNumber("maxMs").doubleValue()));
         cells.add(""); // reconnections: unknown
         cells.addAll(java.util.Collections.nCopies(SummarizeCommand.QUALITY_COLUMNS, "")); // no quality either
         cells.add(SessionReportCsv.cell(name));
@@ -156,13 +156,5 @@ final class BrowserExportRow {
         return object.get("samples") instanceof JsonArray && object.get("sampleCount") instanceof JsonNumber
                 && Arrays.stream(new String[] {"minMs", "maxMs", "meanMs", "medianMs"})
                         .allMatch(key -> object.get(key) instanceof JsonNumber);
-    }
-
-    private static String number(JsonNumber value) {
-        return number(value.doubleValue());
-    }
-
-    private static String number(double value) {
-        return SessionReportCsv.number(value);
     }
 }

@@ -130,7 +130,6 @@ final class Sessions {
         return false;
     }
 
-
     /** @return whether {@code file} is named as a session journal is ({@code <stem>.journal.jsonl}) */
     static boolean isJournal(Path file) {
         return file.getFileName() != null && file.getFileName().toString().endsWith(".journal.jsonl");

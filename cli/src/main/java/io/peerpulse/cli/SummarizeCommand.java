@@ -176,7 +176,7 @@ final class SummarizeCommand implements Callable<Integer> {
         cells.add(SessionReportCsv.cell(Redaction.redactLines(metrics.playerId())));
         cells.add(String.valueOf(metrics.startEpochMs()));
         cells.add(String.valueOf(metrics.durationMs()));
-        cells.add(number(report.validationData().coverage().coveredRatio()));
+        cells.add(SessionReportCsv.number(report.validationData().coverage().coveredRatio()));
         // every sample of the session, as the jsonl line and the page's "whole session": the window holds only
         // the last maxSampleCount (600 by default); a file of an earlier version without it gives the window's
         SessionLatencyStats session = report.validationData().sessionLatency();
@@ -187,7 +187,7 @@ final class SummarizeCommand implements Callable<Integer> {
                 : latency != null ? new double[] {latency.minMs(), latency.medianMs(), latency.meanMs(), latency.p95Ms(),
                 latency.p99Ms(), latency.maxMs()} : new double[0];
         for (double value : values) {
-            cells.add(number(value));
+            cells.add(SessionReportCsv.number(value));
         }
         while (cells.size() < 12) {
             cells.add(""); // no sample: empty, not 0, so pandas reads NaN
@@ -202,14 +202,11 @@ final class SummarizeCommand implements Callable<Integer> {
             cells.add(String.valueOf(quality.poorMs()));
             cells.add(String.valueOf(quality.lostMs()));
             for (Double score : new Double[] {quality.minScore(), quality.p5Score(), quality.medianScore()}) {
-                cells.add(score == null ? "" : number(score));
+                cells.add(score == null ? "" : SessionReportCsv.number(score));
             }
         }
         cells.add(SessionReportCsv.cell(file));
         return String.join(",", cells);
     }
 
-    private static String number(double value) {
-        return SessionReportCsv.number(value);
-    }
 }

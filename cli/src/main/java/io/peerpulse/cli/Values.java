@@ -1,5 +1,6 @@
 package io.peerpulse.cli;
 
+import io.peerpulse.export.files.ExportFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -85,9 +86,7 @@ final class Values {
                 throw new TypeConversionException("'-' is not standard output here but a file or folder named so:"
                         + " leave --out out, or give /dev/stdout (/dev/stdin for an input); ./- for one really named so");
             }
-            if (java.io.File.separatorChar == '/'
-                    && (value.matches("(?s)[A-Za-z]:([\\\\/].*)?") || value.startsWith("\\\\"))) {
-                // C:\runs, d:/runs, \\server\share off Windows (ExportFiles refuses such a setting alike)
+            if (ExportFiles.isForeignWindowsPath(value)) { // C:\runs, d:/runs, \\server\share off Windows
                 throw new TypeConversionException("'" + value + "' is a Windows path: here it would be one file or folder"
                         + " named so in the working directory; give a path of this system, or ./" + value
                         + " for one really named so");

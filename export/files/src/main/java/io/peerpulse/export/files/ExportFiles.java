@@ -86,12 +86,13 @@ import java.util.regex.Pattern;
  * permissions of the platform). One that cannot be created, is not a directory, or cannot be written to
  * fails with an {@link IOException} whose message names its absolute path and why.
  *
- * <p><b>Why one class.</b> About 410 lines of code, one job: the file rules every file exporter, the journal and
+ * <p><b>Why one class.</b> About 430 lines of code, one job: the file rules every file exporter, the journal and
  * the command line share. Each public method is one rule of that one contract (a safe name, a name claimed without
  * overwriting, a write that appears whole, a safe append, a path setting read, an I/O cause in words), and they
  * share the private steps under them (the temporary file, the forces, the directory checks, the messages), which
  * a split would have to export to each other. What is not a file rule has stayed out (the formats are in their
- * exporters, the journal's lines in its writer).
+ * exporters, the journal's lines in its writer). The I/O cause in words stays too: it is needed when the process is
+ * at its limit of open files, where a class not yet loaded from a folder of classes cannot be loaded any more.
  *
  * @since 0.1.0
  */
@@ -251,10 +252,14 @@ public final class ExportFiles {
 
     /**
      * Whether {@code value} is a Windows path ({@code C:\runs}, {@code d:/runs}, {@code C:}, {@code \\server\share})
-     * on a system that is not Windows, where it would name one folder in the working directory (the command line's
-     * {@code Values.PathConverter} has the same rule).
+     * on a system that is not Windows, where it would name one folder in the working directory: refused by
+     * {@link #path} and by the command line's path options.
+     *
+     * @param value a path as given
+     * @return whether it is a Windows path here, on another system
+     * @since 0.1.0
      */
-    private static boolean isForeignWindowsPath(String value) {
+    public static boolean isForeignWindowsPath(String value) {
         return java.io.File.separatorChar == '/' && (value.matches("(?s)[A-Za-z]:([\\\\/].*)?")
                 || value.startsWith("\\\\"));
     }
