@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A modified client on the far end: the probe channel (negotiated, id 1023, as docs/PROBE-PROTOCOL.md says)
@@ -35,6 +36,8 @@ final class HostilePeer implements AutoCloseable {
     final AtomicLong pingsReceived = new AtomicLong();
     final AtomicLong pongsReceived = new AtomicLong();
     final AtomicLong forgedPongsSent = new AtomicLong();
+    /** The last ping received: {sequence, t1}; {@code null} before the first. */
+    final AtomicReference<long[]> lastPing = new AtomicReference<>();
 
     private HostilePeer(RTCPeerConnection peerConnection) {
         RTCDataChannelInit init = new RTCDataChannelInit();
@@ -59,11 +62,12 @@ final class HostilePeer implements AutoCloseable {
             public void onMessage(RTCDataChannelBuffer buffer) {
                 ByteBuffer data = buffer.data;
                 if (data.remaining() == 16 && data.get(data.position() + 1) == 1) {
+                    int sequence = data.getInt(data.position() + 4);
+                    long t1Micros = data.getLong(data.position() + 8);
+                    lastPing.set(new long[] {sequence, t1Micros});
                     pingsReceived.incrementAndGet();
                     long holdNanos = forgedHoldNanos;
                     if (holdNanos >= 0) {
-                        int sequence = data.getInt(data.position() + 4);
-                        long t1Micros = data.getLong(data.position() + 8);
                         later(() -> forgePong(sequence, t1Micros, holdNanos));
                     }
                 } else if (data.remaining() == 28 && data.get(data.position() + 1) == 2) {
@@ -98,6 +102,17 @@ final class HostilePeer implements AutoCloseable {
         ByteBuffer ping = ByteBuffer.allocate(16);
         ping.put((byte) 1).put((byte) 1).putShort((short) 0).putInt(sequence).putLong(t1Micros).flip();
         channel.send(new RTCDataChannelBuffer(ping, true));
+    }
+
+    /**
+     * Sends an honest pong: {@code sequence} and {@code t1Micros} echoed, t2 from this JVM's wall clock, no hold;
+     * blocking (webrtc-java's send).
+     */
+    void sendPong(int sequence, long t1Micros) throws Exception {
+        ByteBuffer pong = ByteBuffer.allocate(28);
+        pong.put((byte) 1).put((byte) 2).putShort((short) 0).putInt(sequence).putLong(t1Micros)
+                .putLong(System.currentTimeMillis() * 1_000).putInt(0).flip();
+        channel.send(new RTCDataChannelBuffer(pong, true));
     }
 
     /** Sends {@code message} as it is, as a binary or a text message; blocking (webrtc-java's send). */

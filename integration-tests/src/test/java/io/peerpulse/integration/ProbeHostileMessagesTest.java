@@ -5,10 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.peerpulse.lab.WebRtcPeers;
 import io.peerpulse.lab.WebRtcPeers.Route;
 import io.peerpulse.telemetry.ProbeStats;
+import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.webrtc.DataChannelProbe;
 import io.peerpulse.webrtc.ProbeCounters;
+import io.peerpulse.webrtc.ProbeOptions;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Tag;
@@ -114,6 +123,124 @@ class ProbeHostileMessagesTest {
                 peer.close();
             }
         }
+    }
+
+    /**
+     * The peer floods the probe's channel while the probe thread is busy (held here by a task of the test, as a
+     * starved CPU or a flood of junk holds it), so that the probe's inbound queue is full when the peer's honest pong
+     * arrives. That pong arrived in time: it is an answer, not network loss. Before, it was dropped with the flood
+     * ({@code inboundDroppedCount}) and its ping timed out into {@code lostCount}: 5 of 5 such pings lost, a loss of
+     * 5/6 that a session's quality judge reads as POOR for LOSS. And a ping the peer does not answer during the same
+     * kind of flood (a pong lost on the network looks the same from here) is still lost.
+     */
+    @Test
+    void aPongArrivingAtAFullQueueIsAnAnswerAndNoPongIsStillLoss() throws Exception {
+        ScheduledExecutorService probeThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "probe-thread-of-the-test");
+            t.setDaemon(true);
+            return t;
+        });
+        // a timeout far above the time the flood takes: the answered pings end at their pong, long before it
+        ProbeOptions options = ProbeOptions.builder().pingTimeout(Duration.ofSeconds(5)).scheduler(probeThread).build();
+        try (WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(Fixtures.CONNECT_TIMEOUT))) {
+            DataChannelProbe victim = DataChannelProbe.open(peers.peerB(), options);
+            HostilePeer peer = HostilePeer.on(peers.peerA());
+            try {
+                assertThat(peer.awaitOpen(BOUND)).as("the peer's probe channel opens").isTrue();
+                // the peer answers once, on a quiet channel: from now on a ping without an answer is loss
+                CompletableFuture<RttReading> first = victim.read().toCompletableFuture();
+                long[] ping = awaitPing(peer, 1);
+                peer.sendPong((int) ping[0], ping[1]);
+                assertThat(first.get(BOUND.toSeconds(), TimeUnit.SECONDS)).as("the first ping")
+                        .isInstanceOf(RttReading.Measured.class);
+
+                int rounds = 5;
+                long dropped = 0;
+                List<RttReading> readings = new ArrayList<>();
+                for (int round = 0; round < rounds; round++) {
+                    CompletableFuture<RttReading> reading = victim.read().toCompletableFuture();
+                    long[] flooded = awaitPing(peer, round + 2);
+                    dropped = floodWhileBusy(probeThread, victim, peer, dropped,
+                            () -> peer.sendPong((int) flooded[0], flooded[1]));
+                    readings.add(reading.get(BOUND.toSeconds(), TimeUnit.SECONDS));
+                }
+                ProbeCounters answered = victim.getCounters();
+                System.out.printf("%d honest pongs, each arriving at a full queue: %s; %s%n", rounds, readings,
+                        answered);
+                assertThat(readings).as("the readings: %s", answered).allMatch(RttReading.Measured.class::isInstance);
+                assertThat(answered.lostCount()).as("lost: %s", answered).isZero();
+                assertThat(answered.answeredCount()).as("answered: %s", answered).isEqualTo(rounds + 1);
+
+                // no pong at all during a flood: loss, as on a quiet channel
+                CompletableFuture<RttReading> unanswered = victim.read().toCompletableFuture();
+                awaitPing(peer, rounds + 2);
+                floodWhileBusy(probeThread, victim, peer, dropped, () -> { });
+                assertThat(unanswered.get(BOUND.toSeconds(), TimeUnit.SECONDS)).as("no pong came")
+                        .isInstanceOf(RttReading.Stale.class);
+                // a probe thread late by more than 50 ms (a loaded machine) counts the ping only after a grace
+                assertThat(await(() -> victim.getCounters().inFlightCount() == 0))
+                        .as("the ping ended: %s", victim.getCounters()).isTrue();
+                ProbeCounters after = victim.getCounters();
+                assertThat(after.lostCount()).as("lost: %s", after).isEqualTo(1);
+                ProbeStats exported = victim.probeStats();
+                assertThat(exported.lostCount()).as("exported: %s", exported).isEqualTo(1);
+                assertThat(exported.answeredCount()).as("exported: %s", exported).isEqualTo(rounds + 1);
+            } finally {
+                victim.close();
+                peer.close();
+            }
+        } finally {
+            probeThread.shutdownNow();
+        }
+    }
+
+    /**
+     * Holds the probe thread, sends 100 pongs to no ping of the victim's, then what {@code during} sends, then one
+     * more to no ping as a marker, and lets the thread go once the victim dropped the marker: the queue was full
+     * (32 waiting) when {@code during}'s message arrived.
+     *
+     * @return the victim's inbound-dropped count then
+     */
+    private static long floodWhileBusy(ScheduledExecutorService probeThread, DataChannelProbe victim, HostilePeer peer,
+                                       long droppedBefore, ThrowingRunnable during) throws Exception {
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        probeThread.execute(() -> {
+            held.countDown();
+            try {
+                release.await(BOUND.toSeconds(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            assertThat(held.await(BOUND.toSeconds(), TimeUnit.SECONDS)).as("the probe thread is held").isTrue();
+            int flood = 100;
+            for (int i = 0; i < flood; i++) {
+                peer.sendRaw(pong(1_000_000 + i, 1), true);
+            }
+            during.run();
+            peer.sendRaw(pong(2_000_000, 1), true);
+            // the flood and the marker: all but the 32 the queue holds are dropped, the marker last
+            long dropped = droppedBefore + flood + 1 - DataChannelProbe.MAX_QUEUED_MESSAGES;
+            assertThat(await(() -> victim.getCounters().inboundDroppedCount() >= dropped))
+                    .as("the victim dropped the flood: %s", victim.getCounters()).isTrue();
+            return victim.getCounters().inboundDroppedCount();
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /** Something the test sends; may throw as webrtc-java's send does. */
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    /** Waits, up to {@link #BOUND}, for the peer's {@code count}-th ping, and returns it: {sequence, t1}. */
+    private static long[] awaitPing(HostilePeer peer, long count) {
+        assertThat(await(() -> peer.pingsReceived.get() >= count)).as("the peer got ping %d", count).isTrue();
+        return peer.lastPing.get();
     }
 
     /** A pong from the protocol's layout: version 1, type 2, {@code sequence}, {@code t1Micros}, t2, no hold. */

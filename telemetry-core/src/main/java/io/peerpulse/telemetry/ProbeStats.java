@@ -8,9 +8,9 @@ import org.jspecify.annotations.Nullable;
  *
  * @param sentCount       pings sent
  * @param answeredCount   pings answered in time (each one measured reading)
- * @param lostCount       pings without an answer in time after the peer had answered once: network loss, or an
- *                        answer the probe itself dropped on arrival ({@code inboundDroppedCount} not 0: a flood of
- *                        messages filled its inbound queue), which no count can tell apart
+ * @param lostCount       pings without an answer in time after the peer had answered once: network loss, or a peer
+ *                        that did not answer (which no probe can tell apart); never an answer that arrived in time
+ *                        at a full inbound queue (see {@code inboundDroppedCount})
  * @param lateCount       answers that came after their ping had timed out (already lost or unanswered)
  * @param unansweredCount pings without an answer that are not loss: before the peer ever answered, or
  *                        cut off by closing
@@ -38,7 +38,8 @@ import org.jspecify.annotations.Nullable;
  * @param unmatchedCount  well-formed answers to no ping of the probe (another probe's, too old, a replay, a forged
  *                        one): a peer forging answers shows here
  * @param inboundDroppedCount messages of the peer dropped on arrival because the probe's inbound queue was full (a
- *                        flood): an answer among them leaves its ping to time out, counted in {@code lostCount}
+ *                        flood); an answer to a ping in flight is not dropped so (it passes, once per ping), and
+ *                        counts as any answer by when it arrived
  * @since 0.1.0
  */
 public record ProbeStats(long sentCount, long answeredCount, long lostCount, long lateCount, long unansweredCount,

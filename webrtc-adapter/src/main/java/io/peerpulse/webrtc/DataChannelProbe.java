@@ -118,7 +118,8 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
     /**
      * Received messages of one probe that may wait for the probe thread; more are dropped on arrival and counted
      * ({@link ProbeCounters#inboundDroppedCount()}), so that one probe's traffic never stands in front of another
-     * probe's work for long. An honest exchange has one ping and one pong per poll in flight.
+     * probe's work for long; but a pong to a ping of this probe in flight passes, once per ping, so that a flood is
+     * not read as the loss of that ping. An honest exchange has one ping and one pong per poll in flight.
      *
      * @since 0.1.0
      */
@@ -397,11 +398,12 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
 
     /**
      * A pooled buffer for a probe-sized message, or a fresh one for a longer message or when all are in use; or
-     * {@code null} when {@link #MAX_QUEUED_MESSAGES} already wait for the executor (the message is then dropped).
+     * {@code null} when {@link #MAX_QUEUED_MESSAGES} already wait for the executor (the message is then dropped), unless
+     * {@code beyondBound} (a pong with its ping's pass, {@link ProbeEngine#admitPong}).
      */
-    private @Nullable Inbound takeInbound(int length) {
+    private @Nullable Inbound takeInbound(int length, boolean beyondBound) {
         synchronized (freeInbound) {
-            if (queuedInbound >= MAX_QUEUED_MESSAGES) {
+            if (queuedInbound >= MAX_QUEUED_MESSAGES && !beyondBound) {
                 return null;
             }
             queuedInbound++;
@@ -412,6 +414,12 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
             }
         }
         return new Inbound(false, new byte[length]);
+    }
+
+    /** The big-endian u32 at {@code at} of {@code data} (a pong's sequence), whatever the buffer's byte order. */
+    private static int sequence(ByteBuffer data, int at) {
+        return (data.get(at) & 0xFF) << 24 | (data.get(at + 1) & 0xFF) << 16 | (data.get(at + 2) & 0xFF) << 8
+                | (data.get(at + 3) & 0xFF);
     }
 
     private void release(Inbound in) {
@@ -525,7 +533,15 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
                 && data.get(data.position() + 1) == ProbeCodec.TYPE_PING && !engine.admitPing(receivedNanos)) {
             return;
         }
-        Inbound in = takeInbound(length);
+        Inbound in = takeInbound(length, false);
+        // a full queue: a pong to a ping of ours in flight still goes (once per ping: ProbeEngine.admitPong), since it
+        // arrived, and dropped it would count as network loss; anything else is dropped
+        if (in == null && buffer.binary && length == ProbeCodec.PONG_LENGTH
+                && data.get(data.position()) == ProbeCodec.VERSION
+                && data.get(data.position() + 1) == ProbeCodec.TYPE_PONG
+                && engine.admitPong(sequence(data, data.position() + 4))) {
+            in = takeInbound(length, true);
+        }
         if (in == null) {
             engine.onInboundDropped(); // lock-free: this thread never waits for the engine's monitor
             return;

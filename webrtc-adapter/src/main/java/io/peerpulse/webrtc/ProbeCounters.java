@@ -38,9 +38,10 @@ package io.peerpulse.webrtc;
  *                               honest peer never gets here; a flooding one does
  * @param inboundDroppedCount    received messages dropped on arrival because this probe already had
  *                               {@link DataChannelProbe#MAX_QUEUED_MESSAGES} waiting for the probe thread (a flood
- *                               of pongs, or of anything, or a probe thread starved of CPU); a pong among them
- *                               leaves its ping to time out, counted in {@code lostCount}: when this is not 0,
- *                               {@code lostCount} is not all network loss
+ *                               of pongs, or of anything, or a probe thread starved of CPU). A pong to a ping of
+ *                               this probe in flight is never among them: it passes the full queue, once per ping,
+ *                               and counts by its arrival as any pong, so that a flood is not read as network loss
+ *                               ({@code lostCount})
  * @param processedLateCount     answered pings whose pong arrived before the ping timeout but was handled after
  *                               it, because the probe thread did not get a CPU in time: local lateness, not network
  *                               loss, so measured (from the arrival time read in webrtc-java's callback) and never

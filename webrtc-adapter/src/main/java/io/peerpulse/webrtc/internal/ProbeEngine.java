@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.LongSupplier;
 import javax.crypto.Cipher;
 import javax.crypto.ShortBufferException;
@@ -112,6 +113,13 @@ public final class ProbeEngine {
     /** Peer pings answered at once at most, before {@link #PEER_PING_RATE} applies. */
     public static final int PEER_PING_BURST = 20;
 
+    /**
+     * Pings in flight that have a pass past a full inbound queue for their pong ({@link #admitPong}): with more in
+     * flight, an older ping's pass is taken over by the newer ping of the same index.
+     */
+    private static final int PASSES = 256;
+    /** Marks a pass as unused in {@link #passes}; the low 32 bits hold the ping's sequence. */
+    private static final long OPEN = 1L << 32;
     /** How many timed-out pings are remembered to tell a late pong from an unmatched one. */
     private static final int TIMED_OUT_MEMORY = 256;
     /** Slots in the ring at first: more pings in flight than this (one per poll within a timeout) grow it. */
@@ -202,6 +210,12 @@ public final class ProbeEngine {
     private final AtomicLong refusedUncopied = new AtomicLong();
     /** Messages of another version refused before they were copied; lock-free as {@link #inboundDropped}. */
     private final AtomicLong unknownVersionUncopied = new AtomicLong();
+    /**
+     * One pass past a full inbound queue per ping in flight (see {@link #admitPong}): at {@code sequence & (PASSES -
+     * 1)}, {@link #OPEN} with the sequence while its pass is unused, else anything else. Written under the monitor when
+     * a ping starts and ends, taken lock-free on webrtc-java's callback thread.
+     */
+    private final AtomicLongArray passes = new AtomicLongArray(PASSES);
     /** Which of the peer's pings are answered: the rest are dropped, on arrival (see {@link #admitPing}). */
     private final TokenBucket peerPings = new TokenBucket(PEER_PING_RATE, PEER_PING_BURST);
     private long maxHoldNanos;
@@ -338,6 +352,22 @@ public final class ProbeEngine {
     }
 
     /**
+     * Whether a pong that arrived while this probe's inbound queue is full may be queued all the same: once per ping in
+     * flight, for a pong carrying its sequence. Such a pong arrived, and in time or not its arrival decides (see {@link
+     * #matchPong}): dropped, its ping would time out and count as lost, local overload read as network loss. Bounded:
+     * one message more per ping this probe sent, a rate the probe sets, not the peer. Whether the pong is the honest
+     * one (its t1) is checked as for any pong, when it is handled: a pong of another t1 that took the pass spends the
+     * ping as it would on a quiet channel. Thread-safe, allocation-free, never blocks on the engine.
+     *
+     * @param sequence the pong's sequence
+     * @return {@code true} to queue it, {@code false} to drop it (no ping of that sequence in flight, or its pass
+     *         taken)
+     */
+    public boolean admitPong(int sequence) {
+        return passes.compareAndSet(sequence & (PASSES - 1), OPEN | (sequence & 0xFFFF_FFFFL), 0);
+    }
+
+    /**
      * Counts a received message dropped because this probe already had too many waiting for the executor.
      * Lock-free: safe on webrtc-java's callback thread.
      */
@@ -465,6 +495,7 @@ public final class ProbeEngine {
                 t1Micros = Math.floorDiv(wallNanos(t1Nanos), 1_000) + secretMicros;
                 Slot slot = slotFor(sequence);
                 slot.hold(sequence, result, t1Nanos, t1Micros, t1Nanos + timeoutNanos);
+                passes.set(sequence & (PASSES - 1), OPEN | (sequence & 0xFFFF_FFFFL));
                 slot.sending = true; // counted sent once its send returns, or once it ends (see end(Slot))
                 inFlight++;
                 pingedSinceSweep = true;
@@ -502,6 +533,7 @@ public final class ProbeEngine {
             s.sending = false;
             sent++;
         }
+        passes.compareAndSet(s.sequence & (PASSES - 1), OPEN | (s.sequence & 0xFFFF_FFFFL), 0);
         return s.release();
     }
 
@@ -554,6 +586,7 @@ public final class ProbeEngine {
             if (s != null && s.result == result) {
                 mine = true;
                 s.sending = false;
+                passes.compareAndSet(sequence & (PASSES - 1), OPEN | (sequence & 0xFFFF_FFFFL), 0);
                 s.release();
                 inFlight--;
             }

@@ -713,6 +713,28 @@ class ProbeEngineTest {
     }
 
     /** A read whose ping the executor sent: read() only hands it over. */
+    /**
+     * A pong arriving at a full inbound queue may pass it once per ping of ours in flight, so that an answer that
+     * arrived is not dropped into loss: once, only for a sequence in flight, and no more once its ping has ended.
+     */
+    @Test
+    void aPongPassesAFullQueueOncePerPingInFlight() {
+        aToB.to = null; // the test is the peer
+        CompletableFuture<RttReading> first = started(a);
+        int sequence = ((ProbeCodec.Ping) decode(aToB.sent.get(0))).sequence();
+        assertThat(a.admitPong(sequence + 1)).as("no ping of that sequence").isFalse();
+        assertThat(a.admitPong(sequence)).as("its ping is in flight").isTrue();
+        assertThat(a.admitPong(sequence)).as("once").isFalse();
+        scheduler.advance(TIMEOUT.plusSeconds(1));
+        assertThat(first).isCompleted();
+
+        CompletableFuture<RttReading> second = started(a);
+        int next = ((ProbeCodec.Ping) decode(aToB.sent.get(1))).sequence();
+        scheduler.advance(TIMEOUT.plusSeconds(1)); // timed out, its pass unused
+        assertThat(second).isCompleted();
+        assertThat(a.admitPong(next)).as("its ping has ended").isFalse();
+    }
+
     private CompletableFuture<RttReading> started(ProbeEngine engine) {
         CompletableFuture<RttReading> read = engine.read().toCompletableFuture();
         scheduler.runDueTasks();
