@@ -495,7 +495,7 @@ public final class SessionCore {
             }
             if (poll.sample() != null) {
                 rounds.sample(poll.sample().rttMs());
-                toStart.addAll(exporters.sample(poll.sample()));
+                exporters.sample(poll.sample(), toStart);
                 coverage.measured(at, poll.sample().rttMs());
             }
             SourceFallback fell = maybeFallBack(poll, at);

@@ -93,28 +93,24 @@ public final class ExporterChannel {
         return queue.dropped();
     }
 
-    /** @return whether {@link #startDrain()} must follow (after the caller's lock) */
-    public boolean enqueueStarted() {
-        return queue.enqueue(() -> call("sessionStarted", () -> exporter.sessionStarted(sessionId)), false);
-    }
-
-    /** @return whether {@link #startDrain()} must follow (after the caller's lock) */
+    /** @return whether {@link #startDrain()} must follow (after the caller's lock); dropped when far behind */
     public boolean enqueueSample(RttSample sample) {
-        return queue.enqueue(() -> call("sampleRecorded", () -> exporter.sampleRecorded(sessionId, sample)), true);
+        return queue.enqueue(() -> call("sampleRecorded", (exporter, id) -> exporter.sampleRecorded(id, sample)), true);
     }
 
     /**
-     * Queues a notice of the session (a quality, connection, source or path change); never dropped.
+     * Queues a call that is never dropped: {@code sessionStarted} or a notice of the session (a quality,
+     * connection, source or path change).
      *
      * @param method the exporter's method, for the log
      * @param notice the call
      * @return whether {@link #startDrain()} must follow (after the caller's lock)
      */
     public boolean enqueueNotice(String method, Notice notice) {
-        return queue.enqueue(() -> call(method, () -> notice.deliver(exporter, sessionId)), false);
+        return queue.enqueue(() -> call(method, notice), false);
     }
 
-    /** A call of one of the exporter's notice methods. */
+    /** A call of one of the exporter's methods. */
     @FunctionalInterface
     public interface Notice {
         /**
@@ -134,7 +130,7 @@ public final class ExporterChannel {
     public boolean enqueueEnded(SessionReport report, CompletableFuture<Void> done) {
         return queue.enqueue(() -> {
             try {
-                call("sessionEnded", () -> exporter.sessionEnded(report));
+                call("sessionEnded", (exporter, id) -> exporter.sessionEnded(report));
             } finally {
                 done.complete(null);
             }
@@ -146,9 +142,9 @@ public final class ExporterChannel {
         queue.startDrain();
     }
 
-    private void call(String method, Call call) {
+    private void call(String method, Notice call) {
         try {
-            call.run();
+            call.deliver(exporter, sessionId);
         } catch (VirtualMachineError fatal) {
             throw fatal;
         } catch (Throwable t) {
@@ -157,13 +153,8 @@ public final class ExporterChannel {
         }
     }
 
-    @FunctionalInterface
-    private interface Call {
-        void run() throws Exception;
-    }
-
     @Override
     public String toString() {
-        return "exporter '" + name + "'";
+        return plugin();
     }
 }

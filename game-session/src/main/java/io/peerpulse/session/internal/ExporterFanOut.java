@@ -291,30 +291,22 @@ public final class ExporterFanOut {
     /** Tells every exporter the session started; not under a lock. */
     public void started() {
         List<ExporterChannel> toStart = new ArrayList<>();
-        for (ExporterChannel channel : channels) {
-            if (channel.enqueueStarted()) {
-                toStart.add(channel);
-            }
-        }
+        notice("sessionStarted", (exporter, id) -> exporter.sessionStarted(id), toStart);
         startDrains(toStart);
     }
 
     /**
      * Queues {@code sampleRecorded} for every exporter; under the session's lock.
      *
-     * @return the channels to {@link #startDrains} after the lock
+     * @param sample  the sample
+     * @param toStart receives the channels to {@link #startDrains} after the lock
      */
-    public List<ExporterChannel> sample(RttSample sample) {
-        List<ExporterChannel> toStart = List.of();
+    public void sample(RttSample sample, List<ExporterChannel> toStart) {
         for (ExporterChannel channel : channels) {
             if (channel.enqueueSample(sample)) {
-                if (toStart.isEmpty()) {
-                    toStart = new ArrayList<>(channels.size());
-                }
                 toStart.add(channel);
             }
         }
-        return toStart;
     }
 
     /**

@@ -104,13 +104,13 @@ class BulkheadsTest {
         ExporterChannel running = new ExporterChannel("hang", "s-1", hanging, bulkheads.forPlugin("hang"), 100,
                 SharedExecutorTest.faults("s-1", clock));
         assertThat(running.stuck(System.nanoTime() + timeout.toNanos() * 2, timeout)).as("idle").isFalse();
-        if (running.enqueueStarted()) {
+        if (running.enqueueNotice("sessionStarted", (e, id) -> e.sessionStarted(id))) {
             running.startDrain();
         }
         assertThat(entered.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
         ExporterChannel waiting = new ExporterChannel("hang", "s-2", hanging, bulkheads.forPlugin("hang"), 100,
                 SharedExecutorTest.faults("s-2", clock));
-        if (waiting.enqueueStarted()) {
+        if (waiting.enqueueNotice("sessionStarted", (e, id) -> e.sessionStarted(id))) {
             waiting.startDrain(); // waits in the bulkhead: the plugin's one thread is taken
         }
         long now = System.nanoTime();

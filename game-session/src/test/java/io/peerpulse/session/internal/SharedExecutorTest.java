@@ -119,7 +119,7 @@ class SharedExecutorTest {
             healthy.add(exporter);
             ExporterChannel channel = new ExporterChannel("healthy", "healthy-" + i, exporter, pool, 100,
                     faults("healthy-" + i, System::nanoTime));
-            boolean drain = channel.enqueueStarted();
+            boolean drain = channel.enqueueNotice("sessionStarted", (e, id) -> e.sessionStarted(id));
             for (int s = 0; s < 5; s++) {
                 drain |= channel.enqueueSample(sample(1_000 + s, 10 + s));
             }
