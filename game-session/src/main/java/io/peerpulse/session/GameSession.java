@@ -6,7 +6,6 @@ import io.peerpulse.session.core.SessionConfig;
 import io.peerpulse.session.core.SessionCore;
 import io.peerpulse.session.core.SessionEvent;
 import io.peerpulse.session.core.SessionStart;
-import io.peerpulse.session.internal.Bulkheads;
 import io.peerpulse.session.internal.ExporterFanOut;
 import io.peerpulse.session.internal.SerialQueue;
 import io.peerpulse.session.internal.SharedExecutor;
@@ -1071,7 +1070,7 @@ public final class GameSession implements AutoCloseable {
             Executor shared = SharedExecutor.get();
             Executor runner = own != null ? own : shared;
             // On the shared pool each exporter plugin holds at most half its threads (a stuck one cannot take all).
-            Function<String, Executor> exporterRunners = own != null ? name -> own : Bulkheads.shared()::forPlugin;
+            Function<String, Executor> exporterRunners = own != null ? name -> own : SharedExecutor::forPlugin;
             // Exporters first: a bad setting fails build() before anything (the journal) is opened.
             ExporterFanOut exporters = ExporterFanOut.create(sessionId, providersSet ? providers : null,
                     exporterNames, exportSettings, settings.keySet(), exporterRunners, GameSession.MAX_QUEUED_EXPORTER_CALLS,

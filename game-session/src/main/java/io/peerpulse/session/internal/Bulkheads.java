@@ -8,13 +8,11 @@ import java.util.concurrent.Executor;
 
 /**
  * One bulkhead per exporter plugin (provider name) on a shared pool: the calls of one plugin's exporters,
- * over every session, hold at most {@link #limit()} of the pool's threads at once; more wait in the
+ * over every session, hold at most {@code limit} of the pool's threads at once; more wait in the
  * plugin's own FIFO queue. So a plugin stuck in its calls holds at most that many threads for good, and
- * the other plugins keep the rest.
- *
- * @since 0.1.0
+ * the other plugins keep the rest. {@link SharedExecutor#forPlugin} is the one use.
  */
-public final class Bulkheads {
+final class Bulkheads {
 
     private final Executor pool;
     private final int limit;
@@ -32,29 +30,14 @@ public final class Bulkheads {
         this.limit = limit;
     }
 
-    private static final class Holder {
-        static final Bulkheads SHARED = new Bulkheads(SharedExecutor.get(), sharedLimit(SharedExecutor.maxThreads()));
-    }
-
-    /**
-     * The bulkheads on {@link SharedExecutor}: each plugin holds at most half its threads (at least 1).
-     *
-     * @return the shared bulkheads
-     * @throws IllegalArgumentException as {@link SharedExecutor#get()}
-     */
-    public static Bulkheads shared() {
-        SharedExecutor.get(); // fails here, and again next time, on a bad bound
-        return Holder.SHARED;
-    }
-
     /** The most threads of a pool of {@code maxThreads} one plugin may hold: half, at least 1. */
     static int sharedLimit(int maxThreads) {
         return Math.max(1, maxThreads / 2);
     }
 
-    /** @return the most threads one plugin's calls hold at once */
-    public int limit() {
-        return limit;
+    /** @return the pool the bulkheads share */
+    Executor pool() {
+        return pool;
     }
 
     /**

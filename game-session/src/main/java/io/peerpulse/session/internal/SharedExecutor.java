@@ -8,23 +8,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 
 /**
- * The executor every session of the JVM shares by default for exporter calls and quality listeners.
- *
- * <p><b>Bound.</b> At most {@link #maxThreads()} threads: {@code max(8, 4 × availableProcessors)}, or the
- * system property {@value #MAX_THREADS_PROPERTY} (an integer from 1 to {@value #MAX_THREADS_LIMIT}). Exporter
- * calls mostly wait on I/O (files, network pushes), so more threads than cores pay off; at least 8 so that a
- * few exporters stuck in a call on a small machine do not yet hold up the others. Threads are daemon threads
- * named {@code peerpulse-session-<n>}, made on demand and ended after 30 s idle, so idle sessions cost no
- * thread. Their context class loader is PeerPulse's own, not that of whichever thread made them.
- *
- * <p><b>Past the bound.</b> Work waits, it is never rejected (unless the process can start no thread and the pool
- * has none: {@code DaemonPool}): a task submitted while every thread is busy
- * joins an unbounded FIFO queue and runs when a thread frees up. The queue stays small: each exporter and
- * each session's listeners feed it through a {@link SerialQueue}, which has at most one drain in it at a
- * time, and a drain gives its thread back after a batch of calls. So {@code maxThreads} exporters stuck in a
- * call (e.g. a {@code sessionEnded} that never returns) hold every thread, and the calls of all other
- * sessions wait until one returns: {@code GameSession.close()} still returns after its exporter timeout,
- * and the polling threads are never affected. A call never runs on the thread that submitted it.
+ * The pool every session of the JVM shares by default for exporter calls, quality listeners and sources'
+ * {@code close()}, with one {@link Bulkheads bulkhead} per exporter plugin: its bound, threads and queue are the
+ * "shared pool" row of game-session's README. Exporter calls mostly wait on I/O (files, network pushes), so more
+ * threads than cores pay off; at least 8 so that a few exporters stuck in a call on a small machine do not yet hold
+ * up the others. The FIFO queue past the bound stays small: each exporter and each session's listeners feed it
+ * through a {@link SerialQueue}, which has at most one drain in it at a time.
  */
 public final class SharedExecutor {
 
@@ -37,7 +26,7 @@ public final class SharedExecutor {
     static final int MAX_THREADS_LIMIT = 10_000;
 
     private static final Object LOCK = new Object();
-    private static volatile @Nullable Executor instance;
+    private static volatile @Nullable Bulkheads instance;
 
     private SharedExecutor() {
     }
@@ -52,13 +41,27 @@ public final class SharedExecutor {
      *                                  next call
      */
     public static Executor get() {
-        Executor shared = instance;
+        return bulkheads().pool();
+    }
+
+    /**
+     * @param plugin an exporter provider's name
+     * @return the executor for that plugin's calls on the shared pool: at most half its threads (at least 1)
+     * @throws IllegalArgumentException as {@link #get()}
+     */
+    public static Executor forPlugin(String plugin) {
+        return bulkheads().forPlugin(plugin);
+    }
+
+    private static Bulkheads bulkheads() {
+        Bulkheads shared = instance;
         if (shared == null) {
             synchronized (LOCK) {
                 shared = instance;
                 if (shared == null) {
-                    ThreadPoolExecutor pool = newPool(maxThreads(), "peerpulse-session-");
-                    shared = pool::execute;
+                    int maxThreads = maxThreads();
+                    ThreadPoolExecutor pool = newPool(maxThreads, "peerpulse-session-");
+                    shared = new Bulkheads(pool::execute, Bulkheads.sharedLimit(maxThreads));
                     instance = shared;
                 }
             }
