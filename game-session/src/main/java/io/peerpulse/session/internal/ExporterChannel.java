@@ -11,10 +11,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * One session's exporter behind its own {@link SerialQueue}: calls never overlap, keep their order,
- * and a failure is logged at WARNING (logger {@code io.peerpulse.session.internal.ExporterFanOut}) with the exporter's
- * name and the session id, rate-limited per exporter and fault for the whole JVM ({@link FaultLog}), and stops
- * nothing.
+ * One session's exporter behind its own {@link SerialQueue}, so that its calls never overlap and keep their order; a
+ * failure or hang goes to the session's {@link FaultLog} (logger {@code io.peerpulse.session.internal.ExporterFanOut})
+ * and stops nothing.
  */
 public final class ExporterChannel {
 

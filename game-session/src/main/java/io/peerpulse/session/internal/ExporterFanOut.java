@@ -29,8 +29,9 @@ import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
- * One session's exporters, each behind its own {@link ExporterChannel}. Calls that enqueue run under the
- * session's lock and answer the channels whose drain the caller must start after releasing it.
+ * One session's exporters, each behind its own {@link ExporterChannel}. The methods that queue a call run under the
+ * session's lock and add to {@code toStart} the channels whose drain the caller must {@link #startDrains start} after
+ * releasing it; only samples are ever dropped.
  */
 public final class ExporterFanOut {
 
@@ -45,10 +46,8 @@ public final class ExporterFanOut {
     }
 
     /**
-     * Selects the providers and creates their exporters. A provider whose {@code create} rejects its
-     * settings ({@link IllegalArgumentException}) fails the call. One that fails otherwise, or answers
-     * {@code null}, is a broken plugin: when it was named explicitly the call fails naming it and why;
-     * with the default selection it is logged at WARNING and left out.
+     * Selects the providers and creates their exporters, failing or leaving out one that cannot be created as
+     * {@code GameSession.Builder.build()} says.
      *
      * @param sessionId the session's id
      * @param providers the providers to choose from, {@code null} for those ServiceLoader finds
@@ -60,10 +59,6 @@ public final class ExporterFanOut {
      * @param maxQueued sample calls are dropped while this many wait for one exporter
      * @param nanoClock the session's monotonic clock, for the JVM-wide rate limit of log lines ({@link FaultLog})
      * @return the exporters
-     * @throws IllegalArgumentException naming the exporter when one rejects its settings, or as
-     *                                  {@link Providers#select}
-     * @throws IllegalStateException    naming the exporter and why, when one named explicitly cannot be created;
-     *                                  as {@link Providers#select}
      */
     public static ExporterFanOut create(String sessionId, @Nullable List<? extends SessionExporterProvider> providers,
                                         @Nullable List<String> names, ExportSettings settings,
@@ -109,25 +104,14 @@ public final class ExporterFanOut {
     }
 
     /**
-     * Refuses a {@code peerpulse.*} setting that nothing reads: under {@code peerpulse.export.<name>.} of a
-     * provider that declares its keys, one it does not declare; under {@code peerpulse.export.<name>.} of one of
-     * PeerPulse's own providers that declares none (the {@code jfr} exporter reads no setting), any; under
-     * {@code peerpulse.export.<name>.} of no provider at all; or elsewhere under {@code peerpulse.} but not one of
-     * the session's own keys. A key whose start is {@code peerpulse.} in another case or after white space is
-     * looked at too. Keys outside {@code peerpulse.} are a plugin's own business and not looked at.
-     *
-     * <p>A system property is JVM-wide and may be meant for other code, so it is never refused: one under
-     * {@code peerpulse.export.}, {@code peerpulse.journal.} or {@code peerpulse.session.} (any case) that the same
-     * rule would refuse, and that no session setting overrides, is logged at WARNING with the same text, once per
-     * key for the JVM.
+     * Refuses a {@code peerpulse.*} session setting that nothing reads, and logs such a system property, by the
+     * rule of game-session's README ("Writing an exporter"). One of PeerPulse's own providers, from its own module,
+     * that declares no key reads none (the {@code jfr} exporter); another that declares none leaves its prefix open.
      *
      * @param givenKeys        the keys of the session's settings
      * @param available        the providers found
      * @param systemProperties the names of the system properties
-     * @throws IllegalArgumentException naming the key and the closest known key (one the key abbreviates first,
-     *                                  e.g. {@code …json.directory} for {@code …json.dir}); for a key of one of
-     *                                  PeerPulse's own exporters that was not found, naming that exporter and how
-     *                                  to add it; for the shared pool's system property, saying it is one
+     * @throws IllegalArgumentException naming the key and why, with the closest known key when it is a typo
      */
     static void checkKeys(java.util.Collection<String> givenKeys, List<? extends SessionExporterProvider> available,
                           java.util.Collection<String> systemProperties) {
@@ -251,10 +235,7 @@ public final class ExporterFanOut {
         return previous[b.length()];
     }
 
-    /**
-     * An exporter that cannot be created: named explicitly, it fails the build; selected by default, the
-     * session runs without it (logged at WARNING).
-     */
+    /** An exporter that cannot be created: named explicitly, it fails; selected by default, it is logged. */
     private static void brokenPlugin(String name, SessionExporterProvider provider, boolean explicit, String sessionId,
                                      FaultLog faults, String why, @Nullable Throwable cause) {
         String what = "exporter '" + name + "' (" + provider.getClass().getName() + ") could not be created: " + why;
@@ -295,12 +276,7 @@ public final class ExporterFanOut {
         startDrains(toStart);
     }
 
-    /**
-     * Queues {@code sampleRecorded} for every exporter; under the session's lock.
-     *
-     * @param sample  the sample
-     * @param toStart receives the channels to {@link #startDrains} after the lock
-     */
+    /** Queues {@code sampleRecorded} for every exporter; dropped for one that is far behind. */
     public void sample(RttSample sample, List<ExporterChannel> toStart) {
         for (ExporterChannel channel : channels) {
             if (channel.enqueueSample(sample)) {
@@ -309,47 +285,27 @@ public final class ExporterFanOut {
         }
     }
 
-    /**
-     * Queues {@code qualityChanged} for every exporter; under the session's lock.
-     *
-     * @param change  the change
-     * @param toStart receives the channels to {@link #startDrains} after the lock
-     */
+    /** Queues {@code qualityChanged} for every exporter. */
     public void quality(QualityChange change, List<ExporterChannel> toStart) {
         notice("qualityChanged", (exporter, id) -> exporter.qualityChanged(id, change), toStart);
     }
 
-    /**
-     * Queues {@code connectionChanged} for every exporter; under the session's lock.
-     *
-     * @param event   the change
-     * @param toStart receives the channels to {@link #startDrains} after the lock
-     */
+    /** Queues {@code connectionChanged} for every exporter. */
     public void connection(ConnectionEvent event, List<ExporterChannel> toStart) {
         notice("connectionChanged", (exporter, id) -> exporter.connectionChanged(id, event), toStart);
     }
 
-    /**
-     * Queues {@code sourceChanged} for every exporter; under the session's lock.
-     *
-     * @param sourceName the source's name
-     * @param toStart    receives the channels to {@link #startDrains} after the lock
-     */
+    /** Queues {@code sourceChanged} for every exporter. */
     public void source(String sourceName, List<ExporterChannel> toStart) {
         notice("sourceChanged", (exporter, id) -> exporter.sourceChanged(id, sourceName), toStart);
     }
 
-    /**
-     * Queues {@code pathChanged} for every exporter; under the session's lock.
-     *
-     * @param change  the change
-     * @param toStart receives the channels to {@link #startDrains} after the lock
-     */
+    /** Queues {@code pathChanged} for every exporter. */
     public void path(PathChange change, List<ExporterChannel> toStart) {
         notice("pathChanged", (exporter, id) -> exporter.pathChanged(id, change), toStart);
     }
 
-    /** Queues one notice, never dropped, for every exporter. */
+    /** Queues one call, never dropped, for every exporter. */
     private void notice(String method, ExporterChannel.Notice notice, List<ExporterChannel> toStart) {
         for (ExporterChannel channel : channels) {
             if (channel.enqueueNotice(method, notice)) {
@@ -359,10 +315,8 @@ public final class ExporterFanOut {
     }
 
     /**
-     * Queues {@code sessionEnded} for every exporter, after its last sample; under the session's lock.
+     * Queues {@code sessionEnded} for every exporter, after its last sample.
      *
-     * @param report  the report
-     * @param toStart receives the channels to {@link #startDrains} after the lock
      * @return one future per exporter, completed when its {@code sessionEnded} returned or threw
      */
     public List<CompletableFuture<Void>> ended(SessionReport report, List<ExporterChannel> toStart) {
@@ -377,7 +331,7 @@ public final class ExporterFanOut {
         return done;
     }
 
-    /** Starts the drains {@link #sample} or {@link #ended} asked for; after the session's lock. */
+    /** Starts the drains the queuing methods asked for; after the session's lock. */
     public static void startDrains(List<ExporterChannel> toStart) {
         toStart.forEach(ExporterChannel::startDrain);
     }

@@ -24,11 +24,8 @@ public final class Providers {
     }
 
     /**
-     * The providers {@link ServiceLoader} finds on the module path and class path, through the thread's context
-     * class loader when it sees PeerPulse, else through PeerPulse's own ({@code Plugins.loaderFor}); one that cannot
-     * be loaded is logged and left out, and said in {@link Plugins.Loaded#failures()}.
-     *
-     * @return the providers in discovery order, and those that could not be loaded
+     * @return the providers {@link ServiceLoader} finds through {@link Plugins#loaderFor}, in discovery order, and
+     *         those that could not be loaded (logged, as {@link Plugins#load} does)
      */
     public static Plugins.Loaded<SessionExporterProvider> discover() {
         return Plugins.load(ServiceLoader.load(SessionExporterProvider.class,
@@ -36,9 +33,8 @@ public final class Providers {
     }
 
     /**
-     * Selects providers by name. With the default selection ({@code names == null}) a provider whose name is
-     * invalid or shared is logged once per JVM and left out; a name asked for explicitly fails when it is
-     * invalid or shared.
+     * Selects providers by name, as {@code GameSession.Builder.build()} says: a provider whose name is invalid or
+     * shared fails only when asked for by name, and the default selection logs and leaves it out.
      *
      * @param providers the providers available
      * @param names     the names asked for, in the order wanted; {@code null} for every provider

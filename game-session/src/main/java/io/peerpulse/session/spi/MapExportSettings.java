@@ -19,14 +19,7 @@ final class MapExportSettings implements ExportSettings {
         this.attributes = attributes;
     }
 
-    /**
-     * Validates and copies both maps, keeping their iteration order.
-     *
-     * @param settings   keys not blank, values not null
-     * @param attributes keys not null, each value an instance of its key
-     * @return the settings
-     * @throws IllegalArgumentException naming the key of the first bad entry
-     */
+    /** {@link ExportSettings#of}: both maps validated and copied, keeping their iteration order. */
     static MapExportSettings of(Map<String, String> settings, Map<Class<?>, ?> attributes) {
         if (settings == null) {
             throw new IllegalArgumentException("export settings must not be null");
