@@ -55,7 +55,7 @@ final class QualityListeners {
         CompletableFuture<Void> done = new CompletableFuture<>();
         if (queue.idle()) {
             done.complete(null);
-        } else if (queue.enqueue(() -> done.complete(null), () -> done.complete(null))) {
+        } else if (queue.enqueue(() -> { }, done)) {
             queue.startDrain();
         }
         return done;

@@ -122,18 +122,11 @@ public final class ExporterChannel {
 
     /**
      * @param report the report
-     * @param done   completed when {@code sessionEnded} returned or threw, or when it can never run (the session's
-     *               executor rejected it: that is logged, and nothing waits for a call that will not come)
+     * @param done   completed when {@code sessionEnded} returned or threw, or can never run ({@link SerialQueue})
      * @return whether {@link #startDrain()} must follow (after the caller's lock)
      */
     public boolean enqueueEnded(SessionReport report, CompletableFuture<Void> done) {
-        return queue.enqueue(() -> {
-            try {
-                call("sessionEnded", (exporter, id) -> exporter.sessionEnded(report));
-            } finally {
-                done.complete(null);
-            }
-        }, () -> done.complete(null));
+        return queue.enqueue(() -> call("sessionEnded", (exporter, id) -> exporter.sessionEnded(report)), done);
     }
 
     /** Starts running queued calls. */

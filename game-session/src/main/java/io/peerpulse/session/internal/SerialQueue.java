@@ -4,6 +4,7 @@ import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -65,18 +66,18 @@ public final class SerialQueue {
     }
 
     /**
-     * Queues a task that someone waits for: when the executor rejects the drain, {@code onLost} runs instead (on the
-     * thread that found the rejection), so that the waiter is not left waiting for a task that will never run.
+     * Queues a task that someone waits for, never dropped.
      *
-     * @param task   the task; what it throws is logged
-     * @param onLost runs when the task is lost; what it throws is logged
+     * @param task the task; what it throws is logged
+     * @param done completed once the task returned or threw, or was lost (the executor rejected the drain): a waiter
+     *             is never left waiting for a task that will not run
      * @return {@code true} when the caller must call {@link #startDrain()} (now or after its lock)
      */
-    public boolean enqueue(Runnable task, Runnable onLost) {
-        return enqueue(task, false, onLost);
+    public boolean enqueue(Runnable task, CompletableFuture<Void> done) {
+        return enqueue(task, false, done);
     }
 
-    private boolean enqueue(Runnable task, boolean droppable, @Nullable Runnable onLost) {
+    private boolean enqueue(Runnable task, boolean droppable, @Nullable CompletableFuture<Void> done) {
         if (droppable && pending.get() >= maxDroppable) {
             if (dropped.getAndIncrement() == 0) {
                 LOG.log(Level.WARNING, () -> name + ": " + maxDroppable + " calls are waiting; further sample calls"
@@ -84,7 +85,7 @@ public final class SerialQueue {
             }
             return false;
         }
-        tasks.add(new Timed(task, System.nanoTime(), onLost));
+        tasks.add(new Timed(task, System.nanoTime(), done));
         return pending.getAndIncrement() == 0;
     }
 
@@ -108,13 +109,7 @@ public final class SerialQueue {
                 Timed task = tasks.poll();
                 if (task != null) {
                     lost++;
-                    if (task.onLost() != null) {
-                        try {
-                            task.onLost().run();
-                        } catch (RuntimeException failed) {
-                            LOG.log(Level.WARNING, name + ": telling of a lost task failed", failed);
-                        }
-                    }
+                    task.finished();
                 }
             } while (pending.decrementAndGet() != 0);
             dropped.addAndGet(lost);
@@ -148,7 +143,13 @@ public final class SerialQueue {
         return since == IDLE ? 0 : Math.max(0, nowNanos - since);
     }
 
-    private record Timed(Runnable task, long enqueuedNanos, @Nullable Runnable onLost) { }
+    private record Timed(Runnable task, long enqueuedNanos, @Nullable CompletableFuture<Void> done) {
+        void finished() {
+            if (done != null) {
+                done.complete(null);
+            }
+        }
+    }
 
     /**
      * @param thread a thread
@@ -219,6 +220,8 @@ public final class SerialQueue {
                     // a logger that throws (the JDK's formatter once the process is out of file descriptors: it
                     // cannot open tzdb.dat) must not end the queue: its next tasks still run
                 }
+            } finally {
+                task.finished();
             }
             runningSince = IDLE;
         } while (pending.decrementAndGet() != 0);
