@@ -17,6 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import javax.crypto.Cipher;
 import javax.crypto.ShortBufferException;
 import javax.crypto.spec.IvParameterSpec;
@@ -180,9 +181,15 @@ public final class ProbeEngine {
     private int nextSequence = ThreadLocalRandom.current().nextInt();
     /**
      * Where the secrets each ping's {@code t1} carries come from (see {@link #nextSecretMicros}): AES-CTR under a key
-     * drawn from {@link SecureRandom} when the engine is made, never sent.
+     * drawn from {@link SecureRandom}, never sent. Made by the first ping, on the sending thread and outside the
+     * monitor ({@link #secretStream()}), not when the engine is made: the first of a JVM loads and sets up the JCA
+     * provider, the secure random and AES (117 to 246 ms measured at load average 11 on 2 cores), which must hold
+     * neither the thread opening the probe (a game loop, webrtc-java's signalling thread) nor one waiting for this
+     * monitor ({@link #counters()}). {@code null} until then.
      */
-    private final Cipher secretStream;
+    private volatile @Nullable Cipher secretStream;
+    /** Gives the key's random source, once, to {@link #secretStream()}. */
+    private final Supplier<? extends SecureRandom> keySource;
     /** The next secrets, {@link #SECRET_BYTES} each, refilled {@link #SECRETS_PER_BATCH} at a time; under the monitor. */
     private final byte[] secrets = new byte[SECRETS_PER_BATCH * SECRET_BYTES];
     /** How many bytes of {@link #secrets} are used: all, at first, so that the first ping fills it. */
@@ -244,18 +251,19 @@ public final class ProbeEngine {
      */
     public ProbeEngine(Link link, ProbeExecutor executor, ProbeExecutor sender, InstantSource wallClock,
                        LongSupplier nanoTime, Duration pingTimeout, int offsetWindowCount) {
-        this(link, executor, sender, wallClock, nanoTime, pingTimeout, offsetWindowCount,
-                new SecureRandom());
+        this(link, executor, sender, wallClock, nanoTime, pingTimeout, offsetWindowCount, SecureRandom::new);
     }
 
     /**
      * As the public constructor, with the source of the secrets' key: for tests.
      *
-     * @param keySource gives the key of the ping secrets' stream (16 bytes)
+     * @param keySource gives the source of the key of the ping secrets' stream (16 bytes); asked once, by the first
+     *                  ping, on the sending thread
      */
     ProbeEngine(Link link, ProbeExecutor executor, ProbeExecutor sender, InstantSource wallClock,
-                LongSupplier nanoTime, Duration pingTimeout, int offsetWindowCount, SecureRandom keySource) {
-        this.secretStream = secretStream(keySource);
+                LongSupplier nanoTime, Duration pingTimeout, int offsetWindowCount,
+                Supplier<? extends SecureRandom> keySource) {
+        this.keySource = Objects.requireNonNull(keySource, "keySource");
         this.link = link;
         this.executor = executor;
         this.sender = sender;
@@ -306,9 +314,38 @@ public final class ProbeEngine {
     private final class PingRead extends CompletableFuture<RttReading> implements Runnable {
         @Override
         public void run() {
-            if (!isDone()) {
-                ping(this);
+            if (isDone()) {
+                return;
             }
+            Cipher stream;
+            try {
+                stream = secretStream();
+            } catch (IllegalStateException noCipher) {
+                complete(RttReading.unavailable(Objects.requireNonNullElse(noCipher.getMessage(),
+                        "no AES/CTR/NoPadding in this JVM for the ping secrets")));
+                return;
+            }
+            ping(this, stream);
+        }
+    }
+
+    /**
+     * The ping secrets' stream, made by the first call: on the sending thread, outside the monitor. Two sending
+     * threads (a scheduler of the user's) may both make one; the first kept is the engine's.
+     *
+     * @throws IllegalStateException when this JVM has no AES/CTR/NoPadding
+     */
+    private Cipher secretStream() {
+        Cipher stream = secretStream;
+        if (stream != null) {
+            return stream;
+        }
+        Cipher made = newSecretStream(keySource.get());
+        synchronized (this) {
+            if (secretStream == null) {
+                secretStream = made;
+            }
+            return Objects.requireNonNull(secretStream);
         }
     }
 
@@ -464,7 +501,7 @@ public final class ProbeEngine {
         return anchorEpochNanos + (nanos - anchorNanos);
     }
 
-    private void ping(CompletableFuture<RttReading> result) {
+    private void ping(CompletableFuture<RttReading> result, Cipher stream) {
         String unavailable;
         int sequence = 0;
         long t1Micros = 0;
@@ -474,7 +511,7 @@ public final class ProbeEngine {
                 unavailable = link.unavailableReason();
             }
             // the secret before t1: a refill of the secrets (every 256 pings) is then not in the round trip
-            long secretMicros = nextSecretMicros();
+            long secretMicros = nextSecretMicros(stream);
             // t1 before arming: the sweep then never fires before this ping's deadline
             long t1Nanos = nanoTime.getAsLong();
             if (unavailable == null && !sweepArmed) {
@@ -869,10 +906,10 @@ public final class ProbeEngine {
      * time (a {@code SecureRandom}'s {@code nextBytes} allocates at each call, measured on JDK 17: NativePRNG about 3
      * KB for 1 KB, DRBG 200 B). Under the monitor.
      */
-    private long nextSecretMicros() {
+    private long nextSecretMicros(Cipher stream) {
         if (secretsUsed == secrets.length) {
             try {
-                secretStream.update(ZEROS, 0, ZEROS.length, secrets, 0);
+                stream.update(ZEROS, 0, ZEROS.length, secrets, 0);
             } catch (ShortBufferException e) {
                 throw new AssertionError("a stream cipher's output is as long as its input", e);
             }
@@ -884,7 +921,7 @@ public final class ProbeEngine {
     }
 
     /** AES-CTR under a 128-bit key from {@code keySource}, counting from 0: the key is this engine's alone. */
-    private static Cipher secretStream(SecureRandom keySource) {
+    private static Cipher newSecretStream(SecureRandom keySource) {
         byte[] key = new byte[16];
         keySource.nextBytes(key);
         try {
