@@ -309,6 +309,51 @@ class GameSessionSourcesTest {
         assertThat(coverage.gaps()).hasSize(3);
     }
 
+    /**
+     * The probe's statistics at open are read on the session's executor, not by onDataChannelOpen on the caller's
+     * thread (a game loop, or webrtc-java's signalling thread): probeStats() is a plugin's call, and the first one of
+     * a JVM bootstrapped the records' equals on that thread (113 classes loaded, 26 to 31 ms of its CPU, in the first
+     * onDataChannelOpen on a loaded machine). Structure, not time: where the call happens.
+     */
+    @Test
+    void theProbesStatisticsAtOpenAreReadOnTheSessionsExecutorNotOnTheCallersThread() {
+        List<Runnable> queued = new ArrayList<>();
+        boolean[] inline = new boolean[1];
+        GameSession session = GameSession.builder("sources-open")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ofSeconds(1)).scheduler(scheduler)
+                        .clock(scheduler.clock()).build())
+                .exporterProviders(List.of())
+                .executor(task -> {
+                    if (inline[0]) {
+                        task.run();
+                    } else {
+                        queued.add(task);
+                    }
+                })
+                .build();
+        sessions.add(session);
+        boolean[] opening = new boolean[1];
+        List<String> calls = new ArrayList<>();
+        ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(80)) {
+            @Override
+            public ProbeStats probeStats() {
+                calls.add(opening[0] ? "in onDataChannelOpen" : "on the session's executor");
+                return super.probeStats();
+            }
+        };
+
+        opening[0] = true;
+        session.onDataChannelOpen(probe);
+        opening[0] = false;
+        assertThat(calls).as("no probeStats() on the caller's thread").isEmpty();
+
+        inline[0] = true;
+        queued.forEach(Runnable::run);
+        assertThat(calls).containsExactly("on the session's executor");
+        assertThat(session.exportValidationData().probe()).as("read after its open, before any poll")
+                .isEqualTo(probe.probeStats());
+    }
+
     /** A probing source: counts its reads as pings, measured ones as answered, stale ones as lost. */
     static class ScriptedProbe implements ProbeStatsSource {
         private final ScriptedRttSource script;
