@@ -97,6 +97,13 @@ public final class JournalWriter implements AutoCloseable {
     private final String sessionId;
     private final Sink sink;
     private final boolean fsync;
+    /**
+     * With fsync, the directory whose new entry (this file) the writer's first batch forces, and whether the header
+     * is still to be forced: by the writer, not by {@link #create}'s caller (a game thread building its session), as
+     * every later line is. Written before the writer first runs, then only by it.
+     */
+    private @Nullable Path directoryToSync;
+    private boolean headerUnforced;
     private final Executor executor;
     private final Duration exitTimeout;
     private final AtomicLong failures = new AtomicLong();
@@ -153,7 +160,8 @@ public final class JournalWriter implements AutoCloseable {
      * @param executor  where the writer runs ({@link #ioExecutor()} but in tests)
      * @param exitTimeout how long a JVM exiting with this journal open waits for its queued lines (the session's
      *                  exporter timeout)
-     * @param header    the first line, without a line break: written before this returns
+     * @param header    the first line, without a line break: written before this returns (with {@code fsync}, forced
+     *                  with the file's new name by the writer's first batch, not on the caller's thread)
      * @return the writer
      * @throws IOException naming the path when the directory or file cannot be created, or the header cannot
      *                     be written (the file is then deleted)
@@ -182,9 +190,6 @@ public final class JournalWriter implements AutoCloseable {
             sink = Objects.requireNonNull(wrapper.apply(sink), "the wrapped sink");
             writer = new JournalWriter(opened.path(), sessionId, sink, fsync, executor, exitTimeout);
             writer.write(header.getBytes(StandardCharsets.UTF_8), true);
-            if (fsync) {
-                sink.force();
-            }
         } catch (IOException | RuntimeException e) {
             // Without its header nothing in the file can be recovered: fail the build, leave no file.
             IOException failed = new IOException("cannot write the header of journal " + opened.path() + ": "
@@ -193,7 +198,10 @@ public final class JournalWriter implements AutoCloseable {
             deleteQuietly(opened.path(), failed);
             throw failed;
         }
-        syncDirectory(dir, fsync);
+        if (fsync) { // forced by the writer's first batch (see drain): a force waits for the disk
+            writer.headerUnforced = true;
+            writer.directoryToSync = dir;
+        }
         JournalExitHook.opened(writer);
         return writer;
     }
@@ -277,10 +285,7 @@ public final class JournalWriter implements AutoCloseable {
         }
     }
 
-    private static void syncDirectory(Path dir, boolean fsync) {
-        if (!fsync) {
-            return;
-        }
+    private static void syncDirectory(Path dir) {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true); // the new name itself survives a power loss
         } catch (IOException | RuntimeException e) {
@@ -409,12 +414,18 @@ public final class JournalWriter implements AutoCloseable {
                 written += writeLine(line) ? 1 : 0;
                 handled++;
             }
-            if (fsync && written > 0) {
+            if (fsync && (written > 0 || headerUnforced)) {
+                headerUnforced = false;
                 try {
                     sink.force();
                 } catch (IOException | RuntimeException e) {
                     failed("could not be forced to the device", e);
                 }
+            }
+            Path directory = directoryToSync;
+            if (directory != null) {
+                directoryToSync = null;
+                syncDirectory(directory);
             }
             done = true;
         } finally {
