@@ -170,6 +170,21 @@ public final class JournalCodec {
     }
 
     /**
+     * A loss threshold: {@code ratioKey}, else the percentage an earlier header of format 5 wrote under
+     * {@code percentKey} (3.0 for 0.03; the loss it was compared with was a percentage then), else absent.
+     */
+    private static @Nullable Double readRatio(FlatJson.Parsed line, String ratioKey, String percentKey) {
+        if (line.has(ratioKey + "Bits") || !line.has(percentKey + "Bits")) {
+            return readOptional(line, ratioKey);
+        }
+        double percent = readDouble(line, percentKey);
+        if (!(percent >= 0 && percent <= 100)) {
+            throw new IllegalArgumentException("'" + percentKey + "' must be a percentage 0-100, was " + percent);
+        }
+        return percent / 100;
+    }
+
+    /**
      * The format a first line claims, read before its checksum: another version's header has other rules.
      *
      * @param header the parsed first line
@@ -224,8 +239,11 @@ public final class JournalCodec {
                 header.requireInt("recentSampleCount"), header.requireInt("toleratedBadPollCount"),
                 // absent from journals written before the quality score: the RTT-only rule they were judged by
                 readOptional(header, "jitterFairFromMs"), readOptional(header, "jitterPoorFromMs"),
-                readOptional(header, "lossFairFromRatio"), readOptional(header, "lossPoorFromRatio"),
-                readOptional(header, "fairBelowScore"), readOptional(header, "poorBelowScore"),
+                // before c910106 (2026-12-06) the same format 5 named them lossFairFromPercent (3.0 for 0.03) …
+                readRatio(header, "lossFairFromRatio", "lossFairFromPercent"),
+                readRatio(header, "lossPoorFromRatio", "lossPoorFromPercent"),
+                readOptional(header, header.has("fairBelowScoreBits") ? "fairBelowScore" : "scoreFairBelow"),
+                readOptional(header, header.has("poorBelowScoreBits") ? "poorBelowScore" : "scorePoorBelow"),
                 lossWindowMs, hysteresisPollCount);
         List<String> notes = new ArrayList<>(2);
         SessionConfig config = new SessionConfig(earlierId("sessionId", header.requireString("sessionId"), notes),

@@ -1,0 +1,36 @@
+package io.peerpulse.session.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.peerpulse.session.QualityThresholds;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Journals written by earlier versions of format 5, kept as the real code wrote them
+ * ({@code src/test/resources/earlier/}), recover as their session judged them.
+ */
+class EarlierJournalTest {
+
+    /**
+     * Written by {@code peerpulse demo --duration 5s --journal …} at commit e059b85, before c910106 renamed the
+     * header's quality keys ({@code lossFairFromPercent} 3.0 → {@code lossFairFromRatio} 0.03, {@code scoreFairBelow}
+     * → {@code fairBelowScore}); that session's own JSON export says lossFairFromPercent 3.0, lossPoorFromPercent
+     * 10.0, scoreFairBelow 80.0, scorePoorBelow 70.0. Read without them, the loss and score criteria were silently
+     * dropped ({@code null}: not judged) and the recovered session graded by RTT and jitter alone.
+     */
+    @Test
+    void aHeaderOfPercentLossAndScoreThresholdsKeepsItsCriteria() throws Exception {
+        SessionJournal.Recovery recovery = SessionJournal.recover(
+                Path.of("src/test/resources/earlier/demo-e059b85.journal.jsonl"));
+
+        QualityThresholds quality = recovery.report().multiplayerMetrics().qualityThresholds();
+        assertThat(quality.lossFairFromRatio()).isEqualTo(0.03);
+        assertThat(quality.lossPoorFromRatio()).isEqualTo(0.1);
+        assertThat(quality.fairBelowScore()).isEqualTo(80.0);
+        assertThat(quality.poorBelowScore()).isEqualTo(70.0);
+        assertThat(quality.jitterFairFromMs()).isEqualTo(30.0);
+        assertThat(recovery.problems()).isEmpty();
+        assertThat(recovery.report().multiplayerMetrics().qualitySummary().minScore()).isEqualTo(90.8);
+    }
+}
