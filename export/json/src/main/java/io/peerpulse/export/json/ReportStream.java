@@ -124,6 +124,14 @@ final class ReportStream {
         return document;
     }
 
+    /**
+     * Renames the keys of an earlier version in the document ({@link EarlierNames}); the streamed arrays, of
+     * today's shape, keep their paths.
+     */
+    void upgradeEarlierNames() {
+        document = EarlierNames.upgrade(document, json);
+    }
+
     /** @return the first failure found in each streamed array, by the array's JSON path */
     Map<String, IllegalArgumentException> failures() {
         return failures;

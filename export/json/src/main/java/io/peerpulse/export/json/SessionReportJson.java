@@ -48,7 +48,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Reading</b> ignores keys it does not know (files of later versions) and gives {@code null} (or
  * 0 / {@code false}) to those a file lacks (earlier versions), as long as the report's required parts
- * are there. A report read back {@link Object#equals equals} the one written. Reading is strict about
+ * are there; keys renamed since are read under their new names (a percentage renamed a ratio as its ratio), as
+ * the module's README lists them. A report read back {@link Object#equals equals} the one written. Reading is strict about
  * what it does read: the input must be valid UTF-8 and exactly one JSON document (no trailing data, no
  * second document); a number must fit its record component exactly (an integer component takes an
  * integral number within its type's range, a {@code double} a finite number) and must not be negative
@@ -317,6 +318,7 @@ public final class SessionReportJson {
                         + end.getLineNumber() + ", column " + end.getColumnNumber() + ")");
             }
         }
+        stream.upgradeEarlierNames();
         ReportShape.check(stream.document(), SessionReport.class, stream.failures());
         try {
             if (!stream.streamedOnly()) { // an array held another shape: the whole document is bound as JSON
