@@ -1,8 +1,10 @@
 package io.peerpulse.session.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.peerpulse.session.QualityThresholds;
+import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -32,5 +34,23 @@ class EarlierJournalTest {
         assertThat(quality.jitterFairFromMs()).isEqualTo(30.0);
         assertThat(recovery.problems()).isEmpty();
         assertThat(recovery.report().multiplayerMetrics().qualitySummary().minScore()).isEqualTo(90.8);
+    }
+
+    /**
+     * Written by {@code peerpulse demo --duration 4s --journal …} at 1c76a48, before ee18b62 (2026-12-06) renamed
+     * format 5's keys ({@code maxSamples}, {@code t}, {@code n}, {@code sent}, … → {@code maxSampleCount},
+     * {@code epochMs}, {@code nanoTime}, {@code sentCount}) keeping the format number. Refused before too, but as
+     * damage: "has no valid header line: header: 'maxSampleCount' is missing".
+     */
+    @Test
+    void aFormat5JournalOfTheEarlierNamesIsRefusedNamingTheVersion() {
+        Path journal = Path.of("src/test/resources/earlier/demo-1c76a48.journal.jsonl");
+
+        assertThatThrownBy(() -> SessionJournal.recover(journal)).isInstanceOf(IOException.class)
+                .hasMessageContaining("demo-1c76a48.journal.jsonl")
+                .hasMessageContaining("before ee18b62 (2026-12-06)")
+                .hasMessageContaining("maxSamples")
+                .hasMessageContaining("Recover it with the PeerPulse version that wrote it")
+                .hasMessageNotContaining("no valid header");
     }
 }

@@ -226,6 +226,9 @@ public final class JournalReplay {
             if (damage != null) {
                 throw new IOException(invalid + "line 1 is damaged (" + damage + ")");
             }
+            if (parsed.has("maxSamples") && !parsed.has("maxSampleCount")) {
+                throw earlierNames();
+            }
             header = JournalCodec.readHeader(parsed);
         } catch (IllegalArgumentException e) {
             throw new IOException(invalid + shown(String.valueOf(e.getMessage())), e); // it may quote the file
@@ -262,6 +265,17 @@ public final class JournalReplay {
 
     /** A header's {@code format}, read without parsing the line: {@code {"type":"header","seq":0,"format":N}}. */
     private static final Pattern OTHER_FORMAT = Pattern.compile("\\{\"type\":\"header\",\"seq\":0,\"format\":(\\d{1,9})[,}]");
+
+    /**
+     * Format 5 as written before ee18b62 (2026-12-06), which renamed its keys by the naming rule without a new
+     * format number: not damage, another version's file.
+     */
+    private IOException earlierNames() {
+        return new IOException("journal " + file + " is of format 5 as PeerPulse wrote it before ee18b62"
+                + " (2026-12-06), with keys renamed since (maxSamples, recentSamples, t, n, sent, timestamp, …);"
+                + " this version reads format 5's current keys only. Recover it with the PeerPulse version that"
+                + " wrote it, or keep its exports");
+    }
 
     private IOException otherFormat(String format) {
         return new IOException("journal " + file + " is of format " + format + "; this version reads format "
