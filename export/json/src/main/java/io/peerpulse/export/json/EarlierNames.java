@@ -13,8 +13,8 @@ import java.util.Map;
  * Reads an export of an earlier version under today's names: the keys renamed since, each in the object (by the key
  * it stands under) where the exporter wrote it, read under its new name when the object lacks that name. Without this
  * such a key was unknown (skipped) and the component it holds read as absent ({@code null} or 0): an export of
- * 2026-12-06 read its loss thresholds as "not judged" and its score statistics as none; one of 2026-11-30 its poll
- * counts as 0.
+ * 2026-12-06 read its loss thresholds as "not judged" and its score statistics as none; one of 2026-11-30 was
+ * refused as "validationData.clock.clockSteps is missing", and with that key its poll counts would have read as 0.
  *
  * <ul>
  *   <li>before 46ba5db (2026-12-06), the naming rule: {@code counters.polls} … {@code skipped} ({@code …Count}),
