@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
@@ -94,14 +95,14 @@ final class RecoverCommand implements Callable<Integer> {
         }
         PrintWriter console = spec.commandLine().getOut();
         SessionReport report = recovery.report();
-        console.printf("session %s: %d samples, %d lines, %s%n", report.sessionMetrics().sessionId(),
+        console.printf(Locale.ROOT, "session %s: %d samples, %d lines, %s%n", report.sessionMetrics().sessionId(),
                 recovery.sampleCount(), recovery.lineCount(),
                 recovery.complete() ? "complete (the session was closed)" : "incomplete (no end line: its process "
                         + "died, or is still running and writing it; the report ends at the last journaled event)");
         ClockInfo clock = report.validationData().clock();
         if (clock.clockStepCount() > 0) {
             // a fact about the machine's clock, not damage: durations come from the monotonic clock
-            console.printf("wall clock stepped %d time(s) during the session (%s); durations are monotonic%n",
+            console.printf(Locale.ROOT, "wall clock stepped %d time(s) during the session (%s); durations are monotonic%n",
                     clock.clockStepCount(), clock.clockSteps().stream().map(step -> (step.stepMs() > 0 ? "+" : "")
                             + step.stepMs() + " ms").collect(java.util.stream.Collectors.joining(", ")));
         }
@@ -110,9 +111,9 @@ final class RecoverCommand implements Callable<Integer> {
         } else {
             recovery.problems().forEach(p -> console.println("problem: " + p));
             if (recovery.problemCount() > recovery.problems().size()) {
-                console.printf("problems: %d more not listed%n", recovery.problemCount() - recovery.problems().size());
+                console.printf(Locale.ROOT, "problems: %d more not listed%n", recovery.problemCount() - recovery.problems().size());
             }
-            console.printf("problems: %d (%d lines skipped, %d damaged, %d duplicate, %d missing, %d out of order)%n",
+            console.printf(Locale.ROOT, "problems: %d (%d lines skipped, %d damaged, %d duplicate, %d missing, %d out of order)%n",
                     recovery.problemCount(), recovery.skippedLineCount(), recovery.damagedLineCount(),
                     recovery.duplicateLineCount(), recovery.missingLineCount(), recovery.outOfOrderLineCount());
         }

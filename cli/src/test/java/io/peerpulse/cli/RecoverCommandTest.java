@@ -110,6 +110,30 @@ class RecoverCommandTest {
         assertThat(outDir.resolve("cli-recover.html")).exists();
     }
 
+    /**
+     * The counts recover prints are ASCII digits whatever the JVM's locale: under ar-EG or fa-IR a bare {@code %d}
+     * gave "session cli-recover: ٤ samples", which a script reading the line cannot take for 4.
+     */
+    @Test
+    void theCountsAreAsciiDigitsInAnArabicOrPersianLocale() throws Exception {
+        Path journal = journalOfAKilledSession();
+        byte[] bytes = Files.readAllBytes(journal);
+        Files.write(journal, Arrays.copyOf(bytes, bytes.length - 10)); // the last line torn: a problem counted
+        java.util.Locale original = java.util.Locale.getDefault();
+        for (String tag : List.of("ar-EG", "fa-IR")) {
+            out.getBuffer().setLength(0);
+            try {
+                java.util.Locale.setDefault(java.util.Locale.forLanguageTag(tag));
+                assertThat(run("recover", journal.toString(), "--out", dir.resolve("out-" + tag).toString()))
+                        .as("stderr: %s", err).isZero();
+            } finally {
+                java.util.Locale.setDefault(original);
+            }
+            assertThat(out.toString()).as(tag).contains("session cli-recover: 4 samples, ",
+                    "problems: 1 (1 lines skipped, 0 damaged, 0 duplicate, 0 missing, 0 out of order)");
+        }
+    }
+
     /** A killed session reaches the experiment's sessions.jsonl too, beside the lines of the sessions that ended. */
     @Test
     void theJsonlExporterAppendsTheKilledSessionsLineToTheExperimentsFile() throws Exception {
