@@ -101,7 +101,7 @@ public final class GameLoopRun {
 
     private void measure(String route, int rounds, int blockSeconds, int warmupSeconds, long seed) throws Exception {
         double loadAtStart = loadAverage();
-        System.out.printf("%s; %d s warm-up per condition; %d rounds × (%s) in an order shuffled per round (seed %d); "
+        System.out.printf(Locale.ROOT, "%s; %d s warm-up per condition; %d rounds × (%s) in an order shuffled per round (seed %d); "
                 + "each block %d settle frames, then %d s (%d frames) measured; 95 %% intervals: paired bootstrap over "
                 + "rounds, %d resamples.%n%n", route, warmupSeconds, rounds, Arrays.stream(Condition.values())
                 .map(c -> c.label).collect(Collectors.joining(", ")), seed, SETTLE_FRAMES, blockSeconds,
@@ -130,7 +130,7 @@ public final class GameLoopRun {
                 lateness.get(condition)[round] = Arrays.copyOfRange(frames, SETTLE_FRAMES, frames.length);
             }
             int r = round;
-            System.out.printf("| %d | %s | %s |%n", round + 1,
+            System.out.printf(Locale.ROOT, "| %d | %s | %s |%n", round + 1,
                     order.stream().map(c -> c.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")),
                     Arrays.stream(Condition.values())
                             .map(c -> ms(LatenessStats.percentile(lateness.get(c)[r], 0.99)))
@@ -139,9 +139,9 @@ public final class GameLoopRun {
         printPooled(lateness);
         printRatios(lateness, seed);
         printInStep(lateness.get(Condition.PROBE_AT_ONCE));
-        System.out.printf("%nprobe over all probe blocks: %s, polls %s%n", since(probeA.getCounters(), probeBefore),
+        System.out.printf(Locale.ROOT, "%nprobe over all probe blocks: %s, polls %s%n", since(probeA.getCounters(), probeBefore),
                 probePolls);
-        System.out.printf("load average (1 min) at start %.2f, at end %.2f%n", loadAtStart, loadAverage());
+        System.out.printf(Locale.ROOT, "load average (1 min) at start %.2f, at end %.2f%n", loadAtStart, loadAverage());
     }
 
     private static void printPooled(Map<Condition, long[][]> lateness) {
@@ -150,7 +150,7 @@ public final class GameLoopRun {
         for (Condition condition : Condition.values()) {
             long[] sorted = LatenessStats.pooled(lateness.get(condition));
             Arrays.sort(sorted);
-            System.out.printf("| %s | %d | %s | %s | %s | %s |%n", condition.label, sorted.length,
+            System.out.printf(Locale.ROOT, "| %s | %d | %s | %s | %s | %s |%n", condition.label, sorted.length,
                     ms(LatenessStats.percentileOfSorted(sorted, 0.5)), ms(LatenessStats.percentileOfSorted(sorted, 0.99)),
                     ms(LatenessStats.percentileOfSorted(sorted, 0.999)), ms(LatenessStats.percentileOfSorted(sorted, 1)));
         }
@@ -162,7 +162,7 @@ public final class GameLoopRun {
         for (Condition condition : List.of(Condition.ICE, Condition.PROBE, Condition.PROBE_AT_ONCE)) {
             LatenessStats.Ratio ratio = LatenessStats.pairedBootstrapRatio(lateness.get(condition),
                     lateness.get(Condition.OFF), 0.99, RESAMPLES, seed);
-            System.out.printf("| %s | %.3f× | %.3f–%.3f× |%n", condition.label, ratio.estimate(), ratio.low(),
+            System.out.printf(Locale.ROOT, "| %s | %.3f× | %.3f–%.3f× |%n", condition.label, ratio.estimate(), ratio.low(),
                     ratio.high());
         }
     }
@@ -174,7 +174,7 @@ public final class GameLoopRun {
     private static void printInStep(long[][] blocks) {
         long[] inStep = framesSorted(blocks, true);
         long[] others = framesSorted(blocks, false);
-        System.out.printf("%nfirst poll at once: the %d frames due just after a poll p90 %s ms, p99 %s ms; the %d others "
+        System.out.printf(Locale.ROOT, "%nfirst poll at once: the %d frames due just after a poll p90 %s ms, p99 %s ms; the %d others "
                         + "p90 %s ms, p99 %s ms%n", inStep.length, ms(LatenessStats.percentileOfSorted(inStep, 0.9)),
                 ms(LatenessStats.percentileOfSorted(inStep, 0.99)), others.length,
                 ms(LatenessStats.percentileOfSorted(others, 0.9)), ms(LatenessStats.percentileOfSorted(others, 0.99)));
@@ -237,7 +237,7 @@ public final class GameLoopRun {
     }
 
     private static String ms(long nanos) {
-        return String.format("%.3f", nanos / 1e6);
+        return String.format(Locale.ROOT, "%.3f", nanos / 1e6);
     }
 
     private static double loadAverage() {

@@ -14,6 +14,7 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -89,7 +90,7 @@ public final class IceCostRun {
                     telemetries.forEach(LatencyTelemetry::close);
                     sources.forEach(WebRtcRttSource::close); // a telemetry does not close its source
                     Measured m = new Measured(phase, cpu, threads, polls);
-                    System.out.printf("round %d %-10s process %.2f %% of a core, %d ICE polls; signalling %.3f %%,"
+                    System.out.printf(Locale.ROOT, "round %d %-10s process %.2f %% of a core, %d ICE polls; signalling %.3f %%,"
                                     + " network %.3f %%, worker %.3f %%, PeerPulse's own %.3f %%%n", round, phase,
                             cpu / 1e7 / seconds, polls, pct(threads, "webrtc_jni_sign", seconds),
                             pct(threads, "webrtc_jni_netw", seconds), pct(threads, "webrtc_jni_work", seconds),
@@ -122,7 +123,7 @@ public final class IceCostRun {
             double perPoll = (m.processNanos() - idle) / 1e3 / m.polls();
             (m.phase() == Phase.PACED ? paced : every).add(perPoll);
         }
-        System.out.printf("%nthe ICE view per poll, process CPU less idle, µs: every poll %s (mean %.0f); paced %s"
+        System.out.printf(Locale.ROOT, "%nthe ICE view per poll, process CPU less idle, µs: every poll %s (mean %.0f); paced %s"
                 + " (mean %.0f); every poll / paced = %.2f%n", round(every), mean(every), round(paced), mean(paced),
                 mean(every) / mean(paced));
     }

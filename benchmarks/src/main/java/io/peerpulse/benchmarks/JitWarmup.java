@@ -9,6 +9,7 @@ import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.webrtc.DataChannelProbe;
 import io.peerpulse.webrtc.WebRtcRttSource;
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * Runs the probe's and the telemetries' code fast for a while, so that the JIT has compiled it at its top
@@ -65,7 +66,7 @@ final class JitWarmup {
                 relay.impair(link);
             }
         }
-        return String.format("JIT warm-up: %d s%s; the probe read %d times (%d measured), ICE stats %d times", seconds,
+        return String.format(Locale.ROOT, "JIT warm-up: %d s%s; the probe read %d times (%d measured), ICE stats %d times", seconds,
                 relay != null ? ", relay delay 0" : "", probePolls.pollCount() - probePolls.skippedCount(), probePolls.measuredCount(),
                 icePolls.pollCount());
     }

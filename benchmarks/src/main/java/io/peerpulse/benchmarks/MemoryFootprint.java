@@ -1,6 +1,7 @@
 package io.peerpulse.benchmarks;
 
 import io.peerpulse.telemetry.LatencyTelemetry;
+import java.util.Locale;
 import org.openjdk.jol.info.GraphLayout;
 
 /**
@@ -23,7 +24,7 @@ public final class MemoryFootprint {
         System.out.println("| window | bytes per telemetry (JOL) |");
         System.out.println("|---:|---:|");
         for (int size : sizes) {
-            System.out.printf("| %d | %d |%n", size, bytesPerTelemetry(size));
+            System.out.printf(Locale.ROOT, "| %d | %d |%n", size, bytesPerTelemetry(size));
         }
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.openjdk.jmh.profile.GCProfiler;
@@ -130,10 +131,7 @@ public final class PerformanceReport {
             int window = Integer.parseInt(result.getParams().getParam("window"));
             Result<?> primary = result.getPrimaryResult();
             Result<?> alloc = result.getSecondaryResults().get("gc.alloc.rate.norm");
-            String cell = String.format("%,.1f ± %,.1f ns, %s B", primary.getScore(),
-                    Double.isNaN(primary.getScoreError()) ? 0 : primary.getScoreError(),
-                    alloc == null ? "?" : String.format("%,.0f", alloc.getScore()));
-            rows.computeIfAbsent(name, k -> new TreeMap<>()).put(window, cell);
+            rows.computeIfAbsent(name, k -> new TreeMap<>()).put(window, cell(primary, alloc));
         }
         StringBuilder table = new StringBuilder("| contender | 60 | 600 | 36,000 |\n|---|---|---|---|\n");
         rows.forEach((name, cells) -> table.append("| ").append(name).append(" | ")
@@ -150,12 +148,19 @@ public final class PerformanceReport {
             Result<?> alloc = result.getSecondaryResults().get("gc.alloc.rate.norm");
             table.append(result.getParams().getParam("recording").equals("on") ? "| with a recording | "
                     : "| without a recording | ")
-                    .append(String.format("%,.1f ± %,.1f ns, %s B", primary.getScore(),
-                            Double.isNaN(primary.getScoreError()) ? 0 : primary.getScoreError(),
-                            alloc == null ? "?" : String.format("%,.0f", alloc.getScore())))
-                    .append(" |\n");
+                    .append(cell(primary, alloc)).append(" |\n");
         }
         return table.toString();
+    }
+
+    /**
+     * A JMH table's cell, {@code 1,234.5 ± 6.7 ns, 48 B}: '.' and ',' as in the rest of PERFORMANCE.md whatever the
+     * locale of whoever runs {@code benchmarks/run} (a German one wrote {@code 1.234,5}, an Arabic one other digits).
+     */
+    static String cell(Result<?> primary, Result<?> alloc) {
+        return String.format(Locale.ROOT, "%,.1f ± %,.1f ns, %s B", primary.getScore(),
+                Double.isNaN(primary.getScoreError()) ? 0 : primary.getScoreError(),
+                alloc == null ? "?" : String.format(Locale.ROOT, "%,.0f", alloc.getScore()));
     }
 
     private interface Task {

@@ -9,6 +9,7 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -59,11 +60,11 @@ public final class ProbeAllocationRun {
                 total += bytes;
                 if (bytes >= pings) { // at least 1 B per ping: this thread works for the probe
                     String name = ids[i] == caller ? "caller of read() (" + names.get(ids[i]) + ")" : names.get(ids[i]);
-                    System.out.printf("| %s | %.1f |%n", name, (double) bytes / pings);
+                    System.out.printf(Locale.ROOT, "| %s | %.1f |%n", name, (double) bytes / pings);
                 }
             }
-            System.out.printf("| total, all threads | %.1f |%n", (double) total / pings);
-            System.out.printf("%n%d pings %s, %d measured; %s%n", pings,
+            System.out.printf(Locale.ROOT, "| total, all threads | %.1f |%n", (double) total / pings);
+            System.out.printf(Locale.ROOT, "%n%d pings %s, %d measured; %s%n", pings,
                     intervalMs == 0 ? "back to back" : "every " + intervalMs + " ms", measured, probeA.getCounters());
         }
     }

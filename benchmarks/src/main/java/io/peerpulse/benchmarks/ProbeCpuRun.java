@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -57,7 +58,7 @@ public final class ProbeCpuRun {
             ProbeCounters after = probeA.getCounters();
             long pings = after.sentCount() - before.sentCount();
             long answered = after.answeredCount() - before.answeredCount();
-            System.out.printf("%s; %d s idle, then %d s probing at 10 Hz: %d pings, %d answered%n%n",
+            System.out.printf(Locale.ROOT, "%s; %d s idle, then %d s probing at 10 Hz: %d pings, %d answered%n%n",
                     peers.route(), seconds, seconds,
                     pings, answered);
             System.out.println("| thread | CPU µs per ping | on-CPU slices per ping |");
@@ -69,10 +70,10 @@ public final class ProbeCpuRun {
                     continue;
                 }
                 total = total.plus(extra);
-                System.out.printf("| %s | %.1f | %.2f |%n", e.getKey(), extra.cpuNanos() / 1e3 / pings,
+                System.out.printf(Locale.ROOT, "| %s | %.1f | %.2f |%n", e.getKey(), extra.cpuNanos() / 1e3 / pings,
                         (double) extra.slices() / pings);
             }
-            System.out.printf("| all of them | %.1f | %.2f |%n", total.cpuNanos() / 1e3 / pings,
+            System.out.printf(Locale.ROOT, "| all of them | %.1f | %.2f |%n", total.cpuNanos() / 1e3 / pings,
                     (double) total.slices() / pings);
         }
     }

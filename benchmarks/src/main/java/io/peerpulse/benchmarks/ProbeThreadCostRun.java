@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
@@ -125,13 +126,13 @@ public final class ProbeThreadCostRun {
                 answered += c.answeredCount();
                 lost += c.lostCount();
             }
-            System.out.printf("%d pairs through their relays (40 ms RTT), %s%s; %d s measured after %d s: %d %s"
+            System.out.printf(Locale.ROOT, "%d pairs through their relays (40 ms RTT), %s%s; %d s measured after %d s: %d %s"
                             + " (probes: answered %d, lost %d in all)%n%n", pairCount,
                     iceOnly || idle ? "no probe polled" : "A's probes polled at 10 Hz", ice ? ", A's ICE views at 1 Hz (" + iceMode + ")" : "",
                     seconds, warmupSeconds, pings, idle ? "seconds (the unit below)" : iceOnly ? "ICE polls (the unit below)"
                             : "pings", answered, lost);
             if (ice) {
-                System.out.printf("ICE view polls: %d, measured %d, stale %d%n%n",
+                System.out.printf(Locale.ROOT, "ICE view polls: %d, measured %d, stale %d%n%n",
                         iceAfter[0] - iceBefore[0], iceAfter[1] - iceBefore[1], iceAfter[2] - iceBefore[2]);
             }
             System.out.println("| thread | CPU µs per ping | on-CPU slices per ping | % of a core |");
@@ -151,7 +152,7 @@ public final class ProbeThreadCostRun {
             }
             row("PeerPulse's own threads", own, pings, seconds);
             row("the whole process", all, pings, seconds);
-            System.out.printf("%nread() on the polling thread%s: %d calls, %d over 10 ms, the longest %.3f ms%n",
+            System.out.printf(Locale.ROOT, "%nread() on the polling thread%s: %d calls, %d over 10 ms, the longest %.3f ms%n",
                     busyThreads > 0 ? " (" + busyThreads + " busy threads beside)" : "", TimedReads.CALLS.get(),
                     TimedReads.SLOW.get(), TimedReads.LONGEST.get() / 1e6);
         } finally {
@@ -217,7 +218,7 @@ public final class ProbeThreadCostRun {
     }
 
     private static void row(String name, ThreadCpu.Use u, long pings, int seconds) {
-        System.out.printf("| %s | %.1f | %.2f | %.2f |%n", name, u.cpuNanos() / 1e3 / pings,
+        System.out.printf(Locale.ROOT, "| %s | %.1f | %.2f | %.2f |%n", name, u.cpuNanos() / 1e3 / pings,
                 (double) u.slices() / pings, u.cpuNanos() / 1e7 / seconds);
     }
 

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
@@ -141,7 +142,7 @@ public final class ScaleRun {
 
         long[] sorted = Arrays.copyOf(lateness, n);
         Arrays.sort(sorted);
-        System.out.printf("| %d | %.2f | %.2f | %.3f | %.3f | %.3f | %d |%n", count, schedulerCpu, processCpu,
+        System.out.printf(Locale.ROOT, "| %d | %.2f | %.2f | %.3f | %.3f | %.3f | %d |%n", count, schedulerCpu, processCpu,
                 ms(sorted[n / 2]), ms(sorted[(int) Math.min(n - 1, Math.ceil(n * 0.99) - 1)]), ms(sorted[n - 1]),
                 (heapWith - heapBefore) / count);
         if (telemetries.stream().anyMatch(t -> t.getCounters().measuredCount() < seconds)) {
