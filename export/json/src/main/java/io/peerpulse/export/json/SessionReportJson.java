@@ -370,7 +370,8 @@ public final class SessionReportJson {
     /** Whether Parsson failed because the input ended (its two messages for it), not at a bad character. */
     private static boolean endOfInput(JsonParsingException e) {
         String message = String.valueOf(e.getMessage());
-        return message.startsWith("Invalid token=EOF") || message.startsWith("Unexpected char -1 ");
+        java.util.regex.Matcher m = UNEXPECTED_CHAR.matcher(message);
+        return message.startsWith("Invalid token=EOF") || m.lookingAt() && Integer.valueOf(-1).equals(number(m.group(1)));
     }
 
     private static <T extends Throwable> @Nullable T find(Throwable e, Class<T> type) {
@@ -413,9 +414,36 @@ public final class SessionReportJson {
         return text.toString();
     }
 
-    /** Parsson's message for a bad character: its code point (digits grouped by the JVM's locale), then where. */
+    /**
+     * Parsson's message for a bad character: its code point, -1 at the end of the input, then where. Parsson writes
+     * the number with MessageFormat in the JVM's locale: {@code 65,279} or {@code 65.279}, {@code ٧٨} under ar-EG,
+     * U+061C (a direction mark) then {@code -١} for -1 there ({@link #number}).
+     */
     private static final java.util.regex.Pattern UNEXPECTED_CHAR =
-            java.util.regex.Pattern.compile("Unexpected char ([0-9][^ ]*) at \\(");
+            java.util.regex.Pattern.compile("Unexpected char (\\S+) at \\(");
+
+    /**
+     * An integer as MessageFormat writes it in any locale: its digits in any script (a grouping separator and a
+     * direction mark skipped), negative with '-' or U+2212; {@code null} without a digit or beyond 7 digits.
+     */
+    private static @Nullable Integer number(String text) {
+        int value = 0;
+        int digits = 0;
+        boolean negative = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            int digit = Character.digit(c, 10);
+            if (digit >= 0) {
+                if (++digits > 7) {
+                    return null;
+                }
+                value = value * 10 + digit;
+            } else if (c == '-' || c == '\u2212') {
+                negative = true;
+            }
+        }
+        return digits == 0 ? null : negative ? -value : value;
+    }
 
     /**
      * Parsson's "Unexpected char 78 at (line no=3, column no=23, offset=91)" (65,279 for a byte order mark) for
@@ -429,8 +457,8 @@ public final class SessionReportJson {
         if (at == null || !m.lookingAt()) {
             return null;
         }
-        String digits = m.group(1).replaceAll("[^0-9]", "");
-        int code = digits.length() > 7 ? -1 : Integer.parseInt(digits);
+        Integer number = number(m.group(1));
+        int code = number == null ? -1 : number;
         if (!Character.isValidCodePoint(code)) {
             return null;
         }

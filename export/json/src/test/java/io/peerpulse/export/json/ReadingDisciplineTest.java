@@ -228,6 +228,38 @@ class ReadingDisciplineTest {
     }
 
     /**
+     * Parsson writes the numbers of its messages with MessageFormat in the JVM's locale: "Unexpected char ٧٨" for
+     * 'N' and "Unexpected char -١" after a direction mark at the end of the input under ar-EG. The messages are the same in every
+     * locale: the character named, a cut-off or empty file said to be so.
+     */
+    @Test
+    void theMessagesAreTheSameInLocalesWithOtherDigitsOrSeparators() {
+        String nan = with("sessionMetrics", "meanMs", "NaN");
+        int line = (int) nan.substring(0, nan.indexOf("NaN")).lines().count();
+        int column = nan.indexOf("NaN") - nan.lastIndexOf('\n', nan.indexOf("NaN"));
+        byte[] valid = VALID.getBytes(StandardCharsets.UTF_8);
+        int cut = VALID.indexOf("meanMs");
+        java.util.Locale original = java.util.Locale.getDefault();
+        for (String tag : new String[] {"ar-EG", "fa-IR", "de-DE", "hi-IN-u-nu-deva", "th-TH-u-nu-thai"}) {
+            try {
+                java.util.Locale.setDefault(java.util.Locale.forLanguageTag(tag));
+                assertThatThrownBy(() -> read(nan)).as(tag).hasMessage("not a session report: stream: unexpected"
+                        + " character 'N' at line " + line + ", column " + column);
+                assertThatThrownBy(() -> SessionReportJson.fromJson("\uFEFF" + VALID)).as(tag)
+                        .hasMessage("not a session report: unexpected character U+FEFF at line 1, column 1");
+                assertThatThrownBy(() -> SessionReportJson.read(new ByteArrayInputStream(Arrays.copyOf(valid, cut))))
+                        .as(tag).hasMessage("not a session report: stream: the document ends early, after " + cut
+                                + " bytes (a file cut off?)");
+                assertThatThrownBy(() -> SessionReportJson.read(new ByteArrayInputStream(new byte[] {' ', '\n'})))
+                        .as(tag).hasMessage("not a session report: stream: the document ends early, after 2 bytes"
+                                + " (a file cut off?)");
+            } finally {
+                java.util.Locale.setDefault(original);
+            }
+        }
+    }
+
+    /**
      * A file re-saved by Windows Notepad or PowerShell 5's {@code Set-Content -Encoding UTF8} starts with a UTF-8
      * byte order mark, which RFC 8259 lets a reader ignore: it is read, and byte offsets still count it.
      */
