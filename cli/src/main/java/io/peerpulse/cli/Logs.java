@@ -21,6 +21,11 @@ final class Logs {
             root.removeHandler(handler);
         }
         ConsoleHandler console = new ConsoleHandler(); // standard error
+        try {
+            console.setEncoding("UTF-8"); // as the command's own lines there (Main), whatever file.encoding says
+        } catch (java.io.UnsupportedEncodingException impossible) {
+            throw new AssertionError(impossible);
+        }
         console.setFormatter(new Formatter() {
             @Override
             public String format(LogRecord record) {

@@ -44,7 +44,10 @@ public final class Main implements Runnable {
      */
     public static void main(String[] args) {
         StandardOutput.Writer out = StandardOutput.open();
-        PrintWriter err = new PrintWriter(System.err, true);
+        // UTF-8 as standard output is (StandardOutput), not file.encoding: a lab's -Dfile.encoding=ISO-8859-1 in
+        // JAVA_TOOL_OPTIONS made every non-ASCII path in a message '?' (the launcher's locale is UTF-8)
+        PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err,
+                java.nio.charset.StandardCharsets.UTF_8), true);
         Logs.configure(verbose(args));
         System.exit(exitCode(run(args, out, err), out, err));
     }

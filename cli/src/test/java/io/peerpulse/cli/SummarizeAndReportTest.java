@@ -534,6 +534,30 @@ class SummarizeAndReportTest {
     }
 
     /**
+     * A lab's {@code JAVA_TOOL_OPTIONS=-Dfile.encoding=ISO-8859-1} (or {@code US-ASCII}), under the UTF-8 locale the
+     * launcher gives java: standard output is UTF-8 whatever it says, but standard error was written in that
+     * charset, naming {@code Кирилл/é.json} as {@code ??????/?.json} (or a Latin-1 byte for the é). It is UTF-8 too.
+     */
+    @Test
+    void standardErrorNamesANonAsciiPathInUtf8WhateverFileEncodingSays() throws Exception {
+        Path missing = dir.resolve("Кирилл").resolve("Versuch-é.json");
+        for (String encoding : new String[] {"ISO-8859-1", "US-ASCII"}) {
+            Path stderr = dir.resolve("stderr-" + encoding + ".txt");
+            ProcessBuilder builder = new ProcessBuilder(ChildJava.java(), "-Dfile.encoding=" + encoding, "-cp",
+                    ChildJava.classPath(), "io.peerpulse.cli.Main", "report", missing.toString())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr.toFile());
+            builder.environment().remove(StandardOutput.ENV);
+            builder.environment().put("LC_ALL", "C.UTF-8");
+            Process child = builder.start();
+            assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the child exited").isTrue();
+
+            assertThat(child.exitValue()).as(encoding).isEqualTo(2);
+            assertThat(new String(Files.readAllBytes(stderr), StandardCharsets.UTF_8)).as(encoding)
+                    .contains("report: cannot read " + missing + ": no such file");
+        }
+    }
+
+    /**
      * {@code report caf<0xE9>.json}, a Latin-1 name from an old archive: the JVM decodes the argument as UTF-8, with
      * U+FFFD for the byte, and "no such file" contradicted {@code ls}. (Files found in a folder keep their bytes and
      * are read.) What the JVM gives for such an argument is stood for by the name it decodes to.
