@@ -43,13 +43,7 @@ class JournalWriterTest {
     @Test
     void withFsyncTheWriterForcesTheHeaderNotTheThreadCreatingTheJournal() throws Exception {
         List<String> forcedBy = new CopyOnWriteArrayList<>();
-        JournalWriter.SinkWrapper recording = real -> new ForwardingSink(real) {
-            @Override
-            public void force() throws IOException {
-                forcedBy.add(Thread.currentThread().getName());
-                real.force();
-            }
-        };
+        JournalWriter.SinkWrapper recording = forcesInto(forcedBy);
         JournalWriter writer = JournalWriter.create(dir, "forced", "forced", true, recording, pool,
                 Duration.ofSeconds(10), "header of forced");
         assertThat(forcedBy).as("create() forces nothing on the caller's thread").isEmpty();
@@ -62,19 +56,24 @@ class JournalWriterTest {
         assertThat(writer.failures()).isZero();
     }
 
-    /**
-     * With fsync, a journal closed without a line after its header still has the header forced, by the writer.
-     */
-    @Test
-    void withFsyncAHeaderAloneIsForcedByTheWriterAtClose() throws Exception {
-        List<String> forcedBy = new CopyOnWriteArrayList<>();
-        JournalWriter.SinkWrapper recording = real -> new ForwardingSink(real) {
+    /** A sink that adds the name of each thread calling {@code force()} to {@code forcedBy}. */
+    private static JournalWriter.SinkWrapper forcesInto(List<String> forcedBy) {
+        return real -> new ForwardingSink(real) {
             @Override
             public void force() throws IOException {
                 forcedBy.add(Thread.currentThread().getName());
                 real.force();
             }
         };
+    }
+
+    /**
+     * With fsync, a journal closed without a line after its header still has the header forced, by the writer.
+     */
+    @Test
+    void withFsyncAHeaderAloneIsForcedByTheWriterAtClose() throws Exception {
+        List<String> forcedBy = new CopyOnWriteArrayList<>();
+        JournalWriter.SinkWrapper recording = forcesInto(forcedBy);
         JournalWriter writer = JournalWriter.create(dir, "alone", "alone", true, recording, pool,
                 Duration.ofSeconds(10), "header of alone");
         writer.close();
