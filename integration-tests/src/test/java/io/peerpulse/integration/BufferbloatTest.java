@@ -21,6 +21,8 @@ import io.peerpulse.session.CoverageGap;
 import io.peerpulse.session.ConnectionQuality;
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.QualityChange;
+import io.peerpulse.session.QualityMetric;
+import io.peerpulse.session.QualityReason;
 import io.peerpulse.session.ValidationData;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporter;
@@ -74,7 +76,12 @@ import org.junit.jupiter.api.Test;
  * relay's round trip. A coverage gap away from the bulk is accepted only as far as the session counted late polls
  * and the relay dropped nothing in it (a starved machine really leaves stretches without a sample): no more such
  * gaps than {@code latePollCount + processedLateCount}, none longer than the gap threshold plus the latest poll's
- * lateness ({@code latenessMaxMs}) plus the ping timeout; on a machine that kept up, none.
+ * lateness ({@code latenessMaxMs}) plus the ping timeout; on a machine that kept up, none. The quality must
+ * degrade on the bulk's evidence, not by a clock: a starved machine holds the bulk's pongs, and skips the polls
+ * that would judge them, past the bulk's end (once the degradation came 5.6 s after it), so the first change
+ * below GOOD may come after the bulk, but one of its reasons must rest on it: a sample it judged whose ping left
+ * during the bulk, or a loss window reaching into the bulk. A degradation made only by a stall after the bulk
+ * (a lone 240 ms sample gives POOR jitter) fails.
  */
 @Tag("integration")
 class BufferbloatTest {
@@ -532,7 +539,19 @@ class BufferbloatTest {
         QualityChange degraded = changes.stream().filter(c -> c.timestampEpochMs() >= bulkStartEpochMs
                 && c.current() != ConnectionQuality.GOOD).findFirst().orElseThrow(() -> new AssertionError(
                         "no degradation after the bulk started: " + changes));
-        assertThat(degraded.timestampEpochMs()).isLessThanOrEqualTo(bulkEndEpochMs);
+        // judged from the bulk, not by a clock: a busy machine may hold the bulk's pongs, or the polls judging
+        // them, past the bulk's end, so the change may come after it; but at least one of its reasons must rest on
+        // the bulk: a sample among the ones it judged (the newest windowCount up to the change) whose ping left
+        // during the bulk, or a loss (or bad-poll) window that, stretched back by the ping timeout, overlaps it
+        List<Row> judged = rows.stream().filter(r -> r.sample().timestampEpochMs() <= degraded.timestampEpochMs())
+                .toList();
+        System.out.printf(Locale.ROOT, "degraded %+d ms after the bulk's end: %s%n",
+                degraded.timestampEpochMs() - bulkEndEpochMs, degraded);
+        assertThat(degraded.reasons()).as("the degradation rests on the bulk (epoch ms %d to %d): %s; the newest"
+                        + " samples it judged: %s", bulkStartEpochMs, bulkEndEpochMs, degraded,
+                judged.subList(Math.max(0, judged.size() - 8), judged.size()))
+                .anySatisfy(reason -> assertThat(restsOnBulk(reason, degraded, judged, bulkStartNanos, bulkEndNanos,
+                        bulkStartEpochMs, bulkEndEpochMs)).isTrue());
         assertThat(changes.stream().filter(c -> c.timestampEpochMs() > degraded.timestampEpochMs()
                 && c.current() == ConnectionQuality.GOOD)).as("recovered: %s", changes).isNotEmpty();
         // coverage: a gap only where no ping that left in it was answered (lost pings), never for slow pongs; the
@@ -567,6 +586,23 @@ class BufferbloatTest {
                     .as("a real gap away from the bulk: the relay dropped packets in %s", gap).isZero();
         }
         assertThat(gaps.size() - starved.size()).isLessThanOrEqualTo((int) data.counters().staleCount());
+    }
+
+    /**
+     * Whether a reason of a quality change rests on what the bulk did: for the sample-based metrics (RTT median,
+     * jitter, score) one of the newest {@code windowCount} samples up to the change is of a ping that left A during
+     * the bulk; for loss and bad polls, whose window is time, the window ending at the change, stretched back by the
+     * ping timeout (a ping counts lost a timeout after it left), overlaps the bulk.
+     */
+    private static boolean restsOnBulk(QualityReason reason, QualityChange change, List<Row> judged,
+                                       long bulkStartNanos, long bulkEndNanos, long bulkStartEpochMs,
+                                       long bulkEndEpochMs) {
+        if (reason.metric() == QualityMetric.LOSS || reason.metric() == QualityMetric.BAD_POLLS) {
+            long from = change.timestampEpochMs() - reason.windowMs() - PING_TIMEOUT.toMillis();
+            return from <= bulkEndEpochMs && change.timestampEpochMs() >= bulkStartEpochMs;
+        }
+        return judged.subList((int) Math.max(0, judged.size() - reason.windowCount()), judged.size()).stream()
+                .anyMatch(r -> r.pingNanos() - bulkStartNanos >= 0 && r.pingNanos() - bulkEndNanos <= 0);
     }
 
     private static double quantile(List<Row> rows, double q) {
