@@ -23,7 +23,7 @@ import java.util.Map;
  *       added then, is read as none listed when the file has neither it nor {@code clockStepCount};</li>
  *   <li>before c910106 (2026-12-06): {@code qualityThresholds.lossFairFromPercent} and {@code lossPoorFromPercent}
  *       (a percentage: read as its ratio, 3.0 as 0.03, as are the {@code value} and {@code threshold} of a
- *       {@code LOSS} reason in such a file), {@code scoreFairBelow}, {@code scorePoorBelow}, and the quality
+ *       {@code LOSS} reason in such a file: one with a percent name and not its ratio name), {@code scoreFairBelow}, {@code scorePoorBelow}, and the quality
  *       summaries' {@code scoreMin}, {@code scoreP5}, {@code scoreMedian}, {@code scoreMax}
  *       ({@code fairBelowScore} … {@code maxScore}).</li>
  * </ul>
@@ -61,8 +61,17 @@ final class EarlierNames {
         }
         JsonValue multiplayer = root.get("multiplayerMetrics");
         JsonValue thresholds = multiplayer instanceof JsonObject m ? m.get("qualityThresholds") : null;
-        boolean percent = thresholds instanceof JsonObject t
-                && (t.containsKey("lossFairFromPercent") || t.containsKey("lossPoorFromPercent"));
+        // a file of percentages: one that has a percent name and not its ratio name. One with both is today's (its
+        // reasons hold ratios) with a key it does not know, ignored as any unknown key is
+        boolean percent = false;
+        if (thresholds instanceof JsonObject t) {
+            for (String ratio : new String[] {"lossFairFromRatio", "lossPoorFromRatio"}) {
+                String earlier = ratio.replace("Ratio", "Percent");
+                if (t.containsKey(earlier) && !t.containsKey(ratio)) {
+                    percent = true;
+                }
+            }
+        }
         return upgrade(root, "", percent, json);
     }
 

@@ -73,6 +73,27 @@ class EarlierExportsTest {
         assertThat(reason.threshold()).isEqualTo(0.03);
     }
 
+    /**
+     * Today's file (ratios) that also holds a percent name, say from a script merging two versions' files: its
+     * thresholds are read under their ratio names and the unknown key ignored, so its LOSS reason, a ratio too,
+     * is read as written. Was read as a percentage: 0.125 read as 0.00125, its threshold 0.03 as 0.0003.
+     */
+    @Test
+    void aFileWithBothNamesKeepsItsLossReasonsAsRatios() throws Exception {
+        String json = java.nio.file.Files.readString(Path.of("src/test/resources/earlier/demo-c910106.json"))
+                .replace("\"lossFairFromRatio\": 0.03,", "\"lossFairFromPercent\": 3.0, \"lossFairFromRatio\": 0.03,")
+                .replace("\"reasons\": [\n                ]", "\"reasons\": [{\"level\": \"FAIR\", \"metric\": \"LOSS\","
+                        + " \"threshold\": 0.03, \"value\": 0.125, \"windowCount\": 8, \"windowMs\": 10000}]");
+        assertThat(json).contains("\"lossFairFromPercent\": 3.0").contains("\"value\": 0.125");
+
+        SessionReport report = SessionReportJson.fromJson(json);
+
+        assertThat(report.multiplayerMetrics().qualityThresholds().lossFairFromRatio()).isEqualTo(0.03);
+        var reason = report.multiplayerMetrics().qualityChanges().get(0).reasons().get(0);
+        assertThat(reason.value()).isEqualTo(0.125);
+        assertThat(reason.threshold()).isEqualTo(0.03);
+    }
+
     /** a429c5a (2026-12-07), before the probe's four counts of refused messages: 0, as documented. */
     @Test
     void anExportBeforeTheProbesRefusedCountsReadsThemAsZero() throws Exception {
