@@ -22,7 +22,7 @@ import java.util.Map;
  *       ({@code medianMs}), {@code probe.offsetTimestamp} ({@code offsetEpochMs}); {@code clock.clockSteps},
  *       added then, is read as none listed when the file has neither it nor {@code clockStepCount};</li>
  *   <li>before c910106 (2026-12-06): {@code qualityThresholds.lossFairFromPercent} and {@code lossPoorFromPercent}
- *       (a percentage: read as its ratio, 3.0 as 0.03, as are the {@code value} and {@code threshold} of a
+ *       (a percentage: read as its ratio, 3.0 as 0.03, one not a number from 0 to 100 refused under its own name, as are the {@code value} and {@code threshold} of a
  *       {@code LOSS} reason in such a file: one with a percent name and not its ratio name), {@code scoreFairBelow}, {@code scorePoorBelow}, and the quality
  *       summaries' {@code scoreMin}, {@code scoreP5}, {@code scoreMedian}, {@code scoreMax}
  *       ({@code fairBelowScore} … {@code maxScore}).</li>
@@ -69,10 +69,32 @@ final class EarlierNames {
                 String earlier = ratio.replace("Ratio", "Percent");
                 if (t.containsKey(earlier) && !t.containsKey(ratio)) {
                     percent = true;
+                    checkPercentage(t.get(earlier), earlier);
                 }
             }
         }
         return upgrade(root, "", percent, json);
+    }
+
+    /**
+     * Refuses a threshold that is no percentage under the name the file gives it: read as a ratio, it would be
+     * refused (or kept) under a name the file does not hold, its value divided by 100.
+     */
+    private static void checkPercentage(JsonValue value, String key) {
+        if (value.getValueType() == JsonValue.ValueType.NULL) {
+            return;
+        }
+        String path = "multiplayerMetrics.qualityThresholds." + key;
+        if (!(value instanceof JsonNumber number)) {
+            throw new IllegalArgumentException(path + ": expected a number (a percentage, as written before"
+                    + " c910106), found " + value.getValueType().toString().toLowerCase(java.util.Locale.ROOT));
+        }
+        double d = number.doubleValue();
+        if (!(d >= 0 && d <= 100)) {
+            String text = number.toString();
+            throw new IllegalArgumentException(path + ": " + (text.length() > 40 ? text.substring(0, 40) + "…" : text)
+                    + " is not a percentage from 0 to 100 (as written before c910106)");
+        }
     }
 
     private static JsonValue upgrade(JsonValue value, String key, boolean percent, JsonProvider json) {

@@ -1,6 +1,7 @@
 package io.peerpulse.export.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.peerpulse.session.QualitySummary;
 import io.peerpulse.session.QualityThresholds;
@@ -92,6 +93,28 @@ class EarlierExportsTest {
         var reason = report.multiplayerMetrics().qualityChanges().get(0).reasons().get(0);
         assertThat(reason.value()).isEqualTo(0.125);
         assertThat(reason.threshold()).isEqualTo(0.03);
+    }
+
+    /**
+     * A percent threshold that is no percentage is refused under the name the file holds, with the value it holds:
+     * was "lossFairFromRatio: expected a number, found a string" (a key not in the file), "lossFairFromRatio: -0.03
+     * is negative" for -3, and 300 % was read as a ratio of 3.0.
+     */
+    @Test
+    void aPercentThresholdThatIsNoPercentageIsRefusedUnderItsOwnName() throws Exception {
+        String earlier = java.nio.file.Files.readString(Path.of("src/test/resources/earlier/demo-e059b85.json"));
+        for (String[] bad : new String[][] {{"\"3\"", "expected a number"}, {"-3", "-3 is not a percentage"},
+                {"300", "300 is not a percentage"}}) {
+            String json = earlier.replace("\"lossFairFromPercent\": 3.0", "\"lossFairFromPercent\": " + bad[0]);
+
+            assertThatThrownBy(() -> SessionReportJson.fromJson(json))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("multiplayerMetrics.qualityThresholds.lossFairFromPercent: " + bad[1])
+                    .hasMessageNotContaining("lossFairFromRatio");
+        }
+        // null (loss not judged) stays absent
+        assertThat(SessionReportJson.fromJson(earlier.replace("\"lossFairFromPercent\": 3.0",
+                "\"lossFairFromPercent\": null")).multiplayerMetrics().qualityThresholds().lossFairFromRatio()).isNull();
     }
 
     /** a429c5a (2026-12-07), before the probe's four counts of refused messages: 0, as documented. */
