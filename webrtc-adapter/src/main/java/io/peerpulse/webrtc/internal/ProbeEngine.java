@@ -320,9 +320,13 @@ public final class ProbeEngine {
             Cipher stream;
             try {
                 stream = secretStream();
-            } catch (IllegalStateException noCipher) {
-                complete(RttReading.unavailable(Objects.requireNonNullElse(noCipher.getMessage(),
-                        "no AES/CTR/NoPadding in this JVM for the ping secrets")));
+            } catch (RuntimeException noCipher) {
+                // no AES/CTR (IllegalStateException), or a key source or provider that fails otherwise (a
+                // ProviderException): unavailable, as read() promises, never a task that throws and a read left open
+                complete(RttReading.unavailable(noCipher instanceof IllegalStateException
+                        ? Objects.requireNonNullElse(noCipher.getMessage(),
+                                "no AES/CTR/NoPadding in this JVM for the ping secrets")
+                        : "the ping secrets' cipher could not be set up: " + noCipher));
                 return;
             }
             ping(this, stream);
@@ -334,6 +338,7 @@ public final class ProbeEngine {
      * threads (a scheduler of the user's) may both make one; the first kept is the engine's.
      *
      * @throws IllegalStateException when this JVM has no AES/CTR/NoPadding
+     * @throws RuntimeException        what the key source or the security provider throws (a {@code ProviderException})
      */
     private Cipher secretStream() {
         Cipher stream = secretStream;

@@ -281,6 +281,54 @@ class ProbeEngineTest {
         assertThat(probe.counters().answeredCount()).isEqualTo(301);
     }
 
+    /**
+     * A read always completes (read()'s promise: measured, stale or unavailable, never exceptionally), also when the
+     * secrets' cipher cannot be set up for any reason, now that the first ping sets it up: a key source or security
+     * provider that fails with a ProviderException (a misconfigured DRBG, a FIPS provider refusing a raw key) used to
+     * escape the ping task, to the sending loop's uncaught-exception handler, and left the read waiting for ever;
+     * before the cipher moved to the first ping, the same failure failed the probe's construction, loudly.
+     */
+    @Test
+    void aReadCompletesUnavailableWhenTheSecretsCipherCannotBeSetUp() {
+        List<String> escaped = new ArrayList<>();
+        ProbeExecutor virtual = ProbeExecutor.of(scheduler);
+        ProbeExecutor sender = new ProbeExecutor() {
+            @Override
+            public void execute(Runnable task) {
+                virtual.execute(() -> {
+                    try {
+                        task.run();
+                    } catch (RuntimeException e) { // as ProbeLoop: to the uncaught-exception handler, the loop goes on
+                        escaped.add(e.toString());
+                    }
+                });
+            }
+
+            @Override
+            public void schedule(Runnable task, long delayNanos) {
+                virtual.schedule(task, delayNanos);
+            }
+
+            @Override
+            public boolean isShutdown() {
+                return false;
+            }
+        };
+        ProbeEngine probe = new ProbeEngine(aToB, virtual, sender, scheduler.clock(), nanos, TIMEOUT, 4, () -> {
+            throw new java.security.ProviderException("no entropy source");
+        });
+
+        CompletableFuture<RttReading> read = probe.read().toCompletableFuture();
+        scheduler.runDueTasks();
+        scheduler.advance(TIMEOUT.plusSeconds(1));
+
+        assertThat(escaped).as("nothing escapes the ping task").isEmpty();
+        assertThat(read).isCompleted();
+        assertThat(read.join()).isInstanceOfSatisfying(RttReading.Unavailable.class,
+                unavailable -> assertThat(unavailable.reason()).contains("no entropy source"));
+        assertThat(aToB.sent).as("no ping without its secret").isEmpty();
+    }
+
     /** The same random source every time: SHA1PRNG seeded before its first use gives a fixed stream. */
     private static SecureRandom seeded() throws Exception {
         SecureRandom random = SecureRandom.getInstance("SHA1PRNG");
