@@ -22,8 +22,9 @@ import java.util.Map;
  *       ({@code medianMs}), {@code probe.offsetTimestamp} ({@code offsetEpochMs}); {@code clock.clockSteps},
  *       added then, is read as none listed when the file has neither it nor {@code clockStepCount};</li>
  *   <li>before c910106 (2026-12-06): {@code qualityThresholds.lossFairFromPercent} and {@code lossPoorFromPercent}
- *       (a percentage: read as its ratio, 3.0 as 0.03, one not a number from 0 to 100 refused under its own name, as are the {@code value} and {@code threshold} of a
- *       {@code LOSS} reason in such a file: one with a percent name and not its ratio name), {@code scoreFairBelow}, {@code scorePoorBelow}, and the quality
+ *       (a percentage: read as its ratio, 3.0 as 0.03, one not a number from 0 to 100 refused under its own
+ *       name, as are the {@code value} and {@code threshold} of a {@code LOSS} reason in such a file: one with a
+ *       percent name and not its ratio name), {@code scoreFairBelow}, {@code scorePoorBelow}, and the quality
  *       summaries' {@code scoreMin}, {@code scoreP5}, {@code scoreMedian}, {@code scoreMax}
  *       ({@code fairBelowScore} … {@code maxScore}).</li>
  * </ul>
