@@ -823,7 +823,6 @@ class ProbeEngineTest {
         void send(byte[] message) throws Exception;
     }
 
-    /** A read whose ping the executor sent: read() only hands it over. */
     /**
      * A pong arriving at a full inbound queue may pass it once per ping of ours in flight, so that an answer that
      * arrived is not dropped into loss: once, only for a sequence in flight, and no more once its ping has ended.
@@ -846,6 +845,7 @@ class ProbeEngineTest {
         assertThat(a.admitPong(next)).as("its ping has ended").isFalse();
     }
 
+    /** A read whose ping the executor sent: read() only hands it over. */
     private CompletableFuture<RttReading> started(ProbeEngine engine) {
         CompletableFuture<RttReading> read = engine.read().toCompletableFuture();
         scheduler.runDueTasks();
