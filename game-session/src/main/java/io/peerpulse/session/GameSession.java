@@ -414,6 +414,9 @@ public final class GameSession implements AutoCloseable {
             return;
         }
         try {
+            if (core.isEnded()) {
+                return; // close() read the last ones; its source is closed, or about to be: asked nothing more
+            }
             ProbeStats stats;
             try {
                 stats = source.probeStats();

@@ -354,6 +354,55 @@ class GameSessionSourcesTest {
                 .isEqualTo(probe.probeStats());
     }
 
+    /**
+     * The read at open is a task of the session's executor; when it runs only after close() (a busy pool), the session
+     * has ended and the source is closed: it asks the source nothing then (a plugin may throw after its close, which
+     * would be logged as a fault of a healthy probe).
+     */
+    @Test
+    void theReadAtOpenThatRunsAfterCloseAsksTheClosedSourceNothing() {
+        List<Runnable> queued = new ArrayList<>();
+        boolean[] inline = new boolean[1];
+        GameSession session = GameSession.builder("sources-open-closed")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ofSeconds(1)).scheduler(scheduler)
+                        .clock(scheduler.clock()).build())
+                .exporterProviders(List.of())
+                .executor(task -> {
+                    if (inline[0]) {
+                        task.run();
+                    } else {
+                        queued.add(task);
+                    }
+                })
+                .build();
+        sessions.add(session);
+        List<String> calls = new ArrayList<>();
+        boolean[] closed = new boolean[1];
+        ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(80)) {
+            @Override
+            public ProbeStats probeStats() {
+                calls.add(closed[0] ? "after its close" : "before its close");
+                return super.probeStats();
+            }
+
+            @Override
+            public void close() {
+                closed[0] = true;
+            }
+        };
+        session.onDataChannelOpen(probe);
+        List<Runnable> atOpen = new ArrayList<>(queued);
+        queued.clear();
+
+        inline[0] = true;
+        session.close(); // its own last read, then the source's close on the shared pool
+        assertThat(session.isClosed()).isTrue();
+        assertThat(closed[0]).isTrue();
+        calls.clear();
+        atOpen.forEach(Runnable::run);
+        assertThat(calls).as("probeStats() of the task queued at open").isEmpty();
+    }
+
     /** A probing source: counts its reads as pings, measured ones as answered, stale ones as lost. */
     static class ScriptedProbe implements ProbeStatsSource {
         private final ScriptedRttSource script;
