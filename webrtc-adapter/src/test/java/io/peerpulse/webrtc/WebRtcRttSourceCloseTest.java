@@ -238,7 +238,10 @@ class WebRtcRttSourceCloseTest {
             assertThat(events).first().isEqualTo("closed on the signalling thread");
             assertThat(read.isDone()).as("the stats callback never came").isFalse();
         } finally {
-            signalling.shutdownNow();
+            // shutdown, not shutdownNow: the stats call's task may still wait in the queue, and dropped it would hold
+            // the JVM's one stats thread for good (the next test's getStats never came, on a loaded machine)
+            signalling.shutdown();
+            assertThat(signalling.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
         }
     }
 }
