@@ -16,6 +16,7 @@ import io.peerpulse.session.internal.ExporterChannel;
 import io.peerpulse.session.internal.ExporterFanOut;
 import io.peerpulse.session.internal.SharedExecutor;
 import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.LatencyRecord;
 import io.peerpulse.telemetry.LatencyStats;
@@ -130,7 +131,7 @@ public final class SessionCore {
 
     /**
      * A core for a recovery: no journal, the exporters named (as {@code GameSession.Builder.exporters}) fed on
-     * the shared pool, or none.
+     * the shared pool behind their plugins' bulkheads (as a live session's), or none.
      *
      * @param config    the journaled configuration; its clocks are never read
      * @param start     the journaled start
@@ -142,12 +143,20 @@ public final class SessionCore {
      */
     public static SessionCore forReplay(SessionConfig config, SessionStart start, Map<String, String> settings,
                                         @Nullable List<String> exporters) {
+        return forReplay(config, start, settings, exporters, null);
+    }
+
+    /** As {@link #forReplay(SessionConfig, SessionStart, Map, List)}, from {@code providers} ({@code null}: found). */
+    static SessionCore forReplay(SessionConfig config, SessionStart start, Map<String, String> settings,
+                                 @Nullable List<String> exporters,
+                                 @Nullable List<? extends SessionExporterProvider> providers) {
         boolean none = exporters != null && exporters.isEmpty();
-        Executor executor = none ? Runnable::run : SharedExecutor.get();
-        ExporterFanOut fanOut = ExporterFanOut.create(config.sessionId(), none ? List.of() : null, exporters,
-                ExportSettings.of(settings, Map.of()), settings.keySet(), name -> executor, MAX_QUEUED_EXPORTER_CALLS,
-                TelemetryOptions.defaults().nanoClock()); // the live sessions' clock: one rate limit with them
-        SessionCore core = new SessionCore(config, start, fanOut, executor, EventLog.NONE);
+        // each plugin behind its bulkhead, as a live session's: a stuck one holds at most half the shared pool
+        ExporterFanOut fanOut = ExporterFanOut.create(config.sessionId(), none ? List.of() : providers, exporters,
+                ExportSettings.of(settings, Map.of()), settings.keySet(), SharedExecutor::forPlugin,
+                MAX_QUEUED_EXPORTER_CALLS, TelemetryOptions.defaults().nanoClock()); // one rate limit with live ones
+        SessionCore core = new SessionCore(config, start, fanOut, none ? Runnable::run : SharedExecutor.get(),
+                EventLog.NONE);
         fanOut.started();
         return core;
     }
