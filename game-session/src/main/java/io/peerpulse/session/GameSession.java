@@ -38,10 +38,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -697,13 +695,8 @@ public final class GameSession implements AutoCloseable {
                 // back: the closing call waits for that very call, or for tasks of an executor it may hold
                 return;
             }
-            try {
-                closed.get(timeout.toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException | TimeoutException e) {
-                // the closing call logs what it waited for
-            }
+            long deadline = System.nanoTime() + timeout.toNanos() + TimeUnit.SECONDS.toNanos(1);
+            SerialQueue.awaitUntil(closed, deadline, () -> { }); // the closing call logs what it waited for
             return;
         }
         // called back from a task of the session's executor: what it would wait for may need this very thread (the
@@ -735,8 +728,8 @@ public final class GameSession implements AutoCloseable {
             // after the last read and probe statistics; not behind the exporters on the session's executor
             CompletableFuture<Void> sourcesClosed = closeLater(polled, SharedExecutor.get());
             if (!fromExecutor) {
-                core.exporters().await(done, timeout);
-                core.awaitListeners(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                core.exporters().await(done, timeout, deadline);
+                core.awaitListeners(deadline);
                 awaitSources(sourcesClosed, polled, deadline);
             } else {
                 List<CompletableFuture<Void>> all = new ArrayList<>(done);
@@ -749,7 +742,7 @@ public final class GameSession implements AutoCloseable {
                 finishing.copy().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).whenComplete((ignored, late) -> {
                     if (late != null) {
                         core.exporters().await(done, timeout, due);
-                        core.awaitListeners(Duration.ZERO);
+                        core.awaitListeners(due);
                         awaitSources(sourcesClosed, polled, due);
                     }
                 });
@@ -766,18 +759,11 @@ public final class GameSession implements AutoCloseable {
 
     /** Waits for the sources' close() until the deadline of {@link #close()}; one still running then is logged. */
     private void awaitSources(CompletableFuture<Void> closed, List<RttSource> sources, long deadline) {
-        try {
-            closed.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            System.getLogger(GameSession.class.getName()).log(System.Logger.Level.WARNING, () -> "session '"
-                    + sessionId() + "': close() of RTT source " + sources.stream().map(p -> p.getClass().getName())
-                    .collect(java.util.stream.Collectors.joining(" or ")) + " did not return within the exporter"
-                    + " timeout " + core.config().exporterTimeout() + "; close() returns without waiting for it");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            // never: completed normally
-        }
+        SerialQueue.awaitUntil(closed, deadline, () -> System.getLogger(GameSession.class.getName()).log(
+                System.Logger.Level.WARNING, () -> "session '" + sessionId() + "': close() of RTT source "
+                        + sources.stream().map(p -> p.getClass().getName()).collect(java.util.stream.Collectors.joining(
+                        " or ")) + " did not return within the exporter timeout " + core.config().exporterTimeout()
+                        + "; close() returns without waiting for it"));
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.peerpulse.session.SourceFallback;
 import io.peerpulse.session.ValidationData;
 import io.peerpulse.session.internal.ExporterChannel;
 import io.peerpulse.session.internal.ExporterFanOut;
+import io.peerpulse.session.internal.SerialQueue;
 import io.peerpulse.session.internal.SharedExecutor;
 import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporterProvider;
@@ -28,7 +29,6 @@ import io.peerpulse.telemetry.RttSample;
 import io.peerpulse.telemetry.TelemetryCounters;
 import org.jspecify.annotations.Nullable;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,10 +36,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A session's state and the one place it changes: {@link #apply(SessionEvent)}. The live session stamps each
@@ -203,25 +200,17 @@ public final class SessionCore {
     }
 
     /**
-     * Waits, in real time and at most {@code timeout}, until the quality listeners were told every change queued so
-     * far (never called from one of them: {@code close()} then waits for none). A listener still running then is
-     * logged at WARNING.
+     * Waits, in real time and at most until {@code deadline} ({@link System#nanoTime()}), until the quality listeners
+     * were told every change queued so far (never called from one of them: {@code close()} then waits for none). A
+     * listener still running then is logged at WARNING.
      *
-     * @param timeout the longest wait
+     * @param deadline when to stop waiting; already past, it only logs a listener still running
      * @since 0.1.0
      */
-    public void awaitListeners(Duration timeout) {
-        try {
-            listenersDrained().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            LOG.log(System.Logger.Level.WARNING, () -> "session '" + config.sessionId() + "': a QualityListener"
-                    + " did not return within the exporter timeout " + config.exporterTimeout()
-                    + "; close() returns without waiting for it");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            // never: completed normally
-        }
+    public void awaitListeners(long deadline) {
+        SerialQueue.awaitUntil(listenersDrained(), deadline, () -> LOG.log(System.Logger.Level.WARNING, () -> "session '"
+                + config.sessionId() + "': a QualityListener did not return within the exporter timeout "
+                + config.exporterTimeout() + "; close() returns without waiting for it"));
     }
 
     /**
@@ -692,6 +681,6 @@ public final class SessionCore {
      * @since 0.1.0
      */
     public void awaitExporters(List<CompletableFuture<Void>> done) {
-        exporters.await(done, config.exporterTimeout());
+        exporters.await(done, config.exporterTimeout(), System.nanoTime() + config.exporterTimeout().toNanos());
     }
 }

@@ -20,10 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -201,16 +198,10 @@ public final class ExporterFanOut {
     }
 
     /**
-     * Waits in real time until every exporter finished {@code sessionEnded}, at most {@code timeout} in
-     * all; an exporter still running then is logged and left to finish on its own.
-     */
-    public void await(List<CompletableFuture<Void>> done, Duration timeout) {
-        await(done, timeout, System.nanoTime() + timeout.toNanos());
-    }
-
-    /**
-     * Like {@link #await(List, Duration)}, until {@code deadline} ({@link System#nanoTime()}): already past, it only
-     * logs the exporters still running.
+     * Waits in real time until every exporter finished {@code sessionEnded}, at most until {@code deadline}
+     * ({@link SerialQueue#awaitUntil}); an exporter still running then is logged and left to finish on its own.
+     *
+     * @param timeout the exporter timeout, for the log line
      */
     public void await(List<CompletableFuture<Void>> done, Duration timeout, long deadline) {
         for (int i = 0; i < done.size(); i++) {
@@ -221,18 +212,12 @@ public final class ExporterFanOut {
                 // a 1 ns timeout in 265 of 400 closes); inCallback() does not cover this path
                 continue;
             }
-            try {
-                done.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                channels.get(i).hung("did not finish sessionEnded within the exporter timeout " + timeout
-                        + "; close() returns without waiting for it");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            ExporterChannel channel = channels.get(i);
+            if (!SerialQueue.awaitUntil(done.get(i), deadline, () -> channel.hung("did not finish sessionEnded within"
+                    + " the exporter timeout " + timeout + "; close() returns without waiting for it"))) {
                 LOG.log(Level.WARNING, () -> "close() of session '" + sessionId
                         + "' was interrupted while waiting for its exporters");
                 return;
-            } catch (ExecutionException e) {
-                // never: the futures are only completed normally
             }
         }
     }

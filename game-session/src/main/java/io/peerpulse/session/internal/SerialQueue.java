@@ -6,8 +6,11 @@ import java.lang.System.Logger.Level;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -116,6 +119,29 @@ public final class SerialQueue {
             int count = lost;
             LOG.log(Level.WARNING, () -> name + ": the executor rejected its tasks; " + count + " calls are lost", e);
         }
+    }
+
+    /**
+     * Waits in real time until {@code done} completes or {@code deadline} passes (already past: only checks): the one
+     * way a session's {@code close()} waits for what it queued, logging what is late.
+     *
+     * @param done     completed normally when what is waited for finished
+     * @param deadline when to stop waiting, from {@link System#nanoTime()}
+     * @param late     run when the deadline passed first, e.g. to log what still runs
+     * @return {@code false} when interrupted (the interrupt is kept), else {@code true}
+     */
+    public static boolean awaitUntil(CompletableFuture<?> done, long deadline, Runnable late) {
+        try {
+            done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            late.run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            // never: completed normally
+        }
+        return true;
     }
 
     /** @return whether no task is queued or running */
