@@ -60,23 +60,12 @@ import java.util.function.Function;
  * }   // stops measuring first, then exports
  * }</pre>
  *
- * <p><b>Threads.</b> Every method may be called from any thread. The telemetry polls on its options'
- * scheduler; what it records is bookkept under a short lock, and everything slow — exporter calls,
- * quality listeners — runs on the session's executor (a shared pool of daemon threads unless
- * {@link Builder#executor(Executor) set}), one serial queue per exporter and one for the listeners, so
- * calls to one exporter never overlap, keep their order, and never delay polling.
- *
- * <p><b>Time.</b> Every input — each call here and each poll — becomes one {@code SessionEvent}, stamped
- * once under the session's lock with the session clock (the telemetry options' clock, a label) and the
- * monotonic clock ({@link TelemetryOptions#nanoClock()}), and applied in that order: every duration comes
- * from the monotonic times, so neither a wall-clock step nor racing callers can make one negative; steps
- * of the wall clock are reported ({@link ClockInfo#clockSteps()}). A virtual-time scheduler and its clock
- * drive a session completely; only {@link #close()} waits in real time, for the exporters, at most the
- * exporter timeout.
- *
- * <p><b>Privacy.</b> Nothing the session exports or logs holds an IP address, port or ICE candidate:
- * ids that look like an address or are not well-formed UTF-16 are refused, and close reasons and source
- * names — free text — are redacted (see {@link #onDataChannelClose(String)}).
+ * <p>Every method may be called from any thread; exporter calls, quality listeners and the sources'
+ * {@code close()} run on the session's executor ({@link Builder#executor(Executor)}), never on the caller's or the
+ * polling thread. A virtual-time scheduler and its clock ({@link Builder#telemetryOptions}) drive a session
+ * completely; only {@link #close()} waits in real time. The rules — threads and exporter calls, the shared pool,
+ * time and clock steps, text and privacy, sources, quality, gaps, fallback — are each stated once, in a row of
+ * game-session's README.
  *
  * <p><b>Why one class.</b> The facade is the public API of a session (API.md fixes {@code GameSession} and its
  * {@code Builder}); most of its lines are that API's Javadoc. Its code is the live driver only: the pollers, the
@@ -202,12 +191,11 @@ public final class GameSession implements AutoCloseable {
      * {@link ValidationData#secondary()} (e.g. the ICE view). As {@link #onDataChannelOpen(RttSource)}
      * otherwise (identity of {@code source} decides first open, reopening, reconnection).
      *
-     * <p><b>Fallback.</b> When {@code source} has not measured once within the
-     * {@link Builder#fallbackAfter(Duration) fallback time} of being opened (a peer that never answers the
-     * probe: an old client) while {@code secondary} has, the session polls {@code secondary} for
-     * {@code latency} from then on, stops the second view, and exports when and why
-     * ({@link ValidationData#fallback()}, {@link ValidationData#latencySource()}). Once {@code source} has
-     * measured, the session never falls back: a later outage is data.
+     * <p><b>Fallback.</b> When {@code source} has not measured within the {@link Builder#fallbackAfter(Duration)
+     * fallback time} of its open while {@code secondary} has, or reads far below it ({@link SourceFallback} gives
+     * both verdicts and their figures), the session
+     * polls {@code secondary} for {@code latency} from then on, stops the second view, and exports when and why
+     * ({@link ValidationData#fallback()}, {@link ValidationData#latencySource()}).
      *
      * @param source    the primary source
      * @param secondary the secondary source; {@code null} for none (as {@link #onDataChannelOpen(RttSource)})
@@ -477,12 +465,9 @@ public final class GameSession implements AutoCloseable {
      * as gaps and LOST) until a channel opens again or the session closes. Does nothing when no channel
      * is open or the session is closed.
      *
-     * <p>{@code reason} is free text from the caller and reaches exports and logs, so it must not
-     * hold an address: words that look like an IP address (with or without port) are replaced by
-     * {@code <redacted>}, a reason holding an ICE candidate ({@code candidate:…}) is replaced as a
-     * whole, a lone surrogate becomes U+FFFD, a control character a space, and it is cut to 200 characters
-     * (the same rule applies to every source's {@code name()}). A bare port number cannot be recognised:
-     * leave it out.
+     * <p>{@code reason} is free text that reaches exports and logs: address-like words and ICE candidates are
+     * redacted by the session's one text rule (game-session's README, "text"). A bare port number cannot be
+     * recognised: leave it out.
      *
      * @param reason why, e.g. {@code "peer left"}; may be {@code null}
      * @since 0.1.0
@@ -659,30 +644,26 @@ public final class GameSession implements AutoCloseable {
     }
 
     /**
-     * Ends the session: stops the telemetry first (its statistics are kept), ends an open round,
-     * builds the {@link SessionReport}, runs every exporter's {@code sessionEnded} exactly once, each
-     * after that exporter's last {@code sampleRecorded} (one that fails is logged and the others still
-     * run), and closes its sources and its journal. Waits in real time until they have all returned, the quality
-     * listeners were told every change (none is told after this returns) and the journal's lines are written, or at
-     * most the exporter timeout (default 10 s; an exporter, listener, source or journal write still running then is
-     * logged and left to finish on its own),
-     * so it always returns — unless the executor runs tasks on the calling thread, which only tests should do.
-     * Called from an exporter call, quality listener or source's {@code close()} of any session, which run on a
-     * session's executor, it waits for none of these (they may need that very thread:
-     * an executor of one thread); they still run, each once, after the call returns (one still running at the
-     * exporter timeout is logged alike), and a {@code close()} of another thread waits for them.
-     * Do not call it on webrtc-java's signalling thread (from a {@code PeerConnectionObserver} or data channel
-     * callback): a {@code DataChannelProbe}'s {@code close()}, which this waits for, calls onto that thread, so this
-     * returns only after the exporter timeout, holding that thread and every connection of its factory meanwhile.
+     * Ends the session: stops the telemetry first (its statistics are kept), ends an open round, builds the
+     * {@link SessionReport}, runs every exporter's {@code sessionEnded} exactly once, each after that exporter's last
+     * {@code sampleRecorded} (one that fails is logged and the others still run; every sample in the report's
+     * statistics was passed to {@code sampleRecorded} first, also one whose recording raced with this call), and
+     * closes its sources and its journal. Waits in real time until they have all returned, the quality listeners
+     * were told every change (none is told after this returns) and the journal's lines are written, or at most the
+     * exporter timeout (default 10 s; an exporter, listener, source or journal write still running then is logged and
+     * left to finish on its own), so it always returns — unless the executor runs tasks on the calling thread, which
+     * only tests should do.
      *
-     * <p>Idempotent and safe from many threads at once: one call does the work, the others wait for it
-     * (as long as the exporter timeout at most), except a call made from an exporter call or quality listener of
-     * any session, which returns at once: that exporter's {@code sessionEnded} (the next listener, or a task queued
-     * behind it on an executor of one thread) can only run after the call returns; and likewise a call made from the
-     * {@link RttSource#close()} of a source of any session (e.g. a connection's close handler) or from a probe's
-     * {@code probeStats()}, which the closing call waits for. Every sample
-     * in the report's statistics was passed to {@code sampleRecorded} first, also one whose recording raced with this
-     * call.
+     * <p>Idempotent and safe from many threads at once: one call does the work, the others wait for it (at most the
+     * exporter timeout). Called from a session's callback — an exporter call, a quality listener or a source's
+     * {@link RttSource#close()} (e.g. a connection's close handler), of any session — it waits for none of these,
+     * which may need that very thread (an executor of one thread): made first there, it leaves them to run, each
+     * once, after it returns (one still running at the exporter timeout is logged alike), and a {@code close()} of
+     * another thread waits for them; made while another call is under way (from a probe's {@code probeStats()}
+     * too), it returns at once. Do not call it on webrtc-java's signalling thread (from a
+     * {@code PeerConnectionObserver} or data channel callback): a {@code DataChannelProbe}'s {@code close()}, which
+     * this waits for, calls onto that thread, so this returns only after the exporter timeout, holding that thread
+     * and every connection of its factory meanwhile.
      *
      * @since 0.1.0
      */
@@ -903,9 +884,10 @@ public final class GameSession implements AutoCloseable {
         }
 
         /**
-         * @param fairFrom the recent median from which the quality is FAIR: above 0; default 150 ms
-         * @param poorFrom the recent median from which it is POOR: above {@code fairFrom}, at most 60 s;
-         *                 default 300 ms
+         * Sets the RTT median criterion of {@link #qualityThresholds(QualityThresholds)}, keeping the other parts.
+         *
+         * @param fairFrom {@code fairFromMs} as a duration: above 0
+         * @param poorFrom {@code poorFromMs} as a duration: above {@code fairFrom}, at most 60 s
          * @return this builder
          * @since 0.1.0
          */
@@ -934,8 +916,9 @@ public final class GameSession implements AutoCloseable {
         }
 
         /**
-         * @param samples how many of the latest samples "recent" means for the quality: 1 to 10,000;
-         *                default 5
+         * Sets one part of {@link #qualityThresholds(QualityThresholds)}, keeping the others.
+         *
+         * @param samples {@code recentSampleCount}: 1 to 10,000
          * @return this builder
          * @since 0.1.0
          */
@@ -945,8 +928,9 @@ public final class GameSession implements AutoCloseable {
         }
 
         /**
-         * @param polls how many consecutive unavailable or failed polls are still tolerated ({@code >= 0};
-         *              default 3); one more makes the quality LOST
+         * Sets one part of {@link #qualityThresholds(QualityThresholds)}, keeping the others.
+         *
+         * @param polls {@code toleratedBadPollCount}: {@code >= 0}
          * @return this builder
          * @since 0.1.0
          */

@@ -556,18 +556,9 @@ public final class SessionCore {
     }
 
     /**
-     * At a primary poll: falls back to the secondary source, decided from the state alone (so that a recovery
-     * decides the same), when either
-     * <ul>
-     *   <li>{@link SourceFallback#UNANSWERED}: the primary has not measured within the fallback time since it was
-     *       opened while the secondary has; or</li>
-     *   <li>{@link SourceFallback#SUSPECT}: each of the secondary's latest {@value CrossCheck#SECONDARY_SAMPLES} RTTs
-     *       since the open is more than max({@value CrossCheck#MARGIN_MS} ms, 10 % of it) above the median of the
-     *       primary's RTTs measured over the same stretch of time (after the secondary's previous RTT, from the
-     *       open for the first, up to it; the latest {@value CrossCheck#PRIMARY_SAMPLES}, at least one): a probe
-     *       reading far below the ICE agent's own round trips of the same moments, which a peer cannot forge and a
-     *       loaded machine (which only adds to a round trip) cannot make ({@link CrossCheck}).</li>
-     * </ul>
+     * At a primary poll: falls back to the secondary source for one of {@link SourceFallback}'s two verdicts,
+     * decided from the state alone (so that a recovery decides the same); {@link CrossCheck} pairs the views' RTTs
+     * for {@link SourceFallback#SUSPECT}.
      */
     private @Nullable SourceFallback maybeFallBack(PollEvent poll, Stamp at) {
         if (poll.sample() != null) {
