@@ -104,10 +104,10 @@ public final class GameSession implements AutoCloseable {
     public static final Duration DEFAULT_EXPORTER_TIMEOUT = Duration.ofSeconds(10);
     /** Sample calls waiting for one exporter beyond which further ones are dropped (and counted).
      * @since 0.1.0 */
-    public static final int MAX_QUEUED_EXPORTER_CALLS = SessionCore.MAX_QUEUED_EXPORTER_CALLS;
+    public static final int MAX_QUEUED_EXPORTER_CALLS = 100_000;
     /** Longest session or player id.
      * @since 0.1.0 */
-    public static final int MAX_ID_LENGTH = SessionConfig.MAX_ID_LENGTH;
+    public static final int MAX_ID_LENGTH = Redaction.MAX_ID_LENGTH;
 
     private final SessionCore core;
     /** The session's executor: also closes the sources it no longer polls, so a slow close() never holds a caller. */
@@ -1056,7 +1056,7 @@ public final class GameSession implements AutoCloseable {
             Function<String, Executor> exporterRunners = own != null ? name -> own : SharedExecutor::forPlugin;
             // Exporters first: a bad setting fails build() before anything (the journal) is opened.
             ExporterFanOut exporters = ExporterFanOut.create(sessionId, providersSet ? providers : null,
-                    exporterNames, exportSettings, settings.keySet(), exporterRunners, GameSession.MAX_QUEUED_EXPORTER_CALLS,
+                    exporterNames, exportSettings, settings.keySet(), exporterRunners,
                     options.nanoClock()); // rate limits on the monotonic clock
             long startMs = options.clock().millis();
             SessionStart start = new SessionStart(startMs, options.nanoClock().getAsLong(),

@@ -34,9 +34,6 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
      * @since 0.1.0 */
     public static final int MAX_RECENT_SAMPLES = 10_000;
     private static final Duration MAX_DURATION = Duration.ofHours(24);
-    /** Longest session or player id.
-     * @since 0.1.0 */
-    public static final int MAX_ID_LENGTH = Redaction.MAX_ID_LENGTH;
 
     /** Checks every value; the message names the first bad field.
      * @since 0.1.0 */

@@ -151,16 +151,12 @@ public final class SessionCore {
         // each plugin behind its bulkhead, as a live session's: a stuck one holds at most half the shared pool
         ExporterFanOut fanOut = ExporterFanOut.create(config.sessionId(), none ? List.of() : providers, exporters,
                 ExportSettings.of(settings, Map.of()), settings.keySet(), SharedExecutor::forPlugin,
-                MAX_QUEUED_EXPORTER_CALLS, TelemetryOptions.defaults().nanoClock()); // one rate limit with live ones
+                TelemetryOptions.defaults().nanoClock()); // the live sessions' clock: one rate limit with them
         SessionCore core = new SessionCore(config, start, fanOut, none ? Runnable::run : SharedExecutor.get(),
                 EventLog.NONE);
         fanOut.started();
         return core;
     }
-
-    /** Sample calls waiting for one exporter beyond which further ones are dropped (and counted).
-     * @since 0.1.0 */
-    public static final int MAX_QUEUED_EXPORTER_CALLS = 100_000;
 
     /** @return the configuration
      * @since 0.1.0 */

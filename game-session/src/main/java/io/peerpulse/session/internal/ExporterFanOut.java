@@ -3,6 +3,7 @@ package io.peerpulse.session.internal;
 import org.jspecify.annotations.Nullable;
 
 import io.peerpulse.session.ConnectionEvent;
+import io.peerpulse.session.GameSession;
 import io.peerpulse.session.PathChange;
 import io.peerpulse.session.QualityChange;
 import io.peerpulse.session.SessionReport;
@@ -52,14 +53,13 @@ public final class ExporterFanOut {
      * @param givenKeys the keys the caller set (not system properties), checked by {@link Providers#checkKeys}, which
      *                  also logs mistyped system properties
      * @param executors runs the calls of the exporters of a provider name
-     * @param maxQueued sample calls are dropped while this many wait for one exporter
      * @param nanoClock the session's monotonic clock, for the JVM-wide rate limit of log lines ({@link FaultLog})
      * @return the exporters
      */
     public static ExporterFanOut create(String sessionId, @Nullable List<? extends SessionExporterProvider> providers,
                                         @Nullable List<String> names, ExportSettings settings,
                                         java.util.Collection<String> givenKeys,
-                                        Function<String, Executor> executors, int maxQueued, LongSupplier nanoClock) {
+                                        Function<String, Executor> executors, LongSupplier nanoClock) {
         FaultLog faults = new FaultLog(LOG, nanoClock, "session '" + sessionId + "'", "sessions");
         List<? extends SessionExporterProvider> available;
         String notLoaded = "";
@@ -90,7 +90,8 @@ public final class ExporterFanOut {
             if (exporter == null) {
                 brokenPlugin(name, provider, names != null, faults, "create() answered null", null);
             } else {
-                channels.add(new ExporterChannel(name, sessionId, exporter, executors.apply(name), maxQueued, faults));
+                channels.add(new ExporterChannel(name, sessionId, exporter, executors.apply(name),
+                        GameSession.MAX_QUEUED_EXPORTER_CALLS, faults));
             }
         });
         return new ExporterFanOut(sessionId, List.copyOf(channels));
