@@ -486,14 +486,12 @@ public final class GameSession implements AutoCloseable {
      * @since 0.1.0
      */
     public void beginRound(int roundNumber) {
-        if (roundNumber < 0) {
-            throw new IllegalArgumentException("roundNumber must be >= 0, was " + roundNumber);
-        }
         core.applyNow(at -> {
+            SessionEvent began = new SessionEvent.RoundBegan(at, roundNumber); // checks the number, closed or not
             if (core.isEnded()) {
                 throw new IllegalStateException("session '" + sessionId() + "' is closed");
             }
-            return new SessionEvent.RoundBegan(at, roundNumber);
+            return began;
         });
     }
 

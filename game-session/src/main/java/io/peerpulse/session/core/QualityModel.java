@@ -26,10 +26,9 @@ final class QualityModel {
      *
      * @param grade       the worst level of the criteria (GOOD, FAIR or POOR)
      * @param score       the E-model score
-     * @param medianMs    the recent median
      * @param reasons     the criteria at FAIR or POOR, worst first
      */
-    record Evidence(ConnectionQuality grade, double score, double medianMs, List<QualityReason> reasons) {
+    record Evidence(ConnectionQuality grade, double score, List<QualityReason> reasons) {
     }
 
     private final QualityThresholds thresholds;
@@ -124,7 +123,7 @@ final class QualityModel {
         }
         reasons.sort(Comparator.comparing(QualityReason::level).reversed()); // stable: metric order within a level
         ConnectionQuality grade = reasons.isEmpty() ? ConnectionQuality.GOOD : reasons.get(0).level();
-        return new Evidence(grade, score, median, List.copyOf(reasons));
+        return new Evidence(grade, score, List.copyOf(reasons));
     }
 
     private static void level(List<QualityReason> reasons, QualityMetric metric, double value, @Nullable Double fairFrom,

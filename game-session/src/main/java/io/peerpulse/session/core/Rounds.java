@@ -36,10 +36,7 @@ final class Rounds {
 
     /** Begins a round, ending one still open; the connection quality is {@code quality} now. */
     void begin(int roundNumber, Stamp at, ConnectionQuality quality) {
-        Round current = open;
-        if (current != null) {
-            ended.add(current.metrics(at, true));
-        }
+        end(at);
         open = new Round(roundNumber, at, quality, at.msSince(sessionStart));
     }
 

@@ -453,8 +453,6 @@ public final class SessionCore {
                         secondary = new LatencyRecord(config.telemetryOptions().maxSampleCount());
                     }
                 }
-            }
-            if (kind != SessionEvent.OpenKind.SAME) {
                 exporters.source(event.source().name(), toStart);
             }
             exporters.connection(connections.opened(kind, at), toStart);
