@@ -220,7 +220,7 @@ public final class GameSession implements AutoCloseable {
         try {
             openLocked(source, described, secondary, describedSecondary, replaced);
         } finally {
-            closeLater(replaced);
+            closeLater(replaced, runner);
         }
     }
 
@@ -305,20 +305,14 @@ public final class GameSession implements AutoCloseable {
     }
 
     /**
-     * Closes sources no longer polled on the session's executor, outside every lock, so that a {@code close()}
-     * that blocks holds no caller (a game loop reconnecting, {@link #close()} past its timeout).
+     * Closes sources no longer polled on {@code executor}, outside every lock, so that a {@code close()} that blocks
+     * holds no caller (a game loop reconnecting, {@link #close()} past its timeout): after a reconnection on the
+     * session's executor; at {@link #close()} on the shared pool, so that the sources it waits for are closed also
+     * while an exporter slower than the exporter timeout holds the session's own executor (the caller disposes the
+     * connection's factory next: a probe closed after that crashes the JVM). On the shared pool an exporter holds at
+     * most half the threads.
      *
      * @return completed once every one has been closed
-     */
-    private CompletableFuture<Void> closeLater(List<RttSource> sources) {
-        return closeLater(sources, runner);
-    }
-
-    /**
-     * As {@link #closeLater(List)}, on {@code executor}: {@link #close()} gives the shared pool, so that the sources it
-     * waits for are closed also while an exporter slower than the exporter timeout holds the session's own executor
-     * (the caller disposes the connection's factory next: a probe closed after that crashes the JVM). On the shared
-     * pool an exporter holds at most half the threads.
      */
     private CompletableFuture<Void> closeLater(List<RttSource> sources, Executor executor) {
         CompletableFuture<Void> done = new CompletableFuture<>();
