@@ -20,9 +20,6 @@ import java.util.Objects;
 public record LiveRtt(ConnectionQuality quality, double lastRttMs, long lastSampleEpochMs, double recentMedianMs,
                       double score, List<QualityReason> reasons) {
 
-    /** Before any sample. */
-    static final LiveRtt NONE = new LiveRtt(ConnectionQuality.UNKNOWN, Double.NaN, 0, Double.NaN);
-
     /**
      * A snapshot without a score or reasons (as of earlier versions).
      *

@@ -67,8 +67,6 @@ import java.util.concurrent.Executor;
 public final class SessionCore {
 
     private static final System.Logger LOG = System.getLogger(SessionCore.class.getName());
-    private static final LiveRtt NO_RTT = new LiveRtt(io.peerpulse.session.ConnectionQuality.UNKNOWN, Double.NaN, 0,
-            Double.NaN);
 
     private final SessionConfig config;
     private final SessionStart start;
@@ -99,7 +97,7 @@ public final class SessionCore {
 
     private volatile @Nullable LatencyRecord primary;
     private volatile @Nullable LatencyRecord secondary;
-    private volatile LiveRtt latest = NO_RTT;
+    private volatile LiveRtt latest;
     private volatile @Nullable SessionReport report;
 
     /**
@@ -124,6 +122,7 @@ public final class SessionCore {
         this.rounds = new Rounds(start.stamp());
         this.coverage = new CoverageTracker(start.stamp(), config.gapThresholdNanos());
         this.quality = new QualityJudge(config.thresholds(), start.stamp());
+        this.latest = quality.live(); // UNKNOWN, no sample
     }
 
     /**
