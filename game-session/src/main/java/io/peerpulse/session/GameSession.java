@@ -81,10 +81,10 @@ public final class GameSession implements AutoCloseable {
 
     /** Default recent median from which the quality is FAIR, {@link QualityThresholds#DEFAULT}'s: 150 ms.
      * @since 0.1.0 */
-    public static final Duration DEFAULT_FAIR_FROM = durationOfMs(QualityThresholds.DEFAULT.fairFromMs());
+    public static final Duration DEFAULT_FAIR_FROM = SessionConfig.ofMs(QualityThresholds.DEFAULT.fairFromMs());
     /** Default recent median from which the quality is POOR, {@link QualityThresholds#DEFAULT}'s: 300 ms.
      * @since 0.1.0 */
-    public static final Duration DEFAULT_POOR_FROM = durationOfMs(QualityThresholds.DEFAULT.poorFromMs());
+    public static final Duration DEFAULT_POOR_FROM = SessionConfig.ofMs(QualityThresholds.DEFAULT.poorFromMs());
     /** Default number of latest samples whose median judges the quality, {@link QualityThresholds#DEFAULT}'s: 5.
      * @since 0.1.0 */
     public static final int DEFAULT_RECENT_SAMPLES = QualityThresholds.DEFAULT.recentSampleCount();
@@ -136,11 +136,6 @@ public final class GameSession implements AutoCloseable {
      * is held): a fallback switches the pollers only when no such open was applied after it.
      */
     private long sourceOpens;
-
-    /** Milliseconds as a duration of whole nanoseconds, rounded: how a quality threshold becomes a duration. */
-    private static Duration durationOfMs(double ms) {
-        return Duration.ofNanos(Math.round(ms * 1e6));
-    }
 
     private GameSession(SessionCore core, Executor runner) {
         this.core = core;
@@ -900,8 +895,8 @@ public final class GameSession implements AutoCloseable {
          */
         public Builder qualityThresholds(QualityThresholds thresholds) {
             this.model = Objects.requireNonNull(thresholds, "thresholds");
-            this.fairFrom = durationOfMs(thresholds.fairFromMs());
-            this.poorFrom = durationOfMs(thresholds.poorFromMs());
+            this.fairFrom = SessionConfig.ofMs(thresholds.fairFromMs());
+            this.poorFrom = SessionConfig.ofMs(thresholds.poorFromMs());
             this.recentSamples = thresholds.recentSampleCount();
             this.toleratedBadPolls = thresholds.toleratedBadPollCount();
             return this;

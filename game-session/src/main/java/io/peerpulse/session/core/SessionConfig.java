@@ -51,8 +51,8 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
         if (thresholds == null) {
             throw new IllegalArgumentException("qualityThresholds must not be null");
         }
-        Duration fairFrom = Duration.ofNanos(nanos(thresholds.fairFromMs()));
-        Duration poorFrom = Duration.ofNanos(nanos(thresholds.poorFromMs()));
+        Duration fairFrom = ofMs(thresholds.fairFromMs());
+        Duration poorFrom = ofMs(thresholds.poorFromMs());
         if (fairFrom.isNegative() || fairFrom.isZero()) {
             throw new IllegalArgumentException("qualityThresholds fairFrom must be above 0, was " + fairFrom);
         }
@@ -93,18 +93,20 @@ public record SessionConfig(String sessionId, @Nullable String playerId, Telemet
     /** @return the recent median from which the quality is FAIR, in whole nanoseconds
      * @since 0.1.0 */
     public Duration fairFrom() {
-        return Duration.ofNanos(nanos(thresholds.fairFromMs()));
+        return ofMs(thresholds.fairFromMs());
     }
 
     /** @return the recent median from which the quality is POOR, in whole nanoseconds
      * @since 0.1.0 */
     public Duration poorFrom() {
-        return Duration.ofNanos(nanos(thresholds.poorFromMs()));
+        return ofMs(thresholds.poorFromMs());
     }
 
-    /** Milliseconds to whole nanoseconds, rounded; NaN to 0 (refused as not above 0). */
-    private static long nanos(double ms) {
-        return Math.round(ms * 1e6);
+    /** @param ms milliseconds, with the fraction
+     * @return them as a duration of whole nanoseconds, rounded; NaN as 0 (a threshold refused as not above 0)
+     * @since 0.1.0 */
+    public static Duration ofMs(double ms) {
+        return Duration.ofNanos(Math.round(ms * 1e6));
     }
 
     /** Checks a pair of quality thresholds: each absent or in (0, max], the POOR one past the FAIR one. */
