@@ -287,8 +287,7 @@ public final class GameSession implements AutoCloseable {
                 }
             }
             // the sources no longer polled are closed (after the lock): who polls a source closes it
-            for (RttSource old : new RttSource[] {oldPrimary, secondary == null ? oldSecondary
-                    : oldSecondary == secondary ? null : oldSecondary}) {
+            for (RttSource old : new RttSource[] {oldPrimary, oldSecondary}) {
                 if (old != null && old != source && old != secondary && !replaced.contains(old)) {
                     replaced.add(old);
                 }
