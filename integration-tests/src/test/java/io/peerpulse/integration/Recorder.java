@@ -11,13 +11,15 @@ import java.util.function.Predicate;
 /** Keeps every poll of a telemetry and lets a test wait, with a bound, until something happened. */
 final class Recorder implements TelemetryListener {
 
-    record Poll(PollOutcome outcome, long timestampEpochMs, Double rttMs) { }
+    /** One poll; {@code lateMs} is how far behind its schedule it started, 0 within the late threshold. */
+    record Poll(PollOutcome outcome, long timestampEpochMs, Double rttMs, double lateMs) { }
 
     private final List<Poll> polls = new ArrayList<>();
 
     @Override
     public synchronized void pollEnded(PollEvent event) {
-        polls.add(new Poll(event.outcome(), event.timestampEpochMs(), event.hasSample() ? event.sample().rttMs() : null));
+        polls.add(new Poll(event.outcome(), event.timestampEpochMs(), event.hasSample() ? event.sample().rttMs() : null,
+                event.lateMs()));
         notifyAll();
     }
 
