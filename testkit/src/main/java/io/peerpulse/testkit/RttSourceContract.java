@@ -10,6 +10,7 @@ import io.peerpulse.telemetry.spi.RttSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -262,9 +263,9 @@ public abstract class RttSourceContract {
                         + " calls it and refuses the source", thrown);
             }
             if (refresh == null || refresh.isNegative() || refresh.compareTo(MAX_REFRESH_PERIOD) > 0) {
-                fail("refreshPeriod() answered %s: a GameSession's onDataChannelOpen refuses a source whose refresh"
-                        + " period is not from 0 to %d h (Duration.ZERO: a new measurement at every read)", refresh,
-                        MAX_REFRESH_PERIOD_HOURS);
+                fail(String.format(Locale.ROOT, "refreshPeriod() answered %s: a GameSession's onDataChannelOpen"
+                        + " refuses a source whose refresh period is not from 0 to %d h (Duration.ZERO: a new"
+                        + " measurement at every read)", refresh, MAX_REFRESH_PERIOD_HOURS));
             }
         });
     }
@@ -284,10 +285,11 @@ public abstract class RttSourceContract {
             Duration limit = readBlockingLimit();
             List<Long> over = timedReads(source, limit, null).over();
             if (over.size() > SLOW_READS_ALLOWED) {
-                fail("read() and attaching to its stage kept the calling thread longer than %s in %d of %d calls"
-                        + " (%s): read() must start the read and return a stage at once, and complete the stage from"
-                        + " another thread. A telemetry moves such a source off its shared scheduler and logs a"
-                        + " WARNING", Durations.format(limit), over.size(), TIMED_READS, formatAll(over));
+                fail(String.format(Locale.ROOT, "read() and attaching to its stage kept the calling thread longer"
+                        + " than %s in %d of %d calls (%s): read() must start the read and return a stage at once, and"
+                        + " complete the stage from another thread. A telemetry moves such a source off its shared"
+                        + " scheduler and logs a WARNING", Durations.format(limit), over.size(), TIMED_READS,
+                        formatAll(over)));
             }
         });
     }
@@ -320,12 +322,12 @@ public abstract class RttSourceContract {
             // left once the preemption is taken off: it still kept its caller the whole delay
             TimedReads timed = timedReads(source, delay.dividedBy(2), delay);
             if (timed.over().size() > SLOW_READS_ALLOWED) {
-                fail("read() held its caller for %s (half the peer's answer delay of %s) or longer, or kept it the"
-                        + " whole delay, in %d of %d calls (%s): it waits for its answer. Against a fast peer this"
-                        + " goes unseen; on a real network every poll holds the telemetry's thread for a round trip."
-                        + " Start the request, return a stage at once and complete it when the answer arrives, on"
-                        + " another thread", Durations.format(delay.dividedBy(2)), Durations.format(delay),
-                        timed.over().size(), TIMED_READS, formatAll(timed.over()));
+                fail(String.format(Locale.ROOT, "read() held its caller for %s (half the peer's answer delay of %s)"
+                        + " or longer, or kept it the whole delay, in %d of %d calls (%s): it waits for its answer."
+                        + " Against a fast peer this goes unseen; on a real network every poll holds the telemetry's"
+                        + " thread for a round trip. Start the request, return a stage at once and complete it when"
+                        + " the answer arrives, on another thread", Durations.format(delay.dividedBy(2)), Durations.format(delay),
+                        timed.over().size(), TIMED_READS, formatAll(timed.over())));
             }
         } finally {
             closeSource(source);
@@ -366,8 +368,9 @@ public abstract class RttSourceContract {
                 }
             }
             String answers = seen.isEmpty() ? "none" : String.join(", ", seen);
-            String message = String.format("no read of a fresh source measured within %s (answers: %s): a source must"
-                    + " measure. If this one cannot in this test (no peer), override measures() to return false",
+            String message = String.format(Locale.ROOT, "no read of a fresh source measured within %s (answers: %s):"
+                    + " a source must measure. If this one cannot in this test (no peer), override measures() to"
+                    + " return false",
                     Durations.format(timeout), failures.isEmpty() ? answers
                             : answers.replace("failed", "failed, the first with " + failures.get(0)));
             throw failures.isEmpty() ? new AssertionError(message) : new AssertionError(message, failures.get(0));

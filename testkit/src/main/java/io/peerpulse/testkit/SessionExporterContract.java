@@ -16,6 +16,7 @@ import io.peerpulse.telemetry.spi.RttReading;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -268,10 +269,10 @@ public abstract class SessionExporterContract {
                     // every call is bounded by callTimeout(): the wait covers all of them, one after another
                     session.get(wait.toNanos(), TimeUnit.NANOSECONDS);
                 } catch (TimeoutException hung) {
-                    fail("session '%s' did not end within %s (%d calls to its exporter at %s each): a call that"
-                            + " returned late was not noticed", report.sessionMetrics().sessionId(),
-                            io.peerpulse.telemetry.shared.Durations.format(wait), callsOf(report),
-                            io.peerpulse.telemetry.shared.Durations.format(callTimeout()));
+                    fail(String.format(Locale.ROOT, "session '%s' did not end within %s (%d calls to its exporter at"
+                            + " %s each): a call that returned late was not noticed",
+                            report.sessionMetrics().sessionId(), io.peerpulse.telemetry.shared.Durations.format(wait),
+                            callsOf(report), io.peerpulse.telemetry.shared.Durations.format(callTimeout())));
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof AssertionError assertion) {
                         throw assertion;

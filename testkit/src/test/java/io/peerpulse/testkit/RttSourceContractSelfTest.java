@@ -339,6 +339,42 @@ class RttSourceContractSelfTest {
                 .hasMessageContaining("it waits for its answer");
     }
 
+    /**
+     * Plugin authors read these messages on machines in any locale: their numbers are ASCII digits. Under ar-EG
+     * they said "from 0 to ١ h" and "in ١٠ of ١٠ calls" (String.format in the default locale).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ar-EG", "fa-IR"})
+    void theMessagesHaveAsciiDigitsInALocaleWithOtherDigits(String tag) {
+        Kit refreshesTooRarely = new Kit(new RttSource() {
+            @Override
+            public java.util.concurrent.CompletionStage<RttReading> read() {
+                return CompletableFuture.completedStage(RttReading.measured(12));
+            }
+
+            @Override
+            public Duration refreshPeriod() {
+                return Duration.ofHours(2);
+            }
+        });
+        Kit spins = new Kit(null);
+        spins.slowPeer = delay -> new SpinningUdpSource(DelayingEcho.start(delay));
+        spins.runQueueWait = System::nanoTime; // every call then kept its caller the whole delay: 10 of 10
+        java.util.Locale original = java.util.Locale.getDefault();
+        try {
+            java.util.Locale.setDefault(java.util.Locale.forLanguageTag(tag));
+            assertThatThrownBy(refreshesTooRarely::nameAndRefreshPeriodAreWhatASessionAccepts)
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("refreshPeriod() answered PT2H")
+                    .hasMessageContaining("is not from 0 to 1 h");
+            assertThatThrownBy(spins::readDoesNotWaitForItsAnswer)
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("or kept it the whole delay, in 10 of 10 calls");
+        } finally {
+            java.util.Locale.setDefault(original);
+        }
+    }
+
     @Test
     void passesASourceAnsweredOnAnotherThreadAgainstTheSlowPeerAlsoWhenTheMachineIsLoaded() {
         Kit kit = new Kit(null);

@@ -223,6 +223,40 @@ class SessionExporterContractSelfTest {
                 .hasMessageContaining("did not return within 200 ms");
     }
 
+    /**
+     * Plugin authors read these messages on machines in any locale: their numbers are ASCII digits. Under ar-EG
+     * a session that did not end was "(٥٢ calls to its exporter at 200 ms each)" (String.format in the default
+     * locale).
+     */
+    @Test
+    void theMessageOfASessionThatDidNotEndHasAsciiDigitsInALocaleWithOtherDigits() {
+        Kit kit = new Kit("hang", () -> new SessionExporter() {
+            @Override
+            public void sessionEnded(SessionReport report) {
+            }
+        }) {
+            @Override
+            protected void verifyExport(SessionReport report) throws Exception {
+                release.await(); // the session does not end until the test is over
+            }
+
+            @Override
+            Duration sessionWait(SessionReport report) {
+                return Duration.ofMillis(50);
+            }
+        };
+        java.util.Locale original = java.util.Locale.getDefault();
+        try {
+            java.util.Locale.setDefault(java.util.Locale.forLanguageTag("ar-EG"));
+            assertThatThrownBy(kit::twoSessionsAtTheSameTimeWork)
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("session 'contract-parallel-a' did not end within 50 ms (52 calls to its"
+                            + " exporter at 200 ms each)");
+        } finally {
+            java.util.Locale.setDefault(original);
+        }
+    }
+
     @Test
     void failsAnExporterThatThrowsOnASample() {
         Kit kit = new Kit("flaky", () -> new SessionExporter() {
