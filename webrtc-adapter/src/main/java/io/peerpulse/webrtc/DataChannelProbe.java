@@ -53,10 +53,10 @@ import org.jspecify.annotations.Nullable;
  * machine, 10 to 39 ms measured on a loaded one — that must not hold the caller (a telemetry's polling
  * thread). webrtc-java calls back on its single native thread; the probe's callback only
  * reads {@code System.nanoTime()}, drops a peer's ping beyond {@link #PEER_PING_RATE} or a message beyond
- * {@link #MAX_QUEUED_MESSAGES} waiting (counted), copies the message into a pooled buffer and hands it to the
- * probe thread, where pings are answered, pongs matched and pings timed out. In steady state a ping
- * allocates nothing in the probe beyond its reading; webrtc-java itself allocates a buffer object
- * for each message it delivers.
+ * {@link #MAX_QUEUED_MESSAGES} waiting but a pong to a ping in flight (counted), copies the message into a pooled
+ * buffer and hands it to the probe thread, where pings are answered, pongs matched and pings timed out. In steady
+ * state a ping allocates nothing in the probe beyond its reading; webrtc-java itself allocates a buffer object for
+ * each message it delivers.
  *
  * <p><b>Teardown order:</b> stop whatever reads the probe (the telemetry), close the probe, close
  * the peer connection, dispose the factory. Closing the peer connection first is safe too (reads
