@@ -40,7 +40,8 @@ import org.jspecify.annotations.Nullable;
  *       the ping counts as lost (or, when this process was stalled at its deadline and the pong came within a
  *       grace after the stall, answered in {@link ProbeCounters#processedLateCount()}, unmeasured);</li>
  *   <li>{@code unavailable} when the peer has never answered yet (an old client, or its probe not
- *       open yet: not loss), or the channel is not open, or the probe is closed.</li>
+ *       open yet: not loss), or the channel is not open, or the probe is closed, or this JVM cannot set up the
+ *       cipher of the pings' secrets (no {@code AES/CTR/NoPadding}: every read, its reason saying so).</li>
  * </ul>
  * It never completes exceptionally. Each pong also yields one clock-offset exchange
  * ({@link #getClockOffset()}). As a {@link ProbeStatsSource} it hands a session its counts and the
@@ -249,7 +250,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
      * Starts a ping, sent by the probes' sending thread, and returns at once.
      *
      * @return completes measured (RTT minus the peer's hold time, ms, 1 µs resolution), stale (no pong
-     *         in time: lost) or unavailable (never answered yet, channel not open, closed)
+     *         in time: lost) or unavailable (never answered yet, channel not open, closed, no AES/CTR in this JVM)
      * @since 0.1.0
      */
     @Override
