@@ -641,8 +641,9 @@ public final class GameSession implements AutoCloseable {
      * only tests should do.
      *
      * <p>Idempotent and safe from many threads at once: one call does the work, the others wait for it (at most the
-     * exporter timeout). Called from a session's callback — an exporter call, a quality listener or a source's
-     * {@link RttSource#close()} (e.g. a connection's close handler), of any session — it waits for none of these,
+     * exporter timeout). Called from a session's callback — an exporter call, a quality listener, a source's
+     * {@link RttSource#close()} (e.g. a connection's close handler) or the probe's {@code probeStats()} read after an
+     * open, of any session — it waits for none of these,
      * which may need that very thread (an executor of one thread): made first there, it leaves them to run, each
      * once, after it returns (one still running at the exporter timeout is logged alike), and a {@code close()} of
      * another thread waits for them; made while another call is under way (from a probe's {@code probeStats()}

@@ -4,8 +4,9 @@ import io.peerpulse.telemetry.ProbeStats;
 
 /**
  * An {@link RttSource} that measures by sending probes of its own (pings answered by the peer) and so
- * also knows loss and, optionally, the peer's clock offset. A session reads {@link #probeStats()} when
- * it builds a report and exports it beside the latency.
+ * also knows loss and, optionally, the peer's clock offset. A session reads {@link #probeStats()} — after the
+ * source's open, before its polls and at its end: when and on which thread, the "probe" row of game-session's
+ * README says — and exports it beside the latency.
  *
  * @since 0.1.0
  */
