@@ -42,7 +42,8 @@ import java.util.Objects;
  * lines, duplicates, gaps, lines too late for the reorder window of 256 lines, and events the core refuses
  * are skipped and reported in {@link Recovery#problems()}, never fatal; memory does not grow with the file
  * (see the module README). A journal without {@code end} (the process died) ends at its last applied event.
- * A journal of another format version is refused.
+ * A journal of another format version is refused, and so is one of format 5 written with the key names it had
+ * before they were renamed without a new number, naming that version (the module README, "Format 5").
  *
  * @since 0.1.0
  */
