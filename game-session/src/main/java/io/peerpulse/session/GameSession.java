@@ -641,7 +641,7 @@ public final class GameSession implements AutoCloseable {
      * only tests should do.
      *
      * <p>Idempotent and safe from many threads at once: one call does the work, the others wait for it (at most the
-     * exporter timeout). Called from a session's callback — an exporter call, a quality listener, a source's
+     * exporter timeout and a second). Called from a session's callback — an exporter call, a quality listener, a source's
      * {@link RttSource#close()} (e.g. a connection's close handler) or the probe's {@code probeStats()} read after an
      * open, of any session — it waits for none of these,
      * which may need that very thread (an executor of one thread): made first there, it leaves them to run, each
@@ -671,6 +671,8 @@ public final class GameSession implements AutoCloseable {
         // game's executor of one thread), so it is queued and left to run once this call returns
         boolean fromExecutor = SerialQueue.inCallback();
         CompletableFuture<Void> finishing = null; // then: when the others waiting for this call may go on
+        // one deadline for everything this call waits for, the last probe read included: at most the exporter timeout
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
             synchronized (pollers) {
                 // before anything else: the caller closes the connection once we return
@@ -680,10 +682,10 @@ public final class GameSession implements AutoCloseable {
                     }
                 }
             }
-            readProbe(timeout); // the last statistics: after another thread's step that is under way
+            // the last statistics: after another thread's step that is under way
+            readProbe(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             // a poll still being delivered is applied before this, or ignored after it: either way the
             // report, the exporters and the journal saw the same samples
-            long deadline = System.nanoTime() + timeout.toNanos();
             List<CompletableFuture<Void>> done = core.applyNow(SessionEvent.Ended::new).exportersDone();
             List<RttSource> polled = new ArrayList<>(2);
             synchronized (pollers) {

@@ -403,6 +403,50 @@ class GameSessionSourcesTest {
         assertThat(calls).as("probeStats() of the task queued at open").isEmpty();
     }
 
+    /**
+     * close() waits at most the exporter timeout in all, also when a probe's statistics are being read by a call that
+     * hangs and an exporter's sessionEnded hangs too: it waited the timeout for the read, then the timeout again for
+     * the exporter. Old code: 2 timeouts at least, by construction; now about one (the bound leaves half a timeout
+     * for the machine).
+     */
+    @Test
+    void closeWaitsAtMostTheExporterTimeoutInAllWhenAProbeReadAndAnExporterHang() throws Exception {
+        java.util.concurrent.CountDownLatch inStats = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Duration timeout = Duration.ofSeconds(2);
+        SessionExporter hanging = report -> release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+        GameSession session = GameSession.builder("sources-close-bound")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ofSeconds(1)).scheduler(scheduler)
+                        .clock(scheduler.clock()).build())
+                .exporterProviders(List.of(new GameSessionExportersTest.Provider("hanging", () -> hanging)))
+                .exporterTimeout(timeout)
+                .build();
+        sessions.add(session);
+        ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(80)) {
+            @Override
+            public ProbeStats probeStats() {
+                inStats.countDown();
+                try {
+                    release.await(30, java.util.concurrent.TimeUnit.SECONDS); // the read after the open hangs
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.probeStats();
+            }
+        };
+        try {
+            session.onDataChannelOpen(probe);
+            assertThat(inStats.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            long start = System.nanoTime();
+            session.close();
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(took).as("close() with a hung probe read and a hung exporter").isLessThan(
+                    timeout.multipliedBy(3).dividedBy(2));
+        } finally {
+            release.countDown();
+        }
+    }
+
     /** A probing source: counts its reads as pings, measured ones as answered, stale ones as lost. */
     static class ScriptedProbe implements ProbeStatsSource {
         private final ScriptedRttSource script;
