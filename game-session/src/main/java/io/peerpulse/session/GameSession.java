@@ -410,15 +410,25 @@ public final class GameSession implements AutoCloseable {
         }
     }
 
+    /** Uninterruptibly, the interrupt kept: a timed tryLock throws at once for an interrupted thread, free lock too. */
     private boolean lockProbeReading(@Nullable Duration wait) {
         if (wait == null) {
             return probeReading.tryLock();
         }
+        long deadline = System.nanoTime() + wait.toNanos();
+        boolean interrupted = false;
         try {
-            return probeReading.tryLock(wait.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            while (true) {
+                try {
+                    return probeReading.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true; // the flag is cleared: the next tryLock waits the rest
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -638,7 +648,8 @@ public final class GameSession implements AutoCloseable {
      * were told every change (none is told after this returns) and the journal's lines are written, or at most the
      * exporter timeout (default 10 s; an exporter, listener, source or journal write still running then is logged and
      * left to finish on its own), so it always returns — unless the executor runs tasks on the calling thread, which
-     * only tests should do.
+     * only tests should do. A caller's interrupt does not cut these bounded waits short (nor the last read of the
+     * probe's statistics); it is kept for the caller.
      *
      * <p>Idempotent and safe from many threads at once: one call does the work, the others wait for it (at most the
      * exporter timeout and a second). Called from a session's callback — an exporter call, a quality listener, a source's

@@ -365,6 +365,37 @@ class GameSessionExportersTest {
     }
 
     /**
+     * A game thread whose interrupt flag is set when it closes the session (a cancelled task closing it in a finally,
+     * a catch that re-asserted the interrupt) gets the close() promised: it waits for the exporters up to the exporter
+     * timeout, as it waits for the journal, and keeps the interrupt for its caller. Old code returned at once, the
+     * exporters unfinished and unlogged ("was interrupted while waiting"): a JVM ending next lost their files.
+     */
+    @Test
+    void closeFromAnInterruptedThreadStillWaitsForTheExportersAndKeepsTheInterrupt() throws Exception {
+        AtomicInteger hangingReturned = new AtomicInteger();
+        SessionExporter hanging = report -> {
+            release.await();
+            hangingReturned.incrementAndGet();
+        };
+        GameSession session = builder(new Provider("hanging", () -> hanging))
+                .exporterTimeout(Duration.ofMillis(300))
+                .build();
+        session.onDataChannelOpen(counting(2));
+        scheduler.advance(Duration.ofSeconds(1));
+
+        Future<Boolean> close = pool.submit(() -> {
+            Thread.currentThread().interrupt();
+            session.close();
+            return Thread.interrupted();
+        });
+        assertThat(close.get(WAIT_SECONDS, TimeUnit.SECONDS)).as("the interrupt kept").isTrue();
+        assertThat(log.warnings()).as("waited for it up to the exporter timeout, then logged it")
+                .anyMatch(w -> w.contains("exporter 'hanging'") && w.contains("did not finish sessionEnded"))
+                .noneMatch(w -> w.contains("interrupted"));
+        assertThat(hangingReturned).hasValue(0);
+    }
+
+    /**
      * An exporter that closes the session from its own call: close() does not wait for that exporter's
      * sessionEnded (it can only run once the calling call returns), nor call it hung; it still runs once.
      */

@@ -447,6 +447,25 @@ class GameSessionSourcesTest {
         }
     }
 
+    /**
+     * close() from a thread whose interrupt flag is set still reads the probe's last statistics: the lock it takes
+     * for that read is free, yet a timed tryLock throws at once for an interrupted thread, so old code skipped the
+     * read and exported statistics older than the session's end (here 5 pings fewer). The interrupt is kept.
+     */
+    @Test
+    void closeFromAnInterruptedThreadStillReadsTheProbesLastStatistics() {
+        GameSession session = session(null);
+        ScriptedProbe probe = new ScriptedProbe(ScriptedRttSource.repeating(RttReading.measured(40.0)));
+        session.onDataChannelOpen(probe);
+        advanceSeconds(3);
+        probe.reads += 5; // pings sent since the last poll
+
+        Thread.currentThread().interrupt();
+        session.close();
+        assertThat(Thread.interrupted()).as("the interrupt kept").isTrue();
+        assertThat(session.exportValidationData().probe()).isEqualTo(probe.probeStats());
+    }
+
     /** A probing source: counts its reads as pings, measured ones as answered, stale ones as lost. */
     static class ScriptedProbe implements ProbeStatsSource {
         private final ScriptedRttSource script;

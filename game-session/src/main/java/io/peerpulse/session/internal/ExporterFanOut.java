@@ -15,7 +15,6 @@ import io.peerpulse.telemetry.shared.FaultLog;
 import io.peerpulse.telemetry.shared.Redaction;
 import io.peerpulse.telemetry.shared.Plugins;
 
-import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,11 +33,9 @@ public final class ExporterFanOut {
 
     private static final System.Logger LOG = System.getLogger(ExporterFanOut.class.getName());
 
-    private final String sessionId;
     private final List<ExporterChannel> channels;
 
-    private ExporterFanOut(String sessionId, List<ExporterChannel> channels) {
-        this.sessionId = sessionId;
+    private ExporterFanOut(List<ExporterChannel> channels) {
         this.channels = channels;
     }
 
@@ -94,7 +91,7 @@ public final class ExporterFanOut {
                         GameSession.MAX_QUEUED_EXPORTER_CALLS, faults));
             }
         });
-        return new ExporterFanOut(sessionId, List.copyOf(channels));
+        return new ExporterFanOut(List.copyOf(channels));
     }
 
     /** An exporter that cannot be created: named explicitly, it fails; selected by default, it is logged. */
@@ -214,12 +211,8 @@ public final class ExporterFanOut {
                 continue;
             }
             ExporterChannel channel = channels.get(i);
-            if (!SerialQueue.awaitUntil(done.get(i), deadline, () -> channel.hung("did not finish sessionEnded within"
-                    + " the exporter timeout " + timeout + "; close() returns without waiting for it"))) {
-                LOG.log(Level.WARNING, () -> "close() of session '" + sessionId
-                        + "' was interrupted while waiting for its exporters");
-                return;
-            }
+            SerialQueue.awaitUntil(done.get(i), deadline, () -> channel.hung("did not finish sessionEnded within"
+                    + " the exporter timeout " + timeout + "; close() returns without waiting for it"));
         }
     }
 }

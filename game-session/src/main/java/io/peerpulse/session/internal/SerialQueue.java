@@ -123,25 +123,36 @@ public final class SerialQueue {
 
     /**
      * Waits in real time until {@code done} completes or {@code deadline} passes (already past: only checks): the one
-     * way a session's {@code close()} waits for what it queued, logging what is late.
+     * way a session's {@code close()} waits for what it queued, logging what is late. Uninterruptibly, as the
+     * journal's wait: the wait is bounded anyway, and a caller whose interrupt flag is set (a cancelled task closing
+     * the session in its {@code finally}) must not return before the exporters it waits for wrote their files; the
+     * interrupt is kept for the caller.
      *
      * @param done     completed normally when what is waited for finished
      * @param deadline when to stop waiting, from {@link System#nanoTime()}
      * @param late     run when the deadline passed first, e.g. to log what still runs
-     * @return {@code false} when interrupted (the interrupt is kept), else {@code true}
      */
-    public static boolean awaitUntil(CompletableFuture<?> done, long deadline, Runnable late) {
+    public static void awaitUntil(CompletableFuture<?> done, long deadline, Runnable late) {
+        boolean interrupted = false;
         try {
-            done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            late.run();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } catch (ExecutionException e) {
-            // never: completed normally
+            while (true) {
+                try {
+                    done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true; // the flag is cleared: the next get() waits the rest
+                    continue;
+                } catch (TimeoutException e) {
+                    late.run();
+                } catch (ExecutionException e) {
+                    // never: completed normally
+                }
+                return;
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        return true;
     }
 
     /** @return whether no task is queued or running */
