@@ -396,6 +396,58 @@ class GameSessionExportersTest {
     }
 
     /**
+     * What logs a late exporter may throw (a handler of the application's, or the JDK's formatter once the process is
+     * out of file descriptors): close() still returns normally and still waits for, and logs, the rest. Old code threw
+     * the handler's exception out of close() (out of a try-with-resources, over the game's own exception), skipping
+     * the waits for the listeners, the sources and the journal.
+     */
+    @Test
+    void closeReturnsNormallyWhenLoggingALateExporterThrows() throws Exception {
+        SessionExporter hanging = report -> release.await();
+        GameSession session = builder(new Provider("hanging", () -> hanging))
+                .exporterTimeout(Duration.ofMillis(300))
+                .build();
+        ScriptedRttSource scripted = counting(2);
+        session.onDataChannelOpen(new RttSource() {
+            @Override
+            public java.util.concurrent.CompletionStage<RttReading> read() {
+                return scripted.read();
+            }
+
+            @Override
+            public void close() {
+                awaitQuietly(release); // hangs too: close() logs it after the exporter's line failed
+            }
+        });
+        scheduler.advance(Duration.ofSeconds(1));
+        java.util.logging.Logger fanOut = java.util.logging.Logger.getLogger(ExporterFanOut.class.getName());
+        java.util.logging.Handler throwing = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record.getMessage() != null && record.getMessage().contains("hangs")) {
+                    throw new IllegalStateException("the log handler failed");
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        fanOut.addHandler(throwing);
+        try {
+            pool.submit(session::close).get(WAIT_SECONDS, TimeUnit.SECONDS); // old code: ExecutionException
+        } finally {
+            fanOut.removeHandler(throwing);
+        }
+        assertThat(log.warnings()).as("the source still waited for and logged")
+                .anyMatch(w -> w.contains("close() of RTT source") && w.contains("did not return"));
+    }
+
+    /**
      * An exporter that closes the session from its own call: close() does not wait for that exporter's
      * sessionEnded (it can only run once the calling call returns), nor call it hung; it still runs once.
      */

@@ -130,7 +130,8 @@ public final class SerialQueue {
      *
      * @param done     completed normally when what is waited for finished
      * @param deadline when to stop waiting, from {@link System#nanoTime()}
-     * @param late     run when the deadline passed first, e.g. to log what still runs
+     * @param late     run when the deadline passed first, e.g. to log what still runs; what it throws (but an
+     *                 {@code Error} other than a {@code LinkageError}) is ignored
      */
     public static void awaitUntil(CompletableFuture<?> done, long deadline, Runnable late) {
         boolean interrupted = false;
@@ -142,7 +143,12 @@ public final class SerialQueue {
                     interrupted = true; // the flag is cleared: the next get() waits the rest
                     continue;
                 } catch (TimeoutException e) {
-                    late.run();
+                    try {
+                        late.run();
+                    } catch (RuntimeException | LinkageError logging) {
+                        // a logger that throws (a handler's fault, the JDK's formatter out of file descriptors):
+                        // close() still waits for, and logs, the rest, and returns normally
+                    }
                 } catch (ExecutionException e) {
                     // never: completed normally
                 }
