@@ -693,8 +693,9 @@ public final class GameSession implements AutoCloseable {
                     }
                 }
             }
-            // the last statistics: after another thread's step that is under way
-            readProbe(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            // the last statistics: after another thread's step that is under way, for at most half the timeout, so
+            // that a probeStats() that hangs leaves the exporters the other half, not 0 ns (nor blames them as hung)
+            readProbe(Duration.ofNanos(Math.max(0, deadline - timeout.toNanos() / 2 - System.nanoTime())));
             // a poll still being delivered is applied before this, or ignored after it: either way the
             // report, the exporters and the journal saw the same samples
             List<CompletableFuture<Void>> done = core.applyNow(SessionEvent.Ended::new).exportersDone();

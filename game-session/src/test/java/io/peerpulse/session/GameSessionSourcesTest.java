@@ -448,6 +448,72 @@ class GameSessionSourcesTest {
     }
 
     /**
+     * A read of the probe's statistics that hangs (the read after the open, on the session's executor) must not take
+     * the exporters' share of close()'s one deadline: old code waited the whole exporter timeout for the probe's lock,
+     * then gave the exporters 0 ns, logged each as hung ("did not finish sessionEnded within the exporter timeout")
+     * although it had not begun, and returned before any had written its file. The read now waits at most half the
+     * timeout; sessionEnded here finishes while close() still waits for it.
+     */
+    @Test
+    void aHangingProbeReadLeavesTheExportersTheirShareOfCloses() throws Exception {
+        java.util.concurrent.CountDownLatch inStats = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch releaseStats = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch inEnded = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch releaseEnded = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean endedReturned = new java.util.concurrent.atomic.AtomicBoolean();
+        SessionExporter exporter = report -> {
+            inEnded.countDown();
+            releaseEnded.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            endedReturned.set(true);
+        };
+        GameSession session = GameSession.builder("sources-close-share")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ofSeconds(1)).scheduler(scheduler)
+                        .clock(scheduler.clock()).build())
+                .exporterProviders(List.of(new GameSessionExportersTest.Provider("quick", () -> exporter)))
+                .exporterTimeout(Duration.ofMillis(400))
+                .build();
+        sessions.add(session);
+        ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(80)) {
+            @Override
+            public ProbeStats probeStats() {
+                inStats.countDown();
+                try {
+                    releaseStats.await(30, java.util.concurrent.TimeUnit.SECONDS); // the read after the open hangs
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.probeStats();
+            }
+        };
+        java.util.concurrent.ExecutorService closer = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            session.onDataChannelOpen(probe);
+            assertThat(inStats.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            java.util.concurrent.atomic.AtomicReference<Thread> closing = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.Future<Boolean> close = closer.submit(() -> {
+                closing.set(Thread.currentThread());
+                session.close();
+                return endedReturned.get();
+            });
+            assertThat(inEnded.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            // sessionEnded returns once close() waits for it (parked with a timeout), or once close() returned
+            long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (!close.isDone() && closing.get().getState() != Thread.State.TIMED_WAITING
+                    && System.nanoTime() - until < 0) {
+                Thread.onSpinWait();
+            }
+            releaseEnded.countDown();
+            assertThat(close.get(10, java.util.concurrent.TimeUnit.SECONDS)).as("sessionEnded returned before close()")
+                    .isTrue();
+            assertThat(log.warnings()).noneMatch(w -> w.contains("did not finish sessionEnded"));
+        } finally {
+            releaseStats.countDown();
+            releaseEnded.countDown();
+            closer.shutdown();
+        }
+    }
+
+    /**
      * close() from a thread whose interrupt flag is set still reads the probe's last statistics: the lock it takes
      * for that read is free, yet a timed tryLock throws at once for an interrupted thread, so old code skipped the
      * read and exported statistics older than the session's end (here 5 pings fewer). The interrupt is kept.
