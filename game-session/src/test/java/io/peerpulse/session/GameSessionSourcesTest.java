@@ -319,19 +319,7 @@ class GameSessionSourcesTest {
     void theProbesStatisticsAtOpenAreReadOnTheSessionsExecutorNotOnTheCallersThread() {
         List<Runnable> queued = new ArrayList<>();
         boolean[] inline = new boolean[1];
-        GameSession session = GameSession.builder("sources-open")
-                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ofSeconds(1)).scheduler(scheduler)
-                        .clock(scheduler.clock()).build())
-                .exporterProviders(List.of())
-                .executor(task -> {
-                    if (inline[0]) {
-                        task.run();
-                    } else {
-                        queued.add(task);
-                    }
-                })
-                .build();
-        sessions.add(session);
+        GameSession session = queueingSession("sources-open", queued, inline);
         boolean[] opening = new boolean[1];
         List<String> calls = new ArrayList<>();
         ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(80)) {
@@ -363,19 +351,7 @@ class GameSessionSourcesTest {
     void theReadAtOpenThatRunsAfterCloseAsksTheClosedSourceNothing() {
         List<Runnable> queued = new ArrayList<>();
         boolean[] inline = new boolean[1];
-        GameSession session = GameSession.builder("sources-open-closed")
-                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ofSeconds(1)).scheduler(scheduler)
-                        .clock(scheduler.clock()).build())
-                .exporterProviders(List.of())
-                .executor(task -> {
-                    if (inline[0]) {
-                        task.run();
-                    } else {
-                        queued.add(task);
-                    }
-                })
-                .build();
-        sessions.add(session);
+        GameSession session = queueingSession("sources-open-closed", queued, inline);
         List<String> calls = new ArrayList<>();
         boolean[] closed = new boolean[1];
         ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(80)) {
@@ -530,6 +506,24 @@ class GameSessionSourcesTest {
         session.close();
         assertThat(Thread.interrupted()).as("the interrupt kept").isTrue();
         assertThat(session.exportValidationData().probe()).isEqualTo(probe.probeStats());
+    }
+
+    /** A session on virtual time whose executor queues its tasks in {@code queued}, or runs them while {@code inline[0]}. */
+    private GameSession queueingSession(String id, List<Runnable> queued, boolean[] inline) {
+        GameSession session = GameSession.builder(id)
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ofSeconds(1)).scheduler(scheduler)
+                        .clock(scheduler.clock()).build())
+                .exporterProviders(List.of())
+                .executor(task -> {
+                    if (inline[0]) {
+                        task.run();
+                    } else {
+                        queued.add(task);
+                    }
+                })
+                .build();
+        sessions.add(session);
+        return session;
     }
 
     /** A probing source: counts its reads as pings, measured ones as answered, stale ones as lost. */
