@@ -863,7 +863,9 @@ public final class GameSession implements AutoCloseable {
         /**
          * @param executor runs exporter calls and quality listeners (default: a JVM-wide pool of daemon
          *                 threads); one running tasks on the caller's thread makes {@link #close()} wait
-         *                 without bound
+         *                 without bound; a task it refuses (anything {@code execute} throws, a
+         *                 {@code RejectedExecutionException} or e.g. an {@code IllegalStateException} once shut
+         *                 down) is lost and logged, and {@link #close()} still closes the sources and returns
          * @return this builder
          * @since 0.1.0
          */

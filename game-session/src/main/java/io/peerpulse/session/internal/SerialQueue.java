@@ -99,12 +99,18 @@ public final class SerialQueue {
         }
     }
 
-    /** Starts draining; only after {@link #enqueue} said so. */
+    /**
+     * Starts draining; only after {@link #enqueue} said so. When the executor throws (a
+     * {@link RejectedExecutionException}, or anything else a game's executor throws), the queued tasks are lost,
+     * logged and their waiters released; nothing is thrown.
+     */
     public void startDrain() {
         try {
             executor.execute(this::drain);
-        } catch (RejectedExecutionException e) {
-            // Nothing can run these tasks: drop them, so that later submissions try the executor again. Like a
+        } catch (RuntimeException e) {
+            // Nothing can run these tasks: drop them, so that later submissions try the executor again. Anything the
+            // executor throws is a rejection (the game's own executor, shut down, throws IllegalStateException; a
+            // buggy one a NullPointerException): the drain did not start either way. Like a
             // drain, this owns the queue until `pending` falls to 0, one task at a time: a task queued meanwhile is
             // dropped too, or finds `pending` at 0 and starts a drain itself; never counted with no drain to come.
             int lost = 0;
@@ -117,7 +123,13 @@ public final class SerialQueue {
             } while (pending.decrementAndGet() != 0);
             dropped.addAndGet(lost);
             int count = lost;
-            LOG.log(Level.WARNING, () -> name + ": the executor rejected its tasks; " + count + " calls are lost", e);
+            try {
+                LOG.log(Level.WARNING, () -> name + ": the executor rejected its tasks; " + count + " calls are lost",
+                        e);
+            } catch (RuntimeException | LinkageError logging) {
+                // a logger that throws: the tasks are lost and their waiters released all the same; the caller (a
+                // session's close(), between ending the session and closing its sources) goes on
+            }
         }
     }
 

@@ -287,4 +287,74 @@ class SerialQueueTest {
             logger.removeHandler(throwing);
         }
     }
+
+    /**
+     * The game's own executor ({@code GameSession.Builder.executor}) may throw something other than a
+     * {@link RejectedExecutionException} from {@code execute}: an {@code IllegalStateException} once a custom executor
+     * is shut down, a {@code NullPointerException} from a buggy one. That is a rejection: the tasks are lost and
+     * logged, whoever waits for one is released, and the queue tries the executor again for its next task. Old code
+     * let the exception out of {@code startDrain} with the task still counted: its waiter waited for good, and the
+     * queue never started a drain again.
+     */
+    @Test
+    void anExecutorThatThrowsAnythingLosesTheTaskReleasesItsWaiterAndRunsTheNextOnes() {
+        AtomicBoolean shutDown = new AtomicBoolean(true);
+        Executor executor = task -> {
+            if (shutDown.get()) {
+                throw new IllegalStateException("the game's executor is shut down");
+            }
+            task.run();
+        };
+        SerialQueue queue = new SerialQueue(executor, "test", Integer.MAX_VALUE);
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        AtomicBoolean lostRan = new AtomicBoolean();
+
+        boolean start = queue.enqueue(() -> lostRan.set(true), done);
+        assertThat(start).isTrue();
+        assertThatCode(queue::startDrain).as("old code: the executor's exception").doesNotThrowAnyException();
+
+        assertThat(done).as("its waiter, released").isDone();
+        assertThat(lostRan).as("the lost task").isFalse();
+        assertThat(queue.idle()).isTrue();
+        assertThat(queue.dropped()).isEqualTo(1);
+        assertThat(log.warnings()).anyMatch(w -> w.contains("test: the executor rejected its tasks; 1 calls are lost"));
+
+        shutDown.set(false);
+        AtomicBoolean ran = new AtomicBoolean();
+        queue.submit(() -> ran.set(true));
+        assertThat(ran).as("the next task (old code: never started, the lost one still counted)").isTrue();
+    }
+
+    /** What logs the lost tasks of a rejecting executor may throw too: the waiter is still released, nothing thrown. */
+    @Test
+    void aLoggerThatThrowsOnARejectionStillReleasesTheWaiter() {
+        Logger logger = Logger.getLogger(SerialQueue.class.getName());
+        Handler throwing = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                throw new IllegalStateException("the log handler failed");
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(throwing);
+        try {
+            SerialQueue queue = new SerialQueue(task -> {
+                throw new RejectedExecutionException("full");
+            }, "test", Integer.MAX_VALUE);
+            java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+            queue.enqueue(() -> { }, done);
+            assertThatCode(queue::startDrain).as("old code: the handler's exception").doesNotThrowAnyException();
+            assertThat(done).isDone();
+            assertThat(queue.idle()).isTrue();
+        } finally {
+            logger.removeHandler(throwing);
+        }
+    }
 }
