@@ -396,8 +396,12 @@ public final class GameSession implements AutoCloseable {
                 stats = source.probeStats();
             } catch (RuntimeException e) {
                 // every poll would fail alike: rate-limited; the class names the plugin, never its toString (an address)
-                probeFaults.report("RTT source " + source.getClass().getName(), "failed in probeStats()",
-                        () -> "failed in probeStats(); its statistics are not exported", e);
+                try {
+                    probeFaults.report("RTT source " + source.getClass().getName(), "failed in probeStats()",
+                            () -> "failed in probeStats(); its statistics are not exported", e);
+                } catch (RuntimeException | LinkageError logging) {
+                    // a log handler that throws: close() still ends the session and closes the sources after this
+                }
                 return;
             }
             if (stats != null) {

@@ -135,6 +135,37 @@ class GameSessionCloseFaultsTest {
     }
 
     /**
+     * The last read of the probe's statistics at close() throws, and logging that throws too (a broken handler of the
+     * game's): close() still ends the session, runs every exporter's sessionEnded and closes the probe. Old code let
+     * the handler's exception out of close() before the session ended: no sessionEnded, the probe never closed.
+     */
+    @Test
+    void aLoggerThatThrowsOnAFailingProbeReadAtCloseSkipsNothing() {
+        Ending first = new Ending();
+        Ending second = new Ending();
+        GameSession session = builder(pool, new Provider("first", () -> first), new Provider("second", () -> second))
+                .build();
+        Probe probe = new Probe();
+        session.onDataChannelOpen(probe);
+        scheduler.advance(Duration.ofSeconds(3));
+        int collected = session.exportValidationData().latency().samples().size();
+        probe.failWith = new IllegalStateException("the peer connection is gone");
+        Logger logger = Logger.getLogger(GameSession.class.getName());
+        Handler throwing = throwingOn("failed in probeStats()");
+        logger.addHandler(throwing);
+        try {
+            assertThatCode(session::close).as("old code: the handler's exception").doesNotThrowAnyException();
+        } finally {
+            logger.removeHandler(throwing);
+        }
+        assertThat(first.ended).as("first exporter's sessionEnded").hasValue(1);
+        assertThat(second.ended).as("second exporter's sessionEnded").hasValue(1);
+        assertThat(probe.closed).as("the probe, closed").hasValue(1);
+        assertThat(session.exportValidationData().latency().samples()).as("the samples collected")
+                .hasSize(collected).isNotEmpty();
+    }
+
+    /**
      * The game's own executor throws from execute() at close() (a custom executor already shut down throws
      * IllegalStateException): the exporters' calls are lost (logged), and close() still returns normally and closes
      * the sources. Old code let the IllegalStateException out of close() after the session ended: the sources were
