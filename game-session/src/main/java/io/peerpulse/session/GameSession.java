@@ -394,8 +394,13 @@ public final class GameSession implements AutoCloseable {
             ProbeStats stats;
             try {
                 stats = source.probeStats();
-            } catch (RuntimeException e) {
-                // every poll would fail alike: rate-limited; the class names the plugin, never its toString (an address)
+            } catch (RuntimeException | Error e) {
+                if (e instanceof VirtualMachineError vm) {
+                    throw vm; // to the thread's uncaught handler, as every VirtualMachineError
+                }
+                // an Error of the plugin too (an UnsatisfiedLinkError of its native library), as closeAll: thrown
+                // on, it left close() before the session ended, skipping every sessionEnded and the sources' close().
+                // Every poll would fail alike: rate-limited; the class names the plugin, never its toString (an address)
                 try {
                     probeFaults.report("RTT source " + source.getClass().getName(), "failed in probeStats()",
                             () -> "failed in probeStats(); its statistics are not exported", e);

@@ -166,6 +166,28 @@ class GameSessionCloseFaultsTest {
     }
 
     /**
+     * A probe's probeStats() that throws an Error (an {@code UnsatisfiedLinkError} or {@code NoClassDefFoundError} of
+     * a native plugin) at close(): logged like an exception, and the session still ends and closes the probe, as a
+     * source's close() or an exporter's call that throws an Error. Old code let the Error out of close() before the
+     * session ended.
+     */
+    @Test
+    void aProbeReadThatThrowsAnErrorAtCloseSkipsNothing() {
+        Ending ending = new Ending();
+        GameSession session = builder(pool, new Provider("ending", () -> ending)).build();
+        Probe probe = new Probe();
+        session.onDataChannelOpen(probe);
+        scheduler.advance(Duration.ofSeconds(3));
+        probe.errorWith = new NoClassDefFoundError("dev/onvoid/webrtc/RTCStatsReport");
+
+        assertThatCode(session::close).as("old code: the probe's Error").doesNotThrowAnyException();
+
+        assertThat(ending.ended).hasValue(1);
+        assertThat(probe.closed).hasValue(1);
+        assertThat(log.warnings()).anyMatch(w -> w.contains("failed in probeStats()"));
+    }
+
+    /**
      * The game's own executor throws from execute() at close() (a custom executor already shut down throws
      * IllegalStateException): the exporters' calls are lost (logged), and close() still returns normally and closes
      * the sources. Old code let the IllegalStateException out of close() after the session ended: the sources were
