@@ -340,9 +340,13 @@ public final class GameSession implements AutoCloseable {
                 if (e instanceof VirtualMachineError vm) {
                     throw vm; // to the thread's uncaught handler, as every VirtualMachineError
                 }
-                System.getLogger(GameSession.class.getName()).log(System.Logger.Level.WARNING,
-                        "session '" + sessionId() + "': close() of RTT source " + old.getClass().getName()
-                                + " failed", Redaction.redactThrown(e));
+                try {
+                    System.getLogger(GameSession.class.getName()).log(System.Logger.Level.WARNING,
+                            "session '" + sessionId() + "': close() of RTT source " + old.getClass().getName()
+                                    + " failed", Redaction.redactThrown(e));
+                } catch (RuntimeException | LinkageError logging) {
+                    // a log handler that throws: the next source is closed all the same
+                }
             }
         }
     }

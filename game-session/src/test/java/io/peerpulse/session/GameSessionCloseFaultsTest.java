@@ -223,4 +223,38 @@ class GameSessionCloseFaultsTest {
         assertThat(session.exportValidationData().latency().samples()).as("the samples collected")
                 .hasSize(collected).isNotEmpty();
     }
+
+    /**
+     * Two sources: the primary's close() throws and logging that throws too. The secondary is still closed. Old code
+     * left the loop over the sources at the handler's exception: the secondary was never closed.
+     */
+    @Test
+    void aLoggerThatThrowsOnAFailingSourceCloseLeavesNoOtherSourceOpen() {
+        GameSession session = builder(pool).build();
+        Probe primary = new Probe() {
+            @Override
+            public void close() {
+                super.close();
+                throw new IllegalStateException("already disposed");
+            }
+        };
+        Probe secondary = new Probe() {
+            @Override
+            public String name() {
+                return "ice";
+            }
+        };
+        session.onDataChannelOpen(primary, secondary);
+        scheduler.advance(Duration.ofSeconds(3));
+        Logger logger = Logger.getLogger(GameSession.class.getName());
+        Handler throwing = throwingOn("close() of RTT source");
+        logger.addHandler(throwing);
+        try {
+            assertThatCode(session::close).doesNotThrowAnyException();
+        } finally {
+            logger.removeHandler(throwing);
+        }
+        assertThat(primary.closed).hasValue(1);
+        assertThat(secondary.closed).as("the secondary (old code: never closed)").hasValue(1);
+    }
 }
