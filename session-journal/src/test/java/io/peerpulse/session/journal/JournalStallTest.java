@@ -187,6 +187,47 @@ class JournalStallTest {
     }
 
     /**
+     * The warning that the journal's lines were not written when close() stopped waiting is the last thing close()
+     * does: a log handler that throws on it (a broken handler of the game's) must not make close() throw, as none of
+     * close()'s other warnings does. Old code threw the handler's exception out of close().
+     */
+    @Test
+    void closeWithAStuckJournalReturnsNormallyWhenLoggingItThrows() throws Exception {
+        GameSession session = builder("journal-stuck-log").exporterTimeout(Duration.ofMillis(300)).build();
+        onGameThread(() -> session.beginRound(1));
+        assertThat(stalled.await(10, TimeUnit.SECONDS)).isTrue();
+        Logger logger = Logger.getLogger(JournalWriter.class.getName());
+        Handler throwing = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getMessage() != null && record.getMessage().contains("not written")) {
+                    throw new IllegalStateException("the log handler failed");
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(throwing);
+        try {
+            onGameThread(session::close); // old code: ExecutionException: IllegalStateException: the log handler failed
+        } finally {
+            logger.removeHandler(throwing);
+        }
+
+        assertThat(session.isClosed()).isTrue();
+        release.countDown();
+        assertThat(sinkClosed.await(10, TimeUnit.SECONDS)).as("written and closed once the write returns")
+                .isTrue();
+        assertThat(Journals.lines(session.journalPath().orElseThrow())).hasSize(3);
+    }
+
+    /**
      * The first drop's warning is logged off the game thread: a log handler that blocks (a log file on the same
      * stuck disk) holds a writer pool thread, never the session's caller. Before, the game thread logged it itself,
      * under the session core's lock, and stayed stuck in the handler with every other call of the session.

@@ -565,11 +565,15 @@ public final class JournalWriter implements AutoCloseable {
         synchronized (queueLock) {
             waiting = queuedCount - handled;
         }
-        LOG.log(Level.WARNING, "journal of session '" + sessionId + "' at " + path + ": " + waiting + " lines"
-                + " not written when close() stopped waiting (" + timeout + " left of the exporter timeout it shares"
-                + " with the exporters; a write does not return, or the disk does not keep up); close() returns"
-                + " without them: the journal's writer writes them when the disk answers, unless the process ends"
-                + " first");
+        try {
+            LOG.log(Level.WARNING, "journal of session '" + sessionId + "' at " + path + ": " + waiting + " lines"
+                    + " not written when close() stopped waiting (" + timeout + " left of the exporter timeout it"
+                    + " shares with the exporters; a write does not return, or the disk does not keep up); close()"
+                    + " returns without them: the journal's writer writes them when the disk answers, unless the"
+                    + " process ends first");
+        } catch (RuntimeException | LinkageError logging) {
+            // a log handler that throws: the session's close() still returns normally, as for its other warnings
+        }
         return false;
     }
 
