@@ -8,8 +8,8 @@
 //   probe.getStats();    // null before any sample, else { sampleCount, minMs, maxMs, meanMs, medianMs,
 //                        //   samples: [{ timestamp, rttMs }], sent, answered, lost, late, cappedHold, maxHoldMs,
 //                        //   clockOffsetMs, clockOffsetVerified, processedLate, ... }
-//                        // processedLate: pongs the page handled after a stall of its own (see matchPong): answered,
-//                        //   not lost, no sample
+//                        // processedLate: pongs the page handled after a stall of its own (see matchPong and the ping's
+//                        //   timer, which gives a grace when it ran late itself): answered, not lost, no sample
 //
 // The peer is untrusted (docs/PROBE-PROTOCOL.md, "Trust model"): at most MAX_TRUSTED_HOLD_NS of its claimed hold
 // time is subtracted from a round trip (a longer claim counts in cappedHold and makes the clock offset unverified),
@@ -56,6 +56,12 @@ const TIMED_OUT_MEMORY = 256;
  * cannot tell when the pong arrived. See matchPong.
  */
 const STALL_MS = 50;
+/**
+ * The grace a ping gets when its own timer ran more than STALL_MS late in a visible page (ms), once, from that
+ * run: the page's process was stalled (its network thread too, which hands the page its messages), so a pong that
+ * reached the machine in time may still be on its way to the page. As the Java probe's STALL_GRACE_NANOS.
+ */
+const STALL_GRACE_MS = 100;
 
 /**
  * Whether the page's timers run on time when its thread is free: a visible page (or no document at all). A hidden
@@ -237,8 +243,16 @@ export function openProbe(pc, options = {}) {
     const entry = { t1Micros, wireT1, sentAt, timer: null, spent: false };
     pending.set(sequence, entry);
     counts.sent++;
-    entry.timer = setTimeout(() => {
+    entry.timer = setTimeout(function deadline() {
       if (pending.get(sequence) !== entry) {
+        return;
+      }
+      if (!entry.graced && performance.now() - entry.sentAt - pingTimeout > STALL_MS && timersOnTime()) {
+        // the timer itself ran well past the deadline in a page whose timers run on time: the page was stalled,
+        // and a pong that arrived meanwhile may be handed to it only now. A grace, once, as the Java probe; a pong
+        // within it is answered in processedLate (matchPong: past the deadline by more than STALL_MS)
+        entry.graced = true;
+        entry.timer = setTimeout(deadline, STALL_GRACE_MS);
         return;
       }
       timeOut(sequence, entry);
@@ -309,8 +323,8 @@ export function openProbe(pc, options = {}) {
     const tripMs = receivedAt - entry.sentAt;
     if (tripMs - pingTimeout > STALL_MS && timersOnTime()) {
       // handled well past the deadline, yet the ping's timer, due at the deadline, has not run in a page whose timers
-      // run on time: the page itself was stalled (a long task) and the pong waited behind it, arrived when the page
-      // cannot tell. Local lateness, not loss (the Java probe's processedLate): answered, but no sample,
+      // run on time (or ran late itself and gave this grace): the page itself was stalled (a long task) and the pong
+      // waited behind it, arrived when the page cannot tell. Local lateness, not loss (the Java probe's processedLate): answered, but no sample,
       // as the stall hides the round trip
       if (holdNs / 1e6 > tripMs) {
         counts.malformed++; // held longer than even this round trip: no pong to trust; it spends the ping

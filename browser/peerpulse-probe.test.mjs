@@ -715,8 +715,10 @@ describe('a peer guessing the next ping', () => {
     assert.equal(probe.counters().unmatched, 2);
     assert.equal(probe.getStats(), null, 'no sample from the guess, nor from the spent ping');
 
+    clock.now = 810;
+    mock.timers.tick(800); // the spent ping timed out, its timer on time
     clock.now = 1010;
-    mock.timers.tick(1000); // the spent ping timed out; the next one, answered honestly
+    mock.timers.tick(200); // the next one, answered honestly
     const next = lastPing(channel);
     const nextClockT1 = 1_700_000_001_010_000n;
     assert.equal(next.t1, nextClockT1 + 0x12345n);
@@ -899,7 +901,9 @@ describe('unmatched, lost and late pongs', () => {
     assert.equal(counters.unmatched, 1, 'a spent ping takes no later pong');
     assert.equal(counters.processedLate, 0);
     assert.deepEqual(pick(counters), { sent: 2, answered: 1, lost: 0, unanswered: 0, late: 0, inFlight: 1 });
-    mock.timers.tick(1000); // the overdue timer: the spent ping is lost
+    mock.timers.tick(1000); // the overdue timer, at 2500, 700 ms late: a grace of 100 ms
+    assert.equal(probe.counters().lost, 0);
+    mock.timers.tick(100); // no pong can answer a spent ping: lost at the grace's end
     counters = probe.counters();
     assert.equal(counters.lost, 1);
     assert.equal(counters.sent, counters.answered + counters.lost + counters.unanswered + counters.inFlight);
@@ -915,6 +919,59 @@ describe('unmatched, lost and late pongs', () => {
     const counters = probe.counters();
     assert.deepEqual(pick(counters), { sent: 2, answered: 1, lost: 1, unanswered: 0, late: 1, inFlight: 0 });
     assert.equal(counters.processedLate, 0);
+  });
+
+  test('a ping whose own timer ran late in a visible page gets a grace: its pong after that timer is answered', () => {
+    // Chromium, measured under a flood (ChromiumStallGraceTest): the page stalled 196 ms past a ping's deadline,
+    // its timer ran first, and the pong, sent 1 ms after the ping reached the peer, came 79 ms after that timer:
+    // counted lost and late, where the Java probe gives the pings due at a late wake-up 100 ms.
+    const { probe, channel } = setup({ pollInterval: 1000 }); // pingTimeout 800 ms; no document: visible
+    probe.start();
+    answerLastPing(channel, 20);
+    mock.timers.tick(1000); // the second ping, at 1000
+    clock.now = 1000 + 800 + 196; // its timer runs 196 ms past the deadline
+    mock.timers.tick(800);
+    assert.deepEqual(pick(probe.counters()), { sent: 2, answered: 1, lost: 0, unanswered: 0, late: 0, inFlight: 1 },
+        'a timer that ran late itself judges nothing yet');
+    answerLastPing(channel, 800 + 196 + 79);
+    let counters = probe.counters();
+    assert.deepEqual(pick(counters), { sent: 2, answered: 2, lost: 0, unanswered: 0, late: 0, inFlight: 0 });
+    assert.equal(counters.processedLate, 1, 'local lateness, counted apart');
+    assert.deepEqual(probe.getStats().samples.map((s) => s.rttMs), [20], 'no sample: the stall hid the trip');
+    clock.now = 1900;
+    mock.timers.tick(100); // the grace's end, at 1900: the ping is answered already
+    assert.equal(probe.counters().lost, 0);
+
+    clock.now = 2000;
+    mock.timers.tick(100); // the third ping, at 2000; its timer late again, and no pong within the grace
+    clock.now = 2000 + 800 + 300;
+    mock.timers.tick(800);
+    clock.now = 2000 + 800 + 300 + 100;
+    mock.timers.tick(100);
+    counters = probe.counters();
+    assert.deepEqual(pick(counters), { sent: 3, answered: 2, lost: 1, unanswered: 0, late: 0, inFlight: 0 },
+        'once: no pong within the grace, lost');
+    answerLastPing(channel, 1250); // its pong after the grace: late
+    assert.deepEqual([probe.counters().late, probe.counters().processedLate], [1, 1]);
+
+    clock.now = 3000;
+    mock.timers.tick(100); // the fourth ping, at 3000: its timer within STALL_MS of its deadline, so no grace
+    clock.now = 3000 + 800 + 49;
+    mock.timers.tick(800);
+    counters = probe.counters();
+    assert.equal(counters.lost, 2, 'a timer within STALL_MS of its deadline judges at once');
+    assert.equal(counters.sent, counters.answered + counters.lost + counters.unanswered + counters.inFlight);
+  });
+
+  test('a hidden page: a timer that ran late gives no grace (its timers are throttled)', () => {
+    globalThis.document = { visibilityState: 'hidden' };
+    const { probe, channel } = setup({ pollInterval: 1000 });
+    probe.start();
+    answerLastPing(channel, 20);
+    mock.timers.tick(1000);
+    clock.now = 1000 + 800 + 196;
+    mock.timers.tick(800);
+    assert.deepEqual(pick(probe.counters()), { sent: 2, answered: 1, lost: 1, unanswered: 0, late: 0, inFlight: 0 });
   });
 
   test('a custom pingTimeout is honoured', () => {

@@ -32,10 +32,14 @@ final class HostilePeer implements AutoCloseable {
     });
     private final CountDownLatch open = new CountDownLatch(1);
     private volatile long forgedHoldNanos = -1;
+    private volatile boolean answering;
+    /** When set, each ping received is added here as {sequence, t1, System.nanoTime()} instead of answered. */
+    volatile java.util.Queue<long[]> pingsToAnswer;
     private volatile long plantedOffsetMicros;
     final AtomicLong pingsReceived = new AtomicLong();
     final AtomicLong pongsReceived = new AtomicLong();
     final AtomicLong forgedPongsSent = new AtomicLong();
+    final AtomicLong honestPongsSent = new AtomicLong();
     /** The last ping received: {sequence, t1}; {@code null} before the first. */
     final AtomicReference<long[]> lastPing = new AtomicReference<>();
 
@@ -67,8 +71,13 @@ final class HostilePeer implements AutoCloseable {
                     lastPing.set(new long[] {sequence, t1Micros});
                     pingsReceived.incrementAndGet();
                     long holdNanos = forgedHoldNanos;
-                    if (holdNanos >= 0) {
+                    java.util.Queue<long[]> queue = pingsToAnswer;
+                    if (queue != null) {
+                        queue.add(new long[] {sequence, t1Micros, System.nanoTime()});
+                    } else if (holdNanos >= 0) {
                         later(() -> forgePong(sequence, t1Micros, holdNanos));
+                    } else if (answering) {
+                        later(() -> answer(sequence, t1Micros));
                     }
                 } else if (data.remaining() == 28 && data.get(data.position() + 1) == 2) {
                     pongsReceived.incrementAndGet();
@@ -91,6 +100,21 @@ final class HostilePeer implements AutoCloseable {
         plantedOffsetMicros = plantedOffset.toNanos() / 1_000;
         forgedHoldNanos = hold.toNanos();
         return this;
+    }
+
+    /** Answers every ping with an honest pong ({@link #sendPong}), sent by its own thread. */
+    HostilePeer answeringHonestly() {
+        answering = true;
+        return this;
+    }
+
+    private void answer(int sequence, long t1Micros) {
+        try {
+            sendPong(sequence, t1Micros);
+            honestPongsSent.incrementAndGet();
+        } catch (Exception e) {
+            // closed
+        }
     }
 
     boolean awaitOpen(Duration bound) throws InterruptedException {
