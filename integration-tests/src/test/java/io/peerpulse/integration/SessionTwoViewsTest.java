@@ -13,6 +13,7 @@ import io.peerpulse.session.spi.ExportSettings;
 import io.peerpulse.session.spi.SessionExporter;
 import io.peerpulse.session.spi.SessionExporterProvider;
 import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.telemetry.TelemetryCounters;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.webrtc.DataChannelProbe;
 import io.peerpulse.webrtc.WebRtcRttSource;
@@ -116,7 +117,19 @@ class SessionTwoViewsTest {
                     data.latency().medianMs());
             assertThat(data.latencySource()).isEqualTo("probe");
             assertThat(data.fallback()).isNull();
-            assertThat(data.coverage().measuredPollRatio()).isGreaterThanOrEqualTo(0.95);
+            // every poll measured but what the telemetry itself says the machine held back: a poll it counted late
+            // (started behind its schedule: the JVM or the polling thread did not keep up, not the network nor the
+            // probe) may lose its read, and the next poll, due while that read is still in flight, is skipped.
+            // Of the polls the machine did not hold back, at least 95 % measured, the old bound on a quiet machine;
+            // and at least 8 of the 15 or so polls in any case, so that a telemetry whose own polls all ran late
+            // cannot pass by counting them as the machine's
+            TelemetryCounters counters = data.counters();
+            long heldBack = counters.latePollCount() + counters.skippedCount();
+            long notHeldBack = counters.pollCount() - heldBack;
+            assertThat(counters.measuredCount()).as("measured polls of %s, of which %d not held back by the machine;"
+                    + " coverage %s", counters, notHeldBack, data.coverage())
+                    .isGreaterThanOrEqualTo((long) Math.ceil(0.95 * notHeldBack))
+                    .isGreaterThanOrEqualTo(8);
             // whole microseconds: the double nearest a whole number of µs. Not rttMs * 1000 == rint(rttMs * 1000):
             // the product is off by an ulp for some such doubles (129.365 * 1000 = 129365.00000000001), which a
             // loaded machine's slower round trips reach
