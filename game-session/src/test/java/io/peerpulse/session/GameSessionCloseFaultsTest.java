@@ -10,6 +10,7 @@ import io.peerpulse.telemetry.ProbeStats;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.fixtures.LogCapture;
 import io.peerpulse.telemetry.fixtures.ScriptedRttSource;
+import io.peerpulse.telemetry.fixtures.ThrowingHandler;
 import io.peerpulse.telemetry.spi.ProbeStatsSource;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
@@ -25,7 +26,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -116,22 +116,7 @@ class GameSessionCloseFaultsTest {
 
     /** A handler that throws on every record whose message contains {@code text}. */
     private static Handler throwingOn(String text) {
-        return new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                if (record.getMessage() != null && record.getMessage().contains(text)) {
-                    throw new IllegalStateException("the log handler failed");
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        return ThrowingHandler.whenMessageContains(text, new IllegalStateException("the log handler failed"));
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import io.peerpulse.telemetry.fixtures.LogCapture;
+import io.peerpulse.telemetry.fixtures.ThrowingHandler;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -20,7 +21,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -258,20 +258,8 @@ class SerialQueueTest {
     @Test
     void aLoggerThatThrowsDoesNotEndTheQueue() {
         Logger logger = Logger.getLogger(SerialQueue.class.getName());
-        Handler throwing = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                throw new NoClassDefFoundError("Could not initialize class sun.util.calendar.ZoneInfoFile");
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        Handler throwing = ThrowingHandler.always(
+                new NoClassDefFoundError("Could not initialize class sun.util.calendar.ZoneInfoFile"));
         logger.addHandler(throwing);
         try {
             SerialQueue queue = new SerialQueue(Runnable::run, "test", Integer.MAX_VALUE);
@@ -329,20 +317,7 @@ class SerialQueueTest {
     @Test
     void aLoggerThatThrowsOnARejectionStillReleasesTheWaiter() {
         Logger logger = Logger.getLogger(SerialQueue.class.getName());
-        Handler throwing = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                throw new IllegalStateException("the log handler failed");
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        Handler throwing = ThrowingHandler.always(new IllegalStateException("the log handler failed"));
         logger.addHandler(throwing);
         try {
             SerialQueue queue = new SerialQueue(task -> {

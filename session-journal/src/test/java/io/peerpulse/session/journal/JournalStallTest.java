@@ -7,6 +7,7 @@ import io.peerpulse.session.SessionReport;
 import io.peerpulse.session.journal.internal.JournalWriter;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.fixtures.LogCapture;
+import io.peerpulse.telemetry.fixtures.ThrowingHandler;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
@@ -197,22 +198,8 @@ class JournalStallTest {
         onGameThread(() -> session.beginRound(1));
         assertThat(stalled.await(10, TimeUnit.SECONDS)).isTrue();
         Logger logger = Logger.getLogger(JournalWriter.class.getName());
-        Handler throwing = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                if (record.getMessage() != null && record.getMessage().contains("not written")) {
-                    throw new IllegalStateException("the log handler failed");
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        Handler throwing = ThrowingHandler.whenMessageContains("not written",
+                new IllegalStateException("the log handler failed"));
         logger.addHandler(throwing);
         try {
             onGameThread(session::close); // old code: ExecutionException: IllegalStateException: the log handler failed
