@@ -42,7 +42,8 @@ import org.junit.jupiter.api.parallel.Isolated;
  * with the browser's original-feature median (the page's port of it, from Chromium's own {@code getStats()})
  * within 1.5 ms (each has 1 ms resolution), the Java probe and the browser's {@code peerpulse-probe.js} within
  * 1 ms, and the medians lie between the imposed round trip minus {@value #BELOW_MS} ms and plus
- * {@value #PEER_ALLOWANCE_MS} ms. No loss either way. The browser's export (the original
+ * {@value #PEER_ALLOWANCE_MS} ms, and no ping lost either way. Outside that tag: no answer missing either way (a ping
+ * counted lost had its pong come late). The browser's export (the original
  * {@code latency} shape) and the Java JSON export are written side by side, as {@code peerpulse summarize}
  * reads them; a copy is kept in {@code target/chromium-session/}.
  */
@@ -90,12 +91,17 @@ class ChromiumAgreementTest {
         // exact: no sample below the fastest round trip the relay imposed (how far above is Chromium's, see below)
         truth.assertDataChannelFloor("Java probe", javaProbe.samples(), ProbeAccuracyTest.BELOW_MS,
                 Double.POSITIVE_INFINITY);
-        assertThat(javaCounters.lostCount()).as("Java probe loss").isZero();
+        // no answer missing (the relay was asked for no loss): a ping counted lost had its pong come late (a busy
+        // machine holds a peer's threads past the timeout, which the relay cannot see); none lost at all is the
+        // timing test's, on a quiet machine
+        assertThat(javaCounters.lostCount()).as("Java probe: pings lost whose pong never came")
+                .isLessThanOrEqualTo(javaCounters.lateCount());
         assertThat(javaCounters.answeredCount()).isGreaterThanOrEqualTo(SECONDS - 2);
         assertThat(javaCounters.peerPingsAnsweredCount()).as("browser pings the Java probe answered")
                 .isGreaterThanOrEqualTo(SECONDS - 5);
         JsonObject browserCounters = s.browser().getJsonObject("probeCounters");
-        assertThat(browserCounters.getInt("lost")).as("browser probe loss").isZero();
+        assertThat(browserCounters.getInt("lost")).as("browser probe: pings lost whose pong never came")
+                .isLessThanOrEqualTo(browserCounters.getInt("late"));
         assertThat(browserCounters.getInt("answered")).isGreaterThanOrEqualTo(SECONDS - 5);
         assertThat(browserCounters.getInt("malformed") + browserCounters.getInt("unknownVersion")
                 + browserCounters.getInt("unmatched")).isZero();
@@ -135,6 +141,8 @@ class ChromiumAgreementTest {
                 PEER_ALLOWANCE_MS);
         JsonObject browserProbe = s.browserProbe();
         assertThat(browserProbe.getInt("sampleCount")).isGreaterThanOrEqualTo(SECONDS - 5);
+        assertThat(s.javaCounters().lostCount()).as("Java probe loss").isZero();
+        assertThat(s.browser().getJsonObject("probeCounters").getInt("lost")).as("browser probe loss").isZero();
         assertThat(s.javaProbe().medianMs()).as("Java probe median vs browser probe median")
                 .isCloseTo(browserProbe.getJsonNumber("medianMs").doubleValue(), within(1.0));
         s.truth().assertAgrees("browser probe median vs the imposed data-channel round trip",
