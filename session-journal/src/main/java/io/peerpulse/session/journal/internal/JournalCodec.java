@@ -15,7 +15,6 @@ import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.shared.Redaction;
 import org.jspecify.annotations.Nullable;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -26,7 +25,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
-import java.util.zip.CRC32C;
 
 /**
  * The journal's line format, in one place: the header and every {@link SessionEvent} to one line and back.
@@ -35,18 +33,9 @@ import java.util.zip.CRC32C;
  * {@link SessionEvent.Handler}, so a new kind of event does not compile until it has both.
  *
  * <p>Every line is a flat JSON object: {@code type}, {@code seq}, {@code epochMs}, {@code nanoTime} (the
- * monotonic time, ns), the event's members, and last {@code crc}: the CRC32C, 8 lower-case hex digits, of
- * the UTF-8 bytes of the line as it would be without that member.
+ * monotonic time, ns), the event's members, and last {@code crc} ({@link LineChecksum}, which seals and checks it).
  */
 public final class JournalCodec {
-
-    /** {@code ,"crc":"} + 8 hex digits + {@code "}}: how every line ends. */
-    private static final String CRC_OPEN = ",\"crc\":\"";
-    private static final int CRC_SUFFIX_LENGTH = CRC_OPEN.length() + 8 + 2;
-    private static final byte[] CRC_OPEN_BYTES = CRC_OPEN.getBytes(StandardCharsets.US_ASCII);
-
-    /** {@link #crcProblem}'s answer for a line without a {@code crc} member (another format's, or garbage). */
-    public static final String NO_CRC = "no crc member at its end";
 
     /** The latest start a header may name: 9999-12-31T23:59:59.999Z. */
     static final long MAX_START_EPOCH_MS = 253_402_300_799_999L;
@@ -63,54 +52,6 @@ public final class JournalCodec {
     };
 
     private JournalCodec() {
-    }
-
-    // ---- checksums -----------------------------------------------------------------------------
-
-    /** Appends the {@code crc} member to a line written without it. */
-    private static String sealed(FlatJson line) {
-        String body = line.toString();
-        CRC32C crc = new CRC32C();
-        crc.update(body.getBytes(StandardCharsets.UTF_8));
-        return body.substring(0, body.length() - 1) + CRC_OPEN + hex8(crc.getValue()) + "\"}";
-    }
-
-    private static String hex8(long value) {
-        String hex = Long.toHexString(value);
-        return "00000000".substring(hex.length()) + hex;
-    }
-
-    /**
-     * Checks a line's {@code crc} member on its bytes, before anything else reads it.
-     *
-     * @param line   the line's bytes, without its line end
-     * @param length how many of them
-     * @return {@code null} when the checksum matches, else why not
-     */
-    public static @Nullable String crcProblem(byte[] line, int length) {
-        int at = length - CRC_SUFFIX_LENGTH;
-        if (at < 1 || line[length - 2] != '"' || line[length - 1] != '}') {
-            return NO_CRC;
-        }
-        for (int k = 0; k < CRC_OPEN_BYTES.length; k++) {
-            if (line[at + k] != CRC_OPEN_BYTES[k]) {
-                return NO_CRC;
-            }
-        }
-        long expected = 0;
-        for (int k = at + CRC_OPEN_BYTES.length; k < length - 2; k++) {
-            byte b = line[k];
-            int digit = b >= '0' && b <= '9' ? b - '0' : b >= 'a' && b <= 'f' ? b - 'a' + 10 : -1;
-            if (digit < 0) {
-                return "its crc is not 8 lower-case hex digits";
-            }
-            expected = expected << 4 | digit;
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(line, 0, at);
-        crc.update('}');
-        long actual = crc.getValue();
-        return actual == expected ? null : "CRC32C " + hex8(actual) + ", expected " + hex8(expected);
     }
 
     // ---- the header ----------------------------------------------------------------------------
@@ -155,7 +96,7 @@ public final class JournalCodec {
         putOptional(line, "lossPoorFromRatio", quality.lossPoorFromRatio());
         putOptional(line, "fairBelowScore", quality.fairBelowScore());
         putOptional(line, "poorBelowScore", quality.poorBelowScore());
-        return sealed(line);
+        return LineChecksum.sealed(line.toString());
     }
 
     /** A quality threshold, absent when not judged. */
@@ -320,7 +261,7 @@ public final class JournalCodec {
      * @return its line, without line end
      */
     public static String encode(SessionEvent event, long seq) {
-        return sealed(event.accept(new Writer(seq)));
+        return LineChecksum.sealed(event.accept(new Writer(seq)).toString());
     }
 
     /**

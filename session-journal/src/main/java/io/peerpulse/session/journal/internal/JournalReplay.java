@@ -199,14 +199,14 @@ public final class JournalReplay {
         String invalid = "journal " + file + " has no valid header line: ";
         JournalCodec.Header header;
         try {
-            String damage = JournalCodec.crcProblem(raw.bytes(), raw.length());
+            String damage = LineChecksum.problem(raw.bytes(), raw.length());
             FlatJson.Parsed parsed;
             try {
                 parsed = FlatJson.parse(raw.text());
             } catch (IllegalArgumentException e) {
                 // the checksum first; then another version's header may hold what this reader refuses (true,
                 // nesting): its format decides
-                if (damage != null && !damage.equals(JournalCodec.NO_CRC)) {
+                if (damage != null && !damage.equals(LineChecksum.NO_CRC)) {
                     throw new IOException(invalid + "line 1 is damaged (" + damage + ")", e);
                 }
                 Matcher other = OTHER_FORMAT.matcher(raw.text());
@@ -217,7 +217,7 @@ public final class JournalReplay {
             }
             long format = JournalCodec.format(parsed);
             // another version's header has no crc member: its format decides; with one, the checksum first
-            if (damage != null && !damage.equals(JournalCodec.NO_CRC)) {
+            if (damage != null && !damage.equals(LineChecksum.NO_CRC)) {
                 throw new IOException(invalid + "line 1 is damaged (" + damage + ")");
             }
             if (format != SessionJournal.FORMAT_VERSION) {
@@ -251,7 +251,7 @@ public final class JournalReplay {
             zero++;
         }
         // no line the writer writes holds a zero byte (JSON escapes it): one found ends the line's own bytes
-        if (zero == raw.length() || JournalCodec.crcProblem(raw.bytes(), zero) != null) {
+        if (zero == raw.length() || LineChecksum.problem(raw.bytes(), zero) != null) {
             return null;
         }
         return new Raw(raw.number(), raw.bytes(), zero, zero, raw.terminated(), LineReader.hash(raw.bytes(), zero));
@@ -297,7 +297,7 @@ public final class JournalReplay {
             skipped("line " + n + ": longer than " + MAX_LINE_BYTES + " bytes (" + raw.size() + " bytes): skipped");
             return;
         }
-        String damage = JournalCodec.crcProblem(raw.bytes(), raw.length());
+        String damage = LineChecksum.problem(raw.bytes(), raw.length());
         if (damage != null && raw.text().isBlank()) {
             return; // a failed write leaves the next line on a fresh line; a spent seq, an empty line
         }

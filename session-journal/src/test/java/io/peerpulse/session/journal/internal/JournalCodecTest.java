@@ -26,7 +26,7 @@ class JournalCodecTest {
     private static SessionEvent roundTrip(SessionEvent event) {
         String line = JournalCodec.encode(event, 7);
         byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
-        assertThat(JournalCodec.crcProblem(bytes, bytes.length)).as(line).isNull();
+        assertThat(LineChecksum.problem(bytes, bytes.length)).as(line).isNull();
         return JournalCodec.decode(FlatJson.parse(line));
     }
 
@@ -104,11 +104,11 @@ class JournalCodecTest {
 
         byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
         bytes[10] ^= 1;
-        assertThat(JournalCodec.crcProblem(bytes, bytes.length)).matches("CRC32C [0-9a-f]{8}, expected [0-9a-f]{8}");
+        assertThat(LineChecksum.problem(bytes, bytes.length)).matches("CRC32C [0-9a-f]{8}, expected [0-9a-f]{8}");
         byte[] bare = "{\"type\":\"roundEnd\"}".getBytes(StandardCharsets.UTF_8);
-        assertThat(JournalCodec.crcProblem(bare, bare.length)).isEqualTo("no crc member at its end");
+        assertThat(LineChecksum.problem(bare, bare.length)).isEqualTo("no crc member at its end");
         byte[] upper = line.replaceAll("\"crc\":\"[0-9a-f]{8}\"", "\"crc\":\"ABCDEF12\"").getBytes(StandardCharsets.UTF_8);
-        assertThat(JournalCodec.crcProblem(upper, upper.length)).isEqualTo("its crc is not 8 lower-case hex digits");
+        assertThat(LineChecksum.problem(upper, upper.length)).isEqualTo("its crc is not 8 lower-case hex digits");
     }
 
     @Test
