@@ -340,13 +340,9 @@ public final class GameSession implements AutoCloseable {
                 if (e instanceof VirtualMachineError vm) {
                     throw vm; // to the thread's uncaught handler, as every VirtualMachineError
                 }
-                try {
-                    System.getLogger(GameSession.class.getName()).log(System.Logger.Level.WARNING,
-                            "session '" + sessionId() + "': close() of RTT source " + old.getClass().getName()
-                                    + " failed", Redaction.redactThrown(e));
-                } catch (RuntimeException | LinkageError logging) {
-                    // a log handler that throws: the next source is closed all the same
-                }
+                FaultLog.quietly(() -> System.getLogger(GameSession.class.getName()).log(System.Logger.Level.WARNING,
+                        "session '" + sessionId() + "': close() of RTT source " + old.getClass().getName() + " failed",
+                        Redaction.redactThrown(e))); // a logger that throws: the next source is closed all the same
             }
         }
     }
@@ -405,12 +401,9 @@ public final class GameSession implements AutoCloseable {
                 // an Error of the plugin too (an UnsatisfiedLinkError of its native library), as closeAll: thrown
                 // on, it left close() before the session ended, skipping every sessionEnded and the sources' close().
                 // Every poll would fail alike: rate-limited; the class names the plugin, never its toString (an address)
-                try {
-                    probeFaults.report("RTT source " + source.getClass().getName(), "failed in probeStats()",
-                            () -> "failed in probeStats(); its statistics are not exported", e);
-                } catch (RuntimeException | LinkageError logging) {
-                    // a log handler that throws: close() still ends the session and closes the sources after this
-                }
+                // a logger that throws: close() still ends the session and closes the sources after this
+                FaultLog.quietly(() -> probeFaults.report("RTT source " + source.getClass().getName(),
+                        "failed in probeStats()", () -> "failed in probeStats(); its statistics are not exported", e));
                 return;
             }
             if (stats != null) {

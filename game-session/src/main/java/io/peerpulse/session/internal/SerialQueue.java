@@ -1,5 +1,6 @@
 package io.peerpulse.session.internal;
 
+import io.peerpulse.telemetry.shared.FaultLog;
 import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
@@ -123,13 +124,10 @@ public final class SerialQueue {
             } while (pending.decrementAndGet() != 0);
             dropped.addAndGet(lost);
             int count = lost;
-            try {
-                LOG.log(Level.WARNING, () -> name + ": the executor rejected its tasks; " + count + " calls are lost",
-                        e);
-            } catch (RuntimeException | LinkageError logging) {
-                // a logger that throws: the tasks are lost and their waiters released all the same; the caller (a
-                // session's close(), between ending the session and closing its sources) goes on
-            }
+            // a logger that throws: the tasks are lost and their waiters released all the same; the caller (a
+            // session's close(), between ending the session and closing its sources) goes on
+            FaultLog.quietly(() -> LOG.log(Level.WARNING, () -> name + ": the executor rejected its tasks; " + count
+                    + " calls are lost", e));
         }
     }
 
@@ -155,12 +153,8 @@ public final class SerialQueue {
                     interrupted = true; // the flag is cleared: the next get() waits the rest
                     continue;
                 } catch (TimeoutException e) {
-                    try {
-                        late.run();
-                    } catch (RuntimeException | LinkageError logging) {
-                        // a logger that throws (a handler's fault, the JDK's formatter out of file descriptors):
-                        // close() still waits for, and logs, the rest, and returns normally
-                    }
+                    // a logger that throws: close() still waits for, and logs, the rest, and returns normally
+                    FaultLog.quietly(late);
                 } catch (ExecutionException e) {
                     // never: completed normally
                 }
@@ -269,12 +263,8 @@ public final class SerialQueue {
                 }
                 throw fatal;
             } catch (Throwable t) {
-                try {
-                    LOG.log(Level.WARNING, name + ": a task failed", t);
-                } catch (RuntimeException | LinkageError logging) {
-                    // a logger that throws (the JDK's formatter once the process is out of file descriptors: it
-                    // cannot open tzdb.dat) must not end the queue: its next tasks still run
-                }
+                // a logger that throws (the JDK's formatter out of file descriptors) must not end the queue
+                FaultLog.quietly(() -> LOG.log(Level.WARNING, name + ": a task failed", t));
             } finally {
                 task.finished();
             }

@@ -62,6 +62,21 @@ public final class FaultLog {
     private final Map<String, Count> counts = new ConcurrentHashMap<>();
 
     /**
+     * Runs a logging call whose failure must not skip what comes after it (a session's close() ending the session
+     * and closing its sources, a queue releasing its waiters): what a broken logger throws — a custom handler's
+     * fault, the JDK's formatter failing to initialise a class — is ignored. Other {@code Error}s pass.
+     *
+     * @param logging the logging call
+     */
+    public static void quietly(Runnable logging) {
+        try {
+            logging.run();
+        } catch (RuntimeException | LinkageError broken) {
+            // the logger's own fault: nothing more to tell, and the caller goes on
+        }
+    }
+
+    /**
      * The faults of one owner.
      *
      * @param log       where to log

@@ -2,6 +2,7 @@ package io.peerpulse.session.journal.internal;
 
 import io.peerpulse.export.files.ExportFiles;
 import io.peerpulse.telemetry.shared.DaemonPool;
+import io.peerpulse.telemetry.shared.FaultLog;
 import org.jspecify.annotations.Nullable;
 
 import java.io.FileOutputStream;
@@ -565,15 +566,12 @@ public final class JournalWriter implements AutoCloseable {
         synchronized (queueLock) {
             waiting = queuedCount - handled;
         }
-        try {
-            LOG.log(Level.WARNING, "journal of session '" + sessionId + "' at " + path + ": " + waiting + " lines"
-                    + " not written when close() stopped waiting (" + timeout + " left of the exporter timeout it"
+        // a log handler that throws: the session's close() still returns normally, as for its other warnings
+        FaultLog.quietly(() -> LOG.log(Level.WARNING, "journal of session '" + sessionId + "' at " + path + ": "
+                    + waiting + " lines not written when close() stopped waiting (" + timeout + " left of the exporter timeout it"
                     + " shares with the exporters; a write does not return, or the disk does not keep up); close()"
                     + " returns without them: the journal's writer writes them when the disk answers, unless the"
-                    + " process ends first");
-        } catch (RuntimeException | LinkageError logging) {
-            // a log handler that throws: the session's close() still returns normally, as for its other warnings
-        }
+                    + " process ends first"));
         return false;
     }
 
