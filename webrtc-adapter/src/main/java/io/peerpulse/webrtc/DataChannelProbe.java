@@ -417,12 +417,6 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         return new Inbound(false, new byte[length]);
     }
 
-    /** The big-endian u32 at {@code at} of {@code data} (a pong's sequence), whatever the buffer's byte order. */
-    private static int sequence(ByteBuffer data, int at) {
-        return (data.get(at) & 0xFF) << 24 | (data.get(at + 1) & 0xFF) << 16 | (data.get(at + 2) & 0xFF) << 8
-                | (data.get(at + 3) & 0xFF);
-    }
-
     private void release(Inbound in) {
         synchronized (freeInbound) {
             queuedInbound--;
@@ -540,7 +534,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         if (in == null && buffer.binary && length == ProbeCodec.PONG_LENGTH
                 && data.get(data.position()) == ProbeCodec.VERSION
                 && data.get(data.position() + 1) == ProbeCodec.TYPE_PONG
-                && engine.admitPong(sequence(data, data.position() + 4))) {
+                && engine.admitPong(ProbeCodec.pongSequence(data))) {
             in = takeInbound(length, true);
         }
         if (in == null) {

@@ -1,5 +1,6 @@
 package io.peerpulse.webrtc.internal;
 
+import java.nio.ByteBuffer;
 /**
  * The probe's wire format, version 1 (docs/PROBE-PROTOCOL.md): big-endian, fixed lengths.
  *
@@ -176,6 +177,19 @@ public final class ProbeCodec {
      */
     public static int sequence(byte[] message) {
         return getInt(message, 4);
+    }
+
+    /**
+     * A pong's sequence read in place, before the message is copied (to let it pass a full queue), whatever the
+     * buffer's byte order.
+     *
+     * @param data a buffer whose message, from its position, is {@link #PONG_LENGTH} bytes of a version-1 pong
+     * @return the sequence of the ping it answers (u32 carried in an int)
+     */
+    public static int pongSequence(ByteBuffer data) {
+        int at = data.position() + 4;
+        return (data.get(at) & 0xFF) << 24 | (data.get(at + 1) & 0xFF) << 16 | (data.get(at + 2) & 0xFF) << 8
+                | (data.get(at + 3) & 0xFF);
     }
 
     /**
