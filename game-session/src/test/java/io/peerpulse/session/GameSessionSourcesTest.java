@@ -391,25 +391,8 @@ class GameSessionSourcesTest {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         Duration timeout = Duration.ofSeconds(2);
         SessionExporter hanging = report -> release.await(30, java.util.concurrent.TimeUnit.SECONDS);
-        GameSession session = GameSession.builder("sources-close-bound")
-                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ofSeconds(1)).scheduler(scheduler)
-                        .clock(scheduler.clock()).build())
-                .exporterProviders(List.of(new GameSessionExportersTest.Provider("hanging", () -> hanging)))
-                .exporterTimeout(timeout)
-                .build();
-        sessions.add(session);
-        ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(80)) {
-            @Override
-            public ProbeStats probeStats() {
-                inStats.countDown();
-                try {
-                    release.await(30, java.util.concurrent.TimeUnit.SECONDS); // the read after the open hangs
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return super.probeStats();
-            }
-        };
+        GameSession session = sessionWithOneExporter("sources-close-bound", hanging, timeout);
+        ScriptedProbe probe = probeWhoseReadHangs(inStats, release);
         try {
             session.onDataChannelOpen(probe);
             assertThat(inStats.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
@@ -442,25 +425,8 @@ class GameSessionSourcesTest {
             releaseEnded.await(30, java.util.concurrent.TimeUnit.SECONDS);
             endedReturned.set(true);
         };
-        GameSession session = GameSession.builder("sources-close-share")
-                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ofSeconds(1)).scheduler(scheduler)
-                        .clock(scheduler.clock()).build())
-                .exporterProviders(List.of(new GameSessionExportersTest.Provider("quick", () -> exporter)))
-                .exporterTimeout(Duration.ofMillis(400))
-                .build();
-        sessions.add(session);
-        ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(80)) {
-            @Override
-            public ProbeStats probeStats() {
-                inStats.countDown();
-                try {
-                    releaseStats.await(30, java.util.concurrent.TimeUnit.SECONDS); // the read after the open hangs
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return super.probeStats();
-            }
-        };
+        GameSession session = sessionWithOneExporter("sources-close-share", exporter, Duration.ofMillis(400));
+        ScriptedProbe probe = probeWhoseReadHangs(inStats, releaseStats);
         java.util.concurrent.ExecutorService closer = java.util.concurrent.Executors.newSingleThreadExecutor();
         try {
             session.onDataChannelOpen(probe);
@@ -524,6 +490,35 @@ class GameSessionSourcesTest {
                 .build();
         sessions.add(session);
         return session;
+    }
+
+    /** A session on virtual time whose one exporter is {@code exporter}, with that exporter timeout. */
+    private GameSession sessionWithOneExporter(String id, SessionExporter exporter, Duration timeout) {
+        GameSession session = GameSession.builder(id)
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ofSeconds(1)).scheduler(scheduler)
+                        .clock(scheduler.clock()).build())
+                .exporterProviders(List.of(new GameSessionExportersTest.Provider("one", () -> exporter)))
+                .exporterTimeout(timeout)
+                .build();
+        sessions.add(session);
+        return session;
+    }
+
+    /** A probe whose probeStats() counts {@code entered} down, then waits for {@code release} (at most 30 s). */
+    private static ScriptedProbe probeWhoseReadHangs(java.util.concurrent.CountDownLatch entered,
+                                                     java.util.concurrent.CountDownLatch release) {
+        return new ScriptedProbe(new ScriptedRttSource().thenMeasured(80)) {
+            @Override
+            public ProbeStats probeStats() {
+                entered.countDown();
+                try {
+                    release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.probeStats();
+            }
+        };
     }
 
     /** A probing source: counts its reads as pings, measured ones as answered, stale ones as lost. */
