@@ -387,10 +387,17 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         }
     }
 
-    /** @return whether the executor took the task (a shut-down scheduler does not: nothing can answer any more) */
-    private boolean handOff(Runnable task) {
+    /**
+     * @param batched whether the task may wait for the loop's next tick ({@link ProbeExecutor#executeBatched})
+     * @return whether the executor took the task (a shut-down scheduler does not: nothing can answer any more)
+     */
+    private boolean handOff(Runnable task, boolean batched) {
         try {
-            executor.execute(task);
+            if (batched) {
+                executor.executeBatched(task);
+            } else {
+                executor.execute(task);
+            }
             return true;
         } catch (RejectedExecutionException e) {
             return false;
@@ -528,13 +535,12 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
                 && data.get(data.position() + 1) == ProbeCodec.TYPE_PING && !engine.admitPing(receivedNanos)) {
             return;
         }
+        boolean pong = buffer.binary && length == ProbeCodec.PONG_LENGTH
+                && data.get(data.position()) == ProbeCodec.VERSION && data.get(data.position() + 1) == ProbeCodec.TYPE_PONG;
         Inbound in = takeInbound(length, false);
         // a full queue: a pong to a ping of ours in flight still goes (once per ping: ProbeEngine.admitPong), since it
         // arrived, and dropped it would count as network loss; anything else is dropped
-        if (in == null && buffer.binary && length == ProbeCodec.PONG_LENGTH
-                && data.get(data.position()) == ProbeCodec.VERSION
-                && data.get(data.position() + 1) == ProbeCodec.TYPE_PONG
-                && engine.admitPong(ProbeCodec.pongSequence(data))) {
+        if (in == null && pong && engine.admitPong(ProbeCodec.pongSequence(data))) {
             in = takeInbound(length, true);
         }
         if (in == null) {
@@ -547,8 +553,11 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         in.length = length;
         in.binary = buffer.binary;
         in.receivedNanos = receivedNanos;
-        // the executor's queue publishes these fields to its thread
-        if (!handOff(in)) {
+        // the executor's queue publishes these fields to its thread. A pong may wait for the probe thread's next tick
+        // while it is busy: its arrival time is read above, and a due ping's timeout waits for the messages queued
+        // before it (ProbeEngine's sweep), so only its reading completes later; a peer's ping is answered at once
+        // (its hold time, which the peer subtracts up to a bound, would grow), and anything else is rare
+        if (!handOff(in, pong)) {
             release(in);
         }
     }
@@ -563,7 +572,7 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
             if (!closed && (state == RTCDataChannelState.CLOSING || state == RTCDataChannelState.CLOSED)) {
                 engine.abandonPending("probe channel " + state);
             }
-        });
+        }, false);
     }
 
     /**

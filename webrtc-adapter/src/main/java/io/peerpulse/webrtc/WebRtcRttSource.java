@@ -267,7 +267,7 @@ public final class WebRtcRttSource implements RttSource {
                 inFlightSince = now;
             }
         }
-        ProbeLoop.stats().execute(stateOnly ? () -> staleIfConnected(started) : () -> request(started));
+        ProbeLoop.stats().executeBatched(stateOnly ? () -> staleIfConnected(started) : () -> request(started));
         return started.copy(); // the request's own stage stays ours: readers share it, none can complete it
 
     }
@@ -345,7 +345,7 @@ public final class WebRtcRttSource implements RttSource {
         try {
             calls.stats(report -> {
                 callbackThread = Thread.currentThread();
-                ProbeLoop.stats().executeNow(() -> interpret(report, result));
+                ProbeLoop.stats().execute(() -> interpret(report, result));
             });
             return null;
         } catch (RuntimeException closedMeanwhile) {

@@ -303,7 +303,7 @@ public final class ProbeEngine {
             return result;
         }
         try {
-            sender.execute(result);
+            sender.executeBatched(result);
         } catch (RejectedExecutionException e) {
             result.complete(RttReading.unavailable("probe scheduler shut down"));
         }

@@ -20,6 +20,18 @@ public interface ProbeExecutor {
     void execute(Runnable task);
 
     /**
+     * Runs {@code task} in submission order with the tasks of {@link #execute}, within a short bound (the
+     * {@link ProbeLoop#TICK_NANOS} of a loop that is busy): for work whose timing moves no measurement, so that the
+     * producer need not wake the thread for it. By default the same as {@link #execute}.
+     *
+     * @param task the task
+     * @throws RejectedExecutionException when no task can run any more
+     */
+    default void executeBatched(Runnable task) {
+        execute(task);
+    }
+
+    /**
      * Runs {@code task} once, {@code delayNanos} from now.
      *
      * @param task       the task

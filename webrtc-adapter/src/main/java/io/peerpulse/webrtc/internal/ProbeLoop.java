@@ -18,12 +18,13 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ProbeLoop implements ProbeExecutor {
 
-    private static final ProbeLoop SHARED = new ProbeLoop("peerpulse-probe", false);
+    private static final ProbeLoop SHARED = new ProbeLoop("peerpulse-probe");
 
     /**
-     * The sending loop's tick while pings come faster than one per tick: 10 ms. A ping's round trip starts when it
-     * is sent (t1 is read then), so waiting for the tick moves no measurement; only the reading completes up to a
-     * tick later.
+     * The loop's tick while tasks come faster than one per tick: 10 ms, the longest a task given to
+     * {@link #executeBatched} waits. A ping's round trip starts when it is sent (t1 is read then) and ends when its
+     * pong arrives (read in webrtc-java's callback), so neither waiting moves a measurement; only the reading
+     * completes up to a tick later.
      */
     public static final long TICK_NANOS = 10_000_000;
 
@@ -38,24 +39,18 @@ public final class ProbeLoop implements ProbeExecutor {
     private int timerCount;
     /** Whether the thread is parked, or about to: a producer then unparks it. Guarded by this. */
     private boolean parked;
-    /** Whether tasks may wait for the next tick instead of waking the thread (see {@link #ProbeLoop(String, boolean)}). */
-    private final boolean batching;
-    /** Whether the thread wakes by itself at the next tick, so that a producer need not wake it. Guarded by this. */
+    /**
+     * Whether the thread wakes by itself at the next tick, so that {@link #executeBatched} need not wake it: while
+     * wake-ups that find tasks come faster than one per tick. Guarded by this.
+     */
     private boolean ticking;
 
     /**
      * Starts a loop on a new daemon thread; it runs until the JVM exits.
      *
-     * @param name     the thread's name
-     * @param batching {@code true} for a loop whose tasks may wait up to {@link #TICK_NANOS} (the pings to send):
-     *                 while tasks come faster than one per tick, the thread wakes at every tick by itself and takes
-     *                 what came, and {@link #execute} wakes nobody, so that a telemetry's polling thread never pays
-     *                 for a wake-up (a context switch, on a saturated machine often a preemption of the waker);
-     *                 slower, each task wakes it as in a loop that does not batch. {@code false} for a loop whose
-     *                 tasks must run at once (answers to the peer's pings, whose hold time the peer subtracts)
+     * @param name the thread's name
      */
-    ProbeLoop(String name, boolean batching) {
-        this.batching = batching;
+    ProbeLoop(String name) {
         thread = new Thread(this::run, name);
         thread.setDaemon(true);
         // not the context loader of the thread that made it (another web app's, say): it would keep that alive
@@ -78,7 +73,7 @@ public final class ProbeLoop implements ProbeExecutor {
     }
 
     private static final class Sender {
-        static final ProbeLoop LOOP = new ProbeLoop("peerpulse-probe-send", true);
+        static final ProbeLoop LOOP = new ProbeLoop("peerpulse-probe-send");
     }
 
     /**
@@ -87,9 +82,9 @@ public final class ProbeLoop implements ProbeExecutor {
      *         {@code getConnectionState()}) is a blocking call: webrtc-java's JNI calls
      *         {@code PeerConnectionInterface::GetStats} on the calling thread, and libwebrtc's peer-connection proxy
      *         marshals it synchronously onto the signalling thread (microseconds on an idle machine, hundreds of ms
-     *         measured on a loaded one), so a reader only queues it here with {@link #execute} (batched at the ticks
-     *         while hundreds of connections ask); the stats callback, on libwebrtc's signalling thread, queues the
-     *         report's interpretation with {@link #executeNow}, which completes the read. A call held up by one
+     *         measured on a loaded one), so a reader only queues it here with {@link #executeBatched} (taken at the
+     *         ticks while hundreds of connections ask); the stats callback, on libwebrtc's signalling thread, queues
+     *         the report's interpretation with {@link #execute}, which completes the read. A call held up by one
      *         factory's busy signalling thread delays the calls queued behind it, never a reader.
      */
     public static ProbeLoop stats() {
@@ -97,7 +92,7 @@ public final class ProbeLoop implements ProbeExecutor {
     }
 
     private static final class Stats {
-        static final ProbeLoop LOOP = new ProbeLoop("peerpulse-webrtc-stats", true);
+        static final ProbeLoop LOOP = new ProbeLoop("peerpulse-webrtc-stats");
     }
 
     /** @return the loop's thread */
@@ -105,20 +100,21 @@ public final class ProbeLoop implements ProbeExecutor {
         return thread;
     }
 
+    /** Queues {@code task} and wakes the thread if it waits: for work that must not wait for the next tick. */
     @Override
     public void execute(Runnable task) {
-        enqueue(task, false);
+        enqueue(task, true);
     }
 
     /**
-     * Queues {@code task} and wakes the thread even while it ticks: for work that must not wait for the next tick
-     * in a batching loop (a stats report whose read is waiting). The same as {@link #execute} in a loop that does
-     * not batch.
-     *
-     * @param task the task
+     * Queues {@code task} without waking the thread while it ticks (it takes the task at the next tick, within
+     * {@link #TICK_NANOS}); otherwise as {@link #execute}. So a producer that hands off hundreds of tasks a second (a
+     * telemetry's polling thread, webrtc-java's callback thread) does not pay for a wake-up each (a context switch,
+     * on a saturated machine often a preemption of the waker), and the loop takes them in one wake-up.
      */
-    public void executeNow(Runnable task) {
-        enqueue(task, true);
+    @Override
+    public void executeBatched(Runnable task) {
+        enqueue(task, false);
     }
 
     private void enqueue(Runnable task, boolean now) {
@@ -196,7 +192,7 @@ public final class ProbeLoop implements ProbeExecutor {
                 parked = false;
                 long now = System.nanoTime();
                 task = next(now);
-                if (batching && waited) {
+                if (waited) {
                     if (task == null) {
                         ticking = false; // a tick, or a wake-up, that found nothing: wait to be woken again
                     } else {

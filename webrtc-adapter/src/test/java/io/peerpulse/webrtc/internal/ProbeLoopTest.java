@@ -16,7 +16,7 @@ class ProbeLoopTest {
 
     private static final long WAIT_SECONDS = 30;
 
-    private final ProbeLoop loop = new ProbeLoop("probe-loop-test", false);
+    private final ProbeLoop loop = new ProbeLoop("probe-loop-test");
 
     @Test
     void theLoopsThreadHasPeerPulsesContextLoaderNotItsMakers() throws Exception {
@@ -26,7 +26,7 @@ class ProbeLoopTest {
             thread.setContextClassLoader(foreign);
             ProbeLoop made;
             try {
-                made = new ProbeLoop("probe-loop-loader-test", false);
+                made = new ProbeLoop("probe-loop-loader-test");
             } finally {
                 thread.setContextClassLoader(before);
             }
@@ -54,14 +54,14 @@ class ProbeLoopTest {
     }
 
     /**
-     * The sending loop batches: while tasks come faster than one per tick it takes them at its ticks and a producer
-     * wakes nobody. No task may be forgotten at the switches between ticking and sleeping: bursts, then single
-     * tasks each awaited (the loop goes back to sleep between them), then bursts again; tasks queued with
-     * {@code executeNow} among them.
+     * Tasks given to {@code executeBatched} are batched: while tasks come faster than one per tick the loop takes them
+     * at its ticks and a producer wakes nobody. No task may be forgotten at the switches between ticking and
+     * sleeping: bursts, then single tasks each awaited (the loop goes back to sleep between them), then bursts again;
+     * tasks queued with {@code execute} (the peer's pings, stats reports: never wait for the tick) among them, in one
+     * order.
      */
     @Test
-    void aBatchingLoopRunsEveryTaskWhateverThePace() throws Exception {
-        ProbeLoop batching = new ProbeLoop("probe-loop-batching-test", true);
+    void batchedTasksRunWhateverThePaceInOneOrderWithTheOthers() throws Exception {
         List<Integer> order = new CopyOnWriteArrayList<>();
         int submitted = 0;
         for (int round = 0; round < 3; round++) {
@@ -73,9 +73,9 @@ class ProbeLoopTest {
                     burst.countDown();
                 };
                 if (i % 10 == 9) {
-                    batching.executeNow(task); // the stats loop's reports: never wait for the tick, never reordered
+                    loop.execute(task);
                 } else {
-                    batching.execute(task);
+                    loop.executeBatched(task);
                 }
                 if (i % 20 == 0) {
                     Thread.yield();
@@ -85,9 +85,9 @@ class ProbeLoopTest {
             for (int i = 0; i < 5; i++) {
                 CountDownLatch single = new CountDownLatch(1);
                 if (i % 2 == 0) {
-                    batching.execute(single::countDown);
+                    loop.executeBatched(single::countDown);
                 } else {
-                    batching.executeNow(single::countDown);
+                    loop.execute(single::countDown);
                 }
                 assertThat(single.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("single task " + i).isTrue();
             }
