@@ -152,6 +152,44 @@ class ProbeStarvationTest {
         assertThat(counters.processedLateCount()).isZero();
     }
 
+    /**
+     * A busy probe thread takes a pong at its next 10 ms tick, not when it arrives ({@code DataChannelProbe} hands
+     * pongs off with {@code executeBatched}): one that arrived 2 ms before its ping's deadline waits into the tick at
+     * which the sweep is due too. The sweep (a timer: first) lets it go first; it is measured and counted in
+     * {@code processedLateCount}, never lost. One that arrived 1 ms after its deadline, taken at the same tick, is lost
+     * and late.
+     */
+    @Test
+    void aPongHeldForTheTickAcrossItsDeadlineIsMeasuredOneAfterItIsLost() {
+        answeredOnce();
+        CompletableFuture<RttReading> held = ping(); // t1 = 1.050 s, deadline 1.850 s
+        elapse(750);
+        loop.runAll(); // 1.800 s: the sweep finds nothing due, re-armed for the 1.860 s tick
+        elapse(48);
+        pongArrives(sent.get(1)); // 1.848 s: in time, waiting for the thread's tick
+        elapse(12);
+        loop.runAll(); // 1.860 s: the tick and the sweep together
+        assertThat(held.join()).isEqualTo(RttReading.measured(798.0));
+        ProbeCounters counters = engine.counters();
+        assertThat(counters.lostCount()).isZero();
+        assertThat(counters.lateCount()).isZero();
+        assertThat(counters.processedLateCount()).isEqualTo(1);
+
+        CompletableFuture<RttReading> lost = ping(); // t1 = 1.860 s, deadline 2.660 s; the sweep at 2.660 s
+        elapse(790);
+        loop.runAll(); // 2.650 s
+        elapse(11);
+        pongArrives(sent.get(2)); // 2.661 s: after the deadline, before the thread's next tick
+        elapse(9);
+        loop.runAll(); // 2.670 s: the sweep lets the pong go first, which arrived too late: lost and late
+        assertThat(lost.join()).isEqualTo(RttReading.stale());
+        counters = engine.counters();
+        assertThat(counters.lostCount()).isEqualTo(1);
+        assertThat(counters.lateCount()).isEqualTo(1);
+        assertThat(counters.processedLateCount()).isEqualTo(1);
+        assertIdentity(counters);
+    }
+
     // ---- a stall of the whole process (a stop-the-world GC pause): webrtc-java's callback thread, blocked too, reads
     // a pong that reached the socket in time only after the stall, past its ping's deadline
 
