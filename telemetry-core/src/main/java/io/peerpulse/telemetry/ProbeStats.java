@@ -28,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  * @param peerPingsDroppedCount the peer's pings not answered because it sent more than the probe answers (its
  *                        rate limit)
  * @param processedLateCount answers that arrived in time but were handled after their ping's timeout because the
- *                        probe's thread did not get a CPU in time: local lateness, not loss, so counted answered
+ *                        probe's thread did not get a CPU in time (or, by a few ms, took them at its next tick):
+ *                        local lateness, not loss, so counted answered
  *                        (and measured), never lost; and answers, unmeasured, that the probe's own process held
  *                        past their ping's timeout (a GC pause, as the probe saw it). {@code lateCount} counts
  *                        answers that arrived late

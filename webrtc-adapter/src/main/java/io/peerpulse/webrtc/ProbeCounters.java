@@ -43,13 +43,14 @@ package io.peerpulse.webrtc;
  *                               and counts by its arrival as any pong, so that a flood is not read as network loss
  *                               ({@code lostCount})
  * @param processedLateCount     answered pings whose pong arrived before the ping timeout but was handled after
- *                               it, because the probe thread did not get a CPU in time: local lateness, not network
- *                               loss, so measured (from the arrival time read in webrtc-java's callback) and never
- *                               counted lost; and, without a measurement, pings whose deadline fell in a stall of
- *                               this process (a GC pause: the callback thread is held too, so the arrival it reads
- *                               is late) and whose pong arrived within a grace after it (webrtc-adapter README,
- *                               "Local lateness is not loss"). Other pongs that <em>arrived</em> after the timeout
- *                               are {@code lateCount}
+ *                               it, because the probe thread did not get a CPU in time or, by up to 10 ms, because
+ *                               a busy probe thread takes pongs at its ticks (webrtc-adapter README, "Allocation per
+ *                               ping"): local lateness, not network loss, so measured (from the arrival time read in
+ *                               webrtc-java's callback) and never counted lost; and, without a measurement, pings
+ *                               whose deadline fell in a stall of this process (a GC pause: the callback thread is
+ *                               held too, so the arrival it reads is late) and whose pong arrived within a grace
+ *                               after it (webrtc-adapter README, "Local lateness is not loss"). Other pongs that
+ *                               <em>arrived</em> after the timeout are {@code lateCount}
  * @since 0.1.0
  */
 public record ProbeCounters(long sentCount, long answeredCount, long lostCount, long lateCount,

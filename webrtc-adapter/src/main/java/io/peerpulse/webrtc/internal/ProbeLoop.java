@@ -7,8 +7,15 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The one daemon thread that every probe of the JVM shares unless given a scheduler: it answers
- * pings, matches pongs and runs ping timeouts, each a few microseconds, so that webrtc-java's native
- * callback thread only copies the message and returns.
+ * pings, matches pongs and runs ping timeouts, each a few microseconds (but an answer's send, a blocking call into
+ * webrtc-java: 10 to 39 ms measured under load), so that webrtc-java's native callback thread only copies the
+ * message and returns.
+ *
+ * <p>While wake-ups that find work come faster than one per {@link #TICK_NANOS} (10 ms) the thread ticks: it wakes
+ * by itself every 10 ms, {@link #executeBatched} then queues without waking it (the probe's pongs; the pings to
+ * send and the stats requests on the two other loops of this kind, {@link #sender()} and {@link #stats()}), and
+ * {@link #execute} wakes it still (the peer's pings, whose hold time the peer subtracts; a state change; a stats
+ * report). A tick that finds nothing ends the ticking.
  *
  * <p>Unlike a {@code ScheduledThreadPoolExecutor} it allocates nothing per task: tasks wait in a ring
  * of references, timers in a binary heap of two arrays, and the thread waits with
@@ -22,9 +29,10 @@ public final class ProbeLoop implements ProbeExecutor {
 
     /**
      * The loop's tick while tasks come faster than one per tick: 10 ms, the longest a task given to
-     * {@link #executeBatched} waits. A ping's round trip starts when it is sent (t1 is read then) and ends when its
-     * pong arrives (read in webrtc-java's callback), so neither waiting moves a measurement; only the reading
-     * completes up to a tick later.
+     * {@link #executeBatched} waits for the thread to wake (it waits for the tasks queued before it in any case: an
+     * answer's send, 10 to 39 ms measured under load). A ping's round trip starts when it is sent (t1 is read then)
+     * and ends when its pong arrives (read in webrtc-java's callback), so neither waiting moves a measurement; only
+     * the reading completes up to a tick later at each (the sending loop's and the probe loop's).
      */
     public static final long TICK_NANOS = 10_000_000;
 
@@ -108,9 +116,10 @@ public final class ProbeLoop implements ProbeExecutor {
 
     /**
      * Queues {@code task} without waking the thread while it ticks (it takes the task at the next tick, within
-     * {@link #TICK_NANOS}); otherwise as {@link #execute}. So a producer that hands off hundreds of tasks a second (a
-     * telemetry's polling thread, webrtc-java's callback thread) does not pay for a wake-up each (a context switch,
-     * on a saturated machine often a preemption of the waker), and the loop takes them in one wake-up.
+     * {@link #TICK_NANOS}, or at once when another task or a timer wakes it first); otherwise as {@link #execute}.
+     * So a producer that hands off hundreds of tasks a second (a telemetry's polling thread, webrtc-java's callback
+     * thread) does not pay for a wake-up each (a context switch, on a saturated machine often a preemption of the
+     * waker), and the loop takes them in one wake-up.
      */
     @Override
     public void executeBatched(Runnable task) {
