@@ -20,8 +20,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Unlike a {@code ScheduledThreadPoolExecutor} it allocates nothing per task: tasks wait in a ring
  * of references, timers in a binary heap of two arrays, and the thread waits with
  * {@link LockSupport#park}. Both only grow (doubling) when more are pending than ever before. A task
- * that throws is reported to the thread's uncaught-exception handler and the loop goes on: one
- * probe's fault never stops the others'.
+ * that throws is reported to the thread's uncaught-exception handler and the loop goes on, and one that leaves the
+ * thread interrupted has the flag cleared before the next task: one probe's fault never stops the others'.
  */
 public final class ProbeLoop implements ProbeExecutor {
 
@@ -197,6 +197,11 @@ public final class ProbeLoop implements ProbeExecutor {
         while (true) {
             Runnable task;
             long waitNanos = 0;
+            // Nothing here waits interruptibly, so an interrupt is only ever a task's leftover (a reading's dependent,
+            // run here by complete, that restores the flag after an InterruptedException): cleared, or it would reach
+            // the next probe's task, and LockSupport.park would return at once while it is set (a core spinning for
+            // the life of the JVM). As ThreadPoolExecutor's workers do between tasks.
+            Thread.interrupted();
             synchronized (this) {
                 parked = false;
                 long now = System.nanoTime();
