@@ -166,6 +166,12 @@ public final class SharedScheduler {
         @Override
         protected void afterExecute(Runnable task, Throwable thrown) {
             if (Thread.currentThread() instanceof Worker worker) {
+                // a task that set another context loader and left it (a source's read() of another web app): the
+                // next telemetry's poll gets PeerPulse's again, and the worker keeps no foreign loader alive
+                ClassLoader ours = SharedScheduler.class.getClassLoader();
+                if (worker.getContextClassLoader() != ours) {
+                    worker.setContextClassLoader(ours);
+                }
                 synchronized (this) { // against the watchdog's check: stuck and its extra worker change together
                     worker.taskStartedNanos = 0;
                     if (worker.stuck) {

@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * journals' writers): at most {@code maxThreads} daemon threads named {@code <namePrefix><n>}, made on demand and
  * ended after {@value #KEEP_ALIVE_SECONDS} s idle, so an idle JVM keeps none; work past the bound waits in
  * {@code queue}. Each thread's context class loader is PeerPulse's own, not that of the thread that happened to
- * make it: that may be another web app's, which the thread would keep reachable after its undeployment.
+ * make it: that may be another web app's, which the thread would keep reachable after its undeployment; and a task
+ * that sets another and leaves it has PeerPulse's set back after it, before the thread's next task.
  *
  * <p><b>No thread to be had.</b> When the process is at its limit of threads ({@code ulimit -u}, a container's
  * pids limit) or of native memory, starting a thread throws {@code OutOfMemoryError: unable to create native
@@ -59,6 +60,16 @@ public final class DaemonPool {
                     thread.setContextClassLoader(ours);
                     return thread;
                 }) {
+            @Override
+            protected void afterExecute(Runnable task, Throwable thrown) {
+                // a task that set another context loader and left it (another web app's plugin, a framework's
+                // callback): the next task, another session's, gets ours again, and the thread keeps no foreign loader
+                Thread thread = Thread.currentThread();
+                if (thread.getContextClassLoader() != ours) {
+                    thread.setContextClassLoader(ours);
+                }
+            }
+
             @Override
             public void execute(Runnable task) {
                 try {

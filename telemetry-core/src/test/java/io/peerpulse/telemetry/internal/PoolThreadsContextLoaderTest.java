@@ -74,6 +74,51 @@ class PoolThreadsContextLoaderTest {
                 .isSameAs(IsolatedReads.class.getClassLoader());
     }
 
+    /**
+     * The context loader a task leaves behind on a thread it was given ({@code setContextClassLoader} without
+     * restoring it: a plugin of another web app, or a framework that sets its own in a callback): the next task on
+     * that thread, another session's, must find PeerPulse's loader again. Else the shared thread keeps the foreign
+     * loader alive after the web app's undeployment, and {@code Plugins.loaderFor} hands it to the next session's
+     * {@code ServiceLoader} lookups.
+     */
+    private static ClassLoader loaderAfterATaskThatSetsAForeignOne(Executor oneThread) throws Exception {
+        try (URLClassLoader foreign = new URLClassLoader("another-web-app", new URL[0], null)) {
+            CompletableFuture<Thread> first = new CompletableFuture<>();
+            oneThread.execute(() -> {
+                Thread.currentThread().setContextClassLoader(foreign);
+                first.complete(Thread.currentThread());
+            });
+            CompletableFuture<Thread> next = new CompletableFuture<>();
+            CompletableFuture<ClassLoader> seen = new CompletableFuture<>();
+            oneThread.execute(() -> {
+                seen.complete(Thread.currentThread().getContextClassLoader());
+                next.complete(Thread.currentThread());
+            });
+            assertThat(next.get(60, TimeUnit.SECONDS)).as("one thread ran both").isSameAs(first.get(60, TimeUnit.SECONDS));
+            return seen.get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aDaemonPoolsThreadGetsPeerPulsesLoaderBackAfterATaskThatSetAnother() throws Exception {
+        ThreadPoolExecutor pool = DaemonPool.create(1, "daemon-pool-loader-test-", new LinkedBlockingQueue<>());
+        try {
+            assertThat(loaderAfterATaskThatSetsAForeignOne(pool)).isSameAs(DaemonPool.class.getClassLoader());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void theSharedSchedulersWorkerGetsPeerPulsesLoaderBackAfterATaskThatSetAnother() throws Exception {
+        SharedScheduler.Watched scheduler = SharedScheduler.Watched.unwatched();
+        try {
+            assertThat(loaderAfterATaskThatSetsAForeignOne(scheduler)).isSameAs(SharedScheduler.class.getClassLoader());
+        } finally {
+            scheduler.shutdownNow();
+        }
+    }
+
     /** The one factory of PeerPulse's pools (isolated reads, the session's exporter calls, the journals' writers). */
     @Test
     void aDaemonPoolsThreadsAreNamedDaemonsWithPeerPulsesLoaderThatEndWhenIdle() throws Exception {

@@ -20,8 +20,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Unlike a {@code ScheduledThreadPoolExecutor} it allocates nothing per task: tasks wait in a ring
  * of references, timers in a binary heap of two arrays, and the thread waits with
  * {@link LockSupport#park}. Both only grow (doubling) when more are pending than ever before. A task
- * that throws is reported to the thread's uncaught-exception handler and the loop goes on, and one that leaves the
- * thread interrupted has the flag cleared before the next task: one probe's fault never stops the others'.
+ * that throws is reported to the thread's uncaught-exception handler and the loop goes on, one that leaves the
+ * thread interrupted has the flag cleared before the next task, and one that sets another context class loader has
+ * PeerPulse's set back after it: one probe's fault never stops the others'.
  */
 public final class ProbeLoop implements ProbeExecutor {
 
@@ -288,6 +289,12 @@ public final class ProbeLoop implements ProbeExecutor {
             } catch (Throwable ignored) {
                 // a failing handler must not end the loop either
             }
+        }
+        // a task that set another context loader and left it (a reading's dependent of another web app): the next
+        // probe's task gets ours again, and the thread keeps no foreign loader alive for the life of the JVM
+        ClassLoader ours = ProbeLoop.class.getClassLoader();
+        if (thread.getContextClassLoader() != ours) {
+            thread.setContextClassLoader(ours);
         }
     }
 }

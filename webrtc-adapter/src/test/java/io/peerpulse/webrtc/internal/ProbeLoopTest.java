@@ -34,6 +34,26 @@ class ProbeLoopTest {
         }
     }
 
+    /**
+     * A task that sets another context loader and does not restore it (a reading's dependent, run here by
+     * {@code complete}: another web app's plugin, or a framework setting its own): the next task, another probe's,
+     * must find PeerPulse's loader again, or the loop's thread keeps the foreign one alive for the life of the JVM.
+     */
+    @Test
+    void aTaskThatSetsAnotherContextLoaderLeavesPeerPulsesBehind() throws Exception {
+        try (java.net.URLClassLoader foreign = new java.net.URLClassLoader("another-web-app", new java.net.URL[0], null)) {
+            loop.execute(() -> Thread.currentThread().setContextClassLoader(foreign));
+            AtomicReference<ClassLoader> seen = new AtomicReference<>();
+            CountDownLatch ran = new CountDownLatch(1);
+            loop.execute(() -> {
+                seen.set(Thread.currentThread().getContextClassLoader());
+                ran.countDown();
+            });
+            assertThat(ran.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+            assertThat(seen.get()).isSameAs(ProbeLoop.class.getClassLoader());
+        }
+    }
+
     @Test
     void tasksRunInSubmissionOrderOnTheLoopThread() throws Exception {
         List<Integer> order = new CopyOnWriteArrayList<>();
