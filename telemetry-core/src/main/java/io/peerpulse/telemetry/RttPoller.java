@@ -299,7 +299,12 @@ public final class RttPoller implements AutoCloseable {
             // this periodic task it would reach nobody else (the scheduler keeps it in the task's future) and end
             // this telemetry's polling for good, with no word.
             if (read != null) {
-                read.finish(null, t, Fault.THREW);
+                try {
+                    read.finish(null, t, Fault.THREW);
+                } catch (VirtualMachineError listeners) {
+                    // a sink's fatal error on this failed poll's event, handed to the uncaught-exception handler by
+                    // finish already: rethrown from here it would end the periodic poll, as above
+                }
             } else {
                 LOG.log(Level.WARNING, "telemetry poll failed outside of a read", Redaction.redactThrown(t));
             }

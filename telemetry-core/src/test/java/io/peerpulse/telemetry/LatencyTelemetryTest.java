@@ -663,6 +663,44 @@ class LatencyTelemetryTest {
         assertThat(telemetry.getCounters().measuredCount()).as("the polls after it").isEqualTo(3);
     }
 
+    /**
+     * A listener's fatal error ({@code StackOverflowError}: a recursion bug; or an {@code OutOfMemoryError}) on the
+     * event of a poll whose {@code read()} threw: that event is handed on from the periodic poll's own handler of the
+     * source's throw, and the error rethrown from there left the periodic task, which ended that telemetry's polling
+     * for good (the session measured nothing more; only the uncaught-exception handler heard of the error).
+     */
+    @Test
+    void aListenersFatalErrorOnThePollOfAThrowingReadStopsNoPolling() {
+        AtomicInteger reads = new AtomicInteger();
+        LatencyTelemetry telemetry = telemetry(() -> {
+            if (reads.incrementAndGet() == 1) {
+                throw new IllegalStateException("the connection closed");
+            }
+            return CompletableFuture.completedFuture(RttReading.measured(5));
+        });
+        StackOverflowError overflow = new StackOverflowError();
+        AtomicInteger heard = new AtomicInteger();
+        telemetry.addListener(event -> {
+            if (heard.incrementAndGet() == 1) {
+                throw overflow;
+            }
+        });
+        List<Throwable> uncaught = new ArrayList<>();
+        Thread thread = Thread.currentThread();
+        Thread.UncaughtExceptionHandler previous = thread.getUncaughtExceptionHandler();
+        thread.setUncaughtExceptionHandler((t, e) -> uncaught.add(e));
+        try {
+            telemetry.start();
+            scheduler.runDueTasks();
+            scheduler.advance(SECOND.multipliedBy(3));
+        } finally {
+            thread.setUncaughtExceptionHandler(previous);
+        }
+        assertThat(uncaught).contains(overflow);
+        assertThat(telemetry.getCounters().failedCount()).isEqualTo(1);
+        assertThat(telemetry.getCounters().measuredCount()).as("the polls after it").isEqualTo(3);
+    }
+
     /** A record that the live events are applied to again ends in the live telemetry's state: what a journal replay relies on. */
     @Test
     void aRecordApplyingATelemetrysEventsEndsInItsState() {
