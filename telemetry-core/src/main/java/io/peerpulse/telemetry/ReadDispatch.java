@@ -11,6 +11,7 @@ import io.peerpulse.telemetry.spi.RttSource;
 import java.util.concurrent.CompletionStage;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
@@ -39,6 +40,12 @@ final class ReadDispatch {
      * they run there; only with an isolated-read pool. Written under this object's monitor.
      */
     private volatile int probation;
+    /**
+     * The read a task of this poller's in the isolated-read pool will run, {@code null} when none is queued: at most
+     * one task waits in the pool per poller, however long every pool thread is held (by sources whose reads never
+     * return); a read given meanwhile replaces the one waiting, which timed out or whose run ended.
+     */
+    private final AtomicReference<RttPoller.Read> waiting = new AtomicReference<>();
 
     /* The evidence, under this object's monitor: every call counted, and the last RECENT_CALLS counted ones. */
     private long calls;
@@ -65,14 +72,32 @@ final class ReadDispatch {
     }
 
     /**
-     * Queues {@code read} on the isolated-read pool; only when {@link #onPool()}. The read of a source on
+     * Queues {@code read} on the isolated-read pool, unless this poller's task is still queued there (it then runs
+     * this read); only when {@link #onPool()}. The read of a source on
      * probation goes to the head of the queue: most likely a healthy source that was unlucky once, it must not wait
      * behind the sources isolated for blocking; and a source that does block gathers its evidence soon.
      */
     void readIsolated(RttPoller.Read read) {
-        Runnable task = () -> runIsolated(read);
-        Objects.requireNonNull(isolatedReads, "isolated only where there is an isolated-read pool")
-                .execute(isolated ? task : IsolatedReads.urgent(task));
+        if (waiting.getAndSet(read) != null) {
+            // the task queued for an earlier read has not started (every pool thread is held): it runs this read
+            return;
+        }
+        Runnable task = this::runWaiting;
+        try {
+            Objects.requireNonNull(isolatedReads, "isolated only where there is an isolated-read pool")
+                    .execute(isolated ? task : IsolatedReads.urgent(task));
+        } catch (RuntimeException | Error refused) {
+            waiting.compareAndSet(read, null); // no task queued: the next read queues one
+            throw refused;
+        }
+    }
+
+    /** The one task of this poller's in the pool: runs the latest read given to {@link #readIsolated}. */
+    private void runWaiting() {
+        RttPoller.Read read = waiting.getAndSet(null);
+        if (read != null) {
+            runIsolated(read);
+        }
     }
 
     /**

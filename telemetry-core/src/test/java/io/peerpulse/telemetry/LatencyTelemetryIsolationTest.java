@@ -268,6 +268,29 @@ class LatencyTelemetryIsolationTest {
                 .contains("did not answer a read within readTimeout (500 ms)", "'session-7'");
     }
 
+    /**
+     * The pool's threads all held by reads that never return: an isolated source's reads wait in the pool's queue
+     * and time out. Each poll queued another, and a timed-out one was left in the queue: a queue growing by one
+     * read per poll and telemetry for as long as the threads are held (86,400 a day at 1 s). At most one read of a
+     * telemetry waits in the queue: the one queued first runs the latest read when a thread takes it.
+     */
+    @Test
+    void anIsolatedSourcesReadsQueueAtMostOneTaskOnAPoolWithNoThreadFree() {
+        BlockingSource source = new BlockingSource(EVERY, 50);
+        start(source, options().readTimeout(Duration.ofMillis(500)).build());
+        polls(6); // isolated at the 6th call
+        assertThat(telemetry.isIsolated()).isTrue();
+        for (int i = 0; i < 20; i++) { // the pool never runs a task: its threads are all held
+            scheduler.advance(Duration.ofSeconds(1));
+        }
+        assertThat(telemetry.getCounters().failedCount()).as("the 20th still waits").isEqualTo(19);
+        assertThat(pool.tasks).hasSize(1);
+        scheduler.advance(Duration.ofSeconds(1)); // poll 27 waits in the queue; a thread comes free
+        assertThat(pool.runAll()).isEqualTo(1);
+        assertThat(source.reads).as("the latest read ran, none of the timed-out ones").hasValue(7);
+        assertThat(telemetry.getCounters().measuredCount()).isEqualTo(7);
+    }
+
     @Test
     void withASchedulerOfTheCallersOwnABlockingSourceIsWarnedAboutButNotMoved() {
         BlockingSource source = new BlockingSource(EVERY, 50);

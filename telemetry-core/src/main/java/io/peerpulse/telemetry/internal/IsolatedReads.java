@@ -9,8 +9,9 @@ import java.util.concurrent.ThreadPoolExecutor;
 /**
  * Where the reads of a source that blocked its polling thread go from then on: one pool for the JVM of
  * at most {@link #MAX_THREADS} daemon threads named {@code peerpulse-isolated-read-<n>}, made on demand
- * and ended after 30 s idle. Its queue holds at most one read per telemetry run (a telemetry never waits for two
- * reads at once), and a read whose timeout passed or whose run a stop ended while it waited is not started. It
+ * and ended after 30 s idle. Its queue holds at most one task per telemetry, also while every thread is held by
+ * reads that never return (the task runs the telemetry's latest read: one that timed out while it waited is not
+ * queued again beside it), and a read whose timeout passed or whose run a stop ended while it waited is not started. It
  * is FIFO, except that an {@link Urgent} read goes to its head: the read of a source on probation after a slow
  * call, most likely a healthy source that was unlucky (a preempted thread), must not wait behind the reads of
  * sources isolated for blocking.
