@@ -484,6 +484,7 @@ public final class RttPoller implements AutoCloseable {
         }
 
         void timeout() {
+            reads.timedOut(this);
             finish(null, new TimeoutException("no answer within readTimeout "
                     + io.peerpulse.telemetry.shared.Durations.format(options.readTimeout())),
                     Fault.TIMED_OUT);
