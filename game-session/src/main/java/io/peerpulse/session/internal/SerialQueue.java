@@ -246,11 +246,19 @@ public final class SerialQueue {
     }
 
     private void drainBatch() {
+        // A task that leaves the thread interrupted (a listener restoring the flag after an InterruptedException):
+        // cleared before the next, as a pool's workers do between tasks, or the next one's first interruptible wait
+        // fails at once. Unless the thread was interrupted before the drain: an executor running tasks on the
+        // game's thread, whose interrupt is the game's own.
+        boolean interruptedBefore = Thread.currentThread().isInterrupted();
         int ran = 0;
         do {
             if (ran++ == BATCH) {
                 startDrain(); // pending stays above 0: this queue keeps its single drain
                 return;
+            }
+            if (!interruptedBefore && ran > 1) {
+                Thread.interrupted();
             }
             Timed task = tasks.poll();
             runningSince = System.nanoTime();

@@ -92,6 +92,40 @@ class SerialQueueTest {
         });
     }
 
+    /**
+     * A task that leaves its thread interrupted (a quality listener or exporter call that restores the flag after
+     * an {@code InterruptedException}, as is customary): a drain runs up to 256 tasks in one pool task, so the next
+     * one (another listener of the session, the next call) started interrupted, and its first interruptible wait
+     * (a bounded queue's {@code put}, a {@code FileChannel} write) failed at once. Each task now starts as the drain
+     * found its thread; a thread interrupted before the drain (the game's own, with an executor that runs tasks on
+     * the caller) keeps its interrupt for every task.
+     */
+    @Test
+    void aTaskThatLeavesItsThreadInterruptedDoesNotInterruptTheNext() {
+        List<Runnable> scheduled = new ArrayList<>();
+        SerialQueue queue = new SerialQueue(scheduled::add, "test", Integer.MAX_VALUE);
+        List<Boolean> interrupted = new ArrayList<>();
+        queue.submit(() -> Thread.currentThread().interrupt());
+        queue.submit(() -> interrupted.add(Thread.currentThread().isInterrupted()));
+        try {
+            scheduled.remove(0).run();
+        } finally {
+            Thread.interrupted(); // the test thread's, whatever the last task left
+        }
+        assertThat(interrupted).as("the task after an interrupting one starts interrupted").containsExactly(false);
+
+        queue.submit(() -> interrupted.add(Thread.currentThread().isInterrupted()));
+        queue.submit(() -> interrupted.add(Thread.currentThread().isInterrupted()));
+        Thread.currentThread().interrupt(); // the caller's own interrupt, before the drain
+        try {
+            scheduled.remove(0).run();
+            assertThat(Thread.currentThread().isInterrupted()).as("the caller's interrupt kept").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(interrupted).containsExactly(false, true, true);
+    }
+
     @Test
     void dropsOnlyDroppableTasksBeyondTheBoundAndCountsThem() {
         List<Runnable> scheduled = new ArrayList<>();
