@@ -65,7 +65,7 @@ public final class SharedScheduler {
         long loggedTaskStartedNanos;
 
         Worker(Runnable runnable, String name) {
-            super(runnable, name);
+            super(null, runnable, name, 0, false); // no inherited thread locals of the thread that made it
             setDaemon(true);
             // not the context loader of the thread that made it, which may be another web app's: kept alive with it
             setContextClassLoader(SharedScheduler.class.getClassLoader());
@@ -103,7 +103,7 @@ public final class SharedScheduler {
                     workers.add(worker);
                     if (watched && !watching) {
                         watching = true;
-                        Thread watcher = new Thread(this::watch, "peerpulse-watchdog");
+                        Thread watcher = new Thread(null, this::watch, "peerpulse-watchdog", 0, false);
                         watcher.setDaemon(true);
                         watcher.setContextClassLoader(SharedScheduler.class.getClassLoader());
                         watchdog = watcher;

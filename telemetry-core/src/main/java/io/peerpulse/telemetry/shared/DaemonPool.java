@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ended after {@value #KEEP_ALIVE_SECONDS} s idle, so an idle JVM keeps none; work past the bound waits in
  * {@code queue}. Each thread's context class loader is PeerPulse's own, not that of the thread that happened to
  * make it: that may be another web app's, which the thread would keep reachable after its undeployment; and a task
- * that sets another and leaves it has PeerPulse's set back after it, before the thread's next task.
+ * that sets another and leaves it has PeerPulse's set back after it, before the thread's next task. Nor does a
+ * thread inherit that thread's inheritable thread locals: a game server's per-match context set on the match's
+ * (virtual) thread would stay reachable with the pool thread and be seen by every session's calls run there.
  *
  * <p><b>No thread to be had.</b> When the process is at its limit of threads ({@code ulimit -u}, a container's
  * pids limit) or of native memory, starting a thread throws {@code OutOfMemoryError: unable to create native
@@ -55,7 +57,7 @@ public final class DaemonPool {
         AtomicBoolean noThreadLogged = new AtomicBoolean();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(maxThreads, maxThreads, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS,
                 queue, runnable -> {
-                    Thread thread = new Thread(runnable, namePrefix + threads.incrementAndGet());
+                    Thread thread = new Thread(null, runnable, namePrefix + threads.incrementAndGet(), 0, false);
                     thread.setDaemon(true);
                     thread.setContextClassLoader(ours);
                     return thread;

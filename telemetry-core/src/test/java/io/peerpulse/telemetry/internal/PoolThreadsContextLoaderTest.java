@@ -17,9 +17,62 @@ import org.junit.jupiter.api.Test;
 /**
  * The JVM-wide threads PeerPulse makes on demand have PeerPulse's loader as their context class loader, not the
  * loader of the thread whose call made them: that may be another web app's, which the thread would keep alive
- * (and hand to every library that looks up a service through the context loader, e.g. jakarta.json).
+ * (and hand to every library that looks up a service through the context loader, e.g. jakarta.json). Nor do they
+ * inherit that thread's inheritable thread locals: a game server's per-match context (an MDC, a tenant) set on the
+ * match's virtual thread would stay reachable with the pool thread and be seen by every session's exporter there.
  */
 class PoolThreadsContextLoaderTest {
+
+    /** A per-match value of the application's, as a game server sets it on each match's thread. */
+    private static final InheritableThreadLocal<Object> MATCH = new InheritableThreadLocal<>();
+
+    /**
+     * What a task sees of {@link #MATCH} when it runs on a thread the executor makes for it while the calling thread
+     * holds a match's value: the executor must have no thread yet.
+     */
+    private static Object inheritedByTask(java.util.function.Supplier<Executor> make, Thread[] ranOn)
+            throws Exception {
+        CompletableFuture<Object> seen = new CompletableFuture<>();
+        MATCH.set("match-7");
+        try {
+            Executor executor = make.get();
+            executor.execute(() -> {
+                ranOn[0] = Thread.currentThread();
+                seen.complete(String.valueOf(MATCH.get()));
+            });
+        } finally {
+            MATCH.remove();
+        }
+        return seen.get(60, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aDaemonPoolsThreadsInheritNoThreadLocalOfTheThreadThatMadeThem() throws Exception {
+        ThreadPoolExecutor[] pool = new ThreadPoolExecutor[1];
+        try {
+            assertThat(inheritedByTask(() -> pool[0] = DaemonPool.create(1, "daemon-pool-test-",
+                    new LinkedBlockingQueue<>()), new Thread[1])).isEqualTo("null");
+        } finally {
+            pool[0].shutdownNow();
+        }
+    }
+
+    @Test
+    void theSharedSchedulersWorkersInheritNoThreadLocalOfTheThreadThatMadeThem() throws Exception {
+        SharedScheduler.Watched[] scheduler = new SharedScheduler.Watched[1];
+        Thread[] worker = new Thread[1];
+        try {
+            assertThat(inheritedByTask(() -> scheduler[0] = SharedScheduler.Watched.start(), worker)).isEqualTo("null");
+        } finally {
+            scheduler[0].shutdownNow();
+            if (worker[0] != null) {
+                worker[0].join(TimeUnit.SECONDS.toMillis(60)); // gone before the next test counts scheduler threads
+            }
+            if (scheduler[0].watchdog != null) {
+                scheduler[0].watchdog.join(TimeUnit.SECONDS.toMillis(60));
+            }
+        }
+    }
 
     /** The thread that ran a task given on a thread whose context loader is foreign. */
     private static Thread threadOfTask(Executor executor) throws Exception {

@@ -60,7 +60,8 @@ public final class ProbeLoop implements ProbeExecutor {
      * @param name the thread's name
      */
     ProbeLoop(String name) {
-        thread = new Thread(this::run, name);
+        // no inherited thread locals of the thread that made it (a match's, on a game server): kept for good here
+        thread = new Thread(null, this::run, name, 0, false);
         thread.setDaemon(true);
         // not the context loader of the thread that made it (another web app's, say): it would keep that alive
         thread.setContextClassLoader(ProbeLoop.class.getClassLoader());

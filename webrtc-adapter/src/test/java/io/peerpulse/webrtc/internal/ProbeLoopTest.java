@@ -54,6 +54,31 @@ class ProbeLoopTest {
         }
     }
 
+    /**
+     * The loop's thread lives until the JVM exits: an inheritable thread local of the thread that made it (a game
+     * server's per-match context, set on the match's virtual thread that opened the first probe) would stay
+     * reachable for good and be seen by every probe's tasks.
+     */
+    @Test
+    void theLoopsThreadInheritsNoThreadLocalOfItsMaker() throws Exception {
+        InheritableThreadLocal<String> match = new InheritableThreadLocal<>();
+        match.set("match-7");
+        ProbeLoop made;
+        try {
+            made = new ProbeLoop("probe-loop-inherit-test");
+        } finally {
+            match.remove();
+        }
+        AtomicReference<String> seen = new AtomicReference<>("not run");
+        CountDownLatch ran = new CountDownLatch(1);
+        made.execute(() -> {
+            seen.set(String.valueOf(match.get()));
+            ran.countDown();
+        });
+        assertThat(ran.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        assertThat(seen.get()).isEqualTo("null");
+    }
+
     @Test
     void tasksRunInSubmissionOrderOnTheLoopThread() throws Exception {
         List<Integer> order = new CopyOnWriteArrayList<>();
