@@ -164,7 +164,7 @@ public final class GameSession implements AutoCloseable {
      * as a reopening; another source (a reconnection on a new connection) becomes the polled source,
      * every sample kept, and is recorded as a reconnection. Sources are compared by identity. The session owns
      * the sources it is given: it closes ({@link RttSource#close()}, on the session's executor, at {@link #close()}
-     * on the shared pool of daemon threads) one it stops polling for good, the replaced one after a reconnection
+     * on a JVM-wide pool of daemon threads of its own) one it stops polling for good, the replaced one after a reconnection
      * and every one at {@link #close()}. Only {@link #close()} waits for that; to dispose a replaced connection's
      * factory, close its source yourself first (a source's {@code close()} is idempotent; {@code WebRtcRttSource}'s
      * waits for its call into webrtc-java).
@@ -301,10 +301,10 @@ public final class GameSession implements AutoCloseable {
     /**
      * Closes sources no longer polled on {@code executor}, outside every lock, so that a {@code close()} that blocks
      * holds no caller (a game loop reconnecting, {@link #close()} past its timeout): after a reconnection on the
-     * session's executor; at {@link #close()} on the shared pool, so that the sources it waits for are closed also
-     * while an exporter slower than the exporter timeout holds the session's own executor (the caller disposes the
-     * connection's factory next: a probe closed after that crashes the JVM). On the shared pool an exporter holds at
-     * most half the threads.
+     * session's executor; at {@link #close()} on {@link SharedExecutor#sourceCloser()}, so that the sources it waits
+     * for are closed also while an exporter slower than the exporter timeout holds the session's own executor, or
+     * stuck exporters hold every thread of the shared pool (the caller disposes the connection's factory next: a
+     * probe closed after that crashes the JVM).
      *
      * @return completed once every one has been closed
      */
@@ -713,8 +713,9 @@ public final class GameSession implements AutoCloseable {
                     }
                 }
             }
-            // after the last read and probe statistics; not behind the exporters on the session's executor
-            CompletableFuture<Void> sourcesClosed = closeLater(polled, SharedExecutor.get());
+            // after the last read and probe statistics; not behind the exporters on the session's executor, nor
+            // behind exporters stuck on every thread of the shared pool
+            CompletableFuture<Void> sourcesClosed = closeLater(polled, SharedExecutor.sourceCloser());
             if (!fromExecutor) {
                 core.exporters().await(done, timeout, deadline);
                 core.awaitListeners(deadline);
@@ -1023,7 +1024,7 @@ public final class GameSession implements AutoCloseable {
          *                                      naming the system property {@code peerpulse.session.executor.maxThreads}
          *                                      when the shared pool is not made yet and its value is bad (an
          *                                      {@link #executor executor} of the caller's too: {@link
-         *                                      GameSession#close()} closes the sources on that pool)
+         *                                      GameSession#close()} closes the sources on a pool of that bound)
          * @throws IllegalStateException        quoting the name when a selected name is shared by two providers
          *                                      or invalid; naming the exporter and why when one selected by
          *                                      name cannot be created
@@ -1057,8 +1058,8 @@ public final class GameSession implements AutoCloseable {
             }
             ExportSettings exportSettings = ExportSettings.of(settings, attributes);
             Executor own = executor;
-            // asked on an executor of the caller's too: close() closes the sources on the shared pool, and a bad
-            // bound fails here, naming it, not there
+            // asked on an executor of the caller's too: close() closes the sources on a pool of the same bound, and
+            // a bad bound fails here, naming it, not there
             Executor shared = SharedExecutor.get();
             Executor runner = own != null ? own : shared;
             // On the shared pool each exporter plugin holds at most half its threads (a stuck one cannot take all).

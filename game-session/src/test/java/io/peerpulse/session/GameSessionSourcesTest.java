@@ -801,6 +801,80 @@ class GameSessionSourcesTest {
     }
 
     /**
+     * As above on the default executor: exporters of two plugins stuck in their calls (a hung disk under the json
+     * and csv exporters) hold every thread of the shared pool, which the README allows. close() queued the sources'
+     * close() on that very pool, behind them: it returned after the exporter timeout with the source still open
+     * (every session alike: 500 of 500 closed meanwhile from virtual threads, each logging "close() of RTT source …
+     * did not return"), and the caller disposes the connection's factory next, which crashes the JVM under a
+     * DataChannelProbe still pinging.
+     */
+    @Test
+    void closeClosesItsSourcesEvenWhenStuckExportersHoldEveryThreadOfTheSharedPool() throws Exception {
+        int threads = io.peerpulse.session.internal.SharedExecutor.maxThreads();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(threads);
+        SessionExporter stuck = new SessionExporter() {
+            @Override
+            public void sessionStarted(String sessionId) {
+                holding.countDown();
+                try {
+                    release.await(); // a hung disk, until the test ends
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void sessionEnded(SessionReport report) {
+            }
+        };
+        java.util.concurrent.atomic.AtomicInteger closes = new java.util.concurrent.atomic.AtomicInteger();
+        RttSource source = new RttSource() {
+            @Override
+            public CompletionStage<RttReading> read() {
+                return java.util.concurrent.CompletableFuture.completedFuture(RttReading.measured(40));
+            }
+
+            @Override
+            public void close() {
+                closes.incrementAndGet();
+            }
+        };
+        List<GameSession> holders = new ArrayList<>();
+        try {
+            for (int i = 0; i < threads; i++) { // each plugin holds at most half the pool: two hold all of it
+                String plugin = i % 2 == 0 ? "stuck-a" : "stuck-b";
+                holders.add(GameSession.builder("holder-" + i).journal(false).exporterTimeout(Duration.ofMillis(100))
+                        .exporterProviders(List.of(new SessionExporterProvider() {
+                            @Override
+                            public String name() {
+                                return plugin;
+                            }
+
+                            @Override
+                            public SessionExporter create(ExportSettings settings) {
+                                return stuck;
+                            }
+                        })).build());
+            }
+            assertThat(holding.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("every pool thread held").isTrue();
+            GameSession session = GameSession.builder("saturated").journal(false)
+                    .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                            .clock(scheduler.clock()).build())
+                    .exporterProviders(List.of()).exporterTimeout(Duration.ofSeconds(5)).build();
+            session.onDataChannelOpen(source);
+            advanceSeconds(2);
+            session.close();
+            assertThat(closes.get()).as("the source is closed when close() returns").isEqualTo(1);
+            assertThat(log.warnings(GameSession.class)).isEmpty();
+        } finally {
+            release.countDown();
+            holders.forEach(GameSession::close);
+        }
+        assertThat(closes.get()).as("closed once").isEqualTo(1);
+    }
+
+    /**
      * A session on the caller's executor used the shared pool nowhere but in close(), which closes its sources there:
      * with a bad {@code -Dpeerpulse.session.executor.maxThreads} and the pool not made yet, build() succeeded and
      * close() threw the pool's IllegalArgumentException, its sources left open (the caller disposes their factory

@@ -104,7 +104,7 @@ class ConcurrentSessionsTest {
                 .allSatisfy(t -> assertThat(t.isDaemon()).as(t.getName()).isTrue());
         List<String> peerpulse = added.values().stream().filter(n -> n.startsWith("peerpulse-")).toList();
         assertThat(peerpulse).as("PeerPulse threads added: only the JVM-wide shared pools'")
-                .allSatisfy(n -> assertThat(n).matches("peerpulse-(session|telemetry)-\\d+"));
+                .allSatisfy(n -> assertThat(n).matches("peerpulse-(session|source-close|telemetry)-\\d+"));
         // The shared exporter pool grows with the calls in flight at once (8 sessions at a time, 2 exporters
         // each, plus their listener queues), never with the number of sessions.
         assertThat(peerpulse).as("shared pool threads, not one per session")

@@ -8,9 +8,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 
 /**
- * The pool every session of the JVM shares by default for exporter calls, quality listeners and sources'
- * {@code close()}, with one {@link Bulkheads bulkhead} per exporter plugin: its bound, threads and queue are the
- * "shared pool" row of game-session's README. Exporter calls mostly wait on I/O (files, network pushes), so more
+ * The pool every session of the JVM shares by default for exporter calls and quality listeners, with one
+ * {@link Bulkheads bulkhead} per exporter plugin: its bound, threads and queue are the "shared pool" row of
+ * game-session's README. Beside it, with the same bound, the pool that closes the sources at a session's
+ * {@code close()} ({@link #sourceCloser()}). Exporter calls mostly wait on I/O (files, network pushes), so more
  * threads than cores pay off; at least 8 so that a few exporters stuck in a call on a small machine do not yet hold
  * up the others. The FIFO queue past the bound stays small: each exporter and each session's listeners feed it
  * through a {@link SerialQueue}, which has at most one drain in it at a time.
@@ -27,6 +28,8 @@ public final class SharedExecutor {
 
     private static final Object LOCK = new Object();
     private static volatile @Nullable Bulkheads instance;
+    /** Made with {@link #instance}, before it is published. */
+    private static volatile @Nullable Executor sourceCloser;
 
     private SharedExecutor() {
     }
@@ -53,6 +56,21 @@ public final class SharedExecutor {
         return bulkheads().forPlugin(plugin);
     }
 
+    /**
+     * The pool that closes the sources at a session's {@code close()}: at most {@link #maxThreads()} daemon threads
+     * {@code peerpulse-source-close-<n>}, made on demand, ended after 30 s idle. Apart from the shared pool, whose
+     * threads exporters of several plugins stuck in their calls may all hold: a session's {@code close()} would then
+     * return with its sources still open, and the caller disposes their connection's factory next (a
+     * {@code DataChannelProbe} still pinging after that crashes the JVM).
+     *
+     * @return the pool
+     * @throws IllegalArgumentException as {@link #get()}
+     */
+    public static Executor sourceCloser() {
+        bulkheads();
+        return java.util.Objects.requireNonNull(sourceCloser);
+    }
+
     private static Bulkheads bulkheads() {
         Bulkheads shared = instance;
         if (shared == null) {
@@ -62,6 +80,7 @@ public final class SharedExecutor {
                     int maxThreads = maxThreads();
                     ThreadPoolExecutor pool = newPool(maxThreads, "peerpulse-session-");
                     shared = new Bulkheads(pool::execute, Bulkheads.sharedLimit(maxThreads));
+                    sourceCloser = newPool(maxThreads, "peerpulse-source-close-")::execute;
                     instance = shared;
                 }
             }

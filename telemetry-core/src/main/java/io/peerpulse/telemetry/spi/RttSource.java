@@ -58,8 +58,8 @@ public interface RttSource {
      * Releases what the source holds (a data channel, a socket). A {@code GameSession} owns the sources it is
      * given and closes each once it stops polling it for good — the replaced one
      * after a reconnection ({@code onDataChannelOpen} with another source), every one at its {@code close()}
-     * (after its last read) — on the session's executor (at its {@code close()}, on the JVM's shared pool of
-     * daemon threads, whatever the session's executor) — and never one it still polls. So give a source to one session only, and do not
+     * (after its last read) — on the session's executor (at its {@code close()}, on a JVM-wide pool of daemon
+     * threads of its own, whatever the session's executor) — and never one it still polls. So give a source to one session only, and do not
      * close it yourself while that session polls it (a replaced one you may, and before disposing its connection's
      * factory should: the session closes it later); closing it again afterwards must be harmless. A
      * {@code LatencyTelemetry} used on its own leaves closing its source to its caller. What {@code
