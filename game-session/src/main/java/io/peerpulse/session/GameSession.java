@@ -701,7 +701,7 @@ public final class GameSession implements AutoCloseable {
             }
             // the last statistics: after another thread's step that is under way, for at most half the timeout, so
             // that a probeStats() that hangs leaves the exporters the other half, not 0 ns (nor blames them as hung)
-            readProbe(Duration.ofNanos(Math.max(0, deadline - timeout.toNanos() / 2 - System.nanoTime())));
+            readLastProbeStats(deadline - timeout.toNanos() / 2);
             // a poll still being delivered is applied before this, or ignored after it: either way the
             // report, the exporters and the journal saw the same samples
             List<CompletableFuture<Void>> done = core.applyNow(SessionEvent.Ended::new).exportersDone();
@@ -744,6 +744,41 @@ public final class GameSession implements AutoCloseable {
                 finishing.whenComplete((ignored, failure) -> closed.complete(null));
             }
         }
+    }
+
+    /**
+     * The probe's last statistics for {@link #close()}, read by {@link #readProbe} until {@code readBy}: on the pool
+     * that closes the sources, marked as a callback, so that a {@code probeStats()} that hangs in this very read holds
+     * the caller no longer than another thread's read would (logged, the statistics read before are kept). Here when
+     * {@code probeStats()} is what called {@code close()} (this thread holds the read's lock) or the pool refuses.
+     */
+    private void readLastProbeStats(long readBy) {
+        if (probe == null) {
+            return;
+        }
+        Runnable read = () -> readProbe(Duration.ofNanos(Math.max(0, readBy - System.nanoTime())));
+        if (probeReading.isHeldByCurrentThread()) {
+            read.run();
+            return;
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            SharedExecutor.sourceCloser().execute(() -> {
+                try {
+                    SerialQueue.runAsCallback(read);
+                } finally {
+                    done.complete(null);
+                }
+            });
+        } catch (RuntimeException rejected) {
+            read.run();
+            return;
+        }
+        SerialQueue.awaitUntil(done, readBy, () -> System.getLogger(GameSession.class.getName()).log(
+                System.Logger.Level.WARNING, () -> "session '" + sessionId() + "': probeStats() of RTT source "
+                        + Optional.ofNullable(probe).map(p -> p.getClass().getName()).orElse("?") + " did not return"
+                        + " within half the exporter timeout " + core.config().exporterTimeout() + "; close() goes on"
+                        + " with the statistics read before"));
     }
 
     /** Waits for the sources' close() until the deadline of {@link #close()}; one still running then is logged. */

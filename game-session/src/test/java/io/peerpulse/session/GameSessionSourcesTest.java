@@ -380,6 +380,51 @@ class GameSessionSourcesTest {
     }
 
     /**
+     * close() reads the probe's last statistics itself: a probeStats() that hangs in that very read (a probe of the
+     * integrator's taking a lock its own stuck network call holds) held close() for good — a caller's thread (a
+     * match's virtual thread) never came back: still running 5 s into a 500 ms exporter timeout, until released. Now
+     * the read waits at most half the exporter timeout, as one by another thread does, and is logged.
+     */
+    @Test
+    void aProbeReadThatHangsInCloseItselfHoldsCloseAtMostHalfTheTimeout() throws Exception {
+        java.util.concurrent.CountDownLatch opened = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch inStats = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean hang = new java.util.concurrent.atomic.AtomicBoolean();
+        ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(80)) {
+            @Override
+            public ProbeStats probeStats() {
+                if (hang.get()) {
+                    inStats.countDown();
+                    try {
+                        release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                opened.countDown();
+                return super.probeStats();
+            }
+        };
+        GameSession session = sessionWithOneExporter("close-read-hangs", report -> { }, Duration.ofMillis(1_000));
+        java.util.concurrent.ExecutorService closer = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            session.onDataChannelOpen(probe);
+            assertThat(opened.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("read after the open").isTrue();
+            hang.set(true);
+            java.util.concurrent.Future<?> close = closer.submit(session::close);
+            assertThat(inStats.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            close.get(10, java.util.concurrent.TimeUnit.SECONDS); // old code: a TimeoutException
+            assertThat(session.exportValidationData().probe()).as("the statistics read after the open").isNotNull();
+            assertThat(log.warnings(GameSession.class)).singleElement().asString()
+                    .contains("probeStats() of RTT source " + probe.getClass().getName() + " did not return");
+        } finally {
+            release.countDown();
+            closer.shutdown();
+        }
+    }
+
+    /**
      * close() waits at most the exporter timeout in all, also when a probe's statistics are being read by a call that
      * hangs and an exporter's sessionEnded hangs too: it waited the timeout for the read, then the timeout again for
      * the exporter. Old code: 2 timeouts at least, by construction; now about one (the bound leaves half a timeout

@@ -57,7 +57,8 @@ public final class SharedExecutor {
     }
 
     /**
-     * The pool that closes the sources at a session's {@code close()}: at most {@link #maxThreads()} daemon threads
+     * The pool that closes the sources at a session's {@code close()}, and reads its probe's last statistics before:
+     * at most {@link #maxThreads()} daemon threads
      * {@code peerpulse-source-close-<n>}, made on demand, ended after 30 s idle. Apart from the shared pool, whose
      * threads exporters of several plugins stuck in their calls may all hold: a session's {@code close()} would then
      * return with its sources still open, and the caller disposes their connection's factory next (a
