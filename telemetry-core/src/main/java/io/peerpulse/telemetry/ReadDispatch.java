@@ -92,20 +92,6 @@ final class ReadDispatch {
         }
     }
 
-    /**
-     * Told that {@code read} timed out. When it was still waiting for a pool thread, a source on probation (not
-     * isolated) returns to the polling thread: the pool has no thread for it (every one may be held for good by
-     * sources whose reads never return), and probation, which only a fast read on the pool ends, would otherwise
-     * fail every later poll of a most likely healthy source.
-     */
-    void timedOut(RttPoller.Read read) {
-        if (waiting.get() == read && !isolated) {
-            synchronized (this) {
-                probation = 0;
-            }
-        }
-    }
-
     /** The one task of this poller's in the pool: runs the latest read given to {@link #readIsolated}. */
     private void runWaiting() {
         RttPoller.Read read = waiting.getAndSet(null);

@@ -484,7 +484,6 @@ public final class RttPoller implements AutoCloseable {
         }
 
         void timeout() {
-            reads.timedOut(this);
             finish(null, new TimeoutException("no answer within readTimeout "
                     + io.peerpulse.telemetry.shared.Durations.format(options.readTimeout())),
                     Fault.TIMED_OUT);

@@ -256,8 +256,7 @@ public final class TelemetryOptions {
      * a garbage-collection pause, a preempted thread on a loaded machine, a cold start — isolates nothing and
      * logs nothing; it only puts the source on probation: on the shared scheduler its next reads run on the
      * isolated-read pool (at the head of its queue, before the reads of isolated sources), where they are timed
-     * the same way, until {@value #PROBATION_FAST_CALLS} calls in a row were fast, or until a read timed out still
-     * waiting for a pool thread (every one held, by sources whose reads never return). So a source that blocks at every call holds the polling thread once, and is isolated at its
+     * the same way, until {@value #PROBATION_FAST_CALLS} calls in a row were fast. So a source that blocks at every call holds the polling thread once, and is isolated at its
      * {@code UNCOUNTED_FIRST_CALLS + SLOW_CALLS_TO_ISOLATE}th (6th) call.
      *
      * @return the threshold of a slow call, by default 10 ms

@@ -269,27 +269,6 @@ class LatencyTelemetryIsolationTest {
     }
 
     /**
-     * Every thread of the isolated-read pool held by other sessions' sources whose {@code read()} never returns (the
-     * pool is {@code max(4, 2 × cores)} threads: four such sessions on 2 cores): a healthy source put on probation by
-     * one slow call (a preempted thread) had its reads queued on that pool from then on, never run, never judged
-     * fast, so it never left probation: every later poll of its session failed, for good. Its probation ends now
-     * when a read waited past its timeout without a pool thread, and it reads on the polling thread again.
-     */
-    @Test
-    void aSourceOnProbationWhoseReadFindsNoPoolThreadReturnsToThePollingThread() {
-        BlockingSource source = new BlockingSource(n -> n == 2, 50); // one slow call, then fast for good
-        start(source, options().readTimeout(Duration.ofMillis(500)).build());
-        scheduler.runDueTasks(); // read 1, fast
-        for (int i = 0; i < 10; i++) { // the pool never runs a task: its threads are all held
-            scheduler.advance(Duration.ofSeconds(1));
-        }
-        assertThat(telemetry.getCounters().failedCount()).as("the read that found no pool thread").isEqualTo(1);
-        assertThat(telemetry.getCounters().measuredCount()).isEqualTo(10);
-        assertThat(pool.tasks).hasSize(1);
-        assertThat(telemetry.isIsolated()).isFalse();
-    }
-
-    /**
      * The pool's threads all held by reads that never return: an isolated source's reads wait in the pool's queue
      * and time out. Each poll queued another, and a timed-out one was left in the queue: a queue growing by one
      * read per poll and telemetry for as long as the threads are held (86,400 a day at 1 s). At most one read of a
