@@ -79,6 +79,8 @@ import java.util.function.Function;
  */
 public final class GameSession implements AutoCloseable {
 
+    private static final System.Logger LOG = System.getLogger(GameSession.class.getName());
+
     /** Default recent median from which the quality is FAIR, {@link QualityThresholds#DEFAULT}'s: 150 ms.
      * @since 0.1.0 */
     public static final Duration DEFAULT_FAIR_FROM = SessionConfig.ofMs(QualityThresholds.DEFAULT.fairFromMs());
@@ -141,7 +143,7 @@ public final class GameSession implements AutoCloseable {
         this.core = core;
         this.runner = runner;
         this.options = core.config().telemetryOptions();
-        this.probeFaults = new FaultLog(System.getLogger(GameSession.class.getName()), options.nanoClock(),
+        this.probeFaults = new FaultLog(LOG, options.nanoClock(),
                 "session '" + sessionId() + "'", "sessions");
     }
 
@@ -340,7 +342,7 @@ public final class GameSession implements AutoCloseable {
                 if (e instanceof VirtualMachineError vm) {
                     throw vm; // to the thread's uncaught handler, as every VirtualMachineError
                 }
-                FaultLog.quietly(() -> System.getLogger(GameSession.class.getName()).log(System.Logger.Level.WARNING,
+                FaultLog.quietly(() -> LOG.log(System.Logger.Level.WARNING,
                         "session '" + sessionId() + "': close() of RTT source " + old.getClass().getName() + " failed",
                         Redaction.redactThrown(e))); // a logger that throws: the next source is closed all the same
             }
@@ -774,7 +776,7 @@ public final class GameSession implements AutoCloseable {
             read.run();
             return;
         }
-        SerialQueue.awaitUntil(done, readBy, () -> System.getLogger(GameSession.class.getName()).log(
+        SerialQueue.awaitUntil(done, readBy, () -> LOG.log(
                 System.Logger.Level.WARNING, () -> "session '" + sessionId() + "': probeStats() of RTT source "
                         + Optional.ofNullable(probe).map(p -> p.getClass().getName()).orElse("?") + " did not return"
                         + " within half the exporter timeout " + core.config().exporterTimeout() + "; close() goes on"
@@ -783,7 +785,7 @@ public final class GameSession implements AutoCloseable {
 
     /** Waits for the sources' close() until the deadline of {@link #close()}; one still running then is logged. */
     private void awaitSources(CompletableFuture<Void> closed, List<RttSource> sources, long deadline) {
-        SerialQueue.awaitUntil(closed, deadline, () -> System.getLogger(GameSession.class.getName()).log(
+        SerialQueue.awaitUntil(closed, deadline, () -> LOG.log(
                 System.Logger.Level.WARNING, () -> "session '" + sessionId() + "': close() of RTT source "
                         + sources.stream().map(p -> p.getClass().getName()).collect(java.util.stream.Collectors.joining(
                         " or ")) + " did not return within the exporter timeout " + core.config().exporterTimeout()
@@ -1144,7 +1146,7 @@ public final class GameSession implements AutoCloseable {
                 Optional<String> fsync = settings.get(EventLogProvider.FSYNC_SETTING);
                 if (fsync.isPresent() && !fsync.get().strip().equalsIgnoreCase("false")
                         && (fsyncGiven || FSYNC_PROPERTY_WARNED.compareAndSet(false, true))) {
-                    System.getLogger(GameSession.class.getName()).log(System.Logger.Level.WARNING, "session '"
+                    LOG.log(System.Logger.Level.WARNING, "session '"
                             + config.sessionId() + "': " + (fsyncGiven ? "" : "system property ")
                             + EventLogProvider.FSYNC_SETTING + " is '" + Redaction.escapeControls(fsync.get())
                             + "', but no journal directory is set (" + EventLogProvider.DIRECTORY_SETTING

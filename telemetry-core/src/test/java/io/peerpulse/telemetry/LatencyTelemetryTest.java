@@ -640,24 +640,8 @@ class LatencyTelemetryTest {
     @Test
     void aFatalErrorInOnePollReachesTheUncaughtHandlerAndPollingGoesOn() {
         OutOfMemoryError oom = new OutOfMemoryError("Java heap space");
-        AtomicInteger reads = new AtomicInteger();
-        LatencyTelemetry telemetry = telemetry(() -> {
-            if (reads.incrementAndGet() == 1) {
-                throw oom;
-            }
-            return CompletableFuture.completedFuture(RttReading.measured(5));
-        });
-        List<Throwable> uncaught = new ArrayList<>();
-        Thread thread = Thread.currentThread();
-        Thread.UncaughtExceptionHandler previous = thread.getUncaughtExceptionHandler();
-        thread.setUncaughtExceptionHandler((t, e) -> uncaught.add(e));
-        try {
-            telemetry.start();
-            scheduler.runDueTasks();
-            scheduler.advance(SECOND.multipliedBy(3));
-        } finally {
-            thread.setUncaughtExceptionHandler(previous);
-        }
+        LatencyTelemetry telemetry = telemetryWhoseFirstReadThrows(oom);
+        List<Throwable> uncaught = startAndRunThreeSeconds(telemetry);
         assertThat(uncaught).containsExactly(oom);
         assertThat(telemetry.getCounters().failedCount()).isEqualTo(1);
         assertThat(telemetry.getCounters().measuredCount()).as("the polls after it").isEqualTo(3);
@@ -671,13 +655,7 @@ class LatencyTelemetryTest {
      */
     @Test
     void aListenersFatalErrorOnThePollOfAThrowingReadStopsNoPolling() {
-        AtomicInteger reads = new AtomicInteger();
-        LatencyTelemetry telemetry = telemetry(() -> {
-            if (reads.incrementAndGet() == 1) {
-                throw new IllegalStateException("the connection closed");
-            }
-            return CompletableFuture.completedFuture(RttReading.measured(5));
-        });
+        LatencyTelemetry telemetry = telemetryWhoseFirstReadThrows(new IllegalStateException("the connection closed"));
         StackOverflowError overflow = new StackOverflowError();
         AtomicInteger heard = new AtomicInteger();
         telemetry.addListener(event -> {
@@ -685,6 +663,28 @@ class LatencyTelemetryTest {
                 throw overflow;
             }
         });
+        List<Throwable> uncaught = startAndRunThreeSeconds(telemetry);
+        assertThat(uncaught).contains(overflow);
+        assertThat(telemetry.getCounters().failedCount()).isEqualTo(1);
+        assertThat(telemetry.getCounters().measuredCount()).as("the polls after it").isEqualTo(3);
+    }
+
+    /** A telemetry whose source's first {@code read()} throws {@code first}; every later one measures 5 ms at once. */
+    private LatencyTelemetry telemetryWhoseFirstReadThrows(Throwable first) {
+        AtomicInteger reads = new AtomicInteger();
+        return telemetry(() -> {
+            if (reads.incrementAndGet() == 1) {
+                if (first instanceof Error error) {
+                    throw error;
+                }
+                throw (RuntimeException) first;
+            }
+            return CompletableFuture.completedFuture(RttReading.measured(5));
+        });
+    }
+
+    /** Starts {@code telemetry} and runs 3 s of its polls; returns what reached this thread's uncaught handler. */
+    private List<Throwable> startAndRunThreeSeconds(LatencyTelemetry telemetry) {
         List<Throwable> uncaught = new ArrayList<>();
         Thread thread = Thread.currentThread();
         Thread.UncaughtExceptionHandler previous = thread.getUncaughtExceptionHandler();
@@ -696,9 +696,7 @@ class LatencyTelemetryTest {
         } finally {
             thread.setUncaughtExceptionHandler(previous);
         }
-        assertThat(uncaught).contains(overflow);
-        assertThat(telemetry.getCounters().failedCount()).isEqualTo(1);
-        assertThat(telemetry.getCounters().measuredCount()).as("the polls after it").isEqualTo(3);
+        return uncaught;
     }
 
     /** A record that the live events are applied to again ends in the live telemetry's state: what a journal replay relies on. */

@@ -531,12 +531,10 @@ public final class DataChannelProbe implements RttSource, ProbeStatsSource, Auto
         // a peer's ping beyond the answer rate is dropped here, before any copy or hand-off: a flood of pings
         // never reaches the probe thread that every probe shares. A text message is no ping (malformed): it takes
         // no token, or text shaped like pings would use up the peer's answers and count as its dropped pings
-        if (buffer.binary && length == ProbeCodec.PING_LENGTH && data.get(data.position()) == ProbeCodec.VERSION
-                && data.get(data.position() + 1) == ProbeCodec.TYPE_PING && !engine.admitPing(receivedNanos)) {
+        if (ProbeCodec.isPing(data, length, buffer.binary) && !engine.admitPing(receivedNanos)) {
             return;
         }
-        boolean pong = buffer.binary && length == ProbeCodec.PONG_LENGTH
-                && data.get(data.position()) == ProbeCodec.VERSION && data.get(data.position() + 1) == ProbeCodec.TYPE_PONG;
+        boolean pong = ProbeCodec.isPong(data, length, buffer.binary);
         Inbound in = takeInbound(length, false);
         // a full queue: a pong to a ping of ours in flight still goes (once per ping: ProbeEngine.admitPong), since it
         // arrived, and dropped it would count as network loss; anything else is dropped

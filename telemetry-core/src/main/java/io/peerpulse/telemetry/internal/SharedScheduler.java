@@ -1,5 +1,7 @@
 package io.peerpulse.telemetry.internal;
 
+import io.peerpulse.telemetry.shared.DaemonPool;
+
 import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
@@ -103,9 +105,7 @@ public final class SharedScheduler {
                     workers.add(worker);
                     if (watched && !watching) {
                         watching = true;
-                        Thread watcher = new Thread(null, this::watch, "peerpulse-watchdog", 0, false);
-                        watcher.setDaemon(true);
-                        watcher.setContextClassLoader(SharedScheduler.class.getClassLoader());
+                        Thread watcher = DaemonPool.newThread(this::watch, "peerpulse-watchdog");
                         watchdog = watcher;
                         watcher.start();
                     }
@@ -166,12 +166,7 @@ public final class SharedScheduler {
         @Override
         protected void afterExecute(Runnable task, Throwable thrown) {
             if (Thread.currentThread() instanceof Worker worker) {
-                // a task that set another context loader and left it (a source's read() of another web app): the
-                // next telemetry's poll gets PeerPulse's again, and the worker keeps no foreign loader alive
-                ClassLoader ours = SharedScheduler.class.getClassLoader();
-                if (worker.getContextClassLoader() != ours) {
-                    worker.setContextClassLoader(ours);
-                }
+                DaemonPool.restoreContextLoader(); // after a source's read() of another web app that set its own
                 synchronized (this) { // against the watchdog's check: stuck and its extra worker change together
                     worker.taskStartedNanos = 0;
                     if (worker.stuck) {

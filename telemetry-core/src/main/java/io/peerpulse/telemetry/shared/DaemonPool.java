@@ -45,31 +45,48 @@ public final class DaemonPool {
      *         and the pool has none (above)
      * @throws IllegalArgumentException when {@code maxThreads} is below 1
      */
+    /**
+     * A daemon thread of PeerPulse's, not started: with PeerPulse's class loader as its context loader and none of
+     * the inheritable thread locals of the thread that made it (see the class description).
+     *
+     * @param task what it runs
+     * @param name its name
+     * @return the thread
+     */
+    public static Thread newThread(Runnable task, String name) {
+        Thread thread = new Thread(null, task, name, 0, false);
+        thread.setDaemon(true);
+        thread.setContextClassLoader(DaemonPool.class.getClassLoader());
+        return thread;
+    }
+
+    /**
+     * Sets PeerPulse's context loader back on the current thread, one of PeerPulse's, after a task that set another and
+     * left it (another web app's plugin, a framework's callback): the next task, another session's, gets PeerPulse's,
+     * and the thread keeps no foreign loader alive.
+     */
+    public static void restoreContextLoader() {
+        Thread thread = Thread.currentThread();
+        ClassLoader ours = DaemonPool.class.getClassLoader();
+        if (thread.getContextClassLoader() != ours) {
+            thread.setContextClassLoader(ours);
+        }
+    }
+
     public static ThreadPoolExecutor create(int maxThreads, String namePrefix, BlockingQueue<Runnable> queue) {
         if (maxThreads < 1) {
             throw new IllegalArgumentException("maxThreads must be >= 1, was " + maxThreads);
         }
         AtomicInteger threads = new AtomicInteger();
-        ClassLoader ours = DaemonPool.class.getClassLoader();
         // core == max with core threads timing out: a new thread per task until the bound is reached (a
         // ThreadPoolExecutor only grows past its core size when its queue is full, which an unbounded one never is),
         // none kept while idle.
         AtomicBoolean noThreadLogged = new AtomicBoolean();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(maxThreads, maxThreads, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS,
-                queue, runnable -> {
-                    Thread thread = new Thread(null, runnable, namePrefix + threads.incrementAndGet(), 0, false);
-                    thread.setDaemon(true);
-                    thread.setContextClassLoader(ours);
-                    return thread;
-                }) {
+                queue, runnable -> newThread(runnable, namePrefix + threads.incrementAndGet())) {
             @Override
             protected void afterExecute(Runnable task, Throwable thrown) {
-                // a task that set another context loader and left it (another web app's plugin, a framework's
-                // callback): the next task, another session's, gets ours again, and the thread keeps no foreign loader
-                Thread thread = Thread.currentThread();
-                if (thread.getContextClassLoader() != ours) {
-                    thread.setContextClassLoader(ours);
-                }
+                restoreContextLoader();
             }
 
             @Override

@@ -1,6 +1,7 @@
 package io.peerpulse.webrtc.internal;
 
 import java.nio.ByteBuffer;
+
 /**
  * The probe's wire format, version 1 (docs/PROBE-PROTOCOL.md): big-endian, fixed lengths.
  *
@@ -177,6 +178,35 @@ public final class ProbeCodec {
      */
     public static int sequence(byte[] message) {
         return getInt(message, 4);
+    }
+
+    /**
+     * Whether a received message is a version-1 PING, read in place before it is copied.
+     *
+     * @param data   the message, from its position
+     * @param length its length
+     * @param binary whether it was a binary message
+     * @return whether it is binary, {@link #PING_LENGTH} long, of {@link #VERSION} and {@link #TYPE_PING}
+     */
+    public static boolean isPing(ByteBuffer data, int length, boolean binary) {
+        return is(data, length, binary, PING_LENGTH, TYPE_PING);
+    }
+
+    /**
+     * Whether a received message is a version-1 PONG, read in place before it is copied.
+     *
+     * @param data   the message, from its position
+     * @param length its length
+     * @param binary whether it was a binary message
+     * @return whether it is binary, {@link #PONG_LENGTH} long, of {@link #VERSION} and {@link #TYPE_PONG}
+     */
+    public static boolean isPong(ByteBuffer data, int length, boolean binary) {
+        return is(data, length, binary, PONG_LENGTH, TYPE_PONG);
+    }
+
+    private static boolean is(ByteBuffer data, int length, boolean binary, int kindLength, int type) {
+        return binary && length == kindLength && data.get(data.position()) == VERSION
+                && data.get(data.position() + 1) == type;
     }
 
     /**
