@@ -817,17 +817,7 @@ class GameSessionSourcesTest {
                 };
             }
         };
-        RttSource source = new RttSource() {
-            @Override
-            public CompletionStage<RttReading> read() {
-                return java.util.concurrent.CompletableFuture.completedFuture(RttReading.measured(40));
-            }
-
-            @Override
-            public void close() {
-                closes.incrementAndGet();
-            }
-        };
+        RttSource source = measuringCountingCloses(closes);
         try {
             GameSession session = GameSession.builder("slow-end").journal(false)
                     .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
@@ -874,17 +864,7 @@ class GameSessionSourcesTest {
             }
         };
         java.util.concurrent.atomic.AtomicInteger closes = new java.util.concurrent.atomic.AtomicInteger();
-        RttSource source = new RttSource() {
-            @Override
-            public CompletionStage<RttReading> read() {
-                return java.util.concurrent.CompletableFuture.completedFuture(RttReading.measured(40));
-            }
-
-            @Override
-            public void close() {
-                closes.incrementAndGet();
-            }
-        };
+        RttSource source = measuringCountingCloses(closes);
         List<GameSession> holders = new ArrayList<>();
         try {
             for (int i = 0; i < threads; i++) { // each plugin holds at most half the pool: two hold all of it
@@ -1183,5 +1163,20 @@ class GameSessionSourcesTest {
                 .isEqualTo(SourceFallback.UNANSWERED);
         assertThatThrownBy(() -> new SourceFallback("probe", "ice", 1, "why", "guilty", null, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'guilty'");
+    }
+
+    /** A source that measures 40 ms at once and counts its {@code close()} calls in {@code closes}. */
+    private static RttSource measuringCountingCloses(java.util.concurrent.atomic.AtomicInteger closes) {
+        return new RttSource() {
+            @Override
+            public CompletionStage<RttReading> read() {
+                return java.util.concurrent.CompletableFuture.completedFuture(RttReading.measured(40));
+            }
+
+            @Override
+            public void close() {
+                closes.incrementAndGet();
+            }
+        };
     }
 }
