@@ -32,6 +32,9 @@ public final class DaemonPool {
     /** How long an idle thread lives: {@value} s. */
     public static final long KEEP_ALIVE_SECONDS = 30;
 
+    /** PeerPulse's class loader: every pool thread's context loader, set back after each task. */
+    private static final ClassLoader OURS = DaemonPool.class.getClassLoader();
+
     private static final System.Logger LOG = System.getLogger(DaemonPool.class.getName());
 
     private DaemonPool() {
@@ -56,7 +59,7 @@ public final class DaemonPool {
     public static Thread newThread(Runnable task, String name) {
         Thread thread = new Thread(null, task, name, 0, false);
         thread.setDaemon(true);
-        thread.setContextClassLoader(DaemonPool.class.getClassLoader());
+        thread.setContextClassLoader(OURS);
         return thread;
     }
 
@@ -67,9 +70,8 @@ public final class DaemonPool {
      */
     public static void restoreContextLoader() {
         Thread thread = Thread.currentThread();
-        ClassLoader ours = DaemonPool.class.getClassLoader();
-        if (thread.getContextClassLoader() != ours) {
-            thread.setContextClassLoader(ours);
+        if (thread.getContextClassLoader() != OURS) {
+            thread.setContextClassLoader(OURS);
         }
     }
 

@@ -26,6 +26,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ProbeLoop implements ProbeExecutor {
 
+    /** PeerPulse's class loader: the context loader of every loop's thread, set back after each task. */
+    private static final ClassLoader OURS = ProbeLoop.class.getClassLoader();
     private static final ProbeLoop SHARED = new ProbeLoop("peerpulse-probe");
 
     /**
@@ -64,7 +66,7 @@ public final class ProbeLoop implements ProbeExecutor {
         thread = new Thread(null, this::run, name, 0, false);
         thread.setDaemon(true);
         // not the context loader of the thread that made it (another web app's, say): it would keep that alive
-        thread.setContextClassLoader(ProbeLoop.class.getClassLoader());
+        thread.setContextClassLoader(OURS);
         thread.start();
     }
 
@@ -293,9 +295,8 @@ public final class ProbeLoop implements ProbeExecutor {
         }
         // a task that set another context loader and left it (a reading's dependent of another web app): the next
         // probe's task gets ours again, and the thread keeps no foreign loader alive for the life of the JVM
-        ClassLoader ours = ProbeLoop.class.getClassLoader();
-        if (thread.getContextClassLoader() != ours) {
-            thread.setContextClassLoader(ours);
+        if (thread.getContextClassLoader() != OURS) {
+            thread.setContextClassLoader(OURS);
         }
     }
 }
