@@ -115,8 +115,13 @@ public final class GameSession implements AutoCloseable {
     /** The session's executor: also closes the sources it no longer polls, so a slow close() never holds a caller. */
     private final Executor runner;
     private final TelemetryOptions options;
-    /** A probe whose {@code probeStats()} throws (e.g. a value {@link ProbeStats} refuses) is warned about here. */
-    private final FaultLog probeFaults;
+    /**
+     * A source's faults: a {@code probeStats()} that throws (e.g. a value {@link ProbeStats} refuses) or hangs at
+     * {@link #close()}, a {@code close()} that throws or hangs. Rate-limited for the JVM per plugin class and fault,
+     * as the exporters' faults are: a plugin that hangs in every session's {@code close()} gives a line a minute, not
+     * one per session.
+     */
+    private final FaultLog sourceFaults;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
@@ -143,7 +148,7 @@ public final class GameSession implements AutoCloseable {
         this.core = core;
         this.runner = runner;
         this.options = core.config().telemetryOptions();
-        this.probeFaults = new FaultLog(LOG, options.nanoClock(),
+        this.sourceFaults = new FaultLog(LOG, options.nanoClock(),
                 "session '" + sessionId() + "'", "sessions");
     }
 
@@ -342,9 +347,9 @@ public final class GameSession implements AutoCloseable {
                 if (e instanceof VirtualMachineError vm) {
                     throw vm; // to the thread's uncaught handler, as every VirtualMachineError
                 }
-                FaultLog.quietly(() -> LOG.log(System.Logger.Level.WARNING,
-                        "session '" + sessionId() + "': close() of RTT source " + old.getClass().getName() + " failed",
-                        Redaction.redactThrown(e))); // a logger that throws: the next source is closed all the same
+                // a logger that throws: the next source is closed all the same
+                FaultLog.quietly(() -> sourceFaults.report("RTT source " + old.getClass().getName(),
+                        "failed in close()", () -> "failed in close()", e));
             }
         }
     }
@@ -404,7 +409,7 @@ public final class GameSession implements AutoCloseable {
                 // on, it left close() before the session ended, skipping every sessionEnded and the sources' close().
                 // Every poll would fail alike: rate-limited; the class names the plugin, never its toString (an address)
                 // a logger that throws: close() still ends the session and closes the sources after this
-                FaultLog.quietly(() -> probeFaults.report("RTT source " + source.getClass().getName(),
+                FaultLog.quietly(() -> sourceFaults.report("RTT source " + source.getClass().getName(),
                         "failed in probeStats()", () -> "failed in probeStats(); its statistics are not exported", e));
                 return;
             }
@@ -776,20 +781,19 @@ public final class GameSession implements AutoCloseable {
             read.run();
             return;
         }
-        SerialQueue.awaitUntil(done, readBy, () -> LOG.log(
-                System.Logger.Level.WARNING, () -> "session '" + sessionId() + "': probeStats() of RTT source "
-                        + Optional.ofNullable(probe).map(p -> p.getClass().getName()).orElse("?") + " did not return"
-                        + " within half the exporter timeout " + core.config().exporterTimeout() + "; close() goes on"
-                        + " with the statistics read before"));
+        String plugin = "RTT source " + Optional.ofNullable(probe).map(p -> p.getClass().getName()).orElse("?");
+        SerialQueue.awaitUntil(done, readBy, () -> sourceFaults.report(plugin, "did not return from probeStats()",
+                () -> "did not return from probeStats() within half the exporter timeout "
+                        + core.config().exporterTimeout() + "; close() goes on with the statistics read before", null));
     }
 
     /** Waits for the sources' close() until the deadline of {@link #close()}; one still running then is logged. */
     private void awaitSources(CompletableFuture<Void> closed, List<RttSource> sources, long deadline) {
-        SerialQueue.awaitUntil(closed, deadline, () -> LOG.log(
-                System.Logger.Level.WARNING, () -> "session '" + sessionId() + "': close() of RTT source "
-                        + sources.stream().map(p -> p.getClass().getName()).collect(java.util.stream.Collectors.joining(
-                        " or ")) + " did not return within the exporter timeout " + core.config().exporterTimeout()
-                        + "; close() returns without waiting for it"));
+        String plugin = "RTT source " + sources.stream().map(p -> p.getClass().getName())
+                .collect(java.util.stream.Collectors.joining(" or "));
+        SerialQueue.awaitUntil(closed, deadline, () -> sourceFaults.report(plugin, "did not return from close()",
+                () -> "did not return from close() within the exporter timeout " + core.config().exporterTimeout()
+                        + "; close() returns without waiting for it", null));
     }
 
     @Override

@@ -232,7 +232,7 @@ class GameSessionCloseFaultsTest {
         session.onDataChannelOpen(primary, secondary);
         scheduler.advance(Duration.ofSeconds(3));
         Logger logger = Logger.getLogger(GameSession.class.getName());
-        Handler throwing = throwingOn("close() of RTT source");
+        Handler throwing = throwingOn("failed in close()");
         logger.addHandler(throwing);
         try {
             assertThatCode(session::close).doesNotThrowAnyException();

@@ -154,7 +154,7 @@ class GameSessionSourcesTest {
         List<String> seen = log.records().stream().map(GameSessionSourcesTest::printed).toList();
         assertThat(seen).anySatisfy(line -> assertThat(line).contains("failed in probeStats()")
                 .contains("stats of peer <redacted> via <redacted>").contains("lost peer <redacted> via <redacted>"));
-        assertThat(seen).anySatisfy(line -> assertThat(line).contains("close() of RTT source"));
+        assertThat(seen).anySatisfy(line -> assertThat(line).contains("failed in close()"));
         assertThat(seen).anySatisfy(line -> assertThat(line).contains("a QualityListener of session"));
         assertThat(seen).allSatisfy(GameSessionSourcesTest::assertNoPeerAddress);
     }
@@ -417,7 +417,8 @@ class GameSessionSourcesTest {
             close.get(10, java.util.concurrent.TimeUnit.SECONDS); // old code: a TimeoutException
             assertThat(session.exportValidationData().probe()).as("the statistics read after the open").isNotNull();
             assertThat(log.warnings(GameSession.class)).singleElement().asString()
-                    .contains("probeStats() of RTT source " + probe.getClass().getName() + " did not return");
+                    .contains("RTT source " + probe.getClass().getName() + " of session 'close-read-hangs' did not return"
+                            + " from probeStats()");
         } finally {
             release.countDown();
             closer.shutdown();
@@ -777,8 +778,9 @@ class GameSessionSourcesTest {
             caller.submit(session::close).get(30, java.util.concurrent.TimeUnit.SECONDS);
 
             assertThat(session.exportSessionMetrics().latency().sampleCount()).isEqualTo(5);
-            assertThat(log.warnings(GameSession.class, "close() of RTT source " + StuckOnClose.class.getName()
-                    + " did not return within the exporter timeout PT0.1S")).singleElement();
+            assertThat(log.warnings(GameSession.class, "RTT source " + StuckOnClose.class.getName()
+                    + " of session 'stuck-close' did not return from close() within the exporter timeout PT0.1S"))
+                    .singleElement();
         } finally {
             first.release.countDown();
             second.release.countDown();
@@ -963,7 +965,31 @@ class GameSessionSourcesTest {
         session.close(); // does not throw
 
         assertThat(view.closes).isEqualTo(1);
-        assertThat(log.warnings(GameSession.class, "close() of RTT source")).singleElement();
+        assertThat(log.warnings(GameSession.class, "failed in close()")).singleElement();
+    }
+
+    /**
+     * A plugin whose close() fails in every session (a server of thousands) gives one WARNING with its stack trace,
+     * then a line a minute that counts the rest, as the exporters' faults do. Old code logged one line per session.
+     */
+    @Test
+    void aSourceWhoseCloseFailsInEverySessionIsWarnedAboutOnceAMinute() {
+        for (int i = 0; i < 50; i++) {
+            GameSession session = session(null);
+            session.onDataChannelOpen(new Owned("failing", true));
+            advanceSeconds(1);
+            session.close();
+        }
+        assertThat(log.warnings(GameSession.class, "failed in close()")).as("old code: one per session")
+                .singleElement().asString().contains("RTT source " + Owned.class.getName() + " of session 'sources-1'");
+
+        advanceSeconds(60);
+        GameSession later = session(null);
+        later.onDataChannelOpen(new Owned("failing", true));
+        advanceSeconds(1);
+        later.close();
+        assertThat(log.warnings(GameSession.class, "failed in close()")).hasSize(2).last().asString()
+                .contains("failed in close() 50 more times in the last", "(51 in all)");
     }
 
     /**

@@ -195,7 +195,7 @@ class PrivacyTest {
             peerpulse.setLevel(previous);
         }
         assertThat(seen).as("the close() failure was logged").anySatisfy(line -> assertThat(line)
-                .contains("close() of RTT source", "renegotiation failed", "Create session description failed"));
+                .contains("failed in close()", "renegotiation failed", "Create session description failed"));
         List<String> written = new ArrayList<>();
         try (var files = java.nio.file.Files.walk(dir)) {
             for (Path file : files.filter(java.nio.file.Files::isRegularFile).toList()) {
