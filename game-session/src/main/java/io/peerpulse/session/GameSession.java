@@ -338,9 +338,18 @@ public final class GameSession implements AutoCloseable {
         return done;
     }
 
-    /** Closes each source; what one throws (an Error too, but a VirtualMachineError) is logged, never thrown. */
+    /**
+     * Closes each source; what one throws (an Error too, but a VirtualMachineError) is logged, never thrown. An
+     * interrupt one leaves set is cleared before the next (whose close() may wait interruptibly: a probe's waits for
+     * webrtc's signalling thread), unless the thread was interrupted before: a caller's executor running this on its
+     * own thread, whose interrupt is its own.
+     */
     private void closeAll(List<RttSource> sources) {
+        boolean interruptedBefore = Thread.currentThread().isInterrupted();
         for (RttSource old : sources) {
+            if (!interruptedBefore) {
+                Thread.interrupted();
+            }
             try {
                 old.close();
             } catch (RuntimeException | Error e) {

@@ -969,6 +969,34 @@ class GameSessionSourcesTest {
     }
 
     /**
+     * A source whose close() leaves the thread interrupted (restoring the flag after an InterruptedException) must not
+     * make the next source's close() start interrupted: a probe's close() waits for webrtc's signalling thread, and
+     * would give up at once, leaving the probe running when the caller disposes the factory. Old code: interrupted.
+     */
+    @Test
+    void anInterruptLeftByOneSourcesCloseDoesNotReachTheNextSourcesClose() throws Exception {
+        java.util.concurrent.CompletableFuture<Boolean> nextSawInterrupt = new java.util.concurrent.CompletableFuture<>();
+        RttSource leaving = new Owned("leaving", false) {
+            @Override
+            public void close() {
+                super.close();
+                Thread.currentThread().interrupt();
+            }
+        };
+        RttSource next = new Owned("next", false) {
+            @Override
+            public void close() {
+                nextSawInterrupt.complete(Thread.currentThread().isInterrupted());
+            }
+        };
+        GameSession session = session(null);
+        session.onDataChannelOpen(leaving, next);
+        advanceSeconds(2);
+        session.close();
+        assertThat(nextSawInterrupt.get(30, java.util.concurrent.TimeUnit.SECONDS)).as("old code: true").isFalse();
+    }
+
+    /**
      * A plugin whose close() fails in every session (a server of thousands) gives one WARNING with its stack trace,
      * then a line a minute that counts the rest, as the exporters' faults do. Old code logged one line per session.
      */
