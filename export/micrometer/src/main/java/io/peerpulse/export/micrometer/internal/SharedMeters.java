@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.peerpulse.session.ConnectionQuality;
 import io.peerpulse.session.QualitySummary;
 import io.peerpulse.telemetry.PollOutcome;
@@ -13,13 +14,17 @@ import io.peerpulse.telemetry.TelemetryCounters;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -77,6 +82,10 @@ final class SharedMeters {
      */
     private static final Map<MeterRegistry, Map<List<Object>, Meter.Id>> GAUGE_IDS = new WeakHashMap<>();
 
+    private static final System.Logger LOG = System.getLogger(SharedMeters.class.getName());
+    /** The first registry reached by two routes is logged at WARNING, later ones at DEBUG (as Micrometer does). */
+    private static final AtomicBoolean WARNED_TWO_ROUTES = new AtomicBoolean();
+
     private SharedMeters() {
     }
 
@@ -119,7 +128,12 @@ final class SharedMeters {
     static Lease acquire(MeterRegistry registry, MicrometerSettings settings) {
         Tags tags = settings.tags();
         synchronized (LOCK) {
-            RegistryUse use = IN_USE.computeIfAbsent(registry, r -> new RegistryUse());
+            RegistryUse use = IN_USE.get(registry);
+            if (use == null) {
+                warnIfReachedByTwoRoutes(registry);
+                use = new RegistryUse();
+                IN_USE.put(registry, use);
+            }
             List<Meter> held = new ArrayList<>(OUTCOMES.length + 2);
             try {
                 Timer rtt = hold(use, held, List.of(RTT, tags), () -> Timer.builder(RTT)
@@ -192,6 +206,58 @@ final class SharedMeters {
                 throw e;
             }
         }
+    }
+
+    /**
+     * Warns when sessions reach one registry both directly and through a {@link CompositeMeterRegistry} holding it
+     * (such as {@code Metrics.globalRegistry}, to which Spring Boot adds its registries): our counts are kept per
+     * registry the sessions were given, so the one gauge there counts one route's sessions only, and with
+     * {@code keep-meters=false} one route removes meters the other still records into. Checked when a registry gets
+     * its first lease, against the registries in use or with kept gauges. Under {@link #LOCK}.
+     */
+    private static void warnIfReachedByTwoRoutes(MeterRegistry registry) {
+        Set<MeterRegistry> leaves = leaves(registry);
+        List<MeterRegistry> others = new ArrayList<>(IN_USE.keySet());
+        others.addAll(GAUGE_IDS.keySet());
+        for (MeterRegistry other : others) {
+            if (other == registry || Collections.disjoint(leaves, leaves(other))) {
+                continue;
+            }
+            boolean first = WARNED_TWO_ROUTES.compareAndSet(false, true);
+            LOG.log(first ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG, () -> "PeerPulse sessions "
+                    + "given " + name(registry) + " and sessions given " + name(other) + " record into the same "
+                    + "meter registry (a CompositeMeterRegistry such as Metrics.globalRegistry holds it). PeerPulse "
+                    + "counts sessions per registry it is given, so " + ACTIVE + " and " + IN_QUALITY + " there "
+                    + "count the sessions given one of the two only, and with keep-meters=false the sessions given "
+                    + "one remove meters those given the other still record into; give every session the same "
+                    + "registry" + (first ? " (logged once, later at debug level)" : ""));
+            return;
+        }
+    }
+
+    /** The registries a registry's meters end in: itself, or a composite's members (recursively). */
+    private static Set<MeterRegistry> leaves(MeterRegistry registry) {
+        Set<MeterRegistry> leaves = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<MeterRegistry> pending = new ArrayList<>(List.of(registry));
+        Set<MeterRegistry> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        while (!pending.isEmpty()) {
+            MeterRegistry next = pending.remove(pending.size() - 1);
+            if (!seen.add(next)) {
+                continue;
+            }
+            if (next instanceof CompositeMeterRegistry composite) {
+                leaves.add(composite); // its own meters, also while it has no member
+                pending.addAll(composite.getRegistries());
+            } else {
+                leaves.add(next);
+            }
+        }
+        return leaves;
+    }
+
+    private static String name(MeterRegistry registry) {
+        return (registry == io.micrometer.core.instrument.Metrics.globalRegistry ? "Metrics.globalRegistry "
+                : "") + registry.getClass().getSimpleName() + "@" + Integer.toHexString(System.identityHashCode(registry));
     }
 
     /**

@@ -436,6 +436,43 @@ class MicrometerExporterTest {
     }
 
     @Test
+    void aRegistryReachedDirectlyAndThroughACompositeIsWarnedAbout(LogCapture log) throws Exception {
+        // Spring Boot adds its registries to Metrics.globalRegistry: sessions given the PrometheusMeterRegistry beside
+        // sessions left to the default reach one registry by two routes, and its one active gauge counts one route only
+        java.util.logging.Logger ours = java.util.logging.Logger.getLogger(SharedMeters.class.getName());
+        java.util.logging.Level level = ours.getLevel();
+        ours.setLevel(java.util.logging.Level.ALL); // warned once per JVM, then at debug level: read every level
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        io.micrometer.core.instrument.composite.CompositeMeterRegistry global =
+                new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
+        global.add(prometheus);
+        SimpleMeterRegistry unrelated = new SimpleMeterRegistry();
+        try {
+            log.clear();
+            SessionExporter throughComposite = exporter(global, Map.of(MicrometerSettings.KEEP_METERS, "true"));
+            throughComposite.sessionStarted("via-composite");
+            SessionExporter elsewhere = exporter(unrelated, Map.of(MicrometerSettings.KEEP_METERS, "true"));
+            elsewhere.sessionStarted("elsewhere");
+            assertThat(log.records()).as("an unrelated registry").noneSatisfy(
+                    r -> assertThat(r.getLoggerName()).isEqualTo(SharedMeters.class.getName()));
+
+            SessionExporter direct = exporter(prometheus, Map.of(MicrometerSettings.KEEP_METERS, "true"));
+            direct.sessionStarted("direct");
+            // what the warning is about: two sessions run, the gauge both routes share counts one
+            assertThat(prometheus.get(SharedMeters.ACTIVE).gauge().value()).isEqualTo(1);
+            assertThat(log.records()).filteredOn(r -> r.getLoggerName().equals(SharedMeters.class.getName()))
+                    .singleElement().satisfies(r -> assertThat(r.getMessage())
+                            .contains("PrometheusMeterRegistry", "CompositeMeterRegistry", "record into the same meter registry",
+                                    SharedMeters.ACTIVE, "give every session the same registry"));
+            for (SessionExporter exporter : List.of(throughComposite, elsewhere, direct)) {
+                exporter.sessionEnded(SessionExporterContractReports.FULL);
+            }
+        } finally {
+            ours.setLevel(level);
+        }
+    }
+
+    @Test
     void aMeterFilterMergingTwoTagSetsCountsBothInTheQualityGauges() throws Exception {
         // MeterFilter.ignoreTags maps the eu and the us gauges onto one: it counts the sessions of both
         registry.config().meterFilter(MeterFilter.ignoreTags("region"));
