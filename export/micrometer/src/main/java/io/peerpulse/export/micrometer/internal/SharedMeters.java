@@ -4,9 +4,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.core.instrument.noop.NoopMeter;
 import io.peerpulse.session.ConnectionQuality;
 import io.peerpulse.session.QualitySummary;
 import io.peerpulse.telemetry.PollOutcome;
@@ -108,7 +110,8 @@ final class SharedMeters {
 
     /** One meter in use and how many leases hold it. */
     private static final class Use {
-        final Meter meter;
+        /** The meter registered under the id, removed with the last lease. Under {@link #LOCK}. */
+        Meter meter;
         /** Written under {@link #LOCK}. */
         volatile int users;
 
@@ -134,16 +137,18 @@ final class SharedMeters {
                 use = new RegistryUse();
                 IN_USE.put(registry, use);
             }
+            Supplier<Timer> registerRtt = () -> Timer.builder(RTT)
+                    .description("Round-trip time of every RTT sample measured by PeerPulse game sessions")
+                    .tags(tags)
+                    .publishPercentileHistogram(settings.histogram())
+                    .minimumExpectedValue(MIN_EXPECTED)
+                    .maximumExpectedValue(MAX_EXPECTED)
+                    .serviceLevelObjectives(settings.slos().toArray(Duration[]::new))
+                    .register(registry);
             List<Meter> held = new ArrayList<>(OUTCOMES.length + 2);
             try {
-                Timer rtt = hold(use, held, List.of(RTT, tags), () -> Timer.builder(RTT)
-                        .description("Round-trip time of every RTT sample measured by PeerPulse game sessions")
-                        .tags(tags)
-                        .publishPercentileHistogram(settings.histogram())
-                        .minimumExpectedValue(MIN_EXPECTED)
-                        .maximumExpectedValue(MAX_EXPECTED)
-                        .serviceLevelObjectives(settings.slos().toArray(Duration[]::new))
-                        .register(registry));
+                forgetRemoved(use, List.of(RTT, tags), registerRtt);
+                Timer rtt = hold(use, held, List.of(RTT, tags), registerRtt);
                 Counter[] polls = new Counter[OUTCOMES.length];
                 for (PollOutcome outcome : OUTCOMES) {
                     String value = outcome.name().toLowerCase(Locale.ROOT);
@@ -256,7 +261,7 @@ final class SharedMeters {
     }
 
     private static String name(MeterRegistry registry) {
-        return (registry == io.micrometer.core.instrument.Metrics.globalRegistry ? "Metrics.globalRegistry "
+        return (registry == Metrics.globalRegistry ? "Metrics.globalRegistry "
                 : "") + registry.getClass().getSimpleName() + "@" + Integer.toHexString(System.identityHashCode(registry));
     }
 
@@ -288,6 +293,23 @@ final class SharedMeters {
         return gauge;
     }
 
+    /**
+     * Forgets the meters in use when the registry no longer answers them: the application removed them
+     * ({@code clear()}, a {@code remove} of its own) or configured a {@code MeterFilter} late, which Micrometer applies
+     * at the next registration. The next sessions then register every meter again (a meter still registered comes back
+     * as it is, a gauge through its kept id): else, on a server where some session always runs, every later session
+     * would record into meters no scrape sees. Seen by the session's RTT timer, whose registration is the registry's
+     * lookup of its id (no scan). The sessions running then keep their meters until they end; the counts stay keyed by
+     * id, so a gauge registered again under the same id counts them too. Under {@link #LOCK}.
+     */
+    private static void forgetRemoved(RegistryUse use, List<Object> rttDefinition, Supplier<Timer> registerRtt) {
+        Meter inUse = use.byDefinition.get(rttDefinition);
+        // a meter an application MeterFilter denied was never registered: a registration answers a new no-op one
+        if (inUse != null && !(inUse instanceof NoopMeter) && registerRtt.get() != inUse) {
+            use.byDefinition.clear();
+        }
+    }
+
     /** Under {@link #LOCK}. */
     @SuppressWarnings("unchecked")
     private static <M extends Meter> M hold(RegistryUse use, List<Meter> held, List<Object> definition,
@@ -298,7 +320,9 @@ final class SharedMeters {
             use.byDefinition.put(definition, meter);
         }
         Meter registered = meter;
-        use.byId.computeIfAbsent(meter.getId(), id -> new Use(registered)).users++;
+        Use counted = use.byId.computeIfAbsent(meter.getId(), id -> new Use(registered));
+        counted.meter = registered; // after forgetRemoved: the one registered again, which the last lease removes
+        counted.users++;
         held.add(meter);
         return meter;
     }

@@ -120,6 +120,70 @@ class SharedMetersScaleTest {
     }
 
     @Test
+    void metersTheApplicationRemovedComeBackWhileSessionsKeepRunning() throws Exception {
+        // a server where some session always runs: the application removes PeerPulse's meters (registry.clear(), a
+        // clean-up of its own); the next session registers them again rather than recording into the removed ones
+        for (String keep : List.of("true", "false")) {
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            Map<String, String> settings = Map.of(MicrometerSettings.KEEP_METERS, keep);
+            SessionExporter running = PROVIDER.create(ExportSettings.of(settings, Map.of(MeterRegistry.class, registry)));
+            running.sessionStarted("0");
+            for (int i = 1; i <= 100; i++) {
+                SessionExporter next = PROVIDER.create(ExportSettings.of(settings, Map.of(MeterRegistry.class, registry)));
+                next.sessionStarted("s" + i); // overlapping: one session always runs
+                next.sampleRecorded("s" + i, sample(1, 20));
+                running.sessionEnded(SessionExporterContractReports.WITHOUT_SAMPLES);
+                running = next;
+                if (i == 10) {
+                    registry.clear();
+                }
+            }
+            assertThat(MicrometerExporterTest.ours(registry)).as("keep-meters=%s", keep).hasSize(18);
+            assertThat(registry.get(SharedMeters.RTT).timer().count()).as("the sessions started after the removal")
+                    .isEqualTo(90);
+            assertThat(registry.get(SharedMeters.ACTIVE).gauge().value()).isEqualTo(1);
+            assertThat(registry.get(SharedMeters.IN_QUALITY).tag(SharedMeters.QUALITY, "unknown").gauge().value())
+                    .isEqualTo(1);
+            assertThat(registry.scrape()).contains("peerpulse_session_rtt_seconds_count 90");
+            running.sessionEnded(SessionExporterContractReports.WITHOUT_SAMPLES);
+            assertThat(MicrometerExporterTest.ours(registry)).hasSize(keep.equals("true") ? 18 : 0);
+            assertThat(SharedMeters.metersInUse(registry)).isZero();
+        }
+    }
+
+    @Test
+    void aMeterFilterConfiguredLateTakesOverWhileSessionsKeepRunning(LogCapture log) throws Exception {
+        // Micrometer applies a late filter at the next registration (and warns): the next sessions take the new meters,
+        // and with keep-meters=false nothing is left behind, neither the old meters nor the new ones
+        for (String keep : List.of("true", "false")) {
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            Map<String, String> settings = Map.of(MicrometerSettings.KEEP_METERS, keep);
+            SessionExporter running = PROVIDER.create(ExportSettings.of(settings, Map.of(MeterRegistry.class, registry)));
+            running.sessionStarted("0");
+            for (int i = 1; i <= 100; i++) {
+                SessionExporter next = PROVIDER.create(ExportSettings.of(settings, Map.of(MeterRegistry.class, registry)));
+                next.sessionStarted("s" + i);
+                next.sampleRecorded("s" + i, sample(1, 20));
+                running.sessionEnded(SessionExporterContractReports.WITHOUT_SAMPLES);
+                running = next;
+                if (i == 10) {
+                    registry.config().commonTags("application", "game-server");
+                }
+            }
+            assertThat(registry.get(SharedMeters.RTT).tag("application", "game-server").timer().count())
+                    .as("keep-meters=%s: the sessions started after the filter", keep).isEqualTo(90);
+            running.sessionEnded(SessionExporterContractReports.WITHOUT_SAMPLES);
+            if (keep.equals("false")) {
+                assertThat(registry.getMeters()).isEmpty();
+            }
+            assertThat(SharedMeters.metersInUse(registry)).isZero();
+        }
+        assertThat(log.records()).as("a kept gauge is found again, not registered twice")
+                .noneSatisfy(r -> assertThat(r.getMessage()).contains("already registered"));
+        assertThat(log.warnings(SharedMeters.class)).isEmpty();
+    }
+
+    @Test
     void concurrentSessionsSharingMetersCountEverySample() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         SessionExporter holder = exporter(registry, "game=chess");
