@@ -30,7 +30,9 @@ import java.util.regex.Pattern;
  * damaged and skipped (its seq then shows as missing, like a lost line), and so is a line whose seq is
  * beyond the file's line count plus the reorder window (no writer can have numbered it so); a whole line
  * followed by zero bytes instead of its line end (a file extended before a power loss) is read, the zeros
- * reported. Lines are applied in {@code seq} order: a line that comes early waits in a reorder window of at most
+ * reported. A header after line 1 with other bytes than line 1 begins another journal ({@code cat a b > c}): it and
+ * the lines that follow it as that journal's (seq = line number minus the header's) are skipped and reported once,
+ * never applied. Lines are applied in {@code seq} order: a line that comes early waits in a reorder window of at most
  * {@value #REORDER_WINDOW} lines; when the window is full, or the file ends, the lowest waiting seq is
  * applied next and the seqs before it are a gap (lost lines, reported with their range). A line whose seq
  * was already applied or declared lost is skipped: a duplicate (a conflicting one when its bytes differ
@@ -96,6 +98,13 @@ public final class JournalReplay {
     private Stamp last;
     private long lineCount;
     private long samples;
+    /** The hash of line 1, the header: a header after it with other bytes begins another journal. */
+    private long headerHash;
+    /** The line of another journal's header while its lines follow (seq = line - this), else 0. */
+    private long foreignHeader;
+    private long foreignLast;
+    private long foreignCount;
+    private String foreignSession = "";
     private boolean ended;
     private List<CompletableFuture<Void>> exportersDone = List.of();
 
@@ -183,6 +192,7 @@ public final class JournalReplay {
         for (Raw raw = reader.next(); raw != null; raw = reader.next()) {
             read(raw);
         }
+        endOfForeignJournal();
         while (!pending.isEmpty()) {
             skipToLowestPending();
         }
@@ -237,6 +247,7 @@ public final class JournalReplay {
         header.notes().forEach(note -> problem("line " + raw.number() + ": " + note));
         last = header.start().stamp();
         remember(0, raw.number(), raw.hash());
+        headerHash = raw.hash();
         lineCount++;
     }
 
@@ -318,6 +329,23 @@ public final class JournalReplay {
             skipped("line " + n + ": unparsable (" + e.getMessage() + "): skipped");
             return;
         }
+        if (foreignHeader > 0 && seq == n - foreignHeader) {
+            foreignLine(n); // another journal's line: its seqs follow its header's line as this journal's do
+            return;
+        }
+        endOfForeignJournal();
+        if (seq == 0 && raw.hash() != headerHash && "header".equals(parsed.string("type").orElse(null))) {
+            // a journal is never appended to (a new file per session): another header is another journal's
+            // (cat a b > c); this one's own, repeated (a copy retried), is a duplicate like any other line
+            foreignHeader = n;
+            try {
+                foreignSession = parsed.string("sessionId").orElse("?");
+            } catch (IllegalArgumentException e) {
+                foreignSession = "?"; // not a string: a header this reader would refuse, still another journal's
+            }
+            foreignLine(n);
+            return;
+        }
         // a file still appended to (a live session) has more lines than were counted: line n is there
         long lines = Math.max(fileLines, n);
         if (seq > lines + REORDER_WINDOW) {
@@ -347,6 +375,24 @@ public final class JournalReplay {
         while (pending.size() > REORDER_WINDOW) {
             skipToLowestPending();
         }
+    }
+
+    private void foreignLine(long n) {
+        foreignLast = n;
+        foreignCount++;
+        skippedLineCount++;
+    }
+
+    /** Reports the lines of another journal read since its header, once, when they end. */
+    private void endOfForeignJournal() {
+        if (foreignHeader == 0) {
+            return;
+        }
+        problem("lines " + foreignHeader + " to " + foreignLast + ": another journal (session '" + foreignSession
+                + "', its header at line " + foreignHeader + ") follows this one, as after cat a b > c: its "
+                + foreignCount + " lines skipped (recover it from its own file)");
+        foreignHeader = 0;
+        foreignCount = 0;
     }
 
     /** Applies waiting lines while the next seq is there. */

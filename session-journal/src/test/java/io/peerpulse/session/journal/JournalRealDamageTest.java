@@ -1,0 +1,129 @@
+package io.peerpulse.session.journal;
+
+import static io.peerpulse.telemetry.fixtures.Records.path;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.peerpulse.session.GameSession;
+import io.peerpulse.session.journal.TestSources.IceLike;
+import io.peerpulse.session.journal.TestSources.ScriptedProbe;
+import io.peerpulse.telemetry.ProbeStats;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.fixtures.LogCapture;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.testkit.SampleReports;
+import io.peerpulse.testkit.ScriptedRttSource;
+import io.peerpulse.virtualtime.VirtualScheduler;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real journals damaged the way disks, copy tools and text tools damage them (single bit flips:
+ * {@link JournalFuzzTest}). Each journal comes from a real session on virtual time: the probe with an ICE-like view
+ * beside it, two rounds, a close, a reconnection, non-ASCII ids and close reason.
+ */
+@ExtendWith(LogCapture.class) // the sessions made here log what they are given
+class JournalRealDamageTest {
+
+    @TempDir
+    Path dir;
+
+    private final VirtualScheduler scheduler = new VirtualScheduler();
+
+    @AfterEach
+    void stop() {
+        scheduler.shutdownNow();
+    }
+
+    /** A closed session of about 80 lines: opens, probe lines, polls of both views, rounds, closes, a reconnection. */
+    private Path journal(String sessionId, String playerId, String reason) {
+        GameSession session = GameSession.builder(sessionId).playerId(playerId)
+                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock())
+                        .nanoClock(scheduler.nanoClock()).firstPollDelay(Duration.ZERO).maxSampleCount(100).build())
+                .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir).build();
+        ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(41.5)
+                .then(RttReading.measured(0.1 + 0.2, path("host", "srflx", "udp"))).thenStale()
+                .orElse(RttReading.measured(42.25)));
+        session.onDataChannelOpen(probe, IceLike.everyThirdPoll(43.0));
+        scheduler.runDueTasks();
+        session.beginRound(1);
+        probe.offset = SampleReports.record(ProbeStats.class, "offsetMs", -1.5, "errorBoundMs", 0.25,
+                "offsetEpochMs", VirtualScheduler.DEFAULT_START.toEpochMilli() + 1_000);
+        scheduler.advance(Duration.ofSeconds(10));
+        session.endRound();
+        session.onDataChannelClose(reason);
+        scheduler.advance(Duration.ofSeconds(2));
+        session.onDataChannelOpen(new ScriptedProbe(new ScriptedRttSource().thenMeasured(60)
+                .orElse(RttReading.measured(61))), IceLike.everyThirdPoll(62.0));
+        session.beginRound(2);
+        scheduler.advance(Duration.ofSeconds(10));
+        session.endRound();
+        session.onDataChannelClose(reason);
+        session.close();
+        return session.journalPath().orElseThrow();
+    }
+
+    private Path journal() {
+        return journal("会话-Zoë-🎮", "Zoë", "会话 closed 🎮 by Zoë");
+    }
+
+    private Path write(String name, byte[]... parts) throws IOException {
+        Path file = dir.resolve(name + SessionJournal.FILE_SUFFIX);
+        try (var out = Files.newOutputStream(file)) {
+            for (byte[] part : parts) {
+                out.write(part);
+            }
+        }
+        return file;
+    }
+
+    /** Where the line holding byte {@code at - 1} starts. */
+    private static int lineStart(byte[] bytes, int at) {
+        int k = at;
+        while (k > 0 && bytes[k - 1] != '\n') {
+            k--;
+        }
+        return k;
+    }
+
+    /**
+     * {@code cat a b > c} of a killed session's journal and another session's: the other journal's lines were read as
+     * this session's. Those whose seq this one had already applied were "conflicting duplicates", and every one
+     * beyond it was applied, unreported: the killed session gained the other's last 17 lines, its samples and its end
+     * (14 samples instead of 9, complete). A header after line 1 begins another journal: its lines are skipped and
+     * reported as such, once.
+     */
+    @Test
+    void anotherJournalAppendedIsSkippedNotAppliedToThisSession() throws IOException {
+        byte[] killed = Files.readAllBytes(journal());
+        killed = Arrays.copyOf(killed, lineStart(killed, killed.length / 2));
+        byte[] other = Files.readAllBytes(journal("other-session", "p2", "bye"));
+        long killedLines = Journals.lines(write("killed", killed)).size();
+        SessionJournal.Recovery alone = SessionJournal.recover(dir.resolve("killed" + SessionJournal.FILE_SUFFIX));
+        long otherLines = Journals.lines(write("other", other)).size();
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(write("cat", killed, other));
+
+        assertThat(recovery.report()).isEqualTo(alone.report());
+        assertThat(recovery.complete()).isFalse();
+        assertThat(recovery.sampleCount()).isEqualTo(alone.sampleCount());
+        assertThat(recovery.skippedLineCount()).isEqualTo(otherLines);
+        assertThat(recovery.problems()).containsExactly("lines " + (killedLines + 1) + " to " + (killedLines + otherLines)
+                + ": another journal (session 'other-session', its header at line " + (killedLines + 1) + ") follows"
+                + " this one, as after cat a b > c: its " + otherLines + " lines skipped (recover it from its own file)");
+
+        // the other way round: the first journal is the one recovered, whole
+        SessionJournal.Recovery reversed = SessionJournal.recover(write("reversed", other, killed));
+        assertThat(reversed.report()).isEqualTo(SessionJournal.recover(dir.resolve("other"
+                + SessionJournal.FILE_SUFFIX)).report());
+        assertThat(reversed.problems()).singleElement().asString().startsWith("lines " + (otherLines + 1) + " to "
+                + (otherLines + killedLines) + ": another journal (session '会话-Zoë-🎮', its header at line ");
+    }
+}
