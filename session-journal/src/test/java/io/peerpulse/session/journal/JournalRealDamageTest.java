@@ -14,11 +14,15 @@ import io.peerpulse.testkit.SampleReports;
 import io.peerpulse.testkit.ScriptedRttSource;
 import io.peerpulse.virtualtime.VirtualScheduler;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -125,5 +129,35 @@ class JournalRealDamageTest {
                 + SessionJournal.FILE_SUFFIX)).report());
         assertThat(reversed.problems()).singleElement().asString().startsWith("lines " + (otherLines + 1) + " to "
                 + (otherLines + killedLines) + ": another journal (session '会话-Zoë-🎮', its header at line ");
+    }
+
+    /**
+     * What text tools do to a file without changing a byte the writer wrote is the same journal: CRLF line ends and a
+     * byte order mark (a Windows checkout, Notepad), white space added after each line (an editor, a template) or
+     * stripped (nothing to strip: every line ends with '}'), the final line end removed, a CRLF file cut between its
+     * last CR and LF. Spaces or a tab after a line were "no crc member at its end": the header so, the whole journal
+     * was refused; a file ending in "}\r" lost its last whole line as "torn".
+     */
+    @Test
+    void textToolsThatKeepTheWritersBytesLeaveTheSameJournal() throws IOException {
+        byte[] original = Files.readAllBytes(journal());
+        SessionJournal.Recovery expected = SessionJournal.recover(write("original", original));
+        assertThat(expected.problems()).isEmpty();
+        String text = new String(original, StandardCharsets.UTF_8);
+        String crlf = text.replace("\n", "\r\n");
+        Map<String, String> edits = new LinkedHashMap<>();
+        edits.put("crlf-bom", "\uFEFF" + crlf);
+        edits.put("spaces-added", text.replace("\n", "  \n"));
+        edits.put("tab-added-crlf", text.replace("\n", "\t\r\n"));
+        edits.put("stripped", text.lines().map(String::stripTrailing).collect(Collectors.joining("\n", "", "\n")));
+        edits.put("no-final-line-end", text.substring(0, text.length() - 1));
+        edits.put("crlf-cut-before-last-lf", crlf.substring(0, crlf.length() - 1));
+        for (Map.Entry<String, String> edit : edits.entrySet()) {
+            SessionJournal.Recovery recovery = SessionJournal.recover(write(edit.getKey(),
+                    edit.getValue().getBytes(StandardCharsets.UTF_8)));
+            assertThat(recovery.problems()).as(edit.getKey()).isEmpty();
+            assertThat(recovery.complete()).as(edit.getKey()).isTrue();
+            assertThat(recovery.report()).as(edit.getKey()).isEqualTo(expected.report());
+        }
     }
 }

@@ -577,16 +577,23 @@ public final class JournalReplay {
 
         private Raw raw(int length, long bytes, boolean terminated, long hash) {
             number++;
-            // a copy through Windows: a CR before the line end, a byte order mark before the first line. The writer
-            // writes neither (a CR in a value is escaped): taken off, so that the checksum checks what it wrote
+            // a copy through Windows: a CR before the line end (also before the end of a file cut between CR and
+            // LF), a byte order mark before the first line; a text tool's white space after the line. The writer
+            // writes none of them (every line ends with '}', a CR or tab in a value is escaped): taken off, so that
+            // the checksum checks what it wrote
             int from = number == 1 && length >= 3 && line[0] == (byte) 0xEF && line[1] == (byte) 0xBB
                     && line[2] == (byte) 0xBF ? 3 : 0;
-            int cr = terminated && length > from && bytes <= MAX_LINE_BYTES && line[length - 1] == '\r' ? 1 : 0;
-            if (from > 0 || cr > 0) {
-                length -= cr;
+            int trailing = 0;
+            while (bytes <= MAX_LINE_BYTES && length - trailing > from
+                    && (line[length - trailing - 1] == '\r' || line[length - trailing - 1] == ' '
+                    || line[length - trailing - 1] == '\t')) {
+                trailing++;
+            }
+            if (from > 0 || trailing > 0) {
+                length -= trailing;
                 System.arraycopy(line, from, line, 0, length - from);
                 length -= from;
-                bytes -= from + cr;
+                bytes -= from + trailing;
                 hash = hash(line, length);
             }
             return new Raw(number, line, length, bytes, terminated, hash);
