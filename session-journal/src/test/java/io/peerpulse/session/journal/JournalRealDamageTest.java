@@ -2,6 +2,7 @@ package io.peerpulse.session.journal;
 
 import static io.peerpulse.telemetry.fixtures.Records.path;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.journal.TestSources.IceLike;
@@ -159,5 +160,39 @@ class JournalRealDamageTest {
             assertThat(recovery.complete()).as(edit.getKey()).isTrue();
             assertThat(recovery.report()).as(edit.getKey()).isEqualTo(expected.report());
         }
+    }
+
+    /**
+     * Re-encoding changes the bytes the checksums cover: damage, but said as such. A journal saved as UTF-16 (Windows
+     * PowerShell's > and Out-File) was refused for "an object '{' was expected, found '��{\u0000"\u0000t…'"; one saved
+     * as Latin-1 with "Zoë" in its header for "line 1 is damaged (CRC32C …, expected …)". Now the refusal names the
+     * encoding and how to convert it back, and a damaged line whose bytes are not UTF-8 says so.
+     */
+    @Test
+    void aReEncodedJournalIsDamageSaidAsSuch() throws IOException {
+        String text = Files.readString(journal(), StandardCharsets.UTF_8);
+        Path powerShell = write("powershell", ("\uFEFF" + text).getBytes(StandardCharsets.UTF_16LE));
+        assertThatThrownBy(() -> SessionJournal.recover(powerShell)).isInstanceOf(IOException.class)
+                .hasMessageContaining("journal " + powerShell + " is UTF-16LE, not UTF-8")
+                .hasMessageContaining("iconv -f UTF-16LE -t UTF-8");
+        Path bigEndian = write("big-endian", text.getBytes(StandardCharsets.UTF_16BE));
+        assertThatThrownBy(() -> SessionJournal.recover(bigEndian)).isInstanceOf(IOException.class)
+                .hasMessageContaining("is UTF-16BE, not UTF-8");
+        Path latin1 = write("latin1", text.replace("会话-", "").replace("-🎮", "")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> SessionJournal.recover(latin1)).isInstanceOf(IOException.class)
+                .hasMessageContaining("line 1 is damaged (CRC32C ").hasMessageContaining("not UTF-8");
+
+        // ASCII ids, a non-ASCII close reason: only the close lines are damaged, the rest recovered
+        byte[] ascii = Files.readAllBytes(journal("ascii-session", "p1", "Zoë left"));
+        SessionJournal.Recovery original = SessionJournal.recover(write("ascii", ascii));
+        SessionJournal.Recovery recovery = SessionJournal.recover(write("ascii-latin1",
+                new String(ascii, StandardCharsets.UTF_8).getBytes(StandardCharsets.ISO_8859_1)));
+        assertThat(recovery.damagedLineCount()).isEqualTo(2);
+        assertThat(recovery.problems()).filteredOn(p -> p.contains("damaged")).hasSize(2)
+                .allMatch(p -> p.endsWith("; its bytes are not UTF-8: re-encoded by a tool, as to Latin-1 or"
+                        + " Windows-1252?): skipped"));
+        assertThat(recovery.sampleCount()).isEqualTo(original.sampleCount());
+        assertThat(recovery.complete()).isTrue();
     }
 }

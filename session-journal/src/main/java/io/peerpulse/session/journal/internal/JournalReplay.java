@@ -179,6 +179,12 @@ public final class JournalReplay {
         if (first == null) {
             throw new IOException("journal " + file + " is empty");
         }
+        String utf16 = utf16(first);
+        if (utf16 != null) {
+            throw new IOException("journal " + file + " is " + utf16 + ", not UTF-8 as PeerPulse writes it: a tool"
+                    + " re-encoded it (Windows PowerShell's > and Out-File write UTF-16), so no checksum matches."
+                    + " Convert it back (iconv -f " + utf16 + " -t UTF-8 <file> > <copy>) and recover the copy");
+        }
         Raw whole = beforeZeros(first);
         if (whole != null) {
             zeros(first, whole);
@@ -217,7 +223,7 @@ public final class JournalReplay {
                 // the checksum first; then another version's header may hold what this reader refuses (true,
                 // nesting): its format decides
                 if (damage != null && !damage.equals(LineChecksum.NO_CRC)) {
-                    throw new IOException(invalid + "line 1 is damaged (" + damage + ")", e);
+                    throw new IOException(invalid + "line 1 is damaged (" + damage + notUtf8(raw) + ")", e);
                 }
                 Matcher other = OTHER_FORMAT.matcher(raw.text());
                 if (other.lookingAt() && !other.group(1).equals(String.valueOf(SessionJournal.FORMAT_VERSION))) {
@@ -228,7 +234,7 @@ public final class JournalReplay {
             long format = JournalCodec.format(parsed);
             // another version's header has no crc member: its format decides; with one, the checksum first
             if (damage != null && !damage.equals(LineChecksum.NO_CRC)) {
-                throw new IOException(invalid + "line 1 is damaged (" + damage + ")");
+                throw new IOException(invalid + "line 1 is damaged (" + damage + notUtf8(raw) + ")");
             }
             if (format != SessionJournal.FORMAT_VERSION) {
                 throw otherFormat(String.valueOf(format));
@@ -266,6 +272,34 @@ public final class JournalReplay {
             return null;
         }
         return new Raw(raw.number(), raw.bytes(), zero, zero, raw.terminated(), LineReader.hash(raw.bytes(), zero));
+    }
+
+    /**
+     * UTF-16, as a Windows tool re-encodes a text file (with a byte order mark, or without: '{' beside a zero byte):
+     * its name, else {@code null}. No journal line begins otherwise with those bytes.
+     */
+    private static @Nullable String utf16(Raw first) {
+        byte[] b = first.bytes();
+        if (first.length() < 2) {
+            return null;
+        }
+        if (b[0] == (byte) 0xFF && b[1] == (byte) 0xFE || b[0] == '{' && b[1] == 0) {
+            return "UTF-16LE";
+        }
+        return b[0] == (byte) 0xFE && b[1] == (byte) 0xFF || b[0] == 0 && b[1] == '{' ? "UTF-16BE" : null;
+    }
+
+    /**
+     * For a damaged line: whether its bytes are not UTF-8, which the writer writes (a file re-encoded by a tool, as
+     * to Latin-1: the checksum covers the UTF-8 bytes of "Zoë", not its Latin-1 ones), said in words; else empty.
+     */
+    private static String notUtf8(Raw raw) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(raw.bytes(), 0, raw.length()));
+            return "";
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return "; its bytes are not UTF-8: re-encoded by a tool, as to Latin-1 or Windows-1252?";
+        }
     }
 
     private void zeros(Raw raw, Raw whole) {
@@ -317,7 +351,7 @@ public final class JournalReplay {
             return;
         }
         if (damage != null) {
-            damaged("line " + n + ": damaged (" + damage + "): skipped");
+            damaged("line " + n + ": damaged (" + damage + notUtf8(raw) + "): skipped");
             return;
         }
         FlatJson.Parsed parsed;
