@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -194,5 +195,67 @@ class JournalRealDamageTest {
                         + " Windows-1252?): skipped"));
         assertThat(recovery.sampleCount()).isEqualTo(original.sampleCount());
         assertThat(recovery.complete()).isTrue();
+    }
+
+    /** Whether the file ends with a whole line ('}' and maybe white space, no line end): recovered, no problem. */
+    private static boolean endsWithWholeLine(byte[] bytes, int end) {
+        int k = end;
+        while (k > 0 && (bytes[k - 1] == '\r' || bytes[k - 1] == ' ')) {
+            k--;
+        }
+        return k > 0 && bytes[k - 1] == '}';
+    }
+
+    /**
+     * A torn write: the journal cut at every byte of its last four lines (plain and CRLF) recovers as the journal cut
+     * at its last whole line, with one problem for the torn part, none for a cut at a line's end; the same for a crash
+     * after the kernel extended the file but before the data reached the disk (ext4, XFS): the tail from a random
+     * offset, or the last 1, 4 or 8 KiB, zeros.
+     */
+    @Test
+    void aTornOrZeroFilledTailRecoversAsTheJournalCutAtItsLastWholeLine() throws IOException {
+        byte[] lf = Files.readAllBytes(journal());
+        byte[] crlf = new String(lf, StandardCharsets.UTF_8).replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8);
+        int cuts = 0;
+        for (byte[] original : List.of(lf, crlf)) {
+            int from = original.length;
+            for (int k = 0; k < 5; k++) {
+                from = lineStart(original, from - 1);
+            }
+            for (int cut = from; cut <= original.length; cut++) {
+                byte[] torn = Arrays.copyOf(original, cut);
+                boolean clean = torn[cut - 1] == '\n' || endsWithWholeLine(torn, cut);
+                assertRecoversAsCut(torn, original, clean ? cut : lineStart(torn, cut), clean ? 0 : 1, "cut " + cut);
+                cuts++;
+            }
+        }
+        Random random = new Random(20_261_207L);
+        for (int i = 0; i < 60; i++) {
+            int zerosFrom = i < 3 ? lf.length - 1024 * (1 << (i * 3 / 2)) : lf.length / 8 + random.nextInt(lf.length * 7 / 8);
+            byte[] zeroed = lf.clone();
+            Arrays.fill(zeroed, zerosFrom, zeroed.length, (byte) 0);
+            boolean whole = zeroed[zerosFrom - 1] == '\n' || endsWithWholeLine(zeroed, zerosFrom);
+            assertRecoversAsCut(zeroed, lf, whole ? zerosFrom : lineStart(zeroed, zerosFrom), 1, "zeros from " + zerosFrom);
+        }
+        assertThat(cuts).isGreaterThan(1_000);
+    }
+
+    /** The recoveries of the journals cut at a line end, by the original's length and the cut. */
+    private final Map<List<Integer>, SessionJournal.Recovery> cutRecoveries = new java.util.HashMap<>();
+
+    private void assertRecoversAsCut(byte[] damaged, byte[] original, int wholeLinesEnd, long problems, String what)
+            throws IOException {
+        SessionJournal.Recovery recovery = SessionJournal.recover(write("damaged", damaged));
+        SessionJournal.Recovery cut = cutRecoveries.computeIfAbsent(List.of(original.length, wholeLinesEnd), key -> {
+            try {
+                return SessionJournal.recover(write("cut", Arrays.copyOf(original, wholeLinesEnd)));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertThat(cut.problems()).as(what).isEmpty();
+        assertThat(recovery.report()).as(what).isEqualTo(cut.report());
+        assertThat(recovery.problemCount()).as(what + ": %s", recovery.problems()).isEqualTo(problems);
+        assertThat(recovery.problems()).as(what).allMatch(p -> p.startsWith("line "));
     }
 }
