@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -257,5 +258,89 @@ class JournalRealDamageTest {
         assertThat(recovery.report()).as(what).isEqualTo(cut.report());
         assertThat(recovery.problemCount()).as(what + ": %s", recovery.problems()).isEqualTo(problems);
         assertThat(recovery.problems()).as(what).allMatch(p -> p.startsWith("line "));
+    }
+
+    /**
+     * Damage in the middle: a 4 KiB block overwritten by zeros (a lost write), a run of lines duplicated (a copy tool
+     * retrying), two lines swapped, a line deleted. Nothing throws; the lines the damage touched are reported with
+     * their line numbers, the rest of the journal, before and after, is applied.
+     */
+    @Test
+    void damageInTheMiddleIsReportedAndTheRestKept() throws IOException {
+        byte[] original = Files.readAllBytes(journal());
+        List<String> lines = Journals.lines(write("original", original));
+        SessionJournal.Recovery expected = SessionJournal.recover(dir.resolve("original" + SessionJournal.FILE_SUFFIX));
+        for (int block = 4096; block + 4096 <= original.length; block += 4096) {
+            byte[] zeroed = original.clone();
+            Arrays.fill(zeroed, block, block + 4096, (byte) 0);
+            int touched = 0; // the lines the block overlaps, their line ends included
+            for (int k = 0; k < block + 4096; k = nextLine(original, k)) {
+                touched += nextLine(original, k) > block ? 1 : 0;
+            }
+            SessionJournal.Recovery recovery = SessionJournal.recover(write("zeroed", zeroed));
+            assertThat(recovery.lineCount()).as("block at %d", block).isEqualTo(lines.size() - touched);
+            assertThat(recovery.missingLineCount()).as("block at %d", block).isEqualTo(touched);
+            assertThat(recovery.problems()).as("block at %d", block).hasSize(2)
+                    .allMatch(p -> p.startsWith("line "));
+            assertThat(recovery.complete()).isTrue();
+        }
+
+        List<String> duplicated = new ArrayList<>(lines);
+        duplicated.addAll(40, lines.subList(30, 40));
+        SessionJournal.Recovery retried = SessionJournal.recover(Journals.write(dir.resolve("retried.journal.jsonl"),
+                duplicated));
+        assertThat(retried.report()).isEqualTo(expected.report());
+        assertThat(retried.duplicateLineCount()).isEqualTo(10);
+        assertThat(retried.problems()).hasSize(10).first().isEqualTo("line 41, seq 30: duplicate of line 31: skipped");
+
+        List<String> swapped = new ArrayList<>(lines);
+        java.util.Collections.swap(swapped, 20, 21);
+        SessionJournal.Recovery reordered = SessionJournal.recover(Journals.write(dir.resolve("swapped.journal.jsonl"),
+                swapped));
+        assertThat(reordered.report()).isEqualTo(expected.report());
+        assertThat(reordered.problems()).containsExactly("line 22, seq 20: out of order (after seq 21 at line 21):"
+                + " replayed in sequence order");
+
+        List<String> deleted = new ArrayList<>(lines);
+        deleted.remove(25);
+        SessionJournal.Recovery lost = SessionJournal.recover(Journals.write(dir.resolve("deleted.journal.jsonl"),
+                deleted));
+        assertThat(lost.lineCount()).isEqualTo(lines.size() - 1);
+        assertThat(lost.problems()).singleElement().asString().startsWith("line 26, seq 26: seq 25 is missing before it");
+    }
+
+    private static int nextLine(byte[] bytes, int from) {
+        int k = from;
+        while (k < bytes.length && bytes[k] != '\n') {
+            k++;
+        }
+        return k + 1;
+    }
+
+    /**
+     * Without its header, or with it lost to zeros, a journal cannot be recovered: refused, saying why. A header
+     * whose data never reached the disk (a power loss right after the session began, fsync off) was refused for "an
+     * object '{' was expected, found '\\u0000\\u0000…' at character 1", or, zeroed from its middle on, as
+     * "damaged (CRC32C …)": now the refusal says zero bytes, from where.
+     */
+    @Test
+    void aJournalWithoutItsHeaderIsRefusedSayingWhy() throws IOException {
+        byte[] original = Files.readAllBytes(journal());
+        int second = nextLine(original, 0);
+        Path headless = write("headless", Arrays.copyOfRange(original, second, original.length));
+        assertThatThrownBy(() -> SessionJournal.recover(headless)).isInstanceOf(IOException.class)
+                .hasMessage("journal " + headless + " has no valid header line: the first line is not a header");
+        byte[] zeroed = original.clone();
+        Arrays.fill(zeroed, 200, 4096, (byte) 0);
+        Path zeroHeader = write("zero-header", zeroed);
+        assertThatThrownBy(() -> SessionJournal.recover(zeroHeader)).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("journal " + zeroHeader + " has no valid header line: line 1 holds zero bytes"
+                        + " from byte 201 on: its data never reached the disk");
+        // a power loss right after the session began: the file extended, its first block never written
+        Path zeros = write("zeros", new byte[4096]);
+        assertThatThrownBy(() -> SessionJournal.recover(zeros)).isInstanceOf(IOException.class)
+                .hasMessage("journal " + zeros + " has no valid header line: line 1 holds zero bytes from byte 1 on: its"
+                        + " data never reached the disk (the file system extended the file first, as before a power loss"
+                        + " or a kernel crash), and without the header's configuration nothing can be recovered");
     }
 }

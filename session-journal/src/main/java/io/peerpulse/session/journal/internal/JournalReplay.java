@@ -214,6 +214,13 @@ public final class JournalReplay {
     private void header(Raw raw) throws IOException {
         String invalid = "journal " + file + " has no valid header line: ";
         JournalCodec.Header header;
+        for (int k = 0; k < raw.length(); k++) {
+            if (raw.bytes()[k] == 0) { // no line the writer writes holds one (JSON escapes it)
+                throw new IOException(invalid + "line 1 holds zero bytes from byte " + (k + 1) + " on: its data never"
+                        + " reached the disk (the file system extended the file first, as before a power loss or a"
+                        + " kernel crash), and without the header's configuration nothing can be recovered");
+            }
+        }
         try {
             String damage = LineChecksum.problem(raw.bytes(), raw.length());
             FlatJson.Parsed parsed;
