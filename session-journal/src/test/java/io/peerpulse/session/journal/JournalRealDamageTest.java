@@ -25,6 +25,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -342,5 +345,46 @@ class JournalRealDamageTest {
                 .hasMessage("journal " + zeros + " has no valid header line: line 1 holds zero bytes from byte 1 on: its"
                         + " data never reached the disk (the file system extended the file first, as before a power loss"
                         + " or a kernel crash), and without the header's configuration nothing can be recovered");
+    }
+
+    /**
+     * {@code peerpulse recover} on a running session's file: a thread polls the session (its journal's writer on a
+     * thread of its own) while recoveries read the file. None throws; each is a consistent earlier state of the
+     * session (not complete, at least as many samples as the one before), with no problem but at most a last line
+     * still being written; once the session is closed, the recovery equals the live report.
+     */
+    private static final int RECOVERIES = 30;
+
+    @Test
+    void aJournalStillBeingWrittenRecoversAsFarAsItWasWritten() throws Exception {
+        GameSession session = GameSession.builder("live-会话").playerId("Zoë")
+                .telemetryOptions(TelemetryOptions.builder().scheduler(scheduler).clock(scheduler.clock())
+                        .nanoClock(scheduler.nanoClock()).firstPollDelay(Duration.ZERO).maxSampleCount(100).build())
+                .exporterProviders(List.of()).executor(Runnable::run).journalDirectory(dir).build();
+        session.onDataChannelOpen(new ScriptedProbe(new ScriptedRttSource().thenMeasured(41.5)
+                .orElse(RttReading.measured(42.25))), IceLike.everyThirdPoll(43.0));
+        Path journal = session.journalPath().orElseThrow();
+        Semaphore rounds = new Semaphore(0); // 50 rounds played while each recovery reads
+        CompletableFuture<Void> game = CompletableFuture.runAsync(() -> {
+            for (int round = 1; round <= RECOVERIES * 50; round++) {
+                rounds.acquireUninterruptibly();
+                session.beginRound(round);
+                scheduler.advance(Duration.ofSeconds(1));
+                session.endRound();
+            }
+        });
+        long samples = 0;
+        for (int i = 0; i < RECOVERIES; i++) {
+            rounds.release(50);
+            SessionJournal.Recovery recovery = SessionJournal.recover(journal);
+            assertThat(recovery.complete()).isFalse();
+            assertThat(recovery.sampleCount()).isGreaterThanOrEqualTo(samples);
+            samples = recovery.sampleCount();
+            assertThat(recovery.problems()).as("recovery %d", i)
+                    .allMatch(p -> p.contains("torn last line")).hasSizeLessThanOrEqualTo(1);
+        }
+        game.get(30, TimeUnit.SECONDS);
+        session.close();
+        Journals.assertRecoversAsLive(journal, session.exportReport());
     }
 }
