@@ -129,6 +129,17 @@ class JournalRealDamageTest {
                 + ": another journal (session 'other-session', its header at line " + (killedLines + 1) + ") follows"
                 + " this one, as after cat a b > c: its " + otherLines + " lines skipped (recover it from its own file)");
 
+        // killed in the middle of a line: its torn tail runs into the other journal's header, on one line
+        byte[] torn = Arrays.copyOf(killed, killed.length + 40);
+        System.arraycopy(Files.readAllBytes(journal()), killed.length, torn, killed.length, 40);
+        SessionJournal.Recovery tornRecovery = SessionJournal.recover(write("torn-cat", torn, other));
+        assertThat(tornRecovery.report()).isEqualTo(alone.report());
+        assertThat(tornRecovery.problems()).containsExactly("line " + (killedLines + 1) + ": torn line (40 bytes, no"
+                + " line end) followed by a header line: the torn part skipped", "lines " + (killedLines + 1)
+                + " to " + (killedLines + otherLines) + ": another journal (session 'other-session', its header at line "
+                + (killedLines + 1) + ") follows this one, as after cat a b > c: its " + otherLines
+                + " lines skipped (recover it from its own file)");
+
         // the other way round: the first journal is the one recovered, whole
         SessionJournal.Recovery reversed = SessionJournal.recover(write("reversed", other, killed));
         assertThat(reversed.report()).isEqualTo(SessionJournal.recover(dir.resolve("other"

@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  * followed by zero bytes instead of its line end (a file extended before a power loss) is read, the zeros
  * reported. A header after line 1 with other bytes than line 1 begins another journal ({@code cat a b > c}): it and
  * the lines that follow it as that journal's (seq = line number minus the header's) are skipped and reported once,
- * never applied. Lines are applied in {@code seq} order: a line that comes early waits in a reorder window of at most
+ * never applied, also when it follows the torn last line of this one on the same line. Lines are applied in
+ * {@code seq} order: a line that comes early waits in a reorder window of at most
  * {@value #REORDER_WINDOW} lines; when the window is full, or the file ends, the lowest waiting seq is
  * applied next and the seqs before it are a gap (lost lines, reported with their range). A line whose seq
  * was already applied or declared lost is skipped: a duplicate (a conflicting one when its bytes differ
@@ -350,6 +351,17 @@ public final class JournalReplay {
             return;
         }
         String damage = LineChecksum.problem(raw.bytes(), raw.length());
+        int header = damage == null ? -1 : headerWithin(raw);
+        if (header > 0) {
+            // a journal cut in the middle of a line (killed) and another after it (cat a b > c): the other's header
+            skipped("line " + n + ": torn line (" + header + " bytes, no line end) followed by a header line: the torn"
+                    + " part skipped");
+            int length = raw.length() - header;
+            System.arraycopy(raw.bytes(), header, raw.bytes(), 0, length);
+            raw = new Raw(n, raw.bytes(), length, raw.size() - header, raw.terminated(),
+                    LineReader.hash(raw.bytes(), length));
+            damage = null;
+        }
         if (damage != null && raw.text().isBlank()) {
             return; // a failed write leaves the next line on a fresh line; a spent seq, an empty line
         }
@@ -434,6 +446,24 @@ public final class JournalReplay {
                 + foreignCount + " lines skipped (recover it from its own file)");
         foreignHeader = 0;
         foreignCount = 0;
+    }
+
+    private static final byte[] HEADER_START = "{\"type\":\"header\",\"seq\":0,".getBytes(StandardCharsets.US_ASCII);
+
+    /** Where a whole header line begins inside a damaged line after its first byte, else -1. */
+    private static int headerWithin(Raw raw) {
+        byte[] bytes = raw.bytes();
+        search:
+        for (int at = 1; at <= raw.length() - HEADER_START.length; at++) {
+            for (int k = 0; k < HEADER_START.length; k++) {
+                if (bytes[at + k] != HEADER_START[k]) {
+                    continue search;
+                }
+            }
+            byte[] rest = Arrays.copyOfRange(bytes, at, raw.length());
+            return LineChecksum.problem(rest, rest.length) == null ? at : -1;
+        }
+        return -1;
     }
 
     /** Applies waiting lines while the next seq is there. */
