@@ -39,8 +39,8 @@ import java.util.Objects;
  * {@code SessionCore.apply} the live session ran, so every statistic, counter, round, quality change,
  * coverage gap, path change, fallback and clock step comes out as live, every sample bit-identical. Nothing
  * reads a clock. A line whose checksum does not match is damaged; damaged, torn, unparsable and implausible
- * lines, duplicates, gaps, lines too late for the reorder window of 256 lines, and events the core refuses
- * are skipped and reported in {@link Recovery#problems()}, never fatal; memory does not grow with the file
+ * lines, duplicates, gaps, lines too late for the reorder window of 256 lines, events the core refuses, and the
+ * lines of another journal appended to this one ({@code cat a b > c}) are skipped and reported in {@link Recovery#problems()}, never fatal; memory does not grow with the file
  * (see the module README). A journal without {@code end} (the process died) ends at its last applied event.
  * A journal of another format version is refused, and so is one of format 5 written with the key names it had
  * before they were renamed without a new number, naming that version (the module README, "Format 5").
@@ -94,7 +94,7 @@ public final class SessionJournal {
      * @param damagedLineCount     lines skipped as damaged: a checksum that does not match the line, or a seq
      *                             beyond the file's line count plus the reorder window
      * @param skippedLineCount     lines skipped for any reason (damaged, torn, unparsable, too long, duplicate,
-     *                             too late, after the end, refused by the session)
+     *                             too late, after the end, refused by the session, another journal's)
      * @param problemCount         every problem found; {@code problems} lists at most the first 1,000
      * @param problems             one entry per problem, naming the line number, its seq when known, and why;
      *                             empty when none
