@@ -134,7 +134,8 @@ public final class GameSession implements AutoCloseable {
     private @Nullable RttPoller secondaryPoller;
     private @Nullable RttSource primarySource;
     private @Nullable RttSource secondarySource;
-    /** The primary source opened last when it is a probe: its statistics become events. */
+    /** The primary source opened last when it is a probe: its statistics become events. Written under the core's lock
+     * as its open is applied, so that statistics read from a probe replaced meanwhile are never applied. */
     private volatile @Nullable ProbeStatsSource probe;
     /** Held while the probe's statistics are read and applied (see {@link #readProbe}); taken with no other lock waited for. */
     private final ReentrantLock probeReading = new ReentrantLock();
@@ -241,6 +242,9 @@ public final class GameSession implements AutoCloseable {
                     return core.isChannelOpen() ? null : new SessionEvent.Opened(at, kind, described, null);
                 }
                 sourceOpens++;
+                // under the core's lock, as the open is applied: a read of the replaced probe's statistics that is
+                // under way on another thread finds it replaced when it applies them (readProbe)
+                probe = source instanceof ProbeStatsSource stats ? stats : null;
                 return new SessionEvent.Opened(at, kind, described, describedSecondary);
             });
             if (reopen) {
@@ -266,7 +270,6 @@ public final class GameSession implements AutoCloseable {
             RttSource oldPrimary = primarySource;
             RttSource oldSecondary = secondarySource;
             primarySource = source;
-            probe = source instanceof ProbeStatsSource stats ? stats : null;
             RttPoller view = secondaryPoller;
             if (secondary == null) {
                 if (view != null) {
@@ -423,8 +426,9 @@ public final class GameSession implements AutoCloseable {
                 return;
             }
             if (stats != null) {
-                // a poll handed on as close() ended the session reads them too late: ignored, as the poll is
-                core.applyNow(at -> core.isEnded() || stats.equals(core.probe()) ? null
+                // a poll handed on as close() ended the session reads them too late: ignored, as the poll is; so are
+                // those of a probe that an open applied meanwhile replaced (another thread's reconnection)
+                core.applyNow(at -> core.isEnded() || probe != source || stats.equals(core.probe()) ? null
                         : new SessionEvent.ProbeRead(at, stats));
             }
         } finally {

@@ -172,6 +172,53 @@ class GameSessionRacesTest {
         assertThat(session.exportValidationData().probe().sentCount()).as("close() reads them last").isEqualTo(2);
     }
 
+    /**
+     * The probe's statistics were read from the source named by a field read before the read, and applied without
+     * asking whether that source was still the one polled: a read of the old probe that was under way when another
+     * thread reconnected to a source that does not probe was applied after the reconnection, so the report kept the
+     * replaced probe's statistics beside the new source's name (and its stale polls were judged as lost pings).
+     * Ordered by latches, not by timing: the read after the first open runs on the session's executor (a thread of
+     * the test's) and is held inside {@code probeStats()} while this thread reconnects.
+     */
+    @Test
+    void probeStatisticsOfAProbeReplacedWhileTheyWereReadAreNotApplied() throws Exception {
+        java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            GameSession session = builder().executor(executor).build();
+            java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            RttSource script = ScriptedRttSource.repeating(RttReading.measured(40.0));
+            ProbeStatsSource replaced = new ProbeStatsSource() {
+                @Override
+                public CompletionStage<RttReading> read() {
+                    return script.read();
+                }
+
+                @Override
+                public ProbeStats probeStats() {
+                    reading.countDown();
+                    await(release); // read before the reconnection, applied after it
+                    return Records.record(ProbeStats.class, "sentCount", 7L, "answeredCount", 5L, "lostCount", 2L,
+                            "lossRatio", 2 / 7.0);
+                }
+            };
+            session.onDataChannelOpen(replaced);         // its statistics are read on the executor
+            assertThat(reading.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(50.0))); // does not probe
+            release.countDown();
+            executor.submit(() -> { }).get(10, java.util.concurrent.TimeUnit.SECONDS); // the read has ended
+            scheduler.advance(Duration.ofSeconds(1));
+
+            ValidationData data = session.exportValidationData();
+            assertThat(data.latencySource()).isEqualTo("unnamed");
+            assertThat(data.probe()).as("the replaced probe's statistics").isNull();
+            session.close();
+            assertThat(session.exportValidationData().probe()).isNull();
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
     private static long sentCount(GameSession session) {
         ProbeStats probe = session.exportValidationData().probe();
         return probe == null ? 0 : probe.sentCount();
