@@ -37,7 +37,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -123,6 +125,8 @@ public final class GameSession implements AutoCloseable {
      */
     private final FaultLog sourceFaults;
     private final AtomicBoolean closing = new AtomicBoolean();
+    /** The batches of replaced sources not closed yet. */
+    private final Set<SourceBatch> replacing = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     /**
@@ -173,7 +177,8 @@ public final class GameSession implements AutoCloseable {
      * every sample kept, and is recorded as a reconnection. Sources are compared by identity. The session owns
      * the sources it is given: it closes ({@link RttSource#close()}, on the session's executor, at {@link #close()}
      * on a JVM-wide pool of daemon threads of its own) one it stops polling for good, the replaced one after a reconnection
-     * and every one at {@link #close()}. Only {@link #close()} waits for that; to dispose a replaced connection's
+     * and every one at {@link #close()}. Only {@link #close()} waits for that (closing itself a replaced one whose close
+     * the executor has not begun); to dispose a replaced connection's
      * factory, close its source yourself first (a source's {@code close()} is idempotent; {@code WebRtcRttSource}'s
      * waits for its call into webrtc-java).
      *
@@ -219,20 +224,36 @@ public final class GameSession implements AutoCloseable {
         // the plugins' own calls first, outside every lock: a bad value fails the call before anything changes
         SessionEvent.Source described = describe(source);
         SessionEvent.Source describedSecondary = secondary == null ? null : describe(secondary);
-        List<RttSource> replaced = new ArrayList<>(2);
+        // known to close() from the moment the open holds the lock, so that a close() of another thread right after
+        // it finds what it replaced; filled under that lock
+        SourceBatch replaced = new SourceBatch(new ArrayList<>(2));
         try {
             openLocked(source, described, secondary, describedSecondary, replaced);
         } finally {
-            closeLater(replaced, runner);
+            closeLater(replaced, runner).whenComplete((ignored, failure) -> replacing.remove(replaced));
+        }
+    }
+
+    /**
+     * Sources closed together by whoever claims them first: those a reconnection replaced are closed on the session's
+     * executor, and {@link #close()} takes over a batch whose close has not begun there (an executor of the game's,
+     * or one behind slow exporters, may run it only later) and waits for the others, so that none is still open, or
+     * still closing, when it returns and the caller disposes the factory.
+     */
+    private record SourceBatch(List<RttSource> sources, AtomicBoolean claimed, CompletableFuture<Void> closed) {
+        SourceBatch(List<RttSource> sources) {
+            this(sources, new AtomicBoolean(), new CompletableFuture<>());
         }
     }
 
     private void openLocked(RttSource source, SessionEvent.Source described, @Nullable RttSource secondary,
-                            SessionEvent.@Nullable Source describedSecondary, List<RttSource> replaced) {
+                            SessionEvent.@Nullable Source describedSecondary, SourceBatch batch) {
+        List<RttSource> replaced = batch.sources();
         synchronized (pollers) {
             if (closing.get()) {
                 throw new IllegalStateException("session '" + sessionId() + "' is closed");
             }
+            replacing.add(batch);
             RttPoller first = primaryPoller;
             SessionEvent.OpenKind kind = first == null ? SessionEvent.OpenKind.FIRST
                     : source != primarySource ? SessionEvent.OpenKind.NEW : SessionEvent.OpenKind.SAME;
@@ -318,17 +339,20 @@ public final class GameSession implements AutoCloseable {
      *
      * @return completed once every one has been closed
      */
-    private CompletableFuture<Void> closeLater(List<RttSource> sources, Executor executor) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        if (sources.isEmpty()) {
+    private CompletableFuture<Void> closeLater(SourceBatch batch, Executor executor) {
+        CompletableFuture<Void> done = batch.closed();
+        if (batch.sources().isEmpty()) {
             done.complete(null);
             return done;
         }
         Runnable closing = () -> {
             try {
                 // a source's close() (a connection's close handler) may call close() back, of this session or
-                // another on the same executor of one thread: marked as the exporters' and listeners' calls are
-                SerialQueue.runAsCallback(() -> closeAll(sources));
+                // another on the same executor of one thread: marked as the exporters' and listeners' calls are;
+                // unless close() took the batch over
+                if (batch.claimed().compareAndSet(false, true)) {
+                    SerialQueue.runAsCallback(() -> closeAll(batch.sources()));
+                }
             } finally {
                 done.complete(null);
             }
@@ -726,20 +750,37 @@ public final class GameSession implements AutoCloseable {
             // report, the exporters and the journal saw the same samples
             List<CompletableFuture<Void>> done = core.applyNow(SessionEvent.Ended::new).exportersDone();
             List<RttSource> polled = new ArrayList<>(2);
+            List<SourceBatch> closings = new ArrayList<>();
             synchronized (pollers) {
                 for (RttSource given : new RttSource[] {primarySource, secondarySource}) {
                     if (given != null && !polled.contains(given)) {
                         polled.add(given);
                     }
                 }
+                // replaced sources whose close has not begun on the session's executor are closed here with the
+                // others; those being closed there are waited for with them. Under the lock that opens fill them in
+                for (SourceBatch batch : replacing) {
+                    if (batch.sources().isEmpty()) {
+                        continue; // an open still under way on this thread (close() from its callback): closed after it
+                    }
+                    if (batch.claimed().compareAndSet(false, true)) {
+                        batch.sources().stream().filter(old -> !polled.contains(old)).forEach(polled::add);
+                    } else {
+                        closings.add(batch);
+                    }
+                }
             }
             // after the last read and probe statistics; not behind the exporters on the session's executor, nor
             // behind exporters stuck on every thread of the shared pool
-            CompletableFuture<Void> sourcesClosed = closeLater(polled, SharedExecutor.sourceCloser());
+            SourceBatch last = new SourceBatch(polled);
+            closings.add(last);
+            closeLater(last, SharedExecutor.sourceCloser());
+            CompletableFuture<Void> sourcesClosed = CompletableFuture.allOf(
+                    closings.stream().map(SourceBatch::closed).toArray(CompletableFuture[]::new));
             if (!fromExecutor) {
                 core.exporters().await(done, timeout, deadline);
                 core.awaitListeners(deadline);
-                awaitSources(sourcesClosed, polled, deadline);
+                awaitSources(sourcesClosed, closings, deadline);
             } else {
                 List<CompletableFuture<Void>> all = new ArrayList<>(done);
                 all.add(core.listenersDrained());
@@ -752,7 +793,7 @@ public final class GameSession implements AutoCloseable {
                     if (late != null) {
                         core.exporters().await(done, timeout, due);
                         core.awaitListeners(due);
-                        awaitSources(sourcesClosed, polled, due);
+                        awaitSources(sourcesClosed, closings, due);
                     }
                 });
             }
@@ -800,13 +841,19 @@ public final class GameSession implements AutoCloseable {
                         + core.config().exporterTimeout() + "; close() goes on with the statistics read before", null));
     }
 
-    /** Waits for the sources' close() until the deadline of {@link #close()}; one still running then is logged. */
-    private void awaitSources(CompletableFuture<Void> closed, List<RttSource> sources, long deadline) {
-        String plugin = "RTT source " + sources.stream().map(p -> p.getClass().getName())
-                .collect(java.util.stream.Collectors.joining(" or "));
-        SerialQueue.awaitUntil(closed, deadline, () -> sourceFaults.report(plugin, "did not return from close()",
-                () -> "did not return from close() within the exporter timeout " + core.config().exporterTimeout()
-                        + "; close() returns without waiting for it", null));
+    /**
+     * Waits for the sources' close() until the deadline of {@link #close()}; the sources of a batch still closing then
+     * are logged (one of them holds the rest).
+     */
+    private void awaitSources(CompletableFuture<Void> closed, List<SourceBatch> batches, long deadline) {
+        SerialQueue.awaitUntil(closed, deadline, () -> {
+            String plugin = "RTT source " + batches.stream().filter(batch -> !batch.closed().isDone())
+                    .flatMap(batch -> batch.sources().stream()).map(p -> p.getClass().getName()).distinct()
+                    .collect(java.util.stream.Collectors.joining(" or "));
+            sourceFaults.report(plugin, "did not return from close()", () -> "did not return from close() within the"
+                    + " exporter timeout " + core.config().exporterTimeout() + "; close() returns without waiting for"
+                    + " it", null);
+        });
     }
 
     @Override

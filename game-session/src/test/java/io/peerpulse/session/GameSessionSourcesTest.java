@@ -737,6 +737,7 @@ class GameSessionSourcesTest {
     private static final class StuckOnClose implements RttSource {
         final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
 
         @Override
         public CompletionStage<RttReading> read() {
@@ -745,6 +746,7 @@ class GameSessionSourcesTest {
 
         @Override
         public void close() {
+            entered.countDown();
             try {
                 release.await();
             } catch (InterruptedException e) {
@@ -966,6 +968,63 @@ class GameSessionSourcesTest {
 
         assertThat(view.closes).isEqualTo(1);
         assertThat(log.warnings(GameSession.class, "failed in close()")).singleElement();
+    }
+
+    /**
+     * A reconnection's replaced source is closed on the session's executor, which the game may run only later (its
+     * own loop) or which slow exporters hold: close() must not return with it still open, since the caller disposes
+     * the old connection's factory next. close() closes it itself when its close has not begun, and waits for it
+     * when it has. Old code: close() returned with the replaced source open (its close still queued).
+     */
+    @Test
+    void closeClosesAReplacedSourceWhoseCloseTheGamesExecutorHasNotRunYet() throws Exception {
+        java.util.Queue<Runnable> later = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        GameSession session = GameSession.builder("replaced-queued")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).build())
+                .exporterProviders(List.of()).executor(later::add).exporterTimeout(Duration.ofSeconds(5)).build();
+        sessions.add(session);
+        Owned first = new Owned("first", false);
+        Owned second = new Owned("second", false);
+        session.onDataChannelOpen(first);
+        advanceSeconds(1);
+        session.onDataChannelOpen(second);
+        advanceSeconds(1);
+        assertThat(first.closes).as("queued on the game's executor").isZero();
+
+        session.close();
+
+        assertThat(first.closes).as("old code: 0, still open").isEqualTo(1);
+        assertThat(second.closes).isEqualTo(1);
+        later.forEach(Runnable::run); // the game's loop runs the queued close at last: taken over, not run twice
+        assertThat(first.closes).isEqualTo(1);
+    }
+
+    /** The same, when the executor has begun the replaced source's close: close() waits for it, and says so. */
+    @Test
+    void closeWaitsForAReplacedSourceWhoseCloseIsUnderWay() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        StuckOnClose first = new StuckOnClose();
+        try {
+            GameSession session = GameSession.builder("replaced-closing")
+                    .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                            .clock(scheduler.clock()).build())
+                    .exporterProviders(List.of()).executor(pool).exporterTimeout(Duration.ofMillis(100)).build();
+            sessions.add(session);
+            session.onDataChannelOpen(first);
+            advanceSeconds(1);
+            session.onDataChannelOpen(new Owned("second", false));
+            assertThat(first.entered.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+            session.close();
+
+            assertThat(log.warnings(GameSession.class, "RTT source " + StuckOnClose.class.getName()))
+                    .as("old code: none, close() did not wait for it").singleElement().asString()
+                    .contains("did not return from close()");
+        } finally {
+            first.release.countDown();
+            pool.shutdown();
+        }
     }
 
     /**
