@@ -541,6 +541,8 @@ public final class SessionCore {
         public Applied ended(SessionEvent.Ended event) {
             Stamp at = event.at();
             rounds.end(at);
+            // a step since the last event is on the end's label: listed in the final report, not after it
+            noteClock(at, rounds.samplesRecorded());
             endAt = at;
             SessionReport done = snapshot(at);
             report = done;

@@ -143,6 +143,28 @@ class WallClockTest {
         assertThat(recovery.skippedLineCount()).isZero();
     }
 
+    /**
+     * A step between the last event and {@code close()}: the end's wall-clock label is on the stepped clock, so the
+     * step is listed, or start + duration + the steps listed misses the end by the step (a random session found it:
+     * -5,000 ms off, the step counted only after the final report was made).
+     */
+    @Test
+    void aWallClockSteppingJustBeforeCloseIsListedInTheFinalReport() throws IOException {
+        GameSession session = session("clock-at-close");
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(30)));
+        scheduler.runDueTasks();
+        advance(2);
+        clock.step(Duration.ofSeconds(-5));
+        session.close();
+        SessionReport live = session.exportReport();
+
+        assertThat(live.validationData().clock().clockSteps()).extracting(ClockStep::stepMs).containsExactly(-5_000L);
+        assertThat(live.validationData().clock().clockStepCount()).isEqualTo(1);
+        assertThat(live.sessionMetrics().endEpochMs() - live.sessionMetrics().startEpochMs()
+                - live.sessionMetrics().durationMs()).as("the end's label: 2 s on, 5 s back").isEqualTo(-5_000);
+        Journals.assertRecoversAsLive(session.journalPath().orElseThrow(), live);
+    }
+
     private static void assertNoNegativeDuration(SessionReport report) {
         List<String> durations = new ArrayList<>();
         collectDurations(report, "report", durations);
