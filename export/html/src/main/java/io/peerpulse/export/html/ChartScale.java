@@ -14,8 +14,8 @@ import java.util.List;
  * 0.1, 0.2, 0.5 s; 1, 2, 5, 10, 15, 30 s; 1, 2, 5, 10, 15, 30 min; 1, 2, 3, 6, 12 h; 1, 2, 5, 10, … days that
  * puts at most {@value #MAX_TIME_STEPS} steps in the span; labels in the step's unit ({@code 25 s},
  * {@code 1 h 15 min}). <b>RTT ticks</b> lie at multiples of a 1-2-5 step (…, 0.5, 1, 2, 5, 10, 20, …
- * ms) from 0 up to the first multiple at or above the highest value plus 10 %, at most
- * {@value #MAX_RTT_STEPS} steps.
+ * ms) from 0 up to the first multiple at or above the highest value plus 10 % (at least
+ * {@value #MIN_REACH_MS} ms), at most {@value #MAX_RTT_STEPS} steps.
  */
 final class ChartScale {
 
@@ -29,6 +29,8 @@ final class ChartScale {
     static final int PLOT_HEIGHT = HEIGHT - TOP - BOTTOM;
     static final int MAX_TIME_STEPS = 8;
     static final int MAX_RTT_STEPS = 5;
+    /** The lowest top of the RTT axis for samples above 0, ms. */
+    static final double MIN_REACH_MS = 0.001;
 
     private static final long SECOND = 1_000;
     private static final long MINUTE = 60 * SECOND;
@@ -53,7 +55,8 @@ final class ChartScale {
         this.startMs = startMs;
         this.spanMs = spanMs;
         this.timeStepMs = timeStep(spanMs);
-        double reach = highestMs > 0 ? highestMs * 1.1 : 1;
+        // at least a thousandth of a ms (the statistics' resolution): a subnormal RTT would make the step 0
+        double reach = highestMs > 0 ? Math.max(highestMs * 1.1, MIN_REACH_MS) : 1;
         this.rttStep = Step.covering(reach / MAX_RTT_STEPS);
         long steps = (long) Math.ceil(reach / rttStep.value());
         while (rttStep.times(steps) < reach) { // the division's rounding

@@ -77,6 +77,23 @@ class ReportChartTest {
         assertThat(chart.bars).hasSize(2).containsExactly(1, 1);
     }
 
+    /**
+     * RTTs below 1e-308 ms (the session keeps any RTT from 0 on; a crafted export may hold one): the RTT axis's step
+     * became 0, and the loop that finds the axis's top counted steps for ever (found by a random session: an RTT of
+     * {@code Double.MIN_VALUE} hung {@code peerpulse report}, and would hang the html exporter's thread).
+     */
+    @Test
+    void aTinyRttGivesAnAxisOfAThousandthOfAMillisecondNotAHang() {
+        SessionReport tiny = with(List.of(sample(T0, 0), sample(T0 + 1_000, Double.MIN_VALUE)),
+                0, Double.MIN_VALUE, List.of(), List.of());
+        String html = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                () -> HtmlReport.render(tiny));
+        Chart chart = Chart.of(html);
+        assertThat(chart.points).hasSize(2).allSatisfy(p -> assertThat(p.y).isCloseTo(chart.bottom, within(0.05)));
+        assertThat(chart.yLabels).last().isEqualTo(0.001);
+        Chart.assertRoundRttTicks(chart.yLabels);
+    }
+
     @Test
     void anEditedExportsStatisticsDoNotCutOffItsSamples() {
         // minMs 40 lies above a sample, maxMs 40 below one: the axes follow the samples
