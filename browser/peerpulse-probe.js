@@ -16,7 +16,7 @@
 // and its pings are answered at most PEER_PING_RATE a second in bursts of PEER_PING_BURST (the rest are dropped and
 // counted in peerPingsDropped).
 //   probe.stop();        // stops pinging; keeps answering and keeps the samples
-//   probe.close();       // closes the channel
+//   probe.close();       // closes the channel; the counters are final from here on
 //
 // @since 0.1.0
 
@@ -384,6 +384,11 @@ export function openProbe(pc, options = {}) {
 
   channel.onmessage = (event) => {
     const receivedAt = performance.now();
+    if (closed) {
+      // the counters are final at close(): what the closing channel still delivers (Chromium hands the page messages
+      // until its close event) is dropped uncounted, as the Java probe does
+      return;
+    }
     const data = event.data;
     if (!(data instanceof ArrayBuffer)) {
       counts.malformed++; // a text message (or a Blob, which binaryType rules out)
@@ -400,7 +405,7 @@ export function openProbe(pc, options = {}) {
     }
     const type = view.getUint8(1);
     if (type === TYPE_PING && data.byteLength === PING_LENGTH) {
-      if (!closed && admitPing(receivedAt)) {
+      if (admitPing(receivedAt)) {
         answer(view, receivedAt);
       }
     } else if (type === TYPE_PONG && data.byteLength === PONG_LENGTH) {
@@ -497,7 +502,10 @@ export function openProbe(pc, options = {}) {
     stop() {
       stopPinging();
     },
-    /** Stops and closes the channel; idempotent. */
+    /**
+     * Stops and closes the channel; idempotent. The counters and samples are final from here on: messages the closing
+     * channel still delivers are dropped uncounted.
+     */
     close() {
       stopPinging(); // not this.stop(): the methods also work detached, as const { close } = openProbe(...)
       if (closed) {

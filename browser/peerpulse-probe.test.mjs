@@ -1039,6 +1039,36 @@ describe('stop(), close() and maxSamples', () => {
     assert.equal(probe.getStats().sampleCount, 1, 'the samples stay readable');
   });
 
+  test('close() makes the counters final: what the closing channel still delivers is dropped uncounted', () => {
+    // Chromium delivers messages between close() and the close event (a flooding peer: 2 more counted after
+    // close()); the Java probe drops them uncounted, so counters read at close() are the ones exported later
+    const { probe, channel } = setup({ pollInterval: 1000 }); // pingTimeout 800
+    probe.start();
+    answerLastPing(channel, 5);
+    mock.timers.tick(1000);
+    const timedOut = lastPing(channel);
+    mock.timers.tick(800); // lost: its pong would be late
+    mock.timers.tick(200);
+    const cutOff = lastPing(channel); // in flight at close(): unanswered
+    channel.close = function close() { // a browser: 'closing' now, the close event later
+      this.closeCalls++;
+      this.readyState = 'closing';
+    };
+    probe.close();
+    const atClose = probe.getStats();
+    clock.now = 3100;
+    channel.deliver(pong(timedOut.sequence, timedOut.t1, timedOut.t1, 0));
+    channel.deliver(pong(cutOff.sequence, cutOff.t1, cutOff.t1, 0));
+    channel.deliver(pong(12345, 1, 1, 0));
+    channel.deliver('text');
+    channel.deliver(ping(7, 7, { version: 2 }));
+    channel.deliver(ping(8, 8));
+    channel.readyState = 'closed';
+    channel.dispatch('close', {});
+    assert.deepEqual(probe.getStats(), atClose);
+    assert.equal(channel.sent.length, 3, 'two pings, no pong after close()');
+  });
+
   test('the methods work detached from the object, as { start, stop, close, getStats } = openProbe(...)', () => {
     const pc = new FakePeerConnection();
     const { start, stop, close, getStats } = openProbe(pc, { pollInterval: 1000 });
