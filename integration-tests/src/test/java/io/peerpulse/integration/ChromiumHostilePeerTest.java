@@ -66,6 +66,55 @@ class ChromiumHostilePeerTest {
         }
     }
 
+    /**
+     * The far end closes the probe channel with a ping of the page's in flight, then opens a new one on the same id:
+     * the page counts that ping unanswered (cut off, not loss), stops pinging, keeps its samples and says
+     * 'unavailable'; it does not reopen (a data channel never reopens, and neither does the Java probe's).
+     */
+    @Test
+    void aPeerClosingTheChannelMidPingCutsThePingOffAndThePageKeepsItsSamples() throws Exception {
+        Path binary = ChromiumPeer.chromiumOrSkip("ChromiumHostilePeerTest");
+        ImpairmentRelay relay = new ImpairmentRelay(17).impair(Link.roundTrip(RTT));
+        // a long timeout: the close must reach the page before the ping in flight times out, on a busy machine too
+        Duration interval = Duration.ofSeconds(3);
+        PageOptions page = PageOptions.defaults().withProbe(interval, interval.multipliedBy(8).dividedBy(10));
+        try (relay; BrowserPeer peer = BrowserPeer.create(DataChannelProbe.browserScript(), page);
+             Chromium chromium = Chromium.launch(binary, peer.pageUri())) {
+            HostilePeer far = HostilePeer.on(peer.peerConnection()).answeringHonestly();
+            JsonObject before;
+            try (far) {
+                peer.connect(Route.through(relay).withTimeout(Fixtures.CONNECT_TIMEOUT));
+                assertThat(far.awaitOpen(Duration.ofSeconds(10))).as("the probe channel opens").isTrue();
+                until(peer, c -> c.getInt("answered") >= 2, "the page's pings are answered");
+                LinkedBlockingQueue<long[]> pings = new LinkedBlockingQueue<>();
+                far.pingsToAnswer = pings;
+                assertThat(pings.poll(10, TimeUnit.SECONDS)).as("a ping from the page, left unanswered").isNotNull();
+                before = report(peer).getJsonObject("probeCounters");
+            } // closes the far end's channel
+            JsonObject closed = until(peer, c -> c.getString("state").equals("unavailable"), "the page sees the close");
+            try (HostilePeer again = HostilePeer.on(peer.peerConnection()).answeringHonestly()) {
+                assertThat(again.awaitOpen(Duration.ofSeconds(10))).as("a new channel on id 1023 opens").isTrue();
+                // two of the page's poll intervals pass while this end listens: bounded by reports, each a round trip
+                long deadline = System.nanoTime() + interval.multipliedBy(2).toNanos();
+                JsonObject after = report(peer).getJsonObject("probeCounters");
+                while (System.nanoTime() - deadline < 0) {
+                    after = report(peer).getJsonObject("probeCounters");
+                }
+                JsonObject probe = report(peer).getJsonObject("probe");
+                System.out.printf("peer closed mid-ping: before %s; after %s; pings at the reopened channel %d%n",
+                        before, after, again.pingsReceived.get());
+                assertThat(closed.getInt("unanswered") - before.getInt("unanswered")).as("the ping cut off")
+                        .isEqualTo(before.getInt("inFlight"));
+                assertThat(closed.getInt("lost")).as("a close is no loss").isEqualTo(before.getInt("lost"));
+                assertThat(after.getInt("inFlight")).isZero();
+                assertThat(after.getInt("sent")).as("no pings after the close").isEqualTo(closed.getInt("sent"));
+                assertThat(after.getString("state")).isEqualTo("unavailable");
+                assertThat(again.pingsReceived.get()).as("the page does not reopen").isZero();
+                assertThat(probe.getInt("sampleCount")).as("the samples stay").isEqualTo(before.getInt("answered"));
+            }
+        }
+    }
+
     /** Text, too short, another version, another type, wrong lengths, 64 KiB: each counted once, none answered. */
     private static void junkIsCountedNeverAnswered(BrowserPeer peer, HostilePeer far, JsonObject before)
             throws Exception {
