@@ -136,8 +136,9 @@ public final class GameSession implements AutoCloseable {
     private final Object pollers = new Object();
     private @Nullable RttPoller primaryPoller;
     private @Nullable RttPoller secondaryPoller;
-    private @Nullable RttSource primarySource;
-    private @Nullable RttSource secondarySource;
+    /** Volatile as well: a reconnection's task that closes the replaced sources reads them without the lock. */
+    private volatile @Nullable RttSource primarySource;
+    private volatile @Nullable RttSource secondarySource;
     /** The primary source opened last when it is a probe: its statistics become events. Written under the core's lock
      * as its open is applied, so that statistics read from a probe replaced meanwhile are never applied. */
     private volatile @Nullable ProbeStatsSource probe;
@@ -177,8 +178,9 @@ public final class GameSession implements AutoCloseable {
      * every sample kept, and is recorded as a reconnection. Sources are compared by identity. The session owns
      * the sources it is given: it closes ({@link RttSource#close()}, on the session's executor, at {@link #close()}
      * on a JVM-wide pool of daemon threads of its own) one it stops polling for good, the replaced one after a reconnection
-     * and every one at {@link #close()}. Only {@link #close()} waits for that (closing itself a replaced one whose close
-     * the executor has not begun); to dispose a replaced connection's
+     * and every one at {@link #close()}; a replaced one given again before its close began is polled again, and closed
+     * once it is replaced again or at {@link #close()}. Only {@link #close()} waits for that (closing itself a replaced
+     * one whose close the executor has not begun); to dispose a replaced connection's
      * factory, close its source yourself first (a source's {@code close()} is idempotent; {@code WebRtcRttSource}'s
      * waits for its call into webrtc-java).
      *
@@ -230,7 +232,7 @@ public final class GameSession implements AutoCloseable {
         try {
             openLocked(source, described, secondary, describedSecondary, replaced);
         } finally {
-            closeLater(replaced, runner).whenComplete((ignored, failure) -> replacing.remove(replaced));
+            closeLater(replaced, runner, true).whenComplete((ignored, failure) -> replacing.remove(replaced));
         }
     }
 
@@ -337,9 +339,12 @@ public final class GameSession implements AutoCloseable {
      * stuck exporters hold every thread of the shared pool (the caller disposes the connection's factory next: a
      * probe closed after that crashes the JVM).
      *
+     * @param replaced whether these are sources a reconnection replaced: one of them given again since (a switch back
+     *                 to the connection left) and polled when the close begins is kept, to be closed once it is
+     *                 replaced again or at {@link #close()}, never under its poller
      * @return completed once every one has been closed
      */
-    private CompletableFuture<Void> closeLater(SourceBatch batch, Executor executor) {
+    private CompletableFuture<Void> closeLater(SourceBatch batch, Executor executor, boolean replaced) {
         CompletableFuture<Void> done = batch.closed();
         if (batch.sources().isEmpty()) {
             done.complete(null);
@@ -351,7 +356,13 @@ public final class GameSession implements AutoCloseable {
                 // another on the same executor of one thread: marked as the exporters' and listeners' calls are;
                 // unless close() took the batch over
                 if (batch.claimed().compareAndSet(false, true)) {
-                    SerialQueue.runAsCallback(() -> closeAll(batch.sources()));
+                    // without the pollers' lock, which no task of the executor takes (an executor whose execute()
+                    // blocks while its threads are busy, called under that lock, would wait for this task for good):
+                    // the fields are at least as new as this batch, so a source read as polled was given again since
+                    // and is closed once it is replaced again or at close()
+                    List<RttSource> sources = !replaced ? batch.sources() : batch.sources().stream()
+                            .filter(old -> old != primarySource && old != secondarySource).toList();
+                    SerialQueue.runAsCallback(() -> closeAll(sources));
                 }
             } finally {
                 done.complete(null);
@@ -774,7 +785,7 @@ public final class GameSession implements AutoCloseable {
             // behind exporters stuck on every thread of the shared pool
             SourceBatch last = new SourceBatch(polled);
             closings.add(last);
-            closeLater(last, SharedExecutor.sourceCloser());
+            closeLater(last, SharedExecutor.sourceCloser(), false);
             CompletableFuture<Void> sourcesClosed = CompletableFuture.allOf(
                     closings.stream().map(SourceBatch::closed).toArray(CompletableFuture[]::new));
             if (!fromExecutor) {

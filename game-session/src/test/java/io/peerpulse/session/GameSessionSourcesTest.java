@@ -1000,6 +1000,40 @@ class GameSessionSourcesTest {
         assertThat(first.closes).isEqualTo(1);
     }
 
+    /**
+     * A replaced source given again (a game switching back to the connection it left) before the game's executor ran
+     * its queued close is polled again: that close must not close it under the poller, and close() closes it once.
+     * Old code: the queued task closed it while it was polled (reads after its close), and close() closed it again.
+     */
+    @Test
+    void aReplacedSourceGivenAgainBeforeItsQueuedCloseRanIsNotClosedWhilePolled() throws Exception {
+        java.util.Queue<Runnable> later = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        GameSession session = GameSession.builder("replaced-again")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).build())
+                .exporterProviders(List.of()).executor(later::add).exporterTimeout(Duration.ofSeconds(5)).build();
+        sessions.add(session);
+        Owned direct = new Owned("direct", false);
+        Owned relay = new Owned("relay", false);
+        session.onDataChannelOpen(direct);
+        advanceSeconds(1);
+        session.onDataChannelOpen(relay);                        // direct replaced: its close queued
+        advanceSeconds(1);
+        session.onDataChannelOpen(direct);                       // back to direct: polled again, relay replaced
+        for (Runnable task; (task = later.poll()) != null; ) {   // the game's loop runs what it queued
+            task.run();
+        }
+        assertThat(relay.closes).isEqualTo(1);
+        assertThat(direct.closes).as("polled again: not closed by the queued close").isZero();
+        advanceSeconds(2);
+
+        session.close();
+
+        assertThat(direct.closes).as("closed once, at close(), after its last read").isEqualTo(1);
+        assertThat(direct.readsAtClose).isEqualTo(direct.reads);
+        assertThat(relay.closes).isEqualTo(1);
+    }
+
     /** The same, when the executor has begun the replaced source's close: close() waits for it, and says so. */
     @Test
     void closeWaitsForAReplacedSourceWhoseCloseIsUnderWay() throws Exception {
