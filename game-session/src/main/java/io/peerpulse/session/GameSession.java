@@ -230,7 +230,19 @@ public final class GameSession implements AutoCloseable {
         // it finds what it replaced; filled under that lock
         SourceBatch replaced = new SourceBatch(new ArrayList<>(2));
         try {
-            openLocked(source, described, secondary, describedSecondary, replaced);
+            if (openLocked(source, described, secondary, describedSecondary, replaced)) {
+                // on the session's executor, not the caller's thread (a game loop, webrtc-java's signalling thread): a
+                // plugin's call, and the first of a JVM bootstraps the records' equals and the lambdas it takes (26 to
+                // 31 ms of the caller's CPU measured on a loaded machine); the first poll reads them anyway if the
+                // executor refuses. After the pollers' lock: an executor that runs it on this thread (a saturated
+                // pool's CallerRunsPolicy) calls the plugin holding no lock. Marked as a callback: a probeStats()
+                // calling close() there must not wait for that executor
+                try {
+                    runner.execute(() -> SerialQueue.runAsCallback(() -> readProbe(null)));
+                } catch (RuntimeException rejected) {
+                    // read at the first poll
+                }
+            }
         } finally {
             closeLater(replaced, runner, true).whenComplete((ignored, failure) -> replacing.remove(replaced));
         }
@@ -248,8 +260,9 @@ public final class GameSession implements AutoCloseable {
         }
     }
 
-    private void openLocked(RttSource source, SessionEvent.Source described, @Nullable RttSource secondary,
-                            SessionEvent.@Nullable Source describedSecondary, SourceBatch batch) {
+    /** @return whether the new primary is a probe whose statistics are to be read now */
+    private boolean openLocked(RttSource source, SessionEvent.Source described, @Nullable RttSource secondary,
+                               SessionEvent.@Nullable Source describedSecondary, SourceBatch batch) {
         List<RttSource> replaced = batch.sources();
         synchronized (pollers) {
             if (closing.get()) {
@@ -271,7 +284,7 @@ public final class GameSession implements AutoCloseable {
                 return new SessionEvent.Opened(at, kind, described, describedSecondary);
             });
             if (reopen) {
-                return;
+                return false;
             }
             if (closing.get()) {
                 // close() ran meanwhile, from a callback of this very event on a caller-runs executor: it stopped
@@ -281,7 +294,7 @@ public final class GameSession implements AutoCloseable {
                         replaced.add(given);
                     }
                 }
-                return;
+                return false;
             }
             if (first == null) {
                 RttPoller created = new RttPoller(source, options, this::primaryPolled);
@@ -308,17 +321,6 @@ public final class GameSession implements AutoCloseable {
                 secondarySource = secondary;
                 view.start();
             }
-            // on the session's executor, not the caller's thread (a game loop, webrtc-java's signalling thread): a
-            // plugin's call, and the first of a JVM bootstraps the records' equals and the lambdas it takes (26 to 31
-            // ms of the caller's CPU measured on a loaded machine); the first poll reads them anyway if the executor
-            // refuses. Marked as a callback: a probeStats() calling close() there must not wait for that executor
-            if (probe != null) {
-                try {
-                    runner.execute(() -> SerialQueue.runAsCallback(() -> readProbe(null)));
-                } catch (RuntimeException rejected) {
-                    // read at the first poll
-                }
-            }
             // the sources no longer polled are closed (after the lock): who polls a source closes it
             for (RttSource old : new RttSource[] {oldPrimary, oldSecondary}) {
                 if (old != null && old != source && old != secondary && !replaced.contains(old)) {
@@ -328,6 +330,7 @@ public final class GameSession implements AutoCloseable {
             if (secondary == null) {
                 secondarySource = null;
             }
+            return probe != null;
         }
     }
 

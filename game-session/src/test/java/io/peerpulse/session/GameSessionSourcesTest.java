@@ -1034,6 +1034,50 @@ class GameSessionSourcesTest {
         assertThat(relay.closes).isEqualTo(1);
     }
 
+    /**
+     * The probe's statistics read after an open is a task of the session's executor, handed to it while the open held
+     * the pollers' lock: an executor that runs a task on the caller (a saturated pool's CallerRunsPolicy, a game's
+     * caller-runs executor) ran probeStats() under that lock, and a probeStats() that hangs (a probe waiting for its
+     * stuck network thread) held every close() of another thread at the lock for good, past the exporter timeout.
+     * Old code: close() had not returned 30 s into a 200 ms exporter timeout.
+     */
+    @Test
+    void aProbeReadAtOpenThatHangsOnACallerRunsExecutorHoldsNoCloseOfAnotherThread() throws Exception {
+        java.util.concurrent.CountDownLatch inStats = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        ScriptedProbe probe = new ScriptedProbe(new ScriptedRttSource().thenMeasured(80)) {
+            @Override
+            public ProbeStats probeStats() {
+                inStats.countDown();
+                try {
+                    release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.probeStats();
+            }
+        };
+        GameSession session = GameSession.builder("stats-at-open-hang")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).build())
+                .exporterProviders(List.of()).executor(Runnable::run).exporterTimeout(Duration.ofMillis(200)).build();
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.concurrent.Future<?> opening = threads.submit(() -> session.onDataChannelOpen(probe));
+            assertThat(inStats.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+            java.util.concurrent.Future<?> closing = threads.submit(session::close);
+            org.assertj.core.api.Assertions.assertThatCode(() -> closing.get(30, java.util.concurrent.TimeUnit.SECONDS))
+                    .as("close() of another thread returns within its bounds").doesNotThrowAnyException();
+            assertThat(session.isClosed()).isTrue();
+            release.countDown();
+            opening.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            release.countDown();
+            threads.shutdown();
+        }
+    }
+
     /** The same, when the executor has begun the replaced source's close: close() waits for it, and says so. */
     @Test
     void closeWaitsForAReplacedSourceWhoseCloseIsUnderWay() throws Exception {
