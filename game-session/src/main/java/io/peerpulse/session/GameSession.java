@@ -187,7 +187,8 @@ public final class GameSession implements AutoCloseable {
      * @param source the connection's RTT source
      * @throws IllegalArgumentException naming the plugin when its {@code refreshPeriod()} is null, negative, above
      *                                  1 h or fails (nothing changes then)
-     * @throws IllegalStateException when the session is closed, or the telemetry's scheduler rejects it
+     * @throws IllegalStateException when the session is closed, or the telemetry's scheduler rejects it (the sources
+     *                               it replaced are closed all the same)
      * @since 0.1.0
      */
     public void onDataChannelOpen(RttSource source) {
@@ -296,35 +297,39 @@ public final class GameSession implements AutoCloseable {
                 }
                 return false;
             }
-            if (first == null) {
-                RttPoller created = new RttPoller(source, options, this::primaryPolled);
-                primaryPoller = created;
-                created.start();
-            } else {
-                first.switchSource(source);
-            }
             RttSource oldPrimary = primarySource;
             RttSource oldSecondary = secondarySource;
-            primarySource = source;
-            RttPoller view = secondaryPoller;
-            if (secondary == null) {
-                if (view != null) {
-                    view.stop();
-                }
-            } else {
-                if (view == null) {
-                    view = new RttPoller(secondary, options, this::secondaryPolled);
-                    secondaryPoller = view;
+            try {
+                if (first == null) {
+                    RttPoller created = new RttPoller(source, options, this::primaryPolled);
+                    primaryPoller = created;
+                    created.start();
                 } else {
-                    view.switchSource(secondary);
+                    first.switchSource(source);
                 }
-                secondarySource = secondary;
-                view.start();
-            }
-            // the sources no longer polled are closed (after the lock): who polls a source closes it
-            for (RttSource old : new RttSource[] {oldPrimary, oldSecondary}) {
-                if (old != null && old != source && old != secondary && !replaced.contains(old)) {
-                    replaced.add(old);
+                primarySource = source;
+                RttPoller view = secondaryPoller;
+                if (secondary == null) {
+                    if (view != null) {
+                        view.stop();
+                    }
+                } else {
+                    if (view == null) {
+                        view = new RttPoller(secondary, options, this::secondaryPolled);
+                        secondaryPoller = view;
+                    } else {
+                        view.switchSource(secondary);
+                    }
+                    secondarySource = secondary;
+                    view.start();
+                }
+            } finally {
+                // the sources no longer polled are closed (after the lock): who polls a source closes it; also when
+                // the scheduler refused the new view (the open fails then, but it replaced them already)
+                for (RttSource old : new RttSource[] {oldPrimary, oldSecondary}) {
+                    if (old != null && old != source && old != secondary && !replaced.contains(old)) {
+                        replaced.add(old);
+                    }
                 }
             }
             if (secondary == null) {

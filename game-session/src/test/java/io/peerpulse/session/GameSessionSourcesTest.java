@@ -1078,6 +1078,31 @@ class GameSessionSourcesTest {
         }
     }
 
+    /**
+     * A reconnection whose new view the scheduler refuses to start (the game's own scheduler, shut down as the game
+     * stops) fails with an IllegalStateException, as documented; the sources it replaced must still be closed, by it
+     * or at close(). Old code: the open had already taken the new sources as the polled ones when the view's start
+     * threw, so the replaced primary was never closed, not even by close() (the caller disposes its factory next).
+     */
+    @Test
+    void aReconnectionWhoseViewTheSchedulerRefusesStillClosesTheSourcesItReplaced() {
+        GameSession session = session(null);
+        Owned first = new Owned("first", false);
+        session.onDataChannelOpen(first);                         // no view: none is polled
+        advanceSeconds(2);
+        scheduler.shutdown();
+        Owned second = new Owned("second", false);
+        Owned view = new Owned("view", false);
+        assertThatThrownBy(() -> session.onDataChannelOpen(second, view))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("rejected");
+
+        session.close();
+
+        assertThat(first.closes).as("old code: 0, never closed").isEqualTo(1);
+        assertThat(second.closes).isEqualTo(1);
+        assertThat(view.closes).isEqualTo(1);
+    }
+
     /** The same, when the executor has begun the replaced source's close: close() waits for it, and says so. */
     @Test
     void closeWaitsForAReplacedSourceWhoseCloseIsUnderWay() throws Exception {
