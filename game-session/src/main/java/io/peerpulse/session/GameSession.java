@@ -144,6 +144,9 @@ public final class GameSession implements AutoCloseable {
     private volatile @Nullable ProbeStatsSource probe;
     /** Held while the probe's statistics are read and applied (see {@link #readProbe}); taken with no other lock waited for. */
     private final ReentrantLock probeReading = new ReentrantLock();
+    /** The probe whose probeStats() is called under {@link #probeReading} now: a replaced one's too, which close() may
+     * wait for, and then names. */
+    private volatile @Nullable ProbeStatsSource probeRead;
     /**
      * Opens that changed the sources, counted as they are applied (under the core's lock, while {@link #pollers}
      * is held): a fallback switches the pollers only when no such open was applied after it.
@@ -443,17 +446,23 @@ public final class GameSession implements AutoCloseable {
      * last.
      *
      * @param wait how long to wait for another thread's step; {@code null}: not at all
+     * @return {@code false} when it waited {@code wait} for another thread's step in vain
      */
-    private void readProbe(@Nullable Duration wait) {
+    private boolean readProbe(@Nullable Duration wait) {
         ProbeStatsSource source = probe;
-        if (source == null || !lockProbeReading(wait)) {
-            return;
+        if (source == null) {
+            return true;
+        }
+        if (!lockProbeReading(wait)) {
+            return wait == null;
         }
         try {
             if (core.isEnded()) {
-                return; // close() read the last ones; its source is closed, or about to be: asked nothing more
+                return true; // close() read the last ones; its source is closed, or about to be: asked nothing more
             }
             ProbeStats stats;
+            ProbeStatsSource outer = probeRead; // this thread's read, when close() is called from its probeStats()
+            probeRead = source;
             try {
                 stats = source.probeStats();
             } catch (RuntimeException | Error e) {
@@ -466,7 +475,9 @@ public final class GameSession implements AutoCloseable {
                 // a logger that throws: close() still ends the session and closes the sources after this
                 FaultLog.quietly(() -> sourceFaults.report("RTT source " + source.getClass().getName(),
                         "failed in probeStats()", () -> "failed in probeStats(); its statistics are not exported", e));
-                return;
+                return true;
+            } finally {
+                probeRead = outer;
             }
             if (stats != null) {
                 // a poll handed on as close() ended the session reads them too late: ignored, as the poll is; so are
@@ -474,6 +485,7 @@ public final class GameSession implements AutoCloseable {
                 core.applyNow(at -> core.isEnded() || probe != source || stats.equals(core.probe()) ? null
                         : new SessionEvent.ProbeRead(at, stats));
             }
+            return true;
         } finally {
             probeReading.unlock();
         }
@@ -841,23 +853,35 @@ public final class GameSession implements AutoCloseable {
             read.run();
             return;
         }
-        CompletableFuture<Void> done = new CompletableFuture<>();
+        // whether the read was made: false when it gave up waiting for another thread's read (which hangs)
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        boolean[] made = {true};
         try {
             SharedExecutor.sourceCloser().execute(() -> {
                 try {
-                    SerialQueue.runAsCallback(read);
+                    SerialQueue.runAsCallback(() -> made[0] = readProbe(
+                            Duration.ofNanos(Math.max(0, readBy - System.nanoTime()))));
                 } finally {
-                    done.complete(null);
+                    done.complete(made[0]);
                 }
             });
         } catch (RuntimeException rejected) {
             read.run();
             return;
         }
-        String plugin = "RTT source " + Optional.ofNullable(probe).map(p -> p.getClass().getName()).orElse("?");
-        SerialQueue.awaitUntil(done, readBy, () -> sourceFaults.report(plugin, "did not return from probeStats()",
-                () -> "did not return from probeStats() within half the exporter timeout "
-                        + core.config().exporterTimeout() + "; close() goes on with the statistics read before", null));
+        // the read that hangs may be another thread's, of a probe that a reconnection replaced since: named; late
+        // either way, whether this wait or the read's own wait for that one's lock ran out first
+        ProbeStatsSource hung = probeRead;
+        SerialQueue.awaitUntil(done, readBy, () -> { });
+        if (!done.getNow(false)) {
+            String plugin = "RTT source " + Optional.ofNullable(probeRead).or(() -> Optional.ofNullable(hung))
+                    .or(() -> Optional.ofNullable(probe)).map(p -> p.getClass().getName()).orElse("?");
+            // a logger that throws: close() still ends the session and closes the sources after this
+            FaultLog.quietly(() -> sourceFaults.report(plugin, "did not return from probeStats()",
+                    () -> "did not return from probeStats() within half the exporter timeout "
+                            + core.config().exporterTimeout() + "; close() goes on with the statistics read before",
+                    null));
+        }
     }
 
     /**

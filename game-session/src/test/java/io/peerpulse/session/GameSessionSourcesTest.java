@@ -426,6 +426,34 @@ class GameSessionSourcesTest {
     }
 
     /**
+     * A reconnection often follows a connection that is dying, whose probe's probeStats() hangs: close() then waits for
+     * that read (another thread's), logs it and must name that probe's plugin, not the new probe's. Old code mostly
+     * logged nothing (close()'s read gave up waiting for the lock at the very deadline close() waited for it until, so
+     * the read had "returned"), else named the probe opened last (another class here).
+     */
+    @Test
+    void aHungProbeReadOfAReplacedProbeIsBlamedOnThatProbe() throws Exception {
+        java.util.concurrent.CountDownLatch inStats = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        GameSession session = sessionWithOneExporter("replaced-read-hangs", report -> { }, Duration.ofMillis(400));
+        ScriptedProbe dying = probeWhoseReadHangs(inStats, release);
+        ScriptedProbe healthy = new ScriptedProbe(new ScriptedRttSource().thenMeasured(80));
+        try {
+            session.onDataChannelOpen(dying);
+            assertThat(inStats.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            session.onDataChannelOpen(healthy);
+
+            session.close();
+
+            assertThat(log.warnings(GameSession.class, "did not return from probeStats()")).singleElement().asString()
+                    .as("old code: no line, or one naming " + ScriptedProbe.class.getName())
+                    .contains("RTT source " + dying.getClass().getName() + " of session 'replaced-read-hangs'");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /**
      * close() waits at most the exporter timeout in all, also when a probe's statistics are being read by a call that
      * hangs and an exporter's sessionEnded hangs too: it waited the timeout for the read, then the timeout again for
      * the exporter. Old code: 2 timeouts at least, by construction; now about one (the bound leaves half a timeout
