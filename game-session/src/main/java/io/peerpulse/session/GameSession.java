@@ -890,8 +890,11 @@ public final class GameSession implements AutoCloseable {
      */
     private void awaitSources(CompletableFuture<Void> closed, List<SourceBatch> batches, long deadline) {
         SerialQueue.awaitUntil(closed, deadline, () -> {
-            String plugin = "RTT source " + batches.stream().filter(batch -> !batch.closed().isDone())
-                    .flatMap(batch -> batch.sources().stream()).map(p -> p.getClass().getName()).distinct()
+            // sorted: one fault kind per set of plugins, whatever order the batches come in; all of them when the
+            // late ones finished since the wait ran out
+            List<SourceBatch> late = batches.stream().filter(batch -> !batch.closed().isDone()).toList();
+            String plugin = "RTT source " + (late.isEmpty() ? batches : late).stream()
+                    .flatMap(batch -> batch.sources().stream()).map(p -> p.getClass().getName()).distinct().sorted()
                     .collect(java.util.stream.Collectors.joining(" or "));
             sourceFaults.report(plugin, "did not return from close()", () -> "did not return from close() within the"
                     + " exporter timeout " + core.config().exporterTimeout() + "; close() returns without waiting for"
