@@ -79,6 +79,35 @@ class GameSessionTest {
         return Records.record(TelemetryCounters.class, namesAndValues);
     }
 
+    /** Records the path changes the session hands its exporters (on the calling thread here). */
+    private static final class Recording implements io.peerpulse.session.spi.SessionExporterProvider,
+            io.peerpulse.session.spi.SessionExporter {
+        private final List<PathChange> paths = new ArrayList<>();
+
+        @Override
+        public String name() {
+            return "recording";
+        }
+
+        @Override
+        public io.peerpulse.session.spi.SessionExporter create(io.peerpulse.session.spi.ExportSettings settings) {
+            return this;
+        }
+
+        @Override
+        public synchronized void pathChanged(String sessionId, PathChange change) {
+            paths.add(change);
+        }
+
+        @Override
+        public void sessionEnded(SessionReport report) {
+        }
+
+        synchronized List<PathChange> paths() {
+            return List.copyOf(paths);
+        }
+    }
+
     private GameSession.Builder builder() {
         return GameSession.builder("session-1")
                 .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler).clock(scheduler.clock()).build())
@@ -493,6 +522,39 @@ class GameSessionTest {
                 .containsExactly(tuple(T0, null, direct), tuple(T0 + 2000, direct, relayed));
         assertThat(report.validationData().pathChangeCount()).isEqualTo(1);
         assertThat(report.sessionMetrics().path()).isEqualTo(relayed);
+    }
+
+    @Test
+    void besideAProbeThatNamesNoPathTheIceViewsPathChangesAreRecordedOnceEvenAfterAFallback() {
+        // the recommended set-up: the probe (no path in its readings) for latency, the ICE view beside it. Its
+        // pair moves from Wi-Fi's host candidate to a cellular srflx one; before, no path was ever recorded
+        NetworkPath wifi = path("host", "host", "udp");
+        NetworkPath cellular = path("srflx", "host", "udp");
+        Recording recording = new Recording();
+        GameSession session = session(builder().exporterProviders(List.of(recording)).fallbackAfter(Duration.ofSeconds(4)));
+        ScriptedRttSource probe = ScriptedRttSource.repeating(RttReading.unavailable("peer never answered"));
+        session.onDataChannelOpen(probe, new ScriptedRttSource()
+                .then(RttReading.measured(40, wifi))
+                .then(RttReading.stale(wifi))
+                .then(RttReading.measured(160, cellular))
+                .orElse(RttReading.measured(160, cellular)));
+        advanceSeconds(3);
+        SessionReport report = session.exportReport();
+        assertThat(report.multiplayerMetrics().pathChanges())
+                .extracting(PathChange::timestampEpochMs, PathChange::previous, PathChange::current)
+                .containsExactly(tuple(T0, null, wifi), tuple(T0 + 2000, wifi, cellular));
+        assertThat(report.validationData().pathChangeCount()).isEqualTo(1);
+        assertThat(report.sessionMetrics().path()).isEqualTo(cellular);
+        // the probe never answers: the ICE view becomes the primary, naming the path already recorded
+        advanceSeconds(4);
+        SessionReport after = session.exportReport();
+        assertThat(after.validationData().fallback()).isNotNull();
+        assertThat(after.multiplayerMetrics().pathChanges()).as("no second entry for the same path")
+                .extracting(PathChange::current).containsExactly(wifi, cellular);
+        assertThat(after.validationData().pathChangeCount()).isEqualTo(1);
+        session.close();
+        assertThat(recording.paths()).as("the exporters' calls, one per entry")
+                .extracting(PathChange::current).containsExactly(wifi, cellular);
     }
 
     @Test

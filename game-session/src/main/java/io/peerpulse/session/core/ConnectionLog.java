@@ -75,7 +75,15 @@ final class ConnectionLog {
         return closed;
     }
 
-    /** The primary view's readings named another path; answers the change. */
+    /** @return the latest path recorded, {@code null} before the first */
+    @Nullable NetworkPath path() {
+        return pathChanges.isEmpty() ? null : pathChanges.get(pathChanges.size() - 1).current();
+    }
+
+    /**
+     * A view's readings named another path than the latest recorded (the primary's, or the secondary's while the
+     * primary names none); answers the change.
+     */
     PathChange pathChanged(@Nullable NetworkPath previous, NetworkPath current, Stamp at) {
         PathChange change = new PathChange(at.epochMs(), previous, current);
         pathChanges.add(change);

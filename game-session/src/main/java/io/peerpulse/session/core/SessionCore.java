@@ -468,6 +468,11 @@ public final class SessionCore {
                 }
                 if (secondaryActive) {
                     view.apply(poll);
+                    NetworkPath named = poll.path();
+                    if (poll.pathChanged() && named != null && primary != null && primary.getPath().isEmpty()) {
+                        // the primary (the probe) names no path: the ICE view beside it is the one that does
+                        pathSeen(named, event.at());
+                    }
                     if (poll.sample() != null) {
                         crossCheck.secondary(event.at().nanoTime(), poll.sample().rttMs());
                     }
@@ -481,8 +486,7 @@ public final class SessionCore {
             record.apply(poll);
             Stamp at = event.at();
             if (poll.pathChanged()) {
-                exporters.path(connections.pathChanged(poll.previousPath(), Objects.requireNonNull(poll.path()), at),
-                        toStart);
+                pathSeen(Objects.requireNonNull(poll.path()), at);
             }
             if (poll.sample() != null) {
                 rounds.sample(poll.sample().rttMs());
@@ -504,6 +508,18 @@ public final class SessionCore {
                 latest = quality.live(); // a judged poll may change the score and the reasons without the grade
             }
             return fell == null ? Applied.NOTHING : new Applied(null, fell, List.of());
+        }
+
+        /**
+         * A view named {@code path}: a change of the session's path when it differs from the latest one recorded,
+         * whichever view recorded that (the ICE view beside a probe, then the same view as the primary after a
+         * fallback, names the same path once).
+         */
+        private void pathSeen(NetworkPath path, Stamp at) {
+            NetworkPath latest = connections.path();
+            if (!path.equals(latest)) {
+                exporters.path(connections.pathChanged(latest, path, at), toStart);
+            }
         }
 
         @Override
@@ -634,7 +650,7 @@ public final class SessionCore {
         long startMs = start.startEpochMs();
         SessionMetrics sessionMetrics = new SessionMetrics(config.sessionId(), config.playerId(), startMs,
                 end == null ? null : end.epochMs(), at.msSince(start.stamp()), connections.history(at),
-                current == null ? null : current.getPath().orElse(null), latency);
+                connections.path(), latency);
         ClockInfo clockInfo = new ClockInfo(startMs, start.startNanoTime(), end == null ? null : end.epochMs(),
                 end == null ? null : end.nanoTime(), start.systemClockOffsetMs(),
                 SessionConfig.toMs(config.telemetryOptions().pollInterval()),
@@ -643,7 +659,7 @@ public final class SessionCore {
         ValidationData validationData = new ValidationData(config.sessionId(), latency,
                 current == null ? null : current.getSessionStats().orElse(null), counters,
                 coverage.coverage(at, counters), LatencyTelemetry.MAX_PLAUSIBLE_RTT_MS,
-                current == null ? 0 : current.getPathChangeCount(), exporters.dropped(), clockInfo,
+                Math.max(0, connections.pathChanges().size() - 1), exporters.dropped(), clockInfo,
                 named == null ? null : named.name(), probe, secondary(), fallback,
                 exporters.stuckCount(config.exporterTimeout()));
         MultiplayerMetrics multiplayerMetrics = new MultiplayerMetrics(config.sessionId(), config.playerId(), latency,
