@@ -1,0 +1,391 @@
+package io.peerpulse.integration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.onvoid.webrtc.RTCIceCandidate;
+import dev.onvoid.webrtc.RTCPeerConnectionState;
+import io.peerpulse.lab.ImpairmentRelay;
+import io.peerpulse.lab.ImpairmentRelay.Link;
+import io.peerpulse.lab.RelayRecord;
+import io.peerpulse.lab.WebRtcPeers;
+import io.peerpulse.lab.WebRtcPeers.Route;
+import io.peerpulse.session.ConnectionQuality;
+import io.peerpulse.session.CoverageGap;
+import io.peerpulse.session.GameSession;
+import io.peerpulse.session.PathChange;
+import io.peerpulse.session.QualityChange;
+import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.journal.SessionJournal;
+import io.peerpulse.session.spi.ExportSettings;
+import io.peerpulse.session.spi.SessionExporter;
+import io.peerpulse.session.spi.SessionExporterProvider;
+import io.peerpulse.telemetry.NetworkPath;
+import io.peerpulse.telemetry.RttSample;
+import io.peerpulse.telemetry.TelemetryOptions;
+import io.peerpulse.telemetry.spi.RttReading;
+import io.peerpulse.telemetry.spi.RttSource;
+import io.peerpulse.testkit.IpAddresses;
+import io.peerpulse.webrtc.DataChannelProbe;
+import io.peerpulse.webrtc.ProbeOptions;
+import io.peerpulse.webrtc.WebRtcRttSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A participant's network changes mid-session, on two real webrtc-java peers: they talk through relay 1 (a 40 ms
+ * round trip); relay 1 stops forwarding for good, a second relay (160 ms) comes up and each peer learns it as a new
+ * server-reflexive candidate of the other (a second network, as a phone's cellular after its Wi-Fi went), trickled
+ * without an ICE restart. ICE checks the new pair and moves to it; the connection stayed {@code CONNECTED} (seen: no
+ * {@code disconnected} within the 4 s), and the SCTP association, with the probe's channel, lives on. What
+ * PeerPulse reports is checked against what the two relays recorded they did: the probe's and the ICE view's RTT
+ * before and after, the path change (once, candidate types only), the outage as one coverage gap, the lost pings,
+ * the quality going POOR and coming back, no address anywhere, and the journal's recovery.
+ *
+ * <p>Learned on the way: a candidate added while the old pair was healthy made a pair that stayed {@code waiting}
+ * with no check sent (requestsSent 0 over 6 s): libwebrtc checks it once the selected pair is weak.
+ */
+@Tag("integration")
+class PathChangeTest {
+
+    private static final Duration POLL = Duration.ofMillis(500);
+    private static final Duration OLD_RTT = Duration.ofMillis(40);
+    private static final Duration NEW_RTT = Duration.ofMillis(160);
+    private static final Duration BOUND = Duration.ofSeconds(60);
+
+    /** What the session hands its exporters, in order; lets a test wait for what it needs. */
+    static final class Events implements SessionExporterProvider, SessionExporter {
+        final List<RttSample> samples = new ArrayList<>();
+        final List<PathChange> paths = new ArrayList<>();
+        final List<QualityChange> qualities = new ArrayList<>();
+
+        @Override
+        public String name() {
+            return "events";
+        }
+
+        @Override
+        public SessionExporter create(ExportSettings settings) {
+            return this;
+        }
+
+        @Override
+        public synchronized void sampleRecorded(String sessionId, RttSample sample) {
+            samples.add(sample);
+            notifyAll();
+        }
+
+        @Override
+        public synchronized void pathChanged(String sessionId, PathChange change) {
+            paths.add(change);
+            notifyAll();
+        }
+
+        @Override
+        public synchronized void qualityChanged(String sessionId, QualityChange change) {
+            qualities.add(change);
+            notifyAll();
+        }
+
+        @Override
+        public void sessionEnded(SessionReport report) {
+        }
+
+        synchronized boolean await(Predicate<Events> condition, Duration bound) throws InterruptedException {
+            long deadline = System.nanoTime() + bound.toNanos();
+            while (!condition.test(this)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+            return true;
+        }
+    }
+
+    /** The ICE view, with every reading it gave and when it completed, to see what it says at the switch. */
+    static final class SeenIce implements RttSource {
+        record Seen(long nanos, RttReading reading) {
+        }
+
+        final WebRtcRttSource ice;
+        final List<Seen> seen = new ArrayList<>();
+
+        SeenIce(WebRtcRttSource ice) {
+            this.ice = ice;
+        }
+
+        @Override
+        public CompletionStage<RttReading> read() {
+            return ice.read().whenComplete((reading, error) -> {
+                if (reading != null) {
+                    synchronized (seen) {
+                        seen.add(new Seen(System.nanoTime(), reading));
+                        seen.notifyAll();
+                    }
+                }
+            });
+        }
+
+        List<Seen> seen() {
+            synchronized (seen) {
+                return List.copyOf(seen);
+            }
+        }
+
+        @Override
+        public String name() {
+            return ice.name();
+        }
+
+        @Override
+        public Duration refreshPeriod() {
+            return ice.refreshPeriod();
+        }
+
+        @Override
+        public void close() {
+            ice.close();
+        }
+    }
+
+    /** {@code candidate} as a server-reflexive candidate on 127.0.0.1:{@code port}, for the same m-line. */
+    private static RTCIceCandidate reflexive(int port) {
+        return new RTCIceCandidate("0", 0,
+                "candidate:9 1 udp 1686052607 127.0.0.1 " + port + " typ srflx raddr 0.0.0.0 rport 9");
+    }
+
+    @Test
+    void aPathChangeIsRecordedOnceTheOutageIsAGapAndTheRttFollowsEachRelay(@TempDir Path dir) throws Exception {
+        Events events = new Events();
+        List<RTCPeerConnectionState> states = java.util.Collections.synchronizedList(new ArrayList<>());
+        String id = "path-change";
+        try (ImpairmentRelay oldRelay = new ImpairmentRelay(21).impair(Link.roundTrip(OLD_RTT));
+             ImpairmentRelay newRelay = new ImpairmentRelay(22).impair(Link.roundTrip(NEW_RTT));
+             WebRtcPeers peers = WebRtcPeers.open(Route.through(oldRelay).withTimeout(Fixtures.CONNECT_TIMEOUT))) {
+            ProbeOptions options = ProbeOptions.builder().pingTimeout(Duration.ofMillis(450)).build();
+            DataChannelProbe probeA = DataChannelProbe.open(peers.peerA(), options);
+            DataChannelProbe probeB = DataChannelProbe.open(peers.peerB(), options);
+            WebRtcRttSource webrtc = WebRtcRttSource.of(peers.peerA());
+            SeenIce ice = new SeenIce(webrtc);
+            peers.onConnectionChangeOfA(state -> {
+                states.add(state);
+                webrtc.onConnectionChange(state);
+            });
+            GameSession session = GameSession.builder(id).playerId("p1")
+                    .telemetryOptions(TelemetryOptions.builder().pollInterval(POLL).build())
+                    .exporterProviders(List.of(events))
+                    .journalDirectory(dir.resolve("journal"))
+                    .build();
+            long from = System.nanoTime();
+            long downNanos;
+            long downEpochMs;
+            try {
+                session.onDataChannelOpen(probeA, ice);
+                // the old path: probe samples and two fresh ICE readings
+                assertThat(events.await(e -> e.samples.size() >= 8, BOUND)).isTrue();
+                assertThat(awaitIce(ice, r -> r instanceof RttReading.Measured, 2)).isTrue();
+
+                // the old network goes (relay 1 forwards nothing more), the second one comes up: the peers learn
+                // it as a new candidate each (adding it before the old path failed left its pair "waiting",
+                // never checked, while the old pair was healthy: libwebrtc pings a new pair once the selected one
+                // is weak), relay 2 knows where they are
+                downEpochMs = System.currentTimeMillis();
+                downNanos = System.nanoTime();
+                oldRelay.blackhole(true);
+                newRelay.connect(oldRelay.endpointA().orElseThrow(), oldRelay.endpointB().orElseThrow());
+                peers.peerA().addIceCandidate(reflexive(newRelay.facingAPort()));
+                peers.peerB().addIceCandidate(reflexive(newRelay.facingBPort()));
+                // the new path carries the game: probe samples through relay 2, two fresh ICE readings of it, and
+                // the quality back from its low once the outage's lost pings left the loss window
+                assertThat(events.await(e -> e.samples.stream().filter(s -> s.rttMs() >= NEW_RTT.toMillis())
+                        .count() >= 10, BOUND)).as("probe samples on the new path").isTrue();
+                assertThat(awaitIce(ice, r -> r instanceof RttReading.Measured m && m.rttMs() >= NEW_RTT.toMillis(),
+                        2)).as("ICE readings of the new path").isTrue();
+                assertThat(events.await(e -> recovered(e.qualities, downEpochMs) != null, BOUND))
+                        .as("quality back after the outage: %s", events.qualities).isTrue();
+            } finally {
+                session.close();
+                probeA.close();
+                probeB.close();
+            }
+            long to = System.nanoTime();
+            long epochMinusNanoMs = System.currentTimeMillis() - System.nanoTime() / 1_000_000;
+            SessionReport report = session.exportReport();
+            RelayRecord oldRecord = oldRelay.record().between(from, to);
+            RelayRecord newRecord = newRelay.record().between(from, to);
+            List<RttSample> samples;
+            List<PathChange> paths;
+            List<QualityChange> qualities;
+            synchronized (events) {
+                samples = List.copyOf(events.samples);
+                paths = List.copyOf(events.paths);
+                qualities = List.copyOf(events.qualities);
+            }
+            System.out.printf("path change: states %s%n paths %s%n qualities %s%n coverage %s%n probe %s%n"
+                            + " secondary %s%n old relay %s%n new relay %s%n samples %s%n", states, paths,
+                    qualities.stream().map(q -> q.current() + "@" + (q.timestampEpochMs() - downEpochMs)).toList(),
+                    report.validationData().coverage(), report.validationData().probe(),
+                    report.validationData().secondary(), oldRecord, newRecord,
+                    samples.stream().map(s -> (s.timestampEpochMs() - downEpochMs) + ":" + s.rttMs()).toList());
+            System.out.printf(" ice readings %s%n", ice.seen().stream()
+                    .map(s -> (s.nanos() - downNanos) / 1_000_000 + "ms:" + s.reading()).toList());
+
+            // what the relays really did: relay 1 dropped everything from the blackhole on; the game's first
+            // packet (DTLS/SCTP, not a STUN check) forwarded by relay 2 ended the outage for the game
+            assertThat(oldRecord.packets()).filteredOn(p -> p.receivedNanos() >= downNanos)
+                    .allSatisfy(p -> assertThat(p.fate()).isEqualTo(RelayRecord.Fate.DOWN)).isNotEmpty();
+            long resumedNanos = newRecord.packets().stream()
+                    .filter(p -> p.kind() == RelayRecord.Kind.OTHER && p.fate() == RelayRecord.Fate.FORWARDED)
+                    .mapToLong(RelayRecord.Packet::sentNanos).min().orElseThrow();
+            long resumedEpochMs = epochMinusNanoMs + resumedNanos / 1_000_000;
+            long outageMs = (resumedNanos - downNanos) / 1_000_000;
+            RelayRecord.Spread oldTrip = oldRecord.between(from, downNanos).imposedRoundTrip();
+            RelayRecord.Spread newTrip = newRecord.imposedRoundTrip();
+
+            // the probe: each sample follows the relay it crossed, the old ones all before the new ones
+            double split = (oldTrip.maxMs() + newTrip.minMs()) / 2;
+            List<RttSample> before = samples.stream().filter(s -> s.rttMs() < split).toList();
+            List<RttSample> after = samples.stream().filter(s -> s.rttMs() >= split).toList();
+            assertThat(samples).allSatisfy(s -> assertThat(s.rttMs()).as("nothing negative or absurd")
+                    .isPositive().isLessThan(1_000));
+            assertThat(samples.subList(0, before.size())).as("the old path's samples, then the new one's only")
+                    .isEqualTo(before);
+            assertThat(before).hasSizeGreaterThanOrEqualTo(8).allSatisfy(s -> assertThat(s.rttMs())
+                    .isGreaterThanOrEqualTo(oldTrip.minMs() - ProbeAccuracyTest.BELOW_MS));
+            assertThat(after).hasSizeGreaterThanOrEqualTo(10).allSatisfy(s -> assertThat(s.rttMs())
+                    .isGreaterThanOrEqualTo(newTrip.minMs() - ProbeAccuracyTest.BELOW_MS));
+            assertThat(before.stream().mapToDouble(RttSample::rttMs).min().orElseThrow())
+                    .isLessThanOrEqualTo(oldTrip.minMs() + ProbeAccuracyTest.ABOVE_MS);
+            assertThat(after.stream().mapToDouble(RttSample::rttMs).min().orElseThrow())
+                    .isLessThanOrEqualTo(newTrip.minMs() + ProbeAccuracyTest.ABOVE_MS);
+            RttSample lastOld = before.get(before.size() - 1);
+            RttSample firstNew = after.get(0);
+            assertThat(lastOld.timestampEpochMs()).as("no sample through the dead relay")
+                    .isLessThanOrEqualTo(downEpochMs + POLL.toMillis());
+            assertThat(firstNew.timestampEpochMs()).as("none through the new one before it forwarded the game")
+                    .isGreaterThanOrEqualTo(resumedEpochMs - 1);
+
+            // the outage is one coverage gap, from the last sample before to the first after, as long as the
+            // relays' outage give or take a poll and a round trip
+            CoverageGap gap = report.validationData().coverage().gaps().stream().collect(
+                    java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(), g -> {
+                        assertThat(g).as("one gap").hasSize(1);
+                        return g.get(0);
+                    }));
+            assertThat(gap.startEpochMs()).isEqualTo(lastOld.timestampEpochMs());
+            assertThat(gap.endEpochMs()).isEqualTo(firstNew.timestampEpochMs());
+            // (the last sample before may be a ping sent just before the blackhole, stamped a round trip later; the
+            // first after comes at the next poll's pong once relay 2 forwards the game)
+            System.out.printf(" outage as the relays did it: %d ms; gap %d ms%n", outageMs, gap.durationMs());
+            assertThat(gap.durationMs()).as("the relays' outage: %d ms", outageMs)
+                    .isBetween(outageMs - (long) oldTrip.maxMs() - 50,
+                            outageMs + 2 * POLL.toMillis() + (long) newTrip.maxMs());
+
+            // the probe counted the pings the outage took, no more than it sent then
+            io.peerpulse.telemetry.ProbeStats probe = report.validationData().probe();
+            assertThat(probe.lostCount()).isPositive()
+                    .isLessThanOrEqualTo(outageMs / POLL.toMillis() + 2);
+            assertThat(probe.sentCount()).isEqualTo(probe.answeredCount() + probe.lostCount()
+                    + probe.unansweredCount());
+
+            // the ICE view: each reading of a pair from that pair's own checks, never the old pair's RTT on the new
+            List<RttReading.Measured> iceMeasured = ice.seen().stream().map(SeenIce.Seen::reading)
+                    .filter(r -> r instanceof RttReading.Measured).map(r -> (RttReading.Measured) r).toList();
+            assertThat(paths).as("the first path, then the change, candidate types only").hasSize(2);
+            assertThat(paths.get(1).previous()).isEqualTo(paths.get(0).current());
+            assertThat(paths.get(0).previous()).isNull();
+            NetworkPath oldPath = paths.get(0).current();
+            NetworkPath newPath = paths.get(1).current();
+            assertThat(oldPath.remoteType()).isIn("host", "prflx");
+            assertThat(newPath.remoteType()).as("the candidate the peers learned").isEqualTo("srflx");
+            assertThat(paths.get(1).timestampEpochMs()).isGreaterThanOrEqualTo(downEpochMs);
+            assertThat(iceMeasured).allSatisfy(r -> {
+                NetworkPath on = r.path().orElseThrow();
+                if (on.equals(newPath)) {
+                    assertThat(r.rttMs()).as("new pair").isGreaterThanOrEqualTo(newTrip.minMs()
+                            - WebRtcRttAccuracyTest.BELOW_MS);
+                } else {
+                    assertThat(on).isEqualTo(oldPath);
+                    assertThat(r.rttMs()).as("old pair").isBetween(oldTrip.minMs() - WebRtcRttAccuracyTest.BELOW_MS,
+                            split);
+                }
+            });
+            assertThat(report.multiplayerMetrics().pathChanges()).isEqualTo(paths);
+            assertThat(report.validationData().pathChangeCount()).isEqualTo(1);
+            assertThat(report.sessionMetrics().path()).isEqualTo(newPath);
+
+            // quality: down with the outage, back once it was over
+            QualityChange down = qualities.stream().filter(q -> q.timestampEpochMs() >= downEpochMs
+                    && (q.current() == ConnectionQuality.POOR || q.current() == ConnectionQuality.LOST))
+                    .findFirst().orElseThrow(() -> new AssertionError("no POOR or LOST after the outage: "
+                            + qualities));
+            assertThat(down.timestampEpochMs()).isLessThanOrEqualTo(firstNew.timestampEpochMs() + 3 * POLL.toMillis());
+            assertThat(recovered(qualities, downEpochMs).timestampEpochMs()).isGreaterThan(down.timestampEpochMs());
+
+            // no address anywhere: not in the report, the exporters' calls, the journal
+            Path journal = session.journalPath().orElseThrow();
+            List<String> texts = List.of(report.toString(), samples.toString(), paths.toString(),
+                    qualities.toString(), Files.readString(journal));
+            List<String> ports = new ArrayList<>();
+            for (ImpairmentRelay relay : List.of(oldRelay, newRelay)) {
+                ports.add(String.valueOf(relay.facingAPort()));
+                ports.add(String.valueOf(relay.facingBPort()));
+                relay.endpointA().ifPresent(a -> ports.add(String.valueOf(a.getPort())));
+                relay.endpointB().ifPresent(b -> ports.add(String.valueOf(b.getPort())));
+            }
+            assertThat(texts).allSatisfy(text -> {
+                assertThat(IpAddresses.containsAny(text)).as("an address in: %s", text).isFalse();
+                assertThat(text).doesNotContainIgnoringCase("candidate:");
+                for (String port : ports) {
+                    assertThat(text).as("a port").doesNotContainPattern("(?<![\\d.])" + port + "(?![\\d.])");
+                }
+            });
+
+            // the journal gives the same report
+            SessionJournal.Recovery recovery = SessionJournal.recover(journal);
+            assertThat(recovery.problems()).isEmpty();
+            assertThat(recovery.report()).isEqualTo(report);
+        }
+    }
+
+    /** The first change to FAIR or GOOD after a change to POOR or LOST at or after {@code sinceEpochMs}. */
+    private static QualityChange recovered(List<QualityChange> changes, long sinceEpochMs) {
+        boolean down = false;
+        for (QualityChange change : changes) {
+            if (change.timestampEpochMs() < sinceEpochMs) {
+                continue;
+            }
+            if (change.current() == ConnectionQuality.POOR || change.current() == ConnectionQuality.LOST) {
+                down = true;
+            } else if (down && (change.current() == ConnectionQuality.FAIR
+                    || change.current() == ConnectionQuality.GOOD)) {
+                return change;
+            }
+        }
+        return null;
+    }
+
+    private static boolean awaitIce(SeenIce ice, Predicate<RttReading> which, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        synchronized (ice.seen) {
+            while (ice.seen.stream().filter(s -> which.test(s.reading())).count() < count) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(ice.seen, left);
+            }
+        }
+        return true;
+    }
+}
