@@ -166,9 +166,21 @@ class PathChangeTest {
 
     @Test
     void aPathChangeIsRecordedOnceTheOutageIsAGapAndTheRttFollowsEachRelay(@TempDir Path dir) throws Exception {
+        moveAndCheck(dir, "path-change", false);
+    }
+
+    /**
+     * The same move with an ICE restart: A makes a new offer with {@code iceRestart} (webrtc-java 0.14:
+     * {@code RTCOfferOptions.iceRestart}), B answers, and the candidates of the new ICE generation are relay 2's.
+     */
+    @Test
+    void anIceRestartOntoTheSecondRelayIsRecordedTheSameWay(@TempDir Path dir) throws Exception {
+        moveAndCheck(dir, "ice-restart", true);
+    }
+
+    private static void moveAndCheck(Path dir, String id, boolean restart) throws Exception {
         Events events = new Events();
         List<RTCPeerConnectionState> states = java.util.Collections.synchronizedList(new ArrayList<>());
-        String id = "path-change";
         try (ImpairmentRelay oldRelay = new ImpairmentRelay(21).impair(Link.roundTrip(OLD_RTT));
              ImpairmentRelay newRelay = new ImpairmentRelay(22).impair(Link.roundTrip(NEW_RTT));
              WebRtcPeers peers = WebRtcPeers.open(Route.through(oldRelay).withTimeout(Fixtures.CONNECT_TIMEOUT))) {
@@ -202,13 +214,17 @@ class PathChangeTest {
                 downEpochMs = System.currentTimeMillis();
                 downNanos = System.nanoTime();
                 oldRelay.blackhole(true);
-                newRelay.connect(oldRelay.endpointA().orElseThrow(), oldRelay.endpointB().orElseThrow());
+                if (restart) {
+                    restartIce(peers); // new local ports: relay 2 learns them from their first packets
+                } else {
+                    newRelay.connect(oldRelay.endpointA().orElseThrow(), oldRelay.endpointB().orElseThrow());
+                }
                 peers.peerA().addIceCandidate(reflexive(newRelay.facingAPort()));
                 peers.peerB().addIceCandidate(reflexive(newRelay.facingBPort()));
                 // the new path carries the game: probe samples through relay 2, two fresh ICE readings of it, and
                 // the quality back from its low once the outage's lost pings left the loss window
                 assertThat(events.await(e -> e.samples.stream().filter(s -> s.rttMs() >= NEW_RTT.toMillis())
-                        .count() >= 10, BOUND)).as("probe samples on the new path").isTrue();
+                        .count() >= 10, BOUND)).as("probe samples on the new path; %s %s", newRelay, peers).isTrue();
                 assertThat(awaitIce(ice, r -> r instanceof RttReading.Measured m && m.rttMs() >= NEW_RTT.toMillis(),
                         2)).as("ICE readings of the new path").isTrue();
                 assertThat(events.await(e -> recovered(e.qualities, downEpochMs) != null, BOUND))
@@ -356,6 +372,66 @@ class PathChangeTest {
             assertThat(recovery.problems()).isEmpty();
             assertThat(recovery.report()).isEqualTo(report);
         }
+    }
+
+    /**
+     * An ICE restart, A offering: new ICE credentials on both peers, the same DTLS and SCTP association. The new
+     * generation's own host candidates still go through the lab's rewriter, which lets only the first address it
+     * saw through (a new port is dropped; the same one is rewritten to relay 1, which is dead): relay 2's candidates
+     * are the only ones that work.
+     */
+    private static void restartIce(WebRtcPeers peers) throws Exception {
+        dev.onvoid.webrtc.RTCOfferOptions options = new dev.onvoid.webrtc.RTCOfferOptions();
+        options.iceRestart = true;
+        java.util.concurrent.CompletableFuture<dev.onvoid.webrtc.RTCSessionDescription> offer =
+                new java.util.concurrent.CompletableFuture<>();
+        peers.peerA().createOffer(options, created(offer));
+        dev.onvoid.webrtc.RTCSessionDescription o = offer.get(30, TimeUnit.SECONDS);
+        set(peers.peerA(), o, true);
+        set(peers.peerB(), o, false);
+        java.util.concurrent.CompletableFuture<dev.onvoid.webrtc.RTCSessionDescription> answer =
+                new java.util.concurrent.CompletableFuture<>();
+        peers.peerB().createAnswer(new dev.onvoid.webrtc.RTCAnswerOptions(), created(answer));
+        dev.onvoid.webrtc.RTCSessionDescription a = answer.get(30, TimeUnit.SECONDS);
+        set(peers.peerB(), a, true);
+        set(peers.peerA(), a, false);
+    }
+
+    private static dev.onvoid.webrtc.CreateSessionDescriptionObserver created(
+            java.util.concurrent.CompletableFuture<dev.onvoid.webrtc.RTCSessionDescription> result) {
+        return new dev.onvoid.webrtc.CreateSessionDescriptionObserver() {
+            @Override
+            public void onSuccess(dev.onvoid.webrtc.RTCSessionDescription description) {
+                result.complete(description);
+            }
+
+            @Override
+            public void onFailure(String error) {
+                result.completeExceptionally(new IllegalStateException(error));
+            }
+        };
+    }
+
+    private static void set(dev.onvoid.webrtc.RTCPeerConnection peer, dev.onvoid.webrtc.RTCSessionDescription d,
+                            boolean local) throws Exception {
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        dev.onvoid.webrtc.SetSessionDescriptionObserver observer = new dev.onvoid.webrtc.SetSessionDescriptionObserver() {
+            @Override
+            public void onSuccess() {
+                done.complete(null);
+            }
+
+            @Override
+            public void onFailure(String error) {
+                done.completeExceptionally(new IllegalStateException(error));
+            }
+        };
+        if (local) {
+            peer.setLocalDescription(d, observer);
+        } else {
+            peer.setRemoteDescription(d, observer);
+        }
+        done.get(30, TimeUnit.SECONDS);
     }
 
     /** The first change to FAIR or GOOD after a change to POOR or LOST at or after {@code sinceEpochMs}. */
