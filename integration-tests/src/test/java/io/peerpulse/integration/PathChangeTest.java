@@ -178,6 +178,124 @@ class PathChangeTest {
         moveAndCheck(dir, "ice-restart", true);
     }
 
+    /**
+     * A NAT rebinding: the relay's socket facing A moves to a new port (B's NAT mapping changed), and the round trip
+     * grows with it. A sees B's checks from an unknown address (a peer-reflexive candidate), answers there, and its
+     * checks to the old port die; no candidate is signalled, no restart.
+     */
+    @Test
+    void aNatRebindingIsRecordedAsAPathChangeAndTheRttFollowsTheRelay(@TempDir Path dir) throws Exception {
+        Events events = new Events();
+        List<RTCPeerConnectionState> states = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (ImpairmentRelay relay = new ImpairmentRelay(23).impair(Link.roundTrip(OLD_RTT));
+             WebRtcPeers peers = WebRtcPeers.open(Route.through(relay).withTimeout(Fixtures.CONNECT_TIMEOUT))) {
+            ProbeOptions options = ProbeOptions.builder().pingTimeout(Duration.ofMillis(450)).build();
+            DataChannelProbe probeA = DataChannelProbe.open(peers.peerA(), options);
+            DataChannelProbe probeB = DataChannelProbe.open(peers.peerB(), options);
+            WebRtcRttSource webrtc = WebRtcRttSource.of(peers.peerA());
+            SeenIce ice = new SeenIce(webrtc);
+            peers.onConnectionChangeOfA(state -> {
+                states.add(state);
+                webrtc.onConnectionChange(state);
+            });
+            GameSession session = GameSession.builder("nat-rebinding").playerId("p1")
+                    .telemetryOptions(TelemetryOptions.builder().pollInterval(POLL).build())
+                    .exporterProviders(List.of(events))
+                    .journalDirectory(dir.resolve("journal"))
+                    .build();
+            int oldPort = relay.facingAPort();
+            long from = System.nanoTime();
+            long reboundNanos;
+            long reboundEpochMs;
+            try {
+                session.onDataChannelOpen(probeA, ice);
+                assertThat(events.await(e -> e.samples.size() >= 8, BOUND)).isTrue();
+                assertThat(awaitIce(ice, r -> r instanceof RttReading.Measured, 2)).isTrue();
+                reboundEpochMs = System.currentTimeMillis();
+                relay.impair(Link.roundTrip(NEW_RTT));
+                reboundNanos = relay.rebindFacingA();
+                assertThat(events.await(e -> e.samples.stream().filter(s -> s.rttMs() >= NEW_RTT.toMillis())
+                        .count() >= 10, BOUND)).as("probe samples after the rebinding; %s %s", relay, peers).isTrue();
+                assertThat(awaitIce(ice, r -> r instanceof RttReading.Measured m && m.rttMs() >= NEW_RTT.toMillis(),
+                        2)).as("ICE readings after the rebinding").isTrue();
+            } finally {
+                session.close();
+                probeA.close();
+                probeB.close();
+            }
+            SessionReport report = session.exportReport();
+            RelayRecord record = relay.record().between(from, System.nanoTime());
+            List<RttSample> samples;
+            List<PathChange> paths;
+            synchronized (events) {
+                samples = List.copyOf(events.samples);
+                paths = List.copyOf(events.paths);
+            }
+            System.out.printf("NAT rebinding (port %d -> %d): states %s%n paths %s%n qualities %s%n coverage %s%n"
+                            + " probe %s%n relay %s%n samples %s%n ice %s%n", oldPort, relay.facingAPort(), states,
+                    paths, events.qualities, report.validationData().coverage(), report.validationData().probe(),
+                    record, samples.stream().map(s -> (s.timestampEpochMs() - reboundEpochMs) + ":" + s.rttMs())
+                            .toList(),
+                    ice.seen().stream().map(s -> (s.nanos() - reboundNanos) / 1_000_000 + "ms:" + s.reading())
+                            .toList());
+
+            // what the relay saw: B's packets went on from the new port at once; A's came again once A answered
+            // there (those A sent to the old port never reached the relay)
+            long to = System.nanoTime();
+            long epochMinusNanoMs = System.currentTimeMillis() - to / 1_000_000;
+            long resumedNanos = record.packets().stream().filter(p -> p.receivedNanos() >= reboundNanos
+                    && p.direction() == ImpairmentRelay.Direction.A_TO_B && p.kind() == RelayRecord.Kind.OTHER)
+                    .mapToLong(RelayRecord.Packet::receivedNanos).min().orElseThrow();
+            long outageMs = (resumedNanos - reboundNanos) / 1_000_000;
+            RelayRecord.Spread oldTrip = record.between(from, reboundNanos).imposedRoundTrip();
+            RelayRecord.Spread newTrip = record.between(resumedNanos, to).imposedRoundTrip();
+            double split = (oldTrip.maxMs() + newTrip.minMs()) / 2;
+            List<RttSample> before = samples.stream().filter(s -> s.rttMs() < split).toList();
+            List<RttSample> after = samples.stream().filter(s -> s.rttMs() >= split).toList();
+            assertThat(samples).allSatisfy(s -> assertThat(s.rttMs()).isPositive().isLessThan(1_000));
+            assertThat(samples.subList(0, before.size())).isEqualTo(before);
+            assertThat(before).hasSizeGreaterThanOrEqualTo(8).allSatisfy(s -> assertThat(s.rttMs())
+                    .isGreaterThanOrEqualTo(oldTrip.minMs() - ProbeAccuracyTest.BELOW_MS));
+            assertThat(after).hasSizeGreaterThanOrEqualTo(10).allSatisfy(s -> assertThat(s.rttMs())
+                    .isGreaterThanOrEqualTo(newTrip.minMs() - ProbeAccuracyTest.BELOW_MS));
+            assertThat(after.get(0).timestampEpochMs()).isGreaterThanOrEqualTo(
+                    epochMinusNanoMs + resumedNanos / 1_000_000 - 1);
+
+            System.out.printf(" outage as the relay saw it: %d ms%n", outageMs);
+            assertThat(report.validationData().coverage().gaps()).singleElement().satisfies(gap -> {
+                assertThat(gap.startEpochMs()).isEqualTo(before.get(before.size() - 1).timestampEpochMs());
+                assertThat(gap.endEpochMs()).isEqualTo(after.get(0).timestampEpochMs());
+                assertThat(gap.durationMs()).isBetween(outageMs - (long) oldTrip.maxMs() - 50,
+                        outageMs + 2 * POLL.toMillis() + (long) newTrip.maxMs());
+            });
+            assertThat(report.validationData().probe().lostCount()).isPositive()
+                    .isLessThanOrEqualTo(outageMs / POLL.toMillis() + 2);
+
+            assertThat(paths).hasSize(2);
+            assertThat(paths.get(0).previous()).isNull();
+            assertThat(paths.get(1).previous()).isEqualTo(paths.get(0).current());
+            NetworkPath newPath = paths.get(1).current();
+            assertThat(newPath.remoteType()).as("B as A sees it now: peer-reflexive").isEqualTo("prflx");
+            assertThat(ice.seen().stream().map(SeenIce.Seen::reading).filter(r -> r instanceof RttReading.Measured)
+                    .map(r -> (RttReading.Measured) r).toList())
+                    .allSatisfy(r -> assertThat(r.rttMs()).isGreaterThanOrEqualTo(
+                            (r.path().orElseThrow().equals(newPath) ? newTrip : oldTrip).minMs()
+                                    - WebRtcRttAccuracyTest.BELOW_MS))
+                    .anySatisfy(r -> assertThat(r.path()).contains(newPath));
+            assertThat(report.multiplayerMetrics().pathChanges()).isEqualTo(paths);
+
+            Path journal = session.journalPath().orElseThrow();
+            String written = report + Files.readString(journal);
+            assertThat(IpAddresses.containsAny(written)).isFalse();
+            for (int port : new int[] {oldPort, relay.facingAPort(), relay.facingBPort()}) {
+                assertThat(written).doesNotContainPattern("(?<![\\d.])" + port + "(?![\\d.])");
+            }
+            SessionJournal.Recovery recovery = SessionJournal.recover(journal);
+            assertThat(recovery.problems()).isEmpty();
+            assertThat(recovery.report()).isEqualTo(report);
+        }
+    }
+
     private static void moveAndCheck(Path dir, String id, boolean restart) throws Exception {
         Events events = new Events();
         List<RTCPeerConnectionState> states = java.util.Collections.synchronizedList(new ArrayList<>());

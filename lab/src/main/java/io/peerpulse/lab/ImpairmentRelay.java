@@ -297,7 +297,8 @@ public final class ImpairmentRelay implements AutoCloseable {
     /** What the sender spins beyond the overshoot it expects of {@code parkNanos}. */
     private static final long SPIN_SPARE_NANOS = 20_000;
 
-    private final DatagramChannel facingA;
+    /** Replaced by {@link #rebindFacingA()}; read by the receiver, the sender and the callers. */
+    private volatile DatagramChannel facingA;
     private final DatagramChannel facingB;
     private final Selector selector;
     private final SplittableRandom random;
@@ -373,6 +374,39 @@ public final class ImpairmentRelay implements AutoCloseable {
      */
     public int facingAPort() {
         return localPort(facingA);
+    }
+
+    /**
+     * A NAT rebinding on B's side, as A sees it: the A-facing socket is replaced by one on a new port, so B's packets
+     * reach A from a new address from now on, and what A still sends to the old port is lost (the port is closed:
+     * A's kernel gets an ICMP port unreachable, as from a NAT whose mapping expired). The relay records nothing of
+     * those packets, which it never reads; the endpoints it knows are kept.
+     *
+     * @return when the old socket closed, {@link System#nanoTime()}
+     * @throws UncheckedIOException when the new socket cannot be opened or registered
+     * @throws IllegalStateException when the relay is closed
+     * @since 0.1.0
+     */
+    public long rebindFacingA() {
+        if (closed.get()) {
+            throw new IllegalStateException("the relay is closed");
+        }
+        DatagramChannel fresh;
+        try {
+            fresh = open();
+            fresh.register(selector, SelectionKey.OP_READ, Direction.A_TO_B); // does not wait for select() (JDK 11+)
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the relay's new A-facing socket on 127.0.0.1", e);
+        }
+        DatagramChannel old = facingA;
+        facingA = fresh;
+        closeQuietly(old);
+        if (closed.get()) {
+            closeQuietly(fresh); // close() ran meanwhile and may have closed the old one only
+        }
+        long at = System.nanoTime();
+        selector.wakeup();
+        return at;
     }
 
     /**
@@ -640,11 +674,18 @@ public final class ImpairmentRelay implements AutoCloseable {
                     Direction direction = (Direction) key.attachment();
                     DatagramChannel channel = (DatagramChannel) key.channel();
                     SocketAddress source;
-                    while ((source = receive(channel, buffer)) != null) {
-                        buffer.flip();
-                        byte[] data = new byte[buffer.remaining()];
-                        buffer.get(data);
-                        accept(direction, (InetSocketAddress) source, data);
+                    try {
+                        while ((source = receive(channel, buffer)) != null) {
+                            buffer.flip();
+                            byte[] data = new byte[buffer.remaining()];
+                            buffer.get(data);
+                            accept(direction, (InetSocketAddress) source, data);
+                        }
+                    } catch (java.nio.channels.ClosedChannelException rebound) {
+                        if (closed.get()) {
+                            return;
+                        }
+                        // the socket rebindFacingA() replaced: its key is cancelled, the new one is registered
                     }
                 }
                 selector.selectedKeys().clear();
