@@ -297,6 +297,40 @@ class PathChangeTest {
     }
 
     private static void moveAndCheck(Path dir, String id, boolean restart) throws Exception {
+        java.util.logging.Logger peerpulse = java.util.logging.Logger.getLogger("io.peerpulse");
+        java.util.logging.Level level = peerpulse.getLevel();
+        List<String> logged = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                java.io.StringWriter line = new java.io.StringWriter();
+                line.append(new java.util.logging.SimpleFormatter().formatMessage(record));
+                if (record.getThrown() != null) {
+                    record.getThrown().printStackTrace(new java.io.PrintWriter(line));
+                }
+                logged.add(line.toString());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        capture.setLevel(java.util.logging.Level.ALL);
+        peerpulse.setLevel(java.util.logging.Level.ALL);
+        peerpulse.addHandler(capture);
+        try {
+            moveAndCheck(dir, id, restart, logged);
+        } finally {
+            peerpulse.removeHandler(capture);
+            peerpulse.setLevel(level);
+        }
+    }
+
+    private static void moveAndCheck(Path dir, String id, boolean restart, List<String> logged) throws Exception {
         Events events = new Events();
         List<RTCPeerConnectionState> states = java.util.Collections.synchronizedList(new ArrayList<>());
         try (ImpairmentRelay oldRelay = new ImpairmentRelay(21).impair(Link.roundTrip(OLD_RTT));
@@ -466,10 +500,12 @@ class PathChangeTest {
             assertThat(down.timestampEpochMs()).isLessThanOrEqualTo(firstNew.timestampEpochMs() + 3 * POLL.toMillis());
             assertThat(recovered(qualities, downEpochMs).timestampEpochMs()).isGreaterThan(down.timestampEpochMs());
 
-            // no address anywhere: not in the report, the exporters' calls, the journal
+            // no address anywhere: not in the report, the exporters' calls, the journal, PeerPulse's log lines
             Path journal = session.journalPath().orElseThrow();
-            List<String> texts = List.of(report.toString(), samples.toString(), paths.toString(),
-                    qualities.toString(), Files.readString(journal));
+            List<String> texts = new ArrayList<>(List.of(report.toString(), samples.toString(), paths.toString(),
+                    qualities.toString(), Files.readString(journal)));
+            texts.addAll(List.copyOf(logged));
+            System.out.printf(" %d log lines%n", logged.size());
             List<String> ports = new ArrayList<>();
             for (ImpairmentRelay relay : List.of(oldRelay, newRelay)) {
                 ports.add(String.valueOf(relay.facingAPort()));
