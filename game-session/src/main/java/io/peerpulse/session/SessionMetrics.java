@@ -17,8 +17,8 @@ import java.util.Objects;
  * @param endEpochMs   when it was closed; {@code null} while it runs
  * @param durationMs   from start to end, or to the snapshot while it runs
  * @param connection   every data channel open and close, disconnections and time without a channel
- * @param path         the latest network path recorded (the last of the path changes: of the primary view's readings,
- *                     or the secondary's while the primary names none); {@code null} when none was
+ * @param path         the latest network path recorded (the last of the path changes: of the primary view's readings
+ *                     or the secondary's); {@code null} when none was
  * @param latency      the statistics of the telemetry's window with its samples; {@code null} before any sample
  * @since 0.1.0
  */

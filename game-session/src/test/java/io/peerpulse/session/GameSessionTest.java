@@ -558,6 +558,26 @@ class GameSessionTest {
     }
 
     @Test
+    void afterAReconnectionFromTheIceViewAloneToAProbeTheIceViewBesideItStillRecordsThePath() {
+        // an old client first (the ICE view alone measures, naming Wi-Fi's path), then a reconnection with the probe
+        // and the ICE view beside it, on cellular: the new path is the session's although the primary's record
+        // still holds the old one
+        NetworkPath wifi = path("host", "host", "udp");
+        NetworkPath cellular = path("srflx", "host", "udp");
+        GameSession session = session(builder());
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(40, wifi)));
+        advanceSeconds(2);
+        session.onDataChannelClose("network changed");
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(161)),
+                ScriptedRttSource.repeating(RttReading.measured(160, cellular)));
+        advanceSeconds(2);
+        SessionReport report = session.exportReport();
+        assertThat(report.multiplayerMetrics().pathChanges()).extracting(PathChange::previous, PathChange::current)
+                .containsExactly(tuple(null, wifi), tuple(wifi, cellular));
+        assertThat(report.sessionMetrics().path()).isEqualTo(cellular);
+    }
+
+    @Test
     void exportsNeverHoldAnAddressEvenWhenTheCallerPassesOne() {
         GameSession session = session(builder());
         ScriptedRttSource source = ScriptedRttSource.repeating(RttReading.measured(20));

@@ -469,8 +469,9 @@ public final class SessionCore {
                 if (secondaryActive) {
                     view.apply(poll);
                     NetworkPath named = poll.path();
-                    if (poll.pathChanged() && named != null && primary != null && primary.getPath().isEmpty()) {
-                        // the primary (the probe) names no path: the ICE view beside it is the one that does
+                    if (poll.pathChanged() && named != null) {
+                        // the ICE view beside a probe, whose readings name none: the views share one connection,
+                        // and pathSeen records a path only when it differs from the latest recorded
                         pathSeen(named, event.at());
                     }
                     if (poll.sample() != null) {
