@@ -382,12 +382,12 @@ public final class ImpairmentRelay implements AutoCloseable {
      * A's kernel gets an ICMP port unreachable, as from a NAT whose mapping expired). The relay records nothing of
      * those packets, which it never reads; the endpoints it knows are kept.
      *
-     * @return when the old socket closed, {@link System#nanoTime()}
+     * @return this relay
      * @throws UncheckedIOException when the new socket cannot be opened or registered
      * @throws IllegalStateException when the relay is closed
      * @since 0.1.0
      */
-    public long rebindFacingA() {
+    public ImpairmentRelay rebindFacingA() {
         if (closed.get()) {
             throw new IllegalStateException("the relay is closed");
         }
@@ -404,9 +404,8 @@ public final class ImpairmentRelay implements AutoCloseable {
         if (closed.get()) {
             closeQuietly(fresh); // close() ran meanwhile and may have closed the old one only
         }
-        long at = System.nanoTime();
         selector.wakeup();
-        return at;
+        return this;
     }
 
     /**
