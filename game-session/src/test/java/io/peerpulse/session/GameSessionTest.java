@@ -531,7 +531,8 @@ class GameSessionTest {
         NetworkPath wifi = path("host", "host", "udp");
         NetworkPath cellular = path("srflx", "host", "udp");
         Recording recording = new Recording();
-        GameSession session = session(builder().exporterProviders(List.of(recording)).fallbackAfter(Duration.ofSeconds(4)));
+        GameSession session = session(builder().exporterProviders(List.of(recording))
+                .fallbackAfter(Duration.ofSeconds(4)));
         ScriptedRttSource probe = ScriptedRttSource.repeating(RttReading.unavailable("peer never answered"));
         session.onDataChannelOpen(probe, new ScriptedRttSource()
                 .then(RttReading.measured(40, wifi))

@@ -570,7 +570,8 @@ class PathChangeTest {
     private static void set(dev.onvoid.webrtc.RTCPeerConnection peer, dev.onvoid.webrtc.RTCSessionDescription d,
                             boolean local) throws Exception {
         java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
-        dev.onvoid.webrtc.SetSessionDescriptionObserver observer = new dev.onvoid.webrtc.SetSessionDescriptionObserver() {
+        dev.onvoid.webrtc.SetSessionDescriptionObserver observer =
+                new dev.onvoid.webrtc.SetSessionDescriptionObserver() {
             @Override
             public void onSuccess() {
                 done.complete(null);

@@ -391,12 +391,16 @@ public final class ImpairmentRelay implements AutoCloseable {
         if (closed.get()) {
             throw new IllegalStateException("the relay is closed");
         }
-        DatagramChannel fresh;
+        DatagramChannel fresh = null;
         try {
             fresh = open();
             fresh.register(selector, SelectionKey.OP_READ, Direction.A_TO_B); // does not wait for select() (JDK 11+)
         } catch (IOException e) {
+            closeQuietly(fresh);
             throw new UncheckedIOException("cannot open the relay's new A-facing socket on 127.0.0.1", e);
+        } catch (ClosedSelectorException closedMeanwhile) {
+            closeQuietly(fresh);
+            throw new IllegalStateException("the relay is closed", closedMeanwhile);
         }
         DatagramChannel old = facingA;
         facingA = fresh;

@@ -81,7 +81,8 @@ final class ConnectionLog {
     }
 
     /**
-     * A view's readings named another path than the latest recorded (the primary's or the secondary's); answers the change.
+     * A view's readings named another path than the latest recorded (the primary's or the secondary's); answers the
+     * change.
      */
     PathChange pathChanged(@Nullable NetworkPath previous, NetworkPath current, Stamp at) {
         PathChange change = new PathChange(at.epochMs(), previous, current);
