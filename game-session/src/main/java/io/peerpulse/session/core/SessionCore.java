@@ -260,6 +260,16 @@ public final class SessionCore {
         }
     }
 
+    /**
+     * @param view a view
+     * @return its current network path, empty before its first path (or before it was opened)
+     * @since 0.1.0
+     */
+    public Optional<NetworkPath> path(SessionEvent.View view) {
+        LatencyRecord record = view == SessionEvent.View.PRIMARY ? primary : secondary;
+        return record == null ? Optional.empty() : record.getPath();
+    }
+
     /** @return the probe statistics applied last, {@code null} when none since the last new source
      * @since 0.1.0 */
     public @Nullable ProbeStats probe() {
@@ -305,7 +315,12 @@ public final class SessionCore {
      * @return what applying did
      * @throws IllegalArgumentException naming what is wrong when the event cannot follow the state (a time
      *                                  before the last event's, a poll before the first open, an open of the
-     *                                  wrong kind, a path change from another path than the state's)
+     *                                  wrong kind). A poll whose path change starts from another path than the
+     *                                  view's current one is no such case: only a journal with lost lines holds
+     *                                  one (live, {@link #polled} takes the previous path from the view under this
+     *                                  lock), and it is applied: the view's path set to its new one, the change
+     *                                  listed as any, from the latest path recorded (the change between, lost
+     *                                  with its line, neither listed nor counted)
      * @throws IllegalStateException    when the session ended already (only polls are ignored then)
      * @since 0.1.0
      */
@@ -467,7 +482,7 @@ public final class SessionCore {
                     throw new IllegalArgumentException("a secondary poll before a secondary source was opened");
                 }
                 if (secondaryActive) {
-                    view.apply(poll);
+                    view.apply(fitted(view, poll));
                     NetworkPath named = poll.path();
                     if (poll.pathChanged() && named != null) {
                         // the ICE view beside a probe, whose readings name none: the views share one connection,
@@ -484,7 +499,7 @@ public final class SessionCore {
             if (record == null) {
                 throw new IllegalArgumentException("a poll before the first open");
             }
-            record.apply(poll);
+            record.apply(fitted(record, poll));
             Stamp at = event.at();
             if (poll.pathChanged()) {
                 pathSeen(Objects.requireNonNull(poll.path()), at);
@@ -565,6 +580,22 @@ public final class SessionCore {
             report = done;
             return new Applied(null, null, exporters.ended(done, toStart));
         }
+    }
+
+    /**
+     * The poll as the view's record takes it: its path change from the record's current path. They differ only
+     * in a journal whose lines with the change between were lost (live, {@link #polled} takes the previous path
+     * from the record).
+     */
+    private static PollEvent fitted(LatencyRecord record, PollEvent poll) {
+        NetworkPath next = poll.path();
+        NetworkPath current = record.getPath().orElse(null);
+        if (next == null || Objects.equals(poll.previousPath(), current)) {
+            return poll;
+        }
+        boolean same = next.equals(current);
+        return new PollEvent(poll.outcome(), poll.timestampEpochMs(), poll.sample(), same ? null : current,
+                same ? null : next, poll.lateMs());
     }
 
     /**

@@ -4,6 +4,7 @@ import io.peerpulse.session.core.SessionCore;
 import io.peerpulse.session.core.SessionEvent;
 import io.peerpulse.session.core.Stamp;
 import io.peerpulse.session.journal.SessionJournal;
+import io.peerpulse.telemetry.NetworkPath;
 import io.peerpulse.telemetry.shared.Redaction;
 import org.jspecify.annotations.Nullable;
 
@@ -38,7 +39,9 @@ import java.util.regex.Pattern;
  * applied next and the seqs before it are a gap (lost lines, reported with their range). A line whose seq
  * was already applied or declared lost is skipped: a duplicate (a conflicting one when its bytes differ
  * from the applied line's) or a line that came too late. An event the session refuses (a time before the
- * last applied event's, a poll before the first open, anything after the end) is skipped. Every problem
+ * last applied event's, a poll before the first open, anything after the end) is skipped; a poll whose path change
+ * starts from another path than the view's recovered one (the change between was in lost lines) is applied as it
+ * says, and the change it did not see reported. Every problem
  * names the line number, the seq and why. A journal without {@code end} ends at its last applied event.
  *
  * <p><b>Why one class.</b> Its one job is the rule above. Each decision reads several parts of its state at once
@@ -542,12 +545,16 @@ public final class JournalReplay {
             skipped(where + "invalid (" + e.getMessage() + "): skipped");
             return;
         }
+        String unseen = unseenPathChange(event);
         SessionCore.Applied applied;
         try {
             applied = session.apply(event);
         } catch (IllegalArgumentException | IllegalStateException e) {
             skipped(where + "refused by the session (" + e.getMessage() + "): skipped");
             return;
+        }
+        if (unseen != null) {
+            problem(where + unseen);
         }
         lineCount++;
         last = event.at();
@@ -558,6 +565,30 @@ public final class JournalReplay {
                 && polled.poll().hasSample()) {
             samples++;
         }
+    }
+
+    /**
+     * For a poll whose path change starts from another path than the view's recovered one (the change between was
+     * in lost lines: live, each change starts from the path before it), what the recovery does, in words; else
+     * {@code null}.
+     */
+    private @Nullable String unseenPathChange(SessionEvent event) {
+        if (!(event instanceof SessionEvent.Polled polled) || !polled.poll().pathChanged()) {
+            return null;
+        }
+        NetworkPath from = polled.poll().previousPath();
+        NetworkPath current = session.path(polled.view()).orElse(null);
+        if (java.util.Objects.equals(from, current)) {
+            return null;
+        }
+        String view = polled.view() == SessionEvent.View.PRIMARY ? "the path" : "the second view's path";
+        String unseen = from == null ? "a change to " + current + " is not in the journal either"
+                : (current == null ? "the first path, " + from + "," : "the change from " + current + " to " + from)
+                + " was in lost lines";
+        return "changes " + view + " from " + (from == null ? "none (its first path)" : from) + " to "
+                + polled.poll().path() + ", but the recovered path was " + (current == null ? "none" : current) + ": "
+                + unseen + " (neither listed nor counted); this line's poll applied, the change listed from the"
+                + " recovered path";
     }
 
     private void damaged(String problem) {
