@@ -4,6 +4,7 @@ import static io.peerpulse.telemetry.fixtures.Records.path;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.peerpulse.session.ConnectionEvent;
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.PathChange;
 import io.peerpulse.session.SessionReport;
@@ -124,5 +125,79 @@ class JournalLostLinesTest {
                 + C + ", but the recovered path was " + A + ": the change from " + A + " to " + B + " was in lost lines"));
         assertThat(recovery.report().validationData().secondary().counters().measuredCount()).isEqualTo(7);
         assertThat(recovery.sampleCount()).isEqualTo(live.sessionMetrics().latency().sampleCount());
+    }
+
+    /**
+     * The first open's line lost: every poll and probe line after it was refused (a poll before the first open),
+     * and so was the reopening: the recovered report had no sample at all. Now a stand-in first open is applied at
+     * the first line that needs one, and the intact lines' samples, probe statistics and connection events are kept.
+     */
+    @Test
+    void aLostFirstOpenCostsNoPollOrProbeLineAfterIt() throws IOException {
+        GameSession session = session("lost-open");
+        ScriptedProbe probe = new ScriptedProbe(ScriptedRttSource.repeating(RttReading.measured(30.0)));
+        session.onDataChannelOpen(probe, IceLike.everyThirdPoll(31.0));
+        scheduler.runDueTasks();
+        scheduler.advance(Duration.ofSeconds(3));
+        session.beginRound(1);
+        scheduler.advance(Duration.ofSeconds(3));
+        session.onDataChannelClose("gone");
+        session.onDataChannelOpen(probe, IceLike.everyThirdPoll(31.0));
+        scheduler.advance(Duration.ofSeconds(3));
+        session.close();
+        SessionReport live = session.exportReport();
+        assertThat(live.sessionMetrics().latency().sampleCount()).isEqualTo(10);
+
+        SessionJournal.Recovery recovery = recoverWithout(session, l -> l.contains("\"kind\":\"first\""));
+
+        SessionReport recovered = recovery.report();
+        assertThat(recovery.problems()).anyMatch(p -> p.startsWith("line 2, seq 2: the session's first open was in"
+                + " lost lines: a first open of source 'unknown (its open line was lost)' applied at this line's time"));
+        assertThat(recovery.problems()).filteredOn(p -> p.contains("refused")).as("only the second view's polls")
+                .allMatch(p -> p.contains("a secondary poll before a secondary source was opened"));
+        assertThat(recovery.sampleCount()).isEqualTo(10);
+        assertThat(recovered.sessionMetrics().latency().samples()).isEqualTo(live.sessionMetrics().latency().samples());
+        assertThat(recovered.validationData().counters()).isEqualTo(live.validationData().counters());
+        assertThat(recovered.validationData().probe()).isEqualTo(live.validationData().probe());
+        assertThat(recovered.validationData().latencySource()).isEqualTo("unknown (its open line was lost)");
+        assertThat(recovered.multiplayerMetrics().rounds()).isEqualTo(live.multiplayerMetrics().rounds());
+        assertThat(recovered.sessionMetrics().connection().events()).extracting(ConnectionEvent::type)
+                .containsExactly(ConnectionEvent.Type.OPENED, ConnectionEvent.Type.CLOSED, ConnectionEvent.Type.REOPENED);
+        assertThat(recovered.sessionMetrics().connection().reconnectionCount()).isEqualTo(1);
+    }
+
+    /** Lines from the first open on lost, up to a reconnection: the reconnection is applied as the first open. */
+    @Test
+    void aReconnectionAfterALostFirstOpenIsAppliedAsTheFirstOpen() throws IOException {
+        GameSession session = session("lost-first");
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(30.0)));
+        scheduler.runDueTasks();
+        scheduler.advance(Duration.ofSeconds(2));
+        session.onDataChannelClose("gone");
+        scheduler.advance(Duration.ofSeconds(2));
+        session.onDataChannelOpen(new IceLike(ScriptedRttSource.repeating(RttReading.measured(35.0))));
+        scheduler.advance(Duration.ofSeconds(3));
+        session.close();
+        Path journal = session.journalPath().orElseThrow();
+        List<String> lines = Journals.lines(journal);
+        int reconnection = 0;
+        while (!lines.get(reconnection).contains("\"kind\":\"new\"")) {
+            reconnection++;
+        }
+        lines.subList(1, reconnection).clear(); // the first open to the close: a run of lost lines
+
+        SessionJournal.Recovery recovery = SessionJournal.recover(Journals.write(journal, lines));
+
+        SessionReport recovered = recovery.report();
+        assertThat(recovery.problems()).noneMatch(p -> p.contains("refused"));
+        assertThat(recovery.problems()).anyMatch(p -> p.endsWith("an open of kind NEW with no open before it: the"
+                + " first open was in lost lines; applied as the first open (so no reconnection counted)"));
+        List<RttSample> afterReconnection = session.exportReport().sessionMetrics().latency().samples().stream()
+                .filter(sample -> sample.rttMs() == 35.0).toList();
+        assertThat(afterReconnection).hasSize(3);
+        assertThat(recovered.sessionMetrics().latency().samples()).isEqualTo(afterReconnection);
+        assertThat(recovered.validationData().latencySource()).isEqualTo("ice");
+        assertThat(recovered.sessionMetrics().connection().events()).extracting(ConnectionEvent::type)
+                .containsExactly(ConnectionEvent.Type.OPENED);
     }
 }

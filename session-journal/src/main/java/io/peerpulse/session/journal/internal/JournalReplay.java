@@ -41,7 +41,8 @@ import java.util.regex.Pattern;
  * from the applied line's) or a line that came too late. An event the session refuses (a time before the
  * last applied event's, a poll before the first open, anything after the end) is skipped; a poll whose path change
  * starts from another path than the view's recovered one (the change between was in lost lines) is applied as it
- * says, and the change it did not see reported. Every problem
+ * says, and the change it did not see reported; with the first open lost, a later open is applied as the first, and
+ * a stand-in first open comes before a poll or probe line that needs one. Every problem
  * names the line number, the seq and why. A journal without {@code end} ends at its last applied event.
  *
  * <p><b>Why one class.</b> Its one job is the rule above. Each decision reads several parts of its state at once
@@ -545,6 +546,9 @@ public final class JournalReplay {
             skipped(where + "invalid (" + e.getMessage() + "): skipped");
             return;
         }
+        if (session.primary().isEmpty() && !ended) {
+            event = withoutFirstOpen(event, where);
+        }
         String unseen = unseenPathChange(event);
         SessionCore.Applied applied;
         try {
@@ -566,6 +570,39 @@ public final class JournalReplay {
             samples++;
         }
     }
+
+    /**
+     * An event that needs the session's first open while none was applied: its line was lost (live, nothing but an
+     * open comes first). A reopening or reconnection is applied as the first open, with its own sources; before a poll
+     * or probe statistics a stand-in first open is applied at their stamp, its source {@value #UNKNOWN_SOURCE} (with a
+     * second view of that name before a second view's poll), so that their data is kept. Either is reported.
+     */
+    private SessionEvent withoutFirstOpen(SessionEvent event, String where) {
+        if (event instanceof SessionEvent.Opened opened && opened.kind() != SessionEvent.OpenKind.FIRST) {
+            problem(where + "an open of kind " + opened.kind() + " with no open before it: the first open was in lost"
+                    + " lines; applied as the first open (so no reconnection counted)");
+            return new SessionEvent.Opened(opened.at(), SessionEvent.OpenKind.FIRST, opened.source(),
+                    opened.secondary());
+        }
+        if (!(event instanceof SessionEvent.Polled) && !(event instanceof SessionEvent.ProbeRead)) {
+            return event;
+        }
+        boolean second = event instanceof SessionEvent.Polled polled && polled.view() == SessionEvent.View.SECONDARY;
+        SessionEvent.Source unknown = new SessionEvent.Source(UNKNOWN_SOURCE, 0);
+        try {
+            session.apply(new SessionEvent.Opened(event.at(), SessionEvent.OpenKind.FIRST, unknown,
+                    second ? unknown : null));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            return event; // the event itself cannot follow either (a time before the last event's): refused below
+        }
+        problem(where + "the session's first open was in lost lines: a first open of source '" + UNKNOWN_SOURCE + "'"
+                + (second ? " with a second view of that name" : "") + " applied at this line's time, so that its"
+                + " data and what follows are kept (the time before it counts as without a channel)");
+        return event;
+    }
+
+    /** The name of the source a stand-in first open gives: its open line was lost. */
+    static final String UNKNOWN_SOURCE = "unknown (its open line was lost)";
 
     /**
      * For a poll whose path change starts from another path than the view's recovered one (the change between was
