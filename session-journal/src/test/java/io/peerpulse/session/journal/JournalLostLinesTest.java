@@ -200,4 +200,35 @@ class JournalLostLinesTest {
         assertThat(recovered.sessionMetrics().connection().events()).extracting(ConnectionEvent::type)
                 .containsExactly(ConnectionEvent.Type.OPENED);
     }
+
+    /**
+     * A round's begin and a reconnection lost: the round end and the close after them (intact) find no round and no
+     * channel open, and changed nothing, silently. Live neither line is written then (endRound() and
+     * onDataChannelClose() journal nothing without a round or channel open), so each is now reported.
+     */
+    @Test
+    void aRoundEndOrACloseWhoseBeginOrOpenWasLostIsReported() throws IOException {
+        GameSession session = session("lost-begin");
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(30.0)));
+        scheduler.runDueTasks();
+        scheduler.advance(Duration.ofSeconds(2));
+        session.beginRound(7);
+        scheduler.advance(Duration.ofSeconds(2));
+        session.endRound();
+        session.onDataChannelClose("gone");
+        scheduler.advance(Duration.ofSeconds(2));
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(35.0)));
+        scheduler.advance(Duration.ofSeconds(2));
+        session.onDataChannelClose("gone again");
+        session.close();
+
+        SessionJournal.Recovery recovery = recoverWithout(session,
+                l -> l.contains("roundBegin") || l.contains("\"kind\":\"new\""));
+
+        assertThat(recovery.problems()).anyMatch(p -> p.endsWith(": a round end with no round open: its begin was in"
+                + " lost lines, and the round's number with it (its samples count in no round): nothing to end"));
+        assertThat(recovery.problems()).anyMatch(p -> p.endsWith(": a close with no channel open: the open before it"
+                + " was in lost lines (the recovered channel stays closed since the close before): not applied"));
+        assertThat(recovery.sampleCount()).isEqualTo(session.exportReport().sessionMetrics().latency().sampleCount());
+    }
 }

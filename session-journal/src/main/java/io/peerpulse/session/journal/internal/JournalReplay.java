@@ -549,7 +549,13 @@ public final class JournalReplay {
         if (session.primary().isEmpty() && !ended) {
             event = withoutFirstOpen(event, where);
         }
-        String unseen = unseenPathChange(event);
+        String unseen = event instanceof SessionEvent.RoundEnded && session.currentRound().isEmpty()
+                ? "a round end with no round open: its begin was in lost lines, and the round's number with it (its"
+                        + " samples count in no round): nothing to end"
+                : event instanceof SessionEvent.ChannelClosed && !session.isChannelOpen()
+                ? "a close with no channel open: the open before it was in lost lines (the recovered channel stays"
+                        + " closed since the close before): not applied"
+                : unseenPathChange(event);
         SessionCore.Applied applied;
         try {
             applied = session.apply(event);
