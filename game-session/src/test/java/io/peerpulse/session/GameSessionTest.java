@@ -579,6 +579,41 @@ class GameSessionTest {
     }
 
     @Test
+    void aViewNamingAgainThePathItNamedBeforeAnotherViewMovedTheSessionRecordsTheMoveBack() {
+        // the ICE view alone on Wi-Fi, a reconnection with the probe and the ICE view beside it on cellular, then
+        // back to the ICE view alone on Wi-Fi (and once more to the probe on cellular): each view's own last path
+        // is the one it named before the other view moved the session, so each move back must still be recorded
+        NetworkPath wifi = path("host", "host", "udp");
+        NetworkPath cellular = path("srflx", "host", "udp");
+        Recording recording = new Recording();
+        GameSession session = session(builder().exporterProviders(List.of(recording)));
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(40, wifi)));
+        advanceSeconds(2);
+        session.onDataChannelClose("network changed");
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(161)),
+                ScriptedRttSource.repeating(RttReading.measured(160, cellular)));
+        advanceSeconds(2);
+        session.onDataChannelClose("network changed");
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(41, wifi)));
+        advanceSeconds(2);
+        SessionReport back = session.exportReport();
+        assertThat(back.multiplayerMetrics().pathChanges()).extracting(PathChange::previous, PathChange::current)
+                .containsExactly(tuple(null, wifi), tuple(wifi, cellular), tuple(cellular, wifi));
+        assertThat(back.sessionMetrics().path()).as("measured on Wi-Fi again").isEqualTo(wifi);
+        session.onDataChannelClose("network changed");
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(162)),
+                ScriptedRttSource.repeating(RttReading.measured(160, cellular)));
+        advanceSeconds(2);
+        session.close();
+        SessionReport report = session.exportReport();
+        assertThat(report.multiplayerMetrics().pathChanges()).extracting(PathChange::current)
+                .containsExactly(wifi, cellular, wifi, cellular);
+        assertThat(report.sessionMetrics().path()).isEqualTo(cellular);
+        assertThat(report.validationData().pathChangeCount()).isEqualTo(3);
+        assertThat(recording.paths()).extracting(PathChange::current).containsExactly(wifi, cellular, wifi, cellular);
+    }
+
+    @Test
     void exportsNeverHoldAnAddressEvenWhenTheCallerPassesOne() {
         GameSession session = session(builder());
         ScriptedRttSource source = ScriptedRttSource.repeating(RttReading.measured(20));

@@ -54,7 +54,8 @@ import java.util.function.BooleanSupplier;
  * (see {@link TelemetryListener}), never while this poller holds a lock. Its {@code timestampEpochMs} is
  * {@link TelemetryOptions#clock()} read once when the poll ends, which also stamps a sample whose reading
  * carried no time of its own. It carries {@code previousPath}/{@code path} only when the reading named
- * another path than the last one read. A poll of a run that {@link #stop()} ended is not handed on; a
+ * another path than the last one read, or named the first path read since {@link #switchSource} (then from none
+ * when it is the last one read: a source's first path, which its owner may not hold, after other views moved it). A poll of a run that {@link #stop()} ended is not handed on; a
  * hand-over already under way when {@code stop()} is called may finish.
  *
  * @since 0.1.0
@@ -84,7 +85,8 @@ public final class RttPoller implements AutoCloseable {
      *   A read of a run that stop() ended gives the slot up to the next claim, so that a next run never waits for it.
      *   Only the thread ending the read that holds it updates `lastPath`, and the slot's release and next
      *   claim order those updates.
-     * - `lastPath` and `source` are volatile: read on any polling or answering thread.
+     * - `lastPath` and `source` are volatile: read on any polling or answering thread. `pathAnew` (an AtomicBoolean),
+     *   set by switchSource(), is taken by the first read after it that names a path.
      * - each Read's `done` (an AtomicBoolean) lets exactly one of answer, failure and timeout end it.
      */
     private final Object lifecycle = new Object();
@@ -92,6 +94,7 @@ public final class RttPoller implements AutoCloseable {
     private volatile @Nullable Run currentRun;
     private final AtomicReference<Read> inFlight = new AtomicReference<>();
     private volatile @Nullable NetworkPath lastPath;
+    private final AtomicBoolean pathAnew = new AtomicBoolean();
     private volatile RttSource source;
 
     /**
@@ -220,13 +223,14 @@ public final class RttPoller implements AutoCloseable {
 
     /**
      * Polls {@code next} from the next poll on. A read of the previous source still in flight is handed on
-     * when it is answered in time.
+     * when it is answered in time. The first path read after it is handed on even when it is the last one read.
      *
      * @param next the new source
      * @since 0.1.0
      */
     public void switchSource(RttSource next) {
         this.source = Objects.requireNonNull(next, "next");
+        pathAnew.set(true);
     }
 
     /**
@@ -379,9 +383,13 @@ public final class RttPoller implements AutoCloseable {
         }
         long now = options.clock().millis();
         NetworkPath previous = lastPath;
-        NetworkPath changed = readPath != null && !readPath.equals(previous) ? readPath : null;
+        boolean anew = readPath != null && pathAnew.compareAndSet(true, false);
+        NetworkPath changed = readPath != null && (anew || !readPath.equals(previous)) ? readPath : null;
         if (changed != null) {
             lastPath = changed;
+        }
+        if (changed != null && changed.equals(previous)) {
+            previous = null; // named anew after switchSource: the new source's first path
         }
         RttSample sample = outcome == PollOutcome.MEASURED
                 ? new RttSample(ownTimestamp == NO_TIMESTAMP ? now : ownTimestamp, rttMs) : null;

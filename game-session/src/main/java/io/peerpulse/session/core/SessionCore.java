@@ -94,6 +94,13 @@ public final class SessionCore {
     private @Nullable SourceFallback fallback;
     private @Nullable ProbeStats probe;
     private @Nullable Stamp endAt;
+    /**
+     * The path each view named last since its source opened, from the session's path at that open: a poll's path
+     * change starts from it. Not the view's record's path, which a view keeps across reconnections: beside it the
+     * other view may have moved the session's path since, and naming the record's path again must move it back.
+     */
+    private @Nullable NetworkPath primaryPath;
+    private @Nullable NetworkPath secondaryPath;
 
     private volatile @Nullable LatencyRecord primary;
     private volatile @Nullable LatencyRecord secondary;
@@ -262,12 +269,14 @@ public final class SessionCore {
 
     /**
      * @param view a view
-     * @return its current network path, empty before its first path (or before it was opened)
+     * @return the path it named last since its source opened, else the session's path at that open: where its next
+     *         poll's path change starts; empty when neither (or before it was opened)
      * @since 0.1.0
      */
     public Optional<NetworkPath> path(SessionEvent.View view) {
-        LatencyRecord record = view == SessionEvent.View.PRIMARY ? primary : secondary;
-        return record == null ? Optional.empty() : record.getPath();
+        synchronized (lock) {
+            return Optional.ofNullable(view == SessionEvent.View.PRIMARY ? primaryPath : secondaryPath);
+        }
     }
 
     /** @return the probe statistics applied last, {@code null} when none since the last new source
@@ -316,7 +325,7 @@ public final class SessionCore {
      * @throws IllegalArgumentException naming what is wrong when the event cannot follow the state (a time
      *                                  before the last event's, a poll before the first open, an open of the
      *                                  wrong kind). A poll whose path change starts from another path than the
-     *                                  view's current one is no such case: only a journal with lost lines holds
+     *                                  view's current one ({@link #path}) is no such case: only a journal with lost lines holds
      *                                  one (live, {@link #polled} takes the previous path from the view under this
      *                                  lock), and it is applied: the view's path set to its new one, the change
      *                                  listed as any, from the latest path recorded (the change between, lost
@@ -372,7 +381,7 @@ public final class SessionCore {
             if (endAt != null || record == null || view == SessionEvent.View.SECONDARY && !secondaryActive) {
                 return null;
             }
-            NetworkPath current = record.getPath().orElse(null);
+            NetworkPath current = view == SessionEvent.View.PRIMARY ? primaryPath : secondaryPath;
             NetworkPath next = poll.path() != null && !poll.path().equals(current) ? poll.path() : null;
             RttSample sample = poll.sample();
             if (sample != null && sample.timestampEpochMs() == poll.timestampEpochMs()) {
@@ -468,6 +477,8 @@ public final class SessionCore {
                     }
                 }
                 exporters.source(event.source().name(), toStart);
+                primaryPath = connections.path();
+                secondaryPath = primaryPath;
             }
             exporters.connection(connections.opened(kind, at), toStart);
             return Applied.NOTHING;
@@ -487,6 +498,7 @@ public final class SessionCore {
                     if (poll.pathChanged() && named != null) {
                         // the ICE view beside a probe, whose readings name none: the views share one connection,
                         // and pathSeen records a path only when it differs from the latest recorded
+                        secondaryPath = named;
                         pathSeen(named, event.at());
                     }
                     if (poll.sample() != null) {
@@ -502,7 +514,8 @@ public final class SessionCore {
             record.apply(fitted(record, poll));
             Stamp at = event.at();
             if (poll.pathChanged()) {
-                pathSeen(Objects.requireNonNull(poll.path()), at);
+                primaryPath = Objects.requireNonNull(poll.path());
+                pathSeen(primaryPath, at);
             }
             if (poll.sample() != null) {
                 rounds.sample(poll.sample().rttMs());
@@ -583,9 +596,9 @@ public final class SessionCore {
     }
 
     /**
-     * The poll as the view's record takes it: its path change from the record's current path. They differ only
-     * in a journal whose lines with the change between were lost (live, {@link #polled} takes the previous path
-     * from the record).
+     * The poll as the view's record takes it: its path change from the record's current path. They differ after a
+     * reconnection (a poll's change starts from the view's {@link #path}: the session's path at the open, when the
+     * record may hold an older one) and in a journal whose lines with the change between were lost.
      */
     private static PollEvent fitted(LatencyRecord record, PollEvent poll) {
         NetworkPath next = poll.path();

@@ -168,6 +168,38 @@ class JournalViewsTest {
                 .noneMatch(l -> l.startsWith("{\"type\":\"fallback\"") || l.contains("\"from\""));
     }
 
+    /**
+     * Reconnections between the ICE view alone and the probe beside it, each view naming again a path it named
+     * before the other moved the session: live and recovered, each move recorded, no change reported lost.
+     */
+    @Test
+    void pathsNamedByEitherViewAcrossReconnectionsRecoverAsLive() throws IOException {
+        io.peerpulse.telemetry.NetworkPath wifi = new io.peerpulse.telemetry.NetworkPath("host", "host", "udp");
+        io.peerpulse.telemetry.NetworkPath cellular = new io.peerpulse.telemetry.NetworkPath("srflx", "host", "udp");
+        GameSession session = session("views-paths");
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(40, wifi)));
+        scheduler.runDueTasks();
+        advanceSeconds(2);
+        session.onDataChannelClose("network changed");
+        session.onDataChannelOpen(new ScriptedProbe(ScriptedRttSource.repeating(RttReading.measured(161))),
+                ScriptedRttSource.repeating(RttReading.measured(160, cellular)));
+        advanceSeconds(2);
+        session.onDataChannelClose("network changed");
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(41, wifi)));
+        advanceSeconds(2);
+        session.onDataChannelClose("network changed");
+        session.onDataChannelOpen(new ScriptedProbe(ScriptedRttSource.repeating(RttReading.measured(162))),
+                ScriptedRttSource.repeating(RttReading.measured(160, cellular)));
+        advanceSeconds(2);
+        session.close();
+
+        SessionReport live = session.exportReport();
+        assertThat(live.multiplayerMetrics().pathChanges()).extracting(c -> c.current())
+                .containsExactly(wifi, cellular, wifi, cellular);
+        assertThat(live.validationData().pathChangeCount()).isEqualTo(3);
+        recoverAndCompare(session);
+    }
+
     /** The suspect verdict pairs the views' RTTs by their monotonic stamps: the recovery pairs them the same. */
     @Test
     void aSuspectProbeRecoversAsLive() throws IOException {
