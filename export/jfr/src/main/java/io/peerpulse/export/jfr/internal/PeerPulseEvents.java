@@ -46,7 +46,7 @@ final class PeerPulseEvents {
         double rttMs;
 
         @Label("Path")
-        @Description("The network path of the latest reading that named one (local-remote/protocol), empty before")
+        @Description("The latest network path the session recorded, of either view (local/remote/protocol), empty before")
         String path = "";
 
         @Label("Sample Time")
