@@ -149,6 +149,32 @@ class JournalRealDamageTest {
     }
 
     /**
+     * The other journal is no cleaner than this one: a line of it repeated (a copy retried) or lost (a line cut out,
+     * two lines run together) shifts its seqs off its line numbers. The lines after that were read as this journal's:
+     * those past this one's last seq applied to this session (the other's close, reconnection and end: endEpochMs
+     * 44 s after the start instead of 9 s).
+     */
+    @Test
+    void anotherJournalWithALineRepeatedOrLostIsStillNotAppliedToThisSession() throws IOException {
+        byte[] killed = Files.readAllBytes(journal());
+        killed = Arrays.copyOf(killed, lineStart(killed, killed.length / 2));
+        SessionJournal.Recovery alone = SessionJournal.recover(write("killed", killed));
+        List<String> other = Journals.lines(journal("other-session", "p2", "bye"));
+        List<String> repeated = new ArrayList<>(other);
+        repeated.add(5, other.get(4));
+        List<String> lost = new ArrayList<>(other);
+        lost.remove(5);
+        for (List<String> edited : List.of(repeated, lost)) {
+            byte[] bytes = (String.join("\n", edited) + "\n").getBytes(StandardCharsets.UTF_8);
+            SessionJournal.Recovery recovery = SessionJournal.recover(write("cat-edited", killed, bytes));
+            assertThat(recovery.report()).isEqualTo(alone.report());
+            assertThat(recovery.complete()).isFalse();
+            assertThat(recovery.sampleCount()).isEqualTo(alone.sampleCount());
+            assertThat(recovery.problems()).anyMatch(p -> p.contains("another journal (session 'other-session'"));
+        }
+    }
+
+    /**
      * What text tools do to a file without changing a byte the writer wrote is the same journal: CRLF line ends and a
      * byte order mark (a Windows checkout, Notepad), white space added after each line (an editor, a template) or
      * stripped (nothing to strip: every line ends with '}'), the final line end removed, a CRLF file cut between its

@@ -32,8 +32,8 @@ import java.util.regex.Pattern;
  * beyond the file's line count plus the reorder window (no writer can have numbered it so); a whole line
  * followed by zero bytes instead of its line end (a file extended before a power loss) is read, the zeros
  * reported. A header after line 1 with other bytes than line 1 begins another journal ({@code cat a b > c}): it and
- * the lines that follow it as that journal's (seq = line number minus the header's) are skipped and reported once,
- * never applied, also when it follows the torn last line of this one on the same line. Lines are applied in
+ * the lines that follow it up to the next header are skipped and reported once, never applied, also when it follows
+ * the torn last line of this one on the same line. Lines are applied in
  * {@code seq} order: a line that comes early waits in a reorder window of at most
  * {@value #REORDER_WINDOW} lines; when the window is full, or the file ends, the lowest waiting seq is
  * applied next and the seqs before it are a gap (lost lines, reported with their range). A line whose seq
@@ -386,12 +386,15 @@ public final class JournalReplay {
             skipped("line " + n + ": unparsable (" + e.getMessage() + "): skipped");
             return;
         }
-        if (foreignHeader > 0 && seq == n - foreignHeader) {
-            foreignLine(n); // another journal's line: its seqs follow its header's line as this journal's do
+        boolean isHeader = seq == 0 && "header".equals(parsed.string("type").orElse(null));
+        if (foreignHeader > 0 && !isHeader) {
+            // another journal's line: every line after its header is its own (a journal is never appended to), also
+            // when a line of it repeated or lost shifts its seqs off its line numbers
+            foreignLine(n);
             return;
         }
         endOfForeignJournal();
-        if (seq == 0 && raw.hash() != headerHash && "header".equals(parsed.string("type").orElse(null))) {
+        if (isHeader && raw.hash() != headerHash) {
             // a journal is never appended to (a new file per session): another header is another journal's
             // (cat a b > c); this one's own, repeated (a copy retried), is a duplicate like any other line
             foreignHeader = n;
