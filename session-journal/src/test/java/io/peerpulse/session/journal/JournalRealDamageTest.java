@@ -175,6 +175,23 @@ class JournalRealDamageTest {
     }
 
     /**
+     * A line of seq 0 whose type is no string (crafted, its checksum right) is a duplicate of the header like any
+     * other: it threw "'type' must be a string, was a number" out of the recovery, which recovered nothing.
+     */
+    @Test
+    void aSeqZeroLineWhoseTypeIsNoStringIsADuplicateNotAThrow() throws IOException {
+        Path journal = journal();
+        List<String> lines = Journals.lines(journal);
+        SessionJournal.Recovery expected = SessionJournal.recover(journal);
+        List<String> crafted = new ArrayList<>(lines);
+        crafted.add(3, Journals.resealed(lines.get(0).replace("\"type\":\"header\"", "\"type\":7")));
+        SessionJournal.Recovery recovery = SessionJournal.recover(Journals.write(dir.resolve("crafted"
+                + SessionJournal.FILE_SUFFIX), crafted));
+        assertThat(recovery.report()).isEqualTo(expected.report());
+        assertThat(recovery.problems()).singleElement().asString().startsWith("line 4, seq 0: conflicting duplicate");
+    }
+
+    /**
      * What text tools do to a file without changing a byte the writer wrote is the same journal: CRLF line ends and a
      * byte order mark (a Windows checkout, Notepad), white space added after each line (an editor, a template) or
      * stripped (nothing to strip: every line ends with '}'), the final line end removed, a CRLF file cut between its

@@ -386,7 +386,7 @@ public final class JournalReplay {
             skipped("line " + n + ": unparsable (" + e.getMessage() + "): skipped");
             return;
         }
-        boolean isHeader = seq == 0 && "header".equals(parsed.string("type").orElse(null));
+        boolean isHeader = seq == 0 && isHeader(parsed);
         if (foreignHeader > 0 && !isHeader) {
             // another journal's line: every line after its header is its own (a journal is never appended to), also
             // when a line of it repeated or lost shifts its seqs off its line numbers
@@ -434,6 +434,15 @@ public final class JournalReplay {
         drain();
         while (pending.size() > REORDER_WINDOW) {
             skipToLowestPending();
+        }
+    }
+
+    /** Whether a line of seq 0 is a header; a type that is no string (a crafted line) is none, not a throw. */
+    private static boolean isHeader(FlatJson.Parsed parsed) {
+        try {
+            return "header".equals(parsed.string("type").orElse(null));
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 
