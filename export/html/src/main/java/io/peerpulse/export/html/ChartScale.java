@@ -15,7 +15,8 @@ import java.util.List;
  * puts at most {@value #MAX_TIME_STEPS} steps in the span; labels in the step's unit ({@code 25 s},
  * {@code 1 h 15 min}). <b>RTT ticks</b> lie at multiples of a 1-2-5 step (…, 0.5, 1, 2, 5, 10, 20, …
  * ms) from 0 up to the first multiple at or above the highest value plus 10 % (at least
- * {@value #MIN_REACH_MS} ms), at most {@value #MAX_RTT_STEPS} steps.
+ * {@value #MIN_REACH_MS} ms, at most {@value #MAX_REACH_MS} ms: an edited export's higher RTT lies at the top),
+ * at most {@value #MAX_RTT_STEPS} steps.
  */
 final class ChartScale {
 
@@ -31,6 +32,8 @@ final class ChartScale {
     static final int MAX_RTT_STEPS = 5;
     /** The lowest top of the RTT axis for samples above 0, ms. */
     static final double MIN_REACH_MS = 0.001;
+    /** The highest top of the RTT axis, ms: above about 1.6e308 the 10 % more, and the steps, overflow to infinity. */
+    static final double MAX_REACH_MS = 1e307;
 
     private static final long SECOND = 1_000;
     private static final long MINUTE = 60 * SECOND;
@@ -56,7 +59,8 @@ final class ChartScale {
         this.spanMs = spanMs;
         this.timeStepMs = timeStep(spanMs);
         // at least a thousandth of a ms (the statistics' resolution): a subnormal RTT would make the step 0
-        double reach = highestMs > 0 ? Math.max(highestMs * 1.1, MIN_REACH_MS) : 1;
+        // at most 1e307 ms: a finite RTT near Double.MAX_VALUE (an edited export) would make the reach infinite
+        double reach = highestMs > 0 ? Math.min(Math.max(highestMs * 1.1, MIN_REACH_MS), MAX_REACH_MS) : 1;
         this.rttStep = Step.covering(reach / MAX_RTT_STEPS);
         long steps = (long) Math.ceil(reach / rttStep.value());
         while (rttStep.times(steps) < reach) { // the division's rounding
@@ -80,9 +84,9 @@ final class ChartScale {
         return LEFT + (double) (ms - startMs) / spanMs * PLOT_WIDTH;
     }
 
-    /** @return y of an RTT, px */
+    /** @return y of an RTT, px; at the top for one above the axis ({@link #MAX_REACH_MS}) */
     double y(double rttMs) {
-        return TOP + PLOT_HEIGHT - rttMs / maxMs * PLOT_HEIGHT;
+        return TOP + PLOT_HEIGHT - Math.min(rttMs / maxMs, 1) * PLOT_HEIGHT;
     }
 
     /** @return the top of the RTT axis, ms */

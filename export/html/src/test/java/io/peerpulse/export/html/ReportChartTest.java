@@ -94,6 +94,22 @@ class ReportChartTest {
         Chart.assertRoundRttTicks(chart.yLabels);
     }
 
+    /**
+     * The other end: an RTT above Double.MAX_VALUE / 1.1 ms (finite, so a record and an export hold it; an edited
+     * export, read by {@code peerpulse report}): its axis's reach of 110 % overflowed to infinity, the step's
+     * exponent to Integer.MIN_VALUE + 1, the step to 0, and the loop that finds the axis's top counted for ever.
+     */
+    @Test
+    void aHugeRttGivesAFiniteAxisNotAHang() {
+        SessionReport huge = with(List.of(sample(T0, 40), sample(T0 + 1_000, Double.MAX_VALUE)),
+                40, Double.MAX_VALUE, List.of(), List.of());
+        String html = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                () -> HtmlReport.render(huge));
+        Chart chart = Chart.of(html);
+        assertThat(chart.yLabels).last().isEqualTo(1e307);
+        assertThat(chart.points).hasSize(2).last().satisfies(p -> assertThat(p.y).isCloseTo(chart.top, within(0.05)));
+    }
+
     @Test
     void anEditedExportsStatisticsDoNotCutOffItsSamples() {
         // minMs 40 lies above a sample, maxMs 40 below one: the axes follow the samples
