@@ -71,19 +71,24 @@ public final class LatencyRecord {
     }
 
     /**
-     * Records how one poll ended: counts its outcome; sets the path when the event changes it (a change
-     * counted unless it is the first path); and a {@link PollOutcome#MEASURED} event's sample enters the
-     * window and the aggregates with its own timestamp. The event is checked first: a bad one changes
+     * Records how one poll ended: counts its outcome; sets the path when the event names another one than this
+     * record's (a change counted unless it is the first path); and a {@link PollOutcome#MEASURED} event's sample
+     * enters the window and the aggregates with its own timestamp. The event is checked first: a bad one changes
      * nothing.
      *
+     * <p>The path change is this record's: from its current path, whatever the event's {@code previousPath} says.
+     * They differ only when the event's source saw a path this record never did: an event that a racing
+     * {@code stop()} kept from a telemetry's record, a view whose source was switched while another view moved the
+     * session's path, a journal whose line with the change between was lost. The event as recorded is returned.
+     *
      * @param event the poll's event, live or journaled
+     * @return the event as recorded: its path change taken from this record's path (the event itself when they agree)
      * @throws NullPointerException     when {@code event} is null
      * @throws IllegalArgumentException when its sample is not a plausible RTT (NaN, infinite, negative or
-     *                                  above {@link LatencyTelemetry#MAX_PLAUSIBLE_RTT_MS}), or it changes
-     *                                  the path from another path than this record's current one
+     *                                  above {@link LatencyTelemetry#MAX_PLAUSIBLE_RTT_MS})
      * @since 0.1.0
      */
-    public void apply(PollEvent event) {
+    public PollEvent apply(PollEvent event) {
         Objects.requireNonNull(event, "event");
         RttSample sample = event.sample();
         if (sample != null && !(sample.rttMs() >= 0 && sample.rttMs() <= LatencyTelemetry.MAX_PLAUSIBLE_RTT_MS)) {
@@ -93,11 +98,13 @@ public final class LatencyRecord {
         long stamp = lock.writeLock();
         try {
             NetworkPath newPath = event.path();
+            PollEvent recorded = event;
+            if (newPath != null && !Objects.equals(event.previousPath(), path)) {
+                recorded = new PollEvent(event.outcome(), event.timestampEpochMs(), sample,
+                        newPath.equals(path) ? null : path, newPath.equals(path) ? null : newPath, event.lateMs());
+                newPath = recorded.path();
+            }
             if (newPath != null) {
-                if (!Objects.equals(event.previousPath(), path)) {
-                    throw new IllegalArgumentException("the event's previousPath " + event.previousPath()
-                            + " is not the record's current path " + path);
-                }
                 if (path != null) {
                     pathChanges++;
                 }
@@ -125,6 +132,7 @@ public final class LatencyRecord {
                 case REJECTED -> rejected++;
                 case SKIPPED -> skipped++;
             }
+            return recorded;
         } finally {
             lock.unlockWrite(stamp);
         }

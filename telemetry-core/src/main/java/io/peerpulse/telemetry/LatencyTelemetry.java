@@ -268,28 +268,9 @@ public final class LatencyTelemetry implements AutoCloseable {
             if (!runCurrent.getAsBoolean()) {
                 return; // stop() was called while the poller handed the event on (and maybe start() since)
             }
-            recorded = fitPath(event);
-            record.apply(recorded);
+            recorded = record.apply(event); // its path change from the record's path (see LatencyRecord.apply)
         }
         notifyListeners(recorded);
-    }
-
-    /**
-     * The event with its path change taken from the recorded path. The poller's last path and the record's
-     * differ only after an event that a racing stop() kept from being recorded; then the event says what
-     * changes in the record. Under {@link #recording}.
-     */
-    private PollEvent fitPath(PollEvent event) {
-        if (!event.pathChanged()) {
-            return event;
-        }
-        NetworkPath current = record.getPath().orElse(null);
-        NetworkPath next = event.path();
-        if (next == null || Objects.equals(event.previousPath(), current)) {
-            return event;
-        }
-        return new PollEvent(event.outcome(), event.timestampEpochMs(), event.sample(),
-                next.equals(current) ? null : current, next.equals(current) ? null : next, event.lateMs());
     }
 
     /** One call per listener; one that throws misses nothing else and stops no other. */

@@ -23,6 +23,7 @@ class LatencyRecordTest {
 
     private static final NetworkPath DIRECT = path("host", "host", "udp");
     private static final NetworkPath RELAYED = path("relay", "host", "udp");
+    private static final NetworkPath RELAYED2 = path("relay", "relay", "tcp");
 
     /** Counters by component name, every other one 0: a counter added later breaks no test here. */
     private static TelemetryCounters counters(Object... namesAndValues) {
@@ -103,6 +104,31 @@ class LatencyRecordTest {
                 "pollCount", 4, "measuredCount", 1, "staleCount", 2, "unavailableCount", 1));
     }
 
+    /**
+     * The path change is the record's own: an event whose source saw a path this record never did (a racing stop, a
+     * switched source, a journal's lost line) changes the path from the record's, and says so in the event returned.
+     */
+    @Test
+    void aPathChangeIsTakenFromTheRecordsPathWhateverTheEventsPreviousPathSays() {
+        LatencyRecord record = new LatencyRecord(3);
+        record.apply(new PollEvent(PollOutcome.MEASURED, 1, sample(1, 20), null, DIRECT));
+
+        PollEvent unseen = record.apply(new PollEvent(PollOutcome.STALE, 2, null, RELAYED, RELAYED2));
+        assertThat(unseen.previousPath()).as("from the record's path").isEqualTo(DIRECT);
+        assertThat(unseen.path()).isEqualTo(RELAYED2);
+        assertThat(record.getPath()).contains(RELAYED2);
+        assertThat(record.getPathChangeCount()).isEqualTo(1);
+
+        PollEvent same = record.apply(new PollEvent(PollOutcome.MEASURED, 3, sample(3, 21), null, RELAYED2));
+        assertThat(same.pathChanged()).as("the record's own path named as a first path: no change").isFalse();
+        assertThat(same.sample()).isEqualTo(sample(3, 21));
+        assertThat(record.getPathChangeCount()).isEqualTo(1);
+
+        PollEvent agreeing = new PollEvent(PollOutcome.STALE, 4, null, RELAYED2, DIRECT);
+        assertThat(record.apply(agreeing)).as("the event itself when they agree").isSameAs(agreeing);
+        assertThat(record.getPathChangeCount()).isEqualTo(2);
+    }
+
     @Test
     void aBadEventChangesNothingAndNamesTheProblem() {
         LatencyRecord record = new LatencyRecord(3);
@@ -115,12 +141,6 @@ class LatencyRecordTest {
         assertThatThrownBy(() -> record.apply(measured(2, LatencyTelemetry.MAX_PLAUSIBLE_RTT_MS + 0.001)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("plausible RTT")
                 .hasMessageContaining("60000.001");
-        assertThatThrownBy(() -> record.apply(new PollEvent(PollOutcome.STALE, 2, null, RELAYED, DIRECT)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("previousPath")
-                .hasMessageContaining(RELAYED.toString()).hasMessageContaining(DIRECT.toString());
-        assertThatThrownBy(() -> record.apply(new PollEvent(PollOutcome.MEASURED, 2, sample(2, 5), null,
-                RELAYED))).as("a first path while the record has one").isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("previousPath null");
         assertThatThrownBy(() -> record.apply(null)).isInstanceOf(NullPointerException.class);
 
         assertThat(record.getCounters()).isEqualTo(counters);

@@ -493,7 +493,7 @@ public final class SessionCore {
                     throw new IllegalArgumentException("a secondary poll before a secondary source was opened");
                 }
                 if (secondaryActive) {
-                    view.apply(fitted(view, poll));
+                    view.apply(poll);
                     NetworkPath named = poll.path();
                     if (poll.pathChanged() && named != null) {
                         // the ICE view beside a probe, whose readings name none: the views share one connection,
@@ -511,7 +511,7 @@ public final class SessionCore {
             if (record == null) {
                 throw new IllegalArgumentException("a poll before the first open");
             }
-            record.apply(fitted(record, poll));
+            record.apply(poll);
             Stamp at = event.at();
             if (poll.pathChanged()) {
                 primaryPath = Objects.requireNonNull(poll.path());
@@ -595,21 +595,6 @@ public final class SessionCore {
         }
     }
 
-    /**
-     * The poll as the view's record takes it: its path change from the record's current path. They differ after a
-     * reconnection (a poll's change starts from the view's {@link #path}: the session's path at the open, when the
-     * record may hold an older one) and in a journal whose lines with the change between were lost.
-     */
-    private static PollEvent fitted(LatencyRecord record, PollEvent poll) {
-        NetworkPath next = poll.path();
-        NetworkPath current = record.getPath().orElse(null);
-        if (next == null || Objects.equals(poll.previousPath(), current)) {
-            return poll;
-        }
-        boolean same = next.equals(current);
-        return new PollEvent(poll.outcome(), poll.timestampEpochMs(), poll.sample(), same ? null : current,
-                same ? null : next, poll.lateMs());
-    }
 
     /**
      * At a primary poll: falls back to the secondary source for one of {@link SourceFallback}'s two verdicts,
