@@ -100,6 +100,37 @@ class GameSessionSourcesTest {
         assertThat(after.coverage().gapThresholdMs()).isEqualTo(5000.0);
     }
 
+    @Test
+    void aFallbackToTheIceViewRecordsItsMoveBackToThePathTheSessionHeldAtTheOpen() {
+        // the ICE view alone on Wi-Fi; a reconnection with a probe that never answers and the ICE view beside it on
+        // cellular; the session falls back to the ICE view, which then moves back to Wi-Fi: every sample after is
+        // measured on Wi-Fi, so the session's path is Wi-Fi again
+        io.peerpulse.telemetry.NetworkPath wifi = Records.path("host", "host", "udp");
+        io.peerpulse.telemetry.NetworkPath cellular = Records.path("srflx", "host", "udp");
+        GameSession session = session(Duration.ofSeconds(2));
+        session.onDataChannelOpen(new IceLike(ScriptedRttSource.repeating(RttReading.measured(40, wifi))));
+        advanceSeconds(2);
+        session.onDataChannelClose("network changed");
+        ScriptedRttSource ice = new ScriptedRttSource().then(RttReading.measured(160, cellular))
+                .then(RttReading.measured(160, cellular));
+        for (int i = 0; i < 4; i++) {
+            ice.then(RttReading.unavailable("connection state DISCONNECTED"));
+        }
+        ice.orElse(RttReading.measured(41, wifi));
+        session.onDataChannelOpen(new ScriptedProbe(ScriptedRttSource.repeating(RttReading.unavailable(NEVER_ANSWERED))),
+                new IceLike(ice));
+        advanceSeconds(10);
+        SessionReport report = session.exportReport();
+        assertThat(report.validationData().fallback()).isNotNull();
+        assertThat(report.validationData().latency().samples()).extracting(RttSample::rttMs).contains(41.0);
+        assertThat(report.multiplayerMetrics().pathChanges()).extracting(PathChange::previous, PathChange::current)
+                .containsExactly(org.assertj.core.api.Assertions.tuple(null, wifi),
+                        org.assertj.core.api.Assertions.tuple(wifi, cellular),
+                        org.assertj.core.api.Assertions.tuple(cellular, wifi));
+        assertThat(report.sessionMetrics().path()).as("measured on Wi-Fi again").isEqualTo(wifi);
+        assertThat(report.validationData().pathChangeCount()).isEqualTo(2);
+    }
+
     /** A plugin's exception quoting the peer: every form a log handler or a pasted stack trace would show. */
     private static final String PEER = "peer [2001:db8::7]:5000 via 192.168.1.20:54321";
 

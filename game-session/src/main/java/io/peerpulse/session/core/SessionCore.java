@@ -97,7 +97,8 @@ public final class SessionCore {
     /**
      * The path each view named last since its source opened, from the session's path at that open: a poll's path
      * change starts from it. Not the view's record's path, which a view keeps across reconnections: beside it the
-     * other view may have moved the session's path since, and naming the record's path again must move it back.
+     * other view may have moved the session's path since, and naming the record's path again must move it back. At a
+     * fallback the primary view takes the second view's source, and its path with it.
      */
     private @Nullable NetworkPath primaryPath;
     private @Nullable NetworkPath secondaryPath;
@@ -643,6 +644,7 @@ public final class SessionCore {
         fallback = fell;
         fellBack = true;
         secondaryActive = false;
+        primaryPath = secondaryPath; // the primary view polls the second view's source from now on: its path too
         coverage.refreshPeriod(to.refreshNanos());
         LOG.log(System.Logger.Level.INFO, "session {0}: measuring with ''{1}'' from now on: {2}",
                 config.sessionId(), to.name(), reason);
