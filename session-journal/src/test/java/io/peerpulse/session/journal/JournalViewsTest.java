@@ -200,6 +200,33 @@ class JournalViewsTest {
         recoverAndCompare(session);
     }
 
+    @Test
+    void aFallbackToTheIceViewMovingBackToTheSessionsPathAtTheOpenRecoversAsLive() throws IOException {
+        io.peerpulse.telemetry.NetworkPath wifi = new io.peerpulse.telemetry.NetworkPath("host", "host", "udp");
+        io.peerpulse.telemetry.NetworkPath cellular = new io.peerpulse.telemetry.NetworkPath("srflx", "host", "udp");
+        GameSession session = builder("views-fallback-paths").fallbackAfter(Duration.ofSeconds(2)).build();
+        session.onDataChannelOpen(new IceLike(ScriptedRttSource.repeating(RttReading.measured(40, wifi))));
+        scheduler.runDueTasks();
+        advanceSeconds(2);
+        session.onDataChannelClose("network changed");
+        ScriptedRttSource ice = new ScriptedRttSource().then(RttReading.measured(160, cellular))
+                .then(RttReading.measured(160, cellular));
+        for (int i = 0; i < 4; i++) {
+            ice.then(RttReading.unavailable("connection state DISCONNECTED"));
+        }
+        ice.orElse(RttReading.measured(41, wifi));
+        session.onDataChannelOpen(new ScriptedProbe(ScriptedRttSource.repeating(
+                RttReading.unavailable("the peer has not answered a ping yet"))), new IceLike(ice));
+        advanceSeconds(10);
+        session.close();
+
+        SessionReport live = session.exportReport();
+        assertThat(live.validationData().fallback()).isNotNull();
+        assertThat(live.multiplayerMetrics().pathChanges()).extracting(c -> c.current())
+                .containsExactly(wifi, cellular, wifi);
+        recoverAndCompare(session);
+    }
+
     /** The suspect verdict pairs the views' RTTs by their monotonic stamps: the recovery pairs them the same. */
     @Test
     void aSuspectProbeRecoversAsLive() throws IOException {
