@@ -53,4 +53,31 @@ class EarlierJournalTest {
                 .hasMessageContaining("Recover it with the PeerPulse version that wrote it")
                 .hasMessageNotContaining("no valid header");
     }
+
+    /**
+     * Written at 9d3c2c32 (before 5f5e04f0, 2026-12-07) by sessions on virtual time with scripted sources (review 122):
+     * the ICE view alone on host/host/udp, a probe beside the ICE view on srflx/host/udp, the ICE view alone again,
+     * the probe beside it again; and a probe that never answers beside the ICE view moving to srflx/host/udp, a
+     * fallback to it, a reconnection. Then a view's first path change after an open or a fallback started from none
+     * (the view's own record had no path), now from the path the session held. Nothing was lost: the recovery used to
+     * report each such line as following lost lines ("changes the second view's path from none (its first path) to
+     * srflx/host/udp, but the recovered path was host/host/udp: a change to host/host/udp is not in the journal
+     * either"; after a fallback even "from none to srflx/host/udp, but the recovered path was srflx/host/udp").
+     */
+    @Test
+    void aViewsFirstPathInAJournalWrittenBeforeViewsStartedFromTheSessionsPathIsNoLostLine() throws Exception {
+        io.peerpulse.telemetry.NetworkPath wifi = new io.peerpulse.telemetry.NetworkPath("host", "host", "udp");
+        io.peerpulse.telemetry.NetworkPath cellular = new io.peerpulse.telemetry.NetworkPath("srflx", "host", "udp");
+        for (String name : new String[] {"paths-reconnect-9d3c2c32", "paths-fallback-9d3c2c32"}) {
+            SessionJournal.Recovery recovery = SessionJournal.recover(
+                    Path.of("src/test/resources/earlier/" + name + ".journal.jsonl"));
+            assertThat(recovery.problems()).as(name).isEmpty();
+            assertThat(recovery.complete()).as(name).isTrue();
+            assertThat(recovery.report().multiplayerMetrics().pathChanges()).as(name)
+                    .extracting(c -> c.previous(), c -> c.current())
+                    .containsExactly(org.assertj.core.api.Assertions.tuple(null, wifi),
+                            org.assertj.core.api.Assertions.tuple(wifi, cellular));
+            assertThat(recovery.report().sessionMetrics().path()).as(name).isEqualTo(cellular);
+        }
+    }
 }
