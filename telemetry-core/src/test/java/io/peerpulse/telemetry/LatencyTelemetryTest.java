@@ -820,4 +820,35 @@ class LatencyTelemetryTest {
         assertThat(telemetry.getPathChangeCount()).isEqualTo(2);
         assertThat(telemetry.getCounters()).isEqualTo(counters("pollCount", 3, "measuredCount", 2, "staleCount", 1));
     }
+
+    @Test
+    void aSwitchedSourceNamingThePathAlreadyRecordedTellsListenersNoChange() {
+        // the poller hands a switched source's first path on even when it is the last one read (from none); the
+        // telemetry's record holds it already, so its listeners hear what it recorded: no change, no first path
+        NetworkPath direct = path("host", "host", "udp");
+        NetworkPath relayed = path("relay", "host", "udp");
+        LatencyTelemetry telemetry = telemetry(ScriptedRttSource.repeating(RttReading.measured(5, direct)));
+        List<PollEvent> heard = new ArrayList<>();
+        telemetry.addListener(heard::add);
+        telemetry.start();
+        scheduler.runDueTasks();
+        telemetry.switchSource(ScriptedRttSource.repeating(RttReading.measured(6, direct)));
+        scheduler.advance(SECOND);
+        telemetry.stop();
+        telemetry.switchSource(ScriptedRttSource.repeating(RttReading.stale(direct)));
+        telemetry.start();
+        scheduler.runDueTasks();
+        telemetry.switchSource(ScriptedRttSource.repeating(RttReading.measured(7, relayed)));
+        scheduler.advance(SECOND);
+        telemetry.switchSource(ScriptedRttSource.repeating(RttReading.measured(8, direct)));
+        scheduler.advance(SECOND);
+
+        assertThat(heard).extracting(PollEvent::previousPath, PollEvent::path).containsExactly(
+                org.assertj.core.api.Assertions.tuple(null, direct), org.assertj.core.api.Assertions.tuple(null, null),
+                org.assertj.core.api.Assertions.tuple(null, null), org.assertj.core.api.Assertions.tuple(direct, relayed),
+                org.assertj.core.api.Assertions.tuple(relayed, direct));
+        assertThat(telemetry.getPath()).contains(direct);
+        assertThat(telemetry.getPathChangeCount()).isEqualTo(2);
+        assertThat(telemetry.getCounters()).isEqualTo(counters("pollCount", 5, "measuredCount", 4, "staleCount", 1));
+    }
 }
