@@ -190,8 +190,9 @@ public final class GameSession implements AutoCloseable {
      * @param source the connection's RTT source
      * @throws IllegalArgumentException naming the plugin when its {@code refreshPeriod()} is null, negative, above
      *                                  1 h or fails (nothing changes then)
-     * @throws IllegalStateException when the session is closed, or the telemetry's scheduler rejects it (the sources
-     *                               it replaced are closed all the same)
+     * @throws IllegalStateException when the session is closed, or the telemetry's scheduler rejects it (then the
+     *                               sources it replaced are closed all the same, and those given are the session's,
+     *                               closed at {@link #close()})
      * @since 0.1.0
      */
     public void onDataChannelOpen(RttSource source) {
@@ -215,7 +216,7 @@ public final class GameSession implements AutoCloseable {
      * @param secondary the secondary source; {@code null} for none (as {@link #onDataChannelOpen(RttSource)})
      * @throws IllegalArgumentException when {@code secondary} is {@code source}, or a source's
      *                                  {@code refreshPeriod()} is bad (as {@link #onDataChannelOpen(RttSource)})
-     * @throws IllegalStateException when the session is closed, or the telemetry's scheduler rejects it
+     * @throws IllegalStateException as {@link #onDataChannelOpen(RttSource)}
      * @since 0.1.0
      */
     public void onDataChannelOpen(RttSource source, RttSource secondary) {
@@ -302,6 +303,10 @@ public final class GameSession implements AutoCloseable {
             }
             RttSource oldPrimary = primarySource;
             RttSource oldSecondary = secondarySource;
+            // the session's from here on: polled, or closed at close(), also when the scheduler refuses to start
+            // polling them (the open fails then, and a first open's source would else stay open for good)
+            primarySource = source;
+            secondarySource = secondary;
             try {
                 if (first == null) {
                     RttPoller created = new RttPoller(source, options, this::primaryPolled);
@@ -310,7 +315,6 @@ public final class GameSession implements AutoCloseable {
                 } else {
                     first.switchSource(source);
                 }
-                primarySource = source;
                 RttPoller view = secondaryPoller;
                 if (secondary == null) {
                     if (view != null) {
@@ -323,7 +327,6 @@ public final class GameSession implements AutoCloseable {
                     } else {
                         view.switchSource(secondary);
                     }
-                    secondarySource = secondary;
                     view.start();
                 }
             } finally {
@@ -334,9 +337,6 @@ public final class GameSession implements AutoCloseable {
                         replaced.add(old);
                     }
                 }
-            }
-            if (secondary == null) {
-                secondarySource = null;
             }
             return probe != null;
         }

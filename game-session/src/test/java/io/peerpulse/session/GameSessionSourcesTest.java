@@ -1162,6 +1162,26 @@ class GameSessionSourcesTest {
         assertThat(view.closes).isEqualTo(1);
     }
 
+    /**
+     * A first open the scheduler refuses (a game server shutting down its scheduler while a late peer connects) fails
+     * with an IllegalStateException; the sources it was given are the session's all the same, and close() closes
+     * them: the caller disposes the connection's factory next. Old code: never closed, by anyone.
+     */
+    @Test
+    void aFirstOpenTheSchedulerRefusesLeavesItsSourcesToClose() {
+        GameSession session = session(null);
+        scheduler.shutdown();
+        Owned source = new Owned("late", false);
+        Owned view = new Owned("late-view", false);
+        assertThatThrownBy(() -> session.onDataChannelOpen(source, view))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("rejected");
+
+        session.close();
+
+        assertThat(source.closes).as("old code: 0, never closed").isEqualTo(1);
+        assertThat(view.closes).isEqualTo(1);
+    }
+
     /** The same, when the executor has begun the replaced source's close: close() waits for it, and says so. */
     @Test
     void closeWaitsForAReplacedSourceWhoseCloseIsUnderWay() throws Exception {
