@@ -848,9 +848,10 @@ public final class GameSession implements AutoCloseable {
         if (probe == null) {
             return;
         }
-        Runnable read = () -> readProbe(Duration.ofNanos(Math.max(0, readBy - System.nanoTime())));
+        java.util.function.BooleanSupplier read =
+                () -> readProbe(Duration.ofNanos(Math.max(0, readBy - System.nanoTime())));
         if (probeReading.isHeldByCurrentThread()) {
-            read.run();
+            read.getAsBoolean();
             return;
         }
         // whether the read was made: false when it gave up waiting for another thread's read (which hangs)
@@ -859,14 +860,13 @@ public final class GameSession implements AutoCloseable {
         try {
             SharedExecutor.sourceCloser().execute(() -> {
                 try {
-                    SerialQueue.runAsCallback(() -> made[0] = readProbe(
-                            Duration.ofNanos(Math.max(0, readBy - System.nanoTime()))));
+                    SerialQueue.runAsCallback(() -> made[0] = read.getAsBoolean());
                 } finally {
                     done.complete(made[0]);
                 }
             });
         } catch (RuntimeException rejected) {
-            read.run();
+            read.getAsBoolean();
             return;
         }
         // the read that hangs may be another thread's, of a probe that a reconnection replaced since: named; late

@@ -103,6 +103,11 @@ public final class SessionCore {
     private @Nullable NetworkPath primaryPath;
     private @Nullable NetworkPath secondaryPath;
 
+    /** Under {@link #lock}. */
+    private @Nullable NetworkPath pathOf(SessionEvent.View view) {
+        return view == SessionEvent.View.PRIMARY ? primaryPath : secondaryPath;
+    }
+
     private volatile @Nullable LatencyRecord primary;
     private volatile @Nullable LatencyRecord secondary;
     private volatile LiveRtt latest;
@@ -276,7 +281,7 @@ public final class SessionCore {
      */
     public Optional<NetworkPath> path(SessionEvent.View view) {
         synchronized (lock) {
-            return Optional.ofNullable(view == SessionEvent.View.PRIMARY ? primaryPath : secondaryPath);
+            return Optional.ofNullable(pathOf(view));
         }
     }
 
@@ -382,7 +387,7 @@ public final class SessionCore {
             if (endAt != null || record == null || view == SessionEvent.View.SECONDARY && !secondaryActive) {
                 return null;
             }
-            NetworkPath current = view == SessionEvent.View.PRIMARY ? primaryPath : secondaryPath;
+            NetworkPath current = pathOf(view);
             NetworkPath next = poll.path() != null && !poll.path().equals(current) ? poll.path() : null;
             RttSample sample = poll.sample();
             if (sample != null && sample.timestampEpochMs() == poll.timestampEpochMs()) {
@@ -495,13 +500,8 @@ public final class SessionCore {
                 }
                 if (secondaryActive) {
                     view.apply(poll);
-                    NetworkPath named = poll.path();
-                    if (poll.pathChanged() && named != null) {
-                        // the ICE view beside a probe, whose readings name none: the views share one connection,
-                        // and pathSeen records a path only when it differs from the latest recorded
-                        secondaryPath = named;
-                        pathSeen(named, event.at());
-                    }
+                    // the ICE view beside a probe, whose readings name none: the views share one connection
+                    pathSeen(SessionEvent.View.SECONDARY, poll, event.at());
                     if (poll.sample() != null) {
                         crossCheck.secondary(event.at().nanoTime(), poll.sample().rttMs());
                     }
@@ -514,10 +514,7 @@ public final class SessionCore {
             }
             record.apply(poll);
             Stamp at = event.at();
-            if (poll.pathChanged()) {
-                primaryPath = Objects.requireNonNull(poll.path());
-                pathSeen(primaryPath, at);
-            }
+            pathSeen(SessionEvent.View.PRIMARY, poll, at);
             if (poll.sample() != null) {
                 rounds.sample(poll.sample().rttMs());
                 exporters.sample(poll.sample(), toStart);
@@ -541,11 +538,20 @@ public final class SessionCore {
         }
 
         /**
-         * A view named {@code path}: a change of the session's path when it differs from the latest one recorded,
-         * whichever view recorded that (the ICE view beside a probe, then the same view as the primary after a
-         * fallback, names the same path once).
+         * A view's poll that named another path than the view's: the view's path, and a change of the session's path
+         * when it differs from the latest one recorded, whichever view recorded that (the ICE view beside a probe,
+         * then the same view as the primary after a fallback, names the same path once).
          */
-        private void pathSeen(NetworkPath path, Stamp at) {
+        private void pathSeen(SessionEvent.View view, PollEvent poll, Stamp at) {
+            NetworkPath path = poll.path();
+            if (!poll.pathChanged() || path == null) {
+                return;
+            }
+            if (view == SessionEvent.View.PRIMARY) {
+                primaryPath = path;
+            } else {
+                secondaryPath = path;
+            }
             NetworkPath latest = connections.path();
             if (!path.equals(latest)) {
                 exporters.path(connections.pathChanged(latest, path, at), toStart);

@@ -219,12 +219,11 @@ public final class JournalReplay {
     private void header(Raw raw) throws IOException {
         String invalid = "journal " + file + " has no valid header line: ";
         JournalCodec.Header header;
-        for (int k = 0; k < raw.length(); k++) {
-            if (raw.bytes()[k] == 0) { // no line the writer writes holds one (JSON escapes it)
-                throw new IOException(invalid + "line 1 holds zero bytes from byte " + (k + 1) + " on: its data never"
-                        + " reached the disk (the file system extended the file first, as before a power loss or a"
-                        + " kernel crash), and without the header's configuration nothing can be recovered");
-            }
+        int zero = firstZero(raw);
+        if (zero < raw.length()) { // no line the writer writes holds one (JSON escapes it)
+            throw new IOException(invalid + "line 1 holds zero bytes from byte " + (zero + 1) + " on: its data never"
+                    + " reached the disk (the file system extended the file first, as before a power loss or a"
+                    + " kernel crash), and without the header's configuration nothing can be recovered");
         }
         try {
             String damage = LineChecksum.problem(raw.bytes(), raw.length());
@@ -275,15 +274,21 @@ public final class JournalReplay {
      * lost with them), that line is before its first zero: the line, else {@code null}.
      */
     private static @Nullable Raw beforeZeros(Raw raw) {
-        int zero = 0;
-        while (zero < raw.length() && raw.bytes()[zero] != 0) {
-            zero++;
-        }
+        int zero = firstZero(raw);
         // no line the writer writes holds a zero byte (JSON escapes it): one found ends the line's own bytes
         if (zero == raw.length() || LineChecksum.problem(raw.bytes(), zero) != null) {
             return null;
         }
         return new Raw(raw.number(), raw.bytes(), zero, zero, raw.terminated(), LineReader.hash(raw.bytes(), zero));
+    }
+
+    /** @return the index of the line's first zero byte, its length when it holds none */
+    private static int firstZero(Raw raw) {
+        int zero = 0;
+        while (zero < raw.length() && raw.bytes()[zero] != 0) {
+            zero++;
+        }
+        return zero;
     }
 
     /**

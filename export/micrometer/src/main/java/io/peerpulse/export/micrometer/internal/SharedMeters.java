@@ -244,17 +244,11 @@ final class SharedMeters {
     private static Set<MeterRegistry> leaves(MeterRegistry registry) {
         Set<MeterRegistry> leaves = Collections.newSetFromMap(new IdentityHashMap<>());
         List<MeterRegistry> pending = new ArrayList<>(List.of(registry));
-        Set<MeterRegistry> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         while (!pending.isEmpty()) {
             MeterRegistry next = pending.remove(pending.size() - 1);
-            if (!seen.add(next)) {
-                continue;
-            }
-            if (next instanceof CompositeMeterRegistry composite) {
-                leaves.add(composite); // its own meters, also while it has no member
+            // a composite is one too: its own meters, also while it has no member
+            if (leaves.add(next) && next instanceof CompositeMeterRegistry composite) {
                 pending.addAll(composite.getRegistries());
-            } else {
-                leaves.add(next);
             }
         }
         return leaves;
