@@ -26,8 +26,6 @@ public final class ProbeCpuRun {
     private ProbeCpuRun() {
     }
 
-    /** CPU nanoseconds and times put on a CPU. */
-
     /**
      * Runs the measurement.
      *

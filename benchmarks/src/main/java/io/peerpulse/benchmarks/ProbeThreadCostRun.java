@@ -44,8 +44,6 @@ public final class ProbeThreadCostRun {
     private ProbeThreadCostRun() {
     }
 
-    /** CPU nanoseconds and times put on a CPU. */
-
     /** One pair: its relay, its peers, a probe on each end. */
     private record Pair(ImpairmentRelay relay, WebRtcPeers peers, DataChannelProbe probeA, DataChannelProbe probeB) {
         void close() {

@@ -41,14 +41,6 @@ public final class DaemonPool {
     }
 
     /**
-     * @param maxThreads the most threads, at least 1
-     * @param namePrefix the threads' name before their number
-     * @param queue      where work past the bound waits (a {@code ThreadPoolExecutor} queue)
-     * @return the pool, whose {@code execute} throws {@link RejectedExecutionException} when no thread can be started
-     *         and the pool has none (above)
-     * @throws IllegalArgumentException when {@code maxThreads} is below 1
-     */
-    /**
      * A daemon thread of PeerPulse's, not started: with PeerPulse's class loader as its context loader and none of
      * the inheritable thread locals of the thread that made it (see the class description).
      *
@@ -75,6 +67,14 @@ public final class DaemonPool {
         }
     }
 
+    /**
+     * @param maxThreads the most threads, at least 1
+     * @param namePrefix the threads' name before their number
+     * @param queue      where work past the bound waits (a {@code ThreadPoolExecutor} queue)
+     * @return the pool, whose {@code execute} throws {@link RejectedExecutionException} when no thread can be started
+     *         and the pool has none (above)
+     * @throws IllegalArgumentException when {@code maxThreads} is below 1
+     */
     public static ThreadPoolExecutor create(int maxThreads, String namePrefix, BlockingQueue<Runnable> queue) {
         if (maxThreads < 1) {
             throw new IllegalArgumentException("maxThreads must be >= 1, was " + maxThreads);

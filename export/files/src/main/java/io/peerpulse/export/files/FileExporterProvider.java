@@ -84,18 +84,18 @@ public abstract class FileExporterProvider implements SessionExporterProvider {
         this.writer = Objects.requireNonNull(writer, "writer");
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * @return the name given to the constructor
-     * @since 0.1.0
-     */
     /** @return the directory setting, {@code peerpulse.export.<name>.directory}, the one key it reads */
     @Override
     public java.util.Set<String> settingKeys() {
         return java.util.Set.of("peerpulse.export." + name + ".directory");
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @return the name given to the constructor
+     * @since 0.1.0
+     */
     @Override
     public final String name() {
         return name;

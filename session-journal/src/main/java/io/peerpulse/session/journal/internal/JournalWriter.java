@@ -207,16 +207,16 @@ public final class JournalWriter implements AutoCloseable {
         return writer;
     }
 
-    /**
-     * Waits until the lines queued now are written (and forced, with fsync), at most until {@code deadline}; says
-     * how many were not. Only the queue's lock is taken, never the session's: a game thread holding that one while
-     * it calls {@code System.exit} does not hold this wait.
-     */
     /** @return how long a JVM exiting with this journal open waits for its queued lines */
     Duration exitTimeout() {
         return exitTimeout;
     }
 
+    /**
+     * Waits until the lines queued now are written (and forced, with fsync), at most until {@code deadline}; says
+     * how many were not. Only the queue's lock is taken, never the session's: a game thread holding that one while
+     * it calls {@code System.exit} does not hold this wait.
+     */
     void awaitQueuedWritten(long deadline) {
         long target;
         long notSettled;
