@@ -77,23 +77,22 @@ public final class RttPoller implements AutoCloseable {
 
     /*
      * Concurrency, mechanism by mechanism:
-     * - `lifecycle` (a monitor) serialises start() and stop(): it guards `pollTask` and orders the writes of
-     *   `currentRun`.
+     * - `lifecycle` (a monitor) serialises start() and stop(): it guards `pollTask` and `lastPath` and orders the
+     *   writes of `currentRun`. A poll's end checks its run and names its path change under it, so that once stop()
+     *   returned no read of the stopped run moves `lastPath` (a next start() may have set it: assumePath).
      * - `currentRun` (volatile) is the run whose polls are handed on, null when stopped: every poll and
      *   answer checks it, so that a stopped run's answer is not delivered.
      * - `inFlight` (an AtomicReference) holds the one read in flight; a poll that cannot claim it is skipped.
      *   A read of a run that stop() ended gives the slot up to the next claim, so that a next run never waits for it.
-     *   Only the thread ending the read that holds it updates `lastPath`, and the slot's release and next
-     *   claim order those updates.
-     * - `lastPath` and `source` are volatile: read on any polling or answering thread. `pathAnew` (an AtomicBoolean),
-     *   set by switchSource(), is taken by the first read after it that names a path.
+     * - `source` is volatile: read on any polling thread. `pathAnew` (an AtomicBoolean), set by switchSource(), is
+     *   taken by the first read after it that names a path.
      * - each Read's `done` (an AtomicBoolean) lets exactly one of answer, failure and timeout end it.
      */
     private final Object lifecycle = new Object();
     private @Nullable Future<?> pollTask;
     private volatile @Nullable Run currentRun;
     private final AtomicReference<Read> inFlight = new AtomicReference<>();
-    private volatile @Nullable NetworkPath lastPath;
+    private @Nullable NetworkPath lastPath;
     private final AtomicBoolean pathAnew = new AtomicBoolean();
     private volatile RttSource source;
 
@@ -265,7 +264,9 @@ public final class RttPoller implements AutoCloseable {
      * whose state's path differs from what this poller last handed on (an event it dropped).
      */
     void assumePath(@Nullable NetworkPath path) {
-        lastPath = path;
+        synchronized (lifecycle) {
+            lastPath = path;
+        }
     }
 
     // ---- polling -------------------------------------------------------------------------------
@@ -382,11 +383,18 @@ public final class RttPoller implements AutoCloseable {
             return;
         }
         long now = options.clock().millis();
-        NetworkPath previous = lastPath;
-        boolean anew = readPath != null && pathAnew.compareAndSet(true, false);
-        NetworkPath changed = readPath != null && (anew || !readPath.equals(previous)) ? readPath : null;
-        if (changed != null) {
-            lastPath = changed;
+        NetworkPath previous;
+        NetworkPath changed;
+        synchronized (lifecycle) {
+            if (currentRun != run) {
+                return; // stopped meanwhile: its path is no longer this poller's to move (see assumePath)
+            }
+            previous = lastPath;
+            boolean anew = readPath != null && pathAnew.compareAndSet(true, false);
+            changed = readPath != null && (anew || !readPath.equals(previous)) ? readPath : null;
+            if (changed != null) {
+                lastPath = changed;
+            }
         }
         if (changed != null && changed.equals(previous)) {
             previous = null; // named anew after switchSource: the new source's first path

@@ -312,6 +312,57 @@ class LatencyTelemetryTest {
         assertThat(telemetry.getCounters()).isEqualTo(TelemetryCounters.ZERO);
     }
 
+    /**
+     * The race left from an earlier review, made deterministic: an answer of a stopped run, past the poller's
+     * check that its run is current (held there by the clock the poller reads next), writes the poller's last path
+     * after stop() and start() set it to the recorded one. The poller then took the next run's reading of that path
+     * for no change, and the record kept the old path for as long as the source named the new one.
+     */
+    @Test
+    void aStoppedRunsAnswerDoesNotMoveTheNextRunsPathAwayFromTheRecord() throws Exception {
+        NetworkPath direct = path("host", "host", "udp");
+        NetworkPath relayed = path("relay", "host", "udp");
+        CountDownLatch handingOver = new CountDownLatch(1);
+        CountDownLatch restarted = new CountDownLatch(1);
+        Thread[] answerer = {new Thread(() -> { }, "not started")};
+        java.time.InstantSource clock = new java.time.InstantSource() {
+            @Override
+            public java.time.Instant instant() {
+                if (Thread.currentThread() == answerer[0]) {
+                    handingOver.countDown(); // read once as the poll ends, after the poller's check of its run
+                    awaitLatch(restarted);
+                }
+                return scheduler.clock().instant();
+            }
+        };
+        ScriptedRttSource source = new ScriptedRttSource().then(RttReading.measured(5, direct)).thenHang()
+                .orElse(RttReading.stale(relayed));
+        LatencyTelemetry telemetry = telemetry(source, options().clock(clock).readTimeout(Duration.ofSeconds(5))
+                .build());
+        List<PollEvent> heard = new ArrayList<>();
+        telemetry.addListener(heard::add);
+        telemetry.start();
+        scheduler.runDueTasks();
+        scheduler.advance(SECOND); // the second read hangs
+        answerer[0] = new Thread(() -> source.pendingReads().get(0).complete(RttReading.stale(relayed)), "answering");
+        answerer[0].start();
+        assertThat(handingOver.await(10, TimeUnit.SECONDS)).isTrue();
+        telemetry.stop();
+        telemetry.start();
+        restarted.countDown();
+        answerer[0].join(10_000);
+        assertThat(answerer[0].isAlive()).isFalse();
+        assertThat(telemetry.getPath()).as("the stopped run's answer is not recorded").contains(direct);
+
+        scheduler.runDueTasks(); // the new run reads 'relayed'
+        assertThat(telemetry.getPath()).as("the path the source names").contains(relayed);
+        assertThat(telemetry.getPathChangeCount()).isEqualTo(1);
+        assertThat(heard).extracting(PollEvent::previousPath, PollEvent::path).containsExactly(
+                org.assertj.core.api.Assertions.tuple(null, direct),
+                org.assertj.core.api.Assertions.tuple(direct, relayed));
+        assertThat(telemetry.getCounters()).isEqualTo(counters("pollCount", 2, "measuredCount", 1, "staleCount", 1));
+    }
+
     private static void awaitLatch(CountDownLatch latch) {
         try {
             if (!latch.await(10, TimeUnit.SECONDS)) {
