@@ -122,6 +122,107 @@ class LatencyTelemetryConcurrencyTest {
         assertThat(last.totalSampleCount()).isEqualTo(telemetry.getCounters().measuredCount());
     }
 
+    /**
+     * start(), stop(), switchSource() and every getter race from threads let go at once by a barrier, while answers
+     * name one of two paths from the polling thread and from an answering thread. Every snapshot is consistent and
+     * nothing a reader sees goes backwards; at the end the record's path changes are the ones its listeners heard.
+     */
+    @Test
+    void racingLifecycleSwitchesAndReadersKeepEverySnapshotConsistent() throws Exception {
+        NetworkPath direct = io.peerpulse.telemetry.fixtures.Records.path("host", "host", "udp");
+        NetworkPath relayed = io.peerpulse.telemetry.fixtures.Records.path("relay", "host", "udp");
+        java.util.concurrent.ScheduledExecutorService pollThread = Executors.newSingleThreadScheduledExecutor();
+        ExecutorService answerer = Executors.newSingleThreadExecutor();
+        AtomicLong reads = new AtomicLong();
+        java.util.function.Function<NetworkPath, io.peerpulse.telemetry.spi.RttSource> naming = path -> () -> {
+            long n = reads.incrementAndGet();
+            RttReading reading = n % 5 == 0 ? RttReading.stale(path) : RttReading.measured(n % 97 / 4.0, path);
+            return n % 2 == 0 ? CompletableFuture.supplyAsync(() -> reading, answerer)
+                    : CompletableFuture.completedFuture(reading);
+        };
+        LatencyTelemetry telemetry = new LatencyTelemetry(naming.apply(direct), TelemetryOptions.builder()
+                .pollInterval(Duration.ofMillis(1)).firstPollDelay(Duration.ZERO).maxSampleCount(100).clock(MONOTONIC)
+                .scheduler(pollThread).readTimeout(Duration.ofSeconds(10)).build());
+        AtomicLong heardChanges = new AtomicLong();
+        telemetry.addListener(event -> {
+            if (event.previousPath() != null) {
+                heardChanges.incrementAndGet();
+            }
+        });
+        int rounds = 2_000;
+        java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(4);
+        AtomicBoolean done = new AtomicBoolean();
+        ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+        ExecutorService racers = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> ends = new ArrayList<>();
+            ends.add(racers.submit(() -> {
+                go.await(BOUND_SECONDS, TimeUnit.SECONDS);
+                for (int i = 0; i < rounds; i++) {
+                    telemetry.start();
+                    if (i % 3 == 0) {
+                        Thread.yield(); // let a poll or two run in some rounds
+                    }
+                    telemetry.stop();
+                }
+                done.set(true);
+                return null;
+            }));
+            ends.add(racers.submit(() -> {
+                go.await(BOUND_SECONDS, TimeUnit.SECONDS);
+                for (int i = 0; !done.get(); i++) {
+                    telemetry.switchSource(naming.apply(i % 2 == 0 ? relayed : direct));
+                }
+                return null;
+            }));
+            for (int r = 0; r < 2; r++) {
+                ends.add(racers.submit(() -> {
+                    go.await(BOUND_SECONDS, TimeUnit.SECONDS);
+                    long total = 0;
+                    long polls = 0;
+                    long changes = 0;
+                    while (!done.get()) {
+                        telemetry.getStats().ifPresent(s -> check(s, problems));
+                        telemetry.getSummary().ifPresent(s -> check(s, problems));
+                        TelemetryCounters c = telemetry.getCounters();
+                        long t = telemetry.getStats().map(LatencyStats::totalSampleCount).orElse(0L);
+                        long pc = telemetry.getPathChangeCount();
+                        if (c.pollCount() != c.measuredCount() + c.staleCount() + c.unavailableCount()
+                                + c.failedCount() + c.rejectedCount() + c.skippedCount()) {
+                            problems.add("counters do not add up: " + c);
+                        }
+                        if (t < total || c.pollCount() < polls || pc < changes || c.latenessMaxMs() < 0) {
+                            problems.add("went backwards: total " + total + " -> " + t + ", polls " + polls + " -> "
+                                    + c.pollCount() + ", path changes " + changes + " -> " + pc);
+                        }
+                        total = t;
+                        polls = c.pollCount();
+                        changes = pc;
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> end : ends) {
+                end.get(BOUND_SECONDS, TimeUnit.SECONDS);
+            }
+            // everything under way runs: a last poll on the scheduler, then the answers it asked for
+            pollThread.submit(() -> { }).get(BOUND_SECONDS, TimeUnit.SECONDS);
+            answerer.submit(() -> { }).get(BOUND_SECONDS, TimeUnit.SECONDS);
+            pollThread.submit(() -> { }).get(BOUND_SECONDS, TimeUnit.SECONDS);
+        } finally {
+            telemetry.close();
+            racers.shutdownNow();
+            pollThread.shutdownNow();
+            answerer.shutdownNow();
+        }
+        assertThat(problems).isEmpty();
+        assertThat(telemetry.isRunning()).isFalse();
+        assertThat(telemetry.getPathChangeCount()).as("path changes recorded = heard").isEqualTo(heardChanges.get());
+        LatencyStats last = telemetry.getStats().orElseThrow();
+        assertThat(last.totalSampleCount()).isEqualTo(telemetry.getCounters().measuredCount());
+        assertThat(last.sampleCount()).isEqualTo(last.samples().size());
+    }
+
     private static void check(LatencyStats s, ConcurrentLinkedQueue<String> problems) {
         List<RttSample> samples = s.samples();
         double min = samples.stream().mapToDouble(RttSample::rttMs).min().orElse(Double.NaN);
