@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code peerpulse demo --peer chromium}: the demo's session with the far end in headless Chromium. The Java
@@ -154,11 +155,26 @@ final class ChromiumDemo {
                 counters.answeredCount() + counters.lostCount(),
                 browserCounters.getInt("lost"), browserCounters.getInt("answered") + browserCounters.getInt("lost"),
                 browser.getInt("gameMessages", 0));
-        if (browserProbe != null && browserProbe.get("clockOffsetMs") instanceof JsonNumber offset) {
-            console.printf(Locale.ROOT, "the browser's clock minus the Java side's, as the browser sees it: %s ms ± %s ms%n",
-                    Values.ms(offset.doubleValue()),
-                    Values.ms(browserProbe.getJsonNumber("clockOffsetErrorBoundMs").doubleValue()));
+        String offset = offsetLine(browserProbe);
+        if (offset != null) {
+            console.println(offset);
         }
+    }
+
+    /**
+     * @param browserProbe the browser probe's {@code getStats()}, or {@code null}
+     * @return the line on the browser's clock offset, {@code null} when it has none; an offset the page marks unverified
+     *         (from an exchange whose claimed hold was capped: the other side's claim) is printed without its bound
+     */
+    static @Nullable String offsetLine(@Nullable JsonObject browserProbe) {
+        if (browserProbe == null || !(browserProbe.get("clockOffsetMs") instanceof JsonNumber offset)) {
+            return null;
+        }
+        boolean verified = browserProbe.get("clockOffsetVerified") == JsonValue.TRUE;
+        return String.format(Locale.ROOT, "the browser's clock minus the Java side's, as the browser sees it: %s ms %s",
+                Values.ms(offset.doubleValue()), verified
+                        ? "± " + Values.ms(browserProbe.getJsonNumber("clockOffsetErrorBoundMs").doubleValue()) + " ms"
+                        : "(unverified: a hold the Java side claimed was capped; docs/PROBE-PROTOCOL.md, Trust model)");
     }
 
     private static double last(LatencyStats stats) {

@@ -58,4 +58,22 @@ class DemoChromiumMissingTest {
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("--peer must be java or chromium");
     }
+
+    /**
+     * The browser's clock offset is printed with its error bound only when the page marks it verified: one from an
+     * exchange whose claimed hold was capped is the other side's claim (docs/PROBE-PROTOCOL.md, Trust model).
+     */
+    @Test
+    void theBrowsersOffsetIsPrintedWithABoundOnlyWhenVerified() {
+        jakarta.json.JsonObjectBuilder stats = jakarta.json.Json.createObjectBuilder()
+                .add("clockOffsetMs", 3_600_038.9).add("clockOffsetErrorBoundMs", 1.1);
+        assertThat(ChromiumDemo.offsetLine(stats.add("clockOffsetVerified", true).build()))
+                .endsWith(": 3600038.9 ms ± 1.1 ms");
+        stats = jakarta.json.Json.createObjectBuilder().add("clockOffsetMs", 3_600_038.9)
+                .add("clockOffsetErrorBoundMs", 1.1).add("clockOffsetVerified", false);
+        assertThat(ChromiumDemo.offsetLine(stats.build())).contains("3600038.9 ms (unverified").doesNotContain("±");
+        assertThat(ChromiumDemo.offsetLine(jakarta.json.Json.createObjectBuilder().addNull("clockOffsetMs").build()))
+                .isNull();
+        assertThat(ChromiumDemo.offsetLine(null)).isNull();
+    }
 }
