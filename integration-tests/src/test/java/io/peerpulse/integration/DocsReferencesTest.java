@@ -102,6 +102,27 @@ class DocsReferencesTest {
         assertThat(missing).as("tests named in the *.md files").isEmpty();
     }
 
+    /**
+     * Every doc comment of the shipped code stands right above the member it describes: one followed by another doc
+     * comment is stranded (javac 17 does not warn of it), and the Javadoc shows the member below without it.
+     */
+    @Test
+    void noDocCommentIsStrandedAboveAnother() throws IOException {
+        Pattern stranded = Pattern.compile("\\*/\\s*/\\*\\*");
+        List<String> found = new ArrayList<>();
+        for (Path source : repositoryFiles()) {
+            String path = source.toString().replace('\\', '/');
+            if (path.endsWith(".java") && path.contains("/src/main/java/")) {
+                String text = Files.readString(source);
+                Matcher at = stranded.matcher(text);
+                while (at.find()) {
+                    found.add(ROOT.relativize(source) + ":" + (text.substring(0, at.start()).split("\n", -1).length));
+                }
+            }
+        }
+        assertThat(found).as("doc comments followed by another doc comment").isEmpty();
+    }
+
     private static List<Path> markdownFiles() throws IOException {
         List<Path> docs = repositoryFiles().stream().filter(p -> p.toString().endsWith(".md")).sorted().toList();
         assertThat(docs).as("*.md files under " + ROOT).hasSizeGreaterThan(10);
