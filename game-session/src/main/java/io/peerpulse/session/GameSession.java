@@ -64,7 +64,8 @@ import java.util.function.Function;
  *
  * <p>Every method may be called from any thread; exporter calls, quality listeners and the sources'
  * {@code close()} run on the session's executor ({@link Builder#executor(Executor)}), never on the caller's or the
- * polling thread. A virtual-time scheduler and its clock ({@link Builder#telemetryOptions}) drive a session
+ * polling thread unless that executor runs tasks on the thread handing them over, and never under a lock of the
+ * session's. A virtual-time scheduler and its clock ({@link Builder#telemetryOptions}) drive a session
  * completely; only {@link #close()} waits in real time. The rules — threads and exporter calls, the shared pool,
  * time and clock steps, text and privacy, sources, quality, gaps, fallback — are each stated once, in a row of
  * game-session's README.
@@ -131,7 +132,8 @@ public final class GameSession implements AutoCloseable {
 
     /**
      * Guards the pollers and the sources below: what the session does to the outside world. Taken before the
-     * core's lock, never while holding it; the pollers call back without holding a lock of theirs.
+     * core's lock, never while holding it; the pollers call back without holding a lock of theirs. Nothing is handed
+     * to the session's executor under it (see {@link #open}).
      */
     private final Object pollers = new Object();
     private @Nullable RttPoller primaryPoller;
@@ -234,8 +236,19 @@ public final class GameSession implements AutoCloseable {
         // known to close() from the moment the open holds the lock, so that a close() of another thread right after
         // it finds what it replaced; filled under that lock
         SourceBatch replaced = new SourceBatch(new ArrayList<>(2));
+        // the exporter calls the open queued, handed to the executor once the pollers' lock is released: an executor
+        // that runs them on this thread (a game loop's, a saturated pool's CallerRunsPolicy) runs them holding no lock
+        // of the session's, so an exporter that hangs holds no other thread's open or close(), and one that calls
+        // back (a reconnection from sourceChanged) finds the open done
+        List<Runnable> calls = new ArrayList<>(1);
         try {
-            if (openLocked(source, described, secondary, describedSecondary, replaced)) {
+            boolean readProbe;
+            try {
+                readProbe = openLocked(source, described, secondary, describedSecondary, replaced, calls);
+            } finally {
+                calls.forEach(Runnable::run);
+            }
+            if (readProbe) {
                 // on the session's executor, not the caller's thread (a game loop, webrtc-java's signalling thread): a
                 // plugin's call, and the first of a JVM bootstraps the records' equals and the lambdas it takes (26 to
                 // 31 ms of the caller's CPU measured on a loaded machine); the first poll reads them anyway if the
@@ -267,7 +280,8 @@ public final class GameSession implements AutoCloseable {
 
     /** @return whether the new primary is a probe whose statistics are to be read now */
     private boolean openLocked(RttSource source, SessionEvent.Source described, @Nullable RttSource secondary,
-                               SessionEvent.@Nullable Source describedSecondary, SourceBatch batch) {
+                               SessionEvent.@Nullable Source describedSecondary, SourceBatch batch,
+                               List<Runnable> afterLock) {
         List<RttSource> replaced = batch.sources();
         synchronized (pollers) {
             if (closing.get()) {
@@ -287,13 +301,13 @@ public final class GameSession implements AutoCloseable {
                 // under way on another thread finds it replaced when it applies them (readProbe)
                 probe = source instanceof ProbeStatsSource stats ? stats : null;
                 return new SessionEvent.Opened(at, kind, described, describedSecondary);
-            });
+            }, afterLock);
             if (reopen) {
                 return false;
             }
             if (closing.get()) {
-                // close() ran meanwhile, from a callback of this very event on a caller-runs executor: it stopped
-                // and closed what was polled then; the new sources are not polled, so they are closed too
+                // another thread's close() began meanwhile: it stops and closes what is polled once this releases
+                // the lock; the new sources are not polled, so they are closed too
                 for (RttSource given : new RttSource[] {source, secondary}) {
                     if (given != null && given != primarySource && given != secondarySource) {
                         replaced.add(given);
@@ -792,7 +806,7 @@ public final class GameSession implements AutoCloseable {
                 // others; those being closed there are waited for with them. Under the lock that opens fill them in
                 for (SourceBatch batch : replacing) {
                     if (batch.sources().isEmpty()) {
-                        continue; // an open still under way on this thread (close() from its callback): closed after it
+                        continue; // nothing replaced, or an open still under way on this thread: closed after it
                     }
                     if (batch.claimed().compareAndSet(false, true)) {
                         batch.sources().stream().filter(old -> !polled.contains(old)).forEach(polled::add);

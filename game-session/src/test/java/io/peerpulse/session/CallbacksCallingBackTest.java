@@ -830,4 +830,203 @@ class CallbacksCallingBackTest {
         }
     }
 
+
+    // ---- an executor of the caller's: running the calls on the thread that queued them, or blocking it -----------
+
+    /** A source with a name of the test's, read from a script; counts its close() calls. */
+    record Named(String name, ScriptedRttSource script, AtomicInteger closes) implements RttSource {
+        Named(String name) {
+            this(name, ScriptedRttSource.repeating(RttReading.measured(50)), new AtomicInteger());
+        }
+
+        @Override
+        public CompletionStage<RttReading> read() {
+            return script.read();
+        }
+
+        @Override
+        public void close() {
+            closes.incrementAndGet();
+        }
+    }
+
+    /** Records the calls it gets, in order, as "started", "source NAME", "connection TYPE", "ended". */
+    static class Recording implements SessionExporter {
+        final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void sessionStarted(String sessionId) {
+            calls.add("started");
+        }
+
+        @Override
+        public void sourceChanged(String sessionId, String sourceName) {
+            calls.add("source " + sourceName);
+        }
+
+        @Override
+        public void connectionChanged(String sessionId, ConnectionEvent event) {
+            calls.add("connection " + event.type());
+        }
+
+        @Override
+        public void sessionEnded(SessionReport report) {
+            calls.add("ended");
+        }
+    }
+
+    /**
+     * A game loop's executor that runs each call on the thread handing it over (as {@code Runnable::run}, or a
+     * saturated pool's {@code CallerRunsPolicy}): the exporter calls an open queued ran under the pollers' lock, so
+     * an exporter stuck in {@code sourceChanged} held another thread's reconnection and {@code close()} for good.
+     * Now they run after the lock: the other threads' calls return ({@code close()} after the exporter timeout, the
+     * stuck exporter logged), and the exporter gets every call once, in the order the events were applied.
+     */
+    @Test
+    void aCallerRunsExecutorRunsAnOpensExporterCallsHoldingNoLockOfTheSession() throws Exception {
+        CountDownLatch inSourceChanged = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Recording exporter = new Recording() {
+            @Override
+            public void sourceChanged(String sessionId, String sourceName) {
+                super.sourceChanged(sessionId, sourceName);
+                if (sourceName.equals("first")) {
+                    inSourceChanged.countDown();
+                    try {
+                        release.await(); // until the test ends: for good, as far as the session knows
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        GameSession session = builder(exporter).executor(Runnable::run).exporterTimeout(Duration.ofSeconds(1))
+                .build();
+        Named first = new Named("first");
+        Named second = new Named("second");
+        Future<?> opening = caller.submit(() -> session.onDataChannelOpen(first));
+        try {
+            await(inSourceChanged, "the open's sourceChanged runs on the opening thread");
+            within("another thread's reconnection", () -> session.onDataChannelOpen(second));
+            within("another thread's onDataChannelClose", () -> session.onDataChannelClose("peer left"));
+            within("another thread's close()", session::close); // after the exporter timeout
+            assertThat(log.warnings()).anyMatch(w -> w.contains("exporter 'x0'") && w.contains("hangs"));
+        } finally {
+            release.countDown();
+        }
+        opening.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(exporter.calls).containsExactly("started", "source first", "connection OPENED", "source second",
+                "connection RECONNECTED", "connection CLOSED", "ended");
+        assertThat(session.exportValidationData().latencySource()).isEqualTo("second");
+        assertThat(first.closes()).hasValue(1);
+        assertThat(second.closes()).hasValue(1);
+    }
+
+    /**
+     * An exporter reconnecting from its own {@code sourceChanged} on an executor that runs it on the opening thread:
+     * that ran in the middle of the open, after its event was applied but before its pollers were set up, so the
+     * reconnection was refused as a second first open (logged as the exporter's failure) and the session went on
+     * polling the first source. Now it runs after the open: recorded as a reconnection, the new source polled, the
+     * first one closed.
+     */
+    @Test
+    void anExporterReconnectingFromSourceChangedOnACallerRunsExecutor() throws Exception {
+        AtomicReference<GameSession> self = new AtomicReference<>();
+        Named first = new Named("first");
+        Named second = new Named("second");
+        Recording exporter = new Recording() {
+            @Override
+            public void sourceChanged(String sessionId, String sourceName) {
+                super.sourceChanged(sessionId, sourceName);
+                GameSession s = self.get();
+                // reads from the callback's thread: no lock of the session's is held here
+                calls.add("read " + s.latest().quality() + " " + s.getLatencyStats().isPresent() + " "
+                        + s.exportReport().validationData().latencySource());
+                if (sourceName.equals("first")) {
+                    s.onDataChannelOpen(second);
+                }
+            }
+        };
+        GameSession session = builder(exporter).executor(Runnable::run).build();
+        self.set(session);
+        within("open", () -> session.onDataChannelOpen(first));
+        within("advance", () -> scheduler.advance(Duration.ofSeconds(3)));
+        assertThat(log.warnings()).noneMatch(w -> w.contains("failed in sourceChanged"));
+        assertThat(session.exportValidationData().latencySource()).isEqualTo("second");
+        assertThat(second.script().readCount()).as("reads of the source opened last").isPositive();
+        assertThat(first.script().readCount()).as("reads of the replaced source").isZero();
+        assertThat(first.closes()).hasValue(1);
+        assertThat(second.closes()).hasValue(0);
+        within("close", session::close);
+        assertThat(exporter.calls).containsExactly("started", "source first", "read UNKNOWN false first",
+                "connection OPENED", "source second", "read UNKNOWN false second", "connection RECONNECTED", "ended");
+    }
+
+    /**
+     * A game loop's executor of one thread whose {@code execute} waits while that thread is busy (a hand-off): a
+     * quality listener holding the thread closes the session while another thread reconnects. The reconnection
+     * handed its exporter call to the executor under the pollers' lock, waiting there for the thread the listener
+     * held, while the listener's {@code close()} waited for that lock: a deadlock. Now the reconnection hands it over
+     * after the lock.
+     */
+    @Test
+    void anExecutorWhoseExecuteWaitsForItsThreadIsNotCalledUnderTheSessionsLock() throws Exception {
+        java.util.concurrent.SynchronousQueue<Runnable> handOff = new java.util.concurrent.SynchronousQueue<>();
+        java.util.concurrent.atomic.AtomicBoolean listenerHolds = new java.util.concurrent.atomic.AtomicBoolean();
+        CountDownLatch handedWhileHeld = new CountDownLatch(1);
+        Executor oneThread = task -> {
+            if (listenerHolds.get()) {
+                handedWhileHeld.countDown();
+            }
+            try {
+                handOff.put(task);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.util.concurrent.RejectedExecutionException(e);
+            }
+        };
+        Thread worker = new Thread(() -> {
+            try {
+                while (true) {
+                    handOff.take().run();
+                }
+            } catch (InterruptedException e) {
+                // the test ended
+            }
+        }, "game-loop");
+        worker.setDaemon(true);
+        worker.start();
+        try {
+            Recording exporter = new Recording();
+            GameSession session = builder(exporter).executor(oneThread).build();
+            CountDownLatch inListener = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch closed = new CountDownLatch(1);
+            session.addQualityListener(change -> {
+                listenerHolds.set(true);
+                inListener.countDown();
+                try {
+                    release.await(WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                session.close();
+                closed.countDown();
+            });
+            session.onDataChannelOpen(new Named("first"));
+            // the first poll only: each later one would hand its sample to the thread the listener holds
+            within("the first poll", scheduler::runDueTasks);
+            await(inListener, "the listener holds the executor's thread");
+            Future<?> reconnecting = caller.submit(() -> session.onDataChannelOpen(new Named("second")));
+            await(handedWhileHeld, "the reconnection hands its exporter call to the executor");
+            release.countDown();
+            await(closed, "the listener's close() returned");
+            reconnecting.get(WAIT_SECONDS, TimeUnit.SECONDS);
+            within("close", session::close);
+            assertThat(exporter.calls).containsExactly("started", "source first", "connection OPENED",
+                    "source second", "connection RECONNECTED", "ended");
+        } finally {
+            worker.interrupt();
+        }
+    }
 }

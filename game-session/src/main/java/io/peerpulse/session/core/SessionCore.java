@@ -53,7 +53,8 @@ import java.util.concurrent.Executor;
  * <p><b>Threads.</b> One monitor, {@link #lock}, guards every field that changes, except the volatile
  * snapshots read without it ({@link #latest()}, {@link #finalReport()}, the views' records, which are
  * thread-safe themselves). Nothing slow runs under it: exporter calls, quality listeners and the journal's
- * lines are queued, and their draining starts after the lock is released (the journal's on its own thread).
+ * lines are queued, and their draining starts after the lock is released (the journal's on its own thread), and
+ * after a lock of the caller's too when it asks ({@link #applyNow(java.util.function.Function, List)}).
  *
  * <p><b>Why one class.</b> It is the one place state changes, by design: every {@code Handler} method, the
  * fallback verdicts and the report read and write the same fields under one lock, and a recovery must run the
@@ -320,7 +321,25 @@ public final class SessionCore {
      * @since 0.1.0
      */
     public Applied applyNow(java.util.function.Function<Stamp, @Nullable SessionEvent> input) {
-        return applyUnderLock(() -> input.apply(now()));
+        return applyUnderLock(() -> input.apply(now()), null);
+    }
+
+    /**
+     * As {@link #applyNow(java.util.function.Function)}, for a caller holding a lock of its own (the live session's
+     * pollers'): the exporter and quality listener calls that applying queued, in the order the events were applied,
+     * are handed to their executor by the task added to {@code afterLocks}, which the caller runs once it released
+     * that lock, also when this throws. Else an executor that runs them on the calling thread (a game loop's, a
+     * saturated pool's {@code CallerRunsPolicy}) would run them under it, and one whose {@code execute} waits for a
+     * busy thread would wait there.
+     *
+     * @param input      as {@link #applyNow(java.util.function.Function)}
+     * @param afterLocks where the task that starts the calls is added
+     * @return what applying did
+     * @since 0.1.0
+     */
+    public Applied applyNow(java.util.function.Function<Stamp, @Nullable SessionEvent> input,
+                            List<Runnable> afterLocks) {
+        return applyUnderLock(() -> input.apply(now()), Objects.requireNonNull(afterLocks, "afterLocks"));
     }
 
     /**
@@ -340,26 +359,36 @@ public final class SessionCore {
      * @since 0.1.0
      */
     public Applied apply(SessionEvent event) {
-        return applyUnderLock(() -> event);
+        return applyUnderLock(() -> event, null);
     }
 
     /**
-     * Makes the event under the lock and applies it there; then, after the lock, starts the exporters' and
-     * the quality listeners' draining that applying queued.
+     * Makes the event under the lock and applies it there; then, after the lock (or, when {@code afterLocks} is
+     * given, after the caller's lock too), starts the exporters' and the quality listeners' draining that applying
+     * queued: also when applying threw, so that no call queued waits for a drain that never comes.
      */
-    private Applied applyUnderLock(java.util.function.Supplier<@Nullable SessionEvent> make) {
+    private Applied applyUnderLock(java.util.function.Supplier<@Nullable SessionEvent> make,
+                                   @Nullable List<Runnable> afterLocks) {
         List<ExporterChannel> toStart = new ArrayList<>();
         boolean[] listen = new boolean[1];
-        Applied applied;
-        synchronized (lock) {
-            SessionEvent event = make.get();
-            applied = event == null ? Applied.NOTHING : applyLocked(event, toStart, listen);
+        Runnable startCalls = () -> {
+            ExporterFanOut.startDrains(toStart);
+            if (listen[0]) {
+                qualityListeners.startDrain();
+            }
+        };
+        try {
+            synchronized (lock) {
+                SessionEvent event = make.get();
+                return event == null ? Applied.NOTHING : applyLocked(event, toStart, listen);
+            }
+        } finally {
+            if (afterLocks == null) {
+                startCalls.run();
+            } else {
+                afterLocks.add(startCalls);
+            }
         }
-        ExporterFanOut.startDrains(toStart);
-        if (listen[0]) {
-            qualityListeners.startDrain();
-        }
-        return applied;
     }
 
     /** The time now, under the lock: the session clock, and the monotonic clock never before the last event. */
