@@ -134,6 +134,32 @@ class RecoverCommandTest {
         }
     }
 
+    /**
+     * {@code recover J --exporters jsonl --jsonl-file /dev/stdout > lines.jsonl}: the jsonl exporter cannot append
+     * through a link (it failed, "too many levels of symbolic links"), but the file behind standard output grew by
+     * recover's own lines, so recover said "appended the session's line to /dev/stdout" and exited 0 with the line
+     * nowhere. Refused before anything is written, naming the setting.
+     */
+    @Test
+    void aJsonlFileThatIsStandardOutputIsRefusedNotClaimedAppended() throws Exception {
+        Path journal = journalOfAKilledSession();
+        Path stdout = dir.resolve("lines.jsonl");
+        Path stderr = dir.resolve("stderr.txt");
+        ProcessBuilder builder = new ProcessBuilder(ChildJava.java(), "-cp", ChildJava.classPath(),
+                "io.peerpulse.cli.Main", "recover", journal.toString(), "--out", dir.resolve("out").toString(),
+                "--exporters", "json,jsonl", "--jsonl-file", "/dev/stdout")
+                .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
+        builder.environment().remove(StandardOutput.ENV);
+        Process child = builder.start();
+        assertThat(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("the child exited").isTrue();
+
+        assertThat(child.exitValue()).as("stderr: %s", Files.readString(stderr)).isEqualTo(2);
+        assertThat(Files.readString(stdout)).doesNotContain("appended");
+        assertThat(Files.readString(stderr)).contains("recover: cannot recover " + journal.toAbsolutePath()
+                + ": exporter 'jsonl': peerpulse.export.jsonl.file is '/dev/stdout', a symbolic link");
+        assertThat(dir.resolve("out")).as("nothing written").isEmptyDirectory();
+    }
+
     /** A killed session reaches the experiment's sessions.jsonl too, beside the lines of the sessions that ended. */
     @Test
     void theJsonlExporterAppendsTheKilledSessionsLineToTheExperimentsFile() throws Exception {

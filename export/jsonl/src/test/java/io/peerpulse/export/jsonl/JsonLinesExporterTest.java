@@ -168,6 +168,31 @@ class JsonLinesExporterTest extends SessionExporterContract {
                 .isNotNull();
     }
 
+    /**
+     * A link ({@code /dev/stdout}, or a link to the experiment's file), a pipe or a device: {@link
+     * io.peerpulse.export.files.ExportFiles#append} opens the file without following a link and locks it, so the line
+     * was lost when the session ended ("too many levels of symbolic links (NOFOLLOW_LINKS specified)", "invalid
+     * argument"). Refused at {@code build()} naming the setting and what the path is.
+     */
+    @Test
+    void aFileSettingNamingALinkOrADeviceIsRefusedAtCreate() throws Exception {
+        Path real = Files.writeString(dir.resolve("all.jsonl"), "");
+        Path link = Files.createSymbolicLink(dir.resolve("sessions.jsonl"), real);
+        assertThatThrownBy(() -> createProvider().create(ExportSettings.of(
+                Map.of(SessionJsonLines.FILE_SETTING, link.toString()), Map.of())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(SessionJsonLines.FILE_SETTING + " is '" + link + "', a symbolic link (to " + real + "): the"
+                        + " line is appended, under a lock, only to a regular file named by its own path; give that file");
+        assertThat(createProvider().create(ExportSettings.of(Map.of(SessionJsonLines.FILE_SETTING, real.toString()),
+                Map.of()))).as("the file itself").isNotNull();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/null")), "a Unix device");
+        assertThatThrownBy(() -> createProvider().create(ExportSettings.of(
+                Map.of(SessionJsonLines.FILE_SETTING, "/dev/null"), Map.of())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(SessionJsonLines.FILE_SETTING + " is '/dev/null', not a regular file (a pipe or"
+                        + " a device)");
+    }
+
     private static List<JsonObject> lines(Path file) throws Exception {
         return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(JsonLinesExporterTest::parse).toList();
     }

@@ -29,6 +29,9 @@ public final class JsonLinesExporterProvider implements SessionExporterProvider 
     public JsonLinesExporterProvider() {
     }
 
+    private static final String APPENDED_TO = ": the line is appended, under a lock, only to a regular file named"
+            + " by its own path; give that file";
+
     @Override
     public String name() {
         return "jsonl";
@@ -41,8 +44,9 @@ public final class JsonLinesExporterProvider implements SessionExporterProvider 
 
     /**
      * @throws IllegalArgumentException naming {@value SessionJsonLines#FILE_SETTING} when it is blank, not a path,
-     *                                  names a directory or a file in a "folder" that is a file, or starts with
-     *                                  {@code ~} (which Java does not expand)
+     *                                  names a directory, a symbolic link ({@code /dev/stdout} too), a pipe, a
+     *                                  device or a file in a "folder" that is a file, or starts with {@code ~} (which
+     *                                  Java does not expand)
      */
     @Override
     public SessionExporter create(ExportSettings settings) {
@@ -50,6 +54,23 @@ public final class JsonLinesExporterProvider implements SessionExporterProvider 
         Path file = ExportFiles.path(settings, SessionJsonLines.FILE_SETTING, SessionJsonLines.DEFAULT_FILE);
         if (file.getFileName() == null || java.nio.file.Files.isDirectory(file)) {
             throw new IllegalArgumentException(SessionJsonLines.FILE_SETTING + " must name a file, was '" + file + "'");
+        }
+        // ExportFiles.append opens the file without following a link and locks it: a link (/dev/stdout, a link to
+        // the experiment's file), a pipe or a device fails only when the session ends, its line lost; refused here
+        if (java.nio.file.Files.isSymbolicLink(file)) {
+            String target;
+            try {
+                target = String.valueOf(java.nio.file.Files.readSymbolicLink(file));
+            } catch (IOException | RuntimeException unreadable) {
+                target = "?";
+            }
+            throw new IllegalArgumentException(SessionJsonLines.FILE_SETTING + " is '" + file + "', a symbolic link"
+                    + " (to " + target + ")" + APPENDED_TO);
+        }
+        if (java.nio.file.Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && !java.nio.file.Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalArgumentException(SessionJsonLines.FILE_SETTING + " is '" + file + "', not a regular file"
+                    + " (a pipe or a device)" + APPENDED_TO);
         }
         // the nearest folder that exists must be one: found at build(), not when the session's line is appended
         for (Path folder = file.toAbsolutePath().getParent(); folder != null; folder = folder.getParent()) {
