@@ -124,8 +124,8 @@ final class BrowserExportRow {
                 : name.endsWith(".json") ? name.substring(0, name.length() - 5) : name;
         String playerId = document.get("playerId") instanceof jakarta.json.JsonString p ? p.getString() : "";
         List<String> cells = new ArrayList<>();
-        cells.add(SessionReportCsv.cell(sessionId));
-        cells.add(SessionReportCsv.cell(playerId));
+        cells.add(SummarizeCommand.idCell(sessionId));
+        cells.add(SummarizeCommand.idCell(playerId));
         if (timestamps.isEmpty()) {
             cells.add("");
             cells.add("");

@@ -166,14 +166,21 @@ final class SummarizeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * An id read from a file as a cell: ids as PeerPulse writes them hold no address (the builder refuses one); a
+     * crafted or older file's, or a browser export's, may: shown by the privacy rule, as every text read from a file
+     * is, then by the cell rule.
+     */
+    static String idCell(@org.jspecify.annotations.Nullable String id) {
+        return SessionReportCsv.cell(Redaction.redactLines(id));
+    }
+
     private static String row(SessionReport report, String file) {
         var metrics = report.sessionMetrics();
         LatencyStats latency = metrics.latency();
         List<String> cells = new ArrayList<>();
-        // ids as PeerPulse writes them hold no address (the builder refuses one); a crafted or older file's may:
-        // shown by the privacy rule, as every text read from a file is
-        cells.add(SessionReportCsv.cell(Redaction.redactLines(metrics.sessionId())));
-        cells.add(SessionReportCsv.cell(Redaction.redactLines(metrics.playerId())));
+        cells.add(idCell(metrics.sessionId()));
+        cells.add(idCell(metrics.playerId()));
         cells.add(String.valueOf(metrics.startEpochMs()));
         cells.add(String.valueOf(metrics.durationMs()));
         cells.add(SessionReportCsv.number(report.validationData().coverage().coveredRatio()));

@@ -143,6 +143,22 @@ class SummarizeBrowserExportTest {
         refusedNaming(override, message);
     }
 
+    /**
+     * The browser's ids are set by the page's script and may hold an address: they were written to the table as they
+     * were, where a PeerPulse export's ids are shown redacted (the privacy rule). Redacted the same way.
+     */
+    @Test
+    void idsHoldingAnAddressInABrowserExportAreShownRedacted() throws Exception {
+        Files.writeString(dir.resolve("peer.json"), "{\"sessionId\": \"peer 192.168.1.23:5000\", \"playerId\":"
+                + " \"candidate:1 1 udp 2122260223 10.0.0.5 54321 typ host\", \"latency\": {\"sampleCount\": 1,"
+                + " \"minMs\": 80, \"maxMs\": 80, \"meanMs\": 80, \"medianMs\": 80,"
+                + " \"samples\": [{\"timestamp\": 1767225600000, \"rttMs\": 80}]}}");
+
+        assertThat(run("summarize", dir.toString())).as("stderr %s", err).isZero();
+        assertThat(out.toString()).doesNotContain("192.168.1.23").doesNotContain("10.0.0.5")
+                .contains("\npeer <redacted>,<redacted: ICE candidate>,1767225600000,");
+    }
+
     /** The document's own ids sit beside {@code latency}, not in it: their path is theirs (it said latency.sessionId). */
     @Test
     void aBrowserExportWhoseSessionIdBreaksTheIdRuleIsRefusedNamingItsOwnPath() throws Exception {
