@@ -286,6 +286,25 @@ public final class SessionCore {
         }
     }
 
+    /**
+     * @return whether a second view's poll is applied now: the latest open named a second view and the session did not
+     *         fall back to it since (live, no second view's poll is handed on otherwise)
+     * @since 0.1.0
+     */
+    public boolean isSecondaryPolled() {
+        synchronized (lock) {
+            return secondaryActive;
+        }
+    }
+
+    /** @return whether the session fell back to the second view's source since the latest open
+     * @since 0.1.0 */
+    public boolean hasFallenBack() {
+        synchronized (lock) {
+            return fellBack;
+        }
+    }
+
     /** @return the probe statistics applied last, {@code null} when none since the last new source
      * @since 0.1.0 */
     public @Nullable ProbeStats probe() {

@@ -131,6 +131,8 @@ class JournalLostLinesTest {
      * The first open's line lost: every poll and probe line after it was refused (a poll before the first open),
      * and so was the reopening: the recovered report had no sample at all. Now a stand-in first open is applied at
      * the first line that needs one, and the intact lines' samples, probe statistics and connection events are kept.
+     * The lines after the loss show a second view's poll before any open, so the stand-in names a second view too:
+     * its 10 polls were refused while the stand-in, made at the probe line before them, had none.
      */
     @Test
     void aLostFirstOpenCostsNoPollOrProbeLineAfterIt() throws IOException {
@@ -152,9 +154,13 @@ class JournalLostLinesTest {
 
         SessionReport recovered = recovery.report();
         assertThat(recovery.problems()).anyMatch(p -> p.startsWith("line 2, seq 2: the session's first open was in"
-                + " lost lines: a first open of source 'unknown (its open line was lost)' applied at this line's time"));
-        assertThat(recovery.problems()).filteredOn(p -> p.contains("refused")).as("only the second view's polls")
-                .allMatch(p -> p.contains("a secondary poll before a secondary source was opened"));
+                + " lost lines: a first open of source 'unknown (its open line was lost)' with a second view of that"
+                + " name applied at this line's time"));
+        assertThat(recovery.problems()).noneMatch(p -> p.contains("refused"));
+        assertThat(recovered.validationData().secondary().source()).isEqualTo("unknown (its open line was lost)");
+        assertThat(recovered.validationData().secondary().counters())
+                .isEqualTo(live.validationData().secondary().counters());
+        assertThat(live.validationData().secondary().counters().pollCount()).isEqualTo(10);
         assertThat(recovery.sampleCount()).isEqualTo(10);
         assertThat(recovered.sessionMetrics().latency().samples()).isEqualTo(live.sessionMetrics().latency().samples());
         assertThat(recovered.validationData().counters()).isEqualTo(live.validationData().counters());
@@ -163,6 +169,48 @@ class JournalLostLinesTest {
         assertThat(recovered.multiplayerMetrics().rounds()).isEqualTo(live.multiplayerMetrics().rounds());
         assertThat(recovered.sessionMetrics().connection().events()).extracting(ConnectionEvent::type)
                 .containsExactly(ConnectionEvent.Type.OPENED, ConnectionEvent.Type.CLOSED, ConnectionEvent.Type.REOPENED);
+        assertThat(recovered.sessionMetrics().connection().reconnectionCount()).isEqualTo(1);
+    }
+
+    /**
+     * A reconnection naming a second view lost: the second view's polls after it were refused (5 of them: no second view
+     * was ever opened), its primary polls filed under the earlier source, the close after it not applied and the
+     * reconnection not counted. A second view's poll before any open after the loss shows that the lost lines held an
+     * open naming one, and only a new source names one: a stand-in reconnection is applied at the first line after
+     * them, and every intact line is kept.
+     */
+    @Test
+    void aLostReconnectionWithASecondViewIsStoodInForAtTheLinesAfterIt() throws IOException {
+        GameSession session = session("lost-reconnection");
+        session.onDataChannelOpen(ScriptedRttSource.repeating(RttReading.measured(30.0)));
+        scheduler.runDueTasks();
+        scheduler.advance(Duration.ofSeconds(2));
+        session.onDataChannelClose("gone");
+        scheduler.advance(Duration.ofSeconds(2));
+        session.onDataChannelOpen(new ScriptedProbe(ScriptedRttSource.repeating(RttReading.measured(40.0))),
+                IceLike.everyThirdPoll(41.0));
+        scheduler.advance(Duration.ofSeconds(4));
+        session.onDataChannelClose("again");
+        session.close();
+        SessionReport live = session.exportReport();
+        assertThat(live.validationData().secondary().counters().pollCount()).isEqualTo(5);
+
+        SessionJournal.Recovery recovery = recoverWithout(session, l -> l.contains("\"kind\":\"new\""));
+
+        SessionReport recovered = recovery.report();
+        assertThat(recovery.problems()).noneMatch(p -> p.contains("refused") || p.contains("with no channel open"));
+        assertThat(recovery.problems()).anyMatch(p -> p.endsWith(": an open naming a second view was in the lost lines"
+                + " (a second view's poll follows before any open, and the recovered session polls none): a"
+                + " reconnection to source 'unknown (its open line was lost)' with a second view of that name applied"
+                + " at this line's time, so that both views' polls are kept (the lines before it keep the sources and"
+                + " the channel as recovered)"));
+        assertThat(recovered.validationData().secondary().counters())
+                .isEqualTo(live.validationData().secondary().counters());
+        assertThat(recovered.sessionMetrics().latency().samples()).isEqualTo(live.sessionMetrics().latency().samples());
+        assertThat(recovered.validationData().latencySource()).isEqualTo("unknown (its open line was lost)");
+        assertThat(recovered.sessionMetrics().connection().events()).extracting(ConnectionEvent::type)
+                .containsExactly(ConnectionEvent.Type.OPENED, ConnectionEvent.Type.CLOSED,
+                        ConnectionEvent.Type.RECONNECTED, ConnectionEvent.Type.CLOSED);
         assertThat(recovered.sessionMetrics().connection().reconnectionCount()).isEqualTo(1);
     }
 

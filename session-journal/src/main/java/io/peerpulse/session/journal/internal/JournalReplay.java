@@ -42,7 +42,8 @@ import java.util.regex.Pattern;
  * last applied event's, a poll before the first open, anything after the end) is skipped; a poll whose path change
  * starts from another path than the view's recovered one (the change between was in lost lines) is applied as it
  * says, and the change it did not see reported; with the first open lost, a later open is applied as the first, and
- * a stand-in first open comes before a poll or probe line that needs one. Every problem
+ * a stand-in first open comes before a poll or probe line that needs one; a second view's poll after a gap, before any
+ * open, while the recovered session polls no second view gets a stand-in open naming one at the gap. Every problem
  * names the line number, the seq and why. A journal without {@code end} ends at its last applied event.
  *
  * <p><b>Why one class.</b> Its one job is the rule above. Each decision reads several parts of its state at once
@@ -111,6 +112,8 @@ public final class JournalReplay {
     private long foreignCount;
     private String foreignSession = "";
     private boolean ended;
+    /** Whether the lines after the lost first open showed a second view's poll: its stand-in names a second view. */
+    private boolean standInSecondView;
     private List<CompletableFuture<Void>> exportersDone = List.of();
 
     /**
@@ -444,11 +447,7 @@ public final class JournalReplay {
 
     /** Whether a line of seq 0 is a header; a type that is no string (a crafted line) is none, not a throw. */
     private static boolean isHeader(FlatJson.Parsed parsed) {
-        try {
-            return "header".equals(parsed.string("type").orElse(null));
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        return "header".equals(type(parsed));
     }
 
     private void foreignLine(long n) {
@@ -511,7 +510,70 @@ public final class JournalReplay {
                 + " missing before it: their events are lost (polls neither counted nor sampled, opens, closes and"
                 + " round marks not applied)");
         next = lowest.seq();
+        if (!ended && secondaryPollBeforeOpen()) {
+            secondViewLost(lowest);
+        }
         drain();
+    }
+
+    /**
+     * Whether the lines after a gap (those waiting, up to the next hole) hold a second view's poll before any open while
+     * the recovered session polls no second view: live, no such poll is handed on then, so an open naming a second view
+     * was in the lost lines.
+     */
+    private boolean secondaryPollBeforeOpen() {
+        if (session.isSecondaryPolled()) {
+            return false;
+        }
+        long seq = next;
+        for (Line line : pending.values()) {
+            String type = type(line.parsed());
+            if (line.seq() != seq++ || "open".equals(type)) {
+                return false;
+            }
+            if ("secondaryPoll".equals(type)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The lost lines before {@code first} held an open naming a second view: with no open applied, the stand-in first
+     * open gets a second view too; after one, a stand-in reconnection with both views is applied at the line's time
+     * (only a new source names a second view: a reopening keeps the sources), unless the recovered session fell back
+     * since its latest open, when the second view's poll may as well say that the live one had not (the lost lines
+     * held the polls that decide it) and nothing is applied for it.
+     */
+    private void secondViewLost(Line first) {
+        if (session.primary().isEmpty()) {
+            standInSecondView = true;
+            return;
+        }
+        if (session.hasFallenBack()) {
+            return;
+        }
+        SessionEvent.Source unknown = new SessionEvent.Source(UNKNOWN_SOURCE, 0);
+        try {
+            Stamp at = JournalCodec.decode(first.parsed()).at();
+            session.apply(new SessionEvent.Opened(at, SessionEvent.OpenKind.NEW, unknown, unknown));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            return; // the line itself is invalid or cannot follow (a time before the last event's): reported when applied
+        }
+        problem("line " + first.number() + ", seq " + first.seq() + ": an open naming a second view was in the lost"
+                + " lines (a second view's poll follows before any open, and the recovered session polls none): a"
+                + " reconnection to source '" + UNKNOWN_SOURCE + "' with a second view of that name applied at this"
+                + " line's time, so that both views' polls are kept (the lines before it keep the sources and the"
+                + " channel as recovered)");
+    }
+
+    /** A line's type, {@code null} when it is no string (a crafted line, refused when applied). */
+    private static @Nullable String type(FlatJson.Parsed parsed) {
+        try {
+            return parsed.string("type").orElse(null);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** A line whose seq is below the next one: already applied (a duplicate), or declared lost (late). */
@@ -610,7 +672,8 @@ public final class JournalReplay {
         if (!(event instanceof SessionEvent.Polled) && !(event instanceof SessionEvent.ProbeRead)) {
             return event;
         }
-        boolean second = event instanceof SessionEvent.Polled polled && polled.view() == SessionEvent.View.SECONDARY;
+        boolean second = standInSecondView
+                || event instanceof SessionEvent.Polled polled && polled.view() == SessionEvent.View.SECONDARY;
         SessionEvent.Source unknown = new SessionEvent.Source(UNKNOWN_SOURCE, 0);
         try {
             session.apply(new SessionEvent.Opened(event.at(), SessionEvent.OpenKind.FIRST, unknown,
