@@ -214,6 +214,31 @@ class JournalLostLinesTest {
         assertThat(recovered.sessionMetrics().connection().reconnectionCount()).isEqualTo(1);
     }
 
+    /**
+     * The probe's one measured poll lost: the recovery, which decides the fallback again from the polls, falls back
+     * (no measurement in 10 s) where the live session did not, and the second view's 5 polls after it changed nothing,
+     * silently. The fallback cannot be undone (the journal records none), but the first of them is reported.
+     */
+    @Test
+    void aSecondViewsPollAfterARecoveredFallbackTheLiveSessionLackedIsReported() throws IOException {
+        GameSession session = session("lost-measured");
+        session.onDataChannelOpen(new ScriptedProbe(new ScriptedRttSource().thenMeasured(40.0)
+                .orElse(RttReading.stale())), IceLike.everyThirdPoll(41.0));
+        scheduler.runDueTasks();
+        scheduler.advance(Duration.ofSeconds(14));
+        session.close();
+        assertThat(session.exportReport().validationData().fallback()).isNull();
+
+        SessionJournal.Recovery recovery = recoverWithout(session, l -> l.contains("\"rttMs\":40.0"));
+
+        assertThat(recovery.report().validationData().fallback()).isNotNull();
+        assertThat(recovery.problems()).filteredOn(p -> p.contains("recovered fallback")).singleElement().asString()
+                .endsWith(": a second view's poll after the recovered fallback to the second view's source: live none"
+                        + " follows a fallback, so the live session had not fallen back, and lost lines held the polls"
+                        + " that decided otherwise; the recovered fallback stands (the journal records none), and this"
+                        + " and the second view's later polls up to the next open change nothing");
+    }
+
     /** Lines from the first open on lost, up to a reconnection: the reconnection is applied as the first open. */
     @Test
     void aReconnectionAfterALostFirstOpenIsAppliedAsTheFirstOpen() throws IOException {

@@ -114,6 +114,8 @@ public final class JournalReplay {
     private boolean ended;
     /** Whether the lines after the lost first open showed a second view's poll: its stand-in names a second view. */
     private boolean standInSecondView;
+    /** Whether a second view's poll contradicting the recovered fallback was reported since the latest open. */
+    private boolean fallbackContradicted;
     private List<CompletableFuture<Void>> exportersDone = List.of();
 
     /**
@@ -634,7 +636,7 @@ public final class JournalReplay {
                 : event instanceof SessionEvent.ChannelClosed && !session.isChannelOpen()
                 ? "a close with no channel open: the open before it was in lost lines (the recovered channel stays"
                         + " closed since the close before): not applied"
-                : unseenPathChange(event);
+                : unseenFallbackOrPathChange(event);
         SessionCore.Applied applied;
         try {
             applied = session.apply(event);
@@ -644,6 +646,9 @@ public final class JournalReplay {
         }
         if (unseen != null) {
             problem(where + unseen);
+        }
+        if (event instanceof SessionEvent.Opened) {
+            fallbackContradicted = false;
         }
         lineCount++;
         last = event.at();
@@ -685,6 +690,23 @@ public final class JournalReplay {
                 + (second ? " with a second view of that name" : "") + " applied at this line's time, so that its"
                 + " data and what follows are kept (the time before it counts as without a channel)");
         return event;
+    }
+
+    /**
+     * A second view's poll after the recovered session fell back (live, none is handed on after a fallback, and the
+     * journal records no fallback: recovery decides it again from the polls), the first since the latest open: the live
+     * session had not fallen back, the lost lines held polls that decided otherwise. Else as {@link #unseenPathChange}.
+     */
+    private @Nullable String unseenFallbackOrPathChange(SessionEvent event) {
+        if (event instanceof SessionEvent.Polled polled && polled.view() == SessionEvent.View.SECONDARY
+                && session.hasFallenBack() && !fallbackContradicted) {
+            fallbackContradicted = true;
+            return "a second view's poll after the recovered fallback to the second view's source: live none follows a"
+                    + " fallback, so the live session had not fallen back, and lost lines held the polls that decided"
+                    + " otherwise; the recovered fallback stands (the journal records none), and this and the second"
+                    + " view's later polls up to the next open change nothing";
+        }
+        return unseenPathChange(event);
     }
 
     /** The name of the source a stand-in first open gives: its open line was lost. */
