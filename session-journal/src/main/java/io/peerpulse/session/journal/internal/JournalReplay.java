@@ -449,7 +449,11 @@ public final class JournalReplay {
 
     /** Whether a line of seq 0 is a header; a type that is no string (a crafted line) is none, not a throw. */
     private static boolean isHeader(FlatJson.Parsed parsed) {
-        return "header".equals(type(parsed));
+        try {
+            return "header".equals(parsed.string("type").orElse(null));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private void foreignLine(long n) {
@@ -529,11 +533,16 @@ public final class JournalReplay {
         }
         long seq = next;
         for (Line line : pending.values()) {
-            String type = type(line.parsed());
-            if (line.seq() != seq++ || "open".equals(type)) {
+            SessionEvent event;
+            try {
+                event = JournalCodec.decode(line.parsed());
+            } catch (IllegalArgumentException invalid) {
+                event = null; // refused when applied; says nothing of the lost lines
+            }
+            if (line.seq() != seq++ || event instanceof SessionEvent.Opened) {
                 return false;
             }
-            if ("secondaryPoll".equals(type)) {
+            if (event instanceof SessionEvent.Polled polled && polled.view() == SessionEvent.View.SECONDARY) {
                 return true;
             }
         }
@@ -567,15 +576,6 @@ public final class JournalReplay {
                 + " reconnection to source '" + UNKNOWN_SOURCE + "' with a second view of that name applied at this"
                 + " line's time, so that both views' polls are kept (the lines before it keep the sources and the"
                 + " channel as recovered)");
-    }
-
-    /** A line's type, {@code null} when it is no string (a crafted line, refused when applied). */
-    private static @Nullable String type(FlatJson.Parsed parsed) {
-        try {
-            return parsed.string("type").orElse(null);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 
     /** A line whose seq is below the next one: already applied (a duplicate), or declared lost (late). */
