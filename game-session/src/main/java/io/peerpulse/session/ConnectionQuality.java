@@ -15,6 +15,10 @@ public enum ConnectionQuality {
     FAIR,
     /** A criterion reached its POOR threshold. */
     POOR,
-    /** More consecutive polls than tolerated (default 3) found no connection or failed. */
+    /**
+     * Down: more consecutive polls than tolerated (default 3) reached no peer — unavailable or failed, or a probing
+     * source's lost pings with no pong, not even a late one — until the next measurement (see
+     * {@link QualityThresholds}).
+     */
     LOST
 }

@@ -93,7 +93,7 @@ public final class GameSession implements AutoCloseable {
     /** Default number of latest samples whose median judges the quality, {@link QualityThresholds#DEFAULT}'s: 5.
      * @since 0.1.0 */
     public static final int DEFAULT_RECENT_SAMPLES = QualityThresholds.DEFAULT.recentSampleCount();
-    /** Default number of consecutive unavailable or failed polls that are still not LOST,
+    /** Default number of consecutive polls that reached no peer (unavailable, failed, a probe's lost pings) that are still not LOST,
      * {@link QualityThresholds#DEFAULT}'s: 3.
      * @since 0.1.0 */
     public static final int DEFAULT_TOLERATED_BAD_POLLS = QualityThresholds.DEFAULT.toleratedBadPollCount();

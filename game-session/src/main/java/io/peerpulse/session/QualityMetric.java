@@ -14,6 +14,6 @@ public enum QualityMetric {
     LOSS,
     /** The E-model score (R, 0–100) of the median, jitter and loss; lower is worse. */
     SCORE,
-    /** Consecutive polls that found no connection or failed. */
+    /** Consecutive polls that reached no peer: unavailable, failed, or a probe's lost pings. */
     BAD_POLLS
 }

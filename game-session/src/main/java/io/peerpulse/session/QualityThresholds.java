@@ -4,7 +4,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * How a session judges its {@link ConnectionQuality}: at every judged poll (a measured one, or a stale one of a
- * probing source: a lost ping) each criterion gives a level
+ * probing source that saw a pong, if only a late one, since the previous poll) each criterion gives a level
  * (GOOD, FAIR or POOR) and the worst decides; the criteria that reached FAIR or POOR are the
  * {@linkplain QualityReason reasons}.
  * <ul>
@@ -27,11 +27,12 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  * A {@code null} threshold leaves its criterion out. <b>Hysteresis:</b> once graded, the quality changes to
  * another of GOOD, FAIR and POOR only when {@code hysteresisPollCount} consecutive judged polls judged that
- * same quality (unavailable and failed polls, and stale ones of a source that does not probe, neither count nor
- * break the run). {@code LOST} comes once
- * more than {@code toleratedBadPollCount} consecutive polls ended unavailable or failed, and lasts until the
- * next measurement, which grades at once (as does the first). A stale poll (connected, nothing new) ends a
- * run of bad polls; rejected and skipped polls neither count nor end it.
+ * same quality (polls not judged neither count nor break the run). {@code LOST} comes once
+ * more than {@code toleratedBadPollCount} consecutive polls reached no peer: ended unavailable or failed, or, of a
+ * probing source, stale with no pong since the previous poll (a lost ping of a path that carries nothing); it lasts
+ * until the next measurement (or such a pong), which grades at once (as does the first), with the loss counted
+ * anew from then on: the pings lost while down were the outage, not loss. Any other stale poll ends a run of bad
+ * polls; rejected and skipped polls neither count nor end it.
  *
  * <p>{@link #rttOnly} is the rule of earlier versions: the RTT median alone, no hysteresis. (The record has
  * one constructor, the canonical one, because JSON binding reads records through it.)
@@ -39,7 +40,8 @@ import org.jspecify.annotations.Nullable;
  * @param fairFromMs            the recent median from which the quality is FAIR
  * @param poorFromMs            the recent median from which it is POOR
  * @param recentSampleCount     how many of the latest samples "recent" means (fewer at the start)
- * @param toleratedBadPollCount how many consecutive unavailable or failed polls are still not LOST
+ * @param toleratedBadPollCount how many consecutive polls that reached no peer (unavailable, failed, a probe's
+ *                              lost pings) are still not LOST
  * @param jitterFairFromMs      the jitter from which the quality is FAIR; {@code null}: jitter is not judged
  * @param jitterPoorFromMs      the jitter from which it is POOR; {@code null}: never POOR by jitter
  * @param lossFairFromRatio   the loss from which the quality is FAIR; {@code null}: loss is not judged

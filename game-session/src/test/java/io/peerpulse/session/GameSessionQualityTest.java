@@ -99,42 +99,141 @@ class GameSessionQualityTest {
 
     /**
      * A peer that stops answering the probe's pings (a modified client hiding a bad stretch, or a path that loses every
-     * probe message while the connection stays up): every poll is stale, none measured. Loss is evidence at those
-     * polls too, so 100 % loss over the window makes the grade POOR, with a loss reason, after the hysteresis's 3
-     * polls; it does not stay GOOD from the last answered ping on.
+     * probe message while the connection stays up): every poll is stale, none measured, and no pong comes late. The
+     * game's path carries nothing: LOST after more than 3 lost pings, under the rule of earlier versions too; it does
+     * not stay GOOD from the last answered ping on.
      */
     @Test
-    void aProbeWhosePeerAnswersNothingMoreBecomesPoorNotGoodForever() {
-        ScriptedRttSource script = new ScriptedRttSource();
+    void aProbeWhosePeerAnswersNothingMoreIsLostNotGoodForever() {
+        for (QualityThresholds thresholds : List.of(QualityThresholds.DEFAULT, RTT_ONLY)) {
+            ScriptedRttSource script = new ScriptedRttSource();
+            for (int i = 0; i < 10; i++) {
+                script.thenMeasured(60);
+            }
+            script.orElse(RttReading.stale()); // every ping lost from then on
+            GameSession session = session(thresholds);
+            session.onDataChannelOpen(new ScriptedProbe(script));
+            long start = session.exportSessionMetrics().startEpochMs();
+            advanceSeconds(40);
+            LiveRtt live = session.latest();
+            assertThat(live.quality()).as("%s", live).isEqualTo(ConnectionQuality.LOST);
+            assertThat(live.lastRttMs()).as("the last RTT measured").isEqualTo(60.0);
+            assertThat(session.exportMultiplayerMetrics().qualityChanges())
+                    .extracting(QualityChange::timestampEpochMs, QualityChange::current)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(start, ConnectionQuality.GOOD),
+                            org.assertj.core.groups.Tuple.tuple(start + 13_000, ConnectionQuality.LOST));
+        }
+    }
+
+    /**
+     * A total outage of 5 s on the data-channel probe, the ICE view beside it (the set-up the READMEs recommend): the
+     * channel stays open, so every ping is lost (stale polls), and the ICE view finds no new STUN response, then no
+     * connection. The 4th lost ping makes it LOST, as 4 unavailable polls would; the first answered ping ends it, at
+     * once GOOD: the pings lost while down were the outage, which LOST told, not loss for the next 10 s (before:
+     * GOOD, then POOR by 31 % loss from the 3rd lost ping, never LOST, and POOR until 10 s after the outage). The
+     * time in each quality adds up to the session's.
+     */
+    @Test
+    void aProbeOutageIsLostAfterFourLostPingsAndGoodAgainAtTheFirstAnsweredPing() {
+        ScriptedRttSource probeScript = new ScriptedRttSource();
+        ScriptedRttSource iceScript = new ScriptedRttSource();
+        for (int i = 0; i < 4; i++) {                       // polls at 0 to 11 s
+            probeScript.thenMeasured(60).thenMeasured(60).thenMeasured(60);
+            iceScript.thenMeasured(61).thenStale().thenStale();
+        }
+        for (int i = 0; i < 5; i++) {                       // 12 to 16 s: the outage
+            probeScript.thenStale();
+        }
+        iceScript.thenStale().thenStale().thenUnavailable("disconnected").thenUnavailable("disconnected")
+                .thenUnavailable("disconnected");
+        probeScript.orElse(RttReading.measured(60.0));     // 17 s on
         for (int i = 0; i < 10; i++) {
+            iceScript.thenMeasured(61).thenStale().thenStale();
+        }
+        GameSession session = session(QualityThresholds.DEFAULT);
+        session.onDataChannelOpen(new ScriptedProbe(probeScript), new IceLike(iceScript));
+        advanceSeconds(15);
+        LiveRtt lost = session.latest();
+        assertThat(lost.quality()).as("%s", lost).isEqualTo(ConnectionQuality.LOST);
+        assertThat(lost.reasons()).singleElement().satisfies(r -> {
+            assertThat(r.metric()).isEqualTo(QualityMetric.BAD_POLLS);
+            assertThat(r.windowCount()).isEqualTo(4);
+            assertThat(r.windowMs()).isEqualTo(3_000);
+            assertThat(r.text()).isEqualTo("no measurement in the last 4 polls");
+        });
+        advanceSeconds(1);
+        assertThat(session.latest().quality()).as("a lost ping does not end it").isEqualTo(ConnectionQuality.LOST);
+        advanceSeconds(1);
+        LiveRtt back = session.latest();
+        assertThat(back.quality()).as("the first answered ping: %s", back).isEqualTo(ConnectionQuality.GOOD);
+        assertThat(back.reasons()).isEmpty();
+        advanceSeconds(8);
+        session.close();
+
+        assertThat(session.exportValidationData().fallback()).as("the probe stays primary").isNull();
+        MultiplayerMetrics metrics = session.exportMultiplayerMetrics();
+        assertThat(metrics.qualityChanges()).extracting(QualityChange::timestampEpochMs, QualityChange::current)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(T0, ConnectionQuality.GOOD),
+                        org.assertj.core.groups.Tuple.tuple(T0 + 15_000, ConnectionQuality.LOST),
+                        org.assertj.core.groups.Tuple.tuple(T0 + 17_000, ConnectionQuality.GOOD));
+        QualitySummary summary = metrics.qualitySummary();
+        assertThat(summary.lostMs()).isEqualTo(2_000);
+        assertThat(summary.goodMs()).isEqualTo(15_000 + 8_000);
+        assertThat(summary.unknownMs() + summary.goodMs() + summary.fairMs() + summary.poorMs() + summary.lostMs())
+                .as("the time in each quality").isEqualTo(session.exportSessionMetrics().durationMs()).isEqualTo(25_000);
+    }
+
+    /**
+     * A path slower than the ping timeout (every ping lost, each pong late): the link is up, so it is loss, POOR,
+     * never LOST; a late pong after a lost ping shows the peer reachable.
+     */
+    @Test
+    void aPathSlowerThanThePingTimeoutIsPoorByLossNeverLost() {
+        ScriptedRttSource script = new ScriptedRttSource();
+        for (int i = 0; i < 12; i++) {
             script.thenMeasured(60);
         }
-        script.orElse(RttReading.stale()); // every ping lost from then on
+        script.orElse(RttReading.stale()); // every ping times out from 12 s on
+        ScriptedProbe probe = new ScriptedProbe(script);
         GameSession session = session(QualityThresholds.DEFAULT);
-        session.onDataChannelOpen(new ScriptedProbe(script));
-        advanceSeconds(10);
-        assertThat(session.latest().quality()).isEqualTo(ConnectionQuality.GOOD);
-
-        advanceSeconds(30);
+        session.onDataChannelOpen(probe);
+        advanceSeconds(12);
+        for (int second = 13; second <= 30; second++) {
+            probe.late = probe.lost; // each lost ping's pong comes before the next ping's timeout
+            advanceSeconds(1);
+        }
         LiveRtt live = session.latest();
         assertThat(live.quality()).as("%s", live).isEqualTo(ConnectionQuality.POOR);
-        QualityReason loss = live.reasons().stream().filter(r -> r.metric() == QualityMetric.LOSS).findFirst()
-                .orElseThrow();
-        assertThat(loss.value()).isEqualTo(1.0);
-        assertThat(live.lastRttMs()).as("the last RTT measured").isEqualTo(60.0);
+        assertThat(live.reasons()).extracting(QualityReason::metric).contains(QualityMetric.LOSS);
         assertThat(session.exportMultiplayerMetrics().qualityChanges()).extracting(QualityChange::current)
                 .containsExactly(ConnectionQuality.GOOD, ConnectionQuality.POOR);
+    }
 
-        GameSession old = session(RTT_ONLY);
-        ScriptedRttSource same = new ScriptedRttSource();
-        for (int i = 0; i < 10; i++) {
-            same.thenMeasured(60);
+    /**
+     * The ICE view judges as before: its stale polls (nothing new) neither count toward LOST nor are judged, however
+     * many; more than 3 unavailable polls are LOST, until its next measurement.
+     */
+    @Test
+    void anIceOutageIsJudgedAsBefore() {
+        ScriptedRttSource script = new ScriptedRttSource();
+        for (int i = 0; i < 4; i++) {
+            script.thenMeasured(61).thenStale().thenStale();    // 0 to 11 s
         }
-        same.orElse(RttReading.stale());
-        old.onDataChannelOpen(new ScriptedProbe(same));
-        advanceSeconds(40);
-        assertThat(old.latest().quality()).as("the RTT-only rule has no loss criterion").isEqualTo(
-                ConnectionQuality.GOOD);
+        for (int i = 0; i < 6; i++) {
+            script.thenStale();                                 // 12 to 17 s
+        }
+        for (int i = 0; i < 4; i++) {
+            script.thenUnavailable("disconnected");             // 18 to 21 s
+        }
+        script.thenStale().thenMeasured(61);                    // 22, 23 s
+        GameSession session = session(QualityThresholds.DEFAULT);
+        session.onDataChannelOpen(new IceLike(script));
+        advanceSeconds(25);
+        assertThat(session.exportMultiplayerMetrics().qualityChanges())
+                .extracting(QualityChange::timestampEpochMs, QualityChange::current)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(T0, ConnectionQuality.GOOD),
+                        org.assertj.core.groups.Tuple.tuple(T0 + 21_000, ConnectionQuality.LOST),
+                        org.assertj.core.groups.Tuple.tuple(T0 + 23_000, ConnectionQuality.GOOD));
     }
 
     /** LOST lasts until the next measurement: a stale poll of a probe after it (a lost ping) does not end it. */

@@ -632,6 +632,8 @@ class GameSessionSourcesTest {
         int reads;
         int answered;
         int lost;
+        /** Pongs that came after their ping timed out (set by a test). */
+        int late;
         ProbeStats offset;
 
         ScriptedProbe(ScriptedRttSource script) {
@@ -660,7 +662,7 @@ class GameSessionSourcesTest {
         public ProbeStats probeStats() {
             long decided = answered + lost;
             return Records.record(ProbeStats.class, "sentCount", reads, "answeredCount", answered, "lostCount", lost,
-                    "unansweredCount", reads - answered - lost, "lossRatio", decided == 0 ? 0 : (double) lost / decided,
+                    "lateCount", late, "unansweredCount", reads - answered - lost, "lossRatio", decided == 0 ? 0 : (double) lost / decided,
                     "offsetMs", offset == null ? null : offset.offsetMs(),
                     "errorBoundMs", offset == null ? null : offset.errorBoundMs(),
                     "offsetEpochMs", offset == null ? null : offset.offsetEpochMs());

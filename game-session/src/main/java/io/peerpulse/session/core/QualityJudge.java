@@ -33,6 +33,10 @@ final class QualityJudge {
     private double lastScore = Double.NaN;
     private int badPolls;
     private long firstBadNanos;
+    /** Pongs of the primary probe so far, answered or late, by its latest reading; and by the previous poll's. */
+    private long pongs;
+    private long pongsAtPoll;
+    private boolean judged;
     private ConnectionQuality quality = ConnectionQuality.UNKNOWN;
     private List<QualityReason> reasons = List.of();
     private @Nullable ConnectionQuality pending;
@@ -70,40 +74,43 @@ final class QualityJudge {
         ConnectionQuality next = quality;
         List<QualityReason> why = reasons;
         Double score = null;
-        switch (event.outcome()) {
-            case MEASURED, STALE -> {
-                badPolls = 0;
-                // LOST lasts until the next measurement: a lost ping is no sign that the connection is back
-                if (judges(event.outcome()) && model.sampleCount() > 0
-                        && (event.outcome() == PollOutcome.MEASURED || quality != ConnectionQuality.LOST)) {
-                    QualityModel.Evidence evidence = model.judge();
-                    score = evidence.score();
-                    lastScore = evidence.score();
-                    session.score(evidence.score());
-                    rounds.score(evidence.score());
-                    if (evidence.grade() == quality) {
-                        pending = null;
-                        why = evidence.reasons();
-                    } else if (quality == ConnectionQuality.UNKNOWN || quality == ConnectionQuality.LOST
-                            || held(evidence.grade())) {
-                        next = evidence.grade();
-                        why = evidence.reasons();
-                    }
-                }
+        PollOutcome outcome = event.outcome();
+        // a pong since the previous poll, if only a late one, shows the peer reachable: no lost ping of a down path
+        boolean ponged = pongs > pongsAtPoll;
+        pongsAtPoll = pongs;
+        boolean lostPing = outcome == PollOutcome.STALE && model.probing() && !ponged;
+        if (outcome == PollOutcome.UNAVAILABLE || outcome == PollOutcome.FAILED || lostPing) {
+            if (badPolls++ == 0) {
+                firstBadNanos = at.nanoTime();
             }
-            case UNAVAILABLE, FAILED -> {
-                if (badPolls++ == 0) {
-                    firstBadNanos = at.nanoTime();
-                }
-                if (badPolls > thresholds.toleratedBadPollCount() && quality != ConnectionQuality.LOST) {
-                    next = ConnectionQuality.LOST;
-                    why = List.of(new QualityReason(QualityMetric.BAD_POLLS, badPolls, ConnectionQuality.LOST,
-                            thresholds.toleratedBadPollCount() + 1, (at.nanoTime() - firstBadNanos) / 1_000_000,
-                            badPolls));
-                }
+            if (badPolls > thresholds.toleratedBadPollCount() && quality != ConnectionQuality.LOST) {
+                next = ConnectionQuality.LOST;
+                why = List.of(new QualityReason(QualityMetric.BAD_POLLS, badPolls, ConnectionQuality.LOST,
+                        thresholds.toleratedBadPollCount() + 1, (at.nanoTime() - firstBadNanos) / 1_000_000,
+                        badPolls));
             }
-            default -> {
-                // rejected and skipped polls say nothing about the connection
+        } else if (outcome == PollOutcome.MEASURED || outcome == PollOutcome.STALE) {
+            badPolls = 0;
+        } // rejected and skipped polls say nothing about the connection
+        // LOST lasts until the next measurement, or a pong a probe's stale poll saw
+        judged = model.sampleCount() > 0 && (outcome == PollOutcome.MEASURED
+                || outcome == PollOutcome.STALE && model.probing() && ponged);
+        if (judged) {
+            if (quality == ConnectionQuality.LOST && outcome == PollOutcome.MEASURED) {
+                model.restartLoss(); // the pings lost while down were the outage, told by LOST: not loss
+            }
+            QualityModel.Evidence evidence = model.judge();
+            score = evidence.score();
+            lastScore = evidence.score();
+            session.score(evidence.score());
+            rounds.score(evidence.score());
+            if (evidence.grade() == quality) {
+                pending = null;
+                why = evidence.reasons();
+            } else if (quality == ConnectionQuality.UNKNOWN || quality == ConnectionQuality.LOST
+                    || held(evidence.grade())) {
+                next = evidence.grade();
+                why = evidence.reasons();
             }
         }
         reasons = why;
@@ -130,25 +137,27 @@ final class QualityJudge {
     }
 
     /**
-     * Whether a poll that ended so is judged: a measured one; and a stale one of a probing primary, which is a lost
-     * ping, so that its loss is evidence (a peer answering nothing more would otherwise keep the last grade for good).
-     * A stale poll of another source only found nothing new.
+     * Whether the latest poll was judged: a measured one; and a stale one of a probing primary that saw a pong since
+     * the previous poll, if only a late one (the path is up, slower than the ping timeout: its lost pings are loss).
+     * A lost ping without one is a bad poll; a stale poll of another source only found nothing new.
      *
-     * @param outcome how the poll ended
-     * @return whether it is judged
+     * @return whether it was judged
      */
-    boolean judges(PollOutcome outcome) {
-        return outcome == PollOutcome.MEASURED || outcome == PollOutcome.STALE && model.probing();
+    boolean judgedLastPoll() {
+        return judged;
     }
 
     /** A probe reading of the primary source, when it may feed the grade. */
     void probe(ProbeStats stats, Stamp at) {
         model.probe(stats, at);
+        pongs = stats.answeredCount() + stats.lateCount();
     }
 
     /** A new source: the old one's probe counts are no longer the primary's. */
     void sourceChanged() {
         model.forgetLoss();
+        pongs = 0;
+        pongsAtPoll = 0;
     }
 
     /** The primary source fell back: a suspect one's samples leave the window; no probe's loss counts any more. */

@@ -66,6 +66,13 @@ final class QualityModel {
         }
     }
 
+    /** Loss counts from the latest probe reading on: the pings ended before it leave the window. */
+    void restartLoss() {
+        while (readings.size() > 1) {
+            readings.pollFirst();
+        }
+    }
+
     /** Forgets the probe readings (a new source, or a fallback: its loss is no longer the primary's). */
     void forgetLoss() {
         readings.clear();

@@ -579,7 +579,7 @@ public final class SessionCore {
                 listen[0] |= qualityListeners.enqueue(change);
                 exporters.quality(change, toStart);
             }
-            if (change != null || quality.judges(poll.outcome())) {
+            if (change != null || quality.judgedLastPoll()) {
                 latest = quality.live(); // a judged poll may change the score and the reasons without the grade
             }
             return fell == null ? Applied.NOTHING : new Applied(null, fell, List.of());

@@ -9,6 +9,7 @@ import io.peerpulse.session.QualityMetric;
 import io.peerpulse.session.QualityReason;
 import io.peerpulse.session.QualityThresholds;
 import io.peerpulse.session.SessionReport;
+import io.peerpulse.session.journal.TestSources.IceLike;
 import io.peerpulse.session.journal.TestSources.ScriptedProbe;
 import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.testkit.ScriptedRttSource;
@@ -89,6 +90,40 @@ class JournalQualityTest {
         assertThat(recovered.multiplayerMetrics().rounds()).extracting(r -> r.quality())
                 .isEqualTo(live.multiplayerMetrics().rounds().stream().map(r -> r.quality()).toList());
         assertThat(recovered.multiplayerMetrics().qualityThresholds()).isEqualTo(QualityThresholds.DEFAULT);
+    }
+
+    /**
+     * A 5 s outage of the probe with the ICE view beside it: the lost pings that made it LOST, and the loss they leave
+     * out after it, come back the same from the journal.
+     */
+    @Test
+    void aProbeOutageRecoversAsLive() throws IOException {
+        ScriptedRttSource probeScript = new ScriptedRttSource();
+        ScriptedRttSource iceScript = new ScriptedRttSource();
+        for (int i = 0; i < 4; i++) {
+            probeScript.thenMeasured(60).thenMeasured(60).thenMeasured(60);
+            iceScript.thenMeasured(61).thenStale().thenStale();
+        }
+        for (int i = 0; i < 5; i++) {
+            probeScript.thenStale();
+        }
+        iceScript.thenStale().thenStale().thenUnavailable("disconnected").thenUnavailable("disconnected")
+                .thenUnavailable("disconnected");
+        for (int i = 0; i < 10; i++) {
+            iceScript.thenMeasured(61).thenStale().thenStale();
+        }
+        GameSession session = session("quality-outage", QualityThresholds.DEFAULT);
+        session.onDataChannelOpen(new ScriptedProbe(probeScript.orElse(
+                io.peerpulse.telemetry.spi.RttReading.measured(60.0))), new IceLike(iceScript));
+        scheduler.runDueTasks();
+        scheduler.advance(Duration.ofSeconds(25));
+        session.close();
+        SessionReport live = session.exportReport();
+
+        SessionReport recovered = Journals.assertRecoversAsLive(session.journalPath().orElseThrow(), live).report();
+        assertThat(recovered.multiplayerMetrics().qualityChanges()).extracting(QualityChange::current)
+                .containsExactly(ConnectionQuality.GOOD, ConnectionQuality.LOST, ConnectionQuality.GOOD);
+        assertThat(recovered.multiplayerMetrics().qualitySummary().lostMs()).isPositive();
     }
 
     /** A header written before the quality score (no such keys) recovers under the rule of that time. */
