@@ -42,6 +42,16 @@ public record ClockInfo(long startEpochMs, long startNanoTime, @Nullable Long en
     public static final int MAX_LISTED_CLOCK_STEPS = 100;
 
     /** Copies the list.
+     *
+     * @param startEpochMs        see the record description
+     * @param startNanoTime       see the record description
+     * @param endEpochMs          see the record description
+     * @param endNanoTime         see the record description
+     * @param systemClockOffsetMs see the record description
+     * @param pollIntervalMs      see the record description
+     * @param readTimeoutMs       see the record description
+     * @param clockStepCount      see the record description
+     * @param clockSteps          see the record description
      * @since 0.1.0 */
     public ClockInfo {
         clockSteps = List.copyOf(clockSteps);

@@ -129,6 +129,11 @@ public final class BrowserPeer implements AutoCloseable {
         /**
          * Validates the values.
          *
+         * @param probeInterval     see the record description
+         * @param probeTimeout      see the record description
+         * @param statsInterval     see the record description
+         * @param maxSampleCount    see the record description
+         * @param probeStartedEarly see the record description
          * @throws IllegalArgumentException naming a value that is not positive
          * @since 0.1.0
          */

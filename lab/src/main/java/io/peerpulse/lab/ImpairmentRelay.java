@@ -106,6 +106,9 @@ public final class ImpairmentRelay implements AutoCloseable {
         /**
          * Validates the components.
          *
+         * @param delay     see the record description
+         * @param jitter    see the record description
+         * @param lossRatio see the record description
          * @throws IllegalArgumentException naming the bad component
          * @since 0.1.0
          */
@@ -169,6 +172,9 @@ public final class ImpairmentRelay implements AutoCloseable {
         /**
          * Validates the components.
          *
+         * @param roundTrip see the record description
+         * @param jitter    see the record description
+         * @param lossRatio see the record description
          * @throws IllegalArgumentException naming the bad component
          * @since 0.1.0
          */
@@ -238,6 +244,8 @@ public final class ImpairmentRelay implements AutoCloseable {
         /**
          * Validates the components.
          *
+         * @param rateBytes  see the record description
+         * @param queueBytes see the record description
          * @throws IllegalArgumentException naming the bad component
          * @since 0.1.0
          */

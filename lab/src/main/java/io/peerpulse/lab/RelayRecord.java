@@ -157,6 +157,15 @@ public final class RelayRecord {
         /**
          * Validates the components.
          *
+         * @param sequenceNumber  see the record description
+         * @param direction       see the record description
+         * @param kind            see the record description
+         * @param receivedNanos   see the record description
+         * @param askedDelayNanos see the record description
+         * @param sentNanos       see the record description
+         * @param fate            see the record description
+         * @param queueNanos      see the record description
+         * @param sizeBytes       see the record description
          * @throws NullPointerException when {@code direction}, {@code kind} or {@code fate} is null
          * @since 0.1.0
          */
@@ -204,6 +213,8 @@ public final class RelayRecord {
         /**
          * Validates the pair.
          *
+         * @param request  see the record description
+         * @param response see the record description
          * @throws IllegalArgumentException when either was not forwarded or both travelled the same way
          * @since 0.1.0
          */

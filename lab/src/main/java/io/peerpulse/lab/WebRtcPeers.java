@@ -241,6 +241,8 @@ public final class WebRtcPeers implements AutoCloseable {
         /**
          * Validates the timeout.
          *
+         * @param relay   see the record description
+         * @param timeout see the record description
          * @throws IllegalArgumentException when the timeout is null, zero or negative
          * @since 0.1.0
          */

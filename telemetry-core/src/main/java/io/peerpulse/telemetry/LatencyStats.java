@@ -41,8 +41,20 @@ public record LatencyStats(
     /**
      * Checks consistency and makes {@code samples} unmodifiable.
      *
+     * @param sampleCount      see the record description
+     * @param minMs            see the record description
+     * @param maxMs            see the record description
+     * @param meanMs           see the record description
+     * @param medianMs         see the record description
+     * @param p95Ms            see the record description
+     * @param p99Ms            see the record description
+     * @param stdDevMs         see the record description
+     * @param jitterMs         see the record description
+     * @param totalSampleCount see the record description
+     * @param samples          see the record description
      * @throws IllegalArgumentException when {@code sampleCount} is not the size of {@code samples},
      *                                  the window is empty, or {@code totalSampleCount < sampleCount}
+     * @since 0.1.0
      */
     public LatencyStats {
         // A SampleList (a telemetry's snapshot) is already an immutable copy; any other list is copied.
@@ -65,6 +77,7 @@ public record LatencyStats(
      * The same aggregates without the samples.
      *
      * @return the summary
+     * @since 0.1.0
      */
     public LatencySummary summary() {
         return new LatencySummary(sampleCount, minMs, maxMs, meanMs, medianMs, p95Ms, p99Ms, stdDevMs, jitterMs,

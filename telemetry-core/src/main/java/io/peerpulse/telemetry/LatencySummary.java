@@ -45,6 +45,7 @@ public record LatencySummary(
      * @param count how many values, at least 1
      * @return the summary, with {@code totalSampleCount == sampleCount}
      * @throws IllegalArgumentException when {@code count} is out of range or a value is NaN, infinite or negative
+     * @since 0.1.0
      */
     public static LatencySummary of(double[] rttMs, int count) {
         if (count < 1 || count > rttMs.length) {

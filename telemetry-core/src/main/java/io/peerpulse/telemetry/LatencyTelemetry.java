@@ -79,6 +79,7 @@ public final class LatencyTelemetry implements AutoCloseable {
      * A telemetry with {@link TelemetryOptions#defaults()}.
      *
      * @param source the source to poll
+     * @since 0.1.0
      */
     public LatencyTelemetry(RttSource source) {
         this(source, TelemetryOptions.defaults());
@@ -89,6 +90,7 @@ public final class LatencyTelemetry implements AutoCloseable {
      *
      * @param source  the source to poll
      * @param options the options
+     * @since 0.1.0
      */
     public LatencyTelemetry(RttSource source, TelemetryOptions options) {
         Objects.requireNonNull(source, "source");
@@ -103,6 +105,7 @@ public final class LatencyTelemetry implements AutoCloseable {
      * {@link TelemetryOptions}). Does nothing when running.
      *
      * @throws IllegalStateException when the scheduler rejects the task (e.g. it was shut down)
+     * @since 0.1.0
      */
     public void start() {
         synchronized (recording) {
@@ -118,6 +121,8 @@ public final class LatencyTelemetry implements AutoCloseable {
     /**
      * Stops polling; samples, statistics and counters are kept. Does nothing when stopped. Nothing is
      * recorded after it returns; a poll recorded just before may still be on its way to the listeners.
+     *
+     * @since 0.1.0
      */
     public void stop() {
         synchronized (recording) {
@@ -131,7 +136,10 @@ public final class LatencyTelemetry implements AutoCloseable {
         stop();
     }
 
-    /** @return whether the telemetry is polling */
+    /**
+     * @return whether the telemetry is polling
+     * @since 0.1.0
+     */
     public boolean isRunning() {
         return poller.isRunning();
     }
@@ -141,6 +149,7 @@ public final class LatencyTelemetry implements AutoCloseable {
      * still in flight is recorded when it is answered in time.
      *
      * @param next the new source
+     * @since 0.1.0
      */
     public void switchSource(RttSource next) {
         poller.switchSource(next);
@@ -150,6 +159,7 @@ public final class LatencyTelemetry implements AutoCloseable {
      * Adds a listener told of every poll from now on; see {@link TelemetryListener} for its threads.
      *
      * @param listener the listener
+     * @since 0.1.0
      */
     public void addListener(TelemetryListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -160,17 +170,24 @@ public final class LatencyTelemetry implements AutoCloseable {
      *
      * @param listener the listener
      * @return whether it was registered
+     * @since 0.1.0
      */
     public boolean removeListener(TelemetryListener listener) {
         return listeners.remove(listener);
     }
 
-    /** @return the source polled now */
+    /**
+     * @return the source polled now
+     * @since 0.1.0
+     */
     public RttSource source() {
         return poller.source();
     }
 
-    /** @return the options */
+    /**
+     * @return the options
+     * @since 0.1.0
+     */
     public TelemetryOptions options() {
         return poller.options();
     }
@@ -191,6 +208,7 @@ public final class LatencyTelemetry implements AutoCloseable {
      * once, as primitive arrays; their {@link RttSample} records are made as they are read.
      *
      * @return the statistics, empty when no sample was recorded
+     * @since 0.1.0
      */
     public Optional<LatencyStats> getStats() {
         return record.getStats();
@@ -201,6 +219,7 @@ public final class LatencyTelemetry implements AutoCloseable {
      * every frame.
      *
      * @return the summary, empty when no sample was recorded
+     * @since 0.1.0
      */
     public Optional<LatencySummary> getSummary() {
         return record.getSummary();
@@ -210,6 +229,7 @@ public final class LatencyTelemetry implements AutoCloseable {
      * The newest sample. Does not lock.
      *
      * @return the newest sample, empty when no sample was recorded
+     * @since 0.1.0
      */
     public Optional<RttSample> getLastSample() {
         return record.getLastSample();
@@ -219,6 +239,7 @@ public final class LatencyTelemetry implements AutoCloseable {
      * The samples of the window.
      *
      * @return an independent, unmodifiable copy, oldest first
+     * @since 0.1.0
      */
     public List<RttSample> getSamples() {
         return record.getSamples();
@@ -228,6 +249,7 @@ public final class LatencyTelemetry implements AutoCloseable {
      * Aggregates over every sample since the telemetry was created, evicted ones included.
      *
      * @return the aggregates, empty when no sample was recorded
+     * @since 0.1.0
      */
     public Optional<SessionLatencyStats> getSessionStats() {
         return record.getSessionStats();
@@ -238,6 +260,7 @@ public final class LatencyTelemetry implements AutoCloseable {
      * while the connection is unavailable.
      *
      * @return the path, empty when no reading named one
+     * @since 0.1.0
      */
     public Optional<NetworkPath> getPath() {
         return record.getPath();
@@ -251,7 +274,10 @@ public final class LatencyTelemetry implements AutoCloseable {
         return record.getPathChangeCount();
     }
 
-    /** @return how every poll so far ended, a consistent snapshot */
+    /**
+     * @return how every poll so far ended, a consistent snapshot
+     * @since 0.1.0
+     */
     public TelemetryCounters getCounters() {
         return record.getCounters();
     }

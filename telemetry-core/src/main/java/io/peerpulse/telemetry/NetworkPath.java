@@ -26,7 +26,11 @@ public record NetworkPath(String localType, String remoteType, String protocol) 
     /**
      * Checks that every part is a short token.
      *
+     * @param localType  see the record description
+     * @param remoteType see the record description
+     * @param protocol   see the record description
      * @throws IllegalArgumentException naming the part that is not a token
+     * @since 0.1.0
      */
     public NetworkPath {
         check("localType", localType);

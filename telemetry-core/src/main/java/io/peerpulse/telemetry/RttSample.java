@@ -13,7 +13,10 @@ public record RttSample(long timestampEpochMs, double rttMs) {
     /**
      * Checks the value.
      *
+     * @param timestampEpochMs see the record description
+     * @param rttMs            see the record description
      * @throws IllegalArgumentException when {@code rttMs} is NaN, infinite or negative
+     * @since 0.1.0
      */
     public RttSample {
         if (!(rttMs >= 0) || Double.isInfinite(rttMs)) {

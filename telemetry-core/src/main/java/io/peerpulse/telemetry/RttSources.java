@@ -32,6 +32,7 @@ public final class RttSources {
      * logged once and fails only {@link #forConnection} when that provider would be chosen.
      *
      * @return the providers, in discovery order
+     * @since 0.1.0
      */
     public static List<RttSourceProvider> providers() {
         return List.copyOf(Plugins.loadAll(ServiceLoader.load(RttSourceProvider.class,
@@ -48,6 +49,7 @@ public final class RttSources {
      *                                  none supports it; also each provider that could not be loaded and why
      *                                  (it may be the one that would have)
      * @throws IllegalStateException    as {@link #forConnection(Object, List)}
+     * @since 0.1.0
      */
     public static RttSource forConnection(Object connection) {
         Plugins.Loaded<RttSourceProvider> loaded = Plugins.load(ServiceLoader.load(RttSourceProvider.class,
@@ -71,6 +73,7 @@ public final class RttSources {
      *                                  naming every supporting provider and why, when none of them made a
      *                                  source (the first failure is the cause, the others are suppressed; a
      *                                  failure's text that holds an address is quoted and chained without it)
+     * @since 0.1.0
      */
     public static RttSource forConnection(Object connection, List<? extends RttSourceProvider> providers) {
         return forConnection(connection, providers, "");

@@ -35,8 +35,19 @@ public record TelemetryCounters(long pollCount, long measuredCount, long staleCo
      * Checks that every count is non-negative, that {@code pollCount} is the sum of the outcomes and that the
      * lateness fits.
      *
+     * @param pollCount        see the record description
+     * @param measuredCount    see the record description
+     * @param staleCount       see the record description
+     * @param unavailableCount see the record description
+     * @param failedCount      see the record description
+     * @param rejectedCount    see the record description
+     * @param skippedCount     see the record description
+     * @param latePollCount    see the record description
+     * @param latenessP99Ms    see the record description
+     * @param latenessMaxMs    see the record description
      * @throws IllegalArgumentException when a count is negative, the sum does not hold, more polls are late than
      *                                  polled, or a lateness is negative, not finite, or its p99 above its max
+     * @since 0.1.0
      */
     public TelemetryCounters {
         if (latePollCount < 0 || latePollCount > pollCount) {
@@ -64,6 +75,7 @@ public record TelemetryCounters(long pollCount, long measuredCount, long staleCo
      * The share of ended polls that recorded a new measurement.
      *
      * @return {@code measuredCount / pollCount}, or 0 before the first poll
+     * @since 0.1.0
      */
     public double measuredRatio() {
         return pollCount == 0 ? 0 : (double) measuredCount / pollCount;

@@ -162,17 +162,26 @@ public final class TelemetryOptions {
         this.isolatedReadExecutor = builder.isolatedReadExecutor;
     }
 
-    /** @return options with every default */
+    /**
+     * @return options with every default
+     * @since 0.1.0
+     */
     public static TelemetryOptions defaults() {
         return DEFAULTS;
     }
 
-    /** @return a builder starting from the defaults */
+    /**
+     * @return a builder starting from the defaults
+     * @since 0.1.0
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return a builder starting from these options */
+    /**
+     * @return a builder starting from these options
+     * @since 0.1.0
+     */
     public Builder toBuilder() {
         Builder builder = new Builder();
         builder.pollInterval = pollInterval;
@@ -192,7 +201,10 @@ public final class TelemetryOptions {
         return builder;
     }
 
-    /** @return the time between polls */
+    /**
+     * @return the time between polls
+     * @since 0.1.0
+     */
     public Duration pollInterval() {
         return pollInterval;
     }
@@ -221,22 +233,34 @@ public final class TelemetryOptions {
         return Optional.ofNullable(firstPollDelay);
     }
 
-    /** @return the number of samples the window keeps */
+    /**
+     * @return the number of samples the window keeps
+     * @since 0.1.0
+     */
     public int maxSampleCount() {
         return maxSampleCount;
     }
 
-    /** @return how long a read may take before it counts as failed and its answer is ignored */
+    /**
+     * @return how long a read may take before it counts as failed and its answer is ignored
+     * @since 0.1.0
+     */
     public Duration readTimeout() {
         return readTimeout;
     }
 
-    /** @return the scheduler that runs polls and read timeouts; the shared one unless set */
+    /**
+     * @return the scheduler that runs polls and read timeouts; the shared one unless set
+     * @since 0.1.0
+     */
     public ScheduledExecutorService scheduler() {
         return scheduler != null ? scheduler : SharedScheduler.get();
     }
 
-    /** @return the wall clock of sample timestamps */
+    /**
+     * @return the wall clock of sample timestamps
+     * @since 0.1.0
+     */
     public InstantSource clock() {
         return clock;
     }
@@ -408,6 +432,7 @@ public final class TelemetryOptions {
         /**
          * @param pollInterval time between polls, 1 ms to 24 h
          * @return this builder
+         * @since 0.1.0
          */
         public Builder pollInterval(Duration pollInterval) {
             this.pollInterval = pollInterval;
@@ -433,6 +458,7 @@ public final class TelemetryOptions {
         /**
          * @param maxSampleCount samples kept in the window, 1 to {@value TelemetryOptions#MAX_SAMPLE_COUNT_LIMIT}
          * @return this builder
+         * @since 0.1.0
          */
         public Builder maxSampleCount(int maxSampleCount) {
             this.maxSampleCount = maxSampleCount;
@@ -442,6 +468,7 @@ public final class TelemetryOptions {
         /**
          * @param readTimeout how long a read may take, above 0 and at most 24 h; default the poll interval
          * @return this builder
+         * @since 0.1.0
          */
         public Builder readTimeout(Duration readTimeout) {
             this.readTimeout = readTimeout;
@@ -451,6 +478,7 @@ public final class TelemetryOptions {
         /**
          * @param scheduler runs polls and read timeouts; its tasks never block
          * @return this builder
+         * @since 0.1.0
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
             this.scheduler = scheduler;
@@ -461,6 +489,7 @@ public final class TelemetryOptions {
         /**
          * @param clock the wall clock of sample timestamps
          * @return this builder
+         * @since 0.1.0
          */
         public Builder clock(InstantSource clock) {
             this.clock = clock;
@@ -472,6 +501,7 @@ public final class TelemetryOptions {
          *
          * @return the options
          * @throws IllegalArgumentException naming the field and the value when a value is out of range
+         * @since 0.1.0
          */
         public TelemetryOptions build() {
             if (pollInterval == null || pollInterval.compareTo(MIN_POLL_INTERVAL) < 0

@@ -175,6 +175,7 @@ public final class WebRtcRttSource implements RttSource {
      *
      * @param peerConnection the connection to measure
      * @return the source
+     * @since 0.1.0
      */
     public static WebRtcRttSource of(RTCPeerConnection peerConnection) {
         return new WebRtcRttSource(peerConnection, Mode.RESPONSES);
@@ -186,17 +187,24 @@ public final class WebRtcRttSource implements RttSource {
      * @param peerConnection the connection to measure
      * @param mode           what a read reports
      * @return the source
+     * @since 0.1.0
      */
     public static WebRtcRttSource of(RTCPeerConnection peerConnection, Mode mode) {
         return new WebRtcRttSource(peerConnection, mode);
     }
 
-    /** @return what a read reports */
+    /**
+     * @return what a read reports
+     * @since 0.1.0
+     */
     public Mode mode() {
         return mode;
     }
 
-    /** @return the connection measured */
+    /**
+     * @return the connection measured
+     * @since 0.1.0
+     */
     public RTCPeerConnection peerConnection() {
         return Objects.requireNonNull(peerConnection, "a test's source has no connection");
     }

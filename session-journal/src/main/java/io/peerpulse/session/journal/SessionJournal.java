@@ -107,6 +107,18 @@ public final class SessionJournal {
         /**
          * Copies the problems.
          *
+         * @param journal             see the record description
+         * @param report              see the record description
+         * @param lineCount           see the record description
+         * @param sampleCount         see the record description
+         * @param complete            see the record description
+         * @param duplicateLineCount  see the record description
+         * @param missingLineCount    see the record description
+         * @param outOfOrderLineCount see the record description
+         * @param damagedLineCount    see the record description
+         * @param skippedLineCount    see the record description
+         * @param problemCount        see the record description
+         * @param problems            see the record description
          * @since 0.1.0
          */
         public Recovery {

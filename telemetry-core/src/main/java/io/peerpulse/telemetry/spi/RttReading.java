@@ -20,6 +20,7 @@ public sealed interface RttReading permits RttReading.Measured, RttReading.Stale
      *
      * @param rttMs the round-trip time in milliseconds
      * @return the reading
+     * @since 0.1.0
      */
     static RttReading measured(double rttMs) {
         return new Measured(rttMs, OptionalLong.empty(), Optional.empty());
@@ -31,6 +32,7 @@ public sealed interface RttReading permits RttReading.Measured, RttReading.Stale
      * @param rttMs            the round-trip time in milliseconds
      * @param timestampEpochMs wall-clock time of the measurement, epoch milliseconds
      * @return the reading
+     * @since 0.1.0
      */
     static RttReading measured(double rttMs, long timestampEpochMs) {
         return new Measured(rttMs, OptionalLong.of(timestampEpochMs), Optional.empty());
@@ -42,6 +44,7 @@ public sealed interface RttReading permits RttReading.Measured, RttReading.Stale
      * @param rttMs the round-trip time in milliseconds
      * @param path  the path it was measured on
      * @return the reading
+     * @since 0.1.0
      */
     static RttReading measured(double rttMs, NetworkPath path) {
         return new Measured(rttMs, OptionalLong.empty(), Optional.of(path));
@@ -51,6 +54,7 @@ public sealed interface RttReading permits RttReading.Measured, RttReading.Stale
      * The connection is up but has no new measurement since the previous read.
      *
      * @return the reading
+     * @since 0.1.0
      */
     static RttReading stale() {
         return Stale.INSTANCE;
@@ -61,6 +65,7 @@ public sealed interface RttReading permits RttReading.Measured, RttReading.Stale
      *
      * @param path the path in use
      * @return the reading
+     * @since 0.1.0
      */
     static RttReading stale(NetworkPath path) {
         return new Stale(Optional.of(path));
@@ -71,6 +76,7 @@ public sealed interface RttReading permits RttReading.Measured, RttReading.Stale
      *
      * @param reason a short reason for people and logs; must not contain an address
      * @return the reading
+     * @since 0.1.0
      */
     static RttReading unavailable(String reason) {
         return new Unavailable(reason);
@@ -85,7 +91,14 @@ public sealed interface RttReading permits RttReading.Measured, RttReading.Stale
      * @since 0.1.0
      */
     record Measured(double rttMs, OptionalLong timestampEpochMs, Optional<NetworkPath> path) implements RttReading {
-        /** Checks that the optional holders are present. */
+        /**
+         * Checks that the optional holders are present.
+         *
+         * @param rttMs            see the record description
+         * @param timestampEpochMs see the record description
+         * @param path             see the record description
+         * @since 0.1.0
+         */
         public Measured {
             Objects.requireNonNull(timestampEpochMs, "timestampEpochMs");
             Objects.requireNonNull(path, "path");
@@ -101,7 +114,12 @@ public sealed interface RttReading permits RttReading.Measured, RttReading.Stale
     record Stale(Optional<NetworkPath> path) implements RttReading {
         private static final Stale INSTANCE = new Stale(Optional.empty());
 
-        /** Checks that the optional holder is present. */
+        /**
+         * Checks that the optional holder is present.
+         *
+         * @param path see the record description
+         * @since 0.1.0
+         */
         public Stale {
             Objects.requireNonNull(path, "path");
         }
@@ -114,7 +132,12 @@ public sealed interface RttReading permits RttReading.Measured, RttReading.Stale
      * @since 0.1.0
      */
     record Unavailable(String reason) implements RttReading {
-        /** Checks that a reason is given. */
+        /**
+         * Checks that a reason is given.
+         *
+         * @param reason see the record description
+         * @since 0.1.0
+         */
         public Unavailable {
             Objects.requireNonNull(reason, "reason");
         }

@@ -26,6 +26,7 @@ public interface RttSource {
      * hand that one to another thread.
      *
      * @return a stage completed with the reading, or exceptionally when the read failed
+     * @since 0.1.0
      */
     CompletionStage<RttReading> read();
 

@@ -15,6 +15,7 @@ public interface RttSourceProvider {
      * The provider's unique name: lower case letters, digits, {@code -} and {@code _}, e.g. {@code webrtc}.
      *
      * @return the name
+     * @since 0.1.0
      */
     String name();
 
@@ -23,6 +24,7 @@ public interface RttSourceProvider {
      *
      * @param connection a connection object of any type
      * @return {@code true} when {@link #create(Object)} accepts it
+     * @since 0.1.0
      */
     boolean supports(Object connection);
 
@@ -31,6 +33,7 @@ public interface RttSourceProvider {
      *
      * @param connection the connection
      * @return a new source reading that connection
+     * @since 0.1.0
      */
     RttSource create(Object connection);
 }

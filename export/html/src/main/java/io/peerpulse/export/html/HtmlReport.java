@@ -45,6 +45,7 @@ public final class HtmlReport {
      *
      * @param report the session's report
      * @return the HTML document
+     * @since 0.1.0
      */
     public static String render(SessionReport report) {
         Objects.requireNonNull(report, "report");
