@@ -48,7 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code disconnected} within the 4 s), and the SCTP association, with the probe's channel, lives on. What
  * PeerPulse reports is checked against what the two relays recorded they did: the probe's and the ICE view's RTT
  * before and after, the path change (once, candidate types only), the outage as one coverage gap, the lost pings,
- * the quality going POOR and coming back, no address anywhere, and the journal's recovery.
+ * the quality going LOST (or POOR) and coming back, no address anywhere, and the journal's recovery.
  *
  * <p>Learned on the way: a candidate added while the old pair was healthy made a pair that stayed {@code waiting}
  * with no check sent (requestsSent 0 over 6 s): libwebrtc checks it once the selected pair is weak.
@@ -375,7 +375,7 @@ class PathChangeTest {
                 peers.peerA().addIceCandidate(reflexive(newRelay.facingAPort()));
                 peers.peerB().addIceCandidate(reflexive(newRelay.facingBPort()));
                 // the new path carries the game: probe samples through relay 2, two fresh ICE readings of it, and
-                // the quality back from its low once the outage's lost pings left the loss window
+                // the quality back from its low (LOST by the outage's lost pings) at the new path's first measurements
                 assertThat(events.await(e -> e.samples.stream().filter(s -> s.rttMs() >= NEW_RTT.toMillis())
                         .count() >= 10, BOUND)).as("probe samples on the new path; %s %s", newRelay, peers).isTrue();
                 assertThat(awaitIce(ice, r -> r instanceof RttReading.Measured m && m.rttMs() >= NEW_RTT.toMillis(),
