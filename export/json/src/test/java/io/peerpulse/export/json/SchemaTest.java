@@ -232,6 +232,154 @@ class SchemaTest {
         }
     }
 
+    /**
+     * The schema against the records, not only against the exports above: every component of every record a
+     * {@link SessionReport} reaches is a key of its object in the schema and every key a component; a component is
+     * {@code @Nullable} exactly where the schema allows {@code null}; an enum's values are the schema's, or a part of
+     * them the schema names on purpose ({@code QualityReason.level}: FAIR, POOR or LOST); every definition is reached.
+     * The exports above leave out what none of their sessions holds.
+     */
+    @Test
+    void theSchemaDescribesEveryComponentOfTheRecords() throws IOException {
+        jakarta.json.JsonObject root;
+        try (var reader = jakarta.json.Json.createReader(Files.newBufferedReader(
+                Path.of(System.getProperty("peerpulse.schema", "../../docs/session-report.schema.json"))))) {
+            root = reader.readObject();
+        }
+        RecordsAgainstSchema check = new RecordsAgainstSchema(root.getJsonObject("$defs"));
+        check.record(SessionReport.class, root, "SessionReport");
+        assertThat(check.problems).as("records against the schema").isEmpty();
+        assertThat(check.records).as("records reached").isGreaterThan(20);
+        assertThat(check.unreached()).as("definitions no record reaches").isEmpty();
+    }
+
+    /** Walks the records from {@link SessionReport} beside the schema's objects. */
+    private static final class RecordsAgainstSchema {
+        private final jakarta.json.JsonObject defs;
+        private final java.util.Set<String> reached = new java.util.HashSet<>();
+        private final java.util.Set<Class<?>> seen = new java.util.HashSet<>();
+        final List<String> problems = new java.util.ArrayList<>();
+        int records;
+
+        RecordsAgainstSchema(jakarta.json.JsonObject defs) {
+            this.defs = defs;
+        }
+
+        java.util.Set<String> unreached() {
+            java.util.Set<String> left = new java.util.TreeSet<>(defs.keySet());
+            left.removeAll(reached);
+            return left;
+        }
+
+        void record(Class<?> type, jakarta.json.JsonObject schema, String where) {
+            if (!seen.add(type)) {
+                return;
+            }
+            records++;
+            jakarta.json.JsonObject properties = schema.getJsonObject("properties");
+            if (properties == null) {
+                problems.add(where + ": no properties in the schema");
+                return;
+            }
+            java.util.Set<String> names = new java.util.HashSet<>();
+            for (java.lang.reflect.RecordComponent component : type.getRecordComponents()) {
+                String name = component.getName();
+                String at = where + "." + name;
+                names.add(name);
+                if (!properties.containsKey(name)) {
+                    problems.add(at + ": not in the schema");
+                    continue;
+                }
+                jakarta.json.JsonObject property = properties.getJsonObject(name);
+                boolean nullable = component.getAccessor().getAnnotatedReturnType()
+                        .isAnnotationPresent(org.jspecify.annotations.Nullable.class);
+                if (nullable != allowsNull(property)) {
+                    problems.add(at + ": @Nullable " + nullable + ", the schema allows null " + !nullable);
+                }
+                Class<?> raw = component.getType();
+                if (raw.isRecord()) {
+                    record(raw, object(property), at);
+                } else if (java.util.Collection.class.isAssignableFrom(raw)) {
+                    java.lang.reflect.Type item = ((java.lang.reflect.ParameterizedType) component.getGenericType())
+                            .getActualTypeArguments()[0];
+                    jakarta.json.JsonObject array = object(property);
+                    if (item instanceof Class<?> itemType && itemType.isRecord()) {
+                        if (!array.containsKey("items")) {
+                            problems.add(at + ": a list without items in the schema");
+                        } else {
+                            record(itemType, object(array.getJsonObject("items")), at + "[]");
+                        }
+                    }
+                } else if (raw.isEnum()) {
+                    java.util.Set<String> constants = new java.util.TreeSet<>();
+                    for (Object constant : raw.getEnumConstants()) {
+                        constants.add(((Enum<?>) constant).name());
+                    }
+                    java.util.Set<String> listed = new java.util.TreeSet<>();
+                    object(property).getJsonArray("enum").forEach(v -> {
+                        if (v instanceof jakarta.json.JsonString text) {
+                            listed.add(text.getString());
+                        }
+                    });
+                    boolean narrowed = type == io.peerpulse.session.QualityReason.class && name.equals("level");
+                    if (narrowed ? !constants.containsAll(listed) || listed.isEmpty() : !listed.equals(constants)) {
+                        problems.add(at + ": enum " + constants + ", the schema's " + listed);
+                    }
+                }
+            }
+            for (String key : properties.keySet()) {
+                if (!names.contains(key)) {
+                    problems.add(where + "." + key + ": in the schema, no component of " + type.getSimpleName());
+                }
+            }
+        }
+
+        /** Through a {@code $ref}, and past the {@code null} of a {@code oneOf}/{@code anyOf}. */
+        jakarta.json.JsonObject object(jakarta.json.JsonObject schema) {
+            jakarta.json.JsonObject target = ref(schema);
+            for (String choice : List.of("oneOf", "anyOf")) {
+                if (target.containsKey(choice)) {
+                    for (jakarta.json.JsonValue option : target.getJsonArray(choice)) {
+                        jakarta.json.JsonObject candidate = ref(option.asJsonObject());
+                        if (!"null".equals(candidate.getString("type", ""))) {
+                            return candidate;
+                        }
+                    }
+                }
+            }
+            return target;
+        }
+
+        private jakarta.json.JsonObject ref(jakarta.json.JsonObject schema) {
+            if (!schema.containsKey("$ref")) {
+                return schema;
+            }
+            String ref = schema.getString("$ref");
+            String name = ref.substring(ref.lastIndexOf('/') + 1);
+            reached.add(name);
+            return defs.getJsonObject(name);
+        }
+
+        private boolean allowsNull(jakarta.json.JsonObject schema) {
+            jakarta.json.JsonObject target = ref(schema);
+            jakarta.json.JsonValue type = target.get("type");
+            if (type instanceof jakarta.json.JsonString one && one.getString().equals("null")
+                    || type instanceof jakarta.json.JsonArray many && many.contains(jakarta.json.Json.createValue("null"))) {
+                return true;
+            }
+            for (String choice : List.of("oneOf", "anyOf")) {
+                if (target.containsKey(choice)) {
+                    for (jakarta.json.JsonValue option : target.getJsonArray(choice)) {
+                        if (allowsNull(option.asJsonObject())) {
+                            return true;
+                        }
+                    }
+                }
+            }
+            return target.containsKey("enum") && target.getJsonArray("enum").contains(jakarta.json.JsonValue.NULL);
+        }
+    }
+
     private static List<Error> validate(String json) {
         return schema.validate(json, InputFormat.JSON);
     }
