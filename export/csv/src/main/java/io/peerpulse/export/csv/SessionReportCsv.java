@@ -203,9 +203,10 @@ public final class SessionReportCsv {
      * One text cell, as every CSV PeerPulse writes it ({@code summarize} too).
      * <ul>
      *   <li><b>Cells that stay data.</b> A cell that a spreadsheet would run as a formula — starting with
-     *       {@code =}, {@code +}, {@code -}, {@code @}, a tab or a carriage return, and not a plain decimal number
-     *       such as {@code -5} or {@code +0.25} — gets a leading apostrophe {@code '} (OWASP's rule for CSV
-     *       injection): {@code =HYPERLINK(…)} is written {@code '=HYPERLINK(…)}. So does a cell starting with
+     *       {@code =}, {@code +}, {@code -}, {@code @}, a tab, a carriage return, a line feed or NUL, and not a plain
+     *       decimal number such as {@code -5} or {@code +0.25} — gets a leading apostrophe {@code '} (OWASP's rule
+     *       for CSV injection, the module's README lists its sources): {@code =HYPERLINK(…)} is written
+     *       {@code '=HYPERLINK(…)}. So does a cell starting with
      *       {@code '}, so that the rule can be undone exactly: removing one leading {@code '} that precedes one of
      *       those characters or {@code '} gives the original (the module's README has it for pandas and R).</li>
      *   <li><b>Quoting</b> (RFC 4180): a cell holding a comma, double quote, CR or LF, or starting or ending
@@ -222,8 +223,8 @@ public final class SessionReportCsv {
         }
         char first = value.charAt(0);
         // a leading ' is escaped too: else "'=x" and "=x" would give one cell
-        String text = first == '\'' || ((first == '=' || first == '+' || first == '-' || first == '@' || first == '\t'
-                || first == '\r') && !PLAIN_NUMBER.matcher(value).matches()) ? "'" + value : value;
+        String text = first == '\'' || (FORMULA_LEAD.indexOf(first) >= 0 && !PLAIN_NUMBER.matcher(value).matches())
+                ? "'" + value : value;
         boolean quote = first == ' ' || value.charAt(value.length() - 1) == ' ';
         for (int i = 0; i < text.length() && !quote; i++) {
             char c = text.charAt(i);
@@ -231,6 +232,9 @@ public final class SessionReportCsv {
         }
         return quote ? '"' + text.replace("\"", "\"\"") + '"' : text;
     }
+
+    /** The first characters that make a cell a formula: OWASP's CSV injection page and ASVS 5.0 V1.2.10 together. */
+    private static final String FORMULA_LEAD = "=+-@\t\r\n\0";
 
     private static final java.util.regex.Pattern PLAIN_NUMBER = java.util.regex.Pattern.compile("[-+]?\\d+(\\.\\d+)?");
 }

@@ -45,6 +45,20 @@ class CellRuleTest {
         assertThat(SessionReportCsv.cell(null)).isEmpty();
     }
 
+    /**
+     * OWASP's CSV injection page lists a leading line feed beside tab and CR, and ASVS 5.0 (V1.2.10) a leading NUL:
+     * the rule prefixed neither ({@code summarize} writes ids read from files, and file names, which may hold them).
+     */
+    @Test
+    void lineFeedAndNulLeadsAreNeutralisedAsOwaspAndAsvsList() {
+        assertThat(SessionReportCsv.cell("\n=1+1")).isEqualTo("\"'\n=1+1\"");
+        assertThat(SessionReportCsv.cell("\0=1+1")).isEqualTo("'\0=1+1");
+        for (char lead : new char[] {'=', '+', '-', '@', '\t', '\r', '\n', '\0'}) {
+            assertThat(Csv.parse(SessionReportCsv.cell(lead + "cmd") + "\r\n").get(0).get(0)).as("lead U+%04X", (int) lead)
+                    .isEqualTo("'" + lead + "cmd");
+        }
+    }
+
     @Test
     void theExportersRowsCarryNeutralisedIds() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -64,7 +78,7 @@ class CellRuleTest {
         assertThat(recipe.find()).as("the recipe in README.md").isTrue();
         Pattern undo = Pattern.compile(recipe.group(1));
         List<String> ids = List.of("plain", "=x", "'x", "'=x", "''=x", "-1", "'abc", "", "'-1", "'", "''", "+x",
-                "'+x", "@x", "'@x", "-x", "'-x", "\tx", "'\tx", "\rx", "'\rx", "'\r", "x'", "' x", "=1+1", "'=1+1");
+                "'+x", "@x", "'@x", "-x", "'-x", "\tx", "'\tx", "\rx", "'\rx", "'\r", "x'", "' x", "=1+1", "'=1+1", "\nx", "'\nx", "\0x", "'\0x");
         for (String id : ids) {
             String cell = SessionReportCsv.cell(id);
             String read = Csv.parse(cell + "," + cell + "\r\n").get(0).get(0); // as pandas reads the field
