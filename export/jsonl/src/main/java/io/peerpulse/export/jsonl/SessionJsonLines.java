@@ -13,7 +13,8 @@ import java.util.Objects;
 
 /**
  * One finished session as one JSON line, for an experiment's single file that pandas reads with
- * {@code pd.read_json(path, lines=True)} and R with {@code jsonlite::stream_in(file(path))}.
+ * {@code pd.read_json(path, lines=True)}, given the ids' {@code dtype} as the module's README shows (else an id
+ * such as {@code "007"} becomes a number), and R with {@code jsonlite::stream_in(file(path))}.
  *
  * <p><b>Keys</b> ({@link #KEYS}), in this order, every key always present ({@code null} when the session has
  * no such value): {@code sessionId}, {@code playerId}, {@code startEpochMs}, {@code endEpochMs},
