@@ -58,12 +58,14 @@ final class Outputs {
     /**
      * Creates the directory a command writes into, with its parents.
      *
-     * @throws Main.RunFailure naming the option, the directory and the cause ("not a directory" for a file there)
+     * @throws Main.UsageException when {@code directory} exists and is not one (a file given for a folder: a bad
+     *                             argument, as a folder given for {@link #refuseAFolder a file})
+     * @throws Main.RunFailure     naming the option, the directory and the cause when it cannot be created or written
      */
     static void createDirectory(Path directory, String option) {
         if (Files.exists(directory) && !Files.isDirectory(directory)) {
-            throw new Main.RunFailure("cannot create the " + option + " directory " + directory.toAbsolutePath()
-                    + ": not a directory");
+            throw new Main.UsageException(option + " " + directory.toAbsolutePath() + (Files.isRegularFile(directory)
+                    ? " is a file, not a folder" : " is not a folder") + ": give a folder to write into");
         }
         try {
             Files.createDirectories(directory);

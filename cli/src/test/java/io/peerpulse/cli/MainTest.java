@@ -161,7 +161,10 @@ class MainTest {
         assertThat(Main.exitCode(2, closed, errors)).as("the command's own failure").isEqualTo(2);
     }
 
-    /** Refused settings create nothing; a file where the output directory should be is named as such. */
+    /**
+     * Refused settings create nothing; a file where the output directory should be is named as such, a bad argument
+     * (exit 2) as a folder given to {@code summarize --out} is, not a failure while running (it was exit 1).
+     */
     @Test
     void theDemoRefusesBeforeCreatingAnythingAndNamesAFileInTheWay(@TempDir Path dir) throws Exception {
         assertOneLineError(run("demo", "--peer", "chrome", "--out", dir.resolve("o").toString(), "--journal",
@@ -171,9 +174,16 @@ class MainTest {
         err.getBuffer().setLength(0);
         Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "x");
 
-        assertThat(run("demo", "--out", file.toString(), "--duration", "1s")).isEqualTo(1);
-        assertThat(err.toString().strip()).isEqualTo("demo: cannot create the --out directory " + file
-                + ": not a directory");
+        assertThat(run("demo", "--out", file.toString(), "--duration", "1s")).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("demo: --out " + file + " is a file, not a folder: give a folder"
+                + " to write into");
+        err.getBuffer().setLength(0);
+        assertThat(run("demo", "--out", dir.resolve("o").toString(), "--journal", file.toString(), "--duration", "1s"))
+                .isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("demo: --journal " + file + " is a file, not a folder: give a"
+                + " folder to write into");
+        err.getBuffer().setLength(0);
+        assertThat(run("summarize", "--out", dir.toString(), dir.toString())).as("the mirror mistake").isEqualTo(2);
     }
 
     /**

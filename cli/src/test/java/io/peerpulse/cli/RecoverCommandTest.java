@@ -331,9 +331,12 @@ class RecoverCommandTest {
         assertThat(outDir).doesNotExist();
 
         Path file = Files.writeString(dir.resolve("a-file"), "x");
-        assertThat(run("recover", journal.toString(), "--out", file.toString(), "--exporters", "csv")).isEqualTo(1);
-        assertThat(err.toString().strip()).isEqualTo("recover: cannot create the --out directory " + file
-                + ": not a directory");
+        // a bad argument, found before anything is done: exit 2, as summarize --out DIR
+        out.getBuffer().setLength(0);
+        assertThat(run("recover", journal.toString(), "--out", file.toString(), "--exporters", "csv")).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("recover: --out " + file + " is a file, not a folder: give a"
+                + " folder to write into");
+        assertThat(out.toString()).doesNotContain("session cli-recover");
         assertThat(run("recover", journal.toString(), "--out", outDir.toString(), "--exporters", "csv"))
                 .as("stderr: %s", err).isZero();
         try (var files = Files.list(outDir)) {
