@@ -133,13 +133,22 @@ public final class Main implements Runnable {
             CommandLine.ParameterException ex = thrown instanceof CommandLine.MissingParameterException
                     && !command.getUnmatchedArguments().isEmpty()
                     ? new CommandLine.UnmatchedArgumentException(command, command.getUnmatchedArguments()) : thrown;
+            // `help sumarize`: picocli's help command names an unknown command without a guess; the guess is the
+            // one `peerpulse sumarize` gets, picocli's for the same word unmatched there
+            boolean unknownToHelp = !(ex instanceof CommandLine.UnmatchedArgumentException) && ex.getValue() != null
+                    && command.getParseResult() != null && command.getParseResult().hasSubcommand()
+                    && command.getParseResult().subcommand().commandSpec().userObject()
+                            instanceof CommandLine.HelpCommand;
             List<String> suggestions = ex instanceof CommandLine.UnmatchedArgumentException unmatched
-                    ? unmatched.getSuggestions() : List.of();
+                    ? unmatched.getSuggestions() : unknownToHelp
+                    ? new CommandLine.UnmatchedArgumentException(command, List.of(ex.getValue())).getSuggestions()
+                    : List.of();
             boolean systemProperty = ex instanceof CommandLine.UnmatchedArgumentException unmatched
                     && unmatched.getUnmatched().stream().anyMatch(a -> a.startsWith("-D"));
             List<String> unknown = ex instanceof CommandLine.UnmatchedArgumentException unmatched
                     ? unmatched.getUnmatched() : List.of();
-            String message = ex.getMessage();
+            String message = unknownToHelp && ex.getMessage().endsWith(".")
+                    ? ex.getMessage().substring(0, ex.getMessage().length() - 1) : ex.getMessage();
             command.getErr().println(command.getCommandName() + ": " + Errors.shown(message) + dashedFiles(unknown)
                     + (suggestions.isEmpty() ? "" : "; did you mean '" + String.join("' or '", suggestions) + "'?")
                     + (systemProperty ? "; a system property is java's option, not the command's: "

@@ -43,6 +43,27 @@ class MainTest {
         assertOneLineError(run("demo", "--rttt", "40ms"), "--rttt", "did you mean '--rtt'?");
     }
 
+    /** {@code help sumarize} said "Unknown subcommand" without the guess {@code sumarize} alone gets. */
+    @Test
+    void helpOfAMistypedCommandGetsTheSameGuessAsTheCommandItself() {
+        for (String typo : new String[] {"sumarize", "repot"}) {
+            err.getBuffer().setLength(0);
+            run(typo);
+            String guess = err.toString().replaceAll("(?s).*(; did you mean [^?]*\\?).*", "$1");
+            assertThat(guess).as("the top level's guess for %s", typo).startsWith("; did you mean '");
+            err.getBuffer().setLength(0);
+
+            assertOneLineError(run("help", typo), "Unknown subcommand '" + typo + "'" + guess);
+        }
+        err.getBuffer().setLength(0);
+        assertThat(run("help", "xyz")).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("peerpulse: Unknown subcommand 'xyz' (see 'peerpulse --help')");
+        err.getBuffer().setLength(0);
+        assertThat(run("help", "summarize")).isZero();
+        assertThat(out.toString()).contains("Usage: peerpulse summarize");
+        assertThat(err.toString()).isEmpty();
+    }
+
     /**
      * {@code summarize -x} or {@code report -runs.json} alone: picocli checks the missing file before the unknown
      * option and said only "Missing required parameter", never naming what was typed. The unknown option is named,
