@@ -17,8 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -97,6 +99,8 @@ final class DemoCommand implements Callable<Integer> {
         if (journal != null) {
             Outputs.createDirectory(journal, "--journal");
         }
+        String outOption = Outputs.outOption(spec);
+        Outputs.sayOverriddenProperties(exportSettings(out), key -> outOption, "demo", spec.commandLine().getErr());
         PrintWriter console = spec.commandLine().getOut();
         String sessionId = DemoSettings.newSessionId(Instant.now());
         if (peer.equals("chromium")) {
@@ -298,10 +302,18 @@ final class DemoCommand implements Callable<Integer> {
      * {@code recover} does, instead of to its default in the working directory.
      */
     static GameSession.Builder exportInto(GameSession.Builder builder, Path out) {
-        return builder.exportSetting("peerpulse.export.json.directory", out.toString())
-                .exportSetting("peerpulse.export.csv.directory", out.toString())
-                .exportSetting("peerpulse.export.html.directory", out.toString())
-                .exportSetting(SessionJsonLines.FILE_SETTING, out.resolve(Outputs.JSONL_FILE).toString());
+        exportSettings(out).forEach(builder::exportSetting);
+        return builder;
+    }
+
+    /** @return the settings {@link #exportInto} gives, in order */
+    static Map<String, String> exportSettings(Path out) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String kind : List.of("json", "csv", "html")) {
+            settings.put("peerpulse.export." + kind + ".directory", out.toString());
+        }
+        settings.put(SessionJsonLines.FILE_SETTING, out.resolve(Outputs.JSONL_FILE).toString());
+        return settings;
     }
 
     /** Says that the session's line was appended to {@code out/sessions.jsonl}, when the file grew. */

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.Map;
+import java.util.function.Function;
 
 import io.peerpulse.export.files.ExportFiles;
 
@@ -75,6 +77,39 @@ final class Outputs {
         if (!Files.isWritable(directory)) {
             throw new Main.RunFailure("cannot write to the " + option + " directory " + directory.toAbsolutePath()
                     + ": " + whyNotWritable(directory));
+        }
+    }
+
+    /**
+     * Says on {@code err} each system property ({@code -Dpeerpulse.export.json.directory=runs}, given through
+     * {@code JAVA_TOOL_OPTIONS}) that one of {@code settings} overrides, naming both: the command's option gives
+     * the exporters' places as session settings, which win over system properties, so the property would
+     * otherwise be ignored without a word. One that names the same place is not mentioned.
+     *
+     * @param settings the exporters' settings the command gives
+     * @param option   for each key, the option that gave it, e.g. {@code --out} or {@code the default --out}
+     */
+    static void sayOverriddenProperties(Map<String, String> settings, Function<String, String> option, String command,
+                                        PrintWriter err) {
+        settings.forEach((key, value) -> {
+            String property = System.getProperty(key);
+            if (property != null && !samePlace(property, value)) {
+                err.println(command + ": " + Errors.shown("the system property " + key + "=" + property
+                        + " is ignored: " + option.apply(key) + " gives " + Path.of(value).toAbsolutePath()));
+            }
+        });
+    }
+
+    /** @return "--out" when the command was given it, else "the default --out", as a warning names it */
+    static String outOption(picocli.CommandLine.Model.CommandSpec spec) {
+        return spec.commandLine().getParseResult().hasMatchedOption("--out") ? "--out" : "the default --out";
+    }
+
+    private static boolean samePlace(String a, String b) {
+        try {
+            return Path.of(a).toAbsolutePath().normalize().equals(Path.of(b).toAbsolutePath().normalize());
+        } catch (java.nio.file.InvalidPathException notAPath) {
+            return a.equals(b);
         }
     }
 

@@ -79,6 +79,9 @@ final class RecoverCommand implements Callable<Integer> {
         if (writesFiles) {
             Outputs.createDirectory(out, "--out");
         }
+        String outOption = Outputs.outOption(spec);
+        Outputs.sayOverriddenProperties(settings, key -> key.equals(SessionJsonLines.FILE_SETTING) && jsonlFile != null
+                ? "--jsonl-file" : outOption, "recover", spec.commandLine().getErr());
         List<Path> before = listFiles(out);
         long linesBefore = lines == null ? 0 : Outputs.size(lines);
         SessionJournal.Recovery recovery;

@@ -160,6 +160,41 @@ class RecoverCommandTest {
         assertThat(dir.resolve("out")).as("nothing written").isEmptyDirectory();
     }
 
+    /**
+     * {@code JAVA_TOOL_OPTIONS='-Dpeerpulse.export.json.directory=wanted' ./peerpulse recover J}: the command's
+     * {@code --out}, its default too, is a session setting and wins over the property, which was ignored without
+     * a word. It still wins, and each property it overrides is named beside the place used; one naming that place
+     * is not.
+     */
+    @Test
+    void aSystemPropertyThatOutOverridesIsNamedNotSilentlyIgnored() throws Exception {
+        Path journal = journalOfAKilledSession();
+        Path wanted = dir.resolve("wanted");
+        Path stdout = dir.resolve("stdout.txt");
+        Path stderr = dir.resolve("stderr.txt");
+        ProcessBuilder builder = new ProcessBuilder(ChildJava.java(), "-cp", ChildJava.classPath(),
+                "io.peerpulse.cli.Main", "recover", journal.toString(), "--exporters", "json,csv,jsonl")
+                .directory(dir.toFile()).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
+        builder.environment().remove(StandardOutput.ENV);
+        builder.environment().put("JAVA_TOOL_OPTIONS", "-Dpeerpulse.export.json.directory=" + wanted
+                + " -Dpeerpulse.export.csv.directory=peerpulse-out -Dpeerpulse.export.jsonl.file=" + wanted
+                + "/all.jsonl");
+        Process child = builder.start();
+        assertThat(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("the child exited").isTrue();
+
+        String errors = Files.readString(stderr);
+        assertThat(child.exitValue()).as("stderr: %s", errors).isZero();
+        Path used = dir.resolve("peerpulse-out");
+        assertThat(errors.lines().filter(line -> line.startsWith("recover: "))).containsExactly(
+                "recover: the system property peerpulse.export.json.directory=" + wanted + " is ignored: the default"
+                        + " --out gives " + used,
+                "recover: the system property peerpulse.export.jsonl.file=" + wanted + "/all.jsonl is ignored: the"
+                        + " default --out gives " + used.resolve("sessions.jsonl"));
+        assertThat(used.resolve("cli-recover.json")).exists();
+        assertThat(used.resolve("sessions.jsonl")).exists();
+        assertThat(wanted).doesNotExist();
+    }
+
     /** A killed session reaches the experiment's sessions.jsonl too, beside the lines of the sessions that ended. */
     @Test
     void theJsonlExporterAppendsTheKilledSessionsLineToTheExperimentsFile() throws Exception {
