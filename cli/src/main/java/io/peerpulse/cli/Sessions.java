@@ -41,7 +41,8 @@ final class Sessions {
                 if (file.getFileName().toString().endsWith(".jsonl")) {
                     throw new Main.UsageException("cannot read " + file + ": a JSON Lines file (the jsonl exporter's, "
                             + "one line per session), not a session export: read it with pandas.read_json(path, "
-                            + "lines=True) or jsonlite::stream_in");
+                            + "lines=True, dtype={\"sessionId\": \"string\", \"playerId\": \"string\"}) or"
+                            + " jsonlite::stream_in (export/jsonl/README.md)");
                 }
                 throw e;
             }

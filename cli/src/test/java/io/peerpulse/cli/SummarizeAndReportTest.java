@@ -202,7 +202,8 @@ class SummarizeAndReportTest {
                 "{\"sessionId\":\"a\",\"sampleCount\":3}\n{\"sessionId\":\"b\",\"sampleCount\":4}\n");
         assertThat(run("summarize", lines.toString())).isEqualTo(2);
         assertThat(err.toString()).contains("summarize: skipped " + lines + ": a JSON Lines file")
-                .contains("jsonl exporter").doesNotContain("trailing data");
+                .contains("jsonl exporter").doesNotContain("trailing data")
+                .contains("dtype={\"sessionId\": \"string\", \"playerId\": \"string\"}"); // ids stay text
         err.getBuffer().setLength(0);
         Path journal = Files.writeString(dir.resolve("exp-42.journal.jsonl"),
                 "{\"type\":\"header\",\"seq\":0,\"format\":5}\n{\"type\":\"end\",\"seq\":1}\n");
