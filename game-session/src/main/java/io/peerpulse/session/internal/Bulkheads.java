@@ -1,5 +1,7 @@
 package io.peerpulse.session.internal;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Queue;
@@ -77,10 +79,23 @@ final class Bulkheads {
             }
         }
 
-        private void run(Runnable task) {
-            try {
-                task.run();
-            } finally {
+        /**
+         * Runs {@code first}, then hands this call's place to the next waiting one on the pool. One the pool refuses
+         * (no thread to be had, a pool shut down, no memory for the hand-over) runs here, on the place this thread
+         * still holds: dropped, it was lost and its place held for good, and once {@code limit} places were lost
+         * every later call of the plugin waited forever. What a call throws, and a fatal error of the pool's, is
+         * thrown on after, the first of them.
+         */
+        private void run(Runnable first) {
+            Throwable thrown = null;
+            Runnable task = first;
+            while (task != null) {
+                try {
+                    task.run();
+                } catch (RuntimeException | Error e) {
+                    thrown = kept(thrown, e);
+                }
+                task = null;
                 Runnable next;
                 synchronized (this) {
                     next = waiting.poll();
@@ -89,10 +104,32 @@ final class Bulkheads {
                     }
                 }
                 if (next != null) {
-                    Runnable queued = next;
-                    pool.execute(() -> run(queued)); // back to the pool's FIFO: fair to the other plugins
+                    try {
+                        pool.execute(() -> run(next)); // back to the pool's FIFO: fair to the other plugins
+                    } catch (RuntimeException | Error refused) {
+                        task = next;
+                        if (refused instanceof VirtualMachineError) {
+                            thrown = kept(thrown, refused);
+                        }
+                    }
                 }
             }
+            if (thrown instanceof Error error) {
+                throw error;
+            }
+            if (thrown != null) {
+                throw (RuntimeException) thrown;
+            }
+        }
+
+        private static Throwable kept(@Nullable Throwable first, Throwable another) {
+            if (first == null) {
+                return another;
+            }
+            if (another != first) { // the JVM may throw one OutOfMemoryError instance twice
+                first.addSuppressed(another);
+            }
+            return first;
         }
 
         @Override

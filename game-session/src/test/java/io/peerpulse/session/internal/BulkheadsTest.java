@@ -162,4 +162,65 @@ class BulkheadsTest {
 
         assertThat(ran).as("calls once the pool has threads again").hasValue(2);
     }
+
+    /**
+     * A call ends while another of its plugin waits, and the pool refuses the waiting one (a pool shut down, or no
+     * thread and no memory to be had): it runs on the place the ended call held, and that place is given back after.
+     * Old code: the waiting call was lost, the refusal thrown out of the ended call's thread, and the place held for
+     * good, so that with a limit of 1 every later call of that plugin waited forever.
+     */
+    @Test
+    void aWaitingCallThePoolRefusesRunsOnThePlaceOfTheCallBeforeIt() {
+        java.util.List<Runnable> handedOver = new java.util.ArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean refusing = new java.util.concurrent.atomic.AtomicBoolean();
+        Executor manual = task -> {
+            if (refusing.get()) {
+                throw new RejectedExecutionException("the pool is shut down");
+            }
+            handedOver.add(task);
+        };
+        Executor plugin = new Bulkheads(manual, 1).forPlugin("json");
+        java.util.List<String> ran = new java.util.ArrayList<>();
+        plugin.execute(() -> ran.add("first"));
+        plugin.execute(() -> ran.add("waiting")); // the plugin's one place is taken: waits in the bulkhead
+        assertThat(handedOver).hasSize(1);
+
+        refusing.set(true);
+        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> handedOver.get(0).run());
+
+        assertThat(thrown).as("old code: the refusal").isNull();
+        assertThat(ran).as("old code: [first], the waiting call lost").containsExactly("first", "waiting");
+        refusing.set(false);
+        plugin.execute(() -> ran.add("later"));
+        assertThat(handedOver).as("old code: 1, the later call waits for a place never given back").hasSize(2);
+        handedOver.get(1).run();
+        assertThat(ran).containsExactly("first", "waiting", "later");
+    }
+
+    /** What a call throws still reaches its thread, after the waiting call the pool refused has run there. */
+    @Test
+    void aCallThatThrowsStillLeavesItsPlaceToTheWaitingCallThePoolRefuses() {
+        java.util.List<Runnable> handedOver = new java.util.ArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean refusing = new java.util.concurrent.atomic.AtomicBoolean();
+        Executor manual = task -> {
+            if (refusing.get()) {
+                throw new RejectedExecutionException("the pool is shut down");
+            }
+            handedOver.add(task);
+        };
+        Executor plugin = new Bulkheads(manual, 1).forPlugin("json");
+        AtomicInteger ran = new AtomicInteger();
+        plugin.execute(() -> {
+            throw new IllegalStateException("the call failed");
+        });
+        plugin.execute(ran::incrementAndGet);
+
+        refusing.set(true);
+        assertThatThrownBy(() -> handedOver.get(0).run()).hasMessage("the call failed");
+
+        assertThat(ran).as("the waiting call ran").hasValue(1);
+        refusing.set(false);
+        plugin.execute(ran::incrementAndGet);
+        assertThat(handedOver).as("its place was given back").hasSize(2);
+    }
 }
