@@ -194,7 +194,9 @@ public final class GameSession implements AutoCloseable {
      *                                  1 h or fails (nothing changes then)
      * @throws IllegalStateException when the session is closed, or the telemetry's scheduler rejects it (then the
      *                               sources it replaced are closed all the same, and those given are the session's,
-     *                               closed at {@link #close()})
+     *                               closed at {@link #close()}; the open is recorded, so the report shows the time
+     *                               since as a gap with no poll, and every later open, of the same source too, asks
+     *                               the scheduler again: it polls from then on or fails alike)
      * @since 0.1.0
      */
     public void onDataChannelOpen(RttSource source) {
@@ -303,6 +305,7 @@ public final class GameSession implements AutoCloseable {
                 return new SessionEvent.Opened(at, kind, described, describedSecondary);
             }, afterLock);
             if (reopen) {
+                Objects.requireNonNull(first).start(); // a reopening has a poller; as a new source below
                 return false;
             }
             if (closing.get()) {
@@ -328,6 +331,9 @@ public final class GameSession implements AutoCloseable {
                     created.start();
                 } else {
                     first.switchSource(source);
+                    // nothing while it polls; after a first open the scheduler refused, it polls from now on, or this
+                    // open fails alike: it never returns with nothing polled
+                    first.start();
                 }
                 RttPoller view = secondaryPoller;
                 if (secondary == null) {

@@ -1184,6 +1184,62 @@ class GameSessionSourcesTest {
         assertThat(view.closes).isEqualTo(1);
     }
 
+    /**
+     * After a first open the scheduler refused, the session holds a poller that never started. A later open, of the
+     * same source or another, must ask the scheduler again: fail as documented while it still refuses, poll once it
+     * accepts. Old code: every later open returned normally (a new source recorded as a reconnection) and nothing was
+     * ever polled, the report one gap with no poll for good.
+     */
+    @Test
+    void anOpenAfterAFirstOpenTheSchedulerRefusedPollsOrFailsAlike() {
+        java.util.concurrent.atomic.AtomicBoolean refusing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.ScheduledExecutorService refusingFirst = (java.util.concurrent.ScheduledExecutorService)
+                java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {java.util.concurrent.ScheduledExecutorService.class}, (proxy, method, args) -> {
+                            if (refusing.get() && method.getName().equals("scheduleAtFixedRate")) {
+                                throw new java.util.concurrent.RejectedExecutionException("shutting down");
+                            }
+                            try {
+                                return method.invoke(scheduler, args);
+                            } catch (java.lang.reflect.InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        });
+        GameSession session = GameSession.builder("refused-first")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(refusingFirst)
+                        .clock(scheduler.clock()).build())
+                .exporterProviders(List.of()).executor(Runnable::run).build();
+        sessions.add(session);
+        Owned late = new Owned("late", false);
+        assertThatThrownBy(() -> session.onDataChannelOpen(late))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("rejected");
+        advanceSeconds(5);
+
+        assertThatThrownBy(() -> session.onDataChannelOpen(late)).as("old code: returned, nothing polled")
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("rejected");
+        Owned next = new Owned("next", false);
+        assertThatThrownBy(() -> session.onDataChannelOpen(next)).as("old code: returned, nothing polled")
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("rejected");
+        assertThat(session.getLatencyStats()).isEmpty();
+        assertThat(session.exportValidationData().counters().pollCount()).isZero();
+
+        refusing.set(false);
+        session.onDataChannelOpen(next);
+        advanceSeconds(3);
+
+        assertThat(next.reads).as("old code: 0").isPositive();
+        assertThat(session.getLatencyStats()).isPresent();
+        SessionReport report = session.exportReport();
+        assertThat(report.validationData().counters().measuredCount()).isEqualTo(next.reads);
+        assertThat(report.validationData().coverage().gaps()).singleElement()
+                .satisfies(gap -> assertThat(gap.startEpochMs()).as("from the refused open").isEqualTo(T0))
+                .satisfies(gap -> assertThat(gap.endEpochMs()).as("to the open polled").isEqualTo(T0 + 5_000));
+        session.close();
+        assertThat(late.closes).isEqualTo(1);
+        assertThat(next.closes).isEqualTo(1);
+        assertThatThrownBy(() -> session.onDataChannelOpen(next)).hasMessage("session 'refused-first' is closed");
+    }
+
     /** The same, when the executor has begun the replaced source's close: close() waits for it, and says so. */
     @Test
     void closeWaitsForAReplacedSourceWhoseCloseIsUnderWay() throws Exception {
