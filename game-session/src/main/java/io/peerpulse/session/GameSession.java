@@ -408,26 +408,31 @@ public final class GameSession implements AutoCloseable {
     }
 
     /**
-     * Closes each source; what one throws (an Error too, but a VirtualMachineError) is logged, never thrown. An
-     * interrupt one leaves set is cleared before the next (whose close() may wait interruptibly: a probe's waits for
-     * webrtc's signalling thread), unless the thread was interrupted before: a caller's executor running this on its
-     * own thread, whose interrupt is its own.
+     * Closes each source; what one throws (an Error too, but a VirtualMachineError) is logged, never thrown. Each
+     * {@code close()} begins with the thread's interrupt cleared, as it may wait interruptibly (a probe's for webrtc's
+     * signalling thread) and would give up at once: neither one another close() left set nor the caller's reaches it
+     * (this runs on the caller's thread when the pool that closes the sources cannot start a thread, or an executor
+     * runs tasks on the thread handing them over). The interrupt is set again after, when the thread had one.
      */
     private void closeAll(List<RttSource> sources) {
-        boolean interruptedBefore = Thread.currentThread().isInterrupted();
-        for (RttSource old : sources) {
-            if (!interruptedBefore) {
-                Thread.interrupted();
-            }
-            try {
-                old.close();
-            } catch (RuntimeException | Error e) {
-                if (e instanceof VirtualMachineError vm) {
-                    throw vm; // to the thread's uncaught handler, as every VirtualMachineError
+        boolean interrupted = false;
+        try {
+            for (RttSource old : sources) {
+                interrupted |= Thread.interrupted();
+                try {
+                    old.close();
+                } catch (RuntimeException | Error e) {
+                    if (e instanceof VirtualMachineError vm) {
+                        throw vm; // to the thread's uncaught handler, as every VirtualMachineError
+                    }
+                    // a logger that throws: the next source is closed all the same
+                    FaultLog.quietly(() -> sourceFaults.report("RTT source " + old.getClass().getName(),
+                            "failed in close()", () -> "failed in close()", e));
                 }
-                // a logger that throws: the next source is closed all the same
-                FaultLog.quietly(() -> sourceFaults.report("RTT source " + old.getClass().getName(),
-                        "failed in close()", () -> "failed in close()", e));
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

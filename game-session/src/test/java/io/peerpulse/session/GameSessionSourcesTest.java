@@ -1296,6 +1296,38 @@ class GameSessionSourcesTest {
     }
 
     /**
+     * Sources closed on the caller's thread (an executor running tasks there, as here; at close(), the pool that closes
+     * the sources when it cannot start a thread) must not see the caller's interrupt: a close() that waits
+     * interruptibly would give up at once, leaving the source running when the caller disposes the factory. The
+     * interrupt is the caller's, and kept for it. Old code: the replaced source's close() saw it.
+     */
+    @Test
+    void aSourceClosedOnAnInterruptedCallersThreadDoesNotSeeTheInterruptWhichIsKept() {
+        java.util.concurrent.CompletableFuture<Boolean> sawInterrupt = new java.util.concurrent.CompletableFuture<>();
+        RttSource replaced = new Owned("replaced", false) {
+            @Override
+            public void close() {
+                super.close();
+                sawInterrupt.complete(Thread.currentThread().isInterrupted());
+            }
+        };
+        GameSession session = session(null);
+        session.onDataChannelOpen(replaced);
+        advanceSeconds(2);
+        boolean keptInterrupt;
+        Thread.currentThread().interrupt(); // the game's loop, stopped by interrupt(), reconnects as it goes down
+        try {
+            session.onDataChannelOpen(new Owned("new", false));
+        } finally {
+            keptInterrupt = Thread.interrupted();
+        }
+
+        assertThat(sawInterrupt).as("closed on this thread").isDone();
+        assertThat(sawInterrupt.join()).as("old code: true").isFalse();
+        assertThat(keptInterrupt).as("the interrupt kept").isTrue();
+    }
+
+    /**
      * A plugin whose close() fails in every session (a server of thousands) gives one WARNING with its stack trace,
      * then a line a minute that counts the rest, as the exporters' faults do. Old code logged one line per session.
      */
