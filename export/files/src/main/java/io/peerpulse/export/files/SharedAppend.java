@@ -23,9 +23,15 @@ final class SharedAppend {
     }
 
     /**
-     * One lock per file being appended to in this JVM, keyed by the file's identity ({@link #identity}); the file
-     * lock keeps other processes out. An entry lives while a thread uses it, so that a server appending to a new
-     * file every day (or every session) does not keep one entry per file it ever wrote.
+     * The locks of this JVM's appends: one per path as given (normalised), taken first, then one per file, keyed by
+     * the file's identity ({@link #identity}); the file lock keeps other processes out. The path's lock lines up every
+     * append to one path, so that a rotation (a rename, the next append making a new file) can only make the append
+     * holding it find the file again, never send a waiting one to the back of another file's queue: keyed by the file
+     * alone, an append that found the old file waited for its lock, found the new one, and waited again, and on a
+     * loaded machine with the file rotated every few appends ran out of attempts and locked a file another thread of
+     * this JVM held ("locked by other code in this JVM", its line lost). The file's lock serialises the other spellings
+     * of one file (a symbolic link to its directory, a hard link). An entry lives while a thread uses it, so that a
+     * server appending to a new file every day (or every session) does not keep one entry per file it ever wrote.
      */
     private static final java.util.concurrent.ConcurrentHashMap<Object, InJvm> APPENDING =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -61,42 +67,64 @@ final class SharedAppend {
             throw new IOException("cannot append to " + target + ": no directory");
         }
         ExportFiles.ensureDirectory(dir);
+        InJvm byPath = take(target);
+        try {
+            synchronized (byPath) {
+                return appendByFile(target, bytes, writer);
+            }
+        } finally {
+            give(target);
+        }
+    }
+
+    /** Appends under the file's lock in this JVM, finding the file again when it was rotated under it. */
+    private static Path appendByFile(Path target, java.nio.ByteBuffer bytes, PositionalWriter writer)
+            throws IOException {
         for (int attempt = 1; ; attempt++) {
             Object key = null;
-            InJvm inJvm = null;
             try {
                 key = identity(target);
-                inJvm = APPENDING.compute(key, (k, held) -> {
-                    InJvm lock = held != null ? held : new InJvm();
-                    lock.users++;
-                    return lock;
-                });
-                synchronized (inJvm) {
+                synchronized (take(key)) {
                     try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE,
                             StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-                        if (attempt < ATTEMPTS && !key.equals(identity(target))) {
-                            // the file was rotated (renamed, a new one made) between finding it and opening it:
-                            // what was opened may be another writer's under another key, whose lock this JVM
-                            // would refuse. Find the file again.
-                            continue;
+                        // rotated (renamed, a new one made) between finding it and opening it: what was opened may
+                        // be another writer's under another key, whose lock this JVM would refuse
+                        if (key.equals(identity(target))) {
+                            appendLocked(channel, bytes, writer);
+                            return target;
                         }
-                        appendLocked(channel, bytes, writer);
                     }
                 }
-                return target;
             } catch (java.nio.file.NoSuchFileException rotated) {
+                // renamed away between being made and being read: find the file again, as below
                 if (attempt >= ATTEMPTS) {
                     throw new IOException("cannot append to " + target + ": " + ExportFiles.reason(rotated), rotated);
                 }
-                // renamed away between being made and being read: find the file again
             } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
                 throw new IOException("cannot append to " + target + ": " + ExportFiles.reason(e), e);
             } finally {
-                if (key != null && inJvm != null) {
-                    APPENDING.computeIfPresent(key, (k, held) -> --held.users == 0 ? null : held);
+                if (key != null) {
+                    give(key);
                 }
             }
+            if (attempt >= ATTEMPTS) {
+                throw new IOException("cannot append to " + target + ": it was rotated under this append " + ATTEMPTS
+                        + " times in a row");
+            }
         }
+    }
+
+    /** @return the lock of {@code key} in this JVM, counted as used until {@link #give} */
+    private static InJvm take(Object key) {
+        return APPENDING.compute(key, (k, held) -> {
+            InJvm lock = held != null ? held : new InJvm();
+            lock.users++;
+            return lock;
+        });
+    }
+
+    private static void give(Object key) {
+        APPENDING.computeIfPresent(key, (k, held) -> --held.users == 0 ? null : held);
     }
 
     /** Appends under an exclusive file lock, a line break first when the file does not end with one. */
