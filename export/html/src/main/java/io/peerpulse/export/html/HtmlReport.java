@@ -246,8 +246,10 @@ public final class HtmlReport {
                 case '&' -> out.append("&amp;");
                 case '"' -> out.append("&quot;");
                 case '\'' -> out.append("&#39;");
-                // a bidirectional control (U+202E …) would show the rest of its heading or cell reversed
-                default -> out.append((c < 0x20 && c != '\t') || Redaction.isBidiControl(c) ? '\uFFFD' : c);
+                // a control (C0, DEL or C1, as ids refuse them) or a bidirectional control (U+202E …), which would
+                // show the rest of its heading or cell reversed
+                default -> out.append((Character.isISOControl(c) && c != '\t') || Redaction.isBidiControl(c) ? '\uFFFD'
+                        : c);
             }
         }
         return out.toString();

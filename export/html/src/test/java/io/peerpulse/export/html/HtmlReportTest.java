@@ -82,6 +82,20 @@ class HtmlReportTest {
         assertThat(html).contains("<h1>Session pair-7\uFFFDlanigiro\uFFFDx\uFFFD</h1>").contains("ice\uFFFD median");
     }
 
+    /**
+     * DEL and the C1 controls (U+0080–U+009F: U+0085 a line break to some readers, U+009B an escape sequence's start
+     * to some terminals) are control characters as ids count them: a crafted export's source name holding them, which
+     * the JSON reader accepts, shows them as U+FFFD like the C0 controls, not as they are.
+     */
+    @Test
+    void deleteAndC1ControlsAreShownAsReplacementCharacters() {
+        SessionReport report = SampleReports.with(Reports.withProbeAndSecondary("pair-8"),
+                "validationData.latencySource", "probe\u007F", "validationData.secondary.source", "ice\u0085\u009B31m");
+        String html = HtmlReport.render(report);
+        assertThat(html.chars()).noneMatch(c -> Character.isISOControl(c) && c != '\n');
+        assertThat(html).contains("<th>window (probe\uFFFD)</th>").contains("ice\uFFFD\uFFFD31m median");
+    }
+
     @Test
     void aSessionWithoutSamplesSaysSo() {
         String html = HtmlReport.render(Reports.empty("s-empty"));
