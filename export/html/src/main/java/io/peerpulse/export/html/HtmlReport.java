@@ -49,8 +49,7 @@ public final class HtmlReport {
      */
     public static String render(SessionReport report) {
         Objects.requireNonNull(report, "report");
-        // an id PeerPulse wrote holds no address (the builder refuses one); a crafted or older file's may: redacted
-        String id = escape(Objects.requireNonNull(Redaction.redactLines(report.sessionMetrics().sessionId())));
+        String id = shown(report.sessionMetrics().sessionId());
         StringBuilder html = new StringBuilder(16_384);
         html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<title>PeerPulse session ").append(id).append("</title>\n<style>\n")
@@ -133,11 +132,11 @@ public final class HtmlReport {
         SecondaryLatency secondary = report.validationData().secondary();
         LatencySummary v = secondary == null ? null : secondary.latency();
         String primary = report.validationData().latencySource();
-        String view = primary == null ? "" : " (" + escape(primary) + ")";
+        String view = primary == null ? "" : " (" + shown(primary) + ")";
         StringBuilder table = new StringBuilder("<table class=\"summary\">\n<tr><th>statistic</th><th>window").append(view)
                 .append("</th><th>whole session").append(view).append("</th>");
         if (secondary != null) {
-            table.append("<th class=\"secondary\">window (").append(escape(secondary.source())).append(", secondary)</th>");
+            table.append("<th class=\"secondary\">window (").append(shown(secondary.source())).append(", secondary)</th>");
         }
         table.append("</tr>\n");
         // the whole session's quantiles are estimates (within 1 %) only once the window has evicted a sample
@@ -162,7 +161,7 @@ public final class HtmlReport {
         table.append("</table>\n<table>\n");
         var metrics = report.sessionMetrics();
         var coverage = report.validationData().coverage();
-        row(table, "player", metrics.playerId() == null ? "–" : escape(Objects.requireNonNull(Redaction.redactLines(metrics.playerId()))));
+        row(table, "player", metrics.playerId() == null ? "–" : shown(metrics.playerId()));
         row(table, "duration (s)", number(metrics.durationMs() / 1000.0));
         // the export's digits cut to 0.001 %, never rounded up: a session with a gap never reads 100 %
         row(table, "coverage", new BigDecimal(Double.toString(coverage.coveredRatio())).movePointRight(2)
@@ -170,7 +169,7 @@ public final class HtmlReport {
         row(table, "gaps", coverage.gaps().size() + " (" + number(coverage.gapMs() / 1000.0) + " s)");
         row(table, "polls" + view, polls(report.validationData().counters()));
         if (secondary != null) {
-            row(table, "polls (" + escape(secondary.source()) + ", secondary)", polls(secondary.counters()));
+            row(table, "polls (" + shown(secondary.source()) + ", secondary)", polls(secondary.counters()));
         }
         row(table, "reconnections", String.valueOf(report.multiplayerMetrics().reconnections().size()));
         row(table, "rounds", String.valueOf(report.multiplayerMetrics().rounds().size()));
@@ -234,6 +233,15 @@ public final class HtmlReport {
     /** A value with every digit it has (the shortest that reads back as it): 12.345, 0.5, -3. */
     static String exact(double value) {
         return new BigDecimal(Double.toString(value + 0.0)).stripTrailingZeros().toPlainString();
+    }
+
+    /**
+     * A text the game gave (an id, a source's name) as the page shows it: addresses and candidates out, as
+     * {@link Redaction#redactLines} takes them out, then {@linkplain #escape escaped}. What PeerPulse writes holds no
+     * address (ids are refused with one, source names redacted); a crafted file's, or one of an earlier version, may.
+     */
+    static String shown(String text) {
+        return escape(Objects.requireNonNull(Redaction.redactLines(text)));
     }
 
     static String escape(String text) {

@@ -97,9 +97,9 @@ final class TimeChart {
             double py = scale.y(secondaryLatency.medianMs());
             svg.append(String.format(Locale.ROOT, "<line class=\"secondary\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\">"
                     + "<title>%s median %s ms</title></line><text class=\"label\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">"
-                    + "%s median</text>\n", LEFT, py, WIDTH - RIGHT, py, HtmlReport.escape(secondary.source()),
+                    + "%s median</text>\n", LEFT, py, WIDTH - RIGHT, py, HtmlReport.shown(secondary.source()),
                     HtmlReport.exact(secondaryLatency.medianMs()), WIDTH - RIGHT - 4, py - 4,
-                    HtmlReport.escape(secondary.source())));
+                    HtmlReport.shown(secondary.source())));
         }
         int[] drawn = samples.size() <= MARKED_SAMPLES ? all(samples.size()) : perColumn(samples, at, scale);
         line(svg, samples, at, drawn, gaps, scale);

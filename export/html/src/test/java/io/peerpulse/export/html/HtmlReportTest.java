@@ -96,6 +96,22 @@ class HtmlReportTest {
         assertThat(html).contains("<th>window (probe\uFFFD)</th>").contains("ice\uFFFD\uFFFD31m median");
     }
 
+    /**
+     * A source's name in a crafted export, or one written before names were redacted, may hold an address: the page,
+     * which is shared, shows it redacted as it shows such an id (heading, table and chart alike).
+     */
+    @Test
+    void anAddressInASourcesNameIsRedactedAsInAnId() {
+        SessionReport report = SampleReports.with(Reports.withProbeAndSecondary("pair-9"),
+                "validationData.latencySource", "turn 198.51.100.7", "validationData.secondary.source",
+                "relay [2001:db8::1]:3478");
+        String html = HtmlReport.render(report);
+        assertThat(IpAddresses.containsAny(html)).isFalse();
+        assertThat(html).contains("<th>window (turn &lt;redacted&gt;)</th>")
+                .contains("<title>relay &lt;redacted&gt; median 75 ms</title>")
+                .contains("polls (relay &lt;redacted&gt;, secondary)");
+    }
+
     @Test
     void aSessionWithoutSamplesSaysSo() {
         String html = HtmlReport.render(Reports.empty("s-empty"));
