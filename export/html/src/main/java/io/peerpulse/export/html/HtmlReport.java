@@ -34,6 +34,9 @@ public final class HtmlReport {
     private static final int RIGHT = ChartScale.RIGHT;
     private static final int TOP = ChartScale.TOP;
     private static final int BOTTOM = ChartScale.BOTTOM;
+    /** The page's policy: nothing loaded, no script, no form, no base; only its own inline style. */
+    static final String CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+            + "form-action 'none'";
     /** The colour of the measured points, for people and for the screenshot test. */
     public static final String POINT_COLOR = "#d62728";
 
@@ -52,6 +55,9 @@ public final class HtmlReport {
         String id = shown(report.sessionMetrics().sessionId());
         StringBuilder html = new StringBuilder(16_384);
         html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+                // the browser holds the page to fetching nothing and running no script, should markup ever get in
+                .append("<meta http-equiv=\"Content-Security-Policy\" content=\"").append(CONTENT_SECURITY_POLICY)
+                .append("\">\n")
                 .append("<title>PeerPulse session ").append(id).append("</title>\n<style>\n")
                 .append("body{font-family:sans-serif;margin:24px;color:#222;background:#fff}")
                 .append("table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding:4px 10px;")

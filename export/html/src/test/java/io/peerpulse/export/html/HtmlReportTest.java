@@ -68,6 +68,20 @@ class HtmlReportTest {
     }
 
     /**
+     * The page tells the browser to load nothing and run no script (a participant's page must not call home even if
+     * markup got into it), before anything it governs: right after the charset, ahead of the title and the style.
+     */
+    @Test
+    void aContentSecurityPolicyForbidsEveryFetchAndScript() {
+        String html = HtmlReport.render(Reports.withGapAndRounds("csp"));
+        String csp = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+                + "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">";
+        assertThat(html).startsWith("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n" + csp
+                + "\n<title>");
+        assertThat(html.split("Content-Security-Policy", -1)).hasSize(2);
+    }
+
+    /**
      * A bidirectional control (U+202E and its kind) in a text of the report, e.g. an export edited by hand or one
      * written before ids refused them, would show the rest of its title, heading or cell reversed (a number
      * after it too): it is shown as U+FFFD, as control characters are.
