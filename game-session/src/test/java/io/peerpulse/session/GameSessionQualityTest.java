@@ -210,6 +210,40 @@ class GameSessionQualityTest {
     }
 
     /**
+     * A probe outage ended by a late pong (a ping held through the outage and delivered after its timeout): the
+     * stale poll that sees it ends LOST as a measurement would, and the loss is counted anew from it, as the rule
+     * says: the pings lost while down were the outage, not loss. Before, only a measurement restarted the loss, so
+     * the outage's 6 lost pings made it POOR by 60 % loss at 17 s, and POOR lasted till they left the 10 s window.
+     */
+    @Test
+    void aLatePongThatEndsLostCountsTheLossAnewAsAMeasurementDoes() {
+        ScriptedRttSource script = new ScriptedRttSource();
+        for (int i = 0; i < 12; i++) {
+            script.thenMeasured(60);                        // polls at 0 to 11 s
+        }
+        for (int i = 0; i < 6; i++) {
+            script.thenStale();                             // 12 to 17 s: every ping lost
+        }
+        script.orElse(RttReading.measured(60.0));           // 18 s on
+        ScriptedProbe probe = new ScriptedProbe(script);
+        GameSession session = session(QualityThresholds.DEFAULT);
+        session.onDataChannelOpen(probe);
+        advanceSeconds(16);
+        assertThat(session.latest().quality()).isEqualTo(ConnectionQuality.LOST);
+        probe.late = 1; // a lost ping's pong, late, between the polls at 16 and 17 s: the peer is reachable again
+        advanceSeconds(1);
+        LiveRtt back = session.latest();
+        assertThat(back.quality()).as("the stale poll that saw the pong: %s", back).isEqualTo(ConnectionQuality.GOOD);
+        assertThat(back.reasons()).isEmpty();
+        advanceSeconds(8);
+        assertThat(session.exportMultiplayerMetrics().qualityChanges())
+                .extracting(QualityChange::timestampEpochMs, QualityChange::current)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(T0, ConnectionQuality.GOOD),
+                        org.assertj.core.groups.Tuple.tuple(T0 + 15_000, ConnectionQuality.LOST),
+                        org.assertj.core.groups.Tuple.tuple(T0 + 17_000, ConnectionQuality.GOOD));
+    }
+
+    /**
      * The ICE view judges as before: its stale polls (nothing new) neither count toward LOST nor are judged, however
      * many; more than 3 unavailable polls are LOST, until its next measurement.
      */

@@ -96,8 +96,9 @@ final class QualityJudge {
         judged = model.sampleCount() > 0 && (outcome == PollOutcome.MEASURED
                 || outcome == PollOutcome.STALE && model.probing() && ponged);
         if (judged) {
-            if (quality == ConnectionQuality.LOST && outcome == PollOutcome.MEASURED) {
-                model.restartLoss(); // the pings lost while down were the outage, told by LOST: not loss
+            if (quality == ConnectionQuality.LOST) {
+                // the pings lost while down were the outage, told by LOST: not loss (also when a pong ends it)
+                model.restartLoss();
             }
             QualityModel.Evidence evidence = model.judge();
             score = evidence.score();
