@@ -32,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  * probing source, stale with no pong since the previous poll (a lost ping of a path that carries nothing); it lasts
  * until the next measurement (or such a pong), which grades at once (as does the first), with the loss counted
  * anew from then on: the pings lost while down were the outage, not loss. Any other stale poll ends a run of bad
- * polls; rejected and skipped polls neither count nor end it.
+ * polls; rejected and skipped polls neither count nor end it, nor take a pong from the next poll.
  *
  * <p>{@link #rttOnly} is the rule of earlier versions: the RTT median alone, no hysteresis. (The record has
  * one constructor, the canonical one, because JSON binding reads records through it.)

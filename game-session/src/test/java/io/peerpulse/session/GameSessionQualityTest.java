@@ -244,6 +244,80 @@ class GameSessionQualityTest {
     }
 
     /**
+     * As {@link #aPathSlowerThanThePingTimeoutIsPoorByLossNeverLost}, with a read timeout above the poll interval (a
+     * ping timeout of 1.5 s, polls every second; the default rule with a 30 s loss window, which then holds the 10
+     * pings that loss is judged over): every other poll is skipped while a ping is in flight, and each
+     * lost ping's pong comes late, 0.2 s after its timeout, before the next skipped poll. A skipped poll says nothing
+     * of the connection, so it must not use up the pong that the next lost ping's poll is to see: it is loss, POOR,
+     * never LOST (before: each skipped poll took the pong, every lost ping counted as a bad poll, LOST at 12.5 s).
+     */
+    @Test
+    void aSkippedPollLeavesTheLatePongToTheNextLostPing() {
+        SlowPathProbe probe = new SlowPathProbe(5);
+        GameSession session = GameSession.builder("quality-skipped")
+                .telemetryOptions(TelemetryOptions.builder().firstPollDelay(Duration.ZERO).scheduler(scheduler)
+                        .clock(scheduler.clock()).readTimeout(Duration.ofSeconds(2)).build())
+                .exporterProviders(List.of()).executor(Runnable::run).qualityThresholds(new QualityThresholds(150, 300,
+                        5, 3, 30.0, 60.0, 0.03, 0.10, 80.0, 70.0, 30_000, 3)) // a loss window holding 10 pings here
+                .build();
+        sessions.add(session);
+        session.onDataChannelOpen(probe);
+        advanceSeconds(30);
+        LiveRtt live = session.latest();
+        assertThat(live.quality()).as("%s", live).isEqualTo(ConnectionQuality.POOR);
+        assertThat(live.reasons()).extracting(QualityReason::metric).contains(QualityMetric.LOSS);
+        assertThat(probe.reads).as("pings sent by 31 polls: every other one skipped after the 5th").isLessThan(20);
+        assertThat(session.exportMultiplayerMetrics().qualityChanges()).extracting(QualityChange::current)
+                .containsExactly(ConnectionQuality.GOOD, ConnectionQuality.POOR);
+    }
+
+    /**
+     * A probe that answers its first pings at once, then loses every ping (stale 1.5 s after it, on virtual time),
+     * each one's pong coming late 0.2 s after that.
+     */
+    private final class SlowPathProbe implements io.peerpulse.telemetry.spi.ProbeStatsSource {
+        private int measuredLeft;
+        private int reads;
+        private int answered;
+        private int lost;
+        private int late;
+
+        SlowPathProbe(int measured) {
+            this.measuredLeft = measured;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<RttReading> read() {
+            reads++;
+            if (measuredLeft > 0) {
+                measuredLeft--;
+                answered++;
+                return java.util.concurrent.CompletableFuture.completedFuture(RttReading.measured(60.0));
+            }
+            java.util.concurrent.CompletableFuture<RttReading> reading = new java.util.concurrent.CompletableFuture<>();
+            scheduler.schedule(() -> {
+                lost++;
+                reading.complete(RttReading.stale());
+            }, 1_500, java.util.concurrent.TimeUnit.MILLISECONDS);
+            scheduler.schedule(() -> late++, 1_700, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return reading;
+        }
+
+        @Override
+        public String name() {
+            return "probe";
+        }
+
+        @Override
+        public io.peerpulse.telemetry.ProbeStats probeStats() {
+            long decided = answered + lost;
+            return Records.record(io.peerpulse.telemetry.ProbeStats.class, "sentCount", reads, "answeredCount",
+                    answered, "lostCount", lost, "lateCount", late, "unansweredCount", reads - answered - lost,
+                    "lossRatio", decided == 0 ? 0 : (double) lost / decided);
+        }
+    }
+
+    /**
      * The ICE view judges as before: its stale polls (nothing new) neither count toward LOST nor are judged, however
      * many; more than 3 unavailable polls are LOST, until its next measurement.
      */

@@ -33,7 +33,8 @@ final class QualityJudge {
     private double lastScore = Double.NaN;
     private int badPolls;
     private long firstBadNanos;
-    /** Pongs of the primary probe so far, answered or late, by its latest reading; and by the previous poll's. */
+    /** Pongs of the primary probe so far, answered or late, by its latest reading; and by the previous poll's that
+     * was not rejected or skipped. */
     private long pongs;
     private long pongsAtPoll;
     private boolean judged;
@@ -77,7 +78,9 @@ final class QualityJudge {
         PollOutcome outcome = event.outcome();
         // a pong since the previous poll, if only a late one, shows the peer reachable: no lost ping of a down path
         boolean ponged = pongs > pongsAtPoll;
-        pongsAtPoll = pongs;
+        if (outcome != PollOutcome.REJECTED && outcome != PollOutcome.SKIPPED) {
+            pongsAtPoll = pongs; // a poll that says nothing of the connection leaves the pong to the next one
+        }
         boolean lostPing = outcome == PollOutcome.STALE && model.probing() && !ponged;
         if (outcome == PollOutcome.UNAVAILABLE || outcome == PollOutcome.FAILED || lostPing) {
             if (badPolls++ == 0) {
