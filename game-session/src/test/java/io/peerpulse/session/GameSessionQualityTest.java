@@ -318,6 +318,36 @@ class GameSessionQualityTest {
     }
 
     /**
+     * A reconnection during LOST back to a probe polled before (the game switches back to the connection it left),
+     * whose peer is still unreachable: its first poll is a lost ping, and the pongs the probe counted before it was
+     * given again are not "a pong since the previous poll". Before, they were: that lost ping ended LOST, judged
+     * GOOD over the old samples, and LOST came back only 4 lost pings later.
+     */
+    @Test
+    void aProbeGivenAgainDuringLostDoesNotEndItByThePongsItCountedBefore() {
+        ScriptedRttSource first = new ScriptedRttSource();
+        for (int i = 0; i < 10; i++) {
+            first.thenMeasured(60);                             // polls at 0 to 9 s
+        }
+        first.orElse(RttReading.stale());                       // unreachable when given again
+        ScriptedProbe probe = new ScriptedProbe(first);
+        ScriptedProbe other = new ScriptedProbe(ScriptedRttSource.repeating(RttReading.unavailable("not connected")));
+        GameSession session = session(QualityThresholds.DEFAULT);
+        session.onDataChannelOpen(probe);
+        scheduler.advance(Duration.ofMillis(9_500));
+        session.onDataChannelOpen(other);                       // polls at 10 to 13 s: unavailable
+        scheduler.advance(Duration.ofMillis(4_000));
+        assertThat(session.latest().quality()).isEqualTo(ConnectionQuality.LOST);
+        session.onDataChannelOpen(probe);                       // given again at 13.5 s: 10 pongs counted before
+        advanceSeconds(1);
+        LiveRtt live = session.latest();
+        assertThat(live.quality()).as("a lost ping at 14 s: %s", live).isEqualTo(ConnectionQuality.LOST);
+        advanceSeconds(5);
+        assertThat(session.exportMultiplayerMetrics().qualityChanges()).extracting(QualityChange::current)
+                .containsExactly(ConnectionQuality.GOOD, ConnectionQuality.LOST);
+    }
+
+    /**
      * The ICE view judges as before: its stale polls (nothing new) neither count toward LOST nor are judged, however
      * many; more than 3 unavailable polls are LOST, until its next measurement.
      */

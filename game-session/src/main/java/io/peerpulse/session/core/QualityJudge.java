@@ -153,15 +153,19 @@ final class QualityJudge {
 
     /** A probe reading of the primary source, when it may feed the grade. */
     void probe(ProbeStats stats, Stamp at) {
+        long counted = stats.answeredCount() + stats.lateCount();
+        if (!model.probing() || counted < pongs) {
+            // the first reading of a source (one given again counted pongs before), or counts that went back (a new
+            // probe): the base the next poll's pongs are counted from, none of them since the previous poll
+            pongsAtPoll = counted;
+        }
         model.probe(stats, at);
-        pongs = stats.answeredCount() + stats.lateCount();
+        pongs = counted;
     }
 
     /** A new source: the old one's probe counts are no longer the primary's. */
     void sourceChanged() {
         model.forgetLoss();
-        pongs = 0;
-        pongsAtPoll = 0;
     }
 
     /** The primary source fell back: a suspect one's samples leave the window; no probe's loss counts any more. */

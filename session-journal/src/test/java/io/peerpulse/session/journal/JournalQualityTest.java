@@ -126,6 +126,35 @@ class JournalQualityTest {
         assertThat(recovered.multiplayerMetrics().qualitySummary().lostMs()).isPositive();
     }
 
+    /**
+     * A probe given again during LOST (a switch back to the connection left), its peer unreachable: its lost pings keep
+     * LOST, whatever it counted before; the base its pongs are counted from comes from the journaled probe readings
+     * alone, so the recovery grades it the same.
+     */
+    @Test
+    void aProbeGivenAgainDuringLostRecoversAsLive() throws IOException {
+        ScriptedRttSource first = new ScriptedRttSource();
+        for (int i = 0; i < 10; i++) {
+            first.thenMeasured(60);
+        }
+        ScriptedProbe probe = new ScriptedProbe(first.orElse(io.peerpulse.telemetry.spi.RttReading.stale()));
+        GameSession session = session("quality-again", QualityThresholds.DEFAULT);
+        session.onDataChannelOpen(probe);
+        scheduler.runDueTasks();
+        scheduler.advance(Duration.ofMillis(9_500));
+        session.onDataChannelOpen(new ScriptedProbe(ScriptedRttSource.repeating(
+                io.peerpulse.telemetry.spi.RttReading.unavailable("not connected"))));
+        scheduler.advance(Duration.ofMillis(4_000));
+        session.onDataChannelOpen(probe);
+        scheduler.advance(Duration.ofSeconds(6));
+        session.close();
+        SessionReport live = session.exportReport();
+        assertThat(live.multiplayerMetrics().qualityChanges()).extracting(QualityChange::current)
+                .containsExactly(ConnectionQuality.GOOD, ConnectionQuality.LOST);
+
+        Journals.assertRecoversAsLive(session.journalPath().orElseThrow(), live);
+    }
+
     /** A header written before the quality score (no such keys) recovers under the rule of that time. */
     @Test
     void aJournalWithoutTheNewOptionsIsJudgedByTheRttOnlyRule() throws IOException {
