@@ -10,6 +10,7 @@ import io.peerpulse.session.GameSession;
 import io.peerpulse.session.QualityChange;
 import io.peerpulse.session.QualityMetric;
 import io.peerpulse.session.QualityReason;
+import io.peerpulse.session.QualitySummary;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.LatencyStats;
 import io.peerpulse.telemetry.RttSample;
@@ -126,8 +127,14 @@ class JfrOnRealPeersTest {
         assertThat(end.getDouble("p95Ms")).isEqualTo(whole.p95Ms());
         assertThat(end.getDouble("maxMs")).isEqualTo(whole.maxMs());
         assertThat(end.getDouble("covered")).isEqualTo(report.validationData().coverage().coveredRatio());
-        assertThat(end.getDuration("timeFair").toMillis())
-                .isEqualTo(report.multiplayerMetrics().qualitySummary().fairMs()).isPositive();
+        QualitySummary summary = report.multiplayerMetrics().qualitySummary();
+        assertThat(List.of(end.getDuration("timeUnknown").toMillis(), end.getDuration("timeGood").toMillis(),
+                end.getDuration("timeFair").toMillis(), end.getDuration("timePoor").toMillis(),
+                end.getDuration("timeLost").toMillis())).as("the time in each quality")
+                .containsExactly(summary.unknownMs(), summary.goodMs(), summary.fairMs(), summary.poorMs(),
+                        summary.lostMs());
+        // the 200 ms link is FAIR by its RTT; on a loaded machine its jitter may make it POOR as well
+        assertThat(summary.fairMs() + summary.poorMs()).as("time graded by the RTT").isPositive();
         assertThat(end.getEventType().getCategoryNames()).containsExactly("PeerPulse", "Session");
     }
 

@@ -12,6 +12,8 @@ import io.peerpulse.lab.WebRtcPeers.Route;
 import io.peerpulse.session.ConnectionQuality;
 import io.peerpulse.session.GameSession;
 import io.peerpulse.session.QualityChange;
+import io.peerpulse.session.QualityMetric;
+import io.peerpulse.session.QualityReason;
 import io.peerpulse.session.QualitySummary;
 import io.peerpulse.session.SessionReport;
 import io.peerpulse.telemetry.TelemetryOptions;
@@ -88,19 +90,20 @@ class QualityOutageTest {
                             + q.reasons()).toList(), report.multiplayerMetrics().qualitySummary(),
                     report.validationData().probe(), report.validationData().secondary().counters());
 
+            // (a loaded machine's jitter may grade the 40 ms link FAIR or POOR by jitter or score: never by loss, never LOST)
             assertThat(qualities).filteredOn(q -> q.timestampEpochMs() < firstDownMs).extracting(QualityChange::current)
-                    .as("before the outage").containsOnly(ConnectionQuality.GOOD);
+                    .as("before the outage").isNotEmpty().doesNotContain(ConnectionQuality.LOST);
             List<QualityChange> lost = qualities.stream().filter(q -> q.current() == ConnectionQuality.LOST).toList();
             assertThat(lost).as("LOST once: %s", qualities).hasSize(1);
             // (a poll's time is when its read ended: a ping sent just before the last drop ends a ping timeout later)
             assertThat(lost.get(0).timestampEpochMs()).as("LOST while the relay dropped everything")
                     .isBetween(firstDownMs, lastDownMs + options.pingTimeout().toMillis() + 50);
             assertThat(qualities).filteredOn(q -> q.timestampEpochMs() >= firstDownMs)
-                    .extracting(QualityChange::current).as("never POOR by the outage's lost pings")
-                    .doesNotContain(ConnectionQuality.POOR);
+                    .flatExtracting(QualityChange::reasons).extracting(QualityReason::metric)
+                    .as("never graded by the outage's lost pings as loss").doesNotContain(QualityMetric.LOSS);
             QualityChange back = qualities.get(qualities.indexOf(lost.get(0)) + 1);
             assertThat(back.current()).as("a measured grade after it").isIn(ConnectionQuality.GOOD,
-                    ConnectionQuality.FAIR);
+                    ConnectionQuality.FAIR, ConnectionQuality.POOR);
             assertThat(back.timestampEpochMs()).as("once the relay forwarded again")
                     .isGreaterThanOrEqualTo(forwardedAgainMs);
             assertThat(back.elapsedMs() - lost.get(0).elapsedMs()).as("LOST no longer than the outage")
