@@ -13,6 +13,7 @@ import io.peerpulse.webrtc.ProbeCounters;
 import io.peerpulse.webrtc.ProbeOptions;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -31,6 +32,8 @@ import org.junit.jupiter.api.Test;
 class ProbeLifecycleTest {
 
     private static final ProbeOptions OPTIONS = ProbePeers.timeout(Duration.ofMillis(500));
+    /** Reads allowed beside the 20 measured ones that did not measure: pongs a loaded machine held past the timeout. */
+    private static final int MAX_UNMEASURED_READS = 20;
 
     @Test
     void aProbeOpenedBeforeConnectingMeasuresOnceConnected() throws Exception {
@@ -52,27 +55,64 @@ class ProbeLifecycleTest {
         }
     }
 
+    /**
+     * 20 measured reads of a probe opened after connecting, beside the connection's own channel, and a clock offset
+     * of 0 (one JVM) from exactly those 20 exchanges. On a loaded machine a pong can miss the 500 ms ping timeout: that
+     * read does not measure, and is read again, at most {@value #MAX_UNMEASURED_READS} times. Each such read must be
+     * one the counters explain: stale, a ping lost (its pong, if it came, late) or answered after a stall of this
+     * process ({@code processedLateCount}, unmeasured); or, before the peer's first answer, unavailable, its ping
+     * unanswered. Never one that the probe spoilt (unmatched, malformed), nor a read without a ping.
+     */
     @Test
     void aProbeOpenedOnAConnectedPeerMeasuresBesideItsDataChannelAndSharesItsClock() throws Exception {
         try (WebRtcPeers peers = WebRtcPeers.open(Route.direct().withTimeout(Fixtures.CONNECT_TIMEOUT))) {
             DataChannelProbe a = DataChannelProbe.open(peers.peerA(), OPTIONS);
             DataChannelProbe b = DataChannelProbe.open(peers.peerB(), OPTIONS);
             try {
-                for (int i = 0; i < 20; i++) {
+                List<RttReading> readings = new ArrayList<>();
+                int measured = 0;
+                int unavailable = 0;
+                while (measured < 20) {
+                    assertThat(readings.size() - measured).as("reads that did not measure, for 20 measured: %s; %s",
+                            readings, a.getCounters()).isLessThanOrEqualTo(MAX_UNMEASURED_READS);
                     RttReading reading = read(a);
-                    assertThat(reading).isInstanceOf(RttReading.Measured.class);
-                    assertThat(((RttReading.Measured) reading).rttMs()).isPositive();
+                    readings.add(reading);
+                    if (reading instanceof RttReading.Measured m) {
+                        assertThat(m.rttMs()).isPositive();
+                        measured++;
+                    } else if (measured == 0 && reading instanceof RttReading.Unavailable) {
+                        unavailable++; // its ping timed out before the peer's first answer: checked below
+                    } else {
+                        assertThat(reading).as("a read that does not measure, of %s", readings)
+                                .isInstanceOf(RttReading.Stale.class);
+                    }
                 }
                 assertThat(peers.echo(Duration.ofSeconds(5))).isPositive();
                 ProbeCounters counters = a.getCounters();
-                assertThat(counters.sentCount()).isEqualTo(20);
-                assertThat(counters.answeredCount()).isEqualTo(20);
-                assertThat(b.getCounters().peerPingsAnsweredCount()).isEqualTo(20);
+                long stale = readings.size() - 20L - unavailable;
+                System.out.printf("probe opened on a connected peer: %d reads, %d stale, %d unavailable; %s%n",
+                        readings.size(), stale, unavailable, counters);
+                assertThat(counters.sentCount()).as("one ping per read: %s", readings).isEqualTo(readings.size());
+                assertThat(counters.inFlightCount()).as("every read completed").isZero();
+                assertThat(counters.unansweredCount()).as("unavailable reads: pings before the peer's first answer")
+                        .isEqualTo(unavailable);
+                // each stale read: a lost ping, or one answered after a stall of this process (processedLate)
+                assertThat(counters.answeredCount() - 20).as("answered but unmeasured: %s", counters)
+                        .isBetween(0L, counters.processedLateCount());
+                assertThat(counters.lostCount() + counters.answeredCount() - 20).as("stale reads: %s", counters)
+                        .isEqualTo(stale);
+                assertThat(counters.lateCount()).as("late pongs, of timed-out pings only")
+                        .isLessThanOrEqualTo(counters.lostCount() + counters.unansweredCount());
+                assertThat(counters.unmatchedCount() + counters.malformedCount()).as("no ping spoilt: %s", counters)
+                        .isZero();
+                // B answered every pong A counted; a timed-out ping's pong may still be on its way
+                assertThat(b.getCounters().peerPingsAnsweredCount()).isBetween(
+                        counters.answeredCount() + counters.lateCount(), counters.sentCount());
                 // one JVM, one clock: the true offset is 0, and loopback makes the bound tight
                 ClockOffset offset = a.getClockOffset().orElseThrow();
                 System.out.printf("probe offset, loopback: %s%n", offset);
                 assertThat(offset.offsetMs()).isCloseTo(0.0, within(offset.errorBoundMs()));
-                assertThat(offset.exchangeCount()).isEqualTo(20);
+                assertThat(offset.exchangeCount()).as("one exchange per measured read").isEqualTo(20);
             } finally {
                 a.close();
                 b.close();
