@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,6 +29,13 @@ import org.junit.jupiter.api.Test;
  * imposed: a probe 2 ms off fails. The median within [-{@value #BELOW_MS}, +{@value #MEDIAN_ABOVE_MS}] ms of the
  * imposed median and the p95 within {@value #TAIL_MS} ms of the imposed p95 hold on a quiet machine only: tagged
  * {@code timing}. One run of the three pairs serves both tests.
+ *
+ * <p>At least 95 % of the probe's polls must measure. A poll that the telemetry recorded as SKIPPED <em>and</em> late
+ * ({@link io.peerpulse.telemetry.PollEvent#lateMs()} above the late threshold, 100 ms at 1 Hz) is not the probe's:
+ * it fell due while the polling thread was held (a JVM held 4.4 s on a loaded machine), and the scheduler ran the
+ * overdue polls together, each finding the first one's read still in flight. Such polls are left out of the count,
+ * and the run waits for {@value #POLLS} polls of the probe's. A skipped poll that started on time still counts: a
+ * read that outlives the poll interval (a probe that answers slowly, or never) is the probe's.
  */
 @Tag("integration")
 class ProbeAccuracyTest {
@@ -67,7 +73,7 @@ class ProbeAccuracyTest {
             LatencyStats stats = c.stats();
             ProbeCounters counters = c.counters();
             assertThat(c.measuredCount()).as("measured polls of %s", c.polls())
-                    .isGreaterThanOrEqualTo((long) Math.ceil(0.95 * c.polls().size()));
+                    .isGreaterThanOrEqualTo((long) Math.ceil(0.95 * probesPolls(c.polls())));
             c.truth().assertDataChannelFloor("probe", stats.samples(), BELOW_MS, ABOVE_MS);
             // exact: the relay never sends early, and the probe subtracts no more than the peer held the ping
             assertThat(stats.minMs()).as("no sample below the asked round trip").isGreaterThanOrEqualTo(c.rtt());
@@ -97,6 +103,14 @@ class ProbeAccuracyTest {
         }
     }
 
+    /**
+     * The polls that are the probe's: all but those the telemetry recorded as skipped while late, which fell due in
+     * a stall of the polling thread (see the class description).
+     */
+    static long probesPolls(List<Recorder.Poll> polls) {
+        return polls.stream().filter(p -> !(p.outcome() == PollOutcome.SKIPPED && p.lateMs() > 0)).count();
+    }
+
     private static synchronized Run run() throws Exception {
         if (run == null) {
             run = measure();
@@ -115,8 +129,8 @@ class ProbeAccuracyTest {
             long from = System.nanoTime();
             all.forEach(p -> p.telemetry.start());
             for (ProbePeers p : all) {
-                assertThat(p.recorder.await(polls -> polls.size() >= POLLS, BOUND))
-                        .as("%d polls within %s", POLLS, BOUND).isTrue();
+                assertThat(p.recorder.await(polls -> probesPolls(polls) >= POLLS, BOUND))
+                        .as("%d polls of the probe's within %s: %s", POLLS, BOUND, p.polls()).isTrue();
             }
             all.forEach(p -> p.telemetry.stop());
             long to = System.nanoTime();
