@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.peerpulse.lab.ImpairmentRelay.Link;
 import io.peerpulse.telemetry.PollOutcome;
+import io.peerpulse.telemetry.TelemetryOptions;
 import io.peerpulse.telemetry.spi.RttReading;
 import io.peerpulse.telemetry.spi.RttSource;
 import io.peerpulse.webrtc.ProbeOptions;
@@ -24,9 +25,25 @@ class ProbeOutageTest {
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration PING_TIMEOUT = Duration.ofMillis(400);
     private static final Duration OUTAGE = Duration.ofSeconds(5);
+    /**
+     * The telemetry's read timeout: the ping timeout and a poll. A lost ping's stale reading comes after the ping
+     * timeout plus what the probe's threads add (the sending loop's tick, the sweep's tick, each thread's wake-up):
+     * 6-19 ms measured here beside busy loops (load up to 10), over 100 ms once at load 10-11 on 2 cores, which failed
+     * the poll at the default read timeout (the poll interval, 100 ms above the ping timeout) although the probe
+     * answered stale.
+     */
+    private static final Duration READ_TIMEOUT = PING_TIMEOUT.plus(POLL);
 
-    /** Each read with the wall-clock time it started and how it ended ({@code null} while unanswered). */
-    record Read(long startedEpochMs, RttReading reading) { }
+    /**
+     * Each read with the wall-clock time it started, how it ended ({@code null} while unanswered) and when
+     * ({@code 0} while unanswered).
+     */
+    record Read(long startedEpochMs, RttReading reading, long answeredEpochMs) {
+        /** @return how long the probe took to answer, ms; -1 while unanswered */
+        long tookMs() {
+            return reading == null ? -1 : answeredEpochMs - startedEpochMs;
+        }
+    }
 
     /** One poll of the telemetry: when it started, how late (0 within the threshold), how it ended. */
     record Started(long startedEpochMs, double lateMs, PollOutcome outcome) {
@@ -44,6 +61,7 @@ class ProbeOutageTest {
         final RttSource source;
         final List<Long> starts = new ArrayList<>();
         final Map<Integer, RttReading> readings = new HashMap<>();
+        final Map<Integer, Long> answered = new HashMap<>();
 
         Timed(RttSource source) {
             this.source = source;
@@ -57,8 +75,10 @@ class ProbeOutageTest {
                 starts.add(System.currentTimeMillis());
             }
             return source.read().whenComplete((reading, failure) -> {
+                long now = System.currentTimeMillis();
                 synchronized (this) {
                     readings.put(n, reading);
+                    answered.put(n, now);
                 }
             });
         }
@@ -66,7 +86,7 @@ class ProbeOutageTest {
         synchronized List<Read> reads() {
             List<Read> reads = new ArrayList<>();
             for (int i = 0; i < starts.size(); i++) {
-                reads.add(new Read(starts.get(i), readings.get(i)));
+                reads.add(new Read(starts.get(i), readings.get(i), answered.getOrDefault(i, 0L)));
             }
             return reads;
         }
@@ -81,15 +101,16 @@ class ProbeOutageTest {
      * flight 485 ms later, the next poll (on time) skipped: a read lost each time. Now: each of
      * the 10 polls due during the outage was made (a poll's due time is when it started less how late the telemetry
      * says it was); each one that started during the outage read the probe and found it stale, or was skipped
-     * while such a read was in flight; none measured, none failed (a read that outlives its readTimeout, the poll
-     * interval, fails). When the machine held every poll of the outage back past its end there is nothing to
-     * judge: inconclusive, aborted.
+     * while such a read was in flight; none measured, none failed (a read that outlives its readTimeout fails:
+     * {@link #READ_TIMEOUT}, so that a probe answering stale at its ping timeout passes on a loaded machine, while
+     * one that answers a lost ping later than a poll after its timeout, or not at all, or fails it, fails). When
+     * the machine held every poll of the outage back past its end there is nothing to judge: inconclusive, aborted.
      */
     @Test
     void noMeasurementDuringAnOutageAndMeasuringResumesWithinTwoPolls() throws Exception {
         ProbeOptions options = ProbePeers.timeout(PING_TIMEOUT);
         try (ProbePeers p = ProbePeers.throughRelay(Link.roundTrip(Duration.ofMillis(40)), options, options,
-                ProbePeers.polling(POLL))) {
+                TelemetryOptions.builder().pollInterval(POLL).readTimeout(READ_TIMEOUT).build())) {
             Timed timed = new Timed(p.probeA);
             p.telemetry.switchSource(timed);
             p.telemetry.start();
@@ -112,8 +133,9 @@ class ProbeOutageTest {
                     .filter(x -> x.dueEpochMs() >= outageStart && x.dueEpochMs() < outageEnd).toList();
             List<Started> startedDuring = polls.stream()
                     .filter(x -> x.startedEpochMs() >= outageStart && x.startedEpochMs() < outageEnd).toList();
-            System.out.printf("probe outage: during %s; after %s; polls due during it %s; %s; %s%n",
-                    during.stream().map(Read::reading).toList(), after.stream().map(Read::reading).toList(),
+            System.out.printf("probe outage: during %s (answered after %s ms); after %s; polls due during it %s;"
+                            + " %s; %s%n", during.stream().map(Read::reading).toList(),
+                    during.stream().map(Read::tookMs).toList(), after.stream().map(Read::reading).toList(),
                     due.stream().map(x -> x.outcome() + "@+" + (x.startedEpochMs() - outageStart) + " ms"
                             + (x.lateMs() > 0 ? " (" + x.lateMs() + " ms late)" : "")).toList(),
                     p.probeA.getCounters(), p.telemetry.getCounters());
