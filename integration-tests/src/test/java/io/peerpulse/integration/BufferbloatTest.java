@@ -67,8 +67,8 @@ import org.junit.jupiter.api.Test;
  * and from a second after it) are judged against what was measured there at the same time: the fastest sample
  * must lie no lower than the fastest round trip the relay imposed in the phase (the shortest hold each way, a
  * bound the relay never undercuts) and no higher than {@link ProbeAccuracyTest#ABOVE_MS} or, when more, what the
- * fastest raw data-channel echo ({@link WebRtcPeers#echoAsync}, one sent at each of the session's samples in the
- * same phase, over the same relay) took above that round trip plus {@link #ECHO_SPREAD_MS}; the median sample no
+ * fastest raw data-channel echo ({@link RawEchoes}: {@link WebRtcPeers#echoAsync}, one sent at each of the session's samples in the
+ * same phase, over the same relay) took above that round trip plus {@link RawEchoes#SPREAD_MS}; the median sample no
  * further above the relay's round trip than {@link ProbeAccuracyTest#TAIL_MS} or, when more, the echoes' median
  * excess plus {@code ABOVE_MS} (that the probe recovered; its accuracy is the fastest sample's). The echo's overhead
  * includes the far peer's thread hop, which the probe subtracts, so an honest probe's fastest sample stays near
@@ -258,11 +258,8 @@ class BufferbloatTest {
 
     /** What one run left: the relay's record, the session's samples, changes and validation data, ICE's RTTs. */
     record Run(String relay, RelayRecord all, RelayTruth truth, Collector collector, ValidationData data,
-               long bulkStartNanos, long bulkEndNanos, long start, List<double[]> ice, List<Echo> echoes) {
-    }
-
-    /** One raw data-channel echo ({@link WebRtcPeers#echoAsync}): when A sent it ({@code System.nanoTime()}), ms. */
-    record Echo(long sentNanos, double rttMs) {
+               long bulkStartNanos, long bulkEndNanos, long start, List<double[]> ice,
+               List<RawEchoes.Echo> echoes) {
     }
 
     @Test
@@ -323,16 +320,18 @@ class BufferbloatTest {
             long bulkEndEpochMs;
             long start = System.currentTimeMillis();
             RecordedIce ice = new RecordedIce(WebRtcRttSource.of(peers.peerA()));
-            List<CompletableFuture<Echo>> echoes = new ArrayList<>();
+            RawEchoes echoes = new RawEchoes(peers, PING_TIMEOUT.multipliedBy(2));
             try {
                 session.onDataChannelOpen(probeA, ice);
                 // 4 s of the quiet link from the peer's first answer (a loaded machine opens B's probe late), and
                 // at least QUIET_SAMPLES samples: a starved machine skips polls and takes fewer in 4 s
                 assertThat(collector.await(s -> true, Duration.ofSeconds(60))).as("the peer answers").isTrue();
                 long firstAnswer = collector.samples().get(0).timestampEpochMs();
-                assertThat(awaitEchoing(collector, peers, seen -> seen.size() >= QUIET_SAMPLES
+                assertThat(echoes.awaitEchoing(collector::samples,
+                        (count, bound) -> collector.await(s -> collector.samples.size() >= count, bound),
+                        seen -> seen.size() >= QUIET_SAMPLES
                                 && seen.stream().anyMatch(s -> s.timestampEpochMs() >= firstAnswer + 4_000),
-                        Duration.ofSeconds(60), echoes)).as("4 s of the quiet link and %d samples", QUIET_SAMPLES)
+                        Duration.ofSeconds(60))).as("4 s of the quiet link and %d samples", QUIET_SAMPLES)
                         .isTrue();
                 assertThat(sender.open.await(10, TimeUnit.SECONDS)).as("the bulk channel opens").isTrue();
                 assertThat(receiver.open.await(10, TimeUnit.SECONDS)).as("the bulk channel opens on B").isTrue();
@@ -351,10 +350,12 @@ class BufferbloatTest {
                         BULK_BOUND.toSeconds(), Premise.describe(bulk)).isTrue();
                 // 14 s after the bulk, and at least QUIET_SAMPLES samples of pings that left over a second after
                 // it (check's `after`; 50 ms more here, as this places pings by the epoch clock, check by the relay's)
-                assertThat(awaitEchoing(collector, peers, seen -> seen.stream().filter(s -> s.timestampEpochMs()
-                                - s.rttMs() > bulkEndEpochMs + 1_050).count() >= QUIET_SAMPLES
+                assertThat(echoes.awaitEchoing(collector::samples,
+                        (count, bound) -> collector.await(s -> collector.samples.size() >= count, bound),
+                        seen -> seen.stream().filter(s -> s.timestampEpochMs() - s.rttMs() > bulkEndEpochMs + 1_050)
+                                .count() >= QUIET_SAMPLES
                                 && seen.stream().anyMatch(s -> s.timestampEpochMs() >= bulkEndEpochMs + 14_000),
-                        Duration.ofSeconds(60), echoes)).as("14 s after the bulk and %d samples", QUIET_SAMPLES)
+                        Duration.ofSeconds(60))).as("14 s after the bulk and %d samples", QUIET_SAMPLES)
                         .isTrue();
                 System.out.println("probe A: " + probeA.getCounters() + "\nprobe B: " + probeB.getCounters());
             } finally {
@@ -364,17 +365,9 @@ class BufferbloatTest {
                 sender.close();
                 receiver.close();
             }
-            List<Echo> echoed = new ArrayList<>();
-            for (CompletableFuture<Echo> echo : echoes) {
-                // each completes within its own timeout: lost or late echoes are left out
-                Echo e = echo.exceptionally(late -> null).get(30, TimeUnit.SECONDS);
-                if (e != null) {
-                    echoed.add(e);
-                }
-            }
             RelayTruth truth = RelayTruth.of(relay, bulkStartNanos, bulkEndNanos);
             return new Run(relay.toString(), truth.all(), truth, collector, session.exportValidationData(),
-                    bulkStartNanos, bulkEndNanos, start, ice.readings(), List.copyOf(echoed));
+                    bulkStartNanos, bulkEndNanos, start, ice.readings(), echoes.answered());
         }
     }
 
@@ -437,31 +430,6 @@ class BufferbloatTest {
         return sent;
     }
 
-    /**
-     * Waits as {@link Collector#await} does, sending one raw echo over the peers' own data channel at each new
-     * sample of the session meanwhile: the same path's round trip at the same moments, taken without the probe.
-     */
-    private static boolean awaitEchoing(Collector collector, WebRtcPeers peers,
-                                        Predicate<List<RttSample>> condition, Duration bound,
-                                        List<CompletableFuture<Echo>> echoes) throws InterruptedException {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (true) {
-            List<RttSample> seen = collector.samples();
-            if (!seen.isEmpty() && condition.test(seen)) {
-                return true;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            long sent = System.nanoTime();
-            echoes.add(peers.echoAsync(PING_TIMEOUT.multipliedBy(2))
-                    .thenApply(rtt -> new Echo(sent, rtt.toNanos() / 1e6)));
-            int count = seen.size();
-            collector.await(s -> collector.samples.size() > count, Duration.ofNanos(left));
-        }
-    }
-
     /** A probe sample beside what the relay imposed on a ping that left A when it did. */
     record Row(RttSample sample, long pingNanos, double queueMs, double expectedMs) {
         double diffMs() {
@@ -469,20 +437,12 @@ class BufferbloatTest {
         }
     }
 
-    /**
-     * How far the fastest probe sample of a phase may lie above the fastest raw echo's excess over the relay's
-     * round trip, ms: the fastest of two sets of round trips on the same path at the same time differ by this much
-     * (the probe's fastest lay 0.1–1.0 ms below the echoes' on a machine at load 12 and quiet, and 2.8 ms above them
-     * once beside six busy loops, load 8–9); a probe 10 ms off still fails by 6 ms.
-     */
-    private static final double ECHO_SPREAD_MS = 4.0;
-
     /** How far below the relay's round trip a sample may read: one full packet's transmission (the queue's step). */
     private static final double BELOW_MS = 1_250 * 1000.0 / RATE + 2;
 
     private static void check(String relay, RelayRecord all, RelayTruth truth, Collector collector,
                               ValidationData data, long bulkStartNanos, long bulkEndNanos, long start,
-                              List<double[]> ice, List<Echo> echoes) {
+                              List<double[]> ice, List<RawEchoes.Echo> echoes) {
         List<Row> rows = report(relay, all, truth, collector, data, bulkStartNanos, bulkEndNanos, start, ice);
         assertThat(data.fallback()).as("the honest probe stays the primary through the bulk").isNull();
         double baseMs = rows.get(0).expectedMs() - rows.get(0).queueMs();
@@ -516,8 +476,9 @@ class BufferbloatTest {
         // median no further above the relay's round trip than the tail a busy machine adds or the echoes' median
         // excess (the class's Javadoc)
         long lastNanos = rows.get(rows.size() - 1).pingNanos();
-        List<Echo> echoesBefore = echoes.stream().filter(e -> e.sentNanos() - bulkStartNanos < 0).toList();
-        List<Echo> echoesAfter = echoes.stream().filter(e -> e.sentNanos() - bulkEndNanos - 1_000_000_000L > 0)
+        List<RawEchoes.Echo> echoesBefore = echoes.stream().filter(e -> e.sentNanos() - bulkStartNanos < 0).toList();
+        List<RawEchoes.Echo> echoesAfter = echoes.stream()
+                .filter(e -> e.sentNanos() - bulkEndNanos - 1_000_000_000L > 0)
                 .toList();
         assertThat(echoesBefore).as("echoes before the bulk").hasSizeGreaterThanOrEqualTo(before.size() / 2);
         assertThat(echoesAfter).as("echoes after the bulk").hasSizeGreaterThanOrEqualTo(after.size() / 2);
@@ -710,13 +671,13 @@ class BufferbloatTest {
      * Asserts that the fastest of a quiet phase's samples lies at or above the fastest round trip the relay imposed
      * on data-channel packets in the phase (the shortest hold each way), and above it by no more than
      * {@link ProbeAccuracyTest#ABOVE_MS} or, when more, the fastest of the phase's raw echoes' excess over it plus
-     * {@link #ECHO_SPREAD_MS}.
+     * {@link RawEchoes#SPREAD_MS}.
      */
-    private static void assertFloor(String phase, List<Row> rows, List<Echo> echoes, RelayRecord window) {
+    private static void assertFloor(String phase, List<Row> rows, List<RawEchoes.Echo> echoes, RelayRecord window) {
         double floorMs = window.only(RelayRecord.Kind.OTHER).imposedRoundTrip().minMs();
         double fastestMs = rows.stream().mapToDouble(r -> r.sample().rttMs()).min().orElseThrow();
-        double echoMs = echoes.stream().mapToDouble(Echo::rttMs).min().orElseThrow() - floorMs;
-        double allowanceMs = Math.max(ProbeAccuracyTest.ABOVE_MS, echoMs + ECHO_SPREAD_MS);
+        double echoMs = RawEchoes.fastestExcessMs(echoes, floorMs);
+        double allowanceMs = RawEchoes.floorAllowanceMs(echoMs);
         System.out.printf(Locale.ROOT, "%s: fastest sample %.3f ms, relay's fastest round trip %.3f ms,"
                         + " raw echoes %s ms: fastest's excess %.3f ms, allowance %.3f ms%n", phase, fastestMs, floorMs,
                 echoes.stream().map(e -> Math.round(e.rttMs() * 1000) / 1000.0).toList(), echoMs, allowanceMs);
