@@ -1,5 +1,6 @@
 package io.peerpulse.telemetry.internal;
 
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -7,9 +8,17 @@ import org.jspecify.annotations.Nullable;
  * (a sorted copy of the values), so that recording allocates nothing and every order statistic is
  * an index read.
  *
- * <p>The evicted value is found in the sorted copy by a binary search (any equal value will do: the
- * copy holds values, not samples), the new value's place by another, and eviction plus insertion is
- * one array move. Both searches are branch-free, since their comparisons are unpredictable.
+ * <p>The sorted copy is a sequence of pages of at most {@link #PAGE} values, each sorted and every value
+ * of a page at most every value of the next; a window of up to {@code PAGE} samples is one page. The
+ * evicted value is found by a binary search (any equal value will do: the copy holds values, not
+ * samples), the new value's place by another, both first over the pages' bounds, then in the page; the
+ * searches in a page are branch-free, since their comparisons are unpredictable. Eviction plus insertion
+ * in one page is one array move within it; across pages a move in each. So recording costs O(log n) plus
+ * a move of at most {@code PAGE} values, however large the window (one sorted array of a million values
+ * moved a third of them a sample on average). A page that fills splits in two halves; one that falls
+ * below half takes a value from a neighbour or merges with it, so at most {@code 2 capacity / PAGE}
+ * pages are ever in use and all are allocated up front. A Fenwick tree of the pages' counts, in value
+ * order, finds the page of a rank in O(log n).
  *
  * <p>Timestamps are kept as {@code int} milliseconds after the first sample's, which halves their
  * memory; a window whose timestamps lie more than 24 days apart switches, once, to {@code long}s.
@@ -20,6 +29,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class RttWindow {
 
+    /** The most values a page of the sorted copy holds; a window of up to this many is one page. */
+    static final int PAGE = 1024;
+
     private final int capacity;
     private final double[] values;
     /** Timestamps of the ring, in ms after {@link #timestampBase}; unused once {@link #wideTimestamps} exists. */
@@ -27,8 +39,26 @@ public final class RttWindow {
     private long timestampBase;
     /** Absolute timestamps, only for a window spanning more than an int of milliseconds. */
     private long @Nullable [] wideTimestamps;
-    /** The values of the window, sorted. */
+    /** The values of the window, sorted: page {@code id} at {@code id * pageSize}, its values at its start. */
     private final double[] sorted;
+    /** Slots per page: {@link #PAGE}, or the capacity when smaller. */
+    private final int pageSize;
+    /** The ids of the pages in use, in value order; the first {@link #pageCount} are used. */
+    private final int[] order;
+    /** How many values each page holds, by id. */
+    private final int[] pageCounts;
+    /**
+     * Each page's smallest and largest value, by id, so that finding a page reads these small arrays, not a line
+     * of every page it passes; kept while there is more than one page.
+     */
+    private final double[] pageFirsts;
+    private final double[] pageLasts;
+    /** A Fenwick tree (from index 1) of the counts of the pages in {@link #order}'s positions. */
+    private final int[] tree;
+    /** The ids of the pages not in use, a stack of {@link #freeCount}. */
+    private final int[] freePages;
+    private int freeCount;
+    private int pageCount;
     private int head;
     private int count;
     private long total;
@@ -51,7 +81,21 @@ public final class RttWindow {
         this.capacity = capacity;
         this.values = new double[capacity];
         this.timestamps = new int[capacity];
-        this.sorted = new double[capacity];
+        this.pageSize = Math.min(capacity, PAGE);
+        // Once there are two pages, every page holds at least PAGE / 2 values (a full window evicts before it
+        // inserts): at most 2 capacity / PAGE pages.
+        int pages = capacity <= PAGE ? 1 : (int) (2L * capacity / PAGE);
+        this.sorted = new double[pages * pageSize];
+        this.order = new int[pages];
+        this.pageCounts = new int[pages];
+        this.pageFirsts = new double[pages];
+        this.pageLasts = new double[pages];
+        this.tree = new int[pages + 1];
+        this.freePages = new int[pages];
+        for (int id = pages - 1; id > 0; id--) {
+            freePages[freeCount++] = id;
+        }
+        this.pageCount = 1; // page 0, empty
     }
 
     /**
@@ -70,9 +114,7 @@ public final class RttWindow {
             } else {
                 jitterSum += Math.abs(value - values[previous(slot)]);
             }
-            int position = upperBound(value);
-            System.arraycopy(sorted, position, sorted, position + 1, count - position);
-            sorted[position] = value;
+            insertSorted(value);
             values[slot] = value;
             storeTimestamp(slot, timestamp);
             count++;
@@ -85,15 +127,7 @@ public final class RttWindow {
             double evictedShifted = evicted - shift;
             shiftedSum -= evictedShifted;
             shiftedSquares -= evictedShifted * evictedShifted;
-            int removeAt = lowerBound(evicted);
-            int insertAt = upperBound(value);
-            if (insertAt > removeAt) {
-                System.arraycopy(sorted, removeAt + 1, sorted, removeAt, insertAt - 1 - removeAt);
-                sorted[insertAt - 1] = value;
-            } else {
-                System.arraycopy(sorted, insertAt, sorted, insertAt + 1, removeAt - insertAt);
-                sorted[insertAt] = value;
-            }
+            replaceSorted(evicted, value);
             values[slot] = value;
             storeTimestamp(slot, timestamp);
             head = next(slot);
@@ -160,34 +194,218 @@ public final class RttWindow {
         return slot == 0 ? capacity - 1 : slot - 1;
     }
 
-    /** First position whose value is >= {@code value}. Branch-free: the comparisons are unpredictable. */
-    private int lowerBound(double value) {
-        int n = count;
-        if (n == 0) {
-            return 0;
+    /** Puts {@code value} in the sorted copy, which has room for it. */
+    private void insertSorted(double value) {
+        int position = pageToInsert(value);
+        int id = order[position];
+        if (pageCounts[id] == pageSize) {
+            split(position);
+            position = pageToInsert(value);
+            id = order[position];
         }
-        int base = 0;
-        while (n > 1) {
-            int half = n >>> 1;
-            base = sorted[base + half - 1] < value ? base + half : base;
-            n -= half;
-        }
-        return sorted[base] < value ? base + 1 : base;
+        int base = id * pageSize;
+        int n = pageCounts[id];
+        int at = upperBound(base, n, value);
+        System.arraycopy(sorted, base + at, sorted, base + at + 1, n - at);
+        sorted[base + at] = value;
+        changeCount(position, 1);
+        keepBounds(id);
     }
 
-    /** First position whose value is > {@code value}. Branch-free, like {@link #lowerBound}. */
-    private int upperBound(double value) {
-        int n = count;
+    /** Replaces one value equal to {@code evicted} by {@code value} in the sorted copy. */
+    private void replaceSorted(double evicted, double value) {
+        int removePosition = pageToRemove(evicted);
+        int insertPosition = pageToInsert(value);
+        if (removePosition != insertPosition) {
+            removeSorted(removePosition, evicted);
+            insertSorted(value);
+            return;
+        }
+        // One page: one move between the two places.
+        int id = order[removePosition];
+        int base = id * pageSize;
+        int n = pageCounts[id];
+        int removeAt = base + lowerBound(base, n, evicted);
+        int insertAt = base + upperBound(base, n, value);
+        if (insertAt > removeAt) {
+            System.arraycopy(sorted, removeAt + 1, sorted, removeAt, insertAt - 1 - removeAt);
+            sorted[insertAt - 1] = value;
+        } else {
+            System.arraycopy(sorted, insertAt, sorted, insertAt + 1, removeAt - insertAt);
+            sorted[insertAt] = value;
+        }
+        keepBounds(id);
+    }
+
+    /** Removes one value equal to {@code evicted} from the page at {@code position}, which holds one. */
+    private void removeSorted(int position, double evicted) {
+        int id = order[position];
+        int base = id * pageSize;
+        int n = pageCounts[id];
+        int at = lowerBound(base, n, evicted);
+        System.arraycopy(sorted, base + at + 1, sorted, base + at, n - at - 1);
+        changeCount(position, -1);
+        if (pageCount > 1 && n - 1 < PAGE / 2) {
+            refill(position);
+        } else {
+            keepBounds(id);
+        }
+    }
+
+    /** The position of the page for a new {@code value}: the last whose first value is at most it, else the first. */
+    private int pageToInsert(double value) {
+        int low = 1;
+        int high = pageCount; // the answer lies in [low - 1, high - 1]
+        while (low < high) {
+            int middle = (low + high) >>> 1;
+            if (pageFirsts[order[middle]] <= value) {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        return low - 1;
+    }
+
+    /** The position of the page holding a value equal to {@code value}: the first whose last value is at least it. */
+    private int pageToRemove(double value) {
+        int low = 0;
+        int high = pageCount - 1;
+        while (low < high) {
+            int middle = (low + high) >>> 1;
+            if (pageLasts[order[middle]] < value) {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        return low;
+    }
+
+    /** Splits the full page at {@code position} into two halves, the upper one a new page after it. */
+    private void split(int position) {
+        int id = order[position];
+        int fresh = freePages[--freeCount];
+        int half = pageCounts[id] / 2;
+        int moved = pageCounts[id] - half;
+        System.arraycopy(sorted, id * pageSize + half, sorted, fresh * pageSize, moved);
+        pageCounts[id] = half;
+        pageCounts[fresh] = moved;
+        System.arraycopy(order, position + 1, order, position + 2, pageCount - position - 1);
+        order[position + 1] = fresh;
+        pageCount++;
+        rebuildTree();
+        keepBounds(id);
+        keepBounds(fresh);
+    }
+
+    /**
+     * Brings the page at {@code position}, just fallen below {@code PAGE / 2}, back: a value from a neighbour
+     * that has more than {@code PAGE / 2}, else the two merged into one (which then holds fewer than PAGE).
+     */
+    private void refill(int position) {
+        int id = order[position];
+        int base = id * pageSize;
+        if (position + 1 < pageCount) {
+            int nextId = order[position + 1];
+            int nextBase = nextId * pageSize;
+            int nextCount = pageCounts[nextId];
+            if (nextCount > PAGE / 2) {
+                sorted[base + pageCounts[id]] = sorted[nextBase];
+                System.arraycopy(sorted, nextBase + 1, sorted, nextBase, nextCount - 1);
+                changeCount(position, 1);
+                changeCount(position + 1, -1);
+                keepBounds(id);
+                keepBounds(nextId);
+            } else {
+                merge(position);
+            }
+        } else {
+            int previousId = order[position - 1];
+            int previousCount = pageCounts[previousId];
+            if (previousCount > PAGE / 2) {
+                System.arraycopy(sorted, base, sorted, base + 1, pageCounts[id]);
+                sorted[base] = sorted[previousId * pageSize + previousCount - 1];
+                changeCount(position, 1);
+                changeCount(position - 1, -1);
+                keepBounds(id);
+                keepBounds(previousId);
+            } else {
+                merge(position - 1);
+            }
+        }
+    }
+
+    /** Moves the values of the page after {@code position} to the end of the one at it, freeing the former. */
+    private void merge(int position) {
+        int id = order[position];
+        int nextId = order[position + 1];
+        System.arraycopy(sorted, nextId * pageSize, sorted, id * pageSize + pageCounts[id], pageCounts[nextId]);
+        pageCounts[id] += pageCounts[nextId];
+        pageCounts[nextId] = 0;
+        freePages[freeCount++] = nextId;
+        System.arraycopy(order, position + 2, order, position + 1, pageCount - position - 2);
+        pageCount--;
+        rebuildTree();
+        keepBounds(id);
+    }
+
+    /** Notes page {@code id}'s smallest and largest value, unless it is the only page (none then needs them). */
+    private void keepBounds(int id) {
+        if (pageCount > 1) {
+            int base = id * pageSize;
+            pageFirsts[id] = sorted[base];
+            pageLasts[id] = sorted[base + pageCounts[id] - 1];
+        }
+    }
+
+    private void changeCount(int position, int delta) {
+        pageCounts[order[position]] += delta;
+        for (int i = position + 1; i < tree.length; i += i & -i) {
+            tree[i] += delta;
+        }
+    }
+
+    /** Builds the Fenwick tree from the pages' counts in O(pages), zero past the pages in use. */
+    private void rebuildTree() {
+        Arrays.fill(tree, 0);
+        for (int i = 1; i < tree.length; i++) {
+            if (i <= pageCount) {
+                tree[i] += pageCounts[order[i - 1]];
+            }
+            int parent = i + (i & -i);
+            if (parent < tree.length) {
+                tree[parent] += tree[i];
+            }
+        }
+    }
+
+    /** First index in the page at {@code base} of {@code n} values whose value is >= {@code value}. Branch-free. */
+    private int lowerBound(int base, int n, double value) {
         if (n == 0) {
             return 0;
         }
-        int base = 0;
+        int start = base;
         while (n > 1) {
             int half = n >>> 1;
-            base = sorted[base + half - 1] <= value ? base + half : base;
+            start = sorted[start + half - 1] < value ? start + half : start;
             n -= half;
         }
-        return sorted[base] <= value ? base + 1 : base;
+        return (sorted[start] < value ? start + 1 : start) - base;
+    }
+
+    /** First index in the page at {@code base} of {@code n} values whose value is > {@code value}. Branch-free. */
+    private int upperBound(int base, int n, double value) {
+        if (n == 0) {
+            return 0;
+        }
+        int start = base;
+        while (n > 1) {
+            int half = n >>> 1;
+            start = sorted[start + half - 1] <= value ? start + half : start;
+            n -= half;
+        }
+        return (sorted[start] <= value ? start + 1 : start) - base;
     }
 
     /**
@@ -223,26 +441,52 @@ public final class RttWindow {
      * @return the value
      */
     public double valueAtRank(int rank) {
-        return sorted[rank];
+        return sorted[slotOfRank(rank)];
+    }
+
+    /** The index in {@link #sorted} of the value at {@code rank}. */
+    private int slotOfRank(int rank) {
+        if (pageCount == 1) {
+            return order[0] * pageSize + rank;
+        }
+        // Fenwick descent: the last position whose pages before it hold at most `rank` values.
+        int position = 0;
+        int remaining = rank;
+        for (int step = Integer.highestOneBit(tree.length - 1); step > 0; step >>>= 1) {
+            int next = position + step;
+            if (next < tree.length && tree[next] <= remaining) {
+                position = next;
+                remaining -= tree[next];
+            }
+        }
+        return order[position] * pageSize + remaining;
+    }
+
+    /** The value at {@code rank + 1}, given the slot of {@code rank}'s: the next slot unless that one's page ends. */
+    private double valueAfter(int slot, int rank) {
+        int id = slot / pageSize;
+        return slot + 1 < id * pageSize + pageCounts[id] ? sorted[slot + 1] : valueAtRank(rank + 1);
     }
 
     /** @return the smallest value; the window must not be empty */
     public double min() {
-        return sorted[0];
+        return sorted[order[0] * pageSize];
     }
 
     /** @return the largest value; the window must not be empty */
     public double max() {
-        return sorted[count - 1];
+        int id = order[pageCount - 1];
+        return sorted[id * pageSize + pageCounts[id] - 1];
     }
 
     /** @return the median, the mean of the middle pair for an even count; the window must not be empty */
     public double median() {
         int half = count >>> 1;
         if ((count & 1) == 1) {
-            return sorted[half];
+            return valueAtRank(half);
         }
-        return (sorted[half - 1] + sorted[half]) / 2;
+        int slot = slotOfRank(half - 1);
+        return (sorted[slot] + valueAfter(slot, half - 1)) / 2;
     }
 
     /**
@@ -255,11 +499,12 @@ public final class RttWindow {
         double h = q * (count - 1);
         int low = (int) h;
         double fraction = h - low;
-        double a = sorted[low];
+        int slot = slotOfRank(low);
+        double a = sorted[slot];
         if (fraction == 0 || low + 1 >= count) {
             return a;
         }
-        return Quantiles.lerp(a, sorted[low + 1], fraction);
+        return Quantiles.lerp(a, valueAfter(slot, low), fraction);
     }
 
     /** @return the arithmetic mean, within [min, max]; the window must not be empty */

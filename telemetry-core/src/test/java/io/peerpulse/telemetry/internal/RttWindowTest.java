@@ -105,6 +105,51 @@ class RttWindowTest {
         assertThat(window.count()).isEqualTo(Math.min(n, capacity));
     }
 
+    /**
+     * A window of several pages: every rank, after adds that fill pages until they split, empty pages at either end
+     * until they borrow from a neighbour or merge with it, and land on page bounds (equal values).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"random", "rising", "falling", "equal", "levels", "fewValues"})
+    void everyRankOfAWindowOfManyPagesIsTheSortedWindows(String pattern) {
+        int capacity = 3 * RttWindow.PAGE + 5;
+        int n = 5 * capacity;
+        SplittableRandom random = new SplittableRandom(pattern.hashCode());
+        double[] all = new double[n];
+        RttWindow window = new RttWindow(capacity);
+        for (int i = 0; i < n; i++) {
+            all[i] = switch (pattern) {
+                case "random" -> randomRtt(random);
+                case "rising" -> i * 0.001;
+                case "falling" -> 10_000 - i * 0.001;
+                case "equal" -> 42.0;
+                case "levels" -> (i / (capacity / 2)) % 2 == 0 ? 40 + random.nextDouble() : 200 + random.nextDouble();
+                default -> random.nextInt(3) * 10.0;
+            };
+            window.add(i, all[i]);
+            if (i % 301 == 0 || i == n - 1) {
+                double[] sorted = Arrays.copyOfRange(all, Math.max(0, i + 1 - capacity), i + 1);
+                Arrays.sort(sorted);
+                double[] ranks = new double[window.count()];
+                for (int rank = 0; rank < ranks.length; rank++) {
+                    ranks[rank] = window.valueAtRank(rank);
+                }
+                assertThat(ranks).as("after %d adds", i + 1).containsExactly(sorted);
+                assertThat(window.min()).isEqualTo(sorted[0]);
+                assertThat(window.max()).isEqualTo(sorted[sorted.length - 1]);
+                assertThat(window.median()).isEqualTo(Reference.median(sorted));
+                double[] between = new double[sorted.length - 1]; // a quarter past every rank, to the next
+                double[] expected = new double[between.length];
+                for (int rank = 0; rank < between.length; rank++) {
+                    between[rank] = window.quantile((rank + 0.25) / (sorted.length - 1));
+                    expected[rank] = sorted[rank] + 0.25 * (sorted[rank + 1] - sorted[rank]);
+                }
+                assertThat(between).containsExactly(expected, within(1e-9));
+            }
+        }
+        assertMatchesReference(window, Arrays.copyOfRange(all, n - capacity, n));
+    }
+
     @Test
     void runningSumsDoNotDriftOverAMillionSamples() {
         SplittableRandom random = new SplittableRandom(42);
