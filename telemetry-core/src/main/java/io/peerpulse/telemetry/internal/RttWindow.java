@@ -26,6 +26,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Mean, variance and jitter are kept as running sums over values shifted by a reference close to
  * the mean (no catastrophic cancellation), and recomputed exactly every {@code capacity} evictions,
  * so rounding error cannot accumulate over a long session. Not thread-safe: the owner locks.
+ *
+ * <p><b>Why one class.</b> The ring, the paged sorted copy and the running sums change together at every sample,
+ * under the owner's one lock, and every statistic reads two of them at once; the owner's optimistic reads validate
+ * one stamp for all of it. Split, each part would need the others' state passed in at every call, and a reader
+ * would have to see all of them as of one sample anyway.
  */
 public final class RttWindow {
 
