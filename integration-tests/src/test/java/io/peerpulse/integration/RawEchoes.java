@@ -7,15 +7,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * Raw data-channel echoes ({@link WebRtcPeers#echoAsync}) sent while a session measures, one at each of its new
- * samples: the same path's round trip at the same moments, taken without the probe. Other work on the machine delays
- * the peers' threads, so that every round trip on the path lies above what the relay imposed by a local overhead the
- * relay cannot see; the echoes measure that overhead, and a bound on how far the probe's fastest sample may lie above
- * the relay's fastest round trip follows it ({@link #floorAllowanceMs}) instead of assuming a quiet machine.
+ * Raw data-channel echoes ({@link WebRtcPeers#echoAsync}, or {@link WebRtcPeers#unorderedEchoAsync} on a lossy
+ * link: {@link #unordered}) sent while a session measures, one at each of its new samples: the same path's round trip
+ * at the same moments, taken without the probe. Other work on the machine delays the peers' threads, so that every
+ * round trip on the path lies above what the relay imposed by a local overhead the relay cannot see; the echoes
+ * measure that overhead, and a bound on how far the probe's fastest sample may lie above the relay's fastest round
+ * trip follows it ({@link #floorAllowanceMs}) instead of assuming a quiet machine.
  */
 final class RawEchoes {
 
@@ -37,16 +39,33 @@ final class RawEchoes {
         boolean awaitCount(int count, Duration bound) throws InterruptedException;
     }
 
-    private final WebRtcPeers peers;
+    private final Function<Duration, CompletableFuture<Duration>> echo;
     private final Duration timeout;
     private final List<CompletableFuture<Echo>> sent = new ArrayList<>();
 
     /**
-     * @param peers   the peers whose own (ordered, reliable) data channel carries the echoes, through the same relay
+     * Echoes on the peers' own ordered, reliable data channel ({@link WebRtcPeers#echoAsync}), through the same relay.
+     *
      * @param timeout how long each echo may take; a later one is left out
      */
     RawEchoes(WebRtcPeers peers, Duration timeout) {
-        this.peers = peers;
+        this(peers::echoAsync, timeout);
+    }
+
+    /**
+     * Echoes on the peers' unordered channel without retransmissions ({@link WebRtcPeers#unorderedEchoAsync}),
+     * through the same relay: for a lossy link, where a lost echo on the ordered channel would be resent and hold
+     * every later one, and where that channel's retransmissions would add to the traffic whose loss a test compares.
+     * A lost echo is left out, as a late one.
+     *
+     * @param timeout how long each echo may take; a later one is left out
+     */
+    static RawEchoes unordered(WebRtcPeers peers, Duration timeout) {
+        return new RawEchoes(peers::unorderedEchoAsync, timeout);
+    }
+
+    private RawEchoes(Function<Duration, CompletableFuture<Duration>> echo, Duration timeout) {
+        this.echo = echo;
         this.timeout = timeout;
     }
 
@@ -72,7 +91,7 @@ final class RawEchoes {
                 return false;
             }
             long sentNanos = System.nanoTime();
-            sent.add(peers.echoAsync(timeout).thenApply(rtt -> new Echo(sentNanos, rtt.toNanos() / 1e6)));
+            sent.add(echo.apply(timeout).thenApply(rtt -> new Echo(sentNanos, rtt.toNanos() / 1e6)));
             more.awaitCount(seen.size() + 1, Duration.ofNanos(left));
         }
     }
