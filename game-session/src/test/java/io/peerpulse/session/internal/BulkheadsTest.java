@@ -171,14 +171,10 @@ class BulkheadsTest {
      */
     @Test
     void aWaitingCallThePoolRefusesRunsOnThePlaceOfTheCallBeforeIt() {
-        java.util.List<Runnable> handedOver = new java.util.ArrayList<>();
-        java.util.concurrent.atomic.AtomicBoolean refusing = new java.util.concurrent.atomic.AtomicBoolean();
-        Executor manual = task -> {
-            if (refusing.get()) {
-                throw new RejectedExecutionException("the pool is shut down");
-            }
-            handedOver.add(task);
-        };
+        RefusingPool pool = new RefusingPool();
+        java.util.List<Runnable> handedOver = pool.handedOver;
+        java.util.concurrent.atomic.AtomicBoolean refusing = pool.refusing;
+        Executor manual = pool;
         Executor plugin = new Bulkheads(manual, 1).forPlugin("json");
         java.util.List<String> ran = new java.util.ArrayList<>();
         plugin.execute(() -> ran.add("first"));
@@ -200,14 +196,10 @@ class BulkheadsTest {
     /** What a call throws still reaches its thread, after the waiting call the pool refused has run there. */
     @Test
     void aCallThatThrowsStillLeavesItsPlaceToTheWaitingCallThePoolRefuses() {
-        java.util.List<Runnable> handedOver = new java.util.ArrayList<>();
-        java.util.concurrent.atomic.AtomicBoolean refusing = new java.util.concurrent.atomic.AtomicBoolean();
-        Executor manual = task -> {
-            if (refusing.get()) {
-                throw new RejectedExecutionException("the pool is shut down");
-            }
-            handedOver.add(task);
-        };
+        RefusingPool pool = new RefusingPool();
+        java.util.List<Runnable> handedOver = pool.handedOver;
+        java.util.concurrent.atomic.AtomicBoolean refusing = pool.refusing;
+        Executor manual = pool;
         Executor plugin = new Bulkheads(manual, 1).forPlugin("json");
         AtomicInteger ran = new AtomicInteger();
         plugin.execute(() -> {
@@ -222,5 +214,19 @@ class BulkheadsTest {
         refusing.set(false);
         plugin.execute(ran::incrementAndGet);
         assertThat(handedOver).as("its place was given back").hasSize(2);
+    }
+
+    /** A pool run by hand: keeps what it is given, or refuses it (a pool shut down) while {@link #refusing} is set. */
+    private static final class RefusingPool implements Executor {
+        final java.util.List<Runnable> handedOver = new java.util.ArrayList<>();
+        final java.util.concurrent.atomic.AtomicBoolean refusing = new java.util.concurrent.atomic.AtomicBoolean();
+
+        @Override
+        public void execute(Runnable task) {
+            if (refusing.get()) {
+                throw new RejectedExecutionException("the pool is shut down");
+            }
+            handedOver.add(task);
+        }
     }
 }
